@@ -1,0 +1,200 @@
+// Writers for `-w`: pcap (nanosecond variant, so no precision is lost) and pcapng (one interface
+// description per link type and interface seen, nanosecond resolution). Output is buffered and
+// written with synchronous writes so that what `flush()` returned for is on disk; files are
+// created with mode 0600 because captures hold private traffic.
+
+import * as fs from 'node:fs';
+import { CapturedFrame } from './frame';
+import { BT_SHB, BT_IDB, BT_EPB, BT_DSB, SECRETS_TYPE_TLS_KEYLOG } from './file-reader';
+
+const PCAP_MAGIC_NSEC = 0xa1b23c4d;
+const DEFAULT_SNAPLEN = 262144;
+const FLUSH_AT = 1 << 20;
+const IF_TSRESOL = 9;
+const NSEC_RESOLUTION = 9;
+
+export interface CaptureWriter {
+  write(frame: CapturedFrame): void;
+  /** Add a TLS key log (pcapng only; pcap has no place for it and ignores it). */
+  writeSecrets?(keylog: Buffer): void;
+  flush(): void;
+  close(): void;
+  readonly framesWritten: number;
+}
+
+export function formatForPath(path: string): 'pcap' | 'pcapng' {
+  return /\.pcapng$|\.ntar$/i.test(path) ? 'pcapng' : 'pcap';
+}
+
+export function openCaptureWriter(path: string, linkType: number, format = formatForPath(path)): CaptureWriter {
+  return format === 'pcapng' ? new PcapngWriter(path) : new PcapWriter(path, linkType);
+}
+
+abstract class BufferedFileWriter {
+  framesWritten = 0;
+  protected fd: number;
+  protected out = Buffer.allocUnsafe(FLUSH_AT + 65536);
+  protected used = 0;
+
+  constructor(readonly path: string) {
+    this.fd = path === '-' ? 1 : fs.openSync(path, 'w', 0o600);
+  }
+
+  protected reserve(n: number): void {
+    if (this.used + n > this.out.length) {
+      this.flush();
+      if (n > this.out.length) this.out = Buffer.allocUnsafe(n);
+    }
+  }
+
+  flush(): void {
+    let p = 0;
+    while (p < this.used) p += fs.writeSync(this.fd, this.out, p, this.used - p);
+    this.used = 0;
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    this.flush();
+    if (this.fd !== 1) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  protected maybeFlush(): void {
+    if (this.used >= FLUSH_AT) this.flush();
+  }
+}
+
+export class PcapWriter extends BufferedFileWriter implements CaptureWriter {
+  constructor(path: string, readonly linkType: number) {
+    super(path);
+    const h = this.out;
+    h.writeUInt32LE(PCAP_MAGIC_NSEC, 0);
+    h.writeUInt16LE(2, 4);
+    h.writeUInt16LE(4, 6);
+    h.writeInt32LE(0, 8);
+    h.writeUInt32LE(0, 12);
+    h.writeUInt32LE(DEFAULT_SNAPLEN, 16);
+    h.writeUInt32LE(linkType, 20);
+    this.used = 24;
+  }
+
+  write(f: CapturedFrame): void {
+    if (f.linkType !== this.linkType) {
+      throw new Error(`${this.path}: a pcap file holds one link type (${this.linkType}); this frame has ${f.linkType} — write pcapng instead`);
+    }
+    this.reserve(16 + f.capLen);
+    const o = this.out, u = this.used;
+    o.writeUInt32LE(f.tsSec >>> 0, u);
+    o.writeUInt32LE(f.tsNsec, u + 4);
+    o.writeUInt32LE(f.capLen, u + 8);
+    o.writeUInt32LE(f.origLen, u + 12);
+    f.buf.copy(o, u + 16, f.off, f.off + f.capLen);
+    this.used = u + 16 + f.capLen;
+    this.framesWritten++;
+    this.maybeFlush();
+  }
+}
+
+export class PcapngWriter extends BufferedFileWriter implements CaptureWriter {
+  /** Interface ids by (source ifIndex, linkType). */
+  private ifaceIds = new Map<number, number>();
+  private nextIface = 0;
+
+  constructor(path: string) {
+    super(path);
+    const o = this.out;
+    const len = 28;
+    o.writeUInt32LE(BT_SHB, 0);
+    o.writeUInt32LE(len, 4);
+    o.writeUInt32LE(0x1a2b3c4d, 8);
+    o.writeUInt16LE(1, 12);
+    o.writeUInt16LE(0, 14);
+    o.writeInt32LE(-1, 16); // section length unknown
+    o.writeInt32LE(-1, 20);
+    o.writeUInt32LE(len, 24);
+    this.used = len;
+  }
+
+  private interfaceFor(f: CapturedFrame): number {
+    const key = f.ifIndex * 65536 + f.linkType;
+    let id = this.ifaceIds.get(key);
+    if (id !== undefined) return id;
+    id = this.nextIface++;
+    this.ifaceIds.set(key, id);
+    const len = 20 + 8 + 4; // body, if_tsresol option (4 + 1 padded to 4), opt_endofopt
+    this.reserve(len);
+    const o = this.out, u = this.used;
+    o.writeUInt32LE(BT_IDB, u);
+    o.writeUInt32LE(len, u + 4);
+    o.writeUInt16LE(f.linkType, u + 8);
+    o.writeUInt16LE(0, u + 10);
+    o.writeUInt32LE(DEFAULT_SNAPLEN, u + 12);
+    o.writeUInt16LE(IF_TSRESOL, u + 16);
+    o.writeUInt16LE(1, u + 18);
+    o.writeUInt32LE(NSEC_RESOLUTION, u + 20); // value byte then 3 bytes of padding
+    o.writeUInt32LE(0, u + 24); // opt_endofopt
+    o.writeUInt32LE(len, u + 28);
+    this.used = u + len;
+    return id;
+  }
+
+  write(f: CapturedFrame): void {
+    const ifId = this.interfaceFor(f);
+    const padded = (f.capLen + 3) & ~3;
+    const len = 32 + padded;
+    this.reserve(len);
+    const o = this.out, u = this.used;
+    const hi = splitNanosHigh(f.tsSec, f.tsNsec);
+    const lo = splitLow;
+    o.writeUInt32LE(BT_EPB, u);
+    o.writeUInt32LE(len, u + 4);
+    o.writeUInt32LE(ifId, u + 8);
+    o.writeUInt32LE(hi >>> 0, u + 12);
+    o.writeUInt32LE(lo >>> 0, u + 16);
+    o.writeUInt32LE(f.capLen, u + 20);
+    o.writeUInt32LE(f.origLen, u + 24);
+    f.buf.copy(o, u + 28, f.off, f.off + f.capLen);
+    o.fill(0, u + 28 + f.capLen, u + 28 + padded);
+    o.writeUInt32LE(len, u + 28 + padded);
+    this.used = u + len;
+    this.framesWritten++;
+    this.maybeFlush();
+  }
+
+  writeSecrets(keylog: Buffer): void {
+    const padded = (keylog.length + 3) & ~3;
+    const len = 20 + padded;
+    this.reserve(len);
+    const o = this.out, u = this.used;
+    o.writeUInt32LE(BT_DSB, u);
+    o.writeUInt32LE(len, u + 4);
+    o.writeUInt32LE(SECRETS_TYPE_TLS_KEYLOG, u + 8);
+    o.writeUInt32LE(keylog.length, u + 12);
+    keylog.copy(o, u + 16);
+    o.fill(0, u + 16 + keylog.length, u + 16 + padded);
+    o.writeUInt32LE(len, u + 16 + padded);
+    this.used = u + len;
+  }
+}
+
+// Result of the last splitNanosHigh call: the low 32 bits.
+let splitLow = 0;
+
+/**
+ * tsSec * 1e9 + tsNsec as a 64-bit (hi, lo) pair without BigInt. Every product below stays under
+ * 2^53: tsSec is split into 16-bit halves so that each part times 1e9 is exact.
+ */
+export function splitNanosHigh(tsSec: number, tsNsec: number): number {
+  const sh = Math.floor(tsSec / 65536), sl = tsSec - sh * 65536;
+  const a = sh * 1e9; // contributes a * 2^16
+  const b = sl * 1e9 + tsNsec;
+  let hi = Math.floor(a / 65536) + Math.floor(b / 4294967296);
+  let lo = (a % 65536) * 65536 + (b % 4294967296);
+  if (lo >= 4294967296) {
+    lo -= 4294967296;
+    hi += 1;
+  }
+  splitLow = lo;
+  return hi;
+}

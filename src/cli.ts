@@ -1,0 +1,260 @@
+// The command line: tshark's and tcpdump's options mapped onto a pipeline. This file only parses
+// and wires; the work happens in capture/, decode/, analysis/, output/ and ui/.
+
+import { Command, CommanderError, Option } from 'commander';
+import * as fs from 'node:fs';
+import './fields';
+import { CaptureFileReader, CaptureFileError } from './capture/file-reader';
+import { CapturedFrame } from './capture/frame';
+import { openCaptureWriter, CaptureWriter } from './capture/file-writer';
+import { Pipeline, DisplayFilter, Analyzer } from './pipeline';
+import { OutputBuffer } from './output/stdout';
+import { FieldsSink, JsonSink, TextSink, Sink, UsageError, parseFieldsOption, resolveFields, FieldsOptions } from './output/sinks';
+import { sanitizeText } from './output/sanitize';
+
+export const EXIT_USAGE = 2;
+
+/** Options of the main (capture / read) command. */
+export interface MainOptions {
+  readFile?: string;
+  interface?: string;
+  listInterfaces?: boolean;
+  captureFilter?: string;
+  count?: number;
+  write?: string;
+  snaplen?: number;
+  bufferSize?: number;
+  promiscuous: boolean;
+  outputFormat?: string;
+  field: string[];
+  fieldOption: string[];
+  displayFilter?: string;
+  verbose?: boolean;
+  hex?: boolean;
+  numeric?: boolean;
+  pref: string[];
+  keylog?: string;
+  ui: boolean;
+  explain?: string | boolean;
+  compare?: string | boolean;
+  user?: string;
+  quiet?: boolean;
+  print?: boolean;
+}
+
+/** A one-line error for the user, then exit status 2 (tshark's and tcpdump's convention for usage errors). */
+export function fail(message: string, status = EXIT_USAGE): never {
+  process.stderr.write(`tcpwatch: ${sanitizeText(message)}\n`);
+  process.exit(status);
+}
+
+function parseCount(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`invalid packet count "${v}": expected a positive whole number`);
+  return Number(v);
+}
+
+function parseSize(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`invalid ${name} "${v}": expected a positive whole number`);
+    return Number(v);
+  };
+}
+
+const collect = (v: string, prev: string[]): string[] => prev.concat([v]);
+
+/** Subcommands (chat, tls, demo …) register themselves here so this file stays a table of contents. */
+export type CommandInstaller = (program: Command) => void;
+const installers: CommandInstaller[] = [];
+export function addCommands(installer: CommandInstaller): void {
+  installers.push(installer);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tcpwatch')
+    .description('A Wireshark-style packet sniffer for the terminal: capture live or read pcap/pcapng, see TCP and TLS as they are.')
+    .usage('[options] [capture filter ...]')
+    .option('-r, --read-file <file>', 'read packets from a pcap or pcapng file ("-" for standard input)')
+    .option('-i, --interface <name>', 'capture live on this interface')
+    .option('-D, --list-interfaces', 'list the interfaces tcpwatch can capture on, then exit')
+    .option('-f, --capture-filter <bpf>', 'capture filter in libpcap (BPF) syntax; trailing words work too')
+    .option('-c, --count <n>', 'stop after n packets', parseCount)
+    .option('-w, --write <file>', 'write packets to a pcap or pcapng file (by extension)')
+    .option('-s, --snaplen <bytes>', 'cut live frames to this many bytes', parseSize('snapshot length'))
+    .option('-B, --buffer-size <MiB>', 'kernel capture buffer size in MiB', parseSize('buffer size'))
+    .option('-p, --no-promiscuous', 'do not put the interface into promiscuous mode')
+    .option('-T, --output-format <format>', 'headless output: text, fields, json, ndjson')
+    .option('-e, --field <name>', 'field to print with -T fields (repeatable)', collect, [])
+    .option('-E, --field-option <opt>', 'fields output option: header=y|n, separator=/t|/s|c, occurrence=f|l|a, aggregator=c, quote=d|s|n', collect, [])
+    .option('-Y, --display-filter <expr>', 'display filter in Wireshark syntax')
+    .option('-V, --verbose', 'print the packet details tree')
+    .option('-x, --hex', 'print a hex and ASCII dump of each packet')
+    .option('-n, --numeric', 'no name resolution (tcpwatch never resolves names; accepted for tshark users)')
+    .option('-o, --pref <name:value>', 'preference, as tshark: tls.keylog_file:FILE', collect, [])
+    .option('--keylog <file>', 'TLS key log file (SSLKEYLOGFILE format) for decryption')
+    .option('--no-ui', 'print to standard output even on a terminal')
+    .option('--explain [stream]', 'explain a TCP stream packet by packet (headless)')
+    .option('--compare [stream]', 'show wire bytes next to plaintext for a stream (headless)')
+    .option('-Z, --user <user>', 'drop root privileges to this user after opening the capture')
+    .option('-q, --quiet', 'print no packets (with -w: only the summary)')
+    .option('-P, --print', 'print packet summaries even while writing with -w')
+    .argument('[filter...]', 'capture filter (BPF), as tcpdump takes it')
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `tcpwatch: ${s.slice(7)}` : s),
+    })
+    .exitOverride()
+    .action(async (filterWords: string[], opts: MainOptions) => {
+      await runMain(opts, filterWords);
+    });
+  for (const install of installers) install(program);
+  return program;
+}
+
+/** Decimal places of the time column: 9 for nanosecond captures, 6 otherwise, as tshark chooses. */
+function timeDigitsFor(reader: CaptureFileReader | null): () => number {
+  return () => (reader !== null && reader.nanosecond ? 9 : 6);
+}
+
+export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
+  const format = opts.outputFormat ?? 'text';
+  if (opts.quiet) return null;
+  // As tshark: writing a file prints nothing unless -P asks for summaries too.
+  if (opts.write !== undefined && !opts.print && opts.outputFormat === undefined && !opts.verbose && !opts.hex) return null;
+  switch (format) {
+    case 'text':
+      return new TextSink(out, { details: !!opts.verbose, hex: !!opts.hex, timeDigits });
+    case 'fields': {
+      if (opts.field.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
+      const fo: FieldsOptions = { header: false, separator: '\t', occurrence: 'a', aggregator: ',', quote: '' };
+      for (const spec of opts.fieldOption) parseFieldsOption(fo, spec);
+      return new FieldsSink(out, resolveFields(opts.field), fo);
+    }
+    case 'json':
+    case 'ndjson':
+      return new JsonSink(out, format === 'ndjson', opts.field.length ? resolveFields(opts.field) : undefined);
+    default:
+      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json or ndjson`);
+  }
+}
+
+/** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */
+export const hooks: {
+  live?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
+  listInterfaces?: () => void;
+  ui?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
+  /** Compile a display filter (-Y); throws UsageError with the position of a mistake. */
+  compileFilter?: (expr: string) => DisplayFilter;
+  /** Analysis stages beyond TCP streams (TLS, decryption), given the options and the file being read. */
+  analyzers?: (opts: MainOptions, reader: CaptureFileReader | null) => Analyzer[];
+} = {};
+
+async function runMain(opts: MainOptions, filterWords: string[]): Promise<void> {
+  if (opts.fieldOption.length && opts.outputFormat !== 'fields') {
+    // tshark accepts -E only with -T fields; say so rather than ignore it
+    throw new UsageError('-E applies to -T fields only');
+  }
+  const captureFilter = opts.captureFilter ?? (filterWords.length ? filterWords.join(' ') : undefined);
+  if (opts.listInterfaces) {
+    if (!hooks.listInterfaces) throw new UsageError('live capture is not available in this build');
+    hooks.listInterfaces();
+    return;
+  }
+  const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
+    opts.quiet || opts.explain !== undefined || opts.compare !== undefined;
+  if (!headless && hooks.ui) {
+    await hooks.ui(opts, captureFilter);
+    return;
+  }
+  if (opts.readFile === undefined) {
+    if (!hooks.live) throw new UsageError('no input: give -r FILE to read a capture, or -i INTERFACE to capture live');
+    await hooks.live(opts, captureFilter);
+    return;
+  }
+  if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
+  readFileHeadless(opts);
+}
+
+export function openReader(path: string): CaptureFileReader {
+  if (path !== '-') {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new UsageError(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${err.code})`);
+    }
+    if (st.isDirectory()) throw new UsageError(`${path}: is a directory, not a capture file`);
+    try {
+      fs.accessSync(path, fs.constants.R_OK);
+    } catch {
+      throw new UsageError(`${path}: permission denied`);
+    }
+  }
+  try {
+    return new CaptureFileReader(path);
+  } catch (e) {
+    if (e instanceof CaptureFileError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function readFileHeadless(opts: MainOptions): void {
+  const reader = openReader(opts.readFile!);
+  const out = new OutputBuffer(1);
+  const sink = makeSink(opts, out, timeDigitsFor(reader));
+  const filter = hooks.compileFilter && opts.displayFilter !== undefined ? hooks.compileFilter(opts.displayFilter) : null;
+  if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
+  let writer: CaptureWriter | null = null;
+  const frame = new CapturedFrame();
+  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: hooks.analyzers?.(opts, reader) ?? [] });
+  let damaged: CaptureFileError | null = null;
+  try {
+    for (;;) {
+      let more: boolean;
+      try {
+        more = reader.next(frame);
+      } catch (e) {
+        if (e instanceof CaptureFileError) { damaged = e; break; }
+        throw e;
+      }
+      if (!more) break;
+      const more2 = pipeline.handle(frame);
+      if (opts.write !== undefined && pipeline.lastShown) {
+        if (writer === null) writer = openWriter(opts.write, frame.linkType);
+        writer.write(frame);
+      }
+      if (!more2 || out.closed) break;
+    }
+  } finally {
+    pipeline.end();
+    writer?.close();
+    reader.close();
+  }
+  if (opts.write !== undefined && writer === null) openWriter(opts.write, reader.interfaces[0]?.linkType ?? 1).close();
+  if (damaged) fail(damaged.message);
+}
+
+function openWriter(path: string, linkType: number): CaptureWriter {
+  try {
+    return openCaptureWriter(path, linkType);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UsageError(`${path}: cannot write (${err.code ?? err.message})`);
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+      process.exit(EXIT_USAGE);
+    }
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+}

@@ -1,0 +1,79 @@
+// The decode loop: link → network → transport, one small step per layer, each returning the
+// protocol that comes next (gopacket's NextLayerType). It fills the caller's reused Dissection and
+// never throws on packet bytes: a step that finds a short or inconsistent header marks the frame
+// malformed at that layer and the loop ends, keeping what was decoded before.
+
+import { Dissection, Proto, Malformed } from './dissection';
+import { LINKTYPE, decodeEthernet, decodeVlan, decodeSll, decodeSll2, decodeNull, rawIpNext } from './link';
+import { decodeIPv4, decodeIPv6 } from './ip';
+import { decodeTcp } from './tcp';
+import { decodeUdp } from './udp';
+import { decodeIcmp } from './icmp';
+import { decodeGre } from './gre';
+
+/** Link types the decoder understands; others are shown as raw frames. */
+export function isSupportedLinkType(linkType: number): boolean {
+  switch (linkType) {
+    case LINKTYPE.ETHERNET: case LINKTYPE.NULL: case LINKTYPE.LOOP: case LINKTYPE.RAW:
+    case LINKTYPE.RAW_OPENBSD: case LINKTYPE.RAW_BSDOS: case LINKTYPE.IPV4: case LINKTYPE.IPV6:
+    case LINKTYPE.LINUX_SLL: case LINKTYPE.LINUX_SLL2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Tunnels nest; a frame with more layers than this is marked malformed rather than followed.
+const MAX_LAYERS = 24;
+
+/**
+ * Decode one frame whose captured bytes are buf[off, off + capLen). The frame's metadata
+ * (timestamps, lengths, number) is set by the caller before or after; this fills the layers.
+ */
+export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: number, linkType: number): void {
+  d.reset();
+  d.buf = buf;
+  d.frameOff = off;
+  d.capLen = capLen;
+  d.linkType = linkType;
+  const end = off + capLen;
+  let next: Proto;
+  switch (linkType) {
+    case LINKTYPE.ETHERNET: next = Proto.Eth; d.nextOff = off; break;
+    case LINKTYPE.LINUX_SLL: next = Proto.Sll; d.nextOff = off; break;
+    case LINKTYPE.LINUX_SLL2: next = Proto.Sll2; d.nextOff = off; break;
+    case LINKTYPE.NULL: next = decodeNull(d, off, end, false); break;
+    case LINKTYPE.LOOP: next = decodeNull(d, off, end, true); break;
+    case LINKTYPE.RAW: case LINKTYPE.RAW_OPENBSD: case LINKTYPE.RAW_BSDOS:
+      next = rawIpNext(d, off, end); break;
+    case LINKTYPE.IPV4: next = Proto.IPv4; d.nextOff = off; break;
+    case LINKTYPE.IPV6: next = Proto.IPv6; d.nextOff = off; break;
+    default: return;
+  }
+  for (let layers = 0; next !== Proto.None; layers++) {
+    if (layers === MAX_LAYERS) {
+      d.markMalformed(Malformed.Network, next);
+      return;
+    }
+    const p = d.nextOff;
+    // Inner layers end where the enclosing IP packet ends, not at the frame's end.
+    const limit = d.netOff >= 0 && next !== Proto.IPv4 && next !== Proto.IPv6 ? d.netEnd : end;
+    switch (next) {
+      case Proto.Eth: next = decodeEthernet(d, p, end); break;
+      case Proto.Vlan: next = decodeVlan(d, p, end); break;
+      case Proto.Sll: next = decodeSll(d, p, end); break;
+      case Proto.Sll2: next = decodeSll2(d, p, end); break;
+      case Proto.IPv4: next = decodeIPv4(d, p, d.netOff >= 0 ? d.netEnd : end); break;
+      case Proto.IPv6: next = decodeIPv6(d, p, d.netOff >= 0 ? d.netEnd : end); break;
+      case Proto.Tcp:
+        if (d.tcpOff >= 0) return; // TCP inside TCP is payload, not a header
+        next = decodeTcp(d, p, limit); break;
+      case Proto.Udp: next = decodeUdp(d, p, limit); break;
+      case Proto.Icmp: case Proto.Icmpv6: next = decodeIcmp(d, p, limit, next); break;
+      case Proto.Gre: next = decodeGre(d, p, limit); break;
+      case Proto.Arp: d.pushLayer(Proto.Arp, p); return;
+      case Proto.Data: return;
+      default: return;
+    }
+  }
+}

@@ -1,0 +1,212 @@
+// The decode record: one reused object of numbers and offsets that the decoder fills for each
+// frame, in the style of gopacket's DecodingLayerParser. Nothing here is allocated per packet;
+// strings are made only by formatters when something displays a field.
+//
+// Offsets are absolute positions in `buf`; -1 means "layer absent". Only the first occurrence of
+// each link/network layer is kept for addressing (as tshark's `-E occurrence=f` shows), while the
+// transport layer is the one that the innermost IP header carries.
+
+import { TcpAnalysis } from '../analysis/tcp-analysis';
+import { TlsInfo } from '../tls/tls-info';
+
+/** Layer at which a frame was found malformed (Wireshark's `[Malformed Packet]`), 0 = not malformed. */
+export const enum Malformed {
+  None = 0,
+  Link = 1,
+  Network = 2,
+  Transport = 3,
+  Application = 4,
+}
+
+export const MALFORMED_NAMES = ['', 'link', 'network', 'transport', 'application'];
+
+/** Protocol ids used in `Dissection.protoStack`, the chain of layers found in a frame. */
+export const enum Proto {
+  None = 0,
+  Eth = 1,
+  Vlan = 2,
+  Sll = 3,
+  Sll2 = 4,
+  Null = 5,
+  IPv4 = 6,
+  IPv6 = 7,
+  Tcp = 8,
+  Udp = 9,
+  Icmp = 10,
+  Icmpv6 = 11,
+  Arp = 12,
+  Gre = 13,
+  Vxlan = 14,
+  Geneve = 15,
+  Data = 16,
+  Tls = 17,
+}
+
+export const PROTO_NAMES = [
+  '', 'eth', 'vlan', 'sll', 'sll2', 'null', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'arp', 'gre',
+  'vxlan', 'geneve', 'data', 'tls',
+];
+
+export const MAX_STACK = 16;
+export const MAX_VLAN = 4;
+export const MAX_SACK = 4;
+
+const EMPTY = Buffer.alloc(0);
+
+export class Dissection {
+  // ---- frame ----
+  buf: Buffer = EMPTY;
+  frameOff = 0;
+  /** Bytes captured (frame.cap_len). */
+  capLen = 0;
+  /** Bytes on the wire (frame.len). */
+  origLen = 0;
+  /** Seconds since the epoch; with tsNsec the exact capture time. */
+  tsSec = 0;
+  tsNsec = 0;
+  linkType = 0;
+  ifIndex = 0;
+  /** 1-based frame number (frame.number). */
+  number = 0;
+  /** Time of the first frame and of the previous frame (frame.time_relative, frame.time_delta). */
+  firstTsSec = 0;
+  firstTsNsec = 0;
+  prevTsSec = 0;
+  prevTsNsec = 0;
+
+  // ---- layer chain ----
+  stackLen = 0;
+  readonly stack = new Uint8Array(MAX_STACK);
+  readonly stackOff = new Int32Array(MAX_STACK);
+  malformed: Malformed = Malformed.None;
+  /** Where the layer that a decode step hands on starts (the decode loop's cursor). */
+  nextOff = 0;
+  /** Protocol in which the malformation was found (Proto id). */
+  malformedProto = 0;
+
+  // ---- link ----
+  ethOff = -1;
+  /** EtherType or SLL protocol that the link layer hands on. */
+  etherType = 0;
+  vlanCount = 0;
+  readonly vlanOff = new Int32Array(MAX_VLAN);
+  sllOff = -1;
+  /** 1 or 2 for Linux cooked capture v1/v2. */
+  sllVersion = 0;
+  nullOff = -1;
+
+  // ---- network: first occurrence (addresses in the summary and in fields) ----
+  ip4Off = -1;
+  ip4HdrLen = 0;
+  ip6Off = -1;
+  /** IPv6 next header after the extension chain of the first IPv6 header (ipv6.nxt is the fixed header's). */
+  // ---- network: the header that carried the transport ----
+  netOff = -1;
+  netVersion = 0;
+  /** Transport protocol number (after IPv6 extension headers). */
+  ipProto = -1;
+  /** End of the IP payload, clipped to captured bytes. */
+  netEnd = 0;
+  /** True when the IP payload is a non-first fragment, or a first fragment with more to come. */
+  fragmented = false;
+  /** IP payload length as the header states it (may exceed captured bytes). */
+  netPayloadLen = 0;
+
+  // ---- transport ----
+  tcpOff = -1;
+  tcpHdrLen = 0;
+  udpOff = -1;
+  icmpOff = -1;
+  srcPort = 0;
+  dstPort = 0;
+  seqRaw = 0;
+  ackRaw = 0;
+  /** 12 bits: 3 reserved, AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN. */
+  tcpFlags = 0;
+  window = 0;
+  urgentPtr = 0;
+  /** Offset and captured length of the transport payload. */
+  payloadOff = 0;
+  payloadCapLen = 0;
+  /** Payload length from the headers' lengths (tcp.len / udp.length - 8), even when not all captured. */
+  payloadLen = 0;
+  // TCP options (-1 = absent)
+  optMss = -1;
+  optWscale = -1;
+  optSackPerm = false;
+  optTsOff = -1;
+  sackCount = 0;
+  readonly sackOff = new Int32Array(MAX_SACK);
+
+  // ---- analysis and application layers, owned by their modules ----
+  readonly tcp = new TcpAnalysis();
+  readonly tls = new TlsInfo();
+
+  /** Forget everything about the previous frame. Called once per frame before decoding. */
+  reset(): void {
+    this.stackLen = 0;
+    this.malformed = Malformed.None;
+    this.malformedProto = 0;
+    this.ethOff = -1;
+    this.etherType = 0;
+    this.vlanCount = 0;
+    this.sllOff = -1;
+    this.sllVersion = 0;
+    this.nullOff = -1;
+    this.ip4Off = -1;
+    this.ip4HdrLen = 0;
+    this.ip6Off = -1;
+    this.netOff = -1;
+    this.netVersion = 0;
+    this.ipProto = -1;
+    this.netEnd = 0;
+    this.fragmented = false;
+    this.netPayloadLen = 0;
+    this.tcpOff = -1;
+    this.tcpHdrLen = 0;
+    this.udpOff = -1;
+    this.icmpOff = -1;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.seqRaw = 0;
+    this.ackRaw = 0;
+    this.tcpFlags = 0;
+    this.window = 0;
+    this.urgentPtr = 0;
+    this.payloadOff = 0;
+    this.payloadCapLen = 0;
+    this.payloadLen = 0;
+    this.optMss = -1;
+    this.optWscale = -1;
+    this.optSackPerm = false;
+    this.optTsOff = -1;
+    this.sackCount = 0;
+    this.tcp.reset();
+    this.tls.reset();
+  }
+
+  pushLayer(proto: Proto, off: number): void {
+    if (this.stackLen < MAX_STACK) {
+      this.stack[this.stackLen] = proto;
+      this.stackOff[this.stackLen] = off;
+      this.stackLen++;
+    }
+  }
+
+  hasLayer(proto: Proto): boolean {
+    for (let i = 0; i < this.stackLen; i++) if (this.stack[i] === proto) return true;
+    return false;
+  }
+
+  markMalformed(layer: Malformed, proto: Proto): void {
+    if (this.malformed === Malformed.None) {
+      this.malformed = layer;
+      this.malformedProto = proto;
+    }
+  }
+
+  /** End of captured bytes of this frame in `buf`. */
+  get frameEnd(): number {
+    return this.frameOff + this.capLen;
+  }
+}

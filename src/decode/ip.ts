@@ -1,0 +1,173 @@
+// IPv4 (RFC 791) and IPv6 (RFC 8200) with its extension-header chain.
+
+import { Dissection, Malformed, Proto } from './dissection';
+
+// IPv4 header fields (RFC 791 §3.1)
+export const IP4_VERSION_IHL = 0;
+export const IP4_DSFIELD = 1;
+export const IP4_TOTAL_LEN = 2;
+export const IP4_ID = 4;
+export const IP4_FLAGS_FRAG = 6;
+export const IP4_TTL = 8;
+export const IP4_PROTO = 9;
+export const IP4_CHECKSUM = 10;
+export const IP4_SRC = 12;
+export const IP4_DST = 16;
+export const IP4_MIN_HEADER_LEN = 20;
+const IP4_FLAG_MF = 0x2000;
+const IP4_FRAG_OFFSET_MASK = 0x1fff;
+
+// IPv6 header fields (RFC 8200 §3)
+export const IP6_VTC_FLOW = 0;
+export const IP6_PAYLOAD_LEN = 4;
+export const IP6_NEXT_HEADER = 6;
+export const IP6_HOP_LIMIT = 7;
+export const IP6_SRC = 8;
+export const IP6_DST = 24;
+export const IP6_HEADER_LEN = 40;
+
+// IP protocol numbers (IANA)
+export const IPPROTO_HOPOPTS = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_IPIP = 4;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ROUTING = 43;
+export const IPPROTO_FRAGMENT = 44;
+export const IPPROTO_GRE = 47;
+export const IPPROTO_ESP = 50;
+export const IPPROTO_AH = 51;
+export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_NONE = 59;
+export const IPPROTO_DSTOPTS = 60;
+export const IPPROTO_MOBILITY = 135;
+
+// Hop-by-hop Jumbo Payload option (RFC 2675)
+const OPT_JUMBO = 0xc2;
+
+export function ipProtoNext(proto: number): Proto {
+  switch (proto) {
+    case IPPROTO_TCP: return Proto.Tcp;
+    case IPPROTO_UDP: return Proto.Udp;
+    case IPPROTO_ICMP: return Proto.Icmp;
+    case IPPROTO_ICMPV6: return Proto.Icmpv6;
+    case IPPROTO_IPIP: return Proto.IPv4;
+    case IPPROTO_IPV6: return Proto.IPv6;
+    case IPPROTO_GRE: return Proto.Gre;
+    default: return Proto.None;
+  }
+}
+
+export function decodeIPv4(d: Dissection, off: number, end: number): Proto {
+  const buf = d.buf;
+  if (end - off < IP4_MIN_HEADER_LEN || buf[off] >> 4 !== 4) {
+    d.markMalformed(Malformed.Network, Proto.IPv4);
+    return Proto.None;
+  }
+  const hdrLen = (buf[off] & 0x0f) * 4;
+  if (hdrLen < IP4_MIN_HEADER_LEN || hdrLen > end - off) {
+    d.markMalformed(Malformed.Network, Proto.IPv4);
+    return Proto.None;
+  }
+  let totalLen = buf.readUInt16BE(off + IP4_TOTAL_LEN);
+  // A total length of 0 is what TCP segmentation offload leaves in locally sent super-packets;
+  // Wireshark then takes the captured length, and so do we.
+  if (totalLen === 0) totalLen = end - off;
+  if (totalLen < hdrLen) {
+    d.markMalformed(Malformed.Network, Proto.IPv4);
+    return Proto.None;
+  }
+  if (d.ip4Off < 0) {
+    d.ip4Off = off;
+    d.ip4HdrLen = hdrLen;
+  }
+  d.pushLayer(Proto.IPv4, off);
+  d.netOff = off;
+  d.netVersion = 4;
+  const proto = buf[off + IP4_PROTO];
+  d.ipProto = proto;
+  d.netPayloadLen = totalLen - hdrLen;
+  d.netEnd = Math.min(off + totalLen, end);
+  const fragField = buf.readUInt16BE(off + IP4_FLAGS_FRAG);
+  d.nextOff = off + hdrLen;
+  if ((fragField & (IP4_FLAG_MF | IP4_FRAG_OFFSET_MASK)) !== 0) {
+    d.fragmented = true;
+    // Only the first fragment holds the transport header.
+    if ((fragField & IP4_FRAG_OFFSET_MASK) !== 0) return Proto.None;
+  }
+  return ipProtoNext(proto);
+}
+
+export function decodeIPv6(d: Dissection, off: number, end: number): Proto {
+  const buf = d.buf;
+  if (end - off < IP6_HEADER_LEN || buf[off] >> 4 !== 6) {
+    d.markMalformed(Malformed.Network, Proto.IPv6);
+    return Proto.None;
+  }
+  if (d.ip6Off < 0) d.ip6Off = off;
+  d.pushLayer(Proto.IPv6, off);
+  d.netOff = off;
+  d.netVersion = 6;
+  let payloadLen = buf.readUInt16BE(off + IP6_PAYLOAD_LEN);
+  let next = buf[off + IP6_NEXT_HEADER];
+  let p = off + IP6_HEADER_LEN;
+  const jumbo = payloadLen === 0;
+  if (jumbo) payloadLen = end - p; // jumbogram or BIG TCP: refined by the Jumbo option below
+  // Walk the extension headers; each is checked against captured bytes before it is read.
+  for (let guard = 0; guard < 16; guard++) {
+    if (next === IPPROTO_HOPOPTS || next === IPPROTO_ROUTING || next === IPPROTO_DSTOPTS ||
+        next === IPPROTO_MOBILITY || next === IPPROTO_FRAGMENT || next === IPPROTO_AH) {
+      if (end - p < 8) {
+        d.markMalformed(Malformed.Network, Proto.IPv6);
+        return Proto.None;
+      }
+      const extLen = next === IPPROTO_FRAGMENT ? 8 : next === IPPROTO_AH ? (buf[p + 1] + 2) * 4 : (buf[p + 1] + 1) * 8;
+      if (extLen > end - p) {
+        d.markMalformed(Malformed.Network, Proto.IPv6);
+        return Proto.None;
+      }
+      if (next === IPPROTO_HOPOPTS && jumbo) {
+        const jl = findJumboLength(buf, p + 2, p + extLen);
+        if (jl >= 0) payloadLen = jl;
+      }
+      if (next === IPPROTO_FRAGMENT) {
+        const fragField = buf.readUInt16BE(p + 2);
+        d.fragmented = true;
+        if ((fragField & 0xfff8) !== 0) {
+          d.ipProto = buf[p];
+          d.netPayloadLen = payloadLen - (p + extLen - off - IP6_HEADER_LEN);
+          d.netEnd = Math.min(off + IP6_HEADER_LEN + payloadLen, end);
+          return Proto.None;
+        }
+      }
+      next = buf[p];
+      p += extLen;
+      continue;
+    }
+    break;
+  }
+  const consumed = p - off - IP6_HEADER_LEN;
+  if (consumed > payloadLen) {
+    d.markMalformed(Malformed.Network, Proto.IPv6);
+    return Proto.None;
+  }
+  d.ipProto = next;
+  d.netPayloadLen = payloadLen - consumed;
+  d.netEnd = Math.min(off + IP6_HEADER_LEN + payloadLen, end);
+  d.nextOff = p;
+  return ipProtoNext(next);
+}
+
+/** Jumbo Payload length from a hop-by-hop options area, or -1. */
+function findJumboLength(buf: Buffer, p: number, end: number): number {
+  while (p < end) {
+    const type = buf[p];
+    if (type === 0) { p++; continue; } // Pad1
+    if (end - p < 2) return -1;
+    const len = buf[p + 1];
+    if (type === OPT_JUMBO && len === 4 && end - p >= 6) return buf.readUInt32BE(p + 2);
+    p += 2 + len;
+  }
+  return -1;
+}

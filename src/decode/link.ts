@@ -1,0 +1,155 @@
+// Link layers: Ethernet II with 802.1Q/802.1ad tags, Linux cooked capture v1/v2, BSD loopback,
+// and raw IP. Each step validates its header length once, then reads freely.
+
+import { Dissection, Malformed, Proto, MAX_VLAN } from './dissection';
+
+/** Link-layer header types (LINKTYPE_* of the pcap/pcapng specification). */
+export const LINKTYPE = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW_OPENBSD: 12,
+  RAW_BSDOS: 14,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_QINQ = 0x88a8;
+export const ETHERTYPE_QINQ_OLD = 0x9100;
+export const ETHERTYPE_TEB = 0x6558; // transparent Ethernet bridging (GRE, Geneve)
+
+// Ethernet II header (IEEE 802.3 clause 3.2)
+export const ETH_DST = 0;
+export const ETH_SRC = 6;
+export const ETH_TYPE = 12;
+export const ETH_HEADER_LEN = 14;
+const VLAN_TAG_LEN = 4;
+
+// Linux cooked capture v1: packet type(2) hatype(2) halen(2) address(8) protocol(2)
+export const SLL_PKTTYPE = 0;
+export const SLL_HATYPE = 2;
+export const SLL_HALEN = 4;
+export const SLL_ADDR = 6;
+export const SLL_PROTOCOL = 14;
+export const SLL_HEADER_LEN = 16;
+// Linux cooked capture v2: protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1) halen(1) address(8)
+export const SLL2_PROTOCOL = 0;
+export const SLL2_IFINDEX = 4;
+export const SLL2_HATYPE = 8;
+export const SLL2_PKTTYPE = 10;
+export const SLL2_HALEN = 11;
+export const SLL2_ADDR = 12;
+export const SLL2_HEADER_LEN = 20;
+
+// BSD loopback: 4-byte address family, host byte order of the capturing machine (NULL) or big-endian (LOOP)
+const NULL_HEADER_LEN = 4;
+const AF_INET = 2;
+// AF_INET6 differs between BSDs: 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (Darwin); Linux is 10.
+const AF_INET6_VALUES = [10, 24, 28, 30];
+
+/** Maps an EtherType to the next decode step. */
+export function etherTypeNext(type: number): Proto {
+  switch (type) {
+    case ETHERTYPE_IPV4: return Proto.IPv4;
+    case ETHERTYPE_IPV6: return Proto.IPv6;
+    case ETHERTYPE_ARP: return Proto.Arp;
+    case ETHERTYPE_VLAN:
+    case ETHERTYPE_QINQ:
+    case ETHERTYPE_QINQ_OLD: return Proto.Vlan;
+    case ETHERTYPE_TEB: return Proto.Eth;
+    default: return Proto.None;
+  }
+}
+
+export function decodeEthernet(d: Dissection, off: number, end: number): Proto {
+  if (end - off < ETH_HEADER_LEN) {
+    d.markMalformed(Malformed.Link, Proto.Eth);
+    return Proto.None;
+  }
+  if (d.ethOff < 0) d.ethOff = off;
+  d.pushLayer(Proto.Eth, off);
+  const type = d.buf.readUInt16BE(off + ETH_TYPE);
+  d.etherType = type;
+  d.nextOff = off + ETH_HEADER_LEN;
+  // Values up to 1500 are an 802.3 length followed by LLC, which tcpwatch does not dissect.
+  return type <= 1500 ? Proto.None : etherTypeNext(type);
+}
+
+export function decodeVlan(d: Dissection, off: number, end: number): Proto {
+  if (end - off < VLAN_TAG_LEN) {
+    d.markMalformed(Malformed.Link, Proto.Vlan);
+    return Proto.None;
+  }
+  if (d.vlanCount < MAX_VLAN) d.vlanOff[d.vlanCount++] = off;
+  d.pushLayer(Proto.Vlan, off);
+  const type = d.buf.readUInt16BE(off + 2);
+  d.etherType = type;
+  d.nextOff = off + VLAN_TAG_LEN;
+  return type <= 1500 ? Proto.None : etherTypeNext(type);
+}
+
+export function decodeSll(d: Dissection, off: number, end: number): Proto {
+  if (end - off < SLL_HEADER_LEN) {
+    d.markMalformed(Malformed.Link, Proto.Sll);
+    return Proto.None;
+  }
+  d.sllOff = off;
+  d.sllVersion = 1;
+  d.pushLayer(Proto.Sll, off);
+  const type = d.buf.readUInt16BE(off + SLL_PROTOCOL);
+  d.etherType = type;
+  d.nextOff = off + SLL_HEADER_LEN;
+  return etherTypeNext(type);
+}
+
+export function decodeSll2(d: Dissection, off: number, end: number): Proto {
+  if (end - off < SLL2_HEADER_LEN) {
+    d.markMalformed(Malformed.Link, Proto.Sll2);
+    return Proto.None;
+  }
+  d.sllOff = off;
+  d.sllVersion = 2;
+  d.pushLayer(Proto.Sll2, off);
+  const type = d.buf.readUInt16BE(off + SLL2_PROTOCOL);
+  d.etherType = type;
+  d.nextOff = off + SLL2_HEADER_LEN;
+  return etherTypeNext(type);
+}
+
+export function decodeNull(d: Dissection, off: number, end: number, bigEndian: boolean): Proto {
+  if (end - off < NULL_HEADER_LEN) {
+    d.markMalformed(Malformed.Link, Proto.Null);
+    return Proto.None;
+  }
+  d.nullOff = off;
+  d.pushLayer(Proto.Null, off);
+  let family = bigEndian ? d.buf.readUInt32BE(off) : d.buf.readUInt32LE(off);
+  // The capturing host's byte order is unknown for LINKTYPE_NULL: a family in the upper half
+  // means the other order was used (libpcap and Wireshark make the same guess).
+  if (!bigEndian && (family & 0xffff0000) !== 0) family = d.buf.readUInt32BE(off);
+  d.nextOff = off + NULL_HEADER_LEN;
+  if (family === AF_INET) return Proto.IPv4;
+  if (AF_INET6_VALUES.includes(family)) return Proto.IPv6;
+  return Proto.None;
+}
+
+/** Raw IP: the version nibble picks IPv4 or IPv6. */
+export function rawIpNext(d: Dissection, off: number, end: number): Proto {
+  d.nextOff = off;
+  if (end - off < 1) {
+    d.markMalformed(Malformed.Network, Proto.IPv4);
+    return Proto.None;
+  }
+  const version = d.buf[off] >> 4;
+  if (version === 4) return Proto.IPv4;
+  if (version === 6) return Proto.IPv6;
+  d.markMalformed(Malformed.Network, Proto.IPv4);
+  return Proto.None;
+}

@@ -1,0 +1,104 @@
+// TCP header (RFC 9293 §3.1) with the options tcpwatch shows: MSS, window scale, SACK-permitted,
+// SACK blocks and timestamps.
+
+import { Dissection, Malformed, Proto, MAX_SACK } from './dissection';
+
+export const TCP_SRC_PORT = 0;
+export const TCP_DST_PORT = 2;
+export const TCP_SEQ = 4;
+export const TCP_ACK = 8;
+export const TCP_OFFSET_FLAGS = 12; // data offset(4) reserved(3) AE(1) | CWR ECE URG ACK PSH RST SYN FIN
+export const TCP_WINDOW = 14;
+export const TCP_CHECKSUM = 16;
+export const TCP_URGENT = 18;
+export const TCP_MIN_HEADER_LEN = 20;
+
+export const TH_FIN = 0x001;
+export const TH_SYN = 0x002;
+export const TH_RST = 0x004;
+export const TH_PSH = 0x008;
+export const TH_ACK = 0x010;
+export const TH_URG = 0x020;
+export const TH_ECE = 0x040;
+export const TH_CWR = 0x080;
+export const TH_AE = 0x100; // RFC 9768 Accurate ECN (formerly NS, RFC 3540)
+export const TH_RES = 0xe00;
+
+// Option kinds (IANA "TCP Option Kind Numbers")
+export const TCPOPT_EOL = 0;
+export const TCPOPT_NOP = 1;
+export const TCPOPT_MSS = 2;
+export const TCPOPT_WSCALE = 3;
+export const TCPOPT_SACK_PERM = 4;
+export const TCPOPT_SACK = 5;
+export const TCPOPT_TIMESTAMP = 8;
+
+export function decodeTcp(d: Dissection, off: number, end: number): Proto {
+  const buf = d.buf;
+  if (end - off < TCP_MIN_HEADER_LEN) {
+    d.markMalformed(Malformed.Transport, Proto.Tcp);
+    return Proto.None;
+  }
+  const offFlags = buf.readUInt16BE(off + TCP_OFFSET_FLAGS);
+  const hdrLen = (offFlags >> 12) * 4;
+  d.tcpOff = off;
+  d.pushLayer(Proto.Tcp, off);
+  d.srcPort = buf.readUInt16BE(off + TCP_SRC_PORT);
+  d.dstPort = buf.readUInt16BE(off + TCP_DST_PORT);
+  d.seqRaw = buf.readUInt32BE(off + TCP_SEQ);
+  d.ackRaw = buf.readUInt32BE(off + TCP_ACK);
+  d.tcpFlags = offFlags & 0x0fff;
+  d.window = buf.readUInt16BE(off + TCP_WINDOW);
+  d.urgentPtr = buf.readUInt16BE(off + TCP_URGENT);
+  d.tcpHdrLen = hdrLen;
+  // The header must be at least 20 bytes and fit in what the IP header says it carries.
+  if (hdrLen < TCP_MIN_HEADER_LEN || hdrLen > d.netPayloadLen) {
+    d.markMalformed(Malformed.Transport, Proto.Tcp);
+    d.payloadLen = 0;
+    return Proto.None;
+  }
+  d.payloadLen = d.netPayloadLen - hdrLen;
+  if (hdrLen > end - off) {
+    // Options cut off by the snapshot length: the fixed header stays usable.
+    d.payloadOff = end;
+    d.payloadCapLen = 0;
+    return Proto.None;
+  }
+  parseTcpOptions(d, off + TCP_MIN_HEADER_LEN, off + hdrLen);
+  const payloadOff = off + hdrLen;
+  d.payloadOff = payloadOff;
+  const capEnd = Math.min(end, payloadOff + d.payloadLen);
+  d.payloadCapLen = capEnd > payloadOff ? capEnd - payloadOff : 0;
+  d.nextOff = payloadOff;
+  return d.payloadLen > 0 ? Proto.Data : Proto.None;
+}
+
+function parseTcpOptions(d: Dissection, p: number, end: number): void {
+  const buf = d.buf;
+  while (p < end) {
+    const kind = buf[p];
+    if (kind === TCPOPT_EOL) return;
+    if (kind === TCPOPT_NOP) { p++; continue; }
+    if (end - p < 2) return;
+    const len = buf[p + 1];
+    if (len < 2 || len > end - p) return; // bad option length: stop, as Wireshark does
+    switch (kind) {
+      case TCPOPT_MSS:
+        if (len === 4) d.optMss = buf.readUInt16BE(p + 2);
+        break;
+      case TCPOPT_WSCALE:
+        if (len === 3) d.optWscale = buf[p + 2];
+        break;
+      case TCPOPT_SACK_PERM:
+        if (len === 2) d.optSackPerm = true;
+        break;
+      case TCPOPT_SACK:
+        for (let q = p + 2; q + 8 <= p + len && d.sackCount < MAX_SACK; q += 8) d.sackOff[d.sackCount++] = q;
+        break;
+      case TCPOPT_TIMESTAMP:
+        if (len === 10) d.optTsOff = p + 2;
+        break;
+    }
+    p += len;
+  }
+}

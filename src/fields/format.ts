@@ -1,0 +1,112 @@
+// Turning a field's value into text exactly as tshark prints it with `-T fields`, and the
+// address formats every view shares.
+
+import { Dissection } from '../decode/dissection';
+import { FieldDef, FT, Span } from './registry';
+
+const span = new Span();
+const HEX = '0123456789abcdef';
+
+export function ipv4ToString(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+export function ipv4At(buf: Buffer, off: number): string {
+  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+}
+
+export function macAt(buf: Buffer, off: number): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) {
+    const b = buf[off + i];
+    s += (i ? ':' : '') + HEX[b >> 4] + HEX[b & 15];
+  }
+  return s;
+}
+
+/** IPv6 text per RFC 5952: lowercase, leading zeros dropped, the longest run of 2+ zero groups as "::". */
+export function ipv6At(buf: Buffer, off: number): string {
+  const g = new Array<number>(8);
+  for (let i = 0; i < 8; i++) g[i] = buf.readUInt16BE(off + i * 2);
+  let bestStart = -1, bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  // IPv4-mapped (::ffff:a.b.c.d) is written with a dotted quad, as Wireshark does.
+  if (bestStart === 0 && bestLen === 5 && g[5] === 0xffff) {
+    return `::ffff:${buf[off + 12]}.${buf[off + 13]}.${buf[off + 14]}.${buf[off + 15]}`;
+  }
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (s.length > 0 && !s.endsWith(':')) s += ':';
+    s += g[i].toString(16);
+  }
+  return s;
+}
+
+export function hexOf(buf: Buffer, off: number, len: number, sep = ''): string {
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    const b = buf[off + i];
+    if (sep && i) s += sep;
+    s += HEX[b >> 4] + HEX[b & 15];
+  }
+  return s;
+}
+
+/** Seconds and nanoseconds as "S.NNNNNNNNN" (frame.time_epoch); negative differences keep their sign. */
+export function secNsecToString(sec: number, nsec: number): string {
+  if (sec < 0 || (sec === 0 && nsec < 0)) {
+    let s = -sec, n = -nsec;
+    if (n < 0) { s -= 1; n += 1e9; }
+    return '-' + secNsecToString(s, n);
+  }
+  if (nsec < 0) { sec -= 1; nsec += 1e9; }
+  return `${sec}.${String(nsec).padStart(9, '0')}`;
+}
+
+export type FormatStyle = 'fields' | 'json';
+
+/** Occurrence i of a field as tshark prints it; '' when absent. */
+export function formatField(f: FieldDef, d: Dissection, i: number, style: FormatStyle = 'fields'): string {
+  if (f.text) return f.text(d, i);
+  switch (f.type) {
+    case FT.None:
+      return '1'; // tshark prints presence-only fields (tcp.analysis.flags) as 1
+    case FT.UInt:
+    case FT.Int:
+      return String(f.num!(d, i));
+    case FT.Hex: {
+      const v = f.num!(d, i);
+      return '0x' + v.toString(16).padStart(f.hexDigits ?? 2, '0');
+    }
+    case FT.Bool:
+      return f.num!(d, i) ? '1' : '0';
+    case FT.Double:
+      return String(f.num!(d, i));
+    case FT.AbsTime:
+    case FT.RelTime: {
+      const v = f.num!(d, i);
+      return v.toFixed(9);
+    }
+    case FT.IPv4:
+      return ipv4ToString(f.num!(d, i));
+    case FT.IPv6:
+      return f.bytes!(d, i, span) ? ipv6At(span.buf, span.off) : '';
+    case FT.Ether:
+      return f.bytes!(d, i, span) ? macAt(span.buf, span.off) : '';
+    case FT.Bytes:
+      return f.bytes!(d, i, span) ? hexOf(span.buf, span.off, span.len, style === 'json' ? ':' : '') : '';
+    case FT.String:
+      return f.bytes!(d, i, span) ? span.buf.toString('utf8', span.off, span.off + span.len) : '';
+  }
+}

@@ -1,0 +1,10 @@
+// Importing this module registers every field. Order here is the order of the details tree.
+import './frame';
+import './link';
+import './ip';
+import './tcp';
+import './udp';
+import './columns';
+
+export * from './registry';
+export { formatField } from './format';

@@ -1,0 +1,120 @@
+// The field registry, after Wireshark's hf_register_info: each field is declared once with its
+// filter name, type and accessor, and that one declaration serves `-T fields`, JSON, the details
+// tree, display filters and columns. Accessors read the Dissection; they allocate nothing for
+// numeric fields. Text is made by `formatField` only when something prints a value.
+
+import { Dissection } from '../decode/dissection';
+
+export const enum FT {
+  /** Presence only (a protocol, or a flag-like finding such as tcp.analysis.retransmission). */
+  None,
+  UInt,
+  Int,
+  /** Unsigned, displayed in hex with `hexDigits` digits (tshark's BASE_HEX). */
+  Hex,
+  Bool,
+  Double,
+  /** Seconds since the epoch, to the nanosecond (frame.time_epoch). */
+  AbsTime,
+  /** Seconds, to the nanosecond (frame.time_relative). */
+  RelTime,
+  IPv4,
+  IPv6,
+  Ether,
+  Bytes,
+  String,
+}
+
+export const FT_NAMES = ['none', 'uint', 'int', 'uint', 'bool', 'double', 'time', 'reltime', 'ipv4', 'ipv6', 'ether', 'bytes', 'string'];
+
+/** A byte range: where a bytes-like value lies, or which bytes a field covers. */
+export class Span {
+  buf: Buffer = Buffer.alloc(0);
+  off = 0;
+  len = 0;
+  set(buf: Buffer, off: number, len: number): true {
+    this.buf = buf;
+    this.off = off;
+    this.len = len;
+    return true;
+  }
+}
+
+export interface FieldDef {
+  /** Filter name, as Wireshark spells it (`tcp.srcport`). */
+  name: string;
+  /** What the details tree calls it (`Source Port`). */
+  label: string;
+  type: FT;
+  /** Protocol the field belongs to (`tcp`); protocols themselves have their own name here. */
+  proto: string;
+  hexDigits?: number;
+  /** Number of occurrences in this frame; 0 = absent. */
+  count(d: Dissection): number;
+  /** Numeric value of occurrence i (integers, booleans as 0/1, IPv4 as a 32-bit number, times in seconds). */
+  num?(d: Dissection, i: number): number;
+  /** Where the bytes of a bytes-like value (IPv6, Ether, Bytes, String) of occurrence i lie. */
+  bytes?(d: Dissection, i: number, out: Span): boolean;
+  /** Text of occurrence i for fields whose value is computed text (String type) or tshark's custom format. */
+  text?(d: Dissection, i: number): string;
+  /** Bytes of the frame that the field covers, for the bytes pane. */
+  range?(d: Dissection, i: number, out: Span): boolean;
+  /** Value names for numbers (`1` → `Client Hello`), shown in details. */
+  valueNames?: Readonly<Record<number, string>>;
+}
+
+const fields = new Map<string, FieldDef>();
+const ordered: FieldDef[] = [];
+
+export function defineField(def: FieldDef): FieldDef {
+  if (fields.has(def.name)) throw new Error(`field ${def.name} is declared twice`);
+  fields.set(def.name, def);
+  ordered.push(def);
+  return def;
+}
+
+export function getField(name: string): FieldDef | undefined {
+  return fields.get(name);
+}
+
+export function allFields(): readonly FieldDef[] {
+  return ordered;
+}
+
+/** Fields of one protocol, in declaration order. */
+export function fieldsOf(proto: string): FieldDef[] {
+  return ordered.filter((f) => f.proto === proto && f.name !== proto);
+}
+
+/** The registered name closest to `name`, for "did you mean" messages. */
+export function nearestFieldName(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const f of ordered) {
+    const dist = editDistance(name, f.name);
+    if (dist < bestDist) {
+      bestDist = dist;
+      best = f.name;
+    }
+  }
+  return best !== undefined && bestDist <= Math.max(3, name.length / 2) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+// ---- helpers for declaring fields ----
+
+export const once = (present: (d: Dissection) => boolean) => (d: Dissection): number => (present(d) ? 1 : 0);

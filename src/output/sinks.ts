@@ -1,0 +1,199 @@
+// Headless output formats, each a sink that receives decoded frames: summary lines (tshark's
+// default), -T fields, -T json / ndjson, with -V details and -x hex added to text output.
+
+import { Dissection } from '../decode/dissection';
+import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
+import { formatField } from '../fields/format';
+import { sourceColumn, destinationColumn, protocolColumn, infoColumn, RIGHT_ARROW } from './summary';
+import { detailsText, buildDetails, protocolsOf, DetailNode } from './details';
+import { fieldsOf } from '../fields/registry';
+import { hexDumpLines } from './hexdump';
+import { sanitizeText } from './sanitize';
+import { secNsecToString } from '../fields/format';
+import { OutputBuffer } from './stdout';
+
+export interface Sink {
+  frame(d: Dissection): void;
+  end(): void;
+}
+
+export class UsageError extends Error {}
+
+/** Relative time as the summary line shows it, with as many decimals as the capture's timestamps have. */
+export function relativeTime(d: Dissection, digits: number): string {
+  const full = secNsecToString(d.tsSec - d.firstTsSec, d.tsNsec - d.firstTsNsec);
+  return digits >= 9 ? full : full.slice(0, full.length - (9 - digits));
+}
+
+export interface TextOptions {
+  details: boolean;
+  hex: boolean;
+  /** Decimal places of the time column (6 for microsecond captures, 9 for nanosecond). */
+  timeDigits: () => number;
+}
+
+export function summaryLine(d: Dissection, timeDigits: number): string {
+  const no = String(d.number).padStart(5);
+  const time = relativeTime(d, timeDigits).padStart(timeDigits >= 9 ? 11 : 10);
+  const src = sourceColumn(d);
+  const dst = destinationColumn(d);
+  const addr = src || dst ? `${src} ${RIGHT_ARROW} ${dst}` : '';
+  return sanitizeText(`${no} ${time} ${addr} ${protocolColumn(d)} ${d.origLen} ${infoColumn(d)}`);
+}
+
+export class TextSink implements Sink {
+  constructor(private readonly out: OutputBuffer, private readonly opts: TextOptions) {}
+
+  frame(d: Dissection): void {
+    if (this.opts.details) {
+      this.out.write(detailsText(d));
+      if (!this.opts.hex) this.out.write('\n');
+    } else {
+      this.out.write(summaryLine(d, this.opts.timeDigits()) + '\n');
+    }
+    if (this.opts.hex) {
+      for (const line of hexDumpLines(d.buf, d.frameOff, d.capLen)) this.out.write(line + '\n');
+      this.out.write('\n');
+    }
+  }
+
+  end(): void {
+    this.out.flush();
+  }
+}
+
+export interface FieldsOptions {
+  header: boolean;
+  separator: string;
+  occurrence: 'f' | 'l' | 'a';
+  aggregator: string;
+  quote: '' | '"' | "'";
+}
+
+export function parseFieldsOption(opts: FieldsOptions, spec: string): void {
+  const eq = spec.indexOf('=');
+  if (eq < 0) throw new UsageError(`invalid -E option "${spec}": expected NAME=VALUE`);
+  const key = spec.slice(0, eq), value = spec.slice(eq + 1);
+  const charOf = (v: string): string => (v === '/t' ? '\t' : v === '/s' ? ' ' : v);
+  switch (key) {
+    case 'header':
+      if (value !== 'y' && value !== 'n') throw new UsageError(`invalid -E header value "${value}": use y or n`);
+      opts.header = value === 'y';
+      break;
+    case 'separator': opts.separator = charOf(value); break;
+    case 'aggregator': opts.aggregator = charOf(value); break;
+    case 'occurrence':
+      if (value !== 'f' && value !== 'l' && value !== 'a') throw new UsageError(`invalid -E occurrence value "${value}": use f, l or a`);
+      opts.occurrence = value;
+      break;
+    case 'quote':
+      if (value === 'd') opts.quote = '"';
+      else if (value === 's') opts.quote = "'";
+      else if (value === 'n') opts.quote = '';
+      else throw new UsageError(`invalid -E quote value "${value}": use d, s or n`);
+      break;
+    default:
+      throw new UsageError(`unknown -E option "${key}": use header, separator, occurrence, aggregator or quote`);
+  }
+}
+
+/** Resolve -e names to field definitions once, with a suggestion for names that do not exist. */
+export function resolveFields(names: string[]): FieldDef[] {
+  return names.map((name) => {
+    const f = getField(name);
+    if (f === undefined) {
+      const near = nearestFieldName(name);
+      throw new UsageError(`unknown field "${name}"${near ? ` (did you mean "${near}"?)` : ''}`);
+    }
+    return f;
+  });
+}
+
+export class FieldsSink implements Sink {
+  private headerDone = false;
+
+  constructor(private readonly out: OutputBuffer, private readonly fields: FieldDef[], private readonly opts: FieldsOptions) {}
+
+  frame(d: Dissection): void {
+    const o = this.opts;
+    if (o.header && !this.headerDone) {
+      this.out.write(this.fields.map((f) => f.name).join(o.separator) + '\n');
+      this.headerDone = true;
+    }
+    let line = '';
+    for (let k = 0; k < this.fields.length; k++) {
+      const f = this.fields[k];
+      if (k) line += o.separator;
+      const n = f.count(d);
+      if (n === 0) continue;
+      let v: string;
+      if (o.occurrence === 'f') v = formatField(f, d, 0);
+      else if (o.occurrence === 'l') v = formatField(f, d, n - 1);
+      else {
+        v = formatField(f, d, 0);
+        for (let i = 1; i < n; i++) v += o.aggregator + formatField(f, d, i);
+      }
+      if (f.type === FT.String) v = sanitizeText(v);
+      line += o.quote ? o.quote + v + o.quote : v;
+    }
+    this.out.write(line + '\n');
+  }
+
+  end(): void {
+    if (this.opts.header && !this.headerDone) this.out.write(this.fields.map((f) => f.name).join(this.opts.separator) + '\n');
+    this.out.flush();
+  }
+}
+
+/** The layers of one packet as tshark's JSON shows them: protocol → field → value (arrays where a field repeats). */
+export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, Record<string, unknown>> {
+  const layers: Record<string, Record<string, unknown>> = {};
+  if (only) {
+    for (const f of only) {
+      const n = f.count(d);
+      if (n === 0) continue;
+      const values: string[] = [];
+      for (let i = 0; i < n; i++) values.push(formatField(f, d, i, 'json'));
+      (layers[f.proto] ??= {})[f.name] = values.length === 1 ? values[0] : values;
+    }
+    return layers;
+  }
+  for (const proto of protocolsOf(d)) {
+    const obj: Record<string, unknown> = {};
+    for (const f of fieldsOf(proto)) {
+      const n = f.count(d);
+      if (n === 0) continue;
+      const values: string[] = [];
+      for (let i = 0; i < n; i++) values.push(formatField(f, d, i, 'json'));
+      obj[f.name] = values.length === 1 ? values[0] : values;
+    }
+    layers[proto] = obj;
+  }
+  return layers;
+}
+
+export class JsonSink implements Sink {
+  private first = true;
+
+  constructor(private readonly out: OutputBuffer, private readonly ndjson: boolean, private readonly only?: FieldDef[]) {}
+
+  frame(d: Dissection): void {
+    const date = new Date(d.tsSec * 1000);
+    const day = Number.isNaN(date.getTime()) ? '1970-01-01' : date.toISOString().slice(0, 10);
+    const doc = { _index: `packets-${day}`, _type: 'doc', _score: null, _source: { layers: packetLayers(d, this.only) } };
+    if (this.ndjson) {
+      this.out.write(JSON.stringify(doc) + '\n');
+    } else {
+      this.out.write((this.first ? '[\n' : ',\n') + JSON.stringify(doc, null, 2).replace(/^/gm, '  '));
+      this.first = false;
+    }
+  }
+
+  end(): void {
+    if (!this.ndjson) this.out.write(this.first ? '[\n]\n' : '\n]\n');
+    this.out.flush();
+  }
+}
+
+export type { DetailNode };
+export { buildDetails };

@@ -1,0 +1,169 @@
+// The packet-list columns (Source, Destination, Protocol, Info) as Wireshark fills them. Built only
+// for rows that are displayed; application-layer modules (TLS, …) add their own summaries through
+// registerAppSummary so this file need not know them.
+
+import { Dissection, Proto, Malformed } from '../decode/dissection';
+import { ETH_SRC, ETH_DST } from '../decode/link';
+import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
+import * as tcp from '../decode/tcp';
+import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
+import { ipv4At, ipv6At, macAt } from '../fields/format';
+import { tcpFlagsList } from '../fields/tcp';
+
+export const RIGHT_ARROW = '\u2192';
+
+/** Protocol and Info text an application-layer dissector contributes, or null when it has nothing. */
+export interface AppSummary {
+  protocol: string;
+  info: string;
+}
+type AppSummarizer = (d: Dissection) => AppSummary | null;
+const appSummarizers: AppSummarizer[] = [];
+
+export function registerAppSummary(fn: AppSummarizer): void {
+  appSummarizers.push(fn);
+}
+
+export function sourceColumn(d: Dissection): string {
+  if (d.netOff >= 0) return d.netVersion === 4 ? ipv4At(d.buf, d.netOff + IP4_SRC) : ipv6At(d.buf, d.netOff + IP6_SRC);
+  if (d.ethOff >= 0) return macAt(d.buf, d.ethOff + ETH_SRC);
+  return '';
+}
+
+export function destinationColumn(d: Dissection): string {
+  if (d.netOff >= 0) return d.netVersion === 4 ? ipv4At(d.buf, d.netOff + IP4_DST) : ipv6At(d.buf, d.netOff + IP6_DST);
+  if (d.ethOff >= 0) return macAt(d.buf, d.ethOff + ETH_DST);
+  return '';
+}
+
+function appSummary(d: Dissection): AppSummary | null {
+  for (const fn of appSummarizers) {
+    const s = fn(d);
+    if (s !== null) return s;
+  }
+  return null;
+}
+
+export function protocolColumn(d: Dissection): string {
+  const app = appSummary(d);
+  if (app !== null) return app.protocol;
+  return transportProtocol(d);
+}
+
+function transportProtocol(d: Dissection): string {
+  if (d.tcpOff >= 0) return 'TCP';
+  if (d.udpOff >= 0) return 'UDP';
+  if (d.icmpOff >= 0) return d.netVersion === 6 ? 'ICMPv6' : 'ICMP';
+  if (d.hasLayer(Proto.Arp)) return 'ARP';
+  if (d.hasLayer(Proto.Gre)) return 'GRE';
+  if (d.netOff >= 0) return d.netVersion === 6 ? 'IPv6' : 'IPv4';
+  if (d.ethOff >= 0) return 'Ethernet';
+  if (d.sllOff >= 0) return 'SLL';
+  return `LINKTYPE_${d.linkType}`;
+}
+
+export function infoColumn(d: Dissection): string {
+  const app = appSummary(d);
+  let s: string;
+  if (app !== null) s = app.info;
+  else if (d.tcpOff >= 0) s = tcpInfo(d);
+  else if (d.udpOff >= 0) s = `${d.buf.readUInt16BE(d.udpOff)} ${RIGHT_ARROW} ${d.buf.readUInt16BE(d.udpOff + 2)} Len=${d.payloadLen}`;
+  else if (d.icmpOff >= 0) s = icmpInfo(d);
+  else if (d.netOff >= 0 && d.fragmented) s = 'Fragmented IP protocol';
+  else s = '';
+  if (d.malformed !== Malformed.None) s += (s ? ' ' : '') + '[Malformed Packet]';
+  return s;
+}
+
+const ANALYSIS_PREFIXES: [number, string][] = [
+  [AF.PortsReused, '[TCP Port numbers reused] '],
+  [AF.LostSegment, '[TCP Previous segment not captured] '],
+  [AF.AckedUnseen, '[TCP ACKed unseen segment] '],
+  [AF.SpuriousRetransmission, '[TCP Spurious Retransmission] '],
+  [AF.FastRetransmission, '[TCP Fast Retransmission] '],
+  [AF.Retransmission, '[TCP Retransmission] '],
+  [AF.OutOfOrder, '[TCP Out-Of-Order] '],
+  [AF.WindowUpdate, '[TCP Window Update] '],
+  [AF.WindowFull, '[TCP Window Full] '],
+  [AF.ZeroWindowProbe, '[TCP ZeroWindowProbe] '],
+  [AF.ZeroWindowProbeAck, '[TCP ZeroWindowProbeAck] '],
+  [AF.ZeroWindow, '[TCP ZeroWindow] '],
+  [AF.KeepAlive, '[TCP Keep-Alive] '],
+  [AF.KeepAliveAck, '[TCP Keep-Alive ACK] '],
+];
+
+/** Wireshark's expert prefixes for a TCP segment (`[TCP Retransmission] `), '' when none. */
+export function tcpAnalysisPrefix(d: Dissection): string {
+  const f = d.tcp.flags;
+  if (f === 0) return '';
+  let s = '';
+  for (const [bit, text] of ANALYSIS_PREFIXES) {
+    if (f & bit) {
+      if (bit === AF.FastRetransmission) { s += text; continue; }
+      if (bit === AF.Retransmission && (f & (AF.FastRetransmission | AF.SpuriousRetransmission))) continue;
+      s += text;
+    }
+  }
+  if (f & AF.DuplicateAck) s += `[TCP Dup ACK ${d.tcp.dupAckOf}#${d.tcp.duplicateAckNum}] `;
+  return s;
+}
+
+export function tcpInfo(d: Dissection): string {
+  const t = d.tcp;
+  let s = tcpAnalysisPrefix(d);
+  s += `${d.srcPort} ${RIGHT_ARROW} ${d.dstPort} [${tcpFlagsList(d.tcpFlags)}]`;
+  s += ` Seq=${t.stream >= 0 ? t.relSeq : d.seqRaw}`;
+  if (d.tcpFlags & tcp.TH_ACK) s += ` Ack=${t.stream >= 0 ? t.relAck : d.ackRaw}`;
+  s += ` Win=${t.windowSize >= 0 ? t.windowSize : d.window}`;
+  if (d.tcpFlags & tcp.TH_URG) s += ` Urg=${d.urgentPtr}`;
+  s += ` Len=${d.payloadLen}`;
+  s += tcpOptionsInfo(d);
+  return s;
+}
+
+/** The options part of TCP's Info (` MSS=1460 SACK_PERM TSval=… TSecr=… WS=128`), in header order. */
+function tcpOptionsInfo(d: Dissection): string {
+  if (d.tcpOff < 0 || d.tcpOff + d.tcpHdrLen > d.frameEnd) return '';
+  const buf = d.buf;
+  let p = d.tcpOff + tcp.TCP_MIN_HEADER_LEN;
+  const end = d.tcpOff + d.tcpHdrLen;
+  let s = '';
+  while (p < end) {
+    const kind = buf[p];
+    if (kind === tcp.TCPOPT_EOL) break;
+    if (kind === tcp.TCPOPT_NOP) { p++; continue; }
+    if (end - p < 2) break;
+    const len = buf[p + 1];
+    if (len < 2 || len > end - p) break;
+    switch (kind) {
+      case tcp.TCPOPT_MSS: if (len === 4) s += ` MSS=${buf.readUInt16BE(p + 2)}`; break;
+      case tcp.TCPOPT_WSCALE: if (len === 3) s += ` WS=${2 ** Math.min(buf[p + 2], 14)}`; break;
+      case tcp.TCPOPT_SACK_PERM: if (len === 2) s += ' SACK_PERM'; break;
+      case tcp.TCPOPT_TIMESTAMP: if (len === 10) s += ` TSval=${buf.readUInt32BE(p + 2)} TSecr=${buf.readUInt32BE(p + 6)}`; break;
+      case tcp.TCPOPT_SACK:
+        for (let q = p + 2; q + 8 <= p + len; q += 8) {
+          s += ` SLE=${d.tcp.sackRelative(buf.readUInt32BE(q))} SRE=${d.tcp.sackRelative(buf.readUInt32BE(q + 4))}`;
+        }
+        break;
+    }
+    p += len;
+  }
+  return s;
+}
+
+const ICMP_TYPES: Record<number, string> = {
+  0: 'Echo (ping) reply', 3: 'Destination unreachable', 5: 'Redirect', 8: 'Echo (ping) request',
+  11: 'Time-to-live exceeded', 12: 'Parameter problem', 13: 'Timestamp request', 14: 'Timestamp reply',
+};
+const ICMPV6_TYPES: Record<number, string> = {
+  1: 'Destination Unreachable', 2: 'Packet Too Big', 3: 'Time Exceeded', 4: 'Parameter Problem',
+  128: 'Echo (ping) request', 129: 'Echo (ping) reply', 133: 'Router Solicitation', 134: 'Router Advertisement',
+  135: 'Neighbor Solicitation', 136: 'Neighbor Advertisement', 137: 'Redirect', 139: 'Node Information Query',
+  140: 'Node Information Reply', 143: 'Multicast Listener Report Message v2',
+};
+
+function icmpInfo(d: Dissection): string {
+  const type = d.buf[d.icmpOff];
+  const names = d.netVersion === 6 ? ICMPV6_TYPES : ICMP_TYPES;
+  return names[type] ?? `Type ${type}`;
+}

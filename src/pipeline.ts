@@ -1,0 +1,78 @@
+// A capture pipeline: frames from a source are decoded into one reused Dissection, analysed
+// (TCP streams, TLS), optionally written with -w, filtered, and handed to a sink. The same
+// pipeline serves files and live capture, headless output and the UI.
+
+import { CapturedFrame } from './capture/frame';
+import { CaptureWriter } from './capture/file-writer';
+import { Dissection } from './decode/dissection';
+import { decodeFrame } from './decode/decoder';
+import { TcpStreamTable } from './analysis/streams';
+import { Sink } from './output/sinks';
+
+export type DisplayFilter = (d: Dissection) => boolean;
+
+/** Per-frame analysis stages after decoding (TCP streams, TLS records); run in order, for every frame. */
+export interface Analyzer {
+  analyze(d: Dissection): void;
+}
+
+export interface PipelineOptions {
+  sink: Sink | null;
+  filter?: DisplayFilter | null;
+  writer?: CaptureWriter | null;
+  /** Stop after this many frames have been read (-c); 0 = no limit. */
+  maxFrames?: number;
+  analyzers?: Analyzer[];
+}
+
+export class Pipeline {
+  readonly d = new Dissection();
+  readonly streams = new TcpStreamTable();
+  framesRead = 0;
+  framesShown = 0;
+  /** Whether the last frame passed the display filter. */
+  lastShown = false;
+  private readonly analyzers: Analyzer[];
+  private haveFirst = false;
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.analyzers = [this.streams, ...(opts.analyzers ?? [])];
+  }
+
+  /** Process one frame; returns false once -c has been reached. */
+  handle(f: CapturedFrame): boolean {
+    const d = this.d;
+    const prevSec = d.tsSec, prevNsec = d.tsNsec;
+    decodeFrame(d, f.buf, f.off, f.capLen, f.linkType);
+    d.origLen = f.origLen;
+    d.tsSec = f.tsSec;
+    d.tsNsec = f.tsNsec;
+    d.ifIndex = f.ifIndex;
+    d.number = ++this.framesRead;
+    if (!this.haveFirst) {
+      this.haveFirst = true;
+      d.firstTsSec = f.tsSec;
+      d.firstTsNsec = f.tsNsec;
+      d.prevTsSec = f.tsSec;
+      d.prevTsNsec = f.tsNsec;
+    } else {
+      d.prevTsSec = prevSec;
+      d.prevTsNsec = prevNsec;
+    }
+    for (let i = 0; i < this.analyzers.length; i++) this.analyzers[i].analyze(d);
+    const pass = !this.opts.filter || this.opts.filter(d);
+    this.lastShown = pass;
+    if (pass) {
+      this.framesShown++;
+      if (this.opts.writer) this.opts.writer.write(f);
+      if (this.opts.sink) this.opts.sink.frame(d);
+    }
+    const max = this.opts.maxFrames ?? 0;
+    return max === 0 || this.framesRead < max;
+  }
+
+  end(): void {
+    this.opts.sink?.end();
+    this.opts.writer?.close();
+  }
+}
