@@ -22,7 +22,8 @@ export class TcpStreamTable {
 
   /** Fill d.tcp for a decoded TCP segment. */
   analyze(d: Dissection): void {
-    if (d.tcpOff < 0) return;
+    // A TCP header quoted inside an ICMP error is not a segment of the connection.
+    if (d.tcpOff < 0 || d.inIcmpError) return;
     const src = endpointKey(d, true), dst = endpointKey(d, false);
     const key = src < dst ? src + '|' + dst : dst + '|' + src;
     let conv = this.byKey.get(key);
@@ -38,6 +39,7 @@ export class TcpStreamTable {
     }
     const t = d.tcp;
     t.stream = conv.index;
+    t.direction = fwd;
     t.relSeq = (d.seqRaw - me.baseSeq + 4294967296) % 4294967296;
     let next = t.relSeq + d.payloadLen;
     if (d.tcpFlags & TH_SYN) next++;

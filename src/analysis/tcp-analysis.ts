@@ -27,6 +27,8 @@ export class TcpAnalysis {
   relSeq = 0;
   relAck = 0;
   nxtSeq = 0;
+  /** 0 when the segment travels from the side that opened the conversation (client), 1 from the other side. */
+  direction = 0;
   /** True when the ACK flag is set and tcp.ack is meaningful. */
   hasAck = false;
   /** TcpAnalysisFlag bits. */
@@ -54,6 +56,7 @@ export class TcpAnalysis {
     this.relAck = 0;
     this.nxtSeq = 0;
     this.hasAck = false;
+    this.direction = 0;
     this.flags = 0;
     this.duplicateAckNum = 0;
     this.dupAckOf = 0;

@@ -111,6 +111,8 @@ export class Dissection {
   fragmented = false;
   /** IP payload length as the header states it (may exceed captured bytes). */
   netPayloadLen = 0;
+  /** True once decoding has entered the packet quoted by an ICMP error message. */
+  inIcmpError = false;
 
   // ---- transport ----
   tcpOff = -1;
@@ -162,6 +164,7 @@ export class Dissection {
     this.netEnd = 0;
     this.fragmented = false;
     this.netPayloadLen = 0;
+    this.inIcmpError = false;
     this.tcpOff = -1;
     this.tcpHdrLen = 0;
     this.udpOff = -1;

@@ -83,8 +83,11 @@ export function decodeIPv4(d: Dissection, off: number, end: number): Proto {
     d.ip4HdrLen = hdrLen;
   }
   d.pushLayer(Proto.IPv4, off);
-  d.netOff = off;
-  d.netVersion = 4;
+  // The packet an ICMP error quotes does not replace the addresses the frame travelled with.
+  if (!d.inIcmpError) {
+    d.netOff = off;
+    d.netVersion = 4;
+  }
   const proto = buf[off + IP4_PROTO];
   d.ipProto = proto;
   d.netPayloadLen = totalLen - hdrLen;
@@ -107,13 +110,16 @@ export function decodeIPv6(d: Dissection, off: number, end: number): Proto {
   }
   if (d.ip6Off < 0) d.ip6Off = off;
   d.pushLayer(Proto.IPv6, off);
-  d.netOff = off;
-  d.netVersion = 6;
+  if (!d.inIcmpError) {
+    d.netOff = off;
+    d.netVersion = 6;
+  }
   let payloadLen = buf.readUInt16BE(off + IP6_PAYLOAD_LEN);
   let next = buf[off + IP6_NEXT_HEADER];
   let p = off + IP6_HEADER_LEN;
-  const jumbo = payloadLen === 0;
-  if (jumbo) payloadLen = end - p; // jumbogram or BIG TCP: refined by the Jumbo option below
+  // Payload length 0 means a jumbogram (RFC 2675) only when a Jumbo Payload option says so;
+  // otherwise the packet is empty, as Wireshark reads it (BIG TCP without the option is malformed).
+  const jumbo = payloadLen === 0 && buf[off + IP6_NEXT_HEADER] === IPPROTO_HOPOPTS;
   // Walk the extension headers; each is checked against captured bytes before it is read.
   for (let guard = 0; guard < 16; guard++) {
     if (next === IPPROTO_HOPOPTS || next === IPPROTO_ROUTING || next === IPPROTO_DSTOPTS ||

@@ -39,6 +39,12 @@ export function decodeTcp(d: Dissection, off: number, end: number): Proto {
     d.markMalformed(Malformed.Transport, Proto.Tcp);
     return Proto.None;
   }
+  // Wireshark reads TCP within the length the IP header gives; a segment that cannot hold even the
+  // fixed header is malformed and shows no TCP fields.
+  if (d.netPayloadLen < TCP_MIN_HEADER_LEN) {
+    d.markMalformed(Malformed.Transport, Proto.Tcp);
+    return Proto.None;
+  }
   const offFlags = buf.readUInt16BE(off + TCP_OFFSET_FLAGS);
   const hdrLen = (offFlags >> 12) * 4;
   d.tcpOff = off;
@@ -51,7 +57,6 @@ export function decodeTcp(d: Dissection, off: number, end: number): Proto {
   d.window = buf.readUInt16BE(off + TCP_WINDOW);
   d.urgentPtr = buf.readUInt16BE(off + TCP_URGENT);
   d.tcpHdrLen = hdrLen;
-  // The header must be at least 20 bytes and fit in what the IP header says it carries.
   if (hdrLen < TCP_MIN_HEADER_LEN || hdrLen > d.netPayloadLen) {
     d.markMalformed(Malformed.Transport, Proto.Tcp);
     d.payloadLen = 0;

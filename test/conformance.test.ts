@@ -1,0 +1,81 @@
+// Conformance with tshark: every capture of the corpus goes through `tcpwatch -T fields` with the
+// columns of the expected tables that tshark 4.0 made, and every value is compared.
+// Fields in MUST_AGREE have to agree on every packet; the others are reported as an agreement table.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
+import { getField } from '../src/fields';
+
+/** Fields whose agreement with tshark is required, per the issues that own them. */
+export const MUST_AGREE = new Set([
+  // foundation (issue 2)
+  'frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'eth.src', 'eth.dst', 'ip.src', 'ip.dst',
+  'ipv6.src', 'ipv6.dst', 'ip.proto', 'ipv6.nxt', 'tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.seq_raw',
+  'tcp.ack_raw', 'tcp.len', 'tcp.window_size_value', 'udp.srcport', 'udp.dstport',
+]);
+
+interface Table {
+  header: string[];
+  rows: string[][];
+}
+
+function parseTsv(text: string): Table {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const header = (lines.shift() ?? '').split('\t');
+  return { header, rows: lines.map((l) => l.split('\t')) };
+}
+
+const corpus = corpusDir();
+
+test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === null ? NO_CORPUS_REASON : false }, (t) => {
+  const expectedRoot = path.join(corpus!, 'expected');
+  const expectedFiles = listFiles(expectedRoot, (n) => n.endsWith('.tsv') && !n.endsWith('.decrypted.tsv'));
+  assert.ok(expectedFiles.length >= 50, `expected tables found: ${expectedFiles.length}`);
+  const agree = new Map<string, number>();
+  const total = new Map<string, number>();
+  const mismatches: string[] = [];
+  const perFile: string[] = [];
+  const unregistered = new Set<string>();
+  for (const exp of expectedFiles) {
+    const rel = path.relative(expectedRoot, exp).replace(/\.tsv$/, '');
+    const capture = path.join(corpus!, rel);
+    const want = parseTsv(fs.readFileSync(exp, 'utf8'));
+    const args = ['-r', capture, '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t', '-E', 'occurrence=f'];
+    // Columns whose field tcpwatch does not register yet are reported as such, not compared.
+    const known = want.header.map((f) => getField(f) !== undefined);
+    for (let c = 0; c < want.header.length; c++) {
+      if (known[c]) args.push('-e', want.header[c]);
+      else unregistered.add(want.header[c]);
+    }
+    const raw = parseTsv(execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+    const got: Table = { header: want.header, rows: raw.rows.map((row) => { let k = 0; return want.header.map((_f, c) => (known[c] ? row[k++] ?? '' : '\u0000')); }) };
+    assert.equal(got.rows.length, want.rows.length, `${rel}: number of frames`);
+    let fileBad = 0;
+    for (let r = 0; r < want.rows.length; r++) {
+      for (let c = 0; c < want.header.length; c++) {
+        const name = want.header[c];
+        if (!known[c]) continue;
+        const w = want.rows[r][c] ?? '', g = got.rows[r][c] ?? '';
+        total.set(name, (total.get(name) ?? 0) + 1);
+        if (w === g) agree.set(name, (agree.get(name) ?? 0) + 1);
+        else {
+          if (MUST_AGREE.has(name)) { fileBad++; if (mismatches.length < 40) mismatches.push(`${rel} frame ${r + 1} ${name}: tshark "${w}", tcpwatch "${g}"`); }
+        }
+      }
+    }
+    perFile.push(`${fileBad === 0 ? 'ok  ' : 'FAIL'} ${rel} (${want.rows.length} frames)`);
+  }
+  t.diagnostic(`agreement with tshark 4.0 over ${expectedFiles.length} captures (field: agreeing/total)`);
+  for (const [name, n] of total) {
+    const a = agree.get(name) ?? 0;
+    t.diagnostic(`${MUST_AGREE.has(name) ? 'required' : 'reported'} ${name.padEnd(40)} ${a}/${n} ${(100 * a / n).toFixed(2)}%`);
+  }
+  for (const name of unregistered) t.diagnostic(`not registered yet: ${name}`);
+  for (const line of perFile) t.diagnostic(line);
+  assert.deepEqual(mismatches, [], 'required fields disagree with tshark');
+});
