@@ -1,46 +1,23 @@
 // The command line: tshark's and tcpdump's options mapped onto a pipeline. This file only parses
 // and wires; the work happens in capture/, decode/, analysis/, output/ and ui/.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import * as fs from 'node:fs';
 import './fields';
 import { CaptureFileReader, CaptureFileError } from './capture/file-reader';
 import { CapturedFrame } from './capture/frame';
 import { openCaptureWriter, CaptureWriter } from './capture/file-writer';
-import { Pipeline, DisplayFilter, Analyzer } from './pipeline';
+import { Pipeline } from './pipeline';
+import { hooks, installers, MainOptions, makeAnalyzers } from './hooks';
+import './modules';
 import { OutputBuffer } from './output/stdout';
-import { FieldsSink, JsonSink, TextSink, Sink, UsageError, parseFieldsOption, resolveFields, FieldsOptions } from './output/sinks';
+import { FieldsSink, JsonSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from './output/sinks';
+import { UsageError } from './errors';
 import { sanitizeText } from './output/sanitize';
 
 export const EXIT_USAGE = 2;
+export type { MainOptions };
 
-/** Options of the main (capture / read) command. */
-export interface MainOptions {
-  readFile?: string;
-  interface?: string;
-  listInterfaces?: boolean;
-  captureFilter?: string;
-  count?: number;
-  write?: string;
-  snaplen?: number;
-  bufferSize?: number;
-  promiscuous: boolean;
-  outputFormat?: string;
-  field: string[];
-  fieldOption: string[];
-  displayFilter?: string;
-  verbose?: boolean;
-  hex?: boolean;
-  numeric?: boolean;
-  pref: string[];
-  keylog?: string;
-  ui: boolean;
-  explain?: string | boolean;
-  compare?: string | boolean;
-  user?: string;
-  quiet?: boolean;
-  print?: boolean;
-}
 
 /** A one-line error for the user, then exit status 2 (tshark's and tcpdump's convention for usage errors). */
 export function fail(message: string, status = EXIT_USAGE): never {
@@ -61,13 +38,6 @@ function parseSize(name: string) {
 }
 
 const collect = (v: string, prev: string[]): string[] => prev.concat([v]);
-
-/** Subcommands (chat, tls, demo …) register themselves here so this file stays a table of contents. */
-export type CommandInstaller = (program: Command) => void;
-const installers: CommandInstaller[] = [];
-export function addCommands(installer: CommandInstaller): void {
-  installers.push(installer);
-}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -139,16 +109,6 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
   }
 }
 
-/** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */
-export const hooks: {
-  live?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
-  listInterfaces?: () => void;
-  ui?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
-  /** Compile a display filter (-Y); throws UsageError with the position of a mistake. */
-  compileFilter?: (expr: string) => DisplayFilter;
-  /** Analysis stages beyond TCP streams (TLS, decryption), given the options and the file being read. */
-  analyzers?: (opts: MainOptions, reader: CaptureFileReader | null) => Analyzer[];
-} = {};
 
 async function runMain(opts: MainOptions, filterWords: string[]): Promise<void> {
   if (opts.fieldOption.length && opts.outputFormat !== 'fields') {
@@ -208,7 +168,7 @@ function readFileHeadless(opts: MainOptions): void {
   if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
   let writer: CaptureWriter | null = null;
   const frame = new CapturedFrame();
-  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: hooks.analyzers?.(opts, reader) ?? [] });
+  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: makeAnalyzers(opts, reader) });
   let damaged: CaptureFileError | null = null;
   try {
     for (;;) {

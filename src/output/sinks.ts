@@ -11,13 +11,13 @@ import { hexDumpLines } from './hexdump';
 import { sanitizeText } from './sanitize';
 import { secNsecToString } from '../fields/format';
 import { OutputBuffer } from './stdout';
+import { UsageError } from '../errors';
 
 export interface Sink {
   frame(d: Dissection): void;
   end(): void;
 }
 
-export class UsageError extends Error {}
 
 /** Relative time as the summary line shows it, with as many decimals as the capture's timestamps have. */
 export function relativeTime(d: Dissection, digits: number): string {
