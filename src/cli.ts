@@ -183,7 +183,11 @@ function readFileHeadless(opts: MainOptions): void {
       const more2 = pipeline.handle(frame);
       if (opts.write !== undefined && pipeline.lastShown) {
         if (writer === null) writer = openWriter(opts.write, frame.linkType);
-        writer.write(frame);
+        try {
+          writer.write(frame);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
       }
       if (!more2 || out.closed) break;
     }

@@ -71,7 +71,7 @@ export class CaptureFileReader implements FrameSource {
 
   private fd: number;
   private readonly ownsFd: boolean;
-  private buf: Buffer = Buffer.allocUnsafe(CHUNK_LEN);
+  private buf: Buffer;
   private start = 0;
   private end = 0;
   /** File offset of buf[0]. */
@@ -87,7 +87,9 @@ export class CaptureFileReader implements FrameSource {
   private ngBigEndian = false;
   private ngIfaces: PcapngInterface[] = [];
 
-  constructor(readonly path: string, fd?: number) {
+  /** `chunkSize` is how much is read at a time (tests use tiny chunks to exercise record boundaries). */
+  constructor(readonly path: string, fd?: number, chunkSize = CHUNK_LEN) {
+    this.buf = Buffer.allocUnsafe(chunkSize);
     this.description = path === '-' ? 'standard input' : path;
     if (fd !== undefined) {
       this.fd = fd;

@@ -83,9 +83,12 @@ export class PcapWriter extends BufferedFileWriter implements CaptureWriter {
     if (f.linkType !== this.linkType) {
       throw new Error(`${this.path}: a pcap file holds one link type (${this.linkType}); this frame has ${f.linkType} — write pcapng instead`);
     }
+    if (f.tsSec > 0xffffffff || f.tsSec < 0) {
+      throw new Error(`${this.path}: frame time ${f.tsSec} s is outside what pcap's 32-bit seconds can hold (after 2106) — write pcapng instead`);
+    }
     this.reserve(16 + f.capLen);
     const o = this.out, u = this.used;
-    o.writeUInt32LE(f.tsSec >>> 0, u);
+    o.writeUInt32LE(f.tsSec, u);
     o.writeUInt32LE(f.tsNsec, u + 4);
     o.writeUInt32LE(f.capLen, u + 8);
     o.writeUInt32LE(f.origLen, u + 12);
