@@ -121,6 +121,14 @@ export class CaptureFileReader implements FrameSource {
     return this.base + this.start;
   }
 
+  /**
+   * File offset of the captured bytes of the frame that next() just delivered: the packet store keeps
+   * it so the bytes can be read back later with one positioned read, whatever the format and section.
+   */
+  dataOffset(frame: CapturedFrame): number {
+    return this.base + frame.off;
+  }
+
   private fail(offset: number, reason: string): never {
     throw new CaptureFileError(this.description, offset, reason);
   }
