@@ -36,7 +36,8 @@ export function destinationColumn(d: Dissection): string {
   return '';
 }
 
-function appSummary(d: Dissection): AppSummary | null {
+/** What the first application-layer summarizer that recognises the frame says, or null. */
+export function appSummary(d: Dissection): AppSummary | null {
   for (const fn of appSummarizers) {
     const s = fn(d);
     if (s !== null) return s;
@@ -50,7 +51,8 @@ export function protocolColumn(d: Dissection): string {
   return transportProtocol(d);
 }
 
-function transportProtocol(d: Dissection): string {
+/** Protocol column as the link, network and transport layers name it, without application summarizers. */
+export function transportProtocol(d: Dissection): string {
   if (d.tcpOff >= 0) return 'TCP';
   if (d.udpOff >= 0) return 'UDP';
   if (d.icmpOff >= 0) return d.netVersion === 6 ? 'ICMPv6' : 'ICMP';
@@ -64,15 +66,25 @@ function transportProtocol(d: Dissection): string {
 
 export function infoColumn(d: Dissection): string {
   const app = appSummary(d);
+  return app !== null ? withMalformedMark(d, app.info) : transportInfo(d);
+}
+
+/**
+ * Info column as the transport layer writes it, without asking application summarizers: the packet
+ * store uses it for rows it knows have no application summary.
+ */
+export function transportInfo(d: Dissection): string {
   let s: string;
-  if (app !== null) s = app.info;
-  else if (d.tcpOff >= 0) s = tcpInfo(d);
+  if (d.tcpOff >= 0) s = tcpInfo(d);
   else if (d.udpOff >= 0) s = `${d.buf.readUInt16BE(d.udpOff)} ${RIGHT_ARROW} ${d.buf.readUInt16BE(d.udpOff + 2)} Len=${d.payloadLen}`;
   else if (d.icmpOff >= 0) s = icmpInfo(d);
   else if (d.netOff >= 0 && d.fragmented) s = 'Fragmented IP protocol';
   else s = '';
-  if (d.malformed !== Malformed.None) s += (s ? ' ' : '') + '[Malformed Packet]';
-  return s;
+  return withMalformedMark(d, s);
+}
+
+function withMalformedMark(d: Dissection, s: string): string {
+  return d.malformed !== Malformed.None ? s + (s ? ' ' : '') + '[Malformed Packet]' : s;
 }
 
 const ANALYSIS_PREFIXES: [number, string][] = [
