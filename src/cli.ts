@@ -94,7 +94,7 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
   if (opts.write !== undefined && !opts.print && opts.outputFormat === undefined && !opts.verbose && !opts.hex) return null;
   switch (format) {
     case 'text':
-      return new TextSink(out, { details: !!opts.verbose, hex: !!opts.hex, timeDigits });
+      return new TextSink(out, { details: !!opts.verbose, hex: !!opts.hex, summary: !!opts.print, timeDigits });
     case 'fields': {
       if (opts.field.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
       const fo: FieldsOptions = { header: false, separator: '\t', occurrence: 'a', aggregator: ',', quote: '' };

@@ -40,7 +40,7 @@ defineField({
   range: (d, _i, out) => out.set(d.buf, d.ip4Off + ip.IP4_DST, 4),
 });
 defineField({
-  name: 'ip.addr', label: 'Source or Destination Address', type: FT.IPv4, proto: 'ip', count: (d) => (d.ip4Off >= 0 ? 2 : 0),
+  name: 'ip.addr', hidden: true, label: 'Source or Destination Address', type: FT.IPv4, proto: 'ip', count: (d) => (d.ip4Off >= 0 ? 2 : 0),
   num: (d, i) => d.buf.readUInt32BE(d.ip4Off + (i === 0 ? ip.IP4_SRC : ip.IP4_DST)),
 });
 
@@ -65,6 +65,6 @@ defineField({
   bytes: (d, _i, out) => out.set(d.buf, d.ip6Off + ip.IP6_DST, 16), range: (d, _i, out) => out.set(d.buf, d.ip6Off + ip.IP6_DST, 16),
 });
 defineField({
-  name: 'ipv6.addr', label: 'Source or Destination Address', type: FT.IPv6, proto: 'ipv6', count: (d) => (d.ip6Off >= 0 ? 2 : 0),
+  name: 'ipv6.addr', hidden: true, label: 'Source or Destination Address', type: FT.IPv6, proto: 'ipv6', count: (d) => (d.ip6Off >= 0 ? 2 : 0),
   bytes: (d, i, out) => out.set(d.buf, d.ip6Off + (i === 0 ? ip.IP6_SRC : ip.IP6_DST), 16),
 });

@@ -21,7 +21,7 @@ defineField({
   bytes: (d, _i, out) => out.set(d.buf, d.ethOff + ETH_SRC, 6), range: (d, _i, out) => out.set(d.buf, d.ethOff + ETH_SRC, 6),
 });
 defineField({
-  name: 'eth.addr', label: 'Address', type: FT.Ether, proto: 'eth', count: (d) => (d.ethOff >= 0 ? 2 : 0),
+  name: 'eth.addr', hidden: true, label: 'Address', type: FT.Ether, proto: 'eth', count: (d) => (d.ethOff >= 0 ? 2 : 0),
   bytes: (d, i, out) => out.set(d.buf, d.ethOff + (i === 0 ? ETH_SRC : ETH_DST), 6),
 });
 defineField({

@@ -59,6 +59,8 @@ export interface FieldDef {
   text?(d: Dissection, i: number): string;
   /** Bytes of the frame that the field covers, for the bytes pane. */
   range?(d: Dissection, i: number, out: Span): boolean;
+  /** Filter-only fields (ip.addr, tcp.port: either side) that the details tree does not list, as in Wireshark. */
+  hidden?: boolean;
   /** Value names for numbers (`1` → `Client Hello`), shown in details. */
   valueNames?: Readonly<Record<number, string>>;
 }

@@ -23,7 +23,7 @@ defineField({
 defineField({ name: 'tcp.srcport', label: 'Source Port', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.srcPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff, 2) });
 defineField({ name: 'tcp.dstport', label: 'Destination Port', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.dstPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff + 2, 2) });
 defineField({
-  name: 'tcp.port', label: 'Source or Destination Port', type: FT.UInt, proto: 'tcp', count: (d) => (d.tcpOff >= 0 ? 2 : 0),
+  name: 'tcp.port', hidden: true, label: 'Source or Destination Port', type: FT.UInt, proto: 'tcp', count: (d) => (d.tcpOff >= 0 ? 2 : 0),
   num: (d, i) => (i === 0 ? d.srcPort : d.dstPort),
 });
 defineField({

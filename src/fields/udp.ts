@@ -12,7 +12,7 @@ defineField({
 defineField({ name: 'udp.srcport', label: 'Source Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_SRC_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff, 2) });
 defineField({ name: 'udp.dstport', label: 'Destination Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_DST_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff + 2, 2) });
 defineField({
-  name: 'udp.port', label: 'Source or Destination Port', type: FT.UInt, proto: 'udp', count: (d) => (d.udpOff >= 0 ? 2 : 0),
+  name: 'udp.port', hidden: true, label: 'Source or Destination Port', type: FT.UInt, proto: 'udp', count: (d) => (d.udpOff >= 0 ? 2 : 0),
   num: (d, i) => d.buf.readUInt16BE(d.udpOff + (i === 0 ? udp.UDP_SRC_PORT : udp.UDP_DST_PORT)),
 });
 defineField({ name: 'udp.length', label: 'Length', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_LENGTH) });

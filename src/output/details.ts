@@ -44,6 +44,7 @@ export function buildDetails(d: Dissection): DetailNode[] {
     const root: DetailNode = { text: sanitizeText(formatField(pf, d, 0)), name: proto, off: -1, len: 0, children: [] };
     if (pf.range && pf.range(d, 0, span)) { root.off = span.off; root.len = span.len; }
     for (const f of fieldsOf(proto)) {
+      if (f.hidden) continue;
       const n = f.count(d);
       for (let i = 0; i < n; i++) {
         const node: DetailNode = { text: sanitizeText(valueText(f, d, i)), name: f.name, off: -1, len: 0, children: [] };

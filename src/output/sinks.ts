@@ -28,6 +28,8 @@ export function relativeTime(d: Dissection, digits: number): string {
 export interface TextOptions {
   details: boolean;
   hex: boolean;
+  /** Summary lines even with -x (tshark's -P). */
+  summary: boolean;
   /** Decimal places of the time column (6 for microsecond captures, 9 for nanosecond). */
   timeDigits: () => number;
 }
@@ -48,7 +50,8 @@ export class TextSink implements Sink {
     if (this.opts.details) {
       this.out.write(detailsText(d));
       if (!this.opts.hex) this.out.write('\n');
-    } else {
+    } else if (this.opts.summary || !this.opts.hex) {
+      // As tshark 4: -x alone prints the dump without the summary line, -P adds it back.
       this.out.write(summaryLine(d, this.opts.timeDigits()) + '\n');
     }
     if (this.opts.hex) {
