@@ -7,34 +7,38 @@ import * as fs from 'node:fs';
 const FLUSH_AT = 64 * 1024;
 
 export class OutputBuffer {
-  private parts: string[] = [];
-  private size = 0;
+  // Text is encoded straight into one reused buffer: no array of parts to join, no per-line Buffer.
+  private buf = Buffer.allocUnsafe(FLUSH_AT * 2);
+  private used = 0;
   closed = false;
 
   constructor(private readonly fd = 1) {}
 
   write(s: string): void {
     if (this.closed) return;
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= FLUSH_AT) this.flush();
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const worst = s.length * 3;
+    if (this.used + worst > this.buf.length) {
+      this.flush();
+      if (worst > this.buf.length) this.buf = Buffer.allocUnsafe(worst);
+    }
+    this.used += this.buf.write(s, this.used, 'utf8');
+    if (this.used >= FLUSH_AT) this.flush();
   }
 
   flush(): void {
-    if (this.size === 0 || this.closed) return;
-    const data = Buffer.from(this.parts.join(''), 'utf8');
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0 || this.closed) return;
     let p = 0;
-    while (p < data.length) {
+    while (p < this.used) {
       try {
-        p += fs.writeSync(this.fd, data, p, data.length - p);
+        p += fs.writeSync(this.fd, this.buf, p, this.used - p);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); continue; }
-        if (err.code === 'EPIPE') { this.closed = true; return; }
+        if (err.code === 'EPIPE') { this.closed = true; break; }
         throw e;
       }
     }
+    this.used = 0;
   }
 }

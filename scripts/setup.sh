@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian machine needs for tcpwatch: libpcap headers (so the `cap` module
+# builds for live capture), tcpdump and tshark (tests compare against them), tmux (UI tests),
+# then the npm packages. Debian packages are installed only when missing, as root or with sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pkg in libpcap-dev tcpdump tshark tmux openssl; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else sudo=""; fi
+  if [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; then
+    echo "setup: installing Debian packages: ${need[*]}" >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "setup: not root and no sudo: skipping Debian packages ${need[*]} (live capture and some tests need them)" >&2
+  fi
+fi
+
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
