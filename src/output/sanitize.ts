@@ -10,7 +10,6 @@ function escapeCode(c: number): string {
     case 0x09: return '\\t';
     case 0x0a: return '\\n';
     case 0x0d: return '\\r';
-    case 0x5c: return '\\\\';
     default:
       if (c < 0x100) return '\\x' + HEX[c >> 4] + HEX[c & 15];
       return '\\u' + c.toString(16).padStart(4, '0');
@@ -24,17 +23,18 @@ export function isUnsafeCodePoint(c: number): boolean {
     c === 0x2028 || c === 0x2029 || c === 0xfeff;
 }
 
+function needsEscape(c: number): boolean {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff) || (c >= 0x200e && isUnsafeCodePoint(c)) || c === 0x061c;
+}
+
 /** Make a string safe for a terminal: unsafe code points and lone surrogates become escapes. */
 export function sanitizeText(s: string): string {
-  // Fast path: most values (numbers, addresses, names) need nothing.
-  let clean = true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x5c || c >= 0x600) { clean = false; break; }
-  }
-  if (clean) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
+  // Fast path: most values (numbers, addresses, names, Info text) need nothing.
+  let i = 0;
+  for (; i < s.length; i++) if (needsEscape(s.charCodeAt(i))) break;
+  if (i === s.length) return s;
+  let out = s.slice(0, i);
+  for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff) {
       const lo = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
@@ -42,8 +42,7 @@ export function sanitizeText(s: string): string {
       out += escapeCode(c);
       continue;
     }
-    if (c >= 0xdc00 && c <= 0xdfff) { out += escapeCode(c); continue; }
-    if (c === 0x5c || isUnsafeCodePoint(c)) out += escapeCode(c);
+    if ((c >= 0xdc00 && c <= 0xdfff) || isUnsafeCodePoint(c)) out += escapeCode(c);
     else out += s[i];
   }
   return out;
@@ -60,7 +59,7 @@ export function sanitizeBytes(buf: Buffer, off: number, len: number): string {
   while (i < end) {
     const b = buf[i];
     if (b < 0x80) {
-      out += b < 0x20 || b === 0x7f || b === 0x5c ? escapeCode(b) : String.fromCharCode(b);
+      out += b < 0x20 || b === 0x7f ? escapeCode(b) : String.fromCharCode(b);
       i++;
       continue;
     }

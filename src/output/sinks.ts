@@ -40,7 +40,8 @@ export function summaryLine(d: Dissection, timeDigits: number): string {
   const src = sourceColumn(d);
   const dst = destinationColumn(d);
   const addr = src || dst ? `${src} ${RIGHT_ARROW} ${dst}` : '';
-  return sanitizeText(`${no} ${time} ${addr} ${protocolColumn(d)} ${d.origLen} ${infoColumn(d)}`);
+  // Only the Info and Protocol columns can carry text from the packet; the rest is tcpwatch's own.
+  return `${no} ${time} ${addr} ${sanitizeText(protocolColumn(d))} ${d.origLen} ${sanitizeText(infoColumn(d))}`;
 }
 
 export class TextSink implements Sink {
