@@ -1,0 +1,367 @@
+// The cipher suites tcpwatch can decrypt, by IANA number and name (TLS Cipher Suites registry,
+// https://www.iana.org/assignments/tls-parameters/). Everything decryption needs — cipher, key and
+// IV sizes, MAC, PRF hash — follows from the registry name, so each suite is one line here and a
+// new one is one more line. Suites whose cipher Node's OpenSSL lacks (RC4, DES, IDEA, SEED,
+// Camellia-GCM, export grades, GOST, SM4) are not listed: their records stay encrypted.
+
+/** How a suite protects a record. */
+export const enum CipherKind {
+  /** No encryption, only a MAC (TLS_*_WITH_NULL_*). */
+  Null = 0,
+  /** A block cipher in CBC mode with an HMAC (MAC-then-encrypt, or encrypt-then-MAC by RFC 7366). */
+  Block = 1,
+  /** An AEAD cipher: GCM, CCM, CCM_8, ChaCha20-Poly1305. */
+  Aead = 2,
+}
+
+export type HashName = 'md5' | 'sha1' | 'sha256' | 'sha384';
+
+export interface CipherSuite {
+  id: number;
+  name: string;
+  /** A TLS 1.3 suite (RFC 8446 §B.4): cipher and HKDF hash only. */
+  tls13: boolean;
+  kind: CipherKind;
+  /** Node's cipher name for createDecipheriv ('' for NULL). */
+  nodeCipher: string;
+  keyLen: number;
+  /** Block size of a CBC cipher; 0 otherwise. */
+  blockLen: number;
+  /** Implicit IV from the key block (TLS ≤ 1.2) or the traffic secret (TLS 1.3). */
+  fixedIvLen: number;
+  /** Explicit nonce carried in each record ahead of the ciphertext (TLS 1.2 GCM/CCM: 8). */
+  explicitNonceLen: number;
+  /** AEAD tag length (CCM_8: 8). */
+  tagLen: number;
+  /** HMAC hash of a NULL or CBC suite; null for AEAD. */
+  macHash: HashName | null;
+  macLen: number;
+  /** Hash of the TLS 1.2 PRF (RFC 5246 §5) or of TLS 1.3's HKDF. */
+  prfHash: 'sha256' | 'sha384';
+}
+
+const SUITES: ReadonlyArray<readonly [number, string]> = [
+  [0x0001, 'TLS_RSA_WITH_NULL_MD5'],
+  [0x0002, 'TLS_RSA_WITH_NULL_SHA'],
+  [0x000A, 'TLS_RSA_WITH_3DES_EDE_CBC_SHA'],
+  [0x000D, 'TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA'],
+  [0x0010, 'TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA'],
+  [0x0013, 'TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA'],
+  [0x0016, 'TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA'],
+  [0x001B, 'TLS_DH_anon_WITH_3DES_EDE_CBC_SHA'],
+  [0x002C, 'TLS_PSK_WITH_NULL_SHA'],
+  [0x002D, 'TLS_DHE_PSK_WITH_NULL_SHA'],
+  [0x002E, 'TLS_RSA_PSK_WITH_NULL_SHA'],
+  [0x002F, 'TLS_RSA_WITH_AES_128_CBC_SHA'],
+  [0x0030, 'TLS_DH_DSS_WITH_AES_128_CBC_SHA'],
+  [0x0031, 'TLS_DH_RSA_WITH_AES_128_CBC_SHA'],
+  [0x0032, 'TLS_DHE_DSS_WITH_AES_128_CBC_SHA'],
+  [0x0033, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA'],
+  [0x0034, 'TLS_DH_anon_WITH_AES_128_CBC_SHA'],
+  [0x0035, 'TLS_RSA_WITH_AES_256_CBC_SHA'],
+  [0x0036, 'TLS_DH_DSS_WITH_AES_256_CBC_SHA'],
+  [0x0037, 'TLS_DH_RSA_WITH_AES_256_CBC_SHA'],
+  [0x0038, 'TLS_DHE_DSS_WITH_AES_256_CBC_SHA'],
+  [0x0039, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA'],
+  [0x003A, 'TLS_DH_anon_WITH_AES_256_CBC_SHA'],
+  [0x003B, 'TLS_RSA_WITH_NULL_SHA256'],
+  [0x003C, 'TLS_RSA_WITH_AES_128_CBC_SHA256'],
+  [0x003D, 'TLS_RSA_WITH_AES_256_CBC_SHA256'],
+  [0x003E, 'TLS_DH_DSS_WITH_AES_128_CBC_SHA256'],
+  [0x003F, 'TLS_DH_RSA_WITH_AES_128_CBC_SHA256'],
+  [0x0040, 'TLS_DHE_DSS_WITH_AES_128_CBC_SHA256'],
+  [0x0041, 'TLS_RSA_WITH_CAMELLIA_128_CBC_SHA'],
+  [0x0042, 'TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA'],
+  [0x0043, 'TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA'],
+  [0x0044, 'TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA'],
+  [0x0045, 'TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA'],
+  [0x0046, 'TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA'],
+  [0x0067, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256'],
+  [0x0068, 'TLS_DH_DSS_WITH_AES_256_CBC_SHA256'],
+  [0x0069, 'TLS_DH_RSA_WITH_AES_256_CBC_SHA256'],
+  [0x006A, 'TLS_DHE_DSS_WITH_AES_256_CBC_SHA256'],
+  [0x006B, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256'],
+  [0x006C, 'TLS_DH_anon_WITH_AES_128_CBC_SHA256'],
+  [0x006D, 'TLS_DH_anon_WITH_AES_256_CBC_SHA256'],
+  [0x0084, 'TLS_RSA_WITH_CAMELLIA_256_CBC_SHA'],
+  [0x0085, 'TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA'],
+  [0x0086, 'TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA'],
+  [0x0087, 'TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA'],
+  [0x0088, 'TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA'],
+  [0x0089, 'TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA'],
+  [0x008B, 'TLS_PSK_WITH_3DES_EDE_CBC_SHA'],
+  [0x008C, 'TLS_PSK_WITH_AES_128_CBC_SHA'],
+  [0x008D, 'TLS_PSK_WITH_AES_256_CBC_SHA'],
+  [0x008F, 'TLS_DHE_PSK_WITH_3DES_EDE_CBC_SHA'],
+  [0x0090, 'TLS_DHE_PSK_WITH_AES_128_CBC_SHA'],
+  [0x0091, 'TLS_DHE_PSK_WITH_AES_256_CBC_SHA'],
+  [0x0093, 'TLS_RSA_PSK_WITH_3DES_EDE_CBC_SHA'],
+  [0x0094, 'TLS_RSA_PSK_WITH_AES_128_CBC_SHA'],
+  [0x0095, 'TLS_RSA_PSK_WITH_AES_256_CBC_SHA'],
+  [0x009C, 'TLS_RSA_WITH_AES_128_GCM_SHA256'],
+  [0x009D, 'TLS_RSA_WITH_AES_256_GCM_SHA384'],
+  [0x009E, 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256'],
+  [0x009F, 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384'],
+  [0x00A0, 'TLS_DH_RSA_WITH_AES_128_GCM_SHA256'],
+  [0x00A1, 'TLS_DH_RSA_WITH_AES_256_GCM_SHA384'],
+  [0x00A2, 'TLS_DHE_DSS_WITH_AES_128_GCM_SHA256'],
+  [0x00A3, 'TLS_DHE_DSS_WITH_AES_256_GCM_SHA384'],
+  [0x00A4, 'TLS_DH_DSS_WITH_AES_128_GCM_SHA256'],
+  [0x00A5, 'TLS_DH_DSS_WITH_AES_256_GCM_SHA384'],
+  [0x00A6, 'TLS_DH_anon_WITH_AES_128_GCM_SHA256'],
+  [0x00A7, 'TLS_DH_anon_WITH_AES_256_GCM_SHA384'],
+  [0x00A8, 'TLS_PSK_WITH_AES_128_GCM_SHA256'],
+  [0x00A9, 'TLS_PSK_WITH_AES_256_GCM_SHA384'],
+  [0x00AA, 'TLS_DHE_PSK_WITH_AES_128_GCM_SHA256'],
+  [0x00AB, 'TLS_DHE_PSK_WITH_AES_256_GCM_SHA384'],
+  [0x00AC, 'TLS_RSA_PSK_WITH_AES_128_GCM_SHA256'],
+  [0x00AD, 'TLS_RSA_PSK_WITH_AES_256_GCM_SHA384'],
+  [0x00AE, 'TLS_PSK_WITH_AES_128_CBC_SHA256'],
+  [0x00AF, 'TLS_PSK_WITH_AES_256_CBC_SHA384'],
+  [0x00B0, 'TLS_PSK_WITH_NULL_SHA256'],
+  [0x00B1, 'TLS_PSK_WITH_NULL_SHA384'],
+  [0x00B2, 'TLS_DHE_PSK_WITH_AES_128_CBC_SHA256'],
+  [0x00B3, 'TLS_DHE_PSK_WITH_AES_256_CBC_SHA384'],
+  [0x00B4, 'TLS_DHE_PSK_WITH_NULL_SHA256'],
+  [0x00B5, 'TLS_DHE_PSK_WITH_NULL_SHA384'],
+  [0x00B6, 'TLS_RSA_PSK_WITH_AES_128_CBC_SHA256'],
+  [0x00B7, 'TLS_RSA_PSK_WITH_AES_256_CBC_SHA384'],
+  [0x00B8, 'TLS_RSA_PSK_WITH_NULL_SHA256'],
+  [0x00B9, 'TLS_RSA_PSK_WITH_NULL_SHA384'],
+  [0x00BA, 'TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0x00BB, 'TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0x00BC, 'TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0x00BD, 'TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0x00BE, 'TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0x00BF, 'TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0x00C0, 'TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256'],
+  [0x00C1, 'TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA256'],
+  [0x00C2, 'TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA256'],
+  [0x00C3, 'TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256'],
+  [0x00C4, 'TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256'],
+  [0x00C5, 'TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256'],
+  [0x1301, 'TLS_AES_128_GCM_SHA256'],
+  [0x1302, 'TLS_AES_256_GCM_SHA384'],
+  [0x1303, 'TLS_CHACHA20_POLY1305_SHA256'],
+  [0x1304, 'TLS_AES_128_CCM_SHA256'],
+  [0x1305, 'TLS_AES_128_CCM_8_SHA256'],
+  [0xC001, 'TLS_ECDH_ECDSA_WITH_NULL_SHA'],
+  [0xC003, 'TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA'],
+  [0xC004, 'TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA'],
+  [0xC005, 'TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA'],
+  [0xC006, 'TLS_ECDHE_ECDSA_WITH_NULL_SHA'],
+  [0xC008, 'TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA'],
+  [0xC009, 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA'],
+  [0xC00A, 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA'],
+  [0xC00B, 'TLS_ECDH_RSA_WITH_NULL_SHA'],
+  [0xC00D, 'TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA'],
+  [0xC00E, 'TLS_ECDH_RSA_WITH_AES_128_CBC_SHA'],
+  [0xC00F, 'TLS_ECDH_RSA_WITH_AES_256_CBC_SHA'],
+  [0xC010, 'TLS_ECDHE_RSA_WITH_NULL_SHA'],
+  [0xC012, 'TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA'],
+  [0xC013, 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'],
+  [0xC014, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA'],
+  [0xC015, 'TLS_ECDH_anon_WITH_NULL_SHA'],
+  [0xC017, 'TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA'],
+  [0xC018, 'TLS_ECDH_anon_WITH_AES_128_CBC_SHA'],
+  [0xC019, 'TLS_ECDH_anon_WITH_AES_256_CBC_SHA'],
+  [0xC01A, 'TLS_SRP_SHA_WITH_3DES_EDE_CBC_SHA'],
+  [0xC01B, 'TLS_SRP_SHA_RSA_WITH_3DES_EDE_CBC_SHA'],
+  [0xC01C, 'TLS_SRP_SHA_DSS_WITH_3DES_EDE_CBC_SHA'],
+  [0xC01D, 'TLS_SRP_SHA_WITH_AES_128_CBC_SHA'],
+  [0xC01E, 'TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA'],
+  [0xC01F, 'TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA'],
+  [0xC020, 'TLS_SRP_SHA_WITH_AES_256_CBC_SHA'],
+  [0xC021, 'TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA'],
+  [0xC022, 'TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA'],
+  [0xC023, 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256'],
+  [0xC024, 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384'],
+  [0xC025, 'TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256'],
+  [0xC026, 'TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384'],
+  [0xC027, 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256'],
+  [0xC028, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384'],
+  [0xC029, 'TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256'],
+  [0xC02A, 'TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384'],
+  [0xC02B, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
+  [0xC02C, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'],
+  [0xC02D, 'TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256'],
+  [0xC02E, 'TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384'],
+  [0xC02F, 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
+  [0xC030, 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'],
+  [0xC031, 'TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256'],
+  [0xC032, 'TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384'],
+  [0xC034, 'TLS_ECDHE_PSK_WITH_3DES_EDE_CBC_SHA'],
+  [0xC035, 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA'],
+  [0xC036, 'TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA'],
+  [0xC037, 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256'],
+  [0xC038, 'TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384'],
+  [0xC039, 'TLS_ECDHE_PSK_WITH_NULL_SHA'],
+  [0xC03A, 'TLS_ECDHE_PSK_WITH_NULL_SHA256'],
+  [0xC03B, 'TLS_ECDHE_PSK_WITH_NULL_SHA384'],
+  [0xC03C, 'TLS_RSA_WITH_ARIA_128_CBC_SHA256'],
+  [0xC03D, 'TLS_RSA_WITH_ARIA_256_CBC_SHA384'],
+  [0xC03E, 'TLS_DH_DSS_WITH_ARIA_128_CBC_SHA256'],
+  [0xC03F, 'TLS_DH_DSS_WITH_ARIA_256_CBC_SHA384'],
+  [0xC040, 'TLS_DH_RSA_WITH_ARIA_128_CBC_SHA256'],
+  [0xC041, 'TLS_DH_RSA_WITH_ARIA_256_CBC_SHA384'],
+  [0xC042, 'TLS_DHE_DSS_WITH_ARIA_128_CBC_SHA256'],
+  [0xC043, 'TLS_DHE_DSS_WITH_ARIA_256_CBC_SHA384'],
+  [0xC044, 'TLS_DHE_RSA_WITH_ARIA_128_CBC_SHA256'],
+  [0xC045, 'TLS_DHE_RSA_WITH_ARIA_256_CBC_SHA384'],
+  [0xC046, 'TLS_DH_anon_WITH_ARIA_128_CBC_SHA256'],
+  [0xC047, 'TLS_DH_anon_WITH_ARIA_256_CBC_SHA384'],
+  [0xC048, 'TLS_ECDHE_ECDSA_WITH_ARIA_128_CBC_SHA256'],
+  [0xC049, 'TLS_ECDHE_ECDSA_WITH_ARIA_256_CBC_SHA384'],
+  [0xC04A, 'TLS_ECDH_ECDSA_WITH_ARIA_128_CBC_SHA256'],
+  [0xC04B, 'TLS_ECDH_ECDSA_WITH_ARIA_256_CBC_SHA384'],
+  [0xC04C, 'TLS_ECDHE_RSA_WITH_ARIA_128_CBC_SHA256'],
+  [0xC04D, 'TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384'],
+  [0xC04E, 'TLS_ECDH_RSA_WITH_ARIA_128_CBC_SHA256'],
+  [0xC04F, 'TLS_ECDH_RSA_WITH_ARIA_256_CBC_SHA384'],
+  [0xC050, 'TLS_RSA_WITH_ARIA_128_GCM_SHA256'],
+  [0xC051, 'TLS_RSA_WITH_ARIA_256_GCM_SHA384'],
+  [0xC052, 'TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256'],
+  [0xC053, 'TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384'],
+  [0xC054, 'TLS_DH_RSA_WITH_ARIA_128_GCM_SHA256'],
+  [0xC055, 'TLS_DH_RSA_WITH_ARIA_256_GCM_SHA384'],
+  [0xC056, 'TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256'],
+  [0xC057, 'TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384'],
+  [0xC058, 'TLS_DH_DSS_WITH_ARIA_128_GCM_SHA256'],
+  [0xC059, 'TLS_DH_DSS_WITH_ARIA_256_GCM_SHA384'],
+  [0xC05A, 'TLS_DH_anon_WITH_ARIA_128_GCM_SHA256'],
+  [0xC05B, 'TLS_DH_anon_WITH_ARIA_256_GCM_SHA384'],
+  [0xC05C, 'TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256'],
+  [0xC05D, 'TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384'],
+  [0xC05E, 'TLS_ECDH_ECDSA_WITH_ARIA_128_GCM_SHA256'],
+  [0xC05F, 'TLS_ECDH_ECDSA_WITH_ARIA_256_GCM_SHA384'],
+  [0xC060, 'TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256'],
+  [0xC061, 'TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384'],
+  [0xC062, 'TLS_ECDH_RSA_WITH_ARIA_128_GCM_SHA256'],
+  [0xC063, 'TLS_ECDH_RSA_WITH_ARIA_256_GCM_SHA384'],
+  [0xC064, 'TLS_PSK_WITH_ARIA_128_CBC_SHA256'],
+  [0xC065, 'TLS_PSK_WITH_ARIA_256_CBC_SHA384'],
+  [0xC066, 'TLS_DHE_PSK_WITH_ARIA_128_CBC_SHA256'],
+  [0xC067, 'TLS_DHE_PSK_WITH_ARIA_256_CBC_SHA384'],
+  [0xC068, 'TLS_RSA_PSK_WITH_ARIA_128_CBC_SHA256'],
+  [0xC069, 'TLS_RSA_PSK_WITH_ARIA_256_CBC_SHA384'],
+  [0xC06A, 'TLS_PSK_WITH_ARIA_128_GCM_SHA256'],
+  [0xC06B, 'TLS_PSK_WITH_ARIA_256_GCM_SHA384'],
+  [0xC06C, 'TLS_DHE_PSK_WITH_ARIA_128_GCM_SHA256'],
+  [0xC06D, 'TLS_DHE_PSK_WITH_ARIA_256_GCM_SHA384'],
+  [0xC06E, 'TLS_RSA_PSK_WITH_ARIA_128_GCM_SHA256'],
+  [0xC06F, 'TLS_RSA_PSK_WITH_ARIA_256_GCM_SHA384'],
+  [0xC070, 'TLS_ECDHE_PSK_WITH_ARIA_128_CBC_SHA256'],
+  [0xC071, 'TLS_ECDHE_PSK_WITH_ARIA_256_CBC_SHA384'],
+  [0xC072, 'TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0xC073, 'TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384'],
+  [0xC074, 'TLS_ECDH_ECDSA_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0xC075, 'TLS_ECDH_ECDSA_WITH_CAMELLIA_256_CBC_SHA384'],
+  [0xC076, 'TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0xC077, 'TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384'],
+  [0xC078, 'TLS_ECDH_RSA_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0xC079, 'TLS_ECDH_RSA_WITH_CAMELLIA_256_CBC_SHA384'],
+  [0xC094, 'TLS_PSK_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0xC095, 'TLS_PSK_WITH_CAMELLIA_256_CBC_SHA384'],
+  [0xC096, 'TLS_DHE_PSK_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0xC097, 'TLS_DHE_PSK_WITH_CAMELLIA_256_CBC_SHA384'],
+  [0xC098, 'TLS_RSA_PSK_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0xC099, 'TLS_RSA_PSK_WITH_CAMELLIA_256_CBC_SHA384'],
+  [0xC09A, 'TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256'],
+  [0xC09B, 'TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384'],
+  [0xC09C, 'TLS_RSA_WITH_AES_128_CCM'],
+  [0xC09D, 'TLS_RSA_WITH_AES_256_CCM'],
+  [0xC09E, 'TLS_DHE_RSA_WITH_AES_128_CCM'],
+  [0xC09F, 'TLS_DHE_RSA_WITH_AES_256_CCM'],
+  [0xC0A0, 'TLS_RSA_WITH_AES_128_CCM_8'],
+  [0xC0A1, 'TLS_RSA_WITH_AES_256_CCM_8'],
+  [0xC0A2, 'TLS_DHE_RSA_WITH_AES_128_CCM_8'],
+  [0xC0A3, 'TLS_DHE_RSA_WITH_AES_256_CCM_8'],
+  [0xC0A4, 'TLS_PSK_WITH_AES_128_CCM'],
+  [0xC0A5, 'TLS_PSK_WITH_AES_256_CCM'],
+  [0xC0A6, 'TLS_DHE_PSK_WITH_AES_128_CCM'],
+  [0xC0A7, 'TLS_DHE_PSK_WITH_AES_256_CCM'],
+  [0xC0A8, 'TLS_PSK_WITH_AES_128_CCM_8'],
+  [0xC0A9, 'TLS_PSK_WITH_AES_256_CCM_8'],
+  [0xC0AA, 'TLS_PSK_DHE_WITH_AES_128_CCM_8'],
+  [0xC0AB, 'TLS_PSK_DHE_WITH_AES_256_CCM_8'],
+  [0xC0AC, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM'],
+  [0xC0AD, 'TLS_ECDHE_ECDSA_WITH_AES_256_CCM'],
+  [0xC0AE, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8'],
+  [0xC0AF, 'TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8'],
+  [0xC0FF, 'TLS_ECJPAKE_WITH_AES_128_CCM_8'],
+  [0xCCA8, 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'],
+  [0xCCA9, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'],
+  [0xCCAA, 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256'],
+  [0xCCAB, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'],
+  [0xCCAC, 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256'],
+  [0xCCAD, 'TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256'],
+  [0xCCAE, 'TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256'],
+  [0xD001, 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256'],
+  [0xD002, 'TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384'],
+  [0xD003, 'TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256'],
+  [0xD005, 'TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256'],
+];
+
+const HASH_LEN: Record<HashName, number> = { md5: 16, sha1: 20, sha256: 32, sha384: 48 };
+
+/** Cipher part of a suite name → how Node runs it. */
+function cipherOf(bulk: string): Pick<CipherSuite, 'kind' | 'nodeCipher' | 'keyLen' | 'blockLen' | 'fixedIvLen' | 'explicitNonceLen' | 'tagLen'> | null {
+  if (bulk === 'NULL') return { kind: CipherKind.Null, nodeCipher: '', keyLen: 0, blockLen: 0, fixedIvLen: 0, explicitNonceLen: 0, tagLen: 0 };
+  if (bulk === '3DES_EDE_CBC') return { kind: CipherKind.Block, nodeCipher: 'des-ede3-cbc', keyLen: 24, blockLen: 8, fixedIvLen: 8, explicitNonceLen: 0, tagLen: 0 };
+  // RFC 7905: the 12-byte IV is all implicit, XORed with the sequence number
+  if (bulk === 'CHACHA20_POLY1305') return { kind: CipherKind.Aead, nodeCipher: 'chacha20-poly1305', keyLen: 32, blockLen: 0, fixedIvLen: 12, explicitNonceLen: 0, tagLen: 16 };
+  const m = /^(AES|CAMELLIA|ARIA)_(128|256)_(CBC|GCM|CCM|CCM_8)$/.exec(bulk);
+  if (m === null) return null;
+  const family = m[1].toLowerCase();
+  const bits = Number(m[2]);
+  const mode = m[3];
+  if (mode === 'CBC') return { kind: CipherKind.Block, nodeCipher: `${family}-${bits}-cbc`, keyLen: bits / 8, blockLen: 16, fixedIvLen: 16, explicitNonceLen: 0, tagLen: 0 };
+  // RFC 5288 §3 (GCM), RFC 6655 §3 (CCM): 4-byte salt from the key block, 8-byte explicit nonce per record
+  const nodeMode = mode === 'GCM' ? 'gcm' : 'ccm';
+  return { kind: CipherKind.Aead, nodeCipher: `${family}-${bits}-${nodeMode}`, keyLen: bits / 8, blockLen: 0, fixedIvLen: 4, explicitNonceLen: 8, tagLen: mode === 'CCM_8' ? 8 : 16 };
+}
+
+function parseSuite(id: number, name: string): CipherSuite | null {
+  // TLS 1.3: TLS_<AEAD>_<HASH> (RFC 8446 §B.4); nonce is the 12-byte IV XOR the sequence number
+  const t13 = /^TLS_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305|AES_128_CCM|AES_128_CCM_8)_(SHA256|SHA384)$/.exec(name);
+  if (t13 !== null) {
+    const c = cipherOf(t13[1]);
+    if (c === null) return null;
+    return { id, name, tls13: true, ...c, fixedIvLen: 12, explicitNonceLen: 0, macHash: null, macLen: 0, prfHash: t13[2] === 'SHA384' ? 'sha384' : 'sha256' };
+  }
+  const m = /^TLS_.+_WITH_(.+?)(?:_(SHA|SHA256|SHA384|MD5))?$/.exec(name);
+  if (m === null) return null;
+  const c = cipherOf(m[1]);
+  if (c === null) return null;
+  const mac = m[2];
+  let macHash: HashName | null = null;
+  if (c.kind !== CipherKind.Aead) {
+    if (mac === undefined) return null;
+    macHash = mac === 'SHA' ? 'sha1' : (mac.toLowerCase() as HashName);
+  }
+  return {
+    id, name, tls13: false, ...c, macHash, macLen: macHash === null ? 0 : HASH_LEN[macHash],
+    // RFC 5246 §5: SHA-256 unless the suite says otherwise (its name ends in SHA384)
+    prfHash: mac === 'SHA384' ? 'sha384' : 'sha256',
+  };
+}
+
+const BY_ID = new Map<number, CipherSuite>();
+for (const [id, name] of SUITES) {
+  const s = parseSuite(id, name);
+  if (s !== null) BY_ID.set(id, s);
+}
+
+/** The suite with this IANA number, or undefined when tcpwatch cannot decrypt it. */
+export function cipherSuite(id: number): CipherSuite | undefined {
+  return BY_ID.get(id);
+}
+
+/** Every suite tcpwatch can decrypt. */
+export function decryptableSuites(): CipherSuite[] {
+  return [...BY_ID.values()];
+}
+
+export function hashLen(h: HashName): number {
+  return HASH_LEN[h];
+}
