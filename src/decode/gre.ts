@@ -1,5 +1,6 @@
 // GRE (RFC 2784, with the key and sequence extensions of RFC 2890): follow the carried protocol.
 
+import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto } from './dissection';
 import { etherTypeNext } from './link';
 
@@ -14,7 +15,7 @@ export function decodeGre(d: Dissection, off: number, end: number): Proto {
     d.markMalformed(Malformed.Transport, Proto.Gre);
     return Proto.None;
   }
-  const flags = d.buf.readUInt16BE(off);
+  const flags = u16(d.buf, off);
   const version = flags & 7;
   let len = GRE_BASE_LEN;
   if (flags & (GRE_FLAG_CHECKSUM | GRE_FLAG_ROUTING)) len += 4;
@@ -28,5 +29,5 @@ export function decodeGre(d: Dissection, off: number, end: number): Proto {
   }
   d.pushLayer(Proto.Gre, off);
   d.nextOff = off + len;
-  return version === 0 ? etherTypeNext(d.buf.readUInt16BE(off + 2)) : Proto.None;
+  return version === 0 ? etherTypeNext(u16(d.buf, off + 2)) : Proto.None;
 }

@@ -1,5 +1,6 @@
 // IPv4 (RFC 791) and IPv6 (RFC 8200) with its extension-header chain.
 
+import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto } from './dissection';
 
 // IPv4 header fields (RFC 791 §3.1)
@@ -70,7 +71,7 @@ export function decodeIPv4(d: Dissection, off: number, end: number): Proto {
     d.markMalformed(Malformed.Network, Proto.IPv4);
     return Proto.None;
   }
-  let totalLen = buf.readUInt16BE(off + IP4_TOTAL_LEN);
+  let totalLen = u16(buf, off + IP4_TOTAL_LEN);
   // A total length of 0 is what TCP segmentation offload leaves in locally sent super-packets;
   // Wireshark then takes the captured length, and so do we.
   if (totalLen === 0) totalLen = end - off;
@@ -92,7 +93,7 @@ export function decodeIPv4(d: Dissection, off: number, end: number): Proto {
   d.ipProto = proto;
   d.netPayloadLen = totalLen - hdrLen;
   d.netEnd = Math.min(off + totalLen, end);
-  const fragField = buf.readUInt16BE(off + IP4_FLAGS_FRAG);
+  const fragField = u16(buf, off + IP4_FLAGS_FRAG);
   d.nextOff = off + hdrLen;
   if ((fragField & (IP4_FLAG_MF | IP4_FRAG_OFFSET_MASK)) !== 0) {
     d.fragmented = true;
@@ -114,7 +115,7 @@ export function decodeIPv6(d: Dissection, off: number, end: number): Proto {
     d.netOff = off;
     d.netVersion = 6;
   }
-  let payloadLen = buf.readUInt16BE(off + IP6_PAYLOAD_LEN);
+  let payloadLen = u16(buf, off + IP6_PAYLOAD_LEN);
   let next = buf[off + IP6_NEXT_HEADER];
   let p = off + IP6_HEADER_LEN;
   // Payload length 0 means a jumbogram (RFC 2675) only when a Jumbo Payload option says so;
@@ -138,7 +139,7 @@ export function decodeIPv6(d: Dissection, off: number, end: number): Proto {
         if (jl >= 0) payloadLen = jl;
       }
       if (next === IPPROTO_FRAGMENT) {
-        const fragField = buf.readUInt16BE(p + 2);
+        const fragField = u16(buf, p + 2);
         d.fragmented = true;
         if ((fragField & 0xfff8) !== 0) {
           d.ipProto = buf[p];
@@ -172,7 +173,7 @@ function findJumboLength(buf: Buffer, p: number, end: number): number {
     if (type === 0) { p++; continue; } // Pad1
     if (end - p < 2) return -1;
     const len = buf[p + 1];
-    if (type === OPT_JUMBO && len === 4 && end - p >= 6) return buf.readUInt32BE(p + 2);
+    if (type === OPT_JUMBO && len === 4 && end - p >= 6) return u32(buf, p + 2);
     p += 2 + len;
   }
   return -1;

@@ -1,6 +1,7 @@
 // Link layers: Ethernet II with 802.1Q/802.1ad tags, Linux cooked capture v1/v2, BSD loopback,
 // and raw IP. Each step validates its header length once, then reads freely.
 
+import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, MAX_VLAN } from './dissection';
 
 /** Link-layer header types (LINKTYPE_* of the pcap/pcapng specification). */
@@ -75,7 +76,7 @@ export function decodeEthernet(d: Dissection, off: number, end: number): Proto {
   }
   if (d.ethOff < 0) d.ethOff = off;
   d.pushLayer(Proto.Eth, off);
-  const type = d.buf.readUInt16BE(off + ETH_TYPE);
+  const type = u16(d.buf, off + ETH_TYPE);
   d.etherType = type;
   d.nextOff = off + ETH_HEADER_LEN;
   // Values up to 1500 are an 802.3 length followed by LLC, which tcpwatch does not dissect.
@@ -89,7 +90,7 @@ export function decodeVlan(d: Dissection, off: number, end: number): Proto {
   }
   if (d.vlanCount < MAX_VLAN) d.vlanOff[d.vlanCount++] = off;
   d.pushLayer(Proto.Vlan, off);
-  const type = d.buf.readUInt16BE(off + 2);
+  const type = u16(d.buf, off + 2);
   d.etherType = type;
   d.nextOff = off + VLAN_TAG_LEN;
   return type <= 1500 ? Proto.None : etherTypeNext(type);
@@ -103,7 +104,7 @@ export function decodeSll(d: Dissection, off: number, end: number): Proto {
   d.sllOff = off;
   d.sllVersion = 1;
   d.pushLayer(Proto.Sll, off);
-  const type = d.buf.readUInt16BE(off + SLL_PROTOCOL);
+  const type = u16(d.buf, off + SLL_PROTOCOL);
   d.etherType = type;
   d.nextOff = off + SLL_HEADER_LEN;
   return etherTypeNext(type);
@@ -117,7 +118,7 @@ export function decodeSll2(d: Dissection, off: number, end: number): Proto {
   d.sllOff = off;
   d.sllVersion = 2;
   d.pushLayer(Proto.Sll2, off);
-  const type = d.buf.readUInt16BE(off + SLL2_PROTOCOL);
+  const type = u16(d.buf, off + SLL2_PROTOCOL);
   d.etherType = type;
   d.nextOff = off + SLL2_HEADER_LEN;
   return etherTypeNext(type);
@@ -130,10 +131,10 @@ export function decodeNull(d: Dissection, off: number, end: number, bigEndian: b
   }
   d.nullOff = off;
   d.pushLayer(Proto.Null, off);
-  let family = bigEndian ? d.buf.readUInt32BE(off) : d.buf.readUInt32LE(off);
+  let family = bigEndian ? u32(d.buf, off) : d.buf.readUInt32LE(off);
   // The capturing host's byte order is unknown for LINKTYPE_NULL: a family in the upper half
   // means the other order was used (libpcap and Wireshark make the same guess).
-  if (!bigEndian && (family & 0xffff0000) !== 0) family = d.buf.readUInt32BE(off);
+  if (!bigEndian && (family & 0xffff0000) !== 0) family = u32(d.buf, off);
   d.nextOff = off + NULL_HEADER_LEN;
   if (family === AF_INET) return Proto.IPv4;
   if (AF_INET6_VALUES.includes(family)) return Proto.IPv6;

@@ -1,6 +1,7 @@
 // TCP header (RFC 9293 §3.1) with the options tcpwatch shows: MSS, window scale, SACK-permitted,
 // SACK blocks and timestamps.
 
+import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, MAX_SACK } from './dissection';
 
 export const TCP_SRC_PORT = 0;
@@ -45,17 +46,17 @@ export function decodeTcp(d: Dissection, off: number, end: number): Proto {
     d.markMalformed(Malformed.Transport, Proto.Tcp);
     return Proto.None;
   }
-  const offFlags = buf.readUInt16BE(off + TCP_OFFSET_FLAGS);
+  const offFlags = u16(buf, off + TCP_OFFSET_FLAGS);
   const hdrLen = (offFlags >> 12) * 4;
   d.tcpOff = off;
   d.pushLayer(Proto.Tcp, off);
-  d.srcPort = buf.readUInt16BE(off + TCP_SRC_PORT);
-  d.dstPort = buf.readUInt16BE(off + TCP_DST_PORT);
-  d.seqRaw = buf.readUInt32BE(off + TCP_SEQ);
-  d.ackRaw = buf.readUInt32BE(off + TCP_ACK);
+  d.srcPort = u16(buf, off + TCP_SRC_PORT);
+  d.dstPort = u16(buf, off + TCP_DST_PORT);
+  d.seqRaw = u32(buf, off + TCP_SEQ);
+  d.ackRaw = u32(buf, off + TCP_ACK);
   d.tcpFlags = offFlags & 0x0fff;
-  d.window = buf.readUInt16BE(off + TCP_WINDOW);
-  d.urgentPtr = buf.readUInt16BE(off + TCP_URGENT);
+  d.window = u16(buf, off + TCP_WINDOW);
+  d.urgentPtr = u16(buf, off + TCP_URGENT);
   d.tcpHdrLen = hdrLen;
   if (hdrLen < TCP_MIN_HEADER_LEN || hdrLen > d.netPayloadLen) {
     d.markMalformed(Malformed.Transport, Proto.Tcp);
@@ -89,7 +90,7 @@ function parseTcpOptions(d: Dissection, p: number, end: number): void {
     if (len < 2 || len > end - p) return; // bad option length: stop, as Wireshark does
     switch (kind) {
       case TCPOPT_MSS:
-        if (len === 4) d.optMss = buf.readUInt16BE(p + 2);
+        if (len === 4) d.optMss = u16(buf, p + 2);
         break;
       case TCPOPT_WSCALE:
         if (len === 3) d.optWscale = buf[p + 2];

@@ -1,6 +1,7 @@
 // UDP (RFC 768) and the UDP-carried tunnels whose inner frames tcpwatch follows: VXLAN
 // (RFC 7348, port 4789) and Geneve (RFC 8926, port 6081).
 
+import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto } from './dissection';
 import { etherTypeNext } from './link';
 
@@ -23,13 +24,13 @@ export function decodeUdp(d: Dissection, off: number, end: number): Proto {
   }
   if (d.udpOff < 0) d.udpOff = off;
   d.pushLayer(Proto.Udp, off);
-  const src = buf.readUInt16BE(off + UDP_SRC_PORT);
-  const dst = buf.readUInt16BE(off + UDP_DST_PORT);
+  const src = u16(buf, off + UDP_SRC_PORT);
+  const dst = u16(buf, off + UDP_DST_PORT);
   if (d.tcpOff < 0) {
     d.srcPort = src;
     d.dstPort = dst;
   }
-  const len = buf.readUInt16BE(off + UDP_LENGTH);
+  const len = u16(buf, off + UDP_LENGTH);
   // Length 0 is legal for jumbograms (RFC 2675 §4); otherwise it must cover the header.
   const udpLen = len === 0 ? d.netPayloadLen : len;
   if (udpLen < UDP_HEADER_LEN) {
@@ -56,7 +57,7 @@ export function decodeUdp(d: Dissection, off: number, end: number): Proto {
     }
     d.pushLayer(Proto.Geneve, payloadOff);
     d.nextOff = payloadOff + hdr;
-    return etherTypeNext(buf.readUInt16BE(payloadOff + 2));
+    return etherTypeNext(u16(buf, payloadOff + 2));
   }
   return d.payloadLen > 0 ? Proto.Data : Proto.None;
 }
