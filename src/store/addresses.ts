@@ -1,0 +1,114 @@
+// Addresses as small ids: each distinct MAC, IPv4 or IPv6 address is stored once and packets keep
+// a 4-byte id. Entries live in SharedArrayBuffer chunks so the indexing worker appends and the UI
+// thread reads the same memory; the hash that finds an existing id lives only with the writer.
+// Interning reads the address straight from the frame buffer and allocates nothing per packet.
+
+import { ipv4At, ipv6At, macAt } from '../fields/format';
+
+export const enum AddrKind {
+  None = 0,
+  Ether = 1,
+  IPv4 = 4,
+  IPv6 = 6,
+}
+
+const ENTRY_BYTES = 20; // kind, length, 2 spare, 16 address bytes
+const ENTRY_ADDR = 4;
+const ENTRY_BITS = 14;
+const ENTRIES_PER_CHUNK = 1 << ENTRY_BITS;
+const ENTRY_MASK = ENTRIES_PER_CHUNK - 1;
+
+export class AddressTable {
+  /** Number of ids in use; id 0 means "no address". */
+  count = 1;
+  readonly chunks: Uint8Array[] = [];
+  /** Called when the writer adds a chunk, so it can be shared with readers. */
+  onChunk: ((index: number, sab: SharedArrayBuffer) => void) | null = null;
+  // Open addressing over ids (0 = empty slot); only the writer builds it.
+  private slots = new Uint32Array(1024);
+  private readonly texts: string[] = [''];
+
+  /** A reader's view: attach a chunk the writer made. */
+  attach(index: number, sab: SharedArrayBuffer): void {
+    this.chunks[index] = new Uint8Array(sab);
+  }
+
+  private entry(id: number): number {
+    return (id & ENTRY_MASK) * ENTRY_BYTES;
+  }
+
+  kind(id: number): AddrKind {
+    const c = this.chunks[id >>> ENTRY_BITS];
+    return c === undefined ? AddrKind.None : c[this.entry(id)] as AddrKind;
+  }
+
+  /** Id of the address buf[off, off + len); adds it when new. */
+  intern(kind: AddrKind, buf: Buffer, off: number, len: number): number {
+    let h = 2166136261 ^ kind;
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ buf[off + i], 16777619);
+    const mask = this.slots.length - 1;
+    let s = (h >>> 0) & mask;
+    for (;;) {
+      const id = this.slots[s];
+      if (id === 0) break;
+      if (this.equals(id, kind, buf, off, len)) return id;
+      s = (s + 1) & mask;
+    }
+    const id = this.count++;
+    const ci = id >>> ENTRY_BITS;
+    if (ci >= this.chunks.length) {
+      const sab = new SharedArrayBuffer(ENTRIES_PER_CHUNK * ENTRY_BYTES);
+      this.chunks[ci] = new Uint8Array(sab);
+      this.onChunk?.(ci, sab);
+    }
+    const c = this.chunks[ci], e = this.entry(id);
+    c[e] = kind;
+    c[e + 1] = len;
+    for (let i = 0; i < len; i++) c[e + ENTRY_ADDR + i] = buf[off + i];
+    this.slots[s] = id;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  private equals(id: number, kind: AddrKind, buf: Buffer, off: number, len: number): boolean {
+    const c = this.chunks[id >>> ENTRY_BITS], e = this.entry(id);
+    if (c[e] !== kind || c[e + 1] !== len) return false;
+    for (let i = 0; i < len; i++) if (c[e + ENTRY_ADDR + i] !== buf[off + i]) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const slots = new Uint32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 1; id < this.count; id++) {
+      const c = this.chunks[id >>> ENTRY_BITS], e = this.entry(id);
+      const len = c[e + 1];
+      let h = 2166136261 ^ c[e];
+      for (let i = 0; i < len; i++) h = Math.imul(h ^ c[e + ENTRY_ADDR + i], 16777619);
+      let s = (h >>> 0) & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id;
+    }
+    this.slots = slots;
+  }
+
+  /** The address as Wireshark writes it (`192.0.2.1`, `2001:db8::1`, `00:11:22:33:44:55`). */
+  text(id: number): string {
+    if (id === 0) return '';
+    const cached = this.texts[id];
+    if (cached !== undefined) return cached;
+    const c = this.chunks[id >>> ENTRY_BITS];
+    if (c === undefined) return '';
+    const e = this.entry(id);
+    const b = Buffer.from(c.buffer, c.byteOffset + e + ENTRY_ADDR, 16);
+    let s: string;
+    switch (c[e] as AddrKind) {
+      case AddrKind.IPv4: s = ipv4At(b, 0); break;
+      case AddrKind.IPv6: s = ipv6At(b, 0); break;
+      case AddrKind.Ether: s = macAt(b, 0); break;
+      default: s = '';
+    }
+    this.texts[id] = s;
+    return s;
+  }
+}

@@ -1,0 +1,87 @@
+// The TCP conversations table (Wireshark's Statistics › Conversations, TCP tab), computed from the
+// index columns in one pass: per tcp.stream the two endpoints, packets and bytes each way, when it
+// started and how long it lasted, and which of SYN, FIN and RST it saw.
+
+import { TH_SYN, TH_FIN, TH_RST } from '../decode/tcp';
+import { PacketIndex } from './packet-index';
+import { CHUNK_BITS, CHUNK_SIZE, Misc, NO_STREAM } from './columns';
+
+export const enum ConvFlag {
+  Syn = 1,
+  Fin = 2,
+  Rst = 4,
+}
+
+/** One row per stream, as parallel typed arrays (streams can number in the hundreds of thousands). */
+export class ConversationTable {
+  readonly n: number;
+  /** Client (side that sent the first packet) and server address ids and ports. */
+  readonly clientAddr: Uint32Array;
+  readonly serverAddr: Uint32Array;
+  readonly clientPort: Uint16Array;
+  readonly serverPort: Uint16Array;
+  readonly packetsToServer: Uint32Array;
+  readonly packetsToClient: Uint32Array;
+  readonly bytesToServer: Float64Array;
+  readonly bytesToClient: Float64Array;
+  readonly firstPacket: Int32Array;
+  readonly lastPacket: Int32Array;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly flags: Uint8Array;
+
+  constructor(n: number) {
+    this.n = n;
+    this.clientAddr = new Uint32Array(n);
+    this.serverAddr = new Uint32Array(n);
+    this.clientPort = new Uint16Array(n);
+    this.serverPort = new Uint16Array(n);
+    this.packetsToServer = new Uint32Array(n);
+    this.packetsToClient = new Uint32Array(n);
+    this.bytesToServer = new Float64Array(n);
+    this.bytesToClient = new Float64Array(n);
+    this.firstPacket = new Int32Array(n).fill(-1);
+    this.lastPacket = new Int32Array(n).fill(-1);
+    this.start = new Float64Array(n);
+    this.end = new Float64Array(n);
+    this.flags = new Uint8Array(n);
+  }
+}
+
+/** Conversations among the first `upTo` packets. */
+export function buildConversations(ix: PacketIndex, upTo = ix.count): ConversationTable {
+  const t = new ConversationTable(ix.streamCount);
+  for (let ci = 0; ci < ix.chunks.length && ci * CHUNK_SIZE < upTo; ci++) {
+    const c = ix.chunks[ci], base = ci << CHUNK_BITS;
+    const n = Math.min(CHUNK_SIZE, upTo - base);
+    const streamCol = c.stream, misc = c.misc, len = c.origLen, fl = c.tcpFlags;
+    for (let j = 0; j < n; j++) {
+      const s = streamCol[j];
+      if (s === NO_STREAM || s >= t.n) continue;
+      const i = base + j;
+      const fromServer = (misc[j] & Misc.FromServer) !== 0;
+      if (t.firstPacket[s] < 0) {
+        t.firstPacket[s] = i;
+        t.start[s] = c.tsSec[j] + c.tsNsec[j] / 1e9;
+        t.clientAddr[s] = fromServer ? c.dst[j] : c.src[j];
+        t.serverAddr[s] = fromServer ? c.src[j] : c.dst[j];
+        t.clientPort[s] = fromServer ? c.dstPort[j] : c.srcPort[j];
+        t.serverPort[s] = fromServer ? c.srcPort[j] : c.dstPort[j];
+      }
+      t.lastPacket[s] = i;
+      t.end[s] = c.tsSec[j] + c.tsNsec[j] / 1e9;
+      if (fromServer) {
+        t.packetsToClient[s]++;
+        t.bytesToClient[s] += len[j];
+      } else {
+        t.packetsToServer[s]++;
+        t.bytesToServer[s] += len[j];
+      }
+      const f = fl[j];
+      if (f & TH_SYN) t.flags[s] |= ConvFlag.Syn;
+      if (f & TH_FIN) t.flags[s] |= ConvFlag.Fin;
+      if (f & TH_RST) t.flags[s] |= ConvFlag.Rst;
+    }
+  }
+  return t;
+}

@@ -1,0 +1,106 @@
+// A display filter over the whole store, run incrementally: each step re-reads a slice of packets,
+// sends them through a fresh pipeline (so TCP and TLS state is built exactly as when the file was
+// read, and every field a filter can name is there) and keeps the indices that pass. The list shows
+// matches as they come; typing a new expression cancels the run. It keeps up with packets that
+// arrive later (live capture, a file still being indexed).
+
+import { CapturedFrame } from '../capture/frame';
+import { DisplayFilter, Pipeline } from '../pipeline';
+import { makeAnalyzers } from '../hooks';
+import { PacketStore } from './packet-store';
+import { FileFrames, FrameRef } from './frames';
+import { CHUNK_BITS, CHUNK_MASK } from './columns';
+
+/** Growable list of packet indices. */
+export class IndexList {
+  private a = new Uint32Array(1024);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.length++] = v;
+  }
+
+  get(i: number): number {
+    return this.a[i];
+  }
+
+  /** Position of the first entry >= v (entries are ascending). */
+  lowerBound(v: number): number {
+    let lo = 0, hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.a[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+export class FilterRun {
+  readonly matches = new IndexList();
+  /** Packets tested so far (all indices below this have been decided). */
+  scanned = 0;
+  cancelled = false;
+  private readonly pipeline: Pipeline;
+  private readonly frame = new CapturedFrame();
+  private readonly ref = new FrameRef();
+  // Sequential reading gets its own block cache so a filter run does not evict what the screen shows.
+  private readonly ownFrames: FileFrames | null;
+
+  constructor(readonly store: PacketStore, readonly expression: string, readonly filter: DisplayFilter) {
+    this.pipeline = new Pipeline({ sink: null, analyzers: makeAnalyzers(store.opts, null) });
+    this.ownFrames = store.kind === 'file' ? new FileFrames((store.frames as FileFrames).path) : null;
+  }
+
+  /** True once every packet the store will ever have has been tested. */
+  get done(): boolean {
+    return !this.store.loading && this.scanned >= this.store.count;
+  }
+
+  /** Test packets until the deadline (performance.now() milliseconds); returns true if anything was tested. */
+  step(deadlineMs: number): boolean {
+    if (this.cancelled) return false;
+    const store = this.store, ix = store.index, f = this.frame, p = this.pipeline, filter = this.filter;
+    const end = store.count;
+    const start = this.scanned;
+    let i = start;
+    for (; i < end; i++) {
+      const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+      const link = ix.links[c.link[j]];
+      const ok = this.ownFrames !== null
+        ? this.ownFrames.read(c.dataOff[j], c.capLen[j], this.ref)
+        : store.frames.read(c.dataOff[j], c.capLen[j], this.ref);
+      f.buf = ok ? this.ref.buf : Buffer.alloc(0);
+      f.off = ok ? this.ref.off : 0;
+      f.capLen = ok ? c.capLen[j] : 0;
+      f.origLen = c.origLen[j];
+      f.tsSec = c.tsSec[j];
+      f.tsNsec = c.tsNsec[j];
+      f.linkType = link !== undefined ? link.linkType : 0;
+      f.ifIndex = link !== undefined ? link.ifIndex : 0;
+      p.handle(f);
+      if (filter(p.d)) this.matches.push(i);
+      if ((i & 255) === 255 && performance.now() > deadlineMs) {
+        i++;
+        break;
+      }
+    }
+    this.scanned = i;
+    if (this.done) this.release();
+    return i > start;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.release();
+  }
+
+  private release(): void {
+    this.ownFrames?.close();
+  }
+}

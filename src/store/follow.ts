@@ -1,0 +1,146 @@
+// Follow TCP stream: the payload of one conversation in order, each side's bytes once (segments
+// sent again are trimmed by their relative sequence numbers), read back from the store. Lines are
+// made here, sanitized, with the side they belong to; the UI only colours them.
+
+import { Dissection } from '../decode/dissection';
+import { sanitizeBytes } from '../output/sanitize';
+import { hexDumpLines } from '../output/hexdump';
+import { PacketStore } from './packet-store';
+import { CHUNK_BITS, CHUNK_MASK, Misc, TlsContentBit } from './columns';
+
+export const enum Side {
+  Client = 0,
+  Server = 1,
+  /** Headings and notes written by tcpwatch, not payload. */
+  Note = 2,
+}
+
+export interface FollowSegment {
+  side: Side;
+  /** Packet index the bytes came from. */
+  packet: number;
+  data: Buffer;
+  /** TLS content types in the segment (TlsContentBit bits), 0 for plain TCP payload. */
+  tls: number;
+}
+
+export interface FollowLine {
+  side: Side;
+  text: string;
+}
+
+export interface FollowResult {
+  stream: number;
+  client: string;
+  server: string;
+  segments: FollowSegment[];
+  clientBytes: number;
+  serverBytes: number;
+  /** More payload than maxBytes: the rest is not shown. */
+  truncated: boolean;
+  isTls: boolean;
+}
+
+const TWO32 = 4294967296;
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+
+export function followStream(store: PacketStore, stream: number, maxBytes = DEFAULT_MAX_BYTES): FollowResult {
+  const ix = store.index;
+  const packets = store.streamPackets(stream);
+  const d = new Dissection();
+  const res: FollowResult = { stream, client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
+  // Next relative sequence number expected from each side: bytes below it were already shown.
+  const next = [0, 0];
+  const seen = [false, false];
+  let total = 0;
+  for (const i of packets) {
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    const side = c.misc[j] & Misc.FromServer ? Side.Server : Side.Client;
+    if (res.client === '') {
+      const a = `${ix.addresses.text(c.src[j])}:${c.srcPort[j]}`, b = `${ix.addresses.text(c.dst[j])}:${c.dstPort[j]}`;
+      res.client = side === Side.Client ? a : b;
+      res.server = side === Side.Client ? b : a;
+    }
+    if (!store.load(i, d) || d.payloadCapLen === 0) continue;
+    let off = d.payloadOff, len = d.payloadCapLen;
+    const seq = d.tcp.relSeq;
+    if (seen[side]) {
+      const behind = (next[side] - seq + TWO32) % TWO32;
+      // A segment that starts before what was already shown is (partly) a retransmission.
+      if (behind > 0 && behind < TWO32 / 2) {
+        if (behind >= len) continue;
+        off += behind;
+        len -= behind;
+      }
+    }
+    seen[side] = true;
+    next[side] = (seq + d.payloadCapLen) % TWO32;
+    if (total + len > maxBytes) {
+      res.truncated = true;
+      break;
+    }
+    total += len;
+    const tls = c.tlsContent[j];
+    if (tls !== 0) res.isTls = true;
+    res.segments.push({ side, packet: i, data: Buffer.from(d.buf.subarray(off, off + len)), tls });
+    if (side === Side.Client) res.clientBytes += len;
+    else res.serverBytes += len;
+  }
+  return res;
+}
+
+const TLS_NAMES: [number, string][] = [
+  [TlsContentBit.Handshake, 'Handshake'],
+  [TlsContentBit.ChangeCipherSpec, 'Change Cipher Spec'],
+  [TlsContentBit.ApplicationData, 'Application Data'],
+  [TlsContentBit.Alert, 'Alert'],
+  [TlsContentBit.Heartbeat, 'Heartbeat'],
+  [TlsContentBit.Other, 'other records'],
+];
+
+/** Share of bytes that are printable ASCII, tab, CR or LF, or part of UTF-8 text. */
+function looksLikeText(b: Buffer): boolean {
+  let ok = 0;
+  for (let k = 0; k < b.length; k++) {
+    const x = b[k];
+    if ((x >= 0x20 && x < 0x7f) || x === 0x09 || x === 0x0a || x === 0x0d || x >= 0x80) ok++;
+  }
+  return ok >= b.length * 0.9;
+}
+
+/** The conversation as lines: a heading per run of one side's bytes, text where printable, hex where not. */
+export function followLines(r: FollowResult, width = 100): FollowLine[] {
+  const out: FollowLine[] = [];
+  out.push({ side: Side.Note, text: `Follow TCP stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
+  out.push({
+    side: Side.Note,
+    text: `client sent ${r.clientBytes} bytes, server sent ${r.serverBytes} bytes` + (r.isTls ? '; TLS records are shown as they are on the wire (encrypted)' : ''),
+  });
+  out.push({ side: Side.Note, text: '' });
+  for (const s of r.segments) {
+    const who = s.side === Side.Client ? r.client : r.server;
+    let heading = `\u2500\u2500 frame ${s.packet + 1}, ${who}, ${s.data.length} bytes`;
+    if (s.tls !== 0) {
+      const kinds = TLS_NAMES.filter(([bit]) => s.tls & bit).map(([, n]) => n).join(', ');
+      heading += `, TLS ${kinds}` + (s.tls & TlsContentBit.ApplicationData ? ' (encrypted)' : '');
+    }
+    out.push({ side: Side.Note, text: heading });
+    if (s.tls === 0 && looksLikeText(s.data)) {
+      // Lines break at LF (a CR before it is part of the line ending, not shown); the rest is sanitized.
+      const b = s.data;
+      let start = 0;
+      for (let k = 0; k <= b.length; k++) {
+        if (k < b.length && b[k] !== 0x0a) continue;
+        if (k === b.length && start === k && k > 0) break;
+        const end = k > start && b[k - 1] === 0x0d && k < b.length ? k - 1 : k;
+        const line = sanitizeBytes(b, start, end - start);
+        for (let p = 0; p < Math.max(1, line.length); p += width) out.push({ side: s.side, text: line.slice(p, p + width) });
+        start = k + 1;
+      }
+    } else {
+      for (const line of hexDumpLines(s.data, 0, s.data.length)) out.push({ side: s.side, text: line });
+    }
+  }
+  if (r.truncated) out.push({ side: Side.Note, text: '\u2026 the rest of the conversation is not shown (more than 8 MiB)' });
+  return out;
+}

@@ -1,0 +1,331 @@
+// The columnar packet index: what the list, colours, conversations, statistics and filters need
+// about every packet, as numbers in PacketChunk columns, plus small side tables (addresses, link
+// types, application summaries, Dup ACK numbers, TLS names per stream). No object per packet.
+//
+// One PacketIndex writes (the indexer, in a worker for files) and, in worker mode, a second one on
+// the UI thread reads: the writer reports every new chunk and table entry through `sink`, the
+// reader applies them (attachChunk, addLink, …) and learns the count from progress messages.
+
+import { Dissection, Malformed } from '../decode/dissection';
+import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
+import { ETH_SRC, ETH_DST } from '../decode/link';
+import { TH_ACK, TH_SYN, TH_FIN } from '../decode/tcp';
+import { getField, FieldDef, Span } from '../fields/registry';
+import { appSummary, infoColumn } from '../output/summary';
+import { AddressTable, AddrKind } from './addresses';
+import {
+  PacketChunk, CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM, APP_NOT_STORED, tlsContentBit, tlsHandshakeBit, TlsHandshakeBit,
+} from './columns';
+
+export interface LinkEntry {
+  linkType: number;
+  ifIndex: number;
+}
+
+export interface AppEntry {
+  protocol: string;
+  info: string;
+}
+
+/** What TLS told about a TCP stream: the server name a Client Hello asked for and the version agreed. */
+export interface TlsStreamInfo {
+  sni: string;
+  version: string;
+}
+
+/** Everything a reader needs to mirror a writer, in the order it happened. */
+export interface IndexSink {
+  chunk(index: number, sab: SharedArrayBuffer): void;
+  addressChunk(index: number, sab: SharedArrayBuffer): void;
+  link(id: number, e: LinkEntry): void;
+  app(id: number, e: AppEntry): void;
+  dupAck(packet: number, of: number, num: number): void;
+  tlsStream(stream: number, info: TlsStreamInfo): void;
+}
+
+// The application summary table is bounded: a capture of a million distinct DNS names must not
+// turn into a million strings. Rows beyond it are summarised by replaying their stream.
+const MAX_APPS = APP_NOT_STORED - 1;
+const MAX_APP_CHARS = 32 * 1024 * 1024;
+
+const TWO32 = 4294967296;
+
+export class PacketIndex {
+  count = 0;
+  readonly chunks: PacketChunk[] = [];
+  readonly addresses = new AddressTable();
+  readonly links: LinkEntry[] = [];
+  readonly apps: AppEntry[] = [{ protocol: '', info: '' }];
+  /** Packet index → Dup ACK details (frame number of the original ACK × 65536 + count). */
+  readonly dupAcks = new Map<number, number>();
+  readonly tlsStreams = new Map<number, TlsStreamInfo>();
+  /** Number of tcp.stream values seen (the highest stream id + 1). */
+  streamCount = 0;
+  sink: IndexSink | null = null;
+
+  // writer state
+  private readonly linkIds = new Map<number, number>();
+  private readonly appIds = new Map<string, number>();
+  private appChars = 0;
+  private fieldsLooked = false;
+  private fContent: FieldDef | undefined;
+  private fHandshake: FieldDef | undefined;
+  private fSni: FieldDef | undefined;
+  private fVersion: FieldDef | undefined;
+  private fSupported: FieldDef | undefined;
+  private readonly span = new Span();
+
+  constructor() {
+    this.addresses.onChunk = (i, sab) => this.sink?.addressChunk(i, sab);
+  }
+
+  // ---------------------------------------------------------------- reader side
+
+  attachChunk(index: number, sab: SharedArrayBuffer): void {
+    this.chunks[index] = new PacketChunk(sab);
+  }
+
+  chunkOf(i: number): PacketChunk {
+    return this.chunks[i >>> CHUNK_BITS];
+  }
+
+  addLink(id: number, e: LinkEntry): void {
+    this.links[id] = e;
+  }
+
+  addApp(id: number, e: AppEntry): void {
+    this.apps[id] = e;
+  }
+
+  /** Time of packet i in seconds since the epoch (as a double, for arithmetic and charts). */
+  time(i: number): number {
+    const c = this.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    return c.tsSec[j] + c.tsNsec[j] / 1e9;
+  }
+
+  // ---------------------------------------------------------------- writer side
+
+  private lookUpFields(): void {
+    // TLS fields are registered by the TLS module when it is present; the index stores what it offers.
+    this.fieldsLooked = true;
+    this.fContent = getField('tls.record.content_type');
+    this.fHandshake = getField('tls.handshake.type');
+    this.fSni = getField('tls.handshake.extensions_server_name');
+    this.fVersion = getField('tls.handshake.version');
+    this.fSupported = getField('tls.handshake.extensions.supported_version');
+  }
+
+  private linkId(linkType: number, ifIndex: number): number {
+    const key = ifIndex * 65536 + linkType;
+    let id = this.linkIds.get(key);
+    if (id === undefined) {
+      // More than 255 interfaces is not a capture tcpwatch expects; later ones share the last id.
+      id = Math.min(this.links.length, 255);
+      if (id === this.links.length) {
+        const e = { linkType, ifIndex };
+        this.links.push(e);
+        this.sink?.link(id, e);
+      }
+      this.linkIds.set(key, id);
+    }
+    return id;
+  }
+
+  private appId(d: Dissection): number {
+    const app = appSummary(d);
+    if (app === null) return 0;
+    const info = infoColumn(d);
+    const key = app.protocol + '\u0000' + info;
+    let id = this.appIds.get(key);
+    if (id !== undefined) return id;
+    if (this.apps.length > MAX_APPS || this.appChars > MAX_APP_CHARS) return APP_NOT_STORED;
+    id = this.apps.length;
+    const e = { protocol: app.protocol, info };
+    this.apps.push(e);
+    this.appChars += key.length;
+    this.appIds.set(key, id);
+    this.sink?.app(id, e);
+    return id;
+  }
+
+  /** Add the analysed frame in `d`, whose captured bytes are at `dataOff` in the frame storage; returns its index. */
+  append(d: Dissection, dataOff: number): number {
+    if (!this.fieldsLooked) this.lookUpFields();
+    const i = this.count;
+    const ci = i >>> CHUNK_BITS;
+    if (ci === this.chunks.length) {
+      const chunk = new PacketChunk();
+      this.chunks.push(chunk);
+      this.sink?.chunk(ci, chunk.sab);
+    }
+    const c = this.chunks[ci], j = i & CHUNK_MASK;
+    c.tsSec[j] = d.tsSec;
+    c.tsNsec[j] = d.tsNsec;
+    c.dataOff[j] = dataOff;
+    c.capLen[j] = d.capLen;
+    c.origLen[j] = d.origLen;
+    c.link[j] = this.linkId(d.linkType, d.ifIndex);
+    c.proto[j] = d.stackLen > 0 ? d.stack[d.stackLen - 1] : 0;
+
+    // Source and Destination as summary.ts's sourceColumn/destinationColumn choose them.
+    const a = this.addresses, buf = d.buf;
+    if (d.netOff >= 0) {
+      if (d.netVersion === 4) {
+        c.src[j] = a.intern(AddrKind.IPv4, buf, d.netOff + IP4_SRC, 4);
+        c.dst[j] = a.intern(AddrKind.IPv4, buf, d.netOff + IP4_DST, 4);
+      } else {
+        c.src[j] = a.intern(AddrKind.IPv6, buf, d.netOff + IP6_SRC, 16);
+        c.dst[j] = a.intern(AddrKind.IPv6, buf, d.netOff + IP6_DST, 16);
+      }
+    } else if (d.ethOff >= 0) {
+      c.src[j] = a.intern(AddrKind.Ether, buf, d.ethOff + ETH_SRC, 6);
+      c.dst[j] = a.intern(AddrKind.Ether, buf, d.ethOff + ETH_DST, 6);
+    } else {
+      c.src[j] = 0;
+      c.dst[j] = 0;
+    }
+    c.srcPort[j] = d.srcPort;
+    c.dstPort[j] = d.dstPort;
+    c.tcpFlags[j] = d.tcpOff >= 0 ? d.tcpFlags : 0;
+
+    const t = d.tcp;
+    let misc = d.malformed & Misc.MalformedMask;
+    c.stream[j] = t.stream;
+    if (t.stream !== NO_STREAM) {
+      c.relSeq[j] = t.relSeq;
+      c.relAck[j] = t.relAck;
+      c.window[j] = t.windowSize;
+      c.analysis[j] = t.flags;
+      if (t.direction !== 0) misc |= Misc.FromServer;
+      if (t.ackBase >= 0) misc |= Misc.AckRelative;
+      if (t.useAce) misc |= Misc.UseAce;
+      if (t.duplicateAckNum > 0) {
+        misc |= Misc.HasDupAck;
+        const num = Math.min(t.duplicateAckNum, 65535);
+        this.dupAcks.set(i, t.dupAckOf * 65536 + num);
+        this.sink?.dupAck(i, t.dupAckOf, num);
+      }
+      if (t.stream >= this.streamCount) this.streamCount = t.stream + 1;
+    } else {
+      c.relSeq[j] = 0;
+      c.relAck[j] = 0;
+      c.window[j] = -1;
+      c.analysis[j] = 0;
+    }
+    c.misc[j] = misc;
+
+    let content = 0, handshake = 0;
+    const fc = this.fContent;
+    if (fc !== undefined && fc.num !== undefined) {
+      const n = fc.count(d);
+      for (let k = 0; k < n; k++) content |= tlsContentBit(fc.num(d, k));
+    }
+    const fh = this.fHandshake;
+    if (fh !== undefined && fh.num !== undefined) {
+      const n = fh.count(d);
+      for (let k = 0; k < n; k++) handshake |= tlsHandshakeBit(fh.num(d, k));
+      if ((handshake & (TlsHandshakeBit.ClientHello | TlsHandshakeBit.ServerHello)) !== 0 && t.stream !== NO_STREAM) {
+        this.noteTlsStream(d, t.stream, (handshake & TlsHandshakeBit.ServerHello) !== 0);
+      }
+    }
+    c.tlsContent[j] = content;
+    c.tlsHandshake[j] = handshake;
+    c.app[j] = this.appId(d);
+    this.count = i + 1;
+    return i;
+  }
+
+  private fieldText(f: FieldDef | undefined, d: Dissection): string {
+    if (f === undefined || f.count(d) === 0) return '';
+    if (f.text) return f.text(d, 0);
+    if (f.bytes && f.bytes(d, 0, this.span)) return this.span.buf.toString('latin1', this.span.off, this.span.off + this.span.len);
+    if (f.num) return String(f.num(d, 0));
+    return '';
+  }
+
+  private noteTlsStream(d: Dissection, stream: number, serverHello: boolean): void {
+    const prev = this.tlsStreams.get(stream);
+    const sni = this.fieldText(this.fSni, d);
+    // The version a Server Hello settles on: supported_versions (TLS 1.3) or the hello's own field.
+    let version = '';
+    if (serverHello) {
+      const v = this.fSupported && this.fSupported.count(d) > 0 && this.fSupported.num
+        ? this.fSupported.num(d, 0)
+        : this.fVersion && this.fVersion.count(d) > 0 && this.fVersion.num ? this.fVersion.num(d, 0) : -1;
+      if (v >= 0) version = tlsVersionName(v);
+    }
+    if (!sni && !version) return;
+    const info: TlsStreamInfo = { sni: sni || prev?.sni || '', version: version || prev?.version || '' };
+    if (prev && prev.sni === info.sni && prev.version === info.version) return;
+    this.tlsStreams.set(stream, info);
+    this.sink?.tlsStream(stream, info);
+  }
+
+  // ---------------------------------------------------------------- restoring a packet
+
+  /**
+   * Fill what decoding alone cannot know for packet i into `d`, which holds the re-decoded frame:
+   * its number, times, interface and the TCP analysis results stored at indexing time.
+   */
+  restore(i: number, d: Dissection): void {
+    const c = this.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    d.number = i + 1;
+    d.tsSec = c.tsSec[j];
+    d.tsNsec = c.tsNsec[j];
+    d.origLen = c.origLen[j];
+    const link = this.links[c.link[j]];
+    d.ifIndex = link !== undefined ? link.ifIndex : 0;
+    const c0 = this.chunks[0];
+    d.firstTsSec = c0.tsSec[0];
+    d.firstTsNsec = c0.tsNsec[0];
+    if (i > 0) {
+      const p = this.chunks[(i - 1) >>> CHUNK_BITS], pj = (i - 1) & CHUNK_MASK;
+      d.prevTsSec = p.tsSec[pj];
+      d.prevTsNsec = p.tsNsec[pj];
+    } else {
+      d.prevTsSec = d.tsSec;
+      d.prevTsNsec = d.tsNsec;
+    }
+    const stream = c.stream[j];
+    if (stream === NO_STREAM || d.tcpOff < 0 || d.inIcmpError) return;
+    const t = d.tcp, misc = c.misc[j];
+    t.stream = stream;
+    t.relSeq = c.relSeq[j];
+    t.relAck = c.relAck[j];
+    let next = t.relSeq + d.payloadLen;
+    if (d.tcpFlags & TH_SYN) next++;
+    if (d.tcpFlags & TH_FIN) next++;
+    t.nxtSeq = next;
+    t.direction = misc & Misc.FromServer ? 1 : 0;
+    t.hasAck = (d.tcpFlags & TH_ACK) !== 0;
+    t.flags = c.analysis[j];
+    t.windowSize = c.window[j];
+    t.useAce = (misc & Misc.UseAce) !== 0;
+    // relAck = ackRaw - base, so the base comes back from the frame itself.
+    t.ackBase = misc & Misc.AckRelative ? (d.ackRaw - t.relAck + TWO32) % TWO32 : -1;
+    if (misc & Misc.HasDupAck) {
+      const v = this.dupAcks.get(i);
+      if (v !== undefined) {
+        t.dupAckOf = Math.floor(v / 65536);
+        t.duplicateAckNum = v % 65536;
+      }
+    }
+  }
+
+  /** Malformed layer of packet i (Malformed.None when well formed). */
+  malformed(i: number): Malformed {
+    return (this.chunks[i >>> CHUNK_BITS].misc[i & CHUNK_MASK] & Misc.MalformedMask) as Malformed;
+  }
+}
+
+/** A TLS version number as Wireshark names it. */
+export function tlsVersionName(v: number): string {
+  switch (v) {
+    case 0x0300: return 'SSL 3.0';
+    case 0x0301: return 'TLS 1.0';
+    case 0x0302: return 'TLS 1.1';
+    case 0x0303: return 'TLS 1.2';
+    case 0x0304: return 'TLS 1.3';
+    default: return `0x${v.toString(16).padStart(4, '0')}`;
+  }
+}

@@ -1,0 +1,285 @@
+// The packet store: the columnar index of every packet plus access to the frames' bytes, for a
+// capture file (indexed in a worker while the UI already shows the first rows), standard input or
+// live capture (indexed on arrival). Showing a packet re-reads its frame, decodes it again and
+// restores the analysis results from the index, so nothing per packet is kept as an object.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CaptureFileReader } from '../capture/file-reader';
+import { CapturedFrame } from '../capture/frame';
+import { Dissection } from '../decode/dissection';
+import { decodeFrame } from '../decode/decoder';
+import { MainOptions } from '../hooks';
+import { Pipeline } from '../pipeline';
+import { makeAnalyzers } from '../hooks';
+import { PacketIndex } from './packet-index';
+import { FileFrames, FrameRef, FrameStorage, MemoryFrames } from './frames';
+import { FileIndexer, Indexer } from './indexer';
+import { CHUNK_BITS, CHUNK_MASK, NO_STREAM } from './columns';
+import type { WorkerMessage, WorkerInput } from './index-worker';
+
+export type StoreKind = 'file' | 'stdin' | 'live';
+
+/** Packets of a stream replayed through fresh analyzers to rebuild a packet's full dissection (TLS state …). */
+const MAX_REPLAY = 4000;
+/** In-process indexing works in slices this long, so keys and redraws are never kept waiting longer. */
+const SLICE_MS = 12;
+
+export class PacketStore {
+  readonly index = new PacketIndex();
+  /** The store's own decode record for rows; callers that keep a packet pass their own. */
+  readonly d = new Dissection();
+  loading = true;
+  bytesRead = 0;
+  totalBytes = 0;
+  error: string | null = null;
+  nanosecond = false;
+  /** Wall-clock milliseconds (performance.now) when loading finished, -1 while loading. */
+  loadedAt = -1;
+  private readonly ref = new FrameRef();
+  private readonly listeners: (() => void)[] = [];
+  private worker: Worker | null = null;
+  private fileIndexer: FileIndexer | null = null;
+  private liveIndexer: Indexer | null = null;
+  private timer: NodeJS.Immediate | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly kind: StoreKind,
+    readonly description: string,
+    readonly frames: FrameStorage,
+    readonly opts: MainOptions,
+  ) {}
+
+  get count(): number {
+    return this.index.count;
+  }
+
+  /** Called after every batch of new packets and when loading ends. */
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  /**
+   * Open a capture file. With `useWorker` the file is indexed on another thread; otherwise in slices
+   * on this one (standard input always is, as its frames must be kept in memory).
+   */
+  static openFile(file: string, opts: MainOptions, useWorker = true): PacketStore {
+    if (file === '-') {
+      const mem = new MemoryFrames();
+      const store = new PacketStore('stdin', 'standard input', mem, opts);
+      store.startInProcess(new CaptureFileReader('-'), mem);
+      return store;
+    }
+    const reader = new CaptureFileReader(file); // validates the header now, so errors reach the command line
+    const store = new PacketStore('file', file, new FileFrames(file), opts);
+    try {
+      store.totalBytes = fs.statSync(file).size;
+    } catch {
+      store.totalBytes = 0;
+    }
+    if (useWorker) {
+      reader.close();
+      store.startWorker(file);
+    } else {
+      store.startInProcess(reader, null);
+    }
+    return store;
+  }
+
+  /** A store for live capture: frames are appended with appendLive as they arrive. */
+  static live(description: string, opts: MainOptions): PacketStore {
+    const store = new PacketStore('live', description, new MemoryFrames(), opts);
+    store.liveIndexer = new Indexer(store.index, opts, null);
+    store.nanosecond = true;
+    return store;
+  }
+
+  private startWorker(file: string): void {
+    const input: WorkerInput = { path: file, opts: this.opts };
+    const w = new Worker(path.join(__dirname, 'index-worker.js'), { workerData: input });
+    this.worker = w;
+    w.on('message', (m: WorkerMessage) => this.onWorkerMessage(m));
+    w.on('error', (e) => {
+      this.error = e.message;
+      this.finishLoading();
+    });
+    w.on('exit', () => {
+      this.worker = null;
+      if (this.loading) this.finishLoading();
+    });
+  }
+
+  private onWorkerMessage(m: WorkerMessage): void {
+    if (this.closed) return;
+    if (m.t === 'start') {
+      this.totalBytes = m.fileBytes;
+      return;
+    }
+    if (m.t === 'fatal') {
+      this.error = m.message;
+      this.finishLoading();
+      return;
+    }
+    const ix = this.index;
+    for (const [i, sab] of m.chunks) ix.attachChunk(i, sab);
+    for (const [i, sab] of m.addressChunks) ix.addresses.attach(i, sab);
+    for (const [id, e] of m.links) ix.addLink(id, e);
+    for (const [id, e] of m.apps) ix.addApp(id, e);
+    for (let k = 0; k < m.dupAcks.length; k += 3) ix.dupAcks.set(m.dupAcks[k], m.dupAcks[k + 1] * 65536 + m.dupAcks[k + 2]);
+    for (const [s, info] of m.tls) ix.tlsStreams.set(s, info);
+    ix.addresses.count = m.addressCount;
+    ix.streamCount = m.streamCount;
+    ix.count = m.count;
+    this.bytesRead = m.bytesRead;
+    this.nanosecond = m.nanosecond;
+    if (m.error) this.error = m.error;
+    if (m.done) this.finishLoading();
+    else this.changed();
+  }
+
+  private startInProcess(reader: CaptureFileReader, memory: MemoryFrames | null): void {
+    this.fileIndexer = new FileIndexer(reader, this.index, this.opts, memory);
+    const tick = (): void => {
+      this.timer = null;
+      if (this.closed) return;
+      const fi = this.fileIndexer!;
+      const more = fi.step(1 << 30, performance.now() + SLICE_MS);
+      this.bytesRead = reader.position;
+      this.nanosecond = reader.nanosecond;
+      if (!more) {
+        this.error = fi.error;
+        reader.close();
+        this.finishLoading();
+        return;
+      }
+      this.changed();
+      this.timer = setImmediate(tick);
+    };
+    this.timer = setImmediate(tick);
+  }
+
+  private finishLoading(): void {
+    if (!this.loading) return;
+    this.loading = false;
+    this.loadedAt = performance.now();
+    this.changed();
+  }
+
+  /** Index a frame captured live (copied into the store's memory). */
+  appendLive(frame: CapturedFrame): number {
+    const mem = this.frames as MemoryFrames;
+    const off = mem.append(frame.buf, frame.off, frame.capLen);
+    return this.liveIndexer!.add(frame, off);
+  }
+
+  /** Tell listeners that live packets were appended (called once per batch, not per packet). */
+  notifyAppended(): void {
+    this.changed();
+  }
+
+  /** Live capture ended. */
+  endLive(error: string | null = null): void {
+    if (error) this.error = error;
+    this.finishLoading();
+  }
+
+  /** The captured bytes of packet i into `out`. */
+  frameBytes(i: number, out: FrameRef): boolean {
+    const c = this.index.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    return this.frames.read(c.dataOff[j], c.capLen[j], out);
+  }
+
+  /** Fill a CapturedFrame with packet i as a source would deliver it (for replaying through a pipeline). */
+  frameOf(i: number, f: CapturedFrame): boolean {
+    const ix = this.index, c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    if (!this.frames.read(c.dataOff[j], c.capLen[j], this.ref)) return false;
+    const link = ix.links[c.link[j]];
+    f.buf = this.ref.buf;
+    f.off = this.ref.off;
+    f.capLen = c.capLen[j];
+    f.origLen = c.origLen[j];
+    f.tsSec = c.tsSec[j];
+    f.tsNsec = c.tsNsec[j];
+    f.linkType = link !== undefined ? link.linkType : 0;
+    f.ifIndex = link !== undefined ? link.ifIndex : 0;
+    f.fileOffset = -1;
+    return true;
+  }
+
+  /**
+   * Re-read packet i, decode it into `d` and restore its analysis results from the index. Enough for
+   * its row and colours; `replay` rebuilds application-layer state too.
+   */
+  load(i: number, d: Dissection = this.d): boolean {
+    const ix = this.index;
+    if (i < 0 || i >= ix.count) return false;
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    const capLen = c.capLen[j];
+    const link = ix.links[c.link[j]];
+    if (!this.frames.read(c.dataOff[j], capLen, this.ref)) {
+      decodeFrame(d, Buffer.alloc(0), 0, 0, -1);
+      ix.restore(i, d);
+      return false;
+    }
+    decodeFrame(d, this.ref.buf, this.ref.off, capLen, link !== undefined ? link.linkType : 0);
+    ix.restore(i, d);
+    return true;
+  }
+
+  /**
+   * The full dissection of packet i, application layers included: the packets of its TCP stream
+   * before it (at most MAX_REPLAY of them) run through fresh analyzers, as when the file was read.
+   * Returns the Dissection holding it (owned by a throw-away pipeline).
+   */
+  replay(i: number): Dissection {
+    const ix = this.index;
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    const stream = c.stream[j];
+    const pipeline = new Pipeline({ sink: null, analyzers: makeAnalyzers(this.opts, null) });
+    const f = new CapturedFrame();
+    if (stream !== NO_STREAM) {
+      const before: number[] = [];
+      for (let k = i - 1; k >= 0 && before.length < MAX_REPLAY; k--) {
+        if (ix.chunks[k >>> CHUNK_BITS].stream[k & CHUNK_MASK] === stream) before.push(k);
+      }
+      for (let n = before.length - 1; n >= 0; n--) {
+        if (this.frameOf(before[n], f)) pipeline.handle(f);
+      }
+    }
+    const d = pipeline.d;
+    if (this.frameOf(i, f)) pipeline.handle(f);
+    else decodeFrame(d, Buffer.alloc(0), 0, 0, -1);
+    // Stream numbers, relative numbers and analysis flags as the whole capture saw them.
+    ix.restore(i, d);
+    return d;
+  }
+
+  /** Indices of the packets of a TCP stream, in capture order. */
+  streamPackets(stream: number, upTo = this.index.count): number[] {
+    const out: number[] = [];
+    const ix = this.index;
+    for (let ci = 0; ci < ix.chunks.length && ci * (CHUNK_MASK + 1) < upTo; ci++) {
+      const col = ix.chunks[ci].stream;
+      const base = ci << CHUNK_BITS;
+      const n = Math.min(CHUNK_MASK + 1, upTo - base);
+      for (let j = 0; j < n; j++) if (col[j] === stream) out.push(base + j);
+    }
+    return out;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearImmediate(this.timer);
+    this.timer = null;
+    if (this.worker) void this.worker.terminate();
+    this.worker = null;
+    this.fileIndexer?.reader.close();
+    this.frames.close();
+  }
+}
