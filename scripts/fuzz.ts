@@ -1,0 +1,206 @@
+// `npm run fuzz`: mutated frames from the corpus (bit flips, truncation, length fields set to
+// 0/max/off-by-one, header splices) and random frames from Debian's randpkt, run through the decoder,
+// the TCP/TLS analysis, display filters and every output (summary, details, hex, every registered
+// field, JSON). Any exception or any frame over the time budget is a failure, and the frames that
+// led to it are saved under test/fixtures/crashers/ as a pcap to keep as a regression file.
+//
+//   node dist/scripts/fuzz.js [--frames N] [--seed S] [--budget-ms M]
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { CaptureFileReader } from '../src/capture/file-reader';
+import { CapturedFrame } from '../src/capture/frame';
+import { PcapngWriter } from '../src/capture/file-writer';
+import '../src/modules';
+import { hooks, makeAnalyzers, MainOptions } from '../src/hooks';
+import { Pipeline, DisplayFilter } from '../src/pipeline';
+import { Dissection } from '../src/decode/dissection';
+import { allFields } from '../src/fields/registry';
+import { formatField } from '../src/fields/format';
+import { summaryLine, packetLayers } from '../src/output/sinks';
+import { detailsText } from '../src/output/details';
+import { hexDumpLines } from '../src/output/hexdump';
+
+export interface FuzzResult {
+  frames: number;
+  failures: string[];
+  slowest: number;
+  heapGrowthMiB: number;
+  seconds: number;
+}
+
+interface Seed { bytes: Buffer; linkType: number }
+
+/** xorshift32: a small deterministic generator, so a failing seed can be replayed. */
+class Rng {
+  constructor(private s: number) { if (this.s === 0) this.s = 0x9e3779b9; }
+  next(): number { let x = this.s; x ^= x << 13; x ^= x >>> 17; x ^= x << 5; this.s = x >>> 0; return this.s; }
+  below(n: number): number { return n <= 0 ? 0 : this.next() % n; }
+}
+
+export function loadSeeds(corpusDir: string | null): Seed[] {
+  const seeds: Seed[] = [];
+  const dirs = corpusDir ? [path.join(corpusDir, 'valid'), path.join(corpusDir, 'tls-keys'), path.join(corpusDir, 'malformed')] : [];
+  const walk = (dir: string): void => {
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(pcap|pcapng)$/.test(e.name)) {
+        try {
+          const r = new CaptureFileReader(p);
+          const f = new CapturedFrame();
+          try { while (r.next(f)) seeds.push({ bytes: Buffer.from(f.buf.subarray(f.off, f.off + f.capLen)), linkType: f.linkType }); } catch { /* damaged file: keep what was read */ }
+          r.close();
+        } catch { /* not a capture */ }
+      }
+    }
+  };
+  dirs.forEach(walk);
+  return seeds;
+}
+
+/** Random frames from randpkt (wireshark-common), when installed. */
+export function randpktSeeds(count: number): Seed[] {
+  const out: Seed[] = [];
+  const file = path.join(os.tmpdir(), `tcpwatch-randpkt-${process.pid}.pcap`);
+  for (const type of ['tcp', 'udp', 'eth', 'ip', 'ipv6', 'icmp', 'dns']) {
+    const r = spawnSync('randpkt', ['-b', '1500', '-c', String(count), '-t', type, file], { stdio: 'ignore' });
+    if (r.status !== 0 || !fs.existsSync(file)) continue;
+    try {
+      const reader = new CaptureFileReader(file);
+      const f = new CapturedFrame();
+      while (reader.next(f)) out.push({ bytes: Buffer.from(f.buf.subarray(f.off, f.off + f.capLen)), linkType: f.linkType });
+      reader.close();
+    } catch { /* randpkt wrote something unreadable: skip */ }
+  }
+  fs.rmSync(file, { force: true });
+  return out;
+}
+
+function mutate(rng: Rng, src: Seed, other: Seed): Buffer {
+  let b = Buffer.from(src.bytes);
+  const kind = rng.below(6);
+  switch (kind) {
+    case 0: { // bit flips
+      const n = 1 + rng.below(8);
+      for (let i = 0; i < n && b.length; i++) b[rng.below(b.length)] ^= 1 << rng.below(8);
+      break;
+    }
+    case 1: // truncation at any length
+      b = b.subarray(0, rng.below(b.length + 1));
+      break;
+    case 2: { // a 16-bit field (lengths, counts) set to 0, max, or off by one
+      if (b.length < 2) break;
+      const o = rng.below(b.length - 1);
+      const v = b.readUInt16BE(o);
+      const choices = [0, 0xffff, (v + 1) & 0xffff, (v - 1) & 0xffff, v >> 1];
+      b.writeUInt16BE(choices[rng.below(choices.length)], o);
+      break;
+    }
+    case 3: { // an 8-bit field (header lengths, types) set to an edge value
+      if (!b.length) break;
+      const choices = [0, 0xff, 0x0f, 0xf0, 1];
+      b[rng.below(b.length)] = choices[rng.below(choices.length)];
+      break;
+    }
+    case 4: { // splice: the head of this frame with the tail of another
+      const cut = rng.below(b.length + 1);
+      const from = rng.below(other.bytes.length + 1);
+      b = Buffer.concat([b.subarray(0, cut), other.bytes.subarray(from)]);
+      break;
+    }
+    default: { // insert or delete a few bytes
+      const at = rng.below(b.length + 1);
+      if (rng.below(2)) b = Buffer.concat([b.subarray(0, at), Buffer.alloc(1 + rng.below(8), rng.below(256)), b.subarray(at)]);
+      else b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + rng.below(8)))]);
+    }
+  }
+  return b;
+}
+
+const FILTERS = [
+  'tcp.port == 443 && tls.handshake.type == 1', 'ip.addr == 10.0.0.0/8 or ipv6', 'tcp.payload contains "GET"',
+  'tcp.analysis.retransmission', 'tls.handshake.extensions_server_name matches "(?i)example"', 'frame.len > 100 && !udp',
+  'tcp.payload[0:2] == 16:03', 'eth.addr == ff:ff:ff:ff:ff:ff', 'tcp.stream in {0 1 2}',
+];
+
+export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; corpus: string | null; crashDir: string; randpkt: boolean }): FuzzResult {
+  const t0 = Date.now();
+  const rng = new Rng(opts.seed);
+  const seeds = loadSeeds(opts.corpus);
+  if (opts.randpkt) seeds.push(...randpktSeeds(200));
+  if (seeds.length === 0) throw new Error('no seed frames: the corpus was not found and randpkt is not installed');
+  const filters: DisplayFilter[] = [];
+  if (hooks.compileFilter) for (const f of FILTERS) { try { filters.push(hooks.compileFilter(f)); } catch { /* field not registered in this build */ } }
+  const fields = allFields();
+  const failures: string[] = [];
+  let slowest = 0;
+  const frame = new CapturedFrame();
+  const recent: Seed[] = [];
+  const sinkCheck = {
+    frame(d: Dissection): void {
+      summaryLine(d, 9);
+      detailsText(d);
+      hexDumpLines(d.buf, d.frameOff, d.capLen);
+      for (const f of fields) { const n = f.count(d); for (let i = 0; i < n && i < 64; i++) formatField(f, d, i); }
+      JSON.stringify(packetLayers(d));
+      for (const flt of filters) flt(d);
+    },
+    end(): void { /* nothing to flush */ },
+  };
+  const opts0 = { pref: [], field: [], fieldOption: [], promiscuous: true, ui: false } as unknown as MainOptions;
+  let pipeline = new Pipeline({ sink: sinkCheck, analyzers: makeAnalyzers(opts0, null) });
+  const heap0 = process.memoryUsage().heapUsed;
+  for (let n = 0; n < opts.frames; n++) {
+    // A fresh pipeline now and then, so analysis state is exercised from empty as well as full.
+    if (n % 50000 === 0 && n > 0) pipeline = new Pipeline({ sink: sinkCheck, analyzers: makeAnalyzers(opts0, null) });
+    const src = seeds[rng.below(seeds.length)];
+    const bytes = rng.below(10) === 0 ? src.bytes : mutate(rng, src, seeds[rng.below(seeds.length)]);
+    recent.push({ bytes, linkType: src.linkType });
+    if (recent.length > 32) recent.shift();
+    frame.buf = bytes; frame.off = 0; frame.capLen = bytes.length; frame.origLen = bytes.length + rng.below(3);
+    frame.linkType = src.linkType; frame.tsSec = 1700000000 + (n >> 12); frame.tsNsec = (n * 7919) % 1e9;
+    const s = process.hrtime.bigint();
+    try {
+      pipeline.handle(frame);
+    } catch (e) {
+      failures.push(`frame ${n}: ${(e as Error).stack?.split('\n').slice(0, 3).join(' | ')}`);
+      saveCrasher(opts.crashDir, recent, opts.seed, n);
+      pipeline = new Pipeline({ sink: sinkCheck, analyzers: makeAnalyzers(opts0, null) });
+    }
+    const ms = Number(process.hrtime.bigint() - s) / 1e6;
+    if (ms > slowest) slowest = ms;
+    if (ms > opts.budgetMs) {
+      failures.push(`frame ${n}: took ${ms.toFixed(1)} ms (budget ${opts.budgetMs} ms)`);
+      saveCrasher(opts.crashDir, recent, opts.seed, n);
+    }
+    if (failures.length >= 20) break;
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  return { frames: opts.frames, failures, slowest, heapGrowthMiB: (process.memoryUsage().heapUsed - heap0) / 2 ** 20, seconds: (Date.now() - t0) / 1000 };
+}
+
+function saveCrasher(dir: string, frames: Seed[], seed: number, n: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `crash-seed${seed}-frame${n}.pcapng`);
+  const w = new PcapngWriter(file);
+  const f = new CapturedFrame();
+  frames.forEach((s, i) => { f.buf = s.bytes; f.off = 0; f.capLen = s.bytes.length; f.origLen = s.bytes.length; f.linkType = s.linkType; f.tsSec = 1700000000; f.tsNsec = i; w.write(f); });
+  w.close();
+}
+
+if (require.main === module) {
+  const arg = (name: string, dflt: string): string => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : dflt; };
+  const root = path.resolve(__dirname, '..', '..');
+  const corpus = process.env.TCPWATCH_CORPUS ?? path.resolve(root, '..', 'shared', 'corpus');
+  const res = runFuzz({
+    frames: Number(arg('--frames', '1000000')), seed: Number(arg('--seed', String(Date.now() % 1e9))), budgetMs: Number(arg('--budget-ms', '50')),
+    corpus: fs.existsSync(corpus) ? corpus : null, crashDir: path.join(root, 'test', 'fixtures', 'crashers'), randpkt: true,
+  });
+  process.stdout.write(`fuzz: ${res.frames} frames in ${res.seconds.toFixed(1)} s, ${res.failures.length} failures, slowest frame ${res.slowest.toFixed(2)} ms, heap growth ${res.heapGrowthMiB.toFixed(1)} MiB\n`);
+  for (const f of res.failures) process.stdout.write(`  ${f}\n`);
+  process.exit(res.failures.length ? 1 : 0);
+}

@@ -1,0 +1,31 @@
+// A short, seeded run of the fuzzer (npm run fuzz runs a million frames), and every crasher ever
+// found replayed through the command line.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { runFuzz } from '../scripts/fuzz';
+import { corpusDir, listFiles, CLI, REPO_ROOT, NO_CORPUS_REASON } from './helpers/corpus';
+
+const corpus = corpusDir();
+
+test('20,000 mutated corpus frames: no exception, no frame over its time budget, bounded heap', { skip: corpus === null ? NO_CORPUS_REASON : false }, (t) => {
+  const crashDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-fuzz-'));
+  const res = runFuzz({ frames: 20000, seed: 20261125, budgetMs: 250, corpus, crashDir, randpkt: true });
+  t.diagnostic(`${res.frames} frames in ${res.seconds.toFixed(1)} s; slowest ${res.slowest.toFixed(1)} ms; heap growth ${res.heapGrowthMiB.toFixed(1)} MiB`);
+  assert.deepEqual(res.failures, []);
+  assert.ok(res.heapGrowthMiB < 64, `heap grew ${res.heapGrowthMiB} MiB`);
+});
+
+test('every saved crasher reads through every output format', () => {
+  const files = listFiles(path.join(REPO_ROOT, 'test', 'fixtures', 'crashers'), (n) => /\.pcap(ng)?$/.test(n));
+  for (const file of files) {
+    for (const args of [[], ['-V', '-x'], ['-T', 'json']]) {
+      const r = spawnSync(process.execPath, [CLI, '-r', file, ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${path.basename(file)} ${args.join(' ')}: ${r.stderr}`);
+    }
+  }
+});
