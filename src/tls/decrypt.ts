@@ -92,6 +92,8 @@ export class DecryptContext {
   ) {}
 }
 
+const REASON_CHAINED_IV = 'bad record MAC in the previous record, whose last block is this IV';
+
 /** Most records and bytes a direction keeps while waiting for its secrets. */
 const PENDING_MAX_RECORDS = 64;
 const PENDING_MAX_BYTES = 512 * 1024;
@@ -171,6 +173,8 @@ class Side {
   seq = 0;
   /** TLS 1.0 and SSL 3.0 CBC: the next record's IV is the last ciphertext block of the previous one. */
   cbcIv: Buffer | null = null;
+  /** The last record failed: its last block, this record's IV, may be damaged (TLS 1.0 / SSL 3.0 CBC). */
+  cbcIvSuspect = false;
   epoch = Epoch.None;
   keyGeneration = 0;
   /** TLS 1.3: the current traffic secret, once known. */
@@ -190,6 +194,7 @@ class Side {
     this.keys = null;
     this.seq = 0;
     this.cbcIv = null;
+    this.cbcIvSuspect = false;
     this.epoch = epoch;
   }
 }
@@ -320,6 +325,8 @@ export class TlsDecryptor {
       side.secret = null;
       if (this.loadKeys(side, params, suite)) r = this.open(side, params, suite, contentType, version, fragment);
     }
+    // a record whose own MAC verified (failing only for its chained IV) passes on a sound last block
+    if (suite.kind === CipherKind.Block) side.cbcIvSuspect = r.status === RecordStatus.AuthFailed && r.reason !== REASON_CHAINED_IV;
     if (r.status === RecordStatus.Decrypted) this.afterRecord(side, r.contentType, r.data!);
     else side.hs.reset();
     return r;
@@ -463,11 +470,14 @@ export class TlsDecryptor {
     }
     const iv = explicitIv ? frag.subarray(0, bl) : side.cbcIv!;
     const ct = frag.subarray(ivLen, encLen);
+    const ivSuspect = !explicitIv && side.cbcIvSuspect;
     if (!explicitIv) side.cbcIv = Buffer.from(ct.subarray(ct.length - bl));
     if (etm) {
       // RFC 7366 §3: the MAC covers IV and ciphertext, and is checked before decrypting
       const mac = frag.subarray(encLen);
       if (!macOk(params.version, macHash, keys.macKey, seq, contentType, version, frag.subarray(0, encLen), mac)) return fail('bad record MAC');
+      // the MAC does not cover an IV chained from the previous record: if that one failed, so does this first block
+      if (ivSuspect) return fail(REASON_CHAINED_IV);
     }
     const d = createDecipheriv(suite.nodeCipher, keys.key, iv);
     d.setAutoPadding(false);

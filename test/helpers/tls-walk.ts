@@ -7,6 +7,9 @@ import { CaptureFileReader } from '../../src/capture/file-reader';
 import { CapturedFrame } from '../../src/capture/frame';
 import { decodeFrame } from '../../src/decode/decoder';
 import { Dissection } from '../../src/decode/dissection';
+import { CT_APPLICATION_DATA, CT_HANDSHAKE, DecryptContext, RecordResult, RecordStatus, TlsDecryptor } from '../../src/tls/decrypt';
+import { TLS1_3 } from '../../src/tls/key-schedule';
+import type { KeyLog } from '../../src/tls/keylog';
 
 export interface WalkedRecord {
   /** Frame number (1-based) of the segment that completed the record. */
@@ -113,4 +116,64 @@ export function walkTlsRecords(path: string): WalkedCapture {
 
 function newDir(): DirState {
   return { nextSeq: -1, held: new Map(), stream: Buffer.alloc(0) };
+}
+
+/** What a capture's records became, per frame, in the shape of tshark's decrypted tables. */
+export interface FrameView {
+  /** tls.record.content_type: the inner type of decrypted TLS 1.3 records, the record's own otherwise. */
+  contentTypes: number[];
+  /** tls.record.opaque_type: the outer type of TLS 1.3 protected records. */
+  opaqueTypes: number[];
+  /** tls.handshake.type of the handshake messages completed in this frame (plaintext or decrypted). */
+  handshakeTypes: number[];
+  /** Decrypted application data of each non-empty record, hex. */
+  appData: string[];
+}
+
+export interface DecryptedCapture {
+  frames: Map<number, FrameView>;
+  results: { rec: WalkedRecord; res: RecordResult }[];
+  decryptors: TlsDecryptor[];
+}
+
+/** Walk a capture's records through one TlsDecryptor per connection; `mutate` may alter a record first. */
+export function decryptCapture(path: string, keylog: KeyLog, mutate?: (r: WalkedRecord, index: number) => void): DecryptedCapture {
+  const walked = walkTlsRecords(path);
+  const ctx = new DecryptContext(keylog);
+  const decs = new Map<number, TlsDecryptor>();
+  const hsBuf = new Map<string, Buffer>();
+  const frames = new Map<number, FrameView>();
+  const results: { rec: WalkedRecord; res: RecordResult }[] = [];
+  walked.records.forEach((r, i) => {
+    mutate?.(r, i);
+    let d = decs.get(r.conn);
+    if (d === undefined) {
+      d = new TlsDecryptor(ctx);
+      decs.set(r.conn, d);
+    }
+    const res = d.record(r.dir, r.contentType, r.version, r.fragment, r.frame);
+    results.push({ rec: r, res });
+    let v = frames.get(r.frame);
+    if (v === undefined) {
+      v = { contentTypes: [], opaqueTypes: [], handshakeTypes: [], appData: [] };
+      frames.set(r.frame, v);
+    }
+    v.contentTypes.push(res.contentType);
+    if (d.version === TLS1_3 && r.contentType === CT_APPLICATION_DATA) v.opaqueTypes.push(r.contentType);
+    const readable = res.status === RecordStatus.Plaintext || res.status === RecordStatus.Decrypted;
+    if (readable && res.contentType === CT_HANDSHAKE) {
+      // handshake messages may span records: a message counts in the frame that completes it
+      const key = `${r.conn}/${r.dir}`;
+      let b = Buffer.concat([hsBuf.get(key) ?? Buffer.alloc(0), res.data!]);
+      while (b.length >= 4 && b.length >= 4 + b.readUIntBE(1, 3)) {
+        v.handshakeTypes.push(b[0]);
+        b = b.subarray(4 + b.readUIntBE(1, 3));
+      }
+      hsBuf.set(key, b);
+    }
+    if (res.status === RecordStatus.Decrypted && res.contentType === CT_APPLICATION_DATA && res.data!.length > 0) {
+      v.appData.push(res.data!.toString('hex'));
+    }
+  });
+  return { frames, results, decryptors: [...decs.values()] };
 }
