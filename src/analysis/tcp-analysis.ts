@@ -1,5 +1,6 @@
 // Per-packet results of TCP conversation analysis (Wireshark's tcp.stream, relative sequence
-// numbers, tcp.analysis.*). The decoder only resets these; src/analysis/streams.ts fills them.
+// numbers, tcp.analysis.*, and the role a segment plays in its connection). The decoder only
+// resets these; src/analysis/streams.ts fills them.
 
 /** Bits of `TcpAnalysis.flags`, one per `tcp.analysis.*` finding. */
 export const enum TcpAnalysisFlag {
@@ -20,16 +21,62 @@ export const enum TcpAnalysisFlag {
   PortsReused = 1 << 14,
 }
 
+/** What a segment does in its connection, for the packet list, the details and the "explain" view. */
+export const enum TcpRole {
+  None = 0,
+  /** Three-way handshake step 1: the client's SYN. */
+  HandshakeSyn = 1,
+  /** Step 2: the server's SYN/ACK. */
+  HandshakeSynAck = 2,
+  /** Step 3: the client's ACK of the SYN/ACK. */
+  HandshakeAck = 3,
+  /** Carries payload bytes. */
+  Data = 4,
+  /** A bare acknowledgement during the data phase. */
+  Ack = 5,
+  /** Teardown: a FIN (with or without ACK). */
+  Fin = 6,
+  /** Teardown: the bare ACK of a FIN (the last one closes the connection). */
+  FinAck = 7,
+  /** RST. */
+  Reset = 8,
+}
+
+export const TCP_ROLE_NAMES = [
+  '', 'handshake step 1 (SYN)', 'handshake step 2 (SYN/ACK)', 'handshake step 3 (ACK)', 'data', 'ACK',
+  'teardown FIN', 'teardown ACK', 'reset',
+];
+
+/** Bits of a connection's state (TcpConversation.state), as they stand after a segment. */
+export const enum TcpState {
+  SynSeen = 1 << 0,
+  SynAckSeen = 1 << 1,
+  /** The client's ACK of the SYN/ACK was seen. */
+  Established = 1 << 2,
+  /** Payload bytes seen in either direction. */
+  Data = 1 << 3,
+  FinFromClient = 1 << 4,
+  FinFromServer = 1 << 5,
+  /** Both FINs sent and both acknowledged. */
+  Closed = 1 << 6,
+  Reset = 1 << 7,
+}
+
 export class TcpAnalysis {
   /** tcp.stream, or -1 when the frame has no analysed TCP header. */
   stream = -1;
-  /** Relative sequence / acknowledgement numbers (tcp.seq, tcp.ack) and tcp.nxtseq. */
+  /**
+   * tcp.seq and tcp.ack as Wireshark shows them: relative to each side's initial sequence number, or
+   * raw where Wireshark shows raw (the acknowledgement number of a segment without ACK, and both
+   * numbers of a header quoted in an ICMP error).
+   */
   relSeq = 0;
   relAck = 0;
+  /** tcp.nxtseq: relative sequence number after this segment (SYN and FIN count one). */
   nxtSeq = 0;
   /** 0 when the segment travels from the side that opened the conversation (client), 1 from the other side. */
   direction = 0;
-  /** True when the ACK flag is set and tcp.ack is meaningful. */
+  /** True when the ACK flag is set (tcp.ack is then relative). */
   hasAck = false;
   /** TcpAnalysisFlag bits. */
   flags = 0;
@@ -40,10 +87,18 @@ export class TcpAnalysis {
   ackBase = -1;
   /** Seconds from the segment this ACKs to this ACK (tcp.analysis.ack_rtt), NaN when not computed. */
   ackRtt = NaN;
+  /** Frame number of the segment this one acknowledges (tcp.analysis.acks_frame), 0 when none. */
+  acksFrame = 0;
   /** Scaled window (tcp.window_size), -1 when the scale factor is unknown. */
   windowSize = -1;
   /** Accurate ECN negotiated on this connection: AE/CWR/ECE are the ACE counter. */
   useAce = false;
+  /** TcpRole of this segment. */
+  role: number = TcpRole.None;
+  /** Position in the teardown (1 = first FIN, 2 = next teardown segment, …), 0 outside it. */
+  teardownStep = 0;
+  /** TcpState bits of the connection after this segment. */
+  state = 0;
 
   /** A SACK edge relative to the peer's initial sequence number, as Wireshark's Info shows it. */
   sackRelative(raw: number): number {
@@ -62,7 +117,11 @@ export class TcpAnalysis {
     this.dupAckOf = 0;
     this.ackBase = -1;
     this.ackRtt = NaN;
+    this.acksFrame = 0;
     this.windowSize = -1;
     this.useAce = false;
+    this.role = TcpRole.None;
+    this.teardownStep = 0;
+    this.state = 0;
   }
 }

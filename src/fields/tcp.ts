@@ -39,10 +39,11 @@ defineField({
 });
 defineField({ name: 'tcp.seq_raw', label: 'Sequence Number (raw)', type: FT.UInt, proto: 'tcp', count: hasSegment, num: (d) => d.seqRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4) });
 defineField({
-  name: 'tcp.nxtseq', label: 'Next Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.nxtSeq,
+  name: 'tcp.nxtseq', label: 'Next Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0 && !d.inIcmpError), num: (d) => d.tcp.nxtSeq,
 });
+// Wireshark shows tcp.ack on every segment: relative with the ACK flag, the raw field without it.
 defineField({
-  name: 'tcp.ack', label: 'Acknowledgment Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0 && d.tcp.hasAck), num: (d) => d.tcp.relAck,
+  name: 'tcp.ack', label: 'Acknowledgment Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.relAck,
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_ACK, 4),
 });
 defineField({ name: 'tcp.ack_raw', label: 'Acknowledgment number (raw)', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.ackRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_ACK, 4) });
@@ -89,7 +90,7 @@ defineField({
 // tcp.analysis.*: Wireshark's expert findings on sequence analysis
 const anyAnalysis = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.LostSegment |
   AF.DuplicateAck | AF.ZeroWindow | AF.WindowFull | AF.WindowUpdate | AF.KeepAlive | AF.KeepAliveAck |
-  AF.ZeroWindowProbe | AF.ZeroWindowProbeAck | AF.AckedUnseen;
+  AF.ZeroWindowProbe | AF.ZeroWindowProbeAck | AF.AckedUnseen | AF.PortsReused;
 defineField({ name: 'tcp.analysis', label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', count: once((d) => d.tcp.stream >= 0) });
 defineField({ name: 'tcp.analysis.flags', label: 'TCP Analysis Flags', type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & anyAnalysis) !== 0) });
 const analysisFlags: [string, number, string][] = [
@@ -115,6 +116,14 @@ for (const [name, bit, label] of analysisFlags) {
 defineField({
   name: 'tcp.analysis.duplicate_ack_num', label: 'This is a TCP duplicate ack', type: FT.UInt, proto: 'tcp',
   count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
+});
+defineField({
+  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp',
+  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.dupAckOf,
+});
+defineField({
+  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp',
+  count: once((d) => d.tcp.acksFrame > 0), num: (d) => d.tcp.acksFrame,
 });
 defineField({
   name: 'tcp.analysis.ack_rtt', label: 'The RTT to ACK the segment was', type: FT.RelTime, proto: 'tcp',
@@ -144,9 +153,18 @@ const FLAG_NAMES: [number, string][] = [
   [tcp.TH_URG, 'URG'], [tcp.TH_ECE, 'ECE'], [tcp.TH_CWR, 'CWR'], [tcp.TH_AE, 'AE'], [tcp.TH_RES, 'Reserved'],
 ];
 
-/** Flags as the Info column lists them: `[SYN, ACK]`, `[FIN, PSH, ACK]`; `<None>` when none are set. */
-export function tcpFlagsList(flags: number): string {
+const ACE_BITS = tcp.TH_AE | tcp.TH_CWR | tcp.TH_ECE;
+
+/**
+ * Flags as the Info column lists them: `[SYN, ACK]`, `[FIN, PSH, ACK]`; `<None>` when none are set.
+ * With Accurate ECN in use (d.tcp.useAce) AE, CWR and ECE are one counter: `[ACK, ACE=5]`.
+ */
+export function tcpFlagsList(flags: number, useAce = false): string {
   let s = '';
-  for (const [bit, name] of FLAG_NAMES) if (flags & bit) s += (s ? ', ' : '') + name;
+  for (const [bit, name] of FLAG_NAMES) {
+    if (useAce && (bit & ACE_BITS)) continue;
+    if (flags & bit) s += (s ? ', ' : '') + name;
+  }
+  if (useAce) s += (s ? ', ' : '') + 'ACE=' + ((flags >> 6) & 7);
   return s || '<None>';
 }

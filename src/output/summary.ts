@@ -87,21 +87,25 @@ function withMalformedMark(d: Dissection, s: string): string {
   return d.malformed !== Malformed.None ? s + (s ? ' ' : '') + '[Malformed Packet]' : s;
 }
 
+// Wireshark prints the findings group by group (ports reused, retransmissions, lost, window,
+// keep-alive, duplicate ACK, zero window), each prepended to the Info column, so they read in the
+// reverse order; the duplicate ACK's text is built in tcpAnalysisPrefix.
 const ANALYSIS_PREFIXES: [number, string][] = [
-  [AF.PortsReused, '[TCP Port numbers reused] '],
-  [AF.LostSegment, '[TCP Previous segment not captured] '],
+  [AF.ZeroWindowProbeAck, '[TCP ZeroWindowProbeAck] '],
+  [AF.ZeroWindow, '[TCP ZeroWindow] '],
+  [AF.ZeroWindowProbe, '[TCP ZeroWindowProbe] '],
+  [AF.DuplicateAck, ''],
+  [AF.KeepAliveAck, '[TCP Keep-Alive ACK] '],
+  [AF.KeepAlive, '[TCP Keep-Alive] '],
+  [AF.WindowFull, '[TCP Window Full] '],
+  [AF.WindowUpdate, '[TCP Window Update] '],
   [AF.AckedUnseen, '[TCP ACKed unseen segment] '],
+  [AF.LostSegment, '[TCP Previous segment not captured] '],
+  [AF.OutOfOrder, '[TCP Out-Of-Order] '],
   [AF.SpuriousRetransmission, '[TCP Spurious Retransmission] '],
   [AF.FastRetransmission, '[TCP Fast Retransmission] '],
   [AF.Retransmission, '[TCP Retransmission] '],
-  [AF.OutOfOrder, '[TCP Out-Of-Order] '],
-  [AF.WindowUpdate, '[TCP Window Update] '],
-  [AF.WindowFull, '[TCP Window Full] '],
-  [AF.ZeroWindowProbe, '[TCP ZeroWindowProbe] '],
-  [AF.ZeroWindowProbeAck, '[TCP ZeroWindowProbeAck] '],
-  [AF.ZeroWindow, '[TCP ZeroWindow] '],
-  [AF.KeepAlive, '[TCP Keep-Alive] '],
-  [AF.KeepAliveAck, '[TCP Keep-Alive ACK] '],
+  [AF.PortsReused, '[TCP Port numbers reused] '],
 ];
 
 /** Wireshark's expert prefixes for a TCP segment (`[TCP Retransmission] `), '' when none. */
@@ -110,20 +114,16 @@ export function tcpAnalysisPrefix(d: Dissection): string {
   if (f === 0) return '';
   let s = '';
   for (const [bit, text] of ANALYSIS_PREFIXES) {
-    if (f & bit) {
-      if (bit === AF.FastRetransmission) { s += text; continue; }
-      if (bit === AF.Retransmission && (f & (AF.FastRetransmission | AF.SpuriousRetransmission))) continue;
-      s += text;
-    }
+    if ((f & bit) === 0) continue;
+    s += bit === AF.DuplicateAck ? `[TCP Dup ACK ${d.tcp.dupAckOf}#${d.tcp.duplicateAckNum}] ` : text;
   }
-  if (f & AF.DuplicateAck) s += `[TCP Dup ACK ${d.tcp.dupAckOf}#${d.tcp.duplicateAckNum}] `;
   return s;
 }
 
 export function tcpInfo(d: Dissection): string {
   const t = d.tcp;
   let s = tcpAnalysisPrefix(d);
-  s += `${d.srcPort} ${RIGHT_ARROW} ${d.dstPort} [${tcpFlagsList(d.tcpFlags)}]`;
+  s += `${d.srcPort} ${RIGHT_ARROW} ${d.dstPort} [${tcpFlagsList(d.tcpFlags, t.useAce)}]`;
   s += ` Seq=${t.stream >= 0 ? t.relSeq : d.seqRaw}`;
   if (d.tcpFlags & tcp.TH_ACK) s += ` Ack=${t.stream >= 0 ? t.relAck : d.ackRaw}`;
   s += ` Win=${t.windowSize >= 0 ? t.windowSize : d.window}`;
@@ -152,6 +152,20 @@ function tcpOptionsInfo(d: Dissection): string {
       case tcp.TCPOPT_WSCALE: if (len === 3) s += ` WS=${2 ** Math.min(buf[p + 2], 14)}`; break;
       case tcp.TCPOPT_SACK_PERM: if (len === 2) s += ' SACK_PERM'; break;
       case tcp.TCPOPT_TIMESTAMP: if (len === 10) s += ` TSval=${buf.readUInt32BE(p + 2)} TSecr=${buf.readUInt32BE(p + 6)}`; break;
+      case TCPOPT_TFO:
+        s += len > 2 ? ' TFO=C' : ' TFO=R';
+        break;
+      case TCPOPT_ACCECN0: case TCPOPT_ACCECN1:
+        s += accEcnInfo(buf, p + 2, p + len, kind === TCPOPT_ACCECN0);
+        break;
+      case TCPOPT_EXPERIMENT1: case TCPOPT_EXPERIMENT2:
+        // RFC 6994 experiment IDs: TCP Fast Open's and Accurate ECN's.
+        if (len >= 4) {
+          const exid = buf.readUInt16BE(p + 2);
+          if (exid === EXID_TFO) s += len > 4 ? ' TFO=C' : ' TFO=R';
+          else if (exid === EXID_ACCECN0 || exid === EXID_ACCECN1) s += accEcnInfo(buf, p + 4, p + len, exid === EXID_ACCECN0);
+        }
+        break;
       case tcp.TCPOPT_SACK:
         for (let q = p + 2; q + 8 <= p + len; q += 8) {
           s += ` SLE=${d.tcp.sackRelative(buf.readUInt32BE(q))} SRE=${d.tcp.sackRelative(buf.readUInt32BE(q + 4))}`;
@@ -160,6 +174,24 @@ function tcpOptionsInfo(d: Dissection): string {
     }
     p += len;
   }
+  return s;
+}
+
+// Option kinds the Info column names beyond tcp.ts's (IANA "TCP Option Kind Numbers").
+const TCPOPT_TFO = 34; // RFC 7413
+const TCPOPT_ACCECN0 = 172; // RFC 9768 §3.2.3
+const TCPOPT_ACCECN1 = 174;
+const TCPOPT_EXPERIMENT1 = 253; // RFC 4727
+const TCPOPT_EXPERIMENT2 = 254;
+const EXID_TFO = 0xf989;
+const EXID_ACCECN0 = 0xacc0;
+const EXID_ACCECN1 = 0xacc1;
+
+/** AccECN counters as Wireshark's Info shows them: 24-bit fields, EE0B ECEB EE1B (AccECN1: EE1B ECEB EE0B). */
+function accEcnInfo(buf: Buffer, p: number, end: number, order0: boolean): string {
+  const names = order0 ? ['EE0B', 'ECEB', 'EE1B'] : ['EE1B', 'ECEB', 'EE0B'];
+  let s = '';
+  for (let i = 0; i < 3 && p + 3 <= end; i++, p += 3) s += ` ${names[i]}=${buf.readUIntBE(p, 3)}`;
   return s;
 }
 
