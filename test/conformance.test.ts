@@ -16,6 +16,8 @@ export const MUST_AGREE = new Set([
   'frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'eth.src', 'eth.dst', 'ip.src', 'ip.dst',
   'ipv6.src', 'ipv6.dst', 'ip.proto', 'ipv6.nxt', 'tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.seq_raw',
   'tcp.ack_raw', 'tcp.len', 'tcp.window_size_value', 'udp.srcport', 'udp.dstport',
+  // TCP conversation analysis (issue 3)
+  'tcp.stream', 'tcp.seq', 'tcp.ack', 'tcp.nxtseq', 'tcp.flags.str', 'tcp.analysis.flags',
 ]);
 
 interface Table {
