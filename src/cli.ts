@@ -14,6 +14,7 @@ import { OutputBuffer } from './output/stdout';
 import { FieldsSink, JsonSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from './output/sinks';
 import { UsageError } from './errors';
 import { sanitizeText } from './output/sanitize';
+import { ExplainSink, parseExplainStream } from './analysis/explain';
 
 export const EXIT_USAGE = 2;
 export type { MainOptions };
@@ -90,6 +91,7 @@ function timeDigitsFor(reader: CaptureFileReader | null): () => number {
 export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
   const format = opts.outputFormat ?? 'text';
   if (opts.quiet) return null;
+  if (opts.explain !== undefined) return new ExplainSink(out, parseExplainStream(opts.explain), timeDigits);
   // As tshark: writing a file prints nothing unless -P asks for summaries too.
   if (opts.write !== undefined && !opts.print && opts.outputFormat === undefined && !opts.verbose && !opts.hex) return null;
   switch (format) {
@@ -110,7 +112,8 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
 }
 
 
-async function runMain(opts: MainOptions, filterWords: string[]): Promise<void> {
+/** Run the main command with parsed options; `tcpwatch demo` calls it to show what it captured. */
+export async function runMain(opts: MainOptions, filterWords: string[]): Promise<void> {
   if (opts.fieldOption.length && opts.outputFormat !== 'fields') {
     // tshark accepts -E only with -T fields; say so rather than ignore it
     throw new UsageError('-E applies to -T fields only');

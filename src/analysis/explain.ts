@@ -1,0 +1,677 @@
+// The explain view: one TCP stream as a ladder diagram (client and server as two columns, an arrow
+// per packet with its flags, relative Seq/Ack and length) and, beside each arrow, a sentence saying
+// what the packet does in this connection. Sentences come from the analysis state: the stream's
+// relative numbers and tcp.analysis findings (d.tcp), TLS fields from the registry when the TLS
+// dissector has filled them, and what this module has seen of the connection so far (handshake
+// steps, FINs and whether they were acknowledged, the highest sequence number each side has sent).
+//
+// Not the hot path: explain runs on the packets of the streams a person asked about, and builds
+// strings for each of them.
+
+import { Dissection } from '../decode/dissection';
+import { TH_ACK, TH_AE, TH_CWR, TH_ECE, TH_FIN, TH_PSH, TH_RST, TH_SYN, TH_URG } from '../decode/tcp';
+import { TcpAnalysisFlag as AF } from './tcp-analysis';
+import { tcpFlagsList } from '../fields/tcp';
+import { getField, FieldDef } from '../fields/registry';
+import { formatField } from '../fields/format';
+import { sourceColumn, destinationColumn } from '../output/summary';
+import { sanitizeBytes } from '../output/sanitize';
+import { relativeTime, Sink } from '../output/sinks';
+import { OutputBuffer } from '../output/stdout';
+import { UsageError } from '../errors';
+
+/** One arrow of the ladder and its sentence. */
+export interface ExplainRow {
+  /** frame.number */
+  number: number;
+  /** Seconds since the first frame of the capture, as the packet list shows them. */
+  time: string;
+  fromClient: boolean;
+  /** Flags as the Info column lists them ("SYN, ACK"). */
+  flags: string;
+  seq: number;
+  ack: number;
+  hasAck: boolean;
+  len: number;
+  sentence: string;
+}
+
+const enum Handshake {
+  None,
+  SynSent,
+  SynAckSent,
+  Established,
+}
+
+// How many recent data segments per side are remembered to name the frame a retransmission repeats.
+const RECENT_SEGMENTS = 256;
+const PREVIEW_BYTES = 40;
+const PREVIEW_SCAN_BYTES = 64;
+
+/** Sequence-space comparison (RFC 9293 §3.4: arithmetic modulo 2^32). */
+function seqAfter(a: number, b: number): boolean {
+  return ((a - b) | 0) > 0;
+}
+
+class SideState {
+  synSeen = false;
+  synSeqRaw = 0;
+  /** Whether this side has sent any segment, and the highest relative nxtSeq among them. */
+  sent = false;
+  maxNxt = 0;
+  /** Relative sequence number of this side's FIN, -1 before it sends one. */
+  finSeq = -1;
+  finFrame = 0;
+  /** Frame in which the peer acknowledged this side's FIN (0: not yet). */
+  finAckedFrame = 0;
+  /** Highest acknowledgement this side has sent, -1 before its first ACK. */
+  ackedUpTo = -1;
+  lastWindow = -1;
+  halfCloseNoted = false;
+  /** Whether this side's last segment was a keep-alive probe, so the peer's next ACK answers it. */
+  sentKeepAlive = false;
+  /** Last frame in which this side sent payload, and how much. */
+  lastDataFrame = 0;
+  lastDataLen = 0;
+  private readonly recentSeq = new Float64Array(RECENT_SEGMENTS);
+  private readonly recentFrame = new Int32Array(RECENT_SEGMENTS);
+  private recentCount = 0;
+
+  rememberSegment(seq: number, frame: number): void {
+    const i = this.recentCount % RECENT_SEGMENTS;
+    this.recentSeq[i] = seq;
+    this.recentFrame[i] = frame;
+    this.recentCount++;
+  }
+
+  /** Frame that first carried data starting at seq, 0 when not remembered. */
+  firstFrameWith(seq: number): number {
+    const n = Math.min(this.recentCount, RECENT_SEGMENTS);
+    let found = 0;
+    for (let k = 0; k < n; k++) {
+      if (this.recentSeq[k] === seq && (found === 0 || this.recentFrame[k] < found)) found = this.recentFrame[k];
+    }
+    return found;
+  }
+}
+
+const bytes = (n: number): string => (n === 1 ? '1 byte' : `${n} bytes`);
+
+function endpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** The payload as quoted text when it reads as text ("Hey"), '' when it is binary. Sanitized. */
+export function payloadPreview(d: Dissection): string {
+  const n = Math.min(d.payloadCapLen, PREVIEW_SCAN_BYTES);
+  if (n <= 0) return '';
+  const buf = d.buf, off = d.payloadOff;
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    const b = buf[off + i];
+    if (b === 0) return '';
+    if (b < 0x80) {
+      if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) odd++;
+      continue;
+    }
+    // A UTF-8 lead byte must be followed by its continuation bytes (RFC 3629 §3); anything else is binary.
+    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0) { odd++; continue; }
+    let k = 1;
+    while (k <= need && i + k < n && (buf[off + i + k] & 0xc0) === 0x80) k++;
+    if (k <= need && i + k < n) { odd++; continue; }
+    i += k - 1;
+  }
+  // A stray control byte in text is shown escaped; more than a few means the bytes are not text.
+  if (odd * 20 > n) return '';
+  const shown = Math.min(d.payloadCapLen, PREVIEW_BYTES);
+  const more = d.payloadLen > shown ? '…' : '';
+  return `"${sanitizeBytes(buf, off, shown)}${more}"`;
+}
+
+// ---- TLS, read through the field registry so this file does not depend on how src/tls/ stores it ----
+
+const TLS_HANDSHAKE_NAMES: Readonly<Record<number, string>> = {
+  0: 'Hello Request', 1: 'Client Hello', 2: 'Server Hello', 4: 'New Session Ticket', 5: 'End of Early Data',
+  8: 'Encrypted Extensions', 11: 'Certificate', 12: 'Server Key Exchange', 13: 'Certificate Request',
+  14: 'Server Hello Done', 15: 'Certificate Verify', 16: 'Client Key Exchange', 20: 'Finished', 24: 'Key Update',
+};
+// RFC 8446 §B.1 content types
+const CT_CHANGE_CIPHER_SPEC = 20;
+const CT_ALERT = 21;
+const CT_HANDSHAKE = 22;
+const CT_APPLICATION_DATA = 23;
+const HS_CLIENT_HELLO = 1;
+const HS_SERVER_HELLO = 2;
+
+function tlsVersionName(v: number): string {
+  switch (v) {
+    case 0x0300: return 'SSL 3.0';
+    case 0x0301: return 'TLS 1.0';
+    case 0x0302: return 'TLS 1.1';
+    case 0x0303: return 'TLS 1.2';
+    case 0x0304: return 'TLS 1.3';
+    default: return `version 0x${v.toString(16).padStart(4, '0')}`;
+  }
+}
+
+const fieldCache = new Map<string, FieldDef | null>();
+function field(name: string): FieldDef | null {
+  let f = fieldCache.get(name);
+  if (f === undefined) {
+    f = getField(name) ?? null;
+    // Fields are registered at import time; remember an absent one only once some TLS field exists.
+    if (f !== null || getField('tls.record.content_type') !== undefined) fieldCache.set(name, f);
+  }
+  return f;
+}
+
+function numbers(d: Dissection, name: string): number[] {
+  const f = field(name);
+  if (f === null || f.num === undefined) return [];
+  const n = f.count(d);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(f.num(d, i));
+  return out;
+}
+
+function firstText(d: Dissection, name: string): string | null {
+  const f = field(name);
+  if (f === null || f.count(d) === 0) return null;
+  // formatField gives tshark's text; sanitizeBytes-equivalent escaping happens in sanitizeForSentence.
+  return formatField(f, d, 0);
+}
+
+/** Text from a field value (e.g. an SNI) made safe for a terminal. */
+function safe(text: string): string {
+  const b = Buffer.from(text, 'utf8');
+  return sanitizeBytes(b, 0, b.length);
+}
+
+function cipherSuiteName(d: Dissection): string | null {
+  const f = field('tls.handshake.ciphersuite');
+  if (f === null || f.count(d) === 0 || f.num === undefined) return null;
+  const v = f.num(d, 0);
+  return f.valueNames?.[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
+}
+
+/** What the TLS records that end in this segment are, or null when the TLS dissector found none. */
+export function tlsDescription(d: Dissection): string | null {
+  const types = numbers(d, 'tls.record.content_type');
+  if (types.length === 0) return null;
+  const lengths = numbers(d, 'tls.record.length');
+  const handshakes = numbers(d, 'tls.handshake.type');
+  const parts: string[] = [];
+  let hsDone = false;
+  let appRecords = 0, appBytes = 0;
+  const flushApp = () => {
+    if (appRecords === 0) return;
+    parts.push(appRecords === 1 ? `Application Data: ${appBytes} encrypted bytes` : `${appRecords} Application Data records: ${appBytes} encrypted bytes`);
+    appRecords = 0;
+    appBytes = 0;
+  };
+  for (let i = 0; i < types.length; i++) {
+    const ct = types[i];
+    if (ct === CT_APPLICATION_DATA) {
+      appRecords++;
+      appBytes += lengths[i] ?? 0;
+      continue;
+    }
+    flushApp();
+    if (ct === CT_HANDSHAKE) {
+      if (hsDone) continue;
+      hsDone = true;
+      if (handshakes.length === 0) parts.push('Encrypted Handshake Message');
+      for (const hs of handshakes) parts.push(handshakeSentence(d, hs));
+    } else if (ct === CT_CHANGE_CIPHER_SPEC) {
+      parts.push('Change Cipher Spec: from here on this side encrypts');
+    } else if (ct === CT_ALERT) {
+      const desc = firstText(d, 'tls.alert_message.desc');
+      parts.push(desc !== null ? `Alert: ${safe(desc)}` : 'Alert (encrypted)');
+    } else {
+      parts.push(`TLS record of content type ${ct}`);
+    }
+  }
+  flushApp();
+  return parts.join('; ');
+}
+
+function handshakeSentence(d: Dissection, hs: number): string {
+  const name = TLS_HANDSHAKE_NAMES[hs] ?? `Handshake message ${hs}`;
+  if (hs === HS_CLIENT_HELLO) {
+    const versions = numbers(d, 'tls.handshake.extensions.supported_version').filter((v) => (v & 0x0f0f) !== 0x0a0a); // GREASE, RFC 8701
+    const legacy = numbers(d, 'tls.handshake.version');
+    const best = versions.length ? Math.max(...versions) : legacy.length ? legacy[0] : 0;
+    const sni = firstText(d, 'tls.handshake.extensions_server_name');
+    const suites = field('tls.handshake.ciphersuite')?.count(d) ?? 0;
+    let s = `${name}: ${best ? tlsVersionName(best) + ' offered' : 'version unknown'}`;
+    s += sni !== null && sni !== '' ? `, SNI=${safe(sni)}` : ', no SNI';
+    if (suites > 0) s += `, ${suites} cipher suite${suites === 1 ? '' : 's'}`;
+    return s;
+  }
+  if (hs === HS_SERVER_HELLO) {
+    const versions = numbers(d, 'tls.handshake.extensions.supported_version');
+    const legacy = numbers(d, 'tls.handshake.version');
+    const chosen = versions.length ? versions[0] : legacy.length ? legacy[0] : 0;
+    const suite = cipherSuiteName(d);
+    return `${name}: ${chosen ? tlsVersionName(chosen) + ' chosen' : 'version unknown'}${suite ? `, cipher suite ${safe(suite)}` : ''}`;
+  }
+  return name;
+}
+
+// ---- the per-stream explainer ----
+
+/**
+ * Follows one TCP stream packet by packet and says what each packet does. Feed it the stream's
+ * packets in capture order (after the TCP stream analyzer has filled d.tcp); each add() returns the
+ * row for that packet. The UI builds one for the stream under the cursor; --explain one per stream.
+ */
+export class StreamExplainer {
+  readonly rows: ExplainRow[] = [];
+  /** tcp.direction of the client; -1 until the first packet. */
+  clientDirection = -1;
+  /** How the client was recognised: by its SYN, by the server's SYN/ACK, or guessed from the ports. */
+  rolesFrom: 'syn' | 'syn-ack' | 'ports' = 'syn';
+  clientEndpoint = '';
+  serverEndpoint = '';
+  private handshake = Handshake.None;
+  private readonly sides = [new SideState(), new SideState()];
+  /** Frames so far that carried a FIN or first acknowledged one: four of them make a four-way teardown. */
+  private teardownSegments = 0;
+  private firstFinAckedAlone = false;
+  private closed = false;
+  private lastWasKeepAlive = false;
+
+  constructor(readonly stream: number, private readonly timeDigits = 6) {}
+
+  add(d: Dissection): ExplainRow {
+    const t = d.tcp;
+    if (this.clientDirection < 0) this.recogniseRoles(d);
+    const fromClient = t.direction === this.clientDirection;
+    const row: ExplainRow = {
+      number: d.number,
+      time: relativeTime(d, this.timeDigits),
+      fromClient,
+      flags: tcpFlagsList(d.tcpFlags),
+      seq: t.relSeq,
+      ack: t.relAck,
+      hasAck: (d.tcpFlags & TH_ACK) !== 0,
+      len: d.payloadLen,
+      sentence: this.describe(d, fromClient),
+    };
+    this.rows.push(row);
+    return row;
+  }
+
+  private recogniseRoles(d: Dissection): void {
+    const f = d.tcpFlags;
+    const src = endpoint(sourceColumn(d), d.srcPort), dst = endpoint(destinationColumn(d), d.dstPort);
+    let senderIsClient: boolean;
+    if ((f & TH_SYN) && !(f & TH_ACK)) {
+      senderIsClient = true;
+      this.rolesFrom = 'syn';
+    } else if ((f & TH_SYN) && (f & TH_ACK)) {
+      senderIsClient = false;
+      this.rolesFrom = 'syn-ack';
+    } else {
+      // No handshake captured: services listen on the lower port far more often than clients connect from it.
+      senderIsClient = d.srcPort >= d.dstPort;
+      this.rolesFrom = 'ports';
+    }
+    this.clientDirection = senderIsClient ? d.tcp.direction : 1 - d.tcp.direction;
+    this.clientEndpoint = senderIsClient ? src : dst;
+    this.serverEndpoint = senderIsClient ? dst : src;
+  }
+
+  private describe(d: Dissection, fromClient: boolean): string {
+    const t = d.tcp;
+    const me = this.sides[t.direction], peer = this.sides[1 - t.direction];
+    const who = fromClient ? 'Client' : 'Server';
+    const other = fromClient ? 'server' : 'client';
+    const f = d.tcpFlags;
+    const len = d.payloadLen;
+    let s: string;
+
+    if (f & TH_RST) s = this.resetSentence(d, who, me, peer);
+    else if ((f & TH_SYN) && (f & TH_FIN)) s = `${who} sends SYN and FIN together: no TCP stack opens and closes in one segment; this is a probe or a scan`;
+    else if ((f & TH_SYN) && !(f & TH_ACK)) s = this.synSentence(d, who, me, peer);
+    else if (f & TH_SYN) s = this.synAckSentence(d, who, other, me, peer);
+    else if (!(f & TH_ACK)) s = f === 0
+      ? `${who} sends a segment with no flags at all: no TCP connection does this; it is a probe or a scan`
+      : `${who} sends [${tcpFlagsList(f)}] without ACK: after the first SYN every segment of a connection carries ACK, so this is a probe or a scan`;
+    else if (this.handshake === Handshake.SynAckSent && fromClient && !(f & TH_FIN)) {
+      s = `${who} completes the three-way handshake: ACK=${t.relAck} confirms the ${other}'s SYN`;
+      this.handshake = Handshake.Established;
+      if (len > 0) s += '; it ' + lowerFirst(this.dataSentence(d, who, other, me, peer, false));
+    } else if (f & TH_FIN) s = this.finSentence(d, who, other, me, peer);
+    else if (len > 0 && !this.isKeepAlive(d, me)) s = this.dataSentence(d, who, other, me, peer, true);
+    else s = this.ackSentence(d, who, other, me, peer);
+
+    if ((f & TH_URG) && len > 0) s += `; URG marks urgent data (urgent pointer ${d.urgentPtr})`;
+    if (t.flags & AF.PortsReused) s = `The ports of an earlier connection are used again. ${s}`;
+    this.update(d, me, peer);
+    return s;
+  }
+
+  /** Record what this packet tells about its sender, after its sentence is made. */
+  private update(d: Dissection, me: SideState, peer: SideState): void {
+    const t = d.tcp, f = d.tcpFlags;
+    if (d.payloadLen > 0) {
+      me.rememberSegment(t.relSeq, d.number);
+      me.lastDataFrame = d.number;
+      me.lastDataLen = d.payloadLen;
+    }
+    if (!me.sent || seqAfter(t.nxtSeq, me.maxNxt)) me.maxNxt = t.nxtSeq;
+    me.sent = true;
+    if ((f & TH_FIN) && me.finSeq < 0) {
+      me.finSeq = t.relSeq + d.payloadLen;
+      me.finFrame = d.number;
+    }
+    if (f & TH_ACK) {
+      if (me.ackedUpTo < 0 || seqAfter(t.relAck, me.ackedUpTo)) me.ackedUpTo = t.relAck;
+      if (peer.finSeq >= 0 && peer.finAckedFrame === 0 && !seqAfter(peer.finSeq + 1, t.relAck)) peer.finAckedFrame = d.number;
+    }
+    me.lastWindow = windowOf(d);
+    me.sentKeepAlive = this.lastWasKeepAlive;
+    this.lastWasKeepAlive = false;
+    if (f & TH_RST) this.closed = true;
+  }
+
+  private isKeepAlive(d: Dissection, me: SideState): boolean {
+    if (d.tcp.flags & AF.KeepAlive) return true;
+    // RFC 9293 §3.8.4: a keep-alive carries the sequence number one below the next byte, and at most one byte.
+    return me.sent && d.payloadLen <= 1 && !(d.tcpFlags & (TH_SYN | TH_FIN | TH_RST)) && d.tcp.relSeq === ((me.maxNxt - 1) >>> 0);
+  }
+
+  private synSentence(d: Dissection, who: string, me: SideState, peer: SideState): string {
+    const t = d.tcp;
+    let s: string;
+    if (me.synSeen && d.seqRaw === me.synSeqRaw) {
+      s = `${who} sends its SYN again (retransmission): no SYN/ACK has come back yet`;
+    } else if (me.synSeen) {
+      s = `${who} sends a new SYN with a different initial sequence number: a new attempt on the same ports`;
+    } else if (peer.synSeen && !(this.handshake >= Handshake.SynAckSent)) {
+      s = `${who} also sends a SYN without ACK: both sides open the connection at once (simultaneous open)`;
+    } else {
+      s = `${who} sends SYN to start the connection; its initial sequence number is shown as Seq=${t.relSeq}`;
+    }
+    const f = d.tcpFlags;
+    if ((f & TH_AE) && (f & TH_CWR) && (f & TH_ECE)) s += '; AE, CWR and ECE ask for Accurate ECN (RFC 9768)';
+    else if ((f & TH_CWR) && (f & TH_ECE)) s += '; ECE and CWR ask to use ECN congestion signals (RFC 3168)';
+    if (d.payloadLen > 0) s += `; it already carries ${bytes(d.payloadLen)} of data (TCP Fast Open, RFC 7413)`;
+    me.synSeen = true;
+    me.synSeqRaw = d.seqRaw;
+    if (this.handshake < Handshake.SynSent) this.handshake = Handshake.SynSent;
+    return s;
+  }
+
+  private synAckSentence(d: Dissection, who: string, other: string, me: SideState, peer: SideState): string {
+    const t = d.tcp;
+    let s: string;
+    if (me.synSeen && d.seqRaw === me.synSeqRaw) {
+      s = `${who} sends its SYN/ACK again (retransmission): the ${other}'s ACK has not arrived`;
+    } else {
+      s = `${who} acknowledges the SYN (ACK=${t.relAck}) and sends its own SYN; its initial sequence number is also shown as Seq=${t.relSeq}`;
+      if (peer.synSeen && t.relAck !== ((peer.maxNxt) >>> 0)) s += `; ACK=${t.relAck} does not match the ${other}'s SYN`;
+    }
+    const f = d.tcpFlags;
+    if (f & (TH_AE | TH_CWR)) s += '; the AE, CWR and ECE bits agree to Accurate ECN';
+    else if (f & TH_ECE) s += '; ECE agrees to use ECN';
+    if (d.payloadLen > 0) s += `; it carries ${bytes(d.payloadLen)} of data already`;
+    me.synSeen = true;
+    me.synSeqRaw = d.seqRaw;
+    this.handshake = Handshake.SynAckSent;
+    return s;
+  }
+
+  private resetSentence(d: Dissection, who: string, me: SideState, peer: SideState): string {
+    let s: string;
+    if (this.handshake === Handshake.SynSent && peer.synSeen && !me.synSeen) {
+      s = `${who} refuses the connection: RST answers the SYN because nothing accepts connections on port ${d.srcPort}`;
+    } else if (this.closed) {
+      s = `${who} sends another RST; the connection is already reset`;
+    } else if (me.finSeq >= 0 && peer.lastDataFrame > me.finFrame) {
+      s = `${who} answers with RST: after its FIN it closed the connection completely, not only its sending side, so the ${bytes(peer.lastDataLen)} the ${who === 'Client' ? 'server' : 'client'} sent afterwards cannot be delivered`;
+    } else if (me.finSeq >= 0 && peer.finSeq >= 0) {
+      s = `${who} sends RST after both sides' FINs: the connection was closing and the RST ends it at once`;
+    } else {
+      s = `${who} resets the connection (RST): it ends at once, without the FIN teardown, and data not yet delivered is discarded`;
+    }
+    // RFC 9293 §3.5.3 lets a RST carry data, which some stacks use for a diagnostic text.
+    if (d.payloadLen > 0) {
+      const text = payloadPreview(d);
+      s += `; the RST carries ${bytes(d.payloadLen)}${text ? ` (${text})` : ''}, which some stacks use to say why`;
+    }
+    return s;
+  }
+
+  private dataSentence(d: Dissection, who: string, other: string, me: SideState, peer: SideState, mentionAck: boolean): string {
+    const t = d.tcp;
+    const len = d.payloadLen;
+    const end = (t.relSeq + len) >>> 0;
+    const af = t.flags;
+    const retransmitFlags = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission;
+    let s: string;
+    if ((af & retransmitFlags) || (me.sent && !seqAfter(end, me.maxNxt))) {
+      const spurious = (af & AF.SpuriousRetransmission) || (peer.ackedUpTo >= 0 && !seqAfter(end, peer.ackedUpTo));
+      const kind = af & AF.FastRetransmission ? 'fast retransmission' : spurious ? 'spurious retransmission' : 'retransmission';
+      const first = me.firstFrameWith(t.relSeq);
+      s = `${who} sends ${bytes(len)} again (${kind})`;
+      if (first > 0) s += `: Seq=${t.relSeq} was first sent in frame ${first}`;
+      if (kind === 'fast retransmission') s += ', and duplicate ACKs reported it missing';
+      else if (spurious) s += `, though the ${other} had already acknowledged it`;
+      else s += ', because no acknowledgement for it arrived in time';
+      return s;
+    }
+    if (af & AF.OutOfOrder) {
+      return `${who} sends ${bytes(len)} out of order: Seq=${t.relSeq} lies before data it has already sent`;
+    }
+    const tls = tlsDescription(d);
+    if (tls !== null) {
+      s = tls;
+    } else {
+      const text = payloadPreview(d);
+      s = `${who} ${d.tcpFlags & TH_PSH ? 'pushes' : 'sends'} ${bytes(len)} of data${text ? ` (${text})` : ''}`;
+      if (d.tcpFlags & TH_PSH) s += '; PSH asks the receiver to pass it to the application';
+    }
+    if ((af & AF.LostSegment) || (me.sent && seqAfter(t.relSeq, me.maxNxt))) {
+      const gap = me.sent ? ((t.relSeq - me.maxNxt) >>> 0) : 0;
+      s += gap > 0 ? `; the ${bytes(gap)} before Seq=${t.relSeq} were not captured` : '; an earlier segment was not captured';
+    }
+    const acksPeerFin = (d.tcpFlags & TH_ACK) !== 0 && peer.finSeq >= 0 && peer.finAckedFrame === 0 && !seqAfter(peer.finSeq + 1, t.relAck);
+    if (mentionAck && acksPeerFin) s += `; ACK=${t.relAck} also acknowledges the ${other}'s FIN`;
+    else if (mentionAck && (d.tcpFlags & TH_ACK) && me.ackedUpTo >= 0 && seqAfter(t.relAck, me.ackedUpTo)) s += `; ACK=${t.relAck} also confirms the ${other}'s data`;
+    if (peer.finSeq >= 0 && me.finSeq < 0 && !me.halfCloseNoted) {
+      me.halfCloseNoted = true;
+      s += `; after the ${other}'s FIN this direction is still open (TCP half-close)`;
+    }
+    return s;
+  }
+
+  private finSentence(d: Dissection, who: string, other: string, me: SideState, peer: SideState): string {
+    const t = d.tcp;
+    const len = d.payloadLen;
+    const finSeq = (t.relSeq + len) >>> 0;
+    const acksPeerFin = (d.tcpFlags & TH_ACK) !== 0 && peer.finSeq >= 0 && peer.finAckedFrame === 0 && !seqAfter(peer.finSeq + 1, t.relAck);
+    if (me.finSeq >= 0 && finSeq === me.finSeq) {
+      let s = `${who} sends its FIN again (retransmission): the ${other} has not acknowledged it yet`;
+      if (acksPeerFin) s += `; ACK=${t.relAck} now acknowledges the ${other}'s FIN`;
+      return s;
+    }
+    const text = len > 0 ? payloadPreview(d) : '';
+    const withData = len > 0 ? ` its last ${bytes(len)} of data${text ? ` (${text})` : ''} with` : '';
+    this.teardownSegments++;
+    if (peer.finSeq < 0) {
+      let s = `${who} sends${withData} FIN: it has no more data`;
+      if (!peer.sent) s += `; nothing from the ${other} was captured`;
+      else if (d.tcpFlags & TH_ACK) {
+        if (t.relAck === peer.maxNxt) s += `; ACK=${t.relAck} confirms everything received`;
+        else if (seqAfter(peer.maxNxt, t.relAck)) s += `; ACK=${t.relAck} confirms the ${other}'s bytes before ${t.relAck}, ${bytes((peer.maxNxt - t.relAck) >>> 0)} are not acknowledged yet`;
+        else s += `; ACK=${t.relAck}`;
+      }
+      return s;
+    }
+    const ackCoversPeerFin = !seqAfter(peer.finSeq + 1, t.relAck);
+    if (peer.finAckedFrame > 0) {
+      return `${who} sends${withData} its own FIN: it has no more data either; Seq=${t.relSeq} continues its sequence and ACK=${t.relAck} still confirms the ${other}'s FIN`;
+    }
+    if (ackCoversPeerFin) {
+      return `${who} acknowledges the ${other}'s FIN (ACK=${t.relAck}) and sends${withData} its own FIN in the same segment: it has no more data either`;
+    }
+    return `${who} sends${withData} its own FIN while the ${other}'s FIN is still unacknowledged: both sides close at once (simultaneous close)`;
+  }
+
+  private ackSentence(d: Dissection, who: string, other: string, me: SideState, peer: SideState): string {
+    const t = d.tcp;
+    const af = t.flags;
+    const win = windowOf(d);
+    if (this.isKeepAlive(d, me)) {
+      this.lastWasKeepAlive = true;
+      return `${who} sends a keep-alive: Seq=${t.relSeq} is one below its next byte, asking the ${other} to confirm the connection is still there`;
+    }
+    if (af & AF.DuplicateAck) {
+      return `Duplicate ACK${t.duplicateAckNum ? ` #${t.duplicateAckNum}` : ''}${t.dupAckOf ? ` of frame ${t.dupAckOf}` : ''}: the ${who.toLowerCase()} still expects Seq=${t.relAck}, a sign that a segment from the ${other} was lost or reordered`;
+    }
+    if (af & AF.ZeroWindow) return `${who}'s receive buffer is full: Win=0 tells the ${other} to stop sending for now`;
+    if ((af & AF.KeepAliveAck) || (peer.sentKeepAlive && t.relAck === peer.maxNxt)) {
+      peer.sentKeepAlive = false;
+      return `${who} answers the keep-alive: ACK=${t.relAck} shows the connection is still there`;
+    }
+    if (af & AF.ZeroWindowProbeAck) return `${who} answers the zero-window probe: its window is still closed`;
+    if (peer.finSeq >= 0 && peer.finAckedFrame === 0 && !seqAfter(peer.finSeq + 1, t.relAck)) {
+      this.teardownSegments++;
+      if (me.finSeq < 0) {
+        if (this.teardownSegments === 2) this.firstFinAckedAlone = true;
+        return `${who} acknowledges the ${other}'s FIN: ACK=${t.relAck} confirms it (a FIN counts as one sequence number)`;
+      }
+      if (me.finAckedFrame > 0) {
+        const fourWay = this.teardownSegments === 4 && this.firstFinAckedAlone;
+        return `Final ACK completes the ${fourWay ? 'four-way teardown' : 'teardown'}: the ${who.toLowerCase()} confirms the ${other}'s FIN (ACK=${t.relAck}); the connection is closed`;
+      }
+      return `${who} acknowledges the ${other}'s FIN (ACK=${t.relAck}) while its own FIN is still unacknowledged: the FINs crossed (simultaneous close)`;
+    }
+    if ((d.tcpFlags & TH_ACK) && me.ackedUpTo >= 0 && seqAfter(t.relAck, me.ackedUpTo)) {
+      const n = (t.relAck - me.ackedUpTo) >>> 0;
+      return `${who} acknowledges ${bytes(n)} of data: ACK=${t.relAck} is the next byte it expects from the ${other}`;
+    }
+    if ((d.tcpFlags & TH_ACK) && me.ackedUpTo < 0) {
+      return `${who} acknowledges the ${other}'s data up to ACK=${t.relAck}`;
+    }
+    if (af & AF.WindowUpdate || (me.lastWindow >= 0 && win !== me.lastWindow)) {
+      return `${who} changes its receive window to ${win} bytes (window update); nothing new to acknowledge`;
+    }
+    return `${who} repeats ACK=${t.relAck}: nothing new to acknowledge`;
+  }
+}
+
+function windowOf(d: Dissection): number {
+  return d.tcp.windowSize >= 0 ? d.tcp.windowSize : d.window;
+}
+
+function lowerFirst(s: string): string {
+  // "Client pushes …" after "it": drop the actor, keep the verb.
+  return s.replace(/^(Client|Server) /, '').replace(/^[A-Z]/, (c) => c.toLowerCase());
+}
+
+// ---- the ladder ----
+
+const ARROW_MIN = 34;
+
+function arrowLabel(r: ExplainRow): string {
+  return `[${r.flags}] Seq=${r.seq}${r.hasAck ? ` Ack=${r.ack}` : ''} Len=${r.len}`;
+}
+
+/** The arrow between the two columns, `width` characters, pointing from the sender to the receiver. */
+export function arrowText(r: ExplainRow, width: number): string {
+  const label = arrowLabel(r);
+  const fill = '─'.repeat(Math.max(1, width - label.length - 5));
+  return r.fromClient ? `── ${label} ${fill}▶` : `◀${fill} ${label} ──`;
+}
+
+/** Width an arrow needs so that every label of the stream fits. */
+export function arrowWidth(rows: readonly ExplainRow[]): number {
+  let w = ARROW_MIN;
+  for (const r of rows) w = Math.max(w, arrowLabel(r).length + 6);
+  return w;
+}
+
+/** The stream's heading: endpoints, how the roles were recognised, packet count. */
+export function ladderHeading(x: StreamExplainer): string {
+  const n = x.rows.length;
+  let s = `TCP stream ${x.stream}: client ${x.clientEndpoint} ⇄ server ${x.serverEndpoint}, ${n} packet${n === 1 ? '' : 's'}`;
+  if (x.rolesFrom === 'syn-ack') s += ' (the client\'s SYN was not captured; roles from the SYN/ACK)';
+  else if (x.rolesFrom === 'ports') s += ' (no handshake captured: the side on the lower port is taken to be the server)';
+  return s;
+}
+
+/** The whole ladder as text lines: heading, column titles, one line per packet with its sentence. */
+export function ladderLines(x: StreamExplainer): string[] {
+  const width = arrowWidth(x.rows);
+  const timeWidth = Math.max(10, ...x.rows.map((r) => r.time.length));
+  const lead = `${'No.'.padStart(6)}  ${'Time'.padStart(timeWidth)}  `;
+  const titles = `${lead}${('client').padEnd(width + 2 - 'server'.length)}server`;
+  const lines = [ladderHeading(x), titles];
+  for (const r of x.rows) {
+    lines.push(`${String(r.number).padStart(6)}  ${r.time.padStart(timeWidth)}  |${arrowText(r, width)}|  ${r.sentence}`);
+  }
+  return lines;
+}
+
+// ---- headless --explain ----
+
+/** `--explain` without a stream explains every stream; a bound keeps a huge capture from filling memory. */
+const MAX_EXPLAINED_PACKETS = 200_000;
+
+/** Parse the value of --explain: true (every stream) or a tcp.stream number. */
+export function parseExplainStream(v: string | boolean | undefined): number | null {
+  if (v === undefined || v === true || v === false) return null;
+  if (!/^\d+$/.test(v)) throw new UsageError(`invalid stream "${v}" for --explain: expected a tcp.stream number such as 0`);
+  return Number(v);
+}
+
+export class ExplainSink implements Sink {
+  private readonly streams = new Map<number, StreamExplainer>();
+  private highestStream = -1;
+  private packets = 0;
+  private skipped = 0;
+
+  constructor(private readonly out: OutputBuffer, private readonly only: number | null, private readonly timeDigits: () => number = () => 6) {}
+
+  frame(d: Dissection): void {
+    const stream = d.tcp.stream;
+    if (d.tcpOff < 0 || stream < 0) return;
+    if (stream > this.highestStream) this.highestStream = stream;
+    if (this.only !== null && stream !== this.only) return;
+    if (this.packets >= MAX_EXPLAINED_PACKETS) {
+      this.skipped++;
+      return;
+    }
+    let x = this.streams.get(stream);
+    if (x === undefined) {
+      x = new StreamExplainer(stream, this.timeDigits());
+      this.streams.set(stream, x);
+    }
+    x.add(d);
+    this.packets++;
+  }
+
+  end(): void {
+    const ordered = [...this.streams.values()].sort((a, b) => a.stream - b.stream);
+    let first = true;
+    for (const x of ordered) {
+      if (!first) this.out.write('\n');
+      first = false;
+      for (const line of ladderLines(x)) this.out.write(line + '\n');
+    }
+    if (this.skipped > 0) this.out.write(`\n(${this.skipped} more TCP packets not explained: --explain keeps at most ${MAX_EXPLAINED_PACKETS}; pick one stream with --explain N)\n`);
+    this.out.flush();
+    if (ordered.length === 0) {
+      if (this.only !== null) {
+        throw new UsageError(this.highestStream < 0
+          ? `no TCP stream ${this.only}: the capture holds no TCP streams`
+          : `no TCP stream ${this.only}: the capture holds streams 0 to ${this.highestStream}`);
+      }
+      throw new UsageError('nothing to explain: the capture holds no TCP packets');
+    }
+  }
+}
