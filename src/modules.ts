@@ -1,3 +1,4 @@
 // Feature modules that register fields, analyzers, hooks or subcommands when imported.
 // One line per module; cli.ts imports this file once.
 import './fields';
+import './lab/commands';
