@@ -2,3 +2,4 @@
 // One line per module; cli.ts imports this file once.
 import './fields';
 import './lab/commands';
+import './ui/module';

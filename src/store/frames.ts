@@ -4,6 +4,7 @@
 // are copied into large chunks as they arrive.
 
 import * as fs from 'node:fs';
+import { CapturedFrame } from '../capture/frame';
 
 /** Where a frame's bytes were found: buf[off, off + capLen). Valid until the next read. */
 export class FrameRef {
@@ -15,6 +16,11 @@ export interface FrameStorage {
   /** Make the capLen bytes stored at dataOff available in `out`; false when they cannot be read. */
   read(dataOff: number, capLen: number, out: FrameRef): boolean;
   close(): void;
+}
+
+/** Storage that keeps a copy of each frame handed to it (live capture); returns where it is. */
+export interface AppendableFrames extends FrameStorage {
+  appendFrame(f: CapturedFrame): number;
 }
 
 const BLOCK_BITS = 16;
@@ -94,7 +100,7 @@ const MEM_CHUNK_BITS = 22;
 const MEM_CHUNK = 1 << MEM_CHUNK_BITS; // 4 MiB
 
 /** Frames copied into 4 MiB chunks; dataOff = chunk number × 4 MiB + offset in the chunk. */
-export class MemoryFrames implements FrameStorage {
+export class MemoryFrames implements AppendableFrames {
   private readonly chunks: Buffer[] = [];
   private used = MEM_CHUNK;
   bytes = 0;
@@ -113,6 +119,10 @@ export class MemoryFrames implements FrameStorage {
     return ci * MEM_CHUNK + at;
   }
 
+  appendFrame(f: CapturedFrame): number {
+    return this.append(f.buf, f.off, f.capLen);
+  }
+
   read(dataOff: number, capLen: number, out: FrameRef): boolean {
     const ci = Math.floor(dataOff / MEM_CHUNK);
     const c = this.chunks[ci];
@@ -125,5 +135,39 @@ export class MemoryFrames implements FrameStorage {
 
   close(): void {
     this.chunks.length = 0;
+  }
+}
+
+/**
+ * Live frames in the capture module's spool (src/capture/spill.ts): the newest in memory, the oldest
+ * spilled to an unlinked temporary file, within --memory-budget. dataOff is the spool's frame number.
+ */
+export interface FrameSpoolLike {
+  readonly count: number;
+  append(f: CapturedFrame): number;
+  read(index: number, f: CapturedFrame): void;
+  close(): void;
+}
+
+export class SpoolFrames implements AppendableFrames {
+  private readonly frame = new CapturedFrame();
+
+  constructor(readonly spool: FrameSpoolLike) {}
+
+  appendFrame(f: CapturedFrame): number {
+    return this.spool.append(f);
+  }
+
+  read(dataOff: number, capLen: number, out: FrameRef): boolean {
+    if (dataOff < 0 || dataOff >= this.spool.count) return false;
+    this.spool.read(dataOff, this.frame);
+    if (this.frame.capLen < capLen) return false;
+    out.buf = this.frame.buf;
+    out.off = this.frame.off;
+    return true;
+  }
+
+  close(): void {
+    this.spool.close();
   }
 }

@@ -14,7 +14,7 @@ import { MainOptions } from '../hooks';
 import { Pipeline } from '../pipeline';
 import { makeAnalyzers } from '../hooks';
 import { PacketIndex } from './packet-index';
-import { FileFrames, FrameRef, FrameStorage, MemoryFrames } from './frames';
+import { AppendableFrames, FileFrames, FrameRef, FrameStorage, MemoryFrames } from './frames';
 import { FileIndexer, Indexer } from './indexer';
 import { CHUNK_BITS, CHUNK_MASK, NO_STREAM } from './columns';
 import type { WorkerMessage, WorkerInput } from './index-worker';
@@ -93,8 +93,8 @@ export class PacketStore {
   }
 
   /** A store for live capture: frames are appended with appendLive as they arrive. */
-  static live(description: string, opts: MainOptions): PacketStore {
-    const store = new PacketStore('live', description, new MemoryFrames(), opts);
+  static live(description: string, opts: MainOptions, frames: AppendableFrames = new MemoryFrames()): PacketStore {
+    const store = new PacketStore('live', description, frames, opts);
     store.liveIndexer = new Indexer(store.index, opts, null);
     store.nanosecond = true;
     return store;
@@ -173,8 +173,7 @@ export class PacketStore {
 
   /** Index a frame captured live (copied into the store's memory). */
   appendLive(frame: CapturedFrame): number {
-    const mem = this.frames as MemoryFrames;
-    const off = mem.append(frame.buf, frame.off, frame.capLen);
+    const off = (this.frames as AppendableFrames).appendFrame(frame);
     return this.liveIndexer!.add(frame, off);
   }
 

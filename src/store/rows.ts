@@ -69,7 +69,7 @@ export function rowClass(ix: PacketIndex, i: number): RowClass {
     // The handshake's third segment: the client's bare ACK of the SYN/ACK (Seq=1 Ack=1).
     if ((f & 0x1f) === TH_ACK && c.relSeq[j] === 1 && c.relAck[j] === 1 && !(misc & Misc.FromServer) &&
       misc & Misc.AckRelative) return RowClass.Handshake;
-    if (tls !== 0) return RowClass.Tls;
+    if (tls !== 0 || isTlsApp(ix, c.app[j])) return RowClass.Tls;
     if (f & TH_PSH) return RowClass.Data;
     return RowClass.Tcp;
   }
@@ -80,6 +80,13 @@ export function rowClass(ix: PacketIndex, i: number): RowClass {
     case Proto.Tcp: return RowClass.Tcp;
     default: return RowClass.Plain;
   }
+}
+
+/** Whether the application summary stored for a row is TLS's (records whose types the index did not get). */
+function isTlsApp(ix: PacketIndex, app: number): boolean {
+  if (app === 0 || app === APP_NOT_STORED) return false;
+  const p = ix.apps[app]?.protocol ?? '';
+  return p.startsWith('TLS') || p.startsWith('SSL');
 }
 
 export class RowText {

@@ -19,8 +19,9 @@ export interface CaptureStats {
   duration: number;
   /** Width of one bucket of the rate series, in seconds. */
   bucketSeconds: number;
-  packetsPerBucket: number[];
-  bytesPerBucket: number[];
+  /** Packets and bytes per second in each bucket. */
+  packetsPerSecond: number[];
+  bytesPerSecond: number[];
   protocols: Count[];
   tcpFlags: Count[];
   talkers: Count[];
@@ -28,7 +29,15 @@ export interface CaptureStats {
   serverNames: Count[];
 }
 
-const MAX_BUCKETS = 120;
+const TARGET_BUCKETS = 60;
+
+/** A round bucket width (1, 2 or 5 times a power of ten seconds, 1 ms at least) giving about 60 buckets. */
+export function bucketFor(duration: number): number {
+  const raw = Math.max(0.001, duration / TARGET_BUCKETS);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return Number((m * p).toPrecision(6));
+  return raw;
+}
 
 const TRANSPORT_NAMES: Record<number, string> = {
   [Proto.Tcp]: 'TCP', [Proto.Udp]: 'UDP', [Proto.Icmp]: 'ICMP', [Proto.Icmpv6]: 'ICMPv6', [Proto.Arp]: 'ARP',
@@ -55,8 +64,7 @@ export function captureStats(ix: PacketIndex, upTo = ix.count): CaptureStats {
   const first = n > 0 ? ix.time(0) : 0;
   const last = n > 0 ? ix.time(n - 1) : 0;
   const duration = Math.max(0, last - first);
-  // Whole seconds while the capture is short, wider buckets so a long one still fits the chart.
-  const bucketSeconds = Math.max(1, Math.ceil(duration / MAX_BUCKETS));
+  const bucketSeconds = bucketFor(duration);
   const buckets = Math.max(1, Math.floor(duration / bucketSeconds) + 1);
   const pk = new Float64Array(buckets), by = new Float64Array(buckets);
   const appCounts = new Float64Array(ix.apps.length + 1), appBytes = new Float64Array(ix.apps.length + 1);
@@ -125,7 +133,7 @@ export function captureStats(ix: PacketIndex, upTo = ix.count): CaptureStats {
   }
   return {
     packets: n, bytes, duration, bucketSeconds,
-    packetsPerBucket: Array.from(pk), bytesPerBucket: Array.from(by),
+    packetsPerSecond: Array.from(pk, (v) => v / bucketSeconds), bytesPerSecond: Array.from(by, (v) => v / bucketSeconds),
     protocols: sorted(protocols, 12), tcpFlags, talkers,
     tlsVersions: sorted(versions, 8), serverNames: sorted(names, 12),
   };

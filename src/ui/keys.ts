@@ -1,0 +1,58 @@
+// Every key the UI answers to, in one table: dispatch reads it and the help overlay prints it, so
+// the help can never leave a key out.
+
+import type { KeyEvent } from 'blessed';
+
+export type Action =
+  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'conversations' | 'stats' | 'time'
+  | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
+  | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate';
+
+export interface Binding {
+  keys: string[];
+  /** How the help writes the keys. */
+  shown: string;
+  action: Action;
+  help: string;
+  /** Where the key works: everywhere, in the three panes, in a full-screen view. */
+  where: 'global' | 'panes' | 'details' | 'views';
+}
+
+export const BINDINGS: Binding[] = [
+  { keys: ['down', 'j'], shown: '\u2193 j', action: 'down', help: 'next packet / row / node', where: 'global' },
+  { keys: ['up', 'k'], shown: '\u2191 k', action: 'up', help: 'previous packet / row / node', where: 'global' },
+  { keys: ['pagedown', 'C-f'], shown: 'PgDn', action: 'pageDown', help: 'one page down', where: 'global' },
+  { keys: ['pageup', 'C-b'], shown: 'PgUp', action: 'pageUp', help: 'one page up', where: 'global' },
+  { keys: ['home', 'g'], shown: 'Home g', action: 'first', help: 'first packet', where: 'global' },
+  { keys: ['end', 'G'], shown: 'End G', action: 'last', help: 'last packet (live: keep following new packets)', where: 'global' },
+  { keys: [':', 'C-g'], shown: ': Ctrl-G', action: 'goto', help: 'go to packet number', where: 'panes' },
+  { keys: ['/', 'f'], shown: '/ f', action: 'filter', help: 'display filter (Wireshark syntax); Enter applies, Esc cancels, \u2191\u2193 history', where: 'panes' },
+  { keys: ['x'], shown: 'x', action: 'clearFilter', help: 'clear the display filter', where: 'panes' },
+  { keys: ['t'], shown: 't', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
+  { keys: ['tab'], shown: 'Tab', action: 'nextPane', help: 'next pane (list, details, bytes)', where: 'panes' },
+  { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevPane', help: 'previous pane', where: 'panes' },
+  { keys: ['enter', 'return', 'space'], shown: 'Enter Space', action: 'activate', help: 'details: open/close node; conversations: filter to the stream', where: 'global' },
+  { keys: ['right', 'l'], shown: '\u2192 l', action: 'expand', help: 'details: open node', where: 'details' },
+  { keys: ['left', 'h'], shown: '\u2190 h', action: 'collapse', help: 'details: close node (or go to its parent)', where: 'details' },
+  { keys: ['e'], shown: 'e', action: 'expandAll', help: 'details: open all nodes', where: 'details' },
+  { keys: ['w'], shown: 'w', action: 'collapseAll', help: 'details: close all nodes', where: 'details' },
+  { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the TCP stream of the selected packet', where: 'panes' },
+  { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations (Enter filters to one)', where: 'panes' },
+  { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
+  { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
+  { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },
+  { keys: ['C-l'], shown: 'Ctrl-L', action: 'redraw', help: 'redraw the screen', where: 'global' },
+  { keys: ['q'], shown: 'q', action: 'quit', help: 'quit (with -w: after the file is flushed)', where: 'panes' },
+  { keys: ['C-c'], shown: 'Ctrl-C', action: 'quit', help: 'quit from anywhere', where: 'global' },
+];
+
+/** The key as the table names it: the character for printable keys, blessed's name otherwise. */
+export function keyId(ch: string | undefined, key: KeyEvent | undefined): string {
+  if (ch !== undefined && ch.length === 1 && ch > ' ' && ch !== '\x7f') return ch;
+  return key?.full ?? '';
+}
+
+export function actionFor(id: string, where: Binding['where'][]): Action | null {
+  for (const b of BINDINGS) if (b.keys.includes(id) && where.includes(b.where)) return b.action;
+  return null;
+}

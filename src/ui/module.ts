@@ -1,0 +1,16 @@
+// The UI as a feature module: sets hooks.ui, which the command line calls on a terminal when no
+// headless option was given. blessed and the UI code load only then, so headless runs stay lean.
+
+import { hooks, MainOptions } from '../hooks';
+
+hooks.ui = async (opts: MainOptions, captureFilter: string | undefined): Promise<void> => {
+  if (opts.readFile !== undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { runFileUi } = require('./run') as typeof import('./run');
+    await runFileUi(opts, captureFilter);
+    return;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { runLiveUi } = require('./live-ui') as { runLiveUi(o: MainOptions, f: string | undefined): Promise<void> };
+  await runLiveUi(opts, captureFilter);
+};

@@ -1,0 +1,38 @@
+// Starting the UI on a capture file: everything that can be wrong with the command line is
+// reported before the screen is taken over, then the store starts indexing (in its worker) and the
+// first rows show while the rest of the file is read.
+
+import { MainOptions, hooks } from '../hooks';
+import { UsageError } from '../errors';
+import { CaptureFileError } from '../capture/file-reader';
+import { PacketStore } from '../store/packet-store';
+
+export async function runFileUi(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
+  const file = opts.readFile!;
+  if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
+  if (opts.write !== undefined) throw new UsageError('-r with -w copies packets without the UI: add --no-ui');
+  if (opts.displayFilter !== undefined) {
+    if (!hooks.compileFilter) throw new UsageError('display filters are not available in this build');
+    hooks.compileFilter(opts.displayFilter); // a mistake is reported on the command line, as headless
+  }
+  // Same checks and messages as headless reading (missing file, directory, permissions, not a capture).
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { openReader } = require('../cli') as typeof import('../cli');
+  openReader(file).close();
+  let store: PacketStore;
+  try {
+    // Started before blessed loads, so the worker indexes while the screen is being set up.
+    store = PacketStore.openFile(file, opts);
+  } catch (e) {
+    if (e instanceof CaptureFileError) throw new UsageError(e.message);
+    throw e;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { App } = require('./app') as typeof import('./app');
+  const app = new App(store, opts, undefined);
+  if (opts.displayFilter !== undefined && opts.displayFilter.trim() !== '') {
+    app.filterBar.remember(opts.displayFilter);
+    app.applyFilter(opts.displayFilter);
+  }
+  await app.run();
+}

@@ -1,0 +1,97 @@
+// The conversations view: one row per TCP stream from the index columns; Enter filters the packet
+// list to the stream under the cursor.
+
+import * as blessed from 'blessed';
+import { PacketStore } from '../../store/packet-store';
+import { buildConversations, ConversationTable, ConvFlag } from '../../store/conversations';
+import { sanitizeText } from '../../output/sanitize';
+import { VirtualList, ListRow } from '../widgets/virtual-list';
+import { Bar } from '../widgets/bar';
+import { Theme } from '../theme';
+import { PLAIN, fit } from '../widgets/paint';
+import { RowClass } from '../../store/rows';
+
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** Width of the Client and Server columns: what the fixed columns leave, between an IPv4 and a full IPv6 endpoint. */
+function endpointWidth(width: number): number {
+  return Math.max(21, Math.min(47, Math.floor((width - 84) / 2)));
+}
+
+export class ConversationsView {
+  readonly title: Bar;
+  readonly list: VirtualList;
+  private table: ConversationTable | null = null;
+  onChoose: ((stream: number) => void) | null = null;
+
+  constructor(parent: blessed.Screen, private readonly store: PacketStore, private readonly theme: Theme) {
+    this.title = new Bar({ parent, top: 0, left: 0, width: '100%', height: 1, hidden: true });
+    this.title.fillAttr = theme.titleFocused;
+    this.list = new VirtualList(
+      {
+        count: () => this.table?.n ?? 0,
+        row: (i, width) => this.row(i, width),
+        header: (width) => {
+          const ew = endpointWidth(width);
+          return `${'Stream'.padStart(7)}  ${'Client'.padEnd(ew)} ${'Server'.padEnd(ew)} ${'Pkts \u2192'.padStart(8)} ${'Bytes \u2192'.padStart(10)} ` +
+            `${'Pkts \u2190'.padStart(8)} ${'Bytes \u2190'.padStart(10)} ${'Start'.padStart(10)} ${'Duration'.padStart(10)}  Flags`;
+        },
+      },
+      { parent, top: 1, left: 0, width: '100%', height: 10, hidden: true, gutter: true },
+    );
+    this.list.focused = true;
+    this.list.onActivate = (i) => this.onChoose?.(i);
+  }
+
+  private row(s: number, width: number): ListRow {
+    const t = this.table!;
+    const ew = endpointWidth(width);
+    const ix = this.store.index;
+    const ep = (a: number, p: number): string => {
+      const text = sanitizeText(ix.addresses.text(a));
+      return (text.includes(':') ? `[${text}]` : text) + `:${p}`;
+    };
+    const first = ix.count > 0 ? ix.time(0) : 0;
+    const f = t.flags[s];
+    const flags = [f & ConvFlag.Syn ? 'SYN' : '', f & ConvFlag.Fin ? 'FIN' : '', f & ConvFlag.Rst ? 'RST' : ''].filter(Boolean).join(' ');
+    const text = `${String(s).padStart(7)}  ${fit(ep(t.clientAddr[s], t.clientPort[s]), ew)} ${fit(ep(t.serverAddr[s], t.serverPort[s]), ew)} ` +
+      `${String(t.packetsToServer[s]).padStart(8)} ${humanBytes(t.bytesToServer[s]).padStart(10)} ` +
+      `${String(t.packetsToClient[s]).padStart(8)} ${humanBytes(t.bytesToClient[s]).padStart(10)} ` +
+      `${(t.start[s] - first).toFixed(3).padStart(10)} ${(t.end[s] - t.start[s]).toFixed(3).padStart(10)}  ${flags}`;
+    const a = f & ConvFlag.Rst ? this.theme.rows[RowClass.Reset] : PLAIN;
+    return { text, attr: a };
+  }
+
+  show(height: number, selectStream: number): void {
+    this.table = buildConversations(this.store.index);
+    this.title.segments = [
+      { text: ` TCP conversations: ${this.table.n}`, attr: this.theme.titleFocused },
+      { text: '   Enter: filter the packet list to the stream   Esc: back', attr: this.theme.titleFocused },
+    ];
+    this.list.el.height = Math.max(2, height - 1);
+    this.title.el.show();
+    this.list.el.show();
+    this.title.el.setFront();
+    this.list.el.setFront();
+    this.list.select(Math.max(0, selectStream));
+  }
+
+  resize(height: number): void {
+    this.list.el.height = Math.max(2, height - 1);
+    this.list.ensureVisible();
+  }
+
+  hide(): void {
+    this.title.el.hide();
+    this.list.el.hide();
+  }
+
+  get visible(): boolean {
+    return !this.list.el.hidden;
+  }
+}

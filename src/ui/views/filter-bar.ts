@@ -1,0 +1,161 @@
+// The top line: the display filter in use, and the prompt where one is typed (or a packet number
+// to go to). While typing, the expression is checked at every key: green when valid, red with the
+// error and the column where it is when not. Up/Down walk the history.
+
+import * as blessed from 'blessed';
+import type { KeyEvent } from 'blessed';
+import { put, fill, attr, INVERSE } from '../widgets/paint';
+import { sanitizeText } from '../../output/sanitize';
+import { Theme } from '../theme';
+
+export type PromptMode = 'idle' | 'filter' | 'goto';
+
+export interface FilterCheckResult {
+  ok: boolean;
+  /** 1-based column of the mistake (0 when unknown). */
+  column: number;
+  reason: string;
+}
+
+const MAX_HISTORY = 100;
+
+export class FilterBar {
+  readonly el: blessed.Element;
+  mode: PromptMode = 'idle';
+  text = '';
+  cursor = 0;
+  /** The filter in use ('' for none), shown while idle. */
+  applied = '';
+  /** Progress of the running filter, 0..1, or -1 when none runs. */
+  progress = -1;
+  check: FilterCheckResult = { ok: true, column: 0, reason: '' };
+  readonly history: string[] = [];
+  private historyPos = -1;
+  validate: (expr: string) => FilterCheckResult = () => ({ ok: true, column: 0, reason: '' });
+  onSubmit: ((mode: PromptMode, text: string) => void) | null = null;
+  onCancel: (() => void) | null = null;
+  /** Called when typing starts or changes the text (a running filter is then cancelled). */
+  onEdit: (() => void) | null = null;
+
+  constructor(private readonly theme: Theme, pos: blessed.Position & { parent: blessed.Screen }) {
+    this.el = blessed.box({ ...pos, tags: false });
+    const base = blessed.Box.prototype.render;
+    this.el.render = () => {
+      const c = base.call(this.el);
+      if (c) this.paint(c);
+      return c;
+    };
+  }
+
+  start(mode: 'filter' | 'goto'): void {
+    this.mode = mode;
+    this.text = mode === 'filter' ? this.applied : '';
+    this.cursor = this.text.length;
+    this.historyPos = -1;
+    this.revalidate();
+  }
+
+  private revalidate(): void {
+    if (this.mode === 'filter') this.check = this.validate(this.text);
+    else this.check = /^\s*\d*\s*$/.test(this.text) ? { ok: true, column: 0, reason: '' } : { ok: false, column: 1, reason: 'a packet number is digits only' };
+  }
+
+  remember(expr: string): void {
+    if (expr === '') return;
+    const at = this.history.indexOf(expr);
+    if (at >= 0) this.history.splice(at, 1);
+    this.history.unshift(expr);
+    if (this.history.length > MAX_HISTORY) this.history.pop();
+  }
+
+  private edited(): void {
+    this.revalidate();
+    this.onEdit?.();
+  }
+
+  /** Handle a key while the prompt is open. */
+  key(ch: string | undefined, key: KeyEvent): void {
+    const name = key.full;
+    switch (name) {
+      case 'escape':
+        this.mode = 'idle';
+        this.onCancel?.();
+        return;
+      case 'enter':
+      case 'return': {
+        const mode = this.mode;
+        if (!this.check.ok) return; // the error stays on screen until it is fixed
+        this.mode = 'idle';
+        if (mode === 'filter') this.remember(this.text.trim());
+        this.onSubmit?.(mode, this.text.trim());
+        return;
+      }
+      case 'backspace':
+        if (this.cursor > 0) {
+          this.text = this.text.slice(0, this.cursor - 1) + this.text.slice(this.cursor);
+          this.cursor--;
+          this.edited();
+        }
+        return;
+      case 'delete':
+      case 'C-d':
+        if (this.cursor < this.text.length) {
+          this.text = this.text.slice(0, this.cursor) + this.text.slice(this.cursor + 1);
+          this.edited();
+        }
+        return;
+      case 'left': case 'C-b': this.cursor = Math.max(0, this.cursor - 1); return;
+      case 'right': case 'C-f': this.cursor = Math.min(this.text.length, this.cursor + 1); return;
+      case 'home': case 'C-a': this.cursor = 0; return;
+      case 'end': case 'C-e': this.cursor = this.text.length; return;
+      case 'C-u': this.text = ''; this.cursor = 0; this.edited(); return;
+      case 'up':
+      case 'down': {
+        if (this.mode !== 'filter' || this.history.length === 0) return;
+        const pos = name === 'up' ? Math.min(this.history.length - 1, this.historyPos + 1) : this.historyPos - 1;
+        this.historyPos = Math.max(-1, pos);
+        this.text = this.historyPos >= 0 ? this.history[this.historyPos] : '';
+        this.cursor = this.text.length;
+        this.edited();
+        return;
+      }
+    }
+    if (ch !== undefined && ch.length === 1 && ch >= ' ' && ch !== '\x7f' && !key.ctrl && !key.meta) {
+      this.text = this.text.slice(0, this.cursor) + ch + this.text.slice(this.cursor);
+      this.cursor++;
+      this.edited();
+    }
+  }
+
+  private paint(c: blessed.Coords): void {
+    const line = this.el.screen.lines[c.yi];
+    const t = this.theme;
+    fill(line, c.xi, c.xl, t.prompt);
+    if (this.mode === 'idle') {
+      let x = put(line, c.xi, c.xl, ' Display filter: ', t.prompt);
+      const shown = this.applied === '' ? 'none \u2014 press / to filter' : sanitizeText(this.applied);
+      x = put(line, x, c.xl, shown, this.applied === '' ? t.prompt : t.promptValid);
+      if (this.progress >= 0 && this.progress < 1) put(line, x + 2, c.xl, `filtering\u2026 ${Math.floor(this.progress * 100)}%  (typing / cancels)`, t.prompt);
+      return;
+    }
+    const label = this.mode === 'filter' ? ' Filter: ' : ' Go to packet: ';
+    let x = put(line, c.xi, c.xl, label, t.prompt);
+    const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;
+    const text = sanitizeText(this.text);
+    const room = Math.max(10, Math.floor((c.xl - x) * 0.6));
+    const start = Math.max(0, this.cursor - room + 1);
+    const x0 = x;
+    fill(line, x0, Math.min(c.xl, x0 + room), inputAttr);
+    for (let k = start; k < text.length && x < x0 + room; k++) {
+      const atError = !this.check.ok && this.check.column === k + 1;
+      x = put(line, x, c.xl, text[k], atError ? t.promptErrorAt : inputAttr);
+    }
+    // the cursor: one reversed cell
+    const cx = x0 + (this.cursor - start);
+    if (cx < c.xl && line[cx]) put(line, cx, cx + 1, line[cx][1], attr(INVERSE));
+    if (!this.check.ok) {
+      const msg = ` \u2717 ${this.check.column > 0 ? `column ${this.check.column}: ` : ''}${sanitizeText(this.check.reason)}`;
+      put(line, x0 + room + 1, c.xl, msg, t.promptInvalid);
+    }
+  }
+}

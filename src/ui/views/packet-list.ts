@@ -1,0 +1,96 @@
+// The packet list: the store's rows (all packets, or the matches of the display filter) as a
+// virtual list. Only the rows on screen are formatted; the ones formatted recently are cached.
+
+import * as blessed from 'blessed';
+import { PacketStore } from '../../store/packet-store';
+import { FilterRun } from '../../store/filter-run';
+import { describeRow, RowText, TimeFormat } from '../../store/rows';
+import { Dissection } from '../../decode/dissection';
+import { VirtualList, ListRow, ListSource } from '../widgets/virtual-list';
+import { Theme } from '../theme';
+
+const CACHE_ROWS = 4096;
+
+interface Widths {
+  no: number;
+  time: number;
+  addr: number;
+  proto: number;
+  len: number;
+}
+
+export class PacketListView implements ListSource {
+  readonly list: VirtualList;
+  timeFormat = TimeFormat.Relative;
+  /** The running or finished display filter; null shows every packet. */
+  filter: FilterRun | null = null;
+  private readonly text = new RowText();
+  private readonly d = new Dissection();
+  private cache = new Map<number, ListRow>();
+  private cacheKey = '';
+
+  constructor(readonly store: PacketStore, private readonly theme: Theme, pos: blessed.Position & { parent: blessed.Screen | blessed.Element }) {
+    this.list = new VirtualList(this, { ...pos, gutter: true });
+  }
+
+  count(): number {
+    return this.filter !== null ? this.filter.matches.length : this.store.count;
+  }
+
+  /** Packet index shown at list position k. */
+  packetAt(k: number): number {
+    return this.filter !== null ? this.filter.matches.get(k) : k;
+  }
+
+  /** List position of packet i, or of the first shown packet after it. */
+  positionOf(i: number): number {
+    return this.filter !== null ? this.filter.matches.lowerBound(i) : i;
+  }
+
+  selectedPacket(): number {
+    return this.count() > 0 ? this.packetAt(this.list.selected) : -1;
+  }
+
+  private widths(width: number): Widths {
+    const digits = this.store.nanosecond ? 9 : 6;
+    let time: number;
+    switch (this.timeFormat) {
+      case TimeFormat.Absolute: time = 20 + digits; break;
+      case TimeFormat.Epoch: time = 11 + digits; break;
+      default: time = 6 + digits;
+    }
+    const addr = Math.max(15, Math.min(39, Math.floor(width * 0.14)));
+    return { no: Math.max(6, String(this.store.count).length + 1), time, addr, proto: 8, len: 6 };
+  }
+
+  header(width: number): string {
+    const w = this.widths(width);
+    return `${'No.'.padStart(w.no)} ${'Time'.padEnd(w.time)} ` +
+      `${'Source'.padEnd(w.addr)} ${'Destination'.padEnd(w.addr)} ${'Protocol'.padEnd(w.proto)} ${'Length'.padStart(w.len)} Info`;
+  }
+
+  row(k: number, width: number): ListRow {
+    const key = `${width}/${this.timeFormat}/${this.store.nanosecond}`;
+    if (key !== this.cacheKey) {
+      this.cache.clear();
+      this.cacheKey = key;
+    }
+    const i = this.packetAt(k);
+    const hit = this.cache.get(i);
+    if (hit !== undefined) return hit;
+    const r = this.text;
+    describeRow(this.store, i, this.timeFormat, r, this.d);
+    const w = this.widths(width);
+    const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '\u2026' : s.padEnd(n));
+    const text = `${r.no.padStart(w.no)} ${cut(r.time, w.time)} ${cut(r.src, w.addr)} ${cut(r.dst, w.addr)} ` +
+      `${cut(r.protocol, w.proto)} ${r.length.padStart(w.len)} ${r.info}`;
+    const out = { text, attr: this.theme.rows[r.cls] };
+    if (this.cache.size >= CACHE_ROWS) this.cache.clear();
+    this.cache.set(i, out);
+    return out;
+  }
+
+  cycleTime(): void {
+    this.timeFormat = ((this.timeFormat + 1) % 4) as TimeFormat;
+  }
+}
