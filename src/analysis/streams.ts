@@ -20,6 +20,9 @@ import { Reassembler, StreamConsumer, globalStreamConsumers, ReassemblyOptions }
 
 /** Wireshark's TCP_MAX_UNACKED_SEGMENTS: beyond this many unacknowledged segments, new ones are not tracked. */
 const MAX_UNACKED_SEGMENTS = 1000;
+const SEG_FIELDS = 5;
+/** Bytes per conversation in the address pool: A's and B's address, 16 each (IPv4 uses 4). */
+const ADDR_SLOT = 32;
 /** A retransmission within 20 ms of the last duplicate ACK is a fast retransmission (packet-tcp.c). */
 const FAST_RETRANSMISSION_NS = 20_000_000;
 /** Out-of-order threshold before the handshake's RTT is known (packet-tcp.c: 3 ms). */
@@ -72,11 +75,8 @@ export class TcpFlow {
   lastAckLen = 0;
   /** Unacknowledged segments, oldest first. */
   segCount = 0;
-  segSeq: Float64Array = new Float64Array(8);
-  segNext: Float64Array = new Float64Array(8);
-  segFrame: Float64Array = new Float64Array(8);
-  segSec: Float64Array = new Float64Array(8);
-  segNsec: Float64Array = new Float64Array(8);
+  /** SEG_FIELDS numbers per segment (seq, next seq, frame, seconds, nanoseconds); made on first use. */
+  seg: Float64Array | null = null;
 
   // ---- connection state ----
   finSent = false;
@@ -92,27 +92,22 @@ export class TcpFlow {
 
   addSegment(seq: number, next: number, frame: number, sec: number, nsec: number): void {
     const n = this.segCount;
-    if (n === this.segSeq.length) {
-      const cap = Math.min(n * 2, MAX_UNACKED_SEGMENTS);
-      this.segSeq = grow(this.segSeq, cap);
-      this.segNext = grow(this.segNext, cap);
-      this.segFrame = grow(this.segFrame, cap);
-      this.segSec = grow(this.segSec, cap);
-      this.segNsec = grow(this.segNsec, cap);
+    let a = this.seg;
+    if (a === null) {
+      a = this.seg = new Float64Array(4 * SEG_FIELDS);
+    } else if ((n + 1) * SEG_FIELDS > a.length) {
+      const b = new Float64Array(Math.min(a.length * 2, MAX_UNACKED_SEGMENTS * SEG_FIELDS));
+      b.set(a);
+      a = this.seg = b;
     }
-    this.segSeq[n] = seq;
-    this.segNext[n] = next;
-    this.segFrame[n] = frame;
-    this.segSec[n] = sec;
-    this.segNsec[n] = nsec;
+    const o = n * SEG_FIELDS;
+    a[o] = seq;
+    a[o + 1] = next;
+    a[o + 2] = frame;
+    a[o + 3] = sec;
+    a[o + 4] = nsec;
     this.segCount = n + 1;
   }
-}
-
-function grow(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
 }
 
 /** One TCP connection (Wireshark's TCP conversation): both directions and what is known about them. */
@@ -120,9 +115,7 @@ export class TcpConversation {
   /** Side that opened the connection (sent the SYN, or the first segment seen) and the other side. */
   readonly client = new TcpFlow();
   readonly server = new TcpFlow();
-  /** Endpoints: A is the client's address and port. */
-  readonly addrA = new Uint8Array(16);
-  readonly addrB = new Uint8Array(16);
+  /** Endpoints: A is the client's. The addresses live in the table's pool (TcpStreamTable.address). */
   portA = 0;
   portB = 0;
   /** 4 or 6. */
@@ -164,6 +157,8 @@ export class TcpStreamTable {
   readonly reassembly: Reassembler;
   /** Stream indexes also count conversations Wireshark opens for proxied (SOCKS) connections. */
   private nextIndex = 0;
+  /** Both addresses of every conversation, ADDR_SLOT bytes per stream index: one allocation for all. */
+  private addrPool = new Uint8Array(ADDR_SLOT * 64);
 
   constructor(opts: ReassemblyOptions = {}) {
     this.reassembly = new Reassembler(opts);
@@ -200,19 +195,20 @@ export class TcpStreamTable {
     const flags = d.tcpFlags;
     const seq = d.seqRaw;
 
+    const pool = this.addrPool;
     let conv = this.buckets.get(key) ?? null;
     let fromA = false;
     while (conv !== null) {
       if (conv.ipVersion === version) {
-        if (conv.portA === sport && conv.portB === dport && same(conv.addrA, buf, srcOff, alen) && same(conv.addrB, buf, dstOff, alen)) { fromA = true; break; }
-        if (conv.portA === dport && conv.portB === sport && same(conv.addrA, buf, dstOff, alen) && same(conv.addrB, buf, srcOff, alen)) { fromA = false; break; }
+        if (conv.portA === sport && conv.portB === dport && same(pool, conv.index * ADDR_SLOT, buf, srcOff, alen) && same(pool, conv.index * ADDR_SLOT + 16, buf, dstOff, alen)) { fromA = true; break; }
+        if (conv.portA === dport && conv.portB === sport && same(pool, conv.index * ADDR_SLOT, buf, dstOff, alen) && same(pool, conv.index * ADDR_SLOT + 16, buf, srcOff, alen)) { fromA = false; break; }
       }
       conv = conv.nextInBucket;
     }
     let reused = false;
     if (conv === null) {
       conv = this.create(d, key, version, srcOff, dstOff, alen);
-      fromA = conv.portA === sport && same(conv.addrA, buf, srcOff, alen);
+      fromA = conv.portA === sport && same(this.addrPool, conv.index * ADDR_SLOT, buf, srcOff, alen);
     } else if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
       // Wireshark 4.0: a SYN whose sequence number differs from the base of the conversation found
       // starts a new conversation on the same ports; the same number is a retransmitted SYN.
@@ -246,6 +242,25 @@ export class TcpStreamTable {
     this.segment(d, conv, fromA);
   }
 
+  /** Address of side A (the client) or B of a conversation: 4 or 16 bytes, a copy. */
+  address(conv: TcpConversation, sideB: boolean): Uint8Array {
+    const o = conv.index * ADDR_SLOT + (sideB ? 16 : 0);
+    return this.addrPool.slice(o, o + (conv.ipVersion === 6 ? 16 : 4));
+  }
+
+  private storeAddresses(index: number, buf: Buffer, aOff: number, bOff: number, alen: number): void {
+    const o = index * ADDR_SLOT;
+    if (o + ADDR_SLOT > this.addrPool.length) {
+      const bigger = new Uint8Array(Math.max(this.addrPool.length * 2, o + ADDR_SLOT));
+      bigger.set(this.addrPool);
+      this.addrPool = bigger;
+    }
+    for (let i = 0; i < alen; i++) {
+      this.addrPool[o + i] = buf[aOff + i];
+      this.addrPool[o + 16 + i] = buf[bOff + i];
+    }
+  }
+
   private create(d: Dissection, key: number, version: number, srcOff: number, dstOff: number, alen: number): TcpConversation {
     const conv = new TcpConversation(this.nextIndex++);
     conv.ipVersion = version;
@@ -253,13 +268,11 @@ export class TcpStreamTable {
     // SYN/ACK seen first.
     const synAckFirst = (d.tcpFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK);
     if (synAckFirst) {
-      conv.addrA.set(d.buf.subarray(dstOff, dstOff + alen));
-      conv.addrB.set(d.buf.subarray(srcOff, srcOff + alen));
+      this.storeAddresses(conv.index, d.buf, dstOff, srcOff, alen);
       conv.portA = d.dstPort;
       conv.portB = d.srcPort;
     } else {
-      conv.addrA.set(d.buf.subarray(srcOff, srcOff + alen));
-      conv.addrB.set(d.buf.subarray(dstOff, dstOff + alen));
+      this.storeAddresses(conv.index, d.buf, srcOff, dstOff, alen);
       conv.portA = d.srcPort;
       conv.portB = d.dstPort;
     }
@@ -551,28 +564,24 @@ function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev
   // Drop the peer's segments this acknowledges; an exact match gives the ACK's round-trip time
   // (the oldest such segment wins, as in Wireshark's newest-first list).
   const n = rev.segCount;
-  if (n > 0) {
-    const sq = rev.segSeq, nx = rev.segNext;
+  const a = rev.seg;
+  if (n > 0 && a !== null) {
     let kept = 0;
-    let ackedIdx = -1;
-    // Walk newest first, as Wireshark's list, then compact in place keeping the order.
-    for (let i = n - 1; i >= 0; i--) {
-      if (ack === nx[i]) { ackedIdx = i; continue; }
-      if (gtSeq(ack, sq[i]) && leSeq(ack, nx[i])) sq[i] = ack;
+    let acked = -1;
+    // Walk newest first, as Wireshark's list: a partial acknowledgement trims a segment's start.
+    for (let o = (n - 1) * SEG_FIELDS; o >= 0; o -= SEG_FIELDS) {
+      if (ack === a[o + 1]) { acked = o; continue; }
+      if (gtSeq(ack, a[o]) && leSeq(ack, a[o + 1])) a[o] = ack;
     }
-    if (ackedIdx >= 0) {
-      t.acksFrame = rev.segFrame[ackedIdx];
-      t.ackRtt = (sec - rev.segSec[ackedIdx]) + (nsec - rev.segNsec[ackedIdx]) / 1e9;
+    if (acked >= 0) {
+      t.acksFrame = a[acked + 2];
+      t.ackRtt = (sec - a[acked + 3]) + (nsec - a[acked + 4]) / 1e9;
     }
+    // Keep, in order, the segments that end beyond this acknowledgement.
     for (let i = 0; i < n; i++) {
-      if (ack !== nx[i] && gtSeq(nx[i], ack)) {
-        if (kept !== i) {
-          sq[kept] = sq[i];
-          nx[kept] = nx[i];
-          rev.segFrame[kept] = rev.segFrame[i];
-          rev.segSec[kept] = rev.segSec[i];
-          rev.segNsec[kept] = rev.segNsec[i];
-        }
+      const o = i * SEG_FIELDS;
+      if (ack !== a[o + 1] && gtSeq(a[o + 1], ack)) {
+        if (kept !== i) a.copyWithin(kept * SEG_FIELDS, o, o + SEG_FIELDS);
         kept++;
       }
     }
@@ -594,7 +603,7 @@ function endpointHash(buf: Buffer, off: number, len: number, port: number): numb
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
-function same(a: Uint8Array, buf: Buffer, off: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (a[i] !== buf[off + i]) return false;
+function same(pool: Uint8Array, p: number, buf: Buffer, off: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (pool[p + i] !== buf[off + i]) return false;
   return true;
 }
