@@ -89,6 +89,11 @@ export class DecryptContext {
     readonly keylog: KeyLog,
     /** Most queued bytes across connections; beyond it, records without keys are not kept. */
     readonly pendingLimit = 16 * 1024 * 1024,
+    /**
+     * Keep records whose secrets are not in the key log yet, for when they arrive: for live
+     * capture, where a client writes its key log a moment after the packets go out.
+     */
+    readonly waitForKeys = true,
   ) {}
 }
 
@@ -263,6 +268,26 @@ export class TlsDecryptor {
     return r;
   }
 
+  /**
+   * A record of direction `dir` that was not captured in full (snapshot length, a gap in the TCP
+   * stream): its sequence number is used up, and what depended on its bytes is lost.
+   */
+  lostRecord(dir: number): void {
+    if (this.clientDir < 0) return;
+    const side = dir === this.clientDir ? this.client : this.server;
+    side.hs.reset();
+    if (!side.encrypted) return;
+    if (side.pending.length > 0) {
+      // the queue would replay with a hole in it: give the waiting records up
+      this.ctx.pendingBytes -= side.pendingBytes;
+      side.pending = [];
+      side.pendingBytes = 0;
+      side.gaveUpWaiting = true;
+    }
+    side.seq++;
+    side.cbcIvSuspect = true;
+  }
+
   /** Decrypt what still waits for secrets, if they have appeared (e.g. at the end of a capture). */
   flush(): void {
     this.retryPending(this.client);
@@ -333,7 +358,7 @@ export class TlsDecryptor {
   }
 
   private canQueue(side: Side, len: number): boolean {
-    if (side.gaveUpWaiting) return false;
+    if (side.gaveUpWaiting || !this.ctx.waitForKeys) return false;
     if (side.pending.length >= PENDING_MAX_RECORDS || side.pendingBytes + len > PENDING_MAX_BYTES || this.ctx.pendingBytes + len > this.ctx.pendingLimit) {
       // keys that have not come for this long are not coming: report what waited as without keys
       side.gaveUpWaiting = true;

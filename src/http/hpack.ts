@@ -1,0 +1,215 @@
+// HPACK header decoding for HTTP/2 (RFC 7541): integers with prefixes, string literals (raw or
+// Huffman-coded), the static table, and a dynamic table per direction of a connection. Header
+// blocks must be decoded in order, every one of them, or the dynamic table goes out of step; a
+// block that fails to decode marks the decoder broken and later blocks are not guessed at.
+
+/** RFC 7541 Appendix A: the static table, index 1..61. */
+const STATIC_TABLE: ReadonlyArray<readonly [string, string]> = [
+  [':authority', ''], [':method', 'GET'], [':method', 'POST'], [':path', '/'], [':path', '/index.html'],
+  [':scheme', 'http'], [':scheme', 'https'], [':status', '200'], [':status', '204'], [':status', '206'],
+  [':status', '304'], [':status', '400'], [':status', '404'], [':status', '500'], ['accept-charset', ''],
+  ['accept-encoding', 'gzip, deflate'], ['accept-language', ''], ['accept-ranges', ''], ['accept', ''],
+  ['access-control-allow-origin', ''], ['age', ''], ['allow', ''], ['authorization', ''], ['cache-control', ''],
+  ['content-disposition', ''], ['content-encoding', ''], ['content-language', ''], ['content-length', ''],
+  ['content-location', ''], ['content-range', ''], ['content-type', ''], ['cookie', ''], ['date', ''], ['etag', ''],
+  ['expect', ''], ['expires', ''], ['from', ''], ['host', ''], ['if-match', ''], ['if-modified-since', ''],
+  ['if-none-match', ''], ['if-range', ''], ['if-unmodified-since', ''], ['last-modified', ''], ['link', ''],
+  ['location', ''], ['max-forwards', ''], ['proxy-authenticate', ''], ['proxy-authorization', ''], ['range', ''],
+  ['referer', ''], ['refresh', ''], ['retry-after', ''], ['server', ''], ['set-cookie', ''],
+  ['strict-transport-security', ''], ['transfer-encoding', ''], ['user-agent', ''], ['vary', ''], ['via', ''],
+  ['www-authenticate', ''],
+];
+
+/**
+ * RFC 7541 Appendix B: Huffman code length of each symbol 0..255 and EOS (256). The code is
+ * canonical (codes of one length are consecutive, in symbol order, after all shorter ones), so the
+ * lengths determine every code.
+ */
+const CODE_LENGTHS: readonly number[] = [
+  13, 23, 28, 28, 28, 28, 28, 28, 28, 24, 30, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 28,
+  6, 10, 10, 12, 13, 6, 8, 11, 10, 10, 8, 11, 8, 6, 6, 6, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 8, 15, 6, 12, 10,
+  13, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 8, 13, 19, 13, 14, 6,
+  15, 5, 6, 5, 6, 5, 6, 6, 6, 5, 7, 7, 6, 6, 6, 5, 6, 7, 6, 5, 5, 6, 7, 7, 7, 7, 7, 15, 11, 14, 13, 28,
+  20, 22, 20, 20, 22, 22, 22, 23, 22, 23, 23, 23, 23, 23, 24, 23, 24, 24, 22, 23, 24, 23, 23, 23, 23, 21, 22, 23, 22, 23, 23, 24,
+  22, 21, 20, 22, 22, 23, 23, 21, 23, 22, 22, 24, 21, 22, 23, 23, 21, 21, 22, 21, 23, 22, 23, 23, 20, 22, 22, 22, 23, 22, 22, 23,
+  26, 26, 20, 19, 22, 23, 22, 25, 26, 26, 26, 27, 27, 26, 24, 25, 19, 21, 26, 27, 27, 26, 27, 24, 21, 21, 26, 26, 28, 27, 27, 27,
+  20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23, 26, 27, 26, 26, 27, 27, 27, 27, 27, 28, 27, 27, 27, 27, 27, 26,
+  30,
+];
+
+const EOS = 256;
+
+/** Decoding tree of the canonical code: node i has children at child[2i] (bit 0) and child[2i+1] (bit 1); leaves are -1 - symbol. */
+const tree: number[] = [0, 0];
+/** Huffman codes by symbol (MSB-first, `CODE_LENGTHS[s]` bits), exported for tests. */
+export const HUFFMAN_CODES: number[] = new Array<number>(257).fill(0);
+
+(function buildTree(): void {
+  const order = [...CODE_LENGTHS.keys()].sort((a, b) => CODE_LENGTHS[a] - CODE_LENGTHS[b] || a - b);
+  let code = 0;
+  let prevLen = CODE_LENGTHS[order[0]];
+  let nodes = 1;
+  for (let k = 0; k < order.length; k++) {
+    const s = order[k];
+    const len = CODE_LENGTHS[s];
+    if (k > 0) code = (code + 1) * 2 ** (len - prevLen);
+    prevLen = len;
+    HUFFMAN_CODES[s] = code;
+    let node = 0;
+    for (let b = len - 1; b >= 0; b--) {
+      const bit = Math.floor(code / 2 ** b) & 1;
+      const slot = 2 * node + bit;
+      if (b === 0) {
+        tree[slot] = -1 - s;
+      } else {
+        if (tree[slot] === 0) {
+          tree[slot] = nodes++;
+          tree.push(0, 0);
+        }
+        node = tree[slot];
+      }
+    }
+  }
+})();
+
+/** Decode a Huffman-coded string (RFC 7541 §5.2); null when it is not valid. */
+export function huffmanDecode(b: Buffer, off: number, end: number): Buffer | null {
+  const out: number[] = [];
+  let node = 0;
+  let bitsInSymbol = 0;
+  let allOnes = true;
+  for (let i = off; i < end; i++) {
+    const byte = b[i];
+    for (let bit = 7; bit >= 0; bit--) {
+      const v = (byte >> bit) & 1;
+      const next = tree[2 * node + v];
+      bitsInSymbol++;
+      if (v === 0) allOnes = false;
+      if (next < 0) {
+        const sym = -1 - next;
+        if (sym === EOS) return null; // §5.2: EOS in a string is an error
+        out.push(sym);
+        node = 0;
+        bitsInSymbol = 0;
+        allOnes = true;
+      } else if (next === 0) {
+        return null;
+      } else {
+        node = next;
+      }
+    }
+  }
+  // §5.2: padding is fewer than 8 bits, all ones (a prefix of EOS)
+  if (bitsInSymbol > 7 || !allOnes) return null;
+  return Buffer.from(out);
+}
+
+/** Entry overhead in the table size, RFC 7541 §4.1. */
+const ENTRY_OVERHEAD = 32;
+/** Default SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2). */
+const DEFAULT_TABLE_SIZE = 4096;
+/** Largest header list tcpwatch decodes; more is a sign of garbage. */
+const MAX_HEADERS = 512;
+
+export class HpackDecoder {
+  /** Dynamic table, newest first. */
+  private readonly dynamic: [string, string][] = [];
+  private size = 0;
+  private maxSize = DEFAULT_TABLE_SIZE;
+  /** A block failed to decode: the table is no longer known. */
+  broken = false;
+
+  /** Decode one complete header block; null when it does not decode (the decoder is then broken). */
+  decode(b: Buffer, off: number, end: number): [string, string][] | null {
+    if (this.broken) return null;
+    const out: [string, string][] = [];
+    const pos = { p: off };
+    while (pos.p < end) {
+      if (out.length >= MAX_HEADERS) return this.fail();
+      const first = b[pos.p];
+      if (first & 0x80) {
+        // §6.1 indexed header field
+        const idx = readInt(b, pos, end, 7);
+        const e = idx < 0 ? null : this.entry(idx);
+        if (e === null) return this.fail();
+        out.push([e[0], e[1]]);
+      } else if ((first & 0xe0) === 0x20) {
+        // §6.3 dynamic table size update
+        const size = readInt(b, pos, end, 5);
+        if (size < 0) return this.fail();
+        this.maxSize = size;
+        this.evict(0);
+      } else {
+        // §6.2 literal: with incremental indexing (01), without (0000), never indexed (0001)
+        const incremental = (first & 0xc0) === 0x40;
+        const idx = readInt(b, pos, end, incremental ? 6 : 4);
+        if (idx < 0) return this.fail();
+        let name: string | null;
+        if (idx === 0) name = readString(b, pos, end);
+        else name = this.entry(idx)?.[0] ?? null;
+        const value = name === null ? null : readString(b, pos, end);
+        if (name === null || value === null) return this.fail();
+        out.push([name, value]);
+        if (incremental) this.add(name, value);
+      }
+    }
+    return out;
+  }
+
+  private fail(): null {
+    this.broken = true;
+    return null;
+  }
+
+  private entry(idx: number): readonly [string, string] | null {
+    if (idx >= 1 && idx <= STATIC_TABLE.length) return STATIC_TABLE[idx - 1];
+    const d = idx - STATIC_TABLE.length - 1;
+    return d >= 0 && d < this.dynamic.length ? this.dynamic[d] : null;
+  }
+
+  private add(name: string, value: string): void {
+    const size = Buffer.byteLength(name) + Buffer.byteLength(value) + ENTRY_OVERHEAD;
+    this.evict(size);
+    if (size <= this.maxSize) {
+      this.dynamic.unshift([name, value]);
+      this.size += size;
+    }
+  }
+
+  /** Evict oldest entries until `room` more bytes fit (§4.4). */
+  private evict(room: number): void {
+    while (this.dynamic.length > 0 && this.size + room > this.maxSize) {
+      const [n, v] = this.dynamic.pop()!;
+      this.size -= Buffer.byteLength(n) + Buffer.byteLength(v) + ENTRY_OVERHEAD;
+    }
+  }
+}
+
+/** §5.1 integer with an N-bit prefix at pos.p; -1 when truncated or absurdly large. */
+function readInt(b: Buffer, pos: { p: number }, end: number, prefixBits: number): number {
+  if (pos.p >= end) return -1;
+  const max = (1 << prefixBits) - 1;
+  let v = b[pos.p++] & max;
+  if (v < max) return v;
+  let shift = 0;
+  for (;;) {
+    if (pos.p >= end || shift > 28) return -1;
+    const c = b[pos.p++];
+    v += (c & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((c & 0x80) === 0) return v;
+  }
+}
+
+/** §5.2 string literal; null when truncated or badly coded. */
+function readString(b: Buffer, pos: { p: number }, end: number): string | null {
+  if (pos.p >= end) return null;
+  const huffman = (b[pos.p] & 0x80) !== 0;
+  const len = readInt(b, pos, end, 7);
+  if (len < 0 || pos.p + len > end) return null;
+  const start = pos.p;
+  pos.p += len;
+  if (!huffman) return b.toString('latin1', start, start + len);
+  const s = huffmanDecode(b, start, start + len);
+  return s === null ? null : s.toString('latin1');
+}

@@ -1,0 +1,81 @@
+// Per-frame results of TLS decryption, parallel to the records of d.tls (src/tls/tls-info.ts): what
+// became of each record, its inner content type, its plaintext. Filled by src/tls/decrypt-analyzer.ts
+// after the TLS dissector; read by fields, the details tree, follow-stream and the HTTP dissectors.
+// Kept beside the Dissection (one reused object per Dissection) so the dissector's record stays its own.
+
+import type { Dissection } from '../decode/dissection';
+import { MAX_TLS_RECORDS } from './tls-info';
+import { RecordStatus } from './decrypt';
+
+/** No decryption result: the record is not one the decryptor saw (SSLv2, or decryption is off). */
+export const STATUS_NONE = 255;
+
+const EMPTY = Buffer.alloc(0);
+
+export class TlsDecryptInfo {
+  /** Records described (equals d.tls.recordCount when decryption ran on this frame, else 0). */
+  count = 0;
+  /** RecordStatus per record, or STATUS_NONE. */
+  readonly status = new Uint8Array(MAX_TLS_RECORDS).fill(STATUS_NONE);
+  /** Content type after decryption (TLS 1.3: the inner type). */
+  readonly innerType = new Uint8Array(MAX_TLS_RECORDS);
+  /** Plaintext of decrypted records (owned buffers that live as long as the capture's decryption state). */
+  readonly plain: Buffer[] = new Array<Buffer>(MAX_TLS_RECORDS).fill(EMPTY);
+  /** Why a record stays encrypted or failed; '' otherwise. */
+  readonly reason: string[] = new Array<string>(MAX_TLS_RECORDS).fill('');
+  /** Negotiated version and cipher suite of the connection (0 / -1 until known). */
+  version = 0;
+  cipherSuite = -1;
+
+  reset(): void {
+    for (let i = 0; i < this.count; i++) {
+      this.status[i] = STATUS_NONE;
+      this.plain[i] = EMPTY;
+      this.reason[i] = '';
+    }
+    this.count = 0;
+    this.version = 0;
+    this.cipherSuite = -1;
+  }
+
+  /** Whether record r was decrypted and verified. */
+  decrypted(r: number): boolean {
+    return r < this.count && this.status[r] === RecordStatus.Decrypted;
+  }
+
+  /** Number of decrypted records of content type `type` (e.g. 23 for application data). */
+  countDecrypted(type: number): number {
+    let n = 0;
+    for (let r = 0; r < this.count; r++) if (this.status[r] === RecordStatus.Decrypted && this.innerType[r] === type) n++;
+    return n;
+  }
+
+  /** Index of the i-th decrypted record of content type `type`, or -1. */
+  nthDecrypted(type: number, i: number): number {
+    for (let r = 0; r < this.count; r++) {
+      if (this.status[r] === RecordStatus.Decrypted && this.innerType[r] === type) {
+        if (i === 0) return r;
+        i--;
+      }
+    }
+    return -1;
+  }
+}
+
+const infos = new WeakMap<Dissection, TlsDecryptInfo>();
+
+/** The decryption results that belong with this Dissection (one reused object per Dissection). */
+export function decryptInfoOf(d: Dissection): TlsDecryptInfo {
+  let i = infos.get(d);
+  if (i === undefined) {
+    i = new TlsDecryptInfo();
+    infos.set(d, i);
+  }
+  return i;
+}
+
+/** Inner content type of record r of this frame when it was decrypted, else -1 (for the dissector's content_type field). */
+export function innerContentType(d: Dissection, r: number): number {
+  const i = infos.get(d);
+  return i !== undefined && i.decrypted(r) ? i.innerType[r] : -1;
+}

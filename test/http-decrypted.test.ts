@@ -1,0 +1,107 @@
+// HTTP inside decrypted TLS: HPACK against RFC 7541's examples, and the HTTP/1.x and HTTP/2
+// stream parsers on byte streams cut at awkward places.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HpackDecoder, huffmanDecode, HUFFMAN_CODES } from '../src/http/hpack';
+import { Http1Parser } from '../src/http/http1';
+import { CLIENT_PREFACE, Http2Parser } from '../src/http/http2';
+import type { Http1Message, Http2Frame } from '../src/http/http-info';
+
+test('HPACK: RFC 7541 Appendix C examples, and the canonical Huffman code', () => {
+  assert.equal(HUFFMAN_CODES[0].toString(16), '1ff8'); // Appendix B, first and last rows
+  assert.equal(HUFFMAN_CODES[256].toString(16), '3fffffff');
+  assert.equal(HUFFMAN_CODES[0x30], 0); // '0'
+  assert.equal(HUFFMAN_CODES[0x20].toString(16), '14'); // ' '
+  assert.equal(huffmanDecode(Buffer.from('f1e3c2e5f23a6ba0ab90f4ff', 'hex'), 0, 12)!.toString(), 'www.example.com'); // C.4.1
+  assert.equal(huffmanDecode(Buffer.from('a8eb10649cbf', 'hex'), 0, 6)!.toString(), 'no-cache'); // C.4.2
+  assert.equal(huffmanDecode(Buffer.from('f1e3c2e5f23a6ba0ab90f4fe', 'hex'), 0, 12), null, 'padding must be all ones');
+  // C.4: three requests sharing one dynamic table
+  const d = new HpackDecoder();
+  const block = (hex: string) => { const b = Buffer.from(hex, 'hex'); return d.decode(b, 0, b.length); };
+  assert.deepEqual(block('828684418cf1e3c2e5f23a6ba0ab90f4ff'), [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com']]);
+  assert.deepEqual(block('828684be5886a8eb10649cbf'), [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'], ['cache-control', 'no-cache']]);
+  assert.deepEqual(block('828785bf408825a849e95ba97d7f8925a849e95bb8e8b4bf'), [[':method', 'GET'], [':scheme', 'https'], [':path', '/index.html'], [':authority', 'www.example.com'], ['custom-key', 'custom-value']]);
+  // a block referring past the table breaks the decoder for good rather than guessing
+  assert.equal(block('ff00'), null);
+  assert.equal(block('82'), null);
+});
+
+/** Feed `text` to a parser in pieces of `step` bytes; every message found. */
+function parse1(p: Http1Parser, text: string, step: number): Http1Message[] {
+  const out: Http1Message[] = [];
+  const b = Buffer.from(text, 'latin1');
+  for (let i = 0; i < b.length; i += step) p.feed(b.subarray(i, i + step), out);
+  return out;
+}
+
+test('HTTP/1.1: requests and responses are found across any cut, bodies by length, chunks and HEAD', () => {
+  const requests =
+    'GET /a?x=1 HTTP/1.1\r\nHost: example.test\r\n\r\n' +
+    'POST /form HTTP/1.1\r\nhost: example.test\r\ncontent-length: 5\r\n\r\nhello' +
+    'HEAD /h HTTP/1.1\r\nHost: h.test\r\n\r\n' +
+    'PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+  const responses =
+    'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc' +
+    'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nwxyz\r\n0\r\nTrailer: t\r\n\r\n' +
+    'HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n' + // HEAD: no body despite the length
+    'HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n';
+  for (const step of [1, 2, 7, 1000]) {
+    const client = new Http1Parser(), server = new Http1Parser();
+    client.peer = server;
+    server.peer = client;
+    const req = parse1(client, requests, step);
+    assert.deepEqual(req.map((m) => [m.method, m.uri, m.version, m.host]), [
+      ['GET', '/a?x=1', 'HTTP/1.1', 'example.test'], ['POST', '/form', 'HTTP/1.1', 'example.test'], ['HEAD', '/h', 'HTTP/1.1', 'h.test'], ['PUT', '/c', 'HTTP/1.1', ''],
+    ], `step ${step}`);
+    const res = parse1(server, responses, step);
+    assert.deepEqual(res.map((m) => [m.code, m.phrase]), [[200, 'OK'], [201, 'Created'], [200, 'OK'], [404, 'Not Found']], `step ${step}`);
+  }
+});
+
+test('HTTP/1.x: bytes that are not HTTP stop the parser; a response without a length is reported with its headers', () => {
+  const p = new Http1Parser();
+  const out: Http1Message[] = [];
+  p.feed(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x10, 0x01]), out);
+  assert.equal(p.isHttp, false);
+  p.feed(Buffer.from('GET / HTTP/1.1\r\n\r\n'), out);
+  assert.equal(out.length, 0);
+  const q = new Http1Parser();
+  q.feed(Buffer.from('HTTP/1.0 200 OK\r\nServer: x\r\n\r\nbody until close'), out);
+  assert.deepEqual(out.map((m) => m.code), [200]);
+});
+
+test('HTTP/2: preface, frames cut anywhere, HEADERS with padding and priority, CONTINUATION', () => {
+  const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
+    const h = Buffer.alloc(9);
+    h.writeUIntBE(payload.length, 0, 3);
+    h[3] = type;
+    h[4] = flags;
+    h.writeUInt32BE(stream, 5);
+    return Buffer.concat([h, payload]);
+  };
+  // RFC 7541 C.4.1 and C.4.2 blocks; the second split over HEADERS (padded, with priority) + CONTINUATION
+  const b1 = Buffer.from('828684418cf1e3c2e5f23a6ba0ab90f4ff', 'hex');
+  const b2 = Buffer.from('828684be5886a8eb10649cbf', 'hex');
+  const stream = Buffer.concat([
+    CLIENT_PREFACE,
+    frame(4, 0, 0, Buffer.alloc(6)), // SETTINGS
+    frame(1, 0x4 | 0x1, 1, b1), // HEADERS, END_HEADERS | END_STREAM
+    frame(1, 0x8 | 0x20, 3, Buffer.concat([Buffer.of(2), Buffer.alloc(5), b2.subarray(0, 5), Buffer.alloc(2)])),
+    frame(9, 0x4, 3, b2.subarray(5)),
+    frame(0, 0x1, 3, Buffer.from('data!')),
+  ]);
+  for (const step of [1, 3, 9, 10000]) {
+    const p = new Http2Parser(true);
+    const out: Http2Frame[] = [];
+    for (let i = 0; i < stream.length; i += step) p.feed(stream.subarray(i, i + step), out);
+    assert.equal(p.broken, false);
+    assert.deepEqual(out.map((f) => [f.type, f.streamId, f.length]), [[4, 0, 6], [1, 1, 17], [1, 3, 13], [9, 3, 7], [0, 3, 5]], `step ${step}`);
+    assert.deepEqual(out[1].headers!.map((h) => h.join(': ')), [':method: GET', ':scheme: http', ':path: /', ':authority: www.example.com']);
+    assert.equal(out[2].headers, null, 'the block ends in the CONTINUATION');
+    assert.deepEqual(out[3].headers!.at(-1), ['cache-control', 'no-cache']);
+  }
+  const notH2 = new Http2Parser(true);
+  notH2.feed(Buffer.from('GET / HTTP/1.1\r\n'), []);
+  assert.equal(notH2.broken, true);
+});
