@@ -25,9 +25,12 @@ export type StoreKind = 'file' | 'stdin' | 'live';
 const MAX_REPLAY = 4000;
 /** In-process indexing works in slices this long, so keys and redraws are never kept waiting longer. */
 const SLICE_MS = 12;
+/** Frames indexed on the UI thread while the worker starts: more than a screen of rows. */
+const PREVIEW_FRAMES = 256;
 
 export class PacketStore {
-  readonly index = new PacketIndex();
+  /** Replaced once: by the worker's index when it sends its first batch (after the preview). */
+  index = new PacketIndex();
   /** The store's own decode record for rows; callers that keep a packet pass their own. */
   readonly d = new Dissection();
   loading = true;
@@ -44,6 +47,7 @@ export class PacketStore {
   private liveIndexer: Indexer | null = null;
   private timer: NodeJS.Immediate | null = null;
   private closed = false;
+  private previewing = false;
 
   private constructor(
     readonly kind: StoreKind,
@@ -84,6 +88,7 @@ export class PacketStore {
       store.totalBytes = 0;
     }
     if (useWorker) {
+      store.preview(reader);
       reader.close();
       store.startWorker(file);
     } else {
@@ -98,6 +103,21 @@ export class PacketStore {
     store.liveIndexer = new Indexer(store.index, opts, null);
     store.nanosecond = true;
     return store;
+  }
+
+  /**
+   * Index the first frames on this thread, so the first screen does not wait for the worker to start
+   * (it loads every feature module first). The worker indexes them again; its index then replaces this one.
+   */
+  private preview(reader: CaptureFileReader): void {
+    const fi = new FileIndexer(reader, this.index, this.opts, null);
+    try {
+      fi.step(PREVIEW_FRAMES, Infinity);
+    } catch {
+      return; // whatever went wrong, the worker will meet it and report it
+    }
+    this.nanosecond = reader.nanosecond;
+    this.previewing = this.index.count > 0;
   }
 
   private startWorker(file: string): void {
@@ -125,6 +145,10 @@ export class PacketStore {
       this.error = m.message;
       this.finishLoading();
       return;
+    }
+    if (this.previewing) {
+      this.index = new PacketIndex();
+      this.previewing = false;
     }
     const ix = this.index;
     for (const [i, sab] of m.chunks) ix.attachChunk(i, sab);

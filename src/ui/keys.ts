@@ -31,7 +31,8 @@ export const BINDINGS: Binding[] = [
   { keys: ['t'], shown: 't', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
   { keys: ['tab'], shown: 'Tab', action: 'nextPane', help: 'next pane (list, details, bytes)', where: 'panes' },
   { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevPane', help: 'previous pane', where: 'panes' },
-  { keys: ['enter', 'return', 'space'], shown: 'Enter Space', action: 'activate', help: 'details: open/close node; conversations: filter to the stream', where: 'global' },
+  // blessed reports Enter twice ('return', then 'enter' for the same \r): only 'enter' is bound.
+  { keys: ['enter', 'space'], shown: 'Enter Space', action: 'activate', help: 'details: open/close node; conversations: filter to the stream', where: 'global' },
   { keys: ['right', 'l'], shown: '\u2192 l', action: 'expand', help: 'details: open node', where: 'details' },
   { keys: ['left', 'h'], shown: '\u2190 h', action: 'collapse', help: 'details: close node (or go to its parent)', where: 'details' },
   { keys: ['e'], shown: 'e', action: 'expandAll', help: 'details: open all nodes', where: 'details' },

@@ -81,8 +81,9 @@ export class FilterBar {
         this.mode = 'idle';
         this.onCancel?.();
         return;
-      case 'enter':
-      case 'return': {
+      case 'return':
+        return; // blessed follows every 'return' with an 'enter' for the same key
+      case 'enter': {
         const mode = this.mode;
         if (!this.check.ok) return; // the error stays on screen until it is fixed
         this.mode = 'idle';

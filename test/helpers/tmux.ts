@@ -1,0 +1,103 @@
+// Driving the real program in a real terminal: a private tmux server (its own socket, no user
+// config), a 160x50 window, keys sent with send-keys and the screen read back with capture-pane
+// (-e keeps the colour escapes, so tests can assert what the user sees, colours included).
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { CLI } from './corpus';
+
+export function haveTmux(): boolean {
+  return spawnSync('tmux', ['-V']).status === 0;
+}
+
+let serial = 0;
+
+export class Tmux {
+  readonly socket: string;
+  readonly session: string;
+
+  private constructor(readonly width: number, readonly height: number) {
+    this.socket = `tcpwatch-test-${process.pid}-${++serial}`;
+    this.session = 'ui';
+  }
+
+  private tmux(args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+
+  /** Start `tcpwatch ARGS` in a fresh terminal; env adds to a clean TERM=xterm-256color environment. */
+  static start(args: string[], env: Record<string, string> = {}, width = 160, height = 50): Tmux {
+    const t = new Tmux(width, height);
+    const vars = { TERM: 'xterm-256color', LANG: 'C.UTF-8', TZ: 'UTC', ...env };
+    const envArgs = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    // When tcpwatch exits the shell prints a marker and waits, so the screen can still be read.
+    const cmd = `env -u NO_COLOR ${envArgs} ${shellQuote(process.execPath)} ${shellQuote(CLI)} ${args.map(shellQuote).join(' ')}; echo "[tcpwatch exited $?]"; sleep 30`;
+    t.tmux(['new-session', '-d', '-x', String(width), '-y', String(height), '-s', t.session, cmd]);
+    return t;
+  }
+
+  keys(...keys: string[]): void {
+    for (const k of keys) this.tmux(['send-keys', '-t', this.session, k]);
+  }
+
+  /** Send text literally (bytes the terminal would deliver, escape sequences included). */
+  literal(text: string): void {
+    this.tmux(['send-keys', '-t', this.session, '-l', text]);
+  }
+
+  screen(escapes = false): string {
+    return this.tmux(['capture-pane', '-t', this.session, '-p', ...(escapes ? ['-e'] : [])]);
+  }
+
+  lines(escapes = false): string[] {
+    return this.screen(escapes).split('\n');
+  }
+
+  paneTitle(): string {
+    return this.tmux(['display-message', '-t', this.session, '-p', '#{pane_title}']).trim();
+  }
+
+  resize(width: number, height: number): void {
+    this.tmux(['resize-window', '-t', this.session, '-x', String(width), '-y', String(height)]);
+  }
+
+  /** Wait until the screen satisfies `ok` (checked every 50 ms); throws with the screen on timeout. */
+  async waitFor(ok: (screen: string) => boolean, what: string, timeoutMs = 8000, escapes = false): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let s = '';
+    for (;;) {
+      s = this.screen(escapes);
+      if (ok(s)) return s;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async waitForText(text: string | RegExp, timeoutMs = 8000): Promise<string> {
+    return this.waitFor((s) => (typeof text === 'string' ? s.includes(text) : text.test(s)), String(text), timeoutMs);
+  }
+
+  kill(): void {
+    try {
+      this.tmux(['kill-server']);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The line of the screen that contains `needle` (with its escapes when the screen has them). */
+export function lineWith(screen: string, needle: string | RegExp): string {
+  const l = screen.split('\n').find((x) => (typeof needle === 'string' ? plain(x).includes(needle) : needle.test(plain(x))));
+  if (l === undefined) throw new Error(`no line with ${String(needle)} on screen:\n${screen}`);
+  return l;
+}
+
+/** Strip SGR escapes, to compare a line's text once its colours have been checked. */
+export function plain(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, '');
+}

@@ -1,0 +1,458 @@
+// The UI in a real terminal: tcpwatch runs in tmux (160x50), keys go in with send-keys and the
+// screen comes back with capture-pane -e, colours included. Captures: the corpus, a chat exchange
+// recorded on loopback with the lab's own server and client, and a crafted capture whose payload
+// carries terminal escape sequences that must never reach the terminal.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import '../src/modules';
+import { hooks } from '../src/hooks';
+import { openCaptureWriter } from '../src/capture/file-writer';
+import { CapturedFrame } from '../src/capture/frame';
+import { TH_SYN, TH_ACK, TH_PSH, TH_FIN, TH_RST } from '../src/decode/tcp';
+import { startChatServer, runLabChatExchange } from '../src/lab/chat';
+import { BINDINGS } from '../src/ui/keys';
+import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
+import { Tmux, haveTmux, lineWith, plain } from './helpers/tmux';
+
+const corpus = corpusDir();
+const noTmux = haveTmux() ? false : 'tmux is not installed';
+const skip = noTmux || (corpus === null ? NO_CORPUS_REASON : false);
+const DNS_TCP = corpus ? path.join(corpus, 'valid/tcpdump/dns_tcp.pcap') : '';
+const TLS13 = corpus ? path.join(corpus, 'valid/local/ipv6-tls13.pcap') : '';
+
+const ESC = '\x1b';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The attributes in effect where the row whose text contains `needle` starts, after every SGR
+ * before it on its line, in a canonical form: "1;4;7;38;5;16;48;5;114" (bold, underline, reverse,
+ * then foreground and background as the terminal got them).
+ */
+function rowSgr(screen: string, needle: string): string {
+  const line = lineWith(screen, needle);
+  return sgrAt(line, plainIndex(line, needle));
+}
+
+/** Index in the escaped line where the plain-text position of `needle` starts. */
+function plainIndex(line: string, needle: string): number {
+  const target = plain(line).indexOf(needle);
+  let p = 0, i = 0;
+  while (i < line.length) {
+    // eslint-disable-next-line no-control-regex
+    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (m) { i += m[0].length; continue; }
+    if (p === target) return i;
+    p++;
+    i++;
+  }
+  return i;
+}
+
+function sgrAt(line: string, end: number): string {
+  let bold = false, underline = false, reverse = false, fg = '', bg = '';
+  // eslint-disable-next-line no-control-regex
+  for (const m of line.slice(0, end).matchAll(/\x1b\[([0-9;]*)m/g)) {
+    const p = m[1] === '' ? [0] : m[1].split(';').map(Number);
+    for (let k = 0; k < p.length; k++) {
+      const c = p[k];
+      if (c === 0) { bold = underline = reverse = false; fg = bg = ''; }
+      else if (c === 1) bold = true;
+      else if (c === 4) underline = true;
+      else if (c === 7) reverse = true;
+      else if (c === 22) bold = false;
+      else if (c === 24) underline = false;
+      else if (c === 27) reverse = false;
+      else if (c === 39) fg = '';
+      else if (c === 49) bg = '';
+      else if (c === 38 && p[k + 1] === 5) { fg = `38;5;${p[k + 2]}`; k += 2; }
+      else if (c === 48 && p[k + 1] === 5) { bg = `48;5;${p[k + 2]}`; k += 2; }
+      else if ((c >= 30 && c <= 37) || (c >= 90 && c <= 97)) fg = String(c);
+      else if ((c >= 40 && c <= 47) || (c >= 100 && c <= 107)) bg = String(c);
+    }
+  }
+  return [bold ? '1' : '', underline ? '4' : '', reverse ? '7' : '', fg, bg].filter(Boolean).join(';');
+}
+
+function withTmux(args: string[], env: Record<string, string>, fn: (t: Tmux) => Promise<void>, width = 160, height = 50): Promise<void> {
+  const t = Tmux.start(args, env, width, height);
+  return fn(t).finally(() => t.kill());
+}
+
+test('packet list: rows, columns and colours of a DNS-over-TCP conversation', { skip }, () =>
+  withTmux(['-r', DNS_TCP], {}, async (t) => {
+    let s = await t.waitForText('shown 11 / 11');
+    const lines = s.split('\n');
+    assert.match(lines[0], /Display filter: none/);
+    assert.match(lines[1], /No\.\s+Time\s+Source\s+Destination\s+Protocol\s+Length\s+Info/);
+    assert.match(lines[2], /^▶\s+1 0\.000000\s+192\.168\.1\.11\s+209\.87\.249\.18\s+TCP\s+74 33779 → 53 \[SYN\] Seq=0 Win=64240 Len=0 MSS=1460/);
+    assert.match(lines[3], /2 0\.126619\s+209\.87\.249\.18\s+192\.168\.1\.11\s+TCP\s+60 53 → 33779 \[SYN, ACK\] Seq=0 Ack=1/);
+    assert.match(lines[5], /4 0\.127034 .* \[PSH, ACK\] Seq=1 Ack=1 Win=64240 Len=58/);
+    assert.match(lines[12], /11 0\.380967 .* \[ACK\] Seq=60 Ack=228/);
+    assert.match(s, /file: .*dns_tcp\.pcap/);
+
+    const e = t.screen(true);
+    // handshake family (green background) for SYN, SYN/ACK and the third ACK; selection swaps colours
+    assert.equal(rowSgr(e, '     1 0.000000'), '7;38;5;16;48;5;114');
+    assert.equal(rowSgr(e, '     2 0.126619'), '38;5;16;48;5;114');
+    assert.equal(rowSgr(e, '     3 0.126771'), '38;5;16;48;5;114');
+    // data segments (PSH) in light blue text, the FINs in the teardown family (steel blue background)
+    assert.equal(rowSgr(e, '     4 0.127034'), '38;5;117');
+    assert.equal(rowSgr(e, '     8 0.254555'), '38;5;16;48;5;110');
+    assert.equal(rowSgr(e, '    10 0.380895'), '38;5;16;48;5;110');
+
+    // details of packet 1 and its bytes (the tree is built just after the first rows are drawn)
+    s = await t.waitForText('Transmission Control Protocol, Src Port');
+    assert.match(s, /Packet details — frame 1/);
+    assert.match(s, /▸ Ethernet II, Src: /);
+    assert.match(s, /▾ Transmission Control Protocol, Src Port: 33779, Dst Port: 53, Seq: 0, Len: 0/);
+    assert.match(s, /Source Port: 33779/);
+    assert.match(s, /^0000  [0-9a-f]{2}( [0-9a-f]{2}){15}   /m);
+
+    // move to packet 4, into the details pane, select "Source Port" and see its two bytes highlighted
+    t.keys('j', 'j', 'j');
+    await t.waitForText('Packet details — frame 4');
+    t.keys('Tab');
+    await t.waitFor((x) => /▶▸ Frame 4/.test(x), 'details focus on the Frame node');
+    for (let k = 0; k < 4; k++) t.keys('j');
+    const d = await t.waitFor((x) => /▶\s+Source Port: 33779/.test(x), 'Source Port selected');
+    assert.match(d, /Source Port: 33779/);
+    const hex = await t.waitFor((x) => /0020  [^\n]*48;5;179m83 f3/.test(x), 'the port bytes highlighted', 4000, true);
+    // 33779 = 0x83f3, at offset 0x22 of the frame (14 Ethernet + 20 IPv4)
+    const row = lineWith(hex, '0020  ');
+    assert.equal(sgrAt(row, plainIndex(row, '83 f3')), '1;38;5;16;48;5;179');
+    assert.equal(sgrAt(row, plainIndex(row, '0020')), '');
+  }));
+
+test('time formats, go to packet, help listing every key, resize and quit', { skip }, () =>
+  withTmux(['-r', DNS_TCP], {}, async (t) => {
+    await t.waitForText('shown 11 / 11');
+    t.keys('t');
+    let s = await t.waitForText('time: absolute');
+    // TZ=UTC in the test terminal
+    assert.match(lineWith(s, ' 192.168.1.11 '), /1\s+20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\s+192\.168\.1\.11/);
+    t.keys('t');
+    s = await t.waitForText('time: delta');
+    assert.match(s, /\n\s+2 0\.126619\s/);
+    t.keys('t');
+    s = await t.waitForText('time: epoch');
+    assert.match(s, /\n\s+2 \d{10}\.\d{6}\s/);
+    t.keys('t');
+    await t.waitForText('time: relative');
+
+    t.keys(':');
+    await t.waitForText('Go to packet:');
+    t.keys('7', 'Enter');
+    s = await t.waitForText('Packet details — frame 7');
+    assert.match(s, /▶\s+7 0\.252931/);
+    t.keys('G');
+    await t.waitForText('Packet details — frame 11');
+    t.keys('g');
+    await t.waitForText('Packet details — frame 1');
+
+    t.keys('?');
+    s = await t.waitForText('tcpwatch — keys');
+    await sleep(100);
+    let all = t.screen();
+    // the help is longer than a screen on small terminals: scroll it to the end too
+    t.keys('End');
+    await sleep(150);
+    all += t.screen();
+    for (const b of BINDINGS) assert.ok(all.includes(b.help), `help lists "${b.help}"`);
+    assert.match(all, /SYN, SYN\/ACK and the handshake's final ACK/);
+    t.keys('Escape');
+    await t.waitForText('Display filter:');
+
+    t.resize(100, 30);
+    s = await t.waitFor((x) => x.split('\n').length >= 30 && /shown 11 \/ 11/.test(x.split('\n')[29] ?? ''), 'status bar on the last line after resize');
+    assert.match(s.split('\n')[1], /No\.\s+Time\s+Source/);
+
+    t.keys('q');
+    await t.waitForText('[tcpwatch exited 0]');
+  }));
+
+test('follow TCP stream: client and server payload in two colours with byte counts; conversations filter to a stream', { skip }, () =>
+  withTmux(['-r', TLS13], {}, async (t) => {
+    await t.waitForText('shown 36 / 36');
+    t.keys('F');
+    let s = await t.waitForText('Follow TCP stream 0');
+    assert.match(s, /client ::1:41150 → 717 bytes/);
+    assert.match(s, /server ::1:4433 → 7079 bytes/);
+    assert.match(s, /frame 4, ::1:41150, 517 bytes, TLS Handshake/);
+    const e = t.screen(true);
+    assert.equal(rowSgr(e, '0000  16 03 01 02 00 01'), '38;5;210'); // client colour
+    assert.equal(rowSgr(e, '0000  16 03 03 00 7a 02'), '38;5;117'); // server colour
+    t.keys('End');
+    s = await t.waitForText('frame 16, ::1:41150, 24 bytes');
+    t.keys('Escape');
+    await t.waitForText('Display filter:');
+
+    t.keys('C');
+    s = await t.waitForText('TCP conversations: 2');
+    assert.match(s, /0\s+\[::1\]:41150\s+\[::1\]:4433\s+11\s+1\.6 KiB\s+8\s+7\.6 KiB/);
+    t.keys('j', 'Enter');
+    s = await t.waitForText('shown 17 / 36');
+    assert.match(s, /Display filter: tcp\.stream == 1/);
+    assert.match(s, /▶\s+20 0\.009446/);
+    t.keys('x');
+    await t.waitForText('shown 36 / 36');
+  }));
+
+test('TLS: Client Hello and Server Hello stand out from every other row', { skip }, () =>
+  withTmux(['-r', TLS13], {}, async (t) => {
+    const s = await t.waitForText('shown 36 / 36');
+    const e = t.screen(true);
+    const hello = rowSgr(e, '     4 0.001220');
+    const serverHello = rowSgr(e, '     6 0.002257');
+    assert.match(lineWith(s, '     4 0.001220'), /Client Hello/);
+    assert.match(lineWith(s, '     6 0.002257'), /Server Hello/);
+    assert.equal(hello, '1;38;5;16;48;5;213');
+    assert.equal(serverHello, hello);
+    const others = new Set<string>();
+    for (const line of s.split('\n')) {
+      const m = /^.\s+(\d+) 0\.0\d+ /.exec(line);
+      if (m === null || m[1] === '4' || m[1] === '6') continue;
+      others.add(rowSgr(e, line.slice(1, 16)).replace(/^7;/, ''));
+    }
+    assert.ok(others.size >= 4, 'rows of several other kinds are on screen');
+    assert.ok(!others.has(hello), `no other row looks like a Hello: ${[...others].join(' | ')}`);
+  }));
+
+test('16 colours and NO_COLOR: handshake, teardown, reset and Hello rows stay distinguishable', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-'));
+  try {
+    const file = path.join(dir, 'reset.pcap');
+    writeConversation(file, Buffer.from('ok'), true);
+    await withTmux(['-r', file], { TCPWATCH_COLORS: '16' }, async (t) => {
+      await t.waitForText('shown 9 / 9');
+      const e = t.screen(true);
+      assert.equal(rowSgr(e, '     2 0.000100'), '30;102'); // SYN/ACK: black on bright green
+      assert.equal(rowSgr(e, '     6 0.000500'), '30;106'); // FIN: black on bright cyan
+      assert.equal(rowSgr(e, '     9 0.000800'), '1;93;41'); // RST: bold bright yellow on red
+    });
+    // A terminal with 8 colours (TERM=xterm): the 16-colour theme folded onto 8 by blessed stays distinct.
+    await withTmux(['-r', file], { TERM: 'xterm' }, async (t) => {
+      await t.waitForText('shown 9 / 9');
+      const e = t.screen(true);
+      const syn = rowSgr(e, '     2 0.000100'), fin = rowSgr(e, '     6 0.000500'), rst = rowSgr(e, '     9 0.000800');
+      assert.equal(syn, '30;42');
+      assert.equal(fin, '30;46');
+      assert.equal(rst, '1;33;41');
+    });
+    await withTmux(['-r', file], { NO_COLOR: '1' }, async (t) => {
+      await t.waitForText('shown 9 / 9');
+      const e = t.screen(true);
+      assert.doesNotMatch(e, /\x1b\[[0-9;]*(3[0-7]|9[0-7]|4[0-7]|10[0-7]|38;5;\d+|48;5;\d+)m/, 'no colour at all');
+      assert.equal(rowSgr(e, '     2 0.000100'), '1'); // handshake: bold
+      assert.equal(rowSgr(e, '     6 0.000500'), '4'); // teardown: underline
+      assert.equal(rowSgr(e, '     9 0.000800'), '1;4'); // reset: bold and underline
+    });
+    await withTmux(['-r', TLS13], { NO_COLOR: '1' }, async (t) => {
+      await t.waitForText('shown 36 / 36');
+      const e = t.screen(true);
+      assert.equal(rowSgr(e, '     4 0.001220'), '7'); // Client Hello: reverse
+      assert.equal(rowSgr(e, '     6 0.002257'), '7');
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('escape sequences in a payload never reach the terminal: screen and window title untouched', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-'));
+  try {
+    const file = path.join(dir, 'evil.pcap');
+    const evil = Buffer.concat([
+      Buffer.from(`GET /${ESC}]0;pwned by a packet\x07 HTTP/1.1\r\n${ESC}[2J${ESC}[H${ESC}[31mred\r\n`),
+      Buffer.from([0x9b, 0x33, 0x31, 0x6d, 0xff, 0xfe, 0x0a]), // C1 CSI and invalid UTF-8
+      Buffer.from(`{bold}{red-fg}tags{/}\r\n`),
+    ]);
+    writeConversation(file, evil, false);
+    await withTmux(['-r', file], {}, async (t) => {
+      await t.waitForText('shown 8 / 8');
+      const title = t.paneTitle();
+      assert.doesNotMatch(title, /pwned/);
+      // select the data segment: the details show the payload as bytes, the hex pane as dots
+      t.keys('j', 'j', 'j');
+      let s = await t.waitForText('Packet details — frame 4');
+      assert.doesNotMatch(s, /pwned/);
+      t.keys('F');
+      s = await t.waitForText('Follow TCP stream 0');
+      // shown escaped, as text
+      assert.match(s, /GET \/\\x1b\]0;pwned by a packet\\x07 HTTP\/1\.1/);
+      assert.match(s, /\\x1b\[2J\\x1b\[H\\x1b\[31mred/);
+      assert.match(s, /\\x9b31m\\xff\\xfe/);
+      assert.match(s, /\{bold\}\{red-fg\}tags\{\/\}/);
+      const e = t.screen(true);
+      assert.doesNotMatch(e, /\x1b\[31m/, 'the payload\'s SGR did not colour anything');
+      t.keys('Escape');
+      s = await t.waitForText('Display filter:');
+      // the list is still on screen: nothing cleared it
+      assert.match(s, /No\.\s+Time\s+Source/);
+      assert.match(s, /\s+1 0\.000000000\s+10\.0\.0\.1\s+10\.0\.0\.2\s+TCP/);
+      assert.equal(t.paneTitle(), title);
+      assert.doesNotMatch(t.paneTitle(), /pwned/);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const filterModule = hooks.compileFilter ? false : 'the display-filter module is not registered in src/modules.ts';
+
+test('display filter prompt: red with the error and its column while wrong, green when valid, history', { skip: skip || filterModule }, () =>
+  withTmux(['-r', DNS_TCP], {}, async (t) => {
+    await t.waitForText('shown 11 / 11');
+    t.keys('/');
+    await t.waitForText('Filter:');
+    t.literal('tcp.prot == 53');
+    let s = await t.waitForText(/✗ column 1: .*tcp\.prot/);
+    let e = t.screen(true);
+    assert.equal(rowSgr(e, 'cp.prot == 53'), '1;38;5;231;48;5;160'); // red prompt
+    assert.equal(rowSgr(e, 'tcp.prot == 53'), '1;4;38;5;228;48;5;88'); // the column of the mistake marked
+    t.keys('C-u');
+    t.literal('tcp.flags.syn == 1');
+    s = await t.waitFor((x) => x.includes('Filter: tcp.flags.syn == 1') && !x.includes('✗'), 'the valid filter, without error');
+    e = t.screen(true);
+    assert.equal(rowSgr(e, 'tcp.flags.syn == 1'), '38;5;16;48;5;151'); // green prompt
+    t.keys('Enter');
+    s = await t.waitForText('shown 2 / 11');
+    assert.match(s, /Display filter: tcp\.flags\.syn == 1/);
+    assert.match(s, /\s+1 0\.000000 .*\[SYN\]/);
+    assert.match(s, /\s+2 0\.126619 .*\[SYN, ACK\]/);
+    t.keys('/');
+    await t.waitForText('Filter:');
+    t.keys('C-u');
+    t.literal('tcp.len > 0');
+    await t.waitForText('Filter: tcp.len > 0');
+    t.keys('Enter');
+    s = await t.waitForText('Display filter: tcp.len > 0');
+    s = await t.waitForText('shown 2 / 11');
+    assert.match(s, /Len=58/);
+    assert.match(s, /Len=226/);
+    // history: Up brings back the previous filters
+    t.keys('/');
+    await t.waitForText('Filter:');
+    t.keys('C-u', 'Up');
+    await t.waitFor((x) => /Filter: tcp\.len > 0/.test(x), 'history 1');
+    t.keys('Up');
+    await t.waitFor((x) => /Filter: tcp\.flags\.syn == 1/.test(x), 'history 2');
+    t.keys('Escape');
+  }));
+
+const canCapture = process.getuid?.() === 0 && spawnSync('tcpdump', ['--version']).status === 0;
+
+test('a chat exchange recorded on loopback: handshake, "Hey" and "Hi", teardown, followed in two colours', { skip: skip || (canCapture ? false : 'needs root and tcpdump') }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-chat-'));
+  const pcap = path.join(dir, 'chat.pcap');
+  const server = await startChatServer({ host: '127.0.0.1', port: 0, closeAfterReply: true });
+  try {
+    const dump = spawn('tcpdump', ['-i', 'lo', '-n', '--immediate-mode', '-U', '-w', pcap, `tcp port ${server.port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    dump.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const t0 = Date.now();
+    while (!err.includes('listening on') && Date.now() - t0 < 5000) await sleep(20);
+    await runLabChatExchange({ host: '127.0.0.1', port: server.port, closeDelayMs: 50 });
+    await sleep(150);
+    const exited = new Promise<void>((r) => dump.on('close', () => r()));
+    dump.kill('SIGINT');
+    await exited;
+    await withTmux(['-r', pcap], {}, async (t) => {
+      const s = await t.waitForText('shown 11 / 11');
+      const e = t.screen(true);
+      assert.match(lineWith(s, '     1 '), /127\.0\.0\.1\s+127\.0\.0\.1\s+TCP .*\[SYN\] Seq=0/);
+      assert.equal(rowSgr(e, '     2 '), '38;5;16;48;5;114'); // SYN/ACK
+      assert.equal(rowSgr(e, '     3 '), '38;5;16;48;5;114'); // the handshake's final ACK
+      assert.match(lineWith(s, '     4 '), /\[PSH, ACK\] Seq=1 Ack=1 .*Len=3/);
+      assert.equal(rowSgr(e, '     4 '), '38;5;117');
+      assert.match(lineWith(s, '     8 '), /\[FIN, ACK\]/);
+      assert.equal(rowSgr(e, '     8 '), '38;5;16;48;5;110');
+      t.keys('j', 'j', 'j', 'F');
+      const f = await t.waitForText('Follow TCP stream 0');
+      assert.match(f, /client 127\.0\.0\.1:\d+ → 3 bytes/);
+      assert.match(f, /server 127\.0\.0\.1:\d+ → 3 bytes/);
+      const fe = t.screen(true);
+      assert.equal(rowSgr(fe, 'Hey'), '38;5;210');
+      assert.equal(rowSgr(fe, 'Hi'), '38;5;117');
+    });
+  } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mouse: a click selects a packet, the wheel scrolls', { skip }, () =>
+  withTmux(['-r', TLS13], {}, async (t) => {
+    await t.waitForText('shown 36 / 36');
+    // SGR mouse report (button 0 press and release) on screen row 7 (packet 6), column 20
+    // press and release as two reads, as a terminal sends them
+    t.literal(`${ESC}[<0;20;8M`);
+    await sleep(60);
+    t.literal(`${ESC}[<0;20;8m`);
+    let s = await t.waitForText('Packet details — frame 6');
+    assert.match(s, /▶\s+6 0\.002257/);
+    t.literal(`${ESC}[<65;20;8M`); // wheel down: three rows
+    s = await t.waitFor((x) => /^\s+4 0\.001220/.test(x.split('\n')[2] ?? ''), 'list scrolled by the wheel');
+    // the wheel scrolls the view; the selection stays on packet 6
+    assert.match(s, /▶\s+6 0\.002257/);
+    assert.match(s, /Packet details — frame 6/);
+  }));
+
+// ---------------------------------------------------------------- crafted captures
+
+function ipv4Tcp(src: number[], dst: number[], sport: number, dport: number, seq: number, ack: number, flags: number, payload: Buffer): Buffer {
+  const ipLen = 20 + 20 + payload.length;
+  const b = Buffer.alloc(14 + ipLen);
+  b.writeUInt16BE(0x0800, 12);
+  const ip = 14;
+  b[ip] = 0x45;
+  b.writeUInt16BE(ipLen, ip + 2);
+  b[ip + 8] = 64;
+  b[ip + 9] = 6;
+  Buffer.from(src).copy(b, ip + 12);
+  Buffer.from(dst).copy(b, ip + 16);
+  const t = ip + 20;
+  b.writeUInt16BE(sport, t);
+  b.writeUInt16BE(dport, t + 2);
+  b.writeUInt32BE(seq >>> 0, t + 4);
+  b.writeUInt32BE(ack >>> 0, t + 8);
+  b.writeUInt16BE((5 << 12) | flags, t + 12);
+  b.writeUInt16BE(65535, t + 14);
+  payload.copy(b, t + 20);
+  return b;
+}
+
+/** A whole TCP conversation carrying `payload` from client to server; with `reset`, a final RST. */
+function writeConversation(file: string, payload: Buffer, reset: boolean): void {
+  const C = [10, 0, 0, 1], S = [10, 0, 0, 2];
+  const cp = 40000, sp = 80, ci = 1000, si = 5000, n = payload.length;
+  const none = Buffer.alloc(0);
+  const frames = [
+    ipv4Tcp(C, S, cp, sp, ci, 0, TH_SYN, none),
+    ipv4Tcp(S, C, sp, cp, si, ci + 1, TH_SYN | TH_ACK, none),
+    ipv4Tcp(C, S, cp, sp, ci + 1, si + 1, TH_ACK, none),
+    ipv4Tcp(C, S, cp, sp, ci + 1, si + 1, TH_PSH | TH_ACK, payload),
+    ipv4Tcp(S, C, sp, cp, si + 1, ci + 1 + n, TH_ACK, none),
+    ipv4Tcp(C, S, cp, sp, ci + 1 + n, si + 1, TH_FIN | TH_ACK, none),
+    ipv4Tcp(S, C, sp, cp, si + 1, ci + 2 + n, TH_FIN | TH_ACK, none),
+    ipv4Tcp(C, S, cp, sp, ci + 2 + n, si + 2, TH_ACK, none),
+  ];
+  if (reset) frames.push(ipv4Tcp(C, S, cp, sp, ci + 2 + n, 0, TH_RST, none));
+  const w = openCaptureWriter(file, 1);
+  const f = new CapturedFrame();
+  frames.forEach((b, k) => {
+    f.buf = b;
+    f.off = 0;
+    f.capLen = b.length;
+    f.origLen = b.length;
+    f.tsSec = 1700000000;
+    f.tsNsec = k * 100000;
+    f.linkType = 1;
+    w.write(f);
+  });
+  w.close();
+}
