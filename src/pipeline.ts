@@ -7,6 +7,7 @@ import { CaptureWriter } from './capture/file-writer';
 import { Dissection } from './decode/dissection';
 import { decodeFrame } from './decode/decoder';
 import { TcpStreamTable } from './analysis/streams';
+import { ReassemblyOptions } from './analysis/reassembly';
 import { Sink } from './output/sinks';
 
 export type DisplayFilter = (d: Dissection) => boolean;
@@ -23,11 +24,13 @@ export interface PipelineOptions {
   /** Stop after this many frames have been read (-c); 0 = no limit. */
   maxFrames?: number;
   analyzers?: Analyzer[];
+  /** TCP stream reassembly settings (memory cap per stream). */
+  reassembly?: ReassemblyOptions;
 }
 
 export class Pipeline {
   readonly d = new Dissection();
-  readonly streams = new TcpStreamTable();
+  readonly streams: TcpStreamTable;
   framesRead = 0;
   framesShown = 0;
   /** Whether the last frame passed the display filter. */
@@ -36,6 +39,7 @@ export class Pipeline {
   private haveFirst = false;
 
   constructor(private readonly opts: PipelineOptions) {
+    this.streams = new TcpStreamTable(opts.reassembly);
     this.analyzers = [this.streams, ...(opts.analyzers ?? [])];
   }
 
