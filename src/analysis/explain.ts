@@ -8,17 +8,18 @@
 // Not the hot path: explain runs on the packets of the streams a person asked about, and builds
 // strings for each of them.
 
-import { Dissection } from '../decode/dissection';
+import { Dissection, Proto } from '../decode/dissection';
 import { TH_ACK, TH_AE, TH_CWR, TH_ECE, TH_FIN, TH_PSH, TH_RST, TH_SYN, TH_URG } from '../decode/tcp';
-import { TcpAnalysisFlag as AF } from './tcp-analysis';
+import { TcpAnalysisFlag as AF, TcpRole, TcpState } from './tcp-analysis';
 import { tcpFlagsList } from '../fields/tcp';
 import { getField, FieldDef } from '../fields/registry';
 import { formatField } from '../fields/format';
-import { sourceColumn, destinationColumn } from '../output/summary';
+import { appSummary, destinationColumn, sourceColumn, tcpAnalysisPrefix } from '../output/summary';
 import { sanitizeBytes } from '../output/sanitize';
 import { relativeTime, Sink } from '../output/sinks';
 import { OutputBuffer } from '../output/stdout';
 import { UsageError } from '../errors';
+import { cipherSuite } from '../tls/cipher-suites';
 
 /** One arrow of the ladder and its sentence. */
 export interface ExplainRow {
@@ -33,6 +34,8 @@ export interface ExplainRow {
   ack: number;
   hasAck: boolean;
   len: number;
+  /** Replaces the flags/Seq/Ack label on the arrow (an ICMP error quoting a segment of the stream). */
+  label?: string;
   sentence: string;
 }
 
@@ -64,8 +67,10 @@ class SideState {
   finFrame = 0;
   /** Frame in which the peer acknowledged this side's FIN (0: not yet). */
   finAckedFrame = 0;
-  /** Highest acknowledgement this side has sent, -1 before its first ACK. */
+  /** Highest acknowledgement this side has sent, -1 before its first ACK, the frame that first sent it, and how many duplicates followed. */
   ackedUpTo = -1;
+  lastAckFrame = 0;
+  dupAcks = 0;
   lastWindow = -1;
   halfCloseNoted = false;
   /** Whether this side's last segment was a keep-alive probe, so the peer's next ACK answers it. */
@@ -122,27 +127,16 @@ export function payloadPreview(d: Dissection): string {
     if (k <= need && i + k < n) { odd++; continue; }
     i += k - 1;
   }
-  // A stray control byte in text is shown escaped; more than a few means the bytes are not text.
-  if (odd * 20 > n) return '';
+  // Control bytes in text (an escape sequence in a chat line) are shown escaped; when a quarter of
+  // the bytes are neither printable nor UTF-8, they are binary, and a preview would be noise.
+  if (odd * 4 > n) return '';
   const shown = Math.min(d.payloadCapLen, PREVIEW_BYTES);
   const more = d.payloadLen > shown ? '…' : '';
   return `"${sanitizeBytes(buf, off, shown)}${more}"`;
 }
 
-// ---- TLS, read through the field registry so this file does not depend on how src/tls/ stores it ----
-
-const TLS_HANDSHAKE_NAMES: Readonly<Record<number, string>> = {
-  0: 'Hello Request', 1: 'Client Hello', 2: 'Server Hello', 4: 'New Session Ticket', 5: 'End of Early Data',
-  8: 'Encrypted Extensions', 11: 'Certificate', 12: 'Server Key Exchange', 13: 'Certificate Request',
-  14: 'Server Hello Done', 15: 'Certificate Verify', 16: 'Client Key Exchange', 20: 'Finished', 24: 'Key Update',
-};
-// RFC 8446 §B.1 content types
-const CT_CHANGE_CIPHER_SPEC = 20;
-const CT_ALERT = 21;
-const CT_HANDSHAKE = 22;
-const CT_APPLICATION_DATA = 23;
-const HS_CLIENT_HELLO = 1;
-const HS_SERVER_HELLO = 2;
+// ---- the application layer: the TLS dissector's Info words, and its fields by their Wireshark names,
+// so this file does not depend on how src/tls/ stores what it found ----
 
 function tlsVersionName(v: number): string {
   switch (v) {
@@ -177,9 +171,7 @@ function numbers(d: Dissection, name: string): number[] {
 
 function firstText(d: Dissection, name: string): string | null {
   const f = field(name);
-  if (f === null || f.count(d) === 0) return null;
-  // formatField gives tshark's text; sanitizeBytes-equivalent escaping happens in sanitizeForSentence.
-  return formatField(f, d, 0);
+  return f === null || f.count(d) === 0 ? null : formatField(f, d, 0);
 }
 
 /** Text from a field value (e.g. an SNI) made safe for a terminal. */
@@ -192,71 +184,117 @@ function cipherSuiteName(d: Dissection): string | null {
   const f = field('tls.handshake.ciphersuite');
   if (f === null || f.count(d) === 0 || f.num === undefined) return null;
   const v = f.num(d, 0);
-  return f.valueNames?.[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
+  return cipherSuite(v)?.name ?? `0x${v.toString(16).padStart(4, '0')}`;
 }
 
-/** What the TLS records that end in this segment are, or null when the TLS dissector found none. */
-export function tlsDescription(d: Dissection): string | null {
-  const types = numbers(d, 'tls.record.content_type');
-  if (types.length === 0) return null;
+// What the messages a learner meets in a handshake are for (RFC 5246 §7.4, RFC 8446 §4).
+const TLS_GLOSSES: Readonly<Record<string, string>> = {
+  'Certificate': 'the certificate chain that proves who this side is',
+  'Server Key Exchange': "the server's signed key share",
+  'Server Hello Done': 'the server waits for the client',
+  'Client Key Exchange': "the client's key share: both sides can now compute the keys",
+  'Encrypted Extensions': "the rest of the server's choices, already encrypted",
+  'Certificate Verify': "a signature over the handshake with the certificate's key",
+  'Finished': 'proves that both sides saw the same handshake',
+  'New Session Ticket': 'lets the client resume later without a full handshake',
+  'Encrypted Handshake Message': 'the first message under the new keys: Finished, in TLS 1.2',
+  'Encrypted Alert': 'which alert is encrypted too; often close_notify, the end of the data',
+  'Continuation Data': 'the rest of a record that began in an earlier segment',
+};
+
+// Commas that separate the Info column's words, not those inside "Alert (Level: Fatal, Description: …)".
+const INFO_WORD_SEPARATOR = /, (?![^(]*\))/;
+export const REASSEMBLED_PDU = '[TCP segment of a reassembled PDU]';
+
+/**
+ * What the application-layer dissector (TLS, …) found in this segment, in words, or null when none
+ * recognised it. The order of records and messages is the Info column's, which the dissector keeps;
+ * Client Hello, Server Hello and Application Data get the details a learner looks for.
+ */
+export function appDescription(d: Dissection): string | null {
+  const app = appSummary(d);
+  if (app === null) return null;
+  let info = app.info;
+  const prefix = tcpAnalysisPrefix(d);
+  if (prefix !== '' && info.startsWith(prefix)) info = info.slice(prefix.length).replace(/^, /, '');
+  if (info.endsWith(REASSEMBLED_PDU)) return REASSEMBLED_PDU;
+  if (!/^(TLS|SSL)/.test(app.protocol)) return app.protocol === 'TCP' ? null : `${app.protocol}: ${info}`;
+  const tls13 = app.protocol === 'TLSv1.3';
+  const words = info.split(INFO_WORD_SEPARATOR);
   const lengths = numbers(d, 'tls.record.length');
-  const handshakes = numbers(d, 'tls.handshake.type');
+  const appDataWords = words.filter((w) => w === 'Application Data').length;
   const parts: string[] = [];
-  let hsDone = false;
-  let appRecords = 0, appBytes = 0;
-  const flushApp = () => {
-    if (appRecords === 0) return;
-    parts.push(appRecords === 1 ? `Application Data: ${appBytes} encrypted bytes` : `${appRecords} Application Data records: ${appBytes} encrypted bytes`);
-    appRecords = 0;
-    appBytes = 0;
-  };
-  for (let i = 0; i < types.length; i++) {
-    const ct = types[i];
-    if (ct === CT_APPLICATION_DATA) {
-      appRecords++;
-      appBytes += lengths[i] ?? 0;
-      continue;
-    }
-    flushApp();
-    if (ct === CT_HANDSHAKE) {
-      if (hsDone) continue;
-      hsDone = true;
-      if (handshakes.length === 0) parts.push('Encrypted Handshake Message');
-      for (const hs of handshakes) parts.push(handshakeSentence(d, hs));
-    } else if (ct === CT_CHANGE_CIPHER_SPEC) {
-      parts.push('Change Cipher Spec: from here on this side encrypts');
-    } else if (ct === CT_ALERT) {
-      const desc = firstText(d, 'tls.alert_message.desc');
-      parts.push(desc !== null ? `Alert: ${safe(desc)}` : 'Alert (encrypted)');
+  for (let i = 0; i < words.length;) {
+    let n = 1;
+    while (i + n < words.length && words[i + n] === words[i]) n++;
+    const w = words[i];
+    if (w === 'Client Hello') parts.push(clientHelloSentence(d));
+    else if (w === 'Server Hello') parts.push(serverHelloSentence(d));
+    else if (w === 'Application Data') {
+      const what = n === 1 ? 'Application Data' : `${n} Application Data records`;
+      const plain = decryptedMeaning(d);
+      if (plain !== null) {
+        parts.push(plain === '' ? `${what}, decrypted with the key log` : `${what}, decrypted with the key log: ${plain}`);
+      } else {
+        // Record lengths belong to application data only when every record of the segment is some.
+        const total = appDataWords === words.length && lengths.length === words.length ? lengths.reduce((a, b) => a + b, 0) : -1;
+        parts.push(`${what}${total >= 0 ? `: ${total} encrypted bytes` : ' (encrypted)'}`);
+      }
+    } else if (w === 'Change Cipher Spec') {
+      // RFC 8446 §D.4: TLS 1.3 keeps the message only so that middleboxes see a familiar handshake.
+      parts.push(tls13 ? 'Change Cipher Spec (a no-op in TLS 1.3, kept for middleboxes)' : 'Change Cipher Spec: what this side sends next is encrypted');
     } else {
-      parts.push(`TLS record of content type ${ct}`);
+      const gloss = TLS_GLOSSES[w];
+      parts.push((n === 1 ? w : `${w} ×${n}`) + (gloss !== undefined ? ` (${gloss})` : ''));
     }
+    i += n;
   }
-  flushApp();
   return parts.join('; ');
 }
 
-function handshakeSentence(d: Dissection, hs: number): string {
-  const name = TLS_HANDSHAKE_NAMES[hs] ?? `Handshake message ${hs}`;
-  if (hs === HS_CLIENT_HELLO) {
-    const versions = numbers(d, 'tls.handshake.extensions.supported_version').filter((v) => (v & 0x0f0f) !== 0x0a0a); // GREASE, RFC 8701
-    const legacy = numbers(d, 'tls.handshake.version');
-    const best = versions.length ? Math.max(...versions) : legacy.length ? legacy[0] : 0;
-    const sni = firstText(d, 'tls.handshake.extensions_server_name');
-    const suites = field('tls.handshake.ciphersuite')?.count(d) ?? 0;
-    let s = `${name}: ${best ? tlsVersionName(best) + ' offered' : 'version unknown'}`;
-    s += sni !== null && sni !== '' ? `, SNI=${safe(sni)}` : ', no SNI';
-    if (suites > 0) s += `, ${suites} cipher suite${suites === 1 ? '' : 's'}`;
-    return s;
-  }
-  if (hs === HS_SERVER_HELLO) {
-    const versions = numbers(d, 'tls.handshake.extensions.supported_version');
-    const legacy = numbers(d, 'tls.handshake.version');
-    const chosen = versions.length ? versions[0] : legacy.length ? legacy[0] : 0;
-    const suite = cipherSuiteName(d);
-    return `${name}: ${chosen ? tlsVersionName(chosen) + ' chosen' : 'version unknown'}${suite ? `, cipher suite ${safe(suite)}` : ''}`;
-  }
-  return name;
+function texts(d: Dissection, name: string): string[] {
+  const f = field(name);
+  if (f === null) return [];
+  const n = f.count(d);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(formatField(f, d, i));
+  return out;
+}
+
+/**
+ * What decrypted application data says (the HTTP requests and responses in it), '' when it was
+ * decrypted but is not HTTP, null when nothing in the segment was decrypted.
+ */
+function decryptedMeaning(d: Dissection): string | null {
+  const methods = texts(d, 'http.request.method'), uris = texts(d, 'http.request.uri');
+  const codes = texts(d, 'http.response.code'), phrases = texts(d, 'http.response.phrase');
+  const said: string[] = [];
+  for (let i = 0; i < methods.length; i++) said.push(`HTTP request ${safe(methods[i])} ${safe(uris[i] ?? '')}`.trimEnd());
+  for (let i = 0; i < codes.length; i++) said.push(`HTTP response ${codes[i]} ${safe(phrases[i] ?? '')}`.trimEnd());
+  if (said.length > 0) return said.join(', ');
+  return texts(d, 'tls.decryption').some((v) => v.startsWith('decrypted')) ? '' : null;
+}
+
+function clientHelloSentence(d: Dissection): string {
+  // The highest version offered in supported_versions (RFC 8446 §4.2.1), GREASE values left out (RFC 8701).
+  const versions = numbers(d, 'tls.handshake.extensions.supported_version').filter((v) => (v & 0x0f0f) !== 0x0a0a);
+  const legacy = numbers(d, 'tls.handshake.version');
+  const best = versions.length ? Math.max(...versions) : legacy.length ? legacy[0] : 0;
+  const sni = firstText(d, 'tls.handshake.extensions_server_name');
+  const suites = field('tls.handshake.ciphersuite')?.count(d) ?? 0;
+  let s = `Client Hello: ${best ? tlsVersionName(best) + ' offered' : 'version unknown'}`;
+  s += sni !== null && sni !== '' ? `, SNI=${safe(sni)}` : ', no SNI';
+  if (suites > 0) s += `, ${suites} cipher suite${suites === 1 ? '' : 's'}`;
+  return s;
+}
+
+function serverHelloSentence(d: Dissection): string {
+  // A TLS 1.3 server names its choice in supported_versions; the legacy field then says TLS 1.2.
+  const versions = numbers(d, 'tls.handshake.extensions.supported_version');
+  const legacy = numbers(d, 'tls.handshake.version');
+  const chosen = versions.length ? versions[0] : legacy.length ? legacy[0] : 0;
+  const suite = cipherSuiteName(d);
+  return `Server Hello: ${chosen ? tlsVersionName(chosen) + ' chosen' : 'version unknown'}${suite ? `, cipher suite ${safe(suite)}` : ''}`;
 }
 
 // ---- the per-stream explainer ----
@@ -281,6 +319,7 @@ export class StreamExplainer {
   private firstFinAckedAlone = false;
   private closed = false;
   private lastWasKeepAlive = false;
+  private derive = true;
 
   constructor(readonly stream: number, private readonly timeDigits = 6) {}
 
@@ -288,6 +327,16 @@ export class StreamExplainer {
     const t = d.tcp;
     if (this.clientDirection < 0) this.recogniseRoles(d);
     const fromClient = t.direction === this.clientDirection;
+    if (d.inIcmpError) {
+      // Not a segment of the connection: a router's (or the peer host's) error about one. It travels
+      // back toward the sender of the quoted segment, and changes nothing in the connection's state.
+      const row: ExplainRow = {
+        number: d.number, time: relativeTime(d, this.timeDigits), fromClient: !fromClient, flags: '', seq: t.relSeq,
+        ack: t.relAck, hasAck: false, len: d.payloadLen, label: `[ICMP] ${icmpShortName(d)}`, sentence: icmpSentence(d, fromClient ? 'client' : 'server'),
+      };
+      this.rows.push(row);
+      return row;
+    }
     const row: ExplainRow = {
       number: d.number,
       time: relativeTime(d, this.timeDigits),
@@ -325,6 +374,9 @@ export class StreamExplainer {
 
   private describe(d: Dissection, fromClient: boolean): string {
     const t = d.tcp;
+    // The TCP analyzer classifies every segment it analyses (role) and reports tcp.analysis findings
+    // in t.flags; only without it does this module derive retransmissions, duplicate ACKs and the like.
+    this.derive = t.role === TcpRole.None;
     const me = this.sides[t.direction], peer = this.sides[1 - t.direction];
     const who = fromClient ? 'Client' : 'Server';
     const other = fromClient ? 'server' : 'client';
@@ -339,7 +391,7 @@ export class StreamExplainer {
     else if (!(f & TH_ACK)) s = f === 0
       ? `${who} sends a segment with no flags at all: no TCP connection does this; it is a probe or a scan`
       : `${who} sends [${tcpFlagsList(f)}] without ACK: after the first SYN every segment of a connection carries ACK, so this is a probe or a scan`;
-    else if (this.handshake === Handshake.SynAckSent && fromClient && !(f & TH_FIN)) {
+    else if (t.role === TcpRole.HandshakeAck || (this.handshake === Handshake.SynAckSent && fromClient && !(f & TH_FIN) && t.relAck === peer.maxNxt)) {
       s = `${who} completes the three-way handshake: ACK=${t.relAck} confirms the ${other}'s SYN`;
       this.handshake = Handshake.Established;
       if (len > 0) s += '; it ' + lowerFirst(this.dataSentence(d, who, other, me, peer, false));
@@ -347,6 +399,10 @@ export class StreamExplainer {
     else if (len > 0 && !this.isKeepAlive(d, me)) s = this.dataSentence(d, who, other, me, peer, true);
     else s = this.ackSentence(d, who, other, me, peer);
 
+    if (!(f & (TH_SYN | TH_RST))) {
+      if (me.sent && seqAfter(t.relSeq, me.maxNxt) && (this.derive || (t.flags & AF.LostSegment))) s += `; the ${bytes((t.relSeq - me.maxNxt) >>> 0)} the ${who.toLowerCase()} sent before Seq=${t.relSeq} were not captured`;
+      else if (t.flags & AF.LostSegment) s += `; an earlier segment from the ${who.toLowerCase()} was not captured`;
+    }
     if ((f & TH_URG) && len > 0) s += `; URG marks urgent data (urgent pointer ${d.urgentPtr})`;
     if (t.flags & AF.PortsReused) s = `The ports of an earlier connection are used again. ${s}`;
     this.update(d, me, peer);
@@ -368,7 +424,11 @@ export class StreamExplainer {
       me.finFrame = d.number;
     }
     if (f & TH_ACK) {
-      if (me.ackedUpTo < 0 || seqAfter(t.relAck, me.ackedUpTo)) me.ackedUpTo = t.relAck;
+      if (me.ackedUpTo < 0 || seqAfter(t.relAck, me.ackedUpTo)) {
+        me.ackedUpTo = t.relAck;
+        me.lastAckFrame = d.number;
+        me.dupAcks = 0;
+      }
       if (peer.finSeq >= 0 && peer.finAckedFrame === 0 && !seqAfter(peer.finSeq + 1, t.relAck)) peer.finAckedFrame = d.number;
     }
     me.lastWindow = windowOf(d);
@@ -379,6 +439,7 @@ export class StreamExplainer {
 
   private isKeepAlive(d: Dissection, me: SideState): boolean {
     if (d.tcp.flags & AF.KeepAlive) return true;
+    if (!this.derive) return false;
     // RFC 9293 §3.8.4: a keep-alive carries the sequence number one below the next byte, and at most one byte.
     return me.sent && d.payloadLen <= 1 && !(d.tcpFlags & (TH_SYN | TH_FIN | TH_RST)) && d.tcp.relSeq === ((me.maxNxt - 1) >>> 0);
   }
@@ -452,8 +513,8 @@ export class StreamExplainer {
     const af = t.flags;
     const retransmitFlags = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission;
     let s: string;
-    if ((af & retransmitFlags) || (me.sent && !seqAfter(end, me.maxNxt))) {
-      const spurious = (af & AF.SpuriousRetransmission) || (peer.ackedUpTo >= 0 && !seqAfter(end, peer.ackedUpTo));
+    if ((af & retransmitFlags) || (this.derive && me.sent && !seqAfter(end, me.maxNxt))) {
+      const spurious = (af & AF.SpuriousRetransmission) || (this.derive && peer.ackedUpTo >= 0 && !seqAfter(end, peer.ackedUpTo));
       const kind = af & AF.FastRetransmission ? 'fast retransmission' : spurious ? 'spurious retransmission' : 'retransmission';
       const first = me.firstFrameWith(t.relSeq);
       s = `${who} sends ${bytes(len)} again (${kind})`;
@@ -466,17 +527,15 @@ export class StreamExplainer {
     if (af & AF.OutOfOrder) {
       return `${who} sends ${bytes(len)} out of order: Seq=${t.relSeq} lies before data it has already sent`;
     }
-    const tls = tlsDescription(d);
-    if (tls !== null) {
-      s = tls;
+    const app = appDescription(d);
+    if (app === REASSEMBLED_PDU) {
+      s = `${who} sends ${bytes(len)} of a record that continues over several segments; it is read once they are reassembled`;
+    } else if (app !== null) {
+      s = app;
     } else {
       const text = payloadPreview(d);
       s = `${who} ${d.tcpFlags & TH_PSH ? 'pushes' : 'sends'} ${bytes(len)} of data${text ? ` (${text})` : ''}`;
       if (d.tcpFlags & TH_PSH) s += '; PSH asks the receiver to pass it to the application';
-    }
-    if ((af & AF.LostSegment) || (me.sent && seqAfter(t.relSeq, me.maxNxt))) {
-      const gap = me.sent ? ((t.relSeq - me.maxNxt) >>> 0) : 0;
-      s += gap > 0 ? `; the ${bytes(gap)} before Seq=${t.relSeq} were not captured` : '; an earlier segment was not captured';
     }
     const acksPeerFin = (d.tcpFlags & TH_ACK) !== 0 && peer.finSeq >= 0 && peer.finAckedFrame === 0 && !seqAfter(peer.finSeq + 1, t.relAck);
     if (mentionAck && acksPeerFin) s += `; ACK=${t.relAck} also acknowledges the ${other}'s FIN`;
@@ -529,14 +588,21 @@ export class StreamExplainer {
       this.lastWasKeepAlive = true;
       return `${who} sends a keep-alive: Seq=${t.relSeq} is one below its next byte, asking the ${other} to confirm the connection is still there`;
     }
-    if (af & AF.DuplicateAck) {
-      return `Duplicate ACK${t.duplicateAckNum ? ` #${t.duplicateAckNum}` : ''}${t.dupAckOf ? ` of frame ${t.dupAckOf}` : ''}: the ${who.toLowerCase()} still expects Seq=${t.relAck}, a sign that a segment from the ${other} was lost or reordered`;
-    }
-    if (af & AF.ZeroWindow) return `${who}'s receive buffer is full: Win=0 tells the ${other} to stop sending for now`;
-    if ((af & AF.KeepAliveAck) || (peer.sentKeepAlive && t.relAck === peer.maxNxt)) {
+    if ((af & AF.KeepAliveAck) || (this.derive && peer.sentKeepAlive && t.relAck === peer.maxNxt)) {
       peer.sentKeepAlive = false;
       return `${who} answers the keep-alive: ACK=${t.relAck} shows the connection is still there`;
     }
+    // Wireshark's duplicate ACK: nothing but the same acknowledgement, window and next sequence number again.
+    const duplicate = (af & AF.DuplicateAck) !== 0 || (this.derive &&
+      me.ackedUpTo >= 0 && t.relAck === me.ackedUpTo && win !== 0 && win === me.lastWindow && t.relSeq === me.maxNxt && d.payloadLen === 0);
+    if (duplicate) {
+      me.dupAcks = t.duplicateAckNum > 0 ? t.duplicateAckNum : me.dupAcks + 1;
+      const of = t.dupAckOf > 0 ? t.dupAckOf : me.lastAckFrame;
+      const outstanding = peer.sent && seqAfter(peer.maxNxt, t.relAck);
+      return `${who} sends the same ACK=${t.relAck} again (duplicate ACK #${me.dupAcks}${of > 0 ? ` of frame ${of}` : ''})` +
+        (outstanding ? `: what the ${other} sent from Seq=${t.relAck} on has not arrived in order, so a segment was probably lost or reordered` : '; nothing new has arrived to acknowledge');
+    }
+    if ((af & AF.ZeroWindow) || (this.derive && win === 0)) return `${who}'s receive buffer is full: Win=0 tells the ${other} to stop sending for now`;
     if (af & AF.ZeroWindowProbeAck) return `${who} answers the zero-window probe: its window is still closed`;
     if (peer.finSeq >= 0 && peer.finAckedFrame === 0 && !seqAfter(peer.finSeq + 1, t.relAck)) {
       this.teardownSegments++;
@@ -544,8 +610,8 @@ export class StreamExplainer {
         if (this.teardownSegments === 2) this.firstFinAckedAlone = true;
         return `${who} acknowledges the ${other}'s FIN: ACK=${t.relAck} confirms it (a FIN counts as one sequence number)`;
       }
-      if (me.finAckedFrame > 0) {
-        const fourWay = this.teardownSegments === 4 && this.firstFinAckedAlone;
+      if (this.derive ? me.finAckedFrame > 0 : (t.state & TcpState.Closed) !== 0) {
+        const fourWay = (this.derive ? this.teardownSegments : t.teardownStep) === 4 && this.firstFinAckedAlone;
         return `Final ACK completes the ${fourWay ? 'four-way teardown' : 'teardown'}: the ${who.toLowerCase()} confirms the ${other}'s FIN (ACK=${t.relAck}); the connection is closed`;
       }
       return `${who} acknowledges the ${other}'s FIN (ACK=${t.relAck}) while its own FIN is still unacknowledged: the FINs crossed (simultaneous close)`;
@@ -557,11 +623,48 @@ export class StreamExplainer {
     if ((d.tcpFlags & TH_ACK) && me.ackedUpTo < 0) {
       return `${who} acknowledges the ${other}'s data up to ACK=${t.relAck}`;
     }
-    if (af & AF.WindowUpdate || (me.lastWindow >= 0 && win !== me.lastWindow)) {
+    if ((af & AF.WindowUpdate) || (this.derive && me.lastWindow >= 0 && win !== me.lastWindow)) {
       return `${who} changes its receive window to ${win} bytes (window update); nothing new to acknowledge`;
     }
     return `${who} repeats ACK=${t.relAck}: nothing new to acknowledge`;
   }
+}
+
+const ICMP4_DEST_UNREACHABLE = 3;
+const ICMP4_TIME_EXCEEDED = 11;
+const ICMP4_FRAG_NEEDED = 4; // code of Destination Unreachable, RFC 1191 §4
+const ICMP6_DEST_UNREACHABLE = 1;
+const ICMP6_PACKET_TOO_BIG = 2;
+const ICMP6_TIME_EXCEEDED = 3;
+const ICMP4_UNREACHABLE_CODES: Readonly<Record<number, string>> = {
+  0: 'network unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 13: 'communication administratively prohibited',
+};
+
+function icmpShortName(d: Dissection): string {
+  const v6 = d.hasLayer(Proto.Icmpv6);
+  const type = d.buf[d.icmpOff], code = d.buf[d.icmpOff + 1];
+  if (!v6 && type === ICMP4_DEST_UNREACHABLE && code === ICMP4_FRAG_NEEDED) return 'Fragmentation needed';
+  if (v6 && type === ICMP6_PACKET_TOO_BIG) return 'Packet too big';
+  if ((!v6 && type === ICMP4_DEST_UNREACHABLE) || (v6 && type === ICMP6_DEST_UNREACHABLE)) return 'Destination unreachable';
+  if ((!v6 && type === ICMP4_TIME_EXCEEDED) || (v6 && type === ICMP6_TIME_EXCEEDED)) return 'Time exceeded';
+  return `${v6 ? 'ICMPv6' : 'ICMP'} type ${type}`;
+}
+
+/** What an ICMP error quoting one of the stream's segments says about it. */
+function icmpSentence(d: Dissection, sender: string): string {
+  const v6 = d.hasLayer(Proto.Icmpv6);
+  const off = d.icmpOff;
+  const type = d.buf[off], code = d.buf[off + 1];
+  const what = `the ${sender}'s ${bytes(d.payloadLen)} segment (Seq=${d.seqRaw}, raw: a quoted header is not counted in the connection)`;
+  if ((!v6 && type === ICMP4_DEST_UNREACHABLE && code === ICMP4_FRAG_NEEDED) || (v6 && type === ICMP6_PACKET_TOO_BIG)) {
+    // RFC 1191 §4: next-hop MTU in bytes 6-7; RFC 4443 §3.2: MTU in bytes 4-7.
+    const mtu = v6 ? (off + 8 <= d.frameEnd ? d.buf.readUInt32BE(off + 4) : 0) : (off + 8 <= d.frameEnd ? d.buf.readUInt16BE(off + 6) : 0);
+    return `A router reports ${what} too big for the path${mtu ? ` (next-hop MTU ${mtu})` : ''}; the ${sender} must send smaller segments (path MTU discovery)`;
+  }
+  if (!v6 && type === ICMP4_DEST_UNREACHABLE) return `An ICMP error reports ${what} undeliverable: ${ICMP4_UNREACHABLE_CODES[code] ?? `code ${code}`}`;
+  if (v6 && type === ICMP6_DEST_UNREACHABLE) return `An ICMPv6 error reports ${what} undeliverable (code ${code})`;
+  if ((!v6 && type === ICMP4_TIME_EXCEEDED) || (v6 && type === ICMP6_TIME_EXCEEDED)) return `A router dropped ${what}: its hop limit ran out (time exceeded)`;
+  return `An ${v6 ? 'ICMPv6' : 'ICMP'} error of type ${type} quotes ${what}`;
 }
 
 function windowOf(d: Dissection): number {
@@ -578,6 +681,7 @@ function lowerFirst(s: string): string {
 const ARROW_MIN = 34;
 
 function arrowLabel(r: ExplainRow): string {
+  if (r.label !== undefined) return r.label;
   return `[${r.flags}] Seq=${r.seq}${r.hasAck ? ` Ack=${r.ack}` : ''} Len=${r.len}`;
 }
 
