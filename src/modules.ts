@@ -1,5 +1,6 @@
 // Feature modules that register fields, analyzers, hooks or subcommands when imported.
 // One line per module; cli.ts imports this file once.
 import './fields';
+import './capture/live-cli';
 import './lab/commands';
 import './ui/module';
