@@ -74,6 +74,7 @@ export class DirectionStats {
   bufferedPeak = 0;
   /** Offset of the next byte expected (= delivered + missing + skipped). */
   nextOffset = 0;
+  /** Everything up to the sender's FIN has been delivered or reported as a gap. */
   finished = false;
 }
 
@@ -133,9 +134,11 @@ export class Reassembler {
     }
     const dataSeq = (d.seqRaw + (d.tcpFlags & TH_SYN ? 1 : 0)) >>> 0;
     if (d.tcpFlags & TH_FIN) s.finSeq = (dataSeq + d.payloadLen) >>> 0;
-    if (d.payloadLen === 0) return;
-    const offset = s.stats.nextOffset + ((dataSeq - s.expectSeq) | 0);
-    this.place(d, st, s, stream, dir, offset, d.buf, d.payloadOff, d.payloadCapLen, d.payloadLen, false);
+    if (d.payloadLen > 0) {
+      const offset = s.stats.nextOffset + ((dataSeq - s.expectSeq) | 0);
+      this.place(d, st, s, stream, dir, offset, d.buf, d.payloadOff, d.payloadCapLen, d.payloadLen, false);
+    }
+    if (s.finSeq >= 0 && s.expectSeq === s.finSeq) s.stats.finished = true;
   }
 
   /** The peer acknowledged up to raw `ack` in direction `dir`: bytes before it that never came are missing. */

@@ -9,10 +9,12 @@ export const LINKTYPE_ETHERNET = 1;
 export interface ScenarioFrame {
   tsSec: number;
   tsNsec: number;
+  /** The captured bytes; origLen is the length on the wire (more when a snapshot length cut it). */
   bytes: Buffer;
+  origLen: number;
 }
 
-interface Seg {
+export interface Seg {
   /** Seconds after the previous segment. */
   dt: number;
   from: 'C' | 'S';
@@ -22,15 +24,20 @@ interface Seg {
   win: number;
   len: number;
   opts?: number[];
+  /** Payload bytes (default: len letters). */
+  data?: Buffer;
+  /** Bytes actually captured of the payload (a snapshot length cut), default all. */
+  capLen?: number;
 }
 
 // TCP flag bits (RFC 9293 §3.1, RFC 9768 for AE)
-const F = 0x001, S = 0x002, R = 0x004, P = 0x008, A = 0x010, ECE = 0x040, CWR = 0x080, AE = 0x100;
+export const F = 0x001, S = 0x002, R = 0x004, P = 0x008, A = 0x010, ECE = 0x040, CWR = 0x080, AE = 0x100;
 
 const WS2 = [3, 3, 2];
 const WS7 = [1, 3, 3, 7];
 
-class Builder {
+/** Frames of one TCP conversation between 10.0.0.1 (C) and 10.0.0.2 (S), or 2001::1 and 2001::2. */
+export class Builder {
   readonly frames: ScenarioFrame[] = [];
   private t = 1_700_000_000 * 1e6; // microseconds
   constructor(private readonly v6: boolean, private cport: number, private readonly sport: number) {}
@@ -46,7 +53,7 @@ class Builder {
     const optLen = (opts.length + 3) & ~3;
     const tcpLen = 20 + optLen;
     const ipLen = this.v6 ? 40 : 20;
-    const b = Buffer.alloc(14 + ipLen + tcpLen + s.len);
+    const b = Buffer.alloc(14 + ipLen + tcpLen + Math.min(s.len, s.capLen ?? s.len));
     b.writeUInt16BE(this.v6 ? 0x86dd : 0x0800, 12);
     const ip = 14;
     const fromC = s.from === 'C';
@@ -76,14 +83,16 @@ class Builder {
     b.writeUInt16BE(((tcpLen / 4) << 12) | s.flags, t + 12);
     b.writeUInt16BE(s.win, t + 14);
     for (let i = 0; i < optLen; i++) b[t + 20 + i] = i < opts.length ? opts[i] : 1;
-    for (let i = 0; i < s.len; i++) b[t + tcpLen + i] = 0x41 + (i % 26);
-    this.frames.push({ tsSec: Math.floor(this.t / 1e6), tsNsec: (this.t % 1e6) * 1000, bytes: b });
+    const cap = Math.min(s.len, s.capLen ?? s.len);
+    if (s.data) s.data.copy(b, t + tcpLen, 0, cap);
+    else for (let i = 0; i < cap; i++) b[t + tcpLen + i] = 0x41 + (i % 26);
+    this.frames.push({ tsSec: Math.floor(this.t / 1e6), tsNsec: (this.t % 1e6) * 1000, bytes: b, origLen: 14 + ipLen + tcpLen + s.len });
     return this;
   }
 }
 
 /** Shorthand: dt, from, seq, ack, flags, window, payload length, options. */
-function seg(dt: number, from: 'C' | 'S', seq: number, ack: number, flags: number, win: number, len: number, opts?: number[]): Seg {
+export function seg(dt: number, from: 'C' | 'S', seq: number, ack: number, flags: number, win: number, len: number, opts?: number[]): Seg {
   return { dt, from, seq, ack, flags, win, len, opts };
 }
 
