@@ -71,7 +71,7 @@ export async function runDemo(opts: MainOptions): Promise<void> {
     if (opts.write === undefined) rmSync(dirname(saved.capture), { recursive: true, force: true });
     if (!existsSync(SAMPLE_CAPTURE)) throw new UsageError(`cannot capture (${e.message}) and the bundled sample ${SAMPLE_CAPTURE} is missing`);
     say(`cannot capture here: ${e.message}`);
-    say(`opening the bundled sample instead: ${SAMPLE_CAPTURE}, the same scenario (chat on 8989, HTTPS on 8443) recorded once with tcpwatch's tools, key log embedded`);
+    say(`opening the bundled sample instead: ${SAMPLE_CAPTURE}, the same scenario (chat on 8989, HTTPS on 8443) recorded once by scripts/record-sample.ts, key log embedded`);
     say('run it as root (sudo tcpwatch demo) to capture the lab live on this machine');
     capture = SAMPLE_CAPTURE;
     keylog = SAMPLE_KEYLOG;

@@ -59,7 +59,8 @@ export async function startTcpdumpCapture(pcapPath: string, bpf: string, startTi
   if (!stderr.includes('listening on')) {
     if (!exited) child.kill('SIGKILL');
     await exit;
-    const why = stderr.trim().split('\n').pop() ?? '';
+    // tcpdump's last line says why, e.g. "(socket: Operation not permitted)"
+    const why = (stderr.trim().split('\n').pop() ?? '').replace(/^\((.*)\)$/, '$1');
     if (/permission|not permitted|socket: Operation/i.test(stderr)) {
       throw new CaptureUnavailable(`capturing on lo needs root or CAP_NET_RAW (${why})`);
     }
@@ -197,10 +198,9 @@ export async function recordLabScenario(opts: RecordOptions): Promise<RecordResu
   let tool: string;
   try {
     const chatPort = servers.chat.port, tlsPort = servers.tls.port;
-    log(`chat server (lab mode) on ${LOOPBACK}:${chatPort}; HTTPS server on https://${LOOPBACK}:${tlsPort}/; key log ${opts.keylogPath}`);
     const capture = await startTcpdumpCapture(opts.rawCapturePath, `tcp port ${chatPort} or tcp port ${tlsPort}`);
     tool = capture.tool;
-    log(`capturing lo with ${capture.tool}`);
+    log(`chat server (lab mode) on ${LOOPBACK}:${chatPort}; HTTPS server on https://${LOOPBACK}:${tlsPort}/; capturing lo with ${capture.tool}`);
     try {
       traffic = await runLabTraffic(servers);
     } finally {
