@@ -4,7 +4,8 @@
 // the two cores this runs on are shared with the capture being measured. The receiving socket is
 // bound but never read, so the kernel discards datagrams once its buffer is full and no ICMP
 // "port unreachable" traffic is added. Every datagram carries a 32-bit run tag and a 32-bit
-// sequence number, big-endian, so captures can be matched packet by packet.
+// sequence number, big-endian, so captures can be matched packet by packet. The sender stops after
+// twice the planned time even if it could not send everything.
 
 import { spawn, ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -33,6 +34,8 @@ n = 0
 t0 = time.monotonic()
 try:
     while n < total:
+        if time.monotonic() - t0 > seconds * 2:
+            break  # a machine too busy to send at this rate: stop, bounded, and report what was sent
         due = min(total, int((time.monotonic() - t0) * rate))
         if due <= n:
             time.sleep(0.0002)
