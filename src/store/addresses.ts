@@ -1,6 +1,6 @@
 // Addresses as small ids: each distinct MAC, IPv4 or IPv6 address is stored once and packets keep
-// a 4-byte id. Entries live in SharedArrayBuffer chunks so the indexing worker appends and the UI
-// thread reads the same memory; the hash that finds an existing id lives only with the writer.
+// a 4-byte id. Entries live in fixed-size chunks; the indexing process sends new entries to the UI's
+// copy as bytes. The hash that finds an existing id lives only with the writer.
 // Interning reads the address straight from the frame buffer and allocates nothing per packet.
 
 import { ipv4At, ipv6At, macAt } from '../fields/format';
@@ -22,15 +22,27 @@ export class AddressTable {
   /** Number of ids in use; id 0 means "no address". */
   count = 1;
   readonly chunks: Uint8Array[] = [];
-  /** Called when the writer adds a chunk, so it can be shared with readers. */
-  onChunk: ((index: number, sab: SharedArrayBuffer) => void) | null = null;
   // Open addressing over ids (0 = empty slot); only the writer builds it.
   private slots = new Uint32Array(1024);
   private readonly texts: string[] = [''];
 
-  /** A reader's view: attach a chunk the writer made. */
-  attach(index: number, sab: SharedArrayBuffer): void {
-    this.chunks[index] = new Uint8Array(sab);
+  /** Entries [from, to) of one chunk as bytes (to send them to a reader); both in the same chunk. */
+  entryBytes(from: number, to: number): Uint8Array {
+    const c = this.chunks[from >>> ENTRY_BITS];
+    return c.subarray(this.entry(from), this.entry(from) + (to - from) * ENTRY_BYTES);
+  }
+
+  /** A reader's side: store entries that start at id `from`, as entryBytes gave them. */
+  setEntries(from: number, bytes: Uint8Array): void {
+    const ci = from >>> ENTRY_BITS;
+    if (this.chunks[ci] === undefined) this.chunks[ci] = new Uint8Array(ENTRIES_PER_CHUNK * ENTRY_BYTES);
+    this.chunks[ci].set(bytes, this.entry(from));
+    this.count = Math.max(this.count, from + bytes.length / ENTRY_BYTES);
+  }
+
+  /** Last id of the chunk that holds `id`, plus one: where a run of entries to send must stop. */
+  static chunkEnd(id: number): number {
+    return ((id >>> ENTRY_BITS) + 1) << ENTRY_BITS;
   }
 
   private entry(id: number): number {
@@ -57,9 +69,7 @@ export class AddressTable {
     const id = this.count++;
     const ci = id >>> ENTRY_BITS;
     if (ci >= this.chunks.length) {
-      const sab = new SharedArrayBuffer(ENTRIES_PER_CHUNK * ENTRY_BYTES);
-      this.chunks[ci] = new Uint8Array(sab);
-      this.onChunk?.(ci, sab);
+      this.chunks[ci] = new Uint8Array(ENTRIES_PER_CHUNK * ENTRY_BYTES);
     }
     const c = this.chunks[ci], e = this.entry(id);
     c[e] = kind;

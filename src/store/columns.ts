@@ -1,7 +1,7 @@
 // The packet index: one row of numbers per packet, stored column by column in chunks of 65,536
-// packets. A chunk is one SharedArrayBuffer with a typed-array view per column, so the indexing
-// worker can fill chunks that the UI thread reads without copying, and a growing capture only
-// ever adds chunks (nothing is re-indexed or moved).
+// packets. A chunk is one buffer with a typed-array view per column; a growing capture only ever
+// adds rows and chunks (nothing is re-indexed or moved), so the indexing process can send just the
+// new rows of each column.
 //
 // Bytes per packet (the issue's budget is 64):
 //   tsSec 4, tsNsec 4, dataOff 8, capLen 4, origLen 4, src 4, dst 4, srcPort 2, dstPort 2,
@@ -67,6 +67,9 @@ export class PacketChunk {
   /** Id of the application-layer Protocol/Info pair in the AppSummaryTable (0 = none). */
   readonly app: Uint16Array;
 
+  /** Every column, in layout order (how the indexing process sends new rows). */
+  readonly columns: (Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array)[];
+
   constructor(readonly sab: SharedArrayBuffer = new SharedArrayBuffer(CHUNK_SIZE * BYTES_PER_PACKET)) {
     // 8-byte columns first, then 4, 2 and 1 so every view is aligned.
     let p = 0;
@@ -98,6 +101,11 @@ export class PacketChunk {
     this.misc = new Uint8Array(sab, take(1), n);
     this.tlsContent = new Uint8Array(sab, take(1), n);
     if (p !== sab.byteLength) throw new Error(`packet chunk layout is ${p} bytes, buffer is ${sab.byteLength}`);
+    this.columns = [
+      this.dataOff, this.tsSec, this.tsNsec, this.capLen, this.origLen, this.src, this.dst, this.stream, this.relSeq,
+      this.relAck, this.window, this.srcPort, this.dstPort, this.tcpFlags, this.analysis, this.tlsHandshake, this.app,
+      this.link, this.proto, this.misc, this.tlsContent,
+    ];
   }
 }
 

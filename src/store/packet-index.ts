@@ -2,9 +2,9 @@
 // about every packet, as numbers in PacketChunk columns, plus small side tables (addresses, link
 // types, application summaries, Dup ACK numbers, TLS names per stream). No object per packet.
 //
-// One PacketIndex writes (the indexer, in a worker for files) and, in worker mode, a second one on
-// the UI thread reads: the writer reports every new chunk and table entry through `sink`, the
-// reader applies them (attachChunk, addLink, …) and learns the count from progress messages.
+// One PacketIndex writes (the indexer: in a separate process for files) and, then, a second one in
+// the UI process reads: the writer reports table entries through `sink` and sends new rows
+// (rowBytes); the reader applies them (setRows, addLink, …) and learns the count from progress.
 
 import { Dissection, Malformed } from '../decode/dissection';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
@@ -33,10 +33,8 @@ export interface TlsStreamInfo {
   version: string;
 }
 
-/** Everything a reader needs to mirror a writer, in the order it happened. */
+/** Table entries a reader needs to mirror a writer (rows and addresses it reads from the columns). */
 export interface IndexSink {
-  chunk(index: number, sab: SharedArrayBuffer): void;
-  addressChunk(index: number, sab: SharedArrayBuffer): void;
   link(id: number, e: LinkEntry): void;
   app(id: number, e: AppEntry): void;
   dupAck(packet: number, of: number, num: number): void;
@@ -65,7 +63,10 @@ export class PacketIndex {
 
   // writer state
   private readonly linkIds = new Map<number, number>();
-  private readonly appIds = new Map<string, number>();
+  private readonly appIds = new Map<string, Map<string, number>>();
+  private readonly appIdsMalformed = new Map<string, Map<string, number>>();
+  private lastLinkKey = -1;
+  private lastLinkId = 0;
   private appChars = 0;
   private fieldsLooked = false;
   private fContent: FieldDef | undefined;
@@ -75,14 +76,27 @@ export class PacketIndex {
   private fSupported: FieldDef | undefined;
   private readonly span = new Span();
 
-  constructor() {
-    this.addresses.onChunk = (i, sab) => this.sink?.addressChunk(i, sab);
-  }
-
   // ---------------------------------------------------------------- reader side
 
-  attachChunk(index: number, sab: SharedArrayBuffer): void {
-    this.chunks[index] = new PacketChunk(sab);
+  /** Store rows [from, to) of chunk `ci` sent as the columns' bytes one after another (PacketChunk.columns order). */
+  setRows(ci: number, from: number, to: number, bytes: Uint8Array): void {
+    let c = this.chunks[ci];
+    if (c === undefined) {
+      c = new PacketChunk();
+      this.chunks[ci] = c;
+    }
+    let p = 0;
+    for (const col of c.columns) {
+      const size = col.BYTES_PER_ELEMENT, n = (to - from) * size;
+      new Uint8Array(col.buffer, col.byteOffset + from * size, n).set(bytes.subarray(p, p + n));
+      p += n;
+    }
+  }
+
+  /** Rows [from, to) of chunk `ci` as bytes, column after column, for setRows on the reader's side. */
+  rowBytes(ci: number, from: number, to: number): Buffer[] {
+    const c = this.chunks[ci];
+    return c.columns.map((col) => Buffer.from(col.buffer, col.byteOffset + from * col.BYTES_PER_ELEMENT, (to - from) * col.BYTES_PER_ELEMENT));
   }
 
   chunkOf(i: number): PacketChunk {
@@ -117,6 +131,7 @@ export class PacketIndex {
 
   private linkId(linkType: number, ifIndex: number): number {
     const key = ifIndex * 65536 + linkType;
+    if (key === this.lastLinkKey) return this.lastLinkId;
     let id = this.linkIds.get(key);
     if (id === undefined) {
       // More than 255 interfaces is not a capture tcpwatch expects; later ones share the last id.
@@ -128,22 +143,30 @@ export class PacketIndex {
       }
       this.linkIds.set(key, id);
     }
+    this.lastLinkKey = key;
+    this.lastLinkId = id;
     return id;
   }
 
   private appId(d: Dissection): number {
     const app = appSummary(d);
     if (app === null) return 0;
-    const info = infoColumn(d);
-    const key = app.protocol + '\u0000' + info;
-    let id = this.appIds.get(key);
+    // Looked up by the summary's own strings (no key built per packet); a malformed frame's Info
+    // differs from its summary, so those have a table of their own.
+    const tables = d.malformed !== 0 ? this.appIdsMalformed : this.appIds;
+    let byInfo = tables.get(app.protocol);
+    if (byInfo === undefined) {
+      byInfo = new Map();
+      tables.set(app.protocol, byInfo);
+    }
+    let id = byInfo.get(app.info);
     if (id !== undefined) return id;
     if (this.apps.length > MAX_APPS || this.appChars > MAX_APP_CHARS) return APP_NOT_STORED;
     id = this.apps.length;
-    const e = { protocol: app.protocol, info };
+    const e = { protocol: app.protocol, info: infoColumn(d) };
     this.apps.push(e);
-    this.appChars += key.length;
-    this.appIds.set(key, id);
+    this.appChars += e.protocol.length + e.info.length;
+    byInfo.set(app.info, id);
     this.sink?.app(id, e);
     return id;
   }
@@ -153,11 +176,7 @@ export class PacketIndex {
     if (!this.fieldsLooked) this.lookUpFields();
     const i = this.count;
     const ci = i >>> CHUNK_BITS;
-    if (ci === this.chunks.length) {
-      const chunk = new PacketChunk();
-      this.chunks.push(chunk);
-      this.sink?.chunk(ci, chunk.sab);
-    }
+    if (ci === this.chunks.length) this.chunks.push(new PacketChunk());
     const c = this.chunks[ci], j = i & CHUNK_MASK;
     c.tsSec[j] = d.tsSec;
     c.tsNsec[j] = d.tsNsec;
@@ -245,6 +264,7 @@ export class PacketIndex {
 
   private noteTlsStream(d: Dissection, stream: number, serverHello: boolean): void {
     const prev = this.tlsStreams.get(stream);
+    if (prev !== undefined && prev.sni !== '' && prev.version !== '') return;
     const sni = this.fieldText(this.fSni, d);
     // The version a Server Hello settles on: supported_versions (TLS 1.3) or the hello's own field.
     let version = '';

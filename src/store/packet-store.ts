@@ -1,11 +1,11 @@
 // The packet store: the columnar index of every packet plus access to the frames' bytes, for a
-// capture file (indexed in a worker while the UI already shows the first rows), standard input or
+// capture file (indexed by a second process while the UI already shows the first rows), standard input or
 // live capture (indexed on arrival). Showing a packet re-reads its frame, decodes it again and
 // restores the analysis results from the index, so nothing per packet is kept as an object.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { spawn, ChildProcess } from 'node:child_process';
 import { CaptureFileReader } from '../capture/file-reader';
 import { CapturedFrame } from '../capture/frame';
 import { Dissection } from '../decode/dissection';
@@ -17,7 +17,7 @@ import { PacketIndex } from './packet-index';
 import { AppendableFrames, FileFrames, FrameRef, FrameStorage, MemoryFrames } from './frames';
 import { FileIndexer, Indexer } from './indexer';
 import { CHUNK_BITS, CHUNK_MASK, NO_STREAM } from './columns';
-import type { WorkerMessage, WorkerInput } from './index-worker';
+import { IndexMessage, MSG_ROWS, MSG_ADDRESSES, MSG_JSON, INDEX_FD } from './index-process';
 
 export type StoreKind = 'file' | 'stdin' | 'live';
 
@@ -29,7 +29,7 @@ const SLICE_MS = 12;
 const PREVIEW_FRAMES = 256;
 
 export class PacketStore {
-  /** Replaced once: by the worker's index when it sends its first batch (after the preview). */
+  /** Replaced once: by the indexing process's when its first rows arrive (after the preview). */
   index = new PacketIndex();
   /** The store's own decode record for rows; callers that keep a packet pass their own. */
   readonly d = new Dissection();
@@ -42,12 +42,15 @@ export class PacketStore {
   loadedAt = -1;
   private readonly ref = new FrameRef();
   private readonly listeners: (() => void)[] = [];
-  private worker: Worker | null = null;
+  private child: ChildProcess | null = null;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private fileIndexer: FileIndexer | null = null;
   private liveIndexer: Indexer | null = null;
   private timer: NodeJS.Immediate | null = null;
   private closed = false;
   private previewing = false;
+  private incoming: PacketIndex | null = null;
 
   private constructor(
     readonly kind: StoreKind,
@@ -70,10 +73,10 @@ export class PacketStore {
   }
 
   /**
-   * Open a capture file. With `useWorker` the file is indexed on another thread; otherwise in slices
-   * on this one (standard input always is, as its frames must be kept in memory).
+   * Open a capture file. With `separate` the file is indexed by another process (on the other core);
+   * otherwise in slices on this thread (standard input always is: its frames must be kept in memory).
    */
-  static openFile(file: string, opts: MainOptions, useWorker = true): PacketStore {
+  static openFile(file: string, opts: MainOptions, separate = true): PacketStore {
     if (file === '-') {
       const mem = new MemoryFrames();
       const store = new PacketStore('stdin', 'standard input', mem, opts);
@@ -87,10 +90,10 @@ export class PacketStore {
     } catch {
       store.totalBytes = 0;
     }
-    if (useWorker) {
+    if (separate) {
       store.preview(reader);
       reader.close();
-      store.startWorker(file);
+      store.startIndexProcess(file);
     } else {
       store.startInProcess(reader, null);
     }
@@ -106,8 +109,9 @@ export class PacketStore {
   }
 
   /**
-   * Index the first frames on this thread, so the first screen does not wait for the worker to start
-   * (it loads every feature module first). The worker indexes them again; its index then replaces this one.
+   * Index the first frames on this thread, so the first screen does not wait for the indexing process
+   * to start (it loads every feature module first). That process indexes them again; its index then
+   * replaces this one.
    */
   private preview(reader: CaptureFileReader): void {
     const fi = new FileIndexer(reader, this.index, this.opts, null);
@@ -120,23 +124,66 @@ export class PacketStore {
     this.previewing = this.index.count > 0;
   }
 
-  private startWorker(file: string): void {
-    const input: WorkerInput = { path: file, opts: this.opts };
-    const w = new Worker(path.join(__dirname, 'index-worker.js'), { workerData: input });
-    this.worker = w;
-    w.on('message', (m: WorkerMessage) => this.onWorkerMessage(m));
-    w.on('error', (e) => {
-      this.error = e.message;
+  private startIndexProcess(file: string): void {
+    const stdio: ('ignore' | 'inherit' | 'pipe')[] = ['ignore', 'ignore', 'pipe'];
+    stdio[INDEX_FD] = 'pipe';
+    const child = spawn(process.execPath, [path.join(__dirname, 'index-process.js'), file, JSON.stringify(this.opts)], { stdio });
+    this.child = child;
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => {
+      if (stderr.length < 4096) stderr += b.toString();
+    });
+    const pipe = child.stdio[INDEX_FD] as NodeJS.ReadableStream;
+    pipe.on('data', (b: Buffer) => this.onIndexData(b));
+    child.on('error', (e) => {
+      this.error = `indexing failed: ${e.message}`;
       this.finishLoading();
     });
-    w.on('exit', () => {
-      this.worker = null;
-      if (this.loading) this.finishLoading();
+    child.on('exit', (code) => {
+      this.child = null;
+      if (this.loading && !this.closed) {
+        if (code !== 0 && this.error === null) this.error = `indexing stopped (${stderr.trim().split('\n').pop() ?? `exit ${code}`})`;
+        this.finishLoading();
+      }
     });
   }
 
-  private onWorkerMessage(m: WorkerMessage): void {
+  /** Messages from the indexing process: length-prefixed, possibly split across reads. */
+  private onIndexData(b: Buffer): void {
+    this.pending.push(b);
+    this.pendingBytes += b.length;
+    let buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    let p = 0;
+    while (buf.length - p >= 4) {
+      const len = buf.readUInt32LE(p);
+      if (buf.length - p - 4 < len) break;
+      this.onIndexMessage(buf[p + 4], buf.subarray(p + 5, p + 4 + len));
+      p += 4 + len;
+    }
+    buf = buf.subarray(p);
+    this.pending = buf.length ? [buf] : [];
+    this.pendingBytes = buf.length;
+  }
+
+  private onIndexMessage(type: number, body: Buffer): void {
     if (this.closed) return;
+    if (this.previewing) {
+      // The indexing process starts from the first packet again: its index is filled aside and
+      // replaces the preview's at its first progress message, so the list is never empty between.
+      this.incoming = new PacketIndex();
+      this.previewing = false;
+    }
+    const ix = this.incoming ?? this.index;
+    if (type === MSG_ROWS) {
+      ix.setRows(body.readUInt32LE(0), body.readUInt32LE(4), body.readUInt32LE(8), body.subarray(12));
+      return;
+    }
+    if (type === MSG_ADDRESSES) {
+      ix.addresses.setEntries(body.readUInt32LE(0), body.subarray(4));
+      return;
+    }
+    if (type !== MSG_JSON) return;
+    const m = JSON.parse(body.toString()) as IndexMessage;
     if (m.t === 'start') {
       this.totalBytes = m.fileBytes;
       return;
@@ -146,20 +193,16 @@ export class PacketStore {
       this.finishLoading();
       return;
     }
-    if (this.previewing) {
-      this.index = new PacketIndex();
-      this.previewing = false;
-    }
-    const ix = this.index;
-    for (const [i, sab] of m.chunks) ix.attachChunk(i, sab);
-    for (const [i, sab] of m.addressChunks) ix.addresses.attach(i, sab);
     for (const [id, e] of m.links) ix.addLink(id, e);
     for (const [id, e] of m.apps) ix.addApp(id, e);
     for (let k = 0; k < m.dupAcks.length; k += 3) ix.dupAcks.set(m.dupAcks[k], m.dupAcks[k + 1] * 65536 + m.dupAcks[k + 2]);
-    for (const [s, info] of m.tls) ix.tlsStreams.set(s, info);
-    ix.addresses.count = m.addressCount;
+    for (const [st, info] of m.tls) ix.tlsStreams.set(st, info);
     ix.streamCount = m.streamCount;
     ix.count = m.count;
+    if (this.incoming !== null) {
+      this.index = this.incoming;
+      this.incoming = null;
+    }
     this.bytesRead = m.bytesRead;
     this.nanosecond = m.nanosecond;
     if (m.error) this.error = m.error;
@@ -300,8 +343,8 @@ export class PacketStore {
     this.closed = true;
     if (this.timer) clearImmediate(this.timer);
     this.timer = null;
-    if (this.worker) void this.worker.terminate();
-    this.worker = null;
+    if (this.child) this.child.kill();
+    this.child = null;
     this.fileIndexer?.reader.close();
     this.frames.close();
   }

@@ -1,0 +1,192 @@
+// The UI at scale: tcpwatch opens a capture of --frames packets (default 1,000,000: the lab sample of
+// chat and TLS on loopback, replicated with shifted ports and times) in a real terminal (tmux,
+// 160x50) and this script measures
+//   - time to the first screen of rows and to the full count in the status bar, from the UI's own
+//     trace (milliseconds since the process started) and from outside (tmux polled every 10 ms);
+//   - time to handle PgDn, End and Home (key received to screen written), from the trace;
+//   - resident memory after loading, per packet, against the same UI on the small sample.
+// Not a test: it prints what it measured (and bench-all collects it into docs/BENCHMARKS.md).
+//
+//   node dist/scripts/bench-ui.js [--frames N] [--from FILE] [--rounds R]
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { makeBigCapture, DEFAULT_SOURCE } from './make-big-capture';
+import { BENCH_DIR, emit, median, machine, ensureDir } from './bench-lib';
+import { Tmux, haveTmux } from '../test/helpers/tmux';
+import { BYTES_PER_PACKET } from '../src/store/columns';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Run {
+  firstRowsMs: number;
+  loadedMs: number;
+  firstRowsOutsideMs: number;
+  loadedOutsideMs: number;
+  pageDownMs: number[];
+  endMs: number[];
+  homeMs: number[];
+  rssBytes: number;
+  count: number;
+}
+
+/** The node process running in the pane (the pane's shell runs it as a child). */
+function nodePid(t: Tmux): number {
+  const shell = Number(execTmux(t, ['display-message', '-t', t.session, '-p', '#{pane_pid}']).trim());
+  const kids = fs.readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  for (const k of kids) {
+    const cmd = fs.readFileSync(`/proc/${k}/cmdline`, 'utf8');
+    if (cmd.includes('tcpwatch')) return k;
+  }
+  throw new Error('tcpwatch process not found');
+}
+
+function execTmux(t: Tmux, args: string[]): string {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  return execFileSync('tmux', ['-L', t.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+function traceValues(trace: string, what: string): number[] {
+  const out: number[] = [];
+  for (const line of trace.split('\n')) {
+    const m = new RegExp(`^\\S+ handled ${what} ms=([0-9.]+)`).exec(line);
+    if (m) out.push(Number(m[1]));
+  }
+  return out;
+}
+
+function traceTime(trace: string, what: string): number {
+  const line = trace.split('\n').find((l) => l.split(' ')[1] === what);
+  return line ? Number(line.split(' ')[0]) : NaN;
+}
+
+async function measure(file: string, expected: number, keys: boolean): Promise<Run> {
+  const trace = path.join(BENCH_DIR, `ui-trace-${process.pid}.txt`);
+  fs.rmSync(trace, { force: true });
+  const t0 = performance.now();
+  const t = Tmux.start(['-r', file], { TCPWATCH_UI_TRACE: trace });
+  try {
+    let firstOutside = NaN, loadedOutside = NaN;
+    const full = new RegExp(`shown ${expected} / ${expected}`);
+    for (;;) {
+      const s = t.screen();
+      const now = performance.now() - t0;
+      if (Number.isNaN(firstOutside) && /^.\s+1 0\.0/m.test(s)) firstOutside = now;
+      if (full.test(s) && !s.includes('loading')) {
+        loadedOutside = now;
+        break;
+      }
+      if (now > 600_000) throw new Error('the capture did not finish loading in 10 minutes');
+      await sleep(10);
+    }
+    await sleep(1000); // let the indexing worker exit and memory settle
+    const pid = nodePid(t);
+    const rss = rssOf(pid);
+    if (keys) {
+      for (let k = 0; k < 20; k++) {
+        t.keys('PageDown');
+        await sleep(80);
+      }
+      for (let k = 0; k < 5; k++) {
+        t.keys('End');
+        await sleep(120);
+        t.keys('Home');
+        await sleep(120);
+      }
+      await sleep(300);
+    }
+    const text = fs.readFileSync(trace, 'utf8');
+    return {
+      firstRowsMs: traceTime(text, 'first-rows'),
+      loadedMs: traceTime(text, 'loaded'),
+      firstRowsOutsideMs: firstOutside,
+      loadedOutsideMs: loadedOutside,
+      pageDownMs: traceValues(text, 'pageDown'),
+      endMs: traceValues(text, 'last'),
+      homeMs: traceValues(text, 'first'),
+      rssBytes: rss,
+      count: expected,
+    };
+  } finally {
+    t.kill();
+    fs.rmSync(trace, { force: true });
+  }
+}
+
+function countFrames(file: string): number {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { CaptureFileReader } = require('../src/capture/file-reader') as typeof import('../src/capture/file-reader');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { CapturedFrame } = require('../src/capture/frame') as typeof import('../src/capture/frame');
+  const r = new CaptureFileReader(file);
+  const f = new CapturedFrame();
+  let n = 0;
+  while (r.next(f)) n++;
+  r.close();
+  return n;
+}
+
+async function main(): Promise<void> {
+  if (!haveTmux()) {
+    emit({ title: 'UI (bench-ui)', lines: ['tmux is not installed: the UI benchmark needs a terminal to drive.'] });
+    return;
+  }
+  const frames = Number(arg('--frames', '1000000'));
+  const from = arg('--from', DEFAULT_SOURCE);
+  const rounds = Number(arg('--rounds', '3'));
+  ensureDir(BENCH_DIR);
+  const big = path.join(BENCH_DIR, `ui-${frames}.pcap`);
+  if (!fs.existsSync(big)) makeBigCapture(big, frames, from);
+  const small = from;
+  const smallCount = countFrames(small);
+
+  const baseline = await measure(small, smallCount, false);
+  const runs: Run[] = [];
+  for (let r = 0; r < rounds; r++) runs.push(await measure(big, frames, true));
+  const med = (f: (r: Run) => number): number => median(runs.map(f));
+  const allPg = runs.flatMap((r) => r.pageDownMs), allEnd = runs.flatMap((r) => r.endMs), allHome = runs.flatMap((r) => r.homeMs);
+  const rss = med((r) => r.rssBytes);
+  const fmt = (x: number): string => x.toFixed(1);
+  const max = (xs: number[]): number => xs.reduce((a, b) => Math.max(a, b), 0);
+  emit({
+    title: `UI with ${frames.toLocaleString('en-US')} packets (bench-ui)`,
+    lines: [
+      `Capture: ${path.basename(from)} replicated to ${frames} packets (${(fs.statSync(big).size / 2 ** 20).toFixed(0)} MiB), opened with`,
+      `\`tcpwatch -r FILE\` in tmux (160x50, TERM=xterm-256color); ${rounds} rounds, medians. Times "since start" are the UI's`,
+      'own trace (performance.now(), i.e. since the process started); "from outside" polls the tmux screen every 10 ms',
+      'from before the tmux session is created.',
+      '',
+      '| measure | value | target |',
+      '|---|---|---|',
+      `| first screen of rows, since start | ${fmt(med((r) => r.firstRowsMs))} ms | < 500 ms |`,
+      `| first screen of rows, from outside | ${fmt(med((r) => r.firstRowsOutsideMs))} ms | |`,
+      `| full count in the status bar, since start | ${fmt(med((r) => r.loadedMs))} ms | < 3000 ms (1M) |`,
+      `| full count in the status bar, from outside | ${fmt(med((r) => r.loadedOutsideMs))} ms | |`,
+      `| PgDn: key to screen written (median / max of ${allPg.length}) | ${fmt(median(allPg))} / ${fmt(max(allPg))} ms | < 16 ms |`,
+      `| End (median / max of ${allEnd.length}) | ${fmt(median(allEnd))} / ${fmt(max(allEnd))} ms | < 16 ms |`,
+      `| Home (median / max of ${allHome.length}) | ${fmt(median(allHome))} / ${fmt(max(allHome))} ms | |`,
+      `| resident memory after loading | ${(rss / 2 ** 20).toFixed(0)} MiB | |`,
+      `| resident memory of the same UI on the ${smallCount}-packet sample | ${(baseline.rssBytes / 2 ** 20).toFixed(0)} MiB | |`,
+      `| resident memory per packet (total / above the small sample) | ${(rss / frames).toFixed(0)} / ${((rss - baseline.rssBytes) / frames).toFixed(0)} bytes | < 100 bytes |`,
+      `| index per packet (columns) | ${BYTES_PER_PACKET} bytes | <= 64 bytes |`,
+      '',
+      ...machine(),
+    ],
+  });
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench-ui: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,149 @@
+// The indexing process: reads a capture file, runs the analysis pipeline and fills a packet index
+// on the second core, then sends the new rows of every batch to the UI process over a pipe (fd 3).
+// A process rather than a thread: analysis keeps per-connection state that can reach hundreds of
+// megabytes on a big file, and when a process exits all of it goes back to the system, where a
+// thread's allocator would keep much of it in the UI process for good.
+//
+// Messages on the pipe: u32 length (little-endian), u8 type, payload.
+//   ROWS:      u32 chunk, u32 first row, u32 end row, then the rows' bytes column after column
+//   ADDRESSES: u32 first id, then the entries' bytes (ids within one address chunk)
+//   JSON:      a ProgressMessage or StartMessage, after the rows and addresses it publishes
+
+import * as fs from 'node:fs';
+import '../modules';
+import { MainOptions } from '../hooks';
+import { CaptureFileReader } from '../capture/file-reader';
+import { AddressTable } from './addresses';
+import { PacketIndex, IndexSink, LinkEntry, AppEntry, TlsStreamInfo } from './packet-index';
+import { FileIndexer } from './indexer';
+import { CHUNK_BITS, CHUNK_SIZE } from './columns';
+
+export const MSG_ROWS = 1;
+export const MSG_ADDRESSES = 2;
+export const MSG_JSON = 3;
+/** The pipe the index travels on (stdin, stdout and stderr stay free for diagnostics). */
+export const INDEX_FD = 3;
+
+/** One batch of table changes and the new count, sent after the batch's rows. */
+export interface ProgressMessage {
+  t: 'progress';
+  links: [number, LinkEntry][];
+  apps: [number, AppEntry][];
+  /** Flat triples: packet, frame number of the original ACK, count. */
+  dupAcks: number[];
+  tls: [number, TlsStreamInfo][];
+  streamCount: number;
+  count: number;
+  bytesRead: number;
+  /** Timestamps carry more than microseconds (known once the first interface has been read). */
+  nanosecond: boolean;
+  done: boolean;
+  error: string | null;
+}
+
+export interface StartMessage {
+  t: 'start';
+  fileBytes: number;
+}
+
+export type IndexMessage = StartMessage | ProgressMessage | { t: 'fatal'; message: string };
+
+class BatchSink implements IndexSink {
+  links: [number, LinkEntry][] = [];
+  apps: [number, AppEntry][] = [];
+  dupAcks: number[] = [];
+  tls: [number, TlsStreamInfo][] = [];
+  link(id: number, e: LinkEntry): void { this.links.push([id, e]); }
+  app(id: number, e: AppEntry): void { this.apps.push([id, e]); }
+  dupAck(p: number, of: number, num: number): void { this.dupAcks.push(p, of, num); }
+  tlsStream(s: number, info: TlsStreamInfo): void { this.tls.push([s, info]); }
+}
+
+// The first batch is small so the rows after the UI's own preview come at once; later ones by time.
+const FIRST_BATCH = 2000;
+const BATCH_MS = 40;
+
+function send(type: number, parts: (Buffer | Uint8Array)[]): void {
+  let len = 1;
+  for (const p of parts) len += p.length;
+  const head = Buffer.alloc(5);
+  head.writeUInt32LE(len, 0);
+  head[4] = type;
+  for (const b of [head, ...parts]) {
+    let off = 0;
+    while (off < b.length) off += fs.writeSync(INDEX_FD, b, off, b.length - off);
+  }
+}
+
+function sendJson(m: IndexMessage): void {
+  send(MSG_JSON, [Buffer.from(JSON.stringify(m))]);
+}
+
+function u32s(...v: number[]): Buffer {
+  const b = Buffer.alloc(4 * v.length);
+  v.forEach((x, i) => b.writeUInt32LE(x, 4 * i));
+  return b;
+}
+
+function run(file: string, opts: MainOptions): void {
+  const reader = new CaptureFileReader(file);
+  let fileBytes = 0;
+  try {
+    fileBytes = fs.statSync(file).size;
+  } catch {
+    fileBytes = 0;
+  }
+  sendJson({ t: 'start', fileBytes });
+  const index = new PacketIndex();
+  let sink = new BatchSink();
+  index.sink = sink;
+  const indexer = new FileIndexer(reader, index, opts, null);
+  let sentRows = 0, sentAddresses = 1;
+  let first = true;
+  for (;;) {
+    const more = indexer.step(first ? FIRST_BATCH : 1 << 30, performance.now() + BATCH_MS);
+    first = false;
+    for (let from = sentRows; from < index.count;) {
+      const ci = from >>> CHUNK_BITS;
+      const to = Math.min(index.count, (ci + 1) * CHUNK_SIZE);
+      const base = ci * CHUNK_SIZE;
+      send(MSG_ROWS, [u32s(ci, from - base, to - base), ...index.rowBytes(ci, from - base, to - base)]);
+      from = to;
+    }
+    sentRows = index.count;
+    const a = index.addresses;
+    for (let from = sentAddresses; from < a.count;) {
+      const to = Math.min(a.count, AddressTable.chunkEnd(from));
+      send(MSG_ADDRESSES, [u32s(from), a.entryBytes(from, to)]);
+      from = to;
+    }
+    sentAddresses = a.count;
+    sendJson({
+      t: 'progress',
+      links: sink.links, apps: sink.apps, dupAcks: sink.dupAcks, tls: sink.tls,
+      streamCount: index.streamCount, count: index.count,
+      bytesRead: reader.position, nanosecond: reader.nanosecond, done: !more, error: indexer.error,
+    });
+    if (!more) break;
+    sink = new BatchSink();
+    index.sink = sink;
+  }
+  reader.close();
+}
+
+if (require.main === module) {
+  const [file, optsJson] = process.argv.slice(2);
+  try {
+    run(file, JSON.parse(optsJson) as MainOptions);
+  } catch (e) {
+    // A closed pipe means the UI has gone: nothing to report to.
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') {
+      try {
+        sendJson({ t: 'fatal', message: (e as Error).message });
+      } catch {
+        // the UI has gone
+      }
+    }
+    process.exitCode = 1;
+  }
+}
