@@ -16,7 +16,7 @@ import { CapturedFrame } from '../src/capture/frame';
 import { TH_SYN, TH_ACK, TH_PSH, TH_FIN, TH_RST } from '../src/decode/tcp';
 import { startChatServer, runLabChatExchange } from '../src/lab/chat';
 import { BINDINGS } from '../src/ui/keys';
-import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
+import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
 import { Tmux, haveTmux, lineWith, plain } from './helpers/tmux';
 
 const corpus = corpusDir();
@@ -379,6 +379,39 @@ test('a chat exchange recorded on loopback: handshake, "Hey" and "Hi", teardown,
       assert.equal(rowSgr(fe, 'Hey'), '38;5;210');
       assert.equal(rowSgr(fe, 'Hi'), '38;5;117');
     });
+  } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const canLive = process.getuid?.() === 0 && spawnSync(process.execPath, [CLI, '-D']).status === 0;
+
+test('live capture on lo: rows arrive and the list follows the newest; q stops and the -w file is complete', { skip: noTmux || (canLive ? false : 'needs root and the cap module') }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-live-'));
+  const out = path.join(dir, 'live.pcap');
+  const server = await startChatServer({ host: '127.0.0.1', port: 0, closeAfterReply: true });
+  try {
+    await withTmux(['-i', 'lo', '-w', out, 'tcp', 'port', String(server.port)], {}, async (t) => {
+      let s = await t.waitForText('live: lo');
+      assert.match(s, new RegExp(`capture filter: tcp port ${server.port}`));
+      assert.match(s, /following/);
+      await sleep(300); // the capture is open once the UI shows; give libpcap a moment
+      for (let k = 0; k < 2; k++) await runLabChatExchange({ host: '127.0.0.1', port: server.port, closeDelayMs: 20 });
+      s = await t.waitForText('shown 20 / 20');
+      // following: the newest packet is selected and its details are shown
+      assert.match(s, /▶\s+20 \d+\.\d+\s+127\.0\.0\.1\s+127\.0\.0\.1\s+TCP .*\[ACK\] Seq=5 Ack=5/);
+      s = await t.waitForText('Packet details — frame 20');
+      assert.match(s, /\d+ pkt\/s/);
+      assert.match(s, /drops 0/);
+      t.keys('k');
+      s = await t.waitForText('Packet details — frame 19');
+      assert.doesNotMatch(s.split('\n').pop() ?? '', /following/);
+      t.keys('q');
+      await t.waitForText('[tcpwatch exited 0]');
+    });
+    const n = spawnSync('tcpdump', ['-r', out, '-n'], { encoding: 'utf8' });
+    assert.equal(n.stdout.trim().split('\n').length, 20);
   } finally {
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
