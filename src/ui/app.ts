@@ -79,8 +79,9 @@ export class App {
   /** First time rows were drawn (performance.now()), for the benchmark. */
   firstRowsAt = -1;
 
-  constructor(readonly store: PacketStore, readonly opts: MainOptions, readonly captureFilter: string | undefined, screen?: blessed.Screen) {
-    this.screen = screen ?? blessed.screen({
+  constructor(readonly store: PacketStore, readonly opts: MainOptions, readonly captureFilter: string | undefined, input?: NodeJS.ReadableStream) {
+    this.screen = blessed.screen({
+      ...(input !== undefined ? { input } : {}),
       smartCSR: true,
       fullUnicode: false,
       forceUnicode: true,

@@ -2,6 +2,8 @@
 // reported before the screen is taken over, then the store starts indexing (in its worker) and the
 // first rows show while the rest of the file is read.
 
+import * as fs from 'node:fs';
+import * as tty from 'node:tty';
 import { MainOptions, hooks } from '../hooks';
 import { UsageError } from '../errors';
 import { CaptureFileError } from '../capture/file-reader';
@@ -15,10 +17,13 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
     if (!hooks.compileFilter) throw new UsageError('display filters are not available in this build');
     hooks.compileFilter(opts.displayFilter); // a mistake is reported on the command line, as headless
   }
-  // Same checks and messages as headless reading (missing file, directory, permissions, not a capture).
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { openReader } = require('../cli') as typeof import('../cli');
-  openReader(file).close();
+  // Same checks and messages as headless reading (missing file, directory, permissions, not a capture);
+  // standard input can be read only once, by the store.
+  if (file !== '-') {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { openReader } = require('../cli') as typeof import('../cli');
+    openReader(file).close();
+  }
   let store: PacketStore;
   try {
     // Started before blessed loads, so the worker indexes while the screen is being set up.
@@ -27,12 +32,23 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
     if (e instanceof CaptureFileError) throw new UsageError(e.message);
     throw e;
   }
+  // With the capture on standard input, keys come from the terminal itself.
+  let input: tty.ReadStream | undefined;
+  if (file === '-') {
+    try {
+      input = new tty.ReadStream(fs.openSync('/dev/tty', 'r'));
+    } catch {
+      store.close();
+      throw new UsageError('reading a capture from standard input needs a terminal for the keys (/dev/tty); use --no-ui');
+    }
+  }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { App } = require('./app') as typeof import('./app');
-  const app = new App(store, opts, undefined);
+  const app = new App(store, opts, undefined, input);
   if (opts.displayFilter !== undefined && opts.displayFilter.trim() !== '') {
     app.filterBar.remember(opts.displayFilter);
     app.applyFilter(opts.displayFilter);
   }
   await app.run();
+  input?.destroy();
 }
