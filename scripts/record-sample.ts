@@ -28,9 +28,11 @@ async function main(): Promise<void> {
     const result = await recordLabScenario({
       outputPath: CAPTURE,
       keylogPath: KEYLOG,
-      rawCapturePath: join(scratch, 'raw.pcap'),
+      rawCapturePath: join(scratch, 'raw-capture'),
       chatPort: DEFAULT_CHAT_PORT,
       tlsPort: DEFAULT_TLS_PORT,
+      // the committed sample was captured by tcpdump (-i lo -U --immediate-mode), then rewritten by tcpwatch
+      useTcpdump: true,
       log: (line) => console.log(line),
     });
     if (!result.chat.serverClosedFirst) throw new Error('the chat server did not close first; the sample would not show the lab teardown');

@@ -20,7 +20,7 @@ import { getField } from '../src/fields/registry';
 import { Dissection } from '../src/decode/dissection';
 import { Sink } from '../src/output/sinks';
 import { StreamExplainer, ladderLines } from '../src/analysis/explain';
-import { startTcpdumpCapture } from '../src/lab/scenario';
+import { startLoopbackCapture } from '../src/lab/scenario';
 import { CLI, REPO_ROOT, corpusDir, listFiles, NO_CORPUS_REASON } from './helpers/corpus';
 import { EXPLAIN_CASES, GOLDEN_DIR, caseArgs, casePath } from './helpers/explain-cases';
 
@@ -252,7 +252,7 @@ test('recorded on loopback: a refused connection, a half-close with data after t
   const closedPort = await listen(closed);
   await new Promise<void>((r) => closed.close(() => r()));
   try {
-    const capture = await startTcpdumpCapture(pcap, `tcp port ${port} or tcp port ${closedPort}`);
+    const capture = await startLoopbackCapture(pcap, `tcp port ${port} or tcp port ${closedPort}`);
     try {
       await new Promise<void>((resolve) => {
         const c = connect({ host: '127.0.0.1', port: closedPort });

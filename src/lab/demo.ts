@@ -52,7 +52,7 @@ export async function runDemo(opts: MainOptions): Promise<void> {
     const result = await recordLabScenario({
       outputPath: saved.capture,
       keylogPath: join(scratch, 'keylog.txt'),
-      rawCapturePath: join(scratch, 'raw.pcap'),
+      rawCapturePath: join(scratch, 'raw-capture'),
       fallbackToAnyPort: true,
       log: say,
     });

@@ -10,6 +10,8 @@ import { fetchOverTls, startTlsServer, TlsServer, FetchOverTlsResult } from './t
 import { CaptureFileReader } from '../capture/file-reader';
 import { CapturedFrame } from '../capture/frame';
 import { PcapngWriter } from '../capture/file-writer';
+import { LiveCapture, resolveCaptureDevice } from '../capture/live';
+import { UsageError } from '../errors';
 
 export const DEFAULT_TLS_PORT = 8443;
 const LOOPBACK = '127.0.0.1';
@@ -17,9 +19,52 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A capture of `lo` running in the background, written to a file until stop(). */
 export interface LoopbackCapture {
-  /** What captures, for the user: "tcpdump" or "tcpwatch". */
+  /** What captures, for the user: tcpwatch's live capture or tcpdump. */
   readonly tool: string;
   stop(): Promise<void>;
+}
+
+/**
+ * Capture `lo` with tcpwatch's own live capture (cap) into a pcapng file; CaptureUnavailable (with
+ * libpcap's or the permission check's reason) when it cannot.
+ */
+export function startLiveCapture(path: string, bpf: string): LoopbackCapture {
+  let writer: PcapngWriter | null = null;
+  try {
+    const { cap, iface } = resolveCaptureDevice('lo');
+    writer = new PcapngWriter(path);
+    const w = writer;
+    const live = LiveCapture.open({ device: iface.name, filter: bpf }, (frame) => w.write(frame), cap);
+    return {
+      tool: "tcpwatch's live capture",
+      async stop(): Promise<void> {
+        live.close();
+        w.close();
+      },
+    };
+  } catch (e) {
+    writer?.close();
+    if (e instanceof UsageError) throw new CaptureUnavailable(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Capture `lo` with tcpwatch's live capture, or with tcpdump where cap is not built. When neither
+ * can, the reason given is the live capture's, which says how to get permission.
+ */
+export async function startLoopbackCapture(path: string, bpf: string): Promise<LoopbackCapture> {
+  try {
+    return startLiveCapture(path, bpf);
+  } catch (e) {
+    if (!(e instanceof CaptureUnavailable)) throw e;
+    try {
+      return await startTcpdumpCapture(path, bpf);
+    } catch (e2) {
+      if (e2 instanceof CaptureUnavailable) throw e;
+      throw e2;
+    }
+  }
 }
 
 export class CaptureUnavailable extends Error {}
@@ -31,7 +76,6 @@ function commandExists(cmd: string): boolean {
 /**
  * Capture `lo` with tcpdump into a pcap file. Resolves once tcpdump says it is listening, so no packet
  * of the scenario is missed; rejects with CaptureUnavailable (and the reason) when it cannot start.
- * tcpwatch's own live capture replaces this once it offers a file-writing source.
  */
 export async function startTcpdumpCapture(pcapPath: string, bpf: string, startTimeoutMs = 5000): Promise<LoopbackCapture> {
   if (!commandExists('tcpdump')) throw new CaptureUnavailable('tcpdump is not installed');
@@ -179,6 +223,8 @@ export interface RecordOptions {
   chatPort?: number;
   tlsPort?: number;
   fallbackToAnyPort?: boolean;
+  /** Capture with tcpdump even where tcpwatch's own live capture works. */
+  useTcpdump?: boolean;
   /** Progress lines for the user. */
   log?: (line: string) => void;
 }
@@ -198,7 +244,9 @@ export async function recordLabScenario(opts: RecordOptions): Promise<RecordResu
   let tool: string;
   try {
     const chatPort = servers.chat.port, tlsPort = servers.tls.port;
-    const capture = await startTcpdumpCapture(opts.rawCapturePath, `tcp port ${chatPort} or tcp port ${tlsPort}`);
+    const capture = opts.useTcpdump
+      ? await startTcpdumpCapture(opts.rawCapturePath, `tcp port ${chatPort} or tcp port ${tlsPort}`)
+      : await startLoopbackCapture(opts.rawCapturePath, `tcp port ${chatPort} or tcp port ${tlsPort}`);
     tool = capture.tool;
     log(`chat server (lab mode) on ${LOOPBACK}:${chatPort}; HTTPS server on https://${LOOPBACK}:${tlsPort}/; capturing lo with ${capture.tool}`);
     try {
