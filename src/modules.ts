@@ -3,4 +3,5 @@
 import './fields';
 import './capture/live-cli';
 import './lab/commands';
+import './tls/analyzer';
 import './ui/module';

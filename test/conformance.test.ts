@@ -18,6 +18,8 @@ export const MUST_AGREE = new Set([
   'tcp.ack_raw', 'tcp.len', 'tcp.window_size_value', 'udp.srcport', 'udp.dstport',
   // TCP conversation analysis (issue 3)
   'tcp.stream', 'tcp.seq', 'tcp.ack', 'tcp.nxtseq', 'tcp.flags.str', 'tcp.analysis.flags',
+  // TLS records (issue 3)
+  'tls.record.content_type', 'tls.record.version', 'tls.record.length',
 ]);
 
 interface Table {

@@ -4,6 +4,7 @@ import './link';
 import './ip';
 import './tcp';
 import './udp';
+import './tls';
 import './columns';
 
 export * from './registry';

@@ -1,0 +1,684 @@
+// TLS on any TCP port, found by content: the first segment of a conversation that starts like a
+// TLS (or SSLv2-compatible) Client/Server record makes the conversation TLS, as Wireshark's "tls_tcp"
+// heuristic does. From then on every segment is cut into records; a record that spans segments is
+// collected in a bounded per-direction buffer and described in the frame that completes it; a
+// handshake message that spans records is collected the same way. What the Protocol and Info
+// columns say follows tshark 4.0 (packet-tls.c, and packet-tcp.c's "[TCP segment of a reassembled
+// PDU]"), so that `-T fields` and the packet list agree with it.
+//
+// Bytes are placed by relative sequence number (d.tcp.relSeq from TcpStreamTable): data already
+// seen (retransmissions) is skipped, a gap abandons the record being collected (counted in
+// `stats.bytesLost`), and a record that does not fit in the buffer budget is skipped by its length
+// (counted in `stats.bytesDropped`) so the record boundaries stay in step.
+
+import { Dissection, Malformed, Proto } from '../decode/dissection';
+import { TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
+import type { Analyzer } from '../pipeline';
+import { analyzerFactories } from '../hooks';
+import {
+  ContentType, REC_HEADER_LEN, SSLV2_VERSION, TLSV1_VERSION, TLSV1DOT1_VERSION, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION,
+  TLCPV1_VERSION, isValidContentType, looksLikeTlsStart, isSslv2ClientHello, looksLikeSslv2, looksLikeSslv3,
+  isV2ClientHelloStart, isKnownVersion, tls13Draft, startsWithPrintable, ssl2HeaderLength, ssl2RecordLength,
+  SSL2_MSG_NAMES, Ssl2Msg, isValidSslVersion, MAX_RECORD_BYTES, isTlsPort, isOtherProtocolPort,
+} from './records';
+import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
+import { CipherKind, cipherSuite } from './cipher-suites';
+import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
+import { InfoKind, MsgFlag, RecordFlag, SegmentRole, TlsInfo } from './tls-info';
+import './summary';
+
+/** Reassembly buffer sizes: a small record, a full TLS record (2^14 + 2048 + header), the largest record header can name. */
+const POOL_CLASSES = [2048, 18448, MAX_RECORD_BYTES];
+/** Free buffers kept per size class for reuse. */
+const POOL_KEEP = 32;
+/** A handshake message is collected across records up to this size (certificate chains are a few KiB). */
+const MAX_HANDSHAKE_REASSEMBLY = 256 * 1024;
+/** Default budget of bytes held in reassembly buffers over all conversations. */
+export const DEFAULT_TLS_BUFFER_BUDGET = 64 * 1024 * 1024;
+/** Conversations tracked at once; the oldest is forgotten beyond this. */
+const MAX_CONVERSATIONS = 65536;
+
+/** Reusable reassembly buffers with a budget on the bytes handed out. */
+export class BufferPool {
+  inUse = 0;
+  private readonly free: Buffer[][] = POOL_CLASSES.map(() => []);
+  constructor(readonly budget: number) {}
+
+  /** A buffer of at least `n` bytes, or null when the budget would be exceeded. */
+  acquire(n: number): Buffer | null {
+    let c = 0;
+    while (c < POOL_CLASSES.length && POOL_CLASSES[c] < n) c++;
+    const size = c < POOL_CLASSES.length ? POOL_CLASSES[c] : n;
+    if (this.inUse + size > this.budget) return null;
+    this.inUse += size;
+    const list = c < POOL_CLASSES.length ? this.free[c] : null;
+    if (list !== null && list.length > 0) return list.pop()!;
+    return Buffer.allocUnsafe(size);
+  }
+
+  release(b: Buffer): void {
+    this.inUse -= b.length;
+    const c = POOL_CLASSES.indexOf(b.length);
+    if (c >= 0 && this.free[c].length < POOL_KEEP) this.free[c].push(b);
+  }
+}
+
+/** One direction of a TLS conversation. */
+class Direction {
+  haveSeq = false;
+  /** Relative sequence number of the next byte expected. */
+  nextSeq = 0;
+  /** Bytes of a record started in earlier segments. */
+  pending: Buffer | null = null;
+  pendingLen = 0;
+  /** Total bytes of the pending record once its header is known; 0 while the header is incomplete. */
+  pendingNeed = 0;
+  /** The header was split: tshark hands TLS the partial bytes together with the whole next segment. */
+  oneMore = false;
+  /** Bytes of an over-budget record still to pass over. */
+  skip = 0;
+  /** This side sent FIN: nothing more to collect. */
+  finished = false;
+  /** Frame number of this side's last ChangeCipherSpec. */
+  ccsFrame = 0;
+  /** MAC length of a NULL-cipher suite once this side has sent ChangeCipherSpec, else 0. */
+  nullMac = 0;
+  records = 0;
+  /** Handshake message collected across records. */
+  hs: Buffer | null = null;
+  hsLen = 0;
+  hsActive = false;
+}
+
+class Conversation {
+  /** Session version (0 = not known yet), as Wireshark's session->version. */
+  version = 0;
+  /** MAC length of the negotiated suite when it encrypts nothing (TLS_*_WITH_NULL_*), else 0. */
+  nullMac = 0;
+  readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
+}
+
+export interface TlsStats {
+  conversations: number;
+  recordsReassembled: number;
+  /** Bytes of records passed over because the buffer budget was reached. */
+  bytesDropped: number;
+  /** Bytes lost to gaps in the sequence space (segments not captured) while a record was collected. */
+  bytesLost: number;
+  malformedRecords: number;
+}
+
+const scratch = new Int32Array(2);
+
+/** TCP findings that keep a segment from TLS (Wireshark's tcp.no_subdissector_on_error, on by default). */
+const NOT_DISSECTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.KeepAlive;
+
+export class TlsAnalyzer implements Analyzer {
+  readonly stats: TlsStats = { conversations: 0, recordsReassembled: 0, bytesDropped: 0, bytesLost: 0, malformedRecords: 0 };
+  readonly pool: BufferPool;
+  private readonly convs = new Map<number, Conversation>();
+  private readonly hello = new HelloView();
+  /** Buffers the current frame's records may point into; given back when the next frame starts. */
+  private readonly retired: Buffer[] = [];
+  // per-frame context (set in analyze, read by the record functions)
+  private d!: Dissection;
+  private conv!: Conversation;
+  private dir!: Direction;
+  private frozen = false;
+  private needMore = false;
+  private needTotal = 0;
+  private reassembledCall = false;
+
+  constructor(budget = DEFAULT_TLS_BUFFER_BUDGET) {
+    this.pool = new BufferPool(budget);
+  }
+
+  analyze(d: Dissection): void {
+    for (let i = 0; i < this.retired.length; i++) this.pool.release(this.retired[i]);
+    this.retired.length = 0;
+    if (d.tcpOff < 0 || d.inIcmpError || d.tcp.stream < 0) return;
+    const len = d.payloadLen;
+    if (len > 0) this.payload(d, len);
+    if (d.tcpFlags & (TH_FIN | TH_RST)) this.closing(d);
+  }
+
+  /**
+   * A FIN ends what its side can still send: a record or message being collected there will not
+   * complete. A RST ends both sides. A conversation whose sides have both ended is forgotten.
+   */
+  private closing(d: Dissection): void {
+    const conv = this.convs.get(d.tcp.stream);
+    if (conv === undefined) return;
+    const rst = (d.tcpFlags & TH_RST) !== 0;
+    for (let i = 0; i < 2; i++) {
+      if (!rst && i !== (d.tcp.direction & 1)) continue;
+      const dir = conv.dirs[i];
+      this.lose(dir, dir.pendingLen + dir.hsLen);
+      dir.finished = true;
+    }
+    if (conv.dirs[0].finished && conv.dirs[1].finished) this.convs.delete(d.tcp.stream);
+  }
+
+  private payload(d: Dissection, len: number): void {
+    const buf = d.buf;
+    const off = d.payloadOff;
+    const end = off + d.payloadCapLen;
+    let conv = this.convs.get(d.tcp.stream);
+    if (conv === undefined) {
+      if (!this.startsTls(d, buf, off, end)) return;
+      conv = new Conversation();
+      if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
+      this.convs.set(d.tcp.stream, conv);
+      this.stats.conversations++;
+    }
+    const dir = conv.dirs[d.tcp.direction & 1];
+    let seq = d.tcp.relSeq;
+    if (d.tcpFlags & TH_SYN) seq = (seq + 1) >>> 0;
+    if (!dir.haveSeq) {
+      dir.haveSeq = true;
+      dir.nextSeq = seq;
+    }
+    const diff = (seq - dir.nextSeq) | 0;
+    if (d.tcp.flags & NOT_DISSECTED) {
+      // tshark does not hand retransmitted, out-of-order or keep-alive segments to TLS. Their new
+      // bytes, if any, are passed over: a record being collected cannot complete with them.
+      if (diff + len > 0) {
+        this.lose(dir, diff + len);
+        dir.nextSeq = (seq + len) >>> 0;
+      }
+      return;
+    }
+    let p = off;
+    if (diff < 0) {
+      // Bytes already seen: a retransmission is not dissected again (tshark marks it in TCP only).
+      if (diff + len <= 0) return;
+      p -= diff;
+    } else if (diff > 0) {
+      this.lose(dir, diff);
+    }
+    dir.nextSeq = (seq + len) >>> 0;
+
+    this.d = d;
+    this.conv = conv;
+    this.dir = dir;
+    this.frozen = false;
+    const t = d.tls;
+    t.stream = d.tcp.stream;
+    t.direction = d.tcp.direction;
+    if (p < end) this.segment(buf, p, end);
+    if (d.payloadCapLen < len) {
+      // Bytes beyond the snapshot length never arrive: what was being collected cannot complete.
+      this.lose(dir, len - d.payloadCapLen);
+    }
+  }
+
+  /**
+   * Whether a conversation not seen as TLS so far becomes TLS with this segment: on the ports
+   * Wireshark gives to TLS, always; elsewhere a Handshake record or an SSLv2-compatible Client Hello
+   * at the start of the segment. An Application Data record alone (a capture that starts mid-
+   * connection) is taken as TLS only on ports no other protocol owns, since Wireshark lets that
+   * protocol claim the segment first.
+   */
+  private startsTls(d: Dissection, buf: Buffer, off: number, end: number): boolean {
+    if (isTlsPort(d.srcPort) || isTlsPort(d.dstPort)) return true;
+    if (isSslv2ClientHello(buf, off, end)) return true;
+    if (!looksLikeTlsStart(buf, off, end)) return false;
+    return buf[off] === ContentType.Handshake || (!isOtherProtocolPort(d.srcPort) && !isOtherProtocolPort(d.dstPort));
+  }
+
+  /** Forget a conversation (a new SYN on its stream number is a new conversation anyway). */
+  private forgetOldest(): void {
+    for (const [k, c] of this.convs) {
+      for (const dir of c.dirs) this.lose(dir, 0);
+      this.convs.delete(k);
+      return;
+    }
+  }
+
+  private lose(dir: Direction, bytes: number): void {
+    if (dir.pending !== null || dir.skip > 0 || dir.hsActive) this.stats.bytesLost += bytes;
+    this.dropPending(dir);
+    dir.skip = 0;
+    this.dropHandshake(dir);
+  }
+
+  private dropHandshake(dir: Direction): void {
+    if (dir.hs !== null) {
+      this.pool.release(dir.hs);
+      dir.hs = null;
+    }
+    dir.hsActive = false;
+    dir.hsLen = 0;
+  }
+
+  private dropPending(dir: Direction): void {
+    if (dir.pending !== null) {
+      this.pool.release(dir.pending);
+      dir.pending = null;
+    }
+    dir.pendingLen = 0;
+    dir.pendingNeed = 0;
+    dir.oneMore = false;
+  }
+
+  /** One TCP segment's new bytes [p, end). */
+  private segment(buf: Buffer, p: number, end: number): void {
+    const dir = this.dir;
+    const t = this.d.tls;
+    if (dir.skip > 0) {
+      const n = Math.min(dir.skip, end - p);
+      dir.skip -= n;
+      p += n;
+      if (p >= end) {
+        t.role = SegmentRole.PduMiddle;
+        return;
+      }
+      this.tlsCall(buf, p, end, false);
+      return;
+    }
+    if (dir.pending === null) {
+      this.tlsCall(buf, p, end, false);
+      return;
+    }
+    if (dir.oneMore) {
+      // The whole segment joins the partial header, and TLS sees them together.
+      const have = dir.pendingLen;
+      const n = end - p;
+      if (!this.ensurePending(dir, have + n)) {
+        this.stats.bytesDropped += have + n;
+        this.dropPending(dir);
+        t.role = SegmentRole.PduMiddle;
+        return;
+      }
+      buf.copy(dir.pending!, have, p, end);
+      dir.pendingLen = have + n;
+      dir.oneMore = false;
+      const pb = this.takePending(dir);
+      this.tlsCall(pb, 0, have + n, true);
+      return;
+    }
+    const want = dir.pendingNeed - dir.pendingLen;
+    const n = Math.min(want, end - p);
+    buf.copy(dir.pending!, dir.pendingLen, p, p + n);
+    dir.pendingLen += n;
+    p += n;
+    if (dir.pendingLen < dir.pendingNeed) {
+      t.role = SegmentRole.PduMiddle;
+      return;
+    }
+    const total = dir.pendingNeed;
+    const pb = this.takePending(dir);
+    this.stats.recordsReassembled++;
+    this.tlsCall(pb, 0, total, true);
+    if (p < end) {
+      // tshark dissects what follows a reassembled record in a second call, with the Protocol
+      // column frozen and the Info column fenced.
+      this.frozen = true;
+      this.tlsCall(buf, p, end, false);
+    }
+  }
+
+  /** Hand the pending buffer over as this frame's completed data; it is released at the next frame. */
+  private takePending(dir: Direction): Buffer {
+    const b = dir.pending!;
+    this.retired.push(b);
+    dir.pending = null;
+    dir.pendingLen = 0;
+    dir.pendingNeed = 0;
+    dir.oneMore = false;
+    return b;
+  }
+
+  private ensurePending(dir: Direction, n: number): boolean {
+    if (dir.pending !== null && dir.pending.length >= n) return true;
+    const nb = this.pool.acquire(n);
+    if (nb === null) return false;
+    if (dir.pending !== null) {
+      dir.pending.copy(nb, 0, 0, dir.pendingLen);
+      this.pool.release(dir.pending);
+    }
+    dir.pending = nb;
+    return true;
+  }
+
+  /** Start collecting a record from [p, end) of `buf`; `need` is its total size, 0 when the header is incomplete. */
+  private startPending(buf: Buffer, p: number, end: number, need: number): void {
+    const dir = this.dir;
+    const have = end - p;
+    if (!this.ensurePending(dir, need > 0 ? need : Math.max(have, 64))) {
+      // Over budget: pass over the record by its length, counting what is not kept.
+      this.stats.bytesDropped += need > 0 ? need : have;
+      if (need > 0) dir.skip = need - have;
+      return;
+    }
+    buf.copy(dir.pending!, 0, p, end);
+    dir.pendingLen = have;
+    dir.pendingNeed = need;
+    dir.oneMore = need === 0;
+  }
+
+  /**
+   * One call of tshark's dissect_ssl on [off, end): records until the data runs out, and the
+   * start of an incomplete record kept for later segments.
+   */
+  private tlsCall(buf: Buffer, off: number, end: number, reassembled: boolean): void {
+    const t = this.d.tls;
+    // Four printable characters are text, not TLS (tshark hands such data back to TCP).
+    if (startsWithPrintable(buf, off, end)) return;
+    const first = t.role !== SegmentRole.Tls;
+    if (!this.frozen) t.protoVersion = this.conv.version;
+    this.reassembledCall = reassembled;
+    this.needMore = false;
+    let p = off;
+    while (p < end && !this.needMore) {
+      const v = this.conv.version;
+      if (v === SSLV2_VERSION) {
+        p = this.ssl2Record(buf, p, end);
+      } else if (isKnownVersion(v) || v === TLCPV1_VERSION) {
+        if (end - p < REC_HEADER_LEN) { this.more(0); break; }
+        p = isV2ClientHelloStart(buf, p, end) ? this.ssl2Record(buf, p, end) : this.ssl3Record(buf, p, end);
+      } else {
+        if (end - p < REC_HEADER_LEN) { this.more(0); break; }
+        if (looksLikeSslv2(buf, p, end)) p = this.ssl2Record(buf, p, end);
+        else if (looksLikeSslv3(buf, p, end)) p = this.ssl3Record(buf, p, end);
+        else {
+          t.addInfo(InfoKind.ContinuationData, 0);
+          p = end;
+        }
+      }
+    }
+    if (this.needMore) {
+      if (p === off && first && t.infoCount === 0) t.role = SegmentRole.PduStart;
+      else t.role = SegmentRole.Tls;
+      this.startPending(buf, p, end, this.needTotal);
+    } else {
+      t.role = SegmentRole.Tls;
+    }
+    if (t.role === SegmentRole.Tls && !this.d.hasLayer(Proto.Tls)) this.d.pushLayer(Proto.Tls, off);
+  }
+
+  private more(total: number): void {
+    this.needMore = true;
+    this.needTotal = total;
+  }
+
+  /** RFC 5246 §6.2 record; returns the offset after it (or where data ran out, with needMore set). */
+  private ssl3Record(buf: Buffer, p: number, end: number): number {
+    const t = this.d.tls;
+    const conv = this.conv;
+    const sv = conv.version;
+    // TLS 1.0–1.2 ignore records of unknown type (RFC 2246 §6) and so does Wireshark, to the end of the data.
+    if ((sv === TLSV1_VERSION || sv === TLSV1DOT1_VERSION || sv === TLSV1DOT2_VERSION || sv === TLCPV1_VERSION) &&
+        !isValidContentType(buf[p])) {
+      t.addInfo(InfoKind.IgnoredUnknownRecord, 0);
+      return end;
+    }
+    if (end - p < REC_HEADER_LEN) { this.more(0); return p; }
+    const type = buf[p];
+    const rver = buf.readUInt16BE(p + 1);
+    const rlen = buf.readUInt16BE(p + 3);
+    if (!isValidContentType(type)) {
+      t.addInfo(InfoKind.ContinuationData, 0);
+      return Math.min(end, p + REC_HEADER_LEN + rlen);
+    }
+    if (end - p < REC_HEADER_LEN + rlen) { this.more(REC_HEADER_LEN + rlen); return p; }
+    const body = p + REC_HEADER_LEN;
+    const bodyEnd = body + rlen;
+    let flags = this.reassembledCall ? RecordFlag.Reassembled : 0;
+    if (sv === TLSV1DOT3_VERSION && type === ContentType.ApplicationData) flags |= RecordFlag.Opaque;
+    let version: number;
+    if (sv === 0) {
+      if (body >= end) {
+        // Wireshark reads the byte after the header to judge the version; there is none.
+        const r = t.addRecord(buf, p, type, rver, rlen, flags | RecordFlag.Malformed, this.dir.records++);
+        if (r >= 0) this.malformed();
+        return end;
+      }
+      this.trySetVersion(type, buf[body], rver);
+      if (!this.frozen) t.protoVersion = rver;
+      version = rver;
+    } else {
+      version = sv;
+    }
+    const rec = t.addRecord(buf, p, type, rver, rlen, flags, this.dir.records++);
+    // After ChangeCipherSpec a NULL-cipher suite only appends a MAC: the content is plaintext
+    // (Wireshark reads it as if decrypted).
+    const mac = this.dir.nullMac;
+    const plainLen = mac > 0 && rlen >= mac ? rlen - mac : rlen;
+    switch (type) {
+      case ContentType.ChangeCipherSpec:
+        t.addInfo(InfoKind.ChangeCipherSpec, 0);
+        this.dir.ccsFrame = this.d.number;
+        this.dir.nullMac = conv.nullMac;
+        break;
+      case ContentType.Alert:
+        if (plainLen !== 2) t.addInfo(InfoKind.EncryptedAlert, 0);
+        else t.addInfo(InfoKind.Alert, (buf[body] << 8) | buf[body + 1]);
+        break;
+      case ContentType.Handshake:
+        this.handshakeRecord(buf, body, body + plainLen, rec, version, mac > 0);
+        break;
+      case ContentType.ApplicationData:
+        t.addInfo(InfoKind.ApplicationData, 0);
+        break;
+      case ContentType.Heartbeat:
+        this.heartbeat(buf, body, rlen, version);
+        break;
+      default:
+        break;
+    }
+    return bodyEnd;
+  }
+
+  private heartbeat(buf: Buffer, body: number, rlen: number, version: number): void {
+    if (version === TLSV1DOT3_VERSION) return;
+    const t = this.d.tls;
+    if (rlen < 3) {
+      t.addInfo(InfoKind.EncryptedHeartbeat, 0);
+      return;
+    }
+    const type = buf[body];
+    const payloadLen = buf.readUInt16BE(body + 1);
+    // Plaintext when too short to carry a 16-byte padding/MAC after the payload, RFC 6520 §4.
+    const plain = rlen <= 19 || 3 + payloadLen + 16 <= rlen;
+    if ((type === 1 || type === 2) && plain) t.addInfo(InfoKind.Heartbeat, type);
+    else t.addInfo(InfoKind.EncryptedHeartbeat, 0);
+  }
+
+  /** Wireshark's ssl_try_set_version: a record or Server Hello that settles the session's version. */
+  private trySetVersion(contentType: number, hsType: number, version: number): void {
+    const authoritative = contentType === ContentType.Handshake
+      ? isValidHandshakeType(hsType) && hsType !== HandshakeType.ClientHello
+      : isValidContentType(contentType);
+    if (!authoritative) return;
+    if (hsType === HandshakeType.ServerHello && tls13Draft(version) !== 0) version = TLSV1DOT3_VERSION;
+    if (!isKnownVersion(version)) return;
+    this.conv.version = version;
+  }
+
+  private malformed(): void {
+    this.stats.malformedRecords++;
+    this.d.markMalformed(Malformed.Application, Proto.Tls);
+  }
+
+  private markRecordMalformed(rec: number): void {
+    if (rec >= 0) this.d.tls.recordFlags[rec] |= RecordFlag.Malformed;
+    this.malformed();
+  }
+
+  /** Handshake messages in one record's body [p, end); `plain` when it is known not to be encrypted. */
+  private handshakeRecord(buf: Buffer, p: number, end: number, rec: number, version: number, plain: boolean): void {
+    const dir = this.dir;
+    const t = this.d.tls;
+    let first = true;
+    if (dir.hsActive) {
+      // A message continues from earlier records.
+      const frags = dir.hsLen;
+      let subset = end - p;
+      let msgLen = 0;
+      if (frags + subset >= HS_HEADER_LEN) {
+        const hb = dir.hs!;
+        let l = 0;
+        for (let i = 1; i < HS_HEADER_LEN; i++) l = (l << 8) | (i < frags ? hb[i] : buf[p + i - frags]);
+        msgLen = HS_HEADER_LEN + l;
+        if (subset > msgLen - frags) subset = msgLen - frags;
+      }
+      if (!this.hsAppend(buf, p, p + subset, msgLen)) return;
+      if (msgLen !== 0 && frags + subset === msgLen) {
+        const hb = dir.hs!;
+        this.retired.push(hb);
+        dir.hs = null;
+        dir.hsActive = false;
+        dir.hsLen = 0;
+        this.handshakeMessage(hb, 0, msgLen - HS_HEADER_LEN, rec, true, version, MsgFlag.Reassembled);
+        first = false;
+        p += subset;
+      } else {
+        return;
+      }
+    } else if (this.isEncryptedHandshake(buf, p, end, plain)) {
+      t.addInfo(InfoKind.EncryptedHandshake, 0);
+      return;
+    }
+    while (p < end) {
+      const sub = end - p;
+      const msgLen = sub >= HS_HEADER_LEN ? HS_HEADER_LEN + buf.readUIntBE(p + 1, 3) : 0;
+      if (msgLen === 0 || sub < msgLen) {
+        // The message continues in the next record(s).
+        const type = buf[p];
+        this.dropHandshake(dir);
+        dir.hsActive = true;
+        this.hsAppend(buf, p, end, msgLen);
+        if (first) t.addInfo(InfoKind.HandshakeFragment, type);
+        return;
+      }
+      this.handshakeMessage(buf, p, msgLen - HS_HEADER_LEN, rec, first, version, 0);
+      p += msgLen;
+      first = false;
+    }
+  }
+
+  /**
+   * Append [p, end) to the direction's handshake buffer. A message larger than
+   * MAX_HANDSHAKE_REASSEMBLY, or one the buffer budget cannot hold, is not collected (its bytes are
+   * counted as dropped) and false is returned.
+   */
+  private hsAppend(buf: Buffer, p: number, end: number, msgLen: number): boolean {
+    const dir = this.dir;
+    const n = end - p;
+    const need = Math.max(dir.hsLen + n, msgLen);
+    let ok = need <= MAX_HANDSHAKE_REASSEMBLY;
+    if (ok && (dir.hs === null || dir.hs.length < need)) {
+      const nb = this.pool.acquire(need);
+      if (nb === null) {
+        ok = false;
+      } else {
+        if (dir.hs !== null) {
+          dir.hs.copy(nb, 0, 0, dir.hsLen);
+          this.pool.release(dir.hs);
+        }
+        dir.hs = nb;
+      }
+    }
+    if (!ok) {
+      this.stats.bytesDropped += dir.hsLen + n;
+      this.dropHandshake(dir);
+      return false;
+    }
+    buf.copy(dir.hs!, dir.hsLen, p, end);
+    dir.hsLen += n;
+    return true;
+  }
+
+  /**
+   * Wireshark 4.0's guess that a handshake record is encrypted (Finished after ChangeCipherSpec):
+   * an all-zero explicit nonce (GCM/CCM), or a first byte that is no handshake type, or a length of
+   * 64 KiB or more. Records under 16 bytes are plaintext (no cipher adds less).
+   */
+  private isEncryptedHandshake(buf: Buffer, p: number, end: number, plain: boolean): boolean {
+    if (end - p < 16) return false;
+    let enc = !plain && buf[p] === 0 && buf[p + 1] === 0 && buf[p + 2] === 0 && buf[p + 3] === 0 && buf[p + 4] === 0;
+    if (!enc) enc = !isNamedHandshakeType(buf[p]) || buf.readUIntBE(p + 1, 3) >= 0x10000;
+    return enc;
+  }
+
+  /** One complete handshake message at `off` (header included) with a body of `len` bytes. */
+  private handshakeMessage(buf: Buffer, off: number, len: number, rec: number, first: boolean, version: number, flags: number): void {
+    const t = this.d.tls;
+    const type = buf[off];
+    const named = isNamedHandshakeType(type);
+    if (!named && !first) return;
+    let hrr = false;
+    if (first && type === HandshakeType.ServerHello && len > 2) {
+      scanServerHello(buf, off + HS_HEADER_LEN, off + HS_HEADER_LEN + len, scratch);
+      this.trySetVersion(ContentType.Handshake, HandshakeType.ServerHello, scratch[0]);
+      hrr = scratch[1] === 1;
+    }
+    if (!named) {
+      t.addInfo(InfoKind.EncryptedHandshake, 0);
+      return;
+    }
+    t.addInfo(hrr ? InfoKind.HelloRetryRequest : InfoKind.Handshake, type);
+    if (hrr) flags |= MsgFlag.HelloRetryRequest;
+    if (type === HandshakeType.ClientHello || type === HandshakeType.ServerHello) {
+      const h = this.hello;
+      if (!h.parse(buf, off, off + HS_HEADER_LEN + len)) {
+        flags |= MsgFlag.Malformed;
+        this.markRecordMalformed(rec);
+      }
+      // Early data is only possible in TLS 1.3, so the session is TLS 1.3 from here on.
+      if (type === HandshakeType.ClientHello && h.earlyData) this.conv.version = TLSV1DOT3_VERSION;
+      if (type === HandshakeType.ServerHello) {
+        if (!this.frozen) t.protoVersion = this.conv.version;
+        const suite = h.cipherOff >= 0 ? cipherSuite(h.buf.readUInt16BE(h.cipherOff)) : undefined;
+        this.conv.nullMac = suite !== undefined && suite.kind === CipherKind.Null ? suite.macLen : 0;
+      }
+    }
+    t.addMessage(buf, off, type, len, rec, flags, this.conv.version || version);
+  }
+
+  /** SSL 2.0 record (draft-hickman-netscape-ssl-00 §2.2); only Hellos and Client Master Key are readable. */
+  private ssl2Record(buf: Buffer, p: number, end: number): number {
+    const t = this.d.tls;
+    const hdr = ssl2HeaderLength(buf[p]);
+    if (end - p < hdr) { this.more(0); return p; }
+    const rlen = ssl2RecordLength(buf, p);
+    if (end - p < hdr + rlen) { this.more(hdr + rlen); return p; }
+    const msg = p + hdr;
+    const next = msg + rlen;
+    const flags = RecordFlag.Sslv2 | (this.reassembledCall ? RecordFlag.Reassembled : 0);
+    if (msg >= end) {
+      const r = t.addRecord(buf, p, 0, SSLV2_VERSION, rlen, flags | RecordFlag.Malformed, this.dir.records++);
+      if (r >= 0) this.malformed();
+      return end;
+    }
+    const type = buf[msg];
+    if (this.conv.version === 0 && type >= 2 && type <= 8) this.conv.version = SSLV2_VERSION;
+    if (!this.frozen) t.protoVersion = SSLV2_VERSION;
+    if (SSL2_MSG_NAMES[type] === undefined || !validV2Handshake(buf, msg, rlen, end)) {
+      t.addRecord(buf, p, 0, SSLV2_VERSION, rlen, flags | RecordFlag.Sslv2NoLength, this.dir.records++);
+      t.addInfo(InfoKind.Ssl2EncryptedData, 0);
+      return next;
+    }
+    const rec = t.addRecord(buf, p, 0, SSLV2_VERSION, rlen, flags, this.dir.records++);
+    t.addInfo(InfoKind.Ssl2Message, type);
+    t.addMessage(buf, msg, type, rlen - 1, rec, MsgFlag.Sslv2, SSLV2_VERSION);
+    return next;
+  }
+}
+
+/** Wireshark's check that an SSL 2.0 message is a readable (unencrypted) handshake message. */
+function validV2Handshake(buf: Buffer, msg: number, rlen: number, end: number): boolean {
+  switch (buf[msg]) {
+    case Ssl2Msg.ClientHello:
+      return end - msg >= 3 && isValidSslVersion(buf.readUInt16BE(msg + 1));
+    case Ssl2Msg.ServerHello:
+      return end - msg >= 5 && isValidSslVersion(buf.readUInt16BE(msg + 3));
+    case Ssl2Msg.ClientMasterKey:
+      return end - msg >= 10 && buf.readUInt16BE(msg + 4) + buf.readUInt16BE(msg + 6) + buf.readUInt16BE(msg + 8) <= rlen;
+    default:
+      return false;
+  }
+}
+
+analyzerFactories.push(() => new TlsAnalyzer());

@@ -1,0 +1,62 @@
+// The Protocol and Info columns of a TLS frame, as tshark 4.0 fills them: the version name
+// (`TLSv1.2`, `TLSv1.3`, `SSLv3` …, or `SSL` before the version is known) and the records' messages
+// joined with ", " (`Server Hello, Change Cipher Spec, Application Data`). A segment that only
+// starts or continues a record shows "[TCP segment of a reassembled PDU]" under TCP, as tshark does.
+
+import { Dissection } from '../decode/dissection';
+import { registerAppSummary, tcpAnalysisPrefix, tcpInfo } from '../output/summary';
+import { InfoKind, SegmentRole, TlsInfo } from './tls-info';
+import { SSL2_MSG_NAMES, versionShortName } from './records';
+import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, HANDSHAKE_NAMES } from './handshake';
+
+const REASSEMBLED = '[TCP segment of a reassembled PDU]';
+
+/** The messages of the frame's records as the Info column lists them. */
+export function tlsInfoText(t: TlsInfo): string {
+  let s = '';
+  for (let k = 0; k < t.infoCount; k++) {
+    const v = t.infoValue[k];
+    let w: string;
+    switch (t.infoKind[k] as InfoKind) {
+      case InfoKind.Handshake: w = HANDSHAKE_NAMES[v] ?? 'Encrypted Handshake Message'; break;
+      case InfoKind.HelloRetryRequest: w = 'Hello Retry Request'; break;
+      case InfoKind.EncryptedHandshake: w = 'Encrypted Handshake Message'; break;
+      case InfoKind.HandshakeFragment: w = `[${HANDSHAKE_NAMES[v] ?? 'Encrypted Handshake Message'} Fragment]`; break;
+      case InfoKind.ChangeCipherSpec: w = 'Change Cipher Spec'; break;
+      case InfoKind.ApplicationData: w = 'Application Data'; break;
+      case InfoKind.Alert:
+        w = `Alert (Level: ${ALERT_LEVEL_NAMES[v >> 8] ?? 'Unknown'}, Description: ${ALERT_DESC_NAMES[v & 255] ?? 'Unknown'})`;
+        break;
+      case InfoKind.EncryptedAlert: w = 'Encrypted Alert'; break;
+      case InfoKind.Heartbeat: w = `Heartbeat ${v === 1 ? 'Request' : 'Response'}`; break;
+      case InfoKind.EncryptedHeartbeat: w = 'Encrypted Heartbeat'; break;
+      case InfoKind.ContinuationData: w = 'Continuation Data'; break;
+      case InfoKind.IgnoredUnknownRecord: w = 'Ignored Unknown Record'; break;
+      case InfoKind.Ssl2Message: w = SSL2_MSG_NAMES[v] ?? 'Unknown'; break;
+      case InfoKind.Ssl2EncryptedData: w = 'Encrypted Data'; break;
+      default: w = '';
+    }
+    s += (s ? ', ' : '') + w;
+  }
+  return s;
+}
+
+export function tlsSummary(d: Dissection): { protocol: string; info: string } | null {
+  const t = d.tls;
+  switch (t.role) {
+    case SegmentRole.Tls: {
+      const prefix = tcpAnalysisPrefix(d);
+      const words = tlsInfoText(t);
+      // tshark keeps TCP's expert prefix and appends the TLS words with its ", " separator.
+      return { protocol: versionShortName(t.protoVersion) ?? 'SSL', info: prefix && words ? prefix + ', ' + words : prefix + words };
+    }
+    case SegmentRole.PduStart:
+      return { protocol: 'TCP', info: tcpAnalysisPrefix(d) + REASSEMBLED };
+    case SegmentRole.PduMiddle:
+      return { protocol: 'TCP', info: tcpInfo(d) + ' ' + REASSEMBLED };
+    default:
+      return null;
+  }
+}
+
+registerAppSummary(tlsSummary);
