@@ -38,6 +38,14 @@ function parseSize(name: string) {
   };
 }
 
+// tcpdump's -s 0 means "no limit"; libpcap's largest snapshot is 262144 bytes.
+const MAX_SNAPLEN = 262144;
+function parseSnaplen(v: string): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`invalid snapshot length "${v}": expected a whole number of bytes (0 for the whole frame)`);
+  const n = Number(v);
+  return n === 0 || n > MAX_SNAPLEN ? MAX_SNAPLEN : n;
+}
+
 const collect = (v: string, prev: string[]): string[] => prev.concat([v]);
 
 export function buildProgram(): Command {
@@ -52,7 +60,7 @@ export function buildProgram(): Command {
     .option('-f, --capture-filter <bpf>', 'capture filter in libpcap (BPF) syntax; trailing words work too')
     .option('-c, --count <n>', 'stop after n packets', parseCount)
     .option('-w, --write <file>', 'write packets to a pcap or pcapng file (by extension)')
-    .option('-s, --snaplen <bytes>', 'cut live frames to this many bytes', parseSize('snapshot length'))
+    .option('-s, --snaplen <bytes>', 'cut live frames to this many bytes (0: the whole frame, as tcpdump)', parseSnaplen)
     .option('-B, --buffer-size <MiB>', 'kernel capture buffer size in MiB', parseSize('buffer size'))
     .option('-p, --no-promiscuous', 'do not put the interface into promiscuous mode')
     .option('-T, --output-format <format>', 'headless output: text, fields, json, ndjson')

@@ -11,6 +11,7 @@ import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
 import { UsageError } from '../errors';
 import { openCaptureWriter, CaptureWriter } from './file-writer';
+import { checkDropPrivileges, dropPrivileges } from './privileges';
 import { CapturedFrame } from './frame';
 import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB } from './live';
 import { loadCap, linkTypeName } from './cap-binding';
@@ -62,6 +63,7 @@ function writerError(path: string, e: unknown): UsageError {
 }
 
 async function runLive(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
+  const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
   const { iface } = resolveCaptureDevice(opts.interface);
   const out = new OutputBuffer(1);
   const sink = makeSink(opts, out, () => LIVE_TIME_DIGITS);
@@ -84,6 +86,15 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   };
   const bpf = captureFilter ?? '';
   const capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize }, onFrame);
+  // As tcpdump: give up root once the device is open, before any output file is created.
+  if (account !== null) {
+    try {
+      dropPrivileges(account);
+    } catch (e) {
+      capture.close();
+      throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
+    }
+  }
   let writer: CaptureWriter | null = null;
   if (opts.write !== undefined) {
     try {
