@@ -4,4 +4,5 @@ import './fields';
 import './capture/live-cli';
 import './lab/commands';
 import './tls/analyzer';
+import './tls/decrypt-analyzer';
 import './ui/module';
