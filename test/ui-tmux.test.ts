@@ -344,6 +344,32 @@ test('display filter prompt: red with the error and its column while wrong, gree
     t.keys('Escape');
   }));
 
+test('statistics dashboard: rates over time, protocol and flag mix, top talkers, TLS versions', { skip }, () =>
+  withTmux(['-r', TLS13], {}, async (t) => {
+    await t.waitForText('shown 36 / 36');
+    t.keys('S');
+    const s = await t.waitForText('Statistics: 36 packets');
+    assert.match(s, /packets\/s \(every \d+ ms\)/);
+    assert.match(s, /bytes\/s \(every \d+ ms\)/);
+    assert.match(s, /protocols \(packets\)/);
+    assert.match(s, /SYN\s+SYN\/ACK\s+ACK\s+PSH\s+FIN\s+RST/);
+    assert.match(s, /::1\s+36\s+17\.3 KiB/);
+    assert.match(s, /TLS 1\.3\s+1/);
+    t.keys('Escape');
+    await t.waitForText('Display filter:');
+  }));
+
+test('-Y applies a display filter from the command line; a wrong one is a one-line error before the screen opens', { skip: skip || filterModule }, async () => {
+  await withTmux(['-r', DNS_TCP, '-Y', 'tcp.len > 0'], {}, async (t) => {
+    const s = await t.waitForText('shown 2 / 11');
+    assert.match(s, /Display filter: tcp\.len > 0/);
+  });
+  await withTmux(['-r', DNS_TCP, '-Y', 'tcp.len >'], {}, async (t) => {
+    const s = await t.waitForText('[tcpwatch exited 2]');
+    assert.match(s, /^tcpwatch: display filter error at column \d+/m);
+  });
+});
+
 const canCapture = process.getuid?.() === 0 && spawnSync('tcpdump', ['--version']).status === 0;
 
 test('a chat exchange recorded on loopback: handshake, "Hey" and "Hi", teardown, followed in two colours', { skip: skip || (canCapture ? false : 'needs root and tcpdump') }, async () => {

@@ -60,15 +60,22 @@ export class Tmux {
     this.tmux(['resize-window', '-t', this.session, '-x', String(width), '-y', String(height)]);
   }
 
-  /** Wait until the screen satisfies `ok` (checked every 50 ms); throws with the screen on timeout. */
+  /**
+   * Wait until the screen satisfies `ok` and has stopped changing (a redraw can be caught half
+   * written: tmux is still parsing the rest of it), checked every 40 ms; throws with the screen on
+   * timeout.
+   */
   async waitFor(ok: (screen: string) => boolean, what: string, timeoutMs = 8000, escapes = false): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let s = '';
+    let last = '';
     for (;;) {
-      s = this.screen(escapes);
-      if (ok(s)) return s;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
-      await new Promise((r) => setTimeout(r, 50));
+      s = this.screen(true);
+      const shown = escapes ? s : plainScreen(s);
+      if (ok(shown) && s === last) return shown;
+      last = ok(shown) ? s : '';
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${shown}`);
+      await new Promise((r) => setTimeout(r, 40));
     }
   }
 
@@ -94,6 +101,10 @@ export function lineWith(screen: string, needle: string | RegExp): string {
   const l = screen.split('\n').find((x) => (typeof needle === 'string' ? plain(x).includes(needle) : needle.test(plain(x))));
   if (l === undefined) throw new Error(`no line with ${String(needle)} on screen:\n${screen}`);
   return l;
+}
+
+function plainScreen(s: string): string {
+  return plain(s);
 }
 
 /** Strip SGR escapes, to compare a line's text once its colours have been checked. */
