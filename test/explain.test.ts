@@ -33,7 +33,7 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 }
 
 /** Explain every stream of a capture in-process, with the same analysis stages the CLI runs. */
-function explainFile(file: string): Map<number, StreamExplainer> {
+function explainFile(file: string, keylog?: string): Map<number, StreamExplainer> {
   const streams = new Map<number, StreamExplainer>();
   const sink: Sink = {
     frame(d: Dissection) {
@@ -45,7 +45,7 @@ function explainFile(file: string): Map<number, StreamExplainer> {
     end() {},
   };
   const reader = new CaptureFileReader(file);
-  const opts = { field: [], fieldOption: [], pref: [], promiscuous: true, ui: false } as MainOptions;
+  const opts = { field: [], fieldOption: [], pref: [], promiscuous: true, ui: false, keylog } as MainOptions;
   const pipeline = new Pipeline({ sink, analyzers: makeAnalyzers(opts, reader) });
   const frame = new CapturedFrame();
   try {
@@ -208,6 +208,16 @@ test('TLS on the bundled sample: Client Hello with SNI and offered version, Serv
   } else {
     say(tls13, /^Application Data: \d+ encrypted bytes/);
   }
+});
+
+test('decrypted application data that is not HTTP is quoted: the Illustrated TLS 1.3 connection says "ping" and "pong"', { skip: corpus === null ? NO_CORPUS_REASON : tlsDissected ? false : 'TLS dissection is not in this build' }, () => {
+  const dir = path.join(corpus!, 'tls-keys', 'illustrated-tls13');
+  const rows = [...rowsOf(explainFile(path.join(dir, 'capture.pcap'), path.join(dir, 'keylog.txt')).get(0)).values()];
+  assert.ok(rows.includes('Application Data, decrypted with the key log: 4 bytes of plaintext ("ping")'), rows.join('\n'));
+  assert.ok(rows.includes('Application Data, decrypted with the key log: 4 bytes of plaintext ("pong")'), rows.join('\n'));
+  // without the key log the same records stay encrypted, and say so
+  const sealed = [...rowsOf(explainFile(path.join(dir, 'capture.pcap')).get(0)).values()];
+  assert.equal(sealed.filter((s) => s === 'Application Data: 21 encrypted bytes').length, 2, sealed.join('\n'));
 });
 
 test('--explain refuses a stream number that is not one, and says which streams exist', () => {

@@ -20,6 +20,8 @@ import { relativeTime, Sink } from '../output/sinks';
 import { OutputBuffer } from '../output/stdout';
 import { UsageError } from '../errors';
 import { cipherSuite } from '../tls/cipher-suites';
+import { decryptInfoOf } from '../tls/decrypt-info';
+import { CT_APPLICATION_DATA } from '../tls/decrypt';
 
 /** One arrow of the ladder and its sentence. */
 export interface ExplainRow {
@@ -108,9 +110,13 @@ function endpoint(address: string, port: number): string {
 
 /** The payload as quoted text when it reads as text ("Hey"), '' when it is binary. Sanitized. */
 export function payloadPreview(d: Dissection): string {
-  const n = Math.min(d.payloadCapLen, PREVIEW_SCAN_BYTES);
+  return textPreview(d.buf, d.payloadOff, d.payloadCapLen, d.payloadLen);
+}
+
+/** Bytes [off, off + len) of buf (of `total` in all) as quoted, sanitized text, or '' when they are binary. */
+export function textPreview(buf: Buffer, off: number, len: number, total: number): string {
+  const n = Math.min(len, PREVIEW_SCAN_BYTES);
   if (n <= 0) return '';
-  const buf = d.buf, off = d.payloadOff;
   let odd = 0;
   for (let i = 0; i < n; i++) {
     const b = buf[off + i];
@@ -130,8 +136,8 @@ export function payloadPreview(d: Dissection): string {
   // Control bytes in text (an escape sequence in a chat line) are shown escaped; when a quarter of
   // the bytes are neither printable nor UTF-8, they are binary, and a preview would be noise.
   if (odd * 4 > n) return '';
-  const shown = Math.min(d.payloadCapLen, PREVIEW_BYTES);
-  const more = d.payloadLen > shown ? '…' : '';
+  const shown = Math.min(len, PREVIEW_BYTES);
+  const more = total > shown ? '…' : '';
   return `"${sanitizeBytes(buf, off, shown)}${more}"`;
 }
 
@@ -234,7 +240,7 @@ export function appDescription(d: Dissection): string | null {
       const what = n === 1 ? 'Application Data' : `${n} Application Data records`;
       const plain = decryptedMeaning(d);
       if (plain !== null) {
-        parts.push(plain === '' ? `${what}, decrypted with the key log` : `${what}, decrypted with the key log: ${plain}`);
+        parts.push(`${what}, decrypted with the key log: ${plain}`);
       } else {
         // Record lengths belong to application data only when every record of the segment is some.
         const total = appDataWords === words.length && lengths.length === words.length ? lengths.reduce((a, b) => a + b, 0) : -1;
@@ -262,8 +268,8 @@ function texts(d: Dissection, name: string): string[] {
 }
 
 /**
- * What decrypted application data says (the HTTP requests and responses in it), '' when it was
- * decrypted but is not HTTP, null when nothing in the segment was decrypted.
+ * What decrypted application data says: the HTTP requests and responses in it, else the size and
+ * start of the plaintext; null when nothing in the segment was decrypted.
  */
 function decryptedMeaning(d: Dissection): string | null {
   const methods = texts(d, 'http.request.method'), uris = texts(d, 'http.request.uri');
@@ -272,7 +278,14 @@ function decryptedMeaning(d: Dissection): string | null {
   for (let i = 0; i < methods.length; i++) said.push(`HTTP request ${safe(methods[i])} ${safe(uris[i] ?? '')}`.trimEnd());
   for (let i = 0; i < codes.length; i++) said.push(`HTTP response ${codes[i]} ${safe(phrases[i] ?? '')}`.trimEnd());
   if (said.length > 0) return said.join(', ');
-  return texts(d, 'tls.decryption').some((v) => v.startsWith('decrypted')) ? '' : null;
+  const info = decryptInfoOf(d);
+  const records = info.countDecrypted(CT_APPLICATION_DATA);
+  if (records === 0) return null;
+  let total = 0;
+  for (let i = 0; i < records; i++) total += info.plain[info.nthDecrypted(CT_APPLICATION_DATA, i)].length;
+  const first = info.plain[info.nthDecrypted(CT_APPLICATION_DATA, 0)];
+  const text = textPreview(first, 0, first.length, records === 1 ? first.length : total);
+  return `${bytes(total)} of plaintext${text ? ` (${text})` : ''}`;
 }
 
 function clientHelloSentence(d: Dissection): string {
