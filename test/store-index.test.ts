@@ -19,7 +19,7 @@ import { sanitizeText } from '../src/output/sanitize';
 import { relativeTime } from '../src/output/sinks';
 import { PacketStore } from '../src/store/packet-store';
 import { describeRow, RowText, TimeFormat, rowClass, RowClass } from '../src/store/rows';
-import { BYTES_PER_PACKET, CHUNK_SIZE } from '../src/store/columns';
+import { BYTES_PER_PACKET, CHUNK_SIZE, TlsContentBit, TlsHandshakeBit } from '../src/store/columns';
 import { buildConversations } from '../src/store/conversations';
 import { followStream, followLines, Side } from '../src/store/follow';
 import { captureStats } from '../src/store/stats';
@@ -203,4 +203,36 @@ test('a display filter runs incrementally over the store and can be cancelled', 
   assert.equal(second.step(performance.now() + 100), false);
   assert.ok(second.matches.length <= 256);
   store.close();
+});
+
+test('TLS in the index: record and handshake kinds per packet, version and server name per stream', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
+  const store = PacketStore.openFile(path.join(corpus!, 'valid/local/ipv6-tls13.pcap'), OPTS, true);
+  await loaded(store);
+  const ix = store.index;
+  const at = (frame: number) => ({ c: ix.chunkOf(frame - 1), j: frame - 1 });
+  const hs = (frame: number) => { const { c, j } = at(frame); return c.tlsHandshake[j]; };
+  const ct = (frame: number) => { const { c, j } = at(frame); return c.tlsContent[j]; };
+  assert.equal(hs(4), TlsHandshakeBit.ClientHello);
+  assert.equal(ct(4), TlsContentBit.Handshake);
+  assert.ok(hs(6) & TlsHandshakeBit.ServerHello);
+  assert.equal(ct(6), TlsContentBit.Handshake | TlsContentBit.ChangeCipherSpec | TlsContentBit.ApplicationData);
+  assert.equal(ct(9), TlsContentBit.ApplicationData);
+  assert.equal(hs(9), 0);
+  assert.equal(ct(3) | hs(3), 0);
+  assert.deepEqual([rowClass(ix, 3), rowClass(ix, 5), rowClass(ix, 8)], [RowClass.TlsHello, RowClass.TlsHello, RowClass.Tls]);
+  assert.equal(ix.tlsStreams.get(0)?.version, 'TLS 1.3');
+  assert.equal(ix.tlsStreams.get(1)?.version, 'TLS 1.2');
+  store.close();
+
+  const sni = PacketStore.openFile(path.join(corpus!, 'valid/ja4/tls-sni.pcapng'), OPTS, true);
+  await loaded(sni);
+  assert.equal(sni.index.tlsStreams.get(0)?.sni, 'clientservices.googleapis.com');
+  assert.equal(sni.index.tlsStreams.get(1)?.sni, 'www.google.com');
+  assert.equal(sni.index.tlsStreams.get(4)?.sni, 'lastpass.com');
+  const st = captureStats(sni.index);
+  assert.deepEqual(st.serverNames[0], { name: 'static.xx.fbcdn.net', packets: 6, bytes: 0 }); // six streams asked for it
+  // QUIC Initials carry Client Hellos too, but in UDP rows: they are not coloured as TLS Hellos
+  assert.equal(rowClass(sni.index, 1), RowClass.Udp);
+  assert.equal(rowClass(sni.index, 0), RowClass.TlsHello);
+  sni.close();
 });

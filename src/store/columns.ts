@@ -57,7 +57,7 @@ export class PacketChunk {
   readonly analysis: Uint16Array;
   /** Id into the store's (link type, interface) table. */
   readonly link: Uint8Array;
-  /** Innermost decoded layer (Proto id). */
+  /** Innermost decoded layer up to the transport (Proto id). */
   readonly proto: Uint8Array;
   readonly misc: Uint8Array;
   /** TLS record content types in the frame, TlsContentBit bits. */

@@ -6,7 +6,7 @@
 // the UI process reads: the writer reports table entries through `sink` and sends new rows
 // (rowBytes); the reader applies them (setRows, addLink, …) and learns the count from progress.
 
-import { Dissection, Malformed } from '../decode/dissection';
+import { Dissection, Malformed, Proto } from '../decode/dissection';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import { ETH_SRC, ETH_DST } from '../decode/link';
 import { TH_ACK, TH_SYN, TH_FIN } from '../decode/tcp';
@@ -69,11 +69,7 @@ export class PacketIndex {
   private lastLinkId = 0;
   private appChars = 0;
   private fieldsLooked = false;
-  private fContent: FieldDef | undefined;
-  private fHandshake: FieldDef | undefined;
   private fSni: FieldDef | undefined;
-  private fVersion: FieldDef | undefined;
-  private fSupported: FieldDef | undefined;
   private readonly span = new Span();
 
   // ---------------------------------------------------------------- reader side
@@ -120,13 +116,9 @@ export class PacketIndex {
   // ---------------------------------------------------------------- writer side
 
   private lookUpFields(): void {
-    // TLS fields are registered by the TLS module when it is present; the index stores what it offers.
+    // The server name is read through the registry (the TLS module declares the field, when present).
     this.fieldsLooked = true;
-    this.fContent = getField('tls.record.content_type');
-    this.fHandshake = getField('tls.handshake.type');
     this.fSni = getField('tls.handshake.extensions_server_name');
-    this.fVersion = getField('tls.handshake.version');
-    this.fSupported = getField('tls.handshake.extensions.supported_version');
   }
 
   private linkId(linkType: number, ifIndex: number): number {
@@ -184,7 +176,7 @@ export class PacketIndex {
     c.capLen[j] = d.capLen;
     c.origLen[j] = d.origLen;
     c.link[j] = this.linkId(d.linkType, d.ifIndex);
-    c.proto[j] = d.stackLen > 0 ? d.stack[d.stackLen - 1] : 0;
+    c.proto[j] = transportLayer(d);
 
     // Source and Destination as summary.ts's sourceColumn/destinationColumn choose them.
     const a = this.addresses, buf = d.buf;
@@ -233,19 +225,14 @@ export class PacketIndex {
     }
     c.misc[j] = misc;
 
+    // TLS records and handshake messages as the TLS analyzer left them in d.tls (a TLS 1.3
+    // protected record counts under its outer type, application data, as on the wire).
     let content = 0, handshake = 0;
-    const fc = this.fContent;
-    if (fc !== undefined && fc.num !== undefined) {
-      const n = fc.count(d);
-      for (let k = 0; k < n; k++) content |= tlsContentBit(fc.num(d, k));
-    }
-    const fh = this.fHandshake;
-    if (fh !== undefined && fh.num !== undefined) {
-      const n = fh.count(d);
-      for (let k = 0; k < n; k++) handshake |= tlsHandshakeBit(fh.num(d, k));
-      if ((handshake & (TlsHandshakeBit.ClientHello | TlsHandshakeBit.ServerHello)) !== 0 && t.stream !== NO_STREAM) {
-        this.noteTlsStream(d, t.stream, (handshake & TlsHandshakeBit.ServerHello) !== 0);
-      }
+    const tls = d.tls;
+    for (let k = 0; k < tls.recordCount; k++) content |= tlsContentBit(tls.contentType[k]);
+    for (let k = 0; k < tls.msgCount; k++) handshake |= tlsHandshakeBit(tls.msgType[k]);
+    if ((handshake & (TlsHandshakeBit.ClientHello | TlsHandshakeBit.ServerHello)) !== 0 && t.stream !== NO_STREAM) {
+      this.noteTlsStream(d, t.stream, (handshake & TlsHandshakeBit.ServerHello) !== 0);
     }
     c.tlsContent[j] = content;
     c.tlsHandshake[j] = handshake;
@@ -266,14 +253,8 @@ export class PacketIndex {
     const prev = this.tlsStreams.get(stream);
     if (prev !== undefined && prev.sni !== '' && prev.version !== '') return;
     const sni = this.fieldText(this.fSni, d);
-    // The version a Server Hello settles on: supported_versions (TLS 1.3) or the hello's own field.
-    let version = '';
-    if (serverHello) {
-      const v = this.fSupported && this.fSupported.count(d) > 0 && this.fSupported.num
-        ? this.fSupported.num(d, 0)
-        : this.fVersion && this.fVersion.count(d) > 0 && this.fVersion.num ? this.fVersion.num(d, 0) : -1;
-      if (v >= 0) version = tlsVersionName(v);
-    }
+    // The version the Server Hello settled on, as the Protocol column names it from then on.
+    const version = serverHello && d.tls.protoVersion !== 0 ? tlsVersionName(d.tls.protoVersion) : '';
     if (!sni && !version) return;
     const info: TlsStreamInfo = { sni: sni || prev?.sni || '', version: version || prev?.version || '' };
     if (prev && prev.sni === info.sni && prev.version === info.version) return;
@@ -336,6 +317,15 @@ export class PacketIndex {
   malformed(i: number): Malformed {
     return (this.chunks[i >>> CHUNK_BITS].misc[i & CHUNK_MASK] & Misc.MalformedMask) as Malformed;
   }
+}
+
+/** The innermost layer up to the transport (application layers such as TLS are in their own columns). */
+function transportLayer(d: Dissection): number {
+  for (let k = d.stackLen - 1; k >= 0; k--) {
+    const p = d.stack[k];
+    if (p !== Proto.Tls && p !== Proto.Data) return p;
+  }
+  return 0;
 }
 
 /** A TLS version number as Wireshark names it. */

@@ -60,10 +60,11 @@ export function rowClass(ix: PacketIndex, i: number): RowClass {
   const f = c.tcpFlags[j];
   const stream = c.stream[j];
   if (stream !== NO_STREAM && f & TH_RST) return RowClass.Reset;
-  if (c.tlsHandshake[j] & (TlsHandshakeBit.ClientHello | TlsHandshakeBit.ServerHello)) return RowClass.TlsHello;
   const tls = c.tlsContent[j];
-  if (tls & TlsContentBit.Handshake) return RowClass.TlsHandshake;
   if (stream !== NO_STREAM) {
+    // TLS over TCP only: a QUIC Initial's Client Hello is in a UDP row that does not say so.
+    if (c.tlsHandshake[j] & (TlsHandshakeBit.ClientHello | TlsHandshakeBit.ServerHello)) return RowClass.TlsHello;
+    if (tls & TlsContentBit.Handshake) return RowClass.TlsHandshake;
     if (f & TH_SYN) return RowClass.Handshake;
     if (f & TH_FIN) return RowClass.Teardown;
     // The handshake's third segment: the client's bare ACK of the SYN/ACK (Seq=1 Ack=1).
