@@ -1,9 +1,10 @@
 // The explain view: one TCP stream as a ladder diagram (client and server as two columns, an arrow
 // per packet with its flags, relative Seq/Ack and length) and, beside each arrow, a sentence saying
-// what the packet does in this connection. Sentences come from the analysis state: the stream's
-// relative numbers and tcp.analysis findings (d.tcp), TLS fields from the registry when the TLS
-// dissector has filled them, and what this module has seen of the connection so far (handshake
-// steps, FINs and whether they were acknowledged, the highest sequence number each side has sent).
+// what the packet does in this connection. Sentences come from the analysis state: the TCP
+// analyzer's relative numbers, segment roles and tcp.analysis findings (d.tcp); what the TLS
+// dissector made of the segment (its Info words, its fields by their Wireshark names) and what the
+// key log decrypted; and what this module has seen of the connection so far (handshake steps, FINs
+// and whether they were acknowledged, the highest sequence number each side has sent).
 //
 // Not the hot path: explain runs on the packets of the streams a person asked about, and builds
 // strings for each of them.
@@ -407,7 +408,10 @@ export class StreamExplainer {
     else if (t.role === TcpRole.HandshakeAck || (this.handshake === Handshake.SynAckSent && fromClient && !(f & TH_FIN) && t.relAck === peer.maxNxt)) {
       s = `${who} completes the three-way handshake: ACK=${t.relAck} confirms the ${other}'s SYN`;
       this.handshake = Handshake.Established;
-      if (len > 0) s += '; it ' + lowerFirst(this.dataSentence(d, who, other, me, peer, false));
+      if (len > 0) {
+        const data = this.dataSentence(d, who, other, me, peer, false);
+        s += data.startsWith(who + ' ') ? '; it ' + data.slice(who.length + 1) : '; ' + data;
+      }
     } else if (f & TH_FIN) s = this.finSentence(d, who, other, me, peer);
     else if (len > 0 && !this.isKeepAlive(d, me)) s = this.dataSentence(d, who, other, me, peer, true);
     else s = this.ackSentence(d, who, other, me, peer);
@@ -684,10 +688,6 @@ function windowOf(d: Dissection): number {
   return d.tcp.windowSize >= 0 ? d.tcp.windowSize : d.window;
 }
 
-function lowerFirst(s: string): string {
-  // "Client pushes …" after "it": drop the actor, keep the verb.
-  return s.replace(/^(Client|Server) /, '').replace(/^[A-Z]/, (c) => c.toLowerCase());
-}
 
 // ---- the ladder ----
 
