@@ -6,7 +6,6 @@
 
 import { CapturedFrame } from '../capture/frame';
 import { DisplayFilter, Pipeline } from '../pipeline';
-import { makeAnalyzers } from '../hooks';
 import { PacketStore } from './packet-store';
 import { FileFrames, FrameRef } from './frames';
 import { CHUNK_BITS, CHUNK_MASK } from './columns';
@@ -53,7 +52,7 @@ export class FilterRun {
   private readonly ownFrames: FileFrames | null;
 
   constructor(readonly store: PacketStore, readonly expression: string, readonly filter: DisplayFilter) {
-    this.pipeline = new Pipeline({ sink: null, analyzers: makeAnalyzers(store.opts, null) });
+    this.pipeline = new Pipeline({ sink: null, analyzers: store.freshAnalyzers() });
     this.ownFrames = store.kind === 'file' ? new FileFrames((store.frames as FileFrames).path) : null;
   }
 

@@ -11,7 +11,7 @@ import { CapturedFrame } from '../capture/frame';
 import { Dissection } from '../decode/dissection';
 import { decodeFrame } from '../decode/decoder';
 import { MainOptions } from '../hooks';
-import { Pipeline } from '../pipeline';
+import { Pipeline, Analyzer } from '../pipeline';
 import { makeAnalyzers } from '../hooks';
 import { PacketIndex } from './packet-index';
 import { AppendableFrames, FileFrames, FrameRef, FrameStorage, MemoryFrames } from './frames';
@@ -51,6 +51,7 @@ export class PacketStore {
   private closed = false;
   private previewing = false;
   private incoming: PacketIndex | null = null;
+  private secretsReader: CaptureFileReader | null = null;
 
   private constructor(
     readonly kind: StoreKind,
@@ -307,7 +308,7 @@ export class PacketStore {
     const ix = this.index;
     const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
     const stream = c.stream[j];
-    const pipeline = new Pipeline({ sink: null, analyzers: makeAnalyzers(this.opts, null) });
+    const pipeline = new Pipeline({ sink: null, analyzers: this.freshAnalyzers() });
     const f = new CapturedFrame();
     if (stream !== NO_STREAM) {
       const before: number[] = [];
@@ -324,6 +325,23 @@ export class PacketStore {
     // Stream numbers, relative numbers and analysis flags as the whole capture saw them.
     ix.restore(i, d);
     return d;
+  }
+
+  /**
+   * Analyzers as when the file was read, for replaying packets (details, filters). They get a reader
+   * of the file that has read up to its first packet, so key logs a pcapng carries at its start
+   * (Decryption Secrets Blocks) serve decryption as they did while indexing.
+   */
+  freshAnalyzers(): Analyzer[] {
+    if (this.kind === 'file' && this.secretsReader === null) {
+      try {
+        this.secretsReader = new CaptureFileReader((this.frames as FileFrames).path);
+        this.secretsReader.next(new CapturedFrame());
+      } catch {
+        // unreadable now: analyzers run without the file's own secrets
+      }
+    }
+    return makeAnalyzers(this.opts, this.secretsReader);
   }
 
   /** Indices of the packets of a TCP stream, in capture order. */
@@ -346,6 +364,7 @@ export class PacketStore {
     if (this.child) this.child.kill();
     this.child = null;
     this.fileIndexer?.reader.close();
+    this.secretsReader?.close();
     this.frames.close();
   }
 }

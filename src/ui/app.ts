@@ -73,7 +73,6 @@ export class App {
   private rateBytes = 0;
   private pps = 0;
   private bps = 0;
-  private liveBytes = 0;
   private rateTimer: NodeJS.Timeout | null = null;
   private readonly trace: number | null;
   /** First time rows were drawn (performance.now()), for the benchmark. */
@@ -125,11 +124,6 @@ export class App {
     list.onSelect = () => this.selectionChanged();
     list.el.on('picked', () => this.setFocus('list'));
     this.details.tree.list.el.on('picked', () => this.setFocus('details'));
-    this.details.tree.list.onSelect = (i) => {
-      this.details.refreshHighlight();
-      void i;
-    };
-    this.details.tree.onSelect = () => this.details.refreshHighlight();
     this.details.hex.el.on('click', () => this.setFocus('bytes'));
 
     this.filterBar.validate = (expr) => this.checkFilter(expr);
@@ -153,8 +147,7 @@ export class App {
   }
 
   private layout(): void {
-    const h = this.screen.height, w = this.screen.width;
-    void w;
+    const h = this.screen.height;
     const avail = Math.max(6, h - 4); // filter bar, two pane titles, status bar
     const listH = Math.max(3, Math.round(avail * 0.46));
     const bytesH = Math.max(1, Math.round(avail * 0.22));
@@ -598,7 +591,6 @@ export class App {
       this.rateAt = now;
       this.rateCount = count;
       this.rateBytes = bytes;
-      this.liveBytes = bytes;
       this.requestRender();
     }, 1000);
   }
