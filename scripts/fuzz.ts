@@ -197,7 +197,7 @@ if (require.main === module) {
   const root = path.resolve(__dirname, '..', '..');
   const corpus = process.env.TCPWATCH_CORPUS ?? path.resolve(root, '..', 'shared', 'corpus');
   const res = runFuzz({
-    frames: Number(arg('--frames', '1000000')), seed: Number(arg('--seed', String(Date.now() % 1e9))), budgetMs: Number(arg('--budget-ms', '50')),
+    frames: Number(arg('--frames', '1000000')), seed: Number(arg('--seed', String(Date.now() % 1e9))), budgetMs: Number(arg('--budget-ms', '250')),
     corpus: fs.existsSync(corpus) ? corpus : null, crashDir: path.join(root, 'test', 'fixtures', 'crashers'), randpkt: true,
   });
   process.stdout.write(`fuzz: ${res.frames} frames in ${res.seconds.toFixed(1)} s, ${res.failures.length} failures, slowest frame ${res.slowest.toFixed(2)} ms, heap growth ${res.heapGrowthMiB.toFixed(1)} MiB\n`);
