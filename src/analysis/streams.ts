@@ -230,9 +230,10 @@ export class TcpStreamTable {
     const t = d.tcp;
     t.stream = conv.index;
     if (reused) t.flags |= AF.PortsReused;
-    // A header quoted by an ICMP error belongs to the stream but is not a segment of it: Wireshark
-    // shows its raw numbers and analyses nothing.
-    if (d.inIcmpError) {
+    // A header quoted by an ICMP error belongs to the stream but is not a segment of it, and the
+    // length of a segment in an IP fragment is not known: Wireshark shows their raw numbers and
+    // analyses nothing.
+    if (d.inIcmpError || d.fragmented) {
       t.direction = fromA ? 0 : 1;
       t.relSeq = seq;
       t.relAck = d.ackRaw;

@@ -29,17 +29,17 @@ defineField({
 defineField({
   name: 'tcp.stream', label: 'Stream index', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.stream,
 });
-// A header quoted in an ICMP error shows its raw sequence number as tcp.seq and has no length,
-// as in Wireshark.
-const hasSegment = once((d) => d.tcpOff >= 0 && !d.inIcmpError);
+// A header quoted in an ICMP error, or in an IP fragment, shows its raw sequence number as tcp.seq
+// and has no length, as in Wireshark.
+const hasSegment = once((d) => d.tcpOff >= 0 && !d.inIcmpError && !d.fragmented);
 defineField({ name: 'tcp.len', label: 'TCP Segment Len', type: FT.UInt, proto: 'tcp', count: hasSegment, num: (d) => d.payloadLen });
 defineField({
   name: 'tcp.seq', label: 'Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.relSeq,
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4),
 });
-defineField({ name: 'tcp.seq_raw', label: 'Sequence Number (raw)', type: FT.UInt, proto: 'tcp', count: hasSegment, num: (d) => d.seqRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4) });
+defineField({ name: 'tcp.seq_raw', label: 'Sequence Number (raw)', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && !d.inIcmpError), num: (d) => d.seqRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4) });
 defineField({
-  name: 'tcp.nxtseq', label: 'Next Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0 && !d.inIcmpError), num: (d) => d.tcp.nxtSeq,
+  name: 'tcp.nxtseq', label: 'Next Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0 && !d.inIcmpError && !d.fragmented), num: (d) => d.tcp.nxtSeq,
 });
 // Wireshark shows tcp.ack on every segment: relative with the ACK flag, the raw field without it.
 defineField({

@@ -128,7 +128,8 @@ export function tcpInfo(d: Dissection): string {
   if (d.tcpFlags & tcp.TH_ACK) s += ` Ack=${t.stream >= 0 ? t.relAck : d.ackRaw}`;
   s += ` Win=${t.windowSize >= 0 ? t.windowSize : d.window}`;
   if (d.tcpFlags & tcp.TH_URG) s += ` Urg=${d.urgentPtr}`;
-  s += ` Len=${d.payloadLen}`;
+  // Wireshark knows no segment length for a header in an IP fragment or quoted by an ICMP error.
+  if (!d.fragmented && !d.inIcmpError) s += ` Len=${d.payloadLen}`;
   s += tcpOptionsInfo(d);
   return s;
 }
