@@ -15,6 +15,7 @@ import { FieldsSink, JsonSink, TextSink, Sink, parseFieldsOption, resolveFields,
 import { UsageError } from './errors';
 import { sanitizeText } from './output/sanitize';
 import { ExplainSink, parseExplainStream } from './analysis/explain';
+import { CompareSink, parseCompareStream } from './analysis/compare';
 
 export const EXIT_USAGE = 2;
 export type { MainOptions };
@@ -100,6 +101,7 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
   const format = opts.outputFormat ?? 'text';
   if (opts.quiet) return null;
   if (opts.explain !== undefined) return new ExplainSink(out, parseExplainStream(opts.explain), timeDigits);
+  if (opts.compare !== undefined) return new CompareSink(out, parseCompareStream(opts.compare), compareWidth());
   // As tshark: writing a file prints nothing unless -P asks for summaries too.
   if (opts.write !== undefined && !opts.print && opts.outputFormat === undefined && !opts.verbose && !opts.hex) return null;
   switch (format) {
@@ -119,6 +121,11 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
   }
 }
 
+
+/** --compare's width: the terminal's when it is one, else wide enough for 16 bytes per hex line beside the text. */
+function compareWidth(): number {
+  return process.stdout.isTTY && process.stdout.columns ? Math.max(80, process.stdout.columns) : 140;
+}
 
 /** Run the main command with parsed options; `tcpwatch demo` calls it to show what it captured. */
 export async function runMain(opts: MainOptions, filterWords: string[]): Promise<void> {

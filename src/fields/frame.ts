@@ -9,6 +9,8 @@ const always = (): number => 1;
 defineField({
   name: 'frame', label: 'Frame', type: FT.None, proto: 'frame', count: always,
   text: (d) => `Frame ${d.number}: ${d.origLen} bytes on wire (${d.origLen * 8} bits), ${d.capLen} bytes captured (${d.capLen * 8} bits)`,
+  // Every captured byte: what `frame[0:6]` and `frame contains "x"` look at, and what the bytes pane marks.
+  range: (d, _i, out) => out.set(d.buf, d.frameOff, d.capLen),
 });
 defineField({ name: 'frame.number', label: 'Frame Number', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.number });
 defineField({

@@ -102,17 +102,21 @@ export function nearestFieldName(name: string): string | undefined {
   return best !== undefined && bestDist <= Math.max(3, name.length / 2) ? best : undefined;
 }
 
+// Edit distance where swapping two neighbouring characters costs 1 (optimal string alignment):
+// `tpc` is one typo away from `tcp`, not two.
 function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
+  let prev2 = new Array<number>(b.length + 1).fill(0);
+  let prev = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
+    const cur = new Array<number>(b.length + 1);
+    cur[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], prev2[j - 2] + 1);
     }
+    prev2 = prev;
+    prev = cur;
   }
   return prev[b.length];
 }

@@ -1,0 +1,472 @@
+// Per TCP stream: can a person read what travelled? A verdict (plaintext, encrypted, decrypted,
+// encrypted-without-keys, or opaque: high entropy in a protocol tcpwatch does not know) decided
+// from the TLS analysis of the stream (records seen, their protection, what the decryptor made of
+// each), and the Shannon entropy of the payload bytes as evidence: ciphertext measures close to
+// 8 bits per byte, text far less.
+//
+// Entropy comes from 256 byte counters per direction of each stream that carries payload, filled
+// as segments go by; no payload is kept. Counters live in pooled blocks and go back to the pool
+// when the connection closes, its entropy frozen at that point; at most MAX_MEASURED streams are
+// measured at once (beyond that a stream's entropy says "not measured").
+//
+// Runs after the TLS dissector and the decryptor (src/tls/analyzer.ts, src/tls/decrypt-analyzer.ts).
+// Results are kept per stream in a StreamVerdicts table of typed arrays, which the packet index
+// mirrors (src/store/) for the conversations view, and which src/fields/verdict.ts reads.
+
+import type { Dissection } from '../decode/dissection';
+import type { Analyzer } from '../pipeline';
+import type { CaptureFileReader } from '../capture/file-reader';
+import { analyzerFactories, MainOptions } from '../hooks';
+import '../tls/decrypt-analyzer'; // both TLS stages must run before this one: verdicts read their results
+import { TcpAnalysisFlag as AF, TcpState } from './tcp-analysis';
+import { MsgFlag, RecordFlag, SegmentRole } from '../tls/tls-info';
+import { decryptInfoOf, STATUS_NONE } from '../tls/decrypt-info';
+import { RecordStatus } from '../tls/decrypt';
+import { ContentType, SSLV2_VERSION } from '../tls/records';
+import { HandshakeType } from '../tls/handshake';
+
+export const enum Verdict {
+  /** No payload in either direction (yet). */
+  NoPayload = 0,
+  /** Not TLS, and not random-looking: the bytes mean what they say. */
+  Plaintext = 1,
+  /** TLS: handshake only so far, or protected records that were neither all decrypted nor all keyless (tampered, unsupported suite, a partial key log). */
+  Encrypted = 2,
+  /** TLS, and every protected record was decrypted and verified with the key log. */
+  Decrypted = 3,
+  /** TLS, and no protected record could be decrypted for want of keys (no key log, or none for this session). */
+  EncryptedWithoutKeys = 4,
+  /** Not TLS, yet the bytes measure like random data: encrypted or compressed in a protocol tcpwatch does not dissect. */
+  Opaque = 5,
+}
+
+export const VERDICT_NAMES = ['no-payload', 'plaintext', 'encrypted', 'decrypted', 'encrypted-without-keys', 'opaque'];
+
+/** Entropy of a stream that was not measured (no payload, or the counter pool was full). */
+export const NOT_MEASURED = -1;
+
+/** Bytes per direction below which entropy cannot tell random bytes from text. */
+const OPAQUE_MIN_BYTES = 128;
+/** How far below the expected entropy of random bytes a stream may measure and still be called opaque. */
+const OPAQUE_MARGIN = 0.5;
+/** Streams measured at once: 16384 × 2 KiB of counters = 32 MiB at most. */
+const MAX_MEASURED = 16384;
+const SLOTS_PER_BLOCK = 64;
+const SLOT_WORDS = 512; // 256 counters per direction
+/** A counter halves its direction's histogram before it could pass 2^32 (a stream of more than 2 GiB of one byte value). */
+const HALVE_AT = 2 ** 31;
+
+const RETRANSMITTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.KeepAlive;
+const CLOSED = TcpState.Closed | TcpState.Reset;
+
+/** Shannon entropy in bits per byte of the 256 counters at `off`: H = log2 N − (1/N)·Σ c·log2 c. */
+export function entropyOf(counts: ArrayLike<number>, off: number): number {
+  let n = 0, s = 0;
+  for (let b = 0; b < 256; b++) {
+    const c = counts[off + b];
+    if (c > 1) s += c * Math.log2(c);
+    n += c;
+  }
+  return n === 0 ? 0 : Math.max(0, Math.log2(n) - s / n);
+}
+
+/** Share of bytes that are printable ASCII, tab, CR or LF. */
+function textShareOf(counts: ArrayLike<number>, off: number, off2: number): number {
+  let n = 0, t = 0;
+  for (let b = 0; b < 256; b++) {
+    const c = counts[off + b] + (off2 >= 0 ? counts[off2 + b] : 0);
+    n += c;
+    if ((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d) t += c;
+  }
+  return n === 0 ? 0 : t / n;
+}
+
+/**
+ * What `n` uniformly random bytes measure on average: less than 8 bits, since a sample of n
+ * bytes cannot show all 256 values evenly (log2 n at most). The yardstick an entropy is read against.
+ */
+export function randomEntropyBaseline(n: number): number {
+  if (n <= 1) return 0;
+  if (n > 50000) return 8 - 255 / (2 * n * Math.LN2); // Miller–Madow: the bias of the plug-in estimate
+  // E[H] = log2 n − (256/n)·E[c·log2 c] with c ~ Binomial(n, 1/256).
+  const p = 1 / 256;
+  let pc = Math.pow(1 - p, n); // P(c = 0)
+  let e = 0;
+  const mean = n * p, limit = Math.min(n, Math.ceil(mean + 12 * Math.sqrt(mean) + 24));
+  for (let c = 0; c < limit; c++) {
+    pc *= ((n - c) / (c + 1)) * (p / (1 - p)); // now P(c + 1)
+    const k = c + 1;
+    if (k > 1) e += pc * k * Math.log2(k);
+  }
+  return Math.max(0, Math.log2(n) - (256 / n) * e);
+}
+
+function tlsVersionText(v: number): string {
+  switch (v) {
+    case 0: return 'TLS';
+    case SSLV2_VERSION: return 'SSL 2.0';
+    case 0x0300: return 'SSL 3.0';
+    case 0x0301: return 'TLS 1.0';
+    case 0x0302: return 'TLS 1.1';
+    case 0x0303: return 'TLS 1.2';
+    case 0x0304: return 'TLS 1.3';
+    case 0x0101: return 'TLCP 1.1';
+    default: return (v >> 8) === 0x7f ? `TLS 1.3 draft ${v & 0xff}` : `TLS (version 0x${v.toString(16).padStart(4, '0')})`;
+  }
+}
+
+/** One stream's verdict and evidence, as the conversations view and --compare show it. */
+export interface StreamVerdictRow {
+  stream: number;
+  verdict: Verdict;
+  /** "TLS 1.3", or '' when the stream is not TLS. */
+  protocol: string;
+  /** TLS records protected (encrypted) on the wire, and how many were decrypted or had no keys. */
+  protectedRecords: number;
+  decryptedRecords: number;
+  noKeyRecords: number;
+  /** Payload bytes per direction (client → server, server → client), retransmissions not counted. */
+  bytes: [number, number];
+  /** Bits per byte: client → server, server → client, both; NOT_MEASURED when no byte was counted. */
+  entropy: [number, number, number];
+  /** Share of the measured bytes that are printable ASCII, tab, CR or LF. */
+  textShare: number;
+}
+
+// Transport layout of one row (a flat array of numbers between the indexing process and the UI).
+const ROW_WIDTH = 12;
+
+/**
+ * Verdicts per stream as parallel typed arrays: written by the analyzer, mirrored by the packet
+ * index from flat rows (apply), read by the conversations view and the fields.
+ */
+export class StreamVerdicts {
+  /** Streams with a row (the highest stream id + 1). */
+  count = 0;
+  private cap = 0;
+  verdict = new Uint8Array(0);
+  version = new Uint16Array(0);
+  isTls = new Uint8Array(0);
+  protectedRecords = new Uint32Array(0);
+  decryptedRecords = new Uint32Array(0);
+  noKeyRecords = new Uint32Array(0);
+  bytesC = new Float64Array(0);
+  bytesS = new Float64Array(0);
+  entropyC = new Float32Array(0);
+  entropyS = new Float32Array(0);
+  entropyAll = new Float32Array(0);
+  textShare = new Float32Array(0);
+
+  ensure(stream: number): void {
+    if (stream < this.cap) {
+      if (stream >= this.count) this.count = stream + 1;
+      return;
+    }
+    let cap = Math.max(64, this.cap * 2);
+    while (cap <= stream) cap *= 2;
+    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array>(a: T, make: (n: number) => T, fill?: number): T => {
+      const b = make(cap);
+      if (fill !== undefined) b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.verdict = grow(this.verdict, (n) => new Uint8Array(n));
+    this.version = grow(this.version, (n) => new Uint16Array(n));
+    this.isTls = grow(this.isTls, (n) => new Uint8Array(n));
+    this.protectedRecords = grow(this.protectedRecords, (n) => new Uint32Array(n));
+    this.decryptedRecords = grow(this.decryptedRecords, (n) => new Uint32Array(n));
+    this.noKeyRecords = grow(this.noKeyRecords, (n) => new Uint32Array(n));
+    this.bytesC = grow(this.bytesC, (n) => new Float64Array(n));
+    this.bytesS = grow(this.bytesS, (n) => new Float64Array(n));
+    this.entropyC = grow(this.entropyC, (n) => new Float32Array(n), NOT_MEASURED);
+    this.entropyS = grow(this.entropyS, (n) => new Float32Array(n), NOT_MEASURED);
+    this.entropyAll = grow(this.entropyAll, (n) => new Float32Array(n), NOT_MEASURED);
+    this.textShare = grow(this.textShare, (n) => new Float32Array(n));
+    this.cap = cap;
+    this.count = stream + 1;
+  }
+
+  has(stream: number): boolean {
+    return stream >= 0 && stream < this.count;
+  }
+
+  /** "decrypted (TLS 1.3)", "plaintext", "opaque"; '' for a stream without a row. */
+  label(stream: number): string {
+    if (!this.has(stream)) return '';
+    const v = this.verdict[stream] as Verdict;
+    const name = VERDICT_NAMES[v];
+    return this.isTls[stream] ? `${name} (${tlsVersionText(this.version[stream])})` : name;
+  }
+
+  row(stream: number): StreamVerdictRow | null {
+    if (!this.has(stream)) return null;
+    return {
+      stream,
+      verdict: this.verdict[stream] as Verdict,
+      protocol: this.isTls[stream] ? tlsVersionText(this.version[stream]) : '',
+      protectedRecords: this.protectedRecords[stream],
+      decryptedRecords: this.decryptedRecords[stream],
+      noKeyRecords: this.noKeyRecords[stream],
+      bytes: [this.bytesC[stream], this.bytesS[stream]],
+      entropy: [this.entropyC[stream], this.entropyS[stream], this.entropyAll[stream]],
+      textShare: this.textShare[stream],
+    };
+  }
+
+  /** Rows of these streams as flat numbers (for the indexing process's progress messages). */
+  flat(streams: ArrayLike<number>, n = streams.length): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const s = streams[k];
+      out.push(s, this.verdict[s], this.version[s] | (this.isTls[s] << 16), this.protectedRecords[s], this.decryptedRecords[s],
+        this.noKeyRecords[s], this.bytesC[s], this.bytesS[s], round3(this.entropyC[s]), round3(this.entropyS[s]),
+        round3(this.entropyAll[s]), round3(this.textShare[s]));
+    }
+    return out;
+  }
+
+  /** Take rows made by `flat` (in another process). */
+  apply(rows: readonly number[]): void {
+    for (let k = 0; k + ROW_WIDTH <= rows.length; k += ROW_WIDTH) {
+      const s = rows[k];
+      if (!Number.isInteger(s) || s < 0) continue;
+      this.ensure(s);
+      this.verdict[s] = rows[k + 1];
+      this.version[s] = rows[k + 2] & 0xffff;
+      this.isTls[s] = (rows[k + 2] >>> 16) & 1;
+      this.protectedRecords[s] = rows[k + 3];
+      this.decryptedRecords[s] = rows[k + 4];
+      this.noKeyRecords[s] = rows[k + 5];
+      this.bytesC[s] = rows[k + 6];
+      this.bytesS[s] = rows[k + 7];
+      this.entropyC[s] = rows[k + 8];
+      this.entropyS[s] = rows[k + 9];
+      this.entropyAll[s] = rows[k + 10];
+      this.textShare[s] = rows[k + 11];
+    }
+  }
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** The analysis stage: counts bytes and follows TLS protection per stream; verdicts are worked out when asked for. */
+export class StreamVerdictAnalyzer implements Analyzer {
+  readonly rows = new StreamVerdicts();
+  // per stream (indexed by tcp.stream), grown with rows
+  private slot = new Int32Array(0);
+  /** Bit 0/1: ChangeCipherSpec seen from the client/server (what follows is protected); bit 2: counters released. */
+  private state = new Uint8Array(0);
+  private dirty = new Uint8Array(0);
+  private readonly changed: number[] = [];
+  // counter pool
+  private readonly blocks: Uint32Array[] = [];
+  private readonly freeSlots: number[] = [];
+  private slotsMade = 0;
+  /** Bytes counted per slot and direction since the counters were last halved. */
+  private readonly slotTotal = new Float64Array(MAX_MEASURED * 2);
+  /** Streams whose payload was not measured because MAX_MEASURED streams were open. */
+  unmeasuredStreams = 0;
+
+  analyze(d: Dissection): void {
+    const st = d.tcp.stream;
+    if (d.tcpOff < 0 || st < 0 || d.inIcmpError) return;
+    this.ensure(st);
+    const rows = this.rows;
+    const dir = d.tcp.direction & 1;
+    let touched = false;
+    if (d.payloadCapLen > 0 && (d.tcp.flags & RETRANSMITTED) === 0) {
+      const n = d.payloadCapLen;
+      if (dir === 0) rows.bytesC[st] += n;
+      else rows.bytesS[st] += n;
+      touched = true;
+      let slot = this.slot[st];
+      if (slot < 0 && (this.state[st] & 4) === 0) slot = this.takeSlot(st);
+      if (slot >= 0) {
+        const h = this.blocks[(slot / SLOTS_PER_BLOCK) | 0];
+        const base = (slot % SLOTS_PER_BLOCK) * SLOT_WORDS + (dir << 8);
+        const buf = d.buf, end = d.payloadOff + n;
+        for (let i = d.payloadOff; i < end; i++) h[base + buf[i]]++;
+        const k = slot * 2 + dir;
+        this.slotTotal[k] += n;
+        if (this.slotTotal[k] >= HALVE_AT) this.slotTotal[k] = halve(h, base);
+      }
+    }
+    const t = d.tls;
+    if (t.stream === st && t.role !== SegmentRole.None) {
+      touched = true;
+      rows.isTls[st] = 1;
+      const info = decryptInfoOf(d);
+      for (let r = 0; r < t.recordCount; r++) {
+        const flags = t.recordFlags[r];
+        if (flags & (RecordFlag.Sslv2 | RecordFlag.Malformed)) continue;
+        const type = t.contentType[r];
+        const status = r < info.count ? info.status[r] : STATUS_NONE;
+        if (status === RecordStatus.Plaintext || (status === STATUS_NONE && type === ContentType.ChangeCipherSpec)) {
+          // RFC 5246 §7.1: after ChangeCipherSpec this side's records are protected
+          if (type === ContentType.ChangeCipherSpec) this.state[st] |= 1 << dir;
+          continue;
+        }
+        const protectedRecord = status !== STATUS_NONE || type === ContentType.ApplicationData ||
+          (flags & RecordFlag.Opaque) !== 0 || (this.state[st] & (1 << dir)) !== 0;
+        if (!protectedRecord) continue;
+        rows.protectedRecords[st]++;
+        if (status === RecordStatus.Decrypted) rows.decryptedRecords[st]++;
+        else if (status === RecordStatus.NoKeys || status === STATUS_NONE) rows.noKeyRecords[st]++;
+      }
+      // The session's version once a Server Hello settled it: the decryptor's, else the dissector's.
+      let helloSeen = false;
+      for (let m = 0; m < t.msgCount; m++) {
+        if (t.msgType[m] === HandshakeType.ServerHello && (t.msgFlags[m] & MsgFlag.Quic) === 0) helloSeen = true;
+      }
+      if (info.version !== 0) rows.version[st] = info.version;
+      else if ((helloSeen || rows.version[st] !== 0 || rows.protectedRecords[st] > 0) && t.protoVersion !== 0) rows.version[st] = t.protoVersion;
+    }
+    if (touched) this.markChanged(st);
+    if ((d.tcp.state & CLOSED) !== 0 && this.slot[st] >= 0) {
+      // The connection is over: freeze its entropy and give the counters back.
+      this.refresh(st);
+      this.releaseSlot(st);
+      this.markChanged(st);
+    }
+  }
+
+  private ensure(st: number): void {
+    if (st < this.slot.length) {
+      this.rows.ensure(st);
+      return;
+    }
+    this.rows.ensure(st);
+    let cap = Math.max(64, this.slot.length * 2);
+    while (cap <= st) cap *= 2;
+    const slot = new Int32Array(cap).fill(-1);
+    slot.set(this.slot);
+    this.slot = slot;
+    const state = new Uint8Array(cap);
+    state.set(this.state);
+    this.state = state;
+    const dirty = new Uint8Array(cap);
+    dirty.set(this.dirty);
+    this.dirty = dirty;
+  }
+
+  private markChanged(st: number): void {
+    if (this.dirty[st] === 0) {
+      this.dirty[st] = 1;
+      this.changed.push(st);
+    }
+  }
+
+  private takeSlot(st: number): number {
+    let slot: number;
+    if (this.freeSlots.length > 0) {
+      slot = this.freeSlots.pop()!;
+      const h = this.blocks[(slot / SLOTS_PER_BLOCK) | 0];
+      const base = (slot % SLOTS_PER_BLOCK) * SLOT_WORDS;
+      h.fill(0, base, base + SLOT_WORDS);
+      this.slotTotal[slot * 2] = this.slotTotal[slot * 2 + 1] = 0;
+    } else if (this.slotsMade < MAX_MEASURED) {
+      slot = this.slotsMade++;
+      if (slot % SLOTS_PER_BLOCK === 0) this.blocks.push(new Uint32Array(SLOTS_PER_BLOCK * SLOT_WORDS));
+    } else {
+      this.unmeasuredStreams++;
+      this.state[st] |= 4; // never measured: entropy stays NOT_MEASURED
+      return -1;
+    }
+    this.slot[st] = slot;
+    return slot;
+  }
+
+  private releaseSlot(st: number): void {
+    this.freeSlots.push(this.slot[st]);
+    this.slot[st] = -1;
+    this.state[st] |= 4;
+  }
+
+  /** Work out the stream's entropy (while its counters are held) and verdict into `rows`. */
+  refresh(st: number): void {
+    const rows = this.rows;
+    if (!rows.has(st)) return;
+    const slot = this.slot[st];
+    if (slot >= 0) {
+      const h = this.blocks[(slot / SLOTS_PER_BLOCK) | 0];
+      const base = (slot % SLOTS_PER_BLOCK) * SLOT_WORDS;
+      rows.entropyC[st] = rows.bytesC[st] > 0 ? entropyOf(h, base) : NOT_MEASURED;
+      rows.entropyS[st] = rows.bytesS[st] > 0 ? entropyOf(h, base + 256) : NOT_MEASURED;
+      rows.entropyAll[st] = rows.bytesC[st] + rows.bytesS[st] > 0 ? entropyOfBoth(h, base) : NOT_MEASURED;
+      rows.textShare[st] = textShareOf(h, base, base + 256);
+    }
+    rows.verdict[st] = this.verdictOf(st);
+  }
+
+  private verdictOf(st: number): Verdict {
+    const rows = this.rows;
+    if (rows.isTls[st]) {
+      const p = rows.protectedRecords[st];
+      if (p === 0) return Verdict.Encrypted;
+      if (rows.decryptedRecords[st] === p) return Verdict.Decrypted;
+      if (rows.noKeyRecords[st] === p) return Verdict.EncryptedWithoutKeys;
+      return Verdict.Encrypted;
+    }
+    const n = rows.bytesC[st] + rows.bytesS[st];
+    if (n === 0) return Verdict.NoPayload;
+    // Either direction alone may be random-looking (one side sends a compressed file).
+    for (const [bytes, h] of [[rows.bytesC[st], rows.entropyC[st]], [rows.bytesS[st], rows.entropyS[st]]]) {
+      if (bytes >= OPAQUE_MIN_BYTES && h !== NOT_MEASURED && h >= randomEntropyBaseline(bytes) - OPAQUE_MARGIN) return Verdict.Opaque;
+    }
+    return Verdict.Plaintext;
+  }
+
+  /** The verdicts of streams that changed since the last call, as flat rows for StreamVerdicts.apply. */
+  drainChanged(): number[] {
+    const ch = this.changed;
+    for (let k = 0; k < ch.length; k++) {
+      this.refresh(ch[k]);
+      this.dirty[ch[k]] = 0;
+    }
+    const out = this.rows.flat(ch);
+    ch.length = 0;
+    return out;
+  }
+}
+
+function entropyOfBoth(h: Uint32Array, base: number): number {
+  let n = 0, s = 0;
+  for (let b = 0; b < 256; b++) {
+    const c = h[base + b] + h[base + 256 + b];
+    if (c > 1) s += c * Math.log2(c);
+    n += c;
+  }
+  return n === 0 ? 0 : Math.max(0, Math.log2(n) - s / n);
+}
+
+/** Halve a direction's counters (the distribution stays, the total fits); returns the new total. */
+function halve(h: Uint32Array, base: number): number {
+  let n = 0;
+  for (let b = 0; b < 256; b++) n += h[base + b] >>>= 1;
+  return n;
+}
+
+// The analyzer of a pipeline, found from the pipeline's Dissection (as decryptInfoOf finds the
+// decryption results): the fields, --compare and the indexer reach it without the pipeline
+// exposing its stages.
+const tables = new WeakMap<Dissection, StreamVerdictAnalyzer>();
+
+/** The verdict analyzer that analysed `d`, or undefined when none ran on it. */
+export function verdictsOf(d: Dissection): StreamVerdictAnalyzer | undefined {
+  return tables.get(d);
+}
+
+class RegisteringAnalyzer extends StreamVerdictAnalyzer {
+  private registered: Dissection | null = null;
+  analyze(d: Dissection): void {
+    if (this.registered !== d) {
+      this.registered = d;
+      tables.set(d, this);
+    }
+    super.analyze(d);
+  }
+}
+
+analyzerFactories.push((_opts: MainOptions, _reader: CaptureFileReader | null) => new RegisteringAnalyzer());
