@@ -16,7 +16,7 @@ defineField({
       s += `, Seq: ${d.tcp.relSeq}`;
       if (d.tcpFlags & tcp.TH_ACK) s += `, Ack: ${d.tcp.relAck}`;
     }
-    return s + `, Len: ${d.payloadLen}`;
+    return d.inIcmpError || d.fragmented ? s : s + `, Len: ${d.payloadLen}`;
   },
   range: (d, _i, out) => out.set(d.buf, d.tcpOff, Math.min(d.tcpHdrLen, d.frameEnd - d.tcpOff)),
 });
