@@ -1,0 +1,172 @@
+// The display filters that tcpwatch is checked against tshark with. scripts/gen-filter-fixtures.ts
+// asks tshark 4.0 which frames each filter matches in every capture of ../shared/corpus/valid and
+// writes test/fixtures/filters/*.json; test/filter-conformance.test.ts compares tcpwatch's answers.
+
+export interface FilterCase {
+  /** The filter as a tcpwatch user types it. */
+  filter: string;
+  /** The same question in tshark 4.0's language, where tcpwatch's spelling is an extension (xor). */
+  tshark?: string;
+  /**
+   * The answer depends on state carried from frame to frame (TCP streams and analysis, times
+   * relative to the first or previous frame), so tshark must read each capture on its own.
+   */
+  stateful?: boolean;
+  /** 'must': tcpwatch agrees with tshark on every capture. 'report': agreement is measured and printed. */
+  level: 'must' | 'report';
+}
+
+export const FILTER_CASES: FilterCase[] = [
+  // protocols and presence
+  { filter: 'tcp', level: 'must' },
+  { filter: 'udp', level: 'must' },
+  { filter: 'ip', level: 'must' },
+  { filter: 'ipv6', level: 'must' },
+  { filter: 'eth', level: 'must' },
+  { filter: '!tcp', level: 'must' },
+  { filter: 'not ip and not ipv6', level: 'must' },
+  { filter: 'vlan', level: 'must' },
+  { filter: 'icmp or icmpv6', level: 'must' },
+  { filter: 'tcp.options.sack_perm', level: 'must' },
+  { filter: 'tcp.options.timestamp.tsval && !tcp.options.mss_val', level: 'must' },
+  // ports: fields that match either side
+  { filter: 'tcp.port == 443', level: 'must' },
+  { filter: 'tcp.port != 443', level: 'must' },
+  { filter: 'not tcp.port == 443', level: 'must' },
+  { filter: 'tcp.port eq 80 or udp.port eq 53', level: 'must' },
+  { filter: 'tcp.port in {80, 443, 8080}', level: 'must' },
+  { filter: 'tcp.port not in {443, 22}', level: 'must' },
+  { filter: 'tcp.dstport in {1..1023} && tcp.srcport >= 1024', level: 'must' },
+  { filter: 'tcp.srcport > tcp.dstport', level: 'must' },
+  { filter: 'all tcp.port > 1024', level: 'must' },
+  { filter: 'tcp.port !== 443', level: 'must' },
+  { filter: 'udp.srcport == 53 || udp.dstport == 53', level: 'must' },
+  { filter: 'udp.length > 100', level: 'must' },
+  // TCP flags and header fields
+  { filter: 'tcp.flags.syn == 1 && tcp.flags.ack == 0', level: 'must' },
+  { filter: 'tcp.flags.syn == True and tcp.flags.ack == 1', level: 'must' },
+  { filter: 'tcp.flags.reset == 1 || tcp.flags.fin == 1', level: 'must' },
+  { filter: 'tcp.flags & 0x12 == 0x12', level: 'must' },
+  { filter: 'tcp.flags & 0x02', level: 'must' },
+  { filter: 'tcp.flags == 0x018', level: 'must' },
+  { filter: 'tcp.flags.ece == 1 or tcp.flags.cwr == 1 or tcp.flags.ae == 1', level: 'must' },
+  { filter: 'tcp.flags.push == 1 && tcp.len > 0', level: 'must' },
+  { filter: 'tcp.len >= 1000', level: 'must' },
+  { filter: 'tcp.len == 0 and tcp.flags.ack == 1', level: 'must' },
+  { filter: 'tcp.window_size_value < 1024', level: 'must' },
+  { filter: 'tcp.hdr_len > 20', level: 'must' },
+  { filter: 'tcp.options.mss_val == 1460', level: 'must' },
+  { filter: 'tcp.options.wscale.shift ge 7', level: 'must' },
+  { filter: 'tcp.seq_raw > 0x80000000', level: 'must' },
+  { filter: 'tcp.flags.urg == 1 or tcp.urgent_pointer != 0', level: 'must' },
+  { filter: '(tcp.flags.syn == 1) xor (tcp.flags.ack == 1)', tshark: '(tcp.flags.syn == 1 && !(tcp.flags.ack == 1)) || (!(tcp.flags.syn == 1) && tcp.flags.ack == 1)', level: 'must' },
+  { filter: 'tcp.flags.fin == 1 ^^ tcp.flags.push == 1', tshark: '(tcp.flags.fin == 1 && !(tcp.flags.push == 1)) || (!(tcp.flags.fin == 1) && tcp.flags.push == 1)', level: 'must' },
+  // IPv4
+  { filter: 'ip.addr == 192.168.1.0/24', level: 'must' },
+  { filter: 'ip.src == 10.0.0.0/8 or ip.dst == 172.16.0.0/12', level: 'must' },
+  { filter: 'ip.addr != 127.0.0.1', level: 'must' },
+  { filter: 'ip.addr == 104.21.234.234 and not tcp.port == 443', level: 'must' },
+  { filter: 'ip.src in {192.168.1.160..192.168.1.170}', level: 'must' },
+  { filter: 'ip.src == ip.dst', level: 'must' },
+  { filter: 'ip.src & 255.255.0.0 == 192.168.0.0', level: 'must' },
+  { filter: 'ip.ttl < 64', level: 'must' },
+  { filter: 'ip.flags.df == 1', level: 'must' },
+  { filter: 'ip.proto == 17', level: 'must' },
+  { filter: 'ip.len > 1400', level: 'must' },
+  { filter: 'ip.id == 0x0000', level: 'must' },
+  { filter: 'ip.dsfield.ecn != 0', level: 'must' },
+  // IPv6
+  { filter: 'ipv6.addr == ::1', level: 'must' },
+  { filter: 'ipv6.src == fe80::/10', level: 'must' },
+  { filter: 'ipv6.addr == 3ffe:507:0:1:200:86ff:fe05:80da', level: 'must' },
+  { filter: 'ipv6.dst == 3ffe:500::/24', level: 'must' },
+  { filter: 'ipv6.hlim == 64', level: 'must' },
+  { filter: 'ipv6.nxt == 6', level: 'must' },
+  { filter: 'ipv6.plen < 100', level: 'must' },
+  // Ethernet
+  { filter: 'eth.addr == ff:ff:ff:ff:ff:ff', level: 'must' },
+  { filter: 'eth.src == 7a-45-58-c0-1d-c0', level: 'must' },
+  { filter: 'eth.src[0:3] == 00:00:86', level: 'must' },
+  { filter: 'eth.dst[0] & 1', level: 'must' },
+  { filter: 'eth.type == 0x86dd', level: 'must' },
+  { filter: 'eth.addr == 00:00:00:00:00:00', level: 'must' },
+  // frames, slices, bytes and strings
+  { filter: 'frame.len > 1000', level: 'must' },
+  { filter: 'frame.len <= 60', level: 'must' },
+  { filter: 'frame.len > 9000 || frame.cap_len < frame.len', level: 'must' },
+  { filter: 'frame.number in {1, 3, 5..8}', stateful: true, level: 'must' },
+  { filter: 'frame[12:2] == 08:00', level: 'must' },
+  { filter: 'frame[0:6] == eth.dst', level: 'must' },
+  { filter: 'frame contains "HTTP"', level: 'must' },
+  { filter: 'frame[-4:] == 00:00:00:00', level: 'must' },
+  { filter: 'tcp[13] & 0x02', level: 'must' },
+  { filter: 'ip[9] == 06', level: 'must' },
+  { filter: 'tcp.payload contains "GET"', level: 'must' },
+  { filter: 'tcp.payload contains 16:03', level: 'must' },
+  { filter: 'tcp.payload[0:3] == 16:03:01', level: 'must' },
+  { filter: 'tcp.payload[0] == 16 and tcp.payload[5] == 01', level: 'must' },
+  { filter: 'tcp.payload[0:2,4] == 47:45:2f', level: 'must' },
+  { filter: 'tcp.payload[-1] == 0a', level: 'must' },
+  { filter: 'tcp.payload[0:4] == "HTTP"', level: 'must' },
+  { filter: 'tcp.payload matches "^(GET|POST) /"', level: 'must' },
+  { filter: 'tcp.payload matches "(?-i)^get"', level: 'must' },
+  { filter: 'tcp.payload matches "host: [a-z0-9.-]+\\\\.com"', level: 'must' },
+  { filter: 'len(tcp.payload) > 100', level: 'must' },
+  { filter: 'count(tcp.options.sack_le) >= 1', level: 'must' },
+  { filter: 'tcp.options contains 01:01:08:0a', level: 'must' },
+  { filter: 'string(tcp.srcport) matches "^44"', level: 'must' },
+  { filter: 'tcp.srcport - tcp.dstport > 0', level: 'must' },
+  { filter: 'tcp.len * 2 > 2000', level: 'must' },
+  { filter: '(tcp.port == 443 || udp.port == 443) && !(ip.src == 192.168.1.168)', level: 'must' },
+  { filter: 'tcp.flags.str == "·······A····"', level: 'must' },
+  { filter: 'upper(tcp.flags.str) contains "F"', level: 'must' },
+  // state carried between frames
+  { filter: 'tcp.stream == 0', stateful: true, level: 'must' },
+  { filter: 'tcp.stream in {1, 2}', stateful: true, level: 'must' },
+  { filter: 'frame.time_relative < 1', stateful: true, level: 'must' },
+  { filter: 'frame.time_delta > 0.5', stateful: true, level: 'must' },
+  { filter: 'tcp.seq == 1 and tcp.ack == 1', stateful: true, level: 'report' },
+  { filter: 'tcp.nxtseq > 1000', stateful: true, level: 'report' },
+  { filter: 'tcp.analysis.flags', stateful: true, level: 'report' },
+  { filter: 'tcp.analysis.retransmission or tcp.analysis.fast_retransmission', stateful: true, level: 'report' },
+  { filter: 'tcp.analysis.duplicate_ack', stateful: true, level: 'report' },
+  { filter: 'tcp.window_size > 65535', stateful: true, level: 'report' },
+  // TLS fields (src/fields/tls.ts, dissected by another engineer's analyzer)
+  { filter: 'tls', stateful: true, level: 'report' },
+  { filter: 'tcp.port == 443 && tls.handshake.type == 1', stateful: true, level: 'report' },
+  { filter: 'tls.handshake.type == "Client Hello" || tls.handshake.type == 2', stateful: true, level: 'report' },
+  { filter: 'tls.record.content_type == 23 and not tls.handshake', stateful: true, level: 'report' },
+  { filter: 'tls.handshake.extensions_server_name contains "google"', stateful: true, level: 'report' },
+  { filter: 'tls.handshake.ciphersuite in {0x1301, 0x1302, 0xc02f}', stateful: true, level: 'report' },
+  { filter: 'tls.handshake.extensions_alpn_str == "h2"', stateful: true, level: 'report' },
+  { filter: 'tls.record.version == 0x0301 && tls.handshake.version >= 0x0303', stateful: true, level: 'report' },
+];
+
+/** Filters that tshark 4.0 refuses; tcpwatch must refuse them too (and say where). */
+export const REJECTED_FILTERS: string[] = [
+  'tcp.port == "abc"',
+  'tcp.port == abc',
+  '(tcp',
+  'tcp)',
+  'tcp.port == 80 80',
+  'tcp.port == 80 and',
+  'not',
+  'frame.len > 10.5',
+  'tcp.port == 1.2.3.4',
+  'ip.addr == 80',
+  'ip.src == 10.1.2.3/33',
+  'eth.addr == ff:ff:ff',
+  'tcp.srcport[0] == 00',
+  'ip.src matches "^1"',
+  'tcp.port in {443 80}',
+  'frame.len in {}',
+  'tcp.payload contains "\\q"',
+  'tcp.payload[0:3] == 16:3:1',
+  'tcp.payload[0:2] == 0x1603',
+  'tcp AND udp',
+  'tcp.flags.syn == true',
+  'tcp.port in {80..}',
+  'tcp.len == 0x',
+  'tcp.srcport == 0o443',
+  'upper(tcp.payload) contains "HTTP"',
+];
