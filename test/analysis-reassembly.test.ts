@@ -132,7 +132,7 @@ test('beyond the cap, the oldest hole is given up and counted; what was held is 
 
 test('a 1 GiB one-way stream keeps the heap under the configured cap', { timeout: 120_000 }, (t) => {
   const script = join(__dirname, 'helpers', 'reassembly-bulk.js');
-  const out = execFileSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8', timeout: 110_000 });
+  const out = execFileSync(process.execPath, ['--expose-gc', script, '--measure'], { encoding: 'utf8', timeout: 110_000 });
   const r = JSON.parse(out) as {
     bytes: number; delivered: number; skipped: number; lost: number; retransmitted: number; sent: number; cap: number;
     peakGrowth: number; bufferedPeak: number; frames: number; seconds: number; errors: string[];
