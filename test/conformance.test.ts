@@ -18,8 +18,9 @@ export const MUST_AGREE = new Set([
   'tcp.ack_raw', 'tcp.len', 'tcp.window_size_value', 'udp.srcport', 'udp.dstport',
   // TCP conversation analysis (issue 3)
   'tcp.stream', 'tcp.seq', 'tcp.ack', 'tcp.nxtseq', 'tcp.flags.str', 'tcp.analysis.flags',
-  // TLS records (issue 3)
-  'tls.record.content_type', 'tls.record.version', 'tls.record.length',
+  // TLS records and handshake (issue 3); the handshake fields include QUIC Initial packets' Hellos
+  'tls.record.content_type', 'tls.record.version', 'tls.record.length', 'tls.handshake.type', 'tls.handshake.version',
+  'tls.handshake.extensions_server_name', 'tls.handshake.extensions_alpn_str', 'tls.handshake.ciphersuite',
 ]);
 
 interface Table {

@@ -62,7 +62,7 @@ const isAlert = (t: TlsInfo, r: number): boolean =>
 
 defineField({
   name: 'tls', label: 'Transport Layer Security', type: FT.None, proto: 'tls',
-  count: (d) => (d.tls.role === SegmentRole.Tls ? 1 : 0),
+  count: (d) => (d.tls.role === SegmentRole.Tls || d.tls.msgCount > 0 ? 1 : 0),
   text: () => 'Transport Layer Security',
 });
 defineField({
@@ -173,7 +173,7 @@ function helloField(def: Omit<FieldDef, 'count' | 'num' | 'text' | 'bytes' | 'pr
   keep?: (t: TlsInfo, m: number) => boolean;
   items: (h: HelloView) => number;
   num?: (h: HelloView, i: number) => number;
-  text?: (h: HelloView, i: number, d: Dissection) => string;
+  text?: (h: HelloView, i: number, d: Dissection, m: number) => string;
   bytes?: (h: HelloView, i: number, out: Span) => boolean;
 }): void {
   const { keep = isHello, items, num, text, bytes, ...rest } = def;
@@ -204,7 +204,7 @@ function helloField(def: Omit<FieldDef, 'count' | 'num' | 'text' | 'bytes' | 'pr
       return n;
     },
     num: num && ((d, i) => { const h = locate(d, i); return h === null ? 0 : num(h, at[1]); }),
-    text: text && ((d, i) => { const h = locate(d, i); return h === null ? '' : text(h, at[1], d); }),
+    text: text && ((d, i) => { const h = locate(d, i); return h === null ? '' : text(h, at[1], d, at[0]); }),
     bytes: bytes && ((d, i, out) => { const h = locate(d, i); return h !== null && bytes(h, at[1], out); }),
   });
 }
@@ -338,10 +338,11 @@ helloField({ name: 'tls.handshake.ja3_full', label: 'JA3 Fullstring', type: FT.S
 helloField({ name: 'tls.handshake.ja3', label: 'JA3', type: FT.String, keep: isClientHello, items: whole, text: (h) => md5Hex(ja3Full(h)) });
 helloField({ name: 'tls.handshake.ja3s_full', label: 'JA3S Fullstring', type: FT.String, keep: isServerHello, items: whole, text: (h) => ja3sFull(h) });
 helloField({ name: 'tls.handshake.ja3s', label: 'JA3S', type: FT.String, keep: isServerHello, items: whole, text: (h) => md5Hex(ja3sFull(h)) });
-helloField({ name: 'tls.handshake.ja4', label: 'JA4', type: FT.String, keep: isClientHello, items: whole, text: (h) => ja4(h).ja4 });
-helloField({ name: 'tls.handshake.ja4_r', label: 'JA4_r', type: FT.String, keep: isClientHello, items: whole, text: (h) => ja4(h).ja4_r });
-helloField({ name: 'tls.handshake.ja4_o', label: 'JA4_o', type: FT.String, keep: isClientHello, items: whole, text: (h) => ja4(h).ja4_o });
-helloField({ name: 'tls.handshake.ja4_ro', label: 'JA4_ro', type: FT.String, keep: isClientHello, items: whole, text: (h) => ja4(h).ja4_ro });
+const viaQuic = (d: Dissection, m: number): boolean => (d.tls.msgFlags[m] & MsgFlag.Quic) !== 0;
+helloField({ name: 'tls.handshake.ja4', label: 'JA4', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4 });
+helloField({ name: 'tls.handshake.ja4_r', label: 'JA4_r', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_r });
+helloField({ name: 'tls.handshake.ja4_o', label: 'JA4_o', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_o });
+helloField({ name: 'tls.handshake.ja4_ro', label: 'JA4_ro', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_ro });
 
 // ---- certificates ----
 

@@ -23,6 +23,7 @@ import {
 } from './records';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { CipherKind, cipherSuite } from './cipher-suites';
+import { QuicInitialReader, QuicMessage } from './quic';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
 import { InfoKind, MsgFlag, RecordFlag, SegmentRole, TlsInfo } from './tls-info';
 import './summary';
@@ -120,6 +121,8 @@ export class TlsAnalyzer implements Analyzer {
   private readonly hello = new HelloView();
   /** Buffers the current frame's records may point into; given back when the next frame starts. */
   private readonly retired: Buffer[] = [];
+  readonly quic = new QuicInitialReader();
+  private readonly onQuicMessage = (m: QuicMessage): void => this.quicMessage(m);
   // per-frame context (set in analyze, read by the record functions)
   private d!: Dissection;
   private conv!: Conversation;
@@ -136,10 +139,35 @@ export class TlsAnalyzer implements Analyzer {
   analyze(d: Dissection): void {
     for (let i = 0; i < this.retired.length; i++) this.pool.release(this.retired[i]);
     this.retired.length = 0;
-    if (d.tcpOff < 0 || d.inIcmpError || d.tcp.stream < 0) return;
+    if (d.tcpOff < 0) {
+      // QUIC long-header packets (first two bits set) may be Initials that carry a Client/Server Hello.
+      if (d.udpOff >= 0 && !d.inIcmpError && d.payloadCapLen >= 7 && (d.buf[d.payloadOff] & 0xc0) === 0xc0) this.quicDatagram(d);
+      return;
+    }
+    if (d.inIcmpError || d.tcp.stream < 0) return;
     const len = d.payloadLen;
     if (len > 0) this.payload(d, len);
     if (d.tcpFlags & (TH_FIN | TH_RST)) this.closing(d);
+  }
+
+  private quicDatagram(d: Dissection): void {
+    this.d = d;
+    const src = endpointKey(d, true), dst = endpointKey(d, false);
+    if (this.quic.datagram(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen, src, dst, this.onQuicMessage)) {
+      if (!d.hasLayer(Proto.Tls)) d.pushLayer(Proto.Tls, d.payloadOff);
+    }
+  }
+
+  /** A Client or Server Hello from QUIC CRYPTO frames: a handshake message without a record. */
+  private quicMessage(m: QuicMessage): void {
+    const t = this.d.tls;
+    const type = m.buf[m.off];
+    let flags = MsgFlag.Quic;
+    if (type === HandshakeType.ClientHello || type === HandshakeType.ServerHello) {
+      if (!this.hello.parse(m.buf, m.off, m.off + HS_HEADER_LEN + m.len)) flags |= MsgFlag.Malformed;
+      if (this.hello.isHrr) flags |= MsgFlag.HelloRetryRequest;
+    }
+    t.addMessage(m.buf, m.off, type, m.len, 0, flags, TLSV1DOT3_VERSION);
   }
 
   /**
@@ -682,3 +710,11 @@ function validV2Handshake(buf: Buffer, msg: number, rlen: number, end: number): 
 }
 
 analyzerFactories.push(() => new TlsAnalyzer());
+
+/** Address and port of one side of a UDP datagram, as a map key. */
+function endpointKey(d: Dissection, source: boolean): string {
+  const off = d.netOff;
+  const v4 = d.netVersion === 4;
+  const a = off + (v4 ? (source ? 12 : 16) : (source ? 8 : 24));
+  return d.buf.toString('latin1', a, a + (v4 ? 4 : 16)) + (source ? d.srcPort : d.dstPort);
+}

@@ -104,14 +104,14 @@ export interface Ja4 {
   ja4_ro: string;
 }
 
-/** JA4 of a Client Hello over TCP ('t'), in all four renderings. */
-export function ja4(h: HelloView): Ja4 {
+/** JA4 of a Client Hello over TCP ('t') or QUIC ('q'), in all four renderings. */
+export function ja4(h: HelloView, quic = false): Ja4 {
   const ciphers = u16s(h, h.cipherOff, h.cipherEnd, true).map(hex4);
   const exts = extensionTypes(h);
   let hasSni = false;
   for (const e of exts) if (e === Ext.ServerName) hasSni = true;
   const sigs = u16s(h, h.sigAlgOff, h.sigAlgEnd, true).map(hex4);
-  const a = 't' + ja4Version(h.negotiatedVersion()) + (hasSni ? 'd' : 'i') + twoDigits(ciphers.length) +
+  const a = (quic ? 'q' : 't') + ja4Version(h.negotiatedVersion()) + (hasSni ? 'd' : 'i') + twoDigits(ciphers.length) +
     twoDigits(exts.length) + ja4Alpn(h);
   const sortedCiphers = ciphers.slice().sort().join(',');
   const origCiphers = ciphers.join(',');

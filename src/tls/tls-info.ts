@@ -32,6 +32,8 @@ export const enum MsgFlag {
   Malformed = 4,
   /** A Server Hello that is a HelloRetryRequest (RFC 8446 §4.1.4). */
   HelloRetryRequest = 8,
+  /** Carried in the CRYPTO frames of QUIC Initial packets (no TLS records). */
+  Quic = 16,
 }
 
 /** One piece of the Info column, in frame order; strings are made only for displayed rows. */
