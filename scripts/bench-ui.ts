@@ -87,6 +87,10 @@ async function measure(file: string, expected: number, keys: boolean): Promise<R
         loadedOutside = now;
         break;
       }
+      const status = s.trimEnd().split('\n').pop() ?? '';
+      if (/shown \d+ \/ \d+/.test(status) && !status.includes('loading') && now > 1000 && !full.test(status)) {
+        throw new Error(`loading ended early: ${status.trim()}`);
+      }
       if (now > 600_000) throw new Error('the capture did not finish loading in 10 minutes');
       await sleep(10);
     }

@@ -70,7 +70,9 @@ export class PacketListView implements ListSource {
   }
 
   row(k: number, width: number): ListRow {
-    const key = `${width}/${this.timeFormat}/${this.store.nanosecond}`;
+    const w = this.widths(width);
+    // Cached rows are laid out for one set of column widths (the No. column widens as a file loads).
+    const key = `${width}/${this.timeFormat}/${w.no}/${w.time}`;
     if (key !== this.cacheKey) {
       this.cache.clear();
       this.cacheKey = key;
@@ -80,7 +82,6 @@ export class PacketListView implements ListSource {
     if (hit !== undefined) return hit;
     const r = this.text;
     describeRow(this.store, i, this.timeFormat, r, this.d);
-    const w = this.widths(width);
     const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '\u2026' : s.padEnd(n));
     const text = `${r.no.padStart(w.no)} ${cut(r.time, w.time)} ${cut(r.src, w.addr)} ${cut(r.dst, w.addr)} ` +
       `${cut(r.protocol, w.proto)} ${r.length.padStart(w.len)} ${r.info}`;
