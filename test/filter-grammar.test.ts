@@ -125,3 +125,16 @@ test('checkFilter reports success and an empty filter matches every frame', () =
   assert.deepEqual(checkFilter(''), { ok: true, error: '', column: 0 });
   assert.equal(compileFilter('   ')(dissect({ udp: true })), true);
 });
+
+test('very long or deeply nested filters compile or are refused, never overflow the stack', () => {
+  const d = dissect({ sport: 1234, dport: 80 });
+  // Tools write long lists of alternatives; thousands of terms compile to one filter.
+  const many = [...Array.from({ length: 4999 }, (_, i) => `tcp.port == ${10000 + i}`), 'tcp.port == 80'].join(' or ');
+  assert.equal(compileFilter(many)(d), true);
+  assert.equal(compileFilter(Array(3000).fill('tcp.port == 80').join(' and '))(d), true);
+  assert.equal(compileFilter(Array(101).fill('tcp').join(' xor '))(d), true);
+  assert.equal(compileFilter('('.repeat(200) + 'tcp' + ')'.repeat(200))(d), true);
+  rejects('('.repeat(300) + 'tcp' + ')'.repeat(300), 257, /nests more than 256 levels deep/);
+  rejects('!'.repeat(10000) + 'tcp', 257, /nests more than 256 levels deep/);
+  rejects('tcp.port == ' + Array(20000).fill('1').join(' + '), 1, /too large/);
+});

@@ -234,6 +234,18 @@ test('MAC addresses and byte strings in the notations Wireshark accepts', () => 
   yes('tcp.payload[0:2] > 47', HTTP);
 });
 
+test('absolute times as seconds or as dates', () => {
+  const t = dissect({ sport: 1, dport: 2 });
+  t.tsSec = 1700000000; // 2023-11-14 22:13:20 UTC
+  t.tsNsec = 500000000;
+  yes('frame.time_epoch == 1700000000.5', t);
+  yes('frame.time_epoch > "2023-11-14T22:13:20Z"', t);
+  yes('frame.time_epoch < "2023-11-14 22:13:21Z"', t);
+  yes('frame.time_epoch < "2023-11-14T23:13:21+01:00"', t);
+  no('frame.time_epoch < "2023-11-14T23:13:20+01:00"', t);
+  yes('frame.time_epoch in {"Nov 14, 2023 22:13:20 UTC" .. "Nov 14, 2023 22:13:21 UTC"}', t);
+});
+
 test('booleans: 1, 0, True, False, and any non-zero number', () => {
   yes('tcp.flags.syn == 1', SYN);
   yes('tcp.flags.syn == True', SYN);

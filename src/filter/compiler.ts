@@ -490,6 +490,9 @@ export function compileRegex(pattern: string, pos: number): RegExp {
 
 // ---------------------------------------------------------------- code generation
 
+/** Terms of one and/or/xor run in one generated expression. */
+const CHAIN = 64;
+
 type Bound = { r: 'num'; v: string } | { r: 'bytes'; b: string; o: string; l: string } | { r: 'str'; v: string };
 
 class Gen {
@@ -689,9 +692,7 @@ class Gen {
 
   expr(e: Expr): string {
     switch (e.k) {
-      case 'and': return `(${this.expr(e.a)} && ${this.expr(e.b)})`;
-      case 'or': return `(${this.expr(e.a)} || ${this.expr(e.b)})`;
-      case 'xor': return `(${this.expr(e.a)} !== ${this.expr(e.b)})`;
+      case 'and': case 'or': case 'xor': return this.chain(e.k, e);
       case 'not': return `!${this.expr(e.a)}`;
       case 'exists': return this.exists(checkExists(e.v));
       case 'cmp': return this.cmp(e);
@@ -700,6 +701,30 @@ class Gen {
         return e.negated ? `!${call}` : call;
       }
     }
+  }
+
+  /**
+   * A run of the same operator (`a or b or c …`, left-nested by the parser) as one flat
+   * expression; long runs, as tools that write filters produce, go into functions of at most
+   * CHAIN terms each so neither this compiler nor V8's parser recurses once per term.
+   */
+  private chain(op: 'and' | 'or' | 'xor', e: Expr): string {
+    const terms: Expr[] = [];
+    let x: Expr = e;
+    while (x.k === op) {
+      terms.push(x.b);
+      x = x.a;
+    }
+    terms.push(x);
+    terms.reverse();
+    const js = op === 'and' ? ' && ' : op === 'or' ? ' || ' : ' !== ';
+    let parts = terms.map((t) => this.expr(t));
+    while (parts.length > CHAIN) {
+      const grouped: string[] = [];
+      for (let i = 0; i < parts.length; i += CHAIN) grouped.push(this.fn(`return ${parts.slice(i, i + CHAIN).join(js)};`));
+      parts = grouped;
+    }
+    return `(${parts.join(js)})`;
   }
 
   private exists(t: Typed): string {

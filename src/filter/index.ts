@@ -26,6 +26,9 @@ const MATCH_ALL: CompiledFilter = () => true;
 
 function translate(expr: string, e: unknown): never {
   if (e instanceof FilterSyntaxError) throw new DisplayFilterError(e.pos + 1, e.reason, expr);
+  // Nesting is limited in the parser; a stack overflow left (a very long arithmetic chain) is
+  // still the filter's size, not a crash.
+  if (e instanceof RangeError && /call stack/.test(e.message)) throw new DisplayFilterError(1, 'the filter is too large for tcpwatch to compile', expr);
   throw e;
 }
 

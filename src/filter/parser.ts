@@ -48,8 +48,12 @@ export function parseFilter(src: string): Expr {
   return p.parseWhole();
 }
 
+/** Deeper nesting than this is refused (with its column) rather than exhausting the stack. */
+export const MAX_NESTING = 256;
+
 class Parser {
   private i = 0;
+  private depth = 0;
   /** Offsets of the parentheses open at this point, to name the unclosed one. */
   private readonly open: number[] = [];
 
@@ -57,6 +61,14 @@ class Parser {
 
   private get tok(): Token {
     return this.toks[this.i];
+  }
+
+  private enter(pos: number): void {
+    if (++this.depth > MAX_NESTING) throw new FilterSyntaxError(pos, `the filter nests more than ${MAX_NESTING} levels deep`);
+  }
+
+  private leave(): void {
+    this.depth--;
   }
 
   /** Whether the current token is of kind t (a method, so TypeScript does not narrow across next()). */
@@ -123,15 +135,20 @@ class Parser {
   private parseNot(): Expr {
     if (this.at(T.Not)) {
       const pos = this.next().pos;
-      return { k: 'not', a: this.parseNot(), pos };
+      this.enter(pos);
+      const a = this.parseNot();
+      this.leave();
+      return { k: 'not', a, pos };
     }
     if (this.at(T.LParen)) {
       const open = this.next().pos;
+      this.enter(open);
       this.open.push(open);
       const e = this.parseOr();
       if (!this.at(T.RParen)) this.unexpected('")"');
       this.next();
       this.open.pop();
+      this.leave();
       return e;
     }
     return this.parseTest();
@@ -212,7 +229,9 @@ class Parser {
   private parseUnary(): Value {
     if (this.at(T.Minus)) {
       const pos = this.next().pos;
+      this.enter(pos);
       const a = this.parseUnary();
+      this.leave();
       return { k: 'neg', a, pos, len: a.pos + a.len - pos };
     }
     return this.parseSlices(this.parseAtom());
@@ -243,9 +262,11 @@ class Parser {
       case T.LBrace: {
         // Braces group arithmetic (parentheses group tests).
         this.next();
+        this.enter(t.pos);
         const v = this.parseValue();
         if (!this.at(T.RBrace)) this.unexpected('"}" to close the arithmetic group');
         const close = this.next();
+        this.leave();
         return { ...v, pos: t.pos, len: close.pos + 1 - t.pos };
       }
       default:
@@ -255,6 +276,7 @@ class Parser {
 
   private parseCall(name: Token): Value {
     this.next(); // (
+    this.enter(name.pos);
     this.open.push(this.toks[this.i - 1].pos);
     const args: Value[] = [];
     if (!this.at(T.RParen)) {
@@ -267,6 +289,7 @@ class Parser {
     if (!this.at(T.RParen)) this.unexpected(`"," or ")" in the arguments of ${name.text}()`);
     const close = this.next();
     this.open.pop();
+    this.leave();
     return { k: 'call', name: name.text, args, pos: name.pos, len: close.pos + 1 - name.pos };
   }
 }
