@@ -32,6 +32,8 @@ export interface ProgressMessage {
   /** Flat triples: packet, frame number of the original ACK, count. */
   dupAcks: number[];
   tls: [number, TlsStreamInfo][];
+  /** Stream verdicts that changed in the batch, as StreamVerdicts rows. */
+  verdicts: number[];
   streamCount: number;
   count: number;
   bytesRead: number;
@@ -120,7 +122,7 @@ function run(file: string, opts: MainOptions): void {
     sentAddresses = a.count;
     sendJson({
       t: 'progress',
-      links: sink.links, apps: sink.apps, dupAcks: sink.dupAcks, tls: sink.tls,
+      links: sink.links, apps: sink.apps, dupAcks: sink.dupAcks, tls: sink.tls, verdicts: indexer.indexer.syncVerdicts(),
       streamCount: index.streamCount, count: index.count,
       bytesRead: reader.position, nanosecond: reader.nanosecond, done: !more, error: indexer.error,
     });

@@ -8,6 +8,7 @@ import { Pipeline, DisplayFilter } from '../pipeline';
 import { MainOptions, makeAnalyzers } from '../hooks';
 import { PacketIndex } from './packet-index';
 import { MemoryFrames } from './frames';
+import { verdictsOf } from '../analysis/verdict';
 
 export class Indexer {
   readonly pipeline: Pipeline;
@@ -20,6 +21,18 @@ export class Indexer {
   add(frame: CapturedFrame, dataOff: number): number {
     this.pipeline.handle(frame);
     return this.index.append(this.pipeline.d, dataOff);
+  }
+
+  /**
+   * Move the stream verdicts that changed since the last call into the index (once per batch: a
+   * verdict's entropy is worked out from 256 counters); returns them as rows for another process.
+   */
+  syncVerdicts(): number[] {
+    const a = verdictsOf(this.pipeline.d);
+    if (a === undefined) return [];
+    const rows = a.drainChanged();
+    this.index.verdicts.apply(rows);
+    return rows;
   }
 
   /** The live display filter's verdict on the frame just added (the pipeline's Dissection is still filled). */

@@ -13,6 +13,7 @@ import { TH_ACK, TH_SYN, TH_FIN } from '../decode/tcp';
 import { getField, FieldDef, Span } from '../fields/registry';
 import { appSummary, infoColumn } from '../output/summary';
 import { AddressTable, AddrKind } from './addresses';
+import { StreamVerdicts } from '../analysis/verdict';
 import {
   PacketChunk, CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM, APP_NOT_STORED, tlsContentBit, tlsHandshakeBit, TlsHandshakeBit,
 } from './columns';
@@ -57,6 +58,8 @@ export class PacketIndex {
   /** Packet index → Dup ACK details (frame number of the original ACK × 65536 + count). */
   readonly dupAcks = new Map<number, number>();
   readonly tlsStreams = new Map<number, TlsStreamInfo>();
+  /** Per stream: plaintext, encrypted, decrypted … and the payload's entropy (filled by Indexer.syncVerdicts or from the indexing process). */
+  readonly verdicts = new StreamVerdicts();
   /** Number of tcp.stream values seen (the highest stream id + 1). */
   streamCount = 0;
   sink: IndexSink | null = null;

@@ -118,6 +118,7 @@ export class PacketStore {
     const fi = new FileIndexer(reader, this.index, this.opts, null);
     try {
       fi.step(PREVIEW_FRAMES, Infinity);
+      fi.indexer.syncVerdicts();
     } catch {
       return; // whatever went wrong, the worker will meet it and report it
     }
@@ -198,6 +199,7 @@ export class PacketStore {
     for (const [id, e] of m.apps) ix.addApp(id, e);
     for (let k = 0; k < m.dupAcks.length; k += 3) ix.dupAcks.set(m.dupAcks[k], m.dupAcks[k + 1] * 65536 + m.dupAcks[k + 2]);
     for (const [st, info] of m.tls) ix.tlsStreams.set(st, info);
+    if (m.verdicts) ix.verdicts.apply(m.verdicts);
     ix.streamCount = m.streamCount;
     ix.count = m.count;
     if (this.incoming !== null) {
@@ -218,6 +220,7 @@ export class PacketStore {
       if (this.closed) return;
       const fi = this.fileIndexer!;
       const more = fi.step(1 << 30, performance.now() + SLICE_MS);
+      fi.indexer.syncVerdicts();
       this.bytesRead = reader.position;
       this.nanosecond = reader.nanosecond;
       if (!more) {
@@ -247,12 +250,14 @@ export class PacketStore {
 
   /** Tell listeners that live packets were appended (called once per batch, not per packet). */
   notifyAppended(): void {
+    this.liveIndexer?.syncVerdicts();
     this.changed();
   }
 
   /** Live capture ended. */
   endLive(error: string | null = null): void {
     if (error) this.error = error;
+    this.liveIndexer?.syncVerdicts();
     this.finishLoading();
   }
 

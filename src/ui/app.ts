@@ -10,6 +10,7 @@ import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
 import { followStream, followLines } from '../store/follow';
+import { compareStream } from '../store/compare';
 import { NO_STREAM, CHUNK_BITS, CHUNK_MASK } from '../store/columns';
 import { TIME_FORMAT_NAMES } from '../store/rows';
 import { sanitizeText } from '../output/sanitize';
@@ -21,11 +22,12 @@ import { FilterBar, FilterCheckResult } from './views/filter-bar';
 import { ConversationsView, humanBytes } from './views/conversations';
 import { StatsView } from './views/stats';
 import { helpLines } from './views/help';
+import { compareRows, compareTitle } from './views/compare';
 import { Bar, Segment } from './widgets/bar';
 import { TextView } from './widgets/text-view';
 
 type Pane = 'list' | 'details' | 'bytes';
-type Overlay = 'none' | 'help' | 'follow' | 'conversations' | 'stats';
+type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'conversations' | 'stats';
 
 /** What the status bar shows about a live capture (set by the live source). */
 export interface LiveStatus {
@@ -405,7 +407,7 @@ export class App {
 
   // ---------------------------------------------------------------- overlays
 
-  private openOverlay(o: Overlay): void {
+  private openOverlay(o: Overlay, stream = -1): void {
     const h = this.screen.height - 1;
     const sel = this.packets.selectedPacket();
     this.closeOverlay(false);
@@ -434,6 +436,25 @@ export class App {
           [{ text: 'Esc/q: back ', attr: this.theme.titleFocused }],
         );
         this.textView.show(lines, h);
+        break;
+      }
+      case 'compare': {
+        // The stream of a conversation chosen in C, else of the selected packet.
+        let st = stream;
+        if (st < 0 && sel >= 0) st = this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK];
+        if (st < 0 || st === NO_STREAM) {
+          this.flash('compare: the selected packet is not part of a TCP stream');
+          return;
+        }
+        const c = compareStream(this.store, st);
+        this.textView.setTitle(compareTitle(c, this.theme), [{ text: 'Esc/q: back ', attr: this.theme.titleFocused }]);
+        const rows = compareRows(c, this.theme, this.screen.width);
+        this.textView.show(rows, h);
+        // E on a packet opens the view at that packet's segment.
+        if (stream < 0) {
+          const at = rows.findIndex((r) => r.text.startsWith(`\u2500\u2500 frame ${sel + 1} \u00b7`));
+          if (at > 0) this.textView.list.top = Math.min(at, Math.max(0, rows.length - this.textView.list.pageSize));
+        }
         break;
       }
       case 'conversations': {
@@ -486,6 +507,10 @@ export class App {
   }
 
   private overlayKey(id: string): void {
+    if (this.overlay === 'conversations' && actionFor(id, ['panes']) === 'compare') {
+      this.openOverlay('compare', this.conversations.list.selected);
+      return;
+    }
     const action = actionFor(id, ['global', 'views']);
     if (action === null) return;
     if (action === 'close') {
@@ -504,7 +529,7 @@ export class App {
       const l = this.conversations.list;
       this.moveList(l, action);
       if (action === 'activate') this.conversations.onChoose?.(l.selected);
-    } else if (this.overlay === 'help' || this.overlay === 'follow') {
+    } else if (this.overlay === 'help' || this.overlay === 'follow' || this.overlay === 'compare') {
       const v = this.textView;
       switch (action) {
         case 'down': v.scroll(1); break;
@@ -537,6 +562,7 @@ export class App {
       case 'quit': void this.quit(); return;
       case 'help': this.openOverlay('help'); return;
       case 'follow': this.openOverlay('follow'); return;
+      case 'compare': this.openOverlay('compare'); return;
       case 'conversations': this.openOverlay('conversations'); return;
       case 'stats': this.openOverlay('stats'); return;
       case 'filter': this.filterBar.start('filter'); break;

@@ -1,5 +1,6 @@
-// The conversations view: one row per TCP stream from the index columns; Enter filters the packet
-// list to the stream under the cursor.
+// The conversations view: one row per TCP stream from the index columns, with the stream's verdict
+// (plaintext, encrypted, decrypted …) and payload entropy from the index; Enter filters the packet
+// list to the stream under the cursor, E compares its wire bytes with their meaning.
 
 import * as blessed from 'blessed';
 import { PacketStore } from '../../store/packet-store';
@@ -10,6 +11,7 @@ import { Bar } from '../widgets/bar';
 import { Theme } from '../theme';
 import { PLAIN, fit } from '../widgets/paint';
 import { RowClass } from '../../store/rows';
+import { NOT_MEASURED, StreamVerdicts } from '../../analysis/verdict';
 
 export function humanBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -18,15 +20,31 @@ export function humanBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-/** Width of the Client and Server columns: what the fixed columns leave, between an IPv4 and a full IPv6 endpoint. */
-function endpointWidth(width: number): number {
-  return Math.max(21, Math.min(47, Math.floor((width - 84) / 2)));
+const ENTROPY_W = 7;
+
+/** Width of the Client and Server columns: what the gutter, the other columns and the longest Flags ("SYN FIN RST") leave, between an IPv4 and a full IPv6 endpoint. */
+function endpointWidth(width: number, verdictW: number): number {
+  return Math.max(16, Math.min(47, Math.floor((width - 2 - 76 - verdictW - ENTROPY_W - 11) / 2)));
+}
+
+/** The longest verdict label of the table ("encrypted-without-keys (TLS 1.3)"), found per distinct verdict and version. */
+function verdictWidth(v: StreamVerdicts, n: number): number {
+  let w = 'Verdict'.length;
+  const seen = new Set<number>();
+  for (let s = 0; s < Math.min(n, v.count); s++) {
+    const key = (v.verdict[s] << 17) | (v.isTls[s] << 16) | v.version[s];
+    if (seen.has(key)) continue;
+    seen.add(key);
+    w = Math.max(w, v.label(s).length);
+  }
+  return w;
 }
 
 export class ConversationsView {
   readonly title: Bar;
   readonly list: VirtualList;
   private table: ConversationTable | null = null;
+  private verdictW = 'Verdict'.length;
   onChoose: ((stream: number) => void) | null = null;
 
   constructor(parent: blessed.Screen, private readonly store: PacketStore, private readonly theme: Theme) {
@@ -37,9 +55,10 @@ export class ConversationsView {
         count: () => this.table?.n ?? 0,
         row: (i, width) => this.row(i, width),
         header: (width) => {
-          const ew = endpointWidth(width);
+          const ew = endpointWidth(width, this.verdictW);
           return `${'Stream'.padStart(7)}  ${'Client'.padEnd(ew)} ${'Server'.padEnd(ew)} ${'Pkts \u2192'.padStart(8)} ${'Bytes \u2192'.padStart(10)} ` +
-            `${'Pkts \u2190'.padStart(8)} ${'Bytes \u2190'.padStart(10)} ${'Start'.padStart(10)} ${'Duration'.padStart(10)}  Flags`;
+            `${'Pkts \u2190'.padStart(8)} ${'Bytes \u2190'.padStart(10)} ${'Start'.padStart(10)} ${'Duration'.padStart(10)}  ` +
+            `${'Verdict'.padEnd(this.verdictW)} ${'Entropy'.padStart(ENTROPY_W)} Flags`;
         },
       },
       { parent, top: 1, left: 0, width: '100%', height: 10, hidden: true, gutter: true },
@@ -50,7 +69,7 @@ export class ConversationsView {
 
   private row(s: number, width: number): ListRow {
     const t = this.table!;
-    const ew = endpointWidth(width);
+    const ew = endpointWidth(width, this.verdictW);
     const ix = this.store.index;
     const ep = (a: number, p: number): string => {
       const text = sanitizeText(ix.addresses.text(a));
@@ -59,19 +78,24 @@ export class ConversationsView {
     const first = ix.count > 0 ? ix.time(0) : 0;
     const f = t.flags[s];
     const flags = [f & ConvFlag.Syn ? 'SYN' : '', f & ConvFlag.Fin ? 'FIN' : '', f & ConvFlag.Rst ? 'RST' : ''].filter(Boolean).join(' ');
+    // Bits per byte of the payload, both directions: near 8 for ciphertext, 4 to 5 for text.
+    const h = ix.verdicts.has(s) ? ix.verdicts.entropyAll[s] : NOT_MEASURED;
+    const entropy = h === NOT_MEASURED ? '\u2014' : h.toFixed(2);
     const text = `${String(s).padStart(7)}  ${fit(ep(t.clientAddr[s], t.clientPort[s]), ew)} ${fit(ep(t.serverAddr[s], t.serverPort[s]), ew)} ` +
       `${String(t.packetsToServer[s]).padStart(8)} ${humanBytes(t.bytesToServer[s]).padStart(10)} ` +
       `${String(t.packetsToClient[s]).padStart(8)} ${humanBytes(t.bytesToClient[s]).padStart(10)} ` +
-      `${(t.start[s] - first).toFixed(3).padStart(10)} ${(t.end[s] - t.start[s]).toFixed(3).padStart(10)}  ${flags}`;
+      `${(t.start[s] - first).toFixed(3).padStart(10)} ${(t.end[s] - t.start[s]).toFixed(3).padStart(10)}  ` +
+      `${fit(ix.verdicts.label(s) || '\u2014', this.verdictW)} ${entropy.padStart(ENTROPY_W)} ${flags}`;
     const a = f & ConvFlag.Rst ? this.theme.rows[RowClass.Reset] : PLAIN;
     return { text, attr: a };
   }
 
   show(height: number, selectStream: number): void {
     this.table = buildConversations(this.store.index);
+    this.verdictW = verdictWidth(this.store.index.verdicts, this.table.n);
     this.title.segments = [
       { text: ` TCP conversations: ${this.table.n}`, attr: this.theme.titleFocused },
-      { text: '   Enter: filter the packet list to the stream   Esc: back', attr: this.theme.titleFocused },
+      { text: '   Enter: filter the packet list to the stream   E: compare wire bytes and plaintext   Esc: back', attr: this.theme.titleFocused },
     ];
     this.list.el.height = Math.max(2, height - 1);
     this.title.el.show();

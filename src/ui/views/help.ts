@@ -10,7 +10,7 @@ const WHERE_TITLES: Record<string, string> = {
   global: 'Everywhere',
   panes: 'Packet list, details and bytes panes',
   details: 'Details pane',
-  views: 'Follow stream, conversations, statistics, help',
+  views: 'Follow stream, compare, conversations, statistics, help',
 };
 
 export function helpLines(theme: Theme): ListRow[] {
