@@ -341,6 +341,12 @@ test('display filter prompt: red with the error and its column while wrong, gree
     await t.waitFor((x) => /Filter: tcp\.len > 0/.test(x), 'history 1');
     t.keys('Up');
     await t.waitFor((x) => /Filter: tcp\.flags\.syn == 1/.test(x), 'history 2');
+    // Typing while a filter runs cancels it: Enter, '/' and a key reach the UI in one read, before
+    // the filter has had a slice of time.
+    t.keys('Enter', '/', 'x');
+    s = await t.waitForText('filter cancelled');
+    assert.match(s, /shown 11 \/ 11/);
+    assert.match(s, /Filter: tcp\.flags\.syn == 1x/);
     t.keys('Escape');
   }));
 

@@ -35,8 +35,9 @@ export class Tmux {
     return t;
   }
 
+  /** Send keys (tmux key names) in one command, so the program reads them together. */
   keys(...keys: string[]): void {
-    for (const k of keys) this.tmux(['send-keys', '-t', this.session, k]);
+    this.tmux(['send-keys', '-t', this.session, ...keys]);
   }
 
   /** Send text literally (bytes the terminal would deliver, escape sequences included). */
