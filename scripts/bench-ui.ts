@@ -24,6 +24,10 @@ function arg(name: string, dflt: string): string {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Run {
+  /** Milestones of the UI's start-up from the trace: hooks.ui called, store open, UI code loaded. */
+  uiStartMs: number;
+  storeOpenMs: number;
+  uiCodeMs: number;
   firstRowsMs: number;
   loadedMs: number;
   firstRowsOutsideMs: number;
@@ -111,7 +115,11 @@ async function measure(file: string, expected: number, keys: boolean): Promise<R
       await sleep(300);
     }
     const text = fs.readFileSync(trace, 'utf8');
+    const start = /ui-start at=([0-9.]+) store-open=([0-9.]+) ui-code=([0-9.]+)/.exec(text);
     return {
+      uiStartMs: start ? Number(start[1]) : NaN,
+      storeOpenMs: start ? Number(start[2]) : NaN,
+      uiCodeMs: start ? Number(start[3]) : NaN,
       firstRowsMs: traceTime(text, 'first-rows'),
       loadedMs: traceTime(text, 'loaded'),
       firstRowsOutsideMs: firstOutside,
@@ -175,6 +183,10 @@ async function main(): Promise<void> {
       '|---|---|---|',
       `| first screen of rows, since start | ${fmt(med((r) => r.firstRowsMs))} ms | < 500 ms |`,
       `| first screen of rows, from outside | ${fmt(med((r) => r.firstRowsOutsideMs))} ms | |`,
+      `| \u2003of which: command line and feature modules loaded (hooks.ui called) | ${fmt(med((r) => r.uiStartMs))} ms | |`,
+      `| \u2003store open, first ${'256'} packets indexed in-process | +${fmt(med((r) => r.storeOpenMs - r.uiStartMs))} ms | |`,
+      `| \u2003UI code and blessed loaded | +${fmt(med((r) => r.uiCodeMs - r.storeOpenMs))} ms | |`,
+      `| \u2003screen set up and first rows drawn | +${fmt(med((r) => r.firstRowsMs - r.uiCodeMs))} ms | |`,
       `| full count in the status bar, since start | ${fmt(med((r) => r.loadedMs))} ms | < 3000 ms (1M) |`,
       `| full count in the status bar, from outside | ${fmt(med((r) => r.loadedOutsideMs))} ms | |`,
       `| PgDn: key to screen written (median / max of ${allPg.length}) | ${fmt(median(allPg))} / ${fmt(max(allPg))} ms | < 16 ms |`,

@@ -113,7 +113,8 @@ export class App {
     this.layout();
   }
 
-  private traceLine(what: string): void {
+  /** Append a line to the TCPWATCH_UI_TRACE file, if one was asked for (benchmarks read it). */
+  traceLine(what: string): void {
     if (this.trace !== null) fs.writeSync(this.trace, `${performance.now().toFixed(3)} ${what}\n`);
   }
 

@@ -10,6 +10,7 @@ import { CaptureFileError } from '../capture/file-reader';
 import { PacketStore } from '../store/packet-store';
 
 export async function runFileUi(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
+  const startedAt = performance.now();
   const file = opts.readFile!;
   if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
   if (opts.write !== undefined) throw new UsageError('-r with -w copies packets without the UI: add --no-ui');
@@ -42,9 +43,12 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
       throw new UsageError('reading a capture from standard input needs a terminal for the keys (/dev/tty); use --no-ui');
     }
   }
+  const storeAt = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { App } = require('./app') as typeof import('./app');
+  const loadedAt = performance.now();
   const app = new App(store, opts, undefined, input);
+  app.traceLine(`ui-start at=${startedAt.toFixed(3)} store-open=${storeAt.toFixed(3)} ui-code=${loadedAt.toFixed(3)} preview=${store.count}`);
   if (opts.displayFilter !== undefined && opts.displayFilter.trim() !== '') {
     app.filterBar.remember(opts.displayFilter);
     app.applyFilter(opts.displayFilter);
