@@ -124,7 +124,7 @@ function mutate(rng: Rng, src: Seed, other: Seed): Buffer {
 const FILTERS = [
   'tcp.port == 443 && tls.handshake.type == 1', 'ip.addr == 10.0.0.0/8 or ipv6', 'tcp.payload contains "GET"',
   'tcp.analysis.retransmission', 'tls.handshake.extensions_server_name matches "(?i)example"', 'frame.len > 100 && !udp',
-  'tcp.payload[0:2] == 16:03', 'eth.addr == ff:ff:ff:ff:ff:ff', 'tcp.stream in {0 1 2}',
+  'tcp.payload[0:2] == 16:03', 'eth.addr == ff:ff:ff:ff:ff:ff', 'tcp.stream in {0, 1, 2}',
 ];
 
 export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; corpus: string | null; crashDir: string; randpkt: boolean }): FuzzResult {

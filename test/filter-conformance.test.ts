@@ -33,26 +33,10 @@ interface MatchesFixture {
  * An entry that agrees again is reported so that it can be removed.
  */
 const KNOWN_DIVERGENCES: { why: string; cases: [filter: string, capture: string][] }[] = [
-  {
-    why: 'the ip.* fields describe the first IPv4 header only; tshark also counts the header inside a GRE or Geneve tunnel and the one quoted by an ICMP error',
-    cases: [
-      ['ip.src == 10.0.0.0/8 or ip.dst == 172.16.0.0/12', 'ja4/gre-sample.pcap'], ['ip.src == ip.dst', 'ja4/gre-sample.pcap'],
-      ['ip.ttl < 64', 'ja4/gre-sample.pcap'], ['ip.proto == 17', 'ja4/gre-sample.pcap'], ['ip[9] == 06', 'ja4/gre-sample.pcap'],
-      ['ip.id == 0x0000', 'ja4/tcpdump-geneve.pcap'], ['ip[9] == 06', 'ja4/tcpdump-geneve.pcap'],
-      ['ip.src == ip.dst', 'ja4/latest.pcapng'], ['ip.flags.df == 1', 'ja4/latest.pcapng'], ['ip.len > 1400', 'ja4/latest.pcapng'],
-      ['ip[9] == 06', 'ja4/latest.pcapng'],
-    ],
-  },
-  {
-    why: 'ip.len is the header\'s Total Length, 0 under TCP segmentation offload, where tshark shows the length it presumes',
-    cases: [['ip.len > 1400', 'ja4/browsers-x509.pcapng'], ['ip.len > 1400', 'tcpdump/bigtcp-ipv4.pcap'], ['ip.len > 1400', 'tcpdump/ipv4_tcp_http_xml_tso.pcap']],
-  },
-  {
-    why: 'once Accurate ECN is negotiated tshark shows the ACE counter (tcp.flags.ace) instead of tcp.flags.ae, .cwr and .ece',
-    cases: [['tcp.flags.ece == 1 or tcp.flags.cwr == 1 or tcp.flags.ae == 1', 'tcpdump/accecn_handshake.pcap']],
-  },
+  // None at present: the ip.* fields now cover every IPv4 header of a frame (tunnels, ICMP quotes),
+  // ip.len shows the presumed length under TCP segmentation offload, and tcp.flags.ace replaces
+  // ae/cwr/ece once Accurate ECN is negotiated, as in tshark.
 ];
-
 function knownDivergence(filter: string, file: string): string | undefined {
   return KNOWN_DIVERGENCES.find((k) => k.cases.some(([f, c]) => f === filter && c === file))?.why;
 }

@@ -53,9 +53,14 @@ defineField({
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 2),
 });
 defineField({ name: 'tcp.flags.res', label: 'Reserved', type: FT.Bool, proto: 'tcp', count: hasTcp, num: (d) => ((d.tcpFlags & tcp.TH_RES) !== 0 ? 1 : 0) });
-defineField({ name: 'tcp.flags.ae', label: 'Accurate ECN', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_AE) });
-defineField({ name: 'tcp.flags.cwr', label: 'Congestion Window Reduced', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_CWR) });
-defineField({ name: 'tcp.flags.ece', label: 'ECN-Echo', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_ECE) });
+// On a connection that negotiated Accurate ECN (RFC 9768), AE/CWR/ECE of a non-SYN segment are one
+// 3-bit counter, and Wireshark shows tcp.flags.ace in place of the three flags.
+const aceCounter = (d: Dissection): boolean => d.tcp.useAce && (d.tcpFlags & tcp.TH_SYN) === 0;
+const hasEcnFlags = once((d) => d.tcpOff >= 0 && !aceCounter(d));
+defineField({ name: 'tcp.flags.ace', label: 'ACE', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && aceCounter(d)), num: (d) => (d.tcpFlags >> 6) & 7 });
+defineField({ name: 'tcp.flags.ae', label: 'Accurate ECN', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_AE) });
+defineField({ name: 'tcp.flags.cwr', label: 'Congestion Window Reduced', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_CWR) });
+defineField({ name: 'tcp.flags.ece', label: 'ECN-Echo', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_ECE) });
 defineField({ name: 'tcp.flags.urg', label: 'Urgent', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_URG) });
 defineField({ name: 'tcp.flags.ack', label: 'Acknowledgment', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_ACK) });
 defineField({ name: 'tcp.flags.push', label: 'Push', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_PSH) });
