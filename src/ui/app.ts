@@ -2,7 +2,8 @@
 // the views. Layout, top to bottom: display filter bar, packet list, details tree, bytes, status
 // bar; Follow stream, Conversations, Statistics and Help open over it.
 
-import * as blessed from 'blessed';
+import type * as blessed from 'blessed';
+import { screen } from './widgets/blessed-core';
 import type { KeyEvent } from 'blessed';
 import * as fs from 'node:fs';
 import { hooks, MainOptions } from '../hooks';
@@ -81,7 +82,7 @@ export class App {
   firstRowsAt = -1;
 
   constructor(readonly store: PacketStore, readonly opts: MainOptions, readonly captureFilter: string | undefined, input?: NodeJS.ReadableStream) {
-    this.screen = blessed.screen({
+    this.screen = screen({
       ...(input !== undefined ? { input } : {}),
       smartCSR: true,
       fullUnicode: false,

@@ -66,7 +66,7 @@ export class Tmux {
    * written: tmux is still parsing the rest of it), checked every 40 ms; throws with the screen on
    * timeout.
    */
-  async waitFor(ok: (screen: string) => boolean, what: string, timeoutMs = 8000, escapes = false): Promise<string> {
+  async waitFor(ok: (screen: string) => boolean, what: string, timeoutMs = 15000, escapes = false): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let s = '';
     let last = '';
@@ -80,7 +80,7 @@ export class Tmux {
     }
   }
 
-  async waitForText(text: string | RegExp, timeoutMs = 8000): Promise<string> {
+  async waitForText(text: string | RegExp, timeoutMs = 15000): Promise<string> {
     return this.waitFor((s) => (typeof text === 'string' ? s.includes(text) : text.test(s)), String(text), timeoutMs);
   }
 

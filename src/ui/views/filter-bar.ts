@@ -2,7 +2,8 @@
 // to go to). While typing, the expression is checked at every key: green when valid, red with the
 // error and the column where it is when not. Up/Down walk the history.
 
-import * as blessed from 'blessed';
+import type * as blessed from 'blessed';
+import { box, baseRender } from '../widgets/blessed-core';
 import type { KeyEvent } from 'blessed';
 import { put, fill, attr, INVERSE } from '../widgets/paint';
 import { sanitizeText } from '../../output/sanitize';
@@ -38,8 +39,8 @@ export class FilterBar {
   onEdit: (() => void) | null = null;
 
   constructor(private readonly theme: Theme, pos: blessed.Position & { parent: blessed.Screen }) {
-    this.el = blessed.box({ ...pos, tags: false });
-    const base = blessed.Box.prototype.render;
+    this.el = box({ ...pos, tags: false });
+    const base = baseRender;
     this.el.render = () => {
       const c = base.call(this.el);
       if (c) this.paint(c);

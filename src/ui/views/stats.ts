@@ -3,7 +3,8 @@
 // only when the dashboard is first opened (it takes longer to load than the rest of the UI).
 // Its tables parse blessed tags, so every text from packets is sanitized and then escaped.
 
-import * as blessed from 'blessed';
+import type * as blessed from 'blessed';
+import { box } from '../widgets/blessed-core';
 import type * as contribTypes from 'blessed-contrib';
 import { PacketStore } from '../../store/packet-store';
 import { captureStats, CaptureStats, Count } from '../../store/stats';
@@ -12,9 +13,9 @@ import { Bar } from '../widgets/bar';
 import { Theme } from '../theme';
 import { humanBytes } from './conversations';
 
-/** Packet text for a widget that parses blessed tags: no escapes, no markup. */
+/** Packet text for a widget that parses blessed tags: no escapes, no markup ({ and } as blessed's {open} and {close}). */
 export function tagSafe(s: string): string {
-  return blessed.escape(sanitizeText(s));
+  return sanitizeText(s).replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
 }
 
 export class StatsView {
@@ -42,10 +43,10 @@ export class StatsView {
     ];
     this.title.el.show();
     this.title.el.setFront();
-    const box = blessed.box({ parent: this.parent, top: 1, left: 0, width: '100%', height: Math.max(6, height - 1), tags: false });
-    this.box = box;
+    const container = box({ parent: this.parent, top: 1, left: 0, width: '100%', height: Math.max(6, height - 1), tags: false });
+    this.box = container;
     const color = this.theme.mode !== 'none';
-    const grid = new contrib.grid({ rows: 12, cols: 12, screen: box });
+    const grid = new contrib.grid({ rows: 12, cols: 12, screen: container });
     const xs = st.packetsPerSecond.map((_, k) => (k * st.bucketSeconds).toFixed(st.bucketSeconds < 1 ? 3 : 0));
     const every = `every ${st.bucketSeconds < 1 ? `${Math.round(st.bucketSeconds * 1000)} ms` : `${st.bucketSeconds} s`}`;
     const pkts = grid.set(0, 0, 4, 6, contrib.line, {
@@ -93,7 +94,7 @@ export class StatsView {
       headers: ['server name', 'streams'],
       data: st.serverNames.length ? st.serverNames.map((c) => [tagSafe(c.name), String(c.packets)]) : [['none seen', '']],
     });
-    box.setFront();
+    container.setFront();
   }
 
   resize(height: number): void {

@@ -1,6 +1,7 @@
 // A one-line bar of text segments, each with its own attribute (status bar, pane titles).
 
-import * as blessed from 'blessed';
+import type * as blessed from 'blessed';
+import { box, baseRender } from './blessed-core';
 import { put, fill, PLAIN } from './paint';
 
 export interface Segment {
@@ -16,8 +17,8 @@ export class Bar {
   fillAttr = PLAIN;
 
   constructor(pos: blessed.Position & { parent: blessed.Screen | blessed.Element; hidden?: boolean }) {
-    this.el = blessed.box({ ...pos, tags: false });
-    const base = blessed.Box.prototype.render;
+    this.el = box({ ...pos, tags: false });
+    const base = baseRender;
     this.el.render = () => {
       const c = base.call(this.el);
       if (c) this.paint(c);

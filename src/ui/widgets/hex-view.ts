@@ -1,7 +1,8 @@
 // Hex and ASCII view of a byte range with one highlighted span (the bytes of the selected tree node).
 // Generic: it shows bytes, whatever they are. Non-printable bytes show as '.', never raw.
 
-import * as blessed from 'blessed';
+import type * as blessed from 'blessed';
+import { box, baseRender } from './blessed-core';
 import { put, fill, PLAIN, attr, BOLD, INVERSE } from './paint';
 
 const HEX = '0123456789abcdef';
@@ -20,8 +21,8 @@ export class HexView {
   offsetAttr = PLAIN;
 
   constructor(opts: blessed.Position & { parent: blessed.Screen | blessed.Element }) {
-    this.el = blessed.box({ ...opts, clickable: true, tags: false });
-    const base = blessed.Box.prototype.render;
+    this.el = box({ ...opts, clickable: true, tags: false });
+    const base = baseRender;
     this.el.render = () => {
       const coords = base.call(this.el);
       if (coords) this.paint(coords);

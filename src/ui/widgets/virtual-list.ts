@@ -1,7 +1,8 @@
 // A virtualized list: it knows a row count and asks for the rows it shows, nothing else. Scrolling,
 // jumping and drawing cost the same for ten rows or ten million. It knows nothing of packets.
 
-import * as blessed from 'blessed';
+import type * as blessed from 'blessed';
+import { box, baseRender } from './blessed-core';
 import { put, fill, fit, INVERSE, BOLD, UNDERLINE, attr, flagsOf, withFlags, PLAIN } from './paint';
 
 export interface ListRow {
@@ -45,8 +46,8 @@ export class VirtualList {
   constructor(readonly source: ListSource, opts: ListOptions) {
     const { parent, gutter, hidden, ...pos } = opts;
     this.gutter = gutter ? 1 : 0;
-    this.el = blessed.box({ parent, ...pos, hidden: hidden ?? false, clickable: true, tags: false });
-    const base = blessed.Box.prototype.render;
+    this.el = box({ parent, ...pos, hidden: hidden ?? false, clickable: true, tags: false });
+    const base = baseRender;
     this.el.render = () => {
       const coords = base.call(this.el);
       if (coords) this.paint(coords);
