@@ -293,7 +293,7 @@ function analyse(file: string): { rows: StreamVerdicts; comparers: Map<number, S
     end() {},
   };
   const reader = new CaptureFileReader(file);
-  const opts = { field: [], fieldOption: [], pref: [], promiscuous: true, ui: false } as unknown as MainOptions;
+  const opts = { field: [], fieldOption: [], pref: [], promiscuous: true, ui: false, compare: true } as unknown as MainOptions;
   const pipeline = new Pipeline({ sink, analyzers: makeAnalyzers(opts, reader) });
   const f = new CapturedFrame();
   while (reader.next(f)) pipeline.handle(f);
@@ -302,7 +302,7 @@ function analyse(file: string): { rows: StreamVerdicts; comparers: Map<number, S
   return { rows: rows!, comparers };
 }
 
-test('streams that are not TLS: random bytes are opaque, text is plaintext, retransmitted bytes count once', () => {
+test('streams that are not TLS: random bytes are opaque, text is plaintext, retransmitted bytes count once, 64 KiB measured each way', () => {
   const noise = randomBytes(4096);
   const text = Buffer.from('Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.\n'.repeat(41).slice(0, 4096));
   const segs = (data: Buffer, retransmit: boolean): Seg[] => {
@@ -318,6 +318,9 @@ test('streams that are not TLS: random bytes are opaque, text is plaintext, retr
   // Stream 2: the text again, its second segment sent twice (same sequence number).
   const third = conversation(40003, 9002, segs(text, false));
   frames.push(...third.slice(0, 5), third[4], ...third.slice(5));
+  // Stream 3: 100 KiB of random bytes: entropy is measured over the first 64 KiB of each direction.
+  const bulk = randomBytes(100 * 1024);
+  frames.push(...conversation(40004, 9003, segs(bulk, false)));
   const file = path.join(tmp, 'not-tls.pcap');
   writeCapture(file, frames);
 
@@ -332,6 +335,13 @@ test('streams that are not TLS: random bytes are opaque, text is plaintext, retr
   assert.ok(Math.abs(rows.entropyAll[2] - rows.entropyAll[1]) < 1e-6);
   assert.equal(rows.entropyS[0], NOT_MEASURED, 'the server sent no payload');
   assert.ok(rows.entropyAll[0] > 7.9 && rows.entropyAll[1] < 4.5, `random ${rows.entropyAll[0]}, text ${rows.entropyAll[1]}`);
+
+  assert.equal(rows.bytesC[3], 102400);
+  assert.equal(rows.measuredC[3], 65536);
+  assert.ok(Math.abs(rows.entropyC[3] - entropyOfBytes(bulk.subarray(0, 65536))) < 1e-4);
+  assert.equal(rows.verdict[3], Verdict.Opaque);
+  const bulkView = compareLines(comparers.get(3)!, { width: 200 }).map((l) => l.text);
+  assert.ok(bulkView.some((l) => l.startsWith(`entropy: ${rows.entropyAll[3].toFixed(2)} bits/byte over the first 65536 of 102400 bytes of payload`)), bulkView.slice(-3).join('\n'));
 
   const opaque = compareLines(comparers.get(0)!, { width: 140 }).map((l) => l.text);
   assert.ok(opaque.some((l) => right(l) === '1024 bytes that measure like random data (encrypted or compressed)'));

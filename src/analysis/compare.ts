@@ -504,13 +504,15 @@ export function verdictLines(v: StreamVerdictRow | null): string[] {
         : `${v.decryptedRecords} of ${v.protectedRecords} protected records decrypted, ${v.noKeyRecords} without keys, ${v.protectedRecords - v.decryptedRecords - v.noKeyRecords} unreadable (failed or unsupported)`;
   }
   const lines = [`verdict: ${verdictLabel(v)}: ${why}`];
-  const total = v.bytes[0] + v.bytes[1];
+  const total = v.bytes[0] + v.bytes[1], measured = v.measured[0] + v.measured[1];
+  // "over 1876 bytes", or "over the first 131072 of 5242880 bytes" when each side's first MEASURE_LIMIT were counted
+  const over = (m: number, n: number): string => (m === n ? bytesText(n) : `the first ${m} of ${bytesText(n)}`);
   if (total > 0 && v.entropy[2] !== NOT_MEASURED) {
     const parts: string[] = [];
-    if (v.bytes[0] > 0) parts.push(`client → server ${entropyText(v.entropy[0])} over ${bytesText(v.bytes[0])}`);
-    if (v.bytes[1] > 0) parts.push(`server → client ${entropyText(v.entropy[1])} over ${bytesText(v.bytes[1])}`);
-    lines.push(`entropy: ${entropyText(v.entropy[2])} bits/byte over ${bytesText(total)} of payload (${parts.join(', ')}); ` +
-      `as many random bytes would measure ${randomEntropyBaseline(total).toFixed(2)}, text typically 4 to 5`);
+    if (v.bytes[0] > 0) parts.push(`client → server ${entropyText(v.entropy[0])} over ${over(v.measured[0], v.bytes[0])}`);
+    if (v.bytes[1] > 0) parts.push(`server → client ${entropyText(v.entropy[1])} over ${over(v.measured[1], v.bytes[1])}`);
+    lines.push(`entropy: ${entropyText(v.entropy[2])} bits/byte over ${over(measured, total)} of payload (${parts.join(', ')}); ` +
+      `as many random bytes would measure ${randomEntropyBaseline(measured).toFixed(2)}, text typically 4 to 5`);
   } else if (total > 0) {
     lines.push(`entropy: not measured (too many streams open at once), ${bytesText(total)} of payload`);
   }

@@ -4,8 +4,8 @@
 
 import { CapturedFrame } from '../capture/frame';
 import { Pipeline } from '../pipeline';
-import { makeAnalyzers } from '../hooks';
 import { StreamComparer } from '../analysis/compare';
+import { withVerdicts } from '../analysis/verdict';
 import { PacketStore } from './packet-store';
 
 /** Packets of one stream replayed for the view; a longer stream shows its beginning. */
@@ -13,7 +13,7 @@ export const MAX_COMPARE_PACKETS = 20000;
 
 export function compareStream(store: PacketStore, stream: number): StreamComparer {
   const packets = store.streamPackets(stream);
-  const pipeline = new Pipeline({ sink: null, analyzers: makeAnalyzers(store.opts, null) });
+  const pipeline = new Pipeline({ sink: null, analyzers: withVerdicts(store.freshAnalyzers()) });
   const f = new CapturedFrame();
   const c = new StreamComparer(stream);
   const n = Math.min(packets.length, MAX_COMPARE_PACKETS);

@@ -8,13 +8,14 @@ import { Pipeline, DisplayFilter } from '../pipeline';
 import { MainOptions, makeAnalyzers } from '../hooks';
 import { PacketIndex } from './packet-index';
 import { MemoryFrames } from './frames';
-import { verdictsOf } from '../analysis/verdict';
+import { verdictsOf, withVerdicts } from '../analysis/verdict';
 
 export class Indexer {
   readonly pipeline: Pipeline;
 
   constructor(readonly index: PacketIndex, opts: MainOptions, reader: CaptureFileReader | null) {
-    this.pipeline = new Pipeline({ sink: null, analyzers: makeAnalyzers(opts, reader) });
+    // The UI shows each stream's verdict (conversations table), whatever the options ask of headless output.
+    this.pipeline = new Pipeline({ sink: null, analyzers: withVerdicts(makeAnalyzers(opts, reader)) });
   }
 
   /** Analyse and index one frame whose bytes are kept at dataOff; returns its packet index. */
