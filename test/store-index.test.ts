@@ -1,4 +1,4 @@
-// The packet store: every corpus capture indexed (in-process and in the worker) must give back, for
+// The packet store: every corpus capture indexed (in-process and in the separate indexing process) must give back, for
 // every packet, exactly the row the headless pipeline prints (Source, Destination, Protocol, Info,
 // Length, relative time) — the frame re-read by offset, decoded again and its TCP analysis restored
 // from the columns. Plus chunk boundaries, address interning, conversations, follow stream,
@@ -95,7 +95,7 @@ test('every corpus capture reads back from the store exactly as the headless pip
   assert.ok(packets > 1000, `packets compared: ${packets}`);
 });
 
-test('the indexing worker gives the same rows as indexing in-process', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
+test('the separate indexing process gives the same rows as indexing in-process', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
   for (const name of ['valid/tcpdump/dns_tcp.pcap', 'valid/local/ipv6-tls13.pcap', 'valid/local/multi-interface.pcapng', 'valid/ja4/tls3.pcapng']) {
     await compareStore(path.join(corpus!, name), true);
   }
