@@ -3,6 +3,8 @@
 // (-e keeps the colour escapes, so tests can assert what the user sees, colours included).
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CLI } from './corpus';
 
 export function haveTmux(): boolean {
@@ -90,6 +92,9 @@ export class Tmux {
     } catch {
       // already gone
     }
+    // tmux leaves its socket file behind; each test run makes new ones.
+    const dir = path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+    fs.rmSync(path.join(dir, this.socket), { force: true });
   }
 }
 
