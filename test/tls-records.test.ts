@@ -244,6 +244,28 @@ test('retransmitted bytes are not dissected twice; a gap abandons the record bei
   assert.equal(analyzer.pool.inUse, 0, 'no reassembly buffer held after the gap');
 });
 
+test('with tcp.reassemble_out_of_order, a record whose segments arrive out of order appears when the hole fills', () => {
+  const c = new Conversation();
+  c.send(0, clientHello());
+  const sh = record(22, handshake(2, serverHelloBody()));
+  c.send(1, sh);
+  const app = Buffer.concat([record(23, Buffer.alloc(2500, 1)), record(23, Buffer.alloc(30, 2))]);
+  const start = c.seq[1];
+  c.send(1, app.subarray(0, 1000), { at: start });
+  c.send(1, app.subarray(2000), { at: start + 2000 }); // arrives before the middle
+  c.send(1, app.subarray(1000, 2000), { at: start + 1000 });
+  const ooo = run(c.frames, new TlsAnalyzer(undefined, true));
+  assert.equal(ooo[5].info, '[TCP segment of a reassembled PDU]');
+  assert.equal(ooo[6].fields.get('tls.record.length'), undefined, 'held until the hole fills');
+  assert.equal(ooo[7].info, '[TCP Out-Of-Order] , Application Data, Application Data', 'TCP\'s finding stays in front, as tshark writes it');
+  assert.deepEqual(ooo[7].fields.get('tls.record.length'), ['2500', '30']);
+  // tshark's default: the late middle segment is out of order and not dissected, so the first
+  // record never completes.
+  const byDefault = run(c.frames);
+  assert.equal(byDefault[7].fields.get('tls.record.length'), undefined);
+  assert.equal(byDefault[7].protocol, 'TCP');
+});
+
 test('TLS is found by content on any port, and on registered TLS ports without a handshake', () => {
   // Port 9999 has no other owner in Wireshark: a Client Hello there is TLS.
   const c = new Conversation(19876);

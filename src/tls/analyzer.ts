@@ -6,15 +6,20 @@
 // columns say follows tshark 4.0 (packet-tls.c, and packet-tcp.c's "[TCP segment of a reassembled
 // PDU]"), so that `-T fields` and the packet list agree with it.
 //
-// Bytes are placed by relative sequence number (d.tcp.relSeq from TcpStreamTable): data already
-// seen (retransmissions) is skipped, a gap abandons the record being collected (counted in
-// `stats.bytesLost`), and a record that does not fit in the buffer budget is skipped by its length
-// (counted in `stats.bytesDropped`) so the record boundaries stay in step.
+// Where the bytes come from follows tshark's TCP preferences. By default (as tshark) segments are
+// placed in arrival order by relative sequence number: bytes already seen are skipped; a segment
+// TCP analysis flags as a retransmission, out of order or keep-alive is not dissected; a gap
+// abandons the record being collected (counted in `stats.bytesLost`) and the next segment is read
+// from its start. With -o tcp.reassemble_out_of_order:TRUE the bytes come from TCP reassembly
+// (src/analysis/reassembly.ts) instead, which holds out-of-order segments until the hole before them
+// fills, so a record appears in the frame that completes it. Either way a record that does not fit
+// in the buffer budget is passed over by its length (counted in `stats.bytesDropped`) so the record
+// boundaries stay in step.
 
 import { Dissection, Malformed, Proto } from '../decode/dissection';
 import { TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
 import type { Analyzer } from '../pipeline';
-import { analyzerFactories } from '../hooks';
+import { analyzerFactories, MainOptions, preferences } from '../hooks';
 import {
   ContentType, REC_HEADER_LEN, SSLV2_VERSION, TLSV1_VERSION, TLSV1DOT1_VERSION, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION,
   TLCPV1_VERSION, isValidContentType, looksLikeTlsStart, isSslv2ClientHello, looksLikeSslv2, looksLikeSslv3,
@@ -23,7 +28,8 @@ import {
 } from './records';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { CipherKind, cipherSuite } from './cipher-suites';
-import { QuicInitialReader, QuicMessage } from './quic';
+import { QuicInitialReader, QuicMessage, startsQuicLongHeader } from './quic';
+import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
 import { InfoKind, MsgFlag, RecordFlag, SegmentRole, TlsInfo } from './tls-info';
 import './summary';
@@ -67,7 +73,7 @@ export class BufferPool {
 /** One direction of a TLS conversation. */
 class Direction {
   haveSeq = false;
-  /** Relative sequence number of the next byte expected. */
+  /** Relative sequence number of the next byte expected (when tcpwatch places the bytes itself). */
   nextSeq = 0;
   /** Bytes of a record started in earlier segments. */
   pending: Buffer | null = null;
@@ -111,6 +117,90 @@ export interface TlsStats {
 
 const scratch = new Int32Array(2);
 
+/**
+ * What TCP reassembly delivered for the frame being analysed, in order: byte chunks of a stream
+ * direction, and gaps (bytes that will never come). Kept per Dissection (one per pipeline) and
+ * reused; the reassembly runs in TcpStreamTable just before this analyzer sees the same frame.
+ */
+class Deliveries {
+  frame = -1;
+  count = 0;
+  stream = new Int32Array(8);
+  dir = new Uint8Array(8);
+  /** -1 for a gap. */
+  off = new Int32Array(8);
+  len = new Float64Array(8);
+  buf: Buffer[] = new Array<Buffer>(8);
+
+  slot(d: Dissection): number {
+    if (this.frame !== d.number) {
+      this.frame = d.number;
+      this.count = 0;
+    }
+    if (this.count === this.off.length) this.grow();
+    return this.count++;
+  }
+
+  private grow(): void {
+    const n = this.off.length * 2;
+    const s = new Int32Array(n), di = new Uint8Array(n), o = new Int32Array(n), l = new Float64Array(n);
+    s.set(this.stream);
+    di.set(this.dir);
+    o.set(this.off);
+    l.set(this.len);
+    this.stream = s;
+    this.dir = di;
+    this.off = o;
+    this.len = l;
+    this.buf.length = n;
+  }
+}
+
+const deliveries = new WeakMap<Dissection, Deliveries>();
+
+function deliveriesOf(d: Dissection): Deliveries {
+  let q = deliveries.get(d);
+  if (q === undefined) {
+    q = new Deliveries();
+    deliveries.set(d, q);
+  }
+  return q;
+}
+
+let listening = false;
+
+/** Ask TCP reassembly for byte streams (it runs for every pipeline created from then on). */
+function listenToReassembly(): void {
+  if (listening) return;
+  listening = true;
+  registerStreamConsumer({ data: onData, gap: onGap });
+}
+
+function onData(d: Dissection, stream: number, dir: number, buf: Buffer, off: number, len: number): void {
+  const q = deliveriesOf(d);
+  const i = q.slot(d);
+  q.stream[i] = stream;
+  q.dir[i] = dir;
+  q.len[i] = len;
+  if (buf === d.buf) {
+    q.buf[i] = buf;
+    q.off[i] = off;
+  } else {
+    // Held out-of-order bytes: only valid during this call, so kept as a copy (rare).
+    q.buf[i] = Buffer.from(buf.subarray(off, off + len));
+    q.off[i] = 0;
+  }
+}
+
+function onGap(d: Dissection, stream: number, dir: number, _offset: number, len: number): void {
+  const q = deliveriesOf(d);
+  const i = q.slot(d);
+  q.stream[i] = stream;
+  q.dir[i] = dir;
+  q.off[i] = -1;
+  q.len[i] = len;
+}
+
 /** TCP findings that keep a segment from TLS (Wireshark's tcp.no_subdissector_on_error, on by default). */
 const NOT_DISSECTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.KeepAlive;
 
@@ -118,6 +208,8 @@ export class TlsAnalyzer implements Analyzer {
   readonly stats: TlsStats = { conversations: 0, recordsReassembled: 0, bytesDropped: 0, bytesLost: 0, malformedRecords: 0 };
   readonly pool: BufferPool;
   private readonly convs = new Map<number, Conversation>();
+  /** Conversations holding reassembly buffers, oldest first (the order reclaim gives them up in). */
+  private readonly collecting = new Set<Conversation>();
   private readonly hello = new HelloView();
   /** Buffers the current frame's records may point into; given back when the next frame starts. */
   private readonly retired: Buffer[] = [];
@@ -132,8 +224,15 @@ export class TlsAnalyzer implements Analyzer {
   private needTotal = 0;
   private reassembledCall = false;
 
-  constructor(budget = DEFAULT_TLS_BUFFER_BUDGET) {
+  /**
+   * `outOfOrder`: take bytes from TCP reassembly, which holds out-of-order segments until the hole
+   * before them fills (tshark's tcp.reassemble_out_of_order); records then appear in the frame that
+   * completes them, retransmissions included. Without it, segments are placed as tshark does by
+   * default: in arrival order, retransmitted and out-of-order segments not dissected.
+   */
+  constructor(budget = DEFAULT_TLS_BUFFER_BUDGET, readonly outOfOrder = false) {
     this.pool = new BufferPool(budget);
+    if (outOfOrder) listenToReassembly();
   }
 
   analyze(d: Dissection): void {
@@ -141,12 +240,18 @@ export class TlsAnalyzer implements Analyzer {
     this.retired.length = 0;
     if (d.tcpOff < 0) {
       // QUIC long-header packets (first two bits set) may be Initials that carry a Client/Server Hello.
-      if (d.udpOff >= 0 && !d.inIcmpError && d.payloadCapLen >= 7 && (d.buf[d.payloadOff] & 0xc0) === 0xc0) this.quicDatagram(d);
+      if (d.udpOff >= 0 && !d.inIcmpError && startsQuicLongHeader(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen)) this.quicDatagram(d);
       return;
     }
     if (d.inIcmpError || d.tcp.stream < 0) return;
-    const len = d.payloadLen;
-    if (len > 0) this.payload(d, len);
+    if (this.outOfOrder) {
+      const q = deliveries.get(d);
+      if (q !== undefined && q.frame === d.number) {
+        for (let i = 0; i < q.count; i++) this.delivered(d, q, i);
+      }
+    } else if (d.payloadLen > 0) {
+      this.payload(d, d.payloadLen);
+    }
     if (d.tcpFlags & (TH_FIN | TH_RST)) this.closing(d);
   }
 
@@ -181,10 +286,14 @@ export class TlsAnalyzer implements Analyzer {
     for (let i = 0; i < 2; i++) {
       if (!rst && i !== (d.tcp.direction & 1)) continue;
       const dir = conv.dirs[i];
-      this.lose(dir, dir.pendingLen + dir.hsLen);
+      // With reassembly of out-of-order segments, bytes before the FIN may still come; keep them.
+      if (rst || !this.outOfOrder) this.lose(dir, dir.pendingLen + dir.hsLen);
       dir.finished = true;
     }
-    if (conv.dirs[0].finished && conv.dirs[1].finished) this.convs.delete(d.tcp.stream);
+    if (conv.dirs[0].finished && conv.dirs[1].finished) {
+      this.convs.delete(d.tcp.stream);
+      this.collecting.delete(conv);
+    }
   }
 
   private payload(d: Dissection, len: number): void {
@@ -240,6 +349,35 @@ export class TlsAnalyzer implements Analyzer {
     }
   }
 
+  /** One chunk (or gap) of a stream direction's bytes, as reassembly delivered it in this frame. */
+  private delivered(d: Dissection, q: Deliveries, i: number): void {
+    let conv = this.convs.get(q.stream[i]);
+    const dirIndex = q.dir[i] & 1;
+    if (q.off[i] < 0) {
+      if (conv !== undefined) this.lose(conv.dirs[dirIndex], q.len[i]);
+      return;
+    }
+    const buf = q.buf[i];
+    const off = q.off[i];
+    const end = off + q.len[i];
+    if (conv === undefined) {
+      if (!this.startsTls(d, buf, off, end)) return;
+      conv = new Conversation();
+      if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
+      this.convs.set(q.stream[i], conv);
+      this.stats.conversations++;
+    }
+    const dir = conv.dirs[dirIndex];
+    this.d = d;
+    this.conv = conv;
+    this.dir = dir;
+    this.frozen = false;
+    const t = d.tls;
+    t.stream = q.stream[i];
+    t.direction = dirIndex;
+    this.segment(buf, off, end);
+  }
+
   /**
    * Whether a conversation not seen as TLS so far becomes TLS with this segment: on the ports
    * Wireshark gives to TLS, always; elsewhere a Handshake record or an SSLv2-compatible Client Hello
@@ -259,8 +397,31 @@ export class TlsAnalyzer implements Analyzer {
     for (const [k, c] of this.convs) {
       for (const dir of c.dirs) this.lose(dir, 0);
       this.convs.delete(k);
+      this.collecting.delete(c);
       return;
     }
+  }
+
+  /**
+   * The budget is spent: give up what the conversations that started collecting longest ago hold (a
+   * connection that stopped mid-record without FIN keeps its buffer until then), counted as
+   * dropped, and try again. A quarter of the budget is freed at once so that this stays rare.
+   */
+  private reclaim(n: number): Buffer | null {
+    const goal = Math.max(n, this.pool.budget / 4);
+    const before = this.pool.inUse;
+    for (const c of this.collecting) {
+      if (c === this.conv) continue;
+      for (const dir of c.dirs) {
+        this.stats.bytesDropped += dir.pendingLen + dir.hsLen;
+        this.dropPending(dir);
+        dir.skip = 0;
+        this.dropHandshake(dir);
+      }
+      this.collecting.delete(c);
+      if (before - this.pool.inUse >= goal) break;
+    }
+    return this.pool.acquire(n);
   }
 
   private lose(dir: Direction, bytes: number): void {
@@ -359,8 +520,9 @@ export class TlsAnalyzer implements Analyzer {
 
   private ensurePending(dir: Direction, n: number): boolean {
     if (dir.pending !== null && dir.pending.length >= n) return true;
-    const nb = this.pool.acquire(n);
+    const nb = this.pool.acquire(n) ?? this.reclaim(n);
     if (nb === null) return false;
+    this.collecting.add(this.conv);
     if (dir.pending !== null) {
       dir.pending.copy(nb, 0, 0, dir.pendingLen);
       this.pool.release(dir.pending);
@@ -597,10 +759,11 @@ export class TlsAnalyzer implements Analyzer {
     const need = Math.max(dir.hsLen + n, msgLen);
     let ok = need <= MAX_HANDSHAKE_REASSEMBLY;
     if (ok && (dir.hs === null || dir.hs.length < need)) {
-      const nb = this.pool.acquire(need);
+      const nb = this.pool.acquire(need) ?? this.reclaim(need);
       if (nb === null) {
         ok = false;
       } else {
+        this.collecting.add(this.conv);
         if (dir.hs !== null) {
           dir.hs.copy(nb, 0, 0, dir.hsLen);
           this.pool.release(dir.hs);
@@ -709,7 +872,17 @@ function validV2Handshake(buf: Buffer, msg: number, rlen: number, end: number): 
   }
 }
 
-analyzerFactories.push(() => new TlsAnalyzer());
+/** -o tcp.reassemble_out_of_order:TRUE, as tshark spells the preference. */
+function wantsOutOfOrder(opts: MainOptions): boolean {
+  for (const p of opts.pref ?? []) {
+    const m = /^tcp\.reassemble_out_of_order:(.*)$/i.exec(p);
+    if (m !== null) return /^(true|1|yes)$/i.test(m[1].trim());
+  }
+  return false;
+}
+
+preferences.add('tcp.reassemble_out_of_order');
+analyzerFactories.push((opts) => new TlsAnalyzer(DEFAULT_TLS_BUFFER_BUDGET, wantsOutOfOrder(opts)));
 
 /** Address and port of one side of a UDP datagram, as a map key. */
 function endpointKey(d: Dissection, source: boolean): string {

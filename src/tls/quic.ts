@@ -8,7 +8,7 @@
 // client may send in any order and across several packets, are placed by offset into a bounded
 // per-direction buffer, and each handshake message is handed on in the frame that completes it.
 
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { Cipher, createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { HS_HEADER_LEN } from './handshake';
 
 /** Initial salts: QUIC v1 (RFC 9001 §5.2), v2 (RFC 9369 §3.3.1), draft-29. */
@@ -32,6 +32,8 @@ export interface Keys {
   key: Buffer;
   iv: Buffer;
   hp: Buffer;
+  /** AES-ECB with the header-protection key, made once: ECB keeps no state between 16-byte blocks. */
+  hpCipher?: Cipher;
 }
 
 /** HKDF-Expand-Label (RFC 8446 §7.1) with SHA-256, for outputs of at most 32 bytes (one HMAC block). */
@@ -57,6 +59,11 @@ export function initialKeys(version: number, dcid: Buffer, server: boolean): Key
 
 function isKnownVersion(v: number): boolean {
   return v === QUIC_V1 || v === QUIC_V2 || v === QUIC_DRAFT29;
+}
+
+/** A UDP payload that starts with a QUIC long header of a version tcpwatch can read. */
+export function startsQuicLongHeader(buf: Buffer, off: number, end: number): boolean {
+  return end - off >= 7 && (buf[off] & 0xc0) === 0xc0 && isKnownVersion(buf.readUInt32BE(off + 1));
 }
 
 /** Long-header packet type bits of an Initial packet: 0 in v1, 1 in v2 (RFC 9369 §3.2). */
@@ -242,7 +249,11 @@ export class QuicInitialReader {
   /** Remove header protection and decrypt (RFC 9001 §5.3, §5.4); null when the tag does not verify. */
   private unprotect(buf: Buffer, start: number, pnOffset: number, packetEnd: number, keys: Keys, stream: CryptoStream): Buffer | null {
     const sampleOff = pnOffset + 4;
-    const mask = createCipheriv('aes-128-ecb', keys.hp, null).update(buf.subarray(sampleOff, sampleOff + SAMPLE_LEN));
+    if (keys.hpCipher === undefined) {
+      keys.hpCipher = createCipheriv('aes-128-ecb', keys.hp, null);
+      keys.hpCipher.setAutoPadding(false);
+    }
+    const mask = keys.hpCipher.update(buf.subarray(sampleOff, sampleOff + SAMPLE_LEN));
     const first = buf[start] ^ (mask[0] & 0x0f);
     const pnLen = (first & 3) + 1;
     const hdrLen = pnOffset - start + pnLen;
