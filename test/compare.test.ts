@@ -352,6 +352,15 @@ test('streams that are not TLS: random bytes are opaque, text is plaintext, retr
   assert.ok(plain.every((l) => Array.from(l).length <= 100), 'lines fit the width');
 });
 
+test('payload text reaches the view sanitized: escape sequences and bidi controls are shown escaped', () => {
+  const evil = Buffer.from('a chat line that retitles the window \x1b]0;pwned\x07, clears the screen \x1b[2J and turns \u202eevil\n', 'utf8');
+  const file = path.join(tmp, 'escapes.pcap');
+  writeCapture(file, conversation(40009, 8989, [...handshake(), { from: 'c', flags: 0x018, payload: evil }]));
+  const lines = compareLines(analyse(file).comparers.get(0)!, { width: 300 }).map((l) => l.text);
+  assert.ok(lines.every((l) => !/[\x00-\x08\x0b-\x1f\x7f\u202e]/.test(l)), 'no control character in any line');
+  assert.ok(lines.some((l) => right(l) === 'a chat line that retitles the window \\x1b]0;pwned\\x07, clears the screen \\x1b[2J and turns \\u202eevil'), lines.join('\n'));
+});
+
 test('verdict rows travel from the indexing process as numbers and arrive unchanged', () => {
   const { rows } = analyse(SAMPLE);
   const all = [0, 1, 2, 3];
