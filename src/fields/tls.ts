@@ -16,6 +16,27 @@ import {
   MAX_CERTS, certificateCommonName, certificateList, countItems, derStringText, itemAt,
 } from '../tls/handshake';
 import { ja3Full, ja3sFull, ja4, md5Hex } from '../tls/fingerprints';
+import { decryptableSuites } from '../tls/cipher-suites';
+
+/** Names for the details tree: suites from the table decryption uses, plus the usual groups and signature schemes (IANA). */
+const SUITE_NAMES: Record<number, string> = {};
+for (const suite of decryptableSuites()) SUITE_NAMES[suite.id] = suite.name;
+SUITE_NAMES[0x00ff] = 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV';
+SUITE_NAMES[0x5600] = 'TLS_FALLBACK_SCSV';
+const VERSION_NAMES: Readonly<Record<number, string>> = {
+  0x0002: 'SSL 2.0', 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3',
+};
+const GROUP_NAMES: Readonly<Record<number, string>> = {
+  0x0017: 'secp256r1', 0x0018: 'secp384r1', 0x0019: 'secp521r1', 0x001d: 'x25519', 0x001e: 'x448', 0x0100: 'ffdhe2048',
+  0x0101: 'ffdhe3072', 0x0102: 'ffdhe4096', 0x0103: 'ffdhe6144', 0x0104: 'ffdhe8192', 0x11ec: 'X25519MLKEM768',
+  0x6399: 'X25519Kyber768Draft00',
+};
+const SIG_NAMES: Readonly<Record<number, string>> = {
+  0x0201: 'rsa_pkcs1_sha1', 0x0203: 'ecdsa_sha1', 0x0401: 'rsa_pkcs1_sha256', 0x0403: 'ecdsa_secp256r1_sha256',
+  0x0501: 'rsa_pkcs1_sha384', 0x0503: 'ecdsa_secp384r1_sha384', 0x0601: 'rsa_pkcs1_sha512', 0x0603: 'ecdsa_secp521r1_sha512',
+  0x0804: 'rsa_pss_rsae_sha256', 0x0805: 'rsa_pss_rsae_sha384', 0x0806: 'rsa_pss_rsae_sha512', 0x0807: 'ed25519',
+  0x0808: 'ed448', 0x0809: 'rsa_pss_pss_sha256', 0x080a: 'rsa_pss_pss_sha384', 0x080b: 'rsa_pss_pss_sha512',
+};
 
 const CONTENT_TYPE_NAMES: Readonly<Record<number, string>> = {
   20: 'Change Cipher Spec', 21: 'Alert', 22: 'Handshake', 23: 'Application Data', 24: 'Heartbeat', 25: 'Connection ID',
@@ -81,7 +102,7 @@ recordField({
   value: (t, r) => t.contentType[r],
 });
 recordField({
-  name: 'tls.record.version', label: 'Version', type: FT.Hex, hexDigits: 4, keep: anyRecord, value: (t, r) => t.version[r],
+  name: 'tls.record.version', label: 'Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES, keep: anyRecord, value: (t, r) => t.version[r],
 });
 recordField({
   name: 'tls.record.length', label: 'Length', type: FT.UInt,
@@ -230,7 +251,7 @@ const hasVersion = (t: TlsInfo, m: number): boolean =>
   isHello(t, m) ? t.msgLen[m] >= 2
     : (t.msgFlags[m] & MsgFlag.Sslv2) !== 0 && t.msgType[m] === 1 && t.msgLen[m] >= 2;
 messageField({
-  name: 'tls.handshake.version', label: 'Version', type: FT.Hex, hexDigits: 4, keep: hasVersion,
+  name: 'tls.handshake.version', label: 'Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES, keep: hasVersion,
   value: (t, m) => t.msgBuf[m].readUInt16BE(t.msgOff[m] + ((t.msgFlags[m] & MsgFlag.Sslv2) !== 0 ? 1 : HS_HEADER_LEN)),
 });
 helloField({
@@ -252,7 +273,7 @@ helloField({
   text: (h) => { const n = (h.cipherEnd - h.cipherOff) >> 1; return `Cipher Suites (${n} suite${n === 1 ? '' : 's'})`; },
 });
 helloField({
-  name: 'tls.handshake.ciphersuite', label: 'Cipher Suite', type: FT.Hex, hexDigits: 4,
+  name: 'tls.handshake.ciphersuite', label: 'Cipher Suite', type: FT.Hex, hexDigits: 4, valueNames: SUITE_NAMES,
   items: (h) => (h.cipherOff >= 0 ? (h.cipherEnd - h.cipherOff) >> 1 : 0), num: (h, i) => h.buf.readUInt16BE(h.cipherOff + 2 * i),
 });
 helloField({
@@ -307,19 +328,19 @@ helloField({
   text: (h, i) => (itemAt(h.buf, h.alpnOff, h.alpnEnd, 0, 1, i, item) ? asciiText(h.buf, item[0], item[1]) : ''),
 });
 helloField({
-  name: 'tls.handshake.extensions.supported_version', label: 'Supported Version', type: FT.Hex, hexDigits: 4,
+  name: 'tls.handshake.extensions.supported_version', label: 'Supported Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES,
   items: (h) => (h.svOff >= 0 ? (h.svEnd - h.svOff) >> 1 : 0), num: (h, i) => h.buf.readUInt16BE(h.svOff + 2 * i),
 });
 helloField({
-  name: 'tls.handshake.extensions_supported_group', label: 'Supported Group', type: FT.Hex, hexDigits: 4,
+  name: 'tls.handshake.extensions_supported_group', label: 'Supported Group', type: FT.Hex, hexDigits: 4, valueNames: GROUP_NAMES,
   items: (h) => (h.groupsOff >= 0 ? (h.groupsEnd - h.groupsOff) >> 1 : 0), num: (h, i) => h.buf.readUInt16BE(h.groupsOff + 2 * i),
 });
 helloField({
-  name: 'tls.handshake.extensions_key_share_group', label: 'Group', type: FT.UInt,
+  name: 'tls.handshake.extensions_key_share_group', label: 'Group', type: FT.UInt, valueNames: GROUP_NAMES,
   items: (h) => h.keyShareGroupCount(), num: (h, i) => h.keyShareGroup(i),
 });
 helloField({
-  name: 'tls.handshake.sig_hash_alg', label: 'Signature Algorithm', type: FT.Hex, hexDigits: 4,
+  name: 'tls.handshake.sig_hash_alg', label: 'Signature Algorithm', type: FT.Hex, hexDigits: 4, valueNames: SIG_NAMES,
   items: (h) => (h.sigAlgOff >= 0 ? (h.sigAlgEnd - h.sigAlgOff) >> 1 : 0), num: (h, i) => h.buf.readUInt16BE(h.sigAlgOff + 2 * i),
 });
 helloField({
