@@ -134,6 +134,11 @@ test('HTTPS on 8443 with the key log embedded in the sample: ciphertext on the l
     assert.ok(lines.some((l) => right(l).startsWith('decrypted with the key log: Application Data')));
     assert.ok(lines.some((l) => l.startsWith(`verdict: decrypted (${version}): all `)));
     assert.match(r.stdout, /entropy: 7\.\d\d bits\/byte over \d+ bytes of payload/);
+    // The same application data measured twice: ciphertext on the wire, then its plaintext.
+    const m = /^decrypted application data: (\d\.\d\d) bits\/byte as (\d+) bytes of records on the wire, (\d\.\d\d) as the (\d+) bytes of plaintext they carry$/m.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.ok(Number(m[1]) > 7 && Number(m[3]) < 5.5, `wire ${m[1]}, plaintext ${m[3]}`);
+    assert.ok(Number(m[2]) > Number(m[4]), 'records carry their plaintext plus tag (and nonce or inner type)');
   }
 });
 

@@ -25,7 +25,7 @@ import { decryptInfoOf, STATUS_NONE } from '../tls/decrypt-info';
 import { RecordStatus } from '../tls/decrypt';
 import { ContentType, REC_HEADER_LEN, isValidContentType } from '../tls/records';
 import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, HANDSHAKE_NAMES } from '../tls/handshake';
-import { NOT_MEASURED, StreamVerdictRow, Verdict, VERDICT_NAMES, randomEntropyBaseline, verdictsOf } from './verdict';
+import { NOT_MEASURED, StreamVerdictRow, Verdict, VERDICT_NAMES, entropyOf, randomEntropyBaseline, verdictsOf } from './verdict';
 import '../fields/verdict';
 
 const TWO32 = 4294967296;
@@ -134,6 +134,11 @@ export class StreamComparer {
   isTls = false;
   /** The stream's verdict as the analysis stage last had it. */
   verdict: StreamVerdictRow | null = null;
+  /** Byte counts of the application data records that were decrypted: their bodies on the wire, and their plaintext. */
+  readonly appWire = new Uint32Array(256);
+  readonly appPlain = new Uint32Array(256);
+  appWireBytes = 0;
+  appPlainBytes = 0;
   private readonly walkers = [new DirWalker(), new DirWalker()];
   private readonly completed: CompareRecord[] = [];
   private verdictSource: { rows: { row(s: number): StreamVerdictRow | null }; refresh(s: number): void } | null = null;
@@ -304,9 +309,19 @@ export class StreamComparer {
       rec.status = r < info.count ? info.status[r] : STATUS_NONE;
       if (rec.status !== STATUS_NONE) rec.protected = rec.status !== RecordStatus.Plaintext;
       rec.meaning = recordMeaning(d, r, rec);
+      if (rec.status === RecordStatus.Decrypted && info.innerType[r] === ContentType.ApplicationData) this.countApplicationData(t.recordBuf[r], t.recordOff[r] + REC_HEADER_LEN, t.length[r], info.plain[r]);
     }
     for (; k < this.completed.length; k++) this.completed[k].meaning = unlistedMeaning(this.completed[k]);
     this.completed.length = 0;
+  }
+
+  /** The same data twice: as ciphertext on the wire and as the plaintext it decrypted to (the view's last line). */
+  private countApplicationData(buf: Buffer, off: number, len: number, plain: Buffer): void {
+    const end = Math.min(buf.length, off + len);
+    for (let i = off; i < end; i++) this.appWire[buf[i]]++;
+    this.appWireBytes += Math.max(0, end - off);
+    for (let i = 0; i < plain.length; i++) this.appPlain[plain[i]]++;
+    this.appPlainBytes += plain.length;
   }
 
   /** Take the stream's verdict as the analysis stage has it now (call after the last packet). */
@@ -560,6 +575,10 @@ export function compareLines(c: StreamComparer, layout: CompareLayout): CompareL
   if (c.truncated) note(`… later segments are not shown (more than ${bytesText(c.keptBytes)} kept); the verdict counts all of them`);
   if (c.segments.length === 0) note(c.packets > 0 ? '(no payload: nothing travelled but TCP headers)' : '(no packets)');
   for (const l of verdictLines(v)) note(l);
+  if (c.appPlainBytes > 0) {
+    note(`decrypted application data: ${entropyOf(c.appWire, 0).toFixed(2)} bits/byte as ${bytesText(c.appWireBytes)} of records on the wire, ` +
+      `${entropyOf(c.appPlain, 0).toFixed(2)} as the ${bytesText(c.appPlainBytes)} of plaintext they carry`);
+  }
   return out;
 }
 
