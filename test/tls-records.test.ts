@@ -15,6 +15,11 @@ import { HelloView, HelloProblem, HRR_RANDOM } from '../src/tls/handshake';
 import { getField, allFields, formatField } from '../src/fields';
 import { protocolColumn, infoColumn } from '../src/output/summary';
 import { generateSelfSignedCertificate } from '../src/lab/x509';
+import { openCaptureWriter } from '../src/capture/file-writer';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import '../src/tls/summary';
 import { u16, u24, vec8, vec16, record, handshake, ext, u16list, sniExt, alpnExt, clientHelloBody, serverHelloBody, clientHello } from './helpers/tls-bytes';
 
@@ -264,6 +269,47 @@ test('with tcp.reassemble_out_of_order, a record whose segments arrive out of or
   const byDefault = run(c.frames);
   assert.equal(byDefault[7].fields.get('tls.record.length'), undefined);
   assert.equal(byDefault[7].protocol, 'TCP');
+});
+
+test('a handshake message split over two records is named as a fragment, then in full — as tshark does', () => {
+  const c = new Conversation();
+  c.send(0, clientHello());
+  const cert = generateSelfSignedCertificate({ commonName: 'split.tcpwatch.test' });
+  const certMsg = handshake(11, Buffer.concat([u24(cert.certDer.length + 3), u24(cert.certDer.length), cert.certDer]));
+  const cut = 100;
+  c.send(1, Buffer.concat([record(22, handshake(2, serverHelloBody({ version13: false, cipher: 0xc02b }))), record(22, certMsg.subarray(0, cut))]));
+  c.send(1, Buffer.concat([record(22, Buffer.concat([certMsg.subarray(cut), handshake(14, Buffer.alloc(0))])), record(21, Buffer.from([1, 0]))]));
+  const rows = run(c.frames);
+  assert.equal(rows[4].info, 'Server Hello, [Certificate Fragment]');
+  assert.deepEqual(rows[4].fields.get('tls.handshake.type'), ['2']);
+  assert.equal(rows[5].info, 'Certificate, Server Hello Done, Alert (Level: Warning, Description: Close Notify)');
+  assert.deepEqual(rows[5].fields.get('tls.handshake.type'), ['11', '14']);
+  assert.deepEqual(rows[5].fields.get('tls.handshake.certificate.subject_cn'), ['split.tcpwatch.test']);
+  if (spawnSync('sh', ['-c', 'command -v tshark']).status === 0) {
+    // The same frames through tshark: Protocol, Info and the handshake types agree.
+    const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-tls-frag-'));
+    try {
+      const file = join(dir, 'frag.pcap');
+      const w = openCaptureWriter(file, 1);
+      const cf = new CapturedFrame();
+      c.frames.forEach((f, i) => {
+        cf.buf = f;
+        cf.off = 0;
+        cf.capLen = cf.origLen = f.length;
+        cf.tsSec = 1_700_000_000 + i;
+        cf.linkType = 1;
+        w.write(cf);
+      });
+      w.close();
+      const ts = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info', '-e', 'tls.handshake.type'], { encoding: 'utf8' });
+      const lines = ts.stdout.split('\n');
+      for (const i of [3, 4, 5]) {
+        assert.equal(lines[i], `${rows[i].protocol}|${rows[i].info}|${(rows[i].fields.get('tls.handshake.type') ?? []).join(',')}`, `frame ${i + 1}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });
 
 test('TLS is found by content on any port, and on registered TLS ports without a handshake', () => {
