@@ -60,6 +60,9 @@ export function makeAnalyzers(opts: MainOptions, reader: CaptureFileReader | nul
   return out;
 }
 
+/** Preference names `-o NAME:VALUE` accepts (tshark's spelling), added by the modules that honour them. */
+export const preferences = new Set<string>();
+
 /** Subcommands (chat, tls, demo …) install themselves here. */
 export type CommandInstaller = (program: Command) => void;
 export const installers: CommandInstaller[] = [];
