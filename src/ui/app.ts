@@ -12,6 +12,8 @@ import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
 import { followStream, followLines } from '../store/follow';
 import { compareStream } from '../store/compare';
+import { explainStream } from '../store/explain';
+import { ladderLines } from '../analysis/explain';
 import { NO_STREAM, CHUNK_BITS, CHUNK_MASK } from '../store/columns';
 import { TIME_FORMAT_NAMES } from '../store/rows';
 import { sanitizeText } from '../output/sanitize';
@@ -28,7 +30,7 @@ import { Bar, Segment } from './widgets/bar';
 import { TextView } from './widgets/text-view';
 
 type Pane = 'list' | 'details' | 'bytes';
-type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'conversations' | 'stats';
+type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats';
 
 /** What the status bar shows about a live capture (set by the live source). */
 export interface LiveStatus {
@@ -459,6 +461,22 @@ export class App {
         }
         break;
       }
+      case 'explain': {
+        // The ladder of the selected packet's stream, with a sentence per packet (as --explain prints it).
+        const st = sel >= 0 ? this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK] : NO_STREAM;
+        if (st === NO_STREAM) {
+          this.flash('explain: the selected packet is not part of a TCP stream');
+          return;
+        }
+        const { explainer, truncated } = explainStream(this.store, st, this.store.nanosecond ? 9 : 6);
+        const lines = ladderLines(explainer).map((text, i) => ({ text: sanitizeText(text), attr: i < 2 ? this.theme.helpKey : this.theme.help }));
+        if (truncated) lines.push({ text: '(the first packets of a longer stream)', attr: this.theme.help });
+        this.textView.setTitle([{ text: ` Explain TCP stream ${st}`, attr: this.theme.titleFocused }], [{ text: 'Esc/q: back ', attr: this.theme.titleFocused }]);
+        this.textView.show(lines, h);
+        const at = explainer.rows.findIndex((r) => r.number === sel + 1);
+        if (at > 0) this.textView.list.top = Math.min(at, Math.max(0, lines.length - this.textView.list.pageSize));
+        break;
+      }
       case 'conversations': {
         const s = sel >= 0 ? this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK] : 0;
         this.conversations.show(h, Math.max(0, s));
@@ -531,7 +549,7 @@ export class App {
       const l = this.conversations.list;
       this.moveList(l, action);
       if (action === 'activate') this.conversations.onChoose?.(l.selected);
-    } else if (this.overlay === 'help' || this.overlay === 'follow' || this.overlay === 'compare') {
+    } else if (this.overlay === 'help' || this.overlay === 'follow' || this.overlay === 'compare' || this.overlay === 'explain') {
       const v = this.textView;
       switch (action) {
         case 'down': v.scroll(1); break;
@@ -565,6 +583,7 @@ export class App {
       case 'help': this.openOverlay('help'); return;
       case 'follow': this.openOverlay('follow'); return;
       case 'compare': this.openOverlay('compare'); return;
+      case 'explain': this.openOverlay('explain'); return;
       case 'conversations': this.openOverlay('conversations'); return;
       case 'stats': this.openOverlay('stats'); return;
       case 'filter': this.filterBar.start('filter'); break;

@@ -4,7 +4,7 @@
 import type { KeyEvent } from 'blessed';
 
 export type Action =
-  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'conversations' | 'stats' | 'time'
+  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate';
 
@@ -38,6 +38,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['e'], shown: 'e', action: 'expandAll', help: 'details: open all nodes', where: 'details' },
   { keys: ['w'], shown: 'w', action: 'collapseAll', help: 'details: close all nodes', where: 'details' },
   { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the TCP stream of the selected packet', where: 'panes' },
+  { keys: ['X'], shown: 'X', action: 'explain', help: 'explain the TCP stream: a client/server ladder with a sentence for each packet', where: 'panes' },
   { keys: ['E'], shown: 'E', action: 'compare', help: 'compare the stream\'s wire bytes (TLS records) with their plaintext, and its verdict (also on a conversation)', where: 'panes' },
   { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy (Enter filters to one)', where: 'panes' },
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
