@@ -10,6 +10,7 @@
 // tcpdump runs without immediate mode (TPACKET_V3, packets packed by size, 64 MiB) so that it is
 // the complete reference; its own drop count is printed. Needs root, tcpdump and python3.
 
+import { emit } from './bench-lib';
 import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -40,6 +41,8 @@ function parseArgs(argv: string[]): Args {
       case '--seconds': a.seconds = Math.min(30, Number(v)); i++; break;
       case '--buffer': a.bufferMiB = Number(v); i++; break;
       case '--modes': a.modes = v.split(','); i++; break;
+      // bench-all passes these to every script; the capture benchmark sizes itself by rate and time
+      case '--frames': case '--section-file': i++; break;
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
   }
@@ -222,9 +225,16 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-bench-capture-'));
   const load0 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(`bench-capture: ${a.rate} packets/s for ${a.seconds} s on lo, ${os.cpus().length} CPUs, load average ${load0}, tcpwatch buffer ${a.bufferMiB ?? 'default'} MiB\n`);
+  const lines = [
+    `Loopback load of ${a.rate} packets/s for ${a.seconds} s (scripts/loopback-load.ts), tcpdump and tcpwatch capturing side by side; load average at the start ${load0}.`,
+    '',
+    '| mode | share of tcpdump\'s packets | CPU (one core) | µs/packet | target |',
+    '|---|---|---|---|---|',
+  ];
   try {
     for (const mode of a.modes) {
       const r = await runMode(mode, a, dir);
+      lines.push(`| ${r.mode} | ${(r.share * 100).toFixed(2)}% | ${r.cpuPct.toFixed(0)}% | ${r.usPerPacket.toFixed(2)} | ≥ 99.5% |`);
       process.stdout.write(
         `${r.mode.padEnd(6)} sent ${r.sent}  tcpdump ${r.tcpdump} (dropped ${r.tcpdumpDropped})  tcpwatch ${r.ours} = ${(r.share * 100).toFixed(2)}% of tcpdump's` +
           `  CPU ${r.cpuPct.toFixed(0)}% of a core, ${r.usPerPacket.toFixed(2)} µs/packet (user ${r.userUs.toFixed(2)}, system ${r.sysUs.toFixed(2)})${r.perWakeup}${r.skew ? `\n       timestamp minus tcpdump's: ${r.skew}` : ''}\n`,
@@ -234,6 +244,8 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write('target: 99.5% of tcpdump\'s packets\n');
+  lines.push('', 'Modes: cap = the binding alone counting packets; write = `tcpwatch -q -w`; text = summary lines to /dev/null. Why text mode falls short: native-notes/cap.md.');
+  emit({ title: 'Live capture on lo (bench-capture)', lines });
 }
 
 main().catch((e) => {
