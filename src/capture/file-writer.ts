@@ -2,6 +2,10 @@
 // description per link type and interface seen, nanosecond resolution). Output is buffered and
 // written with synchronous writes so that what `flush()` returned for is on disk; files are
 // created with mode 0600 because captures hold private traffic.
+//
+// A write that fails (disk full, I/O error) cuts the file back to its last whole packet, so what is
+// on disk stays readable, and every later flush or close reports the same CaptureWriteError rather
+// than writing a torn record after space is freed.
 
 import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
@@ -22,6 +26,19 @@ export interface CaptureWriter {
   readonly framesWritten: number;
 }
 
+/** Writing a -w file failed; the file holds its first `framesInFile` packets, each whole. */
+export class CaptureWriteError extends Error {
+  constructor(readonly path: string, readonly code: string, readonly framesInFile: number, cause: Error) {
+    super(`${path}: cannot write (${code}: ${errnoText(cause)})`);
+  }
+}
+
+function errnoText(e: Error): string {
+  // Node's message is "ENOSPC: no space left on device, write"; keep the words in the middle.
+  const m = /^[A-Z0-9_]+: (.*?)(, \w+)?$/.exec(e.message);
+  return m ? m[1] : e.message;
+}
+
 export function formatForPath(path: string): 'pcap' | 'pcapng' {
   return /\.pcapng$|\.ntar$/i.test(path) ? 'pcapng' : 'pcap';
 }
@@ -31,14 +48,23 @@ export function openCaptureWriter(path: string, linkType: number, format = forma
 }
 
 abstract class BufferedFileWriter {
+  /** Frames handed to write(); after a failed write, the frames the file holds. */
   framesWritten = 0;
   protected fd: number;
   protected out = Buffer.allocUnsafe(FLUSH_AT + 65536);
   protected used = 0;
+  /** Where the first record of `out` starts (after a file header still waiting in it). */
+  protected recordsFrom = 0;
+  private fileBytes = 0;
+  private framesFlushed = 0;
+  private failure: CaptureWriteError | null = null;
 
   constructor(readonly path: string) {
     this.fd = path === '-' ? 1 : fs.openSync(path, 'w', 0o600);
   }
+
+  /** Length of the record (pcap record, pcapng block) at `out[o]`, and whether it holds a packet. */
+  protected abstract recordAt(o: number): { len: number; frame: boolean };
 
   protected reserve(n: number): void {
     if (this.used + n > this.out.length) {
@@ -48,16 +74,51 @@ abstract class BufferedFileWriter {
   }
 
   flush(): void {
+    if (this.failure !== null) throw this.failure;
     let p = 0;
-    while (p < this.used) p += fs.writeSync(this.fd, this.out, p, this.used - p);
+    try {
+      while (p < this.used) p += fs.writeSync(this.fd, this.out, p, this.used - p);
+    } catch (e) {
+      throw this.fail(e as NodeJS.ErrnoException, p);
+    }
+    this.fileBytes += this.used;
+    this.framesFlushed = this.framesWritten;
     this.used = 0;
+    this.recordsFrom = 0;
+  }
+
+  /** After P bytes of `out` reached the file: cut it back to the last whole record and remember why. */
+  private fail(e: NodeJS.ErrnoException, p: number): CaptureWriteError {
+    let keep = 0;
+    let frames = 0;
+    if (p >= this.recordsFrom) {
+      keep = this.recordsFrom;
+      while (keep < this.used) {
+        const r = this.recordAt(keep);
+        if (keep + r.len > p) break;
+        keep += r.len;
+        if (r.frame) frames++;
+      }
+    }
+    try {
+      if (keep < p) fs.ftruncateSync(this.fd, this.fileBytes + keep);
+    } catch {
+      // standard output (a pipe) cannot be cut back; what reached it stays
+    }
+    this.framesWritten = this.framesFlushed + frames;
+    this.used = 0;
+    this.failure = new CaptureWriteError(this.path, e.code ?? 'EIO', this.framesWritten, e);
+    return this.failure;
   }
 
   close(): void {
     if (this.fd < 0) return;
-    this.flush();
-    if (this.fd !== 1) fs.closeSync(this.fd);
-    this.fd = -1;
+    try {
+      if (this.failure === null) this.flush();
+    } finally {
+      if (this.fd !== 1) fs.closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 
   protected maybeFlush(): void {
@@ -77,6 +138,11 @@ export class PcapWriter extends BufferedFileWriter implements CaptureWriter {
     h.writeUInt32LE(DEFAULT_SNAPLEN, 16);
     h.writeUInt32LE(linkType, 20);
     this.used = 24;
+    this.recordsFrom = 24;
+  }
+
+  protected recordAt(o: number): { len: number; frame: boolean } {
+    return { len: 16 + this.out.readUInt32LE(o + 8), frame: true };
   }
 
   write(f: CapturedFrame): void {
@@ -117,6 +183,10 @@ export class PcapngWriter extends BufferedFileWriter implements CaptureWriter {
     o.writeInt32LE(-1, 20);
     o.writeUInt32LE(len, 24);
     this.used = len;
+  }
+
+  protected recordAt(o: number): { len: number; frame: boolean } {
+    return { len: this.out.readUInt32LE(o + 4), frame: this.out.readUInt32LE(o) === BT_EPB };
   }
 
   private interfaceFor(f: CapturedFrame): number {

@@ -1,7 +1,13 @@
 // `tcpwatch -i IFACE [filter]` without the UI, and `tcpwatch -D`: live frames go through the same
-// Pipeline and sinks as a file does. Ctrl-C and SIGTERM stop cleanly: the -w file is flushed and
-// closed, and one summary line on stderr says what was captured, written and (where it can be
-// known) dropped, as tcpdump's closing lines do.
+// Pipeline and sinks as a file does. Ctrl-C, SIGTERM and SIGHUP (a closed terminal; tcpdump ends on
+// it too) stop cleanly: the -w file is flushed and closed, and one summary line on stderr says what
+// was captured, written and (where it can be known) dropped, as tcpdump's closing lines do.
+//
+// A -w file that cannot be written is reported at once: at start (bad path, or a device that takes
+// nothing, such as /dev/full) as a usage error, exit status 2; when the disk fills up mid-capture,
+// the capture stops, the file is cut back to its last whole packet, and one line names the file,
+// the error and how many packets it holds, with exit status 1 (tcpdump's status for a write error:
+// the command line was right, the run failed, and scripts can tell the two apart).
 
 import * as fs from 'node:fs';
 import { addCommands, hooks, makeAnalyzers, MainOptions } from '../hooks';
@@ -10,7 +16,7 @@ import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
 import { UsageError } from '../errors';
-import { openCaptureWriter, CaptureWriter } from './file-writer';
+import { openCaptureWriter, CaptureWriter, CaptureWriteError } from './file-writer';
 import { checkDropPrivileges, dropPrivileges } from './privileges';
 import { CapturedFrame } from './frame';
 import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB } from './live';
@@ -22,6 +28,9 @@ import { DEFAULT_MEMORY_BUDGET_MIB } from './spill';
 // tshark does for live captures.
 const LIVE_TIME_DIGITS = 6;
 const WRITE_FLUSH_MS = 1000;
+/** Exit status when the run started well and then failed (a -w disk filled up), as tcpdump's. */
+const EXIT_RUN_FAILED = 1;
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Frame memory budget for a live capture the UI keeps (--memory-budget), in bytes. */
 export function memoryBudgetBytes(opts: MainOptions): number {
@@ -58,6 +67,7 @@ function interfacePackets(iface: CaptureInterface): number | null {
 }
 
 function writerError(path: string, e: unknown): UsageError {
+  if (e instanceof CaptureWriteError) return new UsageError(e.message);
   const err = e as NodeJS.ErrnoException;
   return new UsageError(`${path}: cannot write (${err.code ?? err.message})`);
 }
@@ -99,7 +109,10 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   if (opts.write !== undefined) {
     try {
       writer = openCaptureWriter(opts.write, capture.linkType);
+      // The file header goes out now, so a device that takes nothing fails before capture starts.
+      writer.flush();
     } catch (e) {
+      writer?.close();
       capture.close();
       throw writerError(opts.write, e);
     }
@@ -122,32 +135,62 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
     }, WRITE_FLUSH_MS);
     flushTimer.unref();
-    const onSignal = (): void => stopCapture();
+    let hungUp = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (sig === 'SIGHUP') {
+        // The terminal may be gone: writes to it fail with EIO, and there is nobody left to tell.
+        hungUp = true;
+        process.stderr.on('error', () => {});
+      }
+      stopCapture();
+    };
     stopCapture = () => {
       if (stopped) return;
       stopped = true;
       capture.close();
       clearInterval(flushTimer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
       const countedAfter = countedBefore === null ? null : interfacePackets(iface);
       try {
         pipeline!.end();
       } catch (e) {
         failure ??= e;
       }
+      try {
+        // Already closed by pipeline.end() unless the sink's end threw first (output to a closed
+        // terminal): the -w file is closed whole either way.
+        writer?.close();
+      } catch (e) {
+        failure ??= e;
+      }
+      if (hungUp && (failure as NodeJS.ErrnoException | null)?.code === 'EIO') failure = null;
       process.stderr.write(summaryLine(capture, writer, opts.write, countedBefore, countedAfter, bpf) + '\n');
-      if (failure !== null) {
+      if (failure instanceof CaptureWriteError) {
+        const n = failure.framesInFile;
+        process.stderr.write(`tcpwatch: ${sanitizeText(failure.message)}; capture stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}\n`);
+        process.exitCode = EXIT_RUN_FAILED;
+        resolve();
+      } else if ((failure as NodeJS.ErrnoException | null)?.syscall === 'write') {
+        // -w failures are CaptureWriteErrors; this is the printed output (a terminal that went away)
+        process.stderr.write(`tcpwatch: standard output: cannot write (${(failure as NodeJS.ErrnoException).code}); capture stopped\n`);
+        process.exitCode = EXIT_RUN_FAILED;
+        resolve();
+      } else if (failure !== null) {
         const err = failure as NodeJS.ErrnoException;
         reject(err.code !== undefined && opts.write !== undefined ? writerError(opts.write, err) : err);
       } else {
         resolve();
       }
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     capture.setBatchEndHandler(() => {
-      if (!out.closed) out.flush();
+      try {
+        if (!out.closed) out.flush();
+      } catch (e) {
+        failure ??= e;
+        stopCapture();
+        return;
+      }
       if (out.closed) stopCapture();
     });
   });

@@ -281,6 +281,8 @@ export class App {
     this.detailsPending = true;
     setImmediate(() => {
       this.detailsPending = false;
+      // quit() may have closed the store since (a live capture ending schedules one last selection)
+      if (this.quitting) return;
       const p = this.packets.selectedPacket();
       if (p !== this.details.packet) {
         this.details.show(p);

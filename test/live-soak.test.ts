@@ -1,0 +1,67 @@
+// The soak of scripts/soak.ts at a small scale (issue 10): six tcpwatch captures on lo at once,
+// headless and in the UI (tmux, --memory-budget 4), beside tcpdump, under a few seconds of steady
+// UDP and TCP load; each stopped by SIGINT, SIGTERM or SIGHUP. Every run must exit 0 within
+// seconds, leave a -w file tshark reads to the end that holds exactly the packets tcpdump captured
+// and every datagram sent, and keep its memory flat (the 10-minute numbers: npm run soak).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { runSoak, formatSoak, DEFAULT_SOAK, RunMode } from '../scripts/soak';
+import { haveTmux } from './helpers/tmux';
+
+const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+function capBuilt(): boolean {
+  try {
+    require.resolve('cap');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function skipReason(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root to capture on lo';
+  if (!capBuilt()) return 'the cap module did not build';
+  for (const tool of ['tcpdump', 'tshark', 'python3']) if (!have(tool)) return `needs ${tool}`;
+  return false;
+}
+
+test('short soak on lo: SIGINT, SIGTERM and SIGHUP each leave a complete -w file equal to tcpdump\'s, memory flat', { skip: skipReason() }, async (t) => {
+  const modes: RunMode[] = haveTmux() ? ['headless', 'ui'] : ['headless'];
+  if (modes.length === 1) t.diagnostic('tmux missing: UI runs left out');
+  const r = await runSoak({
+    ...DEFAULT_SOAK,
+    seconds: 6,
+    rate: 500,
+    connections: 2,
+    messages: 20,
+    churn: 2,
+    every: 0.5,
+    memoryBudgetMiB: 4,
+    modes,
+  });
+  for (const line of formatSoak(r).split('\n')) t.diagnostic(line);
+  assert.equal(r.runs.length, modes.length * 3);
+  assert.ok(r.udpSent >= 3000, `the sender sent ${r.udpSent} datagrams`);
+  assert.ok(r.tcpRequests > 100 && r.tcpAnswers === r.tcpRequests, `${r.tcpRequests} requests, ${r.tcpAnswers} answers`);
+  for (const run of r.runs) {
+    const name = run.name;
+    assert.equal(run.exitStatus, 0, `${name}: exit ${run.exitStatus ?? run.exitSignal}; stderr ${run.stderr}`);
+    assert.ok(run.stopSeconds !== null && run.stopSeconds < 5, `${name}: stopped after ${run.stopSeconds} s`);
+    assert.equal(run.file.tsharkProblem, null, `${name}: tshark said ${run.file.tsharkProblem}`);
+    assert.equal(run.file.tsharkFrames, run.file.frames, `${name}: tshark and tcpwatch's reader count the same frames`);
+    assert.equal(run.file.missing, 0, `${name}: packets tcpdump has and the -w file lacks`);
+    assert.equal(run.file.extra, 0, `${name}: packets in the -w file tcpdump does not have`);
+    assert.equal(run.file.udpSeen, r.udpSent, `${name}: datagrams in the file of those sent`);
+    if (run.mode === 'headless') {
+      // the summary line counts what the file holds
+      const m = /^(\d+) packets captured, (\d+) written to /m.exec(run.stderr);
+      assert.ok(m, run.stderr);
+      assert.equal(Number(m![2]), run.file.frames, `${name}: ${run.stderr}`);
+      assert.equal(Number(m![1]), run.file.frames);
+    }
+    assert.ok(run.memory.flat, `${name}: RSS ${run.samples.map((s) => (s.rssKiB / 1024).toFixed(0)).join(' ')} MiB: ${run.memory.spreadMiB.toFixed(1)} MiB from the median`);
+  }
+});
