@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import './fields';
 import { CaptureFileReader, CaptureFileError } from './capture/file-reader';
 import { CapturedFrame } from './capture/frame';
-import { openCaptureWriter, CaptureWriter } from './capture/file-writer';
+import { openCaptureWriter, CaptureWriter, CaptureWriteError } from './capture/file-writer';
+import { checkDropPrivileges, dropPrivileges } from './capture/privileges';
 import { Pipeline } from './pipeline';
-import { hooks, installers, MainOptions, makeAnalyzers } from './hooks';
+import { hooks, installers, MainOptions, makeAnalyzers, preferences } from './hooks';
 import './modules';
 import { OutputBuffer } from './output/stdout';
 import { FieldsSink, JsonSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from './output/sinks';
@@ -18,6 +19,8 @@ import { ExplainSink, parseExplainStream } from './analysis/explain';
 import { CompareSink, parseCompareStream } from './analysis/compare';
 
 export const EXIT_USAGE = 2;
+/** A run that started well and then failed (the -w disk filled up): tcpdump's status for it. */
+export const EXIT_RUN_FAILED = 1;
 export type { MainOptions };
 
 
@@ -49,6 +52,19 @@ function parseSnaplen(v: string): number {
 
 const collect = (v: string, prev: string[]): string[] => prev.concat([v]);
 
+/** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
+function checkPreference(spec: string): void {
+  const colon = spec.indexOf(':');
+  if (colon <= 0) throw new UsageError(`invalid -o "${spec}": expected NAME:VALUE, such as tls.keylog_file:keys.log`);
+  const name = spec.slice(0, colon).trim();
+  if (!preferences.has(name)) {
+    throw new UsageError(`unknown preference "${name}" for -o: tcpwatch knows ${[...preferences].join(', ') || 'none'}`);
+  }
+}
+
+// With -T text, -e would be silently ignored; tshark refuses it too.
+const FORMATS_WITH_FIELDS = ['fields', 'json', 'ndjson'];
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -74,7 +90,8 @@ export function buildProgram(): Command {
     .option('-o, --pref <name:value>', 'preference, as tshark: tls.keylog_file:FILE', collect, [])
     .option('--keylog <file>', 'TLS key log file (SSLKEYLOGFILE format) for decryption')
     .option('--no-ui', 'print to standard output even on a terminal')
-    .option('--explain [stream]', 'explain a TCP stream packet by packet (headless)')
+    // checked here, before a file is read or `demo` captures anything
+    .option('--explain [stream]', 'explain a TCP stream packet by packet (headless)', (v: string) => (parseExplainStream(v), v))
     .option('--compare [stream]', 'show wire bytes next to plaintext for a stream (headless)')
     .option('-Z, --user <user>', 'drop root privileges to this user after opening the capture')
     .option('-q, --quiet', 'print no packets (with -w: only the summary)')
@@ -82,7 +99,10 @@ export function buildProgram(): Command {
     .argument('[filter...]', 'capture filter (BPF), as tcpdump takes it')
     .showHelpAfterError(false)
     .configureOutput({
-      writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `tcpwatch: ${s.slice(7)}` : s),
+      // Commander may add a second line ("(Did you mean --hex?)"); a usage error is one line.
+      writeErr: (s) => process.stderr.write(s.startsWith('error: ')
+        ? `tcpwatch: ${s.slice(7).trim().split('\n').map((l) => l.trim()).join(' ').replace('(Did you mean', '(did you mean')}\n`
+        : s),
     })
     .exitOverride()
     .action(async (filterWords: string[], opts: MainOptions) => {
@@ -133,6 +153,15 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     // tshark accepts -E only with -T fields; say so rather than ignore it
     throw new UsageError('-E applies to -T fields only');
   }
+  if (opts.field.length && !FORMATS_WITH_FIELDS.includes(opts.outputFormat ?? 'text')) {
+    throw new UsageError('-e applies to -T fields, json or ndjson: add -T fields');
+  }
+  if (opts.readFile !== undefined && opts.interface !== undefined) {
+    // tshark reads the file and ignores -i without a word; one input, said plainly
+    throw new UsageError('-r and -i both name an input: read a file (-r FILE) or capture live (-i INTERFACE), not both');
+  }
+  for (const p of opts.pref) checkPreference(p);
+  if (opts.user !== undefined) checkDropPrivileges(opts.user);
   const captureFilter = opts.captureFilter ?? (filterWords.length ? filterWords.join(' ') : undefined);
   if (opts.listInterfaces) {
     if (!hooks.listInterfaces) throw new UsageError('live capture is not available in this build');
@@ -179,6 +208,7 @@ export function openReader(path: string): CaptureFileReader {
 }
 
 function readFileHeadless(opts: MainOptions): void {
+  const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
   const reader = openReader(opts.readFile!);
   const out = new OutputBuffer(1);
   const sink = makeSink(opts, out, timeDigitsFor(reader));
@@ -187,7 +217,16 @@ function readFileHeadless(opts: MainOptions): void {
   let writer: CaptureWriter | null = null;
   const frame = new CapturedFrame();
   const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: makeAnalyzers(opts, reader) });
+  // As tcpdump with -r: root is given up once the file (and key log) are open, before -w creates anything.
+  if (account !== null) {
+    try {
+      dropPrivileges(account);
+    } catch (e) {
+      throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
+    }
+  }
   let damaged: CaptureFileError | null = null;
+  let writeFailure: CaptureWriteError | null = null;
   try {
     for (;;) {
       let more: boolean;
@@ -204,24 +243,41 @@ function readFileHeadless(opts: MainOptions): void {
         try {
           writer.write(frame);
         } catch (e) {
-          throw new UsageError((e as Error).message);
+          if (!(e instanceof CaptureWriteError)) throw new UsageError((e as Error).message);
+          writeFailure = e;
+          break;
         }
       }
       if (!more2 || out.closed) break;
     }
   } finally {
     pipeline.end();
-    writer?.close();
+    try {
+      writer?.close();
+    } catch (e) {
+      if (!(e instanceof CaptureWriteError)) throw e;
+      writeFailure ??= e;
+    }
     reader.close();
   }
   if (opts.write !== undefined && writer === null) openWriter(opts.write, reader.interfaces[0]?.linkType ?? 1).close();
+  if (writeFailure !== null) {
+    const n = writeFailure.framesInFile;
+    fail(`${writeFailure.message}; stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`, EXIT_RUN_FAILED);
+  }
   if (damaged) fail(damaged.message);
 }
 
 function openWriter(path: string, linkType: number): CaptureWriter {
+  let writer: CaptureWriter | null = null;
   try {
-    return openCaptureWriter(path, linkType);
+    writer = openCaptureWriter(path, linkType);
+    // The file header goes out now, so a device that takes nothing (/dev/full) is reported at once.
+    writer.flush();
+    return writer;
   } catch (e) {
+    writer?.close();
+    if (e instanceof CaptureWriteError) throw new UsageError(e.message);
     const err = e as NodeJS.ErrnoException;
     throw new UsageError(`${path}: cannot write (${err.code ?? err.message})`);
   }

@@ -105,7 +105,8 @@ async function tlsServe(cmd: Command): Promise<void> {
     server = await startTlsServer({ host, port, keylogPath: o.keylog });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.syscall === 'open') runtimeFailure(`cannot open the key log ${o.keylog}: ${err.code ?? err.message}`);
+    // a key log path that cannot be opened is a bad command line (status 2), like any other bad path
+    if (err.syscall === 'open') throw new UsageError(`cannot open the key log ${o.keylog}: ${err.code ?? err.message}`);
     else runtimeFailure(listenFailure('HTTPS server', host, port, err));
     return;
   }

@@ -84,8 +84,12 @@ export function parseFieldsOption(opts: FieldsOptions, spec: string): void {
       if (value !== 'y' && value !== 'n') throw new UsageError(`invalid -E header value "${value}": use y or n`);
       opts.header = value === 'y';
       break;
-    case 'separator': opts.separator = charOf(value); break;
-    case 'aggregator': opts.aggregator = charOf(value); break;
+    case 'separator':
+    case 'aggregator':
+      // tshark takes any text here, but not nothing: fields run together are unreadable
+      if (value === '') throw new UsageError(`invalid -E ${key} value "": use /t, /s or a character`);
+      opts[key] = charOf(value);
+      break;
     case 'occurrence':
       if (value !== 'f' && value !== 'l' && value !== 'a') throw new UsageError(`invalid -E occurrence value "${value}": use f, l or a`);
       opts.occurrence = value;

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import type { DecryptionSecrets } from '../capture/file-reader';
 import { SECRETS_TYPE_TLS_KEYLOG } from '../capture/file-reader';
-import type { MainOptions } from '../hooks';
+import { preferences, type MainOptions } from '../hooks';
 import { UsageError } from '../errors';
 
 /** Secrets of one TLS session, as far as the key log has them. */
@@ -273,6 +273,7 @@ function describeFsError(e: unknown): string {
 
 /** Preference names that name a key log file, as tshark spells them (ssl.* is Wireshark's old name). */
 const KEYLOG_PREFS = ['tls.keylog_file', 'ssl.keylog_file'];
+for (const name of KEYLOG_PREFS) preferences.add(name);
 
 /** Key log files named by -o NAME:VALUE preferences. An empty value names none (tshark's way to unset it). */
 export function keylogPathsFromPrefs(prefs: readonly string[]): string[] {
