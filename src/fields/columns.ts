@@ -9,4 +9,4 @@ defineField({ name: '_ws.col.No.', label: 'No.', type: FT.UInt, proto: '_ws.col'
 defineField({ name: '_ws.col.Source', label: 'Source', type: FT.String, proto: '_ws.col', count: always, text: sourceColumn });
 defineField({ name: '_ws.col.Destination', label: 'Destination', type: FT.String, proto: '_ws.col', count: always, text: destinationColumn });
 defineField({ name: '_ws.col.Protocol', label: 'Protocol', type: FT.String, proto: '_ws.col', count: always, text: protocolColumn });
-defineField({ name: '_ws.col.Info', label: 'Info', type: FT.String, proto: '_ws.col', count: always, text: infoColumn });
+defineField({ name: '_ws.col.Info', label: 'Info', type: FT.String, proto: '_ws.col', count: always, text: (d) => infoColumn(d) });

@@ -11,8 +11,20 @@ export function ipv4ToString(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+// Captures repeat the same few addresses on every row; their text is kept rather than rebuilt
+// from four numbers each time. Bounded: the cache starts over when full.
+const ipv4Text = new Map<number, string>();
+const IPV4_TEXT_CACHE = 65536;
+
 export function ipv4At(buf: Buffer, off: number): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+  const n = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
+  let s = ipv4Text.get(n);
+  if (s === undefined) {
+    if (ipv4Text.size >= IPV4_TEXT_CACHE) ipv4Text.clear();
+    s = `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+    ipv4Text.set(n, s);
+  }
+  return s;
 }
 
 export function macAt(buf: Buffer, off: number): string {

@@ -4,7 +4,7 @@
 import { Dissection } from '../decode/dissection';
 import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
-import { sourceColumn, destinationColumn, protocolColumn, infoColumn, RIGHT_ARROW } from './summary';
+import { sourceColumn, destinationColumn, infoColumn, RIGHT_ARROW, appSummary, transportProtocol, transportInfo } from './summary';
 import { detailsText, buildDetails, protocolsOf, DetailNode } from './details';
 import { fieldsOf } from '../fields/registry';
 import { hexDumpLines } from './hexdump';
@@ -40,8 +40,12 @@ export function summaryLine(d: Dissection, timeDigits: number): string {
   const src = sourceColumn(d);
   const dst = destinationColumn(d);
   const addr = src || dst ? `${src} ${RIGHT_ARROW} ${dst}` : '';
-  // Only the Info and Protocol columns can carry text from the packet; the rest is tcpwatch's own.
-  return `${no} ${time} ${addr} ${sanitizeText(protocolColumn(d))} ${d.origLen} ${sanitizeText(infoColumn(d))}`;
+  // Application summaries (TLS SNI, HTTP, …) can carry text from the packet and go through the
+  // sanitizer; the transport's own columns are tcpwatch's text. One lookup serves both columns.
+  const app = appSummary(d);
+  const protocol = app !== null ? sanitizeText(app.protocol) : transportProtocol(d);
+  const info = app !== null ? sanitizeText(infoColumn(d, app)) : transportInfo(d);
+  return `${no} ${time} ${addr} ${protocol} ${d.origLen} ${info}`;
 }
 
 export class TextSink implements Sink {

@@ -64,8 +64,7 @@ export function transportProtocol(d: Dissection): string {
   return `LINKTYPE_${d.linkType}`;
 }
 
-export function infoColumn(d: Dissection): string {
-  const app = appSummary(d);
+export function infoColumn(d: Dissection, app: AppSummary | null = appSummary(d)): string {
   return app !== null ? withMalformedMark(d, app.info) : transportInfo(d);
 }
 
