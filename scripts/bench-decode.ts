@@ -20,7 +20,7 @@ function arg(name: string, dflt: string): string {
 
 export function benchCapture(frames: number, from: string): string {
   ensureDir(BENCH_DIR);
-  const file = path.join(BENCH_DIR, `bench-${frames}.pcap`);
+  const file = path.join(BENCH_DIR, `bench-${path.basename(from).replace(/\.[^.]*$/, "")}-${frames}.pcap`);
   if (!fs.existsSync(file)) makeBigCapture(file, frames, from);
   return file;
 }

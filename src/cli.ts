@@ -183,6 +183,14 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   readFileHeadless(opts);
 }
 
+// Fields read straight from one frame's headers, whose values need no conversation state (no
+// tcp.stream, relative numbers, analysis, TLS or columns). AE/CWR/ECE are not among them: once
+// Accurate ECN is negotiated they become the ACE counter, which only the analysis knows.
+const HEADER_FIELD = /^frame\.(number|time_epoch|time_relative|time_delta|len|cap_len|encap_type|interface_id)$|^(eth|vlan|sll|ip|ipv6|udp|icmp|icmpv6)(\.|$)|^tcp\.(srcport|dstport|port|len|seq_raw|ack_raw|hdr_len|flags|flags\.(syn|ack|fin|reset|push|urg|res)|window_size_value|checksum|urgent_pointer|payload|options(\..*)?)$/;
+export function isHeaderField(name: string): boolean {
+  return HEADER_FIELD.test(name);
+}
+
 export function openReader(path: string): CaptureFileReader {
   if (path !== '-') {
     let st: fs.Stats;
@@ -216,7 +224,8 @@ function readFileHeadless(opts: MainOptions): void {
   if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
   let writer: CaptureWriter | null = null;
   const frame = new CapturedFrame();
-  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: makeAnalyzers(opts, reader) });
+  const analyse = !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
+  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: analyse ? makeAnalyzers(opts, reader) : [], analyse });
   // As tcpdump with -r: root is given up once the file (and key log) are open, before -w creates anything.
   if (account !== null) {
     try {

@@ -26,6 +26,11 @@ export interface PipelineOptions {
   analyzers?: Analyzer[];
   /** TCP stream reassembly settings (memory cap per stream). */
   reassembly?: ReassemblyOptions;
+  /**
+   * False when nothing asked for needs conversation state (only header fields with -T fields):
+   * frames are then decoded but not analysed, which is most of the cost of a headless run.
+   */
+  analyse?: boolean;
 }
 
 export class Pipeline {
@@ -40,7 +45,7 @@ export class Pipeline {
 
   constructor(private readonly opts: PipelineOptions) {
     this.streams = new TcpStreamTable(opts.reassembly);
-    this.analyzers = [this.streams, ...(opts.analyzers ?? [])];
+    this.analyzers = opts.analyse === false ? [] : [this.streams, ...(opts.analyzers ?? [])];
   }
 
   /** Process one frame; returns false once -c has been reached. */

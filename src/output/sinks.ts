@@ -132,12 +132,26 @@ export class FieldsSink implements Sink {
       this.out.write(this.fields.map((f) => f.name).join(o.separator) + '\n');
       this.headerDone = true;
     }
-    let line = '';
+    // Values go straight into the output buffer: whole numbers as digits, text as it is, no line
+    // string built per packet.
+    const out = this.out;
+    const sep = o.separator;
+    const oneByteSep = sep.length === 1 && sep.charCodeAt(0) < 0x80 ? sep.charCodeAt(0) : -1;
     for (let k = 0; k < this.fields.length; k++) {
       const f = this.fields[k];
-      if (k) line += o.separator;
+      if (k) {
+        if (oneByteSep >= 0) out.writeByte(oneByteSep);
+        else out.write(sep);
+      }
       const n = f.count(d);
       if (n === 0) continue;
+      if (o.quote === '' && n === 1 && f.text === undefined && (f.type === FT.UInt || f.type === FT.Int)) {
+        const v = f.num!(d, 0);
+        if (v >= 0 && Number.isInteger(v)) {
+          out.writeUInt(v);
+          continue;
+        }
+      }
       let v: string;
       if (o.occurrence === 'f') v = formatField(f, d, 0);
       else if (o.occurrence === 'l') v = formatField(f, d, n - 1);
@@ -146,9 +160,9 @@ export class FieldsSink implements Sink {
         for (let i = 1; i < n; i++) v += o.aggregator + formatField(f, d, i);
       }
       if (f.type === FT.String) v = sanitizeText(v);
-      line += o.quote ? o.quote + v + o.quote : v;
+      out.write(o.quote ? o.quote + v + o.quote : v);
     }
-    this.out.write(line + '\n');
+    out.writeByte(10);
   }
 
   end(): void {

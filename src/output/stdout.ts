@@ -26,6 +26,34 @@ export class OutputBuffer {
     if (this.used >= FLUSH_AT) this.flush();
   }
 
+  /** A non-negative whole number as decimal digits, written without making a string. */
+  writeUInt(n: number): void {
+    if (this.closed) return;
+    if (this.used + 20 > this.buf.length) this.flush();
+    const b = this.buf;
+    let end = this.used;
+    if (n < 10) {
+      b[end++] = 48 + n;
+    } else {
+      let digits = 0;
+      for (let v = n; v >= 1; v = Math.floor(v / 10)) digits++;
+      end += digits;
+      for (let p = end - 1, v = n; p >= this.used; p--) {
+        const q = Math.floor(v / 10);
+        b[p] = 48 + (v - q * 10);
+        v = q;
+      }
+    }
+    this.used = end;
+  }
+
+  /** One ASCII character (a separator). */
+  writeByte(c: number): void {
+    if (this.closed) return;
+    if (this.used + 1 > this.buf.length) this.flush();
+    this.buf[this.used++] = c;
+  }
+
   flush(): void {
     if (this.used === 0 || this.closed) return;
     let p = 0;
