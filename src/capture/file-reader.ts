@@ -328,9 +328,13 @@ export class CaptureFileReader implements FrameSource {
     return iface;
   }
 
-  private readEnhancedPacket(frame: CapturedFrame, p: number, end: number, blockOffset: number): boolean {
-    if (end - p < 20) this.fail(blockOffset, 'enhanced packet block too short');
-    const ifId = this.u32(p);
+  /**
+   * Enhanced Packet Block and the obsolete Packet Block share one layout after the interface id
+   * (32 bits in an EPB, 16 bits plus a drops count in a PB): timestamp high/low, captured and
+   * original lengths, then the data.
+   */
+  private readPacket(frame: CapturedFrame, p: number, end: number, blockOffset: number, ifId: number, what: string): boolean {
+    if (end - p < 20) this.fail(blockOffset, `${what} too short`);
     const iface = this.iface(ifId, blockOffset);
     const capLen = this.u32(p + 12);
     if (capLen > end - p - 20) this.fail(blockOffset, `packet length ${capLen} exceeds its block`);
@@ -345,21 +349,12 @@ export class CaptureFileReader implements FrameSource {
     return true;
   }
 
+  private readEnhancedPacket(frame: CapturedFrame, p: number, end: number, blockOffset: number): boolean {
+    return this.readPacket(frame, p, end, blockOffset, end - p >= 4 ? this.u32(p) : 0, 'enhanced packet block');
+  }
+
   private readObsoletePacket(frame: CapturedFrame, p: number, end: number, blockOffset: number): boolean {
-    if (end - p < 20) this.fail(blockOffset, 'packet block too short');
-    const ifId = this.u16(p);
-    const iface = this.iface(ifId, blockOffset);
-    const capLen = this.u32(p + 12);
-    if (capLen > end - p - 20) this.fail(blockOffset, `packet length ${capLen} exceeds its block`);
-    setTimestamp(frame, this.u32(p + 4), this.u32(p + 8), iface);
-    frame.buf = this.buf;
-    frame.off = p + 20;
-    frame.capLen = capLen;
-    frame.origLen = this.u32(p + 16);
-    frame.linkType = iface.linkType;
-    frame.ifIndex = ifId;
-    frame.fileOffset = blockOffset;
-    return true;
+    return this.readPacket(frame, p, end, blockOffset, end - p >= 2 ? this.u16(p) : 0, 'packet block');
   }
 
   private readSimplePacket(frame: CapturedFrame, p: number, end: number, blockOffset: number): boolean {
