@@ -9,6 +9,7 @@
 //
 //   npm run soak -- [--seconds 600] [--rate 1000] [--connections 4] [--messages 20] [--churn 2]
 //                   [--every 5] [--memory-budget 8] [--modes headless,ui] [--tolerance 8] [--keep DIR]
+//                   [--heap-every 30]
 //
 // Load (all on 127.0.0.1, all stopped by the clock): --rate UDP datagrams per second from the
 // Python sender of scripts/loopback-load.ts (each numbered), --connections TCP connections each
@@ -23,6 +24,11 @@
 // packets a run had seen at a sample's time are estimated from its final count and the steady load.
 // The table also gives the raw growth over the last 80% per packet seen in that time (a least-squares
 // slope), which is what a leak would show as.
+//
+// --heap-every N (0: off): every N seconds each run writes a Node diagnostic report (--report-on-signal,
+// SIGUSR2), from which the JavaScript heap in use and the memory outside it (ArrayBuffers: the
+// packet index, the spool) are read. RSS cannot tell garbage not yet collected from live data; the
+// lowest heap in use over each quarter of the run (just after a collection) can.
 //
 // Needs root (or CAP_NET_RAW), the cap module, tcpdump, tshark, python3 and, for the UI runs, tmux.
 
@@ -69,6 +75,8 @@ export interface SoakOptions {
   modes: RunMode[];
   signals: StopSignal[];
   toleranceMiB: number;
+  /** Seconds between diagnostic reports for heap figures; 0 for none. */
+  heapEvery: number;
   /** Keep the files here (a new temporary directory, removed afterwards, when undefined). */
   keep?: string;
   log?: (line: string) => void;
@@ -85,12 +93,20 @@ export const DEFAULT_SOAK: SoakOptions = {
   modes: ['headless', 'ui'],
   signals: ['SIGINT', 'SIGTERM', 'SIGHUP'],
   toleranceMiB: 8,
+  heapEvery: 30,
 };
 
 export interface Sample {
   /** Seconds since the load started (negative: before). */
   t: number;
   rssKiB: number;
+}
+
+export interface HeapSample {
+  t: number;
+  /** JavaScript heap in use, and memory V8 counts outside it (ArrayBuffers), in MiB. */
+  usedMiB: number;
+  externalMiB: number;
 }
 
 export interface FileCheck {
@@ -116,6 +132,7 @@ export interface RunResult {
   stopSeconds: number | null;
   stderr: string;
   samples: Sample[];
+  heap: HeapSample[];
   cpuSeconds: number;
   file: FileCheck;
   memory: MemoryVerdict;
@@ -184,18 +201,20 @@ interface Capture {
   file: string;
   pid: number;
   samples: Sample[];
+  heap: HeapSample[];
   cpu: number;
   /** Resolves with exit status and signal once the process has ended. */
   exited(): Promise<{ status: number | null; signal: string | null }>;
   stderr(): string;
 }
 
-function startHeadless(name: string, signal: StopSignal, file: string, filter: string): Capture {
-  const child = spawn(process.execPath, [CLI, '-i', 'lo', '-q', '-w', file, '-f', filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+function startHeadless(name: string, signal: StopSignal, file: string, filter: string, nodeOptions: string): Capture {
+  const env = nodeOptions === '' ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions };
+  const child = spawn(process.execPath, [CLI, '-i', 'lo', '-q', '-w', file, '-f', filter], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exit = new Promise<{ status: number | null; signal: string | null }>((r) => child.on('close', (status, sig) => r({ status, signal: sig })));
-  return { name, mode: 'headless', signal, file, pid: child.pid!, samples: [], cpu: 0, exited: () => exit, stderr: () => err };
+  return { name, mode: 'headless', signal, file, pid: child.pid!, samples: [], heap: [], cpu: 0, exited: () => exit, stderr: () => err };
 }
 
 class TmuxServer {
@@ -222,13 +241,14 @@ async function childOf(pid: number): Promise<number> {
   throw new Error(`process ${pid} started nothing`);
 }
 
-async function startUi(tmux: TmuxServer, name: string, signal: StopSignal, file: string, filter: string, budgetMiB: number, errFile: string): Promise<Capture> {
+async function startUi(tmux: TmuxServer, name: string, signal: StopSignal, file: string, filter: string, budgetMiB: number, errFile: string, nodeOptions: string): Promise<Capture> {
   const session = name.replace(/[^A-Za-z0-9]/g, '-');
   const args = ['-i', 'lo', '-w', file, '--memory-budget', String(budgetMiB), '-f', filter];
   const statusFile = `${errFile}.status`;
   // The pane's shell runs tcpwatch in the foreground and writes its exit status where we can read
   // it (tmux's own pane_dead_status is empty when the terminal closes before the child is reaped).
-  const cmd = `env TERM=xterm-256color LANG=C.UTF-8 ${shellQuote(process.execPath)} ${shellQuote(CLI)} ${args.map(shellQuote).join(' ')} 2>${shellQuote(errFile)}; ` +
+  const nodeEnv = nodeOptions === '' ? '' : `NODE_OPTIONS=${shellQuote(nodeOptions)} `;
+  const cmd = `env TERM=xterm-256color LANG=C.UTF-8 ${nodeEnv}${shellQuote(process.execPath)} ${shellQuote(CLI)} ${args.map(shellQuote).join(' ')} 2>${shellQuote(errFile)}; ` +
     `echo $? > ${shellQuote(statusFile)}; sleep 600`;
   tmux.run(['new-session', '-d', '-x', '160', '-y', '50', '-s', session, cmd]);
   const shell = Number(tmux.run(['display-message', '-p', '-t', session, '#{pane_pid}']).trim());
@@ -244,7 +264,7 @@ async function startUi(tmux: TmuxServer, name: string, signal: StopSignal, file:
     }
   })();
   return {
-    name, mode: 'ui', signal, file, pid, samples: [], cpu: 0,
+    name, mode: 'ui', signal, file, pid, samples: [], heap: [], cpu: 0,
     exited: () => exit,
     stderr: () => (fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : ''),
   };
@@ -316,7 +336,9 @@ class TcpLoad {
       s.once('close', () => r());
       s.end();
     }));
-    await Promise.race([Promise.all(closing), sleep(5000)]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closing), new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
     await new Promise<void>((r) => this.server!.close(() => r()));
   }
 }
@@ -454,14 +476,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const tcpdumpExit = new Promise<void>((r) => tcpdump.on('close', () => r()));
   const probe = dgram.createSocket('udp4');
   let sampler: NodeJS.Timeout | null = null;
+  let heapSampler: NodeJS.Timeout | null = null;
+  const reportDir = path.join(dir, 'reports');
+  const nodeOptions = o.heapEvery > 0 ? `--report-on-signal --report-signal=SIGUSR2 --report-compact --report-directory=${reportDir}` : '';
+  if (o.heapEvery > 0) fs.mkdirSync(reportDir, { recursive: true });
   try {
     for (const mode of o.modes) {
       for (const signal of o.signals) {
         const name = `${mode}/${signal.slice(3)}`;
         const file = path.join(dir, `${mode}-${signal.slice(3).toLowerCase()}.pcap`);
         captures.push(mode === 'headless'
-          ? startHeadless(name, signal, file, filter)
-          : await startUi(tmux!, name, signal, file, filter, o.memoryBudgetMiB, path.join(dir, `${mode}-${signal.slice(3).toLowerCase()}.stderr`)));
+          ? startHeadless(name, signal, file, filter, nodeOptions)
+          : await startUi(tmux!, name, signal, file, filter, o.memoryBudgetMiB, path.join(dir, `${mode}-${signal.slice(3).toLowerCase()}.stderr`), nodeOptions));
       }
     }
     log(`started ${captures.length} tcpwatch runs and tcpdump on lo, filter "${filter}"; files in ${dir}`);
@@ -492,6 +518,19 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     };
     sample();
     sampler = setInterval(sample, o.every * 1000);
+    if (o.heapEvery > 0) {
+      heapSampler = setInterval(() => {
+        const t = (Date.now() - t0) / 1000;
+        for (const c of captures) {
+          try {
+            process.kill(c.pid, 'SIGUSR2');
+          } catch {
+            // ended
+          }
+        }
+        setTimeout(() => collectReports(reportDir, captures, t), 1000);
+      }, o.heapEvery * 1000);
+    }
     let lastReport = 0;
     const progress = setInterval(() => {
       const t = (Date.now() - t0) / 1000;
@@ -509,14 +548,17 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     sample();
     clearInterval(sampler);
     sampler = null;
+    if (heapSampler) clearInterval(heapSampler);
     for (const c of captures) c.cpu = cpuSeconds(c.pid) ?? 0;
     log(`load done: ${sent.sent} datagrams in ${sent.seconds} s, ${tcp.requests} TCP requests, ${tcp.shortConnections} short connections; stopping`);
 
     const stops = captures.map(async (c) => {
       const at = Date.now();
       process.kill(c.pid, c.signal);
-      const timeout = sleep(STOP_TIMEOUT_MS).then(() => null);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), STOP_TIMEOUT_MS)));
       const r = await Promise.race([c.exited(), timeout]);
+      clearTimeout(timer);
       if (r === null) {
         try {
           process.kill(c.pid, 'SIGKILL');
@@ -530,6 +572,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const ended = await Promise.all(stops);
     tcpdump.kill('SIGINT');
     await tcpdumpExit;
+    log('every capture stopped; checking the files');
 
     const ref = scanFile(refFile, sent.sent, udp.port);
     const refTshark = await tsharkCheck(refFile);
@@ -559,6 +602,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         stopSeconds: ended[i].seconds,
         stderr: c.stderr(),
         samples: c.samples,
+        heap: c.heap,
         cpuSeconds: c.cpu,
         file,
         memory: memoryVerdict(c.samples, c.mode, scan.hashes.length, loadSeconds, o.toleranceMiB),
@@ -580,6 +624,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     };
   } finally {
     if (sampler) clearInterval(sampler);
+    if (heapSampler) clearInterval(heapSampler);
     probe.close();
     udp.kill();
     for (const c of captures) {
@@ -593,6 +638,29 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     if (tcpdump.exitCode === null) tcpdump.kill('SIGKILL');
     tmux?.kill();
     if (o.keep === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Reads the diagnostic report each run wrote since the last call, then removes it. */
+function collectReports(reportDir: string, captures: Capture[], t: number): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(reportDir);
+  } catch {
+    return;
+  }
+  for (const c of captures) {
+    for (const name of names.filter((n) => n.includes(`.${c.pid}.`))) {
+      const file = path.join(reportDir, name);
+      try {
+        const heap = (JSON.parse(fs.readFileSync(file, 'utf8')) as { javascriptHeap: { usedMemory: number; externalMemory: number } }).javascriptHeap;
+        c.heap.push({ t, usedMiB: heap.usedMemory / MiB, externalMiB: heap.externalMemory / MiB });
+      } catch {
+        // still being written: next time
+        continue;
+      }
+      fs.rmSync(file, { force: true });
+    }
   }
 }
 
@@ -643,8 +711,17 @@ export function formatSoak(s: SoakResult): string {
   for (const r of rows) lines.push(fmt(r));
   for (const r of s.runs) {
     for (const p of runProblems(r, s)) lines.push(`${r.name}: ${p}`);
-    const summary = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^listening on/.test(l));
+    const summary = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^listening on|Node\.js report/.test(l));
     if (summary.length) lines.push(`${r.name} said: ${summary.join(' | ')}`);
+  }
+  for (const r of s.runs) {
+    if (r.heap.length < 8) continue;
+    const tail = r.heap.slice(Math.floor(r.heap.length * WARMUP_SHARE));
+    const q = Math.floor(tail.length / 4);
+    const floor = (xs: HeapSample[]) => Math.min(...xs.map((h) => h.usedMiB));
+    const floors = [0, 1, 2, 3].map((k) => floor(tail.slice(k * q, k === 3 ? tail.length : (k + 1) * q)).toFixed(1));
+    const ext = (h: HeapSample | undefined) => (h?.externalMiB ?? 0).toFixed(1);
+    lines.push(`${r.name} heap: lowest in use per quarter of the last 80% ${floors.join(' → ')} MiB; outside the heap (ArrayBuffers) ${ext(tail[0])} → ${ext(tail[tail.length - 1])} MiB`);
   }
   lines.push(`flat: over the last ${Math.round((1 - WARMUP_SHARE) * 100)}% of samples, every sample within ${o.toleranceMiB} MiB of their median after ` +
     `subtracting the UI's ${UI_BYTES_PER_PACKET} bytes per packet kept by design (headless: 0); B/pkt is the raw RSS growth over that span per packet seen`);
@@ -669,6 +746,7 @@ function parseArgs(argv: string[]): SoakOptions {
       case '--every': o.every = num('--every', v, 0.1); i++; break;
       case '--memory-budget': o.memoryBudgetMiB = num('--memory-budget', v, 1); i++; break;
       case '--tolerance': o.toleranceMiB = num('--tolerance', v, 0); i++; break;
+      case '--heap-every': o.heapEvery = num('--heap-every', v, 0); i++; break;
       case '--modes': o.modes = (v ?? '').split(',').filter((m): m is RunMode => m === 'headless' || m === 'ui'); i++; break;
       case '--keep': o.keep = path.resolve(v ?? '.'); i++; break;
       default: throw new Error(`unknown argument ${argv[i]} (see the top of scripts/soak.ts)`);
@@ -691,7 +769,11 @@ async function main(): Promise<void> {
   process.stdout.write(formatSoak(result) + '\n');
   if (o.keep !== undefined) {
     // every sample, for plotting or a closer look
-    const runs = result.runs.map((r) => ({ name: r.name, samples: r.samples.map((x) => [Number(x.t.toFixed(1)), x.rssKiB]) }));
+    const runs = result.runs.map((r) => ({
+      name: r.name,
+      samples: r.samples.map((x) => [Number(x.t.toFixed(1)), x.rssKiB]),
+      heap: r.heap.map((h) => [Number(h.t.toFixed(1)), Number(h.usedMiB.toFixed(2)), Number(h.externalMiB.toFixed(2))]),
+    }));
     fs.writeFileSync(path.join(o.keep, 'samples.json'), JSON.stringify({ loadSeconds: result.loadSeconds, runs }) + '\n');
   }
   if (result.runs.some((r) => runProblems(r, result).length > 0)) process.exitCode = 1;

@@ -2,7 +2,10 @@
 // headless and in the UI (tmux, --memory-budget 4), beside tcpdump, under a few seconds of steady
 // UDP and TCP load; each stopped by SIGINT, SIGTERM or SIGHUP. Every run must exit 0 within
 // seconds, leave a -w file tshark reads to the end that holds exactly the packets tcpdump captured
-// and every datagram sent, and keep its memory flat (the 10-minute numbers: npm run soak).
+// and every datagram sent. Headless runs must keep their memory flat. The UI's is only checked to be
+// bounded here: its first half minute is heap warm-up (+40 MiB measured in the 10-minute soak),
+// larger than anything a few thousand packets could show; `npm run soak` reports its long-run
+// numbers.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { runSoak, formatSoak, DEFAULT_SOAK, RunMode } from '../scripts/soak';
 import { haveTmux } from './helpers/tmux';
 
+/** How far the UI's RSS may rise in a short run: heap warm-up and the store's first chunks. */
+const UI_WARMUP_MIB = 64;
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 function capBuilt(): boolean {
@@ -28,9 +33,10 @@ function skipReason(): string | false {
   return false;
 }
 
-test('short soak on lo: SIGINT, SIGTERM and SIGHUP each leave a complete -w file equal to tcpdump\'s, memory flat', { skip: skipReason() }, async (t) => {
+test('short soak on lo: SIGINT, SIGTERM and SIGHUP each leave a complete -w file equal to tcpdump\'s; headless memory flat, the UI\'s bounded', { skip: skipReason() }, async (t) => {
   const modes: RunMode[] = haveTmux() ? ['headless', 'ui'] : ['headless'];
   if (modes.length === 1) t.diagnostic('tmux missing: UI runs left out');
+  const started = Date.now();
   const r = await runSoak({
     ...DEFAULT_SOAK,
     seconds: 6,
@@ -40,7 +46,9 @@ test('short soak on lo: SIGINT, SIGTERM and SIGHUP each leave a complete -w file
     churn: 2,
     every: 0.5,
     memoryBudgetMiB: 4,
+    heapEvery: 0,
     modes,
+    log: (line) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${line}`),
   });
   for (const line of formatSoak(r).split('\n')) t.diagnostic(line);
   assert.equal(r.runs.length, modes.length * 3);
@@ -62,6 +70,8 @@ test('short soak on lo: SIGINT, SIGTERM and SIGHUP each leave a complete -w file
       assert.equal(Number(m![2]), run.file.frames, `${name}: ${run.stderr}`);
       assert.equal(Number(m![1]), run.file.frames);
     }
-    assert.ok(run.memory.flat, `${name}: RSS ${run.samples.map((s) => (s.rssKiB / 1024).toFixed(0)).join(' ')} MiB: ${run.memory.spreadMiB.toFixed(1)} MiB from the median`);
+    const rss = `${name}: RSS ${run.samples.map((s) => (s.rssKiB / 1024).toFixed(0)).join(' ')} MiB`;
+    if (run.mode === 'headless') assert.ok(run.memory.flat, `${rss}: ${run.memory.spreadMiB.toFixed(1)} MiB from the median`);
+    else assert.ok(run.memory.maxMiB - run.memory.firstMiB <= UI_WARMUP_MIB, `${rss}: more than ${UI_WARMUP_MIB} MiB above where it began`);
   }
 });
