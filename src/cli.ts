@@ -15,8 +15,8 @@ import { OutputBuffer } from './output/stdout';
 import { FieldsSink, JsonSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from './output/sinks';
 import { UsageError } from './errors';
 import { sanitizeText } from './output/sanitize';
-import { ExplainSink, parseExplainStream } from './analysis/explain';
-import { CompareSink, parseCompareStream } from './analysis/compare';
+import { ExplainSink, parseStreamOption } from './analysis/explain';
+import { CompareSink } from './analysis/compare';
 
 export const EXIT_USAGE = 2;
 /** A run that started well and then failed (the -w disk filled up): tcpdump's status for it. */
@@ -91,7 +91,7 @@ export function buildProgram(): Command {
     .option('--keylog <file>', 'TLS key log file (SSLKEYLOGFILE format) for decryption')
     .option('--no-ui', 'print to standard output even on a terminal')
     // checked here, before a file is read or `demo` captures anything
-    .option('--explain [stream]', 'explain a TCP stream packet by packet (headless)', (v: string) => (parseExplainStream(v), v))
+    .option('--explain [stream]', 'explain a TCP stream packet by packet (headless)', (v: string) => (parseStreamOption('--explain', v), v))
     .option('--compare [stream]', 'show wire bytes next to plaintext for a stream (headless)')
     .option('-Z, --user <user>', 'drop root privileges to this user after opening the capture')
     .option('-q, --quiet', 'print no packets (with -w: only the summary)')
@@ -120,8 +120,8 @@ function timeDigitsFor(reader: CaptureFileReader | null): () => number {
 export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
   const format = opts.outputFormat ?? 'text';
   if (opts.quiet) return null;
-  if (opts.explain !== undefined) return new ExplainSink(out, parseExplainStream(opts.explain), timeDigits);
-  if (opts.compare !== undefined) return new CompareSink(out, parseCompareStream(opts.compare), compareWidth());
+  if (opts.explain !== undefined) return new ExplainSink(out, parseStreamOption('--explain', opts.explain), timeDigits);
+  if (opts.compare !== undefined) return new CompareSink(out, parseStreamOption('--compare', opts.compare), compareWidth());
   // As tshark: writing a file prints nothing unless -P asks for summaries too.
   if (opts.write !== undefined && !opts.print && opts.outputFormat === undefined && !opts.verbose && !opts.hex) return null;
   switch (format) {

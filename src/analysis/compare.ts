@@ -633,13 +633,6 @@ function limitLines(lines: string[]): string[] {
 /** Bytes kept over all streams of one --compare run; streams beyond it show their headings and verdicts only. */
 const MAX_COMPARE_TOTAL = 64 * 1024 * 1024;
 
-/** Parse the value of --compare: true (every stream) or a tcp.stream number. */
-export function parseCompareStream(v: string | boolean | undefined): number | null {
-  if (v === undefined || v === true || v === false) return null;
-  if (!/^\d+$/.test(v)) throw new UsageError(`invalid stream "${v}" for --compare: expected a tcp.stream number such as 0`);
-  return Number(v);
-}
-
 /**
  * `--compare [STREAM]`: every TCP stream in turn (as --explain does), or the one named, each as the
  * two-column view, in tcp.stream order once the capture has been read.

@@ -739,10 +739,10 @@ export function ladderLines(x: StreamExplainer): string[] {
 /** `--explain` without a stream explains every stream; a bound keeps a huge capture from filling memory. */
 const MAX_EXPLAINED_PACKETS = 200_000;
 
-/** Parse the value of --explain: true (every stream) or a tcp.stream number. */
-export function parseExplainStream(v: string | boolean | undefined): number | null {
+/** Parse the value of a per-stream option (--explain, --compare): true (every stream) or a tcp.stream number. */
+export function parseStreamOption(option: string, v: string | boolean | undefined): number | null {
   if (v === undefined || v === true || v === false) return null;
-  if (!/^\d+$/.test(v)) throw new UsageError(`invalid stream "${v}" for --explain: expected a tcp.stream number such as 0`);
+  if (!/^\d+$/.test(v)) throw new UsageError(`invalid stream "${v}" for ${option}: expected a tcp.stream number such as 0`);
   return Number(v);
 }
 
