@@ -18,6 +18,7 @@ import {
   ChatServer,
   ChatServerOptions,
 } from '../src/lab/chat';
+import { PYTHON_LAB_CLIENT } from './helpers/python-lab-client';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -373,34 +374,6 @@ function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-const PYTHON_LAB_CLIENT = `
-import socket, sys, threading
-
-def receive_messages(client_socket):
-    while True:
-        try:
-            data = client_socket.recv(1024)
-        except OSError:
-            break
-        if not data:
-            break
-        print(data.decode('utf-8'), end='', flush=True)
-
-def start_client(ip, port):
-    client_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    client_socket.connect((ip, port))
-    receive_thread = threading.Thread(target=receive_messages, args=(client_socket,), daemon=True)
-    receive_thread.start()
-    while True:
-        message = input()
-        if message == '':
-            break
-        client_socket.send(message.encode('utf-8'))
-    print("Closing connection...", flush=True)
-    client_socket.close()
-
-start_client(sys.argv[1], int(sys.argv[2]))
-`;
 
 test('the lab\'s own Python client talks to the chat server', { skip: have('python3') ? false : 'python3 not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-chat-'));

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { fetchOverTls, LAB_PAGE_HTML } from '../src/lab/tls-server';
 import { runLabChatExchange } from '../src/lab/chat';
 import { CLI, REPO_ROOT } from './helpers/corpus';
+import { PYTHON_LAB_CLIENT } from './helpers/python-lab-client';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const have = (cmd: string) => spawnSync('sh', ['-c', 'command -v "$0"', cmd]).status === 0;
@@ -98,34 +99,6 @@ test('chat serve and chat connect: lines from stdin reach the others, what arriv
   assert.equal(server.stderr, '');
 });
 
-const PYTHON_LAB_CLIENT = `
-import socket, sys, threading
-
-def receive_messages(client_socket):
-    while True:
-        try:
-            data = client_socket.recv(1024)
-        except OSError:
-            break
-        if not data:
-            break
-        print(data.decode('utf-8'), end='', flush=True)
-
-def start_client(ip, port):
-    client_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    client_socket.connect((ip, port))
-    receive_thread = threading.Thread(target=receive_messages, args=(client_socket,), daemon=True)
-    receive_thread.start()
-    while True:
-        message = input()
-        if message == '':
-            break
-        client_socket.send(message.encode('utf-8'))
-    print("Closing connection...", flush=True)
-    client_socket.close()
-
-start_client(sys.argv[1], int(sys.argv[2]))
-`;
 
 test("the lab's Python client talks to `tcpwatch chat serve`", { skip: have('python3') ? false : 'python3 not installed' }, async () => {
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'tcpwatch-labcli-'));
