@@ -4,7 +4,8 @@
 import { Dissection } from '../decode/dissection';
 import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
-import { sourceColumn, destinationColumn, infoColumn, RIGHT_ARROW, appSummary, transportProtocol, transportInfo } from './summary';
+import { sourceColumn, destinationColumn, infoColumn, RIGHT_ARROW, appSummary, transportProtocol, writeTransportInfo } from './summary';
+import { TextWriter, StringBuilder } from './text-writer';
 import { detailsText, buildDetails, protocolsOf, DetailNode } from './details';
 import { fieldsOf } from '../fields/registry';
 import { hexDumpLines } from './hexdump';
@@ -35,18 +36,54 @@ export interface TextOptions {
 }
 
 export function summaryLine(d: Dissection, timeDigits: number): string {
-  const no = String(d.number).padStart(5);
-  const time = relativeTime(d, timeDigits).padStart(timeDigits >= 9 ? 11 : 10);
+  const sb = new StringBuilder();
+  writeSummaryLine(d, timeDigits, sb);
+  return sb.text;
+}
+
+/** One line of tshark's default output: No., Time, Source → Destination, Protocol, Length, Info. */
+export function writeSummaryLine(d: Dissection, timeDigits: number, w: TextWriter): void {
+  w.writeUInt(d.number, 5);
+  w.write(' ');
+  writeRelativeTime(d, timeDigits, w);
+  w.write(' ');
   const src = sourceColumn(d);
   const dst = destinationColumn(d);
-  const addr = src || dst ? `${src} ${RIGHT_ARROW} ${dst}` : '';
+  if (src || dst) {
+    w.write(src);
+    w.write(ARROW_BETWEEN);
+    w.write(dst);
+  }
+  w.write(' ');
   // Application summaries (TLS SNI, HTTP, …) can carry text from the packet and go through the
   // sanitizer; the transport's own columns are tcpwatch's text. One lookup serves both columns.
   const app = appSummary(d);
-  const protocol = app !== null ? sanitizeText(app.protocol) : transportProtocol(d);
-  const info = app !== null ? sanitizeText(infoColumn(d, app)) : transportInfo(d);
-  return `${no} ${time} ${addr} ${protocol} ${d.origLen} ${info}`;
+  w.write(app !== null ? sanitizeText(app.protocol) : transportProtocol(d));
+  w.write(' ');
+  w.writeUInt(d.origLen);
+  w.write(' ');
+  if (app !== null) w.write(sanitizeText(infoColumn(d, app)));
+  else writeTransportInfo(d, w);
 }
+
+const ARROW_BETWEEN = ` ${RIGHT_ARROW} `;
+
+/** The Time column, right-aligned as tshark aligns it (11 places for nanoseconds, 10 otherwise). */
+function writeRelativeTime(d: Dissection, digits: number, w: TextWriter): void {
+  const width = digits >= 9 ? 11 : 10;
+  let sec = d.tsSec - d.firstTsSec, nsec = d.tsNsec - d.firstTsNsec;
+  if (nsec < 0) { sec -= 1; nsec += 1e9; }
+  if (sec < 0 || digits < 1 || digits > 9) {
+    // Before the first packet, or a resolution the digit path does not handle: the string's way.
+    w.write(relativeTime(d, digits).padStart(width));
+    return;
+  }
+  w.writeUInt(sec, width - 1 - digits);
+  w.write('.');
+  w.writeUInt(Math.floor(nsec / POW10[9 - digits]), digits, true);
+}
+
+const POW10 = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 export class TextSink implements Sink {
   constructor(private readonly out: OutputBuffer, private readonly opts: TextOptions) {}
@@ -57,7 +94,8 @@ export class TextSink implements Sink {
       if (!this.opts.hex) this.out.write('\n');
     } else if (this.opts.summary || !this.opts.hex) {
       // As tshark 4: -x alone prints the dump without the summary line, -P adds it back.
-      this.out.write(summaryLine(d, this.opts.timeDigits()) + '\n');
+      writeSummaryLine(d, this.opts.timeDigits(), this.out);
+      this.out.writeByte(10);
     }
     if (this.opts.hex) {
       for (const line of hexDumpLines(d.buf, d.frameOff, d.capLen)) this.out.write(line + '\n');

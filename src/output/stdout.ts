@@ -3,10 +3,14 @@
 // (`tcpwatch … | head`) ends output quietly, as it does for tshark and tcpdump.
 
 import * as fs from 'node:fs';
+import { TextWriter, decimalDigits } from './text-writer';
 
 const FLUSH_AT = 64 * 1024;
+// Strings up to this length are encoded by a loop here: for the short pieces a summary line is made
+// of, that is cheaper than a call into Buffer.write.
+const SHORT_STRING = 32;
 
-export class OutputBuffer {
+export class OutputBuffer implements TextWriter {
   // Text is encoded straight into one reused buffer: no array of parts to join, no per-line Buffer.
   private buf = Buffer.allocUnsafe(FLUSH_AT * 2);
   private used = 0;
@@ -22,27 +26,28 @@ export class OutputBuffer {
       this.flush();
       if (worst > this.buf.length) this.buf = Buffer.allocUnsafe(worst);
     }
-    this.used += this.buf.write(s, this.used, 'utf8');
+    if (s.length <= SHORT_STRING) this.used = encodeShort(s, this.buf, this.used);
+    else this.used += this.buf.write(s, this.used, 'utf8');
     if (this.used >= FLUSH_AT) this.flush();
   }
 
-  /** A non-negative whole number as decimal digits, written without making a string. */
-  writeUInt(n: number): void {
+  writeUInt(n: number, width = 0, zeroPad = false): void {
     if (this.closed) return;
-    if (this.used + 20 > this.buf.length) this.flush();
+    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) {
+      // Not what the digit loop is for; String() says it as a string builder would.
+      this.write(width > 0 ? String(n).padStart(width, zeroPad ? '0' : ' ') : String(n));
+      return;
+    }
+    if (this.used + 20 + width > this.buf.length) this.flush();
     const b = this.buf;
-    let end = this.used;
-    if (n < 10) {
-      b[end++] = 48 + n;
-    } else {
-      let digits = 0;
-      for (let v = n; v >= 1; v = Math.floor(v / 10)) digits++;
-      end += digits;
-      for (let p = end - 1, v = n; p >= this.used; p--) {
-        const q = Math.floor(v / 10);
-        b[p] = 48 + (v - q * 10);
-        v = q;
-      }
+    const digits = decimalDigits(n);
+    let p = this.used;
+    for (let pad = width - digits; pad > 0; pad--) b[p++] = zeroPad ? 48 : 32;
+    const end = p + digits;
+    for (let q = end - 1, v = n; q >= p; q--) {
+      const next = Math.floor(v / 10);
+      b[q] = 48 + (v - next * 10);
+      v = next;
     }
     this.used = end;
   }
@@ -69,4 +74,25 @@ export class OutputBuffer {
     }
     this.used = 0;
   }
+}
+
+/** UTF-8 of a short string at p (room for 3 bytes per code unit is there); returns the end. */
+function encodeShort(s: string, b: Buffer, p: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      b[p++] = c;
+    } else if (c < 0x800) {
+      b[p++] = 0xc0 | (c >> 6);
+      b[p++] = 0x80 | (c & 63);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      b[p++] = 0xe0 | (c >> 12);
+      b[p++] = 0x80 | ((c >> 6) & 63);
+      b[p++] = 0x80 | (c & 63);
+    } else {
+      // Surrogates (pairs, or lone ones that become U+FFFD): Buffer.write knows the rules.
+      return p + b.write(s.substring(i), p, 'utf8');
+    }
+  }
+  return p;
 }

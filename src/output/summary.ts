@@ -9,6 +9,7 @@ import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { ipv4At, ipv6At, macAt } from '../fields/format';
 import { tcpFlagsList } from '../fields/tcp';
+import { TextWriter, StringBuilder } from './text-writer';
 
 export const RIGHT_ARROW = '\u2192';
 
@@ -73,17 +74,31 @@ export function infoColumn(d: Dissection, app: AppSummary | null = appSummary(d)
  * store uses it for rows it knows have no application summary.
  */
 export function transportInfo(d: Dissection): string {
-  let s: string;
-  if (d.tcpOff >= 0) s = tcpInfo(d);
-  else if (d.udpOff >= 0) s = `${d.buf.readUInt16BE(d.udpOff)} ${RIGHT_ARROW} ${d.buf.readUInt16BE(d.udpOff + 2)} Len=${d.payloadLen}`;
-  else if (d.icmpOff >= 0) s = icmpInfo(d);
-  else if (d.netOff >= 0 && d.fragmented) s = 'Fragmented IP protocol';
-  else s = '';
-  return withMalformedMark(d, s);
+  const sb = new StringBuilder();
+  writeTransportInfo(d, sb);
+  return sb.text;
 }
 
+export function writeTransportInfo(d: Dissection, w: TextWriter): void {
+  let empty = false;
+  if (d.tcpOff >= 0) writeTcpInfo(d, w);
+  else if (d.udpOff >= 0) {
+    w.writeUInt(d.buf.readUInt16BE(d.udpOff));
+    w.write(ARROW_BETWEEN);
+    w.writeUInt(d.buf.readUInt16BE(d.udpOff + 2));
+    w.write(' Len=');
+    w.writeUInt(d.payloadLen);
+  } else if (d.icmpOff >= 0) w.write(icmpInfo(d));
+  else if (d.netOff >= 0 && d.fragmented) w.write('Fragmented IP protocol');
+  else empty = true;
+  if (d.malformed !== Malformed.None) w.write(empty ? MALFORMED : ' ' + MALFORMED);
+}
+
+const MALFORMED = '[Malformed Packet]';
+const ARROW_BETWEEN = ` ${RIGHT_ARROW} `;
+
 function withMalformedMark(d: Dissection, s: string): string {
-  return d.malformed !== Malformed.None ? s + (s ? ' ' : '') + '[Malformed Packet]' : s;
+  return d.malformed !== Malformed.None ? s + (s ? ' ' : '') + MALFORMED : s;
 }
 
 // Wireshark prints the findings group by group (ports reused, retransmissions, lost, window,
@@ -120,26 +135,51 @@ export function tcpAnalysisPrefix(d: Dissection): string {
 }
 
 export function tcpInfo(d: Dissection): string {
+  const sb = new StringBuilder();
+  writeTcpInfo(d, sb);
+  return sb.text;
+}
+
+// The bracketed flag list of each flags value (12 bits, with and without AccECN's ACE), made once.
+const flagsText: string[] = [];
+
+function flagsListOf(flags: number, useAce: boolean): string {
+  const key = (flags & 0xfff) | (useAce ? 0x1000 : 0);
+  return (flagsText[key] ??= ` [${tcpFlagsList(flags & 0xfff, useAce)}] Seq=`);
+}
+
+export function writeTcpInfo(d: Dissection, w: TextWriter): void {
   const t = d.tcp;
-  let s = tcpAnalysisPrefix(d);
-  s += `${d.srcPort} ${RIGHT_ARROW} ${d.dstPort} [${tcpFlagsList(d.tcpFlags, t.useAce)}]`;
-  s += ` Seq=${t.stream >= 0 ? t.relSeq : d.seqRaw}`;
-  if (d.tcpFlags & tcp.TH_ACK) s += ` Ack=${t.stream >= 0 ? t.relAck : d.ackRaw}`;
-  s += ` Win=${t.windowSize >= 0 ? t.windowSize : d.window}`;
-  if (d.tcpFlags & tcp.TH_URG) s += ` Urg=${d.urgentPtr}`;
+  if (t.flags !== 0) w.write(tcpAnalysisPrefix(d));
+  w.writeUInt(d.srcPort);
+  w.write(ARROW_BETWEEN);
+  w.writeUInt(d.dstPort);
+  w.write(flagsListOf(d.tcpFlags, t.useAce));
+  w.writeUInt(t.stream >= 0 ? t.relSeq : d.seqRaw);
+  if (d.tcpFlags & tcp.TH_ACK) {
+    w.write(' Ack=');
+    w.writeUInt(t.stream >= 0 ? t.relAck : d.ackRaw);
+  }
+  w.write(' Win=');
+  w.writeUInt(t.windowSize >= 0 ? t.windowSize : d.window);
+  if (d.tcpFlags & tcp.TH_URG) {
+    w.write(' Urg=');
+    w.writeUInt(d.urgentPtr);
+  }
   // Wireshark knows no segment length for a header in an IP fragment or quoted by an ICMP error.
-  if (!d.fragmented && !d.inIcmpError) s += ` Len=${d.payloadLen}`;
-  s += tcpOptionsInfo(d);
-  return s;
+  if (!d.fragmented && !d.inIcmpError) {
+    w.write(' Len=');
+    w.writeUInt(d.payloadLen);
+  }
+  writeTcpOptionsInfo(d, w);
 }
 
 /** The options part of TCP's Info (` MSS=1460 SACK_PERM TSval=… TSecr=… WS=128`), in header order. */
-function tcpOptionsInfo(d: Dissection): string {
-  if (d.tcpOff < 0 || d.tcpOff + d.tcpHdrLen > d.frameEnd) return '';
+function writeTcpOptionsInfo(d: Dissection, w: TextWriter): void {
+  if (d.tcpOff < 0 || d.tcpOff + d.tcpHdrLen > d.frameEnd) return;
   const buf = d.buf;
   let p = d.tcpOff + tcp.TCP_MIN_HEADER_LEN;
   const end = d.tcpOff + d.tcpHdrLen;
-  let s = '';
   while (p < end) {
     const kind = buf[p];
     if (kind === tcp.TCPOPT_EOL) break;
@@ -148,33 +188,48 @@ function tcpOptionsInfo(d: Dissection): string {
     const len = buf[p + 1];
     if (len < 2 || len > end - p) break;
     switch (kind) {
-      case tcp.TCPOPT_MSS: if (len === 4) s += ` MSS=${buf.readUInt16BE(p + 2)}`; break;
-      case tcp.TCPOPT_WSCALE: if (len === 3) s += ` WS=${2 ** Math.min(buf[p + 2], 14)}`; break;
-      case tcp.TCPOPT_SACK_PERM: if (len === 2) s += ' SACK_PERM'; break;
-      case tcp.TCPOPT_TIMESTAMP: if (len === 10) s += ` TSval=${buf.readUInt32BE(p + 2)} TSecr=${buf.readUInt32BE(p + 6)}`; break;
+      case tcp.TCPOPT_MSS:
+        if (len === 4) { w.write(' MSS='); w.writeUInt(buf.readUInt16BE(p + 2)); }
+        break;
+      case tcp.TCPOPT_WSCALE:
+        if (len === 3) { w.write(' WS='); w.writeUInt(2 ** Math.min(buf[p + 2], 14)); }
+        break;
+      case tcp.TCPOPT_SACK_PERM:
+        if (len === 2) w.write(' SACK_PERM');
+        break;
+      case tcp.TCPOPT_TIMESTAMP:
+        if (len === 10) {
+          w.write(' TSval=');
+          w.writeUInt(buf.readUInt32BE(p + 2));
+          w.write(' TSecr=');
+          w.writeUInt(buf.readUInt32BE(p + 6));
+        }
+        break;
       case TCPOPT_TFO:
-        s += len > 2 ? ' TFO=C' : ' TFO=R';
+        w.write(len > 2 ? ' TFO=C' : ' TFO=R');
         break;
       case TCPOPT_ACCECN0: case TCPOPT_ACCECN1:
-        s += accEcnInfo(buf, p + 2, p + len, kind === TCPOPT_ACCECN0);
+        w.write(accEcnInfo(buf, p + 2, p + len, kind === TCPOPT_ACCECN0));
         break;
       case TCPOPT_EXPERIMENT1: case TCPOPT_EXPERIMENT2:
         // RFC 6994 experiment IDs: TCP Fast Open's and Accurate ECN's.
         if (len >= 4) {
           const exid = buf.readUInt16BE(p + 2);
-          if (exid === EXID_TFO) s += len > 4 ? ' TFO=C' : ' TFO=R';
-          else if (exid === EXID_ACCECN0 || exid === EXID_ACCECN1) s += accEcnInfo(buf, p + 4, p + len, exid === EXID_ACCECN0);
+          if (exid === EXID_TFO) w.write(len > 4 ? ' TFO=C' : ' TFO=R');
+          else if (exid === EXID_ACCECN0 || exid === EXID_ACCECN1) w.write(accEcnInfo(buf, p + 4, p + len, exid === EXID_ACCECN0));
         }
         break;
       case tcp.TCPOPT_SACK:
         for (let q = p + 2; q + 8 <= p + len; q += 8) {
-          s += ` SLE=${d.tcp.sackRelative(buf.readUInt32BE(q))} SRE=${d.tcp.sackRelative(buf.readUInt32BE(q + 4))}`;
+          w.write(' SLE=');
+          w.writeUInt(d.tcp.sackRelative(buf.readUInt32BE(q)));
+          w.write(' SRE=');
+          w.writeUInt(d.tcp.sackRelative(buf.readUInt32BE(q + 4)));
         }
         break;
     }
     p += len;
   }
-  return s;
 }
 
 // Option kinds the Info column names beyond tcp.ts's (IANA "TCP Option Kind Numbers").
