@@ -38,8 +38,23 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
   d.linkType = linkType;
   const end = off + capLen;
   let next: Proto;
+  let steps = 0;
   switch (linkType) {
-    case LINKTYPE.ETHERNET: next = Proto.Eth; d.nextOff = off; break;
+    case LINKTYPE.ETHERNET:
+      // Most frames are Ethernet, IPv4 and TCP: those first three steps are taken in a straight
+      // line, and the loop below carries on from wherever they leave off.
+      next = decodeEthernet(d, off, end);
+      steps = 1;
+      if (next === Proto.IPv4) {
+        next = decodeIPv4(d, d.nextOff, end);
+        steps = 2;
+        if (next === Proto.Tcp) {
+          next = decodeTcp(d, d.nextOff, d.netEnd);
+          steps = 3;
+          if (next === Proto.None || next === Proto.Data) return;
+        }
+      }
+      break;
     case LINKTYPE.LINUX_SLL: next = Proto.Sll; d.nextOff = off; break;
     case LINKTYPE.LINUX_SLL2: next = Proto.Sll2; d.nextOff = off; break;
     case LINKTYPE.NULL: next = decodeNull(d, off, end, false); break;
@@ -50,7 +65,7 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
     case LINKTYPE.IPV6: next = Proto.IPv6; d.nextOff = off; break;
     default: return;
   }
-  for (let layers = 0; next !== Proto.None; layers++) {
+  for (let layers = steps; next !== Proto.None; layers++) {
     if (layers === MAX_LAYERS) {
       d.markMalformed(Malformed.Network, next);
       return;
