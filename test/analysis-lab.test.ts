@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,8 @@ import { Pipeline } from '../src/pipeline';
 import { TcpRole, TcpState, TCP_ROLE_NAMES } from '../src/analysis/tcp-analysis';
 import { conversationTable } from '../src/analysis/conversations';
 import { tcpFlagsList } from '../src/fields/tcp';
+import { startTcpdump, Tcpdump } from './helpers/tcpdump';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const canCapture = process.getuid?.() === 0 && have('tcpdump');
 
@@ -36,21 +36,13 @@ test('lab chat on port N: handshake steps 1-3, "Hey" as data, server FIN first, 
   const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-analysis-lab-'));
   const pcap = join(dir, 'lab.pcap');
   const server = await startChatServer({ host: '127.0.0.1', port: 0, closeAfterReply: true });
-  let dump: ReturnType<typeof spawn> | null = null;
+  let dump: Tcpdump | null = null;
   try {
-    dump = spawn('tcpdump', ['-i', 'lo', '-n', '-U', '--immediate-mode', '-w', pcap, `tcp port ${server.port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let dumpErr = '';
-    dump.stderr!.on('data', (c: Buffer) => (dumpErr += c.toString()));
-    const t0 = Date.now();
-    while (!dumpErr.includes('listening on') && Date.now() - t0 < 5000) await sleep(20);
-    assert.ok(dumpErr.includes('listening on'), dumpErr);
+    dump = await startTcpdump(pcap, `tcp port ${server.port}`);
     const result = await runLabChatExchange({ host: '127.0.0.1', port: server.port });
     assert.equal(result.reply.trim(), 'Hi');
     assert.ok(result.serverClosedFirst);
-    await sleep(100);
-    const exited = new Promise<void>((r) => dump!.on('close', () => r()));
-    dump.kill('SIGINT');
-    await exited;
+    await dump.stop();
     dump = null;
 
     const pipeline = new Pipeline({ sink: null });
@@ -110,7 +102,7 @@ test('lab chat on port N: handshake steps 1-3, "Hey" as data, server FIN first, 
     assert.ok(conv.duration >= 0 && conv.duration < 10, String(conv.duration));
     assert.equal(conv.stateText, 'closed');
   } finally {
-    dump?.kill('SIGKILL');
+    dump?.proc.kill('SIGKILL');
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }

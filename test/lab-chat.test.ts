@@ -19,6 +19,7 @@ import {
   ChatServerOptions,
 } from '../src/lab/chat';
 import { PYTHON_LAB_CLIENT } from './helpers/python-lab-client';
+import { startTcpdump } from './helpers/tcpdump';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -417,17 +418,9 @@ test('lab mode on the wire: handshake, "Hey" as a 3-byte PSH/ACK, server FIN fir
   const pcap = join(dir, 'lab.pcap');
   try {
     await withServer({ closeAfterReply: true }, async (server) => {
-      const dump = spawn('tcpdump', ['-i', 'lo', '-n', '--immediate-mode', '-U', '-w', pcap, `tcp port ${server.port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let dumpErr = '';
-      dump.stderr.on('data', (c: Buffer) => (dumpErr += c.toString()));
-      const t0 = Date.now();
-      while (!dumpErr.includes('listening on') && Date.now() - t0 < 5000) await sleep(20);
-      assert.ok(dumpErr.includes('listening on'), dumpErr);
+      const dump = await startTcpdump(pcap, `tcp port ${server.port}`);
       await runLabChatExchange({ host: '127.0.0.1', port: server.port });
-      await sleep(100);
-      const dumpExit = new Promise<void>((r) => dump.on('close', () => r()));
-      dump.kill('SIGINT');
-      await dumpExit;
+      await dump.stop();
       const fields = spawnSync('tshark', ['-r', pcap, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.flags.str', '-e', 'tcp.seq', '-e', 'tcp.ack', '-e', 'tcp.len', '-e', 'tcp.payload'], { encoding: 'utf8' });
       assert.equal(fields.status, 0, fields.stderr);
       const sp = String(server.port);

@@ -3,15 +3,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fetchOverTls, LAB_PAGE_HTML, startTlsServer } from '../src/lab/tls-server';
 import { derInteger, derOid, derTlv, generateSelfSignedCertificate } from '../src/lab/x509';
+import { startTcpdump } from './helpers/tcpdump';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -191,18 +191,10 @@ test('tshark decrypts a captured session with the key log the server wrote', { s
   const pcap = join(dir, 'tls.pcap');
   const server = await startTlsServer({ port: 0 });
   try {
-    const dump = spawn('tcpdump', ['-i', 'lo', '-n', '--immediate-mode', '-U', '-w', pcap, `tcp port ${server.port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let dumpErr = '';
-    dump.stderr.on('data', (c: Buffer) => (dumpErr += c.toString()));
-    const t0 = Date.now();
-    while (!dumpErr.includes('listening on') && Date.now() - t0 < 5000) await sleep(20);
-    assert.ok(dumpErr.includes('listening on'), dumpErr);
+    const dump = await startTcpdump(pcap, `tcp port ${server.port}`);
     await fetchOverTls({ port: server.port, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' });
     await fetchOverTls({ port: server.port, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
-    await sleep(100);
-    const exited = new Promise<void>((r) => dump.on('close', () => r()));
-    dump.kill('SIGINT');
-    await exited;
+    await dump.stop();
     const out = spawnSync(
       'tshark',
       ['-r', pcap, '-o', `tls.keylog_file:${server.keylogPath}`, '-Y', 'http', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tls.record.version', '-e', 'http.request.uri', '-e', 'http.response.code', '-e', 'tls.handshake.extensions_server_name'],

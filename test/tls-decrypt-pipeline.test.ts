@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { infoColumn } from '../src/output/summary';
 import { fetchOverTls, LAB_PAGE_HTML, startTlsServer } from '../src/lab/tls-server';
 import { generateSelfSignedCertificate } from '../src/lab/x509';
 import { CLI, corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
+import { startTcpdump } from './helpers/tcpdump';
 
 const corpus = corpusDir();
 const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
@@ -159,39 +160,6 @@ test('command line: a key log that cannot be read is a usage error; another sess
 
 // ---- live HTTP/1.1 and HTTP/2 ----
 
-interface Tcpdump {
-  proc: ReturnType<typeof spawn>;
-  stderr: string;
-}
-
-function startTcpdump(pcap: string, filter: string): Promise<Tcpdump> {
-  const proc = spawn('tcpdump', ['-i', 'lo', '-U', '--immediate-mode', '-B', '16384', '-s', '0', '-w', pcap, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const td: Tcpdump = { proc, stderr: '' };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${td.stderr}`)), 5000);
-    proc.stderr!.on('data', (b: Buffer) => {
-      td.stderr += b.toString();
-      if (/listening on/.test(td.stderr)) {
-        clearTimeout(timer);
-        resolve(td);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tcpdump exited (${code}): ${td.stderr}`));
-    });
-  });
-}
-
-async function stopTcpdump(td: Tcpdump): Promise<number> {
-  const exited = new Promise<void>((resolve) => td.proc.once('exit', () => resolve()));
-  await new Promise((r) => setTimeout(r, 200));
-  td.proc.kill('SIGINT');
-  await exited;
-  const m = /(\d+) packets? dropped by kernel/.exec(td.stderr);
-  return m === null ? 0 : Number(m[1]);
-}
-
 /** One HTTP/2 GET over TLS 1.3 to a local server; resolves with the status and body. */
 function h2Get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -225,7 +193,7 @@ test('live HTTPS: HTTP/1.1 and HTTP/2 inside decrypted TLS give the fields tshar
   const h2port = (h2server.address() as { port: number }).port;
   try {
     for (let attempt = 1; ; attempt++) {
-      const td = await startTcpdump(pcap, `tcp port ${lab.port} or tcp port ${h2port}`);
+      const td = await startTcpdump(pcap, `tcp port ${lab.port} or tcp port ${h2port}`, ['-B', '16384', '-s', '0']);
       const r13 = await fetchOverTls({ port: lab.port, path: '/index.html?v=13', minVersion: 'TLSv1.3' });
       const r12 = await fetchOverTls({ port: lab.port, path: '/?v=12', maxVersion: 'TLSv1.2' });
       const h2a = await h2Get(h2port, '/first');
@@ -234,7 +202,7 @@ test('live HTTPS: HTTP/1.1 and HTTP/2 inside decrypted TLS give the fields tshar
       assert.equal(r12.status, 200);
       assert.equal(h2a.body, 'h2 answers /first\n');
       assert.equal(h2b.status, 200);
-      const dropped = await stopTcpdump(td);
+      const dropped = await td.stop(200);
       if (dropped === 0) break;
       t.diagnostic(`attempt ${attempt}: ${dropped} packets dropped by the kernel; capturing again`);
       assert.ok(attempt < 3);

@@ -23,6 +23,7 @@ import { cipherSuite } from '../src/tls/cipher-suites';
 import { formatField, getField } from '../src/fields';
 import { infoColumn, protocolColumn } from '../src/output/summary';
 import '../src/tls/summary';
+import { startTcpdump, Tcpdump } from './helpers/tcpdump';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -116,16 +117,6 @@ function dissect(file: string): Row[] {
   return rows;
 }
 
-async function startTcpdump(file: string, filter: string): Promise<ChildProcess> {
-  const dump = spawn('tcpdump', ['-i', 'lo', '-n', '-U', '--immediate-mode', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  dump.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const t0 = Date.now();
-  while (!err.includes('listening on') && Date.now() - t0 < 5000) await sleep(20);
-  assert.ok(err.includes('listening on'), err);
-  return dump;
-}
-
 async function stop(p: ChildProcess | null, signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
   if (p === null || p.exitCode !== null) return;
   const exited = new Promise<void>((r) => p.on('close', () => r()));
@@ -150,7 +141,7 @@ test('live TLS 1.3 and TLS 1.2 on loopback: Client Hello with SNI and ALPN, Serv
   const server = await startTlsServer({ host: '127.0.0.1', port: 0, keylogPath: join(dir, 'keys.txt') });
   const useOpenssl = have('openssl') && have('curl');
   const osslPort = useOpenssl ? await freePort() : 0;
-  let dump: ChildProcess | null = null;
+  let dump: Tcpdump | null = null;
   let ossl: ChildProcess | null = null;
   try {
     const filter = useOpenssl ? `tcp port ${server.port} or tcp port ${osslPort}` : `tcp port ${server.port}`;
@@ -175,8 +166,7 @@ test('live TLS 1.3 and TLS 1.2 on loopback: Client Hello with SNI and ALPN, Serv
       assert.equal(curl.status, 0, curl.stderr);
       curlPort = Number(curl.stdout);
     }
-    await sleep(200);
-    await stop(dump);
+    await dump.stop(200);
     dump = null;
 
     const rows = dissect(pcap);
@@ -227,7 +217,7 @@ test('live TLS 1.3 and TLS 1.2 on loopback: Client Hello with SNI and ALPN, Serv
       t.diagnostic(`${theirs.length} frames agree with tshark on ${cols.length} columns`);
     }
   } finally {
-    await stop(dump);
+    await dump?.stop(0);
     await stop(ossl, 'SIGTERM');
     await server.close();
     rmSync(dir, { recursive: true, force: true });

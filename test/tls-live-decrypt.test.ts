@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { KeyLog } from '../src/tls/keylog';
 import { CT_APPLICATION_DATA, RecordStatus } from '../src/tls/decrypt';
 import { cipherSuite } from '../src/tls/cipher-suites';
 import { decryptCapture } from './helpers/tls-walk';
+import { startTcpdump, Tcpdump } from './helpers/tcpdump';
 
 const haveTcpdump = spawnSync('sh', ['-c', 'command -v tcpdump']).status === 0;
 const isRoot = process.getuid?.() === 0;
@@ -71,40 +72,6 @@ async function startWideServer(keylogPath: string): Promise<{ server: Server; po
   return { server, port, close: () => { server.close(); server.closeAllConnections(); closeSync(fd); } };
 }
 
-interface Tcpdump {
-  proc: ReturnType<typeof spawn>;
-  stderr: string;
-}
-
-function startTcpdump(pcap: string, filter: string): Promise<Tcpdump> {
-  const proc = spawn('tcpdump', ['-i', 'lo', '-U', '--immediate-mode', '-B', '16384', '-s', '0', '-w', pcap, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const td: Tcpdump = { proc, stderr: '' };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${td.stderr}`)), 5000);
-    proc.stderr!.on('data', (b: Buffer) => {
-      td.stderr += b.toString();
-      if (/listening on/.test(td.stderr)) {
-        clearTimeout(timer);
-        resolve(td);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tcpdump exited (${code}): ${td.stderr}`));
-    });
-  });
-}
-
-/** Stop tcpdump; returns how many packets the kernel dropped before tcpdump could read them. */
-async function stopTcpdump(td: Tcpdump): Promise<number> {
-  const exited = new Promise<void>((resolve) => td.proc.once('exit', () => resolve()));
-  await new Promise((r) => setTimeout(r, 200)); // the last segments reach the capture buffer
-  td.proc.kill('SIGINT');
-  await exited;
-  const m = /(\d+) packets? dropped by kernel/.exec(td.stderr);
-  return m === null ? 0 : Number(m[1]);
-}
-
 test('HTTPS on loopback, TLS 1.0 to 1.3 and every cipher family: request paths and response bodies decrypt from the capture', { skip, timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-live-tls-'));
   const keylogPath = join(dir, 'keylog.txt');
@@ -116,7 +83,7 @@ test('HTTPS on loopback, TLS 1.0 to 1.3 and every cipher family: request paths a
     // a capture that lost packets (a busy machine) is taken again: loss is not what this test is about
     let negotiated: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      tcpdump = await startTcpdump(pcap, `tcp port ${lab.port} or tcp port ${wide.port}`);
+      tcpdump = await startTcpdump(pcap, `tcp port ${lab.port} or tcp port ${wide.port}`, ['-B', '16384', '-s', '0']);
       negotiated = [];
       for (let i = 0; i < CASES.length; i++) {
         const c = CASES[i];
@@ -130,7 +97,7 @@ test('HTTPS on loopback, TLS 1.0 to 1.3 and every cipher family: request paths a
         assert.equal(r.status, 200);
         negotiated.push(`${r.protocol} ${r.cipher}`);
       }
-      const dropped = await stopTcpdump(tcpdump);
+      const dropped = await tcpdump.stop(200);
       tcpdump = null;
       if (dropped === 0) break;
       t.diagnostic(`attempt ${attempt}: tcpdump reports ${dropped} packets dropped by the kernel; capturing again`);
