@@ -19,7 +19,7 @@ import { destinationColumn, sourceColumn } from '../output/summary';
 import { sanitizeBytes, asciiOrDot } from '../output/sanitize';
 import { Sink } from '../output/sinks';
 import { OutputBuffer } from '../output/stdout';
-import { UsageError } from '../errors';
+import { nothingToShow } from './explain';
 import { RecordFlag, SegmentRole } from '../tls/tls-info';
 import { decryptInfoOf, STATUS_NONE } from '../tls/decrypt-info';
 import { RecordStatus } from '../tls/decrypt';
@@ -669,13 +669,6 @@ export class CompareSink implements Sink {
       for (const l of compareLines(c, { width: this.width })) this.out.write(l.text + '\n');
     }
     this.out.flush();
-    if (ordered.length === 0) {
-      if (this.only !== null) {
-        throw new UsageError(this.highestStream < 0
-          ? `no TCP stream ${this.only}: the capture holds no TCP streams`
-          : `no TCP stream ${this.only}: the capture holds streams 0 to ${this.highestStream}`);
-      }
-      throw new UsageError('nothing to compare: the capture holds no TCP packets');
-    }
+    if (ordered.length === 0) throw nothingToShow('compare', this.only, this.highestStream);
   }
 }

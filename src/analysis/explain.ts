@@ -746,6 +746,14 @@ export function parseStreamOption(option: string, v: string | boolean | undefine
   return Number(v);
 }
 
+/** What --explain or --compare say when they found nothing to show: no such stream, or no TCP at all. */
+export function nothingToShow(what: 'explain' | 'compare', only: number | null, highestStream: number): UsageError {
+  if (only === null) return new UsageError(`nothing to ${what}: the capture holds no TCP packets`);
+  return new UsageError(highestStream < 0
+    ? `no TCP stream ${only}: the capture holds no TCP streams`
+    : `no TCP stream ${only}: the capture holds streams 0 to ${highestStream}`);
+}
+
 export class ExplainSink implements Sink {
   private readonly streams = new Map<number, StreamExplainer>();
   private highestStream = -1;
@@ -782,13 +790,6 @@ export class ExplainSink implements Sink {
     }
     if (this.skipped > 0) this.out.write(`\n(${this.skipped} more TCP packets not explained: --explain keeps at most ${MAX_EXPLAINED_PACKETS}; pick one stream with --explain N)\n`);
     this.out.flush();
-    if (ordered.length === 0) {
-      if (this.only !== null) {
-        throw new UsageError(this.highestStream < 0
-          ? `no TCP stream ${this.only}: the capture holds no TCP streams`
-          : `no TCP stream ${this.only}: the capture holds streams 0 to ${this.highestStream}`);
-      }
-      throw new UsageError('nothing to explain: the capture holds no TCP packets');
-    }
+    if (ordered.length === 0) throw nothingToShow('explain', this.only, this.highestStream);
   }
 }
