@@ -8,12 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { corpusDir, listFiles, NO_CORPUS_REASON } from './helpers/corpus';
-import { CaptureFileReader } from '../src/capture/file-reader';
-import { CapturedFrame } from '../src/capture/frame';
-import { Pipeline } from '../src/pipeline';
-import { Dissection } from '../src/decode/dissection';
-import { TlsAnalyzer } from '../src/tls/analyzer';
-import { formatField, getField } from '../src/fields';
+import { getField } from '../src/fields';
+import { forEachFrame, occurrences } from './helpers/pipeline';
 
 const corpus = corpusDir();
 const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
@@ -22,29 +18,7 @@ const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
 function fieldsOf(file: string, fields: string[]): { stream: number; values: string[][] }[] {
   const defs = fields.map((f) => getField(f)!);
   const out: { stream: number; values: string[][] }[] = [];
-  const sink = {
-    frame(d: Dissection): void {
-      out.push({
-        stream: d.tcp.stream,
-        values: defs.map((f) => {
-          const n = f.count(d);
-          const v: string[] = [];
-          for (let i = 0; i < n; i++) v.push(formatField(f, d, i));
-          return v;
-        }),
-      });
-    },
-    end(): void {},
-  };
-  const reader = new CaptureFileReader(file);
-  const p = new Pipeline({ sink, analyzers: [new TlsAnalyzer()] });
-  const frame = new CapturedFrame();
-  try {
-    while (reader.next(frame)) p.handle(frame);
-  } finally {
-    reader.close();
-  }
-  p.end();
+  forEachFrame(file, (d) => out.push({ stream: d.tcp.stream, values: defs.map((f) => occurrences(f, d)) }));
   return out;
 }
 

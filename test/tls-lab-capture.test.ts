@@ -14,16 +14,12 @@ import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { startTlsServer } from '../src/lab/tls-server';
 import { generateSelfSignedCertificate } from '../src/lab/x509';
-import { CaptureFileReader } from '../src/capture/file-reader';
-import { CapturedFrame } from '../src/capture/frame';
-import { Pipeline } from '../src/pipeline';
-import { Dissection } from '../src/decode/dissection';
-import { TlsAnalyzer } from '../src/tls/analyzer';
 import { cipherSuite } from '../src/tls/cipher-suites';
 import { formatField, getField } from '../src/fields';
 import { infoColumn, protocolColumn } from '../src/output/summary';
 import '../src/tls/summary';
 import { startTcpdump, Tcpdump } from './helpers/tcpdump';
+import { forEachFrame, occurrences } from './helpers/pipeline';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -92,28 +88,14 @@ interface Row {
 
 function dissect(file: string): Row[] {
   const rows: Row[] = [];
-  const sink = {
-    frame(d: Dissection): void {
-      const values = new Map<string, string[]>();
-      for (const name of ['tls.handshake.type', 'tls.handshake.extensions_server_name', 'tls.handshake.extensions_alpn_str',
-        'tls.handshake.extensions.supported_version', 'tls.handshake.ciphersuite', 'tls.handshake.version', 'tls.record.version']) {
-        const f = getField(name)!;
-        const v: string[] = [];
-        for (let i = 0, n = f.count(d); i < n; i++) v.push(formatField(f, d, i));
-        values.set(name, v);
-      }
-      rows.push({ number: d.number, srcPort: d.srcPort, dstPort: d.dstPort, protocol: protocolColumn(d), info: infoColumn(d), f: (n) => values.get(n) ?? [] });
-    },
-    end(): void {},
-  };
-  const reader = new CaptureFileReader(file);
-  const p = new Pipeline({ sink, analyzers: [new TlsAnalyzer()] });
-  const frame = new CapturedFrame();
-  try {
-    while (reader.next(frame)) p.handle(frame);
-  } finally {
-    reader.close();
-  }
+  forEachFrame(file, (d) => {
+    const values = new Map<string, string[]>();
+    for (const name of ['tls.handshake.type', 'tls.handshake.extensions_server_name', 'tls.handshake.extensions_alpn_str',
+      'tls.handshake.extensions.supported_version', 'tls.handshake.ciphersuite', 'tls.handshake.version', 'tls.record.version']) {
+      values.set(name, occurrences(name, d));
+    }
+    rows.push({ number: d.number, srcPort: d.srcPort, dstPort: d.dstPort, protocol: protocolColumn(d), info: infoColumn(d), f: (n) => values.get(n) ?? [] });
+  });
   return rows;
 }
 
@@ -228,19 +210,6 @@ test('live TLS 1.3 and TLS 1.2 on loopback: Client Hello with SNI and ALPN, Serv
 function spawnOurs(file: string, cols: string[]): string[] {
   const defs = cols.map((c) => getField(c)!);
   const lines: string[] = [];
-  const sink = {
-    frame(d: Dissection): void {
-      lines.push(defs.map((f) => (f.count(d) > 0 ? formatField(f, d, 0) : '')).join('\t'));
-    },
-    end(): void {},
-  };
-  const reader = new CaptureFileReader(file);
-  const p = new Pipeline({ sink, analyzers: [new TlsAnalyzer()] });
-  const frame = new CapturedFrame();
-  try {
-    while (reader.next(frame)) p.handle(frame);
-  } finally {
-    reader.close();
-  }
+  forEachFrame(file, (d) => lines.push(defs.map((f) => (f.count(d) > 0 ? formatField(f, d, 0) : '')).join('\t')));
   return lines;
 }

@@ -1,0 +1,29 @@
+// A capture read in-process through tcpwatch's pipeline, the way tests look at what it decoded.
+
+import { CaptureFileReader } from '../../src/capture/file-reader';
+import { CapturedFrame } from '../../src/capture/frame';
+import { Dissection } from '../../src/decode/dissection';
+import { Analyzer, Pipeline } from '../../src/pipeline';
+import { TlsAnalyzer } from '../../src/tls/analyzer';
+import { FieldDef, formatField, getField } from '../../src/fields';
+
+/** Every frame of `file` through decode, TCP analysis and `analyzers` (TLS by default); `onFrame` sees each. */
+export function forEachFrame(file: string, onFrame: (d: Dissection) => void, analyzers: Analyzer[] = [new TlsAnalyzer()]): void {
+  const reader = new CaptureFileReader(file);
+  const p = new Pipeline({ sink: { frame: onFrame, end(): void {} }, analyzers });
+  const frame = new CapturedFrame();
+  try {
+    while (reader.next(frame)) p.handle(frame);
+  } finally {
+    reader.close();
+  }
+  p.end();
+}
+
+/** Every occurrence of a field in the frame, formatted as -T fields prints each. */
+export function occurrences(field: FieldDef | string, d: Dissection): string[] {
+  const f = typeof field === 'string' ? getField(field)! : field;
+  const values: string[] = [];
+  for (let i = 0, n = f.count(d); i < n; i++) values.push(formatField(f, d, i));
+  return values;
+}
