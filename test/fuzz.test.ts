@@ -8,14 +8,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { runFuzz } from '../scripts/fuzz';
+import { runFuzz, watchGcPauses, judgeSlowFrames } from '../scripts/fuzz';
 import { corpusDir, listFiles, CLI, REPO_ROOT, NO_CORPUS_REASON } from './helpers/corpus';
 
 const corpus = corpusDir();
 
-test('20,000 mutated corpus frames: no exception, no frame over its time budget, bounded heap', { skip: corpus === null ? NO_CORPUS_REASON : false }, (t) => {
+test('20,000 mutated corpus frames: no exception, no frame over its time budget, bounded heap', { skip: corpus === null ? NO_CORPUS_REASON : false }, async (t) => {
   const crashDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-fuzz-'));
+  const gc = watchGcPauses();
   const res = runFuzz({ frames: 20000, seed: 20261125, budgetMs: 2000, corpus, crashDir, randpkt: true });
+  await judgeSlowFrames(res, gc, 2000, 20261125, crashDir);
   t.diagnostic(`${res.frames} frames in ${res.seconds.toFixed(1)} s; slowest ${res.slowest.toFixed(1)} ms; heap growth ${res.heapGrowthMiB.toFixed(1)} MiB`);
   assert.deepEqual(res.failures, []);
   assert.ok(res.heapGrowthMiB < 64, `heap grew ${res.heapGrowthMiB} MiB`);
