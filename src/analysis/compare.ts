@@ -23,7 +23,7 @@ import { nothingToShow } from './explain';
 import { RecordFlag, SegmentRole } from '../tls/tls-info';
 import { decryptInfoOf, STATUS_NONE } from '../tls/decrypt-info';
 import { RecordStatus } from '../tls/decrypt';
-import { ContentType, REC_HEADER_LEN, isValidContentType } from '../tls/records';
+import { ContentType, REC_HEADER_LEN, isValidContentType, versionName } from '../tls/records';
 import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, HANDSHAKE_NAMES } from '../tls/handshake';
 import { NOT_MEASURED, StreamVerdictRow, Verdict, VERDICT_NAMES, entropyOf, randomEntropyBaseline, verdictsOf } from './verdict';
 import '../fields/verdict';
@@ -46,17 +46,6 @@ const CONTENT_TYPE_NAMES: Readonly<Record<number, string>> = {
 
 function contentTypeName(t: number): string {
   return CONTENT_TYPE_NAMES[t] ?? `content type ${t}`;
-}
-
-function recordVersionText(v: number): string {
-  switch (v) {
-    case 0x0300: return 'SSL 3.0';
-    case 0x0301: return 'TLS 1.0';
-    case 0x0302: return 'TLS 1.1';
-    case 0x0303: return 'TLS 1.2';
-    case 0x0304: return 'TLS 1.3';
-    default: return `0x${v.toString(16).padStart(4, '0')}`;
-  }
 }
 
 /** One TLS record as the walker found it on the wire, and what the dissector and decryptor made of it. */
@@ -603,7 +592,7 @@ function pieceColumns(c: StreamComparer, s: CompareSegment, p: ComparePiece, bpl
         right.push(p.recordOff === 0 ? `start of a TLS record header (${p.len} of 5 bytes; it continues in the next segment)` : 'part of a TLS record header');
         break;
       }
-      const head = `TLS record: ${contentTypeName(rec.type)}, ${recordVersionText(rec.version)}, length ${rec.length}${rec.protected ? ' (encrypted)' : ''}`;
+      const head = `TLS record: ${contentTypeName(rec.type)}, ${versionName(rec.version)}, length ${rec.length}${rec.protected ? ' (encrypted)' : ''}`;
       right.push(p.recordOff > 0 ? `rest of the header: ${head}` : head);
       break;
     }

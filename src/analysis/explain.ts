@@ -23,6 +23,7 @@ import { UsageError } from '../errors';
 import { cipherSuite } from '../tls/cipher-suites';
 import { decryptInfoOf } from '../tls/decrypt-info';
 import { CT_APPLICATION_DATA } from '../tls/decrypt';
+import { versionName } from '../tls/records';
 
 /** One arrow of the ladder and its sentence. */
 export interface ExplainRow {
@@ -145,16 +146,7 @@ export function textPreview(buf: Buffer, off: number, len: number, total: number
 // ---- the application layer: the TLS dissector's Info words, and its fields by their Wireshark names,
 // so this file does not depend on how src/tls/ stores what it found ----
 
-function tlsVersionName(v: number): string {
-  switch (v) {
-    case 0x0300: return 'SSL 3.0';
-    case 0x0301: return 'TLS 1.0';
-    case 0x0302: return 'TLS 1.1';
-    case 0x0303: return 'TLS 1.2';
-    case 0x0304: return 'TLS 1.3';
-    default: return `version 0x${v.toString(16).padStart(4, '0')}`;
-  }
-}
+const tlsVersionName = (v: number): string => versionName(v, 'version ');
 
 const fieldCache = new Map<string, FieldDef | null>();
 function field(name: string): FieldDef | null {

@@ -25,7 +25,7 @@ import { TcpAnalysisFlag as AF, TcpState } from './tcp-analysis';
 import { MsgFlag, RecordFlag, SegmentRole } from '../tls/tls-info';
 import { decryptInfoOf, STATUS_NONE } from '../tls/decrypt-info';
 import { RecordStatus } from '../tls/decrypt';
-import { ContentType, SSLV2_VERSION } from '../tls/records';
+import { ContentType, VERSION_NAMES } from '../tls/records';
 import { HandshakeType } from '../tls/handshake';
 
 export const enum Verdict {
@@ -106,14 +106,8 @@ export function randomEntropyBaseline(n: number): number {
 function tlsVersionText(v: number): string {
   switch (v) {
     case 0: return 'TLS';
-    case SSLV2_VERSION: return 'SSL 2.0';
-    case 0x0300: return 'SSL 3.0';
-    case 0x0301: return 'TLS 1.0';
-    case 0x0302: return 'TLS 1.1';
-    case 0x0303: return 'TLS 1.2';
-    case 0x0304: return 'TLS 1.3';
     case 0x0101: return 'TLCP 1.1';
-    default: return (v >> 8) === 0x7f ? `TLS 1.3 draft ${v & 0xff}` : `TLS (version 0x${v.toString(16).padStart(4, '0')})`;
+    default: return (v >> 8) === 0x7f ? `TLS 1.3 draft ${v & 0xff}` : VERSION_NAMES[v] ?? `TLS (version 0x${v.toString(16).padStart(4, '0')})`;
   }
 }
 

@@ -1,6 +1,6 @@
 // GRE (RFC 2784, with the key and sequence extensions of RFC 2890): follow the carried protocol.
 
-import { u16, u32 } from './bytes';
+import { u16 } from './bytes';
 import { Dissection, Malformed, Proto } from './dissection';
 import { etherTypeNext } from './link';
 

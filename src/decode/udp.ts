@@ -1,7 +1,7 @@
 // UDP (RFC 768) and the UDP-carried tunnels whose inner frames tcpwatch follows: VXLAN
 // (RFC 7348, port 4789) and Geneve (RFC 8926, port 6081).
 
-import { u16, u32 } from './bytes';
+import { u16 } from './bytes';
 import { Dissection, Malformed, Proto } from './dissection';
 import { etherTypeNext } from './link';
 

@@ -10,7 +10,7 @@
 import { Dissection } from '../decode/dissection';
 import { defineField, FT, FieldDef, Span } from './registry';
 import { MsgFlag, RecordFlag, SegmentRole, TlsInfo } from '../tls/tls-info';
-import { ContentType, REC_HEADER_LEN, TLSV1DOT3_VERSION, versionShortName } from '../tls/records';
+import { ContentType, REC_HEADER_LEN, TLSV1DOT3_VERSION, VERSION_NAMES, versionShortName } from '../tls/records';
 import {
   ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HelloView, HS_HEADER_LEN,
   MAX_CERTS, certificateCommonName, certificateList, countItems, derStringText, itemAt,
@@ -23,9 +23,6 @@ const SUITE_NAMES: Record<number, string> = {};
 for (const suite of decryptableSuites()) SUITE_NAMES[suite.id] = suite.name;
 SUITE_NAMES[0x00ff] = 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV';
 SUITE_NAMES[0x5600] = 'TLS_FALLBACK_SCSV';
-const VERSION_NAMES: Readonly<Record<number, string>> = {
-  0x0002: 'SSL 2.0', 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3',
-};
 const GROUP_NAMES: Readonly<Record<number, string>> = {
   0x0017: 'secp256r1', 0x0018: 'secp384r1', 0x0019: 'secp521r1', 0x001d: 'x25519', 0x001e: 'x448', 0x0100: 'ffdhe2048',
   0x0101: 'ffdhe3072', 0x0102: 'ffdhe4096', 0x0103: 'ffdhe6144', 0x0104: 'ffdhe8192', 0x11ec: 'X25519MLKEM768',

@@ -105,7 +105,6 @@ const VT_WORDS: Record<VT, string> = {
 const describe = (t: Typed): string => (t.field && t.node.k === 'field' ? `${t.field.name} is ${describeField(t.field)}` : `the value is ${VT_WORDS[t.vt]}`);
 
 const isNumVT = (vt: VT): boolean => vt === 'int' || vt === 'bool' || vt === 'float' || vt === 'time' || vt === 'ipv4';
-const isBytesVT = (vt: VT): boolean => vt === 'bytes' || vt === 'proto' || vt === 'ether' || vt === 'ipv6';
 
 function fieldRepr(f: FieldDef, vt: VT): Repr {
   if (isNumVT(vt)) return 'num';

@@ -55,6 +55,17 @@ export function versionShortName(v: number): string | null {
   }
 }
 
+/** The version names of Wireshark's details ("TLS 1.2"), by version number. */
+export const VERSION_NAMES: Readonly<Record<number, string>> = {
+  [SSLV2_VERSION]: 'SSL 2.0', [SSLV3_VERSION]: 'SSL 3.0', [TLSV1_VERSION]: 'TLS 1.0', [TLSV1DOT1_VERSION]: 'TLS 1.1',
+  [TLSV1DOT2_VERSION]: 'TLS 1.2', [TLSV1DOT3_VERSION]: 'TLS 1.3',
+};
+
+/** A version's name, or `0x` and its four hex digits after `prefix` for a number without one. */
+export function versionName(v: number, prefix = ''): string {
+  return VERSION_NAMES[v] ?? `${prefix}0x${v.toString(16).padStart(4, '0')}`;
+}
+
 /**
  * Whether `v` is a version a session can settle on. TLS 1.3 drafts (0x7f0e–0x7f1c) and
  * Facebook's draft variants count as TLS 1.3 when a Server Hello names them.
