@@ -21,3 +21,17 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+
+# cap 0.2.1 binds no pcap_stats, so a capture could not say what the kernel dropped. This small
+# patch adds Cap.prototype.stats() (native-notes/cap.md, "Drops"); tcpwatch works without it and
+# then says "kernel drops unknown". Applied once; on failure cap is rebuilt as it came.
+cap=node_modules/cap
+if [ -f "$cap/src/binding.cc" ] && ! grep -q 'NAN_METHOD(Stats)' "$cap/src/binding.cc"; then
+  if patch -s -p1 -d "$cap" < scripts/cap-stats.patch && npm rebuild cap >/dev/null 2>&1; then
+    echo "setup: cap patched to report the kernel's drop counters" >&2
+  else
+    echo "setup: could not patch cap (drop counters will be unknown); rebuilding it unpatched" >&2
+    patch -s -R -p1 -d "$cap" < scripts/cap-stats.patch || true
+    npm rebuild cap >/dev/null 2>&1 || true
+  fi
+fi

@@ -23,6 +23,11 @@ export interface CapDevice {
 export interface CapHandle {
   open(device: string, filter: string, bufferSizeBytes: number, buffer: Buffer): string;
   close(): boolean;
+  /**
+   * libpcap's counters since open (pcap_stats). Not in cap 0.2.1: scripts/cap-stats.patch adds it
+   * (scripts/setup.sh applies it); absent on an unpatched build. Throws once the handle is closed.
+   */
+  stats?(): { received: number; dropped: number; ifdropped: number };
   on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): this;
   removeAllListeners(event?: string): this;
 }

@@ -19,10 +19,11 @@ import { UsageError } from '../errors';
 import { openCaptureWriter, CaptureWriter, CaptureWriteError } from './file-writer';
 import { checkDropPrivileges, dropPrivileges } from './privileges';
 import { CapturedFrame } from './frame';
-import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB } from './live';
+import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB, KernelStats } from './live';
 import { loadCap, linkTypeName } from './cap-binding';
 import { captureInterfaces, formatInterfaceList, CaptureInterface } from './interfaces';
 import { DEFAULT_MEMORY_BUDGET_MIB } from './spill';
+import { exitAfterHangup } from '../hangup';
 
 // Live timestamps are good to microseconds at best (native-notes/cap.md); show six digits, as
 // tshark does for live captures.
@@ -95,7 +96,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     }
   };
   const bpf = captureFilter ?? '';
-  const capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize }, onFrame);
+  const capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize, loopback: iface.loopback }, onFrame);
   // As tcpdump: give up root once the device is open, before any output file is created.
   if (account !== null) {
     try {
@@ -124,6 +125,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       `buffer ${opts.bufferSize ?? DEFAULT_BUFFER_MIB} MiB\n`,
   );
 
+  let hungUp = false;
   await new Promise<void>((resolve, reject) => {
     let stopped = false;
     const flushTimer = setInterval(() => {
@@ -135,7 +137,6 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
     }, WRITE_FLUSH_MS);
     flushTimer.unref();
-    let hungUp = false;
     const onSignal = (sig: NodeJS.Signals): void => {
       if (sig === 'SIGHUP') {
         // The terminal may be gone: writes to it fail with EIO, and there is nobody left to tell.
@@ -164,7 +165,15 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
         failure ??= e;
       }
       if (hungUp && (failure as NodeJS.ErrnoException | null)?.code === 'EIO') failure = null;
-      process.stderr.write(summaryLine(capture, writer, opts.write, countedBefore, countedAfter, bpf) + '\n');
+      process.stderr.write(captureSummary({
+        received: capture.framesReceived,
+        skipped: capture.framesSkipped,
+        written: writer?.framesWritten ?? null,
+        path: opts.write,
+        kernel: capture.kernelStats(),
+        interfaceDrops: countedBefore !== null && countedAfter !== null ? Math.max(0, countedAfter - countedBefore - capture.framesReceived) : null,
+        filtered: bpf !== '',
+      }) + '\n');
       if (failure instanceof CaptureWriteError) {
         const n = failure.framesInFile;
         process.stderr.write(`tcpwatch: ${sanitizeText(failure.message)}; capture stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}\n`);
@@ -194,25 +203,39 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       if (out.closed) stopCapture();
     });
   });
+  // Node 20 would abort (status 134) restoring the terminal that hung up: leave around it.
+  if (hungUp) exitAfterHangup(typeof process.exitCode === 'number' ? process.exitCode : 0);
 }
 
-function summaryLine(
-  capture: LiveCapture,
-  writer: CaptureWriter | null,
-  path: string | undefined,
-  before: number | null,
-  after: number | null,
-  bpf: string,
-): string {
+/** What a live capture can say about itself when it ends (headless, and the UI after quitting). */
+export interface CaptureFacts {
+  /** Frames libpcap delivered. */
+  received: number;
+  /** Of those, frames counted but not handled because tcpwatch fell behind. */
+  skipped: number;
+  /** Frames in the -w file, or null without -w. */
+  written: number | null;
+  path?: string;
+  /** The kernel's counters, or null when the cap build has no pcap_stats. */
+  kernel: KernelStats | null;
+  /** Without kernel counters: an estimate from the interface's packet counters (no capture filter only). */
+  interfaceDrops: number | null;
+  filtered: boolean;
+}
+
+/** One line, as tcpdump's closing lines: captured, written, and dropped where it can be known. */
+export function captureSummary(f: CaptureFacts): string {
   const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  let line = `${plural(capture.framesReceived, 'packet')} captured`;
-  if (writer !== null && path !== undefined) line += `, ${writer.framesWritten} written to ${sanitizeText(path)}`;
-  if (capture.framesSkipped > 0) line += `, ${capture.framesSkipped} not decoded (tcpwatch fell behind)`;
-  if (before !== null && after !== null) {
-    const missed = Math.max(0, after - before - capture.framesReceived);
-    line += `; about ${missed} dropped (from the interface's packet counters)`;
-  } else if (bpf !== '') {
-    line += '; kernel drops unknown (cap reports no libpcap statistics)';
+  let line = `${plural(f.received, 'packet')} captured`;
+  if (f.written !== null && f.path !== undefined) line += `, ${f.written} written to ${sanitizeText(f.path)}`;
+  if (f.skipped > 0) line += `, ${f.skipped} not decoded (tcpwatch fell behind)`;
+  if (f.kernel !== null) {
+    line += `; ${f.kernel.dropped} dropped by the kernel`;
+    if (f.kernel.ifdropped > 0) line += `, ${f.kernel.ifdropped} by the interface`;
+  } else if (f.interfaceDrops !== null) {
+    line += `; about ${f.interfaceDrops} dropped (from the interface's packet counters)`;
+  } else if (f.filtered) {
+    line += '; kernel drops unknown (this cap build reports no libpcap statistics: scripts/setup.sh patches it)';
   } else {
     line += '; kernel drops unknown';
   }

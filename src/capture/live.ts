@@ -9,7 +9,8 @@
 //    at cap's 65535-byte snapshot, when it comes from the IP header's length;
 //  - cap drains libpcap's ring in one loop that does not return to the event loop until the ring is
 //    empty; a consumer slower than the traffic would never let Ctrl-C or the UI run, so after
-//    MAX_BATCH_MS without a pause the rest of that batch is counted ("fell behind"), not processed.
+//    MAX_BATCH_MS without a pause the rest of that batch is counted ("fell behind"), not processed;
+//  - the kernel's drop counters come from pcap_stats where the cap build has it (scripts/cap-stats.patch).
 
 import { CapturedFrame } from './frame';
 import { CapHandle, CapModule, CAP_SNAPLEN, linkTypeFromCap, loadCap } from './cap-binding';
@@ -167,6 +168,18 @@ export interface LiveCaptureOptions {
   snaplen?: number;
   /** Kernel ring size in MiB (-B). */
   bufferSizeMiB?: number;
+  /** The device is a loopback interface (its packets reach the kernel's counters twice). */
+  loopback?: boolean;
+}
+
+/** What the kernel counted for a capture since it was opened, in packets. */
+export interface KernelStats {
+  /** Packets that passed the capture filter, those dropped included. */
+  received: number;
+  /** Packets the kernel dropped because the ring was full (tcpwatch did not read it in time). */
+  dropped: number;
+  /** Packets the interface itself dropped (libpcap reads the interface's counter). */
+  ifdropped: number;
 }
 
 /** Called for every frame, synchronously; the frame and its bytes are valid only during the call. */
@@ -205,6 +218,8 @@ export class LiveCapture {
   private skipping = false;
   private onBatchEnd: (() => void) | null = null;
   private readonly reanchorTimer: NodeJS.Timeout;
+  private readonly loopback: boolean;
+  private lastStats: KernelStats | null = null;
 
   private constructor(
     cap: CapModule,
@@ -214,6 +229,7 @@ export class LiveCapture {
     private readonly handler: LiveFrameHandler,
   ) {
     this.snaplen = opts.snaplen !== undefined && opts.snaplen < CAP_SNAPLEN ? opts.snaplen : CAP_SNAPLEN;
+    this.loopback = opts.loopback ?? false;
     const bufferBytes = Math.min(2047, opts.bufferSizeMiB ?? DEFAULT_BUFFER_MIB) * 1024 * 1024;
     if (filter !== '') {
       // Compile the filter on a small ring first: if libpcap rejects it, only that handle leaks.
@@ -245,9 +261,36 @@ export class LiveCapture {
     return !this.closed;
   }
 
+  /** Whether this cap build reports the kernel's counters (scripts/cap-stats.patch). */
+  get hasKernelStats(): boolean {
+    return typeof this.handle.stats === 'function';
+  }
+
+  /**
+   * The kernel's counters since open, or null when this cap build has no pcap_stats. After close,
+   * the last counters read (close reads them first). On a loopback interface every packet passes
+   * the packet socket twice (sent and received; libpcap discards the sent copy itself), so the
+   * kernel counts each packet, and each packet lost to a full ring, twice: halved here, rounded up
+   * (exact but for one packet per episode of drops, whose two copies can fall on either side of a
+   * free slot).
+   */
+  kernelStats(): KernelStats | null {
+    if (this.closed || !this.hasKernelStats) return this.lastStats;
+    let raw: { received: number; dropped: number; ifdropped: number };
+    try {
+      raw = this.handle.stats!();
+    } catch {
+      return this.lastStats;
+    }
+    const k = this.loopback ? 2 : 1;
+    this.lastStats = { received: Math.ceil(raw.received / k), dropped: Math.ceil(raw.dropped / k), ifdropped: raw.ifdropped };
+    return this.lastStats;
+  }
+
   /** Stops the capture. Safe inside the frame handler: cap finishes the current packet and stops. */
   close(): void {
     if (this.closed) return;
+    this.kernelStats();
     this.closed = true;
     clearInterval(this.reanchorTimer);
     this.handle.close();

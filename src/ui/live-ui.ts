@@ -1,111 +1,135 @@
-// The UI on a live capture (`tcpwatch -i IFACE [filter]` on a terminal): frames from the capture
-// module go into the packet store (kept in the capture module's spool, within --memory-budget),
-// optionally to the -w file, and the list follows the newest packet while the selection is on the
-// last row. Quitting stops the capture and closes the -w file before the terminal is given back.
+// The UI on a live capture (`tcpwatch -i IFACE [filter]` on a terminal). Capturing runs in a
+// separate process (src/capture/capture-child.ts, as termshark runs dumpcap): it reads libpcap's
+// ring, writes every frame to a spool file and the -w file, and reports what the kernel counted.
+// This process indexes the spool as it grows and draws; however long it is busy (garbage
+// collection, drawing, replaying a stream), the capture process keeps reading the ring, so nothing
+// is lost that headless capture would not lose. The list follows the newest packet while the
+// selection is on the last row. The status bar's "drops" is what the kernel dropped plus what the
+// capture process fell behind on; after quitting, one line on stderr says what was captured,
+// written and dropped, as headless capture does.
+//
+// -Z USER: the capture process gives up root once the device is open (before creating -w), and
+// this process once the capture runs, so neither the dissectors nor the UI run as root.
+//
 // A -w file that cannot be written (disk full) stops the capture rather than losing packets
-// silently: the status bar says so, and after quitting one line on stderr and exit status 1.
+// silently: the status bar says so, and after quitting one line on stderr and exit status 1. After
+// a hangup (SIGHUP, or the terminal failing a write) the capture stops the same way and the process
+// leaves without restoring the terminal that is gone (src/hangup.ts).
 
 import { basename } from 'node:path';
+import * as fs from 'node:fs';
 import { MainOptions, hooks } from '../hooks';
 import { UsageError } from '../errors';
 import { sanitizeText } from '../output/sanitize';
 import { CapturedFrame } from '../capture/frame';
-import { openCaptureWriter, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
-import { LiveCapture, resolveCaptureDevice } from '../capture/live';
-import { FrameSpool } from '../capture/spill';
-import { memoryBudgetBytes } from '../capture/live-cli';
+import { resolveCaptureDevice } from '../capture/live';
+import { CaptureProcess } from '../capture/capture-process';
+import { createSpoolFile, SpoolReader } from '../capture/spool';
+import { captureSummary, memoryBudgetBytes } from '../capture/live-cli';
+import { checkDropPrivileges, dropPrivileges } from '../capture/privileges';
 import { PacketStore } from '../store/packet-store';
-import { SpoolFrames } from '../store/frames';
+import { exitAfterHangup } from '../hangup';
 import { App } from './app';
 
+/** Longest the UI indexes new frames before letting keys and drawing in. */
+const INDEX_SLICE_MS = 30;
+/** Exit status when the run started well and then failed (a -w disk filled up), as tcpdump's. */
+const EXIT_RUN_FAILED = 1;
+
 export async function runLiveUi(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
+  const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
   const { iface } = resolveCaptureDevice(opts.interface);
   if (opts.displayFilter !== undefined) {
     if (!hooks.compileFilter) throw new UsageError('display filters are not available in this build');
     hooks.compileFilter(opts.displayFilter);
   }
   const bpf = captureFilter ?? '';
-  let store: PacketStore | null = null;
-  let writer: CaptureWriter | null = null;
-  let bytes = 0;
-  let stopped = false;
-  let capture: LiveCapture | null = null;
-  // The whole line for stderr after quitting, and a short one that fits the status bar.
-  let writeFailure: string | null = null;
-  let writeStatus: string | null = null;
-  const max = opts.count ?? 0;
-  const writeFailed = (e: unknown): void => {
-    if (writeFailure === null) {
-      if (e instanceof CaptureWriteError) {
-        const n = e.framesInFile;
-        writeFailure = `${e.message}; capture stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`;
-        writeStatus = `cannot write ${basename(e.path)} (${e.code}): capture stopped, ${n} packet${n === 1 ? '' : 's'} in the file`;
-      } else {
-        writeFailure = writeStatus = `${opts.write}: cannot write (${(e as Error).message})`;
-      }
-    }
-    stop();
-  };
-  const onFrame = (f: CapturedFrame): void => {
-    if (store === null || stopped) return;
-    store.appendLive(f);
-    bytes += f.origLen;
+  const spoolFd = createSpoolFile();
+  let capture: CaptureProcess;
+  try {
+    capture = await CaptureProcess.start({
+      device: iface.name,
+      loopback: iface.loopback,
+      filter: bpf,
+      snaplen: opts.snaplen,
+      bufferSizeMiB: opts.bufferSize,
+      write: opts.write,
+      user: account?.name,
+      count: opts.count ?? 0,
+    }, spoolFd);
+  } catch (e) {
+    fs.closeSync(spoolFd);
+    throw e;
+  }
+  // The capture process has the device open and has given up root itself; this one follows.
+  if (account !== null) {
     try {
-      writer?.write(f);
+      dropPrivileges(account);
     } catch (e) {
-      writeFailed(e);
-      return;
-    }
-    if (max > 0 && store.count >= max) stop();
-  };
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    capture?.close();
-    try {
-      writer?.close();
-    } catch (e) {
-      writeFailed(e);
-    } finally {
-      store?.endLive(writeStatus);
-    }
-  };
-  capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize }, onFrame);
-  if (opts.write !== undefined) {
-    try {
-      writer = openCaptureWriter(opts.write, capture.linkType);
-      // The file header goes out now, so a device that takes nothing fails before the UI opens.
-      writer.flush();
-    } catch (e) {
-      capture.close();
-      writer?.close();
-      const err = e as NodeJS.ErrnoException;
-      throw new UsageError(e instanceof CaptureWriteError ? e.message : `${opts.write}: cannot write (${err.code ?? err.message})`);
+      await capture.stop();
+      fs.closeSync(spoolFd);
+      throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
     }
   }
-  const spool = new FrameSpool({ memoryBudgetBytes: memoryBudgetBytes(opts), linkType: capture.linkType });
-  store = PacketStore.live(iface.name, opts, new SpoolFrames(spool));
-  const liveStore = store;
-  const flushTimer = setInterval(() => {
-    try {
-      if (!stopped) writer?.flush();
-    } catch (e) {
-      writeFailed(e);
+  const spool = new SpoolReader(spoolFd, capture.linkType, memoryBudgetBytes(opts));
+  const store = PacketStore.live(iface.name, opts, spool);
+  let bytes = 0;
+  let indexTimer: NodeJS.Immediate | null = null;
+  let ended = false;
+  let quitting = false;
+  const onFrame = (f: CapturedFrame): void => {
+    store.appendLive(f);
+    bytes += f.origLen;
+  };
+  // Index what the capture process has announced, a slice at a time; the rest on the next turn.
+  const index = (): void => {
+    indexTimer = null;
+    if (quitting && !ended) return;
+    const more = spool.readNew(onFrame, performance.now() + INDEX_SLICE_MS);
+    store.notifyAppended();
+    if (more) indexTimer = setImmediate(index);
+  };
+  // The short line for the status bar when -w fails; the whole one goes to stderr after quitting.
+  const writeStatus = (): string | null => {
+    const w = capture.writeFailure;
+    if (w === null) return null;
+    const n = w.framesInFile;
+    return `cannot write ${basename(w.path)} (${w.code}): capture stopped, ${n} packet${n === 1 ? '' : 's'} in the file`;
+  };
+  capture.onProgress = () => {
+    spool.announce(capture.counts.spoolEnd);
+    if (capture.ended && !ended) {
+      // Everything the capture process wrote is announced: index it all, then say the capture ended.
+      ended = true;
+      if (indexTimer !== null) clearImmediate(indexTimer);
+      indexTimer = null;
+      spool.readNew(onFrame, Infinity);
+      store.endLive(writeStatus() ?? capture.error);
+      return;
     }
-  }, 1000);
-  capture.setBatchEndHandler(() => liveStore.notifyAppended());
+    if (indexTimer === null) indexTimer = setImmediate(index);
+  };
+  capture.onProgress();
+
   const app = new App(store, opts, captureFilter);
   app.live = {
     interfaceName: iface.name,
-    drops: () => capture!.framesSkipped,
+    drops: () => {
+      const k = capture.counts.kernel;
+      return k === null ? null : k.dropped + k.ifdropped + capture.counts.skipped;
+    },
     stop: async () => {
-      clearInterval(flushTimer);
-      stop();
+      quitting = true;
+      await capture.stop();
     },
   };
+  let hungUp = false;
   const onSignal = (sig: NodeJS.Signals): void => {
-    // After a hangup the terminal is gone: drawing the last screen fails with EIO, harmlessly.
-    if (sig === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    if (sig === 'SIGHUP') {
+      // The terminal is gone: drawing the last screen fails with EIO, harmlessly.
+      hungUp = true;
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    }
     void app.quit();
   };
   // Ctrl-C in the UI is a key; these signals come from kill or a closed terminal (SIGHUP) and must
@@ -129,8 +153,32 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     for (const sig of stopSignals) process.off(sig, onSignal);
     process.stdout.off('error', onTerminalError);
   }
-  if (writeFailure !== null) {
-    process.stderr.write(`tcpwatch: ${sanitizeText(writeFailure)}\n`);
-    process.exitCode = 1;
+  const c = capture.counts;
+  const lines = [captureSummary({
+    received: c.received,
+    skipped: c.skipped,
+    written: opts.write !== undefined ? c.written : null,
+    path: opts.write,
+    kernel: c.kernel,
+    interfaceDrops: null,
+    filtered: bpf !== '',
+  })];
+  if (capture.writeFailure !== null) {
+    const n = capture.writeFailure.framesInFile;
+    lines.push(`tcpwatch: ${sanitizeText(capture.writeFailure.message)}; capture stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`);
+    process.exitCode = EXIT_RUN_FAILED;
+  } else if (capture.error !== null) {
+    lines.push(`tcpwatch: ${sanitizeText(capture.error)}`);
+    process.exitCode = EXIT_RUN_FAILED;
   }
+  if (hungUp) {
+    // Written where it can still go (a redirected stderr); a terminal that is gone fails the write.
+    try {
+      fs.writeSync(2, lines.join('\n') + '\n');
+    } catch {
+      // EIO: nobody is left to read it
+    }
+    exitAfterHangup(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  }
+  process.stderr.write(lines.join('\n') + '\n');
 }

@@ -1,0 +1,251 @@
+// The capture process of the live UI, as termshark runs dumpcap: it does nothing but read libpcap's
+// ring, write every frame to the spool file the UI reads (and to the -w file), and tell the UI how
+// far the spool holds whole records and what the kernel counted. The UI's thread has bursts of
+// work (garbage collection, drawing, replaying a stream for the details pane) that kept it from
+// reading the ring for seconds at a time on a busy machine, and the ring overflowed; this process
+// has no such work, so a stalled UI only falls behind in its reading of the spool, which loses
+// nothing (native-notes/long-runs.md).
+//
+// Started by src/capture/capture-process.ts with the options as JSON in argv[2], the spool file
+// open on fd 3 and an IPC channel. It opens the device, gives up root (-Z) before the -w file is
+// created, as headless capture does, and stops cleanly on a "stop" message, on SIGINT, SIGTERM or
+// SIGHUP, when the UI goes away (the channel closes), at -c, or when -w cannot be written.
+
+import * as fs from 'node:fs';
+import { CapturedFrame } from './frame';
+import { LiveCapture, KernelStats, DEFAULT_BUFFER_MIB } from './live';
+import { openCaptureWriter, CaptureWriter, CaptureWriteError } from './file-writer';
+import { lookupUser, dropPrivileges } from './privileges';
+import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader } from './spool';
+import { UsageError } from '../errors';
+
+export interface CaptureChildOptions {
+  device: string;
+  loopback: boolean;
+  filter: string;
+  snaplen?: number;
+  bufferSizeMiB?: number;
+  write?: string;
+  user?: string;
+  /** Stop after this many frames (-c); 0 for no limit. */
+  count: number;
+}
+
+export interface CaptureCounts {
+  /** Bytes of the spool file that hold whole records, header included. */
+  spoolEnd: number;
+  /** Frames written to the spool. */
+  frames: number;
+  /** Frames cap delivered. */
+  received: number;
+  /** Frames cap delivered that were not kept because this process fell behind (LiveCapture). */
+  skipped: number;
+  /** The kernel's counters, or null when the cap build cannot report them. */
+  kernel: KernelStats | null;
+  /** Frames in the -w file (0 without -w). */
+  written: number;
+}
+
+export interface CaptureWriteFailure {
+  message: string;
+  code: string;
+  path: string;
+  framesInFile: number;
+}
+
+export type CaptureChildMessage =
+  | { t: 'ready'; linkType: number; snaplen: number; bufferMiB: number; kernelStats: boolean }
+  | ({ t: 'progress' } & CaptureCounts)
+  /** The capture could not start: one line for the user (a usage error, exit status 2). */
+  | { t: 'fatal'; message: string }
+  | ({ t: 'end'; writeFailure: CaptureWriteFailure | null; error: string | null } & CaptureCounts);
+
+export type CaptureParentMessage = { t: 'stop' };
+
+const SPOOL_BUFFER_BYTES = 1 << 20;
+/** The UI needs no more news than this often: it draws at most every 50 ms. */
+const PROGRESS_MS = 25;
+/** How often the kernel's counters are read and sent, with or without traffic. */
+const STATS_MS = 1000;
+const WRITE_FLUSH_MS = 1000;
+
+function send(m: CaptureChildMessage, then?: () => void): void {
+  if (process.send === undefined || !process.connected) {
+    then?.();
+    return;
+  }
+  try {
+    process.send(m, undefined, {}, () => then?.());
+  } catch {
+    // the UI is gone
+    then?.();
+  }
+}
+
+function main(): void {
+  const o = JSON.parse(process.argv[2]) as CaptureChildOptions;
+  let spoolPos = SPOOL_HEADER_LEN;
+  let spoolEnd = SPOOL_HEADER_LEN;
+  let frames = 0;
+  const spoolBuf = Buffer.allocUnsafe(SPOOL_BUFFER_BYTES);
+  let spoolUsed = 0;
+  let writer: CaptureWriter | null = null;
+  let writeFailure: CaptureWriteFailure | null = null;
+  let error: string | null = null;
+  let stopped = false;
+  let capture: LiveCapture | null = null;
+
+  const flushSpool = (): void => {
+    let p = 0;
+    while (p < spoolUsed) p += fs.writeSync(SPOOL_FD, spoolBuf, p, spoolUsed - p, spoolPos + p);
+    spoolPos += spoolUsed;
+    spoolUsed = 0;
+    spoolEnd = spoolPos;
+  };
+  const counts = (): CaptureCounts => ({
+    spoolEnd,
+    frames,
+    received: capture?.framesReceived ?? 0,
+    skipped: capture?.framesSkipped ?? 0,
+    kernel: capture?.kernelStats() ?? null,
+    written: writer?.framesWritten ?? 0,
+  });
+  const failWrite = (e: unknown): void => {
+    if (writeFailure === null) {
+      if (e instanceof CaptureWriteError) {
+        writeFailure = { message: e.message, code: e.code, path: e.path, framesInFile: e.framesInFile };
+      } else {
+        const err = e as NodeJS.ErrnoException;
+        writeFailure = { message: `${o.write}: cannot write (${err.code ?? err.message})`, code: err.code ?? 'EIO', path: o.write ?? '', framesInFile: writer?.framesWritten ?? 0 };
+      }
+    }
+  };
+
+  let lastProgress = 0;
+  let progressTimer: NodeJS.Timeout | null = null;
+  const progress = (): void => {
+    if (stopped) return;
+    const now = performance.now();
+    if (now - lastProgress < PROGRESS_MS) {
+      progressTimer ??= setTimeout(() => {
+        progressTimer = null;
+        progress();
+      }, PROGRESS_MS - (now - lastProgress));
+      return;
+    }
+    lastProgress = now;
+    send({ t: 'progress', ...counts() });
+  };
+
+  const timers: NodeJS.Timeout[] = [];
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    for (const t of timers) clearInterval(t);
+    if (progressTimer !== null) clearTimeout(progressTimer);
+    capture?.close();
+    try {
+      flushSpool();
+    } catch (e) {
+      error ??= `cannot write the spool file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    }
+    try {
+      writer?.close();
+    } catch (e) {
+      failWrite(e);
+    }
+    send({ t: 'end', writeFailure, error, ...counts() }, () => process.exit(0));
+  };
+
+  const onFrame = (f: CapturedFrame): void => {
+    if (stopped) return;
+    const need = SPOOL_RECORD_HEADER_LEN + f.capLen;
+    try {
+      if (spoolUsed + need > spoolBuf.length) flushSpool();
+    } catch (e) {
+      error = `cannot write the spool file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+      stop();
+      return;
+    }
+    const b = spoolBuf, u = spoolUsed;
+    b.writeUInt32LE(f.tsSec >>> 0, u);
+    b.writeUInt32LE(f.tsNsec, u + 4);
+    b.writeUInt32LE(f.capLen, u + 8);
+    b.writeUInt32LE(f.origLen, u + 12);
+    f.buf.copy(b, u + SPOOL_RECORD_HEADER_LEN, f.off, f.off + f.capLen);
+    spoolUsed = u + need;
+    frames++;
+    if (writer !== null) {
+      try {
+        writer.write(f);
+      } catch (e) {
+        failWrite(e);
+        stop();
+        return;
+      }
+    }
+    if (o.count > 0 && frames >= o.count) stop();
+  };
+
+  try {
+    capture = LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
+    // As tcpdump and headless capture: give up root once the device is open, before -w creates anything.
+    if (o.user !== undefined) {
+      const account = lookupUser(o.user);
+      try {
+        dropPrivileges(account);
+      } catch (e) {
+        throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
+      }
+    }
+    fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
+    if (o.write !== undefined) {
+      try {
+        writer = openCaptureWriter(o.write, capture.linkType);
+        // The file header goes out now, so a device that takes nothing fails before the UI opens.
+        writer.flush();
+      } catch (e) {
+        writer?.close();
+        if (e instanceof CaptureWriteError) throw new UsageError(e.message);
+        const err = e as NodeJS.ErrnoException;
+        throw new UsageError(`${o.write}: cannot write (${err.code ?? err.message})`);
+      }
+    }
+  } catch (e) {
+    capture?.close();
+    const message = e instanceof UsageError ? e.message : `cannot capture on ${o.device}: ${(e as Error).message}`;
+    send({ t: 'fatal', message }, () => process.exit(2));
+    return;
+  }
+
+  const live = capture;
+  live.setBatchEndHandler(() => {
+    if (stopped) return;
+    try {
+      flushSpool();
+    } catch (e) {
+      error = `cannot write the spool file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+      stop();
+      return;
+    }
+    progress();
+  });
+  timers.push(setInterval(() => {
+    try {
+      writer?.flush();
+    } catch (e) {
+      failWrite(e);
+      stop();
+    }
+  }, WRITE_FLUSH_MS));
+  // The kernel's counters change without any packet reaching us (drops are exactly that).
+  timers.push(setInterval(() => send({ t: 'progress', ...counts() }), STATS_MS));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, stop);
+  process.on('disconnect', stop);
+  process.on('message', (m: CaptureParentMessage) => {
+    if (m.t === 'stop') stop();
+  });
+  send({ t: 'ready', linkType: live.linkType, snaplen: live.snaplen, bufferMiB: o.bufferSizeMiB ?? DEFAULT_BUFFER_MIB, kernelStats: live.hasKernelStats });
+}
+
+main();
