@@ -19,9 +19,11 @@
 // Flat: the first 20% of samples are warm-up (JIT, heap sizing, the kernel ring's slots being
 // touched for the first time). Over the last 80%, after subtracting what the run keeps per packet by
 // design, every sample lies within --tolerance MiB of their median. By design headless runs keep
-// nothing per packet; the UI's packet store keeps a 64-byte index row per packet (store/columns.ts)
-// and the frame spool 8 bytes of position (capture/spill.ts): 72 bytes, allocated in chunks. The
-// packets a run had seen at a sample's time are estimated from its final count and the steady load.
+// nothing per packet; the UI's packet store keeps a 64-byte index row per packet (store/columns.ts),
+// allocated in chunks (the frames themselves are in the spool file on disk, capture/spool.ts). A UI
+// run is two processes, the UI and its capture process (capture/capture-child.ts): its RSS is their
+// sum, and each is also shown on its own. The packets a run had seen at a sample's time are
+// estimated from its final count and the steady load.
 // The table also gives the raw growth over the last 80% per packet seen in that time (a least-squares
 // slope), which is what a leak would show as.
 //
@@ -50,8 +52,8 @@ const UDP_PAYLOAD_OFF = 14 + 20 + 8;
 const IPPROTO_UDP = 17;
 /** Tag of the datagrams that check every capture is running before the load starts (not compared). */
 const PROBE_TAG = 0x70726f62; // "prob"
-/** Bytes the UI run keeps per packet by design: store index row + spool position. */
-const UI_BYTES_PER_PACKET = 64 + 8;
+/** Bytes the UI run keeps per packet by design: the store's index row (frames are on disk). */
+const UI_BYTES_PER_PACKET = 64;
 const WARMUP_SHARE = 0.2;
 const STOP_TIMEOUT_MS = 20_000;
 const READY_TIMEOUT_MS = 30_000;
@@ -100,6 +102,8 @@ export interface Sample {
   /** Seconds since the load started (negative: before). */
   t: number;
   rssKiB: number;
+  /** A UI run: RSS of the UI process and of its capture process (their sum is rssKiB). */
+  parts?: [number, number];
 }
 
 export interface HeapSample {
@@ -107,6 +111,9 @@ export interface HeapSample {
   /** JavaScript heap in use, and memory V8 counts outside it (ArrayBuffers), in MiB. */
   usedMiB: number;
   externalMiB: number;
+  /** Memory V8 holds for its heap (committed), used or not; and the young generation's share of it. */
+  committedMiB: number;
+  newSpaceMiB: number;
 }
 
 export interface FileCheck {
@@ -136,6 +143,8 @@ export interface RunResult {
   cpuSeconds: number;
   file: FileCheck;
   memory: MemoryVerdict;
+  /** A UI run: the UI process and its capture process on their own. */
+  memoryParts?: { ui: MemoryVerdict; capture: MemoryVerdict };
 }
 
 export interface MemoryVerdict {
@@ -200,6 +209,8 @@ interface Capture {
   signal: StopSignal;
   file: string;
   pid: number;
+  /** The UI's capture process, once found (UI runs). */
+  capturePid: number | null;
   samples: Sample[];
   heap: HeapSample[];
   cpu: number;
@@ -214,7 +225,7 @@ function startHeadless(name: string, signal: StopSignal, file: string, filter: s
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exit = new Promise<{ status: number | null; signal: string | null }>((r) => child.on('close', (status, sig) => r({ status, signal: sig })));
-  return { name, mode: 'headless', signal, file, pid: child.pid!, samples: [], heap: [], cpu: 0, exited: () => exit, stderr: () => err };
+  return { name, mode: 'headless', signal, file, pid: child.pid!, capturePid: null, samples: [], heap: [], cpu: 0, exited: () => exit, stderr: () => err };
 }
 
 class TmuxServer {
@@ -264,10 +275,32 @@ async function startUi(tmux: TmuxServer, name: string, signal: StopSignal, file:
     }
   })();
   return {
-    name, mode: 'ui', signal, file, pid, samples: [], heap: [], cpu: 0,
+    name, mode: 'ui', signal, file, pid, capturePid: null, samples: [], heap: [], cpu: 0,
     exited: () => exit,
     stderr: () => (fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : ''),
   };
+}
+
+/** The capture process a UI started (capture-child.js among its children), or null. */
+function captureChildOf(pid: number): number | null {
+  try {
+    for (const kid of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter((k) => k !== '')) {
+      if (fs.readFileSync(`/proc/${kid}/cmdline`, 'utf8').includes('capture-child.js')) return Number(kid);
+    }
+  } catch {
+    // ended
+  }
+  return null;
+}
+
+/** RSS of a run: the process, plus its capture process for the UI. */
+function runRss(c: Capture): Sample['parts'] | number | null {
+  const main = rssKiB(c.pid);
+  if (main === null) return null;
+  if (c.mode !== 'ui') return main;
+  c.capturePid ??= captureChildOf(c.pid);
+  const child = c.capturePid === null ? null : rssKiB(c.capturePid);
+  return child === null ? null : [main, child];
 }
 
 /** Echo server and clients: steady request/answer traffic on a few connections, plus short ones. */
@@ -452,6 +485,15 @@ export function memoryVerdict(samples: Sample[], mode: RunMode, frames: number, 
   };
 }
 
+/** The UI process (keeps its index rows by design) and its capture process (keeps nothing) alone. */
+function partVerdicts(samples: Sample[], frames: number, loadSeconds: number, toleranceMiB: number): { ui: MemoryVerdict; capture: MemoryVerdict } {
+  const part = (k: 0 | 1) => samples.filter((x) => x.parts !== undefined).map((x) => ({ t: x.t, rssKiB: x.parts![k] }));
+  return {
+    ui: memoryVerdict(part(0), 'ui', frames, loadSeconds, toleranceMiB),
+    capture: memoryVerdict(part(1), 'headless', frames, loadSeconds, toleranceMiB),
+  };
+}
+
 function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
@@ -512,8 +554,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const sample = () => {
       const t = (Date.now() - t0) / 1000;
       for (const c of captures) {
-        const r = rssKiB(c.pid);
-        if (r !== null) c.samples.push({ t, rssKiB: r });
+        const r = runRss(c);
+        if (typeof r === 'number') c.samples.push({ t, rssKiB: r });
+        else if (r !== undefined && r !== null) c.samples.push({ t, rssKiB: r[0] + r[1], parts: r });
       }
     };
     sample();
@@ -549,7 +592,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     clearInterval(sampler);
     sampler = null;
     if (heapSampler) clearInterval(heapSampler);
-    for (const c of captures) c.cpu = cpuSeconds(c.pid) ?? 0;
+    for (const c of captures) c.cpu = (cpuSeconds(c.pid) ?? 0) + (c.capturePid !== null ? cpuSeconds(c.capturePid) ?? 0 : 0);
     log(`load done: ${sent.sent} datagrams in ${sent.seconds} s, ${tcp.requests} TCP requests, ${tcp.shortConnections} short connections; stopping`);
 
     const stops = captures.map(async (c) => {
@@ -606,6 +649,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         cpuSeconds: c.cpu,
         file,
         memory: memoryVerdict(c.samples, c.mode, scan.hashes.length, loadSeconds, o.toleranceMiB),
+        memoryParts: c.mode === 'ui' ? partVerdicts(c.samples, scan.hashes.length, loadSeconds, o.toleranceMiB) : undefined,
       });
     });
     let refUdp = 0;
@@ -653,8 +697,16 @@ function collectReports(reportDir: string, captures: Capture[], t: number): void
     for (const name of names.filter((n) => n.includes(`.${c.pid}.`))) {
       const file = path.join(reportDir, name);
       try {
-        const heap = (JSON.parse(fs.readFileSync(file, 'utf8')) as { javascriptHeap: { usedMemory: number; externalMemory: number } }).javascriptHeap;
-        c.heap.push({ t, usedMiB: heap.usedMemory / MiB, externalMiB: heap.externalMemory / MiB });
+        const heap = (JSON.parse(fs.readFileSync(file, 'utf8')) as {
+          javascriptHeap: { usedMemory: number; externalMemory: number; totalCommittedMemory: number; heapSpaces: Record<string, { committedMemory: number }> };
+        }).javascriptHeap;
+        c.heap.push({
+          t,
+          usedMiB: heap.usedMemory / MiB,
+          externalMiB: heap.externalMemory / MiB,
+          committedMiB: heap.totalCommittedMemory / MiB,
+          newSpaceMiB: (heap.heapSpaces.new_space?.committedMemory ?? 0) / MiB,
+        });
       } catch {
         // still being written: next time
         continue;
@@ -715,16 +767,24 @@ export function formatSoak(s: SoakResult): string {
     if (summary.length) lines.push(`${r.name} said: ${summary.join(' | ')}`);
   }
   for (const r of s.runs) {
+    if (r.memoryParts === undefined) continue;
+    const v = (m: MemoryVerdict) => `${m.firstMiB.toFixed(1)} / ${m.medianMiB.toFixed(1)} / ${m.maxMiB.toFixed(1)} / ${m.lastMiB.toFixed(1)} MiB, ±${m.spreadMiB.toFixed(1)}, ${m.bytesPerPacket.toFixed(1)} B/pkt`;
+    lines.push(`${r.name} RSS (first / median / max / last): UI process ${v(r.memoryParts.ui)}; capture process ${v(r.memoryParts.capture)}`);
+  }
+  for (const r of s.runs) {
     if (r.heap.length < 8) continue;
     const tail = r.heap.slice(Math.floor(r.heap.length * WARMUP_SHARE));
     const q = Math.floor(tail.length / 4);
     const floor = (xs: HeapSample[]) => Math.min(...xs.map((h) => h.usedMiB));
     const floors = [0, 1, 2, 3].map((k) => floor(tail.slice(k * q, k === 3 ? tail.length : (k + 1) * q)).toFixed(1));
     const ext = (h: HeapSample | undefined) => (h?.externalMiB ?? 0).toFixed(1);
-    lines.push(`${r.name} heap: lowest in use per quarter of the last 80% ${floors.join(' → ')} MiB; outside the heap (ArrayBuffers) ${ext(tail[0])} → ${ext(tail[tail.length - 1])} MiB`);
+    const committed = (h: HeapSample | undefined) => `${(h?.committedMiB ?? 0).toFixed(1)} (young ${(h?.newSpaceMiB ?? 0).toFixed(1)})`;
+    lines.push(`${r.name} heap: lowest in use per quarter of the last 80% ${floors.join(' → ')} MiB; outside the heap (ArrayBuffers) ${ext(tail[0])} → ${ext(tail[tail.length - 1])} MiB; ` +
+      `committed ${committed(tail[0])} → ${committed(tail[tail.length - 1])} MiB`);
   }
   lines.push(`flat: over the last ${Math.round((1 - WARMUP_SHARE) * 100)}% of samples, every sample within ${o.toleranceMiB} MiB of their median after ` +
-    `subtracting the UI's ${UI_BYTES_PER_PACKET} bytes per packet kept by design (headless: 0); B/pkt is the raw RSS growth over that span per packet seen`);
+    `subtracting the UI's ${UI_BYTES_PER_PACKET} bytes per packet kept by design (headless: 0); a UI run's RSS is its UI process plus its capture process; ` +
+    'B/pkt is the raw RSS growth over that span per packet seen');
   return lines.join('\n');
 }
 
@@ -771,8 +831,8 @@ async function main(): Promise<void> {
     // every sample, for plotting or a closer look
     const runs = result.runs.map((r) => ({
       name: r.name,
-      samples: r.samples.map((x) => [Number(x.t.toFixed(1)), x.rssKiB]),
-      heap: r.heap.map((h) => [Number(h.t.toFixed(1)), Number(h.usedMiB.toFixed(2)), Number(h.externalMiB.toFixed(2))]),
+      samples: r.samples.map((x) => [Number(x.t.toFixed(1)), x.rssKiB, ...(x.parts ?? [])]),
+      heap: r.heap.map((h) => [Number(h.t.toFixed(1)), Number(h.usedMiB.toFixed(2)), Number(h.externalMiB.toFixed(2)), Number(h.committedMiB.toFixed(2)), Number(h.newSpaceMiB.toFixed(2))]),
     }));
     fs.writeFileSync(path.join(o.keep, 'samples.json'), JSON.stringify({ loadSeconds: result.loadSeconds, runs }) + '\n');
   }

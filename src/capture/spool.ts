@@ -7,6 +7,13 @@
 // packet is shown, filtered or replayed (`read`, through a cache of 64 KiB blocks bounded by
 // --memory-budget). Frames live on disk, not in the UI's memory: what the UI keeps per packet is
 // its index row.
+//
+// Nothing is allocated per read: the cache's blocks are allocated once each and reused when evicted,
+// and a frame outside them (the newest, still-growing block; a frame across two blocks) is read into
+// one scratch buffer. A replay of a long stream for the details pane reads hundreds of blocks, many
+// times a second while the list follows new packets; fresh buffers for those were garbage the
+// collector freed only late, and the freed memory stayed with the process. As the FrameStorage
+// contract says, bytes are valid until the next read: whoever keeps them longer copies them.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -57,6 +64,10 @@ export class SpoolReader implements AppendableFrames {
   // Map iteration order is insertion order, which makes it an LRU: a hit re-inserts the block.
   private readonly blocks = new Map<number, Buffer>();
   private readonly maxBlocks: number;
+  private scratch = Buffer.allocUnsafe(BLOCK);
+  /** Blocks read from the spool for the cache, and frames read outside it (diagnostics, tests). */
+  blockReads = 0;
+  directReads = 0;
   private fd: number;
   /** Frames handed to `readNew`'s handler. */
   frames = 0;
@@ -135,31 +146,37 @@ export class SpoolReader implements AppendableFrames {
     // Only blocks the capture process has finished are cached; the newest one is read each time.
     if (inBlock + capLen <= BLOCK && (first + 1) * BLOCK <= this.end) {
       const b = this.block(first);
-      if (inBlock + capLen > b.length) return false;
+      if (b === null) return false;
       out.buf = b;
       out.off = inBlock;
       return true;
     }
-    const b = Buffer.allocUnsafe(capLen);
-    if (this.readFully(b, 0, capLen, dataOff) < capLen) return false;
-    out.buf = b;
+    if (this.scratch.length < capLen) this.scratch = Buffer.allocUnsafe(capLen);
+    this.directReads++;
+    if (this.readFully(this.scratch, 0, capLen, dataOff) < capLen) return false;
+    out.buf = this.scratch;
     out.off = 0;
     return true;
   }
 
-  private block(no: number): Buffer {
+  /** Block `no` (complete in the spool) from the cache, read into the least recently used one if need be. */
+  private block(no: number): Buffer | null {
     let b = this.blocks.get(no);
     if (b !== undefined) {
       this.blocks.delete(no);
       this.blocks.set(no, b);
       return b;
     }
-    // A new buffer per block (not a recycled one): a decoded packet on screen may still refer to an evicted block.
-    b = Buffer.allocUnsafe(BLOCK);
-    const got = this.readFully(b, 0, BLOCK, no * BLOCK);
-    if (got < BLOCK) b = b.subarray(0, got);
+    if (this.blocks.size >= this.maxBlocks) {
+      const oldest = this.blocks.keys().next().value as number;
+      b = this.blocks.get(oldest)!;
+      this.blocks.delete(oldest);
+    } else {
+      b = Buffer.allocUnsafe(BLOCK);
+    }
+    this.blockReads++;
+    if (this.readFully(b, 0, BLOCK, no * BLOCK) < BLOCK) return null;
     this.blocks.set(no, b);
-    if (this.blocks.size > this.maxBlocks) this.blocks.delete(this.blocks.keys().next().value as number);
     return b;
   }
 

@@ -25,6 +25,9 @@ export class DetailsView {
   readonly hex: HexView;
   packet = -1;
   private d: Dissection | null = null;
+  // The shown frame's bytes, copied: the store's frame storage may reuse its buffers on the next
+  // read (a live capture's spool does), and the bytes pane draws these until another packet is shown.
+  private bytes = Buffer.alloc(0);
   /** Node names the user opened or closed, remembered from packet to packet as Wireshark does. */
   private readonly open = new Map<string, boolean>(OPEN_BY_DEFAULT.map((n) => [n, true]));
 
@@ -60,7 +63,10 @@ export class DetailsView {
     const d = this.store.replay(packet);
     this.d = d;
     this.tree.setRoots(this.convert(buildDetails(d)));
-    this.hex.setBytes(d.buf, d.frameOff, d.capLen);
+    const n = Math.max(0, Math.min(d.capLen, d.buf.length - d.frameOff));
+    if (this.bytes.length < n) this.bytes = Buffer.allocUnsafe(Math.max(n, 2048));
+    d.buf.copy(this.bytes, 0, d.frameOff, d.frameOff + n);
+    this.hex.setBytes(this.bytes, 0, n);
     this.highlight(this.tree.selectedNode());
   }
 
