@@ -1,5 +1,6 @@
 // -Z USER: a root capture gives up root after opening the device and before creating the -w file,
-// as tcpdump does; -Z without root, or for a user that does not exist, is one line and exit 2.
+// as tcpdump does, headless and in the UI (where both the UI and its capture process give it up);
+// -Z without root, or for a user that does not exist, is one line and exit 2.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import * as path from 'node:path';
 import * as net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI } from './helpers/corpus';
+import { Tmux, haveTmux } from './helpers/tmux';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const haveCap = (() => { try { require('cap'); return true; } catch { return false; } })();
@@ -55,5 +57,57 @@ test('-Z for a user that does not exist, or without root: one line, exit 2', { s
       assert.equal(asNobody.status, 2);
       assert.match(asNobody.stderr, /not running as root/);
     }
+  }
+});
+
+/** The process ids of `pid`'s children. */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter((k) => k !== '').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Real, effective, saved and filesystem uid of a process. */
+function uids(pid: number): number[] {
+  const m = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? m.slice(1).map(Number) : [];
+}
+
+test('-Z nobody in the UI: the UI and its capture process both give up root; the -w file belongs to nobody and holds the packets', { skip: !isRoot || !haveCap || !haveTmux() ? 'needs root, the cap module and tmux' : false }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-z-ui-'));
+  fs.chmodSync(dir, 0o777);
+  const out = path.join(dir, 'ui.pcap');
+  const server = net.createServer((s) => s.end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const t = Tmux.start(['-i', 'lo', '-Z', 'nobody', '-w', out, 'tcp', 'port', String(port)]);
+  try {
+    await t.waitForText('live: lo');
+    const nobody = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+    const ui = childrenOf(t.panePid())[0];
+    const capture = childrenOf(ui).find((k) => fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('capture-child.js'));
+    assert.ok(capture !== undefined, 'the UI runs a capture process');
+    assert.deepEqual(uids(ui), [nobody, nobody, nobody, nobody], 'the UI gave up root');
+    assert.deepEqual(uids(capture), [nobody, nobody, nobody, nobody], 'the capture process gave up root');
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => { const c = net.connect(port, '127.0.0.1'); c.on('data', () => {}); c.on('close', () => resolve()); });
+    }
+    // each connection: handshake, data, the server's FIN, the client's FIN, ACKs
+    const s = await t.waitFor((x) => /shown (\d+) \/ \1 /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 15, 'the three connections');
+    const shown = Number(/shown (\d+) /.exec(s)![1]);
+    t.keys('q');
+    const after = await t.waitForText('[tcpwatch exited');
+    assert.match(after, new RegExp(`^${shown} packets captured, ${shown} written to .*\\n\\[tcpwatch exited 0\\]`, 'm'));
+    const st = fs.statSync(out);
+    assert.equal(st.uid, nobody, 'the -w file was created after root was given up');
+    assert.equal(st.mode & 0o777, 0o600);
+    const r = spawnSync(process.execPath, [CLI, '-r', out], { encoding: 'utf8' });
+    assert.equal(r.stdout.trim().split('\n').length, shown);
+  } finally {
+    t.kill();
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

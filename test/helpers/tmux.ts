@@ -37,6 +37,23 @@ export class Tmux {
     return t;
   }
 
+  /**
+   * Run ARGV as the terminal's only program (no shell around it), for tests that end the terminal
+   * itself (kill()) and read what happened from files.
+   */
+  static startProgram(argv: string[], env: Record<string, string> = {}, width = 160, height = 50): Tmux {
+    const t = new Tmux(width, height);
+    const vars = { TERM: 'xterm-256color', LANG: 'C.UTF-8', TZ: 'UTC', ...env };
+    const envArgs = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    t.tmux(['new-session', '-d', '-x', String(width), '-y', String(height), '-s', t.session, `exec env -u NO_COLOR ${envArgs} ${argv.map(shellQuote).join(' ')}`]);
+    return t;
+  }
+
+  /** Process id of the program the terminal runs (the shell of start(), the program of startProgram()). */
+  panePid(): number {
+    return Number(this.tmux(['display-message', '-p', '-t', this.session, '#{pane_pid}']).trim());
+  }
+
   /** Send keys (tmux key names) in one command, so the program reads them together. */
   keys(...keys: string[]): void {
     this.tmux(['send-keys', '-t', this.session, ...keys]);
@@ -87,11 +104,8 @@ export class Tmux {
   }
 
   kill(): void {
-    try {
-      this.tmux(['kill-server']);
-    } catch {
-      // already gone
-    }
+    // quiet when the server is already gone (a test that ended the terminal itself)
+    spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', 'kill-server'], { stdio: 'ignore' });
     // tmux leaves its socket file behind; each test run makes new ones.
     const dir = path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
     fs.rmSync(path.join(dir, this.socket), { force: true });
