@@ -45,7 +45,7 @@ function parseMiB(v: string): number {
 }
 
 addCommands((program) => {
-  program.option('--memory-budget <MiB>', `live capture: MiB of frames kept in memory before older ones go to a temporary file (default ${DEFAULT_MEMORY_BUDGET_MIB})`, parseMiB);
+  program.option('--memory-budget <MiB>', `live capture in the UI: MiB of captured frames kept in memory to show them again (every frame goes to a temporary file as it is captured) (default ${DEFAULT_MEMORY_BUDGET_MIB})`, parseMiB);
 });
 
 function listInterfaces(): void {

@@ -42,6 +42,14 @@ export interface LiveStatus {
 }
 
 const RENDER_INTERVAL_MS = 50;
+/**
+ * While the list follows new packets, the details pane (a replay of the newest packet's stream,
+ * up to thousands of packets) is rebuilt at most this often. Rebuilt for every batch, as it was, it
+ * took three quarters of the live UI's CPU and made most of its garbage (the 10-minute soak's UI
+ * grew its V8 heap to 55 MiB and had spikes of 20-30 MiB; native-notes/long-runs.md), for a pane
+ * nobody can read at 40 updates a second. A key or click that selects a packet shows it at once.
+ */
+const FOLLOW_DETAILS_MS = 500;
 const FILTER_SLICE_MS = 15;
 const MESSAGE_MS = 4000;
 
@@ -68,6 +76,11 @@ export class App {
   private lastRender = 0;
   private renderTimer: NodeJS.Timeout | null = null;
   private detailsPending = false;
+  /** performance.now() when the details pane last showed a packet. */
+  private detailsShownAt = -Infinity;
+  /** Set while the list's selection moves because it follows new packets. */
+  private selectingByFollow = false;
+  private followTimer: NodeJS.Timeout | null = null;
   private message = '';
   private messageTimer: NodeJS.Timeout | null = null;
   private quitting = false;
@@ -215,7 +228,8 @@ export class App {
     const titleAttr = (p: Pane): number => (this.focus === p && this.overlay === 'none' ? t.titleFocused : t.title);
     this.packets.list.focused = this.focus === 'list';
     this.details.tree.list.focused = this.focus === 'details';
-    const sel = this.packets.selectedPacket();
+    // the packet the details show (while following, they can be a moment behind the selection)
+    const sel = this.details.packet;
     this.detailsTitle.fillAttr = titleAttr('details');
     this.detailsTitle.segments = [{ text: ` Packet details${sel >= 0 ? ` \u2014 frame ${sel + 1}` : ''}`, attr: titleAttr('details') }];
     this.detailsTitle.right = [{ text: 'Enter open/close  e/w all  Tab next pane ', attr: titleAttr('details') }];
@@ -268,7 +282,12 @@ export class App {
   // ---------------------------------------------------------------- store and selection
 
   private storeChanged(): void {
-    this.packets.list.refreshCount();
+    this.selectingByFollow = true;
+    try {
+      this.packets.list.refreshCount();
+    } finally {
+      this.selectingByFollow = false;
+    }
     if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
     if (this.details.packet < 0 && this.packets.count() > 0) this.selectionChanged();
     if (!this.store.loading && this.store.loadedAt > 0) this.traceLine(`loaded count=${this.store.count}`);
@@ -276,6 +295,20 @@ export class App {
   }
 
   private selectionChanged(): void {
+    if (this.selectingByFollow) {
+      const wait = this.detailsShownAt + FOLLOW_DETAILS_MS - performance.now();
+      if (wait > 0) {
+        this.followTimer ??= setTimeout(() => {
+          this.followTimer = null;
+          this.selectionChanged();
+        }, wait);
+        return;
+      }
+    }
+    if (this.followTimer !== null) {
+      clearTimeout(this.followTimer);
+      this.followTimer = null;
+    }
     // The details need a replay of the packet's stream: done after the list is drawn, once per burst of keys.
     if (this.detailsPending) return;
     this.detailsPending = true;
@@ -286,6 +319,7 @@ export class App {
       const p = this.packets.selectedPacket();
       if (p !== this.details.packet) {
         this.details.show(p);
+        this.detailsShownAt = performance.now();
         this.requestRender(true);
       }
     });
@@ -661,6 +695,7 @@ export class App {
     if (this.renderTimer) clearTimeout(this.renderTimer);
     if (this.rateTimer) clearInterval(this.rateTimer);
     if (this.messageTimer) clearTimeout(this.messageTimer);
+    if (this.followTimer) clearTimeout(this.followTimer);
     if (this.live !== null) await this.live.stop();
     this.screen.destroy();
     this.store.close();
