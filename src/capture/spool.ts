@@ -69,8 +69,6 @@ export class SpoolReader implements AppendableFrames {
   blockReads = 0;
   directReads = 0;
   private fd: number;
-  /** Frames handed to `readNew`'s handler. */
-  frames = 0;
 
   constructor(fd: number, readonly linkType: number, cacheBytes: number) {
     this.fd = fd;
@@ -81,11 +79,6 @@ export class SpoolReader implements AppendableFrames {
   /** The capture process has written whole records up to this length. */
   announce(end: number): void {
     if (end > this.end) this.end = end;
-  }
-
-  /** Bytes announced and not yet indexed. */
-  get behind(): number {
-    return this.end - this.pos;
   }
 
   /** Bytes of frame cache held. */
@@ -117,7 +110,6 @@ export class SpoolReader implements AppendableFrames {
         f.off = p + SPOOL_RECORD_HEADER_LEN;
         f.fileOffset = this.pos + p;
         p += SPOOL_RECORD_HEADER_LEN + capLen;
-        this.frames++;
         onFrame(f);
         if ((++n & (CLOCK_EVERY - 1)) === 0 && performance.now() > deadlineMs) {
           this.pos += p;
