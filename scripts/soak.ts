@@ -28,9 +28,11 @@
 // slope), which is what a leak would show as.
 //
 // --heap-every N (0: off): every N seconds each run writes a Node diagnostic report (--report-on-signal,
-// SIGUSR2), from which the JavaScript heap in use and the memory outside it (ArrayBuffers: the
-// packet index, the spool) are read. RSS cannot tell garbage not yet collected from live data; the
-// lowest heap in use over each quarter of the run (just after a collection) can.
+// SIGUSR2), from which the JavaScript heap in use, the memory outside it (ArrayBuffers: the packet
+// index, the spool cache) and what V8 has committed for its heap (and for its young generation) are
+// read. RSS cannot tell garbage not yet collected from live data; the lowest heap in use over each
+// quarter of the run (just after a collection) can, and the committed heap says how much of RSS is
+// V8 keeping room.
 //
 // Needs root (or CAP_NET_RAW), the cap module, tcpdump, tshark, python3 and, for the UI runs, tmux.
 
