@@ -103,7 +103,14 @@ export function randomEntropyBaseline(n: number): number {
   return Math.max(0, Math.log2(n) - (256 / n) * e);
 }
 
-function tlsVersionText(v: number): string {
+/** How a stream's verdict reads: "decrypted (TLS 1.3)", "plaintext", "opaque". */
+export function verdictLabel(verdict: Verdict, isTls: boolean, version: number): string {
+  const name = VERDICT_NAMES[verdict];
+  return isTls ? `${name} (${tlsVersionText(version)})` : name;
+}
+
+/** The name of a TLS version as verdicts give it ("TLS 1.3", "SSL 2.0"). */
+export function tlsVersionText(v: number): string {
   switch (v) {
     case 0: return 'TLS';
     case 0x0101: return 'TLCP 1.1';
@@ -132,7 +139,7 @@ export interface StreamVerdictRow {
 }
 
 // Transport layout of one row (a flat array of numbers between the indexing process and the UI).
-const ROW_WIDTH = 14;
+export const VERDICT_ROW_WIDTH = 14;
 
 /**
  * Verdicts per stream as parallel typed arrays: written by the analyzer, mirrored by the packet
@@ -195,9 +202,7 @@ export class StreamVerdicts {
   /** "decrypted (TLS 1.3)", "plaintext", "opaque"; '' for a stream without a row. */
   label(stream: number): string {
     if (!this.has(stream)) return '';
-    const v = this.verdict[stream] as Verdict;
-    const name = VERDICT_NAMES[v];
-    return this.isTls[stream] ? `${name} (${tlsVersionText(this.version[stream])})` : name;
+    return verdictLabel(this.verdict[stream] as Verdict, this.isTls[stream] !== 0, this.version[stream]);
   }
 
   row(stream: number): StreamVerdictRow | null {
@@ -229,8 +234,8 @@ export class StreamVerdicts {
   }
 
   /** Take rows made by `flat` (in another process). */
-  apply(rows: readonly number[]): void {
-    for (let k = 0; k + ROW_WIDTH <= rows.length; k += ROW_WIDTH) {
+  apply(rows: ArrayLike<number>): void {
+    for (let k = 0; k + VERDICT_ROW_WIDTH <= rows.length; k += VERDICT_ROW_WIDTH) {
       const s = rows[k];
       if (!Number.isInteger(s) || s < 0) continue;
       this.ensure(s);

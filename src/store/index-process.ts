@@ -1,13 +1,10 @@
 // The indexing process: reads a capture file, runs the analysis pipeline and fills a packet index
-// on the second core, then sends the new rows of every batch to the UI process over a pipe (fd 3).
+// on the second core, then hands the new rows and table entries of every batch to the UI process:
+// through the ring file (fd 4) when the UI made one, announced on the pipe (fd 3)
+// (src/store/index-pipe.ts describes both).
 // A process rather than a thread: analysis keeps per-connection state that can reach hundreds of
 // megabytes on a big file, and when a process exits all of it goes back to the system, where a
 // thread's allocator would keep much of it in the UI process for good.
-//
-// Messages on the pipe: u32 length (little-endian), u8 type, payload.
-//   ROWS:      u32 chunk, u32 first row, u32 end row, then the rows' bytes column after column
-//   ADDRESSES: u32 first id, then the entries' bytes (ids within one address chunk)
-//   JSON:      a ProgressMessage or StartMessage, after the rows and addresses it publishes
 
 import * as fs from 'node:fs';
 import '../modules';
@@ -17,10 +14,8 @@ import { AddressTable } from './addresses';
 import { PacketIndex, IndexSink, LinkEntry, AppEntry, TlsStreamInfo } from './packet-index';
 import { FileIndexer } from './indexer';
 import { CHUNK_BITS, CHUNK_SIZE } from './columns';
+import { MSG_ROWS, MSG_ROWS_AT, MSG_AT, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, RING_FD, RING_MAX_BODY, RingWriter } from './index-pipe';
 
-export const MSG_ROWS = 1;
-export const MSG_ADDRESSES = 2;
-export const MSG_JSON = 3;
 /** The pipe the index travels on (stdin, stdout and stderr stay free for diagnostics). */
 export const INDEX_FD = 3;
 
@@ -32,8 +27,6 @@ export interface ProgressMessage {
   /** Flat triples: packet, frame number of the original ACK, count. */
   dupAcks: number[];
   tls: [number, TlsStreamInfo][];
-  /** Stream verdicts that changed in the batch, as StreamVerdicts rows. */
-  verdicts: number[];
   streamCount: number;
   count: number;
   bytesRead: number;
@@ -65,7 +58,10 @@ class BatchSink implements IndexSink {
 const FIRST_BATCH = 2000;
 const BATCH_MS = 40;
 
-function send(type: number, parts: (Buffer | Uint8Array)[]): void {
+/** Bodies go to the ring file when the UI made one (see src/store/index-pipe.ts). */
+let ring: RingWriter | null = null;
+
+function sendOnPipe(type: number, parts: Uint8Array[]): void {
   let len = 1;
   for (const p of parts) len += p.length;
   const head = Buffer.alloc(5);
@@ -75,6 +71,33 @@ function send(type: number, parts: (Buffer | Uint8Array)[]): void {
     let off = 0;
     while (off < b.length) off += fs.writeSync(INDEX_FD, b, off, b.length - off);
   }
+}
+
+function send(type: number, parts: Uint8Array[]): void {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  if (ring === null || len > RING_MAX_BODY) {
+    sendOnPipe(type, parts);
+    return;
+  }
+  const notice = Buffer.alloc(13);
+  notice[0] = type;
+  notice.writeUInt32LE(len, 1);
+  notice.writeDoubleLE(ring.writeBody(parts, len), 5);
+  sendOnPipe(MSG_AT, [notice]);
+}
+
+function sendRows(index: PacketIndex, ci: number, from: number, to: number): void {
+  if (ring === null) {
+    sendOnPipe(MSG_ROWS, [u32s(ci, from, to), ...index.rowBytes(ci, from, to)]);
+    return;
+  }
+  const notice = Buffer.alloc(20);
+  notice.writeUInt32LE(ci, 0);
+  notice.writeUInt32LE(from, 4);
+  notice.writeUInt32LE(to, 8);
+  notice.writeDoubleLE(ring.writeRows(index.chunks[ci], from, to), 12);
+  sendOnPipe(MSG_ROWS_AT, [notice]);
 }
 
 function sendJson(m: IndexMessage): void {
@@ -109,10 +132,12 @@ function run(file: string, opts: MainOptions): void {
       const ci = from >>> CHUNK_BITS;
       const to = Math.min(index.count, (ci + 1) * CHUNK_SIZE);
       const base = ci * CHUNK_SIZE;
-      send(MSG_ROWS, [u32s(ci, from - base, to - base), ...index.rowBytes(ci, from - base, to - base)]);
+      sendRows(index, ci, from - base, to - base);
       from = to;
     }
     sentRows = index.count;
+    // Rows once sent are not read here again: a finished chunk is filled anew with later rows.
+    index.recycleChunksBefore(sentRows >>> CHUNK_BITS);
     const a = index.addresses;
     for (let from = sentAddresses; from < a.count;) {
       const to = Math.min(a.count, AddressTable.chunkEnd(from));
@@ -120,9 +145,14 @@ function run(file: string, opts: MainOptions): void {
       from = to;
     }
     sentAddresses = a.count;
+    const verdicts = indexer.indexer.syncVerdicts();
+    if (verdicts.length > 0) {
+      const v = new Float64Array(verdicts);
+      send(MSG_VERDICTS, [Buffer.from(v.buffer, v.byteOffset, v.byteLength)]);
+    }
     sendJson({
       t: 'progress',
-      links: sink.links, apps: sink.apps, dupAcks: sink.dupAcks, tls: sink.tls, verdicts: indexer.indexer.syncVerdicts(),
+      links: sink.links, apps: sink.apps, dupAcks: sink.dupAcks, tls: sink.tls,
       streamCount: index.streamCount, count: index.count,
       bytesRead: reader.position, nanosecond: reader.nanosecond, done: !more, error: indexer.error,
     });
@@ -134,8 +164,10 @@ function run(file: string, opts: MainOptions): void {
 }
 
 if (require.main === module) {
-  const [file, optsJson] = process.argv.slice(2);
+  const [file, optsJson, rowsVia] = process.argv.slice(2);
   try {
+    // Acknowledgements of the ring come on standard input.
+    if (rowsVia === 'ring') ring = new RingWriter(RING_FD, 0);
     run(file, JSON.parse(optsJson) as MainOptions);
   } catch (e) {
     // A closed pipe means the UI has gone: nothing to report to.

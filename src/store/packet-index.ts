@@ -4,7 +4,7 @@
 //
 // One PacketIndex writes (the indexer: in a separate process for files) and, then, a second one in
 // the UI process reads: the writer reports table entries through `sink` and sends new rows
-// (rowBytes); the reader applies them (setRows, addLink, …) and learns the count from progress.
+// (rowBytes); the reader applies them (chunkForRows, addLink, …) and learns the count from progress.
 
 import { Dissection, Malformed, Proto } from '../decode/dissection';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
@@ -13,7 +13,7 @@ import { TH_ACK, TH_SYN, TH_FIN } from '../decode/tcp';
 import { getField, FieldDef, Span } from '../fields/registry';
 import { appSummary, infoColumn } from '../output/summary';
 import { AddressTable, AddrKind } from './addresses';
-import { StreamVerdicts } from '../analysis/verdict';
+import { StreamVerdictTable, TlsStreamTable, TlsStreamInfo } from './stream-tables';
 import {
   PacketChunk, CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM, APP_NOT_STORED, tlsContentBit, tlsHandshakeBit, TlsHandshakeBit,
 } from './columns';
@@ -28,11 +28,7 @@ export interface AppEntry {
   info: string;
 }
 
-/** What TLS told about a TCP stream: the server name a Client Hello asked for and the version agreed. */
-export interface TlsStreamInfo {
-  sni: string;
-  version: string;
-}
+export { TlsStreamInfo };
 
 /** Table entries a reader needs to mirror a writer (rows and addresses it reads from the columns). */
 export interface IndexSink {
@@ -57,9 +53,9 @@ export class PacketIndex {
   readonly apps: AppEntry[] = [{ protocol: '', info: '' }];
   /** Packet index → Dup ACK details (frame number of the original ACK × 65536 + count). */
   readonly dupAcks = new Map<number, number>();
-  readonly tlsStreams = new Map<number, TlsStreamInfo>();
+  readonly tlsStreams = new TlsStreamTable();
   /** Per stream: plaintext, encrypted, decrypted … and the payload's entropy (filled by Indexer.syncVerdicts or from the indexing process). */
-  readonly verdicts = new StreamVerdicts();
+  readonly verdicts = new StreamVerdictTable();
   /** Number of tcp.stream values seen (the highest stream id + 1). */
   streamCount = 0;
   sink: IndexSink | null = null;
@@ -74,28 +70,37 @@ export class PacketIndex {
   private fieldsLooked = false;
   private fSni: FieldDef | undefined;
   private readonly span = new Span();
+  private recycledBefore = 0;
+  private spare: SharedArrayBuffer | null = null;
 
   // ---------------------------------------------------------------- reader side
 
-  /** Store rows [from, to) of chunk `ci` sent as the columns' bytes one after another (PacketChunk.columns order). */
-  setRows(ci: number, from: number, to: number, bytes: Uint8Array): void {
+  /** The chunk that rows of chunk number `ci` from the writer go into (src/store/index-pipe.ts fills its columns). */
+  chunkForRows(ci: number): PacketChunk {
     let c = this.chunks[ci];
     if (c === undefined) {
       c = new PacketChunk();
       this.chunks[ci] = c;
     }
-    let p = 0;
-    for (const col of c.columns) {
-      const size = col.BYTES_PER_ELEMENT, n = (to - from) * size;
-      new Uint8Array(col.buffer, col.byteOffset + from * size, n).set(bytes.subarray(p, p + n));
-      p += n;
-    }
+    return c;
   }
 
-  /** Rows [from, to) of chunk `ci` as bytes, column after column, for setRows on the reader's side. */
+  /** Rows [from, to) of chunk `ci` as bytes, column after column (PacketChunk.columns order), for the reader's side. */
   rowBytes(ci: number, from: number, to: number): Buffer[] {
     const c = this.chunks[ci];
     return c.columns.map((col) => Buffer.from(col.buffer, col.byteOffset + from * col.BYTES_PER_ELEMENT, (to - from) * col.BYTES_PER_ELEMENT));
+  }
+
+  /**
+   * Writer side, for a writer that only passes rows on (the indexing process): rows of chunks before
+   * `ci` are not read again, so the next new chunk reuses their memory (instead of faulting in 4 MiB
+   * more) and those chunks' rows are no longer valid.
+   */
+  recycleChunksBefore(ci: number): void {
+    if (ci > this.recycledBefore) {
+      this.spare = this.chunks[ci - 1].sab;
+      this.recycledBefore = ci;
+    }
   }
 
   chunkOf(i: number): PacketChunk {
@@ -171,7 +176,10 @@ export class PacketIndex {
     if (!this.fieldsLooked) this.lookUpFields();
     const i = this.count;
     const ci = i >>> CHUNK_BITS;
-    if (ci === this.chunks.length) this.chunks.push(new PacketChunk());
+    if (ci === this.chunks.length) {
+      this.chunks.push(this.spare !== null ? new PacketChunk(this.spare) : new PacketChunk());
+      this.spare = null;
+    }
     const c = this.chunks[ci], j = i & CHUNK_MASK;
     c.tsSec[j] = d.tsSec;
     c.tsNsec[j] = d.tsNsec;

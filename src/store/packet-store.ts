@@ -4,6 +4,7 @@
 // restores the analysis results from the index, so nothing per packet is kept as an object.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, ChildProcess } from 'node:child_process';
 import { CaptureFileReader } from '../capture/file-reader';
@@ -17,7 +18,8 @@ import { PacketIndex } from './packet-index';
 import { AppendableFrames, FileFrames, FrameRef, FrameStorage, MemoryFrames } from './frames';
 import { FileIndexer, Indexer } from './indexer';
 import { CHUNK_BITS, CHUNK_MASK, NO_STREAM } from './columns';
-import { IndexMessage, MSG_ROWS, MSG_ADDRESSES, MSG_JSON, INDEX_FD } from './index-process';
+import { IndexMessage, INDEX_FD } from './index-process';
+import { IndexPipeReader, RingReader, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_ROWS_AT, MSG_AT, RING_FD } from './index-pipe';
 
 export type StoreKind = 'file' | 'stdin' | 'live';
 
@@ -27,6 +29,11 @@ const MAX_REPLAY = 4000;
 const SLICE_MS = 12;
 /** Frames indexed on the UI thread while the worker starts: more than a screen of rows. */
 const PREVIEW_FRAMES = 256;
+/**
+ * Read size of the readers the UI keeps or previews with: they read a few frames, and a buffer
+ * once filled stays resident for as long as anything refers to a frame in it.
+ */
+const SMALL_READS = 64 * 1024;
 
 export class PacketStore {
   /** Replaced once: by the indexing process's when its first rows arrive (after the preview). */
@@ -43,8 +50,7 @@ export class PacketStore {
   private readonly ref = new FrameRef();
   private readonly listeners: (() => void)[] = [];
   private child: ChildProcess | null = null;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private ring: RingReader | null = null;
   private fileIndexer: FileIndexer | null = null;
   private liveIndexer: Indexer | null = null;
   private timer: NodeJS.Immediate | null = null;
@@ -84,7 +90,9 @@ export class PacketStore {
       store.startInProcess(new CaptureFileReader('-'), mem);
       return store;
     }
-    const reader = new CaptureFileReader(file); // validates the header now, so errors reach the command line
+    // Validates the header now, so errors reach the command line. Separate indexing makes this reader
+    // preview a few hundred frames only: it reads in small slices, not the reader's usual 4 MiB.
+    const reader = separate ? new CaptureFileReader(file, undefined, SMALL_READS) : new CaptureFileReader(file);
     const store = new PacketStore('file', file, new FileFrames(file), opts);
     try {
       store.totalBytes = fs.statSync(file).size;
@@ -92,9 +100,10 @@ export class PacketStore {
       store.totalBytes = 0;
     }
     if (separate) {
+      // The process starts first: it loads its modules on the other core while this one previews.
+      store.startIndexProcess(file);
       store.preview(reader);
       reader.close();
-      store.startIndexProcess(file);
     } else {
       store.startInProcess(reader, null);
     }
@@ -127,22 +136,46 @@ export class PacketStore {
   }
 
   private startIndexProcess(file: string): void {
-    const stdio: ('ignore' | 'inherit' | 'pipe')[] = ['ignore', 'ignore', 'pipe'];
+    const ringFd = openRingFile();
+    const stdio: ('ignore' | 'pipe' | number)[] = [ringFd >= 0 ? 'pipe' : 'ignore', 'ignore', 'pipe'];
     stdio[INDEX_FD] = 'pipe';
-    const child = spawn(process.execPath, [path.join(__dirname, 'index-process.js'), file, JSON.stringify(this.opts)], { stdio });
+    if (ringFd >= 0) stdio[RING_FD] = ringFd;
+    const args = [path.join(__dirname, 'index-process.js'), file, JSON.stringify(this.opts), ringFd >= 0 ? 'ring' : 'pipe'];
+    const child = spawn(process.execPath, args, { stdio });
     this.child = child;
+    if (ringFd >= 0) {
+      // Acknowledgements go to the indexer's standard input; once it has ended there is nothing to tell.
+      child.stdin!.on('error', () => undefined);
+      this.ring = new RingReader(ringFd, (b) => {
+        if (this.child !== null) child.stdin!.write(b);
+      });
+    }
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => {
       if (stderr.length < 4096) stderr += b.toString();
     });
     const pipe = child.stdio[INDEX_FD] as NodeJS.ReadableStream;
-    pipe.on('data', (b: Buffer) => this.onIndexData(b));
+    const reader = new IndexPipeReader({
+      rowsChunk: (ci) => this.receivingIndex().chunkForRows(ci),
+      message: (type, body) => this.onIndexMessage(type, body),
+      broken: (reason) => {
+        this.error = `indexing stopped (${reason})`;
+        child.kill();
+        this.finishLoading();
+      },
+    });
+    pipe.on('data', (b: Buffer) => {
+      if (!this.closed) reader.push(b);
+    });
     child.on('error', (e) => {
       this.error = `indexing failed: ${e.message}`;
       this.finishLoading();
     });
-    child.on('exit', (code) => {
+    // 'close' rather than 'exit': the pipe may still hold the last rows when the process exits.
+    child.on('close', (code) => {
       this.child = null;
+      this.ring?.close();
+      this.ring = null;
       if (this.loading && !this.closed) {
         if (code !== 0 && this.error === null) this.error = `indexing stopped (${stderr.trim().split('\n').pop() ?? `exit ${code}`})`;
         this.finishLoading();
@@ -150,38 +183,48 @@ export class PacketStore {
     });
   }
 
-  /** Messages from the indexing process: length-prefixed, possibly split across reads. */
-  private onIndexData(b: Buffer): void {
-    this.pending.push(b);
-    this.pendingBytes += b.length;
-    let buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    let p = 0;
-    while (buf.length - p >= 4) {
-      const len = buf.readUInt32LE(p);
-      if (buf.length - p - 4 < len) break;
-      this.onIndexMessage(buf[p + 4], buf.subarray(p + 5, p + 4 + len));
-      p += 4 + len;
+  /**
+   * The index that messages from the indexing process fill. That process starts from the first
+   * packet again: its index is filled aside and replaces the preview's at its first progress
+   * message, so the list is never empty between.
+   */
+  private receivingIndex(): PacketIndex {
+    if (this.previewing) {
+      this.incoming = new PacketIndex();
+      this.previewing = false;
     }
-    buf = buf.subarray(p);
-    this.pending = buf.length ? [buf] : [];
-    this.pendingBytes = buf.length;
+    return this.incoming ?? this.index;
   }
 
   private onIndexMessage(type: number, body: Buffer): void {
     if (this.closed) return;
-    if (this.previewing) {
-      // The indexing process starts from the first packet again: its index is filled aside and
-      // replaces the preview's at its first progress message, so the list is never empty between.
-      this.incoming = new PacketIndex();
-      this.previewing = false;
-    }
-    const ix = this.incoming ?? this.index;
-    if (type === MSG_ROWS) {
-      ix.setRows(body.readUInt32LE(0), body.readUInt32LE(4), body.readUInt32LE(8), body.subarray(12));
-      return;
-    }
+    const ix = this.receivingIndex();
     if (type === MSG_ADDRESSES) {
       ix.addresses.setEntries(body.readUInt32LE(0), body.subarray(4));
+      return;
+    }
+    if (type === MSG_ROWS_AT || type === MSG_AT) {
+      let ok = false;
+      if (this.ring !== null && type === MSG_ROWS_AT && body.length >= 20) {
+        ok = this.ring.readRows(ix.chunkForRows(body.readUInt32LE(0)), body.readUInt32LE(4), body.readUInt32LE(8), body.readDoubleLE(12));
+      } else if (this.ring !== null && type === MSG_AT && body.length >= 13) {
+        const inner = this.ring.readBody(body.readDoubleLE(5), body.readUInt32LE(1));
+        if (inner !== null && body[0] !== MSG_AT && body[0] !== MSG_ROWS_AT) {
+          this.onIndexMessage(body[0], inner);
+          ok = true;
+        }
+      }
+      if (!ok) {
+        this.error = 'indexing stopped (what it sent is missing from its ring file)';
+        this.child?.kill();
+        this.finishLoading();
+      }
+      return;
+    }
+    if (type === MSG_VERDICTS) {
+      const rows = new Float64Array(body.length >>> 3);
+      new Uint8Array(rows.buffer).set(body.subarray(0, rows.length * 8));
+      ix.verdicts.apply(rows);
       return;
     }
     if (type !== MSG_JSON) return;
@@ -199,7 +242,6 @@ export class PacketStore {
     for (const [id, e] of m.apps) ix.addApp(id, e);
     for (let k = 0; k < m.dupAcks.length; k += 3) ix.dupAcks.set(m.dupAcks[k], m.dupAcks[k + 1] * 65536 + m.dupAcks[k + 2]);
     for (const [st, info] of m.tls) ix.tlsStreams.set(st, info);
-    if (m.verdicts) ix.verdicts.apply(m.verdicts);
     ix.streamCount = m.streamCount;
     ix.count = m.count;
     if (this.incoming !== null) {
@@ -340,7 +382,7 @@ export class PacketStore {
   freshAnalyzers(): Analyzer[] {
     if (this.kind === 'file' && this.secretsReader === null) {
       try {
-        this.secretsReader = new CaptureFileReader((this.frames as FileFrames).path);
+        this.secretsReader = new CaptureFileReader((this.frames as FileFrames).path, undefined, SMALL_READS);
         this.secretsReader.next(new CapturedFrame());
       } catch {
         // unreadable now: analyzers run without the file's own secrets
@@ -368,8 +410,30 @@ export class PacketStore {
     this.timer = null;
     if (this.child) this.child.kill();
     this.child = null;
+    this.ring?.close();
+    this.ring = null;
     this.fileIndexer?.reader.close();
     this.secretsReader?.close();
     this.frames.close();
+  }
+}
+
+/**
+ * The ring file rows come through from the indexing process: a temporary file, unlinked at once so
+ * nothing is left behind whatever happens to either process; -1 when none can be made (rows then
+ * come on the pipe).
+ */
+function openRingFile(): number {
+  let dir = '';
+  try {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-'));
+    const file = path.join(dir, 'rows');
+    const fd = fs.openSync(file, 'wx+', 0o600);
+    fs.unlinkSync(file);
+    return fd;
+  } catch {
+    return -1;
+  } finally {
+    if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
   }
 }

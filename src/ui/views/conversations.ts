@@ -11,7 +11,8 @@ import { Bar } from '../widgets/bar';
 import { Theme } from '../theme';
 import { PLAIN, fit } from '../widgets/paint';
 import { RowClass } from '../../store/rows';
-import { NOT_MEASURED, StreamVerdicts } from '../../analysis/verdict';
+import { NOT_MEASURED } from '../../analysis/verdict';
+import { StreamVerdictTable } from '../../store/stream-tables';
 
 export function humanBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -28,11 +29,11 @@ function endpointWidth(width: number, verdictW: number): number {
 }
 
 /** The longest verdict label of the table ("encrypted-without-keys (TLS 1.3)"), found per distinct verdict and version. */
-function verdictWidth(v: StreamVerdicts, n: number): number {
+function verdictWidth(v: StreamVerdictTable, n: number): number {
   let w = 'Verdict'.length;
   const seen = new Set<number>();
   for (let s = 0; s < Math.min(n, v.count); s++) {
-    const key = (v.verdict[s] << 17) | (v.isTls[s] << 16) | v.version[s];
+    const key = v.labelKey(s);
     if (seen.has(key)) continue;
     seen.add(key);
     w = Math.max(w, v.label(s).length);
@@ -79,7 +80,7 @@ export class ConversationsView {
     const f = t.flags[s];
     const flags = [f & ConvFlag.Syn ? 'SYN' : '', f & ConvFlag.Fin ? 'FIN' : '', f & ConvFlag.Rst ? 'RST' : ''].filter(Boolean).join(' ');
     // Bits per byte of the payload, both directions: near 8 for ciphertext, 4 to 5 for text.
-    const h = ix.verdicts.has(s) ? ix.verdicts.entropyAll[s] : NOT_MEASURED;
+    const h = ix.verdicts.entropyAll(s);
     const entropy = h === NOT_MEASURED ? '\u2014' : h.toFixed(2);
     const text = `${String(s).padStart(7)}  ${fit(ep(t.clientAddr[s], t.clientPort[s]), ew)} ${fit(ep(t.serverAddr[s], t.serverPort[s]), ew)} ` +
       `${String(t.packetsToServer[s]).padStart(8)} ${humanBytes(t.bytesToServer[s]).padStart(10)} ` +
