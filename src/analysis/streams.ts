@@ -7,8 +7,8 @@
 //
 // Hot path: conversations are found through a Map keyed by a 30-bit hash of the addresses and ports
 // read straight from the frame buffer, then compared byte by byte; nothing is allocated per packet.
-// Per-conversation state (one object per connection, typed arrays for the unacked segments) is made
-// once, when a connection is first seen.
+// Per-conversation state (one object per connection) is made once, when a connection is first seen;
+// unacknowledged segments live in one pool for all connections (SegmentPool).
 //
 // Sequence analysis works on raw 32-bit sequence numbers with wrap-around comparisons (RFC 9293
 // §3.4), and, as in Wireshark, 0 stands for "not seen yet" in nextSeq/lastAck/maxSeqToBeAcked.
@@ -75,8 +75,12 @@ export class TcpFlow {
   lastAckLen = 0;
   /** Unacknowledged segments, oldest first. */
   segCount = 0;
-  /** SEG_FIELDS numbers per segment (seq, next seq, frame, seconds, nanoseconds); made on first use. */
-  seg: Float64Array | null = null;
+  /**
+   * Where they are in the table's SegmentPool (SEG_FIELDS numbers per segment: seq, next seq,
+   * frame, seconds, nanoseconds), -1 while none is outstanding; room for 4 << segClass segments.
+   */
+  segOff = -1;
+  segClass = 0;
 
   // ---- connection state ----
   finSent = false;
@@ -90,23 +94,69 @@ export class TcpFlow {
   bytes = 0;
   payloadBytes = 0;
 
-  addSegment(seq: number, next: number, frame: number, sec: number, nsec: number): void {
+  addSegment(pool: SegmentPool, seq: number, next: number, frame: number, sec: number, nsec: number): void {
     const n = this.segCount;
-    let a = this.seg;
-    if (a === null) {
-      a = this.seg = new Float64Array(4 * SEG_FIELDS);
-    } else if ((n + 1) * SEG_FIELDS > a.length) {
-      const b = new Float64Array(Math.min(a.length * 2, MAX_UNACKED_SEGMENTS * SEG_FIELDS));
-      b.set(a);
-      a = this.seg = b;
+    if (this.segOff < 0) {
+      this.segClass = 0;
+      this.segOff = pool.take(0);
+    } else if (n === SEG_MIN << this.segClass) {
+      const off = pool.take(this.segClass + 1);
+      pool.a.copyWithin(off, this.segOff, this.segOff + n * SEG_FIELDS);
+      pool.give(this.segOff, this.segClass);
+      this.segOff = off;
+      this.segClass++;
     }
-    const o = n * SEG_FIELDS;
+    const a = pool.a;
+    const o = this.segOff + n * SEG_FIELDS;
     a[o] = seq;
     a[o + 1] = next;
     a[o + 2] = frame;
     a[o + 3] = sec;
     a[o + 4] = nsec;
     this.segCount = n + 1;
+  }
+
+  /** All its segments were acknowledged: the room goes back to the pool. */
+  releaseSegments(pool: SegmentPool): void {
+    if (this.segOff >= 0) pool.give(this.segOff, this.segClass);
+    this.segOff = -1;
+    this.segCount = 0;
+  }
+}
+
+/** Room for a flow's unacknowledged segments, in blocks of SEG_MIN << class segments. */
+const SEG_MIN = 4;
+
+/**
+ * The unacknowledged segments of every flow in one Float64Array: a flow takes a block when it sends
+ * data and gives it back once everything is acknowledged, so a capture of many short connections
+ * needs a few blocks, not a typed array per connection (which cost more to make than the segments
+ * they held, and stayed with the connection for good).
+ */
+export class SegmentPool {
+  a = new Float64Array(64 * SEG_MIN * SEG_FIELDS);
+  private used = 0;
+  private readonly free: number[][] = [];
+
+  /** Offset of a block of SEG_MIN << cls segments; `a` may be replaced (grown) by this call. */
+  take(cls: number): number {
+    const list = this.free[cls];
+    if (list !== undefined && list.length > 0) return list.pop()!;
+    const size = (SEG_MIN << cls) * SEG_FIELDS;
+    if (this.used + size > this.a.length) {
+      const bigger = new Float64Array(Math.max(this.a.length * 2, this.used + size));
+      bigger.set(this.a.subarray(0, this.used));
+      this.a = bigger;
+    }
+    const off = this.used;
+    this.used += size;
+    return off;
+  }
+
+  give(off: number, cls: number): void {
+    let list = this.free[cls];
+    if (list === undefined) list = this.free[cls] = [];
+    list.push(off);
   }
 }
 
@@ -159,6 +209,7 @@ export class TcpStreamTable {
   private nextIndex = 0;
   /** Both addresses of every conversation, ADDR_SLOT bytes per stream index: one allocation for all. */
   private addrPool = new Uint8Array(ADDR_SLOT * 64);
+  private readonly segments = new SegmentPool();
 
   constructor(opts: ReassemblyOptions = {}) {
     this.reassembly = new Reassembler(opts);
@@ -324,7 +375,7 @@ export class TcpStreamTable {
     if (rev.baseSet) t.ackBase = rev.baseSeq;
 
     const window = d.window;
-    analyzeSequence(d, conv, fwd, rev, seq, ack, seglen, flags, window);
+    analyzeSequence(d, conv, fwd, rev, seq, ack, seglen, flags, window, this.segments);
 
     if (flags & TH_SYN) {
       if (!(flags & TH_ACK)) {
@@ -342,7 +393,8 @@ export class TcpStreamTable {
 
     // The window: scaled once both SYNs told the shift counts (RFC 7323 §2.2); SYNs never are.
     if (!(flags & TH_SYN)) {
-      t.windowSize = fwd.winScale >= 0 ? window * 2 ** fwd.winScale : window;
+      // The shift is at most 14 (RFC 7323 §2.3), so the product stays below 2^31.
+      t.windowSize = fwd.winScale >= 0 ? window * (1 << fwd.winScale) : window;
     } else {
       t.windowSize = window;
       scanSynOptions(d, conv, fwd, rev);
@@ -459,7 +511,7 @@ function hasAccEcnOption(d: Dissection): boolean {
  * Wireshark 4.0's tcp_analyze_sequence_number, on raw sequence numbers: sets d.tcp.flags and the
  * duplicate-ACK and RTT results, and moves the flows' state on.
  */
-function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev: TcpFlow, seq: number, ack: number, seglen: number, flags: number, window: number): void {
+function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev: TcpFlow, seq: number, ack: number, seglen: number, flags: number, window: number, pool: SegmentPool): void {
   const t = d.tcp;
   const frame = d.number;
   const sec = d.tsSec, nsec = d.tsNsec;
@@ -543,7 +595,7 @@ function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev
   let nextSeq = (seq + seglen) >>> 0;
   if ((seglen > 0 || (flags & (TH_SYN | TH_FIN))) && fwd.segCount < MAX_UNACKED_SEGMENTS) {
     if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
-    fwd.addSegment(seq, nextSeq, frame, sec, nsec);
+    fwd.addSegment(pool, seq, nextSeq, frame, sec, nsec);
   }
   // Length of the last segment that moved the highest sequence number (0 = a bare ACK).
   if (fwd.nextSeq === 0 || gtSeq(nextSeq, (fwd.nextSeq + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0)) fwd.lastAckLen = seglen;
@@ -565,12 +617,12 @@ function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev
   // Drop the peer's segments this acknowledges; an exact match gives the ACK's round-trip time
   // (the oldest such segment wins, as in Wireshark's newest-first list).
   const n = rev.segCount;
-  const a = rev.seg;
-  if (n > 0 && a !== null) {
+  if (n > 0) {
+    const a = pool.a, base = rev.segOff;
     let kept = 0;
     let acked = -1;
     // Walk newest first, as Wireshark's list: a partial acknowledgement trims a segment's start.
-    for (let o = (n - 1) * SEG_FIELDS; o >= 0; o -= SEG_FIELDS) {
+    for (let o = base + (n - 1) * SEG_FIELDS; o >= base; o -= SEG_FIELDS) {
       if (ack === a[o + 1]) { acked = o; continue; }
       if (gtSeq(ack, a[o]) && leSeq(ack, a[o + 1])) a[o] = ack;
     }
@@ -580,13 +632,14 @@ function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev
     }
     // Keep, in order, the segments that end beyond this acknowledgement.
     for (let i = 0; i < n; i++) {
-      const o = i * SEG_FIELDS;
+      const o = base + i * SEG_FIELDS;
       if (ack !== a[o + 1] && gtSeq(a[o + 1], ack)) {
-        if (kept !== i) a.copyWithin(kept * SEG_FIELDS, o, o + SEG_FIELDS);
+        if (kept !== i) a.copyWithin(base + kept * SEG_FIELDS, o, o + SEG_FIELDS);
         kept++;
       }
     }
-    rev.segCount = kept;
+    if (kept === 0) rev.releaseSegments(pool);
+    else rev.segCount = kept;
   }
   t.flags = f;
 }

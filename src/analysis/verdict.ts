@@ -62,10 +62,10 @@ export const MEASURE_LIMIT = 64 * 1024;
 const RETRANSMITTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.KeepAlive;
 const CLOSED = TcpState.Closed | TcpState.Reset;
 
-// c·log2 c for every count one direction can reach (both directions together go through Math.log2 above it).
-const CLOG = new Float64Array(MEASURE_LIMIT + 1);
-for (let c = 2; c <= MEASURE_LIMIT; c++) CLOG[c] = c * Math.log2(c);
-const clog = (c: number): number => (c <= MEASURE_LIMIT ? CLOG[c] : c * Math.log2(c));
+// c·log2 c for every count a stream's counters can reach, one direction or both together.
+const CLOG = new Float64Array(2 * MEASURE_LIMIT + 1);
+for (let c = 2; c <= 2 * MEASURE_LIMIT; c++) CLOG[c] = c * Math.log2(c);
+const clog = (c: number): number => (c <= 2 * MEASURE_LIMIT ? CLOG[c] : c * Math.log2(c));
 
 /** 1 for bytes that are text: printable ASCII, tab, LF, CR. */
 const TEXT_BYTE = new Uint8Array(256);
@@ -223,12 +223,28 @@ export class StreamVerdicts {
 
   /** Rows of these streams as flat numbers (for the indexing process's progress messages). */
   flat(streams: ArrayLike<number>, n = streams.length): number[] {
-    const out: number[] = [];
-    for (let k = 0; k < n; k++) {
+    return Array.from(this.flatRows(streams, n));
+  }
+
+  /** The same rows as `flat`, in a Float64Array (what travels between the processes). */
+  flatRows(streams: ArrayLike<number>, n = streams.length): Float64Array {
+    const out = new Float64Array(n * VERDICT_ROW_WIDTH);
+    for (let k = 0, o = 0; k < n; k++, o += VERDICT_ROW_WIDTH) {
       const s = streams[k];
-      out.push(s, this.verdict[s], this.version[s] | (this.isTls[s] << 16), this.protectedRecords[s], this.decryptedRecords[s],
-        this.noKeyRecords[s], this.bytesC[s], this.bytesS[s], this.measuredC[s], this.measuredS[s],
-        round3(this.entropyC[s]), round3(this.entropyS[s]), round3(this.entropyAll[s]), round3(this.textShare[s]));
+      out[o] = s;
+      out[o + 1] = this.verdict[s];
+      out[o + 2] = this.version[s] | (this.isTls[s] << 16);
+      out[o + 3] = this.protectedRecords[s];
+      out[o + 4] = this.decryptedRecords[s];
+      out[o + 5] = this.noKeyRecords[s];
+      out[o + 6] = this.bytesC[s];
+      out[o + 7] = this.bytesS[s];
+      out[o + 8] = this.measuredC[s];
+      out[o + 9] = this.measuredS[s];
+      out[o + 10] = round3(this.entropyC[s]);
+      out[o + 11] = round3(this.entropyS[s]);
+      out[o + 12] = round3(this.entropyAll[s]);
+      out[o + 13] = round3(this.textShare[s]);
     }
     return out;
   }
@@ -399,12 +415,14 @@ export class StreamVerdictAnalyzer implements Analyzer {
       // One pass over both directions' counters: each entropy, both together, and the share of text.
       const h = this.blocks[(slot / SLOTS_PER_BLOCK) | 0];
       const base = (slot % SLOTS_PER_BLOCK) * SLOT_WORDS;
+      // Byte values seen in neither direction add nothing (c·log2 c is 0 for 0), so they are skipped.
       let sC = 0, sS = 0, sA = 0, text = 0;
       for (let b = 0; b < 256; b++) {
         const c = h[base + b], v = h[base + 256 + b];
+        if ((c | v) === 0) continue;
         sC += CLOG[c];
         sS += CLOG[v];
-        sA += clog(c + v);
+        sA += CLOG[c + v];
         if (TEXT_BYTE[b] === 1) text += c + v;
       }
       const nC = rows.measuredC[st], nS = rows.measuredS[st], nA = nC + nS;
@@ -433,21 +451,37 @@ export class StreamVerdictAnalyzer implements Analyzer {
   }
 
   /** The verdicts of streams that changed since the last call, as flat rows for StreamVerdicts.apply. */
-  drainChanged(): number[] {
+  drainChanged(): Float64Array {
     const ch = this.changed;
     for (let k = 0; k < ch.length; k++) {
       this.refresh(ch[k]);
       this.dirty[ch[k]] = 0;
     }
-    const out = this.rows.flat(ch);
+    const out = this.rows.flatRows(ch);
     ch.length = 0;
     return out;
   }
 }
 
-/** The per-byte loop, alone in a small function so the engine optimizes it on its own. */
+/**
+ * The per-byte loop, alone in a small function so the engine optimizes it on its own. Eight bytes
+ * are loaded before their counters are touched: measured 1.2–1.4 ns a byte against 2.0–2.3 for the
+ * plain loop (scripts/bench-verdict.ts covers the stage).
+ */
 function countBytes(h: Uint32Array, base: number, buf: Buffer, off: number, end: number): void {
-  for (let i = off; i < end; i++) h[base + buf[i]]++;
+  let i = off;
+  for (; i + 8 <= end; i += 8) {
+    const b0 = buf[i], b1 = buf[i + 1], b2 = buf[i + 2], b3 = buf[i + 3], b4 = buf[i + 4], b5 = buf[i + 5], b6 = buf[i + 6], b7 = buf[i + 7];
+    h[base + b0]++;
+    h[base + b1]++;
+    h[base + b2]++;
+    h[base + b3]++;
+    h[base + b4]++;
+    h[base + b5]++;
+    h[base + b6]++;
+    h[base + b7]++;
+  }
+  for (; i < end; i++) h[base + buf[i]]++;
 }
 
 function opaque(measured: number, h: number): boolean {

@@ -25,6 +25,11 @@ export class AddressTable {
   // Open addressing over ids (0 = empty slot); only the writer builds it.
   private slots = new Uint32Array(1024);
   private readonly texts: string[] = [''];
+  // the two IPv4 addresses interned last (id 0: none)
+  private v4Addr0 = 0;
+  private v4Id0 = 0;
+  private v4Addr1 = 0;
+  private v4Id1 = 0;
 
   /** Entries [from, to) of one chunk as bytes (to send them to a reader); both in the same chunk. */
   entryBytes(from: number, to: number): Uint8Array {
@@ -56,6 +61,22 @@ export class AddressTable {
 
   /** Id of the address buf[off, off + len); adds it when new. */
   intern(kind: AddrKind, buf: Buffer, off: number, len: number): number {
+    if (kind === AddrKind.IPv4) {
+      // A packet's two IPv4 addresses are mostly the previous packet's two: remembered by value.
+      const v = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) | 0;
+      if (this.v4Id0 !== 0 && v === this.v4Addr0) return this.v4Id0;
+      if (this.v4Id1 !== 0 && v === this.v4Addr1) return this.v4Id1;
+      const id = this.lookUp(kind, buf, off, len);
+      this.v4Addr1 = this.v4Addr0;
+      this.v4Id1 = this.v4Id0;
+      this.v4Addr0 = v;
+      this.v4Id0 = id;
+      return id;
+    }
+    return this.lookUp(kind, buf, off, len);
+  }
+
+  private lookUp(kind: AddrKind, buf: Buffer, off: number, len: number): number {
     let h = 2166136261 ^ kind;
     for (let i = 0; i < len; i++) h = Math.imul(h ^ buf[off + i], 16777619);
     const mask = this.slots.length - 1;

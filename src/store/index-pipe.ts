@@ -155,6 +155,7 @@ export class RingReader {
   /** Ring offset read up to, and the last one acknowledged. */
   private readUpTo = 0;
   private acked = 0;
+  private scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(readonly fd: number, private readonly acknowledge: (b: Buffer) => void) {}
 
@@ -171,10 +172,14 @@ export class RingReader {
     return true;
   }
 
-  /** A message body of `len` bytes at ring offset `at`, or null when it is not all there. */
+  /**
+   * A message body of `len` bytes at ring offset `at`, or null when it is not all there. The bytes
+   * are valid until the next call (one buffer serves every body, so batches leave no garbage).
+   */
   readBody(at: number, len: number): Buffer | null {
     if (!(at >= 0) || len > RING_MAX_BODY) return null;
-    const b = Buffer.allocUnsafe(len);
+    if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, 2 * this.scratch.length));
+    const b = this.scratch.subarray(0, len);
     if (!this.readFully(b, at % RING_BYTES)) return null;
     this.done(at + len);
     return b;

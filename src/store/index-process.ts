@@ -123,6 +123,7 @@ function run(file: string, opts: MainOptions): void {
   let sink = new BatchSink();
   index.sink = sink;
   const indexer = new FileIndexer(reader, index, opts, null);
+  indexer.indexer.mirrorVerdicts = false; // the UI keeps them
   let sentRows = 0, sentAddresses = 1;
   let first = true;
   for (;;) {
@@ -145,11 +146,8 @@ function run(file: string, opts: MainOptions): void {
       from = to;
     }
     sentAddresses = a.count;
-    const verdicts = indexer.indexer.syncVerdicts();
-    if (verdicts.length > 0) {
-      const v = new Float64Array(verdicts);
-      send(MSG_VERDICTS, [Buffer.from(v.buffer, v.byteOffset, v.byteLength)]);
-    }
+    const v = indexer.indexer.syncVerdicts();
+    if (v.length > 0) send(MSG_VERDICTS, [new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]);
     sendJson({
       t: 'progress',
       links: sink.links, apps: sink.apps, dupAcks: sink.dupAcks, tls: sink.tls,

@@ -10,8 +10,12 @@ import { PacketIndex } from './packet-index';
 import { MemoryFrames } from './frames';
 import { verdictsOf, withVerdicts } from '../analysis/verdict';
 
+const NO_ROWS = new Float64Array(0);
+
 export class Indexer {
   readonly pipeline: Pipeline;
+  /** Whether syncVerdicts also keeps the verdicts in this index (not when another process keeps them). */
+  mirrorVerdicts = true;
 
   constructor(readonly index: PacketIndex, opts: MainOptions, reader: CaptureFileReader | null) {
     // The UI shows each stream's verdict (conversations table), whatever the options ask of headless output.
@@ -28,11 +32,11 @@ export class Indexer {
    * Move the stream verdicts that changed since the last call into the index (once per batch: a
    * verdict's entropy is worked out from 256 counters); returns them as rows for another process.
    */
-  syncVerdicts(): number[] {
+  syncVerdicts(): Float64Array {
     const a = verdictsOf(this.pipeline.d);
-    if (a === undefined) return [];
+    if (a === undefined) return NO_ROWS;
     const rows = a.drainChanged();
-    this.index.verdicts.apply(rows);
+    if (this.mirrorVerdicts) this.index.verdicts.apply(rows);
     return rows;
   }
 

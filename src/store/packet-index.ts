@@ -7,6 +7,8 @@
 // (rowBytes); the reader applies them (chunkForRows, addLink, …) and learns the count from progress.
 
 import { Dissection, Malformed, Proto } from '../decode/dissection';
+import { SegmentRole, MAX_TLS_INFO } from '../tls/tls-info';
+import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import { ETH_SRC, ETH_DST } from '../decode/link';
 import { TH_ACK, TH_SYN, TH_FIN } from '../decode/tcp';
@@ -41,6 +43,7 @@ export interface IndexSink {
 // The application summary table is bounded: a capture of a million distinct DNS names must not
 // turn into a million strings. Rows beyond it are summarised by replaying their stream.
 const MAX_APPS = APP_NOT_STORED - 1;
+const MAX_APP_MEMO = 65536;
 const MAX_APP_CHARS = 32 * 1024 * 1024;
 
 const TWO32 = 4294967296;
@@ -71,6 +74,10 @@ export class PacketIndex {
   private fSni: FieldDef | undefined;
   private readonly span = new Span();
   private recycledBefore = 0;
+  /** Application rows of TLS frames by the numbers their summary follows from (see appId). */
+  private readonly appMemo = new Map<number, Int32Array[]>();
+  private appMemoSize = 0;
+  private readonly sig = new Int32Array(3 + MAX_TLS_INFO);
   private spare: SharedArrayBuffer | null = null;
 
   // ---------------------------------------------------------------- reader side
@@ -149,6 +156,46 @@ export class PacketIndex {
   }
 
   private appId(d: Dissection): number {
+    const role = d.tls.role;
+    if ((role !== SegmentRole.Tls && role !== SegmentRole.PduStart) || (d.tcp.flags & AF.DuplicateAck) !== 0) return this.appIdOf(d);
+    // The summary of a TLS frame (src/tls/summary.ts) follows from its role, the version, the TCP
+    // findings that prefix Info (a Dup ACK's names frame numbers: not remembered) and the records'
+    // Info words: frames that agree on those numbers share a row, found without building its strings.
+    const t = d.tls, sig = this.sig;
+    sig[0] = role | (t.protoVersion << 8);
+    sig[1] = d.tcp.flags | (d.malformed << 16);
+    sig[2] = t.infoCount | (t.infoOmitted << 8);
+    let n = 3, h = Math.imul(2166136261 ^ sig[0], 16777619);
+    h = Math.imul(h ^ sig[1], 16777619);
+    h = Math.imul(h ^ sig[2], 16777619);
+    for (let k = 0; k < t.infoCount; k++) {
+      const v = t.infoKind[k] | (t.infoValue[k] << 8);
+      sig[n++] = v;
+      h = Math.imul(h ^ v, 16777619);
+    }
+    const known = this.appMemo.get(h);
+    if (known !== undefined) {
+      for (let e = 0; e < known.length; e++) {
+        const m = known[e];
+        if (m.length !== n + 1) continue;
+        let same = true;
+        for (let k = 0; k < n && same; k++) same = m[k] === sig[k];
+        if (same) return m[n];
+      }
+    }
+    const id = this.appIdOf(d);
+    if (id !== APP_NOT_STORED && this.appMemoSize < MAX_APP_MEMO) {
+      const m = new Int32Array(n + 1);
+      m.set(sig.subarray(0, n));
+      m[n] = id;
+      if (known !== undefined) known.push(m);
+      else this.appMemo.set(h, [m]);
+      this.appMemoSize++;
+    }
+    return id;
+  }
+
+  private appIdOf(d: Dissection): number {
     const app = appSummary(d);
     if (app === null) return 0;
     // Looked up by the summary's own strings (no key built per packet); a malformed frame's Info

@@ -236,8 +236,10 @@ export class TlsAnalyzer implements Analyzer {
   }
 
   analyze(d: Dissection): void {
-    for (let i = 0; i < this.retired.length; i++) this.pool.release(this.retired[i]);
-    this.retired.length = 0;
+    if (this.retired.length !== 0) {
+      for (let i = 0; i < this.retired.length; i++) this.pool.release(this.retired[i]);
+      this.retired.length = 0;
+    }
     if (d.tcpOff < 0) {
       // QUIC long-header packets (first two bits set) may be Initials that carry a Client/Server Hello.
       if (d.udpOff >= 0 && !d.inIcmpError && startsQuicLongHeader(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen)) this.quicDatagram(d);
