@@ -16,7 +16,8 @@
 //   ROWS:      u32 chunk, u32 first row, u32 end row, then the rows' bytes column after column
 //   ADDRESSES: u32 first id, then the entries' bytes (ids within one address chunk)
 //   VERDICTS:  verdict rows of the streams that changed (StreamVerdicts.flat) as float64s
-//   JSON:      a ProgressMessage or StartMessage, after the rows, addresses and verdicts it publishes
+//   TLS_NAMES, TLS_STREAMS, DUP_ACKS: what TLS told about streams, and Dup ACK details (see below)
+//   JSON:      a ProgressMessage or StartMessage, after the rows and table entries it publishes
 //   ROWS_AT:   u32 chunk, u32 first row, u32 end row, f64 ring offset of the rows' bytes
 //   AT:        u8 type, u32 length, f64 ring offset: a message of that type whose payload is in the ring
 // Acknowledgements on the indexer's standard input: f64 (little-endian) ring offset read up to.
@@ -30,6 +31,12 @@ export const MSG_JSON = 3;
 export const MSG_VERDICTS = 4;
 export const MSG_ROWS_AT = 5;
 export const MSG_AT = 6;
+/** u32 first number, then a JSON array of the TLS names (server names, versions) numbered from it. */
+export const MSG_TLS_NAMES = 7;
+/** u32 triples: stream, server name number, version number plus one (TlsStreamTable). */
+export const MSG_TLS_STREAMS = 8;
+/** u32 triples: packet, frame number of the original ACK, Dup ACK count. */
+export const MSG_DUP_ACKS = 9;
 
 /** The ring file's size: 512Ki rows, more than ten batches of the fastest indexing. */
 export const RING_BYTES = 32 * 1024 * 1024;

@@ -14,7 +14,10 @@ import { AddressTable } from './addresses';
 import { PacketIndex, IndexSink, LinkEntry, AppEntry, TlsStreamInfo } from './packet-index';
 import { FileIndexer } from './indexer';
 import { CHUNK_BITS, CHUNK_SIZE } from './columns';
-import { MSG_ROWS, MSG_ROWS_AT, MSG_AT, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, RING_FD, RING_MAX_BODY, RingWriter } from './index-pipe';
+import {
+  MSG_ROWS, MSG_ROWS_AT, MSG_AT, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_TLS_NAMES, MSG_TLS_STREAMS, MSG_DUP_ACKS, RING_FD,
+  RING_MAX_BODY, RingWriter,
+} from './index-pipe';
 
 /** The pipe the index travels on (stdin, stdout and stderr stay free for diagnostics). */
 export const INDEX_FD = 3;
@@ -24,9 +27,6 @@ export interface ProgressMessage {
   t: 'progress';
   links: [number, LinkEntry][];
   apps: [number, AppEntry][];
-  /** Flat triples: packet, frame number of the original ACK, count. */
-  dupAcks: number[];
-  tls: [number, TlsStreamInfo][];
   streamCount: number;
   count: number;
   bytesRead: number;
@@ -43,15 +43,16 @@ export interface StartMessage {
 
 export type IndexMessage = StartMessage | ProgressMessage | { t: 'fatal'; message: string };
 
+/** Table entries of one batch; Dup ACKs and TLS streams as numbers (they can come by the ten thousand). */
 class BatchSink implements IndexSink {
   links: [number, LinkEntry][] = [];
   apps: [number, AppEntry][] = [];
   dupAcks: number[] = [];
-  tls: [number, TlsStreamInfo][] = [];
+  tlsStreams: number[] = [];
   link(id: number, e: LinkEntry): void { this.links.push([id, e]); }
   app(id: number, e: AppEntry): void { this.apps.push([id, e]); }
   dupAck(p: number, of: number, num: number): void { this.dupAcks.push(p, of, num); }
-  tlsStream(s: number, info: TlsStreamInfo): void { this.tls.push([s, info]); }
+  tlsStream(s: number, _info: TlsStreamInfo): void { this.tlsStreams.push(s); }
 }
 
 // The first batch is small so the rows after the UI's own preview come at once; later ones by time.
@@ -124,7 +125,7 @@ function run(file: string, opts: MainOptions): void {
   index.sink = sink;
   const indexer = new FileIndexer(reader, index, opts, null);
   indexer.indexer.mirrorVerdicts = false; // the UI keeps them
-  let sentRows = 0, sentAddresses = 1;
+  let sentRows = 0, sentAddresses = 1, sentNames = 1;
   let first = true;
   for (;;) {
     const more = indexer.step(first ? FIRST_BATCH : 1 << 30, performance.now() + BATCH_MS);
@@ -148,9 +149,24 @@ function run(file: string, opts: MainOptions): void {
     sentAddresses = a.count;
     const v = indexer.indexer.syncVerdicts();
     if (v.length > 0) send(MSG_VERDICTS, [new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]);
+    const tls = index.tlsStreams;
+    if (tls.stringCount > sentNames) {
+      send(MSG_TLS_NAMES, [u32s(sentNames), Buffer.from(JSON.stringify(tls.stringsFrom(sentNames)))]);
+      sentNames = tls.stringCount;
+    }
+    if (sink.tlsStreams.length > 0) {
+      const ids = new Uint32Array(3 * sink.tlsStreams.length);
+      sink.tlsStreams.forEach((st, k) => {
+        ids[3 * k] = st;
+        ids[3 * k + 1] = tls.sniIdOf(st);
+        ids[3 * k + 2] = tls.versionSlotOf(st);
+      });
+      send(MSG_TLS_STREAMS, [new Uint8Array(ids.buffer)]);
+    }
+    if (sink.dupAcks.length > 0) send(MSG_DUP_ACKS, [new Uint8Array(Uint32Array.from(sink.dupAcks).buffer)]);
     sendJson({
       t: 'progress',
-      links: sink.links, apps: sink.apps, dupAcks: sink.dupAcks, tls: sink.tls,
+      links: sink.links, apps: sink.apps,
       streamCount: index.streamCount, count: index.count,
       bytesRead: reader.position, nanosecond: reader.nanosecond, done: !more, error: indexer.error,
     });

@@ -19,7 +19,9 @@ import { AppendableFrames, FileFrames, FrameRef, FrameStorage, MemoryFrames } fr
 import { FileIndexer, Indexer } from './indexer';
 import { CHUNK_BITS, CHUNK_MASK, NO_STREAM } from './columns';
 import { IndexMessage, INDEX_FD } from './index-process';
-import { IndexPipeReader, RingReader, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_ROWS_AT, MSG_AT, RING_FD } from './index-pipe';
+import {
+  IndexPipeReader, RingReader, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_ROWS_AT, MSG_AT, MSG_TLS_NAMES, MSG_TLS_STREAMS, MSG_DUP_ACKS, RING_FD,
+} from './index-pipe';
 
 export type StoreKind = 'file' | 'stdin' | 'live';
 
@@ -222,9 +224,34 @@ export class PacketStore {
       return;
     }
     if (type === MSG_VERDICTS) {
-      const rows = new Float64Array(body.length >>> 3);
-      new Uint8Array(rows.buffer).set(body.subarray(0, rows.length * 8));
+      // Read in place when aligned (the ring's scratch buffer is); a copy otherwise.
+      const n = body.length >>> 3;
+      let rows: Float64Array;
+      if (body.byteOffset % 8 === 0) {
+        rows = new Float64Array(body.buffer, body.byteOffset, n);
+      } else {
+        rows = new Float64Array(n);
+        new Uint8Array(rows.buffer).set(body.subarray(0, n * 8));
+      }
       ix.verdicts.apply(rows);
+      return;
+    }
+    if (type === MSG_TLS_NAMES) {
+      let names: unknown;
+      try {
+        names = JSON.parse(body.toString('utf8', 4));
+      } catch {
+        names = null;
+      }
+      if (Array.isArray(names)) ix.tlsStreams.addStrings(body.readUInt32LE(0), names as string[]);
+      return;
+    }
+    if (type === MSG_TLS_STREAMS || type === MSG_DUP_ACKS) {
+      for (let k = 0; k + 12 <= body.length; k += 12) {
+        const a = body.readUInt32LE(k), b = body.readUInt32LE(k + 4), c = body.readUInt32LE(k + 8);
+        if (type === MSG_TLS_STREAMS) ix.tlsStreams.setIds(a, b, c);
+        else ix.dupAcks.set(a, b * 65536 + c);
+      }
       return;
     }
     if (type !== MSG_JSON) return;
@@ -240,8 +267,6 @@ export class PacketStore {
     }
     for (const [id, e] of m.links) ix.addLink(id, e);
     for (const [id, e] of m.apps) ix.addApp(id, e);
-    for (let k = 0; k < m.dupAcks.length; k += 3) ix.dupAcks.set(m.dupAcks[k], m.dupAcks[k + 1] * 65536 + m.dupAcks[k + 2]);
-    for (const [st, info] of m.tls) ix.tlsStreams.set(st, info);
     ix.streamCount = m.streamCount;
     ix.count = m.count;
     if (this.incoming !== null) {

@@ -164,6 +164,47 @@ export class TlsStreamTable {
     return id;
   }
 
+  /** Strings numbered so far (0 is ''); the writer sends new ones to the reader in this order. */
+  get stringCount(): number {
+    return this.strings.length;
+  }
+
+  stringsFrom(from: number): string[] {
+    return this.strings.slice(from);
+  }
+
+  /** Reader side: the writer's strings numbered from `from` on (ones already known are skipped). */
+  addStrings(from: number, names: readonly string[]): void {
+    for (let k = 0; k < names.length; k++) {
+      if (from + k !== this.strings.length || typeof names[k] !== 'string') continue;
+      this.ids.set(names[k], this.strings.length);
+      this.strings.push(names[k]);
+    }
+  }
+
+  /** The entry as numbers: server name string, version string plus one (0: no entry). */
+  sniIdOf(stream: number): number {
+    const b = stream >= 0 ? this.blocks[stream >>> BLOCK_BITS] : undefined;
+    return b === undefined ? 0 : b[(stream & BLOCK_MASK) * 2];
+  }
+
+  versionSlotOf(stream: number): number {
+    const b = stream >= 0 ? this.blocks[stream >>> BLOCK_BITS] : undefined;
+    return b === undefined ? 0 : b[(stream & BLOCK_MASK) * 2 + 1];
+  }
+
+  /** Reader side: an entry by the writer's string numbers. */
+  setIds(stream: number, sniId: number, versionSlot: number): void {
+    if (!Number.isInteger(stream) || stream < 0 || versionSlot === 0) return;
+    if (sniId >= this.strings.length || versionSlot > this.strings.length) return;
+    const bi = stream >>> BLOCK_BITS;
+    while (this.blocks.length <= bi) this.blocks.push(new Uint32Array(BLOCK * 2));
+    const b = this.blocks[bi], j = (stream & BLOCK_MASK) * 2;
+    if (b[j + 1] === 0) this.size++;
+    b[j] = sniId;
+    b[j + 1] = versionSlot;
+  }
+
   get(stream: number): TlsStreamInfo | undefined {
     const b = stream >= 0 ? this.blocks[stream >>> BLOCK_BITS] : undefined;
     if (b === undefined) return undefined;
