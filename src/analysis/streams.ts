@@ -7,8 +7,11 @@
 //
 // Hot path: conversations are found through a Map keyed by a 30-bit hash of the addresses and ports
 // read straight from the frame buffer, then compared byte by byte; nothing is allocated per packet.
-// Per-conversation state (one object per connection) is made once, when a connection is first seen;
-// unacknowledged segments live in one pool for all connections (SegmentPool).
+// The state of every connection is numbers in blocks of Float64Array (ConnectionState), not objects:
+// a capture of a million connections would otherwise keep millions of objects (and the boxed
+// numbers of their fields) for the garbage collector to walk and move while it is read.
+// Unacknowledged segments live in one pool for all connections (SegmentPool). TcpConversation and
+// TcpFlow are views of that state for whoever wants a connection's figures (conversation tables).
 //
 // Sequence analysis works on raw 32-bit sequence numbers with wrap-around comparisons (RFC 9293
 // §3.4), and, as in Wireshark, 0 stands for "not seen yet" in nextSeq/lastAck/maxSeqToBeAcked.
@@ -49,79 +52,170 @@ function ltSeq(a: number, b: number): boolean { return ((a - b) | 0) < 0; }
 /** a <= b in sequence space (LE_SEQ). */
 function leSeq(a: number, b: number): boolean { return ((b - a) | 0) >= 0; }
 
-/** One direction of a connection: what its sender has sent and what it has acknowledged. */
-export class TcpFlow {
-  baseSeq = 0;
-  baseSet = false;
-  sawSyn = false;
-  /** Window scale shift from this side's SYN; -1 unknown, -2 none in use. */
-  winScale = WS_UNKNOWN;
-  /** Last raw window this side advertised (Wireshark starts it at UINT32_MAX). */
-  window = 0xffffffff;
-  isFirstAck = false;
+// ---- Per-connection state: one row of Float64 numbers per tcp.stream index ----
+// A row holds the connection's own fields (C_*) then its two flows, the client's at FLOW_CLIENT and
+// the server's at FLOW_SERVER, each FLOW_W numbers (F_* offsets from the flow's start). Every value is
+// an integer (raw sequence numbers, times, counts) or a flag set, exact in a double.
 
-  // ---- sequence analysis, raw numbers ----
-  nextSeq = 0;
-  nextSeqFrame = 0;
-  nextSeqSec = 0;
-  nextSeqNsec = 0;
-  lastAck = 0;
-  lastAckSec = 0;
-  lastAckNsec = 0;
-  dupAckNum = 0;
-  lastNonDupAck = 0;
-  maxSeqToBeAcked = 0;
-  lastSegmentFlags = 0;
-  lastAckLen = 0;
-  /** Unacknowledged segments, oldest first. */
-  segCount = 0;
-  /**
-   * Where they are in the table's SegmentPool (SEG_FIELDS numbers per segment: seq, next seq,
-   * frame, seconds, nanoseconds), -1 while none is outstanding; room for 4 << segClass segments.
-   */
-  segOff = -1;
-  segClass = 0;
+const C_PORT_A = 0;
+const C_PORT_B = 1;
+const C_IP_VERSION = 2;
+/** Stream index of the next conversation in the same hash bucket, -1 at the end. */
+const C_NEXT_IN_BUCKET = 3;
+const C_FIRST_SEC = 4;
+const C_FIRST_NSEC = 5;
+const C_LAST_SEC = 6;
+const C_LAST_NSEC = 7;
+const C_FIRST_FRAME = 8;
+const C_LAST_FRAME = 9;
+/** TcpState bits. */
+const C_STATE = 10;
+const C_TEARDOWN_STEPS = 11;
+/** Time of the most recent SYN and the handshake RTT (Wireshark's ts_mru_syn, ts_first_rtt). */
+const C_MRU_SYN_SEC = 12;
+const C_MRU_SYN_NSEC = 13;
+const C_FIRST_RTT_NS = 14;
+/** CF_* bits. */
+const C_FLAGS = 15;
+const CF_ACCECN_SYN = 1;
+const CF_ACCECN_SYN_ACK = 2;
+const CF_ACCECN_OPTION = 4;
+const CF_SOCKS_SEEN = 8;
 
-  // ---- connection state ----
-  finSent = false;
-  /** Raw sequence number just after this side's FIN. */
-  finNext = 0;
-  finAcked = false;
+const F_BASE_SEQ = 0;
+/** FF_* bits. */
+const F_FLAGS = 1;
+/** Window scale shift from this side's SYN; WS_UNKNOWN, or WS_NONE when no scaling is in use. */
+const F_WIN_SCALE = 2;
+/** Last raw window this side advertised (Wireshark starts it at UINT32_MAX). */
+const F_WINDOW = 3;
+// sequence analysis, raw numbers (0: not seen yet)
+const F_NEXT_SEQ = 4;
+const F_NEXT_SEQ_FRAME = 5;
+const F_NEXT_SEQ_SEC = 6;
+const F_NEXT_SEQ_NSEC = 7;
+const F_LAST_ACK = 8;
+const F_LAST_ACK_SEC = 9;
+const F_LAST_ACK_NSEC = 10;
+const F_DUP_ACK_NUM = 11;
+const F_LAST_NON_DUP_ACK = 12;
+const F_MAX_SEQ_TO_BE_ACKED = 13;
+const F_LAST_SEGMENT_FLAGS = 14;
+const F_LAST_ACK_LEN = 15;
+/** Unacknowledged segments, oldest first: how many, and where in the SegmentPool (-1: none held). */
+const F_SEG_COUNT = 16;
+const F_SEG_OFF = 17;
+/** Room for SEG_MIN << class segments. */
+const F_SEG_CLASS = 18;
+/** Raw sequence number just after this side's FIN. */
+const F_FIN_NEXT = 19;
+// conversation statistics; bytes are frame bytes (frame.len), as Wireshark's conversation table counts them
+const F_PACKETS = 20;
+const F_BYTES = 21;
+const F_PAYLOAD_BYTES = 22;
+const FLOW_W = 23;
+const FF_BASE_SET = 1;
+const FF_SAW_SYN = 2;
+const FF_FIRST_ACK = 4;
+const FF_FIN_SENT = 8;
+const FF_FIN_ACKED = 16;
 
-  // ---- conversation statistics ----
-  packets = 0;
-  /** Frame bytes (frame.len), as Wireshark's conversation table counts them. */
-  bytes = 0;
-  payloadBytes = 0;
+const FLOW_CLIENT = 16;
+const FLOW_SERVER = FLOW_CLIENT + FLOW_W;
+const ROW_W = FLOW_SERVER + FLOW_W;
 
-  addSegment(pool: SegmentPool, seq: number, next: number, frame: number, sec: number, nsec: number): void {
-    const n = this.segCount;
-    if (this.segOff < 0) {
-      this.segClass = 0;
-      this.segOff = pool.take(0);
-    } else if (n === SEG_MIN << this.segClass) {
-      const off = pool.take(this.segClass + 1);
-      pool.a.copyWithin(off, this.segOff, this.segOff + n * SEG_FIELDS);
-      pool.give(this.segOff, this.segClass);
-      this.segOff = off;
-      this.segClass++;
+const BLOCK_BITS = 10;
+const BLOCK_ROWS = 1 << BLOCK_BITS;
+const BLOCK_MASK = BLOCK_ROWS - 1;
+
+/** The rows of every stream index, in blocks of 1024 that are never moved. */
+class ConnectionState {
+  readonly blocks: Float64Array[] = [];
+
+  /** The block that holds stream `st` (made when new). */
+  block(st: number): Float64Array {
+    const bi = st >>> BLOCK_BITS;
+    while (this.blocks.length <= bi) this.blocks.push(new Float64Array(BLOCK_ROWS * ROW_W));
+    return this.blocks[bi];
+  }
+
+  /** A new connection's row, with every field at its starting value. */
+  init(st: number): void {
+    const s = this.block(st), c = (st & BLOCK_MASK) * ROW_W;
+    s.fill(0, c, c + ROW_W);
+    s[c + C_IP_VERSION] = 4;
+    s[c + C_NEXT_IN_BUCKET] = -1;
+    for (let f = c + FLOW_CLIENT; f <= c + FLOW_SERVER; f += FLOW_W) {
+      s[f + F_WIN_SCALE] = WS_UNKNOWN;
+      s[f + F_WINDOW] = 0xffffffff;
+      s[f + F_SEG_OFF] = -1;
     }
-    const a = pool.a;
-    const o = this.segOff + n * SEG_FIELDS;
-    a[o] = seq;
-    a[o + 1] = next;
-    a[o + 2] = frame;
-    a[o + 3] = sec;
-    a[o + 4] = nsec;
-    this.segCount = n + 1;
+  }
+}
+
+function has(s: Float64Array, at: number, bit: number): boolean {
+  return (s[at] & bit) !== 0;
+}
+
+function setBit(s: Float64Array, at: number, bit: number, on: boolean): void {
+  s[at] = on ? s[at] | bit : s[at] & ~bit;
+}
+
+/** One direction of a connection, as figures: what its sender has sent and what it has acknowledged. */
+export class TcpFlow {
+  constructor(private readonly s: Float64Array, private readonly f: number) {}
+
+  get baseSeq(): number { return this.s[this.f + F_BASE_SEQ]; }
+  get baseSet(): boolean { return has(this.s, this.f + F_FLAGS, FF_BASE_SET); }
+  get sawSyn(): boolean { return has(this.s, this.f + F_FLAGS, FF_SAW_SYN); }
+  /** Window scale shift from this side's SYN; -1 unknown, -2 none in use. */
+  get winScale(): number { return this.s[this.f + F_WIN_SCALE]; }
+  get window(): number { return this.s[this.f + F_WINDOW]; }
+  get nextSeq(): number { return this.s[this.f + F_NEXT_SEQ]; }
+  get lastAck(): number { return this.s[this.f + F_LAST_ACK]; }
+  /** Unacknowledged segments held. */
+  get segCount(): number { return this.s[this.f + F_SEG_COUNT]; }
+  get finSent(): boolean { return has(this.s, this.f + F_FLAGS, FF_FIN_SENT); }
+  get finAcked(): boolean { return has(this.s, this.f + F_FLAGS, FF_FIN_ACKED); }
+  get packets(): number { return this.s[this.f + F_PACKETS]; }
+  /** Frame bytes (frame.len), as Wireshark's conversation table counts them. */
+  get bytes(): number { return this.s[this.f + F_BYTES]; }
+  get payloadBytes(): number { return this.s[this.f + F_PAYLOAD_BYTES]; }
+}
+
+/** One TCP connection (Wireshark's TCP conversation), as figures: both directions and what is known about them. */
+export class TcpConversation {
+  /** Side that opened the connection (sent the SYN, or the first segment seen) and the other side. */
+  readonly client: TcpFlow;
+  readonly server: TcpFlow;
+  private readonly s: Float64Array;
+  private readonly c: number;
+
+  constructor(state: ConnectionState, readonly index: number) {
+    this.s = state.block(index);
+    this.c = (index & BLOCK_MASK) * ROW_W;
+    this.client = new TcpFlow(this.s, this.c + FLOW_CLIENT);
+    this.server = new TcpFlow(this.s, this.c + FLOW_SERVER);
   }
 
-  /** All its segments were acknowledged: the room goes back to the pool. */
-  releaseSegments(pool: SegmentPool): void {
-    if (this.segOff >= 0) pool.give(this.segOff, this.segClass);
-    this.segOff = -1;
-    this.segCount = 0;
-  }
+  /** Endpoints: A is the client's. The addresses live in the table's pool (TcpStreamTable.address). */
+  get portA(): number { return this.s[this.c + C_PORT_A]; }
+  get portB(): number { return this.s[this.c + C_PORT_B]; }
+  /** 4 or 6. */
+  get ipVersion(): number { return this.s[this.c + C_IP_VERSION]; }
+  /** Capture time of the first and last segment. */
+  get firstSec(): number { return this.s[this.c + C_FIRST_SEC]; }
+  get firstNsec(): number { return this.s[this.c + C_FIRST_NSEC]; }
+  get lastSec(): number { return this.s[this.c + C_LAST_SEC]; }
+  get lastNsec(): number { return this.s[this.c + C_LAST_NSEC]; }
+  get firstFrame(): number { return this.s[this.c + C_FIRST_FRAME]; }
+  get lastFrame(): number { return this.s[this.c + C_LAST_FRAME]; }
+  /** TcpState bits. */
+  get state(): number { return this.s[this.c + C_STATE]; }
+  get teardownSteps(): number { return this.s[this.c + C_TEARDOWN_STEPS]; }
+  /** The handshake's round-trip time in nanoseconds, 0 when not known. */
+  get firstRttNs(): number { return this.s[this.c + C_FIRST_RTT_NS]; }
+  get packets(): number { return this.client.packets + this.server.packets; }
 }
 
 /** Room for a flow's unacknowledged segments, in blocks of SEG_MIN << class segments. */
@@ -160,40 +254,36 @@ export class SegmentPool {
   }
 }
 
-/** One TCP connection (Wireshark's TCP conversation): both directions and what is known about them. */
-export class TcpConversation {
-  /** Side that opened the connection (sent the SYN, or the first segment seen) and the other side. */
-  readonly client = new TcpFlow();
-  readonly server = new TcpFlow();
-  /** Endpoints: A is the client's. The addresses live in the table's pool (TcpStreamTable.address). */
-  portA = 0;
-  portB = 0;
-  /** 4 or 6. */
-  ipVersion = 4;
-  /** Next conversation in the same hash bucket. */
-  nextInBucket: TcpConversation | null = null;
-  /** Capture time of the first and last segment. */
-  firstSec = 0;
-  firstNsec = 0;
-  lastSec = 0;
-  lastNsec = 0;
-  firstFrame = 0;
-  lastFrame = 0;
-  /** TcpState bits. */
-  state = 0;
-  teardownSteps = 0;
-  /** Time of the most recent SYN and the handshake RTT (Wireshark's ts_mru_syn, ts_first_rtt). */
-  mruSynSec = 0;
-  mruSynNsec = 0;
-  firstRttNs = 0;
-  hadAccEcnSyn = false;
-  hadAccEcnSynAck = false;
-  hadAccEcnOption = false;
-  socksSeen = false;
+/** Append a segment to flow `f` (a row offset in `s`). */
+function addSegment(s: Float64Array, f: number, pool: SegmentPool, seq: number, next: number, frame: number, sec: number, nsec: number): void {
+  const n = s[f + F_SEG_COUNT];
+  let off = s[f + F_SEG_OFF];
+  if (off < 0) {
+    s[f + F_SEG_CLASS] = 0;
+    off = s[f + F_SEG_OFF] = pool.take(0);
+  } else if (n === SEG_MIN << s[f + F_SEG_CLASS]) {
+    const cls = s[f + F_SEG_CLASS];
+    const moved = pool.take(cls + 1);
+    pool.a.copyWithin(moved, off, off + n * SEG_FIELDS);
+    pool.give(off, cls);
+    off = s[f + F_SEG_OFF] = moved;
+    s[f + F_SEG_CLASS] = cls + 1;
+  }
+  const a = pool.a;
+  const o = off + n * SEG_FIELDS;
+  a[o] = seq;
+  a[o + 1] = next;
+  a[o + 2] = frame;
+  a[o + 3] = sec;
+  a[o + 4] = nsec;
+  s[f + F_SEG_COUNT] = n + 1;
+}
 
-  constructor(readonly index: number) {}
-
-  get packets(): number { return this.client.packets + this.server.packets; }
+/** All of flow f's segments were acknowledged: the room goes back to the pool. */
+function releaseSegments(s: Float64Array, f: number, pool: SegmentPool): void {
+  if (s[f + F_SEG_OFF] >= 0) pool.give(s[f + F_SEG_OFF], s[f + F_SEG_CLASS]);
+  s[f + F_SEG_OFF] = -1;
+  s[f + F_SEG_COUNT] = 0;
 }
 
 /**
@@ -201,9 +291,12 @@ export class TcpConversation {
  * Also feeds stream reassembly (src/analysis/reassembly.ts) when a consumer is registered.
  */
 export class TcpStreamTable {
-  private readonly buckets = new Map<number, TcpConversation>();
-  /** All conversations, by stream index (a reused 4-tuple has one entry per connection). */
-  readonly conversations: TcpConversation[] = [];
+  /** Hash of the 4-tuple → stream index of the newest conversation with that hash. */
+  private readonly buckets = new Map<number, number>();
+  private readonly state = new ConnectionState();
+  /** Stream indexes of the conversations, in the order they were made (SOCKS leaves gaps between). */
+  private readonly made: number[] = [];
+  private readonly views: TcpConversation[] = [];
   readonly reassembly: Reassembler;
   /** Stream indexes also count conversations Wireshark opens for proxied (SOCKS) connections. */
   private nextIndex = 0;
@@ -218,6 +311,12 @@ export class TcpStreamTable {
 
   /** Number of tcp.stream indexes handed out. */
   get count(): number { return this.nextIndex; }
+
+  /** All conversations, in stream order (a reused 4-tuple has one entry per connection); made when asked for. */
+  get conversations(): TcpConversation[] {
+    for (let k = this.views.length; k < this.made.length; k++) this.views.push(new TcpConversation(this.state, this.made[k]));
+    return this.views;
+  }
 
   addConsumer(c: StreamConsumer): void {
     this.reassembly.addConsumer(c);
@@ -246,40 +345,43 @@ export class TcpStreamTable {
     const flags = d.tcpFlags;
     const seq = d.seqRaw;
 
-    const pool = this.addrPool;
-    let conv = this.buckets.get(key) ?? null;
+    const pool = this.addrPool, state = this.state;
+    const head = this.buckets.get(key);
+    let st = head === undefined ? -1 : head;
     let fromA = false;
-    while (conv !== null) {
-      if (conv.ipVersion === version) {
-        if (conv.portA === sport && conv.portB === dport && same(pool, conv.index * ADDR_SLOT, buf, srcOff, alen) && same(pool, conv.index * ADDR_SLOT + 16, buf, dstOff, alen)) { fromA = true; break; }
-        if (conv.portA === dport && conv.portB === sport && same(pool, conv.index * ADDR_SLOT, buf, dstOff, alen) && same(pool, conv.index * ADDR_SLOT + 16, buf, srcOff, alen)) { fromA = false; break; }
+    while (st >= 0) {
+      const s = state.blocks[st >>> BLOCK_BITS], c = (st & BLOCK_MASK) * ROW_W;
+      if (s[c + C_IP_VERSION] === version) {
+        const portA = s[c + C_PORT_A], portB = s[c + C_PORT_B];
+        if (portA === sport && portB === dport && same(pool, st * ADDR_SLOT, buf, srcOff, alen) && same(pool, st * ADDR_SLOT + 16, buf, dstOff, alen)) { fromA = true; break; }
+        if (portA === dport && portB === sport && same(pool, st * ADDR_SLOT, buf, dstOff, alen) && same(pool, st * ADDR_SLOT + 16, buf, srcOff, alen)) { fromA = false; break; }
       }
-      conv = conv.nextInBucket;
+      st = s[c + C_NEXT_IN_BUCKET];
     }
     let reused = false;
-    if (conv === null) {
-      conv = this.create(d, key, version, srcOff, dstOff, alen);
-      fromA = conv.portA === sport && same(this.addrPool, conv.index * ADDR_SLOT, buf, srcOff, alen);
+    if (st < 0) {
+      st = this.create(d, key, version, srcOff, dstOff, alen);
+      fromA = state.blocks[st >>> BLOCK_BITS][(st & BLOCK_MASK) * ROW_W + C_PORT_A] === sport && same(this.addrPool, st * ADDR_SLOT, buf, srcOff, alen);
     } else if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
       // Wireshark 4.0: a SYN whose sequence number differs from the base of the conversation found
       // starts a new conversation on the same ports; the same number is a retransmitted SYN.
-      const fwd = fromA ? conv.client : conv.server;
-      if (fwd.baseSet && seq !== fwd.baseSeq) {
-        conv = this.create(d, key, version, srcOff, dstOff, alen);
+      const s = state.blocks[st >>> BLOCK_BITS], fwd = (st & BLOCK_MASK) * ROW_W + (fromA ? FLOW_CLIENT : FLOW_SERVER);
+      if (has(s, fwd + F_FLAGS, FF_BASE_SET) && seq !== s[fwd + F_BASE_SEQ]) {
+        st = this.create(d, key, version, srcOff, dstOff, alen);
         fromA = true;
         reused = true;
       }
     } else if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
       // A SYN/ACK with another initial sequence number: Wireshark 4.0 keeps the stream but counts
       // that side from the new number.
-      const fwd = fromA ? conv.client : conv.server;
-      if (fwd.baseSet && seq !== fwd.baseSeq && !d.inIcmpError) {
-        fwd.baseSeq = seq;
+      const s = state.blocks[st >>> BLOCK_BITS], fwd = (st & BLOCK_MASK) * ROW_W + (fromA ? FLOW_CLIENT : FLOW_SERVER);
+      if (has(s, fwd + F_FLAGS, FF_BASE_SET) && seq !== s[fwd + F_BASE_SEQ] && !d.inIcmpError) {
+        s[fwd + F_BASE_SEQ] = seq;
         reused = true;
       }
     }
     const t = d.tcp;
-    t.stream = conv.index;
+    t.stream = st;
     if (reused) t.flags |= AF.PortsReused;
     // A header quoted by an ICMP error belongs to the stream but is not a segment of it, and the
     // length of a segment in an IP fragment is not known: Wireshark shows their raw numbers and
@@ -291,7 +393,7 @@ export class TcpStreamTable {
       t.hasAck = (flags & TH_ACK) !== 0;
       return;
     }
-    this.segment(d, conv, fromA);
+    this.segment(d, st, fromA);
   }
 
   /** Address of side A (the client) or B of a conversation: 4 or 16 bytes, a copy. */
@@ -313,34 +415,39 @@ export class TcpStreamTable {
     }
   }
 
-  private create(d: Dissection, key: number, version: number, srcOff: number, dstOff: number, alen: number): TcpConversation {
-    const conv = new TcpConversation(this.nextIndex++);
-    conv.ipVersion = version;
+  /** A new conversation for the segment in d; returns its stream index. */
+  private create(d: Dissection, key: number, version: number, srcOff: number, dstOff: number, alen: number): number {
+    const st = this.nextIndex++;
+    this.state.init(st);
+    const s = this.state.block(st), c = (st & BLOCK_MASK) * ROW_W;
+    s[c + C_IP_VERSION] = version;
     // The opener is the client: the sender of a SYN or of the first segment seen, the receiver of a
     // SYN/ACK seen first.
     const synAckFirst = (d.tcpFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK);
     if (synAckFirst) {
-      this.storeAddresses(conv.index, d.buf, dstOff, srcOff, alen);
-      conv.portA = d.dstPort;
-      conv.portB = d.srcPort;
+      this.storeAddresses(st, d.buf, dstOff, srcOff, alen);
+      s[c + C_PORT_A] = d.dstPort;
+      s[c + C_PORT_B] = d.srcPort;
     } else {
-      this.storeAddresses(conv.index, d.buf, srcOff, dstOff, alen);
-      conv.portA = d.srcPort;
-      conv.portB = d.dstPort;
+      this.storeAddresses(st, d.buf, srcOff, dstOff, alen);
+      s[c + C_PORT_A] = d.srcPort;
+      s[c + C_PORT_B] = d.dstPort;
     }
-    conv.firstSec = d.tsSec;
-    conv.firstNsec = d.tsNsec;
-    conv.firstFrame = d.number;
+    s[c + C_FIRST_SEC] = d.tsSec;
+    s[c + C_FIRST_NSEC] = d.tsNsec;
+    s[c + C_FIRST_FRAME] = d.number;
     // The newest conversation on a 4-tuple is the one later segments belong to: it heads the bucket.
-    conv.nextInBucket = this.buckets.get(key) ?? null;
-    this.buckets.set(key, conv);
-    this.conversations.push(conv);
-    return conv;
+    const head = this.buckets.get(key);
+    s[c + C_NEXT_IN_BUCKET] = head === undefined ? -1 : head;
+    this.buckets.set(key, st);
+    this.made.push(st);
+    return st;
   }
 
-  private segment(d: Dissection, conv: TcpConversation, fromA: boolean): void {
-    const fwd = fromA ? conv.client : conv.server;
-    const rev = fromA ? conv.server : conv.client;
+  private segment(d: Dissection, st: number, fromA: boolean): void {
+    const s = this.state.blocks[st >>> BLOCK_BITS], c = (st & BLOCK_MASK) * ROW_W;
+    const fwd = c + (fromA ? FLOW_CLIENT : FLOW_SERVER);
+    const rev = c + (fromA ? FLOW_SERVER : FLOW_CLIENT);
     const t = d.tcp;
     const flags = d.tcpFlags;
     const seq = d.seqRaw, ack = d.ackRaw;
@@ -348,113 +455,118 @@ export class TcpStreamTable {
     t.direction = fromA ? 0 : 1;
 
     if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
-      conv.hadAccEcnSyn = (flags & (TH_AE | TH_CWR | TH_ECE)) === (TH_AE | TH_CWR | TH_ECE);
+      setBit(s, c + C_FLAGS, CF_ACCECN_SYN, (flags & (TH_AE | TH_CWR | TH_ECE)) === (TH_AE | TH_CWR | TH_ECE));
     } else if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
-      conv.hadAccEcnSynAck = (flags & (TH_AE | TH_CWR)) === TH_CWR || (flags & (TH_AE | TH_ECE)) === TH_AE;
+      setBit(s, c + C_FLAGS, CF_ACCECN_SYN_ACK, (flags & (TH_AE | TH_CWR)) === TH_CWR || (flags & (TH_AE | TH_ECE)) === TH_AE);
     }
 
     // Relative numbers: each side counts from its SYN, or from one before its first segment when
     // the SYN was not captured; the peer's base comes from the first ACK when its SYN is missing.
-    if (!fwd.baseSet) {
+    if (!has(s, fwd + F_FLAGS, FF_BASE_SET)) {
       if (flags & TH_SYN) {
-        fwd.baseSeq = seq;
-        fwd.sawSyn = true;
+        s[fwd + F_BASE_SEQ] = seq;
+        s[fwd + F_FLAGS] |= FF_SAW_SYN;
       } else {
-        fwd.baseSeq = (seq - 1) >>> 0;
+        s[fwd + F_BASE_SEQ] = (seq - 1) >>> 0;
       }
-      fwd.baseSet = true;
+      s[fwd + F_FLAGS] |= FF_BASE_SET;
     }
-    if (!rev.baseSet && (flags & TH_ACK)) {
-      rev.baseSeq = (ack - 1) >>> 0;
-      rev.baseSet = true;
+    if (!has(s, rev + F_FLAGS, FF_BASE_SET) && (flags & TH_ACK)) {
+      s[rev + F_BASE_SEQ] = (ack - 1) >>> 0;
+      s[rev + F_FLAGS] |= FF_BASE_SET;
     }
-    t.relSeq = (seq - fwd.baseSeq) >>> 0;
+    t.relSeq = (seq - s[fwd + F_BASE_SEQ]) >>> 0;
     t.hasAck = (flags & TH_ACK) !== 0;
-    t.relAck = t.hasAck ? (ack - rev.baseSeq) >>> 0 : ack;
+    t.relAck = t.hasAck ? (ack - s[rev + F_BASE_SEQ]) >>> 0 : ack;
     t.nxtSeq = (t.relSeq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0;
-    if (rev.baseSet) t.ackBase = rev.baseSeq;
+    if (has(s, rev + F_FLAGS, FF_BASE_SET)) t.ackBase = s[rev + F_BASE_SEQ];
 
     const window = d.window;
-    analyzeSequence(d, conv, fwd, rev, seq, ack, seglen, flags, window, this.segments);
+    analyzeSequence(d, s, c, fwd, rev, seq, ack, seglen, flags, window, this.segments);
 
     if (flags & TH_SYN) {
       if (!(flags & TH_ACK)) {
-        conv.mruSynSec = d.tsSec;
-        conv.mruSynNsec = d.tsNsec;
+        s[c + C_MRU_SYN_SEC] = d.tsSec;
+        s[c + C_MRU_SYN_NSEC] = d.tsNsec;
       }
-      fwd.isFirstAck = true;
+      s[fwd + F_FLAGS] |= FF_FIRST_ACK;
     }
     if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) {
-      if ((conv.mruSynSec !== 0 || conv.mruSynNsec !== 0) && conv.firstRttNs === 0) {
-        conv.firstRttNs = (d.tsSec - conv.mruSynSec) * 1e9 + (d.tsNsec - conv.mruSynNsec);
+      if ((s[c + C_MRU_SYN_SEC] !== 0 || s[c + C_MRU_SYN_NSEC] !== 0) && s[c + C_FIRST_RTT_NS] === 0) {
+        s[c + C_FIRST_RTT_NS] = (d.tsSec - s[c + C_MRU_SYN_SEC]) * 1e9 + (d.tsNsec - s[c + C_MRU_SYN_NSEC]);
       }
-      fwd.isFirstAck = false;
+      s[fwd + F_FLAGS] &= ~FF_FIRST_ACK;
     }
 
     // The window: scaled once both SYNs told the shift counts (RFC 7323 §2.2); SYNs never are.
     if (!(flags & TH_SYN)) {
       // The shift is at most 14 (RFC 7323 §2.3), so the product stays below 2^31.
-      t.windowSize = fwd.winScale >= 0 ? window * (1 << fwd.winScale) : window;
+      const scale = s[fwd + F_WIN_SCALE];
+      t.windowSize = scale >= 0 ? window * (1 << scale) : window;
     } else {
       t.windowSize = window;
-      scanSynOptions(d, conv, fwd, rev);
+      scanSynOptions(d, s, c, fwd, rev);
     }
-    if (!conv.hadAccEcnOption && d.tcpHdrLen > TCP_MIN_HEADER_LEN && !(flags & TH_SYN)) conv.hadAccEcnOption = hasAccEcnOption(d);
-    t.useAce = (flags & TH_SYN) === 0 && ((conv.hadAccEcnSyn && conv.hadAccEcnSynAck) || conv.hadAccEcnOption);
+    if (!has(s, c + C_FLAGS, CF_ACCECN_OPTION) && d.tcpHdrLen > TCP_MIN_HEADER_LEN && !(flags & TH_SYN) && hasAccEcnOption(d)) s[c + C_FLAGS] |= CF_ACCECN_OPTION;
+    const cf = s[c + C_FLAGS];
+    t.useAce = (flags & TH_SYN) === 0 && (((cf & CF_ACCECN_SYN) !== 0 && (cf & CF_ACCECN_SYN_ACK) !== 0) || (cf & CF_ACCECN_OPTION) !== 0);
 
-    this.track(d, conv, fwd, rev, fromA);
-    if (seglen > 0 && d.payloadCapLen > 0 && conv.portB === SOCKS_PORT && fromA && !conv.socksSeen) this.socks(d, conv);
+    this.track(d, s, c, fwd, rev, fromA);
+    if (seglen > 0 && d.payloadCapLen > 0 && s[c + C_PORT_B] === SOCKS_PORT && fromA && !has(s, c + C_FLAGS, CF_SOCKS_SEEN)) this.socks(d, s, c);
     if (this.reassembly.active) {
-      if (seglen > 0 || (flags & (TH_SYN | TH_FIN | TH_RST))) this.reassembly.segment(d, conv.index, t.direction, fwd.baseSeq, fwd.sawSyn);
-      if (flags & TH_ACK) this.reassembly.acked(d, conv.index, 1 - t.direction, ack);
+      if (seglen > 0 || (flags & (TH_SYN | TH_FIN | TH_RST))) this.reassembly.segment(d, st, t.direction, s[fwd + F_BASE_SEQ], has(s, fwd + F_FLAGS, FF_SAW_SYN));
+      if (flags & TH_ACK) this.reassembly.acked(d, st, 1 - t.direction, ack);
     }
   }
 
   /** Connection state, the segment's role, and the conversation's statistics. */
-  private track(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev: TcpFlow, fromA: boolean): void {
+  private track(d: Dissection, s: Float64Array, c: number, fwd: number, rev: number, fromA: boolean): void {
     const t = d.tcp;
     const flags = d.tcpFlags;
-    fwd.packets++;
-    fwd.bytes += d.origLen;
-    fwd.payloadBytes += d.payloadLen;
-    conv.lastSec = d.tsSec;
-    conv.lastNsec = d.tsNsec;
-    conv.lastFrame = d.number;
-    if (d.payloadLen > 0) conv.state |= TcpState.Data;
+    s[fwd + F_PACKETS]++;
+    s[fwd + F_BYTES] += d.origLen;
+    s[fwd + F_PAYLOAD_BYTES] += d.payloadLen;
+    s[c + C_LAST_SEC] = d.tsSec;
+    s[c + C_LAST_NSEC] = d.tsNsec;
+    s[c + C_LAST_FRAME] = d.number;
+    let state = s[c + C_STATE];
+    if (d.payloadLen > 0) state |= TcpState.Data;
     let ackedFin = false;
-    if ((flags & TH_ACK) && rev.finSent && !rev.finAcked && !gtSeq(rev.finNext, d.ackRaw)) {
-      rev.finAcked = true;
+    const revFlags = s[rev + F_FLAGS];
+    if ((flags & TH_ACK) && (revFlags & FF_FIN_SENT) !== 0 && (revFlags & FF_FIN_ACKED) === 0 && !gtSeq(s[rev + F_FIN_NEXT], d.ackRaw)) {
+      s[rev + F_FLAGS] = revFlags | FF_FIN_ACKED;
       ackedFin = true;
     }
     if (flags & TH_RST) {
       t.role = TcpRole.Reset;
-      conv.state |= TcpState.Reset;
+      state |= TcpState.Reset;
     } else if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
       t.role = TcpRole.HandshakeSyn;
-      conv.state |= TcpState.SynSeen;
+      state |= TcpState.SynSeen;
     } else if (flags & TH_SYN) {
       t.role = TcpRole.HandshakeSynAck;
-      conv.state |= TcpState.SynAckSeen;
+      state |= TcpState.SynAckSeen;
     } else if (flags & TH_FIN) {
       t.role = TcpRole.Fin;
-      t.teardownStep = ++conv.teardownSteps;
-      if (!fwd.finSent) {
-        fwd.finSent = true;
-        fwd.finNext = (d.seqRaw + d.payloadLen + 1) >>> 0;
+      t.teardownStep = ++s[c + C_TEARDOWN_STEPS];
+      if (!has(s, fwd + F_FLAGS, FF_FIN_SENT)) {
+        s[fwd + F_FLAGS] |= FF_FIN_SENT;
+        s[fwd + F_FIN_NEXT] = (d.seqRaw + d.payloadLen + 1) >>> 0;
       }
-      conv.state |= fromA ? TcpState.FinFromClient : TcpState.FinFromServer;
-    } else if (fromA && (conv.state & (TcpState.SynAckSeen | TcpState.Established)) === TcpState.SynAckSeen &&
-      conv.server.sawSyn && d.ackRaw === ((conv.server.baseSeq + 1) >>> 0)) {
+      state |= fromA ? TcpState.FinFromClient : TcpState.FinFromServer;
+    } else if (fromA && (state & (TcpState.SynAckSeen | TcpState.Established)) === TcpState.SynAckSeen &&
+      has(s, c + FLOW_SERVER + F_FLAGS, FF_SAW_SYN) && d.ackRaw === ((s[c + FLOW_SERVER + F_BASE_SEQ] + 1) >>> 0)) {
       t.role = TcpRole.HandshakeAck;
-      conv.state |= TcpState.Established;
+      state |= TcpState.Established;
     } else if (ackedFin && d.payloadLen === 0) {
       t.role = TcpRole.FinAck;
-      t.teardownStep = ++conv.teardownSteps;
+      t.teardownStep = ++s[c + C_TEARDOWN_STEPS];
     } else {
       t.role = d.payloadLen > 0 ? TcpRole.Data : TcpRole.Ack;
     }
-    if (conv.client.finAcked && conv.server.finAcked) conv.state |= TcpState.Closed;
-    t.state = conv.state;
+    if (has(s, c + FLOW_CLIENT + F_FLAGS, FF_FIN_ACKED) && has(s, c + FLOW_SERVER + F_FLAGS, FF_FIN_ACKED)) state |= TcpState.Closed;
+    s[c + C_STATE] = state;
+    t.state = state;
   }
 
   /**
@@ -462,26 +574,26 @@ export class TcpStreamTable {
    * asks for one, and that conversation takes a tcp.stream index; so does tcpwatch, to keep the same
    * numbering.
    */
-  private socks(d: Dissection, conv: TcpConversation): void {
+  private socks(d: Dissection, s: Float64Array, c: number): void {
     const p = d.payloadOff, b = d.buf;
     // SOCKS4 CONNECT (version 4, command 1) or SOCKS5 CONNECT request (version 5, command 1, reserved 0).
-    if (d.payloadCapLen >= 8 && b[p] === 4 && b[p + 1] === 1) conv.socksSeen = true;
-    else if (d.payloadCapLen >= 7 && b[p] === 5 && b[p + 1] === 1 && b[p + 2] === 0) conv.socksSeen = true;
-    if (conv.socksSeen) this.nextIndex++;
+    if (d.payloadCapLen >= 8 && b[p] === 4 && b[p + 1] === 1) s[c + C_FLAGS] |= CF_SOCKS_SEEN;
+    else if (d.payloadCapLen >= 7 && b[p] === 5 && b[p + 1] === 1 && b[p + 2] === 0) s[c + C_FLAGS] |= CF_SOCKS_SEEN;
+    if (has(s, c + C_FLAGS, CF_SOCKS_SEEN)) this.nextIndex++;
   }
 }
 
 /** The SYN's options: window scale (with Wireshark's check that both sides offered it) and AccECN. */
-function scanSynOptions(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev: TcpFlow): void {
-  if (d.optWscale >= 0) fwd.winScale = Math.min(d.optWscale, MAX_WSCALE_SHIFT);
-  if (hasAccEcnOption(d)) conv.hadAccEcnOption = true;
+function scanSynOptions(d: Dissection, s: Float64Array, c: number, fwd: number, rev: number): void {
+  if (d.optWscale >= 0) s[fwd + F_WIN_SCALE] = Math.min(d.optWscale, MAX_WSCALE_SHIFT);
+  if (hasAccEcnOption(d)) s[c + C_FLAGS] |= CF_ACCECN_OPTION;
   const isSynAck = (d.tcpFlags & TH_ACK) !== 0;
-  if (fwd.winScale === WS_UNKNOWN) {
+  if (s[fwd + F_WIN_SCALE] === WS_UNKNOWN) {
     // No scale option from this side: neither side scales (RFC 7323 §2.2).
-    fwd.winScale = WS_NONE;
-    rev.winScale = WS_NONE;
-  } else if (isSynAck && rev.winScale === WS_NONE) {
-    fwd.winScale = WS_NONE;
+    s[fwd + F_WIN_SCALE] = WS_NONE;
+    s[rev + F_WIN_SCALE] = WS_NONE;
+  } else if (isSynAck && s[rev + F_WIN_SCALE] === WS_NONE) {
+    s[fwd + F_WIN_SCALE] = WS_NONE;
   }
 }
 
@@ -509,80 +621,88 @@ function hasAccEcnOption(d: Dissection): boolean {
 
 /**
  * Wireshark 4.0's tcp_analyze_sequence_number, on raw sequence numbers: sets d.tcp.flags and the
- * duplicate-ACK and RTT results, and moves the flows' state on.
+ * duplicate-ACK and RTT results, and moves the flows' state on. `fwd` and `rev` are the sending and
+ * receiving flows' offsets in the connection's row (at `c` in `s`).
  */
-function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev: TcpFlow, seq: number, ack: number, seglen: number, flags: number, window: number, pool: SegmentPool): void {
+function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number, rev: number, seq: number, ack: number, seglen: number, flags: number, window: number, pool: SegmentPool): void {
   const t = d.tcp;
   const frame = d.number;
   const sec = d.tsSec, nsec = d.tsNsec;
   let f = t.flags;
   const SFR = TH_SYN | TH_FIN | TH_RST;
+  const fwdNextSeq = s[fwd + F_NEXT_SEQ], fwdLastAck = s[fwd + F_LAST_ACK], fwdWindow = s[fwd + F_WINDOW];
+  const revWindow = s[rev + F_WINDOW], revLastAck = s[rev + F_LAST_ACK];
 
   // Zero window probe: one byte at the next expected sequence number into a closed window. The
   // checks up to the duplicate ACK do not apply to it.
-  if (seglen === 1 && seq === fwd.nextSeq && rev.window === 0) {
+  if (seglen === 1 && seq === fwdNextSeq && revWindow === 0) {
     f |= AF.ZeroWindowProbe;
   } else {
     if (window === 0 && (flags & SFR) === 0) f |= AF.ZeroWindow;
     // Lost segment: this one starts beyond everything seen so far.
-    if (fwd.nextSeq !== 0 && gtSeq(seq, fwd.nextSeq) && (flags & TH_RST) === 0) f |= AF.LostSegment;
+    if (fwdNextSeq !== 0 && gtSeq(seq, fwdNextSeq) && (flags & TH_RST) === 0) f |= AF.LostSegment;
     // Keep-alive: 0 or 1 byte, one before the next expected sequence number.
-    if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextSeq - 1) >>> 0) && (flags & SFR) === 0) f |= AF.KeepAlive;
+    if ((seglen === 0 || seglen === 1) && seq === ((fwdNextSeq - 1) >>> 0) && (flags & SFR) === 0) f |= AF.KeepAlive;
     // Window update: same seq/ack as before, a new non-zero window.
-    if (seglen === 0 && window !== 0 && window !== fwd.window && seq === fwd.nextSeq && ack === fwd.lastAck && (flags & SFR) === 0) f |= AF.WindowUpdate;
+    if (seglen === 0 && window !== 0 && window !== fwdWindow && seq === fwdNextSeq && ack === fwdLastAck && (flags & SFR) === 0) f |= AF.WindowUpdate;
     // Window full: the data reaches the right edge of the receiver's advertised window.
-    if (seglen > 0 && rev.winScale !== WS_UNKNOWN && (flags & SFR) === 0) {
-      const shift = rev.isFirstAck ? 0 : (rev.winScale === WS_NONE ? 0 : rev.winScale);
-      if (((seq + seglen) >>> 0) === ((rev.lastAck + ((rev.window << shift) >>> 0)) >>> 0)) f |= AF.WindowFull;
+    const revScale = s[rev + F_WIN_SCALE];
+    if (seglen > 0 && revScale !== WS_UNKNOWN && (flags & SFR) === 0) {
+      const shift = has(s, rev + F_FLAGS, FF_FIRST_ACK) ? 0 : (revScale === WS_NONE ? 0 : revScale);
+      if (((seq + seglen) >>> 0) === ((revLastAck + ((revWindow << shift) >>> 0)) >>> 0)) f |= AF.WindowFull;
     }
     // The same empty segment again: a keep-alive's ACK, a zero window probe's ACK, or a duplicate ACK.
-    const repeated = seglen === 0 && window === fwd.window && seq === fwd.nextSeq && ack === fwd.lastAck && (flags & SFR) === 0;
-    if (repeated && window !== 0 && (rev.lastSegmentFlags & AF.KeepAlive)) {
+    const repeated = seglen === 0 && window === fwdWindow && seq === fwdNextSeq && ack === fwdLastAck && (flags & SFR) === 0;
+    const revLastFlags = s[rev + F_LAST_SEGMENT_FLAGS];
+    if (repeated && window !== 0 && (revLastFlags & AF.KeepAlive)) {
       f |= AF.KeepAliveAck;
-    } else if (repeated && window === 0 && (rev.lastSegmentFlags & AF.ZeroWindowProbe)) {
+    } else if (repeated && window === 0 && (revLastFlags & AF.ZeroWindowProbe)) {
       f |= AF.ZeroWindowProbeAck;
     } else if (repeated && window !== 0) {
       // -1 marks a direction whose ACKed-unseen report was already made (see below).
-      fwd.dupAckNum = fwd.dupAckNum === -1 ? 1 : fwd.dupAckNum + 1;
+      const num = s[fwd + F_DUP_ACK_NUM] === -1 ? 1 : s[fwd + F_DUP_ACK_NUM] + 1;
+      s[fwd + F_DUP_ACK_NUM] = num;
       f |= AF.DuplicateAck;
-      t.duplicateAckNum = fwd.dupAckNum;
-      t.dupAckOf = fwd.lastNonDupAck;
+      t.duplicateAckNum = num;
+      t.dupAckOf = s[fwd + F_LAST_NON_DUP_ACK];
     }
   }
-  if (ack !== fwd.lastAck) {
-    fwd.lastNonDupAck = frame;
-    fwd.dupAckNum = 0;
+  if (ack !== fwdLastAck) {
+    s[fwd + F_LAST_NON_DUP_ACK] = frame;
+    s[fwd + F_DUP_ACK_NUM] = 0;
   }
 
   // ACKed unseen segment: this acknowledges more than the peer was seen to send. Reported once:
   // the mark moves to what the peer sent, and while the peer sends only bare ACKs the report is
   // not repeated.
-  if (rev.maxSeqToBeAcked !== 0 && gtSeq(ack, rev.maxSeqToBeAcked) && (flags & TH_ACK)) {
-    if (ltSeq(rev.maxSeqToBeAcked, rev.nextSeq)) {
-      rev.maxSeqToBeAcked = rev.nextSeq;
+  const revMaxToBeAcked = s[rev + F_MAX_SEQ_TO_BE_ACKED];
+  if (revMaxToBeAcked !== 0 && gtSeq(ack, revMaxToBeAcked) && (flags & TH_ACK)) {
+    if (ltSeq(revMaxToBeAcked, s[rev + F_NEXT_SEQ])) {
+      s[rev + F_MAX_SEQ_TO_BE_ACKED] = s[rev + F_NEXT_SEQ];
       f |= AF.AckedUnseen;
     } else {
-      if (rev.dupAckNum === 0) f |= AF.AckedUnseen;
-      rev.dupAckNum = -1;
+      if (s[rev + F_DUP_ACK_NUM] === 0) f |= AF.AckedUnseen;
+      s[rev + F_DUP_ACK_NUM] = -1;
     }
   }
 
   // Retransmission, fast retransmission, spurious retransmission or out-of-order: a segment with
   // data (or SYN/FIN) that does not advance the sequence number.
   if ((seglen > 0 || (flags & (TH_SYN | TH_FIN))) && (f & AF.KeepAlive) === 0) {
-    let seqNotAdvanced = fwd.nextSeq !== 0 && ltSeq(seq, fwd.nextSeq);
+    let seqNotAdvanced = fwdNextSeq !== 0 && ltSeq(seq, fwdNextSeq);
     // More than one byte right after a possible zero window probe adds new data.
-    if (seglen > 1 && ((fwd.nextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
+    if (seglen > 1 && ((fwdNextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
     const synFin = flags & (TH_SYN | TH_FIN) ? 1 : 0;
-    if (seglen > 0 && rev.lastAck !== 0 && leSeq((seq + seglen) >>> 0, rev.lastAck)) {
+    const firstRttNs = s[c + C_FIRST_RTT_NS];
+    if (seglen > 0 && revLastAck !== 0 && leSeq((seq + seglen) >>> 0, revLastAck)) {
       // Everything in it was already acknowledged.
       f |= AF.SpuriousRetransmission;
-    } else if (seqNotAdvanced && rev.dupAckNum >= 2 && rev.lastAck === seq &&
-      nsSince(sec, nsec, rev.lastAckSec, rev.lastAckNsec) < FAST_RETRANSMISSION_NS) {
+    } else if (seqNotAdvanced && s[rev + F_DUP_ACK_NUM] >= 2 && revLastAck === seq &&
+      nsSince(sec, nsec, s[rev + F_LAST_ACK_SEC], s[rev + F_LAST_ACK_NSEC]) < FAST_RETRANSMISSION_NS) {
       // After two or more duplicate ACKs asking for it, within 20 ms of the last.
       f |= AF.FastRetransmission;
-    } else if (seqNotAdvanced && nsSince(sec, nsec, fwd.nextSeqSec, fwd.nextSeqNsec) < (conv.firstRttNs > 0 ? conv.firstRttNs : DEFAULT_OOO_THRESHOLD_NS) &&
-      (fwd.nextSeq !== ((seq + seglen + synFin) >>> 0) || fwd.lastAckLen === 0)) {
+    } else if (seqNotAdvanced && nsSince(sec, nsec, s[fwd + F_NEXT_SEQ_SEC], s[fwd + F_NEXT_SEQ_NSEC]) < (firstRttNs > 0 ? firstRttNs : DEFAULT_OOO_THRESHOLD_NS) &&
+      (fwdNextSeq !== ((seq + seglen + synFin) >>> 0) || s[fwd + F_LAST_ACK_LEN] === 0)) {
       // Soon after the highest segment (within the handshake RTT), and not a plain repeat of the
       // last one, or closing a series of reordered segments that a bare ACK preceded (Wireshark
       // issue 17214).
@@ -593,32 +713,33 @@ function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev
   }
 
   let nextSeq = (seq + seglen) >>> 0;
-  if ((seglen > 0 || (flags & (TH_SYN | TH_FIN))) && fwd.segCount < MAX_UNACKED_SEGMENTS) {
+  if ((seglen > 0 || (flags & (TH_SYN | TH_FIN))) && s[fwd + F_SEG_COUNT] < MAX_UNACKED_SEGMENTS) {
     if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
-    fwd.addSegment(pool, seq, nextSeq, frame, sec, nsec);
+    addSegment(s, fwd, pool, seq, nextSeq, frame, sec, nsec);
   }
   // Length of the last segment that moved the highest sequence number (0 = a bare ACK).
-  if (fwd.nextSeq === 0 || gtSeq(nextSeq, (fwd.nextSeq + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0)) fwd.lastAckLen = seglen;
-  if ((gtSeq(nextSeq, fwd.nextSeq) || fwd.nextSeq === 0) && (f & AF.ZeroWindowProbe) === 0) {
-    fwd.nextSeq = nextSeq;
-    fwd.nextSeqFrame = frame;
-    fwd.nextSeqSec = sec;
-    fwd.nextSeqNsec = nsec;
+  if (fwdNextSeq === 0 || gtSeq(nextSeq, (fwdNextSeq + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0)) s[fwd + F_LAST_ACK_LEN] = seglen;
+  if ((gtSeq(nextSeq, fwdNextSeq) || fwdNextSeq === 0) && (f & AF.ZeroWindowProbe) === 0) {
+    s[fwd + F_NEXT_SEQ] = nextSeq;
+    s[fwd + F_NEXT_SEQ_FRAME] = frame;
+    s[fwd + F_NEXT_SEQ_SEC] = sec;
+    s[fwd + F_NEXT_SEQ_NSEC] = nsec;
   }
-  if ((seq === fwd.maxSeqToBeAcked || fwd.maxSeqToBeAcked === 0) && (f & AF.ZeroWindowProbe) === 0) {
-    fwd.maxSeqToBeAcked = fwd.nextSeq;
+  const fwdMaxToBeAcked = s[fwd + F_MAX_SEQ_TO_BE_ACKED];
+  if ((seq === fwdMaxToBeAcked || fwdMaxToBeAcked === 0) && (f & AF.ZeroWindowProbe) === 0) {
+    s[fwd + F_MAX_SEQ_TO_BE_ACKED] = s[fwd + F_NEXT_SEQ];
   }
-  fwd.window = window;
-  fwd.lastAck = ack;
-  fwd.lastAckSec = sec;
-  fwd.lastAckNsec = nsec;
-  fwd.lastSegmentFlags = f;
+  s[fwd + F_WINDOW] = window;
+  s[fwd + F_LAST_ACK] = ack;
+  s[fwd + F_LAST_ACK_SEC] = sec;
+  s[fwd + F_LAST_ACK_NSEC] = nsec;
+  s[fwd + F_LAST_SEGMENT_FLAGS] = f;
 
   // Drop the peer's segments this acknowledges; an exact match gives the ACK's round-trip time
   // (the oldest such segment wins, as in Wireshark's newest-first list).
-  const n = rev.segCount;
+  const n = s[rev + F_SEG_COUNT];
   if (n > 0) {
-    const a = pool.a, base = rev.segOff;
+    const a = pool.a, base = s[rev + F_SEG_OFF];
     let kept = 0;
     let acked = -1;
     // Walk newest first, as Wireshark's list: a partial acknowledgement trims a segment's start.
@@ -638,8 +759,8 @@ function analyzeSequence(d: Dissection, conv: TcpConversation, fwd: TcpFlow, rev
         kept++;
       }
     }
-    if (kept === 0) rev.releaseSegments(pool);
-    else rev.segCount = kept;
+    if (kept === 0) releaseSegments(s, rev, pool);
+    else s[rev + F_SEG_COUNT] = kept;
   }
   t.flags = f;
 }
