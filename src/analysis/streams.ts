@@ -5,8 +5,8 @@
 // ACKs, zero windows, keep-alives, lost and ACKed-unseen segments), the ACK round-trip time, the
 // role of each segment in its connection (handshake, data, teardown) and the connection's state.
 //
-// Hot path: conversations are found through a Map keyed by a 30-bit hash of the addresses and ports
-// read straight from the frame buffer, then compared byte by byte; nothing is allocated per packet.
+// Hot path: conversations are found through a hash table keyed by a 30-bit hash of the addresses and
+// ports read straight from the frame buffer, then compared byte by byte; nothing is allocated per packet.
 // The state of every connection is numbers in blocks of Float64Array (ConnectionState), not objects:
 // a capture of a million connections would otherwise keep millions of objects (and the boxed
 // numbers of their fields) for the garbage collector to walk and move while it is read.
@@ -139,10 +139,12 @@ class ConnectionState {
     return this.blocks[bi];
   }
 
-  /** A new connection's row, with every field at its starting value. */
+  /**
+   * A new connection's row, with every field at its starting value. Stream indexes are handed out
+   * once, so the row is still as its block was made: zeros, the starting value of most fields.
+   */
   init(st: number): void {
     const s = this.block(st), c = (st & BLOCK_MASK) * ROW_W;
-    s.fill(0, c, c + ROW_W);
     s[c + C_IP_VERSION] = 4;
     s[c + C_NEXT_IN_BUCKET] = -1;
     for (let f = c + FLOW_CLIENT; f <= c + FLOW_SERVER; f += FLOW_W) {
@@ -159,6 +161,57 @@ function has(s: Float64Array, at: number, bit: number): boolean {
 
 function setBit(s: Float64Array, at: number, bit: number, on: boolean): void {
   s[at] = on ? s[at] | bit : s[at] & ~bit;
+}
+
+/**
+ * The newest conversation for each 30-bit 4-tuple hash: open addressing over two Int32Arrays (a Map
+ * of tens of thousands of numbers costs a lookup that shows in the profile of every packet).
+ */
+class Buckets {
+  /** Hash + 1 (0: empty slot), and the stream index heading the bucket. */
+  private keys = new Int32Array(1024);
+  private heads = new Int32Array(1024);
+  private used = 0;
+
+  /** Stream index heading the bucket of `key`, -1 when there is none. */
+  get(key: number): number {
+    const keys = this.keys, mask = keys.length - 1, k = key + 1;
+    for (let i = key & mask; ; i = (i + 1) & mask) {
+      const at = keys[i];
+      if (at === k) return this.heads[i];
+      if (at === 0) return -1;
+    }
+  }
+
+  set(key: number, stream: number): void {
+    const keys = this.keys, mask = keys.length - 1, k = key + 1;
+    let i = key & mask;
+    while (keys[i] !== 0 && keys[i] !== k) i = (i + 1) & mask;
+    if (keys[i] === 0) {
+      keys[i] = k;
+      if (++this.used * 2 > keys.length) {
+        this.heads[i] = stream;
+        this.grow();
+        return;
+      }
+    }
+    this.heads[i] = stream;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys, oldHeads = this.heads;
+    const keys = new Int32Array(oldKeys.length * 2), heads = new Int32Array(oldKeys.length * 2), mask = keys.length - 1;
+    for (let j = 0; j < oldKeys.length; j++) {
+      const k = oldKeys[j];
+      if (k === 0) continue;
+      let i = (k - 1) & mask;
+      while (keys[i] !== 0) i = (i + 1) & mask;
+      keys[i] = k;
+      heads[i] = oldHeads[j];
+    }
+    this.keys = keys;
+    this.heads = heads;
+  }
 }
 
 /** One direction of a connection, as figures: what its sender has sent and what it has acknowledged. */
@@ -292,7 +345,7 @@ function releaseSegments(s: Float64Array, f: number, pool: SegmentPool): void {
  */
 export class TcpStreamTable {
   /** Hash of the 4-tuple → stream index of the newest conversation with that hash. */
-  private readonly buckets = new Map<number, number>();
+  private readonly buckets = new Buckets();
   private readonly state = new ConnectionState();
   /** Stream indexes of the conversations, in the order they were made (SOCKS leaves gaps between). */
   private readonly made: number[] = [];
@@ -346,8 +399,7 @@ export class TcpStreamTable {
     const seq = d.seqRaw;
 
     const pool = this.addrPool, state = this.state;
-    const head = this.buckets.get(key);
-    let st = head === undefined ? -1 : head;
+    let st = this.buckets.get(key);
     let fromA = false;
     while (st >= 0) {
       const s = state.blocks[st >>> BLOCK_BITS], c = (st & BLOCK_MASK) * ROW_W;
@@ -437,8 +489,7 @@ export class TcpStreamTable {
     s[c + C_FIRST_NSEC] = d.tsNsec;
     s[c + C_FIRST_FRAME] = d.number;
     // The newest conversation on a 4-tuple is the one later segments belong to: it heads the bucket.
-    const head = this.buckets.get(key);
-    s[c + C_NEXT_IN_BUCKET] = head === undefined ? -1 : head;
+    s[c + C_NEXT_IN_BUCKET] = this.buckets.get(key);
     this.buckets.set(key, st);
     this.made.push(st);
     return st;
