@@ -38,11 +38,17 @@ export const MSG_TLS_STREAMS = 8;
 /** u32 triples: packet, frame number of the original ACK, Dup ACK count. */
 export const MSG_DUP_ACKS = 9;
 
-/** The ring file's size: 512Ki rows, more than ten batches of the fastest indexing. */
+/** The ring file's size: 512Ki rows, more than ten batches of the fastest indexing (tests use less). */
 export const RING_BYTES = 32 * 1024 * 1024;
-/** Bodies larger than this go on the pipe (so that acknowledging every eighth of the ring is enough). */
-export const RING_MAX_BODY = RING_BYTES / 4;
-const ACK_STEP = RING_BYTES / 8;
+
+/**
+ * Bodies larger than a quarter of the ring go on the pipe, and rows are written in pieces no larger:
+ * then acknowledging every eighth of the ring is enough for the writer never to wait on a reader
+ * that has read everything.
+ */
+export function ringMaxBody(ringBytes: number): number {
+  return Math.floor(ringBytes / 4);
+}
 /** The ring file's descriptor in the indexing process. */
 export const RING_FD = 4;
 
@@ -164,12 +170,12 @@ export class RingReader {
   private acked = 0;
   private scratch = Buffer.allocUnsafe(64 * 1024);
 
-  constructor(readonly fd: number, private readonly acknowledge: (b: Buffer) => void) {}
+  constructor(readonly fd: number, private readonly acknowledge: (b: Buffer) => void, readonly size = RING_BYTES) {}
 
   /** Read rows [from, to) of chunk `c` from ring offset `at`; false when they are not all there. */
   readRows(c: PacketChunk, from: number, to: number, at: number): boolean {
-    if (to < from || to > CHUNK_SIZE || !(at >= 0)) return false;
-    let pos = at % RING_BYTES;
+    if (to < from || to > CHUNK_SIZE || !(at >= 0) || (to - from) * BYTES_PER_PACKET > ringMaxBody(this.size)) return false;
+    let pos = at % this.size;
     for (const col of c.columns) {
       const size = col.BYTES_PER_ELEMENT, n = (to - from) * size;
       if (!this.readFully(new Uint8Array(col.buffer, col.byteOffset + from * size, n), pos)) return false;
@@ -184,10 +190,10 @@ export class RingReader {
    * are valid until the next call (one buffer serves every body, so batches leave no garbage).
    */
   readBody(at: number, len: number): Buffer | null {
-    if (!(at >= 0) || len > RING_MAX_BODY) return null;
+    if (!(at >= 0) || len > ringMaxBody(this.size)) return null;
     if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, 2 * this.scratch.length));
     const b = this.scratch.subarray(0, len);
-    if (!this.readFully(b, at % RING_BYTES)) return null;
+    if (!this.readFully(b, at % this.size)) return null;
     this.done(at + len);
     return b;
   }
@@ -203,7 +209,7 @@ export class RingReader {
 
   private done(upTo: number): void {
     if (upTo > this.readUpTo) this.readUpTo = upTo;
-    if (this.readUpTo - this.acked < ACK_STEP) return;
+    if (this.readUpTo - this.acked < this.size / 8) return;
     this.acked = this.readUpTo;
     const b = Buffer.allocUnsafe(8); // the stream may still hold the previous one
     b.writeDoubleLE(this.acked, 0);
@@ -219,22 +225,27 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * The indexer's side: where the next body goes, waiting for the UI when the ring is full. The UI
- * acknowledges every ACK_STEP bytes, so a writer that has all its earlier bodies read finds room
- * for any body up to RING_MAX_BODY (with the bytes skipped at the ring's end, at most twice that).
+ * acknowledges every eighth of the ring, so a writer that has all its earlier bodies read finds room
+ * for any body up to ringMaxBody (with the bytes skipped at the ring's end, at most twice that).
  */
 export class RingWriter {
-  /** Ring offsets (growing without bound; the file position is the offset modulo RING_BYTES). */
+  /** Ring offsets (growing without bound; the file position is the offset modulo the size). */
   private written = 0;
   private acked = 0;
   private readonly ack = Buffer.alloc(8);
   private ackHave = 0;
 
-  constructor(readonly fd: number, private readonly ackFd: number) {}
+  constructor(readonly fd: number, private readonly ackFd: number, readonly size = RING_BYTES) {}
 
-  /** Write rows [from, to) of chunk `c`, column after column; returns their ring offset. */
+  /** Rows that fit in one piece (a range of rows is written in pieces of at most this many). */
+  get maxRows(): number {
+    return Math.floor(ringMaxBody(this.size) / BYTES_PER_PACKET);
+  }
+
+  /** Write rows [from, to) of chunk `c` (at most maxRows), column after column; returns their ring offset. */
   writeRows(c: PacketChunk, from: number, to: number): number {
     const at = this.place((to - from) * BYTES_PER_PACKET);
-    let p = at % RING_BYTES;
+    let p = at % this.size;
     for (const col of c.columns) {
       const size = col.BYTES_PER_ELEMENT;
       const view = new Uint8Array(col.buffer, col.byteOffset + from * size, (to - from) * size);
@@ -247,7 +258,7 @@ export class RingWriter {
   /** Write a body made of `parts`; returns its ring offset. */
   writeBody(parts: Uint8Array[], len: number): number {
     const at = this.place(len);
-    let p = at % RING_BYTES;
+    let p = at % this.size;
     for (const part of parts) {
       this.writeFully(part, p);
       p += part.length;
@@ -262,10 +273,10 @@ export class RingWriter {
   /** The ring offset for `n` more bytes, once the UI has read what they would overwrite. */
   private place(n: number): number {
     let at = this.written;
-    const pos = at % RING_BYTES;
+    const pos = at % this.size;
     // A body is never split over the ring's end: it starts again at the beginning.
-    if (pos + n > RING_BYTES) at += RING_BYTES - pos;
-    while (at + n - this.acked > RING_BYTES) this.waitForAck();
+    if (pos + n > this.size) at += this.size - pos;
+    while (at + n - this.acked > this.size) this.waitForAck();
     this.written = at + n;
     return at;
   }

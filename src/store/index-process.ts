@@ -16,7 +16,7 @@ import { FileIndexer } from './indexer';
 import { CHUNK_BITS, CHUNK_SIZE } from './columns';
 import {
   MSG_ROWS, MSG_ROWS_AT, MSG_AT, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_TLS_NAMES, MSG_TLS_STREAMS, MSG_DUP_ACKS, RING_FD,
-  RING_MAX_BODY, RingWriter,
+  RingWriter, ringMaxBody,
 } from './index-pipe';
 
 /** The pipe the index travels on (stdin, stdout and stderr stay free for diagnostics). */
@@ -77,7 +77,7 @@ function sendOnPipe(type: number, parts: Uint8Array[]): void {
 function send(type: number, parts: Uint8Array[]): void {
   let len = 0;
   for (const p of parts) len += p.length;
-  if (ring === null || len > RING_MAX_BODY) {
+  if (ring === null || len > ringMaxBody(ring.size)) {
     sendOnPipe(type, parts);
     return;
   }
@@ -93,12 +93,16 @@ function sendRows(index: PacketIndex, ci: number, from: number, to: number): voi
     sendOnPipe(MSG_ROWS, [u32s(ci, from, to), ...index.rowBytes(ci, from, to)]);
     return;
   }
-  const notice = Buffer.alloc(20);
-  notice.writeUInt32LE(ci, 0);
-  notice.writeUInt32LE(from, 4);
-  notice.writeUInt32LE(to, 8);
-  notice.writeDoubleLE(ring.writeRows(index.chunks[ci], from, to), 12);
-  sendOnPipe(MSG_ROWS_AT, [notice]);
+  for (let a = from; a < to;) {
+    const b = Math.min(to, a + ring.maxRows);
+    const notice = Buffer.alloc(20);
+    notice.writeUInt32LE(ci, 0);
+    notice.writeUInt32LE(a, 4);
+    notice.writeUInt32LE(b, 8);
+    notice.writeDoubleLE(ring.writeRows(index.chunks[ci], a, b), 12);
+    sendOnPipe(MSG_ROWS_AT, [notice]);
+    a = b;
+  }
 }
 
 function sendJson(m: IndexMessage): void {
@@ -178,10 +182,11 @@ function run(file: string, opts: MainOptions): void {
 }
 
 if (require.main === module) {
-  const [file, optsJson, rowsVia] = process.argv.slice(2);
+  const [file, optsJson, via] = process.argv.slice(2);
   try {
-    // Acknowledgements of the ring come on standard input.
-    if (rowsVia === 'ring') ring = new RingWriter(RING_FD, 0);
+    // "ring:SIZE": the UI made a ring file of SIZE bytes; acknowledgements come on standard input.
+    const m = /^ring:(\d+)$/.exec(via ?? '');
+    if (m !== null) ring = new RingWriter(RING_FD, 0, Number(m[1]));
     run(file, JSON.parse(optsJson) as MainOptions);
   } catch (e) {
     // A closed pipe means the UI has gone: nothing to report to.

@@ -20,7 +20,7 @@ import { FileIndexer, Indexer } from './indexer';
 import { CHUNK_BITS, CHUNK_MASK, NO_STREAM } from './columns';
 import { IndexMessage, INDEX_FD } from './index-process';
 import {
-  IndexPipeReader, RingReader, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_ROWS_AT, MSG_AT, MSG_TLS_NAMES, MSG_TLS_STREAMS, MSG_DUP_ACKS, RING_FD,
+  IndexPipeReader, RingReader, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_ROWS_AT, MSG_AT, MSG_TLS_NAMES, MSG_TLS_STREAMS, MSG_DUP_ACKS, RING_FD, RING_BYTES,
 } from './index-pipe';
 
 export type StoreKind = 'file' | 'stdin' | 'live';
@@ -38,6 +38,9 @@ const PREVIEW_FRAMES = 256;
 const SMALL_READS = 64 * 1024;
 
 export class PacketStore {
+  /** Size of the ring file rows come through from the indexing process (tests make it small so it wraps). */
+  static ringBytes = RING_BYTES;
+
   /** Replaced once: by the indexing process's when its first rows arrive (after the preview). */
   index = new PacketIndex();
   /** The store's own decode record for rows; callers that keep a packet pass their own. */
@@ -142,7 +145,8 @@ export class PacketStore {
     const stdio: ('ignore' | 'pipe' | number)[] = [ringFd >= 0 ? 'pipe' : 'ignore', 'ignore', 'pipe'];
     stdio[INDEX_FD] = 'pipe';
     if (ringFd >= 0) stdio[RING_FD] = ringFd;
-    const args = [path.join(__dirname, 'index-process.js'), file, JSON.stringify(this.opts), ringFd >= 0 ? 'ring' : 'pipe'];
+    const ringBytes = Math.max(64 * 1024, Math.floor(PacketStore.ringBytes));
+    const args = [path.join(__dirname, 'index-process.js'), file, JSON.stringify(this.opts), ringFd >= 0 ? `ring:${ringBytes}` : 'pipe'];
     const child = spawn(process.execPath, args, { stdio });
     this.child = child;
     if (ringFd >= 0) {
@@ -150,7 +154,7 @@ export class PacketStore {
       child.stdin!.on('error', () => undefined);
       this.ring = new RingReader(ringFd, (b) => {
         if (this.child !== null) child.stdin!.write(b);
-      });
+      }, ringBytes);
     }
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => {
