@@ -93,6 +93,7 @@ export class App {
   private bps = 0;
   private rateTimer: NodeJS.Timeout | null = null;
   private readonly trace: number | null;
+  private memoryTraced = false;
   /** First time rows were drawn (performance.now()), for the benchmark. */
   firstRowsAt = -1;
 
@@ -290,7 +291,15 @@ export class App {
     }
     if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
     if (this.details.packet < 0 && this.packets.count() > 0) this.selectionChanged();
-    if (!this.store.loading && this.store.loadedAt > 0) this.traceLine(`loaded count=${this.store.count}`);
+    if (!this.store.loading && this.store.loadedAt > 0) {
+      this.traceLine(`loaded count=${this.store.count}`);
+      if (this.trace !== null && !this.memoryTraced) {
+        // Where the memory of a loaded capture sits, for bench-ui: the index and per-stream tables are ArrayBuffers.
+        this.memoryTraced = true;
+        const m = process.memoryUsage();
+        this.traceLine(`memory rss=${m.rss} heapUsed=${m.heapUsed} heapTotal=${m.heapTotal} arrayBuffers=${m.arrayBuffers}`);
+      }
+    }
     this.requestRender();
   }
 
