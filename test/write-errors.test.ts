@@ -3,7 +3,8 @@
 // fills up mid-capture (a 64 KiB tmpfs mounted for the test) stops the capture at once with one line
 // naming the file, the error and the packets it holds, exit status 1 (as tcpdump), and the file is
 // cut back to its last whole packet, so tshark reads it without "cut short". Headless live capture,
-// reading a file with -w, the UI, and the writers themselves.
+// reading a file with -w, the UI, and the writers themselves; and the live UI's own spool file when
+// its temporary directory fills.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -238,6 +239,30 @@ test('UI on a disk that fills mid-capture: the status bar says so, quitting prin
       assert.equal(read.frames, Number(m![2]));
       assert.equal(read.frames, shown);
       assert.ok(read.frames > 0);
+    } finally {
+      t.kill();
+      load.kill();
+    }
+  });
+});
+
+test('UI whose spool (its temporary file) fills the disk: the status bar says so, quitting prints one line and exits 1', { skip: canMount && canCapture && haveTmux() ? false : 'needs root (mount), the cap module, tshark, python3 and tmux' }, async () => {
+  await withTinyDisk(async (dir) => {
+    const load = await prepareUdpLoad(3000, 4);
+    const t = Tmux.start(['-i', 'lo', 'udp', 'port', String(load.port)], { TMPDIR: dir }, 240, 40);
+    try {
+      await t.waitForText('live: lo');
+      void load.go();
+      const screen = await t.waitForText('cannot write the spool file (ENOSPC)', 10_000);
+      const shown = Number(/shown (\d+) \/ \d+/.exec(screen)?.[1]);
+      assert.ok(shown > 0 && shown < 3000, `shown ${shown}`);
+      load.kill();
+      // What the UI had indexed stays browsable after the capture stopped.
+      t.keys('End');
+      await t.waitForText(`${shown} `);
+      t.keys('q');
+      const after = await t.waitForText('[tcpwatch exited');
+      assert.match(after, /tcpwatch: cannot write the spool file \(ENOSPC\)\s*\n\[tcpwatch exited 1\]/);
     } finally {
       t.kill();
       load.kill();
