@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write('target: 99.5% of tcpdump\'s packets\n');
-  lines.push('', 'Modes: cap = the binding alone counting packets; write = `tcpwatch -q -w`; text = summary lines to /dev/null. Why text mode falls short: native-notes/cap.md.');
+  lines.push('', 'Modes: cap = the binding alone counting packets; write = `tcpwatch -q -w`; text = summary lines to /dev/null. Why a mode can fall short (wakeups, not CPU): native-notes/cap.md.');
   emit({ title: 'Live capture on lo (bench-capture)', lines });
 }
 
