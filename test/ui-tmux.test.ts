@@ -128,6 +128,17 @@ test('packet list: rows, columns and colours of a DNS-over-TCP conversation', { 
     assert.equal(sgrAt(row, plainIndex(row, '0020')), '');
   }));
 
+test('-c N opens only the first N packets of the file, as it reads only those headless', { skip }, () =>
+  withTmux(['-r', DNS_TCP, '-c', '7'], {}, async (t) => {
+    const s = await t.waitForText('shown 7 / 7');
+    assert.match(s, /\n\s+7 0\.\d{6}\s+/);
+    assert.doesNotMatch(s, /\n\s+8 0\.\d{6}\s+/);
+    t.keys(':');
+    await t.waitForText('Go to packet:');
+    t.keys('9', 'Enter');
+    await t.waitForText('there are 7 packets');
+  }));
+
 test('time formats, go to packet, help listing every key, resize and quit', { skip }, () =>
   withTmux(['-r', DNS_TCP], {}, async (t) => {
     await t.waitForText('shown 11 / 11');

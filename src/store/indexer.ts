@@ -55,16 +55,23 @@ export class FileIndexer {
   private readonly frame = new CapturedFrame();
   done = false;
   error: string | null = null;
+  /** -c: the file ends, for the UI, after this many packets (0: no limit), as it does headless. */
+  private readonly limit: number;
 
   /** `memory` is given when the source cannot be read back by offset (standard input). */
   constructor(readonly reader: CaptureFileReader, index: PacketIndex, opts: MainOptions, readonly memory: MemoryFrames | null) {
     this.indexer = new Indexer(index, opts, reader);
+    this.limit = opts.count ?? 0;
   }
 
   step(maxFrames: number, deadlineMs: number): boolean {
     if (this.done) return false;
-    const r = this.reader, f = this.frame, mem = this.memory;
+    const r = this.reader, f = this.frame, mem = this.memory, index = this.indexer.index;
     for (let n = 0; n < maxFrames; n++) {
+      if (this.limit > 0 && index.count >= this.limit) {
+        this.done = true;
+        return false;
+      }
       let more: boolean;
       try {
         more = r.next(f);
