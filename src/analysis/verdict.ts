@@ -118,6 +118,40 @@ export function tlsVersionText(v: number): string {
   }
 }
 
+/** The verdict columns, wherever they are kept: indexed by stream here, by slot in the UI's blocks. */
+export interface VerdictColumns {
+  verdict: ArrayLike<number>;
+  version: ArrayLike<number>;
+  isTls: ArrayLike<number>;
+  protectedRecords: ArrayLike<number>;
+  decryptedRecords: ArrayLike<number>;
+  noKeyRecords: ArrayLike<number>;
+  bytesC: ArrayLike<number>;
+  bytesS: ArrayLike<number>;
+  measuredC: ArrayLike<number>;
+  measuredS: ArrayLike<number>;
+  entropyC: ArrayLike<number>;
+  entropyS: ArrayLike<number>;
+  entropyAll: ArrayLike<number>;
+  textShare: ArrayLike<number>;
+}
+
+/** Stream `stream`'s row from slot `j` of the columns `c`. */
+export function verdictRowAt(c: VerdictColumns, j: number, stream: number): StreamVerdictRow {
+  return {
+    stream,
+    verdict: c.verdict[j] as Verdict,
+    protocol: c.isTls[j] ? tlsVersionText(c.version[j]) : '',
+    protectedRecords: c.protectedRecords[j],
+    decryptedRecords: c.decryptedRecords[j],
+    noKeyRecords: c.noKeyRecords[j],
+    bytes: [c.bytesC[j], c.bytesS[j]],
+    measured: [c.measuredC[j], c.measuredS[j]],
+    entropy: [c.entropyC[j], c.entropyS[j], c.entropyAll[j]],
+    textShare: c.textShare[j],
+  };
+}
+
 /** One stream's verdict and evidence, as the conversations view and --compare show it. */
 export interface StreamVerdictRow {
   stream: number;
@@ -206,19 +240,7 @@ export class StreamVerdicts {
   }
 
   row(stream: number): StreamVerdictRow | null {
-    if (!this.has(stream)) return null;
-    return {
-      stream,
-      verdict: this.verdict[stream] as Verdict,
-      protocol: this.isTls[stream] ? tlsVersionText(this.version[stream]) : '',
-      protectedRecords: this.protectedRecords[stream],
-      decryptedRecords: this.decryptedRecords[stream],
-      noKeyRecords: this.noKeyRecords[stream],
-      bytes: [this.bytesC[stream], this.bytesS[stream]],
-      measured: [this.measuredC[stream], this.measuredS[stream]],
-      entropy: [this.entropyC[stream], this.entropyS[stream], this.entropyAll[stream]],
-      textShare: this.textShare[stream],
-    };
+    return this.has(stream) ? verdictRowAt(this, stream, stream) : null;
   }
 
   /** Rows of these streams as flat numbers (for the indexing process's progress messages). */

@@ -5,7 +5,7 @@
 // doubling holds up to twice what it needs and leaves as much again to the collector), and the
 // strings TLS names (server names, versions) are stored once and referred to by number.
 
-import { NOT_MEASURED, StreamVerdictRow, Verdict, VERDICT_ROW_WIDTH, tlsVersionText, verdictLabel } from '../analysis/verdict';
+import { NOT_MEASURED, StreamVerdictRow, Verdict, VERDICT_ROW_WIDTH, verdictLabel, verdictRowAt } from '../analysis/verdict';
 
 const BLOCK_BITS = 12;
 const BLOCK = 1 << BLOCK_BITS;
@@ -119,20 +119,7 @@ export class StreamVerdictTable {
   }
 
   row(stream: number): StreamVerdictRow | null {
-    if (!this.has(stream)) return null;
-    const b = this.blocks[stream >>> BLOCK_BITS], j = stream & BLOCK_MASK;
-    return {
-      stream,
-      verdict: b.verdict[j] as Verdict,
-      protocol: b.isTls[j] ? tlsVersionText(b.version[j]) : '',
-      protectedRecords: b.protectedRecords[j],
-      decryptedRecords: b.decryptedRecords[j],
-      noKeyRecords: b.noKeyRecords[j],
-      bytes: [b.bytesC[j], b.bytesS[j]],
-      measured: [b.measuredC[j], b.measuredS[j]],
-      entropy: [b.entropyC[j], b.entropyS[j], b.entropyAll[j]],
-      textShare: b.textShare[j],
-    };
+    return this.has(stream) ? verdictRowAt(this.blocks[stream >>> BLOCK_BITS], stream & BLOCK_MASK, stream) : null;
   }
 }
 
