@@ -25,6 +25,7 @@ import { StreamComparer, compareLines } from '../src/analysis/compare';
 import { buildFrame } from './helpers/frames';
 import { CLI, REPO_ROOT, corpusDir } from './helpers/corpus';
 import { COMPARE_CASES, GOLDEN_DIR, caseArgs, copyWithoutSecrets, envWithoutKeylog } from './helpers/compare-cases';
+import { StreamVerdictTable } from '../src/store/stream-tables';
 
 const corpus = corpusDir();
 const SAMPLE = path.join(REPO_ROOT, 'samples', 'lab.pcapng');
@@ -369,7 +370,7 @@ test('payload text reaches the view sanitized: escape sequences and bidi control
 test('verdict rows travel from the indexing process as numbers and arrive unchanged', () => {
   const { rows } = analyse(SAMPLE);
   const all = [0, 1, 2, 3];
-  const copy = new StreamVerdicts();
+  const copy = new StreamVerdictTable();
   copy.apply(JSON.parse(JSON.stringify(rows.flat(all))) as number[]);
   for (const s of all) {
     const a = rows.row(s)!, b = copy.row(s)!;

@@ -270,29 +270,6 @@ export class StreamVerdicts {
     }
     return out;
   }
-
-  /** Take rows made by `flat` (in another process). */
-  apply(rows: ArrayLike<number>): void {
-    for (let k = 0; k + VERDICT_ROW_WIDTH <= rows.length; k += VERDICT_ROW_WIDTH) {
-      const s = rows[k];
-      if (!Number.isInteger(s) || s < 0) continue;
-      this.ensure(s);
-      this.verdict[s] = rows[k + 1];
-      this.version[s] = rows[k + 2] & 0xffff;
-      this.isTls[s] = (rows[k + 2] >>> 16) & 1;
-      this.protectedRecords[s] = rows[k + 3];
-      this.decryptedRecords[s] = rows[k + 4];
-      this.noKeyRecords[s] = rows[k + 5];
-      this.bytesC[s] = rows[k + 6];
-      this.bytesS[s] = rows[k + 7];
-      this.measuredC[s] = rows[k + 8];
-      this.measuredS[s] = rows[k + 9];
-      this.entropyC[s] = rows[k + 10];
-      this.entropyS[s] = rows[k + 11];
-      this.entropyAll[s] = rows[k + 12];
-      this.textShare[s] = rows[k + 13];
-    }
-  }
 }
 
 function round3(v: number): number {
