@@ -83,20 +83,24 @@ async function withDupAcks(): Promise<string[]> {
   return out;
 }
 
+/** The index another process handed over equals the one built in-process; both stores are closed. */
+function assertSameIndex(name: string, here: PacketStore, there: PacketStore): void {
+  try {
+    assert.equal(there.error, null, name);
+    assert.deepEqual(contents(there.index), contents(here.index), name);
+  } finally {
+    here.close();
+    there.close();
+  }
+}
+
 test('through the ring file the UI gets the index indexing in-process builds, byte for byte', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
   const dup = await withDupAcks();
   assert.ok(dup.length > 0, 'a capture with Dup ACKs among the files compared');
   for (const name of [...FILES, ...dup]) {
     const file = path.join(corpus!, name);
     const here = await openLoaded(file, false);
-    const there = await openLoaded(file, true);
-    try {
-      assert.equal(there.error, null, name);
-      assert.deepEqual(contents(there.index), contents(here.index), name);
-    } finally {
-      here.close();
-      there.close();
-    }
+    assertSameIndex(name, here, await openLoaded(file, true));
   }
 });
 
@@ -151,13 +155,7 @@ test('where no temporary file can be made, everything comes on the pipe, and no 
       process.env.TMPDIR = path.join(os.tmpdir(), 'tcpwatch-no-such-dir', 'x');
       const there = await openLoaded(file, true);
       process.env.TMPDIR = saved;
-      try {
-        assert.equal(there.error, null, name);
-        assert.deepEqual(contents(there.index), contents(here.index), name);
-      } finally {
-        here.close();
-        there.close();
-      }
+      assertSameIndex(name, here, there);
     }
   } finally {
     if (saved === undefined) delete process.env.TMPDIR;
