@@ -5,7 +5,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +16,9 @@ import { TcpRole, TcpState, TCP_ROLE_NAMES } from '../src/analysis/tcp-analysis'
 import { conversationTable } from '../src/analysis/conversations';
 import { tcpFlagsList } from '../src/fields/tcp';
 import { startTcpdump, Tcpdump } from './helpers/tcpdump';
+import { have, isRoot } from './helpers/system';
 
-const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const canCapture = process.getuid?.() === 0 && have('tcpdump');
+const canCapture = isRoot && have('tcpdump');
 
 interface Row {
   from: 'C' | 'S';

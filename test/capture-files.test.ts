@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { CaptureFileReader, CaptureFileError } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
-import { openCaptureWriter, splitNanosHigh } from '../src/capture/file-writer';
+import { splitNanosHigh } from '../src/capture/file-writer';
 import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
 
 const corpus = corpusDir();

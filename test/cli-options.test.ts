@@ -12,20 +12,10 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI, REPO_ROOT } from './helpers/corpus';
 import type { HarnessOutcome } from './helpers/cli-harness';
+import { capBuilt, have, isRoot } from './helpers/system';
 
 const HARNESS = path.join(REPO_ROOT, 'dist', 'test', 'helpers', 'cli-harness.js');
 const SAMPLE = path.join(REPO_ROOT, 'samples', 'lab.pcapng');
-const isRoot = process.getuid?.() === 0;
-const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
-function capBuilt(): boolean {
-  try {
-    require.resolve('cap');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** An interface of this machine that is down (ifb and dummy devices usually are), or null. */
 function downInterface(): string | null {

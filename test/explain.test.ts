@@ -23,6 +23,7 @@ import { StreamExplainer, ladderLines } from '../src/analysis/explain';
 import { startLoopbackCapture } from '../src/lab/scenario';
 import { CLI, REPO_ROOT, corpusDir, listFiles, NO_CORPUS_REASON } from './helpers/corpus';
 import { EXPLAIN_CASES, GOLDEN_DIR, caseArgs, casePath } from './helpers/explain-cases';
+import { have, isRoot } from './helpers/system';
 
 const corpus = corpusDir();
 const SAMPLE = path.join(REPO_ROOT, 'samples', 'lab.pcapng');
@@ -239,7 +240,7 @@ test('--explain on a capture without TCP says there is nothing to explain', { sk
   assert.equal(r.stderr, 'tcpwatch: nothing to explain: the capture holds no TCP packets\n');
 });
 
-const canCapture = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v tcpdump']).status === 0;
+const canCapture = isRoot && have('tcpdump');
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));

@@ -20,6 +20,7 @@ import {
 } from '../src/lab/chat';
 import { PYTHON_LAB_CLIENT } from './helpers/python-lab-client';
 import { startTcpdump } from './helpers/tcpdump';
+import { have, isRoot } from './helpers/system';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -371,11 +372,6 @@ test('lab mode: "Hey", an answer, and the server closes first', async () => {
   });
 });
 
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-
 test('the lab\'s own Python client talks to the chat server', { skip: have('python3') ? false : 'python3 not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-chat-'));
   const script = join(dir, 'lab_client.py');
@@ -411,7 +407,7 @@ test('the lab\'s own Python client talks to the chat server', { skip: have('pyth
   }
 });
 
-const canCapture = process.getuid?.() === 0 && have('tcpdump') && have('tshark');
+const canCapture = isRoot && have('tcpdump') && have('tshark');
 
 test('lab mode on the wire: handshake, "Hey" as a 3-byte PSH/ACK, server FIN first, four-way teardown', { skip: canCapture ? false : 'needs root, tcpdump and tshark' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-chat-cap-'));

@@ -12,9 +12,9 @@ import { fetchOverTls, LAB_PAGE_HTML } from '../src/lab/tls-server';
 import { runLabChatExchange } from '../src/lab/chat';
 import { CLI, REPO_ROOT } from './helpers/corpus';
 import { PYTHON_LAB_CLIENT } from './helpers/python-lab-client';
+import { have, isRoot } from './helpers/system';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const have = (cmd: string) => spawnSync('sh', ['-c', 'command -v "$0"', cmd]).status === 0;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -211,7 +211,7 @@ function knownFields(names: string[]): string[] {
   return names.filter((f) => spawnSync(process.execPath, [CLI, '-r', path.join(REPO_ROOT, 'samples', 'lab.pcapng'), '-c', '1', '-T', 'fields', '-e', f]).status === 0);
 }
 
-const canCapture = process.getuid?.() === 0 && have('tcpdump');
+const canCapture = isRoot && have('tcpdump');
 
 test('demo --no-ui as root: the capture holds the chat handshake, "Hey" in plaintext, a Client Hello with SNI and decrypted HTTP', { skip: canCapture ? false : 'needs root and tcpdump' }, async (t) => {
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'tcpwatch-demo-test-'));
@@ -261,7 +261,7 @@ test('demo --no-ui as root: the capture holds the chat handshake, "Hey" in plain
   }
 });
 
-const canDropToNobody = process.getuid?.() === 0 && have('setpriv');
+const canDropToNobody = isRoot && have('setpriv');
 
 test('demo without permission to capture explains why and opens the bundled sample', { skip: canDropToNobody ? false : 'needs root (to become an unprivileged user) and setpriv' }, () => {
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, CLI, 'demo', '--no-ui', '-c', '4'], { encoding: 'utf8', timeout: 30000 });

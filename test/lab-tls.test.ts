@@ -11,11 +11,7 @@ import { dirname, join } from 'node:path';
 import { fetchOverTls, LAB_PAGE_HTML, startTlsServer } from '../src/lab/tls-server';
 import { derInteger, derOid, derTlv, generateSelfSignedCertificate } from '../src/lab/x509';
 import { startTcpdump } from './helpers/tcpdump';
-
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
+import { have, isRoot } from './helpers/system';
 
 test('DER building blocks encode as X.690 says', () => {
   // ecdsa-with-SHA256, as it appears in every ECDSA certificate
@@ -184,7 +180,7 @@ test('the server survives clients that are not TLS or abort the handshake', asyn
   }
 });
 
-const canCapture = process.getuid?.() === 0 && have('tcpdump') && have('tshark');
+const canCapture = isRoot && have('tcpdump') && have('tshark');
 
 test('tshark decrypts a captured session with the key log the server wrote', { skip: canCapture ? false : 'needs root, tcpdump and tshark' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-tls-cap-'));

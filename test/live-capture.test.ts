@@ -18,10 +18,9 @@ import { FrameSpool } from '../src/capture/spill';
 import { wireLengthOfCutFrame } from '../src/capture/live';
 import { CAP_MISSING_MESSAGE } from '../src/capture/cap-binding';
 import { LINKTYPE } from '../src/decode/link';
+import { have, isRoot } from './helpers/system';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const isRoot = process.getuid?.() === 0;
 const canCompare = isRoot && have('tcpdump') && have('tshark');
 const HIDE_CAP = path.join(REPO_ROOT, 'dist', 'test', 'helpers', 'hide-cap.js');
 

@@ -9,22 +9,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { runSoak, formatSoak, DEFAULT_SOAK, RunMode } from '../scripts/soak';
 import { haveTmux } from './helpers/tmux';
+import { capBuilt, have } from './helpers/system';
 
 /** How far the UI's RSS may rise in a short run: heap warm-up and the store's first chunks. */
 const UI_WARMUP_MIB = 64;
-const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
-function capBuilt(): boolean {
-  try {
-    require.resolve('cap');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function skipReason(): string | false {
   if (process.getuid?.() !== 0) return 'needs root to capture on lo';

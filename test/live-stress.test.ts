@@ -7,7 +7,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { LiveCapture, openCaptureCount } from '../src/capture/live';
@@ -15,6 +14,7 @@ import { CapturedFrame } from '../src/capture/frame';
 import { FrameSpool } from '../src/capture/spill';
 import { LINKTYPE } from '../src/decode/link';
 import { prepareUdpLoad, LOAD_TAG, LOAD_PAYLOAD_LEN } from '../scripts/loopback-load';
+import { have, isRoot } from './helpers/system';
 
 const RATE = 100_000;
 const SECONDS = 10;
@@ -23,7 +23,7 @@ const SPOOL_BUDGET = 16 * 1024 * 1024;
 const PAYLOAD_OFF = 14 + 20 + 8;
 const MiB = 1024 * 1024;
 
-const canRun = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v python3']).status === 0;
+const canRun = isRoot && have('python3');
 
 test('100k packets/s on lo for 10 s with forced GCs: no crash, frames intact, memory flat', { skip: canRun ? false : 'needs root and python3', timeout: 40_000 }, async (t) => {
   v8.setFlagsFromString('--expose-gc');

@@ -23,11 +23,11 @@ import { fetchOverTls, LAB_PAGE_HTML, startTlsServer } from '../src/lab/tls-serv
 import { generateSelfSignedCertificate } from '../src/lab/x509';
 import { CLI, corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
 import { startTcpdump } from './helpers/tcpdump';
+import { have, isRoot } from './helpers/system';
 
 const corpus = corpusDir();
-const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
-const haveTcpdump = spawnSync('sh', ['-c', 'command -v tcpdump']).status === 0;
-const isRoot = process.getuid?.() === 0;
+const haveTshark = have('tshark');
+const haveTcpdump = have('tcpdump');
 
 function options(keylog: string | undefined, pref: string[] = []): MainOptions {
   return { keylog, pref, field: [], fieldOption: [], promiscuous: true, ui: false };

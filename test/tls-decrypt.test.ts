@@ -15,6 +15,7 @@ import { KeyLog } from '../src/tls/keylog';
 import { CT_APPLICATION_DATA, CT_HANDSHAKE, DecryptContext, Epoch, RecordStatus, TlsDecryptor } from '../src/tls/decrypt';
 import { cipherSuite } from '../src/tls/cipher-suites';
 import { hkdfExpand, hkdfExpandLabel, prf10, prf12 } from '../src/tls/key-schedule';
+import { have } from './helpers/system';
 
 const corpus = corpusDir();
 const skipNoCorpus = corpus ? false : NO_CORPUS_REASON;
@@ -28,7 +29,7 @@ function keylogOf(path: string): KeyLog {
   return log;
 }
 
-const haveOpenssl = spawnSync('sh', ['-c', 'command -v openssl']).status === 0;
+const haveOpenssl = have('openssl');
 
 function opensslKdf(args: string[]): string {
   const r = spawnSync('openssl', ['kdf', ...args], { encoding: 'utf8' });

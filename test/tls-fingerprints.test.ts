@@ -10,9 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { corpusDir, listFiles, NO_CORPUS_REASON } from './helpers/corpus';
 import { getField } from '../src/fields';
 import { forEachFrame, occurrences } from './helpers/pipeline';
+import { have } from './helpers/system';
 
 const corpus = corpusDir();
-const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+const haveTshark = have('tshark');
 
 /** Every occurrence of `fields` for every frame of a capture, dissected in-process. */
 function fieldsOf(file: string, fields: string[]): { stream: number; values: string[][] }[] {

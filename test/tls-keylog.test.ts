@@ -13,6 +13,7 @@ import { UsageError } from '../src/errors';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
 import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
+import { have } from './helpers/system';
 
 const R1 = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const R2 = 'F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF000102030405060708090A0B0C0D0E0F'; // upper case hex is valid too
@@ -165,7 +166,7 @@ test('the user cannot be tricked into reading a directory as SSLKEYLOGFILE', () 
 });
 
 const corpus = corpusDir();
-const haveEditcap = spawnSync('sh', ['-c', 'command -v editcap']).status === 0;
+const haveEditcap = have('editcap');
 
 test('key logs inside a pcapng file (Decryption Secrets Blocks written by editcap --inject-secrets) are read', { skip: !corpus ? NO_CORPUS_REASON : !haveEditcap ? 'editcap not installed' : false }, () => {
   const dir = tmp();

@@ -20,10 +20,10 @@ import { infoColumn, protocolColumn } from '../src/output/summary';
 import '../src/tls/summary';
 import { startTcpdump, Tcpdump } from './helpers/tcpdump';
 import { forEachFrame, occurrences } from './helpers/pipeline';
+import { have, isRoot } from './helpers/system';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const canCapture = process.getuid?.() === 0 && have('tcpdump');
+const canCapture = isRoot && have('tcpdump');
 
 /** IANA number of a cipher suite's standard name, from the table decryption uses. */
 function suiteId(name: string): number {

@@ -6,7 +6,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -19,9 +18,9 @@ import { CT_APPLICATION_DATA, RecordStatus } from '../src/tls/decrypt';
 import { cipherSuite } from '../src/tls/cipher-suites';
 import { decryptCapture } from './helpers/tls-walk';
 import { startTcpdump, Tcpdump } from './helpers/tcpdump';
+import { have, isRoot } from './helpers/system';
 
-const haveTcpdump = spawnSync('sh', ['-c', 'command -v tcpdump']).status === 0;
-const isRoot = process.getuid?.() === 0;
+const haveTcpdump = have('tcpdump');
 const skip = !haveTcpdump ? 'tcpdump not installed' : !isRoot ? 'capturing on lo needs root' : false;
 
 interface Case {

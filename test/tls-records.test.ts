@@ -21,7 +21,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../src/tls/summary';
-import { u16, u24, vec8, vec16, record, handshake, ext, u16list, sniExt, alpnExt, clientHelloBody, serverHelloBody, clientHello } from './helpers/tls-bytes';
+import { u16, u24, vec8, vec16, record, handshake, ext, sniExt, clientHelloBody, serverHelloBody, clientHello } from './helpers/tls-bytes';
+import { have } from './helpers/system';
 
 // ---- building frames ----
 
@@ -285,7 +286,7 @@ test('a handshake message split over two records is named as a fragment, then in
   assert.equal(rows[5].info, 'Certificate, Server Hello Done, Alert (Level: Warning, Description: Close Notify)');
   assert.deepEqual(rows[5].fields.get('tls.handshake.type'), ['11', '14']);
   assert.deepEqual(rows[5].fields.get('tls.handshake.certificate.subject_cn'), ['split.tcpwatch.test']);
-  if (spawnSync('sh', ['-c', 'command -v tshark']).status === 0) {
+  if (have('tshark')) {
     // The same frames through tshark: Protocol, Info and the handshake types agree.
     const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-tls-frag-'));
     try {

@@ -18,20 +18,10 @@ import { openCaptureWriter, CaptureWriteError } from '../src/capture/file-writer
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
 import { prepareUdpLoad, LOAD_TAG } from '../scripts/loopback-load';
+import { capBuilt, have, isRoot } from './helpers/system';
 
-const isRoot = process.getuid?.() === 0;
-const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const TMPFS_BYTES = 64 * 1024;
 const UDP_PAYLOAD_OFF = 14 + 20 + 8;
-
-function capBuilt(): boolean {
-  try {
-    require.resolve('cap');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const canMount = isRoot && have('mount') && have('umount');
 const canCapture = isRoot && capBuilt() && have('tshark') && have('python3');
