@@ -237,7 +237,7 @@ function saveCrasher(dir: string, frames: Seed[], seed: number, n: number): void
   const file = path.join(dir, `crash-seed${seed}-frame${n}.pcapng`);
   const w = new PcapngWriter(file);
   const f = new CapturedFrame();
-  frames.forEach((s, i) => { f.buf = s.bytes; f.off = 0; f.capLen = s.bytes.length; f.origLen = s.bytes.length; f.linkType = s.linkType; f.tsSec = 1700000000; f.tsNsec = i; w.write(f); });
+  frames.forEach((s, i) => w.write(f.wrap(s.bytes, s.linkType, 1700000000, i)));
   w.close();
 }
 

@@ -29,15 +29,7 @@ try {
     const file = join(dir, `${s.name}.pcap`);
     const w = openCaptureWriter(file, LINKTYPE_ETHERNET, 'pcap');
     const f = new CapturedFrame();
-    for (const fr of s.frames) {
-      f.buf = fr.bytes;
-      f.off = 0;
-      f.capLen = f.origLen = fr.bytes.length;
-      f.tsSec = fr.tsSec;
-      f.tsNsec = fr.tsNsec;
-      f.linkType = LINKTYPE_ETHERNET;
-      w.write(f);
-    }
+    for (const fr of s.frames) w.write(f.wrap(fr.bytes, LINKTYPE_ETHERNET, fr.tsSec, fr.tsNsec));
     w.close();
     const args = ['-n', '-r', file, '-o', 'tcp.relative_sequence_numbers:TRUE', '-o', 'tcp.analyze_sequence_numbers:TRUE', '-T', 'fields', '-E', 'occurrence=f'];
     for (const name of GOLDEN_FIELDS) args.push('-e', name);

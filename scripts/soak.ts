@@ -36,7 +36,7 @@
 //
 // Needs root (or CAP_NET_RAW), the cap module, tcpdump, tshark, python3 and, for the UI runs, tmux.
 
-import { spawn, spawnSync, execFileSync, ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -44,7 +44,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
-import { prepareUdpLoad, LOAD_TAG, LOAD_PAYLOAD_LEN } from './loopback-load';
+import { prepareUdpLoad, LOAD_TAG } from './loopback-load';
 
 const CLI = path.resolve(__dirname, '..', '..', 'bin', 'tcpwatch.js');
 const CLK_TCK = 100;

@@ -42,13 +42,7 @@ for (const s of scenarios()) {
     });
     const diffs: string[] = [];
     s.frames.forEach((fr, r) => {
-      f.buf = fr.bytes;
-      f.off = 0;
-      f.capLen = f.origLen = fr.bytes.length;
-      f.tsSec = fr.tsSec;
-      f.tsNsec = fr.tsNsec;
-      f.linkType = LINKTYPE_ETHERNET;
-      p.handle(f);
+      p.handle(f.wrap(fr.bytes, LINKTYPE_ETHERNET, fr.tsSec, fr.tsNsec));
       defs.forEach((def, c) => {
         const got = def.count(p.d) > 0 ? formatField(def, p.d, 0) : '';
         if (got !== want[r][c]) diffs.push(`frame ${r + 1} ${def.name}: tshark "${want[r][c]}", tcpwatch "${got}"`);

@@ -272,15 +272,7 @@ function handshake(): Seg[] {
 function writeCapture(file: string, frames: Buffer[]): void {
   const w = openCaptureWriter(file, 1);
   const f = new CapturedFrame();
-  frames.forEach((b, i) => {
-    f.buf = b;
-    f.off = 0;
-    f.capLen = f.origLen = b.length;
-    f.tsSec = 1700000000 + i;
-    f.tsNsec = 0;
-    f.linkType = 1;
-    w.write(f);
-  });
+  frames.forEach((b, i) => w.write(f.wrap(b, 1, 1700000000 + i)));
   w.close();
 }
 

@@ -27,11 +27,7 @@ function writeCapture(): string {
   const file = path.join(dir, 'frames.pcap');
   const w = openCaptureWriter(file, LINKTYPE.ETHERNET);
   const f = new CapturedFrame();
-  FRAMES.forEach((spec, i) => {
-    const b = buildFrame(spec);
-    f.buf = b; f.off = 0; f.capLen = b.length; f.origLen = b.length; f.tsSec = 1700000000 + i; f.tsNsec = 0; f.linkType = LINKTYPE.ETHERNET;
-    w.write(f);
-  });
+  FRAMES.forEach((spec, i) => w.write(f.wrap(buildFrame(spec), LINKTYPE.ETHERNET, 1700000000 + i)));
   w.close();
   return file;
 }

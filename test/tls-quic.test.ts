@@ -90,12 +90,7 @@ function run(frames: Buffer[], names: string[], analyzer = new TlsAnalyzer()): s
   };
   const p = new Pipeline({ sink, analyzers: [analyzer] });
   const cf = new CapturedFrame();
-  for (const f of frames) {
-    cf.buf = f;
-    cf.capLen = cf.origLen = f.length;
-    cf.linkType = 1;
-    p.handle(cf);
-  }
+  for (const f of frames) p.handle(cf.wrap(f, 1));
   return rows;
 }
 

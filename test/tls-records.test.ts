@@ -293,14 +293,7 @@ test('a handshake message split over two records is named as a fragment, then in
       const file = join(dir, 'frag.pcap');
       const w = openCaptureWriter(file, 1);
       const cf = new CapturedFrame();
-      c.frames.forEach((f, i) => {
-        cf.buf = f;
-        cf.off = 0;
-        cf.capLen = cf.origLen = f.length;
-        cf.tsSec = 1_700_000_000 + i;
-        cf.linkType = 1;
-        w.write(cf);
-      });
+      c.frames.forEach((f, i) => w.write(cf.wrap(f, 1, 1_700_000_000 + i)));
       w.close();
       const ts = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info', '-e', 'tls.handshake.type'], { encoding: 'utf8' });
       const lines = ts.stdout.split('\n');

@@ -62,15 +62,7 @@ function loadSequence(file: string): number[] {
 }
 
 function frameOf(len: number, i: number): CapturedFrame {
-  const f = new CapturedFrame();
-  f.buf = Buffer.alloc(len, i & 0xff);
-  f.off = 0;
-  f.capLen = len;
-  f.origLen = len;
-  f.tsSec = 1_700_000_000 + i;
-  f.tsNsec = 0;
-  f.linkType = 1;
-  return f;
+  return new CapturedFrame().wrap(Buffer.alloc(len, i & 0xff), 1, 1_700_000_000 + i);
 }
 
 test('writers on a full disk: the file is cut back to its last whole packet and every later flush says the same', { skip: canMount && have('tshark') ? false : 'needs root (mount) and tshark' }, async () => {

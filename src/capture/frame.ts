@@ -17,6 +17,17 @@ export class CapturedFrame {
   ifIndex = 0;
   /** Byte offset of the frame's record in the file, for reading it back later; -1 when live. */
   fileOffset = -1;
+
+  /** This frame as all of `bytes`, captured whole (frames that tcpwatch makes: tests, generators). */
+  wrap(bytes: Buffer, linkType: number, tsSec = 0, tsNsec = 0): this {
+    this.buf = bytes;
+    this.off = 0;
+    this.capLen = this.origLen = bytes.length;
+    this.tsSec = tsSec;
+    this.tsNsec = tsNsec;
+    this.linkType = linkType;
+    return this;
+  }
 }
 
 /** A pull source of frames: `next` fills `frame` and returns false at the end. */
