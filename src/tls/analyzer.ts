@@ -31,7 +31,7 @@ import { CipherKind, cipherSuite } from './cipher-suites';
 import { QuicInitialReader, QuicMessage, startsQuicLongHeader } from './quic';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
-import { InfoKind, MsgFlag, RecordFlag, SegmentRole, TlsInfo } from './tls-info';
+import { InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
 import './summary';
 
 /** Reassembly buffer sizes: a small record, a full TLS record (2^14 + 2048 + header), the largest record header can name. */

@@ -231,7 +231,6 @@ export class TlsDecryptor {
   private readonly client = new Side(true);
   private readonly server = new Side(false);
   private clientOfferedEtm = false;
-  private clientOfferedEarlyData = false;
   private serverHelloSeen = false;
 
   constructor(private readonly ctx: DecryptContext) {}
@@ -598,7 +597,6 @@ export class TlsDecryptor {
       else if (type === EXT_EARLY_DATA) early = true;
     });
     this.clientOfferedEtm = etm;
-    this.clientOfferedEarlyData = early;
     // RFC 8446 §2.3: 0-RTT data follows the Client Hello under the client early traffic secret
     if (early && !this.serverHelloSeen && this.client.epoch === Epoch.None && !this.client.encrypted) {
       this.client.rekey(null, Epoch.Early);
