@@ -4,7 +4,7 @@
 import { Dissection } from '../decode/dissection';
 import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
-import { sourceColumn, destinationColumn, infoColumn, RIGHT_ARROW, appSummary, transportProtocol, writeTransportInfo } from './summary';
+import { sourceColumn, destinationColumn, infoColumn, ARROW_BETWEEN, appSummary, transportProtocol, writeTransportInfo } from './summary';
 import { TextWriter, StringBuilder } from './text-writer';
 import { detailsText, buildDetails, protocolsOf, DetailNode } from './details';
 import { fieldsOf } from '../fields/registry';
@@ -65,8 +65,6 @@ export function writeSummaryLine(d: Dissection, timeDigits: number, w: TextWrite
   if (app !== null) w.write(sanitizeText(infoColumn(d, app)));
   else writeTransportInfo(d, w);
 }
-
-const ARROW_BETWEEN = ` ${RIGHT_ARROW} `;
 
 /** The Time column, right-aligned as tshark aligns it (11 places for nanoseconds, 10 otherwise). */
 function writeRelativeTime(d: Dissection, digits: number, w: TextWriter): void {

@@ -95,7 +95,8 @@ export function writeTransportInfo(d: Dissection, w: TextWriter): void {
 }
 
 const MALFORMED = '[Malformed Packet]';
-const ARROW_BETWEEN = ` ${RIGHT_ARROW} `;
+/** The arrow between two addresses or two ports, with its spaces. */
+export const ARROW_BETWEEN = ` ${RIGHT_ARROW} `;
 
 function withMalformedMark(d: Dissection, s: string): string {
   return d.malformed !== Malformed.None ? s + (s ? ' ' : '') + MALFORMED : s;
