@@ -215,7 +215,6 @@ export function watchGcPauses(): { pauses: { start: number; end: number }[]; sto
  */
 export async function judgeSlowFrames(res: FuzzResult, gc: ReturnType<typeof watchGcPauses>, budgetMs: number, seed: number, crashDir: string): Promise<void> {
   // The observer hears of the run's collections once the event loop turns.
-  await new Promise((r) => setImmediate(r));
   await new Promise((r) => setTimeout(r, 50));
   gc.stop();
   for (const f of res.overBudget) {
