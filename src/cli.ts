@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import './fields';
 import { CaptureFileReader, CaptureFileError } from './capture/file-reader';
 import { CapturedFrame } from './capture/frame';
-import { openCaptureWriter, CaptureWriter, CaptureWriteError } from './capture/file-writer';
+import { openOutputFile, CaptureWriter, CaptureWriteError } from './capture/file-writer';
 import { checkDropPrivileges, dropPrivileges } from './capture/privileges';
 import { Pipeline } from './pipeline';
 import { hooks, installers, MainOptions, makeAnalyzers, preferences } from './hooks';
@@ -248,7 +248,7 @@ function readFileHeadless(opts: MainOptions): void {
       if (!more) break;
       const more2 = pipeline.handle(frame);
       if (opts.write !== undefined && pipeline.lastShown) {
-        if (writer === null) writer = openWriter(opts.write, frame.linkType);
+        if (writer === null) writer = openOutputFile(opts.write, frame.linkType);
         try {
           writer.write(frame);
         } catch (e) {
@@ -269,27 +269,12 @@ function readFileHeadless(opts: MainOptions): void {
     }
     reader.close();
   }
-  if (opts.write !== undefined && writer === null) openWriter(opts.write, reader.interfaces[0]?.linkType ?? 1).close();
+  if (opts.write !== undefined && writer === null) openOutputFile(opts.write, reader.interfaces[0]?.linkType ?? 1).close();
   if (writeFailure !== null) {
     const n = writeFailure.framesInFile;
     fail(`${writeFailure.message}; stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`, EXIT_RUN_FAILED);
   }
   if (damaged) fail(damaged.message);
-}
-
-function openWriter(path: string, linkType: number): CaptureWriter {
-  let writer: CaptureWriter | null = null;
-  try {
-    writer = openCaptureWriter(path, linkType);
-    // The file header goes out now, so a device that takes nothing (/dev/full) is reported at once.
-    writer.flush();
-    return writer;
-  } catch (e) {
-    writer?.close();
-    if (e instanceof CaptureWriteError) throw new UsageError(e.message);
-    const err = e as NodeJS.ErrnoException;
-    throw new UsageError(`${path}: cannot write (${err.code ?? err.message})`);
-  }
 }
 
 export async function main(argv: string[]): Promise<void> {

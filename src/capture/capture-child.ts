@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
 import { LiveCapture, KernelStats, DEFAULT_BUFFER_MIB } from './live';
-import { openCaptureWriter, CaptureWriter, CaptureWriteError } from './file-writer';
+import { openOutputFile, CaptureWriter, CaptureWriteError } from './file-writer';
 import { lookupUser, dropPrivileges } from './privileges';
 import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader } from './spool';
 import { UsageError } from '../errors';
@@ -199,18 +199,7 @@ function main(): void {
       }
     }
     fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
-    if (o.write !== undefined) {
-      try {
-        writer = openCaptureWriter(o.write, capture.linkType);
-        // The file header goes out now, so a device that takes nothing fails before the UI opens.
-        writer.flush();
-      } catch (e) {
-        writer?.close();
-        if (e instanceof CaptureWriteError) throw new UsageError(e.message);
-        const err = e as NodeJS.ErrnoException;
-        throw new UsageError(`${o.write}: cannot write (${err.code ?? err.message})`);
-      }
-    }
+    if (o.write !== undefined) writer = openOutputFile(o.write, capture.linkType);
   } catch (e) {
     capture?.close();
     const message = e instanceof UsageError ? e.message : `cannot capture on ${o.device}: ${(e as Error).message}`;

@@ -9,6 +9,7 @@
 
 import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
+import { UsageError } from '../errors';
 import { BT_SHB, BT_IDB, BT_EPB, BT_DSB, SECRETS_TYPE_TLS_KEYLOG } from './file-reader';
 
 const PCAP_MAGIC_NSEC = 0xa1b23c4d;
@@ -45,6 +46,29 @@ export function formatForPath(path: string): 'pcap' | 'pcapng' {
 
 export function openCaptureWriter(path: string, linkType: number, format = formatForPath(path)): CaptureWriter {
   return format === 'pcapng' ? new PcapngWriter(path) : new PcapWriter(path, linkType);
+}
+
+/**
+ * The -w file, opened with its header written at once: a path that cannot be created or a device
+ * that takes nothing (/dev/full) is one line for the user before anything is captured.
+ */
+export function openOutputFile(path: string, linkType: number): CaptureWriter {
+  let writer: CaptureWriter | null = null;
+  try {
+    writer = openCaptureWriter(path, linkType);
+    writer.flush();
+    return writer;
+  } catch (e) {
+    writer?.close();
+    throw writeErrorForUser(path, e);
+  }
+}
+
+/** An error writing the -w file as the one line tcpwatch prints. */
+export function writeErrorForUser(path: string, e: unknown): UsageError {
+  if (e instanceof CaptureWriteError) return new UsageError(e.message);
+  const err = e as NodeJS.ErrnoException;
+  return new UsageError(`${path}: cannot write (${err.code ?? err.message})`);
 }
 
 abstract class BufferedFileWriter {

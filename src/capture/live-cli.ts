@@ -16,7 +16,7 @@ import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
 import { UsageError } from '../errors';
-import { openCaptureWriter, CaptureWriter, CaptureWriteError } from './file-writer';
+import { openOutputFile, writeErrorForUser, CaptureWriter, CaptureWriteError } from './file-writer';
 import { checkDropPrivileges, dropPrivileges } from './privileges';
 import { CapturedFrame } from './frame';
 import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB, KernelStats } from './live';
@@ -67,12 +67,6 @@ function interfacePackets(iface: CaptureInterface): number | null {
   }
 }
 
-function writerError(path: string, e: unknown): UsageError {
-  if (e instanceof CaptureWriteError) return new UsageError(e.message);
-  const err = e as NodeJS.ErrnoException;
-  return new UsageError(`${path}: cannot write (${err.code ?? err.message})`);
-}
-
 async function runLive(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
   const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
   const { iface } = resolveCaptureDevice(opts.interface);
@@ -109,13 +103,10 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   let writer: CaptureWriter | null = null;
   if (opts.write !== undefined) {
     try {
-      writer = openCaptureWriter(opts.write, capture.linkType);
-      // The file header goes out now, so a device that takes nothing fails before capture starts.
-      writer.flush();
+      writer = openOutputFile(opts.write, capture.linkType);
     } catch (e) {
-      writer?.close();
       capture.close();
-      throw writerError(opts.write, e);
+      throw e;
     }
   }
   pipeline = new Pipeline({ sink, filter, writer, maxFrames: opts.count ?? 0, analyzers: makeAnalyzers(opts, null) });
@@ -186,7 +177,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
         resolve();
       } else if (failure !== null) {
         const err = failure as NodeJS.ErrnoException;
-        reject(err.code !== undefined && opts.write !== undefined ? writerError(opts.write, err) : err);
+        reject(err.code !== undefined && opts.write !== undefined ? writeErrorForUser(opts.write, err) : err);
       } else {
         resolve();
       }
