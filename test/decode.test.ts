@@ -147,6 +147,27 @@ test('BSD loopback in either byte order, and GRE carrying IPv4', () => {
   assert.equal(field(d, 'udp.srcport'), '4660');
 });
 
+// PPP framing (RFC 1661/1662) in front of the IPv4 header of tcpdump's icmp-rfc5837.pcap frame 1,
+// cut after the IP header: with address/control, without them, and with a compressed protocol field.
+const IP_ICMP_HEADER = hex('45 00 00 f0 e7 20 40 00 fe 01 7a de 0a 04 00 02 0c 04 04 04');
+
+test('PPP: the IPv4 it carries is found with or without address/control and protocol compression', () => {
+  for (const [framing, ipAt] of [['ff 03 00 21', 4], ['00 21', 2], ['21', 1], ['ff 03 21', 3]] as const) {
+    const frame = Buffer.concat([hex(framing), IP_ICMP_HEADER]);
+    const d = new Dissection();
+    decodeFrame(d, frame, 0, frame.length, LINKTYPE.PPP);
+    assert.equal(d.ip4Off, ipAt, framing);
+    assert.equal(field(d, 'ip.src'), '10.4.0.2', framing);
+    assert.equal(field(d, 'ip.proto'), '1', framing);
+    assert.equal(d.stack[0], Proto.Ppp, framing);
+  }
+  const d = new Dissection();
+  decodeFrame(d, hex('ff 03'), 0, 2, LINKTYPE.PPP);
+  assert.equal(d.malformed, Malformed.Link, 'no protocol field at all');
+  decodeFrame(d, hex('ff 03 00'), 0, 3, LINKTYPE.PPP);
+  assert.equal(d.malformed, Malformed.Link, 'half a protocol field');
+});
+
 test('the decoder allocates nothing per frame', () => {
   const d = new Dissection();
   for (let i = 0; i < 1e5; i++) decodeFrame(d, SLL_SYN, 0, SLL_SYN.length, LINKTYPE.LINUX_SLL);

@@ -4,7 +4,7 @@
 // malformed at that layer and the loop ends, keeping what was decoded before.
 
 import { Dissection, Proto, Malformed } from './dissection';
-import { LINKTYPE, decodeEthernet, decodeVlan, decodeSll, decodeSll2, decodeNull, rawIpNext } from './link';
+import { LINKTYPE, decodeEthernet, decodeVlan, decodeSll, decodeSll2, decodeNull, decodePpp, rawIpNext } from './link';
 import { decodeIPv4, decodeIPv6 } from './ip';
 import { decodeTcp } from './tcp';
 import { decodeUdp } from './udp';
@@ -16,7 +16,7 @@ export function isSupportedLinkType(linkType: number): boolean {
   switch (linkType) {
     case LINKTYPE.ETHERNET: case LINKTYPE.NULL: case LINKTYPE.LOOP: case LINKTYPE.RAW:
     case LINKTYPE.RAW_OPENBSD: case LINKTYPE.RAW_BSDOS: case LINKTYPE.IPV4: case LINKTYPE.IPV6:
-    case LINKTYPE.LINUX_SLL: case LINKTYPE.LINUX_SLL2:
+    case LINKTYPE.LINUX_SLL: case LINKTYPE.LINUX_SLL2: case LINKTYPE.PPP: case LINKTYPE.PPP_HDLC:
       return true;
     default:
       return false;
@@ -59,6 +59,7 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
     case LINKTYPE.LINUX_SLL2: next = Proto.Sll2; d.nextOff = off; break;
     case LINKTYPE.NULL: next = decodeNull(d, off, end, false); break;
     case LINKTYPE.LOOP: next = decodeNull(d, off, end, true); break;
+    case LINKTYPE.PPP: case LINKTYPE.PPP_HDLC: next = decodePpp(d, off, end); break;
     case LINKTYPE.RAW: case LINKTYPE.RAW_OPENBSD: case LINKTYPE.RAW_BSDOS:
       next = rawIpNext(d, off, end); break;
     case LINKTYPE.IPV4: next = Proto.IPv4; d.nextOff = off; break;

@@ -40,11 +40,12 @@ export const enum Proto {
   Geneve = 15,
   Data = 16,
   Tls = 17,
+  Ppp = 18,
 }
 
 export const PROTO_NAMES = [
   '', 'eth', 'vlan', 'sll', 'sll2', 'null', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'arp', 'gre',
-  'vxlan', 'geneve', 'data', 'tls',
+  'vxlan', 'geneve', 'data', 'tls', 'ppp',
 ];
 
 export const MAX_STACK = 16;

@@ -1,5 +1,5 @@
 // Link layers: Ethernet II with 802.1Q/802.1ad tags, Linux cooked capture v1/v2, BSD loopback,
-// and raw IP. Each step validates its header length once, then reads freely.
+// PPP, and raw IP. Each step validates its header length once, then reads freely.
 
 import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, MAX_VLAN } from './dissection';
@@ -8,8 +8,10 @@ import { Dissection, Malformed, Proto, MAX_VLAN } from './dissection';
 export const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
+  PPP: 9,
   RAW_OPENBSD: 12,
   RAW_BSDOS: 14,
+  PPP_HDLC: 50,
   RAW: 101,
   LOOP: 108,
   LINUX_SLL: 113,
@@ -138,6 +140,36 @@ export function decodeNull(d: Dissection, off: number, end: number, bigEndian: b
   d.nextOff = off + NULL_HEADER_LEN;
   if (family === AF_INET) return Proto.IPv4;
   if (AF_INET6_VALUES.includes(family)) return Proto.IPv6;
+  return Proto.None;
+}
+
+// PPP (RFC 1661 §2): an optional HDLC-like address 0xff and control 0x03 (RFC 1662 §3.1), then the
+// protocol field, which a peer may compress to one byte (its low bit is set only in the last byte).
+const PPP_ADDRESS = 0xff;
+const PPP_CONTROL = 0x03;
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
+
+export function decodePpp(d: Dissection, off: number, end: number): Proto {
+  let p = off;
+  if (end - p >= 2 && d.buf[p] === PPP_ADDRESS && d.buf[p + 1] === PPP_CONTROL) p += 2;
+  if (p >= end) {
+    d.markMalformed(Malformed.Link, Proto.Ppp);
+    return Proto.None;
+  }
+  let protocol = d.buf[p];
+  if ((protocol & 1) === 0) {
+    if (end - p < 2) {
+      d.markMalformed(Malformed.Link, Proto.Ppp);
+      return Proto.None;
+    }
+    protocol = u16(d.buf, p);
+    p += 2;
+  } else p += 1;
+  d.pushLayer(Proto.Ppp, off);
+  d.nextOff = p;
+  if (protocol === PPP_IPV4) return Proto.IPv4;
+  if (protocol === PPP_IPV6) return Proto.IPv6;
   return Proto.None;
 }
 

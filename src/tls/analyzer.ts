@@ -28,7 +28,7 @@ import {
 } from './records';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { CipherKind, cipherSuite } from './cipher-suites';
-import { QuicInitialReader, QuicMessage, startsQuicLongHeader } from './quic';
+import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from './quic';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
 import { InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
@@ -242,7 +242,8 @@ export class TlsAnalyzer implements Analyzer {
     }
     if (d.tcpOff < 0) {
       // QUIC long-header packets (first two bits set) may be Initials that carry a Client/Server Hello.
-      if (d.udpOff >= 0 && !d.inIcmpError && startsQuicLongHeader(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen)) this.quicDatagram(d);
+      if (d.udpOff >= 0 && !d.inIcmpError &&
+        startsQuicLongHeader(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen, d.srcPort === QUIC_UDP_PORT || d.dstPort === QUIC_UDP_PORT)) this.quicDatagram(d);
       return;
     }
     if (d.inIcmpError || d.tcp.stream < 0) return;

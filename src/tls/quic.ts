@@ -61,9 +61,15 @@ function isKnownVersion(v: number): boolean {
   return v === QUIC_V1 || v === QUIC_V2 || v === QUIC_DRAFT29;
 }
 
-/** A UDP payload that starts with a QUIC long header of a version tcpwatch can read. */
-export function startsQuicLongHeader(buf: Buffer, off: number, end: number): boolean {
-  return end - off >= 7 && (buf[off] & 0xc0) === 0xc0 && isKnownVersion(buf.readUInt32BE(off + 1));
+/** QUIC's registered UDP port (Wireshark's udp.port table entry for QUIC). */
+export const QUIC_UDP_PORT = 443;
+
+/**
+ * A UDP payload that starts with a QUIC long header: of a version tcpwatch can read, or of any
+ * version on QUIC's port, where a client may open with a version the server does not speak.
+ */
+export function startsQuicLongHeader(buf: Buffer, off: number, end: number, onQuicPort: boolean): boolean {
+  return end - off >= 7 && (buf[off] & 0xc0) === 0xc0 && (onQuicPort || isKnownVersion(buf.readUInt32BE(off + 1)));
 }
 
 /** Long-header packet type bits of an Initial packet: 0 in v1, 1 in v2 (RFC 9369 §3.2). */
@@ -170,7 +176,10 @@ export class QuicInitialReader {
       const first = buf[p];
       if ((first & 0xc0) !== 0xc0) break; // short header or not QUIC: nothing more we can read
       const version = buf.readUInt32BE(p + 1);
-      if (!isKnownVersion(version)) break;
+      if (!isKnownVersion(version)) {
+        if (version !== 0 && ((first >> 4) & 3) === 0) this.unknownVersionInitial(src, dst, version);
+        break;
+      }
       let q = p + 5;
       const dcidLen = buf[q];
       if (dcidLen > MAX_CID_LEN || end - q - 1 < dcidLen + 1) break;
@@ -211,6 +220,16 @@ export class QuicInitialReader {
     return c ?? null;
   }
 
+  /**
+   * A client's first Initial in a version tcpwatch cannot read (often a reserved one, sent to force
+   * Version Negotiation, RFC 9000 §6). The connection keeps that version, so that the Initial the
+   * client sends again in the negotiated version is recognised as a change of version (below).
+   */
+  private unknownVersionInitial(src: string, dst: string, version: number): void {
+    const conn = this.connection(src, dst, false) ?? this.connection(src, dst, true)!;
+    if (conn.clientKey === src && conn.clientKeys === null) conn.version = version;
+  }
+
   private initialPacket(buf: Buffer, start: number, pnOffset: number, packetEnd: number, version: number,
     dcidOff: number, dcidLen: number, src: string, dst: string, out: (m: QuicMessage) => void): boolean {
     if (packetEnd - pnOffset < 4 + SAMPLE_LEN) return false;
@@ -218,6 +237,13 @@ export class QuicInitialReader {
     const fromServer = conn !== null && conn.clientKey !== src;
     let keys: Keys | null = null;
     if (!fromServer) {
+      if (conn !== null && conn.version !== 0 && conn.version !== version) {
+        // The first client Initial after a change of version (Version Negotiation) is not read, as
+        // tshark 4.0 does not read it: Initial keys are derived again for the new version, and the
+        // server's Initials and the client's later ones decrypt with them.
+        this.setKeys(conn, version, buf.subarray(dcidOff, dcidOff + dcidLen));
+        return false;
+      }
       // A client derives Initial keys from the Destination Connection ID of its first Initial; a
       // later one (after a Retry) may start over with a new ID.
       const dcid = buf.subarray(dcidOff, dcidOff + dcidLen);
