@@ -36,10 +36,8 @@ export interface CaptureCounts {
   spoolEnd: number;
   /** Frames written to the spool. */
   frames: number;
-  /** Frames cap delivered. */
+  /** Frames cap delivered; every one goes to the spool and the -w file. */
   received: number;
-  /** Frames cap delivered that were not kept because this process fell behind (LiveCapture). */
-  skipped: number;
   /** The kernel's counters, or null when the cap build cannot report them. */
   kernel: KernelStats | null;
   /** Frames in the -w file (0 without -w). */
@@ -106,7 +104,6 @@ function main(): void {
     spoolEnd,
     frames,
     received: capture?.framesReceived ?? 0,
-    skipped: capture?.framesSkipped ?? 0,
     kernel: capture?.kernelStats() ?? null,
     written: writer?.framesWritten ?? 0,
   });

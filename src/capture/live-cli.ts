@@ -78,19 +78,44 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     process.stderr.write(`tcpwatch: -p cannot be honoured: the cap module always opens ${sanitizeText(iface.name)} in promiscuous mode\n`);
   }
 
+  // tshark refuses the same: the file holds what was captured, and a display filter decides only
+  // what is printed, so the two cannot be combined without the file depending on analysis.
+  if (opts.write !== undefined && opts.displayFilter !== undefined) {
+    throw new UsageError("display filters aren't supported when capturing and saving the captured packets (-Y with -w): filter the file afterwards with -r FILE -Y FILTER -w OUT");
+  }
+
   let pipeline: Pipeline | null = null;
+  let writer: CaptureWriter | null = null;
   let failure: unknown = null;
   let stopCapture: () => void = () => {};
+  const maxFrames = opts.count ?? 0;
+  let captured = 0;
+  let countReached = false;
+  // Every frame is written before it is decoded, and whether or not analysis keeps up (LiveCapture
+  // skips analysis, never this, when it falls behind): no packet stream can choose what the file misses.
+  const onCaptured = (frame: CapturedFrame): void => {
+    if (countReached) return;
+    captured++;
+    if (maxFrames > 0 && captured >= maxFrames) countReached = true;
+    if (writer === null) return;
+    try {
+      writer.write(frame);
+    } catch (e) {
+      failure = e;
+      stopCapture();
+    }
+  };
   const onFrame = (frame: CapturedFrame): void => {
     try {
-      if (!pipeline!.handle(frame) || out.closed) stopCapture();
+      pipeline!.handle(frame);
+      if (countReached || out.closed) stopCapture();
     } catch (e) {
       failure = e;
       stopCapture();
     }
   };
   const bpf = captureFilter ?? '';
-  const capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize, loopback: iface.loopback }, onFrame);
+  const capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize, loopback: iface.loopback }, onCaptured, onFrame);
   // As tcpdump: give up root once the device is open, before any output file is created.
   if (account !== null) {
     try {
@@ -100,7 +125,6 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
     }
   }
-  let writer: CaptureWriter | null = null;
   if (opts.write !== undefined) {
     try {
       writer = openOutputFile(opts.write, capture.linkType);
@@ -109,7 +133,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       throw e;
     }
   }
-  pipeline = new Pipeline({ sink, filter, writer, maxFrames: opts.count ?? 0, analyzers: makeAnalyzers(opts, null) });
+  pipeline = new Pipeline({ sink, filter, writer: null, maxFrames: 0, analyzers: makeAnalyzers(opts, null) });
   const countedBefore = bpf === '' ? interfacePackets(iface) : null;
   process.stderr.write(
     `listening on ${sanitizeText(iface.name)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes, ` +
@@ -184,6 +208,11 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     };
     for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     capture.setBatchEndHandler(() => {
+      // -c reached on a frame whose analysis was skipped: the capture ends here instead.
+      if (countReached) {
+        stopCapture();
+        return;
+      }
       try {
         if (!out.closed) out.flush();
       } catch (e) {
@@ -202,7 +231,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
 export interface CaptureFacts {
   /** Frames libpcap delivered. */
   received: number;
-  /** Of those, frames counted but not handled because tcpwatch fell behind. */
+  /** Of those, frames captured (and written) but not analysed, because analysis fell behind. */
   skipped: number;
   /** Frames in the -w file, or null without -w. */
   written: number | null;
@@ -219,7 +248,7 @@ export function captureSummary(f: CaptureFacts): string {
   const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   let line = `${plural(f.received, 'packet')} captured`;
   if (f.written !== null && f.path !== undefined) line += `, ${f.written} written to ${sanitizeText(f.path)}`;
-  if (f.skipped > 0) line += `, ${f.skipped} not decoded (tcpwatch fell behind)`;
+  if (f.skipped > 0) line += `, ${f.skipped} not analysed (tcpwatch fell behind)`;
   if (f.kernel !== null) {
     line += `; ${f.kernel.dropped} dropped by the kernel`;
     if (f.kernel.ifdropped > 0) line += `, ${f.kernel.ifdropped} by the interface`;

@@ -7,9 +7,11 @@
 //  - frames are timestamped when cap calls us, from a monotonic clock anchored to the wall clock;
 //  - frame.cap_len is what cap copied, cut to -s; frame.len is the same unless libpcap cut the frame
 //    at cap's 65535-byte snapshot, when it comes from the IP header's length;
+//  - every frame goes first to the capture handler (the -w file, the UI's spool), which is never
+//    skipped: what an attacker's expensive packets can slow down is analysis, never the file;
 //  - cap drains libpcap's ring in one loop that does not return to the event loop until the ring is
-//    empty; a consumer slower than the traffic would never let Ctrl-C or the UI run, so after
-//    MAX_BATCH_MS without a pause the rest of that batch is counted ("fell behind"), not processed;
+//    empty; an analysis slower than the traffic would never let Ctrl-C or the UI run, so after
+//    MAX_BATCH_MS without a pause the rest of that batch is counted ("fell behind") and not analysed;
 //  - the kernel's drop counters come from pcap_stats where the cap build has it (scripts/cap-stats.patch).
 
 import { CapturedFrame } from './frame';
@@ -182,7 +184,7 @@ export interface KernelStats {
   ifdropped: number;
 }
 
-/** Called for every frame, synchronously; the frame and its bytes are valid only during the call. */
+/** Called synchronously for a frame; the frame and its bytes are valid only during the call. */
 export type LiveFrameHandler = (frame: CapturedFrame) => void;
 
 // Every LiveCapture between open and close. This set, not the caller, is what keeps the packet
@@ -202,7 +204,7 @@ export class LiveCapture {
   readonly linkType: number;
   /** Frames cap delivered. */
   framesReceived = 0;
-  /** Frames cap delivered that were counted but not handed on, because tcpwatch fell behind. */
+  /** Frames cap delivered that were captured but not analysed, because analysis fell behind. */
   framesSkipped = 0;
   /** Times a batch ran longer than MAX_BATCH_MS. */
   fallBehindEpisodes = 0;
@@ -226,7 +228,8 @@ export class LiveCapture {
     readonly device: string,
     readonly filter: string,
     opts: LiveCaptureOptions,
-    private readonly handler: LiveFrameHandler,
+    private readonly captured: LiveFrameHandler,
+    private readonly analyze: LiveFrameHandler | null,
   ) {
     this.snaplen = opts.snaplen !== undefined && opts.snaplen < CAP_SNAPLEN ? opts.snaplen : CAP_SNAPLEN;
     this.loopback = opts.loopback ?? false;
@@ -247,9 +250,13 @@ export class LiveCapture {
     this.reanchorTimer.unref();
   }
 
-  /** Open DEVICE (already checked) with cap; UsageError for what libpcap refuses. */
-  static open(opts: LiveCaptureOptions, handler: LiveFrameHandler, cap: CapModule = loadCap()): LiveCapture {
-    return new LiveCapture(cap, opts.device, opts.filter ?? '', opts, handler);
+  /**
+   * Open DEVICE (already checked) with cap; UsageError for what libpcap refuses. `captured` sees
+   * every frame cap delivers (write it there); `analyze`, when given, sees it next, unless analysis
+   * has fallen behind in this batch.
+   */
+  static open(opts: LiveCaptureOptions, captured: LiveFrameHandler, analyze: LiveFrameHandler | null = null, cap: CapModule = loadCap()): LiveCapture {
+    return new LiveCapture(cap, opts.device, opts.filter ?? '', opts, captured, analyze);
   }
 
   /** Called once after each batch of packets, when cap's loop has returned to the event loop. */
@@ -319,10 +326,6 @@ export class LiveCapture {
       this.skipping = true;
       this.fallBehindEpisodes++;
     }
-    if (this.skipping) {
-      this.framesSkipped++;
-      return;
-    }
     const f = this.frame;
     f.tsSec = clock.sec;
     f.tsNsec = clock.nsec;
@@ -330,7 +333,13 @@ export class LiveCapture {
     // cap copies min(caplen, buffer length); our buffer is longer than any caplen, so "truncated"
     // never happens, and a frame cut by libpcap arrives as exactly CAP_SNAPLEN bytes.
     f.origLen = nbytes >= CAP_SNAPLEN || truncated ? wireLengthOfCutFrame(this.packetBuffer, 0, nbytes, this.linkType) : nbytes;
-    this.handler(f);
+    this.captured(f);
+    if (this.analyze === null || this.closed) return;
+    if (this.skipping) {
+      this.framesSkipped++;
+      return;
+    }
+    this.analyze(f);
   };
 }
 

@@ -34,7 +34,7 @@ export function startLiveCapture(path: string, bpf: string): LoopbackCapture {
     const { cap, iface } = resolveCaptureDevice('lo');
     writer = new PcapngWriter(path);
     const w = writer;
-    const live = LiveCapture.open({ device: iface.name, filter: bpf }, (frame) => w.write(frame), cap);
+    const live = LiveCapture.open({ device: iface.name, filter: bpf }, (frame) => w.write(frame), null, cap);
     return {
       tool: "tcpwatch's live capture",
       async stop(): Promise<void> {

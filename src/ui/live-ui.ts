@@ -4,9 +4,9 @@
 // This process indexes the spool as it grows and draws; however long it is busy (garbage
 // collection, drawing, replaying a stream), the capture process keeps reading the ring, so nothing
 // is lost that headless capture would not lose. The list follows the newest packet while the
-// selection is on the last row. The status bar's "drops" is what the kernel dropped plus what the
-// capture process fell behind on; after quitting, one line on stderr says what was captured,
-// written and dropped, as headless capture does.
+// selection is on the last row. The status bar's "drops" is what the kernel and the interface
+// dropped (the capture process analyses nothing, so it never skips a frame); after quitting, one
+// line on stderr says what was captured, written and dropped, as headless capture does.
 //
 // -Z USER: the capture process gives up root once the device is open (before creating -w), and
 // this process once the capture runs, so neither the dissectors nor the UI run as root.
@@ -116,7 +116,7 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     interfaceName: iface.name,
     drops: () => {
       const k = capture.counts.kernel;
-      return k === null ? null : k.dropped + k.ifdropped + capture.counts.skipped;
+      return k === null ? null : k.dropped + k.ifdropped;
     },
     stop: async () => {
       quitting = true;
@@ -156,7 +156,7 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
   const c = capture.counts;
   const lines = [captureSummary({
     received: c.received,
-    skipped: c.skipped,
+    skipped: 0,
     written: opts.write !== undefined ? c.written : null,
     path: opts.write,
     kernel: c.kernel,
