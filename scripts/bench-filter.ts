@@ -9,7 +9,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import '../src/modules';
+import '../src/packet-modules';
 import { compileFilter } from '../src/filter';
 import { getField, FieldDef } from '../src/fields/registry';
 import { makeAnalyzers, MainOptions } from '../src/hooks';

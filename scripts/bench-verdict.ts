@@ -1,4 +1,4 @@
-// What the stream verdict stage (src/analysis/verdict.ts) costs: the same in-memory capture run
+// What the stream verdict stage (src/reports/verdict.ts) costs: the same in-memory capture run
 // through the analysis pipeline with and without it, best of several rounds, as nanoseconds per
 // frame and per payload byte (CPU time, so other work on the machine does not count); and how many entropy counter slots it held at most.
 //
@@ -6,12 +6,12 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import '../src/modules';
+import '../src/packet-modules';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
 import { Pipeline, Analyzer } from '../src/pipeline';
 import { makeAnalyzers, MainOptions } from '../src/hooks';
-import { StreamVerdictAnalyzer } from '../src/analysis/verdict';
+import { StreamVerdictAnalyzer } from '../src/reports/verdict';
 import { makeBigCapture, DEFAULT_SOURCE } from './make-big-capture';
 import { BENCH_DIR, ensureDir } from './bench-lib';
 

@@ -17,7 +17,7 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
 import { PcapngWriter } from '../src/capture/file-writer';
-import '../src/modules';
+import '../src/packet-modules';
 import { hooks, makeAnalyzers, MainOptions } from '../src/hooks';
 import { Pipeline, DisplayFilter } from '../src/pipeline';
 import { Dissection } from '../src/decode/dissection';

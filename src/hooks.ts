@@ -1,6 +1,6 @@
 // Where feature modules plug into the command line without cli.ts knowing them: each module
 // (display filters, live capture, TLS, UI, lab commands) sets a hook or adds a subcommand when it is
-// imported from src/modules.ts.
+// imported from src/app/features.ts.
 
 import type { Command } from 'commander';
 import type { CaptureFileReader } from './capture/file-reader';

@@ -1,6 +1,6 @@
 // tcpwatch as a library: read captures, decode frames into the reused record, look fields up in
 // the registry and format them as tshark does.
-import './modules';
+import './packet-modules';
 
 export { CaptureFileReader, CaptureFileError } from './capture/file-reader';
 export { openCaptureWriter, PcapWriter, PcapngWriter } from './capture/file-writer';

@@ -1,5 +1,5 @@
-// Plaintext versus encrypted: the stream verdict and its entropy evidence (src/analysis/verdict.ts)
-// and the two-column --compare view (src/analysis/compare.ts). Golden views of the lab sample (with
+// Plaintext versus encrypted: the stream verdict and its entropy evidence (src/reports/verdict.ts)
+// and the two-column --compare view (src/reports/compare.ts). Golden views of the lab sample (with
 // its embedded key log, and rewritten without it) and of "The Illustrated TLS Connection"; the
 // sample's chat reads "Hey", its HTTPS streams show ciphertext beside "GET / HTTP/1.1"; entropy is
 // checked against the payload bytes tshark reads; a tampered record, streams of random bytes and
@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import '../src/modules';
+import '../src/packet-modules';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
 import { openCaptureWriter } from '../src/capture/file-writer';
@@ -20,8 +20,8 @@ import { Pipeline } from '../src/pipeline';
 import { makeAnalyzers, MainOptions } from '../src/hooks';
 import { Dissection } from '../src/decode/dissection';
 import { Sink } from '../src/output/sinks';
-import { entropyOf, randomEntropyBaseline, StreamVerdicts, Verdict, verdictsOf, NOT_MEASURED } from '../src/analysis/verdict';
-import { StreamComparer, compareLines } from '../src/analysis/compare';
+import { entropyOf, randomEntropyBaseline, StreamVerdicts, Verdict, verdictsOf, NOT_MEASURED } from '../src/reports/verdict';
+import { StreamComparer, compareLines } from '../src/reports/compare';
 import { buildFrame } from './helpers/frames';
 import { CLI, REPO_ROOT, corpusDir } from './helpers/corpus';
 import { COMPARE_CASES, GOLDEN_DIR, caseArgs, copyWithoutSecrets, envWithoutKeylog } from './helpers/compare-cases';

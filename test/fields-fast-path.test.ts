@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
-import { isHeaderField } from '../src/cli';
+import '../src/packet-modules';
+import { isHeaderField } from '../src/app/main-command';
 import { allFields } from '../src/fields/registry';
 
 const corpus = corpusDir();

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { corpusDir, NO_CORPUS_REASON, REPO_ROOT } from './helpers/corpus';
 import { FILTER_CASES, REJECTED_FILTERS } from './helpers/filter-cases';
-import '../src/modules';
+import '../src/app/features';
 import { compileFilter, checkFilter, CompiledFilter } from '../src/filter';
 import { makeAnalyzers, MainOptions } from '../src/hooks';
 import { CaptureFileReader } from '../src/capture/file-reader';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import '../src/modules';
+import '../src/app/features';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
 import { Pipeline } from '../src/pipeline';

@@ -11,13 +11,13 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import '../src/modules';
+import '../src/packet-modules';
 import { MainOptions } from '../src/hooks';
 import { PacketStore } from '../src/store/packet-store';
 import { PacketIndex } from '../src/store/packet-index';
 import { CHUNK_SIZE } from '../src/store/columns';
 import { StreamVerdictTable, TlsStreamTable } from '../src/store/stream-tables';
-import { StreamVerdicts, NOT_MEASURED, VERDICT_ROW_WIDTH } from '../src/analysis/verdict';
+import { StreamVerdicts, NOT_MEASURED, VERDICT_ROW_WIDTH } from '../src/reports/verdict';
 import { replicateCapture } from '../scripts/replicate-capture';
 import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
 

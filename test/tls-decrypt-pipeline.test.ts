@@ -10,7 +10,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync
 import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../src/modules';
+import '../src/app/features';
 import { Pipeline } from '../src/pipeline';
 import { makeAnalyzers, MainOptions } from '../src/hooks';
 import { CaptureFileReader } from '../src/capture/file-reader';

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import '../src/modules';
+import '../src/app/features';
 import { hooks } from '../src/hooks';
 import { openCaptureWriter } from '../src/capture/file-writer';
 import { CapturedFrame } from '../src/capture/frame';
@@ -313,7 +313,7 @@ test('escape sequences in a payload never reach the terminal: screen and window 
   }
 });
 
-const filterModule = hooks.compileFilter ? false : 'the display-filter module is not registered in src/modules.ts';
+const filterModule = hooks.compileFilter ? false : 'the display-filter module is not registered in src/app/features.ts';
 
 test('display filter prompt: red with the error and its column while wrong, green when valid, history', { skip: skip || filterModule }, () =>
   withTmux(['-r', DNS_TCP], {}, async (t) => {

@@ -11,11 +11,11 @@
 
 import * as fs from 'node:fs';
 import { addCommands, hooks, makeAnalyzers, MainOptions } from '../hooks';
-import { makeSink } from '../cli';
+import { makeSink } from '../app/sinks';
 import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
-import { UsageError } from '../errors';
+import { UsageError, EXIT_RUN_FAILED } from '../errors';
 import { openOutputFile, writeErrorForUser, CaptureWriter, CaptureWriteError } from './file-writer';
 import { checkDropPrivileges, dropPrivileges } from './privileges';
 import { CapturedFrame } from './frame';
@@ -29,8 +29,6 @@ import { exitAfterHangup } from '../hangup';
 // tshark does for live captures.
 const LIVE_TIME_DIGITS = 6;
 const WRITE_FLUSH_MS = 1000;
-/** Exit status when the run started well and then failed (a -w disk filled up), as tcpdump's. */
-const EXIT_RUN_FAILED = 1;
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Frame memory budget for a live capture the UI keeps (--memory-budget), in bytes. */

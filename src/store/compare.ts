@@ -1,11 +1,11 @@
 // The compare view's data for one TCP stream of the store: its packets replayed in capture order
 // through fresh analyzers (TCP streams, TLS, decryption with the capture's key log, verdicts) into a
-// StreamComparer (src/analysis/compare.ts), which keeps the wire bytes and what they mean.
+// StreamComparer (src/reports/compare.ts), which keeps the wire bytes and what they mean.
 
 import { CapturedFrame } from '../capture/frame';
 import { Pipeline } from '../pipeline';
-import { StreamComparer } from '../analysis/compare';
-import { withVerdicts } from '../analysis/verdict';
+import { StreamComparer } from '../reports/compare';
+import { withVerdicts } from '../reports/verdict';
 import { PacketStore } from './packet-store';
 
 /** Packets of one stream replayed for the view; a longer stream shows its beginning. */

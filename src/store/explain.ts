@@ -1,10 +1,10 @@
 // The explain view's data for one TCP stream of the store: its packets replayed in capture order
-// through fresh analyzers into a StreamExplainer (src/analysis/explain.ts), which writes the ladder
+// through fresh analyzers into a StreamExplainer (src/reports/explain.ts), which writes the ladder
 // and the sentence for each packet, exactly as `--explain` does headless.
 
 import { CapturedFrame } from '../capture/frame';
 import { Pipeline } from '../pipeline';
-import { StreamExplainer } from '../analysis/explain';
+import { StreamExplainer } from '../reports/explain';
 import { PacketStore } from './packet-store';
 
 /** Packets of one stream replayed for the view; a longer stream shows its beginning. */

@@ -24,6 +24,31 @@
 
 import * as fs from 'node:fs';
 import { PacketChunk, BYTES_PER_PACKET, CHUNK_SIZE } from './columns';
+import type { LinkEntry, AppEntry } from './packet-index';
+
+/** The pipe the index travels on (stdin, stdout and stderr stay free for diagnostics). */
+export const INDEX_FD = 3;
+
+/** One batch of table changes and the new count, sent after the batch's rows. */
+export interface ProgressMessage {
+  t: 'progress';
+  links: [number, LinkEntry][];
+  apps: [number, AppEntry][];
+  streamCount: number;
+  count: number;
+  bytesRead: number;
+  /** Timestamps carry more than microseconds (known once the first interface has been read). */
+  nanosecond: boolean;
+  done: boolean;
+  error: string | null;
+}
+
+export interface StartMessage {
+  t: 'start';
+  fileBytes: number;
+}
+
+export type IndexMessage = StartMessage | ProgressMessage | { t: 'fatal'; message: string };
 
 export const MSG_ROWS = 1;
 export const MSG_ADDRESSES = 2;

@@ -7,7 +7,7 @@
 // thread's allocator would keep much of it in the UI process for good.
 
 import * as fs from 'node:fs';
-import '../modules';
+import '../packet-modules';
 import { MainOptions } from '../hooks';
 import { CaptureFileReader } from '../capture/file-reader';
 import { AddressTable } from './addresses';
@@ -15,33 +15,10 @@ import { PacketIndex, IndexSink, LinkEntry, AppEntry, TlsStreamInfo } from './pa
 import { FileIndexer } from './indexer';
 import { CHUNK_BITS, CHUNK_SIZE } from './columns';
 import {
+  INDEX_FD, IndexMessage,
   MSG_ROWS, MSG_ROWS_AT, MSG_AT, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_TLS_NAMES, MSG_TLS_STREAMS, MSG_DUP_ACKS, RING_FD,
   RingWriter, ringMaxBody,
 } from './index-pipe';
-
-/** The pipe the index travels on (stdin, stdout and stderr stay free for diagnostics). */
-export const INDEX_FD = 3;
-
-/** One batch of table changes and the new count, sent after the batch's rows. */
-export interface ProgressMessage {
-  t: 'progress';
-  links: [number, LinkEntry][];
-  apps: [number, AppEntry][];
-  streamCount: number;
-  count: number;
-  bytesRead: number;
-  /** Timestamps carry more than microseconds (known once the first interface has been read). */
-  nanosecond: boolean;
-  done: boolean;
-  error: string | null;
-}
-
-export interface StartMessage {
-  t: 'start';
-  fileBytes: number;
-}
-
-export type IndexMessage = StartMessage | ProgressMessage | { t: 'fatal'; message: string };
 
 /** Table entries of one batch; Dup ACKs and TLS streams as numbers (they can come by the ten thousand). */
 class BatchSink implements IndexSink {

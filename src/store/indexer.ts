@@ -8,7 +8,7 @@ import { Pipeline, DisplayFilter } from '../pipeline';
 import { MainOptions, makeAnalyzers } from '../hooks';
 import { PacketIndex } from './packet-index';
 import { MemoryFrames } from './frames';
-import { verdictsOf, withVerdicts } from '../analysis/verdict';
+import { verdictsOf, withVerdicts } from '../reports/verdict';
 
 const NO_ROWS = new Float64Array(0);
 

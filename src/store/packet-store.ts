@@ -18,9 +18,8 @@ import { PacketIndex } from './packet-index';
 import { AppendableFrames, FileFrames, FrameRef, FrameStorage, MemoryFrames } from './frames';
 import { FileIndexer, Indexer } from './indexer';
 import { CHUNK_BITS, CHUNK_MASK, NO_STREAM } from './columns';
-import { IndexMessage, INDEX_FD } from './index-process';
 import {
-  IndexPipeReader, RingReader, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_ROWS_AT, MSG_AT, MSG_TLS_NAMES, MSG_TLS_STREAMS, MSG_DUP_ACKS, RING_FD, RING_BYTES,
+  INDEX_FD, IndexMessage, IndexPipeReader, RingReader, MSG_ADDRESSES, MSG_JSON, MSG_VERDICTS, MSG_ROWS_AT, MSG_AT, MSG_TLS_NAMES, MSG_TLS_STREAMS, MSG_DUP_ACKS, RING_FD, RING_BYTES,
 } from './index-pipe';
 
 export type StoreKind = 'file' | 'stdin' | 'live';

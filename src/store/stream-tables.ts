@@ -1,11 +1,11 @@
 // Per-stream tables of the packet index: each TCP stream's verdict, mirrored from the analysis stage
-// (src/analysis/verdict.ts), and what TLS told about the stream. A capture of a million packets
+// (src/reports/verdict.ts), and what TLS told about the stream. A capture of a million packets
 // has tens of thousands of streams, so these are numbers in blocks of 4096 streams that are never
 // moved or copied: the tables grow without leaving outgrown arrays behind (an array grown by
 // doubling holds up to twice what it needs and leaves as much again to the collector), and the
 // strings TLS names (server names, versions) are stored once and referred to by number.
 
-import { NOT_MEASURED, StreamVerdictRow, Verdict, VERDICT_ROW_WIDTH, verdictLabel, verdictRowAt } from '../analysis/verdict';
+import { NOT_MEASURED, StreamVerdictRow, Verdict, VERDICT_ROW_WIDTH, verdictLabel, verdictRowAt } from '../reports/verdict';
 
 const BLOCK_BITS = 12;
 const BLOCK = 1 << BLOCK_BITS;

@@ -13,7 +13,7 @@ import { FilterRun } from '../store/filter-run';
 import { followStream, followLines } from '../store/follow';
 import { compareStream } from '../store/compare';
 import { explainStream } from '../store/explain';
-import { ladderLines } from '../analysis/explain';
+import { ladderLines } from '../reports/explain';
 import { NO_STREAM, CHUNK_BITS, CHUNK_MASK } from '../store/columns';
 import { TIME_FORMAT_NAMES } from '../store/rows';
 import { sanitizeText } from '../output/sanitize';

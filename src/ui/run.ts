@@ -22,7 +22,7 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
   // standard input can be read only once, by the store.
   if (file !== '-') {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { openReader } = require('../cli') as typeof import('../cli');
+    const { openReader } = require('../capture/open-reader') as typeof import('../capture/open-reader');
     openReader(file).close();
   }
   let store: PacketStore;

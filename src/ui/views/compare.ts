@@ -1,8 +1,8 @@
 // The compare view (E): the TCP stream of the selected packet or conversation as wire bytes beside
-// what they mean (src/analysis/compare.ts builds and sanitizes the lines), coloured by side as in
+// what they mean (src/reports/compare.ts builds and sanitizes the lines), coloured by side as in
 // follow stream, with the stream's verdict in the title.
 
-import { StreamComparer, compareLines, LineKind, verdictLabel } from '../../analysis/compare';
+import { StreamComparer, compareLines, LineKind, verdictLabel } from '../../reports/compare';
 import { Side } from '../../store/follow';
 import { ListRow } from '../widgets/virtual-list';
 import { Segment } from '../widgets/bar';

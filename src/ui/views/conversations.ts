@@ -11,7 +11,7 @@ import { Bar } from '../widgets/bar';
 import { Theme } from '../theme';
 import { PLAIN, fit } from '../widgets/paint';
 import { RowClass } from '../../store/rows';
-import { NOT_MEASURED } from '../../analysis/verdict';
+import { NOT_MEASURED } from '../../reports/verdict';
 import { StreamVerdictTable } from '../../store/stream-tables';
 
 export function humanBytes(n: number): string {

@@ -14,7 +14,7 @@
 // Not the hot path: only the streams a person asked about pass through here.
 
 import { Dissection } from '../decode/dissection';
-import { TcpAnalysisFlag as AF } from './tcp-analysis';
+import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { destinationColumn, sourceColumn } from '../output/summary';
 import { sanitizeBytes, asciiOrDot } from '../output/sanitize';
 import { Sink } from '../output/sinks';
@@ -26,7 +26,7 @@ import { RecordStatus } from '../tls/decrypt';
 import { ContentType, REC_HEADER_LEN, isValidContentType, versionName } from '../tls/records';
 import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, HANDSHAKE_NAMES } from '../tls/handshake';
 import { NOT_MEASURED, StreamVerdictRow, Verdict, VERDICT_NAMES, entropyOf, randomEntropyBaseline, verdictsOf } from './verdict';
-import '../fields/verdict';
+import './verdict-fields';
 
 const TWO32 = 4294967296;
 /** Bytes of one stream kept for the view; later segments are counted, not shown. */

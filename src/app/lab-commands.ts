@@ -9,9 +9,9 @@ import type { Command } from 'commander';
 import { addCommands } from '../hooks';
 import { UsageError } from '../errors';
 import { sanitizeText } from '../output/sanitize';
-import { DEFAULT_CHAT_PORT, runChatClient, startChatServer } from './chat';
-import { startTlsServer } from './tls-server';
-import { DEFAULT_TLS_PORT } from './scenario';
+import { DEFAULT_CHAT_PORT, runChatClient, startChatServer } from '../lab/chat';
+import { startTlsServer } from '../lab/tls-server';
+import { DEFAULT_TLS_PORT } from '../lab/scenario';
 import { runDemo } from './demo';
 
 /** A TCP port as the user typed it: a whole number from 1 to 65535 (0 would mean "any port"). */

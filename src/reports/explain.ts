@@ -11,7 +11,7 @@
 
 import { Dissection, Proto } from '../decode/dissection';
 import { TH_ACK, TH_AE, TH_CWR, TH_ECE, TH_FIN, TH_PSH, TH_RST, TH_SYN, TH_URG } from '../decode/tcp';
-import { TcpAnalysisFlag as AF, TcpRole, TcpState } from './tcp-analysis';
+import { TcpAnalysisFlag as AF, TcpRole, TcpState } from '../analysis/tcp-analysis';
 import { tcpFlagsList } from '../fields/tcp';
 import { getField, FieldDef } from '../fields/registry';
 import { formatField } from '../fields/format';

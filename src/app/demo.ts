@@ -10,10 +10,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { MainOptions } from '../hooks';
 import { UsageError } from '../errors';
 import { sanitizeText } from '../output/sanitize';
-import { runMain } from '../cli';
-import { CaptureUnavailable, recordLabScenario } from './scenario';
+import { runMain } from './main-command';
+import { CaptureUnavailable, recordLabScenario } from '../lab/scenario';
 
-export { DEFAULT_TLS_PORT } from './scenario';
+export { DEFAULT_TLS_PORT } from '../lab/scenario';
 
 // dist/src/lab/ → the package root, where samples/ lives beside bin/ and dist/.
 const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');

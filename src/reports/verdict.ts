@@ -14,14 +14,14 @@
 //
 // Runs after the TLS dissector and the decryptor (src/tls/analyzer.ts, src/tls/decrypt-analyzer.ts).
 // Results are kept per stream in a StreamVerdicts table of typed arrays, which the packet index
-// mirrors (src/store/) for the conversations view, and which src/fields/verdict.ts reads.
+// mirrors (src/store/) for the conversations view, and which src/reports/verdict-fields.ts reads.
 
 import type { Dissection } from '../decode/dissection';
 import type { Analyzer } from '../pipeline';
 import type { CaptureFileReader } from '../capture/file-reader';
 import { analyzerFactories, MainOptions } from '../hooks';
 import '../tls/decrypt-analyzer'; // both TLS stages must run before this one: verdicts read their results
-import { TcpAnalysisFlag as AF, TcpState } from './tcp-analysis';
+import { TcpAnalysisFlag as AF, TcpState } from '../analysis/tcp-analysis';
 import { MsgFlag, RecordFlag, SegmentRole } from '../tls/tls-info';
 import { decryptInfoOf, STATUS_NONE } from '../tls/decrypt-info';
 import { RecordStatus } from '../tls/decrypt';

@@ -1,10 +1,10 @@
 // tcpwatch's own stream fields (no Wireshark counterpart): the verdict on a TCP stream as it stands
-// after this frame, and the entropy of its payload so far (src/analysis/verdict.ts). For -T fields,
+// after this frame, and the entropy of its payload so far (src/reports/verdict.ts). For -T fields,
 // JSON and display filters: `tcpwatch.stream.verdict == "encrypted-without-keys"`.
 
 import { Dissection } from '../decode/dissection';
-import { defineField, FT } from './registry';
-import { NOT_MEASURED, VERDICT_NAMES, verdictsOf } from '../analysis/verdict';
+import { defineField, FT } from '../fields/registry';
+import { NOT_MEASURED, VERDICT_NAMES, verdictsOf } from './verdict';
 
 function present(d: Dissection): number {
   const st = d.tcp.stream;

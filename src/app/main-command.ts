@@ -1,0 +1,138 @@
+// The main command once its options are parsed: check them against each other, then read a file
+// headless, or hand over to live capture or the UI through their hooks. `tcpwatch demo` runs it too,
+// to show what it captured.
+
+import { CaptureFileReader, CaptureFileError } from '../capture/file-reader';
+import { CapturedFrame } from '../capture/frame';
+import { openOutputFile, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
+import { openReader } from '../capture/open-reader';
+import { checkDropPrivileges, dropPrivileges } from '../capture/privileges';
+import { Pipeline } from '../pipeline';
+import { hooks, MainOptions, makeAnalyzers, preferences } from '../hooks';
+import { OutputBuffer } from '../output/stdout';
+import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
+import { makeSink } from './sinks';
+
+/** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
+function checkPreference(spec: string): void {
+  const colon = spec.indexOf(':');
+  if (colon <= 0) throw new UsageError(`invalid -o "${spec}": expected NAME:VALUE, such as tls.keylog_file:keys.log`);
+  const name = spec.slice(0, colon).trim();
+  if (!preferences.has(name)) {
+    throw new UsageError(`unknown preference "${name}" for -o: tcpwatch knows ${[...preferences].join(', ') || 'none'}`);
+  }
+}
+
+// With -T text, -e would be silently ignored; tshark refuses it too.
+const FORMATS_WITH_FIELDS = ['fields', 'json', 'ndjson'];
+
+/** Decimal places of the time column: 9 for nanosecond captures, 6 otherwise, as tshark chooses. */
+function timeDigitsFor(reader: CaptureFileReader | null): () => number {
+  return () => (reader !== null && reader.nanosecond ? 9 : 6);
+}
+
+/** Run the main command with parsed options; `tcpwatch demo` calls it to show what it captured. */
+export async function runMain(opts: MainOptions, filterWords: string[]): Promise<void> {
+  if (opts.fieldOption.length && opts.outputFormat !== 'fields') {
+    // tshark accepts -E only with -T fields; say so rather than ignore it
+    throw new UsageError('-E applies to -T fields only');
+  }
+  if (opts.field.length && !FORMATS_WITH_FIELDS.includes(opts.outputFormat ?? 'text')) {
+    throw new UsageError('-e applies to -T fields, json or ndjson: add -T fields');
+  }
+  if (opts.readFile !== undefined && opts.interface !== undefined) {
+    // tshark reads the file and ignores -i without a word; one input, said plainly
+    throw new UsageError('-r and -i both name an input: read a file (-r FILE) or capture live (-i INTERFACE), not both');
+  }
+  for (const p of opts.pref) checkPreference(p);
+  if (opts.user !== undefined) checkDropPrivileges(opts.user);
+  const captureFilter = opts.captureFilter ?? (filterWords.length ? filterWords.join(' ') : undefined);
+  if (opts.listInterfaces) {
+    if (!hooks.listInterfaces) throw new UsageError('live capture is not available in this build');
+    hooks.listInterfaces();
+    return;
+  }
+  const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
+    opts.quiet || opts.explain !== undefined || opts.compare !== undefined;
+  if (!headless && hooks.ui) {
+    await hooks.ui(opts, captureFilter);
+    return;
+  }
+  if (opts.readFile === undefined) {
+    if (!hooks.live) throw new UsageError('no input: give -r FILE to read a capture, or -i INTERFACE to capture live');
+    await hooks.live(opts, captureFilter);
+    return;
+  }
+  if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
+  readFileHeadless(opts);
+}
+
+// Fields read straight from one frame's headers, whose values need no conversation state (no
+// tcp.stream, relative numbers, analysis, TLS or columns). AE/CWR/ECE are not among them: once
+// Accurate ECN is negotiated they become the ACE counter, which only the analysis knows.
+const HEADER_FIELD = /^frame\.(number|time_epoch|time_relative|time_delta|len|cap_len|encap_type|interface_id)$|^(eth|vlan|sll|ip|ipv6|udp|icmp|icmpv6)(\.|$)|^tcp\.(srcport|dstport|port|len|seq_raw|ack_raw|hdr_len|flags|flags\.(syn|ack|fin|reset|push|urg|res)|window_size_value|checksum|urgent_pointer|payload|options(\..*)?)$/;
+export function isHeaderField(name: string): boolean {
+  return HEADER_FIELD.test(name);
+}
+
+function readFileHeadless(opts: MainOptions): void {
+  const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
+  const reader = openReader(opts.readFile!);
+  const out = new OutputBuffer(1);
+  const sink = makeSink(opts, out, timeDigitsFor(reader));
+  const filter = hooks.compileFilter && opts.displayFilter !== undefined ? hooks.compileFilter(opts.displayFilter) : null;
+  if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
+  let writer: CaptureWriter | null = null;
+  const frame = new CapturedFrame();
+  const analyse = !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
+  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: analyse ? makeAnalyzers(opts, reader) : [], analyse });
+  // As tcpdump with -r: root is given up once the file (and key log) are open, before -w creates anything.
+  if (account !== null) {
+    try {
+      dropPrivileges(account);
+    } catch (e) {
+      throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
+    }
+  }
+  let damaged: CaptureFileError | null = null;
+  let writeFailure: CaptureWriteError | null = null;
+  try {
+    for (;;) {
+      let more: boolean;
+      try {
+        more = reader.next(frame);
+      } catch (e) {
+        if (e instanceof CaptureFileError) { damaged = e; break; }
+        throw e;
+      }
+      if (!more) break;
+      const more2 = pipeline.handle(frame);
+      if (opts.write !== undefined && pipeline.lastShown) {
+        if (writer === null) writer = openOutputFile(opts.write, frame.linkType);
+        try {
+          writer.write(frame);
+        } catch (e) {
+          if (!(e instanceof CaptureWriteError)) throw new UsageError((e as Error).message);
+          writeFailure = e;
+          break;
+        }
+      }
+      if (!more2 || out.closed) break;
+    }
+  } finally {
+    pipeline.end();
+    try {
+      writer?.close();
+    } catch (e) {
+      if (!(e instanceof CaptureWriteError)) throw e;
+      writeFailure ??= e;
+    }
+    reader.close();
+  }
+  if (opts.write !== undefined && writer === null) openOutputFile(opts.write, reader.interfaces[0]?.linkType ?? 1).close();
+  if (writeFailure !== null) {
+    const n = writeFailure.framesInFile;
+    fail(`${writeFailure.message}; stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`, EXIT_RUN_FAILED);
+  }
+  if (damaged) fail(damaged.message);
+}

@@ -1,0 +1,39 @@
+// Which sink a headless run writes to, from the options: summary lines, details, fields, JSON, or
+// one of the stream reports (--explain, --compare). Live capture and -r share it.
+
+import { MainOptions } from '../hooks';
+import { OutputBuffer } from '../output/stdout';
+import { FieldsSink, JsonSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from '../output/sinks';
+import { UsageError } from '../errors';
+import { ExplainSink, parseStreamOption } from '../reports/explain';
+import { CompareSink } from '../reports/compare';
+
+export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
+  const format = opts.outputFormat ?? 'text';
+  if (opts.quiet) return null;
+  if (opts.explain !== undefined) return new ExplainSink(out, parseStreamOption('--explain', opts.explain), timeDigits);
+  if (opts.compare !== undefined) return new CompareSink(out, parseStreamOption('--compare', opts.compare), compareWidth());
+  // As tshark: writing a file prints nothing unless -P asks for summaries too.
+  if (opts.write !== undefined && !opts.print && opts.outputFormat === undefined && !opts.verbose && !opts.hex) return null;
+  switch (format) {
+    case 'text':
+      return new TextSink(out, { details: !!opts.verbose, hex: !!opts.hex, summary: !!opts.print, timeDigits });
+    case 'fields': {
+      if (opts.field.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
+      const fo: FieldsOptions = { header: false, separator: '\t', occurrence: 'a', aggregator: ',', quote: '' };
+      for (const spec of opts.fieldOption) parseFieldsOption(fo, spec);
+      return new FieldsSink(out, resolveFields(opts.field), fo);
+    }
+    case 'json':
+    case 'ndjson':
+      return new JsonSink(out, format === 'ndjson', opts.field.length ? resolveFields(opts.field) : undefined);
+    default:
+      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json or ndjson`);
+  }
+}
+
+
+/** --compare's width: the terminal's when it is one, else wide enough for 16 bytes per hex line beside the text. */
+function compareWidth(): number {
+  return process.stdout.isTTY && process.stdout.columns ? Math.max(80, process.stdout.columns) : 140;
+}
