@@ -3,6 +3,7 @@
 // stream verdicts, in that order). The library entry, the command line and the UI's indexing
 // process import this file; nothing here knows the command line, the UI or the lab.
 import './fields';
+import './protocols';
 import './filter';
 import './tls/analyzer';
 import './tls/decrypt-analyzer';

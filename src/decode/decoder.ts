@@ -10,6 +10,7 @@ import { decodeTcp } from './tcp';
 import { decodeUdp } from './udp';
 import { decodeIcmp } from './icmp';
 import { decodeGre } from './gre';
+import { decodeRegistered, isRegistered } from './protocol-registry';
 
 /** Link types the decoder understands; others are shown as raw frames. */
 export function isSupportedLinkType(linkType: number): boolean {
@@ -37,6 +38,7 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
   d.capLen = capLen;
   d.linkType = linkType;
   const end = off + capLen;
+  d.nextEnd = end;
   let next: Proto;
   let steps = 0;
   switch (linkType) {
@@ -89,7 +91,9 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
       case Proto.Gre: next = decodeGre(d, p, limit); break;
       case Proto.Arp: d.pushLayer(Proto.Arp, p); return;
       case Proto.Data: return;
-      default: return;
+      default:
+        if (!isRegistered(next)) return;
+        next = decodeRegistered(d, next, p, d.nextEnd < limit ? d.nextEnd : limit);
     }
   }
 }

@@ -36,16 +36,15 @@ export const enum Proto {
   Icmpv6 = 11,
   Arp = 12,
   Gre = 13,
-  Vxlan = 14,
-  Geneve = 15,
-  Data = 16,
-  Tls = 17,
-  Ppp = 18,
+  Data = 14,
+  Tls = 15,
+  Ppp = 16,
 }
 
-export const PROTO_NAMES = [
+/** Filter names of the fixed ids, then of the protocols registered in src/decode/protocol-registry.ts (by id). */
+export const PROTO_NAMES: string[] = [
   '', 'eth', 'vlan', 'sll', 'sll2', 'null', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'arp', 'gre',
-  'vxlan', 'geneve', 'data', 'tls', 'ppp',
+  'data', 'tls', 'ppp',
 ];
 
 export const MAX_STACK = 16;
@@ -82,6 +81,8 @@ export class Dissection {
   malformed: Malformed = Malformed.None;
   /** Where the layer that a decode step hands on starts (the decode loop's cursor). */
   nextOff = 0;
+  /** Where the bytes handed on end, for a registered protocol: the transport payload's captured end. */
+  nextEnd = 0;
   /** Protocol in which the malformation was found (Proto id). */
   malformedProto = 0;
 
@@ -140,6 +141,9 @@ export class Dissection {
   optTsOff = -1;
   sackCount = 0;
   readonly sackOff = new Int32Array(MAX_SACK);
+
+  // ---- registered protocols: one slot per protocol id, made on first use (src/decode/protocol-registry.ts) ----
+  readonly layerSlots: unknown[] = [];
 
   // ---- analysis and application layers, owned by their modules ----
   readonly tcp = new TcpAnalysis();

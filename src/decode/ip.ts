@@ -1,5 +1,6 @@
 // IPv4 (RFC 791) and IPv6 (RFC 8200) with its extension-header chain.
 
+import { ipProtoProtocol } from './protocol-registry';
 import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto } from './dissection';
 
@@ -56,7 +57,7 @@ export function ipProtoNext(proto: number): Proto {
     case IPPROTO_IPIP: return Proto.IPv4;
     case IPPROTO_IPV6: return Proto.IPv6;
     case IPPROTO_GRE: return Proto.Gre;
-    default: return Proto.None;
+    default: return ipProtoProtocol(proto);
   }
 }
 

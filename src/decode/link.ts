@@ -3,6 +3,7 @@
 
 import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, MAX_VLAN } from './dissection';
+import { etherTypeProtocol } from './protocol-registry';
 
 /** Link-layer header types (LINKTYPE_* of the pcap/pcapng specification). */
 export const LINKTYPE = {
@@ -67,7 +68,7 @@ export function etherTypeNext(type: number): Proto {
     case ETHERTYPE_QINQ:
     case ETHERTYPE_QINQ_OLD: return Proto.Vlan;
     case ETHERTYPE_TEB: return Proto.Eth;
-    default: return Proto.None;
+    default: return etherTypeProtocol(type);
   }
 }
 

@@ -1,6 +1,7 @@
 // TCP header (RFC 9293 §3.1) with the options tcpwatch shows: MSS, window scale, SACK-permitted,
 // SACK blocks and timestamps.
 
+import { tcpPortProtocol } from './protocol-registry';
 import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, MAX_SACK } from './dissection';
 
@@ -76,7 +77,11 @@ export function decodeTcp(d: Dissection, off: number, end: number): Proto {
   const capEnd = Math.min(end, payloadOff + d.payloadLen);
   d.payloadCapLen = capEnd > payloadOff ? capEnd - payloadOff : 0;
   d.nextOff = payloadOff;
-  return d.payloadLen > 0 ? Proto.Data : Proto.None;
+  d.nextEnd = capEnd > payloadOff ? capEnd : payloadOff;
+  if (d.payloadLen === 0) return Proto.None;
+  // Protocols in the tcp.port table that read each segment on its own; TLS and others that need
+  // reassembly are analysis stages over the stream.
+  return tcpPortProtocol(d.srcPort, d.dstPort) || Proto.Data;
 }
 
 function parseTcpOptions(d: Dissection, p: number, end: number): void {

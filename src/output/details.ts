@@ -41,7 +41,9 @@ export function buildDetails(d: Dissection): DetailNode[] {
   for (const proto of protocolsOf(d)) {
     const pf = getField(proto)!;
     if (pf.count(d) === 0) continue;
-    const root: DetailNode = { text: sanitizeText(formatField(pf, d, 0)), name: proto, off: -1, len: 0, children: [] };
+    // A protocol without a summary line of its own is headed by its name, as in Wireshark's tree.
+    const heading = pf.type === FT.None && pf.text === undefined ? pf.label : formatField(pf, d, 0);
+    const root: DetailNode = { text: sanitizeText(heading), name: proto, off: -1, len: 0, children: [] };
     if (pf.range && pf.range(d, 0, span)) { root.off = span.off; root.len = span.len; }
     for (const f of fieldsOf(proto)) {
       if (f.hidden) continue;

@@ -2,7 +2,8 @@
 // for rows that are displayed; application-layer modules (TLS, …) add their own summaries through
 // registerAppSummary so this file need not know them.
 
-import { Dissection, Proto, Malformed } from '../decode/dissection';
+import { Dissection, Proto, Malformed, PROTO_NAMES } from '../decode/dissection';
+import { PROTO_LABELS, topRegisteredLayer } from '../decode/protocol-registry';
 import { ETH_SRC, ETH_DST } from '../decode/link';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import * as tcp from '../decode/tcp';
@@ -37,8 +38,13 @@ export function destinationColumn(d: Dissection): string {
   return '';
 }
 
-/** What the first application-layer summarizer that recognises the frame says, or null. */
+/** What the frame's topmost registered protocol, or else the first summarizer that recognises the frame, says; or null. */
 export function appSummary(d: Dissection): AppSummary | null {
+  const top = topRegisteredLayer(d);
+  if (top !== undefined && top.spec.info !== undefined) {
+    const info = top.spec.info(d, top.layer(d));
+    if (info !== null) return { protocol: top.spec.label, info };
+  }
   for (const fn of appSummarizers) {
     const s = fn(d);
     if (s !== null) return s;
@@ -52,17 +58,28 @@ export function protocolColumn(d: Dissection): string {
   return transportProtocol(d);
 }
 
+/**
+ * The stack index of the layer that names the frame in the Protocol and Info columns: the innermost
+ * one, as in Wireshark, where each dissector overwrites the columns, except that the packet an
+ * ICMP error quotes does not (Wireshark makes the columns read-only for it), and that payload and
+ * TLS records are named by their summarizers. -1 for a frame with no layer.
+ */
+export function namingLayer(d: Dissection): number {
+  let k = -1;
+  for (let i = 0; i < d.stackLen; i++) {
+    const p = d.stack[i];
+    if (p === Proto.Data || p === Proto.Tls) continue;
+    k = i;
+    if (d.inIcmpError && (p === Proto.Icmp || p === Proto.Icmpv6)) break;
+  }
+  return k;
+}
+
 /** Protocol column as the link, network and transport layers name it, without application summarizers. */
 export function transportProtocol(d: Dissection): string {
-  if (d.tcpOff >= 0) return 'TCP';
-  if (d.udpOff >= 0) return 'UDP';
-  if (d.icmpOff >= 0) return d.netVersion === 6 ? 'ICMPv6' : 'ICMP';
-  if (d.hasLayer(Proto.Arp)) return 'ARP';
-  if (d.hasLayer(Proto.Gre)) return 'GRE';
-  if (d.netOff >= 0) return d.netVersion === 6 ? 'IPv6' : 'IPv4';
-  if (d.ethOff >= 0) return 'Ethernet';
-  if (d.sllOff >= 0) return 'SLL';
-  return `LINKTYPE_${d.linkType}`;
+  const k = namingLayer(d);
+  if (k < 0) return `LINKTYPE_${d.linkType}`;
+  return PROTO_LABELS[d.stack[k]] ?? PROTO_NAMES[d.stack[k]];
 }
 
 export function infoColumn(d: Dissection, app: AppSummary | null = appSummary(d)): string {
@@ -81,14 +98,18 @@ export function transportInfo(d: Dissection): string {
 
 export function writeTransportInfo(d: Dissection, w: TextWriter): void {
   let empty = false;
-  if (d.tcpOff >= 0) writeTcpInfo(d, w);
-  else if (d.udpOff >= 0) {
-    w.writeUInt(d.buf.readUInt16BE(d.udpOff));
+  const k = namingLayer(d);
+  const p = k >= 0 ? d.stack[k] : Proto.None;
+  if (p === Proto.Tcp) writeTcpInfo(d, w);
+  else if (p === Proto.Udp) {
+    // The innermost UDP header: a tunnel's inner datagram, not the outer one that d.udpOff keeps.
+    const off = d.stackOff[k];
+    w.writeUInt(d.buf.readUInt16BE(off));
     w.write(ARROW_BETWEEN);
-    w.writeUInt(d.buf.readUInt16BE(d.udpOff + 2));
+    w.writeUInt(d.buf.readUInt16BE(off + 2));
     w.write(' Len=');
     w.writeUInt(d.payloadLen);
-  } else if (d.icmpOff >= 0) w.write(icmpInfo(d));
+  } else if (p === Proto.Icmp || p === Proto.Icmpv6) w.write(icmpInfo(d));
   else if (d.netOff >= 0 && d.fragmented) w.write('Fragmented IP protocol');
   else empty = true;
   if (d.malformed !== Malformed.None) w.write(empty ? MALFORMED : ' ' + MALFORMED);

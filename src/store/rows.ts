@@ -75,7 +75,7 @@ export function rowClass(ix: PacketIndex, i: number): RowClass {
     return RowClass.Tcp;
   }
   switch (c.proto[j]) {
-    case Proto.Udp: case Proto.Vxlan: case Proto.Geneve: return RowClass.Udp;
+    case Proto.Udp: return RowClass.Udp;
     case Proto.Icmp: case Proto.Icmpv6: return RowClass.Icmp;
     case Proto.Arp: return RowClass.Arp;
     case Proto.Tcp: return RowClass.Tcp;

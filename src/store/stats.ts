@@ -1,6 +1,7 @@
 // Capture statistics from the index columns in one pass: packets and bytes over time, the protocol
 // and TCP-flag mix, top talkers, and the TLS versions and server names the handshakes showed.
 
+import { PROTO_LABELS } from '../decode/protocol-registry';
 import { TH_SYN, TH_ACK, TH_FIN, TH_RST, TH_PSH } from '../decode/tcp';
 import { Proto } from '../decode/dissection';
 import { PacketIndex } from './packet-index';
@@ -42,7 +43,7 @@ export function bucketFor(duration: number): number {
 const TRANSPORT_NAMES: Record<number, string> = {
   [Proto.Tcp]: 'TCP', [Proto.Udp]: 'UDP', [Proto.Icmp]: 'ICMP', [Proto.Icmpv6]: 'ICMPv6', [Proto.Arp]: 'ARP',
   [Proto.Gre]: 'GRE', [Proto.IPv4]: 'IPv4', [Proto.IPv6]: 'IPv6', [Proto.Eth]: 'Ethernet', [Proto.Vlan]: 'VLAN',
-  [Proto.Vxlan]: 'VXLAN', [Proto.Geneve]: 'Geneve', [Proto.Tls]: 'TLS',
+  [Proto.Tls]: 'TLS',
 };
 
 function sorted(m: Map<string, Count>, limit: number): Count[] {
@@ -115,7 +116,7 @@ export function captureStats(ix: PacketIndex, upTo = ix.count): CaptureStats {
     protocols.set(name, c);
   };
   for (let a = 1; a < ix.apps.length; a++) merge(ix.apps[a].protocol, appCounts[a], appBytes[a]);
-  for (let p = 0; p < 256; p++) merge(TRANSPORT_NAMES[p] ?? (p === 0 ? 'other' : `proto ${p}`), protoCounts[p], protoBytes[p]);
+  for (let p = 0; p < 256; p++) merge(TRANSPORT_NAMES[p] ?? (p === 0 ? 'other' : PROTO_LABELS[p] ?? `proto ${p}`), protoCounts[p], protoBytes[p]);
   const tcpFlags: Count[] = [
     { name: 'SYN', packets: syn, bytes: 0 }, { name: 'SYN/ACK', packets: synAck, bytes: 0 },
     { name: 'ACK', packets: ackOnly, bytes: 0 }, { name: 'PSH', packets: psh, bytes: 0 },

@@ -1,0 +1,5 @@
+// The protocols that register in the protocol registry (src/decode/protocol-registry.ts): one line
+// each. A protocol is its folder: registration, fields and summary (docs/ARCHITECTURE.md).
+import './vxlan';
+import './geneve';
+import './echo';
