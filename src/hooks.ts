@@ -44,17 +44,56 @@ export const hooks: {
 } = {};
 
 /**
- * Analysis stages beyond TCP streams (TLS records, decryption …), in the order they run. Each factory
- * is called once per capture with the options and the file being read (null when live) and returns
- * its analyzer, or null when it has nothing to do.
+ * An analysis stage beyond TCP streams (TLS records, decryption, verdicts …). Its factory is called
+ * once per capture with the options and the file being read (null when live) and returns its
+ * analyzer, or null when it has nothing to do.
  */
 export type AnalyzerFactory = (opts: MainOptions, reader: CaptureFileReader | null) => Analyzer | null;
-export const analyzerFactories: AnalyzerFactory[] = [];
+
+export interface StageSpec {
+  /** The stage's name, for other stages' `after`. */
+  name: string;
+  /** Stages whose results this one reads for the same frame: they run first. (TCP streams always run first of all.) */
+  after: readonly string[];
+  make: AnalyzerFactory;
+}
+
+const stages: StageSpec[] = [];
+
+export function registerStage(spec: StageSpec): void {
+  if (stages.some((s) => s.name === spec.name)) throw new Error(`analysis stage ${spec.name} is registered twice`);
+  stages.push(spec);
+}
+
+/**
+ * The registered stages in an order where every stage runs after those it names (a topological
+ * order; stages that name none of each other keep the order they were registered in). A stage
+ * that names one nobody registered, or a circle of stages, is a programming error.
+ */
+export function stageOrder(list: readonly StageSpec[] = stages): StageSpec[] {
+  const byName = new Map(list.map((s) => [s.name, s]));
+  const done = new Set<string>(), visiting = new Set<string>(), out: StageSpec[] = [];
+  const visit = (s: StageSpec): void => {
+    if (done.has(s.name)) return;
+    if (visiting.has(s.name)) throw new Error(`analysis stages in a circle through ${s.name}`);
+    visiting.add(s.name);
+    for (const a of s.after) {
+      const before = byName.get(a);
+      if (before === undefined) throw new Error(`analysis stage ${s.name} runs after ${a}, which is not registered`);
+      visit(before);
+    }
+    visiting.delete(s.name);
+    done.add(s.name);
+    out.push(s);
+  };
+  for (const s of list) visit(s);
+  return out;
+}
 
 export function makeAnalyzers(opts: MainOptions, reader: CaptureFileReader | null): Analyzer[] {
   const out: Analyzer[] = [];
-  for (const f of analyzerFactories) {
-    const a = f(opts, reader);
+  for (const s of stageOrder()) {
+    const a = s.make(opts, reader);
     if (a !== null) out.push(a);
   }
   return out;

@@ -126,3 +126,19 @@ test('the library entry loads neither commander, nor the UI, nor the lab, nor th
   for (const pkg of ['commander', 'blessed', 'blessed-contrib']) assert.ok(!external.has(pkg), `the library entry loads ${pkg}`);
   assert.ok(reached.has(path.join(DIST, 'decode', 'decoder.js')), 'the decoder is reached');
 });
+
+test('analysis stages run after the stages they name, whatever order they were registered in', async () => {
+  const { stageOrder } = await import('../src/hooks');
+  const make = () => null;
+  const order = stageOrder([
+    { name: 'verdict', after: ['tls', 'tls-decrypt'], make },
+    { name: 'tls-decrypt', after: ['tls'], make },
+    { name: 'other', after: [], make },
+    { name: 'tls', after: [], make },
+  ]).map((s) => s.name);
+  assert.deepEqual(order, ['tls', 'tls-decrypt', 'verdict', 'other']);
+  assert.throws(() => stageOrder([{ name: 'a', after: ['b'], make }, { name: 'b', after: ['a'], make }]), /in a circle/);
+  assert.throws(() => stageOrder([{ name: 'a', after: ['missing'], make }]), /runs after missing, which is not registered/);
+  await import('../src/packet-modules');
+  assert.deepEqual(stageOrder().map((s) => s.name), ['tls', 'tls-decrypt', 'verdict']);
+});

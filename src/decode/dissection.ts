@@ -53,6 +53,37 @@ export const MAX_SACK = 4;
 
 const EMPTY = Buffer.alloc(0);
 
+let slotCount = 0;
+
+/**
+ * A place in every Dissection for what one protocol or analysis stage keeps with the record (a
+ * registered protocol's layer, decryption results, the stage that analysed it): made the first
+ * time it is asked for in that Dissection and reused for every frame after, so nothing is
+ * allocated per packet. Declared once, at module level, by the module that owns it.
+ */
+export class Slot<T> {
+  private readonly index = slotCount++;
+  constructor(private readonly make: () => T) {}
+
+  of(d: Dissection): T {
+    let v = d.slots[this.index] as T | undefined;
+    if (v === undefined) {
+      v = this.make();
+      d.slots[this.index] = v;
+    }
+    return v;
+  }
+
+  /** The value when it was ever made for `d`, without making it. */
+  peek(d: Dissection): T | undefined {
+    return d.slots[this.index] as T | undefined;
+  }
+
+  set(d: Dissection, v: T): void {
+    d.slots[this.index] = v;
+  }
+}
+
 export class Dissection {
   // ---- frame ----
   buf: Buffer = EMPTY;
@@ -142,8 +173,8 @@ export class Dissection {
   sackCount = 0;
   readonly sackOff = new Int32Array(MAX_SACK);
 
-  // ---- registered protocols: one slot per protocol id, made on first use (src/decode/protocol-registry.ts) ----
-  readonly layerSlots: unknown[] = [];
+  // ---- slots: what registered protocols and analysis stages keep with this record (see Slot) ----
+  readonly slots: unknown[] = [];
 
   // ---- analysis and application layers, owned by their modules ----
   readonly tcp = new TcpAnalysis();

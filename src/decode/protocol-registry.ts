@@ -11,7 +11,7 @@
 // A protocol folder under src/protocols/ holds the registration, its fields and its summary;
 // src/protocols/index.ts lists them.
 
-import { Dissection, Proto, PROTO_NAMES } from './dissection';
+import { Dissection, Proto, PROTO_NAMES, Slot } from './dissection';
 
 /** What a protocol gives the registry. `T` is its layer slot: what its decode step keeps per frame. */
 export interface ProtocolSpec<T> {
@@ -68,19 +68,8 @@ export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T
   if (byName.has(spec.name) || PROTO_NAMES.includes(spec.name)) throw new Error(`protocol ${spec.name} is registered twice`);
   const id = PROTO_NAMES.length;
   if (id > MAX_PROTOCOL_ID) throw new Error(`${spec.name}: no protocol id left`);
-  const slot = id;
-  const entry: RegisteredProtocol<T> = {
-    id,
-    spec,
-    layer(d: Dissection): T {
-      let l = d.layerSlots[slot] as T | undefined;
-      if (l === undefined) {
-        l = spec.makeLayer();
-        d.layerSlots[slot] = l;
-      }
-      return l;
-    },
-  };
+  const slot = new Slot<T>(spec.makeLayer);
+  const entry: RegisteredProtocol<T> = { id, spec, layer: (d: Dissection): T => slot.of(d) };
   join(udpPortTable, spec.udpPorts, id, 'udp.port', spec.name);
   join(tcpPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
   join(etherTypeTable, spec.etherTypes, id, 'ethertype', spec.name);

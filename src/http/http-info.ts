@@ -2,7 +2,7 @@
 // frames that end in this frame. One reused object per Dissection, filled by the decryption stage
 // (src/tls/decrypt-analyzer.ts), read by src/fields/http.ts.
 
-import type { Dissection } from '../decode/dissection';
+import { Dissection, Slot } from '../decode/dissection';
 
 export interface Http1Message {
   request: boolean;
@@ -36,13 +36,8 @@ export class HttpInfo {
   }
 }
 
-const infos = new WeakMap<Dissection, HttpInfo>();
+const infos = new Slot(() => new HttpInfo());
 
 export function httpInfoOf(d: Dissection): HttpInfo {
-  let i = infos.get(d);
-  if (i === undefined) {
-    i = new HttpInfo();
-    infos.set(d, i);
-  }
-  return i;
+  return infos.of(d);
 }

@@ -16,11 +16,11 @@
 // Results are kept per stream in a StreamVerdicts table of typed arrays, which the packet index
 // mirrors (src/store/) for the conversations view, and which src/reports/verdict-fields.ts reads.
 
-import type { Dissection } from '../decode/dissection';
+import { Dissection, Slot } from '../decode/dissection';
 import type { Analyzer } from '../pipeline';
 import type { CaptureFileReader } from '../capture/file-reader';
-import { analyzerFactories, MainOptions } from '../hooks';
-import '../tls/decrypt-analyzer'; // both TLS stages must run before this one: verdicts read their results
+import { registerStage, MainOptions } from '../hooks';
+import '../tls/decrypt-analyzer'; // registers the 'tls' and 'tls-decrypt' stages this one runs after
 import { TcpAnalysisFlag as AF, TcpState } from '../analysis/tcp-analysis';
 import { MsgFlag, RecordFlag, SegmentRole } from '../tls/tls-info';
 import { decryptInfoOf, STATUS_NONE } from '../tls/decrypt-info';
@@ -490,11 +490,11 @@ function opaque(measured: number, h: number): boolean {
 // The analyzer of a pipeline, found from the pipeline's Dissection (as decryptInfoOf finds the
 // decryption results): the fields, --compare and the indexer reach it without the pipeline
 // exposing its stages.
-const tables = new WeakMap<Dissection, StreamVerdictAnalyzer>();
+const tables = new Slot<StreamVerdictAnalyzer | undefined>(() => undefined);
 
 /** The verdict analyzer that analysed `d`, or undefined when none ran on it. */
 export function verdictsOf(d: Dissection): StreamVerdictAnalyzer | undefined {
-  return tables.get(d);
+  return tables.peek(d);
 }
 
 class RegisteringAnalyzer extends StreamVerdictAnalyzer {
@@ -525,4 +525,8 @@ export function withVerdicts(analyzers: Analyzer[]): Analyzer[] {
   return analyzers.some((a) => a instanceof StreamVerdictAnalyzer) ? analyzers : [...analyzers, new RegisteringAnalyzer()];
 }
 
-analyzerFactories.push((opts: MainOptions, _reader: CaptureFileReader | null) => (verdictsWanted(opts) ? new RegisteringAnalyzer() : null));
+// Verdicts read what both TLS stages found in the frame (records, handshake, decryption status).
+registerStage({
+  name: 'verdict', after: ['tls', 'tls-decrypt'],
+  make: (opts: MainOptions, _reader: CaptureFileReader | null) => (verdictsWanted(opts) ? new RegisteringAnalyzer() : null),
+});

@@ -16,10 +16,10 @@
 // in the buffer budget is passed over by its length (counted in `stats.bytesDropped`) so the record
 // boundaries stay in step.
 
-import { Dissection, Malformed, Proto } from '../decode/dissection';
+import { Dissection, Malformed, Proto, Slot } from '../decode/dissection';
 import { TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
 import type { Analyzer } from '../pipeline';
-import { analyzerFactories, MainOptions, preferences } from '../hooks';
+import { registerStage, MainOptions, preferences } from '../hooks';
 import {
   ContentType, REC_HEADER_LEN, SSLV2_VERSION, TLSV1_VERSION, TLSV1DOT1_VERSION, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION,
   TLCPV1_VERSION, isValidContentType, looksLikeTlsStart, isSslv2ClientHello, looksLikeSslv2, looksLikeSslv3,
@@ -156,15 +156,10 @@ class Deliveries {
   }
 }
 
-const deliveries = new WeakMap<Dissection, Deliveries>();
+const deliveries = new Slot(() => new Deliveries());
 
 function deliveriesOf(d: Dissection): Deliveries {
-  let q = deliveries.get(d);
-  if (q === undefined) {
-    q = new Deliveries();
-    deliveries.set(d, q);
-  }
-  return q;
+  return deliveries.of(d);
 }
 
 let listening = false;
@@ -248,7 +243,7 @@ export class TlsAnalyzer implements Analyzer {
     }
     if (d.inIcmpError || d.tcp.stream < 0) return;
     if (this.outOfOrder) {
-      const q = deliveries.get(d);
+      const q = deliveries.peek(d);
       if (q !== undefined && q.frame === d.number) {
         for (let i = 0; i < q.count; i++) this.delivered(d, q, i);
       }
@@ -885,7 +880,7 @@ function wantsOutOfOrder(opts: MainOptions): boolean {
 }
 
 preferences.add('tcp.reassemble_out_of_order');
-analyzerFactories.push((opts) => new TlsAnalyzer(DEFAULT_TLS_BUFFER_BUDGET, wantsOutOfOrder(opts)));
+registerStage({ name: 'tls', after: [], make: (opts) => new TlsAnalyzer(DEFAULT_TLS_BUFFER_BUDGET, wantsOutOfOrder(opts)) });
 
 /** Address and port of one side of a UDP datagram, as a map key. */
 function endpointKey(d: Dissection, source: boolean): string {

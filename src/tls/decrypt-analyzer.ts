@@ -10,9 +10,9 @@
 
 import type { Dissection } from '../decode/dissection';
 import type { Analyzer } from '../pipeline';
-import { analyzerFactories, MainOptions } from '../hooks';
+import { registerStage, MainOptions } from '../hooks';
 import type { CaptureFileReader } from '../capture/file-reader';
-import './analyzer'; // the dissector's stage must run first: it finds the records
+import './analyzer'; // registers the 'tls' stage this one runs after
 import { InfoKind, MAX_TLS_INFO, MAX_TLS_RECORDS, MsgFlag, RecordFlag, TlsInfo } from './tls-info';
 import { CT_ALERT, CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, DecryptContext, RecordStatus, TlsDecryptor } from './decrypt';
 import { decryptInfoOf, TlsDecryptInfo } from './decrypt-info';
@@ -297,4 +297,5 @@ export function decryptAnalyzerFactory(opts: MainOptions, reader: CaptureFileRea
   return new TlsDecryptAnalyzer(log, reader);
 }
 
-analyzerFactories.push(decryptAnalyzerFactory);
+// Decryption reads the records and handshake the TLS stage found in the same frame.
+registerStage({ name: 'tls-decrypt', after: ['tls'], make: decryptAnalyzerFactory });

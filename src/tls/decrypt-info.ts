@@ -3,7 +3,7 @@
 // after the TLS dissector; read by fields, the details tree, follow-stream and the HTTP dissectors.
 // Kept beside the Dissection (one reused object per Dissection) so the dissector's record stays its own.
 
-import type { Dissection } from '../decode/dissection';
+import { Dissection, Slot } from '../decode/dissection';
 import { MAX_TLS_RECORDS } from './tls-info';
 import { RecordStatus } from './decrypt';
 
@@ -62,20 +62,15 @@ export class TlsDecryptInfo {
   }
 }
 
-const infos = new WeakMap<Dissection, TlsDecryptInfo>();
+const infos = new Slot(() => new TlsDecryptInfo());
 
 /** The decryption results that belong with this Dissection (one reused object per Dissection). */
 export function decryptInfoOf(d: Dissection): TlsDecryptInfo {
-  let i = infos.get(d);
-  if (i === undefined) {
-    i = new TlsDecryptInfo();
-    infos.set(d, i);
-  }
-  return i;
+  return infos.of(d);
 }
 
 /** Inner content type of record r of this frame when it was decrypted, else -1 (for the dissector's content_type field). */
 export function innerContentType(d: Dissection, r: number): number {
-  const i = infos.get(d);
+  const i = infos.peek(d);
   return i !== undefined && i.decrypted(r) ? i.innerType[r] : -1;
 }
