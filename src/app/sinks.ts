@@ -3,7 +3,7 @@
 
 import { MainOptions } from '../hooks';
 import { OutputBuffer } from '../output/stdout';
-import { FieldsSink, JsonSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from '../output/sinks';
+import { FieldsSink, JsonSink, PdmlSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from '../output/sinks';
 import { UsageError } from '../errors';
 import { ExplainSink, parseStreamOption } from '../reports/explain';
 import { CompareSink } from '../reports/compare';
@@ -27,8 +27,10 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
     case 'json':
     case 'ndjson':
       return new JsonSink(out, format === 'ndjson', opts.field.length ? resolveFields(opts.field) : undefined);
+    case 'pdml':
+      return new PdmlSink(out, opts.readFile ?? opts.interface ?? '');
     default:
-      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json or ndjson`);
+      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json, ndjson or pdml`);
   }
 }
 

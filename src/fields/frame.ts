@@ -52,3 +52,8 @@ export function protocolsInFrame(d: Dissection): string {
   }
   return s;
 }
+
+// Expert items in the protocol tree (src/fields/tree.ts wraps each finding in one).
+defineField({ name: '_ws.expert', label: 'Expert Info', type: FT.None, proto: 'frame', count: () => 0 });
+defineField({ name: '_ws.expert.severity', label: 'Severity level', type: FT.None, proto: 'frame', count: () => 0 });
+defineField({ name: '_ws.expert.group', label: 'Group', type: FT.None, proto: 'frame', count: () => 0 });

@@ -1,32 +1,79 @@
 // Link-layer fields: Ethernet II, 802.1Q, Linux cooked capture.
 
-import { Dissection } from '../decode/dissection';
+import { Dissection, Proto } from '../decode/dissection';
 import { ETH_DST, ETH_SRC, ETH_TYPE, SLL_PKTTYPE, SLL2_PKTTYPE, SLL_PROTOCOL, SLL2_PROTOCOL, SLL2_IFINDEX } from '../decode/link';
-import { defineField, FT, once } from './registry';
+import { defineField, FT, once, Span } from './registry';
 import { macAt } from './format';
 
-const hasEth = once((d) => d.ethOff >= 0);
+// Every Ethernet header of the frame is an occurrence, in order: the outer one first, then those a
+// tunnel (VXLAN, Geneve, GRE) carries, as tshark lists them.
+function countEth(d: Dissection): number {
+  let n = 0;
+  for (let i = 0; i < d.stackLen; i++) if (d.stack[i] === Proto.Eth) n++;
+  return n;
+}
+function offEth(d: Dissection, occurrence: number): number {
+  for (let i = 0, n = 0; i < d.stackLen; i++) {
+    if (d.stack[i] === Proto.Eth && n++ === occurrence) return d.stackOff[i];
+  }
+  return d.ethOff;
+}
+// IEEE 802: the first octet's two low bits (in the first 24-bit OUI word): LG (locally administered), IG (group).
+const LG_BIT = 0x020000;
+const IG_BIT = 0x010000;
+const LG_NAMES: Record<number, string> = { 0: 'Globally unique address (factory default)', 1: 'Locally administered address (this is NOT the factory default)' };
+const IG_NAMES: Record<number, string> = { 0: 'Individual address (unicast)', 1: 'Group address (multicast/broadcast)' };
+/** EtherTypes as Wireshark names them. */
+const ETHERTYPE_NAMES: Record<number, string> = {
+  0x0800: 'IPv4', 0x0806: 'ARP', 0x86dd: 'IPv6', 0x8100: '802.1Q Virtual LAN', 0x88a8: '802.1ad Provider Bridge (Q-in-Q)',
+  0x8847: 'MPLS label switched packet', 0x8863: 'PPPoE Discovery', 0x8864: 'PPPoE Session', 0x88cc: '802.1 Link Layer Discovery Protocol (LLDP)',
+  0x6558: 'Transparent Ethernet bridging', 0x88e5: '802.1AE (MACsec)', 0x8035: 'RARP',
+};
+
+const addrAt = (which: number) => (d: Dissection, i: number, out: Span) => out.set(d.buf, offEth(d, i) + which, 6);
+const ouiWord = (which: number) => (d: Dissection, i: number) => d.buf.readUIntBE(offEth(d, i) + which, 3);
+// eth.addr, eth.lg and eth.ig have two occurrences per header: the destination's, then the source's (tshark's order).
+const pairOff = (d: Dissection, i: number): number => offEth(d, i >> 1) + ((i & 1) === 0 ? ETH_DST : ETH_SRC);
+const countPairs = (d: Dissection): number => 2 * countEth(d);
 
 defineField({
-  name: 'eth', label: 'Ethernet II', type: FT.None, proto: 'eth', count: hasEth,
-  text: (d) => `Ethernet II, Src: ${macAt(d.buf, d.ethOff + ETH_SRC)}, Dst: ${macAt(d.buf, d.ethOff + ETH_DST)}`,
-  range: (d, _i, out) => out.set(d.buf, d.ethOff, 14),
+  name: 'eth', label: 'Ethernet II', type: FT.None, proto: 'eth', count: countEth,
+  text: (d, i) => `Ethernet II, Src: ${macAt(d.buf, offEth(d, i) + ETH_SRC)}, Dst: ${macAt(d.buf, offEth(d, i) + ETH_DST)}`,
+  range: (d, i, out) => out.set(d.buf, offEth(d, i), 14),
+});
+for (const [side, at, label] of [['dst', ETH_DST, 'Destination'], ['src', ETH_SRC, 'Source']] as const) {
+  defineField({
+    name: `eth.${side}`, label, type: FT.Ether, proto: 'eth', count: countEth, bytes: addrAt(at), range: addrAt(at),
+  });
+  // eth.addr, listed under each of the two addresses
+  if (side === 'dst') {
+    defineField({
+      name: 'eth.addr', label: 'Address', type: FT.Ether, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+      bytes: (d, i, out) => out.set(d.buf, pairOff(d, i), 6), range: (d, i, out) => out.set(d.buf, pairOff(d, i), 6),
+    });
+  }
+  defineField({
+    name: `eth.${side}.lg`, label: 'LG bit', type: FT.UInt, proto: 'eth', count: countEth, parent: `eth.${side}`,
+    num: (d, i) => (ouiWord(at)(d, i) & LG_BIT) !== 0 ? 1 : 0, mask: LG_BIT, bitWidth: 24, unit: ouiWord(at), valueNames: LG_NAMES,
+    display: (d, i) => LG_NAMES[(ouiWord(at)(d, i) & LG_BIT) !== 0 ? 1 : 0], range: (d, i, out) => out.set(d.buf, offEth(d, i) + at, 3),
+  });
+  defineField({
+    name: `eth.${side}.ig`, label: 'IG bit', type: FT.UInt, proto: 'eth', count: countEth, parent: `eth.${side}`,
+    num: (d, i) => (ouiWord(at)(d, i) & IG_BIT) !== 0 ? 1 : 0, mask: IG_BIT, bitWidth: 24, unit: ouiWord(at), valueNames: IG_NAMES,
+    display: (d, i) => IG_NAMES[(ouiWord(at)(d, i) & IG_BIT) !== 0 ? 1 : 0], range: (d, i, out) => out.set(d.buf, offEth(d, i) + at, 3),
+  });
+}
+defineField({
+  name: 'eth.lg', hidden: true, label: 'LG bit', type: FT.UInt, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+  num: (d, i) => (d.buf[pairOff(d, i)] & 0x02) >> 1, range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
 });
 defineField({
-  name: 'eth.dst', label: 'Destination', type: FT.Ether, proto: 'eth', count: hasEth,
-  bytes: (d, _i, out) => out.set(d.buf, d.ethOff + ETH_DST, 6), range: (d, _i, out) => out.set(d.buf, d.ethOff + ETH_DST, 6),
+  name: 'eth.ig', hidden: true, label: 'IG bit', type: FT.UInt, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+  num: (d, i) => d.buf[pairOff(d, i)] & 0x01, range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
 });
 defineField({
-  name: 'eth.src', label: 'Source', type: FT.Ether, proto: 'eth', count: hasEth,
-  bytes: (d, _i, out) => out.set(d.buf, d.ethOff + ETH_SRC, 6), range: (d, _i, out) => out.set(d.buf, d.ethOff + ETH_SRC, 6),
-});
-defineField({
-  name: 'eth.addr', hidden: true, label: 'Address', type: FT.Ether, proto: 'eth', count: (d) => (d.ethOff >= 0 ? 2 : 0),
-  bytes: (d, i, out) => out.set(d.buf, d.ethOff + (i === 0 ? ETH_SRC : ETH_DST), 6),
-});
-defineField({
-  name: 'eth.type', label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'eth', count: hasEth,
-  num: (d) => d.buf.readUInt16BE(d.ethOff + ETH_TYPE), range: (d, _i, out) => out.set(d.buf, d.ethOff + ETH_TYPE, 2),
+  name: 'eth.type', label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'eth', count: countEth, valueNames: ETHERTYPE_NAMES,
+  num: (d, i) => d.buf.readUInt16BE(offEth(d, i) + ETH_TYPE), range: (d, i, out) => out.set(d.buf, offEth(d, i) + ETH_TYPE, 2),
 });
 
 const vlanCount = (d: Dissection): number => d.vlanCount;

@@ -25,6 +25,9 @@ export const enum FT {
   String,
 }
 
+/** Wireshark's expert severities, least severe first. */
+export type ExpertSeverity = 'Comment' | 'Chat' | 'Note' | 'Warning' | 'Error';
+
 export const FT_NAMES = ['none', 'uint', 'int', 'uint', 'bool', 'double', 'time', 'reltime', 'ipv4', 'ipv6', 'ether', 'bytes', 'string'];
 
 /** A byte range: where a bytes-like value lies, or which bytes a field covers. */
@@ -63,6 +66,41 @@ export interface FieldDef {
   hidden?: boolean;
   /** Value names for numbers (`1` → `Client Hello`), shown in details. */
   valueNames?: Readonly<Record<number, string>>;
+
+  // ---- where the field stands in the protocol tree (src/fields/tree.ts) ----
+  /**
+   * The field whose subtree this one is in (`ip.flags` for `ip.flags.df`); none = directly under the
+   * protocol. Several names: the one whose occurrence holds this occurrence's bytes (`eth.addr` under `eth.dst` and `eth.src`).
+   */
+  parent?: string | readonly string[];
+  /**
+   * Which occurrence of the parent field occurrence i belongs to. Without it: the one whose byte
+   * range holds this occurrence's, else the same index when both fields occur equally often, else
+   * the last one.
+   */
+  parentOf?(d: Dissection, i: number): number;
+  /**
+   * For a protocol that occurs more than once in a frame (a tunnel's inner IP header): which
+   * occurrence of the protocol occurrence i belongs to. Without it: the same index when the field
+   * occurs as often as the protocol, else the occurrence whose byte range holds it, else the first.
+   */
+  instanceOf?(d: Dissection, i: number): number;
+  /** For a bit field: its mask within a `bitWidth`-bit unit, shown as Wireshark's `.1.. ....` pattern. */
+  mask?: number;
+  bitWidth?: number;
+  /** The whole unit the bits lie in (default: the value shifted back under the mask). */
+  unit?(d: Dissection, i: number): number;
+  /** What the tree shows after the label when it is not the value as -T fields prints it (`20 bytes (5)`). */
+  display?(d: Dissection, i: number): string;
+  /** The tree's whole line for a structure that Wireshark heads with its own summary, label and all. */
+  heading?(d: Dissection, i: number): string;
+  /**
+   * An expert finding (Wireshark's expert info): the tree shows it as `[Expert Info (Note/Sequence): …]`
+   * with its severity and group; its `text` is the message.
+   */
+  expert?: { severity: ExpertSeverity; group: string };
+  /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
+  generated?: boolean;
 }
 
 const fields = new Map<string, FieldDef>();

@@ -1,10 +1,11 @@
-// The packet-details tree (tshark -V, the UI's details pane), built from the field registry: one
-// node per protocol layer, one child per field occurrence. Built only for the packet being shown.
+// The packet-details tree as text (tshark -V) and as the nodes the UI's details pane shows, from the
+// frame's protocol tree (src/fields/tree.ts). Built only for the packet being shown.
 
-import { Dissection, PROTO_NAMES, Proto } from '../decode/dissection';
-import { fieldsOf, getField, FieldDef, FT, Span } from '../fields/registry';
-import { formatField } from '../fields/format';
+import { Dissection } from '../decode/dissection';
+import { protocolTree, protocolsOf, TreeNode } from '../fields/tree';
 import { sanitizeText } from './sanitize';
+
+export { protocolsOf };
 
 export interface DetailNode {
   text: string;
@@ -16,47 +17,16 @@ export interface DetailNode {
   children: DetailNode[];
 }
 
-const span = new Span();
-
-/** Registry protocol names in the order their layers appear in the frame. */
-export function protocolsOf(d: Dissection): string[] {
-  const out = ['frame'];
-  for (let i = 0; i < d.stackLen; i++) {
-    const p = d.stack[i];
-    const name = p === Proto.Sll2 ? 'sll' : PROTO_NAMES[p];
-    if (!out.includes(name) && getField(name) !== undefined) out.push(name);
-  }
-  return out;
+function detailNode(n: TreeNode): DetailNode {
+  // Generated values stand in brackets, as Wireshark shows what it worked out rather than read.
+  const text = n.generated ? `[${n.text}]` : n.text;
+  return { text: sanitizeText(text), name: n.name, off: n.off, len: n.len, children: visible(n.children) };
 }
 
-function valueText(f: FieldDef, d: Dissection, i: number): string {
-  const v = formatField(f, d, i);
-  if (f.type === FT.None) return f.label;
-  const named = f.valueNames && f.num ? f.valueNames[f.num(d, i)] : undefined;
-  return `${f.label}: ${named !== undefined ? `${named} (${v})` : v}`;
-}
+const visible = (nodes: TreeNode[]): DetailNode[] => nodes.filter((n) => !n.hidden).map(detailNode);
 
 export function buildDetails(d: Dissection): DetailNode[] {
-  const roots: DetailNode[] = [];
-  for (const proto of protocolsOf(d)) {
-    const pf = getField(proto)!;
-    if (pf.count(d) === 0) continue;
-    // A protocol without a summary line of its own is headed by its name, as in Wireshark's tree.
-    const heading = pf.type === FT.None && pf.text === undefined ? pf.label : formatField(pf, d, 0);
-    const root: DetailNode = { text: sanitizeText(heading), name: proto, off: -1, len: 0, children: [] };
-    if (pf.range && pf.range(d, 0, span)) { root.off = span.off; root.len = span.len; }
-    for (const f of fieldsOf(proto)) {
-      if (f.hidden) continue;
-      const n = f.count(d);
-      for (let i = 0; i < n; i++) {
-        const node: DetailNode = { text: sanitizeText(valueText(f, d, i)), name: f.name, off: -1, len: 0, children: [] };
-        if (f.range && f.range(d, i, span)) { node.off = span.off; node.len = span.len; }
-        root.children.push(node);
-      }
-    }
-    roots.push(root);
-  }
-  return roots;
+  return visible(protocolTree(d));
 }
 
 /** The tree as tshark -V prints it: four spaces per level. */

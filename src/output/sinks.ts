@@ -6,7 +6,8 @@ import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
 import { sourceColumn, destinationColumn, infoColumn, ARROW_BETWEEN, appSummary, transportProtocol, writeTransportInfo } from './summary';
 import { TextWriter, StringBuilder } from './text-writer';
-import { detailsText, buildDetails, protocolsOf, DetailNode } from './details';
+import { detailsText, buildDetails, DetailNode } from './details';
+import { protocolTree, TreeNode } from '../fields/tree';
 import { fieldsOf } from '../fields/registry';
 import { hexDumpLines } from './hexdump';
 import { sanitizeText } from './sanitize';
@@ -207,30 +208,52 @@ export class FieldsSink implements Sink {
   }
 }
 
-/** The layers of one packet as tshark's JSON shows them: protocol → field → value (arrays where a field repeats). */
-export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, Record<string, unknown>> {
-  const layers: Record<string, Record<string, unknown>> = {};
+/** Adds `value` under `key`, turning a key that repeats into an array (tshark's --no-duplicate-keys). */
+function put(obj: Record<string, unknown>, key: string, value: unknown, repeated: WeakSet<unknown[]>): void {
+  if (!(key in obj)) {
+    obj[key] = value;
+    return;
+  }
+  const was = obj[key];
+  if (Array.isArray(was) && repeated.has(was)) was.push(value);
+  else {
+    const list = [was, value];
+    repeated.add(list);
+    obj[key] = list;
+  }
+}
+
+/** Tree nodes as tshark's JSON nests them: `name: value`, and `name_tree: {…}` under a value that has children. */
+function jsonChildren(d: Dissection, nodes: TreeNode[], repeated: WeakSet<unknown[]>): Record<string, unknown> {
+  const obj: Record<string, unknown> = {};
+  for (const n of nodes) {
+    if (n.field.type === FT.None && n.children.length > 0) {
+      // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it
+      put(obj, n.name, jsonChildren(d, n.children, repeated), repeated);
+      continue;
+    }
+    put(obj, n.name, formatField(n.field, d, n.index, 'json'), repeated);
+    if (n.children.length > 0) put(obj, `${n.name}_tree`, jsonChildren(d, n.children, repeated), repeated);
+  }
+  return obj;
+}
+
+/** The layers of one packet as tshark's JSON shows them: protocol → field → value, with each subtree nested. */
+export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, unknown> {
+  const layers: Record<string, unknown> = {};
   if (only) {
+    const flat: Record<string, Record<string, unknown>> = {};
     for (const f of only) {
       const n = f.count(d);
       if (n === 0) continue;
       const values: string[] = [];
       for (let i = 0; i < n; i++) values.push(formatField(f, d, i, 'json'));
-      (layers[f.proto] ??= {})[f.name] = values.length === 1 ? values[0] : values;
+      (flat[f.proto] ??= {})[f.name] = values.length === 1 ? values[0] : values;
     }
-    return layers;
+    return flat;
   }
-  for (const proto of protocolsOf(d)) {
-    const obj: Record<string, unknown> = {};
-    for (const f of fieldsOf(proto)) {
-      const n = f.count(d);
-      if (n === 0) continue;
-      const values: string[] = [];
-      for (let i = 0; i < n; i++) values.push(formatField(f, d, i, 'json'));
-      obj[f.name] = values.length === 1 ? values[0] : values;
-    }
-    layers[proto] = obj;
-  }
+  const repeated = new WeakSet<unknown[]>();
+  for (const root of protocolTree(d)) put(layers, root.name, jsonChildren(d, root.children, repeated), repeated);
   return layers;
 }
 
@@ -253,6 +276,57 @@ export class JsonSink implements Sink {
 
   end(): void {
     if (!this.ndjson) this.out.write(this.first ? '[\n]\n' : '\n]\n');
+    this.out.flush();
+  }
+}
+
+/** XML attribute text: the five characters XML reserves, and control characters tshark escapes too. */
+function xmlAttr(s: string): string {
+  return sanitizeText(s).replace(/[&<>"']/g, (c) => XML_ENTITIES[c]);
+}
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' };
+
+/**
+ * tshark's PDML (`-T pdml`): one <packet> per frame, a <proto> per protocol instance and a <field>
+ * per tree node, each with its display text, its value and the bytes it covers, as tshark writes them.
+ */
+export class PdmlSink implements Sink {
+  private started = false;
+
+  constructor(private readonly out: OutputBuffer, private readonly captureFile: string) {}
+
+  private start(): void {
+    this.started = true;
+    this.out.write('<?xml version="1.0" encoding="utf-8"?>\n<pdml version="0" creator="tcpwatch/0.1.0" time="' +
+      xmlAttr(new Date().toString()) + '" capture_file="' + xmlAttr(this.captureFile) + '">\n');
+  }
+
+  frame(d: Dissection): void {
+    if (!this.started) this.start();
+    let s = '<packet>\n';
+    const node = (n: TreeNode, depth: number, tag: 'proto' | 'field'): void => {
+      const pad = '  '.repeat(depth);
+      s += `${pad}<${tag} name="${xmlAttr(n.name)}" showname="${xmlAttr(n.text)}"${n.hidden ? ' hide="yes"' : ''} size="${n.off >= 0 ? n.len : 0}" pos="${n.off >= 0 ? n.off - d.frameOff : 0}"`;
+      if (tag === 'field' && n.field.type !== FT.None) {
+        s += ` show="${xmlAttr(n.value)}"`;
+        if (n.off >= 0 && n.len > 0) s += ` value="${d.buf.toString('hex', n.off, n.off + n.len)}"`;
+      }
+      if (n.children.length === 0) {
+        s += tag === 'field' ? '/>\n' : `>\n${pad}</${tag}>\n`;
+        return;
+      }
+      s += '>\n';
+      for (const c of n.children) node(c, depth + 1, c.field.type === FT.None && c.field.name === c.field.proto ? 'proto' : 'field');
+      s += `${pad}</${tag}>\n`;
+    };
+    for (const root of protocolTree(d)) node(root, 1, 'proto');
+    s += '</packet>\n';
+    this.out.write(s);
+  }
+
+  end(): void {
+    if (!this.started) this.start();
+    this.out.write('</pdml>\n');
     this.out.flush();
   }
 }

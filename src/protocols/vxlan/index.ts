@@ -44,6 +44,27 @@ defineField({
 defineField({
   name: 'vxlan.flags', label: 'Flags', type: FT.Hex, hexDigits: 4, proto: 'vxlan', count: present,
   num: (d) => d.buf.readUInt16BE(at(d) + FLAGS), range: (d, _i, o) => o.set(d.buf, at(d) + FLAGS, 2),
+  display: (d) => `0x${d.buf.readUInt16BE(at(d) + FLAGS).toString(16).padStart(4, '0')}${(d.buf[at(d) + FLAGS] & 0x08) !== 0 ? ', VXLAN Network ID (VNI)' : ''}`,
+});
+// RFC 7348 §5 and the Group Policy extension (draft-smith-vxlan-group-policy): the flag bits of the first 16 bits.
+const flagsWord = (d: Dissection): number => d.buf.readUInt16BE(at(d) + FLAGS);
+for (const [name, label, mask, names] of [
+  ['vxlan.flag_g', 'GBP Extension', 0x8000, ['Not defined', 'Defined']],
+  ['vxlan.flag_i', 'VXLAN Network ID (VNI)', 0x0800, ['False', 'True']],
+  ['vxlan.flag_d', "Don't Learn", 0x0040, ['False', 'True']],
+  ['vxlan.flag_a', 'Policy Applied', 0x0008, ['False', 'True']],
+] as const) {
+  defineField({
+    name, label, type: FT.Bool, proto: 'vxlan', count: present, parent: 'vxlan.flags', mask, bitWidth: 16, unit: flagsWord,
+    num: (d) => ((flagsWord(d) & mask) !== 0 ? 1 : 0), display: (d) => names[(flagsWord(d) & mask) !== 0 ? 1 : 0],
+    range: (d, _i, o) => o.set(d.buf, at(d) + FLAGS, 2),
+  });
+}
+const RESERVED_FLAGS = 0x77b7;
+defineField({
+  name: 'vxlan.flags_reserved', label: 'Reserved(R)', type: FT.Hex, hexDigits: 4, proto: 'vxlan', count: present, parent: 'vxlan.flags',
+  mask: RESERVED_FLAGS, bitWidth: 16, unit: flagsWord, num: (d) => flagsWord(d) & RESERVED_FLAGS,
+  range: (d, _i, o) => o.set(d.buf, at(d) + FLAGS, 2),
 });
 defineField({
   name: 'vxlan.gbp', label: 'Group Policy ID', type: FT.UInt, proto: 'vxlan', count: present,

@@ -1,0 +1,206 @@
+// The protocol tree of one frame, as Wireshark's details pane shows it: one root per protocol
+// instance in the order the layers lie in the frame (a tunnel's outer and inner IP headers are
+// two roots), and under each root its fields, nested where a field names its parent (IP's flags
+// under "Flags", a TLS record's fields under that record). Every node carries the bytes it covers.
+// The same nodes drive `-V`, `-T json`, the UI's details pane and its hex highlight. Built only
+// for a frame someone looks at, never on the hot path.
+
+import { Dissection, PROTO_NAMES, Proto } from '../decode/dissection';
+import { fieldsOf, getField, FieldDef, FT, Span } from './registry';
+import { formatField } from './format';
+
+export interface TreeNode {
+  /** Filter name of the field (`ip.flags.df`). */
+  name: string;
+  field: FieldDef;
+  /** Occurrence of the field in the frame. */
+  index: number;
+  /** What the tree shows (`.1.. .... = Don't fragment: Set`), before sanitizing; generated values without their brackets. */
+  text: string;
+  /** The value as -T fields and JSON print it ('' for a protocol or a text-only node). */
+  value: string;
+  generated: boolean;
+  /** Filter-only (ip.addr, tcp.port): in JSON and PDML, not in -V or the details pane, as in Wireshark. */
+  hidden: boolean;
+  /** Bytes of d.buf the node covers; off -1 when it covers none. */
+  off: number;
+  len: number;
+  children: TreeNode[];
+}
+
+const span = new Span();
+
+function rangeOf(f: FieldDef, d: Dissection, i: number): [number, number] {
+  if (f.range) return f.range(d, i, span) && span.buf === d.buf ? [span.off, span.len] : [-1, 0];
+  // a bytes-like value read from the frame covers the bytes it is
+  if (f.bytes && f.bytes(d, i, span) && span.buf === d.buf) return [span.off, span.len];
+  return [-1, 0];
+}
+
+const contains = (outer: TreeNode | [number, number], off: number, len: number): boolean => {
+  const [o, l] = Array.isArray(outer) ? outer : [outer.off, outer.len];
+  return o >= 0 && off >= o && off + len <= o + l;
+};
+
+/** `0100 ....` for the bits of `unit` under `mask`, as Wireshark draws a bit field. */
+export function bitPattern(mask: number, width: number, unit: number): string {
+  const raw = unit & mask;
+  let s = '';
+  for (let b = width - 1; b >= 0; b--) {
+    const bit = 2 ** b;
+    s += (mask & bit) !== 0 ? ((raw & bit) !== 0 ? '1' : '0') : '.';
+    if (b % 4 === 0 && b !== 0) s += ' ';
+  }
+  return s;
+}
+
+function shiftOf(mask: number): number {
+  let shift = 0;
+  while (shift < 32 && ((mask >>> shift) & 1) === 0) shift++;
+  return shift;
+}
+
+function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string {
+  if (f.heading) return f.heading(d, i);
+  if (f.type === FT.None) return f.text ? f.text(d, i) : f.label;
+  const n = f.num ? f.num(d, i) : 0;
+  let shown = value;
+  if (f.display) shown = f.display(d, i);
+  else if (f.type === FT.Bool && f.mask !== undefined) shown = n !== 0 ? 'Set' : 'Not set';
+  else {
+    const named = f.valueNames && f.num ? f.valueNames[n] : undefined;
+    if (named !== undefined) shown = `${named} (${value})`;
+  }
+  const text = `${f.label}: ${shown}`;
+  if (f.mask === undefined || f.bitWidth === undefined) return text;
+  const unit = f.unit ? f.unit(d, i) : n * 2 ** shiftOf(f.mask);
+  return `${bitPattern(f.mask, f.bitWidth, unit)} = ${text}`;
+}
+
+function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
+  const value = f.type === FT.None ? '' : formatField(f, d, i);
+  const [off, len] = rangeOf(f, d, i);
+  const node: TreeNode = { name: f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hidden === true, off, len, children: [] };
+  return f.expert !== undefined ? expertNode(f, node) : node;
+}
+
+const expertField = (name: string): FieldDef => getField(name)!;
+
+/** A finding as Wireshark's tree shows it: the expert item, holding the finding, its severity and its group. */
+function expertNode(f: FieldDef, finding: TreeNode): TreeNode {
+  const { severity, group } = f.expert!;
+  finding.generated = true;
+  const child = (name: string, text: string): TreeNode =>
+    ({ name, field: expertField(name), index: 0, text, value: '', generated: true, hidden: false, off: finding.off, len: finding.len, children: [] });
+  return {
+    name: '_ws.expert', field: expertField('_ws.expert'), index: 0, text: `Expert Info (${severity}/${group}): ${finding.text}`, value: '',
+    generated: true, hidden: false, off: finding.off, len: finding.len,
+    children: [finding, child('_ws.expert.severity', `Severity level: ${severity}`), child('_ws.expert.group', `Group: ${group}`)],
+  };
+}
+
+/** Which instance of the protocol (0 … instances-1) occurrence i of f belongs to, or -1 for none. */
+function instanceOfOccurrence(f: FieldDef, d: Dissection, i: number, count: number, instances: number, roots: [number, number][]): number {
+  if (instances === 1) return 0;
+  if (f.instanceOf) return f.instanceOf(d, i);
+  if (count === instances) return i;
+  const [off, len] = rangeOf(f, d, i);
+  if (off >= 0) {
+    for (let k = 0; k < roots.length; k++) if (contains(roots[k], off, len)) return k;
+  }
+  return 0;
+}
+
+function placeUnderParent(f: FieldDef, d: Dissection, i: number, count: number, node: TreeNode, candidates: TreeNode[]): TreeNode | null {
+  if (candidates.length === 0) return null;
+  if (f.parentOf) {
+    const j = f.parentOf(d, i);
+    return candidates.find((c) => c.index === j) ?? null;
+  }
+  if (node.off >= 0) {
+    for (let k = candidates.length - 1; k >= 0; k--) if (contains(candidates[k], node.off, node.len)) return candidates[k];
+  }
+  if (typeof f.parent === 'string' && getField(f.parent)!.count(d) === count) return candidates.find((c) => c.index === i) ?? null;
+  return candidates[candidates.length - 1];
+}
+
+function parentCandidates(parent: string | readonly string[], byField: Map<string, TreeNode[]>): TreeNode[] {
+  if (typeof parent === 'string') return byField.get(parent) ?? [];
+  const all: TreeNode[] = [];
+  for (const p of parent) all.push(...(byField.get(p) ?? []));
+  return all.sort((a, b) => a.off - b.off);
+}
+
+/** The tree of instance k (of `instances`) of protocol `proto`. */
+function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: number): TreeNode {
+  const root = makeNode(pf, d, k);
+  const roots: [number, number][] = [];
+  for (let j = 0; j < instances; j++) roots.push(rangeOf(pf, d, j));
+  // First every node of this instance, in declaration order; then each goes under its parent, so
+  // that a parent may be declared after its children (eth.addr stands under eth.dst and eth.src).
+  const byField = new Map<string, TreeNode[]>();
+  const made: [FieldDef, number, number, TreeNode][] = [];
+  for (const f of fieldsOf(pf.proto)) {
+    const count = f.count(d);
+    for (let i = 0; i < count; i++) {
+      if (instanceOfOccurrence(f, d, i, count, instances, roots) !== k) continue;
+      const node = makeNode(f, d, i);
+      made.push([f, i, count, node]);
+      let list = byField.get(f.name);
+      if (list === undefined) byField.set(f.name, (list = []));
+      list.push(node);
+    }
+  }
+  const parents = new Set<TreeNode>();
+  for (const [f, i, count, node] of made) {
+    const parent = f.parent !== undefined ? placeUnderParent(f, d, i, count, node, parentCandidates(f.parent, byField)) : null;
+    (parent ?? root).children.push(node);
+    if (parent !== null) parents.add(parent);
+  }
+  // Inside a structure the nodes follow its bytes (as Wireshark adds them), whatever order the
+  // fields were declared in; a structure with nodes that cover no bytes keeps the declared order.
+  for (const p of parents) {
+    if (p.children.every((c) => c.off >= 0 || c.hidden)) p.children.sort((a, b) => (a.off < 0 || b.off < 0 ? 0 : a.off - b.off));
+  }
+  return root;
+}
+
+/** Registry protocol names in the order their layers appear in the frame, each once. */
+export function protocolsOf(d: Dissection): string[] {
+  const out = ['frame'];
+  for (let i = 0; i < d.stackLen; i++) {
+    const name = layerName(d.stack[i]);
+    if (!out.includes(name) && getField(name) !== undefined) out.push(name);
+  }
+  return out;
+}
+
+const layerName = (p: number): string => (p === Proto.Sll2 ? 'sll' : PROTO_NAMES[p]);
+
+/**
+ * The frame's protocol tree: a root per protocol instance, in frame order, except that the packet
+ * an ICMP error quotes is nested under that ICMP message, as in Wireshark.
+ */
+export function protocolTree(d: Dissection): TreeNode[] {
+  const out: TreeNode[] = [];
+  let into = out;
+  const seen = new Map<string, number>();
+  const visit = (name: string): TreeNode | null => {
+    const pf = getField(name);
+    if (pf === undefined) return null;
+    const k = seen.get(name) ?? 0;
+    seen.set(name, k + 1);
+    const instances = pf.count(d);
+    if (k >= instances) return null;
+    const node = protocolInstance(d, pf, k, instances);
+    into.push(node);
+    return node;
+  };
+  visit('frame');
+  for (let i = 0; i < d.stackLen; i++) {
+    const p = d.stack[i];
+    const node = visit(layerName(p));
+    if (node !== null && d.inIcmpError && (p === Proto.Icmp || p === Proto.Icmpv6) && into === out) into = node.children;
+  }
+  return out;
+}
