@@ -27,7 +27,7 @@ function varint(v: number): Buffer {
 }
 
 /** One protected client Initial whose frames are `frames` (plaintext), with packet number `pn`. */
-export function protectedInitial(frames: Buffer, pn: number, dcid = DCID): Buffer {
+export function protectedInitial(frames: Buffer, pn: number, dcid: Buffer = DCID): Buffer {
   const keys = initialKeys(QUIC_V1, dcid, false);
   const length = PN_LEN + frames.length + TAG_LEN;
   const pnBytes = Buffer.alloc(PN_LEN);
