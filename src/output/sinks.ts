@@ -5,7 +5,7 @@ import { Dissection } from '../decode/dissection';
 import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
 import { sourceColumn, destinationColumn, infoColumn, ARROW_BETWEEN, appSummary, transportProtocol, writeTransportInfo } from './summary';
-import { TextWriter, StringBuilder } from './text-writer';
+import { TextWriter, StringBuilder, cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS } from './text-writer';
 import { detailsText, buildDetails, protocolsOf, DetailNode } from './details';
 import { fieldsOf } from '../fields/registry';
 import { hexDumpLines } from './hexdump';
@@ -188,15 +188,16 @@ export class FieldsSink implements Sink {
           continue;
         }
       }
-      let v: string;
-      if (o.occurrence === 'f') v = formatField(f, d, 0);
-      else if (o.occurrence === 'l') v = formatField(f, d, n - 1);
-      else {
-        v = formatField(f, d, 0);
-        for (let i = 1; i < n; i++) v += o.aggregator + formatField(f, d, i);
+      // Occurrences go out one by one, each cut at MAX_VALUE_CHARS: a line is never one string.
+      if (o.quote) out.write(o.quote);
+      const from = o.occurrence === 'l' ? n - 1 : 0;
+      const to = o.occurrence === 'f' ? 1 : n;
+      for (let i = from; i < to; i++) {
+        if (i > from) out.write(o.aggregator);
+        const v = cutText(formatField(f, d, i));
+        out.write(f.type === FT.String ? sanitizeText(v) : v);
       }
-      if (f.type === FT.String) v = sanitizeText(v);
-      out.write(o.quote ? o.quote + v + o.quote : v);
+      if (o.quote) out.write(o.quote);
     }
     out.writeByte(10);
   }
@@ -207,16 +208,28 @@ export class FieldsSink implements Sink {
   }
 }
 
-/** The layers of one packet as tshark's JSON shows them: protocol → field → value (arrays where a field repeats). */
+/**
+ * The layers of one packet as tshark's JSON shows them: protocol → field → value (arrays where a field
+ * repeats). Each value is cut at MAX_VALUE_CHARS, and the values together at MAX_PACKET_CHARS (later
+ * ones become the cut mark alone), so that the document can always be made into one string.
+ */
 export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, Record<string, unknown>> {
   const layers: Record<string, Record<string, unknown>> = {};
+  let room = MAX_PACKET_CHARS;
+  const values = (f: FieldDef, n: number): string | string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = cutText(formatField(f, d, i, 'json'), Math.min(MAX_VALUE_CHARS, room));
+      room = Math.max(0, room - v.length);
+      out.push(v);
+    }
+    return out.length === 1 ? out[0] : out;
+  };
   if (only) {
     for (const f of only) {
       const n = f.count(d);
       if (n === 0) continue;
-      const values: string[] = [];
-      for (let i = 0; i < n; i++) values.push(formatField(f, d, i, 'json'));
-      (layers[f.proto] ??= {})[f.name] = values.length === 1 ? values[0] : values;
+      (layers[f.proto] ??= {})[f.name] = values(f, n);
     }
     return layers;
   }
@@ -225,9 +238,7 @@ export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, R
     for (const f of fieldsOf(proto)) {
       const n = f.count(d);
       if (n === 0) continue;
-      const values: string[] = [];
-      for (let i = 0; i < n; i++) values.push(formatField(f, d, i, 'json'));
-      obj[f.name] = values.length === 1 ? values[0] : values;
+      obj[f.name] = values(f, n);
     }
     layers[proto] = obj;
   }
