@@ -159,17 +159,36 @@ export interface TlsSession {
   keylog: string;
 }
 
-/** A TLS 1.2 session whose client, after the handshake, sends `appData` as application data records. */
-export function tls12Session(appData: Buffer): TlsSession {
+/** A TLS Client Hello handshake message offering SUITE, with a server name and ALPN "h2" (also read inside QUIC Initials). */
+export function clientHelloMessage(random: Buffer = CLIENT_RANDOM, serverName = 'bomb.example'): Buffer {
+  const alpn = Buffer.from([0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 0x68, 0x32]); // ALPN "h2"
+  const name = Buffer.from(serverName, 'latin1');
+  const sni = Buffer.alloc(9 + name.length); // server_name (RFC 6066 §3): one host_name entry
+  sni.writeUInt16BE(0, 0);
+  sni.writeUInt16BE(5 + name.length, 2);
+  sni.writeUInt16BE(3 + name.length, 4);
+  sni[6] = 0;
+  sni.writeUInt16BE(name.length, 7);
+  name.copy(sni, 9);
+  const exts = Buffer.concat([sni, alpn]);
+  const extLen = Buffer.alloc(2);
+  extLen.writeUInt16BE(exts.length);
+  return handshakeMsg(1, Buffer.concat([
+    Buffer.from([0x03, 0x03]), random, Buffer.from([0]), // no session id
+    Buffer.from([0x00, 0x02, SUITE >> 8, SUITE & 0xff]), Buffer.from([0x01, 0x00]),
+    extLen, exts,
+  ]));
+}
+
+/**
+ * A TLS 1.2 session whose client, after the handshake, sends `appData` as application data records,
+ * and whose server then sends `serverData`.
+ */
+export function tls12Session(appData: Buffer, serverData: Buffer = Buffer.alloc(0)): TlsSession {
   const block = prf(MASTER_SECRET, 'key expansion', Buffer.concat([SERVER_RANDOM, CLIENT_RANDOM]), 2 * (16 + 4));
   const clientSealer = new Sealer(block.subarray(0, 16), block.subarray(32, 36));
   const serverSealer = new Sealer(block.subarray(16, 32), block.subarray(36, 40));
-  const alpn = Buffer.from([0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 0x68, 0x32]); // ALPN "h2"
-  const clientHello = handshakeMsg(1, Buffer.concat([
-    Buffer.from([0x03, 0x03]), CLIENT_RANDOM, Buffer.from([0]), // no session id
-    Buffer.from([0x00, 0x02, SUITE >> 8, SUITE & 0xff]), Buffer.from([0x01, 0x00]),
-    Buffer.from([0x00, alpn.length]), alpn,
-  ]));
+  const clientHello = clientHelloMessage();
   const serverHello = handshakeMsg(2, Buffer.concat([
     Buffer.from([0x03, 0x03]), SERVER_RANDOM, Buffer.from([0]), Buffer.from([SUITE >> 8, SUITE & 0xff, 0x00]),
   ]));
@@ -181,6 +200,9 @@ export function tls12Session(appData: Buffer): TlsSession {
   for (let p = 0; p < appData.length; p += MAX_PLAINTEXT) {
     client.push(clientSealer.seal(CT_APPLICATION_DATA, appData.subarray(p, p + MAX_PLAINTEXT)));
   }
+  for (let p = 0; p < serverData.length; p += MAX_PLAINTEXT) {
+    server.push(serverSealer.seal(CT_APPLICATION_DATA, serverData.subarray(p, p + MAX_PLAINTEXT)));
+  }
   return { client, server, keylog: `CLIENT_RANDOM ${CLIENT_RANDOM.toString('hex')} ${MASTER_SECRET.toString('hex')}\n` };
 }
 
@@ -188,7 +210,7 @@ export function tls12Session(appData: Buffer): TlsSession {
 
 const SYN = 0x02, ACK = 0x10, PSH = 0x08;
 
-function tcpFrame(fromClient: boolean, seq: number, ack: number, flags: number, payload: Buffer): Buffer {
+function tcpFrame(fromClient: boolean, seq: number, ack: number, flags: number, payload: Buffer, clientPort: number): Buffer {
   const f = Buffer.alloc(14 + 20 + 20 + payload.length);
   Buffer.from(fromClient ? '020000000002020000000001' : '020000000001020000000002', 'hex').copy(f, 0);
   f.writeUInt16BE(0x0800, 12);
@@ -198,8 +220,8 @@ function tcpFrame(fromClient: boolean, seq: number, ack: number, flags: number, 
   f[23] = 6;
   f.writeUInt32BE(fromClient ? 0x0a000001 : 0x0a000002, 26);
   f.writeUInt32BE(fromClient ? 0x0a000002 : 0x0a000001, 30);
-  f.writeUInt16BE(fromClient ? 51000 : 443, 34);
-  f.writeUInt16BE(fromClient ? 443 : 51000, 36);
+  f.writeUInt16BE(fromClient ? clientPort : 443, 34);
+  f.writeUInt16BE(fromClient ? 443 : clientPort, 36);
   f.writeUInt32BE(seq >>> 0, 38);
   f.writeUInt32BE(ack >>> 0, 42);
   f.writeUInt16BE((5 << 12) | flags, 46);
@@ -208,16 +230,23 @@ function tcpFrame(fromClient: boolean, seq: number, ack: number, flags: number, 
   return f;
 }
 
-/** The session as TCP frames: handshake, then each record in a segment of its own, the server's first. */
-function tcpFrames(s: TlsSession): Buffer[] {
+/**
+ * The session as Ethernet/IPv4/TCP frames from 10.0.0.1:`clientPort` to 10.0.0.2:443: TCP handshake,
+ * then each record in a segment of its own; the server's application data after the client's.
+ */
+export function tlsSessionFrames(s: TlsSession, clientPort = 51000): Buffer[] {
   let cSeq = 1000, sSeq = 9000;
-  const frames = [tcpFrame(true, cSeq++, 0, SYN, Buffer.alloc(0)), tcpFrame(false, sSeq++, cSeq, SYN | ACK, Buffer.alloc(0)), tcpFrame(true, cSeq, sSeq, ACK, Buffer.alloc(0))];
+  const frames = [
+    tcpFrame(true, cSeq++, 0, SYN, Buffer.alloc(0), clientPort),
+    tcpFrame(false, sSeq++, cSeq, SYN | ACK, Buffer.alloc(0), clientPort),
+    tcpFrame(true, cSeq, sSeq, ACK, Buffer.alloc(0), clientPort),
+  ];
   const send = (fromClient: boolean, r: Buffer) => {
     if (fromClient) {
-      frames.push(tcpFrame(true, cSeq, sSeq, PSH | ACK, r));
+      frames.push(tcpFrame(true, cSeq, sSeq, PSH | ACK, r, clientPort));
       cSeq += r.length;
     } else {
-      frames.push(tcpFrame(false, sSeq, cSeq, PSH | ACK, r));
+      frames.push(tcpFrame(false, sSeq, cSeq, PSH | ACK, r, clientPort));
       sSeq += r.length;
     }
   };
@@ -226,6 +255,7 @@ function tcpFrames(s: TlsSession): Buffer[] {
   send(true, Buffer.concat([s.client[1], s.client[2]])); // ChangeCipherSpec, Finished
   send(false, Buffer.concat([s.server[1], s.server[2]]));
   for (let i = 3; i < s.client.length; i++) send(true, s.client[i]);
+  for (let i = 3; i < s.server.length; i++) send(false, s.server[i]);
   return frames;
 }
 
@@ -271,7 +301,7 @@ export function pcapngWithKeylog(frames: Buffer[], keylog: string): Buffer {
 /** The whole bomb: a pcapng that decrypts by itself to an HTTP/2 connection whose blocks expand without bound. */
 export function hpackBombPcapng(o: HpackBombOptions = {}): Buffer {
   const s = tls12Session(bombHttp2Bytes(o));
-  return pcapngWithKeylog(tcpFrames(s), s.keylog);
+  return pcapngWithKeylog(tlsSessionFrames(s), s.keylog);
 }
 
 if (require.main === module) {
