@@ -166,3 +166,38 @@ test('a stream limited to 3 held segments gives up its oldest hole on the fourth
   assert.equal(st.buffered, 0);
   assert.equal(c.gaps, 1);
 });
+
+test('over all streams, the stream that added to what it holds least recently loses it, as one gap', () => {
+  // Three connections, each: [0,10) delivered, then [20,30) and [30,40) held behind the hole [10,20).
+  const b = new Builder(false, 40500, 7);
+  const ports = [40501, 40502, 40503];
+  for (const port of ports) {
+    b.port(port);
+    b.seg(seg(0.001, 'C', 100, 0, S, 1000, 0));
+    b.seg(seg(0.001, 'S', 500, 101, S | A, 1000, 0));
+    b.seg(seg(0.001, 'C', 101, 501, A, 1000, 0));
+    b.seg(seg(0.001, 'C', 101, 501, P | A, 1000, 10));
+  }
+  for (const port of ports) {
+    b.port(port);
+    b.seg(seg(0.001, 'C', 121, 501, P | A, 1000, 10));
+    b.seg(seg(0.001, 'C', 131, 501, P | A, 1000, 10));
+  }
+  const gaps: string[] = [];
+  const p = new Pipeline({ sink: null, reassembly: { maxTotalBufferedBytes: 50 } });
+  p.streams.addConsumer({ data() {}, gap(_d, stream, _dir, at, len) { gaps.push(`stream ${stream}: ${len} bytes at ${at}`); } });
+  const f = new CapturedFrame();
+  for (const fr of b.frames) p.handle(f.wrap(fr.bytes, LINKTYPE_ETHERNET));
+  const r = p.streams.reassembly;
+  // Streams 0 and 1 hold 20 bytes each; stream 2's second segment (60 > 50) evicts stream 0.
+  assert.deepEqual(gaps, ['stream 0: 30 bytes at 10']);
+  const st0 = r.stats(0, 0)!;
+  assert.equal(st0.evictions, 1);
+  assert.equal(st0.skipped, 30);
+  assert.equal(st0.buffered, 0);
+  assert.equal(st0.nextOffset, 40);
+  assert.equal(r.stats(1, 0)!.buffered, 20);
+  assert.equal(r.stats(2, 0)!.buffered, 20);
+  assert.equal(r.totalBuffered, 40);
+  assert.equal(r.totalHeld, 4);
+});

@@ -32,7 +32,8 @@
 // Memory: in-order bytes are handed over without copying; only out-of-order segments are copied and
 // held, at most `maxBufferedBytes` and `maxHeldSegments` per stream (both directions together). When a
 // segment would go beyond either, the oldest hole is given up (reported as a gap) so that what is held
-// can be delivered. Held segments sit in a heap on offset: holding one and delivering one each cost
+// can be delivered. Over all streams, at most `maxTotalBufferedBytes` and `maxTotalHeldSegments`: past
+// them, the stream that added to what it holds least recently loses it all, as one gap per direction. Held segments sit in a heap on offset: holding one and delivering one each cost
 // O(log n), whatever the order the sender chose.
 // Every byte is accounted for in the per-direction counters (delivered, retransmitted, missing,
 // skipped), never silently dropped from the counts.
@@ -50,6 +51,10 @@ export interface ReassemblyOptions {
   maxBufferedBytes?: number;
   /** Most out-of-order segments held per stream (default 16384). */
   maxHeldSegments?: number;
+  /** Most out-of-order bytes held over all streams (default 256 MiB). */
+  maxTotalBufferedBytes?: number;
+  /** Most out-of-order segments held over all streams (default 2^20). */
+  maxTotalHeldSegments?: number;
 }
 
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -58,6 +63,12 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * sender park 4 million one-byte segments, each costing a Buffer object many times its byte.
  */
 export const DEFAULT_MAX_HELD_SEGMENTS = 16384;
+/**
+ * Over all streams: 64 streams at their byte cap. Streams are never forgotten, so without it a
+ * capture of many connections that each leave a hole would keep every one's held bytes to the end.
+ */
+export const DEFAULT_MAX_TOTAL_BUFFERED_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL_HELD_SEGMENTS = 1 << 20;
 /** An acknowledgement further ahead than this is not taken as proof of bytes missing from the capture. */
 const MAX_ACK_GAP = 1 << 30;
 
@@ -80,6 +91,11 @@ export class DirectionStats {
   skipped = 0;
   /** Holes given up because the stream held maxHeldSegments segments (their bytes count in skipped). */
   segmentCapHits = 0;
+  /**
+   * Times what this direction held was dropped, unheard, to make room for another stream under the
+   * caps over all streams: everything up to the end of the held bytes became one gap (in skipped).
+   */
+  evictions = 0;
   /** Out-of-order bytes held now, and the most ever held. */
   buffered = 0;
   bufferedPeak = 0;
@@ -142,6 +158,20 @@ class HeldSegments {
     this.put(i, o, a, d);
   }
 
+  /** Forget every held segment: their bytes, their number, and where the last of them ends. */
+  drop(): { bytes: number; segments: number; end: number } {
+    let bytes = 0, end = 0;
+    const n = this.size;
+    for (let i = 0; i < n; i++) {
+      const len = this.data[i].length;
+      bytes += len;
+      if (this.offset[i] + len > end) end = this.offset[i] + len;
+      this.data[i] = undefined!;
+    }
+    this.size = 0;
+    return { bytes, segments: n, end };
+  }
+
   /** Whether (offset, seq) comes before the segment at index j. */
   private before(offset: number, seq: number, j: number): boolean {
     const o = this.offset[j];
@@ -183,6 +213,7 @@ class Direction {
 class StreamState {
   readonly dirs = [new Direction(), new Direction()];
   buffered = 0;
+  constructor(readonly id: number) {}
   /** Segments held, both directions. */
   held = 0;
 }
@@ -190,12 +221,21 @@ class StreamState {
 export class Reassembler {
   private readonly consumers: StreamConsumer[] = [];
   private readonly streams = new Map<number, StreamState>();
+  /** Streams holding segments, least recently added to first: the order eviction takes them in. */
+  private readonly holding = new Map<number, StreamState>();
   readonly maxBufferedBytes: number;
   readonly maxHeldSegments: number;
+  readonly maxTotalBufferedBytes: number;
+  readonly maxTotalHeldSegments: number;
+  /** Bytes and segments held over all streams. */
+  totalBuffered = 0;
+  totalHeld = 0;
 
   constructor(opts: ReassemblyOptions = {}) {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.maxHeldSegments = Math.max(1, opts.maxHeldSegments ?? DEFAULT_MAX_HELD_SEGMENTS);
+    this.maxTotalBufferedBytes = opts.maxTotalBufferedBytes ?? DEFAULT_MAX_TOTAL_BUFFERED_BYTES;
+    this.maxTotalHeldSegments = Math.max(1, opts.maxTotalHeldSegments ?? DEFAULT_MAX_TOTAL_HELD_SEGMENTS);
   }
 
   get active(): boolean {
@@ -216,7 +256,7 @@ export class Reassembler {
   segment(d: Dissection, stream: number, dir: number, baseSeq: number, _sawSyn: boolean): void {
     let st = this.streams.get(stream);
     if (st === undefined) {
-      st = new StreamState();
+      st = new StreamState(stream);
       this.streams.set(stream, st);
     }
     const s = st.dirs[dir];
@@ -290,7 +330,7 @@ export class Reassembler {
         return;
       }
       const roomForSegment = st.held < this.maxHeldSegments;
-      if (st.buffered + capLen <= this.maxBufferedBytes && roomForSegment) {
+      if (st.buffered + capLen <= this.maxBufferedBytes && roomForSegment && this.roomOverAll(d, st, capLen)) {
         this.hold(st, s, offset, buf, off, capLen);
         return;
       }
@@ -308,6 +348,11 @@ export class Reassembler {
     s.pending.push(offset, data);
     st.held++;
     st.buffered += len;
+    this.totalHeld++;
+    this.totalBuffered += len;
+    // Most recently added to last.
+    this.holding.delete(st.id);
+    this.holding.set(st.id, st);
     s.stats.buffered += len;
     if (s.stats.buffered > s.stats.bufferedPeak) s.stats.bufferedPeak = s.stats.buffered;
   }
@@ -321,6 +366,9 @@ export class Reassembler {
       p.pop();
       st.held--;
       st.buffered -= data.length;
+      this.totalHeld--;
+      this.totalBuffered -= data.length;
+      if (st.held === 0) this.holding.delete(st.id);
       s.stats.buffered -= data.length;
       const end = offset + data.length;
       if (end <= s.stats.nextOffset) {
@@ -331,6 +379,46 @@ export class Reassembler {
       s.stats.retransmitted += skip;
       this.deliver(d, s, stream, dir, data, skip, data.length - skip, s.stats.nextOffset);
     }
+  }
+
+  /**
+   * Whether `len` more bytes fit under the caps over all streams, once the streams that added to what
+   * they hold least recently (other than this one) have been evicted as needed. When only this stream
+   * holds anything, the answer is no and it gives up its own oldest hole.
+   */
+  private roomOverAll(d: Dissection, st: StreamState, len: number): boolean {
+    while (this.totalBuffered + len > this.maxTotalBufferedBytes || this.totalHeld >= this.maxTotalHeldSegments) {
+      let victim: StreamState | null = null;
+      for (const h of this.holding.values()) {
+        if (h !== st) { victim = h; break; }
+      }
+      if (victim === null) return false;
+      this.evict(d, victim);
+    }
+    return true;
+  }
+
+  /** Drop what a stream holds, unheard: for each direction, one gap up to the end of its held bytes. */
+  private evict(d: Dissection, st: StreamState): void {
+    for (let dir = 0; dir < 2; dir++) {
+      const s = st.dirs[dir];
+      if (s.pending.size === 0) continue;
+      const { bytes, segments, end } = s.pending.drop();
+      st.held -= segments;
+      st.buffered -= bytes;
+      this.totalHeld -= segments;
+      this.totalBuffered -= bytes;
+      s.stats.buffered -= bytes;
+      s.stats.evictions++;
+      const from = s.stats.nextOffset;
+      if (end > from) {
+        s.stats.skipped += end - from;
+        this.advance(s, from, end);
+        this.notifyGap(d, st.id, dir, from, end - from);
+      }
+      if (s.finSeq >= 0 && s.expectSeq === s.finSeq) s.stats.finished = true;
+    }
+    this.holding.delete(st.id);
   }
 
   /** Move past a hole up to `target` (reported as a gap), then deliver what follows it. */
