@@ -77,7 +77,7 @@ export class Http2Parser {
 
   constructor(client: boolean) {
     this.prefaceLeft = client ? CLIENT_PREFACE.length : 0;
-    this.hpack.setLimit(Number.MAX_SAFE_INTEGER);
+    this.hpack.setLimit(Number.MAX_SAFE_INTEGER); // unlinked until `peer` is set: MAX_TABLE_SIZE
   }
 
   get peer(): Http2Parser | null {
@@ -148,7 +148,8 @@ export class Http2Parser {
       return !this.blockOver;
     }
     if (type === CONTINUATION) {
-      if (this.blockFrame !== null && !this.blockOver && this.blockLen + length > MAX_HEADER_BLOCK) this.blockOver = true;
+      if (this.blockFrame === null) return false; // continues nothing: passed over
+      if (!this.blockOver && this.blockLen + length > MAX_HEADER_BLOCK) this.blockOver = true;
       return !this.blockOver;
     }
     return false;
