@@ -17,10 +17,13 @@ import { MAX_CRYPTO_BYTES, MAX_CRYPTO_RANGES } from '../src/tls/quic';
 import { formatField, getField } from '../src/fields';
 import { protectedInitial, quicCryptoFloodDatagrams, udpPcap } from '../scripts/attacks/quic-crypto-flood';
 import { CLI } from './helpers/corpus';
+import { runMeasured } from './helpers/peak-rss';
 import { alpnExt, clientHelloBody, ext, handshake, sniExt } from './helpers/tls-bytes';
 
-/** Wall time the whole flood file may take through the command line, node's start included. */
+/** Wall time the whole flood file may take through the command line (-V), node's start included. */
 const FLOOD_SECONDS = 2;
+/** Peak resident set size of that run: node itself takes about 60 MB. */
+const FLOOD_PEAK_RSS = 120 * 1024 * 1024;
 
 function varint(v: number): Buffer {
   if (v < 64) return Buffer.from([v]);
@@ -73,19 +76,21 @@ function run(datagrams: Buffer[], analyzer = new TlsAnalyzer()): { names: string
 /** A Client Hello with a padding extension (RFC 7685) long enough to hold 4 bytes per hole below. */
 const hello = (): Buffer => handshake(1, clientHelloBody({ exts: [sniExt('split.example'), alpnExt(['h3']), ext(21, Buffer.alloc(4 * MAX_CRYPTO_RANGES + 64))] }));
 
-test(`the CRYPTO flood file (one-byte frames at every other offset) is read in under ${FLOOD_SECONDS} s, its direction given up and counted`, () => {
+test(`the CRYPTO flood file (one-byte frames at every other offset) is read in under ${FLOOD_SECONDS} s and ${FLOOD_PEAK_RSS >> 20} MB, its direction given up and counted`, (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-quic-flood-'));
   try {
     const file = path.join(dir, 'flood.pcap');
     const datagrams = quicCryptoFloodDatagrams();
     assert.ok(datagrams.length > 150, 'the flood fills the 64 KiB window');
     fs.writeFileSync(file, udpPcap(datagrams));
-    const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, [CLI, '-r', file], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 30_000 });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim().split('\n').length, datagrams.length);
-    assert.ok(seconds <= FLOOD_SECONDS, `took ${seconds.toFixed(2)} s`);
+    const m = runMeasured(['-r', file, '-V'], 30_000);
+    assert.equal(m.status, 0, m.stderr);
+    assert.ok(m.seconds <= FLOOD_SECONDS, `took ${m.seconds.toFixed(2)} s`);
+    assert.ok(m.peakRss <= FLOOD_PEAK_RSS, `peak RSS ${(m.peakRss / 2 ** 20).toFixed(1)} MB`);
+    t.diagnostic(`-V: ${m.seconds.toFixed(2)} s, peak RSS ${(m.peakRss / 2 ** 20).toFixed(1)} MB`);
 
     const { analyzer } = run(datagrams);
     assert.equal(analyzer.quic.floodedStreams, 1);
