@@ -1,7 +1,11 @@
 // `npm run fuzz`: mutated frames from the corpus (bit flips, truncation, length fields set to
 // 0/max/off-by-one, header splices) and random frames from Debian's randpkt, run through the decoder,
 // the TCP/TLS analysis, display filters and every output (summary, details, hex, every registered
-// field, JSON). Any exception or any frame over the time budget is a failure, and the frames that
+// field, JSON). Protected layers are reached as well: every SESSION_EVERY frames the mutations go into
+// the plaintext of an HTTP/2 connection, which is then sealed in a TLS session that the pipeline
+// decrypts with its key log (scripts/attacks/hpack-bomb.ts), or into the frames of a QUIC Initial,
+// then protected with its Initial keys (scripts/attacks/quic-crypto-flood.ts); a mutated ciphertext
+// would only ever fail authentication. Any exception or any frame over the time budget is a failure, and the frames that
 // led to it are saved under test/fixtures/crashers/ as a pcap to keep as a regression file.
 // A frame's time is wall-clock time less the garbage collection that ran during it (V8 reports each
 // pause), and at most the CPU time the process used meanwhile: a collection, or a shared machine's
@@ -26,6 +30,9 @@ import { formatField } from '../src/fields/format';
 import { summaryLine, packetLayers } from '../src/output/sinks';
 import { detailsText } from '../src/output/details';
 import { hexDumpLines } from '../src/output/hexdump';
+import { getField } from '../src/fields/registry';
+import { bombHttp2Bytes, clientHelloMessage, tls12Session, tlsSessionFrames } from './attacks/hpack-bomb';
+import { protectedInitial, udpFrame } from './attacks/quic-crypto-flood';
 
 export interface FuzzResult {
   frames: number;
@@ -38,11 +45,14 @@ export interface FuzzResult {
   seconds: number;
   /** Frames whose wall-clock time was over budget, to be judged once V8 has reported its GC pauses. */
   overBudget: SlowFrame[];
+  /** Frames that reached decrypted HTTP/2, and QUIC Initials whose handshake messages were read. */
+  reached: { http2: number; http2Headers: number; quicHandshake: number };
 }
 
 interface SlowFrame { n: number; start: number; ms: number; cpuMs: number; frames: Seed[] }
 
-interface Seed { bytes: Buffer; linkType: number }
+/** `whole`: a frame of a sealed session, captured whole (a snapshot cut would only lose its record). */
+interface Seed { bytes: Buffer; linkType: number; whole?: boolean }
 
 /** xorshift32: a small deterministic generator, so a failing seed can be replayed. */
 class Rng {
@@ -132,6 +142,85 @@ function mutate(rng: Rng, src: Seed, other: Seed): Buffer {
   return b;
 }
 
+// ---- seeds of the protected layers: plaintext that is mutated, then sealed ----
+
+const LINKTYPE_ETHERNET = 1;
+/** One frame in this many starts a session of the protected layers instead (half HTTP/2 in TLS, half QUIC). */
+const SESSION_EVERY = 25;
+
+function h2frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const h = Buffer.alloc(9);
+  h.writeUIntBE(payload.length, 0, 3);
+  h[3] = type;
+  h[4] = flags;
+  h.writeUInt32BE(stream, 5);
+  return Buffer.concat([h, payload]);
+}
+
+/**
+ * Plaintext HTTP/2 of both sides: RFC 7541 Appendix C's request and response blocks (Huffman-coded,
+ * with the dynamic table and its evictions), a block over HEADERS and CONTINUATION, SETTINGS with a
+ * table size, and frames of every other type; and a small bomb of references to one dynamic entry.
+ */
+function http2Seeds(): { client: Buffer; server: Buffer }[] {
+  const hex = (h: string) => Buffer.from(h, 'hex');
+  const settings = hex('000100002000' + '000600010000'); // HEADER_TABLE_SIZE 8192, MAX_HEADER_LIST_SIZE 65536
+  const c2 = hex('828684be5886a8eb10649cbf');
+  const client = Buffer.concat([
+    Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'),
+    h2frame(4, 0, 0, settings), h2frame(4, 1, 0, Buffer.alloc(0)),
+    h2frame(1, 0x5, 1, hex('828684418cf1e3c2e5f23a6ba0ab90f4ff')), // C.4.1
+    h2frame(1, 0x8 | 0x20, 3, Buffer.concat([Buffer.from([2]), hex('0000000010'), c2.subarray(0, 5), Buffer.alloc(2)])), // padded, priority
+    h2frame(9, 0x4, 3, c2.subarray(5)), // C.4.2 ends in a CONTINUATION
+    h2frame(1, 0x5, 5, hex('3fe11f828785bf408825a849e95ba97d7f8925a849e95bb8e8b4bf')), // size update 4096, C.4.3
+    h2frame(0, 0x1, 3, Buffer.from('body')), h2frame(6, 0, 0, Buffer.alloc(8)), h2frame(8, 0, 0, hex('00010000')),
+    h2frame(2, 0, 5, hex('0000000310')), h2frame(3, 0, 5, hex('00000008')), h2frame(7, 0, 0, hex('000000050000000000')),
+  ]);
+  const server = Buffer.concat([
+    h2frame(4, 0, 0, settings), h2frame(4, 1, 0, Buffer.alloc(0)),
+    h2frame(1, 0x4, 1, hex('488264025885aec3771a4b6196d07abe941054d444a8200595040b8166e082a62d1bff6e919d29ad171863c78f0b97c8e9ae82ae43d3')), // C.6.1
+    h2frame(1, 0x4, 3, hex('4883640effc1c0bf')), // C.6.2
+    h2frame(5, 0x4, 1, Buffer.concat([hex('00000002'), hex('828684be')])), // PUSH_PROMISE
+    h2frame(0, 0x1, 1, Buffer.from('hello')),
+  ]);
+  const bomb = bombHttp2Bytes({ bytes: 24 * 1024, tableSizeUpdate: null, valueBytes: 3000, refsPerBlock: 64 });
+  return [{ client, server }, { client: bomb, server }];
+}
+
+/** QUIC Initial plaintext: a Client Hello in out-of-order CRYPTO frames, with PING, ACK and PADDING. */
+function quicSeeds(): Buffer[] {
+  const ch = clientHelloMessage(Buffer.alloc(32, 0x51), 'quic.fuzz.example');
+  const crypto = (at: number, data: Buffer) => Buffer.concat([Buffer.from([0x06, 0x40 | (at >> 8), at & 0xff, 0x40 | (data.length >> 8), data.length & 0xff]), data]);
+  const half = ch.length >> 1;
+  return [
+    Buffer.concat([crypto(half, ch.subarray(half)), Buffer.from([0x01]), crypto(0, ch.subarray(0, half)), Buffer.alloc(900)]),
+    Buffer.concat([Buffer.from([0x02, 0x00, 0x00, 0x00, 0x00]), crypto(0, ch), Buffer.from([0x1c, 0x00, 0x06, 0x00]), Buffer.alloc(900)]),
+  ];
+}
+
+/** The frames of one protected session whose plaintext was mutated: TLS-sealed HTTP/2, or one protected QUIC Initial. */
+function sessionFrames(rng: Rng, n: number, h2: { client: Buffer; server: Buffer }[], quic: Buffer[]): Seed[] {
+  const seed = (bytes: Buffer): Seed => ({ bytes, linkType: LINKTYPE_ETHERNET, whole: true });
+  if (rng.below(2) === 0) {
+    const i = rng.below(h2.length), j = rng.below(h2.length);
+    const client = mutate(rng, seed(h2[i].client), seed(h2[j].client));
+    const server = rng.below(2) ? mutate(rng, seed(h2[i].server), seed(h2[j].server)) : h2[i].server;
+    // Each session its own TCP connection; the port cycles so that streams are also reused.
+    return tlsSessionFrames(tls12Session(client, server), 1024 + (n % 60000)).map(seed);
+  }
+  const plain = mutate(rng, seed(quic[rng.below(quic.length)]), seed(quic[rng.below(quic.length)]));
+  const dcid = Buffer.alloc(8);
+  dcid.writeUInt32BE(n >>> 0, 4);
+  return [seed(udpFrame(protectedInitial(plain, 0, dcid), 443, 1024 + (n % 60000)))];
+}
+
+/** The key log line of every session sessionFrames makes, as a file for the pipeline's --keylog. */
+function sessionKeylog(): string {
+  const file = path.join(os.tmpdir(), `tcpwatch-fuzz-keylog-${process.pid}.txt`);
+  fs.writeFileSync(file, tls12Session(Buffer.alloc(0)).keylog);
+  return file;
+}
+
 const FILTERS = [
   'tcp.port == 443 && tls.handshake.type == 1', 'ip.addr == 10.0.0.0/8 or ipv6', 'tcp.payload contains "GET"',
   'tcp.analysis.retransmission', 'tls.handshake.extensions_server_name matches "(?i)example"', 'frame.len > 100 && !udp',
@@ -152,8 +241,15 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
   let slowest = 0;
   const frame = new CapturedFrame();
   const recent: Seed[] = [];
+  const reached = { http2: 0, http2Headers: 0, quicHandshake: 0 };
+  const http2Field = getField('http2'), headerField = getField('http2.header.name'), hsField = getField('tls.handshake.type');
+  const h2 = http2Seeds(), quic = quicSeeds();
+  const keylog = sessionKeylog();
   const sinkCheck = {
     frame(d: Dissection): void {
+      if (http2Field !== undefined && http2Field.count(d) > 0) reached.http2++;
+      if (headerField !== undefined && headerField.count(d) > 0) reached.http2Headers++;
+      if (d.udpOff >= 0 && hsField !== undefined && hsField.count(d) > 0) reached.quicHandshake++;
       summaryLine(d, 9);
       detailsText(d);
       hexDumpLines(d.buf, d.frameOff, d.capLen);
@@ -163,18 +259,29 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
     },
     end(): void { /* nothing to flush */ },
   };
-  const opts0 = { pref: [], field: [], fieldOption: [], promiscuous: true, ui: false } as unknown as MainOptions;
+  const opts0 = { pref: [], field: [], fieldOption: [], promiscuous: true, ui: false, keylog } as unknown as MainOptions;
   let pipeline = new Pipeline({ sink: sinkCheck, analyzers: makeAnalyzers(opts0, null) });
   const heap0 = process.memoryUsage().heapUsed;
-  for (let n = 0; n < opts.frames; n++) {
+  let batch: Seed[] = [];
+  for (let n = 0, step = 0; n < opts.frames; n++) {
     // A fresh pipeline now and then, so analysis state is exercised from empty as well as full.
     if (n % 50000 === 0 && n > 0) pipeline = new Pipeline({ sink: sinkCheck, analyzers: makeAnalyzers(opts0, null) });
-    const src = seeds[rng.below(seeds.length)];
-    const bytes = rng.below(10) === 0 ? src.bytes : mutate(rng, src, seeds[rng.below(seeds.length)]);
-    recent.push({ bytes, linkType: src.linkType });
+    if (batch.length === 0) {
+      step++;
+      if (step % SESSION_EVERY === 0) batch = sessionFrames(rng, n, h2, quic);
+      else {
+        const src = seeds[rng.below(seeds.length)];
+        const bytes = rng.below(10) === 0 ? src.bytes : mutate(rng, src, seeds[rng.below(seeds.length)]);
+        batch = [{ bytes, linkType: src.linkType }];
+      }
+      batch.reverse(); // taken from the end
+    }
+    const next = batch.pop()!;
+    const bytes = next.bytes;
+    recent.push(next);
     if (recent.length > 32) recent.shift();
-    frame.buf = bytes; frame.off = 0; frame.capLen = bytes.length; frame.origLen = bytes.length + rng.below(3);
-    frame.linkType = src.linkType; frame.tsSec = 1700000000 + (n >> 12); frame.tsNsec = (n * 7919) % 1e9;
+    frame.buf = bytes; frame.off = 0; frame.capLen = bytes.length; frame.origLen = bytes.length + (next.whole ? 0 : rng.below(3));
+    frame.linkType = next.linkType; frame.tsSec = 1700000000 + (n >> 12); frame.tsNsec = (n * 7919) % 1e9;
     const start = performance.now();
     const cpuStart = process.cpuUsage();
     try {
@@ -192,9 +299,10 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
     }
     if (failures.length >= 20 || overBudget.length >= 1000) break;
   }
+  fs.rmSync(keylog, { force: true });
   (globalThis as { gc?: () => void }).gc?.();
   return {
-    frames: opts.frames, failures, slowest, judged: [], overBudget,
+    frames: opts.frames, failures, slowest, judged: [], overBudget, reached,
     heapGrowthMiB: (process.memoryUsage().heapUsed - heap0) / 2 ** 20, seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -251,7 +359,8 @@ if (require.main === module) {
   const res = runFuzz({ frames: Number(arg('--frames', '1000000')), seed, budgetMs, corpus: fs.existsSync(corpus) ? corpus : null, crashDir, randpkt: true });
   void judgeSlowFrames(res, gc, budgetMs, seed, crashDir).then(() => {
     process.stdout.write(`fuzz: ${res.frames} frames (seed ${seed}) in ${res.seconds.toFixed(1)} s, ${res.failures.length} failures, ` +
-      `slowest frame ${res.slowest.toFixed(2)} ms, ${res.overBudget.length} over ${budgetMs} ms by the clock, heap growth ${res.heapGrowthMiB.toFixed(1)} MiB\n`);
+      `slowest frame ${res.slowest.toFixed(2)} ms, ${res.overBudget.length} over ${budgetMs} ms by the clock, heap growth ${res.heapGrowthMiB.toFixed(1)} MiB; ` +
+      `reached: ${res.reached.http2} frames with HTTP/2 (${res.reached.http2Headers} with decoded headers), ${res.reached.quicHandshake} QUIC Initials with handshake messages\n`);
     for (const j of res.judged) process.stdout.write(`  ${j}\n`);
     for (const f of res.failures) process.stdout.write(`  ${f}\n`);
     process.exit(res.failures.length ? 1 : 0);

@@ -27,7 +27,7 @@ function varint(v: number): Buffer {
 }
 
 /** One protected client Initial whose frames are `frames` (plaintext), with packet number `pn`. */
-export function protectedInitial(frames: Buffer, pn: number, dcid = DCID): Buffer {
+export function protectedInitial(frames: Buffer, pn: number, dcid: Buffer = DCID): Buffer {
   const keys = initialKeys(QUIC_V1, dcid, false);
   const length = PN_LEN + frames.length + TAG_LEN;
   const pnBytes = Buffer.alloc(PN_LEN);
@@ -76,6 +76,26 @@ export function quicCryptoFloodDatagrams(packets = 186): Buffer[] {
   return out;
 }
 
+/** One Ethernet/IPv4/UDP frame from 10.0.0.1:`srcPort` to 10.0.0.2:`dstPort` carrying `p`. */
+export function udpFrame(p: Buffer, dstPort = 443, srcPort = 50000): Buffer {
+  const eth = Buffer.from('020000000002020000000001' + '0800', 'hex');
+  const ip = Buffer.alloc(20);
+  ip[0] = 0x45;
+  ip.writeUInt16BE(20 + 8 + p.length, 2);
+  ip[8] = 64;
+  ip[9] = 17;
+  Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(ip, 12);
+  let sum = 0;
+  for (let k = 0; k < 20; k += 2) sum += ip.readUInt16BE(k);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  ip.writeUInt16BE(~sum & 0xffff, 10);
+  const udp = Buffer.alloc(8);
+  udp.writeUInt16BE(srcPort, 0);
+  udp.writeUInt16BE(dstPort, 2);
+  udp.writeUInt16BE(8 + p.length, 4);
+  return Buffer.concat([eth, ip, udp, p]);
+}
+
 /** A classic pcap of Ethernet/IPv4/UDP frames from 10.0.0.1:50000 to 10.0.0.2:443, one per payload. */
 export function udpPcap(payloads: Buffer[], dstPort = 443): Buffer {
   const parts: Buffer[] = [];
@@ -87,22 +107,7 @@ export function udpPcap(payloads: Buffer[], dstPort = 443): Buffer {
   fileHeader.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
   parts.push(fileHeader);
   payloads.forEach((p, i) => {
-    const eth = Buffer.from('020000000002020000000001' + '0800', 'hex');
-    const ip = Buffer.alloc(20);
-    ip[0] = 0x45;
-    ip.writeUInt16BE(20 + 8 + p.length, 2);
-    ip[8] = 64;
-    ip[9] = 17;
-    Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(ip, 12);
-    let sum = 0;
-    for (let k = 0; k < 20; k += 2) sum += ip.readUInt16BE(k);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    ip.writeUInt16BE(~sum & 0xffff, 10);
-    const udp = Buffer.alloc(8);
-    udp.writeUInt16BE(50000, 0);
-    udp.writeUInt16BE(dstPort, 2);
-    udp.writeUInt16BE(8 + p.length, 4);
-    const frame = Buffer.concat([eth, ip, udp, p]);
+    const frame = udpFrame(p, dstPort);
     const rec = Buffer.alloc(16);
     rec.writeUInt32LE(1_700_000_000 + Math.floor(i / 1000), 0);
     rec.writeUInt32LE((i % 1000) * 1000, 4);

@@ -30,8 +30,11 @@
 //   reassembled and nothing is copied.
 //
 // Memory: in-order bytes are handed over without copying; only out-of-order segments are copied and
-// held, at most `maxBufferedBytes` per stream (both directions together). When a segment would go
-// beyond that, the oldest hole is given up (reported as a gap) so that what is held can be delivered.
+// held, at most `maxBufferedBytes` and `maxHeldSegments` per stream (both directions together). When a
+// segment would go beyond either, the oldest hole is given up (reported as a gap) so that what is held
+// can be delivered. Over all streams, at most `maxTotalBufferedBytes` and `maxTotalHeldSegments`: past
+// them, the stream that added to what it holds least recently loses it all, as one gap per direction. Held segments sit in a heap on offset: holding one and delivering one each cost
+// O(log n), whatever the order the sender chose.
 // Every byte is accounted for in the per-direction counters (delivered, retransmitted, missing,
 // skipped), never silently dropped from the counts.
 
@@ -46,9 +49,26 @@ export interface StreamConsumer {
 export interface ReassemblyOptions {
   /** Most out-of-order bytes held per stream (default 4 MiB). */
   maxBufferedBytes?: number;
+  /** Most out-of-order segments held per stream (default 16384). */
+  maxHeldSegments?: number;
+  /** Most out-of-order bytes held over all streams (default 256 MiB). */
+  maxTotalBufferedBytes?: number;
+  /** Most out-of-order segments held over all streams (default 2^20). */
+  maxTotalHeldSegments?: number;
 }
 
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * Segments held per stream by default: 4 MiB of 256-byte segments. The byte cap alone would let a
+ * sender park 4 million one-byte segments, each costing a Buffer object many times its byte.
+ */
+export const DEFAULT_MAX_HELD_SEGMENTS = 16384;
+/**
+ * Over all streams: 64 streams at their byte cap. Streams are never forgotten, so without it a
+ * capture of many connections that each leave a hole would keep every one's held bytes to the end.
+ */
+export const DEFAULT_MAX_TOTAL_BUFFERED_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL_HELD_SEGMENTS = 1 << 20;
 /** An acknowledgement further ahead than this is not taken as proof of bytes missing from the capture. */
 const MAX_ACK_GAP = 1 << 30;
 
@@ -69,6 +89,13 @@ export class DirectionStats {
   missing = 0;
   /** Bytes given up because holding them out of order would exceed the memory cap. */
   skipped = 0;
+  /** Holes given up because the stream held maxHeldSegments segments (their bytes count in skipped). */
+  segmentCapHits = 0;
+  /**
+   * Times what this direction held was dropped, unheard, to make room for another stream under the
+   * caps over all streams: everything up to the end of the held bytes became one gap (in skipped).
+   */
+  evictions = 0;
   /** Out-of-order bytes held now, and the most ever held. */
   buffered = 0;
   bufferedPeak = 0;
@@ -78,9 +105,100 @@ export class DirectionStats {
   finished = false;
 }
 
-interface Piece {
-  offset: number;
-  data: Buffer;
+/**
+ * Out-of-order segments held by one direction: a binary min-heap on stream offset (ties in arrival
+ * order, so the copy that came first is the one delivered). Holding a segment and taking the first
+ * one off cost O(log n) whatever order the segments come in: a sorted list walked to find each
+ * segment's place costs O(n) per segment, quadratic when a sender sends its bytes last byte first.
+ */
+class HeldSegments {
+  size = 0;
+  private offset = new Float64Array(16);
+  private arrival = new Float64Array(16);
+  private data: Buffer[] = new Array<Buffer>(16);
+  private arrivals = 0;
+
+  /** Offset of the first held segment (only when size > 0). */
+  firstOffset(): number {
+    return this.offset[0];
+  }
+
+  firstData(): Buffer {
+    return this.data[0];
+  }
+
+  push(offset: number, data: Buffer): void {
+    if (this.size === this.offset.length) this.grow();
+    const seq = this.arrivals++;
+    let i = this.size++;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!this.before(offset, seq, up)) break;
+      this.put(i, this.offset[up], this.arrival[up], this.data[up]);
+      i = up;
+    }
+    this.put(i, offset, seq, data);
+  }
+
+  /** Take the first segment off (its data was read through firstData). */
+  pop(): void {
+    const n = --this.size;
+    const o = this.offset[n], a = this.arrival[n], d = this.data[n];
+    this.data[n] = undefined!;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && this.before(this.offset[c + 1], this.arrival[c + 1], c)) c++;
+      if (!this.lessThan(c, o, a)) break;
+      this.put(i, this.offset[c], this.arrival[c], this.data[c]);
+      i = c;
+    }
+    this.put(i, o, a, d);
+  }
+
+  /** Forget every held segment: their bytes, their number, and where the last of them ends. */
+  drop(): { bytes: number; segments: number; end: number } {
+    let bytes = 0, end = 0;
+    const n = this.size;
+    for (let i = 0; i < n; i++) {
+      const len = this.data[i].length;
+      bytes += len;
+      if (this.offset[i] + len > end) end = this.offset[i] + len;
+      this.data[i] = undefined!;
+    }
+    this.size = 0;
+    return { bytes, segments: n, end };
+  }
+
+  /** Whether (offset, seq) comes before the segment at index j. */
+  private before(offset: number, seq: number, j: number): boolean {
+    const o = this.offset[j];
+    return offset < o || (offset === o && seq < this.arrival[j]);
+  }
+
+  /** Whether the segment at index j comes before (offset, seq). */
+  private lessThan(j: number, offset: number, seq: number): boolean {
+    const o = this.offset[j];
+    return o < offset || (o === offset && this.arrival[j] < seq);
+  }
+
+  private put(i: number, offset: number, seq: number, data: Buffer): void {
+    this.offset[i] = offset;
+    this.arrival[i] = seq;
+    this.data[i] = data;
+  }
+
+  private grow(): void {
+    const n = this.offset.length * 2;
+    const o = new Float64Array(n), a = new Float64Array(n);
+    o.set(this.offset);
+    a.set(this.arrival);
+    this.offset = o;
+    this.arrival = a;
+    this.data.length = n;
+  }
 }
 
 class Direction {
@@ -88,22 +206,36 @@ class Direction {
   /** Raw sequence number of the byte at stats.nextOffset. */
   expectSeq = 0;
   finSeq = -1;
-  pending: Piece[] = [];
+  readonly pending = new HeldSegments();
   readonly stats = new DirectionStats();
 }
 
 class StreamState {
   readonly dirs = [new Direction(), new Direction()];
   buffered = 0;
+  constructor(readonly id: number) {}
+  /** Segments held, both directions. */
+  held = 0;
 }
 
 export class Reassembler {
   private readonly consumers: StreamConsumer[] = [];
   private readonly streams = new Map<number, StreamState>();
+  /** Streams holding segments, least recently added to first: the order eviction takes them in. */
+  private readonly holding = new Map<number, StreamState>();
   readonly maxBufferedBytes: number;
+  readonly maxHeldSegments: number;
+  readonly maxTotalBufferedBytes: number;
+  readonly maxTotalHeldSegments: number;
+  /** Bytes and segments held over all streams. */
+  totalBuffered = 0;
+  totalHeld = 0;
 
   constructor(opts: ReassemblyOptions = {}) {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxHeldSegments = Math.max(1, opts.maxHeldSegments ?? DEFAULT_MAX_HELD_SEGMENTS);
+    this.maxTotalBufferedBytes = opts.maxTotalBufferedBytes ?? DEFAULT_MAX_TOTAL_BUFFERED_BYTES;
+    this.maxTotalHeldSegments = Math.max(1, opts.maxTotalHeldSegments ?? DEFAULT_MAX_TOTAL_HELD_SEGMENTS);
   }
 
   get active(): boolean {
@@ -124,7 +256,7 @@ export class Reassembler {
   segment(d: Dissection, stream: number, dir: number, baseSeq: number, _sawSyn: boolean): void {
     let st = this.streams.get(stream);
     if (st === undefined) {
-      st = new StreamState();
+      st = new StreamState(stream);
       this.streams.set(stream, st);
     }
     const s = st.dirs[dir];
@@ -136,7 +268,7 @@ export class Reassembler {
     if (d.tcpFlags & TH_FIN) s.finSeq = (dataSeq + d.payloadLen) >>> 0;
     if (d.payloadLen > 0) {
       const offset = s.stats.nextOffset + ((dataSeq - s.expectSeq) | 0);
-      this.place(d, st, s, stream, dir, offset, d.buf, d.payloadOff, d.payloadCapLen, d.payloadLen, false);
+      this.place(d, st, s, stream, dir, offset, d.buf, d.payloadOff, d.payloadCapLen, d.payloadLen);
     }
     if (s.finSeq >= 0 && s.expectSeq === s.finSeq) s.stats.finished = true;
   }
@@ -153,7 +285,7 @@ export class Reassembler {
     const ahead = (upTo - s.expectSeq) | 0;
     if (ahead <= 0 || ahead > MAX_ACK_GAP) return;
     let end = s.stats.nextOffset + ahead;
-    if (s.pending.length > 0 && s.pending[0].offset < end) end = s.pending[0].offset;
+    if (s.pending.size > 0 && s.pending.firstOffset() < end) end = s.pending.firstOffset();
     const len = end - s.stats.nextOffset;
     if (len > 0) {
       s.stats.missing += len;
@@ -165,18 +297,18 @@ export class Reassembler {
    * Put [offset, offset+seqLen) in place: deliver what is new and contiguous, hold what is ahead.
    * Only capLen bytes of it were captured; the rest is missing.
    */
-  private place(d: Dissection, st: StreamState, s: Direction, stream: number, dir: number, offset: number, buf: Buffer, off: number, capLen: number, seqLen: number, fromPending: boolean): void {
+  private place(d: Dissection, st: StreamState, s: Direction, stream: number, dir: number, offset: number, buf: Buffer, off: number, capLen: number, seqLen: number): void {
     const stats = s.stats;
     for (;;) {
       const next = stats.nextOffset;
       const end = offset + seqLen;
       if (end <= next) {
-        if (!fromPending) stats.retransmitted += seqLen;
+        stats.retransmitted += seqLen;
         return;
       }
       if (offset <= next) {
         const skip = next - offset;
-        if (!fromPending) stats.retransmitted += skip;
+        stats.retransmitted += skip;
         if (skip < capLen) {
           this.deliver(d, s, stream, dir, buf, off + skip, capLen - skip, next);
         }
@@ -197,50 +329,96 @@ export class Reassembler {
         // Nothing captured to hold; the announced bytes count as missing when the hole closes.
         return;
       }
-      if (st.buffered + capLen <= this.maxBufferedBytes) {
-        this.hold(st, s, offset, buf, off, capLen, fromPending);
+      const roomForSegment = st.held < this.maxHeldSegments;
+      if (st.buffered + capLen <= this.maxBufferedBytes && roomForSegment && this.roomOverAll(d, st, capLen)) {
+        this.hold(st, s, offset, buf, off, capLen);
         return;
       }
-      // Over the cap: give up the oldest hole so what is held can flow, then try again.
-      const target = s.pending.length > 0 ? Math.min(s.pending[0].offset, offset) : offset;
+      // Over a cap: give up the oldest hole so what is held can flow, then try again.
+      const target = s.pending.size > 0 ? Math.min(s.pending.firstOffset(), offset) : offset;
+      if (!roomForSegment) stats.segmentCapHits++;
       stats.skipped += target - next;
       this.skipTo(d, st, s, stream, dir, target);
     }
   }
 
-  private hold(st: StreamState, s: Direction, offset: number, buf: Buffer, off: number, len: number, fromPending: boolean): void {
-    const p = s.pending;
-    let i = p.length;
-    while (i > 0 && p[i - 1].offset > offset) i--;
-    // The same bytes already held (a retransmitted out-of-order segment): keep one copy.
-    if (i > 0 && p[i - 1].offset === offset && p[i - 1].data.length >= len) {
-      if (!fromPending) s.stats.retransmitted += len;
-      return;
-    }
+  private hold(st: StreamState, s: Direction, offset: number, buf: Buffer, off: number, len: number): void {
     const data = Buffer.allocUnsafe(len);
     buf.copy(data, 0, off, off + len);
-    p.splice(i, 0, { offset, data });
+    s.pending.push(offset, data);
+    st.held++;
     st.buffered += len;
+    this.totalHeld++;
+    this.totalBuffered += len;
+    // Most recently added to last.
+    this.holding.delete(st.id);
+    this.holding.set(st.id, st);
     s.stats.buffered += len;
     if (s.stats.buffered > s.stats.bufferedPeak) s.stats.bufferedPeak = s.stats.buffered;
   }
 
-  /** Deliver held pieces that are now contiguous. */
+  /** Deliver held segments that are now contiguous; what they repeat counts as retransmitted. */
   private drain(d: Dissection, st: StreamState, s: Direction, stream: number, dir: number): void {
     const p = s.pending;
-    while (p.length > 0 && p[0].offset <= s.stats.nextOffset) {
-      const piece = p.shift()!;
-      st.buffered -= piece.data.length;
-      s.stats.buffered -= piece.data.length;
-      const end = piece.offset + piece.data.length;
+    while (p.size > 0 && p.firstOffset() <= s.stats.nextOffset) {
+      const offset = p.firstOffset();
+      const data = p.firstData();
+      p.pop();
+      st.held--;
+      st.buffered -= data.length;
+      this.totalHeld--;
+      this.totalBuffered -= data.length;
+      if (st.held === 0) this.holding.delete(st.id);
+      s.stats.buffered -= data.length;
+      const end = offset + data.length;
       if (end <= s.stats.nextOffset) {
-        s.stats.retransmitted += piece.data.length;
+        s.stats.retransmitted += data.length;
         continue;
       }
-      const skip = s.stats.nextOffset - piece.offset;
+      const skip = s.stats.nextOffset - offset;
       s.stats.retransmitted += skip;
-      this.deliver(d, s, stream, dir, piece.data, skip, piece.data.length - skip, s.stats.nextOffset);
+      this.deliver(d, s, stream, dir, data, skip, data.length - skip, s.stats.nextOffset);
     }
+  }
+
+  /**
+   * Whether `len` more bytes fit under the caps over all streams, once the streams that added to what
+   * they hold least recently (other than this one) have been evicted as needed. When only this stream
+   * holds anything, the answer is no and it gives up its own oldest hole.
+   */
+  private roomOverAll(d: Dissection, st: StreamState, len: number): boolean {
+    while (this.totalBuffered + len > this.maxTotalBufferedBytes || this.totalHeld >= this.maxTotalHeldSegments) {
+      let victim: StreamState | null = null;
+      for (const h of this.holding.values()) {
+        if (h !== st) { victim = h; break; }
+      }
+      if (victim === null) return false;
+      this.evict(d, victim);
+    }
+    return true;
+  }
+
+  /** Drop what a stream holds, unheard: for each direction, one gap up to the end of its held bytes. */
+  private evict(d: Dissection, st: StreamState): void {
+    for (let dir = 0; dir < 2; dir++) {
+      const s = st.dirs[dir];
+      if (s.pending.size === 0) continue;
+      const { bytes, segments, end } = s.pending.drop();
+      st.held -= segments;
+      st.buffered -= bytes;
+      this.totalHeld -= segments;
+      this.totalBuffered -= bytes;
+      s.stats.buffered -= bytes;
+      s.stats.evictions++;
+      const from = s.stats.nextOffset;
+      if (end > from) {
+        s.stats.skipped += end - from;
+        this.advance(s, from, end);
+        this.notifyGap(d, st.id, dir, from, end - from);
+      }
+      if (s.finSeq >= 0 && s.expectSeq === s.finSeq) s.stats.finished = true;
+    }
+    this.holding.delete(st.id);
   }
 
   /** Move past a hole up to `target` (reported as a gap), then deliver what follows it. */

@@ -104,53 +104,100 @@ export function huffmanDecode(b: Buffer, off: number, end: number): Buffer | nul
   return Buffer.from(out);
 }
 
-/** Entry overhead in the table size, RFC 7541 §4.1. */
-const ENTRY_OVERHEAD = 32;
-/** Default SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2). */
-const DEFAULT_TABLE_SIZE = 4096;
-/** Largest header list tcpwatch decodes; more is a sign of garbage. */
-const MAX_HEADERS = 512;
+/** Entry overhead in the table size, RFC 7541 §4.1; RFC 9113 §6.5.2 counts a header list's size the same way. */
+export const ENTRY_OVERHEAD = 32;
+/** Default SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2): the table size limit until the decoder's side says otherwise. */
+export const DEFAULT_TABLE_SIZE = 4096;
+/**
+ * Largest table size limit tcpwatch accepts from a SETTINGS_HEADER_TABLE_SIZE (browsers advertise at
+ * most 65536). It bounds the memory of each direction's table and what one indexed byte can expand to.
+ */
+export const MAX_TABLE_SIZE = 64 * 1024;
+/**
+ * Most header-list bytes (RFC 9113 §6.5.2: name + value + 32 per field) kept of one header block, as
+ * nghttp2's default SETTINGS_MAX_HEADER_LIST_SIZE. Fields beyond are still decoded, so that the
+ * dynamic table stays in step, but not kept; the block is marked as cut.
+ */
+export const MAX_HEADER_LIST_SIZE = 64 * 1024;
 
 export class HpackDecoder {
   /** Dynamic table, newest first. */
   private readonly dynamic: [string, string][] = [];
   private size = 0;
   private maxSize = DEFAULT_TABLE_SIZE;
+  /** The most a dynamic table size update may set (RFC 7541 §6.3, the decoder's SETTINGS_HEADER_TABLE_SIZE). */
+  private limit = DEFAULT_TABLE_SIZE;
   /** A block failed to decode: the table is no longer known. */
   broken = false;
+  /** Of the last decode: fields and header-list bytes decoded but not kept (0 when nothing was cut). */
+  cutFields = 0;
+  cutBytes = 0;
 
-  /** Decode one complete header block; null when it does not decode (the decoder is then broken). */
-  decode(b: Buffer, off: number, end: number): [string, string][] | null {
+  /**
+   * The decoder's side announced SETTINGS_HEADER_TABLE_SIZE = `n` (RFC 9113 §6.5.2), taken up to
+   * MAX_TABLE_SIZE. The encoder may then send a size update up to it (RFC 7541 §4.2).
+   */
+  setLimit(n: number): void {
+    this.limit = Math.min(n, MAX_TABLE_SIZE);
+  }
+
+  get tableLimit(): number {
+    return this.limit;
+  }
+
+  /**
+   * Decode one complete header block; null when it does not decode (the decoder is then broken).
+   * At most `maxBytes` of header list (and `maxFields` fields) are kept; what lies beyond is decoded
+   * for the table's sake and counted in cutFields / cutBytes.
+   */
+  decode(b: Buffer, off: number, end: number, maxBytes = MAX_HEADER_LIST_SIZE, maxFields = Infinity): [string, string][] | null {
+    this.cutFields = 0;
+    this.cutBytes = 0;
     if (this.broken) return null;
     const out: [string, string][] = [];
+    let room = maxBytes;
+    let fieldsRoom = maxFields;
     const pos = { p: off };
     while (pos.p < end) {
-      if (out.length >= MAX_HEADERS) return this.fail();
       const first = b[pos.p];
+      let name: string, value: string;
       if (first & 0x80) {
         // §6.1 indexed header field
         const idx = readInt(b, pos, end, 7);
         const e = idx < 0 ? null : this.entry(idx);
         if (e === null) return this.fail();
-        out.push([e[0], e[1]]);
+        name = e[0];
+        value = e[1];
       } else if ((first & 0xe0) === 0x20) {
-        // §6.3 dynamic table size update
+        // §6.3 dynamic table size update: beyond the limit is a decoding error
         const size = readInt(b, pos, end, 5);
-        if (size < 0) return this.fail();
+        if (size < 0 || size > this.limit) return this.fail();
         this.maxSize = size;
         this.evict(0);
+        continue;
       } else {
         // §6.2 literal: with incremental indexing (01), without (0000), never indexed (0001)
         const incremental = (first & 0xc0) === 0x40;
         const idx = readInt(b, pos, end, incremental ? 6 : 4);
         if (idx < 0) return this.fail();
-        let name: string | null;
-        if (idx === 0) name = readString(b, pos, end);
-        else name = this.entry(idx)?.[0] ?? null;
-        const value = name === null ? null : readString(b, pos, end);
-        if (name === null || value === null) return this.fail();
-        out.push([name, value]);
+        let n: string | null;
+        if (idx === 0) n = readString(b, pos, end);
+        else n = this.entry(idx)?.[0] ?? null;
+        const v = n === null ? null : readString(b, pos, end);
+        if (n === null || v === null) return this.fail();
+        name = n;
+        value = v;
         if (incremental) this.add(name, value);
+      }
+      // Strings are latin1: one character per octet.
+      const fieldSize = name.length + value.length + ENTRY_OVERHEAD;
+      if (fieldSize <= room && fieldsRoom > 0 && this.cutFields === 0) {
+        out.push([name, value]);
+        room -= fieldSize;
+        fieldsRoom--;
+      } else {
+        this.cutFields++;
+        this.cutBytes += fieldSize;
       }
     }
     return out;
@@ -168,7 +215,7 @@ export class HpackDecoder {
   }
 
   private add(name: string, value: string): void {
-    const size = Buffer.byteLength(name) + Buffer.byteLength(value) + ENTRY_OVERHEAD;
+    const size = name.length + value.length + ENTRY_OVERHEAD;
     this.evict(size);
     if (size <= this.maxSize) {
       this.dynamic.unshift([name, value]);
@@ -180,7 +227,7 @@ export class HpackDecoder {
   private evict(room: number): void {
     while (this.dynamic.length > 0 && this.size + room > this.maxSize) {
       const [n, v] = this.dynamic.pop()!;
-      this.size -= Buffer.byteLength(n) + Buffer.byteLength(v) + ENTRY_OVERHEAD;
+      this.size -= n.length + v.length + ENTRY_OVERHEAD;
     }
   }
 }

@@ -24,6 +24,11 @@ export interface Http2Frame {
   length: number;
   /** Decoded header list of HEADERS / PUSH_PROMISE (with its CONTINUATIONs), else null. */
   headers: [string, string][] | null;
+  /**
+   * Header fields of the block decoded but not kept in `headers`, because the block or the record
+   * it ended in went past tcpwatch's bounds (src/http/http2.ts); 0 when the list is whole.
+   */
+  headersCut: number;
 }
 
 export class HttpInfo {

@@ -4,6 +4,7 @@
 import { Dissection } from '../decode/dissection';
 import { protocolTree, protocolsOf, TreeNode } from '../fields/tree';
 import { sanitizeText } from './sanitize';
+import { cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS, StringBuilder } from './text-writer';
 
 export { protocolsOf };
 
@@ -17,27 +18,37 @@ export interface DetailNode {
   children: DetailNode[];
 }
 
-function detailNode(n: TreeNode): DetailNode {
-  // Generated values stand in brackets, as Wireshark shows what it worked out rather than read.
-  const text = n.generated ? `[${n.text}]` : n.text;
-  return { text: sanitizeText(text), name: n.name, off: n.off, len: n.len, children: visible(n.children) };
-}
-
-const visible = (nodes: TreeNode[]): DetailNode[] => nodes.filter((n) => !n.hidden).map(detailNode);
-
+/**
+ * The visible tree of one packet. Each line is cut at MAX_VALUE_CHARS and the lines together at
+ * MAX_PACKET_CHARS: past that, a line is the cut mark alone.
+ */
 export function buildDetails(d: Dissection): DetailNode[] {
+  let room = MAX_PACKET_CHARS;
+  const line = (text: string): string => {
+    const t = sanitizeText(cutText(text, Math.min(MAX_VALUE_CHARS, room)));
+    room = Math.max(0, room - t.length);
+    return t;
+  };
+  const detailNode = (n: TreeNode): DetailNode => {
+    // Generated values stand in brackets, as Wireshark shows what it worked out rather than read.
+    const text = line(n.generated ? `[${n.text}]` : n.text);
+    return { text, name: n.name, off: n.off, len: n.len, children: visible(n.children) };
+  };
+  const visible = (nodes: TreeNode[]): DetailNode[] => nodes.filter((n) => !n.hidden).map(detailNode);
   return visible(protocolTree(d));
 }
 
-/** The tree as tshark -V prints it: four spaces per level. */
+/** The tree as tshark -V prints it: four spaces per level; at most MAX_PACKET_CHARS, then the cut mark. */
 export function detailsText(d: Dissection): string {
-  let s = '';
+  const sb = new StringBuilder();
   const walk = (nodes: DetailNode[], depth: number): void => {
     for (const n of nodes) {
-      s += '    '.repeat(depth) + n.text + '\n';
+      sb.write('    '.repeat(depth));
+      sb.write(n.text);
+      sb.write('\n');
       walk(n.children, depth + 1);
     }
   };
   walk(buildDetails(d), 0);
-  return s;
+  return sb.text;
 }

@@ -5,7 +5,7 @@ import { Dissection } from '../decode/dissection';
 import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
 import { sourceColumn, destinationColumn, infoColumn, ARROW_BETWEEN, appSummary, transportProtocol, writeTransportInfo } from './summary';
-import { TextWriter, StringBuilder } from './text-writer';
+import { TextWriter, StringBuilder, cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS } from './text-writer';
 import { detailsText, buildDetails, DetailNode } from './details';
 import { protocolTree, TreeNode } from '../fields/tree';
 import { fieldsOf } from '../fields/registry';
@@ -189,15 +189,16 @@ export class FieldsSink implements Sink {
           continue;
         }
       }
-      let v: string;
-      if (o.occurrence === 'f') v = formatField(f, d, 0);
-      else if (o.occurrence === 'l') v = formatField(f, d, n - 1);
-      else {
-        v = formatField(f, d, 0);
-        for (let i = 1; i < n; i++) v += o.aggregator + formatField(f, d, i);
+      // Occurrences go out one by one, each cut at MAX_VALUE_CHARS: a line is never one string.
+      if (o.quote) out.write(o.quote);
+      const from = o.occurrence === 'l' ? n - 1 : 0;
+      const to = o.occurrence === 'f' ? 1 : n;
+      for (let i = from; i < to; i++) {
+        if (i > from) out.write(o.aggregator);
+        const v = cutText(formatField(f, d, i));
+        out.write(f.type === FT.String ? sanitizeText(v) : v);
       }
-      if (f.type === FT.String) v = sanitizeText(v);
-      out.write(o.quote ? o.quote + v + o.quote : v);
+      if (o.quote) out.write(o.quote);
     }
     out.writeByte(10);
   }
@@ -223,17 +224,32 @@ function put(obj: Record<string, unknown>, key: string, value: unknown, repeated
   }
 }
 
+/**
+ * One packet's JSON values, each cut at MAX_VALUE_CHARS and all together at MAX_PACKET_CHARS (later
+ * ones become the cut mark alone), so that the document can always be made into one string.
+ */
+class JsonValues {
+  private room = MAX_PACKET_CHARS;
+  readonly repeated = new WeakSet<unknown[]>();
+  constructor(private readonly d: Dissection) {}
+  value(f: FieldDef, i: number): string {
+    const v = cutText(formatField(f, this.d, i, 'json'), Math.min(MAX_VALUE_CHARS, this.room));
+    this.room = Math.max(0, this.room - v.length);
+    return v;
+  }
+}
+
 /** Tree nodes as tshark's JSON nests them: `name: value`, and `name_tree: {…}` under a value that has children. */
-function jsonChildren(d: Dissection, nodes: TreeNode[], repeated: WeakSet<unknown[]>): Record<string, unknown> {
+function jsonChildren(nodes: TreeNode[], j: JsonValues): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
   for (const n of nodes) {
     if (n.field.type === FT.None && n.children.length > 0) {
       // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it
-      put(obj, n.name, jsonChildren(d, n.children, repeated), repeated);
+      put(obj, n.name, jsonChildren(n.children, j), j.repeated);
       continue;
     }
-    put(obj, n.name, formatField(n.field, d, n.index, 'json'), repeated);
-    if (n.children.length > 0) put(obj, `${n.name}_tree`, jsonChildren(d, n.children, repeated), repeated);
+    put(obj, n.name, j.value(n.field, n.index), j.repeated);
+    if (n.children.length > 0) put(obj, `${n.name}_tree`, jsonChildren(n.children, j), j.repeated);
   }
   return obj;
 }
@@ -241,19 +257,19 @@ function jsonChildren(d: Dissection, nodes: TreeNode[], repeated: WeakSet<unknow
 /** The layers of one packet as tshark's JSON shows them: protocol → field → value, with each subtree nested. */
 export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, unknown> {
   const layers: Record<string, unknown> = {};
+  const j = new JsonValues(d);
   if (only) {
     const flat: Record<string, Record<string, unknown>> = {};
     for (const f of only) {
       const n = f.count(d);
       if (n === 0) continue;
       const values: string[] = [];
-      for (let i = 0; i < n; i++) values.push(formatField(f, d, i, 'json'));
+      for (let i = 0; i < n; i++) values.push(j.value(f, i));
       (flat[f.proto] ??= {})[f.name] = values.length === 1 ? values[0] : values;
     }
     return flat;
   }
-  const repeated = new WeakSet<unknown[]>();
-  for (const root of protocolTree(d)) put(layers, root.name, jsonChildren(d, root.children, repeated), repeated);
+  for (const root of protocolTree(d)) put(layers, root.name, jsonChildren(root.children, j), j.repeated);
   return layers;
 }
 

@@ -20,6 +20,10 @@ export class OutputBuffer implements TextWriter {
 
   write(s: string): void {
     if (this.closed) return;
+    if (s.length > FLUSH_AT) {
+      this.writeLong(s);
+      return;
+    }
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     const worst = s.length * 3;
     if (this.used + worst > this.buf.length) {
@@ -29,6 +33,17 @@ export class OutputBuffer implements TextWriter {
     if (s.length <= SHORT_STRING) this.used = encodeShort(s, this.buf, this.used);
     else this.used += this.buf.write(s, this.used, 'utf8');
     if (this.used >= FLUSH_AT) this.flush();
+  }
+
+  /** A long string in pieces of FLUSH_AT code units (a surrogate pair kept in one), so the buffer never grows past 3 * FLUSH_AT. */
+  private writeLong(s: string): void {
+    for (let p = 0; p < s.length && !this.closed;) {
+      let end = Math.min(s.length, p + FLUSH_AT);
+      const c = s.charCodeAt(end - 1);
+      if (end < s.length && c >= 0xd800 && c <= 0xdbff) end--;
+      this.write(s.substring(p, end));
+      p = end;
+    }
   }
 
   writeUInt(n: number, width = 0, zeroPad = false): void {

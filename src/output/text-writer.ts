@@ -8,16 +8,70 @@ export interface TextWriter {
   writeUInt(n: number, width?: number, zeroPad?: boolean): void;
 }
 
-/** A TextWriter that collects a string; one per call, so builders may nest. */
+// Output never builds a string V8 cannot hold (2^29 characters: past it, `+=` and JSON.stringify
+// throw "RangeError: Invalid string length"), however long the values a packet carries. One value (a
+// field occurrence, a details line) is kept up to MAX_VALUE_CHARS characters; one packet's text (a
+// builder, a JSON document's values) up to MAX_PACKET_CHARS. What is cut ends with the mark
+// "...[cut: N chars]", N the number of characters left out, so a reader sees that and how much. The
+// mark is ASCII so that cutting latin1 text keeps it a one-byte string (V8 stores a string with one
+// wider character at two bytes a character) and so that it reads the same on any terminal.
+
+/** Longest text of one value that output keeps. */
+export const MAX_VALUE_CHARS = 1 << 20;
+/**
+ * Longest text of one packet that output builds as one string. JSON may escape a character as six
+ * (\u001b), and six times this stays well under V8's limit.
+ */
+export const MAX_PACKET_CHARS = 16 << 20;
+
+/** The mark that ends cut text; `left` characters were left out. */
+export function cutMark(left: number): string {
+  return `...[cut: ${left} chars]`;
+}
+
+/** Where to cut `s` to keep at most `max` characters: never between the halves of a surrogate pair. */
+function cutAt(s: string, max: number): number {
+  if (s.length <= max) return s.length;
+  let end = Math.max(0, max);
+  if (end > 0) {
+    const c = s.charCodeAt(end - 1);
+    if (c >= 0xd800 && c <= 0xdbff) end--;
+  }
+  return end;
+}
+
+/** `s` as output keeps it: whole up to `max` characters, else its first `max` and the cut mark. */
+export function cutText(s: string, max = MAX_VALUE_CHARS): string {
+  const end = cutAt(s, max);
+  return end === s.length ? s : s.slice(0, end) + cutMark(s.length - end);
+}
+
+/**
+ * A TextWriter that collects a string; one per call, so builders may nest. It keeps at most `max`
+ * characters (MAX_PACKET_CHARS by default); what comes after is counted and shown as the cut mark.
+ */
 export class StringBuilder implements TextWriter {
-  text = '';
+  private kept = '';
+  private left = 0;
+
+  constructor(private readonly max = MAX_PACKET_CHARS) {}
+
+  get text(): string {
+    return this.left === 0 ? this.kept : this.kept + cutMark(this.left);
+  }
 
   write(s: string): void {
-    this.text += s;
+    if (this.left === 0 && this.kept.length + s.length <= this.max) {
+      this.kept += s;
+      return;
+    }
+    const end = this.left === 0 ? cutAt(s, this.max - this.kept.length) : 0;
+    if (end > 0) this.kept += s.slice(0, end);
+    this.left += s.length - end;
   }
 
   writeUInt(n: number, width = 0, zeroPad = false): void {
-    this.text += width > 0 ? String(n).padStart(width, zeroPad ? '0' : ' ') : String(n);
+    this.write(width > 0 ? String(n).padStart(width, zeroPad ? '0' : ' ') : String(n));
   }
 }
 

@@ -63,6 +63,9 @@ class Connection {
     if (h2) {
       this.app = App.Http2;
       this.http2 = clientDir === 0 ? [new Http2Parser(true), new Http2Parser(false)] : [new Http2Parser(false), new Http2Parser(true)];
+      // Linked, each direction's HPACK table is held to the size the other side's SETTINGS allows
+      // (RFC 9113 §6.5.2: 4096 until it says otherwise).
+      this.http2[0].peer = this.http2[1];
       return;
     }
     const a = new Http1Parser(), b = new Http1Parser();

@@ -90,53 +90,125 @@ function readVarint(buf: Buffer, p: number, end: number): number {
   return v;
 }
 
-/** CRYPTO stream bytes of one direction, placed by offset, with the handshake messages read so far. */
+/**
+ * Most separate received ranges (holes between them) per direction. A Client Hello split into CRYPTO
+ * frames sent out of order, as browsers do, leaves a few dozen; a peer that leaves more is refusing to
+ * let the stream become contiguous, and its further frames are not placed.
+ */
+export const MAX_CRYPTO_RANGES = 256;
+/**
+ * Most CRYPTO buffer bytes held over all connections (256 full directions): without it, a frame at
+ * a high offset in each of MAX_CONNECTIONS new connections would reserve MAX_CRYPTO_BYTES each.
+ */
+const MAX_CRYPTO_BUDGET = 256 * MAX_CRYPTO_BYTES;
+/** First buffer size of a direction: a classic Client Hello fits. */
+const FIRST_CRYPTO_BUFFER = 2048;
+
+/** Buffer bytes the CRYPTO streams of one reader hold, against MAX_CRYPTO_BUDGET. */
+class CryptoBudget {
+  held = 0;
+}
+
+/**
+ * CRYPTO stream bytes of one direction, placed by offset, with the handshake messages read so far.
+ * Which bytes arrived is a bitmap over the bounded window (one bit per byte), so placing a frame costs
+ * its length, whatever the order of the frames: a list of ranges rebuilt per frame costs the number of
+ * ranges each time, quadratic under a flood of one-byte frames at every other offset.
+ */
 class CryptoStream {
   buf: Buffer | null = null;
-  /** Received [start, end) ranges, merged and sorted. */
-  readonly ranges: number[] = [];
+  /** Bit i set: byte i of the stream arrived. As long as buf (in bits). */
+  private received: Uint8Array | null = null;
+  /** Every byte before this offset arrived. */
+  private contiguousEnd = 0;
+  /** Maximal runs of arrived bytes now (1 once the stream is contiguous from 0). */
+  ranges = 0;
   /** Offset up to which handshake messages have been handed on. */
   consumed = 0;
   largestPn = -1;
-  /** Bytes refused because they lay beyond MAX_CRYPTO_BYTES. */
+  /** Bytes refused because they lay beyond MAX_CRYPTO_BYTES, or would have exceeded MAX_CRYPTO_RANGES or the reader's budget. */
   refused = 0;
+  /** CRYPTO frames refused (any of the reasons above). */
+  refusedFrames = 0;
+  /** The peer left more than MAX_CRYPTO_RANGES holes: the direction is given up, as a flood. */
+  flooded = false;
 
-  add(data: Buffer, off: number, len: number, at: number): void {
-    if (len === 0) return;
-    if (at + len > MAX_CRYPTO_BYTES) {
-      this.refused += len;
-      return;
+  constructor(private readonly budget: CryptoBudget) {}
+
+  /** Buffer bytes held (for the reader's budget). */
+  get held(): number {
+    return this.buf === null ? 0 : this.buf.length;
+  }
+
+  private has(i: number): boolean {
+    const r = this.received!;
+    return (i >> 3) < r.length && (r[i >> 3] & (1 << (i & 7))) !== 0;
+  }
+
+  /** Place `data[off .. off+len)`, the stream bytes at offset `at`; returns false when refused. */
+  add(data: Buffer, off: number, len: number, at: number): boolean {
+    if (len === 0) return true;
+    if (this.flooded || at + len > MAX_CRYPTO_BYTES) return this.refuse(len);
+    const end = at + len;
+    if (end <= this.contiguousEnd) return true; // sent again: nothing new
+    if (!this.reserve(end)) return this.refuse(len);
+    // Runs already there that this frame touches or overlaps merge with it into one.
+    let touched = 0;
+    const from = at > 0 ? at - 1 : 0;
+    const to = Math.min(end, this.buf!.length - 1); // the byte just after, when inside the window
+    for (let i = from; i <= to; i++) {
+      if (this.has(i) && (i === from || !this.has(i - 1))) touched++;
     }
-    const need = at + len;
-    if (this.buf === null || this.buf.length < need) {
-      const nb = Buffer.alloc(Math.max(need, this.buf === null ? 2048 : this.buf.length * 2));
-      if (this.buf !== null) this.buf.copy(nb);
-      this.buf = nb;
+    if (this.ranges + 1 - touched > MAX_CRYPTO_RANGES) {
+      this.flooded = true;
+      return this.refuse(len);
     }
-    data.copy(this.buf, at, off, off + len);
-    // merge [at, at+len) into the ranges
-    const r = this.ranges;
-    let s = at, e = at + len;
-    const out: number[] = [];
-    let placed = false;
-    for (let i = 0; i < r.length; i += 2) {
-      if (r[i + 1] < s) out.push(r[i], r[i + 1]);
-      else if (r[i] > e) {
-        if (!placed) { out.push(s, e); placed = true; }
-        out.push(r[i], r[i + 1]);
-      } else {
-        s = Math.min(s, r[i]);
-        e = Math.max(e, r[i + 1]);
-      }
+    this.ranges += 1 - touched;
+    data.copy(this.buf!, at, off, off + len);
+    const r = this.received!;
+    for (let i = at; i < end; i++) r[i >> 3] |= 1 << (i & 7);
+    let c = this.contiguousEnd;
+    while (c < this.buf!.length && this.has(c)) c++;
+    this.contiguousEnd = c;
+    return true;
+  }
+
+  private refuse(len: number): boolean {
+    this.refused += len;
+    this.refusedFrames++;
+    return false;
+  }
+
+  /** Room for bytes up to `need`: the buffer doubles (to at most MAX_CRYPTO_BYTES), within the reader's budget. */
+  private reserve(need: number): boolean {
+    const have = this.held;
+    if (have >= need) return true;
+    let size = have === 0 ? FIRST_CRYPTO_BUFFER : have;
+    while (size < need) size *= 2;
+    if (size > MAX_CRYPTO_BYTES) size = MAX_CRYPTO_BYTES;
+    if (this.budget.held + size - have > MAX_CRYPTO_BUDGET) return false;
+    const nb = Buffer.alloc(size);
+    const nr = new Uint8Array(size >> 3);
+    if (this.buf !== null) {
+      this.buf.copy(nb);
+      nr.set(this.received!);
     }
-    if (!placed) out.push(s, e);
-    r.length = 0;
-    for (const v of out) r.push(v);
+    this.budget.held += size - have;
+    this.buf = nb;
+    this.received = nr;
+    return true;
+  }
+
+  /** Give the buffer back to the budget (the connection is forgotten). */
+  release(): void {
+    this.budget.held -= this.held;
+    this.buf = null;
+    this.received = null;
   }
 
   /** Bytes available from offset 0 without a hole. */
   contiguous(): number {
-    return this.ranges.length > 0 && this.ranges[0] === 0 ? this.ranges[1] : 0;
+    return this.contiguousEnd;
   }
 }
 
@@ -146,7 +218,11 @@ class Connection {
   clientKey = '';
   clientKeys: Keys | null = null;
   serverKeys: Keys | null = null;
-  readonly streams: [CryptoStream, CryptoStream] = [new CryptoStream(), new CryptoStream()];
+  readonly streams: [CryptoStream, CryptoStream];
+
+  constructor(budget: CryptoBudget) {
+    this.streams = [new CryptoStream(budget), new CryptoStream(budget)];
+  }
 }
 
 /** A handshake message found in the CRYPTO stream: where it lies and which side sent it. */
@@ -160,9 +236,14 @@ export interface QuicMessage {
 
 export class QuicInitialReader {
   private readonly conns = new Map<string, Connection>();
+  private readonly budget = new CryptoBudget();
   private readonly hdr = Buffer.alloc(1 + 4 + 2 + 2 * MAX_CID_LEN + 8 + 8 + 4);
   /** Packets whose protection could not be removed (not Initial keys, or damaged). */
   undecryptable = 0;
+  /** CRYPTO frames not placed: beyond the window, over MAX_CRYPTO_RANGES holes, or over the memory budget. */
+  refusedCryptoFrames = 0;
+  /** Connection directions given up for leaving more than MAX_CRYPTO_RANGES holes. */
+  floodedStreams = 0;
 
   /**
    * Read the Initial packets of one UDP datagram (coalesced packets included) and call `out` for
@@ -211,9 +292,14 @@ export class QuicInitialReader {
     let c = this.conns.get(key);
     if (c === undefined && create) {
       if (this.conns.size >= MAX_CONNECTIONS) {
-        for (const k of this.conns.keys()) { this.conns.delete(k); break; }
+        for (const [k, old] of this.conns) {
+          old.streams[0].release();
+          old.streams[1].release();
+          this.conns.delete(k);
+          break;
+        }
       }
-      c = new Connection();
+      c = new Connection(this.budget);
       c.clientKey = src;
       this.conns.set(key, c);
     }
@@ -344,7 +430,11 @@ export class QuicInitialReader {
           const len = readVarint(plain, p, end);
           if (len < 0 || end - p - varLen < len) break frames;
           p += varLen;
-          stream.add(plain, p, len, at);
+          const wasFlooded = stream.flooded;
+          if (!stream.add(plain, p, len, at)) {
+            this.refusedCryptoFrames++;
+            if (stream.flooded && !wasFlooded) this.floodedStreams++;
+          }
           p += len;
           continue;
         }
