@@ -17,7 +17,7 @@ import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
 import { UsageError } from '../errors';
 import { openOutputFile, writeErrorForUser, CaptureWriter, CaptureWriteError } from './file-writer';
-import { checkDropPrivileges, dropPrivileges } from './privileges';
+import { liveCaptureAccount, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
 import { CapturedFrame } from './frame';
 import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB, KernelStats } from './live';
 import { loadCap, linkTypeName } from './cap-binding';
@@ -68,7 +68,7 @@ function interfacePackets(iface: CaptureInterface): number | null {
 }
 
 async function runLive(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
-  const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
+  const account = liveCaptureAccount(opts.user);
   const { iface } = resolveCaptureDevice(opts.interface);
   const out = new OutputBuffer(1);
   const sink = makeSink(opts, out, () => LIVE_TIME_DIGITS);
@@ -116,29 +116,24 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   };
   const bpf = captureFilter ?? '';
   const capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize, loopback: iface.loopback }, onCaptured, onFrame);
-  // As tcpdump: give up root once the device is open, before any output file is created.
-  if (account !== null) {
-    try {
-      dropPrivileges(account);
-    } catch (e) {
-      capture.close();
-      throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
-    }
+  // As tcpdump: give up root once the device is open, before any output file is created and
+  // before the first packet is parsed (cap delivers nothing until this turn of the event loop ends).
+  try {
+    dropPrivilegesOrExplain(account);
+  } catch (e) {
+    capture.close();
+    throw e;
   }
   if (opts.write !== undefined) {
     try {
       writer = openOutputFile(opts.write, capture.linkType);
     } catch (e) {
       capture.close();
-      throw e;
+      throw explainWriteAs(e, account, opts.user);
     }
   }
   pipeline = new Pipeline({ sink, filter, writer: null, maxFrames: 0, analyzers: makeAnalyzers(opts, null) });
   const countedBefore = bpf === '' ? interfacePackets(iface) : null;
-  process.stderr.write(
-    `listening on ${sanitizeText(iface.name)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes, ` +
-      `buffer ${opts.bufferSize ?? DEFAULT_BUFFER_MIB} MiB\n`,
-  );
 
   let hungUp = false;
   await new Promise<void>((resolve, reject) => {
@@ -207,6 +202,11 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
     };
     for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+    // Only now: whoever stops the capture on seeing this line finds it ready to stop cleanly.
+    process.stderr.write(
+      `listening on ${sanitizeText(iface.name)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes, ` +
+        `buffer ${opts.bufferSize ?? DEFAULT_BUFFER_MIB} MiB\n`,
+    );
     capture.setBatchEndHandler(() => {
       // -c reached on a frame whose analysis was skipped: the capture ends here instead.
       if (countReached) {
