@@ -45,6 +45,12 @@ export class Pipeline {
 
   constructor(private readonly opts: PipelineOptions) {
     this.streams = new TcpStreamTable(opts.reassembly);
+    // A flood of connections reaches the ceiling of TCP state: said once when it happens, and
+    // counted at the end (end()), never an out-of-memory failure.
+    this.streams.onCeiling = () => {
+      process.stderr.write(`tcpwatch: TCP conversation state reached its ceiling (--state-budget, ${this.streams.maxConnections} connections at a time): ` +
+        'the least recently active connections are forgotten, and a later packet of one starts a new tcp.stream\n');
+    };
     this.analyzers = opts.analyse === false ? [] : [this.streams, ...(opts.analyzers ?? [])];
   }
 
@@ -81,6 +87,8 @@ export class Pipeline {
   }
 
   end(): void {
+    const retired = this.streams.retiredConnections;
+    if (retired > 0) process.stderr.write(`tcpwatch: ${retired} TCP connection${retired === 1 ? '' : 's'} forgotten at the --state-budget ceiling\n`);
     this.opts.sink?.end();
     this.opts.writer?.close();
   }

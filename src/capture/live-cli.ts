@@ -10,7 +10,7 @@
 // the command line was right, the run failed, and scripts can tell the two apart).
 
 import * as fs from 'node:fs';
-import { addCommands, hooks, makeAnalyzers, MainOptions } from '../hooks';
+import { addCommands, analyzerFactories, hooks, makeAnalyzers, MainOptions } from '../hooks';
 import { makeSink } from '../cli';
 import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
@@ -24,6 +24,7 @@ import { loadCap, linkTypeName } from './cap-binding';
 import { captureInterfaces, formatInterfaceList, CaptureInterface } from './interfaces';
 import { DEFAULT_MEMORY_BUDGET_MIB } from './spill';
 import { exitAfterHangup } from '../hangup';
+import { DEFAULT_STATE_BUDGET_MIB, setDefaultStateBudget } from '../analysis/streams';
 
 // Live timestamps are good to microseconds at best (native-notes/cap.md); show six digits, as
 // tshark does for live captures.
@@ -44,8 +45,22 @@ function parseMiB(v: string): number {
   return Number(v);
 }
 
+/** Ceiling of conversation state (--state-budget), in bytes: every mode, files and live. */
+export function stateBudgetBytes(opts: MainOptions): number {
+  const mib = (opts as MainOptions & { stateBudget?: number }).stateBudget ?? DEFAULT_STATE_BUDGET_MIB;
+  return mib * 1024 * 1024;
+}
+
 addCommands((program) => {
   program.option('--memory-budget <MiB>', `live capture in the UI: MiB of captured frames kept in memory to show them again (every frame goes to a temporary file as it is captured) (default ${DEFAULT_MEMORY_BUDGET_MIB})`, parseMiB);
+  program.option('--state-budget <MiB>', `MiB of TCP conversation state (files and live): past it the least recently active connections are forgotten, counted on stderr (default ${DEFAULT_STATE_BUDGET_MIB})`, parseMiB);
+});
+
+// Every run that analyses makes its analyzers before its pipeline, whichever way it is started
+// (-r, live, the UI): the ceiling for this run's TCP state is set there.
+analyzerFactories.unshift((opts) => {
+  setDefaultStateBudget(stateBudgetBytes(opts));
+  return null;
 });
 
 function listInterfaces(): void {
