@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI } from './helpers/corpus';
 import { synFloodChunks, synRecord } from '../scripts/attacks/syn-flood';
+import { Tmux, haveTmux } from './helpers/tmux';
 
 const TIME = '/usr/bin/time';
 
@@ -89,4 +90,48 @@ test('a small --state-budget: the least recently active connections are retired 
   assert.deepEqual(wholeRows[N], [String(N + 1), '0', '10000', '1']);
   const tshark = spawnSync('tshark', ['-r', '-', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'tcp.analysis.retransmission'], { input: Buffer.concat([...records, ...tail]), encoding: 'utf8', maxBuffer: 1 << 26 });
   if (tshark.status === 0) assert.equal(whole.stdout, tshark.stdout);
+});
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const haveCap = (() => { try { require('cap'); return true; } catch { return false; } })();
+
+/** `n` connection attempts to a closed port on loopback: a SYN and a RST each, a new tcp.stream each. */
+async function refusedConnections(port: number, n: number): Promise<void> {
+  const net = await import('node:net');
+  for (let i = 0; i < n; i += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => new Promise<void>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.on('error', () => resolve());
+      c.on('connect', () => { c.destroy(); resolve(); });
+    })));
+  }
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('the live UI at the ceiling: nothing drawn over the screen; after quitting, the notice and the count', { skip: isRoot && haveCap && haveTmux() ? false : 'needs root, the cap module and tmux' }, async () => {
+  const port = await closedPort();
+  const t = Tmux.start(['-i', 'lo', '--state-budget', '1', 'tcp', 'port', String(port)]);
+  try {
+    await t.waitForText('live: lo');
+    await refusedConnections(port, 3000);
+    await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 6000, 'the 3000 connections');
+    assert.doesNotMatch(t.screen(), /ceiling/, 'the notice waits until the UI has closed');
+    t.keys('q');
+    const after = await t.waitForText('[tcpwatch exited');
+    assert.match(after, /tcpwatch: TCP conversation state reached its ceiling \(--state-budget, 2048 connections at a time\)/);
+    const n = Number(/tcpwatch: (\d+) TCP connections forgotten at the --state-budget ceiling/.exec(after)?.[1]);
+    assert.ok(n >= 1024 && n <= 3000 - 1024, `forgotten: ${n}`);
+    assert.match(after, /\[tcpwatch exited 0\]/);
+  } finally {
+    t.kill();
+  }
 });

@@ -31,6 +31,8 @@ import { liveCaptureAccount, dropPrivilegesOrExplain } from '../capture/privileg
 import { PacketStore } from '../store/packet-store';
 import { exitAfterHangup } from '../hangup';
 import { App } from './app';
+import { setStateCeilingReporter, forgottenLine } from '../pipeline';
+import type { TcpStreamTable } from '../analysis/streams';
 
 /** Longest the UI indexes new frames before letting keys and drawing in. */
 const INDEX_SLICE_MS = 30;
@@ -72,6 +74,17 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     fs.closeSync(spoolFd);
     throw e;
   }
+  // The UI owns the terminal: what the ceiling of TCP state has to say waits until it has closed.
+  // The UI replays the capture (filters, details), so the notice comes once and the count is the most forgotten.
+  let ceilingLine: string | null = null;
+  const fullTables: TcpStreamTable[] = [];
+  setStateCeilingReporter({
+    reached: (line, streams) => {
+      ceilingLine ??= line;
+      fullTables.push(streams);
+    },
+    forgotten: () => {},
+  });
   const spool = new SpoolReader(spoolFd, capture.linkType, memoryBudgetBytes(opts));
   const store = PacketStore.live(iface.name, opts, spool);
   let bytes = 0;
@@ -164,6 +177,11 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     interfaceDrops: null,
     filtered: bpf !== '',
   })];
+  if (ceilingLine !== null) {
+    // The indexer's table saw every frame; replays (filters, details) saw fewer.
+    const n = Math.max(...fullTables.map((t) => t.retiredConnections));
+    lines.push(ceilingLine, forgottenLine(n));
+  }
   if (capture.writeFailure !== null) {
     const n = capture.writeFailure.framesInFile;
     lines.push(`tcpwatch: ${sanitizeText(capture.writeFailure.message)}; capture stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`);
