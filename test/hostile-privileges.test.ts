@@ -235,3 +235,10 @@ test(`the UI, no sudo: the UI and its capture process run as ${defaultAccount} w
     server.close();
   }
 });
+
+test('-Z root reading a file: root is kept, and that is no failure', { skip }, () => {
+  const sample = path.join(__dirname, '..', '..', 'samples', 'lab.pcapng');
+  const r = spawnSync(process.execPath, [CLI, '-r', sample, '-Z', 'root', '-c', '2'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 2);
+});

@@ -115,7 +115,7 @@ export function capabilitiesHeld(): string[] {
     }
     for (const set of CAPABILITY_SETS) {
       const m = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, 'm').exec(status);
-      if (m !== null && !/^0+$/.test(m[1])) held.push(`${set}=${m[1]}`);
+      if (m !== null && !/^0+$/.test(m[1]) && !held.includes(`${set}=${m[1]}`)) held.push(`${set}=${m[1]}`);
     }
   }
   return held;
@@ -135,6 +135,7 @@ export function dropPrivileges(account: Account): void {
   if (process.getuid!() !== account.uid || process.geteuid!() !== account.uid || process.getegid!() !== account.gid) {
     throw new Error(`could not become ${account.name}`);
   }
+  if (account.uid === 0) return; // -Z root: nothing was meant to be given up
   const held = capabilitiesHeld();
   if (held.length > 0) throw new Error(`still holding capabilities as ${account.name} (${held.join(', ')})`);
 }
