@@ -279,7 +279,7 @@ class Buckets {
     this.heads[i] = stream;
   }
 
-  /** Rebuilt without the buckets of retired streams, at twice the size of what is left (at least as large as before when most is live). */
+  /** Rebuilt without the buckets of retired streams, at least 4 slots per bucket left (twice the old size when all are live). */
   private grow(): void {
     const oldKeys = this.keys, oldHeads = this.heads;
     let live = 0;
