@@ -33,6 +33,28 @@ export interface PipelineOptions {
   analyse?: boolean;
 }
 
+/**
+ * Where the two lines about the ceiling of TCP state go: stderr, unless a UI that owns the terminal
+ * takes them to say after it has closed (setStateCeilingReporter).
+ */
+export interface StateCeilingReporter {
+  /** A pipeline's table reached the ceiling (its retiredConnections go on counting). */
+  reached(line: string, streams: TcpStreamTable): void;
+  /** How many connections a pipeline forgot, when it ends. */
+  forgotten(count: number, line: string): void;
+}
+let ceilingReporter: StateCeilingReporter = {
+  reached: (line) => process.stderr.write(line + '\n'),
+  forgotten: (_count, line) => process.stderr.write(line + '\n'),
+};
+/** The closing line: how many connections were forgotten at the ceiling. */
+export function forgottenLine(n: number): string {
+  return `tcpwatch: ${n} TCP connection${n === 1 ? '' : 's'} forgotten at the --state-budget ceiling`;
+}
+export function setStateCeilingReporter(r: StateCeilingReporter): void {
+  ceilingReporter = r;
+}
+
 export class Pipeline {
   readonly d = new Dissection();
   readonly streams: TcpStreamTable;
@@ -45,6 +67,12 @@ export class Pipeline {
 
   constructor(private readonly opts: PipelineOptions) {
     this.streams = new TcpStreamTable(opts.reassembly);
+    // A flood of connections reaches the ceiling of TCP state: said once when it happens, and
+    // counted at the end (end()), never an out-of-memory failure.
+    this.streams.onCeiling = () => {
+      ceilingReporter.reached(`tcpwatch: TCP conversation state reached its ceiling (--state-budget, ${this.streams.maxConnections} connections at a time): ` +
+        'the least recently active connections are forgotten, and a later packet of one starts a new tcp.stream', this.streams);
+    };
     this.analyzers = opts.analyse === false ? [] : [this.streams, ...(opts.analyzers ?? [])];
   }
 
@@ -81,6 +109,8 @@ export class Pipeline {
   }
 
   end(): void {
+    const retired = this.streams.retiredConnections;
+    if (retired > 0) ceilingReporter.forgotten(retired, forgottenLine(retired));
     this.opts.sink?.end();
     this.opts.writer?.close();
   }

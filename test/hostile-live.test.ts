@@ -23,6 +23,8 @@ const PAYLOAD_OFF = 14 + 20 + 8;
 
 test('a -w file under a QUIC CRYPTO flood holds every marker sent between the flood packets', { skip: isRoot && capBuilt() ? false : 'needs root and the cap module', timeout: 120_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-flood-'));
+  // live capture writes -w as the account it gives root up for (src/capture/privileges.ts)
+  fs.chmodSync(dir, 0o777);
   const out = path.join(dir, 'flood.pcap');
   // The receiver is bound but never read: the kernel discards what overflows its buffer, and no
   // ICMP port-unreachable is added to the capture.

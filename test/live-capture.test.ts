@@ -108,6 +108,8 @@ function rowsFor(fieldsOut: string, serverPort: number): string[] {
 
 test('chat and HTTPS on lo: decoded live, -c and -s honoured, -w equal to what tcpdump captured', { skip: canCompare ? false : 'needs root, tcpdump and tshark' }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-live-'));
+  // live capture writes -w as the account it gives root up for (src/capture/privileges.ts)
+  fs.chmodSync(dir, 0o777);
   const chat = await startChatServer({ port: 0, closeAfterReply: true });
   const tls = await startTlsServer({ port: 0, keylogPath: path.join(dir, 'keys.txt') });
   const filter = `tcp port ${chat.port} or tcp port ${tls.port}`;
@@ -217,6 +219,8 @@ test('frames longer than cap\'s 65535-byte snapshot keep their wire length', { s
 /** Captures a 4 MiB transfer on lo with tcpwatch and tcpdump; checks every frame; returns how many were longer than 65535 bytes. */
 async function captureBigTransfer(t: { diagnostic(s: string): void }): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-live-big-'));
+  // live capture writes -w as the account it gives root up for (src/capture/privileges.ts)
+  fs.chmodSync(dir, 0o777);
   const server = net.createServer((c) => {
     c.on('data', () => {});
     c.on('end', () => c.end());

@@ -67,6 +67,8 @@ function statusBar(screen: string): string {
 
 test('the UI stopped for 2 s under 1000 datagrams/s loses none: its capture process keeps reading the ring', { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-stall-'));
+  // live capture writes -w as the account it gives root up for (src/capture/privileges.ts)
+  fs.chmodSync(dir, 0o777);
   const out = path.join(dir, 'stall.pcap');
   const load = await prepareUdpLoad(1000, 3);
   // A 4 MiB ring holds about 30 packets on lo: had the UI's own thread been reading it, a 2 s stop would lose ~2000.
@@ -100,6 +102,8 @@ test('the UI stopped for 2 s under 1000 datagrams/s loses none: its capture proc
 
 test('kernel drops while the capture process is stopped: the status bar and the closing line count them, captured + dropped = sent', { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-drops-'));
+  // live capture writes -w as the account it gives root up for (src/capture/privileges.ts)
+  fs.chmodSync(dir, 0o777);
   const out = path.join(dir, 'drops.pcap');
   // 400 datagrams in a burst into a 1 MiB ring (a handful of slots) nobody reads.
   const load = await prepareUdpLoad(4000, 0.1);
@@ -152,6 +156,8 @@ with open(sys.argv[1], 'w') as f:
 for (const mode of ['UI', 'headless -q'] as const) {
   test(`a real hangup (tmux kill-server) ends the ${mode} capture with exit status 0 and a complete -w file`, { skip }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-hangup-'));
+    // live capture writes -w as the account it gives root up for (src/capture/privileges.ts)
+    fs.chmodSync(dir, 0o777);
     const out = path.join(dir, 'hup.pcap');
     const statusFile = path.join(dir, 'status');
     const load = await prepareUdpLoad(1000, 0.3);

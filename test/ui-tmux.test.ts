@@ -432,6 +432,8 @@ const canLive = process.getuid?.() === 0 && spawnSync(process.execPath, [CLI, '-
 
 test('live capture on lo: rows arrive and the list follows the newest; q stops and the -w file is complete', { skip: noTmux || (canLive ? false : 'needs root and the cap module') }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-live-'));
+  // live capture writes -w as the account it gives root up for (src/capture/privileges.ts)
+  fs.chmodSync(dir, 0o777);
   const out = path.join(dir, 'live.pcap');
   const server = await startChatServer({ host: '127.0.0.1', port: 0, closeAfterReply: true });
   try {

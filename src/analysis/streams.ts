@@ -13,6 +13,12 @@
 // Unacknowledged segments live in one pool for all connections (SegmentPool). TcpConversation and
 // TcpFlow are views of that state for whoever wants a connection's figures (conversation tables).
 //
+// The state has a ceiling (stateBudgetBytes, --state-budget): a flood of connections (a SYN flood
+// makes one per packet) would otherwise grow it without end. At the ceiling the least recently
+// active block of BLOCK_ROWS connections is retired as a whole — its rows, addresses and hash
+// entries forgotten, its memory freed — and counted; a later segment of a retired connection starts
+// a new tcp.stream, numbered after every other, as a connection never seen before would be.
+//
 // Sequence analysis works on raw 32-bit sequence numbers with wrap-around comparisons (RFC 9293
 // §3.4), and, as in Wireshark, 0 stands for "not seen yet" in nextSeq/lastAck/maxSeqToBeAcked.
 
@@ -81,6 +87,8 @@ const CF_ACCECN_SYN = 1;
 const CF_ACCECN_SYN_ACK = 2;
 const CF_ACCECN_OPTION = 4;
 const CF_SOCKS_SEEN = 8;
+/** The row is a conversation (SOCKS takes stream indexes that have no row). */
+const CF_MADE = 16;
 
 const F_BASE_SEQ = 0;
 /** FF_* bits. */
@@ -127,17 +135,87 @@ const ROW_W = FLOW_SERVER + FLOW_W;
 const BLOCK_BITS = 10;
 const BLOCK_ROWS = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_ROWS - 1;
+/** Memory of one block of connections: rows and addresses, and its share of a half-full hash table. */
+export const BLOCK_BYTES = BLOCK_ROWS * (ROW_W * 8 + ADDR_SLOT + 4 * 8);
+/** Default ceiling of conversation state: about 1.9 million connections at a time. */
+export const DEFAULT_STATE_BUDGET_MIB = 1024;
+/** The fewest blocks a budget keeps: the one being filled and one more. */
+const MIN_BLOCKS = 2;
 
-/** The rows of every stream index, in blocks of 1024 that are never moved. */
+let defaultStateBudgetBytes = DEFAULT_STATE_BUDGET_MIB * 1024 * 1024;
+/**
+ * The ceiling tables made from now on get when their maker names none (--state-budget sets it for
+ * the run, whichever way the pipeline is built: -r, live, the UI).
+ */
+export function setDefaultStateBudget(bytes: number): void {
+  defaultStateBudgetBytes = bytes;
+}
+/** A retired block, and a block not made yet. */
+const NO_ROWS = new Float64Array(0);
+const NO_ADDRESSES = new Uint8Array(0);
+
+/** The rows of every stream index, in blocks of 1024 that are never moved (only retired). */
 class ConnectionState {
+  /** By block number; NO_ROWS once retired. */
   readonly blocks: Float64Array[] = [];
+  /** Both addresses of every conversation of a block, ADDR_SLOT bytes each. */
+  readonly addresses: Uint8Array[] = [];
+  /** Frame number of the latest segment of any connection of the block. */
+  lastUse = new Float64Array(64);
+  live = 0;
+  /** Connections forgotten at the ceiling, and blocks retired. */
+  retiredConnections = 0;
+  retiredBlocks = 0;
 
-  /** The block that holds stream `st` (made when new). */
+  constructor(readonly maxBlocks: number) {}
+
+  /** The block that holds stream `st` (made when new; NO_ROWS when retired). */
   block(st: number): Float64Array {
     const bi = st >>> BLOCK_BITS;
-    while (this.blocks.length <= bi) this.blocks.push(new Float64Array(BLOCK_ROWS * ROW_W));
+    while (this.blocks.length <= bi) {
+      this.blocks.push(NO_ROWS);
+      this.addresses.push(NO_ADDRESSES);
+    }
+    if (this.blocks[bi] === NO_ROWS && bi >= this.madeBlocks) {
+      if (this.live >= this.maxBlocks) this.retireLeastRecent();
+      this.blocks[bi] = new Float64Array(BLOCK_ROWS * ROW_W);
+      this.addresses[bi] = new Uint8Array(BLOCK_ROWS * ADDR_SLOT);
+      if (bi >= this.lastUse.length) {
+        const more = new Float64Array(Math.max(this.lastUse.length * 2, bi + 1));
+        more.set(this.lastUse);
+        this.lastUse = more;
+      }
+      this.live++;
+      this.madeBlocks = bi + 1;
+    }
     return this.blocks[bi];
   }
+
+  /** Blocks below this were all made once: a NO_ROWS among them is retired, not waiting to be made. */
+  private madeBlocks = 0;
+
+  isLive(st: number): boolean {
+    return st >= 0 && this.blocks[st >>> BLOCK_BITS] !== NO_ROWS && this.blocks[st >>> BLOCK_BITS] !== undefined;
+  }
+
+  /** Retire the block whose latest segment is the oldest: none of its connections is as recent as any other block's. */
+  private retireLeastRecent(): void {
+    let oldest = -1;
+    for (let bi = 0; bi < this.blocks.length; bi++) {
+      if (this.blocks[bi] === NO_ROWS) continue;
+      if (oldest < 0 || this.lastUse[bi] < this.lastUse[oldest]) oldest = bi;
+    }
+    if (oldest < 0) return;
+    const rows = this.blocks[oldest];
+    for (let c = 0; c < rows.length; c += ROW_W) if ((rows[c + C_FLAGS] & CF_MADE) !== 0) this.retiredConnections++;
+    this.blocks[oldest] = NO_ROWS;
+    this.addresses[oldest] = NO_ADDRESSES;
+    this.live--;
+    this.retiredBlocks++;
+    this.onRetire();
+  }
+
+  onRetire: () => void = () => {};
 
   /**
    * A new connection's row, with every field at its starting value. Stream indexes are handed out
@@ -173,6 +251,9 @@ class Buckets {
   private heads = new Int32Array(1024);
   private used = 0;
 
+  /** `isLive(stream)`: false for a retired stream, whose bucket is dropped when the table is rebuilt. */
+  constructor(private readonly isLive: (stream: number) => boolean) {}
+
   /** Stream index heading the bucket of `key`, -1 when there is none. */
   get(key: number): number {
     const keys = this.keys, mask = keys.length - 1, k = key + 1;
@@ -198,12 +279,18 @@ class Buckets {
     this.heads[i] = stream;
   }
 
+  /** Rebuilt without the buckets of retired streams, at least 4 slots per bucket left (twice the old size when all are live). */
   private grow(): void {
     const oldKeys = this.keys, oldHeads = this.heads;
-    const keys = new Int32Array(oldKeys.length * 2), heads = new Int32Array(oldKeys.length * 2), mask = keys.length - 1;
+    let live = 0;
+    for (let j = 0; j < oldKeys.length; j++) if (oldKeys[j] !== 0 && this.isLive(oldHeads[j])) live++;
+    let size = 1024;
+    while (size < live * 4) size *= 2;
+    const keys = new Int32Array(size), heads = new Int32Array(size), mask = keys.length - 1;
+    this.used = live;
     for (let j = 0; j < oldKeys.length; j++) {
       const k = oldKeys[j];
-      if (k === 0) continue;
+      if (k === 0 || !this.isLive(oldHeads[j])) continue;
       let i = (k - 1) & mask;
       while (keys[i] !== 0) i = (i + 1) & mask;
       keys[i] = k;
@@ -345,29 +432,52 @@ function releaseSegments(s: Float64Array, f: number, pool: SegmentPool): void {
  */
 export class TcpStreamTable {
   /** Hash of the 4-tuple → stream index of the newest conversation with that hash. */
-  private readonly buckets = new Buckets();
-  private readonly state = new ConnectionState();
-  /** Stream indexes of the conversations, in the order they were made (SOCKS leaves gaps between). */
-  private readonly made: number[] = [];
-  private readonly views: TcpConversation[] = [];
+  private readonly buckets: Buckets;
+  private readonly state: ConnectionState;
+  /** Views of the live conversations, in stream order, up to viewsUpTo; rebuilt after a retirement. */
+  private views: TcpConversation[] = [];
+  private viewsUpTo = 0;
+  private viewsRetired = 0;
   readonly reassembly: Reassembler;
   /** Stream indexes also count conversations Wireshark opens for proxied (SOCKS) connections. */
   private nextIndex = 0;
-  /** Both addresses of every conversation, ADDR_SLOT bytes per stream index: one allocation for all. */
-  private addrPool = new Uint8Array(ADDR_SLOT * 64);
   private readonly segments = new SegmentPool();
+  /** Called once, when the ceiling is first reached and connections start to be retired. */
+  onCeiling: (() => void) | null = null;
 
-  constructor(opts: ReassemblyOptions = {}) {
+  constructor(opts: ReassemblyOptions = {}, stateBudgetBytes = defaultStateBudgetBytes) {
     this.reassembly = new Reassembler(opts);
     for (const c of globalStreamConsumers) this.reassembly.addConsumer(c);
+    this.state = new ConnectionState(Math.max(MIN_BLOCKS, Math.floor(stateBudgetBytes / BLOCK_BYTES)));
+    this.state.onRetire = () => {
+      if (this.state.retiredBlocks === 1 && this.onCeiling !== null) this.onCeiling();
+    };
+    const state = this.state;
+    this.buckets = new Buckets((st) => state.isLive(st));
   }
 
   /** Number of tcp.stream indexes handed out. */
   get count(): number { return this.nextIndex; }
 
-  /** All conversations, in stream order (a reused 4-tuple has one entry per connection); made when asked for. */
+  /** Connections forgotten because the state reached its ceiling. */
+  get retiredConnections(): number { return this.state.retiredConnections; }
+
+  /** The ceiling, in connections (whole blocks). */
+  get maxConnections(): number { return this.state.maxBlocks * BLOCK_ROWS; }
+
+  /** The live conversations, in stream order (a reused 4-tuple has one entry per connection); made when asked for. */
   get conversations(): TcpConversation[] {
-    for (let k = this.views.length; k < this.made.length; k++) this.views.push(new TcpConversation(this.state, this.made[k]));
+    const state = this.state;
+    if (this.viewsRetired !== state.retiredBlocks) {
+      this.views = this.views.filter((v) => state.isLive(v.index));
+      this.viewsRetired = state.retiredBlocks;
+    }
+    for (let st = this.viewsUpTo; st < this.nextIndex; st++) {
+      const s = state.blocks[st >>> BLOCK_BITS];
+      if (s === undefined || s === NO_ROWS) continue;
+      if ((s[(st & BLOCK_MASK) * ROW_W + C_FLAGS] & CF_MADE) !== 0) this.views.push(new TcpConversation(state, st));
+    }
+    this.viewsUpTo = this.nextIndex;
     return this.views;
   }
 
@@ -398,22 +508,25 @@ export class TcpStreamTable {
     const flags = d.tcpFlags;
     const seq = d.seqRaw;
 
-    const pool = this.addrPool, state = this.state;
+    const state = this.state;
     let st = this.buckets.get(key);
     let fromA = false;
     while (st >= 0) {
       const s = state.blocks[st >>> BLOCK_BITS], c = (st & BLOCK_MASK) * ROW_W;
+      // A bucket's chain runs from the newest conversation to older ones: past a retired one, all are.
+      if (s === NO_ROWS) { st = -1; break; }
       if (s[c + C_IP_VERSION] === version) {
+        const pool = state.addresses[st >>> BLOCK_BITS], a = (st & BLOCK_MASK) * ADDR_SLOT;
         const portA = s[c + C_PORT_A], portB = s[c + C_PORT_B];
-        if (portA === sport && portB === dport && same(pool, st * ADDR_SLOT, buf, srcOff, alen) && same(pool, st * ADDR_SLOT + 16, buf, dstOff, alen)) { fromA = true; break; }
-        if (portA === dport && portB === sport && same(pool, st * ADDR_SLOT, buf, dstOff, alen) && same(pool, st * ADDR_SLOT + 16, buf, srcOff, alen)) { fromA = false; break; }
+        if (portA === sport && portB === dport && same(pool, a, buf, srcOff, alen) && same(pool, a + 16, buf, dstOff, alen)) { fromA = true; break; }
+        if (portA === dport && portB === sport && same(pool, a, buf, dstOff, alen) && same(pool, a + 16, buf, srcOff, alen)) { fromA = false; break; }
       }
       st = s[c + C_NEXT_IN_BUCKET];
     }
     let reused = false;
     if (st < 0) {
       st = this.create(d, key, version, srcOff, dstOff, alen);
-      fromA = state.blocks[st >>> BLOCK_BITS][(st & BLOCK_MASK) * ROW_W + C_PORT_A] === sport && same(this.addrPool, st * ADDR_SLOT, buf, srcOff, alen);
+      fromA = state.blocks[st >>> BLOCK_BITS][(st & BLOCK_MASK) * ROW_W + C_PORT_A] === sport && same(state.addresses[st >>> BLOCK_BITS], (st & BLOCK_MASK) * ADDR_SLOT, buf, srcOff, alen);
     } else if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
       // Wireshark 4.0: a SYN whose sequence number differs from the base of the conversation found
       // starts a new conversation on the same ports; the same number is a retransmitted SYN.
@@ -432,6 +545,7 @@ export class TcpStreamTable {
         reused = true;
       }
     }
+    state.lastUse[st >>> BLOCK_BITS] = d.number;
     const t = d.tcp;
     t.stream = st;
     if (reused) t.flags |= AF.PortsReused;
@@ -450,20 +564,15 @@ export class TcpStreamTable {
 
   /** Address of side A (the client) or B of a conversation: 4 or 16 bytes, a copy. */
   address(conv: TcpConversation, sideB: boolean): Uint8Array {
-    const o = conv.index * ADDR_SLOT + (sideB ? 16 : 0);
-    return this.addrPool.slice(o, o + (conv.ipVersion === 6 ? 16 : 4));
+    const o = (conv.index & BLOCK_MASK) * ADDR_SLOT + (sideB ? 16 : 0);
+    return this.state.addresses[conv.index >>> BLOCK_BITS].slice(o, o + (conv.ipVersion === 6 ? 16 : 4));
   }
 
   private storeAddresses(index: number, buf: Buffer, aOff: number, bOff: number, alen: number): void {
-    const o = index * ADDR_SLOT;
-    if (o + ADDR_SLOT > this.addrPool.length) {
-      const bigger = new Uint8Array(Math.max(this.addrPool.length * 2, o + ADDR_SLOT));
-      bigger.set(this.addrPool);
-      this.addrPool = bigger;
-    }
+    const pool = this.state.addresses[index >>> BLOCK_BITS], o = (index & BLOCK_MASK) * ADDR_SLOT;
     for (let i = 0; i < alen; i++) {
-      this.addrPool[o + i] = buf[aOff + i];
-      this.addrPool[o + 16 + i] = buf[bOff + i];
+      pool[o + i] = buf[aOff + i];
+      pool[o + 16 + i] = buf[bOff + i];
     }
   }
 
@@ -473,6 +582,7 @@ export class TcpStreamTable {
     this.state.init(st);
     const s = this.state.block(st), c = (st & BLOCK_MASK) * ROW_W;
     s[c + C_IP_VERSION] = version;
+    s[c + C_FLAGS] = CF_MADE;
     // The opener is the client: the sender of a SYN or of the first segment seen, the receiver of a
     // SYN/ACK seen first.
     const synAckFirst = (d.tcpFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK);
@@ -489,9 +599,9 @@ export class TcpStreamTable {
     s[c + C_FIRST_NSEC] = d.tsNsec;
     s[c + C_FIRST_FRAME] = d.number;
     // The newest conversation on a 4-tuple is the one later segments belong to: it heads the bucket.
-    s[c + C_NEXT_IN_BUCKET] = this.buckets.get(key);
+    const older = this.buckets.get(key);
+    s[c + C_NEXT_IN_BUCKET] = this.state.isLive(older) ? older : -1;
     this.buckets.set(key, st);
-    this.made.push(st);
     return st;
   }
 

@@ -3,8 +3,14 @@
 // capture as pcapng with the key log embedded, and opens it the way `tcpwatch -r` would (the UI on
 // a terminal, packet lines with --no-ui) with the key log loaded. Without permission to capture it
 // says so and opens the bundled sample, the same scenario recorded once by scripts/record-sample.ts.
+//
+// As root, the demo records as root (only the capture needs it: the servers use ports above 1023,
+// and the recording writes frames without dissecting them). Without -w it then hands what it saved
+// to the account live capture runs as (src/capture/privileges.ts: the sudo user, else tcpdump's
+// account or nobody; -Z USER, or -Z root to keep root) and gives up root before the first packet
+// is dissected.
 
-import { copyFileSync, existsSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, chmodSync, lchownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { MainOptions } from '../hooks';
@@ -12,10 +18,11 @@ import { UsageError } from '../errors';
 import { sanitizeText } from '../output/sanitize';
 import { runMain } from './main-command';
 import { CaptureUnavailable, recordLabScenario } from '../lab/scenario';
+import { liveCaptureAccount, dropPrivilegesOrExplain } from '../capture/privileges';
 
 export { DEFAULT_TLS_PORT } from '../lab/scenario';
 
-// dist/src/lab/ → the package root, where samples/ lives beside bin/ and dist/.
+// dist/src/app/ → the package root, where samples/ lives beside bin/ and dist/.
 const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
 export const SAMPLE_CAPTURE = join(PACKAGE_ROOT, 'samples', 'lab.pcapng');
 export const SAMPLE_KEYLOG = join(PACKAGE_ROOT, 'samples', 'lab.keylog');
@@ -42,6 +49,7 @@ function destination(write: string | undefined): Saved {
 }
 
 export async function runDemo(opts: MainOptions): Promise<void> {
+  const account = liveCaptureAccount(opts.user);
   const saved = destination(opts.write);
   // The servers' key log and tcpdump's raw file live in a scratch directory of their own, so a
   // key log left by an earlier run is never appended to.
@@ -78,5 +86,14 @@ export async function runDemo(opts: MainOptions): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  await runMain({ ...opts, readFile: capture, keylog: existsSync(keylog) ? keylog : undefined, write: undefined, interface: undefined }, []);
+  // Saved in the demo's own directory (no -w): that directory and its two files become the
+  // account's, and root is given up before dissecting. A -w path lies in a directory the account
+  // may not be able to enter, so the demo then dissects as it recorded.
+  if (account !== null && opts.write === undefined) {
+    if (capture === saved.capture) {
+      for (const p of [dirname(capture), capture, keylog]) if (existsSync(p)) lchownSync(p, account.uid, account.gid);
+    }
+    dropPrivilegesOrExplain(account);
+  }
+  await runMain({ ...opts, readFile: capture, keylog: existsSync(keylog) ? keylog : undefined, write: undefined, interface: undefined, user: undefined }, []);
 }

@@ -7,7 +7,7 @@
 // nothing (native-notes/long-runs.md).
 //
 // Started by src/capture/capture-process.ts with the options as JSON in argv[2], the spool file
-// open on fd 3 and an IPC channel. It opens the device, gives up root (-Z) before the -w file is
+// open on fd 3 and an IPC channel. It opens the device, gives up root (privileges.ts) before the -w file is
 // created, as headless capture does, and stops cleanly on a "stop" message, on SIGINT, SIGTERM or
 // SIGHUP, when the UI goes away (the channel closes), at -c, or when -w cannot be written.
 
@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
 import { LiveCapture, KernelStats, DEFAULT_BUFFER_MIB } from './live';
 import { openOutputFile, CaptureWriter, CaptureWriteError } from './file-writer';
-import { lookupUser, dropPrivileges } from './privileges';
+import { Account, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
 import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader } from './spool';
 import { UsageError } from '../errors';
 
@@ -26,6 +26,9 @@ export interface CaptureChildOptions {
   snaplen?: number;
   bufferSizeMiB?: number;
   write?: string;
+  /** Whom to become once the device is open (liveCaptureAccount); null keeps root (-Z root). */
+  account: Account | null;
+  /** -Z as given (undefined: the account was chosen for the user). */
   user?: string;
   /** Stop after this many frames (-c); 0 for no limit. */
   count: number;
@@ -187,16 +190,15 @@ function main(): void {
   try {
     capture = LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
     // As tcpdump and headless capture: give up root once the device is open, before -w creates anything.
-    if (o.user !== undefined) {
-      const account = lookupUser(o.user);
+    dropPrivilegesOrExplain(o.account);
+    fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
+    if (o.write !== undefined) {
       try {
-        dropPrivileges(account);
+        writer = openOutputFile(o.write, capture.linkType);
       } catch (e) {
-        throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
+        throw explainWriteAs(e, o.account, o.user);
       }
     }
-    fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
-    if (o.write !== undefined) writer = openOutputFile(o.write, capture.linkType);
   } catch (e) {
     capture?.close();
     const message = e instanceof UsageError ? e.message : `cannot capture on ${o.device}: ${(e as Error).message}`;

@@ -10,20 +10,21 @@
 // the command line was right, the run failed, and scripts can tell the two apart).
 
 import * as fs from 'node:fs';
-import { addCommands, hooks, makeAnalyzers, MainOptions } from '../hooks';
+import { addCommands, hooks, makeAnalyzers, MainOptions, registerStage } from '../hooks';
 import { makeSink } from '../app/sinks';
 import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
 import { UsageError, EXIT_RUN_FAILED } from '../errors';
 import { openOutputFile, writeErrorForUser, CaptureWriter, CaptureWriteError } from './file-writer';
-import { checkDropPrivileges, dropPrivileges } from './privileges';
+import { liveCaptureAccount, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
 import { CapturedFrame } from './frame';
 import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB, KernelStats } from './live';
 import { loadCap, linkTypeName } from './cap-binding';
 import { captureInterfaces, formatInterfaceList, CaptureInterface } from './interfaces';
 import { DEFAULT_MEMORY_BUDGET_MIB } from './spill';
 import { exitAfterHangup } from '../hangup';
+import { DEFAULT_STATE_BUDGET_MIB, setDefaultStateBudget } from '../analysis/streams';
 
 // Live timestamps are good to microseconds at best (native-notes/cap.md); show six digits, as
 // tshark does for live captures.
@@ -42,8 +43,25 @@ function parseMiB(v: string): number {
   return Number(v);
 }
 
+/** Ceiling of conversation state (--state-budget), in bytes: every mode, files and live. */
+export function stateBudgetBytes(opts: MainOptions): number {
+  const mib = (opts as MainOptions & { stateBudget?: number }).stateBudget ?? DEFAULT_STATE_BUDGET_MIB;
+  return mib * 1024 * 1024;
+}
+
 addCommands((program) => {
   program.option('--memory-budget <MiB>', `live capture in the UI: MiB of captured frames kept in memory to show them again (every frame goes to a temporary file as it is captured) (default ${DEFAULT_MEMORY_BUDGET_MIB})`, parseMiB);
+  program.option('--state-budget <MiB>', `MiB of TCP conversation state (files and live): past it the least recently active connections are forgotten, counted on stderr (default ${DEFAULT_STATE_BUDGET_MIB})`, parseMiB);
+});
+
+// Every run that analyses makes its analysis stages before its pipeline, whichever way it is started
+// (-r, live, the UI): this stage makes no analyzer, it sets the ceiling of the run's TCP state.
+registerStage({
+  name: 'tcp-state-budget', after: [],
+  make: (opts) => {
+    setDefaultStateBudget(stateBudgetBytes(opts));
+    return null;
+  },
 });
 
 function listInterfaces(): void {
@@ -66,7 +84,7 @@ function interfacePackets(iface: CaptureInterface): number | null {
 }
 
 async function runLive(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
-  const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
+  const account = liveCaptureAccount(opts.user);
   const { iface } = resolveCaptureDevice(opts.interface);
   const out = new OutputBuffer(1);
   const sink = makeSink(opts, out, () => LIVE_TIME_DIGITS);
@@ -114,29 +132,24 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   };
   const bpf = captureFilter ?? '';
   const capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize, loopback: iface.loopback }, onCaptured, onFrame);
-  // As tcpdump: give up root once the device is open, before any output file is created.
-  if (account !== null) {
-    try {
-      dropPrivileges(account);
-    } catch (e) {
-      capture.close();
-      throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
-    }
+  // As tcpdump: give up root once the device is open, before any output file is created and
+  // before the first packet is parsed (cap delivers nothing until this turn of the event loop ends).
+  try {
+    dropPrivilegesOrExplain(account);
+  } catch (e) {
+    capture.close();
+    throw e;
   }
   if (opts.write !== undefined) {
     try {
       writer = openOutputFile(opts.write, capture.linkType);
     } catch (e) {
       capture.close();
-      throw e;
+      throw explainWriteAs(e, account, opts.user);
     }
   }
   pipeline = new Pipeline({ sink, filter, writer: null, maxFrames: 0, analyzers: makeAnalyzers(opts, null) });
   const countedBefore = bpf === '' ? interfacePackets(iface) : null;
-  process.stderr.write(
-    `listening on ${sanitizeText(iface.name)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes, ` +
-      `buffer ${opts.bufferSize ?? DEFAULT_BUFFER_MIB} MiB\n`,
-  );
 
   let hungUp = false;
   await new Promise<void>((resolve, reject) => {
@@ -205,6 +218,11 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
     };
     for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+    // Only now: whoever stops the capture on seeing this line finds it ready to stop cleanly.
+    process.stderr.write(
+      `listening on ${sanitizeText(iface.name)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes, ` +
+        `buffer ${opts.bufferSize ?? DEFAULT_BUFFER_MIB} MiB\n`,
+    );
     capture.setBatchEndHandler(() => {
       // -c reached on a frame whose analysis was skipped: the capture ends here instead.
       if (countReached) {

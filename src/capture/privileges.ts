@@ -1,37 +1,163 @@
-// -Z USER: after the capture handle is open, a root tcpwatch gives up root, as tcpdump does. The
-// capture keeps working on the handle it has; everything after (files written with -w, the key log
-// re-reads, the UI) runs as the unprivileged user, so a bug in a dissector is not a root bug.
+// Least privilege for live capture. Opening a capture device needs root (CAP_NET_RAW); reading
+// packets from the open handle does not. So a root tcpwatch opens the device and then gives up
+// root before the first packet is parsed, as Debian's tcpdump does by default: a bug in a
+// dissector fed by hostile traffic is then a bug of an unprivileged account, not of root.
+//
+// Whom it becomes (liveCaptureAccount):
+// - `-Z USER`: that user (`-Z root` keeps root, said in one line on stderr);
+// - otherwise, under sudo, the user who ran sudo (SUDO_USER, SUDO_UID, SUDO_GID), so the -w file
+//   and the UI's temporary files are theirs, as if they had captured without sudo;
+// - otherwise tcpdump's own account (`tcpdump`) where the tcpdump package made one, else `nobody`.
+//   A capture-only account owns no files and runs no daemons, so a compromised tcpwatch can reach
+//   nothing a compromised tcpdump could not; `nobody` is shared by NFS's squashed root and by
+//   daemons that run as it, which a process running as `nobody` may signal or trace.
+//
+// The drop (dropPrivileges) sets the supplementary groups, the group and then the user (the
+// reverse would leave root's groups behind). setuid from uid 0 to another uid clears the permitted,
+// effective and ambient capability sets (capabilities(7), "Effect of user ID changes on
+// capabilities") unless SECBIT_KEEP_CAPS is set, which tcpwatch never sets; glibc applies it to
+// every thread of the process. The result is checked in /proc/self/task/*/status rather than
+// trusted. The bounding set cannot be lowered from Node (prctl is not bound); with no capability
+// left in any other set and no setuid or file-capability program run afterwards, it grants nothing.
 
+import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { UsageError } from '../errors';
 
 export interface Account { name: string; uid: number; gid: number }
 
+/** The -Z value that keeps root. */
+export const KEEP_ROOT_USER = 'root';
+/** Tried in this order when nobody ran sudo and no -Z was given. */
+const UNPRIVILEGED_ACCOUNTS = ['tcpdump', 'nobody'];
+/** Capability sets of /proc/PID/status that must be empty once root is given up. */
+const CAPABILITY_SETS = ['CapInh', 'CapPrm', 'CapEff', 'CapAmb'];
+
+export const KEEP_ROOT_WARNING = 'tcpwatch: -Z root: capturing and dissecting as root with every capability; a dissector bug would be a root bug';
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function getent(name: string): Account | null {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) return null;
+  const r = spawnSync('getent', ['passwd', name], { encoding: 'utf8' });
+  const parts = (r.status === 0 ? r.stdout.split('\n')[0] : '').split(':');
+  if (parts.length < 4 || !/^\d+$/.test(parts[2]) || !/^\d+$/.test(parts[3])) return null;
+  return { name: parts[0], uid: Number(parts[2]), gid: Number(parts[3]) };
+}
+
 export function lookupUser(name: string): Account {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`-Z: "${name}" is not a user name`);
-  const r = spawnSync('getent', ['passwd', name], { encoding: 'utf8' });
-  const line = r.status === 0 ? r.stdout.split('\n')[0] : '';
-  const parts = line.split(':');
-  if (parts.length < 4) throw new UsageError(`-Z: no such user "${name}"`);
-  return { name, uid: Number(parts[2]), gid: Number(parts[3]) };
+  const account = getent(name);
+  if (account === null) throw new UsageError(`-Z: no such user "${name}"`);
+  return account;
 }
 
 /** Check -Z before anything is opened, so a mistake costs nothing. */
 export function checkDropPrivileges(name: string): Account {
   const account = lookupUser(name);
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+  if (!isRoot()) {
     throw new UsageError(`-Z ${name}: tcpwatch is not running as root, so there are no privileges to drop`);
   }
   return account;
 }
 
-/** Switch groups, group and user, in that order (the reverse would leave root's groups behind). */
+/** The user who ran sudo, when sudo started this root process on behalf of another user. */
+function sudoAccount(env: NodeJS.ProcessEnv): Account | null {
+  const { SUDO_USER: name, SUDO_UID: uid, SUDO_GID: gid } = env;
+  if (name === undefined || uid === undefined || gid === undefined) return null;
+  if (!/^\d+$/.test(uid) || !/^\d+$/.test(gid) || Number(uid) === 0) return null;
+  const known = getent(name);
+  // A stale or forged SUDO_USER that names someone else's uid is not believed.
+  if (known === null || known.uid !== Number(uid)) return null;
+  return { name: known.name, uid: known.uid, gid: Number(gid) };
+}
+
+/**
+ * Whom a live capture runs as once its device is open: null when it keeps the user it started as
+ * (not root, or `-Z root`, which prints KEEP_ROOT_WARNING). Checked before anything is opened.
+ */
+export function liveCaptureAccount(user: string | undefined, env: NodeJS.ProcessEnv = process.env): Account | null {
+  if (user !== undefined) {
+    const account = checkDropPrivileges(user);
+    if (account.uid === 0) {
+      process.stderr.write(KEEP_ROOT_WARNING + '\n');
+      return null;
+    }
+    return account;
+  }
+  if (!isRoot()) return null;
+  const sudo = sudoAccount(env);
+  if (sudo !== null) return sudo;
+  for (const name of UNPRIVILEGED_ACCOUNTS) {
+    const account = getent(name);
+    if (account !== null && account.uid !== 0) return account;
+  }
+  throw new UsageError(`there is no unprivileged account to capture as (neither ${UNPRIVILEGED_ACCOUNTS.join(' nor ')} exists): name one with -Z USER, or -Z root to keep root`);
+}
+
+/** Capability sets of every thread of this process that are not empty, as "CapEff=…" strings. */
+export function capabilitiesHeld(): string[] {
+  const held: string[] = [];
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync('/proc/self/task');
+  } catch {
+    return held; // no procfs: nothing to check against
+  }
+  for (const task of tasks) {
+    let status: string;
+    try {
+      status = fs.readFileSync(`/proc/self/task/${task}/status`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    for (const set of CAPABILITY_SETS) {
+      const m = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+      if (m !== null && !/^0+$/.test(m[1]) && !held.includes(`${set}=${m[1]}`)) held.push(`${set}=${m[1]}`);
+    }
+  }
+  return held;
+}
+
+/** Switch groups, group and user, in that order, then check that no capability is left. */
 export function dropPrivileges(account: Account): void {
+  const p = process as unknown as { initgroups(user: string, gid: number): void; setgroups(groups: number[]): void };
   // initgroups is POSIX-only and missing from the type declarations
-  (process as unknown as { initgroups(user: string, gid: number): void }).initgroups(account.name, account.gid);
+  try {
+    p.initgroups(account.name, account.gid);
+  } catch {
+    p.setgroups([account.gid]);
+  }
   process.setgid!(account.gid);
   process.setuid!(account.uid);
-  if (process.getuid!() !== account.uid || process.geteuid!() !== account.uid) {
+  if (process.getuid!() !== account.uid || process.geteuid!() !== account.uid || process.getegid!() !== account.gid) {
     throw new Error(`could not become ${account.name}`);
   }
+  if (account.uid === 0) return; // -Z root: nothing was meant to be given up
+  const held = capabilitiesHeld();
+  if (held.length > 0) throw new Error(`still holding capabilities as ${account.name} (${held.join(', ')})`);
+}
+
+/**
+ * Give up root for `account` (null: keep what this process has). A failure is one line naming the
+ * account: the capture must not go on as root when it was meant not to.
+ */
+export function dropPrivilegesOrExplain(account: Account | null): void {
+  if (account === null) return;
+  try {
+    dropPrivileges(account);
+  } catch (e) {
+    throw new UsageError(`cannot give up root for ${account.name}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * A -w file that cannot be created as `account` chosen without -Z: say who was writing, since the
+ * user ran tcpwatch as root and may not expect the file to be created as someone else.
+ */
+export function explainWriteAs(e: unknown, account: Account | null, user: string | undefined): unknown {
+  if (account === null || user !== undefined || !(e instanceof UsageError) || !/EACCES|EPERM/.test(e.message)) return e;
+  return new UsageError(`${e.message}: tcpwatch writes it as ${account.name}, after giving up root (-Z USER to choose the account, -Z root to keep root)`);
 }

@@ -8,8 +8,9 @@
 // dropped (the capture process analyses nothing, so it never skips a frame); after quitting, one
 // line on stderr says what was captured, written and dropped, as headless capture does.
 //
-// -Z USER: the capture process gives up root once the device is open (before creating -w), and
-// this process once the capture runs, so neither the dissectors nor the UI run as root.
+// Started as root, the capture process gives up root once the device is open (before creating -w),
+// and this process once the capture runs, so neither the dissectors nor the UI run as root
+// (src/capture/privileges.ts says whom they become; -Z root keeps root).
 //
 // A -w file that cannot be written (disk full) stops the capture rather than losing packets
 // silently: the status bar says so, and after quitting one line on stderr and exit status 1. After
@@ -26,10 +27,12 @@ import { resolveCaptureDevice } from '../capture/live';
 import { CaptureProcess } from '../capture/capture-process';
 import { createSpoolFile, SpoolReader } from '../capture/spool';
 import { captureSummary, memoryBudgetBytes } from '../capture/live-cli';
-import { checkDropPrivileges, dropPrivileges } from '../capture/privileges';
+import { liveCaptureAccount, dropPrivilegesOrExplain } from '../capture/privileges';
 import { PacketStore } from '../store/packet-store';
 import { exitAfterHangup } from '../hangup';
 import { App } from './app';
+import { setStateCeilingReporter, forgottenLine } from '../pipeline';
+import type { TcpStreamTable } from '../analysis/streams';
 
 /** Longest the UI indexes new frames before letting keys and drawing in. */
 const INDEX_SLICE_MS = 30;
@@ -37,7 +40,7 @@ const INDEX_SLICE_MS = 30;
 const EXIT_RUN_FAILED = 1;
 
 export async function runLiveUi(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
-  const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
+  const account = liveCaptureAccount(opts.user);
   const { iface } = resolveCaptureDevice(opts.interface);
   if (opts.displayFilter !== undefined) {
     if (!hooks.compileFilter) throw new UsageError('display filters are not available in this build');
@@ -54,23 +57,34 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
       snaplen: opts.snaplen,
       bufferSizeMiB: opts.bufferSize,
       write: opts.write,
-      user: account?.name,
+      account,
+      user: opts.user,
       count: opts.count ?? 0,
     }, spoolFd);
   } catch (e) {
     fs.closeSync(spoolFd);
     throw e;
   }
-  // The capture process has the device open and has given up root itself; this one follows.
-  if (account !== null) {
-    try {
-      dropPrivileges(account);
-    } catch (e) {
-      await capture.stop();
-      fs.closeSync(spoolFd);
-      throw new UsageError(`-Z ${account.name}: ${(e as Error).message}`);
-    }
+  // The capture process has the device open and has given up root itself; this one follows,
+  // before it reads the first frame from the spool.
+  try {
+    dropPrivilegesOrExplain(account);
+  } catch (e) {
+    await capture.stop();
+    fs.closeSync(spoolFd);
+    throw e;
   }
+  // The UI owns the terminal: what the ceiling of TCP state has to say waits until it has closed.
+  // The UI replays the capture (filters, details), so the notice comes once and the count is the most forgotten.
+  let ceilingLine: string | null = null;
+  const fullTables: TcpStreamTable[] = [];
+  setStateCeilingReporter({
+    reached: (line, streams) => {
+      ceilingLine ??= line;
+      fullTables.push(streams);
+    },
+    forgotten: () => {},
+  });
   const spool = new SpoolReader(spoolFd, capture.linkType, memoryBudgetBytes(opts));
   const store = PacketStore.live(iface.name, opts, spool);
   let bytes = 0;
@@ -163,6 +177,11 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     interfaceDrops: null,
     filtered: bpf !== '',
   })];
+  if (ceilingLine !== null) {
+    // The indexer's table saw every frame; replays (filters, details) saw fewer.
+    const n = Math.max(...fullTables.map((t) => t.retiredConnections));
+    lines.push(ceilingLine, forgottenLine(n));
+  }
   if (capture.writeFailure !== null) {
     const n = capture.writeFailure.framesInFile;
     lines.push(`tcpwatch: ${sanitizeText(capture.writeFailure.message)}; capture stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`);

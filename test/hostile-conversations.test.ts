@@ -1,0 +1,137 @@
+// A flood of connections (scripts/attacks/syn-flood.ts: SYN-only connections, streamed into
+// `tcpwatch -r -`) must not grow tcpwatch's memory without end: TCP conversation state has a
+// ceiling (--state-budget), and at it the least recently active connections are forgotten, said
+// once on stderr and counted at the end, with exit status 0 and the remaining connections right.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI } from './helpers/corpus';
+import { synFloodChunks, synRecord } from '../scripts/attacks/syn-flood';
+import { Tmux, haveTmux } from './helpers/tmux';
+
+const TIME = '/usr/bin/time';
+
+interface Run { status: number | null; stdout: string; stderr: string; maxRssBytes: number }
+
+/** tcpwatch ARGS with `input` on stdin, under /usr/bin/time for its peak resident set. */
+function runWithInput(args: string[], input: Iterable<Buffer>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TIME, ['-f', 'maxrss-kb %M', process.execPath, CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < 1 << 22) stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', reject);
+    const chunks = input[Symbol.iterator]();
+    const pump = (): void => {
+      for (;;) {
+        const next = chunks.next();
+        if (next.done) { child.stdin.end(); return; }
+        if (!child.stdin.write(next.value)) { child.stdin.once('drain', pump); return; }
+      }
+    };
+    child.stdin.on('error', () => {});
+    pump();
+    child.on('close', (status) => {
+      const m = /^maxrss-kb (\d+)$/m.exec(stderr);
+      resolve({ status, stdout, stderr: stderr.replace(/^maxrss-kb \d+\n?/m, ''), maxRssBytes: m ? Number(m[1]) * 1024 : NaN });
+    });
+  });
+}
+
+const haveTime = fs.existsSync(TIME);
+
+test('1 M SYN-only connections under --state-budget 32: the resident set stays within the budget plus what is not conversation state', { skip: haveTime ? false : 'needs /usr/bin/time' }, async () => {
+  const N = 1_000_000;
+  const BUDGET_MIB = 32;
+  const empty = await runWithInput(['-r', '-', '-q'], synFloodChunks(0));
+  assert.equal(empty.status, 0, empty.stderr);
+  const flood = await runWithInput(['-r', '-', '-q', '--state-budget', String(BUDGET_MIB)], synFloodChunks(N));
+  assert.equal(flood.status, 0, flood.stderr);
+  assert.match(flood.stderr, /reached its ceiling \(--state-budget, \d+ connections at a time\)/);
+  // Besides the TCP table, the stream verdicts keep 70 bytes per tcp.stream number, in arrays that
+  // double (so up to 3 copies' worth while one is replaced): 220 bytes per connection; 64 MiB of slack
+  // for the collector's timing. Without the ceiling the TCP table alone took 550 bytes per connection.
+  const bound = empty.maxRssBytes + BUDGET_MIB * 2 ** 20 + 220 * N + 64 * 2 ** 20;
+  assert.ok(flood.maxRssBytes < bound, `peak RSS ${(flood.maxRssBytes / 2 ** 20).toFixed(0)} MiB, bound ${(bound / 2 ** 20).toFixed(0)} MiB`);
+  assert.ok(flood.maxRssBytes < empty.maxRssBytes + 550 * N, 'below what the table alone would take without a ceiling');
+});
+
+test('a small --state-budget: the least recently active connections are retired and counted; exit 0; numbering goes on as tshark numbers new streams', async () => {
+  const N = 5000;
+  const records = [...synFloodChunks(N)];
+  // connection 0 again, long forgotten, and connection N-1, still held: retransmitted SYNs
+  const tail = [synRecord(0, N + 10_000), synRecord(N - 1, N + 10_001)];
+  const fields = ['-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'tcp.analysis.retransmission'];
+  const small = await runWithInput(['-r', '-', '--state-budget', '1', ...fields], [...records, ...tail]);
+  assert.equal(small.status, 0, small.stderr);
+  const lines = small.stderr.split('\n').filter((l) => l !== '');
+  // 1 MiB holds the fewest blocks a table keeps: 2 of 1024 connections. Of the 5 blocks the flood
+  // fills, the 3 least recently active are retired.
+  assert.deepEqual(lines, [
+    'tcpwatch: TCP conversation state reached its ceiling (--state-budget, 2048 connections at a time): the least recently active connections are forgotten, and a later packet of one starts a new tcp.stream',
+    'tcpwatch: 3072 TCP connections forgotten at the --state-budget ceiling',
+  ]);
+  const rows = small.stdout.trim().split('\n').map((l) => l.split('\t'));
+  assert.equal(rows.length, N + 2);
+  // Every connection got the stream number tshark gives it
+  for (let i = 0; i < N; i++) assert.equal(rows[i][1], String(i), `frame ${i + 1}`);
+  // connection 0 was forgotten: its SYN opens a new stream, after all others, and is no retransmission
+  assert.deepEqual(rows[N], [String(N + 1), String(N), '10000', '']);
+  // connection N-1 is still known: its stream, and a retransmission
+  assert.deepEqual(rows[N + 1], [String(N + 2), String(N - 1), String(10000 + N - 1), '1']);
+
+  // Without a ceiling to reach, the same capture is read as tshark reads it.
+  const whole = await runWithInput(['-r', '-', ...fields], [...records, ...tail]);
+  assert.equal(whole.status, 0, whole.stderr);
+  assert.equal(whole.stderr, '');
+  const wholeRows = whole.stdout.trim().split('\n').map((l) => l.split('\t'));
+  assert.deepEqual(wholeRows[N], [String(N + 1), '0', '10000', '1']);
+  const tshark = spawnSync('tshark', ['-r', '-', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'tcp.analysis.retransmission'], { input: Buffer.concat([...records, ...tail]), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (tshark.status === 0) assert.equal(whole.stdout, tshark.stdout);
+});
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const haveCap = (() => { try { require('cap'); return true; } catch { return false; } })();
+
+/** `n` connection attempts to a closed port on loopback: a SYN and a RST each, a new tcp.stream each. */
+async function refusedConnections(port: number, n: number): Promise<void> {
+  const net = await import('node:net');
+  for (let i = 0; i < n; i += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => new Promise<void>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.on('error', () => resolve());
+      c.on('connect', () => { c.destroy(); resolve(); });
+    })));
+  }
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('the live UI at the ceiling: nothing drawn over the screen; after quitting, the notice and the count', { skip: isRoot && haveCap && haveTmux() ? false : 'needs root, the cap module and tmux' }, async () => {
+  const port = await closedPort();
+  const t = Tmux.start(['-i', 'lo', '--state-budget', '1', 'tcp', 'port', String(port)]);
+  try {
+    await t.waitForText('live: lo');
+    await refusedConnections(port, 3000);
+    await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 6000, 'the 3000 connections');
+    assert.doesNotMatch(t.screen(), /ceiling/, 'the notice waits until the UI has closed');
+    t.keys('q');
+    const after = await t.waitForText('[tcpwatch exited');
+    assert.match(after, /tcpwatch: TCP conversation state reached its ceiling \(--state-budget, 2048 connections at a time\)/);
+    const n = Number(/tcpwatch: (\d+) TCP connections forgotten at the --state-budget ceiling/.exec(after)?.[1]);
+    assert.ok(n >= 1024 && n <= 3000 - 1024, `forgotten: ${n}`);
+    assert.match(after, /\[tcpwatch exited 0\]/);
+  } finally {
+    t.kill();
+  }
+});

@@ -1,0 +1,244 @@
+// Least privilege by default: a root live capture opens the device, then gives up root before the
+// first packet is parsed — to the user who ran sudo, else to tcpdump's account or nobody — in the
+// headless process, the UI and the UI's capture process, with no capability left in any set.
+// -Z root keeps root and says so; a -w path the account cannot write is one line and exit 2.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as net from 'node:net';
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { CLI } from './helpers/corpus';
+import { Tmux, haveTmux } from './helpers/tmux';
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const haveCap = (() => { try { require('cap'); return true; } catch { return false; } })();
+const skip = !isRoot || !haveCap ? 'needs root and the cap module' : false;
+
+/** No sudo in the picture, whatever the environment running the tests says. */
+const NO_SUDO = { SUDO_USER: '', SUDO_UID: '', SUDO_GID: '' };
+
+function uidOf(name: string): number | null {
+  const r = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) : null;
+}
+
+/** The account a root capture becomes without sudo or -Z: tcpdump's where it exists, else nobody. */
+const defaultAccount = uidOf('tcpdump') !== null ? 'tcpdump' : 'nobody';
+
+// A throwaway system user with a supplementary group of its own, as the user who "ran sudo".
+const TEST_USER = `tcpw-t${process.pid % 100000}`;
+const TEST_GROUP = `${TEST_USER}-x`;
+let testUser: { uid: number; gid: number; groups: number[] } | null = null;
+
+before(() => {
+  if (skip) return;
+  spawnSync('userdel', [TEST_USER], { stdio: 'ignore' });
+  spawnSync('groupdel', [TEST_GROUP], { stdio: 'ignore' });
+  const g = spawnSync('groupadd', ['--system', TEST_GROUP], { encoding: 'utf8' });
+  const u = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', '-G', TEST_GROUP, TEST_USER], { encoding: 'utf8' });
+  assert.equal(g.status, 0, g.stderr);
+  assert.equal(u.status, 0, u.stderr);
+  const id = (flag: string) => spawnSync('id', [flag, TEST_USER], { encoding: 'utf8' }).stdout.trim();
+  testUser = { uid: Number(id('-u')), gid: Number(id('-g')), groups: id('-G').split(' ').map(Number).sort((a, b) => a - b) };
+});
+
+after(() => {
+  if (skip) return;
+  spawnSync('userdel', [TEST_USER], { stdio: 'ignore' });
+  spawnSync('groupdel', [TEST_GROUP], { stdio: 'ignore' });
+});
+
+function sudoEnv(): Record<string, string> {
+  return { SUDO_USER: TEST_USER, SUDO_UID: String(testUser!.uid), SUDO_GID: String(testUser!.gid) };
+}
+
+interface Held { uid: number[]; gid: number[]; groups: number[]; caps: Record<string, bigint> }
+
+/** What every thread of a process holds: uids, gids, supplementary groups and capability sets. */
+function threadsOf(pid: number): Held[] {
+  return fs.readdirSync(`/proc/${pid}/task`).map((task) => {
+    const s = fs.readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+    const ids = (k: string) => (new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(s)?.[1] ?? '').trim().split(/\s+/).filter((x) => x !== '').map(Number);
+    const caps: Record<string, bigint> = {};
+    for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapAmb']) caps[set] = BigInt('0x' + new RegExp(`^${set}:\\s*([0-9a-f]+)`, 'm').exec(s)![1]);
+    return { uid: ids('Uid'), gid: ids('Gid'), groups: ids('Groups').sort((a, b) => a - b), caps };
+  });
+}
+
+function assertUnprivileged(pid: number, uid: number, what: string, groups?: number[]): void {
+  const threads = threadsOf(pid);
+  assert.ok(threads.length > 0);
+  for (const t of threads) {
+    assert.deepEqual(t.uid, [uid, uid, uid, uid], `${what}: real, effective, saved and filesystem uid`);
+    assert.ok(t.gid.every((g) => g !== 0), `${what}: no gid 0 (${t.gid})`);
+    assert.ok(!t.groups.includes(0), `${what}: root's groups are gone (${t.groups})`);
+    if (groups !== undefined) assert.deepEqual(t.groups, groups, `${what}: the user's own supplementary groups`);
+    for (const [set, v] of Object.entries(t.caps)) assert.equal(v, 0n, `${what}: ${set} is empty`);
+  }
+}
+
+async function tcpServer(): Promise<{ server: net.Server; port: number; connect(): Promise<void> }> {
+  const server = net.createServer((s) => s.end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const connect = () => new Promise<void>((resolve) => { const c = net.connect(port, '127.0.0.1'); c.on('data', () => {}); c.on('close', () => resolve()); });
+  return { server, port, connect };
+}
+
+function startHeadless(args: string[], env: Record<string, string>): { child: ChildProcess; stderr: () => string; listening: Promise<void>; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let stderr = '';
+  child.stderr!.on('data', (b) => { stderr += b; });
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (c, sig) => { if (sig !== null) stderr += `killed by ${sig}\n`; resolve(c); }));
+  const listening = new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no "listening" line: ${stderr}`)), 15000);
+    child.stderr!.on('data', () => { if (stderr.includes('listening on')) { clearTimeout(t); resolve(); } });
+    child.on('exit', () => { clearTimeout(t); reject(new Error(`exited before listening: ${stderr}`)); });
+  });
+  return { child, stderr: () => stderr, listening, exit };
+}
+
+function writableDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o777);
+  return dir;
+}
+
+test(`headless, no sudo, no -Z: the capture runs as ${defaultAccount} with no capability; the -w file is ${defaultAccount}'s and holds the packets`, { skip }, async () => {
+  const dir = writableDir('tcpwatch-priv-');
+  const out = path.join(dir, 'out.pcap');
+  const { server, port, connect } = await tcpServer();
+  const run = startHeadless(['-i', 'lo', '-w', out, 'tcp', 'port', String(port)], NO_SUDO);
+  try {
+    await run.listening;
+    await connect();
+    assertUnprivileged(run.child.pid!, uidOf(defaultAccount)!, 'the headless capture');
+    run.child.kill('SIGINT');
+    assert.equal(await run.exit, 0, run.stderr());
+    assert.equal(fs.statSync(out).uid, uidOf(defaultAccount));
+    const r = spawnSync(process.execPath, [CLI, '-r', out], { encoding: 'utf8' });
+    assert.ok(r.stdout.trim().split('\n').length >= 8, r.stdout);
+    assert.doesNotMatch(run.stderr(), /root/);
+  } finally {
+    run.child.kill('SIGKILL');
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('headless under sudo: the capture becomes the sudo user, with their supplementary groups; the -w file is theirs', { skip }, async () => {
+  const dir = writableDir('tcpwatch-priv-sudo-');
+  const out = path.join(dir, 'out.pcapng');
+  const { server, port, connect } = await tcpServer();
+  const run = startHeadless(['-i', 'lo', '-w', out, 'tcp', 'port', String(port)], sudoEnv());
+  try {
+    await run.listening;
+    await connect();
+    assertUnprivileged(run.child.pid!, testUser!.uid, 'the headless capture', testUser!.groups);
+    run.child.kill('SIGINT');
+    assert.equal(await run.exit, 0, run.stderr());
+    const st = fs.statSync(out);
+    assert.equal(st.uid, testUser!.uid);
+    assert.equal(st.gid, testUser!.gid);
+  } finally {
+    run.child.kill('SIGKILL');
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('-Z root keeps root and says so in one line', { skip }, async () => {
+  const { server, port, connect } = await tcpServer();
+  const run = startHeadless(['-i', 'lo', '-Z', 'root', '-q', 'tcp', 'port', String(port)], NO_SUDO);
+  try {
+    await run.listening;
+    await connect();
+    assert.deepEqual(threadsOf(run.child.pid!)[0].uid, [0, 0, 0, 0]);
+    run.child.kill('SIGINT');
+    assert.equal(await run.exit, 0, run.stderr());
+    const warnings = run.stderr().split('\n').filter((l) => /-Z root/.test(l));
+    assert.deepEqual(warnings, ['tcpwatch: -Z root: capturing and dissecting as root with every capability; a dissector bug would be a root bug']);
+  } finally {
+    run.child.kill('SIGKILL');
+    server.close();
+  }
+});
+
+test('a -w path the unprivileged account cannot write: one line naming the account, exit 2, nothing created', { skip }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-priv-rootonly-'));
+  fs.chmodSync(dir, 0o700);
+  const out = path.join(dir, 'out.pcap');
+  try {
+    const r = spawnSync(process.execPath, [CLI, '-i', 'lo', '-q', '-w', out, 'tcp', 'port', '9'], { encoding: 'utf8', env: { ...process.env, ...NO_SUDO }, timeout: 20000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.split('\n').filter((l) => l !== '').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^tcpwatch: .*out\\.pcap: cannot write \\(EACCES\\): tcpwatch writes it as ${defaultAccount}, after giving up root`));
+    assert.equal(fs.existsSync(out), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The process ids of `pid`'s children. */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter((k) => k !== '').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+test('the UI under sudo: the UI and its capture process both become the sudo user with no capability; the -w file is theirs', { skip: skip || (!haveTmux() ? 'needs tmux' : false) }, async () => {
+  const dir = writableDir('tcpwatch-priv-ui-');
+  const out = path.join(dir, 'ui.pcap');
+  const { server, port, connect } = await tcpServer();
+  const t = Tmux.start(['-i', 'lo', '-w', out, 'tcp', 'port', String(port)], sudoEnv());
+  try {
+    await t.waitForText('live: lo');
+    await connect();
+    await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 8, 'the connection');
+    const ui = childrenOf(t.panePid())[0];
+    const capture = childrenOf(ui).find((k) => fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('capture-child.js'));
+    assert.ok(capture !== undefined, 'the UI runs a capture process');
+    assertUnprivileged(ui, testUser!.uid, 'the UI', testUser!.groups);
+    assertUnprivileged(capture, testUser!.uid, 'the capture process', testUser!.groups);
+    t.keys('q');
+    const after = await t.waitForText('[tcpwatch exited');
+    assert.match(after, /\[tcpwatch exited 0\]/);
+    assert.equal(fs.statSync(out).uid, testUser!.uid);
+  } finally {
+    t.kill();
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test(`the UI, no sudo: the UI and its capture process run as ${defaultAccount} with no capability`, { skip: skip || (!haveTmux() ? 'needs tmux' : false) }, async () => {
+  const { server, port, connect } = await tcpServer();
+  const t = Tmux.start(['-i', 'lo', 'tcp', 'port', String(port)], NO_SUDO);
+  try {
+    await t.waitForText('live: lo');
+    await connect();
+    await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 8, 'the connection');
+    const ui = childrenOf(t.panePid())[0];
+    const capture = childrenOf(ui).find((k) => fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('capture-child.js'));
+    assert.ok(capture !== undefined, 'the UI runs a capture process');
+    assertUnprivileged(ui, uidOf(defaultAccount)!, 'the UI');
+    assertUnprivileged(capture, uidOf(defaultAccount)!, 'the capture process');
+    t.keys('q');
+    assert.match(await t.waitForText('[tcpwatch exited'), /\[tcpwatch exited 0\]/);
+  } finally {
+    t.kill();
+    server.close();
+  }
+});
+
+test('-Z root reading a file: root is kept, and that is no failure', { skip }, () => {
+  const sample = path.join(__dirname, '..', '..', 'samples', 'lab.pcapng');
+  const r = spawnSync(process.execPath, [CLI, '-r', sample, '-Z', 'root', '-c', '2'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 2);
+});
