@@ -2,7 +2,7 @@
 //
 // The filter is type-checked once against the field registry (every registered field is
 // filterable; nothing here names a field), literals are converted once to what the field needs
-// (numbers, masked addresses, Buffers, RegExps), and JS source is generated and instantiated with
+// (numbers, masked addresses, Buffers, byte regexes), and JS source is generated and instantiated with
 // `new Function`. Per packet there is no interpretation and no allocation for numeric and byte
 // fields: numbers are read with the field's num(), bytes are compared in place through a reused
 // Span. Only strings that a field computes (text()), regular expressions over bytes and
@@ -20,6 +20,7 @@ import { FieldDef, FT, Span, getField, nearestFieldName } from '../fields/regist
 import { ipv4ToString, ipv6At, macAt, formatField } from '../fields/format';
 import { FilterSyntaxError } from './lexer';
 import { Expr, RelOp, SetElem, SliceRange, Value } from './parser';
+import { ByteRegex, RegexError, compileByteRegex } from './regex';
 import { ipv4Mask, parseAbsTime, parseBytes, parseDecimal, parseInteger, parseIpv4, parseIpv6 } from './literals';
 
 export type CompiledFilter = (d: Dissection) => boolean;
@@ -463,27 +464,13 @@ export function fieldString(f: FieldDef, d: Dissection, i: number, span: Span): 
   }
 }
 
-/** Translate a PCRE2 pattern's leading option group; Wireshark's matches is case-insensitive unless (?-i). */
-export function compileRegex(pattern: string, pos: number): RegExp {
-  const flags = new Set(['i']);
-  let p = pattern;
-  for (;;) {
-    const m = /^\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?\)/.exec(p);
-    if (!m) break;
-    for (const c of m[1]) {
-      if (!'ims'.includes(c)) fail(pos, `the regular expression option (?${c}) is not supported (tcpwatch supports i, m and s)`);
-      flags.add(c);
-    }
-    for (const c of m[2] ?? '') {
-      if (!'ims'.includes(c)) fail(pos, `the regular expression option (?-${c}) is not supported (tcpwatch supports i, m and s)`);
-      flags.delete(c);
-    }
-    p = p.slice(m[0].length);
-  }
+/** A `matches` pattern from the bytes of its string literal, or a filter error at `pos` naming what is wrong. */
+export function compileRegex(pattern: Buffer, pos: number): ByteRegex {
   try {
-    return new RegExp(p, [...flags].join(''));
+    return compileByteRegex(pattern);
   } catch (e) {
-    return fail(pos, `invalid regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    if (e instanceof RegexError) return fail(pos, e.reason);
+    throw e;
   }
 }
 
@@ -563,7 +550,7 @@ class Gen {
       }
       case 'case':
         return this.emit(n.of, (b) => {
-          const s = this.asStr(b, false);
+          const s = this.asStr(b);
           const v = this.name('v');
           return `${s.pre}const ${v} = ${s.v}.${n.upper ? 'toUpperCase' : 'toLowerCase'}();\n${k({ r: 'str', v })}`;
         });
@@ -630,11 +617,11 @@ class Gen {
     return { pre: `${sc}.writeUInt32BE(${b.v} >>> 0, 0);\n`, b: sc, o: '0', l: '4' };
   }
 
-  private asStr(b: Bound, latin1: boolean): { pre: string; v: string } {
+  private asStr(b: Bound): { pre: string; v: string } {
     if (b.r === 'str') return { pre: '', v: b.v };
     if (b.r === 'num') return { pre: '', v: `String(${b.v})` };
     const x = this.name('s');
-    return { pre: `const ${x} = ${b.b}.toString('${latin1 ? 'latin1' : 'utf8'}', ${b.o}, ${b.o} + ${b.l});\n`, v: x };
+    return { pre: `const ${x} = ${b.b}.toString('utf8', ${b.o}, ${b.o} + ${b.l});\n`, v: x };
   }
 
   private emitSlice(of: Typed, ranges: SliceRange[], k: (b: Bound) => string): string {
@@ -795,7 +782,7 @@ class Gen {
       return { pre: '', cond: `${x} ${jsOp[rel]} ${y}` };
     }
     if (mode === 'str') {
-      const x = this.asStr(ba, false), y = this.asStr(bb, false);
+      const x = this.asStr(ba), y = this.asStr(bb);
       const cond = rel === 'contains' ? `${x.v}.includes(${y.v})` : `${x.v} ${jsOp[rel]} ${y.v}`;
       return { pre: x.pre + y.pre, cond };
     }
@@ -821,15 +808,14 @@ class Gen {
     if (a.vt !== 'string' && a.vt !== 'bytes' && a.vt !== 'proto') fail(a.pos, `${describe(a)} and cannot be matched with a regular expression (use string(${a.field?.name ?? 'field'}) to match its text)`);
     if (a.vt === 'proto' && a.node.k === 'field' && !a.node.f.range && !a.node.f.bytes) fail(a.pos, `${a.node.f.name} has no bytes that tcpwatch can match`);
     if (bv.k !== 'string') return fail(bv.pos, 'a regular expression must be a double-quoted string');
-    // Pattern bytes that are not UTF-8 (from \xNN escapes) stand for single bytes, as in PCRE2 without UTF.
-    const utf8 = Buffer.from(bv.text, 'utf8').equals(bv.bytes);
-    const re = compileRegex(utf8 ? bv.text : bv.bytes.toString('latin1'), bv.pos);
-    const rk = this.constant(re);
+    // The pattern is the literal's bytes and is matched against the field's bytes, as PCRE2
+    // without UTF matches in Wireshark (src/filter/regex.ts).
+    const rk = this.constant(compileRegex(bv.bytes, bv.pos));
     const dummy: Typed = { vt: 'string', repr: 'str', node: { k: 'const', str: '' }, pos: bv.pos };
-    const latin1 = a.vt !== 'string';
     return this.quantified(a, dummy, quant, (ba) => {
-      const s = this.asStr(ba, latin1);
-      return { pre: s.pre, cond: `${rk}.test(${s.v})` };
+      if (ba.r === 'bytes') return { pre: '', cond: `${rk}.test(${ba.b}, ${ba.o}, ${ba.l})` };
+      const s = this.asStr(ba);
+      return { pre: s.pre, cond: `${rk}.testString(${s.v})` };
     });
   }
 
