@@ -293,6 +293,11 @@ function coerce(l: Lit, want: Typed): Typed {
         if (v.k === 'word' && /^-?[0-9.]+([eE][+-]?\d+)?$/.test(v.text)) fail(pos, `${text} is not a whole number (${describe(want)})`);
         return bad(want.vt === 'bool' ? 'a boolean (use 1, 0, True or False)' : `a valid number for ${want.field?.name ?? 'an integer'}`);
       }
+      // Beyond 2^53 a double no longer holds every integer: `999…9` would compare as a neighbour
+      // or as Infinity. tshark refuses what its 64-bit integers cannot hold in the same words.
+      if (!Number.isSafeInteger(n)) fail(pos, `"${text}" causes an integer overflow (tcpwatch's integers go up to ${Number.MAX_SAFE_INTEGER})`);
+      const max = integerMaximum(want);
+      if (max !== null && n > max) fail(pos, `"${text}" too big for this field, maximum ${max}`);
       n *= sign;
       return num(want.vt === 'bool' ? (n !== 0 ? 1 : 0) : n);
     }
@@ -306,6 +311,7 @@ function coerce(l: Lit, want: Typed): Typed {
         if (n === null) fail(pos, `${text} is not a time: write seconds since the epoch, "2024-05-01 12:00:00" or "2024-05-01T12:00:00Z"`);
       } else mismatch(`the string ${text}`);
       if (n === null) return bad(want.vt === 'time' ? 'a time in seconds' : 'a number');
+      if (!Number.isFinite(n)) fail(pos, `"${text}" is not a valid ${want.vt === 'time' || want.field?.type === FT.RelTime ? 'time' : 'number'} (out of range)`);
       return num(n * sign);
     }
     case 'ipv4': {
@@ -353,6 +359,19 @@ function coerce(l: Lit, want: Typed): Typed {
       return cnst({ k: 'const', buf: Buffer.from(v.text, 'utf8'), str: v.text }, 'str');
     }
   }
+}
+
+/**
+ * The largest literal a field takes, where tcpwatch knows its width: a hex field is shown with the
+ * digits of its width, and Wireshark's integer fields are 8, 16, 32 or 64 bits wide (ipv6.flow,
+ * five digits, is a 32-bit field). Null when the registry does not say.
+ */
+function integerMaximum(want: Typed): number | null {
+  if (want.node.k !== 'field') return null;
+  const f = want.node.f;
+  if (f.type !== FT.Hex || f.hexDigits === undefined) return null;
+  const bits = f.hexDigits <= 2 ? 8 : f.hexDigits <= 4 ? 16 : f.hexDigits <= 8 ? 32 : 64;
+  return bits > 32 ? null : 2 ** bits - 1;
 }
 
 function maskPrefix(addr: Buffer, bits: number): Buffer {
