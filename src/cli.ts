@@ -14,7 +14,7 @@ import './modules';
 import { OutputBuffer } from './output/stdout';
 import { FieldsSink, JsonSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from './output/sinks';
 import { UsageError } from './errors';
-import { sanitizeText } from './output/sanitize';
+import { sanitizeLines, sanitizeText } from './output/sanitize';
 import { ExplainSink, parseStreamOption } from './analysis/explain';
 import { CompareSink } from './analysis/compare';
 
@@ -100,9 +100,10 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .configureOutput({
       // Commander may add a second line ("(Did you mean --hex?)"); a usage error is one line.
+      // Its messages quote the command line, which can hold escape sequences: sanitized like packet text.
       writeErr: (s) => process.stderr.write(s.startsWith('error: ')
-        ? `tcpwatch: ${s.slice(7).trim().split('\n').map((l) => l.trim()).join(' ').replace('(Did you mean', '(did you mean')}\n`
-        : s),
+        ? `tcpwatch: ${sanitizeText(s.slice(7).trim().split('\n').map((l) => l.trim()).join(' ').replace('(Did you mean', '(did you mean'))}\n`
+        : sanitizeLines(s)),
     })
     .exitOverride()
     .action(async (filterWords: string[], opts: MainOptions) => {
