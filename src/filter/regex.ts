@@ -581,6 +581,13 @@ export class ByteRegex {
   private readonly table: Uint8Array;
   /** Whether every match must start at offset 0 (the program begins with `^` or `\A`). */
   private readonly anchored: boolean;
+  /**
+   * Bytes that can begin a match (every byte a thread seeded at instruction 0 can consume first),
+   * or null when a match can begin without consuming anything. While no thread is alive the search
+   * skips to the next such byte: an unanchored `host: example\.com` then costs a byte scan, not a
+   * thread step per byte.
+   */
+  private readonly first: Uint8Array | null;
   private clist: Int32Array;
   private nlist: Int32Array;
   /** Generation in which each instruction was last added to the list being built. */
@@ -599,6 +606,7 @@ export class ByteRegex {
     this.table = new Uint8Array(Math.max(1, b.classes.length) * 256);
     b.classes.forEach((s, k) => this.table.set(s, k * 256));
     this.anchored = n > 0 && b.op[0] === Op.Assert && b.x[0] === At.Start;
+    this.first = firstBytes(b);
     this.clist = new Int32Array(n);
     this.nlist = new Int32Array(n);
     this.mark = new Int32Array(n);
@@ -615,7 +623,12 @@ export class ByteRegex {
     if (this.gen > 0x3fffffff) { mark.fill(0); this.gen = 0; }
     let gen = ++this.gen;
     // Seed at pos: follow the empty moves from instruction 0 into `list`, as addthread does.
+    const first = this.first;
     for (let pos = off; ; pos++) {
+      if (cn === 0 && first !== null) {
+        while (pos < end && first[buf[pos]] === 0) pos++;
+        if (pos >= end) break;
+      }
       if (pos === off || !this.anchored) {
         // add instruction 0 at pos into clist (same generation as clist's)
         let sp = 0;
@@ -679,6 +692,31 @@ export class ByteRegex {
     this.scratch.write(s, 0, 'utf8');
     return this.test(this.scratch, 0, n);
   }
+}
+
+/** The union of the classes reachable from instruction 0 without consuming, or null if Match is. */
+function firstBytes(b: Builder): Uint8Array | null {
+  const set = new Uint8Array(256);
+  const seen = new Uint8Array(b.op.length);
+  const todo = [0];
+  seen[0] = 1;
+  while (todo.length > 0) {
+    const pc = todo.pop()!;
+    const next: number[] = [];
+    switch (b.op[pc]) {
+      case Op.Match: return null;
+      case Op.Class: {
+        const c = b.classes[b.x[pc]];
+        for (let k = 0; k < 256; k++) set[k] |= c[k];
+        break;
+      }
+      case Op.Jmp: next.push(b.x[pc]); break;
+      case Op.Split: next.push(b.x[pc], b.y[pc]); break;
+      default: next.push(pc + 1); // an assertion: may hold, so what follows may start the match
+    }
+    for (const t of next) if (!seen[t]) { seen[t] = 1; todo.push(t); }
+  }
+  return set;
 }
 
 function assertAt(kind: number, buf: Uint8Array, off: number, end: number, pos: number): boolean {
