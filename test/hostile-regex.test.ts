@@ -86,6 +86,14 @@ test('tcpwatch -Y matches what tshark -Y matches, including the pathological pat
     'host: example\\.com',
     'a{3,5}$',
     '(?i:g)(?-i:ET)',
+    '\\101{3}',
+    '[]a]',
+    '[^]a]B',
+    '(|a)B',
+    'A{0}B',
+    '(A|B){2,}$',
+    'A{2}{',
+    '',
   ];
   for (const p of patterns) {
     const filter = `tcp.payload matches ${JSON.stringify(p)}`;
@@ -95,6 +103,15 @@ test('tcpwatch -Y matches what tshark -Y matches, including the pathological pat
     assert.equal(tw.status, 0, `tcpwatch on ${filter}: ${tw.stderr}`);
     assert.equal(tw.out, ts.out, `frames matching ${filter}`);
     if (p === '^(A+)+$') assert.ok(tw.ms < 5000, `the whole tcpwatch run took ${tw.ms.toFixed(0)} ms`);
+  }
+  // Patterns PCRE2 refuses are refused here too.
+  for (const p of ['[\\d-z]', '[a-\\d]', 'A{2}{3}', '[z-a]', 'a**', '(', 'a)', '\\']) {
+    const filter = `tcp.payload matches ${JSON.stringify(p)}`;
+    const ts = frames('tshark', ['-r', file, '-Y', filter]);
+    assert.notEqual(ts.status, 0, `tshark refuses ${filter}`);
+    const tw = frames(process.execPath, [CLI, '-r', file, '-Y', filter]);
+    assert.equal(tw.status, 2, `tcpwatch refuses ${filter}`);
+    assert.match(tw.stderr, /^tcpwatch: display filter error at column 21: invalid regular expression: .*\n$/);
   }
 });
 

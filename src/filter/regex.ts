@@ -147,6 +147,8 @@ class Parser {
   private i = 0;
   /** Groups open, to bound nesting by the pattern's length rather than the stack. */
   private depth = 0;
+  /** Capturing groups opened so far: whether `\12` is a backreference or octal depends on it. */
+  private captures = 0;
 
   constructor(private readonly p: Buffer) {}
 
@@ -206,23 +208,21 @@ class Parser {
     if (m === 0x3f) this.i++; // lazy: the same matches exist, and a filter only asks whether one does
     else if (m === 0x2b) this.refuse('a possessive quantifier');
     const n = this.peek();
-    if (n === 0x2a || n === 0x2b || n === 0x3f) this.err('quantifier does not follow a repeatable item');
+    if (n === 0x2a || n === 0x2b || n === 0x3f || (n === 0x7b && this.counted(false) !== null)) this.err('quantifier does not follow a repeatable item');
     // PCRE2 lets a zero-width item repeat; repeating it does not change whether it matches.
     if (atom.t === 'assert' || atom.t === 'empty') return min === 0 ? { t: 'empty' } : atom;
-    const rep: Node = { t: 'rep', node: atom, min, max };
-    // a{2}{3}: a repeat of a repeat
-    return n === 0x7b ? this.quantified(rep) : rep;
+    return { t: 'rep', node: atom, min, max };
   }
 
   /** `{n}`, `{n,}`, `{n,m}` at the current position, or null (then `{` is a literal, as in PCRE2 10.42). */
-  private counted(): [number, number] | null {
+  private counted(consume = true): [number, number] | null {
     const m = /^\{(\d+)(?:(,)(\d*))?\}/.exec(this.p.toString('latin1', this.i, Math.min(this.p.length, this.i + 16)));
     if (!m) return null;
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : m[3] === '' ? -1 : Number(m[3]);
     if (min > MAX_REPEAT || max > MAX_REPEAT) this.err(`number too big in {} quantifier (the largest is ${MAX_REPEAT})`);
     if (max !== -1 && max < min) this.err('numbers out of order in {} quantifier');
-    this.i += m[0].length;
+    if (consume) this.i += m[0].length;
     return [min, max];
   }
 
@@ -248,6 +248,7 @@ class Parser {
     if (++this.depth > this.p.length) this.err('parentheses nested too deeply');
     const flags: Flags = { ...outer };
     if (this.peek() === 0x2a) this.refuse('a (*VERB) or (*OPTION) item');
+    if (this.peek() !== 0x3f) this.captures++;
     if (this.peek() === 0x3f) {
       this.i++;
       const k = this.peek();
@@ -271,6 +272,7 @@ class Parser {
       } else if (k === 0x3c || k === 0x27 || (k === 0x50 && this.peek(1) === 0x3c)) {
         // a named group (?<name>...), (?'name'...), (?P<name>...): a group like any other here
         if (k === 0x50) this.i++;
+        this.captures++;
         const close = this.p[this.i] === 0x27 ? 0x27 : 0x3e;
         this.i++;
         const start = this.i;
@@ -345,7 +347,19 @@ class Parser {
       case 0x70: case 0x50: case 0x58: case 0x52: case 0x4b: case 0x43: case 0x4c: case 0x6c: case 0x55: case 0x75:
         throw new RegexError(`\\${String.fromCharCode(c)} is not supported in tcpwatch's regular expressions`);
       default:
-        if (c >= 0x31 && c <= 0x39) this.refuse(`a backreference (\\${String.fromCharCode(c)})`);
+        if (c >= 0x31 && c <= 0x39) {
+          // PCRE2: \1-\9, a number starting 8 or 9, or one no larger than the groups so far, is a
+          // backreference; otherwise up to three octal digits (\101 is "A").
+          let j = this.i - 1;
+          while (j < this.p.length && isDigit(this.p[j])) j++;
+          const digits = this.p.toString('latin1', this.i - 1, j);
+          const n = Number(digits);
+          if (digits.length === 1 || c >= 0x38 || n <= this.captures) this.refuse(`a backreference (\\${digits})`);
+          let v = 0, k = 0;
+          this.i--;
+          while (k < 3 && this.peek() !== undefined && this.peek()! >= 0x30 && this.peek()! <= 0x37) { v = v * 8 + this.p[this.i++] - 0x30; k++; }
+          return cls(byteSet(v & 0xff, flags.caseless));
+        }
         this.i--;
         return cls(byteSet(this.literalEscape(), flags.caseless));
     }
@@ -429,19 +443,14 @@ class Parser {
         }
       }
       const lo = this.classAtom(set);
-      if (lo < 0) continue;
+      if (lo < 0) {
+        if (this.peek() === 0x2d && this.peek(1) !== 0x5d && this.peek(1) !== undefined) this.err('invalid range in character class');
+        continue;
+      }
       if (this.peek() === 0x2d && this.peek(1) !== 0x5d && this.peek(1) !== undefined) {
-        const save = this.i;
         this.i++;
         const hi = this.classAtom(null);
-        if (hi < 0) {
-          // [a-\d]: the dash is literal
-          this.i = save + 1;
-          set[lo] = 1;
-          set[0x2d] = 1;
-          this.classAtom(set);
-          continue;
-        }
+        if (hi < 0) this.err('invalid range in character class');
         if (hi < lo) this.err('range out of order in character class');
         for (let b = lo; b <= hi; b++) set[b] = 1;
         continue;
