@@ -173,3 +173,17 @@ test('a long word of colons before a slash is read in linear time', () => {
   assert.equal(c.column, 14);
   assert.ok(performance.now() - t0 < 2000, `took ${(performance.now() - t0).toFixed(0)} ms`);
 });
+
+test('slice offsets beyond 2^53 are refused; a pasted 100 KB unknown name is refused at once', () => {
+  rejects('tcp.payload[99999999999999999999:] == 1', 13, /^slice offset 99999999999999999999 is out of range$/);
+  rejects('tcp.payload[1-99999999999999999999] == 1', 13, /slice offset 99999999999999999999 is out of range/);
+  rejects('tcp.payload[-99999999999999999999] == 1', 13, /slice offset -99999999999999999999 is out of range/);
+  const t0 = performance.now();
+  const c = checkFilter(`a${'.b'.repeat(60000)}`);
+  assert.equal(c.ok, false);
+  assert.match(c.error, /^unknown field "a\.b\.b/);
+  assert.doesNotMatch(c.error, /did you mean/);
+  assert.ok(performance.now() - t0 < 1000, `took ${(performance.now() - t0).toFixed(0)} ms`);
+  // Short names still get their suggestion.
+  rejects('tcp.srcprt == 1', 1, /did you mean "tcp\.srcport"/);
+});

@@ -16,7 +16,7 @@
 //   `any`/`all` before a comparison choose explicitly. Every comparison needs its fields present.
 
 import { Dissection } from '../decode/dissection';
-import { FieldDef, FT, Span, getField, nearestFieldName } from '../fields/registry';
+import { FieldDef, FT, Span, allFields, getField, nearestFieldName } from '../fields/registry';
 import { ipv4ToString, ipv6At, macAt, formatField } from '../fields/format';
 import { FilterSyntaxError } from './lexer';
 import { Expr, RelOp, SetElem, SliceRange, Value } from './parser';
@@ -119,7 +119,11 @@ const FUNCTIONS = new Set(['len', 'count', 'upper', 'lower', 'string', 'abs', 'm
 const FIELDLIKE = /^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)+$/;
 
 function unknownField(name: string, pos: number): never {
-  const near = nearestFieldName(name);
+  // A suggestion is at most max(3, half the name's length) edits away, so a name more than twice as
+  // long as every field's has none; the edit distance over a pasted 100 KB word would take seconds.
+  let longest = 0;
+  for (const f of allFields()) if (f.name.length > longest) longest = f.name.length;
+  const near = name.length <= 2 * longest + 3 ? nearestFieldName(name) : undefined;
   return fail(pos, `unknown field "${name}"${near ? ` (did you mean "${near}"?)` : ''}`);
 }
 
