@@ -638,7 +638,9 @@ export class ByteRegex {
         while (pos < end && first[buf[pos]] === 0) pos++;
         if (pos >= end) break;
       }
-      if (pos === off || !this.anchored) {
+      // A thread seeded here must consume buf[pos] first (when `first` is known), so seed only
+      // where that byte can begin a match.
+      if ((pos === off || !this.anchored) && (first === null || (pos < end && first[buf[pos]] !== 0))) {
         // add instruction 0 at pos into clist (same generation as clist's)
         let sp = 0;
         if (mark[0] !== gen) { mark[0] = gen; stack[sp++] = 0; }
