@@ -139,6 +139,8 @@ test('what cannot run in linear time is refused with one line naming it', () => 
   assert.match(checkFilter('tcp.payload matches "a{70000}"').error, /number too big in \{\} quantifier/);
   assert.match(checkFilter('tcp.payload matches "(a{1000}){1000}"').error, /too large/);
   assert.match(checkFilter('tcp.payload matches "[b-a]"').error, /range out of order/);
+  assert.match(checkFilter(`tcp.payload matches "${'('.repeat(251)}a${')'.repeat(251)}"`).error, /parentheses are too deeply nested \(the limit is 250\)/);
+  assert.equal(checkFilter(`tcp.payload matches "${'('.repeat(250)}a${')'.repeat(250)}"`).ok, true);
   assert.match(checkFilter('tcp.payload matches "(?x)a b"').error, /\(\?x\) is not supported/);
 });
 

@@ -24,6 +24,8 @@
 export const MAX_PROGRAM = 20000;
 /** Largest count in `{n,m}`, as PCRE2 (its MAX_REPEAT_COUNT). */
 export const MAX_REPEAT = 65535;
+/** Groups nested deeper are refused, as PCRE2 refuses them (its default PARENS_NEST_LIMIT). */
+export const MAX_GROUP_NESTING = 250;
 /** Thread steps per evaluation; PCRE2's default match limit is the same number of its own steps. */
 export const MATCH_STEP_LIMIT = 10_000_000;
 
@@ -145,7 +147,7 @@ const NOT_LINEAR = 'tcpwatch matches in time proportional to the packet, which t
 
 class Parser {
   private i = 0;
-  /** Groups open, to bound nesting by the pattern's length rather than the stack. */
+  /** Groups open: the parser and the compiler recurse once per level. */
   private depth = 0;
   /** Capturing groups opened so far: whether `\12` is a backreference or octal depends on it. */
   private captures = 0;
@@ -245,7 +247,7 @@ class Parser {
   }
 
   private group(outer: Flags): Node | null {
-    if (++this.depth > this.p.length) this.err('parentheses nested too deeply');
+    if (++this.depth > MAX_GROUP_NESTING) this.err(`parentheses are too deeply nested (the limit is ${MAX_GROUP_NESTING})`);
     const flags: Flags = { ...outer };
     if (this.peek() === 0x2a) this.refuse('a (*VERB) or (*OPTION) item');
     if (this.peek() !== 0x3f) this.captures++;
