@@ -9,8 +9,9 @@
 //    only for patterns without the `i` flag, and `matches` is case-insensitive by default: with the
 //    flag set, `^(A+)+$`/i still ran for more than 20 s. Backreferences and lookaround are never
 //    handed to it either, so it gives no guarantee for the filters that need one most.
-//  - the npm `re2` package builds native code that it downloads or compiles against headers from
-//    outside npm; a packet sniffer should not need that to be safe.
+//  - the npm `re2` package's install script fetches a prebuilt binary from GitHub, else compiles
+//    RE2's C++ with node-gyp (which fetches Node's headers from nodejs.org): neither comes from the
+//    npm registry, and a packet sniffer should not need a C++ toolchain to be safe.
 // So: PCRE's syntax as Wireshark uses it (libpcre2 without UTF: the pattern and the subject are
 // bytes, `.` is one byte, `(?i)` folds ASCII letters only, `$` also matches before a final newline),
 // minus what cannot be matched in linear time — backreferences, lookaround, atomic groups,
