@@ -145,8 +145,9 @@ test('what cannot run in linear time is refused with one line naming it', () => 
 });
 
 test('one evaluation has a work budget: past it the answer is "no match", as PCRE2\'s match limit', () => {
-  // Every instruction of this program stays live on every byte of a 64 KiB payload of a's.
-  const re = compileByteRegex(Buffer.from('(?:a?){3000}b'));
+  // On the NFA simulation every instruction of this program stays live on every byte of a 64 KiB
+  // payload of a's. (The DFA finds that all those bytes lead to one state, and answers at once.)
+  const re = compileByteRegex(Buffer.from('(?:a?){3000}b'), { nfaOnly: true });
   const subject = Buffer.alloc(65535, 0x61);
   const t0 = performance.now();
   assert.equal(re.test(subject, 0, subject.length), false);
@@ -154,7 +155,7 @@ test('one evaluation has a work budget: past it the answer is "no match", as PCR
   assert.ok(re.lastSteps >= MATCH_STEP_LIMIT && re.lastSteps < MATCH_STEP_LIMIT * 1.01, `steps ${re.lastSteps}`);
   assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
   // Below the budget the same shape of pattern still answers exactly.
-  const small = compileByteRegex(Buffer.from('(?:a?){30}b'));
+  const small = compileByteRegex(Buffer.from('(?:a?){30}b'), { nfaOnly: true });
   assert.equal(small.test(Buffer.from('aaaab'), 0, 5), true);
   assert.equal(small.test(Buffer.from('aaaa'), 0, 4), false);
 });
@@ -166,4 +167,69 @@ test('the engine reads only the bytes it is given', () => {
   assert.equal(re.test(b, 1, 4), false);
   assert.equal(compileByteRegex(Buffer.from('x$')).test(b, 0, 2), true);
   assert.equal(compileByteRegex(Buffer.from('\\bab')).test(b, 2, 3), true, 'a word boundary at the start of the range');
+});
+
+test('DFA, NFA simulation and a backtracking engine agree on random patterns and inputs', () => {
+  // A small generator: patterns over a, b and c with every construct both engines run, and
+  // subjects over a, A, b, c and newline. V8's RegExp is the third opinion (its `.` and `^`
+  // agree with PCRE2's on these subjects: no \r, no $).
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const atom = (depth: number): string => {
+    switch (rnd(depth > 2 ? 5 : 8)) {
+      case 0: return 'a';
+      case 1: return 'b';
+      case 2: return '.';
+      case 3: return ['[ab]', '[^a]', '[a-c]', '\\w', '\\s'][rnd(5)];
+      case 4: return 'c';
+      case 5: return `(${alt(depth + 1)})`;
+      case 6: return `(?:${alt(depth + 1)})`;
+      default: return `(${alt(depth + 1)}|${alt(depth + 1)})`;
+    }
+  };
+  const quant = (): string => ['', '', '*', '+', '?', '{2}', '{1,3}', '{0,2}', '{2,}', '*?'][rnd(10)];
+  const seq = (depth: number): string => {
+    let s = '';
+    for (let k = 1 + rnd(3); k > 0; k--) s += atom(depth) + quant();
+    return s;
+  };
+  const alt = (depth: number): string => (rnd(4) === 0 ? `${seq(depth)}|${seq(depth)}` : seq(depth));
+  let dfaRuns = 0;
+  for (let n = 0; n < 400; n++) {
+    const body = (rnd(5) === 0 ? '^' : '') + alt(0);
+    const caseless = rnd(2) === 0;
+    const pattern = (caseless ? '' : '(?-i)') + body;
+    const dfa = compileByteRegex(Buffer.from(pattern));
+    const nfa = compileByteRegex(Buffer.from(pattern), { nfaOnly: true });
+    const v8 = new RegExp(body, caseless ? 'i' : '');
+    if (dfa.dfaActive) dfaRuns++;
+    for (let k = 0; k < 25; k++) {
+      let subject = '';
+      for (let j = rnd(14); j > 0; j--) subject += 'aAbc\n'[rnd(5)];
+      const b = Buffer.from(subject, 'latin1');
+      const want = v8.test(subject);
+      assert.equal(nfa.test(b, 0, b.length), want, `NFA: /${pattern}/ on ${JSON.stringify(subject)}`);
+      assert.equal(dfa.test(b, 0, b.length), want, `DFA: /${pattern}/ on ${JSON.stringify(subject)}`);
+    }
+  }
+  assert.ok(dfaRuns > 300, `the DFA ran ${dfaRuns} of the patterns`);
+});
+
+test('a pattern whose DFA states never repeat gives the DFA up and keeps its budget', () => {
+  // Anchored, each prefix of A's leaves a different set of copies alive: a new state per byte.
+  const re = compileByteRegex(Buffer.from('^(?:A?){3000}B'));
+  assert.equal(re.dfaActive, true);
+  const subject = Buffer.alloc(1400, 0x41);
+  const t0 = performance.now();
+  assert.equal(re.test(subject, 0, subject.length), false);
+  assert.equal(re.dfaActive, false, 'too many states: the NFA simulation runs instead');
+  assert.equal(re.test(Buffer.from('AAB'), 0, 3), true);
+  assert.equal(re.test(Buffer.from('xAAB'), 0, 4), false);
+  const repeating = compileByteRegex(Buffer.from('(?:A?){3000}B'));
+  assert.equal(repeating.test(subject, 0, subject.length), false);
+  assert.equal(repeating.dfaActive, true, 'unanchored, every byte leads to the same state');
+  assert.ok(performance.now() - t0 < 2000, `took ${(performance.now() - t0).toFixed(0)} ms`);
 });

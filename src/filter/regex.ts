@@ -1,6 +1,7 @@
 // The regular expressions of `matches`, run in time proportional to the input: a Thompson NFA
 // simulated over the field's bytes, every live state stepped once per byte (a Pike VM without
-// captures, since a filter only asks whether there is a match).
+// captures, since a filter only asks whether there is a match), and for patterns without
+// context-dependent assertions the same automaton as a DFA built lazily, one table lookup per byte.
 //
 // Why an engine of our own. A filter is text anyone can hand tcpwatch, and packets are text anyone
 // can send it; a backtracking engine turns `^(A+)+$` over 41 bytes of A's into minutes of work.
@@ -29,6 +30,13 @@ export const MAX_REPEAT = 65535;
 export const MAX_GROUP_NESTING = 250;
 /** Thread steps per evaluation; PCRE2's default match limit is the same number of its own steps. */
 export const MATCH_STEP_LIMIT = 10_000_000;
+
+/**
+ * States the lazily built DFA may keep (each with a 256-entry transition row), and NFA instructions
+ * they may hold in all; a pattern that needs more runs on the NFA simulation from then on.
+ */
+export const MAX_DFA_STATES = 1024;
+export const MAX_DFA_INSTRUCTIONS = 1 << 20;
 
 /** A pattern that tcpwatch cannot compile; `reason` is one line for the filter error. */
 export class RegexError extends Error {
@@ -584,6 +592,10 @@ class Builder {
   }
 }
 
+/** successor() and closureState() for "the match is found". */
+const MATCHED = -2;
+const GAVE_UP = -1;
+
 /** A compiled `matches` pattern. Not reentrant: one evaluation at a time (filters run on one thread). */
 export class ByteRegex {
   private readonly op: Uint8Array;
@@ -610,7 +622,23 @@ export class ByteRegex {
   /** Steps the last evaluation took (tests and benchmarks read it). */
   lastSteps = 0;
 
-  constructor(readonly source: string, b: Builder) {
+  // The same automaton run as a DFA built lazily from it (RE2's approach): a DFA state is the set
+  // of instructions alive before a byte, its successor on each byte is computed once and cached.
+  // Programs whose assertions need the bytes around a position ($, \b, (?m)^) run on the NFA
+  // simulation above; a leading \A or ^ is the DFA's start state. Both answer the same; the DFA
+  // costs one table lookup per byte once its states exist.
+  /** Whether test() runs the DFA (until it needs more states than it may keep). */
+  dfaActive: boolean;
+  private dKeys = new Map<string, number>();
+  /** Class instructions of each state, ascending. */
+  private dPcs: Int32Array[] = [];
+  /** Successor of each state on each byte; -1 not computed yet, MATCHED when it reaches Match. */
+  private dNext: Int32Array[] = [];
+  private dInstructions = 0;
+  private dStart = -1;
+  private dSteps = 0;
+
+  constructor(readonly source: string, b: Builder, nfaOnly?: boolean) {
     const n = b.op.length;
     this.op = Uint8Array.from(b.op);
     this.x = Int32Array.from(b.x);
@@ -623,10 +651,116 @@ export class ByteRegex {
     this.nlist = new Int32Array(n);
     this.mark = new Int32Array(n);
     this.stack = new Int32Array(n + 1);
+    let dfa = nfaOnly !== true;
+    for (let pc = this.anchored ? 1 : 0; pc < n; pc++) if (b.op[pc] === Op.Assert) dfa = false;
+    this.dfaActive = dfa;
   }
 
   /** Whether the pattern matches somewhere in buf[off, off + len). */
   test(buf: Uint8Array, off: number, len: number): boolean {
+    if (this.dfaActive) {
+      const r = this.testDfa(buf, off, len);
+      if (r !== GAVE_UP) return r === 1;
+    }
+    return this.testNfa(buf, off, len);
+  }
+
+  /** 1 matched, 0 not, GAVE_UP when the DFA needs more states than it may keep (then it is dropped). */
+  private testDfa(buf: Uint8Array, off: number, len: number): number {
+    const end = off + len;
+    const first = this.first;
+    this.dSteps = 0;
+    if (this.dStart < 0) {
+      this.dStart = this.closureState(this.anchored ? [1] : [0]);
+      if (this.dStart === MATCHED) { this.dStart = -1; this.lastSteps = this.dSteps; return 1; }
+    }
+    const start = this.dStart, anchored = this.anchored, skip = !anchored && first !== null;
+    // Stable for this evaluation: states are only added (intern pushes onto these arrays).
+    const dNext = this.dNext, dPcs = this.dPcs;
+    let s = start;
+    for (let pos = off; pos < end; pos++) {
+      if (skip && s === start) {
+        // Only the seed is alive: skip to a byte that can begin a match.
+        while (pos < end && first![buf[pos]] === 0) pos++;
+        if (pos >= end) break;
+      }
+      const byte = buf[pos];
+      let t = dNext[s][byte];
+      if (t === -1) {
+        if (this.dKeys.size >= MAX_DFA_STATES || this.dInstructions >= MAX_DFA_INSTRUCTIONS) {
+          // A pattern whose states do not repeat (large counted repeats over long input) would
+          // rebuild states forever: the NFA simulation does the same work without building them.
+          this.dfaActive = false;
+          this.dKeys.clear();
+          this.dPcs = [];
+          this.dNext = [];
+          return GAVE_UP;
+        }
+        t = this.successor(s, byte);
+        if (this.dSteps > MATCH_STEP_LIMIT) break;
+      }
+      if (t === MATCHED) { this.lastSteps = this.dSteps + (pos - off); return 1; }
+      s = t;
+      if (anchored && dPcs[s].length === 0) break; // no thread is alive
+    }
+    this.lastSteps = this.dSteps + len;
+    return 0;
+  }
+
+  /** The state after `byte` in state s (computed and cached). */
+  private successor(s: number, byte: number): number {
+    const pcs = this.dPcs[s];
+    const table = this.table, xs = this.x;
+    const next: number[] = [];
+    for (let k = 0; k < pcs.length; k++) {
+      const pc = pcs[k];
+      if (table[xs[pc] * 256 + byte] !== 0) next.push(pc + 1);
+    }
+    if (!this.anchored) next.push(0); // the search starts again at every position
+    const t = this.closureState(next);
+    this.dNext[s][byte] = t;
+    return t;
+  }
+
+  /** The state of the instructions reached from `from` without consuming; MATCHED if Match is. */
+  private closureState(from: number[]): number {
+    const op = this.op, xs = this.x, ys = this.y, mark = this.mark, stack = this.stack;
+    if (this.gen > 0x3fffffff) { mark.fill(0); this.gen = 0; }
+    const gen = ++this.gen;
+    let sp = 0;
+    for (const pc of from) if (mark[pc] !== gen) { mark[pc] = gen; stack[sp++] = pc; }
+    const out: number[] = [];
+    while (sp > 0) {
+      const pc = stack[--sp];
+      this.dSteps++;
+      const o = op[pc];
+      if (o === Op.Class) out.push(pc);
+      else if (o === Op.Match) return MATCHED;
+      else if (o === Op.Jmp) { const t = xs[pc]; if (mark[t] !== gen) { mark[t] = gen; stack[sp++] = t; } }
+      else if (o === Op.Split) {
+        const t2 = ys[pc]; if (mark[t2] !== gen) { mark[t2] = gen; stack[sp++] = t2; }
+        const t1 = xs[pc]; if (mark[t1] !== gen) { mark[t1] = gen; stack[sp++] = t1; }
+      }
+      // No assertion is reached: the program has none but a leading \A, which the start state skips.
+    }
+    out.sort((a, b) => a - b);
+    return this.intern(out);
+  }
+
+  private intern(pcs: ArrayLike<number>): number {
+    const key = Array.prototype.join.call(pcs, ',');
+    let id = this.dKeys.get(key);
+    if (id === undefined) {
+      id = this.dPcs.length;
+      this.dKeys.set(key, id);
+      this.dPcs.push(Int32Array.from(pcs));
+      this.dNext.push(new Int32Array(256).fill(-1));
+      this.dInstructions += pcs.length;
+    }
+    return id;
+  }
+
+  private testNfa(buf: Uint8Array, off: number, len: number): boolean {
     const op = this.op, xs = this.x, ys = this.y, table = this.table, mark = this.mark, stack = this.stack;
     const end = off + len;
     let clist = this.clist, nlist = this.nlist;
@@ -752,10 +886,10 @@ function assertAt(kind: number, buf: Uint8Array, off: number, end: number, pos: 
  * Compile a `matches` pattern given as the bytes of the filter's string literal. Case-insensitive
  * unless (?-i), as Wireshark's `matches` is. Throws RegexError with one line for the filter error.
  */
-export function compileByteRegex(pattern: Buffer): ByteRegex {
+export function compileByteRegex(pattern: Buffer, opts: { nfaOnly?: boolean } = {}): ByteRegex {
   const ast = new Parser(pattern).parse();
   const b = new Builder();
   b.node(ast);
   b.finish();
-  return new ByteRegex(pattern.toString('latin1'), b);
+  return new ByteRegex(pattern.toString('latin1'), b, opts.nfaOnly);
 }
