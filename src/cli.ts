@@ -8,6 +8,7 @@ import './app/features';
 import { UsageError, fail, EXIT_USAGE } from './errors';
 import { parseStreamOption } from './reports/explain';
 import { runMain } from './app/main-command';
+import { sanitizeLines, sanitizeText } from './output/sanitize';
 
 export type { MainOptions };
 
@@ -68,9 +69,10 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .configureOutput({
       // Commander may add a second line ("(Did you mean --hex?)"); a usage error is one line.
+      // Its messages quote the command line, which can hold escape sequences: sanitized like packet text.
       writeErr: (s) => process.stderr.write(s.startsWith('error: ')
-        ? `tcpwatch: ${s.slice(7).trim().split('\n').map((l) => l.trim()).join(' ').replace('(Did you mean', '(did you mean')}\n`
-        : s),
+        ? `tcpwatch: ${sanitizeText(s.slice(7).trim().split('\n').map((l) => l.trim()).join(' ').replace('(Did you mean', '(did you mean'))}\n`
+        : sanitizeLines(s)),
     })
     .exitOverride()
     .action(async (filterWords: string[], opts: MainOptions) => {

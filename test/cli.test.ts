@@ -93,3 +93,20 @@ test('a closed pipe ends output quietly', { skip }, () => {
   assert.equal(r.stderr, '');
   assert.equal(r.stdout.split('\n').length, 2);
 });
+
+test('error messages that quote the command line escape what would drive the terminal', () => {
+  const cases: [string[], string][] = [
+    [['--\u001b[31mbogus'], "tcpwatch: unknown option '--\\x1b[31mbogus'\n"],
+    [['--hex\u200b'], "tcpwatch: unknown option '--hex\\u200b' (did you mean --hex?)\n"],
+    [['--\u009b2J\u0007'], "tcpwatch: unknown option '--\\x9b2J\\x07'\n"],
+    [['-c', '\u202e1'], 'tcpwatch: invalid packet count "\\u202e1": expected a positive whole number\n'],
+    [['-T', 'json\u2066'], 'tcpwatch: unknown output format "json\\u2066" for -T: use text, fields, json or ndjson\n'],
+    [['-r', '/nonexistent/\u001b]0;owned\u0007'], 'tcpwatch: /nonexistent/\\x1b]0;owned\\x07: no such file\n'],
+  ];
+  for (const [args, want] of cases) {
+    const r = run(...args);
+    assert.equal(r.status, 2, JSON.stringify(args));
+    assert.equal(r.stderr, want);
+    assert.doesNotMatch(r.stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\p{Cf}]/u);
+  }
+});

@@ -359,6 +359,17 @@ test('payload text reaches the view sanitized: escape sequences and bidi control
   assert.ok(lines.some((l) => right(l) === 'a chat line that retitles the window \\x1b]0;pwned\\x07, clears the screen \\x1b[2J and turns \\u202eevil'), lines.join('\n'));
 });
 
+test('--compare escapes zero-width and other invisible format characters in payload text', () => {
+  const text = Buffer.from('pay\u200bpal\u2060 \u200c\u200d\ufeffx \u2066y\u2069\n', 'utf8');
+  const file = path.join(tmp, 'format-characters.pcap');
+  writeCapture(file, conversation(40010, 8989, [...handshake(), { from: 'c', flags: 0x018, payload: text }]));
+  const r = run(['-r', file, '--compare', '0']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /\p{Cf}/u, 'no format character reaches the terminal');
+  const rights = r.stdout.split('\n').map(right);
+  assert.ok(rights.includes('pay\\u200bpal\\u2060 \\u200c\\u200d\\ufeffx \\u2066y\\u2069'), r.stdout);
+});
+
 test('verdict rows travel from the indexing process as numbers and arrive unchanged', () => {
   const { rows } = analyse(SAMPLE);
   const all = [0, 1, 2, 3];

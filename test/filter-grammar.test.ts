@@ -138,3 +138,52 @@ test('very long or deeply nested filters compile or are refused, never overflow 
   rejects('!'.repeat(10000) + 'tcp', 257, /nests more than 256 levels deep/);
   rejects('tcp.port == ' + Array(20000).fill('1').join(' + '), 1, /too large/);
 });
+
+test('words that name Object.prototype\'s properties are plain words, not keywords', () => {
+  for (const w of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const toks = tokenize(`${w} == 1`);
+    assert.equal(toks[0].t, T.Word, w);
+    assert.equal(toks[0].text, w);
+    rejects(`${w} == 1`, 1, new RegExp(`^unknown field "${w}"`));
+    rejects(`tcp.port ${w} 1`, 10, new RegExp(`unexpected "${w}"`));
+  }
+  rejects('tcp.payload contains "\\constructor"', 23, /\\c is not a valid escape/);
+});
+
+test('numbers beyond what a field or tcpwatch can hold are refused, as tshark refuses them', () => {
+  // tshark 4.0: "…" causes an integer overflow. / "…" too big for this field, maximum N.
+  rejects('tcp.port == 99999999999999999999999', 13, /^"99999999999999999999999" causes an integer overflow/);
+  rejects(`tcp.port == ${'9'.repeat(400)}`, 13, /causes an integer overflow/);
+  rejects('frame.len == 9007199254740993', 14, /causes an integer overflow/);
+  rejects('tcp.port == 0xffffffffffffffffff', 13, /causes an integer overflow/);
+  rejects('tcp.port in {1..99999999999999999999}', 17, /causes an integer overflow/);
+  rejects('len(tcp.payload) > 99999999999999999999', 20, /causes an integer overflow/);
+  rejects('tcp.flags == 0x10000', 14, /^"0x10000" too big for this field, maximum 65535$/);
+  rejects('ip.flags == 0x100', 13, /^"0x100" too big for this field, maximum 255$/);
+  rejects('frame.time_delta == 1e400', 21, /"1e400" is not a valid time/);
+  // Within range they compile, and the largest exact integer still compares exactly.
+  assert.equal(checkFilter('ipv6.flow == 0x100000').ok, true, 'ipv6.flow is a 32-bit field shown with five digits');
+  assert.equal(checkFilter('frame.len == 9007199254740991').ok, true);
+});
+
+test('a long word of colons before a slash is read in linear time', () => {
+  const t0 = performance.now();
+  const c = checkFilter(`ipv6.addr == ${':'.repeat(200000)}g/1`);
+  assert.equal(c.ok, false);
+  assert.equal(c.column, 14);
+  assert.ok(performance.now() - t0 < 2000, `took ${(performance.now() - t0).toFixed(0)} ms`);
+});
+
+test('slice offsets beyond 2^53 are refused; a pasted 100 KB unknown name is refused at once', () => {
+  rejects('tcp.payload[99999999999999999999:] == 1', 13, /^slice offset 99999999999999999999 is out of range$/);
+  rejects('tcp.payload[1-99999999999999999999] == 1', 13, /slice offset 99999999999999999999 is out of range/);
+  rejects('tcp.payload[-99999999999999999999] == 1', 13, /slice offset -99999999999999999999 is out of range/);
+  const t0 = performance.now();
+  const c = checkFilter(`a${'.b'.repeat(60000)}`);
+  assert.equal(c.ok, false);
+  assert.match(c.error, /^unknown field "a\.b\.b/);
+  assert.doesNotMatch(c.error, /did you mean/);
+  assert.ok(performance.now() - t0 < 1000, `took ${(performance.now() - t0).toFixed(0)} ms`);
+  // Short names still get their suggestion.
+  rejects('tcp.srcprt == 1', 1, /did you mean "tcp\.srcport"/);
+});

@@ -447,3 +447,33 @@ test('lab mode on the wire: handshake, "Hey" as a 3-byte PSH/ACK, server FIN fir
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bidi overrides and zero-width characters are neither relayed nor printed raw', async () => {
+  await withServer({}, async (server) => {
+    const sender = await Peer.open(server.port);
+    const other = await Peer.open(server.port);
+    await sender.waitFor(`${other.name} joined`);
+    // "pay\u200bpal" looks like "paypal"; "\u202e" turns "gnp.exe" into "exe.png" on screen.
+    for (const [text, cp, at] of [['pay\u200bpal', 'U+200B', 3], ['photo\u202egnp.exe', 'U+202E', 5], ['\u2066isolate\u2069', 'U+2066', 0], ['bom\ufeff', 'U+FEFF', 3], ['tag \u{e0041}', 'U+E0041', 4]] as const) {
+      sender.socket.write(`${text}\n`);
+      await sender.waitFor(`* message not delivered: it contains the invisible format character ${cp} at character ${at}\n`);
+    }
+    sender.socket.write('plain again\n');
+    await other.waitFor(`${sender.name}: plain again\n`);
+    assert.doesNotMatch(other.received, /\p{Cf}/u);
+    sender.socket.destroy();
+    other.socket.destroy();
+  });
+
+  // The client escapes what a server sends, whoever runs that server.
+  const hostile = createServer((s) => s.end('mallory: pay\u200bpal \u202eevil \u001b]0;title\u0007 ok\nsecond line\n'));
+  await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+  const port = (hostile.address() as { port: number }).port;
+  const output = new PassThrough();
+  let printed = '';
+  output.on('data', (c: Buffer) => (printed += c.toString()));
+  await runChatClient({ host: '127.0.0.1', port, input: new PassThrough(), output });
+  await new Promise<void>((r) => hostile.close(() => r()));
+  assert.ok(printed.includes('mallory: pay\\u200bpal \\u202eevil \\x1b]0;title\\x07 ok\nsecond line\n'), printed);
+  assert.doesNotMatch(printed, /[\p{Cf}\u0000-\u0009\u000b-\u001f\u007f-\u009f]/u);
+});

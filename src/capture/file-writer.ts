@@ -1,7 +1,8 @@
 // Writers for `-w`: pcap (nanosecond variant, so no precision is lost) and pcapng (one interface
 // description per link type and interface seen, nanosecond resolution). Output is buffered and
 // written with synchronous writes so that what `flush()` returned for is on disk; files are
-// created with mode 0600 because captures hold private traffic.
+// created with mode 0600 because captures hold private traffic, and never through a symbolic link:
+// in a shared directory (/tmp) anyone can plant `capture.pcap -> ~/.bashrc` for root to write.
 //
 // A write that fails (disk full, I/O error) cuts the file back to its last whole packet, so what is
 // on disk stays readable, and every later flush or close reports the same CaptureWriteError rather
@@ -40,6 +41,21 @@ function errnoText(e: Error): string {
   return m ? m[1] : e.message;
 }
 
+const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_EXCL, O_NOFOLLOW } = fs.constants;
+
+/** Open (create or truncate) a -w file; a symbolic link at `path` fails with ELOOP instead of being followed. */
+export function openCaptureFileFd(path: string): number {
+  return fs.openSync(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600);
+}
+
+/**
+ * Create a new private file for tcpwatch's own use (the spool, spill and ring files): created by
+ * this call or not at all (O_EXCL: never an existing file, never through a link), owner-only.
+ */
+export function createPrivateFile(path: string): number {
+  return fs.openSync(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+}
+
 export function formatForPath(path: string): 'pcap' | 'pcapng' {
   return /\.pcapng$|\.ntar$/i.test(path) ? 'pcapng' : 'pcap';
 }
@@ -68,6 +84,7 @@ export function openOutputFile(path: string, linkType: number): CaptureWriter {
 export function writeErrorForUser(path: string, e: unknown): UsageError {
   if (e instanceof CaptureWriteError) return new UsageError(e.message);
   const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ELOOP') return new UsageError(`${path}: is a symbolic link; tcpwatch does not write a capture through a link (name the file itself, or -w - for standard output)`);
   return new UsageError(`${path}: cannot write (${err.code ?? err.message})`);
 }
 
@@ -84,7 +101,7 @@ abstract class BufferedFileWriter {
   private failure: CaptureWriteError | null = null;
 
   constructor(readonly path: string) {
-    this.fd = path === '-' ? 1 : fs.openSync(path, 'w', 0o600);
+    this.fd = path === '-' ? 1 : openCaptureFileFd(path);
   }
 
   /** Length of the record (pcap record, pcapng block) at `out[o]`, and whether it holds a packet. */

@@ -9,6 +9,7 @@
 // Headless runs (-T, -w, summaries) keep no frames at all and do not use this.
 
 import * as fs from 'node:fs';
+import { createPrivateFile } from './file-writer';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CapturedFrame } from './frame';
@@ -193,7 +194,7 @@ export class FrameSpool {
     this.spillDir = fs.mkdtempSync(path.join(this.dir, 'tcpwatch-spill-'));
     const file = path.join(this.spillDir, 'frames.pcap');
     // Captures hold private traffic: owner-only, as the -w writer does.
-    this.fd = fs.openSync(file, 'w+', 0o600);
+    this.fd = createPrivateFile(file);
     const h = Buffer.alloc(PCAP_HEADER_LEN);
     h.writeUInt32LE(PCAP_MAGIC_NSEC, 0);
     h.writeUInt16LE(2, 4);

@@ -16,6 +16,7 @@
 // contract says, bytes are valid until the next read: whoever keeps them longer copies them.
 
 import * as fs from 'node:fs';
+import { createPrivateFile } from './file-writer';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CapturedFrame } from './frame';
@@ -48,7 +49,7 @@ export function spoolFileHeader(linkType: number): Buffer {
 export function createSpoolFile(dir = os.tmpdir()): number {
   const d = fs.mkdtempSync(path.join(dir, 'tcpwatch-spool-'));
   const file = path.join(d, 'frames.pcap');
-  const fd = fs.openSync(file, 'w+', 0o600);
+  const fd = createPrivateFile(file);
   fs.rmSync(file);
   fs.rmdirSync(d);
   return fd;

@@ -2,7 +2,7 @@
 //
 // The filter is type-checked once against the field registry (every registered field is
 // filterable; nothing here names a field), literals are converted once to what the field needs
-// (numbers, masked addresses, Buffers, RegExps), and JS source is generated and instantiated with
+// (numbers, masked addresses, Buffers, byte regexes), and JS source is generated and instantiated with
 // `new Function`. Per packet there is no interpretation and no allocation for numeric and byte
 // fields: numbers are read with the field's num(), bytes are compared in place through a reused
 // Span. Only strings that a field computes (text()), regular expressions over bytes and
@@ -16,10 +16,11 @@
 //   `any`/`all` before a comparison choose explicitly. Every comparison needs its fields present.
 
 import { Dissection } from '../decode/dissection';
-import { FieldDef, FT, Span, getField, nearestFieldName } from '../fields/registry';
+import { FieldDef, FT, Span, allFields, getField, nearestFieldName } from '../fields/registry';
 import { ipv4ToString, ipv6At, macAt, formatField } from '../fields/format';
 import { FilterSyntaxError } from './lexer';
 import { Expr, RelOp, SetElem, SliceRange, Value } from './parser';
+import { ByteRegex, RegexError, compileByteRegex } from './regex';
 import { ipv4Mask, parseAbsTime, parseBytes, parseDecimal, parseInteger, parseIpv4, parseIpv6 } from './literals';
 
 export type CompiledFilter = (d: Dissection) => boolean;
@@ -118,7 +119,11 @@ const FUNCTIONS = new Set(['len', 'count', 'upper', 'lower', 'string', 'abs', 'm
 const FIELDLIKE = /^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)+$/;
 
 function unknownField(name: string, pos: number): never {
-  const near = nearestFieldName(name);
+  // A suggestion is at most max(3, half the name's length) edits away, so a name more than twice as
+  // long as every field's has none; the edit distance over a pasted 100 KB word would take seconds.
+  let longest = 0;
+  for (const f of allFields()) if (f.name.length > longest) longest = f.name.length;
+  const near = name.length <= 2 * longest + 3 ? nearestFieldName(name) : undefined;
   return fail(pos, `unknown field "${name}"${near ? ` (did you mean "${near}"?)` : ''}`);
 }
 
@@ -292,6 +297,11 @@ function coerce(l: Lit, want: Typed): Typed {
         if (v.k === 'word' && /^-?[0-9.]+([eE][+-]?\d+)?$/.test(v.text)) fail(pos, `${text} is not a whole number (${describe(want)})`);
         return bad(want.vt === 'bool' ? 'a boolean (use 1, 0, True or False)' : `a valid number for ${want.field?.name ?? 'an integer'}`);
       }
+      // Beyond 2^53 a double no longer holds every integer: `999…9` would compare as a neighbour
+      // or as Infinity. tshark refuses what its 64-bit integers cannot hold in the same words.
+      if (!Number.isSafeInteger(n)) fail(pos, `"${text}" causes an integer overflow (tcpwatch's integers go up to ${Number.MAX_SAFE_INTEGER})`);
+      const max = integerMaximum(want);
+      if (max !== null && n > max) fail(pos, `"${text}" too big for this field, maximum ${max}`);
       n *= sign;
       return num(want.vt === 'bool' ? (n !== 0 ? 1 : 0) : n);
     }
@@ -305,6 +315,7 @@ function coerce(l: Lit, want: Typed): Typed {
         if (n === null) fail(pos, `${text} is not a time: write seconds since the epoch, "2024-05-01 12:00:00" or "2024-05-01T12:00:00Z"`);
       } else mismatch(`the string ${text}`);
       if (n === null) return bad(want.vt === 'time' ? 'a time in seconds' : 'a number');
+      if (!Number.isFinite(n)) fail(pos, `"${text}" is not a valid ${want.vt === 'time' || want.field?.type === FT.RelTime ? 'time' : 'number'} (out of range)`);
       return num(n * sign);
     }
     case 'ipv4': {
@@ -352,6 +363,19 @@ function coerce(l: Lit, want: Typed): Typed {
       return cnst({ k: 'const', buf: Buffer.from(v.text, 'utf8'), str: v.text }, 'str');
     }
   }
+}
+
+/**
+ * The largest literal a field takes, where tcpwatch knows its width: a hex field is shown with the
+ * digits of its width, and Wireshark's integer fields are 8, 16, 32 or 64 bits wide (ipv6.flow,
+ * five digits, is a 32-bit field). Null when the registry does not say.
+ */
+function integerMaximum(want: Typed): number | null {
+  if (want.node.k !== 'field') return null;
+  const f = want.node.f;
+  if (f.type !== FT.Hex || f.hexDigits === undefined) return null;
+  const bits = f.hexDigits <= 2 ? 8 : f.hexDigits <= 4 ? 16 : f.hexDigits <= 8 ? 32 : 64;
+  return bits > 32 ? null : 2 ** bits - 1;
 }
 
 function maskPrefix(addr: Buffer, bits: number): Buffer {
@@ -463,27 +487,13 @@ export function fieldString(f: FieldDef, d: Dissection, i: number, span: Span): 
   }
 }
 
-/** Translate a PCRE2 pattern's leading option group; Wireshark's matches is case-insensitive unless (?-i). */
-export function compileRegex(pattern: string, pos: number): RegExp {
-  const flags = new Set(['i']);
-  let p = pattern;
-  for (;;) {
-    const m = /^\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?\)/.exec(p);
-    if (!m) break;
-    for (const c of m[1]) {
-      if (!'ims'.includes(c)) fail(pos, `the regular expression option (?${c}) is not supported (tcpwatch supports i, m and s)`);
-      flags.add(c);
-    }
-    for (const c of m[2] ?? '') {
-      if (!'ims'.includes(c)) fail(pos, `the regular expression option (?-${c}) is not supported (tcpwatch supports i, m and s)`);
-      flags.delete(c);
-    }
-    p = p.slice(m[0].length);
-  }
+/** A `matches` pattern from the bytes of its string literal, or a filter error at `pos` naming what is wrong. */
+export function compileRegex(pattern: Buffer, pos: number): ByteRegex {
   try {
-    return new RegExp(p, [...flags].join(''));
+    return compileByteRegex(pattern);
   } catch (e) {
-    return fail(pos, `invalid regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    if (e instanceof RegexError) return fail(pos, e.reason);
+    throw e;
   }
 }
 
@@ -563,7 +573,7 @@ class Gen {
       }
       case 'case':
         return this.emit(n.of, (b) => {
-          const s = this.asStr(b, false);
+          const s = this.asStr(b);
           const v = this.name('v');
           return `${s.pre}const ${v} = ${s.v}.${n.upper ? 'toUpperCase' : 'toLowerCase'}();\n${k({ r: 'str', v })}`;
         });
@@ -630,11 +640,11 @@ class Gen {
     return { pre: `${sc}.writeUInt32BE(${b.v} >>> 0, 0);\n`, b: sc, o: '0', l: '4' };
   }
 
-  private asStr(b: Bound, latin1: boolean): { pre: string; v: string } {
+  private asStr(b: Bound): { pre: string; v: string } {
     if (b.r === 'str') return { pre: '', v: b.v };
     if (b.r === 'num') return { pre: '', v: `String(${b.v})` };
     const x = this.name('s');
-    return { pre: `const ${x} = ${b.b}.toString('${latin1 ? 'latin1' : 'utf8'}', ${b.o}, ${b.o} + ${b.l});\n`, v: x };
+    return { pre: `const ${x} = ${b.b}.toString('utf8', ${b.o}, ${b.o} + ${b.l});\n`, v: x };
   }
 
   private emitSlice(of: Typed, ranges: SliceRange[], k: (b: Bound) => string): string {
@@ -795,7 +805,7 @@ class Gen {
       return { pre: '', cond: `${x} ${jsOp[rel]} ${y}` };
     }
     if (mode === 'str') {
-      const x = this.asStr(ba, false), y = this.asStr(bb, false);
+      const x = this.asStr(ba), y = this.asStr(bb);
       const cond = rel === 'contains' ? `${x.v}.includes(${y.v})` : `${x.v} ${jsOp[rel]} ${y.v}`;
       return { pre: x.pre + y.pre, cond };
     }
@@ -821,15 +831,14 @@ class Gen {
     if (a.vt !== 'string' && a.vt !== 'bytes' && a.vt !== 'proto') fail(a.pos, `${describe(a)} and cannot be matched with a regular expression (use string(${a.field?.name ?? 'field'}) to match its text)`);
     if (a.vt === 'proto' && a.node.k === 'field' && !a.node.f.range && !a.node.f.bytes) fail(a.pos, `${a.node.f.name} has no bytes that tcpwatch can match`);
     if (bv.k !== 'string') return fail(bv.pos, 'a regular expression must be a double-quoted string');
-    // Pattern bytes that are not UTF-8 (from \xNN escapes) stand for single bytes, as in PCRE2 without UTF.
-    const utf8 = Buffer.from(bv.text, 'utf8').equals(bv.bytes);
-    const re = compileRegex(utf8 ? bv.text : bv.bytes.toString('latin1'), bv.pos);
-    const rk = this.constant(re);
+    // The pattern is the literal's bytes and is matched against the field's bytes, as PCRE2
+    // without UTF matches in Wireshark (src/filter/regex.ts).
+    const rk = this.constant(compileRegex(bv.bytes, bv.pos));
     const dummy: Typed = { vt: 'string', repr: 'str', node: { k: 'const', str: '' }, pos: bv.pos };
-    const latin1 = a.vt !== 'string';
     return this.quantified(a, dummy, quant, (ba) => {
-      const s = this.asStr(ba, latin1);
-      return { pre: s.pre, cond: `${rk}.test(${s.v})` };
+      if (ba.r === 'bytes') return { pre: '', cond: `${rk}.test(${ba.b}, ${ba.o}, ${ba.l})` };
+      const s = this.asStr(ba);
+      return { pre: s.pre, cond: `${rk}.testString(${s.v})` };
     });
   }
 

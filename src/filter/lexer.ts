@@ -64,28 +64,29 @@ export class FilterSyntaxError extends Error {
   }
 }
 
-const KEYWORDS: Record<string, [T, string]> = {
-  and: [T.And, '&&'],
-  or: [T.Or, '||'],
-  xor: [T.Xor, '^^'],
-  not: [T.Not, '!'],
-  in: [T.In, 'in'],
-  any: [T.Any, 'any'],
-  all: [T.All, 'all'],
-  eq: [T.Rel, '=='],
-  any_eq: [T.Rel, '=='],
-  ne: [T.Rel, '!='],
-  all_ne: [T.Rel, '!='],
-  all_eq: [T.Rel, '==='],
-  any_ne: [T.Rel, '!=='],
-  gt: [T.Rel, '>'],
-  lt: [T.Rel, '<'],
-  ge: [T.Rel, '>='],
-  le: [T.Rel, '<='],
-  contains: [T.Rel, 'contains'],
-  matches: [T.Rel, 'matches'],
-  bitwise_and: [T.BitAnd, '&'],
-};
+// A Map, not an object: a word such as `constructor` or `__proto__` must not find Object.prototype.
+const KEYWORDS = new Map<string, [T, string]>([
+  ['and', [T.And, '&&']],
+  ['or', [T.Or, '||']],
+  ['xor', [T.Xor, '^^']],
+  ['not', [T.Not, '!']],
+  ['in', [T.In, 'in']],
+  ['any', [T.Any, 'any']],
+  ['all', [T.All, 'all']],
+  ['eq', [T.Rel, '==']],
+  ['any_eq', [T.Rel, '==']],
+  ['ne', [T.Rel, '!=']],
+  ['all_ne', [T.Rel, '!=']],
+  ['all_eq', [T.Rel, '===']],
+  ['any_ne', [T.Rel, '!==']],
+  ['gt', [T.Rel, '>']],
+  ['lt', [T.Rel, '<']],
+  ['ge', [T.Rel, '>=']],
+  ['le', [T.Rel, '<=']],
+  ['contains', [T.Rel, 'contains']],
+  ['matches', [T.Rel, 'matches']],
+  ['bitwise_and', [T.BitAnd, '&']],
+]);
 
 // Longest first, so `!==` wins over `!=` and `!`.
 const SYMBOLS: [string, T, string][] = [
@@ -100,8 +101,11 @@ const SYMBOLS: [string, T, string][] = [
 
 const isWordStart = (c: string): boolean => /[A-Za-z0-9_:]/.test(c);
 const isWordChar = (c: string): boolean => /[A-Za-z0-9_.:\-]/.test(c);
-// A CIDR suffix belongs to the address before it: `10.0.0.0/8`, `fe80::/10`.
-const IP_BEFORE_SLASH = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
+// A CIDR suffix belongs to the address before it: `10.0.0.0/8`, `fe80::/10`. Two tests, not one
+// pattern with `[…]*:[…]*`, which backtracks quadratically over a long word of colons.
+const IPV4_TEXT = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const IPV6_CHARS = /^[0-9A-Fa-f:.]*$/;
+const isIpBeforeSlash = (w: string): boolean => IPV4_TEXT.test(w) || (w.includes(':') && IPV6_CHARS.test(w));
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -140,12 +144,12 @@ export function tokenize(src: string): Token[] {
         if (src[j] === '.' && src[j + 1] === '.') break; // `1..1024`: a range, not one word
         j++;
       }
-      if (src[j] === '/' && /[0-9]/.test(src[j + 1] ?? '') && IP_BEFORE_SLASH.test(src.slice(i, j))) {
+      if (src[j] === '/' && /[0-9]/.test(src[j + 1] ?? '') && isIpBeforeSlash(src.slice(i, j))) {
         j++;
         while (j < src.length && /[0-9]/.test(src[j])) j++;
       }
       const word = src.slice(i, j);
-      const kw = KEYWORDS[word];
+      const kw = KEYWORDS.get(word);
       if (kw) out.push({ t: kw[0], text: kw[1], pos: start, len: j - start });
       else out.push({ t: T.Word, text: word, pos: start, len: j - start });
       i = j;
@@ -173,7 +177,7 @@ function readString(src: string, quotePos: number, raw: boolean): { bytes: Buffe
 
 // The escapes of wireshark-filter(4): \' \" \\ \a \b \f \n \r \t \v \NNN \xNN \uNNNN \UNNNNNNNN.
 // \NNN and \xNN give one byte each (any value); \u and \U give the UTF-8 of a code point.
-const SIMPLE_ESCAPES: Record<string, number> = { "'": 0x27, '"': 0x22, '\\': 0x5c, a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
+const SIMPLE_ESCAPES = new Map<string, number>([["'", 0x27], ['"', 0x22], ['\\', 0x5c], ['a', 7], ['b', 8], ['f', 12], ['n', 10], ['r', 13], ['t', 9], ['v', 11]]);
 
 function readQuoted(src: string, quotePos: number, quote: string, raw: boolean): { bytes: Buffer; end: number } {
   const bytes: number[] = [];
@@ -199,7 +203,8 @@ function readQuoted(src: string, quotePos: number, quote: string, raw: boolean):
       i += 2;
       continue;
     }
-    if (e in SIMPLE_ESCAPES) { bytes.push(SIMPLE_ESCAPES[e]); i += 2; continue; }
+    const simple = SIMPLE_ESCAPES.get(e);
+    if (simple !== undefined) { bytes.push(simple); i += 2; continue; }
     if (/[0-7]/.test(e)) {
       const m = /^[0-7]{1,3}/.exec(src.slice(i + 1))![0];
       const v = parseInt(m, 8);

@@ -302,16 +302,22 @@ function parseSliceText(text: string, pos: number): SliceRange[] {
     const at = pos + off + (part.length - part.trimStart().length);
     off += part.length + 1;
     const s = part.trim();
+    // Offsets past 2^53 are not exact numbers; no field is that long, but `[1e30:]` must not pass as one.
+    const offset = (digits: string): number => {
+      const n = Number(digits);
+      if (!Number.isSafeInteger(n)) throw new FilterSyntaxError(at, `slice offset ${digits} is out of range`);
+      return n;
+    };
     let m: RegExpExecArray | null;
     if ((m = /^(-?\d+)?\s*:\s*(\d+)?$/.exec(s)) && (m[1] !== undefined || m[2] !== undefined)) {
-      const start = m[1] === undefined ? 0 : Number(m[1]);
-      const len = m[2] === undefined ? -1 : Number(m[2]);
+      const start = m[1] === undefined ? 0 : offset(m[1]);
+      const len = m[2] === undefined ? -1 : offset(m[2]);
       if (len === 0) throw new FilterSyntaxError(at, `slice [${s}] has length 0`);
       out.push({ start, len, end: null });
     } else if ((m = /^(-?\d+)\s*-\s*(-?\d+)$/.exec(s))) {
-      out.push({ start: Number(m[1]), len: -1, end: Number(m[2]) });
+      out.push({ start: offset(m[1]), len: -1, end: offset(m[2]) });
     } else if ((m = /^(-?\d+)$/.exec(s))) {
-      out.push({ start: Number(m[1]), len: 1, end: null });
+      out.push({ start: offset(m[1]), len: 1, end: null });
     } else {
       throw new FilterSyntaxError(at, `"[${text}]" is not a slice: write [i:length], [i-j], [i], [:length] or [i:]`);
     }

@@ -16,6 +16,7 @@ import { connect, createServer, Server, Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { isUnsafeCodePoint, sanitizeLines } from '../output/sanitize';
 
 export const DEFAULT_CHAT_PORT = 8989;
 export const DEFAULT_MAX_MESSAGE_BYTES = 4096;
@@ -97,13 +98,19 @@ export function firstInvalidUtf8Offset(buf: Buffer): number {
   return -1;
 }
 
-/** First C0/C1 control character other than TAB, as "U+001B", or null. Such text could drive a peer's terminal. */
-function firstControlCharacter(text: string): { codePoint: string; index: number } | null {
+/**
+ * The first character other than TAB that could drive or deceive a peer's terminal, as "U+001B":
+ * C0/C1 controls, and the invisible format characters (bidi overrides and isolates, zero-width
+ * spaces and joiners) that the sanitizer escapes too. Null when the text has none.
+ */
+function firstUnsafeCharacter(text: string): { codePoint: string; index: number; kind: string } | null {
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || (c >= 0x7f && c <= 0x9f)) {
-      return { codePoint: 'U+' + c.toString(16).toUpperCase().padStart(4, '0'), index: i };
+    const c = text.codePointAt(i)!;
+    if (c !== 0x09 && isUnsafeCodePoint(c)) {
+      const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+      return { codePoint: 'U+' + c.toString(16).toUpperCase().padStart(4, '0'), index: i, kind: control ? 'control character' : 'invisible format character' };
     }
+    if (c > 0xffff) i++;
   }
   return null;
 }
@@ -163,10 +170,10 @@ export function startChatServer(opts: ChatServerOptions = {}): Promise<ChatServe
       return;
     }
     const text = msg.toString('utf8');
-    const ctl = firstControlCharacter(text);
-    if (ctl) {
-      sendTo(peer, `* message not delivered: it contains the control character ${ctl.codePoint} at character ${ctl.index}\n`);
-      log(`${peer.name}: refused a message with control character ${ctl.codePoint}`);
+    const unsafe = firstUnsafeCharacter(text);
+    if (unsafe) {
+      sendTo(peer, `* message not delivered: it contains the ${unsafe.kind} ${unsafe.codePoint} at character ${unsafe.index}\n`);
+      log(`${peer.name}: refused a message with ${unsafe.kind} ${unsafe.codePoint}`);
       return;
     }
     log(`${peer.name}: ${text}`);
@@ -284,12 +291,6 @@ export function startChatServer(opts: ChatServerOptions = {}): Promise<ChatServe
   });
 }
 
-/** Makes text from a chat peer safe for a terminal: control characters other than LF and TAB become visible escapes. */
-function visibleControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
-}
-
 export interface ChatClientOptions {
   host?: string;
   port?: number;
@@ -382,11 +383,11 @@ export function runChatClient(opts: ChatClientOptions): Promise<void> {
         }
       });
     });
-    socket.on('data', (chunk: Buffer) => out.write(visibleControls(decoder.write(chunk))));
+    socket.on('data', (chunk: Buffer) => out.write(sanitizeLines(decoder.write(chunk))));
     socket.on('end', () => {
       serverClosed = true;
       const rest = decoder.end();
-      if (rest) out.write(visibleControls(rest));
+      if (rest) out.write(sanitizeLines(rest));
       if (!weClosed) out.write('* the server closed the connection\n');
       queue.length = 0;
       weClosed = true;

@@ -5,6 +5,11 @@
 
 const HEX = '0123456789abcdef';
 
+/**
+ * One notation for every escape, the one of C and of Wireshark's filter strings: `\t \n \r`, then
+ * `\xNN` below U+0100 (C0, DEL, C1 and the bytes that are not UTF-8), `\uNNNN` in the BMP and
+ * `\UNNNNNNNN` above it.
+ */
 function escapeCode(c: number): string {
   switch (c) {
     case 0x09: return '\\t';
@@ -12,40 +17,72 @@ function escapeCode(c: number): string {
     case 0x0d: return '\\r';
     default:
       if (c < 0x100) return '\\x' + HEX[c >> 4] + HEX[c & 15];
-      return '\\u' + c.toString(16).padStart(4, '0');
+      if (c < 0x10000) return '\\u' + c.toString(16).padStart(4, '0');
+      return '\\U' + c.toString(16).padStart(8, '0');
   }
 }
 
-/** True for code points that must never be written raw: C0, DEL, C1, bidi controls, line/paragraph separators. */
-export function isUnsafeCodePoint(c: number): boolean {
-  return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
-    c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
-    c === 0x2028 || c === 0x2029 || c === 0xfeff;
-}
+// Unicode's "format" characters (general category Cf) draw nothing and change how what follows is
+// shown: bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) reorder text, and
+// zero-width spaces and joiners (U+200B–U+200D, U+2060, U+FEFF) hide inside names so that two
+// different strings look the same. All of them are escaped, as are the line and paragraph
+// separators (U+2028, U+2029) and the Arabic letter mark (U+061C, Cf too).
+const FORMAT = /^\p{Cf}$/u;
 
-function needsEscape(c: number): boolean {
-  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff) || (c >= 0x200e && isUnsafeCodePoint(c)) || c === 0x061c;
+/** For each BMP code unit, whether it is written escaped (2: a surrogate, decided by what is next to it). */
+const UNSAFE_BMP = (() => {
+  const t = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x20; c++) t[c] = 1;
+  for (let c = 0x7f; c <= 0x9f; c++) t[c] = 1;
+  t[0x2028] = t[0x2029] = 1;
+  t.fill(2, 0xd800, 0xe000);
+  // One pass of the Unicode tables over the whole BMP (testing each code point alone costs 15 ms at start-up).
+  const codes = new Uint16Array(0x10000 - 0x800);
+  for (let c = 0, k = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) codes[k++] = c;
+  const all = Buffer.from(codes.buffer).toString('utf16le');
+  for (const m of all.matchAll(/\p{Cf}/gu)) t[m[0].charCodeAt(0)] = 1;
+  return t;
+})();
+
+/** True for code points that must never be written raw: C0, DEL, C1, format characters (Cf), line/paragraph separators. */
+export function isUnsafeCodePoint(c: number): boolean {
+  if (c < 0x10000) return UNSAFE_BMP[c] === 1;
+  // Above the BMP, Cf holds tags (U+E0001, U+E0020–U+E007F) and a few script-specific controls.
+  return c <= 0x10ffff && FORMAT.test(String.fromCodePoint(c));
 }
 
 /** Make a string safe for a terminal: unsafe code points and lone surrogates become escapes. */
 export function sanitizeText(s: string): string {
   // Fast path: most values (numbers, addresses, names, Info text) need nothing.
   let i = 0;
-  for (; i < s.length; i++) if (needsEscape(s.charCodeAt(i))) break;
+  for (; i < s.length; i++) if (UNSAFE_BMP[s.charCodeAt(i)] !== 0) break;
   if (i === s.length) return s;
   let out = s.slice(0, i);
   for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff) {
       const lo = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      if (lo >= 0xdc00 && lo <= 0xdfff) { out += s[i] + s[i + 1]; i++; continue; }
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        out += isUnsafeCodePoint(cp) ? escapeCode(cp) : s[i] + s[i + 1];
+        i++;
+        continue;
+      }
       out += escapeCode(c);
       continue;
     }
-    if ((c >= 0xdc00 && c <= 0xdfff) || isUnsafeCodePoint(c)) out += escapeCode(c);
-    else out += s[i];
+    out += UNSAFE_BMP[c] !== 0 ? escapeCode(c) : s[i];
   }
   return out;
+}
+
+/**
+ * Text of several lines for a terminal (what a chat peer sent): each line sanitized, the line
+ * breaks kept.
+ */
+export function sanitizeLines(s: string): string {
+  if (s.indexOf('\n') < 0) return sanitizeText(s);
+  return s.split('\n').map(sanitizeText).join('\n');
 }
 
 /**

@@ -4,6 +4,7 @@
 // restores the analysis results from the index, so nothing per packet is kept as an object.
 
 import * as fs from 'node:fs';
+import { createPrivateFile } from '../capture/file-writer';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, ChildProcess } from 'node:child_process';
@@ -456,7 +457,7 @@ function openRingFile(): number {
   try {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-'));
     const file = path.join(dir, 'rows');
-    const fd = fs.openSync(file, 'wx+', 0o600);
+    const fd = createPrivateFile(file);
     fs.unlinkSync(file);
     return fd;
   } catch {

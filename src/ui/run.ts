@@ -53,6 +53,16 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
     app.filterBar.remember(opts.displayFilter);
     app.applyFilter(opts.displayFilter);
   }
-  await app.run();
+  // kill (SIGTERM) or Ctrl-C from outside (SIGINT) leave as q does: the terminal restored, the
+  // indexing process ended. blessed's own handlers stand down while another listener is there, and a
+  // running filter yields between slices, so the signal is handled within one slice.
+  const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  const onSignal = (): void => void app.quit();
+  for (const sig of stopSignals) process.on(sig, onSignal);
+  try {
+    await app.run();
+  } finally {
+    for (const sig of stopSignals) process.off(sig, onSignal);
+  }
   input?.destroy();
 }
