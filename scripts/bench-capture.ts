@@ -223,6 +223,8 @@ async function main(): Promise<void> {
   }
   const a = parseArgs(process.argv.slice(2));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-bench-capture-'));
+  // tcpwatch writes -w after giving up root (to the tcpdump account or nobody): let it in.
+  fs.chmodSync(dir, 0o777);
   const load0 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(`bench-capture: ${a.rate} packets/s for ${a.seconds} s on lo, ${os.cpus().length} CPUs, load average ${load0}, tcpwatch buffer ${a.bufferMiB ?? 'default'} MiB\n`);
   const lines = [

@@ -506,6 +506,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const log = o.log ?? (() => {});
   const dir = o.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-soak-'));
   fs.mkdirSync(dir, { recursive: true });
+  // Live captures write -w after giving up root (to the tcpdump account or nobody): let it in.
+  fs.chmodSync(dir, 0o777);
   const udp = await prepareUdpLoad(o.rate, o.seconds);
   const tcp = new TcpLoad();
   const tcpPort = await tcp.listen();

@@ -7,6 +7,7 @@ import { decodeFrame } from '../src/decode/decoder';
 import { LINKTYPE } from '../src/decode/link';
 import { TH_SYN, TH_ACK } from '../src/decode/tcp';
 import '../src/fields';
+import '../src/protocols';
 import { getField } from '../src/fields/registry';
 import { formatField } from '../src/fields/format';
 
@@ -72,7 +73,7 @@ test('every truncation of a frame is marked, never thrown, and keeps the layers 
   }
 });
 
-test('Ethernet with 802.1ad + 802.1Q tags carrying IPv6/UDP', () => {
+test('Ethernet with 802.1ad + 802.1Q tags carrying IPv6/UDP: the service tag is 802.1ad, the customer tag 802.1Q', () => {
   const frame = hex(`
     ff ff ff ff ff ff 00 11 22 33 44 55 88 a8 00 64 81 00 00 c8 86 dd
     60 00 00 00 00 0c 11 40 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01
@@ -81,9 +82,11 @@ test('Ethernet with 802.1ad + 802.1Q tags carrying IPv6/UDP', () => {
   const d = new Dissection();
   decodeFrame(d, frame, 0, frame.length, LINKTYPE.ETHERNET);
   assert.equal(d.malformed, Malformed.None);
-  assert.equal(d.vlanCount, 2);
-  assert.equal(field(d, 'vlan.id', 0), '100');
-  assert.equal(field(d, 'vlan.id', 1), '200');
+  // as tshark reads it: eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ipv6:udp
+  assert.equal(field(d, 'frame.protocols'), 'eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ipv6:udp');
+  assert.equal(field(d, 'ieee8021ad.id'), '100');
+  assert.equal(d.vlanCount, 1);
+  assert.equal(field(d, 'vlan.id', 0), '200');
   assert.equal(field(d, 'ipv6.src'), '2001:db8::1');
   assert.equal(field(d, 'ipv6.dst'), '2001:db8::2');
   assert.equal(field(d, 'udp.srcport'), '1234');

@@ -154,7 +154,7 @@ test('numbers beyond what a field or tcpwatch can hold are refused, as tshark re
   // tshark 4.0: "…" causes an integer overflow. / "…" too big for this field, maximum N.
   rejects('tcp.port == 99999999999999999999999', 13, /^"99999999999999999999999" causes an integer overflow/);
   rejects(`tcp.port == ${'9'.repeat(400)}`, 13, /causes an integer overflow/);
-  rejects('frame.len == 9007199254740993', 14, /causes an integer overflow/);
+  rejects('frame.len == 9007199254740993', 14, /^"9007199254740993" too big for this field, maximum 4294967295$/);
   rejects('tcp.port == 0xffffffffffffffffff', 13, /causes an integer overflow/);
   rejects('tcp.port in {1..99999999999999999999}', 17, /causes an integer overflow/);
   rejects('len(tcp.payload) > 99999999999999999999', 20, /causes an integer overflow/);
@@ -162,8 +162,10 @@ test('numbers beyond what a field or tcpwatch can hold are refused, as tshark re
   rejects('ip.flags == 0x100', 13, /^"0x100" too big for this field, maximum 255$/);
   rejects('frame.time_delta == 1e400', 21, /"1e400" is not a valid time/);
   // Within range they compile, and the largest exact integer still compares exactly.
-  assert.equal(checkFilter('ipv6.flow == 0x100000').ok, true, 'ipv6.flow is a 32-bit field shown with five digits');
-  assert.equal(checkFilter('frame.len == 9007199254740991').ok, true);
+  assert.equal(checkFilter('ipv6.flow == 0x100000').ok, true, 'ipv6.flow is a 24-bit field (FT_UINT24), shown with five digits');
+  assert.equal(checkFilter('frame.len == 4294967295').ok, true, 'the largest FT_UINT32');
+  rejects('frame.len == 4294967296', 14, /^"4294967296" too big for this field, maximum 4294967295$/);
+  rejects('tcp.port == 99999', 13, /^"99999" too big for this field, maximum 65535$/);
 });
 
 test('a long word of colons before a slash is read in linear time', () => {

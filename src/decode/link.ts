@@ -64,8 +64,8 @@ export function etherTypeNext(type: number): Proto {
     case ETHERTYPE_IPV4: return Proto.IPv4;
     case ETHERTYPE_IPV6: return Proto.IPv6;
     case ETHERTYPE_ARP: return Proto.Arp;
+    // 802.1ad's service tag (ETHERTYPE_QINQ) is a registered protocol (src/protocols/ieee8021ad)
     case ETHERTYPE_VLAN:
-    case ETHERTYPE_QINQ:
     case ETHERTYPE_QINQ_OLD: return Proto.Vlan;
     case ETHERTYPE_TEB: return Proto.Eth;
     default: return etherTypeProtocol(type);

@@ -33,6 +33,8 @@ export interface ProtocolSpec<T> {
    * Never throws: bad lengths mark the frame malformed.
    */
   decode(d: Dissection, layer: T, off: number, end: number, id: number): number;
+  /** It names what follows by an EtherType (Wireshark then lists `ethertype` after it in frame.protocols). */
+  handsOnByEtherType?: boolean;
   /** Info column text for a frame whose topmost registered layer this protocol is; none = the layers below say it. */
   info?(d: Dissection, layer: T): string | null;
 }
@@ -93,6 +95,11 @@ export function registeredProtocol(id: number): RegisteredProtocol<unknown> | un
 
 export function protocolNamed(name: string): RegisteredProtocol<unknown> | undefined {
   return byName.get(name);
+}
+
+/** Whether the protocol with this id names what follows by an EtherType. */
+export function handsOnByEtherType(id: number): boolean {
+  return registered[id]?.spec.handsOnByEtherType === true;
 }
 
 /** Whether `id` is a registered protocol (rather than a fixed one). */

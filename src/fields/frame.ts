@@ -1,6 +1,7 @@
 // frame.* fields: capture metadata that every frame has.
 
 import { Dissection, PROTO_NAMES, MALFORMED_NAMES } from '../decode/dissection';
+import { handsOnByEtherType } from '../decode/protocol-registry';
 import { defineField, FT, once } from './registry';
 import { secNsecToString } from './format';
 
@@ -12,7 +13,7 @@ defineField({
   // Every captured byte: what `frame[0:6]` and `frame contains "x"` look at, and what the bytes pane marks.
   range: (d, _i, out) => out.set(d.buf, d.frameOff, d.capLen),
 });
-defineField({ name: 'frame.number', label: 'Frame Number', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.number });
+defineField({ name: 'frame.number', valueBits: 32, label: 'Frame Number', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.number });
 defineField({
   name: 'frame.time_epoch', label: 'Epoch Time', type: FT.AbsTime, proto: 'frame', count: always,
   num: (d) => d.tsSec + d.tsNsec / 1e9,
@@ -28,10 +29,10 @@ defineField({
   num: (d) => (d.tsSec - d.prevTsSec) + (d.tsNsec - d.prevTsNsec) / 1e9,
   text: (d) => secNsecToString(d.tsSec - d.prevTsSec, d.tsNsec - d.prevTsNsec),
 });
-defineField({ name: 'frame.len', label: 'Frame Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.origLen });
-defineField({ name: 'frame.cap_len', label: 'Capture Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.capLen });
-defineField({ name: 'frame.encap_type', label: 'Encapsulation type', type: FT.Int, proto: 'frame', count: always, num: (d) => d.linkType });
-defineField({ name: 'frame.interface_id', label: 'Interface id', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.ifIndex });
+defineField({ name: 'frame.len', valueBits: 32, label: 'Frame Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.origLen });
+defineField({ name: 'frame.cap_len', valueBits: 32, label: 'Capture Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.capLen });
+defineField({ name: 'frame.encap_type', valueBits: 16, label: 'Encapsulation type', type: FT.Int, proto: 'frame', count: always, num: (d) => d.linkType });
+defineField({ name: 'frame.interface_id', valueBits: 32, label: 'Interface id', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.ifIndex });
 defineField({
   name: 'frame.protocols', label: 'Protocols in frame', type: FT.String, proto: 'frame', count: always,
   text: (d) => protocolsInFrame(d),
@@ -48,7 +49,7 @@ export function protocolsInFrame(d: Dissection): string {
   for (let i = 0; i < d.stackLen; i++) {
     const name = PROTO_NAMES[d.stack[i]];
     s += (s ? ':' : '') + name;
-    if (name === 'eth' || name === 'sll' || name === 'vlan') s += ':ethertype';
+    if (name === 'eth' || name === 'sll' || name === 'vlan' || handsOnByEtherType(d.stack[i])) s += ':ethertype';
   }
   return s;
 }

@@ -55,7 +55,7 @@ textField('http.request.version', 'Request Version', isRequest, (m) => m.version
 textField('http.host', 'Host', hasHost, (m) => m.host);
 textField('http.response.version', 'Response Version', isResponse, (m) => m.version);
 defineField({
-  name: 'http.response.code', label: 'Status Code', type: FT.UInt, proto: 'http',
+  name: 'http.response.code', valueBits: 16, label: 'Status Code', type: FT.UInt, proto: 'http',
   count: (d) => countMessages(d, isResponse),
   num: (d, i) => nthMessage(d, i, isResponse)?.code ?? 0,
 });
@@ -73,13 +73,13 @@ defineField({
   text: () => 'HyperText Transfer Protocol 2',
 });
 defineField({ name: 'http2.stream', label: 'Stream', type: FT.None, proto: 'http2', count: (d) => frames(d).length });
-defineField({ name: 'http2.length', label: 'Length', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.length ?? 0 });
+defineField({ name: 'http2.length', valueBits: 24, label: 'Length', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.length ?? 0 });
 defineField({
-  name: 'http2.type', label: 'Type', type: FT.UInt, proto: 'http2', valueNames: HTTP2_TYPE_NAMES,
+  name: 'http2.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'http2', valueNames: HTTP2_TYPE_NAMES,
   count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.type ?? 0,
 });
-defineField({ name: 'http2.flags', label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.flags ?? 0 });
-defineField({ name: 'http2.streamid', label: 'Stream Identifier', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.streamId ?? 0 });
+defineField({ name: 'http2.flags', valueBits: 8, label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.flags ?? 0 });
+defineField({ name: 'http2.streamid', valueBits: 32, label: 'Stream Identifier', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.streamId ?? 0 });
 
 /** The i-th decoded header of the frame, over all its HTTP/2 frames in order. */
 function nthHeader(d: Dissection, i: number): [string, string] | null {

@@ -66,38 +66,38 @@ defineField({
   range: (d, i, out) => out.set(d.buf, off4(d, i), hdrLen4(d, off4(d, i))),
 });
 defineField({
-  name: 'ip.version', label: 'Version', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => d.buf[off4(d, i)] >> 4,
+  name: 'ip.version', valueBits: 8, label: 'Version', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => d.buf[off4(d, i)] >> 4,
   mask: 0xf0, bitWidth: 8, unit: u8(0), range: at4(0, 1),
 });
 defineField({
-  name: 'ip.hdr_len', label: 'Header Length', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => hdrLen4(d, off4(d, i)),
+  name: 'ip.hdr_len', valueBits: 8, label: 'Header Length', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => hdrLen4(d, off4(d, i)),
   mask: 0x0f, bitWidth: 8, unit: u8(0), range: at4(0, 1),
   display: (d, i) => `${hdrLen4(d, off4(d, i))} bytes (${d.buf[off4(d, i)] & 0x0f})`,
 });
 defineField({
-  name: 'ip.dsfield', label: 'Differentiated Services Field', type: FT.Hex, hexDigits: 2, proto: 'ip', count: count4, num: dsfieldByte,
+  name: 'ip.dsfield', valueBits: 8, label: 'Differentiated Services Field', type: FT.Hex, hexDigits: 2, proto: 'ip', count: count4, num: dsfieldByte,
   range: at4(ip.IP4_DSFIELD, 1),
   display: (d, i) => { const v = dsfieldByte(d, i); return `0x${v.toString(16).padStart(2, '0')} (DSCP: ${dscpShortName(v >> 2)}, ECN: ${ECN_SHORT[v & 3]})`; },
 });
 defineField({
-  name: 'ip.dsfield.dscp', label: 'Differentiated Services Codepoint', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => dsfieldByte(d, i) >> 2,
+  name: 'ip.dsfield.dscp', valueBits: 8, label: 'Differentiated Services Codepoint', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => dsfieldByte(d, i) >> 2,
   parent: 'ip.dsfield', mask: 0xfc, bitWidth: 8, unit: dsfieldByte, range: at4(ip.IP4_DSFIELD, 1), valueNames: DSCP_NAMES,
 });
 defineField({
-  name: 'ip.dsfield.ecn', label: 'Explicit Congestion Notification', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => dsfieldByte(d, i) & 3,
+  name: 'ip.dsfield.ecn', valueBits: 8, label: 'Explicit Congestion Notification', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => dsfieldByte(d, i) & 3,
   parent: 'ip.dsfield', mask: 0x03, bitWidth: 8, unit: dsfieldByte, range: at4(ip.IP4_DSFIELD, 1), valueNames: ECN_NAMES,
 });
 defineField({
-  name: 'ip.len', label: 'Total Length', type: FT.UInt, proto: 'ip', count: count4, range: at4(ip.IP4_TOTAL_LEN, 2),
+  name: 'ip.len', valueBits: 16, label: 'Total Length', type: FT.UInt, proto: 'ip', count: count4, range: at4(ip.IP4_TOTAL_LEN, 2),
   // A total length of 0 (TCP segmentation offload) is shown as the length actually used, as Wireshark does.
   num: (d, i) => { const o = off4(d, i); const v = d.buf.readUInt16BE(o + ip.IP4_TOTAL_LEN); return v !== 0 ? v : d.frameEnd - o; },
 });
 defineField({
-  name: 'ip.id', label: 'Identification', type: FT.Hex, hexDigits: 4, proto: 'ip', count: count4, num: u16(ip.IP4_ID), range: at4(ip.IP4_ID, 2),
+  name: 'ip.id', valueBits: 16, label: 'Identification', type: FT.Hex, hexDigits: 4, proto: 'ip', count: count4, num: u16(ip.IP4_ID), range: at4(ip.IP4_ID, 2),
   display: (d, i) => { const v = u16(ip.IP4_ID)(d, i); return `0x${v.toString(16).padStart(4, '0')} (${v})`; },
 });
 defineField({
-  name: 'ip.flags', label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'ip', count: count4, num: (d, i) => flagsByte(d, i) >> 5,
+  name: 'ip.flags', valueBits: 8, label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'ip', count: count4, num: (d, i) => flagsByte(d, i) >> 5,
   mask: 0xe0, bitWidth: 8, unit: flagsByte, range: at4(ip.IP4_FLAGS_FRAG, 1),
   display: (d, i) => { const f = flagsByte(d, i) >> 5; const set = IP_FLAG_NAMES.filter((_n, b) => (f >> (2 - b)) & 1); return `0x${f.toString(16)}${set.length ? ', ' + set.join(', ') : ''}`; },
 });
@@ -105,10 +105,10 @@ defineField({ name: 'ip.flags.rb', label: 'Reserved bit', type: FT.Bool, proto: 
 defineField({ name: 'ip.flags.df', label: "Don't fragment", type: FT.Bool, proto: 'ip', count: count4, num: (d, i) => (flagsByte(d, i) >> 6) & 1, parent: 'ip.flags', mask: 0x40, bitWidth: 8, unit: flagsByte, range: at4(ip.IP4_FLAGS_FRAG, 1) });
 defineField({ name: 'ip.flags.mf', label: 'More fragments', type: FT.Bool, proto: 'ip', count: count4, num: (d, i) => (flagsByte(d, i) >> 5) & 1, parent: 'ip.flags', mask: 0x20, bitWidth: 8, unit: flagsByte, range: at4(ip.IP4_FLAGS_FRAG, 1) });
 defineField({
-  name: 'ip.frag_offset', label: 'Fragment Offset', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => (fragWord(d, i) & 0x1fff) * 8,
+  name: 'ip.frag_offset', valueBits: 16, label: 'Fragment Offset', type: FT.UInt, proto: 'ip', count: count4, num: (d, i) => (fragWord(d, i) & 0x1fff) * 8,
   mask: 0x1fff, bitWidth: 16, unit: fragWord, range: at4(ip.IP4_FLAGS_FRAG, 2),
 });
-defineField({ name: 'ip.ttl', label: 'Time to Live', type: FT.UInt, proto: 'ip', count: count4, num: u8(ip.IP4_TTL), range: at4(ip.IP4_TTL, 1) });
+defineField({ name: 'ip.ttl', valueBits: 8, label: 'Time to Live', type: FT.UInt, proto: 'ip', count: count4, num: u8(ip.IP4_TTL), range: at4(ip.IP4_TTL, 1) });
 // Wireshark's expert note for a TTL below 5 (packet-ip.c), except towards multicast groups and for
 // PIM and OSPF, whose packets are sent with small TTLs on purpose.
 const IPPROTO_OSPF = 89;
@@ -125,14 +125,14 @@ defineField({
   text: (d, i) => `"Time To Live" only ${d.buf[off4(d, nthTooSmall(d, i)) + ip.IP4_TTL]}`,
   range: (d, i, out) => out.set(d.buf, off4(d, nthTooSmall(d, i)) + ip.IP4_TTL, 1),
 });
-defineField({ name: 'ip.proto', label: 'Protocol', type: FT.UInt, proto: 'ip', count: count4, num: u8(ip.IP4_PROTO), range: at4(ip.IP4_PROTO, 1), valueNames: IP_PROTO_NAMES });
+defineField({ name: 'ip.proto', valueBits: 8, label: 'Protocol', type: FT.UInt, proto: 'ip', count: count4, num: u8(ip.IP4_PROTO), range: at4(ip.IP4_PROTO, 1), valueNames: IP_PROTO_NAMES });
 defineField({
-  name: 'ip.checksum', label: 'Header Checksum', type: FT.Hex, hexDigits: 4, proto: 'ip', count: count4, num: u16(ip.IP4_CHECKSUM), range: at4(ip.IP4_CHECKSUM, 2),
+  name: 'ip.checksum', valueBits: 16, label: 'Header Checksum', type: FT.Hex, hexDigits: 4, proto: 'ip', count: count4, num: u16(ip.IP4_CHECKSUM), range: at4(ip.IP4_CHECKSUM, 2),
   display: (d, i) => `0x${u16(ip.IP4_CHECKSUM)(d, i).toString(16).padStart(4, '0')} [validation disabled]`,
 });
 // tcpwatch does not verify checksums, as Wireshark by default does not: the status is "Unverified" (2).
 defineField({
-  name: 'ip.checksum.status', label: 'Header checksum status', type: FT.UInt, proto: 'ip', count: count4, num: () => CHECKSUM_UNVERIFIED,
+  name: 'ip.checksum.status', valueBits: 8, label: 'Header checksum status', type: FT.UInt, proto: 'ip', count: count4, num: () => CHECKSUM_UNVERIFIED,
   generated: true, display: () => 'Unverified',
 });
 defineField({
@@ -169,29 +169,29 @@ const word6 = (d: Dissection, i: number): number => d.buf.readUInt32BE(off6(d, i
 const tclass6 = (d: Dissection, i: number): number => (word6(d, i) >>> 20) & 0xff;
 const at6 = (field: number, len: number) => (d: Dissection, i: number, out: Span) => out.set(d.buf, off6(d, i) + field, len);
 defineField({
-  name: 'ipv6.version', label: 'Version', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i)] >> 4,
+  name: 'ipv6.version', valueBits: 8, label: 'Version', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i)] >> 4,
   mask: 0xf0, bitWidth: 8, unit: (d, i) => d.buf[off6(d, i)], range: at6(0, 1),
 });
 defineField({
-  name: 'ipv6.tclass', label: 'Traffic Class', type: FT.Hex, hexDigits: 2, proto: 'ipv6', count: has6, num: tclass6,
+  name: 'ipv6.tclass', valueBits: 32, label: 'Traffic Class', type: FT.Hex, hexDigits: 2, proto: 'ipv6', count: has6, num: tclass6,
   mask: 0x0ff00000, bitWidth: 32, unit: word6, range: at6(0, 4),
   display: (d, i) => { const v = tclass6(d, i); return `0x${v.toString(16).padStart(2, '0')} (DSCP: ${dscpShortName(v >> 2)}, ECN: ${ECN_SHORT[v & 3]})`; },
 });
 defineField({
-  name: 'ipv6.tclass.dscp', label: 'Differentiated Services Codepoint', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => tclass6(d, i) >> 2,
+  name: 'ipv6.tclass.dscp', valueBits: 32, label: 'Differentiated Services Codepoint', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => tclass6(d, i) >> 2,
   parent: 'ipv6.tclass', mask: 0x0fc00000, bitWidth: 32, unit: word6, range: at6(0, 4), valueNames: DSCP_NAMES,
 });
 defineField({
-  name: 'ipv6.tclass.ecn', label: 'Explicit Congestion Notification', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => tclass6(d, i) & 3,
+  name: 'ipv6.tclass.ecn', valueBits: 32, label: 'Explicit Congestion Notification', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => tclass6(d, i) & 3,
   parent: 'ipv6.tclass', mask: 0x00300000, bitWidth: 32, unit: word6, range: at6(0, 4), valueNames: ECN_NAMES,
 });
 defineField({
-  name: 'ipv6.flow', label: 'Flow Label', type: FT.Hex, hexDigits: 5, proto: 'ipv6', count: has6, num: (d, i) => word6(d, i) & 0xfffff,
+  name: 'ipv6.flow', valueBits: 24, label: 'Flow Label', type: FT.Hex, hexDigits: 5, proto: 'ipv6', count: has6, num: (d, i) => word6(d, i) & 0xfffff,
   mask: 0x0fffff, bitWidth: 24, unit: (d, i) => word6(d, i) & 0xffffff, range: at6(1, 3),
 });
-defineField({ name: 'ipv6.plen', label: 'Payload Length', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf.readUInt16BE(off6(d, i) + ip.IP6_PAYLOAD_LEN), range: at6(ip.IP6_PAYLOAD_LEN, 2) });
-defineField({ name: 'ipv6.nxt', label: 'Next Header', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i) + ip.IP6_NEXT_HEADER], range: at6(ip.IP6_NEXT_HEADER, 1), valueNames: IP_PROTO_NAMES });
-defineField({ name: 'ipv6.hlim', label: 'Hop Limit', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i) + ip.IP6_HOP_LIMIT], range: at6(ip.IP6_HOP_LIMIT, 1) });
+defineField({ name: 'ipv6.plen', valueBits: 16, label: 'Payload Length', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf.readUInt16BE(off6(d, i) + ip.IP6_PAYLOAD_LEN), range: at6(ip.IP6_PAYLOAD_LEN, 2) });
+defineField({ name: 'ipv6.nxt', valueBits: 8, label: 'Next Header', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i) + ip.IP6_NEXT_HEADER], range: at6(ip.IP6_NEXT_HEADER, 1), valueNames: IP_PROTO_NAMES });
+defineField({ name: 'ipv6.hlim', valueBits: 8, label: 'Hop Limit', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i) + ip.IP6_HOP_LIMIT], range: at6(ip.IP6_HOP_LIMIT, 1) });
 defineField({
   name: 'ipv6.src', label: 'Source Address', type: FT.IPv6, proto: 'ipv6', count: has6,
   bytes: (d, i, out) => out.set(d.buf, off6(d, i) + ip.IP6_SRC, 16), range: (d, i, out) => out.set(d.buf, off6(d, i) + ip.IP6_SRC, 16),

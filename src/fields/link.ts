@@ -72,28 +72,28 @@ defineField({
   num: (d, i) => d.buf[pairOff(d, i)] & 0x01, range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
 });
 defineField({
-  name: 'eth.type', label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'eth', count: countEth, valueNames: ETHERTYPE_NAMES,
+  name: 'eth.type', valueBits: 16, label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'eth', count: countEth, valueNames: ETHERTYPE_NAMES,
   num: (d, i) => d.buf.readUInt16BE(offEth(d, i) + ETH_TYPE), range: (d, i, out) => out.set(d.buf, offEth(d, i) + ETH_TYPE, 2),
 });
 
 const vlanCount = (d: Dissection): number => d.vlanCount;
 defineField({ name: 'vlan', label: '802.1Q Virtual LAN', type: FT.None, proto: 'vlan', count: vlanCount, text: (d, i) => `802.1Q Virtual LAN, ID: ${d.buf.readUInt16BE(d.vlanOff[i]) & 0x0fff}` });
-defineField({ name: 'vlan.id', label: 'ID', type: FT.UInt, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf.readUInt16BE(d.vlanOff[i]) & 0x0fff, range: (d, i, out) => out.set(d.buf, d.vlanOff[i], 2) });
-defineField({ name: 'vlan.priority', label: 'Priority', type: FT.UInt, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf[d.vlanOff[i]] >> 5 });
-defineField({ name: 'vlan.etype', label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf.readUInt16BE(d.vlanOff[i] + 2) });
+defineField({ name: 'vlan.id', valueBits: 16, label: 'ID', type: FT.UInt, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf.readUInt16BE(d.vlanOff[i]) & 0x0fff, range: (d, i, out) => out.set(d.buf, d.vlanOff[i], 2) });
+defineField({ name: 'vlan.priority', valueBits: 16, label: 'Priority', type: FT.UInt, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf[d.vlanOff[i]] >> 5 });
+defineField({ name: 'vlan.etype', valueBits: 16, label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf.readUInt16BE(d.vlanOff[i] + 2) });
 
 const hasSll = once((d) => d.sllOff >= 0);
 defineField({ name: 'sll', label: 'Linux cooked capture', type: FT.None, proto: 'sll', count: hasSll, text: (d) => `Linux cooked capture v${d.sllVersion}` });
 defineField({
-  name: 'sll.pkttype', label: 'Packet type', type: FT.UInt, proto: 'sll', count: hasSll,
+  name: 'sll.pkttype', valueBits: 16, label: 'Packet type', type: FT.UInt, proto: 'sll', count: hasSll,
   num: (d) => (d.sllVersion === 1 ? d.buf.readUInt16BE(d.sllOff + SLL_PKTTYPE) : d.buf[d.sllOff + SLL2_PKTTYPE]),
 });
 defineField({
-  name: 'sll.etype', label: 'Protocol', type: FT.Hex, hexDigits: 4, proto: 'sll', count: hasSll,
+  name: 'sll.etype', valueBits: 16, label: 'Protocol', type: FT.Hex, hexDigits: 4, proto: 'sll', count: hasSll,
   num: (d) => d.buf.readUInt16BE(d.sllOff + (d.sllVersion === 1 ? SLL_PROTOCOL : SLL2_PROTOCOL)),
 });
 defineField({
-  name: 'sll.ifindex', label: 'Interface index', type: FT.UInt, proto: 'sll', count: once((d) => d.sllVersion === 2),
+  name: 'sll.ifindex', valueBits: 32, label: 'Interface index', type: FT.UInt, proto: 'sll', count: once((d) => d.sllVersion === 2),
   num: (d) => d.buf.readUInt32BE(d.sllOff + SLL2_IFINDEX),
 });
 

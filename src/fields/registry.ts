@@ -52,6 +52,8 @@ export interface FieldDef {
   /** Protocol the field belongs to (`tcp`); protocols themselves have their own name here. */
   proto: string;
   hexDigits?: number;
+  /** Width of an integer field in bits, as Wireshark types it (FT_UINT16 = 16): filters refuse values past it. */
+  valueBits?: 8 | 16 | 24 | 32 | 64;
   /** Number of occurrences in this frame; 0 = absent. */
   count(d: Dissection): number;
   /** Numeric value of occurrence i (integers, booleans as 0/1, IPv4 as a 32-bit number, times in seconds). */

@@ -20,36 +20,36 @@ defineField({
   },
   range: (d, _i, out) => out.set(d.buf, d.tcpOff, Math.min(d.tcpHdrLen, d.frameEnd - d.tcpOff)),
 });
-defineField({ name: 'tcp.srcport', label: 'Source Port', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.srcPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff, 2) });
-defineField({ name: 'tcp.dstport', label: 'Destination Port', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.dstPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff + 2, 2) });
+defineField({ name: 'tcp.srcport', valueBits: 16, label: 'Source Port', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.srcPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff, 2) });
+defineField({ name: 'tcp.dstport', valueBits: 16, label: 'Destination Port', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.dstPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff + 2, 2) });
 defineField({
-  name: 'tcp.port', hidden: true, label: 'Source or Destination Port', type: FT.UInt, proto: 'tcp', count: (d) => (d.tcpOff >= 0 ? 2 : 0),
+  name: 'tcp.port', valueBits: 16, hidden: true, label: 'Source or Destination Port', type: FT.UInt, proto: 'tcp', count: (d) => (d.tcpOff >= 0 ? 2 : 0),
   num: (d, i) => (i === 0 ? d.srcPort : d.dstPort),
 });
 defineField({
-  name: 'tcp.stream', label: 'Stream index', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.stream,
+  name: 'tcp.stream', valueBits: 32, label: 'Stream index', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.stream,
 });
 // A header quoted in an ICMP error, or in an IP fragment, shows its raw sequence number as tcp.seq
 // and has no length, as in Wireshark.
 const hasSegment = once((d) => d.tcpOff >= 0 && !d.inIcmpError && !d.fragmented);
-defineField({ name: 'tcp.len', label: 'TCP Segment Len', type: FT.UInt, proto: 'tcp', count: hasSegment, num: (d) => d.payloadLen });
+defineField({ name: 'tcp.len', valueBits: 32, label: 'TCP Segment Len', type: FT.UInt, proto: 'tcp', count: hasSegment, num: (d) => d.payloadLen });
 defineField({
-  name: 'tcp.seq', label: 'Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.relSeq,
+  name: 'tcp.seq', valueBits: 32, label: 'Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.relSeq,
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4),
 });
-defineField({ name: 'tcp.seq_raw', label: 'Sequence Number (raw)', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && !d.inIcmpError), num: (d) => d.seqRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4) });
+defineField({ name: 'tcp.seq_raw', valueBits: 32, label: 'Sequence Number (raw)', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && !d.inIcmpError), num: (d) => d.seqRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4) });
 defineField({
-  name: 'tcp.nxtseq', label: 'Next Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0 && !d.inIcmpError && !d.fragmented), num: (d) => d.tcp.nxtSeq,
+  name: 'tcp.nxtseq', valueBits: 32, label: 'Next Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0 && !d.inIcmpError && !d.fragmented), num: (d) => d.tcp.nxtSeq,
 });
 // Wireshark shows tcp.ack on every segment: relative with the ACK flag, the raw field without it.
 defineField({
-  name: 'tcp.ack', label: 'Acknowledgment Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.relAck,
+  name: 'tcp.ack', valueBits: 32, label: 'Acknowledgment Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.relAck,
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_ACK, 4),
 });
-defineField({ name: 'tcp.ack_raw', label: 'Acknowledgment number (raw)', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.ackRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_ACK, 4) });
-defineField({ name: 'tcp.hdr_len', label: 'Header Length', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.tcpHdrLen });
+defineField({ name: 'tcp.ack_raw', valueBits: 32, label: 'Acknowledgment number (raw)', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.ackRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_ACK, 4) });
+defineField({ name: 'tcp.hdr_len', valueBits: 8, label: 'Header Length', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.tcpHdrLen });
 defineField({
-  name: 'tcp.flags', label: 'Flags', type: FT.Hex, hexDigits: 4, proto: 'tcp', count: hasTcp, num: (d) => d.tcpFlags,
+  name: 'tcp.flags', valueBits: 16, label: 'Flags', type: FT.Hex, hexDigits: 4, proto: 'tcp', count: hasTcp, num: (d) => d.tcpFlags,
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 2),
 });
 defineField({ name: 'tcp.flags.res', label: 'Reserved', type: FT.Bool, proto: 'tcp', count: hasTcp, num: (d) => ((d.tcpFlags & tcp.TH_RES) !== 0 ? 1 : 0) });
@@ -57,7 +57,7 @@ defineField({ name: 'tcp.flags.res', label: 'Reserved', type: FT.Bool, proto: 't
 // 3-bit counter, and Wireshark shows tcp.flags.ace in place of the three flags.
 const aceCounter = (d: Dissection): boolean => d.tcp.useAce && (d.tcpFlags & tcp.TH_SYN) === 0;
 const hasEcnFlags = once((d) => d.tcpOff >= 0 && !aceCounter(d));
-defineField({ name: 'tcp.flags.ace', label: 'ACE', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && aceCounter(d)), num: (d) => (d.tcpFlags >> 6) & 7 });
+defineField({ name: 'tcp.flags.ace', valueBits: 8, label: 'ACE', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && aceCounter(d)), num: (d) => (d.tcpFlags >> 6) & 7 });
 defineField({ name: 'tcp.flags.ae', label: 'Accurate ECN', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_AE) });
 defineField({ name: 'tcp.flags.cwr', label: 'Congestion Window Reduced', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_CWR) });
 defineField({ name: 'tcp.flags.ece', label: 'ECN-Echo', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_ECE) });
@@ -68,25 +68,25 @@ defineField({ name: 'tcp.flags.reset', label: 'Reset', type: FT.Bool, proto: 'tc
 defineField({ name: 'tcp.flags.syn', label: 'Syn', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_SYN) });
 defineField({ name: 'tcp.flags.fin', label: 'Fin', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_FIN) });
 defineField({ name: 'tcp.flags.str', label: 'TCP Flags', type: FT.String, proto: 'tcp', count: hasTcp, text: (d) => tcpFlagsStr(d) });
-defineField({ name: 'tcp.window_size_value', label: 'Window', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.window, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_WINDOW, 2) });
+defineField({ name: 'tcp.window_size_value', valueBits: 16, label: 'Window', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.window, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_WINDOW, 2) });
 defineField({
-  name: 'tcp.window_size', label: 'Calculated window size', type: FT.UInt, proto: 'tcp', count: hasTcp,
+  name: 'tcp.window_size', valueBits: 32, label: 'Calculated window size', type: FT.UInt, proto: 'tcp', count: hasTcp,
   num: (d) => (d.tcp.windowSize >= 0 ? d.tcp.windowSize : d.window),
 });
-defineField({ name: 'tcp.checksum', label: 'Checksum', type: FT.Hex, hexDigits: 4, proto: 'tcp', count: hasTcp, num: (d) => d.buf.readUInt16BE(d.tcpOff + tcp.TCP_CHECKSUM) });
-defineField({ name: 'tcp.urgent_pointer', label: 'Urgent Pointer', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.urgentPtr });
+defineField({ name: 'tcp.checksum', valueBits: 16, label: 'Checksum', type: FT.Hex, hexDigits: 4, proto: 'tcp', count: hasTcp, num: (d) => d.buf.readUInt16BE(d.tcpOff + tcp.TCP_CHECKSUM) });
+defineField({ name: 'tcp.urgent_pointer', valueBits: 16, label: 'Urgent Pointer', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.urgentPtr });
 defineField({
   name: 'tcp.options', label: 'Options', type: FT.Bytes, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && d.tcpHdrLen > 20 && d.tcpOff + d.tcpHdrLen <= d.frameEnd),
   bytes: (d, _i, o) => o.set(d.buf, d.tcpOff + 20, d.tcpHdrLen - 20), range: (d, _i, o) => o.set(d.buf, d.tcpOff + 20, d.tcpHdrLen - 20),
 });
-defineField({ name: 'tcp.options.mss_val', label: 'MSS Value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optMss >= 0), num: (d) => d.optMss });
-defineField({ name: 'tcp.options.wscale.shift', label: 'Shift count', type: FT.UInt, proto: 'tcp', count: once((d) => d.optWscale >= 0), num: (d) => d.optWscale });
-defineField({ name: 'tcp.options.wscale.multiplier', label: 'Multiplier', type: FT.UInt, proto: 'tcp', count: once((d) => d.optWscale >= 0), num: (d) => 2 ** Math.min(d.optWscale, 14) });
+defineField({ name: 'tcp.options.mss_val', valueBits: 16, label: 'MSS Value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optMss >= 0), num: (d) => d.optMss });
+defineField({ name: 'tcp.options.wscale.shift', valueBits: 8, label: 'Shift count', type: FT.UInt, proto: 'tcp', count: once((d) => d.optWscale >= 0), num: (d) => d.optWscale });
+defineField({ name: 'tcp.options.wscale.multiplier', valueBits: 16, label: 'Multiplier', type: FT.UInt, proto: 'tcp', count: once((d) => d.optWscale >= 0), num: (d) => 2 ** Math.min(d.optWscale, 14) });
 defineField({ name: 'tcp.options.sack_perm', label: 'TCP SACK Permitted Option', type: FT.None, proto: 'tcp', count: once((d) => d.optSackPerm) });
-defineField({ name: 'tcp.options.timestamp.tsval', label: 'Timestamp value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff) });
-defineField({ name: 'tcp.options.timestamp.tsecr', label: 'Timestamp echo reply', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff + 4) });
-defineField({ name: 'tcp.options.sack_le', label: 'left edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i]) });
-defineField({ name: 'tcp.options.sack_re', label: 'right edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i] + 4) });
+defineField({ name: 'tcp.options.timestamp.tsval', valueBits: 32, label: 'Timestamp value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff) });
+defineField({ name: 'tcp.options.timestamp.tsecr', valueBits: 32, label: 'Timestamp echo reply', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff + 4) });
+defineField({ name: 'tcp.options.sack_le', valueBits: 32, label: 'left edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i]) });
+defineField({ name: 'tcp.options.sack_re', valueBits: 32, label: 'right edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i] + 4) });
 defineField({
   name: 'tcp.payload', label: 'TCP payload', type: FT.Bytes, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && d.payloadCapLen > 0),
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen), range: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
@@ -119,7 +119,7 @@ for (const [name, bit, label] of analysisFlags) {
   defineField({ name, label, type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & bit) !== 0) });
 }
 defineField({
-  name: 'tcp.analysis.duplicate_ack_num', label: 'This is a TCP duplicate ack', type: FT.UInt, proto: 'tcp',
+  name: 'tcp.analysis.duplicate_ack_num', valueBits: 32, label: 'This is a TCP duplicate ack', type: FT.UInt, proto: 'tcp',
   count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
 });
 defineField({

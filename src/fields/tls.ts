@@ -89,20 +89,20 @@ defineField({
   range: (d, i, out) => (d.tls.recordBuf[i] === d.buf ? out.set(d.buf, d.tls.recordOff[i], Math.min(REC_HEADER_LEN + d.tls.length[i], d.frameEnd - d.tls.recordOff[i])) : false),
 });
 recordField({
-  name: 'tls.record.content_type', label: 'Content Type', type: FT.UInt, valueNames: CONTENT_TYPE_NAMES,
+  name: 'tls.record.content_type', valueBits: 8, label: 'Content Type', type: FT.UInt, valueNames: CONTENT_TYPE_NAMES,
   keep: (t, r) => v3Record(t, r) && (t.recordFlags[r] & RecordFlag.Opaque) === 0,
   value: (t, r) => t.contentType[r],
 });
 recordField({
-  name: 'tls.record.opaque_type', label: 'Opaque Type', type: FT.UInt, valueNames: CONTENT_TYPE_NAMES,
+  name: 'tls.record.opaque_type', valueBits: 8, label: 'Opaque Type', type: FT.UInt, valueNames: CONTENT_TYPE_NAMES,
   keep: (t, r) => (t.recordFlags[r] & RecordFlag.Opaque) !== 0,
   value: (t, r) => t.contentType[r],
 });
 recordField({
-  name: 'tls.record.version', label: 'Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES, keep: anyRecord, value: (t, r) => t.version[r],
+  name: 'tls.record.version', valueBits: 16, label: 'Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES, keep: anyRecord, value: (t, r) => t.version[r],
 });
 recordField({
-  name: 'tls.record.length', label: 'Length', type: FT.UInt,
+  name: 'tls.record.length', valueBits: 16, label: 'Length', type: FT.UInt,
   keep: (t, r) => (t.recordFlags[r] & RecordFlag.Sslv2NoLength) === 0,
   value: (t, r) => t.length[r],
 });
@@ -120,11 +120,11 @@ defineField({
 });
 defineField({ name: 'tls.alert_message', label: 'Alert Message', type: FT.None, proto: 'tls', count: (d) => countRecords(d.tls, isAlert) });
 recordField({
-  name: 'tls.alert_message.level', label: 'Level', type: FT.UInt, valueNames: ALERT_LEVEL_NAMES, keep: isAlert,
+  name: 'tls.alert_message.level', valueBits: 8, label: 'Level', type: FT.UInt, valueNames: ALERT_LEVEL_NAMES, keep: isAlert,
   value: (t, r) => t.recordBuf[r][bodyOf(t, r)],
 });
 recordField({
-  name: 'tls.alert_message.desc', label: 'Description', type: FT.UInt, valueNames: ALERT_DESC_NAMES, keep: isAlert,
+  name: 'tls.alert_message.desc', valueBits: 8, label: 'Description', type: FT.UInt, valueNames: ALERT_DESC_NAMES, keep: isAlert,
   value: (t, r) => t.recordBuf[r][bodyOf(t, r) + 1],
 });
 
@@ -232,10 +232,10 @@ defineField({
   text: (d, i) => `Handshake Protocol: ${messageName(d.tls, i)}`,
 });
 messageField({
-  name: 'tls.handshake.type', label: 'Handshake Type', type: FT.UInt, valueNames: HANDSHAKE_NAMES,
+  name: 'tls.handshake.type', valueBits: 8, label: 'Handshake Type', type: FT.UInt, valueNames: HANDSHAKE_NAMES,
   keep: () => true, value: (t, m) => t.msgType[m],
 });
-messageField({ name: 'tls.handshake.length', label: 'Length', type: FT.UInt, keep: v3Message, value: (t, m) => t.msgLen[m] });
+messageField({ name: 'tls.handshake.length', valueBits: 24, label: 'Length', type: FT.UInt, keep: v3Message, value: (t, m) => t.msgLen[m] });
 
 function messageName(t: TlsInfo, m: number): string {
   if (t.msgFlags[m] & MsgFlag.HelloRetryRequest) return 'Hello Retry Request';
@@ -248,20 +248,20 @@ const hasVersion = (t: TlsInfo, m: number): boolean =>
   isHello(t, m) ? t.msgLen[m] >= 2
     : (t.msgFlags[m] & MsgFlag.Sslv2) !== 0 && t.msgType[m] === 1 && t.msgLen[m] >= 2;
 messageField({
-  name: 'tls.handshake.version', label: 'Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES, keep: hasVersion,
+  name: 'tls.handshake.version', valueBits: 16, label: 'Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES, keep: hasVersion,
   value: (t, m) => t.msgBuf[m].readUInt16BE(t.msgOff[m] + ((t.msgFlags[m] & MsgFlag.Sslv2) !== 0 ? 1 : HS_HEADER_LEN)),
 });
 helloField({
   name: 'tls.handshake.random', label: 'Random', type: FT.Bytes, items: (h) => (h.randomOff >= 0 ? 1 : 0),
   bytes: (h, _i, out) => out.set(h.buf, h.randomOff, 32),
 });
-helloField({ name: 'tls.handshake.session_id_length', label: 'Session ID Length', type: FT.UInt, items: (h) => (h.sessionIdOff >= 0 ? 1 : 0), num: (h) => h.sessionIdLen });
+helloField({ name: 'tls.handshake.session_id_length', valueBits: 16, label: 'Session ID Length', type: FT.UInt, items: (h) => (h.sessionIdOff >= 0 ? 1 : 0), num: (h) => h.sessionIdLen });
 helloField({
   name: 'tls.handshake.session_id', label: 'Session ID', type: FT.Bytes, items: (h) => (h.sessionIdOff >= 0 && h.sessionIdLen > 0 ? 1 : 0),
   bytes: (h, _i, out) => out.set(h.buf, h.sessionIdOff, h.sessionIdLen),
 });
 helloField({
-  name: 'tls.handshake.cipher_suites_length', label: 'Cipher Suites Length', type: FT.UInt, keep: isClientHello,
+  name: 'tls.handshake.cipher_suites_length', valueBits: 16, label: 'Cipher Suites Length', type: FT.UInt, keep: isClientHello,
   items: (h) => (h.cipherOff >= 0 ? 1 : 0), num: (h) => h.cipherEnd - h.cipherOff,
 });
 helloField({
@@ -270,19 +270,19 @@ helloField({
   text: (h) => { const n = (h.cipherEnd - h.cipherOff) >> 1; return `Cipher Suites (${n} suite${n === 1 ? '' : 's'})`; },
 });
 helloField({
-  name: 'tls.handshake.ciphersuite', label: 'Cipher Suite', type: FT.Hex, hexDigits: 4, valueNames: SUITE_NAMES,
+  name: 'tls.handshake.ciphersuite', valueBits: 16, label: 'Cipher Suite', type: FT.Hex, hexDigits: 4, valueNames: SUITE_NAMES,
   items: (h) => (h.cipherOff >= 0 ? (h.cipherEnd - h.cipherOff) >> 1 : 0), num: (h, i) => h.buf.readUInt16BE(h.cipherOff + 2 * i),
 });
 helloField({
-  name: 'tls.handshake.comp_methods_length', label: 'Compression Methods Length', type: FT.UInt, keep: isClientHello,
+  name: 'tls.handshake.comp_methods_length', valueBits: 8, label: 'Compression Methods Length', type: FT.UInt, keep: isClientHello,
   items: (h) => (h.compOff >= 0 ? 1 : 0), num: (h) => h.compEnd - h.compOff,
 });
 helloField({
-  name: 'tls.handshake.comp_method', label: 'Compression Method', type: FT.UInt,
+  name: 'tls.handshake.comp_method', valueBits: 8, label: 'Compression Method', type: FT.UInt,
   items: (h) => (h.compOff >= 0 ? h.compEnd - h.compOff : 0), num: (h, i) => h.buf[h.compOff + i],
 });
 helloField({
-  name: 'tls.handshake.extensions_length', label: 'Extensions Length', type: FT.UInt,
+  name: 'tls.handshake.extensions_length', valueBits: 16, label: 'Extensions Length', type: FT.UInt,
   items: (h) => (h.extOff >= 0 ? 1 : 0), num: (h) => h.extEnd - h.extOff,
 });
 
@@ -294,11 +294,11 @@ function extensionAt(h: HelloView, i: number): number {
 }
 
 helloField({
-  name: 'tls.handshake.extension.type', label: 'Type', type: FT.UInt, valueNames: EXTENSION_NAMES,
+  name: 'tls.handshake.extension.type', valueBits: 16, label: 'Type', type: FT.UInt, valueNames: EXTENSION_NAMES,
   items: (h) => h.extCount, num: (h, i) => h.buf.readUInt16BE(extensionAt(h, i)),
 });
 helloField({
-  name: 'tls.handshake.extension.len', label: 'Length', type: FT.UInt,
+  name: 'tls.handshake.extension.len', valueBits: 16, label: 'Length', type: FT.UInt,
   items: (h) => h.extCount, num: (h, i) => h.buf.readUInt16BE(extensionAt(h, i) + 2),
 });
 
@@ -325,27 +325,27 @@ helloField({
   text: (h, i) => (itemAt(h.buf, h.alpnOff, h.alpnEnd, 0, 1, i, item) ? asciiText(h.buf, item[0], item[1]) : ''),
 });
 helloField({
-  name: 'tls.handshake.extensions.supported_version', label: 'Supported Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES,
+  name: 'tls.handshake.extensions.supported_version', valueBits: 16, label: 'Supported Version', type: FT.Hex, hexDigits: 4, valueNames: VERSION_NAMES,
   items: (h) => (h.svOff >= 0 ? (h.svEnd - h.svOff) >> 1 : 0), num: (h, i) => h.buf.readUInt16BE(h.svOff + 2 * i),
 });
 helloField({
-  name: 'tls.handshake.extensions_supported_group', label: 'Supported Group', type: FT.Hex, hexDigits: 4, valueNames: GROUP_NAMES,
+  name: 'tls.handshake.extensions_supported_group', valueBits: 16, label: 'Supported Group', type: FT.Hex, hexDigits: 4, valueNames: GROUP_NAMES,
   items: (h) => (h.groupsOff >= 0 ? (h.groupsEnd - h.groupsOff) >> 1 : 0), num: (h, i) => h.buf.readUInt16BE(h.groupsOff + 2 * i),
 });
 helloField({
-  name: 'tls.handshake.extensions_key_share_group', label: 'Group', type: FT.UInt, valueNames: GROUP_NAMES,
+  name: 'tls.handshake.extensions_key_share_group', valueBits: 16, label: 'Group', type: FT.UInt, valueNames: GROUP_NAMES,
   items: (h) => h.keyShareGroupCount(), num: (h, i) => h.keyShareGroup(i),
 });
 helloField({
-  name: 'tls.handshake.sig_hash_alg', label: 'Signature Algorithm', type: FT.Hex, hexDigits: 4, valueNames: SIG_NAMES,
+  name: 'tls.handshake.sig_hash_alg', valueBits: 16, label: 'Signature Algorithm', type: FT.Hex, hexDigits: 4, valueNames: SIG_NAMES,
   items: (h) => (h.sigAlgOff >= 0 ? (h.sigAlgEnd - h.sigAlgOff) >> 1 : 0), num: (h, i) => h.buf.readUInt16BE(h.sigAlgOff + 2 * i),
 });
 helloField({
-  name: 'tls.extension.psk_ke_mode', label: 'PSK Key Exchange Mode', type: FT.UInt,
+  name: 'tls.extension.psk_ke_mode', valueBits: 8, label: 'PSK Key Exchange Mode', type: FT.UInt,
   items: (h) => (h.pskModesOff >= 0 ? h.pskModesEnd - h.pskModesOff : 0), num: (h, i) => h.buf[h.pskModesOff + i],
 });
 helloField({
-  name: 'tls.handshake.extensions_ec_point_format', label: 'EC point format', type: FT.UInt,
+  name: 'tls.handshake.extensions_ec_point_format', valueBits: 8, label: 'EC point format', type: FT.UInt,
   items: (h) => (h.pointFormatsOff >= 0 ? h.pointFormatsEnd - h.pointFormatsOff : 0), num: (h, i) => h.buf[h.pointFormatsOff + i],
 });
 
@@ -397,7 +397,7 @@ const certCount = (d: Dissection): number => {
 };
 
 defineField({
-  name: 'tls.handshake.certificate_length', label: 'Certificate Length', type: FT.UInt, proto: 'tls', count: certCount,
+  name: 'tls.handshake.certificate_length', valueBits: 24, label: 'Certificate Length', type: FT.UInt, proto: 'tls', count: certCount,
   num: (d, i) => (certificates(d, i) !== null ? certLens[0] : 0),
 });
 defineField({

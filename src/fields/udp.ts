@@ -9,22 +9,22 @@ defineField({
   text: (d) => `User Datagram Protocol, Src Port: ${d.buf.readUInt16BE(d.udpOff)}, Dst Port: ${d.buf.readUInt16BE(d.udpOff + 2)}`,
   range: (d, _i, o) => o.set(d.buf, d.udpOff, 8),
 });
-defineField({ name: 'udp.srcport', label: 'Source Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_SRC_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff, 2) });
-defineField({ name: 'udp.dstport', label: 'Destination Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_DST_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff + 2, 2) });
+defineField({ name: 'udp.srcport', valueBits: 16, label: 'Source Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_SRC_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff, 2) });
+defineField({ name: 'udp.dstport', valueBits: 16, label: 'Destination Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_DST_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff + 2, 2) });
 defineField({
-  name: 'udp.port', hidden: true, label: 'Source or Destination Port', type: FT.UInt, proto: 'udp', count: (d) => (d.udpOff >= 0 ? 2 : 0),
+  name: 'udp.port', valueBits: 16, hidden: true, label: 'Source or Destination Port', type: FT.UInt, proto: 'udp', count: (d) => (d.udpOff >= 0 ? 2 : 0),
   num: (d, i) => d.buf.readUInt16BE(d.udpOff + (i === 0 ? udp.UDP_SRC_PORT : udp.UDP_DST_PORT)),
 });
-defineField({ name: 'udp.length', label: 'Length', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_LENGTH) });
-defineField({ name: 'udp.checksum', label: 'Checksum', type: FT.Hex, hexDigits: 4, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_CHECKSUM) });
+defineField({ name: 'udp.length', valueBits: 16, label: 'Length', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_LENGTH) });
+defineField({ name: 'udp.checksum', valueBits: 16, label: 'Checksum', type: FT.Hex, hexDigits: 4, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_CHECKSUM) });
 defineField({
   name: 'udp.payload', label: 'Payload', type: FT.Bytes, proto: 'udp', count: once((d) => d.udpOff >= 0 && d.tcpOff < 0 && d.payloadCapLen > 0),
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
 });
 
 defineField({ name: 'icmp', label: 'Internet Control Message Protocol', type: FT.None, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4) });
-defineField({ name: 'icmp.type', label: 'Type', type: FT.UInt, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4), num: (d) => d.buf[d.icmpOff] });
-defineField({ name: 'icmp.code', label: 'Code', type: FT.UInt, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4), num: (d) => d.buf[d.icmpOff + 1] });
+defineField({ name: 'icmp.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4), num: (d) => d.buf[d.icmpOff] });
+defineField({ name: 'icmp.code', valueBits: 8, label: 'Code', type: FT.UInt, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4), num: (d) => d.buf[d.icmpOff + 1] });
 defineField({ name: 'icmpv6', label: 'Internet Control Message Protocol v6', type: FT.None, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6) });
-defineField({ name: 'icmpv6.type', label: 'Type', type: FT.UInt, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6), num: (d) => d.buf[d.icmpOff] });
-defineField({ name: 'icmpv6.code', label: 'Code', type: FT.UInt, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6), num: (d) => d.buf[d.icmpOff + 1] });
+defineField({ name: 'icmpv6.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6), num: (d) => d.buf[d.icmpOff] });
+defineField({ name: 'icmpv6.code', valueBits: 8, label: 'Code', type: FT.UInt, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6), num: (d) => d.buf[d.icmpOff + 1] });

@@ -299,9 +299,11 @@ function coerce(l: Lit, want: Typed): Typed {
       }
       // Beyond 2^53 a double no longer holds every integer: `999…9` would compare as a neighbour
       // or as Infinity. tshark refuses what its 64-bit integers cannot hold in the same words.
-      if (!Number.isSafeInteger(n)) fail(pos, `"${text}" causes an integer overflow (tcpwatch's integers go up to ${Number.MAX_SAFE_INTEGER})`);
+      // tshark reads the literal as a 64-bit integer first, then holds it against the field's width.
+      if (n >= 2 ** 64) fail(pos, `"${text}" causes an integer overflow (tcpwatch's integers go up to ${Number.MAX_SAFE_INTEGER})`);
       const max = integerMaximum(want);
       if (max !== null && n > max) fail(pos, `"${text}" too big for this field, maximum ${max}`);
+      if (!Number.isSafeInteger(n)) fail(pos, `"${text}" causes an integer overflow (tcpwatch's integers go up to ${Number.MAX_SAFE_INTEGER})`);
       n *= sign;
       return num(want.vt === 'bool' ? (n !== 0 ? 1 : 0) : n);
     }
@@ -366,15 +368,17 @@ function coerce(l: Lit, want: Typed): Typed {
 }
 
 /**
- * The largest literal a field takes, where tcpwatch knows its width: a hex field is shown with the
- * digits of its width, and Wireshark's integer fields are 8, 16, 32 or 64 bits wide (ipv6.flow,
- * five digits, is a 32-bit field). Null when the registry does not say.
+ * The largest literal a field takes, where tcpwatch knows its width: the width the field declares
+ * (Wireshark's FT_UINT16 and so on), else for a hex field the width its digits imply (8, 16, 32 or
+ * 64 bits). Null when the registry does not say.
  */
 function integerMaximum(want: Typed): number | null {
   if (want.node.k !== 'field') return null;
   const f = want.node.f;
-  if (f.type !== FT.Hex || f.hexDigits === undefined) return null;
-  const bits = f.hexDigits <= 2 ? 8 : f.hexDigits <= 4 ? 16 : f.hexDigits <= 8 ? 32 : 64;
+  let bits: number;
+  if (f.valueBits !== undefined) bits = f.type === FT.Int ? f.valueBits - 1 : f.valueBits;
+  else if (f.type === FT.Hex && f.hexDigits !== undefined) bits = f.hexDigits <= 2 ? 8 : f.hexDigits <= 4 ? 16 : f.hexDigits <= 8 ? 32 : 64;
+  else return null;
   return bits > 32 ? null : 2 ** bits - 1;
 }
 

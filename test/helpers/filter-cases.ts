@@ -169,4 +169,8 @@ export const REJECTED_FILTERS: string[] = [
   'tcp.len == 0x',
   'tcp.srcport == 0o443',
   'upper(tcp.payload) contains "HTTP"',
+  // values past the field's width (FT_UINT16, FT_UINT8, FT_UINT32)
+  'tcp.port == 99999',
+  'ip.ttl == 300',
+  'tcp.seq == 5000000000',
 ];

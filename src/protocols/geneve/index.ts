@@ -77,20 +77,20 @@ defineField({
   range: (d, _i, o) => o.set(d.buf, at(d), HEADER_LEN + geneve.layer(d).optionsLen),
 });
 defineField({
-  name: 'geneve.version', label: 'Version', type: FT.UInt, proto: 'geneve', count: present,
+  name: 'geneve.version', valueBits: 8, label: 'Version', type: FT.UInt, proto: 'geneve', count: present,
   num: (d) => d.buf[at(d) + VERSION_OPTLEN] >> 6, range: (d, _i, o) => o.set(d.buf, at(d) + VERSION_OPTLEN, 1),
 });
 // The header's options length and each option's length share this name in Wireshark: occurrence 0
 // is the header's, occurrence k + 1 option k's.
 defineField({
-  name: 'geneve.option.length', label: 'Length', type: FT.UInt, proto: 'geneve', parent: 'geneve.option', parentOf: (_d, i) => i - 1,
+  name: 'geneve.option.length', valueBits: 8, label: 'Length', type: FT.UInt, proto: 'geneve', parent: 'geneve.option', parentOf: (_d, i) => i - 1,
   count: (d) => (present(d) ? 1 + optionCount(d) : 0),
   num: (d, i) => (i === 0 ? geneve.layer(d).optionsLen : optionLen(d, i - 1)),
   display: (d, i) => `${i === 0 ? geneve.layer(d).optionsLen : optionLen(d, i - 1)} bytes`,
   range: (d, i, o) => (i === 0 ? o.set(d.buf, at(d) + VERSION_OPTLEN, 1) : o.set(d.buf, optionAt(d, i - 1) + 3, 1)),
 });
 defineField({
-  name: 'geneve.flags', label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'geneve', count: present,
+  name: 'geneve.flags', valueBits: 8, label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'geneve', count: present,
   num: flagsByte, range: (d, _i, o) => o.set(d.buf, at(d) + FLAGS, 1),
   display: (d) => {
     const f = flagsByte(d);
@@ -110,17 +110,17 @@ for (const [name, label, mask] of [
   });
 }
 defineField({
-  name: 'geneve.proto_type', label: 'Protocol Type', type: FT.Hex, hexDigits: 4, proto: 'geneve', count: present,
+  name: 'geneve.proto_type', valueBits: 16, label: 'Protocol Type', type: FT.Hex, hexDigits: 4, proto: 'geneve', count: present,
   num: (d) => d.buf.readUInt16BE(at(d) + PROTOCOL_TYPE), range: (d, _i, o) => o.set(d.buf, at(d) + PROTOCOL_TYPE, 2),
   valueNames: { 0x6558: 'Transparent Ethernet bridging', 0x0800: 'IPv4', 0x86dd: 'IPv6' },
 });
 defineField({
-  name: 'geneve.vni', label: 'Virtual Network Identifier (VNI)', type: FT.Hex, hexDigits: 6, proto: 'geneve', count: present,
+  name: 'geneve.vni', valueBits: 24, label: 'Virtual Network Identifier (VNI)', type: FT.Hex, hexDigits: 6, proto: 'geneve', count: present,
   num: (d) => d.buf.readUIntBE(at(d) + VNI, 3), range: (d, _i, o) => o.set(d.buf, at(d) + VNI, 3),
   display: (d) => { const v = d.buf.readUIntBE(at(d) + VNI, 3); return `${hex(v, 6)} (${v})`; },
 });
 defineField({
-  name: 'geneve.reserved', hidden: true, label: 'Reserved', type: FT.Hex, hexDigits: 2, proto: 'geneve', count: present,
+  name: 'geneve.reserved', valueBits: 8, hidden: true, label: 'Reserved', type: FT.Hex, hexDigits: 2, proto: 'geneve', count: present,
   num: (d) => d.buf[at(d) + RESERVED], range: (d, _i, o) => o.set(d.buf, at(d) + RESERVED, 1),
 });
 defineField({
@@ -138,11 +138,11 @@ defineField({
   heading: (d, k) => `Unknown, Class: ${OPTION_CLASS_NAMES[optionClass(d, k)] ?? 'Unknown'} (${hex(optionClass(d, k), 4)}) Type: ${typeText(optionType(d, k))}`,
 });
 defineField({
-  name: 'geneve.option.class', label: 'Class', type: FT.Hex, hexDigits: 4, proto: 'geneve', parent: 'geneve.option', count: optionCount,
+  name: 'geneve.option.class', valueBits: 16, label: 'Class', type: FT.Hex, hexDigits: 4, proto: 'geneve', parent: 'geneve.option', count: optionCount,
   num: optionClass, valueNames: OPTION_CLASS_NAMES, range: (d, k, o) => o.set(d.buf, optionAt(d, k), 2),
 });
 defineField({
-  name: 'geneve.option.type', label: 'Type', type: FT.Hex, hexDigits: 2, proto: 'geneve', parent: 'geneve.option', count: optionCount,
+  name: 'geneve.option.type', valueBits: 8, label: 'Type', type: FT.Hex, hexDigits: 2, proto: 'geneve', parent: 'geneve.option', count: optionCount,
   num: optionType, display: (d, k) => typeText(optionType(d, k)), range: (d, k, o) => o.set(d.buf, optionAt(d, k) + 2, 1),
 });
 defineField({

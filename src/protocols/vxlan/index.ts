@@ -42,7 +42,7 @@ defineField({
   range: (d, _i, o) => o.set(d.buf, at(d), HEADER_LEN),
 });
 defineField({
-  name: 'vxlan.flags', label: 'Flags', type: FT.Hex, hexDigits: 4, proto: 'vxlan', count: present,
+  name: 'vxlan.flags', valueBits: 16, label: 'Flags', type: FT.Hex, hexDigits: 4, proto: 'vxlan', count: present,
   num: (d) => d.buf.readUInt16BE(at(d) + FLAGS), range: (d, _i, o) => o.set(d.buf, at(d) + FLAGS, 2),
   display: (d) => `0x${d.buf.readUInt16BE(at(d) + FLAGS).toString(16).padStart(4, '0')}${(d.buf[at(d) + FLAGS] & 0x08) !== 0 ? ', VXLAN Network ID (VNI)' : ''}`,
 });
@@ -62,19 +62,19 @@ for (const [name, label, mask, names] of [
 }
 const RESERVED_FLAGS = 0x77b7;
 defineField({
-  name: 'vxlan.flags_reserved', label: 'Reserved(R)', type: FT.Hex, hexDigits: 4, proto: 'vxlan', count: present, parent: 'vxlan.flags',
+  name: 'vxlan.flags_reserved', valueBits: 16, label: 'Reserved(R)', type: FT.Hex, hexDigits: 4, proto: 'vxlan', count: present, parent: 'vxlan.flags',
   mask: RESERVED_FLAGS, bitWidth: 16, unit: flagsWord, num: (d) => flagsWord(d) & RESERVED_FLAGS,
   range: (d, _i, o) => o.set(d.buf, at(d) + FLAGS, 2),
 });
 defineField({
-  name: 'vxlan.gbp', label: 'Group Policy ID', type: FT.UInt, proto: 'vxlan', count: present,
+  name: 'vxlan.gbp', valueBits: 16, label: 'Group Policy ID', type: FT.UInt, proto: 'vxlan', count: present,
   num: (d) => d.buf.readUInt16BE(at(d) + GROUP_POLICY_ID), range: (d, _i, o) => o.set(d.buf, at(d) + GROUP_POLICY_ID, 2),
 });
 defineField({
-  name: 'vxlan.vni', label: 'VXLAN Network Identifier (VNI)', type: FT.UInt, proto: 'vxlan', count: present,
+  name: 'vxlan.vni', valueBits: 24, label: 'VXLAN Network Identifier (VNI)', type: FT.UInt, proto: 'vxlan', count: present,
   num: (d) => d.buf.readUIntBE(at(d) + VNI, 3), range: (d, _i, o) => o.set(d.buf, at(d) + VNI, 3),
 });
 defineField({
-  name: 'vxlan.reserved8', label: 'Reserved', type: FT.UInt, proto: 'vxlan', count: present,
+  name: 'vxlan.reserved8', valueBits: 8, label: 'Reserved', type: FT.UInt, proto: 'vxlan', count: present,
   num: (d) => d.buf[at(d) + RESERVED], range: (d, _i, o) => o.set(d.buf, at(d) + RESERVED, 1),
 });
