@@ -315,6 +315,7 @@ class TcpLoad {
   private timers: NodeJS.Timeout[] = [];
   private pending = new Set<net.Socket>();
   port = 0;
+  private stopped = false;
 
   async listen(): Promise<number> {
     this.server = net.createServer((s) => {
@@ -362,8 +363,10 @@ class TcpLoad {
     }
   }
 
-  /** Stop sending, let the answers in flight arrive, close every connection and the server. */
+  /** Stop sending, let the answers in flight arrive, close every connection and the server. Once only. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     await sleep(300);
     const closing = [...this.sockets, ...this.pending].map((s) => new Promise<void>((r) => {
@@ -685,6 +688,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     }
     if (tcpdump.exitCode === null) tcpdump.kill('SIGKILL');
     tmux?.kill();
+    // A run that failed before the load stopped leaves the TCP server listening: close it, or this
+    // process would never end.
+    await tcp.stop();
     if (o.keep === undefined) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -23,7 +23,7 @@ function skipReason(): string | false {
   return false;
 }
 
-test('short soak on lo: SIGINT, SIGTERM and SIGHUP each leave a complete -w file equal to tcpdump\'s; headless memory flat, the UI\'s bounded', { skip: skipReason() }, async (t) => {
+test('short soak on lo: SIGINT, SIGTERM and SIGHUP each leave a complete -w file equal to tcpdump\'s; headless memory flat, the UI\'s bounded', { skip: skipReason(), timeout: 300_000 }, async (t) => {
   const modes: RunMode[] = haveTmux() ? ['headless', 'ui'] : ['headless'];
   if (modes.length === 1) t.diagnostic('tmux missing: UI runs left out');
   const started = Date.now();
