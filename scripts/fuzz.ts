@@ -33,6 +33,7 @@ import { hexDumpLines } from '../src/output/hexdump';
 import { getField } from '../src/fields/registry';
 import { bombHttp2Bytes, clientHelloMessage, tls12Session, tlsSessionFrames } from './attacks/hpack-bomb';
 import { protectedInitial, udpFrame } from './attacks/quic-crypto-flood';
+import { h2frame } from './attacks/hpack-bomb';
 
 export interface FuzzResult {
   frames: number;
@@ -148,14 +149,6 @@ const LINKTYPE_ETHERNET = 1;
 /** One frame in this many starts a session of the protected layers instead (half HTTP/2 in TLS, half QUIC). */
 const SESSION_EVERY = 25;
 
-function h2frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
 
 /**
  * Plaintext HTTP/2 of both sides: RFC 7541 Appendix C's request and response blocks (Huffman-coded,

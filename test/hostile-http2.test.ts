@@ -17,6 +17,7 @@ import type { Http2Frame } from '../src/http/http-info';
 import { hpackBombPcapng, WITHIN_LIMITS } from '../scripts/attacks/hpack-bomb';
 import { runMeasured } from './helpers/peak-rss';
 import { CLI } from './helpers/corpus';
+import { h2frame as frame } from '../scripts/attacks/hpack-bomb';
 
 /** RFC 7541 §5.1 integer with an N-bit prefix. */
 function int(v: number, prefixBits: number, pattern: number): Buffer {
@@ -33,14 +34,6 @@ const literal = (name: string, value: string): Buffer => Buffer.concat([Buffer.f
 const sizeUpdate = (n: number): Buffer => int(n, 5, 0x20);
 const decode = (d: HpackDecoder, b: Buffer) => d.decode(b, 0, b.length);
 
-function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
 const HEADERS = 1, SETTINGS = 4, CONTINUATION = 9, PING = 6;
 const END_HEADERS = 4;
 

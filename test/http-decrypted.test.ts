@@ -7,6 +7,7 @@ import { HpackDecoder, huffmanDecode, HUFFMAN_CODES } from '../src/http/hpack';
 import { Http1Parser } from '../src/http/http1';
 import { CLIENT_PREFACE, Http2Parser } from '../src/http/http2';
 import type { Http1Message, Http2Frame } from '../src/http/http-info';
+import { h2frame } from '../scripts/attacks/hpack-bomb';
 
 test('HPACK: RFC 7541 Appendix C examples, and the canonical Huffman code', () => {
   assert.equal(HUFFMAN_CODES[0].toString(16), '1ff8'); // Appendix B, first and last rows
@@ -72,14 +73,7 @@ test('HTTP/1.x: bytes that are not HTTP stop the parser; a response without a le
 });
 
 test('HTTP/2: preface, frames cut anywhere, HEADERS with padding and priority, CONTINUATION', () => {
-  const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
-    const h = Buffer.alloc(9);
-    h.writeUIntBE(payload.length, 0, 3);
-    h[3] = type;
-    h[4] = flags;
-    h.writeUInt32BE(stream, 5);
-    return Buffer.concat([h, payload]);
-  };
+  const frame = h2frame;
   // RFC 7541 C.4.1 and C.4.2 blocks; the second split over HEADERS (padded, with priority) + CONTINUATION
   const b1 = Buffer.from('828684418cf1e3c2e5f23a6ba0ab90f4ff', 'hex');
   const b2 = Buffer.from('828684be5886a8eb10649cbf', 'hex');

@@ -40,7 +40,8 @@ const END_STREAM = 0x1, END_HEADERS = 0x4;
 /** Index of the newest dynamic table entry: right after the 61 static ones (RFC 7541 §2.3.3). */
 const NEWEST_DYNAMIC = 62;
 
-function h2frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+/** One HTTP/2 frame: its 9-byte header (RFC 9113 §4.1), then the payload. */
+export function h2frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(9);
   h.writeUIntBE(payload.length, 0, 3);
   h[3] = type;

@@ -232,6 +232,19 @@ export class Dissection {
     }
   }
 
+  /** How many layers of this protocol the frame has (a tunnel's inner header counts too). */
+  layerCount(proto: Proto): number {
+    let n = 0;
+    for (let i = 0; i < this.stackLen; i++) if (this.stack[i] === proto) n++;
+    return n;
+  }
+
+  /** Where occurrence k of this protocol's layers starts, outermost first; -1 when there is none. */
+  layerOffset(proto: Proto, k: number): number {
+    for (let i = 0; i < this.stackLen; i++) if (this.stack[i] === proto && k-- === 0) return this.stackOff[i];
+    return -1;
+  }
+
   hasLayer(proto: Proto): boolean {
     for (let i = 0; i < this.stackLen; i++) if (this.stack[i] === proto) return true;
     return false;

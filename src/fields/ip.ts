@@ -37,17 +37,8 @@ export const IP_PROTO_NAMES: Record<number, string> = {
 
 // Every IPv4 header of the frame is an occurrence, in order: the outer one first, then those a
 // tunnel carries or an ICMP error quotes. `ip.src == X` matches any of them, as in Wireshark.
-function count4(d: Dissection): number {
-  let n = 0;
-  for (let i = 0; i < d.stackLen; i++) if (d.stack[i] === Proto.IPv4) n++;
-  return n;
-}
-function off4(d: Dissection, occurrence: number): number {
-  for (let i = 0, n = 0; i < d.stackLen; i++) {
-    if (d.stack[i] === Proto.IPv4 && n++ === occurrence) return d.stackOff[i];
-  }
-  return d.ip4Off;
-}
+const count4 = (d: Dissection): number => d.layerCount(Proto.IPv4);
+const off4 = (d: Dissection, occurrence: number): number => d.layerOffset(Proto.IPv4, occurrence);
 const hdrLen4 = (d: Dissection, o: number): number => (d.buf[o] & 0x0f) * 4;
 const u8 = (field: number) => (d: Dissection, i: number) => d.buf[off4(d, i) + field];
 const u16 = (field: number) => (d: Dissection, i: number) => d.buf.readUInt16BE(off4(d, i) + field);
@@ -148,17 +139,8 @@ defineField({
   num: (d, i) => d.buf.readUInt32BE(off4(d, i >> 1) + ((i & 1) === 0 ? ip.IP4_SRC : ip.IP4_DST)),
 });
 
-function count6(d: Dissection): number {
-  let n = 0;
-  for (let i = 0; i < d.stackLen; i++) if (d.stack[i] === Proto.IPv6) n++;
-  return n;
-}
-function off6(d: Dissection, occurrence: number): number {
-  for (let i = 0, n = 0; i < d.stackLen; i++) {
-    if (d.stack[i] === Proto.IPv6 && n++ === occurrence) return d.stackOff[i];
-  }
-  return d.ip6Off;
-}
+const count6 = (d: Dissection): number => d.layerCount(Proto.IPv6);
+const off6 = (d: Dissection, occurrence: number): number => d.layerOffset(Proto.IPv6, occurrence);
 const has6 = count6;
 defineField({
   name: 'ipv6', label: 'Internet Protocol Version 6', type: FT.None, proto: 'ipv6', count: has6,

@@ -7,17 +7,8 @@ import { macAt } from './format';
 
 // Every Ethernet header of the frame is an occurrence, in order: the outer one first, then those a
 // tunnel (VXLAN, Geneve, GRE) carries, as tshark lists them.
-function countEth(d: Dissection): number {
-  let n = 0;
-  for (let i = 0; i < d.stackLen; i++) if (d.stack[i] === Proto.Eth) n++;
-  return n;
-}
-function offEth(d: Dissection, occurrence: number): number {
-  for (let i = 0, n = 0; i < d.stackLen; i++) {
-    if (d.stack[i] === Proto.Eth && n++ === occurrence) return d.stackOff[i];
-  }
-  return d.ethOff;
-}
+const countEth = (d: Dissection): number => d.layerCount(Proto.Eth);
+const offEth = (d: Dissection, occurrence: number): number => d.layerOffset(Proto.Eth, occurrence);
 // IEEE 802: the first octet's two low bits (in the first 24-bit OUI word): LG (locally administered), IG (group).
 const LG_BIT = 0x020000;
 const IG_BIT = 0x010000;
