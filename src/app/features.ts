@@ -1,6 +1,6 @@
 // Everything the tcpwatch command is made of, registered when imported: the packet modules, live
 // capture, the lab's subcommands and the UI. One line per feature; src/cli.ts imports this file once.
 import '../packet-modules';
-import '../capture/live-cli';
+import './live';
 import './lab-commands';
 import '../ui/module';

@@ -26,7 +26,7 @@ import { CapturedFrame } from '../capture/frame';
 import { resolveCaptureDevice } from '../capture/live';
 import { CaptureProcess } from '../capture/capture-process';
 import { createSpoolFile, SpoolReader } from '../capture/spool';
-import { captureSummary, memoryBudgetBytes } from '../capture/live-cli';
+import { captureSummary, memoryBudgetBytes } from '../capture/run-facts';
 import { liveCaptureAccount, dropPrivilegesOrExplain } from '../capture/privileges';
 import { PacketStore } from '../store/packet-store';
 import { exitAfterHangup } from '../hangup';

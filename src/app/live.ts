@@ -11,20 +11,21 @@
 
 import * as fs from 'node:fs';
 import { addCommands, hooks, makeAnalyzers, MainOptions, registerStage } from '../hooks';
-import { makeSink } from '../app/sinks';
+import { makeSink } from './sinks';
 import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
 import { UsageError, EXIT_RUN_FAILED } from '../errors';
-import { openOutputFile, writeErrorForUser, CaptureWriter, CaptureWriteError } from './file-writer';
-import { liveCaptureAccount, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
-import { CapturedFrame } from './frame';
-import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB, KernelStats } from './live';
-import { loadCap, linkTypeName } from './cap-binding';
-import { captureInterfaces, formatInterfaceList, CaptureInterface } from './interfaces';
-import { DEFAULT_MEMORY_BUDGET_MIB } from './spill';
+import { openOutputFile, writeErrorForUser, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
+import { liveCaptureAccount, dropPrivilegesOrExplain, explainWriteAs } from '../capture/privileges';
+import { CapturedFrame } from '../capture/frame';
+import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB } from '../capture/live';
+import { loadCap, linkTypeName } from '../capture/cap-binding';
+import { captureInterfaces, formatInterfaceList, CaptureInterface } from '../capture/interfaces';
+import { DEFAULT_MEMORY_BUDGET_MIB } from '../capture/spill';
 import { exitAfterHangup } from '../hangup';
 import { DEFAULT_STATE_BUDGET_MIB, setDefaultStateBudget } from '../analysis/streams';
+import { captureSummary, stateBudgetBytes } from '../capture/run-facts';
 
 // Live timestamps are good to microseconds at best (native-notes/cap.md); show six digits, as
 // tshark does for live captures.
@@ -32,21 +33,9 @@ const LIVE_TIME_DIGITS = 6;
 const WRITE_FLUSH_MS = 1000;
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** Frame memory budget for a live capture the UI keeps (--memory-budget), in bytes. */
-export function memoryBudgetBytes(opts: MainOptions): number {
-  const mib = (opts as MainOptions & { memoryBudget?: number }).memoryBudget ?? DEFAULT_MEMORY_BUDGET_MIB;
-  return mib * 1024 * 1024;
-}
-
 function parseMiB(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`invalid memory budget "${v}": expected a positive whole number of MiB`);
   return Number(v);
-}
-
-/** Ceiling of conversation state (--state-budget), in bytes: every mode, files and live. */
-export function stateBudgetBytes(opts: MainOptions): number {
-  const mib = (opts as MainOptions & { stateBudget?: number }).stateBudget ?? DEFAULT_STATE_BUDGET_MIB;
-  return mib * 1024 * 1024;
 }
 
 addCommands((program) => {
@@ -241,41 +230,6 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   });
   // Node 20 would abort (status 134) restoring the terminal that hung up: leave around it.
   if (hungUp) exitAfterHangup(typeof process.exitCode === 'number' ? process.exitCode : 0);
-}
-
-/** What a live capture can say about itself when it ends (headless, and the UI after quitting). */
-export interface CaptureFacts {
-  /** Frames libpcap delivered. */
-  received: number;
-  /** Of those, frames captured (and written) but not analysed, because analysis fell behind. */
-  skipped: number;
-  /** Frames in the -w file, or null without -w. */
-  written: number | null;
-  path?: string;
-  /** The kernel's counters, or null when the cap build has no pcap_stats. */
-  kernel: KernelStats | null;
-  /** Without kernel counters: an estimate from the interface's packet counters (no capture filter only). */
-  interfaceDrops: number | null;
-  filtered: boolean;
-}
-
-/** One line, as tcpdump's closing lines: captured, written, and dropped where it can be known. */
-export function captureSummary(f: CaptureFacts): string {
-  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  let line = `${plural(f.received, 'packet')} captured`;
-  if (f.written !== null && f.path !== undefined) line += `, ${f.written} written to ${sanitizeText(f.path)}`;
-  if (f.skipped > 0) line += `, ${f.skipped} not analysed (tcpwatch fell behind)`;
-  if (f.kernel !== null) {
-    line += `; ${f.kernel.dropped} dropped by the kernel`;
-    if (f.kernel.ifdropped > 0) line += `, ${f.kernel.ifdropped} by the interface`;
-  } else if (f.interfaceDrops !== null) {
-    line += `; about ${f.interfaceDrops} dropped (from the interface's packet counters)`;
-  } else if (f.filtered) {
-    line += '; kernel drops unknown (this cap build reports no libpcap statistics: scripts/setup.sh patches it)';
-  } else {
-    line += '; kernel drops unknown';
-  }
-  return line;
 }
 
 hooks.live = runLive;
