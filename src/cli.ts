@@ -8,6 +8,7 @@ import './app/features';
 import { UsageError, fail, EXIT_USAGE } from './errors';
 import { parseStreamOption } from './reports/explain';
 import { runMain } from './app/main-command';
+import { settleBeforeExit } from './process-exit';
 import { sanitizeLines, sanitizeText } from './output/sanitize';
 
 export type { MainOptions };
@@ -86,6 +87,7 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
+    await settleBeforeExit();
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);

@@ -8,6 +8,7 @@
 
 import * as fs from 'node:fs';
 import '../packet-modules';
+import { settleBeforeExit } from '../process-exit';
 import { MainOptions } from '../hooks';
 import { CaptureFileReader } from '../capture/file-reader';
 import { AddressTable } from './addresses';
@@ -165,6 +166,7 @@ if (require.main === module) {
     const m = /^ring:(\d+)$/.exec(via ?? '');
     if (m !== null) ring = new RingWriter(RING_FD, 0, Number(m[1]));
     run(file, JSON.parse(optsJson) as MainOptions);
+    void settleBeforeExit();
   } catch (e) {
     // A closed pipe means the UI has gone: nothing to report to.
     if ((e as NodeJS.ErrnoException).code !== 'EPIPE') {
