@@ -89,10 +89,6 @@ export const PROTO_LABELS: string[] = [
   'Data', 'TLS', 'PPP',
 ];
 
-export function registeredProtocol(id: number): RegisteredProtocol<unknown> | undefined {
-  return registered[id];
-}
-
 export function protocolNamed(name: string): RegisteredProtocol<unknown> | undefined {
   return byName.get(name);
 }

@@ -165,16 +165,6 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
   return root;
 }
 
-/** Registry protocol names in the order their layers appear in the frame, each once. */
-export function protocolsOf(d: Dissection): string[] {
-  const out = ['frame'];
-  for (let i = 0; i < d.stackLen; i++) {
-    const name = layerName(d.stack[i]);
-    if (!out.includes(name) && getField(name) !== undefined) out.push(name);
-  }
-  return out;
-}
-
 const layerName = (p: number): string => (p === Proto.Sll2 ? 'sll' : PROTO_NAMES[p]);
 
 /**

@@ -2,11 +2,10 @@
 // frame's protocol tree (src/fields/tree.ts). Built only for the packet being shown.
 
 import { Dissection } from '../decode/dissection';
-import { protocolTree, protocolsOf, TreeNode } from '../fields/tree';
+import { protocolTree, TreeNode } from '../fields/tree';
 import { sanitizeText } from './sanitize';
 import { cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS, StringBuilder } from './text-writer';
 
-export { protocolsOf };
 
 export interface DetailNode {
   text: string;

@@ -8,7 +8,6 @@ import { sourceColumn, destinationColumn, infoColumn, ARROW_BETWEEN, appSummary,
 import { TextWriter, StringBuilder, cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS } from './text-writer';
 import { detailsText, buildDetails, DetailNode } from './details';
 import { protocolTree, TreeNode } from '../fields/tree';
-import { fieldsOf } from '../fields/registry';
 import { hexDumpLines } from './hexdump';
 import { sanitizeText } from './sanitize';
 import { secNsecToString } from '../fields/format';
