@@ -5,9 +5,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { OutputBuffer } from '../src/output/stdout';
 import { cutMark, cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS, StringBuilder } from '../src/output/text-writer';
 import { FieldsSink, JsonSink, TextSink, packetLayers } from '../src/output/sinks';
@@ -15,6 +12,7 @@ import { detailsText } from '../src/output/details';
 import '../src/fields';
 import { defineField, FieldDef, FT } from '../src/fields/registry';
 import { dissect } from './helpers/frames';
+import { throughFile } from './helpers/output-file';
 
 /** More than V8 lets one string hold (2^29 - 24 characters in Node 20) once joined. */
 const OVER_V8 = 2 ** 29;
@@ -53,21 +51,6 @@ function counted(fill: (out: OutputBuffer) => void): Counter {
   return c;
 }
 
-/** What an OutputBuffer writes to a file. */
-function throughFile(fill: (out: OutputBuffer) => void): Buffer {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-cut-'));
-  try {
-    const file = path.join(dir, 'out');
-    const fd = fs.openSync(file, 'w');
-    const out = new OutputBuffer(fd);
-    fill(out);
-    out.flush();
-    fs.closeSync(fd);
-    return fs.readFileSync(file);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('cutText keeps short text whole and cuts long text with the mark; a surrogate pair is never split', () => {
   assert.equal(cutText('abc', 3), 'abc');

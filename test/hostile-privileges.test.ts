@@ -107,6 +107,17 @@ function writableDir(prefix: string): string {
   return dir;
 }
 
+/** Waits until the live UI in `t` shows a connection's packets; its process and its capture process. */
+async function uiCapturingConnection(t: Tmux, connect: () => Promise<void>): Promise<{ ui: number; capture: number }> {
+  await t.waitForText('live: lo');
+  await connect();
+  await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 8, 'the connection');
+  const ui = childrenOf(t.panePid())[0];
+  const capture = childrenOf(ui).find((k) => fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('capture-child.js'));
+  assert.ok(capture !== undefined, 'the UI runs a capture process');
+  return { ui, capture };
+}
+
 test(`headless, no sudo, no -Z: the capture runs as ${defaultAccount} with no capability; the -w file is ${defaultAccount}'s and holds the packets`, { skip }, async () => {
   const dir = writableDir('tcpwatch-priv-');
   const out = path.join(dir, 'out.pcap');
@@ -197,12 +208,7 @@ test('the UI under sudo: the UI and its capture process both become the sudo use
   const { server, port, connect } = await tcpServer();
   const t = Tmux.start(['-i', 'lo', '-w', out, 'tcp', 'port', String(port)], sudoEnv());
   try {
-    await t.waitForText('live: lo');
-    await connect();
-    await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 8, 'the connection');
-    const ui = childrenOf(t.panePid())[0];
-    const capture = childrenOf(ui).find((k) => fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('capture-child.js'));
-    assert.ok(capture !== undefined, 'the UI runs a capture process');
+    const { ui, capture } = await uiCapturingConnection(t, connect);
     assertUnprivileged(ui, testUser!.uid, 'the UI', testUser!.groups);
     assertUnprivileged(capture, testUser!.uid, 'the capture process', testUser!.groups);
     t.keys('q');
@@ -220,12 +226,7 @@ test(`the UI, no sudo: the UI and its capture process run as ${defaultAccount} w
   const { server, port, connect } = await tcpServer();
   const t = Tmux.start(['-i', 'lo', 'tcp', 'port', String(port)], NO_SUDO);
   try {
-    await t.waitForText('live: lo');
-    await connect();
-    await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 8, 'the connection');
-    const ui = childrenOf(t.panePid())[0];
-    const capture = childrenOf(ui).find((k) => fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('capture-child.js'));
-    assert.ok(capture !== undefined, 'the UI runs a capture process');
+    const { ui, capture } = await uiCapturingConnection(t, connect);
     assertUnprivileged(ui, uidOf(defaultAccount)!, 'the UI');
     assertUnprivileged(capture, uidOf(defaultAccount)!, 'the capture process');
     t.keys('q');

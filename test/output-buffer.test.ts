@@ -3,23 +3,12 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { OutputBuffer } from '../src/output/stdout';
-import { StringBuilder, TextWriter } from '../src/output/text-writer';
+import { StringBuilder } from '../src/output/text-writer';
 import { spawnSync } from 'node:child_process';
 import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
+import { throughFile } from './helpers/output-file';
 
-function throughFile(fill: (w: TextWriter) => void): Buffer {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-out-')), 'out');
-  const fd = fs.openSync(file, 'w');
-  const out = new OutputBuffer(fd);
-  fill(out);
-  out.flush();
-  fs.closeSync(fd);
-  return fs.readFileSync(file);
-}
 
 test('short and long strings are encoded as UTF-8 exactly as Buffer.from encodes them', () => {
   const samples = [
