@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libpcap-dev tcpdump tshark tmux openssl patch; do
+# dnsmasq, dig, ping, sshd and nginx are the real peers the protocol tests record traffic with.
+for pkg in libpcap-dev tcpdump tshark tmux openssl patch dnsmasq-base bind9-dnsutils iputils-ping openssh-server nginx-light; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
