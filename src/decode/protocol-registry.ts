@@ -37,6 +37,42 @@ export interface ProtocolSpec<T> {
   handsOnByEtherType?: boolean;
   /** Info column text for a frame whose topmost registered layer this protocol is; none = the layers below say it. */
   info?(d: Dissection, layer: T): string | null;
+  /** The Protocol column when it is not always `label` (`HTTP/XML` for HTTP carrying XML). */
+  column?(d: Dissection, layer: T): string;
+  /**
+   * A protocol over TCP whose messages the core frames (src/analysis/pdu-framing.ts, as Wireshark's
+   * tcp_dissect_pdus): its `tcpPorts` then name conversations to frame rather than segments to
+   * decode, and `decode` is not called.
+   */
+  tcpPdu?: TcpPduSpec<T>;
+}
+
+/** pduLength's answer when the bytes are not this protocol's: the rest of the segment is left to TCP. */
+export const PDU_NOT_MINE = 0;
+/** pduLength's answer for a PDU that runs to the end of the connection (a response without a length). */
+export const PDU_UNTIL_CLOSE = -0x7fffffff;
+
+export interface TcpPduSpec<T> {
+  /**
+   * The length of the PDU that starts at `off`, looking at no byte at or past `end`: > 0 its
+   * length (which may run past `end`); PDU_NOT_MINE; PDU_UNTIL_CLOSE; or -k: not known yet, ask
+   * again once k bytes from `off` are there. Never throws; never loops beyond `end - off`.
+   */
+  pduLength(buf: Buffer, off: number, end: number, conversation: unknown): number;
+  /** Whether a conversation on no port of the protocol's is this protocol's, from its first payload. */
+  heuristic?(buf: Buffer, off: number, end: number): boolean;
+  /**
+   * One whole PDU [off, end) of `buf` (the frame's buffer, or a reassembly buffer valid until the next
+   * frame when `reassembled`) for the frame in `d`: fill the layer slot and push the layer.
+   */
+  dissect(d: Dissection, layer: T, buf: Buffer, off: number, end: number, reassembled: boolean, id: number, conversation: unknown): void;
+  /** What the protocol keeps per TCP conversation (request/response matching), made when the conversation is first framed. */
+  newConversation?(): unknown;
+  /**
+   * Text the protocol writes to the Info column before it asks for more bytes (Wireshark's HTTP
+   * writes a response's status line before it waits for a body that runs to the close); null for none.
+   */
+  headline?(buf: Buffer, off: number, end: number): string | null;
 }
 
 export interface RegisteredProtocol<T> {
@@ -55,6 +91,14 @@ const udpPortTable = new Uint8Array(65536);
 const tcpPortTable = new Uint8Array(65536);
 const etherTypeTable = new Uint8Array(65536);
 const ipProtoTable = new Uint8Array(256);
+/** Protocols framed over TCP, by port; and those found by a heuristic, in registration order. */
+const tcpPduPortTable = new Uint8Array(65536);
+const tcpPduHeuristics: FramedProtocol[] = [];
+
+/** A registered protocol the core frames over TCP. */
+export interface FramedProtocol extends RegisteredProtocol<unknown> {
+  readonly spec: ProtocolSpec<unknown> & { tcpPdu: TcpPduSpec<unknown> };
+}
 
 function join(table: Uint8Array, keys: readonly number[] | undefined, id: number, what: string, name: string): void {
   if (keys === undefined) return;
@@ -66,6 +110,15 @@ function join(table: Uint8Array, keys: readonly number[] | undefined, id: number
   }
 }
 
+/** A TCP port is one protocol's, whether it frames PDUs or decodes segments: refuse one the other table holds. */
+function refuseHeld(other: Uint8Array, keys: readonly number[] | undefined, name: string): void {
+  for (const k of keys ?? []) {
+    if (Number.isInteger(k) && k >= 0 && k < other.length && other[k] !== 0) {
+      throw new Error(`${name}: tcp.port ${k} is already ${registered[other[k]]!.spec.name}'s`);
+    }
+  }
+}
+
 export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T> {
   if (byName.has(spec.name) || PROTO_NAMES.includes(spec.name)) throw new Error(`protocol ${spec.name} is registered twice`);
   const id = PROTO_NAMES.length;
@@ -73,7 +126,14 @@ export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T
   const slot = new Slot<T>(spec.makeLayer);
   const entry: RegisteredProtocol<T> = { id, spec, layer: (d: Dissection): T => slot.of(d) };
   join(udpPortTable, spec.udpPorts, id, 'udp.port', spec.name);
-  join(tcpPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
+  if (spec.tcpPdu !== undefined) {
+    refuseHeld(tcpPortTable, spec.tcpPorts, spec.name);
+    join(tcpPduPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
+    if (spec.tcpPdu.heuristic !== undefined) tcpPduHeuristics.push(entry as unknown as FramedProtocol);
+  } else {
+    refuseHeld(tcpPduPortTable, spec.tcpPorts, spec.name);
+    join(tcpPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
+  }
   join(etherTypeTable, spec.etherTypes, id, 'ethertype', spec.name);
   join(ipProtoTable, spec.ipProtos, id, 'ip.proto', spec.name);
   PROTO_NAMES.push(spec.name);
@@ -115,6 +175,28 @@ export function udpPortProtocol(src: number, dst: number): number {
 export function tcpPortProtocol(src: number, dst: number): number {
   const low = src < dst ? src : dst, high = src < dst ? dst : src;
   return (low !== 0 ? tcpPortTable[low] : 0) || (high !== 0 ? tcpPortTable[high] : 0);
+}
+
+/**
+ * The framed protocol of a TCP conversation whose first payload is [off, end) between ports `src`
+ * and `dst`: by port (lower first), else the first heuristic that recognises the bytes, as
+ * Wireshark tries a TCP conversation's ports before its heuristics (tcp.try_heuristic_first off).
+ */
+export function framedProtocol(src: number, dst: number, buf: Buffer, off: number, end: number): FramedProtocol | undefined {
+  const low = src < dst ? src : dst, high = src < dst ? dst : src;
+  const id = (low !== 0 ? tcpPduPortTable[low] : 0) || (high !== 0 ? tcpPduPortTable[high] : 0);
+  if (id !== 0) return registered[id] as FramedProtocol;
+  // A port a per-segment protocol holds is that protocol's.
+  if ((low !== 0 && tcpPortTable[low] !== 0) || (high !== 0 && tcpPortTable[high] !== 0)) return undefined;
+  for (let i = 0; i < tcpPduHeuristics.length; i++) {
+    if (tcpPduHeuristics[i].spec.tcpPdu.heuristic!(buf, off, end)) return tcpPduHeuristics[i];
+  }
+  return undefined;
+}
+
+/** Whether any registered protocol is framed over TCP. */
+export function anyFramedProtocol(): boolean {
+  return registered.some((p) => p?.spec.tcpPdu !== undefined);
 }
 
 export function etherTypeProtocol(type: number): number {

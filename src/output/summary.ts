@@ -8,6 +8,7 @@ import { ETH_SRC, ETH_DST } from '../decode/link';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
+import { pduFrameOf, PduRole, REASSEMBLED_PDU } from '../analysis/pdu-frame';
 import { ipv4At, ipv6At, macAt } from '../fields/format';
 import { tcpFlagsList } from '../fields/tcp';
 import { TextWriter, StringBuilder } from './text-writer';
@@ -40,10 +41,16 @@ export function destinationColumn(d: Dissection): string {
 
 /** What the frame's topmost registered protocol, or else the first summarizer that recognises the frame, says; or null. */
 export function appSummary(d: Dissection): AppSummary | null {
+  const framed = pduFrameOf(d);
+  if (framed !== null && framed.role !== PduRole.None) {
+    // Only pieces of a PDU that a later frame completes: TCP names the frame, as in tshark.
+    const before = framed.role === PduRole.PieceWithHeadline ? framed.headline : tcpInfo(d);
+    return { protocol: 'TCP', info: before + ' ' + REASSEMBLED_PDU };
+  }
   const top = topRegisteredLayer(d);
   if (top !== undefined && top.spec.info !== undefined) {
     const info = top.spec.info(d, top.layer(d));
-    if (info !== null) return { protocol: top.spec.label, info };
+    if (info !== null) return { protocol: top.spec.column !== undefined ? top.spec.column(d, top.layer(d)) : top.spec.label, info };
   }
   for (const fn of appSummarizers) {
     const s = fn(d);

@@ -1,0 +1,390 @@
+// HTTP/1.x over TCP as tshark 4.0 shows it: on Wireshark's HTTP ports and, on other ports, on any
+// conversation whose first bytes are a request or status line (Wireshark's "http_tcp" heuristic).
+// Messages are cut from the stream by the core's PDU framing (src/analysis/pdu-framing.ts): a
+// message that spans segments is dissected in the frame that completes it (headers and body, as
+// tshark's http.desegment_headers/desegment_body), the frames before it read
+// "[TCP segment of a reassembled PDU]". Responses are matched to requests in order, per
+// conversation (http.request_in, http.time), in one pass as tshark reads a file.
+
+import { Dissection } from '../../decode/dissection';
+import { PDU_NOT_MINE, registerProtocol } from '../../decode/protocol-registry';
+import { defineField, FT } from '../../fields/registry';
+import { HttpMessage, httpPduLength, isXmlMediaType, mediaType, parseHttpMessage, headerValue, startsHttpMessage, headerBlockEnd } from './message';
+
+/** Wireshark's default "HTTP TCP port range" (http.tcp.port). */
+export const HTTP_TCP_PORTS = [80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710];
+/** Messages kept per frame (pipelined requests in one segment); more are framed but not shown. */
+const MAX_MESSAGES_PER_FRAME = 16;
+/** Requests waiting for their responses, per conversation. */
+const MAX_PENDING_REQUESTS = 256;
+
+class HttpLayer {
+  /** The frame the messages are of (a decrypted frame has them without an HTTP layer on the stack). */
+  frame = -1;
+  count = 0;
+  readonly messages: HttpMessage[] = [];
+
+  next(): HttpMessage | null {
+    if (this.count >= MAX_MESSAGES_PER_FRAME) return null;
+    if (this.messages.length === this.count) this.messages.push(new HttpMessage());
+    return this.messages[this.count++];
+  }
+}
+
+/** Request/response matching of one conversation. */
+class HttpConversation {
+  /** Requests not yet answered, oldest first: frame number, time (seconds and nanoseconds), full URI, method. */
+  readonly waitingFrame: number[] = [];
+  readonly waitingSec: number[] = [];
+  readonly waitingNsec: number[] = [];
+  readonly waitingUri: string[] = [];
+  readonly waitingMethod: string[] = [];
+  /** A CONNECT was answered 2xx: what follows is the tunnel's. */
+  tunnel = false;
+  requests = 0;
+  responses = 0;
+  lastRequest = 0;
+  lastResponse = 0;
+}
+
+export const http = registerProtocol({
+  name: 'http',
+  label: 'HTTP',
+  tcpPorts: HTTP_TCP_PORTS,
+  makeLayer: () => new HttpLayer(),
+  // Framed over TCP: the framing calls tcpPdu.dissect, never this per-segment step.
+  decode: () => 0,
+  tcpPdu: {
+    pduLength(buf: Buffer, off: number, end: number, state: unknown): number {
+      const c = state as HttpConversation;
+      // After a CONNECT's 2xx, the bytes are the tunnel's (TLS, most often), not HTTP.
+      if (c.tunnel) return PDU_NOT_MINE;
+      return httpPduLength(buf, off, end, c.waitingMethod.length > 0 ? c.waitingMethod[0] : '');
+    },
+    heuristic: looksLikeHttpStart,
+    newConversation: () => new HttpConversation(),
+    dissect(d: Dissection, layer: HttpLayer, buf: Buffer, off: number, end: number, reassembled: boolean, id: number, state: unknown): void {
+      if (layer.frame !== d.number) {
+        layer.frame = d.number;
+        layer.count = 0;
+      }
+      if (!d.hasLayer(id)) d.pushLayer(id, reassembled ? d.payloadOff : off);
+      const m = layer.next();
+      if (m === null) return;
+      if (!parseHttpMessage(m, buf, off, end)) {
+        layer.count--;
+        return;
+      }
+      m.inFrame = !reassembled;
+      match(d, m, state as HttpConversation);
+    },
+    headline(buf: Buffer, off: number, end: number): string | null {
+      // Wireshark's HTTP reads a message's header block first and writes its first line to the
+      // Info column, then asks TCP for the rest of the body; a header block still incomplete
+      // writes nothing.
+      if (headerBlockEnd(buf, off, end) < 0) return null;
+      let nl = buf.indexOf(0x0a, off);
+      if (nl < 0 || nl > end) nl = end;
+      let line = buf.toString('latin1', off, nl);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      return line + ' ';
+    },
+  },
+  column(_d: Dissection, layer: HttpLayer): string {
+    for (let i = 0; i < layer.count; i++) {
+      const m = layer.messages[i];
+      if (m.end > m.bodyOff && isXmlMediaType(mediaType(m.contentType))) return 'HTTP/XML';
+    }
+    return 'HTTP';
+  },
+  info(d: Dissection, layer: HttpLayer): string | null {
+    if (layer.count === 0) return null;
+    let s = '';
+    for (let i = 0; i < layer.count; i++) {
+      const m = layer.messages[i];
+      let t = firstLine(m) + ' ';
+      const body = m.end - m.bodyOff;
+      if (body > 0 && m.contentType !== '' && !isXmlMediaType(mediaType(m.contentType))) t += ` (${mediaType(m.contentType)})`;
+      s += i === 0 ? t : ' , ' + t;
+    }
+    return s;
+  },
+});
+
+/** A conversation on another port is HTTP when its first bytes are a whole request or status line. */
+function looksLikeHttpStart(buf: Buffer, off: number, end: number): boolean {
+  if (!startsHttpMessage(buf, off, end)) return false;
+  let nl = -1;
+  const stop = Math.min(end, off + 8192);
+  for (let i = off; i < stop; i++) if (buf[i] === 0x0a) { nl = i; break; }
+  if (nl < 0) return false;
+  let line = buf.toString('latin1', off, nl);
+  if (line.endsWith('\r')) line = line.slice(0, -1);
+  return /^HTTP\/1\.[01] \d{3}( |$)/.test(line) || / HTTP\/1\.[01]$/.test(line);
+}
+
+function firstLine(m: HttpMessage): string {
+  return m.request ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.code}${m.phrase !== '' ? ' ' + m.phrase : ''}`;
+}
+
+function match(d: Dissection, m: HttpMessage, c: HttpConversation): void {
+  if (m.request) {
+    c.requests++;
+    m.seqNumber = c.requests;
+    m.prevRequestIn = c.lastRequest;
+    c.lastRequest = d.number;
+    m.fullUri = fullUri(m);
+    if (c.waitingFrame.length >= MAX_PENDING_REQUESTS) unqueue(c);
+    c.waitingFrame.push(d.number);
+    c.waitingSec.push(d.tsSec);
+    c.waitingNsec.push(d.tsNsec);
+    c.waitingUri.push(m.fullUri);
+    c.waitingMethod.push(m.method);
+    return;
+  }
+  c.responses++;
+  m.seqNumber = c.responses;
+  m.prevResponseIn = c.lastResponse;
+  c.lastResponse = d.number;
+  // An interim (1xx) response answers nothing yet: its request waits for the final one.
+  if (m.code >= 100 && m.code < 200) return;
+  if (c.waitingFrame.length > 0) {
+    m.requestIn = c.waitingFrame[0];
+    // In whole nanoseconds first, so the difference prints as tshark prints it.
+    m.sinceRequest = ((d.tsSec - c.waitingSec[0]) * 1e9 + (d.tsNsec - c.waitingNsec[0])) / 1e9;
+    m.fullUri = c.waitingUri[0];
+    if (c.waitingMethod[0] === 'CONNECT' && m.code < 300) c.tunnel = true;
+    unqueue(c);
+  }
+}
+
+function unqueue(c: HttpConversation): void {
+  c.waitingFrame.shift();
+  c.waitingSec.shift();
+  c.waitingNsec.shift();
+  c.waitingUri.shift();
+  c.waitingMethod.shift();
+}
+
+function fullUri(m: HttpMessage): string {
+  if (m.uri.startsWith('/') && m.host !== '') return `http://${m.host}${m.uri}`;
+  return m.uri;
+}
+
+// ---- fields ----
+
+function messages(d: Dissection): HttpLayer | null {
+  const l = http.layer(d);
+  return l.frame === d.number && l.count > 0 ? l : null;
+}
+
+/**
+ * A message that decrypted TLS carries, for the decryption stage to fill (src/tls/decrypt-analyzer.ts):
+ * its fields then answer as for cleartext HTTP. Null when the frame holds as many as are kept.
+ */
+export function decryptedHttpMessage(d: Dissection): HttpMessage | null {
+  const l = http.layer(d);
+  if (l.frame !== d.number) {
+    l.frame = d.number;
+    l.count = 0;
+  }
+  const m = l.next();
+  if (m === null) return null;
+  m.inFrame = false;
+  m.buf = Buffer.alloc(0);
+  m.off = m.end = m.bodyOff = m.firstLineLen = 0;
+  m.headers.length = m.headerOff.length = m.headerLen.length = 0;
+  m.contentType = m.fullUri = '';
+  m.requestIn = m.seqNumber = m.prevRequestIn = m.prevResponseIn = 0;
+  m.sinceRequest = 0;
+  return m;
+}
+
+type Keep = (m: HttpMessage) => boolean;
+
+function countOf(d: Dissection, keep: Keep): number {
+  const l = messages(d);
+  if (l === null) return 0;
+  let n = 0;
+  for (let i = 0; i < l.count; i++) if (keep(l.messages[i])) n++;
+  return n;
+}
+
+function nth(d: Dissection, i: number, keep: Keep): HttpMessage | null {
+  const l = messages(d);
+  if (l === null) return null;
+  for (let k = 0; k < l.count; k++) {
+    if (!keep(l.messages[k])) continue;
+    if (i === 0) return l.messages[k];
+    i--;
+  }
+  return null;
+}
+
+const any: Keep = () => true;
+const isRequest: Keep = (m) => m.request;
+const isResponse: Keep = (m) => !m.request;
+
+function firstLineRange(m: HttpMessage, out: { set(b: Buffer, o: number, l: number): true }): boolean {
+  return m.inFrame ? out.set(m.buf, m.off, m.firstLineLen) : false;
+}
+
+defineField({
+  name: 'http', label: 'Hypertext Transfer Protocol', type: FT.None, proto: 'http',
+  count: (d) => countOf(d, any),
+  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && m.inFrame ? o.set(m.buf, m.off, m.end - m.off) : false; },
+});
+defineField({
+  name: 'http.request', label: 'Request', type: FT.Bool, proto: 'http', hidden: true,
+  count: (d) => countOf(d, isRequest), num: () => 1,
+});
+defineField({
+  name: 'http.response', label: 'Response', type: FT.Bool, proto: 'http', hidden: true,
+  count: (d) => countOf(d, isResponse), num: () => 1,
+});
+
+function lineField(name: string, label: string, keep: Keep, value: (m: HttpMessage) => string, range = false): void {
+  defineField({
+    name, label, type: FT.String, proto: 'http',
+    count: (d) => { const l = messages(d); let n = 0; if (l !== null) for (let i = 0; i < l.count; i++) if (keep(l.messages[i]) && value(l.messages[i]) !== '') n++; return n; },
+    text: (d, i) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m === null ? '' : value(m); },
+    range: range ? (d, i, o) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m !== null && firstLineRange(m, o); } : undefined,
+  });
+}
+
+lineField('http.request.method', 'Request Method', isRequest, (m) => m.method, true);
+lineField('http.request.uri', 'Request URI', isRequest, (m) => m.uri, true);
+lineField('http.request.version', 'Request Version', isRequest, (m) => m.version, true);
+lineField('http.response.version', 'Response Version', isResponse, (m) => m.version, true);
+defineField({
+  name: 'http.response.code', valueBits: 16, label: 'Status Code', type: FT.UInt, proto: 'http',
+  count: (d) => countOf(d, isResponse),
+  num: (d, i) => nth(d, i, isResponse)?.code ?? 0,
+  range: (d, i, o) => { const m = nth(d, i, isResponse); return m !== null && firstLineRange(m, o); },
+});
+lineField('http.response.phrase', 'Response Phrase', isResponse, (m) => m.phrase, true);
+
+/** Header fields tshark names, by the header's lower-case name. */
+const HEADER_FIELDS: readonly [string, string, string][] = [
+  ['http.host', 'Host', 'host'],
+  ['http.user_agent', 'User-Agent', 'user-agent'],
+  ['http.accept', 'Accept', 'accept'],
+  ['http.accept_language', 'Accept-Language', 'accept-language'],
+  ['http.accept_encoding', 'Accept Encoding', 'accept-encoding'],
+  ['http.referer', 'Referer', 'referer'],
+  ['http.cookie', 'Cookie', 'cookie'],
+  ['http.set_cookie', 'Set-Cookie', 'set-cookie'],
+  ['http.connection', 'Connection', 'connection'],
+  ['http.content_type', 'Content-Type', 'content-type'],
+  ['http.content_length_header', 'Content-Length', 'content-length'],
+  ['http.content_encoding', 'Content-Encoding', 'content-encoding'],
+  ['http.transfer_encoding', 'Transfer-Encoding', 'transfer-encoding'],
+  ['http.server', 'Server', 'server'],
+  ['http.date', 'Date', 'date'],
+  ['http.location', 'Location', 'location'],
+  ['http.last_modified', 'Last-Modified', 'last-modified'],
+  ['http.cache_control', 'Cache-Control', 'cache-control'],
+  ['http.authorization', 'Authorization', 'authorization'],
+  ['http.upgrade', 'Upgrade', 'upgrade'],
+  ['http.x_forwarded_for', 'X-Forwarded-For', 'x-forwarded-for'],
+];
+
+/** Where the header `lower` of message m lies in its buffer: its line index, or -1. */
+function headerLine(m: HttpMessage, lower: string): number {
+  for (let k = 0; k < m.headers.length; k++) {
+    const line = m.headers[k];
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === lower) return k;
+  }
+  return -1;
+}
+
+for (const [name, label, lower] of HEADER_FIELDS) {
+  const has: Keep = (m) => headerLine(m, lower) >= 0;
+  defineField({
+    name, label, type: FT.String, proto: 'http',
+    count: (d) => countOf(d, has),
+    text: (d, i) => { const m = nth(d, i, has); return m === null ? '' : headerValue(m, lower); },
+    range: (d, i, o) => {
+      const m = nth(d, i, has);
+      if (m === null || !m.inFrame) return false;
+      const k = headerLine(m, lower);
+      return o.set(m.buf, m.headerOff[k], m.headerLen[k]);
+    },
+  });
+}
+
+defineField({
+  name: 'http.content_length', valueBits: 64, label: 'Content length', type: FT.UInt, proto: 'http', generated: true,
+  count: (d) => countOf(d, (m) => m.contentLength >= 0),
+  num: (d, i) => nth(d, i, (m) => m.contentLength >= 0)?.contentLength ?? 0,
+});
+
+/** Each header line with its line end, as tshark's http.request.line / http.response.line. */
+function headerLines(d: Dissection, keep: Keep): number {
+  const l = messages(d);
+  let n = 0;
+  if (l !== null) for (let i = 0; i < l.count; i++) if (keep(l.messages[i])) n += l.messages[i].headers.length;
+  return n;
+}
+
+function nthHeaderLine(d: Dissection, i: number, keep: Keep): [HttpMessage, number] | null {
+  const l = messages(d);
+  if (l === null) return null;
+  for (let k = 0; k < l.count; k++) {
+    const m = l.messages[k];
+    if (!keep(m)) continue;
+    if (i < m.headers.length) return [m, i];
+    i -= m.headers.length;
+  }
+  return null;
+}
+
+for (const [name, label, keep] of [['http.request.line', 'Request line', isRequest], ['http.response.line', 'Response line', isResponse]] as const) {
+  defineField({
+    name, label, type: FT.String, proto: 'http', hidden: true,
+    count: (d) => headerLines(d, keep),
+    text: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null ? '' : x[0].buf.toString('latin1', x[0].headerOff[x[1]], x[0].headerOff[x[1]] + x[0].headerLen[x[1]]); },
+  });
+}
+
+defineField({
+  name: 'http.request.full_uri', label: 'Full request URI', type: FT.String, proto: 'http', generated: true,
+  count: (d) => countOf(d, (m) => m.fullUri !== ''),
+  text: (d, i) => nth(d, i, (m) => m.fullUri !== '')?.fullUri ?? '',
+});
+defineField({
+  name: 'http.request_number', valueBits: 32, label: 'HTTP request', type: FT.UInt, proto: 'http', generated: true,
+  count: (d) => countOf(d, isRequest), num: (d, i) => nth(d, i, isRequest)?.seqNumber ?? 0,
+});
+defineField({
+  name: 'http.response_number', valueBits: 32, label: 'HTTP response', type: FT.UInt, proto: 'http', generated: true,
+  count: (d) => countOf(d, isResponse), num: (d, i) => nth(d, i, isResponse)?.seqNumber ?? 0,
+});
+const answered: Keep = (m) => !m.request && m.requestIn !== 0;
+defineField({
+  name: 'http.time', label: 'Time since request', type: FT.RelTime, proto: 'http', generated: true,
+  count: (d) => countOf(d, answered), num: (d, i) => nth(d, i, answered)?.sinceRequest ?? 0,
+});
+defineField({
+  name: 'http.request_in', valueBits: 32, label: 'Request in frame', type: FT.UInt, proto: 'http', generated: true,
+  count: (d) => countOf(d, answered), num: (d, i) => nth(d, i, answered)?.requestIn ?? 0,
+});
+defineField({
+  name: 'http.prev_request_in', valueBits: 32, label: 'Prev request in frame', type: FT.UInt, proto: 'http', generated: true,
+  count: (d) => countOf(d, (m) => m.request && m.prevRequestIn !== 0),
+  num: (d, i) => nth(d, i, (m) => m.request && m.prevRequestIn !== 0)?.prevRequestIn ?? 0,
+});
+defineField({
+  name: 'http.prev_response_in', valueBits: 32, label: 'Prev response in frame', type: FT.UInt, proto: 'http', generated: true,
+  count: (d) => countOf(d, (m) => !m.request && m.prevResponseIn !== 0),
+  num: (d, i) => nth(d, i, (m) => !m.request && m.prevResponseIn !== 0)?.prevResponseIn ?? 0,
+});
+const hasBody: Keep = (m) => m.end > m.bodyOff;
+defineField({
+  name: 'http.file_data', label: 'File Data', type: FT.String, proto: 'http',
+  count: (d) => countOf(d, hasBody),
+  bytes: (d, i, o) => { const m = nth(d, i, hasBody); return m !== null && o.set(m.buf, m.bodyOff, m.end - m.bodyOff); },
+  range: (d, i, o) => { const m = nth(d, i, hasBody); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff, m.end - m.bodyOff); },
+  display: (d, i) => { const m = nth(d, i, hasBody); return m === null ? '' : `${m.end - m.bodyOff} bytes`; },
+});
