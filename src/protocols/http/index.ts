@@ -39,6 +39,8 @@ class HttpConversation {
   readonly waitingNsec: number[] = [];
   readonly waitingUri: string[] = [];
   readonly waitingMethod: string[] = [];
+  /** The request before each waiting one (a response names it as http.prev_request_in). */
+  readonly waitingPrev: number[] = [];
   /** A CONNECT was answered 2xx: what follows is the tunnel's. */
   tunnel = false;
   requests = 0;
@@ -104,7 +106,7 @@ export const http = registerProtocol({
       const m = layer.messages[i];
       let t = firstLine(m) + ' ';
       const body = m.end - m.bodyOff;
-      if (body > 0 && m.contentType !== '' && !isXmlMediaType(mediaType(m.contentType))) t += ` (${mediaType(m.contentType)})`;
+      if (body > 0 && namesMediaType(mediaType(m.contentType))) t += ` (${mediaType(m.contentType)})`;
       s += i === 0 ? t : ' , ' + t;
     }
     return s;
@@ -123,6 +125,14 @@ function looksLikeHttpStart(buf: Buffer, off: number, end: number): boolean {
   return /^HTTP\/1\.[01] \d{3}( |$)/.test(line) || / HTTP\/1\.[01]$/.test(line);
 }
 
+/**
+ * Whether Wireshark's media dissector takes the body and adds its type to the Info column: not for
+ * XML (its own dissector, Protocol HTTP/XML) and not for application/octet-stream (plain data).
+ */
+function namesMediaType(type: string): boolean {
+  return type !== '' && type !== 'application/octet-stream' && !isXmlMediaType(type);
+}
+
 function firstLine(m: HttpMessage): string {
   return m.request ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.code}${m.phrase !== '' ? ' ' + m.phrase : ''}`;
 }
@@ -138,8 +148,9 @@ function match(d: Dissection, m: HttpMessage, c: HttpConversation): void {
     c.waitingFrame.push(d.number);
     c.waitingSec.push(d.tsSec);
     c.waitingNsec.push(d.tsNsec);
-    c.waitingUri.push(m.fullUri);
+    c.waitingUri.push(m.method === 'CONNECT' ? m.uri : m.fullUri);
     c.waitingMethod.push(m.method);
+    c.waitingPrev.push(m.prevRequestIn);
     return;
   }
   c.responses++;
@@ -148,11 +159,14 @@ function match(d: Dissection, m: HttpMessage, c: HttpConversation): void {
   c.lastResponse = d.number;
   // An interim (1xx) response answers nothing yet: its request waits for the final one.
   if (m.code >= 100 && m.code < 200) return;
+  // A response that answers no request seen still takes a request number (Wireshark counts transactions).
+  if (c.waitingFrame.length === 0) c.requests++;
   if (c.waitingFrame.length > 0) {
     m.requestIn = c.waitingFrame[0];
     // In whole nanoseconds first, so the difference prints as tshark prints it.
     m.sinceRequest = ((d.tsSec - c.waitingSec[0]) * 1e9 + (d.tsNsec - c.waitingNsec[0])) / 1e9;
-    m.fullUri = c.waitingUri[0];
+    m.responseForUri = c.waitingUri[0];
+    m.prevRequestIn = c.waitingPrev[0];
     if (c.waitingMethod[0] === 'CONNECT' && m.code < 300) c.tunnel = true;
     unqueue(c);
   }
@@ -164,11 +178,14 @@ function unqueue(c: HttpConversation): void {
   c.waitingNsec.shift();
   c.waitingUri.shift();
   c.waitingMethod.shift();
+  c.waitingPrev.shift();
 }
 
+/** http.request.full_uri as Wireshark builds it: none for CONNECT's authority, an absolute URI as it is, else the Host before it. */
 function fullUri(m: HttpMessage): string {
-  if (m.uri.startsWith('/') && m.host !== '') return `http://${m.host}${m.uri}`;
-  return m.uri;
+  if (m.method === 'CONNECT') return '';
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(m.uri)) return m.uri;
+  return m.host !== '' ? `http://${m.host}${m.uri}` : '';
 }
 
 // ---- fields ----
@@ -194,7 +211,7 @@ export function decryptedHttpMessage(d: Dissection): HttpMessage | null {
   m.buf = Buffer.alloc(0);
   m.off = m.end = m.bodyOff = m.firstLineLen = 0;
   m.headers.length = m.headerOff.length = m.headerLen.length = 0;
-  m.contentType = m.fullUri = '';
+  m.contentType = m.fullUri = m.responseForUri = '';
   m.requestIn = m.seqNumber = m.prevRequestIn = m.prevResponseIn = 0;
   m.sinceRequest = 0;
   return m;
@@ -350,8 +367,13 @@ for (const [name, label, keep] of [['http.request.line', 'Request line', isReque
 
 defineField({
   name: 'http.request.full_uri', label: 'Full request URI', type: FT.String, proto: 'http', generated: true,
-  count: (d) => countOf(d, (m) => m.fullUri !== ''),
-  text: (d, i) => nth(d, i, (m) => m.fullUri !== '')?.fullUri ?? '',
+  count: (d) => countOf(d, (m) => m.request && m.fullUri !== ''),
+  text: (d, i) => nth(d, i, (m) => m.request && m.fullUri !== '')?.fullUri ?? '',
+});
+defineField({
+  name: 'http.response_for.uri', label: 'Request URI', type: FT.String, proto: 'http', generated: true,
+  count: (d) => countOf(d, (m) => !m.request && m.responseForUri !== ''),
+  text: (d, i) => nth(d, i, (m) => !m.request && m.responseForUri !== '')?.responseForUri ?? '',
 });
 defineField({
   name: 'http.request_number', valueBits: 32, label: 'HTTP request', type: FT.UInt, proto: 'http', generated: true,
@@ -372,8 +394,8 @@ defineField({
 });
 defineField({
   name: 'http.prev_request_in', valueBits: 32, label: 'Prev request in frame', type: FT.UInt, proto: 'http', generated: true,
-  count: (d) => countOf(d, (m) => m.request && m.prevRequestIn !== 0),
-  num: (d, i) => nth(d, i, (m) => m.request && m.prevRequestIn !== 0)?.prevRequestIn ?? 0,
+  count: (d) => countOf(d, (m) => m.prevRequestIn !== 0),
+  num: (d, i) => nth(d, i, (m) => m.prevRequestIn !== 0)?.prevRequestIn ?? 0,
 });
 defineField({
   name: 'http.prev_response_in', valueBits: 32, label: 'Prev response in frame', type: FT.UInt, proto: 'http', generated: true,

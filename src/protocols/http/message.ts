@@ -215,8 +215,9 @@ export class HttpMessage {
   requestIn = 0;
   /** Seconds since that request (http.time). */
   sinceRequest = 0;
-  /** The full URI of the request (http.request.full_uri), or of the one a response answers. */
+  /** The full URI of a request (http.request.full_uri); of the request a response answers (http.response_for.uri). */
   fullUri = '';
+  responseForUri = '';
   /** Request number / response number within the conversation (1-based). */
   seqNumber = 0;
   prevRequestIn = 0;
@@ -237,7 +238,7 @@ export function parseHttpMessage(m: HttpMessage, buf: Buffer, off: number, end: 
   m.headers.length = 0;
   m.headerOff.length = 0;
   m.headerLen.length = 0;
-  m.method = m.uri = m.version = m.phrase = m.host = m.contentType = m.fullUri = '';
+  m.method = m.uri = m.version = m.phrase = m.host = m.contentType = m.fullUri = m.responseForUri = '';
   m.code = 0;
   m.contentLength = -1;
   m.requestIn = 0;
