@@ -18,38 +18,9 @@ import { Dissection } from '../decode/dissection';
 import { TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
 import { anyFramedProtocol, framedProtocol, FramedProtocol, PDU_NOT_MINE, PDU_UNTIL_CLOSE } from '../decode/protocol-registry';
 import { registerStage } from '../hooks';
-import { TcpAnalysisFlag as AF } from './tcp-analysis';
+import { NOT_DISSECTED } from './tcp-analysis';
 import { pduFrames, PduFrame, PduRole } from './pdu-frame';
-
-/** Reassembly buffer sizes: a small PDU, a full TLS record (2^14 + 2048 + header), the largest TLS record header can name. */
-const POOL_CLASSES = [2048, 18448, 65536 + 5];
-/** Free buffers kept per size class for reuse. */
-const POOL_KEEP = 32;
-
-/** Reusable reassembly buffers with a budget on the bytes handed out. */
-export class BufferPool {
-  inUse = 0;
-  private readonly free: Buffer[][] = POOL_CLASSES.map(() => []);
-  constructor(readonly budget: number) {}
-
-  /** A buffer of at least `n` bytes, or null when the budget would be exceeded. */
-  acquire(n: number): Buffer | null {
-    let c = 0;
-    while (c < POOL_CLASSES.length && POOL_CLASSES[c] < n) c++;
-    const size = c < POOL_CLASSES.length ? POOL_CLASSES[c] : n;
-    if (this.inUse + size > this.budget) return null;
-    this.inUse += size;
-    const list = c < POOL_CLASSES.length ? this.free[c] : null;
-    if (list !== null && list.length > 0) return list.pop()!;
-    return Buffer.allocUnsafe(size);
-  }
-
-  release(b: Buffer): void {
-    this.inUse -= b.length;
-    const c = POOL_CLASSES.indexOf(b.length);
-    if (c >= 0 && this.free[c].length < POOL_KEEP) this.free[c].push(b);
-  }
-}
+import { BufferPool } from './buffer-pool';
 
 /** Default budget of bytes held in PDU buffers over all conversations. */
 export const DEFAULT_PDU_BUFFER_BUDGET = 64 * 1024 * 1024;
@@ -58,8 +29,6 @@ export const MAX_PDU_BYTES = 16 * 1024 * 1024;
 /** Conversations framed at once; the oldest is forgotten beyond this. */
 const MAX_CONVERSATIONS = 65536;
 
-/** TCP findings that keep a segment from the protocol above (Wireshark's tcp.no_subdissector_on_error). */
-export const NOT_DISSECTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.KeepAlive;
 
 class Direction {
   haveSeq = false;
