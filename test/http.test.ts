@@ -216,3 +216,42 @@ test('HTTP framing of bytes nobody sends on purpose: bounded answers, never a th
     }
   }
 });
+
+test('the PDU framing under hostile streams: budget-bounded, linear in the segments, every piece marked', async () => {
+  const { Builder, seg, A, P, S } = await import('./helpers/tcp-scenarios');
+  const { Pipeline } = await import('../src/pipeline');
+  const { CapturedFrame } = await import('../src/capture/frame');
+  const { TcpPduFraming } = await import('../src/analysis/pdu-framing');
+  const { infoColumn, protocolColumn } = await import('../src/output/summary');
+  await import('../src/packet-modules');
+  const framing = new TcpPduFraming(4 * 1024 * 1024);
+  let pieces = 0, http = 0, frames = 0;
+  const p = new Pipeline({
+    sink: { frame: (d) => { frames++; if (/reassembled PDU/.test(infoColumn(d))) pieces++; if (protocolColumn(d) === 'HTTP') http++; }, end: () => {} },
+    analyzers: [framing],
+  });
+  const f = new CapturedFrame();
+  const chunk = Buffer.alloc(16000, 0x61);
+  const t0 = process.hrtime.bigint();
+  // 200 connections on port 80, each a response without a length (to the close) of 64 KB that never
+  // closes, and one response that names a 2^40-byte body: none may hold more than the budget.
+  for (let c = 0; c < 200; c++) {
+    const b = new Builder(false, 40000 + c, 80);
+    b.seg(seg(0.001, 'C', 0, 0, S, 65535, 0)).seg(seg(0.001, 'S', 0, 1, S | A, 65535, 0)).seg(seg(0.001, 'C', 1, 1, A, 65535, 0));
+    const head = Buffer.from(c === 0 ? 'HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n' : 'HTTP/1.1 200 OK\r\nServer: x\r\n\r\n');
+    b.seg({ ...seg(0.001, 'S', 1, 1, P | A, 65535, head.length), data: head });
+    let seq = 1 + head.length;
+    for (let k = 0; k < 4; k++) {
+      b.seg({ ...seg(0.001, 'S', seq, 1, A, 65535, chunk.length), data: chunk });
+      seq += chunk.length;
+    }
+    for (const fr of b.frames) p.handle(f.wrap(fr.bytes, 1));
+    assert.ok(framing.pool.inUse <= 4 * 1024 * 1024, `the framing holds ${framing.pool.inUse} bytes`);
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  assert.equal(frames, 200 * 8);
+  assert.equal(http, 0, 'no response completed');
+  assert.equal(pieces, 200 * 5, 'every payload frame reads as a piece of a reassembled PDU');
+  assert.ok(framing.stats.bytesDropped > 0, 'past the budget, collected bytes are given up and counted');
+  assert.ok(ms < 5000, `1,600 frames in ${ms.toFixed(0)} ms`);
+});
