@@ -86,6 +86,8 @@ export function namingLayer(d: Dissection): number {
 export function transportProtocol(d: Dissection): string {
   const k = namingLayer(d);
   if (k < 0) return `LINKTYPE_${d.linkType}`;
+  // Wireshark's MPTCP option dissector names the segment that carries one.
+  if (d.stack[k] === Proto.Tcp && d.optMptcpOff >= 0 && !d.inIcmpError) return 'MPTCP';
   return PROTO_LABELS[d.stack[k]] ?? PROTO_NAMES[d.stack[k]];
 }
 
