@@ -239,6 +239,34 @@ function nth(d: Dissection, i: number, keep: Keep): HttpMessage | null {
 }
 
 const any: Keep = () => true;
+
+/** Where a node of message m at byte `at` of its buffer stands in the frame's HTTP subtree. */
+function keyAt(d: Dissection, m: HttpMessage | null, at: number): number {
+  return m === null ? -1 : indexOfMessage(d, m) * 0x100000000 + (at - m.off);
+}
+
+/** The index of m among the frame's messages (its first line's occurrence). */
+function indexOfMessage(d: Dissection, m: HttpMessage): number {
+  const l = messages(d);
+  if (l === null) return 0;
+  for (let k = 0; k < l.count; k++) if (l.messages[k] === m) return k;
+  return 0;
+}
+
+/** Status codes Wireshark describes ([Status Code Description: OK]), RFC 9110's. */
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-authoritative Information',
+  204: 'No Content', 205: 'Reset Content', 206: 'Partial Content', 300: 'Multiple Choices', 301: 'Moved Permanently',
+  302: 'Found', 303: 'See Other', 304: 'Not Modified', 305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  406: 'Not Acceptable', 407: 'Proxy Authentication Required', 408: 'Request Time-out', 409: 'Conflict', 410: 'Gone',
+  411: 'Length Required', 412: 'Precondition Failed', 413: 'Request Entity Too Large', 414: 'Request-URI Too Long',
+  415: 'Unsupported Media Type', 416: 'Requested Range Not Satisfiable', 417: 'Expectation Failed', 418: "I'm a teapot",
+  421: 'Misdirected Request', 422: 'Unprocessable Entity', 426: 'Upgrade Required', 428: 'Precondition Required',
+  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented',
+  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Time-out', 505: 'HTTP Version not supported',
+};
+const hasStatusText: Keep = (m) => !m.request && STATUS_TEXT[m.code] !== undefined;
 const isRequest: Keep = (m) => m.request;
 const isResponse: Keep = (m) => !m.request;
 
@@ -247,7 +275,7 @@ function firstLineRange(m: HttpMessage, out: { set(b: Buffer, o: number, l: numb
 }
 
 defineField({
-  name: 'http', label: 'Hypertext Transfer Protocol', type: FT.None, proto: 'http',
+  name: 'http', label: 'Hypertext Transfer Protocol', type: FT.None, proto: 'http', orderByBytes: true,
   count: (d) => countOf(d, any),
   range: (d, i, o) => { const m = nth(d, i, any); return m !== null && m.inFrame ? o.set(m.buf, m.off, m.end - m.off) : false; },
 });
@@ -260,12 +288,43 @@ defineField({
   count: (d) => countOf(d, isResponse), num: () => 1,
 });
 
+// The request or status line, as Wireshark's tree heads it: a text item holding the line's parts,
+// with the expert note Wireshark attaches to every first line.
+const showLine = (m: HttpMessage, off: number, len: number): string => m.buf.toString('latin1', off, off + len).replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+defineField({
+  name: '_text.http.first_line', label: 'First line', type: FT.None, proto: 'http', textNode: true,
+  count: (d) => countOf(d, any),
+  sortKey: (d, i) => { const m = nth(d, i, any); return keyAt(d, m, m?.off ?? 0); },
+  heading: (d, i) => { const m = nth(d, i, any); return m === null ? '' : m.inFrame ? showLine(m, m.off, m.firstLineLen) : firstLine(m) + '\\r\\n'; },
+  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && firstLineRange(m, o); },
+});
+defineField({
+  name: 'http.chat', label: 'Chat', type: FT.None, proto: 'http', parent: '_text.http.first_line', parentOf: (_d, i) => i,
+  expert: { severity: 'Chat', group: 'Sequence' },
+  count: (d) => countOf(d, any),
+  text: (d, i) => { const m = nth(d, i, any); return m === null ? '' : firstLine(m) + '\\r\\n'; },
+  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && firstLineRange(m, o); },
+});
+
+/** Where a part of the first line lies: the request's method, URI, version; the response's version, code, phrase. */
+function partRange(m: HttpMessage, part: string, o: { set(b: Buffer, off: number, len: number): true }): boolean {
+  if (!m.inFrame) return false;
+  const parts = m.request ? [m.method, m.uri, m.version] : [m.version, String(m.code), m.phrase];
+  let off = m.off;
+  for (const x of parts) {
+    if (x === part) return o.set(m.buf, off, x.length);
+    off += x.length + 1;
+  }
+  return false;
+}
+
 function lineField(name: string, label: string, keep: Keep, value: (m: HttpMessage) => string, range = false): void {
   defineField({
-    name, label, type: FT.String, proto: 'http',
+    name, label, type: FT.String, proto: 'http', parent: '_text.http.first_line',
+    parentOf: (d, i) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m === null ? 0 : indexOfMessage(d, m); },
     count: (d) => { const l = messages(d); let n = 0; if (l !== null) for (let i = 0; i < l.count; i++) if (keep(l.messages[i]) && value(l.messages[i]) !== '') n++; return n; },
     text: (d, i) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m === null ? '' : value(m); },
-    range: range ? (d, i, o) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m !== null && firstLineRange(m, o); } : undefined,
+    range: range ? (d, i, o) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m !== null && partRange(m, value(m), o); } : undefined,
   });
 }
 
@@ -274,10 +333,18 @@ lineField('http.request.uri', 'Request URI', isRequest, (m) => m.uri, true);
 lineField('http.request.version', 'Request Version', isRequest, (m) => m.version, true);
 lineField('http.response.version', 'Response Version', isResponse, (m) => m.version, true);
 defineField({
-  name: 'http.response.code', valueBits: 16, label: 'Status Code', type: FT.UInt, proto: 'http',
+  name: 'http.response.code', valueBits: 16, label: 'Status Code', type: FT.UInt, proto: 'http', parent: '_text.http.first_line',
+  parentOf: (d, i) => { const m = nth(d, i, isResponse); return m === null ? 0 : indexOfMessage(d, m); },
   count: (d) => countOf(d, isResponse),
   num: (d, i) => nth(d, i, isResponse)?.code ?? 0,
-  range: (d, i, o) => { const m = nth(d, i, isResponse); return m !== null && firstLineRange(m, o); },
+  range: (d, i, o) => { const m = nth(d, i, isResponse); return m !== null && partRange(m, String(m.code), o); },
+});
+defineField({
+  name: 'http.response.code.desc', label: 'Status Code Description', type: FT.String, proto: 'http', generated: true, parent: '_text.http.first_line',
+  parentOf: (d, i) => { const m = nth(d, i, hasStatusText); return m === null ? 0 : indexOfMessage(d, m); },
+  count: (d) => countOf(d, hasStatusText),
+  text: (d, i) => STATUS_TEXT[nth(d, i, hasStatusText)?.code ?? 0] ?? '',
+  range: (d, i, o) => { const m = nth(d, i, hasStatusText); return m !== null && partRange(m, String(m.code), o); },
 });
 lineField('http.response.phrase', 'Response Phrase', isResponse, (m) => m.phrase, true);
 
@@ -316,23 +383,81 @@ function headerLine(m: HttpMessage, lower: string): number {
   return -1;
 }
 
+/** Every line of header `lower` in the frame's messages, in order: [message, line index]. */
+function headerOccurrences(d: Dissection, lower: string): [HttpMessage, number][] {
+  const out: [HttpMessage, number][] = [];
+  const l = messages(d);
+  if (l === null) return out;
+  for (let k = 0; k < l.count; k++) {
+    const m = l.messages[k];
+    for (let h = 0; h < m.headers.length; h++) {
+      const line = m.headers[h];
+      const colon = line.indexOf(':');
+      if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === lower) out.push([m, h]);
+    }
+  }
+  return out;
+}
+
 for (const [name, label, lower] of HEADER_FIELDS) {
-  const has: Keep = (m) => headerLine(m, lower) >= 0;
+  const at = (d: Dissection, i: number): [HttpMessage, number] | undefined => headerOccurrences(d, lower)[i];
   defineField({
     name, label, type: FT.String, proto: 'http',
-    count: (d) => countOf(d, has),
-    text: (d, i) => { const m = nth(d, i, has); return m === null ? '' : headerValue(m, lower); },
-    range: (d, i, o) => {
-      const m = nth(d, i, has);
-      if (m === null || !m.inFrame) return false;
-      const k = headerLine(m, lower);
-      return o.set(m.buf, m.headerOff[k], m.headerLen[k]);
-    },
+    count: (d) => headerOccurrences(d, lower).length,
+    text: (d, i) => { const x = at(d, i); if (x === undefined) return ''; const line = x[0].headers[x[1]]; return line.slice(line.indexOf(':') + 1).trim(); },
+    sortKey: (d, i) => { const x = at(d, i); return x === undefined ? -1 : keyAt(d, x[0], x[0].headerOff[x[1]]); },
+    // The tree shows the whole header line, as Wireshark does: `Host: example.com\\r\\n`.
+    heading: (d, i) => { const x = at(d, i); return x === undefined ? '' : x[0].headers[x[1]] + '\\r\\n'; },
+    range: (d, i, o) => { const x = at(d, i); return x !== undefined && x[0].inFrame && o.set(x[0].buf, x[0].headerOff[x[1]], x[0].headerLen[x[1]]); },
   });
 }
 
+/** Each `name=value` of a Cookie header, under it (http.cookie_pair). */
+function cookiePairs(d: Dissection): [HttpMessage, number, number][] {
+  const out: [HttpMessage, number, number][] = [];
+  const l = messages(d);
+  if (l === null) return out;
+  for (let k = 0; k < l.count; k++) {
+    const m = l.messages[k];
+    const h = headerLine(m, 'cookie');
+    if (h < 0) continue;
+    const line = m.headers[h];
+    let p = line.indexOf(':') + 1;
+    while (p < line.length && line[p] === ' ') p++;
+    while (p < line.length && out.length < 256) {
+      let e = line.indexOf(';', p);
+      if (e < 0) e = line.length;
+      if (e > p) out.push([m, m.headerOff[h] + p, e - p]);
+      p = e + 1;
+      while (p < line.length && line[p] === ' ') p++;
+    }
+  }
+  return out;
+}
 defineField({
-  name: 'http.content_length', valueBits: 64, label: 'Content length', type: FT.UInt, proto: 'http', generated: true,
+  name: 'http.cookie_pair', label: 'Cookie pair', type: FT.String, proto: 'http', parent: 'http.cookie',
+  count: (d) => cookiePairs(d).length,
+  bytes: (d, i, o) => { const x = cookiePairs(d)[i]; return x !== undefined && x[0].buf.length >= x[1] + x[2] && x[0].inFrame && o.set(x[0].buf, x[1], x[2]); },
+  text: (d, i) => { const x = cookiePairs(d)[i]; return x === undefined || !x[0].inFrame ? '' : x[0].buf.toString('latin1', x[1], x[1] + x[2]); },
+  range: (d, i, o) => { const x = cookiePairs(d)[i]; return x !== undefined && x[0].inFrame && o.set(x[0].buf, x[1], x[2]); },
+});
+
+const KNOWN_HEADERS = new Set(HEADER_FIELDS.map(([, , lower]) => lower));
+function isKnownHeader(line: string): boolean {
+  const colon = line.indexOf(':');
+  return colon > 0 && KNOWN_HEADERS.has(line.slice(0, colon).trim().toLowerCase());
+}
+/** The blank line that ends the header block. */
+defineField({
+  name: '_text.http.end_of_headers', label: 'End of headers', type: FT.None, proto: 'http', textNode: true,
+  count: (d) => countOf(d, any),
+  sortKey: (d, i) => { const m = nth(d, i, any); return m === null ? -1 : keyAt(d, m, m.bodyOff - 1); },
+  heading: () => '\\r\\n',
+  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff - (m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1), m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1); },
+});
+
+defineField({
+  name: 'http.content_length', valueBits: 64, label: 'Content length', type: FT.UInt, proto: 'http', generated: true, parent: 'http.content_length_header',
   count: (d) => countOf(d, (m) => m.contentLength >= 0),
   num: (d, i) => nth(d, i, (m) => m.contentLength >= 0)?.contentLength ?? 0,
 });
@@ -359,53 +484,53 @@ function nthHeaderLine(d: Dissection, i: number, keep: Keep): [HttpMessage, numb
 
 for (const [name, label, keep] of [['http.request.line', 'Request line', isRequest], ['http.response.line', 'Response line', isResponse]] as const) {
   defineField({
-    name, label, type: FT.String, proto: 'http', hidden: true,
+    name, label, type: FT.String, proto: 'http',
+    // Hidden beside a header tcpwatch names (http.host …); the tree's node for a header it does not.
+    hiddenAt: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null || isKnownHeader(x[0].headers[x[1]]); },
+    heading: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null ? '' : x[0].headers[x[1]] + '\\r\\n'; },
+    sortKey: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null ? -1 : keyAt(d, x[0], x[0].headerOff[x[1]]) + 0.5; },
+    range: (d, i, o) => { const x = nthHeaderLine(d, i, keep); return x !== null && x[0].inFrame && o.set(x[0].buf, x[0].headerOff[x[1]], x[0].headerLen[x[1]]); },
     count: (d) => headerLines(d, keep),
     text: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null ? '' : x[0].buf.toString('latin1', x[0].headerOff[x[1]], x[0].headerOff[x[1]] + x[0].headerLen[x[1]]); },
   });
 }
 
-defineField({
-  name: 'http.request.full_uri', label: 'Full request URI', type: FT.String, proto: 'http', generated: true,
-  count: (d) => countOf(d, (m) => m.request && m.fullUri !== ''),
-  text: (d, i) => nth(d, i, (m) => m.request && m.fullUri !== '')?.fullUri ?? '',
-});
-defineField({
-  name: 'http.response_for.uri', label: 'Request URI', type: FT.String, proto: 'http', generated: true,
-  count: (d) => countOf(d, (m) => !m.request && m.responseForUri !== ''),
-  text: (d, i) => nth(d, i, (m) => !m.request && m.responseForUri !== '')?.responseForUri ?? '',
-});
-defineField({
-  name: 'http.request_number', valueBits: 32, label: 'HTTP request', type: FT.UInt, proto: 'http', generated: true,
-  count: (d) => countOf(d, isRequest), num: (d, i) => nth(d, i, isRequest)?.seqNumber ?? 0,
-});
-defineField({
-  name: 'http.response_number', valueBits: 32, label: 'HTTP response', type: FT.UInt, proto: 'http', generated: true,
-  count: (d) => countOf(d, isResponse), num: (d, i) => nth(d, i, isResponse)?.seqNumber ?? 0,
-});
+/**
+ * A generated field stands after the header block in the tree, as Wireshark adds it: a zero-length
+ * range there orders it among the message's nodes (it covers no bytes of its own).
+ */
+function afterHeaders(m: HttpMessage | null, o: { set(b: Buffer, off: number, len: number): true }): boolean {
+  return m !== null && m.inFrame && o.set(m.buf, m.bodyOff, 0);
+}
+
+function generatedField(name: string, label: string, keep: Keep, type: FT, value: (m: HttpMessage) => number | string, extra: { valueBits?: 32; display?: (m: HttpMessage) => string } = {}): void {
+  defineField({
+    name, label, type, proto: 'http', generated: true, valueBits: extra.valueBits,
+    count: (d) => countOf(d, keep),
+    num: type === FT.String ? undefined : (d, i) => { const m = nth(d, i, keep); return m === null ? 0 : (value(m) as number); },
+    text: type === FT.String ? (d, i) => { const m = nth(d, i, keep); return m === null ? '' : (value(m) as string); } : undefined,
+    heading: extra.display ? (d, i) => { const m = nth(d, i, keep); return m === null ? '' : extra.display!(m); } : undefined,
+    range: (d, i, o) => afterHeaders(nth(d, i, keep), o),
+    sortKey: (d, i) => { const m = nth(d, i, keep); return m === null ? -1 : keyAt(d, m, m.bodyOff); },
+  });
+}
+
 const answered: Keep = (m) => !m.request && m.requestIn !== 0;
-defineField({
-  name: 'http.time', label: 'Time since request', type: FT.RelTime, proto: 'http', generated: true,
-  count: (d) => countOf(d, answered), num: (d, i) => nth(d, i, answered)?.sinceRequest ?? 0,
-});
-defineField({
-  name: 'http.request_in', valueBits: 32, label: 'Request in frame', type: FT.UInt, proto: 'http', generated: true,
-  count: (d) => countOf(d, answered), num: (d, i) => nth(d, i, answered)?.requestIn ?? 0,
-});
-defineField({
-  name: 'http.prev_request_in', valueBits: 32, label: 'Prev request in frame', type: FT.UInt, proto: 'http', generated: true,
-  count: (d) => countOf(d, (m) => m.prevRequestIn !== 0),
-  num: (d, i) => nth(d, i, (m) => m.prevRequestIn !== 0)?.prevRequestIn ?? 0,
-});
-defineField({
-  name: 'http.prev_response_in', valueBits: 32, label: 'Prev response in frame', type: FT.UInt, proto: 'http', generated: true,
-  count: (d) => countOf(d, (m) => !m.request && m.prevResponseIn !== 0),
-  num: (d, i) => nth(d, i, (m) => !m.request && m.prevResponseIn !== 0)?.prevResponseIn ?? 0,
-});
+// In the order Wireshark adds them: a request's full URI, its number, the request before it; a
+// response's number, the time since its request, the request and response before it, its request.
+generatedField('http.request.full_uri', 'Full request URI', (m) => m.request && m.fullUri !== '', FT.String, (m) => m.fullUri);
+generatedField('http.request_number', 'HTTP request', isRequest, FT.UInt, (m) => m.seqNumber, { valueBits: 32, display: (m) => `HTTP request ${m.seqNumber}/${m.seqNumber}` });
+generatedField('http.response_number', 'HTTP response', isResponse, FT.UInt, (m) => m.seqNumber, { valueBits: 32, display: (m) => `HTTP response ${m.seqNumber}/${m.seqNumber}` });
+generatedField('http.time', 'Time since request', answered, FT.RelTime, (m) => m.sinceRequest, { display: (m) => `Time since request: ${m.sinceRequest.toFixed(9)} seconds` });
+generatedField('http.prev_request_in', 'Prev request in frame', (m) => m.prevRequestIn !== 0, FT.UInt, (m) => m.prevRequestIn, { valueBits: 32 });
+generatedField('http.prev_response_in', 'Prev response in frame', (m) => !m.request && m.prevResponseIn !== 0, FT.UInt, (m) => m.prevResponseIn, { valueBits: 32 });
+generatedField('http.request_in', 'Request in frame', answered, FT.UInt, (m) => m.requestIn, { valueBits: 32 });
+generatedField('http.response_for.uri', 'Request URI', (m) => !m.request && m.responseForUri !== '', FT.String, (m) => m.responseForUri);
 const hasBody: Keep = (m) => m.end > m.bodyOff;
 defineField({
   name: 'http.file_data', label: 'File Data', type: FT.String, proto: 'http',
   count: (d) => countOf(d, hasBody),
+  sortKey: (d, i) => { const m = nth(d, i, hasBody); return m === null ? -1 : keyAt(d, m, m.bodyOff + 1); },
   bytes: (d, i, o) => { const m = nth(d, i, hasBody); return m !== null && o.set(m.buf, m.bodyOff, m.end - m.bodyOff); },
   range: (d, i, o) => { const m = nth(d, i, hasBody); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff, m.end - m.bodyOff); },
   display: (d, i) => { const m = nth(d, i, hasBody); return m === null ? '' : `${m.end - m.bodyOff} bytes`; },
