@@ -5,6 +5,7 @@
 import './fields';
 import './protocols';
 import './filter';
+import './analysis/udp-streams'; // udp.stream: UDP conversations numbered as Wireshark numbers them
 import './analysis/pdu-framing'; // PDU framing over TCP for the protocols that ask for it (HTTP, DNS over TCP …)
 import './tls/analyzer';
 import './tls/decrypt-analyzer';
