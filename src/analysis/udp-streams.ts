@@ -4,7 +4,7 @@
 // analysis stage, since the number depends on the frames before. The table is bounded: past
 // MAX_UDP_CONVERSATIONS the least recently seen is forgotten (a later frame of it gets a new number).
 
-import { Dissection } from '../decode/dissection';
+import { Dissection, Proto } from '../decode/dissection';
 import { udpStreamInfos } from './udp-stream-info';
 import { IP4_SRC, IP6_SRC } from '../decode/ip';
 import { registerStage } from '../hooks';
@@ -15,11 +15,23 @@ class Conversation {
   constructor(readonly index: number, readonly firstSec: number, readonly firstNsec: number, public lastSec: number, public lastNsec: number) {}
 }
 
-function endpoint(d: Dissection, source: boolean): string {
+/**
+ * The IP header that carries the UDP header: the innermost one before it (a tunnel's inner header;
+ * the quoted header of an ICMP error), as Wireshark's addresses for the conversation are. -1 if none.
+ */
+function carryingIp(d: Dissection): number {
+  let k = d.stackLen - 1;
+  while (k >= 0 && d.stack[k] !== Proto.Udp) k--;
+  for (k--; k >= 0; k--) if (d.stack[k] === Proto.IPv4 || d.stack[k] === Proto.IPv6) return k;
+  return -1;
+}
+
+function endpoint(d: Dissection, ipLayer: number, source: boolean): string {
   const b = d.buf;
+  const ip = d.stackOff[ipLayer];
   const port = b.readUInt16BE(d.udpOff + (source ? 0 : 2));
-  if (d.netVersion === 4) return `${b.readUInt32BE(d.netOff + IP4_SRC + (source ? 0 : 4))}:${port}`;
-  const a = d.netOff + IP6_SRC + (source ? 0 : 16);
+  if (d.stack[ipLayer] === Proto.IPv4) return `${b.readUInt32BE(ip + IP4_SRC + (source ? 0 : 4))}:${port}`;
+  const a = ip + IP6_SRC + (source ? 0 : 16);
   return `${b.toString('hex', a, a + 16)}:${port}`;
 }
 
@@ -28,8 +40,10 @@ export class UdpStreams {
   private next = 0;
 
   analyze(d: Dissection): void {
-    if (d.udpOff < 0 || d.inIcmpError || d.netOff < 0) return;
-    const a = endpoint(d, true), b = endpoint(d, false);
+    if (d.udpOff < 0) return;
+    const ip = carryingIp(d);
+    if (ip < 0) return;
+    const a = endpoint(d, ip, true), b = endpoint(d, ip, false);
     const key = a < b ? `${a}-${b}` : `${b}-${a}`;
     let c = this.convs.get(key);
     const u = udpStreamInfos.of(d);
@@ -47,6 +61,8 @@ export class UdpStreams {
     }
     this.convs.set(key, c);
     u.stream = c.index;
+    // A datagram an ICMP error quotes is of its conversation, but does not move its clock.
+    if (d.inIcmpError) return;
     u.sinceFirst = ((d.tsSec - c.firstSec) * 1e9 + (d.tsNsec - c.firstNsec)) / 1e9;
     u.sincePrevious = ((d.tsSec - c.lastSec) * 1e9 + (d.tsNsec - c.lastNsec)) / 1e9;
     c.lastSec = d.tsSec;
