@@ -28,7 +28,7 @@ import {
 } from './records';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { CipherKind, cipherSuite } from './cipher-suites';
-import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from './quic';
+import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from '../protocols/quic/initial';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
 import { InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';

@@ -1,0 +1,353 @@
+// QUIC (RFC 9000, 9001, 9369) as tshark 4.0 shows it without a key log: found on any UDP port by
+// Wireshark's heuristic (a long header of a version QUIC reads; a short header whose DCID names a
+// connection already seen; any datagram of a UDP conversation that carried QUIC), the Protocol
+// column `QUIC`, and the Info column of the datagram's last packet: `Initial, DCID=…, PKN: 0,
+// CRYPTO, PADDING` for a decrypted Initial, `Handshake, SCID=…`, `Protected Payload (KP0), DCID=…`,
+// `Version Negotiation, SCID=…`, `Retry, …`. Coalesced packets each get their tree node; as in
+// tshark, each packet sets the Info column anew, so the last one names the datagram.
+//
+// The decode step (wire.ts) reads the headers; the analysis stage (stage.ts) ties datagrams to
+// connections in frame order and decrypts Initials (initial.ts derives their keys; the TLS
+// analyzer uses the same file to read the Client and Server Hellos in their CRYPTO frames).
+
+import { Dissection, Malformed, Proto } from '../../decode/dissection';
+import { registerProtocol } from '../../decode/protocol-registry';
+import { defineField, FT, Span } from '../../fields/registry';
+import { registerStage } from '../../hooks';
+import { conversationKey, endpoint, Found, MAX_CONNECTIONS } from './connections';
+import { frameInfoWord, quicConnections, quicPackets, QuicAnalyzer, QuicPackets } from './stage';
+import {
+  FIXED_BIT, HEADER_FORM_LONG, Kind, KIND_NAMES, LONG_DCID_OFF, LONG_TYPE_MASK, MAX_CID_LEN, QuicLayer, SPIN_BIT,
+  looksLikeLongHeader, readDatagram, varintSize,
+} from './wire';
+import { QUIC_V2 } from './initial';
+
+/** Wireshark's short-header heuristic needs the first byte, a DCID byte, a packet number byte and a 16-byte tag. */
+const MIN_SHORT_HEURISTIC = 1 + 1 + 1 + 16;
+/** tshark reads a short header's DCID as 20 bytes before it knows the length: a shorter datagram is malformed to it. */
+const MIN_SHORT_PACKET = 1 + MAX_CID_LEN;
+
+const found = new Found();
+
+/** Whether the UDP payload [off, end) is QUIC as Wireshark's UDP dissector would find it. */
+function isQuic(d: Dissection, off: number, end: number): boolean {
+  if (end <= off || d.inIcmpError) return false;
+  const table = quicConnections.peek(d) ?? null;
+  const short = (d.buf[off] & HEADER_FORM_LONG) === 0;
+  if (table !== null && table.hasConversations() && table.isQuicConversation(conversationKey(d))) return !short || end - off >= MIN_SHORT_PACKET;
+  if (!short) return looksLikeLongHeader(d.buf, off, end);
+  if (table === null || table.cidLengths === 0 || end - off < MIN_SHORT_HEURISTIC) return false;
+  const n = Math.min(MAX_CID_LEN, end - off - MIN_SHORT_HEURISTIC + 1);
+  table.findShort(d.buf.toString('hex', off + 1, off + 1 + n), conversationKey(d), endpoint(d, true), found);
+  return found.conn !== null && end - off >= MIN_SHORT_PACKET;
+}
+
+export const quic = registerProtocol({
+  name: 'quic',
+  label: 'QUIC',
+  makeLayer: () => new QuicLayer(),
+  udpHeuristic: isQuic,
+  decode(d: Dissection, layer: QuicLayer, off: number, end: number, id: number): number {
+    readDatagram(layer, d.buf, off, end);
+    d.pushLayer(id, off);
+    for (let k = 0; k < layer.count; k++) if (layer.truncated[k] !== 0) d.markMalformed(Malformed.Application, id);
+    return Proto.None;
+  },
+  info: (d, layer) => quicInfo(d, layer),
+});
+
+registerStage({
+  name: 'quic',
+  after: [],
+  make: () => new QuicAnalyzer(() => quic.id, (d) => quic.layer(d)),
+});
+
+/** The stage's results for this frame, or null when it did not run for it. */
+function results(d: Dissection): QuicPackets | null {
+  const r = quicPackets.peek(d);
+  return r !== undefined && r.frame === d.number && d.number > 0 ? r : null;
+}
+
+/** Packets dissected in the frame (tshark stops at padding after the packets that share a DCID). */
+function validPackets(d: Dissection): number {
+  if (!d.hasLayer(quic.id)) return 0;
+  const r = results(d);
+  return r !== null ? r.valid : quic.layer(d).count;
+}
+
+const L = (d: Dissection): QuicLayer => quic.layer(d);
+const pktEnd = (l: QuicLayer, k: number): number => l.pktOff[k] + l.pktLen[k];
+const isLong = (l: QuicLayer, k: number): boolean => l.kind[k] !== Kind.Short;
+/** The long header's CIDs as tshark appends them (an over-long one is not shown). */
+const dcidShown = (l: QuicLayer, k: number): boolean => l.dcil[k] > 0 && l.dcil[k] <= MAX_CID_LEN && cidsRead(l, k);
+const scidShown = (l: QuicLayer, k: number): boolean => l.scil[k] > 0 && l.scil[k] <= MAX_CID_LEN && cidsRead(l, k);
+/** Both Connection IDs lie within the packet (tshark appends them to Info once both are read). */
+const cidsRead = (l: QuicLayer, k: number): boolean => l.scidOff[k] >= 0 && l.scidOff[k] + l.scil[k] <= pktEnd(l, k);
+
+function packetInfo(d: Dissection, l: QuicLayer, r: QuicPackets | null, k: number): string {
+  const buf = d.buf;
+  const p = l.pktOff[k];
+  const kind = l.kind[k] as Kind;
+  if (kind === Kind.Short) {
+    const n = r !== null ? r.dcidLen[k] : 0;
+    return 'Protected Payload (KP0)' + (n > 0 ? ', DCID=' + buf.toString('hex', p + 1, p + 1 + n) : '');
+  }
+  let s = KIND_NAMES[kind];
+  if (l.scil[k] < 0 && l.dcil[k] < 0) return s;
+  if (dcidShown(l, k)) s += ', DCID=' + buf.toString('hex', p + LONG_DCID_OFF, p + LONG_DCID_OFF + l.dcil[k]);
+  if (scidShown(l, k)) s += ', SCID=' + buf.toString('hex', l.scidOff[k], l.scidOff[k] + l.scil[k]);
+  if (r !== null && r.pkn[k] >= 0) {
+    s += ', PKN: ' + r.pkn[k];
+    for (let j = r.frameFirst[k]; j < r.frameFirst[k] + r.frameCount[k]; j++) {
+      const w = frameInfoWord(r.frameType[j], r.frameId[j]);
+      if (w !== '') s += ', ' + w;
+    }
+  }
+  return s;
+}
+
+function quicInfo(d: Dissection, l: QuicLayer): string | null {
+  const n = validPackets(d);
+  if (n === 0) return null;
+  return packetInfo(d, l, results(d), n - 1);
+}
+
+// ---- fields ----
+
+/** Which packet (of the valid ones) occurrence i of a per-packet field falls in; -1 past the last. */
+function nthPacket(d: Dissection, i: number, keep: (l: QuicLayer, k: number, r: QuicPackets | null) => boolean): number {
+  const n = validPackets(d), l = L(d), r = results(d);
+  for (let k = 0; k < n; k++) if (keep(l, k, r) && i-- === 0) return k;
+  return -1;
+}
+
+function countPackets(d: Dissection, keep: (l: QuicLayer, k: number, r: QuicPackets | null) => boolean): number {
+  const n = validPackets(d), l = L(d), r = results(d);
+  let c = 0;
+  for (let k = 0; k < n; k++) if (keep(l, k, r)) c++;
+  return c;
+}
+
+type Keep = (l: QuicLayer, k: number, r?: QuicPackets | null) => boolean;
+
+interface PacketField {
+  name: string;
+  label: string;
+  type: FT;
+  valueBits?: 8 | 16 | 24 | 32 | 64;
+  hexDigits?: number;
+  keep: Keep;
+  num?: (d: Dissection, l: QuicLayer, k: number, r: QuicPackets | null) => number;
+  /** Bytes of the value (bytes fields) or covered (others): [off, len]. */
+  at?: (d: Dissection, l: QuicLayer, k: number, r: QuicPackets | null) => [number, number];
+  mask?: number;
+  bitWidth?: number;
+  parent?: string;
+  generated?: boolean;
+  valueNames?: Readonly<Record<number, string>>;
+  display?: (d: Dissection, l: QuicLayer, k: number) => string;
+}
+
+/** A field that occurs once in each packet `keep` selects, under that packet's node. */
+function packetField(f: PacketField): void {
+  const pkt = (d: Dissection, i: number): number => nthPacket(d, i, f.keep);
+  defineField({
+    name: f.name, label: f.label, type: f.type, proto: 'quic', valueBits: f.valueBits, hexDigits: f.hexDigits,
+    mask: f.mask, bitWidth: f.bitWidth, parent: f.parent, generated: f.generated, valueNames: f.valueNames,
+    count: (d) => countPackets(d, f.keep),
+    num: f.num !== undefined ? (d, i) => { const k = pkt(d, i); return k < 0 ? 0 : f.num!(d, L(d), k, results(d)); } : undefined,
+    bytes: f.type === FT.Bytes && f.at !== undefined ? (d, i, o: Span) => {
+      const k = pkt(d, i);
+      if (k < 0) return false;
+      const [off, len] = f.at!(d, L(d), k, results(d));
+      return o.set(d.buf, off, len);
+    } : undefined,
+    range: f.at !== undefined ? (d, i, o: Span) => {
+      const k = pkt(d, i);
+      if (k < 0) return false;
+      const [off, len] = f.at!(d, L(d), k, results(d));
+      return off >= 0 ? o.set(d.buf, off, len) : false;
+    } : undefined,
+    instanceOf: (d, i) => pkt(d, i),
+    display: f.display !== undefined ? (d, i) => { const k = pkt(d, i); return k < 0 ? '' : f.display!(d, L(d), k); } : undefined,
+  });
+}
+
+const all: Keep = () => true;
+const longPkt: Keep = (l, k) => isLong(l, k);
+const shortPkt: Keep = (l, k) => !isLong(l, k);
+const typed: Keep = (l, k) => isLong(l, k) && l.kind[k] !== Kind.VersionNegotiation && l.dcil[k] >= 0;
+const first = (d: Dissection, l: QuicLayer, k: number): number => d.buf[l.pktOff[k]];
+const byteAt = (l: QuicLayer, k: number): [number, number] => [l.pktOff[k], 1];
+
+/** The QUIC tree: one node per packet of the datagram (and one for padding that follows them), as tshark draws them. */
+defineField({
+  name: 'quic', label: 'QUIC IETF', type: FT.None, proto: 'quic',
+  count: (d) => {
+    const r = results(d);
+    return validPackets(d) + (r !== null && r.padding ? 1 : 0);
+  },
+  range: (d, i, o) => {
+    const l = L(d);
+    if (i < l.count) return o.set(d.buf, l.pktOff[i], l.pktLen[i]);
+    return i > 0 ? o.set(d.buf, pktEnd(l, i - 1), l.end - pktEnd(l, i - 1)) : false;
+  },
+});
+defineField({
+  name: 'quic.connection.number', label: 'Connection Number', type: FT.UInt, valueBits: 32, proto: 'quic', generated: true,
+  count: (d) => (d.hasLayer(quic.id) && (results(d)?.connection ?? -1) >= 0 ? 1 : 0),
+  num: (d) => results(d)!.connection,
+  instanceOf: () => 0,
+});
+packetField({
+  name: 'quic.packet_length', label: 'Packet Length', type: FT.UInt, valueBits: 32, keep: all, generated: true,
+  num: (_d, l, k) => l.pktLen[k],
+});
+packetField({
+  name: 'quic.header_form', label: 'Header Form', type: FT.UInt, valueBits: 8, keep: all, mask: HEADER_FORM_LONG, bitWidth: 8,
+  num: (d, l, k) => (first(d, l, k) & HEADER_FORM_LONG) >> 7, at: (_d, l, k) => byteAt(l, k),
+  valueNames: { 0: 'Short Header', 1: 'Long Header' },
+});
+packetField({ name: 'quic.short', label: 'QUIC Short Header', type: FT.None, keep: shortPkt, at: (_d, l, k) => [l.pktOff[k], l.pktLen[k]] });
+packetField({
+  name: 'quic.fixed_bit', label: 'Fixed Bit', type: FT.Bool, keep: (l, k) => l.kind[k] !== Kind.VersionNegotiation, mask: FIXED_BIT, bitWidth: 8,
+  num: (d, l, k) => ((first(d, l, k) & FIXED_BIT) !== 0 ? 1 : 0), at: (_d, l, k) => byteAt(l, k),
+});
+packetField({
+  name: 'quic.spin_bit', label: 'Spin Bit', type: FT.Bool, keep: shortPkt, mask: SPIN_BIT, bitWidth: 8,
+  num: (d, l, k) => ((first(d, l, k) & SPIN_BIT) !== 0 ? 1 : 0), at: (_d, l, k) => byteAt(l, k),
+});
+const LONG_TYPES_V1 = { 0: 'Initial', 1: '0-RTT', 2: 'Handshake', 3: 'Retry' };
+const LONG_TYPES_V2 = { 0: 'Retry', 1: 'Initial', 2: '0-RTT', 3: 'Handshake' };
+packetField({
+  name: 'quic.long.packet_type', label: 'Packet Type', type: FT.UInt, valueBits: 8, mask: LONG_TYPE_MASK, bitWidth: 8,
+  keep: (l, k) => typed(l, k) && l.version[k] !== QUIC_V2, valueNames: LONG_TYPES_V1,
+  num: (d, l, k) => (first(d, l, k) & LONG_TYPE_MASK) >> 4, at: (_d, l, k) => byteAt(l, k),
+});
+packetField({
+  name: 'quic.long.packet_type_v2', label: 'Packet Type', type: FT.UInt, valueBits: 8, mask: LONG_TYPE_MASK, bitWidth: 8,
+  keep: (l, k) => typed(l, k) && l.version[k] === QUIC_V2, valueNames: LONG_TYPES_V2,
+  num: (d, l, k) => (first(d, l, k) & LONG_TYPE_MASK) >> 4, at: (_d, l, k) => byteAt(l, k),
+});
+/** Long headers whose protection the stage removed: the first byte's protected bits are known. */
+const unprotected: Keep = (l, k, r) => isLong(l, k) && r != null && r.pkn[k] >= 0;
+packetField({
+  name: 'quic.long.reserved', label: 'Reserved', type: FT.UInt, valueBits: 8, mask: 0x0c, bitWidth: 8, keep: unprotected,
+  num: (_d, _l, k, r) => (r!.firstByte[k] & 0x0c) >> 2, at: (_d, l, k) => byteAt(l, k),
+});
+packetField({
+  name: 'quic.packet_number_length', label: 'Packet Number Length', type: FT.UInt, valueBits: 8, mask: 0x03, bitWidth: 8, keep: unprotected,
+  num: (_d, _l, k, r) => r!.firstByte[k] & 0x03, at: (_d, l, k) => byteAt(l, k),
+  valueNames: { 0: '1 bytes', 1: '2 bytes', 2: '3 bytes', 3: '4 bytes' },
+});
+packetField({
+  name: 'quic.vn.unused', label: 'Unused', type: FT.UInt, valueBits: 8, mask: 0x7f, bitWidth: 8,
+  keep: (l, k) => l.kind[k] === Kind.VersionNegotiation,
+  num: (d, l, k) => first(d, l, k) & 0x7f, at: (_d, l, k) => byteAt(l, k),
+});
+packetField({
+  name: 'quic.version', label: 'Version', type: FT.Hex, hexDigits: 8, valueBits: 32, keep: (l, k) => isLong(l, k) && pktEnd(l, k) - l.pktOff[k] >= 5,
+  num: (_d, l, k) => l.version[k], at: (_d, l, k) => [l.pktOff[k] + 1, 4],
+});
+packetField({
+  name: 'quic.dcil', label: 'Destination Connection ID Length', type: FT.UInt, valueBits: 8, keep: (l, k) => isLong(l, k) && l.dcil[k] >= 0,
+  num: (_d, l, k) => l.dcil[k], at: (_d, l, k) => [l.pktOff[k] + 5, 1],
+});
+/** The DCID: a long header's when its length is not 0, a short header's when its connection gives it a length. */
+const dcidOf = (l: QuicLayer, k: number, r: QuicPackets | null): [number, number] =>
+  isLong(l, k) ? [l.pktOff[k] + LONG_DCID_OFF, Math.min(l.dcil[k], pktEnd(l, k) - l.pktOff[k] - LONG_DCID_OFF)] : [l.pktOff[k] + 1, r !== null ? r.dcidLen[k] : 0];
+packetField({
+  name: 'quic.dcid', label: 'Destination Connection ID', type: FT.Bytes,
+  keep: (l, k, r) => (isLong(l, k) ? l.dcil[k] > 0 : r != null && r.dcidLen[k] > 0), at: (_d, l, k, r) => dcidOf(l, k, r),
+  parent: undefined,
+});
+packetField({
+  name: 'quic.scil', label: 'Source Connection ID Length', type: FT.UInt, valueBits: 8, keep: (l, k) => isLong(l, k) && l.scil[k] >= 0,
+  num: (_d, l, k) => l.scil[k], at: (_d, l, k) => [l.scidOff[k] - 1, 1],
+});
+packetField({
+  name: 'quic.scid', label: 'Source Connection ID', type: FT.Bytes, keep: (l, k) => isLong(l, k) && l.scil[k] > 0,
+  at: (_d, l, k) => [l.scidOff[k], Math.min(l.scil[k], pktEnd(l, k) - l.scidOff[k])],
+});
+packetField({
+  name: 'quic.token_length', label: 'Token Length', type: FT.UInt, valueBits: 64, keep: (l, k) => l.tokenLenOff[k] >= 0,
+  num: (_d, l, k) => l.tokenLen[k], at: (d, l, k) => [l.tokenLenOff[k], varintSize(d.buf[l.tokenLenOff[k]])],
+});
+packetField({
+  name: 'quic.token', label: 'Token', type: FT.Bytes, keep: (l, k) => l.tokenLenOff[k] >= 0 && l.tokenLen[k] > 0 && l.lengthOff[k] >= 0,
+  at: (d, l, k) => { const o = l.tokenLenOff[k] + varintSize(d.buf[l.tokenLenOff[k]]); return [o, l.tokenLen[k]]; },
+});
+packetField({
+  name: 'quic.length', label: 'Length', type: FT.UInt, valueBits: 64, keep: (l, k) => l.lengthOff[k] >= 0,
+  num: (_d, l, k) => l.length[k], at: (d, l, k) => [l.lengthOff[k], varintSize(d.buf[l.lengthOff[k]])],
+});
+packetField({
+  name: 'quic.packet_number', label: 'Packet Number', type: FT.UInt, valueBits: 64, keep: unprotected,
+  num: (_d, _l, k, r) => r!.pkn[k], at: (_d, l, k, r) => [l.pnOff[k], r!.pnLen[k]],
+});
+packetField({
+  name: 'quic.payload', label: 'Payload', type: FT.Bytes, keep: unprotected,
+  at: (_d, l, k, r) => [l.pnOff[k] + r!.pnLen[k], pktEnd(l, k) - l.pnOff[k] - r!.pnLen[k]],
+});
+/** What tshark leaves undissected in a packet: the protected part of one whose protection stays on. */
+const remainingOf = (l: QuicLayer, k: number, r: QuicPackets | null): number => {
+  const kind = l.kind[k] as Kind;
+  if (kind === Kind.Short) return l.pktOff[k] + 1 + (r !== null ? r.dcidLen[k] : 0);
+  if (kind === Kind.VersionNegotiation || kind === Kind.Retry || l.pnOff[k] < 0) return -1;
+  return r !== null && r.pkn[k] >= 0 ? -1 : l.pnOff[k];
+};
+packetField({
+  name: 'quic.remaining_payload', label: 'Remaining Payload', type: FT.Bytes,
+  keep: (l, k, r) => { const o = remainingOf(l, k, r ?? null); return o >= 0 && o < pktEnd(l, k); },
+  at: (_d, l, k, r) => { const o = remainingOf(l, k, r); return [o, pktEnd(l, k) - o]; },
+});
+
+// Version Negotiation: the versions the server supports (RFC 9000 §17.2.1), every 4 bytes to the end.
+const vnStart = (l: QuicLayer, k: number): number => l.scidOff[k] + l.scil[k];
+function supportedVersion(d: Dissection, i: number): [number, number] {
+  const n = validPackets(d), l = L(d);
+  for (let k = 0; k < n; k++) {
+    if (l.kind[k] !== Kind.VersionNegotiation || l.scidOff[k] < 0) continue;
+    const here = Math.floor(Math.max(0, pktEnd(l, k) - vnStart(l, k)) / 4);
+    if (i < here) return [k, vnStart(l, k) + 4 * i];
+    i -= here;
+  }
+  return [-1, -1];
+}
+defineField({
+  name: 'quic.supported_version', label: 'Supported Version', type: FT.Hex, hexDigits: 8, valueBits: 32, proto: 'quic',
+  count: (d) => {
+    const n = validPackets(d), l = L(d);
+    let c = 0;
+    for (let k = 0; k < n; k++) if (l.kind[k] === Kind.VersionNegotiation && l.scidOff[k] >= 0) c += Math.floor(Math.max(0, pktEnd(l, k) - vnStart(l, k)) / 4);
+    return c;
+  },
+  num: (d, i) => { const [, at] = supportedVersion(d, i); return at < 0 ? 0 : d.buf.readUInt32BE(at); },
+  range: (d, i, o) => { const [, at] = supportedVersion(d, i); return at >= 0 ? o.set(d.buf, at, 4) : false; },
+  instanceOf: (d, i) => supportedVersion(d, i)[0],
+});
+
+// Retry (RFC 9000 §17.2.5): the token, then the 16-byte integrity tag.
+const retryPkt: Keep = (l, k) => l.kind[k] === Kind.Retry && l.scidOff[k] >= 0 && pktEnd(l, k) >= l.scidOff[k] + l.scil[k];
+const retryTokenLen = (l: QuicLayer, k: number): number => { const n = pktEnd(l, k) - (l.scidOff[k] + l.scil[k]); return n >= 16 ? n - 16 : n; };
+packetField({ name: 'quic.retry_token', label: 'Retry Token', type: FT.Bytes, keep: (l, k) => retryPkt(l, k) && retryTokenLen(l, k) > 0, at: (_d, l, k) => [l.scidOff[k] + l.scil[k], retryTokenLen(l, k)] });
+packetField({
+  name: 'quic.retry_integrity_tag', label: 'Retry Integrity Tag', type: FT.Bytes, keep: (l, k) => retryPkt(l, k) && pktEnd(l, k) - (l.scidOff[k] + l.scil[k]) >= 16,
+  at: (_d, l, k) => [pktEnd(l, k) - 16, 16],
+});
+
+// Frames of decrypted packets (their bytes are the plaintext, not the frame's: no byte range).
+function nthFrame(d: Dissection, i: number): [QuicPackets, number, number] | null {
+  const r = results(d);
+  if (r === null || i >= r.frames) return null;
+  for (let k = 0; k < r.valid; k++) if (i >= r.frameFirst[k] && i < r.frameFirst[k] + r.frameCount[k]) return [r, k, i];
+  return null;
+}
+const frameCount = (d: Dissection): number => { const r = d.hasLayer(quic.id) ? results(d) : null; if (r === null) return 0; let c = 0; for (let k = 0; k < r.valid; k++) c += r.frameCount[k]; return c; };
+defineField({
+  name: 'quic.frame_type', label: 'Frame Type', type: FT.UInt, valueBits: 64, proto: 'quic', count: frameCount,
+  num: (d, i) => { const f = nthFrame(d, i); return f === null ? 0 : f[0].frameType[f[2]]; },
+  instanceOf: (d, i) => nthFrame(d, i)?.[1] ?? 0,
+});
+
+export { MAX_CONNECTIONS };
