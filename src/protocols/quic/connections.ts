@@ -42,8 +42,13 @@ export class QuicConnection {
 
 const hexOf = (buf: Buffer, off: number, len: number): string => buf.toString('hex', off, off + len);
 
-/** Whether one of `cids` is a prefix of `raw` (a short header's bytes after the first, of unknown length). */
+/**
+ * Whether one of `cids` is a prefix of `raw` (a short header's bytes after the first, of unknown
+ * length). A side that chose no ID (or none is known yet) has the empty one, which every packet
+ * matches, as tshark's first, zero-length entry does.
+ */
 function hasPrefixMatch(cids: readonly string[], raw: string): boolean {
+  if (cids.length === 0) return true;
   for (const c of cids) if (raw.length >= c.length && raw.startsWith(c)) return true;
   return false;
 }
@@ -270,7 +275,7 @@ export class QuicConnections {
   /** An ID a NEW_CONNECTION_ID frame announces. */
   addCid(conn: QuicConnection, cid: string, fromServer: boolean): void {
     const ids = fromServer ? conn.serverCids : conn.clientCids;
-    if (cid.length === 0 || hasPrefixMatch(ids, cid) || ids.length >= MAX_CIDS_PER_SIDE) return;
+    if (cid.length === 0 || ids.length === 0 || hasPrefixMatch(ids, cid) || ids.length >= MAX_CIDS_PER_SIDE) return;
     ids.push(cid);
     this.insertCid(conn, cid, fromServer);
   }

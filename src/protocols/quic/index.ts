@@ -182,7 +182,7 @@ const byteAt = (l: QuicLayer, k: number): [number, number] => [l.pktOff[k], 1];
 
 /** The QUIC tree: one node per packet of the datagram (and one for padding that follows them), as tshark draws them. */
 defineField({
-  name: 'quic', label: 'QUIC IETF', type: FT.None, proto: 'quic',
+  name: 'quic', label: 'QUIC IETF', type: FT.None, proto: 'quic', heading: () => 'QUIC IETF', text: () => 'quic',
   count: (d) => {
     const r = results(d);
     return validPackets(d) + (r !== null && r.padding ? 1 : 0);
@@ -351,3 +351,11 @@ defineField({
 });
 
 export { MAX_CONNECTIONS };
+
+// A short header's Key Phase bit is under header protection (RFC 9001 §5.4.1): tshark shows it only
+// once 1-RTT keys removed that, which takes the session's secrets; without them it is absent, here as there.
+packetField({
+  name: 'quic.key_phase', label: 'Key Phase Bit', type: FT.Bool, mask: 0x04, bitWidth: 8,
+  keep: (l, k, r) => !isLong(l, k) && r != null && r.pkn[k] >= 0,
+  num: (_d, _l, k, r) => ((r!.firstByte[k] & 0x04) !== 0 ? 1 : 0), at: (_d, l, k) => byteAt(l, k),
+});
