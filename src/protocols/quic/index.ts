@@ -241,7 +241,7 @@ packetField({
   valueNames: { 0: '1 bytes', 1: '2 bytes', 2: '3 bytes', 3: '4 bytes' },
 });
 packetField({
-  name: 'quic.vn.unused', label: 'Unused', type: FT.UInt, valueBits: 8, mask: 0x7f, bitWidth: 8,
+  name: 'quic.vn.unused', label: 'Unused', type: FT.Hex, hexDigits: 2, valueBits: 8, mask: 0x7f, bitWidth: 8,
   keep: (l, k) => l.kind[k] === Kind.VersionNegotiation,
   num: (d, l, k) => first(d, l, k) & 0x7f, at: (_d, l, k) => byteAt(l, k),
 });
