@@ -30,7 +30,8 @@ const FIELDS = [
   'quic.dcil', 'quic.dcid', 'quic.scil', 'quic.scid', 'quic.token_length', 'quic.token', 'quic.length', 'quic.packet_number',
   'quic.frame_type', 'quic.short', 'quic.spin_bit', 'quic.key_phase', 'quic.supported_version', 'quic.packet_length',
   'quic.connection.number', 'quic.long.reserved', 'quic.packet_number_length', 'quic.payload', 'quic.remaining_payload',
-  'quic.vn.unused', 'quic.retry_token', 'quic.retry_integrity_tag',
+  'quic.vn.unused', 'quic.retry_token', 'quic.retry_integrity_tag', 'quic.padding_length', 'quic.crypto.offset', 'quic.crypto.length',
+  'quic.ack.largest_acknowledged', 'quic.ack.ack_delay', 'quic.ack.ack_range_count', 'quic.ack.first_ack_range',
 ];
 
 function run(cmd: string, args: string[]): string {

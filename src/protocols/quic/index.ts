@@ -15,10 +15,10 @@ import { registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
 import { registerStage } from '../../hooks';
 import { conversationKey, endpoint, Found, MAX_CONNECTIONS } from './connections';
-import { frameInfoWord, quicConnections, quicPackets, QuicAnalyzer, QuicPackets } from './stage';
+import { FrameType, frameInfoWord, quicConnections, quicPackets, QuicAnalyzer, QuicPackets } from './stage';
 import {
   FIXED_BIT, HEADER_FORM_LONG, Kind, KIND_NAMES, LONG_DCID_OFF, LONG_TYPE_MASK, MAX_CID_LEN, QuicLayer, SPIN_BIT,
-  looksLikeLongHeader, readDatagram, varintSize,
+  looksLikeLongHeader, readDatagram, varintAt, varintSize,
 } from './wire';
 import { QUIC_V2 } from './initial';
 
@@ -114,6 +114,21 @@ function quicInfo(d: Dissection, l: QuicLayer): string | null {
 
 // ---- fields ----
 
+/** A version as tshark names it (packet-quic.c quic_version_vals, the common entries). */
+function versionName(v: number): string {
+  if (v === 0) return 'Version Negotiation';
+  if (v === 1) return '1';
+  if (v === QUIC_V2) return '2';
+  if (v >>> 8 === 0xff0000 && (v & 0xff) >= 4 && (v & 0xff) <= 34) return 'draft-' + String(v & 0xff).padStart(2, '0');
+  if (v === 0x51303530) return 'Google Q050';
+  if (v === 0x54303530) return 'Google T050';
+  if (v === 0x54303531) return 'Google T051';
+  if (v === 0xfaceb001) return 'Facebook mvfst (draft-22)';
+  if (v === 0xfaceb002) return 'Facebook mvfst (draft-27)';
+  if (v === 0xfaceb00e) return 'Facebook mvfst (Experimental)';
+  return 'Unknown';
+}
+
 /** Which packet (of the valid ones) occurrence i of a per-packet field falls in; -1 past the last. */
 function nthPacket(d: Dissection, i: number, keep: (l: QuicLayer, k: number, r: QuicPackets | null) => boolean): number {
   const n = validPackets(d), l = L(d), r = results(d);
@@ -146,6 +161,9 @@ interface PacketField {
   generated?: boolean;
   valueNames?: Readonly<Record<number, string>>;
   display?: (d: Dissection, l: QuicLayer, k: number) => string;
+  heading?: (d: Dissection, l: QuicLayer, k: number, r: QuicPackets | null) => string;
+  /** Packets whose occurrence goes under the parent; the others stand directly under their packet's node. */
+  underParent?: Keep;
 }
 
 /** A field that occurs once in each packet `keep` selects, under that packet's node. */
@@ -170,6 +188,15 @@ function packetField(f: PacketField): void {
     } : undefined,
     instanceOf: (d, i) => pkt(d, i),
     display: f.display !== undefined ? (d, i) => { const k = pkt(d, i); return k < 0 ? '' : f.display!(d, L(d), k); } : undefined,
+    heading: f.heading !== undefined ? (d, i) => { const k = pkt(d, i); return k < 0 ? '' : f.heading!(d, L(d), k, results(d)); } : undefined,
+    parentOf: f.underParent !== undefined ? (d, i) => {
+      const k = pkt(d, i);
+      const l = L(d), r = results(d);
+      if (k < 0 || !f.underParent!(l, k, r)) return -1;
+      let j = 0;
+      for (let m = 0; m < k; m++) if (f.underParent!(l, m, r)) j++;
+      return j;
+    } : undefined,
   });
 }
 
@@ -179,6 +206,10 @@ const shortPkt: Keep = (l, k) => !isLong(l, k);
 const typed: Keep = (l, k) => isLong(l, k) && l.kind[k] !== Kind.VersionNegotiation && l.dcil[k] >= 0;
 const first = (d: Dissection, l: QuicLayer, k: number): number => d.buf[l.pktOff[k]];
 const byteAt = (l: QuicLayer, k: number): [number, number] => [l.pktOff[k], 1];
+/** tshark draws QUIC's flag bits as True / False. */
+const trueFalse = (bit: number) => (d: Dissection, l: QuicLayer, k: number): string => ((first(d, l, k) & bit) !== 0 ? 'True' : 'False');
+/** A short header's fields stand in its "QUIC Short Header" subtree. */
+const SHORT_HEADER = { parent: 'quic.short', underParent: shortPkt };
 
 /** The QUIC tree: one node per packet of the datagram (and one for padding that follows them), as tshark draws them. */
 defineField({
@@ -206,16 +237,24 @@ packetField({
 packetField({
   name: 'quic.header_form', label: 'Header Form', type: FT.UInt, valueBits: 8, keep: all, mask: HEADER_FORM_LONG, bitWidth: 8,
   num: (d, l, k) => (first(d, l, k) & HEADER_FORM_LONG) >> 7, at: (_d, l, k) => byteAt(l, k),
-  valueNames: { 0: 'Short Header', 1: 'Long Header' },
+  valueNames: { 0: 'Short Header', 1: 'Long Header' }, ...SHORT_HEADER,
 });
-packetField({ name: 'quic.short', label: 'QUIC Short Header', type: FT.None, keep: shortPkt, at: (_d, l, k) => [l.pktOff[k], l.pktLen[k]] });
+packetField({
+  name: 'quic.short', label: 'QUIC Short Header', type: FT.None, keep: shortPkt, at: (_d, l, k) => [l.pktOff[k], l.pktLen[k]],
+  heading: (d, l, k, r) => {
+    const n = r !== null ? r.dcidLen[k] : 0;
+    return 'QUIC Short Header' + (n > 0 ? ' DCID=' + d.buf.toString('hex', l.pktOff[k] + 1, l.pktOff[k] + 1 + n) : '');
+  },
+});
 packetField({
   name: 'quic.fixed_bit', label: 'Fixed Bit', type: FT.Bool, keep: (l, k) => l.kind[k] !== Kind.VersionNegotiation, mask: FIXED_BIT, bitWidth: 8,
   num: (d, l, k) => ((first(d, l, k) & FIXED_BIT) !== 0 ? 1 : 0), at: (_d, l, k) => byteAt(l, k),
+  display: trueFalse(FIXED_BIT), ...SHORT_HEADER,
 });
 packetField({
   name: 'quic.spin_bit', label: 'Spin Bit', type: FT.Bool, keep: shortPkt, mask: SPIN_BIT, bitWidth: 8,
   num: (d, l, k) => ((first(d, l, k) & SPIN_BIT) !== 0 ? 1 : 0), at: (_d, l, k) => byteAt(l, k),
+  display: trueFalse(SPIN_BIT), ...SHORT_HEADER,
 });
 const LONG_TYPES_V1 = { 0: 'Initial', 1: '0-RTT', 2: 'Handshake', 3: 'Retry' };
 const LONG_TYPES_V2 = { 0: 'Retry', 1: 'Initial', 2: '0-RTT', 3: 'Handshake' };
@@ -248,6 +287,7 @@ packetField({
 packetField({
   name: 'quic.version', label: 'Version', type: FT.Hex, hexDigits: 8, valueBits: 32, keep: (l, k) => isLong(l, k) && pktEnd(l, k) - l.pktOff[k] >= 5,
   num: (_d, l, k) => l.version[k], at: (_d, l, k) => [l.pktOff[k] + 1, 4],
+  display: (_d, l, k) => `${versionName(l.version[k])} (0x${l.version[k].toString(16).padStart(8, '0')})`,
 });
 packetField({
   name: 'quic.dcil', label: 'Destination Connection ID Length', type: FT.UInt, valueBits: 8, keep: (l, k) => isLong(l, k) && l.dcil[k] >= 0,
@@ -259,7 +299,7 @@ const dcidOf = (l: QuicLayer, k: number, r: QuicPackets | null): [number, number
 packetField({
   name: 'quic.dcid', label: 'Destination Connection ID', type: FT.Bytes,
   keep: (l, k, r) => (isLong(l, k) ? l.dcil[k] > 0 : r != null && r.dcidLen[k] > 0), at: (_d, l, k, r) => dcidOf(l, k, r),
-  parent: undefined,
+  ...SHORT_HEADER,
 });
 packetField({
   name: 'quic.scil', label: 'Source Connection ID Length', type: FT.UInt, valueBits: 8, keep: (l, k) => isLong(l, k) && l.scil[k] >= 0,
@@ -336,19 +376,131 @@ packetField({
   at: (_d, l, k) => [pktEnd(l, k) - 16, 16],
 });
 
-// Frames of decrypted packets (their bytes are the plaintext, not the frame's: no byte range).
-function nthFrame(d: Dissection, i: number): [QuicPackets, number, number] | null {
-  const r = results(d);
-  if (r === null || i >= r.frames) return null;
-  for (let k = 0; k < r.valid; k++) if (i >= r.frameFirst[k] && i < r.frameFirst[k] + r.frameCount[k]) return [r, k, i];
-  return null;
+// Frames of decrypted packets, each a subtree as tshark draws it: the frame's name, its type, and
+// the values Initial packets carry (PADDING's length, ACK's, CRYPTO's offset and length). Their
+// bytes are the plaintext, not the frame's, so they carry no byte range.
+
+/** Frame j of the frame's list: the packet it is in (-1 when none). */
+function packetOfFrame(r: QuicPackets, j: number): number {
+  for (let k = 0; k < r.valid; k++) if (j >= r.frameFirst[k] && j < r.frameFirst[k] + r.frameCount[k]) return k;
+  return -1;
 }
-const frameCount = (d: Dissection): number => { const r = d.hasLayer(quic.id) ? results(d) : null; if (r === null) return 0; let c = 0; for (let k = 0; k < r.valid; k++) c += r.frameCount[k]; return c; };
+const frameCount = (d: Dissection): number => {
+  const r = d.hasLayer(quic.id) ? results(d) : null;
+  if (r === null) return 0;
+  let c = 0;
+  for (let k = 0; k < r.valid; k++) c += r.frameCount[k];
+  return c;
+};
+
+/** The frame type's name (packet-quic.c quic_frame_type_vals). */
+function frameTypeName(t: number): string {
+  switch (t) {
+    case FrameType.Padding: return 'PADDING';
+    case FrameType.Ping: return 'PING';
+    case FrameType.Ack: case FrameType.AckEcn: return 'ACK';
+    case FrameType.ResetStream: return 'RESET_STREAM';
+    case FrameType.StopSending: return 'STOP_SENDING';
+    case FrameType.Crypto: return 'CRYPTO';
+    case FrameType.NewToken: return 'NEW_TOKEN';
+    case FrameType.MaxData: return 'MAX_DATA';
+    case FrameType.MaxStreamData: return 'MAX_STREAM_DATA';
+    case FrameType.MaxStreamsBidi: return 'MAX_STREAMS (BIDI)';
+    case FrameType.MaxStreamsUni: return 'MAX_STREAMS (UNI)';
+    case FrameType.DataBlocked: return 'DATA_BLOCKED';
+    case FrameType.StreamDataBlocked: return 'STREAM_DATA_BLOCKED';
+    case FrameType.StreamsBlockedBidi: return 'STREAMS_BLOCKED (BIDI)';
+    case FrameType.StreamsBlockedUni: return 'STREAMS_BLOCKED (UNI)';
+    case FrameType.NewConnectionId: return 'NEW_CONNECTION_ID';
+    case FrameType.RetireConnectionId: return 'RETIRE_CONNECTION_ID';
+    case FrameType.PathChallenge: return 'PATH_CHALLENGE';
+    case FrameType.PathResponse: return 'PATH_RESPONSE';
+    case FrameType.ConnectionCloseTransport: return 'CONNECTION_CLOSE (Transport)';
+    case FrameType.ConnectionCloseApp: return 'CONNECTION_CLOSE (Application)';
+    case FrameType.HandshakeDone: return 'HANDSHAKE_DONE';
+    case FrameType.Datagram: case FrameType.DatagramLength: return 'DATAGRAM';
+    default: return t >= FrameType.Stream && t <= FrameType.StreamLast ? 'STREAM' : 'Unknown';
+  }
+}
+
+/** PADDING's length: the type byte and the zeros after it. */
+function paddingLength(b: Buffer, at: number): number {
+  let q = at + 1;
+  while (q < b.length && b[q] === 0) q++;
+  return q - at;
+}
+
+/** The n-th varint after frame j's type, or -1 when it does not fit. */
+function frameVarint(r: QuicPackets, j: number, n: number): number {
+  const b = r.plain[packetOfFrame(r, j)];
+  if (b === null || b === undefined) return -1;
+  let q = r.frameOff[j];
+  q += varintSize(b[q]);
+  for (let m = 0; m < n; m++) {
+    if (q >= b.length || b.length - q < varintSize(b[q])) return -1;
+    q += varintSize(b[q]);
+  }
+  return q < b.length && b.length - q >= varintSize(b[q]) ? varintAt(b, q) : -1;
+}
+
 defineField({
-  name: 'quic.frame_type', label: 'Frame Type', type: FT.UInt, valueBits: 64, proto: 'quic', count: frameCount,
-  num: (d, i) => { const f = nthFrame(d, i); return f === null ? 0 : f[0].frameType[f[2]]; },
-  instanceOf: (d, i) => nthFrame(d, i)?.[1] ?? 0,
+  name: 'quic.frame', label: 'Frame', type: FT.None, proto: 'quic', count: frameCount,
+  heading: (d, j) => {
+    const r = results(d)!;
+    const t = r.frameType[j];
+    if (t === FrameType.Padding) {
+      const b = r.plain[packetOfFrame(r, j)];
+      return b ? `PADDING Length: ${paddingLength(b, r.frameOff[j])}` : 'PADDING';
+    }
+    return frameTypeName(t);
+  },
+  instanceOf: (d, j) => packetOfFrame(results(d)!, j),
 });
+defineField({
+  name: 'quic.frame_type', label: 'Frame Type', type: FT.UInt, valueBits: 64, proto: 'quic', count: frameCount, parent: 'quic.frame',
+  num: (d, j) => results(d)!.frameType[j],
+  display: (d, j) => { const t = results(d)!.frameType[j]; return `${frameTypeName(t)} (0x${t.toString(16).padStart(16, '0')})`; },
+  instanceOf: (d, j) => packetOfFrame(results(d)!, j),
+  parentOf: (_d, j) => j,
+});
+
+/** Occurrence i of frames of the types `types`: its index in the frame list, -1 past the last. */
+function nthFrameOf(d: Dissection, types: readonly number[], i: number): number {
+  const r = results(d);
+  if (r === null) return -1;
+  for (let j = 0, n = frameCount(d); j < n; j++) if (types.includes(r.frameType[j]) && i-- === 0) return j;
+  return -1;
+}
+
+/** A value of frames of `types`: the `n`-th varint after the type, or what `value` reads. */
+function frameValueField(name: string, label: string, types: readonly number[], n: number, generated = false,
+  value?: (r: QuicPackets, j: number) => number, valueBits: 32 | 64 = 64): void {
+  const valueOf = (r: QuicPackets, j: number): number => (value !== undefined ? value(r, j) : frameVarint(r, j, n));
+  const count = (d: Dissection): number => {
+    const r = d.hasLayer(quic.id) ? results(d) : null;
+    if (r === null) return 0;
+    let c = 0;
+    for (let j = 0, m = frameCount(d); j < m; j++) if (types.includes(r.frameType[j]) && valueOf(r, j) >= 0) c++;
+    return c;
+  };
+  defineField({
+    name, label, type: FT.UInt, valueBits, proto: 'quic', parent: 'quic.frame', generated, count,
+    num: (d, i) => { const j = nthFrameOf(d, types, i); return j < 0 ? 0 : valueOf(results(d)!, j); },
+    parentOf: (d, i) => nthFrameOf(d, types, i),
+    instanceOf: (d, i) => { const j = nthFrameOf(d, types, i); return j < 0 ? 0 : packetOfFrame(results(d)!, j); },
+  });
+}
+const ACKS = [FrameType.Ack, FrameType.AckEcn];
+frameValueField('quic.padding_length', 'Padding Length', [FrameType.Padding], 0, true, (r, j) => {
+  const b = r.plain[packetOfFrame(r, j)];
+  return b ? paddingLength(b, r.frameOff[j]) : -1;
+}, 32);
+frameValueField('quic.ack.largest_acknowledged', 'Largest Acknowledged', ACKS, 0);
+frameValueField('quic.ack.ack_delay', 'ACK Delay', ACKS, 1);
+frameValueField('quic.ack.ack_range_count', 'ACK Range Count', ACKS, 2);
+frameValueField('quic.ack.first_ack_range', 'First ACK Range', ACKS, 3);
+frameValueField('quic.crypto.offset', 'Offset', [FrameType.Crypto], 0);
+frameValueField('quic.crypto.length', 'Length', [FrameType.Crypto], 1);
 
 export { MAX_CONNECTIONS };
 
