@@ -1,12 +1,12 @@
-// The TLS handshake inside QUIC Initial packets (RFC 9000 §17.2.2, RFC 9001 §5). Initial packets
-// are protected with keys that anyone can derive from the client's first Destination Connection ID
-// (RFC 9001 §5.2), so the Client Hello and Server Hello they carry in CRYPTO frames can be read, as
-// Wireshark reads them. Nothing else of QUIC is dissected here: Handshake and 1-RTT packets need the
-// session's secrets.
+// QUIC Initial protection (RFC 9001 §5.2) and the TLS handshake inside Initial packets (RFC 9000
+// §17.2.2). Initial packets are protected with keys that anyone can derive from the client's first
+// Destination Connection ID, so the Client Hello and Server Hello they carry in CRYPTO frames can be
+// read, as Wireshark reads them. `initialKeys` serves the QUIC dissector of this folder (stage.ts);
+// `QuicInitialReader` is what the TLS analyzer (src/tls/analyzer.ts) reads those Hellos with.
 //
-// Per connection (UDP address/port pair) the Initial keys are derived once; CRYPTO frames, which a
-// client may send in any order and across several packets, are placed by offset into a bounded
-// per-direction buffer, and each handshake message is handed on in the frame that completes it.
+// Per connection (UDP address/port pair) the reader derives the Initial keys once; CRYPTO frames,
+// which a client may send in any order and across several packets, are placed by offset into a
+// bounded per-direction buffer, and each handshake message is handed on in the frame that completes it.
 
 import { Cipher, createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 
