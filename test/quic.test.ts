@@ -19,8 +19,8 @@ import { infoColumn, protocolColumn } from '../src/output/summary';
 import { protocolTree } from '../src/fields/tree';
 import { quic } from '../src/protocols/quic';
 import { QuicAnalyzer } from '../src/protocols/quic/stage';
-import { MAX_CONNECTIONS } from '../src/protocols/quic/connections';
-import { protectedInitial, udpPcap } from '../scripts/attacks/quic-crypto-flood';
+import { MAX_CONNECTIONS, MAX_CONVERSATIONS } from '../src/protocols/quic/connections';
+import { protectedInitial, udpFrame, udpPcap } from '../scripts/attacks/quic-crypto-flood';
 
 const corpus = corpusDir();
 
@@ -197,4 +197,20 @@ test(`a flood of Initials with new DCIDs keeps at most ${MAX_CONNECTIONS} QUIC c
   assert.equal(analyzer.table.connectionsMade, total);
   assert.ok(analyzer.table.connections <= MAX_CONNECTIONS, `connections held: ${analyzer.table.connections}`);
   assert.equal(analyzer.table.connectionsForgotten, total - analyzer.table.connections);
+});
+
+test(`Initials from ever new UDP ports keep at most ${MAX_CONVERSATIONS} QUIC conversations`, () => {
+  const analyzer = new QuicAnalyzer(() => quic.id, (d) => quic.layer(d));
+  const p = new Pipeline({ sink: null, analyzers: [analyzer] });
+  const cf = new CapturedFrame();
+  const total = MAX_CONVERSATIONS + 5000;
+  for (let i = 0; i < total; i++) {
+    const dcid = Buffer.alloc(8);
+    dcid.writeUInt32BE(i, 0);
+    const payload = longHeader(0, dcid, Buffer.alloc(0), Buffer.concat([Buffer.from([0x00, 0x40, 0x30]), Buffer.alloc(48, 0x33)]));
+    p.handle(cf.wrap(udpFrame(payload, 443, 1024 + (i % 60000)), 1));
+  }
+  assert.ok(analyzer.table.conversationCount <= MAX_CONVERSATIONS, `conversations held: ${analyzer.table.conversationCount}`);
+  assert.ok(analyzer.table.connections <= MAX_CONNECTIONS, `connections held: ${analyzer.table.connections}`);
+  assert.equal(analyzer.table.connectionsMade, total);
 });

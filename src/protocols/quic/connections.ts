@@ -94,6 +94,11 @@ export class QuicConnections {
     return this.order.length - this.orderHead;
   }
 
+  /** UDP conversations remembered as QUIC. */
+  get conversationCount(): number {
+    return this.conversations.size;
+  }
+
   hasConversations(): boolean {
     return this.conversations.size > 0;
   }
