@@ -184,6 +184,10 @@ test('hostile QUIC datagrams through the command line: -T fields and -V finish, 
     // tcpwatch, reading only what fits, does not imitate.
     const infoDiffers = theirs.flatMap((t, i) => (!t.includes('[Malformed Packet]') && t !== ours[i] ? [`frame ${i + 1}: tshark ${t} | tcpwatch ${ours[i]}`] : []));
     assert.deepEqual(infoDiffers, [], 'Info column where tshark finds no malformation');
+    // Where tshark finds a datagram malformed, so does tcpwatch (but for the too-short ones above).
+    const markDiffers = theirs.flatMap((t, i) => (t.includes('[Malformed Packet]') !== (ours[i] ?? '').includes('[Malformed Packet]') &&
+      !tooShort.test(`frame ${i + 1}: tshark ${t} | tcpwatch ${ours[i]}`) ? [`frame ${i + 1}: tshark ${t} | tcpwatch ${ours[i]}`] : []));
+    assert.deepEqual(markDiffers, [], '[Malformed Packet] where tshark says it');
     const whole = theirs.filter((t) => t !== '' && !t.includes('[Malformed Packet]')).length;
     assert.ok(whole >= 15, `datagrams tshark dissects whole: ${whole}`);
   } finally {

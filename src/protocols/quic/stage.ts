@@ -6,7 +6,7 @@
 // packets need the session's secrets, which tshark without a key log does not have either.
 
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { Dissection, Slot } from '../../decode/dissection';
+import { Dissection, Malformed, Slot } from '../../decode/dissection';
 import { Keys } from './initial';
 import { Found, QuicConnection, QuicConnections, conversationKey, endpoint, hexOf } from './connections';
 import { HEADER_FORM_LONG, Kind, LONG_DCID_OFF, MAX_CID_LEN, MAX_PACKETS, QuicLayer, varintAt, varintSize } from './wire';
@@ -195,7 +195,12 @@ export class QuicAnalyzer {
     const buf = d.buf;
     const start = L.pktOff[k], end = start + L.pktLen[k];
     const pnOff = L.pnOff[k];
-    if (pnOff < 0 || end - pnOff < 4 + SAMPLE_LEN) return;
+    if (pnOff < 0) return;
+    if (end - pnOff < 4 + SAMPLE_LEN) {
+      // RFC 9001 §5.4.2: the header protection sample must lie in the packet; tshark stops with [Malformed Packet].
+      d.markMalformed(Malformed.Application, this.quicId());
+      return;
+    }
     const mask = hpMask(keys, buf, pnOff + 4);
     const first = buf[start] ^ (mask[0] & 0x0f);
     const pnLen = (first & 3) + 1;

@@ -14,6 +14,8 @@ export const SPIN_BIT = 0x20;
 export const LONG_TYPE_MASK = 0x30;
 /** RFC 9000 §17.2: Connection IDs are at most 20 bytes in QUIC v1. */
 export const MAX_CID_LEN = 20;
+/** RFC 9001 §5.8: the Retry Integrity Tag. */
+export const RETRY_TAG_LEN = 16;
 /** Flags (1) + version (4) + DCID length (1): where a long header's DCID starts. */
 export const LONG_DCID_OFF = 6;
 
@@ -157,7 +159,9 @@ function readHeader(L: QuicLayer, buf: Buffer, k: number, p: number, stop: numbe
   L.scidOff[k] = q + 1;
   q += 1 + scil;
   if (q > stop) { L.truncated[k] = 1; return; }
-  if (kind === Kind.VersionNegotiation || kind === Kind.Retry) return;
+  // RFC 9000 §17.2.1: the supported versions are 4 bytes each; §17.2.5: a Retry ends in a 16-byte tag.
+  if (kind === Kind.VersionNegotiation) { if ((stop - q) % 4 !== 0) L.truncated[k] = 1; return; }
+  if (kind === Kind.Retry) { if (stop - q < RETRY_TAG_LEN) L.truncated[k] = 1; return; }
   if (kind === Kind.Initial) {
     if (q >= stop || stop - q < varintSize(buf[q])) { L.truncated[k] = 1; return; }
     L.tokenLenOff[k] = q;
