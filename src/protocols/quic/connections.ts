@@ -40,7 +40,7 @@ export class QuicConnection {
   constructor(readonly number: number) {}
 }
 
-const hexOf = (buf: Buffer, off: number, len: number): string => buf.toString('hex', off, off + len);
+export const hexOf = (buf: Buffer, off: number, len: number): string => buf.toString('hex', off, off + len);
 
 /**
  * Whether one of `cids` is a prefix of `raw` (a short header's bytes after the first, of unknown
@@ -310,4 +310,4 @@ export class QuicConnections {
   }
 }
 
-export { hexOf };
+

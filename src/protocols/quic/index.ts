@@ -6,6 +6,10 @@
 // `Version Negotiation, SCID=…`, `Retry, …`. Coalesced packets each get their tree node; as in
 // tshark, each packet sets the Info column anew, so the last one names the datagram.
 //
+// QUIC holds no port: tshark 4.0 leaves its udp.port preference empty and finds QUIC only by the
+// heuristic, so a datagram to port 443 that fails it (a short header of a connection whose start
+// was not captured) stays UDP data, in tshark and here.
+//
 // The decode step (wire.ts) reads the headers; the analysis stage (stage.ts) ties datagrams to
 // connections in frame order and decrypts Initials (initial.ts derives their keys; the TLS
 // analyzer uses the same file to read the Client and Server Hellos in their CRYPTO frames).
@@ -14,7 +18,7 @@ import { Dissection, Malformed, Proto } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
 import { registerStage } from '../../hooks';
-import { conversationKey, endpoint, Found, MAX_CONNECTIONS } from './connections';
+import { conversationKey, endpoint, Found } from './connections';
 import { FrameType, frameInfoWord, quicConnections, quicPackets, QuicAnalyzer, QuicPackets } from './stage';
 import {
   FIXED_BIT, HEADER_FORM_LONG, Kind, KIND_NAMES, LONG_DCID_OFF, LONG_TYPE_MASK, MAX_CID_LEN, QuicLayer, SPIN_BIT,
@@ -201,7 +205,6 @@ function packetField(f: PacketField): void {
 }
 
 const all: Keep = () => true;
-const longPkt: Keep = (l, k) => isLong(l, k);
 const shortPkt: Keep = (l, k) => !isLong(l, k);
 const typed: Keep = (l, k) => isLong(l, k) && l.kind[k] !== Kind.VersionNegotiation && l.dcil[k] >= 0;
 const first = (d: Dissection, l: QuicLayer, k: number): number => d.buf[l.pktOff[k]];
@@ -502,7 +505,7 @@ frameValueField('quic.ack.first_ack_range', 'First ACK Range', ACKS, 3);
 frameValueField('quic.crypto.offset', 'Offset', [FrameType.Crypto], 0);
 frameValueField('quic.crypto.length', 'Length', [FrameType.Crypto], 1);
 
-export { MAX_CONNECTIONS };
+
 
 // A short header's Key Phase bit is under header protection (RFC 9001 §5.4.1): tshark shows it only
 // once 1-RTT keys removed that, which takes the session's secrets; without them it is absent, here as there.
@@ -510,4 +513,5 @@ packetField({
   name: 'quic.key_phase', label: 'Key Phase Bit', type: FT.Bool, mask: 0x04, bitWidth: 8,
   keep: (l, k, r) => !isLong(l, k) && r != null && r.pkn[k] >= 0,
   num: (_d, _l, k, r) => ((r!.firstByte[k] & 0x04) !== 0 ? 1 : 0), at: (_d, l, k) => byteAt(l, k),
+  ...SHORT_HEADER,
 });

@@ -9,7 +9,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { Dissection, Malformed, Slot } from '../../decode/dissection';
 import { Keys } from './initial';
 import { Found, QuicConnection, QuicConnections, conversationKey, endpoint, hexOf } from './connections';
-import { HEADER_FORM_LONG, Kind, LONG_DCID_OFF, MAX_CID_LEN, MAX_PACKETS, QuicLayer, varintAt, varintSize } from './wire';
+import { Kind, LONG_DCID_OFF, MAX_CID_LEN, MAX_PACKETS, QuicLayer, varintAt, varintSize } from './wire';
 
 /** RFC 9001 §5.3, §5.4.2: AEAD tag and header-protection sample sizes. */
 const TAG_LEN = 16;
