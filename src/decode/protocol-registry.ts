@@ -24,6 +24,11 @@ export interface ProtocolSpec<T> {
   tcpPorts?: readonly number[];
   etherTypes?: readonly number[];
   ipProtos?: readonly number[];
+  /**
+   * A heuristic over UDP payloads (Wireshark's heur_dissector_add("udp", …)): tried, in registration
+   * order, for a datagram whose ports name no protocol; true claims the bytes [off, end).
+   */
+  udpHeuristic?(d: Dissection, off: number, end: number): boolean;
   /** The layer slot, made once per Dissection. */
   makeLayer(): T;
   /**
@@ -99,6 +104,7 @@ const tcpPduHeuristics: FramedProtocol[] = [];
 export interface FramedProtocol extends RegisteredProtocol<unknown> {
   readonly spec: ProtocolSpec<unknown> & { tcpPdu: TcpPduSpec<unknown> };
 }
+const udpHeuristics: RegisteredProtocol<unknown>[] = [];
 
 function join(table: Uint8Array, keys: readonly number[] | undefined, id: number, what: string, name: string): void {
   if (keys === undefined) return;
@@ -136,6 +142,7 @@ export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T
   }
   join(etherTypeTable, spec.etherTypes, id, 'ethertype', spec.name);
   join(ipProtoTable, spec.ipProtos, id, 'ip.proto', spec.name);
+  if (spec.udpHeuristic !== undefined) udpHeuristics.push(entry as RegisteredProtocol<unknown>);
   PROTO_NAMES.push(spec.name);
   PROTO_LABELS.push(spec.label);
   registered[id] = entry as RegisteredProtocol<unknown>;
@@ -170,6 +177,15 @@ export function isRegistered(id: number): boolean {
 export function udpPortProtocol(src: number, dst: number): number {
   const low = src < dst ? src : dst, high = src < dst ? dst : src;
   return (low !== 0 ? udpPortTable[low] : 0) || (high !== 0 ? udpPortTable[high] : 0);
+}
+
+/** The first UDP heuristic that claims the payload [off, end), 0 when none does. */
+export function udpHeuristicProtocol(d: Dissection, off: number, end: number): number {
+  for (let i = 0; i < udpHeuristics.length; i++) {
+    const p = udpHeuristics[i];
+    if (p.spec.udpHeuristic!(d, off, end)) return p.id;
+  }
+  return 0;
 }
 
 export function tcpPortProtocol(src: number, dst: number): number {

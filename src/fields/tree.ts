@@ -199,6 +199,11 @@ export function protocolTree(d: Dissection): TreeNode[] {
     const p = d.stack[i];
     const node = visit(layerName(p));
     if (node !== null && d.inIcmpError && (p === Proto.Icmp || p === Proto.Icmpv6) && into === out) into = node.children;
+    // One layer may hold several instances of its protocol (QUIC packets coalesced in a datagram):
+    // after its last layer in the stack, the protocol's remaining instances follow it.
+    let later = false;
+    for (let j = i + 1; j < d.stackLen && !later; j++) later = d.stack[j] === p;
+    if (node !== null && !later) while (visit(layerName(p)) !== null);
   }
   return out;
 }

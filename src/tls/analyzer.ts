@@ -29,7 +29,7 @@ import {
 import { NOT_DISSECTED } from '../analysis/tcp-analysis';
 import { BufferPool } from '../analysis/buffer-pool';
 import { CipherKind, cipherSuite } from './cipher-suites';
-import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from './quic';
+import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from '../protocols/quic/initial';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
 import { InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
