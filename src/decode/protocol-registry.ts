@@ -37,6 +37,8 @@ export interface ProtocolSpec<T> {
   handsOnByEtherType?: boolean;
   /** Info column text for a frame whose topmost registered layer this protocol is; none = the layers below say it. */
   info?(d: Dissection, layer: T): string | null;
+  /** Its sessions are encrypted on the wire (SSH): a stream that carries it is encrypted, whatever its bytes measure. */
+  encrypts?: boolean;
 }
 
 export interface RegisteredProtocol<T> {
@@ -96,6 +98,12 @@ export function protocolNamed(name: string): RegisteredProtocol<unknown> | undef
 /** Whether the protocol with this id names what follows by an EtherType. */
 export function handsOnByEtherType(id: number): boolean {
   return registered[id]?.spec.handsOnByEtherType === true;
+}
+
+/** Whether the frame carries a registered protocol that encrypts its sessions (ProtocolSpec.encrypts). */
+export function carriesEncryptedProtocol(d: Dissection): boolean {
+  for (let i = 0; i < d.stackLen; i++) if (registered[d.stack[i]]?.spec.encrypts === true) return true;
+  return false;
 }
 
 /** Whether `id` is a registered protocol (rather than a fixed one). */
