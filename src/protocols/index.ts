@@ -5,3 +5,4 @@ import './vxlan';
 import './geneve';
 import './echo';
 import './ssh';
+import './ntp';
