@@ -6,3 +6,4 @@ import './geneve';
 import './echo';
 import './ssh';
 import './ntp';
+import './dhcp';
