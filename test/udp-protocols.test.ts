@@ -1,5 +1,6 @@
-// UDP protocols as tshark 4.0 shows them (src/protocols/<name>/): NTP and DHCP/BOOTP, on the corpus
-// captures frame by frame, with their display filters, and hostile bytes.
+// UDP protocols as tshark 4.0 shows them (src/protocols/<name>/): NTP, DHCP/BOOTP, SSDP, TFTP (its
+// transfer ports followed from the request) and NBNS, on the corpus captures frame by frame, with
+// their display filters, and hostile bytes.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,6 +148,81 @@ test('hostile DHCP never throws or hangs: options past the end, endless padding,
     assert.match(out[4], /\[Malformed Packet\]/);
     assert.match(out[5], /\[Malformed Packet\]/);
     tcpwatch(['-r', file, '-V']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Captures, the frames a protocol has a say in, and the fields to compare there. */
+const OTHERS: { name: string; captures: string[]; frames: string; fields: string[]; filters: string[]; least: number }[] = [
+  {
+    name: 'SSDP', captures: ['valid/ja4/latest.pcapng', 'valid/ja4/tls3.pcapng'], frames: 'udp.port == 1900',
+    fields: ['frame.number', 'frame.protocols', '_ws.col.Protocol', '_ws.col.Info'], filters: ['ssdp'], least: 7,
+  },
+  {
+    // the data and acknowledgement packets travel between ports neither of which is 69
+    name: 'TFTP', captures: ['valid/tcpdump/tftp.pcap'], frames: 'udp',
+    fields: ['frame.number', 'frame.protocols', '_ws.col.Protocol', '_ws.col.Info', 'tftp.opcode', 'tftp.block', 'tftp.source_file', 'tftp.type'],
+    filters: ['tftp', 'tftp.opcode == 3', 'tftp.block == 2'], least: 7,
+  },
+  {
+    name: 'NBNS', captures: ['valid/ja4/latest.pcapng'], frames: 'udp.port == 137',
+    fields: ['frame.number', 'frame.protocols', '_ws.col.Protocol', '_ws.col.Info', 'nbns.id', 'nbns.flags', 'nbns.count.queries',
+      'nbns.count.answers', 'nbns.name', 'nbns.type', 'nbns.class'],
+    filters: ['nbns', 'nbns.name == "BLUECATNETWORKS<1b>"'], least: 3,
+  },
+];
+
+for (const p of OTHERS) {
+  test(`${p.name} in the corpus: Protocol, Info, fields and display filters agree with tshark frame by frame`, { skip }, () => {
+    let compared = 0;
+    for (const rel of p.captures) {
+      const file = path.join(corpus!, rel);
+      const args = ['-r', file, '-Y', p.frames, '-T', 'fields', ...p.fields.flatMap((f) => ['-e', f])];
+      const want = run('tshark', ['-n', ...args]);
+      assert.equal(tcpwatch(args), want, rel);
+      compared += want.split('\n').filter(Boolean).length;
+      for (const filter of p.filters) {
+        const fargs = ['-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number'];
+        assert.equal(tcpwatch(fargs), run('tshark', ['-n', ...fargs]), `${rel} -Y '${filter}'`);
+      }
+    }
+    assert.ok(compared >= p.least, `compared ${compared} frames`);
+  });
+}
+
+test('hostile SSDP, TFTP and NBNS bytes never throw or hang', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-udp-hostile-'));
+  try {
+    const label = (n: number, c: number): Buffer => Buffer.concat([Buffer.from([n]), Buffer.alloc(n, c)]);
+    const nbnsHeader = (qd: number): Buffer => { const b = Buffer.alloc(12); b.writeUInt16BE(qd, 4); return b; };
+    const cases: { sport: number; dport: number; payload: Buffer }[] = [
+      { sport: 40000, dport: 1900, payload: Buffer.alloc(60000, 0x41) }, // no line end
+      { sport: 40000, dport: 1900, payload: Buffer.from('\r\n') },
+      { sport: 40001, dport: 69, payload: Buffer.from([0, 1]) }, // request without file or mode
+      { sport: 40001, dport: 69, payload: Buffer.from([0, 1, 0x61, 0x62]) }, // no NUL
+      { sport: 40001, dport: 69, payload: Buffer.from([0]) },
+      { sport: 69, dport: 40001, payload: Buffer.from([0, 5, 0, 99]) }, // error without message
+      { sport: 137, dport: 137, payload: Buffer.concat([nbnsHeader(65535), Buffer.alloc(3000, 0)]) }, // claims 65535 questions
+      { sport: 137, dport: 137, payload: Buffer.concat([nbnsHeader(1), Buffer.from([0xc0, 0x0c, 0, 0x20, 0, 1])]) }, // pointer loop
+      { sport: 137, dport: 137, payload: Buffer.concat([nbnsHeader(1), ...Array.from({ length: 300 }, () => label(63, 0x41))]) },
+      { sport: 137, dport: 137, payload: Buffer.from([1, 2, 3]) },
+    ];
+    const file = path.join(dir, 'udp.pcap');
+    const w = openCaptureWriter(file, 1);
+    const f = new CapturedFrame();
+    cases.forEach((c, i) => w.write(f.wrap(buildFrame({ udp: true, sport: c.sport, dport: c.dport, payload: c.payload }), 1, 1_700_000_000 + i)));
+    w.close();
+    const out = tcpwatch(['-r', file, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info', '-e', 'nbns.name', '-e', 'tftp.source_file']).split('\n');
+    assert.equal(out.filter(Boolean).length, cases.length);
+    // tshark's HTTP dissector (SSDP) takes only what starts like HTTP
+    assert.equal(out[0].split('\t')[0], 'UDP');
+    // a request whose file name has no NUL stops after its kind, as tshark's exception does
+    assert.equal(out[3], 'TFTP\tRead Request [Malformed Packet]\t\t');
+    assert.equal(out[5], 'TFTP\tError Code, Code: Unknown (99) [Malformed Packet]\t\t');
+    assert.match(out[7], /^NBNS\tName query \[Malformed Packet\]/);
+    tcpwatch(['-r', file, '-V']);
+    tcpwatch(['-r', file, '-T', 'json']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

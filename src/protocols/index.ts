@@ -7,3 +7,6 @@ import './echo';
 import './ssh';
 import './ntp';
 import './dhcp';
+import './ssdp';
+import './tftp';
+import './nbns';
