@@ -51,6 +51,11 @@ class Side {
   pendingTable: NameTable = NameTable.Ssh2;
   /** The pending PDU's packet_length (an SSHv1 encrypted packet is named by it). */
   pendingPlen = 0;
+  /**
+   * The pending PDU is an SSHv1 packet, for which tshark asks TCP for 4 bytes too few: the
+   * reassembled bytes are short, read as nothing, and reading goes on 4 bytes before the next packet.
+   */
+  pendingShort = false;
   /** Up to 3 bytes of a packet header split across segments. */
   readonly carry = Buffer.alloc(LENGTH_BYTES);
   carryLen = 0;
@@ -124,10 +129,13 @@ function dissectSegment(d: Dissection, layer: SshLayer, conv: Conversation, serv
         layer.role = Role.PduMiddle;
         return;
       }
-      layer.add(ItemKind.Continuation, p, side.pendingNeed, side.pendingCode, side.pendingTable, side.pendingPlen);
+      layer.add(side.pendingShort ? ItemKind.ShortReassembly : ItemKind.Continuation, p, side.pendingNeed, side.pendingCode, side.pendingTable, side.pendingPlen);
+      side.pendingShort = false;
       if (side.pendingCode === MSG_NEWKEYS && side.pendingTable === NameTable.Ssh2) takeNewKeys(conv, side, server);
       p += side.pendingNeed;
       side.pendingNeed = 0;
+      // tshark dissects the reassembled PDU and then the rest of the segment: SSH twice in the frame.
+      if (p < end) d.pushLayer(ssh.id, p);
     }
   }
   let version = conv.version;
@@ -319,7 +327,10 @@ function ssh1Packet(d: Dissection, layer: SshLayer, side: Side, p: number): numb
   const total = (plen + LENGTH_BYTES + padding) >>> 0;
   const keyPhase = side.ssh1KeyFrame === 0 || side.ssh1KeyFrame === d.number;
   if (total > remain) {
-    side.pendingNeed = total - remain;
+    // packet-ssh.c ssh_dissect_ssh1 asks for plen + padding - remain: the length field is left out.
+    const asked = total - LENGTH_BYTES - remain;
+    side.pendingNeed = asked > 0 ? asked : 0;
+    side.pendingShort = asked > 0;
     const codeAt = p + LENGTH_BYTES + padding;
     side.pendingCode = keyPhase && codeAt < end ? buf[codeAt] : -1;
     side.pendingTable = NameTable.Ssh1;

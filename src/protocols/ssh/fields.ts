@@ -4,6 +4,7 @@
 import { Dissection } from '../../decode/dissection';
 import { defineField, FT, Span } from '../../fields/registry';
 import { analysedLayer } from './analyzer';
+import { ssh } from './protocol';
 import { ItemKind, Role, SshLayer } from './layer';
 import { bannerText } from './summary';
 import { COOKIE_LEN, KEXINIT_COOKIE, KEXINIT_LISTS, MESSAGE_CODE, messageNames, MSG_KEXINIT, NameTable } from './wire';
@@ -59,7 +60,7 @@ const isKexInit = (l: SshLayer, k: number): boolean => l.kind[k] === ItemKind.Pa
 const isPacket2 = (l: SshLayer, k: number): boolean => l.kind[k] === ItemKind.Packet2;
 
 defineField({
-  name: 'ssh', label: 'SSH Protocol', type: FT.None, proto: 'ssh', count: (d) => (present(d) !== null ? 1 : 0),
+  name: 'ssh', label: 'SSH Protocol', type: FT.None, proto: 'ssh', count: (d) => (present(d) !== null ? d.layerCount(ssh.id) : 0),
   range: (d, _i, o) => { const l = present(d); return l !== null && o.set(d.buf, l.off, l.end - l.off); },
 });
 

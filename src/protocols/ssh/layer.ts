@@ -31,6 +31,8 @@ export const enum ItemKind {
   TrialDecrypted = 4,
   /** The end of a PDU that earlier segments began; code/table name it from its first bytes. */
   Continuation = 5,
+  /** The end of an SSHv1 packet tshark reassembled 4 bytes short: it reads as nothing (see analyzer.ts). */
+  ShortReassembly = 6,
 }
 
 /** Parts kept per frame; a segment holding more (tiny packets) is summarised up to here and read no further. */
