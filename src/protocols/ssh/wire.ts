@@ -81,9 +81,12 @@ export function kexTable(method: string): NameTable {
 
 /**
  * Ciphers tshark 4.0 tries to decrypt (packet-ssh.c ssh_decryption_set_cipher_id). Without a key
- * log it decrypts with all-zero keys: the packet length it reads is garbage and almost always over
- * its 32768 limit, so the packet adds nothing to the Info column. Every other cipher is shown as
- * "Encrypted packet (len=N)".
+ * log it decrypts with all-zero keys. For chacha20-poly1305 and the CBC ciphers the packet length
+ * it decrypts is garbage, over its 32768 limit but for about one packet in 2^17, and the packet adds
+ * nothing to the Info column; tcpwatch shows nothing for them either. AES-GCM sends the length in
+ * the clear, so tshark goes on to name a message from the garbage plaintext ("Encrypted packet
+ * (plaintext_len=N), …"), which tcpwatch does not reproduce (no capture of the corpus uses GCM).
+ * Every other cipher is shown as "Encrypted packet (len=N)".
  */
 const TRIAL_DECRYPTED = new Set([
   'chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com', 'aes128-gcm', 'aes256-gcm@openssh.com', 'aes256-gcm',
