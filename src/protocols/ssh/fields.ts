@@ -7,7 +7,7 @@ import { analysedLayer } from './analyzer';
 import { ssh } from './protocol';
 import { ItemKind, Role, SshLayer } from './layer';
 import { bannerText } from './summary';
-import { COOKIE_LEN, KEXINIT_COOKIE, KEXINIT_LISTS, MESSAGE_CODE, messageNames, MSG_KEXINIT, NameTable } from './wire';
+import { COOKIE_LEN, KEXINIT_COOKIE, KEXINIT_LISTS, MESSAGE_CODE, messageName, messageNames, MSG_KEXINIT, NameTable } from './wire';
 
 const present = (d: Dissection): SshLayer | null => {
   const layer = analysedLayer(d);
@@ -81,7 +81,15 @@ partField('ssh.padding_length', 'Padding Length', FT.UInt, isPacket, {
 partField('ssh.message_code', 'Message Code', FT.UInt, hasCode, {
   num: (_d, l, k) => l.code[k],
   range: (d, l, k, o) => o.set(d.buf, l.kind[k] === ItemKind.Packet2 ? l.start[k] + MESSAGE_CODE : l.start[k] + 4 + ssh1Padding(d, l, k), 1),
-}, { valueBits: 8, valueNames: messageNames(NameTable.Ssh2) });
+}, {
+  valueBits: 8, valueNames: messageNames(NameTable.Ssh2),
+  // Codes 30–39 are named by the negotiated key exchange method, SSHv1's by its own table.
+  display: (d, i) => {
+    const l = present(d);
+    const k = l === null ? -1 : nth(l, hasCode, i);
+    return k < 0 ? '' : `${messageName(l!.table[k] as NameTable, l!.code[k])} (${l!.code[k]})`;
+  },
+});
 partField('ssh.cookie', 'Cookie', FT.Bytes, isKexInit, {
   bytes: (d, l, k, o) => o.set(d.buf, l.start[k] + KEXINIT_COOKIE, COOKIE_LEN),
   range: (d, l, k, o) => o.set(d.buf, l.start[k] + KEXINIT_COOKIE, COOKIE_LEN),
