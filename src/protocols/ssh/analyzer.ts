@@ -12,7 +12,7 @@
 // not known until that mechanism hands this stage whole PDUs.
 
 import { Dissection, Malformed } from '../../decode/dissection';
-import { TcpAnalysisFlag as AF } from '../../analysis/tcp-analysis';
+import { TcpAnalysisFlag as AF, TcpState } from '../../analysis/tcp-analysis';
 import { TH_RST } from '../../decode/tcp';
 import { registerStage } from '../../hooks';
 import type { Analyzer } from '../../pipeline';
@@ -26,6 +26,7 @@ import {
 
 /** TCP findings that keep a segment from SSH (tshark's tcp.no_subdissector_on_error, on by default). */
 const NOT_DISSECTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.KeepAlive;
+const CLOSED = TcpState.Closed | TcpState.Reset;
 /** Conversations tracked at once; the oldest is forgotten beyond this. */
 const MAX_CONVERSATIONS = 65536;
 /** A PDU that never completes (a banner without its line end: tshark's reassembly waits for ever). */
@@ -76,6 +77,9 @@ export class SshAnalyzer implements Analyzer {
     const layer = ssh.layer(d);
     if (!d.hasLayer(ssh.id)) {
       layer.frame = -1;
+      // A closed connection's state is given up (packet-ssh.c keeps it for the file; segments after
+      // the close are retransmissions, which SSH does not read).
+      if (d.tcp.stream >= 0 && (d.tcp.state & CLOSED) !== 0 && this.convs.size > 0) this.convs.delete(d.tcp.stream);
       return;
     }
     layer.frame = d.number;
@@ -291,6 +295,13 @@ function takeNewKeys(conv: Conversation, side: Side, server: boolean): void {
   const c = conv.sides[0].encLists[dir], s = conv.sides[1].encLists[dir];
   const cipher = c !== null && s !== null ? chooseAlgorithm(c, s) : null;
   side.trialDecrypted = cipher !== null && isTrialDecrypted(cipher);
+  // Once both sides encrypt, the name-lists are not needed again (a later KEXINIT is encrypted).
+  if (conv.sides[0].newKeys && conv.sides[1].newKeys) {
+    for (const sd of conv.sides) {
+      sd.kexList = null;
+      sd.encLists[0] = sd.encLists[1] = null;
+    }
+  }
 }
 
 /** RFC 4253 §7.1 KEXINIT body: keeps the lists later choices need; the offset after it, or -1 past the segment. */
