@@ -50,6 +50,8 @@ export interface ProtocolSpec<T> {
    * decode, and `decode` is not called.
    */
   tcpPdu?: TcpPduSpec<T>;
+  /** Its sessions are encrypted on the wire (SSH): a stream that carries it is encrypted, whatever its bytes measure. */
+  encrypts?: boolean;
 }
 
 /** pduLength's answer when the bytes are not this protocol's: the rest of the segment is left to TCP. */
@@ -163,6 +165,12 @@ export function protocolNamed(name: string): RegisteredProtocol<unknown> | undef
 /** Whether the protocol with this id names what follows by an EtherType. */
 export function handsOnByEtherType(id: number): boolean {
   return registered[id]?.spec.handsOnByEtherType === true;
+}
+
+/** Whether the frame carries a registered protocol that encrypts its sessions (ProtocolSpec.encrypts). */
+export function carriesEncryptedProtocol(d: Dissection): boolean {
+  for (let i = 0; i < d.stackLen; i++) if (registered[d.stack[i]]?.spec.encrypts === true) return true;
+  return false;
 }
 
 /** Whether `id` is a registered protocol (rather than a fixed one). */
