@@ -255,3 +255,22 @@ test('the PDU framing under hostile streams: budget-bounded, linear in the segme
   assert.ok(framing.stats.bytesDropped > 0, 'past the budget, collected bytes are given up and counted');
   assert.ok(ms < 5000, `1,600 frames in ${ms.toFixed(0)} ms`);
 });
+
+test('a snapshot length that cuts HTTP: truncated, not reassembled, as tshark marks it', { skip: !(have('tshark') && have('editcap')) && !required && 'needs tshark and editcap' }, () => {
+  const corpus = corpusDir();
+  if (corpus === null) return;
+  const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-http-cut-'));
+  try {
+    for (const [rel, snap] of [['valid/ja4/http1-with-cookies.pcapng', 120], ['valid/ja4/CVE-2018-6794.pcap', 80], ['valid/ja4/latest.pcapng', 100]] as const) {
+      const cut = join(dir, `cut-${snap}.pcapng`);
+      execFileSync('editcap', ['-s', String(snap), join(corpus, rel), cut], { stdio: 'ignore' });
+      const args = ['-T', 'fields', '-e', 'frame.number', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info', '-Y', 'tcp.port == 80 || tcp.port == 8000 || tcp.port == 8089'];
+      const ours = execFileSync('node', [CLI, '-r', cut, ...args], { encoding: 'utf8' });
+      const theirs = execFileSync('tshark', ['-n', '-r', cut, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      assert.equal(ours, theirs, `${rel} cut at ${snap} bytes`);
+      assert.match(ours, /\[Packet size limited during capture\]/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,6 +6,7 @@
 import { Dissection, Slot } from '../decode/dissection';
 
 export const REASSEMBLED_PDU = '[TCP segment of a reassembled PDU]';
+export const PACKET_SIZE_LIMITED = '[Packet size limited during capture]';
 
 /** What a frame's segment was to the framed protocol, for the Protocol and Info columns. */
 export const enum PduRole {
@@ -15,6 +16,14 @@ export const enum PduRole {
   Piece = 1,
   /** As Piece, but the protocol had already written a headline (`HTTP/1.0 200 OK `) before the mark. */
   PieceWithHeadline = 2,
+  /**
+   * The snapshot length cut the segment: what was captured cannot be reassembled, so the protocol
+   * read what it could and the columns say "[Packet size limited during capture]", as Wireshark's
+   * do when a dissector runs past the captured bytes (truncated, not malformed).
+   */
+  Truncated = 3,
+  /** As Truncated, but the protocol (or its heuristic) ran past the bytes before it wrote anything: TCP's Info, then the mark. */
+  TruncatedBeforeProtocol = 4,
 }
 
 /** Per-frame result of framing, kept in a Slot of the Dissection. */

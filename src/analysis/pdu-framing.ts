@@ -16,7 +16,7 @@
 
 import { Dissection } from '../decode/dissection';
 import { TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
-import { anyFramedProtocol, framedProtocol, FramedProtocol, PDU_NOT_MINE, PDU_UNTIL_CLOSE } from '../decode/protocol-registry';
+import { anyFramedProtocol, framedProtocol, heuristicRunsPast, FramedProtocol, PDU_NOT_MINE, PDU_UNTIL_CLOSE } from '../decode/protocol-registry';
 import { registerStage } from '../hooks';
 import { NOT_DISSECTED } from './tcp-analysis';
 import { pduFrames, PduFrame, PduRole } from './pdu-frame';
@@ -90,7 +90,14 @@ export class TcpPduFraming {
     if (conv === undefined) {
       if (d.payloadLen === 0) return;
       const proto = framedProtocol(d.srcPort, d.dstPort, d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen);
-      if (proto === undefined) return;
+      if (proto === undefined) {
+        if (d.payloadCapLen < d.payloadLen && !(d.tcp.flags & NOT_DISSECTED) && heuristicRunsPast(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen)) {
+          const out = pduFrames.of(d);
+          out.reset(d.number);
+          out.role = PduRole.TruncatedBeforeProtocol;
+        }
+        return;
+      }
       conv = new Conversation(proto);
       if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
       this.convs.set(d.tcp.stream, conv);
@@ -132,9 +139,18 @@ export class TcpPduFraming {
       this.lose(dir, diff);
     }
     dir.nextSeq = (seq + len) >>> 0;
+    if (d.payloadCapLen < len) {
+      // Bytes beyond the snapshot length never arrive: nothing of this segment can be reassembled,
+      // and what was being collected cannot complete. The protocol reads what was captured.
+      this.lose(dir, len - d.payloadCapLen);
+      const text = p < end ? this.conv.proto.spec.tcpPdu.truncated?.(d.buf, p, end) ?? null : null;
+      if (p < end) {
+        this.out.role = text !== null ? PduRole.Truncated : PduRole.TruncatedBeforeProtocol;
+        this.out.headline = text ?? '';
+      }
+      return;
+    }
     if (p < end) this.segment(dir, d.buf, p, end);
-    // Bytes beyond the snapshot length never arrive: what was being collected cannot complete.
-    if (d.payloadCapLen < len) this.lose(dir, len - d.payloadCapLen);
   }
 
   /** One segment's new bytes [p, end) of a direction. */

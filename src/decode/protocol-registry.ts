@@ -80,6 +80,15 @@ export interface TcpPduSpec<T> {
    * writes a response's status line before it waits for a body that runs to the close); null for none.
    */
   headline?(buf: Buffer, off: number, end: number): string | null;
+  /**
+   * A segment the snapshot length cut, so that its PDU can never be whole: the Info text the
+   * protocol writes from the captured bytes [off, end) before it would have run past them
+   * (Wireshark's HTTP: the first line, or `Continuation`); null when it would run past them before
+   * writing anything (the columns stay TCP's, with the mark).
+   */
+  truncated?(buf: Buffer, off: number, end: number): string | null;
+  /** Whether the heuristic would run past the captured bytes [off, end) of a cut segment before it could tell (Wireshark then marks the frame). */
+  heuristicCut?(buf: Buffer, off: number, end: number): boolean;
 }
 
 export interface RegisteredProtocol<T> {
@@ -218,6 +227,12 @@ export function framedProtocol(src: number, dst: number, buf: Buffer, off: numbe
   return undefined;
 }
 
+/** Whether a heuristic of a framed protocol would run past the captured bytes of a cut first segment. */
+export function heuristicRunsPast(buf: Buffer, off: number, end: number): boolean {
+  for (let i = 0; i < tcpPduHeuristics.length; i++) if (tcpPduHeuristics[i].spec.tcpPdu.heuristicCut?.(buf, off, end) === true) return true;
+  return false;
+}
+
 /** Whether any registered protocol is framed over TCP. */
 export function anyFramedProtocol(): boolean {
   return registered.some((p) => p?.spec.tcpPdu !== undefined);
@@ -245,4 +260,9 @@ export function topRegisteredLayer(d: Dissection): RegisteredProtocol<unknown> |
     if (p !== undefined) return p;
   }
   return undefined;
+}
+
+/** The registered protocol with this id, or undefined for a fixed id. */
+export function registeredProtocol(id: number): RegisteredProtocol<unknown> | undefined {
+  return registered[id];
 }

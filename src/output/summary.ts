@@ -3,12 +3,12 @@
 // registerAppSummary so this file need not know them.
 
 import { Dissection, Proto, Malformed, PROTO_NAMES } from '../decode/dissection';
-import { PROTO_LABELS, topRegisteredLayer } from '../decode/protocol-registry';
+import { PROTO_LABELS, registeredProtocol, topRegisteredLayer } from '../decode/protocol-registry';
 import { ETH_SRC, ETH_DST } from '../decode/link';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
-import { pduFrameOf, PduRole, REASSEMBLED_PDU } from '../analysis/pdu-frame';
+import { pduFrameOf, PduRole, REASSEMBLED_PDU, PACKET_SIZE_LIMITED } from '../analysis/pdu-frame';
 import { ipv4At, ipv6At, macAt } from '../fields/format';
 import { tcpFlagsList } from '../fields/tcp';
 import { TextWriter, StringBuilder } from './text-writer';
@@ -42,6 +42,11 @@ export function destinationColumn(d: Dissection): string {
 /** What the frame's topmost registered protocol, or else the first summarizer that recognises the frame, says; or null. */
 export function appSummary(d: Dissection): AppSummary | null {
   const framed = pduFrameOf(d);
+  if (framed !== null && framed.role === PduRole.Truncated) {
+    const p = registeredProtocol(framed.proto);
+    return { protocol: p?.spec.label ?? 'TCP', info: framed.headline + PACKET_SIZE_LIMITED };
+  }
+  if (framed !== null && framed.role === PduRole.TruncatedBeforeProtocol) return { protocol: 'TCP', info: tcpInfo(d) + PACKET_SIZE_LIMITED };
   if (framed !== null && framed.role !== PduRole.None) {
     // Only pieces of a PDU that a later frame completes: TCP names the frame, as in tshark.
     const before = framed.role === PduRole.PieceWithHeadline ? framed.headline : tcpInfo(d);

@@ -64,6 +64,12 @@ export const http = registerProtocol({
       return httpPduLength(buf, off, end, c.waitingMethod.length > 0 ? c.waitingMethod[0] : '');
     },
     heuristic: looksLikeHttpStart,
+    // The heuristic reads the whole first line: a cut before its end runs past the captured bytes.
+    heuristicCut(buf: Buffer, off: number, end: number): boolean {
+      if (!startsHttpMessage(buf, off, end)) return false;
+      const nl = buf.indexOf(0x0a, off);
+      return nl < 0 || nl >= end;
+    },
     newConversation: () => new HttpConversation(),
     dissect(d: Dissection, layer: HttpLayer, buf: Buffer, off: number, end: number, reassembled: boolean, id: number, state: unknown): void {
       if (layer.frame !== d.number) {
@@ -79,6 +85,16 @@ export const http = registerProtocol({
       }
       m.inFrame = !reassembled;
       match(d, m, state as HttpConversation);
+    },
+    truncated(buf: Buffer, off: number, end: number): string | null {
+      // Wireshark's HTTP writes a message's first line (or "Continuation" for bytes that start
+      // none) and then runs past the captured bytes.
+      if (!startsHttpMessage(buf, off, end)) return 'Continuation';
+      const nl = buf.indexOf(0x0a, off);
+      if (nl < 0 || nl >= end) return null;
+      let line = buf.toString('latin1', off, nl);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      return line + ' ';
     },
     headline(buf: Buffer, off: number, end: number): string | null {
       // Wireshark's HTTP reads a message's header block first and writes its first line to the
