@@ -4,3 +4,4 @@ import './ieee8021ad';
 import './vxlan';
 import './geneve';
 import './echo';
+import './dns';
