@@ -31,18 +31,15 @@ const hex = (v: number, digits: number): string => '0x' + v.toString(16).padStar
 
 // ---- messages ----
 
-/** Messages of the frame whose header is whole. */
-function headerCount(d: Dissection): number {
-  const l = dnsLayerOf(d);
-  if (l === null) return 0;
-  let n = 0;
-  for (let m = 0; m < l.msgCount; m++) if (l.msgEnd[m] - l.msgOff[m] >= DNS_HEADER_LEN) n++;
-  return n;
-}
+/**
+ * Where the ID and flags end: a message cut inside its header still shows those (tshark reads the
+ * header field by field, and the frame is malformed from the first one missing).
+ */
+const FLAGS_END = DNS_FLAGS + 2;
 
-/** The i-th message with a whole header. */
+/** The i-th message that has its flags. */
 function headerMsg(l: DnsLayer, i: number): number {
-  for (let m = 0; m < l.msgCount; m++) if (l.msgEnd[m] - l.msgOff[m] >= DNS_HEADER_LEN && i-- === 0) return m;
+  for (let m = 0; m < l.msgCount; m++) if (l.msgEnd[m] - l.msgOff[m] >= FLAGS_END && i-- === 0) return m;
   return -1;
 }
 
@@ -60,19 +57,19 @@ defineField({
   text: (d, m) => {
     const l = layer(d);
     const kind = ROOT_LABELS[l.kind];
-    if (l.msgEnd[m] - l.msgOff[m] < DNS_HEADER_LEN) return kind;
+    if (l.msgEnd[m] - l.msgOff[m] < FLAGS_END) return kind;
     return `${kind} (${isResponse(d, m) ? 'response' : 'query'})`;
   },
   range: (d, m, o) => { const l = layer(d); return o.set(d.buf, messageStart(l, m), l.msgEnd[m] - messageStart(l, m)); },
 });
 
-/** A field of each message with a whole header: `at` is its offset in the header, `width` its bytes. */
+/** A field of each message whose header reaches it: `at` is its offset in the header, `width` its bytes. */
 function headerField(def: Omit<FieldDef, 'count' | 'proto' | 'num' | 'range'> & { at: number; width: number; when?: (d: Dissection, m: number) => boolean; value?: (d: Dissection, m: number) => number }): void {
   const { at, width, when, value, ...rest } = def;
   const nth = (d: Dissection, i: number): number => {
     const l = layer(d);
     for (let m = 0; m < l.msgCount; m++) {
-      if (l.msgEnd[m] - l.msgOff[m] < DNS_HEADER_LEN || (when !== undefined && !when(d, m))) continue;
+      if (l.msgEnd[m] - l.msgOff[m] < at + width || (when !== undefined && !when(d, m))) continue;
       if (i-- === 0) return m;
     }
     return -1;
@@ -83,7 +80,7 @@ function headerField(def: Omit<FieldDef, 'count' | 'proto' | 'num' | 'range'> & 
       const l = dnsLayerOf(d);
       if (l === null) return 0;
       let n = 0;
-      for (let m = 0; m < l.msgCount; m++) if (l.msgEnd[m] - l.msgOff[m] >= DNS_HEADER_LEN && (when === undefined || when(d, m))) n++;
+      for (let m = 0; m < l.msgCount; m++) if (l.msgEnd[m] - l.msgOff[m] >= at + width && (when === undefined || when(d, m))) n++;
       return n;
     },
     num: (d, i) => { const m = nth(d, i); return value !== undefined ? value(d, m) : d.buf.readUIntBE(layer(d).msgOff[m] + at, width); },
@@ -114,7 +111,7 @@ function flagField(name: string, mask: number, label: string, set: string, clear
   const nth = (d: Dissection, i: number): number => {
     const l = layer(d);
     for (let m = 0; m < l.msgCount; m++) {
-      if (l.msgEnd[m] - l.msgOff[m] < DNS_HEADER_LEN || (when !== undefined && !when(d, m))) continue;
+      if (l.msgEnd[m] - l.msgOff[m] < FLAGS_END || (when !== undefined && !when(d, m))) continue;
       if (i-- === 0) return m;
     }
     return -1;

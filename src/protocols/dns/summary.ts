@@ -81,11 +81,12 @@ export function rdataSummary(d: Dissection, l: DnsLayer, r: number): string {
 export function messageInfo(d: Dissection, l: DnsLayer, m: number): string {
   const buf = d.buf;
   const off = l.msgOff[m];
-  if (l.msgEnd[m] - off < DNS_HEADER_LEN) return '';
+  if (l.msgEnd[m] - off < DNS_FLAGS + 2) return '';
   const flags = buf.readUInt16BE(off + DNS_FLAGS);
   const response = (flags & F_RESPONSE) !== 0;
   let s = opcodeName((flags & F_OPCODE) >> OPCODE_SHIFT) + (response ? ' response' : '') + ' ' + hex4(buf.readUInt16BE(off + DNS_ID));
   if (response && (flags & F_RCODE) !== 0) s += ' ' + rcodeName(flags & F_RCODE);
+  if (l.msgEnd[m] - off < DNS_HEADER_LEN) return s;
   const first = l.firstRecord[m];
   const mdns = l.kind === DnsKind.Mdns;
   for (let r = first; r < first + l.recordsIn[m]; r++) {
