@@ -488,13 +488,143 @@ defineField({
   bytes: (d, k, o) => txtString(d, k) && o.set(d.buf, txtAt[0] + 1, txtEnd(d, txtAt[0]) - txtAt[0] - 1),
 });
 
-// SVCB and HTTPS (RFC 9460 §2.2): SvcPriority, TargetName, then parameters.
+// SVCB and HTTPS (RFC 9460 §2.2): SvcPriority, TargetName, then parameters: key(2) length(2) value.
 const svcb = new Selection((d, l, r) => hasData(d, l, r) && (recordType(d, l, r) === T_SVCB || recordType(d, l, r) === T_HTTPS));
 dataField(T_SVCB, { name: 'dns.svcb.svcpriority', valueBits: 16, label: 'SvcPriority', type: FT.UInt, sel: svcb, width: () => 2,
   num: (d, i) => d.buf.readUInt16BE(rdataOff(layer(d), svcb.at(d, i))) });
 dataField(T_SVCB, { name: 'dns.svcb.targetname', label: 'TargetName', type: FT.String, sel: svcb, at: () => 2,
   width: (d, l, r) => nameBytes(d, l, r, rdataOff(l, r) + 2),
   text: (d, i) => { const l = layer(d); const r = svcb.at(d, i); return dataName(d, l, r, rdataOff(l, r) + 2); } });
+
+/** The frame's SvcParams, in order: where each starts and ends (its value cut at the record's end). */
+class SvcParams {
+  off = new Int32Array(32);
+  end = new Int32Array(32);
+  n = 0;
+  private forBuf: Buffer | null = null;
+  private forNumber = -1;
+
+  of(d: Dissection): this {
+    if (this.forBuf === d.buf && this.forNumber === d.number) return this;
+    this.forBuf = d.buf;
+    this.forNumber = d.number;
+    this.n = 0;
+    const l = dnsLayerOf(d);
+    if (l === null) return this;
+    for (let i = 0; i < svcb.count(d); i++) {
+      const r = svcb.at(d, i);
+      const rdEnd = rdataOff(l, r) + rdataLen(d, l, r);
+      const target = rdataOff(l, r) + 2;
+      for (let p = target + nameBytes(d, l, r, target); p + 4 <= rdEnd; p += 4 + d.buf.readUInt16BE(p + 2)) {
+        if (this.n === this.off.length) {
+          const off = new Int32Array(this.n * 2), end = new Int32Array(this.n * 2);
+          off.set(this.off); end.set(this.end);
+          this.off = off; this.end = end;
+        }
+        this.off[this.n] = p;
+        this.end[this.n++] = Math.min(rdEnd, p + 4 + d.buf.readUInt16BE(p + 2));
+      }
+    }
+    return this;
+  }
+}
+const svcParams = new SvcParams();
+const SVC_KEY_NAMES: Readonly<Record<number, string>> = {
+  0: 'mandatory', 1: 'alpn', 2: 'no-default-alpn', 3: 'port', 4: 'ipv4hint', 5: 'echconfig', 6: 'ipv6hint', 32769: 'odohconfig', 65535: 'key65535',
+};
+const svcKeyName = (k: number): string => SVC_KEY_NAMES[k] ?? `key${k}`;
+const paramKey = (d: Dissection, k: number): number => d.buf.readUInt16BE(svcParams.of(d).off[k]);
+
+/** The value of SvcParam k as the tree's heading writes it (`alpn=h3,h2`). */
+function paramValueText(d: Dissection, k: number): string {
+  const ps = svcParams.of(d);
+  const p = ps.off[k] + 4, end = ps.end[k];
+  const parts: string[] = [];
+  switch (paramKey(d, k)) {
+    case 0: for (let q = p; q + 2 <= end; q += 2) parts.push(svcKeyName(d.buf.readUInt16BE(q))); break;
+    case 1: for (let q = p; q < end && q + 1 + d.buf[q] <= end; q += 1 + d.buf[q]) parts.push(d.buf.toString('latin1', q + 1, q + 1 + d.buf[q])); break;
+    case 2: return '';
+    case 3: if (p + 2 <= end) parts.push(String(d.buf.readUInt16BE(p))); break;
+    case 4: for (let q = p; q + 4 <= end; q += 4) parts.push(ipv4At(d.buf, q)); break;
+    case 5: case 32769: return d.buf.toString('base64', p, end);
+    case 6: for (let q = p; q + 16 <= end; q += 16) parts.push(ipv6At(d.buf, q)); break;
+    default: return hexOf(d.buf, p, end - p);
+  }
+  return parts.join(',');
+}
+defineField({
+  name: 'dns.svcb.svcparam', label: 'SvcParam', type: FT.None, proto: PROTO, parent: RECORD, count: (d) => svcParams.of(d).n,
+  text: (d, k) => { const v = paramValueText(d, k); return `SvcParam: ${svcKeyName(paramKey(d, k))}${paramKey(d, k) === 2 ? '' : '=' + v}`; },
+  range: (d, k, o) => { const ps = svcParams.of(d); return o.set(d.buf, ps.off[k], ps.end[k] - ps.off[k]); },
+});
+defineField({
+  name: 'dns.svcb.svcparam.key', valueBits: 16, label: 'SvcParamKey', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam', count: (d) => svcParams.of(d).n,
+  num: paramKey, display: (d, k) => `${svcKeyName(paramKey(d, k))} (${paramKey(d, k)})`,
+  range: (d, k, o) => o.set(d.buf, svcParams.of(d).off[k], 2),
+});
+defineField({
+  name: 'dns.svcb.svcparam.value.length', valueBits: 16, label: 'SvcParamValue length', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam',
+  count: (d) => svcParams.of(d).n, num: (d, k) => d.buf.readUInt16BE(svcParams.of(d).off[k] + 2),
+  range: (d, k, o) => o.set(d.buf, svcParams.of(d).off[k] + 2, 2),
+});
+
+/**
+ * The items inside SvcParam values of one key (each ALPN, each hint address), over the frame:
+ * `item(d, q, end)` says how long the item at q is, 0 when none fits.
+ */
+function paramItems(key: number, item: (d: Dissection, q: number, end: number) => number): { count(d: Dissection): number; at(d: Dissection, i: number, o: Span): boolean } {
+  const walk = (d: Dissection, want: number, o: Span | null): number => {
+    const ps = svcParams.of(d);
+    let n = 0;
+    for (let k = 0; k < ps.n; k++) {
+      if (d.buf.readUInt16BE(ps.off[k]) !== key) continue;
+      for (let q = ps.off[k] + 4, len = item(d, q, ps.end[k]); len > 0; q += len, len = item(d, q, ps.end[k])) {
+        if (n++ === want && o !== null) { o.set(d.buf, q, len); return n; }
+      }
+    }
+    return n;
+  };
+  return { count: (d) => (dnsLayerOf(d) === null ? 0 : walk(d, -1, null)), at: (d, i, o) => walk(d, i, o) > i && o.off >= 0 };
+}
+const fixedItem = (size: number) => (_d: Dissection, q: number, end: number): number => (q + size <= end ? size : 0);
+const alpnItems = paramItems(1, (d, q, end) => (q < end && q + 1 + d.buf[q] <= end ? 1 + d.buf[q] : 0));
+const itemSpan = new Span();
+defineField({
+  name: 'dns.svcb.svcparam.alpn.length', valueBits: 8, label: 'ALPN length', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam', count: alpnItems.count,
+  num: (d, i) => (alpnItems.at(d, i, itemSpan) ? d.buf[itemSpan.off] : 0), range: (d, i, o) => alpnItems.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 1),
+});
+defineField({
+  name: 'dns.svcb.svcparam.alpn', label: 'ALPN', type: FT.String, proto: PROTO, parent: 'dns.svcb.svcparam', count: alpnItems.count,
+  bytes: (d, i, o) => alpnItems.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off + 1, itemSpan.len - 1),
+});
+const mandatoryItems = paramItems(0, fixedItem(2));
+defineField({
+  name: 'dns.svcb.svcparam.mandatory.key', valueBits: 16, label: 'Mandatory key', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam', count: mandatoryItems.count,
+  num: (d, i) => (mandatoryItems.at(d, i, itemSpan) ? d.buf.readUInt16BE(itemSpan.off) : 0),
+  display: (d, i) => { const v = mandatoryItems.at(d, i, itemSpan) ? d.buf.readUInt16BE(itemSpan.off) : 0; return `${svcKeyName(v)} (${v})`; },
+  range: (d, i, o) => mandatoryItems.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 2),
+});
+const portItems = paramItems(3, (_d, q, end) => (q + 2 <= end && q + 2 === end ? 2 : 0));
+defineField({
+  name: 'dns.svcb.svcparam.port', valueBits: 16, label: 'Port', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam', count: portItems.count,
+  num: (d, i) => (portItems.at(d, i, itemSpan) ? d.buf.readUInt16BE(itemSpan.off) : 0), range: (d, i, o) => portItems.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 2),
+});
+const v4Hints = paramItems(4, fixedItem(4));
+defineField({
+  name: 'dns.svcb.svcparam.ipv4hint.ip', label: 'IP', type: FT.IPv4, proto: PROTO, parent: 'dns.svcb.svcparam', count: v4Hints.count,
+  num: (d, i) => (v4Hints.at(d, i, itemSpan) ? d.buf.readUInt32BE(itemSpan.off) : 0), range: (d, i, o) => v4Hints.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 4),
+});
+const v6Hints = paramItems(6, fixedItem(16));
+defineField({
+  name: 'dns.svcb.svcparam.ipv6hint.ip', label: 'IP', type: FT.IPv6, proto: PROTO, parent: 'dns.svcb.svcparam', count: v6Hints.count,
+  bytes: (d, i, o) => v6Hints.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 16),
+});
+defineField({
+  name: 'dns.svcb.svcparam.echconfig', label: 'ECHConfig', type: FT.Bytes, proto: PROTO, parent: 'dns.svcb.svcparam',
+  count: (d) => { const ps = svcParams.of(d); let n = 0; for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5) n++; return dnsLayerOf(d) === null ? 0 : n; },
+  bytes: (d, i, o) => { const ps = svcParams.of(d); for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5 && i-- === 0) return o.set(d.buf, ps.off[k] + 4, ps.end[k] - ps.off[k] - 4); return false; },
+  display: (d, i) => { const ps = svcParams.of(d); for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5 && i-- === 0) return d.buf.toString('base64', ps.off[k] + 4, ps.end[k]); return ''; },
+});
 
 // ---- EDNS(0) options (RFC 6891 §6.1.2): code, length, data, inside OPT's data ----
 
@@ -573,6 +703,21 @@ optionDataField(8, { name: 'dns.opt.client.scope', valueBits: 8, label: 'Scope N
 
 // ---- request/response matching (matching.ts) ----
 
+type Found = NonNullable<ReturnType<typeof dnsMatchOf>>;
+function countMatches(d: Dissection, has: (m: Found, k: number) => boolean): number {
+  const found = dnsMatchOf(d), l = dnsLayerOf(d);
+  if (found === null || l === null) return 0;
+  let n = 0;
+  for (let k = 0; k < l.msgCount; k++) if (has(found, k)) n++;
+  return n;
+}
+/** The message of the i-th match (its dns.id occurrence: every message here has its header). */
+function nthMatch(d: Dissection, i: number, has: (m: Found, k: number) => boolean): number {
+  const found = dnsMatchOf(d)!, l = layer(d);
+  for (let k = 0; k < l.msgCount; k++) if (has(found, k) && i-- === 0) return k;
+  return -1;
+}
+
 /** A per-message matching result as a field: occurrences are the frame's messages that have one. */
 function matchField(def: Omit<FieldDef, 'count' | 'proto' | 'num' | 'display'> & { value: (m: NonNullable<ReturnType<typeof dnsMatchOf>>, k: number) => number; shown?: (v: number) => string; has?: (m: NonNullable<ReturnType<typeof dnsMatchOf>>, k: number) => boolean }): void {
   const { value, shown, has = (m, k) => value(m, k) !== 0, ...rest } = def;
@@ -596,6 +741,21 @@ function matchField(def: Omit<FieldDef, 'count' | 'proto' | 'num' | 'display'> &
     display: shown !== undefined ? (d, i) => shown(value(dnsMatchOf(d)!, nth(d, i))) : undefined,
   });
 }
+// Wireshark's expert items, under the transaction ID.
+defineField({
+  name: 'dns.retransmit_request', label: 'DNS query retransmission', type: FT.None, proto: PROTO, parent: 'dns.id',
+  expert: { severity: 'Warning', group: 'Protocol' }, generated: true,
+  count: (d) => countMatches(d, (m, k) => m.retransmitRequestIn[k] !== 0),
+  text: (d, i) => `DNS query retransmission. Original request in frame ${dnsMatchOf(d)!.retransmitRequestIn[nthMatch(d, i, (m, k) => m.retransmitRequestIn[k] !== 0)]}`,
+  parentOf: (d, i) => nthMatch(d, i, (m, k) => m.retransmitRequestIn[k] !== 0),
+});
+defineField({
+  name: 'dns.retransmit_response', label: 'DNS response retransmission', type: FT.None, proto: PROTO, parent: 'dns.id',
+  expert: { severity: 'Warning', group: 'Protocol' }, generated: true,
+  count: (d) => countMatches(d, (m, k) => m.retransmitResponseIn[k] !== 0),
+  text: (d, i) => `DNS response retransmission. Original response in frame ${dnsMatchOf(d)!.retransmitResponseIn[nthMatch(d, i, (m, k) => m.retransmitResponseIn[k] !== 0)]}`,
+  parentOf: (d, i) => nthMatch(d, i, (m, k) => m.retransmitResponseIn[k] !== 0),
+});
 matchField({ name: 'dns.response_to', label: 'Request In', type: FT.UInt, value: (m, k) => m.responseTo[k] });
 matchField({ name: 'dns.time', label: 'Time', type: FT.RelTime, value: (m, k) => m.time[k], has: (m, k) => m.responseTo[k] !== 0,
   shown: (v) => `${v.toFixed(9)} seconds` });
