@@ -20,8 +20,8 @@ import { dnsTcpPduLength } from '../src/protocols/dns';
 /** The fields compared with tshark, every occurrence of each. */
 const FIELDS = [
   '_ws.col.Protocol', '_ws.col.Info',
-  'dns.id', 'dns.flags', 'dns.flags.response', 'dns.flags.opcode', 'dns.flags.authoritative', 'dns.flags.truncated',
-  'dns.flags.recdesired', 'dns.flags.recavail', 'dns.flags.z', 'dns.flags.authenticated', 'dns.flags.checkdisable',
+  'dns.id', 'dns.flags', 'dns.flags.response', 'dns.flags.opcode', 'dns.flags.authoritative', 'dns.flags.conflict',
+  'dns.flags.truncated', 'dns.flags.recdesired', 'dns.flags.tentative', 'dns.flags.recavail', 'dns.flags.z', 'dns.flags.authenticated', 'dns.flags.checkdisable',
   'dns.flags.rcode', 'dns.count.queries', 'dns.count.answers', 'dns.count.auth_rr', 'dns.count.add_rr', 'dns.qry.name',
   'dns.qry.name.len', 'dns.count.labels', 'dns.qry.type', 'dns.qry.class', 'dns.resp.name', 'dns.resp.type',
   'dns.resp.class', 'dns.resp.ttl', 'dns.resp.len', 'dns.a', 'dns.aaaa', 'dns.cname', 'dns.ns', 'dns.ptr.domain_name',
@@ -286,4 +286,32 @@ test('dnsTcpPduLength says how long a DNS-over-TCP PDU is, or that its length ha
   assert.equal(dnsTcpPduLength(segment, 0, 1), -1);
   assert.equal(dnsTcpPduLength(segment, 4, 5), -1);
   assert.equal(dnsTcpPduLength(segment, 2, 4), 2 + 0xabcd);
+});
+
+test('mDNS and LLMNR, and two DNS messages in one TCP segment, as tshark shows them', { skip: !have('tshark') ? 'needs tshark' : false, timeout: 60_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-dns-kinds-'));
+  try {
+    const pcap = path.join(dir, 'kinds.pcap');
+    const ptrQuestion = Buffer.concat([name('_ipp', '_tcp', 'local'), Buffer.from([0, 12, 0x80, 1])]); // QU question
+    const mdnsAnswer = rr(name('printer', 'local'), 1, Buffer.from([192, 168, 1, 50]));
+    mdnsAnswer.writeUInt16BE(0x8001, name('printer', 'local').length + 2); // cache flush, class IN
+    const llmnrQuery = Buffer.concat([header(0x4242, 0x0000, 1), name('wpad'), A_IN]);
+    const framed = (msgs: Buffer[]): Buffer => Buffer.concat(msgs.flatMap((m) => [Buffer.from([m.length >> 8, m.length & 0xff]), m]));
+    const one = Buffer.concat([header(0x0101, 0x0100, 1), name('one', 'test'), A_IN]);
+    const two = Buffer.concat([header(0x0202, 0x0100, 1), name('two', 'test'), A_IN]);
+    writePcap(pcap, [
+      buildFrame({ udp: true, sport: 5353, dport: 5353, src: '192.168.1.10', dst: '224.0.0.251', payload: Buffer.concat([header(0, 0x0000, 1), ptrQuestion]) }),
+      buildFrame({ udp: true, sport: 5353, dport: 5353, src: '192.168.1.50', dst: '224.0.0.251', payload: Buffer.concat([header(0, 0x8400, 0, 1), mdnsAnswer]) }),
+      buildFrame({ udp: true, sport: 51000, dport: 5355, src: '192.168.1.10', dst: '224.0.0.252', payload: llmnrQuery }),
+      // conflict and truncated set, as RFC 4795 §2.1.1 lets a responder say
+      buildFrame({ udp: true, sport: 5355, dport: 51000, src: '192.168.1.9', dst: '192.168.1.10',
+        payload: Buffer.concat([header(0x4242, 0x8600, 1, 1), name('wpad'), A_IN, rr(Buffer.from([0xc0, 0x0c]), 1, Buffer.from([10, 0, 0, 9]))]) }),
+      buildFrame({ sport: 40000, dport: 53, src: '10.0.0.1', dst: '10.0.0.2', flags: 0x018, seq: 1, ack: 1, payload: framed([one, two]) }),
+    ]);
+    const { dnsFrames, diffs } = disagreements(pcap);
+    assert.equal(dnsFrames, 5);
+    assert.deepEqual(diffs, []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

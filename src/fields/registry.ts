@@ -103,6 +103,13 @@ export interface FieldDef {
   expert?: { severity: ExpertSeverity; group: string };
   /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
   generated?: boolean;
+  /**
+   * A node that is only text in Wireshark's tree (`Queries`, `www.example.com: type A, class IN`):
+   * PDML gives it no name and JSON keys it by its text, as tshark does. Its own name is for filters and -T fields only.
+   */
+  textOnly?: boolean;
+  /** For a protocol's own field: the protocol whose fields its tree lists (mDNS and LLMNR list DNS's, as in Wireshark). */
+  fieldsFrom?: string;
 }
 
 const fields = new Map<string, FieldDef>();

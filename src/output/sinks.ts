@@ -243,8 +243,9 @@ function jsonChildren(nodes: TreeNode[], j: JsonValues): Record<string, unknown>
   const obj: Record<string, unknown> = {};
   for (const n of nodes) {
     if (n.field.type === FT.None && n.children.length > 0) {
-      // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it
-      put(obj, n.name, jsonChildren(n.children, j), j.repeated);
+      // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it; a node
+      // that is only text in Wireshark's tree is keyed by its text, as tshark's JSON does
+      put(obj, n.field.textOnly === true ? sanitizeText(n.text) : n.name, jsonChildren(n.children, j), j.repeated);
       continue;
     }
     put(obj, n.name, j.value(n.field, n.index), j.repeated);
@@ -321,7 +322,7 @@ export class PdmlSink implements Sink {
     let s = '<packet>\n';
     const node = (n: TreeNode, depth: number, tag: 'proto' | 'field'): void => {
       const pad = '  '.repeat(depth);
-      s += `${pad}<${tag} name="${xmlAttr(n.name)}" showname="${xmlAttr(n.text)}"${n.hidden ? ' hide="yes"' : ''} size="${n.off >= 0 ? n.len : 0}" pos="${n.off >= 0 ? n.off - d.frameOff : 0}"`;
+      s += `${pad}<${tag} name="${n.field.textOnly === true ? '' : xmlAttr(n.name)}" showname="${xmlAttr(n.text)}"${n.hidden ? ' hide="yes"' : ''} size="${n.off >= 0 ? n.len : 0}" pos="${n.off >= 0 ? n.off - d.frameOff : 0}"`;
       if (tag === 'field' && n.field.type !== FT.None) {
         s += ` show="${xmlAttr(n.value)}"`;
         if (n.off >= 0 && n.len > 0) s += ` value="${d.buf.toString('hex', n.off, n.off + n.len)}"`;

@@ -10,7 +10,7 @@ import { Dissection } from '../../decode/dissection';
 import { defineField, FieldDef, FT, Span } from '../../fields/registry';
 import { bitPattern } from '../../fields/tree';
 import { hexOf, ipv4At, ipv6At } from '../../fields/format';
-import { DnsLayer, Section } from './layer';
+import { DnsKind, DnsLayer, Section } from './layer';
 import { dnsLayerOf } from './register';
 import { dnsMatchOf } from './matching';
 import { classOf, dataName, ownerName, rdataLen, rdataOff, recordType } from './summary';
@@ -51,17 +51,21 @@ const messageStart = (l: DnsLayer, m: number): number => (l.lengthOff[m] >= 0 ? 
 
 const ROOT_LABELS = ['Domain Name System', 'Multicast Domain Name System', 'Link-local Multicast Name Resolution'];
 
-defineField({
-  name: 'dns', label: 'Domain Name System', type: FT.None, proto: PROTO,
-  count: (d) => dnsLayerOf(d)?.msgCount ?? 0,
-  text: (d, m) => {
-    const l = layer(d);
-    const kind = ROOT_LABELS[l.kind];
-    if (l.msgEnd[m] - l.msgOff[m] < FLAGS_END) return kind;
-    return `${kind} (${isResponse(d, m) ? 'response' : 'query'})`;
-  },
-  range: (d, m, o) => { const l = layer(d); return o.set(d.buf, messageStart(l, m), l.msgEnd[m] - messageStart(l, m)); },
-});
+// The protocol's own field, one per message: `dns`, and `mdns` and `llmnr` for the protocols that
+// share its format, whose trees list the same dns.* fields (as Wireshark's do).
+const ROOTS: [string, DnsKind][] = [['dns', DnsKind.Dns], ['mdns', DnsKind.Mdns], ['llmnr', DnsKind.Llmnr]];
+for (const [name, kind] of ROOTS) {
+  defineField({
+    name, label: ROOT_LABELS[kind], type: FT.None, proto: name, fieldsFrom: kind === DnsKind.Dns ? undefined : PROTO,
+    count: (d) => { const l = dnsLayerOf(d); return l !== null && l.kind === kind ? l.msgCount : 0; },
+    text: (d, m) => {
+      const l = layer(d);
+      if (l.msgEnd[m] - l.msgOff[m] < FLAGS_END) return ROOT_LABELS[kind];
+      return `${ROOT_LABELS[kind]} (${isResponse(d, m) ? 'response' : 'query'})`;
+    },
+    range: (d, m, o) => { const l = layer(d); return o.set(d.buf, messageStart(l, m), l.msgEnd[m] - messageStart(l, m)); },
+  });
+}
 
 /** A field of each message whose header reaches it: `at` is its offset in the header, `width` its bytes. */
 function headerField(def: Omit<FieldDef, 'count' | 'proto' | 'num' | 'range'> & { at: number; width: number; when?: (d: Dissection, m: number) => boolean; value?: (d: Dissection, m: number) => number }): void {
@@ -128,22 +132,29 @@ function flagField(name: string, mask: number, label: string, set: string, clear
   });
 }
 const response = (d: Dissection, m: number): boolean => isResponse(d, m);
+// LLMNR (RFC 4795 §2.1.1) keeps only C, TC and T of these bits; tshark shows those alone for it.
+const llmnr = (d: Dissection): boolean => layer(d).kind === DnsKind.Llmnr;
+const notLlmnr = (d: Dissection): boolean => !llmnr(d);
+const dnsResponse = (d: Dissection, m: number): boolean => notLlmnr(d) && isResponse(d, m);
 flagField('dns.flags.response', F_RESPONSE, 'Response', 'Message is a response', 'Message is a query');
 headerField({
   name: 'dns.flags.opcode', valueBits: 16, label: 'Opcode', type: FT.UInt, at: DNS_FLAGS, width: 2, parent: 'dns.flags', mask: F_OPCODE, bitWidth: 16,
   value: (d, m) => (flagsOf(d, m) & F_OPCODE) >> OPCODE_SHIFT,
   heading: (d, i) => { const f = flagsOf(d, headerMsg(layer(d), i)); const op = (f & F_OPCODE) >> OPCODE_SHIFT; return `${bitPattern(F_OPCODE, 16, f)} = Opcode: ${opcodeName(op)} (${op})`; },
 });
-flagField('dns.flags.authoritative', F_AUTHORITATIVE, 'Authoritative', 'Server is an authority for domain', 'Server is not an authority for domain', response);
+flagField('dns.flags.authoritative', F_AUTHORITATIVE, 'Authoritative', 'Server is an authority for domain', 'Server is not an authority for domain', dnsResponse);
+flagField('dns.flags.conflict', F_AUTHORITATIVE, 'Conflict', 'The name is not considered unique', 'The name is considered unique', llmnr,
+  ['Conflict', 'The sender received multiple responses', 'None']);
 flagField('dns.flags.truncated', F_TRUNCATED, 'Truncated', 'Message is truncated', 'Message is not truncated');
-flagField('dns.flags.recdesired', F_RECDESIRED, 'Recursion desired', 'Do query recursively', "Don't do query recursively");
-flagField('dns.flags.recavail', F_RECAVAIL, 'Recursion available', 'Server can do recursive queries', "Server can't do recursive queries", response);
-flagField('dns.flags.z', F_Z, 'Z', 'reserved - incorrect!', 'reserved (0)');
+flagField('dns.flags.recdesired', F_RECDESIRED, 'Recursion desired', 'Do query recursively', "Don't do query recursively", notLlmnr);
+flagField('dns.flags.tentative', F_RECDESIRED, 'Tentative', 'Tentative', 'Not tentative', llmnr);
+flagField('dns.flags.recavail', F_RECAVAIL, 'Recursion available', 'Server can do recursive queries', "Server can't do recursive queries", dnsResponse);
+flagField('dns.flags.z', F_Z, 'Z', 'reserved - incorrect!', 'reserved (0)', notLlmnr);
 // In a query the bit is RFC 6840 §5.7's "AD bit", which tshark shows only when it is set.
 flagField('dns.flags.authenticated', F_AUTHENTIC, 'Answer authenticated', 'Answer/authority portion was authenticated by the server',
-  'Answer/authority portion was not authenticated by the server', (d, m) => isResponse(d, m) || (flagsOf(d, m) & F_AUTHENTIC) !== 0,
+  'Answer/authority portion was not authenticated by the server', (d, m) => notLlmnr(d) && (isResponse(d, m) || (flagsOf(d, m) & F_AUTHENTIC) !== 0),
   ['AD bit', 'Set', 'Not set']);
-flagField('dns.flags.checkdisable', F_CHECKDISABLE, 'Non-authenticated data', 'Acceptable', 'Unacceptable');
+flagField('dns.flags.checkdisable', F_CHECKDISABLE, 'Non-authenticated data', 'Acceptable', 'Unacceptable', notLlmnr);
 headerField({
   name: 'dns.flags.rcode', valueBits: 16, label: 'Reply code', type: FT.UInt, at: DNS_FLAGS, width: 2, parent: 'dns.flags', mask: F_RCODE, bitWidth: 16, when: response,
   value: (d, m) => flagsOf(d, m) & F_RCODE,
@@ -219,7 +230,7 @@ const sectionStarts = SECTION_FIELDS.map((_n, section) => new Selection((_d, l, 
 SECTION_FIELDS.forEach((name, section) => {
   const sel = sectionStarts[section];
   defineField({
-    name, label: SECTION_LABELS[section], type: FT.None, proto: PROTO, count: (d) => sel.count(d), text: () => SECTION_LABELS[section],
+    name, label: SECTION_LABELS[section], type: FT.None, proto: PROTO, textOnly: true, count: (d) => sel.count(d), text: () => SECTION_LABELS[section],
     range: (d, i, o) => {
       const l = layer(d);
       const first = sel.at(d, i);
@@ -256,12 +267,12 @@ function recordHeading(d: Dissection, l: DnsLayer, r: number): string {
 }
 
 defineField({
-  name: 'dns.query', label: 'Query', type: FT.None, proto: PROTO, parent: 'dns.queries', count: (d) => questions.count(d),
+  name: 'dns.query', label: 'Query', type: FT.None, proto: PROTO, textOnly: true, parent: 'dns.queries', count: (d) => questions.count(d),
   text: (d, i) => { const l = layer(d); const r = questions.at(d, i); return `${ownerName(d, l, r)}: type ${typeName(recordType(d, l, r))}, class ${className(classOf(d, l, r))}`; },
   range: (d, i, o) => { const l = layer(d); const r = questions.at(d, i); return o.set(d.buf, l.recOff[r], l.recEnd[r] - l.recOff[r]); },
 });
 defineField({
-  name: 'dns.resource_record', label: 'Resource record', type: FT.None, proto: PROTO, parent: SECTION_FIELDS.slice(1), count: (d) => records.count(d),
+  name: 'dns.resource_record', label: 'Resource record', type: FT.None, proto: PROTO, textOnly: true, parent: SECTION_FIELDS.slice(1), count: (d) => records.count(d),
   text: (d, i) => recordHeading(d, layer(d), records.at(d, i)),
   range: (d, i, o) => { const l = layer(d); const r = records.at(d, i); return o.set(d.buf, l.recOff[r], l.recEnd[r] - l.recOff[r]); },
 });
@@ -625,6 +636,26 @@ defineField({
   bytes: (d, i, o) => { const ps = svcParams.of(d); for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5 && i-- === 0) return o.set(d.buf, ps.off[k] + 4, ps.end[k] - ps.off[k] - 4); return false; },
   display: (d, i) => { const ps = svcParams.of(d); for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5 && i-- === 0) return d.buf.toString('base64', ps.off[k] + 4, ps.end[k]); return ''; },
 });
+
+// Types tshark 4.0 has no dissector for (URI, and any it does not know) get its expert note and
+// the data as bytes; for the types it dissects and tcpwatch does not yet, the tree lists less.
+const DISSECTED_BY_TSHARK = new Set([
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 33, 35, 36, 37,
+  38, 39, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 55, 59, 60, 61, 62, 64, 65, 99, 249, 250, 257, 32769, 65281, 65282,
+]);
+const undecoded = new Selection((d, l, r) => hasData(d, l, r) && !DISSECTED_BY_TSHARK.has(recordType(d, l, r)));
+defineField({
+  name: 'dns.undecoded.type', label: 'Undecoded option', type: FT.None, proto: PROTO, parent: RECORD, count: (d) => undecoded.count(d),
+  expert: { severity: 'Note', group: 'Undecoded' }, parentOf: (d, i) => recordIndexOf(d, undecoded.at(d, i)),
+  text: (d, i) => `Dissector for DNS Type (${recordType(d, layer(d), undecoded.at(d, i))}) code not implemented, Contact Wireshark developers if you want this supported`,
+});
+dataField(0, { name: 'dns.data', label: 'Data', type: FT.Bytes, sel: undecoded,
+  bytes: (d, i, o) => { const l = layer(d); const r = undecoded.at(d, i); return o.set(d.buf, rdataOff(l, r), rdataLen(d, l, r)); } });
+/** Which dns.resource_record occurrence record r is. */
+function recordIndexOf(d: Dissection, r: number): number {
+  for (let i = 0; i < records.count(d); i++) if (records.at(d, i) === r) return i;
+  return -1;
+}
 
 // ---- EDNS(0) options (RFC 6891 §6.1.2): code, length, data, inside OPT's data ----
 

@@ -25,14 +25,12 @@ function decodeAs(kind: DnsKind) {
 }
 
 /**
- * The Info column: each message's summary. Inside the packet an ICMP error quotes, the ICMP
- * message names the frame, as in Wireshark.
+ * The Info column: the summary of the frame's last message (Wireshark writes each message's over
+ * the one before). Inside the packet an ICMP error quotes, the ICMP message names the frame.
  */
 function info(d: Dissection, layer: DnsLayer): string | null {
   if (d.inIcmpError) return null;
-  let s = '';
-  for (let m = 0; m < layer.msgCount; m++) s += messageInfo(d, layer, m);
-  return s;
+  return layer.msgCount > 0 ? messageInfo(d, layer, layer.msgCount - 1) : '';
 }
 
 export const dns = registerProtocol({
