@@ -689,7 +689,7 @@ defineField({
 defineField({
   name: 'dns.opt.code', valueBits: 16, label: 'Option Code', type: FT.UInt, proto: PROTO, parent: 'dns.opt', count: (d) => optionCount(d),
   num: (d, k) => (option(d, k) ? d.buf.readUInt16BE(optionAt[0]) : 0), valueNames: OPTION_NAMES,
-  display: (d, k) => { const c = option(d, k) ? d.buf.readUInt16BE(optionAt[0]) : 0; return `${optionName(c)} (${c})`; },
+  display: (d, k) => { const c = option(d, k) ? d.buf.readUInt16BE(optionAt[0]) : 0; return OPTION_NAMES[c] !== undefined ? `${OPTION_NAMES[c]} (${c})` : `Unknown (${c})`; },
   range: (d, k, o) => option(d, k) && o.set(d.buf, optionAt[0], 2),
 });
 defineField({
@@ -725,12 +725,87 @@ optionDataField(10, { name: 'dns.opt.cookie.server', label: 'Server Cookie', typ
 optionDataField(12, { name: 'dns.opt.padding', label: 'Padding', type: FT.Bytes, at: 0, need: 0, len: (n) => n,
   bytes: (d, k, o) => option(d, k, 12) && o.set(d.buf, optionAt[0] + 4, optionAt[1] - optionAt[0] - 4) });
 // RFC 7871 §6: client subnet: family(2) source prefix(1) scope prefix(1) address.
-optionDataField(8, { name: 'dns.opt.client.family', valueBits: 16, label: 'Family', type: FT.UInt, at: 0, need: 2, len: () => 2,
+optionDataField(8, { name: 'dns.opt.client.family', valueBits: 16, label: 'Family', type: FT.UInt, valueNames: { 1: 'IPv4', 2: 'IPv6' }, at: 0, need: 2, len: () => 2,
   num: (d, k) => (option(d, k, 8) ? d.buf.readUInt16BE(optionAt[0] + 4) : 0) });
 optionDataField(8, { name: 'dns.opt.client.netmask', valueBits: 8, label: 'Source Netmask', type: FT.UInt, at: 2, need: 1, len: () => 1,
   num: (d, k) => (option(d, k, 8) ? d.buf[optionAt[0] + 6] : 0) });
 optionDataField(8, { name: 'dns.opt.client.scope', valueBits: 8, label: 'Scope Netmask', type: FT.UInt, at: 3, need: 1, len: () => 1,
   num: (d, k) => (option(d, k, 8) ? d.buf[optionAt[0] + 7] : 0) });
+
+// RFC 7871 §6: the address, cut to the source prefix's bytes; shown padded to a whole address.
+const ecsAddress = (family: number, bytes: number) => (d: Dissection, k: number): boolean =>
+  option(d, k, 8) && optionAt[1] - optionAt[0] >= 8 && d.buf.readUInt16BE(optionAt[0] + 4) === family && optionAt[1] - optionAt[0] - 8 <= bytes;
+function ecsField(name: string, family: number, bytes: number, type: FT): void {
+  const fits = ecsAddress(family, bytes);
+  const nth = (d: Dissection, i: number): boolean => { for (let k = 0; option(d, k, 8); k++) if (fits(d, k) && i-- === 0) return option(d, k, 8); return false; };
+  const padded = (d: Dissection): Buffer => { const b = Buffer.alloc(bytes); d.buf.copy(b, 0, optionAt[0] + 8, optionAt[1]); return b; };
+  defineField({
+    name, label: 'Client Subnet', type, proto: PROTO, parent: 'dns.opt',
+    count: (d) => { if (dnsLayerOf(d) === null) return 0; let n = 0; for (let k = 0; option(d, k, 8); k++) if (fits(d, k)) n++; return n; },
+    num: type === FT.IPv4 ? (d, i) => (nth(d, i) ? padded(d).readUInt32BE(0) : 0) : undefined,
+    bytes: type === FT.IPv6 ? (d, i, o) => nth(d, i) && o.set(padded(d), 0, 16) : undefined,
+    range: (d, i, o) => nth(d, i) && o.set(d.buf, optionAt[0] + 8, optionAt[1] - optionAt[0] - 8),
+  });
+}
+ecsField('dns.opt.client.addr4', 1, 4, FT.IPv4);
+ecsField('dns.opt.client.addr6', 2, 16, FT.IPv6);
+
+// RFC 6975: the algorithms a resolver understands, one byte each.
+const DNSSEC_ALGORITHMS: Readonly<Record<number, string>> = {
+  1: 'RSA/MD5', 2: 'Diffie-Hellman', 3: 'DSA/SHA1', 5: 'RSA/SHA1', 6: 'DSA + NSEC3/SHA1', 7: 'RSA/SHA1 + NSEC3/SHA1',
+  8: 'RSA/SHA-256', 10: 'RSA/SHA-512', 12: 'GOST R 34.10-2001', 13: 'ECDSA Curve P-256 with SHA-256', 14: 'ECDSA Curve P-384 with SHA-384',
+  15: 'Ed25519', 16: 'Ed448', 252: 'Indirect key', 253: 'Private, domain name', 254: 'Private, OID',
+};
+const DS_DIGESTS: Readonly<Record<number, string>> = { 0: 'Reserved digest', 1: 'SHA-1', 2: 'SHA-256', 3: 'GOST R 34.11-94', 4: 'SHA-384' };
+const NSEC3_HASHES: Readonly<Record<number, string>> = { 1: 'SHA-1' };
+for (const [name, label, code, names] of [['dns.opt.dau', 'DAU', 5, DNSSEC_ALGORITHMS], ['dns.opt.dhu', 'DHU', 6, DS_DIGESTS], ['dns.opt.n3u', 'N3U', 7, NSEC3_HASHES]] as const) {
+  const at = (d: Dissection, i: number): number => { for (let k = 0; option(d, k, code); k++) { const n = optionAt[1] - optionAt[0] - 4; if (i < n) return optionAt[0] + 4 + i; i -= n; } return -1; };
+  defineField({
+    name, valueBits: 8, label, type: FT.UInt, proto: PROTO, parent: 'dns.opt',
+    count: (d) => { if (dnsLayerOf(d) === null) return 0; let n = 0; for (let k = 0; option(d, k, code); k++) n += optionAt[1] - optionAt[0] - 4; return n; },
+    num: (d, i) => d.buf[at(d, i)], display: (d, i) => { const v = d.buf[at(d, i)]; return `${names[v] ?? `Unknown (${v})`} (${v})`; },
+    range: (d, i, o) => o.set(d.buf, at(d, i), 1),
+  });
+}
+// RFC 7828: the idle timeout, in units of 100 ms, when the option carries one.
+optionDataField(11, { name: 'dns.opt.edns_tcp_keepalive.timeout', valueBits: 16, label: 'Timeout', type: FT.UInt, at: 0, need: 2, len: () => 2,
+  num: (d, k) => { for (let j = 0; option(d, j, 11); j++) if (optionAt[1] - optionAt[0] - 4 >= 2 && k-- === 0) return d.buf.readUInt16BE(optionAt[0] + 4); return 0; } });
+
+// RRSIG (RFC 4034 §3.1): type covered, algorithm, labels, original TTL, expiration, inception, key tag, signer, signature.
+const rrsig = new Selection((d, l, r) => ofType(46)(d, l, r) && rdataLen(d, l, r) >= 18);
+const rrsigAt = (d: Dissection, i: number, k: number): number => rdataOff(layer(d), rrsig.at(d, i)) + k;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** An absolute time as tshark writes one in UTC: `Nov  4, 2019 05:27:50.000000000 UTC`. */
+function utcText(seconds: number): string {
+  const t = new Date(seconds * 1000);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.000000000 UTC`;
+}
+dataField(46, { name: 'dns.rrsig.type_covered', valueBits: 16, label: 'Type Covered', type: FT.UInt, sel: rrsig, width: () => 2,
+  num: (d, i) => d.buf.readUInt16BE(rrsigAt(d, i, 0)), display: (d, i) => typeDisplay(d.buf.readUInt16BE(rrsigAt(d, i, 0))) });
+dataField(46, { name: 'dns.rrsig.algorithm', valueBits: 8, label: 'Algorithm', type: FT.UInt, sel: rrsig, at: () => 2, width: () => 1,
+  num: (d, i) => d.buf[rrsigAt(d, i, 2)], display: (d, i) => { const v = d.buf[rrsigAt(d, i, 2)]; return `${DNSSEC_ALGORITHMS[v] ?? `Unknown (${v})`} (${v})`; } });
+dataField(46, { name: 'dns.rrsig.labels', valueBits: 8, label: 'Labels', type: FT.UInt, sel: rrsig, at: () => 3, width: () => 1, num: (d, i) => d.buf[rrsigAt(d, i, 3)] });
+dataField(46, { name: 'dns.rrsig.original_ttl', valueBits: 32, label: 'Original TTL', type: FT.UInt, sel: rrsig, at: () => 4, width: () => 4,
+  num: (d, i) => d.buf.readUInt32BE(rrsigAt(d, i, 4)), display: (d, i) => `${d.buf.readUInt32BE(rrsigAt(d, i, 4))} (${secondsText(d.buf.readUInt32BE(rrsigAt(d, i, 4)))})` });
+for (const [name, label, k] of [['dns.rrsig.signature_expiration', 'Signature Expiration', 8], ['dns.rrsig.signature_inception', 'Signature Inception', 12]] as const) {
+  dataField(46, { name, label, type: FT.AbsTime, sel: rrsig, at: () => k, width: () => 4,
+    num: (d, i) => d.buf.readUInt32BE(rrsigAt(d, i, k)), text: (d, i) => utcText(d.buf.readUInt32BE(rrsigAt(d, i, k))) });
+}
+dataField(46, { name: 'dns.rrsig.key_tag', valueBits: 16, label: 'Key Tag', type: FT.UInt, sel: rrsig, at: () => 16, width: () => 2, num: (d, i) => d.buf.readUInt16BE(rrsigAt(d, i, 16)) });
+const signer = (d: Dissection, l: DnsLayer, r: number): number => nameBytes(d, l, r, rdataOff(l, r) + 18);
+dataField(46, { name: 'dns.rrsig.signers_name', label: "Signer's name", type: FT.String, sel: rrsig, at: () => 18, width: signer,
+  text: (d, i) => { const l = layer(d); const r = rrsig.at(d, i); return dataName(d, l, r, rdataOff(l, r) + 18); } });
+dataField(46, { name: 'dns.rrsig.signature', label: 'Signature', type: FT.Bytes, sel: rrsig,
+  at: (d, l, r) => 18 + signer(d, l, r), width: (d, l, r) => Math.max(0, rdataLen(d, l, r) - 18 - signer(d, l, r)),
+  bytes: (d, i, o) => { const l = layer(d); const r = rrsig.at(d, i); const p = rdataOff(l, r) + 18 + signer(d, l, r); return o.set(d.buf, p, Math.max(0, rdataOff(l, r) + rdataLen(d, l, r) - p)); },
+  // The tree shows long bytes as tshark does: the first 36 and an ellipsis.
+  display: (d, i) => {
+    const l = layer(d); const r = rrsig.at(d, i); const p = rdataOff(l, r) + 18 + signer(d, l, r); const n = Math.max(0, rdataOff(l, r) + rdataLen(d, l, r) - p);
+    return n > SHOWN_BYTES ? hexOf(d.buf, p, SHOWN_BYTES) + '\u2026' : hexOf(d.buf, p, n);
+  } });
+/** Bytes tshark's tree shows of a long bytes value before its ellipsis. */
+const SHOWN_BYTES = 36;
 
 // ---- request/response matching (matching.ts) ----
 
