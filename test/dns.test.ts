@@ -233,6 +233,7 @@ const HOSTILE: [string, Buffer, boolean][] = [
   ['a pointer forward, to a name later in the message', Buffer.concat([header(4, 0x8180, 1, 1), Buffer.from([0xc0, 0x1c]), A_IN, rr(name('fwd', 'test'), 1, Buffer.from([9, 9, 9, 9]))]), false],
   ['the root name, and a zero-length owner', Buffer.concat([header(5, 0x8180, 1, 1), Buffer.from([0]), Buffer.from([0, 2, 0, 1]), rr(Buffer.from([0]), 2, name('a', 'root-servers', 'net'))]), false],
   ['a name of 320 characters', Buffer.concat([header(6, 0x0100, 1), name('a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63), 'd'.repeat(63), 'e'.repeat(63)), A_IN]), false],
+  ['a name of 300 one-character labels, no pointer', Buffer.concat([header(15, 0x0100, 1), name(...new Array<string>(300).fill('x')), A_IN]), false],
   ['65535 questions in a few bytes', Buffer.concat([header(7, 0x0100, 65535), name('x', 'test'), A_IN]), true],
   ['65535 answers in a few bytes', Buffer.concat([header(8, 0x8180, 1, 65535, 65535, 65535), name('x', 'test'), A_IN, rr(Buffer.from([0xc0, 0x0c]), 1, Buffer.from([1, 2, 3, 4]))]), true],
   ['a record cut short of its data length', Buffer.concat([header(9, 0x8180, 1, 1), name('cut', 'test'), A_IN, rr(Buffer.from([0xc0, 0x0c]), 1, Buffer.from([1, 2]), 100)]), true],

@@ -6,7 +6,7 @@
 import { Dissection } from '../../decode/dissection';
 import { ipv4At, ipv6At } from '../../fields/format';
 import { DnsKind, DnsLayer, Section } from './layer';
-import { className, opcodeName, rcodeName, typeName } from './types';
+import { opcodeName, rcodeName, typeName } from './types';
 import {
   C_IN, C_TOP_BIT, DNS_FLAGS, DNS_HEADER_LEN, DNS_ID, F_OPCODE, F_RCODE, F_RESPONSE, OPCODE_SHIFT, RR_CLASS, RR_FIXED_LEN,
   RR_RDLENGTH, RR_TYPE, T_A, T_AAAA, T_CNAME, T_HINFO, T_MX, T_NS, T_PTR, T_SOA, T_SRV, nameText,
@@ -103,4 +103,3 @@ export function messageInfo(d: Dissection, l: DnsLayer, m: number): string {
   return s;
 }
 
-export { className };

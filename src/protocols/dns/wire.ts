@@ -57,8 +57,14 @@ export const C_IN = 1;
 /** mDNS (RFC 6762 §5.4, §10.2): the class's top bit is "unicast response" in questions, "cache flush" in answers. */
 export const C_TOP_BIT = 0x8000;
 
-/** RFC 1035 §2.3.4: a name is at most 255 octets, which is at most 127 labels; more steps than this mean a loop. */
-export const MAX_NAME_STEPS = 256;
+/**
+ * Pointer jumps after which a name is taken to loop, as Wireshark takes more than 255. Labels in
+ * place are bounded by the message's bytes; once a pointer is followed, labels and jumps together
+ * are bounded too (RFC 1035 §2.3.4: a real name has at most 127 labels), so that no name costs
+ * more than MAX_NAME_STEPS turns however its pointers are laid out.
+ */
+export const MAX_NAME_JUMPS = 255;
+export const MAX_NAME_STEPS = 4096;
 /** Characters of a name beyond which Wireshark shows `<Name too long>` (its MAX_DNAME_LEN less the terminator). */
 export const MAX_NAME_CHARS = 255;
 
@@ -66,18 +72,6 @@ export const LABEL_POINTER = 0xc0;
 export const LABEL_EXTENDED = 0x40;
 /** RFC 2673 bit-string label (extended label type 1). */
 export const LABEL_BITSTRING = 0x41;
-
-/** What walking a name found besides its end. */
-export const enum NameStatus {
-  Ok = 0,
-  /** More pointer jumps or labels than a name can have: Wireshark's `<Name contains a pointer that loops>`. */
-  Loops = 1,
-  /** An extended label type other than bit-string: the name ends there (`<Unknown extended label>`). */
-  UnknownExtended = 2,
-}
-
-/** Status of the last walkName call. */
-export let nameStatus = NameStatus.Ok;
 
 /**
  * Walk the name that starts at `p` in the message [msgOff, msgEnd): returns where the name ends in
@@ -87,13 +81,12 @@ export let nameStatus = NameStatus.Ok;
  */
 export function walkName(buf: Buffer, msgOff: number, msgEnd: number, p: number): number {
   let end = -1;
-  nameStatus = NameStatus.Ok;
+  let jumps = 0;
   for (let steps = 0; ; steps++) {
     if (p >= msgEnd) return -1;
-    if (steps > MAX_NAME_STEPS) {
-      nameStatus = NameStatus.Loops;
-      return end;
-    }
+    // A loop (or a chain longer than any name): the name ends where it ends in place, and its
+    // text is Wireshark's `<Name contains a pointer that loops>`.
+    if (end >= 0 && (jumps > MAX_NAME_JUMPS || steps > MAX_NAME_STEPS)) return end;
     const len = buf[p];
     if (len === 0) return end >= 0 ? end : p + 1;
     switch (len & LABEL_POINTER) {
@@ -105,6 +98,7 @@ export function walkName(buf: Buffer, msgOff: number, msgEnd: number, p: number)
         if (p + 2 > msgEnd) return -1;
         const target = msgOff + (((len & 0x3f) << 8) | buf[p + 1]);
         if (end < 0) end = p + 2;
+        jumps++;
         if (target >= msgEnd) return -1;
         p = target;
         break;
@@ -118,7 +112,7 @@ export function walkName(buf: Buffer, msgOff: number, msgEnd: number, p: number)
           p += 2 + bytes;
           break;
         }
-        nameStatus = NameStatus.UnknownExtended;
+        // Another extended label type: the name ends here (`<Unknown extended label>`).
         return end >= 0 ? end : p + 1;
       default:
         return -1; // 0x80: reserved (RFC 1035 §4.1.4)
@@ -150,14 +144,16 @@ export function nameText(buf: Buffer, msgOff: number, msgEnd: number, p: number)
   let s = '';
   let first = true;
   let tooLong = false;
+  let jumps = 0;
   for (let steps = 0; ; steps++) {
     if (p >= msgEnd) break;
-    if (steps > MAX_NAME_STEPS) return NAME_LOOPS;
+    if (jumps > 0 && (jumps > MAX_NAME_JUMPS || steps > MAX_NAME_STEPS)) return NAME_LOOPS;
     const len = buf[p];
     if (len === 0) break;
     const kind = len & LABEL_POINTER;
     if (kind === LABEL_POINTER) {
       if (p + 2 > msgEnd) break;
+      jumps++;
       p = msgOff + (((len & 0x3f) << 8) | buf[p + 1]);
       continue;
     }
