@@ -231,6 +231,7 @@ const HOSTILE: [string, Buffer, boolean][] = [
   ['two names that point at each other', Buffer.concat([header(2, 0x8180, 1, 1), Buffer.from([0xc0, 0x1c]), A_IN, rr(Buffer.from([0xc0, 0x0c]), 1, Buffer.from([1, 2, 3, 4]))]), false],
   ['a pointer past the end of the message', Buffer.concat([header(3, 0x0100, 1), Buffer.from([0xc0, 0xff]), A_IN]), true],
   ['a pointer forward, to a name later in the message', Buffer.concat([header(4, 0x8180, 1, 1), Buffer.from([0xc0, 0x1c]), A_IN, rr(name('fwd', 'test'), 1, Buffer.from([9, 9, 9, 9]))]), false],
+  ['a one-character name', Buffer.concat([header(16, 0x0100, 1), name('a'), A_IN]), false],
   ['the root name, and a zero-length owner', Buffer.concat([header(5, 0x8180, 1, 1), Buffer.from([0]), Buffer.from([0, 2, 0, 1]), rr(Buffer.from([0]), 2, name('a', 'root-servers', 'net'))]), false],
   ['a name of 320 characters', Buffer.concat([header(6, 0x0100, 1), name('a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63), 'd'.repeat(63), 'e'.repeat(63)), A_IN]), false],
   ['a name of 300 one-character labels, no pointer', Buffer.concat([header(15, 0x0100, 1), name(...new Array<string>(300).fill('x')), A_IN]), false],
@@ -269,8 +270,9 @@ test('hostile DNS messages neither crash nor hang tcpwatch, and are marked malfo
       assert.equal(info[i].endsWith('[Malformed Packet]'), malformed, `${what}: ${info[i]}`);
     });
     if (have('tshark')) {
-      const theirs = execFileSync('tshark', ['-n', '-r', pcap, '-T', 'fields', '-e', '_ws.col.Info', '-e', 'dns.qry.name'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
-      const ours = run(['-T', 'fields', '-e', '_ws.col.Info', '-e', 'dns.qry.name']).split('\n');
+      const columns = ['-T', 'fields', '-e', '_ws.col.Info', '-e', 'dns.qry.name', '-e', 'dns.qry.name.len', '-e', 'dns.count.labels', '-e', 'dns.resp.name'];
+      const theirs = execFileSync('tshark', ['-n', '-r', pcap, ...columns], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
+      const ours = run(columns).split('\n');
       HOSTILE.forEach(([what], i) => {
         // tshark marks a malformed frame `[Malformed Packet]` right after what it wrote, without a space.
         assert.equal(ours[i].replace(' [Malformed Packet]', '[Malformed Packet]'), theirs[i], `${what}: as tshark shows it`);

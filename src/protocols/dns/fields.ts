@@ -10,7 +10,7 @@ import { Dissection } from '../../decode/dissection';
 import { defineField, FieldDef, FT, Span } from '../../fields/registry';
 import { bitPattern } from '../../fields/tree';
 import { hexOf, ipv4At, ipv6At } from '../../fields/format';
-import { DnsKind, DnsLayer, Section } from './layer';
+import { BAD_DATA_CUT, DnsKind, DnsLayer, Section } from './layer';
 import { dnsLayerOf } from './register';
 import { dnsMatchOf } from './matching';
 import { classOf, dataName, ownerName, rdataLen, rdataOff, recordType } from './summary';
@@ -211,7 +211,8 @@ class Selection {
 }
 
 const isQuestion = (_d: Dissection, l: DnsLayer, r: number): boolean => l.recSection[r] === Section.Question;
-const isRecord = (_d: Dissection, l: DnsLayer, r: number): boolean => l.recSection[r] !== Section.Question;
+/** A record the tree shows: not one that runs past its message (tshark cannot make its subtree). */
+const isRecord = (_d: Dissection, l: DnsLayer, r: number): boolean => l.recSection[r] !== Section.Question && l.recBadData[r] !== BAD_DATA_CUT;
 /** A record whose data tshark reads: not cut short, and with data. */
 const hasData = (d: Dissection, l: DnsLayer, r: number): boolean => isRecord(d, l, r) && l.recBadData[r] === 0 && rdataLen(d, l, r) > 0;
 const ofType = (type: number) => (d: Dissection, l: DnsLayer, r: number): boolean => hasData(d, l, r) && recordType(d, l, r) === type;

@@ -21,6 +21,9 @@ export const enum Section {
 }
 
 /** The three protocols that share DNS's message format and fields, as Wireshark registers them. */
+export const BAD_DATA_NAMES = 1;
+export const BAD_DATA_CUT = 2;
+
 export const enum DnsKind {
   Dns = 0,
   Mdns = 1,
@@ -46,7 +49,11 @@ export class DnsLayer {
   readonly recEnd = new Int32Array(MAX_RECORDS);
   readonly recSection = new Uint8Array(MAX_RECORDS);
   readonly recMsg = new Uint8Array(MAX_RECORDS);
-  /** 1 when the record's data could not be read (its names run outside the message): Wireshark stops there. */
+  /**
+   * Why the record's data could not be read, 0 when it could: BAD_DATA_NAMES (its names run outside
+   * the message; tshark has shown the record's header) or BAD_DATA_CUT (it runs past the message;
+   * tshark shows its type in Info and nothing in the tree). Either way decoding stops there.
+   */
   readonly recBadData = new Uint8Array(MAX_RECORDS);
 
   reset(kind: DnsKind, off: number, end: number): void {
@@ -141,7 +148,7 @@ export function decodeDnsMessage(d: Dissection, l: DnsLayer, off: number, end: n
       const recEnd = rdata + rdlen;
       const r = addRecord(l, m, section, p, nameEnd, recEnd > end ? end : recEnd);
       if (recEnd > end || (rdlen > 0 && !rdataNamesOk(buf, off, end, buf.readUInt16BE(nameEnd + RR_TYPE), rdata, rdlen))) {
-        l.recBadData[r] = 1;
+        l.recBadData[r] = recEnd > end ? BAD_DATA_CUT : BAD_DATA_NAMES;
         d.markMalformed(Malformed.Application, id);
         return;
       }

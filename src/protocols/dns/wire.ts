@@ -184,13 +184,17 @@ export function nameText(buf: Buffer, msgOff: number, msgEnd: number, p: number)
   return s === '' ? ROOT_NAME : s;
 }
 
-/** Characters and labels of a name as Wireshark counts them for dns.qry.name.len and dns.count.labels. */
+/**
+ * Characters and labels of a name as tshark 4.0 counts them for dns.qry.name.len and
+ * dns.count.labels: of the text it shows (`<Root>` is 6 characters, 1 label), and nothing for a
+ * text of one character.
+ */
 export function nameLength(text: string): number {
-  return text === ROOT_NAME ? 0 : text.length;
+  return text.length > 1 ? text.length : 0;
 }
 
 export function labelCount(text: string): number {
-  if (text === ROOT_NAME) return 0;
+  if (text.length <= 1) return 0;
   let n = 1;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0x2e) n++;
   return n;
