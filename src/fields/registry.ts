@@ -107,13 +107,16 @@ export interface FieldDef {
   generated?: boolean;
   /**
    * A text item of Wireshark's tree (`GET / HTTP/1.1\r\n`, `[Timestamps]`): it has no filter name of
-   * its own, so PDML names it "" and JSON keys it by its text. Its registered name starts with `_text.`.
+   * its own, so PDML names it "" and JSON keys it by its text. Its registered name (`_text.…` where
+   * tcpwatch gives it none, or a name of tcpwatch's such as `dns.queries`) serves filters and -T fields only.
    */
   textNode?: boolean;
   /** For a protocol: its subtree lists the nodes in the order of their bytes, not of declaration (HTTP's headers come in any order). */
   orderByBytes?: boolean;
   /** Under such a protocol: where occurrence i stands, when its bytes are not the frame's (a message reassembled from several segments). */
   sortKey?(d: Dissection, i: number): number;
+  /** For a protocol's own field: the protocol whose fields its tree lists (mDNS and LLMNR list DNS's, as in Wireshark). */
+  fieldsFrom?: string;
 }
 
 const fields = new Map<string, FieldDef>();

@@ -140,7 +140,7 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
   // that a parent may be declared after its children (eth.addr stands under eth.dst and eth.src).
   const byField = new Map<string, TreeNode[]>();
   const made: [FieldDef, number, number, TreeNode][] = [];
-  for (const f of fieldsOf(pf.proto)) {
+  for (const f of fieldsOf(pf.fieldsFrom ?? pf.proto)) {
     const count = f.count(d);
     for (let i = 0; i < count; i++) {
       if (instanceOfOccurrence(f, d, i, count, instances, roots) !== k) continue;

@@ -12,3 +12,4 @@ import './dhcp';
 import './ssdp';
 import './tftp';
 import './nbns';
+import './dns';
