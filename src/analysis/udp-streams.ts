@@ -2,7 +2,7 @@
 // either direction is one conversation, numbered from 0 in the order first seen, with the time
 // since its first frame and since its previous one (udp.time_relative, udp.time_delta). An
 // analysis stage, since the number depends on the frames before. The table is bounded: past
-// MAX_UDP_CONVERSATIONS the least recently seen is forgotten (a later frame of it gets a new number).
+// MAX_UDP_CONVERSATIONS the one first seen is forgotten (a later frame of it gets a new number).
 
 import { Dissection, Proto } from '../decode/dissection';
 import { udpStreamInfos } from './udp-stream-info';
@@ -26,13 +26,22 @@ function carryingIp(d: Dissection): number {
   return -1;
 }
 
-function endpoint(d: Dissection, ipLayer: number, source: boolean): string {
+/**
+ * The conversation's key: both endpoints (address and port), the lower first, so that either
+ * direction finds it. IPv4 endpoints are numbers joined in one string; IPv6 ones in hex.
+ */
+function conversationKey(d: Dissection, ipLayer: number): string {
   const b = d.buf;
   const ip = d.stackOff[ipLayer];
-  const port = b.readUInt16BE(d.udpOff + (source ? 0 : 2));
-  if (d.stack[ipLayer] === Proto.IPv4) return `${b.readUInt32BE(ip + IP4_SRC + (source ? 0 : 4))}:${port}`;
-  const a = ip + IP6_SRC + (source ? 0 : 16);
-  return `${b.toString('hex', a, a + 16)}:${port}`;
+  const sp = b.readUInt16BE(d.udpOff), dp = b.readUInt16BE(d.udpOff + 2);
+  if (d.stack[ipLayer] === Proto.IPv4) {
+    const sa = b.readUInt32BE(ip + IP4_SRC), da = b.readUInt32BE(ip + IP4_SRC + 4);
+    // An endpoint as one number: address * 65536 + port stays below 2^48, exact in a double.
+    const s = sa * 65536 + sp, t = da * 65536 + dp;
+    return s < t ? `${s}-${t}` : `${t}-${s}`;
+  }
+  const sa = `${b.toString('hex', ip + IP6_SRC, ip + IP6_SRC + 16)}:${sp}`, da = `${b.toString('hex', ip + IP6_SRC + 16, ip + IP6_SRC + 32)}:${dp}`;
+  return sa < da ? `${sa}-${da}` : `${da}-${sa}`;
 }
 
 export class UdpStreams {
@@ -43,12 +52,12 @@ export class UdpStreams {
     if (d.udpOff < 0) return;
     const ip = carryingIp(d);
     if (ip < 0) return;
-    const a = endpoint(d, ip, true), b = endpoint(d, ip, false);
-    const key = a < b ? `${a}-${b}` : `${b}-${a}`;
+    const key = conversationKey(d, ip);
     let c = this.convs.get(key);
     const u = udpStreamInfos.of(d);
     u.frame = d.number;
     if (c === undefined) {
+      // Past the bound, the conversation seen first is forgotten (the Map keeps insertion order).
       if (this.convs.size >= MAX_UDP_CONVERSATIONS) {
         for (const k of this.convs.keys()) {
           this.convs.delete(k);
@@ -56,10 +65,8 @@ export class UdpStreams {
         }
       }
       c = new Conversation(this.next++, d.tsSec, d.tsNsec, d.tsSec, d.tsNsec);
-    } else {
-      this.convs.delete(key); // re-inserted below: the Map's order is the order last seen
+      this.convs.set(key, c);
     }
-    this.convs.set(key, c);
     u.stream = c.index;
     // A datagram an ICMP error quotes is of its conversation, but does not move its clock.
     if (d.inIcmpError) return;

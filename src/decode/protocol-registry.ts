@@ -45,6 +45,12 @@ export interface ProtocolSpec<T> {
   /** The Protocol column when it is not always `label` (`HTTP/XML` for HTTP carrying XML). */
   column?(d: Dissection, layer: T): string;
   /**
+   * For a protocol that tunnels another (SOCKS): the Info text it writes before handing the bytes
+   * on, which stays before "[TCP segment of a reassembled PDU]" when the tunnelled protocol only
+   * collects a piece (`Version: 4 `); null when it writes none.
+   */
+  tunnelPrefix?(d: Dissection, layer: T): string | null;
+  /**
    * A protocol over TCP whose messages the core frames (src/analysis/pdu-framing.ts, as Wireshark's
    * tcp_dissect_pdus): its `tcpPorts` then name conversations to frame rather than segments to
    * decode, and `decode` is not called.
@@ -265,4 +271,16 @@ export function topRegisteredLayer(d: Dissection): RegisteredProtocol<unknown> |
 /** The registered protocol with this id, or undefined for a fixed id. */
 export function registeredProtocol(id: number): RegisteredProtocol<unknown> | undefined {
   return registered[id];
+}
+
+/** The Info text a tunnelling protocol of the frame wrote before what it carries, or null. */
+export function tunnelPrefix(d: Dissection): string | null {
+  for (let i = 0; i < d.stackLen; i++) {
+    const p = registered[d.stack[i]];
+    if (p?.spec.tunnelPrefix !== undefined) {
+      const t = p.spec.tunnelPrefix(d, p.layer(d));
+      if (t !== null) return t;
+    }
+  }
+  return null;
 }

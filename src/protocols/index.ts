@@ -13,3 +13,4 @@ import './ssdp';
 import './tftp';
 import './nbns';
 import './dns';
+import './socks';

@@ -7,6 +7,7 @@ import { Dissection } from '../decode/dissection';
 import { registerAppSummary, tcpAnalysisPrefix, tcpInfo } from '../output/summary';
 import { InfoKind, SegmentRole, TlsInfo } from './tls-info';
 import { REASSEMBLED_PDU } from '../analysis/pdu-frame';
+import { tunnelPrefix } from '../decode/protocol-registry';
 import { SSL2_MSG_NAMES, versionShortName } from './records';
 import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, HANDSHAKE_NAMES } from './handshake';
 
@@ -50,9 +51,14 @@ export function tlsSummary(d: Dissection): { protocol: string; info: string } | 
       return { protocol: versionShortName(t.protoVersion) ?? 'SSL', info: prefix && words ? prefix + ', ' + words : prefix + words };
     }
     case SegmentRole.PduStart:
-      return { protocol: 'TCP', info: tcpAnalysisPrefix(d) + REASSEMBLED_PDU };
-    case SegmentRole.PduMiddle:
-      return { protocol: 'TCP', info: tcpInfo(d) + ' ' + REASSEMBLED_PDU };
+    case SegmentRole.PduMiddle: {
+      // A tunnel (SOCKS) wrote its own text before TLS saw the bytes; it stays before the mark.
+      const tunnel = tunnelPrefix(d);
+      if (tunnel !== null) return { protocol: 'TCP', info: tunnel + REASSEMBLED_PDU };
+      return t.role === SegmentRole.PduStart
+        ? { protocol: 'TCP', info: tcpAnalysisPrefix(d) + REASSEMBLED_PDU }
+        : { protocol: 'TCP', info: tcpInfo(d) + ' ' + REASSEMBLED_PDU };
+    }
     default:
       return null;
   }
