@@ -109,6 +109,8 @@ export class Dissection {
 
   // ---- layer chain ----
   stackLen = 0;
+  /** A stage took back a layer the decode pushed (takeBackLayer). */
+  layerTakenBack = false;
   readonly stack = new Uint8Array(MAX_STACK);
   readonly stackOff = new Int32Array(MAX_STACK);
   malformed: Malformed = Malformed.None;
@@ -189,6 +191,7 @@ export class Dissection {
   /** Forget everything about the previous frame. Called once per frame before decoding. */
   reset(): void {
     this.stackLen = 0;
+    this.layerTakenBack = false;
     this.malformed = Malformed.None;
     this.malformedProto = 0;
     this.ethOff = -1;
@@ -230,6 +233,18 @@ export class Dissection {
     this.sackCount = 0;
     this.tcp.reset();
     this.tls.reset();
+  }
+
+  /**
+   * An analysis stage takes back the topmost layer a decode step pushed (SSH's piece of a PDU is
+   * TCP's to name): the frame's columns then differ from a re-decode of its bytes alone, which the
+   * UI's index must know to keep them.
+   */
+  takeBackLayer(proto: number): void {
+    if (this.stackLen > 0 && this.stack[this.stackLen - 1] === proto) {
+      this.stackLen--;
+      this.layerTakenBack = true;
+    }
   }
 
   pushLayer(proto: Proto, off: number): void {

@@ -217,7 +217,11 @@ export function appDescription(d: Dissection): string | null {
   const prefix = tcpAnalysisPrefix(d);
   if (prefix !== '' && info.startsWith(prefix)) info = info.slice(prefix.length).replace(/^, /, '');
   if (info.endsWith(REASSEMBLED_PDU)) return REASSEMBLED_PDU;
-  if (!/^(TLS|SSL)/.test(app.protocol)) return app.protocol === 'TCP' ? null : `${app.protocol}: ${info.trimEnd()}`;
+  if (!/^(TLS|SSL)/.test(app.protocol)) {
+    // Another protocol's own words (`DNS: Standard query …`); none when it wrote nothing of substance.
+    const words = info.trim().replace(/^(Client|Server):$/, '');
+    return app.protocol === 'TCP' || words === '' ? null : `${app.protocol}: ${info.trimEnd()}`;
+  }
   const tls13 = app.protocol === 'TLSv1.3';
   const words = info.split(INFO_WORD_SEPARATOR);
   const lengths = numbers(d, 'tls.record.length');

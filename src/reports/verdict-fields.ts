@@ -22,8 +22,8 @@ defineField({
 });
 
 defineField({
-  name: 'tcpwatch.stream.protocol', label: 'Stream encryption protocol', type: FT.String, proto: 'tcpwatch',
-  count: (d) => (present(d) && verdictsOf(d)!.rows.isTls[d.tcp.stream] ? 1 : 0),
+  name: 'tcpwatch.stream.protocol', label: 'Stream protocol', type: FT.String, proto: 'tcpwatch',
+  count: (d) => (present(d) && verdictsOf(d)!.rows.row(d.tcp.stream)!.protocol !== '' ? 1 : 0),
   text: (d) => verdictsOf(d)!.rows.row(d.tcp.stream)!.protocol,
 });
 

@@ -18,7 +18,7 @@
 
 import { Dissection, Slot } from '../decode/dissection';
 import type { Analyzer } from '../pipeline';
-import { carriesEncryptedProtocol } from '../decode/protocol-registry';
+import { carriesEncryptedProtocol, PROTO_LABELS, topRegisteredLayer } from '../decode/protocol-registry';
 import type { CaptureFileReader } from '../capture/file-reader';
 import { registerStage, MainOptions } from '../hooks';
 import '../tls/decrypt-analyzer'; // registers the 'tls' and 'tls-decrypt' stages this one runs after
@@ -126,6 +126,8 @@ export interface VerdictColumns {
   verdict: ArrayLike<number>;
   version: ArrayLike<number>;
   isTls: ArrayLike<number>;
+  /** The registered protocol (HTTP, DNS, SSH …) a frame of the stream carried, 0 for none. */
+  app: ArrayLike<number>;
   protectedRecords: ArrayLike<number>;
   decryptedRecords: ArrayLike<number>;
   noKeyRecords: ArrayLike<number>;
@@ -144,7 +146,7 @@ export function verdictRowAt(c: VerdictColumns, j: number, stream: number): Stre
   return {
     stream,
     verdict: c.verdict[j] as Verdict,
-    protocol: c.isTls[j] ? tlsVersionText(c.version[j]) : '',
+    protocol: c.isTls[j] ? tlsVersionText(c.version[j]) : c.app[j] !== 0 ? PROTO_LABELS[c.app[j]] ?? '' : '',
     protectedRecords: c.protectedRecords[j],
     decryptedRecords: c.decryptedRecords[j],
     noKeyRecords: c.noKeyRecords[j],
@@ -189,6 +191,7 @@ export class StreamVerdicts {
   verdict = new Uint8Array(0);
   version = new Uint16Array(0);
   isTls = new Uint8Array(0);
+  app = new Uint8Array(0);
   protectedRecords = new Uint32Array(0);
   decryptedRecords = new Uint32Array(0);
   noKeyRecords = new Uint32Array(0);
@@ -217,6 +220,7 @@ export class StreamVerdicts {
     this.verdict = grow(this.verdict, (n) => new Uint8Array(n));
     this.version = grow(this.version, (n) => new Uint16Array(n));
     this.isTls = grow(this.isTls, (n) => new Uint8Array(n));
+    this.app = grow(this.app, (n) => new Uint8Array(n));
     this.protectedRecords = grow(this.protectedRecords, (n) => new Uint32Array(n));
     this.decryptedRecords = grow(this.decryptedRecords, (n) => new Uint32Array(n));
     this.noKeyRecords = grow(this.noKeyRecords, (n) => new Uint32Array(n));
@@ -258,7 +262,7 @@ export class StreamVerdicts {
       const s = streams[k];
       out[o] = s;
       out[o + 1] = this.verdict[s];
-      out[o + 2] = this.version[s] | (this.isTls[s] << 16);
+      out[o + 2] = this.version[s] | (this.isTls[s] << 16) | (this.app[s] << 17);
       out[o + 3] = this.protectedRecords[s];
       out[o + 4] = this.decryptedRecords[s];
       out[o + 5] = this.noKeyRecords[s];
@@ -347,6 +351,14 @@ export class StreamVerdictAnalyzer implements Analyzer {
       }
       if (info.version !== 0) rows.version[st] = info.version;
       else if ((helloSeen || rows.version[st] !== 0 || rows.protectedRecords[st] > 0) && t.protoVersion !== 0) rows.version[st] = t.protoVersion;
+    }
+    if (rows.app[st] === 0) {
+      // The first application protocol a frame of the stream carried names it (HTTP, DNS, SSH).
+      const top = topRegisteredLayer(d);
+      if (top !== undefined) {
+        rows.app[st] = top.id;
+        touched = true;
+      }
     }
     if ((this.state[st] & ENCRYPTED_PROTOCOL) === 0 && carriesEncryptedProtocol(d)) {
       this.state[st] |= ENCRYPTED_PROTOCOL;

@@ -13,7 +13,8 @@ import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import { ETH_SRC, ETH_DST } from '../decode/link';
 import { TH_ACK, TH_SYN, TH_FIN } from '../decode/tcp';
 import { getField, FieldDef, Span } from '../fields/registry';
-import { appSummary, infoColumn } from '../output/summary';
+import { appSummary, infoColumn, transportInfo, transportProtocol } from '../output/summary';
+import { isRegistered } from '../decode/protocol-registry';
 import { AddressTable, AddrKind } from './addresses';
 import { StreamVerdictTable, TlsStreamTable, TlsStreamInfo } from './stream-tables';
 import {
@@ -196,7 +197,9 @@ export class PacketIndex {
   }
 
   private appIdOf(d: Dissection): number {
-    const app = appSummary(d);
+    // A frame whose columns an analysis stage decided (a registered protocol's layer it kept or
+    // took back, SSH's pieces of a PDU) keeps them: a re-decode of the bare frame would not know.
+    const app = appSummary(d) ?? (d.layerTakenBack || hasRegisteredLayer(d) ? { protocol: transportProtocol(d), info: transportInfo(d) } : null);
     if (app === null) return 0;
     // Looked up by the summary's own strings (no key built per packet); a malformed frame's Info
     // differs from its summary, so those have a table of their own.
@@ -396,4 +399,10 @@ export function tlsVersionName(v: number): string {
     case 0x0304: return 'TLS 1.3';
     default: return `0x${v.toString(16).padStart(4, '0')}`;
   }
+}
+
+/** Whether the frame's decode reached a registered protocol (whose stage may have changed what the columns say). */
+function hasRegisteredLayer(d: Dissection): boolean {
+  for (let i = 0; i < d.stackLen; i++) if (isRegistered(d.stack[i])) return true;
+  return false;
 }

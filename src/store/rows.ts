@@ -7,6 +7,7 @@ import { TH_SYN, TH_ACK, TH_FIN, TH_RST, TH_PSH } from '../decode/tcp';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { transportProtocol, transportInfo, protocolColumn, infoColumn } from '../output/summary';
 import { sanitizeText } from '../output/sanitize';
+import { isRegistered } from '../decode/protocol-registry';
 import { PacketStore } from './packet-store';
 import { PacketIndex } from './packet-index';
 import { CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM, APP_NOT_STORED, TlsContentBit, TlsHandshakeBit } from './columns';
@@ -79,7 +80,9 @@ export function rowClass(ix: PacketIndex, i: number): RowClass {
     case Proto.Icmp: case Proto.Icmpv6: return RowClass.Icmp;
     case Proto.Arp: return RowClass.Arp;
     case Proto.Tcp: return RowClass.Tcp;
-    default: return RowClass.Plain;
+    // A protocol registered above UDP (DNS, QUIC, DHCP …): Wireshark's default colouring gives
+    // these UDP's colour (rows of TCP streams were classed above).
+    default: return isRegistered(c.proto[j]) ? RowClass.Udp : RowClass.Plain;
   }
 }
 

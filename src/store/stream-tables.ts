@@ -28,9 +28,11 @@ class VerdictBlock {
   readonly version: Uint16Array;
   readonly verdict: Uint8Array;
   readonly isTls: Uint8Array;
+  /** The registered protocol the stream carries (HTTP, DNS, SSH …), 0 for none. */
+  readonly app: Uint8Array;
 
   constructor() {
-    const buf = new ArrayBuffer(BLOCK * 56);
+    const buf = new ArrayBuffer(BLOCK * 57);
     let p = 0;
     const at = (bytes: number): number => {
       const o = p;
@@ -51,6 +53,7 @@ class VerdictBlock {
     this.version = new Uint16Array(buf, at(2), BLOCK);
     this.verdict = new Uint8Array(buf, at(1), BLOCK);
     this.isTls = new Uint8Array(buf, at(1), BLOCK);
+    this.app = new Uint8Array(buf, at(1), BLOCK);
   }
 }
 
@@ -84,6 +87,7 @@ export class StreamVerdictTable {
       b.verdict[j] = rows[k + 1];
       b.version[j] = rows[k + 2] & 0xffff;
       b.isTls[j] = (rows[k + 2] >>> 16) & 1;
+      b.app[j] = (rows[k + 2] >>> 17) & 0xff;
       b.protectedRecords[j] = rows[k + 3];
       b.decryptedRecords[j] = rows[k + 4];
       b.noKeyRecords[j] = rows[k + 5];

@@ -113,7 +113,7 @@ function matchedPort(src: number, dst: number): number {
 }
 
 function removeLayer(d: Dissection): void {
-  if (d.stackLen > 0 && d.stack[d.stackLen - 1] === ssh.id) d.stackLen--;
+  d.takeBackLayer(ssh.id);
 }
 
 function dissectSegment(d: Dissection, layer: SshLayer, conv: Conversation, server: boolean): void {
