@@ -8,7 +8,6 @@ import { LINKTYPE, decodeEthernet, decodeVlan, decodeSll, decodeSll2, decodeNull
 import { decodeIPv4, decodeIPv6 } from './ip';
 import { decodeTcp } from './tcp';
 import { decodeUdp } from './udp';
-import { decodeIcmp } from './icmp';
 import { decodeGre } from './gre';
 import { decodeRegistered, isRegistered } from './protocol-registry';
 
@@ -87,9 +86,7 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
         if (d.tcpOff >= 0) return; // TCP inside TCP is payload, not a header
         next = decodeTcp(d, p, limit); break;
       case Proto.Udp: next = decodeUdp(d, p, limit); break;
-      case Proto.Icmp: case Proto.Icmpv6: next = decodeIcmp(d, p, limit, next); break;
       case Proto.Gre: next = decodeGre(d, p, limit); break;
-      case Proto.Arp: d.pushLayer(Proto.Arp, p); return;
       case Proto.Data: return;
       default:
         if (!isRegistered(next)) return;

@@ -1,4 +1,4 @@
-// UDP and ICMP fields.
+// UDP fields.
 
 import * as udp from '../decode/udp';
 import { defineField, FT, once } from './registry';
@@ -21,10 +21,3 @@ defineField({
   name: 'udp.payload', label: 'Payload', type: FT.Bytes, proto: 'udp', count: once((d) => d.udpOff >= 0 && d.tcpOff < 0 && d.payloadCapLen > 0),
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
 });
-
-defineField({ name: 'icmp', label: 'Internet Control Message Protocol', type: FT.None, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4) });
-defineField({ name: 'icmp.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4), num: (d) => d.buf[d.icmpOff] });
-defineField({ name: 'icmp.code', valueBits: 8, label: 'Code', type: FT.UInt, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4), num: (d) => d.buf[d.icmpOff + 1] });
-defineField({ name: 'icmpv6', label: 'Internet Control Message Protocol v6', type: FT.None, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6) });
-defineField({ name: 'icmpv6.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6), num: (d) => d.buf[d.icmpOff] });
-defineField({ name: 'icmpv6.code', valueBits: 8, label: 'Code', type: FT.UInt, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6), num: (d) => d.buf[d.icmpOff + 1] });

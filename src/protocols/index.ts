@@ -4,3 +4,5 @@ import './ieee8021ad';
 import './vxlan';
 import './geneve';
 import './echo';
+import './icmp';
+import './icmpv6';

@@ -1,0 +1,481 @@
+// ICMPv6's fields, each declared once, with tshark 4.0's names, types and tree order. Occurrence i
+// of a message field is the i-th message (the frame's, then the one an error quotes) that has it;
+// option fields are the frame's message's options of that type, in order.
+
+import { Dissection, Proto } from '../../decode/dissection';
+import { protocolNamed } from '../../decode/protocol-registry';
+import { defineField, FT, Span } from '../../fields/registry';
+import { ipv6At, macAt } from '../../fields/format';
+import { echoMatch } from '../icmp/echo-match';
+import { icmpEchoData } from '../icmp/fields';
+import { internetChecksum } from '../icmp/wire';
+import type { Icmpv6Layer } from './index';
+import * as w from './wire';
+
+const layerOf = (d: Dissection): Icmpv6Layer => protocolNamed('icmpv6')!.layer(d) as Icmpv6Layer;
+const messages = (d: Dissection): number => (d.hasLayer(Proto.Icmpv6) ? layerOf(d).count : 0);
+const IPV6_NEXT_HEADER_ICMPV6 = 58;
+const IP6_SRC = 8;
+
+type Pred = (d: Dissection, off: number, end: number, k: number) => boolean;
+
+function perMessage(has: Pred) {
+  const which = (d: Dissection, i: number): number => {
+    const L = layerOf(d);
+    for (let k = 0; k < messages(d); k++) if (has(d, L.off[k], L.end[k], k) && i-- === 0) return k;
+    return 0;
+  };
+  return {
+    count: (d: Dissection): number => {
+      let n = 0;
+      const L = layerOf(d);
+      for (let k = 0; k < messages(d); k++) if (has(d, L.off[k], L.end[k], k)) n++;
+      return n;
+    },
+    instanceOf: which,
+    at: (d: Dissection, i: number): number => layerOf(d).off[which(d, i)],
+    endOf: (d: Dissection, i: number): number => layerOf(d).end[which(d, i)],
+  };
+}
+
+const typeAt = (d: Dissection, off: number): number => d.buf[off + w.TYPE];
+const ofType = (...types: number[]): Pred => (d, off) => types.includes(typeAt(d, off));
+
+interface Spec {
+  name: string; label: string; type: FT; valueBits?: 8 | 16 | 32 | 64; hexDigits?: number;
+  pos: number; len: number; has: Pred;
+  num?: (d: Dissection, off: number) => number;
+  parent?: string; mask?: number; bitWidth?: number; valueNames?: Readonly<Record<number, string>>;
+  display?: (d: Dissection, off: number) => string;
+}
+
+function field(s: Spec): void {
+  const sel = perMessage((d, off, end, k) => s.has(d, off, end, k) && end - off >= s.pos + s.len);
+  const unitReader = s.bitWidth === 32 ? (d: Dissection, off: number) => d.buf.readUInt32BE(off)
+    : s.bitWidth === 16 ? (d: Dissection, off: number) => d.buf.readUInt16BE(off) : (d: Dissection, off: number) => d.buf[off];
+  defineField({
+    name: s.name, label: s.label, type: s.type, valueBits: s.valueBits, hexDigits: s.hexDigits, proto: 'icmpv6', count: sel.count,
+    instanceOf: sel.instanceOf, parent: s.parent, mask: s.mask, bitWidth: s.bitWidth, valueNames: s.valueNames,
+    unit: s.mask !== undefined ? (d, i) => unitReader(d, sel.at(d, i) + s.pos) : undefined,
+    num: s.num ? (d, i) => s.num!(d, sel.at(d, i)) : undefined,
+    bytes: s.num ? undefined : (d, i, o) => o.set(d.buf, sel.at(d, i) + s.pos, s.len),
+    display: s.display ? (d, i) => s.display!(d, sel.at(d, i)) : undefined,
+    range: (d, i, o) => o.set(d.buf, sel.at(d, i) + s.pos, s.len),
+  });
+}
+
+const all = perMessage(() => true);
+const any: Pred = () => true;
+defineField({
+  name: 'icmpv6', label: 'Internet Control Message Protocol v6', type: FT.None, proto: 'icmpv6', count: all.count, instanceOf: all.instanceOf,
+  range: (d, i, o) => o.set(d.buf, all.at(d, i), all.endOf(d, i) - all.at(d, i)),
+});
+field({
+  name: 'icmpv6.type', label: 'Type', type: FT.UInt, valueBits: 8, pos: w.TYPE, len: 1, has: any, num: (d, off) => d.buf[off],
+  display: (d, off) => `${w.typeName(d.buf[off])} (${d.buf[off]})`,
+});
+field({
+  name: 'icmpv6.code', label: 'Code', type: FT.UInt, valueBits: 8, pos: w.CODE, len: 1, has: any, num: (d, off) => d.buf[off + 1],
+  display: (d, off) => {
+    const text = w.codeText(d.buf[off], d.buf[off + 1]);
+    return text === null ? String(d.buf[off + 1]) : `${d.buf[off + 1]} (${text})`;
+  },
+});
+
+// RFC 4443 §2.3: the checksum covers a pseudo-header (RFC 8200 §8.1) of the addresses, the
+// upper-layer length and next header 58. Verified only when the whole message was captured.
+const CHECKSUM_BAD = 0, CHECKSUM_GOOD = 1, CHECKSUM_UNVERIFIED = 2;
+function checksumStatus(d: Dissection, k: number): number {
+  const L = layerOf(d);
+  const off = L.off[k], end = L.end[k], ip = L.ipOff[k];
+  if (ip < 0 || L.fragmented[k] !== 0 || end - off < L.reportedLen[k]) return CHECKSUM_UNVERIFIED;
+  const len = end - off;
+  let sum = (len >>> 16) + (len & 0xffff) + IPV6_NEXT_HEADER_ICMPV6;
+  for (let p = ip + IP6_SRC; p < ip + IP6_SRC + 32; p += 2) sum += d.buf.readUInt16BE(p);
+  return internetChecksum(d.buf, off, end, sum) === 0 ? CHECKSUM_GOOD : CHECKSUM_BAD;
+}
+field({
+  name: 'icmpv6.checksum', label: 'Checksum', type: FT.Hex, hexDigits: 4, valueBits: 16, pos: w.CHECKSUM, len: 2, has: any,
+  num: (d, off) => d.buf.readUInt16BE(off + w.CHECKSUM),
+  display: (d, off) => {
+    const k = layerOf(d).off[0] === off ? 0 : 1;
+    return `0x${d.buf.readUInt16BE(off + w.CHECKSUM).toString(16).padStart(4, '0')} [${['incorrect', 'correct', 'unverified'][checksumStatus(d, k)]}]`;
+  },
+});
+defineField({
+  name: 'icmpv6.checksum.status', label: 'Checksum Status', type: FT.UInt, valueBits: 8, proto: 'icmpv6', generated: true,
+  count: all.count, instanceOf: all.instanceOf, num: (d, i) => checksumStatus(d, all.instanceOf(d, i)),
+  display: (d, i) => ['Bad', 'Good', 'Unverified'][checksumStatus(d, all.instanceOf(d, i))],
+  range: (d, i, o) => o.set(d.buf, all.at(d, i) + w.CHECKSUM, 0),
+});
+
+// The second word: reserved (RFC 4443 §3.1, §3.3; RFC 4861 §4.1, §4.3, §4.5), the MTU of Packet Too
+// Big (§3.2), the pointer of Parameter Problem (§3.4). MLDv2 reports reserve 2 bytes.
+{
+  const reservedAt = (type: number): [number, number] => {
+    switch (type) {
+      case w.UNREACHABLE: case w.TIME_EXCEEDED: case w.ROUTER_SOLICITATION: case w.NEIGHBOR_SOLICITATION: case w.REDIRECT: return [4, 4];
+      case w.MLDV2_REPORT: return [4, 2];
+      case w.MLD_QUERY: case w.MLD_REPORT: case w.MLD_DONE: return [6, 2];
+      default: return [0, 0];
+    }
+  };
+  const sel = perMessage((d, off, end) => {
+    const [pos, len] = reservedAt(typeAt(d, off));
+    return len > 0 && end - off >= pos + len;
+  });
+  const reservedSpan = (d: Dissection, i: number, o: Span): true => {
+    const off = sel.at(d, i);
+    const [pos, len] = reservedAt(typeAt(d, off));
+    return o.set(d.buf, off + pos, len);
+  };
+  defineField({ name: 'icmpv6.reserved', label: 'Reserved', type: FT.Bytes, proto: 'icmpv6', count: sel.count, instanceOf: sel.instanceOf, bytes: reservedSpan, range: reservedSpan });
+}
+field({ name: 'icmpv6.mtu', label: 'MTU', type: FT.UInt, valueBits: 32, pos: 4, len: 4, has: ofType(w.PACKET_TOO_BIG), num: (d, off) => d.buf.readUInt32BE(off + 4) });
+field({ name: 'icmpv6.pointer', label: 'Pointer', type: FT.UInt, valueBits: 32, pos: 4, len: 4, has: ofType(w.PARAMETER_PROBLEM), num: (d, off) => d.buf.readUInt32BE(off + 4) });
+
+// RFC 4443 §4.1: echo.
+const echo = ofType(w.ECHO_REQUEST, w.ECHO_REPLY);
+field({
+  name: 'icmpv6.echo.identifier', label: 'Identifier', type: FT.Hex, hexDigits: 4, valueBits: 16, pos: 4, len: 2, has: echo,
+  num: (d, off) => d.buf.readUInt16BE(off + 4),
+});
+field({ name: 'icmpv6.echo.sequence_number', label: 'Sequence', type: FT.UInt, valueBits: 16, pos: 6, len: 2, has: echo, num: (d, off) => d.buf.readUInt16BE(off + 6) });
+
+// The data of an ICMP or ICMPv6 echo (Wireshark's data dissector, under either tree).
+const ICMPV6_ECHO_DATA = 8;
+const v6Data = (d: Dissection): boolean => {
+  if (!d.hasLayer(Proto.Icmpv6) || messages(d) === 0) return false;
+  const L = layerOf(d);
+  return echo(d, L.off[0], L.end[0], 0) && L.end[0] - L.off[0] > ICMPV6_ECHO_DATA;
+};
+const dataCount = (d: Dissection): number => (v6Data(d) ? 1 : d.hasLayer(Proto.Icmp) ? icmpEchoData.count(d) : 0);
+const dataInstance = (d: Dissection, i: number): number => (v6Data(d) ? 0 : icmpEchoData.instanceOf(d, i));
+const dataSpan = (d: Dissection, i: number, o: Span): true => {
+  if (!v6Data(d)) return icmpEchoData.span(d, i, o);
+  const L = layerOf(d);
+  return o.set(d.buf, L.off[0] + ICMPV6_ECHO_DATA, L.end[0] - L.off[0] - ICMPV6_ECHO_DATA);
+};
+const span = new Span();
+const alsoIn = ['icmp'];
+defineField({
+  name: 'data', label: 'Data', type: FT.None, proto: 'icmpv6', alsoIn, count: dataCount, instanceOf: dataInstance, range: dataSpan,
+  heading: (d, i) => `Data (${dataSpan(d, i, span) && span.len} bytes)`,
+});
+defineField({
+  name: 'data.data', label: 'Data', type: FT.Bytes, proto: 'icmpv6', alsoIn, parent: 'data', count: dataCount, instanceOf: dataInstance,
+  bytes: dataSpan, range: dataSpan,
+});
+defineField({
+  name: 'data.len', label: 'Length', type: FT.Int, valueBits: 32, proto: 'icmpv6', alsoIn, parent: 'data', count: dataCount, instanceOf: dataInstance,
+  generated: true, num: (d, i) => (dataSpan(d, i, span) ? span.len : 0), range: (d, i, o) => o.set(d.buf, dataSpan(d, i, span) ? span.off : 0, 0),
+});
+
+const matched = (d: Dissection): boolean => {
+  const m = echoMatch.peek(d);
+  return m !== undefined && m.number === d.number && m.requestIn > 0 && d.hasLayer(Proto.Icmpv6) && !d.inIcmpError;
+};
+defineField({
+  name: 'icmpv6.resp_to', label: 'Response To', type: FT.UInt, valueBits: 32, proto: 'icmpv6', generated: true, count: (d) => (matched(d) ? 1 : 0),
+  instanceOf: () => 0, num: (d) => echoMatch.of(d).requestIn, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0], 0),
+});
+defineField({
+  name: 'icmpv6.resptime', label: 'Response Time', type: FT.Double, proto: 'icmpv6', generated: true, count: (d) => (matched(d) ? 1 : 0),
+  instanceOf: () => 0, num: (d) => Math.round(echoMatch.of(d).respTimeMs * 1e6) / 1e6,
+  display: (d) => `${Math.round(echoMatch.of(d).respTimeMs * 1e6) / 1e6} ms`, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0], 0),
+});
+
+// ---- MLD (RFC 2710 §3, RFC 3810 §5) ----
+const mldV1 = ofType(w.MLD_QUERY, w.MLD_REPORT, w.MLD_DONE);
+const isV2Query = (d: Dissection, off: number, end: number): boolean => typeAt(d, off) === w.MLD_QUERY && end - off >= 28;
+field({
+  name: 'icmpv6.mld.maximum_response_code', label: 'Maximum Response Code', type: FT.UInt, valueBits: 16, pos: 4, len: 2,
+  has: (d, off, end) => isV2Query(d, off, end), num: (d, off) => d.buf.readUInt16BE(off + 4),
+});
+field({
+  name: 'icmpv6.mld.maximum_response_delay', label: 'Maximum Response Delay [ms]', type: FT.UInt, valueBits: 16, pos: 4, len: 2,
+  has: (d, off, end, k) => mldV1(d, off, end, k) && !isV2Query(d, off, end), num: (d, off) => d.buf.readUInt16BE(off + 4),
+});
+
+// ---- Router Advertisement (RFC 4861 §4.2) ----
+const ra = ofType(w.ROUTER_ADVERTISEMENT);
+field({ name: 'icmpv6.nd.ra.cur_hop_limit', label: 'Cur hop limit', type: FT.UInt, valueBits: 8, pos: 4, len: 1, has: ra, num: (d, off) => d.buf[off + 4] });
+const PRF_NAMES: Readonly<Record<number, string>> = { 0: 'Medium', 1: 'High', 2: 'Reserved', 3: 'Low' };
+field({ name: 'icmpv6.nd.ra.flag', label: 'Flags', type: FT.Hex, hexDigits: 2, valueBits: 8, pos: 5, len: 1, has: ra, num: (d, off) => d.buf[off + 5] });
+for (const [name, label, mask, type, names] of [
+  ['icmpv6.nd.ra.flag.m', 'Managed address configuration', 0x80, FT.Bool, undefined],
+  ['icmpv6.nd.ra.flag.o', 'Other configuration', 0x40, FT.Bool, undefined],
+  ['icmpv6.nd.ra.flag.h', 'Home Agent', 0x20, FT.Bool, undefined],
+  ['icmpv6.nd.ra.flag.prf', 'Prf (Default Router Preference)', 0x18, FT.UInt, PRF_NAMES],
+  ['icmpv6.nd.ra.flag.p', 'Proxy', 0x04, FT.Bool, undefined],
+  ['icmpv6.nd.ra.flag.rsv', 'Reserved', 0x03, FT.UInt, undefined],
+] as const) {
+  const shift = Math.log2(mask & -mask);
+  field({
+    name, label, type, valueBits: type === FT.Bool ? undefined : 8, pos: 5, len: 1, has: ra, parent: 'icmpv6.nd.ra.flag', mask, bitWidth: 8,
+    valueNames: names, num: (d, off) => (d.buf[off + 5] & mask) >> shift,
+  });
+}
+field({ name: 'icmpv6.nd.ra.router_lifetime', label: 'Router lifetime (s)', type: FT.UInt, valueBits: 16, pos: 6, len: 2, has: ra, num: (d, off) => d.buf.readUInt16BE(off + 6) });
+field({ name: 'icmpv6.nd.ra.reachable_time', label: 'Reachable time (ms)', type: FT.UInt, valueBits: 32, pos: 8, len: 4, has: ra, num: (d, off) => d.buf.readUInt32BE(off + 8) });
+field({ name: 'icmpv6.nd.ra.retrans_timer', label: 'Retrans timer (ms)', type: FT.UInt, valueBits: 32, pos: 12, len: 4, has: ra, num: (d, off) => d.buf.readUInt32BE(off + 12) });
+
+// ---- Neighbor Solicitation and Advertisement (RFC 4861 §4.3, §4.4), Redirect (§4.5) ----
+const ipv6Field = (name: string, label: string, pos: number, has: Pred): void =>
+  field({ name, label, type: FT.IPv6, pos, len: 16, has });
+ipv6Field('icmpv6.nd.ns.target_address', 'Target Address', 8, ofType(w.NEIGHBOR_SOLICITATION));
+const na = ofType(w.NEIGHBOR_ADVERTISEMENT);
+field({ name: 'icmpv6.nd.na.flag', label: 'Flags', type: FT.Hex, hexDigits: 8, valueBits: 32, pos: 4, len: 4, has: na, num: (d, off) => d.buf.readUInt32BE(off + 4) });
+for (const [name, label, mask, type] of [
+  ['icmpv6.nd.na.flag.r', 'Router', 0x80000000, FT.Bool], ['icmpv6.nd.na.flag.s', 'Solicited', 0x40000000, FT.Bool],
+  ['icmpv6.nd.na.flag.o', 'Override', 0x20000000, FT.Bool], ['icmpv6.nd.na.flag.rsv', 'Reserved', 0x1fffffff, FT.UInt],
+] as const) {
+  field({
+    name, label, type, valueBits: type === FT.Bool ? undefined : 32, pos: 4, len: 4, has: na, parent: 'icmpv6.nd.na.flag', mask, bitWidth: 32,
+    num: (d, off) => (type === FT.Bool ? ((d.buf.readUInt32BE(off + 4) & mask) !== 0 ? 1 : 0) : d.buf.readUInt32BE(off + 4) & mask),
+  });
+}
+ipv6Field('icmpv6.nd.na.target_address', 'Target Address', 8, na);
+ipv6Field('icmpv6.nd.rd.target_address', 'Target Address', 8, ofType(w.REDIRECT));
+ipv6Field('icmpv6.nd.rd.destination_address', 'Destination Address', 24, ofType(w.REDIRECT));
+
+// ---- Node Information (RFC 4620 §4) ----
+const ni = ofType(w.NI_QUERY, w.NI_REPLY);
+const QTYPE_NAMES: Readonly<Record<number, string>> = { 0: 'NOOP', 1: 'Unused', 2: 'Node Name', 3: 'Node addresses', 4: 'IPv4 Addresses' };
+field({ name: 'icmpv6.ni.qtype', label: 'Qtype', type: FT.UInt, valueBits: 16, pos: 4, len: 2, has: ni, valueNames: QTYPE_NAMES, num: (d, off) => d.buf.readUInt16BE(off + 4) });
+field({ name: 'icmpv6.ni.flag', label: 'Flags', type: FT.Hex, hexDigits: 4, valueBits: 16, pos: 6, len: 2, has: ni, num: (d, off) => d.buf.readUInt16BE(off + 6) });
+for (const [name, label, mask, type] of [
+  ['icmpv6.ni.flag.g', 'Global-scope addresses', 0x20, FT.Bool], ['icmpv6.ni.flag.s', 'Site-local addresses', 0x10, FT.Bool],
+  ['icmpv6.ni.flag.l', 'Link-local addresses', 0x08, FT.Bool], ['icmpv6.ni.flag.c', 'Compression', 0x04, FT.Bool],
+  ['icmpv6.ni.flag.a', 'Unicast Addresses', 0x02, FT.Bool], ['icmpv6.ni.flag.t', 'Truncated', 0x01, FT.Bool],
+  ['icmpv6.ni.flag.rsv', 'Reserved', 0xffc0, FT.Hex],
+] as const) {
+  const shift = Math.log2(mask & -mask);
+  field({
+    name, label, type, valueBits: type === FT.Bool ? undefined : 16, hexDigits: 3, pos: 6, len: 2, has: ni, parent: 'icmpv6.ni.flag', mask, bitWidth: 16,
+    num: (d, off) => (d.buf.readUInt16BE(off + 6) & mask) >> shift,
+  });
+}
+field({
+  name: 'icmpv6.ni.nonce', label: 'Nonce', type: FT.Hex, hexDigits: 16, valueBits: 64, pos: 8, len: 8, has: ni,
+  num: (d, off) => Number(d.buf.readBigUInt64BE(off + 8)),
+  display: (d, off) => `0x${d.buf.toString('hex', off + 8, off + 16)}`,
+});
+const NI_DATA = 16;
+const QTYPE_NODE_ADDRESSES = 3;
+const niQuery = (code: number): Pred => (d, off) => typeAt(d, off) === w.NI_QUERY && d.buf[off + w.CODE] === code;
+ipv6Field('icmpv6.ni.query.subject_ipv6', 'IPv6 subject address', NI_DATA, niQuery(0));
+field({ name: 'icmpv6.ni.query.subject_ipv4', label: 'IPv4 subject address', type: FT.IPv4, pos: NI_DATA, len: 4, has: niQuery(2), num: (d, off) => d.buf.readUInt32BE(off + NI_DATA) });
+// RFC 4620 §6.3: a reply to "node addresses" lists (TTL, IPv6 address) pairs of 20 bytes.
+const NODE_ADDRESS_ENTRY = 20;
+const addressReply: Pred = (d, off) => typeAt(d, off) === w.NI_REPLY && d.buf[off + w.CODE] === 0 && d.buf.readUInt16BE(off + 4) === QTYPE_NODE_ADDRESSES;
+const addressEntries = (d: Dissection): number => {
+  if (messages(d) === 0) return 0;
+  const L = layerOf(d);
+  const off = L.off[0], end = L.end[0];
+  if (end - off < NI_DATA || !addressReply(d, off, end, 0)) return 0;
+  return Math.floor((end - off - NI_DATA) / NODE_ADDRESS_ENTRY);
+};
+const entryAt = (d: Dissection, i: number): number => layerOf(d).off[0] + NI_DATA + i * NODE_ADDRESS_ENTRY;
+defineField({
+  name: 'icmpv6.ni.reply.node_ttl', label: 'TTL', type: FT.UInt, valueBits: 32, proto: 'icmpv6', count: (d) => (addressEntries(d) > 0 ? 1 : 0),
+  instanceOf: () => 0, num: (d) => d.buf.readUInt32BE(entryAt(d, 0)), range: (d, _i, o) => o.set(d.buf, entryAt(d, 0), 4),
+});
+defineField({
+  name: 'icmpv6.ni.reply.node_address', label: 'IPv6 Node address', type: FT.IPv6, proto: 'icmpv6', count: addressEntries, instanceOf: () => 0,
+  bytes: (d, i, o) => o.set(d.buf, entryAt(d, i) + 4, 16), range: (d, i, o) => o.set(d.buf, entryAt(d, i) + 4, 16),
+});
+
+// ---- Neighbor Discovery options (RFC 4861 §4.6 and the RFCs that add options) ----
+/** Offset of the i-th option of the frame's message for which `want(type, len)` holds, -1 when none; `lenOut[0]` its length. */
+const lenOut = new Int32Array(1);
+function optionAt(d: Dissection, want: (type: number, len: number) => boolean, i: number): number {
+  if (messages(d) === 0) return -1;
+  const L = layerOf(d);
+  let found = -1;
+  w.walkOptions(d.buf, L.off[0], L.end[0], (p, len) => {
+    if (!want(d.buf[p], len)) return false;
+    if (i-- === 0) {
+      found = p;
+      lenOut[0] = len;
+      return true;
+    }
+    return false;
+  });
+  return found;
+}
+function optionCount(d: Dissection, want: (type: number, len: number) => boolean): number {
+  if (messages(d) === 0) return 0;
+  const L = layerOf(d);
+  let n = 0;
+  w.walkOptions(d.buf, L.off[0], L.end[0], (p, len) => {
+    if (want(d.buf[p], len)) n++;
+  });
+  return n;
+}
+const anyOption = (): boolean => true;
+const optionHeading = (d: Dissection, p: number, len: number): string => {
+  const type = d.buf[p];
+  const name = w.OPTION_NAMES[type] ?? 'Unknown';
+  if ((type === w.OPT_SOURCE_LINKADDR || type === w.OPT_TARGET_LINKADDR) && len === 8) return `ICMPv6 Option (${name} : ${macAt(d.buf, p + 2)})`;
+  if (type === w.OPT_PREFIX_INFO && len >= 32) return `ICMPv6 Option (${name} : ${ipv6At(d.buf, p + 16)}/${d.buf[p + 2]})`;
+  if (type === w.OPT_MTU && len >= 8) return `ICMPv6 Option (${name} : ${d.buf.readUInt32BE(p + 4)})`;
+  return `ICMPv6 Option (${name})`;
+};
+defineField({
+  name: 'icmpv6.opt', label: 'ICMPv6 Option', type: FT.None, proto: 'icmpv6', count: (d) => optionCount(d, anyOption), instanceOf: () => 0,
+  heading: (d, i) => {
+    const p = optionAt(d, anyOption, i);
+    return p < 0 ? 'ICMPv6 Option' : optionHeading(d, p, lenOut[0]);
+  },
+  range: (d, i, o) => {
+    const p = optionAt(d, anyOption, i);
+    return o.set(d.buf, p < 0 ? 0 : p, p < 0 ? 0 : lenOut[0]);
+  },
+});
+
+interface OptSpec {
+  name: string; label: string; type: FT; valueBits?: 8 | 16 | 32; hexDigits?: number;
+  /** Position in the option and length. */
+  pos: number; len: number;
+  want: (type: number, len: number) => boolean;
+  num?: (buf: Buffer, p: number) => number;
+  mask?: number; bitWidth?: number; parent?: string; valueNames?: Readonly<Record<number, string>>;
+  display?: (buf: Buffer, p: number, len: number) => string;
+}
+function optField(s: OptSpec): void {
+  const want = (type: number, len: number): boolean => s.want(type, len) && len >= s.pos + s.len;
+  const at = (d: Dissection, i: number): number => optionAt(d, want, i);
+  defineField({
+    name: s.name, label: s.label, type: s.type, valueBits: s.valueBits, hexDigits: s.hexDigits, proto: 'icmpv6', parent: s.parent ?? 'icmpv6.opt',
+    count: (d) => optionCount(d, want), instanceOf: () => 0, mask: s.mask, bitWidth: s.bitWidth, valueNames: s.valueNames,
+    unit: s.mask !== undefined ? (d, i) => (s.bitWidth === 16 ? d.buf.readUInt16BE(at(d, i) + s.pos) : d.buf[at(d, i) + s.pos]) : undefined,
+    num: s.num ? (d, i) => s.num!(d.buf, at(d, i)) : undefined,
+    bytes: s.num ? undefined : (d, i, o) => o.set(d.buf, at(d, i) + s.pos, s.len),
+    display: s.display ? (d, i) => s.display!(d.buf, at(d, i), lenOut[0]) : undefined,
+    range: (d, i, o) => o.set(d.buf, at(d, i) + s.pos, s.len),
+  });
+}
+const optIs = (...types: number[]) => (type: number): boolean => types.includes(type);
+optField({
+  name: 'icmpv6.opt.type', label: 'Type', type: FT.UInt, valueBits: 8, pos: 0, len: 1, want: anyOption, num: (b, p) => b[p],
+  display: (b, p) => `${w.OPTION_NAMES[b[p]] ?? 'Unknown'} (${b[p]})`,
+});
+optField({
+  name: 'icmpv6.opt.length', label: 'Length', type: FT.UInt, valueBits: 8, pos: 1, len: 1, want: anyOption, num: (b, p) => b[p + 1],
+  display: (b, p) => `${b[p + 1]} (${b[p + 1] * 8} bytes)`,
+});
+// Link-layer addresses: an Ethernet address when the option is 8 bytes long.
+const etherAddr = (...types: number[]) => (type: number, len: number): boolean => types.includes(type) && len === 8;
+optField({ name: 'icmpv6.opt.linkaddr', label: 'Link-layer address', type: FT.Ether, pos: 2, len: 6, want: etherAddr(w.OPT_SOURCE_LINKADDR, w.OPT_TARGET_LINKADDR) });
+optField({ name: 'icmpv6.opt.src_linkaddr', label: 'Source Link-layer address', type: FT.Ether, pos: 2, len: 6, want: etherAddr(w.OPT_SOURCE_LINKADDR) });
+optField({ name: 'icmpv6.opt.target_linkaddr', label: 'Target Link-layer address', type: FT.Ether, pos: 2, len: 6, want: etherAddr(w.OPT_TARGET_LINKADDR) });
+// RFC 4861 §4.6.2
+const prefix = optIs(w.OPT_PREFIX_INFO);
+optField({ name: 'icmpv6.opt.prefix.length', label: 'Prefix Length', type: FT.UInt, valueBits: 8, pos: 2, len: 1, want: prefix, num: (b, p) => b[p + 2] });
+optField({ name: 'icmpv6.opt.prefix.flag', label: 'Flag', type: FT.Hex, hexDigits: 2, valueBits: 8, pos: 3, len: 1, want: prefix, num: (b, p) => b[p + 3] });
+for (const [name, label, mask, type] of [
+  ['icmpv6.opt.prefix.flag.l', 'On-link flag(L)', 0x80, FT.Bool], ['icmpv6.opt.prefix.flag.a', 'Autonomous address-configuration flag(A)', 0x40, FT.Bool],
+  ['icmpv6.opt.prefix.flag.r', 'Router address flag(R)', 0x20, FT.Bool], ['icmpv6.opt.prefix.flag.reserved', 'Reserved', 0x1f, FT.UInt],
+] as const) {
+  optField({
+    name, label, type, valueBits: type === FT.Bool ? undefined : 8, pos: 3, len: 1, want: prefix, parent: 'icmpv6.opt.prefix.flag', mask, bitWidth: 8,
+    num: (b, p) => (type === FT.Bool ? ((b[p + 3] & mask) !== 0 ? 1 : 0) : b[p + 3] & mask),
+  });
+}
+optField({ name: 'icmpv6.opt.prefix.valid_lifetime', label: 'Valid Lifetime', type: FT.UInt, valueBits: 32, pos: 4, len: 4, want: prefix, num: (b, p) => b.readUInt32BE(p + 4) });
+optField({ name: 'icmpv6.opt.prefix.preferred_lifetime', label: 'Preferred Lifetime', type: FT.UInt, valueBits: 32, pos: 8, len: 4, want: prefix, num: (b, p) => b.readUInt32BE(p + 8) });
+// The option's reserved bytes: 4 in a prefix option, 2 in MTU, RDNSS, DNSSL, advertisement interval and home agent options.
+const reservedAt = (type: number): [number, number] =>
+  type === w.OPT_PREFIX_INFO ? [12, 4] : [2, 2];
+const hasReserved = optIs(w.OPT_PREFIX_INFO, w.OPT_MTU, w.OPT_RDNSS, w.OPT_DNSSL, w.OPT_ADV_INTERVAL, w.OPT_HOME_AGENT_INFO);
+{
+  const want = (type: number, len: number): boolean => hasReserved(type) && len >= reservedAt(type)[0] + reservedAt(type)[1];
+  const span2 = (d: Dissection, i: number, o: Span): true => {
+    const p = optionAt(d, want, i);
+    const [pos, len] = reservedAt(d.buf[p]);
+    return o.set(d.buf, p + pos, len);
+  };
+  defineField({
+    name: 'icmpv6.opt.reserved', label: 'Reserved', type: FT.None, proto: 'icmpv6', parent: 'icmpv6.opt', count: (d) => optionCount(d, want),
+    instanceOf: () => 0, range: span2,
+  });
+}
+optField({
+  name: 'icmpv6.opt.prefix', label: 'Prefix', type: FT.IPv6, pos: 16, len: 16, want: prefix,
+});
+// RFC 4861 §4.6.4
+optField({ name: 'icmpv6.opt.mtu', label: 'MTU', type: FT.UInt, valueBits: 32, pos: 4, len: 4, want: optIs(w.OPT_MTU), num: (b, p) => b.readUInt32BE(p + 4) });
+// RFC 6275 §7.3, §7.4
+optField({ name: 'icmpv6.opt.advertisement_interval', label: 'Advertisement Interval', type: FT.UInt, valueBits: 32, pos: 4, len: 4, want: optIs(w.OPT_ADV_INTERVAL), num: (b, p) => b.readUInt32BE(p + 4) });
+optField({ name: 'icmpv6.opt.home_agent_preference', label: 'Home Agent Preference', type: FT.UInt, valueBits: 16, pos: 4, len: 2, want: optIs(w.OPT_HOME_AGENT_INFO), num: (b, p) => b.readUInt16BE(p + 4) });
+optField({ name: 'icmpv6.opt.home_agent_lifetime', label: 'Home Agent Lifetime', type: FT.UInt, valueBits: 16, pos: 6, len: 2, want: optIs(w.OPT_HOME_AGENT_INFO), num: (b, p) => b.readUInt16BE(p + 6) });
+// RFC 3971 §5.3.2: the nonce fills the rest of the option.
+{
+  const want = (type: number, len: number): boolean => type === w.OPT_NONCE && len > 2;
+  const nonceSpan = (d: Dissection, i: number, o: Span): true => {
+    const p = optionAt(d, want, i);
+    return o.set(d.buf, p + 2, lenOut[0] - 2);
+  };
+  defineField({
+    name: 'icmpv6.opt.nonce', label: 'Nonce', type: FT.Bytes, proto: 'icmpv6', parent: 'icmpv6.opt', count: (d) => optionCount(d, want),
+    instanceOf: () => 0, bytes: nonceSpan, range: nonceSpan,
+  });
+}
+// RFC 8106 §5.1: lifetime, then the servers' addresses.
+const rdnss = optIs(w.OPT_RDNSS);
+optField({ name: 'icmpv6.opt.rdnss.lifetime', label: 'Lifetime', type: FT.UInt, valueBits: 32, pos: 4, len: 4, want: rdnss, num: (b, p) => b.readUInt32BE(p + 4) });
+{
+  // Occurrence i: the i-th server address over all RDNSS options.
+  const serverAt = (d: Dissection, i: number): number => {
+    for (let k = 0; ; k++) {
+      const p = optionAt(d, (t, l) => t === w.OPT_RDNSS && l >= 24, k);
+      if (p < 0) return -1;
+      const n = (lenOut[0] - 8) >> 4;
+      if (i < n) return p + 8 + 16 * i;
+      i -= n;
+    }
+  };
+  const count = (d: Dissection): number => {
+    let n = 0;
+    for (let k = 0; ; k++) {
+      const p = optionAt(d, (t, l) => t === w.OPT_RDNSS && l >= 24, k);
+      if (p < 0) return n;
+      n += (lenOut[0] - 8) >> 4;
+    }
+  };
+  defineField({
+    name: 'icmpv6.opt.rdnss', label: 'Recursive DNS Servers', type: FT.IPv6, proto: 'icmpv6', parent: 'icmpv6.opt', count, instanceOf: () => 0,
+    bytes: (d, i, o) => o.set(d.buf, serverAt(d, i), 16), range: (d, i, o) => o.set(d.buf, serverAt(d, i), 16),
+  });
+}
+optField({ name: 'icmpv6.opt.dnssl.lifetime', label: 'Lifetime', type: FT.UInt, valueBits: 32, pos: 4, len: 4, want: optIs(w.OPT_DNSSL), num: (b, p) => b.readUInt32BE(p + 4) });
+// RFC 8781 §4: scaled lifetime (13 bits) and prefix length code (3 bits), then the prefix's first 96 bits.
+const pref64 = (type: number, len: number): boolean => type === w.OPT_PREF64 && len === 16;
+const PLC_NAMES: Readonly<Record<number, string>> = {
+  0: '96 bits prefix length', 1: '64 bits prefix length', 2: '56 bits prefix length', 3: '48 bits prefix length',
+  4: '40 bits prefix length', 5: '32 bits prefix length',
+};
+optField({
+  name: 'icmpv6.opt.pref64.scaled_lifetime', label: 'Scaled Lifetime', type: FT.UInt, valueBits: 16, pos: 2, len: 2, want: pref64,
+  mask: 0xfff8, bitWidth: 16, num: (b, p) => b.readUInt16BE(p + 2) >> 3,
+});
+optField({
+  name: 'icmpv6.opt.pref64.plc', label: 'PLC (Prefix Length Code)', type: FT.Hex, hexDigits: 1, valueBits: 16, pos: 2, len: 2, want: pref64,
+  mask: 0x0007, bitWidth: 16, num: (b, p) => b.readUInt16BE(p + 2) & 7,
+  display: (b, p) => `${PLC_NAMES[b.readUInt16BE(p + 2) & 7] ?? 'Unknown'} (0x${(b.readUInt16BE(p + 2) & 7).toString(16)})`,
+});
+{
+  const prefixBytes = Buffer.alloc(16);
+  defineField({
+    name: 'icmpv6.opt.pref64.prefix', label: 'Prefix', type: FT.IPv6, proto: 'icmpv6', parent: 'icmpv6.opt', count: (d) => optionCount(d, pref64),
+    instanceOf: () => 0,
+    bytes: (d, i, o) => {
+      const p = optionAt(d, pref64, i);
+      prefixBytes.fill(0);
+      d.buf.copy(prefixBytes, 0, p + 4, p + 16);
+      return o.set(prefixBytes, 0, 16);
+    },
+    range: (d, i, o) => o.set(d.buf, optionAt(d, pref64, i) + 4, 12),
+  });
+}
