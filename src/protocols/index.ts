@@ -6,3 +6,4 @@ import './geneve';
 import './echo';
 import './icmp';
 import './icmpv6';
+import './arp';
