@@ -80,11 +80,11 @@ field({
 });
 
 // Wireshark verifies the checksum when it has the whole message: not a fragment, not cut short by the
-// snapshot length, not a quote (whose IP header names more bytes than an error carries).
+// snapshot length, not the message an error quotes.
 const CHECKSUM_BAD = 0, CHECKSUM_GOOD = 1, CHECKSUM_UNVERIFIED = 2;
 function checksumVerifiable(d: Dissection, k: number): boolean {
   const L = layerOf(d);
-  return L.fragmented[k] === 0 && L.end[k] - L.off[k] >= L.reportedLen[k];
+  return k === 0 && L.fragmented[k] === 0 && L.end[k] - L.off[k] >= L.reportedLen[k];
 }
 const computed = (d: Dissection, off: number, end: number): number => w.internetChecksum(d.buf, off, end);
 
@@ -235,7 +235,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const two = (n: number): string => String(n).padStart(2, '0');
 function utcText(sec: number, nsec: number): string {
   const t = new Date(sec * 1000);
-  return `${MONTHS[t.getUTCMonth()]} ${two(t.getUTCDate())}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.${String(nsec).padStart(9, '0')} UTC`;
+  return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.${String(nsec).padStart(9, '0')} UTC`;
 }
 defineField({
   name: 'icmp.data_time', label: 'Timestamp from icmp data', type: FT.AbsTime, proto: 'icmp', count: hasDataTime.count, instanceOf: hasDataTime.instanceOf,

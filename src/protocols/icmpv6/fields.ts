@@ -4,7 +4,7 @@
 
 import { Dissection, Proto } from '../../decode/dissection';
 import { protocolNamed } from '../../decode/protocol-registry';
-import { defineField, FT, Span } from '../../fields/registry';
+import { defineField, FT, getField, Span } from '../../fields/registry';
 import { ipv6At, macAt } from '../../fields/format';
 import { echoMatch } from '../icmp/echo-match';
 import { icmpEchoData } from '../icmp/fields';
@@ -261,6 +261,8 @@ field({
   num: (d, off) => Number(d.buf.readBigUInt64BE(off + 8)),
   display: (d, off) => `0x${d.buf.toString('hex', off + 8, off + 16)}`,
 });
+// 64 bits do not fit a number exactly: -T fields prints the nonce from its bytes, as the tree does.
+getField('icmpv6.ni.nonce')!.text = (d, i) => getField('icmpv6.ni.nonce')!.display!(d, i);
 const NI_DATA = 16;
 const QTYPE_NODE_ADDRESSES = 3;
 const niQuery = (code: number): Pred => (d, off) => typeAt(d, off) === w.NI_QUERY && d.buf[off + w.CODE] === code;
@@ -289,12 +291,13 @@ defineField({
 // ---- Neighbor Discovery options (RFC 4861 §4.6 and the RFCs that add options) ----
 /** Offset of the i-th option of the frame's message for which `want(type, len)` holds, -1 when none; `lenOut[0]` its length. */
 const lenOut = new Int32Array(1);
-function optionAt(d: Dissection, want: (type: number, len: number) => boolean, i: number): number {
+type OptionWanted = (type: number, len: number, buf: Buffer, p: number) => boolean;
+function optionAt(d: Dissection, want: OptionWanted, i: number): number {
   if (messages(d) === 0) return -1;
   const L = layerOf(d);
   let found = -1;
   w.walkOptions(d.buf, L.off[0], L.end[0], (p, len) => {
-    if (!want(d.buf[p], len)) return false;
+    if (!want(d.buf[p], len, d.buf, p)) return false;
     if (i-- === 0) {
       found = p;
       lenOut[0] = len;
@@ -304,12 +307,12 @@ function optionAt(d: Dissection, want: (type: number, len: number) => boolean, i
   });
   return found;
 }
-function optionCount(d: Dissection, want: (type: number, len: number) => boolean): number {
+function optionCount(d: Dissection, want: OptionWanted): number {
   if (messages(d) === 0) return 0;
   const L = layerOf(d);
   let n = 0;
   w.walkOptions(d.buf, L.off[0], L.end[0], (p, len) => {
-    if (want(d.buf[p], len)) n++;
+    if (want(d.buf[p], len, d.buf, p)) n++;
   });
   return n;
 }
@@ -467,15 +470,18 @@ optField({
 });
 {
   const prefixBytes = Buffer.alloc(16);
+  const MAX_PLC = 5;
+  const knownPlc: OptionWanted = (type, len, buf, p) => pref64(type, len) && (buf.readUInt16BE(p + 2) & 7) <= MAX_PLC;
   defineField({
-    name: 'icmpv6.opt.pref64.prefix', label: 'Prefix', type: FT.IPv6, proto: 'icmpv6', parent: 'icmpv6.opt', count: (d) => optionCount(d, pref64),
+    // Shown only for a prefix length code RFC 8781 §4 defines.
+    name: 'icmpv6.opt.pref64.prefix', label: 'Prefix', type: FT.IPv6, proto: 'icmpv6', parent: 'icmpv6.opt', count: (d) => optionCount(d, knownPlc),
     instanceOf: () => 0,
     bytes: (d, i, o) => {
-      const p = optionAt(d, pref64, i);
+      const p = optionAt(d, knownPlc, i);
       prefixBytes.fill(0);
       d.buf.copy(prefixBytes, 0, p + 4, p + 16);
       return o.set(prefixBytes, 0, 16);
     },
-    range: (d, i, o) => o.set(d.buf, optionAt(d, pref64, i) + 4, 12),
+    range: (d, i, o) => o.set(d.buf, optionAt(d, knownPlc, i) + 4, 12),
   });
 }
