@@ -6,7 +6,7 @@ import { Dissection, Proto } from '../../decode/dissection';
 import { protocolNamed } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
 import { secNsecToString } from '../../fields/format';
-import type { IcmpLayer } from './index';
+import type { IcmpLayer } from './layer';
 import * as w from './wire';
 import { echoMatch } from './echo-match';
 

@@ -9,7 +9,7 @@ import { ipv6At, macAt } from '../../fields/format';
 import { echoMatch } from '../icmp/echo-match';
 import { icmpEchoData } from '../icmp/fields';
 import { internetChecksum } from '../icmp/wire';
-import type { Icmpv6Layer } from './index';
+import type { Icmpv6Layer } from './layer';
 import * as w from './wire';
 
 const layerOf = (d: Dissection): Icmpv6Layer => protocolNamed('icmpv6')!.layer(d) as Icmpv6Layer;
@@ -370,9 +370,16 @@ optField({
 });
 // Link-layer addresses: an Ethernet address when the option is 8 bytes long.
 const etherAddr = (...types: number[]) => (type: number, len: number): boolean => types.includes(type) && len === 8;
-optField({ name: 'icmpv6.opt.linkaddr', label: 'Link-layer address', type: FT.Ether, pos: 2, len: 6, want: etherAddr(w.OPT_SOURCE_LINKADDR, w.OPT_TARGET_LINKADDR) });
-optField({ name: 'icmpv6.opt.src_linkaddr', label: 'Source Link-layer address', type: FT.Ether, pos: 2, len: 6, want: etherAddr(w.OPT_SOURCE_LINKADDR) });
-optField({ name: 'icmpv6.opt.target_linkaddr', label: 'Target Link-layer address', type: FT.Ether, pos: 2, len: 6, want: etherAddr(w.OPT_TARGET_LINKADDR) });
+// tshark types them as bytes, and prints an Ethernet address as one (with colons).
+for (const [name, label, want] of [
+  ['icmpv6.opt.linkaddr', 'Link-layer address', etherAddr(w.OPT_SOURCE_LINKADDR, w.OPT_TARGET_LINKADDR)],
+  ['icmpv6.opt.src_linkaddr', 'Source Link-layer address', etherAddr(w.OPT_SOURCE_LINKADDR)],
+  ['icmpv6.opt.target_linkaddr', 'Target Link-layer address', etherAddr(w.OPT_TARGET_LINKADDR)],
+] as const) {
+  optField({ name, label, type: FT.Bytes, pos: 2, len: 6, want });
+  const f = getField(name)!;
+  f.text = (d, i) => (f.bytes!(d, i, span) ? macAt(span.buf, span.off) : '');
+}
 // RFC 4861 §4.6.2
 const prefix = optIs(w.OPT_PREFIX_INFO);
 optField({ name: 'icmpv6.opt.prefix.length', label: 'Prefix Length', type: FT.UInt, valueBits: 8, pos: 2, len: 1, want: prefix, num: (b, p) => b[p + 2] });

@@ -9,23 +9,15 @@ import { registerProtocol } from '../../decode/protocol-registry';
 import { ipv6At, macAt } from '../../fields/format';
 import { echoMatch } from '../icmp/echo-match';
 import * as w from './wire';
+import { Icmpv6Layer } from './layer';
+
+export { Icmpv6Layer };
 import './fields';
 
 // RFC 8200 §3: where the IPv6 header keeps what the Info column and the checksum need.
 const IP6_HOP_LIMIT = 7;
 const ETHER_ADDR_OPTION_LEN = 8;
 
-export class Icmpv6Layer {
-  /** Messages in the frame: the one the frame carries, and one an error quotes (0 to 2). */
-  count = 0;
-  readonly off = new Int32Array(2);
-  readonly end = new Int32Array(2);
-  /** The IPv6 header that carried each message (pseudo-header of the checksum, hop limit of the echo Info). */
-  readonly ipOff = new Int32Array(2);
-  /** Bytes the IPv6 header says the message has, to know whether all were captured. */
-  readonly reportedLen = new Int32Array(2);
-  readonly fragmented = new Uint8Array(2);
-}
 
 export const icmpv6 = registerProtocol({
   name: 'icmpv6',
