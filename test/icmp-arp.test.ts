@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,6 +23,8 @@ const FILES = [
   'valid/tcpdump-protocols/icmpv6-ns-nonce.pcap', 'valid/tcpdump-protocols/icmpv6-ra-pref64.pcap',
   'valid/tcpdump-protocols/icmpv6_nodeinfo_replyipv6.pcap', 'valid/ja4/gre-sample.pcap', 'valid/ja4/latest.pcapng',
   'valid/ja4/v6.pcap', 'valid/tcpdump/icmpv6_nodeinfo_queryipv6.pcap', 'valid/tcpdump/mptcp-fclose.pcap',
+  // link types: the Configuration Test Protocol on Ethernet, vsock (271), BSD loopback (NULL)
+  'valid/tcpdump/loopback.pcap', 'valid/tcpdump/vsock-1.pcapng', 'valid/ja4/ipv6.pcapng', 'valid/tcpdump/tcp_rst_diag_payload.pcap',
 ];
 /** Fields compared with tshark's, every occurrence of every frame. */
 const FIELDS = [
@@ -37,8 +39,11 @@ const FIELDS = [
   'icmpv6.opt.linkaddr', 'icmpv6.opt.src_linkaddr', 'icmpv6.opt.target_linkaddr', 'icmpv6.opt.prefix', 'icmpv6.opt.prefix.length',
   'icmpv6.opt.prefix.valid_lifetime', 'icmpv6.opt.mtu', 'icmpv6.opt.nonce', 'icmpv6.opt.rdnss', 'icmpv6.opt.pref64.prefix',
   'icmpv6.ni.qtype', 'icmpv6.ni.flag', 'icmpv6.ni.nonce', 'icmpv6.ni.query.subject_ipv6', 'icmpv6.ni.reply.node_address',
+  'null.family', 'loop.skipcount', 'loop.relevant_function', 'loop.function', 'loop.forwarding_address', 'loop.receipt_number',
+  'vsock.src_cid', 'vsock.dst_cid', 'vsock.src_port', 'vsock.dst_port', 'vsock.op', 'vsock.trans', 'vsock.trans_len',
+  'vsock.virtio.type', 'vsock.virtio.op', 'vsock.virtio.len', 'vsock.virtio.buf_alloc', 'vsock.virtio.fwd_cnt', 'vsock.payload',
 ];
-const FILTERS = ['arp.opcode == 1', 'icmp.type == 3', 'icmpv6.type == 135', 'arp', 'icmp', 'icmpv6', 'icmp.resp_to', 'icmpv6.opt.type == 1'];
+const FILTERS = ['arp.opcode == 1', 'icmp.type == 3', 'icmpv6.type == 135', 'arp', 'icmp', 'icmpv6', 'icmp.resp_to', 'icmpv6.opt.type == 1', 'loop', 'vsock.op == 4', 'null.family == 30'];
 
 function fieldsArgs(): string[] {
   return ['-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', ...FIELDS.flatMap((f) => ['-e', f])];
@@ -58,7 +63,7 @@ function compare(file: string): string[] {
   for (let i = 0; i < want.length && diffs.length < 20; i++) {
     const a = want[i].split('\t'), b = got[i].split('\t');
     // Other protocols' columns (DHCP, DNS, SSH …) are theirs to match, not these.
-    const mine = ['ARP', 'ICMP', 'ICMPv6'].includes(a[0]);
+    const mine = ['ARP', 'ICMP', 'ICMPv6', 'LOOP', 'vSocket'].includes(a[0]);
     for (let j = mine ? 0 : 2; j < FIELDS.length; j++) {
       if ((a[j] ?? '') !== (b[j] ?? '')) diffs.push(`${path.basename(file)} frame ${i + 1} ${FIELDS[j]}: tshark "${a[j]}" tcpwatch "${b[j]}"`);
     }
@@ -111,6 +116,54 @@ test('ping, ping -6 and a datagram to a closed port, recorded on loopback, read 
     assert.ok(lines.some((l) => l.includes('(request in')), 'a reply named its request');
     assert.deepEqual(compare(pcap), []);
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Two network namespaces joined by a veth pair, made and removed by the test: pinging across it makes
+// the kernel resolve the peer first, with ARP for IPv4 and Neighbor Solicitation for IPv6.
+test('ARP and Neighbor Discovery across a veth pair between two namespaces read as tshark reads them', {
+  skip: !isRoot ? 'needs root for network namespaces' : !have('ip') || !have('tcpdump') || !have('tshark') || !have('ping') ? 'needs ip, tcpdump, tshark and ping' : false,
+  timeout: 60_000,
+}, async () => {
+  const tag = `tw${process.pid % 100000}`;
+  const a = `${tag}a`, b = `${tag}b`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-nd-'));
+  const ip = (...args: string[]): void => {
+    const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 0, `ip ${args.join(' ')}: ${r.stderr}`);
+  };
+  try {
+    ip('netns', 'add', a);
+    ip('netns', 'add', b);
+    ip('link', 'add', `${a}0`, 'netns', a, 'type', 'veth', 'peer', 'name', `${b}0`, 'netns', b);
+    ip('-n', a, 'addr', 'add', '10.77.0.1/24', 'dev', `${a}0`);
+    ip('-n', b, 'addr', 'add', '10.77.0.2/24', 'dev', `${b}0`);
+    ip('-n', a, 'addr', 'add', 'fd77::1/64', 'dev', `${a}0`, 'nodad');
+    ip('-n', b, 'addr', 'add', 'fd77::2/64', 'dev', `${b}0`, 'nodad');
+    ip('-n', a, 'link', 'set', `${a}0`, 'up');
+    ip('-n', b, 'link', 'set', `${b}0`, 'up');
+    const pcap = path.join(dir, 'nd.pcap');
+    const td = spawn('ip', ['netns', 'exec', a, 'tcpdump', '-i', `${a}0`, '-n', '-U', '--immediate-mode', '-w', pcap, 'arp or icmp or icmp6'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    td.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<void>((resolve) => td.once('close', () => resolve()));
+    for (let waited = 0; !stderr.includes('listening on') && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    assert.match(stderr, /listening on/);
+    spawnSync('ip', ['netns', 'exec', a, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '10.77.0.2'], { timeout: 10_000 });
+    spawnSync('ip', ['netns', 'exec', a, 'ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', 'fd77::2'], { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 200));
+    td.kill('SIGINT');
+    await closed;
+    const infos = tshark(pcap, ['-T', 'fields', '-e', '_ws.col.Info']);
+    assert.match(infos, /Who has 10\.77\.0\.2\? Tell 10\.77\.0\.1/);
+    assert.match(infos, /10\.77\.0\.2 is at /);
+    assert.match(infos, /Neighbor Solicitation for fd77::2 from /);
+    assert.match(infos, /Neighbor Advertisement fd77::2 \(/);
+    assert.deepEqual(compare(pcap), []);
+  } finally {
+    spawnSync('ip', ['netns', 'del', a], { timeout: 10_000 });
+    spawnSync('ip', ['netns', 'del', b], { timeout: 10_000 });
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -30,6 +30,8 @@ export interface ProtocolSpec<T> {
   tcpPorts?: readonly number[];
   etherTypes?: readonly number[];
   ipProtos?: readonly number[];
+  /** Link-layer header types (LINKTYPE_*) whose frames start with this protocol. */
+  linkTypes?: readonly number[];
   /** The layer slot, made once per Dissection. */
   makeLayer(): T;
   /**
@@ -61,6 +63,7 @@ const udpPortTable = new Uint8Array(65536);
 const tcpPortTable = new Uint8Array(65536);
 const etherTypeTable = new Uint8Array(65536);
 const ipProtoTable = new Uint8Array(256);
+const linkTypeTable = new Uint8Array(65536);
 
 function join(table: Uint8Array, keys: readonly number[] | undefined, id: number, what: string, name: string): void {
   if (keys === undefined) return;
@@ -86,6 +89,7 @@ export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T
   join(tcpPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
   join(etherTypeTable, spec.etherTypes, id, 'ethertype', spec.name);
   join(ipProtoTable, spec.ipProtos, id, 'ip.proto', spec.name);
+  join(linkTypeTable, spec.linkTypes, id, 'link type', spec.name);
   if (fixed) PROTO_LABELS[id] = spec.label;
   else {
     PROTO_NAMES.push(spec.name);
@@ -132,6 +136,11 @@ export function tcpPortProtocol(src: number, dst: number): number {
 
 export function etherTypeProtocol(type: number): number {
   return etherTypeTable[type];
+}
+
+/** The protocol frames of this link-layer header type start with, 0 when no registered one. */
+export function linkTypeProtocol(linkType: number): number {
+  return linkType >= 0 && linkType < linkTypeTable.length ? linkTypeTable[linkType] : 0;
 }
 
 export function ipProtoProtocol(proto: number): number {

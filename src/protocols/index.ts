@@ -7,3 +7,5 @@ import './echo';
 import './icmp';
 import './icmpv6';
 import './arp';
+import './loop';
+import './vsock';
