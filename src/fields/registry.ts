@@ -106,6 +106,12 @@ export interface FieldDef {
    * with its severity and group; its `text` is the message.
    */
   expert?: { severity: ExpertSeverity; group: string };
+  /**
+   * On a protocol's own field: its tree lists the nodes directly under it in byte order rather than
+   * declaration order, for messages whose parts repeat in turns (ICMPv6's node information reply:
+   * a TTL, an address, a TTL, an address …). Nodes at the same offset keep their declared order.
+   */
+  treeInByteOrder?: boolean;
   /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
   generated?: boolean;
 }

@@ -162,6 +162,7 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
   for (const p of parents) {
     if (p.children.every((c) => c.off >= 0 || c.hidden)) p.children.sort((a, b) => (a.off < 0 || b.off < 0 ? 0 : a.off - b.off));
   }
+  if (pf.treeInByteOrder === true && root.children.every((c) => c.off >= 0)) root.children.sort((a, b) => a.off - b.off);
   return root;
 }
 

@@ -64,10 +64,14 @@ function field(s: Spec): void {
   });
 }
 
+const ipv6Field = (name: string, label: string, pos: number, has: Pred): void =>
+  field({ name, label, type: FT.IPv6, pos, len: 16, has });
+
 const all = perMessage(() => true);
 const any: Pred = () => true;
 defineField({
   name: 'icmpv6', label: 'Internet Control Message Protocol v6', type: FT.None, proto: 'icmpv6', count: all.count, instanceOf: all.instanceOf,
+  treeInByteOrder: true,
   range: (d, i, o) => o.set(d.buf, all.at(d, i), all.endOf(d, i) - all.at(d, i)),
 });
 field({
@@ -109,6 +113,18 @@ defineField({
   range: (d, i, o) => o.set(d.buf, all.at(d, i) + w.CHECKSUM, 0),
 });
 
+// ---- MLD (RFC 2710 §3, RFC 3810 §5) ----
+const mldV1 = ofType(w.MLD_QUERY, w.MLD_REPORT, w.MLD_DONE);
+const isV2Query = (d: Dissection, off: number, end: number): boolean => typeAt(d, off) === w.MLD_QUERY && end - off >= 28;
+field({
+  name: 'icmpv6.mld.maximum_response_code', label: 'Maximum Response Code', type: FT.UInt, valueBits: 16, pos: 4, len: 2,
+  has: (d, off, end) => isV2Query(d, off, end), num: (d, off) => d.buf.readUInt16BE(off + 4),
+});
+field({
+  name: 'icmpv6.mld.maximum_response_delay', label: 'Maximum Response Delay [ms]', type: FT.UInt, valueBits: 16, pos: 4, len: 2,
+  has: (d, off, end, k) => mldV1(d, off, end, k) && !isV2Query(d, off, end), num: (d, off) => d.buf.readUInt16BE(off + 4),
+});
+
 // The second word: reserved (RFC 4443 §3.1, §3.3; RFC 4861 §4.1, §4.3, §4.5), the MTU of Packet Too
 // Big (§3.2), the pointer of Parameter Problem (§3.4). MLDv2 reports reserve 2 bytes.
 {
@@ -134,6 +150,107 @@ defineField({
 field({ name: 'icmpv6.mtu', label: 'MTU', type: FT.UInt, valueBits: 32, pos: 4, len: 4, has: ofType(w.PACKET_TOO_BIG), num: (d, off) => d.buf.readUInt32BE(off + 4) });
 field({ name: 'icmpv6.pointer', label: 'Pointer', type: FT.UInt, valueBits: 32, pos: 4, len: 4, has: ofType(w.PARAMETER_PROBLEM), num: (d, off) => d.buf.readUInt32BE(off + 4) });
 
+// MLD's multicast address (RFC 2710 §3.6), and MLDv2's query fields (RFC 3810 §5.1).
+ipv6Field('icmpv6.mld.multicast_address', 'Multicast Address', 8, mldV1);
+const v2Query: Pred = (d, off, end) => isV2Query(d, off, end);
+field({ name: 'icmpv6.mld.flag', label: 'Flags', type: FT.Hex, hexDigits: 2, valueBits: 8, pos: 24, len: 1, has: v2Query, num: (d, off) => d.buf[off + 24] });
+for (const [name, label, mask, type] of [
+  ['icmpv6.mld.flag.s', 'Suppress Router-Side Processing', 0x08, FT.Bool], ['icmpv6.mld.flag.qrv', "QRV (Querier's Robustness Variable)", 0x07, FT.UInt],
+  ['icmpv6.mld.flag.reserved', 'Reserved', 0xf0, FT.UInt],
+] as const) {
+  const shift = Math.log2(mask & -mask);
+  field({
+    name, label, type, valueBits: type === FT.Bool ? undefined : 8, pos: 24, len: 1, has: v2Query, parent: 'icmpv6.mld.flag', mask, bitWidth: 8,
+    num: (d, off) => (d.buf[off + 24] & mask) >> shift,
+  });
+}
+field({ name: 'icmpv6.mld.qqi', label: "QQIC (Querier's Query Interval Code)", type: FT.UInt, valueBits: 8, pos: 25, len: 1, has: v2Query, num: (d, off) => d.buf[off + 25] });
+field({ name: 'icmpv6.mld.nb_sources', label: 'Number of Sources', type: FT.UInt, valueBits: 16, pos: 26, len: 2, has: v2Query, num: (d, off) => d.buf.readUInt16BE(off + 26) });
+{
+  // Occurrence i: the i-th source address of the frame's query that the captured bytes hold.
+  const sources = (d: Dissection): number => {
+    if (messages(d) === 0) return 0;
+    const L = layerOf(d), off = L.off[0], end = L.end[0];
+    if (!isV2Query(d, off, end)) return 0;
+    return Math.min(d.buf.readUInt16BE(off + 26), Math.floor((end - off - 28) / 16));
+  };
+  const sourceSpan = (d: Dissection, i: number, o: Span): true => o.set(d.buf, layerOf(d).off[0] + 28 + 16 * i, 16);
+  defineField({ name: 'icmpv6.mld.source_address', label: 'Source Address', type: FT.IPv6, proto: 'icmpv6', count: sources, instanceOf: () => 0, bytes: sourceSpan, range: sourceSpan });
+}
+// MLDv2 reports (RFC 3810 §5.2): records of type(1) aux data length(1, 32-bit words) number of
+// sources(2) multicast address(16), the sources, then the auxiliary data.
+field({ name: 'icmpv6.mldr.nb_mcast_records', label: 'Number of Multicast Address Records', type: FT.UInt, valueBits: 16, pos: 6, len: 2, has: ofType(w.MLDV2_REPORT), num: (d, off) => d.buf.readUInt16BE(off + 6) });
+{
+  const RECORD_HEADER = 20;
+  const recordLen = (d: Dissection, p: number): number => RECORD_HEADER + 16 * d.buf.readUInt16BE(p + 2) + 4 * d.buf[p + 1];
+  /** Offset of the i-th whole record of the frame's report (-1 when none); the walk ends at the message's end or the stated count. */
+  const recordAt = (d: Dissection, i: number): number => {
+    if (messages(d) === 0) return -1;
+    const L = layerOf(d), off = L.off[0], end = L.end[0];
+    if (typeAt(d, off) !== w.MLDV2_REPORT || end - off < 8) return -1;
+    const n = d.buf.readUInt16BE(off + 6);
+    let p = off + 8;
+    for (let k = 0; k < n && end - p >= RECORD_HEADER; k++) {
+      const len = recordLen(d, p);
+      if (len > end - p) return -1;
+      if (k === i) return p;
+      p += len;
+    }
+    return -1;
+  };
+  const records = (d: Dissection): number => {
+    let n = 0;
+    while (recordAt(d, n) >= 0) n++;
+    return n;
+  };
+  const RECORD_TYPES: Readonly<Record<number, string>> = {
+    1: 'Include', 2: 'Exclude', 3: 'Changed to include', 4: 'Changed to exclude', 5: 'Allow new sources', 6: 'Block old sources',
+  };
+  const inRecord = { parent: 'icmpv6.mldr.mar', parentOf: (_d: Dissection, i: number): number => i };
+  defineField({
+    name: 'icmpv6.mldr.mar', label: 'Multicast Address Record', type: FT.None, proto: 'icmpv6', count: records, instanceOf: () => 0,
+    heading: (d, i) => `Multicast Address Record ${RECORD_TYPES[d.buf[recordAt(d, i)]] ?? 'Unknown'}: ${ipv6At(d.buf, recordAt(d, i) + 4)}`,
+    range: (d, i, o) => o.set(d.buf, recordAt(d, i), recordLen(d, recordAt(d, i))),
+  });
+  defineField({
+    name: 'icmpv6.mldr.mar.record_type', label: 'Record Type', type: FT.UInt, valueBits: 8, proto: 'icmpv6', count: records, instanceOf: () => 0, ...inRecord,
+    valueNames: RECORD_TYPES, num: (d, i) => d.buf[recordAt(d, i)], range: (d, i, o) => o.set(d.buf, recordAt(d, i), 1),
+  });
+  defineField({
+    name: 'icmpv6.mldr.mar.aux_data_len', label: 'Aux Data Len', type: FT.UInt, valueBits: 8, proto: 'icmpv6', count: records, instanceOf: () => 0, ...inRecord,
+    num: (d, i) => d.buf[recordAt(d, i) + 1], range: (d, i, o) => o.set(d.buf, recordAt(d, i) + 1, 1),
+  });
+  defineField({
+    name: 'icmpv6.mldr.mar.nb_sources', label: 'Number of Sources', type: FT.UInt, valueBits: 16, proto: 'icmpv6', count: records, instanceOf: () => 0, ...inRecord,
+    num: (d, i) => d.buf.readUInt16BE(recordAt(d, i) + 2), range: (d, i, o) => o.set(d.buf, recordAt(d, i) + 2, 2),
+  });
+  defineField({
+    name: 'icmpv6.mldr.mar.multicast_address', label: 'Multicast Address', type: FT.IPv6, proto: 'icmpv6', count: records, instanceOf: () => 0, ...inRecord,
+    bytes: (d, i, o) => o.set(d.buf, recordAt(d, i) + 4, 16), range: (d, i, o) => o.set(d.buf, recordAt(d, i) + 4, 16),
+  });
+  // Sources over all records, in order: occurrence i is the source's place in that list.
+  const sourceAt = (d: Dissection, i: number, out: Int32Array): number => {
+    for (let r = 0; ; r++) {
+      const p = recordAt(d, r);
+      if (p < 0) return -1;
+      const n = d.buf.readUInt16BE(p + 2);
+      if (i < n) { out[0] = r; return p + RECORD_HEADER + 16 * i; }
+      i -= n;
+    }
+  };
+  const which = new Int32Array(1);
+  const sourceCount = (d: Dissection): number => {
+    let n = 0;
+    for (let r = 0, p = recordAt(d, 0); p >= 0; p = recordAt(d, ++r)) n += d.buf.readUInt16BE(p + 2);
+    return n;
+  };
+  defineField({
+    name: 'icmpv6.mldr.mar.source_address', label: 'Source Address', type: FT.IPv6, proto: 'icmpv6', count: sourceCount, instanceOf: () => 0,
+    parent: 'icmpv6.mldr.mar', parentOf: (d, i) => (sourceAt(d, i, which) >= 0 ? which[0] : 0),
+    bytes: (d, i, o) => o.set(d.buf, sourceAt(d, i, which), 16), range: (d, i, o) => o.set(d.buf, sourceAt(d, i, which), 16),
+  });
+}
+
 // RFC 4443 §4.1: echo.
 const echo = ofType(w.ECHO_REQUEST, w.ECHO_REPLY);
 field({
@@ -141,6 +258,21 @@ field({
   num: (d, off) => d.buf.readUInt16BE(off + 4),
 });
 field({ name: 'icmpv6.echo.sequence_number', label: 'Sequence', type: FT.UInt, valueBits: 16, pos: 6, len: 2, has: echo, num: (d, off) => d.buf.readUInt16BE(off + 6) });
+
+// A reply names its request (the echo matching stage), before the echo's data as tshark lists them.
+const matched = (d: Dissection): boolean => {
+  const m = echoMatch.peek(d);
+  return m !== undefined && m.number === d.number && m.requestIn > 0 && d.hasLayer(Proto.Icmpv6) && !d.inIcmpError;
+};
+defineField({
+  name: 'icmpv6.resp_to', label: 'Response To', type: FT.UInt, valueBits: 32, proto: 'icmpv6', generated: true, count: (d) => (matched(d) ? 1 : 0),
+  instanceOf: () => 0, num: (d) => echoMatch.of(d).requestIn, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0] + w.HEADER_LEN, 0),
+});
+defineField({
+  name: 'icmpv6.resptime', label: 'Response Time', type: FT.Double, proto: 'icmpv6', generated: true, count: (d) => (matched(d) ? 1 : 0),
+  instanceOf: () => 0, num: (d) => Math.round(echoMatch.of(d).respTimeMs * 1e6) / 1e6,
+  display: (d) => `${Math.round(echoMatch.of(d).respTimeMs * 1e6) / 1e6} ms`, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0] + w.HEADER_LEN, 0),
+});
 
 // The data of an ICMP or ICMPv6 echo (Wireshark's data dissector, under either tree).
 const ICMPV6_ECHO_DATA = 8;
@@ -171,32 +303,6 @@ defineField({
   generated: true, num: (d, i) => (dataSpan(d, i, span) ? span.len : 0), range: (d, i, o) => o.set(d.buf, dataSpan(d, i, span) ? span.off : 0, 0),
 });
 
-const matched = (d: Dissection): boolean => {
-  const m = echoMatch.peek(d);
-  return m !== undefined && m.number === d.number && m.requestIn > 0 && d.hasLayer(Proto.Icmpv6) && !d.inIcmpError;
-};
-defineField({
-  name: 'icmpv6.resp_to', label: 'Response To', type: FT.UInt, valueBits: 32, proto: 'icmpv6', generated: true, count: (d) => (matched(d) ? 1 : 0),
-  instanceOf: () => 0, num: (d) => echoMatch.of(d).requestIn, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0], 0),
-});
-defineField({
-  name: 'icmpv6.resptime', label: 'Response Time', type: FT.Double, proto: 'icmpv6', generated: true, count: (d) => (matched(d) ? 1 : 0),
-  instanceOf: () => 0, num: (d) => Math.round(echoMatch.of(d).respTimeMs * 1e6) / 1e6,
-  display: (d) => `${Math.round(echoMatch.of(d).respTimeMs * 1e6) / 1e6} ms`, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0], 0),
-});
-
-// ---- MLD (RFC 2710 §3, RFC 3810 §5) ----
-const mldV1 = ofType(w.MLD_QUERY, w.MLD_REPORT, w.MLD_DONE);
-const isV2Query = (d: Dissection, off: number, end: number): boolean => typeAt(d, off) === w.MLD_QUERY && end - off >= 28;
-field({
-  name: 'icmpv6.mld.maximum_response_code', label: 'Maximum Response Code', type: FT.UInt, valueBits: 16, pos: 4, len: 2,
-  has: (d, off, end) => isV2Query(d, off, end), num: (d, off) => d.buf.readUInt16BE(off + 4),
-});
-field({
-  name: 'icmpv6.mld.maximum_response_delay', label: 'Maximum Response Delay [ms]', type: FT.UInt, valueBits: 16, pos: 4, len: 2,
-  has: (d, off, end, k) => mldV1(d, off, end, k) && !isV2Query(d, off, end), num: (d, off) => d.buf.readUInt16BE(off + 4),
-});
-
 // ---- Router Advertisement (RFC 4861 §4.2) ----
 const ra = ofType(w.ROUTER_ADVERTISEMENT);
 field({ name: 'icmpv6.nd.ra.cur_hop_limit', label: 'Cur hop limit', type: FT.UInt, valueBits: 8, pos: 4, len: 1, has: ra, num: (d, off) => d.buf[off + 4] });
@@ -221,8 +327,6 @@ field({ name: 'icmpv6.nd.ra.reachable_time', label: 'Reachable time (ms)', type:
 field({ name: 'icmpv6.nd.ra.retrans_timer', label: 'Retrans timer (ms)', type: FT.UInt, valueBits: 32, pos: 12, len: 4, has: ra, num: (d, off) => d.buf.readUInt32BE(off + 12) });
 
 // ---- Neighbor Solicitation and Advertisement (RFC 4861 §4.3, §4.4), Redirect (§4.5) ----
-const ipv6Field = (name: string, label: string, pos: number, has: Pred): void =>
-  field({ name, label, type: FT.IPv6, pos, len: 16, has });
 ipv6Field('icmpv6.nd.ns.target_address', 'Target Address', 8, ofType(w.NEIGHBOR_SOLICITATION));
 const na = ofType(w.NEIGHBOR_ADVERTISEMENT);
 field({ name: 'icmpv6.nd.na.flag', label: 'Flags', type: FT.Hex, hexDigits: 8, valueBits: 32, pos: 4, len: 4, has: na, num: (d, off) => d.buf.readUInt32BE(off + 4) });
@@ -280,8 +384,8 @@ const addressEntries = (d: Dissection): number => {
 };
 const entryAt = (d: Dissection, i: number): number => layerOf(d).off[0] + NI_DATA + i * NODE_ADDRESS_ENTRY;
 defineField({
-  name: 'icmpv6.ni.reply.node_ttl', label: 'TTL', type: FT.UInt, valueBits: 32, proto: 'icmpv6', count: (d) => (addressEntries(d) > 0 ? 1 : 0),
-  instanceOf: () => 0, num: (d) => d.buf.readUInt32BE(entryAt(d, 0)), range: (d, _i, o) => o.set(d.buf, entryAt(d, 0), 4),
+  name: 'icmpv6.ni.reply.node_ttl', label: 'TTL', type: FT.UInt, valueBits: 32, proto: 'icmpv6', count: addressEntries,
+  instanceOf: () => 0, num: (d, i) => d.buf.readUInt32BE(entryAt(d, i)), range: (d, i, o) => o.set(d.buf, entryAt(d, i), 4),
 });
 defineField({
   name: 'icmpv6.ni.reply.node_address', label: 'IPv6 Node address', type: FT.IPv6, proto: 'icmpv6', count: addressEntries, instanceOf: () => 0,
@@ -378,6 +482,8 @@ for (const [name, label, want] of [
 ] as const) {
   optField({ name, label, type: FT.Bytes, pos: 2, len: 6, want });
   const f = getField(name)!;
+  // The source/target copies are filter-only in tshark's tree; the generic one is shown.
+  if (name !== 'icmpv6.opt.linkaddr') f.hidden = true;
   f.text = (d, i) => (f.bytes!(d, i, span) ? macAt(span.buf, span.off) : '');
 }
 // RFC 4861 §4.6.2
@@ -460,6 +566,69 @@ optField({ name: 'icmpv6.opt.rdnss.lifetime', label: 'Lifetime', type: FT.UInt, 
   });
 }
 optField({ name: 'icmpv6.opt.dnssl.lifetime', label: 'Lifetime', type: FT.UInt, valueBits: 32, pos: 4, len: 4, want: optIs(w.OPT_DNSSL), num: (b, p) => b.readUInt32BE(p + 4) });
+{
+  // RFC 8106 §5.2: domain names in DNS wire form without compression, then zero padding to the
+  // option's end. Each name's labels are walked within the option, so a bad length ends the list.
+  const DNSSL_NAMES = 8;
+  const MAX_LABEL = 63;
+  const wantDnssl: OptionWanted = (type, len) => type === w.OPT_DNSSL && len > DNSSL_NAMES;
+  /** Calls each(start, end) for every whole name; returns where the padding starts (the option's end when none). */
+  const walkNames = (buf: Buffer, p: number, len: number, each: (start: number, end: number) => boolean | void): number => {
+    const optEnd = p + len;
+    let q = p + DNSSL_NAMES;
+    while (q < optEnd && buf[q] !== 0) {
+      let r = q;
+      while (r < optEnd && buf[r] !== 0 && buf[r] <= MAX_LABEL) r += 1 + buf[r];
+      if (r >= optEnd || buf[r] !== 0) return optEnd;
+      if (each(q, r + 1) === true) return optEnd;
+      q = r + 1;
+    }
+    return q;
+  };
+  const nameAt = (d: Dissection, i: number, out: Int32Array): boolean => {
+    for (let k = 0; ; k++) {
+      const p = optionAt(d, wantDnssl, k);
+      if (p < 0) return false;
+      let found = false;
+      walkNames(d.buf, p, lenOut[0], (start, end) => {
+        if (i-- !== 0) return false;
+        out[0] = start;
+        out[1] = end;
+        found = true;
+        return true;
+      });
+      if (found) return true;
+    }
+  };
+  const nameCount = (d: Dissection): number => {
+    let n = 0;
+    for (let k = 0; ; k++) {
+      const p = optionAt(d, wantDnssl, k);
+      if (p < 0) return n;
+      walkNames(d.buf, p, lenOut[0], () => { n++; });
+    }
+  };
+  const nameSpan = new Int32Array(2);
+  const dottedName = (buf: Buffer, start: number, end: number): string => {
+    const labels: string[] = [];
+    for (let q = start; q < end - 1; q += 1 + buf[q]) labels.push(buf.toString('latin1', q + 1, q + 1 + buf[q]));
+    return labels.join('.');
+  };
+  defineField({
+    name: 'icmpv6.opt.dnssl', label: 'Domain Names', type: FT.String, proto: 'icmpv6', parent: 'icmpv6.opt', count: nameCount, instanceOf: () => 0,
+    text: (d, i) => (nameAt(d, i, nameSpan) ? dottedName(d.buf, nameSpan[0], nameSpan[1]) : ''),
+    range: (d, i, o) => (nameAt(d, i, nameSpan) ? o.set(d.buf, nameSpan[0], nameSpan[1] - nameSpan[0]) : o.set(d.buf, 0, 0)),
+  });
+  const hasPadding: OptionWanted = (type, len, buf, p) => wantDnssl(type, len, buf, p) && walkNames(buf, p, len, () => false) < p + len;
+  defineField({
+    name: 'icmpv6.opt.padding', label: 'Padding', type: FT.None, proto: 'icmpv6', parent: 'icmpv6.opt', count: (d) => optionCount(d, hasPadding), instanceOf: () => 0,
+    range: (d, i, o) => {
+      const p = optionAt(d, hasPadding, i);
+      const start = walkNames(d.buf, p, lenOut[0], () => false);
+      return o.set(d.buf, start, p + lenOut[0] - start);
+    },
+  });
+}
 // RFC 8781 §4: scaled lifetime (13 bits) and prefix length code (3 bits), then the prefix's first 96 bits.
 const pref64 = (type: number, len: number): boolean => type === w.OPT_PREF64 && len === 16;
 const PLC_NAMES: Readonly<Record<number, string>> = {
@@ -475,6 +644,15 @@ optField({
   mask: 0x0007, bitWidth: 16, num: (b, p) => b.readUInt16BE(p + 2) & 7,
   display: (b, p) => `${PLC_NAMES[b.readUInt16BE(p + 2) & 7] ?? 'Unknown'} (0x${(b.readUInt16BE(p + 2) & 7).toString(16)})`,
 });
+// A prefix length code RFC 8781 §4 does not define: tshark flags the option's length as invalid.
+{
+  const unknownPlc: OptionWanted = (type, len, buf, p) => pref64(type, len) && (buf.readUInt16BE(p + 2) & 7) > 5;
+  defineField({
+    name: 'icmpv6.invalid_option_length', label: 'Invalid Option Length', type: FT.None, proto: 'icmpv6', parent: 'icmpv6.opt.length',
+    expert: { severity: 'Error', group: 'Malformed' }, text: () => 'Invalid Option Length', count: (d) => optionCount(d, unknownPlc), instanceOf: () => 0,
+    range: (d, i, o) => o.set(d.buf, optionAt(d, unknownPlc, i) + 1, 1),
+  });
+}
 {
   const prefixBytes = Buffer.alloc(16);
   const MAX_PLC = 5;
