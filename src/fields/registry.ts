@@ -107,6 +107,11 @@ export interface FieldDef {
    */
   expert?: { severity: ExpertSeverity; group: string };
   /**
+   * A text-only subtree (Wireshark's proto_tree_add_subtree: "Interface Identification Object"):
+   * the tree and PDML show its heading with no field name; its filter name is tcpwatch's own.
+   */
+  textOnly?: boolean;
+  /**
    * On a protocol's own field: its tree lists the nodes directly under it in byte order rather than
    * declaration order, for messages whose parts repeat in turns (ICMPv6's node information reply:
    * a TTL, an address, a TTL, an address …). Nodes at the same offset keep their declared order.

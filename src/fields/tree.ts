@@ -80,7 +80,7 @@ function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string 
 function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
-  const node: TreeNode = { name: f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hidden === true, off, len, children: [] };
+  const node: TreeNode = { name: f.textOnly === true ? '' : f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hidden === true, off, len, children: [] };
   return f.expert !== undefined ? expertNode(f, node) : node;
 }
 
@@ -184,7 +184,11 @@ export function protocolTree(d: Dissection): TreeNode[] {
     const instances = pf.count(d);
     if (k >= instances) return null;
     const node = protocolInstance(d, pf, k, instances);
-    into.push(node);
+    // Under an ICMP message the quoted packet stands where its bytes are: after the header, before
+    // the extensions that follow the quote (RFC 4884).
+    let at = into.length;
+    if (into !== out && node.off >= 0) while (at > 0 && into[at - 1].off > node.off) at--;
+    into.splice(at, 0, node);
     return node;
   };
   visit('frame');

@@ -15,6 +15,7 @@ import { IcmpLayer } from './layer';
 export { IcmpLayer };
 import { echoMatch } from './echo-match';
 import './fields';
+import './extensions';
 
 
 export const icmp = registerProtocol({
@@ -35,11 +36,14 @@ export const icmp = registerProtocol({
     layer.ipOff[k] = d.stackLen > 0 && d.stack[d.stackLen - 1] === Proto.IPv4 ? d.stackOff[d.stackLen - 1] : -1;
     layer.reportedLen[k] = d.netPayloadLen;
     layer.fragmented[k] = d.fragmented ? 1 : 0;
+    layer.extOff[k] = w.extensionsAt(d.buf, off, end);
     if (d.icmpOff < 0) d.icmpOff = off;
     d.pushLayer(id, off);
     if (!w.isError(d.buf[off + w.TYPE]) || end - off <= w.HEADER_LEN || d.inIcmpError) return Proto.None;
     d.inIcmpError = true;
     d.nextOff = off + w.HEADER_LEN;
+    // The quoted datagram ends where the extensions start.
+    if (layer.extOff[k] >= 0 && layer.extOff[k] < d.netEnd) d.netEnd = layer.extOff[k];
     return Proto.IPv4;
   },
   info: (d, layer) => icmpInfo(d, layer),

@@ -11,4 +11,6 @@ export class IcmpLayer {
   readonly reportedLen = new Int32Array(2);
   /** The enclosing IP packet is a fragment: Wireshark then does not verify the checksum. */
   readonly fragmented = new Uint8Array(2);
+  /** Where the message's multi-part extension structure starts (RFC 4884, RFC 8335), -1 when it has none. */
+  readonly extOff = new Int32Array(2);
 }

@@ -115,3 +115,29 @@ export function internetChecksum(buf: Buffer, off: number, end: number, initial 
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }
+
+// ---- multi-part extensions (RFC 4884 §7): version(4 bits) reserved(12) checksum(2), then objects
+// of length(2) class(1) c-type(1) and their payload ----
+export const EXT_HEADER_LEN = 4;
+export const EXT_VERSION = 2;
+export const OBJECT_HEADER_LEN = 4;
+/** RFC 4884 §5: without a length attribute, an extension-aware sender pads the quote to 128 bytes. */
+const COMPAT_QUOTE_LEN = 128;
+const QUOTED_IP_TOTAL_LEN = 2;
+
+/**
+ * Where the extension structure of the message buf[off, end) starts, or -1: right after the header
+ * of an extended echo request (RFC 8335 §2); after a 128-byte quote in an error whose quoted
+ * datagram is no longer than that (RFC 4884 §5, as Wireshark decides it), when a version 2 header is there.
+ */
+export function extensionsAt(buf: Buffer, off: number, end: number): number {
+  const type = buf[off + TYPE];
+  let at = -1;
+  if (type === EXT_ECHO_REQUEST) at = off + HEADER_LEN;
+  else if (type === UNREACHABLE || type === TIME_EXCEEDED || type === PARAMETER_PROBLEM) {
+    const quote = off + HEADER_LEN;
+    if (end - quote > COMPAT_QUOTE_LEN && buf.readUInt16BE(quote + QUOTED_IP_TOTAL_LEN) <= COMPAT_QUOTE_LEN) at = quote + COMPAT_QUOTE_LEN;
+  }
+  if (at < 0 || end - at < EXT_HEADER_LEN || buf[at] >> 4 !== EXT_VERSION) return -1;
+  return at;
+}
