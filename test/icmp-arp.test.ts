@@ -22,7 +22,7 @@ const FILES = [
   'valid/tcpdump-protocols/icmpv6.pcap', 'valid/tcpdump-protocols/icmpv6-ni-flags.pcap',
   'valid/tcpdump-protocols/icmpv6-ns-nonce.pcap', 'valid/tcpdump-protocols/icmpv6-ra-pref64.pcap',
   'valid/tcpdump-protocols/icmpv6_nodeinfo_replyipv6.pcap', 'valid/ja4/gre-sample.pcap', 'valid/ja4/latest.pcapng',
-  'valid/ja4/v6.pcap', 'valid/tcpdump/icmpv6_nodeinfo_queryipv6.pcap', 'valid/tcpdump/mptcp-fclose.pcap',
+  'valid/ja4/v6.pcap', 'valid/tcpdump/icmpv6_nodeinfo_queryipv6.pcap', 'valid/tcpdump/ipv6-routing-header.pcap', 'valid/tcpdump/mptcp-fclose.pcap',
   // link types: the Configuration Test Protocol on Ethernet, vsock (271), BSD loopback (NULL)
   'valid/tcpdump/loopback.pcap', 'valid/tcpdump/vsock-1.pcapng', 'valid/ja4/ipv6.pcapng', 'valid/tcpdump/tcp_rst_diag_payload.pcap',
 ];
@@ -33,7 +33,10 @@ const FIELDS = [
   'arp.dst.hw_mac', 'arp.dst.proto_ipv4', 'arp.isgratuitous', 'arp.src.hw', 'arp.dst.hw',
   'icmp.type', 'icmp.code', 'icmp.checksum', 'icmp.checksum.status', 'icmp.ident', 'icmp.ident_le', 'icmp.seq', 'icmp.seq_le',
   'icmp.resp_to', 'icmp.resptime', 'icmp.mtu', 'icmp.unused', 'icmp.data_time', 'icmp.data_time_relative', 'icmp.ext.echo.seq',
-  'icmpv6.type', 'icmpv6.code', 'icmpv6.checksum', 'icmpv6.reserved', 'icmpv6.echo.identifier', 'icmpv6.echo.sequence_number',
+  'icmp.ext.version', 'icmp.ext.checksum', 'icmp.ext.checksum.status', 'icmp.ext.length', 'icmp.ext.class', 'icmp.ext.ctype', 'icmp.ext.data',
+  'icmp.int_info.index', 'icmp.int_info.ipv4', 'icmp.int_info.name_length', 'icmp.int_ident.name', 'icmp.int_ident.index', 'icmp.int_ident.ipv4',
+  'icmpv6.mld.multicast_address', 'icmpv6.mldr.nb_mcast_records', 'icmpv6.mldr.mar.record_type', 'icmpv6.mldr.mar.multicast_address', 'icmpv6.opt.dnssl',
+  'icmpv6.type', 'icmpv6.code', 'icmpv6.checksum', 'icmpv6.checksum.status', 'icmpv6.reserved', 'icmpv6.echo.identifier', 'icmpv6.echo.sequence_number',
   'icmpv6.resp_to', 'icmpv6.resptime', 'icmpv6.nd.ns.target_address', 'icmpv6.nd.na.target_address', 'icmpv6.nd.na.flag',
   'icmpv6.nd.ra.cur_hop_limit', 'icmpv6.nd.ra.flag', 'icmpv6.nd.ra.router_lifetime', 'icmpv6.opt.type', 'icmpv6.opt.length',
   'icmpv6.opt.linkaddr', 'icmpv6.opt.src_linkaddr', 'icmpv6.opt.target_linkaddr', 'icmpv6.opt.prefix', 'icmpv6.opt.prefix.length',

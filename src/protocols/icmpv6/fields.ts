@@ -89,13 +89,39 @@ field({
 // RFC 4443 §2.3: the checksum covers a pseudo-header (RFC 8200 §8.1) of the addresses, the
 // upper-layer length and next header 58. Verified only when the whole message was captured.
 const CHECKSUM_BAD = 0, CHECKSUM_GOOD = 1, CHECKSUM_UNVERIFIED = 2;
+// RFC 8200 §8.1: with a Routing header, the pseudo-header names the final destination, not the next
+// hop in the IPv6 header: the last address of a type 0 header (RFC 2460), the home address of type 2
+// (RFC 6275 §6.4), the first segment of a segment routing header (RFC 8754 §2), while segments are left.
+const IP6_DST = 24, IP6_HEADER_LEN = 40;
+const IPPROTO_HOPOPTS = 0, IPPROTO_ROUTING = 43, IPPROTO_FRAGMENT = 44, IPPROTO_DSTOPTS = 60;
+const RH_SOURCE_ROUTE = 0, RH_TYPE2 = 2, RH_SEGMENT_ROUTING = 4;
+function finalDestination(buf: Buffer, ip: number, payload: number): number {
+  let next = buf[ip + 6];
+  let p = ip + IP6_HEADER_LEN;
+  for (let guard = 0; guard < 16 && payload - p >= 8; guard++) {
+    if (next === IPPROTO_ROUTING) {
+      const len = (buf[p + 1] + 1) * 8, type = buf[p + 2], segmentsLeft = buf[p + 3];
+      if (segmentsLeft > 0 && len >= 24 && p + len <= payload) {
+        if (type === RH_SOURCE_ROUTE || type === RH_TYPE2) return p + len - 16;
+        if (type === RH_SEGMENT_ROUTING) return p + 8;
+      }
+    } else if (next !== IPPROTO_HOPOPTS && next !== IPPROTO_DSTOPTS && next !== IPPROTO_FRAGMENT) break;
+    const len = next === IPPROTO_FRAGMENT ? 8 : (buf[p + 1] + 1) * 8;
+    next = buf[p];
+    p += len;
+  }
+  return ip + IP6_DST;
+}
+
 function checksumStatus(d: Dissection, k: number): number {
   const L = layerOf(d);
   const off = L.off[k], end = L.end[k], ip = L.ipOff[k];
   if (ip < 0 || L.fragmented[k] !== 0 || end - off < L.reportedLen[k]) return CHECKSUM_UNVERIFIED;
   const len = end - off;
   let sum = (len >>> 16) + (len & 0xffff) + IPV6_NEXT_HEADER_ICMPV6;
-  for (let p = ip + IP6_SRC; p < ip + IP6_SRC + 32; p += 2) sum += d.buf.readUInt16BE(p);
+  for (let p = ip + IP6_SRC; p < ip + IP6_SRC + 16; p += 2) sum += d.buf.readUInt16BE(p);
+  const dst = finalDestination(d.buf, ip, off);
+  for (let p = dst; p < dst + 16; p += 2) sum += d.buf.readUInt16BE(p);
   return internetChecksum(d.buf, off, end, sum) === 0 ? CHECKSUM_GOOD : CHECKSUM_BAD;
 }
 field({
