@@ -5,6 +5,8 @@
 import './fields';
 import './protocols';
 import './filter';
+import './analysis/udp-streams'; // udp.stream: UDP conversations numbered as Wireshark numbers them
+import './analysis/pdu-framing'; // PDU framing over TCP for the protocols that ask for it (HTTP, DNS over TCP …)
 import './tls/analyzer';
 import './tls/decrypt-analyzer';
 import './reports/verdict-fields'; // stream verdicts: the analysis stage and its tcpwatch.stream.* fields

@@ -23,6 +23,17 @@ export const MUST_AGREE = new Set([
   'tls.handshake.extensions_server_name', 'tls.handshake.extensions_alpn_str', 'tls.handshake.ciphersuite',
 ]);
 
+/**
+ * The Protocol and Info columns per corpus folder must each agree with tshark on at least this share
+ * of frames (percent): floors at what tcpwatch reaches, so that a protocol that regresses fails here.
+ * docs/PROTOCOLS.md has the table and what is left.
+ */
+export const COLUMN_FLOORS: Readonly<Record<string, number>> = {
+  'tls-keys/illustrated-tls12': 100, 'tls-keys/illustrated-tls13': 100, 'tls-keys/snet': 99.9,
+  'valid/ja4': 54.5, 'valid/local': 100, 'valid/tcpdump': 45.5, 'valid/tcpdump-protocols': 26.5, all: 82,
+};
+const COLUMNS = ['_ws.col.Protocol', '_ws.col.Info'];
+
 interface Table {
   header: string[];
   rows: string[][];
@@ -46,8 +57,11 @@ test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === n
   const mismatches: string[] = [];
   const perFile: string[] = [];
   const unregistered = new Set<string>();
+  // folder → [frames, Protocol agreeing, Info agreeing]
+  const columns = new Map<string, number[]>();
   for (const exp of expectedFiles) {
     const rel = path.relative(expectedRoot, exp).replace(/\.tsv$/, '');
+    const folder = rel.split('/').slice(0, 2).join('/');
     const capture = path.join(corpus!, rel);
     const want = parseTsv(fs.readFileSync(exp, 'utf8'));
     const args = ['-r', capture, '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t', '-E', 'occurrence=f'];
@@ -61,6 +75,15 @@ test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === n
     const got: Table = { header: want.header, rows: raw.rows.map((row) => { let k = 0; return want.header.map((_f, c) => (known[c] ? row[k++] ?? '' : '\u0000')); }) };
     assert.equal(got.rows.length, want.rows.length, `${rel}: number of frames`);
     let fileBad = 0;
+    const cols = COLUMNS.map((c) => want.header.indexOf(c));
+    for (const key of [folder, 'all']) {
+      const acc = columns.get(key) ?? [0, 0, 0];
+      for (let r = 0; r < want.rows.length; r++) {
+        acc[0]++;
+        for (let k = 0; k < cols.length; k++) if (cols[k] >= 0 && known[cols[k]] && want.rows[r][cols[k]] === got.rows[r][cols[k]]) acc[1 + k]++;
+      }
+      columns.set(key, acc);
+    }
     for (let r = 0; r < want.rows.length; r++) {
       for (let c = 0; c < want.header.length; c++) {
         const name = want.header[c];
@@ -82,5 +105,14 @@ test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === n
   }
   for (const name of unregistered) t.diagnostic(`not registered yet: ${name}`);
   for (const line of perFile) t.diagnostic(line);
+  const below: string[] = [];
+  for (const [key, [n, proto, info]] of [...columns].sort()) {
+    const p = (100 * proto) / n, i = (100 * info) / n;
+    t.diagnostic(`columns ${key.padEnd(28)} ${String(n).padStart(5)} frames  Protocol ${p.toFixed(2)}%  Info ${i.toFixed(2)}%`);
+    const floor = COLUMN_FLOORS[key];
+    if (floor === undefined) below.push(`${key}: no floor set`);
+    else if (Math.min(p, i) < floor) below.push(`${key}: Protocol ${p.toFixed(2)}%, Info ${i.toFixed(2)}% (floor ${floor}%)`);
+  }
   assert.deepEqual(mismatches, [], 'required fields disagree with tshark');
+  assert.deepEqual(below, [], 'Protocol/Info agreement per corpus folder fell below its floor');
 });

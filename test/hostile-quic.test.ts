@@ -1,4 +1,4 @@
-// QUIC CRYPTO reassembly under hostile Initial packets (src/tls/quic.ts): placing a frame costs its
+// QUIC CRYPTO reassembly under hostile Initial packets (src/protocols/quic/initial.ts): placing a frame costs its
 // length whatever the order of the frames, a direction that leaves more than MAX_CRYPTO_RANGES holes is
 // given up and counted, and the CRYPTO buffers of all connections together stay within a budget.
 // Client Hellos cut into many small frames, in any order that leaves fewer holes, are still read.
@@ -13,7 +13,7 @@ import { Pipeline } from '../src/pipeline';
 import { CapturedFrame } from '../src/capture/frame';
 import { Dissection } from '../src/decode/dissection';
 import { TlsAnalyzer } from '../src/tls/analyzer';
-import { MAX_CRYPTO_BYTES, MAX_CRYPTO_RANGES } from '../src/tls/quic';
+import { MAX_CRYPTO_BYTES, MAX_CRYPTO_RANGES } from '../src/protocols/quic/initial';
 import { formatField, getField } from '../src/fields';
 import { protectedInitial, quicCryptoFloodDatagrams, udpPcap } from '../scripts/attacks/quic-crypto-flood';
 import { CLI } from './helpers/corpus';

@@ -11,7 +11,7 @@ import { CapturedFrame } from '../src/capture/frame';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { Dissection } from '../src/decode/dissection';
 import { TlsAnalyzer } from '../src/tls/analyzer';
-import { initialKeys, Keys, QUIC_V1 } from '../src/tls/quic';
+import { initialKeys, Keys, QUIC_V1 } from '../src/protocols/quic/initial';
 import { formatField, getField } from '../src/fields';
 import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
 import { alpnExt, clientHelloBody, ext, handshake, serverHelloBody, sniExt, u16, u16list, vec8, vec16 } from './helpers/tls-bytes';

@@ -15,7 +15,7 @@ import { readPdml } from './helpers/pdml';
 /** Protocols whose subtree must equal tshark's on every frame that has them. */
 const MUST_MATCH = new Set(['ip', 'vxlan', 'geneve', 'arp', 'icmpv6']);
 /** Reported with their share, not required yet. */
-const REPORTED = ['eth', 'ipv6', 'udp', 'tcp', 'tls', 'icmp'];
+const REPORTED = ['eth', 'ipv6', 'udp', 'tcp', 'tls', 'icmp', 'http'];
 
 const corpus = corpusDir();
 

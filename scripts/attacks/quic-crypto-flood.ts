@@ -9,7 +9,7 @@
 
 import * as fs from 'node:fs';
 import { createCipheriv } from 'node:crypto';
-import { initialKeys, QUIC_V1, MAX_CRYPTO_BYTES } from '../../src/tls/quic';
+import { initialKeys, QUIC_V1, MAX_CRYPTO_BYTES } from '../../src/protocols/quic/initial';
 
 const DCID = Buffer.from('8394c8f03e515708', 'hex');
 const PN_LEN = 4;

@@ -125,3 +125,10 @@ export class TcpAnalysis {
     this.state = 0;
   }
 }
+
+/**
+ * TCP findings that keep a segment from the protocol above it (Wireshark's
+ * tcp.no_subdissector_on_error, on by default): the TLS stage and the PDU framing skip such segments.
+ */
+export const NOT_DISSECTED = TcpAnalysisFlag.Retransmission | TcpAnalysisFlag.FastRetransmission |
+  TcpAnalysisFlag.SpuriousRetransmission | TcpAnalysisFlag.OutOfOrder | TcpAnalysisFlag.KeepAlive;

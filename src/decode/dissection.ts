@@ -50,6 +50,8 @@ export const PROTO_NAMES: string[] = [
 export const MAX_STACK = 16;
 export const MAX_VLAN = 4;
 export const MAX_SACK = 4;
+/** MPTCP options kept per segment (40 option bytes hold at most 10 of the smallest). */
+export const MAX_MPTCP_OPTIONS = 10;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -170,6 +172,10 @@ export class Dissection {
   optWscale = -1;
   optSackPerm = false;
   optTsOff = -1;
+  /** Where the first Multipath TCP option starts, -1 when none; then each of up to MAX_MPTCP_OPTIONS. */
+  optMptcpOff = -1;
+  mptcpCount = 0;
+  readonly mptcpOff = new Int32Array(MAX_MPTCP_OPTIONS);
   sackCount = 0;
   readonly sackOff = new Int32Array(MAX_SACK);
 
@@ -219,6 +225,8 @@ export class Dissection {
     this.optWscale = -1;
     this.optSackPerm = false;
     this.optTsOff = -1;
+    this.optMptcpOff = -1;
+    this.mptcpCount = 0;
     this.sackCount = 0;
     this.tcp.reset();
     this.tls.reset();

@@ -32,6 +32,11 @@ export interface ProtocolSpec<T> {
   ipProtos?: readonly number[];
   /** Link-layer header types (LINKTYPE_*) whose frames start with this protocol. */
   linkTypes?: readonly number[];
+  /**
+   * A heuristic over UDP payloads (Wireshark's heur_dissector_add("udp", …)): tried, in registration
+   * order, for a datagram whose ports name no protocol; true claims the bytes [off, end).
+   */
+  udpHeuristic?(d: Dissection, off: number, end: number): boolean;
   /** The layer slot, made once per Dissection. */
   makeLayer(): T;
   /**
@@ -45,6 +50,53 @@ export interface ProtocolSpec<T> {
   handsOnByEtherType?: boolean;
   /** Info column text for a frame whose topmost registered layer this protocol is; none = the layers below say it. */
   info?(d: Dissection, layer: T): string | null;
+  /** The Protocol column when it is not always `label` (`HTTP/XML` for HTTP carrying XML). */
+  column?(d: Dissection, layer: T): string;
+  /**
+   * A protocol over TCP whose messages the core frames (src/analysis/pdu-framing.ts, as Wireshark's
+   * tcp_dissect_pdus): its `tcpPorts` then name conversations to frame rather than segments to
+   * decode, and `decode` is not called.
+   */
+  tcpPdu?: TcpPduSpec<T>;
+  /** Its sessions are encrypted on the wire (SSH): a stream that carries it is encrypted, whatever its bytes measure. */
+  encrypts?: boolean;
+}
+
+/** pduLength's answer when the bytes are not this protocol's: the rest of the segment is left to TCP. */
+export const PDU_NOT_MINE = 0;
+/** pduLength's answer for a PDU that runs to the end of the connection (a response without a length). */
+export const PDU_UNTIL_CLOSE = -0x7fffffff;
+
+export interface TcpPduSpec<T> {
+  /**
+   * The length of the PDU that starts at `off`, looking at no byte at or past `end`: > 0 its
+   * length (which may run past `end`); PDU_NOT_MINE; PDU_UNTIL_CLOSE; or -k: not known yet, ask
+   * again once k bytes from `off` are there. Never throws; never loops beyond `end - off`.
+   */
+  pduLength(buf: Buffer, off: number, end: number, conversation: unknown): number;
+  /** Whether a conversation on no port of the protocol's is this protocol's, from its first payload. */
+  heuristic?(buf: Buffer, off: number, end: number): boolean;
+  /**
+   * One whole PDU [off, end) of `buf` (the frame's buffer, or a reassembly buffer valid until the next
+   * frame when `reassembled`) for the frame in `d`: fill the layer slot and push the layer.
+   */
+  dissect(d: Dissection, layer: T, buf: Buffer, off: number, end: number, reassembled: boolean, id: number, conversation: unknown): void;
+  /** What the protocol keeps per TCP conversation (request/response matching), made when the conversation is first framed. */
+  newConversation?(): unknown;
+  /**
+   * Text the protocol writes to the Info column before it asks for more bytes (Wireshark's HTTP
+   * writes a response's status line before it waits for a body that runs to the close); null for none.
+   */
+  headline?(buf: Buffer, off: number, end: number): string | null;
+  /**
+   * A segment the snapshot length cut, so that its PDU can never be whole: the Info text the
+   * protocol writes from the captured bytes [off, end) before it would have run past them
+   * (Wireshark's HTTP: the first line, or `Continuation`); null when it would run past them before
+   * writing anything (the columns stay TCP's, with the mark).
+   */
+  truncated?(buf: Buffer, off: number, end: number): string | null;
+  /** Whether the heuristic would run past the captured bytes [off, end) of a cut segment before it could tell (Wireshark then marks the frame). */
+  heuristicCut?(buf: Buffer, off: number, end: number): boolean;
 }
 
 export interface RegisteredProtocol<T> {
@@ -64,6 +116,15 @@ const tcpPortTable = new Uint8Array(65536);
 const etherTypeTable = new Uint8Array(65536);
 const ipProtoTable = new Uint8Array(256);
 const linkTypeTable = new Uint8Array(65536);
+/** Protocols framed over TCP, by port; and those found by a heuristic, in registration order. */
+const tcpPduPortTable = new Uint8Array(65536);
+const tcpPduHeuristics: FramedProtocol[] = [];
+
+/** A registered protocol the core frames over TCP. */
+export interface FramedProtocol extends RegisteredProtocol<unknown> {
+  readonly spec: ProtocolSpec<unknown> & { tcpPdu: TcpPduSpec<unknown> };
+}
+const udpHeuristics: RegisteredProtocol<unknown>[] = [];
 
 function join(table: Uint8Array, keys: readonly number[] | undefined, id: number, what: string, name: string): void {
   if (keys === undefined) return;
@@ -72,6 +133,15 @@ function join(table: Uint8Array, keys: readonly number[] | undefined, id: number
     const holder = table[k];
     if (holder !== 0) throw new Error(`${name}: ${what} ${k} is already ${registered[holder]!.spec.name}'s`);
     table[k] = id;
+  }
+}
+
+/** A TCP port is one protocol's, whether it frames PDUs or decodes segments: refuse one the other table holds. */
+function refuseHeld(other: Uint8Array, keys: readonly number[] | undefined, name: string): void {
+  for (const k of keys ?? []) {
+    if (Number.isInteger(k) && k >= 0 && k < other.length && other[k] !== 0) {
+      throw new Error(`${name}: tcp.port ${k} is already ${registered[other[k]]!.spec.name}'s`);
+    }
   }
 }
 
@@ -86,10 +156,18 @@ export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T
   const slot = new Slot<T>(spec.makeLayer);
   const entry: RegisteredProtocol<T> = { id, spec, layer: (d: Dissection): T => slot.of(d) };
   join(udpPortTable, spec.udpPorts, id, 'udp.port', spec.name);
-  join(tcpPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
+  if (spec.tcpPdu !== undefined) {
+    refuseHeld(tcpPortTable, spec.tcpPorts, spec.name);
+    join(tcpPduPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
+    if (spec.tcpPdu.heuristic !== undefined) tcpPduHeuristics.push(entry as unknown as FramedProtocol);
+  } else {
+    refuseHeld(tcpPduPortTable, spec.tcpPorts, spec.name);
+    join(tcpPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
+  }
   join(etherTypeTable, spec.etherTypes, id, 'ethertype', spec.name);
   join(ipProtoTable, spec.ipProtos, id, 'ip.proto', spec.name);
   join(linkTypeTable, spec.linkTypes, id, 'link type', spec.name);
+  if (spec.udpHeuristic !== undefined) udpHeuristics.push(entry as RegisteredProtocol<unknown>);
   if (fixed) PROTO_LABELS[id] = spec.label;
   else {
     PROTO_NAMES.push(spec.name);
@@ -115,6 +193,12 @@ export function handsOnByEtherType(id: number): boolean {
   return registered[id]?.spec.handsOnByEtherType === true;
 }
 
+/** Whether the frame carries a registered protocol that encrypts its sessions (ProtocolSpec.encrypts). */
+export function carriesEncryptedProtocol(d: Dissection): boolean {
+  for (let i = 0; i < d.stackLen; i++) if (registered[d.stack[i]]?.spec.encrypts === true) return true;
+  return false;
+}
+
 /** Whether `id` is a registered protocol (rather than a fixed one). */
 export function isRegistered(id: number): boolean {
   return registered[id] !== undefined;
@@ -129,9 +213,46 @@ export function udpPortProtocol(src: number, dst: number): number {
   return (low !== 0 ? udpPortTable[low] : 0) || (high !== 0 ? udpPortTable[high] : 0);
 }
 
+/** The first UDP heuristic that claims the payload [off, end), 0 when none does. */
+export function udpHeuristicProtocol(d: Dissection, off: number, end: number): number {
+  for (let i = 0; i < udpHeuristics.length; i++) {
+    const p = udpHeuristics[i];
+    if (p.spec.udpHeuristic!(d, off, end)) return p.id;
+  }
+  return 0;
+}
+
 export function tcpPortProtocol(src: number, dst: number): number {
   const low = src < dst ? src : dst, high = src < dst ? dst : src;
   return (low !== 0 ? tcpPortTable[low] : 0) || (high !== 0 ? tcpPortTable[high] : 0);
+}
+
+/**
+ * The framed protocol of a TCP conversation whose first payload is [off, end) between ports `src`
+ * and `dst`: by port (lower first), else the first heuristic that recognises the bytes, as
+ * Wireshark tries a TCP conversation's ports before its heuristics (tcp.try_heuristic_first off).
+ */
+export function framedProtocol(src: number, dst: number, buf: Buffer, off: number, end: number): FramedProtocol | undefined {
+  const low = src < dst ? src : dst, high = src < dst ? dst : src;
+  const id = (low !== 0 ? tcpPduPortTable[low] : 0) || (high !== 0 ? tcpPduPortTable[high] : 0);
+  if (id !== 0) return registered[id] as FramedProtocol;
+  // A port a per-segment protocol holds is that protocol's.
+  if ((low !== 0 && tcpPortTable[low] !== 0) || (high !== 0 && tcpPortTable[high] !== 0)) return undefined;
+  for (let i = 0; i < tcpPduHeuristics.length; i++) {
+    if (tcpPduHeuristics[i].spec.tcpPdu.heuristic!(buf, off, end)) return tcpPduHeuristics[i];
+  }
+  return undefined;
+}
+
+/** Whether a heuristic of a framed protocol would run past the captured bytes of a cut first segment. */
+export function heuristicRunsPast(buf: Buffer, off: number, end: number): boolean {
+  for (let i = 0; i < tcpPduHeuristics.length; i++) if (tcpPduHeuristics[i].spec.tcpPdu.heuristicCut?.(buf, off, end) === true) return true;
+  return false;
+}
+
+/** Whether any registered protocol is framed over TCP. */
+export function anyFramedProtocol(): boolean {
+  return registered.some((p) => p?.spec.tcpPdu !== undefined);
 }
 
 export function etherTypeProtocol(type: number): number {
@@ -171,4 +292,9 @@ export function topRegisteredLayer(d: Dissection): RegisteredProtocol<unknown> |
     if (p !== undefined) return p;
   }
   return undefined;
+}
+
+/** The registered protocol with this id, or undefined for a fixed id. */
+export function registeredProtocol(id: number): RegisteredProtocol<unknown> | undefined {
+  return registered[id];
 }

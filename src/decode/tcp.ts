@@ -3,7 +3,7 @@
 
 import { tcpPortProtocol } from './protocol-registry';
 import { u16, u32 } from './bytes';
-import { Dissection, Malformed, Proto, MAX_SACK } from './dissection';
+import { Dissection, Malformed, Proto, MAX_SACK, MAX_MPTCP_OPTIONS } from './dissection';
 
 export const TCP_SRC_PORT = 0;
 export const TCP_DST_PORT = 2;
@@ -34,6 +34,8 @@ export const TCPOPT_WSCALE = 3;
 export const TCPOPT_SACK_PERM = 4;
 export const TCPOPT_SACK = 5;
 export const TCPOPT_TIMESTAMP = 8;
+/** RFC 8684 Multipath TCP: a segment that carries it is named MPTCP in the Protocol column, as Wireshark names it. */
+export const TCPOPT_MPTCP = 30;
 
 export function decodeTcp(d: Dissection, off: number, end: number): Proto {
   const buf = d.buf;
@@ -108,6 +110,11 @@ function parseTcpOptions(d: Dissection, p: number, end: number): void {
         break;
       case TCPOPT_TIMESTAMP:
         if (len === 10) d.optTsOff = p + 2;
+        break;
+      case TCPOPT_MPTCP:
+        if (d.optMptcpOff < 0) d.optMptcpOff = p;
+        // The subtype is in the third byte: an option too short for it is named but not typed.
+        if (len >= 3 && d.mptcpCount < MAX_MPTCP_OPTIONS) d.mptcpOff[d.mptcpCount++] = p;
         break;
     }
     p += len;

@@ -3,7 +3,7 @@
 
 import { u16 } from './bytes';
 import { Dissection, Malformed, Proto } from './dissection';
-import { udpPortProtocol } from './protocol-registry';
+import { udpHeuristicProtocol, udpPortProtocol } from './protocol-registry';
 
 export const UDP_SRC_PORT = 0;
 export const UDP_DST_PORT = 2;
@@ -41,5 +41,5 @@ export function decodeUdp(d: Dissection, off: number, end: number): Proto {
   d.nextOff = payloadOff;
   d.nextEnd = capEnd > payloadOff ? capEnd : payloadOff;
   if (d.payloadLen === 0) return Proto.None;
-  return udpPortProtocol(src, dst) || Proto.Data;
+  return udpPortProtocol(src, dst) || udpHeuristicProtocol(d, payloadOff, d.nextEnd) || Proto.Data;
 }

@@ -1,10 +1,10 @@
-// HTTP/1.x and HTTP/2 fields under Wireshark's names, for what decrypted TLS carries (src/http/,
-// filled by src/tls/decrypt-analyzer.ts); and tcpwatch's tls.decryption, what became of each
+// HTTP/2 fields under Wireshark's names, for what decrypted TLS carries (src/http/, filled by
+// src/tls/decrypt-analyzer.ts; HTTP/1.x is its own protocol, src/protocols/http/); and tcpwatch's tls.decryption, what became of each
 // protected record. Values are packet text: printed through the sanitizer like every field.
 
 import { Dissection } from '../decode/dissection';
 import { defineField, FT } from './registry';
-import { httpInfoOf, Http1Message, Http2Frame } from '../http/http-info';
+import { httpInfoOf, Http2Frame } from '../http/http-info';
 import { decryptInfoOf, STATUS_NONE } from '../tls/decrypt-info';
 import { RECORD_STATUS_NAMES, RecordStatus } from '../tls/decrypt';
 
@@ -12,54 +12,6 @@ const HTTP2_TYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'DATA', 1: 'HEADERS', 2: 'PRIORITY', 3: 'RST_STREAM', 4: 'SETTINGS', 5: 'PUSH_PROMISE', 6: 'PING', 7: 'GOAWAY',
   8: 'WINDOW_UPDATE', 9: 'CONTINUATION',
 };
-
-// ---- HTTP/1.x ----
-
-function nthMessage(d: Dissection, i: number, keep: (m: Http1Message) => boolean): Http1Message | null {
-  for (const m of httpInfoOf(d).http1) {
-    if (!keep(m)) continue;
-    if (i === 0) return m;
-    i--;
-  }
-  return null;
-}
-
-function countMessages(d: Dissection, keep: (m: Http1Message) => boolean): number {
-  let n = 0;
-  for (const m of httpInfoOf(d).http1) if (keep(m)) n++;
-  return n;
-}
-
-const isRequest = (m: Http1Message): boolean => m.request;
-const isResponse = (m: Http1Message): boolean => !m.request;
-const hasHost = (m: Http1Message): boolean => m.request && m.host !== '';
-
-function textField(name: string, label: string, keep: (m: Http1Message) => boolean, value: (m: Http1Message) => string): void {
-  defineField({
-    name, label, type: FT.String, proto: 'http',
-    count: (d) => countMessages(d, keep),
-    text: (d, i) => { const m = nthMessage(d, i, keep); return m === null ? '' : value(m); },
-  });
-}
-
-defineField({
-  name: 'http', label: 'Hypertext Transfer Protocol', type: FT.None, proto: 'http',
-  count: (d) => (httpInfoOf(d).http1.length > 0 ? 1 : 0),
-  text: () => 'Hypertext Transfer Protocol',
-});
-defineField({ name: 'http.request', label: 'Request', type: FT.None, proto: 'http', count: (d) => countMessages(d, isRequest) });
-defineField({ name: 'http.response', label: 'Response', type: FT.None, proto: 'http', count: (d) => countMessages(d, isResponse) });
-textField('http.request.method', 'Request Method', isRequest, (m) => m.method);
-textField('http.request.uri', 'Request URI', isRequest, (m) => m.uri);
-textField('http.request.version', 'Request Version', isRequest, (m) => m.version);
-textField('http.host', 'Host', hasHost, (m) => m.host);
-textField('http.response.version', 'Response Version', isResponse, (m) => m.version);
-defineField({
-  name: 'http.response.code', valueBits: 16, label: 'Status Code', type: FT.UInt, proto: 'http',
-  count: (d) => countMessages(d, isResponse),
-  num: (d, i) => nthMessage(d, i, isResponse)?.code ?? 0,
-});
-textField('http.response.phrase', 'Response Phrase', isResponse, (m) => m.phrase);
 
 // ---- HTTP/2 ----
 

@@ -71,6 +71,8 @@ export interface FieldDef {
   range?(d: Dissection, i: number, out: Span): boolean;
   /** Filter-only fields (ip.addr, tcp.port: either side) that the details tree does not list, as in Wireshark. */
   hidden?: boolean;
+  /** When only some occurrences are hidden (HTTP's header lines: hidden under a header tcpwatch names, shown for one it does not). */
+  hiddenAt?(d: Dissection, i: number): boolean;
   /** Value names for numbers (`1` → `Client Hello`), shown in details. */
   valueNames?: Readonly<Record<number, string>>;
 
@@ -119,6 +121,15 @@ export interface FieldDef {
   treeInByteOrder?: boolean;
   /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
   generated?: boolean;
+  /**
+   * A text item of Wireshark's tree (`GET / HTTP/1.1\r\n`, `[Timestamps]`): it has no filter name of
+   * its own, so PDML names it "" and JSON keys it by its text. Its registered name starts with `_text.`.
+   */
+  textNode?: boolean;
+  /** For a protocol: its subtree lists the nodes in the order of their bytes, not of declaration (HTTP's headers come in any order). */
+  orderByBytes?: boolean;
+  /** Under such a protocol: where occurrence i stands, when its bytes are not the frame's (a message reassembled from several segments). */
+  sortKey?(d: Dissection, i: number): number;
 }
 
 const fields = new Map<string, FieldDef>();

@@ -85,6 +85,12 @@ defineField({ name: 'tcp.options.wscale.multiplier', valueBits: 16, label: 'Mult
 defineField({ name: 'tcp.options.sack_perm', label: 'TCP SACK Permitted Option', type: FT.None, proto: 'tcp', count: once((d) => d.optSackPerm) });
 defineField({ name: 'tcp.options.timestamp.tsval', valueBits: 32, label: 'Timestamp value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff) });
 defineField({ name: 'tcp.options.timestamp.tsecr', valueBits: 32, label: 'Timestamp echo reply', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff + 4) });
+// Multipath TCP (RFC 8684): `-Y mptcp` finds the segments that carry its option, as tshark's filter does.
+defineField({ name: 'mptcp', label: 'Multipath Transmission Control Protocol', type: FT.None, proto: 'tcp', hidden: true, count: once((d) => d.tcpOff >= 0 && d.optMptcpOff >= 0) });
+defineField({
+  name: 'tcp.options.mptcp.subtype', valueBits: 8, label: 'Multipath TCP subtype', type: FT.UInt, proto: 'tcp', hidden: true,
+  count: (d) => (d.tcpOff >= 0 ? d.mptcpCount : 0), num: (d, i) => d.buf[d.mptcpOff[i] + 2] >> 4,
+});
 defineField({ name: 'tcp.options.sack_le', valueBits: 32, label: 'left edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i]) });
 defineField({ name: 'tcp.options.sack_re', valueBits: 32, label: 'right edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i] + 4) });
 defineField({

@@ -80,7 +80,7 @@ function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string 
 function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
-  const node: TreeNode = { name: f.textOnly === true ? '' : f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hidden === true, off, len, children: [] };
+  const node: TreeNode = { name: f.textOnly === true ? '' : f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
   return f.expert !== undefined ? expertNode(f, node) : node;
 }
 
@@ -159,6 +159,14 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
   }
   // Inside a structure the nodes follow its bytes (as Wireshark adds them), whatever order the
   // fields were declared in; a structure with nodes that cover no bytes keeps the declared order.
+  if (pf.orderByBytes === true) {
+    const key = (n: TreeNode): number => (n.field.sortKey !== undefined ? n.field.sortKey(d, n.index) : n.off);
+    if (root.children.every((c) => key(c) >= 0 || c.hidden)) {
+      const keyed = root.children.map((n, at) => [key(n), at, n] as const);
+      keyed.sort((a, b) => (a[0] - b[0]) || (a[1] - b[1]));
+      root.children.splice(0, root.children.length, ...keyed.map((k) => k[2]));
+    }
+  }
   for (const p of parents) {
     if (p.children.every((c) => c.off >= 0 || c.hidden)) p.children.sort((a, b) => (a.off < 0 || b.off < 0 ? 0 : a.off - b.off));
   }
@@ -196,6 +204,11 @@ export function protocolTree(d: Dissection): TreeNode[] {
     const p = d.stack[i];
     const node = visit(layerName(p));
     if (node !== null && d.inIcmpError && (p === Proto.Icmp || p === Proto.Icmpv6) && into === out) into = node.children;
+    // One layer may hold several instances of its protocol (QUIC packets coalesced in a datagram):
+    // after its last layer in the stack, the protocol's remaining instances follow it.
+    let later = false;
+    for (let j = i + 1; j < d.stackLen && !later; j++) later = d.stack[j] === p;
+    if (node !== null && !later) while (visit(layerName(p)) !== null);
   }
   return out;
 }

@@ -1,9 +1,12 @@
 // UDP fields.
 
 import * as udp from '../decode/udp';
+import { Dissection } from '../decode/dissection';
 import { defineField, FT, once } from './registry';
+import { udpStreamOf } from '../analysis/udp-stream-info';
 
 const hasUdp = once((d) => d.udpOff >= 0);
+const checksum = (d: Dissection): number => d.buf.readUInt16BE(d.udpOff + udp.UDP_CHECKSUM);
 defineField({
   name: 'udp', label: 'User Datagram Protocol', type: FT.None, proto: 'udp', count: hasUdp,
   text: (d) => `User Datagram Protocol, Src Port: ${d.buf.readUInt16BE(d.udpOff)}, Dst Port: ${d.buf.readUInt16BE(d.udpOff + 2)}`,
@@ -16,8 +19,38 @@ defineField({
   num: (d, i) => d.buf.readUInt16BE(d.udpOff + (i === 0 ? udp.UDP_SRC_PORT : udp.UDP_DST_PORT)),
 });
 defineField({ name: 'udp.length', valueBits: 16, label: 'Length', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_LENGTH) });
-defineField({ name: 'udp.checksum', valueBits: 16, label: 'Checksum', type: FT.Hex, hexDigits: 4, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_CHECKSUM) });
+// tcpwatch verifies no checksum (Wireshark's default for UDP): the value is shown as unverified.
 defineField({
-  name: 'udp.payload', label: 'Payload', type: FT.Bytes, proto: 'udp', count: once((d) => d.udpOff >= 0 && d.tcpOff < 0 && d.payloadCapLen > 0),
+  name: 'udp.checksum', valueBits: 16, label: 'Checksum', type: FT.Hex, hexDigits: 4, proto: 'udp', count: hasUdp,
+  num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_CHECKSUM),
+  display: (d) => `0x${checksum(d).toString(16).padStart(4, '0')} [${checksum(d) === 0 ? 'zero-value ignored' : 'unverified'}]`,
+  range: (d, _i, o) => o.set(d.buf, d.udpOff + udp.UDP_CHECKSUM, 2),
+});
+// A zero checksum over IPv4 means the sender computed none (RFC 768): "Not present", under the checksum.
+const CHECKSUM_STATUS: Readonly<Record<number, string>> = { 0: 'Bad', 1: 'Good', 2: 'Unverified', 3: 'Not present' };
+defineField({
+  name: 'udp.checksum.status', valueBits: 8, label: 'Checksum Status', type: FT.UInt, proto: 'udp', generated: true, count: hasUdp,
+  num: (d) => (checksum(d) === 0 ? 3 : 2), display: (d) => CHECKSUM_STATUS[checksum(d) === 0 ? 3 : 2],
+  parent: 'udp.checksum', parentOf: (d) => (checksum(d) === 0 ? 0 : -1),
+});
+const hasStream = (d: Dissection): number => (d.udpOff >= 0 && udpStreamOf(d) !== null ? 1 : 0);
+defineField({
+  name: 'udp.stream', valueBits: 32, label: 'Stream index', type: FT.UInt, proto: 'udp', generated: true, count: hasStream,
+  num: (d) => udpStreamOf(d)?.stream ?? 0,
+});
+// The times belong to the conversation's own datagrams, not to one an ICMP error quotes.
+const hasTimes = (d: Dissection): number => (hasStream(d) === 1 && !d.inIcmpError ? 1 : 0);
+defineField({ name: '_text.udp.timestamps', label: 'Timestamps', type: FT.None, proto: 'udp', textNode: true, generated: true, count: hasTimes, heading: () => 'Timestamps' });
+defineField({
+  name: 'udp.time_relative', label: 'Time since first frame', type: FT.RelTime, proto: 'udp', generated: true, parent: '_text.udp.timestamps',
+  count: hasTimes, num: (d) => udpStreamOf(d)?.sinceFirst ?? 0, display: (d) => `${(udpStreamOf(d)?.sinceFirst ?? 0).toFixed(9)} seconds`,
+});
+defineField({
+  name: 'udp.time_delta', label: 'Time since previous frame', type: FT.RelTime, proto: 'udp', generated: true, parent: '_text.udp.timestamps',
+  count: hasTimes, num: (d) => udpStreamOf(d)?.sincePrevious ?? 0, display: (d) => `${(udpStreamOf(d)?.sincePrevious ?? 0).toFixed(9)} seconds`,
+});
+defineField({
+  name: 'udp.payload', label: 'UDP payload', type: FT.Bytes, proto: 'udp', count: once((d) => d.udpOff >= 0 && d.tcpOff < 0 && d.payloadCapLen > 0),
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
+  heading: (d) => `UDP payload (${d.payloadCapLen} byte${d.payloadCapLen === 1 ? '' : 's'})`,
 });

@@ -242,6 +242,11 @@ class JsonValues {
 function jsonChildren(nodes: TreeNode[], j: JsonValues): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
   for (const n of nodes) {
+    if (n.field.textNode === true) {
+      // a text item: keyed by its text, as tshark's JSON keys it
+      put(obj, cutText(sanitizeText(n.text), MAX_VALUE_CHARS), n.children.length > 0 ? jsonChildren(n.children, j) : '', j.repeated);
+      continue;
+    }
     if (n.field.type === FT.None && n.children.length > 0) {
       // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it; a text-only
       // subtree is keyed by its text, as tshark keys it
@@ -322,7 +327,7 @@ export class PdmlSink implements Sink {
     let s = '<packet>\n';
     const node = (n: TreeNode, depth: number, tag: 'proto' | 'field'): void => {
       const pad = '  '.repeat(depth);
-      s += `${pad}<${tag} name="${xmlAttr(n.name)}" showname="${xmlAttr(n.text)}"${n.hidden ? ' hide="yes"' : ''} size="${n.off >= 0 ? n.len : 0}" pos="${n.off >= 0 ? n.off - d.frameOff : 0}"`;
+      s += `${pad}<${tag} name="${n.field.textNode === true ? '' : xmlAttr(n.name)}" showname="${xmlAttr(n.text)}"${n.hidden ? ' hide="yes"' : ''} size="${n.off >= 0 ? n.len : 0}" pos="${n.off >= 0 ? n.off - d.frameOff : 0}"`;
       if (tag === 'field' && n.field.type !== FT.None) {
         s += ` show="${xmlAttr(n.value)}"`;
         if (n.off >= 0 && n.len > 0) s += ` value="${d.buf.toString('hex', n.off, n.off + n.len)}"`;

@@ -3,11 +3,12 @@
 // registerAppSummary so this file need not know them.
 
 import { Dissection, Proto, Malformed, PROTO_NAMES } from '../decode/dissection';
-import { PROTO_LABELS, topRegisteredLayer } from '../decode/protocol-registry';
+import { PROTO_LABELS, registeredProtocol, topRegisteredLayer } from '../decode/protocol-registry';
 import { ETH_SRC, ETH_DST } from '../decode/link';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
+import { pduFrameOf, PduRole, REASSEMBLED_PDU, PACKET_SIZE_LIMITED } from '../analysis/pdu-frame';
 import { ipv4At, ipv6At, macAt } from '../fields/format';
 import { tcpFlagsList } from '../fields/tcp';
 import { TextWriter, StringBuilder } from './text-writer';
@@ -40,10 +41,21 @@ export function destinationColumn(d: Dissection): string {
 
 /** What the frame's topmost registered protocol, or else the first summarizer that recognises the frame, says; or null. */
 export function appSummary(d: Dissection): AppSummary | null {
+  const framed = pduFrameOf(d);
+  if (framed !== null && framed.role === PduRole.Truncated) {
+    const p = registeredProtocol(framed.proto);
+    return { protocol: p?.spec.label ?? 'TCP', info: framed.headline + PACKET_SIZE_LIMITED };
+  }
+  if (framed !== null && framed.role === PduRole.TruncatedBeforeProtocol) return { protocol: 'TCP', info: tcpInfo(d) + PACKET_SIZE_LIMITED };
+  if (framed !== null && framed.role !== PduRole.None) {
+    // Only pieces of a PDU that a later frame completes: TCP names the frame, as in tshark.
+    const before = framed.role === PduRole.PieceWithHeadline ? framed.headline : tcpInfo(d);
+    return { protocol: 'TCP', info: before + ' ' + REASSEMBLED_PDU };
+  }
   const top = topRegisteredLayer(d);
   if (top !== undefined && top.spec.info !== undefined) {
     const info = top.spec.info(d, top.layer(d));
-    if (info !== null) return { protocol: top.spec.label, info };
+    if (info !== null) return { protocol: top.spec.column !== undefined ? top.spec.column(d, top.layer(d)) : top.spec.label, info };
   }
   for (const fn of appSummarizers) {
     const s = fn(d);
@@ -79,6 +91,8 @@ export function namingLayer(d: Dissection): number {
 export function transportProtocol(d: Dissection): string {
   const k = namingLayer(d);
   if (k < 0) return `LINKTYPE_${d.linkType}`;
+  // Wireshark's MPTCP option dissector names the segment that carries one.
+  if (d.stack[k] === Proto.Tcp && d.optMptcpOff >= 0 && !d.inIcmpError) return 'MPTCP';
   return PROTO_LABELS[d.stack[k]] ?? PROTO_NAMES[d.stack[k]];
 }
 

@@ -15,6 +15,7 @@ import { TcpAnalysisFlag as AF, TcpRole, TcpState } from '../analysis/tcp-analys
 import { tcpFlagsList } from '../fields/tcp';
 import { getField, FieldDef } from '../fields/registry';
 import { formatField } from '../fields/format';
+import { REASSEMBLED_PDU } from '../analysis/pdu-frame';
 import { appSummary, destinationColumn, sourceColumn, tcpAnalysisPrefix } from '../output/summary';
 import { sanitizeBytes } from '../output/sanitize';
 import { relativeTime, Sink } from '../output/sinks';
@@ -203,7 +204,6 @@ const TLS_GLOSSES: Readonly<Record<string, string>> = {
 
 // Commas that separate the Info column's words, not those inside "Alert (Level: Fatal, Description: …)".
 const INFO_WORD_SEPARATOR = /, (?![^(]*\))/;
-export const REASSEMBLED_PDU = '[TCP segment of a reassembled PDU]';
 
 /**
  * What the application-layer dissector (TLS, …) found in this segment, in words, or null when none
@@ -217,7 +217,7 @@ export function appDescription(d: Dissection): string | null {
   const prefix = tcpAnalysisPrefix(d);
   if (prefix !== '' && info.startsWith(prefix)) info = info.slice(prefix.length).replace(/^, /, '');
   if (info.endsWith(REASSEMBLED_PDU)) return REASSEMBLED_PDU;
-  if (!/^(TLS|SSL)/.test(app.protocol)) return app.protocol === 'TCP' ? null : `${app.protocol}: ${info}`;
+  if (!/^(TLS|SSL)/.test(app.protocol)) return app.protocol === 'TCP' ? null : `${app.protocol}: ${info.trimEnd()}`;
   const tls13 = app.protocol === 'TLSv1.3';
   const words = info.split(INFO_WORD_SEPARATOR);
   const lengths = numbers(d, 'tls.record.length');

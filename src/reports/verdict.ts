@@ -18,6 +18,7 @@
 
 import { Dissection, Slot } from '../decode/dissection';
 import type { Analyzer } from '../pipeline';
+import { carriesEncryptedProtocol } from '../decode/protocol-registry';
 import type { CaptureFileReader } from '../capture/file-reader';
 import { registerStage, MainOptions } from '../hooks';
 import '../tls/decrypt-analyzer'; // registers the 'tls' and 'tls-decrypt' stages this one runs after
@@ -59,6 +60,8 @@ const SLOT_WORDS = 512; // 256 counters per direction
 /** Bytes counted per direction of a stream (see the top of the file); also keeps every counter within a table lookup of c·log2 c. */
 export const MEASURE_LIMIT = 64 * 1024;
 
+/** state bit: a frame of the stream carried a protocol that encrypts its sessions (SSH), which its bytes alone would call opaque. */
+const ENCRYPTED_PROTOCOL = 8;
 const RETRANSMITTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.KeepAlive;
 const CLOSED = TcpState.Closed | TcpState.Reset;
 
@@ -345,6 +348,10 @@ export class StreamVerdictAnalyzer implements Analyzer {
       if (info.version !== 0) rows.version[st] = info.version;
       else if ((helloSeen || rows.version[st] !== 0 || rows.protectedRecords[st] > 0) && t.protoVersion !== 0) rows.version[st] = t.protoVersion;
     }
+    if ((this.state[st] & ENCRYPTED_PROTOCOL) === 0 && carriesEncryptedProtocol(d)) {
+      this.state[st] |= ENCRYPTED_PROTOCOL;
+      touched = true;
+    }
     if (touched) this.markChanged(st);
     if ((d.tcp.state & CLOSED) !== 0 && this.slot[st] >= 0) {
       // The connection is over: freeze its entropy and give the counters back.
@@ -442,6 +449,7 @@ export class StreamVerdictAnalyzer implements Analyzer {
       if (rows.noKeyRecords[st] === p) return Verdict.EncryptedWithoutKeys;
       return Verdict.Encrypted;
     }
+    if (this.state[st] & ENCRYPTED_PROTOCOL) return Verdict.Encrypted;
     const n = rows.bytesC[st] + rows.bytesS[st];
     if (n === 0) return Verdict.NoPayload;
     // Either direction alone may be random-looking (one side sends a compressed file).

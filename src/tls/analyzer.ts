@@ -24,51 +24,23 @@ import {
   ContentType, REC_HEADER_LEN, SSLV2_VERSION, TLSV1_VERSION, TLSV1DOT1_VERSION, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION,
   TLCPV1_VERSION, isValidContentType, looksLikeTlsStart, isSslv2ClientHello, looksLikeSslv2, looksLikeSslv3,
   isV2ClientHelloStart, isKnownVersion, tls13Draft, startsWithPrintable, ssl2HeaderLength, ssl2RecordLength,
-  SSL2_MSG_NAMES, Ssl2Msg, isValidSslVersion, MAX_RECORD_BYTES, isTlsPort, isOtherProtocolPort,
+  SSL2_MSG_NAMES, Ssl2Msg, isValidSslVersion, isTlsPort, isOtherProtocolPort,
 } from './records';
-import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
+import { NOT_DISSECTED } from '../analysis/tcp-analysis';
+import { BufferPool } from '../analysis/buffer-pool';
 import { CipherKind, cipherSuite } from './cipher-suites';
-import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from './quic';
+import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from '../protocols/quic/initial';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
 import { InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
 import './summary';
 
-/** Reassembly buffer sizes: a small record, a full TLS record (2^14 + 2048 + header), the largest record header can name. */
-const POOL_CLASSES = [2048, 18448, MAX_RECORD_BYTES];
-/** Free buffers kept per size class for reuse. */
-const POOL_KEEP = 32;
 /** A handshake message is collected across records up to this size (certificate chains are a few KiB). */
 const MAX_HANDSHAKE_REASSEMBLY = 256 * 1024;
 /** Default budget of bytes held in reassembly buffers over all conversations. */
 export const DEFAULT_TLS_BUFFER_BUDGET = 64 * 1024 * 1024;
 /** Conversations tracked at once; the oldest is forgotten beyond this. */
 const MAX_CONVERSATIONS = 65536;
-
-/** Reusable reassembly buffers with a budget on the bytes handed out. */
-export class BufferPool {
-  inUse = 0;
-  private readonly free: Buffer[][] = POOL_CLASSES.map(() => []);
-  constructor(readonly budget: number) {}
-
-  /** A buffer of at least `n` bytes, or null when the budget would be exceeded. */
-  acquire(n: number): Buffer | null {
-    let c = 0;
-    while (c < POOL_CLASSES.length && POOL_CLASSES[c] < n) c++;
-    const size = c < POOL_CLASSES.length ? POOL_CLASSES[c] : n;
-    if (this.inUse + size > this.budget) return null;
-    this.inUse += size;
-    const list = c < POOL_CLASSES.length ? this.free[c] : null;
-    if (list !== null && list.length > 0) return list.pop()!;
-    return Buffer.allocUnsafe(size);
-  }
-
-  release(b: Buffer): void {
-    this.inUse -= b.length;
-    const c = POOL_CLASSES.indexOf(b.length);
-    if (c >= 0 && this.free[c].length < POOL_KEEP) this.free[c].push(b);
-  }
-}
 
 /** One direction of a TLS conversation. */
 class Direction {
@@ -196,8 +168,6 @@ function onGap(d: Dissection, stream: number, dir: number, _offset: number, len:
   q.len[i] = len;
 }
 
-/** TCP findings that keep a segment from TLS (Wireshark's tcp.no_subdissector_on_error, on by default). */
-const NOT_DISSECTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.KeepAlive;
 
 export class TlsAnalyzer implements Analyzer {
   readonly stats: TlsStats = { conversations: 0, recordsReassembled: 0, bytesDropped: 0, bytesLost: 0, malformedRecords: 0 };

@@ -18,6 +18,7 @@ import { CT_ALERT, CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, Dec
 import { decryptInfoOf, TlsDecryptInfo } from './decrypt-info';
 import { KeyLog, keyLogFromOptions } from './keylog';
 import { httpInfoOf, HttpInfo } from '../http/http-info';
+import { decryptedHttpMessage } from '../protocols/http';
 import { Http1Parser } from '../http/http1';
 import { CLIENT_PREFACE, Http2Parser } from '../http/http2';
 import '../fields/http';
@@ -153,6 +154,24 @@ export class TlsDecryptAnalyzer implements Analyzer {
     for (let k = 0; k < t.recordsOmitted; k++) dec.lostRecord(dir);
     info.version = dec.version;
     info.cipherSuite = dec.cipherSuiteId;
+    // HTTP/1.x of the plaintext answers through the HTTP protocol's fields, as cleartext HTTP does.
+    for (const m of httpInfoOf(d).http1) {
+      const x = decryptedHttpMessage(d);
+      if (x === null) break;
+      x.request = m.request;
+      x.method = m.method;
+      x.uri = m.uri;
+      x.version = m.version;
+      x.code = m.code;
+      x.phrase = m.phrase;
+      x.host = m.host;
+      x.contentLength = m.contentLength;
+      if (m.host !== '') {
+        x.headers.push(`Host: ${m.host}`);
+        x.headerOff.push(0);
+        x.headerLen.push(0);
+      }
+    }
     this.rewriteInfo(t, info);
   }
 

@@ -6,10 +6,9 @@
 import { Dissection } from '../decode/dissection';
 import { registerAppSummary, tcpAnalysisPrefix, tcpInfo } from '../output/summary';
 import { InfoKind, SegmentRole, TlsInfo } from './tls-info';
+import { REASSEMBLED_PDU } from '../analysis/pdu-frame';
 import { SSL2_MSG_NAMES, versionShortName } from './records';
 import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, HANDSHAKE_NAMES } from './handshake';
-
-const REASSEMBLED = '[TCP segment of a reassembled PDU]';
 
 /** The messages of the frame's records as the Info column lists them. */
 export function tlsInfoText(t: TlsInfo): string {
@@ -51,9 +50,9 @@ export function tlsSummary(d: Dissection): { protocol: string; info: string } | 
       return { protocol: versionShortName(t.protoVersion) ?? 'SSL', info: prefix && words ? prefix + ', ' + words : prefix + words };
     }
     case SegmentRole.PduStart:
-      return { protocol: 'TCP', info: tcpAnalysisPrefix(d) + REASSEMBLED };
+      return { protocol: 'TCP', info: tcpAnalysisPrefix(d) + REASSEMBLED_PDU };
     case SegmentRole.PduMiddle:
-      return { protocol: 'TCP', info: tcpInfo(d) + ' ' + REASSEMBLED };
+      return { protocol: 'TCP', info: tcpInfo(d) + ' ' + REASSEMBLED_PDU };
     default:
       return null;
   }

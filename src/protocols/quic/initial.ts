@@ -1,23 +1,56 @@
-// The TLS handshake inside QUIC Initial packets (RFC 9000 §17.2.2, RFC 9001 §5). Initial packets
-// are protected with keys that anyone can derive from the client's first Destination Connection ID
-// (RFC 9001 §5.2), so the Client Hello and Server Hello they carry in CRYPTO frames can be read, as
-// Wireshark reads them. Nothing else of QUIC is dissected here: Handshake and 1-RTT packets need the
-// session's secrets.
+// QUIC Initial protection (RFC 9001 §5.2) and the TLS handshake inside Initial packets (RFC 9000
+// §17.2.2). Initial packets are protected with keys that anyone can derive from the client's first
+// Destination Connection ID, so the Client Hello and Server Hello they carry in CRYPTO frames can be
+// read, as Wireshark reads them. `initialKeys` serves the QUIC dissector of this folder (stage.ts);
+// `QuicInitialReader` is what the TLS analyzer (src/tls/analyzer.ts) reads those Hellos with.
 //
-// Per connection (UDP address/port pair) the Initial keys are derived once; CRYPTO frames, which a
-// client may send in any order and across several packets, are placed by offset into a bounded
-// per-direction buffer, and each handshake message is handed on in the frame that completes it.
+// Per connection (UDP address/port pair) the reader derives the Initial keys once; CRYPTO frames,
+// which a client may send in any order and across several packets, are placed by offset into a
+// bounded per-direction buffer, and each handshake message is handed on in the frame that completes it.
 
 import { Cipher, createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
-import { HS_HEADER_LEN } from './handshake';
 
-/** Initial salts: QUIC v1 (RFC 9001 §5.2), v2 (RFC 9369 §3.3.1), draft-29. */
+/** A TLS handshake message's header: type (1) and length (3) (RFC 8446 §4). */
+const HS_HEADER_LEN = 4;
+
+/** Initial salts: QUIC v1 (RFC 9001 §5.2), v2 (RFC 9369 §3.3.1), draft-29, -23 and -22. */
 const SALT_V1 = Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex');
 const SALT_V2 = Buffer.from('0dede3def700a6db819381be6e269dcbf9bd2ed9', 'hex');
 const SALT_DRAFT29 = Buffer.from('afbfec289993d24c9e9786f19c6111e04390a899', 'hex');
+const SALT_DRAFT23 = Buffer.from('c3eef712c72ebb5a11a7d2432bb46365bef9f502', 'hex');
+const SALT_DRAFT22 = Buffer.from('7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a', 'hex');
 export const QUIC_V1 = 0x00000001;
 export const QUIC_V2 = 0x6b3343cf;
 const QUIC_DRAFT29 = 0xff00001d;
+
+/**
+ * The draft a version's Initial protection follows, as tshark 4.0 maps it (packet-quic.c
+ * quic_draft_version): IETF drafts by number, Facebook's mvfst by the draft it is based on, v1 as
+ * draft 34, v2 as 100, and the versions reserved to force Version Negotiation (0x?a?a?a?a, RFC 9000
+ * §15) as draft 29, whose salt tshark 4.0 then derives their keys with. 0 = not a version QUIC reads.
+ */
+export function quicDraftOf(version: number): number {
+  if (version >>> 8 === 0xff0000) return version & 0xff;
+  if (version === 0xfaceb001) return 22;
+  if (version === 0xfaceb002 || version === 0xfaceb00e) return 27;
+  // Google QUIC Q050, T050, T051 take QUIC's long header
+  if (version === 0x51303530 || version === 0x54303530 || version === 0x54303531) return 27;
+  if (((version & 0x0f0f0f0f) >>> 0) === 0x0a0a0a0a) return 29;
+  if (version === QUIC_V1) return 34;
+  if (version === QUIC_V2) return 100;
+  return 0;
+}
+
+function saltOf(version: number): Buffer {
+  if (version === QUIC_V2) return SALT_V2;
+  const draft = quicDraftOf(version);
+  if (draft === 0) return SALT_V1;
+  if (draft <= 22) return SALT_DRAFT22;
+  if (draft <= 28) return SALT_DRAFT23;
+  if (draft <= 32) return SALT_DRAFT29;
+  if (draft <= 34) return SALT_V1;
+  return SALT_V2;
+}
 
 /** AEAD_AES_128_GCM tag and header-protection sample sizes (RFC 9001 §5.3, §5.4.2). */
 const TAG_LEN = 16;
@@ -50,8 +83,7 @@ function expandLabel(secret: Buffer, label: string, length: number): Buffer {
 
 /** The Initial packet protection keys of one side (RFC 9001 §5.2). */
 export function initialKeys(version: number, dcid: Buffer, server: boolean): Keys {
-  const salt = version === QUIC_V2 ? SALT_V2 : version === QUIC_DRAFT29 ? SALT_DRAFT29 : SALT_V1;
-  const initial = createHmac('sha256', salt).update(dcid).digest(); // HKDF-Extract
+  const initial = createHmac('sha256', saltOf(version)).update(dcid).digest(); // HKDF-Extract
   const secret = expandLabel(initial, server ? 'server in' : 'client in', 32);
   const p = version === QUIC_V2 ? 'quicv2 ' : 'quic ';
   return { key: expandLabel(secret, p + 'key', 16), iv: expandLabel(secret, p + 'iv', 12), hp: expandLabel(secret, p + 'hp', 16) };

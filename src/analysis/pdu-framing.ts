@@ -1,0 +1,372 @@
+// PDU framing over TCP, once for every protocol (Wireshark's tcp_dissect_pdus): a protocol over TCP
+// says how long the PDU that starts at an offset is; the core places each segment's bytes in its
+// stream direction, cuts them into PDUs, collects a PDU that spans segments in a bounded buffer,
+// and hands the protocol each whole PDU in the frame that completes it. A frame that only carries a
+// piece of a PDU is marked so that the columns read "[TCP segment of a reassembled PDU]", as tshark's.
+//
+// Which segments are read follows tshark's TCP defaults, as the TLS stage does (src/tls/analyzer.ts):
+// bytes are placed in arrival order by relative sequence number; bytes already seen are skipped; a
+// segment that TCP analysis calls a retransmission, out of order or a keep-alive is not dissected
+// (tcp.no_subdissector_on_error); a gap abandons the PDU being collected and the next segment is
+// read from its start.
+//
+// Memory: one BufferPool with a budget over all conversations; a PDU larger than MAX_PDU_BYTES is
+// passed over by its length; when the budget is spent, the conversations that started collecting
+// longest ago give up what they hold. At most MAX_CONVERSATIONS framed conversations at a time.
+
+import { Dissection } from '../decode/dissection';
+import { TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
+import { anyFramedProtocol, framedProtocol, heuristicRunsPast, FramedProtocol, PDU_NOT_MINE, PDU_UNTIL_CLOSE } from '../decode/protocol-registry';
+import { registerStage } from '../hooks';
+import { NOT_DISSECTED } from './tcp-analysis';
+import { pduFrames, PduFrame, PduRole } from './pdu-frame';
+import { BufferPool } from './buffer-pool';
+
+/** Default budget of bytes held in PDU buffers over all conversations. */
+export const DEFAULT_PDU_BUFFER_BUDGET = 64 * 1024 * 1024;
+/** A PDU longer than this is passed over by its length rather than collected. */
+export const MAX_PDU_BYTES = 16 * 1024 * 1024;
+/** Conversations framed at once; the oldest is forgotten beyond this. */
+const MAX_CONVERSATIONS = 65536;
+
+
+class Direction {
+  haveSeq = false;
+  nextSeq = 0;
+  pending: Buffer | null = null;
+  pendingLen = 0;
+  /** Total bytes of the pending PDU once known; 0 while unknown (header incomplete, or until close). */
+  pendingNeed = 0;
+  /** Ask the protocol for the PDU's length again once this many bytes are held. */
+  askAt = 0;
+  /** The PDU runs to the end of the connection (a response without a length). */
+  untilClose = false;
+  /** Bytes of an over-budget PDU still to pass over. */
+  skip = 0;
+  finished = false;
+}
+
+class Conversation {
+  readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
+  /** The protocol's own state for the conversation (its newConversation()). */
+  readonly state: unknown;
+  constructor(readonly proto: FramedProtocol) {
+    this.state = proto.spec.tcpPdu.newConversation?.() ?? null;
+  }
+}
+
+export interface PduFramingStats {
+  conversations: number;
+  pdusReassembled: number;
+  /** Bytes of PDUs passed over because a PDU was too long or the budget was spent. */
+  bytesDropped: number;
+  /** Bytes lost to gaps (segments not captured) while a PDU was collected. */
+  bytesLost: number;
+}
+
+/** The analysis stage that frames every TCP conversation a framed protocol claims. */
+export class TcpPduFraming {
+  readonly stats: PduFramingStats = { conversations: 0, pdusReassembled: 0, bytesDropped: 0, bytesLost: 0 };
+  readonly pool: BufferPool;
+  private readonly convs = new Map<number, Conversation>();
+  private readonly collecting = new Set<Conversation>();
+  /** Buffers the current frame's PDUs may point into; given back when the next frame starts. */
+  private readonly retired: Buffer[] = [];
+  private d!: Dissection;
+  private out!: PduFrame;
+  private conv!: Conversation;
+
+  constructor(budget = DEFAULT_PDU_BUFFER_BUDGET) {
+    this.pool = new BufferPool(budget);
+  }
+
+  analyze(d: Dissection): void {
+    if (this.retired.length !== 0) {
+      for (let i = 0; i < this.retired.length; i++) this.pool.release(this.retired[i]);
+      this.retired.length = 0;
+    }
+    if (d.tcpOff < 0 || d.inIcmpError || d.tcp.stream < 0) return;
+    let conv = this.convs.get(d.tcp.stream);
+    if (conv === undefined) {
+      if (d.payloadLen === 0) return;
+      const proto = framedProtocol(d.srcPort, d.dstPort, d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen);
+      if (proto === undefined) {
+        if (d.payloadCapLen < d.payloadLen && !(d.tcp.flags & NOT_DISSECTED) && heuristicRunsPast(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen)) {
+          const out = pduFrames.of(d);
+          out.reset(d.number);
+          out.role = PduRole.TruncatedBeforeProtocol;
+        }
+        return;
+      }
+      conv = new Conversation(proto);
+      if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
+      this.convs.set(d.tcp.stream, conv);
+      this.stats.conversations++;
+    }
+    this.d = d;
+    this.conv = conv;
+    const out = pduFrames.of(d);
+    out.reset(d.number);
+    out.proto = conv.proto.id;
+    this.out = out;
+    if (d.payloadLen > 0) this.payload(d, conv);
+    if (d.tcpFlags & (TH_FIN | TH_RST)) this.closing(d, conv);
+  }
+
+  private payload(d: Dissection, conv: Conversation): void {
+    const len = d.payloadLen;
+    const dir = conv.dirs[d.tcp.direction & 1];
+    let seq = d.tcp.relSeq;
+    if (d.tcpFlags & TH_SYN) seq = (seq + 1) >>> 0;
+    if (!dir.haveSeq) {
+      dir.haveSeq = true;
+      dir.nextSeq = seq;
+    }
+    const diff = (seq - dir.nextSeq) | 0;
+    if (d.tcp.flags & NOT_DISSECTED) {
+      if (diff + len > 0) {
+        this.lose(dir, diff + len);
+        dir.nextSeq = (seq + len) >>> 0;
+      }
+      return;
+    }
+    let p = d.payloadOff;
+    const end = d.payloadOff + d.payloadCapLen;
+    if (diff < 0) {
+      if (diff + len <= 0) return;
+      p -= diff;
+    } else if (diff > 0) {
+      this.lose(dir, diff);
+    }
+    dir.nextSeq = (seq + len) >>> 0;
+    if (d.payloadCapLen < len) {
+      // Bytes beyond the snapshot length never arrive: nothing of this segment can be reassembled,
+      // and what was being collected cannot complete. The protocol reads what was captured.
+      this.lose(dir, len - d.payloadCapLen);
+      const text = p < end ? this.conv.proto.spec.tcpPdu.truncated?.(d.buf, p, end) ?? null : null;
+      if (p < end) {
+        this.out.role = text !== null ? PduRole.Truncated : PduRole.TruncatedBeforeProtocol;
+        this.out.headline = text ?? '';
+      }
+      return;
+    }
+    if (p < end) this.segment(dir, d.buf, p, end);
+  }
+
+  /** One segment's new bytes [p, end) of a direction. */
+  private segment(dir: Direction, buf: Buffer, p: number, end: number): void {
+    if (dir.skip > 0) {
+      const n = Math.min(dir.skip, end - p);
+      dir.skip -= n;
+      p += n;
+      if (p >= end) {
+        this.piece();
+        return;
+      }
+    }
+    if (dir.pending !== null) {
+      p = this.continuePending(dir, buf, p, end);
+      if (p < 0) return;
+    }
+    const spec = this.conv.proto.spec.tcpPdu;
+    while (p < end) {
+      const n = spec.pduLength(buf, p, end, this.conv.state);
+      if (n === PDU_NOT_MINE) return; // the rest is not this protocol's: left to TCP as data
+      if (n > 0 && p + n <= end) {
+        this.dissect(buf, p, p + n, false);
+        p += n;
+        continue;
+      }
+      // The PDU goes on in later segments.
+      if (this.out.pdus === 0) this.piece(spec.headline?.(buf, p, end) ?? null);
+      this.startPending(dir, buf, p, end, n);
+      return;
+    }
+  }
+
+  /** Add [p, end) to the PDU being collected; returns where the bytes after it start, or -1 when all were taken. */
+  private continuePending(dir: Direction, buf: Buffer, p: number, end: number): number {
+    const spec = this.conv.proto.spec.tcpPdu;
+    const take = dir.pendingNeed > 0 ? Math.min(dir.pendingNeed - dir.pendingLen, end - p) : end - p;
+    if (!this.ensurePending(dir, dir.pendingLen + take)) {
+      this.stats.bytesDropped += dir.pendingLen + take;
+      if (dir.pendingNeed > 0) dir.skip = dir.pendingNeed - dir.pendingLen - take;
+      this.dropPending(dir);
+      this.piece();
+      return p + take < end ? p + take : -1;
+    }
+    buf.copy(dir.pending!, dir.pendingLen, p, p + take);
+    dir.pendingLen += take;
+    let used = take;
+    if (dir.pendingNeed === 0 && !dir.untilClose && dir.pendingLen >= dir.askAt) {
+      // The length may be known now.
+      const n = spec.pduLength(dir.pending!, 0, dir.pendingLen, this.conv.state);
+      if (n === PDU_NOT_MINE) {
+        this.dropPending(dir);
+        return -1;
+      }
+      if (n > 0) {
+        if (n > MAX_PDU_BYTES) {
+          this.stats.bytesDropped += n;
+          dir.skip = n - dir.pendingLen;
+          this.dropPending(dir);
+          this.piece();
+          return -1;
+        }
+        // Bytes past the PDU's end belong to the next one: give them back to the segment.
+        if (n < dir.pendingLen) {
+          used -= dir.pendingLen - n;
+          dir.pendingLen = n;
+        }
+        dir.pendingNeed = n;
+      } else if (n === PDU_UNTIL_CLOSE) {
+        dir.untilClose = true;
+      } else {
+        dir.askAt = Math.max(dir.pendingLen + 1, -n);
+      }
+    }
+    if (dir.pendingNeed > 0 && dir.pendingLen >= dir.pendingNeed) {
+      const total = dir.pendingNeed;
+      const pb = this.takePending(dir);
+      this.stats.pdusReassembled++;
+      this.dissect(pb, 0, total, true);
+      return p + used < end ? p + used : -1;
+    }
+    if (this.out.pdus === 0) this.piece();
+    return -1;
+  }
+
+  /** Start collecting a PDU from [p, end); `n` is pduLength's answer (its length, or what to wait for). */
+  private startPending(dir: Direction, buf: Buffer, p: number, end: number, n: number): void {
+    const have = end - p;
+    if (n > MAX_PDU_BYTES) {
+      this.stats.bytesDropped += n;
+      dir.skip = n - have;
+      return;
+    }
+    const size = n > 0 ? n : Math.max(have * 2, 256);
+    if (!this.ensurePending(dir, Math.min(size, MAX_PDU_BYTES))) {
+      this.stats.bytesDropped += n > 0 ? n : have;
+      if (n > 0) dir.skip = n - have;
+      return;
+    }
+    buf.copy(dir.pending!, 0, p, end);
+    dir.pendingLen = have;
+    dir.pendingNeed = n > 0 ? n : 0;
+    dir.untilClose = n === PDU_UNTIL_CLOSE;
+    dir.askAt = n < 0 && n !== PDU_UNTIL_CLOSE ? Math.max(have + 1, -n) : 0;
+  }
+
+  private dissect(buf: Buffer, off: number, end: number, reassembled: boolean): void {
+    const p = this.conv.proto;
+    this.out.pdus++;
+    this.out.role = PduRole.None;
+    p.spec.tcpPdu.dissect(this.d, p.layer(this.d), buf, off, end, reassembled, p.id, this.conv.state);
+  }
+
+  private piece(headline: string | null = null): void {
+    if (this.out.pdus !== 0) return;
+    if (headline !== null) {
+      this.out.role = PduRole.PieceWithHeadline;
+      this.out.headline = headline;
+    } else if (this.out.role === PduRole.None) {
+      this.out.role = PduRole.Piece;
+    }
+  }
+
+  /**
+   * A FIN ends what its side can send: a PDU that runs to the end of the connection is complete and
+   * dissected in this frame; any other being collected there will not complete. A RST ends both.
+   */
+  private closing(d: Dissection, conv: Conversation): void {
+    const rst = (d.tcpFlags & TH_RST) !== 0;
+    for (let i = 0; i < 2; i++) {
+      if (!rst && i !== (d.tcp.direction & 1)) continue;
+      const dir = conv.dirs[i];
+      if (dir.untilClose && dir.pending !== null && i === (d.tcp.direction & 1)) {
+        const total = dir.pendingLen;
+        const pb = this.takePending(dir);
+        this.stats.pdusReassembled++;
+        this.dissect(pb, 0, total, true);
+      }
+      this.lose(dir, dir.pendingLen);
+      dir.finished = true;
+    }
+    if (conv.dirs[0].finished && conv.dirs[1].finished) {
+      this.convs.delete(d.tcp.stream);
+      this.collecting.delete(conv);
+    }
+  }
+
+  private forgetOldest(): void {
+    for (const [k, c] of this.convs) {
+      for (const dir of c.dirs) this.dropPending(dir);
+      this.convs.delete(k);
+      this.collecting.delete(c);
+      return;
+    }
+  }
+
+  private lose(dir: Direction, bytes: number): void {
+    if (dir.pending !== null || dir.skip > 0) this.stats.bytesLost += bytes;
+    this.dropPending(dir);
+    dir.skip = 0;
+  }
+
+  private dropPending(dir: Direction): void {
+    if (dir.pending !== null) {
+      this.pool.release(dir.pending);
+      dir.pending = null;
+    }
+    dir.pendingLen = 0;
+    dir.pendingNeed = 0;
+    dir.askAt = 0;
+    dir.untilClose = false;
+  }
+
+  private takePending(dir: Direction): Buffer {
+    const b = dir.pending!;
+    this.retired.push(b);
+    dir.pending = null;
+    dir.pendingLen = 0;
+    dir.pendingNeed = 0;
+    dir.askAt = 0;
+    dir.untilClose = false;
+    return b;
+  }
+
+  private ensurePending(dir: Direction, n: number): boolean {
+    if (n > MAX_PDU_BYTES) return false;
+    if (dir.pending !== null && dir.pending.length >= n) return true;
+    // Grow by doubling so that a PDU collected segment by segment is copied O(log n) times.
+    const want = dir.pending !== null ? Math.min(MAX_PDU_BYTES, Math.max(n, dir.pending.length * 2)) : n;
+    const nb = this.pool.acquire(want) ?? this.reclaim(want);
+    if (nb === null) return false;
+    this.collecting.add(this.conv);
+    if (dir.pending !== null) {
+      dir.pending.copy(nb, 0, 0, dir.pendingLen);
+      this.pool.release(dir.pending);
+    }
+    dir.pending = nb;
+    return true;
+  }
+
+  /** The budget is spent: the conversations that started collecting longest ago give up what they hold. */
+  private reclaim(n: number): Buffer | null {
+    const goal = Math.max(n, this.pool.budget / 4);
+    const before = this.pool.inUse;
+    for (const c of this.collecting) {
+      if (c === this.conv) continue;
+      for (const dir of c.dirs) {
+        this.stats.bytesDropped += dir.pendingLen;
+        this.dropPending(dir);
+        dir.skip = 0;
+      }
+      this.collecting.delete(c);
+      if (before - this.pool.inUse >= goal) break;
+    }
+    return this.pool.acquire(n);
+  }
+}
+
+registerStage({ name: 'tcp-pdu', after: [], make: () => (anyFramedProtocol() ? new TcpPduFraming() : null) });
