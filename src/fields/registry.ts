@@ -108,28 +108,20 @@ export interface FieldDef {
    * with its severity and group; its `text` is the message.
    */
   expert?: { severity: ExpertSeverity; group: string };
-  /**
-   * A text-only subtree (Wireshark's proto_tree_add_subtree: "Interface Identification Object"):
-   * the tree and PDML show its heading with no field name; its filter name is tcpwatch's own.
-   */
-  textOnly?: boolean;
-  /**
-   * On a protocol's own field: its tree lists the nodes directly under it in byte order rather than
-   * declaration order, for messages whose parts repeat in turns (ICMPv6's node information reply:
-   * a TTL, an address, a TTL, an address …). Nodes at the same offset keep their declared order.
-   */
-  treeInByteOrder?: boolean;
   /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
   generated?: boolean;
   /**
    * A text item of Wireshark's tree (`GET / HTTP/1.1\r\n`, `[Timestamps]`): it has no filter name of
-   * its own, so PDML names it "" and JSON keys it by its text. Its registered name starts with `_text.`.
+   * its own, so PDML names it "" and JSON keys it by its text. Its registered name (`_text.…` where
+   * tcpwatch gives it none, or a name of tcpwatch's such as `dns.queries`) serves filters and -T fields only.
    */
   textNode?: boolean;
   /** For a protocol: its subtree lists the nodes in the order of their bytes, not of declaration (HTTP's headers come in any order). */
   orderByBytes?: boolean;
   /** Under such a protocol: where occurrence i stands, when its bytes are not the frame's (a message reassembled from several segments). */
   sortKey?(d: Dissection, i: number): number;
+  /** For a protocol's own field: the protocol whose fields its tree lists (mDNS and LLMNR list DNS's, as in Wireshark). */
+  fieldsFrom?: string;
 }
 
 const fields = new Map<string, FieldDef>();

@@ -80,7 +80,7 @@ function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string 
 function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
-  const node: TreeNode = { name: f.textOnly === true ? '' : f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
+  const node: TreeNode = { name: f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
   return f.expert !== undefined ? expertNode(f, node) : node;
 }
 
@@ -140,7 +140,7 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
   // that a parent may be declared after its children (eth.addr stands under eth.dst and eth.src).
   const byField = new Map<string, TreeNode[]>();
   const made: [FieldDef, number, number, TreeNode][] = [];
-  for (const f of fieldsOf(pf.proto)) {
+  for (const f of fieldsOf(pf.fieldsFrom ?? pf.proto)) {
     const count = f.count(d);
     for (let i = 0; i < count; i++) {
       if (instanceOfOccurrence(f, d, i, count, instances, roots) !== k) continue;
@@ -170,7 +170,6 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
   for (const p of parents) {
     if (p.children.every((c) => c.off >= 0 || c.hidden)) p.children.sort((a, b) => (a.off < 0 || b.off < 0 ? 0 : a.off - b.off));
   }
-  if (pf.treeInByteOrder === true && root.children.every((c) => c.off >= 0)) root.children.sort((a, b) => a.off - b.off);
   return root;
 }
 

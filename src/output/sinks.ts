@@ -248,9 +248,8 @@ function jsonChildren(nodes: TreeNode[], j: JsonValues): Record<string, unknown>
       continue;
     }
     if (n.field.type === FT.None && n.children.length > 0) {
-      // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it; a text-only
-      // subtree is keyed by its text, as tshark keys it
-      put(obj, n.name === '' ? n.text : n.name, jsonChildren(n.children, j), j.repeated);
+      // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it
+      put(obj, n.name, jsonChildren(n.children, j), j.repeated);
       continue;
     }
     put(obj, n.name, j.value(n.field, n.index), j.repeated);

@@ -17,3 +17,4 @@ import './dhcp';
 import './ssdp';
 import './tftp';
 import './nbns';
+import './dns';

@@ -11,9 +11,13 @@ export interface Tcpdump {
   stop(settleMs?: number): Promise<number>;
 }
 
-/** tcpdump -i lo writing `pcap`, unbuffered, in immediate mode; `extra` adds options (-B, -s …). */
-export function startTcpdump(pcap: string, filter: string, extra: string[] = []): Promise<Tcpdump> {
-  const proc = spawn('tcpdump', ['-i', 'lo', '-n', '-U', '--immediate-mode', ...extra, '-w', pcap, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * tcpdump -i lo writing `pcap`, unbuffered, in immediate mode; `extra` adds options (-B, -s …);
+ * `prefix` runs it through another command (`ip netns exec NS`, which execs tcpdump in its place).
+ */
+export function startTcpdump(pcap: string, filter: string, extra: string[] = [], prefix: string[] = []): Promise<Tcpdump> {
+  const [cmd, ...args] = [...prefix, 'tcpdump', '-i', 'lo', '-n', '-U', '--immediate-mode', ...extra, '-w', pcap, filter];
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()));
   const td: Tcpdump = {
     proc,

@@ -129,7 +129,7 @@ const objectName = (d: Dissection): string => {
   return obj[0] + obj[1] > obj[2] ? `${name} (truncated)` : name;
 };
 defineField({
-  name: 'icmp.ext.object', label: 'Object', type: FT.None, proto: 'icmp', parent: 'icmp.ext', textOnly: true, count: all.count, instanceOf: () => 0,
+  name: 'icmp.ext.object', label: 'Object', type: FT.None, proto: 'icmp', parent: 'icmp.ext', textNode: true, count: all.count, instanceOf: () => 0,
   heading: (d, i) => (all.at(d, i) >= 0 ? objectName(d) : 'Object'),
   range: (d, i, o) => (all.at(d, i) >= 0 ? o.set(d.buf, obj[0], obj[2] - obj[0]) : o.set(d.buf, 0, 0)),
 });
@@ -207,7 +207,7 @@ objField({ name: 'icmp.int_info.index', label: 'Interface Index', type: FT.UInt,
   const hasAddr = (d: Dissection): boolean => info(d) && (infoBits(d) & INFO_IPADDR) !== 0 && obj[2] - obj[0] >= addrPos(d) + 4;
   const sel = objects(hasAddr);
   defineField({
-    name: 'icmp.int_info.ip_subobject', label: 'IP Address Sub-Object', type: FT.None, proto: 'icmp', textOnly: true, parent: 'icmp.ext.object',
+    name: 'icmp.int_info.ip_subobject', label: 'IP Address Sub-Object', type: FT.None, proto: 'icmp', textNode: true, parent: 'icmp.ext.object',
     count: sel.count, instanceOf: () => 0, heading: () => 'IP Address Sub-Object',
     range: (d, i, o) => (sel.at(d, i), o.set(d.buf, obj[0] + addrPos(d), Math.min(addrLen(d, obj[0] + addrPos(d)), obj[2] - obj[0] - addrPos(d)))),
   });
@@ -222,7 +222,7 @@ objField({ name: 'icmp.int_info.index', label: 'Interface Index', type: FT.UInt,
   const hasName = (d: Dissection): boolean => info(d) && (infoBits(d) & INFO_NAME) !== 0 && obj[2] - obj[0] > namePos(d);
   const sel = objects(hasName);
   defineField({
-    name: 'icmp.int_info.name_subobject', label: 'Interface Name Sub-Object', type: FT.None, proto: 'icmp', textOnly: true, parent: 'icmp.ext.object',
+    name: 'icmp.int_info.name_subobject', label: 'Interface Name Sub-Object', type: FT.None, proto: 'icmp', textNode: true, parent: 'icmp.ext.object',
     count: sel.count, instanceOf: () => 0, heading: () => 'Interface Name Sub-Object',
     range: (d, i, o) => (sel.at(d, i), o.set(d.buf, obj[0] + namePos(d), Math.min(d.buf[obj[0] + namePos(d)], obj[2] - obj[0] - namePos(d)))),
   });

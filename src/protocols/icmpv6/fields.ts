@@ -71,7 +71,8 @@ const all = perMessage(() => true);
 const any: Pred = () => true;
 defineField({
   name: 'icmpv6', label: 'Internet Control Message Protocol v6', type: FT.None, proto: 'icmpv6', count: all.count, instanceOf: all.instanceOf,
-  treeInByteOrder: true,
+  // The node information reply's TTLs and addresses come in turns: the tree follows the bytes.
+  orderByBytes: true,
   range: (d, i, o) => o.set(d.buf, all.at(d, i), all.endOf(d, i) - all.at(d, i)),
 });
 field({
