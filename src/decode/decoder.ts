@@ -8,9 +8,8 @@ import { LINKTYPE, decodeEthernet, decodeVlan, decodeSll, decodeSll2, decodeNull
 import { decodeIPv4, decodeIPv6 } from './ip';
 import { decodeTcp } from './tcp';
 import { decodeUdp } from './udp';
-import { decodeIcmp } from './icmp';
 import { decodeGre } from './gre';
-import { decodeRegistered, isRegistered } from './protocol-registry';
+import { decodeRegistered, isRegistered, linkTypeProtocol } from './protocol-registry';
 
 /** Link types the decoder understands; others are shown as raw frames. */
 export function isSupportedLinkType(linkType: number): boolean {
@@ -20,7 +19,7 @@ export function isSupportedLinkType(linkType: number): boolean {
     case LINKTYPE.LINUX_SLL: case LINKTYPE.LINUX_SLL2: case LINKTYPE.PPP: case LINKTYPE.PPP_HDLC:
       return true;
     default:
-      return false;
+      return linkTypeProtocol(linkType) !== 0;
   }
 }
 
@@ -66,7 +65,12 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
       next = rawIpNext(d, off, end); break;
     case LINKTYPE.IPV4: next = Proto.IPv4; d.nextOff = off; break;
     case LINKTYPE.IPV6: next = Proto.IPv6; d.nextOff = off; break;
-    default: return;
+    default:
+      // A link type a registered protocol starts (vsock's 271): its decode step takes the frame.
+      next = linkTypeProtocol(linkType);
+      if (next === Proto.None) return;
+      d.nextOff = off;
+      break;
   }
   for (let layers = steps; next !== Proto.None; layers++) {
     if (layers === MAX_LAYERS) {
@@ -87,9 +91,7 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
         if (d.tcpOff >= 0) return; // TCP inside TCP is payload, not a header
         next = decodeTcp(d, p, limit); break;
       case Proto.Udp: next = decodeUdp(d, p, limit); break;
-      case Proto.Icmp: case Proto.Icmpv6: next = decodeIcmp(d, p, limit, next); break;
       case Proto.Gre: next = decodeGre(d, p, limit); break;
-      case Proto.Arp: d.pushLayer(Proto.Arp, p); return;
       case Proto.Data: return;
       default:
         if (!isRegistered(next)) return;

@@ -17,6 +17,12 @@ import { Dissection, Proto, PROTO_NAMES, Slot } from './dissection';
 export interface ProtocolSpec<T> {
   /** Filter name and frame.protocols entry, as Wireshark spells it (`vxlan`). */
   name: string;
+  /**
+   * The fixed id the protocol keeps (Proto.Icmp, Proto.Arp): for protocols the fixed layers hand on
+   * to directly and other code names by id (an ICMP error's quote, the row colours). Its decode
+   * step, fields and summary still live in its folder; without it the registry gives a new id.
+   */
+  fixedId?: number;
   /** The Protocol column (`VXLAN`). */
   label: string;
   /** Tables the protocol joins: the layer below hands it frames whose number it has. */
@@ -24,6 +30,8 @@ export interface ProtocolSpec<T> {
   tcpPorts?: readonly number[];
   etherTypes?: readonly number[];
   ipProtos?: readonly number[];
+  /** Link-layer header types (LINKTYPE_*) whose frames start with this protocol. */
+  linkTypes?: readonly number[];
   /**
    * A heuristic over UDP payloads (Wireshark's heur_dissector_add("udp", …)): tried, in registration
    * order, for a datagram whose ports name no protocol; true claims the bytes [off, end).
@@ -113,6 +121,7 @@ const udpPortTable = new Uint8Array(65536);
 const tcpPortTable = new Uint8Array(65536);
 const etherTypeTable = new Uint8Array(65536);
 const ipProtoTable = new Uint8Array(256);
+const linkTypeTable = new Uint8Array(65536);
 /** Protocols framed over TCP, by port; and those found by a heuristic, in registration order. */
 const tcpPduPortTable = new Uint8Array(65536);
 const tcpPduHeuristics: FramedProtocol[] = [];
@@ -143,8 +152,12 @@ function refuseHeld(other: Uint8Array, keys: readonly number[] | undefined, name
 }
 
 export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T> {
-  if (byName.has(spec.name) || PROTO_NAMES.includes(spec.name)) throw new Error(`protocol ${spec.name} is registered twice`);
-  const id = PROTO_NAMES.length;
+  const fixed = spec.fixedId !== undefined;
+  if (byName.has(spec.name) || (!fixed && PROTO_NAMES.includes(spec.name))) throw new Error(`protocol ${spec.name} is registered twice`);
+  if (fixed && (PROTO_NAMES[spec.fixedId!] !== spec.name || registered[spec.fixedId!] !== undefined)) {
+    throw new Error(`${spec.name}: fixed id ${spec.fixedId} is not ${spec.name}'s`);
+  }
+  const id = fixed ? spec.fixedId! : PROTO_NAMES.length;
   if (id > MAX_PROTOCOL_ID) throw new Error(`${spec.name}: no protocol id left`);
   const slot = new Slot<T>(spec.makeLayer);
   const entry: RegisteredProtocol<T> = { id, spec, layer: (d: Dissection): T => slot.of(d) };
@@ -159,9 +172,13 @@ export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T
   }
   join(etherTypeTable, spec.etherTypes, id, 'ethertype', spec.name);
   join(ipProtoTable, spec.ipProtos, id, 'ip.proto', spec.name);
+  join(linkTypeTable, spec.linkTypes, id, 'link type', spec.name);
   if (spec.udpHeuristic !== undefined) udpHeuristics.push(entry as RegisteredProtocol<unknown>);
-  PROTO_NAMES.push(spec.name);
-  PROTO_LABELS.push(spec.label);
+  if (fixed) PROTO_LABELS[id] = spec.label;
+  else {
+    PROTO_NAMES.push(spec.name);
+    PROTO_LABELS.push(spec.label);
+  }
   registered[id] = entry as RegisteredProtocol<unknown>;
   byName.set(spec.name, entry as RegisteredProtocol<unknown>);
   return entry;
@@ -248,6 +265,11 @@ export function etherTypeProtocol(type: number): number {
   return etherTypeTable[type];
 }
 
+/** The protocol frames of this link-layer header type start with, 0 when no registered one. */
+export function linkTypeProtocol(linkType: number): number {
+  return linkType >= 0 && linkType < linkTypeTable.length ? linkTypeTable[linkType] : 0;
+}
+
 export function ipProtoProtocol(proto: number): number {
   return ipProtoTable[proto];
 }
@@ -259,9 +281,19 @@ export function decodeRegistered(d: Dissection, id: number, off: number, end: nu
   return p.spec.decode(d, p.layer(d), off, end, id);
 }
 
-/** The topmost layer of the frame that a registered protocol decoded, or undefined. */
+/**
+ * The topmost layer of the frame that a registered protocol decoded, or undefined. Inside the packet
+ * an ICMP error quotes, nothing names the frame: the first ICMP layer (the error) is the topmost
+ * that counts, as Wireshark makes the columns read-only for the quote.
+ */
 export function topRegisteredLayer(d: Dissection): RegisteredProtocol<unknown> | undefined {
-  for (let i = d.stackLen - 1; i >= 0; i--) {
+  let last = d.stackLen - 1;
+  if (d.inIcmpError) {
+    for (let i = 0; i < d.stackLen; i++) {
+      if (d.stack[i] === Proto.Icmp || d.stack[i] === Proto.Icmpv6) { last = i; break; }
+    }
+  }
+  for (let i = last; i >= 0; i--) {
     const p = registered[d.stack[i]];
     if (p !== undefined) return p;
   }

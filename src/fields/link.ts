@@ -88,3 +88,20 @@ defineField({
   num: (d) => d.buf.readUInt32BE(d.sllOff + SLL2_IFINDEX),
 });
 
+
+// BSD loopback (LINKTYPE_NULL, LINKTYPE_LOOP): the 4-byte address family, in the capturing host's
+// byte order for NULL (guessed as libpcap and Wireshark guess it: a value in the upper half means
+// the other order) and big-endian for LOOP.
+const LINKTYPE_LOOP = 108;
+const hasNull = once((d) => d.nullOff >= 0);
+const nullFamily = (d: Dissection): number => {
+  if (d.linkType === LINKTYPE_LOOP) return d.buf.readUInt32BE(d.nullOff);
+  const le = d.buf.readUInt32LE(d.nullOff);
+  return (le & 0xffff0000) !== 0 ? d.buf.readUInt32BE(d.nullOff) : le;
+};
+const FAMILY_NAMES: Record<number, string> = { 2: 'IP', 7: 'OSI', 10: 'IPv6', 23: 'IPX', 24: 'IPv6', 28: 'IPv6', 30: 'IPv6' };
+defineField({ name: 'null', label: 'Null/Loopback', type: FT.None, proto: 'null', count: hasNull, range: (d, _i, out) => out.set(d.buf, d.nullOff, 4) });
+defineField({
+  name: 'null.family', valueBits: 32, label: 'Family', type: FT.UInt, proto: 'null', count: hasNull, num: nullFamily,
+  display: (d) => `${FAMILY_NAMES[nullFamily(d)] ?? 'Unknown'} (${nullFamily(d)})`, range: (d, _i, out) => out.set(d.buf, d.nullOff, 4),
+});

@@ -51,6 +51,11 @@ export interface FieldDef {
   type: FT;
   /** Protocol the field belongs to (`tcp`); protocols themselves have their own name here. */
   proto: string;
+  /**
+   * Other protocols whose tree also lists it: a field another dissector adds inside theirs (the
+   * `data` of an ICMP and an ICMPv6 echo, which Wireshark's data dissector adds under either).
+   */
+  alsoIn?: readonly string[];
   hexDigits?: number;
   /** Width of an integer field in bits, as Wireshark types it (FT_UINT16 = 16): filters refuse values past it. */
   valueBits?: 8 | 16 | 24 | 32 | 64;
@@ -139,7 +144,7 @@ export function allFields(): readonly FieldDef[] {
 
 /** Fields of one protocol, in declaration order. */
 export function fieldsOf(proto: string): FieldDef[] {
-  return ordered.filter((f) => f.proto === proto && f.name !== proto);
+  return ordered.filter((f) => (f.proto === proto || f.alsoIn?.includes(proto) === true) && f.name !== proto);
 }
 
 /** The registered name closest to `name`, for "did you mean" messages. */

@@ -191,7 +191,11 @@ export function protocolTree(d: Dissection): TreeNode[] {
     const instances = pf.count(d);
     if (k >= instances) return null;
     const node = protocolInstance(d, pf, k, instances);
-    into.push(node);
+    // Under an ICMP message the quoted packet stands where its bytes are: after the header, before
+    // the extensions that follow the quote (RFC 4884).
+    let at = into.length;
+    if (into !== out && node.off >= 0) while (at > 0 && into[at - 1].off > node.off) at--;
+    into.splice(at, 0, node);
     return node;
   };
   visit('frame');

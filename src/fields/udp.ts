@@ -1,4 +1,4 @@
-// UDP and ICMP fields.
+// UDP fields.
 
 import * as udp from '../decode/udp';
 import { Dissection } from '../decode/dissection';
@@ -54,10 +54,3 @@ defineField({
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
   heading: (d) => `UDP payload (${d.payloadCapLen} byte${d.payloadCapLen === 1 ? '' : 's'})`,
 });
-
-defineField({ name: 'icmp', label: 'Internet Control Message Protocol', type: FT.None, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4) });
-defineField({ name: 'icmp.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4), num: (d) => d.buf[d.icmpOff] });
-defineField({ name: 'icmp.code', valueBits: 8, label: 'Code', type: FT.UInt, proto: 'icmp', count: once((d) => d.icmpOff >= 0 && d.netVersion === 4), num: (d) => d.buf[d.icmpOff + 1] });
-defineField({ name: 'icmpv6', label: 'Internet Control Message Protocol v6', type: FT.None, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6) });
-defineField({ name: 'icmpv6.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6), num: (d) => d.buf[d.icmpOff] });
-defineField({ name: 'icmpv6.code', valueBits: 8, label: 'Code', type: FT.UInt, proto: 'icmpv6', count: once((d) => d.icmpOff >= 0 && d.netVersion === 6), num: (d) => d.buf[d.icmpOff + 1] });
