@@ -15,10 +15,11 @@
 // longest ago give up what they hold. At most MAX_CONVERSATIONS framed conversations at a time.
 
 import { Dissection } from '../decode/dissection';
-import { TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
+import { TH_FIN, TH_RST } from '../decode/tcp';
 import { anyFramedProtocol, framedProtocol, heuristicRunsPast, FramedProtocol, PDU_NOT_MINE, PDU_UNTIL_CLOSE } from '../decode/protocol-registry';
 import { registerStage } from '../hooks';
 import { NOT_DISSECTED } from './tcp-analysis';
+import { placeSegment, placed } from './arrival-order';
 import { pduFrames, PduFrame, PduRole } from './pdu-frame';
 import { BufferPool } from './buffer-pool';
 
@@ -116,29 +117,10 @@ export class TcpPduFraming {
   private payload(d: Dissection, conv: Conversation): void {
     const len = d.payloadLen;
     const dir = conv.dirs[d.tcp.direction & 1];
-    let seq = d.tcp.relSeq;
-    if (d.tcpFlags & TH_SYN) seq = (seq + 1) >>> 0;
-    if (!dir.haveSeq) {
-      dir.haveSeq = true;
-      dir.nextSeq = seq;
-    }
-    const diff = (seq - dir.nextSeq) | 0;
-    if (d.tcp.flags & NOT_DISSECTED) {
-      if (diff + len > 0) {
-        this.lose(dir, diff + len);
-        dir.nextSeq = (seq + len) >>> 0;
-      }
-      return;
-    }
-    let p = d.payloadOff;
+    const p = placeSegment(d, dir);
+    if (placed.lost > 0) this.lose(dir, placed.lost);
+    if (p < 0) return;
     const end = d.payloadOff + d.payloadCapLen;
-    if (diff < 0) {
-      if (diff + len <= 0) return;
-      p -= diff;
-    } else if (diff > 0) {
-      this.lose(dir, diff);
-    }
-    dir.nextSeq = (seq + len) >>> 0;
     if (d.payloadCapLen < len) {
       // Bytes beyond the snapshot length never arrive: nothing of this segment can be reassembled,
       // and what was being collected cannot complete. The protocol reads what was captured.

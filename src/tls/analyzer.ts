@@ -17,7 +17,7 @@
 // boundaries stay in step.
 
 import { Dissection, Malformed, Proto, Slot } from '../decode/dissection';
-import { TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
+import { TH_FIN, TH_RST } from '../decode/tcp';
 import type { Analyzer } from '../pipeline';
 import { registerStage, MainOptions, preferences } from '../hooks';
 import {
@@ -26,7 +26,7 @@ import {
   isV2ClientHelloStart, isKnownVersion, tls13Draft, startsWithPrintable, ssl2HeaderLength, ssl2RecordLength,
   SSL2_MSG_NAMES, Ssl2Msg, isValidSslVersion, isTlsPort, isOtherProtocolPort,
 } from './records';
-import { NOT_DISSECTED } from '../analysis/tcp-analysis';
+import { placeSegment, placed } from '../analysis/arrival-order';
 import { BufferPool } from '../analysis/buffer-pool';
 import { CipherKind, cipherSuite } from './cipher-suites';
 import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from '../protocols/quic/initial';
@@ -277,31 +277,9 @@ export class TlsAnalyzer implements Analyzer {
       this.stats.conversations++;
     }
     const dir = conv.dirs[d.tcp.direction & 1];
-    let seq = d.tcp.relSeq;
-    if (d.tcpFlags & TH_SYN) seq = (seq + 1) >>> 0;
-    if (!dir.haveSeq) {
-      dir.haveSeq = true;
-      dir.nextSeq = seq;
-    }
-    const diff = (seq - dir.nextSeq) | 0;
-    if (d.tcp.flags & NOT_DISSECTED) {
-      // tshark does not hand retransmitted, out-of-order or keep-alive segments to TLS. Their new
-      // bytes, if any, are passed over: a record being collected cannot complete with them.
-      if (diff + len > 0) {
-        this.lose(dir, diff + len);
-        dir.nextSeq = (seq + len) >>> 0;
-      }
-      return;
-    }
-    let p = off;
-    if (diff < 0) {
-      // Bytes already seen: a retransmission is not dissected again (tshark marks it in TCP only).
-      if (diff + len <= 0) return;
-      p -= diff;
-    } else if (diff > 0) {
-      this.lose(dir, diff);
-    }
-    dir.nextSeq = (seq + len) >>> 0;
+    const p = placeSegment(d, dir);
+    if (placed.lost > 0) this.lose(dir, placed.lost);
+    if (p < 0) return;
 
     this.d = d;
     this.conv = conv;
