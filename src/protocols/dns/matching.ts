@@ -10,6 +10,7 @@
 import { Dissection, Slot } from '../../decode/dissection';
 import type { Analyzer } from '../../pipeline';
 import { registerStage } from '../../hooks';
+import { udpStreamOf } from '../../analysis/udp-stream-info';
 import { dnsLayerOf } from './register';
 import { DNS_FLAGS, DNS_HEADER_LEN, DNS_ID, F_RESPONSE, RR_TYPE, T_AXFR, T_IXFR } from './wire';
 import { MAX_MESSAGES, Section } from './layer';
@@ -46,19 +47,20 @@ export function dnsMatchOf(d: Dissection): DnsMatch | null {
   return m !== undefined && m.frame === d.number ? m : null;
 }
 
-/** The conversation's key, the same in both directions: transport, both addresses and ports. */
-function conversationKey(d: Dissection): string {
-  const buf = d.buf;
-  const v4 = d.netVersion === 4;
-  const addrLen = v4 ? 4 : 16;
-  const src = d.netOff + (v4 ? 12 : 8), dst = src + addrLen;
-  const a = buf.toString('hex', src, src + addrLen), b = buf.toString('hex', dst, dst + addrLen);
-  const sideA = `${a}:${d.srcPort}`, sideB = `${b}:${d.dstPort}`;
-  return (d.tcpOff >= 0 ? 't' : 'u') + (sideA < sideB ? sideA + '>' + sideB : sideB + '>' + sideA);
+/**
+ * The conversation as a number, the same in both directions: its tcp.stream or udp.stream (the
+ * UDP conversation stage numbers every datagram first), times two for the transport. -1 when the
+ * frame has neither.
+ */
+function conversationIndex(d: Dissection): number {
+  if (d.tcpOff >= 0) return d.tcp.stream >= 0 ? d.tcp.stream * 2 + 1 : -1;
+  const u = udpStreamOf(d);
+  return u === null ? -1 : u.stream * 2;
 }
 
 class DnsMatcher implements Analyzer {
-  private readonly transactions = new Map<string, Transaction>();
+  /** By conversation index × 65536 + DNS ID (below 2^53: exact). */
+  private readonly transactions = new Map<number, Transaction>();
 
   analyze(d: Dissection): void {
     const l = dnsLayerOf(d);
@@ -68,7 +70,7 @@ class DnsMatcher implements Analyzer {
     // The packet an ICMP error quotes takes no part in transactions; a response there is
     // unsolicited, as in Wireshark.
     const quoted = d.inIcmpError;
-    const conv = quoted ? '' : conversationKey(d);
+    const conv = quoted ? -1 : conversationIndex(d);
     for (let m = 0; m < l.msgCount; m++) {
       out.responseTo[m] = 0;
       out.time[m] = 0;
@@ -78,12 +80,12 @@ class DnsMatcher implements Analyzer {
       const off = l.msgOff[m];
       if (l.msgEnd[m] - off < DNS_HEADER_LEN) continue;
       const isResponse = (d.buf.readUInt16BE(off + DNS_FLAGS) & F_RESPONSE) !== 0;
-      if (quoted) {
+      if (quoted || conv < 0) {
         out.unsolicited[m] = isResponse ? 1 : 0;
         continue;
       }
       const id = d.buf.readUInt16BE(off + DNS_ID);
-      const key = conv + '#' + id;
+      const key = conv * 65536 + id;
       const t = this.transactions.get(key);
       if (!isResponse) {
         if (t !== undefined && t.responseFrame === 0 && secondsSince(d, t) < RETRANSMISSION_SECONDS) {
@@ -110,7 +112,7 @@ class DnsMatcher implements Analyzer {
     }
   }
 
-  private remember(key: string, t: Transaction): void {
+  private remember(key: number, t: Transaction): void {
     this.transactions.delete(key);
     if (this.transactions.size >= MAX_TRANSACTIONS) {
       const oldest = this.transactions.keys().next().value;
@@ -134,4 +136,5 @@ function asksZoneTransfer(d: Dissection, l: ReturnType<typeof dnsLayerOf> & obje
   return false;
 }
 
-registerStage({ name: 'dns', after: [], make: () => new DnsMatcher() });
+// After the UDP conversation stage, whose udp.stream keys the transactions.
+registerStage({ name: 'dns', after: ['udp-stream'], make: () => new DnsMatcher() });
