@@ -9,13 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpusDir, REPO_ROOT } from './helpers/corpus';
 import { startTcpdump } from './helpers/tcpdump';
 import { have, isRoot } from './helpers/system';
 import { httpPduLength } from '../src/protocols/http/message';
+import { freePort, accepts } from './helpers/loopback';
 
 const CLI = join(REPO_ROOT, 'bin', 'tcpwatch.js');
 const required = process.env.TCPWATCH_REQUIRE_CORPUS === '1';
@@ -86,25 +86,6 @@ test('HTTP on the corpus: columns and http.* fields agree with tshark on every f
   assert.ok(messages >= 16, `the corpus captures hold HTTP messages (${messages})`);
   assert.deepEqual(diffs, []);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
 
 const canRecord = isRoot && have('tcpdump') && have('tshark') && have('curl') && have('wget') && existsSync('/usr/sbin/nginx');
 

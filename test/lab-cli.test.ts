@@ -13,18 +13,9 @@ import { runLabChatExchange } from '../src/lab/chat';
 import { CLI, REPO_ROOT } from './helpers/corpus';
 import { PYTHON_LAB_CLIENT } from './helpers/python-lab-client';
 import { have, isRoot } from './helpers/system';
+import { freePort } from './helpers/loopback';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A tcpwatch process whose output is collected as it arrives. */
 class Cli {
@@ -98,7 +89,6 @@ test('chat serve and chat connect: lines from stdin reach the others, what arriv
   }
   assert.equal(server.stderr, '');
 });
-
 
 test("the lab's Python client talks to `tcpwatch chat serve`", { skip: have('python3') ? false : 'python3 not installed' }, async () => {
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'tcpwatch-labcli-'));

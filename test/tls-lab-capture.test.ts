@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
@@ -21,6 +20,7 @@ import '../src/tls/summary';
 import { startTcpdump, Tcpdump } from './helpers/tcpdump';
 import { forEachFrame, occurrences } from './helpers/pipeline';
 import { have, isRoot } from './helpers/system';
+import { freePort, accepts } from './helpers/loopback';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const canCapture = isRoot && have('tcpdump');
@@ -29,25 +29,6 @@ const canCapture = isRoot && have('tcpdump');
 function suiteId(name: string): number {
   for (let id = 0; id < 0x10000; id++) if (cipherSuite(id)?.name === name) return id;
   throw new Error(`unknown suite ${name}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
 }
 
 interface Fetched {

@@ -114,7 +114,6 @@ const OPCODE_NAMES: Readonly<Record<number, string>> = {
   8: 'Inverse ARP request', 9: 'Inverse ARP reply', 10: 'ARP-NAK',
 };
 const at = (pos: number, len: number) => (d: Dissection, _i: number, o: Span): true => o.set(d.buf, arp.layer(d).off + pos, len);
-const present = (d: Dissection): number => (whole(d) ? 1 : 0);
 const headed = (d: Dissection): number => (d.hasLayer(Proto.Arp) && d.frameEnd - arp.layer(d).off >= FIXED_LEN ? 1 : 0);
 
 defineField({

@@ -9,7 +9,7 @@
 import { Dissection } from '../../decode/dissection';
 import { PDU_NOT_MINE, registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT } from '../../fields/registry';
-import { HttpMessage, httpPduLength, isXmlMediaType, mediaType, parseHttpMessage, headerValue, startsHttpMessage, headerBlockEnd } from './message';
+import { HttpMessage, httpPduLength, isXmlMediaType, mediaType, parseHttpMessage, startsHttpMessage, headerBlockEnd } from './message';
 
 /** Wireshark's default "HTTP TCP port range" (http.tcp.port). */
 export const HTTP_TCP_PORTS = [80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710];

@@ -286,15 +286,6 @@ export function parseHttpMessage(m: HttpMessage, buf: Buffer, off: number, end: 
   return true;
 }
 
-/** The value of the first header named `name` (lower case), or ''. */
-export function headerValue(m: HttpMessage, name: string): string {
-  for (const line of m.headers) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) return line.slice(colon + 1).trim();
-  }
-  return '';
-}
-
 /** Media types Wireshark hands to its XML dissector (Protocol `HTTP/XML`, no media type in Info). */
 export function isXmlMediaType(type: string): boolean {
   return type === 'text/xml' || type === 'application/xml' || type.endsWith('+xml');

@@ -213,7 +213,6 @@ defineField({
 // writes it): seconds and microseconds, big-endian or else little-endian, taken when they lie within
 // a day of the capture time.
 const SECONDS_PER_DAY = 86400;
-const span = new Span();
 const echo: Pred = (d, off) => typeAt(d, off) === w.ECHO_REQUEST || typeAt(d, off) === w.ECHO_REPLY;
 function dataTime(d: Dissection, off: number, end: number, out: Int32Array): boolean {
   if (end - off < w.HEADER_LEN + 8) return false;

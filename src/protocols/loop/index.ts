@@ -86,8 +86,6 @@ defineField({
   name: 'loop.skipcount', label: 'skipCount', type: FT.UInt, valueBits: 16, proto: 'loop', count: (d) => (has(d) && L(d).end - L(d).off >= 2 ? 1 : 0),
   num: (d) => d.buf.readUInt16LE(L(d).off), range: (d, _i, o) => o.set(d.buf, L(d).off, 2),
 });
-// The relevant function stands before the function it repeats, as tshark adds it.
-const isRelevant = (d: Dissection) => (_fn: number, p: number): boolean => p === relevantAt(d, L(d));
 defineField({
   name: 'loop.relevant_function', label: 'Relevant function', type: FT.UInt, valueBits: 16, proto: 'loop',
   count: (d) => (has(d) && relevantAt(d, L(d)) >= 0 ? 1 : 0), num: (d) => d.buf.readUInt16LE(relevantAt(d, L(d))),
