@@ -207,6 +207,7 @@ export class TcpPduFraming {
         dir.askAt = Math.max(dir.pendingLen + 1, -n);
       }
     }
+    this.d.tcp.keepForReassembly(p, p + used);
     if (dir.pendingNeed > 0 && dir.pendingLen >= dir.pendingNeed) {
       const total = dir.pendingNeed;
       const pb = this.takePending(dir);
@@ -233,6 +234,7 @@ export class TcpPduFraming {
       return;
     }
     buf.copy(dir.pending!, 0, p, end);
+    if (buf === this.d.buf) this.d.tcp.keepForReassembly(p, end);
     dir.pendingLen = have;
     dir.pendingNeed = n > 0 ? n : 0;
     dir.untilClose = n === PDU_UNTIL_CLOSE;

@@ -24,7 +24,7 @@
 
 import { Dissection, Proto } from '../decode/dissection';
 import { TH_ACK, TH_AE, TH_CWR, TH_ECE, TH_FIN, TH_RST, TH_SYN, TCP_MIN_HEADER_LEN, TCPOPT_EOL, TCPOPT_NOP } from '../decode/tcp';
-import { TcpAnalysisFlag as AF, TcpRole, TcpState } from './tcp-analysis';
+import { TcpAnalysisFlag as AF, TcpCompleteness, TcpRole, TcpState } from './tcp-analysis';
 import { Reassembler, StreamConsumer, globalStreamConsumers, ReassemblyOptions } from './reassembly';
 
 /** Wireshark's TCP_MAX_UNACKED_SEGMENTS: beyond this many unacknowledged segments, new ones are not tracked. */
@@ -89,6 +89,8 @@ const CF_ACCECN_OPTION = 4;
 const CF_SOCKS_SEEN = 8;
 /** The row is a conversation (SOCKS takes stream indexes that have no row). */
 const CF_MADE = 16;
+/** Wireshark's conversation completeness bits (TcpCompleteness), kept in C_FLAGS from this bit up. */
+const CF_COMPLETENESS_SHIFT = 8;
 
 const F_BASE_SEQ = 0;
 /** FF_* bits. */
@@ -642,6 +644,14 @@ export class TcpStreamTable {
     t.nxtSeq = (t.relSeq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0;
     if (has(s, rev + F_FLAGS, FF_BASE_SET)) t.ackBase = s[rev + F_BASE_SEQ];
 
+    // Times within the stream and the completeness the conversation had reached before this segment.
+    t.timeRelative = (d.tsSec - s[c + C_FIRST_SEC]) + (d.tsNsec - s[c + C_FIRST_NSEC]) / 1e9;
+    t.timeDelta = s[c + C_LAST_FRAME] === 0 ? 0 : (d.tsSec - s[c + C_LAST_SEC]) + (d.tsNsec - s[c + C_LAST_NSEC]) / 1e9;
+    const cflags = s[c + C_FLAGS];
+    const completeness = (cflags >>> CF_COMPLETENESS_SHIFT) & 63;
+    t.completeness = completeness;
+    s[c + C_FLAGS] = (cflags & ((1 << CF_COMPLETENESS_SHIFT) - 1)) | ((completeness | completenessOf(flags, seglen)) << CF_COMPLETENESS_SHIFT);
+
     const window = d.window;
     analyzeSequence(d, s, c, fwd, rev, seq, ack, seglen, flags, window, this.segments);
 
@@ -664,6 +674,7 @@ export class TcpStreamTable {
       // The shift is at most 14 (RFC 7323 §2.3), so the product stays below 2^31.
       const scale = s[fwd + F_WIN_SCALE];
       t.windowSize = scale >= 0 ? window * (1 << scale) : window;
+      t.windowScale = scale >= 0 ? 1 << scale : scale;
     } else {
       t.windowSize = window;
       scanSynOptions(d, s, c, fwd, rev);
@@ -742,6 +753,20 @@ export class TcpStreamTable {
     else if (d.payloadCapLen >= 7 && b[p] === 5 && b[p + 1] === 1 && b[p + 2] === 0) s[c + C_FLAGS] |= CF_SOCKS_SEEN;
     if (has(s, c + C_FLAGS, CF_SOCKS_SEEN)) this.nextIndex++;
   }
+}
+
+/**
+ * What a segment adds to its conversation's completeness (tcp.completeness): the SYN, the SYN/ACK, a
+ * bare ACK, data, a FIN, a reset.
+ */
+function completenessOf(flags: number, seglen: number): number {
+  let bits = 0;
+  if (flags & TH_SYN) bits |= flags & TH_ACK ? TcpCompleteness.SynAck : TcpCompleteness.Syn;
+  else if ((flags & TH_ACK) && seglen === 0) bits |= TcpCompleteness.Ack;
+  if (seglen > 0) bits |= TcpCompleteness.Data;
+  if (flags & TH_FIN) bits |= TcpCompleteness.Fin;
+  if (flags & TH_RST) bits |= TcpCompleteness.Rst;
+  return bits;
 }
 
 /** The SYN's options: window scale (with Wireshark's check that both sides offered it) and AccECN. */

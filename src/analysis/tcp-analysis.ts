@@ -62,6 +62,16 @@ export const enum TcpState {
   Reset = 1 << 7,
 }
 
+/** Bits of tcp.completeness: what a conversation has shown of a whole connection (Wireshark 4.0). */
+export const enum TcpCompleteness {
+  Syn = 1,
+  SynAck = 2,
+  Ack = 4,
+  Data = 8,
+  Fin = 16,
+  Rst = 32,
+}
+
 export class TcpAnalysis {
   /** tcp.stream, or -1 when the frame has no analysed TCP header. */
   stream = -1;
@@ -91,6 +101,20 @@ export class TcpAnalysis {
   acksFrame = 0;
   /** Scaled window (tcp.window_size), -1 when the scale factor is unknown. */
   windowSize = -1;
+  /** tcp.window_size_scalefactor: the multiplier, -1 when unknown, -2 when no scaling is in use; 0 on a SYN (not shown). */
+  windowScale = 0;
+  /** tcp.completeness: TcpCompleteness bits the conversation had before this segment. */
+  completeness = 0;
+  /** tcp.time_relative and tcp.time_delta, in seconds: since the stream's first segment and its previous one. */
+  timeRelative = 0;
+  timeDelta = 0;
+  /**
+   * The payload's bytes that went into reassembly, to wait for a later segment or to complete an
+   * earlier one (tcp.segment_data): where they start, -1 when none did, and where they end. Set by
+   * the stages that frame protocols over TCP.
+   */
+  segmentDataOff = -1;
+  segmentDataEnd = -1;
   /** Accurate ECN negotiated on this connection: AE/CWR/ECE are the ACE counter. */
   useAce = false;
   /** TcpRole of this segment. */
@@ -99,6 +123,12 @@ export class TcpAnalysis {
   teardownStep = 0;
   /** TcpState bits of the connection after this segment. */
   state = 0;
+
+  /** The payload's bytes [off, end) went into reassembly. */
+  keepForReassembly(off: number, end: number): void {
+    if (this.segmentDataOff < 0 || off < this.segmentDataOff) this.segmentDataOff = off;
+    if (end > this.segmentDataEnd) this.segmentDataEnd = end;
+  }
 
   /** A SACK edge relative to the peer's initial sequence number, as Wireshark's Info shows it. */
   sackRelative(raw: number): number {
@@ -119,6 +149,12 @@ export class TcpAnalysis {
     this.ackRtt = NaN;
     this.acksFrame = 0;
     this.windowSize = -1;
+    this.windowScale = 0;
+    this.completeness = 0;
+    this.timeRelative = 0;
+    this.timeDelta = 0;
+    this.segmentDataOff = -1;
+    this.segmentDataEnd = -1;
     this.useAce = false;
     this.role = TcpRole.None;
     this.teardownStep = 0;

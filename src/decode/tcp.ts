@@ -120,3 +120,27 @@ function parseTcpOptions(d: Dissection, p: number, end: number): void {
     p += len;
   }
 }
+
+/**
+ * Where each option of the TCP header in d starts, in order, EOL and NOP included (the protocol
+ * tree's one node per option; a cold path, walked when a field asks). An EOL is one byte, as each of
+ * the padding bytes after it, the way Wireshark lists them. The walk ends where parseTcpOptions
+ * stops reading: at an option whose length is bad. Returns how many it wrote (at most out.length).
+ */
+export function listTcpOptions(d: Dissection, out: Int32Array): number {
+  if (d.tcpOff < 0 || d.tcpHdrLen <= TCP_MIN_HEADER_LEN) return 0;
+  const buf = d.buf;
+  const end = d.tcpOff + d.tcpHdrLen;
+  if (end > d.frameEnd) return 0;
+  let n = 0;
+  for (let p = d.tcpOff + TCP_MIN_HEADER_LEN; p < end && n < out.length;) {
+    const kind = buf[p];
+    if (kind === TCPOPT_EOL || kind === TCPOPT_NOP) { out[n++] = p++; continue; }
+    if (end - p < 2) break;
+    const len = buf[p + 1];
+    if (len < 2 || len > end - p) break;
+    out[n++] = p;
+    p += len;
+  }
+  return n;
+}

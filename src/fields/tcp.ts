@@ -2,8 +2,8 @@
 
 import { Dissection } from '../decode/dissection';
 import * as tcp from '../decode/tcp';
-import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
-import { defineField, FT, once } from './registry';
+import { TcpAnalysisFlag as AF, TcpCompleteness, TcpState } from '../analysis/tcp-analysis';
+import { allFields, defineField, ExpertSeverity, FieldDef, FT, once, Span } from './registry';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
 const flag = (bit: number) => (d: Dissection): number => ((d.tcpFlags & bit) !== 0 ? 1 : 0);
@@ -32,78 +32,286 @@ defineField({
 // A header quoted in an ICMP error, or in an IP fragment, shows its raw sequence number as tcp.seq
 // and has no length, as in Wireshark.
 const hasSegment = once((d) => d.tcpOff >= 0 && !d.inIcmpError && !d.fragmented);
-defineField({ name: 'tcp.len', valueBits: 32, label: 'TCP Segment Len', type: FT.UInt, proto: 'tcp', count: hasSegment, num: (d) => d.payloadLen });
+const COMPLETENESS_NAMES: Readonly<Record<number, string>> = { 1: 'SYN_SENT', 3: 'CLIENT_ESTABLISHED', 7: 'ESTABLISHED', 15: 'DATA' };
+/** tcp.completeness as Wireshark 4.0 words it: "Incomplete, ESTABLISHED (7)", "Complete, WITH_DATA (31)". */
+function completenessText(v: number): string {
+  const whole = TcpCompleteness.Syn | TcpCompleteness.SynAck | TcpCompleteness.Ack;
+  if ((v & whole) === whole && (v & (TcpCompleteness.Fin | TcpCompleteness.Rst)) !== 0) {
+    return `Complete, ${v & TcpCompleteness.Data ? 'WITH_DATA' : 'NO_DATA'} (${v})`;
+  }
+  const name = COMPLETENESS_NAMES[v];
+  return name !== undefined ? `Incomplete, ${name} (${v})` : `Incomplete (${v})`;
+}
+defineField({
+  name: 'tcp.completeness', valueBits: 8, label: 'Conversation completeness', type: FT.UInt, proto: 'tcp', generated: true,
+  count: hasSegment, num: (d) => d.tcp.completeness, display: (d) => completenessText(d.tcp.completeness),
+});
+defineField({ name: 'tcp.len', valueBits: 32, label: 'TCP Segment Len', type: FT.UInt, proto: 'tcp', generated: true, count: hasSegment, num: (d) => d.payloadLen });
 defineField({
   name: 'tcp.seq', valueBits: 32, label: 'Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.relSeq,
+  display: (d) => (d.inIcmpError || d.fragmented ? `${d.tcp.relSeq}` : `${d.tcp.relSeq}    (relative sequence number)`),
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4),
 });
 defineField({ name: 'tcp.seq_raw', valueBits: 32, label: 'Sequence Number (raw)', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && !d.inIcmpError), num: (d) => d.seqRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_SEQ, 4) });
 defineField({
-  name: 'tcp.nxtseq', valueBits: 32, label: 'Next Sequence Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0 && !d.inIcmpError && !d.fragmented), num: (d) => d.tcp.nxtSeq,
+  name: 'tcp.nxtseq', valueBits: 32, label: 'Next Sequence Number', type: FT.UInt, proto: 'tcp', generated: true,
+  count: once((d) => d.tcp.stream >= 0 && !d.inIcmpError && !d.fragmented), num: (d) => d.tcp.nxtSeq,
+  display: (d) => `${d.tcp.nxtSeq}    (relative sequence number)`,
 });
 // Wireshark shows tcp.ack on every segment: relative with the ACK flag, the raw field without it.
 defineField({
   name: 'tcp.ack', valueBits: 32, label: 'Acknowledgment Number', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.relAck,
+  display: (d) => (d.tcp.hasAck && !d.inIcmpError ? `${d.tcp.relAck}    (relative ack number)` : `${d.tcp.relAck}`),
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_ACK, 4),
 });
 defineField({ name: 'tcp.ack_raw', valueBits: 32, label: 'Acknowledgment number (raw)', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.ackRaw, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_ACK, 4) });
-defineField({ name: 'tcp.hdr_len', valueBits: 8, label: 'Header Length', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.tcpHdrLen });
+defineField({
+  name: 'tcp.hdr_len', valueBits: 8, label: 'Header Length', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.tcpHdrLen,
+  mask: 0xf0, bitWidth: 8, unit: (d) => d.buf[d.tcpOff + tcp.TCP_OFFSET_FLAGS], display: (d) => `${d.tcpHdrLen} bytes (${d.tcpHdrLen >> 2})`,
+  range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 1),
+});
 defineField({
   name: 'tcp.flags', valueBits: 16, label: 'Flags', type: FT.Hex, hexDigits: 4, proto: 'tcp', count: hasTcp, num: (d) => d.tcpFlags,
+  display: (d) => `0x${d.tcpFlags.toString(16).padStart(3, '0')} (${tcpFlagsList(d.tcpFlags, aceCounter(d))})`,
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 2),
 });
-defineField({ name: 'tcp.flags.res', label: 'Reserved', type: FT.Bool, proto: 'tcp', count: hasTcp, num: (d) => ((d.tcpFlags & tcp.TH_RES) !== 0 ? 1 : 0) });
+// The flag bits under Flags, each drawn within the 12 bits as Wireshark draws them.
+const flagBits = { type: FT.Bool, proto: 'tcp', parent: 'tcp.flags', bitWidth: 12, unit: (d: Dissection) => d.tcpFlags, range: (d: Dissection, _i: number, o: Span) => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 2) } as const;
+defineField({ ...flagBits, name: 'tcp.flags.res', label: 'Reserved', mask: tcp.TH_RES, count: hasTcp, num: (d) => ((d.tcpFlags & tcp.TH_RES) !== 0 ? 1 : 0) });
 // On a connection that negotiated Accurate ECN (RFC 9768), AE/CWR/ECE of a non-SYN segment are one
 // 3-bit counter, and Wireshark shows tcp.flags.ace in place of the three flags.
 const aceCounter = (d: Dissection): boolean => d.tcp.useAce && (d.tcpFlags & tcp.TH_SYN) === 0;
 const hasEcnFlags = once((d) => d.tcpOff >= 0 && !aceCounter(d));
-defineField({ name: 'tcp.flags.ace', valueBits: 8, label: 'ACE', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && aceCounter(d)), num: (d) => (d.tcpFlags >> 6) & 7 });
-defineField({ name: 'tcp.flags.ae', label: 'Accurate ECN', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_AE) });
-defineField({ name: 'tcp.flags.cwr', label: 'Congestion Window Reduced', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_CWR) });
-defineField({ name: 'tcp.flags.ece', label: 'ECN-Echo', type: FT.Bool, proto: 'tcp', count: hasEcnFlags, num: flag(tcp.TH_ECE) });
-defineField({ name: 'tcp.flags.urg', label: 'Urgent', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_URG) });
-defineField({ name: 'tcp.flags.ack', label: 'Acknowledgment', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_ACK) });
-defineField({ name: 'tcp.flags.push', label: 'Push', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_PSH) });
-defineField({ name: 'tcp.flags.reset', label: 'Reset', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_RST) });
-defineField({ name: 'tcp.flags.syn', label: 'Syn', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_SYN) });
-defineField({ name: 'tcp.flags.fin', label: 'Fin', type: FT.Bool, proto: 'tcp', count: hasTcp, num: flag(tcp.TH_FIN) });
-defineField({ name: 'tcp.flags.str', label: 'TCP Flags', type: FT.String, proto: 'tcp', count: hasTcp, text: (d) => tcpFlagsStr(d) });
+defineField({
+  ...flagBits, name: 'tcp.flags.ace', valueBits: 8, label: 'ACE', type: FT.UInt, mask: tcp.TH_AE | tcp.TH_CWR | tcp.TH_ECE,
+  count: once((d) => d.tcpOff >= 0 && aceCounter(d)), num: (d) => (d.tcpFlags >> 6) & 7,
+});
+defineField({ ...flagBits, name: 'tcp.flags.ae', label: 'Accurate ECN', mask: tcp.TH_AE, count: hasEcnFlags, num: flag(tcp.TH_AE) });
+defineField({ ...flagBits, name: 'tcp.flags.cwr', label: 'Congestion Window Reduced', mask: tcp.TH_CWR, count: hasEcnFlags, num: flag(tcp.TH_CWR) });
+defineField({ ...flagBits, name: 'tcp.flags.ece', label: 'ECN-Echo', mask: tcp.TH_ECE, count: hasEcnFlags, num: flag(tcp.TH_ECE) });
+defineField({ ...flagBits, name: 'tcp.flags.urg', label: 'Urgent', mask: tcp.TH_URG, count: hasTcp, num: flag(tcp.TH_URG) });
+defineField({ ...flagBits, name: 'tcp.flags.ack', label: 'Acknowledgment', mask: tcp.TH_ACK, count: hasTcp, num: flag(tcp.TH_ACK) });
+defineField({ ...flagBits, name: 'tcp.flags.push', label: 'Push', mask: tcp.TH_PSH, count: hasTcp, num: flag(tcp.TH_PSH) });
+defineField({ ...flagBits, name: 'tcp.flags.reset', label: 'Reset', mask: tcp.TH_RST, count: hasTcp, num: flag(tcp.TH_RST) });
+defineField({ ...flagBits, name: 'tcp.flags.syn', label: 'Syn', mask: tcp.TH_SYN, count: hasTcp, num: flag(tcp.TH_SYN) });
+defineField({ ...flagBits, name: 'tcp.flags.fin', label: 'Fin', mask: tcp.TH_FIN, count: hasTcp, num: flag(tcp.TH_FIN) });
+defineField({
+  name: 'tcp.flags.str', label: 'TCP Flags', type: FT.String, proto: 'tcp', generated: true, parent: 'tcp.flags', count: hasTcp, text: (d) => tcpFlagsStr(d),
+  range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 2),
+});
+// What the flags say of the connection, as Wireshark's expert items under them. A header quoted by
+// an ICMP error is not a segment of its connection, and says nothing.
+const isSegment = (d: Dissection): boolean => d.tcpOff >= 0 && !d.inIcmpError;
+const flagsOnly = (d: Dissection, bits: number): boolean => isSegment(d) && (d.tcpFlags & (tcp.TH_SYN | tcp.TH_ACK | tcp.TH_FIN | tcp.TH_RST) & bits) !== 0;
+const flagsRange = (d: Dissection, _i: number, o: Span): boolean => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 2);
+defineField({
+  name: 'tcp.connection.syn', label: 'Connection establish request (SYN)', type: FT.None, proto: 'tcp', parent: 'tcp.flags.syn', expert: { severity: 'Chat', group: 'Sequence' },
+  count: once((d) => isSegment(d) && (d.tcpFlags & (tcp.TH_SYN | tcp.TH_ACK)) === tcp.TH_SYN), text: (d) => `Connection establish request (SYN): server port ${d.dstPort}`, range: flagsRange,
+});
+defineField({
+  name: 'tcp.connection.synack', label: 'Connection establish acknowledge (SYN+ACK)', type: FT.None, proto: 'tcp', parent: 'tcp.flags.syn', expert: { severity: 'Chat', group: 'Sequence' },
+  count: once((d) => isSegment(d) && (d.tcpFlags & (tcp.TH_SYN | tcp.TH_ACK)) === (tcp.TH_SYN | tcp.TH_ACK)), text: (d) => `Connection establish acknowledge (SYN+ACK): server port ${d.srcPort}`, range: flagsRange,
+});
+defineField({
+  name: 'tcp.connection.rst', label: 'Connection reset (RST)', type: FT.None, proto: 'tcp', parent: 'tcp.flags.reset', expert: { severity: 'Warning', group: 'Sequence' },
+  count: once((d) => flagsOnly(d, tcp.TH_RST)), text: () => 'Connection reset (RST)', range: flagsRange,
+});
+defineField({
+  name: 'tcp.connection.fin', label: 'Connection finish (FIN)', type: FT.None, proto: 'tcp', parent: 'tcp.flags.fin', expert: { severity: 'Chat', group: 'Sequence' },
+  count: once((d) => flagsOnly(d, tcp.TH_FIN)), text: () => 'Connection finish (FIN)', range: flagsRange,
+});
+// A FIN either opens the closing (the peer has sent none yet) or answers the peer's.
+const peerFinSeen = (d: Dissection): boolean => (d.tcp.state & (d.tcp.direction === 0 ? TcpState.FinFromServer : TcpState.FinFromClient)) !== 0;
+defineField({
+  name: 'tcp.connection.fin_active', label: 'This frame initiates the connection closing', type: FT.None, proto: 'tcp', parent: 'tcp.flags.str', expert: { severity: 'Note', group: 'Sequence' },
+  count: once((d) => flagsOnly(d, tcp.TH_FIN) && d.tcp.stream >= 0 && !peerFinSeen(d)), text: () => 'This frame initiates the connection closing', range: flagsRange,
+});
+defineField({
+  name: 'tcp.connection.fin_passive', label: 'This frame undergoes the connection closing', type: FT.None, proto: 'tcp', parent: 'tcp.flags.str', expert: { severity: 'Note', group: 'Sequence' },
+  count: once((d) => flagsOnly(d, tcp.TH_FIN) && d.tcp.stream >= 0 && peerFinSeen(d)), text: () => 'This frame undergoes the connection closing', range: flagsRange,
+});
 defineField({ name: 'tcp.window_size_value', valueBits: 16, label: 'Window', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.window, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_WINDOW, 2) });
 defineField({
-  name: 'tcp.window_size', valueBits: 32, label: 'Calculated window size', type: FT.UInt, proto: 'tcp', count: hasTcp,
-  num: (d) => (d.tcp.windowSize >= 0 ? d.tcp.windowSize : d.window),
+  name: 'tcp.window_size', valueBits: 32, label: 'Calculated window size', type: FT.UInt, proto: 'tcp', generated: true, count: hasTcp,
+  num: (d) => (d.tcp.windowSize >= 0 ? d.tcp.windowSize : d.window), range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_WINDOW, 2),
 });
-defineField({ name: 'tcp.checksum', valueBits: 16, label: 'Checksum', type: FT.Hex, hexDigits: 4, proto: 'tcp', count: hasTcp, num: (d) => d.buf.readUInt16BE(d.tcpOff + tcp.TCP_CHECKSUM) });
-defineField({ name: 'tcp.urgent_pointer', valueBits: 16, label: 'Urgent Pointer', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.urgentPtr });
+const SCALE_NAMES: Readonly<Record<number, string>> = { [-1]: 'unknown', [-2]: 'no window scaling used' };
 defineField({
-  name: 'tcp.options', label: 'Options', type: FT.Bytes, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && d.tcpHdrLen > 20 && d.tcpOff + d.tcpHdrLen <= d.frameEnd),
-  bytes: (d, _i, o) => o.set(d.buf, d.tcpOff + 20, d.tcpHdrLen - 20), range: (d, _i, o) => o.set(d.buf, d.tcpOff + 20, d.tcpHdrLen - 20),
+  name: 'tcp.window_size_scalefactor', valueBits: 32, label: 'Window size scaling factor', type: FT.Int, proto: 'tcp', generated: true,
+  count: once((d) => d.tcp.windowScale !== 0 && isSegment(d)), num: (d) => d.tcp.windowScale, valueNames: SCALE_NAMES,
+  display: (d) => (SCALE_NAMES[d.tcp.windowScale] !== undefined ? `${d.tcp.windowScale} (${SCALE_NAMES[d.tcp.windowScale]})` : `${d.tcp.windowScale}`),
+  range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_WINDOW, 2),
 });
-defineField({ name: 'tcp.options.mss_val', valueBits: 16, label: 'MSS Value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optMss >= 0), num: (d) => d.optMss });
-defineField({ name: 'tcp.options.wscale.shift', valueBits: 8, label: 'Shift count', type: FT.UInt, proto: 'tcp', count: once((d) => d.optWscale >= 0), num: (d) => d.optWscale });
-defineField({ name: 'tcp.options.wscale.multiplier', valueBits: 16, label: 'Multiplier', type: FT.UInt, proto: 'tcp', count: once((d) => d.optWscale >= 0), num: (d) => 2 ** Math.min(d.optWscale, 14) });
-defineField({ name: 'tcp.options.sack_perm', label: 'TCP SACK Permitted Option', type: FT.None, proto: 'tcp', count: once((d) => d.optSackPerm) });
-defineField({ name: 'tcp.options.timestamp.tsval', valueBits: 32, label: 'Timestamp value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff) });
-defineField({ name: 'tcp.options.timestamp.tsecr', valueBits: 32, label: 'Timestamp echo reply', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff + 4) });
+defineField({
+  name: 'tcp.checksum', valueBits: 16, label: 'Checksum', type: FT.Hex, hexDigits: 4, proto: 'tcp', count: hasTcp, num: (d) => d.buf.readUInt16BE(d.tcpOff + tcp.TCP_CHECKSUM),
+  display: (d) => `0x${d.buf.readUInt16BE(d.tcpOff + tcp.TCP_CHECKSUM).toString(16).padStart(4, '0')} [unverified]`,
+  range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_CHECKSUM, 2),
+});
+// tcpwatch, as Wireshark by default, does not verify TCP checksums (offloading makes most captured ones wrong).
+defineField({
+  name: 'tcp.checksum.status', valueBits: 8, label: 'Checksum Status', type: FT.UInt, proto: 'tcp', generated: true, count: hasTcp,
+  num: () => 2, valueNames: { 2: 'Unverified' }, display: () => 'Unverified',
+});
+defineField({
+  name: 'tcp.urgent_pointer', valueBits: 16, label: 'Urgent Pointer', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.urgentPtr,
+  range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_URGENT, 2),
+});
+
+// ---- options: one node per option, in the order of the header, each with its kind and length ----
+
+const optionStarts = new Int32Array(40);
+const KIND_NAMES: Readonly<Record<number, string>> = {
+  0: 'End of Option List', 1: 'No-Operation', 2: 'Maximum Segment Size', 3: 'Window Scale', 4: 'SACK Permitted', 5: 'SACK',
+  8: 'Time Stamp Option', 30: 'Multipath TCP', 34: 'TCP Fast Open Cookie', 253: 'RFC3692-style Experiment 1', 254: 'RFC3692-style Experiment 2',
+};
+/** The options tcpwatch draws as nodes, by kind: the node's field and what it says. */
+const OPTION_NODES: Readonly<Record<number, [string, string]>> = {
+  0: ['tcp.options.eol', 'End of Option List (EOL)'], 1: ['tcp.options.nop', 'No-Operation (NOP)'], 2: ['tcp.options.mss', 'Maximum segment size'],
+  3: ['tcp.options.wscale', 'Window scale'], 4: ['tcp.options.sack_perm', 'SACK permitted'], 5: ['tcp.options.sack', 'SACK'], 8: ['tcp.options.timestamp', 'Timestamps'],
+};
+/** Offset of option number i among those that pass `keep`, or -1. */
+function optionAt(d: Dissection, i: number, keep: (kind: number) => boolean): number {
+  const n = tcp.listTcpOptions(d, optionStarts);
+  for (let k = 0; k < n; k++) {
+    if (keep(d.buf[optionStarts[k]]) && i-- === 0) return optionStarts[k];
+  }
+  return -1;
+}
+function optionCount(d: Dissection, keep: (kind: number) => boolean): number {
+  const n = tcp.listTcpOptions(d, optionStarts);
+  let c = 0;
+  for (let k = 0; k < n; k++) if (keep(d.buf[optionStarts[k]])) c++;
+  return c;
+}
+const drawn = (kind: number): boolean => OPTION_NODES[kind] !== undefined;
+const withLength = (kind: number): boolean => drawn(kind) && kind > tcp.TCPOPT_NOP;
+const optionLength = (d: Dissection, p: number): number => (d.buf[p] <= tcp.TCPOPT_NOP ? 1 : d.buf[p + 1]);
+const OPTION_FIELD_NAMES = Object.values(OPTION_NODES).map(([name]) => name);
+
+defineField({
+  name: 'tcp.options', label: 'TCP Options', type: FT.Bytes, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && d.tcpHdrLen > 20 && d.tcpOff + d.tcpHdrLen <= d.frameEnd),
+  bytes: (d, _i, o) => o.set(d.buf, d.tcpOff + 20, d.tcpHdrLen - 20), range: (d, _i, o) => o.set(d.buf, d.tcpOff + 20, d.tcpHdrLen - 20),
+  heading: (d) => {
+    let s = `Options: (${d.tcpHdrLen - 20} bytes)`;
+    const n = tcp.listTcpOptions(d, optionStarts);
+    for (let k = 0; k < n; k++) s += `, ${OPTION_NODES[d.buf[optionStarts[k]]]?.[1] ?? KIND_NAMES[d.buf[optionStarts[k]]] ?? 'Unknown'}`;
+    return s;
+  },
+});
+// Four NOPs in a row: a middlebox may have blanked options out (Wireshark's warning, once per header,
+// before the fourth).
+function fourthNop(d: Dissection): number {
+  const n = tcp.listTcpOptions(d, optionStarts);
+  for (let k = 3; k < n; k++) {
+    let run = true;
+    for (let j = k - 3; j <= k && run; j++) run = d.buf[optionStarts[j]] === tcp.TCPOPT_NOP;
+    if (run) return optionStarts[k];
+  }
+  return -1;
+}
+defineField({
+  name: 'tcp.nop', label: '4 NOP in a row - a router may have removed some options', type: FT.None, proto: 'tcp', parent: 'tcp.options',
+  expert: { severity: 'Warning', group: 'Protocol' }, count: once((d) => fourthNop(d) >= 0),
+  text: () => '4 NOP in a row - a router may have removed some options', range: (d, _i, o) => o.set(d.buf, fourthNop(d), 0),
+});
+const optionNode = (kind: number, heading: (d: Dissection, p: number) => string): void => {
+  const [name, what] = OPTION_NODES[kind];
+  const only = (k: number): boolean => k === kind;
+  defineField({
+    name, label: `TCP Option - ${what}`, type: FT.None, proto: 'tcp', parent: 'tcp.options', count: (d) => optionCount(d, only),
+    heading: (d, i) => `TCP Option - ${heading(d, optionAt(d, i, only))}`,
+    range: (d, i, o) => { const p = optionAt(d, i, only); return o.set(d.buf, p, optionLength(d, p)); },
+  });
+};
+optionNode(tcp.TCPOPT_EOL, () => 'End of Option List (EOL)');
+optionNode(tcp.TCPOPT_NOP, () => 'No-Operation (NOP)');
+optionNode(tcp.TCPOPT_MSS, (d, p) => `Maximum segment size: ${d.buf[p + 1] === 4 ? d.buf.readUInt16BE(p + 2) : 0} bytes`);
+optionNode(tcp.TCPOPT_WSCALE, (d, p) => {
+  const shift = d.buf[p + 1] === 3 ? d.buf[p + 2] : 0;
+  return `Window scale: ${shift} (multiply by ${2 ** Math.min(shift, 14)})`;
+});
+optionNode(tcp.TCPOPT_SACK_PERM, () => 'SACK permitted');
+optionNode(tcp.TCPOPT_SACK, (d, p) => {
+  let s = 'SACK';
+  for (let q = p + 2; q + 8 <= p + optionLength(d, p); q += 8) s += ` ${d.tcp.sackRelative(d.buf.readUInt32BE(q))}-${d.tcp.sackRelative(d.buf.readUInt32BE(q + 4))}`;
+  return s;
+});
+optionNode(tcp.TCPOPT_TIMESTAMP, (d, p) => (d.buf[p + 1] === 10 ? `Timestamps: TSval ${d.buf.readUInt32BE(p + 2)}, TSecr ${d.buf.readUInt32BE(p + 6)}` : 'Timestamps'));
+defineField({
+  name: 'tcp.option_kind', valueBits: 8, label: 'Kind', type: FT.UInt, proto: 'tcp', parent: OPTION_FIELD_NAMES, valueNames: KIND_NAMES,
+  count: (d) => optionCount(d, drawn), num: (d, i) => d.buf[optionAt(d, i, drawn)],
+  range: (d, i, o) => o.set(d.buf, optionAt(d, i, drawn), 1),
+});
+defineField({
+  name: 'tcp.option_len', valueBits: 8, label: 'Length', type: FT.UInt, proto: 'tcp', parent: OPTION_FIELD_NAMES,
+  count: (d) => optionCount(d, withLength), num: (d, i) => d.buf[optionAt(d, i, withLength) + 1],
+  range: (d, i, o) => o.set(d.buf, optionAt(d, i, withLength) + 1, 1),
+});
+const optionValue = (kind: number, at: number, len: number) => (d: Dissection, _i: number, o: Span): boolean => o.set(d.buf, optionAt(d, 0, (k) => k === kind) + at, len);
+defineField({
+  name: 'tcp.options.mss_val', valueBits: 16, label: 'MSS Value', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.mss', count: once((d) => d.optMss >= 0), num: (d) => d.optMss,
+  range: optionValue(tcp.TCPOPT_MSS, 2, 2),
+});
+defineField({
+  name: 'tcp.options.wscale.shift', valueBits: 8, label: 'Shift count', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.wscale', count: once((d) => d.optWscale >= 0), num: (d) => d.optWscale,
+  range: optionValue(tcp.TCPOPT_WSCALE, 2, 1),
+});
+defineField({
+  name: 'tcp.options.wscale.multiplier', valueBits: 16, label: 'Multiplier', type: FT.UInt, proto: 'tcp', generated: true, parent: 'tcp.options.wscale',
+  count: once((d) => d.optWscale >= 0), num: (d) => 2 ** Math.min(d.optWscale, 14), range: optionValue(tcp.TCPOPT_WSCALE, 2, 1),
+});
+defineField({
+  name: 'tcp.options.timestamp.tsval', valueBits: 32, label: 'Timestamp value', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.timestamp',
+  count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff), range: (d, _i, o) => o.set(d.buf, d.optTsOff, 4),
+});
+defineField({
+  name: 'tcp.options.timestamp.tsecr', valueBits: 32, label: 'Timestamp echo reply', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.timestamp',
+  count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff + 4), range: (d, _i, o) => o.set(d.buf, d.optTsOff + 4, 4),
+});
 // Multipath TCP (RFC 8684): `-Y mptcp` finds the segments that carry its option, as tshark's filter does.
 defineField({ name: 'mptcp', label: 'Multipath Transmission Control Protocol', type: FT.None, proto: 'tcp', hidden: true, count: once((d) => d.tcpOff >= 0 && d.optMptcpOff >= 0) });
 defineField({
   name: 'tcp.options.mptcp.subtype', valueBits: 8, label: 'Multipath TCP subtype', type: FT.UInt, proto: 'tcp', hidden: true,
   count: (d) => (d.tcpOff >= 0 ? d.mptcpCount : 0), num: (d, i) => d.buf[d.mptcpOff[i] + 2] >> 4,
 });
-defineField({ name: 'tcp.options.sack_le', valueBits: 32, label: 'left edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i]) });
-defineField({ name: 'tcp.options.sack_re', valueBits: 32, label: 'right edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i] + 4) });
 defineField({
-  name: 'tcp.payload', label: 'TCP payload', type: FT.Bytes, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && d.payloadCapLen > 0),
-  bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen), range: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
+  name: 'tcp.options.sack_le', valueBits: 32, label: 'left edge', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.sack', count: (d) => d.sackCount,
+  num: (d, i) => d.buf.readUInt32BE(d.sackOff[i]), range: (d, i, o) => o.set(d.buf, d.sackOff[i], 4),
+});
+defineField({
+  name: 'tcp.options.sack_re', valueBits: 32, label: 'right edge', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.sack', count: (d) => d.sackCount,
+  num: (d, i) => d.buf.readUInt32BE(d.sackOff[i] + 4), range: (d, i, o) => o.set(d.buf, d.sackOff[i] + 4, 4),
+});
+
+// ---- times within the stream (Wireshark's tcp.calculate_timestamps, on by default) ----
+
+const hasTimes = once((d) => d.tcp.stream >= 0 && isSegment(d) && !d.fragmented);
+defineField({ name: '_text.tcp.timestamps', label: 'Timestamps', type: FT.None, proto: 'tcp', textNode: true, generated: true, count: hasTimes, heading: () => 'Timestamps' });
+defineField({
+  name: 'tcp.time_relative', label: 'Time since first frame in this TCP stream', type: FT.RelTime, proto: 'tcp', generated: true, parent: '_text.tcp.timestamps',
+  count: hasTimes, num: (d) => d.tcp.timeRelative, display: (d) => `${d.tcp.timeRelative.toFixed(9)} seconds`,
+});
+defineField({
+  name: 'tcp.time_delta', label: 'Time since previous frame in this TCP stream', type: FT.RelTime, proto: 'tcp', generated: true, parent: '_text.tcp.timestamps',
+  count: hasTimes, num: (d) => d.tcp.timeDelta, display: (d) => `${d.tcp.timeDelta.toFixed(9)} seconds`,
 });
 
 // tcp.analysis.*: Wireshark's expert findings on sequence analysis
 const anyAnalysis = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.LostSegment |
   AF.DuplicateAck | AF.ZeroWindow | AF.WindowFull | AF.WindowUpdate | AF.KeepAlive | AF.KeepAliveAck |
   AF.ZeroWindowProbe | AF.ZeroWindowProbeAck | AF.AckedUnseen | AF.PortsReused;
-defineField({ name: 'tcp.analysis', label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', count: once((d) => d.tcp.stream >= 0) });
-defineField({ name: 'tcp.analysis.flags', label: 'TCP Analysis Flags', type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & anyAnalysis) !== 0) });
+// SEQ/ACK analysis heads whatever the analysis found for the segment, and is absent when it found nothing.
+let analysisChildren: FieldDef[] | null = null;
+defineField({
+  name: 'tcp.analysis', label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', generated: true,
+  count: once((d) => {
+    if (d.tcp.stream < 0) return false;
+    analysisChildren ??= allFields().filter((f) => f.parent === 'tcp.analysis');
+    for (const f of analysisChildren) if (f.count(d) > 0) return true;
+    return false;
+  }),
+});
+defineField({ name: 'tcp.analysis.flags', label: 'TCP Analysis Flags', type: FT.None, proto: 'tcp', generated: true, parent: 'tcp.analysis', count: once((d) => (d.tcp.flags & anyAnalysis) !== 0) });
 const analysisFlags: [string, number, string][] = [
   ['tcp.analysis.retransmission', AF.Retransmission, 'This frame is a (suspected) retransmission'],
   ['tcp.analysis.fast_retransmission', AF.FastRetransmission, 'This frame is a (suspected) fast retransmission'],
@@ -121,24 +329,45 @@ const analysisFlags: [string, number, string][] = [
   ['tcp.analysis.ack_lost_segment', AF.AckedUnseen, 'ACKed segment that wasn\'t captured (common at capture start)'],
   ['tcp.analysis.reused_ports', AF.PortsReused, 'A new tcp session is started with the same ports as an earlier session in this trace'],
 ];
+/** Each finding's severity in Wireshark's expert info (group Sequence for all). */
+const FLAG_SEVERITY: Readonly<Record<string, ExpertSeverity>> = {
+  'tcp.analysis.out_of_order': 'Warning', 'tcp.analysis.lost_segment': 'Warning', 'tcp.analysis.zero_window': 'Warning',
+  'tcp.analysis.window_full': 'Warning', 'tcp.analysis.window_update': 'Chat', 'tcp.analysis.ack_lost_segment': 'Warning',
+};
 for (const [name, bit, label] of analysisFlags) {
-  defineField({ name, label, type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & bit) !== 0) });
+  defineField({
+    name, label, type: FT.None, proto: 'tcp', parent: 'tcp.analysis.flags', expert: { severity: FLAG_SEVERITY[name] ?? 'Note', group: 'Sequence' },
+    count: once((d) => (d.tcp.flags & bit) !== 0), text: () => label,
+  });
 }
 defineField({
-  name: 'tcp.analysis.duplicate_ack_num', valueBits: 32, label: 'This is a TCP duplicate ack', type: FT.UInt, proto: 'tcp',
+  name: 'tcp.analysis.duplicate_ack_num', generated: true, parent: 'tcp.analysis', valueBits: 32, label: 'This is a TCP duplicate ack', type: FT.UInt, proto: 'tcp',
   count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
 });
 defineField({
-  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp',
+  name: 'tcp.analysis.duplicate_ack_frame', generated: true, parent: 'tcp.analysis', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp',
   count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.dupAckOf,
 });
 defineField({
-  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp',
+  name: 'tcp.analysis.acks_frame', generated: true, parent: 'tcp.analysis', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp',
   count: once((d) => d.tcp.acksFrame > 0), num: (d) => d.tcp.acksFrame,
 });
 defineField({
-  name: 'tcp.analysis.ack_rtt', label: 'The RTT to ACK the segment was', type: FT.RelTime, proto: 'tcp',
+  name: 'tcp.analysis.ack_rtt', generated: true, parent: 'tcp.analysis', label: 'The RTT to ACK the segment was', type: FT.RelTime, proto: 'tcp',
   count: once((d) => !Number.isNaN(d.tcp.ackRtt)), num: (d) => d.tcp.ackRtt,
+});
+
+// The payload; and the part of it that waits in reassembly for a later segment, as Wireshark's tree
+// shows it (the whole payload of a segment that only carries a middle piece).
+const hasPayload = (d: Dissection): boolean => d.tcpOff >= 0 && d.payloadCapLen > 0;
+defineField({
+  name: 'tcp.payload', label: 'TCP payload', type: FT.Bytes, proto: 'tcp', count: once(hasPayload),
+  bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen), heading: (d) => `TCP payload (${d.payloadCapLen} byte${d.payloadCapLen === 1 ? '' : 's'})`,
+});
+const segmentDataLen = (d: Dissection): number => d.tcp.segmentDataEnd - d.tcp.segmentDataOff;
+defineField({
+  name: 'tcp.segment_data', label: 'TCP segment data', type: FT.Bytes, proto: 'tcp', count: once((d) => hasPayload(d) && d.tcp.segmentDataOff >= d.payloadOff && segmentDataLen(d) > 0),
+  bytes: (d, _i, o) => o.set(d.buf, d.tcp.segmentDataOff, segmentDataLen(d)), heading: (d) => `TCP segment data (${segmentDataLen(d)} byte${segmentDataLen(d) === 1 ? '' : 's'})`,
 });
 
 const FLAG_LETTERS = 'RRRACEUAPRSF';

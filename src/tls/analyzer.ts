@@ -426,6 +426,7 @@ export class TlsAnalyzer implements Analyzer {
         return;
       }
       buf.copy(dir.pending!, have, p, end);
+      this.d.tcp.keepForReassembly(p, end);
       dir.pendingLen = have + n;
       dir.oneMore = false;
       const pb = this.takePending(dir);
@@ -436,6 +437,7 @@ export class TlsAnalyzer implements Analyzer {
     const n = Math.min(want, end - p);
     buf.copy(dir.pending!, dir.pendingLen, p, p + n);
     dir.pendingLen += n;
+    this.d.tcp.keepForReassembly(p, p + n);
     p += n;
     if (dir.pendingLen < dir.pendingNeed) {
       t.role = SegmentRole.PduMiddle;
@@ -488,6 +490,7 @@ export class TlsAnalyzer implements Analyzer {
       return;
     }
     buf.copy(dir.pending!, 0, p, end);
+    if (buf === this.d.buf) this.d.tcp.keepForReassembly(p, end);
     dir.pendingLen = have;
     dir.pendingNeed = need;
     dir.oneMore = need === 0;
