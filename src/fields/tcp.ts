@@ -2,7 +2,7 @@
 
 import { Dissection } from '../decode/dissection';
 import * as tcp from '../decode/tcp';
-import { TcpAnalysisFlag as AF, TcpCompleteness, TcpState } from '../analysis/tcp-analysis';
+import { NOT_DISSECTED, TcpAnalysisFlag as AF, TcpCompleteness, TcpState } from '../analysis/tcp-analysis';
 import { allFields, defineField, ExpertSeverity, FieldDef, FT, once, Span } from './registry';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
@@ -168,6 +168,7 @@ const KIND_NAMES: Readonly<Record<number, string>> = {
 const OPTION_NODES: Readonly<Record<number, [string, string]>> = {
   0: ['tcp.options.eol', 'End of Option List (EOL)'], 1: ['tcp.options.nop', 'No-Operation (NOP)'], 2: ['tcp.options.mss', 'Maximum segment size'],
   3: ['tcp.options.wscale', 'Window scale'], 4: ['tcp.options.sack_perm', 'SACK permitted'], 5: ['tcp.options.sack', 'SACK'], 8: ['tcp.options.timestamp', 'Timestamps'],
+  30: ['mptcp', 'Multipath TCP'], 253: ['tcp.options.experimental', 'Experimental'], 254: ['tcp.options.experimental', 'Experimental'],
 };
 /** Offset of option number i among those that pass `keep`, or -1. */
 function optionAt(d: Dissection, i: number, keep: (kind: number) => boolean): number {
@@ -183,10 +184,11 @@ function optionCount(d: Dissection, keep: (kind: number) => boolean): number {
   for (let k = 0; k < n; k++) if (keep(d.buf[optionStarts[k]])) c++;
   return c;
 }
-const drawn = (kind: number): boolean => OPTION_NODES[kind] !== undefined;
-const withLength = (kind: number): boolean => drawn(kind) && kind > tcp.TCPOPT_NOP;
+/** Every option listed has its kind, and all but EOL and NOP their length. */
+const anyOption = (): boolean => true;
+const withLength = (kind: number): boolean => kind > tcp.TCPOPT_NOP;
 const optionLength = (d: Dissection, p: number): number => (d.buf[p] <= tcp.TCPOPT_NOP ? 1 : d.buf[p + 1]);
-const OPTION_FIELD_NAMES = Object.values(OPTION_NODES).map(([name]) => name);
+const OPTION_FIELD_NAMES = [...new Set(Object.values(OPTION_NODES).map(([name]) => name))];
 
 defineField({
   name: 'tcp.options', label: 'TCP Options', type: FT.Bytes, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && d.tcpHdrLen > 20 && d.tcpOff + d.tcpHdrLen <= d.frameEnd),
@@ -198,14 +200,20 @@ defineField({
     return s;
   },
 });
-// Four NOPs in a row: a middlebox may have blanked options out (Wireshark's warning, once per header,
-// before the fourth).
+// Four NOPs where a 32-bit word would have held fewer: a middlebox may have blanked options out.
+// Wireshark counts the NOPs of a header, and a NOP that starts a new word resets the count unless
+// it is the first; other options leave it be. The warning stands before the fourth.
 function fourthNop(d: Dissection): number {
   const n = tcp.listTcpOptions(d, optionStarts);
-  for (let k = 3; k < n; k++) {
-    let run = true;
-    for (let j = k - 3; j <= k && run; j++) run = d.buf[optionStarts[j]] === tcp.TCPOPT_NOP;
-    if (run) return optionStarts[k];
+  let nops = 0;
+  for (let k = 0; k < n; k++) {
+    const p = optionStarts[k];
+    if (d.buf[p] !== tcp.TCPOPT_NOP) continue;
+    if (nops === 0 || (p - d.tcpOff) % 4 !== 0) {
+      if (++nops === 4) return p;
+    } else {
+      nops = 0;
+    }
   }
   return -1;
 }
@@ -214,9 +222,9 @@ defineField({
   expert: { severity: 'Warning', group: 'Protocol' }, count: once((d) => fourthNop(d) >= 0),
   text: () => '4 NOP in a row - a router may have removed some options', range: (d, _i, o) => o.set(d.buf, fourthNop(d), 0),
 });
-const optionNode = (kind: number, heading: (d: Dissection, p: number) => string): void => {
+const optionNode = (kind: number, heading: (d: Dissection, p: number) => string, kinds: readonly number[] = [kind]): void => {
   const [name, what] = OPTION_NODES[kind];
-  const only = (k: number): boolean => k === kind;
+  const only = (k: number): boolean => kinds.includes(k);
   defineField({
     name, label: `TCP Option - ${what}`, type: FT.None, proto: 'tcp', parent: 'tcp.options', count: (d) => optionCount(d, only),
     heading: (d, i) => `TCP Option - ${heading(d, optionAt(d, i, only))}`,
@@ -237,10 +245,87 @@ optionNode(tcp.TCPOPT_SACK, (d, p) => {
   return s;
 });
 optionNode(tcp.TCPOPT_TIMESTAMP, (d, p) => (d.buf[p + 1] === 10 ? `Timestamps: TSval ${d.buf.readUInt32BE(p + 2)}, TSecr ${d.buf.readUInt32BE(p + 6)}` : 'Timestamps'));
+// RFC 6994 experiments: the experiment identifier follows the length (TCP Fast Open's 0xf989, AccECN's 0xacc0 / 0xacc1).
+const EXPERIMENTS: Readonly<Record<number, string>> = { 0xf989: 'Fast Open', 0xacc0: 'Accurate ECN - Order 0', 0xacc1: 'Accurate ECN - Order 1' };
+const experimentId = (d: Dissection, p: number): number => (d.buf[p + 1] >= 4 ? d.buf.readUInt16BE(p + 2) : -1);
+optionNode(253, (d, p) => `Experimental: ${EXPERIMENTS[experimentId(d, p)] ?? 'Unknown'}`, [253, 254]);
+const experimental = (k: number): boolean => k === 253 || k === 254;
+defineField({
+  name: 'tcp.options.experimental.exid', valueBits: 16, label: 'Experiment Identifier', type: FT.Hex, hexDigits: 4, proto: 'tcp', parent: 'tcp.options.experimental',
+  count: (d) => {
+    let n = 0;
+    for (let i = 0, p = optionAt(d, 0, experimental); p >= 0; p = optionAt(d, ++i, experimental)) if (experimentId(d, p) >= 0) n++;
+    return n;
+  },
+  num: (d, i) => experimentId(d, optionAt(d, i, experimental)), valueNames: EXPERIMENTS,
+  range: (d, i, o) => o.set(d.buf, optionAt(d, i, experimental) + 2, 2),
+});
+// What an experiment carries: TCP Fast Open's cookie or its request (RFC 7413), AccECN's byte
+// counters (RFC 9768 §3.2.3; order 1 lists them the other way round).
+const experimentAt = (exid: number, minLen: number) => (d: Dissection): number => {
+  for (let i = 0, p = optionAt(d, 0, experimental); p >= 0; p = optionAt(d, ++i, experimental)) {
+    if (experimentId(d, p) === exid && d.buf[p + 1] >= minLen) return p;
+  }
+  return -1;
+};
+const tfoOption = experimentAt(0xf989, 4);
+const isTfoRequest = (d: Dissection): boolean => { const p = tfoOption(d); return p >= 0 && d.buf[p + 1] === 4; };
+defineField({
+  name: 'tcp.options.tfo.request', label: 'Fast Open Cookie Request', type: FT.None, proto: 'tcp', parent: 'tcp.options.experimental',
+  count: once(isTfoRequest), range: (d, _i, o) => o.set(d.buf, tfoOption(d) + 2, 2),
+});
+defineField({
+  name: 'tcp.options.tfo.cookie', label: 'Fast Open Cookie', type: FT.Bytes, proto: 'tcp', parent: 'tcp.options.experimental',
+  count: once((d) => tfoOption(d) >= 0 && !isTfoRequest(d)), bytes: (d, _i, o) => { const p = tfoOption(d); return o.set(d.buf, p + 4, d.buf[p + 1] - 4); },
+});
+defineField({
+  name: 'tcp.analysis.tfo_syn', label: 'TCP SYN with TFO Cookie', type: FT.None, proto: 'tcp', parent: 'tcp.options.tfo.cookie', expert: { severity: 'Note', group: 'Sequence' },
+  count: once((d) => tfoOption(d) >= 0 && !isTfoRequest(d) && (d.tcpFlags & (tcp.TH_SYN | tcp.TH_ACK)) === tcp.TH_SYN), text: () => 'TCP SYN with TFO Cookie',
+  range: (d, _i, o) => { const p = tfoOption(d); return o.set(d.buf, p + 4, d.buf[p + 1] - 4); },
+});
+const accEcn0 = experimentAt(0xacc0, 4), accEcn1 = experimentAt(0xacc1, 4);
+const accEcnCounter = (name: string, label: string, order0: number, order1: number): void => {
+  const at = (d: Dissection): number => {
+    const p0 = accEcn0(d);
+    const p = p0 >= 0 ? p0 : accEcn1(d);
+    const k = p0 >= 0 ? order0 : order1;
+    return p >= 0 && 4 + 3 * (k + 1) <= d.buf[p + 1] ? p + 4 + 3 * k : -1;
+  };
+  defineField({
+    name, label, valueBits: 24, type: FT.UInt, proto: 'tcp', parent: 'tcp.options.experimental', count: once((d) => at(d) >= 0),
+    num: (d) => d.buf.readUIntBE(at(d), 3), range: (d, _i, o) => o.set(d.buf, at(d), 3),
+  });
+};
+accEcnCounter('tcp.options.acc_ecn.ee0b', 'Accurate ECN Echo ECT(0) Byte Counter', 0, 2);
+accEcnCounter('tcp.options.acc_ecn.eceb', 'Accurate ECN Echo CE Byte Counter', 1, 1);
+accEcnCounter('tcp.options.acc_ecn.ee1b', 'Accurate ECN Echo ECT(1) Byte Counter', 2, 0);
+// A SYN without an MSS option: the peer has to assume the default (RFC 9293 §3.7.1).
+defineField({
+  name: 'tcp.options.mss.absent', label: 'The SYN packet does not contain a MSS option', type: FT.None, proto: 'tcp', parent: 'tcp.options',
+  expert: { severity: 'Note', group: 'Protocol' }, count: once((d) => (d.tcpFlags & tcp.TH_SYN) !== 0 && d.optMss < 0 && d.tcpHdrLen > 20 && d.tcpOff + d.tcpHdrLen <= d.frameEnd),
+  text: () => 'The SYN packet does not contain a MSS option', range: (d, _i, o) => o.set(d.buf, d.tcpOff + d.tcpHdrLen, 0),
+});
+// Multipath TCP options are a protocol of their own in Wireshark's tree (`-Y mptcp` finds the
+// segments that carry one); tcpwatch names each by its subtype.
+const MPTCP_SUBTYPES: Readonly<Record<number, string>> = {
+  0: 'Multipath Capable', 1: 'Join Connection', 2: 'Data Sequence Signal', 3: 'Add Address', 4: 'Remove Address',
+  5: 'Change Subflow Priority', 6: 'TCP Fallback', 7: 'Fast Close', 8: 'TCP Reset',
+};
+const isMptcp = (k: number): boolean => k === tcp.TCPOPT_MPTCP;
+defineField({
+  name: 'mptcp', label: 'Multipath Transmission Control Protocol', type: FT.None, proto: 'mptcp', alsoIn: ['tcp'], parent: 'tcp.options',
+  count: (d) => optionCount(d, isMptcp),
+  heading: (d, i) => {
+    const p = optionAt(d, i, isMptcp);
+    const sub = d.buf[p + 1] >= 3 ? MPTCP_SUBTYPES[d.buf[p + 2] >> 4] : undefined;
+    return `Multipath Transmission Control Protocol${sub !== undefined ? `: ${sub}` : ''}`;
+  },
+  range: (d, i, o) => { const p = optionAt(d, i, isMptcp); return o.set(d.buf, p, optionLength(d, p)); },
+});
 defineField({
   name: 'tcp.option_kind', valueBits: 8, label: 'Kind', type: FT.UInt, proto: 'tcp', parent: OPTION_FIELD_NAMES, valueNames: KIND_NAMES,
-  count: (d) => optionCount(d, drawn), num: (d, i) => d.buf[optionAt(d, i, drawn)],
-  range: (d, i, o) => o.set(d.buf, optionAt(d, i, drawn), 1),
+  count: (d) => optionCount(d, anyOption), num: (d, i) => d.buf[optionAt(d, i, anyOption)],
+  range: (d, i, o) => o.set(d.buf, optionAt(d, i, anyOption), 1),
 });
 defineField({
   name: 'tcp.option_len', valueBits: 8, label: 'Length', type: FT.UInt, proto: 'tcp', parent: OPTION_FIELD_NAMES,
@@ -268,8 +353,6 @@ defineField({
   name: 'tcp.options.timestamp.tsecr', valueBits: 32, label: 'Timestamp echo reply', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.timestamp',
   count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff + 4), range: (d, _i, o) => o.set(d.buf, d.optTsOff + 4, 4),
 });
-// Multipath TCP (RFC 8684): `-Y mptcp` finds the segments that carry its option, as tshark's filter does.
-defineField({ name: 'mptcp', label: 'Multipath Transmission Control Protocol', type: FT.None, proto: 'tcp', hidden: true, count: once((d) => d.tcpOff >= 0 && d.optMptcpOff >= 0) });
 defineField({
   name: 'tcp.options.mptcp.subtype', valueBits: 8, label: 'Multipath TCP subtype', type: FT.UInt, proto: 'tcp', hidden: true,
   count: (d) => (d.tcpOff >= 0 ? d.mptcpCount : 0), num: (d, i) => d.buf[d.mptcpOff[i] + 2] >> 4,
@@ -360,15 +443,48 @@ defineField({
 // The payload; and the part of it that waits in reassembly for a later segment, as Wireshark's tree
 // shows it (the whole payload of a segment that only carries a middle piece).
 const hasPayload = (d: Dissection): boolean => d.tcpOff >= 0 && d.payloadCapLen > 0;
+// The data of a reset is the sender's reason for it (RFC 9293 §3.5.3), and Wireshark reads it as text
+// up to its first NUL, in place of the payload.
+const isResetCause = (d: Dissection): boolean => hasPayload(d) && (d.tcpFlags & tcp.TH_RST) !== 0;
+function resetCauseEnd(d: Dissection): number {
+  const end = d.payloadOff + d.payloadCapLen;
+  const nul = d.buf.indexOf(0, d.payloadOff);
+  return nul >= 0 && nul < end ? nul : end;
+}
 defineField({
-  name: 'tcp.payload', label: 'TCP payload', type: FT.Bytes, proto: 'tcp', count: once(hasPayload),
+  name: 'tcp.reset_cause', label: 'Reset cause', type: FT.String, proto: 'tcp', count: once(isResetCause),
+  text: (d) => asciiText(d.buf, d.payloadOff, resetCauseEnd(d)), range: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
+});
+defineField({
+  name: '_ws.string.trailing_stray_characters', label: 'Trailing stray characters', type: FT.None, proto: 'tcp', parent: 'tcp.reset_cause',
+  expert: { severity: 'Warning', group: 'Undecoded' }, text: () => 'Trailing stray characters',
+  count: once((d) => {
+    if (!isResetCause(d)) return false;
+    const end = d.payloadOff + d.payloadCapLen;
+    for (let p = resetCauseEnd(d); p < end; p++) if (d.buf[p] !== 0) return true;
+    return false;
+  }),
+});
+defineField({
+  name: 'tcp.payload', label: 'TCP payload', type: FT.Bytes, proto: 'tcp', count: once((d) => hasPayload(d) && !isResetCause(d)),
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen), heading: (d) => `TCP payload (${d.payloadCapLen} byte${d.payloadCapLen === 1 ? '' : 's'})`,
 });
-const segmentDataLen = (d: Dissection): number => d.tcp.segmentDataEnd - d.tcp.segmentDataOff;
+// A retransmitted or out-of-order segment is handed to no protocol (tcp.no_subdissector_on_error):
+// all of it is segment data.
+const notHandedOn = (d: Dissection): boolean => (d.tcp.flags & NOT_DISSECTED) !== 0;
+const segmentDataOff = (d: Dissection): number => (notHandedOn(d) ? d.payloadOff : d.tcp.segmentDataOff);
+const segmentDataLen = (d: Dissection): number => (notHandedOn(d) ? d.payloadCapLen : d.tcp.segmentDataEnd - d.tcp.segmentDataOff);
 defineField({
-  name: 'tcp.segment_data', label: 'TCP segment data', type: FT.Bytes, proto: 'tcp', count: once((d) => hasPayload(d) && d.tcp.segmentDataOff >= d.payloadOff && segmentDataLen(d) > 0),
-  bytes: (d, _i, o) => o.set(d.buf, d.tcp.segmentDataOff, segmentDataLen(d)), heading: (d) => `TCP segment data (${segmentDataLen(d)} byte${segmentDataLen(d) === 1 ? '' : 's'})`,
+  name: 'tcp.segment_data', label: 'TCP segment data', type: FT.Bytes, proto: 'tcp', count: once((d) => hasPayload(d) && segmentDataOff(d) >= d.payloadOff && segmentDataLen(d) > 0),
+  bytes: (d, _i, o) => o.set(d.buf, segmentDataOff(d), segmentDataLen(d)), heading: (d) => `TCP segment data (${segmentDataLen(d)} byte${segmentDataLen(d) === 1 ? '' : 's'})`,
 });
+
+/** Bytes as ASCII text, each byte past 0x7f as U+FFFD, as Wireshark's ENC_ASCII strings read. */
+function asciiText(buf: Buffer, off: number, end: number): string {
+  let s = '';
+  for (let p = off; p < end; p++) s += buf[p] < 0x80 ? String.fromCharCode(buf[p]) : '\ufffd';
+  return s;
+}
 
 const FLAG_LETTERS = 'RRRACEUAPRSF';
 const MIDDLE_DOT = '\u00b7';

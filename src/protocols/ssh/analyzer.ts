@@ -125,14 +125,17 @@ function dissectSegment(d: Dissection, layer: SshLayer, conv: Conversation, serv
     const wireLen = layer.wireEnd - layer.off;
     if (side.carryLen > 0 && !finishCarry(d, side, conv)) {
       layer.role = Role.PduMiddle;
+      d.tcp.keepForReassembly(p, end);
       return;
     }
     if (side.pendingNeed > 0) {
       if (wireLen < side.pendingNeed) {
         side.pendingNeed -= wireLen;
         layer.role = Role.PduMiddle;
+        d.tcp.keepForReassembly(p, end);
         return;
       }
+      d.tcp.keepForReassembly(p, Math.min(end, p + side.pendingNeed));
       layer.add(side.pendingShort ? ItemKind.ShortReassembly : ItemKind.Continuation, p, side.pendingNeed, side.pendingCode, side.pendingTable, side.pendingPlen);
       side.pendingShort = false;
       if (side.pendingCode === MSG_NEWKEYS && side.pendingTable === NameTable.Ssh2) takeNewKeys(conv, side, server);
@@ -194,8 +197,12 @@ function dissectSegment(d: Dissection, layer: SshLayer, conv: Conversation, serv
     }
     if (!desegmented && p <= last) break;
   }
-  if (desegmented) layer.role = layer.count === 0 ? Role.PduStart : Role.PduLater;
-  else layer.role = Role.Ssh;
+  if (desegmented) {
+    layer.role = layer.count === 0 ? Role.PduStart : Role.PduLater;
+    if (p < end) d.tcp.keepForReassembly(p, end);
+  } else {
+    layer.role = Role.Ssh;
+  }
 }
 
 /**
