@@ -2,7 +2,7 @@
 
 import { Dissection } from '../decode/dissection';
 import * as tcp from '../decode/tcp';
-import { NOT_DISSECTED, TcpAnalysisFlag as AF, TcpCompleteness, TcpState } from '../analysis/tcp-analysis';
+import { TcpAnalysisFlag as AF, TcpCompleteness, TcpState } from '../analysis/tcp-analysis';
 import { allFields, defineField, ExpertSeverity, FieldDef, FT, once, Span } from './registry';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
@@ -470,8 +470,9 @@ defineField({
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen), heading: (d) => `TCP payload (${d.payloadCapLen} byte${d.payloadCapLen === 1 ? '' : 's'})`,
 });
 // A retransmitted or out-of-order segment is handed to no protocol (tcp.no_subdissector_on_error):
-// all of it is segment data.
-const notHandedOn = (d: Dissection): boolean => (d.tcp.flags & NOT_DISSECTED) !== 0;
+// all of it is segment data, as Wireshark's tree shows it; a spurious retransmission's is not.
+const notHandedOn = (d: Dissection): boolean =>
+  (d.tcp.flags & (AF.Retransmission | AF.OutOfOrder)) !== 0 && (d.tcp.flags & AF.SpuriousRetransmission) === 0;
 const segmentDataOff = (d: Dissection): number => (notHandedOn(d) ? d.payloadOff : d.tcp.segmentDataOff);
 const segmentDataLen = (d: Dissection): number => (notHandedOn(d) ? d.payloadCapLen : d.tcp.segmentDataEnd - d.tcp.segmentDataOff);
 defineField({
