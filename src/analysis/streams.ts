@@ -89,6 +89,9 @@ const CF_ACCECN_OPTION = 4;
 const CF_SOCKS_SEEN = 8;
 /** The row is a conversation (SOCKS takes stream indexes that have no row). */
 const CF_MADE = 16;
+/** Which side sent the connection's first FIN: it closes actively, the other passively. */
+const CF_FIRST_FIN_CLIENT = 32;
+const CF_FIRST_FIN_SERVER = 64;
 /** Wireshark's conversation completeness bits (TcpCompleteness), kept in C_FLAGS from this bit up. */
 const CF_COMPLETENESS_SHIFT = 8;
 
@@ -625,7 +628,8 @@ export class TcpStreamTable {
 
     // Relative numbers: each side counts from its SYN, or from one before its first segment when
     // the SYN was not captured; the peer's base comes from the first ACK when its SYN is missing.
-    if (!has(s, fwd + F_FLAGS, FF_BASE_SET)) {
+    const firstOfFlow = !has(s, fwd + F_FLAGS, FF_BASE_SET);
+    if (firstOfFlow) {
       if (flags & TH_SYN) {
         s[fwd + F_BASE_SEQ] = seq;
         s[fwd + F_FLAGS] |= FF_SAW_SYN;
@@ -650,7 +654,10 @@ export class TcpStreamTable {
     const cflags = s[c + C_FLAGS];
     const completeness = (cflags >>> CF_COMPLETENESS_SHIFT) & 63;
     t.completeness = completeness;
-    s[c + C_FLAGS] = (cflags & ((1 << CF_COMPLETENESS_SHIFT) - 1)) | ((completeness | completenessOf(flags, seglen)) << CF_COMPLETENESS_SHIFT);
+    // As in Wireshark 4.0, the first segment seen of a side whose SYN was not captured adds nothing.
+    if (!firstOfFlow || (flags & TH_SYN) !== 0) {
+      s[c + C_FLAGS] = (cflags & ((1 << CF_COMPLETENESS_SHIFT) - 1)) | ((completeness | completenessOf(flags, seglen)) << CF_COMPLETENESS_SHIFT);
+    }
 
     const window = d.window;
     analyzeSequence(d, s, c, fwd, rev, seq, ack, seglen, flags, window, this.segments);
@@ -726,6 +733,8 @@ export class TcpStreamTable {
         s[fwd + F_FIN_NEXT] = (d.seqRaw + d.payloadLen + 1) >>> 0;
       }
       state |= fromA ? TcpState.FinFromClient : TcpState.FinFromServer;
+      if ((s[c + C_FLAGS] & (CF_FIRST_FIN_CLIENT | CF_FIRST_FIN_SERVER)) === 0) s[c + C_FLAGS] |= fromA ? CF_FIRST_FIN_CLIENT : CF_FIRST_FIN_SERVER;
+      t.finActive = (s[c + C_FLAGS] & (fromA ? CF_FIRST_FIN_CLIENT : CF_FIRST_FIN_SERVER)) !== 0;
     } else if (fromA && (state & (TcpState.SynAckSeen | TcpState.Established)) === TcpState.SynAckSeen &&
       has(s, c + FLOW_SERVER + F_FLAGS, FF_SAW_SYN) && d.ackRaw === ((s[c + FLOW_SERVER + F_BASE_SEQ] + 1) >>> 0)) {
       t.role = TcpRole.HandshakeAck;

@@ -108,6 +108,8 @@ export class TcpAnalysis {
   /** tcp.time_relative and tcp.time_delta, in seconds: since the stream's first segment and its previous one. */
   timeRelative = 0;
   timeDelta = 0;
+  /** For a FIN: its side sent the connection's first FIN (closes actively), else it answers the peer's. */
+  finActive = false;
   /**
    * The payload's bytes that went into reassembly, to wait for a later segment or to complete an
    * earlier one (tcp.segment_data): where they start, -1 when none did, and where they end. Set by
@@ -153,6 +155,7 @@ export class TcpAnalysis {
     this.completeness = 0;
     this.timeRelative = 0;
     this.timeDelta = 0;
+    this.finActive = false;
     this.segmentDataOff = -1;
     this.segmentDataEnd = -1;
     this.useAce = false;

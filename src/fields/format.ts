@@ -90,6 +90,8 @@ export type FormatStyle = 'fields' | 'json';
 
 /** Occurrence i of a field as tshark prints it; '' when absent. */
 export function formatField(f: FieldDef, d: Dissection, i: number, style: FormatStyle = 'fields'): string {
+  // A presence-only field prints as 1 whatever its tree says (an expert item's message); a protocol prints its text.
+  if (f.type === FT.None && f.name !== f.proto) return '1';
   if (f.text) return f.text(d, i);
   switch (f.type) {
     case FT.None:

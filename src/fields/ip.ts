@@ -183,8 +183,9 @@ defineField({
   bytes: (d, i, out) => out.set(d.buf, off6(d, i) + ip.IP6_DST, 16), range: (d, i, out) => out.set(d.buf, off6(d, i) + ip.IP6_DST, 16),
 });
 // An address made by SLAAC from a MAC (modified EUI-64, RFC 4291 appendix A: ff:fe in the middle of
-// the interface identifier, the universal/local bit flipped) names that MAC; Wireshark shows it.
-const isSlaac = (d: Dissection, addr: number): boolean => d.buf[addr + 11] === 0xff && d.buf[addr + 12] === 0xfe;
+// the interface identifier, the universal/local bit flipped) names that MAC; Wireshark shows it for
+// a universal (vendor-assigned) MAC only, whose flipped bit reads 1 in the identifier.
+const isSlaac = (d: Dissection, addr: number): boolean => d.buf[addr + 11] === 0xff && d.buf[addr + 12] === 0xfe && (d.buf[addr + 8] & 0x02) !== 0;
 for (const [side, at, label] of [['src', ip.IP6_SRC, 'Source'], ['dst', ip.IP6_DST, 'Destination']] as const) {
   defineField({
     name: `ipv6.${side}_slaac_mac`, label: `${label} SLAAC MAC`, type: FT.Ether, proto: 'ipv6', generated: true,

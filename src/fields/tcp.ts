@@ -2,7 +2,7 @@
 
 import { Dissection } from '../decode/dissection';
 import * as tcp from '../decode/tcp';
-import { TcpAnalysisFlag as AF, TcpCompleteness, TcpState } from '../analysis/tcp-analysis';
+import { TcpAnalysisFlag as AF, TcpCompleteness } from '../analysis/tcp-analysis';
 import { allFields, defineField, ExpertSeverity, FieldDef, FT, once, Span } from './registry';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
@@ -120,15 +120,14 @@ defineField({
   name: 'tcp.connection.fin', label: 'Connection finish (FIN)', type: FT.None, proto: 'tcp', parent: 'tcp.flags.fin', expert: { severity: 'Chat', group: 'Sequence' },
   count: once((d) => flagsOnly(d, tcp.TH_FIN)), text: () => 'Connection finish (FIN)', range: flagsRange,
 });
-// A FIN either opens the closing (the peer has sent none yet) or answers the peer's.
-const peerFinSeen = (d: Dissection): boolean => (d.tcp.state & (d.tcp.direction === 0 ? TcpState.FinFromServer : TcpState.FinFromClient)) !== 0;
+// The side that sent the connection's first FIN closes actively, the other passively: each FIN says which.
 defineField({
   name: 'tcp.connection.fin_active', label: 'This frame initiates the connection closing', type: FT.None, proto: 'tcp', parent: 'tcp.flags.str', expert: { severity: 'Note', group: 'Sequence' },
-  count: once((d) => flagsOnly(d, tcp.TH_FIN) && d.tcp.stream >= 0 && !peerFinSeen(d)), text: () => 'This frame initiates the connection closing', range: flagsRange,
+  count: once((d) => flagsOnly(d, tcp.TH_FIN) && d.tcp.stream >= 0 && d.tcp.finActive), text: () => 'This frame initiates the connection closing', range: flagsRange,
 });
 defineField({
   name: 'tcp.connection.fin_passive', label: 'This frame undergoes the connection closing', type: FT.None, proto: 'tcp', parent: 'tcp.flags.str', expert: { severity: 'Note', group: 'Sequence' },
-  count: once((d) => flagsOnly(d, tcp.TH_FIN) && d.tcp.stream >= 0 && peerFinSeen(d)), text: () => 'This frame undergoes the connection closing', range: flagsRange,
+  count: once((d) => flagsOnly(d, tcp.TH_FIN) && d.tcp.stream >= 0 && !d.tcp.finActive), text: () => 'This frame undergoes the connection closing', range: flagsRange,
 });
 defineField({ name: 'tcp.window_size_value', valueBits: 16, label: 'Window', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.window, range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_WINDOW, 2) });
 defineField({

@@ -14,6 +14,19 @@ defineField({
 });
 defineField({ name: 'udp.srcport', valueBits: 16, label: 'Source Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_SRC_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff, 2) });
 defineField({ name: 'udp.dstport', valueBits: 16, label: 'Destination Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_DST_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff + 2, 2) });
+// traceroute's probes go to ports 33435 and up, three per hop (the classic Unix traceroute):
+// Wireshark names the hop and the attempt a probe would be.
+const TRACEROUTE_BASE = 33434;
+const tracerouteProbe = (d: Dissection): number => {
+  const port = d.buf.readUInt16BE(d.udpOff + udp.UDP_DST_PORT);
+  return port > TRACEROUTE_BASE && port < TRACEROUTE_BASE + 101 ? port - TRACEROUTE_BASE - 1 : -1;
+};
+defineField({
+  name: 'udp.possible_traceroute', label: 'Possible traceroute', type: FT.None, proto: 'udp', parent: 'udp.dstport', expert: { severity: 'Chat', group: 'Sequence' },
+  count: (d) => (hasUdp(d) && tracerouteProbe(d) >= 0 ? 1 : 0),
+  text: (d) => `Possible traceroute: hop #${Math.floor(tracerouteProbe(d) / 3) + 1}, attempt #${(tracerouteProbe(d) % 3) + 1}`,
+  range: (d, _i, o) => o.set(d.buf, d.udpOff + 2, 2),
+});
 defineField({
   name: 'udp.port', valueBits: 16, hidden: true, label: 'Source or Destination Port', type: FT.UInt, proto: 'udp', count: (d) => (d.udpOff >= 0 ? 2 : 0),
   num: (d, i) => d.buf.readUInt16BE(d.udpOff + (i === 0 ? udp.UDP_SRC_PORT : udp.UDP_DST_PORT)),
@@ -49,8 +62,15 @@ defineField({
   name: 'udp.time_delta', label: 'Time since previous frame', type: FT.RelTime, proto: 'udp', generated: true, parent: '_text.udp.timestamps',
   count: hasTimes, num: (d) => udpStreamOf(d)?.sincePrevious ?? 0, display: (d) => `${(udpStreamOf(d)?.sincePrevious ?? 0).toFixed(9)} seconds`,
 });
+// The datagram's own payload, captured bytes only: in a tunnel (Geneve, VXLAN) d.payloadOff is the
+// inner transport's.
+function udpPayloadLen(d: Dissection): number {
+  if (d.udpOff + 8 > d.frameEnd) return 0;
+  const end = d.inIcmpError ? d.frameEnd : Math.min(d.frameEnd, d.udpOff + d.buf.readUInt16BE(d.udpOff + 4));
+  return Math.max(0, end - d.udpOff - 8);
+}
 defineField({
-  name: 'udp.payload', label: 'UDP payload', type: FT.Bytes, proto: 'udp', count: once((d) => d.udpOff >= 0 && d.tcpOff < 0 && d.payloadCapLen > 0),
-  bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
-  heading: (d) => `UDP payload (${d.payloadCapLen} byte${d.payloadCapLen === 1 ? '' : 's'})`,
+  name: 'udp.payload', label: 'UDP payload', type: FT.Bytes, proto: 'udp', count: once((d) => d.udpOff >= 0 && udpPayloadLen(d) > 0),
+  bytes: (d, _i, o) => o.set(d.buf, d.udpOff + 8, udpPayloadLen(d)),
+  heading: (d) => `UDP payload (${udpPayloadLen(d)} byte${udpPayloadLen(d) === 1 ? '' : 's'})`,
 });
