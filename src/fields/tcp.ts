@@ -91,8 +91,9 @@ defineField({
   name: 'tcp.options.mptcp.subtype', valueBits: 8, label: 'Multipath TCP subtype', type: FT.UInt, proto: 'tcp', hidden: true,
   count: (d) => (d.tcpOff >= 0 ? d.mptcpCount : 0), num: (d, i) => d.buf[d.mptcpOff[i] + 2] >> 4,
 });
-defineField({ name: 'tcp.options.sack_le', valueBits: 32, label: 'left edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i]) });
-defineField({ name: 'tcp.options.sack_re', valueBits: 32, label: 'right edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.buf.readUInt32BE(d.sackOff[i] + 4) });
+// SACK edges count from the peer's initial sequence number, as tshark shows them.
+defineField({ name: 'tcp.options.sack_le', valueBits: 32, label: 'left edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[i])) });
+defineField({ name: 'tcp.options.sack_re', valueBits: 32, label: 'right edge', type: FT.UInt, proto: 'tcp', count: (d) => d.sackCount, num: (d, i) => d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[i] + 4)) });
 defineField({
   name: 'tcp.payload', label: 'TCP payload', type: FT.Bytes, proto: 'tcp', count: once((d) => d.tcpOff >= 0 && d.payloadCapLen > 0),
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen), range: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
@@ -102,7 +103,7 @@ defineField({
 const anyAnalysis = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.LostSegment |
   AF.DuplicateAck | AF.ZeroWindow | AF.WindowFull | AF.WindowUpdate | AF.KeepAlive | AF.KeepAliveAck |
   AF.ZeroWindowProbe | AF.ZeroWindowProbeAck | AF.AckedUnseen | AF.PortsReused;
-defineField({ name: 'tcp.analysis', label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', count: once((d) => d.tcp.stream >= 0) });
+defineField({ name: 'tcp.analysis', label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', count: once((d) => d.tcp.analysed) });
 defineField({ name: 'tcp.analysis.flags', label: 'TCP Analysis Flags', type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & anyAnalysis) !== 0) });
 const analysisFlags: [string, number, string][] = [
   ['tcp.analysis.retransmission', AF.Retransmission, 'This frame is a (suspected) retransmission'],
@@ -121,8 +122,18 @@ const analysisFlags: [string, number, string][] = [
   ['tcp.analysis.ack_lost_segment', AF.AckedUnseen, 'ACKed segment that wasn\'t captured (common at capture start)'],
   ['tcp.analysis.reused_ports', AF.PortsReused, 'A new tcp session is started with the same ports as an earlier session in this trace'],
 ];
+// Wireshark marks fast and spurious retransmissions as retransmissions too (a second expert item
+// under tcp.analysis.retransmission's name), so a filter for retransmissions finds all three.
+const RETRANSMISSIONS = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission;
 for (const [name, bit, label] of analysisFlags) {
-  defineField({ name, label, type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & bit) !== 0) });
+  if (bit === AF.Retransmission) {
+    defineField({ name, label, type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & RETRANSMISSIONS) !== 0) });
+  } else if (bit === AF.DuplicateAck) {
+    // Twice, as in tshark: the flag, and the expert item of the same name on duplicate_ack_frame.
+    defineField({ name, label, type: FT.None, proto: 'tcp', count: (d) => ((d.tcp.flags & bit) !== 0 ? 1 : 0) + (d.tcp.duplicateAckNum > 0 ? 1 : 0) });
+  } else {
+    defineField({ name, label, type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & bit) !== 0) });
+  }
 }
 defineField({
   name: 'tcp.analysis.duplicate_ack_num', valueBits: 32, label: 'This is a TCP duplicate ack', type: FT.UInt, proto: 'tcp',
@@ -179,3 +190,30 @@ export function tcpFlagsList(flags: number, useAce = false): string {
   if (useAce) s += (s ? ', ' : '') + 'ACE=' + ((flags >> 6) & 7);
   return s || '<None>';
 }
+
+// Shown together when the segment leaves bytes in flight, as Wireshark does.
+const hasBytesInFlight = once((d) => d.tcp.bytesInFlight !== 0);
+defineField({ name: 'tcp.analysis.bytes_in_flight', valueBits: 32, label: 'Bytes in flight', type: FT.UInt, proto: 'tcp', count: hasBytesInFlight, num: (d) => d.tcp.bytesInFlight });
+defineField({ name: 'tcp.analysis.push_bytes_sent', valueBits: 32, label: 'Bytes sent since last PSH flag', type: FT.UInt, proto: 'tcp', count: hasBytesInFlight, num: (d) => d.tcp.pushBytesSent });
+defineField({
+  name: 'tcp.analysis.initial_rtt', label: 'iRTT', type: FT.RelTime, proto: 'tcp',
+  count: once((d) => d.tcp.analysed && !Number.isNaN(d.tcp.initialRtt)), num: (d) => d.tcp.initialRtt,
+});
+const hasRto = once((d) => d.tcp.rtoFrame > 0);
+defineField({ name: 'tcp.analysis.rto', label: 'The RTO for this segment was', type: FT.RelTime, proto: 'tcp', count: hasRto, num: (d) => d.tcp.rto });
+defineField({ name: 'tcp.analysis.rto_frame', label: 'RTO based on delta from frame', type: FT.UInt, proto: 'tcp', count: hasRto, num: (d) => d.tcp.rtoFrame });
+
+// The SACK option's block count, and its first block again when that block is a D-SACK (RFC 2883
+// §4: below the cumulative ACK, or inside the second block).
+defineField({ name: 'tcp.options.sack.count', valueBits: 8, label: 'TCP SACK Count', type: FT.UInt, proto: 'tcp', count: once((d) => d.sackCount > 0), num: (d) => d.sackCount });
+function isDsack(d: Dissection): boolean {
+  if (d.sackCount === 0) return false;
+  const le = d.buf.readUInt32BE(d.sackOff[0]), re = d.buf.readUInt32BE(d.sackOff[0] + 4);
+  if (((le - d.ackRaw) | 0) < 0) return true;
+  if (d.sackCount < 2) return false;
+  const le2 = d.buf.readUInt32BE(d.sackOff[1]), re2 = d.buf.readUInt32BE(d.sackOff[1] + 4);
+  return ((le - le2) | 0) >= 0 && ((re2 - re) | 0) >= 0;
+}
+const hasDsack = once(isDsack);
+defineField({ name: 'tcp.options.sack.dsack_le', valueBits: 32, label: 'TCP D-SACK Left Edge', type: FT.UInt, proto: 'tcp', count: hasDsack, num: (d) => d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[0])) });
+defineField({ name: 'tcp.options.sack.dsack_re', valueBits: 32, label: 'TCP D-SACK Right Edge', type: FT.UInt, proto: 'tcp', count: hasDsack, num: (d) => d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[0] + 4)) });

@@ -1,0 +1,9 @@
+// Prints how tcpwatch's TCP analysis agrees with tshark's on captures: node dist/scripts/compare-lossy.js PCAP...
+import { compareAnalysis, agreementTable } from '../test/helpers/tcp-agreement';
+
+for (const pcap of process.argv.slice(2)) {
+  const a = compareAnalysis(pcap);
+  console.log(agreementTable(pcap, a));
+  for (const f of a.fields) for (const d of f.diffs.slice(1)) console.log(`    ${f.name}: ${d}`);
+  for (const f of a.filters) for (const d of f.diffs.slice(1)) console.log(`    -Y ${f.filter}: ${d}`);
+}
