@@ -108,6 +108,8 @@ export interface FieldDef {
    * with its severity and group; its `text` is the message.
    */
   expert?: { severity: ExpertSeverity; group: string };
+  /** For a field only some of whose occurrences are expert items: which are (default: all). */
+  expertAt?(d: Dissection, i: number): boolean;
   /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
   generated?: boolean;
   /**

@@ -3,7 +3,7 @@
 import { Dissection } from '../decode/dissection';
 import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
-import { defineField, FT, once } from './registry';
+import { defineField, ExpertSeverity, FT, once } from './registry';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
 const flag = (bit: number) => (d: Dissection): number => ((d.tcpFlags & bit) !== 0 ? 1 : 0);
@@ -99,57 +99,72 @@ defineField({
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen), range: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
 });
 
-// tcp.analysis.*: Wireshark's expert findings on sequence analysis
+// tcp.analysis.*: Wireshark's sequence analysis, in the order and nesting of its tree (packet-tcp.c's
+// tcp_print_sequence_number_analysis): the "SEQ/ACK analysis" node exists when the analysis made a
+// record for the segment; under it what the segment acknowledges, the RTTs, the bytes in flight,
+// then "TCP Analysis Flags" with one expert item per finding, and the duplicate-ACK figures.
 const anyAnalysis = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.LostSegment |
   AF.DuplicateAck | AF.ZeroWindow | AF.WindowFull | AF.WindowUpdate | AF.KeepAlive | AF.KeepAliveAck |
   AF.ZeroWindowProbe | AF.ZeroWindowProbeAck | AF.AckedUnseen | AF.PortsReused;
-defineField({ name: 'tcp.analysis', label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', count: once((d) => d.tcp.analysed) });
-defineField({ name: 'tcp.analysis.flags', label: 'TCP Analysis Flags', type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & anyAnalysis) !== 0) });
-const analysisFlags: [string, number, string][] = [
-  ['tcp.analysis.retransmission', AF.Retransmission, 'This frame is a (suspected) retransmission'],
-  ['tcp.analysis.fast_retransmission', AF.FastRetransmission, 'This frame is a (suspected) fast retransmission'],
-  ['tcp.analysis.spurious_retransmission', AF.SpuriousRetransmission, 'This frame is a (suspected) spurious retransmission'],
-  ['tcp.analysis.out_of_order', AF.OutOfOrder, 'This frame is a (suspected) out-of-order segment'],
-  ['tcp.analysis.lost_segment', AF.LostSegment, 'Previous segment(s) not captured (common at capture start)'],
-  ['tcp.analysis.duplicate_ack', AF.DuplicateAck, 'Duplicate ACK'],
-  ['tcp.analysis.zero_window', AF.ZeroWindow, 'TCP Zero Window segment'],
-  ['tcp.analysis.window_full', AF.WindowFull, 'TCP window specified by the receiver is now completely full'],
-  ['tcp.analysis.window_update', AF.WindowUpdate, 'TCP window update'],
-  ['tcp.analysis.keep_alive', AF.KeepAlive, 'TCP keep-alive segment'],
-  ['tcp.analysis.keep_alive_ack', AF.KeepAliveAck, 'ACK to a TCP keep-alive segment'],
-  ['tcp.analysis.zero_window_probe', AF.ZeroWindowProbe, 'TCP Zero Window Probe'],
-  ['tcp.analysis.zero_window_probe_ack', AF.ZeroWindowProbeAck, 'ACK to a TCP Zero Window Probe'],
-  ['tcp.analysis.ack_lost_segment', AF.AckedUnseen, 'ACKed segment that wasn\'t captured (common at capture start)'],
-  ['tcp.analysis.reused_ports', AF.PortsReused, 'A new tcp session is started with the same ports as an earlier session in this trace'],
-];
-// Wireshark marks fast and spurious retransmissions as retransmissions too (a second expert item
-// under tcp.analysis.retransmission's name), so a filter for retransmissions finds all three.
-const RETRANSMISSIONS = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission;
-for (const [name, bit, label] of analysisFlags) {
-  if (bit === AF.Retransmission) {
-    defineField({ name, label, type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & RETRANSMISSIONS) !== 0) });
-  } else if (bit === AF.DuplicateAck) {
-    // Twice, as in tshark: the flag, and the expert item of the same name on duplicate_ack_frame.
-    defineField({ name, label, type: FT.None, proto: 'tcp', count: (d) => ((d.tcp.flags & bit) !== 0 ? 1 : 0) + (d.tcp.duplicateAckNum > 0 ? 1 : 0) });
-  } else {
-    defineField({ name, label, type: FT.None, proto: 'tcp', count: once((d) => (d.tcp.flags & bit) !== 0) });
-  }
-}
+const ANALYSIS = 'tcp.analysis', FLAGS = 'tcp.analysis.flags';
+defineField({ name: ANALYSIS, label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', generated: true, count: once((d) => d.tcp.analysed) });
 defineField({
-  name: 'tcp.analysis.duplicate_ack_num', valueBits: 32, label: 'This is a TCP duplicate ack', type: FT.UInt, proto: 'tcp',
-  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
-});
-defineField({
-  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp',
-  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.dupAckOf,
-});
-defineField({
-  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp',
+  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true,
   count: once((d) => d.tcp.acksFrame > 0), num: (d) => d.tcp.acksFrame,
 });
 defineField({
-  name: 'tcp.analysis.ack_rtt', label: 'The RTT to ACK the segment was', type: FT.RelTime, proto: 'tcp',
+  name: 'tcp.analysis.ack_rtt', label: 'The RTT to ACK the segment was', type: FT.RelTime, proto: 'tcp', parent: ANALYSIS, generated: true,
   count: once((d) => !Number.isNaN(d.tcp.ackRtt)), num: (d) => d.tcp.ackRtt,
+});
+defineField({
+  name: 'tcp.analysis.initial_rtt', label: 'iRTT', type: FT.RelTime, proto: 'tcp', parent: ANALYSIS, generated: true,
+  count: once((d) => d.tcp.analysed && !Number.isNaN(d.tcp.initialRtt)), num: (d) => d.tcp.initialRtt,
+});
+// Shown together when the segment leaves bytes in flight, as Wireshark does.
+const hasBytesInFlight = once((d) => d.tcp.bytesInFlight !== 0);
+defineField({ name: 'tcp.analysis.bytes_in_flight', valueBits: 32, label: 'Bytes in flight', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true, count: hasBytesInFlight, num: (d) => d.tcp.bytesInFlight });
+defineField({ name: 'tcp.analysis.push_bytes_sent', valueBits: 32, label: 'Bytes sent since last PSH flag', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true, count: hasBytesInFlight, num: (d) => d.tcp.pushBytesSent });
+defineField({ name: FLAGS, label: 'TCP Analysis Flags', type: FT.None, proto: 'tcp', parent: ANALYSIS, generated: true, count: once((d) => (d.tcp.flags & anyAnalysis) !== 0) });
+
+// Wireshark marks fast and spurious retransmissions as retransmissions too (a second expert item
+// of tcp.analysis.retransmission's name after theirs), so a filter for retransmissions finds all three.
+const RETRANSMISSIONS = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission;
+const finding = (name: string, bit: number, label: string, severity: ExpertSeverity): void => {
+  defineField({ name, label, type: FT.None, proto: 'tcp', parent: FLAGS, expert: { severity, group: 'Sequence' }, count: once((d) => (d.tcp.flags & bit) !== 0) });
+};
+finding('tcp.analysis.reused_ports', AF.PortsReused, 'A new tcp session is started with the same ports as an earlier session in this trace', 'Note');
+finding('tcp.analysis.fast_retransmission', AF.FastRetransmission, 'This frame is a (suspected) fast retransmission', 'Note');
+finding('tcp.analysis.spurious_retransmission', AF.SpuriousRetransmission, 'This frame is a (suspected) spurious retransmission', 'Note');
+finding('tcp.analysis.retransmission', RETRANSMISSIONS, 'This frame is a (suspected) retransmission', 'Note');
+const hasRto = once((d) => d.tcp.rtoFrame > 0);
+defineField({ name: 'tcp.analysis.rto', label: 'The RTO for this segment was', type: FT.RelTime, proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rto });
+defineField({ name: 'tcp.analysis.rto_frame', label: 'RTO based on delta from frame', type: FT.UInt, proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rtoFrame });
+finding('tcp.analysis.out_of_order', AF.OutOfOrder, 'This frame is a (suspected) out-of-order segment', 'Warning');
+finding('tcp.analysis.lost_segment', AF.LostSegment, 'Previous segment(s) not captured (common at capture start)', 'Warning');
+finding('tcp.analysis.ack_lost_segment', AF.AckedUnseen, 'ACKed segment that wasn\'t captured (common at capture start)', 'Warning');
+finding('tcp.analysis.window_update', AF.WindowUpdate, 'TCP window update', 'Chat');
+finding('tcp.analysis.window_full', AF.WindowFull, 'TCP window specified by the receiver is now completely full', 'Warning');
+finding('tcp.analysis.keep_alive', AF.KeepAlive, 'TCP keep-alive segment', 'Note');
+finding('tcp.analysis.keep_alive_ack', AF.KeepAliveAck, 'ACK to a TCP keep-alive segment', 'Note');
+// Twice, as in tshark: the flag under the flags, and the expert item of the same name that
+// Wireshark hangs on duplicate_ack_frame.
+defineField({
+  name: 'tcp.analysis.duplicate_ack', label: 'Duplicate ACK', type: FT.None, proto: 'tcp', generated: true,
+  parent: [FLAGS, 'tcp.analysis.duplicate_ack_frame'], parentOf: (_d, i) => i,
+  expert: { severity: 'Note', group: 'Sequence' }, expertAt: (_d, i) => i === 1,
+  heading: (d, i) => (i === 0 ? 'This is a TCP duplicate ack' : `Duplicate ACK (#${d.tcp.duplicateAckNum})`),
+  count: (d) => ((d.tcp.flags & AF.DuplicateAck) !== 0 ? 1 : 0) + (d.tcp.duplicateAckNum > 0 ? 1 : 0),
+});
+finding('tcp.analysis.zero_window_probe', AF.ZeroWindowProbe, 'TCP Zero Window Probe', 'Note');
+finding('tcp.analysis.zero_window', AF.ZeroWindow, 'TCP Zero Window segment', 'Warning');
+finding('tcp.analysis.zero_window_probe_ack', AF.ZeroWindowProbeAck, 'ACK to a TCP Zero Window Probe', 'Note');
+defineField({
+  name: 'tcp.analysis.duplicate_ack_num', valueBits: 32, label: 'Duplicate ACK #', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true,
+  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
+});
+defineField({
+  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true,
+  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.dupAckOf,
 });
 
 const FLAG_LETTERS = 'RRRACEUAPRSF';
@@ -190,18 +205,6 @@ export function tcpFlagsList(flags: number, useAce = false): string {
   if (useAce) s += (s ? ', ' : '') + 'ACE=' + ((flags >> 6) & 7);
   return s || '<None>';
 }
-
-// Shown together when the segment leaves bytes in flight, as Wireshark does.
-const hasBytesInFlight = once((d) => d.tcp.bytesInFlight !== 0);
-defineField({ name: 'tcp.analysis.bytes_in_flight', valueBits: 32, label: 'Bytes in flight', type: FT.UInt, proto: 'tcp', count: hasBytesInFlight, num: (d) => d.tcp.bytesInFlight });
-defineField({ name: 'tcp.analysis.push_bytes_sent', valueBits: 32, label: 'Bytes sent since last PSH flag', type: FT.UInt, proto: 'tcp', count: hasBytesInFlight, num: (d) => d.tcp.pushBytesSent });
-defineField({
-  name: 'tcp.analysis.initial_rtt', label: 'iRTT', type: FT.RelTime, proto: 'tcp',
-  count: once((d) => d.tcp.analysed && !Number.isNaN(d.tcp.initialRtt)), num: (d) => d.tcp.initialRtt,
-});
-const hasRto = once((d) => d.tcp.rtoFrame > 0);
-defineField({ name: 'tcp.analysis.rto', label: 'The RTO for this segment was', type: FT.RelTime, proto: 'tcp', count: hasRto, num: (d) => d.tcp.rto });
-defineField({ name: 'tcp.analysis.rto_frame', label: 'RTO based on delta from frame', type: FT.UInt, proto: 'tcp', count: hasRto, num: (d) => d.tcp.rtoFrame });
 
 // The SACK option's block count, and its first block again when that block is a D-SACK (RFC 2883
 // §4: below the cumulative ACK, or inside the second block).

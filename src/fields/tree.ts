@@ -81,7 +81,7 @@ function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
   const node: TreeNode = { name: f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
-  return f.expert !== undefined ? expertNode(f, node) : node;
+  return f.expert !== undefined && (f.expertAt === undefined || f.expertAt(d, i)) ? expertNode(f, node) : node;
 }
 
 const expertField = (name: string): FieldDef => getField(name)!;
@@ -115,6 +115,8 @@ function placeUnderParent(f: FieldDef, d: Dissection, i: number, count: number, 
   if (candidates.length === 0) return null;
   if (f.parentOf) {
     const j = f.parentOf(d, i);
+    // Among several parent fields, j counts their nodes in the order the parents are named.
+    if (typeof f.parent !== 'string') return candidates[j] ?? null;
     return candidates.find((c) => c.index === j) ?? null;
   }
   if (node.off >= 0) {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { compileFilter } from '../../src/filter';
 import { CLI } from './corpus';
 import { forEachFrame } from './pipeline';
+import { readPdml } from './pdml';
 
 /** The analysis fields compared, with the SACK edges and the Info column. */
 export const ANALYSIS_FIELDS = [
@@ -98,4 +99,30 @@ export function agreementTable(name: string, a: Agreement): string {
   for (const f of a.fields) lines.push(`  ${f.name.padEnd(40)} ${String(f.agree).padStart(6)}/${a.frames}${f.diffs.length ? '  ' + f.diffs[0] : ''}`);
   for (const f of a.filters) lines.push(`  -Y ${f.filter.padEnd(37)} tshark ${String(f.tshark).padStart(5)}  tcpwatch ${String(f.tcpwatch).padStart(5)}${f.diffs.length ? '  ' + f.diffs[0] : ''}`);
   return lines.join('\n');
+}
+
+/** The nodes of the "SEQ/ACK analysis" subtree of each frame's first TCP instance (depth:name, from readPdml). */
+function analysisSubtrees(xml: string): string[] {
+  return readPdml(xml).map((frame) => {
+    const tcp = frame.find((p) => p.name === 'tcp');
+    if (tcp === undefined) return '';
+    const at = tcp.nodes.findIndex((n) => n.endsWith(':tcp.analysis'));
+    if (at < 0) return '';
+    const depth = Number(tcp.nodes[at].split(':')[0]);
+    const out = [tcp.nodes[at]];
+    for (let i = at + 1; i < tcp.nodes.length && Number(tcp.nodes[i].split(':')[0]) > depth; i++) out.push(tcp.nodes[i]);
+    return out.join(' ');
+  });
+}
+
+/** Frames whose SEQ/ACK analysis subtree has tshark's nodes and nesting (-T pdml of both). */
+export function compareAnalysisTree(pcap: string): { frames: number; agree: number; diffs: string[] } {
+  const want = analysisSubtrees(run('tshark', ['-n', '-r', pcap, '-T', 'pdml']));
+  const got = analysisSubtrees(run('node', [CLI, '-r', pcap, '-T', 'pdml']));
+  const r = { frames: want.length, agree: 0, diffs: [] as string[] };
+  for (let f = 0; f < want.length; f++) {
+    if (want[f] === (got[f] ?? '')) r.agree++;
+    else if (r.diffs.length < MAX_DIFFS) r.diffs.push(`frame ${f + 1}:\n  tshark   ${want[f]}\n  tcpwatch ${got[f] ?? ''}`);
+  }
+  return r;
 }
