@@ -858,6 +858,8 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
   // not repeated.
   const revMaxToBeAcked = s[rev + F_MAX_SEQ_TO_BE_ACKED];
   if (revMaxToBeAcked !== 0 && gtSeq(ack, revMaxToBeAcked) && (flags & TH_ACK)) {
+    // Wireshark makes the segment's analysis record here even when the finding is not repeated.
+    t.analysed = true;
     if (ltSeq(revMaxToBeAcked, s[rev + F_NEXT_SEQ])) {
       s[rev + F_MAX_SEQ_TO_BE_ACKED] = s[rev + F_NEXT_SEQ];
       f |= AF.AckedUnseen;

@@ -53,6 +53,12 @@ function rows(out: string): string[][] {
 const MAX_DIFFS = 8;
 const REASSEMBLED_NOTE = ' [TCP segment of a reassembled PDU]';
 
+/** The leading `[TCP …] ` findings of an Info text. */
+function findingsOf(info: string): string {
+  const m = /^(\[TCP [^\]]*\] )*/.exec(info);
+  return m === null ? '' : m[0];
+}
+
 export function compareAnalysis(pcap: string, opts: { filters: boolean } = { filters: true }): Agreement {
   const fields = [...ANALYSIS_FIELDS, '_ws.col.Protocol', '_ws.col.Info'];
   const args = ['-r', pcap, '-T', 'fields', '-E', 'occurrence=a', ...fields.flatMap((f) => ['-e', f])];
@@ -67,9 +73,13 @@ export function compareAnalysis(pcap: string, opts: { filters: boolean } = { fil
       // Info is compared where no protocol above TCP writes it.
       if (c === infoAt && want[r][protoAt] !== 'TCP') { f.agree++; continue; }
       let w = want[r][c] ?? '';
-      const g = got[r]?.[c] ?? '';
-      // Segments of an HTTP body: the note comes from HTTP's reassembly, not from TCP's analysis.
-      if (c === infoAt && w.endsWith(REASSEMBLED_NOTE) && !g.endsWith(REASSEMBLED_NOTE)) w = w.slice(0, -REASSEMBLED_NOTE.length);
+      let g = got[r]?.[c] ?? '';
+      // A segment of a PDU that HTTP reassembles (tshark's Protocol says TCP until the PDU is
+      // whole): the text after TCP's findings is HTTP's, so only the findings are compared.
+      if (c === infoAt && w.endsWith(REASSEMBLED_NOTE)) {
+        w = findingsOf(w);
+        g = findingsOf(g);
+      }
       if (w === g) f.agree++;
       else if (f.diffs.length < MAX_DIFFS) f.diffs.push(`frame ${r + 1}: tshark "${w}", tcpwatch "${g}"`);
     }
