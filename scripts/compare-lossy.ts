@@ -2,7 +2,7 @@
 import { compareAnalysis, agreementTable, compareAnalysisTree } from '../test/helpers/tcp-agreement';
 
 for (const pcap of process.argv.slice(2)) {
-  const a = compareAnalysis(pcap);
+  const a = compareAnalysis(pcap, { filters: !process.env.FIELDS_ONLY });
   console.log(agreementTable(pcap, a));
   for (const f of a.fields) for (const d of f.diffs.slice(1)) console.log(`    ${f.name}: ${d}`);
   for (const f of a.filters) for (const d of f.diffs.slice(1)) console.log(`    -Y ${f.filter}: ${d}`);

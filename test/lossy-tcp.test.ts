@@ -11,7 +11,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { isRoot, have } from './helpers/system';
+import { CLI } from './helpers/corpus';
+import { forEachFrame } from './helpers/pipeline';
+import { TcpAnalysisFlag as AF } from '../src/analysis/tcp-analysis';
 import { LossyCapture, recordHttpDownload, recordStalledReader, dropFrames } from './helpers/lossy-captures';
 import { compareAnalysis, compareAnalysisTree, agreementTable, Agreement } from './helpers/tcp-agreement';
 
@@ -71,6 +75,25 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
     }
     assert.deepEqual(disagreements, []);
     assert.deepEqual(treeDiffs, []);
+
+    // The explain ladder names what the analysis found, with the retransmission timeout.
+    const stall = captures.find((x) => x.c.name.startsWith('stall-13 (client'))!.c.pcap;
+    const expected = new Map<number, RegExp>();
+    forEachFrame(stall, (d) => {
+      if (d.tcp.stream !== 0 || d.payloadLen === 0) return;
+      if (d.tcp.flags & AF.FastRetransmission) expected.set(d.number, /\(fast retransmission\)/);
+      else if (d.tcp.flags & AF.SpuriousRetransmission) expected.set(d.number, /\(spurious retransmission\)/);
+      else if (d.tcp.rtoFrame > 0) expected.set(d.number, new RegExp(`\\(retransmission\\).*the retransmission timeout: [0-9.]+ [µm]?s after frame ${d.tcp.rtoFrame}\\)`));
+    });
+    const ladder = execFileSync(process.execPath, [CLI, '-r', stall, '--explain', '0'], { encoding: 'utf8' });
+    const lines = new Map<number, string>();
+    for (const line of ladder.split('\n')) {
+      const m = /^\s*(\d+)\s/.exec(line);
+      if (m) lines.set(Number(m[1]), line);
+    }
+    const unexplained = [...expected].filter(([n, re]) => !re.test(lines.get(n) ?? '')).map(([n]) => `frame ${n}: ${lines.get(n) ?? '(no line)'}`);
+    assert.ok(expected.size > 0);
+    assert.deepEqual(unexplained, []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -21,6 +21,7 @@ export interface Recording {
 }
 
 const HTTP_PORT = 8000;
+const TCPDUMP_BUFFER_KIB = 16384;
 const BULK_PORT = 9000;
 
 function waitForOutput(p: ChildProcess, pattern: RegExp, what: string, timeoutMs = 5000): Promise<void> {
@@ -47,8 +48,10 @@ function exited(p: ChildProcess, timeoutMs: number): Promise<number | null> {
 
 async function captureBoth(link: ImpairedLink, dir: string, name: string, filter: string): Promise<[Tcpdump, Tcpdump, LossyCapture[]]> {
   const client = join(dir, `${name}-client.pcap`), server = join(dir, `${name}-server.pcap`);
-  const a = await startTcpdump(client, filter, ['-i', link.devA], ['ip', 'netns', 'exec', link.nsA]);
-  const b = await startTcpdump(server, filter, ['-i', link.devB], ['ip', 'netns', 'exec', link.nsB]);
+  // A large buffer: on a busy machine tcpdump may be off the CPU for a while, and a capture that
+  // misses frames of its own would not be the capture the test means to make.
+  const a = await startTcpdump(client, filter, ['-i', link.devA, '-B', String(TCPDUMP_BUFFER_KIB)], ['ip', 'netns', 'exec', link.nsA]);
+  const b = await startTcpdump(server, filter, ['-i', link.devB, '-B', String(TCPDUMP_BUFFER_KIB)], ['ip', 'netns', 'exec', link.nsB]);
   return [a, b, [{ name: `${name} (client side)`, pcap: client }, { name: `${name} (server side)`, pcap: server }]];
 }
 
@@ -70,8 +73,8 @@ export async function recordHttpDownload(imp: Impairment, dir: string, name: str
     procs.push(curl);
     const code = await exited(curl, 25_000);
     if (code !== 0) throw new Error(`curl failed (${code})`);
-    await a.stop(300);
-    await b.stop(50);
+    const dropped = (await a.stop(300)) + (await b.stop(50));
+    if (dropped > 0) throw new Error(`tcpdump dropped ${dropped} frames: ${a.stderr} ${b.stderr}`);
     return { captures, relay: await link.close() };
   } finally {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
@@ -114,8 +117,8 @@ export async function recordStalledReader(imp: Impairment, dir: string, name: st
     const code = await exited(client, 25_000);
     if (code !== 0) throw new Error(`bulk reader failed (${code})`);
     await exited(server, 3000);
-    await a.stop(300);
-    await b.stop(50);
+    const dropped = (await a.stop(300)) + (await b.stop(50));
+    if (dropped > 0) throw new Error(`tcpdump dropped ${dropped} frames: ${a.stderr} ${b.stderr}`);
     return { captures, relay: await link.close() };
   } finally {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
