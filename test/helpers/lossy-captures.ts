@@ -51,7 +51,13 @@ async function captureBoth(link: ImpairedLink, dir: string, name: string, filter
   // A large buffer: on a busy machine tcpdump may be off the CPU for a while, and a capture that
   // misses frames of its own would not be the capture the test means to make.
   const a = await startTcpdump(client, filter, ['-i', link.devA, '-B', String(TCPDUMP_BUFFER_KIB)], ['ip', 'netns', 'exec', link.nsA]);
-  const b = await startTcpdump(server, filter, ['-i', link.devB, '-B', String(TCPDUMP_BUFFER_KIB)], ['ip', 'netns', 'exec', link.nsB]);
+  let b: Tcpdump;
+  try {
+    b = await startTcpdump(server, filter, ['-i', link.devB, '-B', String(TCPDUMP_BUFFER_KIB)], ['ip', 'netns', 'exec', link.nsB]);
+  } catch (e) {
+    a.proc.kill('SIGKILL');
+    throw e;
+  }
   return [a, b, [{ name: `${name} (client side)`, pcap: client }, { name: `${name} (server side)`, pcap: server }]];
 }
 
@@ -69,6 +75,7 @@ export async function recordHttpDownload(imp: Impairment, dir: string, name: str
     procs.push(server);
     await waitForOutput(server, /Serving HTTP/, 'http.server');
     const [a, b, captures] = await captureBoth(link, dir, name, `tcp port ${HTTP_PORT}`);
+    procs.push(a.proc, b.proc);
     const curl = link.start(link.nsA, ['curl', '-sS', '-o', '/dev/null', '--max-time', '20', `http://${link.ipB}:${HTTP_PORT}/${name}.bin`]);
     procs.push(curl);
     const code = await exited(curl, 25_000);
@@ -112,6 +119,7 @@ export async function recordStalledReader(imp: Impairment, dir: string, name: st
     procs.push(server);
     await waitForOutput(server, /listening/, 'bulk sender');
     const [a, b, captures] = await captureBoth(link, dir, name, `tcp port ${BULK_PORT}`);
+    procs.push(a.proc, b.proc);
     const client = link.start(link.nsA, ['python3', '-c', BULK_CLIENT, link.ipB, String(stallMs)]);
     procs.push(client);
     const code = await exited(client, 25_000);
