@@ -1,4 +1,7 @@
-// Prints how tcpwatch's TCP analysis agrees with tshark's on captures: node dist/scripts/compare-lossy.js PCAP...
+// Prints how tcpwatch's TCP analysis agrees with tshark's on captures (test/helpers/tcp-agreement.ts):
+//   node dist/scripts/compare-lossy.js PCAP...
+// FIELDS_ONLY=1 skips the filter comparison (one tshark run per filter); TREE=1 adds the SEQ/ACK
+// analysis subtree (-T pdml of both).
 import { compareAnalysis, agreementTable, compareAnalysisTree } from '../test/helpers/tcp-agreement';
 
 for (const pcap of process.argv.slice(2)) {
