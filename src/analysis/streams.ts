@@ -23,7 +23,7 @@
 // §3.4), and, as in Wireshark, 0 stands for "not seen yet" in nextSeq/lastAck/maxSeqToBeAcked.
 
 import { Dissection, Proto } from '../decode/dissection';
-import { TH_ACK, TH_AE, TH_CWR, TH_ECE, TH_FIN, TH_RST, TH_SYN, TCP_MIN_HEADER_LEN, TCPOPT_EOL, TCPOPT_NOP } from '../decode/tcp';
+import { TH_ACK, TH_AE, TH_CWR, TH_ECE, TH_FIN, TH_PSH, TH_RST, TH_SYN, TCP_MIN_HEADER_LEN, TCPOPT_EOL, TCPOPT_NOP } from '../decode/tcp';
 import { TcpAnalysisFlag as AF, TcpCompleteness, TcpRole, TcpState } from './tcp-analysis';
 import { Reassembler, StreamConsumer, globalStreamConsumers, ReassemblyOptions } from './reassembly';
 
@@ -126,12 +126,24 @@ const F_FIN_NEXT = 19;
 const F_PACKETS = 20;
 const F_BYTES = 21;
 const F_PAYLOAD_BYTES = 22;
-const FLOW_W = 23;
+/** Bytes sent since the last PSH (tcp.analysis.push_bytes_sent). */
+const F_PUSH_BYTES = 23;
+/** Bytes this side's latest SACK option reports received (its first three blocks, as Wireshark keeps). */
+const F_SACK_BYTES = 24;
+const FLOW_W = 25;
 const FF_BASE_SET = 1;
 const FF_SAW_SYN = 2;
 const FF_FIRST_ACK = 4;
 const FF_FIN_SENT = 8;
 const FF_FIN_ACKED = 16;
+/** Bytes in flight are not shown after a gap until the peer ACKs again (Wireshark's valid_bif). */
+const FF_BIF_INVALID = 32;
+/** The last segment that counted towards push_bytes_sent had PSH set. */
+const FF_PUSH_LAST = 64;
+/** Wireshark keeps the SACK blocks of a segment for bytes in flight in slots 1..3 of a 4-slot array. */
+const SACK_BLOCKS_KEPT = 3;
+/** Bytes-in-flight figures of 2^31 and more are wrap-around artefacts that Wireshark does not show. */
+const MAX_BYTES_IN_FLIGHT = 2_000_000_000;
 
 const FLOW_CLIENT = 16;
 const FLOW_SERVER = FLOW_CLIENT + FLOW_W;
@@ -675,6 +687,10 @@ export class TcpStreamTable {
       }
       s[fwd + F_FLAGS] &= ~FF_FIRST_ACK;
     }
+    if (s[c + C_FIRST_RTT_NS] > 0) t.initialRtt = s[c + C_FIRST_RTT_NS] / 1e9;
+    // The SACK blocks are read after the analysis of their own segment, as Wireshark reads options.
+    // A segment without SACK blocks forgets the previous ones.
+    s[fwd + F_SACK_BYTES] = d.sackCount > 0 ? sackBytes(d) : 0;
 
     // The window: scaled once both SYNs told the shift counts (RFC 7323 §2.2); SYNs never are.
     if (!(flags & TH_SYN)) {
@@ -716,6 +732,10 @@ export class TcpStreamTable {
       s[rev + F_FLAGS] = revFlags | FF_FIN_ACKED;
       ackedFin = true;
     }
+    if (flags & TH_FIN) {
+      if ((s[c + C_FLAGS] & (CF_FIRST_FIN_CLIENT | CF_FIRST_FIN_SERVER)) === 0) s[c + C_FLAGS] |= fromA ? CF_FIRST_FIN_CLIENT : CF_FIRST_FIN_SERVER;
+      t.finActive = (s[c + C_FLAGS] & (fromA ? CF_FIRST_FIN_CLIENT : CF_FIRST_FIN_SERVER)) !== 0;
+    }
     if (flags & TH_RST) {
       t.role = TcpRole.Reset;
       state |= TcpState.Reset;
@@ -733,8 +753,6 @@ export class TcpStreamTable {
         s[fwd + F_FIN_NEXT] = (d.seqRaw + d.payloadLen + 1) >>> 0;
       }
       state |= fromA ? TcpState.FinFromClient : TcpState.FinFromServer;
-      if ((s[c + C_FLAGS] & (CF_FIRST_FIN_CLIENT | CF_FIRST_FIN_SERVER)) === 0) s[c + C_FLAGS] |= fromA ? CF_FIRST_FIN_CLIENT : CF_FIRST_FIN_SERVER;
-      t.finActive = (s[c + C_FLAGS] & (fromA ? CF_FIRST_FIN_CLIENT : CF_FIRST_FIN_SERVER)) !== 0;
     } else if (fromA && (state & (TcpState.SynAckSeen | TcpState.Established)) === TcpState.SynAckSeen &&
       has(s, c + FLOW_SERVER + F_FLAGS, FF_SAW_SYN) && d.ackRaw === ((s[c + FLOW_SERVER + F_BASE_SEQ] + 1) >>> 0)) {
       t.role = TcpRole.HandshakeAck;
@@ -827,6 +845,7 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
   const SFR = TH_SYN | TH_FIN | TH_RST;
   const fwdNextSeq = s[fwd + F_NEXT_SEQ], fwdLastAck = s[fwd + F_LAST_ACK], fwdWindow = s[fwd + F_WINDOW];
   const revWindow = s[rev + F_WINDOW], revLastAck = s[rev + F_LAST_ACK];
+  if (flags & TH_ACK) s[rev + F_FLAGS] &= ~FF_BIF_INVALID;
 
   // Zero window probe: one byte at the next expected sequence number into a closed window. The
   // checks up to the duplicate ACK do not apply to it.
@@ -835,7 +854,10 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
   } else {
     if (window === 0 && (flags & SFR) === 0) f |= AF.ZeroWindow;
     // Lost segment: this one starts beyond everything seen so far.
-    if (fwdNextSeq !== 0 && gtSeq(seq, fwdNextSeq) && (flags & TH_RST) === 0) f |= AF.LostSegment;
+    if (fwdNextSeq !== 0 && gtSeq(seq, fwdNextSeq) && (flags & TH_RST) === 0) {
+      f |= AF.LostSegment;
+      s[fwd + F_FLAGS] |= FF_BIF_INVALID;
+    }
     // Keep-alive: 0 or 1 byte, one before the next expected sequence number.
     if ((seglen === 0 || seglen === 1) && seq === ((fwdNextSeq - 1) >>> 0) && (flags & SFR) === 0) f |= AF.KeepAlive;
     // Window update: same seq/ack as before, a new non-zero window.
@@ -872,6 +894,8 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
   // not repeated.
   const revMaxToBeAcked = s[rev + F_MAX_SEQ_TO_BE_ACKED];
   if (revMaxToBeAcked !== 0 && gtSeq(ack, revMaxToBeAcked) && (flags & TH_ACK)) {
+    // Wireshark makes the segment's analysis record here even when the finding is not repeated.
+    t.analysed = true;
     if (ltSeq(revMaxToBeAcked, s[rev + F_NEXT_SEQ])) {
       s[rev + F_MAX_SEQ_TO_BE_ACKED] = s[rev + F_NEXT_SEQ];
       f |= AF.AckedUnseen;
@@ -897,13 +921,26 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
       // After two or more duplicate ACKs asking for it, within 20 ms of the last.
       f |= AF.FastRetransmission;
     } else if (seqNotAdvanced && nsSince(sec, nsec, s[fwd + F_NEXT_SEQ_SEC], s[fwd + F_NEXT_SEQ_NSEC]) < (firstRttNs > 0 ? firstRttNs : DEFAULT_OOO_THRESHOLD_NS) &&
-      (fwdNextSeq !== ((seq + seglen + synFin) >>> 0) || s[fwd + F_LAST_ACK_LEN] === 0)) {
+      (fwdNextSeq !== ((seq + seglen + synFin) >>> 0) || (seglen > 0 && s[fwd + F_LAST_ACK_LEN] === 0))) {
       // Soon after the highest segment (within the handshake RTT), and not a plain repeat of the
-      // last one, or closing a series of reordered segments that a bare ACK preceded (Wireshark
-      // issue 17214).
+      // last one, or data closing a series of reordered segments that a bare ACK preceded
+      // (Wireshark issue 17214). A repeated SYN/ACK or FIN carries no data: tshark calls it a
+      // retransmission however soon it comes.
       f |= AF.OutOfOrder;
     } else if (seqNotAdvanced) {
       f |= AF.Retransmission;
+      // The retransmission timeout: from the oldest segment still unacknowledged (the one most
+      // likely resent), or from the highest segment when none is held.
+      let rs = s[fwd + F_NEXT_SEQ_SEC], rn = s[fwd + F_NEXT_SEQ_NSEC];
+      t.rtoFrame = s[fwd + F_NEXT_SEQ_FRAME];
+      if (s[fwd + F_SEG_COUNT] > 0) {
+        const o = s[fwd + F_SEG_OFF];
+        t.rtoFrame = pool.a[o + 2];
+        rs = pool.a[o + 3];
+        rn = pool.a[o + 4];
+      }
+      t.rto = (sec - rs) + (nsec - rn) / 1e9;
+      if (t.rto === 0) t.rtoFrame = 0;
     }
   }
 
@@ -957,7 +994,43 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
     if (kept === 0) releaseSegments(s, rev, pool);
     else s[rev + F_SEG_COUNT] = kept;
   }
+  if (seglen !== 0 && s[fwd + F_SEG_COUNT] > 0 && !has(s, fwd + F_FLAGS, FF_BIF_INVALID)) {
+    bytesInFlight(d, s, fwd, rev, seglen, flags, pool);
+    t.analysed = true;
+  }
   t.flags = f;
+  if (f !== 0 || t.acksFrame > 0) t.analysed = true;
+}
+
+/**
+ * Bytes in flight once this segment is sent: from the lowest start to the highest end of the
+ * sender's unacknowledged segments, less the bytes the peer's latest SACK reported; and the bytes
+ * sent since the last PSH, which Wireshark counts only here.
+ */
+function bytesInFlight(d: Dissection, s: Float64Array, fwd: number, rev: number, seglen: number, flags: number, pool: SegmentPool): void {
+  const a = pool.a, base = s[fwd + F_SEG_OFF], n = s[fwd + F_SEG_COUNT], seqBase = s[fwd + F_BASE_SEQ];
+  let first = (a[base] - seqBase) >>> 0, last = (a[base + 1] - seqBase) >>> 0;
+  for (let o = base + SEG_FIELDS, end = base + n * SEG_FIELDS; o < end; o += SEG_FIELDS) {
+    const lo = (a[o] - seqBase) >>> 0, hi = (a[o + 1] - seqBase) >>> 0;
+    if (lo < first) first = lo;
+    if (hi > last) last = hi;
+  }
+  const inFlight = (last - first - s[rev + F_SACK_BYTES]) >>> 0;
+  const t = d.tcp;
+  if (inFlight > 0 && inFlight < MAX_BYTES_IN_FLIGHT) t.bytesInFlight = flags & (TH_SYN | TH_FIN) ? inFlight - 1 : inFlight;
+  const push = (flags & TH_PSH) !== 0, pushLast = has(s, fwd + F_FLAGS, FF_PUSH_LAST);
+  // A segment after one with PSH starts the count again.
+  s[fwd + F_PUSH_BYTES] = pushLast ? seglen : s[fwd + F_PUSH_BYTES] + seglen;
+  setBit(s, fwd + F_FLAGS, FF_PUSH_LAST, push);
+  t.pushBytesSent = s[fwd + F_PUSH_BYTES];
+}
+
+/** Bytes covered by the SACK blocks Wireshark keeps for bytes in flight (32-bit wrap-around, as its sum). */
+function sackBytes(d: Dissection): number {
+  let sum = 0;
+  const n = Math.min(d.sackCount, SACK_BLOCKS_KEPT);
+  for (let i = 0; i < n; i++) sum = (sum + d.buf.readUInt32BE(d.sackOff[i] + 4) - d.buf.readUInt32BE(d.sackOff[i])) >>> 0;
+  return sum;
 }
 
 /** Nanoseconds from (s0, n0) to (s, n); +Infinity when negative (Wireshark's unsigned delta). */

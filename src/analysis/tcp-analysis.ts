@@ -99,6 +99,24 @@ export class TcpAnalysis {
   ackRtt = NaN;
   /** Frame number of the segment this one acknowledges (tcp.analysis.acks_frame), 0 when none. */
   acksFrame = 0;
+  /**
+   * tcp.analysis.bytes_in_flight: unacknowledged bytes of this side once this segment is sent, less
+   * what the peer's latest SACK blocks report received; 0 when Wireshark shows none.
+   */
+  bytesInFlight = 0;
+  /** tcp.analysis.push_bytes_sent: bytes sent since the last PSH, shown with bytes_in_flight. */
+  pushBytesSent = 0;
+  /** tcp.analysis.rto (seconds) and rto_frame of a plain retransmission; NaN and 0 when none. */
+  rto = NaN;
+  rtoFrame = 0;
+  /** tcp.analysis.initial_rtt: the handshake's round-trip time in seconds, NaN while unknown. */
+  initialRtt = NaN;
+  /**
+   * The sequence analysis found something to show (Wireshark's per-segment analysis record): a
+   * finding, the segment this acknowledges, or bytes in flight. Without one there is no
+   * "SEQ/ACK analysis" node.
+   */
+  analysed = false;
   /** Scaled window (tcp.window_size), -1 when the scale factor is unknown. */
   windowSize = -1;
   /** tcp.window_size_scalefactor: the multiplier, -1 when unknown, -2 when no scaling is in use; 0 on a SYN (not shown). */
@@ -150,6 +168,12 @@ export class TcpAnalysis {
     this.ackBase = -1;
     this.ackRtt = NaN;
     this.acksFrame = 0;
+    this.analysed = false;
+    this.bytesInFlight = 0;
+    this.pushBytesSent = 0;
+    this.rto = NaN;
+    this.rtoFrame = 0;
+    this.initialRtt = NaN;
     this.windowSize = -1;
     this.windowScale = 0;
     this.completeness = 0;

@@ -70,7 +70,8 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
 // Fields read straight from one frame's headers, whose values need no conversation state (no
 // tcp.stream or udp.stream, relative numbers, analysis, TLS or columns). AE/CWR/ECE are not among them: once
 // Accurate ECN is negotiated they become the ACE counter, which only the analysis knows.
-const HEADER_FIELD = /^frame\.(number|time_epoch|time_relative|time_delta|len|cap_len|encap_type|interface_id)$|^(eth|vlan|sll|ip|ipv6)(\.|$)|^(icmp|icmpv6)(\.(?!resp)|$)|^udp(\.(srcport|dstport|port|length|checksum|checksum\.status|payload))?$|^tcp\.(srcport|dstport|port|len|seq_raw|ack_raw|hdr_len|flags|flags\.(syn|ack|fin|reset|push|urg|res)|window_size_value|checksum|urgent_pointer|payload|options(\..*)?)$/;
+// SACK edges count from the peer's initial sequence number, which only the analysis knows.
+const HEADER_FIELD = /^frame\.(number|time_epoch|time_relative|time_delta|len|cap_len|encap_type|interface_id)$|^(eth|vlan|sll|ip|ipv6)(\.|$)|^(icmp|icmpv6)(\.(?!resp)|$)|^udp(\.(srcport|dstport|port|length|checksum|checksum\.status|payload))?$|^tcp\.(srcport|dstport|port|len|seq_raw|ack_raw|hdr_len|flags|flags\.(syn|ack|fin|reset|push|urg|res)|window_size_value|checksum|urgent_pointer|payload|options(\.(?!sack_le|sack_re|sack\.dsack).*)?)$/;
 export function isHeaderField(name: string): boolean {
   return HEADER_FIELD.test(name);
 }

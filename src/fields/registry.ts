@@ -108,6 +108,8 @@ export interface FieldDef {
    * with its severity and group; its `text` is the message.
    */
   expert?: { severity: ExpertSeverity; group: string };
+  /** For a field only some of whose occurrences are expert items: which are (default: all). */
+  expertAt?(d: Dissection, i: number): boolean;
   /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
   generated?: boolean;
   /**
@@ -118,7 +120,11 @@ export interface FieldDef {
   textNode?: boolean;
   /** For a protocol: its subtree lists the nodes in the order of their bytes, not of declaration (HTTP's headers come in any order). */
   orderByBytes?: boolean;
-  /** Under such a protocol: where occurrence i stands, when its bytes are not the frame's (a message reassembled from several segments). */
+  /**
+   * Where occurrence i stands among its siblings when its bytes do not say it: under an orderByBytes
+   * protocol, a message reassembled from several segments; under a parent, a count that follows the
+   * items it counts.
+   */
   sortKey?(d: Dissection, i: number): number;
   /** For a protocol's own field: the protocol whose fields its tree lists (mDNS and LLMNR list DNS's, as in Wireshark). */
   fieldsFrom?: string;

@@ -3,7 +3,7 @@
 import { Dissection } from '../decode/dissection';
 import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF, TcpCompleteness } from '../analysis/tcp-analysis';
-import { allFields, defineField, ExpertSeverity, FieldDef, FT, once, Span } from './registry';
+import { defineField, ExpertSeverity, FT, once, Span } from './registry';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
 const flag = (bit: number) => (d: Dissection): number => ((d.tcpFlags & bit) !== 0 ? 1 : 0);
@@ -356,13 +356,16 @@ defineField({
   name: 'tcp.options.mptcp.subtype', valueBits: 8, label: 'Multipath TCP subtype', type: FT.UInt, proto: 'tcp', hidden: true,
   count: (d) => (d.tcpOff >= 0 ? d.mptcpCount : 0), num: (d, i) => d.buf[d.mptcpOff[i] + 2] >> 4,
 });
+// SACK edges count from the peer's initial sequence number, as tshark shows them.
 defineField({
-  name: 'tcp.options.sack_le', valueBits: 32, label: 'left edge', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.sack', count: (d) => d.sackCount,
-  num: (d, i) => d.buf.readUInt32BE(d.sackOff[i]), range: (d, i, o) => o.set(d.buf, d.sackOff[i], 4),
+  name: 'tcp.options.sack_le', valueBits: 32, label: 'TCP SACK Left Edge', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.sack', count: (d) => d.sackCount,
+  heading: (d, i) => `left edge = ${d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[i]))} (relative)`,
+  num: (d, i) => d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[i])), range: (d, i, o) => o.set(d.buf, d.sackOff[i], 4),
 });
 defineField({
-  name: 'tcp.options.sack_re', valueBits: 32, label: 'right edge', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.sack', count: (d) => d.sackCount,
-  num: (d, i) => d.buf.readUInt32BE(d.sackOff[i] + 4), range: (d, i, o) => o.set(d.buf, d.sackOff[i] + 4, 4),
+  name: 'tcp.options.sack_re', valueBits: 32, label: 'TCP SACK Right Edge', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.sack', count: (d) => d.sackCount,
+  heading: (d, i) => `right edge = ${d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[i] + 4))} (relative)`,
+  num: (d, i) => d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[i] + 4)), range: (d, i, o) => o.set(d.buf, d.sackOff[i] + 4, 4),
 });
 
 // ---- times within the stream (Wireshark's tcp.calculate_timestamps, on by default) ----
@@ -378,65 +381,72 @@ defineField({
   count: hasTimes, num: (d) => d.tcp.timeDelta, display: (d) => `${d.tcp.timeDelta.toFixed(9)} seconds`,
 });
 
-// tcp.analysis.*: Wireshark's expert findings on sequence analysis
+// tcp.analysis.*: Wireshark's sequence analysis, in the order and nesting of its tree (packet-tcp.c's
+// tcp_print_sequence_number_analysis): the "SEQ/ACK analysis" node exists when the analysis made a
+// record for the segment; under it what the segment acknowledges, the RTTs, the bytes in flight,
+// then "TCP Analysis Flags" with one expert item per finding, and the duplicate-ACK figures.
 const anyAnalysis = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.LostSegment |
   AF.DuplicateAck | AF.ZeroWindow | AF.WindowFull | AF.WindowUpdate | AF.KeepAlive | AF.KeepAliveAck |
   AF.ZeroWindowProbe | AF.ZeroWindowProbeAck | AF.AckedUnseen | AF.PortsReused;
-// SEQ/ACK analysis heads whatever the analysis found for the segment, and is absent when it found nothing.
-let analysisChildren: FieldDef[] | null = null;
+const ANALYSIS = 'tcp.analysis', FLAGS = 'tcp.analysis.flags';
+defineField({ name: ANALYSIS, label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', generated: true, count: once((d) => d.tcp.analysed) });
 defineField({
-  name: 'tcp.analysis', label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', generated: true,
-  count: once((d) => {
-    if (d.tcp.stream < 0) return false;
-    analysisChildren ??= allFields().filter((f) => f.parent === 'tcp.analysis');
-    for (const f of analysisChildren) if (f.count(d) > 0) return true;
-    return false;
-  }),
-});
-defineField({ name: 'tcp.analysis.flags', label: 'TCP Analysis Flags', type: FT.None, proto: 'tcp', generated: true, parent: 'tcp.analysis', count: once((d) => (d.tcp.flags & anyAnalysis) !== 0) });
-const analysisFlags: [string, number, string][] = [
-  ['tcp.analysis.retransmission', AF.Retransmission, 'This frame is a (suspected) retransmission'],
-  ['tcp.analysis.fast_retransmission', AF.FastRetransmission, 'This frame is a (suspected) fast retransmission'],
-  ['tcp.analysis.spurious_retransmission', AF.SpuriousRetransmission, 'This frame is a (suspected) spurious retransmission'],
-  ['tcp.analysis.out_of_order', AF.OutOfOrder, 'This frame is a (suspected) out-of-order segment'],
-  ['tcp.analysis.lost_segment', AF.LostSegment, 'Previous segment(s) not captured (common at capture start)'],
-  ['tcp.analysis.duplicate_ack', AF.DuplicateAck, 'Duplicate ACK'],
-  ['tcp.analysis.zero_window', AF.ZeroWindow, 'TCP Zero Window segment'],
-  ['tcp.analysis.window_full', AF.WindowFull, 'TCP window specified by the receiver is now completely full'],
-  ['tcp.analysis.window_update', AF.WindowUpdate, 'TCP window update'],
-  ['tcp.analysis.keep_alive', AF.KeepAlive, 'TCP keep-alive segment'],
-  ['tcp.analysis.keep_alive_ack', AF.KeepAliveAck, 'ACK to a TCP keep-alive segment'],
-  ['tcp.analysis.zero_window_probe', AF.ZeroWindowProbe, 'TCP Zero Window Probe'],
-  ['tcp.analysis.zero_window_probe_ack', AF.ZeroWindowProbeAck, 'ACK to a TCP Zero Window Probe'],
-  ['tcp.analysis.ack_lost_segment', AF.AckedUnseen, 'ACKed segment that wasn\'t captured (common at capture start)'],
-  ['tcp.analysis.reused_ports', AF.PortsReused, 'A new tcp session is started with the same ports as an earlier session in this trace'],
-];
-/** Each finding's severity in Wireshark's expert info (group Sequence for all). */
-const FLAG_SEVERITY: Readonly<Record<string, ExpertSeverity>> = {
-  'tcp.analysis.out_of_order': 'Warning', 'tcp.analysis.lost_segment': 'Warning', 'tcp.analysis.zero_window': 'Warning',
-  'tcp.analysis.window_full': 'Warning', 'tcp.analysis.window_update': 'Chat', 'tcp.analysis.ack_lost_segment': 'Warning',
-};
-for (const [name, bit, label] of analysisFlags) {
-  defineField({
-    name, label, type: FT.None, proto: 'tcp', parent: 'tcp.analysis.flags', expert: { severity: FLAG_SEVERITY[name] ?? 'Note', group: 'Sequence' },
-    count: once((d) => (d.tcp.flags & bit) !== 0), text: () => label,
-  });
-}
-defineField({
-  name: 'tcp.analysis.duplicate_ack_num', generated: true, parent: 'tcp.analysis', valueBits: 32, label: 'This is a TCP duplicate ack', type: FT.UInt, proto: 'tcp',
-  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
-});
-defineField({
-  name: 'tcp.analysis.duplicate_ack_frame', generated: true, parent: 'tcp.analysis', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp',
-  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.dupAckOf,
-});
-defineField({
-  name: 'tcp.analysis.acks_frame', generated: true, parent: 'tcp.analysis', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp',
+  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true,
   count: once((d) => d.tcp.acksFrame > 0), num: (d) => d.tcp.acksFrame,
 });
 defineField({
-  name: 'tcp.analysis.ack_rtt', generated: true, parent: 'tcp.analysis', label: 'The RTT to ACK the segment was', type: FT.RelTime, proto: 'tcp',
+  name: 'tcp.analysis.ack_rtt', label: 'The RTT to ACK the segment was', type: FT.RelTime, proto: 'tcp', parent: ANALYSIS, generated: true,
   count: once((d) => !Number.isNaN(d.tcp.ackRtt)), num: (d) => d.tcp.ackRtt,
+});
+defineField({
+  name: 'tcp.analysis.initial_rtt', label: 'iRTT', type: FT.RelTime, proto: 'tcp', parent: ANALYSIS, generated: true,
+  count: once((d) => d.tcp.analysed && !Number.isNaN(d.tcp.initialRtt)), num: (d) => d.tcp.initialRtt,
+});
+// Shown together when the segment leaves bytes in flight, as Wireshark does.
+const hasBytesInFlight = once((d) => d.tcp.bytesInFlight !== 0);
+defineField({ name: 'tcp.analysis.bytes_in_flight', valueBits: 32, label: 'Bytes in flight', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true, count: hasBytesInFlight, num: (d) => d.tcp.bytesInFlight });
+defineField({ name: 'tcp.analysis.push_bytes_sent', valueBits: 32, label: 'Bytes sent since last PSH flag', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true, count: hasBytesInFlight, num: (d) => d.tcp.pushBytesSent });
+defineField({ name: FLAGS, label: 'TCP Analysis Flags', type: FT.None, proto: 'tcp', parent: ANALYSIS, generated: true, count: once((d) => (d.tcp.flags & anyAnalysis) !== 0) });
+
+// Wireshark marks fast and spurious retransmissions as retransmissions too (a second expert item
+// of tcp.analysis.retransmission's name after theirs), so a filter for retransmissions finds all three.
+const RETRANSMISSIONS = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission;
+const finding = (name: string, bit: number, label: string, severity: ExpertSeverity): void => {
+  defineField({ name, label, type: FT.None, proto: 'tcp', parent: FLAGS, expert: { severity, group: 'Sequence' }, count: once((d) => (d.tcp.flags & bit) !== 0) });
+};
+finding('tcp.analysis.reused_ports', AF.PortsReused, 'A new tcp session is started with the same ports as an earlier session in this trace', 'Note');
+finding('tcp.analysis.fast_retransmission', AF.FastRetransmission, 'This frame is a (suspected) fast retransmission', 'Note');
+finding('tcp.analysis.spurious_retransmission', AF.SpuriousRetransmission, 'This frame is a (suspected) spurious retransmission', 'Note');
+finding('tcp.analysis.retransmission', RETRANSMISSIONS, 'This frame is a (suspected) retransmission', 'Note');
+const hasRto = once((d) => d.tcp.rtoFrame > 0);
+defineField({ name: 'tcp.analysis.rto', label: 'The RTO for this segment was', type: FT.RelTime, proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rto });
+defineField({ name: 'tcp.analysis.rto_frame', label: 'RTO based on delta from frame', type: FT.UInt, proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rtoFrame });
+finding('tcp.analysis.out_of_order', AF.OutOfOrder, 'This frame is a (suspected) out-of-order segment', 'Warning');
+finding('tcp.analysis.lost_segment', AF.LostSegment, 'Previous segment(s) not captured (common at capture start)', 'Warning');
+finding('tcp.analysis.ack_lost_segment', AF.AckedUnseen, 'ACKed segment that wasn\'t captured (common at capture start)', 'Warning');
+finding('tcp.analysis.window_update', AF.WindowUpdate, 'TCP window update', 'Chat');
+finding('tcp.analysis.window_full', AF.WindowFull, 'TCP window specified by the receiver is now completely full', 'Warning');
+finding('tcp.analysis.keep_alive', AF.KeepAlive, 'TCP keep-alive segment', 'Note');
+finding('tcp.analysis.keep_alive_ack', AF.KeepAliveAck, 'ACK to a TCP keep-alive segment', 'Note');
+// Twice, as in tshark: the flag under the flags, and the expert item of the same name that
+// Wireshark hangs on duplicate_ack_frame.
+defineField({
+  name: 'tcp.analysis.duplicate_ack', label: 'Duplicate ACK', type: FT.None, proto: 'tcp', generated: true,
+  parent: [FLAGS, 'tcp.analysis.duplicate_ack_frame'], parentOf: (_d, i) => i,
+  expert: { severity: 'Note', group: 'Sequence' }, expertAt: (_d, i) => i === 1,
+  heading: (d, i) => (i === 0 ? 'This is a TCP duplicate ack' : `Duplicate ACK (#${d.tcp.duplicateAckNum})`),
+  count: (d) => ((d.tcp.flags & AF.DuplicateAck) !== 0 ? 1 : 0) + (d.tcp.duplicateAckNum > 0 ? 1 : 0),
+});
+finding('tcp.analysis.zero_window_probe', AF.ZeroWindowProbe, 'TCP Zero Window Probe', 'Note');
+finding('tcp.analysis.zero_window', AF.ZeroWindow, 'TCP Zero Window segment', 'Warning');
+finding('tcp.analysis.zero_window_probe_ack', AF.ZeroWindowProbeAck, 'ACK to a TCP Zero Window Probe', 'Note');
+defineField({
+  name: 'tcp.analysis.duplicate_ack_num', valueBits: 32, label: 'Duplicate ACK #', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true,
+  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
+});
+defineField({
+  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true,
+  count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.dupAckOf,
 });
 
 // The payload; and the part of it that waits in reassembly for a later segment, as Wireshark's tree
@@ -524,3 +534,39 @@ export function tcpFlagsList(flags: number, useAce = false): string {
   if (useAce) s += (s ? ', ' : '') + 'ACE=' + ((flags >> 6) & 7);
   return s || '<None>';
 }
+
+// The SACK option's block count, and its first block again when that block is a D-SACK (RFC 2883
+// §4: below the cumulative ACK, or inside the second block). They follow the blocks in the tree.
+const sackOption = (d: Dissection): number => optionAt(d, 0, (k) => k === tcp.TCPOPT_SACK);
+const afterSack = (step: number) => (d: Dissection): number => { const p = sackOption(d); return p + optionLength(d, p) + step; };
+defineField({
+  name: 'tcp.options.sack.count', valueBits: 8, label: 'TCP SACK Count', type: FT.UInt, proto: 'tcp', generated: true, parent: 'tcp.options.sack',
+  count: once((d) => d.sackCount > 0), num: (d) => d.sackCount, range: (d, _i, o) => o.set(d.buf, sackOption(d), 0), sortKey: afterSack(0),
+});
+function isDsack(d: Dissection): boolean {
+  if (d.sackCount === 0) return false;
+  const le = d.buf.readUInt32BE(d.sackOff[0]), re = d.buf.readUInt32BE(d.sackOff[0] + 4);
+  if (((le - d.ackRaw) | 0) < 0) return true;
+  if (d.sackCount < 2) return false;
+  const le2 = d.buf.readUInt32BE(d.sackOff[1]), re2 = d.buf.readUInt32BE(d.sackOff[1] + 4);
+  return ((le - le2) | 0) >= 0 && ((re2 - re) | 0) >= 0;
+}
+const hasDsack = once(isDsack);
+defineField({
+  name: 'tcp.options.sack.dsack_le', valueBits: 32, label: 'TCP D-SACK Left Edge', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.sack', count: hasDsack,
+  heading: (d) => `D-SACK Left Edge = ${d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[0]))} (relative)`,
+  num: (d) => d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[0])), range: (d, _i, o) => o.set(d.buf, d.sackOff[0], 4), sortKey: afterSack(1),
+});
+defineField({
+  name: 'tcp.options.sack.dsack_re', valueBits: 32, label: 'TCP D-SACK Right Edge', type: FT.UInt, proto: 'tcp', parent: 'tcp.options.sack', count: hasDsack,
+  heading: (d) => `D-SACK Right Edge = ${d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[0] + 4))} (relative)`,
+  num: (d) => d.tcp.sackRelative(d.buf.readUInt32BE(d.sackOff[0] + 4)), range: (d, _i, o) => o.set(d.buf, d.sackOff[0] + 4, 4), sortKey: afterSack(2),
+});
+defineField({
+  name: '_text.tcp.dsack', label: 'D-SACK Sequence', type: FT.None, proto: 'tcp', textNode: true, parent: 'tcp.options.sack', count: hasDsack,
+  heading: () => 'D-SACK Sequence', range: (d, _i, o) => o.set(d.buf, d.sackOff[0], 8), sortKey: afterSack(3),
+});
+defineField({
+  name: 'tcp.options.sack.dsack', label: 'D-SACK Sequence', type: FT.None, proto: 'tcp', parent: '_text.tcp.dsack', expert: { severity: 'Warning', group: 'Sequence' },
+  count: hasDsack, text: () => 'D-SACK Sequence', range: (d, _i, o) => o.set(d.buf, d.sackOff[0], 0),
+});

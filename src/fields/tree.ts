@@ -81,7 +81,7 @@ function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
   const node: TreeNode = { name: f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
-  return f.expert !== undefined ? expertNode(f, node) : node;
+  return f.expert !== undefined && (f.expertAt === undefined || f.expertAt(d, i)) ? expertNode(f, node) : node;
 }
 
 const expertField = (name: string): FieldDef => getField(name)!;
@@ -115,6 +115,8 @@ function placeUnderParent(f: FieldDef, d: Dissection, i: number, count: number, 
   if (candidates.length === 0) return null;
   if (f.parentOf) {
     const j = f.parentOf(d, i);
+    // Among several parent fields, j counts their nodes in the order the parents are named.
+    if (typeof f.parent !== 'string') return candidates[j] ?? null;
     return candidates.find((c) => c.index === j) ?? null;
   }
   if (node.off >= 0) {
@@ -168,7 +170,13 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
     }
   }
   for (const p of parents) {
-    if (p.children.every((c) => c.off >= 0 || c.hidden)) p.children.sort((a, b) => (a.off < 0 || b.off < 0 ? 0 : a.off - b.off));
+    // A node may say where it stands when its bytes do not (a count after the items it counts); an
+    // expert item stands where its finding does.
+    const key = (n: TreeNode): number => {
+      const f = n.name === '_ws.expert' && n.children.length > 0 ? n.children[0] : n;
+      return f.field.sortKey !== undefined ? f.field.sortKey(d, f.index) : n.off;
+    };
+    if (p.children.every((c) => c.off >= 0 || c.hidden)) p.children.sort((a, b) => (a.off < 0 || b.off < 0 ? 0 : key(a) - key(b)));
   }
   return root;
 }

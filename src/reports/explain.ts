@@ -112,7 +112,14 @@ function endpoint(address: string, port: number): string {
 }
 
 /** The payload as quoted text when it reads as text ("Hey"), '' when it is binary. Sanitized. */
-export function payloadPreview(d: Dissection): string {
+export /** A duration as a person reads it: `850 µs`, `205 ms`, `1.50 s`. */
+function duration(seconds: number): string {
+  if (seconds < 0.001) return `${Math.round(seconds * 1e6)} µs`;
+  if (seconds < 1) return `${Math.round(seconds * 1e3)} ms`;
+  return `${seconds.toFixed(2)} s`;
+}
+
+function payloadPreview(d: Dissection): string {
   return textPreview(d.buf, d.payloadOff, d.payloadCapLen, d.payloadLen);
 }
 
@@ -535,6 +542,8 @@ export class StreamExplainer {
       if (kind === 'fast retransmission') s += ', and duplicate ACKs reported it missing';
       else if (spurious) s += `, though the ${other} had already acknowledged it`;
       else s += ', because no acknowledgement for it arrived in time';
+      // tshark's RTO: how long the sender waited, from the oldest segment still unacknowledged.
+      if (kind === 'retransmission' && t.rtoFrame > 0) s += ` (the retransmission timeout: ${duration(t.rto)} after frame ${t.rtoFrame})`;
       return s;
     }
     if (af & AF.OutOfOrder) {
