@@ -9,15 +9,21 @@ import { InfoKind, SegmentRole, TlsInfo } from './tls-info';
 import { REASSEMBLED_PDU } from '../analysis/pdu-frame';
 import { tunnelPrefix } from '../decode/protocol-registry';
 import { SSL2_MSG_NAMES, versionShortName } from './records';
+import { decryptInfoOf } from './decrypt-info';
 import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, HANDSHAKE_NAMES } from './handshake';
 
 /** The messages of the frame's records as the Info column lists them. */
 export function tlsInfoText(t: TlsInfo): string {
   let s = '';
-  for (let k = 0; k < t.infoCount; k++) {
-    const v = t.infoValue[k];
-    let w: string;
-    switch (t.infoKind[k] as InfoKind) {
+  for (let k = 0; k < t.infoCount; k++) s += (s ? ', ' : '') + tlsInfoWord(t.infoKind[k] as InfoKind, t.infoValue[k]);
+  return s;
+}
+
+/** One item of the Info column: a record's or message's words. */
+export function tlsInfoWord(kind: InfoKind, v: number): string {
+  let w: string;
+  {
+    switch (kind) {
       case InfoKind.Handshake: w = HANDSHAKE_NAMES[v] ?? 'Encrypted Handshake Message'; break;
       case InfoKind.HelloRetryRequest: w = 'Hello Retry Request'; break;
       case InfoKind.EncryptedHandshake: w = 'Encrypted Handshake Message'; break;
@@ -36,9 +42,8 @@ export function tlsInfoText(t: TlsInfo): string {
       case InfoKind.Ssl2EncryptedData: w = 'Encrypted Data'; break;
       default: w = '';
     }
-    s += (s ? ', ' : '') + w;
   }
-  return s;
+  return w;
 }
 
 export function tlsSummary(d: Dissection): { protocol: string; info: string } | null {
@@ -46,6 +51,8 @@ export function tlsSummary(d: Dissection): { protocol: string; info: string } | 
   switch (t.role) {
     case SegmentRole.Tls: {
       const prefix = tcpAnalysisPrefix(d);
+      const dec = decryptInfoOf(d);
+      if (dec.columnProtocol !== '') return { protocol: dec.columnProtocol, info: prefix && dec.columnInfo ? prefix + ', ' + dec.columnInfo : prefix + dec.columnInfo };
       const words = tlsInfoText(t);
       // tshark keeps TCP's expert prefix and appends the TLS words with its ", " separator.
       return { protocol: versionShortName(t.protoVersion) ?? 'SSL', info: prefix && words ? prefix + ', ' + words : prefix + words };

@@ -18,11 +18,16 @@ const MAX_MESSAGES_PER_FRAME = 16;
 /** Requests waiting for their responses, per conversation. */
 const MAX_PENDING_REQUESTS = 256;
 
-class HttpLayer {
+export class HttpLayer {
   /** The frame the messages are of (a decrypted frame has them without an HTTP layer on the stack). */
   frame = -1;
   count = 0;
   readonly messages: HttpMessage[] = [];
+  /**
+   * The Info column of a frame whose decrypted TLS records carry more than these messages, composed
+   * by the decryption stage as tshark's dissectors write it in turn; null: the messages say it.
+   */
+  infoOverride: string | null = null;
 
   next(): HttpMessage | null {
     if (this.count >= MAX_MESSAGES_PER_FRAME) return null;
@@ -75,6 +80,7 @@ export const http = registerProtocol({
       if (layer.frame !== d.number) {
         layer.frame = d.number;
         layer.count = 0;
+        layer.infoOverride = null;
       }
       if (!d.hasLayer(id)) d.pushLayer(id, reassembled ? d.payloadOff : off);
       const m = layer.next();
@@ -116,18 +122,24 @@ export const http = registerProtocol({
     return 'HTTP';
   },
   info(d: Dissection, layer: HttpLayer): string | null {
+    if (layer.frame === d.number && layer.infoOverride !== null) return layer.infoOverride;
     if (layer.count === 0) return null;
-    let s = '';
-    for (let i = 0; i < layer.count; i++) {
-      const m = layer.messages[i];
-      let t = firstLine(m) + ' ';
-      const body = m.end - m.bodyOff;
-      if (body > 0 && namesMediaType(mediaType(m.contentType))) t += ` (${mediaType(m.contentType)})`;
-      s += i === 0 ? t : ' , ' + t;
-    }
-    return s;
+    return httpInfoText(layer, 0, layer.count);
   },
 });
+
+/** The Info column's words for messages [from, to) of the frame. */
+export function httpInfoText(layer: HttpLayer, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const m = layer.messages[i];
+    let t = firstLine(m) + ' ';
+    const body = m.end - m.bodyOff;
+    if (body > 0 && namesMediaType(mediaType(m.contentType))) t += ` (${mediaType(m.contentType)})`;
+    s += i === from ? t : ' , ' + t;
+  }
+  return s;
+}
 
 /** A conversation on another port is HTTP when its first bytes are a whole request or status line. */
 function looksLikeHttpStart(buf: Buffer, off: number, end: number): boolean {
@@ -145,7 +157,7 @@ function looksLikeHttpStart(buf: Buffer, off: number, end: number): boolean {
  * Whether Wireshark's media dissector takes the body and adds its type to the Info column: not for
  * XML (its own dissector, Protocol HTTP/XML) and not for application/octet-stream (plain data).
  */
-function namesMediaType(type: string): boolean {
+export function namesMediaType(type: string): boolean {
   return type !== '' && type !== 'application/octet-stream' && !isXmlMediaType(type);
 }
 
@@ -211,28 +223,6 @@ function messages(d: Dissection): HttpLayer | null {
   return l.frame === d.number && l.count > 0 ? l : null;
 }
 
-/**
- * A message that decrypted TLS carries, for the decryption stage to fill (src/tls/decrypt-analyzer.ts):
- * its fields then answer as for cleartext HTTP. Null when the frame holds as many as are kept.
- */
-export function decryptedHttpMessage(d: Dissection): HttpMessage | null {
-  const l = http.layer(d);
-  if (l.frame !== d.number) {
-    l.frame = d.number;
-    l.count = 0;
-  }
-  const m = l.next();
-  if (m === null) return null;
-  m.inFrame = false;
-  m.buf = Buffer.alloc(0);
-  m.off = m.end = m.bodyOff = m.firstLineLen = 0;
-  m.headers.length = m.headerOff.length = m.headerLen.length = 0;
-  m.contentType = m.fullUri = m.responseForUri = '';
-  m.requestIn = m.seqNumber = m.prevRequestIn = m.prevResponseIn = 0;
-  m.sinceRequest = 0;
-  return m;
-}
-
 type Keep = (m: HttpMessage) => boolean;
 
 function countOf(d: Dissection, keep: Keep): number {
@@ -270,7 +260,7 @@ function indexOfMessage(d: Dissection, m: HttpMessage): number {
 }
 
 /** Status codes Wireshark describes ([Status Code Description: OK]), RFC 9110's. */
-const STATUS_TEXT: Readonly<Record<number, string>> = {
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
   100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-authoritative Information',
   204: 'No Content', 205: 'Reset Content', 206: 'Partial Content', 300: 'Multiple Choices', 301: 'Moved Permanently',
   302: 'Found', 303: 'See Other', 304: 'Not Modified', 305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect',

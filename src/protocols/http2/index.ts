@@ -1,0 +1,271 @@
+// HTTP/2 (RFC 9113) as tshark 4.0 shows it: each frame one PDU (the client's connection preface is
+// one too, "Magic"), cut by its 9-byte header's length by the same framing that serves HTTP/1.x, over
+// decrypted TLS (src/http/pdu-stream.ts) and over cleartext TCP with prior knowledge (a conversation
+// whose first bytes are the preface, src/analysis/pdu-framing.ts). Header blocks are decoded with
+// each direction's HPACK decoder (src/http/http2.ts keeps its bounds). The Info column lists the
+// frames as tshark does: `HEADERS[1]: GET /index.html`, `SETTINGS[0], WINDOW_UPDATE[0]`,
+// `HEADERS[1]: 200 OK, DATA[1] (text/html)` — the body's media type on the frame that ends it.
+
+import { Dissection } from '../../decode/dissection';
+import { registerProtocol } from '../../decode/protocol-registry';
+import { defineField, FT } from '../../fields/registry';
+import { CLIENT_PREFACE, Http2Parser } from '../../http/http2';
+import type { Http2Frame } from '../../http/http-info';
+import { STATUS_TEXT as HTTP_STATUS_TEXT, namesMediaType } from '../http';
+import { mediaType } from '../http/message';
+
+const FRAME_HEADER_LEN = 9;
+const END_STREAM = 0x1;
+const DATA = 0x0, HEADERS = 0x1, PUSH_PROMISE = 0x5;
+/** Frames kept per packet (a 16 KiB record holds at most 1820 empty frames). */
+const MAX_FRAMES_PER_PACKET = 4096;
+/** Streams whose content type is remembered for the Info column's media type at their end. */
+const MAX_STREAMS = 1024;
+
+export const HTTP2_TYPE_NAMES: Readonly<Record<number, string>> = {
+  0: 'DATA', 1: 'HEADERS', 2: 'PRIORITY', 3: 'RST_STREAM', 4: 'SETTINGS', 5: 'PUSH_PROMISE', 6: 'PING', 7: 'GOAWAY',
+  8: 'WINDOW_UPDATE', 9: 'CONTINUATION',
+};
+
+/** One HTTP/2 frame of the packet, or the client's preface (`magic`). */
+class FrameEntry {
+  magic = false;
+  frame: Http2Frame | null = null;
+  /** Its words in the Info column. */
+  text = '';
+}
+
+export class Http2Layer {
+  frameNumber = -1;
+  count = 0;
+  readonly entries: FrameEntry[] = [];
+  /**
+   * The Info column of a packet whose TLS records carry more than HTTP/2 frames, composed by the
+   * decryption stage as tshark's dissectors write it in turn; null: the frames alone say it.
+   */
+  infoOverride: string | null = null;
+
+  next(n: number): FrameEntry | null {
+    if (this.frameNumber !== n) {
+      this.frameNumber = n;
+      this.count = 0;
+      this.infoOverride = null;
+    }
+    if (this.count >= MAX_FRAMES_PER_PACKET) return null;
+    if (this.entries.length === this.count) this.entries.push(new FrameEntry());
+    const e = this.entries[this.count++];
+    e.magic = false;
+    e.frame = null;
+    e.text = '';
+    return e;
+  }
+
+  /** The frames' words joined as tshark's Info column joins them. */
+  framesText(from = 0, to = this.count): string {
+    let s = '';
+    for (let i = from; i < to; i++) s += (i === from ? '' : ', ') + this.entries[i].text;
+    return s;
+  }
+}
+
+/** Both directions of one HTTP/2 connection. */
+export class Http2Conversation {
+  /** By TCP direction; the client's is the one that sent the preface. */
+  readonly parsers: [Http2Parser | null, Http2Parser | null] = [null, null];
+  clientDir = -1;
+  /** Content type of each stream's message per direction (`dir:stream`), until the stream ends. */
+  readonly contentTypes = new Map<number, string>();
+
+  parser(dir: number, startsWithPreface: boolean): Http2Parser {
+    if (this.clientDir < 0) this.clientDir = startsWithPreface ? dir : 1 - dir;
+    let p = this.parsers[dir];
+    if (p === null) {
+      p = new Http2Parser(dir === this.clientDir && startsWithPreface);
+      this.parsers[dir] = p;
+      const other = this.parsers[1 - dir];
+      // Linked, each direction's HPACK table is held to the size the other side's SETTINGS allows.
+      if (other !== null) p.peer = other;
+    }
+    return p;
+  }
+}
+
+/** Whether [off, end) starts the client preface (or a prefix of it, when fewer bytes are there). */
+function atPreface(buf: Buffer, off: number, end: number): boolean {
+  const n = Math.min(end - off, CLIENT_PREFACE.length);
+  return n > 0 && buf.compare(CLIENT_PREFACE, 0, n, off, off + n) === 0;
+}
+
+const frameOut: Http2Frame[] = [];
+
+export const http2 = registerProtocol({
+  name: 'http2',
+  label: 'HTTP2',
+  makeLayer: () => new Http2Layer(),
+  decode: () => 0,
+  tcpPdu: {
+    pduLength(buf: Buffer, off: number, end: number): number {
+      if (atPreface(buf, off, end)) return CLIENT_PREFACE.length;
+      if (end - off < FRAME_HEADER_LEN) return -FRAME_HEADER_LEN;
+      return FRAME_HEADER_LEN + buf.readUIntBE(off, 3);
+    },
+    // h2c with prior knowledge (RFC 9113 §3.3): the conversation starts with the preface.
+    heuristic(buf: Buffer, off: number, end: number): boolean {
+      return end - off >= CLIENT_PREFACE.length && atPreface(buf, off, end);
+    },
+    newConversation: () => new Http2Conversation(),
+    dissect(d: Dissection, layer: Http2Layer, buf: Buffer, off: number, end: number, reassembled: boolean, id: number, state: unknown): void {
+      const c = state as Http2Conversation;
+      const dir = d.tcp.direction & 1;
+      if (layer.frameNumber !== d.number) {
+        layer.frameNumber = d.number;
+        layer.count = 0;
+        layer.infoOverride = null;
+      }
+      if (!d.hasLayer(id)) d.pushLayer(id, reassembled ? d.payloadOff : off);
+      const preface = end - off === CLIENT_PREFACE.length && atPreface(buf, off, end);
+      const p = c.parser(dir, preface);
+      frameOut.length = 0;
+      p.feed(buf.subarray(off, end), frameOut, layer.count === 0);
+      if (preface) {
+        const e = layer.next(d.number);
+        if (e !== null) {
+          e.magic = true;
+          e.text = 'Magic';
+        }
+        return;
+      }
+      for (let i = 0; i < frameOut.length; i++) {
+        const e = layer.next(d.number);
+        if (e === null) break;
+        e.frame = frameOut[i];
+        e.text = frameText(c, dir, frameOut[i]);
+      }
+    },
+  },
+  info(_d: Dissection, layer: Http2Layer): string | null {
+    if (layer.infoOverride !== null) return layer.infoOverride;
+    return layer.count === 0 ? null : layer.framesText();
+  },
+});
+
+function header(f: Http2Frame, name: string): string {
+  if (f.headers === null) return '';
+  for (const [n, v] of f.headers) if (n === name) return v;
+  return '';
+}
+
+/** A frame's words in the Info column. */
+function frameText(c: Http2Conversation, dir: number, f: Http2Frame): string {
+  let s = `${HTTP2_TYPE_NAMES[f.type] ?? `Unknown type (${f.type})`}[${f.streamId}]`;
+  const key = dir * 0x80000000 + f.streamId;
+  if (f.type === HEADERS && f.headers !== null) {
+    const method = header(f, ':method'), status = header(f, ':status');
+    if (method !== '') s += `: ${method} ${header(f, ':path')}`;
+    else if (status !== '') {
+      const text = HTTP_STATUS_TEXT[Number(status)];
+      s += `: ${status}${text !== undefined ? ' ' + text : ''}`;
+    }
+    const type = header(f, 'content-type');
+    if (type !== '' && (f.flags & END_STREAM) === 0) {
+      if (c.contentTypes.size >= MAX_STREAMS) c.contentTypes.clear();
+      c.contentTypes.set(key, type);
+    }
+  } else if (f.type === DATA && f.flags & END_STREAM) {
+    const type = c.contentTypes.get(key);
+    c.contentTypes.delete(key);
+    if (type !== undefined && namesMediaType(mediaType(type))) s += ` (${mediaType(type)})`;
+  }
+  return s;
+}
+
+// ---- fields ----
+
+function layerOf(d: Dissection): Http2Layer | null {
+  if (!d.hasLayer(http2.id)) return null;
+  const l = http2.layer(d);
+  return l.frameNumber === d.number ? l : null;
+}
+
+/** The packet's HTTP/2 frames (the preface is none). */
+function frames(d: Dissection): Http2Frame[] {
+  const l = layerOf(d);
+  const out: Http2Frame[] = [];
+  if (l === null) return out;
+  for (let i = 0; i < l.count; i++) if (l.entries[i].frame !== null) out.push(l.entries[i].frame!);
+  return out;
+}
+
+defineField({
+  name: 'http2', label: 'HyperText Transfer Protocol 2', type: FT.None, proto: 'http2',
+  count: (d) => (layerOf(d) !== null ? 1 : 0),
+  text: () => 'HyperText Transfer Protocol 2',
+});
+defineField({ name: 'http2.magic', label: 'Magic', type: FT.String, proto: 'http2',
+  count: (d) => { const l = layerOf(d); let n = 0; if (l !== null) for (let i = 0; i < l.count; i++) if (l.entries[i].magic) n++; return n; },
+  text: () => 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+});
+defineField({ name: 'http2.stream', label: 'Stream', type: FT.None, proto: 'http2', count: (d) => frames(d).length });
+defineField({ name: 'http2.length', valueBits: 24, label: 'Length', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.length ?? 0 });
+defineField({
+  name: 'http2.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'http2', valueNames: HTTP2_TYPE_NAMES,
+  count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.type ?? 0,
+});
+defineField({ name: 'http2.flags', valueBits: 8, label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.flags ?? 0 });
+defineField({ name: 'http2.streamid', valueBits: 32, label: 'Stream Identifier', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.streamId ?? 0 });
+
+/** The i-th decoded header of the packet, over all its HTTP/2 frames in order. */
+function nthHeader(d: Dissection, i: number): [string, string] | null {
+  for (const f of frames(d)) {
+    if (f.headers === null) continue;
+    if (i < f.headers.length) return f.headers[i];
+    i -= f.headers.length;
+  }
+  return null;
+}
+
+function headerCount(d: Dissection): number {
+  let n = 0;
+  for (const f of frames(d)) if (f.headers !== null) n += f.headers.length;
+  return n;
+}
+
+defineField({ name: 'http2.header.name', label: 'Name', type: FT.String, proto: 'http2', count: headerCount, text: (d, i) => nthHeader(d, i)?.[0] ?? '' });
+defineField({ name: 'http2.header.value', label: 'Value', type: FT.String, proto: 'http2', count: headerCount, text: (d, i) => nthHeader(d, i)?.[1] ?? '' });
+
+/** Every value of header `name` in the packet's decoded blocks, in order. */
+function headerValues(d: Dissection, name: string): string[] {
+  const out: string[] = [];
+  for (const f of frames(d)) if (f.headers !== null) for (const [n, v] of f.headers) if (n === name) out.push(v);
+  return out;
+}
+
+// tshark's fields for the pseudo-headers and the headers it names (http2.headers.*), strings …
+for (const header of [
+  ':authority', ':path', ':method', ':scheme', 'accept', 'accept-charset', 'accept-encoding', 'accept-language', 'accept-ranges',
+  'access-control-allow-origin', 'allow', 'authorization', 'cache-control', 'content-disposition', 'content-encoding',
+  'content-language', 'content-location', 'content-range', 'content-type', 'cookie', 'date', 'etag', 'expect', 'expires', 'from',
+  'if-match', 'if-modified-since', 'if-none-match', 'if-range', 'if-unmodified-since', 'last-modified', 'link', 'location',
+  'proxy-authenticate', 'proxy-authorization', 'range', 'referer', 'refresh', 'retry-after', 'server', 'set-cookie',
+  'strict-transport-security', 'user-agent', 'vary', 'via', 'www-authenticate',
+]) {
+  defineField({
+    name: `http2.headers.${header.replace(/^:/, '').replace(/-/g, '_')}`, label: header, type: FT.String, proto: 'http2',
+    count: (d) => headerValues(d, header).length, text: (d, i) => headerValues(d, header)[i] ?? '',
+  });
+}
+// … and numbers, where the value is one
+for (const [header, bits] of [[':status', 16], ['content-length', 64], ['age', 64], ['max-forwards', 64]] as const) {
+  const numeric = (d: Dissection): number[] => headerValues(d, header).filter((v) => /^\d{1,15}$/.test(v)).map(Number);
+  defineField({
+    name: `http2.headers.${header.replace(/^:/, '').replace(/-/g, '_')}`, label: header, type: FT.UInt, valueBits: bits, proto: 'http2',
+    count: (d) => numeric(d).length, num: (d, i) => numeric(d)[i] ?? 0,
+  });
+}
+
+/** Whether the packet carries HTTP/2 (for other stages' use). */
+export function carriesHttp2(d: Dissection): boolean {
+  return layerOf(d) !== null;
+}
+
+export { HEADERS as HTTP2_HEADERS, PUSH_PROMISE as HTTP2_PUSH_PROMISE };
