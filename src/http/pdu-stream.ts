@@ -3,6 +3,8 @@
 // TCP framing, src/analysis/pdu-framing.ts) and handed to its `dissect` in the frame whose record
 // completes each PDU, as tshark's TLS dissector reassembles what it decrypted for the protocol
 // above it. A record that completes no PDU is what tshark names "[TLS segment of a reassembled PDU]".
+// A PDU that runs to the end of the connection (a response without a length) is never dissected,
+// as tshark's TLS reassembly never completes one: neither close_notify nor FIN ends it.
 //
 // Memory: a PDU collected across records is held up to MAX_PDU_BYTES; one longer is passed over by
 // its length. Every loop is bounded by the bytes fed.
@@ -27,11 +29,6 @@ export class PduStream {
   notMine = false;
 
   constructor(private readonly proto: FramedProtocol, private readonly state: unknown) {}
-
-  /** Whether a PDU that runs to the end of the connection is being collected. */
-  get collectingUntilClose(): boolean {
-    return this.untilClose && this.pending !== null;
-  }
 
   /**
    * The next decrypted bytes of the direction, for the frame in `d`: every PDU they complete is
@@ -70,15 +67,6 @@ export class PduStream {
       break;
     }
     return done;
-  }
-
-  /** The connection closed (a close_notify, a FIN): a PDU that runs to the close is whole now. */
-  close(d: Dissection): number {
-    if (!this.untilClose || this.pending === null) return 0;
-    const b = this.pending.subarray(0, this.pendingLen);
-    this.drop();
-    this.dissect(d, b, 0, b.length);
-    return 1;
   }
 
   private lastCount = 0;

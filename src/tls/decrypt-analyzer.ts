@@ -28,8 +28,6 @@ import '../fields/http';
 
 const REC_HEADER_LEN = 5;
 const HS_HEADER_LEN = 4;
-/** RFC 8446 §6.1 */
-const ALERT_CLOSE_NOTIFY = 0;
 /** A decrypted handshake message is collected across records up to this size. */
 const MAX_HANDSHAKE = 256 * 1024;
 /** Connections followed at once; the oldest is forgotten beyond this. */
@@ -172,7 +170,6 @@ export class TlsDecryptAnalyzer implements Analyzer {
           info.plain[r] = plain;
           if (res.contentType === CT_HANDSHAKE) this.handshake(t, conn.hs[dir], plain, r, dec.version);
           else if (res.contentType === CT_APPLICATION_DATA && plain.length > 0) anyApp = this.application(d, conn, dir, plain, r) || anyApp;
-          else if (res.contentType === CT_ALERT && plain.length >= 2 && plain[1] === ALERT_CLOSE_NOTIFY) this.closed(d, conn, dir);
           break;
         }
         case RecordStatus.NoKeys: this.stats.noKeys++; break;
@@ -213,12 +210,6 @@ export class TlsDecryptAnalyzer implements Analyzer {
       if (n > 0) this.appText[r] = layer.framesText(before, layer.count);
     }
     return true;
-  }
-
-  /** A close_notify: what its direction sent until the close is whole (a response without a length). */
-  private closed(d: Dissection, conn: Connection, dir: number): void {
-    if (conn.streams === null || conn.app !== App.Http1) return;
-    conn.streams[dir].close(d);
   }
 
   /**
