@@ -17,7 +17,7 @@ import { InfoKind, MAX_TLS_INFO, MAX_TLS_RECORDS, MsgFlag, RecordFlag, TlsInfo }
 import { CT_ALERT, CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, DecryptContext, RecordStatus, TlsDecryptor } from './decrypt';
 import { decryptInfoOf, TlsDecryptInfo } from './decrypt-info';
 import { KeyLog, keyLogFromOptions } from './keylog';
-import { http, httpInfoText } from '../protocols/http';
+import { http, HttpConversation, httpInfoText } from '../protocols/http';
 import { startsHttpMessage } from '../protocols/http/message';
 import { http2 } from '../protocols/http2';
 import { CLIENT_PREFACE } from '../http/http2';
@@ -89,7 +89,8 @@ class Connection {
       return;
     }
     if (alpn.startsWith('http/1') || (alpn === '' && startsHttpMessage(data, 0, data.length))) {
-      const conv = http.spec.tcpPdu!.newConversation!();
+      const conv = http.spec.tcpPdu!.newConversation!() as HttpConversation;
+      conv.secure = true;
       this.streams = [new PduStream(http as never, conv), new PduStream(http as never, conv)];
       this.app = App.Http1;
       return;

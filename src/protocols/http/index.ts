@@ -37,7 +37,7 @@ export class HttpLayer {
 }
 
 /** Request/response matching of one conversation. */
-class HttpConversation {
+export class HttpConversation {
   /** Requests not yet answered, oldest first: frame number, time (seconds and nanoseconds), full URI, method. */
   readonly waitingFrame: number[] = [];
   readonly waitingSec: number[] = [];
@@ -48,6 +48,8 @@ class HttpConversation {
   readonly waitingPrev: number[] = [];
   /** A CONNECT was answered 2xx: what follows is the tunnel's. */
   tunnel = false;
+  /** Carried in TLS: full URIs are https://. */
+  secure = false;
   requests = 0;
   responses = 0;
   lastRequest = 0;
@@ -171,7 +173,7 @@ function match(d: Dissection, m: HttpMessage, c: HttpConversation): void {
     m.seqNumber = c.requests;
     m.prevRequestIn = c.lastRequest;
     c.lastRequest = d.number;
-    m.fullUri = fullUri(m);
+    m.fullUri = fullUri(m, c.secure);
     if (c.waitingFrame.length >= MAX_PENDING_REQUESTS) unqueue(c);
     c.waitingFrame.push(d.number);
     c.waitingSec.push(d.tsSec);
@@ -210,10 +212,10 @@ function unqueue(c: HttpConversation): void {
 }
 
 /** http.request.full_uri as Wireshark builds it: none for CONNECT's authority, an absolute URI as it is, else the Host before it. */
-function fullUri(m: HttpMessage): string {
+function fullUri(m: HttpMessage, secure: boolean): string {
   if (m.method === 'CONNECT') return '';
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(m.uri)) return m.uri;
-  return m.host !== '' ? `http://${m.host}${m.uri}` : '';
+  return m.host !== '' ? `${secure ? 'https' : 'http'}://${m.host}${m.uri}` : '';
 }
 
 // ---- fields ----

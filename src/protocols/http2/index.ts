@@ -205,7 +205,8 @@ defineField({ name: 'http2.magic', label: 'Magic', type: FT.String, proto: 'http
   count: (d) => { const l = layerOf(d); let n = 0; if (l !== null) for (let i = 0; i < l.count; i++) if (l.entries[i].magic) n++; return n; },
   text: () => 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
 });
-defineField({ name: 'http2.stream', label: 'Stream', type: FT.None, proto: 'http2', count: (d) => frames(d).length });
+// One per PDU, the preface too, as tshark's tree has a Stream item for each.
+defineField({ name: 'http2.stream', label: 'Stream', type: FT.None, proto: 'http2', count: (d) => layerOf(d)?.count ?? 0 });
 defineField({ name: 'http2.length', valueBits: 24, label: 'Length', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.length ?? 0 });
 defineField({
   name: 'http2.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'http2', valueNames: HTTP2_TYPE_NAMES,
