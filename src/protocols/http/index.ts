@@ -68,7 +68,10 @@ export const http = registerProtocol({
       const c = state as HttpConversation;
       // After a CONNECT's 2xx, the bytes are the tunnel's (TLS, most often), not HTTP.
       if (c.tunnel) return PDU_NOT_MINE;
-      return httpPduLength(buf, off, end, c.waitingMethod.length > 0 ? c.waitingMethod[0] : '');
+      const n = httpPduLength(buf, off, end, c.waitingMethod.length > 0 ? c.waitingMethod[0] : '');
+      // In TLS, what starts no message is HTTP's still: the record's bytes are a "Continuation",
+      // as tshark's HTTP reads the data TLS hands it.
+      return n === PDU_NOT_MINE && c.secure ? end - off : n;
     },
     heuristic: looksLikeHttpStart,
     // The heuristic reads the whole first line: a cut before its end runs past the captured bytes.
@@ -88,7 +91,15 @@ export const http = registerProtocol({
       const m = layer.next();
       if (m === null) return;
       if (!parseHttpMessage(m, buf, off, end)) {
-        layer.count--;
+        if (!(state as HttpConversation).secure) {
+          layer.count--;
+          return;
+        }
+        m.continuation = true;
+        m.request = false;
+        m.bodyOff = off;
+        m.firstLineLen = 0;
+        m.inFrame = !reassembled;
         return;
       }
       m.inFrame = !reassembled;
@@ -135,7 +146,8 @@ export function httpInfoText(layer: HttpLayer, from: number, to: number): string
   let s = '';
   for (let i = from; i < to; i++) {
     const m = layer.messages[i];
-    let t = firstLine(m) + ' ';
+    // tshark writes "Continuation" without the space it leaves after a first line
+    let t = m.continuation ? 'Continuation' : firstLine(m) + ' ';
     const body = m.end - m.bodyOff;
     if (body > 0 && namesMediaType(mediaType(m.contentType))) t += ` (${mediaType(m.contentType)})`;
     s += i === from ? t : ' , ' + t;
@@ -164,6 +176,7 @@ export function namesMediaType(type: string): boolean {
 }
 
 function firstLine(m: HttpMessage): string {
+  if (m.continuation) return 'Continuation';
   return m.request ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.code}${m.phrase !== '' ? ' ' + m.phrase : ''}`;
 }
 
@@ -274,9 +287,11 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
   429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented',
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Time-out', 505: 'HTTP Version not supported',
 };
-const hasStatusText: Keep = (m) => !m.request && STATUS_TEXT[m.code] !== undefined;
+const hasStatusText: Keep = (m) => !m.request && !m.continuation && STATUS_TEXT[m.code] !== undefined;
 const isRequest: Keep = (m) => m.request;
-const isResponse: Keep = (m) => !m.request;
+const isResponse: Keep = (m) => !m.request && !m.continuation;
+/** A request or response, not bytes that continue something ("Continuation"). */
+const isMessage: Keep = (m) => !m.continuation;
 
 function firstLineRange(m: HttpMessage, out: { set(b: Buffer, o: number, l: number): true }): boolean {
   return m.inFrame ? out.set(m.buf, m.off, m.firstLineLen) : false;
@@ -301,17 +316,17 @@ defineField({
 const showLine = (m: HttpMessage, off: number, len: number): string => m.buf.toString('latin1', off, off + len).replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 defineField({
   name: '_text.http.first_line', label: 'First line', type: FT.None, proto: 'http', textNode: true,
-  count: (d) => countOf(d, any),
-  sortKey: (d, i) => { const m = nth(d, i, any); return keyAt(d, m, m?.off ?? 0); },
-  heading: (d, i) => { const m = nth(d, i, any); return m === null ? '' : m.inFrame ? showLine(m, m.off, m.firstLineLen) : firstLine(m) + '\\r\\n'; },
-  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && firstLineRange(m, o); },
+  count: (d) => countOf(d, isMessage),
+  sortKey: (d, i) => { const m = nth(d, i, isMessage); return keyAt(d, m, m?.off ?? 0); },
+  heading: (d, i) => { const m = nth(d, i, isMessage); return m === null ? '' : m.inFrame ? showLine(m, m.off, m.firstLineLen) : firstLine(m) + '\\r\\n'; },
+  range: (d, i, o) => { const m = nth(d, i, isMessage); return m !== null && firstLineRange(m, o); },
 });
 defineField({
   name: 'http.chat', label: 'Chat', type: FT.None, proto: 'http', parent: '_text.http.first_line', parentOf: (_d, i) => i,
   expert: { severity: 'Chat', group: 'Sequence' },
-  count: (d) => countOf(d, any),
-  text: (d, i) => { const m = nth(d, i, any); return m === null ? '' : firstLine(m) + '\\r\\n'; },
-  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && firstLineRange(m, o); },
+  count: (d) => countOf(d, isMessage),
+  text: (d, i) => { const m = nth(d, i, isMessage); return m === null ? '' : firstLine(m) + '\\r\\n'; },
+  range: (d, i, o) => { const m = nth(d, i, isMessage); return m !== null && firstLineRange(m, o); },
 });
 
 /** Where a part of the first line lies: the request's method, URI, version; the response's version, code, phrase. */
@@ -458,10 +473,10 @@ function isKnownHeader(line: string): boolean {
 /** The blank line that ends the header block. */
 defineField({
   name: '_text.http.end_of_headers', label: 'End of headers', type: FT.None, proto: 'http', textNode: true,
-  count: (d) => countOf(d, any),
-  sortKey: (d, i) => { const m = nth(d, i, any); return m === null ? -1 : keyAt(d, m, m.bodyOff - 1); },
+  count: (d) => countOf(d, isMessage),
+  sortKey: (d, i) => { const m = nth(d, i, isMessage); return m === null ? -1 : keyAt(d, m, m.bodyOff - 1); },
   heading: () => '\\r\\n',
-  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff - (m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1), m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1); },
+  range: (d, i, o) => { const m = nth(d, i, isMessage); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff - (m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1), m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1); },
 });
 
 defineField({
