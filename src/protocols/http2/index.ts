@@ -196,33 +196,66 @@ function frames(d: Dissection): Http2Frame[] {
   return out;
 }
 
+/** The Stream item (the PDU's index in the packet) that frame i (of frames()) stands under. */
+function streamOfFrame(d: Dissection, i: number): number {
+  const l = layerOf(d);
+  if (l === null) return 0;
+  for (let k = 0; k < l.count; k++) if (l.entries[k].frame !== null && i-- === 0) return k;
+  return 0;
+}
+
+/** Wireshark cuts an item's label at 240 characters. */
+const LABEL_MAX = 240;
+const label = (s: string): string => (s.length > LABEL_MAX ? s.slice(0, LABEL_MAX - 1) + '\u2026' : s);
+
+/** The Stream item's heading, as tshark's: `Stream: HEADERS, Stream ID: 1, Length 106, 200 OK`. */
+function streamHeading(d: Dissection, k: number): string {
+  const l = layerOf(d);
+  const e = l !== null && k < l.count ? l.entries[k] : null;
+  if (e === null) return 'Stream';
+  if (e.magic || e.frame === null) return 'Stream: Magic';
+  const f = e.frame;
+  let s = `Stream: ${HTTP2_TYPE_NAMES[f.type] ?? 'Unknown'}, Stream ID: ${f.streamId}, Length ${f.length}`;
+  const colon = e.text.indexOf(': ');
+  if (f.type === HEADERS && colon > 0) s += ', ' + e.text.slice(colon + 2).replace(/ \([^)]*\)$/, '');
+  return label(s);
+}
+
 defineField({
   name: 'http2', label: 'HyperText Transfer Protocol 2', type: FT.None, proto: 'http2',
   count: (d) => (layerOf(d) !== null ? 1 : 0),
   text: () => 'HyperText Transfer Protocol 2',
 });
-defineField({ name: 'http2.magic', label: 'Magic', type: FT.String, proto: 'http2',
+// One per PDU, the preface too, as tshark's tree has a Stream item for each.
+defineField({ name: 'http2.stream', label: 'Stream', type: FT.None, proto: 'http2', count: (d) => layerOf(d)?.count ?? 0, heading: streamHeading });
+defineField({ name: 'http2.magic', label: 'Magic', type: FT.String, proto: 'http2', parent: 'http2.stream',
+  parentOf: (d, i) => { const l = layerOf(d); if (l !== null) for (let k = 0; k < l.count; k++) if (l.entries[k].magic && i-- === 0) return k; return 0; },
   count: (d) => { const l = layerOf(d); let n = 0; if (l !== null) for (let i = 0; i < l.count; i++) if (l.entries[i].magic) n++; return n; },
   text: () => 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
 });
-// One per PDU, the preface too, as tshark's tree has a Stream item for each.
-defineField({ name: 'http2.stream', label: 'Stream', type: FT.None, proto: 'http2', count: (d) => layerOf(d)?.count ?? 0 });
-defineField({ name: 'http2.length', valueBits: 24, label: 'Length', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.length ?? 0 });
+const underStream = { parent: 'http2.stream', parentOf: streamOfFrame } as const;
+defineField({ name: 'http2.length', valueBits: 24, label: 'Length', type: FT.UInt, proto: 'http2', ...underStream, count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.length ?? 0 });
 defineField({
-  name: 'http2.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'http2', valueNames: HTTP2_TYPE_NAMES,
+  name: 'http2.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'http2', valueNames: HTTP2_TYPE_NAMES, ...underStream,
   count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.type ?? 0,
 });
-defineField({ name: 'http2.flags', valueBits: 8, label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.flags ?? 0 });
-defineField({ name: 'http2.streamid', valueBits: 32, label: 'Stream Identifier', type: FT.UInt, proto: 'http2', count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.streamId ?? 0 });
+defineField({ name: 'http2.flags', valueBits: 8, label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'http2', ...underStream, count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.flags ?? 0 });
+defineField({ name: 'http2.streamid', valueBits: 32, label: 'Stream Identifier', type: FT.UInt, proto: 'http2', ...underStream, count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.streamId ?? 0 });
 
-/** The i-th decoded header of the packet, over all its HTTP/2 frames in order. */
-function nthHeader(d: Dissection, i: number): [string, string] | null {
-  for (const f of frames(d)) {
-    if (f.headers === null) continue;
-    if (i < f.headers.length) return f.headers[i];
-    i -= f.headers.length;
+/** Where the i-th decoded header of the packet is: its frame (index in frames()) and place in the list. */
+function headerAt(d: Dissection, i: number): [number, [string, string]] | null {
+  const fs = frames(d);
+  for (let k = 0; k < fs.length; k++) {
+    const h = fs[k].headers;
+    if (h === null) continue;
+    if (i < h.length) return [k, h[i]];
+    i -= h.length;
   }
   return null;
+}
+
+function nthHeader(d: Dissection, i: number): [string, string] | null {
+  return headerAt(d, i)?.[1] ?? null;
 }
 
 function headerCount(d: Dissection): number {
@@ -231,8 +264,21 @@ function headerCount(d: Dissection): number {
   return n;
 }
 
-defineField({ name: 'http2.header.name', label: 'Name', type: FT.String, proto: 'http2', count: headerCount, text: (d, i) => nthHeader(d, i)?.[0] ?? '' });
-defineField({ name: 'http2.header.value', label: 'Value', type: FT.String, proto: 'http2', count: headerCount, text: (d, i) => nthHeader(d, i)?.[1] ?? '' });
+// Each header an item of its Stream, with its name and value under it, as tshark's tree.
+defineField({
+  name: 'http2.header', label: 'Header', type: FT.None, proto: 'http2', parent: 'http2.stream', count: headerCount,
+  parentOf: (d, i) => { const x = headerAt(d, i); return x === null ? 0 : streamOfFrame(d, x[0]); },
+  heading: (d, i) => {
+    const h = nthHeader(d, i);
+    if (h === null) return 'Header';
+    // tshark names the status code's reason beside it
+    const reason = h[0] === ':status' ? HTTP_STATUS_TEXT[Number(h[1])] : undefined;
+    return label(`Header: ${h[0]}: ${h[1]}${reason !== undefined ? ' ' + reason : ''}`);
+  },
+});
+const underHeader = { parent: 'http2.header', parentOf: (_d: Dissection, i: number) => i } as const;
+defineField({ name: 'http2.header.name', label: 'Name', type: FT.String, proto: 'http2', ...underHeader, count: headerCount, text: (d, i) => nthHeader(d, i)?.[0] ?? '' });
+defineField({ name: 'http2.header.value', label: 'Value', type: FT.String, proto: 'http2', ...underHeader, count: headerCount, text: (d, i) => nthHeader(d, i)?.[1] ?? '' });
 
 /** Every value of header `name` in the packet's decoded blocks, in order. */
 function headerValues(d: Dissection, name: string): string[] {
@@ -251,7 +297,7 @@ for (const header of [
   'strict-transport-security', 'user-agent', 'vary', 'via', 'www-authenticate',
 ]) {
   defineField({
-    name: `http2.headers.${header.replace(/^:/, '').replace(/-/g, '_')}`, label: header, type: FT.String, proto: 'http2',
+    name: `http2.headers.${header.replace(/^:/, '').replace(/-/g, '_')}`, label: header, type: FT.String, proto: 'http2', hidden: true,
     count: (d) => headerValues(d, header).length, text: (d, i) => headerValues(d, header)[i] ?? '',
   });
 }
@@ -259,7 +305,7 @@ for (const header of [
 for (const [header, bits] of [[':status', 16], ['content-length', 64], ['age', 64], ['max-forwards', 64]] as const) {
   const numeric = (d: Dissection): number[] => headerValues(d, header).filter((v) => /^\d{1,15}$/.test(v)).map(Number);
   defineField({
-    name: `http2.headers.${header.replace(/^:/, '').replace(/-/g, '_')}`, label: header, type: FT.UInt, valueBits: bits, proto: 'http2',
+    name: `http2.headers.${header.replace(/^:/, '').replace(/-/g, '_')}`, label: header, type: FT.UInt, valueBits: bits, proto: 'http2', hidden: true,
     count: (d) => numeric(d).length, num: (d, i) => numeric(d)[i] ?? 0,
   });
 }
