@@ -1,9 +1,9 @@
 // HTTP/2 (RFC 9113) as tshark 4.0 shows it: each frame one PDU (the client's connection preface is
-// one too, "Magic"), cut by its 9-byte header's length by the same framing that serves HTTP/1.x, over
-// decrypted TLS (src/http/pdu-stream.ts) and over cleartext TCP with prior knowledge (a conversation
-// whose first bytes are the preface, src/analysis/pdu-framing.ts). Header blocks are decoded with
-// each direction's HPACK decoder (src/http/http2.ts keeps its bounds). The Info column lists the
-// frames as tshark does: `HEADERS[1]: GET /index.html`, `SETTINGS[0], WINDOW_UPDATE[0]`,
+// one too, "Magic"), cut by its 9-byte header's length by the same framing that serves HTTP/1.x
+// over decrypted TLS (src/http/pdu-stream.ts). Header blocks are decoded with each direction's
+// HPACK decoder (src/http/http2.ts keeps its bounds). Cleartext h2c is not looked for: tshark 4.0's
+// HTTP/2 heuristic over TCP is off by default, and its HTTP/2 holds no TCP port. The Info column
+// lists the frames as tshark does: `HEADERS[1]: GET /index.html`, `SETTINGS[0], WINDOW_UPDATE[0]`,
 // `HEADERS[1]: 200 OK, DATA[1] (text/html)` — the body's media type on the frame that ends it.
 
 import { Dissection } from '../../decode/dissection';
@@ -108,10 +108,6 @@ export const http2 = registerProtocol({
       if (atPreface(buf, off, end)) return CLIENT_PREFACE.length;
       if (end - off < FRAME_HEADER_LEN) return -FRAME_HEADER_LEN;
       return FRAME_HEADER_LEN + buf.readUIntBE(off, 3);
-    },
-    // h2c with prior knowledge (RFC 9113 §3.3): the conversation starts with the preface.
-    heuristic(buf: Buffer, off: number, end: number): boolean {
-      return end - off >= CLIENT_PREFACE.length && atPreface(buf, off, end);
     },
     newConversation: () => new Http2Conversation(),
     dissect(d: Dissection, layer: Http2Layer, buf: Buffer, off: number, end: number, reassembled: boolean, id: number, state: unknown): void {
