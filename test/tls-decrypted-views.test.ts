@@ -3,14 +3,15 @@
 // and Info columns, and every tls.*, http.* and http2.* field tshark prints that tcpwatch registers
 // agrees. Real traffic recorded on loopback — curl against nginx (TLS 1.2 and 1.3, HTTP/1.1 and
 // h2, a body over many records, a POST), openssl s_server answering a client that forces a
-// HelloRetryRequest, 0-RTT early data on a resumed session, and key updates — then the corpus's
+// HelloRetryRequest, 0-RTT early data on a resumed session, and key updates; a live capture whose
+// key log the clients write while it runs — then the corpus's
 // keyed captures against tshark's columns (test/fixtures/tls-keys-columns.json, made by
 // scripts/gen-tls-keys-columns.ts).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../src/app/features';
@@ -212,6 +213,44 @@ http {
       assert.equal(mine, count(filter, 'tshark'), filter);
       assert.notEqual(mine, '', `${filter} matches frames`);
     }
+
+    // Live: the key log starts empty and the clients append to it while tcpwatch captures; each
+    // connection decrypts all the same, row for row as tshark reads the finished capture.
+    const liveKeys = join(dir, 'live.keys');
+    // tcpwatch captures as an unprivileged user once the device is open: it must be able to read the key log
+    writeFileSync(liveKeys, '', { mode: 0o644 });
+    chmodSync(dir, 0o755);
+    const livePcap = join(dir, 'live.pcap');
+    const filter = `tcp port ${web}`;
+    const live = spawn(process.execPath, [CLI, '-i', 'lo', '-f', filter, '-o', `tls.keylog_file:${liveKeys}`, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let liveOut = '', liveErr = '';
+    live.stdout!.on('data', (b: Buffer) => (liveOut += b.toString()));
+    live.stderr!.on('data', (b: Buffer) => (liveErr += b.toString()));
+    const liveExit = new Promise((r) => live.once('exit', r));
+    for (let i = 0; i < 100 && !liveErr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(liveErr, /listening on lo/);
+    const td2 = await startTcpdump(livePcap, filter);
+    const liveEnv = { ...process.env, SSLKEYLOGFILE: liveKeys };
+    run('curl', ['-sk', '--max-time', '5', '--http1.1', url('/'), url('/big.txt'), '-o', '/dev/null', '-o', '/dev/null'], { env: liveEnv });
+    run('curl', ['-sk', '--max-time', '5', '--http2', url('/'), '-o', '/dev/null'], { env: liveEnv });
+    assert.equal(await td2.stop(500), 0, 'tcpdump dropped nothing');
+    live.kill('SIGINT');
+    await liveExit;
+    const liveRows = liveOut.split('\n').filter((l) => l !== '');
+    const tsharkRows = run('tshark', ['-n', '-r', livePcap, '-o', `tls.keylog_file:${liveKeys}`, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info']).split('\n').filter((l) => l !== '');
+    const liveTally = new Tally();
+    const liveProblems: string[] = [];
+    for (let k = 0; k < tsharkRows.length; k++) {
+      const [p1, i1] = tsharkRows[k].split('\t'), [p2, i2] = (liveRows[k] ?? '').split('\t');
+      liveTally.frames++;
+      if (p1 === p2) liveTally.protocol++;
+      if (i1 === i2) liveTally.info++;
+      else liveProblems.push(`live frame ${k + 1}: tshark "${p1} ${i1}" tcpwatch "${p2} ${i2}"`);
+    }
+    t.diagnostic(liveTally.row('live, key log written after'));
+    assert.equal(liveRows.length, tsharkRows.length, 'live frames');
+    assert.ok(tsharkRows.filter((r) => r.startsWith('HTTP\t')).length >= 4 && tsharkRows.some((r) => r.startsWith('HTTP2\t')), 'the live capture decrypts to HTTP and HTTP/2');
+    assert.deepEqual(liveProblems, []);
   } finally {
     for (const s of servers) await stop(s);
     rmSync(dir, { recursive: true, force: true });

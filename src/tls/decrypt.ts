@@ -99,6 +99,12 @@ export class DecryptContext {
 
 const REASON_CHAINED_IV = 'bad record MAC in the previous record, whose last block is this IV';
 
+/**
+ * Live capture: how long the key log is waited on, once per direction and key, when a record's
+ * secret is not in it yet (a client writes it a moment after the packet leaves).
+ */
+const LIVE_KEY_WAIT_MS = 25;
+
 /** Most records and bytes a direction keeps while waiting for its secrets. */
 const PENDING_MAX_RECORDS = 64;
 const PENDING_MAX_BYTES = 512 * 1024;
@@ -189,12 +195,15 @@ class Side {
   pendingBytes = 0;
   /** Too much waited for keys that never came: no more queueing on this side. */
   gaveUpWaiting = false;
+  /** Live capture: the key log was waited on for the current keys once already (it is not again). */
+  waited = false;
 
   constructor(readonly isClient: boolean) {}
 
   /** Start protection under new keys (ChangeCipherSpec, a new TLS 1.3 epoch, KeyUpdate). */
   rekey(params: SessionParams | null, epoch: Epoch): void {
     this.encrypted = true;
+    this.waited = false;
     this.params = params;
     this.keys = null;
     this.seq = 0;
@@ -449,7 +458,10 @@ export class TlsDecryptor {
       if (side.secret === null) {
         const name = secretName(side.isClient, side.epoch);
         if (name === null) return false;
-        const s: SessionSecrets | undefined = keylog.lookupFresh(params.clientRandom, name);
+        const s: SessionSecrets | undefined = this.ctx.waitForKeys && !side.waited
+          ? keylog.lookupWaiting(params.clientRandom, name, LIVE_KEY_WAIT_MS)
+          : keylog.lookupFresh(params.clientRandom, name);
+        side.waited = true;
         const base = s?.[name];
         if (base === undefined) return false;
         let secret = base;
@@ -460,7 +472,10 @@ export class TlsDecryptor {
       side.keys = { key: k.key, iv: k.iv, macKey: EMPTY };
       return true;
     }
-    const master = keylog.lookupFresh(params.clientRandom, 'masterSecret')?.masterSecret;
+    const master = (this.ctx.waitForKeys && !side.waited
+      ? keylog.lookupWaiting(params.clientRandom, 'masterSecret', LIVE_KEY_WAIT_MS)
+      : keylog.lookupFresh(params.clientRandom, 'masterSecret'))?.masterSecret;
+    side.waited = true;
     if (master === undefined) return false;
     const macLen = suite.macLen, keyLen = suite.keyLen, ivLen = suite.fixedIvLen;
     const block = keyBlock(params.version, suite.prfHash, master, params.clientRandom, params.serverRandom, 2 * (macLen + keyLen + ivLen));
