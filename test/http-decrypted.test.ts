@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HpackDecoder, huffmanDecode, HUFFMAN_CODES } from '../src/http/hpack';
-import { PduStream } from '../src/http/pdu-stream';
+import { PduBudget, PduStream } from '../src/http/pdu-stream';
 import { http, HttpConversation } from '../src/protocols/http';
 import { HttpMessage } from '../src/protocols/http/message';
 import { Dissection } from '../src/decode/dissection';
@@ -120,4 +120,24 @@ test('HTTP/2: preface, frames cut anywhere, HEADERS with padding and priority, C
   const notH2 = new Http2Parser(true);
   notH2.feed(Buffer.from('GET / HTTP/1.1\r\n'), []);
   assert.equal(notH2.broken, true);
+});
+
+test('HTTP/1.x in TLS: a PDU claiming a huge length holds memory as bytes come, within the capture\'s budget', () => {
+  const budget = new PduBudget(256 * 1024);
+  const conv = http.spec.tcpPdu!.newConversation!() as HttpConversation;
+  conv.secure = true;
+  const server = new PduStream(http as never, conv, budget);
+  const d = new Dissection();
+  // 15 MB claimed: the first buffer is a few KiB, not the claim
+  parse1(server, 'HTTP/1.1 200 OK\r\nContent-Length: 15000000\r\n\r\n', 1000, d, 1);
+  assert.ok(budget.inUse <= 8192, `${budget.inUse} bytes held for a 46-byte start`);
+  // 1 MB of body in 16 KiB records: collected up to the budget, then passed over by its length
+  let found = 0;
+  for (let i = 0; i < 64; i++) {
+    found += parse1(server, 'x'.repeat(16384), 16384, d, 1).length;
+    assert.ok(budget.inUse <= budget.limit, `${budget.inUse} bytes held`);
+  }
+  assert.equal(found, 0);
+  server.release();
+  assert.equal(budget.inUse, 0);
 });

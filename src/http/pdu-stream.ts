@@ -6,14 +6,25 @@
 // A PDU that runs to the end of the connection (a response without a length) is never dissected,
 // as tshark's TLS reassembly never completes one: neither close_notify nor FIN ends it.
 //
-// Memory: a PDU collected across records is held up to MAX_PDU_BYTES; one longer is passed over by
-// its length. Every loop is bounded by the bytes fed.
+// Memory: a PDU collected across records is held up to MAX_PDU_BYTES, its buffer grown as bytes
+// come (never sized by the length a PDU claims); one longer is passed over by its length. All
+// streams of a capture share a PduBudget: past it, a PDU is passed over rather than collected.
+// Every loop is bounded by the bytes fed.
 
 import type { Dissection } from '../decode/dissection';
 import { FramedProtocol, PDU_NOT_MINE, PDU_UNTIL_CLOSE } from '../decode/protocol-registry';
 
 /** A PDU collected across records is held up to this size; a longer one is passed over. */
 export const MAX_PDU_BYTES = 16 * 1024 * 1024;
+
+/** Bytes held by the PDUs being collected over all streams of a capture, and the most they may hold. */
+export class PduBudget {
+  inUse = 0;
+  constructor(readonly limit = 64 * 1024 * 1024) {}
+}
+
+/** A first buffer for a PDU being collected; it doubles as bytes come. */
+const FIRST_BUFFER = 4096;
 
 export class PduStream {
   private pending: Buffer | null = null;
@@ -28,7 +39,7 @@ export class PduStream {
   /** The bytes stopped being the protocol's: nothing more is dissected. */
   notMine = false;
 
-  constructor(private readonly proto: FramedProtocol, private readonly state: unknown) {}
+  constructor(private readonly proto: FramedProtocol, private readonly state: unknown, private readonly budget: PduBudget = new PduBudget()) {}
 
   /**
    * The next decrypted bytes of the direction, for the frame in `d`: every PDU they complete is
@@ -124,7 +135,10 @@ export class PduStream {
       this.skip = n - have;
       return;
     }
-    if (!this.ensure(n > 0 ? n : Math.max(have * 2, 256))) return;
+    if (!this.ensure(have)) {
+      if (n > 0) this.skip = n - have;
+      return;
+    }
     data.copy(this.pending!, 0, p, end);
     this.pendingLen = have;
     this.need = n > 0 ? n : 0;
@@ -141,14 +155,23 @@ export class PduStream {
     if (n > MAX_PDU_BYTES) return false;
     if (this.pending !== null && this.pending.length >= n) return true;
     // Doubling, so a PDU collected record by record is copied O(log n) times.
-    const size = this.pending !== null ? Math.min(MAX_PDU_BYTES, Math.max(n, this.pending.length * 2)) : n;
+    const held = this.pending !== null ? this.pending.length : 0;
+    const size = Math.min(MAX_PDU_BYTES, Math.max(n, held * 2, FIRST_BUFFER));
+    if (this.budget.inUse - held + size > this.budget.limit) return false;
     const nb = Buffer.allocUnsafe(size);
     if (this.pending !== null) this.pending.copy(nb, 0, 0, this.pendingLen);
+    this.budget.inUse += size - held;
     this.pending = nb;
     return true;
   }
 
+  /** Give up what is being collected (the connection is forgotten). */
+  release(): void {
+    this.drop();
+  }
+
   private drop(): void {
+    if (this.pending !== null) this.budget.inUse -= this.pending.length;
     this.pending = null;
     this.pendingLen = 0;
     this.need = 0;

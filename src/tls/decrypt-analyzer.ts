@@ -21,7 +21,7 @@ import { http, HttpConversation, httpInfoText } from '../protocols/http';
 import { startsHttpMessage } from '../protocols/http/message';
 import { http2 } from '../protocols/http2';
 import { CLIENT_PREFACE } from '../http/http2';
-import { PduStream } from '../http/pdu-stream';
+import { PduBudget, PduStream } from '../http/pdu-stream';
 import { versionShortName } from './records';
 import { tlsInfoWord } from './summary';
 import '../fields/http';
@@ -74,7 +74,7 @@ class Connection {
    * What the decrypted bytes carry: the protocol ALPN agreed on, else judged from the first bytes
    * (HTTP/2's prefaces, or an HTTP/1 start line), as tshark's TLS hands data to HTTP on its ports.
    */
-  decide(dir: number, data: Buffer, alpn: string): void {
+  decide(dir: number, data: Buffer, alpn: string, budget: PduBudget): void {
     const clientDir = this.decryptor.clientDir < 0 ? 0 : this.decryptor.clientDir;
     const fromClient = dir === clientDir;
     const n = Math.min(data.length, CLIENT_PREFACE.length);
@@ -85,13 +85,13 @@ class Connection {
     if (h2) {
       this.app = App.Http2;
       const conv = http2.spec.tcpPdu!.newConversation!();
-      this.streams = [new PduStream(http2 as never, conv), new PduStream(http2 as never, conv)];
+      this.streams = [new PduStream(http2 as never, conv, budget), new PduStream(http2 as never, conv, budget)];
       return;
     }
     if (alpn.startsWith('http/1') || (alpn === '' && startsHttpMessage(data, 0, data.length))) {
       const conv = http.spec.tcpPdu!.newConversation!() as HttpConversation;
       conv.secure = true;
-      this.streams = [new PduStream(http as never, conv), new PduStream(http as never, conv)];
+      this.streams = [new PduStream(http as never, conv, budget), new PduStream(http as never, conv, budget)];
       this.app = App.Http1;
       return;
     }
@@ -111,6 +111,8 @@ export class TlsDecryptAnalyzer implements Analyzer {
   readonly ctx: DecryptContext;
   readonly stats: DecryptStats = { connections: 0, decrypted: 0, noKeys: 0, authFailed: 0, unsupported: 0 };
   private readonly conns = new Map<number, Connection>();
+  /** What the PDUs of HTTP and HTTP/2 being collected across records may hold, over all connections. */
+  private readonly pduBudget = new PduBudget();
   // Info items rebuilt per frame (reused)
   private readonly infoKind = new Uint8Array(MAX_TLS_INFO);
   private readonly infoValue = new Uint16Array(MAX_TLS_INFO);
@@ -136,7 +138,8 @@ export class TlsDecryptAnalyzer implements Analyzer {
     let conn = this.conns.get(t.stream);
     if (conn === undefined) {
       if (this.conns.size >= MAX_CONNECTIONS) {
-        for (const k of this.conns.keys()) {
+        for (const [k, c] of this.conns) {
+          if (c.streams !== null) for (const st of c.streams) st.release();
           this.conns.delete(k);
           break;
         }
@@ -191,7 +194,7 @@ export class TlsDecryptAnalyzer implements Analyzer {
    * dissected into the frame. Returns whether the record was handed to one of them.
    */
   private application(d: Dissection, conn: Connection, dir: number, data: Buffer, r: number): boolean {
-    if (conn.app === App.Undecided) conn.decide(dir, data, '');
+    if (conn.app === App.Undecided) conn.decide(dir, data, '', this.pduBudget);
     if (conn.streams === null) return false;
     const stream = conn.streams[dir];
     if (stream.notMine) return false;
