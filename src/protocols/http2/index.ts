@@ -16,9 +16,12 @@ import { mediaType } from '../http/message';
 
 const FRAME_HEADER_LEN = 9;
 const END_STREAM = 0x1;
+const PADDED = 0x8;
 const DATA = 0x0, HEADERS = 0x1, PUSH_PROMISE = 0x5;
 /** Frames kept per packet (a 16 KiB record holds at most 1820 empty frames). */
 const MAX_FRAMES_PER_PACKET = 4096;
+/** Bytes of unfinished bodies kept per connection, for the data shown where a stream ends. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Streams whose content type is remembered for the Info column's media type at their end. */
 const MAX_STREAMS = 1024;
 
@@ -31,6 +34,8 @@ export const HTTP2_TYPE_NAMES: Readonly<Record<number, string>> = {
 class FrameEntry {
   magic = false;
   frame: Http2Frame | null = null;
+  /** A DATA frame's data, without its padding (the PDU's bytes, valid while the packet is shown). */
+  data: Buffer | null = null;
   /** Its words in the Info column. */
   text = '';
 }
@@ -56,6 +61,7 @@ export class Http2Layer {
     const e = this.entries[this.count++];
     e.magic = false;
     e.frame = null;
+    e.data = null;
     e.text = '';
     return e;
   }
@@ -75,6 +81,38 @@ export class Http2Conversation {
   clientDir = -1;
   /** Content type of each stream's message per direction (`dir:stream`), until the stream ends. */
   readonly contentTypes = new Map<number, string>();
+
+  /** Data of each stream's message so far per direction (`dir:stream`), until the stream ends. */
+  private readonly bodies = new Map<number, Buffer[]>();
+  private bodyBytes = 0;
+
+  /**
+   * A DATA frame's data; at the end of its stream the whole body, as tshark shows the reassembled
+   * body on the frame that ends it. Bodies are kept up to MAX_BODY_BYTES over all streams.
+   */
+  body(dir: number, stream: number, data: Buffer, end: boolean): Buffer {
+    const key = dir * 0x80000000 + stream;
+    const parts = this.bodies.get(key);
+    if (end) {
+      if (parts === undefined) return data;
+      this.bodies.delete(key);
+      for (const p of parts) this.bodyBytes -= p.length;
+      return Buffer.concat([...parts, data]);
+    }
+    if (this.bodyBytes + data.length > MAX_BODY_BYTES || (parts === undefined && this.bodies.size >= MAX_STREAMS)) {
+      // past the bound the body is not whole: its end shows its own frame's data only
+      if (parts !== undefined) {
+        for (const p of parts) this.bodyBytes -= p.length;
+        this.bodies.delete(key);
+      }
+      return data;
+    }
+    const copy = Buffer.from(data);
+    this.bodyBytes += copy.length;
+    if (parts === undefined) this.bodies.set(key, [copy]);
+    else parts.push(copy);
+    return data;
+  }
 
   parser(dir: number, startsWithPreface: boolean): Http2Parser {
     if (this.clientDir < 0) this.clientDir = startsWithPreface ? dir : 1 - dir;
@@ -134,8 +172,19 @@ export const http2 = registerProtocol({
       for (let i = 0; i < frameOut.length; i++) {
         const e = layer.next(d.number);
         if (e === null) break;
-        e.frame = frameOut[i];
-        e.text = frameText(c, dir, frameOut[i]);
+        const f = frameOut[i];
+        e.frame = f;
+        e.text = frameText(c, dir, f);
+        if (f.type === DATA && frameOut.length === 1 && end - off === FRAME_HEADER_LEN + f.length) {
+          // RFC 9113 §6.1: Pad Length (1) when PADDED, the data, then the padding
+          let from = off + FRAME_HEADER_LEN, to = end;
+          if (f.flags & PADDED) {
+            const pad = f.length > 0 ? buf[from] : 0;
+            from++;
+            to = Math.max(from, to - pad);
+          }
+          if (from <= to) e.data = c.body(dir, f.streamId, buf.subarray(from, to), (f.flags & END_STREAM) !== 0);
+        }
       }
     },
   },
@@ -275,6 +324,20 @@ defineField({
 const underHeader = { parent: 'http2.header', parentOf: (_d: Dissection, i: number) => i } as const;
 defineField({ name: 'http2.header.name', label: 'Name', type: FT.String, proto: 'http2', ...underHeader, count: headerCount, text: (d, i) => nthHeader(d, i)?.[0] ?? '' });
 defineField({ name: 'http2.header.value', label: 'Value', type: FT.String, proto: 'http2', ...underHeader, count: headerCount, text: (d, i) => nthHeader(d, i)?.[1] ?? '' });
+
+/** The DATA frames of the packet with their data: their index among the entries. */
+function dataEntries(d: Dissection): number[] {
+  const l = layerOf(d);
+  const out: number[] = [];
+  if (l !== null) for (let k = 0; k < l.count; k++) if (l.entries[k].data !== null) out.push(k);
+  return out;
+}
+defineField({
+  name: 'http2.data.data', label: 'Data', type: FT.Bytes, proto: 'http2', parent: 'http2.stream',
+  parentOf: (d, i) => dataEntries(d)[i] ?? 0,
+  count: (d) => dataEntries(d).length,
+  bytes: (d, i, out) => { const k = dataEntries(d)[i]; if (k === undefined) return false; const b = http2.layer(d).entries[k].data!; return out.set(b, 0, b.length); },
+});
 
 /** Every value of header `name` in the packet's decoded blocks, in order. */
 function headerValues(d: Dissection, name: string): string[] {
