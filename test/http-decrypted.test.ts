@@ -1,12 +1,15 @@
-// HTTP inside decrypted TLS: HPACK against RFC 7541's examples, and the HTTP/1.x and HTTP/2
-// stream parsers on byte streams cut at awkward places.
+// HTTP inside decrypted TLS: HPACK against RFC 7541's examples, and HTTP/1.x messages (the HTTP
+// protocol over src/http/pdu-stream.ts) and HTTP/2 frames on byte streams cut at awkward places.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HpackDecoder, huffmanDecode, HUFFMAN_CODES } from '../src/http/hpack';
-import { Http1Parser } from '../src/http/http1';
+import { PduBudget, PduStream } from '../src/http/pdu-stream';
+import { http, HttpConversation } from '../src/protocols/http';
+import { HttpMessage } from '../src/protocols/http/message';
+import { Dissection } from '../src/decode/dissection';
 import { CLIENT_PREFACE, Http2Parser } from '../src/http/http2';
-import type { Http1Message, Http2Frame } from '../src/http/http-info';
+import type { Http2Frame } from '../src/http/http-info';
 import { h2frame } from '../scripts/attacks/hpack-bomb';
 
 test('HPACK: RFC 7541 Appendix C examples, and the canonical Huffman code', () => {
@@ -28,15 +31,32 @@ test('HPACK: RFC 7541 Appendix C examples, and the canonical Huffman code', () =
   assert.equal(block('82'), null);
 });
 
-/** Feed `text` to a parser in pieces of `step` bytes; every message found. */
-function parse1(p: Http1Parser, text: string, step: number): Http1Message[] {
-  const out: Http1Message[] = [];
+/**
+ * Feed `text` to one direction's PDU stream in records of `step` bytes, a frame each; every HTTP
+ * message dissected, as the frame that completed it shows it: [frame, first line].
+ */
+function parse1(stream: PduStream, text: string, step: number, d: Dissection, dir: number): [number, HttpMessage][] {
+  const out: [number, HttpMessage][] = [];
   const b = Buffer.from(text, 'latin1');
-  for (let i = 0; i < b.length; i += step) p.feed(b.subarray(i, i + step), out);
+  for (let i = 0; i < b.length; i += step) {
+    d.reset();
+    d.number++;
+    d.tcp.direction = dir;
+    stream.feed(d, Buffer.from(b.subarray(i, i + step)));
+    const layer = http.layer(d);
+    if (layer.frame === d.number) for (let k = 0; k < layer.count; k++) out.push([d.number, Object.assign(new HttpMessage(), layer.messages[k])]);
+  }
   return out;
 }
 
-test('HTTP/1.1: requests and responses are found across any cut, bodies by length, chunks and HEAD', () => {
+/** Both directions of one decrypted HTTP/1.x connection. */
+function connection(): [PduStream, PduStream] {
+  const conv = http.spec.tcpPdu!.newConversation!() as HttpConversation;
+  conv.secure = true;
+  return [new PduStream(http as never, conv), new PduStream(http as never, conv)];
+}
+
+test('HTTP/1.1 in TLS: requests and responses are found across any cut of the records, bodies by length, chunks and HEAD', () => {
   const requests =
     'GET /a?x=1 HTTP/1.1\r\nHost: example.test\r\n\r\n' +
     'POST /form HTTP/1.1\r\nhost: example.test\r\ncontent-length: 5\r\n\r\nhello' +
@@ -48,28 +68,30 @@ test('HTTP/1.1: requests and responses are found across any cut, bodies by lengt
     'HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n' + // HEAD: no body despite the length
     'HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n';
   for (const step of [1, 2, 7, 1000]) {
-    const client = new Http1Parser(), server = new Http1Parser();
-    client.peer = server;
-    server.peer = client;
-    const req = parse1(client, requests, step);
-    assert.deepEqual(req.map((m) => [m.method, m.uri, m.version, m.host]), [
-      ['GET', '/a?x=1', 'HTTP/1.1', 'example.test'], ['POST', '/form', 'HTTP/1.1', 'example.test'], ['HEAD', '/h', 'HTTP/1.1', 'h.test'], ['PUT', '/c', 'HTTP/1.1', ''],
+    const [client, server] = connection();
+    const d = new Dissection();
+    const req = parse1(client, requests, step, d, 0);
+    assert.deepEqual(req.map(([, m]) => [m.method, m.uri, m.version, m.host, m.fullUri]), [
+      ['GET', '/a?x=1', 'HTTP/1.1', 'example.test', 'https://example.test/a?x=1'], ['POST', '/form', 'HTTP/1.1', 'example.test', 'https://example.test/form'],
+      ['HEAD', '/h', 'HTTP/1.1', 'h.test', 'https://h.test/h'], ['PUT', '/c', 'HTTP/1.1', '', ''],
     ], `step ${step}`);
-    const res = parse1(server, responses, step);
-    assert.deepEqual(res.map((m) => [m.code, m.phrase]), [[200, 'OK'], [201, 'Created'], [200, 'OK'], [404, 'Not Found']], `step ${step}`);
+    const res = parse1(server, responses, step, d, 1);
+    assert.deepEqual(res.map(([, m]) => [m.code, m.phrase, m.end - m.bodyOff]), [[200, 'OK', 3], [201, 'Created', 32], [200, 'OK', 0], [404, 'Not Found', 0]], `step ${step}`);
+    // each message is dissected in the record that completes it
+    assert.equal(res.at(-1)![0], d.number, `step ${step}`);
   }
 });
 
-test('HTTP/1.x: bytes that are not HTTP stop the parser; a response without a length is reported with its headers', () => {
-  const p = new Http1Parser();
-  const out: Http1Message[] = [];
-  p.feed(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x10, 0x01]), out);
-  assert.equal(p.isHttp, false);
-  p.feed(Buffer.from('GET / HTTP/1.1\r\n\r\n'), out);
-  assert.equal(out.length, 0);
-  const q = new Http1Parser();
-  q.feed(Buffer.from('HTTP/1.0 200 OK\r\nServer: x\r\n\r\nbody until close'), out);
-  assert.deepEqual(out.map((m) => m.code), [200]);
+test('HTTP/1.x in TLS: bytes that start no message are a Continuation; a response without a length is never whole', () => {
+  const [client, server] = connection();
+  const d = new Dissection();
+  const first = parse1(client, 'GET / HTTP/1.1\r\n\r\n', 1000, d, 0);
+  assert.equal(first.length, 1);
+  const more = parse1(client, 'not a request\n', 1000, d, 0);
+  assert.deepEqual(more.map(([, m]) => [m.continuation, m.buf.toString('latin1', m.bodyOff, m.end)]), [[true, 'not a request\n']]);
+  assert.equal(http.spec.info!(d, http.layer(d)), 'Continuation');
+  // HTTP/1.0 to the close: tshark's TLS reassembly never completes it, nor does tcpwatch's
+  assert.deepEqual(parse1(server, 'HTTP/1.0 200 OK\r\nServer: x\r\n\r\nbody until close', 5, d, 1), []);
 });
 
 test('HTTP/2: preface, frames cut anywhere, HEADERS with padding and priority, CONTINUATION', () => {
@@ -98,4 +120,24 @@ test('HTTP/2: preface, frames cut anywhere, HEADERS with padding and priority, C
   const notH2 = new Http2Parser(true);
   notH2.feed(Buffer.from('GET / HTTP/1.1\r\n'), []);
   assert.equal(notH2.broken, true);
+});
+
+test('HTTP/1.x in TLS: a PDU claiming a huge length holds memory as bytes come, within the capture\'s budget', () => {
+  const budget = new PduBudget(256 * 1024);
+  const conv = http.spec.tcpPdu!.newConversation!() as HttpConversation;
+  conv.secure = true;
+  const server = new PduStream(http as never, conv, budget);
+  const d = new Dissection();
+  // 15 MB claimed: the first buffer is a few KiB, not the claim
+  parse1(server, 'HTTP/1.1 200 OK\r\nContent-Length: 15000000\r\n\r\n', 1000, d, 1);
+  assert.ok(budget.inUse <= 8192, `${budget.inUse} bytes held for a 46-byte start`);
+  // 1 MB of body in 16 KiB records: collected up to the budget, then passed over by its length
+  let found = 0;
+  for (let i = 0; i < 64; i++) {
+    found += parse1(server, 'x'.repeat(16384), 16384, d, 1).length;
+    assert.ok(budget.inUse <= budget.limit, `${budget.inUse} bytes held`);
+  }
+  assert.equal(found, 0);
+  server.release();
+  assert.equal(budget.inUse, 0);
 });

@@ -17,6 +17,7 @@ import {
 } from '../tls/handshake';
 import { ja3Full, ja3sFull, ja4, md5Hex } from '../tls/fingerprints';
 import { decryptableSuites } from '../tls/cipher-suites';
+import { decryptInfoOf, innerContentType } from '../tls/decrypt-info';
 
 /** Names for the details tree: suites from the table decryption uses, plus the usual groups and signature schemes (IANA). */
 const SUITE_NAMES: Record<number, string> = {};
@@ -58,14 +59,18 @@ function countRecords(t: TlsInfo, keep: (t: TlsInfo, r: number) => boolean): num
   return n;
 }
 
-function recordField(def: Omit<FieldDef, 'count' | 'num' | 'proto'> & { keep: (t: TlsInfo, r: number) => boolean; value: (t: TlsInfo, r: number) => number }): void {
-  const { keep, value, ...rest } = def;
+function recordField(def: Omit<FieldDef, 'count' | 'num' | 'proto'> & { keep: (t: TlsInfo, r: number, d: Dissection) => boolean; value: (t: TlsInfo, r: number, d: Dissection) => number }): void {
+  const { keep: keepIn, value, ...rest } = def;
+  // The frame's record selection may depend on what decryption made of each record.
+  let frame: Dissection | null = null;
+  const keep = (t: TlsInfo, r: number): boolean => keepIn(t, r, frame!);
   defineField({
     ...rest,
     proto: 'tls',
-    count: (d) => countRecords(d.tls, keep),
-    num: (d, i) => value(d.tls, nthRecord(d.tls, i, keep)),
+    count: (d) => { frame = d; return countRecords(d.tls, keep); },
+    num: (d, i) => { frame = d; return value(d.tls, nthRecord(d.tls, i, keep), d); },
     range: rest.range ?? ((d, i, out) => {
+      frame = d;
       const r = nthRecord(d.tls, i, keep);
       return r >= 0 && d.tls.recordBuf[r] === d.buf ? out.set(d.buf, d.tls.recordOff[r], REC_HEADER_LEN) : false;
     }),
@@ -75,8 +80,16 @@ function recordField(def: Omit<FieldDef, 'count' | 'num' | 'proto'> & { keep: (t
 const anyRecord = (): boolean => true;
 const v3Record = (t: TlsInfo, r: number): boolean => (t.recordFlags[r] & RecordFlag.Sslv2) === 0;
 const bodyOf = (t: TlsInfo, r: number): number => t.recordOff[r] + REC_HEADER_LEN;
-const isAlert = (t: TlsInfo, r: number): boolean =>
+const isPlainAlert = (t: TlsInfo, r: number): boolean =>
   v3Record(t, r) && t.contentType[r] === ContentType.Alert && (t.recordFlags[r] & RecordFlag.Opaque) === 0 && t.length[r] === 2;
+/** A record that decryption found to be an alert (TLS 1.3's inner type, or an encrypted TLS ≤ 1.2 alert). */
+const decryptedAlert = (r: number, d: Dissection): boolean => innerContentType(d, r) === ContentType.Alert && decryptInfoOf(d).plain[r].length >= 2;
+const isAlert = (t: TlsInfo, r: number, d?: Dissection): boolean => isPlainAlert(t, r) || (d !== undefined && v3Record(t, r) && decryptedAlert(r, d));
+/** Not known to be anything else once decrypted. */
+const carriesAppData = (d: Dissection, r: number): boolean => { const inner = innerContentType(d, r); return inner < 0 || inner === ContentType.ApplicationData; };
+/** Byte k of an alert's body: from the frame, or from the record's plaintext. */
+const alertByte = (t: TlsInfo, r: number, d: Dissection, k: number): number =>
+  isPlainAlert(t, r) ? t.recordBuf[r][bodyOf(t, r) + k] : decryptInfoOf(d).plain[r][k];
 
 defineField({
   name: 'tls', label: 'Transport Layer Security', type: FT.None, proto: 'tls',
@@ -90,8 +103,9 @@ defineField({
 });
 recordField({
   name: 'tls.record.content_type', valueBits: 8, label: 'Content Type', type: FT.UInt, valueNames: CONTENT_TYPE_NAMES,
-  keep: (t, r) => v3Record(t, r) && (t.recordFlags[r] & RecordFlag.Opaque) === 0,
-  value: (t, r) => t.contentType[r],
+  // A decrypted TLS 1.3 record shows its inner type, as tshark's with keys.
+  keep: (t, r, d) => v3Record(t, r) && ((t.recordFlags[r] & RecordFlag.Opaque) === 0 || innerContentType(d, r) >= 0),
+  value: (t, r, d) => ((t.recordFlags[r] & RecordFlag.Opaque) !== 0 ? innerContentType(d, r) : t.contentType[r]),
 });
 recordField({
   name: 'tls.record.opaque_type', valueBits: 8, label: 'Opaque Type', type: FT.UInt, valueNames: CONTENT_TYPE_NAMES,
@@ -108,9 +122,10 @@ recordField({
 });
 defineField({
   name: 'tls.app_data', label: 'Encrypted Application Data', type: FT.Bytes, proto: 'tls',
-  count: (d) => countRecords(d.tls, (t, r) => v3Record(t, r) && t.contentType[r] === ContentType.ApplicationData),
+  // Not for a record that decrypted to something else (a TLS 1.3 handshake or alert), as tshark with keys.
+  count: (d) => countRecords(d.tls, (t, r) => v3Record(t, r) && t.contentType[r] === ContentType.ApplicationData && carriesAppData(d, r)),
   bytes: (d, i, out) => {
-    const r = nthRecord(d.tls, i, (t, k) => v3Record(t, k) && t.contentType[k] === ContentType.ApplicationData);
+    const r = nthRecord(d.tls, i, (t, k) => v3Record(t, k) && t.contentType[k] === ContentType.ApplicationData && carriesAppData(d, k));
     return r >= 0 && out.set(d.tls.recordBuf[r], bodyOf(d.tls, r), d.tls.length[r]);
   },
 });
@@ -118,14 +133,14 @@ defineField({
   name: 'tls.change_cipher_spec', label: 'Change Cipher Spec Message', type: FT.None, proto: 'tls',
   count: (d) => countRecords(d.tls, (t, r) => v3Record(t, r) && t.contentType[r] === ContentType.ChangeCipherSpec),
 });
-defineField({ name: 'tls.alert_message', label: 'Alert Message', type: FT.None, proto: 'tls', count: (d) => countRecords(d.tls, isAlert) });
+defineField({ name: 'tls.alert_message', label: 'Alert Message', type: FT.None, proto: 'tls', count: (d) => countRecords(d.tls, (t, r) => isAlert(t, r, d)) });
 recordField({
   name: 'tls.alert_message.level', valueBits: 8, label: 'Level', type: FT.UInt, valueNames: ALERT_LEVEL_NAMES, keep: isAlert,
-  value: (t, r) => t.recordBuf[r][bodyOf(t, r)],
+  value: (t, r, d) => alertByte(t, r, d, 0),
 });
 recordField({
   name: 'tls.alert_message.desc', valueBits: 8, label: 'Description', type: FT.UInt, valueNames: ALERT_DESC_NAMES, keep: isAlert,
-  value: (t, r) => t.recordBuf[r][bodyOf(t, r) + 1],
+  value: (t, r, d) => alertByte(t, r, d, 1),
 });
 
 function recordLabel(t: TlsInfo, r: number): string {
@@ -142,6 +157,12 @@ const isHello = (t: TlsInfo, m: number): boolean =>
 const isClientHello = (t: TlsInfo, m: number): boolean => isHello(t, m) && t.msgType[m] === HandshakeType.ClientHello;
 const isServerHello = (t: TlsInfo, m: number): boolean => isHello(t, m) && t.msgType[m] === HandshakeType.ServerHello;
 const v3Message = (t: TlsInfo, m: number): boolean => (t.msgFlags[m] & MsgFlag.Sslv2) === 0;
+/** Messages whose items the Hello fields also list: EncryptedExtensions' extensions, CertificateVerify's signature scheme. */
+const hasHelloItems = (t: TlsInfo, m: number): boolean =>
+  isHello(t, m) || (v3Message(t, m) && OTHER_WITH_ITEMS.has(t.msgType[m]));
+const OTHER_WITH_ITEMS = new Set<number>([
+  HandshakeType.EncryptedExtensions, HandshakeType.CertificateVerify, HandshakeType.ServerKeyExchange, HandshakeType.NewSessionTicket, HandshakeType.Certificate,
+]);
 
 const view = new HelloView();
 let viewInfo: TlsInfo | null = null;
@@ -155,7 +176,8 @@ function helloOf(d: Dissection, m: number): HelloView {
   const t = d.tls;
   const buf = t.msgBuf[m], off = t.msgOff[m], len = t.msgLen[m];
   if (viewInfo !== t || viewBuf !== buf || viewOff !== off || viewLen !== len || viewNumber !== d.number) {
-    view.parse(buf, off, off + HS_HEADER_LEN + len);
+    if (isHello(t, m)) view.parse(buf, off, off + HS_HEADER_LEN + len);
+    else view.parseOther(buf, off, off + HS_HEADER_LEN + len, t.msgSessionVersion[m]);
     viewInfo = t;
     viewBuf = buf;
     viewOff = off;
@@ -194,7 +216,7 @@ function helloField(def: Omit<FieldDef, 'count' | 'num' | 'text' | 'bytes' | 'pr
   text?: (h: HelloView, i: number, d: Dissection, m: number) => string;
   bytes?: (h: HelloView, i: number, out: Span) => boolean;
 }): void {
-  const { keep = isHello, items, num, text, bytes, ...rest } = def;
+  const { keep = hasHelloItems, items, num, text, bytes, ...rest } = def;
   // Which message and which item within it occurrence i is: written to `at`.
   const at = new Int32Array(2);
   const locate = (d: Dissection, i: number): HelloView | null => {
@@ -283,7 +305,7 @@ helloField({
 });
 helloField({
   name: 'tls.handshake.extensions_length', valueBits: 16, label: 'Extensions Length', type: FT.UInt,
-  items: (h) => (h.extOff >= 0 ? 1 : 0), num: (h) => h.extEnd - h.extOff,
+  items: (h) => (h.extOff >= 0 ? 1 : 0) + h.certExtCount, num: (h, i) => (h.extOff >= 0 ? h.extEnd - h.extOff : h.certExtLen[i]),
 });
 
 /** Offset of extension i's header in the Hello. */

@@ -1,21 +1,5 @@
-// Per-frame results of HTTP dissection over decrypted TLS: the HTTP/1.x messages and the HTTP/2
-// frames that end in this frame. One reused object per Dissection, filled by the decryption stage
-// (src/tls/decrypt-analyzer.ts), read by src/fields/http.ts.
-
-import { Dissection, Slot } from '../decode/dissection';
-
-export interface Http1Message {
-  request: boolean;
-  /** Request: method, URI, version. Response: version, status code, reason phrase. */
-  method: string;
-  uri: string;
-  version: string;
-  code: number;
-  phrase: string;
-  /** Host header of a request ('' when absent). */
-  host: string;
-  contentLength: number;
-}
+// An HTTP/2 frame as src/http/http2.ts reads it from one direction's bytes, for the HTTP/2
+// protocol's layer (src/protocols/http2/) to show.
 
 export interface Http2Frame {
   type: number;
@@ -29,20 +13,4 @@ export interface Http2Frame {
    * it ended in went past tcpwatch's bounds (src/http/http2.ts); 0 when the list is whole.
    */
   headersCut: number;
-}
-
-export class HttpInfo {
-  readonly http1: Http1Message[] = [];
-  readonly http2: Http2Frame[] = [];
-
-  reset(): void {
-    this.http1.length = 0;
-    this.http2.length = 0;
-  }
-}
-
-const infos = new Slot(() => new HttpInfo());
-
-export function httpInfoOf(d: Dissection): HttpInfo {
-  return infos.of(d);
 }

@@ -91,10 +91,15 @@ export class Http2Parser {
     if (p !== null && p.peerParser !== this) p.peer = this;
   }
 
-  /** Parse `data`, the next bytes of the direction; the frames that end in it go to `out`. */
-  feed(data: Buffer, out: Http2Frame[]): void {
-    this.feedBytes = MAX_FEED_HEADER_BYTES;
-    this.feedFields = MAX_FEED_HEADERS;
+  /**
+   * Parse `data`, the next bytes of the direction; the frames that end in it go to `out`. The bounds
+   * on header lists kept hold per record: `newRecord` false continues the record of the last call.
+   */
+  feed(data: Buffer, out: Http2Frame[], newRecord = true): void {
+    if (newRecord) {
+      this.feedBytes = MAX_FEED_HEADER_BYTES;
+      this.feedFields = MAX_FEED_HEADERS;
+    }
     let p = 0;
     if (this.prefaceLeft > 0) {
       const n = Math.min(this.prefaceLeft, data.length);

@@ -10,6 +10,7 @@ import './arp';
 import './loop';
 import './vsock';
 import './http';
+import './http2';
 import './quic';
 import './ssh';
 import './ntp';

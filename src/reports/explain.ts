@@ -24,7 +24,9 @@ import { UsageError } from '../errors';
 import { cipherSuite } from '../tls/cipher-suites';
 import { decryptInfoOf } from '../tls/decrypt-info';
 import { CT_APPLICATION_DATA } from '../tls/decrypt';
-import { versionName } from '../tls/records';
+import { versionName, versionShortName } from '../tls/records';
+import { tlsInfoText } from '../tls/summary';
+import { SegmentRole } from '../tls/tls-info';
 
 /** One arrow of the ladder and its sentence. */
 export interface ExplainRow {
@@ -218,8 +220,13 @@ const INFO_WORD_SEPARATOR = /, (?![^(]*\))/;
  * Client Hello, Server Hello and Application Data get the details a learner looks for.
  */
 export function appDescription(d: Dissection): string | null {
-  const app = appSummary(d);
+  let app = appSummary(d);
   if (app === null) return null;
+  // Records that decrypted to HTTP name the frame after it; the explanation still walks the
+  // records, whose application data it describes with what decryption found.
+  if (decryptInfoOf(d).columnProtocol !== '' && d.tls.role === SegmentRole.Tls) {
+    app = { protocol: versionShortName(d.tls.protoVersion) ?? 'SSL', info: tlsInfoText(d.tls) };
+  }
   let info = app.info;
   const prefix = tcpAnalysisPrefix(d);
   if (prefix !== '' && info.startsWith(prefix)) info = info.slice(prefix.length).replace(/^, /, '');

@@ -17,10 +17,13 @@ import { InfoKind, MAX_TLS_INFO, MAX_TLS_RECORDS, MsgFlag, RecordFlag, TlsInfo }
 import { CT_ALERT, CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, DecryptContext, RecordStatus, TlsDecryptor } from './decrypt';
 import { decryptInfoOf, TlsDecryptInfo } from './decrypt-info';
 import { KeyLog, keyLogFromOptions } from './keylog';
-import { httpInfoOf, HttpInfo } from '../http/http-info';
-import { decryptedHttpMessage } from '../protocols/http';
-import { Http1Parser } from '../http/http1';
-import { CLIENT_PREFACE, Http2Parser } from '../http/http2';
+import { http, HttpConversation, httpInfoText } from '../protocols/http';
+import { startsHttpMessage } from '../protocols/http/message';
+import { http2 } from '../protocols/http2';
+import { CLIENT_PREFACE } from '../http/http2';
+import { PduBudget, PduStream } from '../http/pdu-stream';
+import { versionShortName } from './records';
+import { tlsInfoWord } from './summary';
 import '../fields/http';
 
 const REC_HEADER_LEN = 5;
@@ -42,38 +45,57 @@ const enum App {
   Other,
 }
 
+/** What a decrypted application-data record of the frame was to the protocol it carries. */
+export const enum AppRecord {
+  /** Not handed to HTTP or HTTP/2: "Application Data". */
+  None = 0,
+  /** Completed HTTP/1.x messages. */
+  Http = 1,
+  /** Completed HTTP/2 frames. */
+  Http2 = 2,
+  /** Completed nothing: its bytes are part of a PDU a later record completes. */
+  Segment = 3,
+}
+
+/** tshark's words for a record that completes no PDU of the protocol above TLS. */
+export const TLS_SEGMENT = '[TLS segment of a reassembled PDU]';
+
 class Connection {
   readonly decryptor: TlsDecryptor;
   readonly hs: [HandshakeCollector, HandshakeCollector] = [new HandshakeCollector(), new HandshakeCollector()];
   app = App.Undecided;
-  /** Per TCP direction. */
-  http1: [Http1Parser, Http1Parser] | null = null;
-  http2: [Http2Parser, Http2Parser] | null = null;
+  /** The application protocol's PDUs, per TCP direction. */
+  streams: [PduStream, PduStream] | null = null;
   constructor(ctx: DecryptContext) {
     this.decryptor = new TlsDecryptor(ctx);
   }
 
-  /** What the decrypted bytes carry, judged from the first ones: HTTP/2's prefaces, or an HTTP/1 start line. */
-  decide(dir: number, data: Buffer): void {
+  /**
+   * What the decrypted bytes carry: the protocol ALPN agreed on, else judged from the first bytes
+   * (HTTP/2's prefaces, or an HTTP/1 start line), as tshark's TLS hands data to HTTP on its ports.
+   */
+  decide(dir: number, data: Buffer, alpn: string, budget: PduBudget): void {
     const clientDir = this.decryptor.clientDir < 0 ? 0 : this.decryptor.clientDir;
     const fromClient = dir === clientDir;
-    const h2 = fromClient
-      ? data.length >= 4 && data.subarray(0, Math.min(data.length, CLIENT_PREFACE.length)).equals(CLIENT_PREFACE.subarray(0, Math.min(data.length, CLIENT_PREFACE.length)))
+    const n = Math.min(data.length, CLIENT_PREFACE.length);
+    const h2 = alpn === 'h2' || (alpn === '' && (fromClient
+      ? data.length >= 4 && data.compare(CLIENT_PREFACE, 0, n, 0, n) === 0
       // RFC 9113 §3.4: the server's preface is a SETTINGS frame on stream 0
-      : data.length >= 9 && data[3] === 0x4 && data.readUInt32BE(5) === 0 && data.readUIntBE(0, 3) % 6 === 0;
+      : data.length >= 9 && data[3] === 0x4 && data.readUInt32BE(5) === 0 && data.readUIntBE(0, 3) % 6 === 0));
     if (h2) {
       this.app = App.Http2;
-      this.http2 = clientDir === 0 ? [new Http2Parser(true), new Http2Parser(false)] : [new Http2Parser(false), new Http2Parser(true)];
-      // Linked, each direction's HPACK table is held to the size the other side's SETTINGS allows
-      // (RFC 9113 §6.5.2: 4096 until it says otherwise).
-      this.http2[0].peer = this.http2[1];
+      const conv = http2.spec.tcpPdu!.newConversation!();
+      this.streams = [new PduStream(http2 as never, conv, budget), new PduStream(http2 as never, conv, budget)];
       return;
     }
-    const a = new Http1Parser(), b = new Http1Parser();
-    a.peer = b;
-    b.peer = a;
-    this.http1 = [a, b];
-    this.app = App.Http1;
+    if (alpn.startsWith('http/1') || (alpn === '' && startsHttpMessage(data, 0, data.length))) {
+      const conv = http.spec.tcpPdu!.newConversation!() as HttpConversation;
+      conv.secure = true;
+      this.streams = [new PduStream(http as never, conv, budget), new PduStream(http as never, conv, budget)];
+      this.app = App.Http1;
+      return;
+    }
+    this.app = App.Other;
   }
 }
 
@@ -89,11 +111,18 @@ export class TlsDecryptAnalyzer implements Analyzer {
   readonly ctx: DecryptContext;
   readonly stats: DecryptStats = { connections: 0, decrypted: 0, noKeys: 0, authFailed: 0, unsupported: 0 };
   private readonly conns = new Map<number, Connection>();
+  /** What the PDUs of HTTP and HTTP/2 being collected across records may hold, over all connections. */
+  private readonly pduBudget = new PduBudget();
   // Info items rebuilt per frame (reused)
   private readonly infoKind = new Uint8Array(MAX_TLS_INFO);
   private readonly infoValue = new Uint16Array(MAX_TLS_INFO);
   /** Per record of the frame: type of a decrypted handshake message that starts in it and continues later, else -1. */
   private readonly fragmentType = new Int16Array(MAX_TLS_RECORDS);
+  /** Per record of the frame: what its decrypted application data was to HTTP or HTTP/2 (AppRecord), and its Info words. */
+  private readonly appKind = new Uint8Array(MAX_TLS_RECORDS);
+  private readonly appText: string[] = new Array<string>(MAX_TLS_RECORDS).fill('');
+  /** Per Info item after rewriting: the protected record it stands for, else -1. */
+  private readonly itemRecord = new Int16Array(MAX_TLS_INFO);
 
   constructor(readonly keylog: KeyLog, private readonly reader: CaptureFileReader | null = null) {
     // a file's key log is complete when reading starts; live, secrets may trail the packets
@@ -103,14 +132,14 @@ export class TlsDecryptAnalyzer implements Analyzer {
   analyze(d: Dissection): void {
     const info = decryptInfoOf(d);
     info.reset();
-    httpInfoOf(d).reset();
     if (this.reader !== null && this.reader.secrets.length > 0) this.keylog.addSecrets(this.reader.secrets);
     const t = d.tls;
     if (t.stream < 0 || (t.recordCount === 0 && t.recordsOmitted === 0)) return;
     let conn = this.conns.get(t.stream);
     if (conn === undefined) {
       if (this.conns.size >= MAX_CONNECTIONS) {
-        for (const k of this.conns.keys()) {
+        for (const [k, c] of this.conns) {
+          if (c.streams !== null) for (const st of c.streams) st.release();
           this.conns.delete(k);
           break;
         }
@@ -122,8 +151,10 @@ export class TlsDecryptAnalyzer implements Analyzer {
     const dec = conn.decryptor;
     const dir = t.direction & 1;
     info.count = t.recordCount;
+    let anyApp = false;
     for (let r = 0; r < t.recordCount; r++) {
       this.fragmentType[r] = -1;
+      this.appKind[r] = AppRecord.None;
       if (t.recordFlags[r] & (RecordFlag.Sslv2 | RecordFlag.Malformed)) continue;
       const buf = t.recordBuf[r];
       const body = t.recordOff[r] + REC_HEADER_LEN;
@@ -142,7 +173,7 @@ export class TlsDecryptAnalyzer implements Analyzer {
           const plain = res.data!;
           info.plain[r] = plain;
           if (res.contentType === CT_HANDSHAKE) this.handshake(t, conn.hs[dir], plain, r, dec.version);
-          else if (res.contentType === CT_APPLICATION_DATA && plain.length > 0) this.application(conn, dir, plain, httpInfoOf(d));
+          else if (res.contentType === CT_APPLICATION_DATA && plain.length > 0) anyApp = this.application(d, conn, dir, plain, r) || anyApp;
           break;
         }
         case RecordStatus.NoKeys: this.stats.noKeys++; break;
@@ -154,37 +185,83 @@ export class TlsDecryptAnalyzer implements Analyzer {
     for (let k = 0; k < t.recordsOmitted; k++) dec.lostRecord(dir);
     info.version = dec.version;
     info.cipherSuite = dec.cipherSuiteId;
-    // HTTP/1.x of the plaintext answers through the HTTP protocol's fields, as cleartext HTTP does.
-    for (const m of httpInfoOf(d).http1) {
-      const x = decryptedHttpMessage(d);
-      if (x === null) break;
-      x.request = m.request;
-      x.method = m.method;
-      x.uri = m.uri;
-      x.version = m.version;
-      x.code = m.code;
-      x.phrase = m.phrase;
-      x.host = m.host;
-      x.contentLength = m.contentLength;
-      if (m.host !== '') {
-        x.headers.push(`Host: ${m.host}`);
-        x.headerOff.push(0);
-        x.headerLen.push(0);
-      }
-    }
     this.rewriteInfo(t, info);
+    if (anyApp) this.columns(d, t, info);
   }
 
-  /** Decrypted application data: HTTP/1.x or HTTP/2 when it is that. */
-  private application(conn: Connection, dir: number, data: Buffer, http: HttpInfo): void {
-    if (conn.app === App.Undecided) conn.decide(dir, data);
+  /**
+   * Decrypted application data of record r: the PDUs of HTTP/1.x or HTTP/2 it completes are
+   * dissected into the frame. Returns whether the record was handed to one of them.
+   */
+  private application(d: Dissection, conn: Connection, dir: number, data: Buffer, r: number): boolean {
+    if (conn.app === App.Undecided) conn.decide(dir, data, '', this.pduBudget);
+    if (conn.streams === null) return false;
+    const stream = conn.streams[dir];
+    if (stream.notMine) return false;
     if (conn.app === App.Http1) {
-      const p = conn.http1![dir];
-      p.feed(data, http.http1);
-      if (!p.isHttp && !conn.http1![1 - dir].isHttp) conn.app = App.Other;
-    } else if (conn.app === App.Http2) {
-      conn.http2![dir].feed(data, http.http2);
+      const layer = http.layer(d);
+      const before = layer.frame === d.number ? layer.count : 0;
+      const n = stream.feed(d, data);
+      if (stream.notMine && n === 0) return false;
+      this.appKind[r] = n > 0 ? AppRecord.Http : AppRecord.Segment;
+      if (n > 0) this.appText[r] = httpInfoText(layer, before, layer.count);
+    } else {
+      const layer = http2.layer(d);
+      const before = layer.frameNumber === d.number ? layer.count : 0;
+      const n = stream.feed(d, data);
+      if (stream.notMine && n === 0) return false;
+      this.appKind[r] = n > 0 ? AppRecord.Http2 : AppRecord.Segment;
+      if (n > 0) this.appText[r] = layer.framesText(before, layer.count);
     }
+    return true;
+  }
+
+  /**
+   * The Protocol and Info columns of a frame whose records carried HTTP or HTTP/2, as tshark's
+   * dissectors write them in record order: TLS appends its words; HTTP replaces what stands after
+   * the last fence with its messages' first lines; HTTP/2 clears that once and appends its frames;
+   * a record that completes nothing sets "[TLS segment of a reassembled PDU]" and the TLS version.
+   * Each protocol's text is fenced off from what follows.
+   */
+  private columns(d: Dissection, t: TlsInfo, info: TlsDecryptInfo): void {
+    const tlsName = versionShortName(t.protoVersion) ?? 'SSL';
+    let protocol = tlsName;
+    let text = '';
+    let fence = 0;
+    let h2Cleared = false;
+    for (let k = 0; k < t.infoCount; k++) {
+      const r = this.itemRecord[k];
+      const kind = r >= 0 ? this.appKind[r] : AppRecord.None;
+      switch (kind) {
+        case AppRecord.None: {
+          const w = tlsInfoWord(t.infoKind[k] as InfoKind, t.infoValue[k]);
+          text += (text.length > 0 ? ', ' : '') + w;
+          break;
+        }
+        case AppRecord.Http:
+          protocol = http.spec.column!(d, http.layer(d));
+          text = text.slice(0, fence) + this.appText[r];
+          fence = text.length;
+          break;
+        case AppRecord.Http2:
+          protocol = 'HTTP2';
+          if (!h2Cleared) {
+            text = text.slice(0, fence);
+            h2Cleared = true;
+          }
+          text += (text.length > fence ? ', ' : '') + this.appText[r];
+          fence = text.length;
+          break;
+        case AppRecord.Segment:
+          protocol = tlsName;
+          text = text.slice(0, fence) + TLS_SEGMENT;
+          break;
+      }
+    }
+    info.columnProtocol = protocol;
+    info.columnInfo = text;
+    if (d.hasLayer(http.id)) http.layer(d).infoOverride = text;
+    if (d.hasLayer(http2.id)) http2.layer(d).infoOverride = text;
   }
 
   /** Decrypted handshake bytes of record r: complete messages are added to the frame's messages. */
@@ -219,6 +296,7 @@ export class TlsDecryptAnalyzer implements Analyzer {
    * unusual frame), the column is left as the dissector made it.
    */
   private rewriteInfo(t: TlsInfo, info: TlsDecryptInfo): void {
+    this.itemRecord.fill(-1);
     let anyDecrypted = false;
     for (let r = 0; r < info.count; r++) if (info.status[r] === RecordStatus.Decrypted) anyDecrypted = true;
     if (!anyDecrypted || t.infoOmitted > 0) return;
@@ -232,20 +310,26 @@ export class TlsDecryptAnalyzer implements Analyzer {
       }
       return -1;
     };
+    const items = this.itemRecord;
+    let itemRec = -1;
     const push = (k: InfoKind, v: number): boolean => {
       if (n >= MAX_TLS_INFO) return false;
       kinds[n] = k;
       values[n] = v;
+      items[n] = itemRec;
       n++;
       return true;
     };
+
     for (let k = 0; k < t.infoCount; k++) {
       const kind = t.infoKind[k] as InfoKind;
+      itemRec = -1;
       if (kind !== InfoKind.ApplicationData && kind !== InfoKind.EncryptedHandshake && kind !== InfoKind.EncryptedAlert) {
         if (!push(kind, t.infoValue[k])) return;
         continue;
       }
       const rec = nextProtected();
+      itemRec = rec;
       if (rec < 0) return; // more encrypted items than protected records: not the frame this expects
       if (info.status[rec] !== RecordStatus.Decrypted) {
         if (!push(kind, t.infoValue[k])) return;
@@ -277,7 +361,11 @@ export class TlsDecryptAnalyzer implements Analyzer {
           if (!push(kind, t.infoValue[k])) return;
       }
     }
-    if (nextProtected() >= 0) return; // protected records without an item: leave the column alone
+    if (nextProtected() >= 0) {
+      // protected records without an item: leave the column alone
+      this.itemRecord.fill(-1);
+      return;
+    }
     for (let k = 0; k < n; k++) {
       t.infoKind[k] = kinds[k];
       t.infoValue[k] = values[k];

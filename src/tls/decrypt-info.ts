@@ -26,8 +26,16 @@ export class TlsDecryptInfo {
   /** Negotiated version and cipher suite of the connection (0 / -1 until known). */
   version = 0;
   cipherSuite = -1;
+  /**
+   * The Protocol and Info columns when decrypted records carried HTTP or HTTP/2 (composed by the
+   * decryption stage in record order, as tshark's dissectors write them); '' when TLS's own stand.
+   */
+  columnProtocol = '';
+  columnInfo = '';
 
   reset(): void {
+    this.columnProtocol = '';
+    this.columnInfo = '';
     for (let i = 0; i < this.count; i++) {
       this.status[i] = STATUS_NONE;
       this.plain[i] = EMPTY;

@@ -99,6 +99,12 @@ export class DecryptContext {
 
 const REASON_CHAINED_IV = 'bad record MAC in the previous record, whose last block is this IV';
 
+/**
+ * Live capture: how long the key log is waited on, once per direction and key, when a record's
+ * secret is not in it yet (a client writes it a moment after the packet leaves).
+ */
+const LIVE_KEY_WAIT_MS = 25;
+
 /** Most records and bytes a direction keeps while waiting for its secrets. */
 const PENDING_MAX_RECORDS = 64;
 const PENDING_MAX_BYTES = 512 * 1024;
@@ -189,12 +195,15 @@ class Side {
   pendingBytes = 0;
   /** Too much waited for keys that never came: no more queueing on this side. */
   gaveUpWaiting = false;
+  /** Live capture: the key log was waited on for the current keys once already (it is not again). */
+  waited = false;
 
   constructor(readonly isClient: boolean) {}
 
   /** Start protection under new keys (ChangeCipherSpec, a new TLS 1.3 epoch, KeyUpdate). */
   rekey(params: SessionParams | null, epoch: Epoch): void {
     this.encrypted = true;
+    this.waited = false;
     this.params = params;
     this.keys = null;
     this.seq = 0;
@@ -232,6 +241,10 @@ export class TlsDecryptor {
   private readonly server = new Side(false);
   private clientOfferedEtm = false;
   private serverHelloSeen = false;
+  /** TLS 1.3 cipher suites the Client Hello offered, in its order (for early data before the Server Hello). */
+  private offeredTls13Suites: number[] = [];
+  /** The server asked for a second Client Hello: early data of the first is refused. */
+  private helloRetried = false;
 
   constructor(private readonly ctx: DecryptContext) {}
 
@@ -321,7 +334,14 @@ export class TlsDecryptor {
       this.afterRecord(side, contentType, fragment);
       return result(RecordStatus.Plaintext, contentType, fragment, '', 0, Epoch.None, 0);
     }
-    const params = side.params;
+    let params = side.params;
+    if (params === null && side.epoch === Epoch.Early && !this.serverHelloSeen) {
+      // 0-RTT data before the Server Hello: its suite is the resumed session's, which only the
+      // Server Hello names. The client offered it: the one whose tag verifies is it.
+      const r = this.tryEarlySuites(side, contentType, version, fragment);
+      if (r !== null) return r;
+      params = side.params;
+    }
     if (params === null) {
       // 0-RTT data before the Server Hello: its cipher suite is known once the Server Hello is
       if (side.epoch === Epoch.Early && !this.serverHelloSeen && mayQueue && this.canQueue(side, fragment.length)) {
@@ -354,6 +374,38 @@ export class TlsDecryptor {
     if (r.status === RecordStatus.Decrypted) this.afterRecord(side, r.contentType, r.data!);
     else side.hs.reset();
     return r;
+  }
+
+  /**
+   * Early data whose suite is not known yet: each TLS 1.3 suite the client offered, whose hash fits
+   * the early traffic secret's length, is tried; the first whose tag verifies is kept for the side.
+   * Null when none does (or the secret is not in the key log).
+   */
+  private tryEarlySuites(side: Side, contentType: number, version: number, fragment: Buffer): RecordResult | null {
+    if (this.clientRandom === null || this.offeredTls13Suites.length === 0) return null;
+    const secret = this.ctx.keylog.lookupFresh(this.clientRandom, 'clientEarlyTrafficSecret')?.clientEarlyTrafficSecret;
+    if (secret === undefined) return null;
+    for (const id of this.offeredTls13Suites) {
+      const suite = cipherSuite(id);
+      if (suite === undefined || !suite.tls13 || hashLen(suite.prfHash) !== secret.length) continue;
+      const params: SessionParams = { clientRandom: this.clientRandom, serverRandom: EMPTY, version: TLS1_3, suite, suiteId: id, encryptThenMac: false };
+      const seq = side.seq;
+      side.params = params;
+      side.secret = null;
+      side.keys = null;
+      if (!this.loadKeys(side, params, suite)) break;
+      const r = this.open(side, params, suite, contentType, version, fragment);
+      if (r.status === RecordStatus.Decrypted) {
+        this.keysFound = true;
+        this.afterRecord(side, r.contentType, r.data!);
+        return r;
+      }
+      side.seq = seq;
+    }
+    side.params = null;
+    side.secret = null;
+    side.keys = null;
+    return null;
   }
 
   private canQueue(side: Side, len: number): boolean {
@@ -406,7 +458,10 @@ export class TlsDecryptor {
       if (side.secret === null) {
         const name = secretName(side.isClient, side.epoch);
         if (name === null) return false;
-        const s: SessionSecrets | undefined = keylog.lookupFresh(params.clientRandom, name);
+        const s: SessionSecrets | undefined = this.ctx.waitForKeys && !side.waited
+          ? keylog.lookupWaiting(params.clientRandom, name, LIVE_KEY_WAIT_MS)
+          : keylog.lookupFresh(params.clientRandom, name);
+        side.waited = true;
         const base = s?.[name];
         if (base === undefined) return false;
         let secret = base;
@@ -417,7 +472,10 @@ export class TlsDecryptor {
       side.keys = { key: k.key, iv: k.iv, macKey: EMPTY };
       return true;
     }
-    const master = keylog.lookupFresh(params.clientRandom, 'masterSecret')?.masterSecret;
+    const master = (this.ctx.waitForKeys && !side.waited
+      ? keylog.lookupWaiting(params.clientRandom, 'masterSecret', LIVE_KEY_WAIT_MS)
+      : keylog.lookupFresh(params.clientRandom, 'masterSecret'))?.masterSecret;
+    side.waited = true;
     if (master === undefined) return false;
     const macLen = suite.macLen, keyLen = suite.keyLen, ivLen = suite.fixedIvLen;
     const block = keyBlock(params.version, suite.prfHash, master, params.clientRandom, params.serverRandom, 2 * (macLen + keyLen + ivLen));
@@ -588,7 +646,13 @@ export class TlsDecryptor {
     let p = 2 + RANDOM_LEN;
     p += 1 + b[p];
     if (p + 2 > b.length) return;
-    p += 2 + b.readUInt16BE(p);
+    const suitesLen = b.readUInt16BE(p);
+    this.offeredTls13Suites = [];
+    // RFC 8446 §B.4: TLS 1.3 suites are 0x13xx
+    for (let i = p + 2; i + 2 <= Math.min(b.length, p + 2 + suitesLen) && this.offeredTls13Suites.length < 16; i += 2) {
+      if (b[i] === 0x13) this.offeredTls13Suites.push(b.readUInt16BE(i));
+    }
+    p += 2 + suitesLen;
     if (p + 1 > b.length) return;
     p += 1 + b[p];
     let etm = false, early = false;
@@ -598,7 +662,7 @@ export class TlsDecryptor {
     });
     this.clientOfferedEtm = etm;
     // RFC 8446 §2.3: 0-RTT data follows the Client Hello under the client early traffic secret
-    if (early && !this.serverHelloSeen && this.client.epoch === Epoch.None && !this.client.encrypted) {
+    if (early && !this.serverHelloSeen && !this.helloRetried && this.client.epoch === Epoch.None && !this.client.encrypted) {
       this.client.rekey(null, Epoch.Early);
       this.client.secret = null;
     }
@@ -619,7 +683,14 @@ export class TlsDecryptor {
       if (type === EXT_SUPPORTED_VERSIONS && len === 2) version = b.readUInt16BE(off);
       else if (type === EXT_ENCRYPT_THEN_MAC) etm = true;
     });
-    if (random.equals(HRR_RANDOM)) return; // HelloRetryRequest: a second Client Hello follows, keys come later
+    if (random.equals(HRR_RANDOM)) {
+      // HelloRetryRequest (RFC 8446 §4.1.4): a second Client Hello follows, keys come with the real
+      // Server Hello. The version is known already: the client's ChangeCipherSpec that may come
+      // next is the middlebox-compatibility one (§D.4), not a switch to new keys.
+      if (isTls13(version)) this.version = TLS1_3;
+      this.helloRetried = true;
+      return;
+    }
     this.serverHelloSeen = true;
     this.serverRandom = Buffer.from(random);
     this.cipherSuiteId = suiteId;

@@ -177,6 +177,7 @@ export class HelloView {
     this.pskModesOff = this.pskModesEnd = this.pointFormatsOff = this.pointFormatsEnd = -1;
     this.earlyData = false;
     this.isHrr = false;
+    this.certExtCount = 0;
     this.problem = HelloProblem.None;
   }
 
@@ -239,6 +240,75 @@ export class HelloView {
     this.extEnd = p + 2 + extLen;
     return this.parseExtensions(client);
   }
+
+  /**
+   * Parse a message that holds only what the fields of a Hello also show: EncryptedExtensions (RFC
+   * 8446 §4.3.1, an extension block) or CertificateVerify (§4.4.3, its signature scheme first).
+   * Decryption adds these messages; tshark lists their items under the same fields.
+   */
+  parseOther(buf: Buffer, msgOff: number, bodyEnd: number, sessionVersion: number): boolean {
+    this.clear();
+    this.buf = buf;
+    this.msgOff = msgOff;
+    this.bodyEnd = bodyEnd;
+    this.type = buf[msgOff];
+    let p = msgOff + HS_HEADER_LEN;
+    const tls13 = sessionVersion === 0x0304;
+    switch (this.type) {
+      case HandshakeType.CertificateVerify:
+        // TLS 1.2 and 1.3 name the signature scheme first (RFC 5246 §7.4.8 digitally-signed)
+        if (sessionVersion < 0x0303 || bodyEnd - p < 2) return true;
+        this.sigAlgOff = p;
+        this.sigAlgEnd = p + 2;
+        return true;
+      case HandshakeType.ServerKeyExchange: {
+        // TLS 1.2 (EC)DHE parameters, then a digitally-signed struct: scheme(2) signature<0..2^16-1>
+        if (sessionVersion !== 0x0303) return true;
+        if (bodyEnd - p >= 4 && buf[p] === 3) p += 3 + 1 + buf[p + 3]; // named_curve, ECPoint<1..255>
+        else for (let k = 0; k < 3 && bodyEnd - p >= 2; k++) p += 2 + buf.readUInt16BE(p); // dh_p, dh_g, dh_Ys
+        if (bodyEnd - p >= 4 && buf.readUInt16BE(p + 2) === bodyEnd - p - 4) {
+          this.sigAlgOff = p;
+          this.sigAlgEnd = p + 2;
+        }
+        return true;
+      }
+      case HandshakeType.NewSessionTicket:
+        // RFC 8446 §4.6.1: lifetime(4) age_add(4) nonce<0..255> ticket<1..2^16-1> extensions
+        if (!tls13 || bodyEnd - p < 9) return true;
+        p += 8;
+        p += 1 + buf[p];
+        if (bodyEnd - p < 2) return true;
+        p += 2 + buf.readUInt16BE(p);
+        break;
+      case HandshakeType.Certificate: {
+        // RFC 8446 §4.4.2: context<0..255>, then entries of cert_data<1..2^24-1> extensions<0..2^16-1>
+        if (!tls13 || bodyEnd - p < 4) return true;
+        p += 1 + buf[p];
+        if (bodyEnd - p < 3) return true;
+        const end = Math.min(bodyEnd, p + 3 + buf.readUIntBE(p, 3));
+        p += 3;
+        while (end - p >= 3 && this.certExtCount < this.certExtLen.length) {
+          p += 3 + buf.readUIntBE(p, 3);
+          if (end - p < 2) break;
+          const n = buf.readUInt16BE(p);
+          this.certExtLen[this.certExtCount++] = n;
+          p += 2 + n;
+        }
+        return true;
+      }
+    }
+    if (this.type !== HandshakeType.EncryptedExtensions && this.type !== HandshakeType.NewSessionTicket) return true;
+    if (bodyEnd - p < 2) return this.fail(HelloProblem.ExtensionsLength);
+    const extLen = buf.readUInt16BE(p);
+    if (bodyEnd - p - 2 < extLen) return this.fail(HelloProblem.ExtensionsLength);
+    this.extOff = p + 2;
+    this.extEnd = p + 2 + extLen;
+    return this.parseExtensions(false);
+  }
+
+  /** TLS 1.3 Certificate: the extensions length of each entry (tls.handshake.extensions_length), up to 16. */
+  readonly certExtLen = new Int32Array(16);
+  certExtCount = 0;
 
   private parseExtensions(client: boolean): boolean {
     const buf = this.buf;
@@ -341,7 +411,8 @@ export class HelloView {
 
   /** Number of key_share groups (client list, or 1 for a server entry / HRR). */
   keyShareGroupCount(): number {
-    if (this.keyShareOff < 0) return 0;
+    // A HelloRetryRequest names a selected group, which tshark shows under another field
+    if (this.keyShareOff < 0 || this.isHrr) return 0;
     if (this.type !== HandshakeType.ClientHello) return 1;
     let n = 0;
     for (let q = this.keyShareOff; this.keyShareEnd - q >= 4; q += 4 + this.buf.readUInt16BE(q + 2)) n++;

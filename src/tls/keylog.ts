@@ -49,6 +49,12 @@ const LABEL_SHAPE = /^[A-Z][A-Z0-9_]*$/;
 
 /** Read a grown file again at most this often when a session's secrets are missing (ms). */
 const REFRESH_INTERVAL_MS = 20;
+/** Live capture: how often a missing secret is looked for again, how many empty waits in a row pause it, and for how long. */
+const LIVE_POLL_MS = 2;
+const LIVE_MISSES_BEFORE_PAUSE = 3;
+const LIVE_PAUSE_MS = 1000;
+/** What Atomics.wait sleeps on (never notified). */
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /** A key log file read incrementally: `offset` bytes are consumed, `partial` is an unfinished last line. */
 interface KeyLogFile {
@@ -111,6 +117,39 @@ export class KeyLog {
     }
     return s;
   }
+
+  /**
+   * Like lookupFresh, for a live capture whose packets may run a moment ahead of the client writing
+   * their secrets: while the wanted secret is missing, the files are read again every
+   * LIVE_POLL_MS, for at most `maxWaitMs`. A wait that ends empty-handed is remembered: after
+   * LIVE_MISSES_BEFORE_PAUSE of them in a row (sessions the key log will never name) there is no
+   * waiting for LIVE_PAUSE_MS, so traffic without keys costs the capture no more than that.
+   */
+  lookupWaiting(clientRandom: Buffer, want: SecretName, maxWaitMs: number): SessionSecrets | undefined {
+    let s = this.lookupFresh(clientRandom, want);
+    if (s?.[want] !== undefined || this.files.length === 0) return s;
+    const start = performance.now();
+    if (start < this.liveQuietUntil) return s;
+    while (performance.now() - start < maxWaitMs) {
+      Atomics.wait(SLEEP, 0, 0, LIVE_POLL_MS);
+      this.lastRefreshMs = performance.now();
+      if (this.refresh() > 0) {
+        s = this.lookup(clientRandom);
+        if (s?.[want] !== undefined) {
+          this.liveMisses = 0;
+          return s;
+        }
+      }
+    }
+    if (++this.liveMisses >= LIVE_MISSES_BEFORE_PAUSE) {
+      this.liveMisses = 0;
+      this.liveQuietUntil = performance.now() + LIVE_PAUSE_MS;
+    }
+    return s;
+  }
+
+  private liveMisses = 0;
+  private liveQuietUntil = -Infinity;
 
   /** Parse key log text in full (the end of the text ends the last line). Returns secrets added. */
   addText(text: string, source = 'key log'): number {

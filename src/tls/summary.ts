@@ -9,36 +9,35 @@ import { InfoKind, SegmentRole, TlsInfo } from './tls-info';
 import { REASSEMBLED_PDU } from '../analysis/pdu-frame';
 import { tunnelPrefix } from '../decode/protocol-registry';
 import { SSL2_MSG_NAMES, versionShortName } from './records';
+import { decryptInfoOf } from './decrypt-info';
 import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, HANDSHAKE_NAMES } from './handshake';
 
 /** The messages of the frame's records as the Info column lists them. */
 export function tlsInfoText(t: TlsInfo): string {
   let s = '';
-  for (let k = 0; k < t.infoCount; k++) {
-    const v = t.infoValue[k];
-    let w: string;
-    switch (t.infoKind[k] as InfoKind) {
-      case InfoKind.Handshake: w = HANDSHAKE_NAMES[v] ?? 'Encrypted Handshake Message'; break;
-      case InfoKind.HelloRetryRequest: w = 'Hello Retry Request'; break;
-      case InfoKind.EncryptedHandshake: w = 'Encrypted Handshake Message'; break;
-      case InfoKind.HandshakeFragment: w = `[${HANDSHAKE_NAMES[v] ?? 'Encrypted Handshake Message'} Fragment]`; break;
-      case InfoKind.ChangeCipherSpec: w = 'Change Cipher Spec'; break;
-      case InfoKind.ApplicationData: w = 'Application Data'; break;
-      case InfoKind.Alert:
-        w = `Alert (Level: ${ALERT_LEVEL_NAMES[v >> 8] ?? 'Unknown'}, Description: ${ALERT_DESC_NAMES[v & 255] ?? 'Unknown'})`;
-        break;
-      case InfoKind.EncryptedAlert: w = 'Encrypted Alert'; break;
-      case InfoKind.Heartbeat: w = `Heartbeat ${v === 1 ? 'Request' : 'Response'}`; break;
-      case InfoKind.EncryptedHeartbeat: w = 'Encrypted Heartbeat'; break;
-      case InfoKind.ContinuationData: w = 'Continuation Data'; break;
-      case InfoKind.IgnoredUnknownRecord: w = 'Ignored Unknown Record'; break;
-      case InfoKind.Ssl2Message: w = SSL2_MSG_NAMES[v] ?? 'Unknown'; break;
-      case InfoKind.Ssl2EncryptedData: w = 'Encrypted Data'; break;
-      default: w = '';
-    }
-    s += (s ? ', ' : '') + w;
-  }
+  for (let k = 0; k < t.infoCount; k++) s += (s ? ', ' : '') + tlsInfoWord(t.infoKind[k] as InfoKind, t.infoValue[k]);
   return s;
+}
+
+/** One item of the Info column: a record's or message's words. */
+export function tlsInfoWord(kind: InfoKind, v: number): string {
+  switch (kind) {
+    case InfoKind.Handshake: return HANDSHAKE_NAMES[v] ?? 'Encrypted Handshake Message';
+    case InfoKind.HelloRetryRequest: return 'Hello Retry Request';
+    case InfoKind.EncryptedHandshake: return 'Encrypted Handshake Message';
+    case InfoKind.HandshakeFragment: return `[${HANDSHAKE_NAMES[v] ?? 'Encrypted Handshake Message'} Fragment]`;
+    case InfoKind.ChangeCipherSpec: return 'Change Cipher Spec';
+    case InfoKind.ApplicationData: return 'Application Data';
+    case InfoKind.Alert: return `Alert (Level: ${ALERT_LEVEL_NAMES[v >> 8] ?? 'Unknown'}, Description: ${ALERT_DESC_NAMES[v & 255] ?? 'Unknown'})`;
+    case InfoKind.EncryptedAlert: return 'Encrypted Alert';
+    case InfoKind.Heartbeat: return `Heartbeat ${v === 1 ? 'Request' : 'Response'}`;
+    case InfoKind.EncryptedHeartbeat: return 'Encrypted Heartbeat';
+    case InfoKind.ContinuationData: return 'Continuation Data';
+    case InfoKind.IgnoredUnknownRecord: return 'Ignored Unknown Record';
+    case InfoKind.Ssl2Message: return SSL2_MSG_NAMES[v] ?? 'Unknown';
+    case InfoKind.Ssl2EncryptedData: return 'Encrypted Data';
+    default: return '';
+  }
 }
 
 export function tlsSummary(d: Dissection): { protocol: string; info: string } | null {
@@ -46,6 +45,8 @@ export function tlsSummary(d: Dissection): { protocol: string; info: string } | 
   switch (t.role) {
     case SegmentRole.Tls: {
       const prefix = tcpAnalysisPrefix(d);
+      const dec = decryptInfoOf(d);
+      if (dec.columnProtocol !== '') return { protocol: dec.columnProtocol, info: prefix && dec.columnInfo ? prefix + ', ' + dec.columnInfo : prefix + dec.columnInfo };
       const words = tlsInfoText(t);
       // tshark keeps TCP's expert prefix and appends the TLS words with its ", " separator.
       return { protocol: versionShortName(t.protoVersion) ?? 'SSL', info: prefix && words ? prefix + ', ' + words : prefix + words };

@@ -18,11 +18,16 @@ const MAX_MESSAGES_PER_FRAME = 16;
 /** Requests waiting for their responses, per conversation. */
 const MAX_PENDING_REQUESTS = 256;
 
-class HttpLayer {
+export class HttpLayer {
   /** The frame the messages are of (a decrypted frame has them without an HTTP layer on the stack). */
   frame = -1;
   count = 0;
   readonly messages: HttpMessage[] = [];
+  /**
+   * The Info column of a frame whose decrypted TLS records carry more than these messages, composed
+   * by the decryption stage as tshark's dissectors write it in turn; null: the messages say it.
+   */
+  infoOverride: string | null = null;
 
   next(): HttpMessage | null {
     if (this.count >= MAX_MESSAGES_PER_FRAME) return null;
@@ -32,7 +37,7 @@ class HttpLayer {
 }
 
 /** Request/response matching of one conversation. */
-class HttpConversation {
+export class HttpConversation {
   /** Requests not yet answered, oldest first: frame number, time (seconds and nanoseconds), full URI, method. */
   readonly waitingFrame: number[] = [];
   readonly waitingSec: number[] = [];
@@ -43,6 +48,8 @@ class HttpConversation {
   readonly waitingPrev: number[] = [];
   /** A CONNECT was answered 2xx: what follows is the tunnel's. */
   tunnel = false;
+  /** Carried in TLS: full URIs are https://. */
+  secure = false;
   requests = 0;
   responses = 0;
   lastRequest = 0;
@@ -61,7 +68,10 @@ export const http = registerProtocol({
       const c = state as HttpConversation;
       // After a CONNECT's 2xx, the bytes are the tunnel's (TLS, most often), not HTTP.
       if (c.tunnel) return PDU_NOT_MINE;
-      return httpPduLength(buf, off, end, c.waitingMethod.length > 0 ? c.waitingMethod[0] : '');
+      const n = httpPduLength(buf, off, end, c.waitingMethod.length > 0 ? c.waitingMethod[0] : '');
+      // In TLS, what starts no message is HTTP's still: the record's bytes are a "Continuation",
+      // as tshark's HTTP reads the data TLS hands it.
+      return n === PDU_NOT_MINE && c.secure ? end - off : n;
     },
     heuristic: looksLikeHttpStart,
     // The heuristic reads the whole first line: a cut before its end runs past the captured bytes.
@@ -75,12 +85,21 @@ export const http = registerProtocol({
       if (layer.frame !== d.number) {
         layer.frame = d.number;
         layer.count = 0;
+        layer.infoOverride = null;
       }
       if (!d.hasLayer(id)) d.pushLayer(id, reassembled ? d.payloadOff : off);
       const m = layer.next();
       if (m === null) return;
       if (!parseHttpMessage(m, buf, off, end)) {
-        layer.count--;
+        if (!(state as HttpConversation).secure) {
+          layer.count--;
+          return;
+        }
+        m.continuation = true;
+        m.request = false;
+        m.bodyOff = off;
+        m.firstLineLen = 0;
+        m.inFrame = !reassembled;
         return;
       }
       m.inFrame = !reassembled;
@@ -116,18 +135,25 @@ export const http = registerProtocol({
     return 'HTTP';
   },
   info(d: Dissection, layer: HttpLayer): string | null {
+    if (layer.frame === d.number && layer.infoOverride !== null) return layer.infoOverride;
     if (layer.count === 0) return null;
-    let s = '';
-    for (let i = 0; i < layer.count; i++) {
-      const m = layer.messages[i];
-      let t = firstLine(m) + ' ';
-      const body = m.end - m.bodyOff;
-      if (body > 0 && namesMediaType(mediaType(m.contentType))) t += ` (${mediaType(m.contentType)})`;
-      s += i === 0 ? t : ' , ' + t;
-    }
-    return s;
+    return httpInfoText(layer, 0, layer.count);
   },
 });
+
+/** The Info column's words for messages [from, to) of the frame. */
+export function httpInfoText(layer: HttpLayer, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const m = layer.messages[i];
+    // tshark writes "Continuation" without the space it leaves after a first line
+    let t = m.continuation ? 'Continuation' : firstLine(m) + ' ';
+    const body = m.end - m.bodyOff;
+    if (body > 0 && namesMediaType(mediaType(m.contentType))) t += ` (${mediaType(m.contentType)})`;
+    s += i === from ? t : ' , ' + t;
+  }
+  return s;
+}
 
 /** A conversation on another port is HTTP when its first bytes are a whole request or status line. */
 function looksLikeHttpStart(buf: Buffer, off: number, end: number): boolean {
@@ -145,11 +171,12 @@ function looksLikeHttpStart(buf: Buffer, off: number, end: number): boolean {
  * Whether Wireshark's media dissector takes the body and adds its type to the Info column: not for
  * XML (its own dissector, Protocol HTTP/XML) and not for application/octet-stream (plain data).
  */
-function namesMediaType(type: string): boolean {
+export function namesMediaType(type: string): boolean {
   return type !== '' && type !== 'application/octet-stream' && !isXmlMediaType(type);
 }
 
 function firstLine(m: HttpMessage): string {
+  if (m.continuation) return 'Continuation';
   return m.request ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.code}${m.phrase !== '' ? ' ' + m.phrase : ''}`;
 }
 
@@ -159,7 +186,7 @@ function match(d: Dissection, m: HttpMessage, c: HttpConversation): void {
     m.seqNumber = c.requests;
     m.prevRequestIn = c.lastRequest;
     c.lastRequest = d.number;
-    m.fullUri = fullUri(m);
+    m.fullUri = fullUri(m, c.secure);
     if (c.waitingFrame.length >= MAX_PENDING_REQUESTS) unqueue(c);
     c.waitingFrame.push(d.number);
     c.waitingSec.push(d.tsSec);
@@ -198,10 +225,10 @@ function unqueue(c: HttpConversation): void {
 }
 
 /** http.request.full_uri as Wireshark builds it: none for CONNECT's authority, an absolute URI as it is, else the Host before it. */
-function fullUri(m: HttpMessage): string {
+function fullUri(m: HttpMessage, secure: boolean): string {
   if (m.method === 'CONNECT') return '';
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(m.uri)) return m.uri;
-  return m.host !== '' ? `http://${m.host}${m.uri}` : '';
+  return m.host !== '' ? `${secure ? 'https' : 'http'}://${m.host}${m.uri}` : '';
 }
 
 // ---- fields ----
@@ -209,28 +236,6 @@ function fullUri(m: HttpMessage): string {
 function messages(d: Dissection): HttpLayer | null {
   const l = http.layer(d);
   return l.frame === d.number && l.count > 0 ? l : null;
-}
-
-/**
- * A message that decrypted TLS carries, for the decryption stage to fill (src/tls/decrypt-analyzer.ts):
- * its fields then answer as for cleartext HTTP. Null when the frame holds as many as are kept.
- */
-export function decryptedHttpMessage(d: Dissection): HttpMessage | null {
-  const l = http.layer(d);
-  if (l.frame !== d.number) {
-    l.frame = d.number;
-    l.count = 0;
-  }
-  const m = l.next();
-  if (m === null) return null;
-  m.inFrame = false;
-  m.buf = Buffer.alloc(0);
-  m.off = m.end = m.bodyOff = m.firstLineLen = 0;
-  m.headers.length = m.headerOff.length = m.headerLen.length = 0;
-  m.contentType = m.fullUri = m.responseForUri = '';
-  m.requestIn = m.seqNumber = m.prevRequestIn = m.prevResponseIn = 0;
-  m.sinceRequest = 0;
-  return m;
 }
 
 type Keep = (m: HttpMessage) => boolean;
@@ -270,7 +275,7 @@ function indexOfMessage(d: Dissection, m: HttpMessage): number {
 }
 
 /** Status codes Wireshark describes ([Status Code Description: OK]), RFC 9110's. */
-const STATUS_TEXT: Readonly<Record<number, string>> = {
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
   100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-authoritative Information',
   204: 'No Content', 205: 'Reset Content', 206: 'Partial Content', 300: 'Multiple Choices', 301: 'Moved Permanently',
   302: 'Found', 303: 'See Other', 304: 'Not Modified', 305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
@@ -282,9 +287,11 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented',
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Time-out', 505: 'HTTP Version not supported',
 };
-const hasStatusText: Keep = (m) => !m.request && STATUS_TEXT[m.code] !== undefined;
+const hasStatusText: Keep = (m) => !m.request && !m.continuation && STATUS_TEXT[m.code] !== undefined;
 const isRequest: Keep = (m) => m.request;
-const isResponse: Keep = (m) => !m.request;
+const isResponse: Keep = (m) => !m.request && !m.continuation;
+/** A request or response, not bytes that continue something ("Continuation"). */
+const isMessage: Keep = (m) => !m.continuation;
 
 function firstLineRange(m: HttpMessage, out: { set(b: Buffer, o: number, l: number): true }): boolean {
   return m.inFrame ? out.set(m.buf, m.off, m.firstLineLen) : false;
@@ -309,17 +316,17 @@ defineField({
 const showLine = (m: HttpMessage, off: number, len: number): string => m.buf.toString('latin1', off, off + len).replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 defineField({
   name: '_text.http.first_line', label: 'First line', type: FT.None, proto: 'http', textNode: true,
-  count: (d) => countOf(d, any),
-  sortKey: (d, i) => { const m = nth(d, i, any); return keyAt(d, m, m?.off ?? 0); },
-  heading: (d, i) => { const m = nth(d, i, any); return m === null ? '' : m.inFrame ? showLine(m, m.off, m.firstLineLen) : firstLine(m) + '\\r\\n'; },
-  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && firstLineRange(m, o); },
+  count: (d) => countOf(d, isMessage),
+  sortKey: (d, i) => { const m = nth(d, i, isMessage); return keyAt(d, m, m?.off ?? 0); },
+  heading: (d, i) => { const m = nth(d, i, isMessage); return m === null ? '' : m.inFrame ? showLine(m, m.off, m.firstLineLen) : firstLine(m) + '\\r\\n'; },
+  range: (d, i, o) => { const m = nth(d, i, isMessage); return m !== null && firstLineRange(m, o); },
 });
 defineField({
   name: 'http.chat', label: 'Chat', type: FT.None, proto: 'http', parent: '_text.http.first_line', parentOf: (_d, i) => i,
   expert: { severity: 'Chat', group: 'Sequence' },
-  count: (d) => countOf(d, any),
-  text: (d, i) => { const m = nth(d, i, any); return m === null ? '' : firstLine(m) + '\\r\\n'; },
-  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && firstLineRange(m, o); },
+  count: (d) => countOf(d, isMessage),
+  text: (d, i) => { const m = nth(d, i, isMessage); return m === null ? '' : firstLine(m) + '\\r\\n'; },
+  range: (d, i, o) => { const m = nth(d, i, isMessage); return m !== null && firstLineRange(m, o); },
 });
 
 /** Where a part of the first line lies: the request's method, URI, version; the response's version, code, phrase. */
@@ -466,10 +473,10 @@ function isKnownHeader(line: string): boolean {
 /** The blank line that ends the header block. */
 defineField({
   name: '_text.http.end_of_headers', label: 'End of headers', type: FT.None, proto: 'http', textNode: true,
-  count: (d) => countOf(d, any),
-  sortKey: (d, i) => { const m = nth(d, i, any); return m === null ? -1 : keyAt(d, m, m.bodyOff - 1); },
+  count: (d) => countOf(d, isMessage),
+  sortKey: (d, i) => { const m = nth(d, i, isMessage); return m === null ? -1 : keyAt(d, m, m.bodyOff - 1); },
   heading: () => '\\r\\n',
-  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff - (m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1), m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1); },
+  range: (d, i, o) => { const m = nth(d, i, isMessage); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff - (m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1), m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1); },
 });
 
 defineField({

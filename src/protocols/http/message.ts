@@ -222,6 +222,8 @@ export class HttpMessage {
   seqNumber = 0;
   prevRequestIn = 0;
   prevResponseIn = 0;
+  /** Bytes that start no message, shown as "Continuation" with their data (HTTP in TLS). */
+  continuation = false;
 }
 
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/\d\.\d)$/;
@@ -245,6 +247,7 @@ export function parseHttpMessage(m: HttpMessage, buf: Buffer, off: number, end: 
   m.sinceRequest = 0;
   m.seqNumber = 0;
   m.prevRequestIn = m.prevResponseIn = 0;
+  m.continuation = false;
   const head = buf.toString('latin1', off, headEnd);
   let nl = head.indexOf('\n');
   if (nl < 0) nl = head.length;
