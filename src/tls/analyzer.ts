@@ -74,6 +74,8 @@ class Conversation {
   version = 0;
   /** MAC length of the negotiated suite when it encrypts nothing (TLS_*_WITH_NULL_*), else 0. */
   nullMac = 0;
+  /** Cipher suite the Server Hello chose, 0 before. */
+  suite = 0;
   readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
 }
 
@@ -767,10 +769,12 @@ export class TlsAnalyzer implements Analyzer {
       if (type === HandshakeType.ClientHello && h.earlyData) this.conv.version = TLSV1DOT3_VERSION;
       if (type === HandshakeType.ServerHello) {
         if (!this.frozen) t.protoVersion = this.conv.version;
+        if (h.cipherOff >= 0) this.conv.suite = h.buf.readUInt16BE(h.cipherOff);
         const suite = h.cipherOff >= 0 ? cipherSuite(h.buf.readUInt16BE(h.cipherOff)) : undefined;
         this.conv.nullMac = suite !== undefined && suite.kind === CipherKind.Null ? suite.macLen : 0;
       }
     }
+    t.suite = this.conv.suite;
     t.addMessage(buf, off, type, len, rec, flags, this.conv.version || version);
   }
 

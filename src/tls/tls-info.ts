@@ -107,6 +107,12 @@ export class TlsInfo {
   /** Session version when the message was read (decides TLS 1.3 Certificate layout). */
   readonly msgSessionVersion = new Uint16Array(MAX_TLS_MESSAGES);
 
+  /**
+   * The conversation's cipher suite (from its Server Hello) when the frame's last handshake message
+   * was read, 0 while unknown: it decides how key exchange messages are laid out.
+   */
+  suite = 0;
+
   infoCount = 0;
   readonly infoKind = new Uint8Array(MAX_TLS_INFO);
   readonly infoValue = new Uint16Array(MAX_TLS_INFO);
@@ -121,6 +127,7 @@ export class TlsInfo {
     this.recordCount = 0;
     this.recordsOmitted = 0;
     this.msgCount = 0;
+    this.suite = 0;
     this.infoCount = 0;
     this.infoOmitted = 0;
   }
