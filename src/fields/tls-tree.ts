@@ -10,7 +10,7 @@ import { defineField, getField, FT, FieldDef } from './registry';
 import { MsgFlag, RecordFlag, TlsInfo } from '../tls/tls-info';
 import { ContentType, REC_HEADER_LEN, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION, versionShortName } from '../tls/records';
 import { EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
-import { layoutCertificate, layoutName } from './tls-x509';
+import { X509_FIELDS, layoutCertificate, layoutName } from './tls-x509';
 
 /** Most nodes one frame's TLS subtree holds; past it the layout stops (a frame has far fewer). */
 const MAX_NODES = 100_000;
@@ -727,7 +727,7 @@ const PLACED_FIELDS = [
 ];
 
 /** Fields of tls.ts whose occurrences the layout lists beyond the Hellos (a signature's algorithm in key exchange messages too). */
-const LAYOUT_VALUED = new Set(['tls.handshake.sig_hash_alg', 'tls.handshake.extensions_length', 'tls.handshake']);
+const LAYOUT_VALUED = new Set(['tls.handshake.sig_hash_alg', 'tls.handshake.extensions_length', 'tls.handshake', 'tls.alert_message']);
 
 /** Placement by the layout: occurrence i of `name` is the layout's i-th node of that name. */
 function placement(name: string): Pick<FieldDef, 'nodeKey' | 'parentKey' | 'range'> {
@@ -751,13 +751,16 @@ for (const name of PLACED_FIELDS) {
   if (LAYOUT_VALUED.has(name)) {
     f.count = layoutCount(name);
     if (f.num !== undefined) f.num = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.num[k] : 0; };
-    if (name === 'tls.handshake') f.text = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.text[k] : ''; };
   }
-  if (name === 'tls.record') f.text = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.text[k] : ''; };
+  if (name === 'tls.record' || name === 'tls.handshake' || name === 'tls.alert_message') f.text = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.text[k] : ''; };
   if (name.startsWith('tls.handshake.ja4') || name.endsWith('_cn')) f.hidden = true;
 }
 
-for (const [name, spec] of Object.entries(TREE_FIELDS)) {
+const ALL_TREE_FIELDS: [string, TreeFieldSpec][] = [
+  ...Object.entries(TREE_FIELDS),
+  ...Object.entries(X509_FIELDS).map(([name, f]): [string, TreeFieldSpec] => [name, { label: f.label, type: f.type, bits: f.bits, names: f.names }]),
+];
+for (const [name, spec] of ALL_TREE_FIELDS) {
   const type = spec.type ?? (spec.string ? FT.String : spec.bits !== undefined ? (spec.hex !== undefined ? FT.Hex : FT.UInt) : FT.None);
   const at = (d: Dissection, i: number): [TlsLayout, number] => { const l = tlsLayout(d); return [l, l.at(name, i)]; };
   const def: FieldDef = {
@@ -770,7 +773,13 @@ for (const [name, spec] of Object.entries(TREE_FIELDS)) {
   };
   if (type === FT.None) {
     def.text = (d, i) => { const [l, k] = at(d, i); return k >= 0 ? l.text[k] || spec.label : ''; };
-  } else if (type === FT.Bytes || type === FT.String) {
+  } else if (type === FT.String) {
+    def.text = (d, i) => {
+      const [l, k] = at(d, i);
+      if (k < 0) return '';
+      return l.text[k] !== '' ? l.text[k] : l.buf[k].toString('utf8', l.off[k], l.off[k] + l.len[k]);
+    };
+  } else if (type === FT.Bytes) {
     def.bytes = (d, i, out) => { const [l, k] = at(d, i); return k >= 0 && out.set(l.buf[k], l.off[k], l.len[k]); };
   } else {
     def.num = (d, i) => { const [l, k] = at(d, i); return k >= 0 ? l.num[k] : 0; };

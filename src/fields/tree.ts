@@ -178,8 +178,9 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
     }
   }
   const byKey = (list: TreeNode[]): boolean => {
-    if (list.length === 0 || !list.every((c) => keyOf.has(c))) return false;
-    list.sort((a, b) => keyOf.get(a)! - keyOf.get(b)!);
+    if (list.length === 0 || !list.some((c) => keyOf.has(c))) return false;
+    // Nodes another part of tcpwatch adds without a key follow the laid-out ones.
+    list.sort((a, b) => (keyOf.get(a) ?? Infinity) - (keyOf.get(b) ?? Infinity));
     return true;
   };
   if (keyOf.size > 0) byKey(root.children);
