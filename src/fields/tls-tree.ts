@@ -7,48 +7,11 @@
 
 import { Dissection } from '../decode/dissection';
 import { defineField, getField, FT, FieldDef } from './registry';
-import { MsgFlag, RecordFlag, TlsInfo } from '../tls/tls-info';
+import { AppProto, MsgFlag, RecordFlag, TlsInfo } from '../tls/tls-info';
 import { ContentType, REC_HEADER_LEN, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION, versionShortName } from '../tls/records';
 import { EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
 import { X509_FIELDS, layoutCertificate, layoutName } from './tls-x509';
-
-/** Most nodes one frame's TLS subtree holds; past it the layout stops (a frame has far fewer). */
-const MAX_NODES = 100_000;
-
-/** One frame's TLS nodes in the order the tree shows them (pre-order). */
-export class TlsLayout {
-  n = 0;
-  readonly name: string[] = [];
-  readonly parent: number[] = [];
-  readonly buf: Buffer[] = [];
-  readonly off: number[] = [];
-  readonly len: number[] = [];
-  readonly num: number[] = [];
-  readonly text: string[] = [];
-  readonly occ = new Map<string, number[]>();
-
-  /** A node under `parent` (-1: the protocol); -1 when the layout is full. */
-  add(name: string, parent: number, buf: Buffer, off: number, len: number, num = 0, text = ''): number {
-    if (this.n >= MAX_NODES) return -1;
-    const k = this.n++;
-    this.name.push(name);
-    this.parent.push(parent);
-    this.buf.push(buf);
-    this.off.push(off);
-    this.len.push(Math.max(0, len));
-    this.num.push(num);
-    this.text.push(text);
-    let list = this.occ.get(name);
-    if (list === undefined) this.occ.set(name, (list = []));
-    list.push(k);
-    return k;
-  }
-
-  at(name: string, i: number): number {
-    const list = this.occ.get(name);
-    return list !== undefined && i < list.length ? list[i] : -1;
-  }
-}
+import { MAX_NODES, TlsLayout } from './tls-layout';
 
 let cached: TlsLayout | null = null;
 let cachedFor: Dissection | null = null;
@@ -90,30 +53,26 @@ function keyExchangeOf(suite: number): Kx {
   if (suite === 0) return Kx.Unknown;
   const hi = suite >> 8;
   const lo = suite & 0xff;
+  const inAny = (ranges: readonly number[]): boolean => {
+    for (let i = 0; i < ranges.length; i += 2) if (lo >= ranges[i] && lo <= ranges[i + 1]) return true;
+    return false;
+  };
   if (hi === 0xc0) {
-    // 0xc001–0xc019 ECDH/ECDHE, 0xc023–0xc032 ECDHE/ECDH with SHA-2, 0xc035–0xc03b ECDHE-PSK,
-    // 0xc048–0xc04f / 0xc05c–0xc063 / 0xc072–0xc079 / 0xc086–0xc08d ECDH(E) ARIA/Camellia, 0xc0ac–0xc0af ECDHE-ECDSA CCM
-    if ((lo >= 0x01 && lo <= 0x19) || (lo >= 0x23 && lo <= 0x32) || (lo >= 0x48 && lo <= 0x4f) || (lo >= 0x5c && lo <= 0x63) ||
-      (lo >= 0x72 && lo <= 0x79) || (lo >= 0x86 && lo <= 0x8d) || (lo >= 0xac && lo <= 0xaf)) return Kx.Ecdhe;
-    // 0xc09c–0xc09f / 0xc0a0–0xc0a3 RSA CCM and CCM8; 0xc03c–0xc03d / 0xc050–0xc051 RSA ARIA
-    if ((lo >= 0x9c && lo <= 0xa1) || lo === 0xa0 || lo === 0xa1 || (lo >= 0x3c && lo <= 0x3d) || (lo >= 0x50 && lo <= 0x51) || (lo >= 0x7a && lo <= 0x7b)) return Kx.Rsa;
-    if ((lo >= 0x9e && lo <= 0x9f) || (lo >= 0xa2 && lo <= 0xa3) || (lo >= 0x3e && lo <= 0x47) || (lo >= 0x52 && lo <= 0x5b) || (lo >= 0x7c && lo <= 0x85)) return Kx.Dhe;
+    // ECDH(E) with AES/SHA-2, ARIA, Camellia and CCM (RFC 8422, 6209, 6367, 7251)
+    if (inAny([0x01, 0x19, 0x23, 0x32, 0x48, 0x4f, 0x5c, 0x63, 0x72, 0x79, 0x86, 0x8d, 0xac, 0xaf])) return Kx.Ecdhe;
+    if (inAny([0x3c, 0x3d, 0x50, 0x51, 0x7a, 0x7b, 0x9c, 0x9d, 0xa0, 0xa1])) return Kx.Rsa;
+    if (inAny([0x3e, 0x47, 0x52, 0x5b, 0x7c, 0x85, 0x9e, 0x9f, 0xa2, 0xa3])) return Kx.Dhe;
     return Kx.Unknown;
   }
   if (hi === 0xcc) {
-    // ChaCha20-Poly1305: cca8/cca9 ECDHE, ccaa DHE, ccab PSK, ccac ECDHE-PSK, ccad DHE-PSK, ccae RSA-PSK
-    if (lo === 0xa8 || lo === 0xa9 || lo === 0xac) return Kx.Ecdhe;
-    if (lo === 0xaa || lo === 0xad) return Kx.Dhe;
+    // ChaCha20-Poly1305 (RFC 7905): cca8/cca9 ECDHE, ccaa DHE, ccac ECDHE-PSK, ccad DHE-PSK
+    if (lo === 0xa8 || lo === 0xa9) return Kx.Ecdhe;
+    if (lo === 0xaa) return Kx.Dhe;
     return Kx.Unknown;
   }
   if (hi !== 0) return Kx.Unknown;
-  // TLS_RSA_*: 0x01–0x0a, 0x2f, 0x35, 0x3b–0x3d, 0x41, 0x84, 0x96, 0x9c–0x9d, 0xba, 0xc0
-  if ((lo >= 0x01 && lo <= 0x0a) || lo === 0x2f || lo === 0x35 || (lo >= 0x3b && lo <= 0x3d) || lo === 0x41 || lo === 0x84 ||
-    lo === 0x96 || lo === 0x9c || lo === 0x9d || lo === 0xba || lo === 0xc0) return Kx.Rsa;
-  // DH(E)_DSS/RSA and DH_anon: 0x0b–0x1b, 0x30–0x34, 0x36–0x3a, 0x3e–0x40, 0x42–0x46, 0x67–0x6d, 0x85–0x89, 0x97–0x9b, 0x9e–0xa7, 0xbb–0xbf, 0xc1–0xc5
-  if ((lo >= 0x0b && lo <= 0x1b) || (lo >= 0x30 && lo <= 0x34) || (lo >= 0x36 && lo <= 0x3a) || (lo >= 0x3e && lo <= 0x40) ||
-    (lo >= 0x42 && lo <= 0x46) || (lo >= 0x67 && lo <= 0x6d) || (lo >= 0x85 && lo <= 0x89) || (lo >= 0x97 && lo <= 0x9b) ||
-    (lo >= 0x9e && lo <= 0xa7) || (lo >= 0xbb && lo <= 0xbf) || (lo >= 0xc1 && lo <= 0xc5)) return Kx.Dhe;
+  if (inAny([0x01, 0x0a, 0x2f, 0x2f, 0x35, 0x35, 0x3b, 0x3d, 0x41, 0x41, 0x84, 0x84, 0x96, 0x96, 0x9c, 0x9d, 0xba, 0xba, 0xc0, 0xc0])) return Kx.Rsa;
+  if (inAny([0x0b, 0x1b, 0x30, 0x34, 0x36, 0x3a, 0x3e, 0x40, 0x42, 0x46, 0x67, 0x6d, 0x85, 0x89, 0x97, 0x9b, 0x9e, 0xa7, 0xbb, 0xbf, 0xc1, 0xc5])) return Kx.Dhe;
   return Kx.Unknown;
 }
 
@@ -158,7 +117,7 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
   l.add('tls.record.version', rec, buf, off + 1, 2, t.version[r]);
   l.add('tls.record.length', rec, buf, off + 3, 2, t.length[r]);
   if (opaque) {
-    l.add('tls.app_data', rec, buf, body, end - body);
+    appData(t, rec, buf, body, end, l);
     return;
   }
   switch (t.contentType[r]) {
@@ -180,22 +139,31 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
       l.add('tls.change_cipher_spec', rec, buf, body, Math.min(1, end - body), 0, 'Change Cipher Spec Message');
       return;
     case ContentType.Alert: {
-      if (t.length[r] === 2 && end - body === 2) {
+      const plain = t.length[r] === 2 || (flags & RecordFlag.PlainAlert) !== 0;
+      if (plain && end - body >= 2) {
         const a = l.add('tls.alert_message', rec, buf, body, 2, 0, 'Alert Message');
         l.add('tls.alert_message.level', a, buf, body, 1, buf[body]);
         l.add('tls.alert_message.desc', a, buf, body + 1, 1, buf[body + 1]);
       } else {
         l.add('tls.alert_message', rec, buf, body, end - body, 0, 'Alert Message: Encrypted Alert');
       }
-      l.text[rec] = label + ': ' + (t.length[r] === 2 ? 'Alert' : 'Encrypted Alert');
+      l.text[rec] = label + ': ' + (plain ? 'Alert' : 'Encrypted Alert');
       return;
     }
     case ContentType.ApplicationData:
-      l.add('tls.app_data', rec, buf, body, end - body);
+      appData(t, rec, buf, body, end, l);
       return;
     default:
       return;
   }
+}
+
+const APP_PROTO_NAMES = ['', 'Hypertext Transfer Protocol', 'HyperText Transfer Protocol 2'];
+
+/** Application data, and the protocol it is for when the conversation says (port 443, ALPN). */
+function appData(t: TlsInfo, rec: number, buf: Buffer, body: number, end: number, l: TlsLayout): void {
+  l.add('tls.app_data', rec, buf, body, end - body);
+  if (t.appProto !== AppProto.None) l.add('tls.app_data_proto', rec, buf, end, 0, 0, APP_PROTO_NAMES[t.appProto]);
 }
 
 function messageName(t: TlsInfo, m: number): string {
@@ -627,6 +595,7 @@ interface TreeFieldSpec {
 const TREE_FIELDS: Record<string, TreeFieldSpec> = {
   '_text.tls.extension': { label: 'Extension', textNode: true },
   '_text.tls.kx': { label: 'Parameters', textNode: true },
+  'tls.app_data_proto': { label: 'Application Data Protocol', string: true },
   'tls.handshake.random_time': { label: 'GMT Unix Time', type: FT.AbsTime },
   'tls.handshake.random_bytes': { label: 'Random Bytes', type: FT.Bytes },
   'tls.handshake.comp_methods': { label: 'Compression Methods' },

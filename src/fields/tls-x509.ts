@@ -3,7 +3,7 @@
 // TLS Certificate and Certificate Request messages. Walked with the bounded DER reader of
 // src/tls/der.ts: an element that does not fit ends the walk of its container, nothing throws.
 
-import type { TlsLayout } from './tls-tree';
+import type { TlsLayout } from './tls-layout';
 import { FT } from './registry';
 import { Tag, Tlv, integerValue, oidText } from '../tls/der';
 

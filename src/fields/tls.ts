@@ -76,7 +76,8 @@ const anyRecord = (): boolean => true;
 const v3Record = (t: TlsInfo, r: number): boolean => (t.recordFlags[r] & RecordFlag.Sslv2) === 0;
 const bodyOf = (t: TlsInfo, r: number): number => t.recordOff[r] + REC_HEADER_LEN;
 const isAlert = (t: TlsInfo, r: number): boolean =>
-  v3Record(t, r) && t.contentType[r] === ContentType.Alert && (t.recordFlags[r] & RecordFlag.Opaque) === 0 && t.length[r] === 2;
+  v3Record(t, r) && t.contentType[r] === ContentType.Alert && (t.recordFlags[r] & RecordFlag.Opaque) === 0 &&
+  (t.length[r] === 2 || (t.recordFlags[r] & RecordFlag.PlainAlert) !== 0);
 
 defineField({
   name: 'tls', label: 'Transport Layer Security', type: FT.None, proto: 'tls',

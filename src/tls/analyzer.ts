@@ -32,7 +32,7 @@ import { CipherKind, cipherSuite } from './cipher-suites';
 import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from '../protocols/quic/initial';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
-import { InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
+import { AppProto, InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
 import './summary';
 
 /** A handshake message is collected across records up to this size (certificate chains are a few KiB). */
@@ -76,6 +76,7 @@ class Conversation {
   nullMac = 0;
   /** Cipher suite the Server Hello chose, 0 before. */
   suite = 0;
+  appProto: AppProto = AppProto.None;
   readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
 }
 
@@ -274,6 +275,8 @@ export class TlsAnalyzer implements Analyzer {
     if (conv === undefined) {
       if (!this.startsTls(d, buf, off, end)) return;
       conv = new Conversation();
+      // Wireshark hands TLS on port 443 to HTTP until ALPN says otherwise.
+      if (d.srcPort === 443 || d.dstPort === 443) conv.appProto = AppProto.Http;
       if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
       this.convs.set(d.tcp.stream, conv);
       this.stats.conversations++;
@@ -290,6 +293,8 @@ export class TlsAnalyzer implements Analyzer {
     const t = d.tls;
     t.stream = d.tcp.stream;
     t.direction = d.tcp.direction;
+    t.suite = conv.suite;
+    t.appProto = conv.appProto;
     if (p < end) this.segment(buf, p, end);
     if (d.payloadCapLen < len) {
       // Bytes beyond the snapshot length never arrive: what was being collected cannot complete.
@@ -591,7 +596,10 @@ export class TlsAnalyzer implements Analyzer {
         break;
       case ContentType.Alert:
         if (plainLen !== 2) t.addInfo(InfoKind.EncryptedAlert, 0);
-        else t.addInfo(InfoKind.Alert, (buf[body] << 8) | buf[body + 1]);
+        else {
+          t.addInfo(InfoKind.Alert, (buf[body] << 8) | buf[body + 1]);
+          if (rec >= 0) t.recordFlags[rec] |= RecordFlag.PlainAlert;
+        }
         break;
       case ContentType.Handshake:
         this.handshakeRecord(buf, body, body + plainLen, rec, version, mac > 0);
@@ -770,6 +778,8 @@ export class TlsAnalyzer implements Analyzer {
       if (type === HandshakeType.ServerHello) {
         if (!this.frozen) t.protoVersion = this.conv.version;
         if (h.cipherOff >= 0) this.conv.suite = h.buf.readUInt16BE(h.cipherOff);
+        const alpn = alpnProto(h);
+        if (alpn !== AppProto.None) this.conv.appProto = t.appProto = alpn;
         const suite = h.cipherOff >= 0 ? cipherSuite(h.buf.readUInt16BE(h.cipherOff)) : undefined;
         this.conv.nullMac = suite !== undefined && suite.kind === CipherKind.Null ? suite.macLen : 0;
       }
@@ -840,4 +850,15 @@ function endpointKey(d: Dissection, source: boolean): string {
   const v4 = d.netVersion === 4;
   const a = off + (v4 ? (source ? 12 : 16) : (source ? 8 : 24));
   return d.buf.toString('latin1', a, a + (v4 ? 4 : 16)) + (source ? d.srcPort : d.dstPort);
+}
+
+/** The application protocol a Server Hello's ALPN selects, among those tcpwatch names. */
+function alpnProto(h: HelloView): AppProto {
+  if (h.alpnOff < 0 || h.alpnEnd - h.alpnOff < 1) return AppProto.None;
+  const n = h.buf[h.alpnOff];
+  if (h.alpnOff + 1 + n > h.alpnEnd) return AppProto.None;
+  const at = h.alpnOff + 1;
+  if (n === 2 && h.buf[at] === 0x68 && h.buf[at + 1] === 0x32) return AppProto.Http2; // "h2"
+  if (n === 8 && h.buf.toString('latin1', at, at + 8) === 'http/1.1') return AppProto.Http;
+  return AppProto.None;
 }

@@ -20,6 +20,17 @@ export const enum RecordFlag {
   Malformed = 8,
   /** SSL 2.0 record whose body is encrypted: Wireshark shows no length for it. */
   Sslv2NoLength = 16,
+  /** An alert whose level and description are readable: plaintext, or under a NULL cipher ahead of its MAC. */
+  PlainAlert = 32,
+}
+
+/** The protocol a conversation's application data is for, as Wireshark names it under each record. */
+export const enum AppProto {
+  None = 0,
+  /** HTTPS by port 443, or ALPN http/1.1. */
+  Http = 1,
+  /** ALPN h2. */
+  Http2 = 2,
 }
 
 /** Bits of `TlsInfo.msgFlags`. */
@@ -112,6 +123,8 @@ export class TlsInfo {
    * was read, 0 while unknown: it decides how key exchange messages are laid out.
    */
   suite = 0;
+  /** What the conversation's application data carries, when tcpwatch knows (AppProto). */
+  appProto: AppProto = AppProto.None;
 
   infoCount = 0;
   readonly infoKind = new Uint8Array(MAX_TLS_INFO);
@@ -128,6 +141,7 @@ export class TlsInfo {
     this.recordsOmitted = 0;
     this.msgCount = 0;
     this.suite = 0;
+    this.appProto = AppProto.None;
     this.infoCount = 0;
     this.infoOmitted = 0;
   }
