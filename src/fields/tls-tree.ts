@@ -58,10 +58,11 @@ function keyExchangeOf(suite: number): Kx {
     return false;
   };
   if (hi === 0xc0) {
-    // ECDH(E) with AES/SHA-2, ARIA, Camellia and CCM (RFC 8422, 6209, 6367, 7251)
-    if (inAny([0x01, 0x19, 0x23, 0x32, 0x48, 0x4f, 0x5c, 0x63, 0x72, 0x79, 0x86, 0x8d, 0xac, 0xaf])) return Kx.Ecdhe;
-    if (inAny([0x3c, 0x3d, 0x50, 0x51, 0x7a, 0x7b, 0x9c, 0x9d, 0xa0, 0xa1])) return Kx.Rsa;
-    if (inAny([0x3e, 0x47, 0x52, 0x5b, 0x7c, 0x85, 0x9e, 0x9f, 0xa2, 0xa3])) return Kx.Dhe;
+    // ECDH(E) with AES/SHA-2, Camellia and CCM (RFC 8422, 6367, 7251). Wireshark 4.0 knows no
+    // key exchange for the ARIA suites (0xc03c–0xc071) and lays out none of their parameters.
+    if (inAny([0x01, 0x19, 0x23, 0x32, 0x72, 0x79, 0x86, 0x8d, 0xac, 0xaf])) return Kx.Ecdhe;
+    if (inAny([0x7a, 0x7b, 0x9c, 0x9d, 0xa0, 0xa1])) return Kx.Rsa;
+    if (inAny([0x7c, 0x85, 0x9e, 0x9f, 0xa2, 0xa3])) return Kx.Dhe;
     return Kx.Unknown;
   }
   if (hi === 0xcc) {
@@ -499,9 +500,9 @@ function signature(c: Cursor, parent: number, withAlg: boolean, lenName = 'tls.h
 
 function serverKeyExchange(c: Cursor, hs: number, kx: Kx, tls12: boolean): void {
   const len = c.left();
-  // Without the suite, the bytes tell: an ECDHE body starts with curve type 3 (named_curve).
-  const ec = kx === Kx.Ecdhe || (kx === Kx.Unknown && len >= 4 && c.u8() === 3 && c.buf[c.p + 3] + 4 <= len);
-  if (ec) {
+  // Without a known suite Wireshark does not lay out the parameters, and neither does tcpwatch.
+  if (kx === Kx.Unknown || kx === Kx.Rsa) return;
+  if (kx === Kx.Ecdhe) {
     const p = c.open('_text.tls.kx', hs, len, 'EC Diffie-Hellman Server Params');
     if (c.num('tls.handshake.server_curve_type', p, 1) !== 3) return;
     c.num('tls.handshake.server_named_curve', p, 2);
@@ -510,7 +511,6 @@ function serverKeyExchange(c: Cursor, hs: number, kx: Kx, tls12: boolean): void 
     if (c.left() > 0) signature(c, p, tls12);
     return;
   }
-  if (kx === Kx.Rsa) return;
   const p = c.open('_text.tls.kx', hs, len, 'Diffie-Hellman Server Params');
   for (const [lenName, name] of [['tls.handshake.p_len', 'tls.handshake.p'], ['tls.handshake.g_len', 'tls.handshake.g'], ['tls.handshake.ys_len', 'tls.handshake.ys']]) {
     const n = c.num(lenName, p, 2);
@@ -521,7 +521,8 @@ function serverKeyExchange(c: Cursor, hs: number, kx: Kx, tls12: boolean): void 
 
 function clientKeyExchange(c: Cursor, hs: number, kx: Kx): void {
   const len = c.left();
-  if (kx === Kx.Ecdhe || (kx === Kx.Unknown && len >= 1 && c.u8() === len - 1)) {
+  if (kx === Kx.Unknown) return;
+  if (kx === Kx.Ecdhe) {
     const p = c.open('_text.tls.kx', hs, len, 'EC Diffie-Hellman Client Params');
     const n = c.num('tls.handshake.client_point_len', p, 1);
     if (n >= 0) c.item('tls.handshake.client_point', p, n);
