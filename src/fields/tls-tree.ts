@@ -11,7 +11,7 @@ import { AppProto, MsgFlag, RecordFlag, TlsInfo } from '../tls/tls-info';
 import { ContentType, REC_HEADER_LEN, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION, versionShortName } from '../tls/records';
 import { EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
 import { X509_FIELDS, layoutCertificate, layoutName } from './tls-x509';
-import { MAX_NODES, TlsLayout } from './tls-layout';
+import { MAX_NODES, TlsLayout, tlsInstances } from './tls-layout';
 
 let cached: TlsLayout | null = null;
 let cachedFor: Dissection | null = null;
@@ -79,7 +79,12 @@ function keyExchangeOf(suite: number): Kx {
 
 function buildLayout(d: Dissection, l: TlsLayout): void {
   const t = d.tls;
-  for (let r = 0; r < t.recordCount; r++) record(d, t, r, l);
+  const instances = tlsInstances(t);
+  for (let r = 0; r < t.recordCount; r++) {
+    l.instance = Math.min(t.recordCall[r], instances - 1);
+    record(d, t, r, l);
+  }
+  l.instance = 0;
   for (let m = 0; m < t.msgCount; m++) if ((t.msgFlags[m] & MsgFlag.Quic) !== 0) message(t, m, -1, l);
 }
 
@@ -463,9 +468,66 @@ function sigHashAlg(c: Cursor, parent: number): boolean {
 
 /** QUIC transport parameters (RFC 9000 §18): id and length as variable-length integers, then the value. */
 function quicParameters(c: Cursor, parent: number): void {
-  void parent;
-  c.p = c.end;
+  while (c.has(2)) {
+    const start = c.p;
+    const idLen = varintLen(c);
+    if (!c.has(idLen)) return;
+    const id = varint(c.buf, c.p, idLen);
+    const lenLen = c.has(idLen + 1) ? 1 << (c.buf[c.p + idLen] >> 6) : 0;
+    if (lenLen === 0 || !c.has(idLen + lenLen)) return;
+    const len = varint(c.buf, c.p + idLen, lenLen);
+    if (!c.has(idLen + lenLen + len)) return;
+    const known = QUIC_PARAMS[id];
+    const name = known !== undefined ? known[0] : isQuicGrease(id) ? 'GREASE' : `Unknown 0x${id.toString(16)}`;
+    const param = c.open('_text.tls.extension', parent, idLen + lenLen + len, `Parameter: ${name} (len=${len})`);
+    c.l.add('tls.quic.parameter.type', param, c.buf, c.p, idLen, id);
+    c.l.add('tls.quic.parameter.length', param, c.buf, c.p + idLen, lenLen, len);
+    const at = c.p + idLen + lenLen;
+    c.l.add('tls.quic.parameter.value', param, c.buf, at, len);
+    if (known !== undefined && known[1] !== '') {
+      const field = `tls.quic.parameter.${known[1]}`;
+      const kind = QUIC_PARAM_KINDS[known[1]] ?? 'varint';
+      if (kind === 'bytes') c.l.add(field, param, c.buf, at, len);
+      else if (kind === 'u32' && len >= 4) c.l.add(field, param, c.buf, at, 4, c.buf.readUInt32BE(at));
+      else if (kind === 'varint' && len > 0 && (1 << (c.buf[at] >> 6)) <= len) c.l.add(field, param, c.buf, at, 1 << (c.buf[at] >> 6), varint(c.buf, at, 1 << (c.buf[at] >> 6)));
+    }
+    c.p = start + idLen + lenLen + len;
+  }
 }
+
+/** Length of the QUIC variable-length integer at the cursor (RFC 9000 §16). */
+function varintLen(c: Cursor): number {
+  return 1 << (c.buf[c.p] >> 6);
+}
+
+function varint(buf: Buffer, off: number, len: number): number {
+  let v = buf[off] & 0x3f;
+  for (let i = 1; i < len; i++) v = v * 256 + buf[off + i];
+  return v;
+}
+
+/** Reserved parameter ids 31 * N + 27 (RFC 9000 §18.1). */
+function isQuicGrease(id: number): boolean {
+  return id >= 27 && (id - 27) % 31 === 0;
+}
+
+/** Transport parameter ids: their name and the field Wireshark decodes the value into ('' none). */
+const QUIC_PARAMS: Readonly<Record<number, [string, string]>> = {
+  0x00: ['original_destination_connection_id', 'original_destination_connection_id'], 0x01: ['max_idle_timeout', 'max_idle_timeout'],
+  0x02: ['stateless_reset_token', 'stateless_reset_token'], 0x03: ['max_udp_payload_size', 'max_udp_payload_size'],
+  0x04: ['initial_max_data', 'initial_max_data'], 0x05: ['initial_max_stream_data_bidi_local', 'initial_max_stream_data_bidi_local'],
+  0x06: ['initial_max_stream_data_bidi_remote', 'initial_max_stream_data_bidi_remote'], 0x07: ['initial_max_stream_data_uni', 'initial_max_stream_data_uni'],
+  0x08: ['initial_max_streams_bidi', 'initial_max_streams_bidi'], 0x09: ['initial_max_streams_uni', 'initial_max_streams_uni'],
+  0x0a: ['ack_delay_exponent', 'ack_delay_exponent'], 0x0b: ['max_ack_delay', 'max_ack_delay'], 0x0c: ['disable_active_migration', ''],
+  0x0d: ['preferred_address', ''], 0x0e: ['active_connection_id_limit', 'active_connection_id_limit'],
+  0x0f: ['initial_source_connection_id', 'initial_source_connection_id'], 0x10: ['retry_source_connection_id', 'retry_source_connection_id'],
+  0x20: ['max_datagram_frame_size', 'max_datagram_frame_size'], 0x3127: ['google_initial_rtt', 'google.initial_rtt'],
+  0x3128: ['google_connection_options', 'google.connection_options'], 0x4752: ['google_quic_version', 'google.quic_version'],
+};
+const QUIC_PARAM_KINDS: Readonly<Record<string, 'bytes' | 'u32' | 'varint'>> = {
+  original_destination_connection_id: 'bytes', stateless_reset_token: 'bytes', initial_source_connection_id: 'bytes',
+  retry_source_connection_id: 'bytes', 'google.connection_options': 'bytes', 'google.quic_version': 'u32',
+};
 
 function certificate(c: Cursor, hs: number, tls13: boolean): void {
   if (tls13) {
@@ -597,6 +659,9 @@ const TREE_FIELDS: Record<string, TreeFieldSpec> = {
   '_text.tls.extension': { label: 'Extension', textNode: true },
   '_text.tls.kx': { label: 'Parameters', textNode: true },
   'tls.app_data_proto': { label: 'Application Data Protocol', string: true },
+  'tls.quic.parameter.type': { label: 'Type', bits: 32 },
+  'tls.quic.parameter.length': { label: 'Length', bits: 32 },
+  'tls.quic.parameter.value': { label: 'Value', type: FT.Bytes },
   'tls.handshake.random_time': { label: 'GMT Unix Time', type: FT.AbsTime },
   'tls.handshake.random_bytes': { label: 'Random Bytes', type: FT.Bytes },
   'tls.handshake.comp_methods': { label: 'Compression Methods' },
@@ -700,8 +765,9 @@ const PLACED_FIELDS = [
 const LAYOUT_VALUED = new Set(['tls.handshake.sig_hash_alg', 'tls.handshake.extensions_length', 'tls.handshake', 'tls.alert_message']);
 
 /** Placement by the layout: occurrence i of `name` is the layout's i-th node of that name. */
-function placement(name: string): Pick<FieldDef, 'nodeKey' | 'parentKey' | 'range'> {
+function placement(name: string): Pick<FieldDef, 'nodeKey' | 'parentKey' | 'range' | 'instanceOf'> {
   return {
+    instanceOf: (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.inst[k] : 0; },
     nodeKey: (d, i) => { const k = tlsLayout(d).at(name, i); return k >= 0 ? k : MAX_NODES + i; },
     parentKey: (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.parent[k] : -1; },
     range: (d, i, out) => {
@@ -726,8 +792,17 @@ for (const name of PLACED_FIELDS) {
   if (name.startsWith('tls.handshake.ja4') || name.endsWith('_cn')) f.hidden = true;
 }
 
+const QUIC_PARAM_LABELS: Readonly<Record<string, string>> = {
+  'google.initial_rtt': 'Google Initial RTT', 'google.connection_options': 'Google Connection options', 'google.quic_version': 'Google QUIC version',
+  initial_source_connection_id: 'Initial Source Connection ID', original_destination_connection_id: 'Original Destination Connection ID',
+  retry_source_connection_id: 'Retry Source Connection ID', stateless_reset_token: 'Stateless Reset Token', active_connection_id_limit: 'Active Connection ID Limit',
+};
 const ALL_TREE_FIELDS: [string, TreeFieldSpec][] = [
   ...Object.entries(TREE_FIELDS),
+  ...Object.values(QUIC_PARAMS).filter(([, f]) => f !== '').map(([, f]): [string, TreeFieldSpec] => {
+    const kind = QUIC_PARAM_KINDS[f] ?? 'varint';
+    return [`tls.quic.parameter.${f}`, { label: QUIC_PARAM_LABELS[f] ?? f, type: kind === 'bytes' ? FT.Bytes : kind === 'u32' ? FT.Hex : FT.UInt, hex: kind === 'u32' ? 8 : undefined, bits: kind === 'u32' ? 32 : undefined }];
+  }),
   ...Object.entries(X509_FIELDS).map(([name, f]): [string, TreeFieldSpec] => [name, { label: f.label, type: f.type, bits: f.bits, names: f.names }]),
 ];
 for (const [name, spec] of ALL_TREE_FIELDS) {

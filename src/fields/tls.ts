@@ -17,6 +17,7 @@ import {
 } from '../tls/handshake';
 import { ja3Full, ja3sFull, ja4, md5Hex } from '../tls/fingerprints';
 import { decryptableSuites } from '../tls/cipher-suites';
+import { tlsInstances } from './tls-layout';
 
 /** Names for the details tree: suites from the table decryption uses, plus the usual groups and signature schemes (IANA). */
 const SUITE_NAMES: Record<number, string> = {};
@@ -81,7 +82,8 @@ const isAlert = (t: TlsInfo, r: number): boolean =>
 
 defineField({
   name: 'tls', label: 'Transport Layer Security', type: FT.None, proto: 'tls',
-  count: (d) => (d.tls.role === SegmentRole.Tls || d.tls.msgCount > 0 ? 1 : 0),
+  // A segment that only starts a record still passes through TLS, which Wireshark shows as an empty subtree.
+  count: (d) => (d.tls.role === SegmentRole.Tls || d.tls.role === SegmentRole.PduStart || d.tls.msgCount > 0 ? tlsInstances(d.tls) : 0),
   text: () => 'Transport Layer Security',
 });
 defineField({

@@ -510,6 +510,7 @@ export class TlsAnalyzer implements Analyzer {
     if (startsWithPrintable(buf, off, end)) return;
     const first = t.role !== SegmentRole.Tls;
     if (!this.frozen) t.protoVersion = this.conv.version;
+    t.calls++;
     this.reassembledCall = reassembled;
     this.needMore = false;
     let p = off;
@@ -537,7 +538,8 @@ export class TlsAnalyzer implements Analyzer {
     } else {
       t.role = SegmentRole.Tls;
     }
-    if (t.role === SegmentRole.Tls && !this.d.hasLayer(Proto.Tls)) this.d.pushLayer(Proto.Tls, off);
+    // A segment that only starts a record has still been through TLS (tshark lists tls in frame.protocols).
+    if ((t.role === SegmentRole.Tls || t.role === SegmentRole.PduStart) && !this.d.hasLayer(Proto.Tls)) this.d.pushLayer(Proto.Tls, off);
   }
 
   private more(total: number): void {

@@ -104,6 +104,13 @@ export class TlsInfo {
   readonly recordFlags = new Uint8Array(MAX_TLS_RECORDS);
   /** 0-based index of the record in its direction (the sequence number record protection uses). */
   readonly recordNumber = new Float64Array(MAX_TLS_RECORDS);
+  /** Which pass over the frame's bytes the record came from (`calls` at the time). */
+  readonly recordCall = new Uint8Array(MAX_TLS_RECORDS);
+  /**
+   * Passes of TLS over the frame's bytes: a record completed from earlier segments is one, the
+   * segment's own records after it another. Each is a TLS subtree of its own, as in tshark.
+   */
+  calls = 0;
 
   msgCount = 0;
   readonly msgBuf: Buffer[] = new Array<Buffer>(MAX_TLS_MESSAGES).fill(EMPTY);
@@ -139,6 +146,7 @@ export class TlsInfo {
     this.direction = 0;
     this.recordCount = 0;
     this.recordsOmitted = 0;
+    this.calls = 0;
     this.msgCount = 0;
     this.suite = 0;
     this.appProto = AppProto.None;
@@ -170,6 +178,7 @@ export class TlsInfo {
     this.length[i] = length;
     this.recordFlags[i] = flags;
     this.recordNumber[i] = number;
+    this.recordCall[i] = Math.max(0, Math.min(255, this.calls - 1));
     return i;
   }
 
