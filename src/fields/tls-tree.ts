@@ -169,7 +169,7 @@ const APP_PROTO_NAMES = ['', 'Hypertext Transfer Protocol', 'HyperText Transfer 
 /** Application data, and the protocol it is for when the conversation says (port 443, ALPN). */
 function appData(t: TlsInfo, rec: number, buf: Buffer, body: number, end: number, l: TlsLayout): void {
   l.add('tls.app_data', rec, buf, body, end - body);
-  if (t.appProto !== AppProto.None) l.add('tls.app_data_proto', rec, buf, end, 0, 0, APP_PROTO_NAMES[t.appProto]);
+  if (t.appProto !== AppProto.None) l.add('tls.app_data_proto', rec, buf, body - REC_HEADER_LEN, 0, 0, APP_PROTO_NAMES[t.appProto]);
 }
 
 function messageName(t: TlsInfo, m: number): string {
@@ -616,8 +616,8 @@ function certificateRequest(c: Cursor, hs: number, tls12: boolean): void {
   while (s2.has(2)) {
     const k = s2.num('tls.handshake.dname_len', names, 2);
     if (!s2.has(k)) break;
-    const dn = s2.open('tls.handshake.dname', names, k, 'Distinguished Name');
-    layoutName(s2.l, dn, s2.buf, s2.p, k);
+    if (!s2.has(k)) break;
+    layoutName(s2.l, names, s2.buf, s2.p, k, 'tls.handshake.dname', 'Distinguished Name');
     s2.p += k;
   }
 }

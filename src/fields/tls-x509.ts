@@ -77,6 +77,13 @@ for (const [name, label] of [
   ['x509ce.templateMinorVersion', 'templateMinorVersion'], ['x509sat.Integer', 'Integer'],
 ]) field(name, label, FT.UInt, 32);
 field('x509af.critical', 'critical', FT.Bool, 8);
+field('pkcs1.specifiedCurve_element', 'specifiedCurve');
+field('pkcs1.fieldID_element', 'fieldID');
+field('pkcs1.curve_element', 'curve');
+field('pkcs1.fieldType', 'fieldType', FT.String);
+for (const [name, label] of [['ber.64bit_uint_as_bytes', '64bit_uint_as_bytes'], ['pkcs1.a', 'a'], ['pkcs1.b', 'b'], ['pkcs1.seed', 'seed'], ['pkcs1.base', 'base']]) field(name, label, FT.Bytes);
+field('pkcs1.version', 'version', FT.UInt, 32);
+field('pkcs1.cofactor', 'cofactor', FT.UInt, 32);
 field('x509ce.cA', 'cA', FT.Bool, 8);
 field('tls.sct.scts_length', 'Serialized SCT List Length', FT.UInt, 16);
 field('tls.sct.sct_length', 'Serialized SCT Length', FT.UInt, 16);
@@ -113,7 +120,7 @@ class Der {
     return this.l.add(name, parent, this.buf, t.start, t.end - t.start, num, text);
   }
 
-  /** A node whose value is the element's contents (strings, integers shown as bytes). */
+  /** A node over the element's contents: a value, or a SEQUENCE OF / SET OF, which Wireshark shows without its header. */
   value(name: string, parent: number, t: Tlv, num = 0, text = ''): number {
     return this.l.add(name, parent, this.buf, t.body, t.len, num, text);
   }
@@ -183,7 +190,7 @@ function tbsCertificate(x: Der, signed: number, tbs: Tlv): void {
     const seq = x.at(parts[i].body, parts[i].end);
     if (seq === null || seq.tag !== Tag.Sequence) continue;
     const list = x.children(seq);
-    const exts = x.node('x509af.extensions', signed, seq, 0, `extensions: ${list.length} item${list.length === 1 ? '' : 's'}`);
+    const exts = x.value('x509af.extensions', signed, seq, 0, `extensions: ${list.length} item${list.length === 1 ? '' : 's'}`);
     for (const e of list) if (e.tag === Tag.Sequence) extension(x, exts, e);
   }
 }
@@ -201,6 +208,8 @@ function algorithm(x: Der, name: string, parent: number, t: Tlv, publicKey: bool
   if (oid === '1.2.840.10045.2.1' && params.tag === Tag.Oid) {
     const ec = x.node('pkcs1.ECParameters', node, params, 0, 'ECParameters: namedCurve (1)');
     x.oid('pkcs1.namedCurve', ec, params);
+  } else if (oid === '1.2.840.10045.2.1' && params.tag === Tag.Sequence) {
+    specifiedCurve(x, node, params);
   } else if (oid === '1.2.840.10040.4.1' && params.tag === Tag.Sequence) {
     const dss = x.node('x509af.DSS_Params_element', node, params);
     const [p, q, g] = x.children(params);
@@ -209,6 +218,33 @@ function algorithm(x: Der, name: string, parent: number, t: Tlv, publicKey: bool
     if (g?.tag === Tag.Integer) x.value('x509af.g', dss, g);
   }
   return oid;
+}
+
+/** Explicit curve parameters (RFC 3279 §2.3.5), as a certificate may carry instead of a curve's name. */
+function specifiedCurve(x: Der, parent: number, t: Tlv): void {
+  const ec = x.node('pkcs1.ECParameters', parent, t, 0, 'ECParameters: specifiedCurve (1)');
+  const sc = x.node('pkcs1.specifiedCurve_element', ec, t);
+  const [version, fieldId, curve, base, order, cofactor] = x.children(t);
+  if (version?.tag === Tag.Integer) x.value('pkcs1.version', sc, version, integerValue(x.buf, version.body, version.len));
+  if (fieldId?.tag === Tag.Sequence) {
+    const f = x.node('pkcs1.fieldID_element', sc, fieldId);
+    const [type, prime] = x.children(fieldId);
+    if (type?.tag === Tag.Oid) x.oid('pkcs1.fieldType', f, type);
+    if (prime?.tag === Tag.Integer) x.value('ber.64bit_uint_as_bytes', f, prime);
+  }
+  if (curve?.tag === Tag.Sequence) {
+    const c = x.node('pkcs1.curve_element', sc, curve);
+    const [a, b, seed] = x.children(curve);
+    if (a?.tag === Tag.OctetString) x.value('pkcs1.a', c, a);
+    if (b?.tag === Tag.OctetString) x.value('pkcs1.b', c, b);
+    if (seed?.tag === Tag.BitString && seed.len >= 1) {
+      x.l.add('ber.bitstring.padding', c, x.buf, seed.body, 1, x.buf[seed.body]);
+      x.l.add('pkcs1.seed', c, x.buf, seed.body + 1, seed.len - 1);
+    }
+  }
+  if (base?.tag === Tag.OctetString) x.value('pkcs1.base', sc, base);
+  if (order?.tag === Tag.Integer) x.value('ber.64bit_uint_as_bytes', sc, order);
+  if (cofactor?.tag === Tag.Integer) x.value('pkcs1.cofactor', sc, cofactor, integerValue(x.buf, cofactor.body, cofactor.len));
 }
 
 function subjectPublicKeyInfo(x: Der, signed: number, t: Tlv): void {
@@ -240,22 +276,29 @@ const DIRECTORY_STRING_CHOICE: Readonly<Record<number, [string, string, number]>
 /** A Name's RDNSequence (RFC 5280 §4.1.2.4) under `parent`. */
 function rdnSequence(x: Der, name: string, parent: number, t: Tlv): void {
   const rdns = x.children(t);
-  const seq = x.node(name, parent, t, 0, `rdnSequence: ${rdns.length} item${rdns.length === 1 ? '' : 's'}`);
+  const seq = x.value(name, parent, t, 0, `rdnSequence: ${rdns.length} item${rdns.length === 1 ? '' : 's'}`);
   for (const rdn of rdns) if (rdn.tag === Tag.Set) rdnItem(x, seq, rdn);
 }
 
-/** A Name standing alone (a Certificate Request's distinguished names): its items directly under `parent`. */
-export function layoutName(l: TlsLayout, parent: number, buf: Buffer, off: number, len: number): void {
+/**
+ * A Certificate Request's distinguished name at [off, off+len) under `parent`: a node over the
+ * Name's contents (text `text`) holding its items.
+ */
+export function layoutName(l: TlsLayout, parent: number, buf: Buffer, off: number, len: number, name: string, text: string): void {
   const x = new Der(l, buf);
   const t = x.at(off, off + len);
-  if (t === null || t.tag !== Tag.Sequence) return;
-  for (const rdn of x.children(t)) if (rdn.tag === Tag.Set) rdnItem(x, parent, rdn);
+  if (t === null || t.tag !== Tag.Sequence) {
+    l.add(name, parent, buf, off, len, 0, text);
+    return;
+  }
+  const dn = x.value(name, parent, t, 0, text);
+  for (const rdn of x.children(t)) if (rdn.tag === Tag.Set) rdnItem(x, dn, rdn);
 }
 
 /** One RelativeDistinguishedName (a SET of type and value pairs). */
 function rdnItem(x: Der, parent: number, rdn: Tlv): void {
   const atvs = x.children(rdn);
-  const item = x.node('x509if.RDNSequence_item', parent, rdn, 0, `RDNSequence item: ${atvs.length} item${atvs.length === 1 ? '' : 's'}`);
+  const item = x.value('x509if.RDNSequence_item', parent, rdn, 0, `RDNSequence item: ${atvs.length} item${atvs.length === 1 ? '' : 's'}`);
   for (const atv of atvs) {
     if (atv.tag !== Tag.Sequence) continue;
     const [type, value] = x.children(atv);
@@ -301,7 +344,7 @@ const GENERAL_NAME: Readonly<Record<number, [string, string, number]>> = {
 
 function generalName(x: Der, parent: number, t: Tlv, holder = 'x509ce.GeneralName'): void {
   const choice = GENERAL_NAME[t.tag];
-  const g = holder === '' ? parent : x.node(holder, parent, t, 0, choice === undefined ? 'GeneralName' : `GeneralName: ${choice[1]} (${choice[2]})`);
+  const g = holder === '' ? parent : x.value(holder, parent, t, 0, choice === undefined ? 'GeneralName' : `GeneralName: ${choice[1]} (${choice[2]})`);
   if (choice !== undefined) x.value(choice[0], g, t, 0, choice[0] === 'x509ce.iPAddress' ? '' : x.str(t));
 }
 
@@ -316,19 +359,19 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
       const ku = l.add('x509ce.KeyUsage', e, x.buf, v.body + 1, v.len - 1);
       KEY_USAGE_BITS.forEach((bit, i) => {
         const set = i < 8 ? (first >> (7 - i)) & 1 : (second >> 7) & 1;
-        l.add(`x509ce.KeyUsage.${bit}`, ku, x.buf, v.body + 1 + (i < 8 ? 0 : 1), 1, set);
+        l.add(`x509ce.KeyUsage.${bit}`, ku, x.buf, v.body + 1, 1, set);
       });
       return;
     }
     case '2.5.29.37': { // extKeyUsage
       const ids = x.children(v);
-      const list = x.node('x509ce.KeyPurposeIDs', e, v, 0, `KeyPurposeIDs: ${ids.length} item${ids.length === 1 ? '' : 's'}`);
+      const list = x.value('x509ce.KeyPurposeIDs', e, v, 0, `KeyPurposeIDs: ${ids.length} item${ids.length === 1 ? '' : 's'}`);
       for (const id of ids) if (id.tag === Tag.Oid) x.oid('x509ce.KeyPurposeId', list, id);
       return;
     }
     case '2.5.29.17': case '2.5.29.18': { // subjectAltName, issuerAltName
       const names = x.children(v);
-      const list = x.node('x509ce.GeneralNames', e, v, 0, `GeneralNames: ${names.length} item${names.length === 1 ? '' : 's'}`);
+      const list = x.value('x509ce.GeneralNames', e, v, 0, `GeneralNames: ${names.length} item${names.length === 1 ? '' : 's'}`);
       for (const n of names) generalName(x, list, n);
       return;
     }
@@ -351,7 +394,7 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
     }
     case '2.5.29.31': { // cRLDistributionPoints
       const dps = x.children(v);
-      const list = x.node('x509ce.CRLDistPointsSyntax', e, v, 0, `CRLDistPointsSyntax: ${dps.length} item${dps.length === 1 ? '' : 's'}`);
+      const list = x.value('x509ce.CRLDistPointsSyntax', e, v, 0, `CRLDistPointsSyntax: ${dps.length} item${dps.length === 1 ? '' : 's'}`);
       for (const dp of dps) {
         if (dp.tag !== Tag.Sequence) continue;
         const el = x.node('x509ce.DistributionPoint_element', list, dp);
@@ -361,16 +404,16 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
           for (const full of x.children(part)) {
             if (full.tag !== 0xa0) continue;
             const names = x.children(full);
-            const fn = x.node('x509ce.fullName', dpn, full, 0, `fullName: ${names.length} item${names.length === 1 ? '' : 's'}`);
+            const fn = x.value('x509ce.fullName', dpn, full, 0, `fullName: ${names.length} item${names.length === 1 ? '' : 's'}`);
             for (const n of names) generalName(x, fn, n);
           }
         }
       }
       return;
     }
-    case '2.5.29.32': { // certificatePolicies
+    case '2.5.29.32': case '1.3.6.1.4.1.311.21.10': { // certificatePolicies, Microsoft application policies
       const pols = x.children(v);
-      const list = x.node('x509ce.CertificatePoliciesSyntax', e, v, 0, `CertificatePoliciesSyntax: ${pols.length} item${pols.length === 1 ? '' : 's'}`);
+      const list = x.value('x509ce.CertificatePoliciesSyntax', e, v, 0, `CertificatePoliciesSyntax: ${pols.length} item${pols.length === 1 ? '' : 's'}`);
       for (const pol of pols) {
         if (pol.tag !== Tag.Sequence) continue;
         const pi = x.node('x509ce.PolicyInformation_element', list, pol);
@@ -378,7 +421,7 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
         if (pid?.tag === Tag.Oid) x.oid('x509ce.policyIdentifier', pi, pid);
         if (quals?.tag !== Tag.Sequence) continue;
         const qs = x.children(quals);
-        const qn = x.node('x509ce.policyQualifiers', pi, quals, 0, `policyQualifiers: ${qs.length} item${qs.length === 1 ? '' : 's'}`);
+        const qn = x.value('x509ce.policyQualifiers', pi, quals, 0, `policyQualifiers: ${qs.length} item${qs.length === 1 ? '' : 's'}`);
         for (const q of qs) {
           if (q.tag !== Tag.Sequence) continue;
           const qi = x.node('x509ce.PolicyQualifierInfo_element', qn, q);
@@ -402,7 +445,7 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
     }
     case '1.3.6.1.5.5.7.1.1': { // authorityInfoAccess
       const ads = x.children(v);
-      const list = x.node('pkix1implicit.AuthorityInfoAccessSyntax', e, v, 0, `AuthorityInfoAccessSyntax: ${ads.length} item${ads.length === 1 ? '' : 's'}`);
+      const list = x.value('pkix1implicit.AuthorityInfoAccessSyntax', e, v, 0, `AuthorityInfoAccessSyntax: ${ads.length} item${ads.length === 1 ? '' : 's'}`);
       for (const ad of ads) {
         if (ad.tag !== Tag.Sequence) continue;
         const el = x.node('pkix1implicit.AccessDescription_element', list, ad);
