@@ -803,7 +803,7 @@ const ALL_TREE_FIELDS: [string, TreeFieldSpec][] = [
     const kind = QUIC_PARAM_KINDS[f] ?? 'varint';
     return [`tls.quic.parameter.${f}`, { label: QUIC_PARAM_LABELS[f] ?? f, type: kind === 'bytes' ? FT.Bytes : kind === 'u32' ? FT.Hex : FT.UInt, hex: kind === 'u32' ? 8 : undefined, bits: kind === 'u32' ? 32 : undefined }];
   }),
-  ...Object.entries(X509_FIELDS).map(([name, f]): [string, TreeFieldSpec] => [name, { label: f.label, type: f.type, bits: f.bits, names: f.names }]),
+  ...Object.entries(X509_FIELDS).map(([name, f]): [string, TreeFieldSpec] => [name, { label: f.label, type: f.type, bits: f.bits, names: f.names, textNode: name.startsWith('_text.') }]),
 ];
 for (const [name, spec] of ALL_TREE_FIELDS) {
   const type = spec.type ?? (spec.string ? FT.String : spec.bits !== undefined ? (spec.hex !== undefined ? FT.Hex : FT.UInt) : FT.None);

@@ -17,7 +17,8 @@ const OID_NAMES: Readonly<Record<string, string>> = {
   '2.5.4.3': 'id-at-commonName', '2.5.4.4': 'id-at-surname', '2.5.4.5': 'id-at-serialNumber', '2.5.4.6': 'id-at-countryName', '2.5.4.7': 'id-at-localityName',
   '2.5.4.8': 'id-at-stateOrProvinceName', '2.5.4.9': 'id-at-streetAddress', '2.5.4.10': 'id-at-organizationName', '2.5.4.11': 'id-at-organizationalUnitName',
   '2.5.4.12': 'id-at-title', '2.5.4.15': 'id-at-businessCategory', '2.5.4.17': 'id-at-postalCode', '2.5.4.42': 'id-at-givenName',
-  '1.2.840.113549.1.9.1': 'pkcs-9-at-emailAddress',
+  '1.2.840.113549.1.9.1': 'pkcs-9-at-emailAddress', '1.3.6.1.4.1.311.60.2.1.1': 'jurisdictionOfIncorporationLocalityName',
+  '1.3.6.1.4.1.311.60.2.1.2': 'jurisdictionOfIncorporationStateOrProvinceName', '1.3.6.1.4.1.311.60.2.1.3': 'jurisdictionOfIncorporationCountryName',
   '2.5.29.14': 'id-ce-subjectKeyIdentifier', '2.5.29.15': 'id-ce-keyUsage', '2.5.29.17': 'id-ce-subjectAltName', '2.5.29.18': 'id-ce-issuerAltName',
   '2.5.29.19': 'id-ce-basicConstraints', '2.5.29.31': 'id-ce-cRLDistributionPoints', '2.5.29.32': 'id-ce-certificatePolicies',
   '2.5.29.35': 'id-ce-authorityKeyIdentifier', '2.5.29.37': 'id-ce-extKeyUsage', '1.3.6.1.5.5.7.1.1': 'id-pe-authorityInfoAccess',
@@ -266,7 +267,8 @@ function subjectPublicKeyInfo(x: Der, signed: number, t: Tlv): void {
   x.l.add('x509af.subjectPublicKey', spki, x.buf, key.body + 1, key.len - 1);
 }
 
-const DIRECTORY_STRING_OIDS = new Set(['2.5.4.3', '2.5.4.4', '2.5.4.7', '2.5.4.8', '2.5.4.9', '2.5.4.10', '2.5.4.11', '2.5.4.12', '2.5.4.15', '2.5.4.17', '2.5.4.42', '2.5.4.43', '2.5.4.44', '2.5.4.65']);
+// EV certificates' jurisdiction locality and state (1.3.6.1.4.1.311.60.2.1.1–2) are DirectoryStrings too, the country a CountryName.
+const DIRECTORY_STRING_OIDS = new Set(['1.3.6.1.4.1.311.60.2.1.1', '1.3.6.1.4.1.311.60.2.1.2', '2.5.4.3', '2.5.4.4', '2.5.4.7', '2.5.4.8', '2.5.4.9', '2.5.4.10', '2.5.4.11', '2.5.4.12', '2.5.4.15', '2.5.4.17', '2.5.4.42', '2.5.4.43', '2.5.4.44', '2.5.4.65']);
 const DIRECTORY_STRING_CHOICE: Readonly<Record<number, [string, string, number]>> = {
   [Tag.TeletexString]: ['x509sat.teletexString', 'teletexString', 0], [Tag.PrintableString]: ['x509sat.printableString', 'printableString', 1],
   [Tag.UniversalString]: ['x509sat.universalString', 'universalString', 2], [Tag.Utf8String]: ['x509sat.uTF8String', 'uTF8String', 4],
@@ -307,7 +309,7 @@ function rdnItem(x: Der, parent: number, rdn: Tlv): void {
     const el = x.node('x509if.RelativeDistinguishedName_item_element', item, atv, 0, `RelativeDistinguishedName item (${OID_NAMES[oid] ?? oid})`);
     x.oid('x509if.oid', el, type);
     if (value === undefined) continue;
-    if (oid === '2.5.4.6') x.value('x509sat.CountryName', el, value, 0, x.str(value));
+    if (oid === '2.5.4.6' || oid === '1.3.6.1.4.1.311.60.2.1.3') x.value('x509sat.CountryName', el, value, 0, x.str(value));
     else if (oid === '2.5.4.5') x.value('x509sat.PrintableString', el, value, 0, x.str(value));
     else if (DIRECTORY_STRING_OIDS.has(oid)) {
       const choice = DIRECTORY_STRING_CHOICE[value.tag];
