@@ -636,7 +636,8 @@ function sessionTicket(c: Cursor, hs: number): void {
 function certificateStatus(c: Cursor, hs: number): void {
   if (c.num('tls.handshake.extensions_status_request_type', hs, 1) !== 1) return;
   const n = c.num('tls.handshake.ocsp_response_len', hs, 3);
-  void n;
+  // The OCSP response (RFC 6960) is a protocol of its own inside the message, as in Wireshark.
+  if (n > 0) c.item('ocsp', hs, Math.min(n, c.left()), 0, 'Online Certificate Status Protocol');
 }
 
 
@@ -645,7 +646,7 @@ function certificateStatus(c: Cursor, hs: number): void {
 interface TreeFieldSpec {
   label: string;
   type?: FT;
-  bits?: 8 | 16 | 24 | 32;
+  bits?: 8 | 16 | 24 | 32 | 64;
   hex?: number;
   names?: Readonly<Record<number, string>>;
   /** Bytes or text shown as text (a string field). */
@@ -659,8 +660,8 @@ const TREE_FIELDS: Record<string, TreeFieldSpec> = {
   '_text.tls.extension': { label: 'Extension', textNode: true },
   '_text.tls.kx': { label: 'Parameters', textNode: true },
   'tls.app_data_proto': { label: 'Application Data Protocol', string: true },
-  'tls.quic.parameter.type': { label: 'Type', bits: 32 },
-  'tls.quic.parameter.length': { label: 'Length', bits: 32 },
+  'tls.quic.parameter.type': { label: 'Type', bits: 64 },
+  'tls.quic.parameter.length': { label: 'Length', bits: 64 },
   'tls.quic.parameter.value': { label: 'Value', type: FT.Bytes },
   'tls.handshake.random_time': { label: 'GMT Unix Time', type: FT.AbsTime },
   'tls.handshake.random_bytes': { label: 'Random Bytes', type: FT.Bytes },
@@ -794,17 +795,24 @@ for (const name of PLACED_FIELDS) {
 
 const QUIC_PARAM_LABELS: Readonly<Record<string, string>> = {
   'google.initial_rtt': 'Google Initial RTT', 'google.connection_options': 'Google Connection options', 'google.quic_version': 'Google QUIC version',
-  initial_source_connection_id: 'Initial Source Connection ID', original_destination_connection_id: 'Original Destination Connection ID',
-  retry_source_connection_id: 'Retry Source Connection ID', stateless_reset_token: 'Stateless Reset Token', active_connection_id_limit: 'Active Connection ID Limit',
+  initial_source_connection_id: 'Initial Source Connection ID', original_destination_connection_id: 'original_destination_connection_id',
+  retry_source_connection_id: 'Retry Source Connection ID', stateless_reset_token: 'stateless_reset_token', active_connection_id_limit: 'Active Connection ID Limit',
 };
 const ALL_TREE_FIELDS: [string, TreeFieldSpec][] = [
   ...Object.entries(TREE_FIELDS),
   ...Object.values(QUIC_PARAMS).filter(([, f]) => f !== '').map(([, f]): [string, TreeFieldSpec] => {
     const kind = QUIC_PARAM_KINDS[f] ?? 'varint';
-    return [`tls.quic.parameter.${f}`, { label: QUIC_PARAM_LABELS[f] ?? f, type: kind === 'bytes' ? FT.Bytes : kind === 'u32' ? FT.Hex : FT.UInt, hex: kind === 'u32' ? 8 : undefined, bits: kind === 'u32' ? 32 : undefined }];
+    return [`tls.quic.parameter.${f}`, { label: QUIC_PARAM_LABELS[f] ?? f, type: kind === 'bytes' ? FT.Bytes : kind === 'u32' ? FT.Hex : FT.UInt, hex: kind === 'u32' ? 8 : undefined, bits: kind === 'u32' ? 32 : kind === 'varint' ? 64 : undefined }];
   }),
   ...Object.entries(X509_FIELDS).map(([name, f]): [string, TreeFieldSpec] => [name, { label: f.label, type: f.type, bits: f.bits, names: f.names, textNode: name.startsWith('_text.') }]),
 ];
+// The OCSP response a Certificate Status message carries: a protocol node inside the TLS subtree.
+defineField({
+  name: 'ocsp', label: 'Online Certificate Status Protocol', type: FT.None, proto: 'ocsp', alsoIn: ['tls'], ...placement('ocsp'),
+  count: layoutCount('ocsp'),
+  text: () => 'Online Certificate Status Protocol',
+});
+
 for (const [name, spec] of ALL_TREE_FIELDS) {
   const type = spec.type ?? (spec.string ? FT.String : spec.bits !== undefined ? (spec.hex !== undefined ? FT.Hex : FT.UInt) : FT.None);
   const at = (d: Dissection, i: number): [TlsLayout, number] => { const l = tlsLayout(d); return [l, l.at(name, i)]; };

@@ -33,8 +33,8 @@ function oidName(oid: string): string {
 }
 
 /** The x509 fields the layout uses: label and type; values come from the layout. */
-export const X509_FIELDS: Record<string, { label: string; type: FT; bits?: 8 | 16 | 24 | 32; names?: Readonly<Record<number, string>>; bool?: number }> = {};
-const field = (name: string, label: string, type: FT = FT.None, bits?: 8 | 16 | 24 | 32, names?: Readonly<Record<number, string>>): void => {
+export const X509_FIELDS: Record<string, { label: string; type: FT; bits?: 8 | 16 | 24 | 32 | 64; names?: Readonly<Record<number, string>>; bool?: number }> = {};
+const field = (name: string, label: string, type: FT = FT.None, bits?: 8 | 16 | 24 | 32 | 64, names?: Readonly<Record<number, string>>): void => {
   X509_FIELDS[name] = { label, type, bits, names };
 };
 for (const [name, label] of [
@@ -73,11 +73,12 @@ for (const [name, label] of [
   ['tls.sct.sct_logid', 'Log ID'], ['tls.sct.sct_signature', 'Signature'],
 ]) field(name, label, FT.Bytes);
 for (const [name, label] of [
-  ['x509af.version', 'version'], ['pkcs1.publicExponent', 'publicExponent'], ['ber.bitstring.padding', 'Padding'],
-  ['x509ce.pathLenConstraint', 'pathLenConstraint'], ['x509ce.templateMajorVersion', 'templateMajorVersion'],
+  ['x509af.version', 'version'], ['pkcs1.publicExponent', 'publicExponent'], ['x509ce.templateMajorVersion', 'templateMajorVersion'],
   ['x509ce.templateMinorVersion', 'templateMinorVersion'], ['x509sat.Integer', 'Integer'],
 ]) field(name, label, FT.UInt, 32);
 field('x509af.critical', 'critical', FT.Bool, 8);
+field('ber.bitstring.padding', 'Padding', FT.UInt, 8);
+field('x509ce.pathLenConstraint', 'pathLenConstraint', FT.UInt, 64);
 field('pkcs1.specifiedCurve_element', 'specifiedCurve');
 field('pkcs1.fieldID_element', 'fieldID');
 field('pkcs1.curve_element', 'curve');
