@@ -781,12 +781,40 @@ function placement(name: string): Pick<FieldDef, 'nodeKey' | 'parentKey' | 'rang
 
 const layoutCount = (name: string) => (d: Dissection): number => tlsLayout(d).occ.get(name)?.length ?? 0;
 
+/** Whether record r holds a handshake message of its own (not SSL 2.0, not carried by QUIC). */
+function holdsMessage(t: TlsInfo, r: number): boolean {
+  for (let m = 0; m < t.msgCount; m++) if (t.msgRecord[m] === r && (t.msgFlags[m] & (MsgFlag.Quic | MsgFlag.Sslv2)) === 0) return true;
+  return false;
+}
+
+const plainRecord = (t: TlsInfo, r: number): boolean => (t.recordFlags[r] & (RecordFlag.Sslv2 | RecordFlag.Opaque)) === 0;
+
+/**
+ * The layout's count of handshake nodes without laying out the frame (filters ask it of every
+ * frame): each message, and each handshake record without one (an encrypted message).
+ */
+function handshakeCount(d: Dissection): number {
+  const t = d.tls;
+  let n = 0;
+  for (let m = 0; m < t.msgCount; m++) if ((t.msgFlags[m] & MsgFlag.Sslv2) === 0) n++;
+  for (let r = 0; r < t.recordCount; r++) if (plainRecord(t, r) && t.contentType[r] === ContentType.Handshake && !holdsMessage(t, r)) n++;
+  return n;
+}
+
+/** Alert records: one alert message node each, readable or encrypted. */
+function alertCount(d: Dissection): number {
+  const t = d.tls;
+  let n = 0;
+  for (let r = 0; r < t.recordCount; r++) if (plainRecord(t, r) && t.contentType[r] === ContentType.Alert) n++;
+  return n;
+}
+
 for (const name of PLACED_FIELDS) {
   const f = getField(name);
   if (f === undefined) throw new Error(`TLS tree: field ${name} is not declared`);
   Object.assign(f, placement(name));
   if (LAYOUT_VALUED.has(name)) {
-    f.count = layoutCount(name);
+    f.count = name === 'tls.handshake' ? handshakeCount : name === 'tls.alert_message' ? alertCount : layoutCount(name);
     if (f.num !== undefined) f.num = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.num[k] : 0; };
   }
   if (name === 'tls.record' || name === 'tls.handshake' || name === 'tls.alert_message') f.text = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.text[k] : ''; };
