@@ -12,6 +12,7 @@ import { ContentType, REC_HEADER_LEN, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION, vers
 import { EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
 import { X509_FIELDS, layoutCertificate, layoutName } from './tls-x509';
 import { MAX_NODES, TlsLayout, tlsInstances } from './tls-layout';
+import { decryptInfoOf } from '../tls/decrypt-info';
 
 let cached: TlsLayout | null = null;
 let cachedFor: Dissection | null = null;
@@ -122,11 +123,20 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
   l.add(opaque ? 'tls.record.opaque_type' : 'tls.record.content_type', rec, buf, off, 1, t.contentType[r]);
   l.add('tls.record.version', rec, buf, off + 1, 2, t.version[r]);
   l.add('tls.record.length', rec, buf, off + 3, 2, t.length[r]);
+  let type = t.contentType[r];
   if (opaque) {
-    appData(t, rec, buf, body, end, l);
-    return;
+    // With a key log, a TLS 1.3 record shows its inner content type and what it carried.
+    const inner = innerContentType(d, r);
+    if (inner < 0) {
+      appData(t, rec, buf, body, end, l);
+      return;
+    }
+    l.add('tls.record.content_type', rec, buf, off, 0, inner);
+    type = inner;
+    label = `${versionShortName(t.version[r]) ?? 'SSL'} Record Layer: ${CONTENT_NAMES[inner] ?? 'Unknown'}`;
+    l.text[rec] = label;
   }
-  switch (t.contentType[r]) {
+  switch (type) {
     case ContentType.Handshake: {
       const names: string[] = [];
       for (let m = 0; m < t.msgCount; m++) {
@@ -145,8 +155,14 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
       l.add('tls.change_cipher_spec', rec, buf, body, Math.min(1, end - body), 0, 'Change Cipher Spec Message');
       return;
     case ContentType.Alert: {
-      const plain = t.length[r] === 2 || (flags & RecordFlag.PlainAlert) !== 0;
-      if (plain && end - body >= 2) {
+      const info = decryptInfoOf(d);
+      const decrypted = info.decrypted(r) ? info.plain[r] : null;
+      const plain = decrypted !== null ? decrypted.length >= 2 : t.length[r] === 2 || (flags & RecordFlag.PlainAlert) !== 0;
+      if (decrypted !== null && plain) {
+        const a = l.add('tls.alert_message', rec, decrypted, 0, 2, 0, 'Alert Message');
+        l.add('tls.alert_message.level', a, decrypted, 0, 1, decrypted[0]);
+        l.add('tls.alert_message.desc', a, decrypted, 1, 1, decrypted[1]);
+      } else if (plain && end - body >= 2) {
         const a = l.add('tls.alert_message', rec, buf, body, 2, 0, 'Alert Message');
         l.add('tls.alert_message.level', a, buf, body, 1, buf[body]);
         l.add('tls.alert_message.desc', a, buf, body + 1, 1, buf[body + 1]);
@@ -170,6 +186,24 @@ const APP_PROTO_NAMES = ['', 'Hypertext Transfer Protocol', 'HyperText Transfer 
 function appData(t: TlsInfo, rec: number, buf: Buffer, body: number, end: number, l: TlsLayout): void {
   l.add('tls.app_data', rec, buf, body, end - body);
   if (t.appProto !== AppProto.None) l.add('tls.app_data_proto', rec, buf, body - REC_HEADER_LEN, 0, 0, APP_PROTO_NAMES[t.appProto]);
+}
+
+/** The inner content type of TLS 1.3 record r when a key log decrypted it, else -1. */
+function innerContentType(d: Dissection, r: number): number {
+  const info = decryptInfoOf(d);
+  return info.decrypted(r) ? info.innerType[r] : -1;
+}
+
+/** tls.record.content_type occurrences: every plain record's type, then (in record order) decrypted TLS 1.3 records' inner type. */
+function contentTypeAt(d: Dissection, i: number): number {
+  const t = d.tls;
+  for (let r = 0; r < t.recordCount; r++) {
+    if ((t.recordFlags[r] & RecordFlag.Sslv2) !== 0) continue;
+    const v = (t.recordFlags[r] & RecordFlag.Opaque) === 0 ? t.contentType[r] : innerContentType(d, r);
+    if (v < 0) continue;
+    if (i-- === 0) return v;
+  }
+  return -1;
 }
 
 function messageName(t: TlsInfo, m: number): string {
@@ -197,7 +231,8 @@ function message(t: TlsInfo, m: number, parent: number, l: TlsLayout): string {
     case HandshakeType.ClientKeyExchange: clientKeyExchange(c, hs, keyExchangeOf(t.suite)); break;
     case HandshakeType.CertificateRequest: if (!tls13) certificateRequest(c, hs, t.msgSessionVersion[m] >= TLSV1DOT2_VERSION); break;
     case HandshakeType.CertificateVerify: certificateVerify(c, hs, t.msgSessionVersion[m] >= TLSV1DOT2_VERSION); break;
-    case HandshakeType.NewSessionTicket: if (!tls13) sessionTicket(c, hs); break;
+    case HandshakeType.NewSessionTicket: sessionTicket(c, hs, tls13); break;
+    case HandshakeType.EncryptedExtensions: extensions(c, hs, false); break;
     case HandshakeType.Finished: c.item('tls.handshake.verify_data', hs, c.end - c.p, 0, 'Verify Data'); break;
     case HandshakeType.CertificateStatus: certificateStatus(c, hs); break;
     default: break;
@@ -270,24 +305,28 @@ function hello(c: Cursor, hs: number, client: boolean, tls13: boolean): void {
   }
   // The fingerprints stand after the extensions, as zero-length items where they begin.
   const fpAt = c.p;
-  if (c.has(2)) {
-    const extLen = c.num('tls.handshake.extensions_length', hs, 2);
-    const e = c.sub(extLen);
-    while (e.has(4)) {
-      const type = e.u16();
-      const len = e.buf.readUInt16BE(e.p + 2);
-      if (!e.has(4 + len)) break;
-      const ext = e.open('_text.tls.extension', hs, 4 + len, `Extension: ${extensionName(type)} (len=${len})`);
-      e.num('tls.handshake.extension.type', ext, 2);
-      e.num('tls.handshake.extension.len', ext, 2);
-      extension(e.sub(len), ext, type, client);
-      e.p += len;
-    }
-    c.p += e.end - c.p;
-  }
+  if (c.has(2)) extensions(c, hs, client);
   const names = client ? ['tls.handshake.ja3_full', 'tls.handshake.ja3', 'tls.handshake.ja4', 'tls.handshake.ja4_r', 'tls.handshake.ja4_o', 'tls.handshake.ja4_ro']
     : ['tls.handshake.ja3s_full', 'tls.handshake.ja3s'];
   for (const name of names) l.add(name, hs, c.buf, fpAt, 0);
+}
+
+/** An extensions block: its length, then each extension as a text node with its type, length and contents. */
+function extensions(c: Cursor, hs: number, client: boolean): void {
+  const extLen = c.num('tls.handshake.extensions_length', hs, 2);
+  if (extLen < 0) return;
+  const e = c.sub(extLen);
+  while (e.has(4)) {
+    const type = e.u16();
+    const len = e.buf.readUInt16BE(e.p + 2);
+    if (!e.has(4 + len)) break;
+    const ext = e.open('_text.tls.extension', hs, 4 + len, `Extension: ${extensionName(type)} (len=${len})`);
+    e.num('tls.handshake.extension.type', ext, 2);
+    e.num('tls.handshake.extension.len', ext, 2);
+    extension(e.sub(len), ext, type, client);
+    e.p += len;
+  }
+  c.p = e.end;
 }
 
 function extension(c: Cursor, ext: number, type: number, client: boolean): void {
@@ -626,11 +665,18 @@ function certificateVerify(c: Cursor, hs: number, tls12: boolean): void {
   signature(c, hs, tls12, 'tls.handshake.client_cert_vrfy.sig_len', 'tls.handshake.client_cert_vrfy.sig');
 }
 
-function sessionTicket(c: Cursor, hs: number): void {
+function sessionTicket(c: Cursor, hs: number, tls13: boolean): void {
   const p = c.open('_text.tls.kx', hs, c.left(), 'TLS Session Ticket');
   c.num('tls.handshake.session_ticket_lifetime_hint', p, 4);
+  if (tls13) {
+    // RFC 8446 §4.6.1: ticket_age_add, ticket_nonce<0..255>, ticket<1..2^16-1>, extensions
+    c.num('tls.handshake.session_ticket_age_add', p, 4);
+    const nl = c.num('tls.handshake.session_ticket_nonce_length', p, 1);
+    if (nl < 0 || c.item('tls.handshake.session_ticket_nonce', p, nl) < 0) return;
+  }
   const n = c.num('tls.handshake.session_ticket_length', p, 2);
-  if (n >= 0) c.item('tls.handshake.session_ticket', p, Math.min(n, c.left()));
+  if (n < 0 || c.item('tls.handshake.session_ticket', p, Math.min(n, c.left())) < 0) return;
+  if (tls13 && c.has(2)) extensions(c, p, false);
 }
 
 function certificateStatus(c: Cursor, hs: number): void {
@@ -742,6 +788,9 @@ const TREE_FIELDS: Record<string, TreeFieldSpec> = {
   'tls.handshake.verify_data': { label: 'Verify Data' },
   'tls.handshake.session_ticket_lifetime_hint': { label: 'Session Ticket Lifetime Hint', bits: 32 },
   'tls.handshake.session_ticket_length': { label: 'Session Ticket Length', bits: 16 },
+  'tls.handshake.session_ticket_age_add': { label: 'Session Ticket Age Add', bits: 32 },
+  'tls.handshake.session_ticket_nonce_length': { label: 'Session Ticket Nonce Length', bits: 8 },
+  'tls.handshake.session_ticket_nonce': { label: 'Session Ticket Nonce', type: FT.Bytes },
   'tls.handshake.session_ticket': { label: 'Session Ticket', type: FT.Bytes },
   'tls.handshake.ocsp_response_len': { label: 'OCSP Response Length', bits: 24 },
 };
@@ -805,7 +854,9 @@ function handshakeCount(d: Dissection): number {
 function alertCount(d: Dissection): number {
   const t = d.tls;
   let n = 0;
-  for (let r = 0; r < t.recordCount; r++) if (plainRecord(t, r) && t.contentType[r] === ContentType.Alert) n++;
+  for (let r = 0; r < t.recordCount; r++) {
+    if (plainRecord(t, r) ? t.contentType[r] === ContentType.Alert : (t.recordFlags[r] & RecordFlag.Opaque) !== 0 && innerContentType(d, r) === ContentType.Alert) n++;
+  }
   return n;
 }
 
@@ -813,6 +864,26 @@ for (const name of PLACED_FIELDS) {
   const f = getField(name);
   if (f === undefined) throw new Error(`TLS tree: field ${name} is not declared`);
   Object.assign(f, placement(name));
+  if (name === 'tls.record.content_type') {
+    // Without decryption this is the count tls.ts keeps; decrypted TLS 1.3 records add their inner type.
+    const plainCount = f.count;
+    f.count = (d) => {
+      const info = decryptInfoOf(d);
+      if (info.count === 0) return plainCount(d);
+      let n = 0;
+      while (contentTypeAt(d, n) >= 0) n++;
+      return n;
+    };
+    const plainNum = f.num!;
+    f.num = (d, i) => (decryptInfoOf(d).count === 0 ? plainNum(d, i) : contentTypeAt(d, i));
+  }
+  if (name === 'tls.app_data' || name === 'tls.alert_message.level' || name === 'tls.alert_message.desc') {
+    // A decrypted TLS 1.3 record shows its contents instead: the layout has the occurrences then.
+    const plainCount = f.count, plainNum = f.num, plainBytes = f.bytes;
+    f.count = (d) => (decryptInfoOf(d).count === 0 ? plainCount(d) : layoutCount(name)(d));
+    if (plainNum !== undefined) f.num = (d, i) => { if (decryptInfoOf(d).count === 0) return plainNum(d, i); const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.num[k] : 0; };
+    if (plainBytes !== undefined) f.bytes = (d, i, out) => { if (decryptInfoOf(d).count === 0) return plainBytes(d, i, out); const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 && out.set(l.buf[k], l.off[k], l.len[k]); };
+  }
   if (LAYOUT_VALUED.has(name)) {
     f.count = name === 'tls.handshake' ? handshakeCount : name === 'tls.alert_message' ? alertCount : layoutCount(name);
     if (f.num !== undefined) f.num = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 ? l.num[k] : 0; };
