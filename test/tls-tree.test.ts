@@ -12,6 +12,7 @@ import { have } from './helpers/system';
 import { forEachFrame } from './helpers/pipeline';
 import { protocolTree, TreeNode } from '../src/fields/tree';
 import { Tag, Tlv, integerValue, oidText } from '../src/tls/der';
+import { readPdml } from './helpers/pdml';
 
 const corpus = corpusDir();
 
@@ -62,6 +63,25 @@ test('each TLS node covers the bytes tshark\'s covers', { skip: corpus === null 
     }
   }
   assert.ok(compared > 1000 && records > 30 && contentTypes > 30 && certificateParts > 50, `compared ${compared} nodes, ${records} records, ${certificateParts} certificate parts`);
+});
+
+test('with a key log, decrypted handshake messages stand in the tree as tshark shows them', { skip: corpus === null ? NO_CORPUS_REASON : !have('tshark') ? 'needs tshark' : false }, () => {
+  let frames = 0, messages = 0;
+  for (const dir of ['tls-keys/illustrated-tls13', 'tls-keys/illustrated-tls12']) {
+    const args = ['-r', path.join(corpus!, dir, 'capture.pcap'), '-o', `tls.keylog_file:${path.join(corpus!, dir, 'keylog.txt')}`, '-T', 'pdml'];
+    const theirs = readPdml(execFileSync('tshark', ['-n', ...args], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] }));
+    const ours = readPdml(execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+    for (let f = 0; f < theirs.length; f++) {
+      const want = theirs[f].filter((p) => p.name === 'tls').map((p) => p.nodes);
+      if (want.length === 0) continue;
+      // tls.decryption is tcpwatch's own note on each protected record; tshark has none.
+      const got = ours[f].filter((p) => p.name === 'tls').map((p) => p.nodes.filter((n) => !/^\d+:tls\.decryption$/.test(n)));
+      assert.deepEqual(got, want, `${dir} frame ${f + 1}`);
+      frames++;
+      messages += want.flat().filter((n) => n === '1:tls.handshake').length;
+    }
+  }
+  assert.ok(frames >= 12 && messages >= 15, `${frames} frames, ${messages} handshake messages`);
 });
 
 /** xorshift32: the same damage on every run. */
