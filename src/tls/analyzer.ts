@@ -861,6 +861,8 @@ function alpnProto(h: HelloView): AppProto {
   if (h.alpnOff + 1 + n > h.alpnEnd) return AppProto.None;
   const at = h.alpnOff + 1;
   if (n === 2 && h.buf[at] === 0x68 && h.buf[at + 1] === 0x32) return AppProto.Http2; // "h2"
-  if (n === 8 && h.buf.toString('latin1', at, at + 8) === 'http/1.1') return AppProto.Http;
+  if (n === 8 && h.buf.compare(HTTP11, 0, 8, at, at + 8) === 0) return AppProto.Http;
   return AppProto.None;
 }
+
+const HTTP11 = Buffer.from('http/1.1', 'latin1');
