@@ -18,16 +18,20 @@ let cached: TlsLayout | null = null;
 let cachedFor: Dissection | null = null;
 let cachedNumber = -1;
 let cachedBuf: Buffer | null = null;
+let cachedShape = -1;
 
 /** The layout of the frame `d` holds, made once per frame. */
 export function tlsLayout(d: Dissection): TlsLayout {
-  if (cached !== null && cachedFor === d && cachedNumber === d.number && cachedBuf === d.buf) return cached;
+  // The frame is known by its record, number and buffer; the counts catch the same frame dissected anew.
+  const shape = d.tls.recordCount * 65536 + d.tls.msgCount * 256 + d.tls.calls;
+  if (cached !== null && cachedFor === d && cachedNumber === d.number && cachedBuf === d.buf && cachedShape === shape) return cached;
   const l = new TlsLayout();
   buildLayout(d, l);
   cached = l;
   cachedFor = d;
   cachedNumber = d.number;
   cachedBuf = d.buf;
+  cachedShape = shape;
   return l;
 }
 
