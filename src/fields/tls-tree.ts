@@ -702,7 +702,16 @@ interface TreeFieldSpec {
   /** Bytes or text shown as text (a string field). */
   string?: boolean;
   textNode?: boolean;
-  display?: (l: TlsLayout, k: number) => string;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Seconds since the epoch as Wireshark writes an absolute UTC time (`Sep 28, 2026 21:27:28.000000000 UTC`). */
+function utcText(sec: number): string {
+  const t = new Date(sec * 1000);
+  if (Number.isNaN(t.getTime())) return String(sec);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.000000000 UTC`;
 }
 
 /** Fields only the tree (and filters naming them) use: their values come from the layout. */
@@ -939,6 +948,7 @@ for (const [name, spec] of ALL_TREE_FIELDS) {
     def.bytes = (d, i, out) => { const [l, k] = at(d, i); return k >= 0 && out.set(l.buf[k], l.off[k], l.len[k]); };
   } else {
     def.num = (d, i) => { const [l, k] = at(d, i); return k >= 0 ? l.num[k] : 0; };
+    if (type === FT.AbsTime) def.display = (d, i) => utcText(def.num!(d, i));
   }
   defineField(def);
 }

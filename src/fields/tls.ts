@@ -281,7 +281,7 @@ helloField({
   items: (h) => (h.compOff >= 0 ? 1 : 0), num: (h) => h.compEnd - h.compOff,
 });
 helloField({
-  name: 'tls.handshake.comp_method', valueBits: 8, label: 'Compression Method', type: FT.UInt,
+  name: 'tls.handshake.comp_method', valueBits: 8, label: 'Compression Method', type: FT.UInt, valueNames: { 0: 'null', 1: 'DEFLATE', 64: 'LZS' },
   items: (h) => (h.compOff >= 0 ? h.compEnd - h.compOff : 0), num: (h, i) => h.buf[h.compOff + i],
 });
 helloField({
