@@ -16,7 +16,7 @@ import { readPdml, ProtoInstance } from './helpers/pdml';
 /** Protocols whose subtree must equal tshark's on every frame that has them. */
 const MUST_MATCH = new Set(['ip', 'vxlan', 'geneve', 'arp']);
 /** Protocols whose subtree must equal tshark's on every frame of the captures under a folder. */
-const MUST_MATCH_IN: Readonly<Record<string, string>> = { tcp: 'tls-keys' };
+const MUST_MATCH_IN: Readonly<Record<string, string>> = { tcp: 'tls-keys', tls: 'tls-keys' };
 /** Reported with their share, not required yet. */
 const REPORTED = ['eth', 'ipv6', 'udp', 'tcp', 'tls', 'icmp', 'icmpv6', 'http', 'dns'];
 
@@ -35,6 +35,8 @@ test('the protocol tree has tshark\'s structure on the corpus', { skip: corpus =
   ];
   assert.ok(files.length >= 200, `captures: ${files.length}`);
   const frames = new Map<string, number>(), matching = new Map<string, number>();
+  // TLS per corpus folder: the TLS captures (tls-keys/) are expected to match in full before the rest.
+  const tlsFolders = new Map<string, [number, number]>();
   const mismatches: string[] = [];
   const compare = (file: string, theirs: ProtoInstance[][], ours: ProtoInstance[][]): void => {
     const rel = path.relative(corpus!, file);
@@ -44,10 +46,18 @@ test('the protocol tree has tshark\'s structure on the corpus', { skip: corpus =
         const want = theirs[f].filter((p) => p.name === proto).map((p) => p.nodes.join(' '));
         if (want.length === 0) continue;
         const got = ours[f].filter((p) => p.name === proto).map((p) => p.nodes.join(' '));
+        const same = JSON.stringify(got) === JSON.stringify(want);
+        if (proto === 'tls') {
+          const folder = path.relative(corpus!, path.dirname(file));
+          const c = tlsFolders.get(folder) ?? [0, 0];
+          c[1]++;
+          if (same) c[0]++;
+          tlsFolders.set(folder, c);
+        }
         const required = MUST_MATCH.has(proto) || (MUST_MATCH_IN[proto] !== undefined && rel.startsWith(MUST_MATCH_IN[proto] + path.sep));
         const key = MUST_MATCH_IN[proto] !== undefined && required ? `${proto} in ${MUST_MATCH_IN[proto]}` : proto;
         for (const k of key === proto ? [proto] : [proto, key]) frames.set(k, (frames.get(k) ?? 0) + 1);
-        if (JSON.stringify(got) === JSON.stringify(want)) {
+        if (same) {
           for (const k of key === proto ? [proto] : [proto, key]) matching.set(k, (matching.get(k) ?? 0) + 1);
         } else if (required && mismatches.length < 10) {
           mismatches.push(`${rel} frame ${f + 1} ${proto}:\n  tshark   ${want.join(' | ')}\n  tcpwatch ${got.join(' | ')}`);
@@ -73,5 +83,6 @@ test('the protocol tree has tshark\'s structure on the corpus', { skip: corpus =
     const required = MUST_MATCH.has(key) || key.includes(' in ');
     t.diagnostic(`${required ? 'required' : 'reported'} ${key.padEnd(16)} ${a}/${n} ${n ? ((100 * a) / n).toFixed(2) : '-'}%`);
   }
+  for (const [folder, [a, n]] of [...tlsFolders].sort()) t.diagnostic(`reported tls in ${folder.padEnd(28)} ${a}/${n} ${((100 * a) / n).toFixed(2)}%`);
   assert.deepEqual(mismatches, []);
 });

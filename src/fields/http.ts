@@ -28,6 +28,9 @@ function nthProtected(d: Dissection, i: number): number {
 defineField({
   name: 'tls.decryption', label: 'Decryption', type: FT.String, proto: 'tls',
   count: protectedRecords,
+  // A record nobody has the keys for says nothing in the tree, as in Wireshark; filters and JSON
+  // still tell why it stayed encrypted.
+  hiddenAt: (d, i) => { const r = nthProtected(d, i); return r >= 0 && decryptInfoOf(d).status[r] === RecordStatus.NoKeys; },
   text: (d, i) => {
     const info = decryptInfoOf(d);
     const r = nthProtected(d, i);

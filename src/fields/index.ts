@@ -5,6 +5,7 @@ import './ip';
 import './tcp';
 import './udp';
 import './tls';
+import './tls-tree';
 import './columns';
 
 export * from './registry';

@@ -126,6 +126,14 @@ export interface FieldDef {
    * items it counts.
    */
   sortKey?(d: Dissection, i: number): number;
+  /**
+   * For a structure whose protocol lays out the nodes itself (TLS): a key for occurrence i, unique
+   * in the frame and increasing in the order the nodes are shown, and the key of the node it stands
+   * under (-1: directly under the protocol). Placement then needs no byte ranges, which a message
+   * reassembled from several segments does not have in the frame.
+   */
+  nodeKey?(d: Dissection, i: number): number;
+  parentKey?(d: Dissection, i: number): number;
   /** For a protocol's own field: the protocol whose fields its tree lists (mDNS and LLMNR list DNS's, as in Wireshark). */
   fieldsFrom?: string;
 }

@@ -18,6 +18,7 @@ import {
 import { ja3Full, ja3sFull, ja4, md5Hex } from '../tls/fingerprints';
 import { decryptableSuites } from '../tls/cipher-suites';
 import { decryptInfoOf, innerContentType } from '../tls/decrypt-info';
+import { tlsInstances } from './tls-layout';
 
 /** Names for the details tree: suites from the table decryption uses, plus the usual groups and signature schemes (IANA). */
 const SUITE_NAMES: Record<number, string> = {};
@@ -81,7 +82,8 @@ const anyRecord = (): boolean => true;
 const v3Record = (t: TlsInfo, r: number): boolean => (t.recordFlags[r] & RecordFlag.Sslv2) === 0;
 const bodyOf = (t: TlsInfo, r: number): number => t.recordOff[r] + REC_HEADER_LEN;
 const isPlainAlert = (t: TlsInfo, r: number): boolean =>
-  v3Record(t, r) && t.contentType[r] === ContentType.Alert && (t.recordFlags[r] & RecordFlag.Opaque) === 0 && t.length[r] === 2;
+  v3Record(t, r) && t.contentType[r] === ContentType.Alert && (t.recordFlags[r] & RecordFlag.Opaque) === 0 &&
+  (t.length[r] === 2 || (t.recordFlags[r] & RecordFlag.PlainAlert) !== 0);
 /** A record that decryption found to be an alert (TLS 1.3's inner type, or an encrypted TLS ≤ 1.2 alert). */
 const decryptedAlert = (r: number, d: Dissection): boolean => innerContentType(d, r) === ContentType.Alert && decryptInfoOf(d).plain[r].length >= 2;
 const isAlert = (t: TlsInfo, r: number, d?: Dissection): boolean => isPlainAlert(t, r) || (d !== undefined && v3Record(t, r) && decryptedAlert(r, d));
@@ -93,7 +95,8 @@ const alertByte = (t: TlsInfo, r: number, d: Dissection, k: number): number =>
 
 defineField({
   name: 'tls', label: 'Transport Layer Security', type: FT.None, proto: 'tls',
-  count: (d) => (d.tls.role === SegmentRole.Tls || d.tls.msgCount > 0 ? 1 : 0),
+  // A segment that only starts a record still passes through TLS, which Wireshark shows as an empty subtree.
+  count: (d) => (d.tls.role === SegmentRole.Tls || d.tls.role === SegmentRole.PduStart || d.tls.msgCount > 0 ? tlsInstances(d.tls) : 0),
   text: () => 'Transport Layer Security',
 });
 defineField({
@@ -300,7 +303,7 @@ helloField({
   items: (h) => (h.compOff >= 0 ? 1 : 0), num: (h) => h.compEnd - h.compOff,
 });
 helloField({
-  name: 'tls.handshake.comp_method', valueBits: 8, label: 'Compression Method', type: FT.UInt,
+  name: 'tls.handshake.comp_method', valueBits: 8, label: 'Compression Method', type: FT.UInt, valueNames: { 0: 'null', 1: 'DEFLATE', 64: 'LZS' },
   items: (h) => (h.compOff >= 0 ? h.compEnd - h.compOff : 0), num: (h, i) => h.buf[h.compOff + i],
 });
 helloField({

@@ -153,9 +153,19 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
       list.push(node);
     }
   }
+  // Nodes the protocol lays out itself find their parent by key and keep the protocol's order.
+  const keyed = new Map<number, TreeNode>();
+  const keyOf = new Map<TreeNode, number>();
+  for (const [f, i, , node] of made) {
+    if (f.nodeKey === undefined) continue;
+    const key = f.nodeKey(d, i);
+    keyed.set(key, node);
+    keyOf.set(node, key);
+  }
   const parents = new Set<TreeNode>();
   for (const [f, i, count, node] of made) {
-    const parent = f.parent !== undefined ? placeUnderParent(f, d, i, count, node, parentCandidates(f.parent, byField)) : null;
+    const parent = f.parentKey !== undefined ? (keyed.get(f.parentKey(d, i)) ?? null)
+      : f.parent !== undefined ? placeUnderParent(f, d, i, count, node, parentCandidates(f.parent, byField)) : null;
     (parent ?? root).children.push(node);
     if (parent !== null) parents.add(parent);
   }
@@ -169,7 +179,15 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
       root.children.splice(0, root.children.length, ...keyed.map((k) => k[2]));
     }
   }
+  const byKey = (list: TreeNode[]): boolean => {
+    if (list.length === 0 || !list.some((c) => keyOf.has(c))) return false;
+    // Nodes another part of tcpwatch adds without a key follow the laid-out ones.
+    list.sort((a, b) => (keyOf.get(a) ?? Infinity) - (keyOf.get(b) ?? Infinity));
+    return true;
+  };
+  if (keyOf.size > 0) byKey(root.children);
   for (const p of parents) {
+    if (byKey(p.children)) continue;
     // A node may say where it stands when its bytes do not (a count after the items it counts); an
     // expert item stands where its finding does.
     const key = (n: TreeNode): number => {

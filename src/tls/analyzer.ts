@@ -32,7 +32,7 @@ import { CipherKind, cipherSuite } from './cipher-suites';
 import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from '../protocols/quic/initial';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
-import { InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
+import { AppProto, InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
 import './summary';
 
 /** A handshake message is collected across records up to this size (certificate chains are a few KiB). */
@@ -74,6 +74,9 @@ class Conversation {
   version = 0;
   /** MAC length of the negotiated suite when it encrypts nothing (TLS_*_WITH_NULL_*), else 0. */
   nullMac = 0;
+  /** Cipher suite the Server Hello chose, 0 before. */
+  suite = 0;
+  appProto: AppProto = AppProto.None;
   readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
 }
 
@@ -272,6 +275,8 @@ export class TlsAnalyzer implements Analyzer {
     if (conv === undefined) {
       if (!this.startsTls(d, buf, off, end)) return;
       conv = new Conversation();
+      // Wireshark hands TLS on port 443 to HTTP until ALPN says otherwise.
+      if (d.srcPort === 443 || d.dstPort === 443) conv.appProto = AppProto.Http;
       if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
       this.convs.set(d.tcp.stream, conv);
       this.stats.conversations++;
@@ -288,6 +293,8 @@ export class TlsAnalyzer implements Analyzer {
     const t = d.tls;
     t.stream = d.tcp.stream;
     t.direction = d.tcp.direction;
+    t.suite = conv.suite;
+    t.appProto = conv.appProto;
     if (p < end) this.segment(buf, p, end);
     if (d.payloadCapLen < len) {
       // Bytes beyond the snapshot length never arrive: what was being collected cannot complete.
@@ -506,6 +513,7 @@ export class TlsAnalyzer implements Analyzer {
     if (startsWithPrintable(buf, off, end)) return;
     const first = t.role !== SegmentRole.Tls;
     if (!this.frozen) t.protoVersion = this.conv.version;
+    t.calls++;
     this.reassembledCall = reassembled;
     this.needMore = false;
     let p = off;
@@ -533,7 +541,8 @@ export class TlsAnalyzer implements Analyzer {
     } else {
       t.role = SegmentRole.Tls;
     }
-    if (t.role === SegmentRole.Tls && !this.d.hasLayer(Proto.Tls)) this.d.pushLayer(Proto.Tls, off);
+    // A segment that only starts a record has still been through TLS (tshark lists tls in frame.protocols).
+    if ((t.role === SegmentRole.Tls || t.role === SegmentRole.PduStart) && !this.d.hasLayer(Proto.Tls)) this.d.pushLayer(Proto.Tls, off);
   }
 
   private more(total: number): void {
@@ -592,7 +601,10 @@ export class TlsAnalyzer implements Analyzer {
         break;
       case ContentType.Alert:
         if (plainLen !== 2) t.addInfo(InfoKind.EncryptedAlert, 0);
-        else t.addInfo(InfoKind.Alert, (buf[body] << 8) | buf[body + 1]);
+        else {
+          t.addInfo(InfoKind.Alert, (buf[body] << 8) | buf[body + 1]);
+          if (rec >= 0) t.recordFlags[rec] |= RecordFlag.PlainAlert;
+        }
         break;
       case ContentType.Handshake:
         this.handshakeRecord(buf, body, body + plainLen, rec, version, mac > 0);
@@ -770,10 +782,14 @@ export class TlsAnalyzer implements Analyzer {
       if (type === HandshakeType.ClientHello && h.earlyData) this.conv.version = TLSV1DOT3_VERSION;
       if (type === HandshakeType.ServerHello) {
         if (!this.frozen) t.protoVersion = this.conv.version;
+        if (h.cipherOff >= 0) this.conv.suite = h.buf.readUInt16BE(h.cipherOff);
+        const alpn = alpnProto(h);
+        if (alpn !== AppProto.None) this.conv.appProto = t.appProto = alpn;
         const suite = h.cipherOff >= 0 ? cipherSuite(h.buf.readUInt16BE(h.cipherOff)) : undefined;
         this.conv.nullMac = suite !== undefined && suite.kind === CipherKind.Null ? suite.macLen : 0;
       }
     }
+    t.suite = this.conv.suite;
     t.addMessage(buf, off, type, len, rec, flags, this.conv.version || version);
   }
 
@@ -840,3 +856,16 @@ function endpointKey(d: Dissection, source: boolean): string {
   const a = off + (v4 ? (source ? 12 : 16) : (source ? 8 : 24));
   return d.buf.toString('latin1', a, a + (v4 ? 4 : 16)) + (source ? d.srcPort : d.dstPort);
 }
+
+/** The application protocol a Server Hello's ALPN selects, among those tcpwatch names. */
+function alpnProto(h: HelloView): AppProto {
+  if (h.alpnOff < 0 || h.alpnEnd - h.alpnOff < 1) return AppProto.None;
+  const n = h.buf[h.alpnOff];
+  if (h.alpnOff + 1 + n > h.alpnEnd) return AppProto.None;
+  const at = h.alpnOff + 1;
+  if (n === 2 && h.buf[at] === 0x68 && h.buf[at + 1] === 0x32) return AppProto.Http2; // "h2"
+  if (n === 8 && h.buf.compare(HTTP11, 0, 8, at, at + 8) === 0) return AppProto.Http;
+  return AppProto.None;
+}
+
+const HTTP11 = Buffer.from('http/1.1', 'latin1');

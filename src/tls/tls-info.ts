@@ -20,6 +20,17 @@ export const enum RecordFlag {
   Malformed = 8,
   /** SSL 2.0 record whose body is encrypted: Wireshark shows no length for it. */
   Sslv2NoLength = 16,
+  /** An alert whose level and description are readable: plaintext, or under a NULL cipher ahead of its MAC. */
+  PlainAlert = 32,
+}
+
+/** The protocol a conversation's application data is for, as Wireshark names it under each record. */
+export const enum AppProto {
+  None = 0,
+  /** HTTPS by port 443, or ALPN http/1.1. */
+  Http = 1,
+  /** ALPN h2. */
+  Http2 = 2,
 }
 
 /** Bits of `TlsInfo.msgFlags`. */
@@ -93,6 +104,13 @@ export class TlsInfo {
   readonly recordFlags = new Uint8Array(MAX_TLS_RECORDS);
   /** 0-based index of the record in its direction (the sequence number record protection uses). */
   readonly recordNumber = new Float64Array(MAX_TLS_RECORDS);
+  /** Which pass over the frame's bytes the record came from (`calls` at the time). */
+  readonly recordCall = new Uint8Array(MAX_TLS_RECORDS);
+  /**
+   * Passes of TLS over the frame's bytes: a record completed from earlier segments is one, the
+   * segment's own records after it another. Each is a TLS subtree of its own, as in tshark.
+   */
+  calls = 0;
 
   msgCount = 0;
   readonly msgBuf: Buffer[] = new Array<Buffer>(MAX_TLS_MESSAGES).fill(EMPTY);
@@ -107,6 +125,14 @@ export class TlsInfo {
   /** Session version when the message was read (decides TLS 1.3 Certificate layout). */
   readonly msgSessionVersion = new Uint16Array(MAX_TLS_MESSAGES);
 
+  /**
+   * The conversation's cipher suite (from its Server Hello) when the frame's last handshake message
+   * was read, 0 while unknown: it decides how key exchange messages are laid out.
+   */
+  suite = 0;
+  /** What the conversation's application data carries, when tcpwatch knows (AppProto). */
+  appProto: AppProto = AppProto.None;
+
   infoCount = 0;
   readonly infoKind = new Uint8Array(MAX_TLS_INFO);
   readonly infoValue = new Uint16Array(MAX_TLS_INFO);
@@ -120,7 +146,10 @@ export class TlsInfo {
     this.direction = 0;
     this.recordCount = 0;
     this.recordsOmitted = 0;
+    this.calls = 0;
     this.msgCount = 0;
+    this.suite = 0;
+    this.appProto = AppProto.None;
     this.infoCount = 0;
     this.infoOmitted = 0;
   }
@@ -149,6 +178,7 @@ export class TlsInfo {
     this.length[i] = length;
     this.recordFlags[i] = flags;
     this.recordNumber[i] = number;
+    this.recordCall[i] = Math.max(0, Math.min(255, this.calls - 1));
     return i;
   }
 
