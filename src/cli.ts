@@ -66,6 +66,9 @@ export function buildProgram(): Command {
     .option('-Z, --user <user>', 'drop root privileges to this user after opening the capture')
     .option('-q, --quiet', 'print no packets (with -w: only the summary)')
     .option('-P, --print', 'print packet summaries even while writing with -w')
+    // ---- tshark's statistics and field lists (src/app/statistics.ts, src/app/glossary.ts) ----
+    .option('-z, --statistics <spec>', 'statistics printed at the end, as tshark: conv,TYPE endpoints,TYPE io,phs follow,tcp,ascii,N … (repeatable)', collect, [])
+    .option('-G, --glossary [report]', 'print a registry report and exit, as tshark: fields, protocols, values')
     .argument('[filter...]', 'capture filter (BPF), as tcpdump takes it')
     .showHelpAfterError(false)
     .configureOutput({

@@ -32,6 +32,11 @@ export interface MainOptions {
   user?: string;
   quiet?: boolean;
   print?: boolean;
+  // ---- tshark's statistics, field lists and time formats (src/app/statistics.ts, src/app/glossary.ts) ----
+  /** -z statistics, in the order given. */
+  statistics?: string[];
+  /** -G report. */
+  glossary?: string;
 }
 
 /** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */

@@ -12,6 +12,7 @@ import { hooks, MainOptions, makeAnalyzers, preferences } from '../hooks';
 import { OutputBuffer } from '../output/stdout';
 import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
 import { makeSink } from './sinks';
+import { Statistics } from './statistics';
 
 /** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
 function checkPreference(spec: string): void {
@@ -53,7 +54,7 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     return;
   }
   const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
-    opts.quiet || opts.explain !== undefined || opts.compare !== undefined;
+    opts.quiet || !!opts.statistics?.length || opts.explain !== undefined || opts.compare !== undefined;
   if (!headless && hooks.ui) {
     await hooks.ui(opts, captureFilter);
     return;
@@ -84,8 +85,12 @@ function readFileHeadless(opts: MainOptions): void {
   if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
   let writer: CaptureWriter | null = null;
   const frame = new CapturedFrame();
-  const analyse = !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
-  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: analyse ? makeAnalyzers(opts, reader) : [], analyse });
+  // -z: statistics over every frame read, after all other analysis
+  const statistics = opts.statistics?.length ? new Statistics(opts.statistics) : null;
+  const analyse = statistics !== null || !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
+  const analyzers = analyse ? makeAnalyzers(opts, reader) : [];
+  if (statistics !== null) analyzers.push(statistics);
+  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers, analyse });
   // As tcpdump with -r: root is given up once the file (and key log) are open, before -w creates anything.
   if (account !== null) {
     try {
@@ -128,6 +133,10 @@ function readFileHeadless(opts: MainOptions): void {
       writeFailure ??= e;
     }
     reader.close();
+  }
+  if (statistics !== null && !out.closed) {
+    out.write(statistics.text());
+    out.flush();
   }
   if (opts.write !== undefined && writer === null) openOutputFile(opts.write, reader.interfaces[0]?.linkType ?? 1).close();
   if (writeFailure !== null) {
