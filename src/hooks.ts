@@ -36,7 +36,7 @@ export interface MainOptions {
   /** -z statistics, in the order given. */
   statistics?: string[];
   /** -G report. */
-  glossary?: string;
+  glossary?: string | boolean;
 }
 
 /** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */

@@ -13,6 +13,7 @@ import { OutputBuffer } from '../output/stdout';
 import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
 import { makeSink } from './sinks';
 import { Statistics } from './statistics';
+import { fieldsGlossary, protocolsGlossary, valuesGlossary } from '../output/glossary-text';
 
 /** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
 function checkPreference(spec: string): void {
@@ -34,6 +35,10 @@ function timeDigitsFor(reader: CaptureFileReader | null): () => number {
 
 /** Run the main command with parsed options; `tcpwatch demo` calls it to show what it captured. */
 export async function runMain(opts: MainOptions, filterWords: string[]): Promise<void> {
+  if (opts.glossary !== undefined) {
+    printGlossary(opts.glossary);
+    return;
+  }
   if (opts.fieldOption.length && opts.outputFormat !== 'fields') {
     // tshark accepts -E only with -T fields; say so rather than ignore it
     throw new UsageError('-E applies to -T fields only');
@@ -66,6 +71,16 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
   readFileHeadless(opts);
+}
+
+/** -G REPORT, as tshark: the registry's fields, protocols or value names, then exit. */
+function printGlossary(report: string | boolean): void {
+  const name = report === true ? 'fields' : String(report);
+  const text = name === 'fields' ? fieldsGlossary() : name === 'protocols' ? protocolsGlossary() : name === 'values' ? valuesGlossary() : null;
+  if (text === null) throw new UsageError(`unknown -G report "${name}": use fields, protocols or values`);
+  const out = new OutputBuffer(1);
+  out.write(text);
+  out.flush();
 }
 
 // Fields read straight from one frame's headers, whose values need no conversation state (no

@@ -82,11 +82,11 @@ defineField({
 defineField({ name: 'tcp.options.mss_val', valueBits: 16, label: 'MSS Value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optMss >= 0), num: (d) => d.optMss });
 defineField({ name: 'tcp.options.wscale.shift', valueBits: 8, label: 'Shift count', type: FT.UInt, proto: 'tcp', count: once((d) => d.optWscale >= 0), num: (d) => d.optWscale });
 defineField({ name: 'tcp.options.wscale.multiplier', valueBits: 16, label: 'Multiplier', type: FT.UInt, proto: 'tcp', count: once((d) => d.optWscale >= 0), num: (d) => 2 ** Math.min(d.optWscale, 14) });
-defineField({ name: 'tcp.options.sack_perm', label: 'TCP SACK Permitted Option', type: FT.None, proto: 'tcp', count: once((d) => d.optSackPerm) });
+defineField({ name: 'tcp.options.sack_perm', label: 'TCP SACK Permitted Option', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'tcp', count: once((d) => d.optSackPerm) });
 defineField({ name: 'tcp.options.timestamp.tsval', valueBits: 32, label: 'Timestamp value', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff) });
 defineField({ name: 'tcp.options.timestamp.tsecr', valueBits: 32, label: 'Timestamp echo reply', type: FT.UInt, proto: 'tcp', count: once((d) => d.optTsOff >= 0), num: (d) => d.buf.readUInt32BE(d.optTsOff + 4) });
 // Multipath TCP (RFC 8684): `-Y mptcp` finds the segments that carry its option, as tshark's filter does.
-defineField({ name: 'mptcp', label: 'Multipath Transmission Control Protocol', type: FT.None, proto: 'tcp', hidden: true, count: once((d) => d.tcpOff >= 0 && d.optMptcpOff >= 0) });
+defineField({ name: 'mptcp', label: 'Multipath Transmission Control Protocol', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'tcp', hidden: true, count: once((d) => d.tcpOff >= 0 && d.optMptcpOff >= 0) });
 defineField({
   name: 'tcp.options.mptcp.subtype', valueBits: 8, label: 'Multipath TCP subtype', type: FT.UInt, proto: 'tcp', hidden: true,
   count: (d) => (d.tcpOff >= 0 ? d.mptcpCount : 0), num: (d, i) => d.buf[d.mptcpOff[i] + 2] >> 4,
@@ -129,11 +129,11 @@ defineField({
   count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
 });
 defineField({
-  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp',
+  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, ftype: 'FT_FRAMENUM', proto: 'tcp',
   count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.dupAckOf,
 });
 defineField({
-  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp',
+  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, ftype: 'FT_FRAMENUM', proto: 'tcp',
   count: once((d) => d.tcp.acksFrame > 0), num: (d) => d.tcp.acksFrame,
 });
 defineField({

@@ -91,6 +91,8 @@ function hexLines(prefix: string, offset: number, data: Buffer): string {
       text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
       if (j - i === 7) { hex += ' '; if (j + 1 < end) text += ' '; }
     }
+    // tshark drops one space at the end of the text column, even a space byte's
+    if (text.endsWith(' ')) text = text.slice(0, -1);
     s += `${prefix}${(offset + i).toString(16).toUpperCase().padStart(8, '0')}  ${padEnd(hex, 49)} ${text}\n`;
   }
   return s;

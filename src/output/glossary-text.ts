@@ -1,0 +1,43 @@
+// `-G fields`, `-G protocols` and `-G values`: the field registry in tshark's tab-separated
+// reports, one line per protocol, field or value name.
+
+import { allFields, FieldDef, FT } from '../fields/registry';
+import { isProtocol, tsharkType, displayBase, bitmask } from '../fields/glossary';
+import { sanitizeText } from './sanitize';
+
+// Labels are tcpwatch's own text, but a tab or newline in one would break the columns.
+const cell = (s: string): string => sanitizeText(s).replace(/[\t\n]/g, ' ');
+
+/** P lines for protocols, F lines (label, name, type, protocol, base, mask, description) for fields. */
+export function fieldsGlossary(fields: readonly FieldDef[] = allFields()): string {
+  let s = '';
+  for (const f of fields) {
+    if (isProtocol(f)) s += `P\t${cell(f.label)}\t${f.name}\n`;
+    else s += `F\t${cell(f.label)}\t${f.name}\t${tsharkType(f)}\t${f.proto}\t${displayBase(f)}\t${bitmask(f)}\t\n`;
+  }
+  return s;
+}
+
+/** Long name, short name and filter name of each protocol. */
+export function protocolsGlossary(fields: readonly FieldDef[] = allFields()): string {
+  let s = '';
+  for (const f of fields) if (isProtocol(f) && f.name === f.proto) s += `${cell(f.label)}\t${f.name.toUpperCase()}\t${f.name}\n`;
+  return s;
+}
+
+/** V lines (field, value, name) for value names, T lines (field, true text, false text) for flags. */
+export function valuesGlossary(fields: readonly FieldDef[] = allFields()): string {
+  let s = '';
+  for (const f of fields) {
+    if (f.valueNames !== undefined) {
+      const hex = f.type === FT.Hex;
+      for (const [k, v] of Object.entries(f.valueNames)) {
+        const n = Number(k);
+        s += `V\t${f.name}\t${hex ? `0x${n.toString(16)}` : n}\t${cell(v)}\n`;
+      }
+    } else if (f.type === FT.Bool && f.mask !== undefined) {
+      s += `T\t${f.name}\tSet\tNot set\n`;
+    }
+  }
+  return s;
+}
