@@ -68,6 +68,8 @@ export function buildProgram(): Command {
     .option('-P, --print', 'print packet summaries even while writing with -w')
     // ---- tshark's statistics and field lists (src/app/statistics.ts, src/app/glossary.ts) ----
     .option('-z, --statistics <spec>', 'statistics printed at the end, as tshark: conv,TYPE endpoints,TYPE io,phs follow,tcp,ascii,N … (repeatable)', collect, [])
+    .option('-t, --time-format <format>', 'Time column, as tshark: r (relative, the default), a, ad, adoy, u, ud, udoy (absolute), e (epoch), d, dd (delta)')
+    .option('-u, --seconds-format <format>', 'seconds in the Time column: s, or hms for hours, minutes and seconds')
     .option('-G, --glossary [report]', 'print a registry report and exit, as tshark: fields, protocols, values')
     .argument('[filter...]', 'capture filter (BPF), as tcpdump takes it')
     .showHelpAfterError(false)

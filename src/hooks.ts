@@ -37,6 +37,10 @@ export interface MainOptions {
   statistics?: string[];
   /** -G report. */
   glossary?: string | boolean;
+  /** -t: the Time column's format (tshark's a, ad, adoy, d, dd, e, r, u, ud, udoy). */
+  timeFormat?: string;
+  /** -u: s or hms. */
+  secondsFormat?: string;
 }
 
 /** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */

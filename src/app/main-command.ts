@@ -14,6 +14,8 @@ import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
 import { makeSink } from './sinks';
 import { Statistics } from './statistics';
 import { fieldsGlossary, protocolsGlossary, valuesGlossary } from '../output/glossary-text';
+import { setTimeFormat, setTimeDigits, timeShown, TIME_TYPES, TimeType } from '../output/time-format';
+import { Sink } from '../output/sinks';
 
 /** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
 function checkPreference(spec: string): void {
@@ -51,6 +53,7 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     throw new UsageError('-r and -i both name an input: read a file (-r FILE) or capture live (-i INTERFACE), not both');
   }
   for (const p of opts.pref) checkPreference(p);
+  applyTimeFormat(opts);
   if (opts.user !== undefined) checkDropPrivileges(opts.user);
   const captureFilter = opts.captureFilter ?? (filterWords.length ? filterWords.join(' ') : undefined);
   if (opts.listInterfaces) {
@@ -71,6 +74,23 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
   readFileHeadless(opts);
+}
+
+/** -t and -u, checked before anything is read. */
+function applyTimeFormat(opts: MainOptions): void {
+  const type = opts.timeFormat ?? 'r';
+  if (!(TIME_TYPES as readonly string[]).includes(type)) {
+    throw new UsageError(`invalid -t format "${type}": use ${TIME_TYPES.join(', ')}`);
+  }
+  const seconds = opts.secondsFormat ?? 's';
+  if (seconds !== 's' && seconds !== 'hms') throw new UsageError(`invalid -u format "${seconds}": use s or hms`);
+  setTimeFormat(type as TimeType, seconds === 'hms');
+}
+
+/** The sink, telling the Time column which packet was displayed last (for -t dd). */
+function noteShown(sink: Sink | null): Sink | null {
+  if (sink === null) return null;
+  return { frame: (d) => { sink.frame(d); timeShown(d); }, end: () => sink.end() };
 }
 
 /** -G REPORT, as tshark: the registry's fields, protocols or value names, then exit. */
@@ -95,7 +115,8 @@ function readFileHeadless(opts: MainOptions): void {
   const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
   const reader = openReader(opts.readFile!);
   const out = new OutputBuffer(1);
-  const sink = makeSink(opts, out, timeDigitsFor(reader));
+  setTimeDigits(timeDigitsFor(reader)());
+  const sink = noteShown(makeSink(opts, out, timeDigitsFor(reader)));
   const filter = hooks.compileFilter && opts.displayFilter !== undefined ? hooks.compileFilter(opts.displayFilter) : null;
   if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
   let writer: CaptureWriter | null = null;

@@ -13,6 +13,7 @@ import { sanitizeText } from './sanitize';
 import { secNsecToString } from '../fields/format';
 import { OutputBuffer } from './stdout';
 import { UsageError } from '../errors';
+import { defaultTimeFormat, timeColumn } from './time-format';
 
 export interface Sink {
   frame(d: Dissection): void;
@@ -68,6 +69,11 @@ export function writeSummaryLine(d: Dissection, timeDigits: number, w: TextWrite
 
 /** The Time column, right-aligned as tshark aligns it (11 places for nanoseconds, 10 otherwise). */
 function writeRelativeTime(d: Dissection, digits: number, w: TextWriter): void {
+  if (!defaultTimeFormat()) {
+    // -t / -u: tshark right-aligns the time in at least 10 places
+    w.write(timeColumn(d, digits).padStart(10));
+    return;
+  }
   const width = digits >= 9 ? 11 : 10;
   let sec = d.tsSec - d.firstTsSec, nsec = d.tsNsec - d.firstTsNsec;
   if (nsec < 0) { sec -= 1; nsec += 1e9; }
