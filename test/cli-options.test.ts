@@ -93,6 +93,16 @@ function cases(dir: string): Case[] {
     [[...f, '-E', 'occurrence=2'], /^tcpwatch: invalid -E occurrence value "2": use f, l or a$/],
     [[...f, '-E', 'quote=x'], /^tcpwatch: invalid -E quote value "x": use d, s or n$/],
     [[...r, '-E', 'header=y'], /^tcpwatch: -E applies to -T fields only$/],
+    // statistics, time formats, registry reports
+    [[...r, '-q', '-z', 'bogus'], /^tcpwatch: invalid -z argument "bogus": tcpwatch knows /],
+    [[...r, '-q', '-z', 'conv,ipx'], /^tcpwatch: invalid -z conv type "ipx": use eth, ip, ipv6, tcp, udp$/],
+    [[...r, '-q', '-z', 'follow,tcp,ascii'], /^tcpwatch: invalid -z follow stream "": expected a stream number/],
+    [[...r, '-q', '-z', 'follow,sctp,ascii,0'], /^tcpwatch: invalid -z follow protocol "sctp": use tcp or udp$/],
+    [[...r, '-q', '-z', 'io,stat,x'], /^tcpwatch: invalid -z io,stat interval "x"/],
+    [[...r, '-q', '-z', 'conv,ip,ip.addr =='], /^tcpwatch: display filter error at column \d+: /],
+    [[...r, '-t', 'a.3'], /^tcpwatch: invalid -t format "a\.3": use a, ad, adoy, d, dd, e, r, u, ud, udoy$/],
+    [[...r, '-u', 'ms'], /^tcpwatch: invalid -u format "ms": use s or hms$/],
+    [['-G', 'bogus'], /^tcpwatch: unknown -G report "bogus": use fields, protocols or values$/],
     // display filters
     [[...r, '-Y', 'tcp.port =='], /^tcpwatch: display filter error at column \d+: /],
     [[...r, '-Y', 'no.such.field == 1'], /^tcpwatch: display filter error at column 1: unknown field "no\.such\.field"/],

@@ -9,7 +9,8 @@ import { UsageError } from '../errors';
 import { ConversationTable, EndpointTable, AddressKind, ADDRESS_KINDS } from '../reports/statistics/conversations';
 import { ProtocolHierarchy } from '../reports/statistics/hierarchy';
 import { StreamFollower, FollowProto } from '../reports/statistics/follow';
-import { conversationsText, endpointsText, hierarchyText, followText, FollowMode } from '../output/statistics-text';
+import { IoStatistics, IoColumn } from '../reports/statistics/io-stat';
+import { conversationsText, endpointsText, hierarchyText, followText, ioStatText, FollowMode } from '../output/statistics-text';
 
 interface Statistic {
   /** Frames this statistic counts (its own filter, when -z gave one). */
@@ -18,7 +19,7 @@ interface Statistic {
   text(): string;
 }
 
-const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  follow,tcp|udp,ascii|hex|raw,STREAM';
+const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  follow,tcp|udp,ascii|hex|raw,STREAM';
 
 function compile(filter: string | undefined): DisplayFilter | null {
   if (filter === undefined || filter === '') return null;
@@ -48,6 +49,7 @@ function parseStatistic(spec: string): Statistic {
     const h = new ProtocolHierarchy();
     return { filter: compile(filterText), add: (d) => h.add(d), text: () => hierarchyText(h, filterText) };
   }
+  if (head === 'io' && parts[1] === 'stat') return ioStatistic(parts.slice(2));
   if (head === 'follow') {
     const proto = parts[1];
     if (proto !== 'tcp' && proto !== 'udp') throw new UsageError(`invalid -z follow protocol "${proto ?? ''}": use tcp or udp`);
@@ -61,6 +63,32 @@ function parseStatistic(spec: string): Statistic {
     return { filter: null, add: (d) => f.add(d), text: () => followText(f, mode as FollowMode) };
   }
   throw new UsageError(`invalid -z argument "${spec}": tcpwatch knows ${STATS_HELP}`);
+}
+
+/** io,stat,INTERVAL[,FILTER…]: one column of frames and bytes per filter (an empty one counts every frame). */
+function ioStatistic(args: string[]): Statistic {
+  const interval = args[0] ?? '';
+  const m = /^(\d*)(?:\.(\d*))?$/.exec(interval);
+  if (interval === '' || m === null || (m[1] === '' && (m[2] ?? '') === '')) {
+    throw new UsageError(`invalid -z io,stat interval "${interval}": expected seconds, as io,stat,1 or io,stat,0.1 (0 for the whole capture)`);
+  }
+  const decimals = (m[2] ?? '').replace(/0+$/, '');
+  if (decimals.length > 6) throw new UsageError(`invalid -z io,stat interval "${interval}": at most 6 decimals (microseconds)`);
+  const us = Number(m[1] || '0') * 1e6 + Number((decimals + '000000').slice(0, 6));
+  const texts = args.length > 1 ? args.slice(1) : [''];
+  const filters = texts.map((t) => compile(t));
+  for (const t of texts) {
+    if (/^\s*(SUM|MIN|MAX|AVG|COUNT|LOAD|FRAMES|BYTES)\s*\(/i.test(t)) throw new UsageError(`-z io,stat: calculations such as "${t}" are not supported; give display filters`);
+  }
+  const io = new IoStatistics(us, decimals.length, texts.map((t) => new IoColumn(t === '' ? undefined : t)));
+  return {
+    filter: null,
+    add: (d) => {
+      io.seen(d);
+      for (let j = 0; j < filters.length; j++) if (filters[j] === null || filters[j]!(d)) io.add(j, d);
+    },
+    text: () => ioStatText(io),
+  };
 }
 
 /** The statistics of one run: an analysis stage that feeds them, and their text at the end. */
