@@ -25,18 +25,20 @@ export function protocolsGlossary(fields: readonly FieldDef[] = allFields()): st
   return s;
 }
 
-/** V lines (field, value, name) for value names, T lines (field, true text, false text) for flags. */
+/** V lines (field, value, name) for value names, T lines (field, true text, false text) for flags that name theirs. */
 export function valuesGlossary(fields: readonly FieldDef[] = allFields()): string {
   let s = '';
   for (const f of fields) {
-    if (f.valueNames !== undefined) {
+    if (f.type === FT.Bool || f.ftype === 'FT_BOOLEAN') {
+      // a flag's texts for set and not set, when the field names them
+      const v = f.valueNames;
+      if (v !== undefined && v[1] !== undefined && v[0] !== undefined) s += `T\t${f.name}\t${cell(v[1])}\t${cell(v[0])}\n`;
+    } else if (f.valueNames !== undefined) {
       const hex = f.type === FT.Hex;
       for (const [k, v] of Object.entries(f.valueNames)) {
         const n = Number(k);
         s += `V\t${f.name}\t${hex ? `0x${n.toString(16)}` : n}\t${cell(v)}\n`;
       }
-    } else if (f.type === FT.Bool && f.mask !== undefined) {
-      s += `T\t${f.name}\tSet\tNot set\n`;
     }
   }
   return s;
