@@ -41,6 +41,8 @@ export interface MainOptions {
   timeFormat?: string;
   /** -u: s or hms. */
   secondsFormat?: string;
+  /** -l: flush the output after each packet. */
+  lineBuffered?: boolean;
 }
 
 /** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */

@@ -122,3 +122,47 @@ test('-t and -u shape the Time column and _ws.col.Time as tshark\'s do, local ti
     }
   }
 });
+
+test('-T ek: an index line and a document per packet, with tshark\'s layers, keys and values', { skip }, () => {
+  let same = 0, differ = 0, ourKeys = 0;
+  const differing = new Set<string>();
+  for (const f of ['tcpdump/dns_tcp.pcap', 'ja4/tls12.pcap', 'ja4/http1-with-cookies.pcapng', 'tcpdump-protocols/dns_udp.pcap', 'ja4/tcpdump-geneve.pcap']) {
+    const args = ['-r', file(f), '-T', 'ek'];
+    const theirs = tshark(args).trimEnd().split('\n');
+    const ours = tcpwatch(args).trimEnd().split('\n');
+    assert.equal(ours.length, theirs.length, f);
+    for (let i = 0; i < ours.length; i += 2) {
+      assert.deepEqual(JSON.parse(ours[i]), JSON.parse(theirs[i]), `${f}: index line ${i}`);
+      const a = JSON.parse(theirs[i + 1]), b = JSON.parse(ours[i + 1]);
+      assert.equal(b.timestamp, a.timestamp);
+      for (const [proto, layer] of Object.entries(b.layers as Record<string, unknown>)) {
+        assert.ok(proto in a.layers, `${f}: tshark has no layer ${proto}`);
+        const mine = (Array.isArray(layer) ? layer[0] : layer) as Record<string, unknown>;
+        const t = a.layers[proto];
+        const their = (Array.isArray(t) ? t[0] : t) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(mine)) {
+          ourKeys++;
+          assert.ok(k.startsWith(`${proto}_`), k);
+          if (!(k in their)) continue;
+          if (JSON.stringify(their[k]) === JSON.stringify(v)) same++;
+          else { differ++; differing.add(k); }
+        }
+      }
+    }
+  }
+  // the few that differ are the trees' own differences (frame.protocols without tshark's data-text-lines, DNS option bytes)
+  assert.ok(same / (same + differ) >= 0.98, `ek values equal to tshark's: ${same} of ${same + differ} (${[...differing].join(' ')})`);
+  assert.ok(ourKeys > 3000, `keys: ${ourKeys}`);
+});
+
+test('-T psml: the packet list as tshark writes it, and -l changes nothing but when output leaves', { skip }, () => {
+  for (const f of ['tcpdump/dns_tcp.pcap', 'ja4/tls12.pcap', 'tcpdump-protocols/icmpv6.pcap', 'local/ipv6-tls13-nsec.pcap']) {
+    const args = ['-r', file(f), '-T', 'psml'];
+    // the creator line names the program
+    const body = (s: string): string => s.split('\n').filter((_, i) => i !== 1).join('\n');
+    const ours = tcpwatch(args);
+    assert.equal(body(ours), body(tshark(args)), f);
+    assert.match(ours.split('\n')[1], /^<psml version="0" creator="tcpwatch\/[\d.]+">$/);
+    assert.equal(tcpwatch([...args, '-l']), ours);
+  }
+});

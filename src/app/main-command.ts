@@ -88,8 +88,10 @@ function applyTimeFormat(opts: MainOptions): void {
 }
 
 /** The sink, telling the Time column which packet was displayed last (for -t dd). */
-function noteShown(sink: Sink | null): Sink | null {
+function noteShown(sink: Sink | null, out: OutputBuffer, flushEach: boolean): Sink | null {
   if (sink === null) return null;
+  // -l: each packet leaves at once, for a reader at the other end of a pipe
+  if (flushEach) return { frame: (d) => { sink.frame(d); timeShown(d); out.flush(); }, end: () => sink.end() };
   return { frame: (d) => { sink.frame(d); timeShown(d); }, end: () => sink.end() };
 }
 
@@ -116,7 +118,7 @@ function readFileHeadless(opts: MainOptions): void {
   const reader = openReader(opts.readFile!);
   const out = new OutputBuffer(1);
   setTimeDigits(timeDigitsFor(reader)());
-  const sink = noteShown(makeSink(opts, out, timeDigitsFor(reader)));
+  const sink = noteShown(makeSink(opts, out, timeDigitsFor(reader)), out, opts.lineBuffered === true);
   const filter = hooks.compileFilter && opts.displayFilter !== undefined ? hooks.compileFilter(opts.displayFilter) : null;
   if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
   let writer: CaptureWriter | null = null;

@@ -7,6 +7,7 @@ import { FieldsSink, JsonSink, PdmlSink, TextSink, Sink, parseFieldsOption, reso
 import { UsageError } from '../errors';
 import { ExplainSink, parseStreamOption } from '../reports/explain';
 import { CompareSink } from '../reports/compare';
+import { EkSink, PsmlSink } from '../output/export-sinks';
 
 export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
   const format = opts.outputFormat ?? 'text';
@@ -29,8 +30,13 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
       return new JsonSink(out, format === 'ndjson', opts.field.length ? resolveFields(opts.field) : undefined);
     case 'pdml':
       return new PdmlSink(out, opts.readFile ?? opts.interface ?? '');
+    // ---- tshark's other export formats (src/output/export-sinks.ts) ----
+    case 'ek':
+      return new EkSink(out);
+    case 'psml':
+      return new PsmlSink(out, timeDigits);
     default:
-      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json, ndjson or pdml`);
+      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json, ndjson, pdml, ek or psml`);
   }
 }
 
