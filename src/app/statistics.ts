@@ -10,7 +10,8 @@ import { ConversationTable, EndpointTable, AddressKind, ADDRESS_KINDS } from '..
 import { ProtocolHierarchy } from '../reports/statistics/hierarchy';
 import { StreamFollower, FollowProto } from '../reports/statistics/follow';
 import { IoStatistics, IoColumn } from '../reports/statistics/io-stat';
-import { conversationsText, endpointsText, hierarchyText, followText, ioStatText, FollowMode } from '../output/statistics-text';
+import { ExpertInfo } from '../reports/statistics/expert';
+import { expertText, conversationsText, endpointsText, hierarchyText, followText, ioStatText, FollowMode } from '../output/statistics-text';
 
 interface Statistic {
   /** Frames this statistic counts (its own filter, when -z gave one). */
@@ -19,7 +20,7 @@ interface Statistic {
   text(): string;
 }
 
-const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  follow,tcp|udp,ascii|hex|raw,STREAM';
+const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp,ascii|hex|raw,STREAM';
 
 function compile(filter: string | undefined): DisplayFilter | null {
   if (filter === undefined || filter === '') return null;
@@ -50,6 +51,11 @@ function parseStatistic(spec: string): Statistic {
     return { filter: compile(filterText), add: (d) => h.add(d), text: () => hierarchyText(h, filterText) };
   }
   if (head === 'io' && parts[1] === 'stat') return ioStatistic(parts.slice(2));
+  if (head === 'expert' && parts.length <= 2) {
+    const filterText = parts.length > 1 ? parts[1] : undefined;
+    const e = new ExpertInfo();
+    return { filter: compile(filterText), add: (d) => e.add(d), text: () => expertText(e) };
+  }
   if (head === 'follow') {
     const proto = parts[1];
     if (proto !== 'tcp' && proto !== 'udp') throw new UsageError(`invalid -z follow protocol "${proto ?? ''}": use tcp or udp`);

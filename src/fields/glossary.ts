@@ -41,3 +41,24 @@ export function displayBase(f: FieldDef): string {
 export function bitmask(f: FieldDef): string {
   return `0x${(f.mask ?? 0).toString(16)}`;
 }
+
+/**
+ * tshark's long and short names of the protocols whose tree heading or upper-cased filter name is
+ * not it (`-G protocols`, the Protocol column of `-z expert`). The others: the heading, and the
+ * filter name in capitals.
+ */
+const PROTOCOL_NAMES: Readonly<Record<string, readonly [long: string, short: string]>> = {
+  eth: ['Ethernet', 'Ethernet'], sll: ['Linux cooked-mode capture', 'SLL'], null: ['Null/Loopback', 'Null'],
+  ip: ['Internet Protocol Version 4', 'IPv4'], ipv6: ['Internet Protocol Version 6', 'IPv6'], ieee8021ad: ['IEEE 802.1ad', 'IEEE 802.1AD'],
+  geneve: ['Generic Network Virtualization Encapsulation', 'Geneve'], icmpv6: ['Internet Control Message Protocol v6', 'ICMPv6'],
+  arp: ['Address Resolution Protocol', 'ARP/RARP'], vsock: ['vSocket', 'vsock'], dhcp: ['Dynamic Host Configuration Protocol', 'DHCP/BOOTP'],
+  mdns: ['Multicast Domain Name System', 'mDNS'], socks: ['Socks Protocol', 'Socks'], frame: ['Frame', 'Frame'],
+};
+
+export function protocolLongName(f: FieldDef): string {
+  return PROTOCOL_NAMES[f.name]?.[0] ?? f.label;
+}
+
+export function protocolShortName(name: string): string {
+  return PROTOCOL_NAMES[name]?.[1] ?? name.toUpperCase();
+}

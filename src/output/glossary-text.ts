@@ -2,7 +2,7 @@
 // reports, one line per protocol, field or value name.
 
 import { allFields, FieldDef, FT } from '../fields/registry';
-import { isProtocol, tsharkType, displayBase, bitmask } from '../fields/glossary';
+import { isProtocol, tsharkType, displayBase, bitmask, protocolLongName, protocolShortName } from '../fields/glossary';
 import { sanitizeText } from './sanitize';
 
 // Labels are tcpwatch's own text, but a tab or newline in one would break the columns.
@@ -21,7 +21,7 @@ export function fieldsGlossary(fields: readonly FieldDef[] = allFields()): strin
 /** Long name, short name and filter name of each protocol. */
 export function protocolsGlossary(fields: readonly FieldDef[] = allFields()): string {
   let s = '';
-  for (const f of fields) if (isProtocol(f) && f.name === f.proto) s += `${cell(f.label)}\t${f.name.toUpperCase()}\t${f.name}\n`;
+  for (const f of fields) if (isProtocol(f) && f.name === f.proto) s += `${cell(protocolLongName(f))}\t${protocolShortName(f.name)}\t${f.name}\n`;
   return s;
 }
 

@@ -6,6 +6,9 @@ import { ConversationTable, EndpointTable, KIND_TITLES } from '../reports/statis
 import { ProtocolHierarchy, HierarchyNode } from '../reports/statistics/hierarchy';
 import { StreamFollower } from '../reports/statistics/follow';
 import { IoStatistics, MAX_INTERVALS } from '../reports/statistics/io-stat';
+import { ExpertInfo } from '../reports/statistics/expert';
+import { ExpertSeverity } from '../fields/registry';
+import { protocolShortName } from '../fields/glossary';
 import { sanitizeText } from './sanitize';
 
 const RULE80 = '='.repeat(80);
@@ -243,4 +246,20 @@ export function ioStatText(io: IoStatistics): string {
     s += `${filler}\n`;
   }
   return s + `${'='.repeat(borderlen)}\n`;
+}
+
+const EXPERT_SECTIONS: [ExpertSeverity, string][] = [['Error', 'Errors'], ['Warning', 'Warns'], ['Note', 'Notes'], ['Chat', 'Chats'], ['Comment', 'Comments']];
+
+export function expertText(e: ExpertInfo): string {
+  let s = '';
+  for (const [severity, title] of EXPERT_SECTIONS) {
+    const n = e.perSeverity.get(severity) ?? 0;
+    if (n === 0) continue;
+    s += `\n${title} (${n})\n=============\n   Frequency      Group           Protocol  Summary\n`;
+    for (const r of e.rows) {
+      if (r.severity !== severity) continue;
+      s += `${padStart(r.count, 12)} ${padStart(r.group, 10)} ${padStart(protocolShortName(r.proto), 18)}  ${sanitizeText(r.summary)}\n`;
+    }
+  }
+  return s;
 }
