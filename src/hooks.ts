@@ -41,6 +41,8 @@ export interface MainOptions {
   timeFormat?: string;
   /** -u: s or hms. */
   secondsFormat?: string;
+  /** -F: the -w file's format (pcap or pcapng), whatever its name. */
+  writeFormat?: string;
   /** -l: flush the output after each packet. */
   lineBuffered?: boolean;
 }

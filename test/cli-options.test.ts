@@ -103,6 +103,8 @@ function cases(dir: string): Case[] {
     [[...r, '-t', 'a.3'], /^tcpwatch: invalid -t format "a\.3": use a, ad, adoy, d, dd, e, r, u, ud, udoy$/],
     [[...r, '-u', 'ms'], /^tcpwatch: invalid -u format "ms": use s or hms$/],
     [['-G', 'bogus'], /^tcpwatch: unknown -G report "bogus": use fields, protocols or values$/],
+    [[...r, '-w', path.join(dir, 'out.pcap'), '-F', 'erf'], /^tcpwatch: unknown -F format "erf": tcpwatch writes pcap or pcapng$/],
+    [[...r, '-F', 'pcapng'], /^tcpwatch: -F applies to -w: add -w FILE$/],
     // display filters
     [[...r, '-Y', 'tcp.port =='], /^tcpwatch: display filter error at column \d+: /],
     [[...r, '-Y', 'no.such.field == 1'], /^tcpwatch: display filter error at column 1: unknown field "no\.such\.field"/],

@@ -5,6 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { corpusDir, CLI, NO_CORPUS_REASON } from './helpers/corpus';
@@ -186,4 +188,20 @@ test('-z expert: each finding tcpwatch reports is one of tshark\'s rows, with th
     }
   }
   assert.ok(rows >= 6, `rows: ${rows}`);
+});
+
+test('-F pcapng or pcap with -w chooses the file format whatever the name, and -c N stops after N packets', { skip }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-F-'));
+  try {
+    const src = file('ja4/tls12.pcap');
+    // pcap's magic in microseconds or nanoseconds
+    for (const [format, magic] of [['pcapng', /^0a0d0d0a$/], ['pcap', /^(d4c3b2a1|4d3cb2a1)$/]] as const) {
+      const out = path.join(dir, `copy-${format}.cap`);
+      tcpwatch(['-r', src, '-c', '5', '-w', out, '-F', format]);
+      assert.match(fs.readFileSync(out).subarray(0, 4).toString('hex'), magic, format);
+      assert.equal(tshark(['-r', out, '-T', 'fields', '-e', 'frame.len']), tshark(['-r', src, '-c', '5', '-T', 'fields', '-e', 'frame.len']));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

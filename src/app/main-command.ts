@@ -54,6 +54,10 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   for (const p of opts.pref) checkPreference(p);
   applyTimeFormat(opts);
+  if (opts.writeFormat !== undefined) {
+    if (opts.writeFormat !== 'pcap' && opts.writeFormat !== 'pcapng') throw new UsageError(`unknown -F format "${opts.writeFormat}": tcpwatch writes pcap or pcapng`);
+    if (opts.write === undefined) throw new UsageError('-F applies to -w: add -w FILE');
+  }
   if (opts.user !== undefined) checkDropPrivileges(opts.user);
   const captureFilter = opts.captureFilter ?? (filterWords.length ? filterWords.join(' ') : undefined);
   if (opts.listInterfaces) {
@@ -74,6 +78,11 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
   readFileHeadless(opts);
+}
+
+/** -F, or the -w file's name, says pcap or pcapng. */
+function writeFormat(opts: MainOptions): 'pcap' | 'pcapng' | undefined {
+  return opts.writeFormat === 'pcap' || opts.writeFormat === 'pcapng' ? opts.writeFormat : undefined;
 }
 
 /** -t and -u, checked before anything is read. */
@@ -151,7 +160,7 @@ function readFileHeadless(opts: MainOptions): void {
       if (!more) break;
       const more2 = pipeline.handle(frame);
       if (opts.write !== undefined && pipeline.lastShown) {
-        if (writer === null) writer = openOutputFile(opts.write, frame.linkType);
+        if (writer === null) writer = openOutputFile(opts.write, frame.linkType, writeFormat(opts));
         try {
           writer.write(frame);
         } catch (e) {
@@ -176,7 +185,7 @@ function readFileHeadless(opts: MainOptions): void {
     out.write(statistics.text());
     out.flush();
   }
-  if (opts.write !== undefined && writer === null) openOutputFile(opts.write, reader.interfaces[0]?.linkType ?? 1).close();
+  if (opts.write !== undefined && writer === null) openOutputFile(opts.write, reader.interfaces[0]?.linkType ?? 1, writeFormat(opts)).close();
   if (writeFailure !== null) {
     const n = writeFailure.framesInFile;
     fail(`${writeFailure.message}; stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`, EXIT_RUN_FAILED);
