@@ -117,6 +117,11 @@ test('-t and -u shape the Time column and _ws.col.Time as tshark\'s do, local ti
       }
     }
   }
+  // conversations start at a time of day, a date, or epoch seconds under -t, as tshark's tables do
+  for (const t of ['a', 'udoy', 'e']) {
+    const args = ['-r', file('tcpdump-protocols/icmpv6.pcap'), '-q', '-t', t, '-z', 'conv,eth', '-z', 'conv,ipv6'];
+    assert.equal(tcpwatch(args, env), tshark(args, env), `-t ${t} -z conv`);
+  }
   // the summary line: number, then the same text right-aligned in at least 10 places, in both
   for (const [t, u] of [['ad', 's'], ['d', 'hms']]) {
     const f = file('tcpdump-protocols/icmpv6.pcap');

@@ -2,7 +2,7 @@
 // and followed streams, column for column. Addresses and payload text from packets pass through
 // the sanitizer before they reach a terminal.
 
-import { ConversationTable, EndpointTable, KIND_TITLES } from '../reports/statistics/conversations';
+import { ConversationTable, ConversationRow, EndpointTable, KIND_TITLES } from '../reports/statistics/conversations';
 import { ProtocolHierarchy, HierarchyNode } from '../reports/statistics/hierarchy';
 import { StreamFollower } from '../reports/statistics/follow';
 import { IoStatistics, MAX_INTERVALS } from '../reports/statistics/io-stat';
@@ -10,6 +10,7 @@ import { ExpertInfo } from '../reports/statistics/expert';
 import { ExpertSeverity } from '../fields/registry';
 import { protocolShortName } from '../fields/glossary';
 import { sanitizeText } from './sanitize';
+import { timeType, absoluteTime } from './time-format';
 
 const RULE80 = '='.repeat(80);
 const RULE67 = '='.repeat(67);
@@ -32,8 +33,20 @@ export function conversationsText(t: ConversationTable, filter?: string): string
   const ports = t.kind === 'tcp' || t.kind === 'udp';
   const lead = ' '.repeat(ports ? 59 : 47);
   let s = `${RULE80}\n${KIND_TITLES[t.kind]} Conversations\n${filterLine(filter)}`;
-  s += `${lead}|       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n`;
-  s += `${lead}| Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n`;
+  // the Start column follows -t: a time of day, a date and time, seconds since the epoch, or relative
+  const tt = timeType();
+  const clock = tt === 'a' || tt === 'u', dated = tt === 'ad' || tt === 'ud' || tt === 'adoy' || tt === 'udoy';
+  const unit = clock || dated ? 'Size ' : 'Bytes';
+  const [head1, head2] = clock ? [' Absolute Time  ', '      Start     '] : dated ? [' Absolute Date  ', '     Start      '] : tt === 'e' ? ['       Relative       ', '         Start        '] : ['    Relative    ', '      Start     '];
+  s += `${lead}|       <-      | |       ->      | |     Total     |${head1}|   Duration   |\n`;
+  s += `${lead}| Frames  ${unit} | | Frames  ${unit} | | Frames  ${unit} |${head2}|              |\n`;
+  const start = (r: ConversationRow): string => {
+    if (clock || dated) {
+      return absoluteTime(r.startSec, r.startNsec, 0, tt[0] === 'u', tt.endsWith('doy') ? 'doy' : dated ? 'ymd' : '');
+    }
+    if (tt === 'e') return padStart((r.startSec + r.startNsec / 1e9).toFixed(9), 20);
+    return padStart(r.start.toFixed(9), 14);
+  };
   const w = ports ? 26 : 20;
   for (const r of t.sorted()) {
     const a = ports ? `${r.a.addr}:${r.a.port}` : r.a.addr;
@@ -42,7 +55,7 @@ export function conversationsText(t: ConversationTable, filter?: string): string
       `${padStart(r.rxFrames, 6)} ${padEnd(formatSize(r.rxBytes), 9)}  ` +
       `${padStart(r.txFrames, 6)} ${padEnd(formatSize(r.txBytes), 9)}  ` +
       `${padStart(r.rxFrames + r.txFrames, 6)} ${padEnd(formatSize(r.rxBytes + r.txBytes), 9)}  ` +
-      `${padStart(r.start.toFixed(9), 14)}   ${padStart((r.stop - r.start).toFixed(4), 12)}\n`;
+      `${start(r)}   ${padStart((r.stop - r.start).toFixed(4), 12)}\n`;
   }
   return s + `${RULE80}\n`;
 }

@@ -16,6 +16,10 @@ export interface TimeFormat {
 
 const format: TimeFormat = { type: 'r', hms: false };
 
+export function timeType(): TimeType {
+  return format.type;
+}
+
 export function setTimeFormat(type: TimeType, hms: boolean): void {
   format.type = type;
   format.hms = hms;
@@ -81,13 +85,14 @@ function dayOfYear(t: Date, utc: boolean): number {
   return Math.round((now - start) / 86400000) + 1;
 }
 
-function absolute(d: Dissection, digits: number, utc: boolean, date: '' | 'ymd' | 'doy'): string {
-  const t = new Date(d.tsSec * 1000);
+/** The time of day of `tsSec`+`tsNsec` (local or UTC), with a date or a day of the year before it when asked. */
+export function absoluteTime(tsSec: number, tsNsec: number, digits: number, utc: boolean, date: '' | 'ymd' | 'doy'): string {
+  const t = new Date(tsSec * 1000);
   if (Number.isNaN(t.getTime())) return '';
   const h = utc ? t.getUTCHours() : t.getHours();
   const m = utc ? t.getUTCMinutes() : t.getMinutes();
   const s = utc ? t.getUTCSeconds() : t.getSeconds();
-  let out = `${pad2(h)}:${pad2(m)}:${pad2(s)}${digits > 0 ? `.${fraction(d.tsNsec, digits)}` : ''}`;
+  let out = `${pad2(h)}:${pad2(m)}:${pad2(s)}${digits > 0 ? `.${fraction(tsNsec, digits)}` : ''}`;
   const y = utc ? t.getUTCFullYear() : t.getFullYear();
   if (date === 'ymd') out = `${y}-${pad2((utc ? t.getUTCMonth() : t.getMonth()) + 1)}-${pad2(utc ? t.getUTCDate() : t.getDate())} ${out}`;
   else if (date === 'doy') out = `${y}/${String(dayOfYear(t, utc)).padStart(3, '0')} ${out}`;
@@ -101,11 +106,11 @@ export function timeColumn(d: Dissection, digits: number): string {
     case 'd': return span(d.tsSec - d.prevTsSec, d.tsNsec - d.prevTsNsec, digits);
     case 'dd': return shownAny ? span(d.tsSec - shownSec, d.tsNsec - shownNsec, digits) : span(0, 0, digits);
     case 'e': return `${d.tsSec}${digits > 0 ? `.${fraction(d.tsNsec, digits)}` : ''}`;
-    case 'a': return absolute(d, digits, false, '');
-    case 'ad': return absolute(d, digits, false, 'ymd');
-    case 'adoy': return absolute(d, digits, false, 'doy');
-    case 'u': return absolute(d, digits, true, '');
-    case 'ud': return absolute(d, digits, true, 'ymd');
-    case 'udoy': return absolute(d, digits, true, 'doy');
+    case 'a': return absoluteTime(d.tsSec, d.tsNsec, digits, false, '');
+    case 'ad': return absoluteTime(d.tsSec, d.tsNsec, digits, false, 'ymd');
+    case 'adoy': return absoluteTime(d.tsSec, d.tsNsec, digits, false, 'doy');
+    case 'u': return absoluteTime(d.tsSec, d.tsNsec, digits, true, '');
+    case 'ud': return absoluteTime(d.tsSec, d.tsNsec, digits, true, 'ymd');
+    case 'udoy': return absoluteTime(d.tsSec, d.tsNsec, digits, true, 'doy');
   }
 }
