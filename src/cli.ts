@@ -71,6 +71,8 @@ export function buildProgram(): Command {
     .option('-t, --time-format <format>', 'Time column, as tshark: r (relative, the default), a, ad, adoy, u, ud, udoy (absolute), e (epoch), d, dd (delta)')
     .option('-u, --seconds-format <format>', 'seconds in the Time column: s, or hms for hours, minutes and seconds')
     .option('-F, --write-format <format>', 'format of the -w file: pcap or pcapng (default: by the file name)')
+    .option('-j, --protocol-match <protocols>', 'with -T json or ndjson: only these protocols\' fields ("ip tcp"), their subtrees folded')
+    .option('-J, --protocol-match-expanded <protocols>', 'with -T json or ndjson: only these protocols\' fields, subtrees in full')
     .option('-l, --line-buffered', 'flush standard output after each packet, as tshark -l (for a pipe read as it comes)')
     .option('-G, --glossary [report]', 'print a registry report and exit, as tshark: fields, protocols, values')
     .argument('[filter...]', 'capture filter (BPF), as tcpdump takes it')

@@ -43,6 +43,9 @@ export interface MainOptions {
   secondsFormat?: string;
   /** -F: the -w file's format (pcap or pcapng), whatever its name. */
   writeFormat?: string;
+  /** -j / -J: protocols JSON shows, their subtrees folded (-j) or in full (-J). */
+  protocolMatch?: string;
+  protocolMatchExpanded?: string;
   /** -l: flush the output after each packet. */
   lineBuffered?: boolean;
 }

@@ -105,6 +105,7 @@ function cases(dir: string): Case[] {
     [['-G', 'bogus'], /^tcpwatch: unknown -G report "bogus": use fields, protocols or values$/],
     [[...r, '-w', path.join(dir, 'out.pcap'), '-F', 'erf'], /^tcpwatch: unknown -F format "erf": tcpwatch writes pcap or pcapng$/],
     [[...r, '-F', 'pcapng'], /^tcpwatch: -F applies to -w: add -w FILE$/],
+    [[...r, '-T', 'json', '-j', ' '], /^tcpwatch: invalid -j " ": name protocols, as "ip tcp"$/],
     // display filters
     [[...r, '-Y', 'tcp.port =='], /^tcpwatch: display filter error at column \d+: /],
     [[...r, '-Y', 'no.such.field == 1'], /^tcpwatch: display filter error at column 1: unknown field "no\.such\.field"/],

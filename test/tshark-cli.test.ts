@@ -210,3 +210,28 @@ test('-F pcapng or pcap with -w chooses the file format whatever the name, and -
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('-j and -J: protocols outside the list are {"filtered": name}; -j folds the listed ones\' subtrees, -J shows them', { skip }, () => {
+  // every value tcpwatch shows is where tshark shows it, and every folded node is folded alike
+  const compare = (theirs: unknown, ours: unknown, at: string, problems: string[]): void => {
+    if (typeof ours !== 'object' || ours === null || Array.isArray(ours)) return;
+    const o = ours as Record<string, unknown>;
+    if ('filtered' in o || (typeof theirs === 'object' && theirs !== null && 'filtered' in theirs)) {
+      if (JSON.stringify(theirs) !== JSON.stringify(o)) problems.push(`${at}: tshark ${JSON.stringify(theirs)?.slice(0, 80)}, tcpwatch ${JSON.stringify(o).slice(0, 80)}`);
+      return;
+    }
+    for (const [k, v] of Object.entries(o)) if (typeof theirs === 'object' && theirs !== null && k in theirs) compare((theirs as Record<string, unknown>)[k], v, `${at}/${k}`, problems);
+  };
+  let folded = 0;
+  for (const [f, opt, list] of [['tcpdump/dns_tcp.pcap', '-j', 'dns'], ['tcpdump/dns_tcp.pcap', '-J', 'ip tcp'], ['ja4/http1-with-cookies.pcapng', '-j', 'http frame']]) {
+    const args = ['-r', file(f), '-T', 'json', opt, list];
+    const layers = (s: string): unknown[] => (JSON.parse(s) as { _source: { layers: unknown } }[]).map((p) => p._source.layers);
+    const theirs = layers(tshark(args)), ours = layers(tcpwatch(args));
+    assert.equal(ours.length, theirs.length);
+    const problems: string[] = [];
+    ours.forEach((p, i) => compare(theirs[i], p, `${f} ${opt} "${list}" packet ${i + 1}`, problems));
+    assert.deepEqual(problems, []);
+    folded += JSON.stringify(ours).split('"filtered"').length - 1;
+  }
+  assert.ok(folded >= 50, `folded nodes: ${folded}`);
+});

@@ -244,28 +244,40 @@ class JsonValues {
   }
 }
 
+/**
+ * tshark's -j / -J: the protocols whose fields JSON shows (the others are `{"filtered": name}`), with
+ * their subtrees folded the same way (-j) or shown in full (-J).
+ */
+export interface ProtocolMatch {
+  names: ReadonlySet<string>;
+  expand: boolean;
+}
+
 /** Tree nodes as tshark's JSON nests them: `name: value`, and `name_tree: {…}` under a value that has children. */
-function jsonChildren(nodes: TreeNode[], j: JsonValues): Record<string, unknown> {
+function jsonChildren(nodes: TreeNode[], j: JsonValues, depth = Infinity): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
+  // past the depth -j shows, a subtree is only named
+  const sub = (n: TreeNode, key = n.name): Record<string, unknown> => (depth <= 1 ? { filtered: key } : jsonChildren(n.children, j, depth - 1));
   for (const n of nodes) {
     if (n.field.textNode === true) {
       // a text item: keyed by its text, as tshark's JSON keys it
-      put(obj, cutText(sanitizeText(n.text), MAX_VALUE_CHARS), n.children.length > 0 ? jsonChildren(n.children, j) : '', j.repeated);
+      const key = cutText(sanitizeText(n.text), MAX_VALUE_CHARS);
+      put(obj, key, n.children.length > 0 ? sub(n, key) : '', j.repeated);
       continue;
     }
     if (n.field.type === FT.None && n.children.length > 0) {
       // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it
-      put(obj, n.name, jsonChildren(n.children, j), j.repeated);
+      put(obj, n.name, sub(n), j.repeated);
       continue;
     }
     put(obj, n.name, j.value(n.field, n.index), j.repeated);
-    if (n.children.length > 0) put(obj, `${n.name}_tree`, jsonChildren(n.children, j), j.repeated);
+    if (n.children.length > 0) put(obj, `${n.name}_tree`, sub(n), j.repeated);
   }
   return obj;
 }
 
 /** The layers of one packet as tshark's JSON shows them: protocol → field → value, with each subtree nested. */
-export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, unknown> {
+export function packetLayers(d: Dissection, only?: FieldDef[], match?: ProtocolMatch): Record<string, unknown> {
   const layers: Record<string, unknown> = {};
   const j = new JsonValues(d);
   if (only) {
@@ -279,19 +291,23 @@ export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, u
     }
     return flat;
   }
-  for (const root of protocolTree(d)) put(layers, root.name, jsonChildren(root.children, j), j.repeated);
+  for (const root of protocolTree(d)) {
+    const value = match === undefined ? jsonChildren(root.children, j)
+      : match.names.has(root.name) ? jsonChildren(root.children, j, match.expand ? Infinity : 1) : { filtered: root.name };
+    put(layers, root.name, value, j.repeated);
+  }
   return layers;
 }
 
 export class JsonSink implements Sink {
   private first = true;
 
-  constructor(private readonly out: OutputBuffer, private readonly ndjson: boolean, private readonly only?: FieldDef[]) {}
+  constructor(private readonly out: OutputBuffer, private readonly ndjson: boolean, private readonly only?: FieldDef[], private readonly match?: ProtocolMatch) {}
 
   frame(d: Dissection): void {
     const date = new Date(d.tsSec * 1000);
     const day = Number.isNaN(date.getTime()) ? '1970-01-01' : date.toISOString().slice(0, 10);
-    const doc = { _index: `packets-${day}`, _type: 'doc', _score: null, _source: { layers: packetLayers(d, this.only) } };
+    const doc = { _index: `packets-${day}`, _type: 'doc', _score: null, _source: { layers: packetLayers(d, this.only, this.match) } };
     if (this.ndjson) {
       this.out.write(JSON.stringify(doc) + '\n');
     } else {
