@@ -66,6 +66,15 @@ export function buildProgram(): Command {
     .option('-Z, --user <user>', 'drop root privileges to this user after opening the capture')
     .option('-q, --quiet', 'print no packets (with -w: only the summary)')
     .option('-P, --print', 'print packet summaries even while writing with -w')
+    // ---- tshark's statistics and field lists (src/app/statistics.ts, src/app/glossary.ts) ----
+    .option('-z, --statistics <spec>', 'statistics printed at the end, as tshark: conv,TYPE endpoints,TYPE io,phs follow,tcp,ascii,N … (repeatable)', collect, [])
+    .option('-t, --time-format <format>', 'Time column, as tshark: r (relative, the default), a, ad, adoy, u, ud, udoy (absolute), e (epoch), d, dd (delta)')
+    .option('-u, --seconds-format <format>', 'seconds in the Time column: s, or hms for hours, minutes and seconds')
+    .option('-F, --write-format <format>', 'format of the -w file: pcap or pcapng (default: by the file name)')
+    .option('-j, --protocol-match <protocols>', 'with -T json or ndjson: only these protocols\' fields ("ip tcp"), their subtrees folded')
+    .option('-J, --protocol-match-expanded <protocols>', 'with -T json or ndjson: only these protocols\' fields, subtrees in full')
+    .option('-l, --line-buffered', 'flush standard output after each packet, as tshark -l (for a pipe read as it comes)')
+    .option('-G, --glossary [report]', 'print a registry report and exit, as tshark: fields, protocols, values')
     .argument('[filter...]', 'capture filter (BPF), as tcpdump takes it')
     .showHelpAfterError(false)
     .configureOutput({

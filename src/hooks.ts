@@ -32,6 +32,22 @@ export interface MainOptions {
   user?: string;
   quiet?: boolean;
   print?: boolean;
+  // ---- tshark's statistics, field lists and time formats (src/app/statistics.ts, src/app/glossary.ts) ----
+  /** -z statistics, in the order given. */
+  statistics?: string[];
+  /** -G report. */
+  glossary?: string | boolean;
+  /** -t: the Time column's format (tshark's a, ad, adoy, d, dd, e, r, u, ud, udoy). */
+  timeFormat?: string;
+  /** -u: s or hms. */
+  secondsFormat?: string;
+  /** -F: the -w file's format (pcap or pcapng), whatever its name. */
+  writeFormat?: string;
+  /** -j / -J: protocols JSON shows, their subtrees folded (-j) or in full (-J). */
+  protocolMatch?: string;
+  protocolMatchExpanded?: string;
+  /** -l: flush the output after each packet. */
+  lineBuffered?: boolean;
 }
 
 /** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */

@@ -79,7 +79,7 @@ function cases(dir: string): Case[] {
     [[...r, '-o', 'garbage'], /^tcpwatch: invalid -o "garbage": expected NAME:VALUE/],
     [[...r, '-o', ':value'], /^tcpwatch: invalid -o ":value"/],
     // output formats, fields, -E
-    [[...r, '-T', 'xml'], /^tcpwatch: unknown output format "xml" for -T: use text, fields, json, ndjson or pdml$/],
+    [[...r, '-T', 'xml'], /^tcpwatch: unknown output format "xml" for -T: use text, fields, json, ndjson, pdml, ek or psml$/],
     [[...r, '-T', ''], /^tcpwatch: unknown output format "" for -T/],
     [[...r, '-T', 'fields'], /^tcpwatch: -T fields needs at least one -e FIELD$/],
     [[...r, '-T', 'fields', '-e', 'tcp.prot'], /^tcpwatch: unknown field "tcp\.prot"/],
@@ -93,6 +93,19 @@ function cases(dir: string): Case[] {
     [[...f, '-E', 'occurrence=2'], /^tcpwatch: invalid -E occurrence value "2": use f, l or a$/],
     [[...f, '-E', 'quote=x'], /^tcpwatch: invalid -E quote value "x": use d, s or n$/],
     [[...r, '-E', 'header=y'], /^tcpwatch: -E applies to -T fields only$/],
+    // statistics, time formats, registry reports
+    [[...r, '-q', '-z', 'bogus'], /^tcpwatch: invalid -z argument "bogus": tcpwatch knows /],
+    [[...r, '-q', '-z', 'conv,ipx'], /^tcpwatch: invalid -z conv type "ipx": use eth, ip, ipv6, tcp, udp$/],
+    [[...r, '-q', '-z', 'follow,tcp,ascii'], /^tcpwatch: invalid -z follow stream "": expected a stream number/],
+    [[...r, '-q', '-z', 'follow,sctp,ascii,0'], /^tcpwatch: invalid -z follow protocol "sctp": use tcp or udp$/],
+    [[...r, '-q', '-z', 'io,stat,x'], /^tcpwatch: invalid -z io,stat interval "x"/],
+    [[...r, '-q', '-z', 'conv,ip,ip.addr =='], /^tcpwatch: display filter error at column \d+: /],
+    [[...r, '-t', 'a.3'], /^tcpwatch: invalid -t format "a\.3": use a, ad, adoy, d, dd, e, r, u, ud, udoy$/],
+    [[...r, '-u', 'ms'], /^tcpwatch: invalid -u format "ms": use s or hms$/],
+    [['-G', 'bogus'], /^tcpwatch: unknown -G report "bogus": use fields, protocols or values$/],
+    [[...r, '-w', path.join(dir, 'out.pcap'), '-F', 'erf'], /^tcpwatch: unknown -F format "erf": tcpwatch writes pcap or pcapng$/],
+    [[...r, '-F', 'pcapng'], /^tcpwatch: -F applies to -w: add -w FILE$/],
+    [[...r, '-T', 'json', '-j', ' '], /^tcpwatch: invalid -j " ": name protocols, as "ip tcp"$/],
     // display filters
     [[...r, '-Y', 'tcp.port =='], /^tcpwatch: display filter error at column \d+: /],
     [[...r, '-Y', 'no.such.field == 1'], /^tcpwatch: display filter error at column 1: unknown field "no\.such\.field"/],

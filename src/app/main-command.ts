@@ -12,6 +12,10 @@ import { hooks, MainOptions, makeAnalyzers, preferences } from '../hooks';
 import { OutputBuffer } from '../output/stdout';
 import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
 import { makeSink } from './sinks';
+import { Statistics } from './statistics';
+import { fieldsGlossary, protocolsGlossary, valuesGlossary } from '../output/glossary-text';
+import { setTimeFormat, setTimeDigits, timeShown, TIME_TYPES, TimeType } from '../output/time-format';
+import { Sink } from '../output/sinks';
 
 /** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
 function checkPreference(spec: string): void {
@@ -33,6 +37,10 @@ function timeDigitsFor(reader: CaptureFileReader | null): () => number {
 
 /** Run the main command with parsed options; `tcpwatch demo` calls it to show what it captured. */
 export async function runMain(opts: MainOptions, filterWords: string[]): Promise<void> {
+  if (opts.glossary !== undefined) {
+    printGlossary(opts.glossary);
+    return;
+  }
   if (opts.fieldOption.length && opts.outputFormat !== 'fields') {
     // tshark accepts -E only with -T fields; say so rather than ignore it
     throw new UsageError('-E applies to -T fields only');
@@ -45,6 +53,11 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     throw new UsageError('-r and -i both name an input: read a file (-r FILE) or capture live (-i INTERFACE), not both');
   }
   for (const p of opts.pref) checkPreference(p);
+  applyTimeFormat(opts);
+  if (opts.writeFormat !== undefined) {
+    if (opts.writeFormat !== 'pcap' && opts.writeFormat !== 'pcapng') throw new UsageError(`unknown -F format "${opts.writeFormat}": tcpwatch writes pcap or pcapng`);
+    if (opts.write === undefined) throw new UsageError('-F applies to -w: add -w FILE');
+  }
   if (opts.user !== undefined) checkDropPrivileges(opts.user);
   const captureFilter = opts.captureFilter ?? (filterWords.length ? filterWords.join(' ') : undefined);
   if (opts.listInterfaces) {
@@ -53,7 +66,7 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     return;
   }
   const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
-    opts.quiet || opts.explain !== undefined || opts.compare !== undefined;
+    opts.quiet || !!opts.statistics?.length || opts.explain !== undefined || opts.compare !== undefined;
   if (!headless && hooks.ui) {
     await hooks.ui(opts, captureFilter);
     return;
@@ -65,6 +78,40 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
   readFileHeadless(opts);
+}
+
+/** -F, or the -w file's name, says pcap or pcapng. */
+function writeFormat(opts: MainOptions): 'pcap' | 'pcapng' | undefined {
+  return opts.writeFormat === 'pcap' || opts.writeFormat === 'pcapng' ? opts.writeFormat : undefined;
+}
+
+/** -t and -u, checked before anything is read. */
+function applyTimeFormat(opts: MainOptions): void {
+  const type = opts.timeFormat ?? 'r';
+  if (!(TIME_TYPES as readonly string[]).includes(type)) {
+    throw new UsageError(`invalid -t format "${type}": use ${TIME_TYPES.join(', ')}`);
+  }
+  const seconds = opts.secondsFormat ?? 's';
+  if (seconds !== 's' && seconds !== 'hms') throw new UsageError(`invalid -u format "${seconds}": use s or hms`);
+  setTimeFormat(type as TimeType, seconds === 'hms');
+}
+
+/** The sink, telling the Time column which packet was displayed last (for -t dd). */
+function noteShown(sink: Sink | null, out: OutputBuffer, flushEach: boolean): Sink | null {
+  if (sink === null) return null;
+  // -l: each packet leaves at once, for a reader at the other end of a pipe
+  if (flushEach) return { frame: (d) => { sink.frame(d); timeShown(d); out.flush(); }, end: () => sink.end() };
+  return { frame: (d) => { sink.frame(d); timeShown(d); }, end: () => sink.end() };
+}
+
+/** -G REPORT, as tshark: the registry's fields, protocols or value names, then exit. */
+function printGlossary(report: string | boolean): void {
+  const name = report === true ? 'fields' : String(report);
+  const text = name === 'fields' ? fieldsGlossary() : name === 'protocols' ? protocolsGlossary() : name === 'values' ? valuesGlossary() : null;
+  if (text === null) throw new UsageError(`unknown -G report "${name}": use fields, protocols or values`);
+  const out = new OutputBuffer(1);
+  out.write(text);
+  out.flush();
 }
 
 // Fields read straight from one frame's headers, whose values need no conversation state (no
@@ -80,13 +127,18 @@ function readFileHeadless(opts: MainOptions): void {
   const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
   const reader = openReader(opts.readFile!);
   const out = new OutputBuffer(1);
-  const sink = makeSink(opts, out, timeDigitsFor(reader));
+  setTimeDigits(timeDigitsFor(reader)());
+  const sink = noteShown(makeSink(opts, out, timeDigitsFor(reader)), out, opts.lineBuffered === true);
   const filter = hooks.compileFilter && opts.displayFilter !== undefined ? hooks.compileFilter(opts.displayFilter) : null;
   if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
   let writer: CaptureWriter | null = null;
   const frame = new CapturedFrame();
-  const analyse = !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
-  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers: analyse ? makeAnalyzers(opts, reader) : [], analyse });
+  // -z: statistics over every frame read, after all other analysis
+  const statistics = opts.statistics?.length ? new Statistics(opts.statistics) : null;
+  const analyse = statistics !== null || !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
+  const analyzers = analyse ? makeAnalyzers(opts, reader) : [];
+  if (statistics !== null) analyzers.push(statistics);
+  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers, analyse });
   // As tcpdump with -r: root is given up once the file (and key log) are open, before -w creates anything.
   if (account !== null) {
     try {
@@ -109,7 +161,7 @@ function readFileHeadless(opts: MainOptions): void {
       if (!more) break;
       const more2 = pipeline.handle(frame);
       if (opts.write !== undefined && pipeline.lastShown) {
-        if (writer === null) writer = openOutputFile(opts.write, frame.linkType);
+        if (writer === null) writer = openOutputFile(opts.write, frame.linkType, writeFormat(opts));
         try {
           writer.write(frame);
         } catch (e) {
@@ -130,7 +182,11 @@ function readFileHeadless(opts: MainOptions): void {
     }
     reader.close();
   }
-  if (opts.write !== undefined && writer === null) openOutputFile(opts.write, reader.interfaces[0]?.linkType ?? 1).close();
+  if (statistics !== null && !out.closed) {
+    out.write(statistics.text());
+    out.flush();
+  }
+  if (opts.write !== undefined && writer === null) openOutputFile(opts.write, reader.interfaces[0]?.linkType ?? 1, writeFormat(opts)).close();
   if (writeFailure !== null) {
     const n = writeFailure.framesInFile;
     fail(`${writeFailure.message}; stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}`, EXIT_RUN_FAILED);

@@ -3,10 +3,11 @@
 
 import { MainOptions } from '../hooks';
 import { OutputBuffer } from '../output/stdout';
-import { FieldsSink, JsonSink, PdmlSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions } from '../output/sinks';
+import { FieldsSink, JsonSink, PdmlSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions, ProtocolMatch } from '../output/sinks';
 import { UsageError } from '../errors';
 import { ExplainSink, parseStreamOption } from '../reports/explain';
 import { CompareSink } from '../reports/compare';
+import { EkSink, PsmlSink } from '../output/export-sinks';
 
 export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
   const format = opts.outputFormat ?? 'text';
@@ -26,14 +27,28 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
     }
     case 'json':
     case 'ndjson':
-      return new JsonSink(out, format === 'ndjson', opts.field.length ? resolveFields(opts.field) : undefined);
+      return new JsonSink(out, format === 'ndjson', opts.field.length ? resolveFields(opts.field) : undefined, protocolMatch(opts));
     case 'pdml':
       return new PdmlSink(out, opts.readFile ?? opts.interface ?? '');
+    // ---- tshark's other export formats (src/output/export-sinks.ts) ----
+    case 'ek':
+      return new EkSink(out);
+    case 'psml':
+      return new PsmlSink(out, timeDigits);
     default:
-      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json, ndjson or pdml`);
+      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json, ndjson, pdml, ek or psml`);
   }
 }
 
+
+/** -j / -J, as tshark: protocol names separated by spaces. */
+function protocolMatch(opts: MainOptions): ProtocolMatch | undefined {
+  const spec = opts.protocolMatchExpanded ?? opts.protocolMatch;
+  if (spec === undefined) return undefined;
+  const names = spec.split(/[\s,]+/).filter((n) => n !== '');
+  if (names.length === 0) throw new UsageError(`invalid -${opts.protocolMatchExpanded !== undefined ? 'J' : 'j'} "${spec}": name protocols, as "ip tcp"`);
+  return { names: new Set(names), expand: opts.protocolMatchExpanded !== undefined };
+}
 
 /** --compare's width: the terminal's when it is one, else wide enough for 16 bytes per hex line beside the text. */
 function compareWidth(): number {

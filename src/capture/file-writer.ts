@@ -68,10 +68,10 @@ export function openCaptureWriter(path: string, linkType: number, format = forma
  * The -w file, opened with its header written at once: a path that cannot be created or a device
  * that takes nothing (/dev/full) is one line for the user before anything is captured.
  */
-export function openOutputFile(path: string, linkType: number): CaptureWriter {
+export function openOutputFile(path: string, linkType: number, format = formatForPath(path)): CaptureWriter {
   let writer: CaptureWriter | null = null;
   try {
-    writer = openCaptureWriter(path, linkType);
+    writer = openCaptureWriter(path, linkType, format);
     writer.flush();
     return writer;
   } catch (e) {

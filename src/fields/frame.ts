@@ -15,7 +15,7 @@ defineField({
 });
 defineField({ name: 'frame.number', valueBits: 32, label: 'Frame Number', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.number });
 defineField({
-  name: 'frame.time_epoch', label: 'Epoch Time', type: FT.AbsTime, proto: 'frame', count: always,
+  name: 'frame.time_epoch', label: 'Epoch Time', type: FT.AbsTime, ftype: 'FT_RELATIVE_TIME', proto: 'frame', count: always,
   num: (d) => d.tsSec + d.tsNsec / 1e9,
   text: (d) => secNsecToString(d.tsSec, d.tsNsec),
 });
@@ -38,7 +38,7 @@ defineField({
   text: (d) => protocolsInFrame(d),
 });
 defineField({
-  name: '_ws.malformed', label: 'Malformed Packet', type: FT.None, proto: 'frame',
+  name: '_ws.malformed', label: 'Malformed Packet', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'frame',
   count: once((d) => d.malformed !== 0),
   text: (d) => `Malformed Packet (${MALFORMED_NAMES[d.malformed]}: ${PROTO_NAMES[d.malformedProto]})`,
 });
@@ -55,6 +55,6 @@ export function protocolsInFrame(d: Dissection): string {
 }
 
 // Expert items in the protocol tree (src/fields/tree.ts wraps each finding in one).
-defineField({ name: '_ws.expert', label: 'Expert Info', type: FT.None, proto: 'frame', count: () => 0 });
-defineField({ name: '_ws.expert.severity', label: 'Severity level', type: FT.None, proto: 'frame', count: () => 0 });
-defineField({ name: '_ws.expert.group', label: 'Group', type: FT.None, proto: 'frame', count: () => 0 });
+defineField({ name: '_ws.expert', label: 'Expert Info', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'frame', count: () => 0 });
+defineField({ name: '_ws.expert.severity', label: 'Severity level', type: FT.None, ftype: 'FT_UINT32', proto: 'frame', count: () => 0 });
+defineField({ name: '_ws.expert.group', label: 'Group', type: FT.None, ftype: 'FT_UINT32', proto: 'frame', count: () => 0 });

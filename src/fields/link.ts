@@ -44,22 +44,22 @@ for (const [side, at, label] of [['dst', ETH_DST, 'Destination'], ['src', ETH_SR
     });
   }
   defineField({
-    name: `eth.${side}.lg`, label: 'LG bit', type: FT.UInt, proto: 'eth', count: countEth, parent: `eth.${side}`,
+    name: `eth.${side}.lg`, label: 'LG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countEth, parent: `eth.${side}`,
     num: (d, i) => (ouiWord(at)(d, i) & LG_BIT) !== 0 ? 1 : 0, mask: LG_BIT, bitWidth: 24, unit: ouiWord(at), valueNames: LG_NAMES,
     display: (d, i) => LG_NAMES[(ouiWord(at)(d, i) & LG_BIT) !== 0 ? 1 : 0], range: (d, i, out) => out.set(d.buf, offEth(d, i) + at, 3),
   });
   defineField({
-    name: `eth.${side}.ig`, label: 'IG bit', type: FT.UInt, proto: 'eth', count: countEth, parent: `eth.${side}`,
+    name: `eth.${side}.ig`, label: 'IG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countEth, parent: `eth.${side}`,
     num: (d, i) => (ouiWord(at)(d, i) & IG_BIT) !== 0 ? 1 : 0, mask: IG_BIT, bitWidth: 24, unit: ouiWord(at), valueNames: IG_NAMES,
     display: (d, i) => IG_NAMES[(ouiWord(at)(d, i) & IG_BIT) !== 0 ? 1 : 0], range: (d, i, out) => out.set(d.buf, offEth(d, i) + at, 3),
   });
 }
 defineField({
-  name: 'eth.lg', hidden: true, label: 'LG bit', type: FT.UInt, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+  name: 'eth.lg', hidden: true, label: 'LG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
   num: (d, i) => (d.buf[pairOff(d, i)] & 0x02) >> 1, range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
 });
 defineField({
-  name: 'eth.ig', hidden: true, label: 'IG bit', type: FT.UInt, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+  name: 'eth.ig', hidden: true, label: 'IG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
   num: (d, i) => d.buf[pairOff(d, i)] & 0x01, range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
 });
 defineField({

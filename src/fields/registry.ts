@@ -136,6 +136,12 @@ export interface FieldDef {
   parentKey?(d: Dissection, i: number): number;
   /** For a protocol's own field: the protocol whose fields its tree lists (mDNS and LLMNR list DNS's, as in Wireshark). */
   fieldsFrom?: string;
+  /**
+   * tshark's type name (`-G fields`) when `type` and `valueBits` do not say it: a frame number
+   * (FT_FRAMENUM), a NUL-ended string (FT_STRINGZ), a protocol Wireshark registers under a field's name
+   * (FT_PROTOCOL), an object identifier printed as its dotted numbers (FT_OID).
+   */
+  ftype?: 'FT_FRAMENUM' | 'FT_STRINGZ' | 'FT_PROTOCOL' | 'FT_BOOLEAN' | 'FT_RELATIVE_TIME' | 'FT_UINT32' | 'FT_OID';
 }
 
 const fields = new Map<string, FieldDef>();

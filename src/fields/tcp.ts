@@ -225,7 +225,7 @@ const optionNode = (kind: number, heading: (d: Dissection, p: number) => string,
   const [name, what] = OPTION_NODES[kind];
   const only = (k: number): boolean => kinds.includes(k);
   defineField({
-    name, label: `TCP Option - ${what}`, type: FT.None, proto: 'tcp', parent: 'tcp.options', count: (d) => optionCount(d, only),
+    name, label: `TCP Option - ${what}`, type: FT.None, ftype: 'FT_PROTOCOL', proto: 'tcp', parent: 'tcp.options', count: (d) => optionCount(d, only),
     heading: (d, i) => `TCP Option - ${heading(d, optionAt(d, i, only))}`,
     range: (d, i, o) => { const p = optionAt(d, i, only); return o.set(d.buf, p, optionLength(d, p)); },
   });
@@ -391,7 +391,7 @@ const anyAnalysis = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetra
 const ANALYSIS = 'tcp.analysis', FLAGS = 'tcp.analysis.flags';
 defineField({ name: ANALYSIS, label: 'SEQ/ACK analysis', type: FT.None, proto: 'tcp', generated: true, count: once((d) => d.tcp.analysed) });
 defineField({
-  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true,
+  name: 'tcp.analysis.acks_frame', label: 'This is an ACK to the segment in frame', type: FT.UInt, ftype: 'FT_FRAMENUM', proto: 'tcp', parent: ANALYSIS, generated: true,
   count: once((d) => d.tcp.acksFrame > 0), num: (d) => d.tcp.acksFrame,
 });
 defineField({
@@ -420,7 +420,7 @@ finding('tcp.analysis.spurious_retransmission', AF.SpuriousRetransmission, 'This
 finding('tcp.analysis.retransmission', RETRANSMISSIONS, 'This frame is a (suspected) retransmission', 'Note');
 const hasRto = once((d) => d.tcp.rtoFrame > 0);
 defineField({ name: 'tcp.analysis.rto', label: 'The RTO for this segment was', type: FT.RelTime, proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rto });
-defineField({ name: 'tcp.analysis.rto_frame', label: 'RTO based on delta from frame', type: FT.UInt, proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rtoFrame });
+defineField({ name: 'tcp.analysis.rto_frame', label: 'RTO based on delta from frame', type: FT.UInt, ftype: 'FT_FRAMENUM', proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rtoFrame });
 finding('tcp.analysis.out_of_order', AF.OutOfOrder, 'This frame is a (suspected) out-of-order segment', 'Warning');
 finding('tcp.analysis.lost_segment', AF.LostSegment, 'Previous segment(s) not captured (common at capture start)', 'Warning');
 finding('tcp.analysis.ack_lost_segment', AF.AckedUnseen, 'ACKed segment that wasn\'t captured (common at capture start)', 'Warning');
@@ -445,7 +445,7 @@ defineField({
   count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.duplicateAckNum,
 });
 defineField({
-  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, proto: 'tcp', parent: ANALYSIS, generated: true,
+  name: 'tcp.analysis.duplicate_ack_frame', label: 'Duplicate to the ACK in frame', type: FT.UInt, ftype: 'FT_FRAMENUM', proto: 'tcp', parent: ANALYSIS, generated: true,
   count: once((d) => d.tcp.duplicateAckNum > 0), num: (d) => d.tcp.dupAckOf,
 });
 

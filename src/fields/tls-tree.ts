@@ -702,6 +702,10 @@ interface TreeFieldSpec {
   /** Bytes or text shown as text (a string field). */
   string?: boolean;
   textNode?: boolean;
+  /** tshark's type where `type` does not say it. */
+  ftype?: 'FT_OID';
+  /** The layout's text is the node's whole line; its number is the value. */
+  headed?: boolean;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -916,7 +920,7 @@ const ALL_TREE_FIELDS: [string, TreeFieldSpec][] = [
     const kind = QUIC_PARAM_KINDS[f] ?? 'varint';
     return [`tls.quic.parameter.${f}`, { label: QUIC_PARAM_LABELS[f] ?? f, type: kind === 'bytes' ? FT.Bytes : kind === 'u32' ? FT.Hex : FT.UInt, hex: kind === 'u32' ? 8 : undefined, bits: kind === 'u32' ? 32 : kind === 'varint' ? 64 : undefined }];
   }),
-  ...Object.entries(X509_FIELDS).map(([name, f]): [string, TreeFieldSpec] => [name, { label: f.label, type: f.type, bits: f.bits, names: f.names, textNode: name.startsWith('_text.') }]),
+  ...Object.entries(X509_FIELDS).map(([name, f]): [string, TreeFieldSpec] => [name, { label: f.label, type: f.type, bits: f.bits, names: f.names, textNode: name.startsWith('_text.'), ftype: f.ftype, headed: f.headed }]),
 ];
 // The OCSP response a Certificate Status message carries: a protocol node inside the TLS subtree.
 defineField({
@@ -935,7 +939,9 @@ for (const [name, spec] of ALL_TREE_FIELDS) {
     valueNames: spec.names,
     hexDigits: spec.hex,
     valueBits: spec.bits,
+    ftype: spec.ftype,
   };
+  if (spec.headed === true) def.heading = (d, i) => { const [l, k] = at(d, i); return k >= 0 ? l.text[k] || spec.label : ''; };
   if (type === FT.None) {
     def.text = (d, i) => { const [l, k] = at(d, i); return k >= 0 ? l.text[k] || spec.label : ''; };
   } else if (type === FT.String) {
@@ -944,6 +950,12 @@ for (const [name, spec] of ALL_TREE_FIELDS) {
       if (k < 0) return '';
       return l.text[k] !== '' ? l.text[k] : l.buf[k].toString('utf8', l.off[k], l.off[k] + l.len[k]);
     };
+    if (spec.ftype === 'FT_OID') {
+      // The value is the dotted identifier; the tree adds the name it is known by.
+      const line = def.text;
+      def.display = line;
+      def.text = (d, i) => { const t = line(d, i); const sp = t.indexOf(' '); return sp < 0 ? t : t.slice(0, sp); };
+    }
   } else if (type === FT.Bytes) {
     def.bytes = (d, i, out) => { const [l, k] = at(d, i); return k >= 0 && out.set(l.buf[k], l.off[k], l.len[k]); };
   } else {

@@ -33,10 +33,34 @@ function oidName(oid: string): string {
 }
 
 /** The x509 fields the layout uses: label and type; values come from the layout. */
-export const X509_FIELDS: Record<string, { label: string; type: FT; bits?: 8 | 16 | 24 | 32 | 64; names?: Readonly<Record<number, string>>; bool?: number }> = {};
+export interface X509Field {
+  label: string;
+  type: FT;
+  bits?: 8 | 16 | 24 | 32 | 64;
+  names?: Readonly<Record<number, string>>;
+  bool?: number;
+  /** tshark's type where `type` does not say it (an object identifier). */
+  ftype?: 'FT_OID';
+  /** The node's text is its whole line (`issuer: rdnSequence (0)`), the value a count or a choice. */
+  headed?: boolean;
+}
+export const X509_FIELDS: Record<string, X509Field> = {};
 const field = (name: string, label: string, type: FT = FT.None, bits?: 8 | 16 | 24 | 32 | 64, names?: Readonly<Record<number, string>>): void => {
   X509_FIELDS[name] = { label, type, bits, names };
 };
+// A SEQUENCE OF is worth the number of its items and a CHOICE the index of the alternative taken,
+// as Wireshark's ASN.1 dissectors give them (FT_UINT32).
+const SEQUENCE_OF_OR_CHOICE = [
+  'x509af.issuer', 'x509af.subject', 'x509if.rdnSequence', 'x509af.rdnSequence', 'x509if.RDNSequence_item', 'x509sat.DirectoryString',
+  'x509af.notBefore', 'x509af.notAfter', 'pkcs1.ECParameters', 'x509af.extensions', 'x509ce.KeyPurposeIDs', 'x509ce.GeneralNames',
+  'x509ce.GeneralName', 'x509ce.CRLDistPointsSyntax', 'x509ce.distributionPoint', 'x509ce.fullName', 'x509ce.CertificatePoliciesSyntax',
+  'x509ce.policyQualifiers', 'pkix1implicit.explicitText', 'pkix1implicit.AuthorityInfoAccessSyntax', 'pkix1implicit.accessLocation',
+];
+const OBJECT_IDENTIFIERS = [
+  'x509af.algorithm.id', 'x509if.oid', 'pkcs1.namedCurve', 'x509af.extension.id', 'x509ce.KeyPurposeId', 'x509ce.policyIdentifier', 'x509ce.id',
+  'pkix1implicit.accessMethod', 'x509ce.templateID', 'pkcs1.fieldType',
+];
+const SIGNED_INTEGERS = ['x509af.version', 'pkcs1.publicExponent', 'x509ce.templateMajorVersion', 'x509ce.templateMinorVersion', 'x509sat.Integer', 'pkcs1.version', 'pkcs1.cofactor'];
 for (const [name, label] of [
   ['x509af.signedCertificate_element', 'signedCertificate'], ['x509af.signature_element', 'signature'], ['x509af.issuer', 'issuer'],
   ['x509af.subject', 'subject'], ['x509if.rdnSequence', 'rdnSequence'], ['x509af.rdnSequence', 'rdnSequence'],
@@ -95,6 +119,25 @@ field('tls.sct.sct_extensions_length', 'Extensions length', FT.UInt, 16);
 field('tls.sct.sct_signature_length', 'Signature Length', FT.UInt, 16);
 export const KEY_USAGE_BITS = ['digitalSignature', 'contentCommitment', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'];
 for (const bit of KEY_USAGE_BITS) field(`x509ce.KeyUsage.${bit}`, bit, FT.Bool, 8);
+
+for (const name of SEQUENCE_OF_OR_CHOICE) Object.assign(X509_FIELDS[name], { type: FT.UInt, bits: 32, headed: true });
+for (const name of OBJECT_IDENTIFIERS) X509_FIELDS[name].ftype = 'FT_OID';
+for (const name of SIGNED_INTEGERS) X509_FIELDS[name].type = FT.Int;
+// A GeneralizedTime is an absolute time (its seconds since the epoch); a UTCTime stays the text it is.
+X509_FIELDS['x509af.generalizedTime'].type = FT.AbsTime;
+
+/** A UTCTime (YYMMDDHHMMSSZ, years 50–99 in the 1900s, RFC 5280 §4.1.2.5.1) as Wireshark writes it: `2025-06-21 18:59:49 (UTC)`. */
+function utcTimeText(text: string): string {
+  const m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (m === null) return text;
+  return `${+m[1] >= 50 ? '19' : '20'}${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]} (UTC)`;
+}
+
+/** Seconds since the epoch of a GeneralizedTime (YYYYMMDDHHMMSS[.fff]Z, RFC 5280 §4.1.2.5.2), 0 when it reads otherwise. */
+function generalizedTimeSeconds(text: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(text);
+  return m === null ? 0 : Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
+}
 
 /** One walk's tools: the layout and the buffer the DER lies in. */
 class Der {
@@ -178,8 +221,9 @@ function tbsCertificate(x: Der, signed: number, tbs: Tlv): void {
     for (let k = 0; k < 2 && k < times.length; k++) {
       const t = times[k];
       const utc = t.tag === Tag.UtcTime;
-      const holder = x.node(k === 0 ? 'x509af.notBefore' : 'x509af.notAfter', validity, t, 0, `${k === 0 ? 'notBefore' : 'notAfter'}: ${utc ? 'utcTime (0)' : 'generalizedTime (1)'}`);
-      x.value(utc ? 'x509af.utcTime' : 'x509af.generalizedTime', holder, t, 0, x.str(t));
+      const holder = x.node(k === 0 ? 'x509af.notBefore' : 'x509af.notAfter', validity, t, utc ? 0 : 1, `${k === 0 ? 'notBefore' : 'notAfter'}: ${utc ? 'utcTime (0)' : 'generalizedTime (1)'}`);
+      if (utc) x.value('x509af.utcTime', holder, t, 0, utcTimeText(x.buf.toString('latin1', t.body, t.body + t.len)));
+      else x.value('x509af.generalizedTime', holder, t, generalizedTimeSeconds(x.buf.toString('latin1', t.body, t.body + t.len)), '');
     }
   }
   if (parts[i]?.tag === Tag.Sequence) {
@@ -192,7 +236,7 @@ function tbsCertificate(x: Der, signed: number, tbs: Tlv): void {
     const seq = x.at(parts[i].body, parts[i].end);
     if (seq === null || seq.tag !== Tag.Sequence) continue;
     const list = x.children(seq);
-    const exts = x.value('x509af.extensions', signed, seq, 0, `extensions: ${list.length} item${list.length === 1 ? '' : 's'}`);
+    const exts = x.value('x509af.extensions', signed, seq, list.length, `extensions: ${list.length} item${list.length === 1 ? '' : 's'}`);
     for (const e of list) if (e.tag === Tag.Sequence) extension(x, exts, e);
   }
 }
@@ -208,7 +252,7 @@ function algorithm(x: Der, name: string, parent: number, t: Tlv, publicKey: bool
   x.oid('x509af.algorithm.id', node, id);
   if (!publicKey || params === undefined) return oid;
   if (oid === '1.2.840.10045.2.1' && params.tag === Tag.Oid) {
-    const ec = x.node('pkcs1.ECParameters', node, params, 0, 'ECParameters: namedCurve (1)');
+    const ec = x.node('pkcs1.ECParameters', node, params, 1, 'ECParameters: namedCurve (1)');
     x.oid('pkcs1.namedCurve', ec, params);
   } else if (oid === '1.2.840.10045.2.1' && params.tag === Tag.Sequence) {
     specifiedCurve(x, node, params);
@@ -224,7 +268,7 @@ function algorithm(x: Der, name: string, parent: number, t: Tlv, publicKey: bool
 
 /** Explicit curve parameters (RFC 3279 §2.3.5), as a certificate may carry instead of a curve's name. */
 function specifiedCurve(x: Der, parent: number, t: Tlv): void {
-  const ec = x.node('pkcs1.ECParameters', parent, t, 0, 'ECParameters: specifiedCurve (1)');
+  const ec = x.node('pkcs1.ECParameters', parent, t, 1, 'ECParameters: specifiedCurve (1)');
   const sc = x.node('pkcs1.specifiedCurve_element', ec, t);
   const [version, fieldId, curve, base, order, cofactor] = x.children(t);
   if (version?.tag === Tag.Integer) x.value('pkcs1.version', sc, version, integerValue(x.buf, version.body, version.len));
@@ -279,7 +323,7 @@ const DIRECTORY_STRING_CHOICE: Readonly<Record<number, [string, string, number]>
 /** A Name's RDNSequence (RFC 5280 §4.1.2.4) under `parent`. */
 function rdnSequence(x: Der, name: string, parent: number, t: Tlv): void {
   const rdns = x.children(t);
-  const seq = x.value(name, parent, t, 0, `rdnSequence: ${rdns.length} item${rdns.length === 1 ? '' : 's'}`);
+  const seq = x.value(name, parent, t, rdns.length, `rdnSequence: ${rdns.length} item${rdns.length === 1 ? '' : 's'}`);
   for (const rdn of rdns) if (rdn.tag === Tag.Set) rdnItem(x, seq, rdn);
 }
 
@@ -294,8 +338,9 @@ export function layoutName(l: TlsLayout, parent: number, buf: Buffer, off: numbe
     l.add(name, parent, buf, off, len, 0, text);
     return;
   }
-  const dn = x.value(name, parent, t, 0, text);
-  for (const rdn of x.children(t)) if (rdn.tag === Tag.Set) rdnItem(x, dn, rdn);
+  const rdns = x.children(t).filter((c) => c.tag === Tag.Set);
+  const dn = x.value(name, parent, t, rdns.length, text);
+  for (const rdn of rdns) rdnItem(x, dn, rdn);
 }
 
 /** One RelativeDistinguishedName (a SET of type and value pairs). */
@@ -315,7 +360,7 @@ function rdnItem(x: Der, parent: number, rdn: Tlv): void {
     else if (DIRECTORY_STRING_OIDS.has(oid)) {
       const choice = DIRECTORY_STRING_CHOICE[value.tag];
       if (choice === undefined) continue;
-      const ds = x.node('x509sat.DirectoryString', el, value, 0, `DirectoryString: ${choice[1]} (${choice[2]})`);
+      const ds = x.node('x509sat.DirectoryString', el, value, Number(choice[2]), `DirectoryString: ${choice[1]} (${choice[2]})`);
       x.value(choice[0], ds, value, 0, x.str(value));
     }
   }
@@ -340,6 +385,9 @@ function extension(x: Der, exts: number, t: Tlv): void {
   extensionValue(x, e, oid, v);
 }
 
+/** RFC 5280 DisplayText's alternatives, by the index Wireshark shows. */
+const DISPLAY_TEXT_CHOICE: Readonly<Record<string, number>> = { ia5String: 0, visibleString: 1, bmpString: 2, utf8String: 3 };
+
 const GENERAL_NAME: Readonly<Record<number, [string, string, number]>> = {
   0x81: ['x509ce.rfc822Name', 'rfc822Name', 1], 0x82: ['x509ce.dNSName', 'dNSName', 2], 0x86: ['x509ce.uniformResourceIdentifier', 'uniformResourceIdentifier', 6],
   0x87: ['x509ce.iPAddress', 'iPAddress', 7],
@@ -347,7 +395,7 @@ const GENERAL_NAME: Readonly<Record<number, [string, string, number]>> = {
 
 function generalName(x: Der, parent: number, t: Tlv, holder = 'x509ce.GeneralName'): void {
   const choice = GENERAL_NAME[t.tag];
-  const g = holder === '' ? parent : x.value(holder, parent, t, 0, choice === undefined ? 'GeneralName' : `GeneralName: ${choice[1]} (${choice[2]})`);
+  const g = holder === '' ? parent : x.value(holder, parent, t, choice?.[2] ?? 0, choice === undefined ? 'GeneralName' : `GeneralName: ${choice[1]} (${choice[2]})`);
   if (choice !== undefined) x.value(choice[0], g, t, 0, choice[0] === 'x509ce.iPAddress' ? '' : x.str(t));
 }
 
@@ -368,13 +416,13 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
     }
     case '2.5.29.37': { // extKeyUsage
       const ids = x.children(v);
-      const list = x.value('x509ce.KeyPurposeIDs', e, v, 0, `KeyPurposeIDs: ${ids.length} item${ids.length === 1 ? '' : 's'}`);
+      const list = x.value('x509ce.KeyPurposeIDs', e, v, ids.length, `KeyPurposeIDs: ${ids.length} item${ids.length === 1 ? '' : 's'}`);
       for (const id of ids) if (id.tag === Tag.Oid) x.oid('x509ce.KeyPurposeId', list, id);
       return;
     }
     case '2.5.29.17': case '2.5.29.18': { // subjectAltName, issuerAltName
       const names = x.children(v);
-      const list = x.value('x509ce.GeneralNames', e, v, 0, `GeneralNames: ${names.length} item${names.length === 1 ? '' : 's'}`);
+      const list = x.value('x509ce.GeneralNames', e, v, names.length, `GeneralNames: ${names.length} item${names.length === 1 ? '' : 's'}`);
       for (const n of names) generalName(x, list, n);
       return;
     }
@@ -397,7 +445,7 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
     }
     case '2.5.29.31': { // cRLDistributionPoints
       const dps = x.children(v);
-      const list = x.value('x509ce.CRLDistPointsSyntax', e, v, 0, `CRLDistPointsSyntax: ${dps.length} item${dps.length === 1 ? '' : 's'}`);
+      const list = x.value('x509ce.CRLDistPointsSyntax', e, v, dps.length, `CRLDistPointsSyntax: ${dps.length} item${dps.length === 1 ? '' : 's'}`);
       for (const dp of dps) {
         if (dp.tag !== Tag.Sequence) continue;
         const el = x.node('x509ce.DistributionPoint_element', list, dp);
@@ -407,7 +455,7 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
           for (const full of x.children(part)) {
             if (full.tag !== 0xa0) continue;
             const names = x.children(full);
-            const fn = x.value('x509ce.fullName', dpn, full, 0, `fullName: ${names.length} item${names.length === 1 ? '' : 's'}`);
+            const fn = x.value('x509ce.fullName', dpn, full, names.length, `fullName: ${names.length} item${names.length === 1 ? '' : 's'}`);
             for (const n of names) generalName(x, fn, n);
           }
         }
@@ -416,7 +464,7 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
     }
     case '2.5.29.32': case '1.3.6.1.4.1.311.21.10': { // certificatePolicies, Microsoft application policies
       const pols = x.children(v);
-      const list = x.value('x509ce.CertificatePoliciesSyntax', e, v, 0, `CertificatePoliciesSyntax: ${pols.length} item${pols.length === 1 ? '' : 's'}`);
+      const list = x.value('x509ce.CertificatePoliciesSyntax', e, v, pols.length, `CertificatePoliciesSyntax: ${pols.length} item${pols.length === 1 ? '' : 's'}`);
       for (const pol of pols) {
         if (pol.tag !== Tag.Sequence) continue;
         const pi = x.node('x509ce.PolicyInformation_element', list, pol);
@@ -424,7 +472,7 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
         if (pid?.tag === Tag.Oid) x.oid('x509ce.policyIdentifier', pi, pid);
         if (quals?.tag !== Tag.Sequence) continue;
         const qs = x.children(quals);
-        const qn = x.value('x509ce.policyQualifiers', pi, quals, 0, `policyQualifiers: ${qs.length} item${qs.length === 1 ? '' : 's'}`);
+        const qn = x.value('x509ce.policyQualifiers', pi, quals, qs.length, `policyQualifiers: ${qs.length} item${qs.length === 1 ? '' : 's'}`);
         for (const q of qs) {
           if (q.tag !== Tag.Sequence) continue;
           const qi = x.node('x509ce.PolicyQualifierInfo_element', qn, q);
@@ -438,7 +486,7 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
             for (const part of x.children(qv)) {
               const kind = part.tag === Tag.BmpString ? 'bmpString' : part.tag === Tag.Utf8String ? 'utf8String' : part.tag === Tag.VisibleString ? 'visibleString' : '';
               if (kind === '') continue;
-              const et = x.node('pkix1implicit.explicitText', un, part, 0, `explicitText: ${kind}`);
+              const et = x.node('pkix1implicit.explicitText', un, part, DISPLAY_TEXT_CHOICE[kind], `explicitText: ${kind}`);
               x.value(`pkix1implicit.${kind}`, et, part, 0, x.str(part));
             }
           }
@@ -448,14 +496,14 @@ function extensionValue(x: Der, e: number, oid: string, v: Tlv): void {
     }
     case '1.3.6.1.5.5.7.1.1': { // authorityInfoAccess
       const ads = x.children(v);
-      const list = x.value('pkix1implicit.AuthorityInfoAccessSyntax', e, v, 0, `AuthorityInfoAccessSyntax: ${ads.length} item${ads.length === 1 ? '' : 's'}`);
+      const list = x.value('pkix1implicit.AuthorityInfoAccessSyntax', e, v, ads.length, `AuthorityInfoAccessSyntax: ${ads.length} item${ads.length === 1 ? '' : 's'}`);
       for (const ad of ads) {
         if (ad.tag !== Tag.Sequence) continue;
         const el = x.node('pkix1implicit.AccessDescription_element', list, ad);
         const [method, loc] = x.children(ad);
         if (method?.tag === Tag.Oid) x.oid('pkix1implicit.accessMethod', el, method);
         if (loc === undefined) continue;
-        const ln = x.node('pkix1implicit.accessLocation', el, loc, 0, `accessLocation: ${loc.tag & 0x1f}`);
+        const ln = x.node('pkix1implicit.accessLocation', el, loc, loc.tag & 0x1f, `accessLocation: ${loc.tag & 0x1f}`);
         generalName(x, ln, loc, '');
       }
       return;

@@ -13,6 +13,7 @@ import { sanitizeText } from './sanitize';
 import { secNsecToString } from '../fields/format';
 import { OutputBuffer } from './stdout';
 import { UsageError } from '../errors';
+import { defaultTimeFormat, timeColumn } from './time-format';
 
 export interface Sink {
   frame(d: Dissection): void;
@@ -68,6 +69,11 @@ export function writeSummaryLine(d: Dissection, timeDigits: number, w: TextWrite
 
 /** The Time column, right-aligned as tshark aligns it (11 places for nanoseconds, 10 otherwise). */
 function writeRelativeTime(d: Dissection, digits: number, w: TextWriter): void {
+  if (!defaultTimeFormat()) {
+    // -t / -u: tshark right-aligns the time in at least 10 places
+    w.write(timeColumn(d, digits).padStart(10));
+    return;
+  }
   const width = digits >= 9 ? 11 : 10;
   let sec = d.tsSec - d.firstTsSec, nsec = d.tsNsec - d.firstTsNsec;
   if (nsec < 0) { sec -= 1; nsec += 1e9; }
@@ -238,28 +244,40 @@ class JsonValues {
   }
 }
 
+/**
+ * tshark's -j / -J: the protocols whose fields JSON shows (the others are `{"filtered": name}`), with
+ * their subtrees folded the same way (-j) or shown in full (-J).
+ */
+export interface ProtocolMatch {
+  names: ReadonlySet<string>;
+  expand: boolean;
+}
+
 /** Tree nodes as tshark's JSON nests them: `name: value`, and `name_tree: {…}` under a value that has children. */
-function jsonChildren(nodes: TreeNode[], j: JsonValues): Record<string, unknown> {
+function jsonChildren(nodes: TreeNode[], j: JsonValues, depth = Infinity): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
+  // past the depth -j shows, a subtree is only named
+  const sub = (n: TreeNode, key = n.name): Record<string, unknown> => (depth <= 1 ? { filtered: key } : jsonChildren(n.children, j, depth - 1));
   for (const n of nodes) {
     if (n.field.textNode === true) {
       // a text item: keyed by its text, as tshark's JSON keys it
-      put(obj, cutText(sanitizeText(n.text), MAX_VALUE_CHARS), n.children.length > 0 ? jsonChildren(n.children, j) : '', j.repeated);
+      const key = cutText(sanitizeText(n.text), MAX_VALUE_CHARS);
+      put(obj, key, n.children.length > 0 ? sub(n, key) : '', j.repeated);
       continue;
     }
     if (n.field.type === FT.None && n.children.length > 0) {
       // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it
-      put(obj, n.name, jsonChildren(n.children, j), j.repeated);
+      put(obj, n.name, sub(n), j.repeated);
       continue;
     }
     put(obj, n.name, j.value(n.field, n.index), j.repeated);
-    if (n.children.length > 0) put(obj, `${n.name}_tree`, jsonChildren(n.children, j), j.repeated);
+    if (n.children.length > 0) put(obj, `${n.name}_tree`, sub(n), j.repeated);
   }
   return obj;
 }
 
 /** The layers of one packet as tshark's JSON shows them: protocol → field → value, with each subtree nested. */
-export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, unknown> {
+export function packetLayers(d: Dissection, only?: FieldDef[], match?: ProtocolMatch): Record<string, unknown> {
   const layers: Record<string, unknown> = {};
   const j = new JsonValues(d);
   if (only) {
@@ -273,19 +291,23 @@ export function packetLayers(d: Dissection, only?: FieldDef[]): Record<string, u
     }
     return flat;
   }
-  for (const root of protocolTree(d)) put(layers, root.name, jsonChildren(root.children, j), j.repeated);
+  for (const root of protocolTree(d)) {
+    const value = match === undefined ? jsonChildren(root.children, j)
+      : match.names.has(root.name) ? jsonChildren(root.children, j, match.expand ? Infinity : 1) : { filtered: root.name };
+    put(layers, root.name, value, j.repeated);
+  }
   return layers;
 }
 
 export class JsonSink implements Sink {
   private first = true;
 
-  constructor(private readonly out: OutputBuffer, private readonly ndjson: boolean, private readonly only?: FieldDef[]) {}
+  constructor(private readonly out: OutputBuffer, private readonly ndjson: boolean, private readonly only?: FieldDef[], private readonly match?: ProtocolMatch) {}
 
   frame(d: Dissection): void {
     const date = new Date(d.tsSec * 1000);
     const day = Number.isNaN(date.getTime()) ? '1970-01-01' : date.toISOString().slice(0, 10);
-    const doc = { _index: `packets-${day}`, _type: 'doc', _score: null, _source: { layers: packetLayers(d, this.only) } };
+    const doc = { _index: `packets-${day}`, _type: 'doc', _score: null, _source: { layers: packetLayers(d, this.only, this.match) } };
     if (this.ndjson) {
       this.out.write(JSON.stringify(doc) + '\n');
     } else {

@@ -863,11 +863,11 @@ defineField({
   text: (d, i) => `DNS response retransmission. Original response in frame ${dnsMatchOf(d)!.retransmitResponseIn[nthMatch(d, i, (m, k) => m.retransmitResponseIn[k] !== 0)]}`,
   parentOf: (d, i) => nthMatch(d, i, (m, k) => m.retransmitResponseIn[k] !== 0),
 });
-matchField({ name: 'dns.response_to', label: 'Request In', type: FT.UInt, value: (m, k) => m.responseTo[k] });
+matchField({ name: 'dns.response_to', label: 'Request In', type: FT.UInt, ftype: 'FT_FRAMENUM', value: (m, k) => m.responseTo[k] });
 matchField({ name: 'dns.time', label: 'Time', type: FT.RelTime, value: (m, k) => m.time[k], has: (m, k) => m.responseTo[k] !== 0,
   shown: (v) => `${v.toFixed(9)} seconds` });
-matchField({ name: 'dns.retransmit_request_in', label: 'Retransmitted request. Original request in', type: FT.UInt, value: (m, k) => m.retransmitRequestIn[k] });
-matchField({ name: 'dns.retransmit_response_in', label: 'Retransmitted response. Original response in', type: FT.UInt, value: (m, k) => m.retransmitResponseIn[k] });
+matchField({ name: 'dns.retransmit_request_in', label: 'Retransmitted request. Original request in', type: FT.UInt, ftype: 'FT_FRAMENUM', value: (m, k) => m.retransmitRequestIn[k] });
+matchField({ name: 'dns.retransmit_response_in', label: 'Retransmitted response. Original response in', type: FT.UInt, ftype: 'FT_FRAMENUM', value: (m, k) => m.retransmitResponseIn[k] });
 matchField({ name: 'dns.retransmission', label: 'Retransmission', type: FT.Bool, value: (m, k) => (m.retransmitRequestIn[k] !== 0 || m.retransmitResponseIn[k] !== 0 ? 1 : 0),
   shown: () => 'True' });
 matchField({ name: 'dns.unsolicited', label: 'Unsolicited', type: FT.Bool, value: (m, k) => m.unsolicited[k], shown: () => 'True' });

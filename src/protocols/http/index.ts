@@ -526,9 +526,9 @@ function afterHeaders(m: HttpMessage | null, o: { set(b: Buffer, off: number, le
   return m !== null && m.inFrame && o.set(m.buf, m.bodyOff, 0);
 }
 
-function generatedField(name: string, label: string, keep: Keep, type: FT, value: (m: HttpMessage) => number | string, extra: { valueBits?: 32; display?: (m: HttpMessage) => string } = {}): void {
+function generatedField(name: string, label: string, keep: Keep, type: FT, value: (m: HttpMessage) => number | string, extra: { valueBits?: 32; display?: (m: HttpMessage) => string; ftype?: 'FT_FRAMENUM' } = {}): void {
   defineField({
-    name, label, type, proto: 'http', generated: true, valueBits: extra.valueBits,
+    name, label, type, proto: 'http', generated: true, valueBits: extra.valueBits, ftype: extra.ftype,
     count: (d) => countOf(d, keep),
     num: type === FT.String ? undefined : (d, i) => { const m = nth(d, i, keep); return m === null ? 0 : (value(m) as number); },
     text: type === FT.String ? (d, i) => { const m = nth(d, i, keep); return m === null ? '' : (value(m) as string); } : undefined,
@@ -545,9 +545,9 @@ generatedField('http.request.full_uri', 'Full request URI', (m) => m.request && 
 generatedField('http.request_number', 'HTTP request', isRequest, FT.UInt, (m) => m.seqNumber, { valueBits: 32, display: (m) => `HTTP request ${m.seqNumber}/${m.seqNumber}` });
 generatedField('http.response_number', 'HTTP response', isResponse, FT.UInt, (m) => m.seqNumber, { valueBits: 32, display: (m) => `HTTP response ${m.seqNumber}/${m.seqNumber}` });
 generatedField('http.time', 'Time since request', answered, FT.RelTime, (m) => m.sinceRequest, { display: (m) => `Time since request: ${m.sinceRequest.toFixed(9)} seconds` });
-generatedField('http.prev_request_in', 'Prev request in frame', (m) => m.prevRequestIn !== 0, FT.UInt, (m) => m.prevRequestIn, { valueBits: 32 });
-generatedField('http.prev_response_in', 'Prev response in frame', (m) => !m.request && m.prevResponseIn !== 0, FT.UInt, (m) => m.prevResponseIn, { valueBits: 32 });
-generatedField('http.request_in', 'Request in frame', answered, FT.UInt, (m) => m.requestIn, { valueBits: 32 });
+generatedField('http.prev_request_in', 'Prev request in frame', (m) => m.prevRequestIn !== 0, FT.UInt, (m) => m.prevRequestIn, { valueBits: 32, ftype: 'FT_FRAMENUM' });
+generatedField('http.prev_response_in', 'Prev response in frame', (m) => !m.request && m.prevResponseIn !== 0, FT.UInt, (m) => m.prevResponseIn, { valueBits: 32, ftype: 'FT_FRAMENUM' });
+generatedField('http.request_in', 'Request in frame', answered, FT.UInt, (m) => m.requestIn, { valueBits: 32, ftype: 'FT_FRAMENUM' });
 generatedField('http.response_for.uri', 'Request URI', (m) => !m.request && m.responseForUri !== '', FT.String, (m) => m.responseForUri);
 const hasBody: Keep = (m) => m.end > m.bodyOff;
 defineField({

@@ -200,7 +200,7 @@ const matched = (d: Dissection): boolean => {
   return m !== undefined && m.number === d.number && m.requestIn > 0 && d.hasLayer(Proto.Icmp) && !d.inIcmpError;
 };
 defineField({
-  name: 'icmp.resp_to', label: 'Request frame', type: FT.UInt, valueBits: 32, proto: 'icmp', generated: true, count: (d) => (matched(d) ? 1 : 0),
+  name: 'icmp.resp_to', label: 'Request frame', type: FT.UInt, ftype: 'FT_FRAMENUM', valueBits: 32, proto: 'icmp', generated: true, count: (d) => (matched(d) ? 1 : 0),
   instanceOf: () => 0, num: (d) => echoMatch.of(d).requestIn, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0], 0),
 });
 defineField({

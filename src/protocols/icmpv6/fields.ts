@@ -292,7 +292,7 @@ const matched = (d: Dissection): boolean => {
   return m !== undefined && m.number === d.number && m.requestIn > 0 && d.hasLayer(Proto.Icmpv6) && !d.inIcmpError;
 };
 defineField({
-  name: 'icmpv6.resp_to', label: 'Response To', type: FT.UInt, valueBits: 32, proto: 'icmpv6', generated: true, count: (d) => (matched(d) ? 1 : 0),
+  name: 'icmpv6.resp_to', label: 'Response To', type: FT.UInt, ftype: 'FT_FRAMENUM', valueBits: 32, proto: 'icmpv6', generated: true, count: (d) => (matched(d) ? 1 : 0),
   instanceOf: () => 0, num: (d) => echoMatch.of(d).requestIn, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0] + w.HEADER_LEN, 0),
 });
 defineField({
@@ -318,7 +318,7 @@ const dataSpan = (d: Dissection, i: number, o: Span): true => {
 const span = new Span();
 const alsoIn = ['icmp'];
 defineField({
-  name: 'data', label: 'Data', type: FT.None, proto: 'icmpv6', alsoIn, count: dataCount, instanceOf: dataInstance, range: dataSpan,
+  name: 'data', label: 'Data', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'icmpv6', alsoIn, count: dataCount, instanceOf: dataInstance, range: dataSpan,
   heading: (d, i) => `Data (${dataSpan(d, i, span) && span.len} bytes)`,
 });
 defineField({

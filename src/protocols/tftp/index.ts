@@ -208,7 +208,7 @@ for (const [name, label, opcode, n] of [
     return (opcode === -1 ? op === RRQ || op === WRQ : op === opcode) && requestString(d, n, span);
   };
   defineField({
-    name, label, type: FT.String, proto: 'tftp', count: (d) => (applies(d) ? 1 : 0),
+    name, label, type: FT.String, ftype: 'FT_STRINGZ', proto: 'tftp', count: (d) => (applies(d) ? 1 : 0),
     text: (d) => (requestString(d, n, span) ? d.buf.toString('latin1', span[0], span[1]) : ''),
     range: (d, _i, o) => requestString(d, n, span) && o.set(d.buf, span[0], span[1] - span[0]),
   });
