@@ -535,3 +535,79 @@ function writeConversation(file: string, payload: Buffer, reset: boolean): void 
   });
   w.close();
 }
+
+/** Offsets of the bytes the hex pane shows highlighted (the selected node's bytes), from the escaped screen. */
+function highlightedBytes(escaped: string): number[] {
+  const out: number[] = [];
+  for (const line of escaped.split('\n')) {
+    const text = plain(line);
+    const m = /^([0-9a-f]{4})  ((?:[0-9a-f]{2} ){1,16})/.exec(text);
+    if (m === null) continue;
+    const base = parseInt(m[1], 16);
+    for (let k = 0; k * 3 < m[2].length; k++) {
+      const at = plainIndexAt(line, 6 + k * 3);
+      if (/48;5;179/.test(sgrAt(line, at))) out.push(base + k);
+    }
+  }
+  return out;
+}
+
+/** Index in the escaped line of the character at plain-text column `col`. */
+function plainIndexAt(line: string, col: number): number {
+  let p = 0, i = 0;
+  while (i < line.length) {
+    // eslint-disable-next-line no-control-regex
+    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (m) { i += m[0].length; continue; }
+    if (p === col) return i + 1;
+    p++;
+    i++;
+  }
+  return i;
+}
+
+/** Move the details cursor down (or up) until the selected line matches `re` (at most `max` steps). */
+async function selectDetail(t: Tmux, re: RegExp, max = 80, key = 'j'): Promise<string> {
+  for (let k = 0; k < max; k++) {
+    const s = t.screen();
+    if (s.split('\n').some((l) => l.startsWith('▶') && re.test(l))) return s;
+    t.keys(key);
+    await t.waitFor((x) => x !== s, 'the cursor to move', 500).catch(() => s);
+  }
+  throw new Error(`no details line matching ${re}; the details pane shows:\n${t.screen().split('\n').slice(22, 40).join('\n')}`);
+}
+
+test('TLS details: a record node highlights exactly its bytes, its content type one byte, and each Client Hello extension is its own node', { skip }, () =>
+  withTmux(['-r', TLS13], {}, async (t) => {
+    await t.waitForText('shown 36 / 36');
+    t.keys('j', 'j', 'j');
+    await t.waitForText('Packet details — frame 4');
+    t.keys('Tab');
+    await t.waitFor((x) => /▶▸ Frame 4/.test(x), 'details focus on the Frame node');
+    if (/▶\s*▸ Transport Layer Security/.test(await selectDetail(t, /[▸▾] Transport Layer Security/))) t.keys('l');
+    // The record: 5 header bytes and 512 of Client Hello, from frame offset 0x56 (14 Ethernet + 40
+    // IPv6 + 32 TCP) to the frame's end at 603 bytes; the hex pane shows its first rows.
+    await selectDetail(t, /TLSv1(\.\d)? Record Layer: Handshake Protocol: Client Hello/);
+    let e = await t.waitFor((x) => highlightedBytes(x).length > 0, 'the record highlighted', 4000, true);
+    let hl = highlightedBytes(e);
+    const visibleEnd = Math.max(...e.split('\n').map((l) => /^([0-9a-f]{4})  /.exec(plain(l))).filter((m) => m !== null).map((m) => parseInt(m![1], 16) + 16));
+    assert.equal(hl[0], 0x56, 'the record starts at its header');
+    assert.deepEqual(hl, Array.from({ length: Math.min(603, visibleEnd) - 0x56 }, (_, k) => 0x56 + k), 'every visible byte of the record, nothing before it');
+    if (/▶\s*▸ TLSv/.test(t.screen())) t.keys('l');
+    await selectDetail(t, /Content Type: Handshake \(22\)/);
+    e = await t.waitFor((x) => highlightedBytes(x).length === 1, 'one byte highlighted', 4000, true);
+    assert.deepEqual(highlightedBytes(e), [0x56]);
+    // The Client Hello's extensions, each a node of its own with type, length and contents.
+    if (/▶\s*▸ Handshake Protocol: Client Hello/.test(await selectDetail(t, /[▸▾] Handshake Protocol: Client Hello/))) t.keys('l');
+    const s = await selectDetail(t, /Extension: padding \(len=\d+\)/);
+    const extensions = s.split('\n').filter((l) => /Extension: [a-z_]+ \(len=\d+\)/.test(l));
+    assert.ok(extensions.length >= 10, `extension nodes on screen: ${extensions.length}`);
+    await selectDetail(t, /Extension: ec_point_formats \(len=4\)/, 20, 'k');
+    t.keys('l');
+    const opened = await t.waitFor((x) => /Type: ec_point_formats \(11\)/.test(x), 'the extension opened');
+    assert.match(opened, /Length: 4\n/);
+    assert.match(opened, /EC point formats Length: 3/);
+    e = await t.waitFor((x) => highlightedBytes(x).length === 8, 'the extension highlighted', 4000, true);
+    hl = highlightedBytes(e);
+    assert.equal(hl[hl.length - 1] - hl[0] + 1, 8, 'its 4 header bytes and 4 of contents, one range');
+  }));

@@ -67,6 +67,7 @@ function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string 
   let shown = value;
   if (f.display) shown = f.display(d, i);
   else if (f.type === FT.Bool && f.mask !== undefined) shown = n !== 0 ? 'Set' : 'Not set';
+  else if (f.type === FT.RelTime) shown = `${value} seconds`;
   else {
     const named = f.valueNames && f.num ? f.valueNames[n] : undefined;
     if (named !== undefined) shown = `${named} (${value})`;
