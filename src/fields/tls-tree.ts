@@ -132,7 +132,7 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
     // With a key log, a TLS 1.3 record shows its inner content type and what it carried.
     const inner = innerContentType(d, r);
     if (inner < 0) {
-      appData(t, rec, buf, body, end, l);
+      appData(d, t, r, rec, buf, body, end, l);
       return;
     }
     l.add('tls.record.content_type', rec, buf, off, 0, inner);
@@ -177,7 +177,7 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
       return;
     }
     case ContentType.ApplicationData:
-      appData(t, rec, buf, body, end, l);
+      appData(d, t, r, rec, buf, body, end, l);
       return;
     default:
       return;
@@ -186,10 +186,13 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
 
 const APP_PROTO_NAMES = ['', 'Hypertext Transfer Protocol', 'HyperText Transfer Protocol 2'];
 
-/** Application data, and the protocol it is for when the conversation says (port 443, ALPN). */
-function appData(t: TlsInfo, rec: number, buf: Buffer, body: number, end: number, l: TlsLayout): void {
+/** Application data, and the protocol it is for when the conversation says (port 443, ALPN, what decryption found). */
+function appData(d: Dissection, t: TlsInfo, r: number, rec: number, buf: Buffer, body: number, end: number, l: TlsLayout): void {
   l.add('tls.app_data', rec, buf, body, end - body);
-  if (t.appProto !== AppProto.None) l.add('tls.app_data_proto', rec, buf, body - REC_HEADER_LEN, 0, 0, APP_PROTO_NAMES[t.appProto]);
+  // Decrypted, the data names the protocol it was found to carry (ALPN of TLS 1.3 is encrypted too).
+  const info = decryptInfoOf(d);
+  const proto = info.decrypted(r) && info.appProto !== AppProto.None ? info.appProto : t.appProto;
+  if (proto !== AppProto.None) l.add('tls.app_data_proto', rec, buf, body - REC_HEADER_LEN, 0, 0, APP_PROTO_NAMES[proto]);
 }
 
 /** The inner content type of TLS 1.3 record r when a key log decrypted it, else -1. */
@@ -960,7 +963,8 @@ for (const [name, spec] of ALL_TREE_FIELDS) {
     def.bytes = (d, i, out) => { const [l, k] = at(d, i); return k >= 0 && out.set(l.buf[k], l.off[k], l.len[k]); };
   } else {
     def.num = (d, i) => { const [l, k] = at(d, i); return k >= 0 ? l.num[k] : 0; };
-    if (type === FT.AbsTime) def.display = (d, i) => utcText(def.num!(d, i));
+    // An absolute time prints as Wireshark writes one, in -T fields as in the tree.
+    if (type === FT.AbsTime) def.text = (d, i) => utcText(def.num!(d, i));
   }
   defineField(def);
 }

@@ -858,7 +858,8 @@ function endpointKey(d: Dissection, source: boolean): string {
 }
 
 /** The application protocol a Server Hello's ALPN selects, among those tcpwatch names. */
-function alpnProto(h: HelloView): AppProto {
+/** The application protocol an ALPN extension names (Server Hello, or TLS 1.3's Encrypted Extensions). */
+export function alpnProto(h: HelloView): AppProto {
   if (h.alpnOff < 0 || h.alpnEnd - h.alpnOff < 1) return AppProto.None;
   const n = h.buf[h.alpnOff];
   if (h.alpnOff + 1 + n > h.alpnEnd) return AppProto.None;

@@ -12,8 +12,9 @@ import type { Dissection } from '../decode/dissection';
 import type { Analyzer } from '../pipeline';
 import { registerStage, MainOptions } from '../hooks';
 import type { CaptureFileReader } from '../capture/file-reader';
-import './analyzer'; // registers the 'tls' stage this one runs after
-import { InfoKind, MAX_TLS_INFO, MAX_TLS_RECORDS, MsgFlag, RecordFlag, TlsInfo } from './tls-info';
+import { HandshakeType, HelloView } from './handshake';
+import { alpnProto } from './analyzer'; // and registers the 'tls' stage this one runs after
+import { AppProto, InfoKind, MAX_TLS_INFO, MAX_TLS_RECORDS, MsgFlag, RecordFlag, TlsInfo } from './tls-info';
 import { CT_ALERT, CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, DecryptContext, RecordStatus, TlsDecryptor } from './decrypt';
 import { decryptInfoOf, TlsDecryptInfo } from './decrypt-info';
 import { KeyLog, keyLogFromOptions } from './keylog';
@@ -64,6 +65,8 @@ class Connection {
   readonly decryptor: TlsDecryptor;
   readonly hs: [HandshakeCollector, HandshakeCollector] = [new HandshakeCollector(), new HandshakeCollector()];
   app = App.Undecided;
+  /** What the ALPN of a decrypted Encrypted Extensions named (TLS 1.3 sends it encrypted). */
+  alpn: AppProto = AppProto.None;
   /** The application protocol's PDUs, per TCP direction. */
   streams: [PduStream, PduStream] | null = null;
   constructor(ctx: DecryptContext) {
@@ -123,6 +126,7 @@ export class TlsDecryptAnalyzer implements Analyzer {
   private readonly appText: string[] = new Array<string>(MAX_TLS_RECORDS).fill('');
   /** Per Info item after rewriting: the protected record it stands for, else -1. */
   private readonly itemRecord = new Int16Array(MAX_TLS_INFO);
+  private readonly hello = new HelloView();
 
   constructor(readonly keylog: KeyLog, private readonly reader: CaptureFileReader | null = null) {
     // a file's key log is complete when reading starts; live, secrets may trail the packets
@@ -172,7 +176,7 @@ export class TlsDecryptAnalyzer implements Analyzer {
           this.stats.decrypted++;
           const plain = res.data!;
           info.plain[r] = plain;
-          if (res.contentType === CT_HANDSHAKE) this.handshake(t, conn.hs[dir], plain, r, dec.version);
+          if (res.contentType === CT_HANDSHAKE) this.handshake(t, conn, conn.hs[dir], plain, r, dec.version);
           else if (res.contentType === CT_APPLICATION_DATA && plain.length > 0) anyApp = this.application(d, conn, dir, plain, r) || anyApp;
           break;
         }
@@ -185,6 +189,7 @@ export class TlsDecryptAnalyzer implements Analyzer {
     for (let k = 0; k < t.recordsOmitted; k++) dec.lostRecord(dir);
     info.version = dec.version;
     info.cipherSuite = dec.cipherSuiteId;
+    info.appProto = conn.alpn;
     this.rewriteInfo(t, info);
     if (anyApp) this.columns(d, t, info);
   }
@@ -265,7 +270,7 @@ export class TlsDecryptAnalyzer implements Analyzer {
   }
 
   /** Decrypted handshake bytes of record r: complete messages are added to the frame's messages. */
-  private handshake(t: TlsInfo, col: HandshakeCollector, plain: Buffer, r: number, version: number): void {
+  private handshake(t: TlsInfo, conn: Connection, col: HandshakeCollector, plain: Buffer, r: number, version: number): void {
     // a NULL-cipher record was readable to the dissector already: its messages are listed
     for (let m = 0; m < t.msgCount; m++) if (t.msgRecord[m] === r) return;
     let b = plain;
@@ -280,6 +285,10 @@ export class TlsDecryptAnalyzer implements Analyzer {
       const len = b.readUIntBE(p + 1, 3);
       if (b.length - p < HS_HEADER_LEN + len) break;
       t.addMessage(b, p, b[p], len, r, flags, version);
+      if (b[p] === HandshakeType.EncryptedExtensions && this.hello.parseOther(b, p, p + HS_HEADER_LEN + len, version)) {
+        const alpn = alpnProto(this.hello);
+        if (alpn !== AppProto.None) conn.alpn = alpn;
+      }
       p += HS_HEADER_LEN + len;
       flags = 0;
     }

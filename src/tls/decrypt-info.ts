@@ -4,7 +4,7 @@
 // Kept beside the Dissection (one reused object per Dissection) so the dissector's record stays its own.
 
 import { Dissection, Slot } from '../decode/dissection';
-import { MAX_TLS_RECORDS } from './tls-info';
+import { AppProto, MAX_TLS_RECORDS } from './tls-info';
 import { RecordStatus } from './decrypt';
 
 /** No decryption result: the record is not one the decryptor saw (SSLv2, or decryption is off). */
@@ -32,8 +32,11 @@ export class TlsDecryptInfo {
    */
   columnProtocol = '';
   columnInfo = '';
+  /** What the connection's decrypted application data turned out to carry (AppProto.None while unknown). */
+  appProto: AppProto = AppProto.None;
 
   reset(): void {
+    this.appProto = AppProto.None;
     this.columnProtocol = '';
     this.columnInfo = '';
     for (let i = 0; i < this.count; i++) {
