@@ -27,6 +27,25 @@ export function ipv4At(buf: Buffer, off: number): string {
   return s;
 }
 
+/** Text as Wireshark decodes ENC_ASCII: bytes above 0x7f become U+FFFD. */
+export function asciiText(buf: Buffer, off: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    const c = buf[off + i];
+    s += c < 0x80 ? String.fromCharCode(c) : '\ufffd';
+  }
+  return s;
+}
+
+/** Wireshark's checksum statuses (`*.checksum.status`), by their value. */
+export const enum ChecksumStatus {
+  Bad = 0,
+  Good = 1,
+  Unverified = 2,
+  NotPresent = 3,
+}
+export const CHECKSUM_STATUS_NAMES: readonly string[] = ['Bad', 'Good', 'Unverified', 'Not present'];
+
 export function macAt(buf: Buffer, off: number): string {
   let s = '';
   for (let i = 0; i < 6; i++) {

@@ -4,11 +4,10 @@
 import { Dissection, Proto } from '../decode/dissection';
 import * as ip from '../decode/ip';
 import { defineField, FT, Span } from './registry';
-import { ipv4At, ipv6At } from './format';
+import { ChecksumStatus, CHECKSUM_STATUS_NAMES, ipv4At, ipv6At } from './format';
 
 const SLAAC_MAC = Buffer.alloc(6);
 /** Wireshark's checksum status when it was not verified. */
-const CHECKSUM_UNVERIFIED = 2;
 const IP_FLAG_NAMES = ['Reserved', "Don't fragment", 'More fragments'];
 // RFC 2474, RFC 8622 (LE), RFC 3246 (EF), RFC 2597 (AF): the codepoints' names as Wireshark shows them.
 const DSCP_NAMES: Record<number, string> = {
@@ -123,8 +122,8 @@ defineField({
 });
 // tcpwatch does not verify checksums, as Wireshark by default does not: the status is "Unverified" (2).
 defineField({
-  name: 'ip.checksum.status', valueBits: 8, label: 'Header checksum status', type: FT.UInt, proto: 'ip', count: count4, num: () => CHECKSUM_UNVERIFIED,
-  generated: true, display: () => 'Unverified',
+  name: 'ip.checksum.status', valueBits: 8, label: 'Header checksum status', type: FT.UInt, proto: 'ip', count: count4, num: () => ChecksumStatus.Unverified,
+  generated: true, display: () => CHECKSUM_STATUS_NAMES[ChecksumStatus.Unverified],
 });
 defineField({
   name: 'ip.src', label: 'Source Address', type: FT.IPv4, proto: 'ip', count: count4, num: u32(ip.IP4_SRC),

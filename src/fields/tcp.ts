@@ -4,6 +4,7 @@ import { Dissection } from '../decode/dissection';
 import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF, TcpCompleteness } from '../analysis/tcp-analysis';
 import { defineField, ExpertSeverity, FT, once, Span } from './registry';
+import { asciiText, ChecksumStatus, CHECKSUM_STATUS_NAMES } from './format';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
 const flag = (bit: number) => (d: Dissection): number => ((d.tcpFlags & bit) !== 0 ? 1 : 0);
@@ -149,7 +150,7 @@ defineField({
 // tcpwatch, as Wireshark by default, does not verify TCP checksums (offloading makes most captured ones wrong).
 defineField({
   name: 'tcp.checksum.status', valueBits: 8, label: 'Checksum Status', type: FT.UInt, proto: 'tcp', generated: true, count: hasTcp,
-  num: () => 2, valueNames: { 2: 'Unverified' }, display: () => 'Unverified',
+  num: () => ChecksumStatus.Unverified, display: () => CHECKSUM_STATUS_NAMES[ChecksumStatus.Unverified],
 });
 defineField({
   name: 'tcp.urgent_pointer', valueBits: 16, label: 'Urgent Pointer', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.urgentPtr,
@@ -249,22 +250,21 @@ const EXPERIMENTS: Readonly<Record<number, string>> = { 0xf989: 'Fast Open', 0xa
 const experimentId = (d: Dissection, p: number): number => (d.buf[p + 1] >= 4 ? d.buf.readUInt16BE(p + 2) : -1);
 optionNode(253, (d, p) => `Experimental: ${EXPERIMENTS[experimentId(d, p)] ?? 'Unknown'}`, [253, 254]);
 const experimental = (k: number): boolean => k === 253 || k === 254;
+/** Offset of experiment option number i among those long enough to carry an identifier, or -1. */
+function experimentOption(d: Dissection, i: number): number {
+  for (let k = 0, p = optionAt(d, 0, experimental); p >= 0; p = optionAt(d, ++k, experimental)) if (experimentId(d, p) >= 0 && i-- === 0) return p;
+  return -1;
+}
 defineField({
   name: 'tcp.options.experimental.exid', valueBits: 16, label: 'Experiment Identifier', type: FT.Hex, hexDigits: 4, proto: 'tcp', parent: 'tcp.options.experimental',
-  count: (d) => {
-    let n = 0;
-    for (let i = 0, p = optionAt(d, 0, experimental); p >= 0; p = optionAt(d, ++i, experimental)) if (experimentId(d, p) >= 0) n++;
-    return n;
-  },
-  num: (d, i) => experimentId(d, optionAt(d, i, experimental)), valueNames: EXPERIMENTS,
-  range: (d, i, o) => o.set(d.buf, optionAt(d, i, experimental) + 2, 2),
+  count: (d) => { let n = 0; while (experimentOption(d, n) >= 0) n++; return n; },
+  num: (d, i) => experimentId(d, experimentOption(d, i)), valueNames: EXPERIMENTS,
+  range: (d, i, o) => o.set(d.buf, experimentOption(d, i) + 2, 2),
 });
 // What an experiment carries: TCP Fast Open's cookie or its request (RFC 7413), AccECN's byte
 // counters (RFC 9768 §3.2.3; order 1 lists them the other way round).
 const experimentAt = (exid: number, minLen: number) => (d: Dissection): number => {
-  for (let i = 0, p = optionAt(d, 0, experimental); p >= 0; p = optionAt(d, ++i, experimental)) {
-    if (experimentId(d, p) === exid && d.buf[p + 1] >= minLen) return p;
-  }
+  for (let i = 0, p = experimentOption(d, 0); p >= 0; p = experimentOption(d, ++i)) if (experimentId(d, p) === exid && d.buf[p + 1] >= minLen) return p;
   return -1;
 };
 const tfoOption = experimentAt(0xf989, 4);
@@ -462,7 +462,7 @@ function resetCauseEnd(d: Dissection): number {
 }
 defineField({
   name: 'tcp.reset_cause', label: 'Reset cause', type: FT.String, proto: 'tcp', count: once(isResetCause),
-  text: (d) => asciiText(d.buf, d.payloadOff, resetCauseEnd(d)), range: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
+  text: (d) => asciiText(d.buf, d.payloadOff, resetCauseEnd(d) - d.payloadOff), range: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen),
 });
 defineField({
   name: '_ws.string.trailing_stray_characters', label: 'Trailing stray characters', type: FT.None, proto: 'tcp', parent: 'tcp.reset_cause',
@@ -488,13 +488,6 @@ defineField({
   name: 'tcp.segment_data', label: 'TCP segment data', type: FT.Bytes, proto: 'tcp', count: once((d) => hasPayload(d) && segmentDataOff(d) >= d.payloadOff && segmentDataLen(d) > 0),
   bytes: (d, _i, o) => o.set(d.buf, segmentDataOff(d), segmentDataLen(d)), heading: (d) => `TCP segment data (${segmentDataLen(d)} byte${segmentDataLen(d) === 1 ? '' : 's'})`,
 });
-
-/** Bytes as ASCII text, each byte past 0x7f as U+FFFD, as Wireshark's ENC_ASCII strings read. */
-function asciiText(buf: Buffer, off: number, end: number): string {
-  let s = '';
-  for (let p = off; p < end; p++) s += buf[p] < 0x80 ? String.fromCharCode(buf[p]) : '\ufffd';
-  return s;
-}
 
 const FLAG_LETTERS = 'RRRACEUAPRSF';
 const MIDDLE_DOT = '\u00b7';

@@ -9,6 +9,7 @@
 
 import { Dissection } from '../decode/dissection';
 import { defineField, FT, FieldDef, Span } from './registry';
+import { asciiText } from './format';
 import { MsgFlag, RecordFlag, SegmentRole, TlsInfo } from '../tls/tls-info';
 import { ContentType, REC_HEADER_LEN, TLSV1DOT3_VERSION, VERSION_NAMES, versionShortName } from '../tls/records';
 import {
@@ -328,16 +329,6 @@ helloField({
 });
 
 const item = new Int32Array(2);
-
-/** Text as Wireshark decodes ENC_ASCII: bytes above 0x7f become U+FFFD. */
-function asciiText(buf: Buffer, off: number, len: number): string {
-  let s = '';
-  for (let i = 0; i < len; i++) {
-    const c = buf[off + i];
-    s += c < 0x80 ? String.fromCharCode(c) : '\ufffd';
-  }
-  return s;
-}
 
 helloField({
   name: 'tls.handshake.extensions_server_name', label: 'Server Name', type: FT.String,

@@ -187,14 +187,14 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: num
     return true;
   };
   if (keyOf.size > 0) byKey(root.children);
+  // A node may say where it stands when its bytes do not (a count after the items it counts); an
+  // expert item stands where its finding does.
+  const key = (n: TreeNode): number => {
+    const f = n.name === '_ws.expert' && n.children.length > 0 ? n.children[0] : n;
+    return f.field.sortKey !== undefined ? f.field.sortKey(d, f.index) : n.off;
+  };
   for (const p of parents) {
     if (byKey(p.children)) continue;
-    // A node may say where it stands when its bytes do not (a count after the items it counts); an
-    // expert item stands where its finding does.
-    const key = (n: TreeNode): number => {
-      const f = n.name === '_ws.expert' && n.children.length > 0 ? n.children[0] : n;
-      return f.field.sortKey !== undefined ? f.field.sortKey(d, f.index) : n.off;
-    };
     if (p.children.every((c) => c.off >= 0 || c.hidden)) p.children.sort((a, b) => (a.off < 0 || b.off < 0 ? 0 : key(a) - key(b)));
   }
   return root;

@@ -3,6 +3,7 @@
 import * as udp from '../decode/udp';
 import { Dissection } from '../decode/dissection';
 import { defineField, FT, once } from './registry';
+import { ChecksumStatus, CHECKSUM_STATUS_NAMES } from './format';
 import { udpStreamOf } from '../analysis/udp-stream-info';
 
 const hasUdp = once((d) => d.udpOff >= 0);
@@ -40,10 +41,10 @@ defineField({
   range: (d, _i, o) => o.set(d.buf, d.udpOff + udp.UDP_CHECKSUM, 2),
 });
 // A zero checksum over IPv4 means the sender computed none (RFC 768): "Not present", under the checksum.
-const CHECKSUM_STATUS: Readonly<Record<number, string>> = { 0: 'Bad', 1: 'Good', 2: 'Unverified', 3: 'Not present' };
+const udpChecksumStatus = (d: Dissection): ChecksumStatus => (checksum(d) === 0 ? ChecksumStatus.NotPresent : ChecksumStatus.Unverified);
 defineField({
   name: 'udp.checksum.status', valueBits: 8, label: 'Checksum Status', type: FT.UInt, proto: 'udp', generated: true, count: hasUdp,
-  num: (d) => (checksum(d) === 0 ? 3 : 2), display: (d) => CHECKSUM_STATUS[checksum(d) === 0 ? 3 : 2],
+  num: (d) => udpChecksumStatus(d), display: (d) => CHECKSUM_STATUS_NAMES[udpChecksumStatus(d)],
   parent: 'udp.checksum', parentOf: (d) => (checksum(d) === 0 ? 0 : -1),
 });
 const hasStream = (d: Dissection): number => (d.udpOff >= 0 && udpStreamOf(d) !== null ? 1 : 0);

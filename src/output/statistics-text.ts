@@ -9,7 +9,7 @@ import { IoStatistics, MAX_INTERVALS } from '../reports/statistics/io-stat';
 import { ExpertInfo } from '../reports/statistics/expert';
 import { ExpertSeverity } from '../fields/registry';
 import { protocolShortName } from '../fields/glossary';
-import { sanitizeText } from './sanitize';
+import { asciiOrDot, sanitizeText } from './sanitize';
 import { timeType, absoluteTime } from './time-format';
 
 const RULE80 = '='.repeat(80);
@@ -105,7 +105,7 @@ function hexLines(prefix: string, offset: number, data: Buffer): string {
     for (let j = i; j < end; j++) {
       const b = data[j];
       hex += HEX[b >> 4] + HEX[b & 15] + ' ';
-      text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+      text += asciiOrDot(b);
       if (j - i === 7) { hex += ' '; if (j + 1 < end) text += ' '; }
     }
     // tshark drops one space at the end of the text column, even a space byte's

@@ -5,7 +5,7 @@
 import { Dissection, Proto } from '../../decode/dissection';
 import { protocolNamed } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
-import { secNsecToString } from '../../fields/format';
+import { secNsecToString, ChecksumStatus, CHECKSUM_STATUS_NAMES } from '../../fields/format';
 import type { IcmpLayer } from './layer';
 import * as w from './wire';
 import { echoMatch } from './echo-match';
@@ -81,7 +81,6 @@ field({
 
 // Wireshark verifies the checksum when it has the whole message: not a fragment, not cut short by the
 // snapshot length, not the message an error quotes.
-const CHECKSUM_BAD = 0, CHECKSUM_GOOD = 1, CHECKSUM_UNVERIFIED = 2;
 function checksumVerifiable(d: Dissection, k: number): boolean {
   const L = layerOf(d);
   return k === 0 && L.fragmented[k] === 0 && L.end[k] - L.off[k] >= L.reportedLen[k];
@@ -102,13 +101,13 @@ field({
 });
 const checksumStatus = (d: Dissection, i: number): number => {
   const L = layerOf(d), k = all.instanceOf(d, i);
-  if (!checksumVerifiable(d, k)) return CHECKSUM_UNVERIFIED;
-  return computed(d, L.off[k], L.end[k]) === 0 ? CHECKSUM_GOOD : CHECKSUM_BAD;
+  if (!checksumVerifiable(d, k)) return ChecksumStatus.Unverified;
+  return computed(d, L.off[k], L.end[k]) === 0 ? ChecksumStatus.Good : ChecksumStatus.Bad;
 };
 defineField({
   name: 'icmp.checksum.status', label: 'Checksum Status', type: FT.UInt, valueBits: 8, proto: 'icmp', generated: true,
   count: all.count, instanceOf: all.instanceOf, num: checksumStatus,
-  display: (d, i) => ['Bad', 'Good', 'Unverified'][checksumStatus(d, i)],
+  display: (d, i) => CHECKSUM_STATUS_NAMES[checksumStatus(d, i)],
   range: (d, i, o) => o.set(d.buf, all.at(d, i) + w.CHECKSUM, 0),
 });
 

@@ -5,7 +5,7 @@
 import { Dissection, Proto } from '../../decode/dissection';
 import { protocolNamed } from '../../decode/protocol-registry';
 import { defineField, FT, getField, Span } from '../../fields/registry';
-import { ipv6At, macAt } from '../../fields/format';
+import { ipv6At, macAt, ChecksumStatus, CHECKSUM_STATUS_NAMES } from '../../fields/format';
 import { echoMatch } from '../icmp/echo-match';
 import { icmpEchoData } from '../icmp/fields';
 import { internetChecksum } from '../icmp/wire';
@@ -89,7 +89,6 @@ field({
 
 // RFC 4443 §2.3: the checksum covers a pseudo-header (RFC 8200 §8.1) of the addresses, the
 // upper-layer length and next header 58. Verified only when the whole message was captured.
-const CHECKSUM_BAD = 0, CHECKSUM_GOOD = 1, CHECKSUM_UNVERIFIED = 2;
 // RFC 8200 §8.1: with a Routing header, the pseudo-header names the final destination, not the next
 // hop in the IPv6 header: the last address of a type 0 header (RFC 2460), the home address of type 2
 // (RFC 6275 §6.4), the first segment of a segment routing header (RFC 8754 §2), while segments are left.
@@ -117,13 +116,13 @@ function finalDestination(buf: Buffer, ip: number, payload: number): number {
 function checksumStatus(d: Dissection, k: number): number {
   const L = layerOf(d);
   const off = L.off[k], end = L.end[k], ip = L.ipOff[k];
-  if (ip < 0 || L.fragmented[k] !== 0 || end - off < L.reportedLen[k]) return CHECKSUM_UNVERIFIED;
+  if (ip < 0 || L.fragmented[k] !== 0 || end - off < L.reportedLen[k]) return ChecksumStatus.Unverified;
   const len = end - off;
   let sum = (len >>> 16) + (len & 0xffff) + IPV6_NEXT_HEADER_ICMPV6;
   for (let p = ip + IP6_SRC; p < ip + IP6_SRC + 16; p += 2) sum += d.buf.readUInt16BE(p);
   const dst = finalDestination(d.buf, ip, off);
   for (let p = dst; p < dst + 16; p += 2) sum += d.buf.readUInt16BE(p);
-  return internetChecksum(d.buf, off, end, sum) === 0 ? CHECKSUM_GOOD : CHECKSUM_BAD;
+  return internetChecksum(d.buf, off, end, sum) === 0 ? ChecksumStatus.Good : ChecksumStatus.Bad;
 }
 field({
   name: 'icmpv6.checksum', label: 'Checksum', type: FT.Hex, hexDigits: 4, valueBits: 16, pos: w.CHECKSUM, len: 2, has: any,
@@ -136,7 +135,7 @@ field({
 defineField({
   name: 'icmpv6.checksum.status', label: 'Checksum Status', type: FT.UInt, valueBits: 8, proto: 'icmpv6', generated: true,
   count: all.count, instanceOf: all.instanceOf, num: (d, i) => checksumStatus(d, all.instanceOf(d, i)),
-  display: (d, i) => ['Bad', 'Good', 'Unverified'][checksumStatus(d, all.instanceOf(d, i))],
+  display: (d, i) => CHECKSUM_STATUS_NAMES[checksumStatus(d, all.instanceOf(d, i))],
   range: (d, i, o) => o.set(d.buf, all.at(d, i) + w.CHECKSUM, 0),
 });
 
