@@ -17,6 +17,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
@@ -254,6 +256,11 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
   };
   const opts0 = { pref: [], field: [], fieldOption: [], promiscuous: true, ui: false, keylog } as unknown as MainOptions;
   let pipeline = new Pipeline({ sink: sinkCheck, analyzers: makeAnalyzers(opts0, null) });
+  // Heap growth means what stays reachable: collected before and after, also when node runs without
+  // --expose-gc (as under node --test), so garbage not yet collected is not counted.
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
   const heap0 = process.memoryUsage().heapUsed;
   let batch: Seed[] = [];
   for (let n = 0, step = 0; n < opts.frames; n++) {
@@ -293,7 +300,7 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
     if (failures.length >= 20 || overBudget.length >= 1000) break;
   }
   fs.rmSync(keylog, { force: true });
-  (globalThis as { gc?: () => void }).gc?.();
+  gc();
   return {
     frames: opts.frames, failures, slowest, judged: [], overBudget, reached,
     heapGrowthMiB: (process.memoryUsage().heapUsed - heap0) / 2 ** 20, seconds: (Date.now() - t0) / 1000,
