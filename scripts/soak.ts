@@ -18,7 +18,8 @@
 //
 // Flat: the first 20% of samples are warm-up (JIT, heap sizing, the kernel ring's slots being
 // touched for the first time). Over the last 80%, after subtracting what the run keeps per packet by
-// design, every sample lies within --tolerance MiB of their median. By design headless runs keep
+// design, no sample lies more than --tolerance MiB above their median (RSS falling back, as V8 or
+// the allocator returns pages, is no leak; a leak puts the late samples above the median). By design headless runs keep
 // nothing per packet; the UI's packet store keeps a 64-byte index row per packet (store/columns.ts),
 // allocated in chunks (the frames themselves are in the spool file on disk, capture/spool.ts). A UI
 // run is two processes, the UI and its capture process (capture/capture-child.ts): its RSS is their
@@ -154,7 +155,9 @@ export interface MemoryVerdict {
   medianMiB: number;
   maxMiB: number;
   lastMiB: number;
-  /** Largest distance from the median, over the last 80%, after subtracting the by-design growth. */
+  /** Largest rise above the median, over the last 80%, after subtracting the by-design growth. Falls
+   * (V8 or the allocator giving pages back) are not counted: a leak shows as late samples above the
+   * median, half the growth over the span. */
   spreadMiB: number;
   /** Raw RSS growth over the last 80% per packet seen in that time (bytes). */
   bytesPerPacket: number;
@@ -467,7 +470,7 @@ export function memoryVerdict(samples: Sample[], mode: RunMode, frames: number, 
   const seenAt = (t: number) => frames * Math.max(0, Math.min(1, t / loadSeconds));
   const adjusted = tail.map((s) => s.rssKiB * 1024 - perPacket * seenAt(s.t));
   const median = quantile(adjusted, 0.5);
-  const spread = adjusted.reduce((m, v) => Math.max(m, Math.abs(v - median)), 0);
+  const spread = adjusted.reduce((m, v) => Math.max(m, v - median), 0);
   // least-squares slope of raw RSS against packets seen
   const xs = tail.map((s) => seenAt(s.t));
   const ys = tail.map((s) => s.rssKiB * 1024);
@@ -734,7 +737,7 @@ export function runProblems(r: RunResult, s: SoakResult): string[] {
   if (r.file.tsharkFrames !== r.file.frames) p.push(`tshark counts ${r.file.tsharkFrames} frames, tcpwatch's reader ${r.file.frames}`);
   if (r.file.missing > 0 || r.file.extra > 0) p.push(`${r.file.missing} of tcpdump's packets missing, ${r.file.extra} not in tcpdump's file`);
   if (r.file.udpSeen !== s.udpSent) p.push(`${r.file.udpSeen} of ${s.udpSent} datagrams sent`);
-  if (!r.memory.flat) p.push(`RSS not flat: ${r.memory.spreadMiB.toFixed(1)} MiB from the median (tolerance ${s.options.toleranceMiB})`);
+  if (!r.memory.flat) p.push(`RSS not flat: ${r.memory.spreadMiB.toFixed(1)} MiB above the median (tolerance ${s.options.toleranceMiB})`);
   return p;
 }
 
@@ -761,7 +764,7 @@ export function formatSoak(s: SoakResult): string {
       r.memory.medianMiB.toFixed(1),
       r.memory.maxMiB.toFixed(1),
       r.memory.lastMiB.toFixed(1),
-      `±${r.memory.spreadMiB.toFixed(1)}`,
+      `+${r.memory.spreadMiB.toFixed(1)}`,
       r.memory.bytesPerPacket.toFixed(1),
       r.cpuSeconds.toFixed(1),
       problems.length === 0 ? 'ok' : 'FAIL',
@@ -778,7 +781,7 @@ export function formatSoak(s: SoakResult): string {
   }
   for (const r of s.runs) {
     if (r.memoryParts === undefined) continue;
-    const v = (m: MemoryVerdict) => `${m.firstMiB.toFixed(1)} / ${m.medianMiB.toFixed(1)} / ${m.maxMiB.toFixed(1)} / ${m.lastMiB.toFixed(1)} MiB, ±${m.spreadMiB.toFixed(1)}, ${m.bytesPerPacket.toFixed(1)} B/pkt`;
+    const v = (m: MemoryVerdict) => `${m.firstMiB.toFixed(1)} / ${m.medianMiB.toFixed(1)} / ${m.maxMiB.toFixed(1)} / ${m.lastMiB.toFixed(1)} MiB, +${m.spreadMiB.toFixed(1)}, ${m.bytesPerPacket.toFixed(1)} B/pkt`;
     lines.push(`${r.name} RSS (first / median / max / last): UI process ${v(r.memoryParts.ui)}; capture process ${v(r.memoryParts.capture)}`);
   }
   for (const r of s.runs) {
@@ -792,7 +795,7 @@ export function formatSoak(s: SoakResult): string {
     lines.push(`${r.name} heap: lowest in use per quarter of the last 80% ${floors.join(' → ')} MiB; outside the heap (ArrayBuffers) ${ext(tail[0])} → ${ext(tail[tail.length - 1])} MiB; ` +
       `committed ${committed(tail[0])} → ${committed(tail[tail.length - 1])} MiB`);
   }
-  lines.push(`flat: over the last ${Math.round((1 - WARMUP_SHARE) * 100)}% of samples, every sample within ${o.toleranceMiB} MiB of their median after ` +
+  lines.push(`flat: over the last ${Math.round((1 - WARMUP_SHARE) * 100)}% of samples, no sample more than ${o.toleranceMiB} MiB above their median (falls are not leaks) after ` +
     `subtracting the UI's ${UI_BYTES_PER_PACKET} bytes per packet kept by design (headless: 0); a UI run's RSS is its UI process plus its capture process; ` +
     'B/pkt is the raw RSS growth over that span per packet seen');
   return lines.join('\n');

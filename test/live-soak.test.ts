@@ -61,7 +61,7 @@ test('short soak on lo: SIGINT, SIGTERM and SIGHUP each leave a complete -w file
       assert.equal(Number(m![1]), run.file.frames);
     }
     const rss = `${name}: RSS ${run.samples.map((s) => (s.rssKiB / 1024).toFixed(0)).join(' ')} MiB`;
-    if (run.mode === 'headless') assert.ok(run.memory.flat, `${rss}: ${run.memory.spreadMiB.toFixed(1)} MiB from the median`);
+    if (run.mode === 'headless') assert.ok(run.memory.flat, `${rss}: ${run.memory.spreadMiB.toFixed(1)} MiB above the median`);
     else assert.ok(run.memory.maxMiB - run.memory.firstMiB <= UI_WARMUP_MIB, `${rss}: more than ${UI_WARMUP_MIB} MiB above where it began`);
   }
 });
