@@ -141,7 +141,7 @@ export interface FieldDef {
    * (FT_FRAMENUM), a NUL-ended string (FT_STRINGZ), a protocol Wireshark registers under a field's name
    * (FT_PROTOCOL), an object identifier printed as its dotted numbers (FT_OID).
    */
-  ftype?: 'FT_FRAMENUM' | 'FT_STRINGZ' | 'FT_PROTOCOL' | 'FT_BOOLEAN' | 'FT_RELATIVE_TIME' | 'FT_UINT32' | 'FT_OID';
+  ftype?: 'FT_FRAMENUM' | 'FT_STRINGZ' | 'FT_PROTOCOL' | 'FT_BOOLEAN' | 'FT_RELATIVE_TIME' | 'FT_ABSOLUTE_TIME' | 'FT_UINT32' | 'FT_OID';
 }
 
 const fields = new Map<string, FieldDef>();

@@ -28,7 +28,7 @@ defineField({
   num: (d, i) => (i === 0 ? d.srcPort : d.dstPort),
 });
 defineField({
-  name: 'tcp.stream', valueBits: 32, label: 'Stream index', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.stream,
+  name: 'tcp.stream', valueBits: 32, label: 'Stream index', type: FT.UInt, proto: 'tcp', generated: true, count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.stream,
 });
 // A header quoted in an ICMP error, or in an IP fragment, shows its raw sequence number as tcp.seq
 // and has no length, as in Wireshark.

@@ -7,6 +7,7 @@
 
 import { Dissection } from '../decode/dissection';
 import { defineField, getField, FT, FieldDef } from './registry';
+import { absoluteTimeText } from './format';
 import { AppProto, MsgFlag, RecordFlag, TlsInfo } from '../tls/tls-info';
 import { ContentType, REC_HEADER_LEN, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION, versionShortName } from '../tls/records';
 import { EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
@@ -711,15 +712,7 @@ interface TreeFieldSpec {
   headed?: boolean;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** Seconds since the epoch as Wireshark writes an absolute UTC time (`Sep 28, 2026 21:27:28.000000000 UTC`). */
-function utcText(sec: number): string {
-  const t = new Date(sec * 1000);
-  if (Number.isNaN(t.getTime())) return String(sec);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.000000000 UTC`;
-}
+const utcText = (sec: number): string => absoluteTimeText(sec);
 
 /** Fields only the tree (and filters naming them) use: their values come from the layout. */
 const TREE_FIELDS: Record<string, TreeFieldSpec> = {

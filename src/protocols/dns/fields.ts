@@ -9,7 +9,7 @@
 import { Dissection } from '../../decode/dissection';
 import { defineField, FieldDef, FT, Span } from '../../fields/registry';
 import { bitPattern } from '../../fields/tree';
-import { hexOf, ipv4At, ipv6At } from '../../fields/format';
+import { absoluteTimeText, hexOf, ipv4At, ipv6At } from '../../fields/format';
 import { BAD_DATA_CUT, DnsKind, DnsLayer, Section } from './layer';
 import { dnsLayerOf } from './register';
 import { dnsMatchOf } from './matching';
@@ -775,13 +775,7 @@ optionDataField(11, { name: 'dns.opt.edns_tcp_keepalive.timeout', valueBits: 16,
 // RRSIG (RFC 4034 §3.1): type covered, algorithm, labels, original TTL, expiration, inception, key tag, signer, signature.
 const rrsig = new Selection((d, l, r) => ofType(46)(d, l, r) && rdataLen(d, l, r) >= 18);
 const rrsigAt = (d: Dissection, i: number, k: number): number => rdataOff(layer(d), rrsig.at(d, i)) + k;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** An absolute time as tshark writes one in UTC: `Nov  4, 2019 05:27:50.000000000 UTC`. */
-function utcText(seconds: number): string {
-  const t = new Date(seconds * 1000);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.000000000 UTC`;
-}
+const utcText = (seconds: number): string => absoluteTimeText(seconds);
 dataField(46, { name: 'dns.rrsig.type_covered', valueBits: 16, label: 'Type Covered', type: FT.UInt, sel: rrsig, width: () => 2,
   num: (d, i) => layer(d).buf.readUInt16BE(rrsigAt(d, i, 0)), display: (d, i) => typeDisplay(layer(d).buf.readUInt16BE(rrsigAt(d, i, 0))) });
 dataField(46, { name: 'dns.rrsig.algorithm', valueBits: 8, label: 'Algorithm', type: FT.UInt, sel: rrsig, at: () => 2, width: () => 1,
