@@ -9,7 +9,7 @@ import { Dissection } from '../decode/dissection';
 import { defineField, getField, FT, FieldDef } from './registry';
 import { AppProto, MsgFlag, RecordFlag, TlsInfo } from '../tls/tls-info';
 import { ContentType, REC_HEADER_LEN, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION, versionShortName } from '../tls/records';
-import { EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
+import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
 import { X509_FIELDS, layoutCertificate, layoutName } from './tls-x509';
 import { MAX_NODES, TlsLayout, tlsInstances } from './tls-layout';
 import { decryptInfoOf } from '../tls/decrypt-info';
@@ -94,7 +94,7 @@ function buildLayout(d: Dissection, l: TlsLayout): void {
 }
 
 function recordLabel(t: TlsInfo, r: number): string {
-  const name = versionShortName(t.version[r]) ?? 'SSL';
+  const name = versionShortName(t.shownVersion[r]) ?? 'SSL';
   if (t.recordFlags[r] & RecordFlag.Sslv2) return 'SSLv2 Record Layer';
   if (t.recordFlags[r] & RecordFlag.Opaque) return `${name} Record Layer: Application Data Protocol: Application Data`;
   const ct = CONTENT_NAMES[t.contentType[r]];
@@ -137,7 +137,7 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
     }
     l.add('tls.record.content_type', rec, buf, off, 0, inner);
     type = inner;
-    label = `${versionShortName(t.version[r]) ?? 'SSL'} Record Layer: ${CONTENT_NAMES[inner] ?? 'Unknown'}`;
+    label = `${versionShortName(t.shownVersion[r]) ?? 'SSL'} Record Layer: ${CONTENT_NAMES[inner] ?? 'Unknown'}`;
     l.text[rec] = label;
   }
   switch (type) {
@@ -162,18 +162,22 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
       const info = decryptInfoOf(d);
       const decrypted = info.decrypted(r) ? info.plain[r] : null;
       const plain = decrypted !== null ? decrypted.length >= 2 : t.length[r] === 2 || (flags & RecordFlag.PlainAlert) !== 0;
+      // Named as tshark names it: by the level and description it read, else as encrypted.
+      const named = `${versionShortName(t.shownVersion[r]) ?? 'SSL'} Record Layer: `;
       if (decrypted !== null && plain) {
         const a = l.add('tls.alert_message', rec, decrypted, 0, 2, 0, 'Alert Message');
         l.add('tls.alert_message.level', a, decrypted, 0, 1, decrypted[0]);
         l.add('tls.alert_message.desc', a, decrypted, 1, 1, decrypted[1]);
+        l.text[rec] = named + alertText(decrypted[0], decrypted[1]);
       } else if (plain && end - body >= 2) {
         const a = l.add('tls.alert_message', rec, buf, body, 2, 0, 'Alert Message');
         l.add('tls.alert_message.level', a, buf, body, 1, buf[body]);
         l.add('tls.alert_message.desc', a, buf, body + 1, 1, buf[body + 1]);
+        l.text[rec] = named + alertText(buf[body], buf[body + 1]);
       } else {
         l.add('tls.alert_message', rec, buf, body, end - body, 0, 'Alert Message: Encrypted Alert');
+        l.text[rec] = named + 'Encrypted Alert';
       }
-      l.text[rec] = label + ': ' + (plain ? 'Alert' : 'Encrypted Alert');
       return;
     }
     case ContentType.ApplicationData:
@@ -184,6 +188,10 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
   }
 }
 
+function alertText(level: number, desc: number): string {
+  return `Alert (Level: ${ALERT_LEVEL_NAMES[level] ?? 'Unknown'}, Description: ${ALERT_DESC_NAMES[desc] ?? 'Unknown'})`;
+}
+
 const APP_PROTO_NAMES = ['', 'Hypertext Transfer Protocol', 'HyperText Transfer Protocol 2'];
 
 /** Application data, and the protocol it is for when the conversation says (port 443, ALPN, what decryption found). */
@@ -192,7 +200,11 @@ function appData(d: Dissection, t: TlsInfo, r: number, rec: number, buf: Buffer,
   // Decrypted, the data names the protocol it was found to carry (ALPN of TLS 1.3 is encrypted too).
   const info = decryptInfoOf(d);
   const proto = info.decrypted(r) && info.appProto !== AppProto.None ? info.appProto : t.appProto;
-  if (proto !== AppProto.None) l.add('tls.app_data_proto', rec, buf, body - REC_HEADER_LEN, 0, 0, APP_PROTO_NAMES[proto]);
+  if (proto !== AppProto.None) {
+    l.add('tls.app_data_proto', rec, buf, body - REC_HEADER_LEN, 0, 0, APP_PROTO_NAMES[proto]);
+    // tshark names the record by the protocol its data is for, once it knows it.
+    l.text[rec] = `${versionShortName(t.shownVersion[r]) ?? 'SSL'} Record Layer: Application Data Protocol: ${APP_PROTO_NAMES[proto]}`;
+  }
 }
 
 /** The inner content type of TLS 1.3 record r when a key log decrypted it, else -1. */

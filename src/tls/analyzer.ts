@@ -589,6 +589,7 @@ export class TlsAnalyzer implements Analyzer {
       version = sv;
     }
     const rec = t.addRecord(buf, p, type, rver, rlen, flags, this.dir.records++);
+    if (rec >= 0) t.shownVersion[rec] = version;
     // After ChangeCipherSpec a NULL-cipher suite only appends a MAC: the content is plaintext
     // (Wireshark reads it as if decrypted).
     const mac = this.dir.nullMac;
