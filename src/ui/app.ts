@@ -25,6 +25,8 @@ import { DetailsView } from './views/details';
 import { FilterBar, FilterCheckResult } from './views/filter-bar';
 import { ConversationsView, humanBytes } from './views/conversations';
 import { StatsView } from './views/stats';
+import { StreamGraphView } from './views/stream-graph';
+import { graphDirection } from '../store/stream-graph';
 import { helpLines } from './views/help';
 import { compareRows, compareTitle } from './views/compare';
 import { Bar, Segment } from './widgets/bar';
@@ -66,6 +68,7 @@ export class App {
   readonly textView: TextView;
   readonly conversations: ConversationsView;
   readonly stats: StatsView;
+  readonly graph: StreamGraphView;
   focus: Pane = 'list';
   overlay: Overlay = 'none';
   live: LiveStatus | null = null;
@@ -136,6 +139,7 @@ export class App {
     this.textView = new TextView(s, this.theme.titleFocused);
     this.conversations = new ConversationsView(s, store, this.theme);
     this.stats = new StatsView(s, store, this.theme);
+    this.graph = new StreamGraphView(s, store, this.theme);
     this.wire();
     this.layout();
   }
@@ -201,6 +205,7 @@ export class App {
       this.stats.hide();
       this.stats.show(h - 1);
     }
+    if (this.graph.visible) this.graph.resize(h - 1);
   }
 
   // ---------------------------------------------------------------- rendering
@@ -596,6 +601,18 @@ export class App {
       case 'stats':
         this.stats.show(h);
         break;
+      case 'graph': {
+        // The selected packet's stream; the direction that carries its data, or the busier one.
+        const st = sel >= 0 ? this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK] : NO_STREAM;
+        if (st === NO_STREAM) {
+          this.flash('stream graph: the selected packet is not part of a TCP stream');
+          return;
+        }
+        const g = this.graph.graph;
+        const dir = stream >= 0 && g !== null && g.stream === st ? (stream as 0 | 1) : graphDirection(this.store, st, sel);
+        this.graph.show(st, dir, h);
+        break;
+      }
       default:
         return;
     }
@@ -608,6 +625,7 @@ export class App {
     this.textView.hide();
     this.conversations.hide();
     this.stats.hide();
+    this.graph.hide();
     this.overlay = 'none';
     if (render) this.requestRender(true);
   }
@@ -656,6 +674,11 @@ export class App {
       this.redraw();
       return;
     }
+    if (action === 'followMode' && this.overlay === 'graph' && this.graph.graph !== null) {
+      // Reopened on the same stream, the other way round (openOverlay's stream argument carries the direction).
+      this.openOverlay('graph', this.graph.graph.direction === 0 ? 1 : 0);
+      return;
+    }
     if (action === 'followMode' && this.overlay === 'follow') {
       this.followAt.mode = this.followAt.mode === 'tls' ? 'tcp' : 'tls';
       this.openOverlay('follow');
@@ -702,6 +725,7 @@ export class App {
       case 'explain': this.openOverlay('explain'); return;
       case 'conversations': this.openOverlay('conversations'); return;
       case 'stats': this.openOverlay('stats'); return;
+      case 'streamGraph': this.openOverlay('graph'); return;
       case 'bytesTab':
         if (!this.details.nextTab()) this.flash('this packet has no decrypted TLS records');
         break;

@@ -191,3 +191,8 @@ function plainIndexAt(line: string, col: number): number {
   }
   return i;
 }
+
+/** The attributes of the cell at plain-text column `col` of an escaped line (sgrAt's form). */
+export function sgrAtColumn(line: string, col: number): string {
+  return sgrAt(line, plainIndexAt(line, col));
+}
