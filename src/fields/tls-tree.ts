@@ -479,6 +479,9 @@ function extension(c: Cursor, ext: number, type: number, client: boolean): void 
     }
     case 22: case 23: case 18: case 49: case 13172: // nothing inside
       return;
+    case 42: // early_data (RFC 8446 §4.2.10): empty, but in a New Session Ticket the most the server takes
+      if (len >= 4) c.num('tls.early_data.max_early_data_size', ext, 4);
+      return;
     case 57: // quic_transport_parameters
       quicParameters(c, ext);
       return;
@@ -745,6 +748,7 @@ const TREE_FIELDS: Record<string, TreeFieldSpec> = {
   'tls.handshake.random_bytes': { label: 'Random Bytes', type: FT.Bytes },
   'tls.handshake.comp_methods': { label: 'Compression Methods' },
   'tls.handshake.extension.data': { label: 'Data', type: FT.Bytes },
+  'tls.early_data.max_early_data_size': { label: 'Maximum Early Data Size', bits: 32 },
   'tls.handshake.extensions_server_name_list_len': { label: 'Server Name list length', bits: 16 },
   'tls.handshake.extensions_server_name_type': { label: 'Server Name Type', bits: 8, names: { 0: 'host_name' } },
   'tls.handshake.extensions_server_name_len': { label: 'Server Name length', bits: 16 },
