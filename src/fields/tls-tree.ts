@@ -487,7 +487,7 @@ function extension(c: Cursor, ext: number, type: number, client: boolean): void 
       return;
     default:
       // session_ticket and extensions Wireshark does not decode: their bytes as data
-      l.add('tls.handshake.extension.data', ext, c.buf, c.p, len, 0, `Data (${len} bytes)`);
+      l.add('tls.handshake.extension.data', ext, c.buf, c.p, len, 0, `Data (${plural(len, 'byte', 'bytes')})`);
   }
 }
 
@@ -724,6 +724,8 @@ interface TreeFieldSpec {
   ftype?: 'FT_OID';
   /** The layout's text is the node's whole line; its number is the value. */
   headed?: boolean;
+  /** Worked out rather than read (tshark brackets it). */
+  generated?: boolean;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -740,14 +742,14 @@ function utcText(sec: number): string {
 const TREE_FIELDS: Record<string, TreeFieldSpec> = {
   '_text.tls.extension': { label: 'Extension', textNode: true },
   '_text.tls.kx': { label: 'Parameters', textNode: true },
-  'tls.app_data_proto': { label: 'Application Data Protocol', string: true },
+  'tls.app_data_proto': { label: 'Application Data Protocol', string: true, generated: true },
   'tls.quic.parameter.type': { label: 'Type', bits: 64 },
   'tls.quic.parameter.length': { label: 'Length', bits: 64 },
   'tls.quic.parameter.value': { label: 'Value', type: FT.Bytes },
   'tls.handshake.random_time': { label: 'GMT Unix Time', type: FT.AbsTime },
   'tls.handshake.random_bytes': { label: 'Random Bytes', type: FT.Bytes },
   'tls.handshake.comp_methods': { label: 'Compression Methods' },
-  'tls.handshake.extension.data': { label: 'Data', type: FT.Bytes },
+  'tls.handshake.extension.data': { label: 'Data', type: FT.Bytes, headed: true },
   'tls.early_data.max_early_data_size': { label: 'Maximum Early Data Size', bits: 32 },
   'tls.handshake.extensions_server_name_list_len': { label: 'Server Name list length', bits: 16 },
   'tls.handshake.extensions_server_name_type': { label: 'Server Name Type', bits: 8, names: { 0: 'host_name' } },
@@ -912,6 +914,8 @@ for (const name of PLACED_FIELDS) {
     };
     const plainNum = f.num!;
     f.num = (d, i) => (decryptInfoOf(d).count === 0 ? plainNum(d, i) : contentTypeAt(d, i));
+    // A decrypted TLS 1.3 record's inner type is worked out, not read from its header: tshark brackets it.
+    f.generatedAt = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 && l.len[k] === 0; };
   }
   if (name === 'tls.app_data' || name === 'tls.alert_message.level' || name === 'tls.alert_message.desc') {
     // A decrypted TLS 1.3 record shows its contents instead: the layout has the occurrences then.
@@ -959,6 +963,7 @@ for (const [name, spec] of ALL_TREE_FIELDS) {
     hexDigits: spec.hex,
     valueBits: spec.bits,
     ftype: spec.ftype,
+    generated: spec.generated,
   };
   if (spec.headed === true) def.heading = (d, i) => { const [l, k] = at(d, i); return k >= 0 ? l.text[k] || spec.label : ''; };
   if (type === FT.None) {

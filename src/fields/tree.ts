@@ -91,7 +91,7 @@ function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string 
 function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
-  const node: TreeNode = { name: f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
+  const node: TreeNode = { name: f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generatedAt !== undefined ? f.generatedAt(d, i) : f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
   if (off < 0) {
     const outside = outsideRange(f, d, i);
     if (outside !== undefined) node.outside = outside;
