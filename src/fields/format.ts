@@ -84,6 +84,9 @@ export function ipv6At(buf: Buffer, off: number): string {
   return s;
 }
 
+/** How tshark 4.0's -T fields prints a bytes field of no bytes (an option or extension without data). */
+export const MISSING_BYTES = '<MISSING>';
+
 export function hexOf(buf: Buffer, off: number, len: number, sep = ''): string {
   let s = '';
   for (let i = 0; i < len; i++) {
@@ -164,7 +167,9 @@ export function formatField(f: FieldDef, d: Dissection, i: number, style: Format
     case FT.Ether:
       return f.bytes!(d, i, span) ? macAt(span.buf, span.off) : '';
     case FT.Bytes:
-      return f.bytes!(d, i, span) ? hexOf(span.buf, span.off, span.len, style === 'json' ? ':' : '') : '';
+      // An occurrence of no bytes (an extension without data) is there all the same: -T fields says so.
+      if (!f.bytes!(d, i, span)) return '';
+      return span.len === 0 && style === 'fields' ? MISSING_BYTES : hexOf(span.buf, span.off, span.len, style === 'json' ? ':' : '');
     case FT.String:
       return f.bytes!(d, i, span) ? span.buf.toString('utf8', span.off, span.off + span.len) : '';
   }

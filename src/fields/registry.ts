@@ -112,6 +112,8 @@ export interface FieldDef {
   expertAt?(d: Dissection, i: number): boolean;
   /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
   generated?: boolean;
+  /** For a field only some of whose occurrences are worked out (a decrypted record's inner content type): which are. */
+  generatedAt?(d: Dissection, i: number): boolean;
   /**
    * A text item of Wireshark's tree (`GET / HTTP/1.1\r\n`, `[Timestamps]`): it has no filter name of
    * its own, so PDML names it "" and JSON keys it by its text. Its registered name (`_text.…` where

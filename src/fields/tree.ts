@@ -25,6 +25,11 @@ export interface TreeNode {
   /** Bytes of d.buf the node covers; off -1 when it covers none. */
   off: number;
   len: number;
+  /**
+   * Bytes the node covers outside the frame (a decrypted TLS record, reassembled data), for the
+   * bytes pane's other tabs; absent when it covers the frame's bytes or none.
+   */
+  outside?: { buf: Buffer; off: number; len: number };
   children: TreeNode[];
 }
 
@@ -35,6 +40,11 @@ function rangeOf(f: FieldDef, d: Dissection, i: number): [number, number] {
   // a bytes-like value read from the frame covers the bytes it is
   if (f.bytes && f.bytes(d, i, span) && span.buf === d.buf) return [span.off, span.len];
   return [-1, 0];
+}
+
+function outsideRange(f: FieldDef, d: Dissection, i: number): { buf: Buffer; off: number; len: number } | undefined {
+  const got = f.range ? f.range(d, i, span) : f.bytes ? f.bytes(d, i, span) : false;
+  return got && span.buf !== d.buf && span.len > 0 ? { buf: span.buf, off: span.off, len: span.len } : undefined;
 }
 
 const contains = (outer: TreeNode | [number, number], off: number, len: number): boolean => {
@@ -115,7 +125,11 @@ function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
   const full = nodeText(f, d, i, value);
-  const node: TreeNode = { name: f.name, field: f, index: i, text: wiresharkLabel(full, namePosition(f, full)), value, generated: f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
+  const node: TreeNode = { name: f.name, field: f, index: i, text: wiresharkLabel(full, namePosition(f, full)), value, generated: f.generatedAt !== undefined ? f.generatedAt(d, i) : f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
+  if (off < 0) {
+    const outside = outsideRange(f, d, i);
+    if (outside !== undefined) node.outside = outside;
+  }
   return f.expert !== undefined && (f.expertAt === undefined || f.expertAt(d, i)) ? expertNode(f, node) : node;
 }
 

@@ -520,6 +520,7 @@ export class TlsAnalyzer implements Analyzer {
       version = sv;
     }
     const rec = t.addRecord(buf, p, type, rver, rlen, flags, this.dir.records++);
+    if (rec >= 0) t.shownVersion[rec] = version;
     // After ChangeCipherSpec a NULL-cipher suite only appends a MAC: the content is plaintext
     // (Wireshark reads it as if decrypted).
     const mac = this.dir.nullMac;
@@ -702,6 +703,9 @@ export class TlsAnalyzer implements Analyzer {
     }
     t.addInfo(hrr ? InfoKind.HelloRetryRequest : InfoKind.Handshake, type);
     if (hrr) flags |= MsgFlag.HelloRetryRequest;
+    // The version the session had when the message arrived: a 0-RTT Client Hello is read before its
+    // early data makes the session TLS 1.3 (its Random still shows a GMT time, as tshark shows it).
+    const readAs = this.conv.version || version;
     if (type === HandshakeType.ClientHello || type === HandshakeType.ServerHello) {
       const h = this.hello;
       if (!h.parse(buf, off, off + HS_HEADER_LEN + len)) {
@@ -720,7 +724,7 @@ export class TlsAnalyzer implements Analyzer {
       }
     }
     t.suite = this.conv.suite;
-    t.addMessage(buf, off, type, len, rec, flags, this.conv.version || version);
+    t.addMessage(buf, off, type, len, rec, flags, type === HandshakeType.ClientHello ? readAs : this.conv.version || version);
   }
 
   /** SSL 2.0 record (draft-hickman-netscape-ssl-00 §2.2); only Hellos and Client Master Key are readable. */

@@ -10,7 +10,8 @@ import { hooks, MainOptions } from '../hooks';
 import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
-import { followStream, followLines } from '../store/follow';
+import { followStream, followLines, FollowResult } from '../store/follow';
+import { followTlsStream } from '../store/follow-tls';
 import { compareStream } from '../store/compare';
 import { explainStream } from '../store/explain';
 import { ladderLines } from '../reports/explain';
@@ -24,13 +25,15 @@ import { DetailsView } from './views/details';
 import { FilterBar, FilterCheckResult } from './views/filter-bar';
 import { ConversationsView, humanBytes } from './views/conversations';
 import { StatsView } from './views/stats';
+import { StreamGraphView } from './views/stream-graph';
+import { graphDirection } from '../store/stream-graph';
 import { helpLines } from './views/help';
 import { compareRows, compareTitle } from './views/compare';
 import { Bar, Segment } from './widgets/bar';
 import { TextView } from './widgets/text-view';
 
 type Pane = 'list' | 'details' | 'bytes';
-type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats';
+type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'graph';
 
 /** What the status bar shows about a live capture (set by the live source). */
 export interface LiveStatus {
@@ -65,6 +68,7 @@ export class App {
   readonly textView: TextView;
   readonly conversations: ConversationsView;
   readonly stats: StatsView;
+  readonly graph: StreamGraphView;
   focus: Pane = 'list';
   overlay: Overlay = 'none';
   live: LiveStatus | null = null;
@@ -84,6 +88,15 @@ export class App {
   private message = '';
   private messageTimer: NodeJS.Timeout | null = null;
   private quitting = false;
+  /** Follow's stream and what it shows of it (TLS: decrypted application data; TCP: wire bytes). */
+  private followAt = { stream: -1, mode: 'tcp' as 'tcp' | 'tls' };
+  /**
+   * A key log file to read the capture again with (K): run() resolves and the caller opens the
+   * capture anew with it, so the list, filters and every view see the decrypted records.
+   */
+  reloadWithKeylog: string | null = null;
+  /** Packet to select once the store holds it (a capture read again keeps the user's place). */
+  private selectOnLoad = -1;
   private resolveDone: (() => void) | null = null;
   // live rates, from the packet count one second apart
   private rateAt = 0;
@@ -126,6 +139,7 @@ export class App {
     this.textView = new TextView(s, this.theme.titleFocused);
     this.conversations = new ConversationsView(s, store, this.theme);
     this.stats = new StatsView(s, store, this.theme);
+    this.graph = new StreamGraphView(s, store, this.theme);
     this.wire();
     this.layout();
   }
@@ -147,7 +161,7 @@ export class App {
     this.details.hex.el.on('click', () => this.setFocus('bytes'));
 
     this.filterBar.validate = (expr) => this.checkFilter(expr);
-    this.filterBar.onSubmit = (mode, text) => (mode === 'filter' ? this.applyFilter(text) : this.gotoPacket(text));
+    this.filterBar.onSubmit = (mode, text) => (mode === 'filter' ? this.applyFilter(text) : mode === 'keylog' ? this.loadKeylog(text) : this.gotoPacket(text));
     this.filterBar.onCancel = () => this.requestRender();
     this.filterBar.onEdit = () => {
       // Typing a new expression cancels the one still running.
@@ -191,6 +205,7 @@ export class App {
       this.stats.hide();
       this.stats.show(h - 1);
     }
+    if (this.graph.visible) this.graph.resize(h - 1);
   }
 
   // ---------------------------------------------------------------- rendering
@@ -235,7 +250,22 @@ export class App {
     this.detailsTitle.segments = [{ text: ` Packet details${sel >= 0 ? ` \u2014 frame ${sel + 1}` : ''}`, attr: titleAttr('details') }];
     this.detailsTitle.right = [{ text: 'Enter open/close  e/w all  Tab next pane ', attr: titleAttr('details') }];
     this.bytesTitle.fillAttr = titleAttr('bytes');
-    this.bytesTitle.segments = [{ text: ' Packet bytes', attr: titleAttr('bytes') }];
+    const dl = this.details.decryptedLength;
+    if (sel >= 0 && dl > 0) {
+      // Tabs as Wireshark's bytes pane has them: the frame, and what decryption made of its records.
+      const on = this.details.tab;
+      const tab = (name: string, shown: boolean): Segment => ({ text: shown ? `[${name}]` : ` ${name} `, attr: shown ? titleAttr('bytes') : t.title });
+      this.bytesTitle.segments = [
+        { text: ' Packet bytes  ', attr: titleAttr('bytes') },
+        tab(`Frame (${this.details.frameLength} bytes)`, on === 'frame'),
+        { text: ' ', attr: titleAttr('bytes') },
+        tab(`Decrypted TLS (${dl} bytes)`, on === 'decrypted'),
+      ];
+      this.bytesTitle.right = [{ text: 'b switch tab ', attr: titleAttr('bytes') }];
+    } else {
+      this.bytesTitle.segments = [{ text: ' Packet bytes', attr: titleAttr('bytes') }];
+      this.bytesTitle.right = [];
+    }
     this.filterBar.applied = this.filterRun?.expression ?? '';
     const run = this.filterRun;
     this.filterBar.progress = run === null || run.done ? -1 : this.store.count > 0 ? run.scanned / this.store.count : 0;
@@ -250,6 +280,7 @@ export class App {
     const src = st.kind === 'live' ? `live: ${sanitizeText(this.live?.interfaceName ?? st.description)}` : `file: ${sanitizeText(st.description)}`;
     seg.push({ text: ` ${src}`, attr: t.statusAccent });
     if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status });
+    if (this.opts.keylog) seg.push(sep, { text: `key log: ${sanitizeText(this.opts.keylog)}`, attr: t.status });
     if (this.filterRun) seg.push(sep, { text: `display filter: ${sanitizeText(this.filterRun.expression)}`, attr: t.status });
     seg.push(sep, { text: `shown ${this.packets.count()} / ${st.count}`, attr: t.statusAccent });
     if (st.loading && st.kind !== 'live') {
@@ -290,6 +321,10 @@ export class App {
       this.selectingByFollow = false;
     }
     if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
+    if (this.selectOnLoad >= 0 && this.selectOnLoad < this.store.count && this.filterRun === null) {
+      this.packets.list.select(Math.min(this.packets.positionOf(this.selectOnLoad), this.packets.count() - 1));
+      this.selectOnLoad = -1;
+    }
     if (this.details.packet < 0 && this.packets.count() > 0) this.selectionChanged();
     if (!this.store.loading && this.store.loadedAt > 0) {
       this.traceLine(`loaded count=${this.store.count}`);
@@ -454,6 +489,35 @@ export class App {
     this.requestRender(true);
   }
 
+  /** K: read the capture again with this key log (the caller reopens it: see reloadWithKeylog). */
+  private loadKeylog(file: string): void {
+    if (file === '') return;
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+      if (!fs.statSync(file).isFile()) throw new Error('not a file');
+    } catch (e) {
+      // The reason first: a long path would push it past the status bar's edge.
+      this.flash(`key log not loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${file}`);
+      return;
+    }
+    this.reloadWithKeylog = file;
+    void this.quit();
+  }
+
+  selectPacketWhenLoaded(packet: number): void {
+    this.selectOnLoad = packet;
+  }
+
+  /** The display filter in use ('' for none), for a reopened capture to keep. */
+  get displayFilter(): string {
+    return this.filterRun?.expression ?? '';
+  }
+
+  /** The packet selected (-1 for none), for a reopened capture to select again. */
+  get selectedPacket(): number {
+    return this.packets.selectedPacket();
+  }
+
   // ---------------------------------------------------------------- overlays
 
   private openOverlay(o: Overlay, stream = -1): void {
@@ -473,16 +537,23 @@ export class App {
           this.flash('follow: the selected packet is not part of a TCP stream');
           return;
         }
-        const r = followStream(this.store, stream);
+        let r: FollowResult = followStream(this.store, stream);
+        // A TLS conversation a key log opens is followed in plaintext, as the user wants to read it.
+        const mode = this.followAt.stream === stream ? this.followAt.mode : r.isTls ? 'tls' : 'tcp';
+        if (mode === 'tls') {
+          const plain = followTlsStream(this.store, stream);
+          if (plain.segments.length > 0 || this.followAt.stream === stream) r = plain;
+        }
+        this.followAt = { stream, mode: r.mode };
         const lines = followLines(r, Math.max(20, this.screen.width - 4)).map((l) => ({ text: l.text, attr: followAttr(this.theme, l.side) }));
         this.textView.setTitle(
           [
-            { text: ` Follow TCP stream ${stream}  `, attr: this.theme.titleFocused },
+            { text: ` Follow ${r.mode === 'tls' ? 'TLS' : 'TCP'} stream ${stream}  `, attr: this.theme.titleFocused },
             { text: `client ${r.client} \u2192 ${r.clientBytes} bytes`, attr: this.theme.follow[0] },
             { text: '  ', attr: this.theme.titleFocused },
             { text: `server ${r.server} \u2192 ${r.serverBytes} bytes`, attr: this.theme.follow[1] },
           ],
-          [{ text: 'Esc/q: back ', attr: this.theme.titleFocused }],
+          [{ text: `${r.isTls || r.mode === 'tls' ? `m: ${r.mode === 'tls' ? 'TCP (wire)' : 'TLS (decrypted)'}  ` : ''}Esc/q: back `, attr: this.theme.titleFocused }],
         );
         this.textView.show(lines, h);
         break;
@@ -530,6 +601,18 @@ export class App {
       case 'stats':
         this.stats.show(h);
         break;
+      case 'graph': {
+        // The selected packet's stream; the direction that carries its data, or the busier one.
+        const st = sel >= 0 ? this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK] : NO_STREAM;
+        if (st === NO_STREAM) {
+          this.flash('stream graph: the selected packet is not part of a TCP stream');
+          return;
+        }
+        const g = this.graph.graph;
+        const dir = stream >= 0 && g !== null && g.stream === st ? (stream as 0 | 1) : graphDirection(this.store, st, sel);
+        this.graph.show(st, dir, h);
+        break;
+      }
       default:
         return;
     }
@@ -542,6 +625,7 @@ export class App {
     this.textView.hide();
     this.conversations.hide();
     this.stats.hide();
+    this.graph.hide();
     this.overlay = 'none';
     if (render) this.requestRender(true);
   }
@@ -590,6 +674,16 @@ export class App {
       this.redraw();
       return;
     }
+    if (action === 'followMode' && this.overlay === 'graph' && this.graph.graph !== null) {
+      // Reopened on the same stream, the other way round (openOverlay's stream argument carries the direction).
+      this.openOverlay('graph', this.graph.graph.direction === 0 ? 1 : 0);
+      return;
+    }
+    if (action === 'followMode' && this.overlay === 'follow') {
+      this.followAt.mode = this.followAt.mode === 'tls' ? 'tcp' : 'tls';
+      this.openOverlay('follow');
+      return;
+    }
     if (this.overlay === 'conversations') {
       const l = this.conversations.list;
       this.moveList(l, action);
@@ -631,6 +725,17 @@ export class App {
       case 'explain': this.openOverlay('explain'); return;
       case 'conversations': this.openOverlay('conversations'); return;
       case 'stats': this.openOverlay('stats'); return;
+      case 'streamGraph': this.openOverlay('graph'); return;
+      case 'bytesTab':
+        if (!this.details.nextTab()) this.flash('this packet has no decrypted TLS records');
+        break;
+      case 'keylog':
+        if (this.store.kind !== 'file') {
+          this.flash('K reads a capture file again with a key log; for live capture start with --keylog');
+          return;
+        }
+        this.filterBar.start('keylog', this.opts.keylog ?? '');
+        break;
       case 'filter': this.filterBar.start('filter'); break;
       case 'goto': this.filterBar.start('goto'); break;
       case 'clearFilter': this.applyFilter(''); return;

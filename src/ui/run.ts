@@ -33,6 +33,20 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
     if (e instanceof CaptureFileError) throw new UsageError(e.message);
     throw e;
   }
+  // A key log loaded with K reads the capture again (the index, Protocol and Info depend on it).
+  let select = -1;
+  for (;;) {
+    const again = await runOnce(store, opts, file, startedAt, select);
+    if (again === null) return;
+    opts = { ...opts, keylog: again.keylog };
+    if (again.filter !== '') opts.displayFilter = again.filter;
+    else delete opts.displayFilter;
+    store = PacketStore.openFile(file, opts);
+    select = again.selected;
+  }
+}
+
+async function runOnce(store: PacketStore, opts: MainOptions, file: string, startedAt: number, select: number): Promise<{ keylog: string; filter: string; selected: number } | null> {
   // With the capture on standard input, keys come from the terminal itself.
   let input: tty.ReadStream | undefined;
   if (file === '-') {
@@ -59,10 +73,12 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
   const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   const onSignal = (): void => void app.quit();
   for (const sig of stopSignals) process.on(sig, onSignal);
+  if (select >= 0) app.selectPacketWhenLoaded(select);
   try {
     await app.run();
   } finally {
     for (const sig of stopSignals) process.off(sig, onSignal);
   }
   input?.destroy();
+  return app.reloadWithKeylog === null ? null : { keylog: app.reloadWithKeylog, filter: app.displayFilter, selected: app.selectedPacket };
 }

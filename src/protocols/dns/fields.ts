@@ -9,7 +9,7 @@
 import { Dissection } from '../../decode/dissection';
 import { defineField, FieldDef, FT, Span } from '../../fields/registry';
 import { bitPattern } from '../../fields/tree';
-import { absoluteTimeText, hexOf, ipv4At, ipv6At } from '../../fields/format';
+import { absoluteTimeText, hexOf, ipv4At, ipv6At, MISSING_BYTES as MISSING } from '../../fields/format';
 import { BAD_DATA_CUT, DnsKind, DnsLayer, Section } from './layer';
 import { dnsLayerOf } from './register';
 import { dnsMatchOf } from './matching';
@@ -25,8 +25,6 @@ import {
 } from './wire';
 
 const PROTO = 'dns';
-/** How tshark 4.0 prints a bytes field of no bytes (an option without data, a server cookie not sent). */
-const MISSING = '<MISSING>';
 const hex = (v: number, digits: number): string => '0x' + v.toString(16).padStart(digits, '0');
 
 // ---- messages ----

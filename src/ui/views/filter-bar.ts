@@ -9,7 +9,7 @@ import { put, fill, attr, INVERSE } from '../widgets/paint';
 import { sanitizeText } from '../../output/sanitize';
 import { Theme } from '../theme';
 
-export type PromptMode = 'idle' | 'filter' | 'goto';
+export type PromptMode = 'idle' | 'filter' | 'goto' | 'keylog';
 
 export interface FilterCheckResult {
   ok: boolean;
@@ -48,9 +48,9 @@ export class FilterBar {
     };
   }
 
-  start(mode: 'filter' | 'goto'): void {
+  start(mode: 'filter' | 'goto' | 'keylog', initial = ''): void {
     this.mode = mode;
-    this.text = mode === 'filter' ? this.applied : '';
+    this.text = mode === 'filter' ? this.applied : initial;
     this.cursor = this.text.length;
     this.historyPos = -1;
     this.revalidate();
@@ -58,6 +58,7 @@ export class FilterBar {
 
   private revalidate(): void {
     if (this.mode === 'filter') this.check = this.validate(this.text);
+    else if (this.mode === 'keylog') this.check = { ok: true, column: 0, reason: '' };
     else this.check = /^\s*\d*\s*$/.test(this.text) ? { ok: true, column: 0, reason: '' } : { ok: false, column: 1, reason: 'a packet number is digits only' };
   }
 
@@ -140,7 +141,7 @@ export class FilterBar {
       if (this.progress >= 0 && this.progress < 1) put(line, x + 2, c.xl, `filtering\u2026 ${Math.floor(this.progress * 100)}%  (typing / cancels)`, t.prompt);
       return;
     }
-    const label = this.mode === 'filter' ? ' Filter: ' : ' Go to packet: ';
+    const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'keylog' ? ' Key log file: ' : ' Go to packet: ';
     let x = put(line, c.xi, c.xl, label, t.prompt);
     const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;
     const text = sanitizeText(this.text);
