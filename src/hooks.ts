@@ -48,12 +48,19 @@ export interface MainOptions {
   protocolMatchExpanded?: string;
   /** -l: flush the output after each packet. */
   lineBuffered?: boolean;
+  // ---- remote interfaces (src/capture/remote.ts) ----
+  /** --remote ssh://host: the host whose interfaces -D lists. */
+  remote?: string;
+  /** --remote-sudo: the remote tcpdump runs under sudo -n. */
+  remoteSudo?: boolean;
+  /** --ssh-command: the ssh client and its options. */
+  sshCommand?: string;
 }
 
 /** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */
 export const hooks: {
   live?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
-  listInterfaces?: () => void;
+  listInterfaces?: (opts: MainOptions) => Promise<void>;
   ui?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
   /** Compile a display filter (-Y); throws UsageError with the position of a mistake. */
   compileFilter?: (expr: string) => DisplayFilter;

@@ -23,6 +23,7 @@ import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB } from '../captur
 import { loadCap, linkTypeName } from '../capture/cap-binding';
 import { captureInterfaces, formatInterfaceList, CaptureInterface } from '../capture/interfaces';
 import { DEFAULT_MEMORY_BUDGET_MIB } from '../capture/spill';
+import { RemoteCapture, isRemoteInterface, parseRemoteTarget, listRemoteInterfaces, remoteCaptureOptions } from '../capture/remote';
 import { exitAfterHangup } from '../hangup';
 import { DEFAULT_STATE_BUDGET_MIB, setDefaultStateBudget } from '../analysis/streams';
 import { captureSummary, stateBudgetBytes } from '../capture/run-facts';
@@ -40,6 +41,9 @@ function parseMiB(v: string): number {
 
 addCommands((program) => {
   program.option('--memory-budget <MiB>', `live capture in the UI: MiB of captured frames kept in memory to show them again (every frame goes to a temporary file as it is captured) (default ${DEFAULT_MEMORY_BUDGET_MIB})`, parseMiB);
+  program.option('--remote <ssh://[user@]host[:port]>', 'with -D: list the interfaces of that host (tcpwatch -i ssh://host/IFACE captures on one)');
+  program.option('--remote-sudo', 'remote interfaces: run the remote tcpdump under sudo -n');
+  program.option('--ssh-command <cmd>', 'remote interfaces: the ssh client and its options, as rsync -e (default: ssh -o BatchMode=yes)');
   program.option('--state-budget <MiB>', `MiB of TCP conversation state (files and live): past it the least recently active connections are forgotten, counted on stderr (default ${DEFAULT_STATE_BUDGET_MIB})`, parseMiB);
 });
 
@@ -53,7 +57,14 @@ registerStage({
   },
 });
 
-function listInterfaces(): void {
+async function listInterfaces(opts: MainOptions): Promise<void> {
+  if (opts.remote !== undefined) {
+    const target = parseRemoteTarget(opts.remote, false);
+    if (target.iface !== '') throw new UsageError(`--remote ${opts.remote}: name the host only (ssh://[user@]host[:port]); -D lists its interfaces`);
+    const lines = await listRemoteInterfaces(target, opts.remoteSudo === true, opts.sshCommand);
+    fs.writeSync(1, lines.map((l) => sanitizeText(l) + '\n').join(''));
+    return;
+  }
   const cap = loadCap();
   const list = captureInterfaces(cap.Cap.deviceList());
   const text = formatInterfaceList(list).map((l) => sanitizeText(l) + '\n').join('');
@@ -74,12 +85,15 @@ function interfacePackets(iface: CaptureInterface): number | null {
 
 async function runLive(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
   const account = liveCaptureAccount(opts.user);
-  const { iface } = resolveCaptureDevice(opts.interface);
+  const remote = isRemoteInterface(opts.interface) ? remoteCaptureOptions(opts, captureFilter ?? '') : null;
+  // A remote capture needs no local device, nor root: ssh runs as the user who started tcpwatch
+  // (their keys, their known_hosts), and this process gives up root once it listens, as for a local one.
+  const iface: CaptureInterface | null = remote === null ? resolveCaptureDevice(opts.interface).iface : null;
   const out = new OutputBuffer(1);
   const sink = makeSink(opts, out, () => LIVE_TIME_DIGITS);
   if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
   const filter = opts.displayFilter !== undefined && hooks.compileFilter ? hooks.compileFilter(opts.displayFilter) : null;
-  if (!opts.promiscuous && !iface.loopback && iface.name !== 'any') {
+  if (iface !== null && !opts.promiscuous && !iface.loopback && iface.name !== 'any') {
     process.stderr.write(`tcpwatch: -p cannot be honoured: the cap module always opens ${sanitizeText(iface.name)} in promiscuous mode\n`);
   }
 
@@ -96,9 +110,13 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   const maxFrames = opts.count ?? 0;
   let captured = 0;
   let countReached = false;
+  // Whether the frame being handled is one of the capture's (a remote tcpdump still flushes frames
+  // after -c is reached: they are neither written nor shown).
+  let taken = false;
   // Every frame is written before it is decoded, and whether or not analysis keeps up (LiveCapture
   // skips analysis, never this, when it falls behind): no packet stream can choose what the file misses.
   const onCaptured = (frame: CapturedFrame): void => {
+    taken = !countReached;
     if (countReached) return;
     captured++;
     if (maxFrames > 0 && captured >= maxFrames) countReached = true;
@@ -111,6 +129,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     }
   };
   const onFrame = (frame: CapturedFrame): void => {
+    if (!taken) return;
     try {
       pipeline!.handle(frame);
       if (countReached || out.closed) stopCapture();
@@ -120,7 +139,9 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     }
   };
   const bpf = captureFilter ?? '';
-  const capture = LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize, loopback: iface.loopback }, onCaptured, onFrame);
+  const capture: LiveCapture | RemoteCapture = iface !== null
+    ? LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize, loopback: iface.loopback }, onCaptured, onFrame)
+    : await RemoteCapture.open(remote!, onCaptured, onFrame);
   // As tcpdump: give up root once the device is open, before any output file is created and
   // before the first packet is parsed (cap delivers nothing until this turn of the event loop ends).
   try {
@@ -138,7 +159,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     }
   }
   pipeline = new Pipeline({ sink, filter, writer: null, maxFrames: 0, analyzers: makeAnalyzers(opts, null) });
-  const countedBefore = bpf === '' ? interfacePackets(iface) : null;
+  const countedBefore = bpf === '' && iface !== null ? interfacePackets(iface) : null;
 
   let hungUp = false;
   await new Promise<void>((resolve, reject) => {
@@ -164,9 +185,14 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       if (stopped) return;
       stopped = true;
       capture.close();
-      clearInterval(flushTimer);
       for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
-      const countedAfter = countedBefore === null ? null : interfacePackets(iface);
+      // A remote tcpdump still flushes what it holds and then prints the kernel's counts.
+      if (capture instanceof RemoteCapture) void capture.closed.then(finish);
+      else finish();
+    };
+    const finish = (): void => {
+      clearInterval(flushTimer);
+      const countedAfter = countedBefore === null || iface === null ? null : interfacePackets(iface);
       try {
         pipeline!.end();
       } catch (e) {
@@ -181,15 +207,24 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
       if (hungUp && (failure as NodeJS.ErrnoException | null)?.code === 'EIO') failure = null;
       process.stderr.write(captureSummary({
-        received: capture.framesReceived,
+        // A remote tcpdump may still flush frames after -c: they arrived, but were not taken.
+        received: capture instanceof RemoteCapture ? captured : capture.framesReceived,
         skipped: capture.framesSkipped,
         written: writer?.framesWritten ?? null,
         path: opts.write,
         kernel: capture.kernelStats(),
         interfaceDrops: countedBefore !== null && countedAfter !== null ? Math.max(0, countedAfter - countedBefore - capture.framesReceived) : null,
-        filtered: bpf !== '',
+        // A remote capture's drops are what its tcpdump counted, said when it ended.
+        filtered: bpf !== '' && iface !== null,
       }) + '\n');
-      if (failure instanceof CaptureWriteError) {
+      const remoteFailure = capture instanceof RemoteCapture ? capture.failure : null;
+      if (remoteFailure !== null && !(failure instanceof CaptureWriteError)) {
+        // The file (flushed and closed above) ends with the last whole packet that arrived.
+        const n = writer?.framesWritten;
+        process.stderr.write(`tcpwatch: ${sanitizeText(remoteFailure)}${n !== undefined ? `; ${sanitizeText(opts.write!)} holds the ${n} packet${n === 1 ? '' : 's'} received, each whole` : ''}\n`);
+        process.exitCode = EXIT_RUN_FAILED;
+        resolve();
+      } else if (failure instanceof CaptureWriteError) {
         const n = failure.framesInFile;
         process.stderr.write(`tcpwatch: ${sanitizeText(failure.message)}; capture stopped, the file holds the first ${n} packet${n === 1 ? '' : 's'}\n`);
         process.exitCode = EXIT_RUN_FAILED;
@@ -208,10 +243,16 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     };
     for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     // Only now: whoever stops the capture on seeing this line finds it ready to stop cleanly.
-    process.stderr.write(
-      `listening on ${sanitizeText(iface.name)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes, ` +
-        `buffer ${opts.bufferSize ?? DEFAULT_BUFFER_MIB} MiB\n`,
-    );
+    if (capture instanceof RemoteCapture) {
+      process.stderr.write(`listening on ${sanitizeText(capture.device)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes\n`);
+      // ssh ended by itself (the connection dropped, the remote tcpdump failed): stop as for Ctrl-C.
+      capture.setEndHandler(() => stopCapture());
+    } else {
+      process.stderr.write(
+        `listening on ${sanitizeText(iface!.name)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes, ` +
+          `buffer ${opts.bufferSize ?? DEFAULT_BUFFER_MIB} MiB\n`,
+      );
+    }
     capture.setBatchEndHandler(() => {
       // -c reached on a frame whose analysis was skipped: the capture ends here instead.
       if (countReached) {
@@ -227,6 +268,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
       if (out.closed) stopCapture();
     });
+    if (capture instanceof RemoteCapture) capture.begin();
   });
   // Node 20 would abort (status 134) restoring the terminal that hung up: leave around it.
   if (hungUp) exitAfterHangup(typeof process.exitCode === 'number' ? process.exitCode : 0);

@@ -6,6 +6,7 @@ import { CaptureFileReader, CaptureFileError } from '../capture/file-reader';
 import { CapturedFrame } from '../capture/frame';
 import { openOutputFile, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
 import { openReader } from '../capture/open-reader';
+import { isRemoteInterface } from '../capture/remote';
 import { checkDropPrivileges, dropPrivileges } from '../capture/privileges';
 import { Pipeline } from '../pipeline';
 import { hooks, MainOptions, makeAnalyzers, preferences } from '../hooks';
@@ -60,9 +61,10 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (opts.user !== undefined) checkDropPrivileges(opts.user);
   const captureFilter = opts.captureFilter ?? (filterWords.length ? filterWords.join(' ') : undefined);
+  checkRemoteOptions(opts);
   if (opts.listInterfaces) {
     if (!hooks.listInterfaces) throw new UsageError('live capture is not available in this build');
-    hooks.listInterfaces();
+    await hooks.listInterfaces(opts);
     return;
   }
   const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
@@ -78,6 +80,14 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
   readFileHeadless(opts);
+}
+
+/** --remote belongs to -D, --remote-sudo and --ssh-command to a remote host: said, not ignored. */
+function checkRemoteOptions(opts: MainOptions): void {
+  if (opts.remote !== undefined && !opts.listInterfaces) throw new UsageError('--remote applies to -D (list a host\'s interfaces); to capture there, -i ssh://HOST/INTERFACE');
+  const remote = opts.remote !== undefined || isRemoteInterface(opts.interface);
+  if (!remote && opts.remoteSudo) throw new UsageError('--remote-sudo applies to remote interfaces: -i ssh://HOST/INTERFACE');
+  if (!remote && opts.sshCommand !== undefined) throw new UsageError('--ssh-command applies to remote interfaces: -i ssh://HOST/INTERFACE');
 }
 
 /** -F, or the -w file's name, says pcap or pcapng. */
