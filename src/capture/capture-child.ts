@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
 import { LiveCapture, KernelStats, DEFAULT_BUFFER_MIB } from './live';
+import { RemoteCapture, RemoteCaptureOptions } from './remote';
 import { openOutputFile, CaptureWriter, CaptureWriteError } from './file-writer';
 import { Account, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
 import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader } from './spool';
@@ -32,6 +33,8 @@ export interface CaptureChildOptions {
   user?: string;
   /** Stop after this many frames (-c); 0 for no limit. */
   count: number;
+  /** A remote interface (-i ssh://…): captured through ssh instead of on `device`. */
+  remote?: RemoteCaptureOptions;
 }
 
 export interface CaptureCounts {
@@ -83,7 +86,7 @@ function send(m: CaptureChildMessage, then?: () => void): void {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const o = JSON.parse(process.argv[2]) as CaptureChildOptions;
   let spoolPos = SPOOL_HEADER_LEN;
   let spoolEnd = SPOOL_HEADER_LEN;
@@ -94,7 +97,7 @@ function main(): void {
   let writeFailure: CaptureWriteFailure | null = null;
   let error: string | null = null;
   let stopped = false;
-  let capture: LiveCapture | null = null;
+  let capture: LiveCapture | RemoteCapture | null = null;
 
   const flushSpool = (): void => {
     let p = 0;
@@ -106,7 +109,8 @@ function main(): void {
   const counts = (): CaptureCounts => ({
     spoolEnd,
     frames,
-    received: capture?.framesReceived ?? 0,
+    // A remote tcpdump may still flush frames after -c: they arrived, but were not taken.
+    received: capture instanceof RemoteCapture ? frames : capture?.framesReceived ?? 0,
     kernel: capture?.kernelStats() ?? null,
     written: writer?.framesWritten ?? 0,
   });
@@ -144,6 +148,12 @@ function main(): void {
     for (const t of timers) clearInterval(t);
     if (progressTimer !== null) clearTimeout(progressTimer);
     capture?.close();
+    // A remote tcpdump still flushes what it had captured before the stop: those frames are kept.
+    if (capture instanceof RemoteCapture) void capture.closed.then(finish);
+    else finish();
+  };
+  const finish = (): void => {
+    if (capture instanceof RemoteCapture && capture.failure !== null) error ??= capture.failure;
     try {
       flushSpool();
     } catch (e) {
@@ -157,8 +167,9 @@ function main(): void {
     send({ t: 'end', writeFailure, error, ...counts() }, () => process.exit(0));
   };
 
+  let countReached = false;
   const onFrame = (f: CapturedFrame): void => {
-    if (stopped) return;
+    if (countReached || writeFailure !== null || error !== null) return;
     const need = SPOOL_RECORD_HEADER_LEN + f.capLen;
     try {
       if (spoolUsed + need > spoolBuf.length) flushSpool();
@@ -184,11 +195,16 @@ function main(): void {
         return;
       }
     }
-    if (o.count > 0 && frames >= o.count) stop();
+    if (o.count > 0 && frames >= o.count) {
+      countReached = true;
+      stop();
+    }
   };
 
   try {
-    capture = LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
+    capture = o.remote !== undefined
+      ? await RemoteCapture.open(o.remote, onFrame)
+      : LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
     // As tcpdump and headless capture: give up root once the device is open, before -w creates anything.
     dropPrivilegesOrExplain(o.account);
     fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
@@ -207,6 +223,11 @@ function main(): void {
   }
 
   const live = capture;
+  if (live instanceof RemoteCapture) {
+    // ssh ended by itself: the connection dropped, or the remote tcpdump failed.
+    live.setEndHandler(() => stop());
+    live.begin();
+  }
   live.setBatchEndHandler(() => {
     if (stopped) return;
     try {
@@ -236,4 +257,4 @@ function main(): void {
   send({ t: 'ready', linkType: live.linkType, snaplen: live.snaplen, bufferMiB: o.bufferSizeMiB ?? DEFAULT_BUFFER_MIB, kernelStats: live.hasKernelStats });
 }
 
-main();
+void main();

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { UsageError } from '../errors';
 import type { CaptureChildMessage, CaptureChildOptions, CaptureCounts, CaptureWriteFailure } from './capture-child';
 import { SPOOL_HEADER_LEN } from './spool';
+import { REMOTE_START_TIMEOUT_MS } from './remote';
 
 /** How long the capture process may take to open the device (loading cap, allocating the ring). */
 const START_TIMEOUT_MS = 20_000;
@@ -50,10 +51,12 @@ export class CaptureProcess {
     const child = spawn(process.execPath, [script, JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe', spoolFd, 'ipc'] });
     const cp = new CaptureProcess(child);
     await new Promise<void>((resolve, reject) => {
+      // A remote capture first connects and authenticates (its own timeout says why it failed).
+      const startMs = START_TIMEOUT_MS + (opts.remote !== undefined ? REMOTE_START_TIMEOUT_MS : 0);
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new UsageError(`cannot capture on ${opts.device}: the capture process did not start within ${START_TIMEOUT_MS / 1000} s`));
-      }, START_TIMEOUT_MS);
+        reject(new UsageError(`cannot capture on ${opts.device}: the capture process did not start within ${startMs / 1000} s`));
+      }, startMs);
       const onExit = (code: number | null, signal: string | null): void => {
         clearTimeout(timer);
         reject(new UsageError(`cannot capture on ${opts.device}: the capture process ended (${signal ?? `exit ${code}`})${cp.lastErrorLine()}`));
