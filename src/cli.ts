@@ -47,6 +47,8 @@ export function buildProgram(): Command {
     .option('-f, --capture-filter <bpf>', 'capture filter in libpcap (BPF) syntax; trailing words work too')
     .option('-c, --count <n>', 'stop after n packets', parseCount)
     .option('-w, --write <file>', 'write packets to a pcap or pcapng file (by extension)')
+    .option('-b, --ring-buffer <key:value>', 'live -w in several files, as dumpcap: filesize:KB, duration:SECONDS, packets:N, files:N (keep the last N) (repeatable)', collect, [])
+    .option('-a, --autostop <key:value>', 'stop a live capture, as dumpcap: duration:SECONDS, filesize:KB, packets:N, files:N (repeatable)', collect, [])
     .option('-s, --snaplen <bytes>', 'cut live frames to this many bytes (0: the whole frame, as tcpdump)', parseSnaplen)
     .option('-B, --buffer-size <MiB>', 'kernel capture buffer size in MiB', parseSize('buffer size'))
     .option('-p, --no-promiscuous', 'do not put the interface into promiscuous mode')

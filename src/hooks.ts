@@ -48,6 +48,11 @@ export interface MainOptions {
   protocolMatchExpanded?: string;
   /** -l: flush the output after each packet. */
   lineBuffered?: boolean;
+  // ---- long captures (src/capture/ring-writer.ts) ----
+  /** -b KEY:VALUE, as dumpcap: filesize, duration, files. */
+  ringBuffer?: string[];
+  /** -a KEY:VALUE, as dumpcap: duration, filesize, packets, files. */
+  autostop?: string[];
   // ---- remote interfaces (src/capture/remote.ts) ----
   /** --remote ssh://host: the host whose interfaces -D lists. */
   remote?: string;

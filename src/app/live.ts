@@ -16,7 +16,8 @@ import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
 import { UsageError, EXIT_RUN_FAILED } from '../errors';
-import { openOutputFile, writeErrorForUser, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
+import { writeErrorForUser, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
+import { openCaptureOutput, parseAutostopOptions, parseRingOptions, RingWriter, RING_TICK_MS } from '../capture/ring-writer';
 import { liveCaptureAccount, dropPrivilegesOrExplain, explainWriteAs } from '../capture/privileges';
 import { CapturedFrame } from '../capture/frame';
 import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB } from '../capture/live';
@@ -103,11 +104,14 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     throw new UsageError("display filters aren't supported when capturing and saving the captured packets (-Y with -w): filter the file afterwards with -r FILE -Y FILTER -w OUT");
   }
 
+  const ring = parseRingOptions(opts.ringBuffer ?? []);
+  const autostop = parseAutostopOptions(opts.autostop ?? []);
   let pipeline: Pipeline | null = null;
-  let writer: CaptureWriter | null = null;
+  let writer: CaptureWriter | RingWriter | null = null;
   let failure: unknown = null;
   let stopCapture: () => void = () => {};
-  const maxFrames = opts.count ?? 0;
+  // -a packets:N is dumpcap's -c N; given both, the smaller stops the capture.
+  const maxFrames = Math.min(opts.count ?? Infinity, autostop?.packets ?? Infinity) === Infinity ? 0 : Math.min(opts.count ?? Infinity, autostop?.packets ?? Infinity);
   let captured = 0;
   let countReached = false;
   // Whether the frame being handled is one of the capture's (a remote tcpdump still flushes frames
@@ -126,7 +130,10 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     } catch (e) {
       failure = e;
       stopCapture();
+      return;
     }
+    // -a filesize or -a files reached with this frame: it is the last one.
+    if (writer instanceof RingWriter && writer.stopWanted) countReached = true;
   };
   const onFrame = (frame: CapturedFrame): void => {
     if (!taken) return;
@@ -152,7 +159,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   }
   if (opts.write !== undefined) {
     try {
-      writer = openOutputFile(opts.write, capture.linkType);
+      writer = openCaptureOutput(opts.write, capture.linkType, undefined, ring, autostop);
     } catch (e) {
       capture.close();
       throw explainWriteAs(e, account, opts.user);
@@ -173,6 +180,17 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
     }, WRITE_FLUSH_MS);
     flushTimer.unref();
+    // -b duration: a quiet link still gets a new file on time.
+    const ringTimer = writer instanceof RingWriter && ring?.duration !== undefined ? setInterval(() => {
+      try {
+        (writer as RingWriter).tick();
+        if ((writer as RingWriter).stopWanted) stopCapture();
+      } catch (e) {
+        failure = e;
+        stopCapture();
+      }
+    }, RING_TICK_MS) : null;
+    const autostopTimer = autostop?.duration !== undefined ? setTimeout(() => stopCapture(), autostop.duration) : null;
     const onSignal = (sig: NodeJS.Signals): void => {
       if (sig === 'SIGHUP') {
         // The terminal may be gone: writes to it fail with EIO, and there is nobody left to tell.
@@ -192,6 +210,8 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     };
     const finish = (): void => {
       clearInterval(flushTimer);
+      if (ringTimer !== null) clearInterval(ringTimer);
+      if (autostopTimer !== null) clearTimeout(autostopTimer);
       const countedAfter = countedBefore === null || iface === null ? null : interfacePackets(iface);
       try {
         pipeline!.end();
@@ -211,7 +231,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
         received: capture instanceof RemoteCapture ? captured : capture.framesReceived,
         skipped: capture.framesSkipped,
         written: writer?.framesWritten ?? null,
-        path: opts.write,
+        path: writer instanceof RingWriter ? writer.describe() : opts.write,
         kernel: capture.kernelStats(),
         interfaceDrops: countedBefore !== null && countedAfter !== null ? Math.max(0, countedAfter - countedBefore - capture.framesReceived) : null,
         // A remote capture's drops are what its tcpdump counted, said when it ended.

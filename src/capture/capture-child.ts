@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
 import { LiveCapture, KernelStats, DEFAULT_BUFFER_MIB } from './live';
 import { RemoteCapture, RemoteCaptureOptions } from './remote';
-import { openOutputFile, CaptureWriter, CaptureWriteError } from './file-writer';
+import { CaptureWriter, CaptureWriteError } from './file-writer';
+import { openCaptureOutput, parseAutostopOptions, parseRingOptions, RingWriter, RING_TICK_MS } from './ring-writer';
 import { Account, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
 import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader } from './spool';
 import { UsageError } from '../errors';
@@ -33,6 +34,9 @@ export interface CaptureChildOptions {
   user?: string;
   /** Stop after this many frames (-c); 0 for no limit. */
   count: number;
+  /** -b and -a as given (checked by the UI before it started this process). */
+  ringBuffer?: string[];
+  autostop?: string[];
   /** A remote interface (-i ssh://…): captured through ssh instead of on `device`. */
   remote?: RemoteCaptureOptions;
 }
@@ -48,6 +52,8 @@ export interface CaptureCounts {
   kernel: KernelStats | null;
   /** Frames in the -w file (0 without -w). */
   written: number;
+  /** Where they are: the -w file, or the ring's files (-b). */
+  writtenTo: string;
 }
 
 export interface CaptureWriteFailure {
@@ -93,7 +99,11 @@ async function main(): Promise<void> {
   let frames = 0;
   const spoolBuf = Buffer.allocUnsafe(SPOOL_BUFFER_BYTES);
   let spoolUsed = 0;
-  let writer: CaptureWriter | null = null;
+  let writer: CaptureWriter | RingWriter | null = null;
+  const ring = parseRingOptions(o.ringBuffer ?? []);
+  const autostop = parseAutostopOptions(o.autostop ?? []);
+  // -a packets:N is dumpcap's -c N; given both, the smaller stops the capture.
+  const count = Math.min(o.count > 0 ? o.count : Infinity, autostop?.packets ?? Infinity);
   let writeFailure: CaptureWriteFailure | null = null;
   let error: string | null = null;
   let stopped = false;
@@ -113,6 +123,7 @@ async function main(): Promise<void> {
     received: capture instanceof RemoteCapture ? frames : capture?.framesReceived ?? 0,
     kernel: capture?.kernelStats() ?? null,
     written: writer?.framesWritten ?? 0,
+    writtenTo: writer instanceof RingWriter ? writer.describe() : o.write ?? '',
   });
   const failWrite = (e: unknown): void => {
     if (writeFailure === null) {
@@ -195,7 +206,8 @@ async function main(): Promise<void> {
         return;
       }
     }
-    if (o.count > 0 && frames >= o.count) {
+    // -a filesize or -a files reached with this frame: it is the last one.
+    if (frames >= count || (writer instanceof RingWriter && writer.stopWanted)) {
       countReached = true;
       stop();
     }
@@ -210,7 +222,7 @@ async function main(): Promise<void> {
     fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
     if (o.write !== undefined) {
       try {
-        writer = openOutputFile(o.write, capture.linkType);
+        writer = openCaptureOutput(o.write, capture.linkType, undefined, ring, autostop);
       } catch (e) {
         throw explainWriteAs(e, o.account, o.user);
       }
@@ -247,6 +259,20 @@ async function main(): Promise<void> {
       stop();
     }
   }, WRITE_FLUSH_MS));
+  if (writer instanceof RingWriter && ring?.duration !== undefined) {
+    const ringWriter = writer;
+    // -b duration: a quiet link still gets a new file on time.
+    timers.push(setInterval(() => {
+      try {
+        ringWriter.tick();
+        if (ringWriter.stopWanted) stop();
+      } catch (e) {
+        failWrite(e);
+        stop();
+      }
+    }, RING_TICK_MS));
+  }
+  if (autostop?.duration !== undefined) timers.push(setTimeout(stop, autostop.duration));
   // The kernel's counters change without any packet reaching us (drops are exactly that).
   timers.push(setInterval(() => send({ t: 'progress', ...counts() }), STATS_MS));
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, stop);

@@ -16,7 +16,7 @@ const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export class CaptureProcess {
-  counts: CaptureCounts = { spoolEnd: SPOOL_HEADER_LEN, frames: 0, received: 0, kernel: null, written: 0 };
+  counts: CaptureCounts = { spoolEnd: SPOOL_HEADER_LEN, frames: 0, received: 0, kernel: null, written: 0, writtenTo: '' };
   linkType = 0;
   snaplen = 0;
   kernelStats = false;
@@ -89,10 +89,10 @@ export class CaptureProcess {
     this.child.on('message', (m: CaptureChildMessage) => {
       if (m.t === 'progress') {
         if (this.ended) return;
-        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written };
+        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written, writtenTo: m.writtenTo };
         this.onProgress();
       } else if (m.t === 'end') {
-        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written };
+        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written, writtenTo: m.writtenTo };
         this.writeFailure = m.writeFailure;
         this.error = m.error;
         this.finish();

@@ -63,6 +63,8 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
       account,
       user: opts.user,
       count: opts.count ?? 0,
+      ringBuffer: opts.ringBuffer,
+      autostop: opts.autostop,
       remote,
     }, spoolFd);
   } catch (e) {
@@ -176,7 +178,7 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     received: c.received,
     skipped: 0,
     written: opts.write !== undefined ? c.written : null,
-    path: opts.write,
+    path: c.writtenTo !== '' ? c.writtenTo : opts.write,
     kernel: c.kernel,
     interfaceDrops: null,
     filtered: bpf !== '' && remote === undefined,
