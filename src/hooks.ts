@@ -9,7 +9,10 @@ import type { DisplayFilter, Analyzer } from './pipeline';
 /** Options of the main (capture / read) command. */
 export interface MainOptions {
   readFile?: string;
+  /** The first -i. */
   interface?: string;
+  /** Every -i, in order (a capture on several interfaces when more than one). */
+  interfaces?: string[];
   listInterfaces?: boolean;
   captureFilter?: string;
   count?: number;

@@ -271,6 +271,44 @@ test('remote capture through a real sshd', { skip }, async (t) => {
       }
     });
 
+    await t.test('two remote interfaces and one local merge into one pcapng: one IDB each, the right interface per packet, timestamps in order', async () => {
+      const port = await freePort();
+      const merged = path.join(dir, 'merged.pcapng');
+      const names = ['lo', `${host}/lo`, `ssh://root@127.0.0.1:${sshd.port}/any`];
+      const live = tcpwatch([...names.flatMap((n) => ['-i', n]), ...ssh, '-q', '-w', merged, `udp port ${port}`]);
+      await live.waitForErr(/^listening on lo \(EN10MB/m, 'tcpwatch');
+      const sent = await blast(port, 1000, 1);
+      await sleep(200);
+      live.child.kill('SIGINT');
+      const { code } = await live.exited;
+      assert.equal(code, 0, live.err);
+      assert.match(live.err, new RegExp(`^per interface: lo ${sent} \\(0 dropped\\), .*/lo ${sent} \\(0 dropped\\), .*/any ${sent} \\(0 dropped\\)$`, 'm'));
+      // tshark's reading: the interface of every packet, by id and by name, and the time.
+      const r = spawnSync('tshark', ['-r', merged, '-T', 'fields', '-e', 'frame.interface_id', '-e', 'frame.interface_name', '-e', 'frame.time_epoch', '-e', 'udp.payload'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+      assert.equal(rows.length, 3 * sent);
+      const seen = new Map<string, number[]>();
+      let prev = 0;
+      let decreasing = 0;
+      for (const [id, name, time, payload] of rows) {
+        assert.equal(name, names[Number(id)], `interface ${id} is named as its -i`);
+        if (Number(time) < prev) decreasing++;
+        prev = Math.max(prev, Number(time));
+        const seq = Buffer.from(payload, 'hex').readUInt32BE(4);
+        if (!seen.has(id)) seen.set(id, []);
+        seen.get(id)!.push(seq);
+      }
+      assert.equal(decreasing, 0, 'timestamps never go back');
+      for (const id of ['0', '1', '2']) assert.deepEqual(seen.get(id), [...Array(sent).keys()], `every datagram once, in order, on interface ${id}`);
+      const idbs = spawnSync('capinfos', ['-I', merged], { encoding: 'utf8' });
+      if (idbs.status === 0) assert.match(idbs.stdout, /Number of interfaces in file: 3/);
+      // tcpwatch reading it back: frame.interface_name filters as a string.
+      const back = spawnSync(process.execPath, [CLI, '-r', merged, '-Y', `frame.interface_name == "${names[2]}"`, '-T', 'fields', '-e', 'frame.interface_id'], { encoding: 'utf8' });
+      assert.equal(back.status, 0, back.stderr);
+      assert.deepEqual(back.stdout.trim().split('\n'), new Array(sent).fill('2'));
+    });
+
     await t.test('failures: each is one line, exit status 2 before the capture starts', async () => {
       // Interface missing.
       assert.match(await failureLine(tcpwatch(['-i', `${host}/nosuch0`, ...ssh]), 2), /has no interface named "nosuch0": tcpwatch -D --remote/);

@@ -25,6 +25,7 @@ import { loadCap, linkTypeName } from '../capture/cap-binding';
 import { captureInterfaces, formatInterfaceList, CaptureInterface } from '../capture/interfaces';
 import { DEFAULT_MEMORY_BUDGET_MIB } from '../capture/spill';
 import { RemoteCapture, isRemoteInterface, parseRemoteTarget, listRemoteInterfaces, remoteCaptureOptions } from '../capture/remote';
+import { MergedCapture, mergedInterfaces } from '../capture/merge';
 import { exitAfterHangup } from '../hangup';
 import { DEFAULT_STATE_BUDGET_MIB, setDefaultStateBudget } from '../analysis/streams';
 import { captureSummary, stateBudgetBytes } from '../capture/run-facts';
@@ -86,10 +87,12 @@ function interfacePackets(iface: CaptureInterface): number | null {
 
 async function runLive(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
   const account = liveCaptureAccount(opts.user);
-  const remote = isRemoteInterface(opts.interface) ? remoteCaptureOptions(opts, captureFilter ?? '') : null;
+  const names = opts.interfaces ?? (opts.interface !== undefined ? [opts.interface] : []);
+  const many = names.length > 1 ? mergedInterfaces(names, captureFilter ?? '', opts.snaplen, opts.bufferSize, (n) => remoteCaptureOptions(opts, captureFilter ?? '', n)) : null;
+  const remote = many === null && isRemoteInterface(opts.interface) ? remoteCaptureOptions(opts, captureFilter ?? '') : null;
   // A remote capture needs no local device, nor root: ssh runs as the user who started tcpwatch
   // (their keys, their known_hosts), and this process gives up root once it listens, as for a local one.
-  const iface: CaptureInterface | null = remote === null ? resolveCaptureDevice(opts.interface).iface : null;
+  const iface: CaptureInterface | null = remote === null && many === null ? resolveCaptureDevice(opts.interface).iface : null;
   const out = new OutputBuffer(1);
   const sink = makeSink(opts, out, () => LIVE_TIME_DIGITS);
   if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
@@ -146,9 +149,11 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     }
   };
   const bpf = captureFilter ?? '';
-  const capture: LiveCapture | RemoteCapture = iface !== null
+  const capture: LiveCapture | RemoteCapture | MergedCapture = iface !== null
     ? LiveCapture.open({ device: iface.name, filter: bpf, snaplen: opts.snaplen, bufferSizeMiB: opts.bufferSize, loopback: iface.loopback }, onCaptured, onFrame)
-    : await RemoteCapture.open(remote!, onCaptured, onFrame);
+    : many !== null ? await MergedCapture.open(many, onCaptured, onFrame) : await RemoteCapture.open(remote!, onCaptured, onFrame);
+  // Remote and merged captures end later than asked: frames still on their way are kept.
+  const finishesLater = capture instanceof RemoteCapture || capture instanceof MergedCapture;
   // As tcpdump: give up root once the device is open, before any output file is created and
   // before the first packet is parsed (cap delivers nothing until this turn of the event loop ends).
   try {
@@ -159,7 +164,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   }
   if (opts.write !== undefined) {
     try {
-      writer = openCaptureOutput(opts.write, capture.linkType, undefined, ring, autostop);
+      writer = openCaptureOutput(opts.write, capture.linkType, undefined, ring, autostop, capture instanceof MergedCapture ? capture.interfaces : undefined);
     } catch (e) {
       capture.close();
       throw explainWriteAs(e, account, opts.user);
@@ -205,7 +210,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       capture.close();
       for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
       // A remote tcpdump still flushes what it holds and then prints the kernel's counts.
-      if (capture instanceof RemoteCapture) void capture.closed.then(finish);
+      if (finishesLater) void capture.closed.then(finish);
       else finish();
     };
     const finish = (): void => {
@@ -228,7 +233,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       if (hungUp && (failure as NodeJS.ErrnoException | null)?.code === 'EIO') failure = null;
       process.stderr.write(captureSummary({
         // A remote tcpdump may still flush frames after -c: they arrived, but were not taken.
-        received: capture instanceof RemoteCapture ? captured : capture.framesReceived,
+        received: finishesLater ? captured : capture.framesReceived,
         skipped: capture.framesSkipped,
         written: writer?.framesWritten ?? null,
         path: writer instanceof RingWriter ? writer.describe() : opts.write,
@@ -237,7 +242,8 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
         // A remote capture's drops are what its tcpdump counted, said when it ended.
         filtered: bpf !== '' && iface !== null,
       }) + '\n');
-      const remoteFailure = capture instanceof RemoteCapture ? capture.failure : null;
+      if (capture instanceof MergedCapture) process.stderr.write(`per interface: ${sanitizeText(capture.perInterface())}\n`);
+      const remoteFailure = finishesLater ? capture.failure : null;
       if (remoteFailure !== null && !(failure instanceof CaptureWriteError)) {
         // The file (flushed and closed above) ends with the last whole packet that arrived.
         const n = writer?.framesWritten;
@@ -263,7 +269,12 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
     };
     for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     // Only now: whoever stops the capture on seeing this line finds it ready to stop cleanly.
-    if (capture instanceof RemoteCapture) {
+    if (capture instanceof MergedCapture) {
+      const list = capture.sources.map((s, i) => `${sanitizeText(capture.names[i])} (${linkTypeName(s.linkType)})`).join(', ');
+      process.stderr.write(`listening on ${list}, snapshot length ${capture.snaplen} bytes\n`);
+      // One interface failing (a connection dropped) stops them all, as dumpcap does.
+      capture.setEndHandler(() => stopCapture());
+    } else if (capture instanceof RemoteCapture) {
       process.stderr.write(`listening on ${sanitizeText(capture.device)}, link-type ${linkTypeName(capture.linkType)}, snapshot length ${capture.snaplen} bytes\n`);
       // ssh ended by itself (the connection dropped, the remote tcpdump failed): stop as for Ctrl-C.
       capture.setEndHandler(() => stopCapture());
@@ -288,7 +299,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
       if (out.closed) stopCapture();
     });
-    if (capture instanceof RemoteCapture) capture.begin();
+    if (finishesLater) capture.begin();
   });
   // Node 20 would abort (status 134) restoring the terminal that hung up: leave around it.
   if (hungUp) exitAfterHangup(typeof process.exitCode === 'number' ? process.exitCode : 0);

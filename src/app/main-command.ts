@@ -75,6 +75,9 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
     opts.quiet || !!opts.statistics?.length || opts.explain !== undefined || opts.compare !== undefined;
   if (!headless && hooks.ui) {
+    if ((opts.interfaces ?? []).length > 1) {
+      throw new UsageError('the UI captures on one interface for now: capture several headless (-w FILE.pcapng, -T, or --no-ui), then open the file');
+    }
     if (opts.readFile !== undefined && captureFiles(opts.readFile).length > 1) {
       throw new UsageError(`${opts.readFile}: the UI opens one file at a time; read the set headless (--no-ui), or join it first: tcpwatch -r '${opts.readFile}' -w joined.pcapng`);
     }
@@ -93,7 +96,7 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
 /** --remote belongs to -D, --remote-sudo and --ssh-command to a remote host: said, not ignored. */
 function checkRemoteOptions(opts: MainOptions): void {
   if (opts.remote !== undefined && !opts.listInterfaces) throw new UsageError('--remote applies to -D (list a host\'s interfaces); to capture there, -i ssh://HOST/INTERFACE');
-  const remote = opts.remote !== undefined || isRemoteInterface(opts.interface);
+  const remote = opts.remote !== undefined || (opts.interfaces ?? [opts.interface]).some((i) => isRemoteInterface(i));
   if (!remote && opts.remoteSudo) throw new UsageError('--remote-sudo applies to remote interfaces: -i ssh://HOST/INTERFACE');
   if (!remote && opts.sshCommand !== undefined) throw new UsageError('--ssh-command applies to remote interfaces: -i ssh://HOST/INTERFACE');
 }

@@ -164,9 +164,9 @@ export interface RemoteCaptureOptions {
 }
 
 /** The remote capture a command line asks for (-i ssh://…, -s, -B, --remote-sudo, --ssh-command). */
-export function remoteCaptureOptions(opts: MainOptions, filter: string): RemoteCaptureOptions {
+export function remoteCaptureOptions(opts: MainOptions, filter: string, name = opts.interface ?? ''): RemoteCaptureOptions {
   return {
-    target: parseRemoteTarget(opts.interface ?? '', true),
+    target: parseRemoteTarget(name, true),
     filter,
     snaplen: opts.snaplen,
     bufferSizeMiB: opts.bufferSize,

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CapturedFrame } from './frame';
-import { CaptureWriter, openOutputFile, formatForPath } from './file-writer';
+import { CaptureWriter, openOutputFile, formatForPath, DeclaredInterface } from './file-writer';
 import { UsageError } from '../errors';
 
 /** How often a capture with -b duration looks at the clock between packets (tick()). */
@@ -122,6 +122,7 @@ export class RingWriter implements CaptureWriter {
     private readonly format: 'pcap' | 'pcapng',
     private readonly ring: RingOptions | null,
     private readonly stop: AutostopOptions | null,
+    private readonly interfaces?: DeclaredInterface[],
     private readonly now: () => number = Date.now,
   ) {
     this.current = this.open();
@@ -148,7 +149,7 @@ export class RingWriter implements CaptureWriter {
     this.number++;
     this.openedAt = this.now();
     const file = this.ring === null ? this.base : ringFileName(this.base, this.number, new Date(this.openedAt));
-    const w = openOutputFile(file, this.linkType, this.format);
+    const w = openOutputFile(file, this.linkType, this.format, this.interfaces);
     this.paths.push(file);
     // What the file already holds: pcap's file header, or pcapng's section and interface blocks.
     this.bytes = this.format === 'pcap' ? 24 : 28 + 32;
@@ -214,9 +215,9 @@ export class RingWriter implements CaptureWriter {
 }
 
 /** The -w writer a capture asks for: one file, or a ring of them (-b); -a filesize and -a files honoured. */
-export function openCaptureOutput(file: string, linkType: number, format: 'pcap' | 'pcapng' | undefined, ring: RingOptions | null, stop: AutostopOptions | null): CaptureWriter | RingWriter {
-  if (ring === null && stop?.fileSize === undefined) return openOutputFile(file, linkType, format ?? formatForPath(file));
-  return new RingWriter(file, linkType, format ?? formatForPath(file), ring, stop);
+export function openCaptureOutput(file: string, linkType: number, format: 'pcap' | 'pcapng' | undefined, ring: RingOptions | null, stop: AutostopOptions | null, interfaces?: DeclaredInterface[]): CaptureWriter | RingWriter {
+  if (ring === null && stop?.fileSize === undefined) return openOutputFile(file, linkType, format ?? formatForPath(file), interfaces);
+  return new RingWriter(file, linkType, format ?? formatForPath(file), ring, stop, interfaces);
 }
 
 /** -b and -a checked against -w and each other before anything is captured. */

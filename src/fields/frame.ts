@@ -4,6 +4,7 @@ import { Dissection, PROTO_NAMES, MALFORMED_NAMES } from '../decode/dissection';
 import { handsOnByEtherType } from '../decode/protocol-registry';
 import { defineField, FT, once } from './registry';
 import { secNsecToString } from './format';
+import { interfaceName } from '../capture/interface-names';
 
 const always = (): number => 1;
 
@@ -33,6 +34,11 @@ defineField({ name: 'frame.len', valueBits: 32, label: 'Frame Length', type: FT.
 defineField({ name: 'frame.cap_len', valueBits: 32, label: 'Capture Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.capLen });
 defineField({ name: 'frame.encap_type', valueBits: 16, label: 'Encapsulation type', type: FT.Int, proto: 'frame', count: always, num: (d) => d.linkType });
 defineField({ name: 'frame.interface_id', valueBits: 32, label: 'Interface id', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.ifIndex });
+defineField({
+  name: 'frame.interface_name', label: 'Interface name', type: FT.String, proto: 'frame',
+  count: once((d) => interfaceName(d.ifIndex) !== undefined),
+  text: (d) => interfaceName(d.ifIndex) ?? '',
+});
 defineField({
   name: 'frame.protocols', label: 'Protocols in frame', type: FT.String, proto: 'frame', count: always,
   text: (d) => protocolsInFrame(d),
