@@ -243,6 +243,14 @@ test('remote capture through a real sshd', { skip }, async (t) => {
       assert.equal(code, 0, live.err);
       assert.deepEqual(live.out.trim().split('\n'), new Array(50).fill(`${port}\t72`));
       assert.match(live.err, /^50 packets captured; \d+ dropped by the kernel$/m);
+      // Without a filter: the session's own ssh packets (on this same lo) are left out.
+      const all = tcpwatch(['-i', `${host}/lo`, ...ssh, '-c', '30', '-T', 'fields', '-e', 'tcp.port', '-e', 'udp.dstport']);
+      await all.waitForErr(/^listening on ssh:/m, 'tcpwatch');
+      await blast(port, 2000, 0.1);
+      assert.equal((await all.exited).code, 0, all.err);
+      const rows = all.out.trim().split('\n');
+      assert.equal(rows.length, 30);
+      for (const row of rows) assert.doesNotMatch(row, new RegExp(`(^|,)${sshd.port}(,|\t)`), `the session's own packet: ${row}`);
     });
 
     await t.test('a remote interface in the UI (tmux): live packets, then the same -w file as a local tcpdump\'s', { skip: haveTmux() ? false : 'needs tmux' }, async () => {
