@@ -30,8 +30,16 @@ function keygen(file: string): void {
   if (r.status !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
 }
 
-/** Starts sshd; `extraConfig` adds sshd_config lines (SetEnv …); `prefix` runs it through another command (setpriv …). */
-export async function startSshd(extraConfig: string[] = [], prefix: string[] = []): Promise<TestSshd> {
+/** Whether something accepts TCP connections on 127.0.0.1:port inside network namespace `ns`. */
+function acceptsIn(ns: string, port: number): boolean {
+  return spawnSync('ip', ['netns', 'exec', ns, 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], { timeout: 3000 }).status === 0;
+}
+
+/**
+ * Starts sshd; `extraConfig` adds sshd_config lines (SetEnv …); `prefix` runs it through another
+ * command (setpriv …); `netns` runs it inside that network namespace, on its own 127.0.0.1.
+ */
+export async function startSshd(extraConfig: string[] = [], prefix: string[] = [], netns?: string): Promise<TestSshd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-sshd-'));
   keygen(path.join(dir, 'host_key'));
   keygen(path.join(dir, 'client_key'));
@@ -55,13 +63,13 @@ export async function startSshd(extraConfig: string[] = [], prefix: string[] = [
     ...extraConfig,
     '',
   ].join('\n'));
-  const [cmd, ...args] = [...prefix, SSHD, '-D', '-e', '-f', config];
+  const [cmd, ...args] = [...(netns !== undefined ? ['ip', 'netns', 'exec', netns] : []), ...prefix, SSHD, '-D', '-e', '-f', config];
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => { if (err.length < 65536) err += b.toString(); });
   const exited = new Promise<void>((r) => proc.once('close', () => r()));
   const t0 = Date.now();
-  while (!(await accepts(port))) {
+  while (!(netns !== undefined ? acceptsIn(netns, port) : await accepts(port))) {
     if (proc.exitCode !== null || Date.now() - t0 > 10_000) throw new Error(`sshd did not start: ${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }
