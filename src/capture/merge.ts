@@ -10,8 +10,8 @@
 // what waits is bounded by MAX_HELD_BYTES, past which the oldest frames leave early.
 
 import { CapturedFrame } from './frame';
-import { LiveCapture, KernelStats, resolveCaptureDevice } from './live';
-import { RemoteCapture, isRemoteInterface, RemoteCaptureOptions } from './remote';
+import { LiveCapture, KernelStats, resolveCaptureDevice, MAX_BATCH_MS } from './live';
+import { RemoteCapture, isRemoteInterface, RemoteCaptureOptions, MAX_ANALYSIS_LAG_MS } from './remote';
 import { setInterfaceName } from './interface-names';
 import type { DeclaredInterface } from './file-writer';
 
@@ -114,7 +114,18 @@ export class MergedCapture {
     return this.sources.reduce((n, s) => n + s.framesReceived, 0);
   }
 
-  readonly framesSkipped = 0;
+  /** Frames captured (and written) but not analysed, because analysis fell behind. */
+  framesSkipped = 0;
+  // As one interface's capture does (live.ts, remote.ts): analysis is skipped, never the capture
+  // handler, while a run of frames keeps the event loop longer than MAX_BATCH_MS, or while frames
+  // are handed on much later than they arrived (a remote stream backing up behind analysis).
+  private batchStart = -1;
+  private skipping = false;
+  private readonly lagBase: number[] = [];
+  private readonly endBatch = (): void => {
+    this.batchStart = -1;
+    this.skipping = false;
+  };
 
   /** The first failure of a remote interface, named. */
   get failure(): string | null {
@@ -228,7 +239,20 @@ export class MergedCapture {
       this.lastNsec = h.tsNsec;
     }
     this.captured(f);
-    if (this.analyze !== null) this.analyze(f);
+    if (this.analyze === null) return;
+    const now = performance.now();
+    if (this.batchStart < 0) {
+      this.batchStart = now;
+      setImmediate(this.endBatch);
+    }
+    const lag = Date.now() - (h.tsSec * 1000 + h.tsNsec / 1e6);
+    if (!(lag >= (this.lagBase[i] ?? Infinity))) this.lagBase[i] = lag;
+    if (!this.skipping && (now - this.batchStart > MAX_BATCH_MS || lag - this.lagBase[i] > MAX_ANALYSIS_LAG_MS + this.maxWait)) this.skipping = true;
+    if (this.skipping) {
+      this.framesSkipped++;
+      return;
+    }
+    this.analyze(f);
   }
 }
 

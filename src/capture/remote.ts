@@ -49,7 +49,7 @@ const REMOTE_STOP_TIMEOUT_MS = 6_000;
  * remote tcpdump hands packets over in blocks, up to a second apart on a quiet link, so lag below
  * that is the capture's, not ours.
  */
-const MAX_ANALYSIS_LAG_MS = 2_000;
+export const MAX_ANALYSIS_LAG_MS = 2_000;
 const STDERR_KEEP = 16_384;
 
 /** Where a remote interface is. */
@@ -159,6 +159,8 @@ export interface RemoteCaptureOptions {
   bufferSizeMiB?: number;
   /** --remote-sudo: run the capture program under `sudo -n`. */
   sudo: boolean;
+  /** False for -p: tcpdump there leaves the interface out of promiscuous mode (its own -p). */
+  promiscuous?: boolean;
   /** --ssh-command; undefined for the system's `ssh`. */
   sshCommand?: string;
 }
@@ -171,6 +173,7 @@ export function remoteCaptureOptions(opts: MainOptions, filter: string, name = o
     snaplen: opts.snaplen,
     bufferSizeMiB: opts.bufferSize,
     sudo: opts.remoteSudo === true,
+    promiscuous: opts.promiscuous,
     sshCommand: opts.sshCommand,
   };
 }
@@ -198,6 +201,7 @@ export function remoteCaptureScript(o: RemoteCaptureOptions): string {
   const sudo = o.sudo ? 'sudo -n ' : '';
   const args = ['-i', shellQuote(o.target.iface), '-U', '-w', '-', '--time-stamp-precision=nano'];
   if (o.snaplen !== undefined) args.push('-s', String(o.snaplen));
+  if (o.promiscuous === false) args.push('-p');
   // tcpdump's -B is in KiB.
   if (o.bufferSizeMiB !== undefined) args.push('-B', String(o.bufferSizeMiB * 1024));
   return [
