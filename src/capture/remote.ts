@@ -40,6 +40,10 @@ const NO_PROGRAM = 127;
 const NO_PROGRAM_MARK = 'tcpwatch-remote: no capture program';
 /** How long the remote tcpdump may take to answer (ssh's connection and authentication included). */
 export const REMOTE_START_TIMEOUT_MS = 30_000;
+/** How often the remote tcpdump is asked for its counts (SIGUSR1), in seconds. */
+const STATS_EVERY_S = 1;
+/** SIGUSR1 (10 on Linux) in /proc/PID/status's SigCgt mask: bit 9. */
+const SIGUSR1_BIT = 1 << 9;
 /** tcpdump's packet buffer timeout (its pcap_set_timeout, 1000 ms): the most a packet waits in the ring. */
 const RING_BLOCK_TIMEOUT_S = 1;
 /** How long a stop may take: the ring's last block, tcpdump's flush and counts; then ssh is killed. */
@@ -219,8 +223,12 @@ export function remoteCaptureScript(o: RemoteCaptureOptions): string {
     // every packet captured before the stop reaches the stream.
     `( cat >/dev/null 2>&1; sleep ${RING_BLOCK_TIMEOUT_S}; kill -INT $p 2>/dev/null ) <&3 & w=$!`,
     'exec 3<&-',
+    // tcpdump prints its counts on SIGUSR1: every second, for the drops in tcpwatch's status bar.
+    // SIGUSR1 ends a process that does not handle it, so only once tcpdump's signal mask (Linux's
+    // /proc) says it does; never through sudo, which would pass it on to a tcpdump not yet ready.
+    o.sudo ? 'i=' : `( while sleep ${STATS_EVERY_S}; do m=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/$p/status 2>/dev/null); [ -n "$m" ] || exit 0; [ $(( 0x$m & ${SIGUSR1_BIT} )) -eq 0 ] || kill -USR1 $p 2>/dev/null || exit 0; done ) </dev/null >/dev/null 2>&1 & i=$!`,
     'wait $p; s=$?',
-    'kill $w 2>/dev/null',
+    'kill $w $i 2>/dev/null',
     'exit $s',
   ].join('; ');
 }
@@ -310,15 +318,6 @@ function lastMatch(s: string, re: RegExp): string {
   let last = '';
   for (const m of s.matchAll(g)) last = m[0];
   return last.trim();
-}
-
-/** tcpdump's closing counts ("N packets received by filter", "N packets dropped by kernel"). */
-export function tcpdumpCounts(stderr: string): KernelStats | null {
-  const recv = /(\d+) packets? received by filter/.exec(stderr);
-  const drop = /(\d+) packets? dropped by kernel/.exec(stderr);
-  if (recv === null || drop === null) return null;
-  const ifd = /(\d+) packets? dropped by interface/.exec(stderr);
-  return { received: Number(recv[1]), dropped: Number(drop[1]), ifdropped: ifd === null ? 0 : Number(ifd[1]) };
 }
 
 /** The pcap stream was not what tcpdump writes: a length out of bounds, a wrong magic number. */
@@ -432,6 +431,9 @@ export class RemoteCapture {
   readonly closed: Promise<void>;
   private readonly parser = new PcapStreamParser();
   private stderr = '';
+  private stderrPartial = '';
+  private counts: KernelStats | null = null;
+  private countsReceived = 0;
   private stopping = false;
   private exited = false;
   private onBatchEnd: (() => void) | null = null;
@@ -502,7 +504,7 @@ export class RemoteCapture {
       child.once('error', (e) => settle(new UsageError(`cannot start the ssh client "${this.sshName()}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found (install openssh-client, or name it with --ssh-command)' : e.message}`)));
       child.stdin!.on('error', () => {});
       child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-        if (this.stderr.length < STDERR_KEEP) this.stderr += d;
+        this.takeStderr(d);
         if (!settled) ready();
       });
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -594,7 +596,29 @@ export class RemoteCapture {
 
   /** The remote kernel's counters, from tcpdump's closing lines: known once the capture has ended. */
   kernelStats(): KernelStats | null {
-    return tcpdumpCounts(this.stderr);
+    return this.counts;
+  }
+
+  /**
+   * What ssh and the remote side write on stderr: tcpdump's counts (every second while it runs,
+   * and when it ends) update `counts`; every other line is kept for explaining a failure, the
+   * first and the last STDERR_KEEP / 2 characters of them, so that a connection that drops after
+   * hours still has its last words.
+   */
+  private takeStderr(d: string): void {
+    const text = this.stderrPartial + d;
+    const lines = text.split('\n');
+    this.stderrPartial = lines.pop() ?? '';
+    if (this.stderrPartial.length > STDERR_KEEP) this.stderrPartial = this.stderrPartial.slice(-STDERR_KEEP);
+    for (const line of lines) {
+      const recv = /(\d+) packets? received by filter/.exec(line);
+      const drop = /(\d+) packets? dropped by kernel/.exec(line);
+      if (recv !== null) this.countsReceived = Number(recv[1]);
+      if (drop !== null) this.counts = { received: this.countsReceived, dropped: Number(drop[1]), ifdropped: 0 };
+      if (recv !== null || drop !== null || /^\d+ packets? captured$/.test(line)) continue;
+      this.stderr += line + '\n';
+      if (this.stderr.length > STDERR_KEEP) this.stderr = this.stderr.slice(0, STDERR_KEEP / 2) + this.stderr.slice(-STDERR_KEEP / 2);
+    }
   }
 
   /**
