@@ -49,7 +49,8 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       '  BatchMode yes',
       '  User root',
       '  LogLevel ERROR',
-      `  ProxyCommand ip netns exec %h bash -c 'exec 3<>/dev/tcp/127.0.0.1/%p; cat <&3 & exec cat >&3'`,
+      // The bridge's reading half is killed once ssh is gone, so the server sees the connection close.
+      `  ProxyCommand ip netns exec %h bash -c 'exec 3<>/dev/tcp/127.0.0.1/%p; cat <&3 & cat >&3; kill $!'`,
       '',
     ].join('\n'));
     const ipA = link.ipA;
@@ -58,9 +59,11 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
     fs.writeFileSync(path.join(dir, 'file.bin'), Buffer.alloc(400_000, 7));
     const server = link.start(link.nsB, ['python3', '-m', 'http.server', '--bind', link.ipB, '-d', dir, String(HTTP_PORT)]);
     const merged = path.join(dir, 'both.pcapng');
-    const cap = spawn(process.execPath, [CLI, '-i', pointA, '-i', pointB, '--ssh-command', `ssh -F ${config}`, '-q', '-w', merged, 'tcp'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const cap = spawn(process.execPath, [CLI, '-i', pointA, '-i', pointB, '--ssh-command', `ssh -F ${config}`, '-q', '-w', merged, '-z', 'pairs', 'tcp'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
+    let liveOut = '';
     cap.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    cap.stdout!.on('data', (c: Buffer) => (liveOut += c.toString()));
     const capExit = new Promise<number | null>((r) => cap.on('close', (code) => r(code)));
     for (let i = 0; i < 2000 && !/^listening on /m.test(err); i++) {
       if (cap.exitCode !== null) break;
@@ -81,6 +84,8 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
     const z = spawnSync(process.execPath, [CLI, '-r', merged, '-q', '-z', 'pairs'], { encoding: 'utf8' });
     assert.equal(z.status, 0, z.stderr);
     t.diagnostic(z.stdout);
+    // Live, at the end of the capture, the same report as from its file.
+    assert.equal(liveOut, z.stdout);
     const dirs = [...z.stdout.matchAll(/^(\S+ → \S+)\n  upstream point (\d): (\d+) segments there, (\d+) at the other\n  paired (\d+), lost between the points (\d+) \(sent again (\d+)\), seen downstream only (\d+), duplicated on the path (\d+)\n  one-way delay ms: min (\S+) median (\S+) p99 (\S+) max (\S+)$/gm)];
     assert.equal(dirs.length, 2, 'one connection, two directions');
     // Which relay side each direction crossed: a>b is from A's namespace (its address) to B's.

@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import { addCommands, hooks, makeAnalyzers, MainOptions, registerStage } from '../hooks';
 import { makeSink } from './sinks';
+import { Statistics } from './statistics';
 import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
@@ -170,7 +171,11 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       throw explainWriteAs(e, account, opts.user);
     }
   }
-  pipeline = new Pipeline({ sink, filter, writer: null, maxFrames: 0, analyzers: makeAnalyzers(opts, null) });
+  // -z: as for a file, over every frame analysed, printed when the capture ends (tshark does the same live).
+  const statistics = opts.statistics?.length ? new Statistics(opts.statistics) : null;
+  const analyzers = makeAnalyzers(opts, null);
+  if (statistics !== null) analyzers.push(statistics);
+  pipeline = new Pipeline({ sink, filter, writer: null, maxFrames: 0, analyzers });
   const countedBefore = bpf === '' && iface !== null ? interfacePackets(iface) : null;
 
   let hungUp = false;
@@ -220,6 +225,10 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       const countedAfter = countedBefore === null || iface === null ? null : interfacePackets(iface);
       try {
         pipeline!.end();
+        if (statistics !== null && !out.closed) {
+          out.write(statistics.text());
+          out.flush();
+        }
       } catch (e) {
         failure ??= e;
       }

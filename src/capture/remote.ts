@@ -412,6 +412,47 @@ export class PcapStreamParser {
   }
 }
 
+/** How long ssh's stderr may stay open after ssh has exited and its stdout has closed. */
+const STDERR_GRACE_MS = 250;
+
+/**
+ * Calls `done` once ssh has exited and its standard output has closed: the stream is all there.
+ * Not Node's 'close', which also waits for stderr: a ProxyCommand's helper (a background `cat`,
+ * an `nc`) inherits ssh's stderr and can outlive ssh, holding it open for ever. stderr gets a
+ * moment for ssh's last words, then is let go.
+ */
+function whenEnded(child: ChildProcess, done: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  let outClosed = false;
+  let errClosed = false;
+  let called = false;
+  let grace: NodeJS.Timeout | null = null;
+  const finish = (): void => {
+    if (called || exit === null) return;
+    called = true;
+    if (grace !== null) clearTimeout(grace);
+    child.stderr?.destroy();
+    done(exit.code, exit.signal);
+  };
+  const check = (): void => {
+    if (exit === null || !outClosed) return;
+    if (errClosed) finish();
+    else grace ??= setTimeout(finish, STDERR_GRACE_MS);
+  };
+  child.once('exit', (code, signal) => {
+    exit = { code, signal };
+    check();
+  });
+  child.stdout!.once('close', () => {
+    outClosed = true;
+    check();
+  });
+  child.stderr!.once('close', () => {
+    errClosed = true;
+    check();
+  });
+}
+
 export type RemoteFrameHandler = (frame: CapturedFrame) => void;
 
 /**
@@ -431,6 +472,7 @@ export class RemoteCapture {
   readonly closed: Promise<void>;
   private readonly parser = new PcapStreamParser();
   private stderr = '';
+  private resolveClosed: () => void = () => {};
   private stderrPartial = '';
   private counts: KernelStats | null = null;
   private countsReceived = 0;
@@ -450,7 +492,7 @@ export class RemoteCapture {
     private readonly captured: RemoteFrameHandler,
     private readonly analyze: RemoteFrameHandler | null,
   ) {
-    this.closed = new Promise((resolve) => child.once('close', () => resolve()));
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
   get device(): string {
@@ -522,8 +564,9 @@ export class RemoteCapture {
         this.skipping = false;
         if (this.onBatchEnd !== null) this.onBatchEnd();
       });
-      child.once('close', (code, signal) => {
+      whenEnded(child, (code, signal) => {
         this.exited = true;
+        this.resolveClosed();
         if (this.stopTimer !== null) clearTimeout(this.stopTimer);
         // A stop asked by us (SIGINT to the remote tcpdump, ending with its status 0, or our kill
         // after the timeout) is no failure; anything else says what happened.
@@ -649,7 +692,7 @@ export function listRemoteInterfaces(target: RemoteTarget, sudo: boolean, sshCom
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (out.length < 1 << 20) out += d; });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (err.length < STDERR_KEEP) err += d; });
     child.once('error', (e) => { clearTimeout(timer); reject(new UsageError(`cannot start the ssh client: ${e.message}`)); });
-    child.once('close', (code, signal) => {
+    whenEnded(child, (code, signal) => {
       clearTimeout(timer);
       const why = explainRemoteFailure({ ...target, iface: '' }, err, code, signal, 0, false);
       if (why !== null || code !== 0) {
