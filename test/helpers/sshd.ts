@@ -67,7 +67,8 @@ export async function startSshd(extraConfig: string[] = [], prefix: string[] = [
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => { if (err.length < 65536) err += b.toString(); });
-  const exited = new Promise<void>((r) => proc.once('close', () => r()));
+  // 'exit', not 'close': a session sshd forked shares the listener's stderr and may outlive it.
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const t0 = Date.now();
   while (!(netns !== undefined ? acceptsIn(netns, port) : await accepts(port))) {
     if (proc.exitCode !== null || Date.now() - t0 > 10_000) throw new Error(`sshd did not start: ${err}`);
