@@ -17,7 +17,7 @@ import { Pipeline } from '../pipeline';
 import { OutputBuffer } from '../output/stdout';
 import { sanitizeText } from '../output/sanitize';
 import { UsageError, EXIT_RUN_FAILED } from '../errors';
-import { writeErrorForUser, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
+import { writeErrorForUser, CaptureWriter, CaptureWriteError, formatNamed } from '../capture/file-writer';
 import { openCaptureOutput, parseAutostopOptions, parseRingOptions, RingWriter, RING_TICK_MS } from '../capture/ring-writer';
 import { liveCaptureAccount, dropPrivilegesOrExplain, explainWriteAs } from '../capture/privileges';
 import { CapturedFrame } from '../capture/frame';
@@ -165,7 +165,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
   }
   if (opts.write !== undefined) {
     try {
-      writer = openCaptureOutput(opts.write, capture.linkType, undefined, ring, autostop, capture instanceof MergedCapture ? capture.interfaces : undefined);
+      writer = openCaptureOutput(opts.write, capture.linkType, formatNamed(opts.writeFormat), ring, autostop, capture instanceof MergedCapture ? capture.interfaces : undefined);
     } catch (e) {
       capture.close();
       throw explainWriteAs(e, account, opts.user);

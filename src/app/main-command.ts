@@ -4,7 +4,7 @@
 
 import { CaptureFileReader, CaptureFileError } from '../capture/file-reader';
 import { CapturedFrame } from '../capture/frame';
-import { openOutputFile, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
+import { openOutputFile, CaptureWriter, CaptureWriteError, formatNamed } from '../capture/file-writer';
 import { openReader, captureFiles } from '../capture/open-reader';
 import { isRemoteInterface } from '../capture/remote';
 import { checkRingOptions, parseAutostopOptions, parseRingOptions } from '../capture/ring-writer';
@@ -103,7 +103,7 @@ function checkRemoteOptions(opts: MainOptions): void {
 
 /** -F, or the -w file's name, says pcap or pcapng. */
 function writeFormat(opts: MainOptions): 'pcap' | 'pcapng' | undefined {
-  return opts.writeFormat === 'pcap' || opts.writeFormat === 'pcapng' ? opts.writeFormat : undefined;
+  return formatNamed(opts.writeFormat);
 }
 
 /** -t and -u, checked before anything is read. */

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
 import { LiveCapture, KernelStats, DEFAULT_BUFFER_MIB } from './live';
 import { RemoteCapture, RemoteCaptureOptions } from './remote';
-import { CaptureWriter, CaptureWriteError } from './file-writer';
+import { CaptureWriter, CaptureWriteError, formatNamed } from './file-writer';
 import { openCaptureOutput, parseAutostopOptions, parseRingOptions, RingWriter, RING_TICK_MS } from './ring-writer';
 import { Account, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
 import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader } from './spool';
@@ -34,6 +34,8 @@ export interface CaptureChildOptions {
   user?: string;
   /** Stop after this many frames (-c); 0 for no limit. */
   count: number;
+  /** -F: the -w file's format, whatever its name. */
+  writeFormat?: string;
   /** -b and -a as given (checked by the UI before it started this process). */
   ringBuffer?: string[];
   autostop?: string[];
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
     fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
     if (o.write !== undefined) {
       try {
-        writer = openCaptureOutput(o.write, capture.linkType, undefined, ring, autostop);
+        writer = openCaptureOutput(o.write, capture.linkType, formatNamed(o.writeFormat), ring, autostop);
       } catch (e) {
         throw explainWriteAs(e, o.account, o.user);
       }

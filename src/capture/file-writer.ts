@@ -58,6 +58,11 @@ export function createPrivateFile(path: string): number {
   return fs.openSync(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
 }
 
+/** -F's value as a format, or undefined (then the file name decides). */
+export function formatNamed(name: string | undefined): 'pcap' | 'pcapng' | undefined {
+  return name === 'pcap' || name === 'pcapng' ? name : undefined;
+}
+
 export function formatForPath(path: string): 'pcap' | 'pcapng' {
   return /\.pcapng$|\.ntar$/i.test(path) ? 'pcapng' : 'pcap';
 }

@@ -63,6 +63,7 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
       account,
       user: opts.user,
       count: opts.count ?? 0,
+      writeFormat: opts.writeFormat,
       ringBuffer: opts.ringBuffer,
       autostop: opts.autostop,
       remote,
