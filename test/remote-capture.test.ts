@@ -172,6 +172,31 @@ test('the pcap stream reader: any cut of the stream gives the same whole records
   }
 });
 
+test('a hostile remote side: a record longer than any snapshot ends the capture in one line, the -w file whole', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-remote-hostile-'));
+  fs.chmodSync(dir, 0o777);
+  const fake = path.join(__dirname, '..', '..', 'test', 'helpers', 'fake-remote.js');
+  try {
+    for (const [mode, line] of [
+      ['huge', /^tcpwatch: ssh:\/\/h\/eth0: the remote pcap stream is damaged: a record of 2147483647 bytes \(at most 262144\); \S+ holds the 3 packets received, each whole$/m],
+      ['cut', /^tcpwatch: the connection to h dropped mid-capture after 3 packets \(.*\); the last 30 bytes were part of a packet and were left out; \S+ holds the 3 packets received, each whole$/m],
+    ] as const) {
+      const out = path.join(dir, `${mode}.pcap`);
+      const p = tcpwatch(['-i', 'ssh://h/eth0', '--ssh-command', `${process.execPath} ${fake} ${mode}`, '-q', '-w', out]);
+      const { code } = await p.exited;
+      assert.equal(code, 1, p.err);
+      assert.match(p.err, line);
+      const r = spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+      if (r.status !== null && have('tshark')) {
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim().split('\n').length, 3);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Against a real sshd
 

@@ -46,6 +46,8 @@ const STATS_EVERY_S = 1;
 const SIGUSR1_BIT = 1 << 9;
 /** tcpdump's packet buffer timeout (its pcap_set_timeout, 1000 ms): the most a packet waits in the ring. */
 const RING_BLOCK_TIMEOUT_S = 1;
+/** How long an ssh that tcpwatch can no longer signal may take to notice its closed pipes. */
+const REMOTE_ABANDON_MS = 2_000;
 /** How long a stop may take: the ring's last block, tcpdump's flush and counts; then ssh is killed. */
 const REMOTE_STOP_TIMEOUT_MS = 6_000;
 /**
@@ -421,7 +423,7 @@ const STDERR_GRACE_MS = 250;
  * an `nc`) inherits ssh's stderr and can outlive ssh, holding it open for ever. stderr gets a
  * moment for ssh's last words, then is let go.
  */
-function whenEnded(child: ChildProcess, done: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+function whenEnded(child: ChildProcess, done: (code: number | null, signal: NodeJS.Signals | null) => void): () => void {
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   let outClosed = false;
   let errClosed = false;
@@ -433,6 +435,10 @@ function whenEnded(child: ChildProcess, done: (code: number | null, signal: Node
     if (grace !== null) clearTimeout(grace);
     child.stderr?.destroy();
     done(exit.code, exit.signal);
+  };
+  const giveUp = (): void => {
+    exit ??= { code: null, signal: 'SIGKILL' };
+    finish();
   };
   const check = (): void => {
     if (exit === null || !outClosed) return;
@@ -451,6 +457,7 @@ function whenEnded(child: ChildProcess, done: (code: number | null, signal: Node
     errClosed = true;
     check();
   });
+  return giveUp;
 }
 
 export type RemoteFrameHandler = (frame: CapturedFrame) => void;
@@ -484,6 +491,10 @@ export class RemoteCapture {
   // Analysis lag: how far behind the frames' own clock the handler runs, above the least seen.
   private lagBase = Infinity;
   private stopTimer: NodeJS.Timeout | null = null;
+  private abandonTimer: NodeJS.Timeout | null = null;
+  /** The stream itself was damaged: what follows the last whole record is not a packet cut short. */
+  private damaged = false;
+  private giveUp: () => void = () => {};
   private begun = false;
 
   private constructor(
@@ -545,6 +556,8 @@ export class RemoteCapture {
       };
       child.once('error', (e) => settle(new UsageError(`cannot start the ssh client "${this.sshName()}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found (install openssh-client, or name it with --ssh-command)' : e.message}`)));
       child.stdin!.on('error', () => {});
+      // A signal that cannot be delivered (ssh runs as root, tcpwatch no longer) is an 'error' too.
+      child.on('error', () => {});
       child.stderr!.setEncoding('utf8').on('data', (d: string) => {
         this.takeStderr(d);
         if (!settled) ready();
@@ -556,6 +569,7 @@ export class RemoteCapture {
         } catch (e) {
           if (!(e instanceof RemoteStreamError)) throw e;
           this.failure ??= `${t.url}: ${e.message}`;
+          this.damaged = true;
           this.stopNow();
           if (!settled) settle(new UsageError(this.failure));
           return;
@@ -564,10 +578,11 @@ export class RemoteCapture {
         this.skipping = false;
         if (this.onBatchEnd !== null) this.onBatchEnd();
       });
-      whenEnded(child, (code, signal) => {
+      this.giveUp = whenEnded(child, (code, signal) => {
         this.exited = true;
         this.resolveClosed();
         if (this.stopTimer !== null) clearTimeout(this.stopTimer);
+        if (this.abandonTimer !== null) clearTimeout(this.abandonTimer);
         // A stop asked by us (SIGINT to the remote tcpdump, ending with its status 0, or our kill
         // after the timeout) is no failure; anything else says what happened.
         const asked = this.stopping;
@@ -578,7 +593,7 @@ export class RemoteCapture {
         }
         if (why !== null && !(asked && code === null)) this.failure ??= why;
         if (this.failure === null && !asked) this.failure = `the capture on ${t.iface} on ${targetName(t)} ended by itself after ${this.framesReceived} packet${this.framesReceived === 1 ? '' : 's'}`;
-        if (this.parser.pendingBytes > 0 && this.failure !== null) this.failure += `; the last ${this.parser.pendingBytes} bytes were part of a packet and were left out`;
+        if (this.parser.pendingBytes > 0 && this.failure !== null && !this.damaged) this.failure += `; the last ${this.parser.pendingBytes} bytes were part of a packet and were left out`;
         if (this.onEnd !== null) this.onEnd();
       });
       ready();
@@ -624,6 +639,7 @@ export class RemoteCapture {
     } catch (e) {
       if (!(e instanceof RemoteStreamError)) throw e;
       this.failure ??= `${this.options.target.url}: ${e.message}`;
+      this.damaged = true;
       this.stopNow();
     }
   }
@@ -675,9 +691,18 @@ export class RemoteCapture {
     this.stopTimer = setTimeout(() => this.stopNow(), REMOTE_STOP_TIMEOUT_MS);
   }
 
+  /**
+   * Ends the capture now. Once tcpwatch has given up root, it may not signal an ssh started as
+   * root: its input and output are closed as well (ssh then ends at its next write), and if it
+   * still has not gone after REMOTE_ABANDON_MS the capture ends without it.
+   */
   private stopNow(): void {
     this.stopping = true;
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (this.exited) return;
+    this.child.kill('SIGKILL');
+    this.child.stdin?.destroy();
+    this.child.stdout?.destroy();
+    this.abandonTimer ??= setTimeout(() => this.giveUp(), REMOTE_ABANDON_MS);
   }
 }
 
