@@ -35,6 +35,13 @@ function parseSnaplen(v: string): number {
 
 const collect = (v: string, prev: string[]): string[] => prev.concat([v]);
 
+// -i may be repeated: every one is kept (opts.interfaces); opts.interface stays the first, a string.
+let lastInterfaces: string[] = [];
+function collectInterfaces(v: string, prev: string | undefined): string {
+  lastInterfaces = prev === undefined ? [v] : lastInterfaces.concat([v]);
+  return prev ?? v;
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -42,11 +49,13 @@ export function buildProgram(): Command {
     .description('A Wireshark-style packet sniffer for the terminal: capture live or read pcap/pcapng, see TCP and TLS as they are.')
     .usage('[options] [capture filter ...]')
     .option('-r, --read-file <file>', 'read packets from a pcap or pcapng file ("-" for standard input)')
-    .option('-i, --interface <name>', 'capture live on this interface')
+    .option('-i, --interface <name>', 'capture live on this interface: a local one, or ssh://[user@]host[:port]/IFACE (repeatable: several merged in one capture)', collectInterfaces)
     .option('-D, --list-interfaces', 'list the interfaces tcpwatch can capture on, then exit')
     .option('-f, --capture-filter <bpf>', 'capture filter in libpcap (BPF) syntax; trailing words work too')
     .option('-c, --count <n>', 'stop after n packets', parseCount)
     .option('-w, --write <file>', 'write packets to a pcap or pcapng file (by extension)')
+    .option('-b, --ring-buffer <key:value>', 'live -w in several files, as dumpcap: filesize:KB, duration:SECONDS, packets:N, files:N (keep the last N) (repeatable)', collect, [])
+    .option('-a, --autostop <key:value>', 'stop a live capture, as dumpcap: duration:SECONDS, filesize:KB, packets:N, files:N (repeatable)', collect, [])
     .option('-s, --snaplen <bytes>', 'cut live frames to this many bytes (0: the whole frame, as tcpdump)', parseSnaplen)
     .option('-B, --buffer-size <MiB>', 'kernel capture buffer size in MiB', parseSize('buffer size'))
     .option('-p, --no-promiscuous', 'do not put the interface into promiscuous mode')
@@ -86,6 +95,7 @@ export function buildProgram(): Command {
     })
     .exitOverride()
     .action(async (filterWords: string[], opts: MainOptions) => {
+      if (opts.interface !== undefined) opts.interfaces = lastInterfaces;
       await runMain(opts, filterWords);
     });
   for (const install of installers) install(program);

@@ -9,7 +9,10 @@ import type { DisplayFilter, Analyzer } from './pipeline';
 /** Options of the main (capture / read) command. */
 export interface MainOptions {
   readFile?: string;
+  /** The first -i. */
   interface?: string;
+  /** Every -i, in order (a capture on several interfaces when more than one). */
+  interfaces?: string[];
   listInterfaces?: boolean;
   captureFilter?: string;
   count?: number;
@@ -48,12 +51,24 @@ export interface MainOptions {
   protocolMatchExpanded?: string;
   /** -l: flush the output after each packet. */
   lineBuffered?: boolean;
+  // ---- long captures (src/capture/ring-writer.ts) ----
+  /** -b KEY:VALUE, as dumpcap: filesize, duration, files. */
+  ringBuffer?: string[];
+  /** -a KEY:VALUE, as dumpcap: duration, filesize, packets, files. */
+  autostop?: string[];
+  // ---- remote interfaces (src/capture/remote.ts) ----
+  /** --remote ssh://host: the host whose interfaces -D lists. */
+  remote?: string;
+  /** --remote-sudo: the remote tcpdump runs under sudo -n. */
+  remoteSudo?: boolean;
+  /** --ssh-command: the ssh client and its options. */
+  sshCommand?: string;
 }
 
 /** Hooks that later stages (live capture, UI, TLS decryption) provide; the CLI calls them when present. */
 export const hooks: {
   live?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
-  listInterfaces?: () => void;
+  listInterfaces?: (opts: MainOptions) => Promise<void>;
   ui?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
   /** Compile a display filter (-Y); throws UsageError with the position of a mistake. */
   compileFilter?: (expr: string) => DisplayFilter;

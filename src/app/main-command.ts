@@ -4,8 +4,10 @@
 
 import { CaptureFileReader, CaptureFileError } from '../capture/file-reader';
 import { CapturedFrame } from '../capture/frame';
-import { openOutputFile, CaptureWriter, CaptureWriteError } from '../capture/file-writer';
-import { openReader } from '../capture/open-reader';
+import { openOutputFile, CaptureWriter, CaptureWriteError, formatNamed } from '../capture/file-writer';
+import { openReader, captureFiles } from '../capture/open-reader';
+import { isRemoteInterface } from '../capture/remote';
+import { checkRingOptions, parseAutostopOptions, parseRingOptions } from '../capture/ring-writer';
 import { checkDropPrivileges, dropPrivileges } from '../capture/privileges';
 import { Pipeline } from '../pipeline';
 import { hooks, MainOptions, makeAnalyzers, preferences } from '../hooks';
@@ -60,14 +62,25 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (opts.user !== undefined) checkDropPrivileges(opts.user);
   const captureFilter = opts.captureFilter ?? (filterWords.length ? filterWords.join(' ') : undefined);
+  checkRemoteOptions(opts);
+  if (((opts.ringBuffer ?? []).length > 0 || (opts.autostop ?? []).length > 0) && opts.interface === undefined && opts.readFile !== undefined) {
+    throw new UsageError('-b and -a apply to live capture (-i); to cut a file, read it with -r and -c, or editcap');
+  }
+  checkRingOptions(opts.write, parseRingOptions(opts.ringBuffer ?? []), parseAutostopOptions(opts.autostop ?? []));
   if (opts.listInterfaces) {
     if (!hooks.listInterfaces) throw new UsageError('live capture is not available in this build');
-    hooks.listInterfaces();
+    await hooks.listInterfaces(opts);
     return;
   }
   const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
     opts.quiet || !!opts.statistics?.length || opts.explain !== undefined || opts.compare !== undefined;
   if (!headless && hooks.ui) {
+    if ((opts.interfaces ?? []).length > 1) {
+      throw new UsageError('the UI captures on one interface for now: capture several headless (-w FILE.pcapng, -T, or --no-ui), then open the file');
+    }
+    if (opts.readFile !== undefined && captureFiles(opts.readFile).length > 1) {
+      throw new UsageError(`${opts.readFile}: the UI opens one file at a time; read the set headless (--no-ui), or join it first: tcpwatch -r '${opts.readFile}' -w joined.pcapng`);
+    }
     await hooks.ui(opts, captureFilter);
     return;
   }
@@ -80,9 +93,17 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   readFileHeadless(opts);
 }
 
+/** --remote belongs to -D, --remote-sudo and --ssh-command to a remote host: said, not ignored. */
+function checkRemoteOptions(opts: MainOptions): void {
+  if (opts.remote !== undefined && !opts.listInterfaces) throw new UsageError('--remote applies to -D (list a host\'s interfaces); to capture there, -i ssh://HOST/INTERFACE');
+  const remote = opts.remote !== undefined || (opts.interfaces ?? [opts.interface]).some((i) => isRemoteInterface(i));
+  if (!remote && opts.remoteSudo) throw new UsageError('--remote-sudo applies to remote interfaces: -i ssh://HOST/INTERFACE');
+  if (!remote && opts.sshCommand !== undefined) throw new UsageError('--ssh-command applies to remote interfaces: -i ssh://HOST/INTERFACE');
+}
+
 /** -F, or the -w file's name, says pcap or pcapng. */
 function writeFormat(opts: MainOptions): 'pcap' | 'pcapng' | undefined {
-  return opts.writeFormat === 'pcap' || opts.writeFormat === 'pcapng' ? opts.writeFormat : undefined;
+  return formatNamed(opts.writeFormat);
 }
 
 /** -t and -u, checked before anything is read. */
@@ -126,7 +147,10 @@ export function isHeaderField(name: string): boolean {
 
 function readFileHeadless(opts: MainOptions): void {
   const account = opts.user !== undefined ? checkDropPrivileges(opts.user) : null;
-  const reader = openReader(opts.readFile!);
+  // Several files (-r 'ring_*.pcapng') are one capture: the same analysis runs on through them.
+  const files = captureFiles(opts.readFile!);
+  let reader = openReader(files[0]);
+  let nextFile = 1;
   const out = new OutputBuffer(1);
   setTimeDigits(timeDigitsFor(reader)());
   const sink = noteShown(makeSink(opts, out, timeDigitsFor(reader)), out, opts.lineBuffered === true);
@@ -159,7 +183,12 @@ function readFileHeadless(opts: MainOptions): void {
         if (e instanceof CaptureFileError) { damaged = e; break; }
         throw e;
       }
-      if (!more) break;
+      if (!more) {
+        if (nextFile >= files.length) break;
+        reader.close();
+        reader = openReader(files[nextFile++]);
+        continue;
+      }
       const more2 = pipeline.handle(frame);
       if (opts.write !== undefined && pipeline.lastShown) {
         if (writer === null) writer = openOutputFile(opts.write, frame.linkType, writeFormat(opts));

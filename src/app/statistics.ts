@@ -11,7 +11,8 @@ import { ProtocolHierarchy } from '../reports/statistics/hierarchy';
 import { StreamFollower, FollowProto } from '../reports/statistics/follow';
 import { IoStatistics, IoColumn } from '../reports/statistics/io-stat';
 import { ExpertInfo } from '../reports/statistics/expert';
-import { expertText, conversationsText, endpointsText, hierarchyText, followText, ioStatText, FollowMode } from '../output/statistics-text';
+import { SegmentPairs } from '../reports/statistics/pairs';
+import { expertText, conversationsText, endpointsText, hierarchyText, followText, ioStatText, pairsText, FollowMode } from '../output/statistics-text';
 
 interface Statistic {
   /** Frames this statistic counts (its own filter, when -z gave one). */
@@ -20,7 +21,7 @@ interface Statistic {
   text(): string;
 }
 
-const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp,ascii|hex|raw,STREAM';
+const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp,ascii|hex|raw,STREAM  pairs[,FILTER]';
 
 function compile(filter: string | undefined): DisplayFilter | null {
   if (filter === undefined || filter === '') return null;
@@ -55,6 +56,12 @@ function parseStatistic(spec: string): Statistic {
     const filterText = parts.length > 1 ? parts[1] : undefined;
     const e = new ExpertInfo();
     return { filter: compile(filterText), add: (d) => e.add(d), text: () => expertText(e) };
+  }
+  if (head === 'pairs') {
+    // tcpwatch's own: segments paired across two capture points (docs/REMOTE.md).
+    const filterText = parts.length > 1 ? parts.slice(1).join(',') : undefined;
+    const p = new SegmentPairs();
+    return { filter: compile(filterText), add: (d) => p.add(d), text: () => pairsText(p) };
   }
   if (head === 'follow') {
     const proto = parts[1];

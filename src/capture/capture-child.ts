@@ -14,7 +14,9 @@
 import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
 import { LiveCapture, KernelStats, DEFAULT_BUFFER_MIB } from './live';
-import { openOutputFile, CaptureWriter, CaptureWriteError } from './file-writer';
+import { RemoteCapture, RemoteCaptureOptions } from './remote';
+import { CaptureWriter, CaptureWriteError, formatNamed } from './file-writer';
+import { openCaptureOutput, parseAutostopOptions, parseRingOptions, RingWriter, RING_TICK_MS } from './ring-writer';
 import { Account, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
 import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader } from './spool';
 import { UsageError } from '../errors';
@@ -32,6 +34,13 @@ export interface CaptureChildOptions {
   user?: string;
   /** Stop after this many frames (-c); 0 for no limit. */
   count: number;
+  /** -F: the -w file's format, whatever its name. */
+  writeFormat?: string;
+  /** -b and -a as given (checked by the UI before it started this process). */
+  ringBuffer?: string[];
+  autostop?: string[];
+  /** A remote interface (-i ssh://…): captured through ssh instead of on `device`. */
+  remote?: RemoteCaptureOptions;
 }
 
 export interface CaptureCounts {
@@ -45,6 +54,8 @@ export interface CaptureCounts {
   kernel: KernelStats | null;
   /** Frames in the -w file (0 without -w). */
   written: number;
+  /** Where they are: the -w file, or the ring's files (-b). */
+  writtenTo: string;
 }
 
 export interface CaptureWriteFailure {
@@ -83,18 +94,22 @@ function send(m: CaptureChildMessage, then?: () => void): void {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const o = JSON.parse(process.argv[2]) as CaptureChildOptions;
   let spoolPos = SPOOL_HEADER_LEN;
   let spoolEnd = SPOOL_HEADER_LEN;
   let frames = 0;
   const spoolBuf = Buffer.allocUnsafe(SPOOL_BUFFER_BYTES);
   let spoolUsed = 0;
-  let writer: CaptureWriter | null = null;
+  let writer: CaptureWriter | RingWriter | null = null;
+  const ring = parseRingOptions(o.ringBuffer ?? []);
+  const autostop = parseAutostopOptions(o.autostop ?? []);
+  // -a packets:N is dumpcap's -c N; given both, the smaller stops the capture.
+  const count = Math.min(o.count > 0 ? o.count : Infinity, autostop?.packets ?? Infinity);
   let writeFailure: CaptureWriteFailure | null = null;
   let error: string | null = null;
   let stopped = false;
-  let capture: LiveCapture | null = null;
+  let capture: LiveCapture | RemoteCapture | null = null;
 
   const flushSpool = (): void => {
     let p = 0;
@@ -106,9 +121,11 @@ function main(): void {
   const counts = (): CaptureCounts => ({
     spoolEnd,
     frames,
-    received: capture?.framesReceived ?? 0,
+    // A remote tcpdump may still flush frames after -c: they arrived, but were not taken.
+    received: capture instanceof RemoteCapture ? frames : capture?.framesReceived ?? 0,
     kernel: capture?.kernelStats() ?? null,
     written: writer?.framesWritten ?? 0,
+    writtenTo: writer instanceof RingWriter ? writer.describe() : o.write ?? '',
   });
   const failWrite = (e: unknown): void => {
     if (writeFailure === null) {
@@ -144,6 +161,12 @@ function main(): void {
     for (const t of timers) clearInterval(t);
     if (progressTimer !== null) clearTimeout(progressTimer);
     capture?.close();
+    // A remote tcpdump still flushes what it had captured before the stop: those frames are kept.
+    if (capture instanceof RemoteCapture) void capture.closed.then(finish);
+    else finish();
+  };
+  const finish = (): void => {
+    if (capture instanceof RemoteCapture && capture.failure !== null) error ??= capture.failure;
     try {
       flushSpool();
     } catch (e) {
@@ -157,8 +180,9 @@ function main(): void {
     send({ t: 'end', writeFailure, error, ...counts() }, () => process.exit(0));
   };
 
+  let countReached = false;
   const onFrame = (f: CapturedFrame): void => {
-    if (stopped) return;
+    if (countReached || writeFailure !== null || error !== null) return;
     const need = SPOOL_RECORD_HEADER_LEN + f.capLen;
     try {
       if (spoolUsed + need > spoolBuf.length) flushSpool();
@@ -184,17 +208,23 @@ function main(): void {
         return;
       }
     }
-    if (o.count > 0 && frames >= o.count) stop();
+    // -a filesize or -a files reached with this frame: it is the last one.
+    if (frames >= count || (writer instanceof RingWriter && writer.stopWanted)) {
+      countReached = true;
+      stop();
+    }
   };
 
   try {
-    capture = LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
+    capture = o.remote !== undefined
+      ? await RemoteCapture.open(o.remote, onFrame)
+      : LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
     // As tcpdump and headless capture: give up root once the device is open, before -w creates anything.
     dropPrivilegesOrExplain(o.account);
     fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
     if (o.write !== undefined) {
       try {
-        writer = openOutputFile(o.write, capture.linkType);
+        writer = openCaptureOutput(o.write, capture.linkType, formatNamed(o.writeFormat), ring, autostop);
       } catch (e) {
         throw explainWriteAs(e, o.account, o.user);
       }
@@ -207,6 +237,11 @@ function main(): void {
   }
 
   const live = capture;
+  if (live instanceof RemoteCapture) {
+    // ssh ended by itself: the connection dropped, or the remote tcpdump failed.
+    live.setEndHandler(() => stop());
+    live.begin();
+  }
   live.setBatchEndHandler(() => {
     if (stopped) return;
     try {
@@ -226,6 +261,20 @@ function main(): void {
       stop();
     }
   }, WRITE_FLUSH_MS));
+  if (writer instanceof RingWriter && ring?.duration !== undefined) {
+    const ringWriter = writer;
+    // -b duration: a quiet link still gets a new file on time.
+    timers.push(setInterval(() => {
+      try {
+        ringWriter.tick();
+        if (ringWriter.stopWanted) stop();
+      } catch (e) {
+        failWrite(e);
+        stop();
+      }
+    }, RING_TICK_MS));
+  }
+  if (autostop?.duration !== undefined) timers.push(setTimeout(stop, autostop.duration));
   // The kernel's counters change without any packet reaching us (drops are exactly that).
   timers.push(setInterval(() => send({ t: 'progress', ...counts() }), STATS_MS));
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, stop);
@@ -236,4 +285,4 @@ function main(): void {
   send({ t: 'ready', linkType: live.linkType, snaplen: live.snaplen, bufferMiB: o.bufferSizeMiB ?? DEFAULT_BUFFER_MIB, kernelStats: live.hasKernelStats });
 }
 
-main();
+void main();

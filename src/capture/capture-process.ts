@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { UsageError } from '../errors';
 import type { CaptureChildMessage, CaptureChildOptions, CaptureCounts, CaptureWriteFailure } from './capture-child';
 import { SPOOL_HEADER_LEN } from './spool';
+import { REMOTE_START_TIMEOUT_MS } from './remote';
 
 /** How long the capture process may take to open the device (loading cap, allocating the ring). */
 const START_TIMEOUT_MS = 20_000;
@@ -15,7 +16,7 @@ const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export class CaptureProcess {
-  counts: CaptureCounts = { spoolEnd: SPOOL_HEADER_LEN, frames: 0, received: 0, kernel: null, written: 0 };
+  counts: CaptureCounts = { spoolEnd: SPOOL_HEADER_LEN, frames: 0, received: 0, kernel: null, written: 0, writtenTo: '' };
   linkType = 0;
   snaplen = 0;
   kernelStats = false;
@@ -50,10 +51,12 @@ export class CaptureProcess {
     const child = spawn(process.execPath, [script, JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe', spoolFd, 'ipc'] });
     const cp = new CaptureProcess(child);
     await new Promise<void>((resolve, reject) => {
+      // A remote capture first connects and authenticates (its own timeout says why it failed).
+      const startMs = START_TIMEOUT_MS + (opts.remote !== undefined ? REMOTE_START_TIMEOUT_MS : 0);
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new UsageError(`cannot capture on ${opts.device}: the capture process did not start within ${START_TIMEOUT_MS / 1000} s`));
-      }, START_TIMEOUT_MS);
+        reject(new UsageError(`cannot capture on ${opts.device}: the capture process did not start within ${startMs / 1000} s`));
+      }, startMs);
       const onExit = (code: number | null, signal: string | null): void => {
         clearTimeout(timer);
         reject(new UsageError(`cannot capture on ${opts.device}: the capture process ended (${signal ?? `exit ${code}`})${cp.lastErrorLine()}`));
@@ -86,10 +89,10 @@ export class CaptureProcess {
     this.child.on('message', (m: CaptureChildMessage) => {
       if (m.t === 'progress') {
         if (this.ended) return;
-        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written };
+        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written, writtenTo: m.writtenTo };
         this.onProgress();
       } else if (m.t === 'end') {
-        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written };
+        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written, writtenTo: m.writtenTo };
         this.writeFailure = m.writeFailure;
         this.error = m.error;
         this.finish();

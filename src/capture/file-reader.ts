@@ -4,6 +4,7 @@
 // the frames before it have already been delivered.
 
 import * as fs from 'node:fs';
+import { declareInterface, setInterfaceDescription, setInterfaceName } from './interface-names';
 import { CapturedFrame, FrameSource } from './frame';
 
 export class CaptureFileError extends Error {
@@ -35,6 +36,10 @@ export const BT_DSB = 0x0000000a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const OPT_ENDOFOPT = 0;
 const IF_TSRESOL = 9;
+const IF_NAME = 2;
+const IF_DESCRIPTION = 3;
+/** Longer interface names are cut (Linux allows 15 bytes; pcapng options up to 65535). */
+const MAX_IF_NAME = 256;
 const IF_TSOFFSET = 14;
 const BLOCK_MIN_LEN = 12;
 
@@ -303,10 +308,16 @@ export class CaptureFileReader implements FrameSource {
         } else {
           iface.unitsPerSec = 10 ** (r & 0x7f);
         }
+      } else if (code === IF_NAME && vlen > 0) {
+        // Only the name's text: frame.interface_name shows it, through the output's sanitizer.
+        setInterfaceName(this.ngIfaces.length, this.buf.toString('utf8', vp, vp + Math.min(vlen, MAX_IF_NAME)));
+      } else if (code === IF_DESCRIPTION && vlen > 0) {
+        setInterfaceDescription(this.ngIfaces.length, this.buf.toString('utf8', vp, vp + Math.min(vlen, MAX_IF_NAME)));
       } else if (code === IF_TSOFFSET && vlen >= 8) {
         iface.tsOffsetSec = this.u32(vp + (this.ngBigEndian ? 4 : 0)) + this.u32(vp + (this.ngBigEndian ? 0 : 4)) * 2 ** 32;
       }
     });
+    declareInterface(this.ngIfaces.length);
     this.ngIfaces.push(iface);
     this.interfaces.push({ linkType: iface.linkType, snapLen: iface.snapLen });
   }

@@ -16,6 +16,8 @@ import { BT_SHB, BT_IDB, BT_EPB, BT_DSB, SECRETS_TYPE_TLS_KEYLOG } from './file-
 const PCAP_MAGIC_NSEC = 0xa1b23c4d;
 const DEFAULT_SNAPLEN = 262144;
 const FLUSH_AT = 1 << 20;
+// pcapng IDB options (draft-ietf-opsawg-pcapng §4.2): if_name and if_tsresol.
+const IF_NAME = 2;
 const IF_TSRESOL = 9;
 const NSEC_RESOLUTION = 9;
 
@@ -56,22 +58,45 @@ export function createPrivateFile(path: string): number {
   return fs.openSync(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
 }
 
+/** -F's value as a format, or undefined (then the file name decides). */
+export function formatNamed(name: string | undefined): 'pcap' | 'pcapng' | undefined {
+  return name === 'pcap' || name === 'pcapng' ? name : undefined;
+}
+
 export function formatForPath(path: string): 'pcap' | 'pcapng' {
   return /\.pcapng$|\.ntar$/i.test(path) ? 'pcapng' : 'pcap';
 }
 
-export function openCaptureWriter(path: string, linkType: number, format = formatForPath(path)): CaptureWriter {
-  return format === 'pcapng' ? new PcapngWriter(path) : new PcapWriter(path, linkType);
+/** An interface a capture declares up front (several -i): its link type and name, in -i order. */
+export interface DeclaredInterface {
+  linkType: number;
+  name: string;
+}
+
+/** pcap has one link type and no interface ids: several interfaces need pcapng. */
+function checkFormatHolds(path: string, format: string, interfaces: DeclaredInterface[] | undefined): void {
+  if (interfaces !== undefined && interfaces.length > 1 && format !== 'pcapng') {
+    throw new UsageError(`${path}: a capture on several interfaces is written as pcapng (one interface description each): name the file .pcapng or add -F pcapng`);
+  }
+}
+
+export function openCaptureWriter(path: string, linkType: number, format = formatForPath(path), interfaces?: DeclaredInterface[]): CaptureWriter {
+  checkFormatHolds(path, format, interfaces);
+  if (format !== 'pcapng') return new PcapWriter(path, linkType);
+  const w = new PcapngWriter(path);
+  if (interfaces !== undefined) w.declareInterfaces(interfaces);
+  return w;
 }
 
 /**
  * The -w file, opened with its header written at once: a path that cannot be created or a device
  * that takes nothing (/dev/full) is one line for the user before anything is captured.
  */
-export function openOutputFile(path: string, linkType: number, format = formatForPath(path)): CaptureWriter {
+export function openOutputFile(path: string, linkType: number, format = formatForPath(path), interfaces?: DeclaredInterface[]): CaptureWriter {
   let writer: CaptureWriter | null = null;
+  checkFormatHolds(path, format, interfaces);
   try {
-    writer = openCaptureWriter(path, linkType, format);
+    writer = openCaptureWriter(path, linkType, format, interfaces);
     writer.flush();
     return writer;
   } catch (e) {
@@ -230,27 +255,54 @@ export class PcapngWriter extends BufferedFileWriter implements CaptureWriter {
     return { len: this.out.readUInt32LE(o + 4), frame: this.out.readUInt32LE(o) === BT_EPB };
   }
 
+  /**
+   * Interfaces known before the first packet (a capture on several -i): one Interface Description
+   * Block each, in -i order, with its name (if_name), so that interface id N is the N-th -i.
+   */
+  declareInterfaces(list: DeclaredInterface[]): void {
+    list.forEach((iface, i) => {
+      const key = i * 65536 + iface.linkType;
+      if (this.ifaceIds.has(key)) return;
+      this.ifaceIds.set(key, this.nextIface++);
+      this.writeIdb(iface.linkType, iface.name);
+    });
+  }
+
   private interfaceFor(f: CapturedFrame): number {
     const key = f.ifIndex * 65536 + f.linkType;
     let id = this.ifaceIds.get(key);
     if (id !== undefined) return id;
     id = this.nextIface++;
     this.ifaceIds.set(key, id);
-    const len = 20 + 8 + 4; // body, if_tsresol option (4 + 1 padded to 4), opt_endofopt
+    this.writeIdb(f.linkType, null);
+    return id;
+  }
+
+  private writeIdb(linkType: number, name: string | null): void {
+    const nameBytes = name === null ? null : Buffer.from(name, 'utf8');
+    const nameOpt = nameBytes === null ? 0 : 4 + ((nameBytes.length + 3) & ~3);
+    const len = 20 + 8 + nameOpt + 4; // body, if_tsresol option (4 + 1 padded to 4), if_name, opt_endofopt
     this.reserve(len);
     const o = this.out, u = this.used;
     o.writeUInt32LE(BT_IDB, u);
     o.writeUInt32LE(len, u + 4);
-    o.writeUInt16LE(f.linkType, u + 8);
+    o.writeUInt16LE(linkType, u + 8);
     o.writeUInt16LE(0, u + 10);
     o.writeUInt32LE(DEFAULT_SNAPLEN, u + 12);
     o.writeUInt16LE(IF_TSRESOL, u + 16);
     o.writeUInt16LE(1, u + 18);
     o.writeUInt32LE(NSEC_RESOLUTION, u + 20); // value byte then 3 bytes of padding
-    o.writeUInt32LE(0, u + 24); // opt_endofopt
-    o.writeUInt32LE(len, u + 28);
+    let p = u + 24;
+    if (nameBytes !== null) {
+      o.writeUInt16LE(IF_NAME, p);
+      o.writeUInt16LE(nameBytes.length, p + 2);
+      nameBytes.copy(o, p + 4);
+      o.fill(0, p + 4 + nameBytes.length, p + nameOpt);
+      p += nameOpt;
+    }
+    o.writeUInt32LE(0, p); // opt_endofopt
+    o.writeUInt32LE(len, p + 4);
     this.used = u + len;
-    return id;
   }
 
   write(f: CapturedFrame): void {

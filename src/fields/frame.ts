@@ -5,12 +5,14 @@ import { handsOnByEtherType } from '../decode/protocol-registry';
 import { defineField, FT, once } from './registry';
 import { absoluteTimeText, secNsecToString } from './format';
 import { sinceShown } from '../output/time-format';
+import { interfaceDeclared, interfaceDescription, interfaceName } from '../capture/interface-names';
 
 const always = (): number => 1;
 
 defineField({
   name: 'frame', label: 'Frame', type: FT.None, proto: 'frame', count: always,
-  text: (d) => `Frame ${d.number}: ${d.origLen} bytes on wire (${d.origLen * 8} bits), ${d.capLen} bytes captured (${d.capLen * 8} bits)`,
+  text: (d) => `Frame ${d.number}: ${d.origLen} bytes on wire (${d.origLen * 8} bits), ${d.capLen} bytes captured (${d.capLen * 8} bits)` +
+    (interfaceDeclared(d.ifIndex) ? ` on interface ${ifName(d)}, id ${d.ifIndex}` : ''),
   // Every captured byte: what `frame[0:6]` and `frame contains "x"` look at, and what the bytes pane marks.
   range: (d, _i, out) => out.set(d.buf, d.frameOff, d.capLen),
 });
@@ -45,7 +47,25 @@ const encapsulationOf = (d: Dissection): readonly [number, string] => ENCAPSULAT
 const bytesAndBits = (n: number): string => `${n} bytes (${n * 8} bits)`;
 const trueFalse = (): string => 'False';
 
-// In the order of tshark 4.0's frame subtree (pcapng's section and interface lines are not shown yet).
+// In the order of tshark 4.0's frame subtree. The section and interface lines are there for frames
+// whose interface the capture declared (pcapng, several -i), as tshark shows them for pcapng only.
+const declared = once((d) => interfaceDeclared(d.ifIndex));
+const ifName = (d: Dissection): string => interfaceName(d.ifIndex) ?? 'unknown';
+// Interface ids start again in each section of a pcapng file; tcpwatch numbers only the first (the
+// rare file of several sections shows 1 throughout).
+defineField({ name: 'frame.section_number', valueBits: 32, label: 'Section number', type: FT.UInt, proto: 'frame', count: declared, num: () => 1 });
+defineField({
+  name: 'frame.interface_id', valueBits: 32, label: 'Interface id', type: FT.UInt, proto: 'frame', count: declared,
+  num: (d) => d.ifIndex, display: (d) => `${d.ifIndex} (${ifName(d)})`,
+});
+defineField({
+  name: 'frame.interface_name', label: 'Interface name', type: FT.String, proto: 'frame', parent: 'frame.interface_id', count: declared,
+  text: ifName,
+});
+defineField({
+  name: 'frame.interface_description', label: 'Interface description', type: FT.String, proto: 'frame', parent: 'frame.interface_id',
+  count: once((d) => interfaceDescription(d.ifIndex) !== undefined), text: (d) => interfaceDescription(d.ifIndex) ?? '',
+});
 defineField({
   name: 'frame.encap_type', valueBits: 16, label: 'Encapsulation type', type: FT.Int, proto: 'frame', count: always,
   num: (d) => encapsulationOf(d)[0], display: (d) => `${encapsulationOf(d)[1]} (${encapsulationOf(d)[0]})`,
@@ -87,8 +107,6 @@ defineField({ name: 'frame.cap_len', valueBits: 32, label: 'Capture Length', typ
 // Marks and ignored frames are the UI's; a frame read or captured is neither.
 defineField({ name: 'frame.marked', label: 'Frame is marked', type: FT.Bool, proto: 'frame', count: always, generated: true, num: () => 0, display: trueFalse });
 defineField({ name: 'frame.ignored', label: 'Frame is ignored', type: FT.Bool, proto: 'frame', count: always, generated: true, num: () => 0, display: trueFalse });
-// tshark shows it (with the interface's name) at the top of the subtree for pcapng files only.
-defineField({ name: 'frame.interface_id', valueBits: 32, label: 'Interface id', type: FT.UInt, proto: 'frame', count: always, hidden: true, num: (d) => d.ifIndex });
 defineField({
   name: 'frame.protocols', label: 'Protocols in frame', type: FT.String, proto: 'frame', count: always, generated: true,
   text: (d) => protocolsInFrame(d),
@@ -103,7 +121,8 @@ defineField({
 export function protocolsInFrame(d: Dissection): string {
   let s = '';
   for (let i = 0; i < d.stackLen; i++) {
-    const name = PROTO_NAMES[d.stack[i]];
+    // Wireshark's Linux cooked v2 dissector is named sll as v1's is.
+    const name = PROTO_NAMES[d.stack[i]] === 'sll2' ? 'sll' : PROTO_NAMES[d.stack[i]];
     s += (s ? ':' : '') + name;
     if (name === 'eth' || name === 'sll' || name === 'vlan' || handsOnByEtherType(d.stack[i])) s += ':ethertype';
   }

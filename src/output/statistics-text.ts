@@ -7,6 +7,8 @@ import { ProtocolHierarchy, HierarchyNode } from '../reports/statistics/hierarch
 import { StreamFollower } from '../reports/statistics/follow';
 import { IoStatistics, MAX_INTERVALS } from '../reports/statistics/io-stat';
 import { ExpertInfo } from '../reports/statistics/expert';
+import { SegmentPairs, MAX_PAIRED_SEGMENTS, quantile } from '../reports/statistics/pairs';
+import { interfaceName } from '../capture/interface-names';
 import { ExpertSeverity } from '../fields/registry';
 import { protocolShortName } from '../fields/glossary';
 import { asciiOrDot, sanitizeText } from './sanitize';
@@ -275,4 +277,29 @@ export function expertText(e: ExpertInfo): string {
     }
   }
   return s;
+}
+
+/** -z pairs (tcpwatch's own): each direction's segments at two capture points, lost between them, and the one-way delay. */
+export function pairsText(p: SegmentPairs): string {
+  const name = (id: number): string => {
+    const n = interfaceName(id);
+    return n === undefined ? `interface ${id}` : `interface ${id} (${sanitizeText(n)})`;
+  };
+  const rows = p.results();
+  let s = `${RULE80}\nTCP segments at two capture points\n`;
+  if (p.points.length < 2) {
+    s += `Only one capture point carries TCP${p.points.length === 1 ? `: ${name(p.points[0])}` : ''}; -z pairs needs two (-i … -i …, or a pcapng of two interfaces)\n${RULE80}\n`;
+    return s;
+  }
+  s += `Points: ${name(p.points[0])}, ${name(p.points[1])}\n`;
+  if (p.notPaired > 0) s += `${p.notPaired} segments not paired: more than ${MAX_PAIRED_SEGMENTS} remembered\n`;
+  const fmt = (v: number): string => (Number.isNaN(v) ? '-' : v.toFixed(3));
+  for (const r of rows) {
+    s += `\n${sanitizeText(r.direction)}\n`;
+    s += `  upstream point ${r.upstream}: ${r.atUpstream} segments there, ${r.atDownstream} at the other\n`;
+    s += `  paired ${r.paired}, lost between the points ${r.lost} (sent again ${r.lostSentAgain}), seen downstream only ${r.onlyDownstream}, duplicated on the path ${r.duplicated}\n`;
+    const d = r.delaysMs;
+    s += `  one-way delay ms: min ${fmt(d[0] ?? NaN)} median ${fmt(quantile(d, 0.5))} p99 ${fmt(quantile(d, 0.99))} max ${fmt(d[d.length - 1] ?? NaN)}\n`;
+  }
+  return s + `${RULE80}\n`;
 }

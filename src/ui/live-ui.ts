@@ -24,6 +24,7 @@ import { UsageError } from '../errors';
 import { sanitizeText } from '../output/sanitize';
 import { CapturedFrame } from '../capture/frame';
 import { resolveCaptureDevice } from '../capture/live';
+import { isRemoteInterface, remoteCaptureOptions } from '../capture/remote';
 import { CaptureProcess } from '../capture/capture-process';
 import { createSpoolFile, SpoolReader } from '../capture/spool';
 import { captureSummary, memoryBudgetBytes } from '../capture/run-facts';
@@ -41,12 +42,14 @@ const EXIT_RUN_FAILED = 1;
 
 export async function runLiveUi(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
   const account = liveCaptureAccount(opts.user);
-  const { iface } = resolveCaptureDevice(opts.interface);
+  const bpf = captureFilter ?? '';
+  // A remote interface is captured by the capture process through ssh: no local device to check.
+  const remote = isRemoteInterface(opts.interface) ? remoteCaptureOptions(opts, bpf) : undefined;
+  const iface = remote === undefined ? resolveCaptureDevice(opts.interface).iface : { name: remote.target.url, loopback: false };
   if (opts.displayFilter !== undefined) {
     if (!hooks.compileFilter) throw new UsageError('display filters are not available in this build');
     hooks.compileFilter(opts.displayFilter);
   }
-  const bpf = captureFilter ?? '';
   const spoolFd = createSpoolFile();
   let capture: CaptureProcess;
   try {
@@ -60,6 +63,10 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
       account,
       user: opts.user,
       count: opts.count ?? 0,
+      writeFormat: opts.writeFormat,
+      ringBuffer: opts.ringBuffer,
+      autostop: opts.autostop,
+      remote,
     }, spoolFd);
   } catch (e) {
     fs.closeSync(spoolFd);
@@ -172,10 +179,10 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     received: c.received,
     skipped: 0,
     written: opts.write !== undefined ? c.written : null,
-    path: opts.write,
+    path: c.writtenTo !== '' ? c.writtenTo : opts.write,
     kernel: c.kernel,
     interfaceDrops: null,
-    filtered: bpf !== '',
+    filtered: bpf !== '' && remote === undefined,
   })];
   if (ceilingLine !== null) {
     // The indexer's table saw every frame; replays (filters, details) saw fewer.

@@ -1,0 +1,149 @@
+// -z pairs: the same TCP segments seen at two capture points (two interfaces of one capture, such as
+// the client's host and the server's host: -i ssh://client/eth0 -i ssh://server/eth0). Each segment
+// is paired with its copy at the other point by what identifies one transmission in its headers —
+// addresses, IPv4 identification, ports, sequence and acknowledgment numbers, flags, payload length
+// and TCP checksum — not by time: a retransmission is a new transmission (new IP id, often new
+// timestamps), a duplicate made on the path is the same one twice. For each direction of each
+// connection: which point is upstream (where the copies are seen first), the segments paired, those
+// lost between the points (sent at the upstream point, never seen at the other), how many of those
+// were sent again, and the one-way delay between the points (meaningful as far as the two hosts'
+// clocks agree, exact when both points are on one host).
+
+import { Dissection } from '../../decode/dissection';
+import { IP4_ID, IP4_SRC, IP4_DST } from '../../decode/ip';
+import { TCP_CHECKSUM } from '../../decode/tcp';
+import { ipv4At, ipv6At } from '../../fields/format';
+
+/** IPv6 addresses within the header (RFC 8200 §3). */
+const IP6_SRC = 8;
+const IP6_DST = 24;
+/** Transmissions remembered; past it the oldest directions' findings stay, new segments are not paired. */
+export const MAX_PAIRED_SEGMENTS = 2_000_000;
+
+interface Seen {
+  /** Timestamp (ns since the epoch, as a double: ~0.2 µs precision) of the first copy at each point. */
+  t: [number, number];
+  n: [number, number];
+}
+
+export interface DirectionPairs {
+  /** "10.0.0.1:41234 → 10.0.0.2:443". */
+  direction: string;
+  /** Interface id of the point where copies are seen first. */
+  upstream: number;
+  atUpstream: number;
+  atDownstream: number;
+  paired: number;
+  /** Sent at the upstream point, never seen at the other. */
+  lost: number;
+  /** Of those lost, how many were sent again (the same sequence number and length, a new transmission). */
+  lostSentAgain: number;
+  /** Seen downstream only: the upstream capture missed them (its drops), or the path made them. */
+  onlyDownstream: number;
+  /** Copies beyond the first at the downstream point: duplicated on the path. */
+  duplicated: number;
+  /** One-way delays of the paired segments in ms, sorted. */
+  delaysMs: number[];
+}
+
+class Direction {
+  readonly seen = new Map<string, Seen>();
+  /** Transmissions of each (seq, length) at each point: a lost one "sent again" has more than one. */
+  readonly sends: [Map<string, number>, Map<string, number>] = [new Map(), new Map()];
+  constructor(readonly name: string) {}
+}
+
+export class SegmentPairs {
+  private readonly directions = new Map<string, Direction>();
+  /** The two interface ids being compared: the first two that carry TCP. */
+  readonly points: number[] = [];
+  private size = 0;
+  /** Segments not paired because MAX_PAIRED_SEGMENTS was reached. */
+  notPaired = 0;
+
+  add(d: Dissection): void {
+    if (d.tcpOff < 0 || d.netOff < 0 || (d.netVersion !== 4 && d.netVersion !== 6) || d.inIcmpError) return;
+    let point = this.points.indexOf(d.ifIndex);
+    if (point < 0) {
+      if (this.points.length >= 2) return;
+      this.points.push(d.ifIndex);
+      point = this.points.length - 1;
+    }
+    const b = d.buf, n = d.netOff, t = d.tcpOff;
+    const v4 = d.netVersion === 4;
+    const src = v4 ? ipv4At(b, n + IP4_SRC) : `[${ipv6At(b, n + IP6_SRC)}]`;
+    const dst = v4 ? ipv4At(b, n + IP4_DST) : `[${ipv6At(b, n + IP6_DST)}]`;
+    const dirKey = `${src}:${d.srcPort} → ${dst}:${d.dstPort}`;
+    let dir = this.directions.get(dirKey);
+    if (dir === undefined) {
+      dir = new Direction(dirKey);
+      this.directions.set(dirKey, dir);
+    }
+    const ipId = v4 ? b.readUInt16BE(n + IP4_ID) : -1;
+    const key = `${ipId}/${d.seqRaw}/${d.ackRaw}/${d.tcpFlags}/${d.payloadLen}/${b.readUInt16BE(t + TCP_CHECKSUM)}`;
+    const ts = d.tsSec * 1e9 + d.tsNsec;
+    let s = dir.seen.get(key);
+    if (s === undefined) {
+      if (this.size >= MAX_PAIRED_SEGMENTS) {
+        this.notPaired++;
+        return;
+      }
+      s = { t: [NaN, NaN], n: [0, 0] };
+      dir.seen.set(key, s);
+      this.size++;
+    }
+    if (s.n[point] === 0) s.t[point] = ts;
+    s.n[point]++;
+    if (d.payloadLen > 0 || (d.tcpFlags & 0x3) !== 0) {
+      const sk = `${d.seqRaw}/${d.payloadLen}`;
+      const m = dir.sends[point];
+      m.set(sk, (m.get(sk) ?? 0) + 1);
+    }
+  }
+
+  /** Every direction seen at both points, or at one of them. */
+  results(): DirectionPairs[] {
+    const out: DirectionPairs[] = [];
+    for (const dir of this.directions.values()) {
+      // Upstream: the point that saw the earlier copy of most paired segments.
+      let firstAt0 = 0, firstAt1 = 0;
+      let at0 = 0, at1 = 0;
+      for (const s of dir.seen.values()) {
+        if (s.n[0] > 0) at0++;
+        if (s.n[1] > 0) at1++;
+        if (s.n[0] > 0 && s.n[1] > 0) {
+          if (s.t[0] <= s.t[1]) firstAt0++;
+          else firstAt1++;
+        }
+      }
+      const up = firstAt0 > firstAt1 || (firstAt0 === firstAt1 && at0 >= at1) ? 0 : 1;
+      const down = 1 - up;
+      const r: DirectionPairs = {
+        direction: dir.name, upstream: this.points[up] ?? up, atUpstream: up === 0 ? at0 : at1, atDownstream: up === 0 ? at1 : at0,
+        paired: 0, lost: 0, lostSentAgain: 0, onlyDownstream: 0, duplicated: 0, delaysMs: [],
+      };
+      for (const [key, s] of dir.seen) {
+        if (s.n[up] > 0 && s.n[down] > 0) {
+          r.paired++;
+          r.delaysMs.push((s.t[down] - s.t[up]) / 1e6);
+          if (s.n[down] > s.n[up]) r.duplicated += s.n[down] - s.n[up];
+        } else if (s.n[up] > 0) {
+          r.lost++;
+          const [, seq, , , len] = key.split('/');
+          if ((dir.sends[up].get(`${seq}/${len}`) ?? 0) > 1) r.lostSentAgain++;
+        } else {
+          r.onlyDownstream++;
+        }
+      }
+      r.delaysMs.sort((a, b) => a - b);
+      out.push(r);
+    }
+    return out;
+  }
+}
+
+/** The q-quantile of sorted values (nearest rank). */
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}

@@ -1,0 +1,120 @@
+// Both ends of a connection (-z pairs): two network namespaces made by the test as two "hosts",
+// each with its own sshd, joined by the seeded impairing relay of the lossy-TCP tests
+// (test/helpers/impaired-link.ts) that delays every frame by a fixed time and drops some. tcpwatch
+// captures on both hosts' interfaces at once through ssh (-i ssh://A/devA -i ssh://B/devB: kernel
+// timestamps on both), and -z pairs must find every segment seen at both points, exactly the
+// segments the relay logged as dropped as lost between the points, and the relay's delay as the
+// one-way delay, within 1 ms.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CLI } from './helpers/corpus';
+import { have, isRoot } from './helpers/system';
+import { makeImpairedLink, ImpairedLink, RelayLog } from './helpers/impaired-link';
+import { startSshd, SSHD, TestSshd } from './helpers/sshd';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const skip = isRoot && fs.existsSync(SSHD) && ['ssh', 'tcpdump', 'tshark', 'python3', 'ip', 'curl'].every(have) ? false : 'needs root, sshd, ssh, tcpdump, tshark, python3, ip and curl';
+const DELAY_MS = 20;
+const HTTP_PORT = 8000;
+
+test('a download seen at both ends: every segment paired, the relay\'s drops lost between the points, its delay the one-way delay', { skip }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-pairs-'));
+  fs.chmodSync(dir, 0o777);
+  let link: ImpairedLink | null = null;
+  const sshds: TestSshd[] = [];
+  let log: RelayLog | null = null;
+  try {
+    link = await makeImpairedLink({ seed: 21, loss: 0.03, reorder: 0, dup: 0, delayMs: DELAY_MS }, path.join(dir, 'relay.json'));
+    const a = await startSshd([], [], link.nsA);
+    sshds.push(a);
+    const b = await startSshd([], [], link.nsB);
+    sshds.push(b);
+    // One ssh_config for both "hosts": each name is reached from inside its namespace, on its 127.0.0.1.
+    const config = path.join(dir, 'ssh_config');
+    const known = path.join(dir, 'known_hosts');
+    fs.writeFileSync(known, `[${link.nsA}]:${a.port} ${a.hostKey}\n[${link.nsB}]:${b.port} ${b.hostKey}\n`);
+    fs.writeFileSync(config, [
+      'Host *',
+      `  IdentityFile ${a.dir}/client_key`,
+      `  IdentityFile ${b.dir}/client_key`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${known}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      '  BatchMode yes',
+      '  User root',
+      '  LogLevel ERROR',
+      // The bridge's reading half is killed once ssh is gone, so the server sees the connection close.
+      `  ProxyCommand ip netns exec %h bash -c 'exec 3<>/dev/tcp/127.0.0.1/%p; cat <&3 & cat >&3; kill $!'`,
+      '',
+    ].join('\n'));
+    const ipA = link.ipA;
+    const pointA = `ssh://${link.nsA}:${a.port}/${link.devA}`;
+    const pointB = `ssh://${link.nsB}:${b.port}/${link.devB}`;
+    fs.writeFileSync(path.join(dir, 'file.bin'), Buffer.alloc(400_000, 7));
+    const server = link.start(link.nsB, ['python3', '-m', 'http.server', '--bind', link.ipB, '-d', dir, String(HTTP_PORT)]);
+    const merged = path.join(dir, 'both.pcapng');
+    const cap = spawn(process.execPath, [CLI, '-i', pointA, '-i', pointB, '--ssh-command', `ssh -F ${config}`, '-q', '-w', merged, '-z', 'pairs', 'tcp'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let liveOut = '';
+    cap.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    cap.stdout!.on('data', (c: Buffer) => (liveOut += c.toString()));
+    const capExit = new Promise<number | null>((r) => cap.on('close', (code) => r(code)));
+    for (let i = 0; i < 2000 && !/^listening on /m.test(err); i++) {
+      if (cap.exitCode !== null) break;
+      await sleep(10);
+    }
+    assert.match(err, /^listening on /m);
+    // The server listens by now (it started before the capture's two ssh sessions).
+    const curl = spawnSync('ip', ['netns', 'exec', link.nsA, 'curl', '-sS', '-o', '/dev/null', '--max-time', '30', `http://${link.ipB}:${HTTP_PORT}/file.bin`], { encoding: 'utf8', timeout: 40_000 });
+    assert.equal(curl.status, 0, curl.stderr);
+    await sleep(500);
+    cap.kill('SIGINT');
+    assert.equal(await capExit, 0, err);
+    server.kill('SIGTERM');
+    log = await link.close();
+    link = null;
+    assert.ok(log !== null, 'the relay wrote its log');
+
+    const z = spawnSync(process.execPath, [CLI, '-r', merged, '-q', '-z', 'pairs'], { encoding: 'utf8' });
+    assert.equal(z.status, 0, z.stderr);
+    t.diagnostic(z.stdout);
+    // Live, at the end of the capture, the same report as from its file.
+    assert.equal(liveOut, z.stdout);
+    const dirs = [...z.stdout.matchAll(/^(\S+ → \S+)\n  upstream point (\d): (\d+) segments there, (\d+) at the other\n  paired (\d+), lost between the points (\d+) \(sent again (\d+)\), seen downstream only (\d+), duplicated on the path (\d+)\n  one-way delay ms: min (\S+) median (\S+) p99 (\S+) max (\S+)$/gm)];
+    assert.equal(dirs.length, 2, 'one connection, two directions');
+    // Which relay side each direction crossed: a>b is from A's namespace (its address) to B's.
+    let upTotal = 0;
+    const lost = new Map<string, number>();
+    for (const m of dirs) {
+      const [, name, up, atUp, atDown, paired, lostN, , onlyDown, dup, , median] = m;
+      const side: string = name.startsWith(`${ipA}:`) ? 'a>b' : 'b>a';
+      assert.equal(up, side === 'a>b' ? '0' : '1', `${name}: the sender's capture point is upstream`);
+      assert.equal(Number(paired) + Number(lostN), Number(atUp), `${name}: every segment at the upstream point is paired or lost`);
+      assert.equal(Number(onlyDown), 0, `${name}: nothing seen downstream only`);
+      assert.equal(Number(dup), 0, `${name}: no duplicates (the relay duplicates none)`);
+      assert.equal(Number(paired), Number(atDown), `${name}: every segment downstream is paired`);
+      assert.ok(Math.abs(Number(median) - DELAY_MS) < 1, `${name}: one-way delay ${median} ms, the relay holds ${DELAY_MS} ms`);
+      upTotal += Number(atUp);
+      lost.set(side, Number(lostN));
+    }
+    // The relay numbers IPv4 frames from the first; the ones before the capture (its setup ping)
+    // are those it saw beyond what the two upstream points captured.
+    const before = log!.stats.ipv4 - upTotal;
+    assert.ok(before >= 2 && before <= 30, `IPv4 frames before the capture: ${before}`);
+    for (const side of ['a>b', 'b>a']) {
+      const drops: number = log!.events.filter((e) => e[0] > before && e[1] === side && e[2] === 'drop').length;
+      assert.equal(lost.get(side), drops, `${side}: lost between the points = the relay's drops`);
+    }
+    assert.ok([...lost.values()].reduce((x, y) => x + y, 0) > 0, 'the relay dropped something (else nothing was tested)');
+  } finally {
+    if (link !== null) await link.close();
+    for (const s of sshds) await s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
