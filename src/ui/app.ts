@@ -17,7 +17,11 @@ import { ladderLines } from '../reports/explain';
 import { NO_STREAM, CHUNK_BITS, CHUNK_MASK } from '../store/columns';
 import { TIME_FORMAT_NAMES } from '../store/rows';
 import { sanitizeText } from '../output/sanitize';
-import { chooseTheme, Theme, followAttr } from './theme';
+import { chooseTheme, Theme, followAttr, ruleAttr } from './theme';
+import { ColourRules } from './colours';
+import { ColourRun } from '../store/colour-rules';
+import { RowClass } from '../store/rows';
+import { PLAIN } from './widgets/paint';
 import { actionFor, keyId, Action, Binding } from './keys';
 import { PacketListView } from './views/packet-list';
 import { DetailsView } from './views/details';
@@ -51,6 +55,8 @@ const RENDER_INTERVAL_MS = 50;
  */
 const FOLLOW_DETAILS_MS = 500;
 const FILTER_SLICE_MS = 15;
+/** Colouring runs whenever rows are new; its slices are short so a key waits less than a frame. */
+const COLOUR_SLICE_MS = 8;
 const MESSAGE_MS = 4000;
 
 export class App {
@@ -69,6 +75,13 @@ export class App {
   overlay: Overlay = 'none';
   live: LiveStatus | null = null;
   private filterRun: FilterRun | null = null;
+  /** The colouring rules in use and each one's row attribute. */
+  colours: ColourRules | null = null;
+  private colourAttrs: number[] = [];
+  private colourRun: ColourRun | null = null;
+  private colourTimer: NodeJS.Immediate | null = null;
+  /** Off with the colouring key: every row in the terminal's own colours. */
+  colouring = true;
   private filterTimer: NodeJS.Immediate | null = null;
   /** Packet to keep selected while a new filter's matches arrive. */
   private wantPacket = -1;
@@ -232,7 +245,11 @@ export class App {
     // the packet the details show (while following, they can be a moment behind the selection)
     const sel = this.details.packet;
     this.detailsTitle.fillAttr = titleAttr('details');
-    this.detailsTitle.segments = [{ text: ` Packet details${sel >= 0 ? ` \u2014 frame ${sel + 1}` : ''}`, attr: titleAttr('details') }];
+    const rule = sel >= 0 ? this.colourRuleName(sel) : '';
+    this.detailsTitle.segments = [{
+      text: ` Packet details${sel >= 0 ? ` \u2014 frame ${sel + 1}` : ''}${rule !== '' ? ` \u00b7 colour rule: ${sanitizeText(rule)}` : ''}`,
+      attr: titleAttr('details'),
+    }];
     this.detailsTitle.right = [{ text: 'Enter open/close  e/w all  Tab next pane ', attr: titleAttr('details') }];
     this.bytesTitle.fillAttr = titleAttr('bytes');
     this.bytesTitle.segments = [{ text: ' Packet bytes', attr: titleAttr('bytes') }];
@@ -248,9 +265,10 @@ export class App {
     const seg: Segment[] = [];
     const sep = { text: ' \u2502 ', attr: t.status };
     const src = st.kind === 'live' ? `live: ${sanitizeText(this.live?.interfaceName ?? st.description)}` : `file: ${sanitizeText(st.description)}`;
-    seg.push({ text: ` ${src}`, attr: t.statusAccent });
-    if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status });
-    if (this.filterRun) seg.push(sep, { text: `display filter: ${sanitizeText(this.filterRun.expression)}`, attr: t.status });
+    // Paths and filters can be any length: they are cut so the counts after them stay on screen.
+    seg.push({ text: ` ${src}`, attr: t.statusAccent, shrink: true });
+    if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status, shrink: true });
+    if (this.filterRun) seg.push(sep, { text: `display filter: ${sanitizeText(this.filterRun.expression)}`, attr: t.status, shrink: true });
     seg.push(sep, { text: `shown ${this.packets.count()} / ${st.count}`, attr: t.statusAccent });
     if (st.loading && st.kind !== 'live') {
       const frac = st.totalBytes > 0 ? Math.min(1, st.bytesRead / st.totalBytes) : 0;
@@ -290,6 +308,7 @@ export class App {
       this.selectingByFollow = false;
     }
     if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
+    this.scheduleColourStep();
     if (this.details.packet < 0 && this.packets.count() > 0) this.selectionChanged();
     if (!this.store.loading && this.store.loadedAt > 0) {
       this.traceLine(`loaded count=${this.store.count}`);
@@ -337,6 +356,45 @@ export class App {
   private setFocus(p: Pane): void {
     this.focus = p;
     this.requestRender();
+  }
+
+  // ---------------------------------------------------------------- colouring rules
+
+  /** Use these colouring rules (loaded before the screen opened, src/ui/colours.ts). */
+  setColours(c: ColourRules): void {
+    this.colourRun?.close();
+    this.colours = c;
+    this.colourAttrs = c.rules.map((r) => ruleAttr(this.theme, r.bg, r.fg));
+    this.colourRun = new ColourRun(this.store, c.filters);
+    this.packets.colourOf = (i, cls) => this.rowAttr(i, cls);
+    if (c.skipped.length > 0) this.flash(`colouring rules left out (${c.skipped.length}): ${c.skipped.join('; ')}`);
+    this.scheduleColourStep();
+  }
+
+  private rowAttr(i: number, cls: RowClass): number {
+    if (!this.colouring) return PLAIN;
+    // Without colour the rules cannot show: the row's class gives its attributes.
+    if (this.theme.mode === 'none') return this.theme.rows[cls];
+    const r = this.colourRun?.ruleOf(i) ?? -1;
+    return r > 0 ? this.colourAttrs[r - 1] : PLAIN;
+  }
+
+  /** Name of packet i's colouring rule, '' when none matched (or it is not known yet). */
+  colourRuleName(i: number): string {
+    const r = this.colourRun?.ruleOf(i) ?? -1;
+    return r > 0 && this.colours !== null ? this.colours.rules[r - 1].name : '';
+  }
+
+  private scheduleColourStep(): void {
+    const run = this.colourRun;
+    if (this.colourTimer !== null || run === null || run.done || run.scanned >= this.store.count) return;
+    this.colourTimer = setImmediate(() => {
+      this.colourTimer = null;
+      if (this.quitting) return;
+      run.step(performance.now() + COLOUR_SLICE_MS);
+      this.requestRender();
+      this.scheduleColourStep();
+    });
   }
 
   // ---------------------------------------------------------------- filters
@@ -463,7 +521,10 @@ export class App {
     switch (o) {
       case 'help':
         this.textView.setTitle([{ text: ' Help', attr: this.theme.titleFocused }], [{ text: 'Esc/q: back ', attr: this.theme.titleFocused }]);
-        this.textView.show(helpLines(this.theme), h);
+        this.textView.show(helpLines(this.theme, this.colours === null ? null : {
+          file: this.colours.file,
+          rows: this.colours.rules.map((r, k) => ({ text: `  ${sanitizeText(r.name).padEnd(32)} ${sanitizeText(r.filter)}`, attr: this.colourAttrs[k] })),
+        }), h);
         break;
       case 'follow': {
         if (sel < 0) return;
@@ -635,6 +696,10 @@ export class App {
       case 'goto': this.filterBar.start('goto'); break;
       case 'clearFilter': this.applyFilter(''); return;
       case 'time': this.packets.cycleTime(); break;
+      case 'colour':
+        this.colouring = !this.colouring;
+        this.flash(this.colouring ? 'colouring rules on' : 'colouring rules off');
+        break;
       case 'redraw': this.redraw(); return;
       case 'nextPane': this.focus = this.focus === 'list' ? 'details' : this.focus === 'details' ? 'bytes' : 'list'; break;
       case 'prevPane': this.focus = this.focus === 'list' ? 'bytes' : this.focus === 'bytes' ? 'details' : 'list'; break;
@@ -705,6 +770,8 @@ export class App {
     if (this.rateTimer) clearInterval(this.rateTimer);
     if (this.messageTimer) clearTimeout(this.messageTimer);
     if (this.followTimer) clearTimeout(this.followTimer);
+    if (this.colourTimer) clearImmediate(this.colourTimer);
+    this.colourRun?.close();
     if (this.live !== null) await this.live.stop();
     this.screen.destroy();
     this.store.close();

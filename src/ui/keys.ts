@@ -4,7 +4,7 @@
 import type { KeyEvent } from 'blessed';
 
 export type Action =
-  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time'
+  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate';
 
@@ -29,6 +29,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['/', 'f'], shown: '/ f', action: 'filter', help: 'display filter (Wireshark syntax); Enter applies, Esc cancels, \u2191\u2193 history', where: 'panes' },
   { keys: ['x'], shown: 'x', action: 'clearFilter', help: 'clear the display filter', where: 'panes' },
   { keys: ['t'], shown: 't', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
+  { keys: ['c'], shown: 'c', action: 'colour', help: 'colouring rules on/off (--colors FILE: Wireshark colorfilters)', where: 'panes' },
   { keys: ['tab'], shown: 'Tab', action: 'nextPane', help: 'next pane (list, details, bytes)', where: 'panes' },
   { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevPane', help: 'previous pane', where: 'panes' },
   // blessed reports Enter twice ('return', then 'enter' for the same \r): only 'enter' is bound.

@@ -1,7 +1,11 @@
 // The UI as a feature module: sets hooks.ui, which the command line calls on a terminal when no
 // headless option was given. blessed and the UI code load only then, so headless runs stay lean.
 
-import { hooks, MainOptions } from '../hooks';
+import { hooks, MainOptions, addCommands } from '../hooks';
+
+addCommands((program) => {
+  program.option('--colors <file>', 'UI: colouring rules in Wireshark\'s colorfilters format (a file, or a Wireshark profile directory); default: tcpwatch\'s own, share/colorfilters');
+});
 
 hooks.ui = async (opts: MainOptions, captureFilter: string | undefined): Promise<void> => {
   if (opts.readFile !== undefined) {

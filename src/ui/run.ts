@@ -25,6 +25,9 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
     const { openReader } = require('../capture/open-reader') as typeof import('../capture/open-reader');
     openReader(file).close();
   }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { loadColourRules } = require('./colours') as typeof import('./colours');
+  const colours = loadColourRules(opts);
   let store: PacketStore;
   try {
     // Started before blessed loads, so the worker indexes while the screen is being set up.
@@ -48,6 +51,7 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
   const { App } = require('./app') as typeof import('./app');
   const loadedAt = performance.now();
   const app = new App(store, opts, undefined, input);
+  app.setColours(colours);
   app.traceLine(`ui-start at=${startedAt.toFixed(3)} store-open=${storeAt.toFixed(3)} ui-code=${loadedAt.toFixed(3)} preview=${store.count}`);
   if (opts.displayFilter !== undefined && opts.displayFilter.trim() !== '') {
     app.filterBar.remember(opts.displayFilter);

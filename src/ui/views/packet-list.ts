@@ -4,7 +4,7 @@
 import * as blessed from 'blessed';
 import { PacketStore } from '../../store/packet-store';
 import { FilterRun } from '../../store/filter-run';
-import { describeRow, RowText, TimeFormat } from '../../store/rows';
+import { describeRow, RowText, TimeFormat, RowClass } from '../../store/rows';
 import { Dissection } from '../../decode/dissection';
 import { VirtualList, ListRow, ListSource } from '../widgets/virtual-list';
 import { Theme } from '../theme';
@@ -26,11 +26,16 @@ export class PacketListView implements ListSource {
   filter: FilterRun | null = null;
   private readonly text = new RowText();
   private readonly d = new Dissection();
-  private cache = new Map<number, ListRow>();
+  /** The row attribute of packet i (its colouring rule's colours, or its class's attributes). */
+  colourOf: (i: number, cls: RowClass) => number;
+  private cache = new Map<number, { text: string; cls: RowClass }>();
   private cacheKey = '';
 
-  constructor(readonly store: PacketStore, private readonly theme: Theme, pos: blessed.Position & { parent: blessed.Screen | blessed.Element }) {
+  constructor(readonly store: PacketStore, theme: Theme, pos: blessed.Position & { parent: blessed.Screen | blessed.Element }) {
     this.list = new VirtualList(this, { ...pos, gutter: true });
+    this.list.selectedAttr = theme.selected;
+    this.list.markerAttr = theme.marker;
+    this.colourOf = (_i, cls) => theme.rows[cls];
   }
 
   count(): number {
@@ -78,17 +83,17 @@ export class PacketListView implements ListSource {
       this.cacheKey = key;
     }
     const i = this.packetAt(k);
+    // Colours are looked up at every draw: a packet's colouring rule can be found after its text was cached.
     const hit = this.cache.get(i);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return { text: hit.text, attr: this.colourOf(i, hit.cls) };
     const r = this.text;
     describeRow(this.store, i, this.timeFormat, r, this.d);
     const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '\u2026' : s.padEnd(n));
     const text = `${r.no.padStart(w.no)} ${cut(r.time, w.time)} ${cut(r.src, w.addr)} ${cut(r.dst, w.addr)} ` +
       `${cut(r.protocol, w.proto)} ${r.length.padStart(w.len)} ${r.info}`;
-    const out = { text, attr: this.theme.rows[r.cls] };
     if (this.cache.size >= CACHE_ROWS) this.cache.clear();
-    this.cache.set(i, out);
-    return out;
+    this.cache.set(i, { text, cls: r.cls });
+    return { text, attr: this.colourOf(i, r.cls) };
   }
 
   cycleTime(): void {

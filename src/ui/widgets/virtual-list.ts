@@ -38,6 +38,12 @@ export class VirtualList {
   onActivate: ((i: number) => void) | null = null;
   /** Draw the selected row highlighted (off for pages of text, which scroll instead). */
   showSelection = true;
+  /** The selected row's attribute from its own; by default its colours swapped. */
+  selectedAttr: (rowAttr: number) => number = (a) => withFlags(a, flagsOf(a) ^ INVERSE);
+  /** The gutter's selection marker. */
+  markerAttr = attr(BOLD);
+  /** Draws a row's first column (the gutter) when the owner has more to say there than the selection (marks). */
+  gutterCell: ((i: number, selected: boolean) => { ch: string; attr: number } | null) | null = null;
   /** Milliseconds the last render took (for the benchmark). */
   lastRenderMs = 0;
   private lastCount = 0;
@@ -175,9 +181,12 @@ export class VirtualList {
       }
       const row = this.source.row(i, width);
       const sel = this.showSelection && i === this.selected;
-      // The selection swaps the row's colours, so its meaning stays visible on the selected row too.
-      const a = sel ? withFlags(row.attr, flagsOf(row.attr) ^ INVERSE) : row.attr;
-      if (this.gutter) put(line, x0, x0 + 1, sel ? '\u25b6' : ' ', sel ? attr(BOLD) : PLAIN);
+      const a = sel ? this.selectedAttr(row.attr) : row.attr;
+      if (this.gutter) {
+        const g = this.gutterCell?.(i, sel) ?? null;
+        if (g !== null) put(line, x0, x0 + 1, g.ch, g.attr);
+        else put(line, x0, x0 + 1, sel ? '\u25b6' : ' ', sel ? this.markerAttr : PLAIN);
+      }
       put(line, x0 + this.gutter, x1, fit(row.text, width), a);
     }
     this.lastRenderMs = performance.now() - t0;

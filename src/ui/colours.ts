@@ -1,0 +1,65 @@
+// Which colouring rules the packet list uses: tcpwatch's own (share/colorfilters, in Wireshark's
+// colorfilters format) or the user's (--colors FILE, or a Wireshark profile directory holding a
+// `colorfilters` file), compiled with the display-filter compiler. Read before the screen opens,
+// so a file that is missing or not in the format is one line on stderr and exit status 2.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MainOptions, hooks } from '../hooks';
+import { UsageError } from '../errors';
+import { DisplayFilter } from '../pipeline';
+import { ColourRule, ColourRulesError, parseColourRules } from '../store/colour-rules';
+
+/** tcpwatch's default rules: share/ beside dist/ (this file runs as dist/src/ui/colours.js). */
+export const DEFAULT_COLOUR_RULES = path.join(__dirname, '..', '..', '..', 'share', 'colorfilters');
+
+export interface ColourRules {
+  /** Where the rules came from, for the help. */
+  file: string;
+  /** The enabled rules whose filters compiled, in order; filters[k] is rules[k]'s. */
+  rules: ColourRule[];
+  filters: DisplayFilter[];
+  /** Rules left out because tcpwatch cannot compile their filter: "name: reason". */
+  skipped: string[];
+}
+
+/** The --colors value from the options (added by src/ui/module.ts). */
+export function colourFileOption(opts: MainOptions): string | undefined {
+  return (opts as MainOptions & { colors?: string }).colors;
+}
+
+export function loadColourRules(opts: MainOptions): ColourRules {
+  const given = colourFileOption(opts);
+  let file = given ?? DEFAULT_COLOUR_RULES;
+  let text: string;
+  try {
+    if (given !== undefined && fs.statSync(file).isDirectory()) file = path.join(file, 'colorfilters');
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read colouring rules ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let all: ColourRule[];
+  try {
+    all = parseColourRules(text);
+  } catch (e) {
+    if (e instanceof ColourRulesError) throw new UsageError(`colouring rules ${file}, ${e.message}`);
+    throw e;
+  }
+  const out: ColourRules = { file, rules: [], filters: [], skipped: [] };
+  const compile = hooks.compileRuleFilter;
+  if (!compile) {
+    out.skipped.push('display filters are not available in this build');
+    return out;
+  }
+  for (const r of all) {
+    if (!r.enabled) continue;
+    try {
+      out.filters.push(compile(r.filter).filter);
+      out.rules.push(r);
+    } catch (e) {
+      // As Wireshark does with a rule it cannot compile: the rule is switched off, the rest apply.
+      out.skipped.push(`${r.name}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,244 @@
+// Working through a capture in the UI (issue #19), in a real terminal (tmux, capture-pane -e):
+// the selection that shows on every row colour, colouring rules in Wireshark's colorfilters
+// format checked against tshark's own colouring, find, marks, time reference, saving.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import '../src/app/features';
+import { parseColourRules, ColourRule } from '../src/store/colour-rules';
+import { xterm256 } from '../src/ui/theme';
+import { compileRuleFilter } from '../src/filter';
+import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
+import { Tmux, haveTmux, lineWith, plain } from './helpers/tmux';
+import { rowSgr, writeConversation } from './helpers/tmux-screen';
+
+const corpus = corpusDir();
+const noTmux = haveTmux() ? false : 'tmux is not installed';
+const skip = noTmux || (corpus === null ? NO_CORPUS_REASON : false);
+const haveTshark = spawnSync('tshark', ['--version']).status === 0;
+const TLS13 = corpus ? path.join(corpus, 'valid/local/ipv6-tls13.pcap') : '';
+
+function withTmux(args: string[], env: Record<string, string>, fn: (t: Tmux) => Promise<void>, width = 160, height = 50): Promise<void> {
+  const t = Tmux.start(args, env, width, height);
+  return fn(t).finally(() => t.kill());
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-work-'));
+}
+
+/** The packet rows on screen: number → the attributes where the row's text starts (selection's bold/underline left in). */
+function rowsOnScreen(escaped: string): Map<number, { sgr: string; line: string }> {
+  const out = new Map<number, { sgr: string; line: string }>();
+  for (const line of escaped.split('\n')) {
+    const m = /^.\s+(\d+) \d+\.\d+ /.exec(plain(line));
+    if (m === null) continue;
+    out.set(Number(m[1]), { sgr: rowSgr(line, plain(line).slice(1, 16)), line });
+  }
+  return out;
+}
+
+/**
+ * Walk the selection over rows 1..n: each time, the row under the marker must look unlike every
+ * other row on screen (whatever their class), and be the only one with the marker.
+ */
+async function selectionShowsOnEveryRow(t: Tmux, n: number): Promise<void> {
+  for (let k = 1; k <= n; k++) {
+    if (k > 1) t.keys('j');
+    const e = await t.waitFor((x) => new RegExp(`Packet details — frame ${k}\\b`).test(x), `frame ${k} selected`, 5000, true);
+    const rows = rowsOnScreen(e);
+    const marked = [...rows.keys()].filter((no) => plain(rows.get(no)!.line).startsWith('▶'));
+    assert.deepEqual(marked, [k], `only row ${k} has the marker`);
+    const sel = rows.get(k)!.sgr;
+    for (const [no, r] of rows) {
+      if (no !== k) assert.notEqual(r.sgr, sel, `selected row ${k} (${sel}) looks unlike row ${no}`);
+    }
+  }
+}
+
+test('the selected row stands out on every row colour: 256 colours, 16 colours at 80x24, NO_COLOR at 80x24', { skip }, async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'reset.pcap');
+    writeConversation(file, Buffer.from('ok'), true); // SYN, SYN/ACK, ACK, data, ACK, FIN, FIN, ACK, RST
+    await withTmux(['-r', file], {}, async (t) => {
+      await t.waitForText('shown 9 / 9');
+      await selectionShowsOnEveryRow(t, 9);
+    });
+    await withTmux(['-r', file], { TCPWATCH_COLORS: '16' }, async (t) => {
+      await t.waitForText('shown 9 / 9');
+      await selectionShowsOnEveryRow(t, 9);
+    }, 80, 24);
+    await withTmux(['-r', file], { NO_COLOR: '1' }, async (t) => {
+      await t.waitForText('shown 9 / 9');
+      const e = t.screen(true);
+      // selected: bold, underlined and reversed, which no row class uses
+      assert.equal(rowSgr(e, '     1 0.000'), '1;4;7');
+      await selectionShowsOnEveryRow(t, 9);
+    }, 80, 24);
+    // Hello rows (reverse without colour) and the rows around them
+    await withTmux(['-r', TLS13], { NO_COLOR: '1' }, async (t) => {
+      await t.waitForText('shown 36 / 36');
+      await selectionShowsOnEveryRow(t, 8);
+    }, 80, 24);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Some of Wireshark's default colouring rules, written here in its colorfilters format (background
+// first, then foreground; 16-bit channels), with protocols tcpwatch does not dissect among them.
+const WIRESHARK_RULES = [
+  '# Wireshark\'s default rules, in its order (a subset)',
+  '@Bad TCP@tcp.analysis.flags && !tcp.analysis.window_update && !tcp.analysis.keep_alive && !tcp.analysis.keep_alive_ack@[4718,10030,11796][63479,34695,34695]',
+  '@HSRP State Change@hsrp.state != 8 && hsrp.state != 16@[4718,10030,11796][65535,64764,40092]',
+  '@ICMP errors@icmp.type in { 3..5, 11 } || icmpv6.type in { 1..4 }@[4718,10030,11796][47031,63479,29812]',
+  '@ARP@arp@[64250,61680,55255][4718,10030,11796]',
+  '@ICMP@icmp || icmpv6@[64764,57568,65535][4718,10030,11796]',
+  '@TCP RST@tcp.flags.reset eq 1@[42148,0,0][65535,64764,40092]',
+  '@TTL low or unexpected@(ip.dst != 224.0.0.0/4 && ip.ttl < 5 && !pim && !ospf) || (ip.dst == 224.0.0.0/24 && ip.dst != 224.0.0.251 && ip.ttl != 1 && !(vrrp || carp))@[42148,0,0][60652,61680,60395]',
+  '@SMB@smb || nbss || nbns || netbios@[65278,65535,53456][4718,10030,11796]',
+  '@HTTP@http || tcp.port == 80 || http2@[58596,65535,51143][4718,10030,11796]',
+  '!@Disabled@frame@[0,0,0][0,0,0]',
+  '@TCP SYN/FIN@tcp.flags & 0x02 || tcp.flags.fin == 1@[41026,41026,41026][4718,10030,11796]',
+  '@TCP@tcp@[59345,58980,65535][4718,10030,11796]',
+  '@UDP@udp@[56026,61166,65535][4718,10030,11796]',
+  '@Broadcast@eth[0] & 1@[65535,65535,65535][47802,48573,46774]',
+].join('\n') + '\n';
+
+/** The 256-colour attributes a rule's row gets: foreground, then background, as rowSgr writes them. */
+function sgrOf(r: ColourRule): string {
+  const c = (v: [number, number, number]): number => xterm256(v[0] >> 8, v[1] >> 8, v[2] >> 8);
+  return `38;5;${c(r.fg)};48;5;${c(r.bg)}`;
+}
+
+/** tshark's colouring rule for every packet, with `rulesFile` as the profile's colorfilters. */
+function tsharkRuleNames(capture: string, rulesFile: string | null, home: string): string[] {
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+  if (rulesFile !== null) {
+    fs.mkdirSync(path.join(home, '.config', 'wireshark'), { recursive: true });
+    fs.copyFileSync(rulesFile, path.join(home, '.config', 'wireshark', 'colorfilters'));
+  }
+  const r = spawnSync('tshark', ['--color', '-n', '-r', capture, '-T', 'fields', '-e', 'frame.coloring_rule.name'], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.replace(/\n$/, '').split('\n');
+}
+
+/** Page through the whole list; every row's colours must be those of the rule tshark gave it. */
+async function rowsColouredAsTshark(t: Tmux, names: string[], rules: ColourRule[], notDissected: number[] = []): Promise<Set<string>> {
+  const byName = new Map(rules.map((r) => [r.name, r]));
+  // A rule that names protocols tcpwatch does not dissect (SMB: nbns, netbios) cannot match here.
+  // So can a rule tcpwatch cannot compile (left out with a message, as Wireshark does).
+  const blind = new Set(rules.filter((r) => {
+    try {
+      return compileRuleFilter(r.filter).unknown.length > 0;
+    } catch {
+      return true;
+    }
+  }).map((r) => r.name));
+  const seen = new Set<string>();
+  const checked = new Set<number>();
+  while (checked.size < names.length) {
+    const e = t.screen(true);
+    const rows = rowsOnScreen(e);
+    for (const [no, r] of rows) {
+      if (checked.has(no)) continue;
+      const name = names[no - 1];
+      checked.add(no);
+      if (blind.has(name)) {
+        notDissected.push(no);
+        continue;
+      }
+      const want = name === '' ? '' : sgrOf(byName.get(name)!);
+      assert.equal(r.sgr.replace(/^1;4;/, ''), want, `row ${no}: tshark says rule "${name}"\n${plain(r.line)}`);
+      seen.add(name);
+    }
+    if (checked.size >= names.length) break;
+    const before = e;
+    t.keys('PageDown');
+    await t.waitFor((x) => x !== plain(before), 'the next page', 3000).catch(() => '');
+  }
+  return seen;
+}
+
+test('Wireshark\'s colouring rules loaded with --colors colour the corpus as tshark --color does', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
+  const dir = tempDir();
+  try {
+    const rulesFile = path.join(dir, 'colorfilters');
+    fs.writeFileSync(rulesFile, WIRESHARK_RULES);
+    const rules = parseColourRules(WIRESHARK_RULES).filter((r) => r.enabled);
+    const seen = new Set<string>();
+    for (const [capture, count] of [['valid/ja4/latest.pcapng', 209], ['valid/tcpdump/mptcp-fclose.pcap', 11], ['valid/ja4/CVE-2018-6794.pcap', 33]] as const) {
+      const file = path.join(corpus!, capture);
+      const names = tsharkRuleNames(file, rulesFile, path.join(dir, 'home'));
+      assert.equal(names.length, count);
+      await withTmux(['-r', file, '--colors', rulesFile], {}, async (t) => {
+        await t.waitForText(`shown ${count} / ${count}`);
+        // the first row's rule is named in the details title
+        await t.waitForText(`colour rule: ${names[0]}`);
+        await new Promise((r) => setTimeout(r, 300)); // the colouring run's last slice
+        const blind: number[] = [];
+        for (const n of await rowsColouredAsTshark(t, names, rules, blind)) seen.add(n);
+        // latest.pcapng has NetBIOS name service rows (tshark: SMB), which tcpwatch does not dissect
+        if (capture.endsWith('latest.pcapng')) assert.deepEqual(blind, [68, 69, 133, 154]);
+        else assert.deepEqual(blind, []);
+      }, 160, 100);
+    }
+    for (const n of ['Bad TCP', 'ICMP errors', 'ARP', 'TCP RST', 'HTTP', 'TCP SYN/FIN', 'TCP', 'UDP']) assert.ok(seen.has(n), `a row coloured by "${n}" was compared`);
+    // A Wireshark profile directory works too, and Wireshark's installed default file loads.
+    const profile = path.join(dir, 'profile');
+    fs.mkdirSync(profile);
+    fs.copyFileSync(rulesFile, path.join(profile, 'colorfilters'));
+    await withTmux(['-r', TLS13, '--colors', profile], {}, async (t) => {
+      await t.waitForText('colour rule: TCP SYN/FIN');
+    });
+    const installed = '/usr/share/wireshark/colorfilters';
+    if (fs.existsSync(installed)) {
+      const file = path.join(corpus!, 'valid/tcpdump/mptcp-fclose.pcap');
+      const names = tsharkRuleNames(file, null, path.join(dir, 'empty-home'));
+      await withTmux(['-r', file, '--colors', installed], {}, async (t) => {
+        await t.waitForText('shown 11 / 11');
+        await rowsColouredAsTshark(t, names, parseColourRules(fs.readFileSync(installed, 'utf8')).filter((r) => r.enabled));
+      });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--colors: a missing file or a line not in the format is one line on stderr and exit status 2; c turns colouring off and on', { skip }, async () => {
+  const dir = tempDir();
+  try {
+    await withTmux(['-r', TLS13, '--colors', path.join(dir, 'none')], {}, async (t) => {
+      const s = await t.waitForText('[tcpwatch exited 2]');
+      assert.match(s, /^tcpwatch: cannot read colouring rules .*none: ENOENT$/m);
+    });
+    const bad = path.join(dir, 'bad');
+    fs.writeFileSync(bad, '# ok\n@TCP@tcp@[1,2,3][4,5,6]\n@Broken@tcp@[1,2][3,4,5]\n');
+    await withTmux(['-r', TLS13, '--colors', bad], {}, async (t) => {
+      const s = await t.waitForText('[tcpwatch exited 2]');
+      assert.match(s, /^tcpwatch: colouring rules .*bad, line 3: expected @name@filter@\[R,G,B\]\[R,G,B\]/m);
+    });
+    await withTmux(['-r', TLS13], {}, async (t) => {
+      await t.waitForText('shown 36 / 36');
+      await t.waitForText('colour rule: TCP SYN / SYN-ACK');
+      assert.equal(rowSgr(t.screen(true), '     4 0.001220'), '38;5;16;48;5;214');
+      t.keys('c');
+      await t.waitForText('colouring rules off');
+      let e = t.screen(true);
+      assert.equal(rowSgr(e, '     4 0.001220'), '');
+      assert.equal(rowSgr(e, '     2 0.000042'), '');
+      t.keys('c');
+      await t.waitForText('colouring rules on');
+      e = t.screen(true);
+      assert.equal(rowSgr(e, '     4 0.001220'), '38;5;16;48;5;214');
+      assert.match(lineWith(t.screen(), 'Packet details'), /colour rule: TCP SYN \/ SYN-ACK/);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
