@@ -94,17 +94,17 @@ test('-c N opens only the first N packets of the file, as it reads only those he
 test('time formats, go to packet, help listing every key, resize and quit', { skip }, () =>
   withTmux(['-r', DNS_TCP], {}, async (t) => {
     await t.waitForText('shown 11 / 11');
-    t.keys('t');
+    t.keys('T');
     let s = await t.waitForText('time: absolute');
     // TZ=UTC in the test terminal
     assert.match(lineWith(s, ' 192.168.1.11 '), /1\s+20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\s+192\.168\.1\.11/);
-    t.keys('t');
+    t.keys('T');
     s = await t.waitForText('time: delta');
     assert.match(s, /\n\s+2 0\.126619\s/);
-    t.keys('t');
+    t.keys('T');
     s = await t.waitForText('time: epoch');
     assert.match(s, /\n\s+2 \d{10}\.\d{6}\s/);
-    t.keys('t');
+    t.keys('T');
     await t.waitForText('time: relative');
 
     t.keys(':');

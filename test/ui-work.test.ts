@@ -242,3 +242,135 @@ test('--colors: a missing file or a line not in the format is one line on stderr
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('find by display filter, string and hex with next/previous; marks; time reference; the related packet', { skip }, () =>
+  withTmux(['-r', TLS13], {}, async (t) => {
+    await t.waitForText('shown 36 / 36');
+    // display filter: the two Server Hellos, n and N move between them and wrap
+    t.keys('C-f');
+    await t.waitForText('Find display filter:');
+    t.literal('tls.handshake.type == 2');
+    t.keys('Enter');
+    let s = await t.waitForText('found display filter tls.handshake.type == 2: frame 6');
+    assert.match(s, /▶\s+6 0\.002257/);
+    t.keys('n');
+    await t.waitForText('tls.handshake.type == 2: frame 25');
+    t.keys('n');
+    s = await t.waitForText('frame 6 (search wrapped to the first packet)');
+    t.keys('N');
+    await t.waitForText('tls.handshake.type == 2: frame 25 (search wrapped to the last packet)');
+    // string: in the Info column ("Client Key Exchange"), from the selection on
+    t.keys('C-f', 'Tab', 'C-u');
+    await t.waitForText('Find string:');
+    t.literal('Client Key Exchange');
+    t.keys('Enter');
+    s = await t.waitForText('found string Client Key Exchange: frame 27');
+    assert.match(s, /▶\s+27 0\.\d+ .*Client Key Exchange/);
+    // hex: the TLS 1.2 ServerHello's record header, 16 03 03 then a length, with spaces or colons
+    t.keys('g', 'C-f', 'Tab', 'C-u'); // the prompt keeps the last kind (string): one Tab to hex
+    await t.waitForText('Find hex bytes:');
+    t.literal('16 03 03 zz');
+    await t.waitForText('hex bytes are pairs of digits');
+    t.keys('BSpace', 'BSpace', 'BSpace');
+    t.keys('Enter');
+    s = await t.waitForText('found hex bytes 16 03 03: frame 6');
+    // marks: two, ] and [ go between them, the status bar counts them
+    t.keys(':');
+    t.literal('10');
+    t.keys('Enter', 'm');
+    await t.waitForText('Packet details — frame 10');
+    t.keys(':');
+    t.literal('30');
+    t.keys('Enter', 'm');
+    s = await t.waitForText('marked 2');
+    t.keys('g');
+    await t.waitForText('Packet details — frame 1 ');
+    s = await t.waitFor((x) => /●\s+10 0\.002939/.test(x), 'marked row 10 with ●');
+    t.keys(']');
+    await t.waitForText('Packet details — frame 10');
+    t.keys(']');
+    await t.waitForText('Packet details — frame 30');
+    t.keys('[');
+    await t.waitForText('Packet details — frame 10');
+    // time reference on packet 20: it reads *REF*, the ones after count from it
+    t.keys(':');
+    t.literal('20');
+    t.keys('Enter', 't');
+    s = await t.waitForText('frame 20 is a time reference');
+    assert.match(s, /\s20 \*REF\*\s+::1/);
+    assert.match(s, /\s21 0\.000012\s+::1/); // 0.009458 - 0.009446
+    assert.match(s, /\s19 0\.003176\s+::1/); // before it: from the first packet still
+    t.keys('t');
+    s = await t.waitForText('frame 20 is no longer a time reference');
+    assert.match(s, /\s21 0\.009458\s+::1/);
+    // the related packet: packet 5 ACKs the Client Hello (frame 4)
+    t.keys(':');
+    t.literal('5');
+    t.keys('Enter');
+    await t.waitForText('Packet details — frame 5');
+    t.keys('r');
+    s = await t.waitForText('This is an ACK to the segment in frame 4');
+    assert.match(s, /▶\s+4 0\.001220/);
+  }));
+
+/** tshark's view of a capture's packets: time and lengths of each, then every byte (its hex dump without the summary lines). */
+function tsharkPackets(file: string, filter?: string): string {
+  const run = (args: string[]): string => {
+    const r = spawnSync('tshark', ['-n', '-r', file, ...(filter ? ['-Y', filter] : []), ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const fields = run(['-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'frame.cap_len']);
+  const hex = run(['-x']).split('\n').filter((l) => /^[0-9a-f]{4}  /.test(l)).join('\n');
+  return `${fields}\n${hex}`;
+}
+
+test('save all, displayed or marked packets as pcap or pcapng: tshark reads back the same packets', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
+  const dir = tempDir();
+  try {
+    const all = path.join(dir, 'all.pcap'), shown = path.join(dir, 'shown.pcapng'), marked = path.join(dir, 'marked.pcapng');
+    await withTmux(['-r', TLS13], {}, async (t) => {
+      await t.waitForText('shown 36 / 36');
+      t.keys('W');
+      await t.waitForText('Save all packets as:');
+      t.literal(all);
+      t.keys('Enter');
+      await t.waitForText('saved 36 all packets to');
+      t.keys('/');
+      t.literal('tcp.stream == 1 && tcp.len > 0');
+      t.keys('Enter');
+      await t.waitForText('shown 8 / 36');
+      t.keys('C-s', 'Tab');
+      await t.waitForText('Save displayed packets as:');
+      t.literal(shown);
+      t.keys('Enter');
+      await t.waitForText('saved 8 displayed packets to');
+      t.keys('x');
+      await t.waitForText('shown 36 / 36');
+      for (const n of ['4', '6', '23']) {
+        t.keys(':');
+        t.literal(n);
+        t.keys('Enter', 'm');
+        await t.waitForText(`Packet details — frame ${n}`);
+      }
+      await t.waitForText('marked 3');
+      t.keys('W', 'Tab', 'Tab');
+      await t.waitForText('Save marked packets as:');
+      t.literal(marked);
+      t.keys('Enter');
+      await t.waitForText('saved 3 marked packets to');
+      // a file that cannot be written: one line on the status bar, the UI goes on
+      t.keys('W');
+      t.literal(path.join(dir, 'no', 'such', 'dir.pcap'));
+      t.keys('Enter');
+      await t.waitForText(/cannot write \(ENOENT\)/);
+    });
+    assert.equal(fs.readFileSync(all).readUInt32LE(0) === 0xa1b23c4d || fs.readFileSync(all).readUInt32LE(0) === 0xa1b2c3d4, true, 'pcap');
+    assert.equal(fs.readFileSync(shown).readUInt32LE(0), 0x0a0d0d0a, 'pcapng');
+    assert.equal(tsharkPackets(all), tsharkPackets(TLS13));
+    assert.equal(tsharkPackets(shown), tsharkPackets(TLS13, 'tcp.stream == 1 && tcp.len > 0'));
+    assert.equal(tsharkPackets(marked), tsharkPackets(TLS13, 'frame.number in {4, 6, 23}'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -22,6 +22,12 @@ import { ColourRules } from './colours';
 import { ColourRun } from '../store/colour-rules';
 import { RowClass } from '../store/rows';
 import { PLAIN } from './widgets/paint';
+import { FindKind, SaveKind } from './views/filter-bar';
+import { allFields } from '../fields/registry';
+import { protocolColumn, infoColumn } from '../output/summary';
+import { openOutputFile, writeErrorForUser } from '../capture/file-writer';
+import { CapturedFrame } from '../capture/frame';
+import { UsageError } from '../errors';
 import { actionFor, keyId, Action, Binding } from './keys';
 import { PacketListView } from './views/packet-list';
 import { DetailsView } from './views/details';
@@ -82,6 +88,16 @@ export class App {
   private colourTimer: NodeJS.Immediate | null = null;
   /** Off with the colouring key: every row in the terminal's own colours. */
   colouring = true;
+  /** The last find (Ctrl-F): its matches, found in the background from the first packet on. */
+  private findRun: FilterRun | null = null;
+  private findLabel = '';
+  private findWant: { from: number; dir: 1 | -1 } | null = null;
+  private findTimer: NodeJS.Immediate | null = null;
+  /** Packets a live capture had when last saved from the UI (quitting asks while more are unsaved). */
+  private savedCount = 0;
+  /** Quitting a live capture with unsaved packets: waiting for save / discard / cancel. */
+  private asking = false;
+  private quitAfterSave = false;
   private filterTimer: NodeJS.Immediate | null = null;
   /** Packet to keep selected while a new filter's matches arrive. */
   private wantPacket = -1;
@@ -160,8 +176,16 @@ export class App {
     this.details.hex.el.on('click', () => this.setFocus('bytes'));
 
     this.filterBar.validate = (expr) => this.checkFilter(expr);
-    this.filterBar.onSubmit = (mode, text) => (mode === 'filter' ? this.applyFilter(text) : this.gotoPacket(text));
-    this.filterBar.onCancel = () => this.requestRender();
+    this.filterBar.onSubmit = (mode, text, kind) => {
+      if (mode === 'filter') this.applyFilter(text);
+      else if (mode === 'find') this.find(kind as FindKind, text);
+      else if (mode === 'save') this.save(kind as SaveKind, text);
+      else this.gotoPacket(text);
+    };
+    this.filterBar.onCancel = () => {
+      this.quitAfterSave = false;
+      this.requestRender();
+    };
     this.filterBar.onEdit = () => {
       // Typing a new expression cancels the one still running.
       if (this.filterRun !== null && !this.filterRun.done) this.cancelFilter();
@@ -270,6 +294,7 @@ export class App {
     if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status, shrink: true });
     if (this.filterRun) seg.push(sep, { text: `display filter: ${sanitizeText(this.filterRun.expression)}`, attr: t.status, shrink: true });
     seg.push(sep, { text: `shown ${this.packets.count()} / ${st.count}`, attr: t.statusAccent });
+    if (this.packets.marks.size > 0) seg.push(sep, { text: `marked ${this.packets.marks.size}`, attr: t.statusAccent });
     if (st.loading && st.kind !== 'live') {
       const frac = st.totalBytes > 0 ? Math.min(1, st.bytesRead / st.totalBytes) : 0;
       const cells = 12, full = Math.round(frac * cells);
@@ -285,6 +310,11 @@ export class App {
     seg.push(sep, { text: `time: ${TIME_FORMAT_NAMES[this.packets.timeFormat]}`, attr: t.status });
     if (st.error) seg.push(sep, { text: sanitizeText(st.error), attr: t.promptInvalid });
     if (this.message) seg.push(sep, { text: this.message, attr: t.statusAccent });
+    if (this.asking) {
+      // The question replaces everything else: it is what the next key answers.
+      const n = st.count - this.savedCount;
+      return [{ text: ` Quit: ${n} captured packet${n === 1 ? ' is' : 's are'} not saved \u2014 s save  d discard and quit  c cancel `, attr: t.promptInvalid }];
+    }
     return seg;
   }
 
@@ -512,6 +542,214 @@ export class App {
     this.requestRender(true);
   }
 
+  // ---------------------------------------------------------------- find, marks, related packets
+
+  /** Whether packet i is in the list (the display filter shows it). */
+  private isShown(i: number): boolean {
+    if (this.packets.filter === null) return i >= 0 && i < this.store.count;
+    const pos = this.packets.positionOf(i);
+    return pos < this.packets.count() && this.packets.packetAt(pos) === i;
+  }
+
+  private selectPacket(i: number): void {
+    this.packets.list.select(this.packets.positionOf(i));
+  }
+
+  /** Start a find: every kind becomes a filter run, so it sees what display filters see. */
+  private find(kind: FindKind, text: string): void {
+    let fn: DisplayFilter | null;
+    let expr: string;
+    try {
+      if (kind === 'display filter') {
+        expr = text;
+        fn = this.compile(text);
+      } else if (kind === 'hex bytes') {
+        const hex = text.replace(/[\s:.-]/g, '').toLowerCase();
+        expr = `frame contains ${hex.match(/../g)!.join(':')}`;
+        fn = this.compile(expr);
+      } else {
+        // A string is looked for in the packet's bytes and in its Protocol and Info columns, as
+        // Wireshark's find in the packet list and bytes does.
+        expr = `frame contains "${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+        const bytes = this.compile(expr);
+        fn = bytes === null ? null : (d) => bytes(d) || infoColumn(d).includes(text) || protocolColumn(d).includes(text);
+      }
+    } catch (e) {
+      this.flash((e as Error).message);
+      return;
+    }
+    if (fn === null) {
+      this.flash('find needs the display filters, which this build does not have');
+      return;
+    }
+    this.cancelFind();
+    this.findRun = new FilterRun(this.store, expr, fn);
+    this.findLabel = `${kind} ${sanitizeText(text)}`;
+    this.findAgain(1);
+  }
+
+  private cancelFind(): void {
+    if (this.findTimer !== null) clearImmediate(this.findTimer);
+    this.findTimer = null;
+    this.findRun?.cancel();
+    this.findRun = null;
+    this.findWant = null;
+  }
+
+  private findAgain(dir: 1 | -1): void {
+    if (this.findRun === null) {
+      this.flash('nothing to find yet: Ctrl-F');
+      return;
+    }
+    this.findWant = { from: this.packets.selectedPacket(), dir };
+    this.resolveFind();
+  }
+
+  /** Select the match the last n / N asked for, once the run has tested far enough; wraps at the ends. */
+  private resolveFind(): void {
+    const run = this.findRun, want = this.findWant;
+    if (run === null || want === null) return;
+    const m = run.matches;
+    let found = -1, wrapped = false;
+    if (want.dir === 1) {
+      for (let k = m.lowerBound(want.from + 1); k < m.length && found < 0; k++) if (this.isShown(m.get(k))) found = m.get(k);
+      if (found < 0 && run.done) {
+        wrapped = true;
+        for (let k = 0; k < m.length && m.get(k) <= want.from && found < 0; k++) if (this.isShown(m.get(k))) found = m.get(k);
+      }
+    } else if (run.scanned > want.from || run.done) {
+      for (let k = m.lowerBound(want.from) - 1; k >= 0 && found < 0; k--) if (this.isShown(m.get(k))) found = m.get(k);
+      if (found < 0 && run.done) {
+        wrapped = true;
+        for (let k = m.length - 1; k >= 0 && m.get(k) >= want.from && found < 0; k--) if (this.isShown(m.get(k))) found = m.get(k);
+      }
+    }
+    if (found >= 0) {
+      this.findWant = null;
+      this.selectPacket(found);
+      this.flash(`found ${this.findLabel}: frame ${found + 1}${wrapped ? ` (search wrapped to the ${want.dir === 1 ? 'first' : 'last'} packet)` : ''}`);
+      this.requestRender(true);
+      return;
+    }
+    if (run.done) {
+      this.findWant = null;
+      this.flash(`no packet shown matches ${this.findLabel}`);
+      return;
+    }
+    this.findTimer ??= setImmediate(() => {
+      this.findTimer = null;
+      if (this.quitting || this.findRun !== run) return;
+      run.step(performance.now() + FILTER_SLICE_MS);
+      this.resolveFind();
+    });
+  }
+
+  private gotoMark(dir: 1 | -1): void {
+    const marks = this.packets.markedPackets().filter((i) => this.isShown(i));
+    if (marks.length === 0) {
+      this.flash('no marked packet is shown (m marks one)');
+      return;
+    }
+    const from = this.packets.selectedPacket();
+    const next = dir === 1 ? marks.find((i) => i > from) ?? marks[0] : [...marks].reverse().find((i) => i < from) ?? marks[marks.length - 1];
+    this.selectPacket(next);
+  }
+
+  /** The packets the selected one refers to: its fields that name a frame (FT_FRAMENUM), as Wireshark links them. */
+  private relatedPackets(): { label: string; frame: number }[] {
+    const d = this.details.dissection;
+    if (d === null) return [];
+    const out: { label: string; frame: number }[] = [];
+    for (const f of allFields()) {
+      if (f.ftype !== 'FT_FRAMENUM' || f.num === undefined) continue;
+      const n = f.count(d);
+      for (let k = 0; k < n; k++) out.push({ label: f.label, frame: f.num(d, k) });
+    }
+    return out;
+  }
+
+  private gotoRelated(): void {
+    const rel = this.relatedPackets().filter((r) => r.frame >= 1 && r.frame <= this.store.count);
+    if (rel.length === 0) {
+      this.flash('this packet refers to no other packet');
+      return;
+    }
+    const r = rel[0];
+    this.selectPacket(r.frame - 1);
+    this.flash(`${r.label} ${r.frame}${this.isShown(r.frame - 1) ? '' : ' (not shown by the filter: the next shown is selected)'}`);
+  }
+
+  // ---------------------------------------------------------------- saving
+
+  private suggestedSaveName(): string {
+    return this.store.kind === 'file' ? '' : `tcpwatch-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.pcapng`;
+  }
+
+  /** The packets a save of this kind writes, in order. */
+  private packetsToSave(kind: SaveKind): number[] {
+    if (kind === 'marked packets') return this.packets.markedPackets();
+    const n = kind === 'all packets' ? this.store.count : this.packets.count();
+    const out = new Array<number>(n);
+    for (let k = 0; k < n; k++) out[k] = kind === 'all packets' ? k : this.packets.packetAt(k);
+    return out;
+  }
+
+  /** Write packets to a pcap or pcapng file (by its name, as -w); the file then reads back with the same packets. */
+  save(kind: SaveKind, file: string): void {
+    const list = this.packetsToSave(kind);
+    if (list.length === 0) {
+      this.flash(`no ${kind} to save`);
+      this.quitAfterSave = false;
+      return;
+    }
+    const ix = this.store.index;
+    const first = ix.chunks[list[0] >>> CHUNK_BITS];
+    const link = ix.links[first.link[list[0] & CHUNK_MASK]];
+    const f = new CapturedFrame();
+    try {
+      const w = openOutputFile(file, link !== undefined ? link.linkType : 1);
+      try {
+        for (const i of list) if (this.store.frameOf(i, f)) w.write(f);
+      } finally {
+        w.close();
+      }
+    } catch (e) {
+      this.quitAfterSave = false;
+      this.flash(e instanceof UsageError ? e.message : writeErrorForUser(file, e).message);
+      return;
+    }
+    if (kind === 'all packets') this.savedCount = this.store.count;
+    this.flash(`saved ${list.length} ${kind.replace(/ packets$/, '')} packet${list.length === 1 ? '' : 's'} to ${file}`);
+    if (this.quitAfterSave) void this.quit();
+  }
+
+  /** q: a live capture whose packets are only in the temporary spool asks before they are lost. */
+  private askQuit(): void {
+    const unsaved = this.store.kind === 'live' && this.opts.write === undefined && this.store.count > this.savedCount;
+    if (!unsaved) {
+      void this.quit();
+      return;
+    }
+    this.asking = true;
+    this.requestRender(true);
+  }
+
+  private answerQuit(id: string): void {
+    if (id === 's' || id === 'S') {
+      this.asking = false;
+      this.quitAfterSave = true;
+      this.filterBar.start('save', this.suggestedSaveName());
+      this.filterBar.kind = 0; // all packets
+    } else if (id === 'd' || id === 'D') {
+      this.asking = false;
+      void this.quit();
+      return;
+    } else if (id === 'c' || id === 'C' || id === 'escape' || id === 'q') {
+      this.asking = false;
+    }
+    this.requestRender(true);
+  }
+
   // ---------------------------------------------------------------- overlays
 
   private openOverlay(o: Overlay, stream = -1): void {
@@ -616,6 +854,10 @@ export class App {
       void this.quit();
       return;
     }
+    if (this.asking) {
+      this.answerQuit(keyId(ch, key));
+      return;
+    }
     if (this.filterBar.mode !== 'idle') {
       if (key) this.filterBar.key(ch, key);
       this.requestRender(true);
@@ -685,7 +927,7 @@ export class App {
   private paneAction(action: Action): void {
     const t0 = performance.now();
     switch (action) {
-      case 'quit': void this.quit(); return;
+      case 'quit': this.askQuit(); return;
       case 'help': this.openOverlay('help'); return;
       case 'follow': this.openOverlay('follow'); return;
       case 'compare': this.openOverlay('compare'); return;
@@ -696,6 +938,23 @@ export class App {
       case 'goto': this.filterBar.start('goto'); break;
       case 'clearFilter': this.applyFilter(''); return;
       case 'time': this.packets.cycleTime(); break;
+      case 'timeRef': {
+        const p = this.packets.selectedPacket();
+        if (p >= 0) this.flash(this.packets.toggleRef(p) ? `frame ${p + 1} is a time reference` : `frame ${p + 1} is no longer a time reference`);
+        break;
+      }
+      case 'find': this.filterBar.start('find'); break;
+      case 'findNext': this.findAgain(1); break;
+      case 'findPrev': this.findAgain(-1); break;
+      case 'mark': {
+        const p = this.packets.selectedPacket();
+        if (p >= 0) this.packets.toggleMark(p);
+        break;
+      }
+      case 'nextMark': this.gotoMark(1); break;
+      case 'prevMark': this.gotoMark(-1); break;
+      case 'related': this.gotoRelated(); break;
+      case 'save': this.filterBar.start('save', this.suggestedSaveName()); break;
       case 'colour':
         this.colouring = !this.colouring;
         this.flash(this.colouring ? 'colouring rules on' : 'colouring rules off');
@@ -772,6 +1031,7 @@ export class App {
     if (this.followTimer) clearTimeout(this.followTimer);
     if (this.colourTimer) clearImmediate(this.colourTimer);
     this.colourRun?.close();
+    this.cancelFind();
     if (this.live !== null) await this.live.stop();
     this.screen.destroy();
     this.store.close();

@@ -5,6 +5,7 @@ import type { KeyEvent } from 'blessed';
 
 export type Action =
   | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour'
+  | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate';
 
@@ -21,14 +22,24 @@ export interface Binding {
 export const BINDINGS: Binding[] = [
   { keys: ['down', 'j'], shown: '\u2193 j', action: 'down', help: 'next packet / row / node', where: 'global' },
   { keys: ['up', 'k'], shown: '\u2191 k', action: 'up', help: 'previous packet / row / node', where: 'global' },
-  { keys: ['pagedown', 'C-f'], shown: 'PgDn', action: 'pageDown', help: 'one page down', where: 'global' },
-  { keys: ['pageup', 'C-b'], shown: 'PgUp', action: 'pageUp', help: 'one page up', where: 'global' },
+  { keys: ['pagedown'], shown: 'PgDn', action: 'pageDown', help: 'one page down', where: 'global' },
+  { keys: ['pageup'], shown: 'PgUp', action: 'pageUp', help: 'one page up', where: 'global' },
   { keys: ['home', 'g'], shown: 'Home g', action: 'first', help: 'first packet', where: 'global' },
   { keys: ['end', 'G'], shown: 'End G', action: 'last', help: 'last packet (live: keep following new packets)', where: 'global' },
   { keys: [':', 'C-g'], shown: ': Ctrl-G', action: 'goto', help: 'go to packet number', where: 'panes' },
   { keys: ['/', 'f'], shown: '/ f', action: 'filter', help: 'display filter (Wireshark syntax); Enter applies, Esc cancels, \u2191\u2193 history', where: 'panes' },
   { keys: ['x'], shown: 'x', action: 'clearFilter', help: 'clear the display filter', where: 'panes' },
-  { keys: ['t'], shown: 't', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
+  { keys: ['T'], shown: 'T', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
+  { keys: ['t', 'C-t'], shown: 't Ctrl-T', action: 'timeRef', help: 'time reference on/off: relative times count from it (*REF*)', where: 'panes' },
+  // Wireshark's keys: Ctrl-F find, Ctrl-N / Ctrl-B next and previous match; n / N as in less and vi.
+  { keys: ['C-f'], shown: 'Ctrl-F', action: 'find', help: 'find a packet: display filter, string (bytes, Protocol and Info) or hex bytes (Tab: which)', where: 'panes' },
+  { keys: ['n', 'C-n'], shown: 'n Ctrl-N', action: 'findNext', help: 'next packet the find matches', where: 'panes' },
+  { keys: ['N', 'C-b'], shown: 'N Ctrl-B', action: 'findPrev', help: 'previous packet the find matches', where: 'panes' },
+  { keys: ['m'], shown: 'm', action: 'mark', help: 'mark / unmark the packet (\u25cf)', where: 'panes' },
+  { keys: [']'], shown: ']', action: 'nextMark', help: 'next marked packet', where: 'panes' },
+  { keys: ['['], shown: '[', action: 'prevMark', help: 'previous marked packet', where: 'panes' },
+  { keys: ['r'], shown: 'r', action: 'related', help: 'go to the related packet: the ACKed segment, the RTO\'s original, the dup ACK\'s ACK, the DNS or ICMP request', where: 'panes' },
+  { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'save', help: 'save all, displayed or marked packets as pcap or pcapng (by the name; Tab: which)', where: 'panes' },
   { keys: ['c'], shown: 'c', action: 'colour', help: 'colouring rules on/off (--colors FILE: Wireshark colorfilters)', where: 'panes' },
   { keys: ['tab'], shown: 'Tab', action: 'nextPane', help: 'next pane (list, details, bytes)', where: 'panes' },
   { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevPane', help: 'previous pane', where: 'panes' },
@@ -46,7 +57,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },
   { keys: ['C-l'], shown: 'Ctrl-L', action: 'redraw', help: 'redraw the screen', where: 'global' },
-  { keys: ['q'], shown: 'q', action: 'quit', help: 'quit (with -w: after the file is flushed)', where: 'panes' },
+  { keys: ['q'], shown: 'q', action: 'quit', help: 'quit (with -w: after the file is flushed; a live capture not saved asks first)', where: 'panes' },
   { keys: ['C-c'], shown: 'Ctrl-C', action: 'quit', help: 'quit from anywhere', where: 'global' },
 ];
 

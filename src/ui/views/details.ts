@@ -81,6 +81,11 @@ export class DetailsView {
     else this.hex.highlight(n.off - d.frameOff, n.len);
   }
 
+  /** The shown packet's full dissection (its fields, for going to packets it refers to), null when none. */
+  get dissection(): Dissection | null {
+    return this.d;
+  }
+
   refreshHighlight(): void {
     this.highlight(this.tree.selectedNode());
   }
