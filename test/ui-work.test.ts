@@ -12,7 +12,8 @@ import '../src/app/features';
 import { parseColourRules, ColourRule } from '../src/store/colour-rules';
 import { xterm256 } from '../src/ui/theme';
 import { compileRuleFilter } from '../src/filter';
-import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
+import { startChatServer, runLabChatExchange } from '../src/lab/chat';
+import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
 import { Tmux, haveTmux, lineWith, plain } from './helpers/tmux';
 import { rowSgr, writeConversation } from './helpers/tmux-screen';
 
@@ -371,6 +372,45 @@ test('save all, displayed or marked packets as pcap or pcapng: tshark reads back
     assert.equal(tsharkPackets(shown), tsharkPackets(TLS13, 'tcp.stream == 1 && tcp.len > 0'));
     assert.equal(tsharkPackets(marked), tsharkPackets(TLS13, 'frame.number in {4, 6, 23}'));
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const canLive = process.getuid?.() === 0 && spawnSync(process.execPath, [CLI, '-D']).status === 0;
+
+test('q in a live capture with unsaved packets asks: cancel stays, save writes every packet captured and quits', { skip: noTmux || (canLive ? false : 'needs root and the cap module') || (haveTshark ? false : 'tshark is not installed') }, async () => {
+  const dir = tempDir();
+  // the UI gives root up once the capture runs (src/capture/privileges.ts) and saves as that account
+  fs.chmodSync(dir, 0o777);
+  const out = path.join(dir, 'saved.pcapng');
+  const server = await startChatServer({ host: '127.0.0.1', port: 0, closeAfterReply: true });
+  try {
+    await withTmux(['-i', 'lo', 'tcp', 'port', String(server.port)], {}, async (t) => {
+      await t.waitForText('live: lo');
+      await new Promise((r) => setTimeout(r, 300)); // the capture is open once the UI shows; give libpcap a moment
+      await runLabChatExchange({ host: '127.0.0.1', port: server.port, closeDelayMs: 20 });
+      await t.waitForText('shown 10 / 10');
+      t.keys('q');
+      let s = await t.waitForText('Quit: 10 captured packets are not saved');
+      assert.match(s, /s save {2}d discard and quit {2}c cancel/);
+      t.keys('c');
+      s = await t.waitFor((x) => !x.includes('Quit:') && x.includes('shown 10 / 10'), 'the question gone');
+      t.keys('q');
+      await t.waitForText('Quit: 10 captured packets');
+      t.keys('s');
+      s = await t.waitForText(/Save all packets as: tcpwatch-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.pcapng/);
+      t.keys('C-u');
+      t.literal(out);
+      t.keys('Enter');
+      await t.waitForText('[tcpwatch exited 0]');
+    });
+    const r = spawnSync('tshark', ['-n', '-r', out, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n');
+    assert.equal(rows.length, 10);
+    for (const row of rows) assert.ok(row.split('\t').includes(String(server.port)), row);
+  } finally {
+    await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
