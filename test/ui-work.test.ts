@@ -414,3 +414,49 @@ test('q in a live capture with unsaved packets asks: cancel stays, save writes e
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Packets tshark shows with a display filter. */
+function tsharkCount(file: string, filter: string): number {
+  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim() === '' ? 0 : r.stdout.trim().split('\n').length;
+}
+
+test('Follow UDP stream, as tshark -z follow,udp; leaving Follow filters the list to udp.stream eq N / tcp.stream eq N', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
+  const V6 = path.join(corpus!, 'valid/ja4/v6.pcap');
+  const z = spawnSync('tshark', ['-n', '-r', V6, '-q', '-z', 'follow,udp,ascii,1'], { encoding: 'utf8' }).stdout;
+  // tshark's chunks: a length line, then the bytes; node 0 (the client) sends the first
+  const lengths = [...z.matchAll(/^(\t?)(\d+)$/gm)].map((m) => ({ server: m[1] === '\t', n: Number(m[2]) }));
+  const clientBytes = lengths.filter((l) => !l.server).reduce((a, l) => a + l.n, 0);
+  const serverBytes = lengths.filter((l) => l.server).reduce((a, l) => a + l.n, 0);
+  assert.ok(clientBytes > 0 && serverBytes > 0, z);
+  const udpShown = tsharkCount(V6, 'udp.stream eq 1'), tcpShown = tsharkCount(V6, 'tcp.stream eq 0');
+  const total = tsharkCount(V6, 'frame');
+  await withTmux(['-r', V6], {}, async (t) => {
+    await t.waitForText(`shown ${total} / ${total}`);
+    t.keys(':');
+    t.literal('7');
+    t.keys('Enter');
+    await t.waitForText('Packet details — frame 7');
+    t.keys('F');
+    const s = await t.waitForText('Follow UDP stream 1');
+    assert.match(s, new RegExp(`client 3ffe:507:0:1:200:86ff:fe05:80da:2397 → ${clientBytes} bytes`));
+    assert.match(s, new RegExp(`server 3ffe:501:4819::42:53 → ${serverBytes} bytes`));
+    assert.match(s, /0000  00 06 01 00 00 01 .*\.www$/m); // binary payload: a hex dump, as -z follow,udp,hex
+    t.keys('Escape');
+    await t.waitForText('Display filter: udp.stream eq 1');
+    await t.waitForText(`shown ${udpShown} / ${total}`);
+    // a TCP packet: its stream, then tcp.stream eq 0
+    t.keys('x');
+    await t.waitForText(`shown ${total} / ${total}`);
+    t.keys('C-f');
+    t.literal('tcp.stream == 0');
+    t.keys('Enter');
+    await t.waitForText('found display filter tcp.stream == 0');
+    t.keys('F');
+    await t.waitForText('Follow TCP stream 0');
+    t.keys('q');
+    await t.waitForText('Display filter: tcp.stream eq 0');
+    await t.waitForText(`shown ${tcpShown} / ${total}`);
+  });
+});

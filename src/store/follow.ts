@@ -2,11 +2,12 @@
 // sent again are trimmed by their relative sequence numbers), read back from the store. Lines are
 // made here, sanitized, with the side they belong to; the UI only colours them.
 
-import { Dissection } from '../decode/dissection';
+import { Dissection, Proto } from '../decode/dissection';
 import { sanitizeBytes } from '../output/sanitize';
 import { hexDumpLines } from '../output/hexdump';
 import { PacketStore } from './packet-store';
-import { CHUNK_BITS, CHUNK_MASK, Misc, TlsContentBit } from './columns';
+import { CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM, TlsContentBit } from './columns';
+import { isRegistered } from '../decode/protocol-registry';
 
 export const enum Side {
   Client = 0,
@@ -30,7 +31,9 @@ export interface FollowLine {
 }
 
 export interface FollowResult {
+  /** tcp.stream, or udp.stream for a UDP conversation. */
   stream: number;
+  protocol: 'TCP' | 'UDP';
   client: string;
   server: string;
   segments: FollowSegment[];
@@ -48,7 +51,7 @@ export function followStream(store: PacketStore, stream: number, maxBytes = DEFA
   const ix = store.index;
   const packets = store.streamPackets(stream);
   const d = new Dissection();
-  const res: FollowResult = { stream, client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
+  const res: FollowResult = { stream, protocol: 'TCP', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
   // Next relative sequence number expected from each side: bytes below it were already shown.
   const next = [0, 0];
   const seen = [false, false];
@@ -89,6 +92,66 @@ export function followStream(store: PacketStore, stream: number, maxBytes = DEFA
   return res;
 }
 
+/**
+ * A row of a UDP datagram: UDP, or a protocol registered above it (DNS, QUIC …) outside any TCP
+ * stream; ICMP, ICMPv6 and ARP are registered too, and are not.
+ */
+export function isUdpRow(proto: number, stream: number): boolean {
+  if (stream !== NO_STREAM) return false;
+  if (proto === Proto.Udp) return true;
+  return proto !== Proto.Tcp && proto !== Proto.Icmp && proto !== Proto.Icmpv6 && proto !== Proto.Arp && isRegistered(proto);
+}
+
+/** One key for both directions of a UDP conversation, from address ids and ports. */
+function udpKey(a: number, pa: number, b: number, pb: number): string {
+  return a < b || (a === b && pa <= pb) ? `${a}:${pa}/${b}:${pb}` : `${b}:${pb}/${a}:${pa}`;
+}
+
+/**
+ * Follow UDP stream: every datagram between the two address/port pairs of `packet` (either way),
+ * whole, in capture order; the client is who sent the first. Its udp.stream is found as the
+ * analysis numbers conversations, in the order their first datagram appears (a replay of the
+ * packet alone would not know it).
+ */
+export function followUdp(store: PacketStore, packet: number, maxBytes = DEFAULT_MAX_BYTES): FollowResult {
+  const ix = store.index;
+  const p = ix.chunks[packet >>> CHUNK_BITS], pj = packet & CHUNK_MASK;
+  const a = p.src[pj], b = p.dst[pj], pa = p.srcPort[pj], pb = p.dstPort[pj];
+  const res: FollowResult = { stream: -1, protocol: 'UDP', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
+  const numbers = new Set<string>();
+  const d = new Dissection();
+  let total = 0, clientAddr = 0, clientPort = 0;
+  for (let i = 0; i < ix.count; i++) {
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    if (!isUdpRow(c.proto[j], c.stream[j])) continue;
+    const s = c.src[j], t = c.dst[j], sp = c.srcPort[j], tp = c.dstPort[j];
+    if (!((s === a && t === b && sp === pa && tp === pb) || (s === b && t === a && sp === pb && tp === pa))) {
+      if (res.stream < 0) numbers.add(udpKey(s, sp, t, tp));
+      continue;
+    }
+    if (res.client === '') {
+      res.stream = numbers.size;
+      clientAddr = s;
+      clientPort = sp;
+      res.client = `${ix.addresses.text(s)}:${sp}`;
+      res.server = `${ix.addresses.text(t)}:${tp}`;
+    }
+    if (res.truncated) continue;
+    const side = s === clientAddr && sp === clientPort ? Side.Client : Side.Server;
+    if (!store.load(i, d) || d.payloadCapLen === 0) continue;
+    const len = d.payloadCapLen;
+    if (total + len > maxBytes) {
+      res.truncated = true;
+      continue;
+    }
+    total += len;
+    res.segments.push({ side, packet: i, data: Buffer.from(d.buf.subarray(d.payloadOff, d.payloadOff + len)), tls: 0 });
+    if (side === Side.Client) res.clientBytes += len;
+    else res.serverBytes += len;
+  }
+  return res;
+}
+
 const TLS_NAMES: [number, string][] = [
   [TlsContentBit.Handshake, 'Handshake'],
   [TlsContentBit.ChangeCipherSpec, 'Change Cipher Spec'],
@@ -111,7 +174,7 @@ function looksLikeText(b: Buffer): boolean {
 /** The conversation as lines: a heading per run of one side's bytes, text where printable, hex where not. */
 export function followLines(r: FollowResult, width = 100): FollowLine[] {
   const out: FollowLine[] = [];
-  out.push({ side: Side.Note, text: `Follow TCP stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
+  out.push({ side: Side.Note, text: `Follow ${r.protocol} stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
   out.push({
     side: Side.Note,
     text: `client sent ${r.clientBytes} bytes, server sent ${r.serverBytes} bytes` + (r.isTls ? '; TLS records are shown as they are on the wire (encrypted)' : ''),

@@ -10,7 +10,7 @@ import { hooks, MainOptions } from '../hooks';
 import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
-import { followStream, followLines } from '../store/follow';
+import { followStream, followUdp, followLines, FollowResult, isUdpRow } from '../store/follow';
 import { compareStream } from '../store/compare';
 import { explainStream } from '../store/explain';
 import { ladderLines } from '../reports/explain';
@@ -98,6 +98,8 @@ export class App {
   /** Quitting a live capture with unsaved packets: waiting for save / discard / cancel. */
   private asking = false;
   private quitAfterSave = false;
+  /** The stream Follow shows, filtered to when it closes. */
+  private followed: { protocol: 'TCP' | 'UDP'; stream: number } | null = null;
   private filterTimer: NodeJS.Immediate | null = null;
   /** Packet to keep selected while a new filter's matches arrive. */
   private wantPacket = -1;
@@ -444,7 +446,7 @@ export class App {
   private compile(expr: string): DisplayFilter | null {
     if (hooks.compileFilter) return hooks.compileFilter(expr);
     // Without the filter module, the one filter the UI itself makes still works.
-    const m = /^tcp\.stream == (\d+)$/.exec(expr);
+    const m = /^tcp\.stream (?:==|eq) (\d+)$/.exec(expr);
     if (m) {
       const n = Number(m[1]);
       return (d) => d.tcp.stream === n;
@@ -767,21 +769,24 @@ export class App {
       case 'follow': {
         if (sel < 0) return;
         const ix = this.store.index;
-        const stream = ix.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK];
-        if (stream === NO_STREAM) {
-          this.flash('follow: the selected packet is not part of a TCP stream');
+        const c = ix.chunks[sel >>> CHUNK_BITS], j = sel & CHUNK_MASK;
+        let r: FollowResult;
+        if (c.stream[j] !== NO_STREAM) r = followStream(this.store, c.stream[j]);
+        else if (isUdpRow(c.proto[j], c.stream[j])) r = followUdp(this.store, sel);
+        else {
+          this.flash('follow: the selected packet is not part of a TCP or UDP stream');
           return;
         }
-        const r = followStream(this.store, stream);
+        this.followed = { protocol: r.protocol, stream: r.stream };
         const lines = followLines(r, Math.max(20, this.screen.width - 4)).map((l) => ({ text: l.text, attr: followAttr(this.theme, l.side) }));
         this.textView.setTitle(
           [
-            { text: ` Follow TCP stream ${stream}  `, attr: this.theme.titleFocused },
+            { text: ` Follow ${r.protocol} stream ${r.stream}  `, attr: this.theme.titleFocused },
             { text: `client ${r.client} \u2192 ${r.clientBytes} bytes`, attr: this.theme.follow[0] },
             { text: '  ', attr: this.theme.titleFocused },
             { text: `server ${r.server} \u2192 ${r.serverBytes} bytes`, attr: this.theme.follow[1] },
           ],
-          [{ text: 'Esc/q: back ', attr: this.theme.titleFocused }],
+          [{ text: `Esc/q: back, showing ${r.protocol.toLowerCase()}.stream eq ${r.stream} `, attr: this.theme.titleFocused }],
         );
         this.textView.show(lines, h);
         break;
@@ -838,10 +843,14 @@ export class App {
   }
 
   private closeOverlay(render = true): void {
+    // Leaving Follow stream filters the list to that stream, as Wireshark's Follow does.
+    const followed = this.overlay === 'follow' ? this.followed : null;
+    this.followed = null;
     this.textView.hide();
     this.conversations.hide();
     this.stats.hide();
     this.overlay = 'none';
+    if (followed !== null) this.applyFilter(`${followed.protocol.toLowerCase()}.stream eq ${followed.stream}`);
     if (render) this.requestRender(true);
   }
 
