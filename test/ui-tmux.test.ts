@@ -34,6 +34,8 @@ function withTmux(args: string[], env: Record<string, string>, fn: (t: Tmux) => 
 test('packet list: rows, columns and colours of a DNS-over-TCP conversation', { skip }, () =>
   withTmux(['-r', DNS_TCP], {}, async (t) => {
     let s = await t.waitForText('shown 11 / 11');
+    await t.waitForText('colour rule: TCP SYN / SYN-ACK'); // rows are coloured as the rules are evaluated
+    s = t.screen();
     const lines = s.split('\n');
     assert.match(lines[0], /Display filter: none/);
     assert.match(lines[1], /No\.\s+Time\s+Source\s+Destination\s+Protocol\s+Length\s+Info/);
@@ -169,7 +171,8 @@ test('follow TCP stream: client and server payload in two colours with byte coun
 
 test('TLS: Client Hello and Server Hello stand out from every other row', { skip }, () =>
   withTmux(['-r', TLS13], {}, async (t) => {
-    const s = await t.waitForText('shown 36 / 36');
+    await t.waitForText('shown 36 / 36');
+    const s = await t.waitForText('colour rule: TCP SYN / SYN-ACK');
     const e = t.screen(true);
     const hello = rowSgr(e, '     4 0.001220');
     const serverHello = rowSgr(e, '     6 0.002257');
@@ -194,6 +197,7 @@ test('16 colours and NO_COLOR: handshake, teardown, reset and Hello rows stay di
     writeConversation(file, Buffer.from('ok'), true);
     await withTmux(['-r', file], { TCPWATCH_COLORS: '16' }, async (t) => {
       await t.waitForText('shown 9 / 9');
+      await t.waitForText('colour rule: TCP SYN / SYN-ACK');
       const e = t.screen(true);
       assert.equal(rowSgr(e, '     2 0.000100'), '30;106'); // SYN/ACK: black on bright cyan
       assert.equal(rowSgr(e, '     6 0.000500'), '30;104'); // FIN: black on bright blue
@@ -202,6 +206,7 @@ test('16 colours and NO_COLOR: handshake, teardown, reset and Hello rows stay di
     // A terminal with 8 colours (TERM=xterm): the 16-colour theme folded onto 8 by blessed stays distinct.
     await withTmux(['-r', file], { TERM: 'xterm' }, async (t) => {
       await t.waitForText('shown 9 / 9');
+      await t.waitForText('colour rule: TCP SYN / SYN-ACK');
       const e = t.screen(true);
       const syn = rowSgr(e, '     2 0.000100'), fin = rowSgr(e, '     6 0.000500'), rst = rowSgr(e, '     9 0.000800');
       assert.equal(syn, '30;46');
@@ -323,7 +328,9 @@ test('statistics dashboard: rates over time, protocol and flag mix, top talkers,
     assert.match(s, /packets\/s \(every \d+ ms\)/);
     assert.match(s, /bytes\/s \(every \d+ ms\)/);
     assert.match(s, /protocols \(packets\)/);
-    assert.match(s, /SYN\s+SYN\/ACK\s+ACK\s+PSH\s+FIN\s+RST/);
+    for (const [flag, n] of [['SYN', 2], ['SYN/ACK', 2], ['ACK', 11], ['PSH', 17], ['FIN', 4], ['RST', 0]] as const) {
+      assert.match(s, new RegExp(`│${flag.replace('/', '\\/')}\\s+${n} `), `${flag} ${n}`);
+    }
     assert.match(s, /::1\s+36\s+17\.3 KiB/);
     assert.match(s, /TLS 1\.3\s+1/);
     t.keys('Escape');
@@ -359,7 +366,8 @@ test('a chat exchange recorded on loopback: handshake, "Hey" and "Hi", teardown,
     dump.kill('SIGINT');
     await exited;
     await withTmux(['-r', pcap], {}, async (t) => {
-      const s = await t.waitForText('shown 11 / 11');
+      await t.waitForText('shown 11 / 11');
+      const s = await t.waitForText('colour rule: TCP SYN / SYN-ACK');
       const e = t.screen(true);
       assert.match(lineWith(s, '     1 '), /127\.0\.0\.1\s+127\.0\.0\.1\s+TCP .*\[SYN\] Seq=0/);
       assert.equal(rowSgr(e, '     2 '), '38;5;16;48;5;79'); // SYN/ACK

@@ -67,11 +67,12 @@ test('the selected row stands out on every row colour: 256 colours, 16 colours a
     const file = path.join(dir, 'reset.pcap');
     writeConversation(file, Buffer.from('ok'), true); // SYN, SYN/ACK, ACK, data, ACK, FIN, FIN, ACK, RST
     await withTmux(['-r', file], {}, async (t) => {
-      await t.waitForText('shown 9 / 9');
+      await t.waitForText('colour rule: TCP SYN / SYN-ACK');
       await selectionShowsOnEveryRow(t, 9);
     });
     await withTmux(['-r', file], { TCPWATCH_COLORS: '16' }, async (t) => {
       await t.waitForText('shown 9 / 9');
+      await t.waitForText('colour rule: TCP SYN');
       await selectionShowsOnEveryRow(t, 9);
     }, 80, 24);
     await withTmux(['-r', file], { NO_COLOR: '1' }, async (t) => {
@@ -460,3 +461,31 @@ test('Follow UDP stream, as tshark -z follow,udp; leaving Follow filters the lis
     await t.waitForText(`shown ${tcpShown} / ${total}`);
   });
 });
+
+test('80x24: the statistics never draw a number over a label; a long display filter leaves the counts on the status bar', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, () =>
+  withTmux(['-r', TLS13], {}, async (t) => {
+    await t.waitForText('shown 36 / 36');
+    t.keys('S');
+    const s = await t.waitForText('Statistics: 36 packets');
+    // the flags as tshark counts them (SYN alone, SYN with ACK, a bare ACK, PSH, FIN, RST), each name whole beside its count
+    const flags: [string, string][] = [['SYN', 'tcp.flags.syn==1 && tcp.flags.ack==0'], ['SYN/ACK', 'tcp.flags.syn==1 && tcp.flags.ack==1'], ['ACK', 'tcp.flags == 0x010'],
+      ['PSH', 'tcp.flags.push==1'], ['FIN', 'tcp.flags.fin==1'], ['RST', 'tcp.flags.reset==1']];
+    for (const [name, filter] of flags) {
+      assert.match(s, new RegExp(`(│| {2})${name.replace('/', '\\/')} ${tsharkCount(TLS13, filter)}( |│)`), `${name} beside its count`);
+    }
+    assert.doesNotMatch(s, /SY\d|AC\d/);
+    assert.match(s, /│TCP\s+19 █/);
+    assert.match(s, /│::1\s+36 17\.3 KiB/);
+    t.keys('Escape');
+    await t.waitForText('Display filter:');
+    t.keys('/');
+    const long = 'tcp.len > 0 && !(ipv6.src == 2001:db8::1234:5678:9abc:def0) && frame.len > 60 && tcp.window_size > 1';
+    t.literal(long);
+    t.keys('Enter');
+    const shown = tsharkCount(TLS13, long);
+    const after = await t.waitForText(`shown ${shown} / 36`);
+    const status = after.split('\n')[23];
+    assert.match(status, new RegExp(`shown ${shown} / 36`), 'the counts on the last line');
+    assert.match(status, /file: \/work.*… │ display filter: tcp\.l.*… │ shown/, 'the path and the filter cut to make room');
+    assert.ok(status.length <= 80);
+  }, 80, 24));

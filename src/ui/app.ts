@@ -63,6 +63,7 @@ const FOLLOW_DETAILS_MS = 500;
 const FILTER_SLICE_MS = 15;
 /** Colouring runs whenever rows are new; its slices are short so a key waits less than a frame. */
 const COLOUR_SLICE_MS = 8;
+const COLOUR_FIRST_MS = 4;
 const MESSAGE_MS = 4000;
 
 export class App {
@@ -340,6 +341,8 @@ export class App {
       this.selectingByFollow = false;
     }
     if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
+    // New rows get their colours before they are first drawn, as far as a short slice goes.
+    if (this.colourRun !== null && !this.colourRun.done) this.colourRun.step(performance.now() + COLOUR_FIRST_MS);
     this.scheduleColourStep();
     if (this.details.packet < 0 && this.packets.count() > 0) this.selectionChanged();
     if (!this.store.loading && this.store.loadedAt > 0) {
@@ -400,6 +403,7 @@ export class App {
     this.colourRun = new ColourRun(this.store, c.filters);
     this.packets.colourOf = (i, cls) => this.rowAttr(i, cls);
     if (c.skipped.length > 0) this.flash(`colouring rules left out (${c.skipped.length}): ${c.skipped.join('; ')}`);
+    this.colourRun.step(performance.now() + COLOUR_FIRST_MS);
     this.scheduleColourStep();
   }
 

@@ -11,21 +11,20 @@ export interface Segment {
   shrink?: boolean;
 }
 
-/** Texts of the segments cut to fit `width`: shrinkable ones first, the longest first, down to 8 characters. */
+/** Texts of the segments cut to fit `width`: the longest shrinkable one loses a character at a time, down to 8 each. */
 function fitSegments(segments: Segment[], width: number): string[] {
-  const texts = segments.map((s) => s.text);
-  let total = texts.reduce((n, t) => n + t.length, 0);
+  const lens = segments.map((s) => s.text.length);
+  let total = lens.reduce((n, l) => n + l, 0);
   while (total > width) {
     let longest = -1;
     for (let k = 0; k < segments.length; k++) {
-      if (segments[k].shrink && texts[k].length > 8 && (longest < 0 || texts[k].length > texts[longest].length)) longest = k;
+      if (segments[k].shrink && lens[k] > 8 && (longest < 0 || lens[k] > lens[longest])) longest = k;
     }
     if (longest < 0) break;
-    const cut = Math.min(total - width, texts[longest].length - 8);
-    texts[longest] = texts[longest].slice(0, texts[longest].length - cut - 1) + '\u2026';
-    total -= cut;
+    lens[longest]--;
+    total--;
   }
-  return texts;
+  return segments.map((s, k) => (lens[k] < s.text.length ? s.text.slice(0, lens[k] - 1) + '\u2026' : s.text));
 }
 
 export class Bar {
