@@ -155,8 +155,12 @@ test('follow TCP stream: client and server payload in two colours with byte coun
     assert.equal(rowSgr(e, '0000  16 03 03 00 7a 02'), '38;5;117'); // server colour
     t.keys('End');
     s = await t.waitForText('frame 16, ::1:41150, 24 bytes');
+    // leaving Follow filters the list to the stream
     t.keys('Escape');
-    await t.waitForText('Display filter:');
+    await t.waitForText('Display filter: tcp.stream eq 0');
+    await t.waitForText('shown 19 / 36');
+    t.keys('x');
+    await t.waitForText('shown 36 / 36');
 
     t.keys('C');
     s = await t.waitForText('TCP conversations: 2');
@@ -260,7 +264,8 @@ test('escape sequences in a payload never reach the terminal: screen and window 
       const e = t.screen(true);
       assert.doesNotMatch(e, /\x1b\[31m/, 'the payload\'s SGR did not colour anything');
       t.keys('Escape');
-      s = await t.waitForText('Display filter:');
+      await t.waitForText('Display filter: tcp.stream eq 0');
+      s = await t.waitForText('shown 8 / 8');
       // the list is still on screen: nothing cleared it
       assert.match(s, /No\.\s+Time\s+Source/);
       assert.match(s, /\s+1 0\.000000000\s+10\.0\.0\.1\s+10\.0\.0\.2\s+TCP/);

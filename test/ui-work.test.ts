@@ -489,3 +489,38 @@ test('80x24: the statistics never draw a number over a label; a long display fil
     assert.match(status, /file: \/work.*… │ display filter: tcp\.l.*… │ shown/, 'the path and the filter cut to make room');
     assert.ok(status.length <= 80);
   }, 80, 24));
+
+test('statistics and TCP conversations count what the display filter shows, as tshark -z conv,tcp,FILTER', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
+  const LATEST = path.join(corpus!, 'valid/ja4/latest.pcapng');
+  const filter = 'tcp.len > 0';
+  const z = spawnSync('tshark', ['-n', '-r', LATEST, '-q', '-z', `conv,tcp,${filter}`], { encoding: 'utf8' }).stdout;
+  // "A:p <-> B:q   frames B→A, bytes   frames A→B, bytes   total …"
+  const want = [...z.matchAll(/^(\S+)\s+<->\s+(\S+)\s+(\d+) \d+ \w+\s+(\d+) \d+ \w+\s+(\d+) /gm)].map((m) => ({ a: m[1], b: m[2], toA: Number(m[3]), toB: Number(m[4]) }));
+  assert.ok(want.length >= 5, z);
+  const shown = tsharkCount(LATEST, filter);
+  await withTmux(['-r', LATEST, '-Y', filter], {}, async (t) => {
+    await t.waitForText(`shown ${shown} / 209`);
+    await t.waitFor((x) => !x.includes('filtering…'), 'the filter to have run over the whole file');
+    // the file's indexing may still be finishing: the title says so, and C again shows the final counts
+    let s = '';
+    for (let k = 0; k < 20; k++) {
+      t.keys('C');
+      s = await t.waitForText('TCP conversations:');
+      if (!s.includes('still filtering')) break;
+      t.keys('Escape');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(s, new RegExp(`TCP conversations: ${want.length} shown by tcp\\.len > 0 `));
+    for (const w of want) {
+      const line = lineWith(s, new RegExp(`(${w.a.replace(/\./g, '\\.')}\\s+${w.b.replace(/\./g, '\\.')}|${w.b.replace(/\./g, '\\.')}\\s+${w.a.replace(/\./g, '\\.')})\\s`));
+      const m = /^.\s*\d+\s+(\S+)\s+(\S+)\s+(\d+)\s+[\d.]+ \S+\s+(\d+)\s/.exec(plain(line))!;
+      const [client, toServer, toClient] = [m[1], Number(m[3]), Number(m[4])];
+      assert.deepEqual(client === w.a ? [toServer, toClient] : [toClient, toServer], [w.toB, w.toA], `${w.a} <-> ${w.b}: ${plain(line)}`);
+    }
+    t.keys('Escape');
+    await t.waitForText('Display filter:');
+    t.keys('S');
+    await t.waitForText(`Statistics: ${shown} packets`);
+    await t.waitForText(`shown by ${filter}`);
+  }, 230, 50);
+});

@@ -4,7 +4,7 @@
 
 import { TH_SYN, TH_FIN, TH_RST } from '../decode/tcp';
 import { PacketIndex } from './packet-index';
-import { CHUNK_BITS, CHUNK_SIZE, Misc, NO_STREAM } from './columns';
+import { CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM } from './columns';
 
 export const enum ConvFlag {
   Syn = 1,
@@ -48,40 +48,44 @@ export class ConversationTable {
   }
 }
 
-/** Conversations among the first `upTo` packets. */
-export function buildConversations(ix: PacketIndex, upTo = ix.count): ConversationTable {
+/** Packet indices in ascending order: a display filter's matches (src/store/filter-run.ts). */
+export interface PacketList {
+  readonly length: number;
+  get(k: number): number;
+}
+
+/** Conversations among the first `upTo` packets, or among the packets of `only` (what the display filter shows). */
+export function buildConversations(ix: PacketIndex, upTo = ix.count, only: PacketList | null = null): ConversationTable {
   const t = new ConversationTable(ix.streamCount);
-  for (let ci = 0; ci < ix.chunks.length && ci * CHUNK_SIZE < upTo; ci++) {
-    const c = ix.chunks[ci], base = ci << CHUNK_BITS;
-    const n = Math.min(CHUNK_SIZE, upTo - base);
-    const streamCol = c.stream, misc = c.misc, len = c.origLen, fl = c.tcpFlags;
-    for (let j = 0; j < n; j++) {
-      const s = streamCol[j];
-      if (s === NO_STREAM || s >= t.n) continue;
-      const i = base + j;
-      const fromServer = (misc[j] & Misc.FromServer) !== 0;
-      if (t.firstPacket[s] < 0) {
-        t.firstPacket[s] = i;
-        t.start[s] = c.tsSec[j] + c.tsNsec[j] / 1e9;
-        t.clientAddr[s] = fromServer ? c.dst[j] : c.src[j];
-        t.serverAddr[s] = fromServer ? c.src[j] : c.dst[j];
-        t.clientPort[s] = fromServer ? c.dstPort[j] : c.srcPort[j];
-        t.serverPort[s] = fromServer ? c.srcPort[j] : c.dstPort[j];
-      }
-      t.lastPacket[s] = i;
-      t.end[s] = c.tsSec[j] + c.tsNsec[j] / 1e9;
-      if (fromServer) {
-        t.packetsToClient[s]++;
-        t.bytesToClient[s] += len[j];
-      } else {
-        t.packetsToServer[s]++;
-        t.bytesToServer[s] += len[j];
-      }
-      const f = fl[j];
-      if (f & TH_SYN) t.flags[s] |= ConvFlag.Syn;
-      if (f & TH_FIN) t.flags[s] |= ConvFlag.Fin;
-      if (f & TH_RST) t.flags[s] |= ConvFlag.Rst;
+  const n = only !== null ? only.length : upTo;
+  for (let k = 0; k < n; k++) {
+    const i = only !== null ? only.get(k) : k;
+    if (i >= upTo) break;
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    const misc = c.misc, len = c.origLen, fl = c.tcpFlags, s = c.stream[j];
+    if (s === NO_STREAM || s >= t.n) continue;
+    const fromServer = (misc[j] & Misc.FromServer) !== 0;
+    if (t.firstPacket[s] < 0) {
+      t.firstPacket[s] = i;
+      t.start[s] = c.tsSec[j] + c.tsNsec[j] / 1e9;
+      t.clientAddr[s] = fromServer ? c.dst[j] : c.src[j];
+      t.serverAddr[s] = fromServer ? c.src[j] : c.dst[j];
+      t.clientPort[s] = fromServer ? c.dstPort[j] : c.srcPort[j];
+      t.serverPort[s] = fromServer ? c.srcPort[j] : c.dstPort[j];
     }
+    t.lastPacket[s] = i;
+    t.end[s] = c.tsSec[j] + c.tsNsec[j] / 1e9;
+    if (fromServer) {
+      t.packetsToClient[s]++;
+      t.bytesToClient[s] += len[j];
+    } else {
+      t.packetsToServer[s]++;
+      t.bytesToServer[s] += len[j];
+    }
+    const f = fl[j];
+    if (f & TH_SYN) t.flags[s] |= ConvFlag.Syn;
+    if (f & TH_FIN) t.flags[s] |= ConvFlag.Fin;
+    if (f & TH_RST) t.flags[s] |= ConvFlag.Rst;
   }
   return t;
 }

@@ -227,10 +227,7 @@ export class App {
     this.details.tree.list.ensureVisible();
     if (this.textView.visible) this.textView.resize(h - 1);
     if (this.conversations.visible) this.conversations.resize(h - 1);
-    if (this.stats.visible) {
-      this.stats.hide();
-      this.stats.show(h - 1);
-    }
+    if (this.stats.visible) this.stats.resize(h - 1);
   }
 
   // ---------------------------------------------------------------- rendering
@@ -832,12 +829,16 @@ export class App {
       }
       case 'conversations': {
         const s = sel >= 0 ? this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK] : 0;
-        this.conversations.show(h, Math.max(0, s));
+        // What the display filter shows (so far, while it runs), as tshark -z conv,tcp,FILTER counts.
+        const run = this.filterRun;
+        this.conversations.show(h, Math.max(0, s), run?.matches ?? null, run === null ? '' : run.done ? run.expression : `${run.expression} (still filtering)`);
         break;
       }
-      case 'stats':
-        this.stats.show(h);
+      case 'stats': {
+        const run = this.filterRun;
+        this.stats.show(h, run?.matches ?? null, run === null ? '' : run.done ? run.expression : `${run.expression} (still filtering)`);
         break;
+      }
       default:
         return;
     }
@@ -889,7 +890,7 @@ export class App {
 
   private overlayKey(id: string): void {
     if (this.overlay === 'conversations' && actionFor(id, ['panes']) === 'compare') {
-      this.openOverlay('compare', this.conversations.list.selected);
+      this.openOverlay('compare', this.conversations.streamAt(this.conversations.list.selected));
       return;
     }
     const action = actionFor(id, ['global', 'views']);
@@ -909,7 +910,7 @@ export class App {
     if (this.overlay === 'conversations') {
       const l = this.conversations.list;
       this.moveList(l, action);
-      if (action === 'activate') this.conversations.onChoose?.(l.selected);
+      if (action === 'activate') this.conversations.onChoose?.(this.conversations.streamAt(l.selected));
     } else if (this.overlay === 'help' || this.overlay === 'follow' || this.overlay === 'compare' || this.overlay === 'explain') {
       const v = this.textView;
       switch (action) {

@@ -4,7 +4,7 @@
 
 import * as blessed from 'blessed';
 import { PacketStore } from '../../store/packet-store';
-import { buildConversations, ConversationTable, ConvFlag } from '../../store/conversations';
+import { buildConversations, ConversationTable, ConvFlag, PacketList } from '../../store/conversations';
 import { sanitizeText } from '../../output/sanitize';
 import { VirtualList, ListRow } from '../widgets/virtual-list';
 import { Bar } from '../widgets/bar';
@@ -45,6 +45,8 @@ export class ConversationsView {
   readonly title: Bar;
   readonly list: VirtualList;
   private table: ConversationTable | null = null;
+  /** The streams listed, in order: all of them, or those with a packet the display filter shows. */
+  private streams: number[] = [];
   private verdictW = 'Verdict'.length;
   onChoose: ((stream: number) => void) | null = null;
 
@@ -53,7 +55,7 @@ export class ConversationsView {
     this.title.fillAttr = theme.titleFocused;
     this.list = new VirtualList(
       {
-        count: () => this.table?.n ?? 0,
+        count: () => this.streams.length,
         row: (i, width) => this.row(i, width),
         header: (width) => {
           const ew = endpointWidth(width, this.verdictW);
@@ -65,11 +67,17 @@ export class ConversationsView {
       { parent, top: 1, left: 0, width: '100%', height: 10, hidden: true, gutter: true },
     );
     this.list.focused = true;
-    this.list.onActivate = (i) => this.onChoose?.(i);
+    this.list.onActivate = (i) => this.onChoose?.(this.streamAt(i));
   }
 
-  private row(s: number, width: number): ListRow {
+  /** tcp.stream of list row i. */
+  streamAt(i: number): number {
+    return this.streams[i] ?? -1;
+  }
+
+  private row(i: number, width: number): ListRow {
     const t = this.table!;
+    const s = this.streams[i];
     const ew = endpointWidth(width, this.verdictW);
     const ix = this.store.index;
     const ep = (a: number, p: number): string => {
@@ -91,11 +99,15 @@ export class ConversationsView {
     return { text, attr: a };
   }
 
-  show(height: number, selectStream: number): void {
-    this.table = buildConversations(this.store.index);
-    this.verdictW = verdictWidth(this.store.index.verdicts, this.table.n);
+  /** Show the conversations; with `shown` (the display filter's matches), only the packets it shows count, as tshark -z conv,tcp -Y does. */
+  show(height: number, selectStream: number, shown: PacketList | null = null, filter = ''): void {
+    const t = buildConversations(this.store.index, this.store.index.count, shown);
+    this.table = t;
+    this.streams = [];
+    for (let s = 0; s < t.n; s++) if (shown === null || t.firstPacket[s] >= 0) this.streams.push(s);
+    this.verdictW = verdictWidth(this.store.index.verdicts, t.n);
     this.title.segments = [
-      { text: ` TCP conversations: ${this.table.n}`, attr: this.theme.titleFocused },
+      { text: ` TCP conversations: ${this.streams.length}${shown !== null ? ` shown by ${sanitizeText(filter)}` : ''}`, attr: this.theme.titleFocused, shrink: true },
       { text: '   Enter: filter the packet list to the stream   E: compare wire bytes and plaintext   Esc: back', attr: this.theme.titleFocused },
     ];
     this.list.el.height = Math.max(2, height - 1);
@@ -103,7 +115,8 @@ export class ConversationsView {
     this.list.el.show();
     this.title.el.setFront();
     this.list.el.setFront();
-    this.list.select(Math.max(0, selectStream));
+    const at = this.streams.indexOf(selectStream);
+    this.list.select(Math.max(0, at));
   }
 
   resize(height: number): void {

@@ -9,6 +9,7 @@ import { put, fit } from '../widgets/paint';
 import type * as contribTypes from 'blessed-contrib';
 import { PacketStore } from '../../store/packet-store';
 import { captureStats, CaptureStats } from '../../store/stats';
+import { PacketList } from '../../store/conversations';
 import { sanitizeText } from '../../output/sanitize';
 import { Bar } from '../widgets/bar';
 import { Theme } from '../theme';
@@ -33,13 +34,20 @@ export class StatsView {
     return this.box !== null;
   }
 
-  show(height: number): void {
+  private shown: PacketList | null = null;
+  private filter = '';
+
+  /** Open the dashboard; with `shown` (the display filter's matches) it counts only what the filter shows. */
+  show(height: number, shown: PacketList | null = null, filter = ''): void {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const contrib = require('blessed-contrib') as typeof contribTypes;
-    const st = captureStats(this.store.index);
+    this.shown = shown;
+    this.filter = filter;
+    const st = captureStats(this.store.index, this.store.index.count, shown);
     this.stats = st;
     this.title.segments = [
       { text: ` Statistics: ${st.packets} packets, ${humanBytes(st.bytes)}, ${st.duration.toFixed(3)} s`, attr: this.theme.titleFocused },
+      ...(shown !== null ? [{ text: ` shown by ${sanitizeText(filter)}`, attr: this.theme.titleFocused, shrink: true }] : []),
       { text: '   Esc: back', attr: this.theme.titleFocused },
     ];
     this.title.el.show();
@@ -78,8 +86,12 @@ export class StatsView {
     container.setFront();
   }
 
+  /** The grid's panels are laid out for one size: drawn again for the new one. */
   resize(height: number): void {
-    if (this.box) this.box.height = Math.max(6, height - 1);
+    if (this.box === null) return;
+    const shown = this.shown, filter = this.filter;
+    this.hide();
+    this.show(height, shown, filter);
   }
 
   hide(): void {
