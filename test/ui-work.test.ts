@@ -61,6 +61,20 @@ async function selectionShowsOnEveryRow(t: Tmux, n: number): Promise<void> {
   }
 }
 
+test('colorfilters: background then foreground, !@ switches a rule off, # comments; unknown protocols make their test false', () => {
+  const rules = parseColourRules('# comment\n@A@tcp@[1,2,3][4,5,6]\r\n!@B@udp@[0,0,0][65535,65535,65535]\n\n');
+  assert.deepEqual(rules, [
+    { enabled: true, name: 'A', filter: 'tcp', bg: [1, 2, 3], fg: [4, 5, 6] },
+    { enabled: false, name: 'B', filter: 'udp', bg: [0, 0, 0], fg: [65535, 65535, 65535] },
+  ]);
+  assert.throws(() => parseColourRules('@A@tcp@[1,2,3]\n'), /line 1: expected @name@filter@/);
+  assert.throws(() => parseColourRules('@A@tcp@[1,2,3][4,5,70000]'), /line 1: a colour channel is 0 to 65535/);
+  const r = compileRuleFilter('(ip.ttl < 5 && !pim) || smb || hsrp.state != 8');
+  assert.deepEqual(r.unknown, ['pim', 'smb', 'hsrp.state']);
+  // a syntax mistake is still an error (the UI leaves the rule out and says why)
+  assert.throws(() => compileRuleFilter('tcp.port =='), /display filter error/);
+});
+
 test('the selected row stands out on every row colour: 256 colours, 16 colours at 80x24, NO_COLOR at 80x24', { skip }, async () => {
   const dir = tempDir();
   try {
