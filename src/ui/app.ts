@@ -18,7 +18,7 @@ import { NO_STREAM, CHUNK_BITS, CHUNK_MASK } from '../store/columns';
 import { TIME_FORMAT_NAMES } from '../store/rows';
 import { sanitizeText } from '../output/sanitize';
 import { chooseTheme, Theme, followAttr, ruleAttr } from './theme';
-import { ColourRules } from './colours';
+import { ColourRules, CompiledColourRules, compileColourRules } from './colours';
 import { ColourRun } from '../store/colour-rules';
 import { RowClass } from '../store/rows';
 import { PLAIN } from './widgets/paint';
@@ -82,8 +82,9 @@ export class App {
   overlay: Overlay = 'none';
   live: LiveStatus | null = null;
   private filterRun: FilterRun | null = null;
-  /** The colouring rules in use and each one's row attribute. */
+  /** The colouring rules in use (as read; compiled: those that compiled) and each one's row attribute. */
   colours: ColourRules | null = null;
+  private colourCompiled: CompiledColourRules | null = null;
   private colourAttrs: number[] = [];
   private colourRun: ColourRun | null = null;
   private colourTimer: NodeJS.Immediate | null = null;
@@ -339,7 +340,8 @@ export class App {
     }
     if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
     // New rows get their colours before they are first drawn, as far as a short slice goes.
-    if (this.colourRun !== null && !this.colourRun.done) this.colourRun.step(performance.now() + COLOUR_FIRST_MS);
+    const run = this.colourRun;
+    if (run !== null && !run.done && run.scanned < this.colourWanted()) run.step(performance.now() + COLOUR_FIRST_MS);
     this.scheduleColourStep();
     if (this.details.packet < 0 && this.packets.count() > 0) this.selectionChanged();
     if (!this.store.loading && this.store.loadedAt > 0) {
@@ -392,16 +394,25 @@ export class App {
 
   // ---------------------------------------------------------------- colouring rules
 
-  /** Use these colouring rules (loaded before the screen opened, src/ui/colours.ts). */
+  /** Use these colouring rules (read before the screen opened, src/ui/colours.ts). */
   setColours(c: ColourRules): void {
     this.colourRun?.close();
     this.colours = c;
+    this.colourRun = null;
+    this.colourCompiled = null;
+    this.packets.colourOf = (i, cls) => this.rowAttr(i, cls);
+    this.scheduleColourStep();
+  }
+
+  /** The run that finds each packet's rule, made at the first step (after the first screen). */
+  private ensureColourRun(): ColourRun | null {
+    if (this.colourRun !== null || this.colours === null) return this.colourRun;
+    const c = compileColourRules(this.colours);
+    this.colourCompiled = c;
     this.colourAttrs = c.rules.map((r) => ruleAttr(this.theme, r.bg, r.fg));
     this.colourRun = new ColourRun(this.store, c.filters);
-    this.packets.colourOf = (i, cls) => this.rowAttr(i, cls);
     if (c.skipped.length > 0) this.flash(`colouring rules left out (${c.skipped.length}): ${c.skipped.join('; ')}`);
-    this.colourRun.step(performance.now() + COLOUR_FIRST_MS);
-    this.scheduleColourStep();
+    return this.colourRun;
   }
 
   private rowAttr(i: number, cls: RowClass): number {
@@ -415,16 +426,30 @@ export class App {
   /** Name of packet i's colouring rule, '' when none matched (or it is not known yet). */
   colourRuleName(i: number): string {
     const r = this.colourRun?.ruleOf(i) ?? -1;
-    return r > 0 && this.colours !== null ? this.colours.rules[r - 1].name : '';
+    return r > 0 && this.colourCompiled !== null ? this.colourCompiled.rules[r - 1].name : '';
+  }
+
+  /** Rows up to which colours are wanted now: while a file is indexed, the ones on screen. */
+  private colourWanted(): number {
+    if (!(this.store.loading && this.store.kind === 'file')) return this.store.count;
+    const l = this.packets.list, n = this.packets.count();
+    return n === 0 ? 0 : this.packets.packetAt(Math.min(n - 1, l.top + l.pageSize)) + 1;
   }
 
   private scheduleColourStep(): void {
+    if (this.colourTimer !== null || this.colours === null) return;
     const run = this.colourRun;
-    if (this.colourTimer !== null || run === null || run.done || run.scanned >= this.store.count) return;
+    if (run !== null && (run.done || run.scanned >= this.colourWanted())) return;
+    // While a file is indexed, this thread takes in the indexing process's rows: colouring then
+    // goes only as far as the screen, the rest once the file is in. Replaying every packet
+    // meanwhile took the thread from the rows, and the full count of 1 M packets came later.
     this.colourTimer = setImmediate(() => {
       this.colourTimer = null;
       if (this.quitting) return;
-      run.step(performance.now() + COLOUR_SLICE_MS);
+      const r = this.ensureColourRun();
+      if (r === null) return;
+      r.step(performance.now() + COLOUR_SLICE_MS);
+      if (r.done) this.traceLine(`colours-done count=${this.store.count}`);
       this.requestRender();
       this.scheduleColourStep();
     });
@@ -762,9 +787,9 @@ export class App {
     switch (o) {
       case 'help':
         this.textView.setTitle([{ text: ' Help', attr: this.theme.titleFocused }], [{ text: 'Esc/q: back ', attr: this.theme.titleFocused }]);
-        this.textView.show(helpLines(this.theme, this.colours === null ? null : {
+        this.textView.show(helpLines(this.theme, this.colours === null || this.colourCompiled === null ? null : {
           file: this.colours.file,
-          rows: this.colours.rules.map((r, k) => ({ text: `  ${sanitizeText(r.name).padEnd(32)} ${sanitizeText(r.filter)}`, attr: this.colourAttrs[k] })),
+          rows: this.colourCompiled.rules.map((r, k) => ({ text: `  ${sanitizeText(r.name).padEnd(32)} ${sanitizeText(r.filter)}`, attr: this.colourAttrs[k] })),
         }), h);
         break;
       case 'follow': {
@@ -1000,6 +1025,8 @@ export class App {
     }
     this.render();
     this.traceLine(`handled ${action} ms=${(performance.now() - t0).toFixed(3)}`);
+    // rows scrolled into view while a file loads get their colours
+    this.scheduleColourStep();
   }
 
   private redraw(): void {

@@ -16,6 +16,11 @@ export const DEFAULT_COLOUR_RULES = path.join(__dirname, '..', '..', '..', 'shar
 export interface ColourRules {
   /** Where the rules came from, for the help. */
   file: string;
+  /** The file's enabled rules, in order (compileColourRules keeps those tcpwatch can compile). */
+  rules: ColourRule[];
+}
+
+export interface CompiledColourRules {
   /** The enabled rules whose filters compiled, in order; filters[k] is rules[k]'s. */
   rules: ColourRule[];
   filters: DisplayFilter[];
@@ -45,14 +50,21 @@ export function loadColourRules(opts: MainOptions): ColourRules {
     if (e instanceof ColourRulesError) throw new UsageError(`colouring rules ${file}, ${e.message}`);
     throw e;
   }
-  const out: ColourRules = { file, rules: [], filters: [], skipped: [] };
+  return { file, rules: all.filter((r) => r.enabled) };
+}
+
+/**
+ * Compile the rules' filters. Done once the first rows are on screen: the filters are only
+ * needed to colour them, and compiling a dozen takes longer than drawing the first screen.
+ */
+export function compileColourRules(c: ColourRules): CompiledColourRules {
+  const out: CompiledColourRules = { rules: [], filters: [], skipped: [] };
   const compile = hooks.compileRuleFilter;
   if (!compile) {
     out.skipped.push('display filters are not available in this build');
     return out;
   }
-  for (const r of all) {
-    if (!r.enabled) continue;
+  for (const r of c.rules) {
     try {
       out.filters.push(compile(r.filter).filter);
       out.rules.push(r);

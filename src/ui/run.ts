@@ -25,15 +25,22 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
     const { openReader } = require('../capture/open-reader') as typeof import('../capture/open-reader');
     openReader(file).close();
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { loadColourRules } = require('./colours') as typeof import('./colours');
-  const colours = loadColourRules(opts);
   let store: PacketStore;
   try {
     // Started before blessed loads, so the worker indexes while the screen is being set up.
     store = PacketStore.openFile(file, opts);
   } catch (e) {
     if (e instanceof CaptureFileError) throw new UsageError(e.message);
+    throw e;
+  }
+  // Read after the indexing process has started (it indexes meanwhile); a file that is not in the
+  // colorfilters format is still reported before the screen opens.
+  let colours: import('./colours').ColourRules;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    colours = (require('./colours') as typeof import('./colours')).loadColourRules(opts);
+  } catch (e) {
+    store.close();
     throw e;
   }
   // With the capture on standard input, keys come from the terminal itself.
