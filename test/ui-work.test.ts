@@ -239,6 +239,15 @@ test('--colors: a missing file or a line not in the format is one line on stderr
       const s = await t.waitForText('[tcpwatch exited 2]');
       assert.match(s, /^tcpwatch: colouring rules .*bad, line 3: expected @name@filter@\[R,G,B\]\[R,G,B\]/m);
     });
+    // a rule's name reaches the screen through the sanitizer, like packet text
+    const hostile = path.join(dir, 'hostile');
+    fs.writeFileSync(hostile, '@\x1b]0;pwned\x07\x1b[31mred@tcp@[0,0,0][65535,65535,65535]\n');
+    await withTmux(['-r', TLS13, '--colors', hostile], {}, async (t) => {
+      const s = await t.waitForText('colour rule: \\x1b]0;pwned\\x07\\x1b[31mred');
+      assert.doesNotMatch(t.paneTitle(), /pwned/);
+      assert.doesNotMatch(t.screen(true), /\x1b\[31m/);
+      assert.match(s, /shown 36 \/ 36/);
+    });
     await withTmux(['-r', TLS13], {}, async (t) => {
       await t.waitForText('shown 36 / 36');
       await t.waitForText('colour rule: TCP SYN / SYN-ACK');
