@@ -299,6 +299,12 @@ test('find by display filter, string and hex with next/previous; marks; time ref
     t.keys('BSpace', 'BSpace', 'BSpace');
     t.keys('Enter');
     s = await t.waitForText('found hex bytes 16 03 03: frame 6');
+    // a string in the details tree only (the TCP stream index is in no column and no byte)
+    t.keys('g', 'C-f', 'Tab', 'C-u');
+    await t.waitForText('Find string in details:');
+    t.literal('Stream index: 1');
+    t.keys('Enter');
+    s = await t.waitForText('found string in details Stream index: 1: frame 20');
     // marks: two, ] and [ go between them, the status bar counts them
     t.keys(':');
     t.literal('10');

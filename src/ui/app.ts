@@ -25,6 +25,7 @@ import { PLAIN } from './widgets/paint';
 import { FindKind, SaveKind } from './views/filter-bar';
 import { allFields } from '../fields/registry';
 import { protocolColumn, infoColumn } from '../output/summary';
+import { buildDetails, DetailNode } from '../output/details';
 import { openOutputFile, writeErrorForUser } from '../capture/file-writer';
 import { CapturedFrame } from '../capture/frame';
 import { UsageError } from '../errors';
@@ -595,6 +596,11 @@ export class App {
         const hex = text.replace(/[\s:.-]/g, '').toLowerCase();
         expr = `frame contains ${hex.match(/../g)!.join(':')}`;
         fn = this.compile(expr);
+      } else if (kind === 'string in details') {
+        // Wireshark's find in the packet details: the text of every node of the tree, opened or not
+        // (a tree is built for every packet tested: slower than the other kinds).
+        expr = `string in details ${JSON.stringify(text)}`;
+        fn = (d) => detailsContain(buildDetails(d), text);
       } else {
         // A string is looked for in the packet's bytes and in its Protocol and Info columns, as
         // Wireshark's find in the packet list and bytes does.
@@ -1079,4 +1085,10 @@ export class App {
     if (this.trace !== null) fs.closeSync(this.trace);
     this.resolveDone?.();
   }
+}
+
+/** Whether a node of the details tree, or one under it, has `text` in its line. */
+function detailsContain(nodes: DetailNode[], text: string): boolean {
+  for (const n of nodes) if (n.text.includes(text) || detailsContain(n.children, text)) return true;
+  return false;
 }

@@ -32,7 +32,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['T'], shown: 'T', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
   { keys: ['t', 'C-t'], shown: 't Ctrl-T', action: 'timeRef', help: 'time reference on/off: relative times count from it (*REF*)', where: 'panes' },
   // Wireshark's keys: Ctrl-F find, Ctrl-N / Ctrl-B next and previous match; n / N as in less and vi.
-  { keys: ['C-f'], shown: 'Ctrl-F', action: 'find', help: 'find a packet: display filter, string (bytes, Protocol and Info) or hex bytes (Tab: which)', where: 'panes' },
+  { keys: ['C-f'], shown: 'Ctrl-F', action: 'find', help: 'find a packet: display filter, string (bytes, Protocol and Info), hex bytes or string in details (Tab: which)', where: 'panes' },
   { keys: ['n', 'C-n'], shown: 'n Ctrl-N', action: 'findNext', help: 'next packet the find matches', where: 'panes' },
   { keys: ['N', 'C-b'], shown: 'N Ctrl-B', action: 'findPrev', help: 'previous packet the find matches', where: 'panes' },
   { keys: ['m'], shown: 'm', action: 'mark', help: 'mark / unmark the packet (\u25cf)', where: 'panes' },

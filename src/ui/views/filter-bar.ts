@@ -12,7 +12,7 @@ import { Theme } from '../theme';
 export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save';
 
 /** What Tab cycles through in a prompt: what a find looks for, which packets a save writes. */
-export const FIND_KINDS = ['display filter', 'string', 'hex bytes'] as const;
+export const FIND_KINDS = ['display filter', 'string', 'hex bytes', 'string in details'] as const;
 export const SAVE_KINDS = ['all packets', 'displayed packets', 'marked packets'] as const;
 export type FindKind = typeof FIND_KINDS[number];
 export type SaveKind = typeof SAVE_KINDS[number];
@@ -78,7 +78,7 @@ export class FilterBar {
     if (this.mode === 'filter' || (this.mode === 'find' && this.kind === 0)) this.check = this.validate(this.text);
     else if (this.mode === 'find') {
       this.check = this.text === '' ? { ok: false, column: 0, reason: `type the ${FIND_KINDS[this.kind]} to find (Tab: what to find)` }
-        : this.kind === 2 && !HEX_BYTES.test(this.text) ? { ok: false, column: 0, reason: 'hex bytes are pairs of digits: 16 03 01 or 16:03:01' } : ok;
+        : FIND_KINDS[this.kind] === 'hex bytes' && !HEX_BYTES.test(this.text) ? { ok: false, column: 0, reason: 'hex bytes are pairs of digits: 16 03 01 or 16:03:01' } : ok;
     } else if (this.mode === 'save') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name (.pcapng for pcapng; Tab: which packets)' } : ok;
     else this.check = /^\s*\d*\s*$/.test(this.text) ? { ok: true, column: 0, reason: '' } : { ok: false, column: 1, reason: 'a packet number is digits only' };
   }
@@ -112,7 +112,9 @@ export class FilterBar {
         this.mode = 'idle';
         if (mode === 'filter') this.remember(this.text.trim());
         if (mode === 'find') this.lastFind = this.text;
-        this.onSubmit?.(mode, mode === 'find' && this.kind === 1 ? this.text : this.text.trim(), KINDS[mode]?.[this.kind] ?? '');
+        // a string is found as typed, spaces included
+        const raw = mode === 'find' && FIND_KINDS[this.kind].startsWith('string');
+        this.onSubmit?.(mode, raw ? this.text : this.text.trim(), KINDS[mode]?.[this.kind] ?? '');
         return;
       }
       case 'backspace':
