@@ -12,7 +12,7 @@ export type ColorMode = '256' | '16' | 'none';
 
 export interface Theme {
   mode: ColorMode;
-  /** Row attributes by row class: used without colour, where colouring rules cannot show. */
+  /** Row attributes by row class: the packet list's without colour, where colouring rules cannot show; the conversations table's reset rows. */
   rows: number[];
   /** The selected row's attribute, from its own. */
   selected: (rowAttr: number) => number;
@@ -68,7 +68,8 @@ const colourSelection = (a: number): number => withFlags(a, flagsOf(a) | BOLD | 
 function theme256(): Theme {
   return {
     mode: '256',
-    rows: table([]),
+    // Row colours come from the rules; the conversations table marks a reset connection in bold.
+    rows: table([[RowClass.Reset, attr(BOLD)]]),
     selected: colourSelection,
     marker: attr(BOLD, 226, DEFAULT),
     status: attr(0, WHITE, 238),
@@ -92,7 +93,8 @@ function theme256(): Theme {
 function theme16(): Theme {
   return {
     mode: '16',
-    rows: table([]),
+    // Row colours come from the rules; the conversations table marks a reset connection in bold.
+    rows: table([[RowClass.Reset, attr(BOLD)]]),
     selected: colourSelection,
     marker: attr(BOLD, 11, DEFAULT),
     status: attr(0, 0, 7),
