@@ -519,13 +519,62 @@ test('80x24: the statistics never draw a number over a label; a long display fil
     assert.ok(status.length <= 80);
   }, 80, 24));
 
+/** tshark's conversations table (-z conv,PROTO[,FILTER]): A:p <-> B:q, frames B→A, frames A→B. */
+function tsharkConversations(file: string, proto: 'tcp' | 'udp', filter?: string): { a: string; b: string; toA: number; toB: number }[] {
+  const z = spawnSync('tshark', ['-n', '-r', file, '-q', '-z', `conv,${proto}${filter ? `,${filter}` : ''}`], { encoding: 'utf8' }).stdout;
+  return [...z.matchAll(/^(\S+)\s+<->\s+(\S+)\s+(\d+) \d+ \w+\s+(\d+) \d+ \w+\s+(\d+) /gm)].map((m) => ({ a: m[1], b: m[2], toA: Number(m[3]), toB: Number(m[4]) }));
+}
+
+/** Every conversation tshark lists is on screen with the same packets each way. */
+function sameConversations(s: string, want: { a: string; b: string; toA: number; toB: number }[]): void {
+  const esc = (x: string): string => x.replace(/\./g, '\\.');
+  for (const w of want) {
+    const line = lineWith(s, new RegExp(`(${esc(w.a)}\\s+${esc(w.b)}|${esc(w.b)}\\s+${esc(w.a)})\\s`));
+    const m = /^.\s*\d+\s+(\S+)\s+(\S+)\s+(\d+)\s+[\d.]+ \S+\s+(\d+)\s/.exec(plain(line))!;
+    const [client, toServer, toClient] = [m[1], Number(m[3]), Number(m[4])];
+    assert.deepEqual(client === w.a ? [toServer, toClient] : [toClient, toServer], [w.toB, w.toA], `${w.a} <-> ${w.b}: ${plain(line)}`);
+  }
+}
+
+test('UDP conversations (Tab in C) as tshark -z conv,udp, all packets and under a display filter; Enter filters to udp.stream eq N', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
+  const LATEST = path.join(corpus!, 'valid/ja4/latest.pcapng');
+  const all = tsharkConversations(LATEST, 'udp'), dns = tsharkConversations(LATEST, 'udp', 'dns');
+  assert.ok(all.length > 10 && dns.length > 5);
+  await withTmux(['-r', LATEST], {}, async (t) => {
+    await t.waitForText('shown 209 / 209');
+    t.keys('C');
+    await t.waitForText('TCP conversations: 11');
+    t.keys('Tab');
+    let s = await t.waitForText(`UDP conversations: ${all.length}`);
+    sameConversations(s, all);
+    t.keys('Escape');
+    await t.waitForText('Display filter: none');
+    t.keys('/');
+    await t.waitForText('Filter:');
+    t.literal('dns');
+    t.keys('Enter');
+    await t.waitForText('Display filter: dns');
+    let k = 0;
+    for (; k < 20; k++) {
+      t.keys('C');
+      s = await t.waitForText('conversations:');
+      if (!s.includes('still filtering')) break;
+      t.keys('Escape');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // the tab stays UDP
+    assert.match(s, new RegExp(`UDP conversations: ${dns.length} shown by dns `));
+    sameConversations(s, dns);
+    t.keys('Enter');
+    await t.waitForText(/Display filter: udp\.stream eq \d+/);
+  }, 230, 50);
+});
+
 test('statistics and TCP conversations count what the display filter shows, as tshark -z conv,tcp,FILTER', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
   const LATEST = path.join(corpus!, 'valid/ja4/latest.pcapng');
   const filter = 'tcp.len > 0';
-  const z = spawnSync('tshark', ['-n', '-r', LATEST, '-q', '-z', `conv,tcp,${filter}`], { encoding: 'utf8' }).stdout;
-  // "A:p <-> B:q   frames B→A, bytes   frames A→B, bytes   total …"
-  const want = [...z.matchAll(/^(\S+)\s+<->\s+(\S+)\s+(\d+) \d+ \w+\s+(\d+) \d+ \w+\s+(\d+) /gm)].map((m) => ({ a: m[1], b: m[2], toA: Number(m[3]), toB: Number(m[4]) }));
-  assert.ok(want.length >= 5, z);
+  const want = tsharkConversations(LATEST, 'tcp', filter);
+  assert.ok(want.length >= 5);
   const shown = tsharkCount(LATEST, filter);
   await withTmux(['-r', LATEST, '-Y', filter], {}, async (t) => {
     await t.waitForText(`shown ${shown} / 209`);
@@ -540,12 +589,7 @@ test('statistics and TCP conversations count what the display filter shows, as t
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.match(s, new RegExp(`TCP conversations: ${want.length} shown by tcp\\.len > 0 `));
-    for (const w of want) {
-      const line = lineWith(s, new RegExp(`(${w.a.replace(/\./g, '\\.')}\\s+${w.b.replace(/\./g, '\\.')}|${w.b.replace(/\./g, '\\.')}\\s+${w.a.replace(/\./g, '\\.')})\\s`));
-      const m = /^.\s*\d+\s+(\S+)\s+(\S+)\s+(\d+)\s+[\d.]+ \S+\s+(\d+)\s/.exec(plain(line))!;
-      const [client, toServer, toClient] = [m[1], Number(m[3]), Number(m[4])];
-      assert.deepEqual(client === w.a ? [toServer, toClient] : [toClient, toServer], [w.toB, w.toA], `${w.a} <-> ${w.b}: ${plain(line)}`);
-    }
+    sameConversations(s, want);
     t.keys('Escape');
     await t.waitForText('Display filter:');
     t.keys('S');

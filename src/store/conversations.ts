@@ -1,10 +1,12 @@
-// The TCP conversations table (Wireshark's Statistics › Conversations, TCP tab), computed from the
-// index columns in one pass: per tcp.stream the two endpoints, packets and bytes each way, when it
+// The TCP and UDP conversations tables (Wireshark's Statistics › Conversations, TCP and UDP tabs),
+// computed from the index columns: for TCP in one pass, per tcp.stream the two endpoints, packets and bytes each way, when it
 // started and how long it lasted, and which of SYN, FIN and RST it saw.
 
 import { TH_SYN, TH_FIN, TH_RST } from '../decode/tcp';
 import { PacketIndex } from './packet-index';
 import { CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM } from './columns';
+import { Proto } from '../decode/dissection';
+import { isRegistered } from '../decode/protocol-registry';
 
 export const enum ConvFlag {
   Syn = 1,
@@ -86,6 +88,66 @@ export function buildConversations(ix: PacketIndex, upTo = ix.count, only: Packe
     if (f & TH_SYN) t.flags[s] |= ConvFlag.Syn;
     if (f & TH_FIN) t.flags[s] |= ConvFlag.Fin;
     if (f & TH_RST) t.flags[s] |= ConvFlag.Rst;
+  }
+  return t;
+}
+
+/**
+ * A row of a UDP datagram: UDP, or a protocol registered above it (DNS, QUIC …) outside any TCP
+ * stream; ICMP, ICMPv6 and ARP are registered too, and are not.
+ */
+export function isUdpRow(proto: number, stream: number): boolean {
+  if (stream !== NO_STREAM) return false;
+  if (proto === Proto.Udp) return true;
+  return proto !== Proto.Tcp && proto !== Proto.Icmp && proto !== Proto.Icmpv6 && proto !== Proto.Arp && isRegistered(proto);
+}
+
+/** One key for both directions of a UDP conversation, from address ids and ports. */
+export function udpKey(a: number, pa: number, b: number, pb: number): string {
+  return a < b || (a === b && pa <= pb) ? `${a}:${pa}/${b}:${pb}` : `${b}:${pb}/${a}:${pa}`;
+}
+
+/** udp.stream of each UDP conversation's key, numbered as the analysis numbers them: in the order their first datagram appears. */
+export function udpStreamNumbers(ix: PacketIndex): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i < ix.count; i++) {
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    if (!isUdpRow(c.proto[j], c.stream[j])) continue;
+    const k = udpKey(c.src[j], c.srcPort[j], c.dst[j], c.dstPort[j]);
+    if (!m.has(k)) m.set(k, m.size);
+  }
+  return m;
+}
+
+/** The UDP conversations table, one row per udp.stream, over all packets or those of `only`; the client sent the first datagram. */
+export function buildUdpConversations(ix: PacketIndex, only: PacketList | null = null): ConversationTable {
+  const numbers = udpStreamNumbers(ix);
+  const t = new ConversationTable(numbers.size);
+  const n = only !== null ? only.length : ix.count;
+  for (let k = 0; k < n; k++) {
+    const i = only !== null ? only.get(k) : k;
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    if (!isUdpRow(c.proto[j], c.stream[j])) continue;
+    const s = numbers.get(udpKey(c.src[j], c.srcPort[j], c.dst[j], c.dstPort[j]))!;
+    const time = c.tsSec[j] + c.tsNsec[j] / 1e9;
+    if (t.firstPacket[s] < 0) {
+      t.firstPacket[s] = i;
+      t.start[s] = time;
+      t.clientAddr[s] = c.src[j];
+      t.serverAddr[s] = c.dst[j];
+      t.clientPort[s] = c.srcPort[j];
+      t.serverPort[s] = c.dstPort[j];
+    }
+    t.lastPacket[s] = i;
+    t.end[s] = time;
+    const toServer = c.src[j] === t.clientAddr[s] && c.srcPort[j] === t.clientPort[s];
+    if (toServer) {
+      t.packetsToServer[s]++;
+      t.bytesToServer[s] += c.origLen[j];
+    } else {
+      t.packetsToClient[s]++;
+      t.bytesToClient[s] += c.origLen[j];
+    }
   }
   return t;
 }

@@ -2,12 +2,12 @@
 // sent again are trimmed by their relative sequence numbers), read back from the store. Lines are
 // made here, sanitized, with the side they belong to; the UI only colours them.
 
-import { Dissection, Proto } from '../decode/dissection';
+import { Dissection } from '../decode/dissection';
 import { sanitizeBytes } from '../output/sanitize';
 import { hexDumpLines } from '../output/hexdump';
 import { PacketStore } from './packet-store';
-import { CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM, TlsContentBit } from './columns';
-import { isRegistered } from '../decode/protocol-registry';
+import { CHUNK_BITS, CHUNK_MASK, Misc, TlsContentBit } from './columns';
+import { isUdpRow, udpKey, udpStreamNumbers } from './conversations';
 
 export const enum Side {
   Client = 0,
@@ -93,21 +93,6 @@ export function followStream(store: PacketStore, stream: number, maxBytes = DEFA
 }
 
 /**
- * A row of a UDP datagram: UDP, or a protocol registered above it (DNS, QUIC …) outside any TCP
- * stream; ICMP, ICMPv6 and ARP are registered too, and are not.
- */
-export function isUdpRow(proto: number, stream: number): boolean {
-  if (stream !== NO_STREAM) return false;
-  if (proto === Proto.Udp) return true;
-  return proto !== Proto.Tcp && proto !== Proto.Icmp && proto !== Proto.Icmpv6 && proto !== Proto.Arp && isRegistered(proto);
-}
-
-/** One key for both directions of a UDP conversation, from address ids and ports. */
-function udpKey(a: number, pa: number, b: number, pb: number): string {
-  return a < b || (a === b && pa <= pb) ? `${a}:${pa}/${b}:${pb}` : `${b}:${pb}/${a}:${pa}`;
-}
-
-/**
  * Follow UDP stream: every datagram between the two address/port pairs of `packet` (either way),
  * whole, in capture order; the client is who sent the first. Its udp.stream is found as the
  * analysis numbers conversations, in the order their first datagram appears (a replay of the
@@ -118,19 +103,15 @@ export function followUdp(store: PacketStore, packet: number, maxBytes = DEFAULT
   const p = ix.chunks[packet >>> CHUNK_BITS], pj = packet & CHUNK_MASK;
   const a = p.src[pj], b = p.dst[pj], pa = p.srcPort[pj], pb = p.dstPort[pj];
   const res: FollowResult = { stream: -1, protocol: 'UDP', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
-  const numbers = new Set<string>();
   const d = new Dissection();
   let total = 0, clientAddr = 0, clientPort = 0;
   for (let i = 0; i < ix.count; i++) {
     const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
     if (!isUdpRow(c.proto[j], c.stream[j])) continue;
     const s = c.src[j], t = c.dst[j], sp = c.srcPort[j], tp = c.dstPort[j];
-    if (!((s === a && t === b && sp === pa && tp === pb) || (s === b && t === a && sp === pb && tp === pa))) {
-      if (res.stream < 0) numbers.add(udpKey(s, sp, t, tp));
-      continue;
-    }
+    if (!((s === a && t === b && sp === pa && tp === pb) || (s === b && t === a && sp === pb && tp === pa))) continue;
     if (res.client === '') {
-      res.stream = numbers.size;
+      res.stream = udpStreamNumbers(ix).get(udpKey(s, sp, t, tp)) ?? -1;
       clientAddr = s;
       clientPort = sp;
       res.client = `${ix.addresses.text(s)}:${sp}`;

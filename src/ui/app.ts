@@ -10,7 +10,8 @@ import { hooks, MainOptions } from '../hooks';
 import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
-import { followStream, followUdp, followLines, FollowResult, isUdpRow } from '../store/follow';
+import { followStream, followUdp, followLines, FollowResult } from '../store/follow';
+import { isUdpRow } from '../store/conversations';
 import { compareStream } from '../store/compare';
 import { explainStream } from '../store/explain';
 import { ladderLines } from '../reports/explain';
@@ -196,8 +197,9 @@ export class App {
       if (this.filterRun !== null && !this.filterRun.done) this.cancelFilter();
     };
     this.conversations.onChoose = (stream) => {
+      const proto = this.conversations.proto;
       this.closeOverlay();
-      this.applyFilter(`tcp.stream == ${stream}`);
+      this.applyFilter(proto === 'TCP' ? `tcp.stream == ${stream}` : `udp.stream eq ${stream}`);
     };
 
     this.screen.on('keypress', (ch: string | undefined, key: KeyEvent | undefined) => this.onKey(ch, key));
@@ -920,7 +922,12 @@ export class App {
   }
 
   private overlayKey(id: string): void {
-    if (this.overlay === 'conversations' && actionFor(id, ['panes']) === 'compare') {
+    if (this.overlay === 'conversations' && actionFor(id, ['views']) === 'switchTab') {
+      this.conversations.switchProto();
+      this.requestRender(true);
+      return;
+    }
+    if (this.overlay === 'conversations' && this.conversations.proto === 'TCP' && actionFor(id, ['panes']) === 'compare') {
       this.openOverlay('compare', this.conversations.streamAt(this.conversations.list.selected));
       return;
     }

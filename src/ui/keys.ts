@@ -5,7 +5,7 @@ import type { KeyEvent } from 'blessed';
 
 export type Action =
   | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour'
-  | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save'
+  | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate';
 
@@ -52,8 +52,9 @@ export const BINDINGS: Binding[] = [
   { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the TCP stream of the selected packet', where: 'panes' },
   { keys: ['X'], shown: 'X', action: 'explain', help: 'explain the TCP stream: a client/server ladder with a sentence for each packet', where: 'panes' },
   { keys: ['E'], shown: 'E', action: 'compare', help: 'compare the stream\'s wire bytes (TLS records) with their plaintext, and its verdict (also on a conversation)', where: 'panes' },
-  { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy (Enter filters to one)', where: 'panes' },
+  { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy, UDP on Tab (Enter filters to one)', where: 'panes' },
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
+  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations: TCP \u2194 UDP', where: 'views' },
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },
   { keys: ['C-l'], shown: 'Ctrl-L', action: 'redraw', help: 'redraw the screen', where: 'global' },
