@@ -597,3 +597,22 @@ test('statistics and TCP conversations count what the display filter shows, as t
     await t.waitForText(`shown by ${filter}`);
   }, 230, 50);
 });
+
+test('80x24: the conversations table scrolls sideways to its Verdict and Entropy columns; its title keeps the count', { skip }, () =>
+  withTmux(['-r', TLS13], {}, async (t) => {
+    await t.waitForText('shown 36 / 36');
+    t.keys('C');
+    let s = await t.waitForText('TCP conversations: 2 ');
+    assert.doesNotMatch(s, /Verdict|encrypted-without-keys/);
+    t.keys('Right');
+    await t.waitFor((x) => !x.includes('Client'), 'scrolled once');
+    t.keys('Right');
+    await t.waitForText('Verdict');
+    t.keys('Right');
+    s = await t.waitForText('Entropy');
+    assert.match(s, /encrypted-without-keys \(TLS 1\.3\)\s+7\.\d\d SYN FIN/);
+    assert.match(s, /^ TCP conversations: 2 /);
+    t.keys('Left', 'Left', 'Left');
+    s = await t.waitForText('Client');
+    assert.match(s, /Stream\s+Client\s+Server/);
+  }, 80, 24));

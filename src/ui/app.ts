@@ -945,6 +945,13 @@ export class App {
       this.redraw();
       return;
     }
+    if (action === 'scrollRight' || action === 'scrollLeft') {
+      // a third of the screen at a time: enough to bring the next columns in, keeping some in view
+      const l = this.overlay === 'conversations' ? this.conversations.list : this.textView.list;
+      l.scrollSideways((action === 'scrollRight' ? 1 : -1) * Math.max(8, Math.floor(this.screen.width / 3)));
+      this.requestRender(true);
+      return;
+    }
     if (this.overlay === 'conversations') {
       const l = this.conversations.list;
       this.moveList(l, action);

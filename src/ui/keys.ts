@@ -5,7 +5,7 @@ import type { KeyEvent } from 'blessed';
 
 export type Action =
   | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour'
-  | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab'
+  | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate';
 
@@ -54,6 +54,8 @@ export const BINDINGS: Binding[] = [
   { keys: ['E'], shown: 'E', action: 'compare', help: 'compare the stream\'s wire bytes (TLS records) with their plaintext, and its verdict (also on a conversation)', where: 'panes' },
   { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy, UDP on Tab (Enter filters to one)', where: 'panes' },
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
+  { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen', where: 'views' },
+  { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left', where: 'views' },
   { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations: TCP \u2194 UDP', where: 'views' },
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },

@@ -110,6 +110,7 @@ export class ConversationsView {
     this.shown = shown;
     this.filter = filter;
     this.height = height;
+    this.list.left = 0;
     const ix = this.store.index;
     const t = this.proto === 'TCP' ? buildConversations(ix, ix.count, shown) : buildUdpConversations(ix, shown);
     this.table = t;
@@ -118,8 +119,9 @@ export class ConversationsView {
     this.verdictW = this.proto === 'TCP' ? verdictWidth(ix.verdicts, t.n) : 'Verdict'.length;
     const other = this.proto === 'TCP' ? 'UDP' : 'TCP';
     this.title.segments = [
-      { text: ` ${this.proto} conversations: ${this.streams.length}${shown !== null ? ` shown by ${sanitizeText(filter)}` : ''}`, attr: this.theme.titleFocused, shrink: true },
-      { text: `   Tab: ${other}   Enter: filter the packet list to the stream${this.proto === 'TCP' ? '   E: compare wire bytes and plaintext' : ''}   Esc: back`, attr: this.theme.titleFocused },
+      { text: ` ${this.proto} conversations: ${this.streams.length}`, attr: this.theme.titleFocused },
+      ...(shown !== null ? [{ text: ` shown by ${sanitizeText(filter)}`, attr: this.theme.titleFocused, shrink: true }] : []),
+      { text: `   Tab: ${other}  \u2190\u2192: scroll  Enter: filter to the stream${this.proto === 'TCP' ? '  E: compare wire bytes and plaintext' : ''}  Esc: back`, attr: this.theme.titleFocused, shrink: true },
     ];
     this.list.el.height = Math.max(2, height - 1);
     this.title.el.show();
