@@ -616,3 +616,35 @@ test('80x24: the conversations table scrolls sideways to its Verdict and Entropy
     s = await t.waitForText('Client');
     assert.match(s, /Stream\s+Client\s+Server/);
   }, 80, 24));
+
+test('Follow: Ctrl-S saves the stream\'s payload raw, both sides in order or one side, as tshark -z follow,tcp,raw', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
+  const dir = tempDir();
+  try {
+    const z = spawnSync('tshark', ['-n', '-r', TLS13, '-q', '-z', 'follow,tcp,raw,0'], { encoding: 'utf8' }).stdout;
+    // raw chunks: one hex line each, the server's indented with a tab
+    const chunks = [...z.matchAll(/^(\t?)([0-9a-f]+)$/gm)].map((m) => ({ server: m[1] === '\t', hex: m[2] }));
+    const both = chunks.map((c) => c.hex).join(''), client = chunks.filter((c) => !c.server).map((c) => c.hex).join('');
+    const out = path.join(dir, 'both.bin'), outClient = path.join(dir, 'client.bin');
+    await withTmux(['-r', TLS13], {}, async (t) => {
+      await t.waitForText('shown 36 / 36');
+      t.keys('F');
+      await t.waitForText('Follow TCP stream 0');
+      t.keys('C-s');
+      await t.waitForText('Export the payload, both sides, to:');
+      t.literal(out);
+      t.keys('Enter');
+      await t.waitForText(`saved ${both.length / 2} bytes of tcp.stream 0 (both sides)`);
+      t.keys('W', 'Tab');
+      await t.waitForText('Export the payload, client bytes, to:');
+      t.literal(outClient);
+      t.keys('Enter');
+      await t.waitForText(`saved ${client.length / 2} bytes of tcp.stream 0 (client bytes)`);
+      // still in Follow
+      assert.match(t.screen(), /Follow TCP stream 0/);
+    });
+    assert.equal(fs.readFileSync(out).toString('hex'), both);
+    assert.equal(fs.readFileSync(outClient).toString('hex'), client);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

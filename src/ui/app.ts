@@ -10,7 +10,7 @@ import { hooks, MainOptions } from '../hooks';
 import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
-import { followStream, followUdp, followLines, FollowResult } from '../store/follow';
+import { followStream, followUdp, followLines, FollowResult, Side } from '../store/follow';
 import { isUdpRow } from '../store/conversations';
 import { compareStream } from '../store/compare';
 import { explainStream } from '../store/explain';
@@ -23,7 +23,7 @@ import { ColourRules, CompiledColourRules, compileColourRules } from './colours'
 import { ColourRun } from '../store/colour-rules';
 import { RowClass } from '../store/rows';
 import { PLAIN } from './widgets/paint';
-import { FindKind, SaveKind } from './views/filter-bar';
+import { FindKind, SaveKind, ExportKind } from './views/filter-bar';
 import { allFields } from '../fields/registry';
 import { protocolColumn, infoColumn } from '../output/summary';
 import { buildDetails, DetailNode } from '../output/details';
@@ -102,8 +102,8 @@ export class App {
   /** Quitting a live capture with unsaved packets: waiting for save / discard / cancel. */
   private asking = false;
   private quitAfterSave = false;
-  /** The stream Follow shows, filtered to when it closes. */
-  private followed: { protocol: 'TCP' | 'UDP'; stream: number } | null = null;
+  /** The stream Follow shows, filtered to when it closes, and its payload (for exporting it). */
+  private followed: { protocol: 'TCP' | 'UDP'; stream: number; result: FollowResult } | null = null;
   private filterTimer: NodeJS.Immediate | null = null;
   /** Packet to keep selected while a new filter's matches arrive. */
   private wantPacket = -1;
@@ -186,10 +186,12 @@ export class App {
       if (mode === 'filter') this.applyFilter(text);
       else if (mode === 'find') this.find(kind as FindKind, text);
       else if (mode === 'save') this.save(kind as SaveKind, text);
+      else if (mode === 'export') this.exportPayload(kind as ExportKind, text);
       else this.gotoPacket(text);
     };
     this.filterBar.onCancel = () => {
       this.quitAfterSave = false;
+      if (this.overlay !== 'none') this.textView.title.el.setFront();
       this.requestRender();
     };
     this.filterBar.onEdit = () => {
@@ -786,6 +788,28 @@ export class App {
     this.requestRender(true);
   }
 
+  /** Write the followed stream's payload as it was sent: no headings, no hex, nothing escaped (it goes to a file, not the terminal). */
+  private exportPayload(kind: ExportKind, file: string): void {
+    this.textView.title.el.setFront();
+    const f = this.followed;
+    if (f === null) return;
+    const side = kind === 'client bytes' ? Side.Client : kind === 'server bytes' ? Side.Server : -1;
+    const parts = f.result.segments.filter((s) => side < 0 || s.side === side).map((s) => s.data);
+    const data = Buffer.concat(parts);
+    try {
+      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
+      try {
+        fs.writeSync(fd, data);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      this.flash(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      return;
+    }
+    this.flash(`saved ${data.length} bytes of ${f.protocol.toLowerCase()}.stream ${f.stream} (${kind}) to ${file}`);
+  }
+
   // ---------------------------------------------------------------- overlays
 
   private openOverlay(o: Overlay, stream = -1): void {
@@ -811,7 +835,7 @@ export class App {
           this.flash('follow: the selected packet is not part of a TCP or UDP stream');
           return;
         }
-        this.followed = { protocol: r.protocol, stream: r.stream };
+        this.followed = { protocol: r.protocol, stream: r.stream, result: r };
         const lines = followLines(r, Math.max(20, this.screen.width - 4)).map((l) => ({ text: l.text, attr: followAttr(this.theme, l.side) }));
         this.textView.setTitle(
           [
@@ -943,6 +967,14 @@ export class App {
     }
     if (action === 'redraw') {
       this.redraw();
+      return;
+    }
+    if (action === 'exportPayload') {
+      if (this.overlay !== 'follow' || this.followed === null) return;
+      // the prompt is the top line, which the view's title covers while it is open
+      this.filterBar.start('export', '');
+      this.filterBar.el.setFront();
+      this.requestRender(true);
       return;
     }
     if (action === 'scrollRight' || action === 'scrollLeft') {

@@ -5,7 +5,7 @@ import type { KeyEvent } from 'blessed';
 
 export type Action =
   | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour'
-  | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft'
+  | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft' | 'exportPayload'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate';
 
@@ -56,6 +56,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
   { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen', where: 'views' },
   { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left', where: 'views' },
+  { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save the stream\'s payload, raw (both sides in order, or one; Tab: which)', where: 'views' },
   { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations: TCP \u2194 UDP', where: 'views' },
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },

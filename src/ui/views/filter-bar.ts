@@ -9,15 +9,18 @@ import { put, fill, attr, INVERSE } from '../widgets/paint';
 import { sanitizeText } from '../../output/sanitize';
 import { Theme } from '../theme';
 
-export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save';
+export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export';
 
 /** What Tab cycles through in a prompt: what a find looks for, which packets a save writes. */
 export const FIND_KINDS = ['display filter', 'string', 'hex bytes', 'string in details'] as const;
 export const SAVE_KINDS = ['all packets', 'displayed packets', 'marked packets'] as const;
+/** A followed stream's payload, raw: both sides in the order sent (as tshark -z follow,…,raw), or one side. */
+export const EXPORT_KINDS = ['both sides', 'client bytes', 'server bytes'] as const;
+export type ExportKind = typeof EXPORT_KINDS[number];
 export type FindKind = typeof FIND_KINDS[number];
 export type SaveKind = typeof SAVE_KINDS[number];
 
-const KINDS: Partial<Record<PromptMode, readonly string[]>> = { find: FIND_KINDS, save: SAVE_KINDS };
+const KINDS: Partial<Record<PromptMode, readonly string[]>> = { find: FIND_KINDS, save: SAVE_KINDS, export: EXPORT_KINDS };
 /** Hex bytes as Wireshark's find takes them: pairs of digits, optionally separated by spaces, colons or dashes. */
 export const HEX_BYTES = /^\s*[0-9a-f]{2}([\s:.-]?[0-9a-f]{2})*\s*$/i;
 
@@ -62,7 +65,7 @@ export class FilterBar {
     };
   }
 
-  start(mode: 'filter' | 'goto' | 'find' | 'save', text?: string): void {
+  start(mode: 'filter' | 'goto' | 'find' | 'save' | 'export', text?: string): void {
     // Tab's choice is kept from one find to the next, not carried from a find into a save.
     if (mode !== this.lastMode) this.kind = 0;
     this.lastMode = mode;
@@ -80,6 +83,7 @@ export class FilterBar {
       this.check = this.text === '' ? { ok: false, column: 0, reason: `type the ${FIND_KINDS[this.kind]} to find (Tab: what to find)` }
         : FIND_KINDS[this.kind] === 'hex bytes' && !HEX_BYTES.test(this.text) ? { ok: false, column: 0, reason: 'hex bytes are pairs of digits: 16 03 01 or 16:03:01' } : ok;
     } else if (this.mode === 'save') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name (.pcapng for pcapng; Tab: which packets)' } : ok;
+    else if (this.mode === 'export') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name for the payload (Tab: which side)' } : ok;
     else this.check = /^\s*\d*\s*$/.test(this.text) ? { ok: true, column: 0, reason: '' } : { ok: false, column: 1, reason: 'a packet number is digits only' };
   }
 
@@ -175,7 +179,7 @@ export class FilterBar {
     }
     const kinds = KINDS[this.mode];
     const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'goto' ? ' Go to packet: '
-      : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : ` Save ${kinds![this.kind]} as: `;
+      : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : ` Save ${kinds![this.kind]} as: `;
     let x = put(line, c.xi, c.xl, label, t.prompt);
     const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;
     const text = sanitizeText(this.text);
