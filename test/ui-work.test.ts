@@ -648,3 +648,48 @@ test('Follow: Ctrl-S saves the stream\'s payload raw, both sides in order or one
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('neither -i nor -r: an interface picker with addresses and live packet counts; Enter captures there with the filter typed', { skip: noTmux || (canLive ? false : 'needs root and the cap module') }, async () => {
+  const dgram = await import('node:dgram');
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const port = sock.address().port;
+  const send = (n: number): Promise<void> => new Promise((r) => {
+    let left = n;
+    for (let k = 0; k < n; k++) sock.send(Buffer.from('hi'), port, '127.0.0.1', () => (--left === 0 ? r() : undefined));
+  });
+  try {
+    await withTmux([], {}, async (t) => {
+      let s = await t.waitForText('choose an interface to capture on');
+      assert.match(s, /Interface\s+Packets\s+State\s+Addresses/);
+      assert.match(lineWith(s, /^.lo\s/), /^.lo\s+\d+\s+up\s+127\.0\.0\.1\/8/);
+      // the count is the kernel's, since the picker opened: traffic on lo shows in it
+      await send(20);
+      s = await t.waitFor((x) => /^.lo\s+([1-9]\d*)\s/m.test(x), 'packets counted on lo', 5000);
+      for (let k = 0; k < 12 && !/^▶lo\s/m.test(t.screen()); k++) {
+        t.keys('Down');
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      assert.match(t.screen(), /^▶lo\s/m);
+      t.literal(`udp port ${port}`);
+      await t.waitForText(`Capture filter: udp port ${port}`);
+      t.keys('Enter');
+      await t.waitForText(`live: lo │ capture filter: udp port ${port}`);
+      await new Promise((r) => setTimeout(r, 300));
+      await send(3);
+      await t.waitForText('shown 3 / 3');
+      t.keys('q');
+      await t.waitForText('Quit: 3 captured packets are not saved');
+      t.keys('d');
+      await t.waitForText('[tcpwatch exited 0]');
+    });
+    // Esc leaves without capturing
+    await withTmux([], {}, async (t) => {
+      await t.waitForText('choose an interface to capture on');
+      t.keys('Escape');
+      await t.waitForText('[tcpwatch exited 0]');
+    });
+  } finally {
+    sock.close();
+  }
+});

@@ -14,6 +14,20 @@ hooks.ui = async (opts: MainOptions, captureFilter: string | undefined): Promise
     await runFileUi(opts, captureFilter);
     return;
   }
+  if (opts.interface === undefined) {
+    // Neither -i nor -r: the user picks the interface (and a capture filter) rather than tcpwatch
+    // capturing on a default one unasked.
+    /* eslint-disable @typescript-eslint/no-var-requires */
+    const { loadCap } = require('../capture/cap-binding') as typeof import('../capture/cap-binding');
+    const { captureInterfaces } = require('../capture/interfaces') as typeof import('../capture/interfaces');
+    const { pickInterface } = require('./picker') as typeof import('./picker');
+    /* eslint-enable @typescript-eslint/no-var-requires */
+    const cap = loadCap();
+    const chosen = await pickInterface(captureInterfaces(cap.Cap.deviceList()), captureFilter ?? '');
+    if (chosen === null) return;
+    opts.interface = chosen.iface;
+    captureFilter = chosen.filter === '' ? undefined : chosen.filter;
+  }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { runLiveUi } = require('./live-ui') as { runLiveUi(o: MainOptions, f: string | undefined): Promise<void> };
   await runLiveUi(opts, captureFilter);
