@@ -212,6 +212,13 @@ test('Wireshark\'s colouring rules loaded with --colors colour the corpus as tsh
     await withTmux(['-r', TLS13, '--colors', profile], {}, async (t) => {
       await t.waitForText('colour rule: TCP SYN/FIN');
     });
+    // without --colors, the user's configuration directory's colorfilters (XDG_CONFIG_HOME/tcpwatch)
+    const config = path.join(dir, 'config');
+    fs.mkdirSync(path.join(config, 'tcpwatch'), { recursive: true });
+    fs.copyFileSync(rulesFile, path.join(config, 'tcpwatch', 'colorfilters'));
+    await withTmux(['-r', TLS13], { XDG_CONFIG_HOME: config }, async (t) => {
+      await t.waitForText('colour rule: TCP SYN/FIN');
+    });
     const installed = '/usr/share/wireshark/colorfilters';
     if (fs.existsSync(installed)) {
       const file = path.join(corpus!, 'valid/tcpdump/mptcp-fclose.pcap');

@@ -1,6 +1,7 @@
 // Which colouring rules the packet list uses: tcpwatch's own (share/colorfilters, in Wireshark's
 // colorfilters format) or the user's (--colors FILE, or a Wireshark profile directory holding a
-// `colorfilters` file), compiled with the display-filter compiler. Read before the screen opens,
+// `colorfilters` file; without --colors, ~/.config/tcpwatch/colorfilters when it exists), compiled
+// with the display-filter compiler. Read before the screen opens,
 // so a file that is missing or not in the format is one line on stderr and exit status 2.
 
 import * as fs from 'node:fs';
@@ -33,8 +34,20 @@ export function colourFileOption(opts: MainOptions): string | undefined {
   return (opts as MainOptions & { colors?: string }).colors;
 }
 
+/** tcpwatch's configuration directory (XDG Base Directory: $XDG_CONFIG_HOME/tcpwatch, else ~/.config/tcpwatch). */
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(env.HOME ?? '', '.config');
+  return path.join(base, 'tcpwatch');
+}
+
+/** The user's own rules when --colors names none: the configuration directory's colorfilters, if there is one. */
+function userColourRules(): string | undefined {
+  const f = path.join(configDir(), 'colorfilters');
+  return fs.existsSync(f) ? f : undefined;
+}
+
 export function loadColourRules(opts: MainOptions): ColourRules {
-  const given = colourFileOption(opts);
+  const given = colourFileOption(opts) ?? userColourRules();
   let file = given ?? DEFAULT_COLOUR_RULES;
   let text: string;
   try {

@@ -4,7 +4,7 @@
 import { hooks, MainOptions, addCommands } from '../hooks';
 
 addCommands((program) => {
-  program.option('--colors <file>', 'UI: colouring rules in Wireshark\'s colorfilters format (a file, or a Wireshark profile directory); default: tcpwatch\'s own, share/colorfilters');
+  program.option('--colors <file>', 'UI: colouring rules in Wireshark\'s colorfilters format (a file, or a Wireshark profile directory); default: ~/.config/tcpwatch/colorfilters if there is one, else tcpwatch\'s own, share/colorfilters');
 });
 
 hooks.ui = async (opts: MainOptions, captureFilter: string | undefined): Promise<void> => {
