@@ -129,6 +129,9 @@ function stopProcess(p: ChildProcess, timeoutMs = 3000): Promise<void> {
   });
 }
 
+/** Twelve strings of 203 characters: an answer of about 2.5 KB, two segments and a piece at MTU 1280. */
+const BIG_TXT = Array.from({ length: 12 }, (_, i) => 'x'.repeat(200) + `-${String(i).padStart(2, '0')}`);
+
 test('dig against dnsmasq over UDP and TCP: tcpwatch reads the recorded traffic as tshark does', { skip: live, timeout: 120_000 }, async (t) => {
   const ns = `tcpwatch-dns-${process.pid}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-dns-'));
@@ -137,12 +140,15 @@ test('dig against dnsmasq over UDP and TCP: tcpwatch reads the recorded traffic 
   let tcpdump: Awaited<ReturnType<typeof startTcpdump>> | null = null;
   execFileSync('ip', ['netns', 'add', ns]);
   try {
-    inNamespace(ns, 'ip', ['link', 'set', 'lo', 'up']);
+    // A small MTU, and segments no larger (no GSO), so that a large answer over TCP spans segments
+    // as it would on a real link and tcpwatch must reassemble it.
+    inNamespace(ns, 'ip', ['link', 'set', 'lo', 'up', 'mtu', '1280', 'gso_max_size', '1280', 'gso_max_segs', '1']);
     // Port 53 of the namespace's own loopback is free whatever the machine runs, so both tshark
     // and tcpwatch decode the traffic as DNS by its port.
     dnsmasq = spawn('ip', ['netns', 'exec', ns, 'dnsmasq', '--no-daemon', '--no-resolv', '--no-hosts', '--port=53',
       '--listen-address=127.0.0.1', '--bind-interfaces', '--local=/example.test/', '--address=/wild.test/10.1.2.3',
       '--host-record=host.example.test,10.1.2.4,fd00::4', '--txt-record=txt.example.test,hello world,second',
+      `--txt-record=big.example.test,${BIG_TXT.join(',')}`,
       '--mx-host=example.test,mail.example.test,10', '--srv-host=_sip._tcp.example.test,sip.example.test,5060,1,2',
       '--cname=alias.example.test,host.example.test', '--pid-file=' + path.join(dir, 'dnsmasq.pid')], { stdio: 'ignore' });
     // Ready when it answers.
@@ -163,6 +169,7 @@ test('dig against dnsmasq over UDP and TCP: tcpwatch reads the recorded traffic 
     assert.match(dig('+short', 'A', 'alias.example.test'), /host\.example\.test\.\n10\.1\.2\.4/);
     assert.match(dig('A', 'missing.example.test'), /status: NXDOMAIN/);
     assert.match(dig('+tcp', '+short', 'A', 'host.example.test'), /10\.1\.2\.4/);
+    assert.ok(dig('+tcp', '+short', 'TXT', 'big.example.test').includes(BIG_TXT[11]));
     const dropped = await tcpdump.stop(200);
     tcpdump = null;
     assert.equal(dropped, 0);
@@ -175,8 +182,13 @@ test('dig against dnsmasq over UDP and TCP: tcpwatch reads the recorded traffic 
     const get = (field: string): string[] => execFileSync(process.execPath, [CLI, '-r', pcap, '-Y', 'dns', '-T', 'fields', '-e', field], { encoding: 'utf8' }).split('\n').filter(Boolean);
     assert.ok(get('_ws.col.Info').some((i) => /^Standard query response 0x[0-9a-f]{4} No such name A missing\.example\.test/.test(i)));
     assert.ok(get('dns.cname').includes('host.example.test'));
-    assert.equal(get('dns.length').length, 2, 'one query and one response over TCP');
-    assert.equal(get('dns.response_to').length, 8, 'every response names its query');
+    assert.equal(get('dns.length').length, 4, 'two queries and two responses over TCP');
+    assert.equal(get('dns.response_to').length, 9, 'every response names its query');
+    // The large answer spans segments: the frames before the last carry pieces, the last the message.
+    const info = execFileSync(process.execPath, [CLI, '-r', pcap, '-Y', 'tcp.len > 0', '-T', 'fields', '-e', '_ws.col.Info'], { encoding: 'utf8' }).split('\n');
+    assert.ok(info.filter((i) => i.endsWith('[TCP segment of a reassembled PDU]')).length >= 2, info.join('\n'));
+    const txt = execFileSync(process.execPath, [CLI, '-r', pcap, '-Y', 'dns.qry.name == "big.example.test" && dns.flags.response == 1', '-T', 'fields', '-e', 'dns.txt'], { encoding: 'utf8' }).trim();
+    assert.equal(txt, BIG_TXT.join(','));
   } finally {
     if (tcpdump !== null) await stopProcess(tcpdump.proc);
     if (dnsmasq !== null) await stopProcess(dnsmasq);

@@ -138,5 +138,5 @@ test('analysis stages run after the stages they name, whatever order they were r
   assert.throws(() => stageOrder([{ name: 'a', after: ['b'], make }, { name: 'b', after: ['a'], make }]), /in a circle/);
   assert.throws(() => stageOrder([{ name: 'a', after: ['missing'], make }]), /runs after missing, which is not registered/);
   await import('../src/packet-modules');
-  assert.deepEqual(stageOrder().map((s) => s.name), ['icmp-echo', 'quic', 'ssh', 'tftp', 'udp-stream', 'dns', 'socks', 'tcp-pdu', 'tls', 'tls-decrypt', 'verdict']);
+  assert.deepEqual(stageOrder().map((s) => s.name), ['icmp-echo', 'quic', 'ssh', 'tftp', 'udp-stream', 'tcp-pdu', 'dns', 'socks', 'tls', 'tls-decrypt', 'verdict']);
 });

@@ -1,6 +1,6 @@
 // TCP analysis on a path that loses, reorders, duplicates and delays packets, as tshark 4.0 judges
-// it: real transfers (curl from python3's http.server, and a bulk transfer to a reader that stalls
-// until the window closes) run between two network namespaces joined by a seeded impairing relay
+// it: real transfers (curl from python3's http.server, iperf3 against an iperf3 server, and a bulk
+// transfer to a reader that stalls until the window closes) run between two network namespaces joined by a seeded impairing relay
 // (test/helpers/impaired-link.ts), captured by tcpdump at both ends; one more capture misses a
 // seeded 3% of its frames. tshark and tcpwatch then read every capture, and every tcp.analysis.*
 // field, the SACK fields and the Info column must agree on every frame, and the analysis filters
@@ -16,14 +16,14 @@ import { isRoot, have } from './helpers/system';
 import { CLI } from './helpers/corpus';
 import { forEachFrame } from './helpers/pipeline';
 import { TcpAnalysisFlag as AF } from '../src/analysis/tcp-analysis';
-import { LossyCapture, recordHttpDownload, recordStalledReader, dropFrames } from './helpers/lossy-captures';
+import { LossyCapture, recordHttpDownload, recordStalledReader, recordIperf3, dropFrames } from './helpers/lossy-captures';
 import { compareAnalysis, compareAnalysisTree, agreementTable, Agreement } from './helpers/tcp-agreement';
 
 const IMPAIRMENT = { loss: 0.03, reorder: 0.05, dup: 0.01, delayMs: 5 };
 
 test('TCP analysis through a lossy, reordering, duplicating link agrees with tshark 4.0 on every frame', { timeout: 120_000 }, async (t) => {
   assert.ok(isRoot, 'network namespaces and TAP devices need root');
-  for (const cmd of ['tshark', 'tcpdump', 'curl', 'python3', 'ip']) assert.ok(have(cmd), `${cmd} is installed (scripts/setup.sh)`);
+  for (const cmd of ['tshark', 'tcpdump', 'curl', 'python3', 'iperf3', 'ip']) assert.ok(have(cmd), `${cmd} is installed (scripts/setup.sh)`);
   const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-lossy-'));
   try {
     // `filters`: also compare what the analysis filters select, and the SEQ/ACK analysis subtree.
@@ -40,6 +40,10 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
     const z = await recordStalledReader({ ...IMPAIRMENT, seed: 13 }, dir, 'stall-13', 400_000, 800);
     t.diagnostic(`seed 13 relay: ${JSON.stringify(z.relay?.stats)}`);
     captures.push(...z.captures.map((c, i) => ({ c, filters: i === 0 })));
+    // iperf3 as the peer: its control connection and a bulk data connection, read at both ends.
+    const ip = await recordIperf3({ ...IMPAIRMENT, seed: 31 }, dir, 'iperf3-31', 1_000_000);
+    t.diagnostic(`seed 31 relay: ${JSON.stringify(ip.relay?.stats)}`);
+    captures.push(...ip.captures.map((c, i) => ({ c, filters: i === 0 })));
     const missed = join(dir, 'http-12-missed.pcap');
     const removed = dropFrames(captures[2].c.pcap, missed, 0.03, 7);
     assert.ok(removed > 0);
@@ -48,7 +52,7 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
 
     const results: [string, Agreement][] = [];
     const treeDiffs: string[] = [];
-    let sawZeroWindow = false, sawFast = false, sawRetrans = false;
+    let sawZeroWindow = false, sawWindowFull = false, sawFast = false, sawRetrans = false;
     for (const { c, filters } of captures) {
       const a = compareAnalysis(c.pcap, { filters });
       for (const line of agreementTable(c.name, a).split('\n')) t.diagnostic(line);
@@ -60,6 +64,7 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
       }
       for (const f of a.filters) {
         if (f.filter === 'tcp.analysis.zero_window' && f.tshark > 0) sawZeroWindow = true;
+        if (f.filter === 'tcp.analysis.window_full' && f.tshark > 0 && c.name.startsWith('stall')) sawWindowFull = true;
         if (f.filter === 'tcp.analysis.fast_retransmission' && f.tshark > 0) sawFast = true;
         if (f.filter === 'tcp.analysis.retransmission' && f.tshark > 0) sawRetrans = true;
       }
@@ -67,6 +72,12 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
     // The captures must show what they were made for, or agreeing proves little.
     assert.ok(sawRetrans && sawFast, 'tshark found retransmissions and fast retransmissions');
     assert.ok(sawZeroWindow, 'tshark found the stalled reader\'s zero window');
+    assert.ok(sawWindowFull, 'tshark found the sender filling the stalled reader\'s window');
+    // Linux probes a zero window with a segment one below what it has sent and no data, which tshark
+    // calls a keep-alive (a one-byte probe, tshark's zero_window_probe, is what other stacks send).
+    const stallClient = captures.find((x) => x.c.name.startsWith('stall-13 (client'))!.c.pcap;
+    const probes = execFileSync('tshark', ['-r', stallClient, '-Y', 'tcp.analysis.keep_alive'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l.trim() !== '').length;
+    assert.ok(probes > 0, 'tshark found the sender\'s probes of the zero window');
     const disagreements: string[] = [];
     for (const [name, a] of results) {
       assert.ok(a.frames > 200, `${name}: ${a.frames} frames`);

@@ -75,18 +75,10 @@ class Tally {
 const TABLE_HEAD = `${'capture'.padEnd(28)} ${'frames'.padStart(6)} ${'Protocol'.padStart(7)} ${'Info'.padStart(7)} ${'cells'.padStart(7)} ${'fields'.padStart(7)}`;
 
 /** tcpwatch's tls.*, http.*, http2.* fields that tshark 4.0 knows too and that carry a value (FT_NONE ones print differently in each). */
-/**
- * Fields of the TLS tree that still read otherwise than tshark's with a key log, on messages only a
- * key log reveals: the extensions of a decrypted NewSessionTicket (tshark names early_data's
- * max_early_data_size where tcpwatch shows the extension's data) and the random of the Client Hello
- * a 0-RTT connection resends. Compared without a key log by test/tree-conformance.test.ts.
- */
-const KNOWN_DIFFERENT = new Set(['tls.handshake.extension.data', 'tls.handshake.random_time', 'tls.handshake.random_bytes']);
-
 function sharedFields(): string[] {
   const theirs = new Set(run('tshark', ['-G', 'fields']).split('\n').map((l) => l.split('\t')[2]));
   return allFields()
-    .filter((f) => /^(tls|http|http2)(\.|$)/.test(f.name) && f.type !== FT.None && theirs.has(f.name) && !KNOWN_DIFFERENT.has(f.name))
+    .filter((f) => /^(tls|http|http2)(\.|$)/.test(f.name) && f.type !== FT.None && theirs.has(f.name))
     .map((f) => f.name);
 }
 

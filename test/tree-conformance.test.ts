@@ -18,7 +18,7 @@ const MUST_MATCH = new Set(['ip', 'vxlan', 'geneve', 'arp']);
 /** Protocols whose subtree must equal tshark's on every frame of the captures under a folder. */
 const MUST_MATCH_IN: Readonly<Record<string, string>> = { tcp: 'tls-keys', tls: 'tls-keys' };
 /** Reported with their share, not required yet. */
-const REPORTED = ['eth', 'ipv6', 'udp', 'tcp', 'tls', 'icmp', 'icmpv6', 'http', 'dns'];
+const REPORTED = ['frame', 'eth', 'ipv6', 'udp', 'tcp', 'tls', 'icmp', 'icmpv6', 'http', 'dns'];
 
 const corpus = corpusDir();
 

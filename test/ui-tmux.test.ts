@@ -14,8 +14,8 @@ import { hooks } from '../src/hooks';
 import { startChatServer, runLabChatExchange } from '../src/lab/chat';
 import { BINDINGS } from '../src/ui/keys';
 import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
-import { Tmux, haveTmux, lineWith, plain } from './helpers/tmux';
-import { rowSgr, sgrAt, plainIndex, highlightedBytes, writeConversation } from './helpers/tmux-screen';
+import { Tmux, haveTmux, lineWith, plain, rowSgr, sgrAt, plainIndex, highlightedBytes } from './helpers/tmux';
+import { writeConversation } from './helpers/crafted-tcp';
 
 const corpus = corpusDir();
 const noTmux = haveTmux() ? false : 'tmux is not installed';

@@ -11,11 +11,12 @@ import * as path from 'node:path';
 import '../src/app/features';
 import { parseColourRules, ColourRule } from '../src/store/colour-rules';
 import { xterm256 } from '../src/ui/theme';
+import { BINDINGS, actionFor, Binding } from '../src/ui/keys';
 import { compileRuleFilter } from '../src/filter';
 import { startChatServer, runLabChatExchange } from '../src/lab/chat';
 import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
-import { Tmux, haveTmux, lineWith, plain } from './helpers/tmux';
-import { rowSgr, writeConversation } from './helpers/tmux-screen';
+import { Tmux, haveTmux, lineWith, plain, rowSgr } from './helpers/tmux';
+import { writeConversation } from './helpers/crafted-tcp';
 
 const corpus = corpusDir();
 const noTmux = haveTmux() ? false : 'tmux is not installed';
@@ -73,6 +74,27 @@ test('colorfilters: background then foreground, !@ switches a rule off, # commen
   assert.deepEqual(r.unknown, ['pim', 'smb', 'hsrp.state']);
   // a syntax mistake is still an error (the UI leaves the rule out and says why)
   assert.throws(() => compileRuleFilter('tcp.port =='), /display filter error/);
+});
+
+test('keys: each key means one thing wherever the UI looks keys up; T is the time format, P the stream graph, m marks in the list and is the view\'s own in one', () => {
+  // The lookups the UI makes (src/ui/app.ts): the list and bytes panes, the details pane, a full-screen view.
+  const lookups: Binding['where'][][] = [['global', 'panes'], ['global', 'panes', 'details'], ['global', 'views']];
+  for (const where of lookups) {
+    const seen = new Map<string, string>();
+    for (const b of BINDINGS.filter((x) => where.includes(x.where))) {
+      for (const k of b.keys) {
+        assert.ok(!seen.has(k) || seen.get(k) === b.action, `${where.join('+')}: ${k} is both ${seen.get(k)} and ${b.action}`);
+        seen.set(k, b.action);
+      }
+    }
+  }
+  assert.equal(actionFor('T', ['global', 'panes']), 'time');
+  assert.equal(actionFor('t', ['global', 'panes']), 'timeRef');
+  assert.equal(actionFor('P', ['global', 'panes']), 'streamGraph');
+  assert.equal(actionFor('g', ['global', 'panes']), 'first');
+  assert.equal(actionFor('m', ['global', 'panes']), 'mark');
+  assert.equal(actionFor('m', ['global', 'panes', 'details']), 'mark');
+  assert.equal(actionFor('m', ['global', 'views']), 'followMode');
 });
 
 test('the selected row stands out on every row colour: 256 colours, 16 colours at 80x24, NO_COLOR at 80x24', { skip }, async () => {

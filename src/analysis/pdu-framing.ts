@@ -10,9 +10,10 @@
 // (tcp.no_subdissector_on_error); a gap abandons the PDU being collected and the next segment is
 // read from its start.
 //
-// Memory: one BufferPool with a budget over all conversations; a PDU larger than MAX_PDU_BYTES is
-// passed over by its length; when the budget is spent, the conversations that started collecting
-// longest ago give up what they hold. At most MAX_CONVERSATIONS framed conversations at a time.
+// Memory (pdu-collector.ts, shared with TLS): one BufferPool with a budget over all conversations; a
+// PDU larger than MAX_PDU_BYTES is passed over by its length; when the budget is spent, the
+// conversations that started collecting longest ago give up what they hold. At most
+// MAX_CONVERSATIONS framed conversations at a time.
 
 import { Dissection } from '../decode/dissection';
 import { TH_FIN, TH_RST } from '../decode/tcp';
@@ -22,29 +23,23 @@ import { NOT_DISSECTED } from './tcp-analysis';
 import { placeSegment, placed } from './arrival-order';
 import { pduFrames, PduFrame, PduRole } from './pdu-frame';
 import { BufferPool } from './buffer-pool';
+import { CollectingDirection, CollectingStats, PduCollector } from './pdu-collector';
 
 /** Default budget of bytes held in PDU buffers over all conversations. */
 export const DEFAULT_PDU_BUFFER_BUDGET = 64 * 1024 * 1024;
 /** A PDU longer than this is passed over by its length rather than collected. */
 export const MAX_PDU_BYTES = 16 * 1024 * 1024;
-/** Conversations framed at once; the oldest is forgotten beyond this. */
-const MAX_CONVERSATIONS = 65536;
 
-
-class Direction {
-  haveSeq = false;
-  nextSeq = 0;
-  pending: Buffer | null = null;
-  pendingLen = 0;
-  /** Total bytes of the pending PDU once known; 0 while unknown (header incomplete, or until close). */
-  pendingNeed = 0;
+class Direction extends CollectingDirection {
   /** Ask the protocol for the PDU's length again once this many bytes are held. */
   askAt = 0;
   /** The PDU runs to the end of the connection (a response without a length). */
   untilClose = false;
-  /** Bytes of an over-budget PDU still to pass over. */
-  skip = 0;
-  finished = false;
+
+  protected clearPendingState(): void {
+    this.askAt = 0;
+    this.untilClose = false;
+  }
 }
 
 class Conversation {
@@ -56,38 +51,30 @@ class Conversation {
   }
 }
 
-export interface PduFramingStats {
-  conversations: number;
+export interface PduFramingStats extends CollectingStats {
   pdusReassembled: number;
-  /** Bytes of PDUs passed over because a PDU was too long or the budget was spent. */
-  bytesDropped: number;
-  /** Bytes lost to gaps (segments not captured) while a PDU was collected. */
-  bytesLost: number;
 }
 
 /** The analysis stage that frames every TCP conversation a framed protocol claims. */
 export class TcpPduFraming {
   readonly stats: PduFramingStats = { conversations: 0, pdusReassembled: 0, bytesDropped: 0, bytesLost: 0 };
-  readonly pool: BufferPool;
-  private readonly convs = new Map<number, Conversation>();
-  private readonly collecting = new Set<Conversation>();
-  /** Buffers the current frame's PDUs may point into; given back when the next frame starts. */
-  private readonly retired: Buffer[] = [];
+  private readonly collector: PduCollector<Conversation>;
   private d!: Dissection;
   private out!: PduFrame;
   private conv!: Conversation;
 
   constructor(budget = DEFAULT_PDU_BUFFER_BUDGET) {
-    this.pool = new BufferPool(budget);
+    this.collector = new PduCollector(budget, this.stats, MAX_PDU_BYTES);
+  }
+
+  get pool(): BufferPool {
+    return this.collector.pool;
   }
 
   analyze(d: Dissection): void {
-    if (this.retired.length !== 0) {
-      for (let i = 0; i < this.retired.length; i++) this.pool.release(this.retired[i]);
-      this.retired.length = 0;
-    }
+    this.collector.beginFrame();
     if (d.tcpOff < 0 || d.inIcmpError || d.tcp.stream < 0) return;
-    let conv = this.convs.get(d.tcp.stream);
+    let conv = this.collector.conversation(d.tcp.stream);
     if (conv === undefined) {
       if (d.payloadLen === 0) return;
       const proto = framedProtocol(d.srcPort, d.dstPort, d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen);
@@ -100,9 +87,7 @@ export class TcpPduFraming {
         return;
       }
       conv = new Conversation(proto);
-      if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
-      this.convs.set(d.tcp.stream, conv);
-      this.stats.conversations++;
+      this.collector.add(d.tcp.stream, conv);
     }
     this.d = d;
     this.conv = conv;
@@ -170,10 +155,10 @@ export class TcpPduFraming {
   private continuePending(dir: Direction, buf: Buffer, p: number, end: number): number {
     const spec = this.conv.proto.spec.tcpPdu;
     const take = dir.pendingNeed > 0 ? Math.min(dir.pendingNeed - dir.pendingLen, end - p) : end - p;
-    if (!this.ensurePending(dir, dir.pendingLen + take)) {
+    if (!this.collector.ensure(this.conv, dir, dir.pendingLen + take)) {
       this.stats.bytesDropped += dir.pendingLen + take;
       if (dir.pendingNeed > 0) dir.skip = dir.pendingNeed - dir.pendingLen - take;
-      this.dropPending(dir);
+      this.collector.drop(dir);
       this.piece();
       return p + take < end ? p + take : -1;
     }
@@ -184,14 +169,14 @@ export class TcpPduFraming {
       // The length may be known now.
       const n = spec.pduLength(dir.pending!, 0, dir.pendingLen, this.conv.state);
       if (n === PDU_NOT_MINE) {
-        this.dropPending(dir);
+        this.collector.drop(dir);
         return -1;
       }
       if (n > 0) {
         if (n > MAX_PDU_BYTES) {
           this.stats.bytesDropped += n;
           dir.skip = n - dir.pendingLen;
-          this.dropPending(dir);
+          this.collector.drop(dir);
           this.piece();
           return -1;
         }
@@ -210,7 +195,7 @@ export class TcpPduFraming {
     this.d.tcp.keepForReassembly(p, p + used);
     if (dir.pendingNeed > 0 && dir.pendingLen >= dir.pendingNeed) {
       const total = dir.pendingNeed;
-      const pb = this.takePending(dir);
+      const pb = this.collector.take(dir);
       this.stats.pdusReassembled++;
       this.dissect(pb, 0, total, true);
       return p + used < end ? p + used : -1;
@@ -228,7 +213,7 @@ export class TcpPduFraming {
       return;
     }
     const size = n > 0 ? n : Math.max(have * 2, 256);
-    if (!this.ensurePending(dir, Math.min(size, MAX_PDU_BYTES))) {
+    if (!this.collector.ensure(this.conv, dir, Math.min(size, MAX_PDU_BYTES))) {
       this.stats.bytesDropped += n > 0 ? n : have;
       if (n > 0) dir.skip = n - have;
       return;
@@ -269,87 +254,18 @@ export class TcpPduFraming {
       const dir = conv.dirs[i];
       if (dir.untilClose && dir.pending !== null && i === (d.tcp.direction & 1)) {
         const total = dir.pendingLen;
-        const pb = this.takePending(dir);
+        const pb = this.collector.take(dir);
         this.stats.pdusReassembled++;
         this.dissect(pb, 0, total, true);
       }
       this.lose(dir, dir.pendingLen);
       dir.finished = true;
     }
-    if (conv.dirs[0].finished && conv.dirs[1].finished) {
-      this.convs.delete(d.tcp.stream);
-      this.collecting.delete(conv);
-    }
-  }
-
-  private forgetOldest(): void {
-    for (const [k, c] of this.convs) {
-      for (const dir of c.dirs) this.dropPending(dir);
-      this.convs.delete(k);
-      this.collecting.delete(c);
-      return;
-    }
+    if (conv.dirs[0].finished && conv.dirs[1].finished) this.collector.end(d.tcp.stream, conv);
   }
 
   private lose(dir: Direction, bytes: number): void {
-    if (dir.pending !== null || dir.skip > 0) this.stats.bytesLost += bytes;
-    this.dropPending(dir);
-    dir.skip = 0;
-  }
-
-  private dropPending(dir: Direction): void {
-    if (dir.pending !== null) {
-      this.pool.release(dir.pending);
-      dir.pending = null;
-    }
-    dir.pendingLen = 0;
-    dir.pendingNeed = 0;
-    dir.askAt = 0;
-    dir.untilClose = false;
-  }
-
-  private takePending(dir: Direction): Buffer {
-    const b = dir.pending!;
-    this.retired.push(b);
-    dir.pending = null;
-    dir.pendingLen = 0;
-    dir.pendingNeed = 0;
-    dir.askAt = 0;
-    dir.untilClose = false;
-    return b;
-  }
-
-  private ensurePending(dir: Direction, n: number): boolean {
-    if (n > MAX_PDU_BYTES) return false;
-    if (dir.pending !== null && dir.pending.length >= n) return true;
-    // Grow by doubling so that a PDU collected segment by segment is copied O(log n) times.
-    const want = dir.pending !== null ? Math.min(MAX_PDU_BYTES, Math.max(n, dir.pending.length * 2)) : n;
-    const nb = this.pool.acquire(want) ?? this.reclaim(want);
-    if (nb === null) return false;
-    this.collecting.add(this.conv);
-    if (dir.pending !== null) {
-      dir.pending.copy(nb, 0, 0, dir.pendingLen);
-      this.pool.release(dir.pending);
-    }
-    dir.pending = nb;
-    return true;
-  }
-
-  /** The budget is spent: the conversations that started collecting longest ago give up what they hold. */
-  private reclaim(n: number): Buffer | null {
-    const goal = Math.max(n, this.pool.budget / 4);
-    const before = this.pool.inUse;
-    for (const c of this.collecting) {
-      if (c === this.conv) continue;
-      for (const dir of c.dirs) {
-        this.stats.bytesDropped += dir.pendingLen;
-        this.dropPending(dir);
-        dir.skip = 0;
-      }
-      this.collecting.delete(c);
-      if (before - this.pool.inUse >= goal) break;
-    }
-    return this.pool.acquire(n);
+    this.collector.lose(dir, bytes);
   }
 }
 

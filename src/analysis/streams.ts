@@ -114,7 +114,7 @@ const F_DUP_ACK_NUM = 11;
 const F_LAST_NON_DUP_ACK = 12;
 const F_MAX_SEQ_TO_BE_ACKED = 13;
 const F_LAST_SEGMENT_FLAGS = 14;
-const F_LAST_ACK_LEN = 15;
+/** Slot 15 is free (it held the length of the segment that last moved the highest sequence number). */
 /** Unacknowledged segments, oldest first: how many, and where in the SegmentPool (-1: none held). */
 const F_SEG_COUNT = 16;
 const F_SEG_OFF = 17;
@@ -921,11 +921,11 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
       // After two or more duplicate ACKs asking for it, within 20 ms of the last.
       f |= AF.FastRetransmission;
     } else if (seqNotAdvanced && nsSince(sec, nsec, s[fwd + F_NEXT_SEQ_SEC], s[fwd + F_NEXT_SEQ_NSEC]) < (firstRttNs > 0 ? firstRttNs : DEFAULT_OOO_THRESHOLD_NS) &&
-      (fwdNextSeq !== ((seq + seglen + synFin) >>> 0) || (seglen > 0 && s[fwd + F_LAST_ACK_LEN] === 0))) {
+      fwdNextSeq !== ((seq + seglen + synFin) >>> 0)) {
       // Soon after the highest segment (within the handshake RTT), and not a plain repeat of the
-      // last one, or data closing a series of reordered segments that a bare ACK preceded
-      // (Wireshark issue 17214). A repeated SYN/ACK or FIN carries no data: tshark calls it a
-      // retransmission however soon it comes.
+      // last one. Data that closes a gap a bare ACK already stepped over (seq + len is that ACK's
+      // seq) is a retransmission to tshark 4.0.17, however soon it comes (the crafted scenario
+      // reordered-past-bare-ack records it); so is a repeated SYN/ACK or FIN.
       f |= AF.OutOfOrder;
     } else if (seqNotAdvanced) {
       f |= AF.Retransmission;
@@ -949,8 +949,6 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
     if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
     addSegment(s, fwd, pool, seq, nextSeq, frame, sec, nsec);
   }
-  // Length of the last segment that moved the highest sequence number (0 = a bare ACK).
-  if (fwdNextSeq === 0 || gtSeq(nextSeq, (fwdNextSeq + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0)) s[fwd + F_LAST_ACK_LEN] = seglen;
   if ((gtSeq(nextSeq, fwdNextSeq) || fwdNextSeq === 0) && (f & AF.ZeroWindowProbe) === 0) {
     s[fwd + F_NEXT_SEQ] = nextSeq;
     s[fwd + F_NEXT_SEQ_FRAME] = frame;

@@ -21,6 +21,9 @@ export const enum TcpAnalysisFlag {
   PortsReused = 1 << 14,
 }
 
+/** The findings tshark's tcp.analysis.retransmission stands for: it is set on fast and spurious ones too. */
+export const RETRANSMISSION_FLAGS = TcpAnalysisFlag.Retransmission | TcpAnalysisFlag.FastRetransmission | TcpAnalysisFlag.SpuriousRetransmission;
+
 /** What a segment does in its connection, for the packet list, the details and the "explain" view. */
 export const enum TcpRole {
   None = 0,

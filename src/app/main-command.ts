@@ -14,7 +14,7 @@ import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
 import { makeSink } from './sinks';
 import { Statistics } from './statistics';
 import { fieldsGlossary, protocolsGlossary, valuesGlossary } from '../output/glossary-text';
-import { setTimeFormat, setTimeDigits, timeShown, TIME_TYPES, TimeType } from '../output/time-format';
+import { setTimeFormat, setTimeDigits, timeShown, noteShownTimes, TIME_TYPES, TimeType } from '../output/time-format';
 import { Sink } from '../output/sinks';
 
 /** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
@@ -99,6 +99,7 @@ function applyTimeFormat(opts: MainOptions): void {
 /** The sink, telling the Time column which packet was displayed last (for -t dd). */
 function noteShown(sink: Sink | null, out: OutputBuffer, flushEach: boolean): Sink | null {
   if (sink === null) return null;
+  noteShownTimes();
   // -l: each packet leaves at once, for a reader at the other end of a pipe
   if (flushEach) return { frame: (d) => { sink.frame(d); timeShown(d); out.flush(); }, end: () => sink.end() };
   return { frame: (d) => { sink.frame(d); timeShown(d); }, end: () => sink.end() };

@@ -84,6 +84,9 @@ export function ipv6At(buf: Buffer, off: number): string {
   return s;
 }
 
+/** How tshark 4.0's -T fields prints a bytes field of no bytes (an option or extension without data). */
+export const MISSING_BYTES = '<MISSING>';
+
 export function hexOf(buf: Buffer, off: number, len: number, sep = ''): string {
   let s = '';
   for (let i = 0; i < len; i++) {
@@ -95,6 +98,32 @@ export function hexOf(buf: Buffer, off: number, len: number, sep = ''): string {
 }
 
 /** Seconds and nanoseconds as "S.NNNNNNNNN" (frame.time_epoch); negative differences keep their sign. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * An absolute time as Wireshark writes one: `Jun 10, 2020 09:21:03.720289000 UTC`, or in local time
+ * with the zone's abbreviation (Wireshark's ABSOLUTE_TIME_LOCAL, which the frame's arrival time uses).
+ */
+export function absoluteTimeText(sec: number, nsec = 0, local = false): string {
+  const t = new Date(sec * 1000);
+  if (Number.isNaN(t.getTime())) return String(sec);
+  const ns = String(Math.max(0, Math.min(999999999, Math.trunc(nsec)))).padStart(9, '0');
+  if (!local) {
+    return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ` +
+      `${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.${ns} UTC`;
+  }
+  return `${MONTHS[t.getMonth()]} ${String(t.getDate()).padStart(2, ' ')}, ${t.getFullYear()} ` +
+    `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}.${ns} ${zoneName(t)}`;
+}
+
+/** The local zone's abbreviation at `t` (`UTC`, `CET`, `PST`), as the C library's strftime %Z writes it where Intl knows it. */
+function zoneName(t: Date): string {
+  if (t.getTimezoneOffset() === 0 && (process.env.TZ === undefined || process.env.TZ === '' || /^(UTC|GMT|Etc\/UTC|UTC0)$/.test(process.env.TZ))) return 'UTC';
+  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(t).find((x) => x.type === 'timeZoneName');
+  return part?.value ?? 'UTC';
+}
+
 export function secNsecToString(sec: number, nsec: number): string {
   if (sec < 0 || (sec === 0 && nsec < 0)) {
     let s = -sec, n = -nsec;
@@ -138,7 +167,9 @@ export function formatField(f: FieldDef, d: Dissection, i: number, style: Format
     case FT.Ether:
       return f.bytes!(d, i, span) ? macAt(span.buf, span.off) : '';
     case FT.Bytes:
-      return f.bytes!(d, i, span) ? hexOf(span.buf, span.off, span.len, style === 'json' ? ':' : '') : '';
+      // An occurrence of no bytes (an extension without data) is there all the same: -T fields says so.
+      if (!f.bytes!(d, i, span)) return '';
+      return span.len === 0 && style === 'fields' ? MISSING_BYTES : hexOf(span.buf, span.off, span.len, style === 'json' ? ':' : '');
     case FT.String:
       return f.bytes!(d, i, span) ? span.buf.toString('utf8', span.off, span.off + span.len) : '';
   }

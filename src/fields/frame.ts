@@ -3,7 +3,8 @@
 import { Dissection, PROTO_NAMES, MALFORMED_NAMES } from '../decode/dissection';
 import { handsOnByEtherType } from '../decode/protocol-registry';
 import { defineField, FT, once } from './registry';
-import { secNsecToString } from './format';
+import { absoluteTimeText, secNsecToString } from './format';
+import { sinceShown } from '../output/time-format';
 
 const always = (): number => 1;
 
@@ -13,28 +14,83 @@ defineField({
   // Every captured byte: what `frame[0:6]` and `frame contains "x"` look at, and what the bytes pane marks.
   range: (d, _i, out) => out.set(d.buf, d.frameOff, d.capLen),
 });
-defineField({ name: 'frame.number', valueBits: 32, label: 'Frame Number', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.number });
+/**
+ * Wireshark's encapsulation (WTAP_ENCAP_*) for each link-layer header type tcpwatch reads, with the
+ * name its tree gives it: frame.encap_type is Wireshark's number, not the file's LINKTYPE.
+ */
+const ENCAPSULATIONS: Readonly<Record<number, readonly [number, string]>> = {
+  0: [15, 'NULL/Loopback'],
+  1: [1, 'Ethernet'],
+  8: [3, 'SLIP'],
+  9: [4, 'PPP'],
+  12: [7, 'Raw IP'],
+  14: [7, 'Raw IP'],
+  100: [10, 'RFC 1483 ATM'],
+  101: [7, 'Raw IP'],
+  105: [20, 'IEEE 802.11 Wireless LAN'],
+  106: [11, 'Linux ATM CLIP'],
+  107: [26, 'Frame Relay'],
+  113: [25, 'Linux cooked-mode capture v1'],
+  137: [67, 'Juniper ATM1'],
+  195: [104, 'IEEE 802.15.4 Wireless PAN'],
+  228: [129, 'Raw IPv4'],
+  229: [130, 'Raw IPv6'],
+  271: [185, 'Linux vsock'],
+  276: [210, 'Linux cooked-mode capture v2'],
+};
+/** A link type Wireshark has no encapsulation for (it refuses such files): WTAP_ENCAP_UNKNOWN. */
+const UNKNOWN_ENCAPSULATION: readonly [number, string] = [0, 'Unknown'];
+const encapsulationOf = (d: Dissection): readonly [number, string] => ENCAPSULATIONS[d.linkType] ?? UNKNOWN_ENCAPSULATION;
+
+const bytesAndBits = (n: number): string => `${n} bytes (${n * 8} bits)`;
+const trueFalse = (): string => 'False';
+
+// In the order of tshark 4.0's frame subtree (pcapng's section and interface lines are not shown yet).
+defineField({
+  name: 'frame.encap_type', valueBits: 16, label: 'Encapsulation type', type: FT.Int, proto: 'frame', count: always,
+  num: (d) => encapsulationOf(d)[0], display: (d) => `${encapsulationOf(d)[1]} (${encapsulationOf(d)[0]})`,
+});
+defineField({
+  name: 'frame.time', label: 'Arrival Time', type: FT.AbsTime, proto: 'frame', count: always,
+  num: (d) => d.tsSec + d.tsNsec / 1e9,
+  text: (d) => absoluteTimeText(d.tsSec, d.tsNsec, true),
+});
+// tcpwatch shifts no timestamps (editcap -t, Wireshark's Time Shift): always zero.
+defineField({
+  name: 'frame.offset_shift', label: 'Time shift for this packet', type: FT.RelTime, proto: 'frame', count: always, generated: true,
+  num: () => 0, text: () => secNsecToString(0, 0),
+});
 defineField({
   name: 'frame.time_epoch', label: 'Epoch Time', type: FT.AbsTime, ftype: 'FT_RELATIVE_TIME', proto: 'frame', count: always,
   num: (d) => d.tsSec + d.tsNsec / 1e9,
   text: (d) => secNsecToString(d.tsSec, d.tsNsec),
+  display: (d) => `${secNsecToString(d.tsSec, d.tsNsec)} seconds`,
 });
 defineField({
-  name: 'frame.time_relative', label: 'Time since reference or first frame', type: FT.RelTime, proto: 'frame', count: always,
-  num: (d) => (d.tsSec - d.firstTsSec) + (d.tsNsec - d.firstTsNsec) / 1e9,
-  text: (d) => secNsecToString(d.tsSec - d.firstTsSec, d.tsNsec - d.firstTsNsec),
-});
-defineField({
-  name: 'frame.time_delta', label: 'Time delta from previous captured frame', type: FT.RelTime, proto: 'frame', count: always,
+  name: 'frame.time_delta', label: 'Time delta from previous captured frame', type: FT.RelTime, proto: 'frame', count: always, generated: true,
   num: (d) => (d.tsSec - d.prevTsSec) + (d.tsNsec - d.prevTsNsec) / 1e9,
   text: (d) => secNsecToString(d.tsSec - d.prevTsSec, d.tsNsec - d.prevTsNsec),
 });
-defineField({ name: 'frame.len', valueBits: 32, label: 'Frame Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.origLen });
-defineField({ name: 'frame.cap_len', valueBits: 32, label: 'Capture Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.capLen });
-defineField({ name: 'frame.encap_type', valueBits: 16, label: 'Encapsulation type', type: FT.Int, proto: 'frame', count: always, num: (d) => d.linkType });
-defineField({ name: 'frame.interface_id', valueBits: 32, label: 'Interface id', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.ifIndex });
 defineField({
-  name: 'frame.protocols', label: 'Protocols in frame', type: FT.String, proto: 'frame', count: always,
+  name: 'frame.time_delta_displayed', label: 'Time delta from previous displayed frame', type: FT.RelTime, proto: 'frame', count: always, generated: true,
+  num: (d) => { const [s, ns] = sinceShown(d); return s + ns / 1e9; },
+  text: (d) => { const [s, ns] = sinceShown(d); return secNsecToString(s, ns); },
+});
+defineField({
+  name: 'frame.time_relative', label: 'Time since reference or first frame', type: FT.RelTime, proto: 'frame', count: always, generated: true,
+  num: (d) => (d.tsSec - d.firstTsSec) + (d.tsNsec - d.firstTsNsec) / 1e9,
+  text: (d) => secNsecToString(d.tsSec - d.firstTsSec, d.tsNsec - d.firstTsNsec),
+});
+defineField({ name: 'frame.number', valueBits: 32, label: 'Frame Number', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.number });
+defineField({ name: 'frame.len', valueBits: 32, label: 'Frame Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.origLen, display: (d) => bytesAndBits(d.origLen) });
+defineField({ name: 'frame.cap_len', valueBits: 32, label: 'Capture Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.capLen, display: (d) => bytesAndBits(d.capLen) });
+// Marks and ignored frames are the UI's; a frame read or captured is neither.
+defineField({ name: 'frame.marked', label: 'Frame is marked', type: FT.Bool, proto: 'frame', count: always, generated: true, num: () => 0, display: trueFalse });
+defineField({ name: 'frame.ignored', label: 'Frame is ignored', type: FT.Bool, proto: 'frame', count: always, generated: true, num: () => 0, display: trueFalse });
+// tshark shows it (with the interface's name) at the top of the subtree for pcapng files only.
+defineField({ name: 'frame.interface_id', valueBits: 32, label: 'Interface id', type: FT.UInt, proto: 'frame', count: always, hidden: true, num: (d) => d.ifIndex });
+defineField({
+  name: 'frame.protocols', label: 'Protocols in frame', type: FT.String, proto: 'frame', count: always, generated: true,
   text: (d) => protocolsInFrame(d),
 });
 defineField({

@@ -112,6 +112,8 @@ export interface FieldDef {
   expertAt?(d: Dissection, i: number): boolean;
   /** A value tcpwatch worked out rather than read (Wireshark's generated fields, `[Stream index: 0]`). */
   generated?: boolean;
+  /** For a field only some of whose occurrences are worked out (a decrypted record's inner content type): which are. */
+  generatedAt?(d: Dissection, i: number): boolean;
   /**
    * A text item of Wireshark's tree (`GET / HTTP/1.1\r\n`, `[Timestamps]`): it has no filter name of
    * its own, so PDML names it "" and JSON keys it by its text. Its registered name (`_text.…` where
@@ -141,7 +143,7 @@ export interface FieldDef {
    * (FT_FRAMENUM), a NUL-ended string (FT_STRINGZ), a protocol Wireshark registers under a field's name
    * (FT_PROTOCOL), an object identifier printed as its dotted numbers (FT_OID).
    */
-  ftype?: 'FT_FRAMENUM' | 'FT_STRINGZ' | 'FT_PROTOCOL' | 'FT_BOOLEAN' | 'FT_RELATIVE_TIME' | 'FT_UINT32' | 'FT_OID';
+  ftype?: 'FT_FRAMENUM' | 'FT_STRINGZ' | 'FT_PROTOCOL' | 'FT_BOOLEAN' | 'FT_RELATIVE_TIME' | 'FT_ABSOLUTE_TIME' | 'FT_UINT32' | 'FT_OID';
 }
 
 const fields = new Map<string, FieldDef>();

@@ -2,7 +2,7 @@
 
 import { Dissection } from '../decode/dissection';
 import * as tcp from '../decode/tcp';
-import { TcpAnalysisFlag as AF, TcpCompleteness } from '../analysis/tcp-analysis';
+import { TcpAnalysisFlag as AF, TcpCompleteness, RETRANSMISSION_FLAGS } from '../analysis/tcp-analysis';
 import { defineField, ExpertSeverity, FT, once, Span } from './registry';
 import { asciiText, ChecksumStatus, CHECKSUM_STATUS_NAMES } from './format';
 
@@ -28,7 +28,7 @@ defineField({
   num: (d, i) => (i === 0 ? d.srcPort : d.dstPort),
 });
 defineField({
-  name: 'tcp.stream', valueBits: 32, label: 'Stream index', type: FT.UInt, proto: 'tcp', count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.stream,
+  name: 'tcp.stream', valueBits: 32, label: 'Stream index', type: FT.UInt, proto: 'tcp', generated: true, count: once((d) => d.tcp.stream >= 0), num: (d) => d.tcp.stream,
 });
 // A header quoted in an ICMP error, or in an IP fragment, shows its raw sequence number as tcp.seq
 // and has no length, as in Wireshark.
@@ -410,14 +410,13 @@ defineField({ name: FLAGS, label: 'TCP Analysis Flags', type: FT.None, proto: 't
 
 // Wireshark marks fast and spurious retransmissions as retransmissions too (a second expert item
 // of tcp.analysis.retransmission's name after theirs), so a filter for retransmissions finds all three.
-const RETRANSMISSIONS = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission;
 const finding = (name: string, bit: number, label: string, severity: ExpertSeverity): void => {
   defineField({ name, label, type: FT.None, proto: 'tcp', parent: FLAGS, expert: { severity, group: 'Sequence' }, count: once((d) => (d.tcp.flags & bit) !== 0) });
 };
 finding('tcp.analysis.reused_ports', AF.PortsReused, 'A new tcp session is started with the same ports as an earlier session in this trace', 'Note');
 finding('tcp.analysis.fast_retransmission', AF.FastRetransmission, 'This frame is a (suspected) fast retransmission', 'Note');
 finding('tcp.analysis.spurious_retransmission', AF.SpuriousRetransmission, 'This frame is a (suspected) spurious retransmission', 'Note');
-finding('tcp.analysis.retransmission', RETRANSMISSIONS, 'This frame is a (suspected) retransmission', 'Note');
+finding('tcp.analysis.retransmission', RETRANSMISSION_FLAGS, 'This frame is a (suspected) retransmission', 'Note');
 const hasRto = once((d) => d.tcp.rtoFrame > 0);
 defineField({ name: 'tcp.analysis.rto', label: 'The RTO for this segment was', type: FT.RelTime, proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rto });
 defineField({ name: 'tcp.analysis.rto_frame', label: 'RTO based on delta from frame', type: FT.UInt, ftype: 'FT_FRAMENUM', proto: 'tcp', parent: FLAGS, generated: true, count: hasRto, num: (d) => d.tcp.rtoFrame });

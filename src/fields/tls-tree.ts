@@ -7,9 +7,10 @@
 
 import { Dissection } from '../decode/dissection';
 import { defineField, getField, FT, FieldDef } from './registry';
+import { absoluteTimeText } from './format';
 import { AppProto, MsgFlag, RecordFlag, TlsInfo } from '../tls/tls-info';
 import { ContentType, REC_HEADER_LEN, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION, versionShortName } from '../tls/records';
-import { EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
+import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
 import { X509_FIELDS, layoutCertificate, layoutName } from './tls-x509';
 import { MAX_NODES, TlsLayout, tlsInstances } from './tls-layout';
 import { decryptInfoOf } from '../tls/decrypt-info';
@@ -94,7 +95,7 @@ function buildLayout(d: Dissection, l: TlsLayout): void {
 }
 
 function recordLabel(t: TlsInfo, r: number): string {
-  const name = versionShortName(t.version[r]) ?? 'SSL';
+  const name = versionShortName(t.shownVersion[r]) ?? 'SSL';
   if (t.recordFlags[r] & RecordFlag.Sslv2) return 'SSLv2 Record Layer';
   if (t.recordFlags[r] & RecordFlag.Opaque) return `${name} Record Layer: Application Data Protocol: Application Data`;
   const ct = CONTENT_NAMES[t.contentType[r]];
@@ -137,7 +138,7 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
     }
     l.add('tls.record.content_type', rec, buf, off, 0, inner);
     type = inner;
-    label = `${versionShortName(t.version[r]) ?? 'SSL'} Record Layer: ${CONTENT_NAMES[inner] ?? 'Unknown'}`;
+    label = `${versionShortName(t.shownVersion[r]) ?? 'SSL'} Record Layer: ${CONTENT_NAMES[inner] ?? 'Unknown'}`;
     l.text[rec] = label;
   }
   switch (type) {
@@ -162,18 +163,22 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
       const info = decryptInfoOf(d);
       const decrypted = info.decrypted(r) ? info.plain[r] : null;
       const plain = decrypted !== null ? decrypted.length >= 2 : t.length[r] === 2 || (flags & RecordFlag.PlainAlert) !== 0;
+      // Named as tshark names it: by the level and description it read, else as encrypted.
+      const named = `${versionShortName(t.shownVersion[r]) ?? 'SSL'} Record Layer: `;
       if (decrypted !== null && plain) {
         const a = l.add('tls.alert_message', rec, decrypted, 0, 2, 0, 'Alert Message');
         l.add('tls.alert_message.level', a, decrypted, 0, 1, decrypted[0]);
         l.add('tls.alert_message.desc', a, decrypted, 1, 1, decrypted[1]);
+        l.text[rec] = named + alertText(decrypted[0], decrypted[1]);
       } else if (plain && end - body >= 2) {
         const a = l.add('tls.alert_message', rec, buf, body, 2, 0, 'Alert Message');
         l.add('tls.alert_message.level', a, buf, body, 1, buf[body]);
         l.add('tls.alert_message.desc', a, buf, body + 1, 1, buf[body + 1]);
+        l.text[rec] = named + alertText(buf[body], buf[body + 1]);
       } else {
         l.add('tls.alert_message', rec, buf, body, end - body, 0, 'Alert Message: Encrypted Alert');
+        l.text[rec] = named + 'Encrypted Alert';
       }
-      l.text[rec] = label + ': ' + (plain ? 'Alert' : 'Encrypted Alert');
       return;
     }
     case ContentType.ApplicationData:
@@ -184,6 +189,10 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
   }
 }
 
+function alertText(level: number, desc: number): string {
+  return `Alert (Level: ${ALERT_LEVEL_NAMES[level] ?? 'Unknown'}, Description: ${ALERT_DESC_NAMES[desc] ?? 'Unknown'})`;
+}
+
 const APP_PROTO_NAMES = ['', 'Hypertext Transfer Protocol', 'HyperText Transfer Protocol 2'];
 
 /** Application data, and the protocol it is for when the conversation says (port 443, ALPN, what decryption found). */
@@ -192,7 +201,11 @@ function appData(d: Dissection, t: TlsInfo, r: number, rec: number, buf: Buffer,
   // Decrypted, the data names the protocol it was found to carry (ALPN of TLS 1.3 is encrypted too).
   const info = decryptInfoOf(d);
   const proto = info.decrypted(r) && info.appProto !== AppProto.None ? info.appProto : t.appProto;
-  if (proto !== AppProto.None) l.add('tls.app_data_proto', rec, buf, body - REC_HEADER_LEN, 0, 0, APP_PROTO_NAMES[proto]);
+  if (proto !== AppProto.None) {
+    l.add('tls.app_data_proto', rec, buf, body - REC_HEADER_LEN, 0, 0, APP_PROTO_NAMES[proto]);
+    // tshark names the record by the protocol its data is for, once it knows it.
+    l.text[rec] = `${versionShortName(t.shownVersion[r]) ?? 'SSL'} Record Layer: Application Data Protocol: ${APP_PROTO_NAMES[proto]}`;
+  }
 }
 
 /** The inner content type of TLS 1.3 record r when a key log decrypted it, else -1. */
@@ -467,12 +480,15 @@ function extension(c: Cursor, ext: number, type: number, client: boolean): void 
     }
     case 22: case 23: case 18: case 49: case 13172: // nothing inside
       return;
+    case 42: // early_data (RFC 8446 §4.2.10): empty, but in a New Session Ticket the most the server takes
+      if (len >= 4) c.num('tls.early_data.max_early_data_size', ext, 4);
+      return;
     case 57: // quic_transport_parameters
       quicParameters(c, ext);
       return;
     default:
       // session_ticket and extensions Wireshark does not decode: their bytes as data
-      l.add('tls.handshake.extension.data', ext, c.buf, c.p, len, 0, `Data (${len} bytes)`);
+      l.add('tls.handshake.extension.data', ext, c.buf, c.p, len, 0, `Data (${plural(len, 'byte', 'bytes')})`);
   }
 }
 
@@ -709,30 +725,25 @@ interface TreeFieldSpec {
   ftype?: 'FT_OID';
   /** The layout's text is the node's whole line; its number is the value. */
   headed?: boolean;
+  /** Worked out rather than read (tshark brackets it). */
+  generated?: boolean;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** Seconds since the epoch as Wireshark writes an absolute UTC time (`Sep 28, 2026 21:27:28.000000000 UTC`). */
-function utcText(sec: number): string {
-  const t = new Date(sec * 1000);
-  if (Number.isNaN(t.getTime())) return String(sec);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.000000000 UTC`;
-}
+const utcText = (sec: number): string => absoluteTimeText(sec);
 
 /** Fields only the tree (and filters naming them) use: their values come from the layout. */
 const TREE_FIELDS: Record<string, TreeFieldSpec> = {
   '_text.tls.extension': { label: 'Extension', textNode: true },
   '_text.tls.kx': { label: 'Parameters', textNode: true },
-  'tls.app_data_proto': { label: 'Application Data Protocol', string: true },
+  'tls.app_data_proto': { label: 'Application Data Protocol', string: true, generated: true },
   'tls.quic.parameter.type': { label: 'Type', bits: 64 },
   'tls.quic.parameter.length': { label: 'Length', bits: 64 },
   'tls.quic.parameter.value': { label: 'Value', type: FT.Bytes },
   'tls.handshake.random_time': { label: 'GMT Unix Time', type: FT.AbsTime },
   'tls.handshake.random_bytes': { label: 'Random Bytes', type: FT.Bytes },
   'tls.handshake.comp_methods': { label: 'Compression Methods' },
-  'tls.handshake.extension.data': { label: 'Data', type: FT.Bytes },
+  'tls.handshake.extension.data': { label: 'Data', type: FT.Bytes, headed: true },
+  'tls.early_data.max_early_data_size': { label: 'Maximum Early Data Size', bits: 32 },
   'tls.handshake.extensions_server_name_list_len': { label: 'Server Name list length', bits: 16 },
   'tls.handshake.extensions_server_name_type': { label: 'Server Name Type', bits: 8, names: { 0: 'host_name' } },
   'tls.handshake.extensions_server_name_len': { label: 'Server Name length', bits: 16 },
@@ -896,6 +907,8 @@ for (const name of PLACED_FIELDS) {
     };
     const plainNum = f.num!;
     f.num = (d, i) => (decryptInfoOf(d).count === 0 ? plainNum(d, i) : contentTypeAt(d, i));
+    // A decrypted TLS 1.3 record's inner type is worked out, not read from its header: tshark brackets it.
+    f.generatedAt = (d, i) => { const l = tlsLayout(d); const k = l.at(name, i); return k >= 0 && l.len[k] === 0; };
   }
   if (name === 'tls.app_data' || name === 'tls.alert_message.level' || name === 'tls.alert_message.desc') {
     // A decrypted TLS 1.3 record shows its contents instead: the layout has the occurrences then.
@@ -943,6 +956,7 @@ for (const [name, spec] of ALL_TREE_FIELDS) {
     hexDigits: spec.hex,
     valueBits: spec.bits,
     ftype: spec.ftype,
+    generated: spec.generated,
   };
   if (spec.headed === true) def.heading = (d, i) => { const [l, k] = at(d, i); return k >= 0 ? l.text[k] || spec.label : ''; };
   if (type === FT.None) {

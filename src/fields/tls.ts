@@ -368,15 +368,15 @@ helloField({
 // ---- fingerprints ----
 
 const whole = (h: HelloView): number => (h.problem === 0 ? 1 : 0);
-helloField({ name: 'tls.handshake.ja3_full', label: 'JA3 Fullstring', type: FT.String, keep: isClientHello, items: whole, text: (h) => ja3Full(h) });
-helloField({ name: 'tls.handshake.ja3', label: 'JA3', type: FT.String, keep: isClientHello, items: whole, text: (h) => md5Hex(ja3Full(h)) });
-helloField({ name: 'tls.handshake.ja3s_full', label: 'JA3S Fullstring', type: FT.String, keep: isServerHello, items: whole, text: (h) => ja3sFull(h) });
-helloField({ name: 'tls.handshake.ja3s', label: 'JA3S', type: FT.String, keep: isServerHello, items: whole, text: (h) => md5Hex(ja3sFull(h)) });
+helloField({ name: 'tls.handshake.ja3_full', generated: true, label: 'JA3 Fullstring', type: FT.String, keep: isClientHello, items: whole, text: (h) => ja3Full(h) });
+helloField({ name: 'tls.handshake.ja3', generated: true, label: 'JA3', type: FT.String, keep: isClientHello, items: whole, text: (h) => md5Hex(ja3Full(h)) });
+helloField({ name: 'tls.handshake.ja3s_full', generated: true, label: 'JA3S Fullstring', type: FT.String, keep: isServerHello, items: whole, text: (h) => ja3sFull(h) });
+helloField({ name: 'tls.handshake.ja3s', generated: true, label: 'JA3S', type: FT.String, keep: isServerHello, items: whole, text: (h) => md5Hex(ja3sFull(h)) });
 const viaQuic = (d: Dissection, m: number): boolean => (d.tls.msgFlags[m] & MsgFlag.Quic) !== 0;
-helloField({ name: 'tls.handshake.ja4', label: 'JA4', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4 });
-helloField({ name: 'tls.handshake.ja4_r', label: 'JA4_r', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_r });
-helloField({ name: 'tls.handshake.ja4_o', label: 'JA4_o', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_o });
-helloField({ name: 'tls.handshake.ja4_ro', label: 'JA4_ro', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_ro });
+helloField({ name: 'tls.handshake.ja4', generated: true, label: 'JA4', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4 });
+helloField({ name: 'tls.handshake.ja4_r', generated: true, label: 'JA4_r', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_r });
+helloField({ name: 'tls.handshake.ja4_o', generated: true, label: 'JA4_o', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_o });
+helloField({ name: 'tls.handshake.ja4_ro', generated: true, label: 'JA4_ro', type: FT.String, keep: isClientHello, items: whole, text: (h, _i, d, m) => ja4(h, viaQuic(d, m)).ja4_ro });
 
 // ---- certificates ----
 

@@ -25,6 +25,11 @@ export interface TreeNode {
   /** Bytes of d.buf the node covers; off -1 when it covers none. */
   off: number;
   len: number;
+  /**
+   * Bytes the node covers outside the frame (a decrypted TLS record, reassembled data), for the
+   * bytes pane's other tabs; absent when it covers the frame's bytes or none.
+   */
+  outside?: { buf: Buffer; off: number; len: number };
   children: TreeNode[];
 }
 
@@ -35,6 +40,11 @@ function rangeOf(f: FieldDef, d: Dissection, i: number): [number, number] {
   // a bytes-like value read from the frame covers the bytes it is
   if (f.bytes && f.bytes(d, i, span) && span.buf === d.buf) return [span.off, span.len];
   return [-1, 0];
+}
+
+function outsideRange(f: FieldDef, d: Dissection, i: number): { buf: Buffer; off: number; len: number } | undefined {
+  const got = f.range ? f.range(d, i, span) : f.bytes ? f.bytes(d, i, span) : false;
+  return got && span.buf !== d.buf && span.len > 0 ? { buf: span.buf, off: span.off, len: span.len } : undefined;
 }
 
 const contains = (outer: TreeNode | [number, number], off: number, len: number): boolean => {
@@ -60,28 +70,66 @@ function shiftOf(mask: number): number {
   return shift;
 }
 
+/** Wireshark keeps a label in 240 bytes: a longer one is cut to this many, marked " [truncated]". */
+const LABEL_BYTES = 240;
+const CUT_LABEL_BYTES = 238;
+const TRUNCATED = ' [truncated]';
+
+/** Wireshark's tree shows the first 36 bytes of a byte string, then an ellipsis (bytes_to_str). */
+const SHOWN_HEX_DIGITS = 72;
+
 function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string {
   if (f.heading) return f.heading(d, i);
   if (f.type === FT.None) return f.text ? f.text(d, i) : f.label;
   const n = f.num ? f.num(d, i) : 0;
   let shown = value;
   if (f.display) shown = f.display(d, i);
+  else if (f.type === FT.Bytes && value.length > SHOWN_HEX_DIGITS) shown = value.slice(0, SHOWN_HEX_DIGITS) + '\u2026';
   else if (f.type === FT.Bool && f.mask !== undefined) shown = n !== 0 ? 'Set' : 'Not set';
   else if (f.type === FT.RelTime) shown = `${value} seconds`;
   else {
     const named = f.valueNames && f.num ? f.valueNames[n] : undefined;
     if (named !== undefined) shown = `${named} (${value})`;
   }
+  // The label keeps at most LABEL_BYTES (wiresharkLabel): a value of megabytes is not copied into it.
+  if (shown.length > LABEL_BYTES) shown = shown.slice(0, LABEL_BYTES);
   const text = `${f.label}: ${shown}`;
   if (f.mask === undefined || f.bitWidth === undefined) return text;
   const unit = f.unit ? f.unit(d, i) : n * 2 ** shiftOf(f.mask);
   return `${bitPattern(f.mask, f.bitWidth, unit)} = ${text}`;
 }
 
+
+/**
+ * A label as Wireshark's tree shows it: one of LABEL_BYTES or more is marked " [truncated]" after
+ * the field's name (before the text of an item that has no name) and cut to CUT_LABEL_BYTES, at a
+ * character boundary. The value itself (-T fields, JSON) is never cut.
+ */
+export function wiresharkLabel(text: string, namePos: number): string {
+  // A character takes at most 4 bytes in UTF-8 (a UTF-16 unit at most 3): count only when in doubt.
+  if (text.length < LABEL_BYTES / 3 || (text.length < LABEL_BYTES && Buffer.byteLength(text) < LABEL_BYTES)) return text;
+  const marked = Buffer.from(text.slice(0, namePos) + TRUNCATED + text.slice(namePos, namePos + CUT_LABEL_BYTES));
+  let end = CUT_LABEL_BYTES;
+  while (end > 0 && (marked[end] & 0xc0) === 0x80) end--;
+  return marked.toString('utf8', 0, end);
+}
+
+/** Where the field's name ends in its label (0 for an item that is only text). */
+function namePosition(f: FieldDef, text: string): number {
+  if (f.type === FT.None || f.textNode || f.heading) return 0;
+  const at = text.indexOf(f.label + ':');
+  return at < 0 ? 0 : at + f.label.length;
+}
+
 function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
-  const node: TreeNode = { name: f.name, field: f, index: i, text: nodeText(f, d, i, value), value, generated: f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
+  const full = nodeText(f, d, i, value);
+  const node: TreeNode = { name: f.name, field: f, index: i, text: wiresharkLabel(full, namePosition(f, full)), value, generated: f.generatedAt !== undefined ? f.generatedAt(d, i) : f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
+  if (off < 0) {
+    const outside = outsideRange(f, d, i);
+    if (outside !== undefined) node.outside = outside;
+  }
   return f.expert !== undefined && (f.expertAt === undefined || f.expertAt(d, i)) ? expertNode(f, node) : node;
 }
 
@@ -94,7 +142,7 @@ function expertNode(f: FieldDef, finding: TreeNode): TreeNode {
   const child = (name: string, text: string): TreeNode =>
     ({ name, field: expertField(name), index: 0, text, value: '', generated: true, hidden: false, off: finding.off, len: finding.len, children: [] });
   return {
-    name: '_ws.expert', field: expertField('_ws.expert'), index: 0, text: `Expert Info (${severity}/${group}): ${finding.text}`, value: '',
+    name: '_ws.expert', field: expertField('_ws.expert'), index: 0, text: wiresharkLabel(`Expert Info (${severity}/${group}): ${finding.text}`, 0), value: '',
     generated: true, hidden: false, off: finding.off, len: finding.len,
     children: [finding, child('_ws.expert.severity', `Severity level: ${severity}`), child('_ws.expert.group', `Group: ${group}`)],
   };

@@ -14,6 +14,8 @@ export interface DetailNode {
   /** Bytes of `buf` the node covers (-1 when it covers none), for the bytes pane. */
   off: number;
   len: number;
+  /** Bytes outside the frame the node covers (a decrypted record, reassembled data), when it does. */
+  outside?: { buf: Buffer; off: number; len: number };
   children: DetailNode[];
 }
 
@@ -31,7 +33,9 @@ export function buildDetails(d: Dissection): DetailNode[] {
   const detailNode = (n: TreeNode): DetailNode => {
     // Generated values stand in brackets, as Wireshark shows what it worked out rather than read.
     const text = line(n.generated ? `[${n.text}]` : n.text);
-    return { text, name: n.name, off: n.off, len: n.len, children: visible(n.children) };
+    const out: DetailNode = { text, name: n.name, off: n.off, len: n.len, children: visible(n.children) };
+    if (n.outside !== undefined) out.outside = n.outside;
+    return out;
   };
   const visible = (nodes: TreeNode[]): DetailNode[] => nodes.filter((n) => !n.hidden).map(detailNode);
   return visible(protocolTree(d));

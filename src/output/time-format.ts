@@ -49,6 +49,24 @@ export function timeShown(d: Dissection): void {
   shownAny = true;
 }
 
+/** Whether the packets printed are noted (timeShown): the command line's output does, the UI does not. */
+let noting = false;
+
+/** The command line notes each packet it prints from now on. */
+export function noteShownTimes(): void {
+  noting = true;
+  shownAny = false;
+}
+
+/**
+ * Seconds and nanoseconds from the last displayed packet to `d` (frame.time_delta_displayed): 0 for
+ * the first one printed, as tshark; where packets are not noted (the UI), from the previous captured one.
+ */
+export function sinceShown(d: Dissection): [number, number] {
+  if (shownAny) return [d.tsSec - shownSec, d.tsNsec - shownNsec];
+  return noting ? [0, 0] : [d.tsSec - d.prevTsSec, d.tsNsec - d.prevTsNsec];
+}
+
 /** Forget the displayed packets (a new capture starts). */
 export function resetShownTime(): void {
   shownAny = false;

@@ -33,7 +33,10 @@ export interface FollowLine {
 export interface FollowResult {
   /** tcp.stream, or udp.stream for a UDP conversation. */
   stream: number;
+  /** The transport followed: the filter leaving Follow applies is tcp.stream / udp.stream eq N. */
   protocol: 'TCP' | 'UDP';
+  /** What is followed: the payload as on the wire, or the TLS records' decrypted application data (TCP only). */
+  mode: 'wire' | 'tls';
   client: string;
   server: string;
   segments: FollowSegment[];
@@ -51,7 +54,7 @@ export function followStream(store: PacketStore, stream: number, maxBytes = DEFA
   const ix = store.index;
   const packets = store.streamPackets(stream);
   const d = new Dissection();
-  const res: FollowResult = { stream, protocol: 'TCP', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
+  const res: FollowResult = { stream, protocol: 'TCP', mode: 'wire', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
   // Next relative sequence number expected from each side: bytes below it were already shown.
   const next = [0, 0];
   const seen = [false, false];
@@ -102,7 +105,7 @@ export function followUdp(store: PacketStore, packet: number, maxBytes = DEFAULT
   const ix = store.index;
   const p = ix.chunks[packet >>> CHUNK_BITS], pj = packet & CHUNK_MASK;
   const a = p.src[pj], b = p.dst[pj], pa = p.srcPort[pj], pb = p.dstPort[pj];
-  const res: FollowResult = { stream: -1, protocol: 'UDP', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
+  const res: FollowResult = { stream: -1, protocol: 'UDP', mode: 'wire', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
   const d = new Dissection();
   let total = 0, clientAddr = 0, clientPort = 0;
   for (let i = 0; i < ix.count; i++) {
@@ -155,15 +158,18 @@ function looksLikeText(b: Buffer): boolean {
 /** The conversation as lines: a heading per run of one side's bytes, text where printable, hex where not. */
 export function followLines(r: FollowResult, width = 100): FollowLine[] {
   const out: FollowLine[] = [];
-  out.push({ side: Side.Note, text: `Follow ${r.protocol} stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
+  const tls = r.mode === 'tls';
+  out.push({ side: Side.Note, text: `Follow ${tls ? 'TLS' : r.protocol} stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
   out.push({
     side: Side.Note,
-    text: `client sent ${r.clientBytes} bytes, server sent ${r.serverBytes} bytes` + (r.isTls ? '; TLS records are shown as they are on the wire (encrypted)' : ''),
+    text: `client sent ${r.clientBytes} bytes, server sent ${r.serverBytes} bytes` +
+      (tls ? ' of decrypted application data' : r.isTls ? '; TLS records are shown as they are on the wire (encrypted)' : ''),
   });
+  if (tls && r.segments.length === 0) out.push({ side: Side.Note, text: 'no application data was decrypted (no key log for this connection: K loads one)' });
   out.push({ side: Side.Note, text: '' });
   for (const s of r.segments) {
     const who = s.side === Side.Client ? r.client : r.server;
-    let heading = `\u2500\u2500 frame ${s.packet + 1}, ${who}, ${s.data.length} bytes`;
+    let heading = `\u2500\u2500 frame ${s.packet + 1}, ${who}, ${s.data.length} bytes${tls ? ' decrypted' : ''}`;
     if (s.tls !== 0) {
       const kinds = TLS_NAMES.filter(([bit]) => s.tls & bit).map(([, n]) => n).join(', ');
       heading += `, TLS ${kinds}` + (s.tls & TlsContentBit.ApplicationData ? ' (encrypted)' : '');

@@ -8,6 +8,7 @@
 
 import { Dissection, Malformed, Proto } from '../decode/dissection';
 import { SegmentRole, MAX_TLS_INFO } from '../tls/tls-info';
+import { decryptInfoOf } from '../tls/decrypt-info';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import { ETH_SRC, ETH_DST } from '../decode/link';
@@ -159,6 +160,9 @@ export class PacketIndex {
   private appId(d: Dissection): number {
     const role = d.tls.role;
     if ((role !== SegmentRole.Tls && role !== SegmentRole.PduStart) || (d.tcp.flags & AF.DuplicateAck) !== 0) return this.appIdOf(d);
+    // What decrypted records carried (an HTTP request, its response) is not in the records' Info
+    // words: two frames of one Application Data record each would share the first one's row.
+    if (decryptInfoOf(d).count > 0) return this.appIdOf(d);
     // The summary of a TLS frame (src/tls/summary.ts) follows from its role, the version, the TCP
     // findings that prefix Info (a Dup ACK's names frame numbers: not remembered) and the records'
     // Info words: frames that agree on those numbers share a row, found without building its strings.

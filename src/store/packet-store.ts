@@ -391,11 +391,15 @@ export class PacketStore {
       for (let k = i - 1; k >= 0 && before.length < MAX_REPLAY; k--) {
         if (ix.chunks[k >>> CHUNK_BITS].stream[k & CHUNK_MASK] === stream) before.push(k);
       }
+      // Each frame keeps its number in the capture: layers note the frame they were read in
+      // (HTTP's messages, its request/response links), and the tree asks for this one's.
       for (let n = before.length - 1; n >= 0; n--) {
+        pipeline.framesRead = before[n];
         if (this.frameOf(before[n], f)) pipeline.handle(f);
       }
     }
     const d = pipeline.d;
+    pipeline.framesRead = i;
     if (this.frameOf(i, f)) pipeline.handle(f);
     else decodeFrame(d, Buffer.alloc(0), 0, 0, -1);
     // Stream numbers, relative numbers and analysis flags as the whole capture saw them.

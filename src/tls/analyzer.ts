@@ -10,7 +10,11 @@
 // placed in arrival order by relative sequence number: bytes already seen are skipped; a segment
 // TCP analysis flags as a retransmission, out of order or keep-alive is not dissected; a gap
 // abandons the record being collected (counted in `stats.bytesLost`) and the next segment is read
-// from its start. With -o tcp.reassemble_out_of_order:TRUE the bytes come from TCP reassembly
+// from its start. Records are collected through the same core as every protocol over TCP
+// (src/analysis/pdu-collector.ts: conversations, buffers, budget); the record loop is TLS's own, as
+// Wireshark's TLS desegments itself rather than through tcp_dissect_pdus (a split record header
+// waits for one more whole segment, and what follows a reassembled record is a second TLS call).
+// With -o tcp.reassemble_out_of_order:TRUE the bytes come from TCP reassembly
 // (src/analysis/reassembly.ts) instead, which holds out-of-order segments until the hole before them
 // fills, so a record appears in the frame that completes it. Either way a record that does not fit
 // in the buffer budget is passed over by its length (counted in `stats.bytesDropped`) so the record
@@ -28,6 +32,7 @@ import {
 } from './records';
 import { placeSegment, placed } from '../analysis/arrival-order';
 import { BufferPool } from '../analysis/buffer-pool';
+import { CollectingDirection, PduCollector } from '../analysis/pdu-collector';
 import { CipherKind, cipherSuite } from './cipher-suites';
 import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from '../protocols/quic/initial';
 import { registerStreamConsumer } from '../analysis/reassembly';
@@ -39,25 +44,19 @@ import './summary';
 const MAX_HANDSHAKE_REASSEMBLY = 256 * 1024;
 /** Default budget of bytes held in reassembly buffers over all conversations. */
 export const DEFAULT_TLS_BUFFER_BUDGET = 64 * 1024 * 1024;
-/** Conversations tracked at once; the oldest is forgotten beyond this. */
-const MAX_CONVERSATIONS = 65536;
+/**
+ * The most one direction collects at once: a record is at most 5 + 2^16 bytes, and a split header
+ * is joined by one whole segment, below the 256 KiB snapshot length.
+ */
+const MAX_COLLECTED = 1024 * 1024;
 
-/** One direction of a TLS conversation. */
-class Direction {
-  haveSeq = false;
-  /** Relative sequence number of the next byte expected (when tcpwatch places the bytes itself). */
-  nextSeq = 0;
-  /** Bytes of a record started in earlier segments. */
-  pending: Buffer | null = null;
-  pendingLen = 0;
-  /** Total bytes of the pending record once its header is known; 0 while the header is incomplete. */
-  pendingNeed = 0;
+/**
+ * One direction of a TLS conversation. Its pending record (pdu-collector.ts) is collected until
+ * `pendingNeed` bytes are there; 0 while the record's header is incomplete.
+ */
+class Direction extends CollectingDirection {
   /** The header was split: tshark hands TLS the partial bytes together with the whole next segment. */
   oneMore = false;
-  /** Bytes of an over-budget record still to pass over. */
-  skip = 0;
-  /** This side sent FIN: nothing more to collect. */
-  finished = false;
   /** Frame number of this side's last ChangeCipherSpec. */
   ccsFrame = 0;
   /** MAC length of a NULL-cipher suite once this side has sent ChangeCipherSpec, else 0. */
@@ -67,6 +66,22 @@ class Direction {
   hs: Buffer | null = null;
   hsLen = 0;
   hsActive = false;
+
+  protected clearPendingState(): void {
+    this.oneMore = false;
+  }
+
+  /** Drop the handshake message being collected; returns the bytes it held. */
+  dropHandshake(pool: BufferPool): number {
+    const n = this.hsLen;
+    if (this.hs !== null) {
+      pool.release(this.hs);
+      this.hs = null;
+    }
+    this.hsActive = false;
+    this.hsLen = 0;
+    return n;
+  }
 }
 
 class Conversation {
@@ -78,6 +93,10 @@ class Conversation {
   suite = 0;
   appProto: AppProto = AppProto.None;
   readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
+
+  giveUpHeld(pool: BufferPool): number {
+    return this.dirs[0].dropHandshake(pool) + this.dirs[1].dropHandshake(pool);
+  }
 }
 
 export interface TlsStats {
@@ -174,13 +193,8 @@ function onGap(d: Dissection, stream: number, dir: number, _offset: number, len:
 
 export class TlsAnalyzer implements Analyzer {
   readonly stats: TlsStats = { conversations: 0, recordsReassembled: 0, bytesDropped: 0, bytesLost: 0, malformedRecords: 0 };
-  readonly pool: BufferPool;
-  private readonly convs = new Map<number, Conversation>();
-  /** Conversations holding reassembly buffers, oldest first (the order reclaim gives them up in). */
-  private readonly collecting = new Set<Conversation>();
+  private readonly collector: PduCollector<Conversation>;
   private readonly hello = new HelloView();
-  /** Buffers the current frame's records may point into; given back when the next frame starts. */
-  private readonly retired: Buffer[] = [];
   readonly quic = new QuicInitialReader();
   private readonly onQuicMessage = (m: QuicMessage): void => this.quicMessage(m);
   // per-frame context (set in analyze, read by the record functions)
@@ -199,15 +213,16 @@ export class TlsAnalyzer implements Analyzer {
    * default: in arrival order, retransmitted and out-of-order segments not dissected.
    */
   constructor(budget = DEFAULT_TLS_BUFFER_BUDGET, readonly outOfOrder = false) {
-    this.pool = new BufferPool(budget);
+    this.collector = new PduCollector(budget, this.stats, MAX_COLLECTED);
     if (outOfOrder) listenToReassembly();
   }
 
+  get pool(): BufferPool {
+    return this.collector.pool;
+  }
+
   analyze(d: Dissection): void {
-    if (this.retired.length !== 0) {
-      for (let i = 0; i < this.retired.length; i++) this.pool.release(this.retired[i]);
-      this.retired.length = 0;
-    }
+    this.collector.beginFrame();
     if (d.tcpOff < 0) {
       // QUIC long-header packets (first two bits set) may be Initials that carry a Client/Server Hello.
       if (d.udpOff >= 0 && !d.inIcmpError &&
@@ -251,7 +266,7 @@ export class TlsAnalyzer implements Analyzer {
    * complete. A RST ends both sides. A conversation whose sides have both ended is forgotten.
    */
   private closing(d: Dissection): void {
-    const conv = this.convs.get(d.tcp.stream);
+    const conv = this.collector.conversation(d.tcp.stream);
     if (conv === undefined) return;
     const rst = (d.tcpFlags & TH_RST) !== 0;
     for (let i = 0; i < 2; i++) {
@@ -261,25 +276,20 @@ export class TlsAnalyzer implements Analyzer {
       if (rst || !this.outOfOrder) this.lose(dir, dir.pendingLen + dir.hsLen);
       dir.finished = true;
     }
-    if (conv.dirs[0].finished && conv.dirs[1].finished) {
-      this.convs.delete(d.tcp.stream);
-      this.collecting.delete(conv);
-    }
+    if (conv.dirs[0].finished && conv.dirs[1].finished) this.collector.end(d.tcp.stream, conv);
   }
 
   private payload(d: Dissection, len: number): void {
     const buf = d.buf;
     const off = d.payloadOff;
     const end = off + d.payloadCapLen;
-    let conv = this.convs.get(d.tcp.stream);
+    let conv = this.collector.conversation(d.tcp.stream);
     if (conv === undefined) {
       if (!this.startsTls(d, buf, off, end)) return;
       conv = new Conversation();
       // Wireshark hands TLS on port 443 to HTTP until ALPN says otherwise.
       if (d.srcPort === 443 || d.dstPort === 443) conv.appProto = AppProto.Http;
-      if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
-      this.convs.set(d.tcp.stream, conv);
-      this.stats.conversations++;
+      this.collector.add(d.tcp.stream, conv);
     }
     const dir = conv.dirs[d.tcp.direction & 1];
     const p = placeSegment(d, dir);
@@ -304,7 +314,7 @@ export class TlsAnalyzer implements Analyzer {
 
   /** One chunk (or gap) of a stream direction's bytes, as reassembly delivered it in this frame. */
   private delivered(d: Dissection, q: Deliveries, i: number): void {
-    let conv = this.convs.get(q.stream[i]);
+    let conv = this.collector.conversation(q.stream[i]);
     const dirIndex = q.dir[i] & 1;
     if (q.off[i] < 0) {
       if (conv !== undefined) this.lose(conv.dirs[dirIndex], q.len[i]);
@@ -316,9 +326,7 @@ export class TlsAnalyzer implements Analyzer {
     if (conv === undefined) {
       if (!this.startsTls(d, buf, off, end)) return;
       conv = new Conversation();
-      if (this.convs.size >= MAX_CONVERSATIONS) this.forgetOldest();
-      this.convs.set(q.stream[i], conv);
-      this.stats.conversations++;
+      this.collector.add(q.stream[i], conv);
     }
     const dir = conv.dirs[dirIndex];
     this.d = d;
@@ -345,62 +353,9 @@ export class TlsAnalyzer implements Analyzer {
     return buf[off] === ContentType.Handshake || (!isOtherProtocolPort(d.srcPort) && !isOtherProtocolPort(d.dstPort));
   }
 
-  /** Forget a conversation (a new SYN on its stream number is a new conversation anyway). */
-  private forgetOldest(): void {
-    for (const [k, c] of this.convs) {
-      for (const dir of c.dirs) this.lose(dir, 0);
-      this.convs.delete(k);
-      this.collecting.delete(c);
-      return;
-    }
-  }
-
-  /**
-   * The budget is spent: give up what the conversations that started collecting longest ago hold (a
-   * connection that stopped mid-record without FIN keeps its buffer until then), counted as
-   * dropped, and try again. A quarter of the budget is freed at once so that this stays rare.
-   */
-  private reclaim(n: number): Buffer | null {
-    const goal = Math.max(n, this.pool.budget / 4);
-    const before = this.pool.inUse;
-    for (const c of this.collecting) {
-      if (c === this.conv) continue;
-      for (const dir of c.dirs) {
-        this.stats.bytesDropped += dir.pendingLen + dir.hsLen;
-        this.dropPending(dir);
-        dir.skip = 0;
-        this.dropHandshake(dir);
-      }
-      this.collecting.delete(c);
-      if (before - this.pool.inUse >= goal) break;
-    }
-    return this.pool.acquire(n);
-  }
-
   private lose(dir: Direction, bytes: number): void {
-    if (dir.pending !== null || dir.skip > 0 || dir.hsActive) this.stats.bytesLost += bytes;
-    this.dropPending(dir);
-    dir.skip = 0;
-    this.dropHandshake(dir);
-  }
-
-  private dropHandshake(dir: Direction): void {
-    if (dir.hs !== null) {
-      this.pool.release(dir.hs);
-      dir.hs = null;
-    }
-    dir.hsActive = false;
-    dir.hsLen = 0;
-  }
-
-  private dropPending(dir: Direction): void {
-    if (dir.pending !== null) {
-      this.pool.release(dir.pending);
-      dir.pending = null;
-    }
-    dir.pendingLen = 0;
-    dir.pendingNeed = 0;
-    dir.oneMore = false;
+    this.collector.lose(dir, bytes, dir.hsActive);
+    dir.dropHandshake(this.collector.pool);
   }
 
   /** One TCP segment's new bytes [p, end). */
@@ -426,9 +381,9 @@ export class TlsAnalyzer implements Analyzer {
       // The whole segment joins the partial header, and TLS sees them together.
       const have = dir.pendingLen;
       const n = end - p;
-      if (!this.ensurePending(dir, have + n)) {
+      if (!this.collector.ensure(this.conv, dir, have + n)) {
         this.stats.bytesDropped += have + n;
-        this.dropPending(dir);
+        this.collector.drop(dir);
         t.role = SegmentRole.PduMiddle;
         return;
       }
@@ -436,7 +391,7 @@ export class TlsAnalyzer implements Analyzer {
       this.d.tcp.keepForReassembly(p, end);
       dir.pendingLen = have + n;
       dir.oneMore = false;
-      const pb = this.takePending(dir);
+      const pb = this.collector.take(dir);
       this.tlsCall(pb, 0, have + n, true);
       return;
     }
@@ -451,7 +406,7 @@ export class TlsAnalyzer implements Analyzer {
       return;
     }
     const total = dir.pendingNeed;
-    const pb = this.takePending(dir);
+    const pb = this.collector.take(dir);
     this.stats.recordsReassembled++;
     this.tlsCall(pb, 0, total, true);
     if (p < end) {
@@ -462,35 +417,11 @@ export class TlsAnalyzer implements Analyzer {
     }
   }
 
-  /** Hand the pending buffer over as this frame's completed data; it is released at the next frame. */
-  private takePending(dir: Direction): Buffer {
-    const b = dir.pending!;
-    this.retired.push(b);
-    dir.pending = null;
-    dir.pendingLen = 0;
-    dir.pendingNeed = 0;
-    dir.oneMore = false;
-    return b;
-  }
-
-  private ensurePending(dir: Direction, n: number): boolean {
-    if (dir.pending !== null && dir.pending.length >= n) return true;
-    const nb = this.pool.acquire(n) ?? this.reclaim(n);
-    if (nb === null) return false;
-    this.collecting.add(this.conv);
-    if (dir.pending !== null) {
-      dir.pending.copy(nb, 0, 0, dir.pendingLen);
-      this.pool.release(dir.pending);
-    }
-    dir.pending = nb;
-    return true;
-  }
-
   /** Start collecting a record from [p, end) of `buf`; `need` is its total size, 0 when the header is incomplete. */
   private startPending(buf: Buffer, p: number, end: number, need: number): void {
     const dir = this.dir;
     const have = end - p;
-    if (!this.ensurePending(dir, need > 0 ? need : Math.max(have, 64))) {
+    if (!this.collector.ensure(this.conv, dir, need > 0 ? need : Math.max(have, 64))) {
       // Over budget: pass over the record by its length, counting what is not kept.
       this.stats.bytesDropped += need > 0 ? need : have;
       if (need > 0) dir.skip = need - have;
@@ -589,6 +520,7 @@ export class TlsAnalyzer implements Analyzer {
       version = sv;
     }
     const rec = t.addRecord(buf, p, type, rver, rlen, flags, this.dir.records++);
+    if (rec >= 0) t.shownVersion[rec] = version;
     // After ChangeCipherSpec a NULL-cipher suite only appends a MAC: the content is plaintext
     // (Wireshark reads it as if decrypted).
     const mac = this.dir.nullMac;
@@ -677,7 +609,7 @@ export class TlsAnalyzer implements Analyzer {
       if (!this.hsAppend(buf, p, p + subset, msgLen)) return;
       if (msgLen !== 0 && frags + subset === msgLen) {
         const hb = dir.hs!;
-        this.retired.push(hb);
+        this.collector.retire(hb);
         dir.hs = null;
         dir.hsActive = false;
         dir.hsLen = 0;
@@ -697,7 +629,7 @@ export class TlsAnalyzer implements Analyzer {
       if (msgLen === 0 || sub < msgLen) {
         // The message continues in the next record(s).
         const type = buf[p];
-        this.dropHandshake(dir);
+        dir.dropHandshake(this.collector.pool);
         dir.hsActive = true;
         this.hsAppend(buf, p, end, msgLen);
         if (first) t.addInfo(InfoKind.HandshakeFragment, type);
@@ -720,21 +652,20 @@ export class TlsAnalyzer implements Analyzer {
     const need = Math.max(dir.hsLen + n, msgLen);
     let ok = need <= MAX_HANDSHAKE_REASSEMBLY;
     if (ok && (dir.hs === null || dir.hs.length < need)) {
-      const nb = this.pool.acquire(need) ?? this.reclaim(need);
+      const nb = this.collector.acquire(this.conv, need);
       if (nb === null) {
         ok = false;
       } else {
-        this.collecting.add(this.conv);
         if (dir.hs !== null) {
           dir.hs.copy(nb, 0, 0, dir.hsLen);
-          this.pool.release(dir.hs);
+          this.collector.pool.release(dir.hs);
         }
         dir.hs = nb;
       }
     }
     if (!ok) {
       this.stats.bytesDropped += dir.hsLen + n;
-      this.dropHandshake(dir);
+      dir.dropHandshake(this.collector.pool);
       return false;
     }
     buf.copy(dir.hs!, dir.hsLen, p, end);
@@ -772,6 +703,9 @@ export class TlsAnalyzer implements Analyzer {
     }
     t.addInfo(hrr ? InfoKind.HelloRetryRequest : InfoKind.Handshake, type);
     if (hrr) flags |= MsgFlag.HelloRetryRequest;
+    // The version the session had when the message arrived: a 0-RTT Client Hello is read before its
+    // early data makes the session TLS 1.3 (its Random still shows a GMT time, as tshark shows it).
+    const readAs = this.conv.version || version;
     if (type === HandshakeType.ClientHello || type === HandshakeType.ServerHello) {
       const h = this.hello;
       if (!h.parse(buf, off, off + HS_HEADER_LEN + len)) {
@@ -790,7 +724,7 @@ export class TlsAnalyzer implements Analyzer {
       }
     }
     t.suite = this.conv.suite;
-    t.addMessage(buf, off, type, len, rec, flags, this.conv.version || version);
+    t.addMessage(buf, off, type, len, rec, flags, type === HandshakeType.ClientHello ? readAs : this.conv.version || version);
   }
 
   /** SSL 2.0 record (draft-hickman-netscape-ssl-00 §2.2); only Hellos and Client Master Key are readable. */

@@ -100,6 +100,11 @@ export class TlsInfo {
   readonly recordOff = new Int32Array(MAX_TLS_RECORDS);
   readonly contentType = new Uint8Array(MAX_TLS_RECORDS);
   readonly version = new Uint16Array(MAX_TLS_RECORDS);
+  /**
+   * The session's version when the record was read, else the record's own: tshark names the record
+   * by it ("TLSv1.3 Record Layer" over a 0x0303 header once the Server Hello settled TLS 1.3).
+   */
+  readonly shownVersion = new Uint16Array(MAX_TLS_RECORDS);
   readonly length = new Uint16Array(MAX_TLS_RECORDS);
   readonly recordFlags = new Uint8Array(MAX_TLS_RECORDS);
   /** 0-based index of the record in its direction (the sequence number record protection uses). */
@@ -175,6 +180,7 @@ export class TlsInfo {
     this.recordOff[i] = off;
     this.contentType[i] = type;
     this.version[i] = version;
+    this.shownVersion[i] = version;
     this.length[i] = length;
     this.recordFlags[i] = flags;
     this.recordNumber[i] = number;

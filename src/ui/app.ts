@@ -11,12 +11,13 @@ import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
 import { followStream, followUdp, followLines, FollowResult, Side } from '../store/follow';
+import { followTlsStream } from '../store/follow-tls';
 import { isUdpRow } from '../store/conversations';
 import { compareStream } from '../store/compare';
 import { explainStream } from '../store/explain';
 import { ladderLines } from '../reports/explain';
 import { NO_STREAM, CHUNK_BITS, CHUNK_MASK } from '../store/columns';
-import { TIME_FORMAT_NAMES } from '../store/rows';
+import { TIME_FORMAT_NAMES, TimeFormat } from '../store/rows';
 import { sanitizeText } from '../output/sanitize';
 import { chooseTheme, Theme, followAttr, ruleAttr } from './theme';
 import { ColourRules, CompiledColourRules, compileColourRules } from './colours';
@@ -36,13 +37,23 @@ import { DetailsView } from './views/details';
 import { FilterBar, FilterCheckResult } from './views/filter-bar';
 import { ConversationsView, humanBytes } from './views/conversations';
 import { StatsView } from './views/stats';
+import { StreamGraphView } from './views/stream-graph';
+import { graphDirection } from '../store/stream-graph';
 import { helpLines } from './views/help';
 import { compareRows, compareTitle } from './views/compare';
 import { Bar, Segment } from './widgets/bar';
 import { TextView } from './widgets/text-view';
 
 type Pane = 'list' | 'details' | 'bytes';
-type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats';
+type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'graph';
+
+/** Marks, time references, the time format and whether rows are coloured: what K's reread keeps. */
+export interface KeptWork {
+  marks: number[];
+  refs: number[];
+  timeFormat: TimeFormat;
+  colouring: boolean;
+}
 
 /** What the status bar shows about a live capture (set by the live source). */
 export interface LiveStatus {
@@ -80,6 +91,7 @@ export class App {
   readonly textView: TextView;
   readonly conversations: ConversationsView;
   readonly stats: StatsView;
+  readonly graph: StreamGraphView;
   focus: Pane = 'list';
   overlay: Overlay = 'none';
   live: LiveStatus | null = null;
@@ -119,6 +131,15 @@ export class App {
   private message = '';
   private messageTimer: NodeJS.Timeout | null = null;
   private quitting = false;
+  /** The TCP stream Follow last showed and how (tls: decrypted application data; wire: the bytes as sent), kept for m and the next F on it. */
+  private followAt = { stream: -1, mode: 'wire' as FollowResult['mode'] };
+  /**
+   * A key log file to read the capture again with (K): run() resolves and the caller opens the
+   * capture anew with it, so the list, filters and every view see the decrypted records.
+   */
+  reloadWithKeylog: string | null = null;
+  /** Packet to select once the store holds it (a capture read again keeps the user's place). */
+  private selectOnLoad = -1;
   private resolveDone: (() => void) | null = null;
   // live rates, from the packet count one second apart
   private rateAt = 0;
@@ -161,6 +182,7 @@ export class App {
     this.textView = new TextView(s, this.theme.titleFocused);
     this.conversations = new ConversationsView(s, store, this.theme);
     this.stats = new StatsView(s, store, this.theme);
+    this.graph = new StreamGraphView(s, store, this.theme);
     this.wire();
     this.layout();
   }
@@ -187,6 +209,7 @@ export class App {
       else if (mode === 'find') this.find(kind as FindKind, text);
       else if (mode === 'save') this.save(kind as SaveKind, text);
       else if (mode === 'export') this.exportPayload(kind as ExportKind, text);
+      else if (mode === 'keylog') this.loadKeylog(text);
       else this.gotoPacket(text);
     };
     this.filterBar.onCancel = () => {
@@ -234,6 +257,7 @@ export class App {
     if (this.textView.visible) this.textView.resize(h - 1);
     if (this.conversations.visible) this.conversations.resize(h - 1);
     if (this.stats.visible) this.stats.resize(h - 1);
+    if (this.graph.visible) this.graph.resize(h - 1);
   }
 
   // ---------------------------------------------------------------- rendering
@@ -282,7 +306,22 @@ export class App {
     }];
     this.detailsTitle.right = [{ text: 'Enter open/close  e/w all  Tab next pane ', attr: titleAttr('details') }];
     this.bytesTitle.fillAttr = titleAttr('bytes');
-    this.bytesTitle.segments = [{ text: ' Packet bytes', attr: titleAttr('bytes') }];
+    const dl = this.details.decryptedLength;
+    if (sel >= 0 && dl > 0) {
+      // Tabs as Wireshark's bytes pane has them: the frame, and what decryption made of its records.
+      const on = this.details.tab;
+      const tab = (name: string, shown: boolean): Segment => ({ text: shown ? `[${name}]` : ` ${name} `, attr: shown ? titleAttr('bytes') : t.title });
+      this.bytesTitle.segments = [
+        { text: ' Packet bytes  ', attr: titleAttr('bytes') },
+        tab(`Frame (${this.details.frameLength} bytes)`, on === 'frame'),
+        { text: ' ', attr: titleAttr('bytes') },
+        tab(`Decrypted TLS (${dl} bytes)`, on === 'decrypted'),
+      ];
+      this.bytesTitle.right = [{ text: 'b switch tab ', attr: titleAttr('bytes') }];
+    } else {
+      this.bytesTitle.segments = [{ text: ' Packet bytes', attr: titleAttr('bytes') }];
+      this.bytesTitle.right = [];
+    }
     this.filterBar.applied = this.filterRun?.expression ?? '';
     const run = this.filterRun;
     this.filterBar.progress = run === null || run.done ? -1 : this.store.count > 0 ? run.scanned / this.store.count : 0;
@@ -298,6 +337,7 @@ export class App {
     // Paths and filters can be any length: they are cut so the counts after them stay on screen.
     seg.push({ text: ` ${src}`, attr: t.statusAccent, shrink: true });
     if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status, shrink: true });
+    if (this.opts.keylog) seg.push(sep, { text: `key log: ${sanitizeText(this.opts.keylog)}`, attr: t.status, shrink: true });
     if (this.filterRun) seg.push(sep, { text: `display filter: ${sanitizeText(this.filterRun.expression)}`, attr: t.status, shrink: true });
     seg.push(sep, { text: `shown ${this.packets.count()} / ${st.count}`, attr: t.statusAccent });
     if (this.packets.marks.size > 0) seg.push(sep, { text: `marked ${this.packets.marks.size}`, attr: t.statusAccent });
@@ -348,6 +388,10 @@ export class App {
     const run = this.colourRun;
     if (run !== null && !run.done && run.scanned < this.colourWanted()) run.step(performance.now() + COLOUR_FIRST_MS);
     this.scheduleColourStep();
+    if (this.selectOnLoad >= 0 && this.selectOnLoad < this.store.count && this.filterRun === null) {
+      this.packets.list.select(Math.min(this.packets.positionOf(this.selectOnLoad), this.packets.count() - 1));
+      this.selectOnLoad = -1;
+    }
     if (this.details.packet < 0 && this.packets.count() > 0) this.selectionChanged();
     if (!this.store.loading && this.store.loadedAt > 0) {
       this.traceLine(`loaded count=${this.store.count}`);
@@ -810,6 +854,47 @@ export class App {
     this.flash(`saved ${data.length} bytes of ${f.protocol.toLowerCase()}.stream ${f.stream} (${kind}) to ${file}`);
   }
 
+  /** K: read the capture again with this key log (the caller reopens it: see reloadWithKeylog). */
+  private loadKeylog(file: string): void {
+    if (file === '') return;
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+      if (!fs.statSync(file).isFile()) throw new Error('not a file');
+    } catch (e) {
+      // The reason first: a long path would push it past the status bar's edge.
+      this.flash(`key log not loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${file}`);
+      return;
+    }
+    this.reloadWithKeylog = file;
+    void this.quit();
+  }
+
+  selectPacketWhenLoaded(packet: number): void {
+    this.selectOnLoad = packet;
+  }
+
+  /** The display filter in use ('' for none), for a reopened capture to keep. */
+  get displayFilter(): string {
+    return this.filterRun?.expression ?? '';
+  }
+
+  /** The packet selected (-1 for none), for a reopened capture to select again. */
+  get selectedPacket(): number {
+    return this.packets.selectedPacket();
+  }
+
+  /** What else a capture read again (K) keeps of the user's work: the packets are the same ones. */
+  get kept(): KeptWork {
+    return { marks: this.packets.markedPackets(), refs: [...this.packets.refs], timeFormat: this.packets.timeFormat, colouring: this.colouring };
+  }
+
+  keep(k: KeptWork): void {
+    for (const i of k.marks) this.packets.toggleMark(i);
+    for (const i of k.refs) this.packets.toggleRef(i);
+    this.packets.timeFormat = k.timeFormat;
+    this.colouring = k.colouring;
+  }
+
   // ---------------------------------------------------------------- overlays
 
   private openOverlay(o: Overlay, stream = -1): void {
@@ -835,16 +920,28 @@ export class App {
           this.flash('follow: the selected packet is not part of a TCP or UDP stream');
           return;
         }
+        if (r.protocol === 'TCP') {
+          // A TLS conversation a key log opens is followed in plaintext, as the user wants to read it.
+          const mode = this.followAt.stream === r.stream ? this.followAt.mode : r.isTls ? 'tls' : 'wire';
+          if (mode === 'tls') {
+            const plain = followTlsStream(this.store, r.stream);
+            if (plain.segments.length > 0 || this.followAt.stream === r.stream) r = plain;
+          }
+          this.followAt = { stream: r.stream, mode: r.mode };
+        }
         this.followed = { protocol: r.protocol, stream: r.stream, result: r };
         const lines = followLines(r, Math.max(20, this.screen.width - 4)).map((l) => ({ text: l.text, attr: followAttr(this.theme, l.side) }));
         this.textView.setTitle(
           [
-            { text: ` Follow ${r.protocol} stream ${r.stream}  `, attr: this.theme.titleFocused },
+            { text: ` Follow ${r.mode === 'tls' ? 'TLS' : r.protocol} stream ${r.stream}  `, attr: this.theme.titleFocused },
             { text: `client ${r.client} \u2192 ${r.clientBytes} bytes`, attr: this.theme.follow[0] },
             { text: '  ', attr: this.theme.titleFocused },
             { text: `server ${r.server} \u2192 ${r.serverBytes} bytes`, attr: this.theme.follow[1] },
           ],
-          [{ text: `Esc/q: back, showing ${r.protocol.toLowerCase()}.stream eq ${r.stream} `, attr: this.theme.titleFocused }],
+          [{
+            text: `${r.isTls || r.mode === 'tls' ? `m: ${r.mode === 'tls' ? 'TCP (wire)' : 'TLS (decrypted)'}  ` : ''}Esc/q: back, showing ${r.protocol.toLowerCase()}.stream eq ${r.stream} `,
+            attr: this.theme.titleFocused,
+          }],
         );
         this.textView.show(lines, h);
         break;
@@ -896,6 +993,18 @@ export class App {
         this.stats.show(h, run?.matches ?? null, run === null ? '' : run.done ? run.expression : `${run.expression} (still filtering)`);
         break;
       }
+      case 'graph': {
+        // The selected packet's stream; the direction that carries its data, or the busier one.
+        const st = sel >= 0 ? this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK] : NO_STREAM;
+        if (st === NO_STREAM) {
+          this.flash('stream graph: the selected packet is not part of a TCP stream');
+          return;
+        }
+        const g = this.graph.graph;
+        const dir = stream >= 0 && g !== null && g.stream === st ? (stream as 0 | 1) : graphDirection(this.store, st, sel);
+        this.graph.show(st, dir, h);
+        break;
+      }
       default:
         return;
     }
@@ -911,6 +1020,7 @@ export class App {
     this.textView.hide();
     this.conversations.hide();
     this.stats.hide();
+    this.graph.hide();
     this.overlay = 'none';
     if (followed !== null) this.applyFilter(`${followed.protocol.toLowerCase()}.stream eq ${followed.stream}`);
     if (render) this.requestRender(true);
@@ -977,7 +1087,23 @@ export class App {
       this.requestRender(true);
       return;
     }
+    // m means what the view showing makes of it (in the packet list it marks: see paneAction).
+    if (action === 'followMode' && this.overlay === 'graph' && this.graph.graph !== null) {
+      // Reopened on the same stream, the other way round (openOverlay's stream argument carries the direction).
+      this.openOverlay('graph', this.graph.graph.direction === 0 ? 1 : 0);
+      return;
+    }
+    if (action === 'followMode' && this.overlay === 'follow') {
+      const f = this.followed;
+      if (f === null || !(f.result.isTls || f.result.mode === 'tls')) return;
+      this.followAt.mode = this.followAt.mode === 'tls' ? 'wire' : 'tls';
+      // The same stream again, the other way: not a leaving of Follow, so no filter is applied yet.
+      this.followed = null;
+      this.openOverlay('follow');
+      return;
+    }
     if (action === 'scrollRight' || action === 'scrollLeft') {
+      if (this.overlay === 'graph' || this.overlay === 'stats') return;
       // a third of the screen at a time: enough to bring the next columns in, keeping some in view
       const l = this.overlay === 'conversations' ? this.conversations.list : this.textView.list;
       l.scrollSideways((action === 'scrollRight' ? 1 : -1) * Math.max(8, Math.floor(this.screen.width / 3)));
@@ -1025,6 +1151,17 @@ export class App {
       case 'explain': this.openOverlay('explain'); return;
       case 'conversations': this.openOverlay('conversations'); return;
       case 'stats': this.openOverlay('stats'); return;
+      case 'streamGraph': this.openOverlay('graph'); return;
+      case 'bytesTab':
+        if (!this.details.nextTab()) this.flash('this packet has no decrypted TLS records');
+        break;
+      case 'keylog':
+        if (this.store.kind !== 'file') {
+          this.flash('K reads a capture file again with a key log; for live capture start with --keylog');
+          return;
+        }
+        this.filterBar.start('keylog', this.opts.keylog ?? '');
+        break;
       case 'filter': this.filterBar.start('filter'); break;
       case 'goto': this.filterBar.start('goto'); break;
       case 'clearFilter': this.applyFilter(''); return;

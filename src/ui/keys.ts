@@ -7,7 +7,8 @@ export type Action =
   | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour'
   | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft' | 'exportPayload'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
-  | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate';
+  | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
+  | 'bytesTab' | 'followMode' | 'keylog' | 'streamGraph';
 
 export interface Binding {
   keys: string[];
@@ -49,7 +50,13 @@ export const BINDINGS: Binding[] = [
   { keys: ['left', 'h'], shown: '\u2190 h', action: 'collapse', help: 'details: close node (or go to its parent)', where: 'details' },
   { keys: ['e'], shown: 'e', action: 'expandAll', help: 'details: open all nodes', where: 'details' },
   { keys: ['w'], shown: 'w', action: 'collapseAll', help: 'details: close all nodes', where: 'details' },
-  { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the TCP stream of the selected packet', where: 'panes' },
+  { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the stream of the selected packet (decrypted TLS when a key log opens it, else TCP)', where: 'panes' },
+  // m in a view is the view's own (in the packet list it marks): dispatch looks views' keys up apart from the panes'.
+  { keys: ['m'], shown: 'm', action: 'followMode', help: 'follow: switch between TLS (decrypted) and TCP (wire bytes); stream graph: the other direction', where: 'views' },
+  { keys: ['b'], shown: 'b', action: 'bytesTab', help: 'bytes pane: switch between the frame and its decrypted TLS records', where: 'panes' },
+  // Wireshark and termshark give their stream graphs no key, g is "first packet" and T the time format: P for plot.
+  { keys: ['P'], shown: 'P', action: 'streamGraph', help: 'TCP stream graph (tcptrace): sequence numbers over time, ACKs, receive window, SACK, retransmissions', where: 'panes' },
+  { keys: ['K'], shown: 'K', action: 'keylog', help: 'load or reload a TLS key log file (SSLKEYLOGFILE) and read the capture again with it', where: 'panes' },
   { keys: ['X'], shown: 'X', action: 'explain', help: 'explain the TCP stream: a client/server ladder with a sentence for each packet', where: 'panes' },
   { keys: ['E'], shown: 'E', action: 'compare', help: 'compare the stream\'s wire bytes (TLS records) with their plaintext, and its verdict (also on a conversation)', where: 'panes' },
   { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy, UDP on Tab (Enter filters to one)', where: 'panes' },

@@ -43,6 +43,29 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
     store.close();
     throw e;
   }
+  // A key log loaded with K reads the capture again (the index, Protocol and Info depend on it).
+  let again: Reread | null = null;
+  for (;;) {
+    again = await runOnce(store, opts, file, startedAt, colours, again);
+    if (again === null) return;
+    opts = { ...opts, keylog: again.keylog };
+    if (again.filter !== '') opts.displayFilter = again.filter;
+    else delete opts.displayFilter;
+    store = PacketStore.openFile(file, opts);
+  }
+}
+
+/** A capture to read again with a key log, and the user's place in it (the same packets, so the same numbers). */
+interface Reread {
+  keylog: string;
+  filter: string;
+  selected: number;
+  kept: import('./app').KeptWork;
+}
+
+async function runOnce(
+  store: PacketStore, opts: MainOptions, file: string, startedAt: number, colours: import('./colours').ColourRules, last: Reread | null,
+): Promise<Reread | null> {
   // With the capture on standard input, keys come from the terminal itself.
   let input: tty.ReadStream | undefined;
   if (file === '-') {
@@ -70,10 +93,15 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
   const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   const onSignal = (): void => void app.quit();
   for (const sig of stopSignals) process.on(sig, onSignal);
+  if (last !== null) {
+    if (last.selected >= 0) app.selectPacketWhenLoaded(last.selected);
+    app.keep(last.kept);
+  }
   try {
     await app.run();
   } finally {
     for (const sig of stopSignals) process.off(sig, onSignal);
   }
   input?.destroy();
+  return app.reloadWithKeylog === null ? null : { keylog: app.reloadWithKeylog, filter: app.displayFilter, selected: app.selectedPacket, kept: app.kept };
 }

@@ -218,3 +218,19 @@ export function chooseTheme(terminalColors: number, env: NodeJS.ProcessEnv = pro
 export function followAttr(t: Theme, side: Side): number {
   return t.follow[side];
 }
+
+/** What the stream graph draws, in the order a cell shows it when several meet there (higher wins). */
+export const enum GraphLayer {
+  Ack = 0,
+  Window = 1,
+  Sack = 2,
+  Data = 3,
+  Retransmission = 4,
+}
+
+/** The stream graph's colours by GraphLayer; without colour, retransmissions are reversed and SACK underlined. */
+export function graphAttrs(t: Theme): number[] {
+  if (t.mode === '256') return [attr(0, 114), attr(0, 179), attr(0, 213), attr(0, 117), attr(BOLD, 196)];
+  if (t.mode === '16') return [attr(0, 10), attr(0, 11), attr(0, 13), attr(0, 14), attr(BOLD, 9)];
+  return [PLAIN, PLAIN, attr(UNDERLINE), PLAIN, attr(BOLD | INVERSE)];
+}

@@ -89,6 +89,36 @@ export async function recordHttpDownload(imp: Impairment, dir: string, name: str
   }
 }
 
+const IPERF_PORT = 5201;
+
+/**
+ * iperf3 as a real peer: its client sends `bytes` to an iperf3 server across the link (its control
+ * connection and its data connection, both on the iperf3 port), captured at both ends.
+ */
+export async function recordIperf3(imp: Impairment, dir: string, name: string, bytes: number): Promise<Recording> {
+  const link = await makeImpairedLink(imp, join(dir, `${name}-relay.json`));
+  const procs: ChildProcess[] = [];
+  try {
+    // -1: one test, then exit; stdout unbuffered so the start line is seen at once.
+    const server = link.start(link.nsB, ['iperf3', '-s', '-1', '-B', link.ipB, '-p', String(IPERF_PORT), '--forceflush']);
+    procs.push(server);
+    await waitForOutput(server, /Server listening/, 'iperf3 server');
+    const [a, b, captures] = await captureBoth(link, dir, name, `tcp port ${IPERF_PORT}`);
+    procs.push(a.proc, b.proc);
+    const client = link.start(link.nsA, ['iperf3', '-c', link.ipB, '-p', String(IPERF_PORT), '-n', String(bytes), '--connect-timeout', '3000']);
+    procs.push(client);
+    const code = await exited(client, 25_000);
+    if (code !== 0) throw new Error(`iperf3 client failed (${code})`);
+    await exited(server, 3000);
+    const dropped = (await a.stop(300)) + (await b.stop(50));
+    if (dropped > 0) throw new Error(`tcpdump dropped ${dropped} frames: ${a.stderr} ${b.stderr}`);
+    return { captures, relay: await link.close() };
+  } finally {
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await link.close();
+  }
+}
+
 // The sender writes `bytes` as fast as it can; the receiver, with a small receive buffer, reads
 // nothing for `stallMs`, then reads everything.
 const BULK_SERVER = `

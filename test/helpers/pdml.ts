@@ -28,7 +28,7 @@ export function readPdml(xml: string): ProtoInstance[][] {
     let entry: { inst: ProtoInstance | null; depth: number; hidden: boolean };
     if (kind === 'proto') {
       const inst: ProtoInstance = { name, nodes: [] };
-      if (!hidden && name !== 'geninfo' && name !== 'frame') frame.push(inst);
+      if (!hidden && name !== 'geninfo') frame.push(inst);
       if (parent?.inst && !hidden) parent.inst.nodes.push(`${parent.depth}:proto:${name}`);
       entry = { inst, depth: 0, hidden };
     } else {

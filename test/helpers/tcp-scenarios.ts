@@ -214,6 +214,22 @@ export function scenarios(): Scenario[] {
     seg(0.01, 'S', 21, 16, A | AE | CWR | ECE, 1000, 0),
   ]) e.seg(s);
   out.push({ name: 'accecn', frames: e.frames });
+
+  // A segment held back behind the sender's bare ACK (a reordering link): the ACK's seq already
+  // steps over it, and when it arrives, soon after (within the handshake's 20 ms RTT), it ends
+  // exactly there. tshark 4.0 calls it a retransmission, not out-of-order (iperf3 through the
+  // lossy link of test/lossy-tcp.test.ts showed it).
+  const r = new Builder(false, 40005, 5201);
+  for (const s of [
+    seg(0, 'C', 100, 0, S, 1000, 0),
+    seg(0.01, 'S', 500, 101, S | A, 2000, 0),
+    seg(0.01, 'C', 101, 501, A, 1000, 0),
+    seg(0.001, 'C', 101, 501, A, 1000, 100),
+    seg(0.001, 'C', 301, 501, A, 1000, 0), // bare ACK past a segment not yet seen
+    seg(0.003, 'C', 201, 501, P | A, 1000, 100), // the segment, reordered
+    seg(0.001, 'S', 501, 301, A, 2000, 0),
+  ]) r.seg(s);
+  out.push({ name: 'reordered-past-bare-ack', frames: r.frames });
   return out;
 }
 

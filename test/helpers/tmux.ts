@@ -132,3 +132,91 @@ export function plain(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;]*m/g, '');
 }
+
+/**
+ * The attributes in effect at index `end` of an escaped line, after every SGR before it, in a
+ * canonical form: "1;4;7;38;5;16;48;5;114" (bold, underline, reverse, then foreground and background).
+ */
+export function sgrAt(line: string, end: number): string {
+  let bold = false, underline = false, reverse = false, fg = '', bg = '';
+  // eslint-disable-next-line no-control-regex
+  for (const m of line.slice(0, end).matchAll(/\x1b\[([0-9;]*)m/g)) {
+    const p = m[1] === '' ? [0] : m[1].split(';').map(Number);
+    for (let k = 0; k < p.length; k++) {
+      const c = p[k];
+      if (c === 0) { bold = underline = reverse = false; fg = bg = ''; }
+      else if (c === 1) bold = true;
+      else if (c === 4) underline = true;
+      else if (c === 7) reverse = true;
+      else if (c === 22) bold = false;
+      else if (c === 24) underline = false;
+      else if (c === 27) reverse = false;
+      else if (c === 39) fg = '';
+      else if (c === 49) bg = '';
+      else if (c === 38 && p[k + 1] === 5) { fg = `38;5;${p[k + 2]}`; k += 2; }
+      else if (c === 48 && p[k + 1] === 5) { bg = `48;5;${p[k + 2]}`; k += 2; }
+      else if ((c >= 30 && c <= 37) || (c >= 90 && c <= 97)) fg = String(c);
+      else if ((c >= 40 && c <= 47) || (c >= 100 && c <= 107)) bg = String(c);
+    }
+  }
+  return [bold ? '1' : '', underline ? '4' : '', reverse ? '7' : '', fg, bg].filter(Boolean).join(';');
+}
+
+/** Offsets of the bytes the hex pane shows highlighted (the selected node's bytes), from the escaped screen. */
+export function highlightedBytes(escaped: string): number[] {
+  const out: number[] = [];
+  for (const line of escaped.split('\n')) {
+    const text = plain(line);
+    const m = /^([0-9a-f]{4})  ((?:[0-9a-f]{2} ){1,16})/.exec(text);
+    if (m === null) continue;
+    const base = parseInt(m[1], 16);
+    for (let k = 0; k * 3 < m[2].length; k++) {
+      const at = plainIndexAt(line, 6 + k * 3);
+      if (/48;5;179/.test(sgrAt(line, at))) out.push(base + k);
+    }
+  }
+  return out;
+}
+
+/** Index in the escaped line of the character at plain-text column `col`. */
+export function plainIndexAt(line: string, col: number): number {
+  let p = 0, i = 0;
+  while (i < line.length) {
+    // eslint-disable-next-line no-control-regex
+    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (m) { i += m[0].length; continue; }
+    if (p === col) return i + 1;
+    p++;
+    i++;
+  }
+  return i;
+}
+
+/** The attributes of the cell at plain-text column `col` of an escaped line (sgrAt's form). */
+export function sgrAtColumn(line: string, col: number): string {
+  return sgrAt(line, plainIndexAt(line, col));
+}
+
+/**
+ * The attributes in effect where the row whose text contains `needle` starts (sgrAt's form: "1;4;7;38;5;16;48;5;114",
+ * bold, underline, reverse, then foreground and background as the terminal got them).
+ */
+export function rowSgr(screen: string, needle: string): string {
+  const line = lineWith(screen, needle);
+  return sgrAt(line, plainIndex(line, needle));
+}
+
+/** Index in the escaped line where the plain-text position of `needle` starts. */
+export function plainIndex(line: string, needle: string): number {
+  const target = plain(line).indexOf(needle);
+  let p = 0, i = 0;
+  while (i < line.length) {
+    // eslint-disable-next-line no-control-regex
+    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (m) { i += m[0].length; continue; }
+    if (p === target) return i;
+    p++;
+    i++;
+  }
+  return i;
+}

@@ -9,7 +9,7 @@
 import { Dissection } from '../../decode/dissection';
 import { defineField, FieldDef, FT, Span } from '../../fields/registry';
 import { bitPattern } from '../../fields/tree';
-import { hexOf, ipv4At, ipv6At } from '../../fields/format';
+import { absoluteTimeText, hexOf, ipv4At, ipv6At, MISSING_BYTES as MISSING } from '../../fields/format';
 import { BAD_DATA_CUT, DnsKind, DnsLayer, Section } from './layer';
 import { dnsLayerOf } from './register';
 import { dnsMatchOf } from './matching';
@@ -25,8 +25,6 @@ import {
 } from './wire';
 
 const PROTO = 'dns';
-/** How tshark 4.0 prints a bytes field of no bytes (an option without data, a server cookie not sent). */
-const MISSING = '<MISSING>';
 const hex = (v: number, digits: number): string => '0x' + v.toString(16).padStart(digits, '0');
 
 // ---- messages ----
@@ -44,7 +42,7 @@ function headerMsg(l: DnsLayer, i: number): number {
 }
 
 const layer = (d: Dissection): DnsLayer => dnsLayerOf(d)!;
-const flagsOf = (d: Dissection, m: number): number => d.buf.readUInt16BE(layer(d).msgOff[m] + DNS_FLAGS);
+const flagsOf = (d: Dissection, m: number): number => layer(d).buf.readUInt16BE(layer(d).msgOff[m] + DNS_FLAGS);
 const isResponse = (d: Dissection, m: number): boolean => (flagsOf(d, m) & F_RESPONSE) !== 0;
 /** Where message m's bytes start, its TCP length field included. */
 const messageStart = (l: DnsLayer, m: number): number => (l.lengthOff[m] >= 0 ? l.lengthOff[m] : l.msgOff[m]);
@@ -63,7 +61,7 @@ for (const [name, kind] of ROOTS) {
       if (l.msgEnd[m] - l.msgOff[m] < FLAGS_END) return ROOT_LABELS[kind];
       return `${ROOT_LABELS[kind]} (${isResponse(d, m) ? 'response' : 'query'})`;
     },
-    range: (d, m, o) => { const l = layer(d); return o.set(d.buf, messageStart(l, m), l.msgEnd[m] - messageStart(l, m)); },
+    range: (d, m, o) => { const l = layer(d); return o.set(layer(d).buf, messageStart(l, m), l.msgEnd[m] - messageStart(l, m)); },
   });
 }
 
@@ -87,16 +85,16 @@ function headerField(def: Omit<FieldDef, 'count' | 'proto' | 'num' | 'range'> & 
       for (let m = 0; m < l.msgCount; m++) if (l.msgEnd[m] - l.msgOff[m] >= at + width && (when === undefined || when(d, m))) n++;
       return n;
     },
-    num: (d, i) => { const m = nth(d, i); return value !== undefined ? value(d, m) : d.buf.readUIntBE(layer(d).msgOff[m] + at, width); },
-    range: (d, i, o) => o.set(d.buf, layer(d).msgOff[nth(d, i)] + at, width),
+    num: (d, i) => { const m = nth(d, i); return value !== undefined ? value(d, m) : layer(d).buf.readUIntBE(layer(d).msgOff[m] + at, width); },
+    range: (d, i, o) => o.set(layer(d).buf, layer(d).msgOff[nth(d, i)] + at, width),
   });
 }
 
 defineField({
   name: 'dns.length', valueBits: 16, label: 'Length', type: FT.UInt, proto: PROTO,
   count: (d) => { const l = dnsLayerOf(d); let n = 0; if (l !== null) for (let m = 0; m < l.msgCount; m++) if (l.lengthOff[m] >= 0) n++; return n; },
-  num: (d, i) => { const l = layer(d); for (let m = 0; m < l.msgCount; m++) if (l.lengthOff[m] >= 0 && i-- === 0) return d.buf.readUInt16BE(l.lengthOff[m]); return 0; },
-  range: (d, i, o) => { const l = layer(d); for (let m = 0; m < l.msgCount; m++) if (l.lengthOff[m] >= 0 && i-- === 0) return o.set(d.buf, l.lengthOff[m], DNS_TCP_LENGTH_LEN); return false; },
+  num: (d, i) => { const l = layer(d); for (let m = 0; m < l.msgCount; m++) if (l.lengthOff[m] >= 0 && i-- === 0) return layer(d).buf.readUInt16BE(l.lengthOff[m]); return 0; },
+  range: (d, i, o) => { const l = layer(d); for (let m = 0; m < l.msgCount; m++) if (l.lengthOff[m] >= 0 && i-- === 0) return o.set(layer(d).buf, l.lengthOff[m], DNS_TCP_LENGTH_LEN); return false; },
 });
 headerField({ name: 'dns.id', valueBits: 16, label: 'Transaction ID', type: FT.Hex, hexDigits: 4, at: DNS_ID, width: 2 });
 
@@ -237,7 +235,7 @@ SECTION_FIELDS.forEach((name, section) => {
       const first = sel.at(d, i);
       let last = first;
       while (last + 1 < l.recCount && l.recSection[last + 1] === section && l.recMsg[last + 1] === l.recMsg[first]) last++;
-      return o.set(d.buf, l.recOff[first], l.recEnd[last] - l.recOff[first]);
+      return o.set(layer(d).buf, l.recOff[first], l.recEnd[last] - l.recOff[first]);
     },
   });
 });
@@ -253,15 +251,15 @@ function recordHeading(d: Dissection, l: DnsLayer, r: number): string {
   if (!hasData(d, l, r)) return s;
   const p = rdataOff(l, r);
   switch (type) {
-    case T_A: if (classOf(d, l, r) === C_IN) s += `, addr ${ipv4At(d.buf, p)}`; break;
-    case T_AAAA: s += `, addr ${ipv6At(d.buf, p)}`; break;
+    case T_A: if (classOf(d, l, r) === C_IN) s += `, addr ${ipv4At(layer(d).buf, p)}`; break;
+    case T_AAAA: s += `, addr ${ipv6At(layer(d).buf, p)}`; break;
     case T_NS: s += `, ns ${dataName(d, l, r, p)}`; break;
     case T_CNAME: s += `, cname ${dataName(d, l, r, p)}`; break;
     case T_PTR: s += `, ${dataName(d, l, r, p)}`; break;
     case T_SOA: s += `, mname ${dataName(d, l, r, p)}`; break;
-    case T_MX: s += `, preference ${d.buf.readUInt16BE(p)}, mx ${dataName(d, l, r, p + 2)}`; break;
+    case T_MX: s += `, preference ${layer(d).buf.readUInt16BE(p)}, mx ${dataName(d, l, r, p + 2)}`; break;
     case T_SRV:
-      s += `, priority ${d.buf.readUInt16BE(p)}, weight ${d.buf.readUInt16BE(p + 2)}, port ${d.buf.readUInt16BE(p + 4)}, target ${dataName(d, l, r, p + 6)}`;
+      s += `, priority ${layer(d).buf.readUInt16BE(p)}, weight ${layer(d).buf.readUInt16BE(p + 2)}, port ${layer(d).buf.readUInt16BE(p + 4)}, target ${dataName(d, l, r, p + 6)}`;
       break;
   }
   return s;
@@ -270,16 +268,16 @@ function recordHeading(d: Dissection, l: DnsLayer, r: number): string {
 defineField({
   name: 'dns.query', label: 'Query', type: FT.None, proto: PROTO, textNode: true, parent: 'dns.queries', count: (d) => questions.count(d),
   text: (d, i) => { const l = layer(d); const r = questions.at(d, i); return `${ownerName(d, l, r)}: type ${typeName(recordType(d, l, r))}, class ${className(classOf(d, l, r))}`; },
-  range: (d, i, o) => { const l = layer(d); const r = questions.at(d, i); return o.set(d.buf, l.recOff[r], l.recEnd[r] - l.recOff[r]); },
+  range: (d, i, o) => { const l = layer(d); const r = questions.at(d, i); return o.set(layer(d).buf, l.recOff[r], l.recEnd[r] - l.recOff[r]); },
 });
 defineField({
   name: 'dns.resource_record', label: 'Resource record', type: FT.None, proto: PROTO, textNode: true, parent: SECTION_FIELDS.slice(1), count: (d) => records.count(d),
   text: (d, i) => recordHeading(d, layer(d), records.at(d, i)),
-  range: (d, i, o) => { const l = layer(d); const r = records.at(d, i); return o.set(d.buf, l.recOff[r], l.recEnd[r] - l.recOff[r]); },
+  range: (d, i, o) => { const l = layer(d); const r = records.at(d, i); return o.set(layer(d).buf, l.recOff[r], l.recEnd[r] - l.recOff[r]); },
 });
 
 const nameRange = (sel: Selection) => (d: Dissection, i: number, o: Span): boolean => {
-  const l = layer(d); const r = sel.at(d, i); return o.set(d.buf, l.recOff[r], l.recNameEnd[r] - l.recOff[r]);
+  const l = layer(d); const r = sel.at(d, i); return o.set(layer(d).buf, l.recOff[r], l.recNameEnd[r] - l.recOff[r]);
 };
 const typeDisplay = (t: number): string => `${TYPE_DESCRIPTIONS[t] ?? `Unknown (${t})`} (${t})`;
 const classDisplay = (c: number): string => `${className(c)} (${hex(c, 4)})`;
@@ -299,12 +297,12 @@ recordField({
 recordField({
   name: 'dns.qry.type', valueBits: 16, label: 'Type', type: FT.UInt, parent: 'dns.query', sel: questions,
   num: (d, i) => recordType(d, layer(d), questions.at(d, i)), display: (d, i) => typeDisplay(recordType(d, layer(d), questions.at(d, i))),
-  range: (d, i, o) => o.set(d.buf, layer(d).recNameEnd[questions.at(d, i)] + RR_TYPE, 2),
+  range: (d, i, o) => o.set(layer(d).buf, layer(d).recNameEnd[questions.at(d, i)] + RR_TYPE, 2),
 });
 recordField({
   name: 'dns.qry.class', valueBits: 16, label: 'Class', type: FT.Hex, hexDigits: 4, parent: 'dns.query', sel: questions,
   num: (d, i) => classOf(d, layer(d), questions.at(d, i)), display: (d, i) => classDisplay(classOf(d, layer(d), questions.at(d, i))),
-  range: (d, i, o) => o.set(d.buf, layer(d).recNameEnd[questions.at(d, i)] + RR_CLASS, 2),
+  range: (d, i, o) => o.set(layer(d).buf, layer(d).recNameEnd[questions.at(d, i)] + RR_CLASS, 2),
 });
 
 // Each record's own fields. SRV records name their owner as service, protocol and name instead
@@ -315,7 +313,7 @@ const notSrv = new Selection((d, l, r) => isRecord(d, l, r) && !isSrv(d, l, r));
 const srvOwners = new Selection((d, l, r) => isRecord(d, l, r) && isSrv(d, l, r));
 const notOpt = new Selection((d, l, r) => isRecord(d, l, r) && recordType(d, l, r) !== T_OPT);
 const fixedAt = (sel: Selection, at: number, width: number) => (d: Dissection, i: number, o: Span): boolean =>
-  o.set(d.buf, layer(d).recNameEnd[sel.at(d, i)] + at, width);
+  o.set(layer(d).buf, layer(d).recNameEnd[sel.at(d, i)] + at, width);
 
 recordField({
   name: 'dns.resp.name', label: 'Name', type: FT.String, parent: RECORD, sel: notSrv,
@@ -352,7 +350,7 @@ recordField({
   num: (d, i) => classOf(d, layer(d), notOpt.at(d, i)), display: (d, i) => classDisplay(classOf(d, layer(d), notOpt.at(d, i))),
   range: fixedAt(notOpt, RR_CLASS, 2),
 });
-const ttlOf = (d: Dissection, i: number): number => d.buf.readUInt32BE(layer(d).recNameEnd[notOpt.at(d, i)] + RR_TTL);
+const ttlOf = (d: Dissection, i: number): number => layer(d).buf.readUInt32BE(layer(d).recNameEnd[notOpt.at(d, i)] + RR_TTL);
 recordField({
   name: 'dns.resp.ttl', valueBits: 32, label: 'Time to live', type: FT.UInt, parent: RECORD, sel: notOpt,
   num: ttlOf, display: (d, i) => `${ttlOf(d, i)} (${secondsText(ttlOf(d, i))})`, range: fixedAt(notOpt, RR_TTL, 4),
@@ -361,11 +359,11 @@ recordField({
 // OPT's fixed part (RFC 6891 §6.1.3): the class is the UDP payload size, the TTL the extended
 // RCODE, the version and the flags (DO, RFC 3225).
 const opts = new Selection((d, l, r) => isRecord(d, l, r) && recordType(d, l, r) === T_OPT);
-const optByte = (d: Dissection, i: number, k: number): number => d.buf[layer(d).recNameEnd[opts.at(d, i)] + RR_TTL + k];
-const optZ = (d: Dissection, i: number): number => d.buf.readUInt16BE(layer(d).recNameEnd[opts.at(d, i)] + RR_TTL + 2);
+const optByte = (d: Dissection, i: number, k: number): number => layer(d).buf[layer(d).recNameEnd[opts.at(d, i)] + RR_TTL + k];
+const optZ = (d: Dissection, i: number): number => layer(d).buf.readUInt16BE(layer(d).recNameEnd[opts.at(d, i)] + RR_TTL + 2);
 recordField({
   name: 'dns.rr.udp_payload_size', valueBits: 16, label: 'UDP payload size', type: FT.UInt, parent: RECORD, sel: opts,
-  num: (d, i) => d.buf.readUInt16BE(layer(d).recNameEnd[opts.at(d, i)] + RR_CLASS), range: fixedAt(opts, RR_CLASS, 2),
+  num: (d, i) => layer(d).buf.readUInt16BE(layer(d).recNameEnd[opts.at(d, i)] + RR_CLASS), range: fixedAt(opts, RR_CLASS, 2),
 });
 recordField({
   name: 'dns.resp.ext_rcode', valueBits: 8, label: 'Higher bits in extended RCODE', type: FT.Hex, hexDigits: 2, parent: RECORD, sel: opts,
@@ -403,7 +401,7 @@ function dataField(type: number, def: Omit<FieldDef, 'count' | 'proto' | 'range'
     range: (d, i, o) => {
       const l = layer(d); const r = sel.at(d, i);
       const p = rdataOff(l, r) + (at !== undefined ? at(d, l, r) : 0);
-      return o.set(d.buf, p, width !== undefined ? width(d, l, r) : rdataLen(d, l, r));
+      return o.set(layer(d).buf, p, width !== undefined ? width(d, l, r) : rdataLen(d, l, r));
     },
   });
   return sel;
@@ -412,16 +410,16 @@ function dataField(type: number, def: Omit<FieldDef, 'count' | 'proto' | 'range'
 /** Bytes a name at `p` takes in place inside record r's data. */
 const nameBytes = (d: Dissection, l: DnsLayer, r: number, p: number): number => {
   const m = l.recMsg[r];
-  const end = walkName(d.buf, l.msgOff[m], l.msgEnd[m], p);
+  const end = walkName(layer(d).buf, l.msgOff[m], l.msgEnd[m], p);
   return end > p ? end - p : 0;
 };
 
 const aRecords = new Selection((d, l, r) => ofType(T_A)(d, l, r) && classOf(d, l, r) === C_IN);
 dataField(T_A, { name: 'dns.a', label: 'Address', type: FT.IPv4, sel: aRecords, width: () => 4,
-  num: (d, i) => d.buf.readUInt32BE(rdataOff(layer(d), aRecords.at(d, i))) });
+  num: (d, i) => layer(d).buf.readUInt32BE(rdataOff(layer(d), aRecords.at(d, i))) });
 const aaaa = new Selection(ofType(T_AAAA));
 dataField(T_AAAA, { name: 'dns.aaaa', label: 'AAAA Address', type: FT.IPv6, sel: aaaa, width: () => 16,
-  bytes: (d, i, o) => o.set(d.buf, rdataOff(layer(d), aaaa.at(d, i)), 16) });
+  bytes: (d, i, o) => o.set(layer(d).buf, rdataOff(layer(d), aaaa.at(d, i)), 16) });
 for (const [type, name, label] of [[T_NS, 'dns.ns', 'Name Server'], [T_CNAME, 'dns.cname', 'CNAME'], [T_PTR, 'dns.ptr.domain_name', 'Domain Name']] as const) {
   const sel = new Selection(ofType(type));
   dataField(type, { name, label, type: FT.String, sel, width: (d, l, r) => nameBytes(d, l, r, rdataOff(l, r)),
@@ -429,7 +427,7 @@ for (const [type, name, label] of [[T_NS, 'dns.ns', 'Name Server'], [T_CNAME, 'd
 }
 const mx = new Selection(ofType(T_MX));
 dataField(T_MX, { name: 'dns.mx.preference', valueBits: 16, label: 'Preference', type: FT.UInt, sel: mx, width: () => 2,
-  num: (d, i) => d.buf.readUInt16BE(rdataOff(layer(d), mx.at(d, i))) });
+  num: (d, i) => layer(d).buf.readUInt16BE(rdataOff(layer(d), mx.at(d, i))) });
 dataField(T_MX, { name: 'dns.mx.mail_exchange', label: 'Mail Exchange', type: FT.String, sel: mx, at: () => 2,
   width: (d, l, r) => nameBytes(d, l, r, rdataOff(l, r) + 2),
   text: (d, i) => { const l = layer(d); const r = mx.at(d, i); return dataName(d, l, r, rdataOff(l, r) + 2); } });
@@ -448,7 +446,7 @@ const SOA_NUMBERS: [string, string, boolean][] = [
   ['dns.soa.retry_interval', 'Retry Interval', true], ['dns.soa.expire_limit', 'Expire limit', true], ['dns.soa.minimum_ttl', 'Minimum TTL', true],
 ];
 SOA_NUMBERS.forEach(([name, label, seconds], k) => {
-  const value = (d: Dissection, i: number): number => { const l = layer(d); return d.buf.readUInt32BE(soaNumbers(d, l, soa.at(d, i)) + 4 * k); };
+  const value = (d: Dissection, i: number): number => { const l = layer(d); return layer(d).buf.readUInt32BE(soaNumbers(d, l, soa.at(d, i)) + 4 * k); };
   dataField(T_SOA, { name, valueBits: 32, label, type: FT.UInt, sel: soa, at: (d, l, r) => soaNumbers(d, l, r) + 4 * k - rdataOff(l, r), width: () => 4,
     num: value, display: seconds ? (d, i) => `${value(d, i)} (${secondsText(value(d, i))})` : undefined });
 });
@@ -457,7 +455,7 @@ SOA_NUMBERS.forEach(([name, label, seconds], k) => {
 const srv = new Selection(ofType(T_SRV));
 (['dns.srv.priority', 'dns.srv.weight', 'dns.srv.port'] as const).forEach((name, k) => {
   dataField(T_SRV, { name, valueBits: 16, label: ['Priority', 'Weight', 'Port'][k], type: FT.UInt, sel: srv, at: () => 2 * k, width: () => 2,
-    num: (d, i) => d.buf.readUInt16BE(rdataOff(layer(d), srv.at(d, i)) + 2 * k) });
+    num: (d, i) => layer(d).buf.readUInt16BE(rdataOff(layer(d), srv.at(d, i)) + 2 * k) });
 });
 dataField(T_SRV, { name: 'dns.srv.target', label: 'Target', type: FT.String, sel: srv, at: () => 6,
   width: (d, l, r) => nameBytes(d, l, r, rdataOff(l, r) + 6),
@@ -472,7 +470,7 @@ function txtString(d: Dissection, k: number): boolean {
   for (let i = 0; i < txt.count(d); i++) {
     const r = txt.at(d, i);
     const end = rdataOff(l, r) + rdataLen(d, l, r);
-    for (let p = rdataOff(l, r); p < end; p += 1 + d.buf[p]) {
+    for (let p = rdataOff(l, r); p < end; p += 1 + layer(d).buf[p]) {
       if (k-- === 0) { txtAt[0] = p; return true; }
     }
   }
@@ -485,25 +483,25 @@ function txtCount(d: Dissection): number {
   for (let i = 0; i < txt.count(d); i++) {
     const r = txt.at(d, i);
     const end = rdataOff(l, r) + rdataLen(d, l, r);
-    for (let p = rdataOff(l, r); p < end; p += 1 + d.buf[p]) n++;
+    for (let p = rdataOff(l, r); p < end; p += 1 + layer(d).buf[p]) n++;
   }
   return n;
 }
 /** The string's bytes, cut at its record's end when its length byte promises more. */
-const txtEnd = (d: Dissection, p: number): number => Math.min(p + 1 + d.buf[p], layer(d).end, d.frameEnd);
+const txtEnd = (d: Dissection, p: number): number => Math.min(p + 1 + layer(d).buf[p], layer(d).end, layer(d).buf.length);
 defineField({
   name: 'dns.txt.length', valueBits: 8, label: 'TXT Length', type: FT.UInt, proto: PROTO, parent: RECORD, count: txtCount,
-  num: (d, k) => (txtString(d, k) ? d.buf[txtAt[0]] : 0), range: (d, k, o) => txtString(d, k) && o.set(d.buf, txtAt[0], 1),
+  num: (d, k) => (txtString(d, k) ? layer(d).buf[txtAt[0]] : 0), range: (d, k, o) => txtString(d, k) && o.set(layer(d).buf, txtAt[0], 1),
 });
 defineField({
   name: 'dns.txt', label: 'TXT', type: FT.String, proto: PROTO, parent: RECORD, count: txtCount,
-  bytes: (d, k, o) => txtString(d, k) && o.set(d.buf, txtAt[0] + 1, txtEnd(d, txtAt[0]) - txtAt[0] - 1),
+  bytes: (d, k, o) => txtString(d, k) && o.set(layer(d).buf, txtAt[0] + 1, txtEnd(d, txtAt[0]) - txtAt[0] - 1),
 });
 
 // SVCB and HTTPS (RFC 9460 §2.2): SvcPriority, TargetName, then parameters: key(2) length(2) value.
 const svcb = new Selection((d, l, r) => hasData(d, l, r) && (recordType(d, l, r) === T_SVCB || recordType(d, l, r) === T_HTTPS));
 dataField(T_SVCB, { name: 'dns.svcb.svcpriority', valueBits: 16, label: 'SvcPriority', type: FT.UInt, sel: svcb, width: () => 2,
-  num: (d, i) => d.buf.readUInt16BE(rdataOff(layer(d), svcb.at(d, i))) });
+  num: (d, i) => layer(d).buf.readUInt16BE(rdataOff(layer(d), svcb.at(d, i))) });
 dataField(T_SVCB, { name: 'dns.svcb.targetname', label: 'TargetName', type: FT.String, sel: svcb, at: () => 2,
   width: (d, l, r) => nameBytes(d, l, r, rdataOff(l, r) + 2),
   text: (d, i) => { const l = layer(d); const r = svcb.at(d, i); return dataName(d, l, r, rdataOff(l, r) + 2); } });
@@ -527,14 +525,14 @@ class SvcParams {
       const r = svcb.at(d, i);
       const rdEnd = rdataOff(l, r) + rdataLen(d, l, r);
       const target = rdataOff(l, r) + 2;
-      for (let p = target + nameBytes(d, l, r, target); p + 4 <= rdEnd; p += 4 + d.buf.readUInt16BE(p + 2)) {
+      for (let p = target + nameBytes(d, l, r, target); p + 4 <= rdEnd; p += 4 + layer(d).buf.readUInt16BE(p + 2)) {
         if (this.n === this.off.length) {
           const off = new Int32Array(this.n * 2), end = new Int32Array(this.n * 2);
           off.set(this.off); end.set(this.end);
           this.off = off; this.end = end;
         }
         this.off[this.n] = p;
-        this.end[this.n++] = Math.min(rdEnd, p + 4 + d.buf.readUInt16BE(p + 2));
+        this.end[this.n++] = Math.min(rdEnd, p + 4 + layer(d).buf.readUInt16BE(p + 2));
       }
     }
     return this;
@@ -545,7 +543,7 @@ const SVC_KEY_NAMES: Readonly<Record<number, string>> = {
   0: 'mandatory', 1: 'alpn', 2: 'no-default-alpn', 3: 'port', 4: 'ipv4hint', 5: 'echconfig', 6: 'ipv6hint', 32769: 'odohconfig', 65535: 'key65535',
 };
 const svcKeyName = (k: number): string => SVC_KEY_NAMES[k] ?? `key${k}`;
-const paramKey = (d: Dissection, k: number): number => d.buf.readUInt16BE(svcParams.of(d).off[k]);
+const paramKey = (d: Dissection, k: number): number => layer(d).buf.readUInt16BE(svcParams.of(d).off[k]);
 
 /** The value of SvcParam k as the tree's heading writes it (`alpn=h3,h2`). */
 function paramValueText(d: Dissection, k: number): string {
@@ -553,31 +551,31 @@ function paramValueText(d: Dissection, k: number): string {
   const p = ps.off[k] + 4, end = ps.end[k];
   const parts: string[] = [];
   switch (paramKey(d, k)) {
-    case 0: for (let q = p; q + 2 <= end; q += 2) parts.push(svcKeyName(d.buf.readUInt16BE(q))); break;
-    case 1: for (let q = p; q < end && q + 1 + d.buf[q] <= end; q += 1 + d.buf[q]) parts.push(d.buf.toString('latin1', q + 1, q + 1 + d.buf[q])); break;
+    case 0: for (let q = p; q + 2 <= end; q += 2) parts.push(svcKeyName(layer(d).buf.readUInt16BE(q))); break;
+    case 1: for (let q = p; q < end && q + 1 + layer(d).buf[q] <= end; q += 1 + layer(d).buf[q]) parts.push(layer(d).buf.toString('latin1', q + 1, q + 1 + layer(d).buf[q])); break;
     case 2: return '';
-    case 3: if (p + 2 <= end) parts.push(String(d.buf.readUInt16BE(p))); break;
-    case 4: for (let q = p; q + 4 <= end; q += 4) parts.push(ipv4At(d.buf, q)); break;
-    case 5: case 32769: return d.buf.toString('base64', p, end);
-    case 6: for (let q = p; q + 16 <= end; q += 16) parts.push(ipv6At(d.buf, q)); break;
-    default: return hexOf(d.buf, p, end - p);
+    case 3: if (p + 2 <= end) parts.push(String(layer(d).buf.readUInt16BE(p))); break;
+    case 4: for (let q = p; q + 4 <= end; q += 4) parts.push(ipv4At(layer(d).buf, q)); break;
+    case 5: case 32769: return layer(d).buf.toString('base64', p, end);
+    case 6: for (let q = p; q + 16 <= end; q += 16) parts.push(ipv6At(layer(d).buf, q)); break;
+    default: return hexOf(layer(d).buf, p, end - p);
   }
   return parts.join(',');
 }
 defineField({
   name: 'dns.svcb.svcparam', label: 'SvcParam', type: FT.None, proto: PROTO, parent: RECORD, count: (d) => svcParams.of(d).n,
   text: (d, k) => { const v = paramValueText(d, k); return `SvcParam: ${svcKeyName(paramKey(d, k))}${paramKey(d, k) === 2 ? '' : '=' + v}`; },
-  range: (d, k, o) => { const ps = svcParams.of(d); return o.set(d.buf, ps.off[k], ps.end[k] - ps.off[k]); },
+  range: (d, k, o) => { const ps = svcParams.of(d); return o.set(layer(d).buf, ps.off[k], ps.end[k] - ps.off[k]); },
 });
 defineField({
   name: 'dns.svcb.svcparam.key', valueBits: 16, label: 'SvcParamKey', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam', count: (d) => svcParams.of(d).n,
   num: paramKey, display: (d, k) => `${svcKeyName(paramKey(d, k))} (${paramKey(d, k)})`,
-  range: (d, k, o) => o.set(d.buf, svcParams.of(d).off[k], 2),
+  range: (d, k, o) => o.set(layer(d).buf, svcParams.of(d).off[k], 2),
 });
 defineField({
   name: 'dns.svcb.svcparam.value.length', valueBits: 16, label: 'SvcParamValue length', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam',
-  count: (d) => svcParams.of(d).n, num: (d, k) => d.buf.readUInt16BE(svcParams.of(d).off[k] + 2),
-  range: (d, k, o) => o.set(d.buf, svcParams.of(d).off[k] + 2, 2),
+  count: (d) => svcParams.of(d).n, num: (d, k) => layer(d).buf.readUInt16BE(svcParams.of(d).off[k] + 2),
+  range: (d, k, o) => o.set(layer(d).buf, svcParams.of(d).off[k] + 2, 2),
 });
 
 /**
@@ -589,9 +587,9 @@ function paramItems(key: number, item: (d: Dissection, q: number, end: number) =
     const ps = svcParams.of(d);
     let n = 0;
     for (let k = 0; k < ps.n; k++) {
-      if (d.buf.readUInt16BE(ps.off[k]) !== key) continue;
+      if (layer(d).buf.readUInt16BE(ps.off[k]) !== key) continue;
       for (let q = ps.off[k] + 4, len = item(d, q, ps.end[k]); len > 0; q += len, len = item(d, q, ps.end[k])) {
-        if (n++ === want && o !== null) { o.set(d.buf, q, len); return n; }
+        if (n++ === want && o !== null) { o.set(layer(d).buf, q, len); return n; }
       }
     }
     return n;
@@ -599,43 +597,43 @@ function paramItems(key: number, item: (d: Dissection, q: number, end: number) =
   return { count: (d) => (dnsLayerOf(d) === null ? 0 : walk(d, -1, null)), at: (d, i, o) => walk(d, i, o) > i && o.off >= 0 };
 }
 const fixedItem = (size: number) => (_d: Dissection, q: number, end: number): number => (q + size <= end ? size : 0);
-const alpnItems = paramItems(1, (d, q, end) => (q < end && q + 1 + d.buf[q] <= end ? 1 + d.buf[q] : 0));
+const alpnItems = paramItems(1, (d, q, end) => (q < end && q + 1 + layer(d).buf[q] <= end ? 1 + layer(d).buf[q] : 0));
 const itemSpan = new Span();
 defineField({
   name: 'dns.svcb.svcparam.alpn.length', valueBits: 8, label: 'ALPN length', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam', count: alpnItems.count,
-  num: (d, i) => (alpnItems.at(d, i, itemSpan) ? d.buf[itemSpan.off] : 0), range: (d, i, o) => alpnItems.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 1),
+  num: (d, i) => (alpnItems.at(d, i, itemSpan) ? layer(d).buf[itemSpan.off] : 0), range: (d, i, o) => alpnItems.at(d, i, itemSpan) && o.set(layer(d).buf, itemSpan.off, 1),
 });
 defineField({
   name: 'dns.svcb.svcparam.alpn', label: 'ALPN', type: FT.String, proto: PROTO, parent: 'dns.svcb.svcparam', count: alpnItems.count,
-  bytes: (d, i, o) => alpnItems.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off + 1, itemSpan.len - 1),
+  bytes: (d, i, o) => alpnItems.at(d, i, itemSpan) && o.set(layer(d).buf, itemSpan.off + 1, itemSpan.len - 1),
 });
 const mandatoryItems = paramItems(0, fixedItem(2));
 defineField({
   name: 'dns.svcb.svcparam.mandatory.key', valueBits: 16, label: 'Mandatory key', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam', count: mandatoryItems.count,
-  num: (d, i) => (mandatoryItems.at(d, i, itemSpan) ? d.buf.readUInt16BE(itemSpan.off) : 0),
-  display: (d, i) => { const v = mandatoryItems.at(d, i, itemSpan) ? d.buf.readUInt16BE(itemSpan.off) : 0; return `${svcKeyName(v)} (${v})`; },
-  range: (d, i, o) => mandatoryItems.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 2),
+  num: (d, i) => (mandatoryItems.at(d, i, itemSpan) ? layer(d).buf.readUInt16BE(itemSpan.off) : 0),
+  display: (d, i) => { const v = mandatoryItems.at(d, i, itemSpan) ? layer(d).buf.readUInt16BE(itemSpan.off) : 0; return `${svcKeyName(v)} (${v})`; },
+  range: (d, i, o) => mandatoryItems.at(d, i, itemSpan) && o.set(layer(d).buf, itemSpan.off, 2),
 });
 const portItems = paramItems(3, (_d, q, end) => (q + 2 <= end && q + 2 === end ? 2 : 0));
 defineField({
   name: 'dns.svcb.svcparam.port', valueBits: 16, label: 'Port', type: FT.UInt, proto: PROTO, parent: 'dns.svcb.svcparam', count: portItems.count,
-  num: (d, i) => (portItems.at(d, i, itemSpan) ? d.buf.readUInt16BE(itemSpan.off) : 0), range: (d, i, o) => portItems.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 2),
+  num: (d, i) => (portItems.at(d, i, itemSpan) ? layer(d).buf.readUInt16BE(itemSpan.off) : 0), range: (d, i, o) => portItems.at(d, i, itemSpan) && o.set(layer(d).buf, itemSpan.off, 2),
 });
 const v4Hints = paramItems(4, fixedItem(4));
 defineField({
   name: 'dns.svcb.svcparam.ipv4hint.ip', label: 'IP', type: FT.IPv4, proto: PROTO, parent: 'dns.svcb.svcparam', count: v4Hints.count,
-  num: (d, i) => (v4Hints.at(d, i, itemSpan) ? d.buf.readUInt32BE(itemSpan.off) : 0), range: (d, i, o) => v4Hints.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 4),
+  num: (d, i) => (v4Hints.at(d, i, itemSpan) ? layer(d).buf.readUInt32BE(itemSpan.off) : 0), range: (d, i, o) => v4Hints.at(d, i, itemSpan) && o.set(layer(d).buf, itemSpan.off, 4),
 });
 const v6Hints = paramItems(6, fixedItem(16));
 defineField({
   name: 'dns.svcb.svcparam.ipv6hint.ip', label: 'IP', type: FT.IPv6, proto: PROTO, parent: 'dns.svcb.svcparam', count: v6Hints.count,
-  bytes: (d, i, o) => v6Hints.at(d, i, itemSpan) && o.set(d.buf, itemSpan.off, 16),
+  bytes: (d, i, o) => v6Hints.at(d, i, itemSpan) && o.set(layer(d).buf, itemSpan.off, 16),
 });
 defineField({
   name: 'dns.svcb.svcparam.echconfig', label: 'ECHConfig', type: FT.Bytes, proto: PROTO, parent: 'dns.svcb.svcparam',
   count: (d) => { const ps = svcParams.of(d); let n = 0; for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5) n++; return dnsLayerOf(d) === null ? 0 : n; },
-  bytes: (d, i, o) => { const ps = svcParams.of(d); for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5 && i-- === 0) return o.set(d.buf, ps.off[k] + 4, ps.end[k] - ps.off[k] - 4); return false; },
-  display: (d, i) => { const ps = svcParams.of(d); for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5 && i-- === 0) return d.buf.toString('base64', ps.off[k] + 4, ps.end[k]); return ''; },
+  bytes: (d, i, o) => { const ps = svcParams.of(d); for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5 && i-- === 0) return o.set(layer(d).buf, ps.off[k] + 4, ps.end[k] - ps.off[k] - 4); return false; },
+  display: (d, i) => { const ps = svcParams.of(d); for (let k = 0; k < ps.n; k++) if (paramKey(d, k) === 5 && i-- === 0) return layer(d).buf.toString('base64', ps.off[k] + 4, ps.end[k]); return ''; },
 });
 
 // Types tshark 4.0 has no dissector for (URI, and any it does not know) get its expert note and
@@ -651,7 +649,7 @@ defineField({
   text: (d, i) => `Dissector for DNS Type (${recordType(d, layer(d), undecoded.at(d, i))}) code not implemented, Contact Wireshark developers if you want this supported`,
 });
 dataField(0, { name: 'dns.data', label: 'Data', type: FT.Bytes, sel: undecoded,
-  bytes: (d, i, o) => { const l = layer(d); const r = undecoded.at(d, i); return o.set(d.buf, rdataOff(l, r), rdataLen(d, l, r)); } });
+  bytes: (d, i, o) => { const l = layer(d); const r = undecoded.at(d, i); return o.set(layer(d).buf, rdataOff(l, r), rdataLen(d, l, r)); } });
 /** Which dns.resource_record occurrence record r is. */
 function recordIndexOf(d: Dissection, r: number): number {
   for (let i = 0; i < records.count(d); i++) if (records.at(d, i) === r) return i;
@@ -668,9 +666,9 @@ function option(d: Dissection, k: number, code = -1): boolean {
   for (let i = 0; i < optWithData.count(d); i++) {
     const r = optWithData.at(d, i);
     const end = rdataOff(l, r) + rdataLen(d, l, r);
-    for (let p = rdataOff(l, r); p + 4 <= end; p += 4 + d.buf.readUInt16BE(p + 2)) {
-      if (code >= 0 && d.buf.readUInt16BE(p) !== code) continue;
-      if (k-- === 0) { optionAt[0] = p; optionAt[1] = Math.min(end, p + 4 + d.buf.readUInt16BE(p + 2)); return true; }
+    for (let p = rdataOff(l, r); p + 4 <= end; p += 4 + layer(d).buf.readUInt16BE(p + 2)) {
+      if (code >= 0 && layer(d).buf.readUInt16BE(p) !== code) continue;
+      if (k-- === 0) { optionAt[0] = p; optionAt[1] = Math.min(end, p + 4 + layer(d).buf.readUInt16BE(p + 2)); return true; }
     }
   }
   return false;
@@ -684,23 +682,23 @@ function optionCount(d: Dissection, code = -1): number {
 const optionName = (c: number): string => OPTION_NAMES[c] ?? `Unknown (${c})`;
 defineField({
   name: 'dns.opt', label: 'Option', type: FT.None, proto: PROTO, parent: RECORD, count: (d) => optionCount(d),
-  text: (d, k) => (option(d, k) ? `Option: ${optionName(d.buf.readUInt16BE(optionAt[0]))}` : 'Option'),
-  range: (d, k, o) => option(d, k) && o.set(d.buf, optionAt[0], optionAt[1] - optionAt[0]),
+  text: (d, k) => (option(d, k) ? `Option: ${optionName(layer(d).buf.readUInt16BE(optionAt[0]))}` : 'Option'),
+  range: (d, k, o) => option(d, k) && o.set(layer(d).buf, optionAt[0], optionAt[1] - optionAt[0]),
 });
 defineField({
   name: 'dns.opt.code', valueBits: 16, label: 'Option Code', type: FT.UInt, proto: PROTO, parent: 'dns.opt', count: (d) => optionCount(d),
-  num: (d, k) => (option(d, k) ? d.buf.readUInt16BE(optionAt[0]) : 0), valueNames: OPTION_NAMES,
-  display: (d, k) => { const c = option(d, k) ? d.buf.readUInt16BE(optionAt[0]) : 0; return OPTION_NAMES[c] !== undefined ? `${OPTION_NAMES[c]} (${c})` : `Unknown (${c})`; },
-  range: (d, k, o) => option(d, k) && o.set(d.buf, optionAt[0], 2),
+  num: (d, k) => (option(d, k) ? layer(d).buf.readUInt16BE(optionAt[0]) : 0), valueNames: OPTION_NAMES,
+  display: (d, k) => { const c = option(d, k) ? layer(d).buf.readUInt16BE(optionAt[0]) : 0; return OPTION_NAMES[c] !== undefined ? `${OPTION_NAMES[c]} (${c})` : `Unknown (${c})`; },
+  range: (d, k, o) => option(d, k) && o.set(layer(d).buf, optionAt[0], 2),
 });
 defineField({
   name: 'dns.opt.len', valueBits: 16, label: 'Option Length', type: FT.UInt, proto: PROTO, parent: 'dns.opt', count: (d) => optionCount(d),
-  num: (d, k) => (option(d, k) ? d.buf.readUInt16BE(optionAt[0] + 2) : 0), range: (d, k, o) => option(d, k) && o.set(d.buf, optionAt[0] + 2, 2),
+  num: (d, k) => (option(d, k) ? layer(d).buf.readUInt16BE(optionAt[0] + 2) : 0), range: (d, k, o) => option(d, k) && o.set(layer(d).buf, optionAt[0] + 2, 2),
 });
 defineField({
   name: 'dns.opt.data', label: 'Option Data', type: FT.Bytes, proto: PROTO, parent: 'dns.opt', count: (d) => optionCount(d),
-  bytes: (d, k, o) => option(d, k) && o.set(d.buf, optionAt[0] + 4, optionAt[1] - optionAt[0] - 4),
-  text: (d, k) => (option(d, k) && optionAt[1] - optionAt[0] > 4 ? hexOf(d.buf, optionAt[0] + 4, optionAt[1] - optionAt[0] - 4) : MISSING),
+  bytes: (d, k, o) => option(d, k) && o.set(layer(d).buf, optionAt[0] + 4, optionAt[1] - optionAt[0] - 4),
+  text: (d, k) => (option(d, k) && optionAt[1] - optionAt[0] > 4 ? hexOf(layer(d).buf, optionAt[0] + 4, optionAt[1] - optionAt[0] - 4) : MISSING),
 });
 /**
  * A field read from the data of options with one code: `at` and `len(dataLen)` place it in the data.
@@ -713,39 +711,39 @@ function optionDataField(code: number, def: Omit<FieldDef, 'count' | 'proto' | '
   defineField({
     ...rest, proto: PROTO, parent: 'dns.opt',
     count: (d) => { if (dnsLayerOf(d) === null) return 0; let n = 0; for (let k = 0; option(d, k, code); k++) if (fits()) n++; return n; },
-    range: (d, k, o) => option(d, k, code) && o.set(d.buf, optionAt[0] + 4 + at, Math.max(0, len(optionAt[1] - optionAt[0] - 4))),
+    range: (d, k, o) => option(d, k, code) && o.set(layer(d).buf, optionAt[0] + 4 + at, Math.max(0, len(optionAt[1] - optionAt[0] - 4))),
   });
 }
 // RFC 7873 §4: an 8-byte client cookie, then the server's (8 to 32 bytes) in a response.
 optionDataField(10, { name: 'dns.opt.cookie.client', label: 'Client Cookie', type: FT.Bytes, at: 0, need: 1, len: (n) => Math.min(n, 8),
-  bytes: (d, k, o) => option(d, k, 10) && o.set(d.buf, optionAt[0] + 4, Math.min(8, optionAt[1] - optionAt[0] - 4)) });
+  bytes: (d, k, o) => option(d, k, 10) && o.set(layer(d).buf, optionAt[0] + 4, Math.min(8, optionAt[1] - optionAt[0] - 4)) });
 optionDataField(10, { name: 'dns.opt.cookie.server', label: 'Server Cookie', type: FT.Bytes, at: 8, need: -8, len: (n) => Math.max(0, n - 8),
-  bytes: (d, k, o) => option(d, k, 10) && o.set(d.buf, optionAt[0] + 12, Math.max(0, optionAt[1] - optionAt[0] - 12)),
-  text: (d, k) => (option(d, k, 10) && optionAt[1] - optionAt[0] > 12 ? hexOf(d.buf, optionAt[0] + 12, optionAt[1] - optionAt[0] - 12) : MISSING) });
+  bytes: (d, k, o) => option(d, k, 10) && o.set(layer(d).buf, optionAt[0] + 12, Math.max(0, optionAt[1] - optionAt[0] - 12)),
+  text: (d, k) => (option(d, k, 10) && optionAt[1] - optionAt[0] > 12 ? hexOf(layer(d).buf, optionAt[0] + 12, optionAt[1] - optionAt[0] - 12) : MISSING) });
 // RFC 7830: padding.
 optionDataField(12, { name: 'dns.opt.padding', label: 'Padding', type: FT.Bytes, at: 0, need: 0, len: (n) => n,
-  bytes: (d, k, o) => option(d, k, 12) && o.set(d.buf, optionAt[0] + 4, optionAt[1] - optionAt[0] - 4) });
+  bytes: (d, k, o) => option(d, k, 12) && o.set(layer(d).buf, optionAt[0] + 4, optionAt[1] - optionAt[0] - 4) });
 // RFC 7871 §6: client subnet: family(2) source prefix(1) scope prefix(1) address.
 optionDataField(8, { name: 'dns.opt.client.family', valueBits: 16, label: 'Family', type: FT.UInt, valueNames: { 1: 'IPv4', 2: 'IPv6' }, at: 0, need: 2, len: () => 2,
-  num: (d, k) => (option(d, k, 8) ? d.buf.readUInt16BE(optionAt[0] + 4) : 0) });
+  num: (d, k) => (option(d, k, 8) ? layer(d).buf.readUInt16BE(optionAt[0] + 4) : 0) });
 optionDataField(8, { name: 'dns.opt.client.netmask', valueBits: 8, label: 'Source Netmask', type: FT.UInt, at: 2, need: 1, len: () => 1,
-  num: (d, k) => (option(d, k, 8) ? d.buf[optionAt[0] + 6] : 0) });
+  num: (d, k) => (option(d, k, 8) ? layer(d).buf[optionAt[0] + 6] : 0) });
 optionDataField(8, { name: 'dns.opt.client.scope', valueBits: 8, label: 'Scope Netmask', type: FT.UInt, at: 3, need: 1, len: () => 1,
-  num: (d, k) => (option(d, k, 8) ? d.buf[optionAt[0] + 7] : 0) });
+  num: (d, k) => (option(d, k, 8) ? layer(d).buf[optionAt[0] + 7] : 0) });
 
 // RFC 7871 §6: the address, cut to the source prefix's bytes; shown padded to a whole address.
 const ecsAddress = (family: number, bytes: number) => (d: Dissection, k: number): boolean =>
-  option(d, k, 8) && optionAt[1] - optionAt[0] >= 8 && d.buf.readUInt16BE(optionAt[0] + 4) === family && optionAt[1] - optionAt[0] - 8 <= bytes;
+  option(d, k, 8) && optionAt[1] - optionAt[0] >= 8 && layer(d).buf.readUInt16BE(optionAt[0] + 4) === family && optionAt[1] - optionAt[0] - 8 <= bytes;
 function ecsField(name: string, family: number, bytes: number, type: FT): void {
   const fits = ecsAddress(family, bytes);
   const nth = (d: Dissection, i: number): boolean => { for (let k = 0; option(d, k, 8); k++) if (fits(d, k) && i-- === 0) return option(d, k, 8); return false; };
-  const padded = (d: Dissection): Buffer => { const b = Buffer.alloc(bytes); d.buf.copy(b, 0, optionAt[0] + 8, optionAt[1]); return b; };
+  const padded = (d: Dissection): Buffer => { const b = Buffer.alloc(bytes); layer(d).buf.copy(b, 0, optionAt[0] + 8, optionAt[1]); return b; };
   defineField({
     name, label: 'Client Subnet', type, proto: PROTO, parent: 'dns.opt',
     count: (d) => { if (dnsLayerOf(d) === null) return 0; let n = 0; for (let k = 0; option(d, k, 8); k++) if (fits(d, k)) n++; return n; },
     num: type === FT.IPv4 ? (d, i) => (nth(d, i) ? padded(d).readUInt32BE(0) : 0) : undefined,
     bytes: type === FT.IPv6 ? (d, i, o) => nth(d, i) && o.set(padded(d), 0, 16) : undefined,
-    range: (d, i, o) => nth(d, i) && o.set(d.buf, optionAt[0] + 8, optionAt[1] - optionAt[0] - 8),
+    range: (d, i, o) => nth(d, i) && o.set(layer(d).buf, optionAt[0] + 8, optionAt[1] - optionAt[0] - 8),
   });
 }
 ecsField('dns.opt.client.addr4', 1, 4, FT.IPv4);
@@ -764,46 +762,40 @@ for (const [name, label, code, names] of [['dns.opt.dau', 'DAU', 5, DNSSEC_ALGOR
   defineField({
     name, valueBits: 8, label, type: FT.UInt, proto: PROTO, parent: 'dns.opt',
     count: (d) => { if (dnsLayerOf(d) === null) return 0; let n = 0; for (let k = 0; option(d, k, code); k++) n += optionAt[1] - optionAt[0] - 4; return n; },
-    num: (d, i) => d.buf[at(d, i)], display: (d, i) => { const v = d.buf[at(d, i)]; return `${names[v] ?? `Unknown (${v})`} (${v})`; },
-    range: (d, i, o) => o.set(d.buf, at(d, i), 1),
+    num: (d, i) => layer(d).buf[at(d, i)], display: (d, i) => { const v = layer(d).buf[at(d, i)]; return `${names[v] ?? `Unknown (${v})`} (${v})`; },
+    range: (d, i, o) => o.set(layer(d).buf, at(d, i), 1),
   });
 }
 // RFC 7828: the idle timeout, in units of 100 ms, when the option carries one.
 optionDataField(11, { name: 'dns.opt.edns_tcp_keepalive.timeout', valueBits: 16, label: 'Timeout', type: FT.UInt, at: 0, need: 2, len: () => 2,
-  num: (d, k) => { for (let j = 0; option(d, j, 11); j++) if (optionAt[1] - optionAt[0] - 4 >= 2 && k-- === 0) return d.buf.readUInt16BE(optionAt[0] + 4); return 0; } });
+  num: (d, k) => { for (let j = 0; option(d, j, 11); j++) if (optionAt[1] - optionAt[0] - 4 >= 2 && k-- === 0) return layer(d).buf.readUInt16BE(optionAt[0] + 4); return 0; } });
 
 // RRSIG (RFC 4034 §3.1): type covered, algorithm, labels, original TTL, expiration, inception, key tag, signer, signature.
 const rrsig = new Selection((d, l, r) => ofType(46)(d, l, r) && rdataLen(d, l, r) >= 18);
 const rrsigAt = (d: Dissection, i: number, k: number): number => rdataOff(layer(d), rrsig.at(d, i)) + k;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** An absolute time as tshark writes one in UTC: `Nov  4, 2019 05:27:50.000000000 UTC`. */
-function utcText(seconds: number): string {
-  const t = new Date(seconds * 1000);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.000000000 UTC`;
-}
+const utcText = (seconds: number): string => absoluteTimeText(seconds);
 dataField(46, { name: 'dns.rrsig.type_covered', valueBits: 16, label: 'Type Covered', type: FT.UInt, sel: rrsig, width: () => 2,
-  num: (d, i) => d.buf.readUInt16BE(rrsigAt(d, i, 0)), display: (d, i) => typeDisplay(d.buf.readUInt16BE(rrsigAt(d, i, 0))) });
+  num: (d, i) => layer(d).buf.readUInt16BE(rrsigAt(d, i, 0)), display: (d, i) => typeDisplay(layer(d).buf.readUInt16BE(rrsigAt(d, i, 0))) });
 dataField(46, { name: 'dns.rrsig.algorithm', valueBits: 8, label: 'Algorithm', type: FT.UInt, sel: rrsig, at: () => 2, width: () => 1,
-  num: (d, i) => d.buf[rrsigAt(d, i, 2)], display: (d, i) => { const v = d.buf[rrsigAt(d, i, 2)]; return `${DNSSEC_ALGORITHMS[v] ?? `Unknown (${v})`} (${v})`; } });
-dataField(46, { name: 'dns.rrsig.labels', valueBits: 8, label: 'Labels', type: FT.UInt, sel: rrsig, at: () => 3, width: () => 1, num: (d, i) => d.buf[rrsigAt(d, i, 3)] });
+  num: (d, i) => layer(d).buf[rrsigAt(d, i, 2)], display: (d, i) => { const v = layer(d).buf[rrsigAt(d, i, 2)]; return `${DNSSEC_ALGORITHMS[v] ?? `Unknown (${v})`} (${v})`; } });
+dataField(46, { name: 'dns.rrsig.labels', valueBits: 8, label: 'Labels', type: FT.UInt, sel: rrsig, at: () => 3, width: () => 1, num: (d, i) => layer(d).buf[rrsigAt(d, i, 3)] });
 dataField(46, { name: 'dns.rrsig.original_ttl', valueBits: 32, label: 'Original TTL', type: FT.UInt, sel: rrsig, at: () => 4, width: () => 4,
-  num: (d, i) => d.buf.readUInt32BE(rrsigAt(d, i, 4)), display: (d, i) => `${d.buf.readUInt32BE(rrsigAt(d, i, 4))} (${secondsText(d.buf.readUInt32BE(rrsigAt(d, i, 4)))})` });
+  num: (d, i) => layer(d).buf.readUInt32BE(rrsigAt(d, i, 4)), display: (d, i) => `${layer(d).buf.readUInt32BE(rrsigAt(d, i, 4))} (${secondsText(layer(d).buf.readUInt32BE(rrsigAt(d, i, 4)))})` });
 for (const [name, label, k] of [['dns.rrsig.signature_expiration', 'Signature Expiration', 8], ['dns.rrsig.signature_inception', 'Signature Inception', 12]] as const) {
   dataField(46, { name, label, type: FT.AbsTime, sel: rrsig, at: () => k, width: () => 4,
-    num: (d, i) => d.buf.readUInt32BE(rrsigAt(d, i, k)), text: (d, i) => utcText(d.buf.readUInt32BE(rrsigAt(d, i, k))) });
+    num: (d, i) => layer(d).buf.readUInt32BE(rrsigAt(d, i, k)), text: (d, i) => utcText(layer(d).buf.readUInt32BE(rrsigAt(d, i, k))) });
 }
-dataField(46, { name: 'dns.rrsig.key_tag', valueBits: 16, label: 'Key Tag', type: FT.UInt, sel: rrsig, at: () => 16, width: () => 2, num: (d, i) => d.buf.readUInt16BE(rrsigAt(d, i, 16)) });
+dataField(46, { name: 'dns.rrsig.key_tag', valueBits: 16, label: 'Key Tag', type: FT.UInt, sel: rrsig, at: () => 16, width: () => 2, num: (d, i) => layer(d).buf.readUInt16BE(rrsigAt(d, i, 16)) });
 const signer = (d: Dissection, l: DnsLayer, r: number): number => nameBytes(d, l, r, rdataOff(l, r) + 18);
 dataField(46, { name: 'dns.rrsig.signers_name', label: "Signer's name", type: FT.String, sel: rrsig, at: () => 18, width: signer,
   text: (d, i) => { const l = layer(d); const r = rrsig.at(d, i); return dataName(d, l, r, rdataOff(l, r) + 18); } });
 dataField(46, { name: 'dns.rrsig.signature', label: 'Signature', type: FT.Bytes, sel: rrsig,
   at: (d, l, r) => 18 + signer(d, l, r), width: (d, l, r) => Math.max(0, rdataLen(d, l, r) - 18 - signer(d, l, r)),
-  bytes: (d, i, o) => { const l = layer(d); const r = rrsig.at(d, i); const p = rdataOff(l, r) + 18 + signer(d, l, r); return o.set(d.buf, p, Math.max(0, rdataOff(l, r) + rdataLen(d, l, r) - p)); },
+  bytes: (d, i, o) => { const l = layer(d); const r = rrsig.at(d, i); const p = rdataOff(l, r) + 18 + signer(d, l, r); return o.set(layer(d).buf, p, Math.max(0, rdataOff(l, r) + rdataLen(d, l, r) - p)); },
   // The tree shows long bytes as tshark does: the first 36 and an ellipsis.
   display: (d, i) => {
     const l = layer(d); const r = rrsig.at(d, i); const p = rdataOff(l, r) + 18 + signer(d, l, r); const n = Math.max(0, rdataOff(l, r) + rdataLen(d, l, r) - p);
-    return n > SHOWN_BYTES ? hexOf(d.buf, p, SHOWN_BYTES) + '\u2026' : hexOf(d.buf, p, n);
+    return n > SHOWN_BYTES ? hexOf(layer(d).buf, p, SHOWN_BYTES) + '\u2026' : hexOf(layer(d).buf, p, n);
   } });
 /** Bytes tshark's tree shows of a long bytes value before its ellipsis. */
 const SHOWN_BYTES = 36;

@@ -4,7 +4,7 @@
 
 import { Dissection, Malformed } from '../../decode/dissection';
 import {
-  DNS_HEADER_LEN, DNS_QDCOUNT, DNS_TCP_LENGTH_LEN, QUESTION_FIXED_LEN, RR_FIXED_LEN,
+  DNS_HEADER_LEN, DNS_QDCOUNT, QUESTION_FIXED_LEN, RR_FIXED_LEN,
   RR_RDLENGTH, RR_TYPE, T_CNAME, T_MX, T_NS, T_PTR, T_SOA, T_SRV, walkName,
 } from './wire';
 
@@ -32,6 +32,13 @@ export const enum DnsKind {
 
 export class DnsLayer {
   kind: DnsKind = DnsKind.Dns;
+  /**
+   * The bytes every offset of the layer points into: the frame's buffer, or, in a frame where a
+   * message reassembled from several TCP segments completes, `copy`, which then holds that message
+   * and each whole message of the segment after it (so that one buffer serves the whole frame).
+   */
+  buf: Buffer = EMPTY;
+  private copy: Buffer = EMPTY;
   /** Where the layer's bytes start (the first message, or its TCP length field). */
   off = 0;
   end = 0;
@@ -56,14 +63,40 @@ export class DnsLayer {
    */
   readonly recBadData = new Uint8Array(MAX_RECORDS);
 
-  reset(kind: DnsKind, off: number, end: number): void {
+  reset(kind: DnsKind, buf: Buffer, off: number, end: number): void {
     this.kind = kind;
+    this.buf = buf;
     this.off = off;
     this.end = end;
     this.msgCount = 0;
     this.recCount = 0;
   }
+
+  /**
+   * Where [off, end) of `buf` (one DNS-over-TCP PDU) lies in the layer's buffer: in place when the
+   * layer reads that buffer; otherwise copied after what `copy` holds, and the layer reads `copy`.
+   * Only a frame that completes a reassembled message copies, at most the frame's bytes.
+   */
+  place(buf: Buffer, off: number, end: number): number {
+    if (buf === this.buf) return off;
+    const at = this.buf === this.copy ? this.end : 0;
+    // Messages already read in place stay where they are; a reassembled one always comes first.
+    if (at === 0 && this.msgCount > 0) return -1;
+    const need = at + (end - off);
+    if (this.copy.length < need) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.copy.length * 2, 4096));
+      this.copy.copy(grown, 0, 0, at);
+      this.copy = grown;
+    }
+    buf.copy(this.copy, at, off, end);
+    this.buf = this.copy;
+    if (at === 0) this.off = 0;
+    this.end = need;
+    return at;
+  }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function addRecord(l: DnsLayer, msg: number, section: Section, off: number, nameEnd: number, end: number): number {
   const r = l.recCount++;
@@ -106,7 +139,7 @@ function rdataNamesOk(buf: Buffer, msgOff: number, msgEnd: number, type: number,
  */
 export function decodeDnsMessage(d: Dissection, l: DnsLayer, off: number, end: number, lengthOff: number, id: number): void {
   if (l.msgCount >= MAX_MESSAGES) return;
-  const buf = d.buf;
+  const buf = l.buf;
   const m = l.msgCount++;
   l.msgOff[m] = off;
   l.msgEnd[m] = end;
@@ -155,22 +188,4 @@ export function decodeDnsMessage(d: Dissection, l: DnsLayer, off: number, end: n
       p = recEnd;
     }
   }
-}
-
-/**
- * Decode the whole messages of a TCP segment's payload [off, end): each a 2-byte length and the
- * message. A message cut by the segment's end is left for the shared TCP PDU framing; returns how
- * many messages were decoded.
- */
-export function decodeDnsTcpSegment(d: Dissection, l: DnsLayer, off: number, end: number, id: number): number {
-  let p = off;
-  const before = l.msgCount;
-  while (end - p >= DNS_TCP_LENGTH_LEN && l.msgCount < MAX_MESSAGES) {
-    const len = d.buf.readUInt16BE(p);
-    const msgEnd = p + DNS_TCP_LENGTH_LEN + len;
-    if (msgEnd > end) break;
-    decodeDnsMessage(d, l, p + DNS_TCP_LENGTH_LEN, msgEnd, p, id);
-    p = msgEnd;
-  }
-  return l.msgCount - before;
 }

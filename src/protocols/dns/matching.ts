@@ -79,12 +79,12 @@ class DnsMatcher implements Analyzer {
       out.unsolicited[m] = 0;
       const off = l.msgOff[m];
       if (l.msgEnd[m] - off < DNS_HEADER_LEN) continue;
-      const isResponse = (d.buf.readUInt16BE(off + DNS_FLAGS) & F_RESPONSE) !== 0;
+      const isResponse = (l.buf.readUInt16BE(off + DNS_FLAGS) & F_RESPONSE) !== 0;
       if (quoted || conv < 0) {
         out.unsolicited[m] = isResponse ? 1 : 0;
         continue;
       }
-      const id = d.buf.readUInt16BE(off + DNS_ID);
+      const id = l.buf.readUInt16BE(off + DNS_ID);
       const key = conv * 65536 + id;
       const t = this.transactions.get(key);
       if (!isResponse) {
@@ -130,11 +130,11 @@ function asksZoneTransfer(d: Dissection, l: ReturnType<typeof dnsLayerOf> & obje
   const first = l.firstRecord[m];
   for (let r = first; r < first + l.recordsIn[m]; r++) {
     if (l.recSection[r] !== Section.Question) continue;
-    const type = d.buf.readUInt16BE(l.recNameEnd[r] + RR_TYPE);
+    const type = l.buf.readUInt16BE(l.recNameEnd[r] + RR_TYPE);
     if (type === T_AXFR || type === T_IXFR) return true;
   }
   return false;
 }
 
 // After the UDP conversation stage, whose udp.stream keys the transactions.
-registerStage({ name: 'dns', after: ['udp-stream'], make: () => new DnsMatcher() });
+registerStage({ name: 'dns', after: ['udp-stream', 'tcp-pdu'], make: () => new DnsMatcher() });

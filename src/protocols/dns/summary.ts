@@ -15,11 +15,11 @@ import {
 const hex4 = (v: number): string => '0x' + v.toString(16).padStart(4, '0');
 
 export function recordType(d: Dissection, l: DnsLayer, r: number): number {
-  return d.buf.readUInt16BE(l.recNameEnd[r] + RR_TYPE);
+  return l.buf.readUInt16BE(l.recNameEnd[r] + RR_TYPE);
 }
 
 export function recordClass(d: Dissection, l: DnsLayer, r: number): number {
-  return d.buf.readUInt16BE(l.recNameEnd[r] + RR_CLASS);
+  return l.buf.readUInt16BE(l.recNameEnd[r] + RR_CLASS);
 }
 
 export function rdataOff(l: DnsLayer, r: number): number {
@@ -27,19 +27,19 @@ export function rdataOff(l: DnsLayer, r: number): number {
 }
 
 export function rdataLen(d: Dissection, l: DnsLayer, r: number): number {
-  return d.buf.readUInt16BE(l.recNameEnd[r] + RR_RDLENGTH);
+  return l.buf.readUInt16BE(l.recNameEnd[r] + RR_RDLENGTH);
 }
 
 /** The owner name of question or record r. */
 export function ownerName(d: Dissection, l: DnsLayer, r: number): string {
   const m = l.recMsg[r];
-  return nameText(d.buf, l.msgOff[m], l.msgEnd[m], l.recOff[r]);
+  return nameText(l.buf, l.msgOff[m], l.msgEnd[m], l.recOff[r]);
 }
 
 /** A name inside record r's data, at `p`. */
 export function dataName(d: Dissection, l: DnsLayer, r: number, p: number): string {
   const m = l.recMsg[r];
-  return nameText(d.buf, l.msgOff[m], l.msgEnd[m], p);
+  return nameText(l.buf, l.msgOff[m], l.msgEnd[m], p);
 }
 
 /** The class as the tree heads a question or record (`class IN`), the mDNS top bit set aside. */
@@ -51,7 +51,7 @@ export function classOf(d: Dissection, l: DnsLayer, r: number): number {
 /** What tshark appends to Info for the data of record r (after its type), '' when nothing. */
 export function rdataSummary(d: Dissection, l: DnsLayer, r: number): string {
   if (l.recBadData[r] !== 0 || rdataLen(d, l, r) === 0) return '';
-  const buf = d.buf;
+  const buf = l.buf;
   const p = rdataOff(l, r);
   switch (recordType(d, l, r)) {
     case T_A:
@@ -79,7 +79,7 @@ export function rdataSummary(d: Dissection, l: DnsLayer, r: number): string {
 
 /** The Info text of message m of the frame. */
 export function messageInfo(d: Dissection, l: DnsLayer, m: number): string {
-  const buf = d.buf;
+  const buf = l.buf;
   const off = l.msgOff[m];
   if (l.msgEnd[m] - off < DNS_FLAGS + 2) return '';
   const flags = buf.readUInt16BE(off + DNS_FLAGS);

@@ -294,13 +294,13 @@ const isResponse: Keep = (m) => !m.request && !m.continuation;
 const isMessage: Keep = (m) => !m.continuation;
 
 function firstLineRange(m: HttpMessage, out: { set(b: Buffer, o: number, l: number): true }): boolean {
-  return m.inFrame ? out.set(m.buf, m.off, m.firstLineLen) : false;
+  return out.set(m.buf, m.off, m.firstLineLen);
 }
 
 defineField({
   name: 'http', label: 'Hypertext Transfer Protocol', type: FT.None, proto: 'http', orderByBytes: true,
   count: (d) => countOf(d, any),
-  range: (d, i, o) => { const m = nth(d, i, any); return m !== null && m.inFrame ? o.set(m.buf, m.off, m.end - m.off) : false; },
+  range: (d, i, o) => { const m = nth(d, i, any); return m !== null ? o.set(m.buf, m.off, m.end - m.off) : false; },
 });
 defineField({
   name: 'http.request', label: 'Request', type: FT.Bool, proto: 'http', hidden: true,
@@ -331,7 +331,6 @@ defineField({
 
 /** Where a part of the first line lies: the request's method, URI, version; the response's version, code, phrase. */
 function partRange(m: HttpMessage, part: string, o: { set(b: Buffer, off: number, len: number): true }): boolean {
-  if (!m.inFrame) return false;
   const parts = m.request ? [m.method, m.uri, m.version] : [m.version, String(m.code), m.phrase];
   let off = m.off;
   for (const x of parts) {
@@ -431,7 +430,7 @@ for (const [name, label, lower] of HEADER_FIELDS) {
     sortKey: (d, i) => { const x = at(d, i); return x === undefined ? -1 : keyAt(d, x[0], x[0].headerOff[x[1]]); },
     // The tree shows the whole header line, as Wireshark does: `Host: example.com\\r\\n`.
     heading: (d, i) => { const x = at(d, i); return x === undefined ? '' : x[0].headers[x[1]] + '\\r\\n'; },
-    range: (d, i, o) => { const x = at(d, i); return x !== undefined && x[0].inFrame && o.set(x[0].buf, x[0].headerOff[x[1]], x[0].headerLen[x[1]]); },
+    range: (d, i, o) => { const x = at(d, i); return x !== undefined && o.set(x[0].buf, x[0].headerOff[x[1]], x[0].headerLen[x[1]]); },
   });
 }
 
@@ -462,7 +461,7 @@ defineField({
   count: (d) => cookiePairs(d).length,
   bytes: (d, i, o) => { const x = cookiePairs(d)[i]; return x !== undefined && x[0].buf.length >= x[1] + x[2] && x[0].inFrame && o.set(x[0].buf, x[1], x[2]); },
   text: (d, i) => { const x = cookiePairs(d)[i]; return x === undefined || !x[0].inFrame ? '' : x[0].buf.toString('latin1', x[1], x[1] + x[2]); },
-  range: (d, i, o) => { const x = cookiePairs(d)[i]; return x !== undefined && x[0].inFrame && o.set(x[0].buf, x[1], x[2]); },
+  range: (d, i, o) => { const x = cookiePairs(d)[i]; return x !== undefined && o.set(x[0].buf, x[1], x[2]); },
 });
 
 const KNOWN_HEADERS = new Set(HEADER_FIELDS.map(([, , lower]) => lower));
@@ -476,7 +475,7 @@ defineField({
   count: (d) => countOf(d, isMessage),
   sortKey: (d, i) => { const m = nth(d, i, isMessage); return m === null ? -1 : keyAt(d, m, m.bodyOff - 1); },
   heading: () => '\\r\\n',
-  range: (d, i, o) => { const m = nth(d, i, isMessage); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff - (m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1), m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1); },
+  range: (d, i, o) => { const m = nth(d, i, isMessage); return m !== null && o.set(m.buf, m.bodyOff - (m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1), m.buf[m.bodyOff - 2] === 0x0d ? 2 : 1); },
 });
 
 defineField({
@@ -512,7 +511,7 @@ for (const [name, label, keep] of [['http.request.line', 'Request line', isReque
     hiddenAt: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null || isKnownHeader(x[0].headers[x[1]]); },
     heading: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null ? '' : x[0].headers[x[1]] + '\\r\\n'; },
     sortKey: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null ? -1 : keyAt(d, x[0], x[0].headerOff[x[1]]) + 0.5; },
-    range: (d, i, o) => { const x = nthHeaderLine(d, i, keep); return x !== null && x[0].inFrame && o.set(x[0].buf, x[0].headerOff[x[1]], x[0].headerLen[x[1]]); },
+    range: (d, i, o) => { const x = nthHeaderLine(d, i, keep); return x !== null && o.set(x[0].buf, x[0].headerOff[x[1]], x[0].headerLen[x[1]]); },
     count: (d) => headerLines(d, keep),
     text: (d, i) => { const x = nthHeaderLine(d, i, keep); return x === null ? '' : x[0].buf.toString('latin1', x[0].headerOff[x[1]], x[0].headerOff[x[1]] + x[0].headerLen[x[1]]); },
   });
@@ -555,6 +554,6 @@ defineField({
   count: (d) => countOf(d, hasBody),
   sortKey: (d, i) => { const m = nth(d, i, hasBody); return m === null ? -1 : keyAt(d, m, m.bodyOff + 1); },
   bytes: (d, i, o) => { const m = nth(d, i, hasBody); return m !== null && o.set(m.buf, m.bodyOff, m.end - m.bodyOff); },
-  range: (d, i, o) => { const m = nth(d, i, hasBody); return m !== null && m.inFrame && o.set(m.buf, m.bodyOff, m.end - m.bodyOff); },
+  range: (d, i, o) => { const m = nth(d, i, hasBody); return m !== null && o.set(m.buf, m.bodyOff, m.end - m.bodyOff); },
   display: (d, i) => { const m = nth(d, i, hasBody); return m === null ? '' : `${m.end - m.bodyOff} bytes`; },
 });

@@ -284,8 +284,77 @@ defineField({
   name: 'http2.type', valueBits: 8, label: 'Type', type: FT.UInt, proto: 'http2', valueNames: HTTP2_TYPE_NAMES, ...underStream,
   count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.type ?? 0,
 });
-defineField({ name: 'http2.flags', valueBits: 8, label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'http2', ...underStream, count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.flags ?? 0 });
-defineField({ name: 'http2.streamid', valueBits: 32, label: 'Stream Identifier', type: FT.UInt, proto: 'http2', ...underStream, count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.streamId ?? 0 });
+defineField({
+  name: 'http2.flags', valueBits: 8, label: 'Flags', type: FT.Hex, hexDigits: 2, proto: 'http2', ...underStream, count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.flags ?? 0,
+  display: (d, i) => flagsText(frames(d)[i]),
+});
+// The frame header's last 32 bits: one reserved bit, then the 31-bit stream identifier (RFC 9113 §4.1).
+defineField({
+  name: 'http2.r', valueBits: 32, label: 'Reserved', type: FT.Hex, hexDigits: 8, proto: 'http2', ...underStream, mask: 0x80000000, bitWidth: 32,
+  // -T fields prints the 32-bit field's eight digits, the tree only as many as the one bit needs.
+  count: (d) => frames(d).length, num: () => 0, unit: () => 0, display: () => '0x0',
+});
+defineField({
+  name: 'http2.streamid', valueBits: 32, label: 'Stream Identifier', type: FT.UInt, proto: 'http2', ...underStream, mask: 0x7fffffff, bitWidth: 32,
+  count: (d) => frames(d).length, num: (d, i) => frames(d)[i]?.streamId ?? 0, unit: (d, i) => frames(d)[i]?.streamId ?? 0,
+});
+
+/**
+ * The flags each frame type defines (RFC 9113 §6), in the order tshark lists them under Flags:
+ * the unused bits first, then each flag from the highest bit down.
+ */
+const FRAME_FLAGS: Readonly<Record<number, { unused: string; mask: number; flags: [string, string, number][] }>> = {
+  0: { unused: 'http2.flags.unused_data', mask: 0xf6, flags: [['http2.flags.padded', 'Padded', 0x8], ['http2.flags.end_stream', 'End Stream', 0x1]] },
+  1: { unused: 'http2.flags.unused_headers', mask: 0xd2, flags: [['http2.flags.priority', 'Priority', 0x20], ['http2.flags.padded', 'Padded', 0x8], ['http2.flags.eh', 'End Headers', 0x4], ['http2.flags.end_stream', 'End Stream', 0x1]] },
+  4: { unused: 'http2.flags.unused_settings', mask: 0xfe, flags: [['http2.flags.ack.settings', 'ACK', 0x1]] },
+  5: { unused: 'http2.flags.unused_push_promise', mask: 0xf3, flags: [['http2.flags.padded', 'Padded', 0x8], ['http2.flags.eh', 'End Headers', 0x4]] },
+  6: { unused: 'http2.flags.unused_ping', mask: 0xfe, flags: [['http2.flags.ack.ping', 'ACK', 0x1]] },
+  9: { unused: 'http2.flags.unused_continuation', mask: 0xfb, flags: [['http2.flags.eh', 'End Headers', 0x4]] },
+};
+/** PRIORITY, RST_STREAM, GOAWAY, WINDOW_UPDATE and unknown types define no flag. */
+const NO_FLAGS = { unused: 'http2.flags.unused', mask: 0xff, flags: [] as [string, string, number][] };
+const flagsOf = (type: number) => FRAME_FLAGS[type] ?? NO_FLAGS;
+
+/** `0x05, End Headers, End Stream`: the flags that are set, as tshark heads the Flags item. */
+function flagsText(f: Http2Frame | undefined): string {
+  if (f === undefined) return '0x00';
+  const set = flagsOf(f.type).flags.filter(([, , bit]) => (f.flags & bit) !== 0).map(([, name]) => name);
+  return `0x${f.flags.toString(16).padStart(2, '0')}${set.length > 0 ? ', ' + set.join(', ') : ''}`;
+}
+
+/**
+ * Each flag bit a frame's type defines, under its Flags item: frames(d) indices of the frames
+ * whose type has the field, so that occurrence i names its frame and its Flags item.
+ */
+function flagBits(): void {
+  const fields = new Map<string, { label: string; mask: number; unused: boolean }>();
+  for (const t of [...Object.values(FRAME_FLAGS), NO_FLAGS]) {
+    fields.set(t.unused, { label: 'Unused', mask: t.mask, unused: true });
+    for (const [name, label, bit] of t.flags) fields.set(name, { label, mask: bit, unused: false });
+  }
+  const has = (type: number, name: string): boolean => { const t = flagsOf(type); return t.unused === name || t.flags.some(([n]) => n === name); };
+  const frameAt = (d: Dissection, name: string, i: number): number => {
+    const fs = frames(d);
+    for (let k = 0; k < fs.length; k++) if (has(fs[k].type, name) && i-- === 0) return k;
+    return -1;
+  };
+  // In tshark's order: the unused bits first, then the flags from the highest bit down (the map's
+  // order of insertion already follows HEADERS, the type with the most).
+  const order = [...fields.entries()].sort(([, a], [, b]) => (a.unused === b.unused ? b.mask - a.mask : a.unused ? -1 : 1));
+  for (const [name, spec] of order) {
+    defineField({
+      name, label: spec.label, proto: 'http2', parent: 'http2.flags', mask: spec.mask, bitWidth: 8,
+      ...(spec.unused ? { type: FT.Hex, hexDigits: 2, valueBits: 8 as const } : { type: FT.Bool }),
+      parentOf: (d, i) => Math.max(0, frameAt(d, name, i)),
+      count: (d) => { let n = 0; for (const f of frames(d)) if (has(f.type, name)) n++; return n; },
+      num: (d, i) => { const k = frameAt(d, name, i); return k < 0 ? 0 : (frames(d)[k].flags & spec.mask) >>> Math.log2(spec.mask & -spec.mask); },
+      unit: (d, i) => { const k = frameAt(d, name, i); return k < 0 ? 0 : frames(d)[k].flags; },
+      ...(spec.unused ? {} : { display: (d: Dissection, i: number) => { const k = frameAt(d, name, i); return k >= 0 && (frames(d)[k].flags & spec.mask) !== 0 ? 'True' : 'False'; } }),
+    });
+  }
+}
+
+flagBits();
 
 /** Where the i-th decoded header of the packet is: its frame (index in frames()) and place in the list. */
 function headerAt(d: Dissection, i: number): [number, [string, string]] | null {

@@ -5,7 +5,7 @@
 import { Dissection, Proto } from '../../decode/dissection';
 import { protocolNamed } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
-import { secNsecToString, ChecksumStatus, CHECKSUM_STATUS_NAMES } from '../../fields/format';
+import { absoluteTimeText, secNsecToString, ChecksumStatus, CHECKSUM_STATUS_NAMES } from '../../fields/format';
 import type { IcmpLayer } from './layer';
 import * as w from './wire';
 import { echoMatch } from './echo-match';
@@ -229,16 +229,10 @@ function dataTime(d: Dissection, off: number, end: number, out: Int32Array): boo
 }
 const ts = new Int32Array(2);
 const hasDataTime = perMessage((d, off, end) => echo(d, off, end, 0) && dataTime(d, off, end, ts));
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number): string => String(n).padStart(2, '0');
-function utcText(sec: number, nsec: number): string {
-  const t = new Date(sec * 1000);
-  return `${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, ' ')}, ${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.${String(nsec).padStart(9, '0')} UTC`;
-}
 defineField({
   name: 'icmp.data_time', label: 'Timestamp from icmp data', type: FT.AbsTime, proto: 'icmp', count: hasDataTime.count, instanceOf: hasDataTime.instanceOf,
   num: (d, i) => (dataTime(d, hasDataTime.at(d, i), hasDataTime.endOf(d, i), ts) ? ts[0] + ts[1] / 1e9 : 0),
-  text: (d, i) => (dataTime(d, hasDataTime.at(d, i), hasDataTime.endOf(d, i), ts) ? utcText(ts[0], ts[1]) : ''),
+  text: (d, i) => (dataTime(d, hasDataTime.at(d, i), hasDataTime.endOf(d, i), ts) ? absoluteTimeText(ts[0], ts[1]) : ''),
   range: (d, i, o) => o.set(d.buf, hasDataTime.at(d, i) + w.HEADER_LEN, 8),
 });
 defineField({

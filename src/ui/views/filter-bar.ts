@@ -9,7 +9,7 @@ import { put, fill, attr, INVERSE } from '../widgets/paint';
 import { sanitizeText } from '../../output/sanitize';
 import { Theme } from '../theme';
 
-export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export';
+export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog';
 
 /** What Tab cycles through in a prompt: what a find looks for, which packets a save writes. */
 export const FIND_KINDS = ['display filter', 'string', 'hex bytes', 'string in details'] as const;
@@ -65,7 +65,7 @@ export class FilterBar {
     };
   }
 
-  start(mode: 'filter' | 'goto' | 'find' | 'save' | 'export', text?: string): void {
+  start(mode: Exclude<PromptMode, 'idle'>, text?: string): void {
     // Tab's choice is kept from one find to the next, not carried from a find into a save.
     if (mode !== this.lastMode) this.kind = 0;
     this.lastMode = mode;
@@ -84,6 +84,7 @@ export class FilterBar {
         : FIND_KINDS[this.kind] === 'hex bytes' && !HEX_BYTES.test(this.text) ? { ok: false, column: 0, reason: 'hex bytes are pairs of digits: 16 03 01 or 16:03:01' } : ok;
     } else if (this.mode === 'save') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name (.pcapng for pcapng; Tab: which packets)' } : ok;
     else if (this.mode === 'export') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name for the payload (Tab: which side)' } : ok;
+    else if (this.mode === 'keylog') this.check = ok;
     else this.check = /^\s*\d*\s*$/.test(this.text) ? { ok: true, column: 0, reason: '' } : { ok: false, column: 1, reason: 'a packet number is digits only' };
   }
 
@@ -178,7 +179,7 @@ export class FilterBar {
       return;
     }
     const kinds = KINDS[this.mode];
-    const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'goto' ? ' Go to packet: '
+    const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'goto' ? ' Go to packet: ' : this.mode === 'keylog' ? ' Key log file: '
       : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : ` Save ${kinds![this.kind]} as: `;
     let x = put(line, c.xi, c.xl, label, t.prompt);
     const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;

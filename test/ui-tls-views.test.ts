@@ -1,0 +1,241 @@
+// Decrypted TLS as the UI shows it, in a real terminal (tmux), on samples/lab.pcapng: it carries
+// its own key log (a Decryption Secrets Block), so tcpwatch and tshark both read its HTTPS
+// exchanges in plaintext. tshark 4.0 runs on the same file in each test and says what the list,
+// the decrypted-bytes tab and Follow must show; a copy without the key log checks that K loads one.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CLI } from './helpers/corpus';
+import { Tmux, haveTmux, highlightedBytes, plain } from './helpers/tmux';
+
+const ROOT = path.join(__dirname, '..', '..');
+const LAB = path.join(ROOT, 'samples', 'lab.pcapng');
+const KEYLOG = path.join(ROOT, 'samples', 'lab.keylog');
+const haveTshark = spawnSync('tshark', ['-v']).status === 0;
+const skip = !haveTmux() ? 'tmux is not installed' : !haveTshark ? 'tshark is not installed' : false;
+
+function tshark(args: string[]): string {
+  return execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+}
+
+/** tshark's Protocol and Info columns, one [protocol, info] per frame. */
+function columns(file: string): [string, string][] {
+  return tshark(['-r', file, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'])
+    .split('\n').filter((l) => l !== '').map((l) => l.split('\t') as [string, string]);
+}
+
+/** The list rows on screen: number → [protocol, info] (Info as far as the column shows it). */
+function listRows(screen: string): Map<number, [string, string]> {
+  const out = new Map<number, [string, string]>();
+  for (const l of screen.split('\n')) {
+    // No. Time Source Destination Protocol Length Info; Info is cut with an ellipsis at the edge.
+    // The gutter holds ▶ on the selected row, ● on a marked one; a time reference's time reads *REF*.
+    const m = /^[▶● ]\s+(\d+) (?:\d+\.\d+|\*REF\*)\s+\S+\s+\S+\s+(\S+)\s+\d+ (.*?)\s*$/.exec(l);
+    if (m) out.set(Number(m[1]), [m[2], m[3]]);
+  }
+  return out;
+}
+
+/** Info as shown: the whole of tshark's, or a prefix of it ending in an ellipsis when the column is too narrow. */
+function sameInfo(shown: string, expected: string): boolean {
+  const want = expected.trim();
+  if (shown.endsWith('\u2026')) return want.startsWith(shown.slice(0, -1));
+  return shown === want;
+}
+
+/** The data sources tshark -x prints for one frame: name → bytes. */
+function dataSources(file: string, frame: number): { name: string; bytes: Buffer }[] {
+  const out: { name: string; bytes: Buffer }[] = [];
+  for (const l of tshark(['-r', file, '-x', '-Y', `frame.number == ${frame}`]).split('\n')) {
+    const head = /^(.+) \((\d+) bytes\):$/.exec(l);
+    if (head) {
+      out.push({ name: head[1], bytes: Buffer.alloc(0) });
+      continue;
+    }
+    const m = /^[0-9a-f]{4}  ((?:[0-9a-f]{2} ){1,16})/.exec(l);
+    if (m === null) continue;
+    if (out.length === 0) out.push({ name: 'Frame', bytes: Buffer.alloc(0) });
+    const last = out[out.length - 1];
+    last.bytes = Buffer.concat([last.bytes, Buffer.from(m[1].replace(/ /g, ''), 'hex')]);
+  }
+  return out;
+}
+
+/** The bytes the hex pane shows (offset, hex columns), from the screen. */
+function hexPaneBytes(screen: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const l of screen.split('\n')) {
+    const m = /^([0-9a-f]{4})  ((?:[0-9a-f]{2} ){1,16})/.exec(plain(l));
+    if (m) parts.push(Buffer.from(m[2].replace(/ /g, ''), 'hex'));
+  }
+  return Buffer.concat(parts);
+}
+
+/** tshark's -z follow,tls,raw,STREAM: the decrypted bytes each endpoint sent, by "address:port". */
+function followTls(file: string, stream: number): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let first = '';
+  for (const l of tshark(['-r', file, '-q', '-z', `follow,tls,raw,${stream}`]).split('\n')) {
+    const node = /^Node 0: (\S+)$/.exec(l);
+    if (node) first = node[1];
+    // Raw follow lines: node 0's data flush left, the other node's after a tab.
+    const m = /^(\t?)([0-9a-f]+)$/.exec(l);
+    if (m === null) continue;
+    const who = m[1] === '' ? first : 'other';
+    out.set(who, Buffer.concat([out.get(who) ?? Buffer.alloc(0), Buffer.from(m[2], 'hex')]));
+  }
+  return out;
+}
+
+async function selectDetail(t: Tmux, re: RegExp, max = 120, key = 'j'): Promise<string> {
+  for (let k = 0; k < max; k++) {
+    const s = t.screen();
+    if (s.split('\n').some((l) => l.startsWith('▶') && re.test(l))) return s;
+    t.keys(key);
+    await t.waitFor((x) => x !== s, 'the cursor to move', 500).catch(() => s);
+  }
+  throw new Error(`no details line matching ${re}; screen:\n${t.screen()}`);
+}
+
+function withTmux(args: string[], fn: (t: Tmux) => Promise<void>): Promise<void> {
+  const t = Tmux.start(args, {}, 160, 50);
+  return fn(t).finally(() => t.kill());
+}
+
+test('lab.pcapng: HTTP rows as tshark shows them, the request\'s headers, its decrypted bytes in a tab of their own, Follow in plaintext', { skip, timeout: 60000 }, () =>
+  withTmux(['-r', LAB], async (t) => {
+    const want = columns(LAB);
+    let s = await t.waitForText(`shown ${want.length} / ${want.length}`);
+    // Frames 19 and 20 are an HTTPS request and its response: HTTP rows, as tshark reads them with the file's key log.
+    assert.equal(want[18][0], 'HTTP');
+    assert.equal(want[19][0], 'HTTP');
+    let rows = listRows(s);
+    assert.ok(rows.size >= 20, `rows on screen: ${rows.size}`);
+    for (const [n, [proto, info]] of rows) {
+      assert.equal(proto, want[n - 1][0], `Protocol of frame ${n}`);
+      assert.ok(sameInfo(info, want[n - 1][1]), `Info of frame ${n}: "${info}", tshark "${want[n - 1][1]}"`);
+    }
+    assert.equal(rows.get(19)![1], 'GET / HTTP/1.1');
+    assert.equal(rows.get(20)![1], 'HTTP/1.1 200 OK  (text/html)');
+    // the rows further down (the second connection's 404) agree too
+    t.keys('G');
+    s = await t.waitForText(`Packet details — frame ${want.length}`);
+    rows = listRows(s);
+    assert.ok(rows.has(want.length));
+    for (const [n, [proto, info]] of rows) {
+      assert.equal(proto, want[n - 1][0], `Protocol of frame ${n}`);
+      assert.ok(sameInfo(info, want[n - 1][1]), `Info of frame ${n}: "${info}", tshark "${want[n - 1][1]}"`);
+    }
+
+    // The request's details: HTTP is open, its header lines as tshark -V writes them.
+    t.keys(':');
+    await t.waitForText('Go to packet:');
+    t.keys('1', '9', 'Enter');
+    await t.waitForText('Packet details — frame 19');
+    const verbose = tshark(['-r', LAB, '-V', '-Y', 'frame.number == 19']);
+    const httpLines = verbose.slice(verbose.indexOf('\nHypertext Transfer Protocol\n') + 1).split('\n').filter((l) => /^ {4}\S/.test(l)).map((l) => l.trim());
+    assert.deepEqual(httpLines.slice(0, 4), ['GET / HTTP/1.1\\r\\n', 'host: localhost\\r\\n', 'connection: close\\r\\n', '\\r\\n']);
+    t.keys('Tab', 'G');
+    s = await t.waitForText('Hypertext Transfer Protocol');
+    for (const l of httpLines) assert.ok(s.includes(l), `details show "${l}"`);
+
+    // The bytes pane's tabs: the frame, and the decrypted records, byte for byte what tshark -x calls Decrypted TLS.
+    const sources = dataSources(LAB, 19);
+    const decrypted = Buffer.concat(sources.filter((x) => x.name === 'Decrypted TLS').map((x) => x.bytes));
+    assert.ok(decrypted.length > 0);
+    assert.match(s, new RegExp(`\\[Frame \\(${sources[0].bytes.length} bytes\\)\\]  Decrypted TLS \\(${decrypted.length} bytes\\)`));
+    t.keys('b');
+    s = await t.waitForText(`[Decrypted TLS (${decrypted.length} bytes)]`);
+    assert.ok(hexPaneBytes(s).equals(decrypted), 'the tab shows the decrypted records\' bytes');
+    assert.match(s, /GET \/ HTTP\/1/);
+    t.keys('b');
+    s = await t.waitForText(`[Frame (${sources[0].bytes.length} bytes)]`);
+    assert.ok(hexPaneBytes(s).equals(sources[0].bytes.subarray(0, hexPaneBytes(s).length)), 'back to the frame\'s bytes');
+    // Selecting a header brings the decrypted tab forward with exactly that header's bytes highlighted.
+    await selectDetail(t, /host: localhost\\r\\n/, 20, 'k');
+    const e = await t.waitFor((x) => highlightedBytes(x).length > 0, 'the header highlighted', 4000, true);
+    assert.match(plain(e), /\[Decrypted TLS \(\d+ bytes\)\]/);
+    const at = decrypted.indexOf('host: localhost\r\n');
+    const len = 'host: localhost\r\n'.length;
+    assert.deepEqual(highlightedBytes(e), Array.from({ length: len }, (_, k) => at + k));
+
+    // Follow: the TLS stream in plaintext, each side's bytes as tshark's follow,tls counts them.
+    const f = followTls(LAB, 1);
+    // tshark names the server (8443) as node 0 of this stream; the client is the other.
+    const server = f.get('127.0.0.1:8443')!, client = f.get('other')!;
+    assert.ok(client.length > 0 && server.length > 0, `follow,tls nodes: ${[...f.keys()].join(', ')}`);
+    t.keys('F');
+    s = await t.waitForText('Follow TLS stream 1');
+    assert.match(s, new RegExp(`client 127\\.0\\.0\\.1:\\d+ → ${client.length} bytes\\s+server 127\\.0\\.0\\.1:8443 → ${server.length} bytes`));
+    for (const line of [...client.toString('latin1').split('\r\n').slice(0, 3), ...server.toString('latin1').split(/\r?\n/).slice(0, 12)]) {
+      if (line.trim() !== '') assert.ok(s.includes(line), `Follow shows "${line}"`);
+    }
+    // m: the same stream as on the wire (TLS records, encrypted), and back.
+    t.keys('m');
+    s = await t.waitForText('Follow TCP stream 1');
+    assert.match(s, /TLS records are shown as they are on the wire/);
+    assert.doesNotMatch(s, /GET \/ HTTP\/1\.1/);
+    t.keys('m');
+    await t.waitForText('Follow TLS stream 1');
+    t.keys('q');
+    await t.waitForText('Display filter:');
+  }));
+
+test('K loads a key log into a UI started without one: the same rows turn into HTTP, as tshark reads them with it', { skip, timeout: 60000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-keylog-'));
+  // The lab capture without its Decryption Secrets Block: a pcap copy (pcap has no place for keys).
+  const bare = path.join(dir, 'lab-without-keys.pcap');
+  execFileSync(process.execPath, [CLI, '-r', LAB, '--no-ui', '-w', bare], { stdio: 'ignore' });
+  const before = columns(bare);
+  const after = tshark(['-r', bare, '-o', `tls.keylog_file:${KEYLOG}`, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'])
+    .split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+  assert.match(before[18][0], /^TLSv1\.3$/);
+  assert.equal(after[18][0], 'HTTP');
+  return withTmux(['-r', bare], async (t) => {
+    let s = await t.waitForText(`shown ${before.length} / ${before.length}`);
+    let rows = listRows(s);
+    for (const n of [19, 20]) {
+      assert.equal(rows.get(n)![0], before[n - 1][0]);
+      assert.ok(sameInfo(rows.get(n)![1], before[n - 1][1]), `frame ${n} before: ${rows.get(n)![1]}`);
+    }
+    // A key log that is not there is said, and nothing else changes.
+    t.keys('K');
+    await t.waitForText('Key log file:');
+    t.literal(path.join(dir, 'missing.keylog'));
+    t.keys('Enter');
+    await t.waitForText('key log not loaded (ENOENT)');
+    t.keys(':');
+    await t.waitForText('Go to packet:');
+    t.keys('2', '0', 'Enter');
+    await t.waitForText('Packet details — frame 20');
+    // What the user did to the packets stays through the reread: a mark, a time reference, the time format.
+    t.keys('m', 't');
+    await t.waitForText('frame 20 is a time reference');
+    t.keys('T');
+    await t.waitForText('time: absolute');
+    t.keys('K');
+    await t.waitForText('Key log file:');
+    t.literal(KEYLOG);
+    t.keys('Enter');
+    s = await t.waitFor((x) => /key log: /.test(x) && /shown \d+ \/ \d+/.test(x) && /Packet details — frame 20/.test(x), 'the capture read again with the key log');
+    assert.match(s, /marked 1/, 'the mark is kept');
+    assert.match(s, /time: absolute/, 'and the time format');
+    t.keys('T', 'T', 'T');
+    s = await t.waitForText('time: relative');
+    assert.match(s, /▶\s+20\s+\*REF\*/, 'and the time reference');
+    rows = listRows(s);
+    for (const [n, [proto, info]] of rows) {
+      assert.equal(proto, after[n - 1][0], `Protocol of frame ${n} with the key log`);
+      assert.ok(sameInfo(info, after[n - 1][1]), `Info of frame ${n}: "${info}", tshark "${after[n - 1][1]}"`);
+    }
+    assert.equal(rows.get(19)![0], 'HTTP');
+    assert.match(s, /▶\s+20 /, 'the selected packet stays selected');
+    t.keys('F');
+    s = await t.waitForText('Follow TLS stream 1');
+    assert.match(s, /HTTP\/1\.1 200 OK/);
+  }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+});
