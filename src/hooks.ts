@@ -72,6 +72,8 @@ export const hooks: {
   ui?: (opts: MainOptions, filter: string | undefined) => Promise<void>;
   /** Compile a display filter (-Y); throws UsageError with the position of a mistake. */
   compileFilter?: (expr: string) => DisplayFilter;
+  /** Compile a colouring rule's filter: unknown protocols and fields make their test false (src/filter/index.ts). */
+  compileRuleFilter?: (expr: string) => { filter: DisplayFilter; unknown: string[] };
 } = {};
 
 /**

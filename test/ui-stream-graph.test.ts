@@ -1,4 +1,4 @@
-// The TCP stream graph (T) in a real terminal (tmux), on a transfer the test records through a
+// The TCP stream graph (P) in a real terminal (tmux), on a transfer the test records through a
 // lossy link (test/helpers/impaired-link.ts: 3% loss, 5% reordering, 1% duplication, 5 ms): curl
 // downloads from python3's http.server between two namespaces, tcpdump captures the client side.
 // tshark 4.0 reads the same capture and says what the graph must show: the time axis from the
@@ -81,7 +81,8 @@ test('stream graph on a lossy transfer: axes as the stream\'s first and last tim
       tm.keys(':');
       await tm.waitForText('Go to packet:');
       tm.keys(...String(data.find((s) => s.end - s.seq > 1)!.frame).split(''), 'Enter');
-      tm.keys('T');
+      // P opens the graph (T is the time format's key, m in the packet list marks).
+      tm.keys('P');
       const shown = await tm.waitFor((x) => /TCP stream graph \(tcptrace\), stream 0/.test(x) && /└─/.test(x), 'the stream graph', 15000, true);
       const title = plain(shown.split('\n')[0]);
       assert.match(title, new RegExp(`stream 0: 10\\.77\\.\\d+\\.2:${HTTP_PORT} → 10\\.77\\.\\d+\\.1:\\d+`));
@@ -133,6 +134,9 @@ test('stream graph on a lossy transfer: axes as the stream\'s first and last tim
       assert.match(other.split('\n')[0], new RegExp(` in ${client.length} segments, ${client.filter((s) => s.retrans).length} retransmitted`));
       tm.keys('q');
       await tm.waitForText('Display filter:');
+      // Back in the packet list, m marks the packet (it meant the other direction only in the graph).
+      tm.keys('m');
+      await tm.waitForText('marked 1');
     } finally {
       tm.kill();
     }

@@ -33,7 +33,8 @@ function listRows(screen: string): Map<number, [string, string]> {
   const out = new Map<number, [string, string]>();
   for (const l of screen.split('\n')) {
     // No. Time Source Destination Protocol Length Info; Info is cut with an ellipsis at the edge.
-    const m = /^[▶ ]\s+(\d+) \d+\.\d+\s+\S+\s+\S+\s+(\S+)\s+\d+ (.*?)\s*$/.exec(l);
+    // The gutter holds ▶ on the selected row, ● on a marked one; a time reference's time reads *REF*.
+    const m = /^[▶● ]\s+(\d+) (?:\d+\.\d+|\*REF\*)\s+\S+\s+\S+\s+(\S+)\s+\d+ (.*?)\s*$/.exec(l);
     if (m) out.set(Number(m[1]), [m[2], m[3]]);
   }
   return out;
@@ -211,11 +212,21 @@ test('K loads a key log into a UI started without one: the same rows turn into H
     await t.waitForText('Go to packet:');
     t.keys('2', '0', 'Enter');
     await t.waitForText('Packet details — frame 20');
+    // What the user did to the packets stays through the reread: a mark, a time reference, the time format.
+    t.keys('m', 't');
+    await t.waitForText('frame 20 is a time reference');
+    t.keys('T');
+    await t.waitForText('time: absolute');
     t.keys('K');
     await t.waitForText('Key log file:');
     t.literal(KEYLOG);
     t.keys('Enter');
     s = await t.waitFor((x) => /key log: /.test(x) && /shown \d+ \/ \d+/.test(x) && /Packet details — frame 20/.test(x), 'the capture read again with the key log');
+    assert.match(s, /marked 1/, 'the mark is kept');
+    assert.match(s, /time: absolute/, 'and the time format');
+    t.keys('T', 'T', 'T');
+    s = await t.waitForText('time: relative');
+    assert.match(s, /▶\s+20\s+\*REF\*/, 'and the time reference');
     rows = listRows(s);
     for (const [n, [proto, info]] of rows) {
       assert.equal(proto, after[n - 1][0], `Protocol of frame ${n} with the key log`);

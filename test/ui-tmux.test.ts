@@ -11,13 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import '../src/app/features';
 import { hooks } from '../src/hooks';
-import { openCaptureWriter } from '../src/capture/file-writer';
-import { CapturedFrame } from '../src/capture/frame';
-import { TH_SYN, TH_ACK, TH_PSH, TH_FIN, TH_RST } from '../src/decode/tcp';
 import { startChatServer, runLabChatExchange } from '../src/lab/chat';
 import { BINDINGS } from '../src/ui/keys';
 import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
-import { Tmux, haveTmux, lineWith, plain, sgrAt, highlightedBytes } from './helpers/tmux';
+import { Tmux, haveTmux, lineWith, plain, rowSgr, sgrAt, plainIndex, highlightedBytes } from './helpers/tmux';
+import { writeConversation } from './helpers/crafted-tcp';
 
 const corpus = corpusDir();
 const noTmux = haveTmux() ? false : 'tmux is not installed';
@@ -28,32 +26,6 @@ const TLS13 = corpus ? path.join(corpus, 'valid/local/ipv6-tls13.pcap') : '';
 const ESC = '\x1b';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * The attributes in effect where the row whose text contains `needle` starts, after every SGR
- * before it on its line, in a canonical form: "1;4;7;38;5;16;48;5;114" (bold, underline, reverse,
- * then foreground and background as the terminal got them).
- */
-function rowSgr(screen: string, needle: string): string {
-  const line = lineWith(screen, needle);
-  return sgrAt(line, plainIndex(line, needle));
-}
-
-/** Index in the escaped line where the plain-text position of `needle` starts. */
-function plainIndex(line: string, needle: string): number {
-  const target = plain(line).indexOf(needle);
-  let p = 0, i = 0;
-  while (i < line.length) {
-    // eslint-disable-next-line no-control-regex
-    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
-    if (m) { i += m[0].length; continue; }
-    if (p === target) return i;
-    p++;
-    i++;
-  }
-  return i;
-}
-
-
 function withTmux(args: string[], env: Record<string, string>, fn: (t: Tmux) => Promise<void>, width = 160, height = 50): Promise<void> {
   const t = Tmux.start(args, env, width, height);
   return fn(t).finally(() => t.kill());
@@ -62,6 +34,8 @@ function withTmux(args: string[], env: Record<string, string>, fn: (t: Tmux) => 
 test('packet list: rows, columns and colours of a DNS-over-TCP conversation', { skip }, () =>
   withTmux(['-r', DNS_TCP], {}, async (t) => {
     let s = await t.waitForText('shown 11 / 11');
+    await t.waitForText('colour rule: TCP SYN / SYN-ACK'); // rows are coloured as the rules are evaluated
+    s = t.screen();
     const lines = s.split('\n');
     assert.match(lines[0], /Display filter: none/);
     assert.match(lines[1], /No\.\s+Time\s+Source\s+Destination\s+Protocol\s+Length\s+Info/);
@@ -73,14 +47,17 @@ test('packet list: rows, columns and colours of a DNS-over-TCP conversation', { 
     assert.match(s, /file: .*dns_tcp\.pcap/);
 
     const e = t.screen(true);
-    // handshake family (green background) for SYN, SYN/ACK and the third ACK; selection swaps colours
-    assert.equal(rowSgr(e, '     1 0.000000'), '7;38;5;16;48;5;114');
-    assert.equal(rowSgr(e, '     2 0.126619'), '38;5;16;48;5;114');
-    assert.equal(rowSgr(e, '     3 0.126771'), '38;5;16;48;5;114');
-    // data segments (PSH) in light blue text, the FINs in the teardown family (steel blue background)
-    assert.equal(rowSgr(e, '     4 0.127034'), '38;5;117');
-    assert.equal(rowSgr(e, '     8 0.254555'), '38;5;16;48;5;110');
-    assert.equal(rowSgr(e, '    10 0.380895'), '38;5;16;48;5;110');
+    // share/colorfilters: the handshake (SYN, SYN/ACK, the third ACK) aquamarine; the selected row
+    // keeps its colours and is bold and underlined
+    assert.equal(rowSgr(e, '     1 0.000000'), '1;4;38;5;16;48;5;79');
+    assert.equal(rowSgr(e, '     2 0.126619'), '38;5;16;48;5;79');
+    assert.equal(rowSgr(e, '     3 0.126771'), '38;5;16;48;5;79');
+    // data segments (PSH) pale cyan, the FINs blue; every coloured row has a background
+    assert.equal(rowSgr(e, '     4 0.127034'), '38;5;16;48;5;195');
+    assert.equal(rowSgr(e, '     8 0.254555'), '38;5;16;48;5;147');
+    assert.equal(rowSgr(e, '    10 0.380895'), '38;5;16;48;5;147');
+    // a bare ACK no rule matches keeps the terminal's colours
+    assert.equal(rowSgr(e, '     5 0.127168'), '');
 
     // details of packet 1 and its bytes (the tree is built just after the first rows are drawn)
     s = await t.waitForText('Transmission Control Protocol, Src Port');
@@ -119,17 +96,17 @@ test('-c N opens only the first N packets of the file, as it reads only those he
 test('time formats, go to packet, help listing every key, resize and quit', { skip }, () =>
   withTmux(['-r', DNS_TCP], {}, async (t) => {
     await t.waitForText('shown 11 / 11');
-    t.keys('t');
+    t.keys('T');
     let s = await t.waitForText('time: absolute');
     // TZ=UTC in the test terminal
     assert.match(lineWith(s, ' 192.168.1.11 '), /1\s+20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\s+192\.168\.1\.11/);
-    t.keys('t');
+    t.keys('T');
     s = await t.waitForText('time: delta');
     assert.match(s, /\n\s+2 0\.126619\s/);
-    t.keys('t');
+    t.keys('T');
     s = await t.waitForText('time: epoch');
     assert.match(s, /\n\s+2 \d{10}\.\d{6}\s/);
-    t.keys('t');
+    t.keys('T');
     await t.waitForText('time: relative');
 
     t.keys(':');
@@ -151,7 +128,9 @@ test('time formats, go to packet, help listing every key, resize and quit', { sk
     await sleep(150);
     all += t.screen();
     for (const b of BINDINGS) assert.ok(all.includes(b.help), `help lists "${b.help}"`);
-    assert.match(all, /SYN, SYN\/ACK and the handshake's final ACK/);
+    // the colouring rules in use, each in its colours, and where they came from
+    assert.match(all, /Colouring rules \(256 colours\).*share\/colorfilters/);
+    assert.match(all, /TCP SYN \/ SYN-ACK\s+tcp\.flags\.syn == 1/);
     t.keys('Escape');
     await t.waitForText('Display filter:');
 
@@ -176,8 +155,12 @@ test('follow TCP stream: client and server payload in two colours with byte coun
     assert.equal(rowSgr(e, '0000  16 03 03 00 7a 02'), '38;5;117'); // server colour
     t.keys('End');
     s = await t.waitForText('frame 16, ::1:41150, 24 bytes');
+    // leaving Follow filters the list to the stream
     t.keys('Escape');
-    await t.waitForText('Display filter:');
+    await t.waitForText('Display filter: tcp.stream eq 0');
+    await t.waitForText('shown 19 / 36');
+    t.keys('x');
+    await t.waitForText('shown 36 / 36');
 
     t.keys('C');
     s = await t.waitForText('TCP conversations: 2');
@@ -192,19 +175,20 @@ test('follow TCP stream: client and server payload in two colours with byte coun
 
 test('TLS: Client Hello and Server Hello stand out from every other row', { skip }, () =>
   withTmux(['-r', TLS13], {}, async (t) => {
-    const s = await t.waitForText('shown 36 / 36');
+    await t.waitForText('shown 36 / 36');
+    const s = await t.waitForText('colour rule: TCP SYN / SYN-ACK');
     const e = t.screen(true);
     const hello = rowSgr(e, '     4 0.001220');
     const serverHello = rowSgr(e, '     6 0.002257');
     assert.match(lineWith(s, '     4 0.001220'), /Client Hello/);
     assert.match(lineWith(s, '     6 0.002257'), /Server Hello/);
-    assert.equal(hello, '1;38;5;16;48;5;213');
+    assert.equal(hello, '38;5;16;48;5;214'); // orange
     assert.equal(serverHello, hello);
     const others = new Set<string>();
     for (const line of s.split('\n')) {
       const m = /^.\s+(\d+) 0\.0\d+ /.exec(line);
       if (m === null || m[1] === '4' || m[1] === '6') continue;
-      others.add(rowSgr(e, line.slice(1, 16)).replace(/^7;/, ''));
+      others.add(rowSgr(e, line.slice(1, 16)).replace(/^1;4;/, ''));
     }
     assert.ok(others.size >= 4, 'rows of several other kinds are on screen');
     assert.ok(!others.has(hello), `no other row looks like a Hello: ${[...others].join(' | ')}`);
@@ -217,19 +201,21 @@ test('16 colours and NO_COLOR: handshake, teardown, reset and Hello rows stay di
     writeConversation(file, Buffer.from('ok'), true);
     await withTmux(['-r', file], { TCPWATCH_COLORS: '16' }, async (t) => {
       await t.waitForText('shown 9 / 9');
+      await t.waitForText('colour rule: TCP SYN / SYN-ACK');
       const e = t.screen(true);
-      assert.equal(rowSgr(e, '     2 0.000100'), '30;102'); // SYN/ACK: black on bright green
-      assert.equal(rowSgr(e, '     6 0.000500'), '30;106'); // FIN: black on bright cyan
-      assert.equal(rowSgr(e, '     9 0.000800'), '1;93;41'); // RST: bold bright yellow on red
+      assert.equal(rowSgr(e, '     2 0.000100'), '30;106'); // SYN/ACK: black on bright cyan
+      assert.equal(rowSgr(e, '     6 0.000500'), '30;104'); // FIN: black on bright blue
+      assert.equal(rowSgr(e, '     9 0.000800'), '93;41'); // RST: bright yellow on red
     });
     // A terminal with 8 colours (TERM=xterm): the 16-colour theme folded onto 8 by blessed stays distinct.
     await withTmux(['-r', file], { TERM: 'xterm' }, async (t) => {
       await t.waitForText('shown 9 / 9');
+      await t.waitForText('colour rule: TCP SYN / SYN-ACK');
       const e = t.screen(true);
       const syn = rowSgr(e, '     2 0.000100'), fin = rowSgr(e, '     6 0.000500'), rst = rowSgr(e, '     9 0.000800');
-      assert.equal(syn, '30;42');
-      assert.equal(fin, '30;46');
-      assert.equal(rst, '1;33;41');
+      assert.equal(syn, '30;46');
+      assert.equal(fin, '30;44');
+      assert.equal(rst, '33;41');
     });
     await withTmux(['-r', file], { NO_COLOR: '1' }, async (t) => {
       await t.waitForText('shown 9 / 9');
@@ -278,7 +264,8 @@ test('escape sequences in a payload never reach the terminal: screen and window 
       const e = t.screen(true);
       assert.doesNotMatch(e, /\x1b\[31m/, 'the payload\'s SGR did not colour anything');
       t.keys('Escape');
-      s = await t.waitForText('Display filter:');
+      await t.waitForText('Display filter: tcp.stream eq 0');
+      s = await t.waitForText('shown 8 / 8');
       // the list is still on screen: nothing cleared it
       assert.match(s, /No\.\s+Time\s+Source/);
       assert.match(s, /\s+1 0\.000000000\s+10\.0\.0\.1\s+10\.0\.0\.2\s+TCP/);
@@ -346,7 +333,9 @@ test('statistics dashboard: rates over time, protocol and flag mix, top talkers,
     assert.match(s, /packets\/s \(every \d+ ms\)/);
     assert.match(s, /bytes\/s \(every \d+ ms\)/);
     assert.match(s, /protocols \(packets\)/);
-    assert.match(s, /SYN\s+SYN\/ACK\s+ACK\s+PSH\s+FIN\s+RST/);
+    for (const [flag, n] of [['SYN', 2], ['SYN/ACK', 2], ['ACK', 11], ['PSH', 17], ['FIN', 4], ['RST', 0]] as const) {
+      assert.match(s, new RegExp(`│${flag.replace('/', '\\/')}\\s+${n} `), `${flag} ${n}`);
+    }
     assert.match(s, /::1\s+36\s+17\.3 KiB/);
     assert.match(s, /TLS 1\.3\s+1/);
     t.keys('Escape');
@@ -382,15 +371,16 @@ test('a chat exchange recorded on loopback: handshake, "Hey" and "Hi", teardown,
     dump.kill('SIGINT');
     await exited;
     await withTmux(['-r', pcap], {}, async (t) => {
-      const s = await t.waitForText('shown 11 / 11');
+      await t.waitForText('shown 11 / 11');
+      const s = await t.waitForText('colour rule: TCP SYN / SYN-ACK');
       const e = t.screen(true);
       assert.match(lineWith(s, '     1 '), /127\.0\.0\.1\s+127\.0\.0\.1\s+TCP .*\[SYN\] Seq=0/);
-      assert.equal(rowSgr(e, '     2 '), '38;5;16;48;5;114'); // SYN/ACK
-      assert.equal(rowSgr(e, '     3 '), '38;5;16;48;5;114'); // the handshake's final ACK
+      assert.equal(rowSgr(e, '     2 '), '38;5;16;48;5;79'); // SYN/ACK
+      assert.equal(rowSgr(e, '     3 '), '38;5;16;48;5;79'); // the handshake's final ACK
       assert.match(lineWith(s, '     4 '), /\[PSH, ACK\] Seq=1 Ack=1 .*Len=3/);
-      assert.equal(rowSgr(e, '     4 '), '38;5;117');
+      assert.equal(rowSgr(e, '     4 '), '38;5;16;48;5;195');
       assert.match(lineWith(s, '     8 '), /\[FIN, ACK\]/);
-      assert.equal(rowSgr(e, '     8 '), '38;5;16;48;5;110');
+      assert.equal(rowSgr(e, '     8 '), '38;5;16;48;5;147');
       t.keys('j', 'j', 'j', 'F');
       const f = await t.waitForText('Follow TCP stream 0');
       assert.match(f, /client 127\.0\.0\.1:\d+ → 3 bytes/);
@@ -456,63 +446,6 @@ test('mouse: a click selects a packet, the wheel scrolls', { skip }, () =>
     assert.match(s, /▶\s+6 0\.002257/);
     assert.match(s, /Packet details — frame 6/);
   }));
-
-// ---------------------------------------------------------------- crafted captures
-
-function ipv4Tcp(src: number[], dst: number[], sport: number, dport: number, seq: number, ack: number, flags: number, payload: Buffer): Buffer {
-  const ipLen = 20 + 20 + payload.length;
-  const b = Buffer.alloc(14 + ipLen);
-  b.writeUInt16BE(0x0800, 12);
-  const ip = 14;
-  b[ip] = 0x45;
-  b.writeUInt16BE(ipLen, ip + 2);
-  b[ip + 8] = 64;
-  b[ip + 9] = 6;
-  Buffer.from(src).copy(b, ip + 12);
-  Buffer.from(dst).copy(b, ip + 16);
-  const t = ip + 20;
-  b.writeUInt16BE(sport, t);
-  b.writeUInt16BE(dport, t + 2);
-  b.writeUInt32BE(seq >>> 0, t + 4);
-  b.writeUInt32BE(ack >>> 0, t + 8);
-  b.writeUInt16BE((5 << 12) | flags, t + 12);
-  b.writeUInt16BE(65535, t + 14);
-  payload.copy(b, t + 20);
-  return b;
-}
-
-/** A whole TCP conversation carrying `payload` from client to server; with `reset`, a final RST. */
-function writeConversation(file: string, payload: Buffer, reset: boolean): void {
-  const C = [10, 0, 0, 1], S = [10, 0, 0, 2];
-  const cp = 40000, sp = 80, ci = 1000, si = 5000, n = payload.length;
-  const none = Buffer.alloc(0);
-  const frames = [
-    ipv4Tcp(C, S, cp, sp, ci, 0, TH_SYN, none),
-    ipv4Tcp(S, C, sp, cp, si, ci + 1, TH_SYN | TH_ACK, none),
-    ipv4Tcp(C, S, cp, sp, ci + 1, si + 1, TH_ACK, none),
-    ipv4Tcp(C, S, cp, sp, ci + 1, si + 1, TH_PSH | TH_ACK, payload),
-    ipv4Tcp(S, C, sp, cp, si + 1, ci + 1 + n, TH_ACK, none),
-    ipv4Tcp(C, S, cp, sp, ci + 1 + n, si + 1, TH_FIN | TH_ACK, none),
-    ipv4Tcp(S, C, sp, cp, si + 1, ci + 2 + n, TH_FIN | TH_ACK, none),
-    ipv4Tcp(C, S, cp, sp, ci + 2 + n, si + 2, TH_ACK, none),
-  ];
-  if (reset) frames.push(ipv4Tcp(C, S, cp, sp, ci + 2 + n, 0, TH_RST, none));
-  const w = openCaptureWriter(file, 1);
-  const f = new CapturedFrame();
-  frames.forEach((b, k) => {
-    f.buf = b;
-    f.off = 0;
-    f.capLen = b.length;
-    f.origLen = b.length;
-    f.tsSec = 1700000000;
-    f.tsNsec = k * 100000;
-    f.linkType = 1;
-    w.write(f);
-  });
-  w.close();
-}
-
-
 
 /** Move the details cursor down (or up) until the selected line matches `re` (at most `max` steps). */
 async function selectDetail(t: Tmux, re: RegExp, max = 80, key = 'j'): Promise<string> {

@@ -7,6 +7,7 @@ import { sanitizeBytes } from '../output/sanitize';
 import { hexDumpLines } from '../output/hexdump';
 import { PacketStore } from './packet-store';
 import { CHUNK_BITS, CHUNK_MASK, Misc, TlsContentBit } from './columns';
+import { isUdpRow, udpKey, udpStreamNumbers } from './conversations';
 
 export const enum Side {
   Client = 0,
@@ -30,9 +31,12 @@ export interface FollowLine {
 }
 
 export interface FollowResult {
+  /** tcp.stream, or udp.stream for a UDP conversation. */
   stream: number;
-  /** What is followed: the TCP payload as on the wire, or the TLS records' decrypted application data. */
-  mode: 'tcp' | 'tls';
+  /** The transport followed: the filter leaving Follow applies is tcp.stream / udp.stream eq N. */
+  protocol: 'TCP' | 'UDP';
+  /** What is followed: the payload as on the wire, or the TLS records' decrypted application data (TCP only). */
+  mode: 'wire' | 'tls';
   client: string;
   server: string;
   segments: FollowSegment[];
@@ -50,7 +54,7 @@ export function followStream(store: PacketStore, stream: number, maxBytes = DEFA
   const ix = store.index;
   const packets = store.streamPackets(stream);
   const d = new Dissection();
-  const res: FollowResult = { stream, mode: 'tcp', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
+  const res: FollowResult = { stream, protocol: 'TCP', mode: 'wire', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
   // Next relative sequence number expected from each side: bytes below it were already shown.
   const next = [0, 0];
   const seen = [false, false];
@@ -91,6 +95,47 @@ export function followStream(store: PacketStore, stream: number, maxBytes = DEFA
   return res;
 }
 
+/**
+ * Follow UDP stream: every datagram between the two address/port pairs of `packet` (either way),
+ * whole, in capture order; the client is who sent the first. Its udp.stream is found as the
+ * analysis numbers conversations, in the order their first datagram appears (a replay of the
+ * packet alone would not know it).
+ */
+export function followUdp(store: PacketStore, packet: number, maxBytes = DEFAULT_MAX_BYTES): FollowResult {
+  const ix = store.index;
+  const p = ix.chunks[packet >>> CHUNK_BITS], pj = packet & CHUNK_MASK;
+  const a = p.src[pj], b = p.dst[pj], pa = p.srcPort[pj], pb = p.dstPort[pj];
+  const res: FollowResult = { stream: -1, protocol: 'UDP', mode: 'wire', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: false };
+  const d = new Dissection();
+  let total = 0, clientAddr = 0, clientPort = 0;
+  for (let i = 0; i < ix.count; i++) {
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    if (!isUdpRow(c.proto[j], c.stream[j])) continue;
+    const s = c.src[j], t = c.dst[j], sp = c.srcPort[j], tp = c.dstPort[j];
+    if (!((s === a && t === b && sp === pa && tp === pb) || (s === b && t === a && sp === pb && tp === pa))) continue;
+    if (res.client === '') {
+      res.stream = udpStreamNumbers(ix).get(udpKey(s, sp, t, tp)) ?? -1;
+      clientAddr = s;
+      clientPort = sp;
+      res.client = `${ix.addresses.text(s)}:${sp}`;
+      res.server = `${ix.addresses.text(t)}:${tp}`;
+    }
+    if (res.truncated) continue;
+    const side = s === clientAddr && sp === clientPort ? Side.Client : Side.Server;
+    if (!store.load(i, d) || d.payloadCapLen === 0) continue;
+    const len = d.payloadCapLen;
+    if (total + len > maxBytes) {
+      res.truncated = true;
+      continue;
+    }
+    total += len;
+    res.segments.push({ side, packet: i, data: Buffer.from(d.buf.subarray(d.payloadOff, d.payloadOff + len)), tls: 0 });
+    if (side === Side.Client) res.clientBytes += len;
+    else res.serverBytes += len;
+  }
+  return res;
+}
+
 const TLS_NAMES: [number, string][] = [
   [TlsContentBit.Handshake, 'Handshake'],
   [TlsContentBit.ChangeCipherSpec, 'Change Cipher Spec'],
@@ -114,7 +159,7 @@ function looksLikeText(b: Buffer): boolean {
 export function followLines(r: FollowResult, width = 100): FollowLine[] {
   const out: FollowLine[] = [];
   const tls = r.mode === 'tls';
-  out.push({ side: Side.Note, text: `Follow ${tls ? 'TLS' : 'TCP'} stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
+  out.push({ side: Side.Note, text: `Follow ${tls ? 'TLS' : r.protocol} stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
   out.push({
     side: Side.Note,
     text: `client sent ${r.clientBytes} bytes, server sent ${r.serverBytes} bytes` +

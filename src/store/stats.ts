@@ -5,7 +5,8 @@ import { PROTO_LABELS } from '../decode/protocol-registry';
 import { TH_SYN, TH_ACK, TH_FIN, TH_RST, TH_PSH } from '../decode/tcp';
 import { Proto } from '../decode/dissection';
 import { PacketIndex } from './packet-index';
-import { CHUNK_BITS, CHUNK_SIZE, APP_NOT_STORED } from './columns';
+import type { PacketList } from './conversations';
+import { CHUNK_BITS, CHUNK_MASK, APP_NOT_STORED } from './columns';
 
 export interface Count {
   name: string;
@@ -60,10 +61,12 @@ function add(m: Map<string, Count>, name: string, bytes: number): void {
   c.bytes += bytes;
 }
 
-export function captureStats(ix: PacketIndex, upTo = ix.count): CaptureStats {
-  const n = upTo;
-  const first = n > 0 ? ix.time(0) : 0;
-  const last = n > 0 ? ix.time(n - 1) : 0;
+/** Statistics of the first `upTo` packets, or of the packets of `only` (what the display filter shows). */
+export function captureStats(ix: PacketIndex, upTo = ix.count, only: PacketList | null = null): CaptureStats {
+  const n = only !== null ? only.length : upTo;
+  const at = (k: number): number => (only !== null ? only.get(k) : k);
+  const first = n > 0 ? ix.time(at(0)) : 0;
+  const last = n > 0 ? ix.time(at(n - 1)) : 0;
   const duration = Math.max(0, last - first);
   const bucketSeconds = bucketFor(duration);
   const buckets = Math.max(1, Math.floor(duration / bucketSeconds) + 1);
@@ -71,40 +74,41 @@ export function captureStats(ix: PacketIndex, upTo = ix.count): CaptureStats {
   const appCounts = new Float64Array(ix.apps.length + 1), appBytes = new Float64Array(ix.apps.length + 1);
   const protoCounts = new Float64Array(256), protoBytes = new Float64Array(256);
   const talkerPk = new Map<number, number>(), talkerBy = new Map<number, number>();
+  const streams = only !== null ? new Set<number>() : null;
   let syn = 0, synAck = 0, fin = 0, rst = 0, psh = 0, ackOnly = 0, tcpOther = 0;
   let bytes = 0;
-  for (let ci = 0; ci < ix.chunks.length && ci * CHUNK_SIZE < n; ci++) {
-    const c = ix.chunks[ci], base = ci << CHUNK_BITS, m = Math.min(CHUNK_SIZE, n - base);
-    for (let j = 0; j < m; j++) {
-      const len = c.origLen[j];
-      bytes += len;
-      const t = c.tsSec[j] + c.tsNsec[j] / 1e9 - first;
-      const b = Math.min(buckets - 1, Math.max(0, Math.floor(t / bucketSeconds)));
-      pk[b]++;
-      by[b] += len;
-      const app = c.app[j];
-      if (app !== 0 && app !== APP_NOT_STORED && app < appCounts.length) {
-        appCounts[app]++;
-        appBytes[app] += len;
-      } else {
-        protoCounts[c.proto[j]]++;
-        protoBytes[c.proto[j]] += len;
-      }
-      const src = c.src[j];
-      if (src !== 0) {
-        talkerPk.set(src, (talkerPk.get(src) ?? 0) + 1);
-        talkerBy.set(src, (talkerBy.get(src) ?? 0) + len);
-      }
-      if (c.proto[j] === Proto.Tcp || c.stream[j] >= 0) {
-        const f = c.tcpFlags[j];
-        if (f & TH_RST) rst++;
-        else if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) synAck++;
-        else if (f & TH_SYN) syn++;
-        else if (f & TH_FIN) fin++;
-        else if (f & TH_PSH) psh++;
-        else if (f === TH_ACK) ackOnly++;
-        else tcpOther++;
-      }
+  for (let k = 0; k < n; k++) {
+    const i = at(k);
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+    if (streams !== null && c.stream[j] >= 0) streams.add(c.stream[j]);
+    const len = c.origLen[j];
+    bytes += len;
+    const t = c.tsSec[j] + c.tsNsec[j] / 1e9 - first;
+    const b = Math.min(buckets - 1, Math.max(0, Math.floor(t / bucketSeconds)));
+    pk[b]++;
+    by[b] += len;
+    const app = c.app[j];
+    if (app !== 0 && app !== APP_NOT_STORED && app < appCounts.length) {
+      appCounts[app]++;
+      appBytes[app] += len;
+    } else {
+      protoCounts[c.proto[j]]++;
+      protoBytes[c.proto[j]] += len;
+    }
+    const src = c.src[j];
+    if (src !== 0) {
+      talkerPk.set(src, (talkerPk.get(src) ?? 0) + 1);
+      talkerBy.set(src, (talkerBy.get(src) ?? 0) + len);
+    }
+    if (c.proto[j] === Proto.Tcp || c.stream[j] >= 0) {
+      const f = c.tcpFlags[j];
+      if (f & TH_RST) rst++;
+      else if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) synAck++;
+      else if (f & TH_SYN) syn++;
+      else if (f & TH_FIN) fin++;
+      else if (f & TH_PSH) psh++;
+      else if (f === TH_ACK) ackOnly++;
+      else tcpOther++;
     }
   }
   const protocols = new Map<string, Count>();
@@ -128,7 +132,9 @@ export function captureStats(ix: PacketIndex, upTo = ix.count): CaptureStats {
     .slice(0, 10)
     .map(([id, p]) => ({ name: ix.addresses.text(id), packets: p, bytes: talkerBy.get(id) ?? 0 }));
   const versions = new Map<string, Count>(), names = new Map<string, Count>();
-  for (const info of ix.tlsStreams.values()) {
+  const tls = streams === null ? [...ix.tlsStreams.values()]
+    : [...streams].map((st) => ix.tlsStreams.get(st)).filter((x): x is NonNullable<typeof x> => x !== undefined);
+  for (const info of tls) {
     if (info.version) add(versions, info.version, 0);
     if (info.sni) add(names, info.sni, 0);
   }

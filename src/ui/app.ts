@@ -10,15 +10,27 @@ import { hooks, MainOptions } from '../hooks';
 import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
-import { followStream, followLines, FollowResult } from '../store/follow';
+import { followStream, followUdp, followLines, FollowResult, Side } from '../store/follow';
 import { followTlsStream } from '../store/follow-tls';
+import { isUdpRow } from '../store/conversations';
 import { compareStream } from '../store/compare';
 import { explainStream } from '../store/explain';
 import { ladderLines } from '../reports/explain';
 import { NO_STREAM, CHUNK_BITS, CHUNK_MASK } from '../store/columns';
-import { TIME_FORMAT_NAMES } from '../store/rows';
+import { TIME_FORMAT_NAMES, TimeFormat } from '../store/rows';
 import { sanitizeText } from '../output/sanitize';
-import { chooseTheme, Theme, followAttr } from './theme';
+import { chooseTheme, Theme, followAttr, ruleAttr } from './theme';
+import { ColourRules, CompiledColourRules, compileColourRules } from './colours';
+import { ColourRun } from '../store/colour-rules';
+import { RowClass } from '../store/rows';
+import { PLAIN } from './widgets/paint';
+import { FindKind, SaveKind, ExportKind } from './views/filter-bar';
+import { allFields } from '../fields/registry';
+import { protocolColumn, infoColumn } from '../output/summary';
+import { buildDetails, DetailNode } from '../output/details';
+import { openOutputFile, writeErrorForUser } from '../capture/file-writer';
+import { CapturedFrame } from '../capture/frame';
+import { UsageError } from '../errors';
 import { actionFor, keyId, Action, Binding } from './keys';
 import { PacketListView } from './views/packet-list';
 import { DetailsView } from './views/details';
@@ -34,6 +46,14 @@ import { TextView } from './widgets/text-view';
 
 type Pane = 'list' | 'details' | 'bytes';
 type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'graph';
+
+/** Marks, time references, the time format and whether rows are coloured: what K's reread keeps. */
+export interface KeptWork {
+  marks: number[];
+  refs: number[];
+  timeFormat: TimeFormat;
+  colouring: boolean;
+}
 
 /** What the status bar shows about a live capture (set by the live source). */
 export interface LiveStatus {
@@ -54,6 +74,9 @@ const RENDER_INTERVAL_MS = 50;
  */
 const FOLLOW_DETAILS_MS = 500;
 const FILTER_SLICE_MS = 15;
+/** Colouring runs whenever rows are new; its slices are short so a key waits less than a frame. */
+const COLOUR_SLICE_MS = 8;
+const COLOUR_FIRST_MS = 4;
 const MESSAGE_MS = 4000;
 
 export class App {
@@ -73,6 +96,26 @@ export class App {
   overlay: Overlay = 'none';
   live: LiveStatus | null = null;
   private filterRun: FilterRun | null = null;
+  /** The colouring rules in use (as read; compiled: those that compiled) and each one's row attribute. */
+  colours: ColourRules | null = null;
+  private colourCompiled: CompiledColourRules | null = null;
+  private colourAttrs: number[] = [];
+  private colourRun: ColourRun | null = null;
+  private colourTimer: NodeJS.Immediate | null = null;
+  /** Off with the colouring key: every row in the terminal's own colours. */
+  colouring = true;
+  /** The last find (Ctrl-F): its matches, found in the background from the first packet on. */
+  private findRun: FilterRun | null = null;
+  private findLabel = '';
+  private findWant: { from: number; dir: 1 | -1 } | null = null;
+  private findTimer: NodeJS.Immediate | null = null;
+  /** Packets a live capture had when last saved from the UI (quitting asks while more are unsaved). */
+  private savedCount = 0;
+  /** Quitting a live capture with unsaved packets: waiting for save / discard / cancel. */
+  private asking = false;
+  private quitAfterSave = false;
+  /** The stream Follow shows, filtered to when it closes, and its payload (for exporting it). */
+  private followed: { protocol: 'TCP' | 'UDP'; stream: number; result: FollowResult } | null = null;
   private filterTimer: NodeJS.Immediate | null = null;
   /** Packet to keep selected while a new filter's matches arrive. */
   private wantPacket = -1;
@@ -88,8 +131,8 @@ export class App {
   private message = '';
   private messageTimer: NodeJS.Timeout | null = null;
   private quitting = false;
-  /** Follow's stream and what it shows of it (TLS: decrypted application data; TCP: wire bytes). */
-  private followAt = { stream: -1, mode: 'tcp' as 'tcp' | 'tls' };
+  /** The TCP stream Follow last showed and how (tls: decrypted application data; wire: the bytes as sent), kept for m and the next F on it. */
+  private followAt = { stream: -1, mode: 'wire' as FollowResult['mode'] };
   /**
    * A key log file to read the capture again with (K): run() resolves and the caller opens the
    * capture anew with it, so the list, filters and every view see the decrypted records.
@@ -161,15 +204,27 @@ export class App {
     this.details.hex.el.on('click', () => this.setFocus('bytes'));
 
     this.filterBar.validate = (expr) => this.checkFilter(expr);
-    this.filterBar.onSubmit = (mode, text) => (mode === 'filter' ? this.applyFilter(text) : mode === 'keylog' ? this.loadKeylog(text) : this.gotoPacket(text));
-    this.filterBar.onCancel = () => this.requestRender();
+    this.filterBar.onSubmit = (mode, text, kind) => {
+      if (mode === 'filter') this.applyFilter(text);
+      else if (mode === 'find') this.find(kind as FindKind, text);
+      else if (mode === 'save') this.save(kind as SaveKind, text);
+      else if (mode === 'export') this.exportPayload(kind as ExportKind, text);
+      else if (mode === 'keylog') this.loadKeylog(text);
+      else this.gotoPacket(text);
+    };
+    this.filterBar.onCancel = () => {
+      this.quitAfterSave = false;
+      if (this.overlay !== 'none') this.textView.title.el.setFront();
+      this.requestRender();
+    };
     this.filterBar.onEdit = () => {
       // Typing a new expression cancels the one still running.
       if (this.filterRun !== null && !this.filterRun.done) this.cancelFilter();
     };
     this.conversations.onChoose = (stream) => {
+      const proto = this.conversations.proto;
       this.closeOverlay();
-      this.applyFilter(`tcp.stream == ${stream}`);
+      this.applyFilter(proto === 'TCP' ? `tcp.stream == ${stream}` : `udp.stream eq ${stream}`);
     };
 
     this.screen.on('keypress', (ch: string | undefined, key: KeyEvent | undefined) => this.onKey(ch, key));
@@ -201,10 +256,7 @@ export class App {
     this.details.tree.list.ensureVisible();
     if (this.textView.visible) this.textView.resize(h - 1);
     if (this.conversations.visible) this.conversations.resize(h - 1);
-    if (this.stats.visible) {
-      this.stats.hide();
-      this.stats.show(h - 1);
-    }
+    if (this.stats.visible) this.stats.resize(h - 1);
     if (this.graph.visible) this.graph.resize(h - 1);
   }
 
@@ -247,7 +299,11 @@ export class App {
     // the packet the details show (while following, they can be a moment behind the selection)
     const sel = this.details.packet;
     this.detailsTitle.fillAttr = titleAttr('details');
-    this.detailsTitle.segments = [{ text: ` Packet details${sel >= 0 ? ` \u2014 frame ${sel + 1}` : ''}`, attr: titleAttr('details') }];
+    const rule = sel >= 0 ? this.colourRuleName(sel) : '';
+    this.detailsTitle.segments = [{
+      text: ` Packet details${sel >= 0 ? ` \u2014 frame ${sel + 1}` : ''}${rule !== '' ? ` \u00b7 colour rule: ${sanitizeText(rule)}` : ''}`,
+      attr: titleAttr('details'),
+    }];
     this.detailsTitle.right = [{ text: 'Enter open/close  e/w all  Tab next pane ', attr: titleAttr('details') }];
     this.bytesTitle.fillAttr = titleAttr('bytes');
     const dl = this.details.decryptedLength;
@@ -278,11 +334,13 @@ export class App {
     const seg: Segment[] = [];
     const sep = { text: ' \u2502 ', attr: t.status };
     const src = st.kind === 'live' ? `live: ${sanitizeText(this.live?.interfaceName ?? st.description)}` : `file: ${sanitizeText(st.description)}`;
-    seg.push({ text: ` ${src}`, attr: t.statusAccent });
-    if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status });
-    if (this.opts.keylog) seg.push(sep, { text: `key log: ${sanitizeText(this.opts.keylog)}`, attr: t.status });
-    if (this.filterRun) seg.push(sep, { text: `display filter: ${sanitizeText(this.filterRun.expression)}`, attr: t.status });
+    // Paths and filters can be any length: they are cut so the counts after them stay on screen.
+    seg.push({ text: ` ${src}`, attr: t.statusAccent, shrink: true });
+    if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status, shrink: true });
+    if (this.opts.keylog) seg.push(sep, { text: `key log: ${sanitizeText(this.opts.keylog)}`, attr: t.status, shrink: true });
+    if (this.filterRun) seg.push(sep, { text: `display filter: ${sanitizeText(this.filterRun.expression)}`, attr: t.status, shrink: true });
     seg.push(sep, { text: `shown ${this.packets.count()} / ${st.count}`, attr: t.statusAccent });
+    if (this.packets.marks.size > 0) seg.push(sep, { text: `marked ${this.packets.marks.size}`, attr: t.statusAccent });
     if (st.loading && st.kind !== 'live') {
       const frac = st.totalBytes > 0 ? Math.min(1, st.bytesRead / st.totalBytes) : 0;
       const cells = 12, full = Math.round(frac * cells);
@@ -298,6 +356,11 @@ export class App {
     seg.push(sep, { text: `time: ${TIME_FORMAT_NAMES[this.packets.timeFormat]}`, attr: t.status });
     if (st.error) seg.push(sep, { text: sanitizeText(st.error), attr: t.promptInvalid });
     if (this.message) seg.push(sep, { text: this.message, attr: t.statusAccent });
+    if (this.asking) {
+      // The question replaces everything else: it is what the next key answers.
+      const n = st.count - this.savedCount;
+      return [{ text: ` Quit: ${n} captured packet${n === 1 ? ' is' : 's are'} not saved \u2014 s save  d discard and quit  c cancel `, attr: t.promptInvalid }];
+    }
     return seg;
   }
 
@@ -321,6 +384,10 @@ export class App {
       this.selectingByFollow = false;
     }
     if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
+    // New rows get their colours before they are first drawn, as far as a short slice goes.
+    const run = this.colourRun;
+    if (run !== null && !run.done && run.scanned < this.colourWanted()) run.step(performance.now() + COLOUR_FIRST_MS);
+    this.scheduleColourStep();
     if (this.selectOnLoad >= 0 && this.selectOnLoad < this.store.count && this.filterRun === null) {
       this.packets.list.select(Math.min(this.packets.positionOf(this.selectOnLoad), this.packets.count() - 1));
       this.selectOnLoad = -1;
@@ -374,6 +441,69 @@ export class App {
     this.requestRender();
   }
 
+  // ---------------------------------------------------------------- colouring rules
+
+  /** Use these colouring rules (read before the screen opened, src/ui/colours.ts). */
+  setColours(c: ColourRules): void {
+    this.colourRun?.close();
+    this.colours = c;
+    this.colourRun = null;
+    this.colourCompiled = null;
+    this.packets.colourOf = (i, cls) => this.rowAttr(i, cls);
+    this.scheduleColourStep();
+  }
+
+  /** The run that finds each packet's rule, made at the first step (after the first screen). */
+  private ensureColourRun(): ColourRun | null {
+    if (this.colourRun !== null || this.colours === null) return this.colourRun;
+    const c = compileColourRules(this.colours);
+    this.colourCompiled = c;
+    this.colourAttrs = c.rules.map((r) => ruleAttr(this.theme, r.bg, r.fg));
+    this.colourRun = new ColourRun(this.store, c.filters);
+    if (c.skipped.length > 0) this.flash(`colouring rules left out (${c.skipped.length}): ${c.skipped.join('; ')}`);
+    return this.colourRun;
+  }
+
+  private rowAttr(i: number, cls: RowClass): number {
+    if (!this.colouring) return PLAIN;
+    // Without colour the rules cannot show: the row's class gives its attributes.
+    if (this.theme.mode === 'none') return this.theme.rows[cls];
+    const r = this.colourRun?.ruleOf(i) ?? -1;
+    return r > 0 ? this.colourAttrs[r - 1] : PLAIN;
+  }
+
+  /** Name of packet i's colouring rule, '' when none matched (or it is not known yet). */
+  colourRuleName(i: number): string {
+    const r = this.colourRun?.ruleOf(i) ?? -1;
+    return r > 0 && this.colourCompiled !== null ? this.colourCompiled.rules[r - 1].name : '';
+  }
+
+  /** Rows up to which colours are wanted now: while a file is indexed, the ones on screen. */
+  private colourWanted(): number {
+    if (!(this.store.loading && this.store.kind === 'file')) return this.store.count;
+    const l = this.packets.list, n = this.packets.count();
+    return n === 0 ? 0 : this.packets.packetAt(Math.min(n - 1, l.top + l.pageSize)) + 1;
+  }
+
+  private scheduleColourStep(): void {
+    if (this.colourTimer !== null || this.colours === null) return;
+    const run = this.colourRun;
+    if (run !== null && (run.done || run.scanned >= this.colourWanted())) return;
+    // While a file is indexed, this thread takes in the indexing process's rows: colouring then
+    // goes only as far as the screen, the rest once the file is in. Replaying every packet
+    // meanwhile took the thread from the rows, and the full count of 1 M packets came later.
+    this.colourTimer = setImmediate(() => {
+      this.colourTimer = null;
+      if (this.quitting) return;
+      const r = this.ensureColourRun();
+      if (r === null) return;
+      r.step(performance.now() + COLOUR_SLICE_MS);
+      if (r.done) this.traceLine(`colours-done count=${this.store.count}`);
+      this.requestRender();
+      this.scheduleColourStep();
+    });
+  }
+
   // ---------------------------------------------------------------- filters
 
   private checkFilter(expr: string): FilterCheckResult {
@@ -391,7 +521,7 @@ export class App {
   private compile(expr: string): DisplayFilter | null {
     if (hooks.compileFilter) return hooks.compileFilter(expr);
     // Without the filter module, the one filter the UI itself makes still works.
-    const m = /^tcp\.stream == (\d+)$/.exec(expr);
+    const m = /^tcp\.stream (?:==|eq) (\d+)$/.exec(expr);
     if (m) {
       const n = Number(m[1]);
       return (d) => d.tcp.stream === n;
@@ -489,6 +619,241 @@ export class App {
     this.requestRender(true);
   }
 
+  // ---------------------------------------------------------------- find, marks, related packets
+
+  /** Whether packet i is in the list (the display filter shows it). */
+  private isShown(i: number): boolean {
+    if (this.packets.filter === null) return i >= 0 && i < this.store.count;
+    const pos = this.packets.positionOf(i);
+    return pos < this.packets.count() && this.packets.packetAt(pos) === i;
+  }
+
+  private selectPacket(i: number): void {
+    this.packets.list.select(this.packets.positionOf(i));
+  }
+
+  /** Start a find: every kind becomes a filter run, so it sees what display filters see. */
+  private find(kind: FindKind, text: string): void {
+    let fn: DisplayFilter | null;
+    let expr: string;
+    try {
+      if (kind === 'display filter') {
+        expr = text;
+        fn = this.compile(text);
+      } else if (kind === 'hex bytes') {
+        const hex = text.replace(/[\s:.-]/g, '').toLowerCase();
+        expr = `frame contains ${hex.match(/../g)!.join(':')}`;
+        fn = this.compile(expr);
+      } else if (kind === 'string in details') {
+        // Wireshark's find in the packet details: the text of every node of the tree, opened or not
+        // (a tree is built for every packet tested: slower than the other kinds).
+        expr = `string in details ${JSON.stringify(text)}`;
+        fn = (d) => detailsContain(buildDetails(d), text);
+      } else {
+        // A string is looked for in the packet's bytes and in its Protocol and Info columns, as
+        // Wireshark's find in the packet list and bytes does.
+        expr = `frame contains "${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+        const bytes = this.compile(expr);
+        fn = bytes === null ? null : (d) => bytes(d) || infoColumn(d).includes(text) || protocolColumn(d).includes(text);
+      }
+    } catch (e) {
+      this.flash((e as Error).message);
+      return;
+    }
+    if (fn === null) {
+      this.flash('find needs the display filters, which this build does not have');
+      return;
+    }
+    this.cancelFind();
+    this.findRun = new FilterRun(this.store, expr, fn);
+    this.findLabel = `${kind} ${sanitizeText(text)}`;
+    this.findAgain(1);
+  }
+
+  private cancelFind(): void {
+    if (this.findTimer !== null) clearImmediate(this.findTimer);
+    this.findTimer = null;
+    this.findRun?.cancel();
+    this.findRun = null;
+    this.findWant = null;
+  }
+
+  private findAgain(dir: 1 | -1): void {
+    if (this.findRun === null) {
+      this.flash('nothing to find yet: Ctrl-F');
+      return;
+    }
+    this.findWant = { from: this.packets.selectedPacket(), dir };
+    this.resolveFind();
+  }
+
+  /** Select the match the last n / N asked for, once the run has tested far enough; wraps at the ends. */
+  private resolveFind(): void {
+    const run = this.findRun, want = this.findWant;
+    if (run === null || want === null) return;
+    const m = run.matches;
+    let found = -1, wrapped = false;
+    if (want.dir === 1) {
+      for (let k = m.lowerBound(want.from + 1); k < m.length && found < 0; k++) if (this.isShown(m.get(k))) found = m.get(k);
+      if (found < 0 && run.done) {
+        wrapped = true;
+        for (let k = 0; k < m.length && m.get(k) <= want.from && found < 0; k++) if (this.isShown(m.get(k))) found = m.get(k);
+      }
+    } else if (run.scanned > want.from || run.done) {
+      for (let k = m.lowerBound(want.from) - 1; k >= 0 && found < 0; k--) if (this.isShown(m.get(k))) found = m.get(k);
+      if (found < 0 && run.done) {
+        wrapped = true;
+        for (let k = m.length - 1; k >= 0 && m.get(k) >= want.from && found < 0; k--) if (this.isShown(m.get(k))) found = m.get(k);
+      }
+    }
+    if (found >= 0) {
+      this.findWant = null;
+      this.selectPacket(found);
+      this.flash(`found ${this.findLabel}: frame ${found + 1}${wrapped ? ` (search wrapped to the ${want.dir === 1 ? 'first' : 'last'} packet)` : ''}`);
+      this.requestRender(true);
+      return;
+    }
+    if (run.done) {
+      this.findWant = null;
+      this.flash(`no packet shown matches ${this.findLabel}`);
+      return;
+    }
+    this.findTimer ??= setImmediate(() => {
+      this.findTimer = null;
+      if (this.quitting || this.findRun !== run) return;
+      run.step(performance.now() + FILTER_SLICE_MS);
+      this.resolveFind();
+    });
+  }
+
+  private gotoMark(dir: 1 | -1): void {
+    const marks = this.packets.markedPackets().filter((i) => this.isShown(i));
+    if (marks.length === 0) {
+      this.flash('no marked packet is shown (m marks one)');
+      return;
+    }
+    const from = this.packets.selectedPacket();
+    const next = dir === 1 ? marks.find((i) => i > from) ?? marks[0] : [...marks].reverse().find((i) => i < from) ?? marks[marks.length - 1];
+    this.selectPacket(next);
+  }
+
+  /** The packets the selected one refers to: its fields that name a frame (FT_FRAMENUM), as Wireshark links them. */
+  private relatedPackets(): { label: string; frame: number }[] {
+    const d = this.details.dissection;
+    if (d === null) return [];
+    const out: { label: string; frame: number }[] = [];
+    for (const f of allFields()) {
+      if (f.ftype !== 'FT_FRAMENUM' || f.num === undefined) continue;
+      const n = f.count(d);
+      for (let k = 0; k < n; k++) out.push({ label: f.label, frame: f.num(d, k) });
+    }
+    return out;
+  }
+
+  private gotoRelated(): void {
+    const rel = this.relatedPackets().filter((r) => r.frame >= 1 && r.frame <= this.store.count);
+    if (rel.length === 0) {
+      this.flash('this packet refers to no other packet');
+      return;
+    }
+    const r = rel[0];
+    this.selectPacket(r.frame - 1);
+    this.flash(`${r.label} ${r.frame}${this.isShown(r.frame - 1) ? '' : ' (not shown by the filter: the next shown is selected)'}`);
+  }
+
+  // ---------------------------------------------------------------- saving
+
+  private suggestedSaveName(): string {
+    return this.store.kind === 'file' ? '' : `tcpwatch-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.pcapng`;
+  }
+
+  /** The packets a save of this kind writes, in order. */
+  private packetsToSave(kind: SaveKind): number[] {
+    if (kind === 'marked packets') return this.packets.markedPackets();
+    const n = kind === 'all packets' ? this.store.count : this.packets.count();
+    const out = new Array<number>(n);
+    for (let k = 0; k < n; k++) out[k] = kind === 'all packets' ? k : this.packets.packetAt(k);
+    return out;
+  }
+
+  /** Write packets to a pcap or pcapng file (by its name, as -w); the file then reads back with the same packets. */
+  save(kind: SaveKind, file: string): void {
+    const list = this.packetsToSave(kind);
+    if (list.length === 0) {
+      this.flash(`no ${kind} to save`);
+      this.quitAfterSave = false;
+      return;
+    }
+    const ix = this.store.index;
+    const first = ix.chunks[list[0] >>> CHUNK_BITS];
+    const link = ix.links[first.link[list[0] & CHUNK_MASK]];
+    const f = new CapturedFrame();
+    try {
+      const w = openOutputFile(file, link !== undefined ? link.linkType : 1);
+      try {
+        for (const i of list) if (this.store.frameOf(i, f)) w.write(f);
+      } finally {
+        w.close();
+      }
+    } catch (e) {
+      this.quitAfterSave = false;
+      this.flash(e instanceof UsageError ? e.message : writeErrorForUser(file, e).message);
+      return;
+    }
+    if (kind === 'all packets') this.savedCount = this.store.count;
+    this.flash(`saved ${list.length} ${kind.replace(/ packets$/, '')} packet${list.length === 1 ? '' : 's'} to ${file}`);
+    if (this.quitAfterSave) void this.quit();
+  }
+
+  /** q: a live capture whose packets are only in the temporary spool asks before they are lost. */
+  private askQuit(): void {
+    const unsaved = this.store.kind === 'live' && this.opts.write === undefined && this.store.count > this.savedCount;
+    if (!unsaved) {
+      void this.quit();
+      return;
+    }
+    this.asking = true;
+    this.requestRender(true);
+  }
+
+  private answerQuit(id: string): void {
+    if (id === 's' || id === 'S') {
+      this.asking = false;
+      this.quitAfterSave = true;
+      this.filterBar.start('save', this.suggestedSaveName());
+      this.filterBar.kind = 0; // all packets
+    } else if (id === 'd' || id === 'D') {
+      this.asking = false;
+      void this.quit();
+      return;
+    } else if (id === 'c' || id === 'C' || id === 'escape' || id === 'q') {
+      this.asking = false;
+    }
+    this.requestRender(true);
+  }
+
+  /** Write the followed stream's payload as it was sent: no headings, no hex, nothing escaped (it goes to a file, not the terminal). */
+  private exportPayload(kind: ExportKind, file: string): void {
+    this.textView.title.el.setFront();
+    const f = this.followed;
+    if (f === null) return;
+    const side = kind === 'client bytes' ? Side.Client : kind === 'server bytes' ? Side.Server : -1;
+    const parts = f.result.segments.filter((s) => side < 0 || s.side === side).map((s) => s.data);
+    const data = Buffer.concat(parts);
+    try {
+      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
+      try {
+        fs.writeSync(fd, data);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      this.flash(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      return;
+    }
+    this.flash(`saved ${data.length} bytes of ${f.protocol.toLowerCase()}.stream ${f.stream} (${kind}) to ${file}`);
+  }
+
   /** K: read the capture again with this key log (the caller reopens it: see reloadWithKeylog). */
   private loadKeylog(file: string): void {
     if (file === '') return;
@@ -518,6 +883,18 @@ export class App {
     return this.packets.selectedPacket();
   }
 
+  /** What else a capture read again (K) keeps of the user's work: the packets are the same ones. */
+  get kept(): KeptWork {
+    return { marks: this.packets.markedPackets(), refs: [...this.packets.refs], timeFormat: this.packets.timeFormat, colouring: this.colouring };
+  }
+
+  keep(k: KeptWork): void {
+    for (const i of k.marks) this.packets.toggleMark(i);
+    for (const i of k.refs) this.packets.toggleRef(i);
+    this.packets.timeFormat = k.timeFormat;
+    this.colouring = k.colouring;
+  }
+
   // ---------------------------------------------------------------- overlays
 
   private openOverlay(o: Overlay, stream = -1): void {
@@ -527,33 +904,44 @@ export class App {
     switch (o) {
       case 'help':
         this.textView.setTitle([{ text: ' Help', attr: this.theme.titleFocused }], [{ text: 'Esc/q: back ', attr: this.theme.titleFocused }]);
-        this.textView.show(helpLines(this.theme), h);
+        this.textView.show(helpLines(this.theme, this.colours === null || this.colourCompiled === null ? null : {
+          file: this.colours.file,
+          rows: this.colourCompiled.rules.map((r, k) => ({ text: `  ${sanitizeText(r.name).padEnd(32)} ${sanitizeText(r.filter)}`, attr: this.colourAttrs[k] })),
+        }), h);
         break;
       case 'follow': {
         if (sel < 0) return;
         const ix = this.store.index;
-        const stream = ix.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK];
-        if (stream === NO_STREAM) {
-          this.flash('follow: the selected packet is not part of a TCP stream');
+        const c = ix.chunks[sel >>> CHUNK_BITS], j = sel & CHUNK_MASK;
+        let r: FollowResult;
+        if (c.stream[j] !== NO_STREAM) r = followStream(this.store, c.stream[j]);
+        else if (isUdpRow(c.proto[j], c.stream[j])) r = followUdp(this.store, sel);
+        else {
+          this.flash('follow: the selected packet is not part of a TCP or UDP stream');
           return;
         }
-        let r: FollowResult = followStream(this.store, stream);
-        // A TLS conversation a key log opens is followed in plaintext, as the user wants to read it.
-        const mode = this.followAt.stream === stream ? this.followAt.mode : r.isTls ? 'tls' : 'tcp';
-        if (mode === 'tls') {
-          const plain = followTlsStream(this.store, stream);
-          if (plain.segments.length > 0 || this.followAt.stream === stream) r = plain;
+        if (r.protocol === 'TCP') {
+          // A TLS conversation a key log opens is followed in plaintext, as the user wants to read it.
+          const mode = this.followAt.stream === r.stream ? this.followAt.mode : r.isTls ? 'tls' : 'wire';
+          if (mode === 'tls') {
+            const plain = followTlsStream(this.store, r.stream);
+            if (plain.segments.length > 0 || this.followAt.stream === r.stream) r = plain;
+          }
+          this.followAt = { stream: r.stream, mode: r.mode };
         }
-        this.followAt = { stream, mode: r.mode };
+        this.followed = { protocol: r.protocol, stream: r.stream, result: r };
         const lines = followLines(r, Math.max(20, this.screen.width - 4)).map((l) => ({ text: l.text, attr: followAttr(this.theme, l.side) }));
         this.textView.setTitle(
           [
-            { text: ` Follow ${r.mode === 'tls' ? 'TLS' : 'TCP'} stream ${stream}  `, attr: this.theme.titleFocused },
+            { text: ` Follow ${r.mode === 'tls' ? 'TLS' : r.protocol} stream ${r.stream}  `, attr: this.theme.titleFocused },
             { text: `client ${r.client} \u2192 ${r.clientBytes} bytes`, attr: this.theme.follow[0] },
             { text: '  ', attr: this.theme.titleFocused },
             { text: `server ${r.server} \u2192 ${r.serverBytes} bytes`, attr: this.theme.follow[1] },
           ],
-          [{ text: `${r.isTls || r.mode === 'tls' ? `m: ${r.mode === 'tls' ? 'TCP (wire)' : 'TLS (decrypted)'}  ` : ''}Esc/q: back `, attr: this.theme.titleFocused }],
+          [{
+            text: `${r.isTls || r.mode === 'tls' ? `m: ${r.mode === 'tls' ? 'TCP (wire)' : 'TLS (decrypted)'}  ` : ''}Esc/q: back, showing ${r.protocol.toLowerCase()}.stream eq ${r.stream} `,
+            attr: this.theme.titleFocused,
+          }],
         );
         this.textView.show(lines, h);
         break;
@@ -595,12 +983,16 @@ export class App {
       }
       case 'conversations': {
         const s = sel >= 0 ? this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK] : 0;
-        this.conversations.show(h, Math.max(0, s));
+        // What the display filter shows (so far, while it runs), as tshark -z conv,tcp,FILTER counts.
+        const run = this.filterRun;
+        this.conversations.show(h, Math.max(0, s), run?.matches ?? null, run === null ? '' : run.done ? run.expression : `${run.expression} (still filtering)`);
         break;
       }
-      case 'stats':
-        this.stats.show(h);
+      case 'stats': {
+        const run = this.filterRun;
+        this.stats.show(h, run?.matches ?? null, run === null ? '' : run.done ? run.expression : `${run.expression} (still filtering)`);
         break;
+      }
       case 'graph': {
         // The selected packet's stream; the direction that carries its data, or the busier one.
         const st = sel >= 0 ? this.store.index.chunks[sel >>> CHUNK_BITS].stream[sel & CHUNK_MASK] : NO_STREAM;
@@ -622,11 +1014,15 @@ export class App {
   }
 
   private closeOverlay(render = true): void {
+    // Leaving Follow stream filters the list to that stream, as Wireshark's Follow does.
+    const followed = this.overlay === 'follow' ? this.followed : null;
+    this.followed = null;
     this.textView.hide();
     this.conversations.hide();
     this.stats.hide();
     this.graph.hide();
     this.overlay = 'none';
+    if (followed !== null) this.applyFilter(`${followed.protocol.toLowerCase()}.stream eq ${followed.stream}`);
     if (render) this.requestRender(true);
   }
 
@@ -637,6 +1033,10 @@ export class App {
     this.traceLine(`key ${JSON.stringify(key?.full ?? ch)}`);
     if (key?.full === 'C-c') {
       void this.quit();
+      return;
+    }
+    if (this.asking) {
+      this.answerQuit(keyId(ch, key));
       return;
     }
     if (this.filterBar.mode !== 'idle') {
@@ -656,8 +1056,13 @@ export class App {
   }
 
   private overlayKey(id: string): void {
-    if (this.overlay === 'conversations' && actionFor(id, ['panes']) === 'compare') {
-      this.openOverlay('compare', this.conversations.list.selected);
+    if (this.overlay === 'conversations' && actionFor(id, ['views']) === 'switchTab') {
+      this.conversations.switchProto();
+      this.requestRender(true);
+      return;
+    }
+    if (this.overlay === 'conversations' && this.conversations.proto === 'TCP' && actionFor(id, ['panes']) === 'compare') {
+      this.openOverlay('compare', this.conversations.streamAt(this.conversations.list.selected));
       return;
     }
     const action = actionFor(id, ['global', 'views']);
@@ -674,20 +1079,41 @@ export class App {
       this.redraw();
       return;
     }
+    if (action === 'exportPayload') {
+      if (this.overlay !== 'follow' || this.followed === null) return;
+      // the prompt is the top line, which the view's title covers while it is open
+      this.filterBar.start('export', '');
+      this.filterBar.el.setFront();
+      this.requestRender(true);
+      return;
+    }
+    // m means what the view showing makes of it (in the packet list it marks: see paneAction).
     if (action === 'followMode' && this.overlay === 'graph' && this.graph.graph !== null) {
       // Reopened on the same stream, the other way round (openOverlay's stream argument carries the direction).
       this.openOverlay('graph', this.graph.graph.direction === 0 ? 1 : 0);
       return;
     }
     if (action === 'followMode' && this.overlay === 'follow') {
-      this.followAt.mode = this.followAt.mode === 'tls' ? 'tcp' : 'tls';
+      const f = this.followed;
+      if (f === null || !(f.result.isTls || f.result.mode === 'tls')) return;
+      this.followAt.mode = this.followAt.mode === 'tls' ? 'wire' : 'tls';
+      // The same stream again, the other way: not a leaving of Follow, so no filter is applied yet.
+      this.followed = null;
       this.openOverlay('follow');
+      return;
+    }
+    if (action === 'scrollRight' || action === 'scrollLeft') {
+      if (this.overlay === 'graph' || this.overlay === 'stats') return;
+      // a third of the screen at a time: enough to bring the next columns in, keeping some in view
+      const l = this.overlay === 'conversations' ? this.conversations.list : this.textView.list;
+      l.scrollSideways((action === 'scrollRight' ? 1 : -1) * Math.max(8, Math.floor(this.screen.width / 3)));
+      this.requestRender(true);
       return;
     }
     if (this.overlay === 'conversations') {
       const l = this.conversations.list;
       this.moveList(l, action);
-      if (action === 'activate') this.conversations.onChoose?.(l.selected);
+      if (action === 'activate') this.conversations.onChoose?.(this.conversations.streamAt(l.selected));
     } else if (this.overlay === 'help' || this.overlay === 'follow' || this.overlay === 'compare' || this.overlay === 'explain') {
       const v = this.textView;
       switch (action) {
@@ -718,7 +1144,7 @@ export class App {
   private paneAction(action: Action): void {
     const t0 = performance.now();
     switch (action) {
-      case 'quit': void this.quit(); return;
+      case 'quit': this.askQuit(); return;
       case 'help': this.openOverlay('help'); return;
       case 'follow': this.openOverlay('follow'); return;
       case 'compare': this.openOverlay('compare'); return;
@@ -740,6 +1166,27 @@ export class App {
       case 'goto': this.filterBar.start('goto'); break;
       case 'clearFilter': this.applyFilter(''); return;
       case 'time': this.packets.cycleTime(); break;
+      case 'timeRef': {
+        const p = this.packets.selectedPacket();
+        if (p >= 0) this.flash(this.packets.toggleRef(p) ? `frame ${p + 1} is a time reference` : `frame ${p + 1} is no longer a time reference`);
+        break;
+      }
+      case 'find': this.filterBar.start('find'); break;
+      case 'findNext': this.findAgain(1); break;
+      case 'findPrev': this.findAgain(-1); break;
+      case 'mark': {
+        const p = this.packets.selectedPacket();
+        if (p >= 0) this.packets.toggleMark(p);
+        break;
+      }
+      case 'nextMark': this.gotoMark(1); break;
+      case 'prevMark': this.gotoMark(-1); break;
+      case 'related': this.gotoRelated(); break;
+      case 'save': this.filterBar.start('save', this.suggestedSaveName()); break;
+      case 'colour':
+        this.colouring = !this.colouring;
+        this.flash(this.colouring ? 'colouring rules on' : 'colouring rules off');
+        break;
       case 'redraw': this.redraw(); return;
       case 'nextPane': this.focus = this.focus === 'list' ? 'details' : this.focus === 'details' ? 'bytes' : 'list'; break;
       case 'prevPane': this.focus = this.focus === 'list' ? 'bytes' : this.focus === 'bytes' ? 'details' : 'list'; break;
@@ -767,6 +1214,8 @@ export class App {
     }
     this.render();
     this.traceLine(`handled ${action} ms=${(performance.now() - t0).toFixed(3)}`);
+    // rows scrolled into view while a file loads get their colours
+    this.scheduleColourStep();
   }
 
   private redraw(): void {
@@ -810,10 +1259,19 @@ export class App {
     if (this.rateTimer) clearInterval(this.rateTimer);
     if (this.messageTimer) clearTimeout(this.messageTimer);
     if (this.followTimer) clearTimeout(this.followTimer);
+    if (this.colourTimer) clearImmediate(this.colourTimer);
+    this.colourRun?.close();
+    this.cancelFind();
     if (this.live !== null) await this.live.stop();
     this.screen.destroy();
     this.store.close();
     if (this.trace !== null) fs.closeSync(this.trace);
     this.resolveDone?.();
   }
+}
+
+/** Whether a node of the details tree, or one under it, has `text` in its line. */
+function detailsContain(nodes: DetailNode[], text: string): boolean {
+  for (const n of nodes) if (n.text.includes(text) || detailsContain(n.children, text)) return true;
+  return false;
 }

@@ -4,7 +4,8 @@
 import type { KeyEvent } from 'blessed';
 
 export type Action =
-  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time'
+  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour'
+  | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft' | 'exportPayload'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
   | 'bytesTab' | 'followMode' | 'keylog' | 'streamGraph';
@@ -22,14 +23,25 @@ export interface Binding {
 export const BINDINGS: Binding[] = [
   { keys: ['down', 'j'], shown: '\u2193 j', action: 'down', help: 'next packet / row / node', where: 'global' },
   { keys: ['up', 'k'], shown: '\u2191 k', action: 'up', help: 'previous packet / row / node', where: 'global' },
-  { keys: ['pagedown', 'C-f'], shown: 'PgDn', action: 'pageDown', help: 'one page down', where: 'global' },
-  { keys: ['pageup', 'C-b'], shown: 'PgUp', action: 'pageUp', help: 'one page up', where: 'global' },
+  { keys: ['pagedown'], shown: 'PgDn', action: 'pageDown', help: 'one page down', where: 'global' },
+  { keys: ['pageup'], shown: 'PgUp', action: 'pageUp', help: 'one page up', where: 'global' },
   { keys: ['home', 'g'], shown: 'Home g', action: 'first', help: 'first packet', where: 'global' },
   { keys: ['end', 'G'], shown: 'End G', action: 'last', help: 'last packet (live: keep following new packets)', where: 'global' },
   { keys: [':', 'C-g'], shown: ': Ctrl-G', action: 'goto', help: 'go to packet number', where: 'panes' },
   { keys: ['/', 'f'], shown: '/ f', action: 'filter', help: 'display filter (Wireshark syntax); Enter applies, Esc cancels, \u2191\u2193 history', where: 'panes' },
   { keys: ['x'], shown: 'x', action: 'clearFilter', help: 'clear the display filter', where: 'panes' },
-  { keys: ['t'], shown: 't', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
+  { keys: ['T'], shown: 'T', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
+  { keys: ['t', 'C-t'], shown: 't Ctrl-T', action: 'timeRef', help: 'time reference on/off: relative times count from it (*REF*)', where: 'panes' },
+  // Wireshark's keys: Ctrl-F find, Ctrl-N / Ctrl-B next and previous match; n / N as in less and vi.
+  { keys: ['C-f'], shown: 'Ctrl-F', action: 'find', help: 'find a packet: display filter, string (bytes, Protocol and Info), hex bytes or string in details (Tab: which)', where: 'panes' },
+  { keys: ['n', 'C-n'], shown: 'n Ctrl-N', action: 'findNext', help: 'next packet the find matches', where: 'panes' },
+  { keys: ['N', 'C-b'], shown: 'N Ctrl-B', action: 'findPrev', help: 'previous packet the find matches', where: 'panes' },
+  { keys: ['m'], shown: 'm', action: 'mark', help: 'mark / unmark the packet (\u25cf)', where: 'panes' },
+  { keys: [']'], shown: ']', action: 'nextMark', help: 'next marked packet', where: 'panes' },
+  { keys: ['['], shown: '[', action: 'prevMark', help: 'previous marked packet', where: 'panes' },
+  { keys: ['r'], shown: 'r', action: 'related', help: 'go to the related packet: the ACKed segment, the RTO\'s original, the dup ACK\'s ACK, the DNS or ICMP request', where: 'panes' },
+  { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'save', help: 'save all, displayed or marked packets as pcap or pcapng (by the name; Tab: which)', where: 'panes' },
+  { keys: ['c'], shown: 'c', action: 'colour', help: 'colouring rules on/off (--colors FILE: Wireshark colorfilters)', where: 'panes' },
   { keys: ['tab'], shown: 'Tab', action: 'nextPane', help: 'next pane (list, details, bytes)', where: 'panes' },
   { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevPane', help: 'previous pane', where: 'panes' },
   // blessed reports Enter twice ('return', then 'enter' for the same \r): only 'enter' is bound.
@@ -39,18 +51,24 @@ export const BINDINGS: Binding[] = [
   { keys: ['e'], shown: 'e', action: 'expandAll', help: 'details: open all nodes', where: 'details' },
   { keys: ['w'], shown: 'w', action: 'collapseAll', help: 'details: close all nodes', where: 'details' },
   { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the stream of the selected packet (decrypted TLS when a key log opens it, else TCP)', where: 'panes' },
+  // m in a view is the view's own (in the packet list it marks): dispatch looks views' keys up apart from the panes'.
   { keys: ['m'], shown: 'm', action: 'followMode', help: 'follow: switch between TLS (decrypted) and TCP (wire bytes); stream graph: the other direction', where: 'views' },
   { keys: ['b'], shown: 'b', action: 'bytesTab', help: 'bytes pane: switch between the frame and its decrypted TLS records', where: 'panes' },
-  { keys: ['T'], shown: 'T', action: 'streamGraph', help: 'TCP stream graph (tcptrace): sequence numbers over time, ACKs, receive window, SACK, retransmissions', where: 'panes' },
+  // Wireshark and termshark give their stream graphs no key, g is "first packet" and T the time format: P for plot.
+  { keys: ['P'], shown: 'P', action: 'streamGraph', help: 'TCP stream graph (tcptrace): sequence numbers over time, ACKs, receive window, SACK, retransmissions', where: 'panes' },
   { keys: ['K'], shown: 'K', action: 'keylog', help: 'load or reload a TLS key log file (SSLKEYLOGFILE) and read the capture again with it', where: 'panes' },
   { keys: ['X'], shown: 'X', action: 'explain', help: 'explain the TCP stream: a client/server ladder with a sentence for each packet', where: 'panes' },
   { keys: ['E'], shown: 'E', action: 'compare', help: 'compare the stream\'s wire bytes (TLS records) with their plaintext, and its verdict (also on a conversation)', where: 'panes' },
-  { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy (Enter filters to one)', where: 'panes' },
+  { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy, UDP on Tab (Enter filters to one)', where: 'panes' },
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
+  { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen', where: 'views' },
+  { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left', where: 'views' },
+  { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save the stream\'s payload, raw (both sides in order, or one; Tab: which)', where: 'views' },
+  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations: TCP \u2194 UDP', where: 'views' },
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },
   { keys: ['C-l'], shown: 'Ctrl-L', action: 'redraw', help: 'redraw the screen', where: 'global' },
-  { keys: ['q'], shown: 'q', action: 'quit', help: 'quit (with -w: after the file is flushed)', where: 'panes' },
+  { keys: ['q'], shown: 'q', action: 'quit', help: 'quit (with -w: after the file is flushed; a live capture not saved asks first)', where: 'panes' },
   { keys: ['C-c'], shown: 'Ctrl-C', action: 'quit', help: 'quit from anywhere', where: 'global' },
 ];
 

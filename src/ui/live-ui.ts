@@ -32,6 +32,7 @@ import { liveCaptureAccount, dropPrivilegesOrExplain } from '../capture/privileg
 import { PacketStore } from '../store/packet-store';
 import { exitAfterHangup } from '../hangup';
 import { App } from './app';
+import { loadColourRules } from './colours';
 import { setStateCeilingReporter, forgottenLine } from '../pipeline';
 import type { TcpStreamTable } from '../analysis/streams';
 
@@ -50,6 +51,7 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     if (!hooks.compileFilter) throw new UsageError('display filters are not available in this build');
     hooks.compileFilter(opts.displayFilter);
   }
+  const colours = loadColourRules(opts);
   const spoolFd = createSpoolFile();
   let capture: CaptureProcess;
   try {
@@ -133,6 +135,7 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
   capture.onProgress();
 
   const app = new App(store, opts, captureFilter);
+  app.setColours(colours);
   app.live = {
     interfaceName: iface.name,
     drops: () => {

@@ -33,20 +33,39 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
     if (e instanceof CaptureFileError) throw new UsageError(e.message);
     throw e;
   }
+  // Read after the indexing process has started (it indexes meanwhile); a file that is not in the
+  // colorfilters format is still reported before the screen opens.
+  let colours: import('./colours').ColourRules;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    colours = (require('./colours') as typeof import('./colours')).loadColourRules(opts);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
   // A key log loaded with K reads the capture again (the index, Protocol and Info depend on it).
-  let select = -1;
+  let again: Reread | null = null;
   for (;;) {
-    const again = await runOnce(store, opts, file, startedAt, select);
+    again = await runOnce(store, opts, file, startedAt, colours, again);
     if (again === null) return;
     opts = { ...opts, keylog: again.keylog };
     if (again.filter !== '') opts.displayFilter = again.filter;
     else delete opts.displayFilter;
     store = PacketStore.openFile(file, opts);
-    select = again.selected;
   }
 }
 
-async function runOnce(store: PacketStore, opts: MainOptions, file: string, startedAt: number, select: number): Promise<{ keylog: string; filter: string; selected: number } | null> {
+/** A capture to read again with a key log, and the user's place in it (the same packets, so the same numbers). */
+interface Reread {
+  keylog: string;
+  filter: string;
+  selected: number;
+  kept: import('./app').KeptWork;
+}
+
+async function runOnce(
+  store: PacketStore, opts: MainOptions, file: string, startedAt: number, colours: import('./colours').ColourRules, last: Reread | null,
+): Promise<Reread | null> {
   // With the capture on standard input, keys come from the terminal itself.
   let input: tty.ReadStream | undefined;
   if (file === '-') {
@@ -62,6 +81,7 @@ async function runOnce(store: PacketStore, opts: MainOptions, file: string, star
   const { App } = require('./app') as typeof import('./app');
   const loadedAt = performance.now();
   const app = new App(store, opts, undefined, input);
+  app.setColours(colours);
   app.traceLine(`ui-start at=${startedAt.toFixed(3)} store-open=${storeAt.toFixed(3)} ui-code=${loadedAt.toFixed(3)} preview=${store.count}`);
   if (opts.displayFilter !== undefined && opts.displayFilter.trim() !== '') {
     app.filterBar.remember(opts.displayFilter);
@@ -73,12 +93,15 @@ async function runOnce(store: PacketStore, opts: MainOptions, file: string, star
   const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   const onSignal = (): void => void app.quit();
   for (const sig of stopSignals) process.on(sig, onSignal);
-  if (select >= 0) app.selectPacketWhenLoaded(select);
+  if (last !== null) {
+    if (last.selected >= 0) app.selectPacketWhenLoaded(last.selected);
+    app.keep(last.kept);
+  }
   try {
     await app.run();
   } finally {
     for (const sig of stopSignals) process.off(sig, onSignal);
   }
   input?.destroy();
-  return app.reloadWithKeylog === null ? null : { keylog: app.reloadWithKeylog, filter: app.displayFilter, selected: app.selectedPacket };
+  return app.reloadWithKeylog === null ? null : { keylog: app.reloadWithKeylog, filter: app.displayFilter, selected: app.selectedPacket, kept: app.kept };
 }

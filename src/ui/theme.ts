@@ -1,16 +1,23 @@
-// Colours that carry meaning, for 256-colour terminals, 16-colour terminals and NO_COLOR. Each row
-// class (src/store/rows.ts) gets one attribute; without colour, bold, underline and reverse still
-// tell handshake, teardown, reset and Hello rows apart.
+// Colours that carry meaning, for 256-colour terminals, 16-colour terminals and NO_COLOR. With
+// colour, rows take their colouring rule's colours mapped to the palette (ruleAttr); without, each
+// row class (src/store/rows.ts) gets an attribute: bold, underline and reverse still tell
+// handshake, teardown, reset and Hello rows apart.
 
 import { RowClass, ROW_CLASS_COUNT } from '../store/rows';
 import { Side } from '../store/follow';
-import { attr, BOLD, UNDERLINE, INVERSE, DEFAULT, PLAIN } from './widgets/paint';
+import { Rgb16 } from '../store/colour-rules';
+import { attr, BOLD, UNDERLINE, INVERSE, DEFAULT, PLAIN, withFlags, flagsOf } from './widgets/paint';
 
 export type ColorMode = '256' | '16' | 'none';
 
 export interface Theme {
   mode: ColorMode;
+  /** Row attributes by row class: the packet list's without colour, where colouring rules cannot show; the conversations table's reset rows. */
   rows: number[];
+  /** The selected row's attribute, from its own. */
+  selected: (rowAttr: number) => number;
+  /** The selection marker in the list's first column. */
+  marker: number;
   /** The chrome: bars, titles, prompt states. */
   status: number;
   statusAccent: number;
@@ -54,24 +61,17 @@ function table(entries: [RowClass, number][]): number[] {
 // xterm-256 palette indices
 const BLACK = 16, WHITE = 231;
 
+// With colour, rows take the colouring rules' colours (share/colorfilters, --colors); the selected
+// row keeps them and adds bold and underline, which no rule sets, so it shows on every row colour.
+const colourSelection = (a: number): number => withFlags(a, flagsOf(a) | BOLD | UNDERLINE);
+
 function theme256(): Theme {
   return {
     mode: '256',
-    rows: table([
-      [RowClass.Handshake, attr(0, BLACK, 114)], // green family
-      [RowClass.Teardown, attr(0, BLACK, 110)], // steel blue family
-      [RowClass.Reset, attr(BOLD, 228, 124)], // yellow on dark red
-      [RowClass.BadTcp, attr(0, BLACK, 203)], // Wireshark's bad TCP: black on red
-      [RowClass.Malformed, attr(BOLD, BLACK, 203)],
-      [RowClass.TlsHello, attr(BOLD, BLACK, 213)], // bright magenta: stands out from every other row
-      [RowClass.TlsHandshake, attr(0, BLACK, 183)], // lavender
-      [RowClass.Tls, attr(0, 183)],
-      [RowClass.Data, attr(0, 117)],
-      [RowClass.Tcp, PLAIN],
-      [RowClass.Udp, attr(0, 152)],
-      [RowClass.Icmp, attr(0, 222)],
-      [RowClass.Arp, attr(0, 187)],
-    ]),
+    // Row colours come from the rules; the conversations table marks a reset connection in bold.
+    rows: table([[RowClass.Reset, attr(BOLD)]]),
+    selected: colourSelection,
+    marker: attr(BOLD, 226, DEFAULT),
     status: attr(0, WHITE, 238),
     statusAccent: attr(BOLD, 229, 238),
     title: attr(0, 252, 236),
@@ -93,21 +93,10 @@ function theme256(): Theme {
 function theme16(): Theme {
   return {
     mode: '16',
-    rows: table([
-      [RowClass.Handshake, attr(0, 0, 10)],
-      [RowClass.Teardown, attr(0, 0, 14)],
-      [RowClass.Reset, attr(BOLD, 11, 1)],
-      [RowClass.BadTcp, attr(0, 0, 9)],
-      [RowClass.Malformed, attr(BOLD, 0, 9)],
-      [RowClass.TlsHello, attr(BOLD, 15, 5)],
-      [RowClass.TlsHandshake, attr(0, 0, 13)],
-      [RowClass.Tls, attr(0, 13)],
-      [RowClass.Data, attr(0, 14)],
-      [RowClass.Tcp, PLAIN],
-      [RowClass.Udp, attr(0, 12)],
-      [RowClass.Icmp, attr(0, 11)],
-      [RowClass.Arp, attr(0, 3)],
-    ]),
+    // Row colours come from the rules; the conversations table marks a reset connection in bold.
+    rows: table([[RowClass.Reset, attr(BOLD)]]),
+    selected: colourSelection,
+    marker: attr(BOLD, 11, DEFAULT),
     status: attr(0, 0, 7),
     statusAccent: attr(BOLD, 0, 7),
     title: attr(0, 0, 7),
@@ -125,7 +114,8 @@ function theme16(): Theme {
   };
 }
 
-// Attributes only: what colour says, weight and lines say.
+// Attributes only: what colour says, weight and lines say. Reverse video with bold and underline
+// together is the selection's alone, so the selected row is never mistaken for a Hello or a reset.
 function themeNone(): Theme {
   return {
     mode: 'none',
@@ -133,10 +123,12 @@ function themeNone(): Theme {
       [RowClass.Handshake, attr(BOLD)],
       [RowClass.Teardown, attr(UNDERLINE)],
       [RowClass.Reset, attr(BOLD | UNDERLINE)],
-      [RowClass.BadTcp, attr(BOLD | INVERSE)],
+      [RowClass.BadTcp, attr(UNDERLINE | INVERSE)],
       [RowClass.Malformed, attr(BOLD | INVERSE)],
       [RowClass.TlsHello, attr(INVERSE)],
     ]),
+    selected: () => attr(BOLD | UNDERLINE | INVERSE),
+    marker: attr(BOLD),
     status: attr(INVERSE),
     statusAccent: attr(INVERSE | BOLD),
     title: attr(UNDERLINE),
@@ -152,6 +144,60 @@ function themeNone(): Theme {
     dim: PLAIN,
     legend: LEGEND,
   };
+}
+
+// ---------------------------------------------------------------- rule colours on the palette
+
+/** 8-bit channels of a rule's 16-bit ones. */
+const to8 = (c: Rgb16): [number, number, number] => [c[0] >> 8, c[1] >> 8, c[2] >> 8];
+
+// The xterm-256 colour cube's levels, and its grey ramp (232 + k: 8 + 10k).
+const CUBE = [0, 95, 135, 175, 215, 255];
+
+/** The xterm-256 index nearest to an 8-bit colour (cube or grey ramp; 0-15 vary by terminal theme). */
+export function xterm256(r: number, g: number, b: number): number {
+  const level = (v: number): number => {
+    let best = 0;
+    for (let k = 1; k < 6; k++) if (Math.abs(CUBE[k] - v) < Math.abs(CUBE[best] - v)) best = k;
+    return best;
+  };
+  const lr = level(r), lg = level(g), lb = level(b);
+  const dist = (x: number, y: number, z: number): number => (x - r) ** 2 + (y - g) ** 2 + (z - b) ** 2;
+  let best = 16 + 36 * lr + 6 * lg + lb;
+  let bestD = dist(CUBE[lr], CUBE[lg], CUBE[lb]);
+  for (let k = 0; k < 24; k++) {
+    const v = 8 + 10 * k, d = dist(v, v, v);
+    if (d < bestD) {
+      bestD = d;
+      best = 232 + k;
+    }
+  }
+  return best;
+}
+
+/**
+ * The ANSI colour (0-15) of an 8-bit colour, by hue: nearest distance would send every pastel
+ * background of a rules file to white or grey, so a colour with a clear hue keeps it (bright when
+ * light) and only the nearly grey ones become black, grey or white.
+ */
+export function ansi16(r: number, g: number, b: number): number {
+  const max = Math.max(r, g, b), min = Math.min(r, g, b);
+  const light = (max + min) / 510;
+  if (max - min < 64) return light < 0.2 ? 0 : light < 0.45 ? 8 : light < 0.8 ? 7 : 15;
+  let hue: number;
+  if (max === r) hue = (60 * (g - b) / (max - min) + 360) % 360;
+  else if (max === g) hue = 120 + 60 * (b - r) / (max - min);
+  else hue = 240 + 60 * (r - g) / (max - min);
+  // ANSI order: red 1, yellow 3, green 2, cyan 6, blue 4, magenta 5, each 60° of hue wide
+  const sector = [1, 3, 2, 6, 4, 5][Math.floor(((hue + 30) % 360) / 60)];
+  return light >= 0.5 ? sector + 8 : sector;
+}
+
+/** A colouring rule's row attribute on this theme's palette (none without colour). */
+export function ruleAttr(t: Theme, bg: Rgb16, fg: Rgb16): number {
+  if (t.mode === 'none') return PLAIN;
+  const pick = t.mode === '256' ? xterm256 : ansi16;
+  return attr(0, pick(...to8(fg)), pick(...to8(bg)));
 }
 
 /**

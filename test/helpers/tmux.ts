@@ -179,7 +179,7 @@ export function highlightedBytes(escaped: string): number[] {
 }
 
 /** Index in the escaped line of the character at plain-text column `col`. */
-function plainIndexAt(line: string, col: number): number {
+export function plainIndexAt(line: string, col: number): number {
   let p = 0, i = 0;
   while (i < line.length) {
     // eslint-disable-next-line no-control-regex
@@ -195,4 +195,28 @@ function plainIndexAt(line: string, col: number): number {
 /** The attributes of the cell at plain-text column `col` of an escaped line (sgrAt's form). */
 export function sgrAtColumn(line: string, col: number): string {
   return sgrAt(line, plainIndexAt(line, col));
+}
+
+/**
+ * The attributes in effect where the row whose text contains `needle` starts (sgrAt's form: "1;4;7;38;5;16;48;5;114",
+ * bold, underline, reverse, then foreground and background as the terminal got them).
+ */
+export function rowSgr(screen: string, needle: string): string {
+  const line = lineWith(screen, needle);
+  return sgrAt(line, plainIndex(line, needle));
+}
+
+/** Index in the escaped line where the plain-text position of `needle` starts. */
+export function plainIndex(line: string, needle: string): number {
+  const target = plain(line).indexOf(needle);
+  let p = 0, i = 0;
+  while (i < line.length) {
+    // eslint-disable-next-line no-control-regex
+    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (m) { i += m[0].length; continue; }
+    if (p === target) return i;
+    p++;
+    i++;
+  }
+  return i;
 }

@@ -4,7 +4,7 @@
 
 import * as blessed from 'blessed';
 import { PacketStore } from '../../store/packet-store';
-import { buildConversations, ConversationTable, ConvFlag } from '../../store/conversations';
+import { buildConversations, buildUdpConversations, ConversationTable, ConvFlag, PacketList } from '../../store/conversations';
 import { sanitizeText } from '../../output/sanitize';
 import { VirtualList, ListRow } from '../widgets/virtual-list';
 import { Bar } from '../widgets/bar';
@@ -45,6 +45,13 @@ export class ConversationsView {
   readonly title: Bar;
   readonly list: VirtualList;
   private table: ConversationTable | null = null;
+  /** The streams listed, in order: all of them, or those with a packet the display filter shows. */
+  private streams: number[] = [];
+  /** Which tab: TCP (tcp.stream) or UDP (udp.stream) conversations; Tab switches. */
+  proto: 'TCP' | 'UDP' = 'TCP';
+  private shown: PacketList | null = null;
+  private filter = '';
+  private height = 10;
   private verdictW = 'Verdict'.length;
   onChoose: ((stream: number) => void) | null = null;
 
@@ -53,7 +60,7 @@ export class ConversationsView {
     this.title.fillAttr = theme.titleFocused;
     this.list = new VirtualList(
       {
-        count: () => this.table?.n ?? 0,
+        count: () => this.streams.length,
         row: (i, width) => this.row(i, width),
         header: (width) => {
           const ew = endpointWidth(width, this.verdictW);
@@ -65,11 +72,17 @@ export class ConversationsView {
       { parent, top: 1, left: 0, width: '100%', height: 10, hidden: true, gutter: true },
     );
     this.list.focused = true;
-    this.list.onActivate = (i) => this.onChoose?.(i);
+    this.list.onActivate = (i) => this.onChoose?.(this.streamAt(i));
   }
 
-  private row(s: number, width: number): ListRow {
+  /** tcp.stream of list row i. */
+  streamAt(i: number): number {
+    return this.streams[i] ?? -1;
+  }
+
+  private row(i: number, width: number): ListRow {
     const t = this.table!;
+    const s = this.streams[i];
     const ew = endpointWidth(width, this.verdictW);
     const ix = this.store.index;
     const ep = (a: number, p: number): string => {
@@ -80,33 +93,53 @@ export class ConversationsView {
     const f = t.flags[s];
     const flags = [f & ConvFlag.Syn ? 'SYN' : '', f & ConvFlag.Fin ? 'FIN' : '', f & ConvFlag.Rst ? 'RST' : ''].filter(Boolean).join(' ');
     // Bits per byte of the payload, both directions: near 8 for ciphertext, 4 to 5 for text.
-    const h = ix.verdicts.entropyAll(s);
+    const udp = this.proto === 'UDP';
+    const h = udp ? NOT_MEASURED : ix.verdicts.entropyAll(s);
     const entropy = h === NOT_MEASURED ? '\u2014' : h.toFixed(2);
     const text = `${String(s).padStart(7)}  ${fit(ep(t.clientAddr[s], t.clientPort[s]), ew)} ${fit(ep(t.serverAddr[s], t.serverPort[s]), ew)} ` +
       `${String(t.packetsToServer[s]).padStart(8)} ${humanBytes(t.bytesToServer[s]).padStart(10)} ` +
       `${String(t.packetsToClient[s]).padStart(8)} ${humanBytes(t.bytesToClient[s]).padStart(10)} ` +
       `${(t.start[s] - first).toFixed(3).padStart(10)} ${(t.end[s] - t.start[s]).toFixed(3).padStart(10)}  ` +
-      `${fit(ix.verdicts.label(s) || '\u2014', this.verdictW)} ${entropy.padStart(ENTROPY_W)} ${flags}`;
+      `${fit((udp ? '' : ix.verdicts.label(s)) || '\u2014', this.verdictW)} ${entropy.padStart(ENTROPY_W)} ${flags}`;
     const a = f & ConvFlag.Rst ? this.theme.rows[RowClass.Reset] : PLAIN;
     return { text, attr: a };
   }
 
-  show(height: number, selectStream: number): void {
-    this.table = buildConversations(this.store.index);
-    this.verdictW = verdictWidth(this.store.index.verdicts, this.table.n);
+  /** Show the conversations; with `shown` (the display filter's matches), only the packets it shows count, as tshark -z conv,tcp,FILTER does. */
+  show(height: number, selectStream: number, shown: PacketList | null = null, filter = ''): void {
+    this.shown = shown;
+    this.filter = filter;
+    this.height = height;
+    this.list.left = 0;
+    const ix = this.store.index;
+    const t = this.proto === 'TCP' ? buildConversations(ix, ix.count, shown) : buildUdpConversations(ix, shown);
+    this.table = t;
+    this.streams = [];
+    for (let s = 0; s < t.n; s++) if (shown === null || t.firstPacket[s] >= 0) this.streams.push(s);
+    this.verdictW = this.proto === 'TCP' ? verdictWidth(ix.verdicts, t.n) : 'Verdict'.length;
+    const other = this.proto === 'TCP' ? 'UDP' : 'TCP';
     this.title.segments = [
-      { text: ` TCP conversations: ${this.table.n}`, attr: this.theme.titleFocused },
-      { text: '   Enter: filter the packet list to the stream   E: compare wire bytes and plaintext   Esc: back', attr: this.theme.titleFocused },
+      { text: ` ${this.proto} conversations: ${this.streams.length}`, attr: this.theme.titleFocused },
+      ...(shown !== null ? [{ text: ` shown by ${sanitizeText(filter)}`, attr: this.theme.titleFocused, shrink: true }] : []),
+      { text: `   Tab: ${other}  \u2190\u2192: scroll  Enter: filter to the stream${this.proto === 'TCP' ? '  E: compare wire bytes and plaintext' : ''}  Esc: back`, attr: this.theme.titleFocused, shrink: true },
     ];
     this.list.el.height = Math.max(2, height - 1);
     this.title.el.show();
     this.list.el.show();
     this.title.el.setFront();
     this.list.el.setFront();
-    this.list.select(Math.max(0, selectStream));
+    const at = this.streams.indexOf(selectStream);
+    this.list.select(Math.max(0, at));
+  }
+
+  /** The other tab (TCP / UDP), with the same filter. */
+  switchProto(): void {
+    this.proto = this.proto === 'TCP' ? 'UDP' : 'TCP';
+    this.show(this.height, -1, this.shown, this.filter);
   }
 
   resize(height: number): void {
+    this.height = height;
     this.list.el.height = Math.max(2, height - 1);
     this.list.ensureVisible();
   }

@@ -167,6 +167,11 @@ export class DetailsView {
     else this.hex.highlight(n.off - d.frameOff, n.len);
   }
 
+  /** The shown packet's full dissection (its fields, for going to packets it refers to), null when none. */
+  get dissection(): Dissection | null {
+    return this.d;
+  }
+
   refreshHighlight(): void {
     // A node newly selected brings its tab forward; the same node keeps the tab the user chose with b.
     const n = this.tree.selectedNode();

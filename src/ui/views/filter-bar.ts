@@ -9,7 +9,20 @@ import { put, fill, attr, INVERSE } from '../widgets/paint';
 import { sanitizeText } from '../../output/sanitize';
 import { Theme } from '../theme';
 
-export type PromptMode = 'idle' | 'filter' | 'goto' | 'keylog';
+export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog';
+
+/** What Tab cycles through in a prompt: what a find looks for, which packets a save writes. */
+export const FIND_KINDS = ['display filter', 'string', 'hex bytes', 'string in details'] as const;
+export const SAVE_KINDS = ['all packets', 'displayed packets', 'marked packets'] as const;
+/** A followed stream's payload, raw: both sides in the order sent (as tshark -z follow,…,raw), or one side. */
+export const EXPORT_KINDS = ['both sides', 'client bytes', 'server bytes'] as const;
+export type ExportKind = typeof EXPORT_KINDS[number];
+export type FindKind = typeof FIND_KINDS[number];
+export type SaveKind = typeof SAVE_KINDS[number];
+
+const KINDS: Partial<Record<PromptMode, readonly string[]>> = { find: FIND_KINDS, save: SAVE_KINDS, export: EXPORT_KINDS };
+/** Hex bytes as Wireshark's find takes them: pairs of digits, optionally separated by spaces, colons or dashes. */
+export const HEX_BYTES = /^\s*[0-9a-f]{2}([\s:.-]?[0-9a-f]{2})*\s*$/i;
 
 export interface FilterCheckResult {
   ok: boolean;
@@ -33,7 +46,11 @@ export class FilterBar {
   readonly history: string[] = [];
   private historyPos = -1;
   validate: (expr: string) => FilterCheckResult = () => ({ ok: true, column: 0, reason: '' });
-  onSubmit: ((mode: PromptMode, text: string) => void) | null = null;
+  onSubmit: ((mode: PromptMode, text: string, kind: string) => void) | null = null;
+  /** Index into the mode's kinds (FIND_KINDS, SAVE_KINDS); Tab moves it. */
+  kind = 0;
+  private lastFind = '';
+  private lastMode: PromptMode = 'idle';
   onCancel: (() => void) | null = null;
   /** Called when typing starts or changes the text (a running filter is then cancelled). */
   onEdit: (() => void) | null = null;
@@ -48,17 +65,26 @@ export class FilterBar {
     };
   }
 
-  start(mode: 'filter' | 'goto' | 'keylog', initial = ''): void {
+  start(mode: Exclude<PromptMode, 'idle'>, text?: string): void {
+    // Tab's choice is kept from one find to the next, not carried from a find into a save.
+    if (mode !== this.lastMode) this.kind = 0;
+    this.lastMode = mode;
     this.mode = mode;
-    this.text = mode === 'filter' ? this.applied : initial;
+    this.text = text ?? (mode === 'filter' ? this.applied : mode === 'find' ? this.lastFind : '');
     this.cursor = this.text.length;
     this.historyPos = -1;
     this.revalidate();
   }
 
   private revalidate(): void {
-    if (this.mode === 'filter') this.check = this.validate(this.text);
-    else if (this.mode === 'keylog') this.check = { ok: true, column: 0, reason: '' };
+    const ok = { ok: true, column: 0, reason: '' };
+    if (this.mode === 'filter' || (this.mode === 'find' && this.kind === 0)) this.check = this.validate(this.text);
+    else if (this.mode === 'find') {
+      this.check = this.text === '' ? { ok: false, column: 0, reason: `type the ${FIND_KINDS[this.kind]} to find (Tab: what to find)` }
+        : FIND_KINDS[this.kind] === 'hex bytes' && !HEX_BYTES.test(this.text) ? { ok: false, column: 0, reason: 'hex bytes are pairs of digits: 16 03 01 or 16:03:01' } : ok;
+    } else if (this.mode === 'save') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name (.pcapng for pcapng; Tab: which packets)' } : ok;
+    else if (this.mode === 'export') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name for the payload (Tab: which side)' } : ok;
+    else if (this.mode === 'keylog') this.check = ok;
     else this.check = /^\s*\d*\s*$/.test(this.text) ? { ok: true, column: 0, reason: '' } : { ok: false, column: 1, reason: 'a packet number is digits only' };
   }
 
@@ -90,7 +116,10 @@ export class FilterBar {
         if (!this.check.ok) return; // the error stays on screen until it is fixed
         this.mode = 'idle';
         if (mode === 'filter') this.remember(this.text.trim());
-        this.onSubmit?.(mode, this.text.trim());
+        if (mode === 'find') this.lastFind = this.text;
+        // a string is found as typed, spaces included
+        const raw = mode === 'find' && FIND_KINDS[this.kind].startsWith('string');
+        this.onSubmit?.(mode, raw ? this.text : this.text.trim(), KINDS[mode]?.[this.kind] ?? '');
         return;
       }
       case 'backspace':
@@ -112,6 +141,14 @@ export class FilterBar {
       case 'home': case 'C-a': this.cursor = 0; return;
       case 'end': case 'C-e': this.cursor = this.text.length; return;
       case 'C-u': this.text = ''; this.cursor = 0; this.edited(); return;
+      case 'tab': {
+        const kinds = KINDS[this.mode];
+        if (kinds !== undefined) {
+          this.kind = (this.kind + 1) % kinds.length;
+          this.revalidate();
+        }
+        return;
+      }
       case 'up':
       case 'down': {
         if (this.mode !== 'filter' || this.history.length === 0) return;
@@ -141,7 +178,9 @@ export class FilterBar {
       if (this.progress >= 0 && this.progress < 1) put(line, x + 2, c.xl, `filtering\u2026 ${Math.floor(this.progress * 100)}%  (typing / cancels)`, t.prompt);
       return;
     }
-    const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'keylog' ? ' Key log file: ' : ' Go to packet: ';
+    const kinds = KINDS[this.mode];
+    const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'goto' ? ' Go to packet: ' : this.mode === 'keylog' ? ' Key log file: '
+      : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : ` Save ${kinds![this.kind]} as: `;
     let x = put(line, c.xi, c.xl, label, t.prompt);
     const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;
     const text = sanitizeText(this.text);

@@ -4,7 +4,8 @@
 import * as blessed from 'blessed';
 import { PacketStore } from '../../store/packet-store';
 import { FilterRun } from '../../store/filter-run';
-import { describeRow, RowText, TimeFormat } from '../../store/rows';
+import { describeRow, RowText, TimeFormat, RowClass, secondsText } from '../../store/rows';
+import { CHUNK_BITS, CHUNK_MASK } from '../../store/columns';
 import { Dissection } from '../../decode/dissection';
 import { VirtualList, ListRow, ListSource } from '../widgets/virtual-list';
 import { Theme } from '../theme';
@@ -26,11 +27,66 @@ export class PacketListView implements ListSource {
   filter: FilterRun | null = null;
   private readonly text = new RowText();
   private readonly d = new Dissection();
-  private cache = new Map<number, ListRow>();
+  /** The row attribute of packet i (its colouring rule's colours, or its class's attributes). */
+  colourOf: (i: number, cls: RowClass) => number;
+  private cache = new Map<number, { text: string; cls: RowClass }>();
+  /** Marked packets (m), as Wireshark marks them: for saving and for going from one to the next. */
+  readonly marks = new Set<number>();
+  /** Time references (t), ascending: relative times count from the latest one at or before a packet. */
+  readonly refs: number[] = [];
+  private refsVersion = 0;
   private cacheKey = '';
 
-  constructor(readonly store: PacketStore, private readonly theme: Theme, pos: blessed.Position & { parent: blessed.Screen | blessed.Element }) {
+  constructor(readonly store: PacketStore, theme: Theme, pos: blessed.Position & { parent: blessed.Screen | blessed.Element }) {
     this.list = new VirtualList(this, { ...pos, gutter: true });
+    this.list.selectedAttr = theme.selected;
+    this.list.markerAttr = theme.marker;
+    this.colourOf = (_i, cls) => theme.rows[cls];
+    this.list.gutterCell = (k, selected) => (!selected && this.marks.has(this.packetAt(k)) ? { ch: '\u25cf', attr: theme.marker } : null);
+  }
+
+  toggleMark(i: number): boolean {
+    if (this.marks.has(i)) this.marks.delete(i);
+    else this.marks.add(i);
+    return this.marks.has(i);
+  }
+
+  /** Marked packets in order. */
+  markedPackets(): number[] {
+    return [...this.marks].sort((a, b) => a - b);
+  }
+
+  toggleRef(i: number): boolean {
+    const at = this.refs.indexOf(i);
+    if (at >= 0) this.refs.splice(at, 1);
+    else {
+      this.refs.push(i);
+      this.refs.sort((a, b) => a - b);
+    }
+    this.refsVersion++;
+    return at < 0;
+  }
+
+  /** The latest time reference at or before packet i, or -1. */
+  private refFor(i: number): number {
+    let lo = 0, hi = this.refs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.refs[mid] <= i) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? this.refs[lo - 1] : -1;
+  }
+
+  /** The Time column of packet i: in relative time, counted from its time reference ("*REF*" on the reference itself). */
+  private timeOf(i: number, text: string): string {
+    if (this.timeFormat !== TimeFormat.Relative || this.refs.length === 0) return text;
+    const ref = this.refFor(i);
+    if (ref < 0) return text;
+    if (ref === i) return '*REF*';
+    const ix = this.store.index;
+    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK, rc = ix.chunks[ref >>> CHUNK_BITS], rj = ref & CHUNK_MASK;
+    return secondsText(c.tsSec[j] - rc.tsSec[rj], c.tsNsec[j] - rc.tsNsec[rj], this.store.nanosecond ? 9 : 6);
   }
 
   count(): number {
@@ -72,23 +128,23 @@ export class PacketListView implements ListSource {
   row(k: number, width: number): ListRow {
     const w = this.widths(width);
     // Cached rows are laid out for one set of column widths (the No. column widens as a file loads).
-    const key = `${width}/${this.timeFormat}/${w.no}/${w.time}`;
+    const key = `${width}/${this.timeFormat}/${w.no}/${w.time}/${this.refsVersion}`;
     if (key !== this.cacheKey) {
       this.cache.clear();
       this.cacheKey = key;
     }
     const i = this.packetAt(k);
+    // Colours are looked up at every draw: a packet's colouring rule can be found after its text was cached.
     const hit = this.cache.get(i);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return { text: hit.text, attr: this.colourOf(i, hit.cls) };
     const r = this.text;
     describeRow(this.store, i, this.timeFormat, r, this.d);
     const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '\u2026' : s.padEnd(n));
-    const text = `${r.no.padStart(w.no)} ${cut(r.time, w.time)} ${cut(r.src, w.addr)} ${cut(r.dst, w.addr)} ` +
+    const text = `${r.no.padStart(w.no)} ${cut(this.timeOf(i, r.time), w.time)} ${cut(r.src, w.addr)} ${cut(r.dst, w.addr)} ` +
       `${cut(r.protocol, w.proto)} ${r.length.padStart(w.len)} ${r.info}`;
-    const out = { text, attr: this.theme.rows[r.cls] };
     if (this.cache.size >= CACHE_ROWS) this.cache.clear();
-    this.cache.set(i, out);
-    return out;
+    this.cache.set(i, { text, cls: r.cls });
+    return { text, attr: this.colourOf(i, r.cls) };
   }
 
   cycleTime(): void {

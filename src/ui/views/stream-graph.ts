@@ -1,4 +1,4 @@
-// The TCP stream graph (T), tcptrace style as Wireshark's "Stevens/tcptrace" draws it: relative
+// The TCP stream graph (P), tcptrace style as Wireshark's "Stevens/tcptrace" draws it: relative
 // sequence number over time for one direction of the selected packet's stream, in braille dots.
 // Data segments are vertical strokes from their first to their last sequence number;
 // retransmissions (what tcp.analysis.retransmission marks) stand out in their own colour; from the

@@ -47,6 +47,7 @@ export class TextView {
     this.lines = lines;
     this.list.el.height = Math.max(1, height - 1);
     this.list.top = 0;
+    this.list.left = 0;
     this.list.selected = 0;
     this.title.el.show();
     this.list.el.show();

@@ -38,6 +38,14 @@ export class VirtualList {
   onActivate: ((i: number) => void) | null = null;
   /** Draw the selected row highlighted (off for pages of text, which scroll instead). */
   showSelection = true;
+  /** The selected row's attribute from its own; by default its colours swapped. */
+  selectedAttr: (rowAttr: number) => number = (a) => withFlags(a, flagsOf(a) ^ INVERSE);
+  /** The gutter's selection marker. */
+  markerAttr = attr(BOLD);
+  /** Draws a row's first column (the gutter) when the owner has more to say there than the selection (marks). */
+  gutterCell: ((i: number, selected: boolean) => { ch: string; attr: number } | null) | null = null;
+  /** Columns scrolled off to the left (rows wider than the list scroll sideways instead of staying cut). */
+  left = 0;
   /** Milliseconds the last render took (for the benchmark). */
   lastRenderMs = 0;
   private lastCount = 0;
@@ -128,6 +136,11 @@ export class VirtualList {
     this.el.screen.render();
   }
 
+  /** Scroll sideways by `cols` (negative: back to the left edge). */
+  scrollSideways(cols: number): void {
+    this.left = Math.max(0, this.left + cols);
+  }
+
   ensureVisible(): void {
     const page = this.pageSize;
     if (this.selected < this.top) this.top = this.selected;
@@ -160,7 +173,7 @@ export class VirtualList {
     if (this.source.header) {
       const ha = attr(BOLD | (this.focused ? INVERSE : UNDERLINE));
       if (this.gutter) put(lines[y], x0, x0 + 1, ' ', ha);
-      put(lines[y], x0 + this.gutter, x1, fit(this.source.header(width), width), ha);
+      put(lines[y], x0 + this.gutter, x1, fit(this.source.header(width).slice(this.left), width), ha);
       y++;
     }
     const n = this.count();
@@ -175,10 +188,13 @@ export class VirtualList {
       }
       const row = this.source.row(i, width);
       const sel = this.showSelection && i === this.selected;
-      // The selection swaps the row's colours, so its meaning stays visible on the selected row too.
-      const a = sel ? withFlags(row.attr, flagsOf(row.attr) ^ INVERSE) : row.attr;
-      if (this.gutter) put(line, x0, x0 + 1, sel ? '\u25b6' : ' ', sel ? attr(BOLD) : PLAIN);
-      put(line, x0 + this.gutter, x1, fit(row.text, width), a);
+      const a = sel ? this.selectedAttr(row.attr) : row.attr;
+      if (this.gutter) {
+        const g = this.gutterCell?.(i, sel) ?? null;
+        if (g !== null) put(line, x0, x0 + 1, g.ch, g.attr);
+        else put(line, x0, x0 + 1, sel ? '\u25b6' : ' ', sel ? this.markerAttr : PLAIN);
+      }
+      put(line, x0 + this.gutter, x1, fit(this.left > 0 ? row.text.slice(this.left) : row.text, width), a);
     }
     this.lastRenderMs = performance.now() - t0;
   }
