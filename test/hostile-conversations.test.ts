@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI } from './helpers/corpus';
 import { synFloodChunks, synRecord } from '../scripts/attacks/syn-flood';
-import { Tmux, haveTmux } from './helpers/tmux';
+import { Tmux, haveTmux, quitDiscarding } from './helpers/tmux';
 
 const TIME = '/usr/bin/time';
 
@@ -125,7 +125,7 @@ test('the live UI at the ceiling: nothing drawn over the screen; after quitting,
     await refusedConnections(port, 3000);
     await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 6000, 'the 3000 connections');
     assert.doesNotMatch(t.screen(), /ceiling/, 'the notice waits until the UI has closed');
-    t.keys('q');
+    await quitDiscarding(t);
     const after = await t.waitForText('[tcpwatch exited');
     assert.match(after, /tcpwatch: TCP conversation state reached its ceiling \(--state-budget, 2048 connections at a time\)/);
     const n = Number(/tcpwatch: (\d+) TCP connections forgotten at the --state-budget ceiling/.exec(after)?.[1]);

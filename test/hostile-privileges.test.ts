@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as net from 'node:net';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { CLI } from './helpers/corpus';
-import { Tmux, haveTmux } from './helpers/tmux';
+import { Tmux, haveTmux, quitDiscarding } from './helpers/tmux';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const haveCap = (() => { try { require('cap'); return true; } catch { return false; } })();
@@ -229,7 +229,7 @@ test(`the UI, no sudo: the UI and its capture process run as ${defaultAccount} w
     const { ui, capture } = await uiCapturingConnection(t, connect);
     assertUnprivileged(ui, uidOf(defaultAccount)!, 'the UI');
     assertUnprivileged(capture, uidOf(defaultAccount)!, 'the capture process');
-    t.keys('q');
+    await quitDiscarding(t);
     assert.match(await t.waitForText('[tcpwatch exited'), /\[tcpwatch exited 0\]/);
   } finally {
     t.kill();

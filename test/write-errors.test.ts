@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI, corpusDir } from './helpers/corpus';
-import { Tmux, haveTmux } from './helpers/tmux';
+import { Tmux, haveTmux, quitDiscarding } from './helpers/tmux';
 import { openCaptureWriter, CaptureWriteError } from '../src/capture/file-writer';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
@@ -242,7 +242,7 @@ test('UI whose spool (its temporary file) fills the disk: the status bar says so
       // What the UI had indexed stays browsable after the capture stopped.
       t.keys('End');
       await t.waitForText(`${shown} `);
-      t.keys('q');
+      await quitDiscarding(t);
       const after = await t.waitForText('[tcpwatch exited');
       assert.match(after, /tcpwatch: cannot write the spool file \(ENOSPC\)\s*\n\[tcpwatch exited 1\]/);
     } finally {

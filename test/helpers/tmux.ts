@@ -117,6 +117,13 @@ function shellQuote(s: string): string {
 }
 
 /** The line of the screen that contains `needle` (with its escapes when the screen has them). */
+/** Quit a live capture whose packets no -w file holds: q asks, d discards and quits. */
+export async function quitDiscarding(t: Tmux): Promise<void> {
+  t.keys('q');
+  await t.waitForText('d discard and quit');
+  t.keys('d');
+}
+
 export function lineWith(screen: string, needle: string | RegExp): string {
   const l = screen.split('\n').find((x) => (typeof needle === 'string' ? plain(x).includes(needle) : needle.test(plain(x))));
   if (l === undefined) throw new Error(`no line with ${String(needle)} on screen:\n${screen}`);
