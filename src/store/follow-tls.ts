@@ -6,15 +6,13 @@ import { CapturedFrame } from '../capture/frame';
 import { Pipeline } from '../pipeline';
 import { ContentType } from '../tls/records';
 import { decryptInfoOf } from '../tls/decrypt-info';
-import { FollowResult, Side } from './follow';
+import { FollowResult, Side, tcpSide } from './follow';
 import { PacketStore } from './packet-store';
-import { CHUNK_BITS, CHUNK_MASK, Misc } from './columns';
 import { MAX_COMPARE_PACKETS } from './compare';
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
 export function followTlsStream(store: PacketStore, stream: number, maxBytes = DEFAULT_MAX_BYTES): FollowResult {
-  const ix = store.index;
   const packets = store.streamPackets(stream);
   const res: FollowResult = { stream, protocol: 'TCP', mode: 'tls', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: true };
   const pipeline = new Pipeline({ sink: null, analyzers: store.freshAnalyzers() });
@@ -23,13 +21,7 @@ export function followTlsStream(store: PacketStore, stream: number, maxBytes = D
   let total = 0;
   for (let k = 0; k < n && !res.truncated; k++) {
     const i = packets[k];
-    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
-    const side = c.misc[j] & Misc.FromServer ? Side.Server : Side.Client;
-    if (res.client === '') {
-      const a = `${ix.addresses.text(c.src[j])}:${c.srcPort[j]}`, b = `${ix.addresses.text(c.dst[j])}:${c.dstPort[j]}`;
-      res.client = side === Side.Client ? a : b;
-      res.server = side === Side.Client ? b : a;
-    }
+    const side = tcpSide(store, i, res);
     if (!store.frameOf(i, f)) continue;
     pipeline.framesRead = i; // the frame's own number, as layers record it
     pipeline.handle(f);

@@ -50,6 +50,22 @@ export interface FollowResult {
 const TWO32 = 4294967296;
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Which side of its TCP stream packet i is from; the first packet of the stream names both ends in
+ * `res` (the client is the side that opened it, or sent first).
+ */
+export function tcpSide(store: PacketStore, i: number, res: FollowResult): Side {
+  const ix = store.index;
+  const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+  const side = c.misc[j] & Misc.FromServer ? Side.Server : Side.Client;
+  if (res.client === '') {
+    const a = `${ix.addresses.text(c.src[j])}:${c.srcPort[j]}`, b = `${ix.addresses.text(c.dst[j])}:${c.dstPort[j]}`;
+    res.client = side === Side.Client ? a : b;
+    res.server = side === Side.Client ? b : a;
+  }
+  return side;
+}
+
 export function followStream(store: PacketStore, stream: number, maxBytes = DEFAULT_MAX_BYTES): FollowResult {
   const ix = store.index;
   const packets = store.streamPackets(stream);
@@ -60,13 +76,7 @@ export function followStream(store: PacketStore, stream: number, maxBytes = DEFA
   const seen = [false, false];
   let total = 0;
   for (const i of packets) {
-    const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
-    const side = c.misc[j] & Misc.FromServer ? Side.Server : Side.Client;
-    if (res.client === '') {
-      const a = `${ix.addresses.text(c.src[j])}:${c.srcPort[j]}`, b = `${ix.addresses.text(c.dst[j])}:${c.dstPort[j]}`;
-      res.client = side === Side.Client ? a : b;
-      res.server = side === Side.Client ? b : a;
-    }
+    const side = tcpSide(store, i, res);
     if (!store.load(i, d) || d.payloadCapLen === 0) continue;
     let off = d.payloadOff, len = d.payloadCapLen;
     const seq = d.tcp.relSeq;
@@ -86,7 +96,7 @@ export function followStream(store: PacketStore, stream: number, maxBytes = DEFA
       break;
     }
     total += len;
-    const tls = c.tlsContent[j];
+    const tls = ix.chunks[i >>> CHUNK_BITS].tlsContent[i & CHUNK_MASK];
     if (tls !== 0) res.isTls = true;
     res.segments.push({ side, packet: i, data: Buffer.from(d.buf.subarray(off, off + len)), tls });
     if (side === Side.Client) res.clientBytes += len;

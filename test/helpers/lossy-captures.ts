@@ -61,6 +61,19 @@ async function captureBoth(link: ImpairedLink, dir: string, name: string, filter
   return [a, b, [{ name: `${name} (client side)`, pcap: client }, { name: `${name} (server side)`, pcap: server }]];
 }
 
+/**
+ * The transfer's client must end well (and its server, when it ends by itself), both captures stop
+ * having dropped nothing; then the link closes and its relay's log is returned.
+ */
+async function finishTransfer(link: ImpairedLink, client: ChildProcess, server: ChildProcess | null, a: Tcpdump, b: Tcpdump, what: string): Promise<RelayLog | null> {
+  const code = await exited(client, 25_000);
+  if (code !== 0) throw new Error(`${what} failed (${code})`);
+  if (server !== null) await exited(server, 3000);
+  const dropped = (await a.stop(300)) + (await b.stop(50));
+  if (dropped > 0) throw new Error(`tcpdump dropped ${dropped} frames: ${a.stderr} ${b.stderr}`);
+  return link.close();
+}
+
 /** curl downloads `bytes` from python3's http.server across the link. */
 export async function recordHttpDownload(imp: Impairment, dir: string, name: string, bytes: number): Promise<Recording> {
   const link = await makeImpairedLink(imp, join(dir, `${name}-relay.json`));
@@ -78,11 +91,7 @@ export async function recordHttpDownload(imp: Impairment, dir: string, name: str
     procs.push(a.proc, b.proc);
     const curl = link.start(link.nsA, ['curl', '-sS', '-o', '/dev/null', '--max-time', '20', `http://${link.ipB}:${HTTP_PORT}/${name}.bin`]);
     procs.push(curl);
-    const code = await exited(curl, 25_000);
-    if (code !== 0) throw new Error(`curl failed (${code})`);
-    const dropped = (await a.stop(300)) + (await b.stop(50));
-    if (dropped > 0) throw new Error(`tcpdump dropped ${dropped} frames: ${a.stderr} ${b.stderr}`);
-    return { captures, relay: await link.close() };
+    return { captures, relay: await finishTransfer(link, curl, null, a, b, 'curl') };
   } finally {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await link.close();
@@ -107,12 +116,7 @@ export async function recordIperf3(imp: Impairment, dir: string, name: string, b
     procs.push(a.proc, b.proc);
     const client = link.start(link.nsA, ['iperf3', '-c', link.ipB, '-p', String(IPERF_PORT), '-n', String(bytes), '--connect-timeout', '3000']);
     procs.push(client);
-    const code = await exited(client, 25_000);
-    if (code !== 0) throw new Error(`iperf3 client failed (${code})`);
-    await exited(server, 3000);
-    const dropped = (await a.stop(300)) + (await b.stop(50));
-    if (dropped > 0) throw new Error(`tcpdump dropped ${dropped} frames: ${a.stderr} ${b.stderr}`);
-    return { captures, relay: await link.close() };
+    return { captures, relay: await finishTransfer(link, client, server, a, b, 'iperf3 client') };
   } finally {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await link.close();
@@ -152,12 +156,7 @@ export async function recordStalledReader(imp: Impairment, dir: string, name: st
     procs.push(a.proc, b.proc);
     const client = link.start(link.nsA, ['python3', '-c', BULK_CLIENT, link.ipB, String(stallMs)]);
     procs.push(client);
-    const code = await exited(client, 25_000);
-    if (code !== 0) throw new Error(`bulk reader failed (${code})`);
-    await exited(server, 3000);
-    const dropped = (await a.stop(300)) + (await b.stop(50));
-    if (dropped > 0) throw new Error(`tcpdump dropped ${dropped} frames: ${a.stderr} ${b.stderr}`);
-    return { captures, relay: await link.close() };
+    return { captures, relay: await finishTransfer(link, client, server, a, b, 'bulk reader') };
   } finally {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await link.close();
