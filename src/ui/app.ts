@@ -674,6 +674,11 @@ export class App {
       this.redraw();
       return;
     }
+    if (action === 'graphType' && this.overlay === 'graph') {
+      this.graph.nextType();
+      this.requestRender(true);
+      return;
+    }
     if (action === 'followMode' && this.overlay === 'graph' && this.graph.graph !== null) {
       // Reopened on the same stream, the other way round (openOverlay's stream argument carries the direction).
       this.openOverlay('graph', this.graph.graph.direction === 0 ? 1 : 0);

@@ -7,6 +7,7 @@ export type Action =
   | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
+  | 'graphType'
   | 'bytesTab' | 'followMode' | 'keylog' | 'streamGraph';
 
 export interface Binding {
@@ -47,6 +48,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['E'], shown: 'E', action: 'compare', help: 'compare the stream\'s wire bytes (TLS records) with their plaintext, and its verdict (also on a conversation)', where: 'panes' },
   { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy (Enter filters to one)', where: 'panes' },
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
+  { keys: ['tab'], shown: 'Tab', action: 'graphType', help: 'stream graph: the next graph (tcptrace, throughput, round-trip time, window scaling)', where: 'views' },
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },
   { keys: ['C-l'], shown: 'Ctrl-L', action: 'redraw', help: 'redraw the screen', where: 'global' },
