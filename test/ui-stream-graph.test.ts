@@ -4,7 +4,12 @@
 // tshark 4.0 reads the same capture and says what the graph must show: the time axis from the
 // stream's first to its last packet, the sequence axis from the direction's lowest to its highest
 // sequence number, a retransmission mark in exactly the cells where tshark's
-// tcp.analysis.retransmission segments fall, and SACK blocks where the client sent them.
+// tcp.analysis.retransmission segments fall, and SACK blocks where the client sent them. Tab then
+// shows the other graphs of the same direction, each checked against tshark: throughput (its
+// interval's io,stat SUM(tcp.len) sums over the interval: the highest as the axis top, every
+// interval's step at its rate), round-trip time (tcp.analysis.ack_rtt of the client's ACKs: count,
+// lowest and highest as the axis, each at its acks_frame's time) and window scaling (the client's
+// tcp.window_size and the server's tcp.analysis.bytes_in_flight: ranges, axis, every value drawn).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +24,7 @@ import { Tmux, haveTmux, plain, sgrAtColumn } from './helpers/tmux';
 const IMPAIRMENT = { loss: 0.03, reorder: 0.05, dup: 0.01, delayMs: 5 };
 const HTTP_PORT = 8000;
 /** The theme's 256-colour foregrounds of the graph's layers (src/ui/theme.ts, graphAttrs). */
-const RETRANSMISSION_FG = '38;5;196', SACK_FG = '38;5;213', DATA_FG = '38;5;117', ACK_FG = '38;5;114';
+const RETRANSMISSION_FG = '38;5;196', SACK_FG = '38;5;213', DATA_FG = '38;5;117', ACK_FG = '38;5;114', WINDOW_FG = '38;5;179';
 
 interface Seg { frame: number; t: number; seq: number; end: number; fromServer: boolean; retrans: boolean; sack: boolean }
 
@@ -86,7 +91,7 @@ function readGraph(escaped: string): { top: number; left: number; rows: number; 
   };
 }
 
-test('stream graph on a lossy transfer: axes as the stream\'s first and last time and sequence number, retransmissions marked where tshark says', { timeout: 90_000 }, async (t) => {
+test('stream graph on a lossy transfer: axes as the stream\'s first and last time and sequence number, retransmissions marked where tshark says; throughput, RTT and window graphs as tshark computes them', { timeout: 90_000 }, async (t) => {
   assert.ok(isRoot, 'network namespaces and TAP devices need root');
   for (const cmd of ['tshark', 'tcpdump', 'curl', 'python3', 'ip']) assert.ok(have(cmd), `${cmd} is installed (scripts/setup.sh)`);
   assert.ok(haveTmux(), 'tmux is installed');
@@ -220,6 +225,16 @@ test('stream graph on a lossy transfer: axes as the stream\'s first and last tim
       const wg = readGraph(winScreen);
       assert.equal(Number(wg.seqTop), Math.max(maxOf(windows), maxOf(inFlight)), 'the axis ends at the highest window or bytes in flight');
       assert.equal(Number(wg.seqBottom), Math.min(minOf(windows), minOf(inFlight)), 'and starts at the lowest');
+      // Each of the client's windows where its packet was seen (a step starts there), each bytes-in-flight value as a dot.
+      const wLo = Math.min(minOf(windows), minOf(inFlight)), wHi = Math.max(maxOf(windows), maxOf(inFlight));
+      for (const p of analysed) {
+        if (!p.fromServer) {
+          const cell = cellOf(wg, p.t, p.window, wLo, wHi);
+          assert.ok(drawnIn(wg, cell, WINDOW_FG) || drawnIn(wg, cell, DATA_FG), `frame ${p.frame}'s window ${p.window} is drawn`);
+        } else if (p.bytesInFlight !== '') {
+          assert.ok(drawnIn(wg, cellOf(wg, p.t, Number(p.bytesInFlight), wLo, wHi), DATA_FG), `frame ${p.frame}'s ${p.bytesInFlight} bytes in flight are drawn`);
+        }
+      }
       t.diagnostic(`throughput: ${steps} intervals of ${interval} s, max ${maxRate} B/s; ack_rtt ${rttMin}–${rttMax} s (${rtts.length}); window ${minOf(windows)}–${maxOf(windows)}, in flight ${minOf(inFlight)}–${maxOf(inFlight)}`);
       // Tab again: back to tcptrace.
       tm.keys('Tab');
