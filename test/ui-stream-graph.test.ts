@@ -4,7 +4,12 @@
 // tshark 4.0 reads the same capture and says what the graph must show: the time axis from the
 // stream's first to its last packet, the sequence axis from the direction's lowest to its highest
 // sequence number, a retransmission mark in exactly the cells where tshark's
-// tcp.analysis.retransmission segments fall, and SACK blocks where the client sent them.
+// tcp.analysis.retransmission segments fall, and SACK blocks where the client sent them. Tab then
+// shows the other graphs of the same direction, each checked against tshark: throughput (its
+// interval's io,stat SUM(tcp.len) sums over the interval: the highest as the axis top, every
+// interval's step at its rate), round-trip time (tcp.analysis.ack_rtt of the client's ACKs: count,
+// lowest and highest as the axis, each at its acks_frame's time) and window scaling (the client's
+// tcp.window_size and the server's tcp.analysis.bytes_in_flight: ranges, axis, every value drawn).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +24,7 @@ import { Tmux, haveTmux, plain, sgrAtColumn } from './helpers/tmux';
 const IMPAIRMENT = { loss: 0.03, reorder: 0.05, dup: 0.01, delayMs: 5 };
 const HTTP_PORT = 8000;
 /** The theme's 256-colour foregrounds of the graph's layers (src/ui/theme.ts, graphAttrs). */
-const RETRANSMISSION_FG = '38;5;196', SACK_FG = '38;5;213', DATA_FG = '38;5;117', ACK_FG = '38;5;114';
+const RETRANSMISSION_FG = '38;5;196', SACK_FG = '38;5;213', DATA_FG = '38;5;117', ACK_FG = '38;5;114', WINDOW_FG = '38;5;179';
 
 interface Seg { frame: number; t: number; seq: number; end: number; fromServer: boolean; retrans: boolean; sack: boolean }
 
@@ -35,6 +40,36 @@ function tsharkSegments(pcap: string): Seg[] {
     return { frame: Number(frame), t: Number(t), seq: s, end: s + Number(len) + flag(syn) + flag(fin), fromServer: Number(sport) === HTTP_PORT, retrans: re !== '', sack: sack !== '' };
   });
 }
+
+/** Per packet of stream 0, what the other graphs plot (tshark's fields; empty where tshark shows none). */
+interface Analysed { frame: number; t: number; fromServer: boolean; ackRtt: string; acksFrame: number; window: number; bytesInFlight: string }
+
+function tsharkAnalysis(pcap: string): Analysed[] {
+  const out = execFileSync('tshark', ['-r', pcap, '-Y', 'tcp.stream == 0', '-T', 'fields', '-E', 'occurrence=f',
+    '-e', 'frame.number', '-e', 'frame.time_relative', '-e', 'tcp.srcport', '-e', 'tcp.analysis.ack_rtt', '-e', 'tcp.analysis.acks_frame',
+    '-e', 'tcp.window_size', '-e', 'tcp.analysis.bytes_in_flight'],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  return out.split('\n').filter((l) => l !== '').map((l) => {
+    const [frame, t, sport, ackRtt, acksFrame, window, bif] = l.split('\t');
+    return { frame: Number(frame), t: Number(t), fromServer: Number(sport) === HTTP_PORT, ackRtt, acksFrame: Number(acksFrame), window: Number(window), bytesInFlight: bif };
+  });
+}
+
+/**
+ * tshark's io,stat of the server's payload bytes: each interval's start (seconds) and SUM(tcp.len).
+ * tshark 4.0 sums a field only when the filter names it too (else every sum is 0), hence `tcp.len &&`.
+ */
+function tsharkThroughput(pcap: string, interval: string): { start: number; bytes: number }[] {
+  const out = execFileSync('tshark', ['-r', pcap, '-q', '-z', `io,stat,${interval},SUM(tcp.len)tcp.len && tcp.stream==0 && tcp.srcport==${HTTP_PORT}`],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  const rows: { start: number; bytes: number }[] = [];
+  for (const m of out.matchAll(/^\|\s*([\d.]+)\s*<>\s*(?:[\d.]+|Dur)\s*\|\s*(\d+)\s*\|/gm)) rows.push({ start: Number(m[1]), bytes: Number(m[2]) });
+  assert.ok(rows.length > 0, `io,stat rows:\n${out}`);
+  return rows;
+}
+
+const minOf = (v: number[]): number => v.reduce((a, b) => Math.min(a, b), Infinity);
+const maxOf = (v: number[]): number => v.reduce((a, b) => Math.max(a, b), -Infinity);
 
 /** What the graph shows: where its plot is, its axis labels, and each plot cell's attributes. */
 function readGraph(escaped: string): { top: number; left: number; rows: number; cols: number; seqTop: string; seqBottom: string; t0: string; t1: string; cell: (r: number, c: number) => string; char: (r: number, c: number) => string } {
@@ -56,7 +91,7 @@ function readGraph(escaped: string): { top: number; left: number; rows: number; 
   };
 }
 
-test('stream graph on a lossy transfer: axes as the stream\'s first and last time and sequence number, retransmissions marked where tshark says', { timeout: 90_000 }, async (t) => {
+test('stream graph on a lossy transfer: axes as the stream\'s first and last time and sequence number, retransmissions marked where tshark says; throughput, RTT and window graphs as tshark computes them', { timeout: 90_000 }, async (t) => {
   assert.ok(isRoot, 'network namespaces and TAP devices need root');
   for (const cmd of ['tshark', 'tcpdump', 'curl', 'python3', 'ip']) assert.ok(have(cmd), `${cmd} is installed (scripts/setup.sh)`);
   assert.ok(haveTmux(), 'tmux is installed');
@@ -126,6 +161,85 @@ test('stream graph on a lossy transfer: axes as the stream\'s first and last tim
       assert.deepEqual(missing, [], 'every retransmission tshark found is marked');
       assert.deepEqual(extra, [], 'nothing else is marked as one');
       assert.ok(dataCells > 20 && ackCells > 20 && sackCells > 0, 'data segments, the ACK line and SACK blocks are drawn');
+
+      // Tab: throughput, tcp.len per interval as tshark's io,stat sums it, divided by the interval.
+      const cellOf = (gr: ReturnType<typeof readGraph>, time: number, v: number, lo: number, hi: number): [number, number] => {
+        const W2 = gr.cols * 2, H2 = gr.rows * 4;
+        const x = Math.round(((time - t0) / (t1 - t0)) * (W2 - 1)), y = Math.round(H2 - 1 - (hi > lo ? ((v - lo) / (hi - lo)) * (H2 - 1) : 0));
+        return [y >> 2, x >> 1];
+      };
+      const drawnIn = (gr: ReturnType<typeof readGraph>, [r0, c]: [number, number], fg: string): boolean => gr.char(r0, c) !== ' ' && gr.cell(r0, c).includes(fg);
+      tm.keys('Tab');
+      const tpScreen = await tm.waitFor((x) => /Throughput, stream 0/.test(x) && /└─/.test(x), 'the throughput graph', 15000, true);
+      const tpTitle = plain(tpScreen.split('\n')[0]);
+      const iv = /tcp\.len per interval ([\d.]+) s: max (\d+) B\/s/.exec(tpTitle);
+      assert.ok(iv, `throughput title: ${tpTitle}`);
+      const interval = iv[1], perSecond = Math.round(1 / Number(interval));
+      const bins = tsharkThroughput(pcap, interval);
+      const maxRate = maxOf(bins.map((b) => b.bytes)) * perSecond;
+      assert.equal(Number(iv[2]), maxRate, 'the highest throughput is tshark\'s largest io,stat sum over the interval');
+      const tp = readGraph(tpScreen);
+      assert.equal(tp.t0, t0.toFixed(6));
+      assert.equal(tp.t1, t1.toFixed(6));
+      assert.equal(Number(tp.seqTop), maxRate, 'the throughput axis ends at the highest rate');
+      assert.equal(Number(tp.seqBottom), 0, 'and starts at 0');
+      // Each interval of the stream's time range is a step at its rate (the cell at the visible part's middle).
+      let steps = 0;
+      for (const b of bins) {
+        const a = Math.max(b.start, t0), e = Math.min(b.start + Number(interval), t1);
+        if (e < a) continue;
+        steps++;
+        const cell = cellOf(tp, (a + e) / 2, b.bytes * perSecond, 0, maxRate);
+        assert.ok(drawnIn(tp, cell, DATA_FG), `the interval from ${b.start} s (${b.bytes} bytes) is drawn at row ${cell[0]}, column ${cell[1]}`);
+      }
+      assert.ok(steps >= 20, `${steps} intervals over the stream`);
+
+      // Tab: round-trip time, tshark's ack_rtt of the client's ACKs at the acknowledged segment's time.
+      const analysed = tsharkAnalysis(pcap);
+      const timeOf = new Map(analysed.map((p) => [p.frame, p.t]));
+      const rtts = analysed.filter((p) => !p.fromServer && p.ackRtt !== '');
+      assert.ok(rtts.length >= 10, `tshark found ${rtts.length} ACKs with an RTT`);
+      const rttValues = rtts.map((p) => Number(p.ackRtt));
+      tm.keys('Tab');
+      const rttScreen = await tm.waitFor((x) => /Round-trip time, stream 0/.test(x) && /└─/.test(x), 'the RTT graph', 15000, true);
+      const rttTitle = plain(rttScreen.split('\n')[0]);
+      const rttMin = minOf(rttValues).toFixed(6), rttMax = maxOf(rttValues).toFixed(6);
+      assert.ok(rttTitle.includes(`ack_rtt of ${rtts.length} ACKs: ${rttMin}–${rttMax} s`), `RTT title: ${rttTitle}`);
+      const rg = readGraph(rttScreen);
+      assert.equal(rg.seqTop, rttMax, 'the RTT axis ends at tshark\'s highest ack_rtt');
+      assert.equal(rg.seqBottom, rttMin, 'and starts at its lowest');
+      for (const p of rtts) {
+        const at = timeOf.get(p.acksFrame);
+        assert.ok(at !== undefined, `frame ${p.acksFrame} is in the stream`);
+        const cell = cellOf(rg, at, Number(p.ackRtt), Number(rttMin), Number(rttMax));
+        assert.ok(drawnIn(rg, cell, DATA_FG), `frame ${p.frame}'s ack_rtt ${p.ackRtt} at frame ${p.acksFrame}'s time is drawn`);
+      }
+
+      // Tab: window scaling, the client's tcp.window_size and the server's bytes in flight.
+      const windows = analysed.filter((p) => !p.fromServer).map((p) => p.window);
+      const inFlight = analysed.filter((p) => p.fromServer && p.bytesInFlight !== '').map((p) => Number(p.bytesInFlight));
+      assert.ok(inFlight.length >= 10, `tshark found ${inFlight.length} segments with bytes in flight`);
+      tm.keys('Tab');
+      const winScreen = await tm.waitFor((x) => /Window scaling, stream 0/.test(x) && /└─/.test(x), 'the window graph', 15000, true);
+      const winTitle = plain(winScreen.split('\n')[0]);
+      assert.ok(winTitle.includes(`window ${minOf(windows)}–${maxOf(windows)} B, in flight ${minOf(inFlight)}–${maxOf(inFlight)} B`), `window title: ${winTitle}`);
+      const wg = readGraph(winScreen);
+      assert.equal(Number(wg.seqTop), Math.max(maxOf(windows), maxOf(inFlight)), 'the axis ends at the highest window or bytes in flight');
+      assert.equal(Number(wg.seqBottom), Math.min(minOf(windows), minOf(inFlight)), 'and starts at the lowest');
+      // Each of the client's windows where its packet was seen (a step starts there), each bytes-in-flight value as a dot.
+      const wLo = Math.min(minOf(windows), minOf(inFlight)), wHi = Math.max(maxOf(windows), maxOf(inFlight));
+      for (const p of analysed) {
+        if (!p.fromServer) {
+          const cell = cellOf(wg, p.t, p.window, wLo, wHi);
+          assert.ok(drawnIn(wg, cell, WINDOW_FG) || drawnIn(wg, cell, DATA_FG), `frame ${p.frame}'s window ${p.window} is drawn`);
+        } else if (p.bytesInFlight !== '') {
+          assert.ok(drawnIn(wg, cellOf(wg, p.t, Number(p.bytesInFlight), wLo, wHi), DATA_FG), `frame ${p.frame}'s ${p.bytesInFlight} bytes in flight are drawn`);
+        }
+      }
+      t.diagnostic(`throughput: ${steps} intervals of ${interval} s, max ${maxRate} B/s; ack_rtt ${rttMin}–${rttMax} s (${rtts.length}); window ${minOf(windows)}–${maxOf(windows)}, in flight ${minOf(inFlight)}–${maxOf(inFlight)}`);
+      // Tab again: back to tcptrace.
+      tm.keys('Tab');
+      await tm.waitFor((x) => /TCP stream graph \(tcptrace\), stream 0/.test(x), 'tcptrace again', 15000);
 
       // m: the other direction, the client's few bytes (the request) under the server's ACKs.
       tm.keys('m');

@@ -1087,6 +1087,11 @@ export class App {
       this.requestRender(true);
       return;
     }
+    if (action === 'switchTab' && this.overlay === 'graph') {
+      this.graph.nextType();
+      this.requestRender(true);
+      return;
+    }
     // m means what the view showing makes of it (in the packet list it marks: see paneAction).
     if (action === 'followMode' && this.overlay === 'graph' && this.graph.graph !== null) {
       // Reopened on the same stream, the other way round (openOverlay's stream argument carries the direction).

@@ -64,7 +64,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen', where: 'views' },
   { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left', where: 'views' },
   { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save the stream\'s payload, raw (both sides in order, or one; Tab: which)', where: 'views' },
-  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations: TCP \u2194 UDP', where: 'views' },
+  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations: TCP \u2194 UDP; stream graph: the next graph (tcptrace, throughput, round-trip time, window scaling)', where: 'views' },
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },
   { keys: ['C-l'], shown: 'Ctrl-L', action: 'redraw', help: 'redraw the screen', where: 'global' },

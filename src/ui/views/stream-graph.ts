@@ -1,26 +1,41 @@
-// The TCP stream graph (P), tcptrace style as Wireshark's "Stevens/tcptrace" draws it: relative
-// sequence number over time for one direction of the selected packet's stream, in braille dots.
-// Data segments are vertical strokes from their first to their last sequence number;
-// retransmissions (what tcp.analysis.retransmission marks) stand out in their own colour; from the
-// other direction the ACK line, the receive window's right edge (ack + window) and SACK blocks.
+// The TCP stream graphs (P), as Wireshark's TCP Stream Graphs dialog draws them, for one direction of
+// the selected packet's stream, in braille dots; Tab cycles the graph type:
+// - tcptrace ("Stevens/tcptrace"): relative sequence number over time. Data segments are vertical
+//   strokes from their first to their last sequence number; retransmissions (what
+//   tcp.analysis.retransmission marks) stand out in their own colour; from the other direction the
+//   ACK line, the receive window's right edge (ack + window) and SACK blocks.
+// - Throughput: the direction's payload bytes per fixed interval, in bytes per second (steps).
+// - Round-trip time: tcp.analysis.ack_rtt of the other direction's ACKs, at the time of the segment
+//   each acknowledges (dots).
+// - Window scaling: the other direction's calculated window (tcp.window_size, steps) and this
+//   direction's bytes in flight (dots).
 // The axes are labelled with the exact ranges drawn: the stream's first and last packet times
-// (seconds since the capture's first packet) and the direction's lowest and highest sequence number.
+// (seconds since the capture's first packet) and the lowest and highest value plotted (throughput
+// from 0). The data comes from src/store/stream-graph.ts and stream-series.ts.
 
 import type * as blessed from 'blessed';
 import { box, baseRender } from '../widgets/blessed-core';
 import { BrailleCanvas } from '../widgets/braille';
 import { put, fill, PLAIN } from '../widgets/paint';
-import { Bar } from '../widgets/bar';
+import { Bar, Segment } from '../widgets/bar';
 import { Theme, graphAttrs, GraphLayer } from '../theme';
 import { PacketStore } from '../../store/packet-store';
 import { StreamGraphData, streamGraph } from '../../store/stream-graph';
+import { StreamSeries, streamSeries } from '../../store/stream-series';
 import { sanitizeText } from '../../output/sanitize';
 import { humanBytes } from './conversations';
 
-/** Columns of the sequence-number labels left of the plot (a 32-bit number and a space). */
+/** Least columns of the value labels left of the plot (a 32-bit number and a space). */
 const LABEL_W = 11;
 /** Rows around the plot: title, legend above; the time axis and its labels below. */
 const ROWS_ABOVE = 2, ROWS_BELOW = 2;
+
+/** The graph types in the order Tab cycles them (Wireshark's dialog lists them so, less goodput). */
+export const GRAPH_TYPES = ['tcptrace', 'throughput', 'rtt', 'window'] as const;
+export type GraphType = typeof GRAPH_TYPES[number];
+const TYPE_NAMES: Record<GraphType, string> = {
+  tcptrace: 'TCP stream graph (tcptrace)', throughput: 'Throughput', rtt: 'Round-trip time', window: 'Window scaling',
+};
 
 /** Where a point lands on a canvas of W×H dots for the data's ranges: the one mapping drawing and reading use. */
 export function dotX(g: StreamGraphData, t: number, width: number): number {
@@ -28,17 +43,39 @@ export function dotX(g: StreamGraphData, t: number, width: number): number {
 }
 
 export function dotY(g: StreamGraphData, seq: number, height: number): number {
-  return height - 1 - (g.seq1 > g.seq0 ? ((seq - g.seq0) / (g.seq1 - g.seq0)) * (height - 1) : 0);
+  return valueY(g.seq0, g.seq1, seq, height);
+}
+
+export function valueY(lo: number, hi: number, v: number, height: number): number {
+  return height - 1 - (hi > lo ? ((v - lo) / (hi - lo)) * (height - 1) : 0);
 }
 
 export function timeLabel(t: number): string {
   return `${t.toFixed(6)} s`;
 }
 
+/** A rate or count as an exact decimal (rates over 1-2-5 intervals have few decimals). */
+function num(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(3)));
+}
+
+/** What one graph type plots: its value range and labels, legend and strokes. */
+interface Plot {
+  lo: number;
+  hi: number;
+  label: (v: number) => string;
+  legend: [GraphLayer, string][];
+  draw: (cv: BrailleCanvas, x: (t: number) => number, y: (v: number) => number) => void;
+}
+
 export class StreamGraphView {
   readonly title: Bar;
   private el: blessed.Element | null = null;
   graph: StreamGraphData | null = null;
+  /** The other graphs' data, read when one of them is first shown for this stream and direction. */
+  series: StreamSeries | null = null;
+  /** The graph shown; kept when the view shows another direction or stream. */
+  type: GraphType = 'tcptrace';
   private canvas: BrailleCanvas | null = null;
   private readonly attrs: number[];
 
@@ -54,14 +91,9 @@ export class StreamGraphView {
 
   show(stream: number, direction: 0 | 1, height: number): void {
     this.hide();
-    const g = streamGraph(this.store, stream, direction);
-    this.graph = g;
-    const t = this.theme;
-    this.title.segments = [
-      { text: ` TCP stream graph (tcptrace), stream ${stream}: ${sanitizeText(g.from)} \u2192 ${sanitizeText(g.to)}  `, attr: t.titleFocused },
-      { text: `${humanBytes(g.bytes)} in ${g.segments.length} segments, ${g.retransmissions} retransmitted${g.truncated ? ' (the stream\'s first packets)' : ''}`, attr: t.titleFocused },
-    ];
-    this.title.right = [{ text: 'm: other direction  Esc/q: back ', attr: t.titleFocused }];
+    this.graph = streamGraph(this.store, stream, direction);
+    this.series = null;
+    this.setTitle();
     this.title.el.show();
     this.title.el.setFront();
     const el = box({ parent: this.parent, top: 1, left: 0, width: '100%', height: Math.max(ROWS_ABOVE + ROWS_BELOW + 2, height - 1), tags: false });
@@ -73,6 +105,49 @@ export class StreamGraphView {
     this.el = el;
     this.canvas = null;
     el.setFront();
+  }
+
+  /** The next graph type (Tab), on the same stream and direction. */
+  nextType(): void {
+    if (this.graph === null) return;
+    this.type = GRAPH_TYPES[(GRAPH_TYPES.indexOf(this.type) + 1) % GRAPH_TYPES.length];
+    this.canvas = null;
+    this.setTitle();
+  }
+
+  private seriesData(): StreamSeries {
+    const g = this.graph!;
+    if (this.series === null || this.series.stream !== g.stream || this.series.direction !== g.direction) {
+      this.series = streamSeries(this.store, g.stream, g.direction);
+    }
+    return this.series;
+  }
+
+  private setTitle(): void {
+    const g = this.graph!;
+    const t = this.theme;
+    const head: Segment = { text: ` ${TYPE_NAMES[this.type]}, stream ${g.stream}: ${sanitizeText(g.from)} \u2192 ${sanitizeText(g.to)}  `, attr: t.titleFocused };
+    let info: string;
+    const cut = g.truncated ? ' (the stream\'s first packets)' : '';
+    if (this.type === 'tcptrace') {
+      info = `${humanBytes(g.bytes)} in ${g.segments.length} segments, ${g.retransmissions} retransmitted${cut}`;
+    } else {
+      const s = this.seriesData();
+      if (this.type === 'throughput') {
+        info = `tcp.len per interval ${s.intervalUs / 1e6} s: max ${num(s.throughput.max)} B/s${cut}`;
+      } else if (this.type === 'rtt') {
+        info = s.rtt.t.length === 0 ? `no ACK with an RTT${cut}` : `ack_rtt of ${s.rtt.t.length} ACKs: ${this.seconds(s.rtt.min)}\u2013${this.seconds(s.rtt.max)} s${cut}`;
+      } else {
+        info = `window ${s.window.min}\u2013${s.window.max} B, in flight ${s.bytesInFlight.min}\u2013${s.bytesInFlight.max} B${cut}`;
+      }
+    }
+    this.title.segments = [head, { text: info, attr: t.titleFocused }];
+    this.title.right = [{ text: ' Tab: graph  m: direction  Esc/q: back ', attr: t.titleFocused }];
+  }
+
+  /** Seconds as the capture's timestamps resolve them (tshark prints ack_rtt so, padded to 9 digits). */
+  private seconds(v: number): string {
+    return v.toFixed(this.store.nanosecond ? 9 : 6);
   }
 
   resize(height: number): void {
@@ -89,27 +164,82 @@ export class StreamGraphView {
     this.canvas = null;
   }
 
-  /** Draw the data on a canvas of the plot's size (once per size). */
-  private draw(cols: number, rows: number): BrailleCanvas {
+  /** The shown graph type's ranges, labels, legend and strokes. */
+  private plot(): Plot {
+    const g = this.graph!;
+    if (this.type === 'tcptrace') {
+      return {
+        lo: g.seq0, hi: g.seq1, label: (v) => String(Math.round(v)),
+        legend: [
+          [GraphLayer.Data, 'data segment'], [GraphLayer.Retransmission, 'retransmission'], [GraphLayer.Sack, 'SACK block'],
+          [GraphLayer.Ack, 'ACK'], [GraphLayer.Window, 'receive window (ack + window)'],
+        ],
+        draw: (cv, x, y) => {
+          // Steps, as tcptrace draws them: a value holds until the next packet changes it.
+          const acks = g.acks;
+          for (let k = 0; k < acks.length; k++) {
+            const a = acks[k], next = acks[k + 1];
+            if (a.windowEdge >= 0) {
+              cv.hline(y(a.windowEdge), x(a.t), next !== undefined ? x(next.t) : x(a.t), GraphLayer.Window);
+              if (next !== undefined && next.windowEdge >= 0) cv.vline(x(next.t), y(a.windowEdge), y(next.windowEdge), GraphLayer.Window);
+            }
+            cv.hline(y(a.ack), x(a.t), next !== undefined ? x(next.t) : x(a.t), GraphLayer.Ack);
+            if (next !== undefined) cv.vline(x(next.t), y(a.ack), y(next.ack), GraphLayer.Ack);
+            for (let s = 0; s + 1 < a.sacks.length; s += 2) cv.vline(x(a.t), y(a.sacks[s]), y(a.sacks[s + 1]), GraphLayer.Sack);
+          }
+          for (const s of g.segments) cv.vline(x(s.t), y(s.seq), y(s.end), s.retransmission ? GraphLayer.Retransmission : GraphLayer.Data);
+        },
+      };
+    }
+    const s = this.seriesData();
+    if (this.type === 'throughput') {
+      const tp = s.throughput, dt = s.intervalUs / 1e6;
+      return {
+        lo: 0, hi: tp.max, label: num,
+        legend: [[GraphLayer.Data, `throughput (B/s): tcp.len of each ${dt} s interval from the capture's start, retransmissions included`]],
+        draw: (cv, x, y) => {
+          // Each interval's rate holds over the interval (a step), joined to the next.
+          for (let k = 0; k < tp.t.length; k++) {
+            cv.hline(y(tp.v[k]), x(tp.t[k]), x(tp.t[k] + dt), GraphLayer.Data);
+            if (k + 1 < tp.t.length) cv.vline(x(tp.t[k] + dt), y(tp.v[k]), y(tp.v[k + 1]), GraphLayer.Data);
+          }
+        },
+      };
+    }
+    if (this.type === 'rtt') {
+      const r = s.rtt;
+      return {
+        lo: r.min, hi: r.max, label: (v) => this.seconds(v),
+        legend: [[GraphLayer.Data, 'tcp.analysis.ack_rtt (s) of the ACKs, at the time of the segment each acknowledges']],
+        draw: (cv, x, y) => {
+          for (let k = 0; k < r.t.length; k++) cv.dot(x(r.t[k]), y(r.v[k]), GraphLayer.Data);
+        },
+      };
+    }
+    const w = s.window, b = s.bytesInFlight;
+    const lo = w.t.length === 0 ? b.min : b.t.length === 0 ? w.min : Math.min(w.min, b.min);
+    const hi = Math.max(w.max, b.max);
+    return {
+      lo, hi, label: (v) => String(Math.round(v)),
+      legend: [[GraphLayer.Window, 'receive window (tcp.window_size of the other direction)'], [GraphLayer.Data, 'bytes in flight (tcp.analysis.bytes_in_flight)']],
+      draw: (cv, x, y) => {
+        for (let k = 0; k < w.t.length; k++) {
+          const next = k + 1 < w.t.length ? w.t[k + 1] : w.t[k];
+          cv.hline(y(w.v[k]), x(w.t[k]), x(next), GraphLayer.Window);
+          if (k + 1 < w.t.length) cv.vline(x(next), y(w.v[k]), y(w.v[k + 1]), GraphLayer.Window);
+        }
+        for (let k = 0; k < b.t.length; k++) cv.dot(x(b.t[k]), y(b.v[k]), GraphLayer.Data);
+      },
+    };
+  }
+
+  /** Draw the data on a canvas of the plot's size (once per size and type). */
+  private draw(p: Plot, cols: number, rows: number): BrailleCanvas {
     if (this.canvas !== null && this.canvas.cols === cols && this.canvas.rows === rows) return this.canvas;
     const g = this.graph!;
     const cv = new BrailleCanvas(cols, rows);
     const W = cv.width, H = cv.height;
-    const x = (t: number): number => dotX(g, t, W);
-    const y = (s: number): number => dotY(g, s, H);
-    // Steps, as tcptrace draws them: a value holds until the next packet changes it.
-    const acks = g.acks;
-    for (let k = 0; k < acks.length; k++) {
-      const a = acks[k], next = acks[k + 1];
-      if (a.windowEdge >= 0) {
-        cv.hline(y(a.windowEdge), x(a.t), next !== undefined ? x(next.t) : x(a.t), GraphLayer.Window);
-        if (next !== undefined && next.windowEdge >= 0) cv.vline(x(next.t), y(a.windowEdge), y(next.windowEdge), GraphLayer.Window);
-      }
-      cv.hline(y(a.ack), x(a.t), next !== undefined ? x(next.t) : x(a.t), GraphLayer.Ack);
-      if (next !== undefined) cv.vline(x(next.t), y(a.ack), y(next.ack), GraphLayer.Ack);
-      for (let s = 0; s + 1 < a.sacks.length; s += 2) cv.vline(x(a.t), y(a.sacks[s]), y(a.sacks[s + 1]), GraphLayer.Sack);
-    }
-    for (const s of g.segments) cv.vline(x(s.t), y(s.seq), y(s.end), s.retransmission ? GraphLayer.Retransmission : GraphLayer.Data);
+    p.draw(cv, (t) => dotX(g, t, W), (v) => valueY(p.lo, p.hi, v, H));
     this.canvas = cv;
     return cv;
   }
@@ -119,30 +249,29 @@ export class StreamGraphView {
     if (g === null) return;
     const lines = this.el!.screen.lines;
     const t = this.theme;
+    const p = this.plot();
     for (let yy = c.yi; yy < c.yl; yy++) fill(lines[yy], c.xi, c.xl, PLAIN);
     // Legend: what each colour is.
     let lx = put(lines[c.yi], c.xi, c.xl, ' ', PLAIN);
-    const legend: [GraphLayer, string][] = [
-      [GraphLayer.Data, 'data segment'], [GraphLayer.Retransmission, 'retransmission'], [GraphLayer.Sack, 'SACK block'],
-      [GraphLayer.Ack, 'ACK'], [GraphLayer.Window, 'receive window (ack + window)'],
-    ];
-    for (const [layer, name] of legend) {
+    for (const [layer, name] of p.legend) {
       lx = put(lines[c.yi], lx, c.xl, '\u28ff ', this.attrs[layer]);
       lx = put(lines[c.yi], lx, c.xl, `${name}   `, t.dim);
     }
     const top = c.yi + ROWS_ABOVE - 1;
     const axisRow = c.yl - ROWS_BELOW;
     const rows = axisRow - top;
-    const x0 = c.xi + LABEL_W + 1;
+    const mid = top + Math.floor(rows / 2);
+    const midValue = p.lo + (p.hi - p.lo) * (1 - (mid - top + 0.5) / rows);
+    const labelW = Math.max(LABEL_W, p.label(p.hi).length + 1, p.label(p.lo).length + 1, p.label(midValue).length + 1);
+    const x0 = c.xi + labelW + 1;
     const cols = c.xl - x0;
     if (rows < 2 || cols < 8) return;
-    const cv = this.draw(cols, rows);
-    // Sequence axis: the highest number at the top row, the lowest at the bottom row, one between.
-    const mid = top + Math.floor(rows / 2);
-    const label = (row: number, v: number): void => void put(lines[row], c.xi, c.xi + LABEL_W, String(Math.round(v)).padStart(LABEL_W - 1) + ' ', t.dim);
-    label(top, g.seq1);
-    label(axisRow - 1, g.seq0);
-    if (mid > top + 1 && mid < axisRow - 2) label(mid, g.seq0 + (g.seq1 - g.seq0) * (1 - (mid - top + 0.5) / rows));
+    const cv = this.draw(p, cols, rows);
+    // Value axis: the highest value at the top row, the lowest at the bottom row, one between.
+    const label = (row: number, v: number): void => void put(lines[row], c.xi, c.xi + labelW, p.label(v).padStart(labelW - 1) + ' ', t.dim);
+    label(top, p.hi);
+    label(axisRow - 1, p.lo);
+    if (mid > top + 1 && mid < axisRow - 2) label(mid, midValue);
     for (let r = 0; r < rows; r++) {
       const line = lines[top + r];
       const tick = r === 0 || r === rows - 1 || top + r === mid;
