@@ -13,16 +13,17 @@ export class CaptureFileError extends Error {
   }
 }
 
-// pcap (draft-ietf-opsawg-pcap) magic numbers, as read big-endian
-const PCAP_MAGIC_USEC = 0xa1b2c3d4;
-const PCAP_MAGIC_NSEC = 0xa1b23c4d;
+// pcap (draft-ietf-opsawg-pcap) magic numbers, as read big-endian; the remote capture's stream
+// reader (remote.ts) reads the same format.
+export const PCAP_MAGIC_USEC = 0xa1b2c3d4;
+export const PCAP_MAGIC_NSEC = 0xa1b23c4d;
 const PCAP_MAGIC_KUZNETZOV = 0xa1b2cd34; // modified pcap: 8 more bytes per record
-const PCAP_MAGIC_USEC_SWAPPED = 0xd4c3b2a1;
-const PCAP_MAGIC_NSEC_SWAPPED = 0x4d3cb2a1;
+export const PCAP_MAGIC_USEC_SWAPPED = 0xd4c3b2a1;
+export const PCAP_MAGIC_NSEC_SWAPPED = 0x4d3cb2a1;
 const PCAP_MAGIC_KUZNETZOV_SWAPPED = 0x34cdb2a1;
-const PCAP_GLOBAL_HEADER_LEN = 24;
-const PCAP_RECORD_HEADER_LEN = 16;
-const PCAP_LINKTYPE_MASK = 0x0fffffff; // upper bits carry FCS length information
+export const PCAP_GLOBAL_HEADER_LEN = 24;
+export const PCAP_RECORD_HEADER_LEN = 16;
+export const PCAP_LINKTYPE_MASK = 0x0fffffff; // upper bits carry FCS length information
 
 // pcapng (draft-ietf-opsawg-pcapng) block types
 export const BT_SHB = 0x0a0d0d0a;

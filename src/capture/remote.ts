@@ -16,6 +16,7 @@
 
 import { spawn, ChildProcess } from 'node:child_process';
 import { CapturedFrame } from './frame';
+import { PCAP_GLOBAL_HEADER_LEN, PCAP_LINKTYPE_MASK, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED, PCAP_RECORD_HEADER_LEN } from './file-reader';
 import type { KernelStats } from './live';
 import type { MainOptions } from '../hooks';
 import { UsageError } from '../errors';
@@ -23,15 +24,6 @@ import { UsageError } from '../errors';
 export const REMOTE_SCHEME = 'ssh://';
 /** Largest record a pcap stream may hold: libpcap's largest snapshot length (MAXIMUM_SNAPLEN). */
 export const MAX_REMOTE_RECORD = 262144;
-// pcap file header and record header (https://www.tcpdump.org/manpages/pcap-savefile.5.html)
-const PCAP_HEADER_LEN = 24;
-const PCAP_RECORD_HEADER_LEN = 16;
-const MAGIC_USEC = 0xa1b2c3d4;
-const MAGIC_NSEC = 0xa1b23c4d;
-const MAGIC_USEC_SWAPPED = 0xd4c3b2a1;
-const MAGIC_NSEC_SWAPPED = 0x4d3cb2a1;
-// The link type's upper bits carry FCS information (pcap-savefile(5), "LinkType and additional information").
-const LINKTYPE_MASK = 0x0fffffff;
 /** ssh's own exit status for its failures (connection, authentication, host key): ssh(1). */
 const SSH_FAILED = 255;
 /** The script's status when neither tcpdump nor dumpcap is on the remote PATH. */
@@ -357,16 +349,17 @@ export class PcapStreamParser {
     if (chunk.length > 0) this.append(chunk);
     const b = this.buf;
     if (this.linkType < 0) {
-      if (this.end - this.start < PCAP_HEADER_LEN) return;
-      const magic = b.readUInt32LE(this.start);
-      if (magic === MAGIC_USEC || magic === MAGIC_NSEC) this.swapped = false;
-      else if (magic === MAGIC_USEC_SWAPPED || magic === MAGIC_NSEC_SWAPPED) this.swapped = true;
-      else throw new RemoteStreamError(`the remote side did not send a pcap stream (it began with 0x${magic.toString(16).padStart(8, '0')})`);
-      this.nanosecond = magic === MAGIC_NSEC || magic === MAGIC_NSEC_SWAPPED;
+      if (this.end - this.start < PCAP_GLOBAL_HEADER_LEN) return;
+      // The magic read big-endian: as written for a big-endian writer, byte-swapped for a little-endian one.
+      const magic = b.readUInt32BE(this.start);
+      if (magic === PCAP_MAGIC_USEC || magic === PCAP_MAGIC_NSEC) this.swapped = true;
+      else if (magic === PCAP_MAGIC_USEC_SWAPPED || magic === PCAP_MAGIC_NSEC_SWAPPED) this.swapped = false;
+      else throw new RemoteStreamError(`the remote side did not send a pcap stream (it began with 0x${b.readUInt32LE(this.start).toString(16).padStart(8, '0')})`);
+      this.nanosecond = magic === PCAP_MAGIC_NSEC || magic === PCAP_MAGIC_NSEC_SWAPPED;
       this.snaplen = this.u32(this.start + 16);
-      this.linkType = this.u32(this.start + 20) & LINKTYPE_MASK;
+      this.linkType = this.u32(this.start + 20) & PCAP_LINKTYPE_MASK;
       this.frame.linkType = this.linkType;
-      this.start += PCAP_HEADER_LEN;
+      this.start += PCAP_GLOBAL_HEADER_LEN;
     }
     if (onFrame === null) return;
     const f = this.frame;
