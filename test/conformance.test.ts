@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
+import { corpusDir, listFiles, NO_CORPUS_REASON } from './helpers/corpus';
 import { getField } from '../src/fields';
+import { inParallel, runCli } from './helpers/parallel';
 
 /** Fields whose agreement with tshark is required, per the issues that own them. */
 export const MUST_AGREE = new Set([
@@ -48,7 +48,7 @@ function parseTsv(text: string): Table {
 
 const corpus = corpusDir();
 
-test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === null ? NO_CORPUS_REASON : false }, (t) => {
+test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === null ? NO_CORPUS_REASON : false }, async (t) => {
   const expectedRoot = path.join(corpus!, 'expected');
   const expectedFiles = listFiles(expectedRoot, (n) => n.endsWith('.tsv') && !n.endsWith('.decrypted.tsv'));
   assert.ok(expectedFiles.length >= 50, `expected tables found: ${expectedFiles.length}`);
@@ -59,7 +59,8 @@ test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === n
   const unregistered = new Set<string>();
   // folder → [frames, Protocol agreeing, Info agreeing]
   const columns = new Map<string, number[]>();
-  for (const exp of expectedFiles) {
+  interface Job { rel: string; folder: string; want: Table; known: boolean[]; args: string[] }
+  const jobs: Job[] = expectedFiles.map((exp) => {
     const rel = path.relative(expectedRoot, exp).replace(/\.tsv$/, '');
     const folder = rel.split('/').slice(0, 2).join('/');
     const capture = path.join(corpus!, rel);
@@ -71,7 +72,11 @@ test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === n
       if (known[c]) args.push('-e', want.header[c]);
       else unregistered.add(want.header[c]);
     }
-    const raw = parseTsv(execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+    return { rel, folder, want, known, args };
+  });
+  await inParallel(jobs, (job) => runCli(job.args), ({ rel, folder, want, known }, run) => {
+    assert.equal(run.status, 0, `${rel}: ${run.stderr}`);
+    const raw = parseTsv(run.stdout);
     const got: Table = { header: want.header, rows: raw.rows.map((row) => { let k = 0; return want.header.map((_f, c) => (known[c] ? row[k++] ?? '' : '\u0000')); }) };
     assert.equal(got.rows.length, want.rows.length, `${rel}: number of frames`);
     let fileBad = 0;
@@ -97,7 +102,7 @@ test('tcpwatch -T fields agrees with tshark on the corpus', { skip: corpus === n
       }
     }
     perFile.push(`${fileBad === 0 ? 'ok  ' : 'FAIL'} ${rel} (${want.rows.length} frames)`);
-  }
+  });
   t.diagnostic(`agreement with tshark 4.0 over ${expectedFiles.length} captures (field: agreeing/total)`);
   for (const [name, n] of total) {
     const a = agree.get(name) ?? 0;

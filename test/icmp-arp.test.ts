@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { corpusDir, CLI, NO_CORPUS_REASON } from './helpers/corpus';
 import { have, isRoot } from './helpers/system';
 import { startTcpdump } from './helpers/tcpdump';
+import { filterDisagreements } from './helpers/filter-agreement';
 
 const corpus = corpusDir();
 const FILES = [
@@ -82,26 +83,8 @@ test('ARP, ICMP and ICMPv6 columns and fields agree with tshark on the corpus', 
   assert.deepEqual(diffs, []);
 });
 
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 60_000 }, (e, out) => (e ? reject(e) : resolve(out))));
-}
-
 test('display filters on ARP, ICMP and ICMPv6 fields select the frames tshark selects', { skip: skipCorpus, timeout: 300_000 }, async () => {
-  const cases = FILES.flatMap((f) => FILTERS.map((filter) => [f, filter] as const));
-  const wrong: string[] = [];
-  // Two cases at a time, tshark's reading and tcpwatch's of each side by side.
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < cases.length) {
-      const [f, filter] = cases[next++];
-      const file = path.join(corpus!, f);
-      const args = ['-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number'];
-      const [want, got] = await Promise.all([run('tshark', ['-n', ...args]), run(process.execPath, [CLI, ...args])]);
-      if (got !== want) wrong.push(`${f}: -Y '${filter}': tshark ${want.trim().split('\n').join(',')} tcpwatch ${got.trim().split('\n').join(',')}`);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  assert.deepEqual(wrong, []);
+  assert.deepEqual(await filterDisagreements(FILES.map((f) => path.join(corpus!, f)), FILTERS), []);
 });
 
 test('ping, ping -6 and a datagram to a closed port, recorded on loopback, read as tshark reads them', {
