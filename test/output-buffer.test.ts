@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { StringBuilder } from '../src/output/text-writer';
-import { spawnSync } from 'node:child_process';
-import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
+import { corpusDir, listFiles, NO_CORPUS_REASON } from './helpers/corpus';
 import { throughFile } from './helpers/output-file';
-
+import { withConcatenated } from './helpers/concatenated';
+import { runCli } from './helpers/parallel';
 
 test('short and long strings are encoded as UTF-8 exactly as Buffer.from encodes them', () => {
   const samples = [
@@ -43,28 +43,27 @@ test('numbers, padded or not, are the digits a StringBuilder writes', () => {
 // Summary lines are written piece by piece into the output buffer; the columns as fields are built
 // as strings (and checked against tshark by the conformance test). Both must say the same.
 const corpus = corpusDir();
-test('every summary line of every corpus capture matches its columns as -T fields gives them', { skip: corpus === null ? NO_CORPUS_REASON : false }, () => {
+test('every summary line of every corpus capture matches its columns as -T fields gives them', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
   const files = listFiles(path.join(corpus!, 'valid'), (n) => /\.(pcap|pcapng|cap)$/.test(n));
   assert.ok(files.length >= 50, `${files.length} captures`);
   let rows = 0;
-  for (const file of files) {
-    const text = spawnSync(process.execPath, [CLI, '-r', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    const cols = spawnSync(process.execPath, [CLI, '-r', file, '-T', 'fields', '-E', 'separator=/t', '-e', '_ws.col.No.',
-      '-e', '_ws.col.Source', '-e', '_ws.col.Destination', '-e', '_ws.col.Protocol', '-e', 'frame.len', '-e', '_ws.col.Info'],
-    { encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(text.status, cols.status, file);
+  await withConcatenated(files, async ({ file, where }) => {
+    const [text, cols] = await Promise.all([runCli(['-r', file]), runCli(['-r', file, '-T', 'fields', '-E', 'separator=/t', '-e', '_ws.col.No.',
+      '-e', '_ws.col.Source', '-e', '_ws.col.Destination', '-e', '_ws.col.Protocol', '-e', 'frame.len', '-e', '_ws.col.Info'])]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.equal(cols.status, 0, cols.stderr);
     const lines = text.stdout.split('\n').filter((l) => l !== '');
     const expected = cols.stdout.split('\n').filter((l) => l !== '');
-    assert.equal(lines.length, expected.length, file);
+    assert.equal(lines.length, expected.length);
     for (let i = 0; i < lines.length; i++) {
       const [no, src, dst, proto, len, info] = expected[i].split('\t');
       const addr = src || dst ? `${src} \u2192 ${dst}` : '';
       const m = /^ *(\d+) +-?\d+\.\d+ (.*)$/.exec(lines[i]);
-      assert.ok(m, `${file}: ${lines[i]}`);
-      assert.equal(m[1], no, file);
-      assert.equal(m[2], `${addr} ${proto} ${len} ${info}`, `${file} frame ${no}`);
+      assert.ok(m, `${where(i + 1)}: ${lines[i]}`);
+      assert.equal(m[1], no, where(i + 1));
+      assert.equal(m[2], `${addr} ${proto} ${len} ${info}`, where(i + 1));
       rows++;
     }
-  }
+  });
   assert.ok(rows > 2000, `${rows} rows`);
 });

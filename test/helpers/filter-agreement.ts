@@ -1,46 +1,17 @@
-// Display filters against tshark's on corpus captures. Each filter used to cost a tshark and a
-// tcpwatch process per capture (two hundred processes for eleven filters on nineteen files); the
-// captures are now concatenated into one pcapng (mergecap -a, an interface per link type), so each
-// filter costs one run of each reader on the same bytes. A disagreement is told by its capture and
-// the frame's number there.
+// Display filters against tshark's on corpus captures, read concatenated (./concatenated): each
+// filter costs one tshark and one tcpwatch on the same bytes, not one of each per capture. A
+// disagreement is told by its capture and the frame's number there.
 
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { CaptureFileReader } from '../../src/capture/file-reader';
-import { CapturedFrame } from '../../src/capture/frame';
+import { withConcatenated } from './concatenated';
 import { inParallel, runCli, runCommand } from './parallel';
-
-function frameCount(file: string): number {
-  const reader = new CaptureFileReader(file);
-  const frame = new CapturedFrame();
-  let n = 0;
-  try {
-    while (reader.next(frame)) n++;
-  } finally {
-    reader.close();
-  }
-  return n;
-}
 
 /**
  * Runs every filter over `files` (concatenated in order) in tshark and tcpwatch and returns one line
  * per filter whose selected frames differ; [] when all agree. `name(file)` labels a capture.
  */
 export async function filterDisagreements(files: readonly string[], filters: readonly string[], name: (file: string) => string = path.basename): Promise<string[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-filters-'));
-  try {
-    const merged = path.join(dir, 'merged.pcapng');
-    execFileSync('mergecap', ['-a', '-F', 'pcapng', '-w', merged, ...files], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const firsts: number[] = [];
-    let total = 0;
-    for (const f of files) { firsts.push(total + 1); total += frameCount(f); }
-    const where = (n: number): string => {
-      let i = firsts.length - 1;
-      while (i > 0 && firsts[i] > n) i--;
-      return `${name(files[i])}#${n - firsts[i] + 1}`;
-    };
+  return withConcatenated(files, async ({ file: merged, where }) => {
     const wrong: string[] = [];
     await inParallel(filters, async (filter) => {
       const args = ['-r', merged, '-Y', filter, '-T', 'fields', '-e', 'frame.number'];
@@ -58,7 +29,5 @@ export async function filterDisagreements(files: readonly string[], filters: rea
       }
     });
     return wrong;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  }, name);
 }

@@ -1,0 +1,48 @@
+// Many corpus captures read as one: concatenated into a pcapng by mergecap -a (an interface block
+// per link type, frames in file order), so a test runs one reader over the lot instead of starting
+// one per capture — most of a small capture's time is node and tshark starting. `where` names the
+// capture and its own frame number for a frame number of the whole, for messages.
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CaptureFileReader } from '../../src/capture/file-reader';
+import { CapturedFrame } from '../../src/capture/frame';
+
+export interface Concatenated {
+  file: string;
+  /** "capture#N" for frame `n` (from 1) of the concatenation. */
+  where(n: number): string;
+}
+
+function frameCount(file: string): number {
+  const reader = new CaptureFileReader(file);
+  const frame = new CapturedFrame();
+  let n = 0;
+  try {
+    while (reader.next(frame)) n++;
+  } finally {
+    reader.close();
+  }
+  return n;
+}
+
+export async function withConcatenated<R>(files: readonly string[], use: (c: Concatenated) => Promise<R> | R, name: (file: string) => string = path.basename): Promise<R> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-concat-'));
+  try {
+    const file = path.join(dir, 'concatenated.pcapng');
+    execFileSync('mergecap', ['-a', '-F', 'pcapng', '-w', file, ...files], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const firsts: number[] = [];
+    let total = 0;
+    for (const f of files) { firsts.push(total + 1); total += frameCount(f); }
+    const where = (n: number): string => {
+      let i = firsts.length - 1;
+      while (i > 0 && firsts[i] > n) i--;
+      return `${name(files[i])}#${n - firsts[i] + 1}`;
+    };
+    return await use({ file, where });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
