@@ -1,12 +1,14 @@
 // Multipath TCP (RFC 8684) as tshark names it: a segment carrying the MPTCP option reads MPTCP in
 // the Protocol column unless a protocol above it names the frame, `-Y mptcp` finds it, and its
-// subtype is tcp.options.mptcp.subtype — checked against tshark run on the corpus's MPTCP captures.
+// subtype is tcp.options.mptcp.subtype, frame.protocols lists each option as `mptcp` — checked against tshark run on the corpus's MPTCP captures.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { corpusDir, CLI, NO_CORPUS_REASON } from './helpers/corpus';
+import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
+import { withConcatenated } from './helpers/concatenated';
+import { runCli, runCommand } from './helpers/parallel';
 
 const corpus = corpusDir();
 const FILES = ['valid/tcpdump/mptcp-aa-v1.pcap', 'valid/tcpdump/mptcp-fclose.pcap', 'valid/tcpdump/mptcp-tcprst.pcap', 'valid/tcpdump/mptcp-v1.pcap', 'valid/tcpdump-protocols/mptcp-v0.pcap'];
@@ -31,4 +33,22 @@ test('MPTCP segments are named, found and typed as tshark does', { skip: corpus 
     }
   }
   assert.ok(named >= 100, `frames tshark names MPTCP: ${named}`);
+});
+
+test('frame.protocols lists mptcp once per MPTCP option after tcp, as tshark does, on every frame of the corpus', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
+  const files = listFiles(path.join(corpus!, 'valid'), (n) => /\.pcap(ng)?$/.test(n));
+  await withConcatenated(files, async ({ file, where }) => {
+    const args = ['-r', file, '-T', 'fields', '-e', 'frame.protocols'];
+    const [ours, theirs] = await Promise.all([runCli(args), runCommand('tshark', ['-n', ...args])]);
+    const o = ours.stdout.split('\n'), w = theirs.stdout.split('\n');
+    assert.equal(o.length, w.length);
+    // The chain up to and with its mptcp entries: what follows them is the payload's protocols.
+    const mptcpPart = (chain: string): string => /:tcp(?::mptcp)*/.exec(chain)?.[0] ?? '';
+    let withMptcp = 0;
+    for (let i = 0; i < w.length; i++) {
+      if (w[i].includes(':mptcp')) withMptcp++;
+      if (w[i].includes(':mptcp') || o[i].includes(':mptcp')) assert.equal(mptcpPart(o[i]), mptcpPart(w[i]), where(i + 1));
+    }
+    assert.ok(withMptcp >= 300, `frames with MPTCP options: ${withMptcp}`);
+  });
 });

@@ -125,6 +125,8 @@ export function protocolsInFrame(d: Dissection): string {
     const name = PROTO_NAMES[d.stack[i]] === 'sll2' ? 'sll' : PROTO_NAMES[d.stack[i]];
     s += (s ? ':' : '') + name;
     if (name === 'eth' || name === 'sll' || name === 'vlan' || handsOnByEtherType(d.stack[i])) s += ':ethertype';
+    // Wireshark dissects each Multipath TCP option as a protocol of its own, listed after tcp.
+    if (name === 'tcp') for (let k = 0; k < d.mptcpCount; k++) s += ':mptcp';
   }
   return s;
 }
