@@ -123,7 +123,14 @@ test('the live UI at the ceiling: nothing drawn over the screen; after quitting,
   try {
     await t.waitForText('live: lo');
     await refusedConnections(port, 3000);
-    await t.waitFor((x) => /shown (\d+) /.test(x) && Number(/shown (\d+) /.exec(x)![1]) >= 6000, 'the 3000 connections');
+    // Every SYN and RST shown, or, when the kernel dropped a few on a busy machine, the count settled
+    // with well over the ceiling's 2048 connections captured (what the assertions below need).
+    let last = -1, since = Date.now();
+    await t.waitFor((x) => {
+      const shown = Number(/shown (\d+) /.exec(x)?.[1] ?? -1);
+      if (shown !== last) { last = shown; since = Date.now(); }
+      return shown >= 6000 || (shown >= 2 * 2200 && Date.now() - since > 2000);
+    }, 'the 3000 connections', 30_000);
     assert.doesNotMatch(t.screen(), /ceiling/, 'the notice waits until the UI has closed');
     await quitDiscarding(t);
     const after = await t.waitForText('[tcpwatch exited');
