@@ -6,24 +6,13 @@
 import * as fs from 'node:fs';
 import { declareInterface, setInterfaceDescription, setInterfaceName } from './interface-names';
 import { CapturedFrame, FrameSource } from './frame';
+import { PCAP_GLOBAL_HEADER_LEN, PCAP_LINKTYPE_MASK, PCAP_RECORD_HEADER_LEN, pcapMagic } from './pcap-format';
 
 export class CaptureFileError extends Error {
   constructor(readonly file: string, readonly offset: number, readonly reason: string) {
     super(`${file}: ${reason} at byte offset ${offset}`);
   }
 }
-
-// pcap (draft-ietf-opsawg-pcap) magic numbers, as read big-endian; the remote capture's stream
-// reader (remote.ts) reads the same format.
-export const PCAP_MAGIC_USEC = 0xa1b2c3d4;
-export const PCAP_MAGIC_NSEC = 0xa1b23c4d;
-const PCAP_MAGIC_KUZNETZOV = 0xa1b2cd34; // modified pcap: 8 more bytes per record
-export const PCAP_MAGIC_USEC_SWAPPED = 0xd4c3b2a1;
-export const PCAP_MAGIC_NSEC_SWAPPED = 0x4d3cb2a1;
-const PCAP_MAGIC_KUZNETZOV_SWAPPED = 0x34cdb2a1;
-export const PCAP_GLOBAL_HEADER_LEN = 24;
-export const PCAP_RECORD_HEADER_LEN = 16;
-export const PCAP_LINKTYPE_MASK = 0x0fffffff; // upper bits carry FCS length information
 
 // pcapng (draft-ietf-opsawg-pcapng) block types
 export const BT_SHB = 0x0a0d0d0a;
@@ -180,18 +169,13 @@ export class CaptureFileReader implements FrameSource {
       this.format = 'pcapng';
       return; // the SHB is read as the first block by next()
     }
-    let bigEndian: boolean;
-    switch (magic) {
-      case PCAP_MAGIC_USEC: case PCAP_MAGIC_NSEC: case PCAP_MAGIC_KUZNETZOV: bigEndian = true; break;
-      case PCAP_MAGIC_USEC_SWAPPED: case PCAP_MAGIC_NSEC_SWAPPED: case PCAP_MAGIC_KUZNETZOV_SWAPPED: bigEndian = false; break;
-      default: this.fail(0, 'not a pcap or pcapng capture (unknown magic number)');
-    }
+    const kind = pcapMagic(magic);
+    if (kind === null) this.fail(0, 'not a pcap or pcapng capture (unknown magic number)');
     if (!this.ensure(PCAP_GLOBAL_HEADER_LEN)) this.fail(this.end, 'pcap file header cut short');
-    const b = this.buf, s = this.start;
-    const m = bigEndian ? b.readUInt32BE(s) : b.readUInt32LE(s);
+    const b = this.buf, s = this.start, bigEndian = kind.bigEndian;
     this.pcapBigEndian = bigEndian;
-    this.pcapNsec = m === PCAP_MAGIC_NSEC;
-    this.pcapRecordHeaderLen = m === PCAP_MAGIC_KUZNETZOV ? PCAP_RECORD_HEADER_LEN + 8 : PCAP_RECORD_HEADER_LEN;
+    this.pcapNsec = kind.nanosecond;
+    this.pcapRecordHeaderLen = kind.modified ? PCAP_RECORD_HEADER_LEN + 8 : PCAP_RECORD_HEADER_LEN;
     const major = bigEndian ? b.readUInt16BE(s + 4) : b.readUInt16LE(s + 4);
     if (major !== 2) this.fail(4, `unsupported pcap version ${major}`);
     const snapLen = bigEndian ? b.readUInt32BE(s + 16) : b.readUInt32LE(s + 16);

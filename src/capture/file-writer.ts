@@ -12,9 +12,8 @@ import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
 import { UsageError } from '../errors';
 import { BT_SHB, BT_IDB, BT_EPB, BT_DSB, SECRETS_TYPE_TLS_KEYLOG } from './file-reader';
+import { MAXIMUM_SNAPLEN, PCAP_GLOBAL_HEADER_LEN, writePcapFileHeader } from './pcap-format';
 
-const PCAP_MAGIC_NSEC = 0xa1b23c4d;
-const DEFAULT_SNAPLEN = 262144;
 const FLUSH_AT = 1 << 20;
 // pcapng IDB options (draft-ietf-opsawg-pcapng §4.2): if_name and if_tsresol.
 const IF_NAME = 2;
@@ -195,16 +194,9 @@ abstract class BufferedFileWriter {
 export class PcapWriter extends BufferedFileWriter implements CaptureWriter {
   constructor(path: string, readonly linkType: number) {
     super(path);
-    const h = this.out;
-    h.writeUInt32LE(PCAP_MAGIC_NSEC, 0);
-    h.writeUInt16LE(2, 4);
-    h.writeUInt16LE(4, 6);
-    h.writeInt32LE(0, 8);
-    h.writeUInt32LE(0, 12);
-    h.writeUInt32LE(DEFAULT_SNAPLEN, 16);
-    h.writeUInt32LE(linkType, 20);
-    this.used = 24;
-    this.recordsFrom = 24;
+    writePcapFileHeader(this.out, linkType);
+    this.used = PCAP_GLOBAL_HEADER_LEN;
+    this.recordsFrom = PCAP_GLOBAL_HEADER_LEN;
   }
 
   protected recordAt(o: number): { len: number; frame: boolean } {
@@ -288,7 +280,7 @@ export class PcapngWriter extends BufferedFileWriter implements CaptureWriter {
     o.writeUInt32LE(len, u + 4);
     o.writeUInt16LE(linkType, u + 8);
     o.writeUInt16LE(0, u + 10);
-    o.writeUInt32LE(DEFAULT_SNAPLEN, u + 12);
+    o.writeUInt32LE(MAXIMUM_SNAPLEN, u + 12);
     o.writeUInt16LE(IF_TSRESOL, u + 16);
     o.writeUInt16LE(1, u + 18);
     o.writeUInt32LE(NSEC_RESOLUTION, u + 20); // value byte then 3 bytes of padding

@@ -16,14 +16,14 @@
 
 import { spawn, ChildProcess } from 'node:child_process';
 import { CapturedFrame } from './frame';
-import { PCAP_GLOBAL_HEADER_LEN, PCAP_LINKTYPE_MASK, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED, PCAP_RECORD_HEADER_LEN } from './file-reader';
+import { MAXIMUM_SNAPLEN, PCAP_GLOBAL_HEADER_LEN, PCAP_LINKTYPE_MASK, PCAP_RECORD_HEADER_LEN, pcapMagic } from './pcap-format';
 import type { KernelStats } from './live';
 import type { MainOptions } from '../hooks';
 import { UsageError } from '../errors';
 
 export const REMOTE_SCHEME = 'ssh://';
-/** Largest record a pcap stream may hold: libpcap's largest snapshot length (MAXIMUM_SNAPLEN). */
-export const MAX_REMOTE_RECORD = 262144;
+/** Largest record a pcap stream may hold: libpcap's largest snapshot length. */
+export const MAX_REMOTE_RECORD = MAXIMUM_SNAPLEN;
 /** ssh's own exit status for its failures (connection, authentication, host key): ssh(1). */
 const SSH_FAILED = 255;
 /** The script's status when neither tcpdump nor dumpcap is on the remote PATH. */
@@ -326,7 +326,7 @@ export class PcapStreamParser {
   linkType = -1;
   snaplen = 0;
   nanosecond = false;
-  private swapped = false;
+  private bigEndian = false;
   private buf = Buffer.allocUnsafe(1 << 20);
   private start = 0;
   private end = 0;
@@ -350,12 +350,11 @@ export class PcapStreamParser {
     const b = this.buf;
     if (this.linkType < 0) {
       if (this.end - this.start < PCAP_GLOBAL_HEADER_LEN) return;
-      // The magic read big-endian: as written for a big-endian writer, byte-swapped for a little-endian one.
-      const magic = b.readUInt32BE(this.start);
-      if (magic === PCAP_MAGIC_USEC || magic === PCAP_MAGIC_NSEC) this.swapped = true;
-      else if (magic === PCAP_MAGIC_USEC_SWAPPED || magic === PCAP_MAGIC_NSEC_SWAPPED) this.swapped = false;
-      else throw new RemoteStreamError(`the remote side did not send a pcap stream (it began with 0x${b.readUInt32LE(this.start).toString(16).padStart(8, '0')})`);
-      this.nanosecond = magic === PCAP_MAGIC_NSEC || magic === PCAP_MAGIC_NSEC_SWAPPED;
+      const kind = pcapMagic(b.readUInt32BE(this.start));
+      // tcpdump and dumpcap never write the modified format (longer record headers): refused as no pcap.
+      if (kind === null || kind.modified) throw new RemoteStreamError(`the remote side did not send a pcap stream (it began with 0x${b.readUInt32LE(this.start).toString(16).padStart(8, '0')})`);
+      this.bigEndian = kind.bigEndian;
+      this.nanosecond = kind.nanosecond;
       this.snaplen = this.u32(this.start + 16);
       this.linkType = this.u32(this.start + 20) & PCAP_LINKTYPE_MASK;
       this.frame.linkType = this.linkType;
@@ -385,7 +384,7 @@ export class PcapStreamParser {
   }
 
   private u32(o: number): number {
-    return this.swapped ? this.buf.readUInt32BE(o) : this.buf.readUInt32LE(o);
+    return this.bigEndian ? this.buf.readUInt32BE(o) : this.buf.readUInt32LE(o);
   }
 
   private append(chunk: Buffer): void {

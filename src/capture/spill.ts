@@ -13,10 +13,8 @@ import { createPrivateFile } from './file-writer';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CapturedFrame } from './frame';
+import { PCAP_GLOBAL_HEADER_LEN, PCAP_RECORD_HEADER_LEN, writePcapFileHeader } from './pcap-format';
 
-const PCAP_MAGIC_NSEC = 0xa1b23c4d;
-const PCAP_HEADER_LEN = 24;
-const RECORD_HEADER_LEN = 16;
 const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 const MIN_CHUNK_BYTES = 128 * 1024;
 /** Default budget for frames kept in memory while capturing live (--memory-budget). */
@@ -53,7 +51,7 @@ export class FrameSpool {
   private spillDir: string | null = null;
   /** Path of the spill file while it exists by name (keepFile), else null. */
   spillPath: string | null = null;
-  private scratch = Buffer.allocUnsafe(RECORD_HEADER_LEN + 65536);
+  private scratch = Buffer.allocUnsafe(PCAP_RECORD_HEADER_LEN + 65536);
   private readonly dir: string;
   private readonly keepFile: boolean;
 
@@ -84,7 +82,7 @@ export class FrameSpool {
 
   /** Appends a copy of the frame; returns its index (0-based). */
   append(f: CapturedFrame): number {
-    const need = RECORD_HEADER_LEN + f.capLen;
+    const need = PCAP_RECORD_HEADER_LEN + f.capLen;
     let c = this.chunks.length ? this.chunks[this.chunks.length - 1] : null;
     if (c === null || c.used + need > c.buf.length) c = this.newChunk(need);
     const b = c.buf, u = c.used;
@@ -92,7 +90,7 @@ export class FrameSpool {
     b.writeUInt32LE(f.tsNsec, u + 4);
     b.writeUInt32LE(f.capLen, u + 8);
     b.writeUInt32LE(f.origLen, u + 12);
-    f.buf.copy(b, u + RECORD_HEADER_LEN, f.off, f.off + f.capLen);
+    f.buf.copy(b, u + PCAP_RECORD_HEADER_LEN, f.off, f.off + f.capLen);
     c.used = u + need;
     const pos = this.logEnd;
     this.logEnd += need;
@@ -121,14 +119,14 @@ export class FrameSpool {
       this.fillFrom(f, c.buf, o);
       return;
     }
-    this.readFromFile(PCAP_HEADER_LEN + pos, RECORD_HEADER_LEN, 0);
+    this.readFromFile(PCAP_GLOBAL_HEADER_LEN + pos, PCAP_RECORD_HEADER_LEN, 0);
     const capLen = this.scratch.readUInt32LE(8);
-    if (this.scratch.length < RECORD_HEADER_LEN + capLen) {
-      const bigger = Buffer.allocUnsafe(RECORD_HEADER_LEN + capLen);
-      this.scratch.copy(bigger, 0, 0, RECORD_HEADER_LEN);
+    if (this.scratch.length < PCAP_RECORD_HEADER_LEN + capLen) {
+      const bigger = Buffer.allocUnsafe(PCAP_RECORD_HEADER_LEN + capLen);
+      this.scratch.copy(bigger, 0, 0, PCAP_RECORD_HEADER_LEN);
       this.scratch = bigger;
     }
-    this.readFromFile(PCAP_HEADER_LEN + pos + RECORD_HEADER_LEN, capLen, RECORD_HEADER_LEN);
+    this.readFromFile(PCAP_GLOBAL_HEADER_LEN + pos + PCAP_RECORD_HEADER_LEN, capLen, PCAP_RECORD_HEADER_LEN);
     this.fillFrom(f, this.scratch, 0);
   }
 
@@ -155,7 +153,7 @@ export class FrameSpool {
     f.capLen = b.readUInt32LE(o + 8);
     f.origLen = b.readUInt32LE(o + 12);
     f.buf = b;
-    f.off = o + RECORD_HEADER_LEN;
+    f.off = o + PCAP_RECORD_HEADER_LEN;
   }
 
   private readFromFile(filePos: number, len: number, into: number): void {
@@ -186,7 +184,7 @@ export class FrameSpool {
   private spill(c: Chunk): void {
     if (this.fd < 0) this.openSpillFile();
     let p = 0;
-    while (p < c.used) p += fs.writeSync(this.fd, c.buf, p, c.used - p, PCAP_HEADER_LEN + c.start + p);
+    while (p < c.used) p += fs.writeSync(this.fd, c.buf, p, c.used - p, PCAP_GLOBAL_HEADER_LEN + c.start + p);
     this.memStart = c.start + c.used;
   }
 
@@ -195,13 +193,9 @@ export class FrameSpool {
     const file = path.join(this.spillDir, 'frames.pcap');
     // Captures hold private traffic: owner-only, as the -w writer does.
     this.fd = createPrivateFile(file);
-    const h = Buffer.alloc(PCAP_HEADER_LEN);
-    h.writeUInt32LE(PCAP_MAGIC_NSEC, 0);
-    h.writeUInt16LE(2, 4);
-    h.writeUInt16LE(4, 6);
-    h.writeUInt32LE(262144, 16);
-    h.writeUInt32LE(this.linkType, 20);
-    fs.writeSync(this.fd, h, 0, PCAP_HEADER_LEN, 0);
+    const h = Buffer.alloc(PCAP_GLOBAL_HEADER_LEN);
+    writePcapFileHeader(h, this.linkType);
+    fs.writeSync(this.fd, h, 0, PCAP_GLOBAL_HEADER_LEN, 0);
     if (this.keepFile) {
       this.spillPath = file;
     } else {

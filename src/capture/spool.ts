@@ -20,14 +20,13 @@ import { createPrivateFile } from './file-writer';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CapturedFrame } from './frame';
+import { PCAP_GLOBAL_HEADER_LEN, PCAP_RECORD_HEADER_LEN, writePcapFileHeader } from './pcap-format';
 import type { AppendableFrames, FrameRef } from '../store/frames';
 
 /** The spool's descriptor in the capture process. */
 export const SPOOL_FD = 3;
-export const SPOOL_HEADER_LEN = 24;
-export const SPOOL_RECORD_HEADER_LEN = 16;
-const PCAP_MAGIC_NSEC = 0xa1b23c4d;
-const SPOOL_SNAPLEN = 262144;
+export const SPOOL_HEADER_LEN = PCAP_GLOBAL_HEADER_LEN;
+export const SPOOL_RECORD_HEADER_LEN = PCAP_RECORD_HEADER_LEN;
 const BLOCK_BITS = 16;
 const BLOCK = 1 << BLOCK_BITS;
 /** Bytes read at a time while indexing new frames. */
@@ -37,11 +36,7 @@ const CLOCK_EVERY = 256;
 
 export function spoolFileHeader(linkType: number): Buffer {
   const h = Buffer.alloc(SPOOL_HEADER_LEN);
-  h.writeUInt32LE(PCAP_MAGIC_NSEC, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(SPOOL_SNAPLEN, 16);
-  h.writeUInt32LE(linkType, 20);
+  writePcapFileHeader(h, linkType);
   return h;
 }
 
