@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { makeBigCapture, DEFAULT_SOURCE } from './make-big-capture';
 import { BENCH_DIR, emit, median, machine, ensureDir } from './bench-lib';
 import { Tmux, haveTmux } from '../test/helpers/tmux';
+import { countFrames } from '../test/helpers/pipeline';
 import { BYTES_PER_PACKET } from '../src/store/columns';
 
 function arg(name: string, dflt: string): string {
@@ -147,19 +148,6 @@ async function measure(file: string, expected: number, keys: boolean): Promise<R
     t.kill();
     fs.rmSync(trace, { force: true });
   }
-}
-
-function countFrames(file: string): number {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { CaptureFileReader } = require('../src/capture/file-reader') as typeof import('../src/capture/file-reader');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { CapturedFrame } = require('../src/capture/frame') as typeof import('../src/capture/frame');
-  const r = new CaptureFileReader(file);
-  const f = new CapturedFrame();
-  let n = 0;
-  while (r.next(f)) n++;
-  r.close();
-  return n;
 }
 
 interface SizeResult {

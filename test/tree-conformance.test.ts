@@ -7,11 +7,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
 import { have } from './helpers/system';
 import { readPdml, ProtoInstance } from './helpers/pdml';
+import { inParallel, runCommand } from './helpers/parallel';
 
 /** Protocols whose subtree must equal tshark's on every frame that has them. */
 const MUST_MATCH = new Set(['ip', 'vxlan', 'geneve', 'arp']);
@@ -22,10 +22,10 @@ const REPORTED = ['frame', 'eth', 'ipv6', 'udp', 'tcp', 'tls', 'icmp', 'icmpv6',
 
 const corpus = corpusDir();
 
-function pdml(cmd: string, args: string[]): Promise<ProtoInstance[][]> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 }, (err, out) => (err ? reject(err) : resolve(readPdml(out))));
-  });
+async function pdml(cmd: string, args: string[]): Promise<ProtoInstance[][]> {
+  const run = await runCommand(cmd, args);
+  if (run.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${run.status} ${run.stderr}`);
+  return readPdml(run.stdout);
 }
 
 test('the protocol tree has tshark\'s structure on the corpus', { skip: corpus === null ? NO_CORPUS_REASON : !have('tshark') ? 'needs tshark' : false, timeout: 600_000 }, async (t) => {
@@ -65,17 +65,9 @@ test('the protocol tree has tshark\'s structure on the corpus', { skip: corpus =
       }
     }
   };
-  // Two captures at a time (tshark's and tcpwatch's reading of each side by side): the machines
-  // that run the tests have at least two cores.
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const file = files[next++];
-      const [theirs, ours] = await Promise.all([pdml('tshark', ['-n', '-r', file, '-T', 'pdml']), pdml(process.execPath, [CLI, '-r', file, '-T', 'pdml'])]);
-      compare(file, theirs, ours);
-    }
-  };
-  await Promise.all([worker(), worker()]);
+  // Two captures at a time, tshark's and tcpwatch's reading of each side by side.
+  await inParallel(files, (file) => Promise.all([pdml('tshark', ['-n', '-r', file, '-T', 'pdml']), pdml(process.execPath, [CLI, '-r', file, '-T', 'pdml'])]),
+    (file, [theirs, ours]) => compare(file, theirs, ours));
   t.diagnostic(`frames whose subtree has tshark 4.0's nodes and nesting, over ${files.length} captures:`);
   const rows = [...MUST_MATCH, ...Object.entries(MUST_MATCH_IN).map(([p, dir]) => `${p} in ${dir}`), ...REPORTED];
   for (const key of rows) {

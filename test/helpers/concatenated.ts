@@ -7,25 +7,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CaptureFileReader } from '../../src/capture/file-reader';
-import { CapturedFrame } from '../../src/capture/frame';
+import { countFrames } from './pipeline';
 
 export interface Concatenated {
   file: string;
   /** "capture#N" for frame `n` (from 1) of the concatenation. */
   where(n: number): string;
-}
-
-function frameCount(file: string): number {
-  const reader = new CaptureFileReader(file);
-  const frame = new CapturedFrame();
-  let n = 0;
-  try {
-    while (reader.next(frame)) n++;
-  } finally {
-    reader.close();
-  }
-  return n;
 }
 
 export async function withConcatenated<R>(files: readonly string[], use: (c: Concatenated) => Promise<R> | R, name: (file: string) => string = path.basename): Promise<R> {
@@ -35,7 +22,7 @@ export async function withConcatenated<R>(files: readonly string[], use: (c: Con
     execFileSync('mergecap', ['-a', '-F', 'pcapng', '-w', file, ...files], { stdio: ['ignore', 'ignore', 'pipe'] });
     const firsts: number[] = [];
     let total = 0;
-    for (const f of files) { firsts.push(total + 1); total += frameCount(f); }
+    for (const f of files) { firsts.push(total + 1); total += countFrames(f); }
     const where = (n: number): string => {
       let i = firsts.length - 1;
       while (i > 0 && firsts[i] > n) i--;

@@ -7,6 +7,19 @@ import { Analyzer, Pipeline } from '../../src/pipeline';
 import { TlsAnalyzer } from '../../src/tls/analyzer';
 import { FieldDef, formatField, getField } from '../../src/fields';
 
+/** How many frames `file` holds, read as tcpwatch reads it. */
+export function countFrames(file: string): number {
+  const reader = new CaptureFileReader(file);
+  const frame = new CapturedFrame();
+  let n = 0;
+  try {
+    while (reader.next(frame)) n++;
+  } finally {
+    reader.close();
+  }
+  return n;
+}
+
 /** Every frame of `file` through decode, TCP analysis and `analyzers` (TLS by default); `onFrame` sees each. */
 export function forEachFrame(file: string, onFrame: (d: Dissection) => void, analyzers: Analyzer[] = [new TlsAnalyzer()]): void {
   const reader = new CaptureFileReader(file);
