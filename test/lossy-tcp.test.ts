@@ -25,6 +25,8 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
   assert.ok(isRoot, 'network namespaces and TAP devices need root');
   for (const cmd of ['tshark', 'tcpdump', 'curl', 'python3', 'iperf3', 'ip']) assert.ok(have(cmd), `${cmd} is installed (scripts/setup.sh)`);
   const dir = mkdtempSync(join(tmpdir(), 'tcpwatch-lossy-'));
+  // A disagreement keeps the captures: a fresh recording may not show it again.
+  let keep = false;
   try {
     // `filters`: also compare what the analysis filters select, and the SEQ/ACK analysis subtree.
     const captures: { c: LossyCapture; filters: boolean }[] = [];
@@ -50,13 +52,13 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
     captures.push({ c: { name: `http-12 (server side, ${removed} frames missed)`, pcap: missed }, filters: false });
     t.diagnostic(`recorded ${captures.length} captures in ${Date.now() - t0} ms`);
 
-    const results: [string, Agreement][] = [];
+    const results: [string, Agreement, string][] = [];
     const treeDiffs: string[] = [];
     let sawZeroWindow = false, sawWindowFull = false, sawFast = false, sawRetrans = false;
     for (const { c, filters } of captures) {
       const a = compareAnalysis(c.pcap, { filters });
       for (const line of agreementTable(c.name, a).split('\n')) t.diagnostic(line);
-      results.push([c.name, a]);
+      results.push([c.name, a, c.pcap]);
       if (filters) {
         const tree = compareAnalysisTree(c.pcap);
         t.diagnostic(`  SEQ/ACK analysis subtree (-T pdml)          ${tree.agree}/${tree.frames}`);
@@ -79,11 +81,12 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
     const probes = execFileSync('tshark', ['-r', stallClient, '-Y', 'tcp.analysis.keep_alive'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l.trim() !== '').length;
     assert.ok(probes > 0, 'tshark found the sender\'s probes of the zero window');
     const disagreements: string[] = [];
-    for (const [name, a] of results) {
+    for (const [name, a, pcap] of results) {
       assert.ok(a.frames > 200, `${name}: ${a.frames} frames`);
-      for (const f of a.fields) if (f.agree !== a.frames) disagreements.push(`${name} ${f.name}: ${f.agree}/${a.frames}; ${f.diffs.join('; ')}`);
+      for (const f of a.fields) if (f.agree !== a.frames) disagreements.push(`${name} ${f.name}: ${f.agree}/${a.frames}; ${f.diffs.join('; ')}${claimedBy(pcap, f.diffs)}`);
       for (const f of a.filters) if (f.diffs.length > 0) disagreements.push(`${name} -Y ${f.filter}: ${f.diffs.join('; ')}`);
     }
+    if (disagreements.length > 0 || treeDiffs.length > 0) keep = true;
     assert.deepEqual(disagreements, []);
     assert.deepEqual(treeDiffs, []);
 
@@ -106,6 +109,16 @@ test('TCP analysis through a lossy, reordering, duplicating link agrees with tsh
     assert.ok(expected.size > 0);
     assert.deepEqual(unexplained, []);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) t.diagnostic(`the captures are kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** What tshark's dissection of the first differing frame holds: names the dissector (a heuristic
+ * one, say, reading iperf3's random payload) when tshark's columns differ from tcpwatch's. */
+function claimedBy(pcap: string, diffs: string[]): string {
+  const m = /^frame (\d+):/.exec(diffs[0] ?? '');
+  if (!m) return '';
+  const protocols = execFileSync('tshark', ['-r', pcap, '-Y', `frame.number == ${m[1]}`, '-T', 'fields', '-e', 'frame.protocols'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  return `; tshark's frame.protocols of frame ${m[1]}: ${protocols}`;
+}
