@@ -4,6 +4,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI } from './corpus';
 
@@ -29,8 +30,7 @@ export class Tmux {
   /** Start `tcpwatch ARGS` in a fresh terminal; env adds to a clean TERM=xterm-256color environment. */
   static start(args: string[], env: Record<string, string> = {}, width = 160, height = 50): Tmux {
     const t = new Tmux(width, height);
-    const vars = { TERM: 'xterm-256color', LANG: 'C.UTF-8', TZ: 'UTC', ...env };
-    const envArgs = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    const envArgs = terminalEnv(env);
     // When tcpwatch exits the shell prints a marker and waits, so the screen can still be read.
     const cmd = `env -u NO_COLOR ${envArgs} ${shellQuote(process.execPath)} ${shellQuote(CLI)} ${args.map(shellQuote).join(' ')}; echo "[tcpwatch exited $?]"; sleep 30`;
     t.tmux(['new-session', '-d', '-x', String(width), '-y', String(height), '-s', t.session, cmd]);
@@ -43,8 +43,7 @@ export class Tmux {
    */
   static startProgram(argv: string[], env: Record<string, string> = {}, width = 160, height = 50): Tmux {
     const t = new Tmux(width, height);
-    const vars = { TERM: 'xterm-256color', LANG: 'C.UTF-8', TZ: 'UTC', ...env };
-    const envArgs = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    const envArgs = terminalEnv(env);
     t.tmux(['new-session', '-d', '-x', String(width), '-y', String(height), '-s', t.session, `exec env -u NO_COLOR ${envArgs} ${argv.map(shellQuote).join(' ')}`]);
     return t;
   }
@@ -226,4 +225,21 @@ export function plainIndex(line: string, needle: string): number {
     i++;
   }
   return i;
+}
+
+let emptyConfig: string | null = null;
+
+/**
+ * The terminal's environment as `K=V` words: a clean xterm-256color, UTC and UTF-8, plus ENV; and
+ * an empty configuration directory unless ENV names one, so a colorfilters file in the tester's
+ * ~/.config/tcpwatch cannot change what the screen shows.
+ */
+function terminalEnv(env: Record<string, string>): string {
+  if (emptyConfig === null) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-tmux-config-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    emptyConfig = dir;
+  }
+  const vars = { TERM: 'xterm-256color', LANG: 'C.UTF-8', TZ: 'UTC', XDG_CONFIG_HOME: emptyConfig, ...env };
+  return Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
 }
