@@ -1,7 +1,8 @@
 // One frame's TLS nodes as the protocol tree shows them, in order, each with its parent and bytes:
 // what src/fields/tls-tree.ts lays out and the TLS fields read their place and value from.
 
-import { TlsInfo } from '../tls/tls-info';
+import { RecordFlag, TlsInfo } from '../tls/tls-info';
+import { versionShortName } from '../tls/records';
 
 /** Most nodes one frame's TLS subtree holds; past it the layout stops (a frame has far fewer). */
 export const MAX_NODES = 100_000;
@@ -50,3 +51,17 @@ export class TlsLayout {
 export function tlsInstances(t: TlsInfo): number {
   return Math.max(1, Math.min(t.calls, 255));
 }
+
+/** A record's node label in the details tree, as tshark's (the version shown, and what the record carries). */
+export function recordLabel(t: TlsInfo, r: number): string {
+  const name = versionShortName(t.shownVersion[r]) ?? 'SSL';
+  if (t.recordFlags[r] & RecordFlag.Sslv2) return 'SSLv2 Record Layer';
+  if (t.recordFlags[r] & RecordFlag.Opaque) return `${name} Record Layer: Application Data Protocol: Application Data`;
+  const ct = CONTENT_NAMES[t.contentType[r]];
+  return ct === undefined ? `${name} Record Layer: Unknown` : `${name} Record Layer: ${ct}`;
+}
+/** Content types as a record's label names them. */
+export const CONTENT_NAMES: Readonly<Record<number, string>> = {
+  20: 'Change Cipher Spec Protocol: Change Cipher Spec', 21: 'Alert Protocol', 22: 'Handshake Protocol', 23: 'Application Data Protocol: Application Data',
+  24: 'Heartbeat Protocol',
+};

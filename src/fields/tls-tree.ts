@@ -12,7 +12,7 @@ import { AppProto, MsgFlag, RecordFlag, TlsInfo } from '../tls/tls-info';
 import { ContentType, REC_HEADER_LEN, TLSV1DOT2_VERSION, TLSV1DOT3_VERSION, versionShortName } from '../tls/records';
 import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, EXTENSION_NAMES, HANDSHAKE_NAMES, HandshakeType, HS_HEADER_LEN, isGrease } from '../tls/handshake';
 import { X509_FIELDS, layoutCertificate, layoutName } from './tls-x509';
-import { MAX_NODES, TlsLayout, tlsInstances } from './tls-layout';
+import { MAX_NODES, TlsLayout, tlsInstances, recordLabel, CONTENT_NAMES } from './tls-layout';
 import { decryptInfoOf } from '../tls/decrypt-info';
 
 let cached: TlsLayout | null = null;
@@ -94,17 +94,6 @@ function buildLayout(d: Dissection, l: TlsLayout): void {
   for (let m = 0; m < t.msgCount; m++) if ((t.msgFlags[m] & MsgFlag.Quic) !== 0) message(t, m, -1, l);
 }
 
-function recordLabel(t: TlsInfo, r: number): string {
-  const name = versionShortName(t.shownVersion[r]) ?? 'SSL';
-  if (t.recordFlags[r] & RecordFlag.Sslv2) return 'SSLv2 Record Layer';
-  if (t.recordFlags[r] & RecordFlag.Opaque) return `${name} Record Layer: Application Data Protocol: Application Data`;
-  const ct = CONTENT_NAMES[t.contentType[r]];
-  return ct === undefined ? `${name} Record Layer: Unknown` : `${name} Record Layer: ${ct}`;
-}
-const CONTENT_NAMES: Readonly<Record<number, string>> = {
-  20: 'Change Cipher Spec Protocol: Change Cipher Spec', 21: 'Alert Protocol', 22: 'Handshake Protocol', 23: 'Application Data Protocol: Application Data',
-  24: 'Heartbeat Protocol',
-};
 
 function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
   const buf = t.recordBuf[r];

@@ -19,7 +19,7 @@ import {
 import { ja3Full, ja3sFull, ja4, md5Hex } from '../tls/fingerprints';
 import { decryptableSuites } from '../tls/cipher-suites';
 import { decryptInfoOf, innerContentType } from '../tls/decrypt-info';
-import { tlsInstances } from './tls-layout';
+import { recordLabel, tlsInstances } from './tls-layout';
 
 /** Names for the details tree: suites from the table decryption uses, plus the usual groups and signature schemes (IANA). */
 const SUITE_NAMES: Record<number, string> = {};
@@ -147,12 +147,6 @@ recordField({
   value: (t, r, d) => alertByte(t, r, d, 1),
 });
 
-function recordLabel(t: TlsInfo, r: number): string {
-  const name = versionShortName(t.version[r]) ?? 'SSL';
-  if (t.recordFlags[r] & RecordFlag.Sslv2) return 'SSLv2 Record Layer';
-  if (t.recordFlags[r] & RecordFlag.Opaque) return `${name} Record Layer: Application Data Protocol (protected)`;
-  return `${name} Record Layer: ${CONTENT_TYPE_NAMES[t.contentType[r]] ?? 'Unknown'} Protocol`;
-}
 
 // ---- handshake messages ----
 
