@@ -182,19 +182,45 @@ function parentCandidates(parent: string | readonly string[], byField: Map<strin
   return all.sort((a, b) => a.off - b.off);
 }
 
-/** The tree of instance k (of `instances`) of protocol `proto`. */
-function protocolInstance(d: Dissection, pf: FieldDef, k: number, instances: number): TreeNode {
-  const root = makeNode(pf, d, k);
+/**
+ * Every field occurrence of protocol `pf` with the instance it belongs to, worked out once for all
+ * of the protocol's instances (a packet of many HTTP/2 frames has as many instances).
+ */
+interface InstanceTable {
+  fields: FieldDef[];
+  counts: number[];
+  /** Per field, the instance of each occurrence. */
+  instance: Int32Array[];
+}
+
+function instanceTable(d: Dissection, pf: FieldDef, instances: number): InstanceTable {
   const roots: [number, number][] = [];
   for (let j = 0; j < instances; j++) roots.push(rangeOf(pf, d, j));
+  const t: InstanceTable = { fields: [], counts: [], instance: [] };
+  for (const f of fieldsOf(pf.fieldsFrom ?? pf.proto)) {
+    const count = f.count(d);
+    const inst = new Int32Array(count);
+    for (let i = 0; i < count; i++) inst[i] = instanceOfOccurrence(f, d, i, count, instances, roots);
+    t.fields.push(f);
+    t.counts.push(count);
+    t.instance.push(inst);
+  }
+  return t;
+}
+
+/** The tree of instance k (of `instances`) of protocol `proto`. */
+function protocolInstance(d: Dissection, pf: FieldDef, k: number, table: InstanceTable): TreeNode {
+  const root = makeNode(pf, d, k);
   // First every node of this instance, in declaration order; then each goes under its parent, so
   // that a parent may be declared after its children (eth.addr stands under eth.dst and eth.src).
   const byField = new Map<string, TreeNode[]>();
   const made: [FieldDef, number, number, TreeNode][] = [];
-  for (const f of fieldsOf(pf.fieldsFrom ?? pf.proto)) {
-    const count = f.count(d);
+  for (let fi = 0; fi < table.fields.length; fi++) {
+    const f = table.fields[fi];
+    const count = table.counts[fi];
+    const inst = table.instance[fi];
     for (let i = 0; i < count; i++) {
-      if (instanceOfOccurrence(f, d, i, count, instances, roots) !== k) continue;
+      if (inst[i] !== k) continue;
       const node = makeNode(f, d, i);
       made.push([f, i, count, node]);
       let list = byField.get(f.name);
@@ -258,6 +284,7 @@ export function protocolTree(d: Dissection): TreeNode[] {
   const out: TreeNode[] = [];
   let into = out;
   const seen = new Map<string, number>();
+  const tables = new Map<string, InstanceTable>();
   const visit = (name: string): TreeNode | null => {
     const pf = getField(name);
     if (pf === undefined) return null;
@@ -265,7 +292,9 @@ export function protocolTree(d: Dissection): TreeNode[] {
     seen.set(name, k + 1);
     const instances = pf.count(d);
     if (k >= instances) return null;
-    const node = protocolInstance(d, pf, k, instances);
+    let table = tables.get(name);
+    if (table === undefined) tables.set(name, (table = instanceTable(d, pf, instances)));
+    const node = protocolInstance(d, pf, k, table);
     // Under an ICMP message the quoted packet stands where its bytes are: after the header, before
     // the extensions that follow the quote (RFC 4884).
     let at = into.length;

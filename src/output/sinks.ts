@@ -311,7 +311,10 @@ export class JsonSink implements Sink {
     if (this.ndjson) {
       this.out.write(JSON.stringify(doc) + '\n');
     } else {
-      this.out.write((this.first ? '[\n' : ',\n') + JSON.stringify(doc, null, 2).replace(/^/gm, '  '));
+      // In an array, JSON.stringify indents the document as tshark's list does, without a second
+      // copy of a packet's text to indent it afterwards.
+      const text = JSON.stringify([doc], null, 2);
+      this.out.write((this.first ? '[\n' : ',\n') + text.slice(2, text.length - 2));
       this.first = false;
     }
   }
