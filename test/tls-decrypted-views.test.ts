@@ -205,6 +205,36 @@ http {
     assert.equal(json.length, 1);
     assert.equal(json[0]._source.layers['frame']['frame.protocols'], 'eth:ethertype:ip:tcp:tls:http2');
     assert.ok(json[0]._source.layers.http2, 'the http2 layer is in the JSON');
+    // -V: every HTTP/2 frame's tree as tshark's (Stream, flags, padding, each header with its
+    // lengths, representation and table index, SETTINGS, WINDOW_UPDATE, a body's fragments …), one
+    // tree per frame. The protocols a body is handed to (tshark nests them in the HTTP/2 tree) are
+    // theirs to check: only the Stream items are compared.
+    const http2Trees = (text: string): Map<string, string> => {
+      const out = new Map<string, string>();
+      let frame = '', inside = false, stream = false;
+      for (const line of text.split('\n')) {
+        const m = /^Frame (\d+):/.exec(line);
+        if (m) frame = m[1];
+        if (!line.startsWith(' ')) inside = line === 'HyperText Transfer Protocol 2';
+        else if (/^ {4}\S/.test(line)) stream = line.startsWith('    Stream:');
+        if (inside && (stream || !line.startsWith(' '))) out.set(frame, (out.get(frame) ?? '') + line + '\n');
+      }
+      return out;
+    };
+    const vArgs = ['-n', '-r', pcap, '-o', `tls.keylog_file:${keylog}`, '-V', '-Y', 'http2'];
+    const theirTrees = http2Trees(run('tshark', vArgs)), ourTrees = http2Trees(run(process.execPath, [CLI, ...vArgs]));
+    assert.ok(theirTrees.size >= 8, `${theirTrees.size} frames with HTTP/2`);
+    const treeDiffs: string[] = [];
+    for (const [frame, tree] of theirTrees) {
+      const mine = ourTrees.get(frame) ?? '';
+      if (mine === tree) continue;
+      const a = tree.split('\n'), b = mine.split('\n');
+      let k = 0;
+      while (k < a.length && a[k] === b[k]) k++;
+      treeDiffs.push(`frame ${frame} line ${k + 1}: tshark "${a[k]}" tcpwatch "${b[k] ?? ''}"`);
+    }
+    t.diagnostic(`HTTP/2 trees (-V) equal to tshark's: ${theirTrees.size - treeDiffs.length}/${theirTrees.size} frames`);
+    assert.deepEqual(treeDiffs, []);
     // display filters count the inner content types and read EncryptedExtensions' ALPN
     const count = (filter: string, tool: 'tshark' | 'tcpwatch') =>
       run(tool === 'tshark' ? 'tshark' : process.execPath, [...(tool === 'tshark' ? [] : [CLI]), '-n', '-r', pcap, '-o', `tls.keylog_file:${keylog}`, '-Y', filter, '-T', 'fields', '-e', 'frame.number']).split('\n').filter((l) => l !== '').join(',');

@@ -120,6 +120,29 @@ export const MAX_TABLE_SIZE = 64 * 1024;
  */
 export const MAX_HEADER_LIST_SIZE = 64 * 1024;
 
+/**
+ * How a block encoded each header field it kept (RFC 7541 §6), for the details tree: where its
+ * representation starts and how long it is (offsets from the block's start), which of the seven
+ * representations it is (`HPACK_REPRESENTATIONS`) and the table index it names (0: none).
+ */
+export class HeaderDetail {
+  readonly start: number[] = [];
+  readonly length: number[] = [];
+  readonly repr: number[] = [];
+  readonly index: number[] = [];
+}
+
+/** The representations by their code in HeaderDetail.repr, as Wireshark names them. */
+export const HPACK_REPRESENTATIONS: readonly string[] = [
+  'Indexed Header Field',
+  'Literal Header Field with Incremental Indexing - Indexed Name',
+  'Literal Header Field with Incremental Indexing - New Name',
+  'Literal Header Field without Indexing - Indexed Name',
+  'Literal Header Field without Indexing - New Name',
+  'Literal Header Field never Indexed - Indexed Name',
+  'Literal Header Field never Indexed - New Name',
+];
+
 export class HpackDecoder {
   /** Dynamic table, newest first. */
   private readonly dynamic: [string, string][] = [];
@@ -148,9 +171,10 @@ export class HpackDecoder {
   /**
    * Decode one complete header block; null when it does not decode (the decoder is then broken).
    * At most `maxBytes` of header list (and `maxFields` fields) are kept; what lies beyond is decoded
-   * for the table's sake and counted in cutFields / cutBytes.
+   * for the table's sake and counted in cutFields / cutBytes. With `detail`, how each kept field was
+   * encoded is added to it.
    */
-  decode(b: Buffer, off: number, end: number, maxBytes = MAX_HEADER_LIST_SIZE, maxFields = Infinity): [string, string][] | null {
+  decode(b: Buffer, off: number, end: number, maxBytes = MAX_HEADER_LIST_SIZE, maxFields = Infinity, detail: HeaderDetail | null = null): [string, string][] | null {
     this.cutFields = 0;
     this.cutBytes = 0;
     if (this.broken) return null;
@@ -159,8 +183,10 @@ export class HpackDecoder {
     let fieldsRoom = maxFields;
     const pos = { p: off };
     while (pos.p < end) {
+      const at = pos.p;
       const first = b[pos.p];
       let name: string, value: string;
+      let repr: number, index: number;
       if (first & 0x80) {
         // §6.1 indexed header field
         const idx = readInt(b, pos, end, 7);
@@ -168,6 +194,8 @@ export class HpackDecoder {
         if (e === null) return this.fail();
         name = e[0];
         value = e[1];
+        repr = 0;
+        index = idx;
       } else if ((first & 0xe0) === 0x20) {
         // §6.3 dynamic table size update: beyond the limit is a decoding error
         const size = readInt(b, pos, end, 5);
@@ -188,6 +216,9 @@ export class HpackDecoder {
         name = n;
         value = v;
         if (incremental) this.add(name, value);
+        // with, without, never indexed; an indexed name (odd codes) or a new one
+        repr = (incremental ? 1 : (first & 0xf0) === 0x10 ? 5 : 3) + (idx === 0 ? 1 : 0);
+        index = idx;
       }
       // Strings are latin1: one character per octet.
       const fieldSize = name.length + value.length + ENTRY_OVERHEAD;
@@ -195,6 +226,12 @@ export class HpackDecoder {
         out.push([name, value]);
         room -= fieldSize;
         fieldsRoom--;
+        if (detail !== null) {
+          detail.start.push(at - off);
+          detail.length.push(pos.p - at);
+          detail.repr.push(repr);
+          detail.index.push(index);
+        }
       } else {
         this.cutFields++;
         this.cutBytes += fieldSize;

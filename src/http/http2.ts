@@ -10,7 +10,7 @@
 // and MAX_FEED_HEADERS fields. Fields not kept are counted in the frame's headersCut.
 
 import type { Http2Frame } from './http-info';
-import { DEFAULT_TABLE_SIZE, ENTRY_OVERHEAD, HpackDecoder, MAX_HEADER_LIST_SIZE } from './hpack';
+import { DEFAULT_TABLE_SIZE, ENTRY_OVERHEAD, HeaderDetail, HpackDecoder, MAX_HEADER_LIST_SIZE } from './hpack';
 
 /** RFC 9113 §3.4: what a client sends first. */
 export const CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -18,9 +18,19 @@ export const CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'l
 const FRAME_HEADER_LEN = 9;
 // frame types, RFC 9113 §6
 const HEADERS = 0x1;
+const PRIORITY_FRAME = 0x2;
+const RST_STREAM = 0x3;
 const SETTINGS = 0x4;
 const PUSH_PROMISE = 0x5;
+const PING = 0x6;
+const GOAWAY = 0x7;
+const WINDOW_UPDATE = 0x8;
 const CONTINUATION = 0x9;
+/**
+ * Control frames whose payload the details show, kept up to this length (their fixed part is at
+ * most 8 bytes; GOAWAY's debug data is shown up to it).
+ */
+const MAX_CONTROL_LEN = 1024;
 // flags
 const END_HEADERS = 0x4;
 const PADDED = 0x8;
@@ -120,7 +130,10 @@ export class Http2Parser {
         if (this.hdrFill < FRAME_HEADER_LEN) return;
         const length = this.hdr.readUIntBE(0, 3);
         const type = this.hdr[3];
-        this.frame = { type, flags: this.hdr[4], streamId: this.hdr.readUInt32BE(5) & 0x7fffffff, length, headers: null, headersCut: 0 };
+        this.frame = {
+          type, flags: this.hdr[4], streamId: this.hdr.readUInt32BE(5) & 0x7fffffff, length, headers: null, headersCut: 0,
+          payload: null, blockStart: -1, blockEnd: -1, detail: null,
+        };
         if (length > MAX_FRAME_LEN) {
           this.broken = true;
           return;
@@ -148,6 +161,7 @@ export class Http2Parser {
    */
   private keeps(type: number, length: number): boolean {
     if (type === SETTINGS) return length <= MAX_SETTINGS_LEN;
+    if (type === PRIORITY_FRAME || type === RST_STREAM || type === PING || type === GOAWAY || type === WINDOW_UPDATE) return length <= MAX_CONTROL_LEN;
     if (type === HEADERS || type === PUSH_PROMISE) {
       this.blockOver = length > MAX_HEADER_BLOCK;
       return !this.blockOver;
@@ -162,6 +176,7 @@ export class Http2Parser {
 
   private complete(f: Http2Frame, payload: Buffer | null, out: Http2Frame[]): void {
     out.push(f);
+    f.payload = payload;
     if (f.type === SETTINGS) {
       if (payload !== null && (f.flags & SETTINGS_ACK) === 0) this.settings(payload);
       return;
@@ -178,12 +193,16 @@ export class Http2Parser {
       if (f.type === HEADERS && f.flags & PRIORITY) start += 5;
       if (f.type === PUSH_PROMISE) start += 4;
       if (start > end) return this.breakOff();
+      f.blockStart = start;
+      f.blockEnd = end;
       this.block = [payload.subarray(start, end)];
       this.blockLen = end - start;
       this.blockFrame = f;
     } else {
       // CONTINUATION of the pending block
       if (this.blockFrame === null) return;
+      f.blockStart = 0;
+      f.blockEnd = payload.length;
       this.block.push(payload);
       this.blockLen += payload.length;
     }
@@ -191,7 +210,10 @@ export class Http2Parser {
       const block = this.block.length === 1 ? this.block[0] : Buffer.concat(this.block);
       // the decoded list is shown with the frame that ends the block
       const h = this.hpack;
-      f.headers = h.decode(block, 0, block.length, Math.min(MAX_HEADER_LIST_SIZE, this.feedBytes), this.feedFields);
+      // Where each field was encoded is shown when the block is this frame's own fragment.
+      const detail = this.block.length === 1 && this.blockFrame === f ? new HeaderDetail() : null;
+      f.headers = h.decode(block, 0, block.length, Math.min(MAX_HEADER_LIST_SIZE, this.feedBytes), this.feedFields, detail);
+      f.detail = f.headers !== null ? detail : null;
       if (f.headers !== null) {
         for (let i = 0; i < f.headers.length; i++) this.feedBytes -= f.headers[i][0].length + f.headers[i][1].length + ENTRY_OVERHEAD;
         this.feedFields -= f.headers.length;
