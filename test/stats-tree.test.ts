@@ -19,7 +19,7 @@ import { keyedCaptures } from './helpers/tls-keys';
 import { cFixed } from '../src/output/statistics-text';
 
 const corpus = corpusDir();
-const skip = corpus === null ? NO_CORPUS_REASON : have('tshark') && have('mergecap') && have('capinfos') ? false : 'needs tshark, mergecap and capinfos';
+const skip = corpus === null ? NO_CORPUS_REASON : have('tshark') && have('mergecap') && have('capinfos') && have('editcap') ? false : 'needs tshark, mergecap, capinfos and editcap';
 
 const TREES = ['http', 'http_req', 'http_srv', 'dns', 'ip_hosts', 'ip_srcdst', 'ipv6_hosts', 'ipv6_srcdst'].map((t) => `${t},tree`);
 const zArgs = (specs: string[]): string[] => specs.flatMap((z) => ['-z', z]);
@@ -124,4 +124,23 @@ test('rates and percentages round as C\'s printf rounds: a tie to the even digit
   const theirs = execFileSync('printf', [cases.map(([, n]) => `%.${n}f\\n`).join(''), ...cases.map(([x]) => String(x))], { encoding: 'utf8' }).trimEnd().split('\n');
   assert.deepEqual(cases.map(([x, n]) => cFixed(x, n)), theirs);
   assert.equal(cFixed(-0, 4), '-0.0000');
+});
+
+test('dns,tree: an unsolicited response, a retransmitted response and a repeated query, cut from a real exchange', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-stats-dns-'));
+  try {
+    // dns_udp.pcap is one query (frame 1) and its response (frame 2)
+    const src = path.join(corpus!, 'valid', 'tcpdump-protocols', 'dns_udp.pcap');
+    const at = (name: string): string => path.join(dir, name);
+    execFileSync('editcap', ['-r', src, at('response.pcap'), '2']);
+    execFileSync('editcap', ['-r', src, at('query.pcap'), '1']);
+    execFileSync('mergecap', ['-a', '-w', at('crafted.pcap'), at('response.pcap'), src, at('response.pcap'), at('query.pcap'), at('query.pcap'), src]);
+    const [theirs, ours] = await both(['-r', at('crafted.pcap'), '-q', '-z', 'dns,tree']);
+    assert.match(theirs, /no\. of unsolicited responses +1 /);
+    assert.match(theirs, /no\. of retransmissions +1 /);
+    assert.match(theirs, /request-response time \(msec\) +2 +130\.28 /);
+    assert.equal(ours, theirs);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -36,6 +36,8 @@ export class StatNode {
   maxBurst = 0;
   /** When the busiest window began, in milliseconds since the first packet of the capture. */
   burstStart = -1;
+  /** Its id when it was created as a parent (what a tick returns), else -1. */
+  id = -1;
 
   constructor(readonly name: string, readonly parent: StatNode | null, withIndex: boolean,
     readonly isFloat: boolean, readonly topLevel: boolean) {
@@ -78,7 +80,7 @@ export class StatNode {
   }
 }
 
-/** What a tree's packet function is given for one tap call: the time since the first packet. */
+/** One statistic's tree: its nodes, their indexes by name, and the clock of its tap calls. */
 export class StatsTree {
   /** The root, named by the part of the title after its last '/' (as tshark shows it). */
   readonly root: StatNode;
@@ -117,18 +119,17 @@ export class StatsTree {
 
   /** One event at node `name` under `parentId`, made when not found; its id, or -1 when it is no parent. */
   tick(name: string, parentId: number, withIndex: boolean): number {
-    const n = this.find(name, parentId, withIndex, false);
-    if (n === null) return -1;
-    n.node.counter++;
-    n.node.burst(this.now, 1);
-    return n.id;
+    const node = this.find(name, parentId, withIndex, false);
+    if (node === null) return -1;
+    node.counter++;
+    node.burst(this.now, 1);
+    return node.id;
   }
 
   /** One event with a value: counted, and its value summed and compared (avg_stat_node_add_value). */
   average(name: string, parentId: number, withIndex: boolean, value: number, isFloat = false): number {
-    const n = this.find(name, parentId, withIndex, isFloat);
-    if (n === null) return -1;
-    const node = n.node;
+    const node = this.find(name, parentId, withIndex, isFloat);
+    if (node === null) return -1;
     node.counter++;
     node.burst(this.now, 1);
     // a float node sums in C float precision, as Wireshark's does
@@ -136,7 +137,7 @@ export class StatsTree {
     if (value < node.min) node.min = value;
     if (value > node.max) node.max = value;
     node.averaged = true;
-    return n.id;
+    return node.id;
   }
 
   /** One event at pivot `pivotId` and at its child named `value`. */
@@ -149,37 +150,31 @@ export class StatsTree {
   }
 
   setFlags(name: string, parentId: number, flags: number): void {
-    const n = this.find(name, parentId, false, false);
-    if (n !== null) n.node.flags |= flags;
+    const node = this.find(name, parentId, false, false);
+    if (node !== null) node.flags |= flags;
   }
 
-  private ids = new Map<StatNode, number>();
-
-  private find(name: string, parentId: number, withIndex: boolean, isFloat: boolean): { node: StatNode; id: number } | null {
+  private find(name: string, parentId: number, withIndex: boolean, isFloat: boolean): StatNode | null {
     const parent = this.parents[parentId];
     if (parent === undefined) return null;
     const found = parent.byName !== null ? parent.byName.get(name) : this.names.get(name);
-    if (found !== undefined) return { node: found, id: this.ids.get(found) ?? -1 };
-    const made = this.make(name, parentId, withIndex, withIndex, isFloat);
-    return made === null ? null : made;
+    return found ?? this.make(name, parentId, withIndex, withIndex, isFloat);
   }
 
-  private make(name: string, parentId: number, withIndex: boolean, asParent: boolean, isFloat: boolean): { node: StatNode; id: number } | null {
+  private make(name: string, parentId: number, withIndex: boolean, asParent: boolean, isFloat: boolean): StatNode | null {
     const parent = this.parents[parentId];
     if (parent === undefined) return null;
     if (this.nodes >= MAX_NODES) { this.dropped++; return null; }
     this.nodes++;
     const node = new StatNode(name, parent, withIndex, isFloat, parentId === 0);
-    let id = -1;
     if (asParent) {
       this.names.set(name, node);
-      id = this.parents.length;
+      node.id = this.parents.length;
       this.parents.push(node);
-      this.ids.set(node, id);
     }
     parent.children.push(node);
     if (parent.byName !== null) parent.byName.set(name, node);
-    return { node, id };
+    return node;
   }
 }
 

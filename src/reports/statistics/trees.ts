@@ -185,10 +185,11 @@ function dnsTree(): TreeStatistic {
         const off = l.msgOff[m], end = l.msgEnd[m];
         if (end - off < 12) continue;
         const buf = l.buf;
-        const counts = [DNS_QDCOUNT, DNS_ANCOUNT, DNS_NSCOUNT, DNS_ARCOUNT].map((at) => buf.readUInt16BE(off + at));
+        const qd = buf.readUInt16BE(off + DNS_QDCOUNT), an = buf.readUInt16BE(off + DNS_ANCOUNT);
+        const ns = buf.readUInt16BE(off + DNS_NSCOUNT), ar = buf.readUInt16BE(off + DNS_ARCOUNT);
         // a message tshark could not read to its end (its records cut or astray) reaches no tap
         const first = l.firstRecord[m], n = l.recordsIn[m];
-        if (n !== counts[0] + counts[1] + counts[2] + counts[3]) continue;
+        if (n !== qd + an + ns + ar) continue;
         let bad = false;
         for (let r = first; r < first + n; r++) if (l.recBadData[r] !== 0) bad = true;
         if (bad) continue;
@@ -196,7 +197,7 @@ function dnsTree(): TreeStatistic {
         const flags = buf.readUInt16BE(off + DNS_FLAGS);
         const isResponse = (flags & F_RESPONSE) !== 0;
         let qtype = 0, qclass = 0, qnameLen = 0, qnameLabels = 0;
-        if (counts[0] > 0 && n > 0 && l.recSection[first] === Section.Question) {
+        if (qd > 0 && n > 0 && l.recSection[first] === Section.Question) {
           qtype = buf.readUInt16BE(l.recNameEnd[first] + RR_TYPE);
           qclass = buf.readUInt16BE(l.recNameEnd[first] + RR_CLASS);
           const name = nameText(buf, off, end, l.recOff[first]);
@@ -218,24 +219,25 @@ function dnsTree(): TreeStatistic {
           t.tick(LEVELS[qnameLabels <= 3 ? qnameLabels : 0], 0, false);
           continue;
         }
-        const answerCounts = (): void => {
-          t.average('no. of questions', 0, false, counts[0]);
-          t.average('no. of answers', 0, false, counts[1]);
-          t.average('no. of authorities', 0, false, counts[2]);
-          t.average('no. of additionals', 0, false, counts[3]);
-        };
         // tshark 4.0 counts an answered response's numbers twice (its packet function repeats them)
-        answerCounts();
+        answerCounts(t, qd, an, ns, ar);
         if (match === null || match.unsolicited[m] !== 0 || (match.responseTo[m] === 0 && match.retransmitResponseIn[m] === 0)) {
           t.tick('no. of unsolicited responses', 0, false);
           continue;
         }
-        answerCounts();
+        answerCounts(t, qd, an, ns, ar);
         if (match.retransmitResponseIn[m] !== 0) t.tick('no. of retransmissions', 0, false);
         else t.average('request-response time (msec)', 0, false, Math.fround(match.time[m] * 1000), true);
       }
     },
   };
+}
+
+function answerCounts(t: StatsTree, qd: number, an: number, ns: number, ar: number): void {
+  t.average('no. of questions', 0, false, qd);
+  t.average('no. of answers', 0, false, an);
+  t.average('no. of authorities', 0, false, ns);
+  t.average('no. of additionals', 0, false, ar);
 }
 
 // ---- IP ----
