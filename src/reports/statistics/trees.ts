@@ -13,7 +13,7 @@ import { dnsLayerOf } from '../../protocols/dns/register';
 import { DnsKind, Section } from '../../protocols/dns/layer';
 import { dnsMatchOf } from '../../protocols/dns/matching';
 import {
-  DNS_ANCOUNT, DNS_ARCOUNT, DNS_FLAGS, DNS_NSCOUNT, DNS_QDCOUNT, F_OPCODE, F_RCODE, F_RESPONSE, OPCODE_SHIFT,
+  DNS_ANCOUNT, DNS_ARCOUNT, DNS_FLAGS, DNS_HEADER_LEN, DNS_NSCOUNT, DNS_QDCOUNT, F_OPCODE, F_RCODE, F_RESPONSE, OPCODE_SHIFT,
   RR_CLASS, RR_TYPE, labelCount, nameText,
 } from '../../protocols/dns/wire';
 import { CLASS_NAMES, OPCODE_NAMES, RCODE_NAMES, TYPE_DESCRIPTIONS } from '../../protocols/dns/types';
@@ -183,7 +183,7 @@ function dnsTree(): TreeStatistic {
       const match = dnsMatchOf(d);
       for (let m = 0; m < l.msgCount; m++) {
         const off = l.msgOff[m], end = l.msgEnd[m];
-        if (end - off < 12) continue;
+        if (end - off < DNS_HEADER_LEN) continue;
         const buf = l.buf;
         const qd = buf.readUInt16BE(off + DNS_QDCOUNT), an = buf.readUInt16BE(off + DNS_ANCOUNT);
         const ns = buf.readUInt16BE(off + DNS_NSCOUNT), ar = buf.readUInt16BE(off + DNS_ARCOUNT);
