@@ -12,7 +12,8 @@ import { StreamFollower, FollowProto } from '../reports/statistics/follow';
 import { IoStatistics, IoColumn } from '../reports/statistics/io-stat';
 import { ExpertInfo } from '../reports/statistics/expert';
 import { SegmentPairs } from '../reports/statistics/pairs';
-import { expertText, conversationsText, endpointsText, hierarchyText, followText, ioStatText, pairsText, FollowMode } from '../output/statistics-text';
+import { TREE_STATISTICS } from '../reports/statistics/trees';
+import { expertText, conversationsText, endpointsText, hierarchyText, followText, ioStatText, pairsText, statsTreeText, FollowMode } from '../output/statistics-text';
 
 interface Statistic {
   /** Frames this statistic counts (its own filter, when -z gave one). */
@@ -21,7 +22,8 @@ interface Statistic {
   text(): string;
 }
 
-const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp,ascii|hex|raw,STREAM  pairs[,FILTER]';
+const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp,ascii|hex|raw,STREAM  pairs[,FILTER]  ' +
+  `NAME,tree[,FILTER] (NAME: ${Object.keys(TREE_STATISTICS).join(', ')})`;
 
 function compile(filter: string | undefined): DisplayFilter | null {
   if (filter === undefined || filter === '') return null;
@@ -52,6 +54,12 @@ function parseStatistic(spec: string): Statistic {
     return { filter: compile(filterText), add: (d) => h.add(d), text: () => hierarchyText(h, filterText) };
   }
   if (head === 'io' && parts[1] === 'stat') return ioStatistic(parts.slice(2));
+  const tree = Object.prototype.hasOwnProperty.call(TREE_STATISTICS, head) ? TREE_STATISTICS[head] : undefined;
+  if (tree !== undefined && parts[1] === 'tree') {
+    const filterText = parts.length > 2 ? parts.slice(2).join(',') : undefined;
+    const s = tree();
+    return { filter: compile(filterText), add: (d) => s.add(d), text: () => statsTreeText(s.tree) };
+  }
   if (head === 'expert' && parts.length <= 2) {
     const filterText = parts.length > 1 ? parts[1] : undefined;
     const e = new ExpertInfo();

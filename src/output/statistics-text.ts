@@ -8,6 +8,7 @@ import { StreamFollower } from '../reports/statistics/follow';
 import { IoStatistics, MAX_INTERVALS } from '../reports/statistics/io-stat';
 import { ExpertInfo } from '../reports/statistics/expert';
 import { SegmentPairs, MAX_PAIRED_SEGMENTS, quantile } from '../reports/statistics/pairs';
+import { StatsTree, StatNode, SORT_TOP, BURST_WINDOW_MS, displayName } from '../reports/statistics/stats-tree';
 import { interfaceName } from '../capture/interface-names';
 import { ExpertSeverity } from '../fields/registry';
 import { protocolShortName } from '../fields/glossary';
@@ -302,4 +303,81 @@ export function pairsText(p: SegmentPairs): string {
     s += `  one-way delay ms: min ${fmt(d[0] ?? NaN)} median ${fmt(quantile(d, 0.5))} p99 ${fmt(quantile(d, 0.99))} max ${fmt(d[d.length - 1] ?? NaN)}\n`;
   }
   return s + `${RULE80}\n`;
+}
+
+/**
+ * `x` with `digits` decimals as C's printf("%.Nf") writes it: the exact binary value rounded, a tie
+ * to the even digit (JavaScript's toFixed rounds a tie away from zero).
+ */
+export function cFixed(x: number, digits: number): string {
+  // C keeps the sign of a negative zero (a count over a negative time span)
+  const s = Object.is(x, -0) ? '-' + x.toFixed(digits) : x.toFixed(digits);
+  const extra = 25;
+  if (digits + extra > 100) return s;
+  const long = x.toFixed(digits + extra);
+  if (!long.endsWith('5' + '0'.repeat(extra - 1))) return s;
+  let cut = long.slice(0, long.length - extra);
+  if (cut.endsWith('.')) cut = cut.slice(0, -1);
+  const last = cut.charCodeAt(cut.length - 1) - 0x30;
+  return last % 2 === 0 ? cut : s;
+}
+
+/** Wireshark's INDENT_MAX: deeper nodes are indented no further. */
+const STATS_TREE_INDENT_MAX = 32;
+/** Width of every column after the first (stats_tree_get_column_size). */
+const STATS_TREE_COLUMN = 12;
+const STATS_TREE_HEADINGS = ['Count', 'Average', 'Min Val', 'Max Val', 'Rate (ms)', 'Percent', 'Burst Rate', 'Burst Start'];
+
+function statNodeName(n: StatNode): string {
+  return sanitizeText(n.topLevel ? displayName(n.name) : n.name);
+}
+
+function widestName(n: StatNode, indent: number): number {
+  const at = Math.min(indent, STATS_TREE_INDENT_MAX);
+  let w = (n.parent === null ? n.name : statNodeName(n)).length + at;
+  for (const c of n.children) w = Math.max(w, widestName(c, at + 1));
+  return w;
+}
+
+/** Siblings as tshark sorts them by default: by count, most first, then by name, last first; SORT_TOP nodes before all. */
+function statOrder(a: StatNode, b: StatNode): number {
+  const top = (a.flags & SORT_TOP) - (b.flags & SORT_TOP);
+  if (top !== 0) return -top;
+  if (a.counter !== b.counter) return b.counter - a.counter;
+  return a.name < b.name ? 1 : a.name > b.name ? -1 : 0;
+}
+
+function statValues(t: StatsTree, n: StatNode): string[] {
+  const avg = (v: number): string => (n.isFloat ? `${cFixed(v, 6)}` : String(v));
+  const averaged = n.averaged;
+  const mean = n.counter === 0 ? '-' : cFixed(Math.fround(Math.fround(n.total) / Math.fround(n.counter)), 2);
+  const parent = n.parent!;
+  return [
+    String(n.counter),
+    averaged ? mean : '',
+    averaged ? (n.counter === 0 ? '-' : avg(n.min)) : '',
+    averaged ? (n.counter === 0 ? '-' : avg(n.max)) : '',
+    t.elapsed !== 0 ? cFixed(n.counter / t.elapsed, 4) : '',
+    parent.counter !== 0 ? `${cFixed((n.counter * 100) / parent.counter, 2)}%` : parent === t.root ? '100%' : '',
+    n.maxBurst !== 0 ? cFixed(n.maxBurst / BURST_WINDOW_MS, 4) : '-',
+    n.maxBurst !== 0 ? cFixed(n.burstStart / 1000, 3) : '-',
+  ];
+}
+
+/** A stats_tree statistic as tshark prints it: the title, a row per node, children under their parent, sorted. */
+export function statsTreeText(t: StatsTree): string {
+  const width = widestName(t.root, 0);
+  const rule = width + STATS_TREE_HEADINGS.length * (STATS_TREE_COLUMN + 2);
+  let s = `\n${'='.repeat(rule)}\n${sanitizeText(t.title)}:\n${padEnd('Topic / Item', width)}`;
+  for (const h of STATS_TREE_HEADINGS) s += ' ' + padEnd(h, STATS_TREE_COLUMN + 1);
+  s += `\n${'-'.repeat(rule)}\n`;
+  const row = (n: StatNode, indent: number): void => {
+    s += ' '.repeat(indent) + padEnd(statNodeName(n), width - indent);
+    for (const v of statValues(t, n)) s += ' ' + padEnd(v, STATS_TREE_COLUMN + 1);
+    s += '\n';
+    const next = Math.min(indent + 1, STATS_TREE_INDENT_MAX);
+    for (const c of [...n.children].sort(statOrder)) row(c, next);
+  };
+  for (const c of t.root.children) row(c, 0);
+  return s + `\n${'-'.repeat(rule)}\n`;
 }

@@ -233,7 +233,8 @@ function fullUri(m: HttpMessage, secure: boolean): string {
 
 // ---- fields ----
 
-function messages(d: Dissection): HttpLayer | null {
+/** The frame's HTTP messages (in the frame or in its decrypted TLS records), or null when it has none. */
+export function httpMessagesOf(d: Dissection): HttpLayer | null {
   const l = http.layer(d);
   return l.frame === d.number && l.count > 0 ? l : null;
 }
@@ -241,7 +242,7 @@ function messages(d: Dissection): HttpLayer | null {
 type Keep = (m: HttpMessage) => boolean;
 
 function countOf(d: Dissection, keep: Keep): number {
-  const l = messages(d);
+  const l = httpMessagesOf(d);
   if (l === null) return 0;
   let n = 0;
   for (let i = 0; i < l.count; i++) if (keep(l.messages[i])) n++;
@@ -249,7 +250,7 @@ function countOf(d: Dissection, keep: Keep): number {
 }
 
 function nth(d: Dissection, i: number, keep: Keep): HttpMessage | null {
-  const l = messages(d);
+  const l = httpMessagesOf(d);
   if (l === null) return null;
   for (let k = 0; k < l.count; k++) {
     if (!keep(l.messages[k])) continue;
@@ -268,7 +269,7 @@ function keyAt(d: Dissection, m: HttpMessage | null, at: number): number {
 
 /** The index of m among the frame's messages (its first line's occurrence). */
 function indexOfMessage(d: Dissection, m: HttpMessage): number {
-  const l = messages(d);
+  const l = httpMessagesOf(d);
   if (l === null) return 0;
   for (let k = 0; k < l.count; k++) if (l.messages[k] === m) return k;
   return 0;
@@ -344,7 +345,7 @@ function lineField(name: string, label: string, keep: Keep, value: (m: HttpMessa
   defineField({
     name, label, type: FT.String, proto: 'http', parent: '_text.http.first_line',
     parentOf: (d, i) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m === null ? 0 : indexOfMessage(d, m); },
-    count: (d) => { const l = messages(d); let n = 0; if (l !== null) for (let i = 0; i < l.count; i++) if (keep(l.messages[i]) && value(l.messages[i]) !== '') n++; return n; },
+    count: (d) => { const l = httpMessagesOf(d); let n = 0; if (l !== null) for (let i = 0; i < l.count; i++) if (keep(l.messages[i]) && value(l.messages[i]) !== '') n++; return n; },
     text: (d, i) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m === null ? '' : value(m); },
     range: range ? (d, i, o) => { const m = nth(d, i, (x) => keep(x) && value(x) !== ''); return m !== null && partRange(m, value(m), o); } : undefined,
   });
@@ -408,7 +409,7 @@ function headerLine(m: HttpMessage, lower: string): number {
 /** Every line of header `lower` in the frame's messages, in order: [message, line index]. */
 function headerOccurrences(d: Dissection, lower: string): [HttpMessage, number][] {
   const out: [HttpMessage, number][] = [];
-  const l = messages(d);
+  const l = httpMessagesOf(d);
   if (l === null) return out;
   for (let k = 0; k < l.count; k++) {
     const m = l.messages[k];
@@ -437,7 +438,7 @@ for (const [name, label, lower] of HEADER_FIELDS) {
 /** Each `name=value` of a Cookie header, under it (http.cookie_pair). */
 function cookiePairs(d: Dissection): [HttpMessage, number, number][] {
   const out: [HttpMessage, number, number][] = [];
-  const l = messages(d);
+  const l = httpMessagesOf(d);
   if (l === null) return out;
   for (let k = 0; k < l.count; k++) {
     const m = l.messages[k];
@@ -486,14 +487,14 @@ defineField({
 
 /** Each header line with its line end, as tshark's http.request.line / http.response.line. */
 function headerLines(d: Dissection, keep: Keep): number {
-  const l = messages(d);
+  const l = httpMessagesOf(d);
   let n = 0;
   if (l !== null) for (let i = 0; i < l.count; i++) if (keep(l.messages[i])) n += l.messages[i].headers.length;
   return n;
 }
 
 function nthHeaderLine(d: Dissection, i: number, keep: Keep): [HttpMessage, number] | null {
-  const l = messages(d);
+  const l = httpMessagesOf(d);
   if (l === null) return null;
   for (let k = 0; k < l.count; k++) {
     const m = l.messages[k];
