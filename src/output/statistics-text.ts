@@ -118,8 +118,11 @@ function hexLines(prefix: string, offset: number, data: Buffer): string {
 }
 
 export function followText(f: StreamFollower, mode: FollowMode): string {
-  let s = `\n${RULE67}\nFollow: ${f.proto},${mode}\nFilter: ${f.proto}.stream eq ${f.stream}\n`;
-  const node = (addr: string, port: number): string => (f.ipv6 ? `[${addr}]:${port}` : `${addr}:${port}`);
+  // TLS and HTTP are followed by their TCP stream: tshark's filter names it.
+  const filter = f.proto === 'udp' ? 'udp' : 'tcp';
+  let s = `\n${RULE67}\nFollow: ${f.proto},${mode}\nFilter: ${filter}.stream eq ${f.stream}\n`;
+  // An end tshark never learnt (node 1 of follow,tls; both when nothing was followed) prints as ":0".
+  const node = (addr: string, port: number): string => (f.ipv6 && addr !== '' ? `[${addr}]:${port}` : `${addr}:${port}`);
   s += `Node 0: ${node(f.client, f.clientPort)}\nNode 1: ${node(f.server, f.serverPort)}\n`;
   let clientPos = 0, serverPos = 0;
   for (const c of f.chunks) {

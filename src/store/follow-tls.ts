@@ -4,7 +4,6 @@
 
 import { CapturedFrame } from '../capture/frame';
 import { Pipeline } from '../pipeline';
-import { ContentType } from '../tls/records';
 import { decryptInfoOf } from '../tls/decrypt-info';
 import { FollowResult, Side, tcpSide } from './follow';
 import { PacketStore } from './packet-store';
@@ -27,8 +26,8 @@ export function followTlsStream(store: PacketStore, stream: number, maxBytes = D
     pipeline.handle(f);
     const info = decryptInfoOf(pipeline.d);
     for (let r = 0; r < info.count; r++) {
-      if (!info.decrypted(r) || info.innerType[r] !== ContentType.ApplicationData || info.plain[r].length === 0) continue;
-      const data = info.plain[r];
+      const data = info.applicationData(r);
+      if (data === null) continue;
       if (total + data.length > maxBytes) {
         res.truncated = true;
         break;
