@@ -23,7 +23,7 @@ export interface FollowChunk {
   frame: number;
 }
 
-/** Payload kept for one followed stream; past it the rest is counted, not stored. */
+/** Payload kept for one followed stream by default; past it the rest is counted, not stored. */
 export const MAX_FOLLOW_BYTES = 64 * 1024 * 1024;
 /** Early segments waiting for a gap per direction. */
 const MAX_WAITING = 1024;
@@ -48,7 +48,7 @@ export class StreamFollower {
   private readonly dirs: [Direction, Direction] = [{ next: -1, waiting: [] }, { next: -1, waiting: [] }];
 
   /** `stream` -1: every TCP frame given is the stream's (a replay of one stream's packets). */
-  constructor(readonly proto: FollowProto, readonly stream: number) {}
+  constructor(readonly proto: FollowProto, readonly stream: number, private readonly maxBytes = MAX_FOLLOW_BYTES) {}
 
   add(d: Dissection): void {
     if (d.inIcmpError || d.netOff < 0) return;
@@ -131,7 +131,7 @@ export class StreamFollower {
   }
 
   private keep(fromServer: boolean, data: Buffer, frame: number): void {
-    if (this.stored + data.length > MAX_FOLLOW_BYTES) {
+    if (this.truncated > 0 || this.stored + data.length > this.maxBytes) {
       this.truncated += data.length;
       return;
     }
