@@ -1,8 +1,10 @@
 // -z follow,tls and -z follow,http against tshark 4.0 run in the same test, byte for byte, every TCP
 // stream in each of the three modes (ascii, hex, raw): on every keyed capture of the corpus
 // (tls-keys/, read as one concatenation with their key logs joined), on samples/lab.pcapng with the
-// key log it embeds, and follow,http on the corpus captures that carry plain HTTP/1.x. One tshark and
-// one tcpwatch run per capture print every stream's follow at once.
+// key log it embeds, follow,http on the corpus captures that carry plain HTTP/1.x, and on bodies
+// recorded here (node's HTTP server and client on lo, tcpdump) in the encodings follow,http undoes
+// or leaves out: gzip, deflate, br, chunked, compress, a body that is not what it says. One tshark
+// and one tcpwatch run per capture print every stream's follow at once.
 //
 // Left out, with the reason: the snet ARIA-GCM captures, which tshark 4.0 cannot decrypt (its crypto
 // library has no ARIA), so its follow,tls of them is empty while tcpwatch's is not.
@@ -10,10 +12,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
+import * as zlib from 'node:zlib';
 import * as path from 'node:path';
 import { corpusDir, NO_CORPUS_REASON, REPO_ROOT } from './helpers/corpus';
-import { have } from './helpers/system';
+import { have, isRoot } from './helpers/system';
+import { startTcpdump } from './helpers/tcpdump';
+import { accepts } from './helpers/loopback';
 import { keyedCaptures } from './helpers/tls-keys';
 import { withConcatenated } from './helpers/concatenated';
 import { runCli, runCommand } from './helpers/parallel';
@@ -110,4 +116,53 @@ test('-z follow,http on the corpus captures of plain HTTP/1.x: every stream, eve
     t.diagnostic(`${files.length} captures: ${r.agree} of ${r.total} follow blocks agree with tshark, ${r.withData} with data`);
     assert.ok(r.withData >= files.length * MODES.length, `${r.withData} blocks with data`);
   });
+});
+
+/** Responses in the encodings Wireshark's HTTP undoes (gzip, deflate, br, chunked) and those it leaves to its data dissector. */
+const BODY = Buffer.from('tcpwatch follows HTTP bodies as tshark does.\n'.repeat(40));
+const ROUTES: Record<string, (res: http.ServerResponse) => void> = {
+  '/gzip': (res) => { res.setHeader('content-encoding', 'gzip'); res.end(zlib.gzipSync(BODY)); },
+  '/deflate': (res) => { res.setHeader('content-encoding', 'deflate'); res.end(zlib.deflateSync(BODY)); },
+  '/br': (res) => { res.setHeader('content-encoding', 'br'); res.end(zlib.brotliCompressSync(BODY)); },
+  '/chunked-gzip': (res) => { res.setHeader('content-encoding', 'gzip'); const z = zlib.gzipSync(BODY); res.write(z.subarray(0, 100)); res.write(z.subarray(100)); res.end(); },
+  '/chunked': (res) => { res.write('first chunk\n'); res.write('second chunk\n'); res.end(); },
+  '/compress': (res) => { res.setHeader('content-encoding', 'compress'); res.end(Buffer.from([0x1f, 0x9d, 0x90, 0x41, 0x00])); },
+  '/bad-gzip': (res) => { res.setHeader('content-encoding', 'gzip'); res.end('not gzip at all'); },
+  '/empty': (res) => { res.statusCode = 204; res.end(); },
+};
+
+// Port 8080 is one of Wireshark's HTTP ports: both read the conversation as HTTP without a heuristic.
+const recordSkip = skip || (!isRoot ? 'needs root for tcpdump' : !have('tcpdump') ? 'needs tcpdump' : false);
+
+test('-z follow,http on bodies recorded on lo: gzip, deflate and br uncompressed, chunks joined, other encodings left out, as tshark', { skip: recordSkip, timeout: 30_000 }, async (t) => {
+  if (await accepts(8080)) { t.skip('port 8080 is in use'); return; }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-follow-http-'));
+  const pcap = path.join(dir, 'encodings.pcap');
+  const server = http.createServer((req, res) => (ROUTES[req.url ?? ''] ?? ((r: http.ServerResponse) => { r.statusCode = 404; r.end('no\n'); }))(res));
+  try {
+    const td = await startTcpdump(pcap, 'tcp port 8080');
+    await new Promise<void>((ok) => server.listen(8080, '127.0.0.1', ok));
+    // one keep-alive connection for the GETs, a second one for a POST with a body
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (const p of [...Object.keys(ROUTES), '/missing']) {
+      await new Promise((ok) => http.get({ host: '127.0.0.1', port: 8080, path: p, agent }, (r) => { r.resume(); r.on('end', ok); }));
+    }
+    agent.destroy();
+    await new Promise((ok) => {
+      const q = http.request({ host: '127.0.0.1', port: 8080, method: 'POST', path: '/chunked', headers: { 'content-type': 'text/plain' } }, (r) => { r.resume(); r.on('end', ok); });
+      q.end('posted body\n');
+    });
+    await new Promise((ok) => server.close(ok));
+    await td.stop(200);
+    const r = await compare(pcap, ['http'], [], [], (s) => `stream ${s} of the recorded capture`);
+    t.diagnostic(`${r.agree} of ${r.total} follow blocks agree with tshark, ${r.withData} with data`);
+    assert.equal(r.withData, r.total);
+    // the three compressed bodies and the chunked one came out whole
+    const ascii = (await runCli(['-r', pcap, '-q', '-z', 'follow,http,ascii,0'])).stdout;
+    assert.equal(ascii.split(BODY.toString()).length - 1, 4, 'gzip, deflate, br, chunked gzip: the body, uncompressed');
+    assert.match(ascii, /\t25\nfirst chunk\nsecond chunk\n/);
+  } finally {
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
