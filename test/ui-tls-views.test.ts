@@ -174,7 +174,9 @@ test('lab.pcapng: HTTP rows as tshark shows them, the request\'s headers, its de
     for (const line of [...client.toString('latin1').split('\r\n').slice(0, 3), ...server.toString('latin1').split(/\r?\n/).slice(0, 12)]) {
       if (line.trim() !== '') assert.ok(s.includes(line), `Follow shows "${line}"`);
     }
-    // m: the same stream as on the wire (TLS records, encrypted), and back.
+    // m: the HTTP messages, then the same stream as on the wire (TLS records, encrypted), and back.
+    t.keys('m');
+    await t.waitForText('Follow HTTP stream 1');
     t.keys('m');
     s = await t.waitForText('Follow TCP stream 1');
     assert.match(s, /TLS records are shown as they are on the wire/);
@@ -237,5 +239,87 @@ test('K loads a key log into a UI started without one: the same rows turn into H
     t.keys('F');
     s = await t.waitForText('Follow TLS stream 1');
     assert.match(s, /HTTP\/1\.1 200 OK/);
+  }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+});
+
+/** tshark's -z follow,PROTO,MODE,STREAM of the lab capture: its data lines, each with the side it is of (a tab: node 1). */
+function followData(proto: string, mode: 'hex' | 'raw', stream: number): { node1: boolean; text: string }[] {
+  const out = tshark(['-r', LAB, '-q', '-z', `follow,${proto},${mode},${stream}`]);
+  const re = mode === 'hex' ? /^(\t?)([0-9A-F]{8}  .*)$/ : /^(\t?)([0-9a-f]+)$/;
+  return out.split('\n').map((l) => re.exec(l)).filter((m) => m !== null).map((m) => ({ node1: m![1] === '\t', text: m![2] }));
+}
+
+test('Follow on lab.pcapng with its key log: m cycles TLS, HTTP and TCP, a shows hex and raw as tshark\'s follow does, Ctrl-S saves what is shown', { skip, timeout: 60000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-follow-view-'));
+  const want = columns(LAB);
+  return withTmux(['-r', LAB, '--keylog', KEYLOG], async (t) => {
+    await t.waitForText(`shown ${want.length} / ${want.length}`);
+    t.keys(':');
+    await t.waitForText('Go to packet:');
+    t.keys('1', '9', 'Enter');
+    await t.waitForText('Packet details — frame 19');
+    t.keys('F');
+    await t.waitForText('Follow TLS stream 1 (ascii)');
+
+    // HTTP: the request and the response, in the pieces tshark's follow,http hands on (the header
+    // block, then the body), each of the size tshark gives it, and their text.
+    const pieces = followData('http', 'raw', 1).map((p) => Buffer.from(p.text, 'hex'));
+    assert.equal(pieces.length, 3, 'request; response headers and body');
+    t.keys('m');
+    let s = await t.waitForText('Follow HTTP stream 1 (ascii)');
+    const headings = [...s.matchAll(/^── frame (\d+), \S+, (\d+) bytes$/gm)].map((m) => Number(m[2]));
+    assert.deepEqual(headings, pieces.map((p) => p.length));
+    for (const line of pieces.flatMap((p) => p.toString('latin1').split(/\r?\n/))) {
+      if (line.trim() !== '') assert.ok(s.includes(line), `HTTP shows "${line}"`);
+    }
+    assert.match(s, /^GET \/ HTTP\/1\.1$/m);
+    assert.match(s, /^HTTP\/1\.1 200 OK$/m);
+    // Saved in ASCII: the pieces' bytes, both sides in order.
+    const httpFile = path.join(dir, 'http.txt');
+    t.keys('C-s');
+    await t.waitForText('Export the payload, both sides, to:');
+    t.literal(httpFile);
+    t.keys('Enter');
+    await t.waitForText(`saved ${Buffer.concat(pieces).length} bytes of tcp.stream 1 (both sides), HTTP as ascii`);
+    assert.ok(fs.readFileSync(httpFile).equals(Buffer.concat(pieces)));
+
+    // hex: the lines of tshark's -z follow,tls,hex, each side's offsets counted apart.
+    t.keys('m', 'm');
+    await t.waitForText('Follow TLS stream 1 (ascii)');
+    t.keys('a');
+    s = await t.waitForText('Follow TLS stream 1 (hex)');
+    const hex = followData('tls', 'hex', 1);
+    const shown = s.split('\n').filter((l) => /^[0-9A-F]{8}  /.test(l)).map((l) => l.trimEnd());
+    assert.ok(shown.length >= 10, `hex lines on screen: ${shown.length}`);
+    assert.deepEqual(shown, hex.slice(0, shown.length).map((h) => h.text.trimEnd()));
+    const hexFile = path.join(dir, 'tls.hex');
+    t.keys('C-s');
+    await t.waitForText('Export the payload, both sides, to:');
+    t.literal(hexFile);
+    t.keys('Enter');
+    await t.waitForText('TLS as hex');
+    // the whole stream fits on the screen: the file is what is shown, line for line
+    assert.equal(shown.length, hex.length);
+    assert.deepEqual(fs.readFileSync(hexFile, 'latin1').split('\n').slice(0, -1).map((l) => l.trimEnd()), shown);
+
+    // raw: one line of hex digits per record (wider than the screen: it shows their start); the
+    // server's side saved alone is tshark's node 0 here (TLS 1.3: the server's records decrypt first).
+    t.keys('a');
+    s = await t.waitForText('Follow TLS stream 1 (raw)');
+    const raw = followData('tls', 'raw', 1);
+    const rawShown = s.split('\n').filter((l) => /^[0-9a-f]{16,}/.test(l)).map((l) => l.trimEnd());
+    assert.equal(rawShown.length, raw.length);
+    rawShown.forEach((l, k) => assert.ok(raw[k].text.startsWith(l.replace(/[^0-9a-f]+$/, '')), `raw line ${k}`));
+    const rawFile = path.join(dir, 'server.raw');
+    t.keys('C-s');
+    await t.waitForText('Export the payload, both sides, to:');
+    t.keys('Tab', 'Tab');
+    await t.waitForText('Export the payload, server bytes, to:');
+    t.literal(rawFile);
+    t.keys('Enter');
+    await t.waitForText('TLS as raw');
+    assert.equal(fs.readFileSync(rawFile, 'latin1'), raw.filter((r) => !r.node1).map((r) => r.text + '\n').join(''));
+    t.keys('q');
+    await t.waitForText('Display filter:');
   }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
 });

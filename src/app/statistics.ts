@@ -22,7 +22,7 @@ interface Statistic {
   text(): string;
 }
 
-const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp,ascii|hex|raw,STREAM  pairs[,FILTER]  ' +
+const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp|tls|http,ascii|hex|raw,STREAM  pairs[,FILTER]  ' +
   `NAME,tree[,FILTER] (NAME: ${Object.keys(TREE_STATISTICS).join(', ')})`;
 
 function compile(filter: string | undefined): DisplayFilter | null {
@@ -73,7 +73,7 @@ function parseStatistic(spec: string): Statistic {
   }
   if (head === 'follow') {
     const proto = parts[1];
-    if (proto !== 'tcp' && proto !== 'udp') throw new UsageError(`invalid -z follow protocol "${proto ?? ''}": use tcp or udp`);
+    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'tls' && proto !== 'http') throw new UsageError(`invalid -z follow protocol "${proto ?? ''}": use tcp, udp, tls or http`);
     const mode = parts[2];
     if (mode !== 'ascii' && mode !== 'hex' && mode !== 'raw') throw new UsageError(`invalid -z follow mode "${mode ?? ''}": use ascii, hex or raw`);
     const stream = parts[3];

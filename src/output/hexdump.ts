@@ -1,4 +1,5 @@
-// Hex and ASCII dump in tshark's -x layout: offset, 16 bytes in hex, then the printable ASCII.
+// Hex and ASCII dumps: tshark's -x layout (offset, 16 bytes in hex, then the printable ASCII), and
+// the layout of its -z follow,…,hex (eight-digit offsets that count one side's bytes).
 
 import { asciiOrDot } from './sanitize';
 
@@ -20,6 +21,28 @@ export function hexDumpLines(buf: Buffer, off: number, len: number): string[] {
       }
     }
     lines.push(`${row.toString(16).padStart(4, '0')}  ${hex}   ${ascii}`);
+  }
+  return lines;
+}
+
+/**
+ * `data` as tshark's -z follow,…,hex prints one chunk: the offset (of the chunk's side's bytes so
+ * far) in eight upper-case digits, the bytes in two groups of eight, the printable ASCII.
+ */
+export function followHexLines(data: Buffer, offset: number): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < data.length; i += 16) {
+    const end = Math.min(data.length, i + 16);
+    let hex = '', text = '';
+    for (let j = i; j < end; j++) {
+      const b = data[j];
+      hex += HEX[b >> 4] + HEX[b & 15] + ' ';
+      text += asciiOrDot(b);
+      if (j - i === 7) { hex += ' '; if (j + 1 < end) text += ' '; }
+    }
+    // tshark drops one space at the end of the text column, even a space byte's
+    if (text.endsWith(' ')) text = text.slice(0, -1);
+    lines.push(`${(offset + i).toString(16).toUpperCase().padStart(8, '0')}  ${hex.padEnd(49)} ${text}`);
   }
   return lines;
 }

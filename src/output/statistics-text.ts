@@ -12,7 +12,8 @@ import { StatsTree, StatNode, SORT_TOP, BURST_WINDOW_MS, displayName } from '../
 import { interfaceName } from '../capture/interface-names';
 import { ExpertSeverity } from '../fields/registry';
 import { protocolShortName } from '../fields/glossary';
-import { asciiOrDot, sanitizeText } from './sanitize';
+import { sanitizeText } from './sanitize';
+import { followHexLines } from './hexdump';
 import { timeType, absoluteTime } from './time-format';
 
 const RULE80 = '='.repeat(80);
@@ -98,29 +99,12 @@ export function hierarchyText(h: ProtocolHierarchy, filter?: string): string {
 
 export type FollowMode = 'ascii' | 'hex' | 'raw';
 
-const HEX = '0123456789abcdef';
-
-function hexLines(prefix: string, offset: number, data: Buffer): string {
-  let s = '';
-  for (let i = 0; i < data.length; i += 16) {
-    const end = Math.min(data.length, i + 16);
-    let hex = '', text = '';
-    for (let j = i; j < end; j++) {
-      const b = data[j];
-      hex += HEX[b >> 4] + HEX[b & 15] + ' ';
-      text += asciiOrDot(b);
-      if (j - i === 7) { hex += ' '; if (j + 1 < end) text += ' '; }
-    }
-    // tshark drops one space at the end of the text column, even a space byte's
-    if (text.endsWith(' ')) text = text.slice(0, -1);
-    s += `${prefix}${(offset + i).toString(16).toUpperCase().padStart(8, '0')}  ${padEnd(hex, 49)} ${text}\n`;
-  }
-  return s;
-}
-
 export function followText(f: StreamFollower, mode: FollowMode): string {
-  let s = `\n${RULE67}\nFollow: ${f.proto},${mode}\nFilter: ${f.proto}.stream eq ${f.stream}\n`;
-  const node = (addr: string, port: number): string => (f.ipv6 ? `[${addr}]:${port}` : `${addr}:${port}`);
+  // TLS and HTTP are followed by their TCP stream: tshark's filter names it.
+  const filter = f.proto === 'udp' ? 'udp' : 'tcp';
+  let s = `\n${RULE67}\nFollow: ${f.proto},${mode}\nFilter: ${filter}.stream eq ${f.stream}\n`;
+  // An end tshark never learnt (node 1 of follow,tls; both when nothing was followed) prints as ":0".
+  const node = (addr: string, port: number): string => (f.ipv6 && addr !== '' ? `[${addr}]:${port}` : `${addr}:${port}`);
   s += `Node 0: ${node(f.client, f.clientPort)}\nNode 1: ${node(f.server, f.serverPort)}\n`;
   let clientPos = 0, serverPos = 0;
   for (const c of f.chunks) {
@@ -132,7 +116,7 @@ export function followText(f: StreamFollower, mode: FollowMode): string {
     } else if (mode === 'raw') {
       s += `${tab}${c.data.toString('hex')}\n`;
     } else {
-      s += hexLines(tab, c.fromServer ? serverPos : clientPos, c.data);
+      for (const line of followHexLines(c.data, c.fromServer ? serverPos : clientPos)) s += `${tab}${line}\n`;
     }
     if (c.fromServer) serverPos += c.data.length; else clientPos += c.data.length;
   }

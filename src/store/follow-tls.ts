@@ -1,45 +1,47 @@
-// Follow TLS stream: what the key log reveals of one TCP conversation, the decrypted application
-// data of each side in record order (as Wireshark's "Follow TLS Stream"). The stream's packets are
-// replayed through fresh analyzers, so decryption sees every record from the handshake on.
+// Follow TLS and Follow HTTP stream: what the key log and the HTTP dissector reveal of one TCP
+// conversation. TLS: the decrypted application data of each side, record by record (as Wireshark's
+// "Follow TLS Stream"); HTTP: each message's header block and entity body, over TCP or in
+// decrypted TLS (as "Follow HTTP Stream"). The stream's packets are replayed through fresh
+// analyzers, so decryption and the HTTP framing see every record and segment from the start, and
+// what is taken of each frame is what -z follow,tls|http takes (src/reports/statistics/follow.ts).
 
 import { CapturedFrame } from '../capture/frame';
 import { Pipeline } from '../pipeline';
-import { ContentType } from '../tls/records';
-import { decryptInfoOf } from '../tls/decrypt-info';
+import { StreamFollower } from '../reports/statistics/follow';
 import { FollowResult, Side, tcpSide } from './follow';
 import { PacketStore } from './packet-store';
 import { MAX_COMPARE_PACKETS } from './compare';
+import { CHUNK_BITS, CHUNK_MASK } from './columns';
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
-export function followTlsStream(store: PacketStore, stream: number, maxBytes = DEFAULT_MAX_BYTES): FollowResult {
+export function followDecoded(store: PacketStore, stream: number, mode: 'tls' | 'http', maxBytes = DEFAULT_MAX_BYTES): FollowResult {
   const packets = store.streamPackets(stream);
-  const res: FollowResult = { stream, protocol: 'TCP', mode: 'tls', client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls: true };
+  const ix = store.index;
+  let isTls = false;
+  for (const i of packets) if (ix.chunks[i >>> CHUNK_BITS].tlsContent[i & CHUNK_MASK] !== 0) { isTls = true; break; }
+  const res: FollowResult = { stream, protocol: 'TCP', mode, client: '', server: '', segments: [], clientBytes: 0, serverBytes: 0, truncated: false, isTls };
   const pipeline = new Pipeline({ sink: null, analyzers: store.freshAnalyzers() });
+  // The replay holds this stream's packets only: the follower takes every TCP frame it is given.
+  const follower = new StreamFollower(mode, -1, maxBytes);
   const f = new CapturedFrame();
   const n = Math.min(packets.length, MAX_COMPARE_PACKETS);
-  let total = 0;
-  for (let k = 0; k < n && !res.truncated; k++) {
+  for (let k = 0; k < n && follower.truncated === 0; k++) {
     const i = packets[k];
-    const side = tcpSide(store, i, res);
+    if (k === 0) tcpSide(store, i, res); // the stream's first packet names client and server
     if (!store.frameOf(i, f)) continue;
-    pipeline.framesRead = i; // the frame's own number, as layers record it
+    pipeline.framesRead = i; // the frame's own number (i + 1), as layers record it
     pipeline.handle(f);
-    const info = decryptInfoOf(pipeline.d);
-    for (let r = 0; r < info.count; r++) {
-      if (!info.decrypted(r) || info.innerType[r] !== ContentType.ApplicationData || info.plain[r].length === 0) continue;
-      const data = info.plain[r];
-      if (total + data.length > maxBytes) {
-        res.truncated = true;
-        break;
-      }
-      total += data.length;
-      // A record's plaintext lives with the capture's decryption state; the view keeps its own copy.
-      res.segments.push({ side, packet: i, data: Buffer.from(data), tls: 0 });
-      if (side === Side.Client) res.clientBytes += data.length;
-      else res.serverBytes += data.length;
-    }
+    follower.add(pipeline.d);
   }
-  if (packets.length > n) res.truncated = true;
+  for (const c of follower.chunks) {
+    const packet = c.frame - 1;
+    // The side from the packet index, not the follower's node 0: for TLS 1.3 tshark's node 0 is the server.
+    const side = tcpSide(store, packet, res);
+    res.segments.push({ side, packet, data: c.data, tls: 0 });
+    if (side === Side.Client) res.clientBytes += c.data.length;
+    else res.serverBytes += c.data.length;
+  }
+  if (follower.truncated > 0 || packets.length > n) res.truncated = true;
   return res;
 }

@@ -4,7 +4,7 @@
 
 import { Dissection } from '../decode/dissection';
 import { sanitizeBytes } from '../output/sanitize';
-import { hexDumpLines } from '../output/hexdump';
+import { hexDumpLines, followHexLines } from '../output/hexdump';
 import { PacketStore } from './packet-store';
 import { CHUNK_BITS, CHUNK_MASK, Misc, TlsContentBit } from './columns';
 import { isUdpRow, udpKey, udpStreamNumbers } from './conversations';
@@ -25,6 +25,12 @@ export interface FollowSegment {
   tls: number;
 }
 
+export type FollowMode = 'wire' | 'tls' | 'http';
+
+/** How the bytes are shown: text (a hex dump where they are not), tshark's follow hex dump, or raw hex. */
+export type FollowEncoding = 'ascii' | 'hex' | 'raw';
+export const FOLLOW_ENCODINGS: readonly FollowEncoding[] = ['ascii', 'hex', 'raw'];
+
 export interface FollowLine {
   side: Side;
   text: string;
@@ -35,8 +41,11 @@ export interface FollowResult {
   stream: number;
   /** The transport followed: the filter leaving Follow applies is tcp.stream / udp.stream eq N. */
   protocol: 'TCP' | 'UDP';
-  /** What is followed: the payload as on the wire, or the TLS records' decrypted application data (TCP only). */
-  mode: 'wire' | 'tls';
+  /**
+   * What is followed: the payload as on the wire, the TLS records' decrypted application data, or
+   * the HTTP messages (header blocks and entity bodies) over TCP or in decrypted TLS (TCP only).
+   */
+  mode: FollowMode;
   client: string;
   server: string;
   segments: FollowSegment[];
@@ -165,18 +174,50 @@ function looksLikeText(b: Buffer): boolean {
   return ok >= b.length * 0.9;
 }
 
-/** The conversation as lines: a heading per run of one side's bytes, text where printable, hex where not. */
-export function followLines(r: FollowResult, width = 100): FollowLine[] {
+/** What the view calls the mode: TLS, HTTP, or the transport (TCP, UDP). */
+export function followModeName(r: FollowResult): string {
+  return r.mode === 'tls' ? 'TLS' : r.mode === 'http' ? 'HTTP' : r.protocol;
+}
+
+/**
+ * One segment's bytes as `encoding` shows them: hex as tshark's follow hex dump (its offset counts
+ * the side's bytes before it, `sideOffset`), raw as one line of hex digits.
+ */
+function encodedLines(data: Buffer, encoding: 'hex' | 'raw', sideOffset: number): string[] {
+  return encoding === 'hex' ? followHexLines(data, sideOffset) : [data.toString('hex')];
+}
+
+/**
+ * What saving the view writes for one side or both (`side` -1): in ASCII the bytes themselves, as
+ * they were sent (nothing escaped: it goes to a file, not the terminal); in hex and raw the lines
+ * the view shows under its headings.
+ */
+export function followSaved(r: FollowResult, encoding: FollowEncoding, side: Side | -1): Buffer {
+  const parts: Buffer[] = [];
+  const offset = [0, 0];
+  for (const s of r.segments) {
+    if (side < 0 || s.side === side) {
+      parts.push(encoding === 'ascii' ? s.data : Buffer.from(encodedLines(s.data, encoding, offset[s.side]).join('\n') + '\n', 'latin1'));
+    }
+    offset[s.side] += s.data.length;
+  }
+  return Buffer.concat(parts);
+}
+
+/** The conversation as lines: a heading per run of one side's bytes, then the bytes as `encoding` shows them. */
+export function followLines(r: FollowResult, width = 100, encoding: FollowEncoding = 'ascii'): FollowLine[] {
   const out: FollowLine[] = [];
   const tls = r.mode === 'tls';
-  out.push({ side: Side.Note, text: `Follow ${tls ? 'TLS' : r.protocol} stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
+  out.push({ side: Side.Note, text: `Follow ${followModeName(r)} stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
   out.push({
     side: Side.Note,
     text: `client sent ${r.clientBytes} bytes, server sent ${r.serverBytes} bytes` +
-      (tls ? ' of decrypted application data' : r.isTls ? '; TLS records are shown as they are on the wire (encrypted)' : ''),
+      (tls ? ' of decrypted application data' : r.mode === 'http' ? ' in HTTP messages (header blocks and entity bodies)' : r.isTls ? '; TLS records are shown as they are on the wire (encrypted)' : ''),
   });
   if (tls && r.segments.length === 0) out.push({ side: Side.Note, text: 'no application data was decrypted (no key log for this connection: K loads one)' });
+  if (r.mode === 'http' && r.segments.length === 0) out.push({ side: Side.Note, text: 'no HTTP message was read in this stream' });
   out.push({ side: Side.Note, text: '' });
+  const offset = [0, 0];
   for (const s of r.segments) {
     const who = s.side === Side.Client ? r.client : r.server;
     let heading = `\u2500\u2500 frame ${s.packet + 1}, ${who}, ${s.data.length} bytes${tls ? ' decrypted' : ''}`;
@@ -185,7 +226,10 @@ export function followLines(r: FollowResult, width = 100): FollowLine[] {
       heading += `, TLS ${kinds}` + (s.tls & TlsContentBit.ApplicationData ? ' (encrypted)' : '');
     }
     out.push({ side: Side.Note, text: heading });
-    if (s.tls === 0 && looksLikeText(s.data)) {
+    if (encoding !== 'ascii') {
+      // hex digits and the dump's dotted ASCII column: nothing in them reaches the terminal raw
+      for (const line of encodedLines(s.data, encoding, offset[s.side])) out.push({ side: s.side, text: line });
+    } else if (s.tls === 0 && looksLikeText(s.data)) {
       // Lines break at LF (a CR before it is part of the line ending, not shown); the rest is sanitized.
       const b = s.data;
       let start = 0;
@@ -200,6 +244,7 @@ export function followLines(r: FollowResult, width = 100): FollowLine[] {
     } else {
       for (const line of hexDumpLines(s.data, 0, s.data.length)) out.push({ side: s.side, text: line });
     }
+    offset[s.side] += s.data.length;
   }
   if (r.truncated) out.push({ side: Side.Note, text: '\u2026 the rest of the conversation is not shown (more than 8 MiB)' });
   return out;

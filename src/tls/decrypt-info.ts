@@ -6,6 +6,7 @@
 import { Dissection, Slot } from '../decode/dissection';
 import { AppProto, MAX_TLS_RECORDS } from './tls-info';
 import { RecordStatus } from './decrypt';
+import { ContentType } from './records';
 
 /** No decryption result: the record is not one the decryptor saw (SSLv2, or decryption is off). */
 export const STATUS_NONE = 255;
@@ -52,6 +53,20 @@ export class TlsDecryptInfo {
   /** Whether record r was decrypted and verified. */
   decrypted(r: number): boolean {
     return r < this.count && this.status[r] === RecordStatus.Decrypted;
+  }
+
+  /**
+   * The plaintext record r hands the protocol above TLS (application data, decrypted and not
+   * empty), or null: what Follow TLS Stream shows, record by record, as tshark's follow,tls.
+   */
+  applicationData(r: number): Buffer | null {
+    return this.decrypted(r) && this.innerType[r] === ContentType.ApplicationData && this.plain[r].length > 0 ? this.plain[r] : null;
+  }
+
+  /** Whether any record of the frame was decrypted to some plaintext (tshark's follow,tls names its first such frame's sender node 0). */
+  anyPlaintext(): boolean {
+    for (let r = 0; r < this.count; r++) if (this.status[r] === RecordStatus.Decrypted && this.plain[r].length > 0) return true;
+    return false;
   }
 
   /** Number of decrypted records of content type `type` (e.g. 23 for application data). */

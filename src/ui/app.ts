@@ -10,8 +10,8 @@ import { hooks, MainOptions } from '../hooks';
 import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
-import { followStream, followUdp, followLines, FollowResult, Side } from '../store/follow';
-import { followTlsStream } from '../store/follow-tls';
+import { followStream, followUdp, followLines, followSaved, followModeName, FollowResult, FollowMode, FollowEncoding, FOLLOW_ENCODINGS, Side } from '../store/follow';
+import { followDecoded } from '../store/follow-tls';
 import { isUdpRow } from '../store/conversations';
 import { compareStream } from '../store/compare';
 import { explainStream } from '../store/explain';
@@ -132,7 +132,11 @@ export class App {
   private messageTimer: NodeJS.Timeout | null = null;
   private quitting = false;
   /** The TCP stream Follow last showed and how (tls: decrypted application data; wire: the bytes as sent), kept for m and the next F on it. */
-  private followAt = { stream: -1, mode: 'wire' as FollowResult['mode'] };
+  private followAt = { stream: -1, mode: 'wire' as FollowMode };
+  /** How Follow shows the bytes (a), kept from one stream to the next. */
+  private followEncoding: FollowEncoding = 'ascii';
+  /** A Follow result m already worked out (to learn the mode has something to show), for the view it opens. */
+  private followNext: FollowResult | null = null;
   /**
    * A key log file to read the capture again with (K): run() resolves and the caller opens the
    * capture anew with it, so the list, filters and every view see the decrypted records.
@@ -838,8 +842,7 @@ export class App {
     const f = this.followed;
     if (f === null) return;
     const side = kind === 'client bytes' ? Side.Client : kind === 'server bytes' ? Side.Server : -1;
-    const parts = f.result.segments.filter((s) => side < 0 || s.side === side).map((s) => s.data);
-    const data = Buffer.concat(parts);
+    const data = followSaved(f.result, this.followEncoding, side);
     try {
       const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
       try {
@@ -851,7 +854,27 @@ export class App {
       this.flash(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       return;
     }
-    this.flash(`saved ${data.length} bytes of ${f.protocol.toLowerCase()}.stream ${f.stream} (${kind}) to ${file}`);
+    this.flash(`saved ${data.length} bytes of ${f.protocol.toLowerCase()}.stream ${f.stream} (${kind}), ${followModeName(f.result)} as ${this.followEncoding}, to ${file}`);
+  }
+
+  /**
+   * The mode m turns Follow to: TLS (decrypted), HTTP, TCP (wire) in turn, passing over TLS on a
+   * stream without TLS records and HTTP where no message was read; null when only TCP is left.
+   */
+  private nextFollowMode(r: FollowResult): FollowMode | null {
+    const order: FollowMode[] = ['tls', 'http', 'wire'];
+    const at = order.indexOf(r.mode);
+    for (let k = 1; k < order.length; k++) {
+      const mode = order[(at + k) % order.length];
+      if (mode === 'tls' && !r.isTls) continue;
+      if (mode === 'http') {
+        const h = followDecoded(this.store, r.stream, 'http');
+        if (h.segments.length === 0) continue;
+        this.followNext = h;
+      }
+      return mode;
+    }
+    return null;
   }
 
   /** K: read the capture again with this key log (the caller reopens it: see reloadWithKeylog). */
@@ -922,24 +945,30 @@ export class App {
         }
         if (r.protocol === 'TCP') {
           // A TLS conversation a key log opens is followed in plaintext, as the user wants to read it.
-          const mode = this.followAt.stream === r.stream ? this.followAt.mode : r.isTls ? 'tls' : 'wire';
-          if (mode === 'tls') {
-            const plain = followTlsStream(this.store, r.stream);
-            if (plain.segments.length > 0 || this.followAt.stream === r.stream) r = plain;
+          const again = this.followAt.stream === r.stream;
+          const mode = again ? this.followAt.mode : r.isTls ? 'tls' : 'wire';
+          const next = this.followNext;
+          this.followNext = null;
+          if (next !== null && next.stream === r.stream && next.mode === mode) {
+            r = next;
+          } else if (mode !== 'wire') {
+            const decoded = followDecoded(this.store, r.stream, mode);
+            if (decoded.segments.length > 0 || again) r = decoded;
           }
           this.followAt = { stream: r.stream, mode: r.mode };
         }
         this.followed = { protocol: r.protocol, stream: r.stream, result: r };
-        const lines = followLines(r, Math.max(20, this.screen.width - 4)).map((l) => ({ text: l.text, attr: followAttr(this.theme, l.side) }));
+        const lines = followLines(r, Math.max(20, this.screen.width - 4), this.followEncoding).map((l) => ({ text: l.text, attr: followAttr(this.theme, l.side) }));
+        const nextEncoding = FOLLOW_ENCODINGS[(FOLLOW_ENCODINGS.indexOf(this.followEncoding) + 1) % FOLLOW_ENCODINGS.length];
         this.textView.setTitle(
           [
-            { text: ` Follow ${r.mode === 'tls' ? 'TLS' : r.protocol} stream ${r.stream}  `, attr: this.theme.titleFocused },
+            { text: ` Follow ${followModeName(r)} stream ${r.stream} (${this.followEncoding})  `, attr: this.theme.titleFocused },
             { text: `client ${r.client} \u2192 ${r.clientBytes} bytes`, attr: this.theme.follow[0] },
             { text: '  ', attr: this.theme.titleFocused },
             { text: `server ${r.server} \u2192 ${r.serverBytes} bytes`, attr: this.theme.follow[1] },
           ],
           [{
-            text: `${r.isTls || r.mode === 'tls' ? `m: ${r.mode === 'tls' ? 'TCP (wire)' : 'TLS (decrypted)'}  ` : ''}Esc/q: back, showing ${r.protocol.toLowerCase()}.stream eq ${r.stream} `,
+            text: `${r.protocol === 'TCP' ? 'm: mode  ' : ''}a: ${nextEncoding}  Esc/q: back, showing ${r.protocol.toLowerCase()}.stream eq ${r.stream} `,
             attr: this.theme.titleFocused,
           }],
         );
@@ -1100,9 +1129,22 @@ export class App {
     }
     if (action === 'followMode' && this.overlay === 'follow') {
       const f = this.followed;
-      if (f === null || !(f.result.isTls || f.result.mode === 'tls')) return;
-      this.followAt.mode = this.followAt.mode === 'tls' ? 'wire' : 'tls';
-      // The same stream again, the other way: not a leaving of Follow, so no filter is applied yet.
+      if (f === null || f.protocol !== 'TCP') return;
+      const mode = this.nextFollowMode(f.result);
+      if (mode === null) {
+        this.flash(`follow: tcp.stream ${f.stream} carries no TLS or HTTP to show instead of its TCP bytes`);
+        return;
+      }
+      this.followAt.mode = mode;
+      // The same stream again, another way: not a leaving of Follow, so no filter is applied yet.
+      this.followed = null;
+      this.openOverlay('follow');
+      return;
+    }
+    if (action === 'followEncoding' && this.overlay === 'follow') {
+      if (this.followed === null) return;
+      this.followEncoding = FOLLOW_ENCODINGS[(FOLLOW_ENCODINGS.indexOf(this.followEncoding) + 1) % FOLLOW_ENCODINGS.length];
+      this.followNext = this.followed.result;
       this.followed = null;
       this.openOverlay('follow');
       return;

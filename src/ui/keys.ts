@@ -8,7 +8,7 @@ export type Action =
   | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft' | 'exportPayload'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
-  | 'bytesTab' | 'followMode' | 'keylog' | 'streamGraph';
+  | 'bytesTab' | 'followMode' | 'followEncoding' | 'keylog' | 'streamGraph';
 
 export interface Binding {
   keys: string[];
@@ -52,7 +52,9 @@ export const BINDINGS: Binding[] = [
   { keys: ['w'], shown: 'w', action: 'collapseAll', help: 'details: close all nodes', where: 'details' },
   { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the stream of the selected packet (decrypted TLS when a key log opens it, else TCP)', where: 'panes' },
   // m in a view is the view's own (in the packet list it marks): dispatch looks views' keys up apart from the panes'.
-  { keys: ['m'], shown: 'm', action: 'followMode', help: 'follow: switch between TLS (decrypted) and TCP (wire bytes); stream graph: the other direction', where: 'views' },
+  { keys: ['m'], shown: 'm', action: 'followMode', help: 'follow: the next of TLS (decrypted), HTTP (messages) and TCP (wire bytes) the stream has; stream graph: the other direction', where: 'views' },
+  // Wireshark's Follow dialog names it "Show data as": a for as.
+  { keys: ['a'], shown: 'a', action: 'followEncoding', help: 'follow: show the bytes as ASCII, hex (tshark\'s follow hex dump) or raw hex, in turn', where: 'views' },
   { keys: ['b'], shown: 'b', action: 'bytesTab', help: 'bytes pane: switch between the frame and its decrypted TLS records', where: 'panes' },
   // Wireshark and termshark give their stream graphs no key, g is "first packet" and T the time format: P for plot.
   { keys: ['P'], shown: 'P', action: 'streamGraph', help: 'TCP stream graph (tcptrace): sequence numbers over time, ACKs, receive window, SACK, retransmissions', where: 'panes' },
@@ -63,7 +65,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
   { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen', where: 'views' },
   { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left', where: 'views' },
-  { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save the stream\'s payload, raw (both sides in order, or one; Tab: which)', where: 'views' },
+  { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save what the view shows: the bytes in ASCII, the hex lines in hex or raw (both sides in order, or one; Tab: which)', where: 'views' },
   { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations: TCP \u2194 UDP; stream graph: the next graph (tcptrace, throughput, round-trip time, window scaling)', where: 'views' },
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },

@@ -106,8 +106,9 @@ function scanFraming(buf: Buffer, off: number, hdrEnd: number, out: Framing): vo
 /**
  * The end of a chunked body starting at `p`: > 0 the offset just past its last CRLF; -k when bytes
  * up to offset k (exclusive of nothing) are needed first; 0 when it is not a chunked body.
+ * `chunk`, when given, sees each chunk's data as it is passed (offset and length in `buf`).
  */
-function chunkedEnd(buf: Buffer, p: number, end: number): number {
+function chunkedEnd(buf: Buffer, p: number, end: number, chunk?: (off: number, len: number) => void): number {
   for (let chunks = 0; chunks <= MAX_CHUNKS; chunks++) {
     // chunk-size [; ext] CRLF
     let nl = -1;
@@ -140,6 +141,7 @@ function chunkedEnd(buf: Buffer, p: number, end: number): number {
     // the chunk's data and its CRLF
     const next = p + size + 2;
     if (next > end) return -next;
+    if (chunk !== undefined) chunk(p, size);
     p = next;
   }
   return 0;
@@ -176,6 +178,16 @@ export function httpPduLength(buf: Buffer, off: number, end: number, requestMeth
   return NOT_MINE;
 }
 
+/**
+ * The data of the whole chunked body [off, end) joined (RFC 9112 §7.1), or null when the bytes
+ * are no complete chunked body.
+ */
+export function dechunkedBody(buf: Buffer, off: number, end: number): Buffer | null {
+  const parts: Buffer[] = [];
+  if (chunkedEnd(buf, off, end, (p, n) => parts.push(buf.subarray(p, p + n))) <= 0) return null;
+  return Buffer.concat(parts);
+}
+
 /** Whether the few bytes there are could still grow into a request or status line. */
 function couldStartHttp(buf: Buffer, off: number, end: number): boolean {
   if (end <= off) return false;
@@ -198,6 +210,10 @@ export class HttpMessage {
   host = '';
   contentLength = -1;
   contentType = '';
+  /** Transfer-Encoding names chunked: the body is in chunks. */
+  chunked = false;
+  /** Content-Encoding ('' when absent). */
+  contentEncoding = '';
   /** Header lines in order, without their line ends. */
   readonly headers: string[] = [];
   /** Where each header line starts and its length with its line end, in `buf`. */
@@ -243,6 +259,8 @@ export function parseHttpMessage(m: HttpMessage, buf: Buffer, off: number, end: 
   m.method = m.uri = m.version = m.phrase = m.host = m.contentType = m.fullUri = m.responseForUri = '';
   m.code = 0;
   m.contentLength = -1;
+  m.chunked = false;
+  m.contentEncoding = '';
   m.requestIn = 0;
   m.sinceRequest = 0;
   m.seqNumber = 0;
@@ -283,6 +301,8 @@ export function parseHttpMessage(m: HttpMessage, buf: Buffer, off: number, end: 
       if (name === 'host' && m.host === '') m.host = value;
       else if (name === 'content-length' && /^\d{1,15}$/.test(value)) m.contentLength = Number(value);
       else if (name === 'content-type' && m.contentType === '') m.contentType = value;
+      else if (name === 'transfer-encoding' && /chunked/i.test(value)) m.chunked = true;
+      else if (name === 'content-encoding' && m.contentEncoding === '') m.contentEncoding = value;
     }
     p = e + 1;
   }

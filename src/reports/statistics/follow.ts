@@ -1,20 +1,29 @@
-// Follow a stream (tshark's -z follow,tcp|udp,MODE,N): the payload of one TCP or UDP stream as
-// chunks, each from the client (node 0, who sent the stream's first packet) or the server. TCP
-// data is put in sequence order once: retransmitted bytes are dropped, segments that arrive
-// early wait for the gap to fill. What is kept is bounded by MAX_FOLLOW_BYTES.
+// Follow a stream (tshark's -z follow,tcp|udp|tls|http,MODE,N): what one TCP or UDP stream carried,
+// as chunks, each from node 0 or node 1. TCP and UDP: the payload, node 0 who sent the stream's
+// first packet; TCP data is put in sequence order once (retransmitted bytes are dropped, segments
+// that arrive early wait for the gap to fill). TLS: each decrypted application data record, node 0
+// the sender of the first frame with any decrypted record (in TLS 1.3 the server, whose encrypted
+// handshake comes first), node 1 left unknown, as tshark's follow,tls. HTTP: the pieces of the
+// HTTP/1.x messages (src/protocols/http/follow.ts), node 0 the sender of the first one. What is kept
+// is bounded by MAX_FOLLOW_BYTES.
 
 import { Dissection } from '../../decode/dissection';
 import { ipv4At, ipv6At } from '../../fields/format';
 import { udpStreamOf } from '../../analysis/udp-stream-info';
+import { decryptInfoOf } from '../../tls/decrypt-info';
+import { httpFollowPieces } from '../../protocols/http/follow';
 
-export type FollowProto = 'tcp' | 'udp';
+export type FollowProto = 'tcp' | 'udp' | 'tls' | 'http';
 
 export interface FollowChunk {
+  /** From node 1 (for TCP and UDP the server: the side that did not send first). */
   fromServer: boolean;
   data: Buffer;
+  /** The frame the bytes came with (its number, from 1). */
+  frame: number;
 }
 
-/** Payload kept for one followed stream; past it the rest is counted, not stored. */
+/** Payload kept for one followed stream by default; past it the rest is counted, not stored. */
 export const MAX_FOLLOW_BYTES = 64 * 1024 * 1024;
 /** Early segments waiting for a gap per direction. */
 const MAX_WAITING = 1024;
@@ -22,7 +31,7 @@ const MAX_WAITING = 1024;
 interface Direction {
   /** Next expected raw sequence number, or -1 before the first segment. */
   next: number;
-  waiting: { seq: number; data: Buffer }[];
+  waiting: { seq: number; data: Buffer; frame: number }[];
 }
 
 export class StreamFollower {
@@ -38,15 +47,48 @@ export class StreamFollower {
   private stored = 0;
   private readonly dirs: [Direction, Direction] = [{ next: -1, waiting: [] }, { next: -1, waiting: [] }];
 
-  constructor(readonly proto: FollowProto, readonly stream: number) {}
+  /** `stream` -1: every TCP frame given is the stream's (a replay of one stream's packets). */
+  constructor(readonly proto: FollowProto, readonly stream: number, private readonly maxBytes = MAX_FOLLOW_BYTES) {}
 
   add(d: Dissection): void {
     if (d.inIcmpError || d.netOff < 0) return;
-    if (this.proto === 'tcp') {
-      if (d.tcpOff < 0 || d.tcp.stream !== this.stream) return;
-    } else {
+    if (this.proto === 'udp') {
       if (d.udpOff < 0 || udpStreamOf(d)?.stream !== this.stream) return;
+    } else if (d.tcpOff < 0 || (this.stream >= 0 && d.tcp.stream !== this.stream)) {
+      return;
     }
+    if (this.proto === 'tls') {
+      const info = decryptInfoOf(d);
+      if (!info.anyPlaintext()) return;
+      const fromServer = this.from(d, false);
+      for (let r = 0; r < info.count; r++) {
+        const data = info.applicationData(r);
+        if (data !== null) this.keep(fromServer, data, d.number);
+      }
+      return;
+    }
+    if (this.proto === 'http') {
+      httpFollowPieces(d, (data) => this.keep(this.from(d, true), data, d.number));
+      return;
+    }
+    const fromServer = this.from(d, true);
+    const len = Math.max(0, Math.min(d.payloadCapLen, d.payloadLen));
+    if (this.proto === 'udp') {
+      if (len > 0) this.keep(fromServer, d.buf.subarray(d.payloadOff, d.payloadOff + len), d.number);
+      return;
+    }
+    const dir = this.dirs[fromServer ? 1 : 0];
+    const syn = (d.tcpFlags & 0x02) !== 0;
+    if (dir.next < 0) dir.next = (d.seqRaw + (syn ? 1 : 0)) >>> 0;
+    if (len === 0) return;
+    this.place(dir, fromServer, syn ? (d.seqRaw + 1) >>> 0 : d.seqRaw, d.buf.subarray(d.payloadOff, d.payloadOff + len), d.number);
+  }
+
+  /**
+   * Whether the frame is from node 1; the first frame that counts names node 0 (its sender) and,
+   * with `both`, node 1 (its receiver).
+   */
+  private from(d: Dissection, both: boolean): boolean {
     const v6 = d.netVersion === 6;
     const src = v6 ? ipv6At(d.buf, d.netOff + 8) : ipv4At(d.buf, d.netOff + 12);
     if (!this.seen) {
@@ -54,32 +96,24 @@ export class StreamFollower {
       this.ipv6 = v6;
       this.client = src;
       this.clientPort = d.srcPort;
-      this.server = v6 ? ipv6At(d.buf, d.netOff + 24) : ipv4At(d.buf, d.netOff + 16);
-      this.serverPort = d.dstPort;
+      if (both) {
+        this.server = v6 ? ipv6At(d.buf, d.netOff + 24) : ipv4At(d.buf, d.netOff + 16);
+        this.serverPort = d.dstPort;
+      }
     }
-    const fromServer = !(src === this.client && d.srcPort === this.clientPort);
-    const len = Math.max(0, Math.min(d.payloadCapLen, d.payloadLen));
-    if (this.proto === 'udp') {
-      if (len > 0) this.keep(fromServer, d.buf.subarray(d.payloadOff, d.payloadOff + len));
-      return;
-    }
-    const dir = this.dirs[fromServer ? 1 : 0];
-    const syn = (d.tcpFlags & 0x02) !== 0;
-    if (dir.next < 0) dir.next = (d.seqRaw + (syn ? 1 : 0)) >>> 0;
-    if (len === 0) return;
-    this.place(dir, fromServer, syn ? (d.seqRaw + 1) >>> 0 : d.seqRaw, d.buf.subarray(d.payloadOff, d.payloadOff + len));
+    return !(src === this.client && d.srcPort === this.clientPort);
   }
 
-  private place(dir: Direction, fromServer: boolean, seq: number, data: Buffer): void {
+  private place(dir: Direction, fromServer: boolean, seq: number, data: Buffer, frame: number): void {
     // distance from the expected number, in sequence space (wraps at 2^32)
     const ahead = ((seq - dir.next) | 0);
     if (ahead > 0) {
-      if (dir.waiting.length < MAX_WAITING) dir.waiting.push({ seq, data: Buffer.from(data) });
+      if (dir.waiting.length < MAX_WAITING) dir.waiting.push({ seq, data: Buffer.from(data), frame });
       return;
     }
     const skip = -ahead;
     if (skip >= data.length) return;
-    this.keep(fromServer, skip ? data.subarray(skip) : data);
+    this.keep(fromServer, skip ? data.subarray(skip) : data, frame);
     dir.next = (dir.next + data.length - skip) >>> 0;
     // segments that waited for this one
     for (let progress = true; progress && dir.waiting.length > 0;) {
@@ -88,7 +122,7 @@ export class StreamFollower {
         const w = dir.waiting[i];
         if (((w.seq - dir.next) | 0) <= 0) {
           dir.waiting.splice(i, 1);
-          this.place(dir, fromServer, w.seq, w.data);
+          this.place(dir, fromServer, w.seq, w.data, w.frame);
           progress = true;
           break;
         }
@@ -96,12 +130,12 @@ export class StreamFollower {
     }
   }
 
-  private keep(fromServer: boolean, data: Buffer): void {
-    if (this.stored + data.length > MAX_FOLLOW_BYTES) {
+  private keep(fromServer: boolean, data: Buffer, frame: number): void {
+    if (this.truncated > 0 || this.stored + data.length > this.maxBytes) {
       this.truncated += data.length;
       return;
     }
     this.stored += data.length;
-    this.chunks.push({ fromServer, data: Buffer.from(data) });
+    this.chunks.push({ fromServer, data: Buffer.from(data), frame });
   }
 }
