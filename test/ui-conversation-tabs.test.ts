@@ -20,6 +20,7 @@ import { conversationsText, endpointsText } from '../src/output/statistics-text'
 import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
 import { runCommand } from './helpers/parallel';
 import { Tmux, haveTmux, lineWith, plain } from './helpers/tmux';
+import { humanBytes } from '../src/ui/views/conversations';
 
 const corpus = corpusDir();
 const haveTshark = spawnSync('tshark', ['--version']).status === 0;
@@ -106,3 +107,103 @@ test('conversations and endpoints of every tab equal tshark\'s -z conv and -z en
   assert.ok(rows > 100, `rows compared: ${rows}`);
   t.diagnostic(`${rows} table rows equal tshark's`);
 });
+
+/** The rows of one of tshark's -z tables in `text` ("IPv4 Endpoints", filter or none), as their lines. */
+function tsharkRows(text: string, title: string, filter?: string): string[] {
+  const head = `${title}\nFilter:${filter ?? '<No Filter>'}\n`;
+  const at = text.indexOf(head);
+  assert.ok(at >= 0, `tshark printed ${title} ${filter ?? ''}`);
+  const body = text.slice(at + head.length, text.indexOf('\n====', at));
+  return body.split('\n').filter((l) => !l.includes('|'));
+}
+
+/** Waits for a table's title once its counting has finished. */
+function counted(t: Tmux, title: RegExp): Promise<string> {
+  return t.waitFor((s) => title.test(s) && !/counting \d+%/.test(s), `${title} counted`);
+}
+
+/** The data rows of the view on screen: from the line under the column titles. */
+function viewRows(s: string, firstTitle: string): string[] {
+  const lines = s.split('\n').map(plain);
+  const h = lines.findIndex((l) => l.startsWith(` ${firstTitle}`));
+  const out: string[] = [];
+  for (let k = h + 1; k < lines.length && lines[k].trim() !== ''; k++) out.push(lines[k].slice(1));
+  return out;
+}
+
+function tabsInTerminal(width: number, height: number): Promise<void> {
+  const LATEST = path.join(corpus!, 'valid/ja4/latest.pcapng');
+  const z = spawnSync('tshark', ['-n', '-r', LATEST, '-q', ...['conv,eth', 'conv,ip', 'conv,ipv6', 'conv,udp', 'endpoints,ip', 'endpoints,ip,dns'].flatMap((x) => ['-z', x])], { encoding: 'utf8' }).stdout;
+  const rowsOf = (title: string, filter?: string): string[] => tsharkRows(z, title, filter);
+  const ipEndpoints = rowsOf('IPv4 Endpoints').map((l) => l.trim().split(/\s+/)).map((f) => ({ addr: f[0], packets: Number(f[1]), bytes: Number(f[2]) }));
+  const dnsEndpoints = rowsOf('IPv4 Endpoints', 'dns').map((l) => l.trim().split(/\s+/)).map((f) => ({ addr: f[0], packets: Number(f[1]), bytes: Number(f[2]) }));
+  assert.ok(ipEndpoints.length > 10 && dnsEndpoints.length >= 2 && dnsEndpoints.length < ipEndpoints.length);
+  const t = Tmux.start(['-r', LATEST], {}, width, height);
+  return (async () => {
+    await t.waitForText('shown 209 / 209');
+    t.keys('C');
+    await t.waitForText('TCP conversations: 11');
+    // Tab goes on to UDP, then round to Ethernet, IPv4 and IPv6; Shift-Tab back
+    t.keys('Tab');
+    await t.waitForText(`UDP conversations: ${rowsOf('UDP Conversations').length} `);
+    t.keys('Tab');
+    let s = await counted(t, new RegExp(`Ethernet conversations: ${rowsOf('Ethernet Conversations').length} `));
+    assert.match(s, /Address A\s+Address B\s+Packets\s+Bytes/);
+    t.keys('Tab');
+    await counted(t, new RegExp(`IPv4 conversations: ${rowsOf('IPv4 Conversations').length} `));
+    t.keys('Tab');
+    await counted(t, new RegExp(`IPv6 conversations: ${rowsOf('IPv6 Conversations').length} `));
+    t.keys('BTab');
+    await counted(t, /IPv4 conversations: /);
+    t.keys('Escape');
+    await t.waitForText('Display filter: none');
+
+    // the endpoints view, on the tab the conversations were left on
+    t.keys('H');
+    s = await counted(t, new RegExp(`IPv4 endpoints: ${ipEndpoints.length} `));
+    assert.match(s, /sort: none/);
+    // s twice: Address, Packets, then Bytes, largest first
+    t.keys('s', 's');
+    await t.waitForText('sort: Packets \u2193');
+    t.keys('s');
+    s = await t.waitForText('sort: Bytes \u2193');
+    const byBytes = [...ipEndpoints].sort((a, b) => b.bytes - a.bytes);
+    let rows = viewRows(s, 'Address');
+    assert.ok(rows.length >= Math.min(ipEndpoints.length, height - 4), `rows on screen: ${rows.length}`);
+    assert.match(rows[0], new RegExp(`^${byBytes[0].addr.replace(/\./g, '\\.')}\\s+${byBytes[0].packets}\\s+${humanBytes(byBytes[0].bytes).replace('.', '\\.')}\\s`));
+    // Address, Packets, then Bytes ("9.0 KiB", "54 B")
+    assert.deepEqual(rows.map((r) => /^\S+\s+\d+\s+([\d.]+ \S+)/.exec(r)?.[1]), byBytes.slice(0, rows.length).map((e) => humanBytes(e.bytes)));
+    // r: smallest first
+    t.keys('r');
+    s = await t.waitForText('sort: Bytes \u2191');
+    rows = viewRows(s, 'Address');
+    assert.match(rows[0], new RegExp(`^${byBytes[byBytes.length - 1].addr.replace(/\./g, '\\.')}\\s`));
+    t.keys('Escape');
+    await t.waitForText('Display filter: none');
+
+    // a display filter: the endpoints count only what it shows
+    t.keys('/');
+    await t.waitForText('Filter:');
+    t.literal('dns');
+    t.keys('Enter');
+    await t.waitFor((x) => x.includes('Display filter: dns') && !x.includes('filtering\u2026'), 'the filter to have run');
+    t.keys('H');
+    s = await counted(t, new RegExp(`IPv4 endpoints: ${dnsEndpoints.length} shown by dns `));
+    for (const e of dnsEndpoints) assert.match(lineWith(s, new RegExp(`^.${e.addr.replace(/\./g, '\\.')}\\s`)), new RegExp(`\\s${e.packets}\\s+${humanBytes(e.bytes).replace('.', '\\.')}\\s`));
+    // the sort stays while the view is open and the tabs switch: Tab twice to TCP
+    t.keys('Tab', 'Tab');
+    await counted(t, /TCP endpoints: \d+ shown by dns /);
+    t.keys('Escape');
+    await t.waitForText('Display filter: dns');
+    t.keys('q');
+    await t.waitForText('[tcpwatch exited 0]');
+  })().finally(() => t.kill());
+}
+
+const skipTmux = skipCorpus || (haveTmux() ? false : 'tmux is not installed');
+
+test('in the terminal (160x50): the tabs switch, the endpoints view opens, s sorts by Bytes largest first and r reverses, a display filter changes the counts', { skip: skipTmux }, () =>
+  tabsInTerminal(160, 50));
+
+test('in the terminal (80x24): the same, the title keeping the count and the sort', { skip: skipTmux }, () =>
+  tabsInTerminal(80, 24));

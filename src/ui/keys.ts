@@ -66,7 +66,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen', where: 'views' },
   { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left', where: 'views' },
   { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save the stream\'s payload, raw (both sides in order, or one; Tab: which)', where: 'views' },
-  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations, endpoints: the next tab (Ethernet, IPv4, IPv6, TCP, UDP); stream graph: the next graph (tcptrace, throughput, round-trip time, window scaling)', where: 'views' },
+  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations, endpoints: next tab (Ethernet, IPv4, IPv6, TCP, UDP); stream graph: next graph (tcptrace, throughput, round-trip time, window)', where: 'views' },
   { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevTab', help: 'conversations, endpoints: the previous tab', where: 'views' },
   { keys: ['s'], shown: 's', action: 'sortNext', help: 'conversations, endpoints: sort by the next column (numbers largest first; after the last, the table\'s own order)', where: 'views' },
   { keys: ['r'], shown: 'r', action: 'sortReverse', help: 'conversations, endpoints: reverse the sort', where: 'views' },

@@ -41,6 +41,8 @@ interface Column {
 
 /** The widest address shown: a full IPv6 address. */
 const MAX_ADDRESS_W = 39;
+/** Columns are as wide as their widest text (at least their title) in tables up to this many rows; larger ones keep the default widths. */
+const MEASURED_ROWS = 200_000;
 /** Slices of counting between keys, in milliseconds. */
 const COUNT_SLICE_MS = 15;
 const collator = new Intl.Collator('en', { numeric: true });
@@ -131,7 +133,7 @@ export class ConversationsView {
   filterAt(i: number): string | null {
     if (i < 0 || i >= this.rows) return null;
     const r = this.order[i];
-    if (this.table !== null) return this.kind === 'tcp' ? `tcp.stream eq ${this.streamAt(i)}` : `udp.stream eq ${this.streamAt(i)}`;
+    if (this.table !== null) return this.kind === 'tcp' ? `tcp.stream == ${this.streamAt(i)}` : `udp.stream eq ${this.streamAt(i)}`;
     const t = this.count?.table;
     if (t === undefined) return null;
     const field = this.kind === 'eth' ? 'eth.addr' : this.kind === 'ipv6' ? 'ipv6.addr' : 'ip.addr';
@@ -208,6 +210,14 @@ export class ConversationsView {
     this.columns = this.table !== null ? this.streamColumns(this.table) : this.countedColumns();
     if (this.sortColumn >= this.columns.length) this.sortColumn = -1;
     this.rows = this.table !== null ? this.streams.length : this.count!.table.rows.length;
+    // measured once the table is complete (not after every slice of counting)
+    if (this.rows <= MEASURED_ROWS && (this.count === null || this.count.done)) {
+      for (const c of this.columns) {
+        let w = c.title.length;
+        for (let r = 0; r < this.rows; r++) w = Math.max(w, c.text(r).length);
+        c.width = Math.min(w, c.width);
+      }
+    }
     this.sort();
     const title = KIND_TITLES[this.kind];
     const counting = this.count !== null && !this.count.done
@@ -238,7 +248,7 @@ export class ConversationsView {
     const aw = this.addressWidth((r) => [addr(t.clientAddr[s[r]]), addr(t.serverAddr[s[r]])], s.length, 'Address A');
     const first = ix.count > 0 ? ix.time(0) : 0;
     const cols: Column[] = [
-      num('Stream', 6, (r) => s[r]),
+      num('Stream', 7, (r) => s[r]),
       { title: 'Address A', width: aw, right: false, text: (r) => addr(t.clientAddr[s[r]]), key: (r) => addr(t.clientAddr[s[r]]) },
       num('Port A', 6, (r) => t.clientPort[s[r]]),
       { title: 'Address B', width: aw, right: false, text: (r) => addr(t.serverAddr[s[r]]), key: (r) => addr(t.serverAddr[s[r]]) },
