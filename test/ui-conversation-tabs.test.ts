@@ -177,8 +177,15 @@ function tabsInTerminal(width: number, height: number): Promise<void> {
     t.keys('r');
     s = await t.waitForText('sort: Bytes \u2191');
     rows = viewRows(s, 'Address');
-    assert.match(rows[0], new RegExp(`^${byBytes[byBytes.length - 1].addr.replace(/\./g, '\\.')}\\s`));
-    t.keys('Escape');
+    const smallest = byBytes[byBytes.length - 1].addr;
+    assert.match(rows[0], new RegExp(`^${smallest.replace(/\./g, '\\.')}\\s`));
+    // Enter filters the packet list to the endpoint under the cursor
+    t.keys('Enter');
+    const only = `ip.addr == ${smallest}`;
+    const n = spawnSync('tshark', ['-n', '-r', LATEST, '-Y', only], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
+    await t.waitForText(`Display filter: ${only}`);
+    await t.waitForText(`shown ${n} / 209`);
+    t.keys('x');
     await t.waitForText('Display filter: none');
 
     // a display filter: the endpoints count only what it shows

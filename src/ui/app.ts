@@ -900,6 +900,7 @@ export class App {
   // ---------------------------------------------------------------- overlays
 
   private openOverlay(o: Overlay, stream = -1): void {
+    const t0 = performance.now();
     const h = this.screen.height - 1;
     const sel = this.packets.selectedPacket();
     this.closeOverlay(false);
@@ -1013,6 +1014,7 @@ export class App {
     this.overlay = o;
     this.status.el.setFront();
     this.requestRender(true);
+    this.traceLine(`opened ${o} ms=${(performance.now() - t0).toFixed(3)}`);
   }
 
   private closeOverlay(render = true): void {
@@ -1061,10 +1063,12 @@ export class App {
     if (this.overlay === 'conversations') {
       const a = actionFor(id, ['views']), v = this.conversations;
       if (a === 'switchTab' || a === 'prevTab' || a === 'sortNext' || a === 'sortReverse') {
+        const t0 = performance.now();
         if (a === 'switchTab' || a === 'prevTab') v.switchTab(a === 'switchTab' ? 1 : -1);
         else if (a === 'sortNext') v.nextSortColumn();
         else v.reverseSort();
         this.requestRender(true);
+        this.traceLine(`handled ${a} ms=${(performance.now() - t0).toFixed(3)}`);
         return;
       }
       const st = v.streamAt(v.list.selected);
