@@ -164,7 +164,7 @@ test('follow TCP stream: client and server payload in two colours with byte coun
 
     t.keys('C');
     s = await t.waitForText('TCP conversations: 2');
-    assert.match(s, /0\s+\[::1\]:41150\s+\[::1\]:4433\s+11\s+1\.6 KiB\s+8\s+7\.6 KiB/);
+    assert.match(s, /0\s+::1\s+41150\s+::1\s+4433\s+19\s+9\.2 KiB\s+11\s+1\.6 KiB\s+8\s+7\.6 KiB/);
     t.keys('j', 'Enter');
     s = await t.waitForText('shown 17 / 36');
     assert.match(s, /Display filter: tcp\.stream == 1/);

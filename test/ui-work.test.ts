@@ -554,13 +554,14 @@ function tsharkConversations(file: string, proto: 'tcp' | 'udp', filter?: string
   return [...z.matchAll(/^(\S+)\s+<->\s+(\S+)\s+(\d+) \d+ \w+\s+(\d+) \d+ \w+\s+(\d+) /gm)].map((m) => ({ a: m[1], b: m[2], toA: Number(m[3]), toB: Number(m[4]) }));
 }
 
-/** Every conversation tshark lists is on screen with the same packets each way. */
+/** Every conversation tshark lists is on screen with the same packets each way (Stream, Address A, Port A, Address B, Port B, Packets, Bytes, Pkts A→B, Bytes A→B, Pkts B→A). */
 function sameConversations(s: string, want: { a: string; b: string; toA: number; toB: number }[]): void {
   const esc = (x: string): string => x.replace(/\./g, '\\.');
+  const cells = (x: string): string => { const i = x.lastIndexOf(':'); return `${esc(x.slice(0, i))}\\s+${x.slice(i + 1)}`; };
   for (const w of want) {
-    const line = lineWith(s, new RegExp(`(${esc(w.a)}\\s+${esc(w.b)}|${esc(w.b)}\\s+${esc(w.a)})\\s`));
-    const m = /^.\s*\d+\s+(\S+)\s+(\S+)\s+(\d+)\s+[\d.]+ \S+\s+(\d+)\s/.exec(plain(line))!;
-    const [client, toServer, toClient] = [m[1], Number(m[3]), Number(m[4])];
+    const line = lineWith(s, new RegExp(`(${cells(w.a)}\\s+${cells(w.b)}|${cells(w.b)}\\s+${cells(w.a)})\\s`));
+    const m = /^.\s*\d+\s+(\S+)\s+(\d+)\s+\S+\s+\d+\s+\d+\s+[\d.]+ \S+\s+(\d+)\s+[\d.]+ \S+\s+(\d+)\s/.exec(plain(line))!;
+    const [client, toServer, toClient] = [`${m[1]}:${m[2]}`, Number(m[3]), Number(m[4])];
     assert.deepEqual(client === w.a ? [toServer, toClient] : [toClient, toServer], [w.toB, w.toA], `${w.a} <-> ${w.b}: ${plain(line)}`);
   }
 }
@@ -634,16 +635,20 @@ test('80x24: the conversations table scrolls sideways to its Verdict and Entropy
     let s = await t.waitForText('TCP conversations: 2 ');
     assert.doesNotMatch(s, /Verdict|encrypted-without-keys/);
     t.keys('Right');
-    await t.waitFor((x) => !x.includes('Client'), 'scrolled once');
-    t.keys('Right');
-    await t.waitForText('Verdict');
-    t.keys('Right');
+    await t.waitFor((x) => !x.includes('Stream'), 'scrolled once');
+    // a third of the screen at a time, up to the last columns
+    let scrolls = 1;
+    for (; scrolls < 12 && !/SYN FIN\s*$/m.test(t.screen()); scrolls++) {
+      const before = t.screen();
+      t.keys('Right');
+      await t.waitFor((x) => x !== before, `scrolled ${scrolls + 1} times`);
+    }
     s = await t.waitForText('Entropy');
     assert.match(s, /encrypted-without-keys \(TLS 1\.3\)\s+7\.\d\d SYN FIN/);
     assert.match(s, /^ TCP conversations: 2 /);
-    t.keys('Left', 'Left', 'Left');
-    s = await t.waitForText('Client');
-    assert.match(s, /Stream\s+Client\s+Server/);
+    for (let k = 0; k < scrolls; k++) t.keys('Left');
+    s = await t.waitForText('Address A');
+    assert.match(s, /Stream\s+Address A\s+Port A\s+Address B\s+Port B/);
   }, 80, 24));
 
 test('Follow: Ctrl-S saves the stream\'s payload raw, both sides in order or one side, as tshark -z follow,tcp,raw', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {

@@ -25,6 +25,8 @@ export const enum Misc {
   UseAce = 0x20,
   /** The packet has a Dup ACK entry in the sparse extras table. */
   HasDupAck = 0x40,
+  /** An ICMP error: its transport ports and stream are the quoted packet's, which conversation tables leave out as tshark's do. */
+  IcmpQuote = 0x80,
 }
 
 /** `window` value meaning "scale factor unknown" (tcp.window_size then equals the raw window). */

@@ -56,7 +56,11 @@ export interface PacketList {
   get(k: number): number;
 }
 
-/** Conversations among the first `upTo` packets, or among the packets of `only` (what the display filter shows). */
+/**
+ * Conversations among the first `upTo` packets, or among the packets of `only` (what the display
+ * filter shows). An ICMP error quoting a segment is not the stream's traffic (tshark's tables leave
+ * it out), so a stream seen only in a quote has no packets (firstPacket -1).
+ */
 export function buildConversations(ix: PacketIndex, upTo = ix.count, only: PacketList | null = null): ConversationTable {
   const t = new ConversationTable(ix.streamCount);
   const n = only !== null ? only.length : upTo;
@@ -65,7 +69,7 @@ export function buildConversations(ix: PacketIndex, upTo = ix.count, only: Packe
     if (i >= upTo) break;
     const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
     const misc = c.misc, len = c.origLen, fl = c.tcpFlags, s = c.stream[j];
-    if (s === NO_STREAM || s >= t.n) continue;
+    if (s === NO_STREAM || s >= t.n || (misc[j] & Misc.IcmpQuote) !== 0) continue;
     const fromServer = (misc[j] & Misc.FromServer) !== 0;
     if (t.firstPacket[s] < 0) {
       t.firstPacket[s] = i;
@@ -127,7 +131,7 @@ export function buildUdpConversations(ix: PacketIndex, only: PacketList | null =
   for (let k = 0; k < n; k++) {
     const i = only !== null ? only.get(k) : k;
     const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
-    if (!isUdpRow(c.proto[j], c.stream[j])) continue;
+    if (!isUdpRow(c.proto[j], c.stream[j]) || (c.misc[j] & Misc.IcmpQuote) !== 0) continue;
     const s = numbers.get(udpKey(c.src[j], c.srcPort[j], c.dst[j], c.dstPort[j]))!;
     const time = c.tsSec[j] + c.tsNsec[j] / 1e9;
     if (t.firstPacket[s] < 0) {

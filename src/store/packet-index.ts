@@ -266,6 +266,7 @@ export class PacketIndex {
 
     const t = d.tcp;
     let misc = d.malformed & Misc.MalformedMask;
+    if (d.inIcmpError) misc |= Misc.IcmpQuote;
     c.stream[j] = t.stream;
     if (t.stream !== NO_STREAM) {
       c.relSeq[j] = t.relSeq;

@@ -357,15 +357,16 @@ export class PacketStore {
 
   /**
    * Re-read packet i, decode it into `d` and restore its analysis results from the index. Enough for
-   * its row and colours; `replay` rebuilds application-layer state too.
+   * its row and colours; `replay` rebuilds application-layer state too. A reader going through many
+   * packets passes storage of its own (`frames`), so that it does not evict what the screen shows.
    */
-  load(i: number, d: Dissection = this.d): boolean {
+  load(i: number, d: Dissection = this.d, frames: FrameStorage = this.frames): boolean {
     const ix = this.index;
     if (i < 0 || i >= ix.count) return false;
     const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
     const capLen = c.capLen[j];
     const link = ix.links[c.link[j]];
-    if (!this.frames.read(c.dataOff[j], capLen, this.ref)) {
+    if (!frames.read(c.dataOff[j], capLen, this.ref)) {
       decodeFrame(d, Buffer.alloc(0), 0, 0, -1);
       ix.restore(i, d);
       return false;

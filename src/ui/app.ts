@@ -225,10 +225,12 @@ export class App {
       // Typing a new expression cancels the one still running.
       if (this.filterRun !== null && !this.filterRun.done) this.cancelFilter();
     };
-    this.conversations.onChoose = (stream) => {
-      const proto = this.conversations.proto;
+    this.conversations.onChoose = (filter) => {
       this.closeOverlay();
-      this.applyFilter(proto === 'TCP' ? `tcp.stream == ${stream}` : `udp.stream eq ${stream}`);
+      this.applyFilter(filter);
+    };
+    this.conversations.onUpdate = () => {
+      if (this.overlay === 'conversations') this.requestRender();
     };
 
     this.screen.on('keypress', (ch: string | undefined, key: KeyEvent | undefined) => this.onKey(ch, key));
@@ -921,6 +923,7 @@ export class App {
   // ---------------------------------------------------------------- overlays
 
   private openOverlay(o: Overlay, stream = -1): void {
+    const t0 = performance.now();
     const h = this.screen.height - 1;
     const sel = this.packets.selectedPacket();
     this.closeOverlay(false);
@@ -1040,6 +1043,7 @@ export class App {
     this.overlay = o;
     this.status.el.setFront();
     this.requestRender(true);
+    this.traceLine(`opened ${o} ms=${(performance.now() - t0).toFixed(3)}`);
   }
 
   private closeOverlay(render = true): void {
@@ -1085,14 +1089,22 @@ export class App {
   }
 
   private overlayKey(id: string): void {
-    if (this.overlay === 'conversations' && actionFor(id, ['views']) === 'switchTab') {
-      this.conversations.switchProto();
-      this.requestRender(true);
-      return;
-    }
-    if (this.overlay === 'conversations' && this.conversations.proto === 'TCP' && actionFor(id, ['panes']) === 'compare') {
-      this.openOverlay('compare', this.conversations.streamAt(this.conversations.list.selected));
-      return;
+    if (this.overlay === 'conversations') {
+      const a = actionFor(id, ['views']), v = this.conversations;
+      if (a === 'switchTab' || a === 'prevTab' || a === 'sortNext' || a === 'sortReverse') {
+        const t0 = performance.now();
+        if (a === 'switchTab' || a === 'prevTab') v.switchTab(a === 'switchTab' ? 1 : -1);
+        else if (a === 'sortNext') v.nextSortColumn();
+        else v.reverseSort();
+        this.requestRender(true);
+        this.traceLine(`handled ${a} ms=${(performance.now() - t0).toFixed(3)}`);
+        return;
+      }
+      const st = v.streamAt(v.list.selected);
+      if (v.mode === 'conversations' && v.kind === 'tcp' && st >= 0 && actionFor(id, ['panes']) === 'compare') {
+        this.openOverlay('compare', st);
+        return;
+      }
     }
     const action = actionFor(id, ['global', 'views']);
     if (action === null) return;
@@ -1160,7 +1172,10 @@ export class App {
     if (this.overlay === 'conversations') {
       const l = this.conversations.list;
       this.moveList(l, action);
-      if (action === 'activate') this.conversations.onChoose?.(this.conversations.streamAt(l.selected));
+      if (action === 'activate') {
+        const f = this.conversations.filterAt(l.selected);
+        if (f !== null) this.conversations.onChoose?.(f);
+      }
     } else if (this.overlay === 'help' || this.overlay === 'follow' || this.overlay === 'compare' || this.overlay === 'explain') {
       const v = this.textView;
       switch (action) {
@@ -1196,7 +1211,9 @@ export class App {
       case 'follow': this.openOverlay('follow'); return;
       case 'compare': this.openOverlay('compare'); return;
       case 'explain': this.openOverlay('explain'); return;
-      case 'conversations': this.openOverlay('conversations'); return;
+      // C opens the conversations, H the endpoints: one view with the same tabs
+      case 'conversations': this.conversations.setMode('conversations'); this.openOverlay('conversations'); return;
+      case 'endpoints': this.conversations.setMode('endpoints'); this.openOverlay('conversations'); return;
       case 'stats': this.openOverlay('stats'); return;
       case 'streamGraph': this.openOverlay('graph'); return;
       case 'bytesTab':

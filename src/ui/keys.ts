@@ -8,7 +8,7 @@ export type Action =
   | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft' | 'exportPayload'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
-  | 'bytesTab' | 'followMode' | 'followEncoding' | 'keylog' | 'streamGraph';
+  | 'bytesTab' | 'followMode' | 'followEncoding' | 'keylog' | 'streamGraph' | 'endpoints' | 'prevTab' | 'sortNext' | 'sortReverse';
 
 export interface Binding {
   keys: string[];
@@ -61,12 +61,17 @@ export const BINDINGS: Binding[] = [
   { keys: ['K'], shown: 'K', action: 'keylog', help: 'load or reload a TLS key log file (SSLKEYLOGFILE) and read the capture again with it', where: 'panes' },
   { keys: ['X'], shown: 'X', action: 'explain', help: 'explain the TCP stream: a client/server ladder with a sentence for each packet', where: 'panes' },
   { keys: ['E'], shown: 'E', action: 'compare', help: 'compare the stream\'s wire bytes (TLS records) with their plaintext, and its verdict (also on a conversation)', where: 'panes' },
-  { keys: ['C'], shown: 'C', action: 'conversations', help: 'TCP conversations with verdict and entropy, UDP on Tab (Enter filters to one)', where: 'panes' },
+  { keys: ['C'], shown: 'C', action: 'conversations', help: 'conversations: TCP with verdict and entropy; Ethernet, IPv4, IPv6, UDP on Tab (Enter filters to one)', where: 'panes' },
+  // Wireshark gives Statistics › Endpoints no key; E is compare, and H (hosts) is free.
+  { keys: ['H'], shown: 'H', action: 'endpoints', help: 'endpoints: each address (and port) with the packets and bytes it sent and received; Ethernet, IPv4, IPv6, TCP, UDP on Tab', where: 'panes' },
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
   { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen', where: 'views' },
   { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left', where: 'views' },
   { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save what the view shows: the bytes in ASCII, the hex lines in hex or raw (both sides in order, or one; Tab: which)', where: 'views' },
-  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations: TCP \u2194 UDP; stream graph: the next graph (tcptrace, throughput, round-trip time, window scaling)', where: 'views' },
+  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations, endpoints: next tab (Ethernet, IPv4, IPv6, TCP, UDP); stream graph: next graph (tcptrace, throughput, round-trip time, window)', where: 'views' },
+  { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevTab', help: 'conversations, endpoints: the previous tab', where: 'views' },
+  { keys: ['s'], shown: 's', action: 'sortNext', help: 'conversations, endpoints: sort by the next column (numbers largest first; after the last, the table\'s own order)', where: 'views' },
+  { keys: ['r'], shown: 'r', action: 'sortReverse', help: 'conversations, endpoints: reverse the sort', where: 'views' },
   { keys: ['escape', 'q'], shown: 'Esc q', action: 'close', help: 'in a view or this help: back to the packet list', where: 'views' },
   { keys: ['?'], shown: '?', action: 'help', help: 'this help', where: 'global' },
   { keys: ['C-l'], shown: 'Ctrl-L', action: 'redraw', help: 'redraw the screen', where: 'global' },
