@@ -5,11 +5,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI } from './helpers/corpus';
+import { accepts, freePort } from './helpers/loopback';
 import { Tmux, haveTmux, highlightedBytes, plain } from './helpers/tmux';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -322,4 +323,54 @@ test('Follow on lab.pcapng with its key log: m cycles TLS, HTTP and TCP, a shows
     t.keys('q');
     await t.waitForText('Display filter:');
   }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+});
+
+const canLive = process.getuid?.() === 0 && spawnSync(process.execPath, [CLI, '-D']).status === 0 && spawnSync('curl', ['--version']).status === 0;
+
+test('K in a live capture: what was captured so far is read again with the key log, row for row as tshark reads the -w file with it', { skip: skip || (canLive ? false : 'needs root, the cap module and curl'), timeout: 60000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-live-keylog-'));
+  // the capture runs as the account it gives root up for: it writes -w here and reads the key log
+  fs.chmodSync(dir, 0o777);
+  const out = path.join(dir, 'live.pcap');
+  const keylog = path.join(dir, 'curl.keys');
+  const cert = path.join(dir, 'cert.pem'), key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+  const port = await freePort();
+  // openssl s_server answers GET / with an HTML page (-www)
+  const server = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www', '-quiet'], { stdio: ['pipe', 'ignore', 'ignore'] }); // s_server ends at its input's EOF
+  try {
+    for (let i = 0; i < 100 && !(await accepts(port)); i++) await new Promise((r) => setTimeout(r, 50));
+    await withTmux(['-i', 'lo', '-w', out, 'tcp', 'port', String(port)], async (t) => {
+      await t.waitForText('live: lo');
+      await new Promise((r) => setTimeout(r, 300)); // the capture is open once the UI shows; give libpcap a moment
+      const r = spawnSync('curl', ['-sk', '--http1.1', '--max-time', '5', `https://127.0.0.1:${port}/`, '-o', '/dev/null'], { env: { ...process.env, SSLKEYLOGFILE: keylog } });
+      assert.equal(r.status, 0, 'curl fetched the page');
+      fs.chmodSync(keylog, 0o644);
+      // every packet of the connection, FIN to last ACK
+      let s = await t.waitFor((x) => { const m = /shown (\d+) \/ (\d+)/.exec(x); return m !== null && m[1] === m[2] && Number(m[1]) >= 10 && /\[ACK\] Seq=\d+ Ack=\d+ Win=\d+ Len=0/.test(x.split('\n').filter((l) => /^▶/.test(l)).join('')); }, 'the connection captured');
+      await new Promise((r) => setTimeout(r, 500));
+      s = t.screen();
+      const before = listRows(s);
+      assert.ok(![...before.values()].some(([proto]) => proto === 'HTTP'), 'no HTTP row without the key log');
+      t.keys('K');
+      await t.waitForText('Key log file:');
+      t.literal(keylog);
+      t.keys('Enter');
+      s = await t.waitForText('packets read again');
+      const rows = listRows(s);
+      t.keys('q');
+      await t.waitForText('[tcpwatch exited 0]');
+      const want = tshark(['-r', out, '-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'])
+        .split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+      assert.ok(want.some(([proto]) => proto === 'HTTP'), 'tshark reads HTTP with the key log');
+      assert.ok(rows.size >= want.length - 1, `${rows.size} rows on screen`);
+      for (const [n, [proto, info]] of rows) {
+        assert.equal(proto, want[n - 1][0], `Protocol of frame ${n} with the key log`);
+        assert.ok(sameInfo(info, want[n - 1][1]), `Info of frame ${n}: "${info}", tshark "${want[n - 1][1]}"`);
+      }
+    });
+  } finally {
+    server.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -37,6 +37,8 @@ const PREVIEW_FRAMES = 256;
  */
 const SMALL_READS = 64 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 export class PacketStore {
   /** Size of the ring file rows come through from the indexing process (tests make it small so it wraps). */
   static ringBytes = RING_BYTES;
@@ -68,7 +70,8 @@ export class PacketStore {
     readonly kind: StoreKind,
     readonly description: string,
     readonly frames: FrameStorage,
-    readonly opts: MainOptions,
+    /** The options packets are read with; a live capture's change when a key log is loaded (reindexLive). */
+    public opts: MainOptions,
   ) {}
 
   get count(): number {
@@ -317,6 +320,36 @@ export class PacketStore {
   appendLive(frame: CapturedFrame): number {
     const off = (this.frames as AppendableFrames).appendFrame(frame);
     return this.liveIndexer!.add(frame, off);
+  }
+
+  /**
+   * Live capture: read every packet captured so far again with new options (a key log loaded with
+   * K), and go on indexing new ones with them. Packet numbers stay; the rows, the streams' verdicts
+   * and every other indexed fact are the new reading's. Runs at once: about a second per million
+   * packets. `opts` must be a new object: analyzers keep what they read of a set of options (the
+   * key log) per options object.
+   */
+  reindexLive(opts: MainOptions): void {
+    if (this.kind !== 'live' || this.liveIndexer === null) return;
+    this.opts = opts;
+    const old = this.index;
+    const ix = new PacketIndex();
+    const indexer = new Indexer(ix, this.opts, null);
+    const f = new CapturedFrame();
+    for (let i = 0; i < old.count; i++) {
+      const c = old.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+      if (!this.frameOf(i, f)) {
+        // bytes no longer readable: the packet keeps its place, as an empty frame
+        f.buf = EMPTY;
+        f.off = 0;
+        f.capLen = 0;
+      }
+      indexer.add(f, c.dataOff[j]);
+    }
+    indexer.syncVerdicts();
+    this.index = ix;
+    this.liveIndexer = indexer;
+    this.changed();
   }
 
   /** Tell listeners that live packets were appended (called once per batch, not per packet). */

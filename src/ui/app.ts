@@ -890,6 +890,19 @@ export class App {
       this.flash(`key log not loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${file}`);
       return;
     }
+    if (this.store.kind === 'live') {
+      // The capture goes on: what it holds so far is read again with the key log, and so is what
+      // follows (lines the clients append later decrypt their connections too).
+      this.opts.keylog = file;
+      this.store.reindexLive({ ...this.opts });
+      this.packets.forgetRows();
+      if (this.colours !== null) this.setColours(this.colours);
+      this.applyFilter(this.displayFilter);
+      const p = this.packets.selectedPacket();
+      if (p >= 0) this.details.show(p);
+      this.flash(`${this.store.count} packets read again with the key log ${file}`);
+      return;
+    }
     this.reloadWithKeylog = file;
     void this.quit();
   }
@@ -1220,8 +1233,8 @@ export class App {
         if (!this.details.nextTab()) this.flash('this packet has no decrypted TLS records');
         break;
       case 'keylog':
-        if (this.store.kind !== 'file') {
-          this.flash('K reads a capture file again with a key log; for live capture start with --keylog');
+        if (this.store.kind === 'stdin') {
+          this.flash('K reads the capture again with a key log: standard input cannot be read again');
           return;
         }
         this.filterBar.start('keylog', this.opts.keylog ?? '');

@@ -147,6 +147,11 @@ export class PacketListView implements ListSource {
     return { text, attr: this.colourOf(i, r.cls) };
   }
 
+  /** Forget the rows formatted so far (the packets were read again: a key log turns TLS rows into HTTP). */
+  forgetRows(): void {
+    this.cache.clear();
+  }
+
   cycleTime(): void {
     this.timeFormat = ((this.timeFormat + 1) % 4) as TimeFormat;
   }
