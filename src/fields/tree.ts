@@ -274,9 +274,16 @@ export function protocolTree(d: Dissection): TreeNode[] {
     return node;
   };
   visit('frame');
+  let prev: TreeNode | null = null;
   for (let i = 0; i < d.stackLen; i++) {
     const p = d.stack[i];
     const node = visit(layerName(p));
+    // ICMP hands an echo's data to the data dissector with its own tree: the data stands in the message.
+    if (node !== null && p === Proto.Data && prev !== null && (d.stack[i - 1] === Proto.Icmp || d.stack[i - 1] === Proto.Icmpv6)) {
+      into.splice(into.indexOf(node), 1);
+      prev.children.push(node);
+    }
+    prev = node;
     if (node !== null && d.inIcmpError && (p === Proto.Icmp || p === Proto.Icmpv6) && into === out) into = node.children;
     // One layer may hold several instances of its protocol (QUIC packets coalesced in a datagram):
     // after its last layer in the stack, the protocol's remaining instances follow it.
