@@ -278,10 +278,17 @@ export function protocolTree(d: Dissection): TreeNode[] {
   for (let i = 0; i < d.stackLen; i++) {
     const p = d.stack[i];
     const node = visit(layerName(p));
-    // ICMP hands an echo's data to the data dissector with its own tree: the data stands in the message.
-    if (node !== null && p === Proto.Data && prev !== null && (d.stack[i - 1] === Proto.Icmp || d.stack[i - 1] === Proto.Icmpv6)) {
-      into.splice(into.indexOf(node), 1);
-      prev.children.push(node);
+    if (node !== null && p === Proto.Data && i > 0) {
+      const below = d.stack[i - 1];
+      // ICMP hands an echo's data to the data dissector with its own tree: the data stands in the
+      // message. TCP's and UDP's stand at the top of the tree, even inside an ICMP error's quote.
+      if (prev !== null && (below === Proto.Icmp || below === Proto.Icmpv6)) {
+        into.splice(into.indexOf(node), 1);
+        prev.children.push(node);
+      } else if (into !== out && (below === Proto.Tcp || below === Proto.Udp)) {
+        into.splice(into.indexOf(node), 1);
+        out.push(node);
+      }
     }
     prev = node;
     if (node !== null && d.inIcmpError && (p === Proto.Icmp || p === Proto.Icmpv6) && into === out) into = node.children;
