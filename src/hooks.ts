@@ -88,6 +88,11 @@ export interface StageSpec {
   name: string;
   /** Stages whose results this one reads for the same frame: they run first. (TCP streams always run first of all.) */
   after: readonly string[];
+  /**
+   * Runs after every stage that does not say this (the data dissector takes the bytes no stage
+   * claimed): a stage can name the stages it follows, not those that will be added after it.
+   */
+  last?: boolean;
   make: AnalyzerFactory;
 }
 
@@ -100,8 +105,9 @@ export function registerStage(spec: StageSpec): void {
 
 /**
  * The registered stages in an order where every stage runs after those it names (a topological
- * order; stages that name none of each other keep the order they were registered in). A stage
- * that names one nobody registered, or a circle of stages, is a programming error.
+ * order; stages that name none of each other keep the order they were registered in), those
+ * marked `last` after all the others. A stage that names one nobody registered, one that runs last
+ * while it does not, or a circle of stages, is a programming error.
  */
 export function stageOrder(list: readonly StageSpec[] = stages): StageSpec[] {
   const byName = new Map(list.map((s) => [s.name, s]));
@@ -113,12 +119,14 @@ export function stageOrder(list: readonly StageSpec[] = stages): StageSpec[] {
     for (const a of s.after) {
       const before = byName.get(a);
       if (before === undefined) throw new Error(`analysis stage ${s.name} runs after ${a}, which is not registered`);
+      if (before.last === true && s.last !== true) throw new Error(`analysis stage ${s.name} runs after ${a}, which runs last`);
       visit(before);
     }
     visiting.delete(s.name);
     done.add(s.name);
     out.push(s);
   };
+  for (const s of list) if (s.last !== true) visit(s);
   for (const s of list) visit(s);
   return out;
 }

@@ -131,12 +131,14 @@ test('analysis stages run after the stages they name, whatever order they were r
   const order = stageOrder([
     { name: 'verdict', after: ['tls', 'tls-decrypt'], make },
     { name: 'tls-decrypt', after: ['tls'], make },
+    { name: 'leftovers', after: [], last: true, make },
     { name: 'other', after: [], make },
     { name: 'tls', after: [], make },
   ]).map((s) => s.name);
-  assert.deepEqual(order, ['tls', 'tls-decrypt', 'verdict', 'other']);
+  assert.deepEqual(order, ['tls', 'tls-decrypt', 'verdict', 'other', 'leftovers']);
+  assert.throws(() => stageOrder([{ name: 'a', after: ['z'], make }, { name: 'z', after: [], last: true, make }]), /runs after z, which runs last/);
   assert.throws(() => stageOrder([{ name: 'a', after: ['b'], make }, { name: 'b', after: ['a'], make }]), /in a circle/);
   assert.throws(() => stageOrder([{ name: 'a', after: ['missing'], make }]), /runs after missing, which is not registered/);
   await import('../src/packet-modules');
-  assert.deepEqual(stageOrder().map((s) => s.name), ['icmp-echo', 'quic', 'ssh', 'tftp', 'udp-stream', 'tcp-pdu', 'dns', 'socks', 'tls', 'tls-decrypt', 'verdict']);
+  assert.deepEqual(stageOrder().map((s) => s.name), ['icmp-echo', 'quic', 'ssh', 'tftp', 'udp-stream', 'tcp-pdu', 'dns', 'socks', 'tls', 'tls-decrypt', 'verdict', 'data']);
 });

@@ -52,7 +52,7 @@ const PROTOCOL_NAMES: Readonly<Record<string, readonly [long: string, short: str
   ip: ['Internet Protocol Version 4', 'IPv4'], ipv6: ['Internet Protocol Version 6', 'IPv6'], ieee8021ad: ['IEEE 802.1ad', 'IEEE 802.1AD'],
   geneve: ['Generic Network Virtualization Encapsulation', 'Geneve'], icmpv6: ['Internet Control Message Protocol v6', 'ICMPv6'],
   arp: ['Address Resolution Protocol', 'ARP/RARP'], vsock: ['vSocket', 'vsock'], dhcp: ['Dynamic Host Configuration Protocol', 'DHCP/BOOTP'],
-  mdns: ['Multicast Domain Name System', 'mDNS'], socks: ['Socks Protocol', 'Socks'], frame: ['Frame', 'Frame'],
+  mdns: ['Multicast Domain Name System', 'mDNS'], socks: ['Socks Protocol', 'Socks'], frame: ['Frame', 'Frame'], data: ['Data', 'Data'],
 };
 
 export function protocolLongName(f: FieldDef): string {

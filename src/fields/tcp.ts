@@ -453,7 +453,7 @@ defineField({
 const hasPayload = (d: Dissection): boolean => d.tcpOff >= 0 && d.payloadCapLen > 0;
 // The data of a reset is the sender's reason for it (RFC 9293 §3.5.3), and Wireshark reads it as text
 // up to its first NUL, in place of the payload.
-const isResetCause = (d: Dissection): boolean => hasPayload(d) && (d.tcpFlags & tcp.TH_RST) !== 0;
+export const isResetCause = (d: Dissection): boolean => hasPayload(d) && (d.tcpFlags & tcp.TH_RST) !== 0;
 function resetCauseEnd(d: Dissection): number {
   const end = d.payloadOff + d.payloadCapLen;
   const nul = d.buf.indexOf(0, d.payloadOff);

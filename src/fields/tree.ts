@@ -303,9 +303,23 @@ export function protocolTree(d: Dissection): TreeNode[] {
     return node;
   };
   visit('frame');
+  let prev: TreeNode | null = null;
   for (let i = 0; i < d.stackLen; i++) {
     const p = d.stack[i];
     const node = visit(layerName(p));
+    if (node !== null && p === Proto.Data && i > 0) {
+      const below = d.stack[i - 1];
+      // ICMP hands an echo's data to the data dissector with its own tree: the data stands in the
+      // message. TCP's and UDP's stand at the top of the tree, even inside an ICMP error's quote.
+      if (prev !== null && (below === Proto.Icmp || below === Proto.Icmpv6)) {
+        into.splice(into.indexOf(node), 1);
+        prev.children.push(node);
+      } else if (into !== out && (below === Proto.Tcp || below === Proto.Udp)) {
+        into.splice(into.indexOf(node), 1);
+        out.push(node);
+      }
+    }
+    prev = node;
     if (node !== null && d.inIcmpError && (p === Proto.Icmp || p === Proto.Icmpv6) && into === out) into = node.children;
     // One layer may hold several instances of its protocol (QUIC packets coalesced in a datagram):
     // after its last layer in the stack, the protocol's remaining instances follow it.

@@ -4,6 +4,7 @@
 import { Dissection } from '../decode/dissection';
 import { protocolTree, TreeNode } from '../fields/tree';
 import { sanitizeText } from './sanitize';
+import { hexDumpLines } from './hexdump';
 import { cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS, StringBuilder } from './text-writer';
 
 
@@ -41,7 +42,11 @@ export function buildDetails(d: Dissection): DetailNode[] {
   return visible(protocolTree(d));
 }
 
-/** The tree as tshark -V prints it: four spaces per level; at most MAX_PACKET_CHARS, then the cut mark. */
+/**
+ * The tree as tshark -V prints it: four spaces per level, and after the line of undissected data its
+ * bytes as a hex dump, unindented after an empty line (tshark prints data's bytes so); at most
+ * MAX_PACKET_CHARS, then the cut mark.
+ */
 export function detailsText(d: Dissection): string {
   const sb = new StringBuilder();
   const walk = (nodes: DetailNode[], depth: number): void => {
@@ -49,6 +54,13 @@ export function detailsText(d: Dissection): string {
       sb.write('    '.repeat(depth));
       sb.write(n.text);
       sb.write('\n');
+      if (n.name === 'data') {
+        const bytes = n.outside ?? (n.off >= 0 ? { buf: d.buf, off: n.off, len: n.len } : null);
+        if (bytes !== null && bytes.len > 0) {
+          sb.write('\n');
+          for (const line of hexDumpLines(bytes.buf, bytes.off, bytes.len)) sb.write(line + '\n');
+        }
+      }
       walk(n.children, depth + 1);
     }
   };

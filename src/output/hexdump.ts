@@ -7,6 +7,8 @@ const HEX = '0123456789abcdef';
 
 export function hexDumpLines(buf: Buffer, off: number, len: number): string[] {
   const lines: string[] = [];
+  // The offsets take four hex digits, more when the last one needs them (tshark's 00000 past 64 KiB).
+  const digits = len > 0x10000 ? (len - 1).toString(16).length : 4;
   for (let row = 0; row < len; row += 16) {
     let hex = '';
     let ascii = '';
@@ -20,7 +22,7 @@ export function hexDumpLines(buf: Buffer, off: number, len: number): string[] {
         hex += '   ';
       }
     }
-    lines.push(`${row.toString(16).padStart(4, '0')}  ${hex}   ${ascii}`);
+    lines.push(`${row.toString(16).padStart(digits, '0')}  ${hex}   ${ascii}`);
   }
   return lines;
 }

@@ -349,8 +349,16 @@ export class PdmlSink implements Sink {
   frame(d: Dissection): void {
     if (!this.started) this.start();
     let s = '<packet>\n';
-    const node = (n: TreeNode, depth: number, tag: 'proto' | 'field'): void => {
+    const node = (n: TreeNode, depth: number, tag: 'proto' | 'field', closeDepth = depth): void => {
       const pad = '  '.repeat(depth);
+      if (n.name === 'data' && n.field.proto === 'data') {
+        // tshark writes its data protocol as a field holding the bytes' hex, without showname or place.
+        const b = n.outside ?? { buf: d.buf, off: n.off, len: n.off >= 0 ? n.len : 0 };
+        s += `${pad}<field name="data" value="${b.buf.toString('hex', b.off, b.off + b.len)}">\n`;
+        for (const c of n.children) node(c, depth + 1, 'field');
+        s += `${'  '.repeat(closeDepth)}</field>\n`;
+        return;
+      }
       s += `${pad}<${tag} name="${n.field.textNode === true ? '' : xmlAttr(n.name)}" showname="${xmlAttr(n.text)}"${n.hidden ? ' hide="yes"' : ''} size="${n.off >= 0 ? n.len : 0}" pos="${n.off >= 0 ? n.off - d.frameOff : 0}"`;
       if (tag === 'field' && n.field.type !== FT.None) {
         s += ` show="${xmlAttr(n.value)}"`;
@@ -364,7 +372,15 @@ export class PdmlSink implements Sink {
       for (const c of n.children) node(c, depth + 1, c.field.type === FT.None && c.field.name === c.field.proto ? 'proto' : 'field');
       s += `${pad}</${tag}>\n`;
     };
-    for (const root of protocolTree(d)) node(root, 1, 'proto');
+    for (const root of protocolTree(d)) {
+      if (root.name !== 'data') node(root, 1, 'proto');
+      else {
+        // A field at the top of the tree stands in tshark's wrapper, which also closes it.
+        s += '  <proto name="fake-field-wrapper">\n';
+        node(root, 2, 'field', 1);
+        s += '  </proto>\n';
+      }
+    }
     s += '</packet>\n';
     this.out.write(s);
   }

@@ -1,5 +1,6 @@
 // The protocols that register in the protocol registry (src/decode/protocol-registry.ts): one line
 // each. A protocol is its folder: registration, fields and summary (docs/ARCHITECTURE.md).
+import './data';
 import './ieee8021ad';
 import './vxlan';
 import './geneve';

@@ -9,6 +9,7 @@ import { absoluteTimeText, secNsecToString, ChecksumStatus, CHECKSUM_STATUS_NAME
 import type { IcmpLayer } from './layer';
 import * as w from './wire';
 import { echoMatch } from './echo-match';
+import { leaveToData } from '../data';
 
 const layerOf = (d: Dissection): IcmpLayer => protocolNamed('icmp')!.layer(d) as IcmpLayer;
 const messages = (d: Dissection): number => (d.hasLayer(Proto.Icmp) ? layerOf(d).count : 0);
@@ -244,16 +245,12 @@ defineField({
   range: (d, i, o) => o.set(d.buf, hasDataTime.at(d, i) + w.HEADER_LEN, 8),
 });
 
-// The echo's data, which Wireshark hands to its "data" dissector inside the ICMP tree: declared once,
-// with ICMPv6's echo data, in src/protocols/icmpv6/fields.ts (after ICMP's fields and amid ICMPv6's,
-// where both trees show it); these say where ICMP's lies.
+// The echo's data, which Wireshark hands to its data dissector inside the ICMP tree
+// (src/protocols/data): after the timestamp tshark reads from it, when it has one.
 const dataStart = (d: Dissection, off: number, end: number): number => off + w.HEADER_LEN + (dataTime(d, off, end, ts) ? 8 : 0);
-const hasData = perMessage((d, off, end) => echo(d, off, end, 0) && end > dataStart(d, off, end));
-export const icmpEchoData = {
-  count: hasData.count,
-  instanceOf: hasData.instanceOf,
-  span(d: Dissection, i: number, o: Span): true {
-    const off = hasData.at(d, i), start = dataStart(d, off, hasData.endOf(d, i));
-    return o.set(d.buf, start, hasData.endOf(d, i) - start);
-  },
-};
+leaveToData(Proto.Icmp, (d, o) => {
+  const L = layerOf(d), k = L.count - 1;
+  if (k < 0 || !echo(d, L.off[k], L.end[k], k)) return false;
+  const start = dataStart(d, L.off[k], L.end[k]);
+  return L.end[k] > start && o.set(d.buf, start, L.end[k] - start);
+});

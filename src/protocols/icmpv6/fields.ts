@@ -7,7 +7,7 @@ import { protocolNamed } from '../../decode/protocol-registry';
 import { defineField, FT, getField, Span } from '../../fields/registry';
 import { ipv6At, macAt, ChecksumStatus, CHECKSUM_STATUS_NAMES } from '../../fields/format';
 import { echoMatch } from '../icmp/echo-match';
-import { icmpEchoData } from '../icmp/fields';
+import { leaveToData } from '../data';
 import { internetChecksum } from '../icmp/wire';
 import type { Icmpv6Layer } from './layer';
 import * as w from './wire';
@@ -300,33 +300,14 @@ defineField({
   display: (d) => `${Math.round(echoMatch.of(d).respTimeMs * 1e6) / 1e6} ms`, range: (d, _i, o) => o.set(d.buf, layerOf(d).off[0] + w.HEADER_LEN, 0),
 });
 
-// The data of an ICMP or ICMPv6 echo (Wireshark's data dissector, under either tree).
-const ICMPV6_ECHO_DATA = 8;
-const v6Data = (d: Dissection): boolean => {
-  if (!d.hasLayer(Proto.Icmpv6) || messages(d) === 0) return false;
-  const L = layerOf(d);
-  return echo(d, L.off[0], L.end[0], 0) && L.end[0] - L.off[0] > ICMPV6_ECHO_DATA;
-};
-const dataCount = (d: Dissection): number => (v6Data(d) ? 1 : d.hasLayer(Proto.Icmp) ? icmpEchoData.count(d) : 0);
-const dataInstance = (d: Dissection, i: number): number => (v6Data(d) ? 0 : icmpEchoData.instanceOf(d, i));
-const dataSpan = (d: Dissection, i: number, o: Span): true => {
-  if (!v6Data(d)) return icmpEchoData.span(d, i, o);
-  const L = layerOf(d);
-  return o.set(d.buf, L.off[0] + ICMPV6_ECHO_DATA, L.end[0] - L.off[0] - ICMPV6_ECHO_DATA);
-};
 const span = new Span();
-const alsoIn = ['icmp'];
-defineField({
-  name: 'data', label: 'Data', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'icmpv6', alsoIn, count: dataCount, instanceOf: dataInstance, range: dataSpan,
-  heading: (d, i) => `Data (${dataSpan(d, i, span) && span.len} bytes)`,
-});
-defineField({
-  name: 'data.data', label: 'Data', type: FT.Bytes, proto: 'icmpv6', alsoIn, parent: 'data', count: dataCount, instanceOf: dataInstance,
-  bytes: dataSpan, range: dataSpan,
-});
-defineField({
-  name: 'data.len', label: 'Length', type: FT.Int, valueBits: 32, proto: 'icmpv6', alsoIn, parent: 'data', count: dataCount, instanceOf: dataInstance,
-  generated: true, num: (d, i) => (dataSpan(d, i, span) ? span.len : 0), range: (d, i, o) => o.set(d.buf, dataSpan(d, i, span) ? span.off : 0, 0),
+
+// The echo's data, which Wireshark hands to its data dissector inside the ICMPv6 tree (src/protocols/data).
+const ICMPV6_ECHO_DATA = 8;
+leaveToData(Proto.Icmpv6, (d, o) => {
+  const L = layerOf(d), k = L.count - 1;
+  if (k < 0 || !echo(d, L.off[k], L.end[k], k)) return false;
+  return L.end[k] - L.off[k] > ICMPV6_ECHO_DATA && o.set(d.buf, L.off[k] + ICMPV6_ECHO_DATA, L.end[k] - L.off[k] - ICMPV6_ECHO_DATA);
 });
 
 // ---- Router Advertisement (RFC 4861 §4.2) ----

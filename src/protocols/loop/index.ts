@@ -7,6 +7,7 @@
 import { Dissection, Malformed, Proto } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
+import { leaveToData } from '../data';
 
 export const ETHERTYPE_LOOP = 0x9000;
 const SKIP_COUNT = 0;
@@ -61,6 +62,24 @@ function relevantAt(d: Dissection, layer: LoopLayer): number {
   walk(d, layer, (p) => { if (p === at) found = p; });
   return found;
 }
+
+/**
+ * Where the functions end: after the Reply, after an unknown function's number, or after the last
+ * Forward Data; -1 when the list runs past the bytes (tshark then stops at the short field).
+ */
+function functionsEnd(d: Dissection, layer: LoopLayer): number {
+  let end = -1;
+  walk(d, layer, (p, fn) => {
+    const len = fn === FUNC_REPLY ? REPLY_LEN : fn === FUNC_FORWARD_DATA ? FORWARD_LEN : 2;
+    end = layer.end - p >= len ? p + len : -1;
+  });
+  return end;
+}
+// What follows the functions goes to tshark's data dissector (src/protocols/data).
+leaveToData(loop.id, (d, o) => {
+  const end = functionsEnd(d, L(d));
+  return end >= 0 && end < L(d).end && o.set(d.buf, end, L(d).end - end);
+});
 
 const has = (d: Dissection): boolean => d.hasLayer(loop.id);
 const L = (d: Dissection): LoopLayer => loop.layer(d);

@@ -7,6 +7,7 @@ import { Dissection, Malformed, Proto } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT } from '../../fields/registry';
 import { registerStage } from '../../hooks';
+import { pushData } from '../data';
 import type { Analyzer } from '../../pipeline';
 
 /** RFC 1350 §4: the server's well-known port. */
@@ -60,7 +61,7 @@ function decodeTftp(d: Dissection, layer: TftpLayer, off: number, end: number, i
   const needs = op === RRQ || op === WRQ ? 2 : op === ERROR ? 1 : 0;
   if (needs > 0 && !terminated(d, off + OPCODE_LEN + (op === ERROR ? 2 : 0), end, needs)) d.markMalformed(Malformed.Application, id);
   // tshark hands a data block's bytes to its `data` dissector
-  if (layer.opcode === DATA && end - off > OPCODE_LEN + 2) d.pushLayer(Proto.Data, off + OPCODE_LEN + 2);
+  if (layer.opcode === DATA) pushData(d, off + OPCODE_LEN + 2, end);
   return Proto.None;
 }
 
