@@ -59,10 +59,17 @@ export class OutputBuffer implements TextWriter {
     let p = this.used;
     for (let pad = width - digits; pad > 0; pad--) b[p++] = zeroPad ? 48 : 32;
     const end = p + digits;
-    for (let q = end - 1, v = n; q >= p; q--) {
+    let q = end - 1, v = n;
+    // Above 32 bits, floating division; below, the integer division the JIT makes cheap.
+    for (; v >= 4294967296; q--) {
       const next = Math.floor(v / 10);
       b[q] = 48 + (v - next * 10);
       v = next;
+    }
+    for (let u = v >>> 0; q >= p; q--) {
+      const next = (u / 10) >>> 0;
+      b[q] = 48 + (u - next * 10);
+      u = next;
     }
     this.used = end;
   }
