@@ -174,6 +174,24 @@ export function tcpDecodeAs(src: number, dst: number): number {
   return tcpDecodeAsSet ? decodeAs(tcpDecodeAsTable, tcpPortTable, tcpPduPortTable, src, dst) : 0;
 }
 
+// The lookups with -d given, apart from the registered ones so that those stay small on the hot path.
+
+/** udpPortProtocol once -d names a UDP port. Data from -d (udp.port==N,data) is a protocol too: no heuristic is tried after it. */
+function udpPortGiven(src: number, dst: number): number {
+  const id = decodeAs(udpDecodeAsTable, udpPortTable, udpPortTable, src, dst);
+  if (id !== 0) return id;
+  const low = src < dst ? src : dst, high = src < dst ? dst : src;
+  return (low !== 0 ? udpPortTable[low] : 0) || (high !== 0 ? udpPortTable[high] : 0);
+}
+
+/** tcpPortProtocol once -d names a TCP port: a framed protocol, TLS or data is read by the analysis stages, not segment by segment. */
+function tcpPortGiven(src: number, dst: number): number {
+  const id = decodeAs(tcpDecodeAsTable, tcpPortTable, tcpPduPortTable, src, dst);
+  if (id !== 0) return registered[id] !== undefined && registered[id]!.spec.tcpPdu === undefined ? id : Proto.Data;
+  const low = src < dst ? src : dst, high = src < dst ? dst : src;
+  return (low !== 0 ? tcpPortTable[low] : 0) || (high !== 0 ? tcpPortTable[high] : 0);
+}
+
 /** A registered protocol the core frames over TCP. */
 export interface FramedProtocol extends RegisteredProtocol<unknown> {
   readonly spec: ProtocolSpec<unknown> & { tcpPdu: TcpPduSpec<unknown> };
@@ -263,11 +281,7 @@ export function isRegistered(id: number): boolean {
  * is tried first, then the higher, as Wireshark's UDP and TCP dissectors try them.
  */
 export function udpPortProtocol(src: number, dst: number): number {
-  if (udpDecodeAsSet) {
-    // Data from -d (udp.port==N,data) is a protocol too: no heuristic is tried after it.
-    const id = decodeAs(udpDecodeAsTable, udpPortTable, udpPortTable, src, dst);
-    if (id !== 0) return id;
-  }
+  if (udpDecodeAsSet) return udpPortGiven(src, dst);
   const low = src < dst ? src : dst, high = src < dst ? dst : src;
   return (low !== 0 ? udpPortTable[low] : 0) || (high !== 0 ? udpPortTable[high] : 0);
 }
@@ -282,11 +296,7 @@ export function udpHeuristicProtocol(d: Dissection, off: number, end: number): n
 }
 
 export function tcpPortProtocol(src: number, dst: number): number {
-  if (tcpDecodeAsSet) {
-    // A framed protocol, TLS or data from -d is read by the analysis stages, not segment by segment.
-    const id = tcpDecodeAs(src, dst);
-    if (id !== 0) return registered[id] !== undefined && registered[id]!.spec.tcpPdu === undefined ? id : Proto.Data;
-  }
+  if (tcpDecodeAsSet) return tcpPortGiven(src, dst);
   const low = src < dst ? src : dst, high = src < dst ? dst : src;
   return (low !== 0 ? tcpPortTable[low] : 0) || (high !== 0 ? tcpPortTable[high] : 0);
 }
