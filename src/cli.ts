@@ -67,6 +67,7 @@ export function buildProgram(): Command {
     .option('-x, --hex', 'print a hex and ASCII dump of each packet')
     .option('-n, --numeric', 'no name resolution (tcpwatch never resolves names; accepted for tshark users)')
     .option('-o, --pref <name:value>', 'preference, as tshark: tls.keylog_file:FILE', collect, [])
+    .option('-d, --decode-as <rule>', 'decode as, as tshark: tcp.port==8989,http; udp.port==5353,dns; ports N, N-M or N:COUNT (repeatable)', collect, [])
     .option('--keylog <file>', 'TLS key log file (SSLKEYLOGFILE format) for decryption')
     .option('--no-ui', 'print to standard output even on a terminal')
     // checked here, before a file is read or `demo` captures anything

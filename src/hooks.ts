@@ -28,6 +28,8 @@ export interface MainOptions {
   hex?: boolean;
   numeric?: boolean;
   pref: string[];
+  /** -d LAYER==SELECTOR,PROTOCOL, as tshark: Decode As (src/decode/decode-as.ts), in the order given. */
+  decodeAs?: string[];
   keylog?: string;
   ui: boolean;
   explain?: string | boolean;

@@ -75,8 +75,10 @@ export class TcpPduFraming {
     this.collector.beginFrame();
     if (d.tcpOff < 0 || d.inIcmpError || d.tcp.stream < 0) return;
     let conv = this.collector.conversation(d.tcp.stream);
+    // A RST's payload is its reset cause (RFC 1122 §4.2.2.12): Wireshark hands it to no protocol.
+    const rst = (d.tcpFlags & TH_RST) !== 0;
     if (conv === undefined) {
-      if (d.payloadLen === 0) return;
+      if (d.payloadLen === 0 || rst) return;
       const proto = framedProtocol(d.srcPort, d.dstPort, d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen);
       if (proto === undefined) {
         if (d.payloadCapLen < d.payloadLen && !(d.tcp.flags & NOT_DISSECTED) && heuristicRunsPast(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen)) {
@@ -95,7 +97,7 @@ export class TcpPduFraming {
     out.reset(d.number);
     out.proto = conv.proto.id;
     this.out = out;
-    if (d.payloadLen > 0) this.payload(d, conv);
+    if (d.payloadLen > 0 && !rst) this.payload(d, conv);
     if (d.tcpFlags & (TH_FIN | TH_RST)) this.closing(d, conv);
   }
 

@@ -18,6 +18,8 @@ import { Statistics } from './statistics';
 import { fieldsGlossary, protocolsGlossary, valuesGlossary } from '../output/glossary-text';
 import { setTimeFormat, setTimeDigits, timeShown, noteShownTimes, TIME_TYPES, TimeType } from '../output/time-format';
 import { Sink } from '../output/sinks';
+import { applyDecodeAs } from '../decode/decode-as';
+import { sanitizeText } from '../output/sanitize';
 
 /** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
 function checkPreference(spec: string): void {
@@ -55,6 +57,7 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     throw new UsageError('-r and -i both name an input: read a file (-r FILE) or capture live (-i INTERFACE), not both');
   }
   for (const p of opts.pref) checkPreference(p);
+  checkDecodeAs(opts.decodeAs ?? []);
   applyTimeFormat(opts);
   if (opts.writeFormat !== undefined) {
     if (opts.writeFormat !== 'pcap' && opts.writeFormat !== 'pcapng') throw new UsageError(`unknown -F format "${opts.writeFormat}": tcpwatch writes pcap or pcapng`);
@@ -91,6 +94,13 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
   readFileHeadless(opts);
+}
+
+/** -d: this run's Decode As rules (the UI's indexing process applies them again from the options). */
+function checkDecodeAs(args: string[]): void {
+  const r = applyDecodeAs(args);
+  if (r.error !== undefined) throw new UsageError(r.error);
+  for (const w of r.warnings) process.stderr.write(`tcpwatch: warning: ${sanitizeText(w)}\n`);
 }
 
 /** --remote belongs to -D, --remote-sudo and --ssh-command to a remote host: said, not ignored. */

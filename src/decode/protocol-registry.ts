@@ -126,6 +126,72 @@ const linkTypeTable = new Uint8Array(65536);
 const tcpPduPortTable = new Uint8Array(65536);
 const tcpPduHeuristics: FramedProtocol[] = [];
 
+// Decode As (tshark -d tcp.port==8989,http): what the user said a port carries, for this run. A
+// port's entry is consulted before the tables the protocols joined when they loaded, which stay as
+// they are; 0 is "as registered". Each table is all zeros, and its flag false, unless -d names a port
+// of its kind, so a run without -d pays one boolean test per TCP or UDP payload.
+const tcpDecodeAsTable = new Uint8Array(65536);
+const udpDecodeAsTable = new Uint8Array(65536);
+let tcpDecodeAsSet = false;
+let udpDecodeAsSet = false;
+
+/** One Decode As rule: ports [first, last] of `table` carry protocol `id` (a registered id, Proto.Tls or Proto.Data). */
+export interface DecodeAsRule {
+  table: 'tcp.port' | 'udp.port';
+  first: number;
+  last: number;
+  id: number;
+}
+
+/** Replace this run's Decode As rules (later rules win for a port, as tshark's later -d). */
+export function setDecodeAs(rules: readonly DecodeAsRule[]): void {
+  tcpDecodeAsTable.fill(0);
+  udpDecodeAsTable.fill(0);
+  tcpDecodeAsSet = false;
+  udpDecodeAsSet = false;
+  for (const r of rules) {
+    const table = r.table === 'tcp.port' ? tcpDecodeAsTable : udpDecodeAsTable;
+    table.fill(r.id, r.first, r.last + 1);
+    if (r.table === 'tcp.port') tcpDecodeAsSet = true;
+    else udpDecodeAsSet = true;
+  }
+}
+
+/**
+ * What Decode As gives a conversation between ports `src` and `dst`, 0 for "as registered". The
+ * lower port is tried first, as Wireshark's TCP and UDP dissectors try it, so a rule on the higher
+ * port counts only when the lower one names no protocol of its own.
+ */
+function decodeAs(table: Uint8Array, ports: Uint8Array, other: Uint8Array, src: number, dst: number): number {
+  const low = src < dst ? src : dst, high = src < dst ? dst : src;
+  if (low !== 0 && table[low] !== 0) return table[low];
+  if (high === 0 || table[high] === 0) return 0;
+  return low !== 0 && (ports[low] !== 0 || other[low] !== 0) ? 0 : table[high];
+}
+
+/** The protocol -d names for a TCP conversation between these ports (0: none, as registered). */
+export function tcpDecodeAs(src: number, dst: number): number {
+  return tcpDecodeAsSet ? decodeAs(tcpDecodeAsTable, tcpPortTable, tcpPduPortTable, src, dst) : 0;
+}
+
+// The lookups with -d given, apart from the registered ones so that those stay small on the hot path.
+
+/** udpPortProtocol once -d names a UDP port. Data from -d (udp.port==N,data) is a protocol too: no heuristic is tried after it. */
+function udpPortGiven(src: number, dst: number): number {
+  const id = decodeAs(udpDecodeAsTable, udpPortTable, udpPortTable, src, dst);
+  if (id !== 0) return id;
+  const low = src < dst ? src : dst, high = src < dst ? dst : src;
+  return (low !== 0 ? udpPortTable[low] : 0) || (high !== 0 ? udpPortTable[high] : 0);
+}
+
+/** tcpPortProtocol once -d names a TCP port: a framed protocol, TLS or data is read by the analysis stages, not segment by segment. */
+function tcpPortGiven(src: number, dst: number): number {
+  const id = decodeAs(tcpDecodeAsTable, tcpPortTable, tcpPduPortTable, src, dst);
+  if (id !== 0) return registered[id] !== undefined && registered[id]!.spec.tcpPdu === undefined ? id : Proto.Data;
+  const low = src < dst ? src : dst, high = src < dst ? dst : src;
+  return (low !== 0 ? tcpPortTable[low] : 0) || (high !== 0 ? tcpPortTable[high] : 0);
+}
+
 /** A registered protocol the core frames over TCP. */
 export interface FramedProtocol extends RegisteredProtocol<unknown> {
   readonly spec: ProtocolSpec<unknown> & { tcpPdu: TcpPduSpec<unknown> };
@@ -215,6 +281,7 @@ export function isRegistered(id: number): boolean {
  * is tried first, then the higher, as Wireshark's UDP and TCP dissectors try them.
  */
 export function udpPortProtocol(src: number, dst: number): number {
+  if (udpDecodeAsSet) return udpPortGiven(src, dst);
   const low = src < dst ? src : dst, high = src < dst ? dst : src;
   return (low !== 0 ? udpPortTable[low] : 0) || (high !== 0 ? udpPortTable[high] : 0);
 }
@@ -229,6 +296,7 @@ export function udpHeuristicProtocol(d: Dissection, off: number, end: number): n
 }
 
 export function tcpPortProtocol(src: number, dst: number): number {
+  if (tcpDecodeAsSet) return tcpPortGiven(src, dst);
   const low = src < dst ? src : dst, high = src < dst ? dst : src;
   return (low !== 0 ? tcpPortTable[low] : 0) || (high !== 0 ? tcpPortTable[high] : 0);
 }
@@ -239,6 +307,11 @@ export function tcpPortProtocol(src: number, dst: number): number {
  * Wireshark tries a TCP conversation's ports before its heuristics (tcp.try_heuristic_first off).
  */
 export function framedProtocol(src: number, dst: number, buf: Buffer, off: number, end: number): FramedProtocol | undefined {
+  if (tcpDecodeAsSet) {
+    // -d decides, heuristics included: a port given to TLS, data or a per-segment protocol frames nothing.
+    const given = tcpDecodeAs(src, dst);
+    if (given !== 0) return registered[given]?.spec.tcpPdu !== undefined ? registered[given] as FramedProtocol : undefined;
+  }
   const low = src < dst ? src : dst, high = src < dst ? dst : src;
   const id = (low !== 0 ? tcpPduPortTable[low] : 0) || (high !== 0 ? tcpPduPortTable[high] : 0);
   if (id !== 0) return registered[id] as FramedProtocol;

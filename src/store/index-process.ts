@@ -11,6 +11,7 @@ import '../packet-modules';
 import { settleBeforeExit } from '../process-exit';
 import { MainOptions } from '../hooks';
 import { CaptureFileReader } from '../capture/file-reader';
+import { applyDecodeAs } from '../decode/decode-as';
 import { AddressTable } from './addresses';
 import { PacketIndex, IndexSink, LinkEntry, AppEntry, TlsStreamInfo } from './packet-index';
 import { FileIndexer } from './indexer';
@@ -94,6 +95,9 @@ function u32s(...v: number[]): Buffer {
 }
 
 function run(file: string, opts: MainOptions): void {
+  // The UI checked the -d rules (and D's) before it started this process.
+  const decodeAs = applyDecodeAs(opts.decodeAs ?? []);
+  if (decodeAs.error !== undefined) throw new Error(decodeAs.error);
   const reader = new CaptureFileReader(file);
   let fileBytes = 0;
   try {

@@ -21,6 +21,7 @@
 // boundaries stay in step.
 
 import { Dissection, Malformed, Proto, Slot } from '../decode/dissection';
+import { tcpDecodeAs } from '../decode/protocol-registry';
 import { TH_FIN, TH_RST } from '../decode/tcp';
 import type { Analyzer } from '../pipeline';
 import { registerStage, MainOptions, preferences } from '../hooks';
@@ -347,6 +348,9 @@ export class TlsAnalyzer implements Analyzer {
    * protocol claim the segment first.
    */
   private startsTls(d: Dissection, buf: Buffer, off: number, end: number): boolean {
+    // A port -d gives to a protocol is that protocol's, TLS or not, before any heuristic.
+    const given = tcpDecodeAs(d.srcPort, d.dstPort);
+    if (given !== 0) return given === Proto.Tls;
     if (isTlsPort(d.srcPort) || isTlsPort(d.dstPort)) return true;
     if (isSslv2ClientHello(buf, off, end)) return true;
     if (!looksLikeTlsStart(buf, off, end)) return false;

@@ -31,6 +31,7 @@ import { buildDetails, DetailNode } from '../output/details';
 import { openOutputFile, writeErrorForUser } from '../capture/file-writer';
 import { CapturedFrame } from '../capture/frame';
 import { UsageError } from '../errors';
+import { Dissection } from '../decode/dissection';
 import { actionFor, keyId, Action, Binding } from './keys';
 import { PacketListView } from './views/packet-list';
 import { DetailsView } from './views/details';
@@ -142,6 +143,10 @@ export class App {
    * capture anew with it, so the list, filters and every view see the decrypted records.
    */
   reloadWithKeylog: string | null = null;
+  /** Decode As rules to read the capture again with (D), the command line's -d first; null: none asked. */
+  reloadWithDecodeAs: string[] | null = null;
+  /** Where D reads the selected packet's ports. */
+  private portsOf: Dissection | null = null;
   /** Packet to select once the store holds it (a capture read again keeps the user's place). */
   private selectOnLoad = -1;
   private resolveDone: (() => void) | null = null;
@@ -214,6 +219,7 @@ export class App {
       else if (mode === 'save') this.save(kind as SaveKind, text);
       else if (mode === 'export') this.exportPayload(kind as ExportKind, text);
       else if (mode === 'keylog') this.loadKeylog(text);
+      else if (mode === 'decodeAs') this.decodeAs(text);
       else this.gotoPacket(text);
     };
     this.filterBar.onCancel = () => {
@@ -344,6 +350,7 @@ export class App {
     seg.push({ text: ` ${src}`, attr: t.statusAccent, shrink: true });
     if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status, shrink: true });
     if (this.opts.keylog) seg.push(sep, { text: `key log: ${sanitizeText(this.opts.keylog)}`, attr: t.status, shrink: true });
+    if (this.opts.decodeAs?.length) seg.push(sep, { text: `decode as: ${sanitizeText(this.opts.decodeAs.join(' '))}`, attr: t.status, shrink: true });
     if (this.filterRun) seg.push(sep, { text: `display filter: ${sanitizeText(this.filterRun.expression)}`, attr: t.status, shrink: true });
     seg.push(sep, { text: `shown ${this.packets.count()} / ${st.count}`, attr: t.statusAccent });
     if (this.packets.marks.size > 0) seg.push(sep, { text: `marked ${this.packets.marks.size}`, attr: t.statusAccent });
@@ -907,6 +914,29 @@ export class App {
     void this.quit();
   }
 
+  /** D: the prompt, with the selected packet's lower port (the one Wireshark tries first) filled in. */
+  private startDecodeAs(): void {
+    if (this.store.kind !== 'file') {
+      this.flash('D reads a capture file again with a Decode As rule; for live capture start with -d');
+      return;
+    }
+    const sel = this.packets.selectedPacket();
+    const d = (this.portsOf ??= new Dissection());
+    if (sel < 0 || !this.store.load(sel, d) || (d.tcpOff < 0 && d.udpOff < 0)) {
+      this.flash('decode as: the selected packet has no TCP or UDP port');
+      return;
+    }
+    const port = Math.min(d.srcPort, d.dstPort) || Math.max(d.srcPort, d.dstPort);
+    this.filterBar.start('decodeAs', `${d.tcpOff >= 0 ? 'tcp' : 'udp'}.port==${port},`);
+  }
+
+  /** A Decode As rule the prompt checked: read the capture again with it after those given before. */
+  private decodeAs(rule: string): void {
+    if (rule === '') return;
+    this.reloadWithDecodeAs = [...(this.opts.decodeAs ?? []), rule];
+    void this.quit();
+  }
+
   selectPacketWhenLoaded(packet: number): void {
     this.selectOnLoad = packet;
   }
@@ -1239,6 +1269,7 @@ export class App {
         }
         this.filterBar.start('keylog', this.opts.keylog ?? '');
         break;
+      case 'decodeAs': this.startDecodeAs(); break;
       case 'filter': this.filterBar.start('filter'); break;
       case 'goto': this.filterBar.start('goto'); break;
       case 'clearFilter': this.applyFilter(''); return;

@@ -8,7 +8,7 @@ export type Action =
   | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft' | 'exportPayload'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
-  | 'bytesTab' | 'followMode' | 'followEncoding' | 'keylog' | 'streamGraph' | 'endpoints' | 'prevTab' | 'sortNext' | 'sortReverse';
+  | 'bytesTab' | 'followMode' | 'followEncoding' | 'keylog' | 'decodeAs' | 'streamGraph' | 'endpoints' | 'prevTab' | 'sortNext' | 'sortReverse';
 
 export interface Binding {
   keys: string[];
@@ -59,6 +59,8 @@ export const BINDINGS: Binding[] = [
   // Wireshark and termshark give their stream graphs no key, g is "first packet" and T the time format: P for plot.
   { keys: ['P'], shown: 'P', action: 'streamGraph', help: 'TCP stream graph (tcptrace): sequence numbers over time, ACKs, receive window, SACK, retransmissions', where: 'panes' },
   { keys: ['K'], shown: 'K', action: 'keylog', help: 'load or reload a TLS key log file (SSLKEYLOGFILE) and read the capture again with it', where: 'panes' },
+  // Wireshark's Analyze > Decode As; d is free in tshark's letters too (-d), but D keeps it apart from the panes' lower-case keys.
+  { keys: ['D'], shown: 'D', action: 'decodeAs', help: 'decode as: give the selected packet\'s TCP or UDP port to a protocol (tcp.port==8989,http) and read the capture again', where: 'panes' },
   { keys: ['X'], shown: 'X', action: 'explain', help: 'explain the TCP stream: a client/server ladder with a sentence for each packet', where: 'panes' },
   { keys: ['E'], shown: 'E', action: 'compare', help: 'compare the stream\'s wire bytes (TLS records) with their plaintext, and its verdict (also on a conversation)', where: 'panes' },
   { keys: ['C'], shown: 'C', action: 'conversations', help: 'conversations: TCP with verdict and entropy; Ethernet, IPv4, IPv6, UDP on Tab (Enter filters to one)', where: 'panes' },

@@ -8,6 +8,7 @@ import { MainOptions, hooks } from '../hooks';
 import { UsageError } from '../errors';
 import { CaptureFileError } from '../capture/file-reader';
 import { PacketStore } from '../store/packet-store';
+import { applyDecodeAs } from '../decode/decode-as';
 
 export async function runFileUi(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
   const startedAt = performance.now();
@@ -48,7 +49,9 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
   for (;;) {
     again = await runOnce(store, opts, file, startedAt, colours, again);
     if (again === null) return;
-    opts = { ...opts, keylog: again.keylog };
+    opts = { ...opts, keylog: again.keylog, decodeAs: again.decodeAs };
+    // This process decodes the rows it shows; the indexing process applies the rules from opts.
+    applyDecodeAs(again.decodeAs ?? []);
     if (again.filter !== '') opts.displayFilter = again.filter;
     else delete opts.displayFilter;
     store = PacketStore.openFile(file, opts);
@@ -57,7 +60,9 @@ export async function runFileUi(opts: MainOptions, captureFilter: string | undef
 
 /** A capture to read again with a key log, and the user's place in it (the same packets, so the same numbers). */
 interface Reread {
-  keylog: string;
+  keylog?: string;
+  /** -d rules, those of the command line and any D added. */
+  decodeAs?: string[];
   filter: string;
   selected: number;
   kept: import('./app').KeptWork;
@@ -103,5 +108,9 @@ async function runOnce(
     for (const sig of stopSignals) process.off(sig, onSignal);
   }
   input?.destroy();
-  return app.reloadWithKeylog === null ? null : { keylog: app.reloadWithKeylog, filter: app.displayFilter, selected: app.selectedPacket, kept: app.kept };
+  if (app.reloadWithKeylog === null && app.reloadWithDecodeAs === null) return null;
+  return {
+    keylog: app.reloadWithKeylog ?? opts.keylog, decodeAs: app.reloadWithDecodeAs ?? opts.decodeAs,
+    filter: app.displayFilter, selected: app.selectedPacket, kept: app.kept,
+  };
 }

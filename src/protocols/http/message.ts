@@ -153,8 +153,9 @@ function chunkedEnd(buf: Buffer, p: number, end: number, chunk?: (off: number, l
  */
 export function httpPduLength(buf: Buffer, off: number, end: number, requestMethod = ''): number {
   if (!startsHttpMessage(buf, off, end)) {
-    // Too few bytes to tell yet: wait for more unless they already say it is not HTTP.
-    if (end - off < LONGEST_METHOD + 1 && couldStartHttp(buf, off, end)) return -(end - off + 1);
+    // Wireshark's HTTP reads text up to the end of its first line before it decides (binary, a
+    // first byte that is not printable ASCII, it refuses at once): a line not ended yet waits.
+    if (end > off && buf[off] >= 0x20 && buf[off] < 0x7f && !hasLineEnd(buf, off, end)) return -(end - off + 1);
     return NOT_MINE;
   }
   const hdrEnd = headerBlockEnd(buf, off, end);
@@ -188,13 +189,14 @@ export function dechunkedBody(buf: Buffer, off: number, end: number): Buffer | n
   return Buffer.concat(parts);
 }
 
-/** Whether the few bytes there are could still grow into a request or status line. */
-function couldStartHttp(buf: Buffer, off: number, end: number): boolean {
-  if (end <= off) return false;
-  const have = buf.toString('latin1', off, end);
-  if ('HTTP/'.startsWith(have.slice(0, 5))) return true;
-  if (!/^[A-Z_-]+$/.test(have)) return false;
-  for (const m of METHODS) if (m.startsWith(have)) return true;
+/**
+ * Whether [off, end) holds a line end as Wireshark finds one: a LF, or a CR with a byte after it (a
+ * CR that ends the bytes may be the first half of CRLF).
+ */
+function hasLineEnd(buf: Buffer, off: number, end: number): boolean {
+  for (let i = off; i < end; i++) {
+    if (buf[i] === 0x0a || (buf[i] === 0x0d && i + 1 < end)) return true;
+  }
   return false;
 }
 

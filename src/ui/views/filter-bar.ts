@@ -8,8 +8,9 @@ import type { KeyEvent } from 'blessed';
 import { put, fill, attr, INVERSE } from '../widgets/paint';
 import { sanitizeText } from '../../output/sanitize';
 import { Theme } from '../theme';
+import { parseDecodeAs } from '../../decode/decode-as';
 
-export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog';
+export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog' | 'decodeAs';
 
 /** What Tab cycles through in a prompt: what a find looks for, which packets a save writes. */
 export const FIND_KINDS = ['display filter', 'string', 'hex bytes', 'string in details'] as const;
@@ -85,6 +86,10 @@ export class FilterBar {
     } else if (this.mode === 'save') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name (.pcapng for pcapng; Tab: which packets)' } : ok;
     else if (this.mode === 'export') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name for the payload (Tab: which side)' } : ok;
     else if (this.mode === 'keylog') this.check = ok;
+    else if (this.mode === 'decodeAs') {
+      const error = parseDecodeAs(this.text).error;
+      this.check = error === undefined ? ok : { ok: false, column: 0, reason: error.replace(/^-d: /, '').replace(/; valid protocols for layer type "[^"]*" are /, ': ') };
+    }
     else this.check = /^\s*\d*\s*$/.test(this.text) ? { ok: true, column: 0, reason: '' } : { ok: false, column: 1, reason: 'a packet number is digits only' };
   }
 
@@ -180,7 +185,7 @@ export class FilterBar {
     }
     const kinds = KINDS[this.mode];
     const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'goto' ? ' Go to packet: ' : this.mode === 'keylog' ? ' Key log file: '
-      : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : ` Save ${kinds![this.kind]} as: `;
+      : this.mode === 'decodeAs' ? ' Decode as: ' : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : ` Save ${kinds![this.kind]} as: `;
     let x = put(line, c.xi, c.xl, label, t.prompt);
     const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;
     const text = sanitizeText(this.text);
