@@ -144,7 +144,11 @@ const has6 = count6;
 defineField({
   name: 'ipv6', label: 'Internet Protocol Version 6', type: FT.None, proto: 'ipv6', count: has6,
   text: (d, i) => `Internet Protocol Version 6, Src: ${ipv6At(d.buf, off6(d, i) + ip.IP6_SRC)}, Dst: ${ipv6At(d.buf, off6(d, i) + ip.IP6_DST)}`,
-  range: (d, i, out) => out.set(d.buf, off6(d, i), ip.IP6_HEADER_LEN),
+  range: (d, i, out) => {
+    let k = 0;
+    for (let n = i; k < d.stackLen; k++) if (d.stack[k] === Proto.IPv6 && n-- === 0) break;
+    return out.set(d.buf, off6(d, i), ip.ipv6ChainEnd(d, k) - off6(d, i));
+  },
 });
 const word6 = (d: Dissection, i: number): number => d.buf.readUInt32BE(off6(d, i));
 const tclass6 = (d: Dissection, i: number): number => (word6(d, i) >>> 20) & 0xff;
