@@ -45,12 +45,15 @@ export const enum Proto {
   Ipv6Routing = 18,
   Ipv6FragHdr = 19,
   Ipv6DstOpts = 20,
+  /** LINKTYPE_RAW (101, and DLT_RAW 12 and 14): no link header, as Wireshark's "Raw packet data". */
+  Raw = 21,
 }
 
 /** Filter names of the fixed ids, then of the protocols registered in src/decode/protocol-registry.ts (by id). */
 export const PROTO_NAMES: string[] = [
   '', 'eth', 'vlan', 'sll', 'sll2', 'null', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'arp', 'gre',
   'data', 'tls', 'ppp', 'ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr', 'ipv6.dstopts',
+  'raw',
 ];
 
 /** An IPv6 extension header's layer: part of the IPv6 header's tree, never what names a frame. */
