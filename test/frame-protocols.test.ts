@@ -4,8 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
 import { validCorpusProtocols } from './helpers/concatenated';
+import { runCli, runCommand } from './helpers/parallel';
 
 const corpus = corpusDir();
 /** Frames of the valid corpus whose frame.protocols equals tshark's, at least. */
@@ -29,4 +31,15 @@ test('frame.protocols agrees with tshark on the valid corpus, IPv6 extension hea
     assert.ok(layered >= 14, `frames with IPv6 extension headers or raw IP: ${layered}`);
     assert.ok(agree >= AGREEING_FLOOR, `frame.protocols agreeing: ${agree}, floor ${AGREEING_FLOOR}`);
   });
+});
+
+test('an IPv6 jumbogram (payload length 0, Jumbo Payload option, RFC 2675) reads as tshark reads it: what it carries, not malformed', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
+  const fields = ['frame.protocols', 'ipv6.plen', 'ipv6.hopopts.nxt', 'ipv6.hopopts.len_oct', 'tcp.len', 'tcp.srcport', '_ws.malformed'];
+  for (const name of ['bigtcp-ipv6-hbh.pcap', 'ipv6_jumbogram_1.pcap']) {
+    const args = ['-r', path.join(corpus!, 'valid/tcpdump', name), '-Y', 'ipv6.hopopts', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
+    const [ours, theirs] = await Promise.all([runCli(args), runCommand('tshark', ['-n', ...args])]);
+    const w = theirs.stdout.trimEnd().split('\n');
+    assert.ok(w.length >= 1 && w[0] !== '', `${name}: frames with a hop-by-hop header`);
+    assert.deepEqual(ours.stdout.trimEnd().split('\n'), w.map((line) => line.replace(/:data\t/, '\t')), name);
+  }
 });
