@@ -209,7 +209,7 @@ function extensionLayer(next: number): Proto {
 }
 
 /** Jumbo Payload length from a hop-by-hop options area, or -1. */
-function findJumboLength(buf: Buffer, p: number, end: number): number {
+export function findJumboLength(buf: Buffer, p: number, end: number): number {
   while (p < end) {
     const type = buf[p];
     if (type === 0) { p++; continue; } // Pad1

@@ -4,7 +4,7 @@
 
 import { Dissection, Proto } from '../decode/dissection';
 import { extensionHeaderLength, extensionHeaderType } from '../decode/ip';
-import { defineField, FT } from './registry';
+import { defineField, FT, Span } from './registry';
 import { IP_PROTO_NAMES } from './ip';
 import { ipv6At } from './format';
 
@@ -95,4 +95,89 @@ defineField({
   heading: (d, i) => { const [k, a] = rh0Address(d, i); return `Address[${a + 1}]: ${ipv6At(d.buf, routingAt(d, k) + RH0_ADDRESSES + 16 * a)}`; },
   bytes: (d, i, o) => { const [k, a] = rh0Address(d, i); return o.set(d.buf, routingAt(d, k) + RH0_ADDRESSES + 16 * a, 16); },
   range: (d, i, o) => { const [k, a] = rh0Address(d, i); return o.set(d.buf, routingAt(d, k) + RH0_ADDRESSES + 16 * a, 16); },
+});
+
+// Hop-by-hop options (RFC 8200 §4.2): type, length, data; Pad1 is the one option of a single byte.
+const OPT_PAD1 = 0x00, OPT_PADN = 0x01, OPT_ROUTER_ALERT = 0x05, OPT_JUMBO = 0xc2;
+const OPTION_NAMES: Record<number, string> = {
+  [OPT_PAD1]: 'Pad1', [OPT_PADN]: 'PadN', 0x04: 'Tunnel Encapsulation Limit', [OPT_ROUTER_ALERT]: 'Router Alert', [OPT_JUMBO]: 'Jumbo Payload',
+};
+// RFC 8200 §4.2: what a node that does not know the option does, the type's two high bits.
+const ACTION_NAMES: Record<number, string> = { 0: 'Skip and continue', 1: 'Discard', 2: 'Discard and send ICMP', 3: 'Discard and send ICMP if not multicast' };
+// RFC 2711
+const ROUTER_ALERT_NAMES: Record<number, string> = { 0: 'MLD', 1: 'RSVP', 2: 'Active Network' };
+const optionName = (type: number): string => OPTION_NAMES[type] ?? `Unknown (0x${type.toString(16).padStart(2, '0')})`;
+
+const hopopts = (d: Dissection): number => d.layerCount(Proto.Ipv6HopOpts);
+/** Where option i of the frame's hop-by-hop headers starts, -1 past the last; the walk stays inside each header. */
+function optionAt(d: Dissection, i: number): number {
+  for (let k = 0; k < hopopts(d); k++) {
+    const h = d.layerOffset(Proto.Ipv6HopOpts, k);
+    const end = h + extensionHeaderLength(d.buf, extensionHeaderType(Proto.Ipv6HopOpts), h);
+    for (let p = h + 2; p < end;) {
+      // an option that runs past its header is not listed (nor read)
+      const len = d.buf[p] === OPT_PAD1 ? 1 : end - p < 2 ? end - p + 1 : 2 + d.buf[p + 1];
+      if (len > end - p) break;
+      if (i-- === 0) return p;
+      p += len;
+    }
+  }
+  return -1;
+}
+const optionCount = (d: Dissection): number => { let n = 0; while (optionAt(d, n) >= 0) n++; return n; };
+/** Bytes of the option at p, clipped to its header. */
+const optionLength = (d: Dissection, p: number): number => (d.buf[p] === OPT_PAD1 ? 1 : 2 + d.buf[p + 1]);
+/** The options of this type whose data is at least minLen bytes, the data a field of theirs reads. */
+const DATA_LEN: Record<number, number> = { [OPT_PADN]: 0, [OPT_ROUTER_ALERT]: 2, [OPT_JUMBO]: 4 };
+const isOf = (d: Dissection, p: number, type: number): boolean => d.buf[p] === type && d.buf[p + 1] >= DATA_LEN[type];
+const optionsOf = (type: number) => (d: Dissection): number => { let n = 0; for (let i = 0, p; (p = optionAt(d, i)) >= 0; i++) if (isOf(d, p, type)) n++; return n; };
+const nthOf = (type: number, j: number, d: Dissection): number => { for (let i = 0, p; (p = optionAt(d, i)) >= 0; i++) if (isOf(d, p, type) && j-- === 0) return i; return -1; };
+const withLength = (d: Dissection): number => { let n = 0; for (let i = 0, p; (p = optionAt(d, i)) >= 0; i++) if (d.buf[p] !== OPT_PAD1) n++; return n; };
+
+defineField({
+  name: 'ipv6.opt', label: 'IPv6 Option', type: FT.None, proto: 'ipv6.hopopts', count: optionCount,
+  heading: (d, i) => optionName(d.buf[optionAt(d, i)]),
+  range: (d, i, o) => { const p = optionAt(d, i); return o.set(d.buf, p, optionLength(d, p)); },
+});
+const typeByte = (d: Dissection, i: number): number => d.buf[optionAt(d, i)];
+const typeRange = (d: Dissection, i: number, o: Span): boolean => o.set(d.buf, optionAt(d, i), 1);
+defineField({
+  name: 'ipv6.opt.type', valueBits: 8, label: 'Type', type: FT.Hex, hexDigits: 2, proto: 'ipv6.hopopts', parent: 'ipv6.opt', parentOf: (_d, i) => i, count: optionCount,
+  num: typeByte, display: (d, i) => `${optionName(typeByte(d, i))} (0x${typeByte(d, i).toString(16).padStart(2, '0')})`, range: typeRange,
+});
+defineField({
+  name: 'ipv6.opt.type.action', valueBits: 8, label: 'Action', type: FT.UInt, proto: 'ipv6.hopopts', parent: 'ipv6.opt.type', parentOf: (_d, i) => i, count: optionCount,
+  num: (d, i) => typeByte(d, i) >> 6, mask: 0xc0, bitWidth: 8, unit: typeByte, valueNames: ACTION_NAMES, range: typeRange,
+});
+defineField({
+  name: 'ipv6.opt.type.change', label: 'May Change', type: FT.Bool, proto: 'ipv6.hopopts', parent: 'ipv6.opt.type', parentOf: (_d, i) => i, count: optionCount,
+  num: (d, i) => (typeByte(d, i) >> 5) & 1, mask: 0x20, bitWidth: 8, unit: typeByte, display: (d, i) => ((typeByte(d, i) >> 5) & 1 ? 'Yes' : 'No'), range: typeRange,
+});
+defineField({
+  name: 'ipv6.opt.type.rest', valueBits: 8, label: 'Low-Order Bits', type: FT.Hex, hexDigits: 2, proto: 'ipv6.hopopts', parent: 'ipv6.opt.type', parentOf: (_d, i) => i, count: optionCount,
+  num: (d, i) => typeByte(d, i) & 0x1f, mask: 0x1f, bitWidth: 8, unit: typeByte, range: typeRange,
+});
+defineField({
+  name: 'ipv6.opt.length', valueBits: 8, label: 'Length', type: FT.UInt, proto: 'ipv6.hopopts', parent: 'ipv6.opt', count: withLength,
+  parentOf: (d, j) => { for (let i = 0, p; (p = optionAt(d, i)) >= 0; i++) if (d.buf[p] !== OPT_PAD1 && j-- === 0) return i; return -1; },
+  num: (d, j) => { for (let i = 0, p; (p = optionAt(d, i)) >= 0; i++) if (d.buf[p] !== OPT_PAD1 && j-- === 0) return d.buf[p + 1]; return 0; },
+  range: (d, j, o) => { for (let i = 0, p; (p = optionAt(d, i)) >= 0; i++) if (d.buf[p] !== OPT_PAD1 && j-- === 0) return o.set(d.buf, p + 1, 1); return false; },
+});
+defineField({
+  name: 'ipv6.opt.padn', label: 'PadN', type: FT.Bytes, proto: 'ipv6.hopopts', parent: 'ipv6.opt', count: optionsOf(OPT_PADN), parentOf: (d, j) => nthOf(OPT_PADN, j, d),
+  display: (d, j) => { const p = optionAt(d, nthOf(OPT_PADN, j, d)); return d.buf[p + 1] === 0 ? '<none>' : d.buf.toString('hex', p + 2, p + 2 + d.buf[p + 1]); },
+  bytes: (d, j, o) => { const p = optionAt(d, nthOf(OPT_PADN, j, d)); return o.set(d.buf, p + 2, d.buf[p + 1]); },
+  range: (d, j, o) => { const p = optionAt(d, nthOf(OPT_PADN, j, d)); return o.set(d.buf, p + 2, d.buf[p + 1]); },
+});
+defineField({
+  name: 'ipv6.opt.router_alert', valueBits: 16, label: 'Router Alert', type: FT.UInt, proto: 'ipv6.hopopts', parent: 'ipv6.opt', count: optionsOf(OPT_ROUTER_ALERT),
+  parentOf: (d, j) => nthOf(OPT_ROUTER_ALERT, j, d), valueNames: ROUTER_ALERT_NAMES,
+  num: (d, j) => d.buf.readUInt16BE(optionAt(d, nthOf(OPT_ROUTER_ALERT, j, d)) + 2),
+  range: (d, j, o) => o.set(d.buf, optionAt(d, nthOf(OPT_ROUTER_ALERT, j, d)) + 2, 2),
+});
+defineField({
+  name: 'ipv6.opt.jumbo', valueBits: 32, label: 'Payload Length', type: FT.UInt, proto: 'ipv6.hopopts', parent: 'ipv6.opt', count: optionsOf(OPT_JUMBO),
+  parentOf: (d, j) => nthOf(OPT_JUMBO, j, d),
+  num: (d, j) => d.buf.readUInt32BE(optionAt(d, nthOf(OPT_JUMBO, j, d)) + 2),
+  range: (d, j, o) => o.set(d.buf, optionAt(d, nthOf(OPT_JUMBO, j, d)) + 2, 4),
 });
