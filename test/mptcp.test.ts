@@ -6,9 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { corpusDir, listFiles, CLI, NO_CORPUS_REASON } from './helpers/corpus';
-import { withConcatenated } from './helpers/concatenated';
-import { runCli, runCommand } from './helpers/parallel';
+import { corpusDir, CLI, NO_CORPUS_REASON } from './helpers/corpus';
+import { validCorpusProtocols } from './helpers/concatenated';
 
 const corpus = corpusDir();
 const FILES = ['valid/tcpdump/mptcp-aa-v1.pcap', 'valid/tcpdump/mptcp-fclose.pcap', 'valid/tcpdump/mptcp-tcprst.pcap', 'valid/tcpdump/mptcp-v1.pcap', 'valid/tcpdump-protocols/mptcp-v0.pcap'];
@@ -36,11 +35,7 @@ test('MPTCP segments are named, found and typed as tshark does', { skip: corpus 
 });
 
 test('frame.protocols lists mptcp once per MPTCP option after tcp, as tshark does, on every frame of the corpus', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
-  const files = listFiles(path.join(corpus!, 'valid'), (n) => /\.pcap(ng)?$/.test(n));
-  await withConcatenated(files, async ({ file, where }) => {
-    const args = ['-r', file, '-T', 'fields', '-e', 'frame.protocols'];
-    const [ours, theirs] = await Promise.all([runCli(args), runCommand('tshark', ['-n', ...args])]);
-    const o = ours.stdout.split('\n'), w = theirs.stdout.split('\n');
+  await validCorpusProtocols(corpus!, (o, w, where) => {
     assert.equal(o.length, w.length);
     // The chain up to and with its mptcp entries: what follows them is the payload's protocols.
     const mptcpPart = (chain: string): string => /:tcp(?::mptcp)*/.exec(chain)?.[0] ?? '';

@@ -39,13 +39,27 @@ export const enum Proto {
   Data = 14,
   Tls = 15,
   Ppp = 16,
+  // IPv6 extension headers (RFC 8200 §4), each a layer of its own as Wireshark lists them in
+  // frame.protocols; their nodes stand inside the IPv6 header's subtree.
+  Ipv6HopOpts = 17,
+  Ipv6Routing = 18,
+  Ipv6FragHdr = 19,
+  Ipv6DstOpts = 20,
+  /** LINKTYPE_RAW (101, and DLT_RAW 12 and 14): no link header, as Wireshark's "Raw packet data". */
+  Raw = 21,
 }
 
 /** Filter names of the fixed ids, then of the protocols registered in src/decode/protocol-registry.ts (by id). */
 export const PROTO_NAMES: string[] = [
   '', 'eth', 'vlan', 'sll', 'sll2', 'null', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'arp', 'gre',
-  'data', 'tls', 'ppp',
+  'data', 'tls', 'ppp', 'ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr', 'ipv6.dstopts',
+  'raw',
 ];
+
+/** An IPv6 extension header's layer: part of the IPv6 header's tree, never what names a frame. */
+export function isIpv6Extension(p: number): boolean {
+  return p >= Proto.Ipv6HopOpts && p <= Proto.Ipv6DstOpts;
+}
 
 export const MAX_STACK = 16;
 export const MAX_VLAN = 4;

@@ -2,7 +2,7 @@
 
 import { ipProtoProtocol } from './protocol-registry';
 import { u16, u32 } from './bytes';
-import { Dissection, Malformed, Proto } from './dissection';
+import { Dissection, Malformed, Proto, isIpv6Extension } from './dissection';
 
 // IPv4 header fields (RFC 791 §3.1)
 export const IP4_VERSION_IHL = 0;
@@ -130,11 +130,13 @@ export function decodeIPv6(d: Dissection, off: number, end: number): Proto {
         d.markMalformed(Malformed.Network, Proto.IPv6);
         return Proto.None;
       }
-      const extLen = next === IPPROTO_FRAGMENT ? 8 : next === IPPROTO_AH ? (buf[p + 1] + 2) * 4 : (buf[p + 1] + 1) * 8;
+      const extLen = extensionHeaderLength(buf, next, p);
       if (extLen > end - p) {
         d.markMalformed(Malformed.Network, Proto.IPv6);
         return Proto.None;
       }
+      const layer = extensionLayer(next);
+      if (layer !== Proto.None) d.pushLayer(layer, p);
       if (next === IPPROTO_HOPOPTS && jumbo) {
         const jl = findJumboLength(buf, p + 2, p + extLen);
         if (jl >= 0) payloadLen = jl;
@@ -167,8 +169,47 @@ export function decodeIPv6(d: Dissection, off: number, end: number): Proto {
   return ipProtoNext(next);
 }
 
+/** Bytes of the extension header of type `next` at p (RFC 8200 §4.3-4.6, RFC 4302 §2.2 for AH); p + 2 must be captured. */
+export function extensionHeaderLength(buf: Buffer, next: number, p: number): number {
+  return next === IPPROTO_FRAGMENT ? 8 : next === IPPROTO_AH ? (buf[p + 1] + 2) * 4 : (buf[p + 1] + 1) * 8;
+}
+
+/** The IP protocol number of an extension header's layer. */
+export function extensionHeaderType(layer: number): number {
+  switch (layer) {
+    case Proto.Ipv6HopOpts: return IPPROTO_HOPOPTS;
+    case Proto.Ipv6Routing: return IPPROTO_ROUTING;
+    case Proto.Ipv6FragHdr: return IPPROTO_FRAGMENT;
+    default: return IPPROTO_DSTOPTS;
+  }
+}
+
+/**
+ * Where the IPv6 header that starts at stack index k ends with the extension headers that follow it
+ * (the IPv6 subtree covers them all, as Wireshark's does). Each was checked against the captured
+ * bytes when it was decoded.
+ */
+export function ipv6ChainEnd(d: Dissection, k: number): number {
+  let end = d.stackOff[k] + IP6_HEADER_LEN;
+  for (let j = k + 1; j < d.stackLen && isIpv6Extension(d.stack[j]); j++) {
+    end = d.stackOff[j] + extensionHeaderLength(d.buf, extensionHeaderType(d.stack[j]), d.stackOff[j]);
+  }
+  return end;
+}
+
+/** The layer Wireshark lists for an extension header (AH and Mobility are not read as such yet). */
+function extensionLayer(next: number): Proto {
+  switch (next) {
+    case IPPROTO_HOPOPTS: return Proto.Ipv6HopOpts;
+    case IPPROTO_ROUTING: return Proto.Ipv6Routing;
+    case IPPROTO_FRAGMENT: return Proto.Ipv6FragHdr;
+    case IPPROTO_DSTOPTS: return Proto.Ipv6DstOpts;
+    default: return Proto.None;
+  }
+}
+
 /** Jumbo Payload length from a hop-by-hop options area, or -1. */
-function findJumboLength(buf: Buffer, p: number, end: number): number {
+export function findJumboLength(buf: Buffer, p: number, end: number): number {
   while (p < end) {
     const type = buf[p];
     if (type === 0) { p++; continue; } // Pad1

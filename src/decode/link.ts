@@ -177,6 +177,7 @@ export function decodePpp(d: Dissection, off: number, end: number): Proto {
 /** Raw IP: the version nibble picks IPv4 or IPv6. */
 export function rawIpNext(d: Dissection, off: number, end: number): Proto {
   d.nextOff = off;
+  d.pushLayer(Proto.Raw, off);
   if (end - off < 1) {
     d.markMalformed(Malformed.Network, Proto.IPv4);
     return Proto.None;

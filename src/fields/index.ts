@@ -2,6 +2,7 @@
 import './frame';
 import './link';
 import './ip';
+import './ipv6-ext';
 import './tcp';
 import './udp';
 import './tls';

@@ -144,7 +144,11 @@ const has6 = count6;
 defineField({
   name: 'ipv6', label: 'Internet Protocol Version 6', type: FT.None, proto: 'ipv6', count: has6,
   text: (d, i) => `Internet Protocol Version 6, Src: ${ipv6At(d.buf, off6(d, i) + ip.IP6_SRC)}, Dst: ${ipv6At(d.buf, off6(d, i) + ip.IP6_DST)}`,
-  range: (d, i, out) => out.set(d.buf, off6(d, i), ip.IP6_HEADER_LEN),
+  range: (d, i, out) => {
+    let k = 0;
+    for (let n = i; k < d.stackLen; k++) if (d.stack[k] === Proto.IPv6 && n-- === 0) break;
+    return out.set(d.buf, off6(d, i), ip.ipv6ChainEnd(d, k) - off6(d, i));
+  },
 });
 const word6 = (d: Dissection, i: number): number => d.buf.readUInt32BE(off6(d, i));
 const tclass6 = (d: Dissection, i: number): number => (word6(d, i) >>> 20) & 0xff;
@@ -170,7 +174,20 @@ defineField({
   name: 'ipv6.flow', valueBits: 24, label: 'Flow Label', type: FT.Hex, hexDigits: 5, proto: 'ipv6', count: has6, num: (d, i) => word6(d, i) & 0xfffff,
   mask: 0x0fffff, bitWidth: 24, unit: (d, i) => word6(d, i) & 0xffffff, range: at6(1, 3),
 });
-defineField({ name: 'ipv6.plen', valueBits: 16, label: 'Payload Length', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf.readUInt16BE(off6(d, i) + ip.IP6_PAYLOAD_LEN), range: at6(ip.IP6_PAYLOAD_LEN, 2) });
+const plen6 = (d: Dissection, i: number): number => d.buf.readUInt16BE(off6(d, i) + ip.IP6_PAYLOAD_LEN);
+/** RFC 2675: payload length 0 and a Jumbo Payload option in the hop-by-hop header that follows. */
+function isJumbogram(d: Dissection, i: number): boolean {
+  if (plen6(d, i) !== 0 || d.buf[off6(d, i) + ip.IP6_NEXT_HEADER] !== ip.IPPROTO_HOPOPTS) return false;
+  let k = 0;
+  for (let n = i; k < d.stackLen; k++) if (d.stack[k] === Proto.IPv6 && n-- === 0) break;
+  if (k + 1 >= d.stackLen || d.stack[k + 1] !== Proto.Ipv6HopOpts) return false;
+  const h = d.stackOff[k + 1];
+  return ip.findJumboLength(d.buf, h + 2, h + ip.extensionHeaderLength(d.buf, ip.IPPROTO_HOPOPTS, h)) >= 0;
+}
+defineField({
+  name: 'ipv6.plen', valueBits: 16, label: 'Payload Length', type: FT.UInt, proto: 'ipv6', count: has6, num: plen6, range: at6(ip.IP6_PAYLOAD_LEN, 2),
+  display: (d, i) => (isJumbogram(d, i) ? '0 (Jumbogram)' : String(plen6(d, i))),
+});
 defineField({ name: 'ipv6.nxt', valueBits: 8, label: 'Next Header', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i) + ip.IP6_NEXT_HEADER], range: at6(ip.IP6_NEXT_HEADER, 1), valueNames: IP_PROTO_NAMES });
 defineField({ name: 'ipv6.hlim', valueBits: 8, label: 'Hop Limit', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i) + ip.IP6_HOP_LIMIT], range: at6(ip.IP6_HOP_LIMIT, 1) });
 defineField({

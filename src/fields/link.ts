@@ -100,6 +100,8 @@ const nullFamily = (d: Dissection): number => {
   return (le & 0xffff0000) !== 0 ? d.buf.readUInt32BE(d.nullOff) : le;
 };
 const FAMILY_NAMES: Record<number, string> = { 2: 'IP', 7: 'OSI', 10: 'IPv6', 23: 'IPX', 24: 'IPv6', 28: 'IPv6', 30: 'IPv6' };
+// A raw IP link type's frame is one layer with no header of its own, spanning the whole frame.
+defineField({ name: 'raw', label: 'Raw packet data', type: FT.None, proto: 'raw', count: (d) => d.layerCount(Proto.Raw), range: (d, _i, out) => out.set(d.buf, d.frameOff, d.capLen) });
 defineField({ name: 'null', label: 'Null/Loopback', type: FT.None, proto: 'null', count: hasNull, range: (d, _i, out) => out.set(d.buf, d.nullOff, 4) });
 defineField({
   name: 'null.family', valueBits: 32, label: 'Family', type: FT.UInt, proto: 'null', count: hasNull, num: nullFamily,

@@ -5,7 +5,7 @@
 // The same nodes drive `-V`, `-T json`, the UI's details pane and its hex highlight. Built only
 // for a frame someone looks at, never on the hot path.
 
-import { Dissection, PROTO_NAMES, Proto } from '../decode/dissection';
+import { Dissection, PROTO_NAMES, Proto, isIpv6Extension } from '../decode/dissection';
 import { fieldsOf, getField, FieldDef, FT, Span } from './registry';
 import { formatField } from './format';
 
@@ -304,9 +304,21 @@ export function protocolTree(d: Dissection): TreeNode[] {
   };
   visit('frame');
   let prev: TreeNode | null = null;
+  let ipv6: TreeNode | null = null;
   for (let i = 0; i < d.stackLen; i++) {
     const p = d.stack[i];
+    if (isIpv6Extension(p)) {
+      // An extension header's subtree stands inside its IPv6 header's, as in Wireshark.
+      if (ipv6 !== null) {
+        const outer = into;
+        into = ipv6.children;
+        visit(layerName(p));
+        into = outer;
+      }
+      continue;
+    }
     const node = visit(layerName(p));
+    if (p === Proto.IPv6) ipv6 = node;
     if (node !== null && p === Proto.Data && i > 0) {
       const below = d.stack[i - 1];
       // ICMP hands an echo's data to the data dissector with its own tree: the data stands in the

@@ -365,7 +365,8 @@ export class PdmlSink implements Sink {
         if (n.off >= 0 && n.len > 0) s += ` value="${d.buf.toString('hex', n.off, n.off + n.len)}"`;
       }
       if (n.children.length === 0) {
-        s += tag === 'field' ? '/>\n' : `>\n${pad}</${tag}>\n`;
+        // tshark closes an empty protocol in its opening tag as it does a field (Raw packet data)
+        s += '/>\n';
         return;
       }
       s += '>\n';

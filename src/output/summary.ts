@@ -2,7 +2,7 @@
 // for rows that are displayed; application-layer modules (TLS, …) add their own summaries through
 // registerAppSummary so this file need not know them.
 
-import { Dissection, Proto, Malformed, PROTO_NAMES } from '../decode/dissection';
+import { Dissection, Proto, Malformed, PROTO_NAMES, isIpv6Extension } from '../decode/dissection';
 import { PROTO_LABELS, registeredProtocol, topRegisteredLayer } from '../decode/protocol-registry';
 import { ETH_SRC, ETH_DST } from '../decode/link';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
@@ -80,7 +80,7 @@ export function namingLayer(d: Dissection): number {
   let k = -1;
   for (let i = 0; i < d.stackLen; i++) {
     const p = d.stack[i];
-    if (p === Proto.Data || p === Proto.Tls) continue;
+    if (p === Proto.Data || p === Proto.Tls || isIpv6Extension(p)) continue;
     k = i;
     if (d.inIcmpError && (p === Proto.Icmp || p === Proto.Icmpv6)) break;
   }

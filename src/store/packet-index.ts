@@ -6,7 +6,7 @@
 // the UI process reads: the writer reports table entries through `sink` and sends new rows
 // (rowBytes); the reader applies them (chunkForRows, addLink, …) and learns the count from progress.
 
-import { Dissection, Malformed, Proto } from '../decode/dissection';
+import { Dissection, Malformed, Proto, isIpv6Extension } from '../decode/dissection';
 import { SegmentRole, MAX_TLS_INFO } from '../tls/tls-info';
 import { decryptInfoOf } from '../tls/decrypt-info';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
@@ -389,7 +389,7 @@ export class PacketIndex {
 function transportLayer(d: Dissection): number {
   for (let k = d.stackLen - 1; k >= 0; k--) {
     const p = d.stack[k];
-    if (p !== Proto.Tls && p !== Proto.Data) return p;
+    if (p !== Proto.Tls && p !== Proto.Data && !isIpv6Extension(p)) return p;
   }
   return 0;
 }

@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { countFrames } from './pipeline';
+import { listFiles } from './corpus';
+import { runCli, runCommand } from './parallel';
 
 export interface Concatenated {
   file: string;
@@ -32,4 +34,20 @@ export async function withConcatenated<R>(files: readonly string[], use: (c: Con
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * frame.protocols of every frame of the corpus's valid captures, read as one concatenation by
+ * tcpwatch and by tshark: one line per frame each, and `where` for messages.
+ */
+export async function validCorpusProtocols<R>(corpus: string, use: (ours: string[], theirs: string[], where: (n: number) => string) => R): Promise<R> {
+  const files = listFiles(path.join(corpus, 'valid'), (n) => /\.pcap(ng)?$/.test(n));
+  return withConcatenated(files, async ({ file, where }) => {
+    const args = ['-r', file, '-T', 'fields', '-e', 'frame.protocols'];
+    const [ours, theirs] = await Promise.all([runCli(args), runCommand('tshark', ['-n', ...args])]);
+    const o = ours.stdout.split('\n'), w = theirs.stdout.split('\n');
+    if (o[o.length - 1] === '') o.pop();
+    if (w[w.length - 1] === '') w.pop();
+    return use(o, w, where);
+  });
 }

@@ -4,7 +4,7 @@
 // An error quotes the packet that caused it; the quote is decoded as IPv6, marked as inside an
 // error (d.inIcmpError), as ICMP's is.
 
-import { Dissection, Malformed, Proto } from '../../decode/dissection';
+import { Dissection, Malformed, Proto, isIpv6Extension } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';
 import { ipv6At, macAt } from '../../fields/format';
 import { echoMatch } from '../icmp/echo-match';
@@ -33,7 +33,10 @@ export const icmpv6 = registerProtocol({
     layer.count = k + 1;
     layer.off[k] = off;
     layer.end[k] = end;
-    layer.ipOff[k] = d.stackLen > 0 && d.stack[d.stackLen - 1] === Proto.IPv6 ? d.stackOff[d.stackLen - 1] : -1;
+    // The IPv6 header that carries the message stands before its extension headers.
+    let below = d.stackLen - 1;
+    while (below >= 0 && isIpv6Extension(d.stack[below])) below--;
+    layer.ipOff[k] = below >= 0 && d.stack[below] === Proto.IPv6 ? d.stackOff[below] : -1;
     layer.reportedLen[k] = d.netPayloadLen;
     layer.fragmented[k] = d.fragmented ? 1 : 0;
     if (d.icmpOff < 0) d.icmpOff = off;

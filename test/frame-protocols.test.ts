@@ -1,0 +1,45 @@
+// frame.protocols against tshark on the whole valid corpus, read as one concatenated capture: the
+// share of frames whose chain agrees must not fall below the floor, and the layers tcpwatch reads as
+// tshark does (IPv6 extension headers, the raw IP link types) must agree on every frame that has them.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
+import { validCorpusProtocols } from './helpers/concatenated';
+import { runCli, runCommand } from './helpers/parallel';
+
+const corpus = corpusDir();
+/** Frames of the valid corpus whose frame.protocols equals tshark's, at least. */
+const AGREEING_FLOOR = 2911;
+
+test('frame.protocols agrees with tshark on the valid corpus, IPv6 extension headers and raw IP on every frame', { skip: corpus === null ? NO_CORPUS_REASON : false }, async (t) => {
+  await validCorpusProtocols(corpus!, (o, w, where) => {
+    assert.equal(o.length, w.length);
+    let agree = 0, layered = 0;
+    const wrong: string[] = [];
+    for (let i = 0; i < w.length; i++) {
+      if (o[i] === w[i]) agree++;
+      // tshark's data dissector for payload no protocol claims is not a layer tcpwatch lists
+      if (/:ipv6\.|^raw:/.test(w[i])) {
+        layered++;
+        if (o[i] !== w[i].replace(/:data$/, '')) wrong.push(`${where(i + 1)}: tshark ${w[i]}, tcpwatch ${o[i]}`);
+      }
+    }
+    t.diagnostic(`frame.protocols agreeing with tshark: ${agree}/${w.length}`);
+    assert.deepEqual(wrong, []);
+    assert.ok(layered >= 14, `frames with IPv6 extension headers or raw IP: ${layered}`);
+    assert.ok(agree >= AGREEING_FLOOR, `frame.protocols agreeing: ${agree}, floor ${AGREEING_FLOOR}`);
+  });
+});
+
+test('an IPv6 jumbogram (payload length 0, Jumbo Payload option, RFC 2675) reads as tshark reads it: what it carries, not malformed', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
+  const fields = ['frame.protocols', 'ipv6.plen', 'ipv6.hopopts.nxt', 'ipv6.hopopts.len_oct', 'tcp.len', 'tcp.srcport', '_ws.malformed'];
+  for (const name of ['bigtcp-ipv6-hbh.pcap', 'ipv6_jumbogram_1.pcap']) {
+    const args = ['-r', path.join(corpus!, 'valid/tcpdump', name), '-Y', 'ipv6.hopopts', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
+    const [ours, theirs] = await Promise.all([runCli(args), runCommand('tshark', ['-n', ...args])]);
+    const w = theirs.stdout.trimEnd().split('\n');
+    assert.ok(w.length >= 1 && w[0] !== '', `${name}: frames with a hop-by-hop header`);
+    assert.deepEqual(ours.stdout.trimEnd().split('\n'), w.map((line) => line.replace(/:data\t/, '\t')), name);
+  }
+});
