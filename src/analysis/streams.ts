@@ -7,7 +7,7 @@
 //
 // Hot path: conversations are found through a hash table keyed by a 30-bit hash of the addresses and
 // ports read straight from the frame buffer, then compared byte by byte; nothing is allocated per packet.
-// The state of every connection is numbers in blocks of Float64Array (ConnectionState), not objects:
+// The state of every connection is numbers in blocks of typed arrays (ConnectionState), not objects:
 // a capture of a million connections would otherwise keep millions of objects (and the boxed
 // numbers of their fields) for the garbage collector to walk and move while it is read.
 // Unacknowledged segments live in one pool for all connections (SegmentPool). TcpConversation and
@@ -29,9 +29,16 @@ import { Reassembler, StreamConsumer, globalStreamConsumers, ReassemblyOptions }
 
 /** Wireshark's TCP_MAX_UNACKED_SEGMENTS: beyond this many unacknowledged segments, new ones are not tracked. */
 const MAX_UNACKED_SEGMENTS = 1000;
-const SEG_FIELDS = 5;
-/** Bytes per conversation in the address pool: A's and B's address, 16 each (IPv4 uses 4). */
-const ADDR_SLOT = 32;
+/** A held segment's words in the SegmentPool: SG_SEC is a Float64 (two words, at an even offset). */
+const SG_SEC = 0;
+const SG_SEQ = 2;
+const SG_NEXT = 3;
+const SG_FRAME = 4;
+const SG_NSEC = 5;
+const SEG_FIELDS = 6;
+/** Bytes per conversation in the address pools: A's and B's address, 4 each for IPv4, 16 for IPv6. */
+const ADDR_SLOT_V4 = 8;
+const ADDR_SLOT_V6 = 32;
 /** A retransmission within 20 ms of the last duplicate ACK is a fast retransmission (packet-tcp.c). */
 const FAST_RETRANSMISSION_NS = 20_000_000;
 /** Out-of-order threshold before the handshake's RTT is known (packet-tcp.c: 3 ms). */
@@ -58,31 +65,38 @@ function ltSeq(a: number, b: number): boolean { return ((a - b) | 0) < 0; }
 /** a <= b in sequence space (LE_SEQ). */
 function leSeq(a: number, b: number): boolean { return ((b - a) | 0) >= 0; }
 
-// ---- Per-connection state: one row of Float64 numbers per tcp.stream index ----
+// ---- Per-connection state: one row of 32-bit words per tcp.stream index ----
 // A row holds the connection's own fields (C_*) then its two flows, the client's at FLOW_CLIENT and
-// the server's at FLOW_SERVER, each FLOW_W numbers (F_* offsets from the flow's start). Every value is
-// an integer (raw sequence numbers, times, counts) or a flag set, exact in a double.
+// the server's at FLOW_SERVER, each FLOW_W words (F_* offsets from the flow's start). A block's rows
+// are one ArrayBuffer seen three ways (RowBlock): most fields are 32-bit words (`s`; sequence
+// numbers, windows, flags, frame numbers and nanoseconds fit), the few that may go negative are
+// read as Int32 (`si`), and what needs more than 32 bits (seconds, byte counts, the RTT in
+// nanoseconds) is a Float64 at an even word offset (`sw[(offset) >> 1]`). Against a row of Float64
+// numbers this costs the flood of connections that never carry data 208 bytes less each, and the
+// hot path the same typed-array loads.
 
 const C_PORT_A = 0;
 const C_PORT_B = 1;
 const C_IP_VERSION = 2;
-/** Stream index of the next conversation in the same hash bucket, -1 at the end. */
+/** Stream index of the next conversation in the same hash bucket, -1 at the end (Int32). */
 const C_NEXT_IN_BUCKET = 3;
+// Float64 fields: each takes two words at an even offset.
 const C_FIRST_SEC = 4;
-const C_FIRST_NSEC = 5;
 const C_LAST_SEC = 6;
-const C_LAST_NSEC = 7;
-const C_FIRST_FRAME = 8;
-const C_LAST_FRAME = 9;
-/** TcpState bits. */
-const C_STATE = 10;
-const C_TEARDOWN_STEPS = 11;
 /** Time of the most recent SYN and the handshake RTT (Wireshark's ts_mru_syn, ts_first_rtt). */
-const C_MRU_SYN_SEC = 12;
-const C_MRU_SYN_NSEC = 13;
-const C_FIRST_RTT_NS = 14;
+const C_MRU_SYN_SEC = 8;
+const C_FIRST_RTT_NS = 10;
+const C_FIRST_NSEC = 12;
+const C_LAST_NSEC = 13;
+const C_MRU_SYN_NSEC = 14;
+/** Frame numbers are 32-bit, as Wireshark's. */
+const C_FIRST_FRAME = 15;
+const C_LAST_FRAME = 16;
+/** TcpState bits. */
+const C_STATE = 17;
+const C_TEARDOWN_STEPS = 18;
 /** CF_* bits. */
-const C_FLAGS = 15;
+const C_FLAGS = 19;
 const CF_ACCECN_SYN = 1;
 const CF_ACCECN_SYN_ACK = 2;
 const CF_ACCECN_OPTION = 4;
@@ -94,43 +108,46 @@ const CF_FIRST_FIN_CLIENT = 32;
 const CF_FIRST_FIN_SERVER = 64;
 /** Wireshark's conversation completeness bits (TcpCompleteness), kept in C_FLAGS from this bit up. */
 const CF_COMPLETENESS_SHIFT = 8;
+const CONN_W = 20;
 
-const F_BASE_SEQ = 0;
-/** FF_* bits. */
-const F_FLAGS = 1;
-/** Window scale shift from this side's SYN; WS_UNKNOWN, or WS_NONE when no scaling is in use. */
-const F_WIN_SCALE = 2;
-/** Last raw window this side advertised (Wireshark starts it at UINT32_MAX). */
-const F_WINDOW = 3;
-// sequence analysis, raw numbers (0: not seen yet)
-const F_NEXT_SEQ = 4;
-const F_NEXT_SEQ_FRAME = 5;
-const F_NEXT_SEQ_SEC = 6;
-const F_NEXT_SEQ_NSEC = 7;
-const F_LAST_ACK = 8;
-const F_LAST_ACK_SEC = 9;
-const F_LAST_ACK_NSEC = 10;
-const F_DUP_ACK_NUM = 11;
-const F_LAST_NON_DUP_ACK = 12;
-const F_MAX_SEQ_TO_BE_ACKED = 13;
-const F_LAST_SEGMENT_FLAGS = 14;
-/** Slot 15 is free (it held the length of the segment that last moved the highest sequence number). */
-/** Unacknowledged segments, oldest first: how many, and where in the SegmentPool (-1: none held). */
-const F_SEG_COUNT = 16;
-const F_SEG_OFF = 17;
-/** Room for SEG_MIN << class segments. */
-const F_SEG_CLASS = 18;
-/** Raw sequence number just after this side's FIN. */
-const F_FIN_NEXT = 19;
+// Float64 fields of a flow (even offsets; FLOW_CLIENT and FLOW_W are even too).
+const F_NEXT_SEQ_SEC = 0;
+const F_LAST_ACK_SEC = 2;
 // conversation statistics; bytes are frame bytes (frame.len), as Wireshark's conversation table counts them
-const F_PACKETS = 20;
-const F_BYTES = 21;
-const F_PAYLOAD_BYTES = 22;
+const F_BYTES = 4;
+const F_PAYLOAD_BYTES = 6;
 /** Bytes sent since the last PSH (tcp.analysis.push_bytes_sent). */
-const F_PUSH_BYTES = 23;
+const F_PUSH_BYTES = 8;
+const F_BASE_SEQ = 10;
+/** FF_* bits. */
+const F_FLAGS = 11;
+/** Window scale shift from this side's SYN; WS_UNKNOWN, or WS_NONE when no scaling is in use (Int32). */
+const F_WIN_SCALE = 12;
+/** Last raw window this side advertised (Wireshark starts it at UINT32_MAX). */
+const F_WINDOW = 13;
+// sequence analysis, raw numbers (0: not seen yet)
+const F_NEXT_SEQ = 14;
+const F_NEXT_SEQ_FRAME = 15;
+const F_NEXT_SEQ_NSEC = 16;
+const F_LAST_ACK = 17;
+const F_LAST_ACK_NSEC = 18;
+/** Int32: -1 marks a direction whose ACKed-unseen report was made. */
+const F_DUP_ACK_NUM = 19;
+const F_LAST_NON_DUP_ACK = 20;
+const F_MAX_SEQ_TO_BE_ACKED = 21;
+const F_LAST_SEGMENT_FLAGS = 22;
+/** Unacknowledged segments, oldest first: how many, and where in the SegmentPool (Int32, -1: none held). */
+const F_SEG_COUNT = 23;
+const F_SEG_OFF = 24;
+/** Room for SEG_MIN << class segments. */
+const F_SEG_CLASS = 25;
+/** Raw sequence number just after this side's FIN. */
+const F_FIN_NEXT = 26;
+const F_PACKETS = 27;
 /** Bytes this side's latest SACK option reports received (its first three blocks, as Wireshark keeps). */
-const F_SACK_BYTES = 24;
-const FLOW_W = 25;
+const F_SACK_BYTES = 28;
+/** Word 29 is free (it keeps FLOW_W even). */
+const FLOW_W = 30;
 const FF_BASE_SET = 1;
 const FF_SAW_SYN = 2;
 const FF_FIRST_ACK = 4;
@@ -145,16 +162,22 @@ const SACK_BLOCKS_KEPT = 3;
 /** Bytes-in-flight figures of 2^31 and more are wrap-around artefacts that Wireshark does not show. */
 const MAX_BYTES_IN_FLIGHT = 2_000_000_000;
 
-const FLOW_CLIENT = 16;
+const FLOW_CLIENT = CONN_W;
 const FLOW_SERVER = FLOW_CLIENT + FLOW_W;
+/** Words per row. */
 const ROW_W = FLOW_SERVER + FLOW_W;
 
 const BLOCK_BITS = 10;
 const BLOCK_ROWS = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_ROWS - 1;
-/** Memory of one block of connections: rows and addresses, and its share of a half-full hash table. */
-export const BLOCK_BYTES = BLOCK_ROWS * (ROW_W * 8 + ADDR_SLOT + 4 * 8);
-/** Default ceiling of conversation state: about 1.9 million connections at a time. */
+/**
+ * Memory of one block of connections: rows, IPv4-sized address slots and its share of a half-full
+ * hash table. A block that holds an IPv6 connection also gets IPv6 slots (V6_BLOCK_BYTES), which
+ * the ceiling counts as well.
+ */
+export const BLOCK_BYTES = BLOCK_ROWS * (ROW_W * 4 + ADDR_SLOT_V4 + 4 * 8);
+const V6_BLOCK_BYTES = BLOCK_ROWS * ADDR_SLOT_V6;
+/** Default ceiling of conversation state: about 2.9 million connections at a time. */
 export const DEFAULT_STATE_BUDGET_MIB = 1024;
 /** The fewest blocks a budget keeps: the one being filled and one more. */
 const MIN_BLOCKS = 2;
@@ -167,36 +190,55 @@ let defaultStateBudgetBytes = DEFAULT_STATE_BUDGET_MIB * 1024 * 1024;
 export function setDefaultStateBudget(bytes: number): void {
   defaultStateBudgetBytes = bytes;
 }
+
+/** The rows of one block: one ArrayBuffer as 32-bit words, as Int32 and as Float64 (see the layout above). */
+class RowBlock {
+  readonly s: Uint32Array;
+  readonly si: Int32Array;
+  readonly sw: Float64Array;
+  constructor(rows: number) {
+    const buf = new ArrayBuffer(rows * ROW_W * 4);
+    this.s = new Uint32Array(buf);
+    this.si = new Int32Array(buf);
+    this.sw = new Float64Array(buf);
+  }
+}
+
 /** A retired block, and a block not made yet. */
-const NO_ROWS = new Float64Array(0);
+const NO_ROWS = new RowBlock(0);
 const NO_ADDRESSES = new Uint8Array(0);
 
 /** The rows of every stream index, in blocks of 1024 that are never moved (only retired). */
 class ConnectionState {
   /** By block number; NO_ROWS once retired. */
-  readonly blocks: Float64Array[] = [];
-  /** Both addresses of every conversation of a block, ADDR_SLOT bytes each. */
+  readonly blocks: RowBlock[] = [];
+  /** Both IPv4 addresses of every conversation of a block, ADDR_SLOT_V4 bytes each. */
   readonly addresses: Uint8Array[] = [];
+  /** Both IPv6 addresses, ADDR_SLOT_V6 bytes each; NO_ADDRESSES until the block's first IPv6 connection. */
+  readonly addresses6: Uint8Array[] = [];
   /** Frame number of the latest segment of any connection of the block. */
   lastUse = new Float64Array(64);
   live = 0;
+  /** Live blocks with IPv6 slots. */
+  private live6 = 0;
   /** Connections forgotten at the ceiling, and blocks retired. */
   retiredConnections = 0;
   retiredBlocks = 0;
 
-  constructor(readonly maxBlocks: number) {}
+  constructor(readonly maxBlocks: number, private readonly segments: SegmentPool) {}
 
   /** The block that holds stream `st` (made when new; NO_ROWS when retired). */
-  block(st: number): Float64Array {
+  block(st: number): RowBlock {
     const bi = st >>> BLOCK_BITS;
     while (this.blocks.length <= bi) {
       this.blocks.push(NO_ROWS);
       this.addresses.push(NO_ADDRESSES);
+      this.addresses6.push(NO_ADDRESSES);
     }
     if (this.blocks[bi] === NO_ROWS && bi >= this.madeBlocks) {
-      if (this.live >= this.maxBlocks) this.retireLeastRecent();
-      this.blocks[bi] = new Float64Array(BLOCK_ROWS * ROW_W);
-      this.addresses[bi] = new Uint8Array(BLOCK_ROWS * ADDR_SLOT);
+      while (this.live > 0 && this.live >= this.blocksAllowed()) this.retireLeastRecent();
+      this.blocks[bi] = new RowBlock(BLOCK_ROWS);
+      this.addresses[bi] = new Uint8Array(BLOCK_ROWS * ADDR_SLOT_V4);
       if (bi >= this.lastUse.length) {
         const more = new Float64Array(Math.max(this.lastUse.length * 2, bi + 1));
         more.set(this.lastUse);
@@ -206,6 +248,21 @@ class ConnectionState {
       this.madeBlocks = bi + 1;
     }
     return this.blocks[bi];
+  }
+
+  /** Blocks the ceiling allows, less what the IPv6 slots of live blocks take. */
+  private blocksAllowed(): number {
+    return Math.max(MIN_BLOCKS, this.maxBlocks - Math.ceil(this.live6 * V6_BLOCK_BYTES / BLOCK_BYTES));
+  }
+
+  /** The IPv6 slots of stream `st`'s block, made on first use. */
+  addresses6Of(st: number): Uint8Array {
+    const bi = st >>> BLOCK_BITS;
+    if (this.addresses6[bi] === NO_ADDRESSES) {
+      this.addresses6[bi] = new Uint8Array(BLOCK_ROWS * ADDR_SLOT_V6);
+      this.live6++;
+    }
+    return this.addresses6[bi];
   }
 
   /** Blocks below this were all made once: a NO_ROWS among them is retired, not waiting to be made. */
@@ -223,10 +280,20 @@ class ConnectionState {
       if (oldest < 0 || this.lastUse[bi] < this.lastUse[oldest]) oldest = bi;
     }
     if (oldest < 0) return;
-    const rows = this.blocks[oldest];
-    for (let c = 0; c < rows.length; c += ROW_W) if ((rows[c + C_FLAGS] & CF_MADE) !== 0) this.retiredConnections++;
+    const rows = this.blocks[oldest], s = rows.s;
+    for (let c = 0; c < s.length; c += ROW_W) {
+      if ((s[c + C_FLAGS] & CF_MADE) === 0) continue;
+      this.retiredConnections++;
+      // The unacknowledged segments of a forgotten connection go back to the pool.
+      releaseSegments(rows, c + FLOW_CLIENT, this.segments);
+      releaseSegments(rows, c + FLOW_SERVER, this.segments);
+    }
     this.blocks[oldest] = NO_ROWS;
     this.addresses[oldest] = NO_ADDRESSES;
+    if (this.addresses6[oldest] !== NO_ADDRESSES) {
+      this.addresses6[oldest] = NO_ADDRESSES;
+      this.live6--;
+    }
     this.live--;
     this.retiredBlocks++;
     this.onRetire();
@@ -239,22 +306,22 @@ class ConnectionState {
    * once, so the row is still as its block was made: zeros, the starting value of most fields.
    */
   init(st: number): void {
-    const s = this.block(st), c = (st & BLOCK_MASK) * ROW_W;
+    const b = this.block(st), s = b.s, si = b.si, c = (st & BLOCK_MASK) * ROW_W;
     s[c + C_IP_VERSION] = 4;
-    s[c + C_NEXT_IN_BUCKET] = -1;
+    si[c + C_NEXT_IN_BUCKET] = -1;
     for (let f = c + FLOW_CLIENT; f <= c + FLOW_SERVER; f += FLOW_W) {
-      s[f + F_WIN_SCALE] = WS_UNKNOWN;
+      si[f + F_WIN_SCALE] = WS_UNKNOWN;
       s[f + F_WINDOW] = 0xffffffff;
-      s[f + F_SEG_OFF] = -1;
+      si[f + F_SEG_OFF] = -1;
     }
   }
 }
 
-function has(s: Float64Array, at: number, bit: number): boolean {
+function has(s: Uint32Array, at: number, bit: number): boolean {
   return (s[at] & bit) !== 0;
 }
 
-function setBit(s: Float64Array, at: number, bit: number, on: boolean): void {
+function setBit(s: Uint32Array, at: number, bit: number, on: boolean): void {
   s[at] = on ? s[at] | bit : s[at] & ~bit;
 }
 
@@ -320,13 +387,20 @@ class Buckets {
 
 /** One direction of a connection, as figures: what its sender has sent and what it has acknowledged. */
 export class TcpFlow {
-  constructor(private readonly s: Float64Array, private readonly f: number) {}
+  private readonly s: Uint32Array;
+  private readonly sw: Float64Array;
+  constructor(b: RowBlock, private readonly f: number) {
+    this.s = b.s;
+    this.sw = b.sw;
+    this.si = b.si;
+  }
+  private readonly si: Int32Array;
 
   get baseSeq(): number { return this.s[this.f + F_BASE_SEQ]; }
   get baseSet(): boolean { return has(this.s, this.f + F_FLAGS, FF_BASE_SET); }
   get sawSyn(): boolean { return has(this.s, this.f + F_FLAGS, FF_SAW_SYN); }
   /** Window scale shift from this side's SYN; -1 unknown, -2 none in use. */
-  get winScale(): number { return this.s[this.f + F_WIN_SCALE]; }
+  get winScale(): number { return this.si[this.f + F_WIN_SCALE]; }
   get window(): number { return this.s[this.f + F_WINDOW]; }
   get nextSeq(): number { return this.s[this.f + F_NEXT_SEQ]; }
   get lastAck(): number { return this.s[this.f + F_LAST_ACK]; }
@@ -336,8 +410,8 @@ export class TcpFlow {
   get finAcked(): boolean { return has(this.s, this.f + F_FLAGS, FF_FIN_ACKED); }
   get packets(): number { return this.s[this.f + F_PACKETS]; }
   /** Frame bytes (frame.len), as Wireshark's conversation table counts them. */
-  get bytes(): number { return this.s[this.f + F_BYTES]; }
-  get payloadBytes(): number { return this.s[this.f + F_PAYLOAD_BYTES]; }
+  get bytes(): number { return this.sw[(this.f + F_BYTES) >> 1]; }
+  get payloadBytes(): number { return this.sw[(this.f + F_PAYLOAD_BYTES) >> 1]; }
 }
 
 /** One TCP connection (Wireshark's TCP conversation), as figures: both directions and what is known about them. */
@@ -345,14 +419,17 @@ export class TcpConversation {
   /** Side that opened the connection (sent the SYN, or the first segment seen) and the other side. */
   readonly client: TcpFlow;
   readonly server: TcpFlow;
-  private readonly s: Float64Array;
+  private readonly s: Uint32Array;
+  private readonly sw: Float64Array;
   private readonly c: number;
 
   constructor(state: ConnectionState, readonly index: number) {
-    this.s = state.block(index);
+    const b = state.block(index);
+    this.s = b.s;
+    this.sw = b.sw;
     this.c = (index & BLOCK_MASK) * ROW_W;
-    this.client = new TcpFlow(this.s, this.c + FLOW_CLIENT);
-    this.server = new TcpFlow(this.s, this.c + FLOW_SERVER);
+    this.client = new TcpFlow(b, this.c + FLOW_CLIENT);
+    this.server = new TcpFlow(b, this.c + FLOW_SERVER);
   }
 
   /** Endpoints: A is the client's. The addresses live in the table's pool (TcpStreamTable.address). */
@@ -361,9 +438,9 @@ export class TcpConversation {
   /** 4 or 6. */
   get ipVersion(): number { return this.s[this.c + C_IP_VERSION]; }
   /** Capture time of the first and last segment. */
-  get firstSec(): number { return this.s[this.c + C_FIRST_SEC]; }
+  get firstSec(): number { return this.sw[(this.c + C_FIRST_SEC) >> 1]; }
   get firstNsec(): number { return this.s[this.c + C_FIRST_NSEC]; }
-  get lastSec(): number { return this.s[this.c + C_LAST_SEC]; }
+  get lastSec(): number { return this.sw[(this.c + C_LAST_SEC) >> 1]; }
   get lastNsec(): number { return this.s[this.c + C_LAST_NSEC]; }
   get firstFrame(): number { return this.s[this.c + C_FIRST_FRAME]; }
   get lastFrame(): number { return this.s[this.c + C_LAST_FRAME]; }
@@ -371,33 +448,41 @@ export class TcpConversation {
   get state(): number { return this.s[this.c + C_STATE]; }
   get teardownSteps(): number { return this.s[this.c + C_TEARDOWN_STEPS]; }
   /** The handshake's round-trip time in nanoseconds, 0 when not known. */
-  get firstRttNs(): number { return this.s[this.c + C_FIRST_RTT_NS]; }
+  get firstRttNs(): number { return this.sw[(this.c + C_FIRST_RTT_NS) >> 1]; }
   get packets(): number { return this.client.packets + this.server.packets; }
 }
 
-/** Room for a flow's unacknowledged segments, in blocks of SEG_MIN << class segments. */
-const SEG_MIN = 4;
+/**
+ * Room for a flow's unacknowledged segments, in blocks of SEG_MIN << class segments. One: a
+ * connection that never carries data holds one segment (its SYN) until the SYN/ACK, often for good.
+ */
+const SEG_MIN = 1;
 
 /**
- * The unacknowledged segments of every flow in one Float64Array: a flow takes a block when it sends
+ * The unacknowledged segments of every flow in one ArrayBuffer: a flow takes a block when it sends
  * data and gives it back once everything is acknowledged, so a capture of many short connections
  * needs a few blocks, not a typed array per connection (which cost more to make than the segments
- * they held, and stayed with the connection for good).
+ * they held, and stayed with the connection for good). A flow keeps the size of block it last
+ * needed, so that a bulk transfer does not grow its block again after every acknowledgement.
+ * A segment is SEG_FIELDS words: the time's seconds as a Float64 (SG_SEC, two words), then its
+ * start and end sequence numbers, frame number and nanoseconds.
  */
 export class SegmentPool {
-  a = new Float64Array(64 * SEG_MIN * SEG_FIELDS);
+  a = new Uint32Array(64 * SEG_FIELDS);
+  w = new Float64Array(this.a.buffer);
   private used = 0;
   private readonly free: number[][] = [];
 
-  /** Offset of a block of SEG_MIN << cls segments; `a` may be replaced (grown) by this call. */
+  /** Offset (in words) of a block of SEG_MIN << cls segments; `a` and `w` may be replaced (grown) by this call. */
   take(cls: number): number {
     const list = this.free[cls];
     if (list !== undefined && list.length > 0) return list.pop()!;
     const size = (SEG_MIN << cls) * SEG_FIELDS;
     if (this.used + size > this.a.length) {
-      const bigger = new Float64Array(Math.max(this.a.length * 2, this.used + size));
+      const bigger = new Uint32Array(Math.max(this.a.length * 2, this.used + size));
       bigger.set(this.a.subarray(0, this.used));
       this.a = bigger;
+      this.w = new Float64Array(bigger.buffer);
     }
     const off = this.used;
     this.used += size;
@@ -411,36 +496,37 @@ export class SegmentPool {
   }
 }
 
-/** Append a segment to flow `f` (a row offset in `s`). */
-function addSegment(s: Float64Array, f: number, pool: SegmentPool, seq: number, next: number, frame: number, sec: number, nsec: number): void {
+/** Append a segment to flow `f` (a row offset in `b`). */
+function addSegment(b: RowBlock, f: number, pool: SegmentPool, seq: number, next: number, frame: number, sec: number, nsec: number): void {
+  const s = b.s, si = b.si;
   const n = s[f + F_SEG_COUNT];
-  let off = s[f + F_SEG_OFF];
+  let off = si[f + F_SEG_OFF];
   if (off < 0) {
-    s[f + F_SEG_CLASS] = 0;
-    off = s[f + F_SEG_OFF] = pool.take(0);
+    off = si[f + F_SEG_OFF] = pool.take(s[f + F_SEG_CLASS]);
   } else if (n === SEG_MIN << s[f + F_SEG_CLASS]) {
     const cls = s[f + F_SEG_CLASS];
     const moved = pool.take(cls + 1);
     pool.a.copyWithin(moved, off, off + n * SEG_FIELDS);
     pool.give(off, cls);
-    off = s[f + F_SEG_OFF] = moved;
+    off = si[f + F_SEG_OFF] = moved;
     s[f + F_SEG_CLASS] = cls + 1;
   }
   const a = pool.a;
   const o = off + n * SEG_FIELDS;
-  a[o] = seq;
-  a[o + 1] = next;
-  a[o + 2] = frame;
-  a[o + 3] = sec;
-  a[o + 4] = nsec;
+  pool.w[(o + SG_SEC) >> 1] = sec;
+  a[o + SG_SEQ] = seq;
+  a[o + SG_NEXT] = next;
+  a[o + SG_FRAME] = frame;
+  a[o + SG_NSEC] = nsec;
   s[f + F_SEG_COUNT] = n + 1;
 }
 
 /** All of flow f's segments were acknowledged: the room goes back to the pool. */
-function releaseSegments(s: Float64Array, f: number, pool: SegmentPool): void {
-  if (s[f + F_SEG_OFF] >= 0) pool.give(s[f + F_SEG_OFF], s[f + F_SEG_CLASS]);
-  s[f + F_SEG_OFF] = -1;
-  s[f + F_SEG_COUNT] = 0;
+function releaseSegments(b: RowBlock, f: number, pool: SegmentPool): void {
+  const si = b.si;
+  if (si[f + F_SEG_OFF] >= 0) pool.give(si[f + F_SEG_OFF], b.s[f + F_SEG_CLASS]);
+  si[f + F_SEG_OFF] = -1;
+  b.s[f + F_SEG_COUNT] = 0;
 }
 
 /**
@@ -458,14 +544,15 @@ export class TcpStreamTable {
   readonly reassembly: Reassembler;
   /** Stream indexes also count conversations Wireshark opens for proxied (SOCKS) connections. */
   private nextIndex = 0;
-  private readonly segments = new SegmentPool();
+  private readonly segments: SegmentPool;
   /** Called once, when the ceiling is first reached and connections start to be retired. */
   onCeiling: (() => void) | null = null;
 
   constructor(opts: ReassemblyOptions = {}, stateBudgetBytes = defaultStateBudgetBytes) {
     this.reassembly = new Reassembler(opts);
     for (const c of globalStreamConsumers) this.reassembly.addConsumer(c);
-    this.state = new ConnectionState(Math.max(MIN_BLOCKS, Math.floor(stateBudgetBytes / BLOCK_BYTES)));
+    this.segments = new SegmentPool();
+    this.state = new ConnectionState(Math.max(MIN_BLOCKS, Math.floor(stateBudgetBytes / BLOCK_BYTES)), this.segments);
     this.state.onRetire = () => {
       if (this.state.retiredBlocks === 1 && this.onCeiling !== null) this.onCeiling();
     };
@@ -490,9 +577,9 @@ export class TcpStreamTable {
       this.viewsRetired = state.retiredBlocks;
     }
     for (let st = this.viewsUpTo; st < this.nextIndex; st++) {
-      const s = state.blocks[st >>> BLOCK_BITS];
-      if (s === undefined || s === NO_ROWS) continue;
-      if ((s[(st & BLOCK_MASK) * ROW_W + C_FLAGS] & CF_MADE) !== 0) this.views.push(new TcpConversation(state, st));
+      const b = state.blocks[st >>> BLOCK_BITS];
+      if (b === undefined || b === NO_ROWS) continue;
+      if ((b.s[(st & BLOCK_MASK) * ROW_W + C_FLAGS] & CF_MADE) !== 0) this.views.push(new TcpConversation(state, st));
     }
     this.viewsUpTo = this.nextIndex;
     return this.views;
@@ -529,25 +616,26 @@ export class TcpStreamTable {
     let st = this.buckets.get(key);
     let fromA = false;
     while (st >= 0) {
-      const s = state.blocks[st >>> BLOCK_BITS], c = (st & BLOCK_MASK) * ROW_W;
+      const b = state.blocks[st >>> BLOCK_BITS], s = b.s, c = (st & BLOCK_MASK) * ROW_W;
       // A bucket's chain runs from the newest conversation to older ones: past a retired one, all are.
-      if (s === NO_ROWS) { st = -1; break; }
+      if (b === NO_ROWS) { st = -1; break; }
       if (s[c + C_IP_VERSION] === version) {
-        const pool = state.addresses[st >>> BLOCK_BITS], a = (st & BLOCK_MASK) * ADDR_SLOT;
+        const pool = v6 ? state.addresses6[st >>> BLOCK_BITS] : state.addresses[st >>> BLOCK_BITS], a = (st & BLOCK_MASK) * (alen * 2);
         const portA = s[c + C_PORT_A], portB = s[c + C_PORT_B];
-        if (portA === sport && portB === dport && same(pool, a, buf, srcOff, alen) && same(pool, a + 16, buf, dstOff, alen)) { fromA = true; break; }
-        if (portA === dport && portB === sport && same(pool, a, buf, dstOff, alen) && same(pool, a + 16, buf, srcOff, alen)) { fromA = false; break; }
+        if (portA === sport && portB === dport && same(pool, a, buf, srcOff, alen) && same(pool, a + alen, buf, dstOff, alen)) { fromA = true; break; }
+        if (portA === dport && portB === sport && same(pool, a, buf, dstOff, alen) && same(pool, a + alen, buf, srcOff, alen)) { fromA = false; break; }
       }
-      st = s[c + C_NEXT_IN_BUCKET];
+      st = b.si[c + C_NEXT_IN_BUCKET];
     }
     let reused = false;
     if (st < 0) {
       st = this.create(d, key, version, srcOff, dstOff, alen);
-      fromA = state.blocks[st >>> BLOCK_BITS][(st & BLOCK_MASK) * ROW_W + C_PORT_A] === sport && same(state.addresses[st >>> BLOCK_BITS], (st & BLOCK_MASK) * ADDR_SLOT, buf, srcOff, alen);
+      fromA = state.blocks[st >>> BLOCK_BITS].s[(st & BLOCK_MASK) * ROW_W + C_PORT_A] === sport &&
+        same(v6 ? state.addresses6[st >>> BLOCK_BITS] : state.addresses[st >>> BLOCK_BITS], (st & BLOCK_MASK) * (alen * 2), buf, srcOff, alen);
     } else if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
       // Wireshark 4.0: a SYN whose sequence number differs from the base of the conversation found
       // starts a new conversation on the same ports; the same number is a retransmitted SYN.
-      const s = state.blocks[st >>> BLOCK_BITS], fwd = (st & BLOCK_MASK) * ROW_W + (fromA ? FLOW_CLIENT : FLOW_SERVER);
+      const s = state.blocks[st >>> BLOCK_BITS].s, fwd = (st & BLOCK_MASK) * ROW_W + (fromA ? FLOW_CLIENT : FLOW_SERVER);
       if (has(s, fwd + F_FLAGS, FF_BASE_SET) && seq !== s[fwd + F_BASE_SEQ]) {
         st = this.create(d, key, version, srcOff, dstOff, alen);
         fromA = true;
@@ -556,7 +644,7 @@ export class TcpStreamTable {
     } else if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
       // A SYN/ACK with another initial sequence number: Wireshark 4.0 keeps the stream but counts
       // that side from the new number.
-      const s = state.blocks[st >>> BLOCK_BITS], fwd = (st & BLOCK_MASK) * ROW_W + (fromA ? FLOW_CLIENT : FLOW_SERVER);
+      const s = state.blocks[st >>> BLOCK_BITS].s, fwd = (st & BLOCK_MASK) * ROW_W + (fromA ? FLOW_CLIENT : FLOW_SERVER);
       if (has(s, fwd + F_FLAGS, FF_BASE_SET) && seq !== s[fwd + F_BASE_SEQ] && !d.inIcmpError) {
         s[fwd + F_BASE_SEQ] = seq;
         reused = true;
@@ -581,15 +669,16 @@ export class TcpStreamTable {
 
   /** Address of side A (the client) or B of a conversation: 4 or 16 bytes, a copy. */
   address(conv: TcpConversation, sideB: boolean): Uint8Array {
-    const o = (conv.index & BLOCK_MASK) * ADDR_SLOT + (sideB ? 16 : 0);
-    return this.state.addresses[conv.index >>> BLOCK_BITS].slice(o, o + (conv.ipVersion === 6 ? 16 : 4));
+    const v6 = conv.ipVersion === 6, alen = v6 ? 16 : 4, bi = conv.index >>> BLOCK_BITS;
+    const o = (conv.index & BLOCK_MASK) * (alen * 2) + (sideB ? alen : 0);
+    return (v6 ? this.state.addresses6[bi] : this.state.addresses[bi]).slice(o, o + alen);
   }
 
   private storeAddresses(index: number, buf: Buffer, aOff: number, bOff: number, alen: number): void {
-    const pool = this.state.addresses[index >>> BLOCK_BITS], o = (index & BLOCK_MASK) * ADDR_SLOT;
+    const pool = alen === 16 ? this.state.addresses6Of(index) : this.state.addresses[index >>> BLOCK_BITS], o = (index & BLOCK_MASK) * (alen * 2);
     for (let i = 0; i < alen; i++) {
       pool[o + i] = buf[aOff + i];
-      pool[o + 16 + i] = buf[bOff + i];
+      pool[o + alen + i] = buf[bOff + i];
     }
   }
 
@@ -597,7 +686,7 @@ export class TcpStreamTable {
   private create(d: Dissection, key: number, version: number, srcOff: number, dstOff: number, alen: number): number {
     const st = this.nextIndex++;
     this.state.init(st);
-    const s = this.state.block(st), c = (st & BLOCK_MASK) * ROW_W;
+    const b = this.state.block(st), s = b.s, sw = b.sw, si = b.si, c = (st & BLOCK_MASK) * ROW_W;
     s[c + C_IP_VERSION] = version;
     s[c + C_FLAGS] = CF_MADE;
     // The opener is the client: the sender of a SYN or of the first segment seen, the receiver of a
@@ -612,18 +701,18 @@ export class TcpStreamTable {
       s[c + C_PORT_A] = d.srcPort;
       s[c + C_PORT_B] = d.dstPort;
     }
-    s[c + C_FIRST_SEC] = d.tsSec;
+    sw[(c + C_FIRST_SEC) >> 1] = d.tsSec;
     s[c + C_FIRST_NSEC] = d.tsNsec;
     s[c + C_FIRST_FRAME] = d.number;
     // The newest conversation on a 4-tuple is the one later segments belong to: it heads the bucket.
     const older = this.buckets.get(key);
-    s[c + C_NEXT_IN_BUCKET] = this.state.isLive(older) ? older : -1;
+    si[c + C_NEXT_IN_BUCKET] = this.state.isLive(older) ? older : -1;
     this.buckets.set(key, st);
     return st;
   }
 
   private segment(d: Dissection, st: number, fromA: boolean): void {
-    const s = this.state.blocks[st >>> BLOCK_BITS], c = (st & BLOCK_MASK) * ROW_W;
+    const b = this.state.blocks[st >>> BLOCK_BITS], s = b.s, sw = b.sw, si = b.si, c = (st & BLOCK_MASK) * ROW_W;
     const fwd = c + (fromA ? FLOW_CLIENT : FLOW_SERVER);
     const rev = c + (fromA ? FLOW_SERVER : FLOW_CLIENT);
     const t = d.tcp;
@@ -661,8 +750,8 @@ export class TcpStreamTable {
     if (has(s, rev + F_FLAGS, FF_BASE_SET)) t.ackBase = s[rev + F_BASE_SEQ];
 
     // Times within the stream and the completeness the conversation had reached before this segment.
-    t.timeRelative = (d.tsSec - s[c + C_FIRST_SEC]) + (d.tsNsec - s[c + C_FIRST_NSEC]) / 1e9;
-    t.timeDelta = s[c + C_LAST_FRAME] === 0 ? 0 : (d.tsSec - s[c + C_LAST_SEC]) + (d.tsNsec - s[c + C_LAST_NSEC]) / 1e9;
+    t.timeRelative = (d.tsSec - sw[(c + C_FIRST_SEC) >> 1]) + (d.tsNsec - s[c + C_FIRST_NSEC]) / 1e9;
+    t.timeDelta = s[c + C_LAST_FRAME] === 0 ? 0 : (d.tsSec - sw[(c + C_LAST_SEC) >> 1]) + (d.tsNsec - s[c + C_LAST_NSEC]) / 1e9;
     const cflags = s[c + C_FLAGS];
     const completeness = (cflags >>> CF_COMPLETENESS_SHIFT) & 63;
     t.completeness = completeness;
@@ -672,22 +761,22 @@ export class TcpStreamTable {
     }
 
     const window = d.window;
-    analyzeSequence(d, s, c, fwd, rev, seq, ack, seglen, flags, window, this.segments);
+    analyzeSequence(d, b, c, fwd, rev, seq, ack, seglen, flags, window, this.segments);
 
     if (flags & TH_SYN) {
       if (!(flags & TH_ACK)) {
-        s[c + C_MRU_SYN_SEC] = d.tsSec;
+        sw[(c + C_MRU_SYN_SEC) >> 1] = d.tsSec;
         s[c + C_MRU_SYN_NSEC] = d.tsNsec;
       }
       s[fwd + F_FLAGS] |= FF_FIRST_ACK;
     }
     if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) {
-      if ((s[c + C_MRU_SYN_SEC] !== 0 || s[c + C_MRU_SYN_NSEC] !== 0) && s[c + C_FIRST_RTT_NS] === 0) {
-        s[c + C_FIRST_RTT_NS] = (d.tsSec - s[c + C_MRU_SYN_SEC]) * 1e9 + (d.tsNsec - s[c + C_MRU_SYN_NSEC]);
+      if ((sw[(c + C_MRU_SYN_SEC) >> 1] !== 0 || s[c + C_MRU_SYN_NSEC] !== 0) && sw[(c + C_FIRST_RTT_NS) >> 1] === 0) {
+        sw[(c + C_FIRST_RTT_NS) >> 1] = (d.tsSec - sw[(c + C_MRU_SYN_SEC) >> 1]) * 1e9 + (d.tsNsec - s[c + C_MRU_SYN_NSEC]);
       }
       s[fwd + F_FLAGS] &= ~FF_FIRST_ACK;
     }
-    if (s[c + C_FIRST_RTT_NS] > 0) t.initialRtt = s[c + C_FIRST_RTT_NS] / 1e9;
+    if (sw[(c + C_FIRST_RTT_NS) >> 1] > 0) t.initialRtt = sw[(c + C_FIRST_RTT_NS) >> 1] / 1e9;
     // The SACK blocks are read after the analysis of their own segment, as Wireshark reads options.
     // A segment without SACK blocks forgets the previous ones.
     s[fwd + F_SACK_BYTES] = d.sackCount > 0 ? sackBytes(d) : 0;
@@ -695,18 +784,18 @@ export class TcpStreamTable {
     // The window: scaled once both SYNs told the shift counts (RFC 7323 §2.2); SYNs never are.
     if (!(flags & TH_SYN)) {
       // The shift is at most 14 (RFC 7323 §2.3), so the product stays below 2^31.
-      const scale = s[fwd + F_WIN_SCALE];
+      const scale = si[fwd + F_WIN_SCALE];
       t.windowSize = scale >= 0 ? window * (1 << scale) : window;
       t.windowScale = scale >= 0 ? 1 << scale : scale;
     } else {
       t.windowSize = window;
-      scanSynOptions(d, s, c, fwd, rev);
+      scanSynOptions(d, b, c, fwd, rev);
     }
     if (!has(s, c + C_FLAGS, CF_ACCECN_OPTION) && d.tcpHdrLen > TCP_MIN_HEADER_LEN && !(flags & TH_SYN) && hasAccEcnOption(d)) s[c + C_FLAGS] |= CF_ACCECN_OPTION;
     const cf = s[c + C_FLAGS];
     t.useAce = (flags & TH_SYN) === 0 && (((cf & CF_ACCECN_SYN) !== 0 && (cf & CF_ACCECN_SYN_ACK) !== 0) || (cf & CF_ACCECN_OPTION) !== 0);
 
-    this.track(d, s, c, fwd, rev, fromA);
+    this.track(d, b, c, fwd, rev, fromA);
     if (seglen > 0 && d.payloadCapLen > 0 && s[c + C_PORT_B] === SOCKS_PORT && fromA && !has(s, c + C_FLAGS, CF_SOCKS_SEEN)) this.socks(d, s, c);
     if (this.reassembly.active) {
       if (seglen > 0 || (flags & (TH_SYN | TH_FIN | TH_RST))) this.reassembly.segment(d, st, t.direction, s[fwd + F_BASE_SEQ], has(s, fwd + F_FLAGS, FF_SAW_SYN));
@@ -715,13 +804,14 @@ export class TcpStreamTable {
   }
 
   /** Connection state, the segment's role, and the conversation's statistics. */
-  private track(d: Dissection, s: Float64Array, c: number, fwd: number, rev: number, fromA: boolean): void {
+  private track(d: Dissection, b: RowBlock, c: number, fwd: number, rev: number, fromA: boolean): void {
+    const s = b.s, sw = b.sw;
     const t = d.tcp;
     const flags = d.tcpFlags;
     s[fwd + F_PACKETS]++;
-    s[fwd + F_BYTES] += d.origLen;
-    s[fwd + F_PAYLOAD_BYTES] += d.payloadLen;
-    s[c + C_LAST_SEC] = d.tsSec;
+    sw[(fwd + F_BYTES) >> 1] += d.origLen;
+    sw[(fwd + F_PAYLOAD_BYTES) >> 1] += d.payloadLen;
+    sw[(c + C_LAST_SEC) >> 1] = d.tsSec;
     s[c + C_LAST_NSEC] = d.tsNsec;
     s[c + C_LAST_FRAME] = d.number;
     let state = s[c + C_STATE];
@@ -773,7 +863,7 @@ export class TcpStreamTable {
    * asks for one, and that conversation takes a tcp.stream index; so does tcpwatch, to keep the same
    * numbering.
    */
-  private socks(d: Dissection, s: Float64Array, c: number): void {
+  private socks(d: Dissection, s: Uint32Array, c: number): void {
     const p = d.payloadOff, b = d.buf;
     // SOCKS4 CONNECT (version 4, command 1) or SOCKS5 CONNECT request (version 5, command 1, reserved 0).
     if (d.payloadCapLen >= 8 && b[p] === 4 && b[p + 1] === 1) s[c + C_FLAGS] |= CF_SOCKS_SEEN;
@@ -797,16 +887,17 @@ function completenessOf(flags: number, seglen: number): number {
 }
 
 /** The SYN's options: window scale (with Wireshark's check that both sides offered it) and AccECN. */
-function scanSynOptions(d: Dissection, s: Float64Array, c: number, fwd: number, rev: number): void {
-  if (d.optWscale >= 0) s[fwd + F_WIN_SCALE] = Math.min(d.optWscale, MAX_WSCALE_SHIFT);
+function scanSynOptions(d: Dissection, b: RowBlock, c: number, fwd: number, rev: number): void {
+  const s = b.s, si = b.si;
+  if (d.optWscale >= 0) si[fwd + F_WIN_SCALE] = Math.min(d.optWscale, MAX_WSCALE_SHIFT);
   if (hasAccEcnOption(d)) s[c + C_FLAGS] |= CF_ACCECN_OPTION;
   const isSynAck = (d.tcpFlags & TH_ACK) !== 0;
-  if (s[fwd + F_WIN_SCALE] === WS_UNKNOWN) {
+  if (si[fwd + F_WIN_SCALE] === WS_UNKNOWN) {
     // No scale option from this side: neither side scales (RFC 7323 §2.2).
-    s[fwd + F_WIN_SCALE] = WS_NONE;
-    s[rev + F_WIN_SCALE] = WS_NONE;
-  } else if (isSynAck && s[rev + F_WIN_SCALE] === WS_NONE) {
-    s[fwd + F_WIN_SCALE] = WS_NONE;
+    si[fwd + F_WIN_SCALE] = WS_NONE;
+    si[rev + F_WIN_SCALE] = WS_NONE;
+  } else if (isSynAck && si[rev + F_WIN_SCALE] === WS_NONE) {
+    si[fwd + F_WIN_SCALE] = WS_NONE;
   }
 }
 
@@ -837,7 +928,8 @@ function hasAccEcnOption(d: Dissection): boolean {
  * duplicate-ACK and RTT results, and moves the flows' state on. `fwd` and `rev` are the sending and
  * receiving flows' offsets in the connection's row (at `c` in `s`).
  */
-function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number, rev: number, seq: number, ack: number, seglen: number, flags: number, window: number, pool: SegmentPool): void {
+function analyzeSequence(d: Dissection, b: RowBlock, c: number, fwd: number, rev: number, seq: number, ack: number, seglen: number, flags: number, window: number, pool: SegmentPool): void {
+  const s = b.s, si = b.si, sw = b.sw;
   const t = d.tcp;
   const frame = d.number;
   const sec = d.tsSec, nsec = d.tsNsec;
@@ -863,7 +955,7 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
     // Window update: same seq/ack as before, a new non-zero window.
     if (seglen === 0 && window !== 0 && window !== fwdWindow && seq === fwdNextSeq && ack === fwdLastAck && (flags & SFR) === 0) f |= AF.WindowUpdate;
     // Window full: the data reaches the right edge of the receiver's advertised window.
-    const revScale = s[rev + F_WIN_SCALE];
+    const revScale = si[rev + F_WIN_SCALE];
     if (seglen > 0 && revScale !== WS_UNKNOWN && (flags & SFR) === 0) {
       const shift = has(s, rev + F_FLAGS, FF_FIRST_ACK) ? 0 : (revScale === WS_NONE ? 0 : revScale);
       if (((seq + seglen) >>> 0) === ((revLastAck + ((revWindow << shift) >>> 0)) >>> 0)) f |= AF.WindowFull;
@@ -877,8 +969,8 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
       f |= AF.ZeroWindowProbeAck;
     } else if (repeated && window !== 0) {
       // -1 marks a direction whose ACKed-unseen report was already made (see below).
-      const num = s[fwd + F_DUP_ACK_NUM] === -1 ? 1 : s[fwd + F_DUP_ACK_NUM] + 1;
-      s[fwd + F_DUP_ACK_NUM] = num;
+      const num = si[fwd + F_DUP_ACK_NUM] === -1 ? 1 : si[fwd + F_DUP_ACK_NUM] + 1;
+      si[fwd + F_DUP_ACK_NUM] = num;
       f |= AF.DuplicateAck;
       t.duplicateAckNum = num;
       t.dupAckOf = s[fwd + F_LAST_NON_DUP_ACK];
@@ -886,7 +978,7 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
   }
   if (ack !== fwdLastAck) {
     s[fwd + F_LAST_NON_DUP_ACK] = frame;
-    s[fwd + F_DUP_ACK_NUM] = 0;
+    si[fwd + F_DUP_ACK_NUM] = 0;
   }
 
   // ACKed unseen segment: this acknowledges more than the peer was seen to send. Reported once:
@@ -900,8 +992,8 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
       s[rev + F_MAX_SEQ_TO_BE_ACKED] = s[rev + F_NEXT_SEQ];
       f |= AF.AckedUnseen;
     } else {
-      if (s[rev + F_DUP_ACK_NUM] === 0) f |= AF.AckedUnseen;
-      s[rev + F_DUP_ACK_NUM] = -1;
+      if (si[rev + F_DUP_ACK_NUM] === 0) f |= AF.AckedUnseen;
+      si[rev + F_DUP_ACK_NUM] = -1;
     }
   }
 
@@ -912,15 +1004,15 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
     // More than one byte right after a possible zero window probe adds new data.
     if (seglen > 1 && ((fwdNextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
     const synFin = flags & (TH_SYN | TH_FIN) ? 1 : 0;
-    const firstRttNs = s[c + C_FIRST_RTT_NS];
+    const firstRttNs = sw[(c + C_FIRST_RTT_NS) >> 1];
     if (seglen > 0 && revLastAck !== 0 && leSeq((seq + seglen) >>> 0, revLastAck)) {
       // Everything in it was already acknowledged.
       f |= AF.SpuriousRetransmission;
-    } else if (seqNotAdvanced && s[rev + F_DUP_ACK_NUM] >= 2 && revLastAck === seq &&
-      nsSince(sec, nsec, s[rev + F_LAST_ACK_SEC], s[rev + F_LAST_ACK_NSEC]) < FAST_RETRANSMISSION_NS) {
+    } else if (seqNotAdvanced && si[rev + F_DUP_ACK_NUM] >= 2 && revLastAck === seq &&
+      nsSince(sec, nsec, sw[(rev + F_LAST_ACK_SEC) >> 1], s[rev + F_LAST_ACK_NSEC]) < FAST_RETRANSMISSION_NS) {
       // After two or more duplicate ACKs asking for it, within 20 ms of the last.
       f |= AF.FastRetransmission;
-    } else if (seqNotAdvanced && nsSince(sec, nsec, s[fwd + F_NEXT_SEQ_SEC], s[fwd + F_NEXT_SEQ_NSEC]) < (firstRttNs > 0 ? firstRttNs : DEFAULT_OOO_THRESHOLD_NS) &&
+    } else if (seqNotAdvanced && nsSince(sec, nsec, sw[(fwd + F_NEXT_SEQ_SEC) >> 1], s[fwd + F_NEXT_SEQ_NSEC]) < (firstRttNs > 0 ? firstRttNs : DEFAULT_OOO_THRESHOLD_NS) &&
       fwdNextSeq !== ((seq + seglen + synFin) >>> 0)) {
       // Soon after the highest segment (within the handshake RTT), and not a plain repeat of the
       // last one. Data that closes a gap a bare ACK already stepped over (seq + len is that ACK's
@@ -931,13 +1023,13 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
       f |= AF.Retransmission;
       // The retransmission timeout: from the oldest segment still unacknowledged (the one most
       // likely resent), or from the highest segment when none is held.
-      let rs = s[fwd + F_NEXT_SEQ_SEC], rn = s[fwd + F_NEXT_SEQ_NSEC];
+      let rs = sw[(fwd + F_NEXT_SEQ_SEC) >> 1], rn = s[fwd + F_NEXT_SEQ_NSEC];
       t.rtoFrame = s[fwd + F_NEXT_SEQ_FRAME];
       if (s[fwd + F_SEG_COUNT] > 0) {
-        const o = s[fwd + F_SEG_OFF];
-        t.rtoFrame = pool.a[o + 2];
-        rs = pool.a[o + 3];
-        rn = pool.a[o + 4];
+        const o = si[fwd + F_SEG_OFF];
+        t.rtoFrame = pool.a[o + SG_FRAME];
+        rs = pool.w[(o + SG_SEC) >> 1];
+        rn = pool.a[o + SG_NSEC];
       }
       t.rto = (sec - rs) + (nsec - rn) / 1e9;
       if (t.rto === 0) t.rtoFrame = 0;
@@ -947,12 +1039,12 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
   let nextSeq = (seq + seglen) >>> 0;
   if ((seglen > 0 || (flags & (TH_SYN | TH_FIN))) && s[fwd + F_SEG_COUNT] < MAX_UNACKED_SEGMENTS) {
     if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
-    addSegment(s, fwd, pool, seq, nextSeq, frame, sec, nsec);
+    addSegment(b, fwd, pool, seq, nextSeq, frame, sec, nsec);
   }
   if ((gtSeq(nextSeq, fwdNextSeq) || fwdNextSeq === 0) && (f & AF.ZeroWindowProbe) === 0) {
     s[fwd + F_NEXT_SEQ] = nextSeq;
     s[fwd + F_NEXT_SEQ_FRAME] = frame;
-    s[fwd + F_NEXT_SEQ_SEC] = sec;
+    sw[(fwd + F_NEXT_SEQ_SEC) >> 1] = sec;
     s[fwd + F_NEXT_SEQ_NSEC] = nsec;
   }
   const fwdMaxToBeAcked = s[fwd + F_MAX_SEQ_TO_BE_ACKED];
@@ -961,7 +1053,7 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
   }
   s[fwd + F_WINDOW] = window;
   s[fwd + F_LAST_ACK] = ack;
-  s[fwd + F_LAST_ACK_SEC] = sec;
+  sw[(fwd + F_LAST_ACK_SEC) >> 1] = sec;
   s[fwd + F_LAST_ACK_NSEC] = nsec;
   s[fwd + F_LAST_SEGMENT_FLAGS] = f;
 
@@ -969,31 +1061,31 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
   // (the oldest such segment wins, as in Wireshark's newest-first list).
   const n = s[rev + F_SEG_COUNT];
   if (n > 0) {
-    const a = pool.a, base = s[rev + F_SEG_OFF];
+    const a = pool.a, base = si[rev + F_SEG_OFF];
     let kept = 0;
     let acked = -1;
     // Walk newest first, as Wireshark's list: a partial acknowledgement trims a segment's start.
     for (let o = base + (n - 1) * SEG_FIELDS; o >= base; o -= SEG_FIELDS) {
-      if (ack === a[o + 1]) { acked = o; continue; }
-      if (gtSeq(ack, a[o]) && leSeq(ack, a[o + 1])) a[o] = ack;
+      if (ack === a[o + SG_NEXT]) { acked = o; continue; }
+      if (gtSeq(ack, a[o + SG_SEQ]) && leSeq(ack, a[o + SG_NEXT])) a[o + SG_SEQ] = ack;
     }
     if (acked >= 0) {
-      t.acksFrame = a[acked + 2];
-      t.ackRtt = (sec - a[acked + 3]) + (nsec - a[acked + 4]) / 1e9;
+      t.acksFrame = a[acked + SG_FRAME];
+      t.ackRtt = (sec - pool.w[(acked + SG_SEC) >> 1]) + (nsec - a[acked + SG_NSEC]) / 1e9;
     }
     // Keep, in order, the segments that end beyond this acknowledgement.
     for (let i = 0; i < n; i++) {
       const o = base + i * SEG_FIELDS;
-      if (ack !== a[o + 1] && gtSeq(a[o + 1], ack)) {
+      if (ack !== a[o + SG_NEXT] && gtSeq(a[o + SG_NEXT], ack)) {
         if (kept !== i) a.copyWithin(base + kept * SEG_FIELDS, o, o + SEG_FIELDS);
         kept++;
       }
     }
-    if (kept === 0) releaseSegments(s, rev, pool);
+    if (kept === 0) releaseSegments(b, rev, pool);
     else s[rev + F_SEG_COUNT] = kept;
   }
   if (seglen !== 0 && s[fwd + F_SEG_COUNT] > 0 && !has(s, fwd + F_FLAGS, FF_BIF_INVALID)) {
-    bytesInFlight(d, s, fwd, rev, seglen, flags, pool);
+    bytesInFlight(d, b, fwd, rev, seglen, flags, pool);
     t.analysed = true;
   }
   t.flags = f;
@@ -1005,11 +1097,12 @@ function analyzeSequence(d: Dissection, s: Float64Array, c: number, fwd: number,
  * sender's unacknowledged segments, less the bytes the peer's latest SACK reported; and the bytes
  * sent since the last PSH, which Wireshark counts only here.
  */
-function bytesInFlight(d: Dissection, s: Float64Array, fwd: number, rev: number, seglen: number, flags: number, pool: SegmentPool): void {
-  const a = pool.a, base = s[fwd + F_SEG_OFF], n = s[fwd + F_SEG_COUNT], seqBase = s[fwd + F_BASE_SEQ];
-  let first = (a[base] - seqBase) >>> 0, last = (a[base + 1] - seqBase) >>> 0;
+function bytesInFlight(d: Dissection, b: RowBlock, fwd: number, rev: number, seglen: number, flags: number, pool: SegmentPool): void {
+  const s = b.s, si = b.si, sw = b.sw;
+  const a = pool.a, base = si[fwd + F_SEG_OFF], n = s[fwd + F_SEG_COUNT], seqBase = s[fwd + F_BASE_SEQ];
+  let first = (a[base + SG_SEQ] - seqBase) >>> 0, last = (a[base + SG_NEXT] - seqBase) >>> 0;
   for (let o = base + SEG_FIELDS, end = base + n * SEG_FIELDS; o < end; o += SEG_FIELDS) {
-    const lo = (a[o] - seqBase) >>> 0, hi = (a[o + 1] - seqBase) >>> 0;
+    const lo = (a[o + SG_SEQ] - seqBase) >>> 0, hi = (a[o + SG_NEXT] - seqBase) >>> 0;
     if (lo < first) first = lo;
     if (hi > last) last = hi;
   }
@@ -1018,9 +1111,9 @@ function bytesInFlight(d: Dissection, s: Float64Array, fwd: number, rev: number,
   if (inFlight > 0 && inFlight < MAX_BYTES_IN_FLIGHT) t.bytesInFlight = flags & (TH_SYN | TH_FIN) ? inFlight - 1 : inFlight;
   const push = (flags & TH_PSH) !== 0, pushLast = has(s, fwd + F_FLAGS, FF_PUSH_LAST);
   // A segment after one with PSH starts the count again.
-  s[fwd + F_PUSH_BYTES] = pushLast ? seglen : s[fwd + F_PUSH_BYTES] + seglen;
+  sw[(fwd + F_PUSH_BYTES) >> 1] = pushLast ? seglen : sw[(fwd + F_PUSH_BYTES) >> 1] + seglen;
   setBit(s, fwd + F_FLAGS, FF_PUSH_LAST, push);
-  t.pushBytesSent = s[fwd + F_PUSH_BYTES];
+  t.pushBytesSent = sw[(fwd + F_PUSH_BYTES) >> 1];
 }
 
 /** Bytes covered by the SACK blocks Wireshark keeps for bytes in flight (32-bit wrap-around, as its sum). */
