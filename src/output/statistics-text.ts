@@ -102,7 +102,8 @@ export type FollowMode = 'ascii' | 'hex' | 'raw';
 export function followText(f: StreamFollower, mode: FollowMode): string {
   // TLS and HTTP are followed by their TCP stream: tshark's filter names it.
   const filter = f.proto === 'udp' ? 'udp' : 'tcp';
-  let s = `\n${RULE67}\nFollow: ${f.proto},${mode}\nFilter: ${filter}.stream eq ${f.stream}\n`;
+  let s = `\n${RULE67}\nFollow: ${f.proto},${mode}\nFilter: ${filter}.stream eq ${f.stream}`;
+  s += f.proto === 'http2' ? ` and http2.streamid eq ${f.substream}\n` : '\n';
   // An end tshark never learnt (node 1 of follow,tls; both when nothing was followed) prints as ":0".
   const node = (addr: string, port: number): string => (f.ipv6 && addr !== '' ? `[${addr}]:${port}` : `${addr}:${port}`);
   s += `Node 0: ${node(f.client, f.clientPort)}\nNode 1: ${node(f.server, f.serverPort)}\n`;
