@@ -41,3 +41,14 @@ function headerListBytes(headers: [string, string][]): Buffer {
   }
   return out;
 }
+
+/** Calls `id` with the HTTP/2 stream of each of the packet's frames, in order (the preface has none). */
+export function http2StreamIds(d: Dissection, id: (streamId: number) => void): void {
+  if (!d.hasLayer(http2.id)) return;
+  const layer: Http2Layer = http2.layer(d);
+  if (layer.frameNumber !== d.number) return;
+  for (let i = 0; i < layer.count; i++) {
+    const f = layer.entries[i].frame;
+    if (f !== null) id(f.streamId);
+  }
+}

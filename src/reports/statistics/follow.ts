@@ -25,6 +25,15 @@ export interface FollowChunk {
   frame: number;
 }
 
+/**
+ * The display filter that selects what is followed, as tshark's follow names it: TLS, HTTP and
+ * HTTP/2 are followed by their TCP stream, HTTP/2 by its HTTP/2 stream in it too.
+ */
+export function followFilter(proto: FollowProto, stream: number, substream: number): string {
+  if (proto === 'udp') return `udp.stream eq ${stream}`;
+  return proto === 'http2' ? `tcp.stream eq ${stream} and http2.streamid eq ${substream}` : `tcp.stream eq ${stream}`;
+}
+
 /** Payload kept for one followed stream by default; past it the rest is counted, not stored. */
 export const MAX_FOLLOW_BYTES = 64 * 1024 * 1024;
 /** Early segments waiting for a gap per direction. */
