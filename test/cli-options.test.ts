@@ -97,7 +97,7 @@ function cases(dir: string): Case[] {
     [[...r, '-q', '-z', 'bogus'], /^tcpwatch: invalid -z argument "bogus": tcpwatch knows /],
     [[...r, '-q', '-z', 'conv,ipx'], /^tcpwatch: invalid -z conv type "ipx": use eth, ip, ipv6, tcp, udp$/],
     [[...r, '-q', '-z', 'follow,tcp,ascii'], /^tcpwatch: invalid -z follow stream "": expected a stream number/],
-    [[...r, '-q', '-z', 'follow,sctp,ascii,0'], /^tcpwatch: invalid -z follow protocol "sctp": use tcp, udp, tls or http$/],
+    [[...r, '-q', '-z', 'follow,sctp,ascii,0'], /^tcpwatch: invalid -z follow protocol "sctp": use tcp, udp, tls, http or http2$/],
     [[...r, '-q', '-z', 'io,stat,x'], /^tcpwatch: invalid -z io,stat interval "x"/],
     [[...r, '-q', '-z', 'conv,ip,ip.addr =='], /^tcpwatch: display filter error at column \d+: /],
     [[...r, '-t', 'a.3'], /^tcpwatch: invalid -t format "a\.3": use a, ad, adoy, d, dd, e, r, u, ud, udoy$/],

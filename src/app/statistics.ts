@@ -22,7 +22,7 @@ interface Statistic {
   text(): string;
 }
 
-const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp|tls|http,ascii|hex|raw,STREAM  pairs[,FILTER]  ' +
+const STATS_HELP = 'conv,TYPE  endpoints,TYPE (TYPE: eth, ip, ipv6, tcp, udp)  io,phs  io,stat,INTERVAL[,FILTER…]  expert  follow,tcp|udp|tls|http,ascii|hex|raw,STREAM  follow,http2,ascii|hex|raw,STREAM,SUBSTREAM  pairs[,FILTER]  ' +
   `NAME,tree[,FILTER] (NAME: ${Object.keys(TREE_STATISTICS).join(', ')})`;
 
 function compile(filter: string | undefined): DisplayFilter | null {
@@ -73,14 +73,22 @@ function parseStatistic(spec: string): Statistic {
   }
   if (head === 'follow') {
     const proto = parts[1];
-    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'tls' && proto !== 'http') throw new UsageError(`invalid -z follow protocol "${proto ?? ''}": use tcp, udp, tls or http`);
+    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'tls' && proto !== 'http' && proto !== 'http2') {
+      throw new UsageError(`invalid -z follow protocol "${proto ?? ''}": use tcp, udp, tls, http or http2`);
+    }
     const mode = parts[2];
     if (mode !== 'ascii' && mode !== 'hex' && mode !== 'raw') throw new UsageError(`invalid -z follow mode "${mode ?? ''}": use ascii, hex or raw`);
     const stream = parts[3];
-    if (stream === undefined || !/^\d+$/.test(stream) || parts.length > 4) {
+    // HTTP/2 names the HTTP/2 stream within the TCP stream too, as tshark's follow,http2 needs it
+    const sub = parts[4];
+    if (proto === 'http2') {
+      if (stream === undefined || !/^\d+$/.test(stream) || sub === undefined || !/^\d+$/.test(sub) || Number(sub) > 0x7fffffff || parts.length > 5) {
+        throw new UsageError(`invalid -z follow stream "${parts.slice(3).join(',')}": expected a TCP stream and an HTTP/2 stream number, as follow,http2,${mode},0,1`);
+      }
+    } else if (stream === undefined || !/^\d+$/.test(stream) || parts.length > 4) {
       throw new UsageError(`invalid -z follow stream "${parts.slice(3).join(',')}": expected a stream number, as follow,${proto},${mode},0`);
     }
-    const f = new StreamFollower(proto as FollowProto, Number(stream));
+    const f = new StreamFollower(proto as FollowProto, Number(stream), undefined, proto === 'http2' ? Number(sub) : 0);
     return { filter: null, add: (d) => f.add(d), text: () => followText(f, mode as FollowMode) };
   }
   throw new UsageError(`invalid -z argument "${spec}": tcpwatch knows ${STATS_HELP}`);

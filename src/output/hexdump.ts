@@ -28,6 +28,19 @@ export function hexDumpLines(buf: Buffer, off: number, len: number): string[] {
 }
 
 /**
+ * `data` as tshark's -z follow,…,ascii prints one chunk: printable ASCII, CR and LF as they are,
+ * every other byte a dot (a copy: the caller's bytes are left alone).
+ */
+export function followAsciiBytes(data: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i];
+    out[i] = b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f) ? b : 0x2e;
+  }
+  return out;
+}
+
+/**
  * `data` as tshark's -z follow,…,hex prints one chunk: the offset (of the chunk's side's bytes so
  * far) in eight upper-case digits, the bytes in two groups of eight, the printable ASCII.
  */

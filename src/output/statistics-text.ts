@@ -4,7 +4,7 @@
 
 import { ConversationTable, ConversationRow, EndpointTable, KIND_TITLES } from '../reports/statistics/conversations';
 import { ProtocolHierarchy, HierarchyNode } from '../reports/statistics/hierarchy';
-import { StreamFollower } from '../reports/statistics/follow';
+import { StreamFollower, followFilter } from '../reports/statistics/follow';
 import { IoStatistics, MAX_INTERVALS } from '../reports/statistics/io-stat';
 import { ExpertInfo } from '../reports/statistics/expert';
 import { SegmentPairs, MAX_PAIRED_SEGMENTS, quantile } from '../reports/statistics/pairs';
@@ -13,7 +13,7 @@ import { interfaceName } from '../capture/interface-names';
 import { ExpertSeverity } from '../fields/registry';
 import { protocolShortName } from '../fields/glossary';
 import { sanitizeText } from './sanitize';
-import { followHexLines } from './hexdump';
+import { followAsciiBytes, followHexLines } from './hexdump';
 import { timeType, absoluteTime } from './time-format';
 
 const RULE80 = '='.repeat(80);
@@ -100,9 +100,7 @@ export function hierarchyText(h: ProtocolHierarchy, filter?: string): string {
 export type FollowMode = 'ascii' | 'hex' | 'raw';
 
 export function followText(f: StreamFollower, mode: FollowMode): string {
-  // TLS and HTTP are followed by their TCP stream: tshark's filter names it.
-  const filter = f.proto === 'udp' ? 'udp' : 'tcp';
-  let s = `\n${RULE67}\nFollow: ${f.proto},${mode}\nFilter: ${filter}.stream eq ${f.stream}\n`;
+  let s = `\n${RULE67}\nFollow: ${f.proto},${mode}\nFilter: ${followFilter(f.proto, f.stream, f.substream)}\n`;
   // An end tshark never learnt (node 1 of follow,tls; both when nothing was followed) prints as ":0".
   const node = (addr: string, port: number): string => (f.ipv6 && addr !== '' ? `[${addr}]:${port}` : `${addr}:${port}`);
   s += `Node 0: ${node(f.client, f.clientPort)}\nNode 1: ${node(f.server, f.serverPort)}\n`;
@@ -110,9 +108,7 @@ export function followText(f: StreamFollower, mode: FollowMode): string {
   for (const c of f.chunks) {
     const tab = c.fromServer ? '\t' : '';
     if (mode === 'ascii') {
-      let text = '';
-      for (const b of c.data) text += b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f) ? String.fromCharCode(b) : '.';
-      s += `${tab}${c.data.length}\n${text}\n`;
+      s += `${tab}${c.data.length}\n${followAsciiBytes(c.data).toString('latin1')}\n`;
     } else if (mode === 'raw') {
       s += `${tab}${c.data.toString('hex')}\n`;
     } else {

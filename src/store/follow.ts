@@ -4,10 +4,11 @@
 
 import { Dissection } from '../decode/dissection';
 import { sanitizeBytes } from '../output/sanitize';
-import { hexDumpLines, followHexLines } from '../output/hexdump';
+import { hexDumpLines, followHexLines, followAsciiBytes } from '../output/hexdump';
 import { PacketStore } from './packet-store';
 import { CHUNK_BITS, CHUNK_MASK, Misc, TlsContentBit } from './columns';
 import { isUdpRow, udpKey, udpStreamNumbers } from './conversations';
+import { followFilter as filterOf } from '../reports/statistics/follow';
 
 export const enum Side {
   Client = 0,
@@ -25,7 +26,7 @@ export interface FollowSegment {
   tls: number;
 }
 
-export type FollowMode = 'wire' | 'tls' | 'http';
+export type FollowMode = 'wire' | 'tls' | 'http' | 'http2';
 
 /** How the bytes are shown: text (a hex dump where they are not), tshark's follow hex dump, or raw hex. */
 export type FollowEncoding = 'ascii' | 'hex' | 'raw';
@@ -43,9 +44,13 @@ export interface FollowResult {
   protocol: 'TCP' | 'UDP';
   /**
    * What is followed: the payload as on the wire, the TLS records' decrypted application data, or
-   * the HTTP messages (header blocks and entity bodies) over TCP or in decrypted TLS (TCP only).
+   * the HTTP messages (header blocks and entity bodies) over TCP or in decrypted TLS, or the frames
+   * of one HTTP/2 stream (TCP only).
    */
   mode: FollowMode;
+  /** HTTP/2: the HTTP/2 stream followed (-1: the connection has none), and every one it carries but 0, in order. */
+  substream?: number;
+  substreams?: number[];
   client: string;
   server: string;
   segments: FollowSegment[];
@@ -174,9 +179,20 @@ function looksLikeText(b: Buffer): boolean {
   return ok >= b.length * 0.9;
 }
 
-/** What the view calls the mode: TLS, HTTP, or the transport (TCP, UDP). */
+/** What the view calls the mode: TLS, HTTP, HTTP/2, or the transport (TCP, UDP). */
 export function followModeName(r: FollowResult): string {
-  return r.mode === 'tls' ? 'TLS' : r.mode === 'http' ? 'HTTP' : r.protocol;
+  return r.mode === 'tls' ? 'TLS' : r.mode === 'http' ? 'HTTP' : r.mode === 'http2' ? 'HTTP/2' : r.protocol;
+}
+
+/** The display filter that shows what is followed: leaving Follow applies it. */
+export function followFilter(r: FollowResult): string {
+  return filterOf(r.protocol === 'UDP' ? 'udp' : r.mode === 'http2' ? 'http2' : 'tcp', r.stream, r.substream ?? -1);
+}
+
+/** What is followed, as headings name it: `TLS stream 1`, or `HTTP/2 stream 3 of tcp.stream 1`. */
+export function followName(r: FollowResult): string {
+  if (r.mode === 'http2') return `HTTP/2 stream ${r.substream ?? -1} of tcp.stream ${r.stream}`;
+  return `${followModeName(r)} stream ${r.stream}`;
 }
 
 /**
@@ -208,14 +224,16 @@ export function followSaved(r: FollowResult, encoding: FollowEncoding, side: Sid
 export function followLines(r: FollowResult, width = 100, encoding: FollowEncoding = 'ascii'): FollowLine[] {
   const out: FollowLine[] = [];
   const tls = r.mode === 'tls';
-  out.push({ side: Side.Note, text: `Follow ${followModeName(r)} stream ${r.stream}: ${r.client} (client) \u2194 ${r.server} (server)` });
+  out.push({ side: Side.Note, text: `Follow ${followName(r)}: ${r.client} (client) \u2194 ${r.server} (server)` });
   out.push({
     side: Side.Note,
     text: `client sent ${r.clientBytes} bytes, server sent ${r.serverBytes} bytes` +
-      (tls ? ' of decrypted application data' : r.mode === 'http' ? ' in HTTP messages (header blocks and entity bodies)' : r.isTls ? '; TLS records are shown as they are on the wire (encrypted)' : ''),
+      (tls ? ' of decrypted application data' : r.mode === 'http' ? ' in HTTP messages (header blocks and entity bodies)' :
+        r.mode === 'http2' ? ' in HTTP/2 frames (header blocks as their decoded header lists)' : r.isTls ? '; TLS records are shown as they are on the wire (encrypted)' : ''),
   });
   if (tls && r.segments.length === 0) out.push({ side: Side.Note, text: 'no application data was decrypted (no key log for this connection: K loads one)' });
   if (r.mode === 'http' && r.segments.length === 0) out.push({ side: Side.Note, text: 'no HTTP message was read in this stream' });
+  if (r.mode === 'http2' && r.segments.length === 0) out.push({ side: Side.Note, text: 'no HTTP/2 frame of this stream was read' });
   out.push({ side: Side.Note, text: '' });
   const offset = [0, 0];
   for (const s of r.segments) {
@@ -229,9 +247,10 @@ export function followLines(r: FollowResult, width = 100, encoding: FollowEncodi
     if (encoding !== 'ascii') {
       // hex digits and the dump's dotted ASCII column: nothing in them reaches the terminal raw
       for (const line of encodedLines(s.data, encoding, offset[s.side])) out.push({ side: s.side, text: line });
-    } else if (s.tls === 0 && looksLikeText(s.data)) {
+    } else if (r.mode === 'http2' || (s.tls === 0 && looksLikeText(s.data))) {
       // Lines break at LF (a CR before it is part of the line ending, not shown); the rest is sanitized.
-      const b = s.data;
+      // HTTP/2's header lists and frames are binary: shown as tshark's follow,http2,ascii shows them.
+      const b = r.mode === 'http2' ? followAsciiBytes(s.data) : s.data;
       let start = 0;
       for (let k = 0; k <= b.length; k++) {
         if (k < b.length && b[k] !== 0x0a) continue;

@@ -10,7 +10,7 @@ import { hooks, MainOptions } from '../hooks';
 import { DisplayFilter } from '../pipeline';
 import { PacketStore } from '../store/packet-store';
 import { FilterRun } from '../store/filter-run';
-import { followStream, followUdp, followLines, followSaved, followModeName, FollowResult, FollowMode, FollowEncoding, FOLLOW_ENCODINGS, Side } from '../store/follow';
+import { followStream, followUdp, followLines, followSaved, followModeName, followName, followFilter, FollowResult, FollowMode, FollowEncoding, FOLLOW_ENCODINGS, Side } from '../store/follow';
 import { followDecoded } from '../store/follow-tls';
 import { isUdpRow } from '../store/conversations';
 import { compareStream } from '../store/compare';
@@ -133,7 +133,7 @@ export class App {
   private messageTimer: NodeJS.Timeout | null = null;
   private quitting = false;
   /** The TCP stream Follow last showed and how (tls: decrypted application data; wire: the bytes as sent), kept for m and the next F on it. */
-  private followAt = { stream: -1, mode: 'wire' as FollowMode };
+  private followAt = { stream: -1, mode: 'wire' as FollowMode, substream: -1 };
   /** How Follow shows the bytes (a), kept from one stream to the next. */
   private followEncoding: FollowEncoding = 'ascii';
   /** A Follow result m already worked out (to learn the mode has something to show), for the view it opens. */
@@ -867,11 +867,19 @@ export class App {
   }
 
   /**
-   * The mode m turns Follow to: TLS (decrypted), HTTP, TCP (wire) in turn, passing over TLS on a
-   * stream without TLS records and HTTP where no message was read; null when only TCP is left.
+   * The mode m turns Follow to: TLS (decrypted), HTTP, each HTTP/2 stream, TCP (wire) in turn,
+   * passing over TLS on a stream without TLS records, HTTP where no message was read and HTTP/2
+   * where no HTTP/2 stream was; null when only TCP is left.
    */
   private nextFollowMode(r: FollowResult): FollowMode | null {
-    const order: FollowMode[] = ['tls', 'http', 'wire'];
+    if (r.mode === 'http2') {
+      const later = (r.substreams ?? []).find((id) => id > (r.substream ?? -1));
+      if (later !== undefined) {
+        this.followNext = followDecoded(this.store, r.stream, 'http2', undefined, later);
+        return 'http2';
+      }
+    }
+    const order: FollowMode[] = ['tls', 'http', 'http2', 'wire'];
     const at = order.indexOf(r.mode);
     for (let k = 1; k < order.length; k++) {
       const mode = order[(at + k) % order.length];
@@ -879,6 +887,11 @@ export class App {
       if (mode === 'http') {
         const h = followDecoded(this.store, r.stream, 'http');
         if (h.segments.length === 0) continue;
+        this.followNext = h;
+      }
+      if (mode === 'http2') {
+        const h = followDecoded(this.store, r.stream, 'http2');
+        if (h.substream === undefined || h.substream < 0) continue;
         this.followNext = h;
       }
       return mode;
@@ -998,23 +1011,23 @@ export class App {
           if (next !== null && next.stream === r.stream && next.mode === mode) {
             r = next;
           } else if (mode !== 'wire') {
-            const decoded = followDecoded(this.store, r.stream, mode);
+            const decoded = followDecoded(this.store, r.stream, mode, undefined, mode === 'http2' ? this.followAt.substream : -1);
             if (decoded.segments.length > 0 || again) r = decoded;
           }
-          this.followAt = { stream: r.stream, mode: r.mode };
+          this.followAt = { stream: r.stream, mode: r.mode, substream: r.substream ?? -1 };
         }
         this.followed = { protocol: r.protocol, stream: r.stream, result: r };
         const lines = followLines(r, Math.max(20, this.screen.width - 4), this.followEncoding).map((l) => ({ text: l.text, attr: followAttr(this.theme, l.side) }));
         const nextEncoding = FOLLOW_ENCODINGS[(FOLLOW_ENCODINGS.indexOf(this.followEncoding) + 1) % FOLLOW_ENCODINGS.length];
         this.textView.setTitle(
           [
-            { text: ` Follow ${followModeName(r)} stream ${r.stream} (${this.followEncoding})  `, attr: this.theme.titleFocused },
+            { text: ` Follow ${followName(r)} (${this.followEncoding})  `, attr: this.theme.titleFocused },
             { text: `client ${r.client} \u2192 ${r.clientBytes} bytes`, attr: this.theme.follow[0] },
             { text: '  ', attr: this.theme.titleFocused },
             { text: `server ${r.server} \u2192 ${r.serverBytes} bytes`, attr: this.theme.follow[1] },
           ],
           [{
-            text: `${r.protocol === 'TCP' ? 'm: mode  ' : ''}a: ${nextEncoding}  Esc/q: back, showing ${r.protocol.toLowerCase()}.stream eq ${r.stream} `,
+            text: `${r.protocol === 'TCP' ? 'm: mode  ' : ''}a: ${nextEncoding}  Esc/q: back, showing ${followFilter(r)} `,
             attr: this.theme.titleFocused,
           }],
         );
@@ -1098,7 +1111,7 @@ export class App {
     this.stats.hide();
     this.graph.hide();
     this.overlay = 'none';
-    if (followed !== null) this.applyFilter(`${followed.protocol.toLowerCase()}.stream eq ${followed.stream}`);
+    if (followed !== null) this.applyFilter(followFilter(followed.result));
     if (render) this.requestRender(true);
   }
 
@@ -1187,7 +1200,7 @@ export class App {
       if (f === null || f.protocol !== 'TCP') return;
       const mode = this.nextFollowMode(f.result);
       if (mode === null) {
-        this.flash(`follow: tcp.stream ${f.stream} carries no TLS or HTTP to show instead of its TCP bytes`);
+        this.flash(`follow: tcp.stream ${f.stream} carries no TLS, HTTP or HTTP/2 to show instead of its TCP bytes`);
         return;
       }
       this.followAt.mode = mode;

@@ -44,6 +44,10 @@ class FrameEntry {
   fragments: [number, number][] | null = null;
   /** Its words in the Info column. */
   text = '';
+  /** The whole frame, 9-byte header included: [pduOff, pduEnd) of pduBuf (valid while the packet is shown); null when not one frame's PDU. */
+  pduBuf: Buffer | null = null;
+  pduOff = 0;
+  pduEnd = 0;
 }
 
 export class Http2Layer {
@@ -77,6 +81,7 @@ export class Http2Layer {
     e.pad = 0;
     e.fragments = null;
     e.text = '';
+    e.pduBuf = null;
     return e;
   }
 
@@ -204,6 +209,11 @@ export const http2 = registerProtocol({
         const f = frameOut[i];
         e.frame = f;
         e.text = frameText(c, dir, f);
+        if (frameOut.length === 1 && end - off === FRAME_HEADER_LEN + f.length) {
+          e.pduBuf = buf;
+          e.pduOff = off;
+          e.pduEnd = end;
+        }
         if (f.type === DATA && frameOut.length === 1 && end - off === FRAME_HEADER_LEN + f.length) {
           // RFC 9113 §6.1: Pad Length (1) when PADDED, the data, then the padding
           let from = off + FRAME_HEADER_LEN, to = end;

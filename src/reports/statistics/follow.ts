@@ -4,16 +4,18 @@
 // that arrive early wait for the gap to fill). TLS: each decrypted application data record, node 0
 // the sender of the first frame with any decrypted record (in TLS 1.3 the server, whose encrypted
 // handshake comes first), node 1 left unknown, as tshark's follow,tls. HTTP: the pieces of the
-// HTTP/1.x messages (src/protocols/http/follow.ts), node 0 the sender of the first one. What is kept
-// is bounded by MAX_FOLLOW_BYTES.
+// HTTP/1.x messages (src/protocols/http/follow.ts), node 0 the sender of the first one. HTTP/2: the
+// frames of one HTTP/2 stream of the connection (src/protocols/http2/follow.ts), node 0 the sender
+// of the first. What is kept is bounded by MAX_FOLLOW_BYTES.
 
 import { Dissection } from '../../decode/dissection';
 import { ipv4At, ipv6At } from '../../fields/format';
 import { udpStreamOf } from '../../analysis/udp-stream-info';
 import { decryptInfoOf } from '../../tls/decrypt-info';
 import { httpFollowPieces } from '../../protocols/http/follow';
+import { http2FollowPieces } from '../../protocols/http2/follow';
 
-export type FollowProto = 'tcp' | 'udp' | 'tls' | 'http';
+export type FollowProto = 'tcp' | 'udp' | 'tls' | 'http' | 'http2';
 
 export interface FollowChunk {
   /** From node 1 (for TCP and UDP the server: the side that did not send first). */
@@ -21,6 +23,15 @@ export interface FollowChunk {
   data: Buffer;
   /** The frame the bytes came with (its number, from 1). */
   frame: number;
+}
+
+/**
+ * The display filter that selects what is followed, as tshark's follow names it: TLS, HTTP and
+ * HTTP/2 are followed by their TCP stream, HTTP/2 by its HTTP/2 stream in it too.
+ */
+export function followFilter(proto: FollowProto, stream: number, substream: number): string {
+  if (proto === 'udp') return `udp.stream eq ${stream}`;
+  return proto === 'http2' ? `tcp.stream eq ${stream} and http2.streamid eq ${substream}` : `tcp.stream eq ${stream}`;
 }
 
 /** Payload kept for one followed stream by default; past it the rest is counted, not stored. */
@@ -47,8 +58,11 @@ export class StreamFollower {
   private stored = 0;
   private readonly dirs: [Direction, Direction] = [{ next: -1, waiting: [] }, { next: -1, waiting: [] }];
 
-  /** `stream` -1: every TCP frame given is the stream's (a replay of one stream's packets). */
-  constructor(readonly proto: FollowProto, readonly stream: number, private readonly maxBytes = MAX_FOLLOW_BYTES) {}
+  /**
+   * `stream` -1: every TCP frame given is the stream's (a replay of one stream's packets);
+   * `substream`: for HTTP/2, the HTTP/2 stream followed within the connection.
+   */
+  constructor(readonly proto: FollowProto, readonly stream: number, private readonly maxBytes = MAX_FOLLOW_BYTES, readonly substream = 0) {}
 
   add(d: Dissection): void {
     if (d.inIcmpError || d.netOff < 0) return;
@@ -69,6 +83,10 @@ export class StreamFollower {
     }
     if (this.proto === 'http') {
       httpFollowPieces(d, (data) => this.keep(this.from(d, true), data, d.number));
+      return;
+    }
+    if (this.proto === 'http2') {
+      http2FollowPieces(d, this.substream, (data) => this.keep(this.from(d, true), data, d.number));
       return;
     }
     const fromServer = this.from(d, true);
