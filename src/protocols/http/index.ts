@@ -9,6 +9,7 @@
 import { Dissection } from '../../decode/dissection';
 import { PDU_NOT_MINE, registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT } from '../../fields/registry';
+import { offerTextLines } from '../text-lines';
 import { HttpMessage, httpPduLength, isXmlMediaType, mediaType, parseHttpMessage, startsHttpMessage, headerBlockEnd } from './message';
 
 /** Wireshark's default "HTTP TCP port range" (http.tcp.port). */
@@ -104,6 +105,8 @@ export const http = registerProtocol({
       }
       m.inFrame = !reassembled;
       match(d, m, state as HttpConversation);
+      // tcpwatch undoes neither chunking nor a content coding: such a body is not shown as text.
+      if (!m.chunked && m.contentEncoding === '') offerTextLines(d, buf, m.bodyOff, m.end, mediaType(m.contentType), reassembled ? d.payloadOff : m.bodyOff);
     },
     truncated(buf: Buffer, off: number, end: number): string | null {
       // Wireshark's HTTP writes a message's first line (or "Continuation" for bytes that start
