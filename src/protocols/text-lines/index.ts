@@ -1,8 +1,9 @@
 // Wireshark's "Line-based text data" (data-text-lines, packet-text-media.c): a message body whose
 // media type names a line-based text format, shown one text item per line, each with its line
-// end. The protocol that carries the body (HTTP) offers it with `offerTextLines`; the body stands
-// in frame.protocols after that protocol and heads its own subtree: "Line-based text data:
-// text/html (9 lines)". It writes neither column (the carrier already adds the media type to Info).
+// end. The protocol that carries the body (HTTP, HTTP/2) offers it with `offerTextLines`; the body
+// stands in frame.protocols after that protocol and heads its own subtree, "Line-based text data:
+// text/html (9 lines)": at the top of the tree after HTTP's, inside the HTTP/2 frame that ends the
+// body. It writes neither column (the carrier already adds the media type to Info).
 //
 // Offering a body costs a media-type lookup; its lines are only found when a view asks for them,
 // once per frame, in a loop bounded by the body's length. At most MAX_LINE_ITEMS lines of a frame
@@ -35,6 +36,9 @@ export class TextLinesLayer {
   readonly off: number[] = [];
   readonly end: number[] = [];
   readonly media: string[] = [];
+  /** The protocol whose tree holds each body's ('' at the top of the tree), and which instance of it. */
+  readonly withinProto: string[] = [];
+  readonly withinInstance: number[] = [];
   /** The lines found when a view first asks (linesFrame is the frame they are of). */
   linesFrame = -1;
   /** Per body: its line count, and the first of its items in lineOff/lineEnd. */
@@ -62,9 +66,10 @@ export function isTextLinesBody(buf: Buffer, off: number, end: number, media: st
 
 /**
  * Offer a body to data-text-lines: taken (true) when its media type is a line-based text format
- * and it is not XML. `layerOff` is where the layer stands in the frame for the layer stack.
+ * and it is not XML. `layerOff` is where the layer stands in the frame for the layer stack; a
+ * carrier that holds the body's tree in its own (HTTP/2's frame) names itself and its instance.
  */
-export function offerTextLines(d: Dissection, buf: Buffer, off: number, end: number, media: string, layerOff: number): boolean {
+export function offerTextLines(d: Dissection, buf: Buffer, off: number, end: number, media: string, layerOff: number, withinProto = '', withinInstance = 0): boolean {
   if (!isTextLinesBody(buf, off, end, media)) return false;
   const l = textLines.layer(d);
   if (l.frame !== d.number) {
@@ -78,6 +83,8 @@ export function offerTextLines(d: Dissection, buf: Buffer, off: number, end: num
   l.off[k] = off;
   l.end[k] = end;
   l.media[k] = media;
+  l.withinProto[k] = withinProto;
+  l.withinInstance[k] = withinInstance;
   if (!d.hasLayer(textLines.id)) d.pushLayer(textLines.id, layerOff);
   return true;
 }
@@ -158,6 +165,7 @@ defineField({
     return s;
   },
   range: (d, i, o) => { const l = layerOf(d); return l !== null && i < l.count && o.set(l.buf[i], l.off[i], l.end[i] - l.off[i]); },
+  nestIn: (d, i) => { const l = layerOf(d); return l === null || i >= l.count || l.withinProto[i] === '' ? null : [l.withinProto[i], l.withinInstance[i]]; },
 });
 defineField({
   name: '_text.data-text-lines.line', label: 'Line', type: FT.None, proto: 'data-text-lines', textNode: true,
