@@ -1,6 +1,6 @@
 // Line-based text data (data-text-lines): the bodies of text media types, one item per line. On the
 // concatenated valid corpus, the frames tshark 4.0 lists data-text-lines in are compared with
-// tcpwatch's, by frame.protocols and by their "Line-based text data" subtree in -V; so is the lab
+// tcpwatch's, by frame.protocols, -T fields and their "Line-based text data" subtree in -V; so is the lab
 // capture's HTML page, which travels in TLS (its keys are inside the pcapng).
 
 import { test } from 'node:test';
@@ -31,10 +31,11 @@ function textBlocks(text: string): string[] {
 test('frame.protocols lists data-text-lines where tshark does, and -V shows the same lines', { skip }, async () => {
   const files = listFiles(path.join(corpus!, 'valid'), (n) => /\.pcap(ng)?$/.test(n));
   await withConcatenated(files, async ({ file, where }) => {
-    const args = ['-r', file, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.protocols'];
+    const args = ['-r', file, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.protocols', '-e', 'data-text-lines'];
     const [ours, theirs] = await Promise.all([runCli(args), runCommand('tshark', ['-n', ...args])]);
     assert.equal(ours.status, 0, ours.stderr);
-    const pick = (out: string): Map<string, string> => new Map(out.split('\n').filter((l) => l.includes(':data-text-lines')).map((l) => l.split('\t') as [string, string]));
+    // frame number → its protocols and the protocol's heading, as -T fields prints them
+    const pick = (out: string): Map<string, string> => new Map(out.split('\n').filter((l) => l.includes(':data-text-lines')).map((l) => [l.slice(0, l.indexOf('\t')), l.slice(l.indexOf('\t') + 1)]));
     const want = pick(theirs.stdout), got = pick(ours.stdout);
     assert.ok(want.size >= 6, `frames tshark lists data-text-lines in: ${want.size}`);
     const differ: string[] = [];

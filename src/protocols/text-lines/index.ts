@@ -152,18 +152,22 @@ export function lineText(buf: Buffer, off: number, end: number): string {
   return s;
 }
 
+/** The heading of body i's subtree, which -T fields also prints for the protocol. */
+function heading(d: Dissection, i: number): string {
+  const l = linesOf(d);
+  if (l === null || i >= l.count) return '';
+  const n = l.lineCount[i];
+  let s = `Line-based text data: ${l.media[i]} (${n} lines)`; // "1 lines" too, as tshark writes it
+  const shown = (i + 1 < l.count ? l.firstItem[i + 1] : l.lineOff.length) - l.firstItem[i];
+  if (shown < n) s += ` [${n - shown} lines not shown]`;
+  return s;
+}
+
 defineField({
   name: 'data-text-lines', label: 'Line-based text data', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'data-text-lines',
   count: (d) => layerOf(d)?.count ?? 0,
-  heading: (d, i) => {
-    const l = linesOf(d);
-    if (l === null || i >= l.count) return '';
-    const n = l.lineCount[i];
-    let s = `Line-based text data: ${l.media[i]} (${n} lines)`; // "1 lines" too, as tshark writes it
-    const shown = (i + 1 < l.count ? l.firstItem[i + 1] : l.lineOff.length) - l.firstItem[i];
-    if (shown < n) s += ` [${n - shown} lines not shown]`;
-    return s;
-  },
+  heading,
+  text: heading,
   range: (d, i, o) => { const l = layerOf(d); return l !== null && i < l.count && o.set(l.buf[i], l.off[i], l.end[i] - l.off[i]); },
   nestIn: (d, i) => { const l = layerOf(d); return l === null || i >= l.count || l.withinProto[i] === '' ? null : [l.withinProto[i], l.withinInstance[i]]; },
 });
