@@ -64,6 +64,11 @@ export interface ProtocolSpec<T> {
    * decode, and `decode` is not called.
    */
   tcpPdu?: TcpPduSpec<T>;
+  /**
+   * It writes neither column (Wireshark's media dissectors, which leave them to the protocol that
+   * carries the body): the columns are the layer's below it.
+   */
+  namesNoColumns?: boolean;
   /** Its sessions are encrypted on the wire (SSH): a stream that carries it is encrypted, whatever its bytes measure. */
   encrypts?: boolean;
 }
@@ -368,7 +373,7 @@ export function topRegisteredLayer(d: Dissection): RegisteredProtocol<unknown> |
   }
   for (let i = last; i >= 0; i--) {
     const p = registered[d.stack[i]];
-    if (p !== undefined) return p;
+    if (p !== undefined && p.spec.namesNoColumns !== true) return p;
   }
   return undefined;
 }

@@ -120,6 +120,12 @@ export interface FieldDef {
    * tcpwatch gives it none, or a name of tcpwatch's such as `dns.queries`) serves filters and -T fields only.
    */
   textNode?: boolean;
+  /**
+   * For a protocol whose subtree Wireshark places inside another protocol's (a body's text inside
+   * the HTTP/2 frame that ends it): that protocol's name and instance for occurrence i; null at the
+   * top of the tree.
+   */
+  nestIn?(d: Dissection, i: number): readonly [string, number] | null;
   /** For a protocol: its subtree lists the nodes in the order of their bytes, not of declaration (HTTP's headers come in any order). */
   orderByBytes?: boolean;
   /**

@@ -285,6 +285,8 @@ export function protocolTree(d: Dissection): TreeNode[] {
   let into = out;
   const seen = new Map<string, number>();
   const tables = new Map<string, InstanceTable>();
+  const rootsOf = new Map<string, TreeNode[]>();
+  const nested: [TreeNode, readonly [string, number]][] = [];
   const visit = (name: string): TreeNode | null => {
     const pf = getField(name);
     if (pf === undefined) return null;
@@ -295,6 +297,14 @@ export function protocolTree(d: Dissection): TreeNode[] {
     let table = tables.get(name);
     if (table === undefined) tables.set(name, (table = instanceTable(d, pf, instances)));
     const node = protocolInstance(d, pf, k, table);
+    let roots = rootsOf.get(name);
+    if (roots === undefined) rootsOf.set(name, (roots = []));
+    roots.push(node);
+    const within = pf.nestIn !== undefined ? pf.nestIn(d, k) : null;
+    if (within !== null) {
+      nested.push([node, within]);
+      return node;
+    }
     // Under an ICMP message the quoted packet stands where its bytes are: after the header, before
     // the extensions that follow the quote (RFC 4884).
     let at = into.length;
@@ -339,5 +349,8 @@ export function protocolTree(d: Dissection): TreeNode[] {
     for (let j = i + 1; j < d.stackLen && !later; j++) later = d.stack[j] === p;
     if (node !== null && !later) while (visit(layerName(p)) !== null);
   }
+  // A subtree another protocol holds goes at the end of that instance's tree; at the top when the
+  // instance is not there.
+  for (const [node, [proto, k]] of nested) (rootsOf.get(proto)?.[k]?.children ?? out).push(node);
   return out;
 }

@@ -10,6 +10,7 @@ import './icmpv6';
 import './arp';
 import './loop';
 import './vsock';
+import './text-lines';
 import './http';
 import './http2';
 import './quic';

@@ -9,7 +9,8 @@
 import { Dissection } from '../../decode/dissection';
 import { PDU_NOT_MINE, registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT } from '../../fields/registry';
-import { HttpMessage, httpPduLength, isXmlMediaType, mediaType, parseHttpMessage, startsHttpMessage, headerBlockEnd } from './message';
+import { offerTextLines } from '../text-lines';
+import { dechunkedBody, HttpMessage, httpPduLength, isXmlMediaType, mediaType, parseHttpMessage, startsHttpMessage, headerBlockEnd } from './message';
 
 /** Wireshark's default "HTTP TCP port range" (http.tcp.port). */
 export const HTTP_TCP_PORTS = [80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710];
@@ -104,6 +105,17 @@ export const http = registerProtocol({
       }
       m.inFrame = !reassembled;
       match(d, m, state as HttpConversation);
+      // Text is shown from the body as sent, its chunks joined; tcpwatch undoes no content coding,
+      // so a coded body is not shown as text.
+      if (m.contentEncoding === '' && m.end > m.bodyOff) {
+        const at = reassembled ? d.payloadOff : m.bodyOff;
+        const media = mediaType(m.contentType);
+        if (!m.chunked) offerTextLines(d, buf, m.bodyOff, m.end, media, at);
+        else {
+          const body = dechunkedBody(buf, m.bodyOff, m.end);
+          if (body !== null) offerTextLines(d, body, 0, body.length, media, at);
+        }
+      }
     },
     truncated(buf: Buffer, off: number, end: number): string | null {
       // Wireshark's HTTP writes a message's first line (or "Continuation" for bytes that start

@@ -14,6 +14,7 @@ import { HPACK_REPRESENTATIONS } from '../../http/hpack';
 import type { Http2Frame } from '../../http/http-info';
 import { STATUS_TEXT as HTTP_STATUS_TEXT, namesMediaType } from '../http';
 import { mediaType } from '../http/message';
+import { offerTextLines } from '../text-lines';
 
 const FRAME_HEADER_LEN = 9;
 const END_STREAM = 0x1;
@@ -100,6 +101,8 @@ export class Http2Conversation {
   clientDir = -1;
   /** Content type of each stream's message per direction (`dir:stream`), until the stream ends. */
   readonly contentTypes = new Map<number, string>();
+  /** The media type of the body the last DATA frame with END_STREAM ended ('' when none was named). */
+  endedMediaType = '';
 
   /** Data of each stream's message so far per direction (`dir:stream`), until the stream ends, with the frame number of each piece. */
   private readonly bodies = new Map<number, Buffer[]>();
@@ -226,6 +229,9 @@ export const http2 = registerProtocol({
           if (from <= to) {
             e.data = c.body(dir, f.streamId, buf.subarray(from, to), (f.flags & END_STREAM) !== 0, d.number);
             e.fragments = c.fragments;
+            // The body's text stands inside this frame's tree, as Wireshark's HTTP/2 hands the
+            // whole body to the media dissector there.
+            if ((f.flags & END_STREAM) !== 0) offerTextLines(d, e.data, 0, e.data.length, c.endedMediaType, reassembled ? d.payloadOff : off, 'http2', layer.count - 1);
           }
         }
       }
@@ -262,7 +268,8 @@ function frameText(c: Http2Conversation, dir: number, f: Http2Frame): string {
   } else if (f.type === DATA && f.flags & END_STREAM) {
     const type = c.contentTypes.get(key);
     c.contentTypes.delete(key);
-    if (type !== undefined && namesMediaType(mediaType(type))) s += ` (${mediaType(type)})`;
+    c.endedMediaType = type === undefined ? '' : mediaType(type);
+    if (namesMediaType(c.endedMediaType)) s += ` (${c.endedMediaType})`;
   }
   return s;
 }
