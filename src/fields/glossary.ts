@@ -53,6 +53,9 @@ const PROTOCOL_NAMES: Readonly<Record<string, readonly [long: string, short: str
   geneve: ['Generic Network Virtualization Encapsulation', 'Geneve'], icmpv6: ['Internet Control Message Protocol v6', 'ICMPv6'],
   arp: ['Address Resolution Protocol', 'ARP/RARP'], vsock: ['vSocket', 'vsock'], dhcp: ['Dynamic Host Configuration Protocol', 'DHCP/BOOTP'],
   mdns: ['Multicast Domain Name System', 'mDNS'], socks: ['Socks Protocol', 'Socks'], frame: ['Frame', 'Frame'], data: ['Data', 'Data'],
+  raw: ['Raw packet data', 'Raw'], 'ipv6.hopopts': ['IPv6 Hop-by-Hop Option', 'IPv6 Hop-by-Hop'],
+  'ipv6.routing': ['Routing Header for IPv6', 'IPv6 Routing'], 'ipv6.fraghdr': ['Fragment Header for IPv6', 'IPv6 Fragment'],
+  'ipv6.dstopts': ['Destination Options for IPv6', 'IPv6 Destination'], 'data-text-lines': ['Line-based text data', 'Line-based text data'],
 };
 
 export function protocolLongName(f: FieldDef): string {
