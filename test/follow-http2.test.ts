@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { have, isRoot } from './helpers/system';
 import { startTcpdump } from './helpers/tcpdump';
-import { accepts, freePort } from './helpers/loopback';
+import { freePort, selfSignedCert, stopProcess, untilAccepting } from './helpers/loopback';
 import { runCli, runCommand } from './helpers/parallel';
 import { Tmux, haveTmux } from './helpers/tmux';
 
@@ -50,21 +50,13 @@ function asciiChunks(block: string): { node1: boolean; length: number; text: str
   return out;
 }
 
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  await gone;
-}
-
 test('-z follow,http2 and Follow\'s HTTP/2 mode on curl --http2 against nginx: every HTTP/2 stream, every mode, as tshark', { skip: !canRecord && !required && 'needs root, tcpdump, tshark, curl, openssl, nginx and tmux', timeout: 40_000 }, async (t) => {
   assert.ok(canRecord, 'root, tcpdump, tshark, curl, openssl, nginx and tmux (scripts/setup.sh installs them)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-follow-h2-'));
   let nginx: ChildProcess | null = null;
   try {
     const keylog = path.join(dir, 'keys.log'), pcap = path.join(dir, 'h2.pcap');
-    const cert = path.join(dir, 'cert.pem'), key = path.join(dir, 'key.pem');
-    spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore', timeout: 10_000 });
+    const { cert, key } = selfSignedCert(dir);
     // 40 KB: the body comes in several DATA frames, over many TLS records and TCP segments
     fs.writeFileSync(path.join(dir, 'big.txt'), Array.from({ length: 800 }, (_, i) => `line ${i} of an HTTP/2 body`.padEnd(49) + '\n').join(''));
     const port = await freePort();
@@ -87,14 +79,14 @@ http {
 }
 `);
     nginx = spawn(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { cwd: dir, stdio: 'ignore' });
-    for (let i = 0; i < 100 && !(await accepts(port)); i++) await new Promise((r) => setTimeout(r, 50));
+    await untilAccepting(port);
     const td = await startTcpdump(pcap, `tcp port ${port}`);
     const env = { ...process.env, SSLKEYLOGFILE: keylog };
     const curl = (args: string[]) => spawnSync('curl', ['-sk', '--max-time', '5', '--http2', ...args, '-o', '/dev/null'], { env, stdio: 'ignore', timeout: 10_000 });
     curl([`https://127.0.0.1:${port}/big.txt`]);
     curl(['-d', 'name=value', `https://127.0.0.1:${port}/form`]);
     await td.stop(200);
-    await stop(nginx);
+    await stopProcess(nginx);
 
     // The pairs tshark sees: each frame's TCP stream and the HTTP/2 streams of its frames.
     const keyPref = ['-o', `tls.keylog_file:${keylog}`];
@@ -167,7 +159,7 @@ http {
       tm.kill();
     }
   } finally {
-    if (nginx !== null) await stop(nginx);
+    if (nginx !== null) await stopProcess(nginx);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

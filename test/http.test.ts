@@ -15,11 +15,10 @@ import { corpusDir, REPO_ROOT } from './helpers/corpus';
 import { startTcpdump } from './helpers/tcpdump';
 import { have, isRoot } from './helpers/system';
 import { httpPduLength } from '../src/protocols/http/message';
-import { freePort, accepts } from './helpers/loopback';
+import { freePort, untilAccepting } from './helpers/loopback';
 
 const CLI = join(REPO_ROOT, 'bin', 'tcpwatch.js');
 const required = process.env.TCPWATCH_REQUIRE_CORPUS === '1';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The http.* fields compared with tshark, besides the columns. */
 const FIELDS = [
@@ -128,8 +127,7 @@ http {
   nginx.stderr!.on('data', (b: Buffer) => (nginxErr += b.toString()));
   const pcap = join(dir, 'http.pcap');
   try {
-    for (let i = 0; i < 100 && !(await accepts(port)); i++) await sleep(50);
-    assert.ok(await accepts(port), `nginx listens: ${nginxErr}`);
+    assert.ok(await untilAccepting(port), `nginx listens: ${nginxErr}`);
     const td = await startTcpdump(pcap, `tcp port ${port}`);
     const base = `http://127.0.0.1:${port}`;
     const run = (cmd: string, args: string[]) => {

@@ -25,7 +25,7 @@ import { appSummary, infoColumn, protocolColumn } from '../src/output/summary';
 import { CLI, corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
 import { startTcpdump } from './helpers/tcpdump';
 import { have, isRoot } from './helpers/system';
-import { accepts, freePort } from './helpers/loopback';
+import { freePort, selfSignedCert, stopProcess, untilAccepting } from './helpers/loopback';
 import { keyedCaptures } from './helpers/tls-keys';
 
 const corpus = corpusDir();
@@ -46,18 +46,7 @@ function startServer(cmd: string, args: string[], cwd: string): ChildProcess {
 async function listening(port: number, proc: ChildProcess): Promise<void> {
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  for (let i = 0; i < 100; i++) {
-    if (await accepts(port)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no server on ${port}: ${err}`);
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  await gone;
+  if (!(await untilAccepting(port))) throw new Error(`no server on ${port}: ${err}`);
 }
 
 /** Agreement of tcpwatch with tshark over some frames, for the diagnostics table. */
@@ -88,8 +77,7 @@ test('curl against nginx, openssl s_server with a HelloRetryRequest, 0-RTT and k
   const servers: ChildProcess[] = [];
   try {
     const keylog = join(dir, 'keys.log');
-    const cert = join(dir, 'cert.pem'), key = join(dir, 'key.pem');
-    run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost']);
+    const { cert, key } = selfSignedCert(dir);
     writeFileSync(join(dir, 'index.html'), '<html><body>hello</body></html>\n');
     writeFileSync(join(dir, 'index.txt'), 'plain text without a length\n');
     // A body of many records: 40 KB of text.
@@ -298,7 +286,7 @@ http {
     assert.ok(tsharkRows.filter((r) => r.startsWith('HTTP\t')).length >= 4 && tsharkRows.some((r) => r.startsWith('HTTP2\t')), 'the live capture decrypts to HTTP and HTTP/2');
     assert.deepEqual(liveProblems, []);
   } finally {
-    for (const s of servers) await stop(s);
+    for (const s of servers) await stopProcess(s);
     rmSync(dir, { recursive: true, force: true });
   }
 });

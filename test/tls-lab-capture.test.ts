@@ -20,9 +20,8 @@ import '../src/tls/summary';
 import { startTcpdump, Tcpdump } from './helpers/tcpdump';
 import { forEachFrame, occurrences } from './helpers/pipeline';
 import { have, isRoot } from './helpers/system';
-import { freePort, accepts } from './helpers/loopback';
+import { freePort, untilAccepting } from './helpers/loopback';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const canCapture = isRoot && have('tcpdump');
 
 /** IANA number of a cipher suite's standard name, from the table decryption uses. */
@@ -122,8 +121,7 @@ test('live TLS 1.3 and TLS 1.2 on loopback: Client Hello with SNI and ALPN, Serv
       ossl = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${osslPort}`, '-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'),
         '-www', '-alpn', 'http/1.1', '-tls1_2', '-quiet'], { stdio: ['pipe', 'ignore', 'pipe'] });
       // s_server prints nothing in -quiet mode until a client arrives: wait for the port to answer.
-      const t0 = Date.now();
-      while (!(await accepts(osslPort)) && Date.now() - t0 < 5000) await sleep(50);
+      await untilAccepting(osslPort);
       const curl = spawnSync('curl', ['-sk', '--http1.1', '--tlsv1.2', '--tls-max', '1.2', '-o', '/dev/null', '-w', '%{local_port}',
         '--resolve', `curl.tcpwatch.test:${osslPort}:127.0.0.1`, `https://curl.tcpwatch.test:${osslPort}/`], { encoding: 'utf8', timeout: 10_000 });
       assert.equal(curl.status, 0, curl.stderr);

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI } from './helpers/corpus';
-import { accepts, freePort } from './helpers/loopback';
+import { freePort, selfSignedCert, untilAccepting } from './helpers/loopback';
 import { Tmux, haveTmux, highlightedBytes, plain } from './helpers/tmux';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -333,13 +333,12 @@ test('K in a live capture: what was captured so far is read again with the key l
   fs.chmodSync(dir, 0o777);
   const out = path.join(dir, 'live.pcap');
   const keylog = path.join(dir, 'curl.keys');
-  const cert = path.join(dir, 'cert.pem'), key = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+  const { cert, key } = selfSignedCert(dir);
   const port = await freePort();
   // openssl s_server answers GET / with an HTML page (-www)
   const server = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www', '-quiet'], { stdio: ['pipe', 'ignore', 'ignore'] }); // s_server ends at its input's EOF
   try {
-    for (let i = 0; i < 100 && !(await accepts(port)); i++) await new Promise((r) => setTimeout(r, 50));
+    await untilAccepting(port);
     await withTmux(['-i', 'lo', '-w', out, 'tcp', 'port', String(port)], async (t) => {
       await t.waitForText('live: lo');
       await new Promise((r) => setTimeout(r, 300)); // the capture is open once the UI shows; give libpcap a moment
