@@ -27,6 +27,16 @@ export function ipv4At(buf: Buffer, off: number): string {
   return s;
 }
 
+/** A line of a text protocol as tshark's format_text shows it: printable ASCII as is, other bytes as \\xNN. */
+export function printableAsciiText(buf: Buffer, off: number, len: number): string {
+  let s = '';
+  for (let i = off; i < off + len; i++) {
+    const b = buf[i];
+    s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return s;
+}
+
 /** Text as Wireshark decodes ENC_ASCII: bytes above 0x7f become U+FFFD. */
 export function asciiText(buf: Buffer, off: number, len: number): string {
   let s = '';

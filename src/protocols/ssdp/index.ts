@@ -4,6 +4,7 @@
 
 import { Dissection, Malformed, Proto } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';
+import { printableAsciiText } from '../../fields/format';
 import { defineField, FT } from '../../fields/registry';
 
 /** IANA's port for SSDP (UPnP multicast 239.255.255.250:1900). */
@@ -36,7 +37,7 @@ export const ssdp = registerProtocol({
     d.pushLayer(id, off);
     return Proto.None;
   },
-  info: (d, layer) => firstLine(d.buf, layer.off, layer.lineLen) + ' ',
+  info: (d, layer) => printableAsciiText(d.buf, layer.off, layer.lineLen) + ' ',
 });
 
 /** Methods SSDP uses (UPnP Device Architecture §1, GENA) and the HTTP ones it may carry. */
@@ -45,16 +46,6 @@ const METHODS = ['M-SEARCH ', 'NOTIFY ', 'SUBSCRIBE ', 'UNSUBSCRIBE ', 'GET ', '
 function startsLikeHttp(buf: Buffer, off: number, end: number): boolean {
   const head = buf.toString('latin1', off, Math.min(end, off + 12));
   return head.startsWith('HTTP/') || METHODS.some((m) => head.startsWith(m));
-}
-
-/** The line as tshark's format_text shows it: printable ASCII as is, other bytes escaped. */
-function firstLine(buf: Buffer, off: number, len: number): string {
-  let s = '';
-  for (let i = off; i < off + len; i++) {
-    const b = buf[i];
-    s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-  }
-  return s;
 }
 
 defineField({

@@ -12,7 +12,7 @@
 // not known until that mechanism hands this stage whole PDUs.
 
 import { Dissection, Malformed } from '../../decode/dissection';
-import { TcpAnalysisFlag as AF, TcpState } from '../../analysis/tcp-analysis';
+import { NOT_DISSECTED, TcpState } from '../../analysis/tcp-analysis';
 import { TH_RST } from '../../decode/tcp';
 import { registerStage } from '../../hooks';
 import type { Analyzer } from '../../pipeline';
@@ -24,8 +24,6 @@ import {
   startsWithSshDash,
 } from './wire';
 
-/** TCP findings that keep a segment from SSH (tshark's tcp.no_subdissector_on_error, on by default). */
-const NOT_DISSECTED = AF.Retransmission | AF.FastRetransmission | AF.SpuriousRetransmission | AF.OutOfOrder | AF.KeepAlive;
 const CLOSED = TcpState.Closed | TcpState.Reset;
 /** Conversations tracked at once; the oldest is forgotten beyond this. */
 const MAX_CONVERSATIONS = 65536;

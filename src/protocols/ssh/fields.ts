@@ -2,11 +2,11 @@
 // parts the `ssh` stage recorded for the frame (layer.ts), from the frame's bytes, when asked.
 
 import { Dissection } from '../../decode/dissection';
+import { printableAsciiText } from '../../fields/format';
 import { defineField, FT, Span } from '../../fields/registry';
 import { analysedLayer } from './analyzer';
 import { ssh } from './protocol';
 import { ItemKind, Role, SshLayer } from './layer';
-import { bannerText } from './summary';
 import { COOKIE_LEN, KEXINIT_COOKIE, KEXINIT_LISTS, MESSAGE_CODE, messageName, messageNames, MSG_KEXINIT, NameTable } from './wire';
 
 const present = (d: Dissection): SshLayer | null => {
@@ -65,7 +65,7 @@ defineField({
 });
 
 partField('ssh.protocol', 'Protocol', FT.String, isBanner, {
-  text: (d, l, k) => bannerText(d.buf, l.start[k], l.aux[k]),
+  text: (d, l, k) => printableAsciiText(d.buf, l.start[k], l.aux[k]),
   range: (d, l, k, o) => o.set(d.buf, l.start[k], l.aux[k]),
 });
 partField('ssh.packet_length', 'Packet Length', FT.UInt, isPacket, {

@@ -5,6 +5,7 @@
 // "[TCP segment of a reassembled PDU]", as tshark's TCP reassembly shows it.
 
 import { Dissection } from '../../decode/dissection';
+import { printableAsciiText } from '../../fields/format';
 import { registerAppSummary, tcpAnalysisPrefix, tcpInfo } from '../../output/summary';
 import { analysedLayer } from './analyzer';
 import { ItemKind, Role, SshLayer } from './layer';
@@ -13,21 +14,11 @@ import { messageName, NameTable } from './wire';
 const REASSEMBLED = '[TCP segment of a reassembled PDU]';
 const VERSION_LABELS = ['SSH', 'SSHv1', 'SSHv2'];
 
-/** An identification string as tshark's format_text shows it: printable ASCII as is, other bytes escaped. */
-export function bannerText(buf: Buffer, off: number, len: number): string {
-  let s = '';
-  for (let i = off; i < off + len; i++) {
-    const b = buf[i];
-    s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-  }
-  return s;
-}
-
 /** The words one part of the frame adds to Info ('' for encrypted bytes tshark trial-decrypts). */
 function itemWords(d: Dissection, layer: SshLayer, i: number): string {
   const code = layer.code[i];
   switch (layer.kind[i] as ItemKind) {
-    case ItemKind.Banner: return `Protocol (${bannerText(d.buf, layer.start[i], layer.aux[i])})`;
+    case ItemKind.Banner: return `Protocol (${printableAsciiText(d.buf, layer.start[i], layer.aux[i])})`;
     case ItemKind.Packet2: return messageName(layer.table[i] as NameTable, code);
     case ItemKind.Packet1:
       return code >= 0 ? messageName(NameTable.Ssh1, code) : `Encrypted packet (len=${layer.aux[i]})`;
