@@ -7,17 +7,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { spawnSync, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { have, isRoot } from './helpers/system';
 import { startTcpdump } from './helpers/tcpdump';
 import { freePort, selfSignedCert, stopProcess, untilAccepting } from './helpers/loopback';
+import { NGINX, startNginx } from './helpers/nginx';
 import { runCli, runCommand } from './helpers/parallel';
 import { Tmux, haveTmux } from './helpers/tmux';
 
-const NGINX = '/usr/sbin/nginx';
 const required = process.env.TCPWATCH_REQUIRE_CORPUS === '1';
 const canRecord = isRoot && have('tcpdump') && have('tshark') && have('curl') && have('openssl') && fs.existsSync(NGINX) && haveTmux();
 const MODES = ['ascii', 'hex', 'raw'];
@@ -60,25 +60,11 @@ test('-z follow,http2 and Follow\'s HTTP/2 mode on curl --http2 against nginx: e
     // 40 KB: the body comes in several DATA frames, over many TLS records and TCP segments
     fs.writeFileSync(path.join(dir, 'big.txt'), Array.from({ length: 800 }, (_, i) => `line ${i} of an HTTP/2 body`.padEnd(49) + '\n').join(''));
     const port = await freePort();
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), `worker_processes 1;
-daemon off;
-error_log ${dir}/error.log;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir};
-  types { text/plain txt; }
-  server {
-    listen 127.0.0.1:${port} ssl http2;
-    ssl_certificate ${cert};
-    ssl_certificate_key ${key};
-    root ${dir};
-    location = /form { return 200 "thanks\\n"; }
-  }
-}
-`);
-    nginx = spawn(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { cwd: dir, stdio: 'ignore' });
+    const server = startNginx(dir, {
+      port, root: dir, types: { txt: 'text/plain' }, tls: { cert, key }, http2: true,
+      directives: ['location = /form { return 200 "thanks\\n"; }'],
+    }).proc;
+    nginx = server;
     await untilAccepting(port);
     const td = await startTcpdump(pcap, `tcp port ${port}`);
     const env = { ...process.env, SSLKEYLOGFILE: keylog };
@@ -86,7 +72,7 @@ http {
     curl([`https://127.0.0.1:${port}/big.txt`]);
     curl(['-d', 'name=value', `https://127.0.0.1:${port}/form`]);
     await td.stop(200);
-    await stopProcess(nginx);
+    await stopProcess(server);
 
     // The pairs tshark sees: each frame's TCP stream and the HTTP/2 streams of its frames.
     const keyPref = ['-o', `tls.keylog_file:${keylog}`];

@@ -7,7 +7,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { corpusDir, REPO_ROOT } from './helpers/corpus';
 import { startTcpdump } from './helpers/tcpdump';
 import { have, isRoot } from './helpers/system';
 import { httpPduLength } from '../src/protocols/http/message';
-import { freePort, untilAccepting } from './helpers/loopback';
+import { freePort, stopProcess, untilAccepting } from './helpers/loopback';
+import { NGINX, startNginx } from './helpers/nginx';
 
 const CLI = join(REPO_ROOT, 'bin', 'tcpwatch.js');
 const required = process.env.TCPWATCH_REQUIRE_CORPUS === '1';
@@ -86,7 +87,7 @@ test('HTTP on the corpus: columns and http.* fields agree with tshark on every f
   assert.deepEqual(diffs, []);
 });
 
-const canRecord = isRoot && have('tcpdump') && have('tshark') && have('curl') && have('wget') && existsSync('/usr/sbin/nginx');
+const canRecord = isRoot && have('tcpdump') && have('tshark') && have('curl') && have('wget') && existsSync(NGINX);
 
 test('nginx answering curl and wget on loopback reads as tshark reads it', { skip: !canRecord && !required && 'needs root, tcpdump, tshark, curl, wget and nginx' }, async () => {
   assert.ok(canRecord, 'root, tcpdump, tshark, curl, wget and nginx (scripts/setup.sh installs them)');
@@ -98,36 +99,18 @@ test('nginx answering curl and wget on loopback reads as tshark reads it', { ski
   writeFileSync(join(www, 'notes.txt'), 'plain text '.repeat(400));
   // A body over several loopback segments (lo's MTU is 64 KiB).
   writeFileSync(join(www, 'big.bin'), Buffer.alloc(200_000, 0x61));
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, `
-daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  types { text/html html; text/plain txt; application/octet-stream bin; }
-  server {
-    listen 127.0.0.1:${port};
-    root ${www};
-    gzip on; gzip_types text/plain; gzip_min_length 1;
-    location = /old { return 301 /index.html; }
-    location = /form { return 200 "posted\\n"; }
-  }
-}
-`);
-  const nginx = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let nginxErr = '';
-  nginx.stderr!.on('data', (b: Buffer) => (nginxErr += b.toString()));
+  const nginx = startNginx(dir, {
+    port, root: www,
+    types: { html: 'text/html', txt: 'text/plain', bin: 'application/octet-stream' },
+    directives: [
+      'gzip on; gzip_types text/plain; gzip_min_length 1;',
+      'location = /old { return 301 /index.html; }',
+      'location = /form { return 200 "posted\\n"; }',
+    ],
+  });
   const pcap = join(dir, 'http.pcap');
   try {
-    assert.ok(await untilAccepting(port), `nginx listens: ${nginxErr}`);
+    assert.ok(await untilAccepting(port), `nginx listens: ${nginx.errors()}`);
     const td = await startTcpdump(pcap, `tcp port ${port}`);
     const base = `http://127.0.0.1:${port}`;
     const run = (cmd: string, args: string[]) => {
@@ -157,8 +140,7 @@ http {
       assert.equal(framesMatching(pcap, f, 'ours'), framesMatching(pcap, f, 'tshark'), `-Y '${f}' matches tshark's frames`);
     }
   } finally {
-    nginx.kill('SIGTERM');
-    await new Promise((r) => (nginx.exitCode !== null ? r(null) : nginx.once('exit', r)));
+    await stopProcess(nginx.proc);
     if (process.env.TCPWATCH_KEEP_HTTP_CAPTURE === undefined) rmSync(dir, { recursive: true, force: true });
   }
 });

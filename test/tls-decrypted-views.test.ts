@@ -26,11 +26,12 @@ import { CLI, corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
 import { startTcpdump } from './helpers/tcpdump';
 import { have, isRoot } from './helpers/system';
 import { freePort, selfSignedCert, stopProcess, untilAccepting } from './helpers/loopback';
+import { NGINX, startNginx } from './helpers/nginx';
 import { keyedCaptures } from './helpers/tls-keys';
 
 const corpus = corpusDir();
 const required = process.env.TCPWATCH_REQUIRE_CORPUS === '1';
-const canRecord = isRoot && have('tcpdump') && have('tshark') && have('curl') && have('openssl') && existsSync('/usr/sbin/nginx');
+const canRecord = isRoot && have('tcpdump') && have('tshark') && have('curl') && have('openssl') && existsSync(NGINX);
 
 /** Run `cmd` to its end, bounded in time; its stdout. */
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): string {
@@ -83,26 +84,11 @@ test('curl against nginx, openssl s_server with a HelloRetryRequest, 0-RTT and k
     // A body of many records: 40 KB of text.
     writeFileSync(join(dir, 'big.txt'), Array.from({ length: 800 }, (_, i) => `line ${i} of a body that spans TLS records`.padEnd(49) + '\n').join(''));
     const [web, hrr, early] = [await freePort(), await freePort(), await freePort()];
-    writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;
-daemon off;
-error_log ${dir}/error.log;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir};
-  types { text/html html; text/plain txt; }
-  server {
-    listen 127.0.0.1:${web} ssl http2;
-    ssl_certificate ${cert};
-    ssl_certificate_key ${key};
-    ssl_protocols TLSv1.2 TLSv1.3;
-    root ${dir};
-    location = /form { return 200 "thanks\\n"; }
-  }
-}
-`);
-    servers.push(startServer('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], dir));
+    servers.push(startNginx(dir, {
+      port: web, root: dir, types: { html: 'text/html', txt: 'text/plain' },
+      tls: { cert, key, protocols: 'TLSv1.2 TLSv1.3' }, http2: true,
+      directives: ['location = /form { return 200 "thanks\\n"; }'],
+    }).proc);
     // Only P-256: a client whose first key share is X25519 is asked to retry (RFC 8446 §4.1.4).
     servers.push(startServer('openssl', ['s_server', '-accept', `127.0.0.1:${hrr}`, '-cert', cert, '-key', key, '-groups', 'P-256', '-keylogfile', keylog, '-WWW', '-quiet'], dir));
     servers.push(startServer('openssl', ['s_server', '-accept', `127.0.0.1:${early}`, '-cert', cert, '-key', key, '-early_data', '-keylogfile', keylog, '-quiet'], dir));
