@@ -3,7 +3,7 @@
     {
       "target_name": "prctl",
       "sources": ["prctl.c"],
-      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror"]
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra"]
     }
   ]
 }
