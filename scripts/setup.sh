@@ -37,3 +37,12 @@ if [ -f "$cap/src/binding.cc" ] && ! grep -q 'NAN_METHOD(Stats)' "$cap/src/bindi
     npm rebuild cap >/dev/null 2>&1 || true
   fi
 fi
+
+# Node binds no prctl: native/prctl empties the capability bounding set and sets no_new_privs on
+# every thread before a root capture gives up root (native-notes/cap.md, "Giving up root"). Built
+# by node-gyp as cap is; tcpwatch runs without it and then says once that the bounding set is kept.
+if (cd native/prctl && npm run --silent build >/dev/null 2>&1); then
+  echo "setup: native/prctl built: a root capture empties its capability bounding set before giving up root" >&2
+else
+  echo "setup: could not build native/prctl (cd native/prctl && npm run build says why); live captures will keep the capability bounding set" >&2
+fi

@@ -1,5 +1,6 @@
 // -Z USER: a root capture gives up root after opening the device and before creating the -w file,
-// as tcpdump does, headless and in the UI (where both the UI and its capture process give it up);
+// as tcpdump does, headless and in the UI (where both the UI and its capture process give it up,
+// with the capability bounding set emptied and no_new_privs set on every thread);
 // -Z without root, or for a user that does not exist, is one line and exit 2.
 
 import { test } from 'node:test';
@@ -15,6 +16,17 @@ import { Tmux, haveTmux } from './helpers/tmux';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const haveCap = (() => { try { require('cap'); return true; } catch { return false; } })();
 
+/** Each thread's bounding set and no_new_privs, as /proc shows them. */
+function execLimits(pid: number): string[] {
+  return fs.readdirSync(`/proc/${pid}/task`).map((task) => {
+    const s = fs.readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+    return `CapBnd ${/^CapBnd:\s*(\S+)/m.exec(s)![1]} NoNewPrivs ${/^NoNewPrivs:\s*(\S+)/m.exec(s)![1]}`;
+  }).filter((v, i, all) => all.indexOf(v) === i);
+}
+
+/** execLimits of a process whose every thread has an empty bounding set and no_new_privs. */
+const EXEC_LIMITED = ['CapBnd 0000000000000000 NoNewPrivs 1'];
+
 test('-Z nobody: the capture keeps running and the -w file belongs to nobody', { skip: !isRoot || !haveCap ? 'needs root and the cap module' : false }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-z-'));
   fs.chmodSync(dir, 0o777);
@@ -29,6 +41,7 @@ test('-Z nobody: the capture keeps running and the -w file belongs to nobody', {
     const t = setTimeout(() => reject(new Error(`no "listening" line: ${stderr}`)), 10000);
     child.stderr.on('data', () => { if (stderr.includes('listening on')) { clearTimeout(t); resolve(); } });
   });
+  assert.deepEqual(execLimits(child.pid!), EXEC_LIMITED, 'the headless capture, once listening');
   for (let i = 0; i < 3; i++) {
     await new Promise<void>((resolve) => { const c = net.connect(port, '127.0.0.1'); c.on('data', () => {}); c.on('close', () => resolve()); });
   }
@@ -91,6 +104,8 @@ test('-Z nobody in the UI: the UI and its capture process both give up root; the
     assert.ok(capture !== undefined, 'the UI runs a capture process');
     assert.deepEqual(uids(ui), [nobody, nobody, nobody, nobody], 'the UI gave up root');
     assert.deepEqual(uids(capture), [nobody, nobody, nobody, nobody], 'the capture process gave up root');
+    assert.deepEqual(execLimits(ui), EXEC_LIMITED, 'the UI');
+    assert.deepEqual(execLimits(capture), EXEC_LIMITED, 'the capture process');
     for (let i = 0; i < 3; i++) {
       await new Promise<void>((resolve) => { const c = net.connect(port, '127.0.0.1'); c.on('data', () => {}); c.on('close', () => resolve()); });
     }

@@ -220,7 +220,8 @@ async function main(): Promise<void> {
       ? await RemoteCapture.open(o.remote, onFrame)
       : LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
     // As tcpdump and headless capture: give up root once the device is open, before -w creates anything.
-    dropPrivilegesOrExplain(o.account);
+    // A bounding set that stays is the UI's to say: it meets the same in its own drop.
+    dropPrivilegesOrExplain(o.account, false);
     fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
     if (o.write !== undefined) {
       try {

@@ -16,11 +16,14 @@
 // reverse would leave root's groups behind). setuid from uid 0 to another uid clears the permitted,
 // effective and ambient capability sets (capabilities(7), "Effect of user ID changes on
 // capabilities") unless SECBIT_KEEP_CAPS is set, which tcpwatch never sets; glibc applies it to
-// every thread of the process. The result is checked in /proc/self/task/*/status rather than
-// trusted. The bounding set cannot be lowered from Node (prctl is not bound); with no capability
-// left in any other set and no setuid or file-capability program run afterwards, it grants nothing.
+// every thread of the process. Before that, while still root (CAP_SETPCAP), the bounding set is
+// emptied and no_new_privs set on every thread (native/prctl; Node binds no prctl), so that a later
+// execve of a setuid-root or file-capability program cannot give back what setuid took. Without
+// that module (scripts/setup.sh could not build it) the capture still runs and says so once. The
+// result is checked in /proc/self/task/*/status rather than trusted.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { UsageError } from '../errors';
 
@@ -32,6 +35,14 @@ export const KEEP_ROOT_USER = 'root';
 const UNPRIVILEGED_ACCOUNTS = ['tcpdump', 'nobody'];
 /** Capability sets of /proc/PID/status that must be empty once root is given up. */
 const CAPABILITY_SETS = ['CapInh', 'CapPrm', 'CapEff', 'CapAmb'];
+
+/** Built by scripts/setup.sh (npm run build in native/prctl), beside the sources it is built from. */
+const PRCTL_MODULE = path.join(__dirname, '..', '..', '..', 'native', 'prctl', 'build', 'Release', 'prctl.node');
+
+interface PrctlModule {
+  /** Empties the bounding set and sets no_new_privs on every thread; the number of threads. Throws what failed. */
+  limitExecPrivileges(): number;
+}
 
 export const KEEP_ROOT_WARNING = 'tcpwatch: -Z root: capturing and dissecting as root with every capability; a dissector bug would be a root bug';
 
@@ -97,8 +108,11 @@ export function liveCaptureAccount(user: string | undefined, env: NodeJS.Process
   throw new UsageError(`there is no unprivileged account to capture as (neither ${UNPRIVILEGED_ACCOUNTS.join(' nor ')} exists): name one with -Z USER, or -Z root to keep root`);
 }
 
-/** Capability sets of every thread of this process that are not empty, as "CapEff=…" strings. */
-export function capabilitiesHeld(): string[] {
+/**
+ * What every thread of this process still holds, as "CapEff=…" strings: a capability set that is
+ * not empty, and with `execLimited` a bounding set that is not empty or no_new_privs not set.
+ */
+export function capabilitiesHeld(execLimited: boolean): string[] {
   const held: string[] = [];
   let tasks: string[];
   try {
@@ -117,12 +131,55 @@ export function capabilitiesHeld(): string[] {
       const m = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, 'm').exec(status);
       if (m !== null && !/^0+$/.test(m[1]) && !held.includes(`${set}=${m[1]}`)) held.push(`${set}=${m[1]}`);
     }
+    if (!execLimited) continue;
+    const bounding = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? 'unknown';
+    if (!/^0+$/.test(bounding) && !held.includes(`CapBnd=${bounding}`)) held.push(`CapBnd=${bounding}`);
+    const noNewPrivs = /^NoNewPrivs:\s*(\d+)$/m.exec(status)?.[1] ?? 'unknown';
+    if (noNewPrivs !== '1' && !held.includes(`NoNewPrivs=${noNewPrivs}`)) held.push(`NoNewPrivs=${noNewPrivs}`);
   }
   return held;
 }
 
-/** Switch groups, group and user, in that order, then check that no capability is left. */
-export function dropPrivileges(account: Account): void {
+let keptBoundingSetSaid = false;
+
+/** Said once per process when the bounding set and no_new_privs could not be set. */
+export function boundingSetKeptWarning(reason: string): string {
+  return `tcpwatch: the capability bounding set is kept and no_new_privs is not set (${reason}): a setuid or file-capability program started later could regain privileges; bash scripts/setup.sh builds native/prctl`;
+}
+
+/**
+ * Empties the bounding set and sets no_new_privs on every thread, while still root. Null when
+ * done, else why not (native/prctl not built, or what the kernel refused).
+ */
+function limitExecPrivileges(): string | null {
+  let prctl: PrctlModule;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    prctl = require(PRCTL_MODULE) as PrctlModule;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'MODULE_NOT_FOUND' ? 'native/prctl is not built' : `native/prctl does not load: ${String((e as Error).message).split('\n')[0]}`;
+  }
+  try {
+    prctl.limitExecPrivileges();
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Empty the bounding set and set no_new_privs, switch groups, group and user, in that order, then
+ * check that nothing is left. `sayKept`: whether this process is the one that tells the user when
+ * the bounding set stays (the UI says it for its capture process too).
+ */
+export function dropPrivileges(account: Account, sayKept = true): void {
+  // The bounding set can only be lowered with CAP_SETPCAP, which setuid takes away.
+  const notLimited = account.uid === 0 ? null : limitExecPrivileges();
+  if (notLimited !== null && sayKept && !keptBoundingSetSaid) {
+    keptBoundingSetSaid = true;
+    process.stderr.write(boundingSetKeptWarning(notLimited) + '\n');
+  }
   const p = process as unknown as { initgroups(user: string, gid: number): void; setgroups(groups: number[]): void };
   // initgroups is POSIX-only and missing from the type declarations
   try {
@@ -136,7 +193,7 @@ export function dropPrivileges(account: Account): void {
     throw new Error(`could not become ${account.name}`);
   }
   if (account.uid === 0) return; // -Z root: nothing was meant to be given up
-  const held = capabilitiesHeld();
+  const held = capabilitiesHeld(notLimited === null);
   if (held.length > 0) throw new Error(`still holding capabilities as ${account.name} (${held.join(', ')})`);
 }
 
@@ -144,10 +201,10 @@ export function dropPrivileges(account: Account): void {
  * Give up root for `account` (null: keep what this process has). A failure is one line naming the
  * account: the capture must not go on as root when it was meant not to.
  */
-export function dropPrivilegesOrExplain(account: Account | null): void {
+export function dropPrivilegesOrExplain(account: Account | null, sayKept = true): void {
   if (account === null) return;
   try {
-    dropPrivileges(account);
+    dropPrivileges(account, sayKept);
   } catch (e) {
     throw new UsageError(`cannot give up root for ${account.name}: ${(e as Error).message}`);
   }
