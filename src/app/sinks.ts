@@ -1,13 +1,26 @@
 // Which sink a headless run writes to, from the options: summary lines, details, fields, JSON, or
 // one of the stream reports (--explain, --compare). Live capture and -r share it.
 
-import { MainOptions } from '../hooks';
+import { MainOptions, preferences } from '../hooks';
 import { OutputBuffer } from '../output/stdout';
 import { FieldsSink, JsonSink, PdmlSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions, ProtocolMatch } from '../output/sinks';
 import { UsageError } from '../errors';
 import { ExplainSink, parseStreamOption } from '../reports/explain';
 import { CompareSink } from '../reports/compare';
 import { EkSink, PsmlSink } from '../output/export-sinks';
+import { COLUMN_FORMAT_PREF, ColumnSpec, parseColumnFormat } from '../output/column-format';
+
+preferences.add(COLUMN_FORMAT_PREF);
+
+/** The columns the last -o gui.column.format names (tshark keeps the last), or undefined. */
+export function columnsFromPrefs(prefs: readonly string[]): ColumnSpec[] | undefined {
+  let value: string | undefined;
+  for (const p of prefs) {
+    const colon = p.indexOf(':');
+    if (colon > 0 && p.slice(0, colon).trim() === COLUMN_FORMAT_PREF) value = p.slice(colon + 1);
+  }
+  return value === undefined ? undefined : parseColumnFormat(value);
+}
 
 export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
   const format = opts.outputFormat ?? 'text';
@@ -18,7 +31,7 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
   if (opts.write !== undefined && !opts.print && opts.outputFormat === undefined && !opts.verbose && !opts.hex) return null;
   switch (format) {
     case 'text':
-      return new TextSink(out, { details: !!opts.verbose, hex: !!opts.hex, summary: !!opts.print, timeDigits });
+      return new TextSink(out, { details: !!opts.verbose, hex: !!opts.hex, summary: !!opts.print, timeDigits, columns: columnsFromPrefs(opts.pref ?? []) });
     case 'fields': {
       if (opts.field.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
       const fo: FieldsOptions = { header: false, separator: '\t', occurrence: 'a', aggregator: ',', quote: '' };
