@@ -8,19 +8,9 @@ import { UsageError } from '../errors';
 import { ExplainSink, parseStreamOption } from '../reports/explain';
 import { CompareSink } from '../reports/compare';
 import { EkSink, PsmlSink } from '../output/export-sinks';
-import { COLUMN_FORMAT_PREF, ColumnSpec, parseColumnFormat } from '../output/column-format';
+import { COLUMN_FORMAT_PREF, columnsFromPrefs } from '../output/column-format';
 
 preferences.add(COLUMN_FORMAT_PREF);
-
-/** The columns the last -o gui.column.format names (tshark keeps the last), or undefined. */
-export function columnsFromPrefs(prefs: readonly string[]): ColumnSpec[] | undefined {
-  let value: string | undefined;
-  for (const p of prefs) {
-    const colon = p.indexOf(':');
-    if (colon > 0 && p.slice(0, colon).trim() === COLUMN_FORMAT_PREF) value = p.slice(colon + 1);
-  }
-  return value === undefined ? undefined : parseColumnFormat(value);
-}
 
 export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
   const format = opts.outputFormat ?? 'text';

@@ -33,6 +33,16 @@ export interface ColumnSpec {
   resolved: boolean;
 }
 
+/** The columns the last -o gui.column.format names (tshark keeps the last), or undefined. */
+export function columnsFromPrefs(prefs: readonly string[]): ColumnSpec[] | undefined {
+  let value: string | undefined;
+  for (const p of prefs) {
+    const colon = p.indexOf(':');
+    if (colon > 0 && p.slice(0, colon).trim() === COLUMN_FORMAT_PREF) value = p.slice(colon + 1);
+  }
+  return value === undefined ? undefined : parseColumnFormat(value);
+}
+
 /** Wireshark's default columns, as its preferences write them. */
 export const DEFAULT_COLUMN_FORMAT = '"No.", "%m", "Time", "%t", "Source", "%s", "Destination", "%d", "Protocol", "%p", "Length", "%L", "Info", "%i"';
 
@@ -164,10 +174,15 @@ export function columnText(c: ColumnSpec, d: Dissection, timeDigits: number): st
 
 /** tshark's summary line over these columns (print_columns in tshark.c). */
 export function columnsLine(cols: readonly ColumnSpec[], d: Dissection, timeDigits: number): string {
+  return layColumns(cols, cols.map((c) => columnText(c, d, timeDigits)));
+}
+
+/** Column values laid out as tshark's summary line lays them: padded by kind, an arrow between a source and its destination. */
+export function layColumns(cols: readonly ColumnSpec[], values: readonly string[]): string {
   let line = '';
   for (let k = 0; k < cols.length; k++) {
     const c = cols[k];
-    const v = columnText(c, d, timeDigits);
+    const v = values[k];
     switch (c.kind) {
       case 'number': line += v.padStart(5); break;
       case 'time': line += v.padStart(10); break;
