@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
+import { Tmux, haveTmux, lineWith, plain } from './helpers/tmux';
 
 const corpus = corpusDir();
 const haveTshark = spawnSync('tshark', ['--version']).status === 0;
@@ -73,3 +74,146 @@ test('-o gui.column.format: a wrong format, field or quote is one line and exit 
     assert.equal(r.stdout, '');
   }
 });
+
+// ---------------------------------------------------------------- in the UI, in a real terminal
+
+const noTmux = haveTmux() ? false : 'tmux is not installed';
+const skipUi = noTmux || skip;
+const TLS13 = capture('valid/local/ipv6-tls13.pcap');
+const FIELD_LINE = 'TCP Segment Len:';
+const TITLE = 'TCP Segment Len';
+
+/** tshark's -T fields values of `field`, by frame number. */
+function tsharkValues(file: string, field: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const line of tshark(['-r', file, '-T', 'fields', '-e', 'frame.number', '-e', field]).split('\n')) {
+    if (line === '') continue;
+    const [no, value] = line.split('\t');
+    out.set(Number(no), value ?? '');
+  }
+  return out;
+}
+
+/** The header line of the packet list and where a column whose title starts with `title` (or `[title`, picked) begins and the next one. */
+function columnSpan(screen: string, title: string, nextTitle: string): { start: number; end: number } {
+  const header = plain(lineWith(screen, /^\s+No\. /));
+  let start = header.indexOf(`[${title.slice(0, 8)}`);
+  if (start < 0) start = header.indexOf(title.slice(0, 8));
+  const end = header.indexOf(nextTitle, start + 1);
+  assert.ok(start > 0 && end > start, `column ${title} before ${nextTitle} in the header:\n${header}`);
+  return { start, end };
+}
+
+/** The column's value in each packet row on screen, by frame number. */
+function columnOnScreen(screen: string, span: { start: number; end: number }): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const line of screen.split('\n')) {
+    const text = plain(line);
+    const m = /^.\s+(\d+) /.exec(text);
+    if (m === null || text.includes('Packet details')) continue;
+    out.set(Number(m[1]), text.slice(span.start, span.end).trim());
+    if (out.size > 0 && /^ Packet details/.test(text)) break;
+  }
+  return out;
+}
+
+/** The packet rows only: the lines between the header and the details title. */
+function listPart(screen: string): string {
+  const lines = screen.split('\n');
+  const from = lines.findIndex((l) => /^\s+No\. /.test(plain(l)));
+  const to = lines.findIndex((l) => plain(l).startsWith(' Packet details'));
+  return lines.slice(from + 1, to).join('\n');
+}
+
+/** Tab to the details pane and down until the selected line holds `text`. */
+async function selectDetailsLine(t: Tmux, text: string): Promise<void> {
+  t.keys('Tab');
+  for (let k = 0; k < 40; k++) {
+    const s = await t.waitFor((x) => x.includes('Packet details'), 'details', 5000);
+    const lines = s.split('\n');
+    const title = lines.findIndex((l) => l.startsWith(' Packet details'));
+    const selected = lines.slice(title + 1).find((l) => l.startsWith('\u25b6'));
+    if (selected !== undefined && selected.includes(text)) return;
+    t.keys('j');
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  throw new Error(`no details line with ${text}:\n${t.screen()}`);
+}
+
+async function columnAgreesWithTshark(t: Tmux, want: Map<number, string>): Promise<number> {
+  const s = await t.waitFor((x) => /\[?TCP Segm/.test(x), 'the custom column', 8000);
+  const values = columnOnScreen(listPart(s), columnSpan(s, TITLE, 'Time'));
+  assert.ok(values.size >= 5, `rows on screen: ${values.size}\n${s}`);
+  for (const [no, v] of values) assert.equal(v, want.get(no), `frame ${no}: the column shows "${v}", tshark -e tcp.len "${want.get(no)}"`);
+  return values.size;
+}
+
+async function waitForFile(file: string, want: RegExp, timeoutMs = 8000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (want.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`${file} never had ${want}: ${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function withTmux(args: string[], env: Record<string, string>, width: number, height: number, fn: (t: Tmux) => Promise<void>): Promise<void> {
+  const t = Tmux.start(args, env, width, height);
+  return fn(t).finally(() => t.kill());
+}
+
+for (const [width, height] of [[160, 50], [80, 24]] as const) {
+  test(`UI ${width}x${height}: A adds a field of the details pane as a column, { } move it, - + resize it, Delete removes it; the values are tshark's, and the profile keeps them across restarts`, { skip: skipUi }, async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-columns-'));
+    const env = { XDG_CONFIG_HOME: home };
+    const want = tsharkValues(TLS13, 'tcp.len');
+    try {
+      await withTmux(['-r', TLS13], env, width, height, async (t) => {
+        await t.waitForText('shown 36 / 36');
+        await selectDetailsLine(t, FIELD_LINE);
+        t.keys('A');
+        // (the status bar's message is cut at 80 columns: the profile says the column is there)
+        await waitForFile(path.join(home, 'tcpwatch', 'preferences'), /%Cus:tcp\.len:0:U/);
+        // back to the list; the new column, picked, goes right after No. so that it is on screen at 80 columns too
+        t.keys('Tab', 'Tab');
+        for (let k = 0; k < 6; k++) t.keys('{');
+        await t.waitFor((x) => /No\. \[TCP Segm/.test(x), 'the column after No.', 8000);
+        await columnAgreesWithTshark(t, want);
+        // wider by 3: the header's next title moves 3 cells right
+        const before = columnSpan(t.screen(), TITLE, 'Time');
+        t.keys('+', '+', '+');
+        await t.waitFor((x) => columnSpan(x, TITLE, 'Time').end === before.end + 3, 'the column 3 cells wider', 8000);
+        // frames further down the capture agree too
+        t.keys('End');
+        await t.waitForText(/Packet details — frame 36\b/);
+        await columnAgreesWithTshark(t, want);
+        t.keys('q');
+        await t.waitForText('[tcpwatch exited 0]');
+      });
+      const prefs = fs.readFileSync(path.join(home, 'tcpwatch', 'preferences'), 'utf8');
+      assert.match(prefs, /^gui\.column\.format: "No\.", "%m", "TCP Segment Len", "%Cus:tcp\.len:0:U", "Time", "%t",/m);
+      // the profile's columns are tshark's too: the same preference on tshark's command line gives the same values
+      const format = /^gui\.column\.format: (.*)$/m.exec(prefs)![1];
+      assert.equal(tcpwatch(['-r', TLS13], env).stdout, tshark(['-r', TLS13, '-o', `gui.column.format:${format}`]));
+      await withTmux(['-r', TLS13], env, width, height, async (t) => {
+        await t.waitForText('shown 36 / 36');
+        // the same column, in the same place, 18 cells wide
+        const s = await t.waitFor((x) => /No\. TCP Segment Len +Time/.test(x), 'the kept column', 8000);
+        const span = columnSpan(s, TITLE, 'Time');
+        assert.equal(span.end - span.start, 19);
+        await columnAgreesWithTshark(t, want);
+        // picked again (> from none picks the first, No.; once more the custom one) and removed
+        t.keys('>', '>');
+        await t.waitFor((x) => /No\. \[TCP Segm/.test(x), 'the column picked', 8000);
+        t.keys('DC');
+        await t.waitFor((x) => /No\. \[Time\] /.test(x) && !x.includes('TCP Segment Len '), 'the column gone', 8000);
+        t.keys('q');
+        await t.waitForText('[tcpwatch exited 0]');
+      });
+      assert.doesNotMatch(fs.readFileSync(path.join(home, 'tcpwatch', 'preferences'), 'utf8'), /tcp\.len/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+}

@@ -53,6 +53,11 @@ export class Tmux {
     return Number(this.tmux(['display-message', '-p', '-t', this.session, '#{pane_pid}']).trim());
   }
 
+  /** A tmux command on this terminal's server (set-option, show-buffer …); its output. */
+  command(args: string[]): string {
+    return this.tmux(args);
+  }
+
   /** Send keys (tmux key names) in one command, so the program reads them together. */
   keys(...keys: string[]): void {
     this.tmux(['send-keys', '-t', this.session, ...keys]);
