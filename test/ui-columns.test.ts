@@ -217,3 +217,113 @@ for (const [width, height] of [[160, 50], [80, 24]] as const) {
     }
   });
 }
+
+// ---------------------------------------------------------------- profiles and copying
+
+test('profiles: -C NAME must exist; its preferences give headless output its columns as tshark\'s; in the UI its time format, recent filters and colouring rules are its own, kept across restarts', { skip: skipUi }, async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-profile-'));
+  const env = { XDG_CONFIG_HOME: home };
+  try {
+    const missing = tcpwatch(['-r', TLS13, '-C', 'lab'], env);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^tcpwatch: Configuration Profile "lab" does not exist/);
+    assert.equal(missing.stderr.trim().split('\n').length, 1);
+    assert.equal(tcpwatch(['-r', TLS13, '-C', '../x'], env).status, 2);
+    const lab = path.join(home, 'tcpwatch', 'profiles', 'lab');
+    fs.mkdirSync(lab, { recursive: true });
+    const format = '"No.", "%m", "Stream", "%Cus:tcp.stream", "Source", "%s", "Destination", "%d", "Info", "%i"';
+    // a Wireshark preferences file holds many preferences tcpwatch does not know: they are passed over
+    fs.writeFileSync(path.join(lab, 'preferences'), `# Configuration file for Wireshark\ngui.qt.font_name: Monospace,10\ngui.column.format:\n    ${format}\nnameres.mac_name: FALSE\n`);
+    fs.writeFileSync(path.join(lab, 'colorfilters'), '@Segments with data@tcp.len > 0@[65535,0,0][0,0,0]\n');
+    assert.equal(tcpwatch(['-r', TLS13, '-C', 'lab'], env).stdout, tshark(['-r', TLS13, '-o', `gui.column.format:${format}`]));
+    // the command line's -o wins over the profile's
+    assert.equal(tcpwatch(['-r', TLS13, '-C', 'lab', '-o', 'gui.column.format:"No.","%m"'], env).stdout, tshark(['-r', TLS13, '-o', 'gui.column.format:"No.","%m"']));
+    await withTmux(['-r', TLS13, '--profile', 'lab'], env, 80, 24, async (t) => {
+      await t.waitForText('shown 36 / 36');
+      await t.waitFor((x) => /No\. Stream +Source/.test(x), 'the profile\'s columns', 8000);
+      t.keys('j', 'j', 'j');
+      await t.waitForText('colour rule: Segments with data');
+      t.keys('T');
+      await t.waitForText('time: absolute');
+      t.keys('/');
+      t.literal('tcp.len > 0');
+      t.keys('Enter');
+      const withData = tshark(['-r', TLS13, '-Y', 'tcp.len > 0']).split('\n').length - 1;
+      await t.waitForText(`shown ${withData} / 36`);
+      t.keys('q');
+      await t.waitForText('[tcpwatch exited 0]');
+    });
+    assert.match(fs.readFileSync(path.join(lab, 'recent'), 'utf8'), /^gui\.time_format: ABSOLUTE_WITH_YMD$/m);
+    assert.match(fs.readFileSync(path.join(lab, 'recent_common'), 'utf8'), /^recent\.display_filter: tcp\.len > 0$/m);
+    // the unknown preferences are still there; the Default profile was not touched
+    assert.match(fs.readFileSync(path.join(lab, 'preferences'), 'utf8'), /^gui\.qt\.font_name: Monospace,10$/m);
+    assert.deepEqual(fs.readdirSync(path.join(home, 'tcpwatch')), ['profiles']);
+    await withTmux(['-r', TLS13, '-C', 'lab'], env, 80, 24, async (t) => {
+      await t.waitForText('time: absolute');
+      t.keys('/');
+      await t.waitForText('Filter:');
+      t.keys('Up');
+      await t.waitForText(/Filter: tcp\.len > 0/);
+      t.keys('Escape');
+      await t.waitFor((x) => !x.includes('Filter: tcp.len'), 'the prompt closed', 8000);
+      t.keys('q');
+      await t.waitForText('[tcpwatch exited 0]');
+    });
+    // the Default profile: Wireshark's columns and time format
+    await withTmux(['-r', TLS13], env, 80, 24, async (t) => {
+      await t.waitForText('time: relative');
+      await t.waitFor((x) => /No\. Time +Source/.test(x), 'the default columns', 8000);
+      t.keys('q');
+    });
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('y copies the selected field\'s value, the packet\'s summary (to the clipboard through OSC 52, as tmux takes it with set-clipboard) and its hex dump (to a file), each as tshark prints it', { skip: skipUi }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-copy-'));
+  const hexFile = path.join(dir, 'frame4.txt');
+  try {
+    await withTmux(['-r', TLS13, '--osc52'], { XDG_CONFIG_HOME: dir }, 160, 50, async (t) => {
+      t.command(['set-option', '-g', 'set-clipboard', 'on']);
+      await t.waitForText('shown 36 / 36');
+      t.keys('j', 'j', 'j');
+      await t.waitForText(/Packet details — frame 4\b/);
+      await selectDetailsLine(t, FIELD_LINE);
+      t.keys('y');
+      await t.waitForText('Copy the field value to');
+      t.keys('Enter');
+      await t.waitForText('copied the field value');
+      assert.equal(t.command(['show-buffer']), tsharkValues(TLS13, 'tcp.len').get(4));
+      t.keys('y', 'Tab');
+      await t.waitForText('Copy the packet summary to');
+      t.keys('Enter');
+      await t.waitForText('copied the packet summary');
+      // the packet list's columns (Wireshark's default ones here) laid out as tshark's summary line
+      assert.equal(t.command(['show-buffer']), tshark(['-r', TLS13, '-Y', 'frame.number == 4']).replace(/\n$/, ''));
+      t.keys('y', 'Tab');
+      await t.waitForText('Copy the packet hex to');
+      t.literal(hexFile);
+      t.keys('Enter');
+      await t.waitForText('copied the packet hex');
+      assert.equal(fs.readFileSync(hexFile, 'utf8'), tshark(['-r', TLS13, '-x', '-Y', 'frame.number == 4']).replace(/\n+$/, '\n'));
+      t.keys('q');
+      await t.waitForText('[tcpwatch exited 0]');
+    });
+    // without --osc52 nothing goes to the terminal's clipboard
+    await withTmux(['-r', TLS13], { XDG_CONFIG_HOME: dir }, 160, 50, async (t) => {
+      t.command(['set-option', '-g', 'set-clipboard', 'on']);
+      await t.waitForText('colour rule: TCP SYN');
+      t.keys('y');
+      await t.waitForText('Copy the field value to');
+      t.keys('Tab');
+      await t.waitForText('Copy the packet summary to');
+      t.keys('Enter');
+      await t.waitForText('a file name is needed without --osc52');
+      assert.equal(spawnSync('tmux', ['-L', t.socket, '-f', '/dev/null', 'show-buffer']).status, 1, 'no buffer');
+      t.keys('q');
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1101,7 +1101,7 @@ export class App {
       return;
     }
     if (!this.osc52) {
-      this.flash('copy: type a file name, or start tcpwatch with --osc52 to copy to the terminal\'s clipboard');
+      this.flash('copy: a file name is needed without --osc52 (the clipboard through the terminal)');
       return;
     }
     const bytes = Buffer.from(text, 'utf8');
