@@ -141,7 +141,11 @@ export class Profile {
       fs.writeFileSync(tmp, kept.join('\n') + '\n', { mode: 0o600 });
       fs.renameSync(tmp, target);
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
+      try {
+        fs.rmSync(tmp, { force: true });
+      } catch {
+        // a directory this user may not even look into (a live capture that gave up root): nothing was written
+      }
       return `profile ${this.name}: cannot write ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
     }
     return null;

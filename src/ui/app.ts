@@ -176,6 +176,7 @@ export class App {
   private memoryTraced = false;
   /** The configuration profile: where columns, the time format and recent filters are kept. */
   readonly profile: Profile;
+  private profileWriteFailed = false;
   /** Copy to the terminal's clipboard with OSC 52 (--osc52: only when the user asks, as terminals may refuse or log it). */
   osc52 = false;
   /** First time rows were drawn (performance.now()), for the benchmark. */
@@ -926,7 +927,6 @@ export class App {
   /** K: read the capture again with this key log (the caller reopens it: see reloadWithKeylog). */
   private loadKeylog(file: string): void {
     if (file === '') return;
-    this.saveKeylogSetting(file);
     try {
       fs.accessSync(file, fs.constants.R_OK);
       if (!fs.statSync(file).isFile()) throw new Error('not a file');
@@ -935,6 +935,8 @@ export class App {
       this.flash(`key log not loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${file}`);
       return;
     }
+    // The profile keeps it, as Wireshark's preferences keep tls.keylog_file: the next start decrypts too.
+    this.saveKeylogSetting(file);
     if (this.store.kind === 'live') {
       // The capture goes on: what it holds so far is read again with the key log, and so is what
       // follows (lines the clients append later decrypt their connections too).
@@ -1032,7 +1034,9 @@ export class App {
   /** Write a setting to the profile; a profile that cannot be written is said once in the status bar, the UI goes on. */
   private saveSetting(file: string, key: string, values: readonly string[]): void {
     const err = this.profile.write(file, key, values);
-    if (err !== null) this.flash(err);
+    if (err !== null && !this.profileWriteFailed) this.flash(err);
+    // A live capture that gave up root may not write root's profile: said once, not at every filter.
+    if (err !== null) this.profileWriteFailed = true;
   }
 
   private saveKeylogSetting(file: string): void {

@@ -61,7 +61,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['+', '='], shown: '+ =', action: 'widenColumn', help: 'make the picked column wider', where: 'panes' },
   { keys: ['delete'], shown: 'Delete', action: 'removeColumn', help: 'remove the picked column', where: 'panes' },
   // y as in vi's yank.
-  { keys: ['y'], shown: 'y', action: 'copy', help: 'copy the selected field\'s value, the packet\'s summary or its hex dump (Tab: which) to a file, or with no name to the terminal\'s clipboard (--osc52)', where: 'panes' },
+  { keys: ['y'], shown: 'y', action: 'copy', help: 'copy the field\'s value, the packet\'s summary or hex dump (Tab) to a file, or to the clipboard (--osc52)', where: 'panes' },
   { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the stream of the selected packet (decrypted TLS when a key log opens it, else TCP)', where: 'panes' },
   // m in a view is the view's own (in the packet list it marks): dispatch looks views' keys up apart from the panes'.
   { keys: ['m'], shown: 'm', action: 'followMode', help: 'follow: the next of TLS (decrypted), HTTP (messages) and TCP (wire bytes) the stream has; stream graph: the other direction', where: 'views' },
