@@ -9,6 +9,7 @@ import { CHUNK_BITS, CHUNK_MASK } from '../../store/columns';
 import { Dissection } from '../../decode/dissection';
 import { VirtualList, ListRow, ListSource } from '../widgets/virtual-list';
 import { Theme } from '../theme';
+import { sanitizeText } from '../../output/sanitize';
 import { ColumnSpec, DEFAULT_COLUMN_FORMAT, parseColumnFormat, customValue } from '../../output/column-format';
 
 const CACHE_ROWS = 4096;
@@ -203,7 +204,8 @@ export class PacketListView implements ListSource {
     for (let k = 0; k < this.columns.length; k++) {
       const c = this.columns[k];
       // The picked column's title in brackets: the one the column keys act on.
-      const title = k === this.picked ? `[${c.spec.title}]` : c.spec.title;
+      // Titles come from a profile or the command line: sanitized as packet text is.
+      const title = sanitizeText(k === this.picked ? `[${c.spec.title}]` : c.spec.title);
       if (k > 0) out += ' ';
       if (k === this.columns.length - 1) out += title;
       else out += c.spec.kind === 'number' || c.spec.kind === 'length' ? cutStart(title, w[k]) : cut(title, w[k]);
