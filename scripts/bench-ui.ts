@@ -11,7 +11,7 @@
 // one column per size. Not a test: it prints what it measured (and bench-all collects it into
 // docs/BENCHMARKS.md).
 //
-//   node dist/scripts/bench-ui.js [--frames N] [--also M] [--from FILE] [--rounds R]
+//   node dist/scripts/bench-ui.js [--frames N] [--also M] [--from FILE] [--rounds R] [--column FIELD]
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +20,7 @@ import { BENCH_DIR, emit, median, machine, ensureDir } from './bench-lib';
 import { Tmux, haveTmux } from '../test/helpers/tmux';
 import { countFrames } from '../test/helpers/pipeline';
 import { BYTES_PER_PACKET } from '../src/store/columns';
+import { DEFAULT_COLUMN_FORMAT } from '../src/output/column-format';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
@@ -86,11 +87,21 @@ function traceTime(trace: string, what: string): number {
   return line ? Number(line.split(' ')[0]) : NaN;
 }
 
+/**
+ * --column FIELD: the list gets a custom column of FIELD before Info (its values read from each row's
+ * frame), to measure what custom columns cost.
+ */
+function columnArgs(): string[] {
+  const field = arg('--column', '');
+  if (field === '') return [];
+  return ['-o', `gui.column.format:${DEFAULT_COLUMN_FORMAT.replace('"Info", "%i"', `"${field}", "%Cus:${field}:0:U", "Info", "%i"`)}`];
+}
+
 async function measure(file: string, expected: number, keys: boolean): Promise<Run> {
   const trace = path.join(BENCH_DIR, `ui-trace-${process.pid}.txt`);
   fs.rmSync(trace, { force: true });
   const t0 = performance.now();
-  const t = Tmux.start(['-r', file], { TCPWATCH_UI_TRACE: trace });
+  const t = Tmux.start(['-r', file, ...columnArgs()], { TCPWATCH_UI_TRACE: trace });
   try {
     let firstOutside = NaN, loadedOutside = NaN;
     const full = new RegExp(`shown ${expected} / ${expected}`);
@@ -196,7 +207,7 @@ async function main(): Promise<void> {
     title: `UI with ${names.join(' and ')} packets (bench-ui)`,
     lines: [
       `Captures: ${path.basename(from)} replicated to ${sizes.map((z) => `${z.frames} packets (${mib(fs.statSync(z.file).size)} MiB)`).join(' and ')},`,
-      `opened with \`tcpwatch -r FILE\` in tmux (160x50, TERM=xterm-256color); ${rounds} round${rounds === 1 ? '' : 's'} each, medians. Times "since start"`,
+      `opened with \`tcpwatch -r FILE\`${arg('--column', '') !== '' ? ` with a custom column (%Cus:${arg('--column', '')}:0:U before Info)` : ''} in tmux (160x50, TERM=xterm-256color); ${rounds} round${rounds === 1 ? '' : 's'} each, medians. Times "since start"`,
       'are the UI\'s own trace (performance.now(), i.e. since the process started); "from outside" polls the tmux screen every',
       `10 ms from before the tmux session is created until the first rows show, then every ${LOADING_POLL_MS} ms (a poll runs a tmux`,
       'client: polling flat out would take much of a core from the UI and its indexing process).',

@@ -28,6 +28,8 @@ export interface MainOptions {
   hex?: boolean;
   numeric?: boolean;
   pref: string[];
+  /** -C / --profile: the configuration profile (src/config/profile.ts); undefined: the Default one. */
+  profile?: string;
   /** -d LAYER==SELECTOR,PROTOCOL, as tshark: Decode As (src/decode/decode-as.ts), in the order given. */
   decodeAs?: string[];
   keylog?: string;

@@ -11,6 +11,7 @@ import { checkRingOptions, parseAutostopOptions, parseRingOptions } from '../cap
 import { checkDropPrivileges, dropPrivileges } from '../capture/privileges';
 import { Pipeline } from '../pipeline';
 import { hooks, MainOptions, makeAnalyzers, preferences } from '../hooks';
+import { openProfile } from '../config/profile';
 import { OutputBuffer } from '../output/stdout';
 import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
 import { makeSink } from './sinks';
@@ -56,6 +57,8 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     // tshark reads the file and ignores -i without a word; one input, said plainly
     throw new UsageError('-r and -i both name an input: read a file (-r FILE) or capture live (-i INTERFACE), not both');
   }
+  // The profile's preferences first: the command line's -o come after them and win.
+  opts.pref = [...openProfile(opts.profile).preferences(preferences), ...opts.pref];
   for (const p of opts.pref) checkPreference(p);
   checkDecodeAs(opts.decodeAs ?? []);
   applyTimeFormat(opts);

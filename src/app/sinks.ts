@@ -1,13 +1,16 @@
 // Which sink a headless run writes to, from the options: summary lines, details, fields, JSON, or
 // one of the stream reports (--explain, --compare). Live capture and -r share it.
 
-import { MainOptions } from '../hooks';
+import { MainOptions, preferences } from '../hooks';
 import { OutputBuffer } from '../output/stdout';
 import { FieldsSink, JsonSink, PdmlSink, TextSink, Sink, parseFieldsOption, resolveFields, FieldsOptions, ProtocolMatch } from '../output/sinks';
 import { UsageError } from '../errors';
 import { ExplainSink, parseStreamOption } from '../reports/explain';
 import { CompareSink } from '../reports/compare';
 import { EkSink, PsmlSink } from '../output/export-sinks';
+import { COLUMN_FORMAT_PREF, columnsFromPrefs } from '../output/column-format';
+
+preferences.add(COLUMN_FORMAT_PREF);
 
 export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () => number): Sink | null {
   const format = opts.outputFormat ?? 'text';
@@ -18,7 +21,7 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
   if (opts.write !== undefined && !opts.print && opts.outputFormat === undefined && !opts.verbose && !opts.hex) return null;
   switch (format) {
     case 'text':
-      return new TextSink(out, { details: !!opts.verbose, hex: !!opts.hex, summary: !!opts.print, timeDigits });
+      return new TextSink(out, { details: !!opts.verbose, hex: !!opts.hex, summary: !!opts.print, timeDigits, columns: columnsFromPrefs(opts.pref ?? []) });
     case 'fields': {
       if (opts.field.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
       const fo: FieldsOptions = { header: false, separator: '\t', occurrence: 'a', aggregator: ',', quote: '' };

@@ -12,6 +12,8 @@ export interface DetailNode {
   text: string;
   /** Field or protocol filter name, for "apply as filter". */
   name: string;
+  /** Which occurrence of the field in the frame the node shows (for copying its value). */
+  index: number;
   /** Bytes of `buf` the node covers (-1 when it covers none), for the bytes pane. */
   off: number;
   len: number;
@@ -34,7 +36,7 @@ export function buildDetails(d: Dissection): DetailNode[] {
   const detailNode = (n: TreeNode): DetailNode => {
     // Generated values stand in brackets, as Wireshark shows what it worked out rather than read.
     const text = line(n.generated ? `[${n.text}]` : n.text);
-    const out: DetailNode = { text, name: n.name, off: n.off, len: n.len, children: visible(n.children) };
+    const out: DetailNode = { text, name: n.name, index: n.index, off: n.off, len: n.len, children: visible(n.children) };
     if (n.outside !== undefined) out.outside = n.outside;
     return out;
   };

@@ -14,6 +14,7 @@ import { secNsecToString } from '../fields/format';
 import { OutputBuffer } from './stdout';
 import { UsageError } from '../errors';
 import { defaultTimeFormat, timeColumn } from './time-format';
+import { ColumnSpec, columnsLine } from './column-format';
 
 export interface Sink {
   frame(d: Dissection): void;
@@ -34,6 +35,8 @@ export interface TextOptions {
   summary: boolean;
   /** Decimal places of the time column (6 for microsecond captures, 9 for nanosecond). */
   timeDigits: () => number;
+  /** The columns of -o gui.column.format, when given: the summary line is tshark's over them. */
+  columns?: readonly ColumnSpec[];
 }
 
 export function summaryLine(d: Dissection, timeDigits: number): string {
@@ -98,7 +101,8 @@ export class TextSink implements Sink {
       if (!this.opts.hex) this.out.write('\n');
     } else if (this.opts.summary || !this.opts.hex) {
       // As tshark 4: -x alone prints the dump without the summary line, -P adds it back.
-      writeSummaryLine(d, this.opts.timeDigits(), this.out);
+      if (this.opts.columns !== undefined) this.out.write(columnsLine(this.opts.columns, d, this.opts.timeDigits()));
+      else writeSummaryLine(d, this.opts.timeDigits(), this.out);
       this.out.writeByte(10);
     }
     if (this.opts.hex) {

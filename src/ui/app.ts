@@ -44,6 +44,13 @@ import { helpLines } from './views/help';
 import { compareRows, compareTitle } from './views/compare';
 import { Bar, Segment } from './widgets/bar';
 import { TextView } from './widgets/text-view';
+import { openProfile, Profile, PREFERENCES_FILE, RECENT_FILE, RECENT_COMMON_FILE, RECENT_FILTER_KEY, TIME_FORMAT_KEY, COLUMN_WIDTH_KEY, MAX_RECENT_FILTERS } from '../config/profile';
+import { COLUMN_FORMAT_PREF, columnFormatText, columnsFromPrefs, customColumn, formatCode, layColumns, parseStringList } from '../output/column-format';
+import { getField } from '../fields/registry';
+import { formatField } from '../fields/format';
+import { hexDumpLines } from '../output/hexdump';
+import { CopyKind } from './views/filter-bar';
+import { ListColumn } from './views/packet-list';
 
 type Pane = 'list' | 'details' | 'bytes';
 type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'graph';
@@ -54,6 +61,7 @@ export interface KeptWork {
   refs: number[];
   timeFormat: TimeFormat;
   colouring: boolean;
+  columns: ListColumn[];
 }
 
 /** What the status bar shows about a live capture (set by the live source). */
@@ -66,6 +74,13 @@ export interface LiveStatus {
 }
 
 const RENDER_INTERVAL_MS = 50;
+/** Wireshark's recent-file names of the time formats, in TimeFormat order (the absolute one shows the date). */
+const TIME_FORMAT_KEYS = ['RELATIVE', 'ABSOLUTE_WITH_YMD', 'DELTA', 'EPOCH'];
+/**
+ * The most OSC 52 carries: xterm's and tmux's limits are about this much base64, and a longer
+ * sequence is dropped whole by some terminals, silently.
+ */
+const MAX_OSC52_BYTES = 74994;
 /**
  * While the list follows new packets, the details pane (a replay of the newest packet's stream,
  * up to thousands of packets) is rebuilt at most this often. Rebuilt for every batch, as it was, it
@@ -159,6 +174,11 @@ export class App {
   private rateTimer: NodeJS.Timeout | null = null;
   private readonly trace: number | null;
   private memoryTraced = false;
+  /** The configuration profile: where columns, the time format and recent filters are kept. */
+  readonly profile: Profile;
+  private profileWriteFailed = false;
+  /** Copy to the terminal's clipboard with OSC 52 (--osc52: only when the user asks, as terminals may refuse or log it). */
+  osc52 = false;
   /** First time rows were drawn (performance.now()), for the benchmark. */
   firstRowsAt = -1;
 
@@ -192,6 +212,9 @@ export class App {
     this.conversations = new ConversationsView(s, store, this.theme);
     this.stats = new StatsView(s, store, this.theme);
     this.graph = new StreamGraphView(s, store, this.theme);
+    this.profile = openProfile(opts.profile);
+    this.osc52 = (opts as MainOptions & { osc52?: boolean }).osc52 === true;
+    this.loadProfile();
     this.wire();
     this.layout();
   }
@@ -220,6 +243,7 @@ export class App {
       else if (mode === 'export') this.exportPayload(kind as ExportKind, text);
       else if (mode === 'keylog') this.loadKeylog(text);
       else if (mode === 'decodeAs') this.decodeAs(text);
+      else if (mode === 'copy') this.copy(kind as CopyKind, text);
       else this.gotoPacket(text);
     };
     this.filterBar.onCancel = () => {
@@ -563,6 +587,7 @@ export class App {
       return;
     }
     this.traceLine(`filter-start expr=${JSON.stringify(expr)}`);
+    this.saveSetting(RECENT_COMMON_FILE, RECENT_FILTER_KEY, this.filterBar.history.slice(0, MAX_RECENT_FILTERS));
     this.filterRun = new FilterRun(this.store, expr, fn);
     this.packets.filter = this.filterRun;
     this.packets.list.selected = 0;
@@ -910,6 +935,8 @@ export class App {
       this.flash(`key log not loaded (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${file}`);
       return;
     }
+    // The profile keeps it, as Wireshark's preferences keep tls.keylog_file: the next start decrypts too.
+    this.saveKeylogSetting(file);
     if (this.store.kind === 'live') {
       // The capture goes on: what it holds so far is read again with the key log, and so is what
       // follows (lines the clients append later decrypt their connections too).
@@ -966,7 +993,7 @@ export class App {
 
   /** What else a capture read again (K) keeps of the user's work: the packets are the same ones. */
   get kept(): KeptWork {
-    return { marks: this.packets.markedPackets(), refs: [...this.packets.refs], timeFormat: this.packets.timeFormat, colouring: this.colouring };
+    return { marks: this.packets.markedPackets(), refs: [...this.packets.refs], timeFormat: this.packets.timeFormat, colouring: this.colouring, columns: this.packets.columns };
   }
 
   keep(k: KeptWork): void {
@@ -974,6 +1001,121 @@ export class App {
     for (const i of k.refs) this.packets.toggleRef(i);
     this.packets.timeFormat = k.timeFormat;
     this.colouring = k.colouring;
+    this.packets.setColumns(k.columns);
+  }
+
+  // ---------------------------------------------------------------- profile, columns, copying
+
+  /** The profile's columns (or -o gui.column.format's, which come after its own), widths, time format and recent filters. */
+  private loadProfile(): void {
+    const p = this.profile;
+    let specs;
+    try {
+      specs = columnsFromPrefs(this.opts.pref ?? []);
+    } catch (e) {
+      // checked on the command line; a profile edited since is reported and the defaults kept
+      this.flash((e as Error).message);
+    }
+    if (specs !== undefined) {
+      // Widths are kept by position, for the columns they were saved with.
+      const saved = parseStringList(p.setting(RECENT_FILE, COLUMN_WIDTH_KEY) ?? '');
+      const widthAt = (k: number): number | null => {
+        if (saved.length !== specs!.length * 2 || saved[2 * k] !== formatCode(specs![k])) return null;
+        const w = Number(saved[2 * k + 1]);
+        return Number.isInteger(w) && w >= 1 && w <= 1000 ? w : null;
+      };
+      this.packets.setColumns(specs.map((spec, k) => ({ spec, width: widthAt(k) })));
+    }
+    const t = TIME_FORMAT_KEYS.indexOf(p.setting(RECENT_FILE, TIME_FORMAT_KEY) ?? '');
+    if (t >= 0) this.packets.timeFormat = t as TimeFormat;
+    for (const f of p.recentFilters().reverse()) this.filterBar.remember(f);
+  }
+
+  /** Write a setting to the profile; a profile that cannot be written is said once in the status bar, the UI goes on. */
+  private saveSetting(file: string, key: string, values: readonly string[]): void {
+    const err = this.profile.write(file, key, values);
+    if (err !== null && !this.profileWriteFailed) this.flash(err);
+    // A live capture that gave up root may not write root's profile: said once, not at every filter.
+    if (err !== null) this.profileWriteFailed = true;
+  }
+
+  private saveKeylogSetting(file: string): void {
+    this.saveSetting(PREFERENCES_FILE, 'tls.keylog_file', [file]);
+  }
+
+  /** The columns changed: the profile keeps them (as Wireshark's preferences do) and their widths (as its recent file does). */
+  private columnsChanged(): void {
+    const cols = this.packets.columns;
+    this.saveSetting(PREFERENCES_FILE, COLUMN_FORMAT_PREF, [columnFormatText(cols.map((c) => c.spec))]);
+    this.saveSetting(RECENT_FILE, COLUMN_WIDTH_KEY, [cols.map((c) => `"${formatCode(c.spec)}", "${c.width ?? 'auto'}"`).join(', ')]);
+  }
+
+  /** A: the selected details field as a column after the picked one (Wireshark's Apply as Column). */
+  private applyAsColumn(): void {
+    const n = this.details.selectedNode();
+    const f = n === null ? undefined : getField(n.name);
+    if (n === null || f === undefined || f.textNode === true || n.name.startsWith('_')) {
+      this.flash('apply as column: the selected line is not a field with a name');
+      return;
+    }
+    this.packets.addColumn(customColumn(f));
+    this.flash(`column ${f.label} (${f.name}) added`);
+    this.columnsChanged();
+  }
+
+  /** y: what the copy prompt asked for, as text. */
+  private copyText(kind: CopyKind): string | null {
+    const p = this.details.packet;
+    if (p < 0) return null;
+    if (kind === 'field value') {
+      const n = this.details.selectedNode(), d = this.details.dissection;
+      const f = n === null ? undefined : getField(n.name);
+      if (n === null || d === null || f === undefined || f.textNode === true || n.index >= f.count(d)) return null;
+      return sanitizeText(formatField(f, d, n.index));
+    }
+    if (kind === 'packet summary') {
+      const values: string[] = [];
+      this.packets.rowValues(p, values);
+      return layColumns(this.packets.columns.map((c) => c.spec), values);
+    }
+    const bytes = this.details.frameBytes;
+    return hexDumpLines(bytes, 0, bytes.length).join('\n');
+  }
+
+  /** Copy to a file, or with no name to the terminal's clipboard through OSC 52. */
+  private copy(kind: CopyKind, file: string): void {
+    const text = this.copyText(kind);
+    if (text === null) {
+      this.flash(kind === 'field value' ? 'copy: select a field in the details pane first' : 'copy: no packet is selected');
+      return;
+    }
+    if (file !== '') {
+      try {
+        const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
+        try {
+          fs.writeSync(fd, text + '\n');
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch (e) {
+        this.flash(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        return;
+      }
+      this.flash(`copied the ${kind} (${text.length} characters) to ${file}`);
+      return;
+    }
+    if (!this.osc52) {
+      this.flash('copy: a file name is needed without --osc52 (the clipboard through the terminal)');
+      return;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    if (bytes.length > MAX_OSC52_BYTES) {
+      this.flash(`copy: ${bytes.length} bytes is more than a terminal's clipboard takes (${MAX_OSC52_BYTES}); give a file name`);
+      return;
+    }
+    // OSC 52: the text travels base64-encoded, so nothing in it can act on the terminal; "c" is the clipboard.
+    this.screen.program.write(`\x1b]52;c;${bytes.toString('base64')}\x07`);
+    this.flash(`copied the ${kind} (${text.length} characters) to the clipboard`);
   }
 
   // ---------------------------------------------------------------- overlays
@@ -1286,7 +1428,37 @@ export class App {
       case 'filter': this.filterBar.start('filter'); break;
       case 'goto': this.filterBar.start('goto'); break;
       case 'clearFilter': this.applyFilter(''); return;
-      case 'time': this.packets.cycleTime(); break;
+      case 'time':
+        this.packets.cycleTime();
+        this.saveSetting(RECENT_FILE, TIME_FORMAT_KEY, [TIME_FORMAT_KEYS[this.packets.timeFormat]]);
+        break;
+      case 'applyColumn': this.applyAsColumn(); break;
+      case 'prevColumn': case 'nextColumn':
+        this.packets.pickColumn(action === 'nextColumn' ? 1 : -1);
+        this.flash(`column ${this.packets.picked + 1}: ${this.packets.columns[this.packets.picked].spec.title} ({ } move, - + width, Delete removes)`);
+        break;
+      case 'moveColumnLeft': case 'moveColumnRight':
+        if (this.packets.picked < 0) this.flash('pick a column first: < or >');
+        else if (this.packets.movePicked(action === 'moveColumnRight' ? 1 : -1)) this.columnsChanged();
+        break;
+      case 'narrowColumn': case 'widenColumn':
+        if (this.packets.picked < 0) this.flash('pick a column first: < or >');
+        else {
+          const w = this.packets.resizePicked(action === 'widenColumn' ? 1 : -1, this.screen.width);
+          this.flash(`${this.packets.columns[this.packets.picked].spec.title}: ${w} cells wide`);
+          this.columnsChanged();
+        }
+        break;
+      case 'removeColumn': {
+        const gone = this.packets.picked < 0 ? null : this.packets.removePicked();
+        if (gone === null) this.flash(this.packets.picked < 0 ? 'pick a column first: < or >' : 'the last column stays');
+        else {
+          this.flash(`column ${gone.spec.title} removed`);
+          this.columnsChanged();
+        }
+        break;
+      }
+      case 'copy': this.filterBar.start('copy', ''); break;
       case 'timeRef': {
         const p = this.packets.selectedPacket();
         if (p >= 0) this.flash(this.packets.toggleRef(p) ? `frame ${p + 1} is a time reference` : `frame ${p + 1} is no longer a time reference`);

@@ -77,6 +77,8 @@ declare module 'blessed' {
       hideCursor(): void;
       showCursor(): void;
       flush(): void;
+      /** Bytes straight to the terminal (after what blessed has buffered). */
+      write(data: string): void;
     }
     interface ScreenOptions {
       smartCSR?: boolean;

@@ -1,6 +1,6 @@
 // Which colouring rules the packet list uses: tcpwatch's own (share/colorfilters, in Wireshark's
 // colorfilters format) or the user's (--colors FILE, or a Wireshark profile directory holding a
-// `colorfilters` file; without --colors, ~/.config/tcpwatch/colorfilters when it exists), compiled
+// `colorfilters` file; without --colors, the profile's colorfilters when it has one: src/config/profile.ts), compiled
 // with the display-filter compiler. Read before the screen opens,
 // so a file that is missing or not in the format is one line on stderr and exit status 2.
 
@@ -10,6 +10,7 @@ import { MainOptions, hooks } from '../hooks';
 import { UsageError } from '../errors';
 import { DisplayFilter } from '../pipeline';
 import { ColourRule, ColourRulesError, parseColourRules } from '../store/colour-rules';
+import { profileDir } from '../config/profile';
 
 /** tcpwatch's default rules: share/ beside dist/ (this file runs as dist/src/ui/colours.js). */
 export const DEFAULT_COLOUR_RULES = path.join(__dirname, '..', '..', '..', 'share', 'colorfilters');
@@ -34,20 +35,14 @@ export function colourFileOption(opts: MainOptions): string | undefined {
   return (opts as MainOptions & { colors?: string }).colors;
 }
 
-/** tcpwatch's configuration directory (XDG Base Directory: $XDG_CONFIG_HOME/tcpwatch, else ~/.config/tcpwatch). */
-export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(env.HOME ?? '', '.config');
-  return path.join(base, 'tcpwatch');
-}
-
-/** The user's own rules when --colors names none: the configuration directory's colorfilters, if there is one. */
-function userColourRules(): string | undefined {
-  const f = path.join(configDir(), 'colorfilters');
+/** The profile's own rules when --colors names none: its colorfilters, if there is one. */
+function userColourRules(opts: MainOptions): string | undefined {
+  const f = path.join(profileDir(opts.profile), 'colorfilters');
   return fs.existsSync(f) ? f : undefined;
 }
 
 export function loadColourRules(opts: MainOptions): ColourRules {
-  const given = colourFileOption(opts) ?? userColourRules();
+  const given = colourFileOption(opts) ?? userColourRules(opts);
   let file = given ?? DEFAULT_COLOUR_RULES;
   let text: string;
   try {

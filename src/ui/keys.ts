@@ -8,6 +8,7 @@ export type Action =
   | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft' | 'exportPayload'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
+  | 'applyColumn' | 'prevColumn' | 'nextColumn' | 'moveColumnLeft' | 'moveColumnRight' | 'narrowColumn' | 'widenColumn' | 'removeColumn' | 'copy'
   | 'bytesTab' | 'followMode' | 'followEncoding' | 'keylog' | 'decodeAs' | 'streamGraph' | 'endpoints' | 'prevTab' | 'sortNext' | 'sortReverse';
 
 export interface Binding {
@@ -50,6 +51,17 @@ export const BINDINGS: Binding[] = [
   { keys: ['left', 'h'], shown: '\u2190 h', action: 'collapse', help: 'details: close node (or go to its parent)', where: 'details' },
   { keys: ['e'], shown: 'e', action: 'expandAll', help: 'details: open all nodes', where: 'details' },
   { keys: ['w'], shown: 'w', action: 'collapseAll', help: 'details: close all nodes', where: 'details' },
+  // Wireshark's Apply as Column (Ctrl-Shift-I there): A, in the details pane where the field is.
+  { keys: ['A'], shown: 'A', action: 'applyColumn', help: 'details: add the selected field as a column of the packet list (kept in the profile)', where: 'details' },
+  { keys: ['<'], shown: '<', action: 'prevColumn', help: 'pick the previous column (its title in [brackets]) for the column keys', where: 'panes' },
+  { keys: ['>'], shown: '>', action: 'nextColumn', help: 'pick the next column', where: 'panes' },
+  { keys: ['{'], shown: '{', action: 'moveColumnLeft', help: 'move the picked column left', where: 'panes' },
+  { keys: ['}'], shown: '}', action: 'moveColumnRight', help: 'move the picked column right', where: 'panes' },
+  { keys: ['-'], shown: '-', action: 'narrowColumn', help: 'make the picked column narrower', where: 'panes' },
+  { keys: ['+', '='], shown: '+ =', action: 'widenColumn', help: 'make the picked column wider', where: 'panes' },
+  { keys: ['delete'], shown: 'Delete', action: 'removeColumn', help: 'remove the picked column', where: 'panes' },
+  // y as in vi's yank.
+  { keys: ['y'], shown: 'y', action: 'copy', help: 'copy the field\'s value, the packet\'s summary or hex dump (Tab) to a file, or to the clipboard (--osc52)', where: 'panes' },
   { keys: ['F'], shown: 'F', action: 'follow', help: 'follow the stream of the selected packet (decrypted TLS when a key log opens it, else TCP)', where: 'panes' },
   // m in a view is the view's own (in the packet list it marks): dispatch looks views' keys up apart from the panes'.
   { keys: ['m'], shown: 'm', action: 'followMode', help: 'follow: the next of TLS (decrypted), HTTP (messages) and TCP (wire bytes) the stream has; stream graph: the other direction', where: 'views' },

@@ -4,7 +4,8 @@
 import { hooks, MainOptions, addCommands } from '../hooks';
 
 addCommands((program) => {
-  program.option('--colors <file>', 'UI: colouring rules in Wireshark\'s colorfilters format (a file, or a Wireshark profile directory); default: ~/.config/tcpwatch/colorfilters if there is one, else tcpwatch\'s own, share/colorfilters');
+  program.option('--osc52', 'UI: y copies to the terminal\'s clipboard with OSC 52 when no file is named (tmux: set -g set-clipboard on)');
+  program.option('--colors <file>', 'UI: colouring rules in Wireshark\'s colorfilters format (a file, or a Wireshark profile directory); default: the colorfilters of the profile (-C) if it has one, else tcpwatch\'s own, share/colorfilters');
 });
 
 hooks.ui = async (opts: MainOptions, captureFilter: string | undefined): Promise<void> => {

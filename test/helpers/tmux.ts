@@ -53,6 +53,11 @@ export class Tmux {
     return Number(this.tmux(['display-message', '-p', '-t', this.session, '#{pane_pid}']).trim());
   }
 
+  /** A tmux command on this terminal's server (set-option, show-buffer …); its output. */
+  command(args: string[]): string {
+    return this.tmux(args);
+  }
+
   /** Send keys (tmux key names) in one command, so the program reads them together. */
   keys(...keys: string[]): void {
     this.tmux(['send-keys', '-t', this.session, ...keys]);
@@ -227,18 +232,20 @@ export function plainIndex(line: string, needle: string): number {
   return i;
 }
 
-let emptyConfig: string | null = null;
+const emptyConfigs: string[] = [];
 
 /**
  * The terminal's environment as `K=V` words: a clean xterm-256color, UTC and UTF-8, plus ENV; and
- * an empty configuration directory unless ENV names one, so a colorfilters file in the tester's
- * ~/.config/tcpwatch cannot change what the screen shows.
+ * an empty configuration directory of its own unless ENV names one, so neither a colorfilters file
+ * in the tester's ~/.config/tcpwatch nor what an earlier terminal of the test kept in its profile
+ * (columns, time format, recent filters, a key log) can change what the screen shows.
  */
 function terminalEnv(env: Record<string, string>): string {
-  if (emptyConfig === null) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-tmux-config-'));
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    emptyConfig = dir;
+  if (emptyConfigs.length === 0) process.on('exit', () => { for (const d of emptyConfigs) fs.rmSync(d, { recursive: true, force: true }); });
+  let emptyConfig = '';
+  if (env.XDG_CONFIG_HOME === undefined) {
+    emptyConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-tmux-config-'));
+    emptyConfigs.push(emptyConfig);
   }
   const vars = { TERM: 'xterm-256color', LANG: 'C.UTF-8', TZ: 'UTC', XDG_CONFIG_HOME: emptyConfig, ...env };
   return Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');

@@ -15,8 +15,9 @@ import { decryptInfoOf } from '../../tls/decrypt-info';
 
 export type BytesTab = 'frame' | 'decrypted';
 
-interface UiNode extends TreeNode {
+export interface UiNode extends TreeNode {
   name: string;
+  index: number;
   off: number;
   len: number;
   outside?: { buf: Buffer; off: number; len: number };
@@ -60,7 +61,7 @@ export class DetailsView {
     return nodes.map((n) => {
       const children = this.convert(n.children);
       // Text from buildDetails is sanitized already; the widget draws it cell by cell (no markup).
-      const u: UiNode = { text: n.text, name: n.name, off: n.off, len: n.len, children, expanded: children.length > 0 && this.open.get(n.name) === true };
+      const u: UiNode = { text: n.text, name: n.name, index: n.index, off: n.off, len: n.len, children, expanded: children.length > 0 && this.open.get(n.name) === true };
       if (n.outside !== undefined) u.outside = n.outside;
       return u;
     });
@@ -170,6 +171,16 @@ export class DetailsView {
   /** The shown packet's full dissection (its fields, for going to packets it refers to), null when none. */
   get dissection(): Dissection | null {
     return this.d;
+  }
+
+  /** The details node selected, or null. */
+  selectedNode(): UiNode | null {
+    return this.d === null ? null : this.tree.selectedNode();
+  }
+
+  /** The shown frame's captured bytes (a copy the pane owns). */
+  get frameBytes(): Buffer {
+    return this.bytes.subarray(0, this.frameLen);
   }
 
   refreshHighlight(): void {

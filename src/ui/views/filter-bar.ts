@@ -10,7 +10,7 @@ import { sanitizeText } from '../../output/sanitize';
 import { Theme } from '../theme';
 import { parseDecodeAs } from '../../decode/decode-as';
 
-export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog' | 'decodeAs';
+export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog' | 'decodeAs' | 'copy';
 
 /** What Tab cycles through in a prompt: what a find looks for, which packets a save writes. */
 export const FIND_KINDS = ['display filter', 'string', 'hex bytes', 'string in details'] as const;
@@ -18,10 +18,12 @@ export const SAVE_KINDS = ['all packets', 'displayed packets', 'marked packets']
 /** A followed stream's payload, raw: both sides in the order sent (as tshark -z follow,…,raw), or one side. */
 export const EXPORT_KINDS = ['both sides', 'client bytes', 'server bytes'] as const;
 export type ExportKind = typeof EXPORT_KINDS[number];
+export const COPY_KINDS = ['field value', 'packet summary', 'packet hex'] as const;
+export type CopyKind = typeof COPY_KINDS[number];
 export type FindKind = typeof FIND_KINDS[number];
 export type SaveKind = typeof SAVE_KINDS[number];
 
-const KINDS: Partial<Record<PromptMode, readonly string[]>> = { find: FIND_KINDS, save: SAVE_KINDS, export: EXPORT_KINDS };
+const KINDS: Partial<Record<PromptMode, readonly string[]>> = { find: FIND_KINDS, save: SAVE_KINDS, export: EXPORT_KINDS, copy: COPY_KINDS };
 /** Hex bytes as Wireshark's find takes them: pairs of digits, optionally separated by spaces, colons or dashes. */
 export const HEX_BYTES = /^\s*[0-9a-f]{2}([\s:.-]?[0-9a-f]{2})*\s*$/i;
 
@@ -85,7 +87,7 @@ export class FilterBar {
         : FIND_KINDS[this.kind] === 'hex bytes' && !HEX_BYTES.test(this.text) ? { ok: false, column: 0, reason: 'hex bytes are pairs of digits: 16 03 01 or 16:03:01' } : ok;
     } else if (this.mode === 'save') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name (.pcapng for pcapng; Tab: which packets)' } : ok;
     else if (this.mode === 'export') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name for the payload (Tab: which side)' } : ok;
-    else if (this.mode === 'keylog') this.check = ok;
+    else if (this.mode === 'keylog' || this.mode === 'copy') this.check = ok;
     else if (this.mode === 'decodeAs') {
       const error = parseDecodeAs(this.text).error;
       this.check = error === undefined ? ok : { ok: false, column: 0, reason: error.replace(/^-d: /, '').replace(/; valid protocols for layer type "[^"]*" are /, ': ') };
@@ -185,7 +187,7 @@ export class FilterBar {
     }
     const kinds = KINDS[this.mode];
     const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'goto' ? ' Go to packet: ' : this.mode === 'keylog' ? ' Key log file: '
-      : this.mode === 'decodeAs' ? ' Decode as: ' : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : ` Save ${kinds![this.kind]} as: `;
+      : this.mode === 'decodeAs' ? ' Decode as: ' : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : this.mode === 'copy' ? ` Copy the ${kinds![this.kind]} to (a file; empty: the clipboard): ` : ` Save ${kinds![this.kind]} as: `;
     let x = put(line, c.xi, c.xl, label, t.prompt);
     const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;
     const text = sanitizeText(this.text);
