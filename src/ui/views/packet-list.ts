@@ -4,17 +4,22 @@
 import * as blessed from 'blessed';
 import { PacketStore } from '../../store/packet-store';
 import { FilterRun } from '../../store/filter-run';
-import { describeRow, RowText, TimeFormat, RowClass, secondsText } from '../../store/rows';
+import { describeRow, RowText, TimeFormat, RowClass, secondsText, severalInterfaces, interfaceLabel } from '../../store/rows';
 import { CHUNK_BITS, CHUNK_MASK } from '../../store/columns';
 import { Dissection } from '../../decode/dissection';
 import { VirtualList, ListRow, ListSource } from '../widgets/virtual-list';
 import { Theme } from '../theme';
 
 const CACHE_ROWS = 4096;
+const INTERFACE_HEADER = 'Interface';
+/** Longer interface names (an ssh:// URL) are cut: the addresses and Info matter more. */
+const MAX_INTERFACE_WIDTH = 24;
 
 interface Widths {
   no: number;
   time: number;
+  /** The Interface column's width; 0 when the packets come from one interface (no column). */
+  iface: number;
   addr: number;
   proto: number;
   len: number;
@@ -116,19 +121,31 @@ export class PacketListView implements ListSource {
       default: time = 6 + digits;
     }
     const addr = Math.max(15, Math.min(39, Math.floor(width * 0.14)));
-    return { no: Math.max(6, String(this.store.count).length + 1), time, addr, proto: 8, len: 6 };
+    return { no: Math.max(6, String(this.store.count).length + 1), time, iface: this.interfaceWidth(), addr, proto: 8, len: 6 };
+  }
+
+  /** Wide enough for the longest interface name seen (up to MAX_INTERFACE_WIDTH), or 0 for one interface. */
+  private interfaceWidth(): number {
+    const ix = this.store.index;
+    if (!severalInterfaces(ix)) return 0;
+    let w = INTERFACE_HEADER.length;
+    for (let id = 0; id < ix.links.length; id++) {
+      const l = ix.links[id];
+      if (l !== undefined) w = Math.max(w, Math.min(MAX_INTERFACE_WIDTH, interfaceLabel(l.ifIndex).length));
+    }
+    return w;
   }
 
   header(width: number): string {
     const w = this.widths(width);
-    return `${'No.'.padStart(w.no)} ${'Time'.padEnd(w.time)} ` +
+    return `${'No.'.padStart(w.no)} ${'Time'.padEnd(w.time)} ${w.iface > 0 ? `${INTERFACE_HEADER.padEnd(w.iface)} ` : ''}` +
       `${'Source'.padEnd(w.addr)} ${'Destination'.padEnd(w.addr)} ${'Protocol'.padEnd(w.proto)} ${'Length'.padStart(w.len)} Info`;
   }
 
   row(k: number, width: number): ListRow {
     const w = this.widths(width);
     // Cached rows are laid out for one set of column widths (the No. column widens as a file loads).
-    const key = `${width}/${this.timeFormat}/${w.no}/${w.time}/${this.refsVersion}`;
+    const key = `${width}/${this.timeFormat}/${w.no}/${w.time}/${w.iface}/${this.refsVersion}`;
     if (key !== this.cacheKey) {
       this.cache.clear();
       this.cacheKey = key;
@@ -140,7 +157,7 @@ export class PacketListView implements ListSource {
     const r = this.text;
     describeRow(this.store, i, this.timeFormat, r, this.d);
     const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '\u2026' : s.padEnd(n));
-    const text = `${r.no.padStart(w.no)} ${cut(this.timeOf(i, r.time), w.time)} ${cut(r.src, w.addr)} ${cut(r.dst, w.addr)} ` +
+    const text = `${r.no.padStart(w.no)} ${cut(this.timeOf(i, r.time), w.time)} ${w.iface > 0 ? `${cut(r.iface, w.iface)} ` : ''}${cut(r.src, w.addr)} ${cut(r.dst, w.addr)} ` +
       `${cut(r.protocol, w.proto)} ${r.length.padStart(w.len)} ${r.info}`;
     if (this.cache.size >= CACHE_ROWS) this.cache.clear();
     this.cache.set(i, { text, cls: r.cls });
