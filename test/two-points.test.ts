@@ -17,6 +17,7 @@ import { CLI } from './helpers/corpus';
 import { have, isRoot } from './helpers/system';
 import { makeImpairedLink, ImpairedLink, RelayLog } from './helpers/impaired-link';
 import { startSshd, SSHD, TestSshd } from './helpers/sshd';
+import { Tmux, haveTmux } from './helpers/tmux';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const skip = isRoot && fs.existsSync(SSHD) && ['ssh', 'tcpdump', 'tshark', 'python3', 'ip', 'curl'].every(have) ? false : 'needs root, sshd, ssh, tcpdump, tshark, python3, ip and curl';
@@ -145,6 +146,20 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       assert.ok(Math.abs(delays[Math.ceil(delays.length / 2) - 1] - DELAY_MS) < 1, `${side}: median delay in the lanes`);
       const summary = lines.find((l) => l.startsWith(side === 'a>b' ? '  client → server:' : '  server → client:'))!;
       assert.match(summary, new RegExp(`upstream point ${side === 'a>b' ? 0 : 1}, ${delays.length} seen at both, ${lost.get(side)} lost between the points, 0 missed upstream`));
+    }
+
+    // The UI's explain view (X) draws the same lanes.
+    if (haveTmux()) {
+      const ui = Tmux.start(['-r', merged]);
+      try {
+        await ui.waitForText(/shown \d+ \/ \d+/);
+        ui.keys('X');
+        const screen = await ui.waitForText('seen at two capture points: point 0 =');
+        assert.match(screen, /No\.\s+point 0\s+point 1\s+delay ms\s+client/);
+        assert.match(screen, /client → server: upstream point 0, \d+ seen at both/);
+      } finally {
+        ui.kill();
+      }
     }
   } finally {
     if (link !== null) await link.close();
