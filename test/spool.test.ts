@@ -1,6 +1,6 @@
-// The live UI's spool (src/capture/spool.ts): the capture process appends pcap records and
-// announces how far they are whole; the UI indexes them as they come and reads any frame back
-// through a block cache bounded by --memory-budget. Real frames from the corpus, written the way
+// The live UI's spool (src/capture/spool.ts): the capture process appends records (each naming its
+// interface) and announces how far they are whole; the UI indexes them as they come and reads any
+// frame back through a block cache bounded by --memory-budget. Real frames from the corpus, written the way
 // capture-child.ts writes them.
 
 import { test } from 'node:test';
@@ -11,19 +11,23 @@ import { corpusDir, NO_CORPUS_REASON } from './helpers/corpus';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
 import { FrameRef } from '../src/store/frames';
-import { createSpoolFile, spoolFileHeader, SpoolReader, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN } from '../src/capture/spool';
+import { createSpoolFile, spoolFileHeader, SpoolReader, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, writeSpoolRecordHeader } from '../src/capture/spool';
 
 const corpus = corpusDir();
 const BLOCK = 64 * 1024;
 
-interface Frame { tsSec: number; tsNsec: number; origLen: number; bytes: Buffer }
+interface Frame { tsSec: number; tsNsec: number; origLen: number; bytes: Buffer; ifIndex: number; linkType: number }
 
 function framesOf(file: string): { linkType: number; frames: Frame[] } {
   const r = new CaptureFileReader(file);
   const f = new CapturedFrame();
   const frames: Frame[] = [];
   try {
-    while (r.next(f)) frames.push({ tsSec: f.tsSec, tsNsec: f.tsNsec, origLen: f.origLen, bytes: Buffer.from(f.buf.subarray(f.off, f.off + f.capLen)) });
+    // As a capture on several -i: each record says its interface (and that interface's link type).
+    while (r.next(f)) {
+      const ifIndex = frames.length % 3;
+      frames.push({ tsSec: f.tsSec, tsNsec: f.tsNsec, origLen: f.origLen, bytes: Buffer.from(f.buf.subarray(f.off, f.off + f.capLen)), ifIndex, linkType: ifIndex === 2 ? 113 : f.linkType });
+    }
     return { linkType: f.linkType, frames };
   } finally {
     r.close();
@@ -32,10 +36,10 @@ function framesOf(file: string): { linkType: number; frames: Frame[] } {
 
 function record(fr: Frame): Buffer {
   const b = Buffer.alloc(SPOOL_RECORD_HEADER_LEN + fr.bytes.length);
-  b.writeUInt32LE(fr.tsSec >>> 0, 0);
-  b.writeUInt32LE(fr.tsNsec, 4);
-  b.writeUInt32LE(fr.bytes.length, 8);
-  b.writeUInt32LE(fr.origLen, 12);
+  const f = new CapturedFrame().wrap(fr.bytes, fr.linkType, fr.tsSec, fr.tsNsec);
+  f.origLen = fr.origLen;
+  f.ifIndex = fr.ifIndex;
+  writeSpoolRecordHeader(b, 0, f);
   fr.bytes.copy(b, SPOOL_RECORD_HEADER_LEN);
   return b;
 }
@@ -57,6 +61,8 @@ test('spool: frames announced in pieces are indexed once each, in order, and rea
       assert.equal(f.origLen, want.origLen);
       assert.equal(f.tsSec, want.tsSec);
       assert.equal(f.tsNsec, want.tsNsec);
+      assert.equal(f.ifIndex, want.ifIndex);
+      assert.equal(f.linkType, want.linkType);
       assert.ok(f.buf.subarray(f.off, f.off + f.capLen).equals(want.bytes), `frame ${offsets.length + 1}`);
       offsets.push(spool.appendFrame(f));
     };

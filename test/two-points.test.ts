@@ -4,7 +4,8 @@
 // captures on both hosts' interfaces at once through ssh (-i ssh://A/devA -i ssh://B/devB: kernel
 // timestamps on both), and -z pairs must find every segment seen at both points, exactly the
 // segments the relay logged as dropped as lost between the points, and the relay's delay as the
-// one-way delay, within 1 ms.
+// one-way delay, within 1 ms — in total and in every interval over time, and in --explain's two
+// lanes (one row per transmission, its time at each point, the rows lost between them).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { CLI } from './helpers/corpus';
 import { have, isRoot } from './helpers/system';
 import { makeImpairedLink, ImpairedLink, RelayLog } from './helpers/impaired-link';
 import { startSshd, SSHD, TestSshd } from './helpers/sshd';
+import { Tmux, haveTmux } from './helpers/tmux';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const skip = isRoot && fs.existsSync(SSHD) && ['ssh', 'tcpdump', 'tshark', 'python3', 'ip', 'curl'].every(have) ? false : 'needs root, sshd, ssh, tcpdump, tshark, python3, ip and curl';
@@ -112,6 +114,53 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       assert.equal(lost.get(side), drops, `${side}: lost between the points = the relay's drops`);
     }
     assert.ok([...lost.values()].reduce((x, y) => x + y, 0) > 0, 'the relay dropped something (else nothing was tested)');
+
+    // Over time: each direction's intervals add up to its totals, and every interval's delay is the relay's at least.
+    const blocks = z.stdout.split(/\n(?=\S+ → \S+\n)/).slice(1);
+    assert.equal(blocks.length, 2);
+    for (const b of blocks) {
+      const [, paired, lostN] = /paired (\d+), lost between the points (\d+)/.exec(b)!;
+      const ivs = [...b.matchAll(/^ +(\d+\.\d+) s  paired +(\d+)  lost +(\d+)  delay ms min (\S+) median (\S+) max (\S+)$/gm)];
+      assert.ok(ivs.length >= 2, `several intervals over time:\n${b}`);
+      assert.equal(ivs.reduce((n, m) => n + Number(m[2]), 0), Number(paired), 'intervals add up to the paired segments');
+      assert.equal(ivs.reduce((n, m) => n + Number(m[3]), 0), Number(lostN), 'intervals add up to the lost segments');
+      for (const m of ivs) if (m[4] !== '-') assert.ok(Number(m[4]) >= DELAY_MS - 0.5, `interval at ${m[1]} s: min delay ${m[4]} ms`);
+    }
+
+    // --explain: two lanes, one row per transmission; the rows lost between the points are the relay's drops.
+    const x = spawnSync(process.execPath, [CLI, '-r', merged, '--explain', '0'], { encoding: 'utf8' });
+    assert.equal(x.status, 0, x.stderr);
+    const lines = x.stdout.split('\n');
+    assert.match(lines[1], new RegExp(`^seen at two capture points: point 0 = ${pointA.replace(/[.]/g, '\\.')}, point 1 = ${pointB.replace(/[.]/g, '\\.')}$`));
+    assert.match(lines[4], /^\s+No\.\s+point 0\s+point 1\s+delay ms\s+client\s+server$/);
+    const laneRows: (RegExpExecArray | null)[] = lines.slice(5).filter((l) => l !== '').map((l) => /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\d+\.\d+)?\s+\|(◀)?/.exec(l));
+    assert.ok(laneRows.every((m) => m !== null), 'every row has two lanes');
+    for (const side of ['a>b', 'b>a'] as const) {
+      // a>b travels from the client (A) to the server: arrows to the right; point 0 (A) upstream.
+      const mine = laneRows.filter((m) => (m[5] === undefined) === (side === 'a>b')) as RegExpExecArray[];
+      const upLane = side === 'a>b' ? 2 : 3, downLane = side === 'a>b' ? 3 : 2;
+      assert.equal(mine.filter((m) => m[downLane] === 'lost').length, lost.get(side), `${side}: rows lost between the points in --explain`);
+      assert.ok(mine.every((m) => m[upLane] !== 'lost' && m[upLane] !== 'missed'), `${side}: every transmission seen upstream`);
+      const delays = mine.filter((m) => m[4] !== undefined).map((m) => Number(m[4])).sort((p, q) => p - q);
+      assert.equal(delays.length + lost.get(side)!, mine.length);
+      assert.ok(Math.abs(delays[Math.ceil(delays.length / 2) - 1] - DELAY_MS) < 1, `${side}: median delay in the lanes`);
+      const summary = lines.find((l) => l.startsWith(side === 'a>b' ? '  client → server:' : '  server → client:'))!;
+      assert.match(summary, new RegExp(`upstream point ${side === 'a>b' ? 0 : 1}, ${delays.length} seen at both, ${lost.get(side)} lost between the points, 0 missed upstream`));
+    }
+
+    // The UI's explain view (X) draws the same lanes.
+    if (haveTmux()) {
+      const ui = Tmux.start(['-r', merged]);
+      try {
+        await ui.waitForText(/shown \d+ \/ \d+/);
+        ui.keys('X');
+        const screen = await ui.waitForText('seen at two capture points: point 0 =');
+        assert.match(screen, /No\.\s+point 0\s+point 1\s+delay ms\s+client/);
+        assert.match(screen, /client → server: upstream point 0, \d+ seen at both/);
+      } finally {
+        ui.kill();
+      }
+    }
   } finally {
     if (link !== null) await link.close();
     for (const s of sshds) await s.stop();

@@ -25,7 +25,7 @@ import { LiveCapture, resolveCaptureDevice, DEFAULT_BUFFER_MIB } from '../captur
 import { loadCap, linkTypeName } from '../capture/cap-binding';
 import { captureInterfaces, formatInterfaceList, CaptureInterface } from '../capture/interfaces';
 import { DEFAULT_MEMORY_BUDGET_MIB } from '../capture/spill';
-import { RemoteCapture, isRemoteInterface, parseRemoteTarget, listRemoteInterfaces, remoteCaptureOptions } from '../capture/remote';
+import { RemoteCapture, isRemoteInterface, parseRemoteTarget, listRemoteInterfaces, remoteCaptureOptions, COUNTS_SIGNAL } from '../capture/remote';
 import { MergedCapture, mergedInterfaces } from '../capture/merge';
 import { exitAfterHangup } from '../hangup';
 import { DEFAULT_STATE_BUDGET_MIB, setDefaultStateBudget } from '../analysis/streams';
@@ -201,6 +201,23 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       }
     }, RING_TICK_MS) : null;
     const autostopTimer = autostop?.duration !== undefined ? setTimeout(() => stopCapture(), autostop.duration) : null;
+    const summary = (countedAfter: number | null): string => captureSummary({
+      // A remote tcpdump may still flush frames after -c: they arrived, but were not taken.
+      received: finishesLater ? captured : capture.framesReceived,
+      skipped: capture.framesSkipped,
+      written: writer?.framesWritten ?? null,
+      path: writer instanceof RingWriter ? writer.describe() : opts.write,
+      kernel: capture.kernelStats(),
+      interfaceDrops: countedBefore !== null && countedAfter !== null ? Math.max(0, countedAfter - countedBefore - capture.framesReceived) : null,
+      // A remote capture's drops are what its tcpdump counted, said when it ended.
+      filtered: bpf !== '' && iface !== null,
+    });
+    // The counts so far on request, as tcpdump prints them on SIGUSR1: a remote tcpwatch is asked
+    // every second (src/capture/remote.ts). SIGUSR2, since Node opens its inspector on SIGUSR1.
+    const onCountsWanted = (): void => {
+      process.stderr.write(summary(null) + '\n');
+    };
+    process.on(COUNTS_SIGNAL, onCountsWanted);
     const onSignal = (sig: NodeJS.Signals): void => {
       if (sig === 'SIGHUP') {
         // The terminal may be gone: writes to it fail with EIO, and there is nobody left to tell.
@@ -214,6 +231,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
       stopped = true;
       capture.close();
       for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+      process.off(COUNTS_SIGNAL, onCountsWanted);
       // A remote tcpdump still flushes what it holds and then prints the kernel's counts.
       if (finishesLater) void capture.closed.then(finish);
       else finish();
@@ -240,17 +258,7 @@ async function runLive(opts: MainOptions, captureFilter: string | undefined): Pr
         failure ??= e;
       }
       if (hungUp && (failure as NodeJS.ErrnoException | null)?.code === 'EIO') failure = null;
-      process.stderr.write(captureSummary({
-        // A remote tcpdump may still flush frames after -c: they arrived, but were not taken.
-        received: finishesLater ? captured : capture.framesReceived,
-        skipped: capture.framesSkipped,
-        written: writer?.framesWritten ?? null,
-        path: writer instanceof RingWriter ? writer.describe() : opts.write,
-        kernel: capture.kernelStats(),
-        interfaceDrops: countedBefore !== null && countedAfter !== null ? Math.max(0, countedAfter - countedBefore - capture.framesReceived) : null,
-        // A remote capture's drops are what its tcpdump counted, said when it ended.
-        filtered: bpf !== '' && iface !== null,
-      }) + '\n');
+      process.stderr.write(summary(countedAfter) + '\n');
       if (capture instanceof MergedCapture) process.stderr.write(`per interface: ${sanitizeText(capture.perInterface())}\n`);
       const remoteFailure = finishesLater ? capture.failure : null;
       if (remoteFailure !== null && !(failure instanceof CaptureWriteError)) {

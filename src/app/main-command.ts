@@ -81,9 +81,6 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
     opts.quiet || !!opts.statistics?.length || opts.explain !== undefined || opts.compare !== undefined;
   if (!headless && hooks.ui) {
-    if ((opts.interfaces ?? []).length > 1) {
-      throw new UsageError('the UI captures on one interface for now: capture several headless (-w FILE.pcapng, -T, or --no-ui), then open the file');
-    }
     if (opts.readFile !== undefined && captureFiles(opts.readFile).length > 1) {
       throw new UsageError(`${opts.readFile}: the UI opens one file at a time; read the set headless (--no-ui), or join it first: tcpwatch -r '${opts.readFile}' -w joined.pcapng`);
     }

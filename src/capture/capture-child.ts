@@ -15,10 +15,11 @@ import * as fs from 'node:fs';
 import { CapturedFrame } from './frame';
 import { LiveCapture, KernelStats, DEFAULT_BUFFER_MIB } from './live';
 import { RemoteCapture, RemoteCaptureOptions } from './remote';
+import { MergedCapture, MergedInterface, InterfaceCounts } from './merge';
 import { CaptureWriter, CaptureWriteError, formatNamed } from './file-writer';
 import { openCaptureOutput, parseAutostopOptions, parseRingOptions, RingWriter, RING_TICK_MS } from './ring-writer';
 import { Account, dropPrivilegesOrExplain, explainWriteAs } from './privileges';
-import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader } from './spool';
+import { SPOOL_FD, SPOOL_HEADER_LEN, SPOOL_RECORD_HEADER_LEN, spoolFileHeader, writeSpoolRecordHeader } from './spool';
 import { UsageError } from '../errors';
 
 export interface CaptureChildOptions {
@@ -41,6 +42,8 @@ export interface CaptureChildOptions {
   autostop?: string[];
   /** A remote interface (-i ssh://…): captured through ssh instead of on `device`. */
   remote?: RemoteCaptureOptions;
+  /** Several -i: each opened as listed, their frames merged in time order (merge.ts) instead of `device`. */
+  interfaces?: MergedInterface[];
 }
 
 export interface CaptureCounts {
@@ -56,6 +59,8 @@ export interface CaptureCounts {
   written: number;
   /** Where they are: the -w file, or the ring's files (-b). */
   writtenTo: string;
+  /** With several -i: each interface's packets and kernel counters, in -i order; else null. */
+  perInterface: InterfaceCounts[] | null;
 }
 
 export interface CaptureWriteFailure {
@@ -109,7 +114,9 @@ async function main(): Promise<void> {
   let writeFailure: CaptureWriteFailure | null = null;
   let error: string | null = null;
   let stopped = false;
-  let capture: LiveCapture | RemoteCapture | null = null;
+  let capture: LiveCapture | RemoteCapture | MergedCapture | null = null;
+  // Remote and merged captures end later than asked: frames still on their way are kept.
+  const finishesLater = (): boolean => capture instanceof RemoteCapture || capture instanceof MergedCapture;
 
   const flushSpool = (): void => {
     let p = 0;
@@ -122,10 +129,11 @@ async function main(): Promise<void> {
     spoolEnd,
     frames,
     // A remote tcpdump may still flush frames after -c: they arrived, but were not taken.
-    received: capture instanceof RemoteCapture ? frames : capture?.framesReceived ?? 0,
+    received: finishesLater() ? frames : capture?.framesReceived ?? 0,
     kernel: capture?.kernelStats() ?? null,
     written: writer?.framesWritten ?? 0,
     writtenTo: writer instanceof RingWriter ? writer.describe() : o.write ?? '',
+    perInterface: capture instanceof MergedCapture ? capture.interfaceCounts() : null,
   });
   const failWrite = (e: unknown): void => {
     if (writeFailure === null) {
@@ -162,11 +170,11 @@ async function main(): Promise<void> {
     if (progressTimer !== null) clearTimeout(progressTimer);
     capture?.close();
     // A remote tcpdump still flushes what it had captured before the stop: those frames are kept.
-    if (capture instanceof RemoteCapture) void capture.closed.then(finish);
+    if (capture instanceof RemoteCapture || capture instanceof MergedCapture) void capture.closed.then(finish);
     else finish();
   };
   const finish = (): void => {
-    if (capture instanceof RemoteCapture && capture.failure !== null) error ??= capture.failure;
+    if ((capture instanceof RemoteCapture || capture instanceof MergedCapture) && capture.failure !== null) error ??= capture.failure;
     try {
       flushSpool();
     } catch (e) {
@@ -192,10 +200,7 @@ async function main(): Promise<void> {
       return;
     }
     const b = spoolBuf, u = spoolUsed;
-    b.writeUInt32LE(f.tsSec >>> 0, u);
-    b.writeUInt32LE(f.tsNsec, u + 4);
-    b.writeUInt32LE(f.capLen, u + 8);
-    b.writeUInt32LE(f.origLen, u + 12);
+    writeSpoolRecordHeader(b, u, f);
     f.buf.copy(b, u + SPOOL_RECORD_HEADER_LEN, f.off, f.off + f.capLen);
     spoolUsed = u + need;
     frames++;
@@ -216,16 +221,18 @@ async function main(): Promise<void> {
   };
 
   try {
-    capture = o.remote !== undefined
-      ? await RemoteCapture.open(o.remote, onFrame)
-      : LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
+    capture = o.interfaces !== undefined
+      ? await MergedCapture.open(o.interfaces, onFrame, null)
+      : o.remote !== undefined
+        ? await RemoteCapture.open(o.remote, onFrame)
+        : LiveCapture.open({ device: o.device, filter: o.filter, snaplen: o.snaplen, bufferSizeMiB: o.bufferSizeMiB, loopback: o.loopback }, onFrame);
     // As tcpdump and headless capture: give up root once the device is open, before -w creates anything.
     // A bounding set that stays is the UI's to say: it meets the same in its own drop.
     dropPrivilegesOrExplain(o.account, false);
     fs.writeSync(SPOOL_FD, spoolFileHeader(capture.linkType), 0, SPOOL_HEADER_LEN, 0);
     if (o.write !== undefined) {
       try {
-        writer = openCaptureOutput(o.write, capture.linkType, formatNamed(o.writeFormat), ring, autostop);
+        writer = openCaptureOutput(o.write, capture.linkType, formatNamed(o.writeFormat), ring, autostop, capture instanceof MergedCapture ? capture.interfaces : undefined);
       } catch (e) {
         throw explainWriteAs(e, o.account, o.user);
       }
@@ -238,7 +245,7 @@ async function main(): Promise<void> {
   }
 
   const live = capture;
-  if (live instanceof RemoteCapture) {
+  if (live instanceof RemoteCapture || live instanceof MergedCapture) {
     // ssh ended by itself: the connection dropped, or the remote tcpdump failed.
     live.setEndHandler(() => stop());
     live.begin();

@@ -16,7 +16,7 @@ const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export class CaptureProcess {
-  counts: CaptureCounts = { spoolEnd: SPOOL_HEADER_LEN, frames: 0, received: 0, kernel: null, written: 0, writtenTo: '' };
+  counts: CaptureCounts = { spoolEnd: SPOOL_HEADER_LEN, frames: 0, received: 0, kernel: null, written: 0, writtenTo: '', perInterface: null };
   linkType = 0;
   snaplen = 0;
   kernelStats = false;
@@ -52,7 +52,8 @@ export class CaptureProcess {
     const cp = new CaptureProcess(child);
     await new Promise<void>((resolve, reject) => {
       // A remote capture first connects and authenticates (its own timeout says why it failed).
-      const startMs = START_TIMEOUT_MS + (opts.remote !== undefined ? REMOTE_START_TIMEOUT_MS : 0);
+      const remotes = opts.interfaces !== undefined ? opts.interfaces.filter((i) => i.remote !== null).length : opts.remote !== undefined ? 1 : 0;
+      const startMs = START_TIMEOUT_MS + remotes * REMOTE_START_TIMEOUT_MS;
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new UsageError(`cannot capture on ${opts.device}: the capture process did not start within ${startMs / 1000} s`));
@@ -89,10 +90,10 @@ export class CaptureProcess {
     this.child.on('message', (m: CaptureChildMessage) => {
       if (m.t === 'progress') {
         if (this.ended) return;
-        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written, writtenTo: m.writtenTo };
+        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written, writtenTo: m.writtenTo, perInterface: m.perInterface };
         this.onProgress();
       } else if (m.t === 'end') {
-        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written, writtenTo: m.writtenTo };
+        this.counts = { spoolEnd: m.spoolEnd, frames: m.frames, received: m.received, kernel: m.kernel, written: m.written, writtenTo: m.writtenTo, perInterface: m.perInterface };
         this.writeFailure = m.writeFailure;
         this.error = m.error;
         this.finish();

@@ -37,3 +37,10 @@ export function interfaceDescription(id: number): string | undefined {
 export function interfaceName(id: number): string | undefined {
   return names[id];
 }
+
+/** How many interfaces the capture declared (ids from 0; a capture on several -i declares each). */
+export function declaredInterfaces(): number {
+  let n = 0;
+  for (const d of declared) if (d === true) n++;
+  return n;
+}

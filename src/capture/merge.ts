@@ -34,6 +34,18 @@ interface Held {
   arrived: number;
 }
 
+/** What one interface of a merged capture has counted so far. */
+export interface InterfaceCounts {
+  name: string;
+  received: number;
+  kernel: KernelStats | null;
+}
+
+/** "eth0 120 (0 dropped), ssh://db1/eth0 57": the closing line's per-interface part. */
+export function formatInterfaceCounts(list: InterfaceCounts[]): string {
+  return list.map((c) => `${c.name} ${c.received}${c.kernel !== null ? ` (${c.kernel.dropped} dropped)` : ''}`).join(', ');
+}
+
 /** How one interface of a merged capture is opened: local, or remote through ssh. */
 export interface MergedInterface {
   name: string;
@@ -148,12 +160,18 @@ export class MergedCapture {
     return any ? sum : null;
   }
 
+  get hasKernelStats(): boolean {
+    return this.sources.some((s) => s.hasKernelStats);
+  }
+
+  /** Each interface's packets and kernel counters, in -i order. */
+  interfaceCounts(): InterfaceCounts[] {
+    return this.sources.map((s, i) => ({ name: this.names[i], received: s.framesReceived, kernel: s.kernelStats() }));
+  }
+
   /** Per interface, for the closing line: name, packets, and the kernel's drops where known. */
   perInterface(): string {
-    return this.sources.map((s, i) => {
-      const k = s.kernelStats();
-      return `${this.names[i]} ${s.framesReceived}${k !== null ? ` (${k.dropped} dropped)` : ''}`;
-    }).join(', ');
+    return formatInterfaceCounts(this.interfaceCounts());
   }
 
   setBatchEndHandler(fn: (() => void) | null): void {

@@ -26,7 +26,7 @@ export const REMOTE_SCHEME = 'ssh://';
 export const MAX_REMOTE_RECORD = MAXIMUM_SNAPLEN;
 /** ssh's own exit status for its failures (connection, authentication, host key): ssh(1). */
 const SSH_FAILED = 255;
-/** The script's status when neither tcpdump nor dumpcap is on the remote PATH. */
+/** The script's status when neither tcpdump nor tcpwatch is on the remote PATH. */
 const NO_PROGRAM = 127;
 /** What the script says then, on stderr, so that it cannot be mistaken for a shell's own words. */
 const NO_PROGRAM_MARK = 'tcpwatch-remote: no capture program';
@@ -194,33 +194,51 @@ export function sshArgv(target: RemoteTarget, sshCommand: string | undefined, re
 // Where tcpdump lives on systems whose users' PATH lacks the sbin directories.
 const SBIN_PATH = 'PATH="$PATH:/usr/sbin:/sbin:/usr/local/sbin"';
 
-/** The remote script (one line, POSIX sh) that runs tcpdump and ends it when the channel closes. */
+/** The signal a running headless tcpwatch prints its counts on (tcpdump's SIGUSR1 starts Node's inspector). */
+export const COUNTS_SIGNAL: NodeJS.Signals = 'SIGUSR2';
+/** SIGUSR2 (12 on Linux) in /proc/PID/status's SigCgt mask: bit 11. */
+const SIGUSR2_BIT = 1 << 11;
+
+/**
+ * The remote script (one line, POSIX sh) that runs the capture program and ends it when the channel
+ * closes: tcpdump (its counts asked with SIGUSR1), else tcpwatch itself when the host has it (asked
+ * with SIGUSR2). tcpdump comes first because its frames carry the kernel's timestamps, where
+ * tcpwatch's own capture stamps a frame when it reads it (native-notes/cap.md, "Timestamps"): off by
+ * up to a batch, which would blur -z pairs' one-way delays.
+ */
 export function remoteCaptureScript(o: RemoteCaptureOptions): string {
   const sudo = o.sudo ? 'sudo -n ' : '';
-  const args = ['-i', shellQuote(o.target.iface), '-U', '-w', '-', '--time-stamp-precision=nano'];
-  if (o.snaplen !== undefined) args.push('-s', String(o.snaplen));
-  if (o.promiscuous === false) args.push('-p');
-  // tcpdump's -B is in KiB.
-  if (o.bufferSizeMiB !== undefined) args.push('-B', String(o.bufferSizeMiB * 1024));
+  const dump = ['-i', shellQuote(o.target.iface), '-U', '-w', '-', '--time-stamp-precision=nano'];
+  // tcpwatch's -w - is a nanosecond pcap stream, as tcpdump's above.
+  const own = ['-i', shellQuote(o.target.iface), '-q', '-w', '-', '-F', 'pcap'];
+  for (const args of [dump, own]) {
+    if (o.snaplen !== undefined) args.push('-s', String(o.snaplen));
+    if (o.promiscuous === false) args.push('-p');
+  }
+  // tcpdump's -B is in KiB, tcpwatch's in MiB.
+  if (o.bufferSizeMiB !== undefined) {
+    dump.push('-B', String(o.bufferSizeMiB * 1024));
+    own.push('-B', String(o.bufferSizeMiB));
+  }
   return [
     SBIN_PATH,
-    `command -v tcpdump >/dev/null 2>&1 || { echo ${shellQuote(NO_PROGRAM_MARK)} >&2; exit ${NO_PROGRAM}; }`,
+    `if command -v tcpdump >/dev/null 2>&1; then c=tcpdump; b=${SIGUSR1_BIT}; g=USR1; elif command -v tcpwatch >/dev/null 2>&1; then c=tcpwatch; b=${SIGUSR2_BIT}; g=USR2; else echo ${shellQuote(NO_PROGRAM_MARK)} >&2; exit ${NO_PROGRAM}; fi`,
     o.sudo ? `command -v sudo >/dev/null 2>&1 || { echo 'tcpwatch-remote: no sudo' >&2; exit ${NO_PROGRAM}; }` : ':',
     `f=${shellQuote(o.filter)}`,
     // SSH_CONNECTION is "client address, client port, server address, server port" (sshd(8), ENVIRONMENT).
     'set -- $SSH_CONNECTION',
     'if [ $# -eq 4 ]; then own="not (tcp and host $1 and port $2 and host $3 and port $4)"; if [ -n "$f" ]; then f="($f) and $own"; else f="$own"; fi; fi',
     'exec 3<&0',
-    `${sudo}tcpdump ${args.join(' ')} -- "$f" </dev/null & p=$!`,
+    `if [ $c = tcpwatch ]; then ${sudo}tcpwatch ${own.join(' ')} -- "$f" </dev/null & p=$!; else ${sudo}tcpdump ${dump.join(' ')} -- "$f" </dev/null & p=$!; fi`,
     // tcpdump reads the kernel's ring in blocks handed over at most a second after their first
     // packet, and on SIGINT it leaves what is still in the ring unread: one second first, so that
     // every packet captured before the stop reaches the stream.
     `( cat >/dev/null 2>&1; sleep ${RING_BLOCK_TIMEOUT_S}; kill -INT $p 2>/dev/null ) <&3 & w=$!`,
     'exec 3<&-',
-    // tcpdump prints its counts on SIGUSR1: every second, for the drops in tcpwatch's status bar.
-    // SIGUSR1 ends a process that does not handle it, so only once tcpdump's signal mask (Linux's
-    // /proc) says it does; never through sudo, which would pass it on to a tcpdump not yet ready.
-    o.sudo ? 'i=' : `( while sleep ${STATS_EVERY_S}; do m=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/$p/status 2>/dev/null); [ -n "$m" ] || exit 0; [ $(( 0x$m & ${SIGUSR1_BIT} )) -eq 0 ] || kill -USR1 $p 2>/dev/null || exit 0; done ) </dev/null >/dev/null 2>&1 & i=$!`,
+    // The program prints its counts on its signal: every second, for the drops in tcpwatch's status
+    // bar. The signal ends a process that does not handle it, so only once the program's signal mask
+    // (Linux's /proc) says it does; never through sudo, which would pass it on to one not yet ready.
+    o.sudo ? 'i=' : `( while sleep ${STATS_EVERY_S}; do m=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/$p/status 2>/dev/null); [ -n "$m" ] || exit 0; [ $(( 0x$m & $b )) -eq 0 ] || kill -$g $p 2>/dev/null || exit 0; done ) </dev/null >/dev/null 2>&1 & i=$!`,
     'wait $p; s=$?',
     'kill $w $i 2>/dev/null',
     'exit $s',
@@ -268,7 +286,7 @@ export function explainRemoteFailure(target: RemoteTarget, stderr: string, statu
     return `${who}: the server refused authentication (${lastMatch(stderr, /Permission denied \([^)]*\)|Too many authentication failures/)}): load your key into ssh-agent or name it in ~/.ssh/config (IdentityFile); tcpwatch does not type passwords`;
   }
   if (stderr.includes(NO_PROGRAM_MARK)) {
-    return `${who} has no tcpdump on its PATH (nor in /usr/sbin or /sbin): install it there (apt-get install tcpdump)`;
+    return `${who} has no tcpdump on its PATH (nor in /usr/sbin or /sbin), nor tcpwatch: install one there (apt-get install tcpdump)`;
   }
   if (stderr.includes('tcpwatch-remote: no sudo')) {
     return `${who} has no sudo, which --remote-sudo needs: drop --remote-sudo and log in as a user who may capture, or install sudo there`;
@@ -666,7 +684,13 @@ export class RemoteCapture {
       const drop = /(\d+) packets? dropped by kernel/.exec(line);
       if (recv !== null) this.countsReceived = Number(recv[1]);
       if (drop !== null) this.counts = { received: this.countsReceived, dropped: Number(drop[1]), ifdropped: 0 };
-      if (recv !== null || drop !== null || /^\d+ packets? captured$/.test(line)) continue;
+      // A remote tcpwatch's one line (run-facts.ts captureSummary): "N packets captured, …; D dropped by the kernel[, I by the interface]".
+      const own = /^(\d+) packets? captured, .*; (\d+) dropped by the kernel(?:, (\d+) by the interface)?/.exec(line);
+      if (own !== null) {
+        this.counts = { received: Number(own[1]) + Number(own[2]), dropped: Number(own[2]), ifdropped: Number(own[3] ?? 0) };
+        continue;
+      }
+      if (recv !== null || drop !== null || /^\d+ packets? captured(,|$)/.test(line)) continue;
       this.stderr += line + '\n';
       if (this.stderr.length > STDERR_KEEP) this.stderr = this.stderr.slice(0, STDERR_KEEP / 2) + this.stderr.slice(-STDERR_KEEP / 2);
     }

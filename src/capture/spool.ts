@@ -1,5 +1,7 @@
-// The spool of a live capture in the UI: a pcap file (nanosecond variant) that the capture process
-// (capture-child.ts) appends every frame to and the UI reads. The UI creates it, unlinks it at once
+// The spool of a live capture in the UI: a file the capture process (capture-child.ts) appends every
+// frame to and the UI reads. It starts with a pcap file header (nanosecond variant), and each record
+// is pcap's record header followed by the frame's interface id and link type (2 bytes each), since a
+// capture on several -i mixes interfaces, perhaps of different link types; then the frame. The UI creates it, unlinks it at once
 // (nothing is left behind after a crash or kill -9) and hands the open file to the capture process.
 //
 // The UI reads it twice: once as it grows, to index each new frame (`readNew`, up to the length
@@ -26,7 +28,20 @@ import type { AppendableFrames, FrameRef } from '../store/frames';
 /** The spool's descriptor in the capture process. */
 export const SPOOL_FD = 3;
 export const SPOOL_HEADER_LEN = PCAP_GLOBAL_HEADER_LEN;
-export const SPOOL_RECORD_HEADER_LEN = PCAP_RECORD_HEADER_LEN;
+/** Where a record's interface id and link type follow pcap's record header. */
+const SPOOL_IF_INDEX = PCAP_RECORD_HEADER_LEN;
+const SPOOL_LINK_TYPE = PCAP_RECORD_HEADER_LEN + 2;
+export const SPOOL_RECORD_HEADER_LEN = PCAP_RECORD_HEADER_LEN + 4;
+
+/** Writes the record header of frame `f` at `b[at]`; the frame's bytes go right after it. */
+export function writeSpoolRecordHeader(b: Buffer, at: number, f: CapturedFrame): void {
+  b.writeUInt32LE(f.tsSec >>> 0, at);
+  b.writeUInt32LE(f.tsNsec, at + 4);
+  b.writeUInt32LE(f.capLen, at + 8);
+  b.writeUInt32LE(f.origLen, at + 12);
+  b.writeUInt16LE(f.ifIndex, at + SPOOL_IF_INDEX);
+  b.writeUInt16LE(f.linkType & 0xffff, at + SPOOL_LINK_TYPE);
+}
 const BLOCK_BITS = 16;
 const BLOCK = 1 << BLOCK_BITS;
 /** Bytes read at a time while indexing new frames. */
@@ -102,6 +117,8 @@ export class SpoolReader implements AppendableFrames {
         f.tsNsec = this.tail.readUInt32LE(p + 4);
         f.capLen = capLen;
         f.origLen = this.tail.readUInt32LE(p + 12);
+        f.ifIndex = this.tail.readUInt16LE(p + SPOOL_IF_INDEX);
+        f.linkType = this.tail.readUInt16LE(p + SPOOL_LINK_TYPE);
         f.buf = this.tail;
         f.off = p + SPOOL_RECORD_HEADER_LEN;
         f.fileOffset = this.pos + p;

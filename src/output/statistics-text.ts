@@ -266,7 +266,7 @@ export function pairsText(p: SegmentPairs): string {
     const n = interfaceName(id);
     return n === undefined ? `interface ${id}` : `interface ${id} (${sanitizeText(n)})`;
   };
-  const rows = p.results();
+  const { directions: rows, intervalUs } = p.results();
   let s = `${RULE80}\nTCP segments at two capture points\n`;
   if (p.points.length < 2) {
     s += `Only one capture point carries TCP${p.points.length === 1 ? `: ${name(p.points[0])}` : ''}; -z pairs needs two (-i … -i …, or a pcapng of two interfaces)\n${RULE80}\n`;
@@ -281,6 +281,12 @@ export function pairsText(p: SegmentPairs): string {
     s += `  paired ${r.paired}, lost between the points ${r.lost} (sent again ${r.lostSentAgain}), seen downstream only ${r.onlyDownstream}, duplicated on the path ${r.duplicated}\n`;
     const d = r.delaysMs;
     s += `  one-way delay ms: min ${fmt(d[0] ?? NaN)} median ${fmt(quantile(d, 0.5))} p99 ${fmt(quantile(d, 0.99))} max ${fmt(d[d.length - 1] ?? NaN)}\n`;
+    s += `  over time, every ${intervalUs / 1e6} s by the time at the upstream point:\n`;
+    for (const iv of r.overTime) {
+      const t = iv.delaysMs;
+      s += `    ${(iv.startUs / 1e6).toFixed(6).padStart(12)} s  paired ${String(iv.paired).padStart(6)}  lost ${String(iv.lost).padStart(5)}  ` +
+        `delay ms min ${fmt(t[0] ?? NaN)} median ${fmt(quantile(t, 0.5))} max ${fmt(t[t.length - 1] ?? NaN)}\n`;
+    }
   }
   return s + `${RULE80}\n`;
 }

@@ -17,7 +17,7 @@ import { getField, FieldDef } from '../fields/registry';
 import { formatField } from '../fields/format';
 import { REASSEMBLED_PDU } from '../analysis/pdu-frame';
 import { appSummary, destinationColumn, sourceColumn, tcpAnalysisPrefix } from '../output/summary';
-import { sanitizeBytes } from '../output/sanitize';
+import { sanitizeBytes, sanitizeText } from '../output/sanitize';
 import { relativeTime, Sink } from '../output/sinks';
 import { OutputBuffer } from '../output/stdout';
 import { UsageError } from '../errors';
@@ -27,6 +27,8 @@ import { CT_APPLICATION_DATA } from '../tls/decrypt';
 import { versionName, versionShortName } from '../tls/records';
 import { tlsInfoText } from '../tls/summary';
 import { SegmentRole } from '../tls/tls-info';
+import { interfaceDeclared, interfaceName } from '../capture/interface-names';
+import { transmissionKey } from './statistics/pairs';
 
 /** One arrow of the ladder and its sentence. */
 export interface ExplainRow {
@@ -44,6 +46,14 @@ export interface ExplainRow {
   /** Replaces the flags/Seq/Ack label on the arrow (an ICMP error quoting a segment of the stream). */
   label?: string;
   sentence: string;
+  /**
+   * A stream seen at two capture points (interfaces of one capture): when this transmission passed
+   * each point, in ns since the capture's first frame, NaN where it was not seen. One row per
+   * transmission: the copy at the other point fills its lane instead of making a row.
+   */
+  at?: [number, number];
+  /** The lane (0 or 1) of the copy the row was made from: the first one seen. */
+  lane?: number;
 }
 
 const enum Handshake {
@@ -345,11 +355,50 @@ export class StreamExplainer {
   private lastWasKeepAlive = false;
   private derive = true;
 
-  constructor(readonly stream: number, private readonly timeDigits = 6) {}
+  /** Interface ids of the capture points the stream was seen at, in order of first appearance: the lanes (at most two). */
+  readonly points: number[] = [];
+  /** Each transmission's row, by direction and transmissionKey, to find where its copy at the other point goes. */
+  private readonly copies = new Map<string, ExplainRow>();
+
+  constructor(readonly stream: number, readonly timeDigits = 6) {}
+
+  /** The lane of the frame's capture point; -1 when the capture declares no interfaces or this is a third one. */
+  private laneOf(d: Dissection): number {
+    if (!interfaceDeclared(d.ifIndex)) return -1;
+    const at = this.points.indexOf(d.ifIndex);
+    if (at >= 0) return at;
+    if (this.points.length >= 2) return -1;
+    this.points.push(d.ifIndex);
+    return this.points.length - 1;
+  }
 
   add(d: Dissection): ExplainRow {
     const t = d.tcp;
     if (this.clientDirection < 0) this.recogniseRoles(d);
+    const lane = d.inIcmpError ? -1 : this.laneOf(d);
+    const key = lane >= 0 ? `${t.direction}/${transmissionKey(d)}` : '';
+    const sinceFirst = (d.tsSec - d.firstTsSec) * 1e9 + (d.tsNsec - d.firstTsNsec);
+    if (lane >= 0) {
+      const first = this.copies.get(key);
+      // The same transmission at the other point: its lane of the row, not a packet of its own
+      // (the ladder's sentences follow the connection as its first copies tell it).
+      if (first !== undefined && Number.isNaN(first.at![lane])) {
+        first.at![lane] = sinceFirst;
+        return first;
+      }
+    }
+    const row = this.addRow(d);
+    if (lane >= 0) {
+      row.at = [NaN, NaN];
+      row.at[lane] = sinceFirst;
+      row.lane = lane;
+      this.copies.set(key, row);
+    }
+    return row;
+  }
+
+  private addRow(d: Dissection): ExplainRow {
+    const t = d.tcp;
     const fromClient = t.direction === this.clientDirection;
     if (d.inIcmpError) {
       // Not a segment of the connection: a router's (or the peer host's) error about one. It travels
@@ -735,6 +784,7 @@ export function ladderHeading(x: StreamExplainer): string {
 
 /** The whole ladder as text lines: heading, column titles, one line per packet with its sentence. */
 export function ladderLines(x: StreamExplainer): string[] {
+  if (x.points.length === 2) return laneLines(x);
   const width = arrowWidth(x.rows);
   const timeWidth = Math.max(10, ...x.rows.map((r) => r.time.length));
   const lead = `${'No.'.padStart(6)}  ${'Time'.padStart(timeWidth)}  `;
@@ -742,6 +792,67 @@ export function ladderLines(x: StreamExplainer): string[] {
   const lines = [ladderHeading(x), titles];
   for (const r of x.rows) {
     lines.push(`${String(r.number).padStart(6)}  ${r.time.padStart(timeWidth)}  |${arrowText(r, width)}|  ${r.sentence}`);
+  }
+  return lines;
+}
+
+/**
+ * The lane whose copies come first in each direction (client's, server's): where most transmissions
+ * seen at both points were seen earlier, as -z pairs decides.
+ */
+function upstreamLanes(x: StreamExplainer): [number, number] {
+  const first = [[0, 0], [0, 0]];
+  for (const r of x.rows) {
+    const at = r.at;
+    if (at === undefined || Number.isNaN(at[0]) || Number.isNaN(at[1])) continue;
+    first[r.fromClient ? 0 : 1][at[0] <= at[1] ? 0 : 1]++;
+  }
+  return [first[0][1] > first[0][0] ? 1 : 0, first[1][0] > first[1][1] ? 0 : 1];
+}
+
+/**
+ * A stream seen at two capture points: one row per transmission, a lane per point with the time it
+ * passed there (or why it did not: lost between the points, or missed by the upstream capture), and
+ * the one-way delay from the upstream point to the other; above them, each direction's totals.
+ */
+function laneLines(x: StreamExplainer): string[] {
+  const width = arrowWidth(x.rows);
+  const digits = x.timeDigits;
+  const up = upstreamLanes(x);
+  const cell = (r: ExplainRow, lane: number): string => {
+    const v = r.at![lane];
+    if (!Number.isNaN(v)) return (v / 1e9).toFixed(digits);
+    return up[r.fromClient ? 0 : 1] === lane ? 'missed' : 'lost';
+  };
+  const delayOf = (r: ExplainRow): number => {
+    const u = up[r.fromClient ? 0 : 1];
+    return (r.at![1 - u] - r.at![u]) / 1e6;
+  };
+  const laneWidth = Math.max(10, 2 + digits + String(Math.floor(Math.max(0, ...x.rows.map((r) => Math.max(r.at?.[0] || 0, r.at?.[1] || 0))) / 1e9)).length);
+  const lines = [ladderHeading(x).replace(/, \d+ packets?/, `, ${x.rows.length} transmission${x.rows.length === 1 ? '' : 's'}`)];
+  // A pcapng's if_name is the file writer's text: sanitized as packet text is.
+  const pointName = (id: number): string => sanitizeText(interfaceName(id) ?? `interface ${id}`);
+  lines.push(`seen at two capture points: point 0 = ${pointName(x.points[0])}, point 1 = ${pointName(x.points[1])}`);
+  for (const fromClient of [true, false]) {
+    const rows = x.rows.filter((r) => r.fromClient === fromClient && r.at !== undefined);
+    const u = up[fromClient ? 0 : 1];
+    const paired = rows.filter((r) => !Number.isNaN(r.at![0]) && !Number.isNaN(r.at![1]));
+    const lost = rows.filter((r) => Number.isNaN(r.at![1 - u])).length;
+    const delays = paired.map(delayOf).sort((a, b) => a - b);
+    const median = delays.length > 0 ? delays[Math.ceil(delays.length / 2) - 1].toFixed(3) : '-';
+    lines.push(`  ${fromClient ? 'client → server' : 'server → client'}: upstream point ${u}, ${paired.length} seen at both, ${lost} lost between the points, ` +
+      `${rows.length - paired.length - lost} missed upstream, one-way delay median ${median} ms`);
+  }
+  const lead = `${'No.'.padStart(6)}  ${'point 0'.padStart(laneWidth)}  ${'point 1'.padStart(laneWidth)}  ${'delay ms'.padStart(9)}  `;
+  lines.push(`${lead}${('client').padEnd(width + 2 - 'server'.length)}server`);
+  for (const r of x.rows) {
+    if (r.at === undefined) {
+      // not a segment of the connection (an ICMP error about one): no lanes
+      lines.push(`${String(r.number).padStart(6)}  ${r.time.padStart(laneWidth)}  ${''.padStart(laneWidth)}  ${''.padStart(9)}  |${arrowText(r, width)}|  ${r.sentence}`);
+      continue;
+    }
+    const delay = delayOf(r);
+    lines.push(`${String(r.number).padStart(6)}  ${cell(r, 0).padStart(laneWidth)}  ${cell(r, 1).padStart(laneWidth)}  ${(Number.isNaN(delay) ? '' : delay.toFixed(3)).padStart(9)}  |${arrowText(r, width)}|  ${r.sentence}`);
   }
   return lines;
 }

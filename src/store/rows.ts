@@ -10,6 +10,7 @@ import { sanitizeText } from '../output/sanitize';
 import { isRegistered } from '../decode/protocol-registry';
 import { PacketStore } from './packet-store';
 import { PacketIndex } from './packet-index';
+import { interfaceName, declaredInterfaces } from '../capture/interface-names';
 import { CHUNK_BITS, CHUNK_MASK, Misc, NO_STREAM, APP_NOT_STORED, TlsContentBit, TlsHandshakeBit } from './columns';
 
 export const enum TimeFormat {
@@ -96,6 +97,8 @@ function isTlsApp(ix: PacketIndex, app: number): boolean {
 export class RowText {
   no = '';
   time = '';
+  /** The interface the packet came from (frame.interface_name, else its id). */
+  iface = '';
   src = '';
   dst = '';
   protocol = '';
@@ -146,6 +149,24 @@ export function timeText(ix: PacketIndex, i: number, format: TimeFormat, digits:
   }
 }
 
+/** The Interface column for interface `id`: frame.interface_name, or frame.interface_id when the capture named none. */
+export function interfaceLabel(id: number): string {
+  return sanitizeText(interfaceName(id) ?? String(id));
+}
+
+/** The Interface column of packet i. */
+export function interfaceText(ix: PacketIndex, i: number): string {
+  const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
+  return interfaceLabel(ix.links[c.link[j]]?.ifIndex ?? 0);
+}
+
+/** Whether the packets come from more than one interface (a capture on several -i, a merged pcapng): the list then shows which. */
+export function severalInterfaces(ix: PacketIndex): boolean {
+  if (declaredInterfaces() > 1) return true;
+  for (const l of ix.links) if (l !== undefined && l.ifIndex > 0) return true;
+  return false;
+}
+
 /** Fill `out` with the columns of packet i; `d` is used to re-decode the frame. */
 export function describeRow(store: PacketStore, i: number, format: TimeFormat, out: RowText, d: Dissection = store.d): void {
   const ix = store.index;
@@ -155,6 +176,7 @@ export function describeRow(store: PacketStore, i: number, format: TimeFormat, o
   out.src = sanitizeText(ix.addresses.text(c.src[j]));
   out.dst = sanitizeText(ix.addresses.text(c.dst[j]));
   out.length = String(c.origLen[j]);
+  out.iface = interfaceText(ix, i);
   out.cls = rowClass(ix, i);
   const app = c.app[j];
   if (app !== 0 && app !== APP_NOT_STORED) {

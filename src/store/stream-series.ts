@@ -18,6 +18,7 @@ import { Pipeline } from '../pipeline';
 import { PacketStore } from './packet-store';
 import { CHUNK_BITS, CHUNK_MASK, Misc, WINDOW_UNKNOWN } from './columns';
 import { MAX_GRAPH_PACKETS } from './stream-graph';
+import { oneTwoFiveStepUs } from '../reports/statistics/intervals';
 
 /** About this many throughput intervals over the stream's time range (a 1-2-5 step at least this fine). */
 const TARGET_INTERVALS = 100;
@@ -61,9 +62,7 @@ function series(t: Float64Array, v: Float64Array, n: number): Series {
 
 /** The smallest 1-2-5 step of microseconds (1 µs at least) that cuts `spanUs` into at most TARGET_INTERVALS. */
 export function throughputInterval(spanUs: number): number {
-  for (let p = 1; ; p *= 10) {
-    for (const m of [1, 2, 5]) if (m * p * TARGET_INTERVALS >= spanUs) return m * p;
-  }
+  return oneTwoFiveStepUs(spanUs, TARGET_INTERVALS);
 }
 
 /** Microseconds since the capture's first packet, rounded as tshark's io,stat rounds nanoseconds. */

@@ -30,6 +30,7 @@ import { protocolColumn, infoColumn } from '../output/summary';
 import { buildDetails, DetailNode } from '../output/details';
 import { openOutputFile, writeErrorForUser } from '../capture/file-writer';
 import { CapturedFrame } from '../capture/frame';
+import type { InterfaceCounts } from '../capture/merge';
 import { UsageError } from '../errors';
 import { Dissection } from '../decode/dissection';
 import { actionFor, keyId, Action, Binding } from './keys';
@@ -69,6 +70,8 @@ export interface LiveStatus {
   interfaceName: string;
   /** Frames the kernel or tcpwatch dropped, or null when unknown. */
   drops(): number | null;
+  /** With several -i: each interface's packets and kernel counters, in -i order; else null. */
+  perInterface(): InterfaceCounts[] | null;
   /** Stop capturing and flush any -w file; resolves once the file is complete. */
   stop(): Promise<void>;
 }
@@ -369,7 +372,11 @@ export class App {
     const t = this.theme, st = this.store;
     const seg: Segment[] = [];
     const sep = { text: ' \u2502 ', attr: t.status };
-    const src = st.kind === 'live' ? `live: ${sanitizeText(this.live?.interfaceName ?? st.description)}` : `file: ${sanitizeText(st.description)}`;
+    // With several -i, each interface is named once, with its packets and the kernel's drops there.
+    const each = st.kind === 'live' ? this.live?.perInterface() ?? null : null;
+    const src = each !== null
+      ? `live: ${each.map((c) => `${sanitizeText(c.name)} ${c.received} (drops ${c.kernel === null ? 'unknown' : c.kernel.dropped + c.kernel.ifdropped})`).join(', ')}`
+      : st.kind === 'live' ? `live: ${sanitizeText(this.live?.interfaceName ?? st.description)}` : `file: ${sanitizeText(st.description)}`;
     // Paths and filters can be any length: they are cut so the counts after them stay on screen.
     seg.push({ text: ` ${src}`, attr: t.statusAccent, shrink: true });
     if (this.captureFilter) seg.push(sep, { text: `capture filter: ${sanitizeText(this.captureFilter)}`, attr: t.status, shrink: true });

@@ -26,6 +26,8 @@ import { CapturedFrame } from '../capture/frame';
 import { resolveCaptureDevice } from '../capture/live';
 import { isRemoteInterface, remoteCaptureOptions } from '../capture/remote';
 import { CaptureProcess } from '../capture/capture-process';
+import { mergedInterfaces, formatInterfaceCounts } from '../capture/merge';
+import { setInterfaceName } from '../capture/interface-names';
 import { createSpoolFile, SpoolReader } from '../capture/spool';
 import { captureSummary, memoryBudgetBytes } from '../capture/run-facts';
 import { liveCaptureAccount, dropPrivilegesOrExplain } from '../capture/privileges';
@@ -44,9 +46,19 @@ const EXIT_RUN_FAILED = 1;
 export async function runLiveUi(opts: MainOptions, captureFilter: string | undefined): Promise<void> {
   const account = liveCaptureAccount(opts.user);
   const bpf = captureFilter ?? '';
+  // Several -i: the capture process opens each (merge.ts) and names each record's interface; the
+  // local ones are checked here, so that a wrong name is a usage error before the screen is taken.
+  const names = opts.interfaces ?? [];
+  const several = names.length > 1 ? mergedInterfaces(names, bpf, opts.snaplen, opts.bufferSize, (n) => remoteCaptureOptions(opts, bpf, n)) : undefined;
+  if (several !== undefined) {
+    for (const it of several) if (it.remote === null) resolveCaptureDevice(it.name);
+    // frame.interface_name and the Interface column read these (one table per process).
+    several.forEach((it, i) => setInterfaceName(i, it.name));
+  }
   // A remote interface is captured by the capture process through ssh: no local device to check.
-  const remote = isRemoteInterface(opts.interface) ? remoteCaptureOptions(opts, bpf) : undefined;
-  const iface = remote === undefined ? resolveCaptureDevice(opts.interface).iface : { name: remote.target.url, loopback: false };
+  const remote = several === undefined && isRemoteInterface(opts.interface) ? remoteCaptureOptions(opts, bpf) : undefined;
+  const iface = several !== undefined ? { name: names.join(', '), loopback: false }
+    : remote === undefined ? resolveCaptureDevice(opts.interface).iface : { name: remote.target.url, loopback: false };
   if (opts.displayFilter !== undefined) {
     if (!hooks.compileFilter) throw new UsageError('display filters are not available in this build');
     hooks.compileFilter(opts.displayFilter);
@@ -69,6 +81,7 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
       ringBuffer: opts.ringBuffer,
       autostop: opts.autostop,
       remote,
+      interfaces: several,
     }, spoolFd);
   } catch (e) {
     fs.closeSync(spoolFd);
@@ -142,6 +155,7 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
       const k = capture.counts.kernel;
       return k === null ? null : k.dropped + k.ifdropped;
     },
+    perInterface: () => capture.counts.perInterface,
     stop: async () => {
       quitting = true;
       await capture.stop();
@@ -185,8 +199,9 @@ export async function runLiveUi(opts: MainOptions, captureFilter: string | undef
     path: c.writtenTo !== '' ? c.writtenTo : opts.write,
     kernel: c.kernel,
     interfaceDrops: null,
-    filtered: bpf !== '' && remote === undefined,
+    filtered: bpf !== '' && remote === undefined && several === undefined,
   })];
+  if (c.perInterface !== null) lines.push(`per interface: ${sanitizeText(formatInterfaceCounts(c.perInterface))}`);
   if (ceilingLine !== null) {
     // The indexer's table saw every frame; replays (filters, details) saw fewer.
     const n = Math.max(...fullTables.map((t) => t.retiredConnections));

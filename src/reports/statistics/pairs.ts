@@ -13,12 +13,25 @@ import { Dissection } from '../../decode/dissection';
 import { IP4_ID, IP4_SRC, IP4_DST } from '../../decode/ip';
 import { TCP_CHECKSUM } from '../../decode/tcp';
 import { ipv4At, ipv6At } from '../../fields/format';
+import { oneTwoFiveStepUs } from './intervals';
 
 /** IPv6 addresses within the header (RFC 8200 §3). */
 const IP6_SRC = 8;
 const IP6_DST = 24;
 /** Transmissions remembered; past it the oldest directions' findings stay, new segments are not paired. */
 export const MAX_PAIRED_SEGMENTS = 2_000_000;
+/** At most this many intervals of delay and loss over time: a screenful of lines per direction. */
+export const OVER_TIME_INTERVALS = 20;
+
+/**
+ * What identifies one transmission of a TCP segment within its direction, the same at every point
+ * it passes: IPv4 identification, sequence and acknowledgment numbers, flags, payload length and
+ * TCP checksum (the key's field order is the split in results()).
+ */
+export function transmissionKey(d: Dissection): string {
+  const ipId = d.netVersion === 4 ? d.buf.readUInt16BE(d.netOff + IP4_ID) : -1;
+  return `${ipId}/${d.seqRaw}/${d.ackRaw}/${d.tcpFlags}/${d.payloadLen}/${d.buf.readUInt16BE(d.tcpOff + TCP_CHECKSUM)}`;
+}
 
 interface Seen {
   /** Timestamp (ns since the epoch, as a double: ~0.2 µs precision) of the first copy at each point. */
@@ -44,6 +57,24 @@ export interface DirectionPairs {
   duplicated: number;
   /** One-way delays of the paired segments in ms, sorted. */
   delaysMs: number[];
+  /** The same over time: by the time each segment passed the upstream point, in intervals of PairsResults.intervalUs. */
+  overTime: PairsInterval[];
+}
+
+/** One interval of a direction's segments over time (only intervals where the upstream point saw some). */
+export interface PairsInterval {
+  /** Microseconds since the first segment at either point. */
+  startUs: number;
+  paired: number;
+  lost: number;
+  /** One-way delays of the interval's paired segments in ms, sorted. */
+  delaysMs: number[];
+}
+
+export interface PairsResults {
+  directions: DirectionPairs[];
+  /** Width of the overTime intervals: a 1-2-5 step giving at most OVER_TIME_INTERVALS over the capture. */
+  intervalUs: number;
 }
 
 class Direction {
@@ -69,7 +100,7 @@ export class SegmentPairs {
       this.points.push(d.ifIndex);
       point = this.points.length - 1;
     }
-    const b = d.buf, n = d.netOff, t = d.tcpOff;
+    const b = d.buf, n = d.netOff;
     const v4 = d.netVersion === 4;
     const src = v4 ? ipv4At(b, n + IP4_SRC) : `[${ipv6At(b, n + IP6_SRC)}]`;
     const dst = v4 ? ipv4At(b, n + IP4_DST) : `[${ipv6At(b, n + IP6_DST)}]`;
@@ -79,8 +110,7 @@ export class SegmentPairs {
       dir = new Direction(dirKey);
       this.directions.set(dirKey, dir);
     }
-    const ipId = v4 ? b.readUInt16BE(n + IP4_ID) : -1;
-    const key = `${ipId}/${d.seqRaw}/${d.ackRaw}/${d.tcpFlags}/${d.payloadLen}/${b.readUInt16BE(t + TCP_CHECKSUM)}`;
+    const key = transmissionKey(d);
     const ts = d.tsSec * 1e9 + d.tsNsec;
     let s = dir.seen.get(key);
     if (s === undefined) {
@@ -102,8 +132,19 @@ export class SegmentPairs {
   }
 
   /** Every direction seen at both points, or at one of them. */
-  results(): DirectionPairs[] {
+  results(): PairsResults {
     const out: DirectionPairs[] = [];
+    // The capture's span at both points, for the intervals over time.
+    let first = Infinity, last = -Infinity;
+    for (const dir of this.directions.values()) {
+      for (const s of dir.seen.values()) {
+        for (const t of s.t) {
+          if (t < first) first = t;
+          if (t > last) last = t;
+        }
+      }
+    }
+    const intervalUs = oneTwoFiveStepUs(first <= last ? (last - first) / 1e3 : 0, OVER_TIME_INTERVALS);
     for (const dir of this.directions.values()) {
       // Upstream: the point that saw the earlier copy of most paired segments.
       let firstAt0 = 0, firstAt1 = 0;
@@ -120,15 +161,30 @@ export class SegmentPairs {
       const down = 1 - up;
       const r: DirectionPairs = {
         direction: dir.name, upstream: this.points[up] ?? up, atUpstream: up === 0 ? at0 : at1, atDownstream: up === 0 ? at1 : at0,
-        paired: 0, lost: 0, lostSentAgain: 0, onlyDownstream: 0, duplicated: 0, delaysMs: [],
+        paired: 0, lost: 0, lostSentAgain: 0, onlyDownstream: 0, duplicated: 0, delaysMs: [], overTime: [],
+      };
+      const byInterval = new Map<number, PairsInterval>();
+      const intervalOf = (t: number): PairsInterval => {
+        const k = Math.floor((t - first) / 1e3 / intervalUs);
+        let iv = byInterval.get(k);
+        if (iv === undefined) {
+          iv = { startUs: k * intervalUs, paired: 0, lost: 0, delaysMs: [] };
+          byInterval.set(k, iv);
+        }
+        return iv;
       };
       for (const [key, s] of dir.seen) {
         if (s.n[up] > 0 && s.n[down] > 0) {
           r.paired++;
-          r.delaysMs.push((s.t[down] - s.t[up]) / 1e6);
+          const delay = (s.t[down] - s.t[up]) / 1e6;
+          r.delaysMs.push(delay);
+          const iv = intervalOf(s.t[up]);
+          iv.paired++;
+          iv.delaysMs.push(delay);
           if (s.n[down] > s.n[up]) r.duplicated += s.n[down] - s.n[up];
         } else if (s.n[up] > 0) {
           r.lost++;
+          intervalOf(s.t[up]).lost++;
           const [, seq, , , len] = key.split('/');
           if ((dir.sends[up].get(`${seq}/${len}`) ?? 0) > 1) r.lostSentAgain++;
         } else {
@@ -136,9 +192,11 @@ export class SegmentPairs {
         }
       }
       r.delaysMs.sort((a, b) => a - b);
+      r.overTime = [...byInterval.values()].sort((a, b) => a.startUs - b.startUs);
+      for (const iv of r.overTime) iv.delaysMs.sort((a, b) => a - b);
       out.push(r);
     }
-    return out;
+    return { directions: out, intervalUs };
   }
 }
 

@@ -4,7 +4,7 @@
 import * as blessed from 'blessed';
 import { PacketStore } from '../../store/packet-store';
 import { FilterRun } from '../../store/filter-run';
-import { describeRow, RowText, TimeFormat, RowClass, secondsText } from '../../store/rows';
+import { describeRow, RowText, TimeFormat, RowClass, secondsText, severalInterfaces, interfaceLabel } from '../../store/rows';
 import { CHUNK_BITS, CHUNK_MASK } from '../../store/columns';
 import { Dissection } from '../../decode/dissection';
 import { VirtualList, ListRow, ListSource } from '../widgets/virtual-list';
@@ -13,6 +13,9 @@ import { sanitizeText } from '../../output/sanitize';
 import { ColumnSpec, DEFAULT_COLUMN_FORMAT, parseColumnFormat, customValue } from '../../output/column-format';
 
 const CACHE_ROWS = 4096;
+const INTERFACE_HEADER = 'Interface';
+/** Longer interface names (an ssh:// URL) are cut: the addresses and Info matter more. */
+const MAX_INTERFACE_WIDTH = 24;
 
 /** A column of the list: what it shows and its width in cells (null: the width the list chooses). */
 export interface ListColumn {
@@ -141,6 +144,29 @@ export class PacketListView implements ListSource {
     return this.columns.map((c) => c.width ?? auto(c.spec));
   }
 
+  /**
+   * The Interface column's width, or 0 when the packets come from one interface (no column). It is
+   * not one of the profile's columns: it appears after the first Time column whenever a capture
+   * merges several interfaces, wide enough for the longest name seen (up to MAX_INTERFACE_WIDTH).
+   */
+  private interfaceWidth(): number {
+    const ix = this.store.index;
+    if (!severalInterfaces(ix)) return 0;
+    let w = INTERFACE_HEADER.length;
+    for (let id = 0; id < ix.links.length; id++) {
+      const l = ix.links[id];
+      if (l !== undefined) w = Math.max(w, Math.min(MAX_INTERFACE_WIDTH, interfaceLabel(l.ifIndex).length));
+    }
+    return w;
+  }
+
+  /** The column after which the Interface column goes (the first Time column, else the first), or -1 for none. */
+  private interfaceAfter(iface: number): number {
+    if (iface === 0 || this.columns.length < 2) return -1;
+    const t = this.columns.findIndex((c) => c.spec.kind === 'time');
+    return t >= 0 && t < this.columns.length - 1 ? t : 0;
+  }
+
   /** Change the columns (the caller saves them to the profile). */
   setColumns(columns: ListColumn[]): void {
     this.columns = columns;
@@ -200,6 +226,7 @@ export class PacketListView implements ListSource {
 
   header(width: number): string {
     const w = this.widths(width);
+    const iface = this.interfaceWidth(), ifaceAfter = this.interfaceAfter(iface);
     let out = '';
     for (let k = 0; k < this.columns.length; k++) {
       const c = this.columns[k];
@@ -209,6 +236,7 @@ export class PacketListView implements ListSource {
       if (k > 0) out += ' ';
       if (k === this.columns.length - 1) out += title;
       else out += c.spec.kind === 'number' || c.spec.kind === 'length' ? cutStart(title, w[k]) : cut(title, w[k]);
+      if (k === ifaceAfter) out += ' ' + INTERFACE_HEADER.padEnd(iface);
     }
     return out;
   }
@@ -216,7 +244,8 @@ export class PacketListView implements ListSource {
   row(k: number, width: number): ListRow {
     const w = this.widths(width);
     // Cached rows are laid out for one set of column widths (the No. column widens as a file loads).
-    const key = `${width}/${this.timeFormat}/${w.join(',')}/${this.refsVersion}/${this.columnsVersion}`;
+    const iface = this.interfaceWidth(), ifaceAfter = this.interfaceAfter(iface);
+    const key = `${width}/${this.timeFormat}/${w.join(',')}/${iface}/${this.refsVersion}/${this.columnsVersion}`;
     if (key !== this.cacheKey) {
       this.cache.clear();
       this.cacheKey = key;
@@ -233,6 +262,7 @@ export class PacketListView implements ListSource {
       if (c > 0) text += ' ';
       if (c === this.columns.length - 1) text += v;
       else text += spec.kind === 'number' || spec.kind === 'length' ? cutStart(v, w[c]) : cut(v, w[c]);
+      if (c === ifaceAfter) text += ' ' + cut(this.text.iface, iface);
     }
     if (this.cache.size >= CACHE_ROWS) this.cache.clear();
     this.cache.set(i, { text, cls });
