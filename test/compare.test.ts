@@ -323,23 +323,23 @@ test('streams that are not TLS: random bytes are opaque, text is plaintext, retr
   writeCapture(file, frames);
 
   const { rows, comparers } = analyse(file);
-  assert.equal(rows.verdict[0], Verdict.Opaque);
-  assert.equal(rows.verdict[1], Verdict.Plaintext);
-  assert.equal(rows.verdict[2], Verdict.Plaintext);
-  assert.equal(rows.bytesC[0], 4096);
-  assert.equal(rows.bytesC[2], 4096, 'the retransmitted segment is not counted again');
-  assert.ok(Math.abs(rows.entropyAll[0] - entropyOfBytes(noise)) < 1e-4);
-  assert.ok(Math.abs(rows.entropyAll[1] - entropyOfBytes(text)) < 1e-4);
-  assert.ok(Math.abs(rows.entropyAll[2] - rows.entropyAll[1]) < 1e-6);
-  assert.equal(rows.entropyS[0], NOT_MEASURED, 'the server sent no payload');
-  assert.ok(rows.entropyAll[0] > 7.9 && rows.entropyAll[1] < 4.5, `random ${rows.entropyAll[0]}, text ${rows.entropyAll[1]}`);
+  assert.equal(rows.row(0)!.verdict, Verdict.Opaque);
+  assert.equal(rows.row(1)!.verdict, Verdict.Plaintext);
+  assert.equal(rows.row(2)!.verdict, Verdict.Plaintext);
+  assert.equal(rows.row(0)!.bytes[0], 4096);
+  assert.equal(rows.row(2)!.bytes[0], 4096, 'the retransmitted segment is not counted again');
+  assert.ok(Math.abs(rows.row(0)!.entropy[2] - entropyOfBytes(noise)) < 1e-4);
+  assert.ok(Math.abs(rows.row(1)!.entropy[2] - entropyOfBytes(text)) < 1e-4);
+  assert.ok(Math.abs(rows.row(2)!.entropy[2] - rows.row(1)!.entropy[2]) < 1e-6);
+  assert.equal(rows.row(0)!.entropy[1], NOT_MEASURED, 'the server sent no payload');
+  assert.ok(rows.row(0)!.entropy[2] > 7.9 && rows.row(1)!.entropy[2] < 4.5, `random ${rows.row(0)!.entropy[2]}, text ${rows.row(1)!.entropy[2]}`);
 
-  assert.equal(rows.bytesC[3], 102400);
-  assert.equal(rows.measuredC[3], 65536);
-  assert.ok(Math.abs(rows.entropyC[3] - entropyOfBytes(bulk.subarray(0, 65536))) < 1e-4);
-  assert.equal(rows.verdict[3], Verdict.Opaque);
+  assert.equal(rows.row(3)!.bytes[0], 102400);
+  assert.equal(rows.row(3)!.measured[0], 65536);
+  assert.ok(Math.abs(rows.row(3)!.entropy[0] - entropyOfBytes(bulk.subarray(0, 65536))) < 1e-4);
+  assert.equal(rows.row(3)!.verdict, Verdict.Opaque);
   const bulkView = compareLines(comparers.get(3)!, { width: 200 }).map((l) => l.text);
-  assert.ok(bulkView.some((l) => l.startsWith(`entropy: ${rows.entropyAll[3].toFixed(2)} bits/byte over the first 65536 of 102400 bytes of payload`)), bulkView.slice(-3).join('\n'));
+  assert.ok(bulkView.some((l) => l.startsWith(`entropy: ${rows.row(3)!.entropy[2].toFixed(2)} bits/byte over the first 65536 of 102400 bytes of payload`)), bulkView.slice(-3).join('\n'));
 
   const opaque = compareLines(comparers.get(0)!, { width: 140 }).map((l) => l.text);
   assert.ok(opaque.some((l) => right(l) === '1024 bytes that measure like random data (encrypted or compressed)'));

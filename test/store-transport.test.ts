@@ -166,11 +166,14 @@ test('where no temporary file can be made, everything comes on the pipe, and no 
 
 test('verdict rows in blocks read as the analysis stage\'s own table, row for row', () => {
   const rows = new StreamVerdicts();
-  // Streams past one block of 4096, some with a row made by the analysis stage, some never touched.
-  for (const s of [0, 1, 4095, 4096, 9000]) rows.ensure(s);
-  rows.verdict[1] = 3; rows.isTls[1] = 1; rows.version[1] = 0x0304; rows.protectedRecords[1] = 7; rows.decryptedRecords[1] = 7;
-  rows.bytesC[4096] = 2 ** 40 + 3; rows.bytesS[4096] = 17; rows.measuredC[4096] = 65536; rows.entropyC[4096] = 7.25; rows.entropyAll[4096] = 4.5;
-  rows.textShare[9000] = 0.875;
+  // Streams past one block of 4096, some with a row made by the analysis stage, some only seen.
+  for (const s of [0, 4095]) rows.see(s);
+  const tls = rows.rowFor(1), bulk = rows.rowFor(4096), text = rows.rowFor(9000);
+  rows.verdict[tls] = 3; rows.isTls[tls] = 1; rows.version[tls] = 0x0304; rows.protectedRecords[tls] = 7; rows.decryptedRecords[tls] = 7;
+  rows.bytesC[bulk] = 2 ** 40 + 3; rows.bytesS[bulk] = 17; rows.measuredC[bulk] = 65536; rows.entropyC[bulk] = 7.25; rows.entropyAll[bulk] = 4.5;
+  rows.textShare[text] = 0.875;
+  assert.equal(rows.rowOf(0), -1);
+  assert.equal(rows.rowCount, 3);
   const table = new StreamVerdictTable();
   table.apply(rows.flatRows([1, 4096, 9000]));
   assert.equal(table.count, 9001);

@@ -66,37 +66,48 @@ function ltSeq(a: number, b: number): boolean { return ((a - b) | 0) < 0; }
 function leSeq(a: number, b: number): boolean { return ((b - a) | 0) >= 0; }
 
 // ---- Per-connection state: one row of 32-bit words per tcp.stream index ----
-// A row holds the connection's own fields (C_*) then its two flows, the client's at FLOW_CLIENT and
-// the server's at FLOW_SERVER, each FLOW_W words (F_* offsets from the flow's start). A block's rows
-// are one ArrayBuffer seen three ways (RowBlock): most fields are 32-bit words (`s`; sequence
+// A row holds the connection's own fields (C_*) then the client's flow at FLOW_CLIENT, FLOW_W words
+// (F_* offsets from the flow's start). The server's flow is made when the connection first needs it
+// (serverFlowNeeded: a segment from the server, or one that acknowledges or carries anything) in the
+// block's server area after its rows, and C_SERVER_FLOW says where: a SYN flood's connections, which
+// never hear from the server, cost a row without it (200 bytes instead of 320). Until then the
+// server's flow reads as ABSENT_FLOW, a flow at its starting values that nothing writes.
+// A block is one ArrayBuffer seen three ways (RowBlock): most fields are 32-bit words (`s`; sequence
 // numbers, windows, flags, frame numbers and nanoseconds fit), the few that may go negative are
 // read as Int32 (`si`), and what needs more than 32 bits (seconds, byte counts, the RTT in
 // nanoseconds) is a Float64 at an even word offset (`sw[(offset) >> 1]`). Against a row of Float64
 // numbers this costs the flood of connections that never carry data 208 bytes less each, and the
 // hot path the same typed-array loads.
 
-const C_PORT_A = 0;
-const C_PORT_B = 1;
-const C_IP_VERSION = 2;
+/** Port A (the client's) in the high 16 bits, port B in the low: one comparison finds a 4-tuple's ports. */
+const C_PORTS = 0;
+/** Word offset of the server's flow in the block, 0 while it has none (ABSENT_FLOW stands for it). */
+const C_SERVER_FLOW = 1;
 /** Stream index of the next conversation in the same hash bucket, -1 at the end (Int32). */
-const C_NEXT_IN_BUCKET = 3;
+const C_NEXT_IN_BUCKET = 2;
+/** TcpState bits in the low 8 bits, the teardown steps counted so far above them (TEARDOWN_SHIFT). */
+const C_STATE = 3;
+const STATE_MASK = 0xff;
+const TEARDOWN_SHIFT = 8;
+/** The count stops here: only a flood of FINs on one connection gets so far, and the first steps are what is shown. */
+const MAX_TEARDOWN_STEPS = 0xffffff;
 // Float64 fields: each takes two words at an even offset.
 const C_FIRST_SEC = 4;
 const C_LAST_SEC = 6;
-/** Time of the most recent SYN and the handshake RTT (Wireshark's ts_mru_syn, ts_first_rtt). */
-const C_MRU_SYN_SEC = 8;
-const C_FIRST_RTT_NS = 10;
-const C_FIRST_NSEC = 12;
-const C_LAST_NSEC = 13;
-const C_MRU_SYN_NSEC = 14;
+/**
+ * The seconds of the most recent SYN (Wireshark's ts_mru_syn) until the handshake's RTT is known
+ * (CF_RTT_KNOWN), then the RTT in nanoseconds (ts_first_rtt): once the RTT is set the SYN's time is
+ * never read again, so the two share a Float64.
+ */
+const C_MRU_SYN_SEC_OR_RTT = 8;
+const C_FIRST_NSEC = 10;
+const C_LAST_NSEC = 11;
+const C_MRU_SYN_NSEC = 12;
 /** Frame numbers are 32-bit, as Wireshark's. */
-const C_FIRST_FRAME = 15;
-const C_LAST_FRAME = 16;
-/** TcpState bits. */
-const C_STATE = 17;
-const C_TEARDOWN_STEPS = 18;
+const C_FIRST_FRAME = 13;
+const C_LAST_FRAME = 14;
 /** CF_* bits. */
-const C_FLAGS = 19;
+const C_FLAGS = 15;
 const CF_ACCECN_SYN = 1;
 const CF_ACCECN_SYN_ACK = 2;
 const CF_ACCECN_OPTION = 4;
@@ -106,9 +117,19 @@ const CF_MADE = 16;
 /** Which side sent the connection's first FIN: it closes actively, the other passively. */
 const CF_FIRST_FIN_CLIENT = 32;
 const CF_FIRST_FIN_SERVER = 64;
-/** Wireshark's conversation completeness bits (TcpCompleteness), kept in C_FLAGS from this bit up. */
+/** Carried over IPv6 (else IPv4). */
+const CF_IPV6 = 128;
+/** Wireshark's conversation completeness bits (TcpCompleteness), kept in C_FLAGS from this bit up (6 bits). */
 const CF_COMPLETENESS_SHIFT = 8;
-const CONN_W = 20;
+const CF_COMPLETENESS = 63 << CF_COMPLETENESS_SHIFT;
+/**
+ * The client's SYN offered no window scale, so neither side scales (scanSynOptions), before the
+ * server's flow was made: it starts at WS_NONE then.
+ */
+const CF_SERVER_WS_NONE = 1 << 14;
+/** C_MRU_SYN_SEC_OR_RTT holds the handshake's RTT (a non-zero one, as Wireshark's ts_first_rtt once set). */
+const CF_RTT_KNOWN = 1 << 15;
+const CONN_W = 16;
 
 // Float64 fields of a flow (even offsets; FLOW_CLIENT and FLOW_W are even too).
 const F_NEXT_SEQ_SEC = 0;
@@ -139,15 +160,12 @@ const F_LAST_SEGMENT_FLAGS = 22;
 /** Unacknowledged segments, oldest first: how many, and where in the SegmentPool (Int32, -1: none held). */
 const F_SEG_COUNT = 23;
 const F_SEG_OFF = 24;
-/** Room for SEG_MIN << class segments. */
-const F_SEG_CLASS = 25;
 /** Raw sequence number just after this side's FIN. */
-const F_FIN_NEXT = 26;
-const F_PACKETS = 27;
+const F_FIN_NEXT = 25;
+const F_PACKETS = 26;
 /** Bytes this side's latest SACK option reports received (its first three blocks, as Wireshark keeps). */
-const F_SACK_BYTES = 28;
-/** Word 29 is free (it keeps FLOW_W even). */
-const FLOW_W = 30;
+const F_SACK_BYTES = 27;
+const FLOW_W = 28;
 const FF_BASE_SET = 1;
 const FF_SAW_SYN = 2;
 const FF_FIRST_ACK = 4;
@@ -157,27 +175,33 @@ const FF_FIN_ACKED = 16;
 const FF_BIF_INVALID = 32;
 /** The last segment that counted towards push_bytes_sent had PSH set. */
 const FF_PUSH_LAST = 64;
+/** F_FLAGS from this bit up: the flow's room in the SegmentPool, for SEG_MIN << class segments. */
+const FF_SEG_CLASS_SHIFT = 8;
 /** Wireshark keeps the SACK blocks of a segment for bytes in flight in slots 1..3 of a 4-slot array. */
 const SACK_BLOCKS_KEPT = 3;
 /** Bytes-in-flight figures of 2^31 and more are wrap-around artefacts that Wireshark does not show. */
 const MAX_BYTES_IN_FLIGHT = 2_000_000_000;
 
 const FLOW_CLIENT = CONN_W;
-const FLOW_SERVER = FLOW_CLIENT + FLOW_W;
 /** Words per row. */
-const ROW_W = FLOW_SERVER + FLOW_W;
+const ROW_W = FLOW_CLIENT + FLOW_W;
 
 const BLOCK_BITS = 10;
 const BLOCK_ROWS = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_ROWS - 1;
+/** The server's flow of a connection that has none yet: starting values, read and never written. */
+const ABSENT_FLOW = BLOCK_ROWS * ROW_W;
+/** Server flows follow it; the area starts with room for SERVER_AREA_MIN and doubles as it fills. */
+const SERVER_AREA = ABSENT_FLOW + FLOW_W;
+const SERVER_AREA_MIN = 32;
 /**
- * Memory of one block of connections: rows, IPv4-sized address slots and its share of a half-full
- * hash table. A block that holds an IPv6 connection also gets IPv6 slots (V6_BLOCK_BYTES), which
- * the ceiling counts as well.
+ * Memory of one block of connections without server flows: rows, IPv4-sized address slots and its
+ * share of a half-full hash table. Its server flows (FLOW_W words each, as room is made for them)
+ * and, once it holds an IPv6 connection, its IPv6 slots (V6_BLOCK_BYTES) count towards the ceiling too.
  */
-export const BLOCK_BYTES = BLOCK_ROWS * (ROW_W * 4 + ADDR_SLOT_V4 + 4 * 8);
+const BLOCK_BYTES = BLOCK_ROWS * (ROW_W * 4 + ADDR_SLOT_V4 + 4 * 8) + FLOW_W * 4;
 const V6_BLOCK_BYTES = BLOCK_ROWS * ADDR_SLOT_V6;
-/** Default ceiling of conversation state: about 2.9 million connections at a time. */
+/** Default ceiling of conversation state: about 4.3 million connections that never hear from the server at a time, 2.9 million that do. */
 export const DEFAULT_STATE_BUDGET_MIB = 1024;
 /** The fewest blocks a budget keeps: the one being filled and one more. */
 const MIN_BLOCKS = 2;
@@ -191,21 +215,68 @@ export function setDefaultStateBudget(bytes: number): void {
   defaultStateBudgetBytes = bytes;
 }
 
-/** The rows of one block: one ArrayBuffer as 32-bit words, as Int32 and as Float64 (see the layout above). */
+/**
+ * The rows of one block and its server flows: one ArrayBuffer as 32-bit words, as Int32 and as
+ * Float64 (see the layout above). Making room for more server flows replaces the buffer, so its
+ * views are read from the block, not kept, across a call that may make a server flow.
+ */
 class RowBlock {
-  readonly s: Uint32Array;
-  readonly si: Int32Array;
-  readonly sw: Float64Array;
-  constructor(rows: number) {
-    const buf = new ArrayBuffer(rows * ROW_W * 4);
+  s: Uint32Array;
+  si: Int32Array;
+  sw: Float64Array;
+  /** Server flows made, and room for them. */
+  servers = 0;
+  private room = 0;
+
+  /** `made`: false for the stand-in of a retired block or one not made yet (NO_ROWS), which holds nothing. */
+  constructor(made: boolean) {
+    const buf = new ArrayBuffer(made ? SERVER_AREA * 4 : 0);
+    this.s = new Uint32Array(buf);
+    this.si = new Int32Array(buf);
+    this.sw = new Float64Array(buf);
+    if (made) initFlow(this, ABSENT_FLOW, false);
+  }
+
+  private view(buf: ArrayBuffer): void {
     this.s = new Uint32Array(buf);
     this.si = new Int32Array(buf);
     this.sw = new Float64Array(buf);
   }
+
+  /** A new server flow at its starting values; returns its offset and the bytes the block grew by. */
+  addServerFlow(wsNone: boolean): number {
+    if (this.servers === this.room) {
+      const room = this.room === 0 ? SERVER_AREA_MIN : Math.min(BLOCK_ROWS, this.room * 2);
+      const bigger = new Uint32Array(SERVER_AREA + room * FLOW_W);
+      bigger.set(this.s);
+      this.view(bigger.buffer);
+      this.room = room;
+    }
+    const f = SERVER_AREA + this.servers++ * FLOW_W;
+    initFlow(this, f, wsNone);
+    return f;
+  }
+}
+
+/** A flow's starting values; the rest of its words are 0, as a new buffer's are. */
+function initFlow(b: RowBlock, f: number, wsNone: boolean): void {
+  b.si[f + F_WIN_SCALE] = wsNone ? WS_NONE : WS_UNKNOWN;
+  b.s[f + F_WINDOW] = 0xffffffff;
+  b.si[f + F_SEG_OFF] = -1;
+}
+
+/** The handshake's round-trip time of connection `c` in nanoseconds, 0 while not known. */
+function firstRttNs(b: RowBlock, c: number): number {
+  return (b.s[c + C_FLAGS] & CF_RTT_KNOWN) !== 0 ? b.sw[(c + C_MRU_SYN_SEC_OR_RTT) >> 1] : 0;
+}
+
+/** Offset of connection `c`'s server flow in `s`: ABSENT_FLOW while it has none. */
+function serverFlowOf(s: Uint32Array, c: number): number {
+  return s[c + C_SERVER_FLOW] === 0 ? ABSENT_FLOW : s[c + C_SERVER_FLOW];
 }
 
 /** A retired block, and a block not made yet. */
-const NO_ROWS = new RowBlock(0);
+const NO_ROWS = new RowBlock(false);
 const NO_ADDRESSES = new Uint8Array(0);
 
 /** The rows of every stream index, in blocks of 1024 that are never moved (only retired). */
@@ -219,13 +290,15 @@ class ConnectionState {
   /** Frame number of the latest segment of any connection of the block. */
   lastUse = new Float64Array(64);
   live = 0;
-  /** Live blocks with IPv6 slots. */
-  private live6 = 0;
+  /** Bytes the live blocks take (rows, server flows, address slots, hash share), against maxBytes. */
+  private liveBytes = 0;
+  /** The most blocks live at once. */
+  peakLive = 0;
   /** Connections forgotten at the ceiling, and blocks retired. */
   retiredConnections = 0;
   retiredBlocks = 0;
 
-  constructor(readonly maxBlocks: number, private readonly segments: SegmentPool) {}
+  constructor(readonly maxBytes: number, private readonly segments: SegmentPool) {}
 
   /** The block that holds stream `st` (made when new; NO_ROWS when retired). */
   block(st: number): RowBlock {
@@ -236,8 +309,8 @@ class ConnectionState {
       this.addresses6.push(NO_ADDRESSES);
     }
     if (this.blocks[bi] === NO_ROWS && bi >= this.madeBlocks) {
-      while (this.live > 0 && this.live >= this.blocksAllowed()) this.retireLeastRecent();
-      this.blocks[bi] = new RowBlock(BLOCK_ROWS);
+      while (this.live >= MIN_BLOCKS && this.liveBytes + BLOCK_BYTES > this.maxBytes) this.retireLeastRecent();
+      this.blocks[bi] = new RowBlock(true);
       this.addresses[bi] = new Uint8Array(BLOCK_ROWS * ADDR_SLOT_V4);
       if (bi >= this.lastUse.length) {
         const more = new Float64Array(Math.max(this.lastUse.length * 2, bi + 1));
@@ -245,14 +318,24 @@ class ConnectionState {
         this.lastUse = more;
       }
       this.live++;
+      this.liveBytes += BLOCK_BYTES;
+      if (this.live > this.peakLive) this.peakLive = this.live;
       this.madeBlocks = bi + 1;
     }
     return this.blocks[bi];
   }
 
-  /** Blocks the ceiling allows, less what the IPv6 slots of live blocks take. */
-  private blocksAllowed(): number {
-    return Math.max(MIN_BLOCKS, this.maxBlocks - Math.ceil(this.live6 * V6_BLOCK_BYTES / BLOCK_BYTES));
+  /** Make connection `c`'s server flow (in stream `st`'s block); returns its offset. */
+  addServerFlow(st: number, c: number): number {
+    const b = this.blocks[st >>> BLOCK_BITS];
+    const before = b.s.byteLength;
+    const f = b.addServerFlow((b.s[c + C_FLAGS] & CF_SERVER_WS_NONE) !== 0);
+    b.s[c + C_SERVER_FLOW] = f;
+    this.liveBytes += b.s.byteLength - before;
+    // Room made for server flows counts as a new block does; the block of this segment is the most
+    // recently active, so it is never the one retired.
+    while (this.live >= MIN_BLOCKS && this.liveBytes > this.maxBytes) this.retireLeastRecent();
+    return f;
   }
 
   /** The IPv6 slots of stream `st`'s block, made on first use. */
@@ -260,7 +343,7 @@ class ConnectionState {
     const bi = st >>> BLOCK_BITS;
     if (this.addresses6[bi] === NO_ADDRESSES) {
       this.addresses6[bi] = new Uint8Array(BLOCK_ROWS * ADDR_SLOT_V6);
-      this.live6++;
+      this.liveBytes += V6_BLOCK_BYTES;
     }
     return this.addresses6[bi];
   }
@@ -281,18 +364,19 @@ class ConnectionState {
     }
     if (oldest < 0) return;
     const rows = this.blocks[oldest], s = rows.s;
-    for (let c = 0; c < s.length; c += ROW_W) {
+    for (let c = 0; c < ABSENT_FLOW; c += ROW_W) {
       if ((s[c + C_FLAGS] & CF_MADE) === 0) continue;
       this.retiredConnections++;
       // The unacknowledged segments of a forgotten connection go back to the pool.
       releaseSegments(rows, c + FLOW_CLIENT, this.segments);
-      releaseSegments(rows, c + FLOW_SERVER, this.segments);
+      if (s[c + C_SERVER_FLOW] !== 0) releaseSegments(rows, s[c + C_SERVER_FLOW], this.segments);
     }
+    this.liveBytes -= BLOCK_BYTES + (s.byteLength - SERVER_AREA * 4);
     this.blocks[oldest] = NO_ROWS;
     this.addresses[oldest] = NO_ADDRESSES;
     if (this.addresses6[oldest] !== NO_ADDRESSES) {
       this.addresses6[oldest] = NO_ADDRESSES;
-      this.live6--;
+      this.liveBytes -= V6_BLOCK_BYTES;
     }
     this.live--;
     this.retiredBlocks++;
@@ -306,14 +390,9 @@ class ConnectionState {
    * once, so the row is still as its block was made: zeros, the starting value of most fields.
    */
   init(st: number): void {
-    const b = this.block(st), s = b.s, si = b.si, c = (st & BLOCK_MASK) * ROW_W;
-    s[c + C_IP_VERSION] = 4;
+    const b = this.block(st), si = b.si, c = (st & BLOCK_MASK) * ROW_W;
     si[c + C_NEXT_IN_BUCKET] = -1;
-    for (let f = c + FLOW_CLIENT; f <= c + FLOW_SERVER; f += FLOW_W) {
-      si[f + F_WIN_SCALE] = WS_UNKNOWN;
-      s[f + F_WINDOW] = 0xffffffff;
-      si[f + F_SEG_OFF] = -1;
-    }
+    initFlow(b, c + FLOW_CLIENT, false);
   }
 }
 
@@ -363,13 +442,18 @@ class Buckets {
     this.heads[i] = stream;
   }
 
-  /** Rebuilt without the buckets of retired streams, at least 4 slots per bucket left (twice the old size when all are live). */
+  /**
+   * Rebuilt without the buckets of retired streams, with at least 8 slots for every 3 buckets left:
+   * twice the old size when all are live (the table grows when it is just over half full, so 4
+   * slots a bucket would quadruple it, to a quarter full, and cost a flood of connections 34 bytes
+   * each instead of 17).
+   */
   private grow(): void {
     const oldKeys = this.keys, oldHeads = this.heads;
     let live = 0;
     for (let j = 0; j < oldKeys.length; j++) if (oldKeys[j] !== 0 && this.isLive(oldHeads[j])) live++;
     let size = 1024;
-    while (size < live * 4) size *= 2;
+    while (size * 3 < live * 8) size *= 2;
     const keys = new Int32Array(size), heads = new Int32Array(size), mask = keys.length - 1;
     this.used = live;
     for (let j = 0; j < oldKeys.length; j++) {
@@ -385,33 +469,36 @@ class Buckets {
   }
 }
 
-/** One direction of a connection, as figures: what its sender has sent and what it has acknowledged. */
+/**
+ * One direction of a connection, as figures: what its sender has sent and what it has acknowledged.
+ * The block's arrays and the server flow's place are read on every access: both change when the
+ * connection's server flow is made.
+ */
 export class TcpFlow {
-  private readonly s: Uint32Array;
-  private readonly sw: Float64Array;
-  constructor(b: RowBlock, private readonly f: number) {
-    this.s = b.s;
-    this.sw = b.sw;
-    this.si = b.si;
-  }
-  private readonly si: Int32Array;
+  constructor(private readonly b: RowBlock, private readonly c: number, private readonly server: boolean) {}
 
-  get baseSeq(): number { return this.s[this.f + F_BASE_SEQ]; }
-  get baseSet(): boolean { return has(this.s, this.f + F_FLAGS, FF_BASE_SET); }
-  get sawSyn(): boolean { return has(this.s, this.f + F_FLAGS, FF_SAW_SYN); }
+  private get f(): number { return this.server ? serverFlowOf(this.b.s, this.c) : this.c + FLOW_CLIENT; }
+
+  get baseSeq(): number { return this.b.s[this.f + F_BASE_SEQ]; }
+  get baseSet(): boolean { return has(this.b.s, this.f + F_FLAGS, FF_BASE_SET); }
+  get sawSyn(): boolean { return has(this.b.s, this.f + F_FLAGS, FF_SAW_SYN); }
   /** Window scale shift from this side's SYN; -1 unknown, -2 none in use. */
-  get winScale(): number { return this.si[this.f + F_WIN_SCALE]; }
-  get window(): number { return this.s[this.f + F_WINDOW]; }
-  get nextSeq(): number { return this.s[this.f + F_NEXT_SEQ]; }
-  get lastAck(): number { return this.s[this.f + F_LAST_ACK]; }
+  get winScale(): number {
+    const s = this.b.s;
+    if (this.server && s[this.c + C_SERVER_FLOW] === 0) return has(s, this.c + C_FLAGS, CF_SERVER_WS_NONE) ? WS_NONE : WS_UNKNOWN;
+    return this.b.si[this.f + F_WIN_SCALE];
+  }
+  get window(): number { return this.b.s[this.f + F_WINDOW]; }
+  get nextSeq(): number { return this.b.s[this.f + F_NEXT_SEQ]; }
+  get lastAck(): number { return this.b.s[this.f + F_LAST_ACK]; }
   /** Unacknowledged segments held. */
-  get segCount(): number { return this.s[this.f + F_SEG_COUNT]; }
-  get finSent(): boolean { return has(this.s, this.f + F_FLAGS, FF_FIN_SENT); }
-  get finAcked(): boolean { return has(this.s, this.f + F_FLAGS, FF_FIN_ACKED); }
-  get packets(): number { return this.s[this.f + F_PACKETS]; }
+  get segCount(): number { return this.b.s[this.f + F_SEG_COUNT]; }
+  get finSent(): boolean { return has(this.b.s, this.f + F_FLAGS, FF_FIN_SENT); }
+  get finAcked(): boolean { return has(this.b.s, this.f + F_FLAGS, FF_FIN_ACKED); }
+  get packets(): number { return this.b.s[this.f + F_PACKETS]; }
   /** Frame bytes (frame.len), as Wireshark's conversation table counts them. */
-  get bytes(): number { return this.sw[(this.f + F_BYTES) >> 1]; }
-  get payloadBytes(): number { return this.sw[(this.f + F_PAYLOAD_BYTES) >> 1]; }
+  get bytes(): number { return this.b.sw[(this.f + F_BYTES) >> 1]; }
+  get payloadBytes(): number { return this.b.sw[(this.f + F_PAYLOAD_BYTES) >> 1]; }
 }
 
 /** One TCP connection (Wireshark's TCP conversation), as figures: both directions and what is known about them. */
@@ -419,36 +506,33 @@ export class TcpConversation {
   /** Side that opened the connection (sent the SYN, or the first segment seen) and the other side. */
   readonly client: TcpFlow;
   readonly server: TcpFlow;
-  private readonly s: Uint32Array;
-  private readonly sw: Float64Array;
+  private readonly b: RowBlock;
   private readonly c: number;
 
   constructor(state: ConnectionState, readonly index: number) {
-    const b = state.block(index);
-    this.s = b.s;
-    this.sw = b.sw;
+    this.b = state.block(index);
     this.c = (index & BLOCK_MASK) * ROW_W;
-    this.client = new TcpFlow(b, this.c + FLOW_CLIENT);
-    this.server = new TcpFlow(b, this.c + FLOW_SERVER);
+    this.client = new TcpFlow(this.b, this.c, false);
+    this.server = new TcpFlow(this.b, this.c, true);
   }
 
   /** Endpoints: A is the client's. The addresses live in the table's pool (TcpStreamTable.address). */
-  get portA(): number { return this.s[this.c + C_PORT_A]; }
-  get portB(): number { return this.s[this.c + C_PORT_B]; }
+  get portA(): number { return this.b.s[this.c + C_PORTS] >>> 16; }
+  get portB(): number { return this.b.s[this.c + C_PORTS] & 0xffff; }
   /** 4 or 6. */
-  get ipVersion(): number { return this.s[this.c + C_IP_VERSION]; }
+  get ipVersion(): number { return has(this.b.s, this.c + C_FLAGS, CF_IPV6) ? 6 : 4; }
   /** Capture time of the first and last segment. */
-  get firstSec(): number { return this.sw[(this.c + C_FIRST_SEC) >> 1]; }
-  get firstNsec(): number { return this.s[this.c + C_FIRST_NSEC]; }
-  get lastSec(): number { return this.sw[(this.c + C_LAST_SEC) >> 1]; }
-  get lastNsec(): number { return this.s[this.c + C_LAST_NSEC]; }
-  get firstFrame(): number { return this.s[this.c + C_FIRST_FRAME]; }
-  get lastFrame(): number { return this.s[this.c + C_LAST_FRAME]; }
+  get firstSec(): number { return this.b.sw[(this.c + C_FIRST_SEC) >> 1]; }
+  get firstNsec(): number { return this.b.s[this.c + C_FIRST_NSEC]; }
+  get lastSec(): number { return this.b.sw[(this.c + C_LAST_SEC) >> 1]; }
+  get lastNsec(): number { return this.b.s[this.c + C_LAST_NSEC]; }
+  get firstFrame(): number { return this.b.s[this.c + C_FIRST_FRAME]; }
+  get lastFrame(): number { return this.b.s[this.c + C_LAST_FRAME]; }
   /** TcpState bits. */
-  get state(): number { return this.s[this.c + C_STATE]; }
-  get teardownSteps(): number { return this.s[this.c + C_TEARDOWN_STEPS]; }
+  get state(): number { return this.b.s[this.c + C_STATE] & STATE_MASK; }
+  get teardownSteps(): number { return this.b.s[this.c + C_STATE] >>> TEARDOWN_SHIFT; }
   /** The handshake's round-trip time in nanoseconds, 0 when not known. */
-  get firstRttNs(): number { return this.sw[(this.c + C_FIRST_RTT_NS) >> 1]; }
+  get firstRttNs(): number { return firstRttNs(this.b, this.c); }
   get packets(): number { return this.client.packets + this.server.packets; }
 }
 
@@ -501,15 +585,15 @@ function addSegment(b: RowBlock, f: number, pool: SegmentPool, seq: number, next
   const s = b.s, si = b.si;
   const n = s[f + F_SEG_COUNT];
   let off = si[f + F_SEG_OFF];
+  const cls = s[f + F_FLAGS] >>> FF_SEG_CLASS_SHIFT;
   if (off < 0) {
-    off = si[f + F_SEG_OFF] = pool.take(s[f + F_SEG_CLASS]);
-  } else if (n === SEG_MIN << s[f + F_SEG_CLASS]) {
-    const cls = s[f + F_SEG_CLASS];
+    off = si[f + F_SEG_OFF] = pool.take(cls);
+  } else if (n === SEG_MIN << cls) {
     const moved = pool.take(cls + 1);
     pool.a.copyWithin(moved, off, off + n * SEG_FIELDS);
     pool.give(off, cls);
     off = si[f + F_SEG_OFF] = moved;
-    s[f + F_SEG_CLASS] = cls + 1;
+    s[f + F_FLAGS] += 1 << FF_SEG_CLASS_SHIFT;
   }
   const a = pool.a;
   const o = off + n * SEG_FIELDS;
@@ -524,7 +608,7 @@ function addSegment(b: RowBlock, f: number, pool: SegmentPool, seq: number, next
 /** All of flow f's segments were acknowledged: the room goes back to the pool. */
 function releaseSegments(b: RowBlock, f: number, pool: SegmentPool): void {
   const si = b.si;
-  if (si[f + F_SEG_OFF] >= 0) pool.give(si[f + F_SEG_OFF], b.s[f + F_SEG_CLASS]);
+  if (si[f + F_SEG_OFF] >= 0) pool.give(si[f + F_SEG_OFF], b.s[f + F_FLAGS] >>> FF_SEG_CLASS_SHIFT);
   si[f + F_SEG_OFF] = -1;
   b.s[f + F_SEG_COUNT] = 0;
 }
@@ -552,7 +636,7 @@ export class TcpStreamTable {
     this.reassembly = new Reassembler(opts);
     for (const c of globalStreamConsumers) this.reassembly.addConsumer(c);
     this.segments = new SegmentPool();
-    this.state = new ConnectionState(Math.max(MIN_BLOCKS, Math.floor(stateBudgetBytes / BLOCK_BYTES)), this.segments);
+    this.state = new ConnectionState(stateBudgetBytes, this.segments);
     this.state.onRetire = () => {
       if (this.state.retiredBlocks === 1 && this.onCeiling !== null) this.onCeiling();
     };
@@ -566,8 +650,8 @@ export class TcpStreamTable {
   /** Connections forgotten because the state reached its ceiling. */
   get retiredConnections(): number { return this.state.retiredConnections; }
 
-  /** The ceiling, in connections (whole blocks). */
-  get maxConnections(): number { return this.state.maxBlocks * BLOCK_ROWS; }
+  /** The most connections held at once (whole blocks): at the ceiling, how many it holds. */
+  get maxConnections(): number { return this.state.peakLive * BLOCK_ROWS; }
 
   /** The live conversations, in stream order (a reused 4-tuple has one entry per connection); made when asked for. */
   get conversations(): TcpConversation[] {
@@ -603,11 +687,12 @@ export class TcpStreamTable {
         if (p === Proto.IPv4 || p === Proto.IPv6) { ipOff = d.stackOff[i]; version = p === Proto.IPv6 ? 6 : 4; break; }
       }
     }
-    const v6 = version === 6;
+    const v6 = version === 6, ipv6Flag = v6 ? CF_IPV6 : 0;
     const srcOff = ipOff + (v6 ? 8 : 12);
     const dstOff = ipOff + (v6 ? 24 : 16);
     const alen = v6 ? 16 : 4;
     const sport = d.srcPort, dport = d.dstPort;
+    const portsAB = ((sport << 16) | dport) >>> 0, portsBA = ((dport << 16) | sport) >>> 0;
     const key = (endpointHash(buf, srcOff, alen, sport) + endpointHash(buf, dstOff, alen, dport)) & 0x3fffffff;
     const flags = d.tcpFlags;
     const seq = d.seqRaw;
@@ -619,23 +704,23 @@ export class TcpStreamTable {
       const b = state.blocks[st >>> BLOCK_BITS], s = b.s, c = (st & BLOCK_MASK) * ROW_W;
       // A bucket's chain runs from the newest conversation to older ones: past a retired one, all are.
       if (b === NO_ROWS) { st = -1; break; }
-      if (s[c + C_IP_VERSION] === version) {
+      if ((s[c + C_FLAGS] & CF_IPV6) === ipv6Flag) {
         const pool = v6 ? state.addresses6[st >>> BLOCK_BITS] : state.addresses[st >>> BLOCK_BITS], a = (st & BLOCK_MASK) * (alen * 2);
-        const portA = s[c + C_PORT_A], portB = s[c + C_PORT_B];
-        if (portA === sport && portB === dport && same(pool, a, buf, srcOff, alen) && same(pool, a + alen, buf, dstOff, alen)) { fromA = true; break; }
-        if (portA === dport && portB === sport && same(pool, a, buf, dstOff, alen) && same(pool, a + alen, buf, srcOff, alen)) { fromA = false; break; }
+        const ports = s[c + C_PORTS];
+        if (ports === portsAB && same(pool, a, buf, srcOff, alen) && same(pool, a + alen, buf, dstOff, alen)) { fromA = true; break; }
+        if (ports === portsBA && same(pool, a, buf, dstOff, alen) && same(pool, a + alen, buf, srcOff, alen)) { fromA = false; break; }
       }
       st = b.si[c + C_NEXT_IN_BUCKET];
     }
     let reused = false;
     if (st < 0) {
       st = this.create(d, key, version, srcOff, dstOff, alen);
-      fromA = state.blocks[st >>> BLOCK_BITS].s[(st & BLOCK_MASK) * ROW_W + C_PORT_A] === sport &&
+      fromA = state.blocks[st >>> BLOCK_BITS].s[(st & BLOCK_MASK) * ROW_W + C_PORTS] === portsAB &&
         same(v6 ? state.addresses6[st >>> BLOCK_BITS] : state.addresses[st >>> BLOCK_BITS], (st & BLOCK_MASK) * (alen * 2), buf, srcOff, alen);
     } else if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
       // Wireshark 4.0: a SYN whose sequence number differs from the base of the conversation found
       // starts a new conversation on the same ports; the same number is a retransmitted SYN.
-      const s = state.blocks[st >>> BLOCK_BITS].s, fwd = (st & BLOCK_MASK) * ROW_W + (fromA ? FLOW_CLIENT : FLOW_SERVER);
+      const s = state.blocks[st >>> BLOCK_BITS].s, c = (st & BLOCK_MASK) * ROW_W, fwd = fromA ? c + FLOW_CLIENT : serverFlowOf(s, c);
       if (has(s, fwd + F_FLAGS, FF_BASE_SET) && seq !== s[fwd + F_BASE_SEQ]) {
         st = this.create(d, key, version, srcOff, dstOff, alen);
         fromA = true;
@@ -644,7 +729,7 @@ export class TcpStreamTable {
     } else if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
       // A SYN/ACK with another initial sequence number: Wireshark 4.0 keeps the stream but counts
       // that side from the new number.
-      const s = state.blocks[st >>> BLOCK_BITS].s, fwd = (st & BLOCK_MASK) * ROW_W + (fromA ? FLOW_CLIENT : FLOW_SERVER);
+      const s = state.blocks[st >>> BLOCK_BITS].s, c = (st & BLOCK_MASK) * ROW_W, fwd = fromA ? c + FLOW_CLIENT : serverFlowOf(s, c);
       if (has(s, fwd + F_FLAGS, FF_BASE_SET) && seq !== s[fwd + F_BASE_SEQ] && !d.inIcmpError) {
         s[fwd + F_BASE_SEQ] = seq;
         reused = true;
@@ -687,19 +772,16 @@ export class TcpStreamTable {
     const st = this.nextIndex++;
     this.state.init(st);
     const b = this.state.block(st), s = b.s, sw = b.sw, si = b.si, c = (st & BLOCK_MASK) * ROW_W;
-    s[c + C_IP_VERSION] = version;
-    s[c + C_FLAGS] = CF_MADE;
+    s[c + C_FLAGS] = version === 6 ? CF_MADE | CF_IPV6 : CF_MADE;
     // The opener is the client: the sender of a SYN or of the first segment seen, the receiver of a
     // SYN/ACK seen first.
     const synAckFirst = (d.tcpFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK);
     if (synAckFirst) {
       this.storeAddresses(st, d.buf, dstOff, srcOff, alen);
-      s[c + C_PORT_A] = d.dstPort;
-      s[c + C_PORT_B] = d.srcPort;
+      s[c + C_PORTS] = ((d.dstPort << 16) | d.srcPort) >>> 0;
     } else {
       this.storeAddresses(st, d.buf, srcOff, dstOff, alen);
-      s[c + C_PORT_A] = d.srcPort;
-      s[c + C_PORT_B] = d.dstPort;
+      s[c + C_PORTS] = ((d.srcPort << 16) | d.dstPort) >>> 0;
     }
     sw[(c + C_FIRST_SEC) >> 1] = d.tsSec;
     s[c + C_FIRST_NSEC] = d.tsNsec;
@@ -712,13 +794,18 @@ export class TcpStreamTable {
   }
 
   private segment(d: Dissection, st: number, fromA: boolean): void {
-    const b = this.state.blocks[st >>> BLOCK_BITS], s = b.s, sw = b.sw, si = b.si, c = (st & BLOCK_MASK) * ROW_W;
-    const fwd = c + (fromA ? FLOW_CLIENT : FLOW_SERVER);
-    const rev = c + (fromA ? FLOW_SERVER : FLOW_CLIENT);
+    const b = this.state.blocks[st >>> BLOCK_BITS], c = (st & BLOCK_MASK) * ROW_W;
     const t = d.tcp;
     const flags = d.tcpFlags;
     const seq = d.seqRaw, ack = d.ackRaw;
     const seglen = d.payloadLen;
+    // Making the server's flow may replace the block's buffer: its views are read after.
+    let server = b.s[c + C_SERVER_FLOW];
+    if (server === 0 && serverFlowNeeded(fromA, flags, seglen)) server = this.state.addServerFlow(st, c);
+    const s = b.s, sw = b.sw, si = b.si;
+    if (server === 0) server = ABSENT_FLOW;
+    const fwd = fromA ? c + FLOW_CLIENT : server;
+    const rev = fromA ? server : c + FLOW_CLIENT;
     t.direction = fromA ? 0 : 1;
 
     if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
@@ -753,30 +840,38 @@ export class TcpStreamTable {
     t.timeRelative = (d.tsSec - sw[(c + C_FIRST_SEC) >> 1]) + (d.tsNsec - s[c + C_FIRST_NSEC]) / 1e9;
     t.timeDelta = s[c + C_LAST_FRAME] === 0 ? 0 : (d.tsSec - sw[(c + C_LAST_SEC) >> 1]) + (d.tsNsec - s[c + C_LAST_NSEC]) / 1e9;
     const cflags = s[c + C_FLAGS];
-    const completeness = (cflags >>> CF_COMPLETENESS_SHIFT) & 63;
+    const completeness = (cflags & CF_COMPLETENESS) >>> CF_COMPLETENESS_SHIFT;
     t.completeness = completeness;
     // As in Wireshark 4.0, the first segment seen of a side whose SYN was not captured adds nothing.
     if (!firstOfFlow || (flags & TH_SYN) !== 0) {
-      s[c + C_FLAGS] = (cflags & ((1 << CF_COMPLETENESS_SHIFT) - 1)) | ((completeness | completenessOf(flags, seglen)) << CF_COMPLETENESS_SHIFT);
+      s[c + C_FLAGS] = (cflags & ~CF_COMPLETENESS) | ((completeness | completenessOf(flags, seglen)) << CF_COMPLETENESS_SHIFT);
     }
 
     const window = d.window;
     analyzeSequence(d, b, c, fwd, rev, seq, ack, seglen, flags, window, this.segments);
 
+    const rttKnown = (s[c + C_FLAGS] & CF_RTT_KNOWN) !== 0;
     if (flags & TH_SYN) {
-      if (!(flags & TH_ACK)) {
-        sw[(c + C_MRU_SYN_SEC) >> 1] = d.tsSec;
+      if (!(flags & TH_ACK) && !rttKnown) {
+        sw[(c + C_MRU_SYN_SEC_OR_RTT) >> 1] = d.tsSec;
         s[c + C_MRU_SYN_NSEC] = d.tsNsec;
       }
       s[fwd + F_FLAGS] |= FF_FIRST_ACK;
     }
     if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) {
-      if ((sw[(c + C_MRU_SYN_SEC) >> 1] !== 0 || s[c + C_MRU_SYN_NSEC] !== 0) && sw[(c + C_FIRST_RTT_NS) >> 1] === 0) {
-        sw[(c + C_FIRST_RTT_NS) >> 1] = (d.tsSec - sw[(c + C_MRU_SYN_SEC) >> 1]) * 1e9 + (d.tsNsec - s[c + C_MRU_SYN_NSEC]);
+      const synSec = sw[(c + C_MRU_SYN_SEC_OR_RTT) >> 1], synNsec = s[c + C_MRU_SYN_NSEC];
+      if (!rttKnown && (synSec !== 0 || synNsec !== 0)) {
+        // A zero RTT leaves it unknown, as Wireshark's ts_first_rtt of zero is "not set".
+        const rtt = (d.tsSec - synSec) * 1e9 + (d.tsNsec - synNsec);
+        if (rtt !== 0) {
+          sw[(c + C_MRU_SYN_SEC_OR_RTT) >> 1] = rtt;
+          s[c + C_FLAGS] |= CF_RTT_KNOWN;
+        }
       }
       s[fwd + F_FLAGS] &= ~FF_FIRST_ACK;
     }
-    if (sw[(c + C_FIRST_RTT_NS) >> 1] > 0) t.initialRtt = sw[(c + C_FIRST_RTT_NS) >> 1] / 1e9;
+    const rttNs = firstRttNs(b, c);
+    if (rttNs > 0) t.initialRtt = rttNs / 1e9;
     // The SACK blocks are read after the analysis of their own segment, as Wireshark reads options.
     // A segment without SACK blocks forgets the previous ones.
     s[fwd + F_SACK_BYTES] = d.sackCount > 0 ? sackBytes(d) : 0;
@@ -795,8 +890,8 @@ export class TcpStreamTable {
     const cf = s[c + C_FLAGS];
     t.useAce = (flags & TH_SYN) === 0 && (((cf & CF_ACCECN_SYN) !== 0 && (cf & CF_ACCECN_SYN_ACK) !== 0) || (cf & CF_ACCECN_OPTION) !== 0);
 
-    this.track(d, b, c, fwd, rev, fromA);
-    if (seglen > 0 && d.payloadCapLen > 0 && s[c + C_PORT_B] === SOCKS_PORT && fromA && !has(s, c + C_FLAGS, CF_SOCKS_SEEN)) this.socks(d, s, c);
+    this.track(d, b, c, fwd, rev, fromA, server);
+    if (seglen > 0 && d.payloadCapLen > 0 && (s[c + C_PORTS] & 0xffff) === SOCKS_PORT && fromA && !has(s, c + C_FLAGS, CF_SOCKS_SEEN)) this.socks(d, s, c);
     if (this.reassembly.active) {
       if (seglen > 0 || (flags & (TH_SYN | TH_FIN | TH_RST))) this.reassembly.segment(d, st, t.direction, s[fwd + F_BASE_SEQ], has(s, fwd + F_FLAGS, FF_SAW_SYN));
       if (flags & TH_ACK) this.reassembly.acked(d, st, 1 - t.direction, ack);
@@ -804,7 +899,7 @@ export class TcpStreamTable {
   }
 
   /** Connection state, the segment's role, and the conversation's statistics. */
-  private track(d: Dissection, b: RowBlock, c: number, fwd: number, rev: number, fromA: boolean): void {
+  private track(d: Dissection, b: RowBlock, c: number, fwd: number, rev: number, fromA: boolean, server: number): void {
     const s = b.s, sw = b.sw;
     const t = d.tcp;
     const flags = d.tcpFlags;
@@ -814,7 +909,8 @@ export class TcpStreamTable {
     sw[(c + C_LAST_SEC) >> 1] = d.tsSec;
     s[c + C_LAST_NSEC] = d.tsNsec;
     s[c + C_LAST_FRAME] = d.number;
-    let state = s[c + C_STATE];
+    const stateWord = s[c + C_STATE];
+    let state = stateWord & STATE_MASK, teardownSteps = stateWord >>> TEARDOWN_SHIFT;
     if (d.payloadLen > 0) state |= TcpState.Data;
     let ackedFin = false;
     const revFlags = s[rev + F_FLAGS];
@@ -837,24 +933,26 @@ export class TcpStreamTable {
       state |= TcpState.SynAckSeen;
     } else if (flags & TH_FIN) {
       t.role = TcpRole.Fin;
-      t.teardownStep = ++s[c + C_TEARDOWN_STEPS];
+      if (teardownSteps < MAX_TEARDOWN_STEPS) teardownSteps++;
+      t.teardownStep = teardownSteps;
       if (!has(s, fwd + F_FLAGS, FF_FIN_SENT)) {
         s[fwd + F_FLAGS] |= FF_FIN_SENT;
         s[fwd + F_FIN_NEXT] = (d.seqRaw + d.payloadLen + 1) >>> 0;
       }
       state |= fromA ? TcpState.FinFromClient : TcpState.FinFromServer;
     } else if (fromA && (state & (TcpState.SynAckSeen | TcpState.Established)) === TcpState.SynAckSeen &&
-      has(s, c + FLOW_SERVER + F_FLAGS, FF_SAW_SYN) && d.ackRaw === ((s[c + FLOW_SERVER + F_BASE_SEQ] + 1) >>> 0)) {
+      has(s, server + F_FLAGS, FF_SAW_SYN) && d.ackRaw === ((s[server + F_BASE_SEQ] + 1) >>> 0)) {
       t.role = TcpRole.HandshakeAck;
       state |= TcpState.Established;
     } else if (ackedFin && d.payloadLen === 0) {
       t.role = TcpRole.FinAck;
-      t.teardownStep = ++s[c + C_TEARDOWN_STEPS];
+      if (teardownSteps < MAX_TEARDOWN_STEPS) teardownSteps++;
+      t.teardownStep = teardownSteps;
     } else {
       t.role = d.payloadLen > 0 ? TcpRole.Data : TcpRole.Ack;
     }
-    if (has(s, c + FLOW_CLIENT + F_FLAGS, FF_FIN_ACKED) && has(s, c + FLOW_SERVER + F_FLAGS, FF_FIN_ACKED)) state |= TcpState.Closed;
-    s[c + C_STATE] = state;
+    if (has(s, c + FLOW_CLIENT + F_FLAGS, FF_FIN_ACKED) && has(s, server + F_FLAGS, FF_FIN_ACKED)) state |= TcpState.Closed;
+    s[c + C_STATE] = (state | (teardownSteps << TEARDOWN_SHIFT)) >>> 0;
     t.state = state;
   }
 
@@ -870,6 +968,16 @@ export class TcpStreamTable {
     else if (d.payloadCapLen >= 7 && b[p] === 5 && b[p + 1] === 1 && b[p + 2] === 0) s[c + C_FLAGS] |= CF_SOCKS_SEEN;
     if (has(s, c + C_FLAGS, CF_SOCKS_SEEN)) this.nextIndex++;
   }
+}
+
+/**
+ * Whether a segment needs its connection's server flow: one from the server, and any from the client
+ * that acknowledges, carries data or closes. A client's bare SYN (or RST, or a segment of no flags)
+ * only reads the server's flow at its starting values, and writes it once, which
+ * CF_SERVER_WS_NONE keeps (scanSynOptions).
+ */
+function serverFlowNeeded(fromA: boolean, flags: number, seglen: number): boolean {
+  return !fromA || seglen > 0 || (flags & (TH_ACK | TH_FIN)) !== 0;
 }
 
 /**
@@ -893,9 +1001,11 @@ function scanSynOptions(d: Dissection, b: RowBlock, c: number, fwd: number, rev:
   if (hasAccEcnOption(d)) s[c + C_FLAGS] |= CF_ACCECN_OPTION;
   const isSynAck = (d.tcpFlags & TH_ACK) !== 0;
   if (si[fwd + F_WIN_SCALE] === WS_UNKNOWN) {
-    // No scale option from this side: neither side scales (RFC 7323 §2.2).
+    // No scale option from this side: neither side scales (RFC 7323 §2.2). A server flow not made
+    // yet starts so when it is.
     si[fwd + F_WIN_SCALE] = WS_NONE;
-    si[rev + F_WIN_SCALE] = WS_NONE;
+    if (rev === ABSENT_FLOW) s[c + C_FLAGS] |= CF_SERVER_WS_NONE;
+    else si[rev + F_WIN_SCALE] = WS_NONE;
   } else if (isSynAck && si[rev + F_WIN_SCALE] === WS_NONE) {
     si[fwd + F_WIN_SCALE] = WS_NONE;
   }
@@ -1004,7 +1114,7 @@ function analyzeSequence(d: Dissection, b: RowBlock, c: number, fwd: number, rev
     // More than one byte right after a possible zero window probe adds new data.
     if (seglen > 1 && ((fwdNextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
     const synFin = flags & (TH_SYN | TH_FIN) ? 1 : 0;
-    const firstRttNs = sw[(c + C_FIRST_RTT_NS) >> 1];
+    const rttNs = firstRttNs(b, c);
     if (seglen > 0 && revLastAck !== 0 && leSeq((seq + seglen) >>> 0, revLastAck)) {
       // Everything in it was already acknowledged.
       f |= AF.SpuriousRetransmission;
@@ -1012,7 +1122,7 @@ function analyzeSequence(d: Dissection, b: RowBlock, c: number, fwd: number, rev
       nsSince(sec, nsec, sw[(rev + F_LAST_ACK_SEC) >> 1], s[rev + F_LAST_ACK_NSEC]) < FAST_RETRANSMISSION_NS) {
       // After two or more duplicate ACKs asking for it, within 20 ms of the last.
       f |= AF.FastRetransmission;
-    } else if (seqNotAdvanced && nsSince(sec, nsec, sw[(fwd + F_NEXT_SEQ_SEC) >> 1], s[fwd + F_NEXT_SEQ_NSEC]) < (firstRttNs > 0 ? firstRttNs : DEFAULT_OOO_THRESHOLD_NS) &&
+    } else if (seqNotAdvanced && nsSince(sec, nsec, sw[(fwd + F_NEXT_SEQ_SEC) >> 1], s[fwd + F_NEXT_SEQ_NSEC]) < (rttNs > 0 ? rttNs : DEFAULT_OOO_THRESHOLD_NS) &&
       fwdNextSeq !== ((seq + seglen + synFin) >>> 0)) {
       // Soon after the highest segment (within the handshake RTT), and not a plain repeat of the
       // last one. Data that closes a gap a bare ACK already stepped over (seq + len is that ACK's

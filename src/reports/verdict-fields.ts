@@ -18,7 +18,7 @@ function present(d: Dissection): number {
 defineField({
   name: 'tcpwatch.stream.verdict', label: 'Stream verdict', type: FT.String, proto: 'tcpwatch',
   count: present,
-  text: (d) => VERDICT_NAMES[verdictsOf(d)!.rows.verdict[d.tcp.stream]],
+  text: (d) => VERDICT_NAMES[verdictsOf(d)!.rows.verdictOf(d.tcp.stream)],
 });
 
 defineField({
@@ -29,6 +29,6 @@ defineField({
 
 defineField({
   name: 'tcpwatch.stream.entropy', label: 'Stream payload entropy (bits per byte)', type: FT.Double, proto: 'tcpwatch',
-  count: (d) => (present(d) && verdictsOf(d)!.rows.entropyAll[d.tcp.stream] !== NOT_MEASURED ? 1 : 0),
-  num: (d) => Math.round(verdictsOf(d)!.rows.entropyAll[d.tcp.stream] * 1000) / 1000,
+  count: (d) => (present(d) && verdictsOf(d)!.rows.entropyAllOf(d.tcp.stream) !== NOT_MEASURED ? 1 : 0),
+  num: (d) => Math.round(verdictsOf(d)!.rows.entropyAllOf(d.tcp.stream) * 1000) / 1000,
 });

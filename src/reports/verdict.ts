@@ -180,14 +180,26 @@ export interface StreamVerdictRow {
 // Transport layout of one row (a flat array of numbers between the indexing process and the UI).
 export const VERDICT_ROW_WIDTH = 14;
 
+/** Streams per page of StreamVerdicts' stream-to-row map. */
+const PAGE_BITS = 10;
+const PAGE_MASK = (1 << PAGE_BITS) - 1;
+const NO_PAGE = new Int32Array(0);
+
 /**
- * Verdicts per stream as parallel typed arrays: written by the analyzer, mirrored by the packet
- * index from flat rows (apply), read by the conversations view and the fields.
+ * Verdicts as parallel typed arrays, one row per stream that carried something to judge (payload,
+ * TLS, an application protocol): written by the analyzer, read by the fields, --compare and the
+ * indexer. A stream without a row (a SYN flood's connections are all such) reads as no payload,
+ * not measured, and costs nothing but its share of a page of the stream-to-row map, which is made
+ * only for the 1024 streams around one that has a row.
  */
 export class StreamVerdicts {
-  /** Streams with a row (the highest stream id + 1). */
+  /** Streams seen (the highest stream id + 1). */
   count = 0;
+  /** Rows made. */
+  rowCount = 0;
   private cap = 0;
+  /** Stream → row + 1 (0: no row), in pages of 1024 streams. */
+  private pages: Int32Array[] = [];
   verdict = new Uint8Array(0);
   version = new Uint16Array(0);
   isTls = new Uint8Array(0);
@@ -204,13 +216,33 @@ export class StreamVerdicts {
   entropyAll = new Float32Array(0);
   textShare = new Float32Array(0);
 
-  ensure(stream: number): void {
-    if (stream < this.cap) {
-      if (stream >= this.count) this.count = stream + 1;
-      return;
-    }
-    let cap = Math.max(64, this.cap * 2);
-    while (cap <= stream) cap *= 2;
+  /** Stream `stream` was seen: has() is true of it from now on. */
+  see(stream: number): void {
+    if (stream >= this.count) this.count = stream + 1;
+  }
+
+  /** The row of `stream`, -1 when it has none. */
+  rowOf(stream: number): number {
+    const page = this.pages[stream >>> PAGE_BITS];
+    return page === undefined || page === NO_PAGE ? -1 : page[stream & PAGE_MASK] - 1;
+  }
+
+  /** The row of `stream`, made (at its starting values) when it has none. */
+  rowFor(stream: number): number {
+    this.see(stream);
+    const pi = stream >>> PAGE_BITS;
+    while (this.pages.length <= pi) this.pages.push(NO_PAGE);
+    if (this.pages[pi] === NO_PAGE) this.pages[pi] = new Int32Array(1 << PAGE_BITS);
+    const page = this.pages[pi];
+    if (page[stream & PAGE_MASK] > 0) return page[stream & PAGE_MASK] - 1;
+    const j = this.rowCount++;
+    if (j >= this.cap) this.grow();
+    page[stream & PAGE_MASK] = j + 1;
+    return j;
+  }
+
+  private grow(): void {
+    const cap = Math.max(64, this.cap * 2);
     const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array>(a: T, make: (n: number) => T, fill?: number): T => {
       const b = make(cap);
       if (fill !== undefined) b.fill(fill);
@@ -233,21 +265,35 @@ export class StreamVerdicts {
     this.entropyAll = grow(this.entropyAll, (n) => new Float32Array(n), NOT_MEASURED);
     this.textShare = grow(this.textShare, (n) => new Float32Array(n));
     this.cap = cap;
-    this.count = stream + 1;
   }
 
   has(stream: number): boolean {
     return stream >= 0 && stream < this.count;
   }
 
-  /** "decrypted (TLS 1.3)", "plaintext", "opaque"; '' for a stream without a row. */
+  /** The verdict of a stream seen (NoPayload without a row). */
+  verdictOf(stream: number): Verdict {
+    const j = this.rowOf(stream);
+    return j < 0 ? Verdict.NoPayload : this.verdict[j] as Verdict;
+  }
+
+  /** Entropy of both directions together, NOT_MEASURED without a row. */
+  entropyAllOf(stream: number): number {
+    const j = this.rowOf(stream);
+    return j < 0 ? NOT_MEASURED : this.entropyAll[j];
+  }
+
+  /** "decrypted (TLS 1.3)", "plaintext", "opaque"; '' for a stream not seen. */
   label(stream: number): string {
     if (!this.has(stream)) return '';
-    return verdictLabel(this.verdict[stream] as Verdict, this.isTls[stream] !== 0, this.version[stream]);
+    const j = this.rowOf(stream);
+    return j < 0 ? verdictLabel(Verdict.NoPayload, false, 0) : verdictLabel(this.verdict[j] as Verdict, this.isTls[j] !== 0, this.version[j]);
   }
 
   row(stream: number): StreamVerdictRow | null {
-    return this.has(stream) ? verdictRowAt(this, stream, stream) : null;
+    if (!this.has(stream)) return null;
+    const j = this.rowOf(stream);
+    return j < 0 ? verdictRowAt(NO_VERDICT, 0, stream) : verdictRowAt(this, j, stream);
   }
 
   /** Rows of these streams as flat numbers (for the indexing process's progress messages). */
@@ -259,38 +305,50 @@ export class StreamVerdicts {
   flatRows(streams: ArrayLike<number>, n = streams.length): Float64Array {
     const out = new Float64Array(n * VERDICT_ROW_WIDTH);
     for (let k = 0, o = 0; k < n; k++, o += VERDICT_ROW_WIDTH) {
-      const s = streams[k];
+      const s = streams[k], j = this.rowOf(s);
+      const c: VerdictColumns = j < 0 ? NO_VERDICT : this, r = j < 0 ? 0 : j;
       out[o] = s;
-      out[o + 1] = this.verdict[s];
-      out[o + 2] = this.version[s] | (this.isTls[s] << 16) | (this.app[s] << 17);
-      out[o + 3] = this.protectedRecords[s];
-      out[o + 4] = this.decryptedRecords[s];
-      out[o + 5] = this.noKeyRecords[s];
-      out[o + 6] = this.bytesC[s];
-      out[o + 7] = this.bytesS[s];
-      out[o + 8] = this.measuredC[s];
-      out[o + 9] = this.measuredS[s];
-      out[o + 10] = round3(this.entropyC[s]);
-      out[o + 11] = round3(this.entropyS[s]);
-      out[o + 12] = round3(this.entropyAll[s]);
-      out[o + 13] = round3(this.textShare[s]);
+      out[o + 1] = c.verdict[r];
+      out[o + 2] = c.version[r] | (c.isTls[r] << 16) | (c.app[r] << 17);
+      out[o + 3] = c.protectedRecords[r];
+      out[o + 4] = c.decryptedRecords[r];
+      out[o + 5] = c.noKeyRecords[r];
+      out[o + 6] = c.bytesC[r];
+      out[o + 7] = c.bytesS[r];
+      out[o + 8] = c.measuredC[r];
+      out[o + 9] = c.measuredS[r];
+      out[o + 10] = round3(c.entropyC[r]);
+      out[o + 11] = round3(c.entropyS[r]);
+      out[o + 12] = round3(c.entropyAll[r]);
+      out[o + 13] = round3(c.textShare[r]);
     }
     return out;
   }
 }
 
+/** The one row every stream without a row of its own reads as: no payload, not measured. */
+const NO_VERDICT: VerdictColumns = {
+  verdict: [Verdict.NoPayload], version: [0], isTls: [0], app: [0], protectedRecords: [0], decryptedRecords: [0], noKeyRecords: [0],
+  bytesC: [0], bytesS: [0], measuredC: [0], measuredS: [0], entropyC: [NOT_MEASURED], entropyS: [NOT_MEASURED], entropyAll: [NOT_MEASURED], textShare: [0],
+};
+
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
-/** The analysis stage: counts bytes and follows TLS protection per stream; verdicts are worked out when asked for. */
+/**
+ * The analysis stage: counts bytes and follows TLS protection per stream; verdicts are worked out when
+ * asked for. A stream gets a row (and this stage's state beside it) with its first frame that has
+ * something to judge: payload not retransmitted, a TLS record, an application protocol.
+ */
 export class StreamVerdictAnalyzer implements Analyzer {
   readonly rows = new StreamVerdicts();
-  // per stream (indexed by tcp.stream), grown with rows
+  // per row of `rows`, grown with them
   private slot = new Int32Array(0);
   /** Bit 0/1: ChangeCipherSpec seen from the client/server (what follows is protected); bit 2: counters released. */
   private state = new Uint8Array(0);
   private dirty = new Uint8Array(0);
+  /** Streams whose row changed since drainChanged. */
   private readonly changed: number[] = [];
   // counter pool
   private readonly blocks: Uint32Array[] = [];
@@ -302,30 +360,35 @@ export class StreamVerdictAnalyzer implements Analyzer {
   analyze(d: Dissection): void {
     const st = d.tcp.stream;
     if (d.tcpOff < 0 || st < 0 || d.inIcmpError) return;
-    this.ensure(st);
     const rows = this.rows;
+    let j = rows.rowOf(st);
+    if (j < 0) {
+      rows.see(st);
+      if (!judgeable(d, st)) return;
+      j = this.makeRow(st);
+    }
     const dir = d.tcp.direction & 1;
     let touched = false;
     if (d.payloadCapLen > 0 && (d.tcp.flags & RETRANSMITTED) === 0) {
       const n = d.payloadCapLen;
-      if (dir === 0) rows.bytesC[st] += n;
-      else rows.bytesS[st] += n;
+      if (dir === 0) rows.bytesC[j] += n;
+      else rows.bytesS[j] += n;
       touched = true;
-      let slot = this.slot[st];
-      if (slot < 0 && (this.state[st] & 4) === 0) slot = this.takeSlot(st);
+      let slot = this.slot[j];
+      if (slot < 0 && (this.state[j] & 4) === 0) slot = this.takeSlot(j);
       const measured = dir === 0 ? rows.measuredC : rows.measuredS;
-      const m = slot >= 0 ? Math.min(n, MEASURE_LIMIT - measured[st]) : 0;
+      const m = slot >= 0 ? Math.min(n, MEASURE_LIMIT - measured[j]) : 0;
       if (m > 0) {
         const h = this.blocks[(slot / SLOTS_PER_BLOCK) | 0];
         const base = (slot % SLOTS_PER_BLOCK) * SLOT_WORDS + (dir << 8);
         countBytes(h, base, d.buf, d.payloadOff, d.payloadOff + m);
-        measured[st] += m;
+        measured[j] += m;
       }
     }
     const t = d.tls;
     if (t.stream === st && t.role !== SegmentRole.None) {
       touched = true;
-      rows.isTls[st] = 1;
+      rows.isTls[j] = 1;
       const info = decryptInfoOf(d);
       for (let r = 0; r < t.recordCount; r++) {
         const flags = t.recordFlags[r];
@@ -334,72 +397,71 @@ export class StreamVerdictAnalyzer implements Analyzer {
         const status = r < info.count ? info.status[r] : STATUS_NONE;
         if (status === RecordStatus.Plaintext || (status === STATUS_NONE && type === ContentType.ChangeCipherSpec)) {
           // RFC 5246 §7.1: after ChangeCipherSpec this side's records are protected
-          if (type === ContentType.ChangeCipherSpec) this.state[st] |= 1 << dir;
+          if (type === ContentType.ChangeCipherSpec) this.state[j] |= 1 << dir;
           continue;
         }
         const protectedRecord = status !== STATUS_NONE || type === ContentType.ApplicationData ||
-          (flags & RecordFlag.Opaque) !== 0 || (this.state[st] & (1 << dir)) !== 0;
+          (flags & RecordFlag.Opaque) !== 0 || (this.state[j] & (1 << dir)) !== 0;
         if (!protectedRecord) continue;
-        rows.protectedRecords[st]++;
-        if (status === RecordStatus.Decrypted) rows.decryptedRecords[st]++;
-        else if (status === RecordStatus.NoKeys || status === STATUS_NONE) rows.noKeyRecords[st]++;
+        rows.protectedRecords[j]++;
+        if (status === RecordStatus.Decrypted) rows.decryptedRecords[j]++;
+        else if (status === RecordStatus.NoKeys || status === STATUS_NONE) rows.noKeyRecords[j]++;
       }
       // The session's version once a Server Hello settled it: the decryptor's, else the dissector's.
       let helloSeen = false;
       for (let m = 0; m < t.msgCount; m++) {
         if (t.msgType[m] === HandshakeType.ServerHello && (t.msgFlags[m] & MsgFlag.Quic) === 0) helloSeen = true;
       }
-      if (info.version !== 0) rows.version[st] = info.version;
-      else if ((helloSeen || rows.version[st] !== 0 || rows.protectedRecords[st] > 0) && t.protoVersion !== 0) rows.version[st] = t.protoVersion;
+      if (info.version !== 0) rows.version[j] = info.version;
+      else if ((helloSeen || rows.version[j] !== 0 || rows.protectedRecords[j] > 0) && t.protoVersion !== 0) rows.version[j] = t.protoVersion;
     }
-    if (rows.app[st] === 0) {
+    if (rows.app[j] === 0) {
       // The first application protocol a frame of the stream carried names it (HTTP, DNS, SSH).
       const top = topRegisteredLayer(d);
       if (top !== undefined) {
-        rows.app[st] = top.id;
+        rows.app[j] = top.id;
         touched = true;
       }
     }
-    if ((this.state[st] & ENCRYPTED_PROTOCOL) === 0 && carriesEncryptedProtocol(d)) {
-      this.state[st] |= ENCRYPTED_PROTOCOL;
+    if ((this.state[j] & ENCRYPTED_PROTOCOL) === 0 && carriesEncryptedProtocol(d)) {
+      this.state[j] |= ENCRYPTED_PROTOCOL;
       touched = true;
     }
-    if (touched) this.markChanged(st);
-    if ((d.tcp.state & CLOSED) !== 0 && this.slot[st] >= 0) {
+    if (touched) this.markChanged(st, j);
+    if ((d.tcp.state & CLOSED) !== 0 && this.slot[j] >= 0) {
       // The connection is over: freeze its entropy and give the counters back.
       this.refresh(st);
-      this.releaseSlot(st);
-      this.markChanged(st);
+      this.releaseSlot(j);
+      this.markChanged(st, j);
     }
   }
 
-  private ensure(st: number): void {
-    if (st < this.slot.length) {
-      this.rows.ensure(st);
-      return;
+  /** A row for stream `st`, with this stage's state beside it. */
+  private makeRow(st: number): number {
+    const j = this.rows.rowFor(st);
+    if (j >= this.slot.length) {
+      const cap = Math.max(64, this.slot.length * 2);
+      const slot = new Int32Array(cap).fill(-1);
+      slot.set(this.slot);
+      this.slot = slot;
+      const state = new Uint8Array(cap);
+      state.set(this.state);
+      this.state = state;
+      const dirty = new Uint8Array(cap);
+      dirty.set(this.dirty);
+      this.dirty = dirty;
     }
-    this.rows.ensure(st);
-    let cap = Math.max(64, this.slot.length * 2);
-    while (cap <= st) cap *= 2;
-    const slot = new Int32Array(cap).fill(-1);
-    slot.set(this.slot);
-    this.slot = slot;
-    const state = new Uint8Array(cap);
-    state.set(this.state);
-    this.state = state;
-    const dirty = new Uint8Array(cap);
-    dirty.set(this.dirty);
-    this.dirty = dirty;
+    return j;
   }
 
-  private markChanged(st: number): void {
-    if (this.dirty[st] === 0) {
-      this.dirty[st] = 1;
+  private markChanged(st: number, j: number): void {
+    if (this.dirty[j] === 0) {
+      this.dirty[j] = 1;
       this.changed.push(st);
     }
   }
 
-  private takeSlot(st: number): number {
+  private takeSlot(j: number): number {
     let slot: number;
     if (this.freeSlots.length > 0) {
       slot = this.freeSlots.pop()!;
@@ -411,24 +473,25 @@ export class StreamVerdictAnalyzer implements Analyzer {
       if (slot % SLOTS_PER_BLOCK === 0) this.blocks.push(new Uint32Array(SLOTS_PER_BLOCK * SLOT_WORDS));
     } else {
       this.unmeasuredStreams++;
-      this.state[st] |= 4; // never measured: entropy stays NOT_MEASURED
+      this.state[j] |= 4; // never measured: entropy stays NOT_MEASURED
       return -1;
     }
-    this.slot[st] = slot;
+    this.slot[j] = slot;
     return slot;
   }
 
-  private releaseSlot(st: number): void {
-    this.freeSlots.push(this.slot[st]);
-    this.slot[st] = -1;
-    this.state[st] |= 4;
+  private releaseSlot(j: number): void {
+    this.freeSlots.push(this.slot[j]);
+    this.slot[j] = -1;
+    this.state[j] |= 4;
   }
 
   /** Work out the stream's entropy (while its counters are held) and verdict into `rows`. */
   refresh(st: number): void {
     const rows = this.rows;
-    if (!rows.has(st)) return;
-    const slot = this.slot[st];
+    const j = rows.rowOf(st);
+    if (j < 0) return;
+    const slot = this.slot[j];
     if (slot >= 0) {
       // One pass over both directions' counters: each entropy, both together, and the share of text.
       const h = this.blocks[(slot / SLOTS_PER_BLOCK) | 0];
@@ -443,29 +506,29 @@ export class StreamVerdictAnalyzer implements Analyzer {
         sA += CLOG[c + v];
         if (TEXT_BYTE[b] === 1) text += c + v;
       }
-      const nC = rows.measuredC[st], nS = rows.measuredS[st], nA = nC + nS;
-      rows.entropyC[st] = nC > 0 ? Math.max(0, Math.log2(nC) - sC / nC) : NOT_MEASURED;
-      rows.entropyS[st] = nS > 0 ? Math.max(0, Math.log2(nS) - sS / nS) : NOT_MEASURED;
-      rows.entropyAll[st] = nA > 0 ? Math.max(0, Math.log2(nA) - sA / nA) : NOT_MEASURED;
-      rows.textShare[st] = nA > 0 ? text / nA : 0;
+      const nC = rows.measuredC[j], nS = rows.measuredS[j], nA = nC + nS;
+      rows.entropyC[j] = nC > 0 ? Math.max(0, Math.log2(nC) - sC / nC) : NOT_MEASURED;
+      rows.entropyS[j] = nS > 0 ? Math.max(0, Math.log2(nS) - sS / nS) : NOT_MEASURED;
+      rows.entropyAll[j] = nA > 0 ? Math.max(0, Math.log2(nA) - sA / nA) : NOT_MEASURED;
+      rows.textShare[j] = nA > 0 ? text / nA : 0;
     }
-    rows.verdict[st] = this.verdictOf(st);
+    rows.verdict[j] = this.verdictOf(j);
   }
 
-  private verdictOf(st: number): Verdict {
+  private verdictOf(j: number): Verdict {
     const rows = this.rows;
-    if (rows.isTls[st]) {
-      const p = rows.protectedRecords[st];
+    if (rows.isTls[j]) {
+      const p = rows.protectedRecords[j];
       if (p === 0) return Verdict.Encrypted;
-      if (rows.decryptedRecords[st] === p) return Verdict.Decrypted;
-      if (rows.noKeyRecords[st] === p) return Verdict.EncryptedWithoutKeys;
+      if (rows.decryptedRecords[j] === p) return Verdict.Decrypted;
+      if (rows.noKeyRecords[j] === p) return Verdict.EncryptedWithoutKeys;
       return Verdict.Encrypted;
     }
-    if (this.state[st] & ENCRYPTED_PROTOCOL) return Verdict.Encrypted;
-    const n = rows.bytesC[st] + rows.bytesS[st];
+    if (this.state[j] & ENCRYPTED_PROTOCOL) return Verdict.Encrypted;
+    const n = rows.bytesC[j] + rows.bytesS[j];
     if (n === 0) return Verdict.NoPayload;
     // Either direction alone may be random-looking (one side sends a compressed file).
-    if (opaque(rows.measuredC[st], rows.entropyC[st]) || opaque(rows.measuredS[st], rows.entropyS[st])) return Verdict.Opaque;
+    if (opaque(rows.measuredC[j], rows.entropyC[j]) || opaque(rows.measuredS[j], rows.entropyS[j])) return Verdict.Opaque;
     return Verdict.Plaintext;
   }
 
@@ -474,12 +537,23 @@ export class StreamVerdictAnalyzer implements Analyzer {
     const ch = this.changed;
     for (let k = 0; k < ch.length; k++) {
       this.refresh(ch[k]);
-      this.dirty[ch[k]] = 0;
+      this.dirty[this.rows.rowOf(ch[k])] = 0;
     }
     const out = this.rows.flatRows(ch);
     ch.length = 0;
     return out;
   }
+}
+
+/**
+ * Whether the frame gives its stream something to judge, as the stage's analyze reads it: payload
+ * not retransmitted, a TLS record of the stream, an application protocol, a protocol that encrypts.
+ * Without any, a stream's verdict stays "no payload" and it needs no row.
+ */
+function judgeable(d: Dissection, st: number): boolean {
+  return (d.payloadCapLen > 0 && (d.tcp.flags & RETRANSMITTED) === 0) ||
+    (d.tls.stream === st && d.tls.role !== SegmentRole.None) ||
+    topRegisteredLayer(d) !== undefined || carriesEncryptedProtocol(d);
 }
 
 /**

@@ -12,6 +12,8 @@ import { settleBeforeExit } from '../process-exit';
 import { MainOptions } from '../hooks';
 import { CaptureFileReader } from '../capture/file-reader';
 import { applyDecodeAs } from '../decode/decode-as';
+import { setDefaultStateBudget } from '../analysis/streams';
+import { stateBudgetBytes } from '../capture/run-facts';
 import { AddressTable } from './addresses';
 import { PacketIndex, IndexSink, LinkEntry, AppEntry, TlsStreamInfo } from './packet-index';
 import { FileIndexer } from './indexer';
@@ -98,6 +100,8 @@ function run(file: string, opts: MainOptions): void {
   // The UI checked the -d rules (and D's) before it started this process.
   const decodeAs = applyDecodeAs(opts.decodeAs ?? []);
   if (decodeAs.error !== undefined) throw new Error(decodeAs.error);
+  // --state-budget holds here as headless: this process keeps the analysis state.
+  setDefaultStateBudget(stateBudgetBytes(opts));
   const reader = new CaptureFileReader(file);
   let fileBytes = 0;
   try {
@@ -160,6 +164,8 @@ function run(file: string, opts: MainOptions): void {
     sink = new BatchSink();
     index.sink = sink;
   }
+  // The count of connections forgotten at the ceiling, on this process's stderr as headless.
+  indexer.indexer.pipeline.end();
   reader.close();
 }
 

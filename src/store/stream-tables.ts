@@ -57,6 +57,9 @@ class VerdictBlock {
   }
 }
 
+/** Every stream of a block without rows reads from this one: no payload, not measured. It is never written. */
+const NO_BLOCK = new VerdictBlock();
+
 /**
  * The verdict of every stream as the index keeps it: rows made by StreamVerdicts.flat (in the
  * indexing process or on this thread) applied in batches. A stream below `count` without a row of
@@ -71,10 +74,21 @@ export class StreamVerdictTable {
     return stream >= 0 && stream < this.count;
   }
 
+  /**
+   * The block of `stream`, made for it. The blocks of streams below it that have no row yet are
+   * NO_BLOCK (read as no payload, not measured): a flood of connections that never carry data
+   * costs the UI no verdict rows.
+   */
   private block(stream: number): VerdictBlock {
     const bi = stream >>> BLOCK_BITS;
-    while (this.blocks.length <= bi) this.blocks.push(new VerdictBlock());
+    while (this.blocks.length <= bi) this.blocks.push(NO_BLOCK);
+    if (this.blocks[bi] === NO_BLOCK) this.blocks[bi] = new VerdictBlock();
     return this.blocks[bi];
+  }
+
+  /** The block to read `stream` from (NO_BLOCK when none was made for it). */
+  private readBlock(stream: number): VerdictBlock {
+    return this.blocks[stream >>> BLOCK_BITS] ?? NO_BLOCK;
   }
 
   /** Take rows made by StreamVerdicts.flat. */
@@ -105,25 +119,25 @@ export class StreamVerdictTable {
   /** Entropy of both directions together (bits per byte), NOT_MEASURED when none was measured or the stream has no row. */
   entropyAll(stream: number): number {
     if (!this.has(stream)) return NOT_MEASURED;
-    return this.blocks[stream >>> BLOCK_BITS].entropyAll[stream & BLOCK_MASK];
+    return this.readBlock(stream).entropyAll[stream & BLOCK_MASK];
   }
 
   /** A number that is the same for two streams exactly when their labels are. */
   labelKey(stream: number): number {
     if (!this.has(stream)) return -1;
-    const b = this.blocks[stream >>> BLOCK_BITS], j = stream & BLOCK_MASK;
+    const b = this.readBlock(stream), j = stream & BLOCK_MASK;
     return (b.verdict[j] << 17) | (b.isTls[j] << 16) | b.version[j];
   }
 
   /** "decrypted (TLS 1.3)", "plaintext", "opaque"; '' for a stream without a row. */
   label(stream: number): string {
     if (!this.has(stream)) return '';
-    const b = this.blocks[stream >>> BLOCK_BITS], j = stream & BLOCK_MASK;
+    const b = this.readBlock(stream), j = stream & BLOCK_MASK;
     return verdictLabel(b.verdict[j] as Verdict, b.isTls[j] !== 0, b.version[j]);
   }
 
   row(stream: number): StreamVerdictRow | null {
-    return this.has(stream) ? verdictRowAt(this.blocks[stream >>> BLOCK_BITS], stream & BLOCK_MASK, stream) : null;
+    return this.has(stream) ? verdictRowAt(this.readBlock(stream), stream & BLOCK_MASK, stream) : null;
   }
 }
 
