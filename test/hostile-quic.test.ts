@@ -13,7 +13,7 @@ import { Pipeline } from '../src/pipeline';
 import { CapturedFrame } from '../src/capture/frame';
 import { Dissection } from '../src/decode/dissection';
 import { TlsAnalyzer } from '../src/tls/analyzer';
-import { MAX_CRYPTO_BYTES, MAX_CRYPTO_RANGES } from '../src/protocols/quic/initial';
+import { MAX_CRYPTO_BYTES, MAX_CRYPTO_RANGES, QuicCryptoHandoffs } from '../src/protocols/quic/initial';
 import { formatField, getField } from '../src/fields';
 import { protectedInitial, quicCryptoFloodDatagrams, udpPcap } from '../scripts/attacks/quic-crypto-flood';
 import { CLI } from './helpers/corpus';
@@ -146,8 +146,9 @@ test('one high-offset CRYPTO byte in each of 1000 connections holds at most the 
   // The reader keys connections by address and port: fed directly, each datagram is its own connection.
   const analyzer = new TlsAnalyzer();
   const reader = analyzer.quic;
+  const handoffs = new QuicCryptoHandoffs();
   for (let i = 0; i < datagrams.length; i++) {
-    reader.datagram(datagrams[i], 0, datagrams[i].length, `10.0.${i >> 8}.${i & 255}:5000`, '10.0.0.2:443', () => {});
+    reader.datagram(datagrams[i], 0, datagrams[i].length, `10.0.${i >> 8}.${i & 255}:5000`, '10.0.0.2:443', i + 1, handoffs);
   }
   const grown = process.memoryUsage().arrayBuffers - before;
   const budget = 256 * MAX_CRYPTO_BYTES;

@@ -43,6 +43,9 @@ export class Span {
   }
 }
 
+/** Where a nested protocol instance stands: a protocol's name and instance, and optionally a field's name and occurrence in it. */
+export type NestTarget = readonly [string, number] | readonly [string, number, string, number];
+
 export interface FieldDef {
   /** Filter name, as Wireshark spells it (`tcp.srcport`). */
   name: string;
@@ -122,10 +125,11 @@ export interface FieldDef {
   textNode?: boolean;
   /**
    * For a protocol whose subtree Wireshark places inside another protocol's (a body's text inside
-   * the HTTP/2 frame that ends it): that protocol's name and instance for occurrence i; null at the
+   * the HTTP/2 frame that ends it): that protocol's name and instance for occurrence i, and the
+   * node of it that holds the subtree when not its root (TLS inside a QUIC CRYPTO frame); null at the
    * top of the tree.
    */
-  nestIn?(d: Dissection, i: number): readonly [string, number] | null;
+  nestIn?(d: Dissection, i: number): NestTarget | null;
   /** For a protocol: its subtree lists the nodes in the order of their bytes, not of declaration (HTTP's headers come in any order). */
   orderByBytes?: boolean;
   /**

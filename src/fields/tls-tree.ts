@@ -14,6 +14,8 @@ import { ALERT_DESC_NAMES, ALERT_LEVEL_NAMES, EXTENSION_NAMES, HANDSHAKE_NAMES, 
 import { X509_FIELDS, layoutCertificate, layoutName } from './tls-x509';
 import { MAX_NODES, TlsLayout, tlsInstances, recordLabel, CONTENT_NAMES } from './tls-layout';
 import { decryptInfoOf } from '../tls/decrypt-info';
+import { PieceKind, QuicHandshakePieces } from '../tls/quic-handshake';
+import { fragmentLine, fragmentsHeading } from './fragments';
 
 let cached: TlsLayout | null = null;
 let cachedFor: Dissection | null = null;
@@ -90,8 +92,44 @@ function buildLayout(d: Dissection, l: TlsLayout): void {
     l.instance = Math.min(t.recordCall[r], instances - 1);
     record(d, t, r, l);
   }
+  const quic = QuicHandshakePieces.of(d);
+  if (quic !== null) quicPieces(t, quic, l);
   l.instance = 0;
-  for (let m = 0; m < t.msgCount; m++) if ((t.msgFlags[m] & MsgFlag.Quic) !== 0) message(t, m, -1, l);
+}
+
+/** What each TLS call over QUIC CRYPTO data showed, in its own subtree (src/tls/quic-handshake.ts). */
+function quicPieces(t: TlsInfo, p: QuicHandshakePieces, l: TlsLayout): void {
+  for (let k = 0; k < p.count; k++) {
+    l.instance = p.call[k];
+    const name = HANDSHAKE_NAMES[p.type[k]] ?? 'Encrypted Handshake Message';
+    switch (p.kind[k] as PieceKind) {
+      case PieceKind.Encrypted:
+        l.add('tls.handshake', -1, p.buf[k], p.off[k], p.len[k], 0, 'Handshake Protocol: Encrypted Handshake Message');
+        break;
+      case PieceKind.Fragment:
+        l.add('tls.handshake', -1, p.buf[k], p.off[k], p.len[k], 0, `Handshake Protocol: ${name} (fragment)`);
+        break;
+      case PieceKind.LastFragment: {
+        l.add('tls.handshake', -1, p.buf[k], p.off[k], p.len[k], 0, `Handshake Protocol: ${name} (last fragment)`);
+        const m = p.msg[k];
+        const total = m >= 0 ? HS_HEADER_LEN + t.msgLen[m] : 0;
+        const list = l.add('tls.handshake.fragments', -1, m >= 0 ? t.msgBuf[m] : p.buf[k], m >= 0 ? t.msgOff[m] : p.off[k], total, 0,
+          fragmentsHeading(p.fragTotal[k], 'Reassembled Handshake Fragments', total, p.fragFrame, p.fragLen, p.fragFirst[k], p.fragCount[k]));
+        let at = 0;
+        for (let f = p.fragFirst[k]; f < p.fragFirst[k] + p.fragCount[k]; f++) {
+          const n = p.fragLen[f];
+          l.add('tls.handshake.fragment', list, m >= 0 ? t.msgBuf[m] : p.buf[k], (m >= 0 ? t.msgOff[m] : 0) + at, n, p.fragFrame[f], fragmentLine(p.fragFrame[f], at, n));
+          at += n;
+        }
+        l.add('tls.handshake.fragment.count', list, p.buf[k], p.off[k], 0, p.fragTotal[k]);
+        if (m >= 0) message(t, m, -1, l);
+        break;
+      }
+      case PieceKind.Message:
+        if (p.msg[k] >= 0) message(t, p.msg[k], -1, l);
+        break;
+    }
+  }
 }
 
 
@@ -711,7 +749,7 @@ interface TreeFieldSpec {
   string?: boolean;
   textNode?: boolean;
   /** tshark's type where `type` does not say it. */
-  ftype?: 'FT_OID';
+  ftype?: 'FT_OID' | 'FT_FRAMENUM';
   /** The layout's text is the node's whole line; its number is the value. */
   headed?: boolean;
   /** Worked out rather than read (tshark brackets it). */
@@ -724,6 +762,9 @@ const utcText = (sec: number): string => absoluteTimeText(sec);
 const TREE_FIELDS: Record<string, TreeFieldSpec> = {
   '_text.tls.extension': { label: 'Extension', textNode: true },
   '_text.tls.kx': { label: 'Parameters', textNode: true },
+  'tls.handshake.fragments': { label: 'Reassembled Handshake Fragments', generated: true },
+  'tls.handshake.fragment': { label: 'Handshake Fragment', bits: 32, headed: true, generated: true, ftype: 'FT_FRAMENUM' },
+  'tls.handshake.fragment.count': { label: 'Handshake Fragment count', bits: 32, generated: true },
   'tls.app_data_proto': { label: 'Application Data Protocol', string: true, generated: true },
   'tls.quic.parameter.type': { label: 'Type', bits: 64 },
   'tls.quic.parameter.length': { label: 'Length', bits: 64 },
@@ -863,6 +904,8 @@ const plainRecord = (t: TlsInfo, r: number): boolean => (t.recordFlags[r] & (Rec
  * frame): each message, and each handshake record without one (an encrypted message).
  */
 function handshakeCount(d: Dissection): number {
+  // Over QUIC a call shows fragments of messages too: the layout counts them.
+  if (QuicHandshakePieces.of(d) !== null) return layoutCount('tls.handshake')(d);
   const t = d.tls;
   let n = 0;
   for (let m = 0; m < t.msgCount; m++) if ((t.msgFlags[m] & MsgFlag.Sslv2) === 0) n++;

@@ -20,6 +20,9 @@ import { ja3Full, ja3sFull, ja4, md5Hex } from '../tls/fingerprints';
 import { decryptableSuites } from '../tls/cipher-suites';
 import { decryptInfoOf, innerContentType } from '../tls/decrypt-info';
 import { recordLabel, tlsInstances } from './tls-layout';
+import { LABEL_ENCRYPTED, LABEL_MULTIPLE, QuicHandshakePieces } from '../tls/quic-handshake';
+import { quicCryptoHandoffs } from '../protocols/quic/initial';
+import { cryptoFrameAt, packetOfFrame, resultsOf } from '../protocols/quic/stage';
 
 /** Names for the details tree: suites from the table decryption uses, plus the usual groups and signature schemes (IANA). */
 const SUITE_NAMES: Record<number, string> = {};
@@ -94,11 +97,32 @@ const carriesAppData = (d: Dissection, r: number): boolean => { const inner = in
 const alertByte = (t: TlsInfo, r: number, d: Dissection, k: number): number =>
   isPlainAlert(t, r) ? t.recordBuf[r][bodyOf(t, r) + k] : decryptInfoOf(d).plain[r][k];
 
+/** The record label tshark gives a TLS call over QUIC CRYPTO data: it has no record, only the handshake stream (RFC 9001 §4). */
+function quicCallLabel(p: QuicHandshakePieces, c: number): string {
+  const l = p.label[c];
+  const name = l === LABEL_MULTIPLE ? 'Multiple Handshake Messages' : l === LABEL_ENCRYPTED ? 'Encrypted Handshake Message' : HANDSHAKE_NAMES[l] ?? 'Encrypted Handshake Message';
+  return `${versionShortName(TLSV1DOT3_VERSION)} Record Layer: Handshake Protocol: ${name}${p.labelFragment[c] !== 0 ? ' (fragment)' : ''}`;
+}
+
 defineField({
   name: 'tls', label: 'Transport Layer Security', type: FT.None, proto: 'tls',
   // A segment that only starts a record still passes through TLS, which Wireshark shows as an empty subtree.
-  count: (d) => (d.tls.role === SegmentRole.Tls || d.tls.role === SegmentRole.PduStart || d.tls.msgCount > 0 ? tlsInstances(d.tls) : 0),
+  count: (d) => {
+    const quic = QuicHandshakePieces.of(d);
+    if (quic !== null) return quic.calls;
+    return d.tls.role === SegmentRole.Tls || d.tls.role === SegmentRole.PduStart || d.tls.msgCount > 0 ? tlsInstances(d.tls) : 0;
+  },
   text: () => 'Transport Layer Security',
+  heading: (d, i) => { const quic = QuicHandshakePieces.of(d); return quic !== null && i < quic.calls ? quicCallLabel(quic, i) : 'Transport Layer Security'; },
+  // Over QUIC each call's subtree stands in the CRYPTO frame that handed its bytes on.
+  nestIn: (d, i) => {
+    const quic = QuicHandshakePieces.of(d);
+    if (quic === null || i >= quic.calls) return null;
+    const h = quicCryptoHandoffs.of(d), k = quic.handoff[i];
+    const j = cryptoFrameAt(d, h.pktOff[k], h.frameOff[k]);
+    const r = resultsOf(d);
+    return j < 0 || r === null ? null : ['quic', packetOfFrame(r, j), 'quic.frame', j];
+  },
 });
 defineField({
   name: 'tls.record', label: 'Record Layer', type: FT.None, proto: 'tls', count: (d) => d.tls.recordCount,

@@ -6,7 +6,7 @@
 // for a frame someone looks at, never on the hot path.
 
 import { Dissection, PROTO_NAMES, Proto, isIpv6Extension } from '../decode/dissection';
-import { fieldsOf, getField, FieldDef, FT, Span } from './registry';
+import { fieldsOf, getField, FieldDef, FT, NestTarget, Span } from './registry';
 import { formatField } from './format';
 
 export interface TreeNode {
@@ -286,7 +286,7 @@ export function protocolTree(d: Dissection): TreeNode[] {
   const seen = new Map<string, number>();
   const tables = new Map<string, InstanceTable>();
   const rootsOf = new Map<string, TreeNode[]>();
-  const nested: [TreeNode, readonly [string, number]][] = [];
+  const nested: [TreeNode, NestTarget][] = [];
   const visit = (name: string): TreeNode | null => {
     const pf = getField(name);
     if (pf === undefined) return null;
@@ -349,8 +349,22 @@ export function protocolTree(d: Dissection): TreeNode[] {
     for (let j = i + 1; j < d.stackLen && !later; j++) later = d.stack[j] === p;
     if (node !== null && !later) while (visit(layerName(p)) !== null);
   }
-  // A subtree another protocol holds goes at the end of that instance's tree; at the top when the
-  // instance is not there.
-  for (const [node, [proto, k]] of nested) (rootsOf.get(proto)?.[k]?.children ?? out).push(node);
+  // A subtree another protocol holds goes at the end of that instance's tree, or of the node of it
+  // that it names; at the top when the instance is not there.
+  for (const [node, [proto, k, field, occurrence]] of nested) {
+    const root = rootsOf.get(proto)?.[k];
+    const within = root !== undefined && field !== undefined ? (findNode(root, field, occurrence ?? 0) ?? root) : root;
+    (within?.children ?? out).push(node);
+  }
   return out;
+}
+
+/** Occurrence `index` of field `name` under `root`, depth first; undefined when absent. */
+function findNode(root: TreeNode, name: string, index: number): TreeNode | undefined {
+  for (const c of root.children) {
+    if (c.name === name && c.index === index) return c;
+    const inner = findNode(c, name, index);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }

@@ -35,9 +35,10 @@ import { placeSegment, placed } from '../analysis/arrival-order';
 import { BufferPool } from '../analysis/buffer-pool';
 import { CollectingDirection, PduCollector } from '../analysis/pdu-collector';
 import { CipherKind, cipherSuite } from './cipher-suites';
-import { QuicInitialReader, QuicMessage, QUIC_UDP_PORT, startsQuicLongHeader } from '../protocols/quic/initial';
+import { QuicInitialReader, QUIC_UDP_PORT, quicCryptoHandoffs, startsQuicLongHeader } from '../protocols/quic/initial';
+import { quicHandshakePieces, readHandoff } from './quic-handshake';
 import { registerStreamConsumer } from '../analysis/reassembly';
-import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, scanServerHello } from './handshake';
+import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, looksEncryptedHandshake, scanServerHello } from './handshake';
 import { AppProto, InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
 import './summary';
 
@@ -197,7 +198,6 @@ export class TlsAnalyzer implements Analyzer {
   private readonly collector: PduCollector<Conversation>;
   private readonly hello = new HelloView();
   readonly quic = new QuicInitialReader();
-  private readonly onQuicMessage = (m: QuicMessage): void => this.quicMessage(m);
   // per-frame context (set in analyze, read by the record functions)
   private d!: Dissection;
   private conv!: Conversation;
@@ -242,24 +242,18 @@ export class TlsAnalyzer implements Analyzer {
     if (d.tcpFlags & (TH_FIN | TH_RST)) this.closing(d);
   }
 
+  /** A datagram's Initial packets: each piece of CRYPTO data the QUIC reader hands on is one TLS call, a `tls` layer of its own. */
   private quicDatagram(d: Dissection): void {
-    this.d = d;
     const src = endpointKey(d, true), dst = endpointKey(d, false);
-    if (this.quic.datagram(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen, src, dst, this.onQuicMessage)) {
-      if (!d.hasLayer(Proto.Tls)) d.pushLayer(Proto.Tls, d.payloadOff);
+    const handoffs = quicCryptoHandoffs.of(d);
+    this.quic.datagram(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen, src, dst, d.number, handoffs);
+    if (handoffs.count === 0) return;
+    const pieces = quicHandshakePieces.of(d);
+    pieces.reset(d.number);
+    for (let h = 0; h < handoffs.count; h++) {
+      d.pushLayer(Proto.Tls, d.payloadOff);
+      readHandoff(d, d.tls, handoffs, h, pieces, this.hello);
     }
-  }
-
-  /** A Client or Server Hello from QUIC CRYPTO frames: a handshake message without a record. */
-  private quicMessage(m: QuicMessage): void {
-    const t = this.d.tls;
-    const type = m.buf[m.off];
-    let flags = MsgFlag.Quic;
-    if (type === HandshakeType.ClientHello || type === HandshakeType.ServerHello) {
-      if (!this.hello.parse(m.buf, m.off, m.off + HS_HEADER_LEN + m.len)) flags |= MsgFlag.Malformed;
-      if (this.hello.isHrr) flags |= MsgFlag.HelloRetryRequest;
-    }
-    t.addMessage(m.buf, m.off, type, m.len, 0, flags, TLSV1DOT3_VERSION);
   }
 
   /**
@@ -677,16 +671,8 @@ export class TlsAnalyzer implements Analyzer {
     return true;
   }
 
-  /**
-   * Wireshark 4.0's guess that a handshake record is encrypted (Finished after ChangeCipherSpec):
-   * an all-zero explicit nonce (GCM/CCM), or a first byte that is no handshake type, or a length of
-   * 64 KiB or more. Records under 16 bytes are plaintext (no cipher adds less).
-   */
   private isEncryptedHandshake(buf: Buffer, p: number, end: number, plain: boolean): boolean {
-    if (end - p < 16) return false;
-    let enc = !plain && buf[p] === 0 && buf[p + 1] === 0 && buf[p + 2] === 0 && buf[p + 3] === 0 && buf[p + 4] === 0;
-    if (!enc) enc = !isNamedHandshakeType(buf[p]) || buf.readUIntBE(p + 1, 3) >= 0x10000;
-    return enc;
+    return looksEncryptedHandshake(buf, p, end, plain);
   }
 
   /** One complete handshake message at `off` (header included) with a body of `len` bytes. */

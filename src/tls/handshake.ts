@@ -48,6 +48,18 @@ export function isNamedHandshakeType(t: number): boolean {
 }
 
 /**
+ * Wireshark 4.0's guess that handshake bytes [p, end) are encrypted (Finished after
+ * ChangeCipherSpec): an all-zero explicit nonce (GCM/CCM) unless `plain`, or a first byte that is no
+ * handshake type, or a length of 64 KiB or more. Under 16 bytes they are plaintext (no cipher adds less).
+ */
+export function looksEncryptedHandshake(buf: Buffer, p: number, end: number, plain: boolean): boolean {
+  if (end - p < 16) return false;
+  let enc = !plain && buf[p] === 0 && buf[p + 1] === 0 && buf[p + 2] === 0 && buf[p + 3] === 0 && buf[p + 4] === 0;
+  if (!enc) enc = !isNamedHandshakeType(buf[p]) || buf.readUIntBE(p + 1, 3) >= 0x10000;
+  return enc;
+}
+
+/**
  * Message types after which a record's version is authoritative for the session (every valid
  * handshake type except Client Hello, whose record version is only a hint; Hello Verify Request is
  * DTLS-only).

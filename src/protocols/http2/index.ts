@@ -9,6 +9,7 @@
 import { Dissection } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
+import { fragmentLine } from '../../fields/fragments';
 import { CLIENT_PREFACE, Http2Parser } from '../../http/http2';
 import { HPACK_REPRESENTATIONS } from '../../http/hpack';
 import type { Http2Frame } from '../../http/http-info';
@@ -715,7 +716,7 @@ defineField({
   name: 'http2.body.fragment', label: 'Body fragment', type: FT.UInt, valueBits: 32, ftype: 'FT_FRAMENUM', proto: 'http2', generated: true, parent: 'http2.body.fragments',
   parentOf: (d, j) => fragmentAt(d, j)?.[0] ?? 0, instanceOf: (d, j) => fragmented(d)[fragmentAt(d, j)?.[0] ?? 0] ?? 0,
   count: fragmentCount, num: (d, j) => fragmentAt(d, j)?.[1] ?? 0,
-  heading: (d, j) => { const x = fragmentAt(d, j); return x === null ? 'Frame' : `Frame: ${x[1]}, payload: ${x[2]}-${x[2] + x[3] - 1} (${x[3]} bytes)`; },
+  heading: (d, j) => { const x = fragmentAt(d, j); return x === null ? 'Frame' : fragmentLine(x[1], x[2], x[3]); },
 });
 const underFragments = { parent: 'http2.body.fragments', parentOf: (_d: Dissection, i: number) => i, instanceOf: (d: Dissection, i: number) => fragmented(d)[i] ?? 0, count: (d: Dissection) => fragmented(d).length } as const;
 defineField({ name: 'http2.body.fragment.count', label: 'Body fragment count', type: FT.UInt, valueBits: 32, proto: 'http2', generated: true, ...underFragments, num: (d, i) => fragmentsOf(d, i).length });

@@ -17,14 +17,15 @@
 import { Dissection, Malformed, Proto } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
+import { fragmentLine, fragmentsHeading } from '../../fields/fragments';
 import { registerStage } from '../../hooks';
 import { conversationKey, endpoint, Found } from './connections';
-import { FrameType, frameInfoWord, quicConnections, quicPackets, QuicAnalyzer, QuicPackets } from './stage';
+import { cryptoFrameAt, FrameType, frameInfoWord, packetOfFrame, quicConnections, QuicAnalyzer, QuicPackets, resultsOf } from './stage';
 import {
   FIXED_BIT, HEADER_FORM_LONG, Kind, KIND_NAMES, LONG_DCID_OFF, LONG_TYPE_MASK, MAX_CID_LEN, QuicLayer, SPIN_BIT,
   looksLikeLongHeader, readDatagram, varintAt, varintSize,
 } from './wire';
-import { QUIC_V2 } from './initial';
+import { QUIC_V2, QuicCryptoHandoffs, quicCryptoHandoffs } from './initial';
 
 /** Wireshark's short-header heuristic needs the first byte, a DCID byte, a packet number byte and a 16-byte tag. */
 const MIN_SHORT_HEURISTIC = 1 + 1 + 1 + 16;
@@ -66,11 +67,7 @@ registerStage({
   make: () => new QuicAnalyzer(() => quic.id, (d) => quic.layer(d)),
 });
 
-/** The stage's results for this frame, or null when it did not run for it. */
-function results(d: Dissection): QuicPackets | null {
-  const r = quicPackets.peek(d);
-  return r !== undefined && r.frame === d.number && d.number > 0 ? r : null;
-}
+const results = resultsOf;
 
 /** Packets dissected in the frame (tshark stops at padding after the packets that share a DCID). */
 function validPackets(d: Dissection): number {
@@ -227,9 +224,15 @@ defineField({
     return i > 0 ? o.set(d.buf, pktEnd(l, i - 1), l.end - pktEnd(l, i - 1)) : false;
   },
 });
+const hasConnection = (d: Dissection): number => (d.hasLayer(quic.id) && (results(d)?.connection ?? -1) >= 0 ? 1 : 0);
+defineField({
+  name: '_text.quic.connection_info', label: 'QUIC Connection information', type: FT.None, proto: 'quic', textNode: true,
+  count: hasConnection, text: () => 'QUIC Connection information', instanceOf: () => 0,
+});
 defineField({
   name: 'quic.connection.number', label: 'Connection Number', type: FT.UInt, valueBits: 32, proto: 'quic', generated: true,
-  count: (d) => (d.hasLayer(quic.id) && (results(d)?.connection ?? -1) >= 0 ? 1 : 0),
+  parent: '_text.quic.connection_info', parentOf: () => 0,
+  count: hasConnection,
   num: (d) => results(d)!.connection,
   instanceOf: () => 0,
 });
@@ -383,11 +386,6 @@ packetField({
 // the values Initial packets carry (PADDING's length, ACK's, CRYPTO's offset and length). Their
 // bytes are the plaintext, not the frame's, so they carry no byte range.
 
-/** Frame j of the frame's list: the packet it is in (-1 when none). */
-function packetOfFrame(r: QuicPackets, j: number): number {
-  for (let k = 0; k < r.valid; k++) if (j >= r.frameFirst[k] && j < r.frameFirst[k] + r.frameCount[k]) return k;
-  return -1;
-}
 const frameCount = (d: Dissection): number => {
   const r = d.hasLayer(quic.id) ? results(d) : null;
   if (r === null) return 0;
@@ -504,6 +502,88 @@ frameValueField('quic.ack.ack_range_count', 'ACK Range Count', ACKS, 2);
 frameValueField('quic.ack.first_ack_range', 'First ACK Range', ACKS, 3);
 frameValueField('quic.crypto.offset', 'Offset', [FrameType.Crypto], 0);
 frameValueField('quic.crypto.length', 'Length', [FrameType.Crypto], 1);
+
+// A CRYPTO frame's data, and for the frame that completes a run collected out of order, the run's
+// fragments as tshark lists them (its TLS subtree follows them, src/tls/quic-handshake.ts).
+const CRYPTO = [FrameType.Crypto];
+/** CRYPTO frames whose length was read (their data follows it). */
+const cryptoWithData = (d: Dissection): number => {
+  const r = d.hasLayer(quic.id) ? results(d) : null;
+  if (r === null) return 0;
+  let c = 0;
+  for (let j = 0, m = frameCount(d); j < m; j++) if (r.frameType[j] === FrameType.Crypto && frameVarint(r, j, 1) >= 0) c++;
+  return c;
+};
+defineField({
+  name: 'quic.crypto.crypto_data', label: 'Crypto Data', type: FT.None, proto: 'quic', parent: 'quic.frame', count: cryptoWithData,
+  text: () => 'Crypto Data',
+  parentOf: (d, i) => nthFrameOf(d, CRYPTO, i),
+  instanceOf: (d, i) => { const j = nthFrameOf(d, CRYPTO, i); return j < 0 ? 0 : packetOfFrame(results(d)!, j); },
+});
+/** The frame's handoffs to TLS, when the reader ran for it. */
+function handoffsOf(d: Dissection): QuicCryptoHandoffs | null {
+  const h = quicCryptoHandoffs.peek(d);
+  return h !== undefined && h.frame === d.number && d.hasLayer(quic.id) && results(d) !== null ? h : null;
+}
+/** Occurrence i of a reassembled handoff: its index among the handoffs, -1 past the last. */
+function nthReassembled(h: QuicCryptoHandoffs, i: number): number {
+  for (let k = 0; k < h.count; k++) if (h.fragTotal[k] > 0 && i-- === 0) return k;
+  return -1;
+}
+const reassembledCount = (d: Dissection): number => {
+  const h = handoffsOf(d);
+  if (h === null) return 0;
+  let c = 0;
+  for (let k = 0; k < h.count; k++) if (h.fragTotal[k] > 0) c++;
+  return c;
+};
+/** The CRYPTO frame (index in the frame list) handoff k came with. */
+const frameOfHandoff = (d: Dissection, h: QuicCryptoHandoffs, k: number): number => cryptoFrameAt(d, h.pktOff[k], h.frameOff[k]);
+const packetOfHandoff = (d: Dissection, h: QuicCryptoHandoffs, k: number): number => {
+  const j = frameOfHandoff(d, h, k);
+  return j < 0 ? 0 : packetOfFrame(results(d)!, j);
+};
+defineField({
+  name: 'quic.crypto.fragments', label: 'Reassembled QUIC CRYPTO Data Fragments', type: FT.None, proto: 'quic', parent: 'quic.frame', generated: true,
+  count: reassembledCount,
+  text: (d, i) => {
+    const h = handoffsOf(d)!, k = nthReassembled(h, i);
+    return fragmentsHeading(h.fragTotal[k], 'Reassembled QUIC CRYPTO Data Fragments', h.len[k], h.fragFrame, h.fragLen, h.fragFirst[k], h.fragCount[k]);
+  },
+  range: (d, i, o) => { const h = handoffsOf(d)!, k = nthReassembled(h, i); return k >= 0 && o.set(h.buf[k], h.streamOff[k], h.len[k]); },
+  parentOf: (d, i) => { const h = handoffsOf(d)!; return frameOfHandoff(d, h, nthReassembled(h, i)); },
+  instanceOf: (d, i) => { const h = handoffsOf(d)!; return packetOfHandoff(d, h, nthReassembled(h, i)); },
+});
+/** Fragment i of the frame's reassembled handoffs: [handoff, its reassembled occurrence, fragment index]. */
+function nthFragment(h: QuicCryptoHandoffs, i: number): [number, number, number] {
+  let occurrence = 0;
+  for (let k = 0; k < h.count; k++) {
+    if (h.fragTotal[k] === 0) continue;
+    if (i < h.fragCount[k]) return [k, occurrence, h.fragFirst[k] + i];
+    i -= h.fragCount[k];
+    occurrence++;
+  }
+  return [-1, -1, -1];
+}
+defineField({
+  name: 'quic.crypto.fragment', label: 'QUIC CRYPTO Data Fragment', type: FT.UInt, valueBits: 32, ftype: 'FT_FRAMENUM', proto: 'quic', parent: 'quic.crypto.fragments', generated: true,
+  count: (d) => { const h = handoffsOf(d); if (h === null) return 0; let c = 0; for (let k = 0; k < h.count; k++) if (h.fragTotal[k] > 0) c += h.fragCount[k]; return c; },
+  num: (d, i) => { const h = handoffsOf(d)!; const [, , f] = nthFragment(h, i); return f < 0 ? 0 : h.fragFrame[f]; },
+  heading: (d, i) => {
+    const h = handoffsOf(d)!;
+    const [, , f] = nthFragment(h, i);
+    return f < 0 ? '' : fragmentLine(h.fragFrame[f], h.fragOff[f], h.fragLen[f]);
+  },
+  parentOf: (d, i) => nthFragment(handoffsOf(d)!, i)[1],
+  instanceOf: (d, i) => { const h = handoffsOf(d)!; return packetOfHandoff(d, h, nthFragment(h, i)[0]); },
+});
+defineField({
+  name: 'quic.crypto.fragment.count', label: 'Fragment count', type: FT.UInt, valueBits: 32, proto: 'quic', parent: 'quic.crypto.fragments', generated: true,
+  count: reassembledCount,
+  num: (d, i) => { const h = handoffsOf(d)!; return h.fragTotal[nthReassembled(h, i)]; },
+  parentOf: (_d, i) => i,
+  instanceOf: (d, i) => { const h = handoffsOf(d)!; return packetOfHandoff(d, h, nthReassembled(h, i)); },
+});
 
 
 

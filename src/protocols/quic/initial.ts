@@ -6,12 +6,15 @@
 //
 // Per connection (UDP address/port pair) the reader derives the Initial keys once; CRYPTO frames,
 // which a client may send in any order and across several packets, are placed by offset into a
-// bounded per-direction buffer, and each handshake message is handed on in the frame that completes it.
+// bounded per-direction buffer. What is handed to TLS, and when, follows Wireshark 4.0's
+// desegment_quic_crypto: bytes that continue the stream in order go to TLS with their CRYPTO frame;
+// a frame past a hole starts an out-of-order reassembly that takes every new byte until the hole is
+// filled, and the frame that fills it hands TLS the whole run at once; bytes seen before go nowhere.
+// Each handoff is one TLS dissector call in tshark (one `tls` in frame.protocols); TLS itself then
+// reassembles handshake messages across handoffs (src/tls/quic-handshake.ts).
 
 import { Cipher, createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
-
-/** A TLS handshake message's header: type (1) and length (3) (RFC 8446 §4). */
-const HS_HEADER_LEN = 4;
+import { Slot } from '../../decode/dissection';
 
 /** Initial salts: QUIC v1 (RFC 9001 §5.2), v2 (RFC 9369 §3.3.1), draft-29, -23 and -22. */
 const SALT_V1 = Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex');
@@ -147,7 +150,7 @@ class CryptoBudget {
  * its length, whatever the order of the frames: a list of ranges rebuilt per frame costs the number of
  * ranges each time, quadratic under a flood of one-byte frames at every other offset.
  */
-class CryptoStream {
+export class CryptoStream {
   buf: Buffer | null = null;
   /** Bit i set: byte i of the stream arrived. As long as buf (in bits). */
   private received: Uint8Array | null = null;
@@ -155,9 +158,19 @@ class CryptoStream {
   private contiguousEnd = 0;
   /** Maximal runs of arrived bytes now (1 once the stream is contiguous from 0). */
   ranges = 0;
-  /** Offset up to which handshake messages have been handed on. */
-  consumed = 0;
   largestPn = -1;
+  /** Every byte before this offset went to TLS (Wireshark's max_contiguous_offset). */
+  handedOn = 0;
+  /** The out-of-order reassembly being collected: its first offset (-1: none) and its end so far. */
+  oooStart = -1;
+  oooEnd = 0;
+  /** Its fragments as Wireshark lists them (frame, stream offset, length), at most MAX_SHOWN_FRAGMENTS. */
+  readonly oooFrame: number[] = [];
+  readonly oooOff: number[] = [];
+  readonly oooLen: number[] = [];
+  oooCount = 0;
+  /** What TLS keeps for this direction between handoffs (its handshake reassembly); the reader never reads it. */
+  handshake: unknown = null;
   /** Bytes refused because they lay beyond MAX_CRYPTO_BYTES, or would have exceeded MAX_CRYPTO_RANGES or the reader's budget. */
   refused = 0;
   /** CRYPTO frames refused (any of the reasons above). */
@@ -257,14 +270,49 @@ class Connection {
   }
 }
 
-/** A handshake message found in the CRYPTO stream: where it lies and which side sent it. */
-export interface QuicMessage {
-  buf: Buffer;
-  off: number;
-  /** Body length (without the 4-byte header). */
-  len: number;
-  fromServer: boolean;
+/** Handoffs to TLS one datagram holds at most, and fragments of an out-of-order reassembly listed. */
+export const MAX_HANDOFFS = 64;
+export const MAX_SHOWN_FRAGMENTS = 256;
+const MAX_FRAME_FRAGMENTS = 512;
+
+/**
+ * What the reader handed TLS in one datagram, in order: per handoff the CRYPTO frame it came with
+ * (its packet's offset in the frame, the frame's offset in the packet's plaintext), the stream bytes
+ * [streamOff, streamOff + len) of `buf`, and for a run reassembled out of order its fragments
+ * (frame, offset from the run's start, length) sorted by offset, as the QUIC tree lists them.
+ */
+export class QuicCryptoHandoffs {
+  frame = -1;
+  count = 0;
+  readonly fromServer = new Uint8Array(MAX_HANDOFFS);
+  readonly pktOff = new Int32Array(MAX_HANDOFFS);
+  readonly frameOff = new Int32Array(MAX_HANDOFFS);
+  readonly buf: Buffer[] = new Array<Buffer>(MAX_HANDOFFS);
+  readonly streamOff = new Int32Array(MAX_HANDOFFS);
+  readonly len = new Int32Array(MAX_HANDOFFS);
+  /** The direction's stream, which TLS keeps its state with. */
+  readonly stream: CryptoStream[] = new Array<CryptoStream>(MAX_HANDOFFS);
+  /** Reassembled out of order: the fragments [fragFirst, fragFirst + fragCount) below, and how many there were. */
+  readonly fragFirst = new Int32Array(MAX_HANDOFFS);
+  readonly fragCount = new Int32Array(MAX_HANDOFFS);
+  readonly fragTotal = new Int32Array(MAX_HANDOFFS);
+  frags = 0;
+  readonly fragFrame = new Int32Array(MAX_FRAME_FRAGMENTS);
+  readonly fragOff = new Int32Array(MAX_FRAME_FRAGMENTS);
+  readonly fragLen = new Int32Array(MAX_FRAME_FRAGMENTS);
+  /** Handoffs past MAX_HANDOFFS in one datagram, not handed on. */
+  omitted = 0;
+
+  reset(frame: number): void {
+    this.frame = frame;
+    this.count = 0;
+    this.frags = 0;
+    this.omitted = 0;
+  }
 }
+
+/** The frame's handoffs, filled by the TLS analyzer's reader; read by the QUIC and TLS trees. */
+export const quicCryptoHandoffs = new Slot(() => new QuicCryptoHandoffs());
 
 export class QuicInitialReader {
   private readonly conns = new Map<string, Connection>();
@@ -278,11 +326,11 @@ export class QuicInitialReader {
   floodedStreams = 0;
 
   /**
-   * Read the Initial packets of one UDP datagram (coalesced packets included) and call `out` for
-   * each handshake message that becomes complete. Returns whether any packet was a QUIC Initial
-   * that decrypted.
+   * Read the Initial packets of one UDP datagram (coalesced packets included) into `out`: what
+   * their CRYPTO frames hand TLS. Returns whether any packet was a QUIC Initial that decrypted.
    */
-  datagram(buf: Buffer, off: number, end: number, src: string, dst: string, out: (m: QuicMessage) => void): boolean {
+  datagram(buf: Buffer, off: number, end: number, src: string, dst: string, frame: number, out: QuicCryptoHandoffs): boolean {
+    out.reset(frame);
     let any = false;
     let p = off;
     while (end - p >= 7) {
@@ -349,7 +397,7 @@ export class QuicInitialReader {
   }
 
   private initialPacket(buf: Buffer, start: number, pnOffset: number, packetEnd: number, version: number,
-    dcidOff: number, dcidLen: number, src: string, dst: string, out: (m: QuicMessage) => void): boolean {
+    dcidOff: number, dcidLen: number, src: string, dst: string, out: QuicCryptoHandoffs): boolean {
     if (packetEnd - pnOffset < 4 + SAMPLE_LEN) return false;
     let conn = this.connection(src, dst, false);
     const fromServer = conn !== null && conn.clientKey !== src;
@@ -374,13 +422,13 @@ export class QuicInitialReader {
         plain = this.unprotect(buf, start, pnOffset, packetEnd, conn.clientKeys!, conn.streams[0]);
       }
       if (plain === null) return false;
-      this.frames(plain, conn.streams[0], false, out);
+      this.frames(plain, conn.streams[0], false, start, out);
       return true;
     }
     if (conn === null || conn.serverKeys === null) return false;
     const plain = this.unprotect(buf, start, pnOffset, packetEnd, conn.serverKeys, conn.streams[1]);
     if (plain === null) return false;
-    this.frames(plain, conn.streams[1], true, out);
+    this.frames(plain, conn.streams[1], true, start, out);
     return true;
   }
 
@@ -432,10 +480,11 @@ export class QuicInitialReader {
   }
 
   /** CRYPTO frames of a decrypted Initial packet (RFC 9000 §19), placed in the stream; other frames skipped. */
-  private frames(plain: Buffer, stream: CryptoStream, fromServer: boolean, out: (m: QuicMessage) => void): void {
+  private frames(plain: Buffer, stream: CryptoStream, fromServer: boolean, pktOff: number, out: QuicCryptoHandoffs): void {
     const end = plain.length;
     let p = 0;
     frames: while (p < end) {
+      const frameOff = p;
       const type = plain[p++];
       let skip = 0; // varints to pass over
       switch (type) {
@@ -466,6 +515,8 @@ export class QuicInitialReader {
           if (!stream.add(plain, p, len, at)) {
             this.refusedCryptoFrames++;
             if (stream.flooded && !wasFlooded) this.floodedStreams++;
+          } else {
+            handOn(stream, at, len, fromServer, pktOff, frameOff, out);
           }
           p += len;
           continue;
@@ -489,20 +540,87 @@ export class QuicInitialReader {
         p += varLen;
       }
     }
-    this.messages(stream, fromServer, out);
   }
+}
 
-  /** Hand on each handshake message the contiguous CRYPTO bytes now complete. */
-  private messages(stream: CryptoStream, fromServer: boolean, out: (m: QuicMessage) => void): void {
-    const have = stream.contiguous();
-    const b = stream.buf;
-    while (b !== null && have - stream.consumed >= HS_HEADER_LEN) {
-      const at = stream.consumed;
-      const len = b.readUIntBE(at + 1, 3);
-      if (have - at - HS_HEADER_LEN < len) break;
-      out({ buf: b, off: at, len, fromServer });
-      stream.consumed = at + HS_HEADER_LEN + len;
-    }
+/**
+ * What a CRYPTO frame the stream took, `len` bytes at stream offset `at`, hands TLS (Wireshark
+ * 4.0's desegment_quic_crypto, first pass): bytes TLS already had go nowhere (a retransmission) and
+ * the part of a frame that overlaps them is cut off; bytes that continue the stream go to TLS with
+ * this frame, unless an out-of-order reassembly is being collected, which takes every new byte until
+ * no hole is left before its end, and then goes to TLS whole with the frame that filled the last hole.
+ */
+function handOn(stream: CryptoStream, at: number, len: number, fromServer: boolean, pktOff: number, frameOff: number, out: QuicCryptoHandoffs): void {
+  let seq = at;
+  const next = at + len;
+  if (len === 0 || next <= stream.handedOn) return;
+  if (seq < stream.handedOn) seq = stream.handedOn;
+  const hole = stream.handedOn < seq;
+  // The stream places every byte it takes: with no hole before this frame, TLS has all bytes up to
+  // the stream's contiguous end (the reassembly's fragments joined by this one, Wireshark's loop).
+  if (!hole) stream.handedOn = stream.oooStart >= 0 ? stream.contiguous() : next;
+  if (stream.oooStart >= 0) {
+    if (next > stream.oooEnd) stream.oooEnd = next;
+    addFragment(stream, out.frame, seq, next - seq);
+    if (hole || stream.handedOn < stream.oooEnd) return;
+    const h = handoff(out, stream, fromServer, pktOff, frameOff, stream.oooStart, stream.oooEnd - stream.oooStart);
+    if (h >= 0) listFragments(stream, out, h);
+    stream.oooStart = -1;
+    stream.oooCount = 0;
+    return;
+  }
+  if (hole) {
+    stream.oooStart = stream.handedOn;
+    stream.oooEnd = next;
+    stream.oooCount = 0;
+    addFragment(stream, out.frame, seq, next - seq);
+    return;
+  }
+  handoff(out, stream, fromServer, pktOff, frameOff, seq, next - seq);
+}
+
+function addFragment(stream: CryptoStream, frame: number, off: number, len: number): void {
+  const k = stream.oooCount++;
+  if (k >= MAX_SHOWN_FRAGMENTS) return;
+  stream.oooFrame[k] = frame;
+  stream.oooOff[k] = off;
+  stream.oooLen[k] = len;
+}
+
+/** Handoff of stream bytes [off, off + len); its index, -1 past MAX_HANDOFFS. */
+function handoff(out: QuicCryptoHandoffs, stream: CryptoStream, fromServer: boolean, pktOff: number, frameOff: number, off: number, len: number): number {
+  if (out.count >= MAX_HANDOFFS) {
+    out.omitted++;
+    return -1;
+  }
+  const h = out.count++;
+  out.fromServer[h] = fromServer ? 1 : 0;
+  out.pktOff[h] = pktOff;
+  out.frameOff[h] = frameOff;
+  out.buf[h] = stream.buf!;
+  out.stream[h] = stream;
+  out.streamOff[h] = off;
+  out.len[h] = len;
+  out.fragFirst[h] = out.frags;
+  out.fragCount[h] = 0;
+  out.fragTotal[h] = 0;
+  return h;
+}
+
+/** The reassembly's fragments into handoff h, by offset (then arrival), as Wireshark's fragment list keeps them. */
+function listFragments(stream: CryptoStream, out: QuicCryptoHandoffs, h: number): void {
+  const n = Math.min(stream.oooCount, MAX_SHOWN_FRAGMENTS);
+  const order: number[] = [];
+  for (let k = 0; k < n; k++) order.push(k);
+  order.sort((a, b) => (stream.oooOff[a] - stream.oooOff[b]) || (a - b));
+  out.fragTotal[h] = stream.oooCount;
+  for (const k of order) {
+    if (out.frags >= MAX_FRAME_FRAGMENTS) break;
+    const i = out.frags++;
+    out.fragFrame[i] = stream.oooFrame[k];
+    out.fragOff[i] = stream.oooOff[k] - stream.oooStart;
+    out.fragLen[i] = stream.oooLen[k];
+    out.fragCount[h]++;
   }
 }
 

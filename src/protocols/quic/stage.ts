@@ -40,6 +40,8 @@ export class QuicPackets {
   padding = false;
   /** Short header: the DCID length its connection gives. */
   readonly dcidLen = new Int16Array(MAX_PACKETS);
+  /** Where each packet starts in the frame. */
+  readonly pktOff = new Int32Array(MAX_PACKETS);
   /** Full packet number, -1 when header protection could not be removed. */
   readonly pkn = new Float64Array(MAX_PACKETS);
   readonly pnLen = new Uint8Array(MAX_PACKETS);
@@ -148,6 +150,7 @@ export class QuicAnalyzer {
         // no connection: tshark cannot check the ID and takes the packet
         pktDcid = firstDcid;
       }
+      R.pktOff[k] = p;
       if (k === 0) firstDcid = pktDcid;
       else if (pktDcid !== firstDcid) {
         R.padding = true;
@@ -359,6 +362,29 @@ function listFrames(R: QuicPackets, k: number, b: Buffer, table: QuicConnections
     if (q < 0) break;
     p = q;
   }
+}
+
+/** The stage's results for `d`'s frame, or null when it did not run for it. */
+export function resultsOf(d: Dissection): QuicPackets | null {
+  const r = quicPackets.peek(d);
+  return r !== undefined && r.frame === d.number && d.number > 0 ? r : null;
+}
+
+/** Frame j of the frame's list: the packet it is in (-1 when none). */
+export function packetOfFrame(r: QuicPackets, j: number): number {
+  for (let k = 0; k < r.valid; k++) if (j >= r.frameFirst[k] && j < r.frameFirst[k] + r.frameCount[k]) return k;
+  return -1;
+}
+
+/** The CRYPTO frame at plaintext offset `frameOff` of the packet that starts at `pktOff`: its index in the frame's list, -1 when not listed. */
+export function cryptoFrameAt(d: Dissection, pktOff: number, frameOff: number): number {
+  const r = resultsOf(d);
+  if (r === null) return -1;
+  for (let k = 0; k < r.valid; k++) {
+    if (r.pktOff[k] !== pktOff) continue;
+    for (let j = r.frameFirst[k]; j < r.frameFirst[k] + r.frameCount[k]; j++) if (r.frameOff[j] === frameOff && r.frameType[j] === FrameType.Crypto) return j;
+  }
+  return -1;
 }
 
 /** The Info column's word for a frame type (tshark 4.0's abbreviations), '' for a type it does not name. */
