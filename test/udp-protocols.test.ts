@@ -71,7 +71,10 @@ const DHCP_CAPTURES = [
 const DHCP_FIELDS = [
   'frame.number', 'frame.protocols', '_ws.col.Protocol', '_ws.col.Info', 'dhcp.type', 'dhcp.hw.type', 'dhcp.hw.len', 'dhcp.hops',
   'dhcp.id', 'dhcp.secs', 'dhcp.flags', 'dhcp.ip.client', 'dhcp.ip.your', 'dhcp.ip.server', 'dhcp.ip.relay', 'dhcp.hw.mac_addr',
-  'dhcp.cookie', 'dhcp.option.type', 'dhcp.option.length', 'dhcp.option.end', 'dhcp.option.dhcp',
+  'dhcp.cookie', 'dhcp.option.type', 'dhcp.option.length', 'dhcp.option.end', 'dhcp.option.dhcp', 'dhcp.flags.bc', 'dhcp.bootp',
+  'dhcp.hw.addr_padding', 'dhcp.server', 'dhcp.option.value', 'dhcp.option.subnet_mask', 'dhcp.option.router', 'dhcp.option.domain_name',
+  'dhcp.option.request_list_item', 'dhcp.option.ip_address_lease_time', 'dhcp.option.static_route.ip', 'dhcp.option.user_class.data',
+  'dhcp.option.associated_ip_option', 'dhcp.option.padding',
 ];
 /**
  * BOOTP requests 2 bytes short of the 64-byte RFC 951 vendor area: tshark appends its
