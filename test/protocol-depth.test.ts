@@ -15,10 +15,15 @@ import { have } from './helpers/system';
 const corpus = corpusDir();
 const skip = corpus === null ? NO_CORPUS_REASON : !have('tshark') ? 'needs tshark' : false;
 
-/** A protocol: its PDML name, the first words of its -V heading, and how many corpus frames have it at least. */
-interface Depth { name: string; heading: string; least: number }
+/**
+ * A protocol: its PDML name, the first words of its -V heading, the frames compared (tshark's
+ * display filter) and how many corpus frames that is at least.
+ */
+interface Depth { name: string; heading: string; frames: string; least: number }
 const PROTOCOLS: readonly Depth[] = [
-  { name: 'dhcp', heading: 'Dynamic Host Configuration Protocol', least: 49 },
+  { name: 'dhcp', heading: 'Dynamic Host Configuration Protocol', frames: 'dhcp', least: 49 },
+  // NTP's control messages (mode 6, 21 corpus frames) are not dissected yet
+  { name: 'ntp', heading: 'Network Time Protocol', frames: 'ntp && ntp.flags.mode != 6', least: 16 },
 ];
 
 /** Per frame of -V text, the lines of each top-level block whose heading starts with `heading`, trailing blank lines cut. */
@@ -42,7 +47,7 @@ test('the -V subtrees and PDML nodes of DHCP, NTP, NBNS, RIPng, NBSS, NetBIOS da
   ];
   await withConcatenated(files, async ({ file, where }) => {
     for (const p of PROTOCOLS) {
-      const numbers = (await runCommand('tshark', ['-n', '-r', file, '-Y', p.name, '-T', 'fields', '-e', 'frame.number'])).stdout.trim().split('\n').filter(Boolean);
+      const numbers = (await runCommand('tshark', ['-n', '-r', file, '-Y', p.frames, '-T', 'fields', '-e', 'frame.number'])).stdout.trim().split('\n').filter(Boolean);
       assert.ok(numbers.length >= p.least, `${p.name}: ${numbers.length} corpus frames`);
       const select = ['-r', file, '-Y', numbers.map((n) => `frame.number == ${n}`).join(' || ')];
       const [oursV, theirsV, oursX, theirsX] = await Promise.all([
