@@ -24,6 +24,7 @@ const PROTOCOLS: readonly Depth[] = [
   { name: 'dhcp', heading: 'Dynamic Host Configuration Protocol', frames: 'dhcp', least: 49 },
   // NTP's control messages (mode 6, 21 corpus frames) are not dissected yet
   { name: 'ntp', heading: 'Network Time Protocol', frames: 'ntp && ntp.flags.mode != 6', least: 16 },
+  { name: 'ripng', heading: 'RIPng', frames: 'ripng', least: 2 },
 ];
 
 /** Per frame of -V text, the lines of each top-level block whose heading starts with `heading`, trailing blank lines cut. */

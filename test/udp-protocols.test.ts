@@ -166,6 +166,12 @@ const OTHERS: { name: string; captures: string[]; frames: string; fields: string
       'nbns.count.answers', 'nbns.name', 'nbns.type', 'nbns.class'],
     filters: ['nbns', 'nbns.name == "BLUECATNETWORKS<1b>"'], least: 3,
   },
+  {
+    name: 'RIPng', captures: ['valid/ja4/v6.pcap'], frames: 'udp.port == 521',
+    fields: ['frame.number', 'frame.protocols', '_ws.col.Protocol', '_ws.col.Info', 'ripng.cmd', 'ripng.version', 'ripng.rte.ipv6_prefix',
+      'ripng.rte.route_tag', 'ripng.rte.prefix_length', 'ripng.rte.metric'],
+    filters: ['ripng', 'ripng.rte.metric == 16', 'ripng.rte.prefix_length == 48'], least: 2,
+  },
 ];
 
 for (const p of OTHERS) {
@@ -202,6 +208,8 @@ test('hostile SSDP, TFTP and NBNS bytes never throw or hang', () => {
       { sport: 137, dport: 137, payload: Buffer.concat([nbnsHeader(1), Buffer.from([0xc0, 0x0c, 0, 0x20, 0, 1])]) }, // pointer loop
       { sport: 137, dport: 137, payload: Buffer.concat([nbnsHeader(1), ...Array.from({ length: 300 }, () => label(63, 0x41))]) },
       { sport: 137, dport: 137, payload: Buffer.from([1, 2, 3]) },
+      { sport: 521, dport: 521, payload: Buffer.from([2, 1, 0]) }, // RIPng header cut short
+      { sport: 521, dport: 521, payload: Buffer.concat([Buffer.from([2, 1, 0, 0]), Buffer.alloc(30, 0xff)]) }, // an entry and a half
     ];
     const file = path.join(dir, 'udp.pcap');
     const w = openCaptureWriter(file, 1);
@@ -216,6 +224,8 @@ test('hostile SSDP, TFTP and NBNS bytes never throw or hang', () => {
     assert.equal(out[3], 'TFTP\tRead Request [Malformed Packet]\t\t');
     assert.equal(out[5], 'TFTP\tError Code, Code: Unknown (99) [Malformed Packet]\t\t');
     assert.match(out[7], /^NBNS\tName query \[Malformed Packet\]/);
+    assert.equal(out[10].split('\t')[0], 'RIPng');
+    assert.match(out[11], /^RIPng\t Command Response, Version 1 \[Malformed Packet\]/);
     tcpwatch(['-r', file, '-V']);
     tcpwatch(['-r', file, '-T', 'json']);
   } finally {

@@ -20,5 +20,6 @@ import './dhcp';
 import './ssdp';
 import './tftp';
 import './nbns';
+import './ripng';
 import './dns';
 import './socks';
