@@ -11,6 +11,7 @@ import './arp';
 import './loop';
 import './vsock';
 import './text-lines';
+import './urlencoded-form';
 import './http';
 import './http2';
 import './quic';
