@@ -26,6 +26,7 @@ const PROTOCOLS: readonly Depth[] = [
   { name: 'ntp', heading: 'Network Time Protocol', frames: 'ntp && ntp.flags.mode != 6', least: 16 },
   { name: 'ripng', heading: 'RIPng', frames: 'ripng', least: 2 },
   { name: 'urlencoded-form', heading: 'HTML Form URL Encoded', frames: 'urlencoded-form', least: 1 },
+  { name: 'nbss', heading: 'NetBIOS Session Service', frames: 'nbss', least: 1 },
 ];
 
 /** Per frame of -V text, the lines of each top-level block whose heading starts with `heading`, trailing blank lines cut. */
@@ -42,7 +43,7 @@ function blocks(text: string, heading: string): string[][] {
   });
 }
 
-test('the -V subtrees and PDML nodes of DHCP, NTP, RIPng and HTML form bodies are tshark\'s on every corpus frame that has them', { skip, timeout: 300_000 }, async (t) => {
+test('the -V subtrees and PDML nodes of DHCP, NTP, RIPng, NBSS and HTML form bodies are tshark\'s on every corpus frame that has them', { skip, timeout: 300_000 }, async (t) => {
   const files = [
     ...listFiles(path.join(corpus!, 'valid'), (n) => /\.pcap(ng)?$/.test(n)),
     ...listFiles(path.join(corpus!, 'tls-keys'), (n) => /\.pcap(ng)?$/.test(n)),

@@ -21,6 +21,8 @@ import './dhcp';
 import './ssdp';
 import './tftp';
 import './nbns';
+import './nbss';
 import './ripng';
 import './dns';
 import './socks';
+import './ajp13';
