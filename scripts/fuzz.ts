@@ -50,6 +50,8 @@ export interface FuzzResult {
   overBudget: SlowFrame[];
   /** Frames that reached decrypted HTTP/2, and QUIC Initials whose handshake messages were read. */
   reached: { http2: number; http2Headers: number; quicHandshake: number };
+  /** Frames that reached each of the everyday protocols (EVERYDAY_PROTOCOLS). */
+  reachedEveryday: Record<string, number>;
 }
 
 interface SlowFrame { n: number; start: number; ms: number; cpuMs: number; frames: Seed[] }
@@ -150,6 +152,34 @@ function mutate(rng: Rng, src: Seed, other: Seed): Buffer {
 const LINKTYPE_ETHERNET = 1;
 /** One frame in this many starts a session of the protected layers instead (half HTTP/2 in TLS, half QUIC). */
 const SESSION_EVERY = 25;
+/**
+ * The everyday protocols a user sees on a LAN, whose corpus frames are few among thousands of TCP
+ * and TLS ones: one mutated frame in EVERYDAY_EVERY is drawn from the seeds on their ports (or with
+ * a form body), so that their dissectors see many broken variants in a short run.
+ */
+const EVERYDAY_PROTOCOLS = ['dhcp', 'ntp', 'ripng', 'nbss', 'ajp13', 'urlencoded-form'];
+const EVERYDAY_PORTS = new Set([67, 68, 123, 521, 139, 445, 8009]);
+const EVERYDAY_EVERY = 8;
+const FORM_BODY = Buffer.from('application/x-www-form-urlencoded');
+
+/** The UDP or TCP ports of an Ethernet frame over IPv4 or IPv6 (no extension headers), or null. */
+function transportPorts(b: Buffer, linkType: number): [number, number] | null {
+  if (linkType !== LINKTYPE_ETHERNET || b.length < 14) return null;
+  const etherType = b.readUInt16BE(12);
+  let proto: number, l4: number;
+  if (etherType === 0x0800 && b.length >= 34) { proto = b[23]; l4 = 14 + (b[14] & 0x0f) * 4; }
+  else if (etherType === 0x86dd && b.length >= 54) { proto = b[20]; l4 = 54; }
+  else return null;
+  if ((proto !== 6 && proto !== 17) || b.length < l4 + 4) return null;
+  return [b.readUInt16BE(l4), b.readUInt16BE(l4 + 2)];
+}
+
+function everydaySeeds(seeds: Seed[]): Seed[] {
+  return seeds.filter((s) => {
+    const ports = transportPorts(s.bytes, s.linkType);
+    return (ports !== null && (EVERYDAY_PORTS.has(ports[0]) || EVERYDAY_PORTS.has(ports[1]))) || s.bytes.includes(FORM_BODY);
+  });
+}
 
 
 /**
@@ -238,6 +268,9 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
   const recent: Seed[] = [];
   const reached = { http2: 0, http2Headers: 0, quicHandshake: 0 };
   const http2Field = getField('http2'), headerField = getField('http2.header.name'), hsField = getField('tls.handshake.type');
+  const everyday = everydaySeeds(seeds);
+  const reachedEveryday: Record<string, number> = {};
+  const everydayFields = EVERYDAY_PROTOCOLS.map((name) => { reachedEveryday[name] = 0; return [name, getField(name)] as const; });
   const h2 = http2Seeds(), quic = quicSeeds();
   const keylog = sessionKeylog();
   const sinkCheck = {
@@ -245,6 +278,7 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
       if (http2Field !== undefined && http2Field.count(d) > 0) reached.http2++;
       if (headerField !== undefined && headerField.count(d) > 0) reached.http2Headers++;
       if (d.udpOff >= 0 && hsField !== undefined && hsField.count(d) > 0) reached.quicHandshake++;
+      for (const [name, f] of everydayFields) if (f !== undefined && f.count(d) > 0) reachedEveryday[name]++;
       summaryLine(d, 9);
       detailsText(d);
       hexDumpLines(d.buf, d.frameOff, d.capLen);
@@ -270,7 +304,8 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
       step++;
       if (step % SESSION_EVERY === 0) batch = sessionFrames(rng, n, h2, quic);
       else {
-        const src = seeds[rng.below(seeds.length)];
+        const pool = everyday.length > 0 && step % EVERYDAY_EVERY === 0 ? everyday : seeds;
+        const src = pool[rng.below(pool.length)];
         const bytes = rng.below(10) === 0 ? src.bytes : mutate(rng, src, seeds[rng.below(seeds.length)]);
         batch = [{ bytes, linkType: src.linkType }];
       }
@@ -302,7 +337,7 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
   fs.rmSync(keylog, { force: true });
   gc();
   return {
-    frames: opts.frames, failures, slowest, judged: [], overBudget, reached,
+    frames: opts.frames, failures, slowest, judged: [], overBudget, reached, reachedEveryday,
     heapGrowthMiB: (process.memoryUsage().heapUsed - heap0) / 2 ** 20, seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -360,7 +395,8 @@ if (require.main === module) {
   void judgeSlowFrames(res, gc, budgetMs, seed, crashDir).then(() => {
     process.stdout.write(`fuzz: ${res.frames} frames (seed ${seed}) in ${res.seconds.toFixed(1)} s, ${res.failures.length} failures, ` +
       `slowest frame ${res.slowest.toFixed(2)} ms, ${res.overBudget.length} over ${budgetMs} ms by the clock, heap growth ${res.heapGrowthMiB.toFixed(1)} MiB; ` +
-      `reached: ${res.reached.http2} frames with HTTP/2 (${res.reached.http2Headers} with decoded headers), ${res.reached.quicHandshake} QUIC Initials with handshake messages\n`);
+      `reached: ${res.reached.http2} frames with HTTP/2 (${res.reached.http2Headers} with decoded headers), ${res.reached.quicHandshake} QUIC Initials with handshake messages, ` +
+      `${Object.entries(res.reachedEveryday).map(([name, n]) => `${n} ${name}`).join(', ')} frames\n`);
     for (const j of res.judged) process.stdout.write(`  ${j}\n`);
     for (const f of res.failures) process.stdout.write(`  ${f}\n`);
     process.exit(res.failures.length ? 1 : 0);

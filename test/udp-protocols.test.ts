@@ -24,7 +24,10 @@ const NTP_CAPTURES = [
   'valid/tcpdump-protocols/ntp.pcap', 'valid/tcpdump-protocols/ntp-control.pcap', 'valid/tcpdump-protocols/ntp-time.pcap',
   'valid/ja4/gre-sample.pcap',
 ];
-const NTP_FIELDS = ['frame.number', '_ws.col.Protocol', '_ws.col.Info', 'ntp.flags', 'ntp.flags.li', 'ntp.flags.vn', 'ntp.flags.mode'];
+const NTP_FIELDS = [
+  'frame.number', '_ws.col.Protocol', '_ws.col.Info', 'ntp.flags', 'ntp.flags.li', 'ntp.flags.vn', 'ntp.flags.mode', 'ntp.stratum', 'ntp.ppoll',
+  'ntp.precision', 'ntp.rootdelay', 'ntp.rootdispersion', 'ntp.refid', 'ntp.reftime', 'ntp.org', 'ntp.rec', 'ntp.xmt', 'ntp.keyid', 'ntp.mac',
+];
 const skip = corpus === null ? NO_CORPUS_REASON : !have('tshark') ? 'needs tshark' : false;
 
 test('NTP in the corpus: Protocol, Info and the flags agree with tshark frame by frame', { skip }, () => {
@@ -41,7 +44,7 @@ test('NTP in the corpus: Protocol, Info and the flags agree with tshark frame by
 });
 
 test('the display filters ntp and ntp.flags.mode == 4 select the frames tshark selects', { skip }, async () => {
-  assert.deepEqual(await filterDisagreements(NTP_CAPTURES.map((rel) => path.join(corpus!, rel)), ['ntp', 'ntp.flags.mode == 4', 'ntp.flags.vn == 2']), []);
+  assert.deepEqual(await filterDisagreements(NTP_CAPTURES.map((rel) => path.join(corpus!, rel)), ['ntp', 'ntp.flags.mode == 4', 'ntp.flags.vn == 2', 'ntp.stratum == 2', 'ntp.keyid']), []);
 });
 
 test('a one-byte and an empty datagram to port 123 never crash', () => {
@@ -71,7 +74,10 @@ const DHCP_CAPTURES = [
 const DHCP_FIELDS = [
   'frame.number', 'frame.protocols', '_ws.col.Protocol', '_ws.col.Info', 'dhcp.type', 'dhcp.hw.type', 'dhcp.hw.len', 'dhcp.hops',
   'dhcp.id', 'dhcp.secs', 'dhcp.flags', 'dhcp.ip.client', 'dhcp.ip.your', 'dhcp.ip.server', 'dhcp.ip.relay', 'dhcp.hw.mac_addr',
-  'dhcp.cookie', 'dhcp.option.type', 'dhcp.option.length', 'dhcp.option.end', 'dhcp.option.dhcp',
+  'dhcp.cookie', 'dhcp.option.type', 'dhcp.option.length', 'dhcp.option.end', 'dhcp.option.dhcp', 'dhcp.flags.bc', 'dhcp.bootp',
+  'dhcp.hw.addr_padding', 'dhcp.server', 'dhcp.option.value', 'dhcp.option.subnet_mask', 'dhcp.option.router', 'dhcp.option.domain_name',
+  'dhcp.option.request_list_item', 'dhcp.option.ip_address_lease_time', 'dhcp.option.static_route.ip', 'dhcp.option.user_class.data',
+  'dhcp.option.associated_ip_option', 'dhcp.option.padding',
 ];
 /**
  * BOOTP requests 2 bytes short of the 64-byte RFC 951 vendor area: tshark appends its
@@ -160,6 +166,12 @@ const OTHERS: { name: string; captures: string[]; frames: string; fields: string
       'nbns.count.answers', 'nbns.name', 'nbns.type', 'nbns.class'],
     filters: ['nbns', 'nbns.name == "BLUECATNETWORKS<1b>"'], least: 3,
   },
+  {
+    name: 'RIPng', captures: ['valid/ja4/v6.pcap'], frames: 'udp.port == 521',
+    fields: ['frame.number', 'frame.protocols', '_ws.col.Protocol', '_ws.col.Info', 'ripng.cmd', 'ripng.version', 'ripng.rte.ipv6_prefix',
+      'ripng.rte.route_tag', 'ripng.rte.prefix_length', 'ripng.rte.metric'],
+    filters: ['ripng', 'ripng.rte.metric == 16', 'ripng.rte.prefix_length == 48'], least: 2,
+  },
 ];
 
 for (const p of OTHERS) {
@@ -196,6 +208,8 @@ test('hostile SSDP, TFTP and NBNS bytes never throw or hang', () => {
       { sport: 137, dport: 137, payload: Buffer.concat([nbnsHeader(1), Buffer.from([0xc0, 0x0c, 0, 0x20, 0, 1])]) }, // pointer loop
       { sport: 137, dport: 137, payload: Buffer.concat([nbnsHeader(1), ...Array.from({ length: 300 }, () => label(63, 0x41))]) },
       { sport: 137, dport: 137, payload: Buffer.from([1, 2, 3]) },
+      { sport: 521, dport: 521, payload: Buffer.from([2, 1, 0]) }, // RIPng header cut short
+      { sport: 521, dport: 521, payload: Buffer.concat([Buffer.from([2, 1, 0, 0]), Buffer.alloc(30, 0xff)]) }, // an entry and a half
     ];
     const file = path.join(dir, 'udp.pcap');
     const w = openCaptureWriter(file, 1);
@@ -210,6 +224,8 @@ test('hostile SSDP, TFTP and NBNS bytes never throw or hang', () => {
     assert.equal(out[3], 'TFTP\tRead Request [Malformed Packet]\t\t');
     assert.equal(out[5], 'TFTP\tError Code, Code: Unknown (99) [Malformed Packet]\t\t');
     assert.match(out[7], /^NBNS\tName query \[Malformed Packet\]/);
+    assert.equal(out[10].split('\t')[0], 'RIPng');
+    assert.match(out[11], /^RIPng\t Command Response, Version 1 \[Malformed Packet\]/);
     tcpwatch(['-r', file, '-V']);
     tcpwatch(['-r', file, '-T', 'json']);
   } finally {

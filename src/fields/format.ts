@@ -94,6 +94,20 @@ export function ipv6At(buf: Buffer, off: number): string {
   return s;
 }
 
+/** Seconds as Wireshark's unsigned_time_secs_to_str writes them: `1 day, 2 hours, 3 minutes, 4 seconds`. */
+export function secondsText(v: number): string {
+  if (v === 0) return '0 seconds';
+  const parts: string[] = [];
+  const unit = (n: number, what: string): void => {
+    if (n !== 0) parts.push(`${n} ${what}${n === 1 ? '' : 's'}`);
+  };
+  unit(Math.floor(v / 86400), 'day');
+  unit(Math.floor((v % 86400) / 3600), 'hour');
+  unit(Math.floor((v % 3600) / 60), 'minute');
+  unit(v % 60, 'second');
+  return parts.join(', ');
+}
+
 /** How tshark 4.0's -T fields prints a bytes field of no bytes (an option or extension without data). */
 export const MISSING_BYTES = '<MISSING>';
 

@@ -9,13 +9,13 @@
 import { Dissection } from '../../decode/dissection';
 import { defineField, FieldDef, FT, Span } from '../../fields/registry';
 import { bitPattern } from '../../fields/tree';
-import { absoluteTimeText, hexOf, ipv4At, ipv6At, MISSING_BYTES as MISSING } from '../../fields/format';
+import { absoluteTimeText, hexOf, ipv4At, ipv6At, MISSING_BYTES as MISSING, secondsText } from '../../fields/format';
 import { BAD_DATA_CUT, DnsKind, DnsLayer, Section } from './layer';
 import { dnsLayerOf } from './register';
 import { dnsMatchOf } from './matching';
 import { classOf, dataName, ownerName, rdataLen, rdataOff, recordType } from './summary';
 import {
-  TYPE_DESCRIPTIONS, OPTION_NAMES, className, opcodeName, rcodeName, secondsText, typeName,
+  TYPE_DESCRIPTIONS, OPTION_NAMES, className, opcodeName, rcodeName, typeName,
 } from './types';
 import {
   C_IN, DNS_FLAGS, DNS_ID, DNS_QDCOUNT, DNS_TCP_LENGTH_LEN, F_AUTHENTIC, F_AUTHORITATIVE, F_CHECKDISABLE,

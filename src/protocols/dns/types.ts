@@ -68,17 +68,3 @@ export const OPTION_NAMES: Readonly<Record<number, string>> = {
   7: 'N3U - NSEC3 Hash Understood (RFC6975)', 8: 'CSUBNET - Client subnet', 9: 'EDNS EXPIRE (RFC7314)', 10: 'COOKIE',
   11: 'EDNS TCP Keepalive', 12: 'PADDING', 13: 'CHAIN', 15: 'Extended DNS Error', 20730: 'Experimental - CSUBNET - Client subnet',
 };
-
-/** Seconds as Wireshark's unsigned_time_secs_to_str writes them: `1 day, 2 hours, 3 minutes, 4 seconds`. */
-export function secondsText(v: number): string {
-  if (v === 0) return '0 seconds';
-  const parts: string[] = [];
-  const unit = (n: number, what: string): void => {
-    if (n !== 0) parts.push(`${n} ${what}${n === 1 ? '' : 's'}`);
-  };
-  unit(Math.floor(v / 86400), 'day');
-  unit(Math.floor((v % 86400) / 3600), 'hour');
-  unit(Math.floor((v % 3600) / 60), 'minute');
-  unit(v % 60, 'second');
-  return parts.join(', ');
-}

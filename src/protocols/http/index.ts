@@ -10,6 +10,7 @@ import { Dissection } from '../../decode/dissection';
 import { PDU_NOT_MINE, registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT } from '../../fields/registry';
 import { offerTextLines } from '../text-lines';
+import { offerUrlencodedForm } from '../urlencoded-form';
 import { dechunkedBody, HttpMessage, httpPduLength, isXmlMediaType, mediaType, parseHttpMessage, startsHttpMessage, headerBlockEnd } from './message';
 
 /** Wireshark's default "HTTP TCP port range" (http.tcp.port). */
@@ -110,10 +111,11 @@ export const http = registerProtocol({
       if (m.contentEncoding === '' && m.end > m.bodyOff) {
         const at = reassembled ? d.payloadOff : m.bodyOff;
         const media = mediaType(m.contentType);
-        if (!m.chunked) offerTextLines(d, buf, m.bodyOff, m.end, media, at);
-        else {
+        if (!m.chunked) {
+          if (!offerTextLines(d, buf, m.bodyOff, m.end, media, at)) offerUrlencodedForm(d, buf, m.bodyOff, m.end, media, at);
+        } else {
           const body = dechunkedBody(buf, m.bodyOff, m.end);
-          if (body !== null) offerTextLines(d, body, 0, body.length, media, at);
+          if (body !== null && !offerTextLines(d, body, 0, body.length, media, at)) offerUrlencodedForm(d, body, 0, body.length, media, at);
         }
       }
     },
