@@ -77,6 +77,32 @@ export function sanitizeText(s: string): string {
 }
 
 /**
+ * UTF-8 of `s` into `b` at `p` when it needs no escape, in the same pass that checks it: the end,
+ * or -1 when some code unit is unsafe or a surrogate (the caller then writes sanitizeText(s)). The
+ * caller leaves room for 3 bytes per code unit; what was written before -1 is not used.
+ */
+export function encodeSafeText(s: string, b: Uint8Array, p: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c < 0x20 || c === 0x7f) return -1;
+      b[p++] = c;
+    } else {
+      if (UNSAFE_BMP[c] !== 0) return -1;
+      if (c < 0x800) {
+        b[p++] = 0xc0 | (c >> 6);
+        b[p++] = 0x80 | (c & 63);
+      } else {
+        b[p++] = 0xe0 | (c >> 12);
+        b[p++] = 0x80 | ((c >> 6) & 63);
+        b[p++] = 0x80 | (c & 63);
+      }
+    }
+  }
+  return p;
+}
+
+/**
  * Text of several lines for a terminal (what a chat peer sent): each line sanitized, the line
  * breaks kept.
  */

@@ -4,7 +4,7 @@
 import { Dissection } from '../decode/dissection';
 import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
-import { sourceColumn, destinationColumn, infoColumn, ARROW_BETWEEN, appSummary, transportProtocol, writeTransportInfo } from './summary';
+import { sourceColumn, destinationColumn, ARROW_BETWEEN, appSummary, transportProtocol, writeTransportInfo, writeAppInfo } from './summary';
 import { TextWriter, StringBuilder, cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS } from './text-writer';
 import { detailsText, buildDetails, DetailNode } from './details';
 import { protocolTree, TreeNode } from '../fields/tree';
@@ -62,11 +62,12 @@ export function writeSummaryLine(d: Dissection, timeDigits: number, w: TextWrite
   // Application summaries (TLS SNI, HTTP, …) can carry text from the packet and go through the
   // sanitizer; the transport's own columns are tcpwatch's text. One lookup serves both columns.
   const app = appSummary(d);
-  w.write(app !== null ? sanitizeText(app.protocol) : transportProtocol(d));
+  if (app !== null) w.writeSanitized(app.protocol);
+  else w.write(transportProtocol(d));
   w.write(' ');
   w.writeUInt(d.origLen);
   w.write(' ');
-  if (app !== null) w.write(sanitizeText(infoColumn(d, app)));
+  if (app !== null) writeAppInfo(d, app, w);
   else writeTransportInfo(d, w);
 }
 

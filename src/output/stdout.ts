@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import { TextWriter, decimalDigits } from './text-writer';
+import { encodeSafeText, sanitizeText } from './sanitize';
 
 const FLUSH_AT = 64 * 1024;
 // Strings up to this length are encoded by a loop here: for the short pieces a summary line is made
@@ -32,6 +33,26 @@ export class OutputBuffer implements TextWriter {
     }
     if (s.length <= SHORT_STRING) this.used = encodeShort(s, this.buf, this.used);
     else this.used += this.buf.write(s, this.used, 'utf8');
+    if (this.used >= FLUSH_AT) this.flush();
+  }
+
+  /**
+   * Packet text checked and encoded in one pass with the sanitizer's table; only text that needs an
+   * escape goes through sanitizeText (and is written as the sanitizer returns it).
+   */
+  writeSanitized(s: string): void {
+    if (this.closed) return;
+    const worst = s.length * 3;
+    if (s.length > FLUSH_AT || this.used + worst > this.buf.length) {
+      this.write(sanitizeText(s));
+      return;
+    }
+    const end = encodeSafeText(s, this.buf, this.used);
+    if (end < 0) {
+      this.write(sanitizeText(s));
+      return;
+    }
+    this.used = end;
     if (this.used >= FLUSH_AT) this.flush();
   }
 

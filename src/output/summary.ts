@@ -134,7 +134,18 @@ const MALFORMED = '[Malformed Packet]';
 export const ARROW_BETWEEN = ` ${RIGHT_ARROW} `;
 
 function withMalformedMark(d: Dissection, s: string): string {
-  return d.malformed !== Malformed.None ? s + (s ? ' ' : '') + MALFORMED : s;
+  return s + malformedMark(d, s);
+}
+
+/** What follows an application's Info text `s` in a malformed frame ('' otherwise). */
+function malformedMark(d: Dissection, s: string): string {
+  return d.malformed !== Malformed.None ? (s ? ' ' : '') + MALFORMED : '';
+}
+
+/** infoColumn(d, app) through the sanitizer, written without building the column's string. */
+export function writeAppInfo(d: Dissection, app: AppSummary, w: TextWriter): void {
+  w.writeSanitized(app.info);
+  if (d.malformed !== Malformed.None) w.write(malformedMark(d, app.info));
 }
 
 // Wireshark prints the findings group by group (ports reused, retransmissions, lost, window,

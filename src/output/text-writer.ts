@@ -2,10 +2,14 @@
 // same code fills a string (the UI's rows, the packet store) and, for headless output, encodes
 // straight into the output buffer without building a line per packet.
 
+import { sanitizeText } from './sanitize';
+
 export interface TextWriter {
   write(s: string): void;
   /** A non-negative whole number in decimal, right-aligned in `width` with spaces (or zeros). */
   writeUInt(n: number, width?: number, zeroPad?: boolean): void;
+  /** Text from a packet: what sanitizeText makes of it. */
+  writeSanitized(s: string): void;
 }
 
 // Output never builds a string V8 cannot hold (2^29 characters: past it, `+=` and JSON.stringify
@@ -72,6 +76,10 @@ export class StringBuilder implements TextWriter {
 
   writeUInt(n: number, width = 0, zeroPad = false): void {
     this.write(width > 0 ? String(n).padStart(width, zeroPad ? '0' : ' ') : String(n));
+  }
+
+  writeSanitized(s: string): void {
+    this.write(sanitizeText(s));
   }
 }
 

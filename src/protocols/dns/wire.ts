@@ -127,21 +127,45 @@ const NAME_TOO_LONG = '<Name too long>';
 const UNKNOWN_EXTENDED = '<Unknown extended label>';
 
 /** Octets of a label as Wireshark's format_text shows them: printable ASCII as is, others escaped. */
-function labelText(buf: Buffer, off: number, len: number): string {
-  let s = '';
+// A name's text is put together here byte by byte and decoded once: it is ASCII (escapes stand for
+// the other bytes), and one decode is cheaper than joining a string per character and per label.
+// Room for the longest text kept (MAX_NAME_CHARS) and one more label: '.' and 63 bytes escaped, or
+// a bit-string label's 64 bytes in hex.
+const nameBytes = Buffer.alloc(1024);
+
+/** A label's bytes as Wireshark shows them: printable ASCII as it is, the rest as `\ooo`. */
+function putLabel(buf: Buffer, off: number, len: number, t: Buffer, q: number): number {
   for (let i = 0; i < len; i++) {
     const c = buf[off + i];
-    if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += '\\' + c.toString(8).padStart(3, '0');
+    if (c >= 0x20 && c < 0x7f) {
+      t[q++] = c;
+    } else {
+      t[q++] = 0x5c;
+      t[q++] = 0x30 + (c >> 6);
+      t[q++] = 0x30 + ((c >> 3) & 7);
+      t[q++] = 0x30 + (c & 7);
+    }
   }
-  return s;
+  return q;
 }
 
 const HEX = '0123456789abcdef';
 
+/** A bit-string label (RFC 2673) as `\[xHEX/BITS]`, its bytes inside the message. */
+function putBitstring(buf: Buffer, p: number, bytes: number, bits: number, msgEnd: number, t: Buffer, q: number): number {
+  q += t.write('\\[x', q, 'latin1');
+  for (let i = 0; i < bytes && p + 2 + i < msgEnd; i++) {
+    t[q++] = HEX.charCodeAt(buf[p + 2 + i] >> 4);
+    t[q++] = HEX.charCodeAt(buf[p + 2 + i] & 15);
+  }
+  q += t.write(`/${bits}]`, q, 'latin1');
+  return q;
+}
+
 /** The text of a name already checked by walkName (so every read is inside the message). */
 export function nameText(buf: Buffer, msgOff: number, msgEnd: number, p: number): string {
-  let s = '';
+  const t = nameBytes;
+  let kept = 0;
   let first = true;
   let tooLong = false;
   let jumps = 0;
@@ -159,29 +183,21 @@ export function nameText(buf: Buffer, msgOff: number, msgEnd: number, p: number)
     }
     if (kind === LABEL_EXTENDED && len !== LABEL_BITSTRING) return UNKNOWN_EXTENDED;
     if (kind !== 0 && kind !== LABEL_EXTENDED) break;
-    let part: string;
-    let next: number;
-    if (kind === 0) {
-      part = labelText(buf, p + 1, Math.min(len, msgEnd - p - 1));
-      next = p + 1 + len;
-    } else {
-      const bits = buf[p + 1];
-      const bytes = bits === 0 ? 32 : ((bits - 1) >> 3) + 1;
-      part = '\\[x';
-      for (let i = 0; i < bytes && p + 2 + i < msgEnd; i++) part += HEX[buf[p + 2 + i] >> 4] + HEX[buf[p + 2 + i] & 15];
-      part += `/${bits}]`;
-      next = p + 2 + bytes;
-    }
+    const bits = kind === 0 ? 0 : buf[p + 1];
+    const bytes = kind === 0 ? 0 : bits === 0 ? 32 : ((bits - 1) >> 3) + 1;
     if (!tooLong) {
-      const joined = first ? part : s + '.' + part;
-      if (joined.length > MAX_NAME_CHARS) tooLong = true;
-      else s = joined;
+      // The label goes after the text kept so far, and stays only if the whole fits.
+      let q = kept;
+      if (!first) t[q++] = 0x2e;
+      q = kind === 0 ? putLabel(buf, p + 1, Math.min(len, msgEnd - p - 1), t, q) : putBitstring(buf, p, bytes, bits, msgEnd, t, q);
+      if (q > MAX_NAME_CHARS) tooLong = true;
+      else kept = q;
     }
     first = false;
-    p = next;
+    p = kind === 0 ? p + 1 + len : p + 2 + bytes;
   }
   if (tooLong) return NAME_TOO_LONG;
-  return s === '' ? ROOT_NAME : s;
+  return kept === 0 ? ROOT_NAME : t.toString('latin1', 0, kept);
 }
 
 /**
