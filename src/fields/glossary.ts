@@ -56,6 +56,7 @@ const PROTOCOL_NAMES: Readonly<Record<string, readonly [long: string, short: str
   raw: ['Raw packet data', 'Raw'], 'ipv6.hopopts': ['IPv6 Hop-by-Hop Option', 'IPv6 Hop-by-Hop'],
   'ipv6.routing': ['Routing Header for IPv6', 'IPv6 Routing'], 'ipv6.fraghdr': ['Fragment Header for IPv6', 'IPv6 Fragment'],
   'ipv6.dstopts': ['Destination Options for IPv6', 'IPv6 Destination'], 'data-text-lines': ['Line-based text data', 'Line-based text data'],
+  ripng: ['RIPng', 'RIPng'], 'urlencoded-form': ['HTML Form URL Encoded', 'URL Encoded Form Data'],
 };
 
 export function protocolLongName(f: FieldDef): string {
