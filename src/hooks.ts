@@ -27,6 +27,10 @@ export interface MainOptions {
   verbose?: boolean;
   hex?: boolean;
   numeric?: boolean;
+  /** -N FLAGS: the kinds of names shown (src/fields/names.ts). */
+  nameResolve?: string;
+  /** -H FILE: hosts files read after /etc/hosts and Wireshark's. */
+  hostsFile?: string[];
   pref: string[];
   /** -d LAYER==SELECTOR,PROTOCOL, as tshark: Decode As (src/decode/decode-as.ts), in the order given. */
   decodeAs?: string[];
