@@ -27,6 +27,10 @@ export interface MainOptions {
   verbose?: boolean;
   hex?: boolean;
   numeric?: boolean;
+  /** -N FLAGS: the kinds of names shown (src/fields/names.ts). */
+  nameResolve?: string;
+  /** -H FILE: hosts files read after /etc/hosts and Wireshark's. */
+  hostsFile?: string[];
   pref: string[];
   /** -C / --profile: the configuration profile (src/config/profile.ts); undefined: the Default one. */
   profile?: string;

@@ -80,12 +80,13 @@ export class Pipeline {
   handle(f: CapturedFrame): boolean {
     const d = this.d;
     const prevSec = d.tsSec, prevNsec = d.tsNsec;
+    // Numbered before decoding: what a decode step learns (a DNS answer's names) says which frame taught it.
+    d.number = ++this.framesRead;
     decodeFrame(d, f.buf, f.off, f.capLen, f.linkType);
     d.origLen = f.origLen;
     d.tsSec = f.tsSec;
     d.tsNsec = f.tsNsec;
     d.ifIndex = f.ifIndex;
-    d.number = ++this.framesRead;
     if (!this.haveFirst) {
       this.haveFirst = true;
       d.firstTsSec = f.tsSec;

@@ -21,6 +21,8 @@ import { setTimeFormat, setTimeDigits, timeShown, noteShownTimes, TIME_TYPES, Ti
 import { Sink } from '../output/sinks';
 import { applyDecodeAs } from '../decode/decode-as';
 import { sanitizeText } from '../output/sanitize';
+import { addHostsFile, enableNameResolution } from '../fields/names';
+import { existsSync } from 'fs';
 
 /** -o NAME:VALUE, as tshark takes it; only preferences that a module honours are accepted. */
 function checkPreference(spec: string): void {
@@ -61,6 +63,7 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   opts.pref = [...openProfile(opts.profile).preferences(preferences), ...opts.pref];
   for (const p of opts.pref) checkPreference(p);
   checkDecodeAs(opts.decodeAs ?? []);
+  applyNameResolution(opts);
   applyTimeFormat(opts);
   if (opts.writeFormat !== undefined) {
     if (opts.writeFormat !== 'pcap' && opts.writeFormat !== 'pcapng') throw new UsageError(`unknown -F format "${opts.writeFormat}": tcpwatch writes pcap or pcapng`);
@@ -101,6 +104,18 @@ function checkDecodeAs(args: string[]): void {
   const r = applyDecodeAs(args);
   if (r.error !== undefined) throw new UsageError(r.error);
   for (const w of r.warnings) process.stderr.write(`tcpwatch: warning: ${sanitizeText(w)}\n`);
+}
+
+/** -N and -H, checked before anything is read; -n leaves every kind off. */
+export function applyNameResolution(opts: MainOptions): void {
+  if ((opts.hostsFile ?? []).length > 0 && !(opts.nameResolve ?? '').includes('n')) throw new UsageError('-H applies to network names: add -N n');
+  if (opts.nameResolve === undefined) return;
+  const error = enableNameResolution(opts.nameResolve);
+  if (error !== null) throw new UsageError(error);
+  for (const f of opts.hostsFile ?? []) {
+    if (!existsSync(f)) throw new UsageError(`-H ${f}: no such file`);
+    addHostsFile(f);
+  }
 }
 
 /** --remote belongs to -D, --remote-sudo and --ssh-command to a remote host: said, not ignored. */

@@ -5,6 +5,7 @@ import { Dissection, Proto } from '../decode/dissection';
 import * as ip from '../decode/ip';
 import { defineField, FT, Span } from './registry';
 import { ChecksumStatus, CHECKSUM_STATUS_NAMES, ipv4At, ipv6At } from './format';
+import { ipv4Name, ipv6Name, nameResolution } from './names';
 
 const SLAAC_MAC = Buffer.alloc(6);
 /** Wireshark's checksum status when it was not verified. */
@@ -34,6 +35,13 @@ export const IP_PROTO_NAMES: Record<number, string> = {
   132: 'SCTP', 135: 'Mobility Header',
 };
 
+// With -N n the headings and the *_host fields name the hosts as known when the header was
+// dissected: a DNS answer further in the same frame names them only from its columns on, as in tshark.
+const ipv4Label = (d: Dissection, off: number): string => (nameResolution.network ? `${ipv4Name(d.buf, off, d.number)} (${ipv4At(d.buf, off)})` : ipv4At(d.buf, off));
+const ipv6Label = (d: Dissection, off: number): string => (nameResolution.network ? `${ipv6Name(d.buf, off, d.number)} (${ipv6At(d.buf, off)})` : ipv6At(d.buf, off));
+const ipv4Host = (d: Dissection, off: number): string => (nameResolution.network ? ipv4Name(d.buf, off, d.number) : ipv4At(d.buf, off));
+const ipv6Host = (d: Dissection, off: number): string => (nameResolution.network ? ipv6Name(d.buf, off, d.number) : ipv6At(d.buf, off));
+
 // Every IPv4 header of the frame is an occurrence, in order: the outer one first, then those a
 // tunnel carries or an ICMP error quotes. `ip.src == X` matches any of them, as in Wireshark.
 const count4 = (d: Dissection): number => d.layerCount(Proto.IPv4);
@@ -52,7 +60,7 @@ const fragWord = u16(ip.IP4_FLAGS_FRAG);
 
 defineField({
   name: 'ip', label: 'Internet Protocol Version 4', type: FT.None, proto: 'ip', count: count4,
-  text: (d, i) => `Internet Protocol Version 4, Src: ${ipv4At(d.buf, off4(d, i) + ip.IP4_SRC)}, Dst: ${ipv4At(d.buf, off4(d, i) + ip.IP4_DST)}`,
+  text: (d, i) => `Internet Protocol Version 4, Src: ${ipv4Label(d, off4(d, i) + ip.IP4_SRC)}, Dst: ${ipv4Label(d, off4(d, i) + ip.IP4_DST)}`,
   range: (d, i, out) => out.set(d.buf, off4(d, i), hdrLen4(d, off4(d, i))),
 });
 defineField({
@@ -137,13 +145,19 @@ defineField({
   name: 'ip.addr', hidden: true, label: 'Source or Destination Address', type: FT.IPv4, proto: 'ip', count: (d) => 2 * count4(d),
   num: (d, i) => d.buf.readUInt32BE(off4(d, i >> 1) + ((i & 1) === 0 ? ip.IP4_SRC : ip.IP4_DST)),
 });
+defineField({ name: 'ip.src_host', hidden: true, label: 'Source Host', type: FT.String, proto: 'ip', count: count4, text: (d, i) => ipv4Host(d, off4(d, i) + ip.IP4_SRC) });
+defineField({ name: 'ip.dst_host', hidden: true, label: 'Destination Host', type: FT.String, proto: 'ip', count: count4, text: (d, i) => ipv4Host(d, off4(d, i) + ip.IP4_DST) });
+defineField({
+  name: 'ip.host', hidden: true, label: 'Source or Destination Host', type: FT.String, proto: 'ip', count: (d) => 2 * count4(d),
+  text: (d, i) => ipv4Host(d, off4(d, i >> 1) + ((i & 1) === 0 ? ip.IP4_SRC : ip.IP4_DST)),
+});
 
 const count6 = (d: Dissection): number => d.layerCount(Proto.IPv6);
 const off6 = (d: Dissection, occurrence: number): number => d.layerOffset(Proto.IPv6, occurrence);
 const has6 = count6;
 defineField({
   name: 'ipv6', label: 'Internet Protocol Version 6', type: FT.None, proto: 'ipv6', count: has6,
-  text: (d, i) => `Internet Protocol Version 6, Src: ${ipv6At(d.buf, off6(d, i) + ip.IP6_SRC)}, Dst: ${ipv6At(d.buf, off6(d, i) + ip.IP6_DST)}`,
+  text: (d, i) => `Internet Protocol Version 6, Src: ${ipv6Label(d, off6(d, i) + ip.IP6_SRC)}, Dst: ${ipv6Label(d, off6(d, i) + ip.IP6_DST)}`,
   range: (d, i, out) => {
     let k = 0;
     for (let n = i; k < d.stackLen; k++) if (d.stack[k] === Proto.IPv6 && n-- === 0) break;
@@ -224,4 +238,10 @@ for (const [side, at, label] of [['src', ip.IP6_SRC, 'Source'], ['dst', ip.IP6_D
 defineField({
   name: 'ipv6.addr', hidden: true, label: 'Source or Destination Address', type: FT.IPv6, proto: 'ipv6', count: (d) => 2 * count6(d),
   bytes: (d, i, out) => out.set(d.buf, off6(d, i >> 1) + ((i & 1) === 0 ? ip.IP6_SRC : ip.IP6_DST), 16),
+});
+defineField({ name: 'ipv6.src_host', hidden: true, label: 'Source Host', type: FT.String, proto: 'ipv6', count: has6, text: (d, i) => ipv6Host(d, off6(d, i) + ip.IP6_SRC) });
+defineField({ name: 'ipv6.dst_host', hidden: true, label: 'Destination Host', type: FT.String, proto: 'ipv6', count: has6, text: (d, i) => ipv6Host(d, off6(d, i) + ip.IP6_DST) });
+defineField({
+  name: 'ipv6.host', hidden: true, label: 'Source or Destination Host', type: FT.String, proto: 'ipv6', count: (d) => 2 * count6(d),
+  text: (d, i) => ipv6Host(d, off6(d, i >> 1) + ((i & 1) === 0 ? ip.IP6_SRC : ip.IP6_DST)),
 });

@@ -4,6 +4,7 @@ import { Dissection, Proto } from '../decode/dissection';
 import { ETH_DST, ETH_SRC, ETH_TYPE, SLL_PKTTYPE, SLL2_PKTTYPE, SLL_PROTOCOL, SLL2_PROTOCOL, SLL2_IFINDEX } from '../decode/link';
 import { defineField, FT, once, Span } from './registry';
 import { macAt } from './format';
+import { macShown, nameResolution } from './names';
 
 // Every Ethernet header of the frame is an occurrence, in order: the outer one first, then those a
 // tunnel (VXLAN, Geneve, GRE) carries, as tshark lists them.
@@ -21,6 +22,9 @@ const ETHERTYPE_NAMES: Record<number, string> = {
   0x6558: 'Transparent Ethernet bridging', 0x88e5: '802.1AE (MACsec)', 0x8035: 'RARP',
 };
 
+/** An address in the Ethernet heading: `CIMSYS_33:44:55 (00:11:22:33:44:55)` with -N m, else the address. */
+const macLabel = (buf: Buffer, off: number): string => (nameResolution.mac ? `${macShown(buf, off)} (${macAt(buf, off)})` : macAt(buf, off));
+
 const addrAt = (which: number) => (d: Dissection, i: number, out: Span) => out.set(d.buf, offEth(d, i) + which, 6);
 const ouiWord = (which: number) => (d: Dissection, i: number) => d.buf.readUIntBE(offEth(d, i) + which, 3);
 // eth.addr, eth.lg and eth.ig have two occurrences per header: the destination's, then the source's (tshark's order).
@@ -29,18 +33,27 @@ const countPairs = (d: Dissection): number => 2 * countEth(d);
 
 defineField({
   name: 'eth', label: 'Ethernet II', type: FT.None, proto: 'eth', count: countEth,
-  text: (d, i) => `Ethernet II, Src: ${macAt(d.buf, offEth(d, i) + ETH_SRC)}, Dst: ${macAt(d.buf, offEth(d, i) + ETH_DST)}`,
+  text: (d, i) => `Ethernet II, Src: ${macLabel(d.buf, offEth(d, i) + ETH_SRC)}, Dst: ${macLabel(d.buf, offEth(d, i) + ETH_DST)}`,
   range: (d, i, out) => out.set(d.buf, offEth(d, i), 14),
 });
 for (const [side, at, label] of [['dst', ETH_DST, 'Destination'], ['src', ETH_SRC, 'Source']] as const) {
   defineField({
     name: `eth.${side}`, label, type: FT.Ether, proto: 'eth', count: countEth, bytes: addrAt(at), range: addrAt(at),
   });
+  // Wireshark's generated name of the address: the vendor's with -N m, else the address.
+  defineField({
+    name: `eth.${side}_resolved`, label: `${label} (resolved)`, type: FT.String, proto: 'eth', count: countEth, parent: `eth.${side}`,
+    hidden: true, generated: true, text: (d, i) => macShown(d.buf, offEth(d, i) + at), range: addrAt(at),
+  });
   // eth.addr, listed under each of the two addresses
   if (side === 'dst') {
     defineField({
       name: 'eth.addr', label: 'Address', type: FT.Ether, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
       bytes: (d, i, out) => out.set(d.buf, pairOff(d, i), 6), range: (d, i, out) => out.set(d.buf, pairOff(d, i), 6),
+    });
+    defineField({
+      name: 'eth.addr_resolved', label: 'Address (resolved)', type: FT.String, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+      hidden: true, generated: true, text: (d, i) => macShown(d.buf, pairOff(d, i)), range: (d, i, out) => out.set(d.buf, pairOff(d, i), 6),
     });
   }
   defineField({

@@ -76,6 +76,10 @@ export interface FieldDef {
   hidden?: boolean;
   /** When only some occurrences are hidden (HTTP's header lines: hidden under a header tcpwatch names, shown for one it does not). */
   hiddenAt?(d: Dissection, i: number): boolean;
+  /** A TCP or UDP port (Wireshark's BASE_PT_TCP, BASE_PT_UDP): the tree names it with -N t. */
+  portKind?: 'tcp' | 'udp';
+  /** An IPv4 netmask (BASE_NETMASK): never shown as a host name. */
+  netmask?: boolean;
   /** Value names for numbers (`1` → `Client Hello`), shown in details. */
   valueNames?: Readonly<Record<number, string>>;
 

@@ -5,6 +5,7 @@ import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF, TcpCompleteness, RETRANSMISSION_FLAGS } from '../analysis/tcp-analysis';
 import { defineField, ExpertSeverity, FT, once, Span } from './registry';
 import { asciiText, ChecksumStatus, CHECKSUM_STATUS_NAMES } from './format';
+import { portLabel } from './names';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
 const flag = (bit: number) => (d: Dissection): number => ((d.tcpFlags & bit) !== 0 ? 1 : 0);
@@ -12,7 +13,7 @@ const flag = (bit: number) => (d: Dissection): number => ((d.tcpFlags & bit) !==
 defineField({
   name: 'tcp', label: 'Transmission Control Protocol', type: FT.None, proto: 'tcp', count: hasTcp,
   text: (d) => {
-    let s = `Transmission Control Protocol, Src Port: ${d.srcPort}, Dst Port: ${d.dstPort}`;
+    let s = `Transmission Control Protocol, Src Port: ${portLabel('tcp', d.srcPort)}, Dst Port: ${portLabel('tcp', d.dstPort)}`;
     if (d.tcp.stream >= 0) {
       s += `, Seq: ${d.tcp.relSeq}`;
       if (d.tcpFlags & tcp.TH_ACK) s += `, Ack: ${d.tcp.relAck}`;
@@ -21,8 +22,8 @@ defineField({
   },
   range: (d, _i, out) => out.set(d.buf, d.tcpOff, Math.min(d.tcpHdrLen, d.frameEnd - d.tcpOff)),
 });
-defineField({ name: 'tcp.srcport', valueBits: 16, label: 'Source Port', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.srcPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff, 2) });
-defineField({ name: 'tcp.dstport', valueBits: 16, label: 'Destination Port', type: FT.UInt, proto: 'tcp', count: hasTcp, num: (d) => d.dstPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff + 2, 2) });
+defineField({ name: 'tcp.srcport', valueBits: 16, label: 'Source Port', type: FT.UInt, portKind: 'tcp', proto: 'tcp', count: hasTcp, num: (d) => d.srcPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff, 2) });
+defineField({ name: 'tcp.dstport', valueBits: 16, label: 'Destination Port', type: FT.UInt, portKind: 'tcp', proto: 'tcp', count: hasTcp, num: (d) => d.dstPort, range: (d, _i, o) => o.set(d.buf, d.tcpOff + 2, 2) });
 defineField({
   name: 'tcp.port', valueBits: 16, hidden: true, label: 'Source or Destination Port', type: FT.UInt, proto: 'tcp', count: (d) => (d.tcpOff >= 0 ? 2 : 0),
   num: (d, i) => (i === 0 ? d.srcPort : d.dstPort),

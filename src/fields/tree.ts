@@ -8,6 +8,9 @@
 import { Dissection, PROTO_NAMES, Proto, isIpv6Extension } from '../decode/dissection';
 import { fieldsOf, getField, FieldDef, FT, NestTarget, Span } from './registry';
 import { formatField } from './format';
+import { ipv4ValueName, ipv6TextName, macName, nameResolution, portLabel } from './names';
+
+const nameSpan = new Span();
 
 export interface TreeNode {
   /** Filter name of the field (`ip.flags.df`). */
@@ -84,6 +87,10 @@ function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string 
   const n = f.num ? f.num(d, i) : 0;
   let shown = value;
   if (f.display) shown = f.display(d, i);
+  else if (nameResolution.mac && f.type === FT.Ether && f.bytes !== undefined && f.bytes(d, i, nameSpan)) shown = `${macName(nameSpan.buf, nameSpan.off)} (${value})`;
+  else if (nameResolution.network && f.type === FT.IPv4 && f.netmask !== true) shown = `${ipv4ValueName(n) ?? value} (${value})`;
+  else if (nameResolution.network && f.type === FT.IPv6) shown = `${ipv6TextName(value) ?? value} (${value})`;
+  else if (f.portKind !== undefined) shown = portLabel(f.portKind, n);
   else if (f.type === FT.Bytes && value.length > SHOWN_HEX_DIGITS) shown = value.slice(0, SHOWN_HEX_DIGITS) + '\u2026';
   else if (f.type === FT.Bool && f.mask !== undefined) shown = n !== 0 ? 'Set' : 'Not set';
   else if (f.type === FT.RelTime) shown = `${value} seconds`;

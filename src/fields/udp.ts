@@ -4,17 +4,18 @@ import * as udp from '../decode/udp';
 import { Dissection } from '../decode/dissection';
 import { defineField, FT, once } from './registry';
 import { ChecksumStatus, CHECKSUM_STATUS_NAMES } from './format';
+import { portLabel } from './names';
 import { udpStreamOf } from '../analysis/udp-stream-info';
 
 const hasUdp = once((d) => d.udpOff >= 0);
 const checksum = (d: Dissection): number => d.buf.readUInt16BE(d.udpOff + udp.UDP_CHECKSUM);
 defineField({
   name: 'udp', label: 'User Datagram Protocol', type: FT.None, proto: 'udp', count: hasUdp,
-  text: (d) => `User Datagram Protocol, Src Port: ${d.buf.readUInt16BE(d.udpOff)}, Dst Port: ${d.buf.readUInt16BE(d.udpOff + 2)}`,
+  text: (d) => `User Datagram Protocol, Src Port: ${portLabel('udp', d.buf.readUInt16BE(d.udpOff))}, Dst Port: ${portLabel('udp', d.buf.readUInt16BE(d.udpOff + 2))}`,
   range: (d, _i, o) => o.set(d.buf, d.udpOff, 8),
 });
-defineField({ name: 'udp.srcport', valueBits: 16, label: 'Source Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_SRC_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff, 2) });
-defineField({ name: 'udp.dstport', valueBits: 16, label: 'Destination Port', type: FT.UInt, proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_DST_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff + 2, 2) });
+defineField({ name: 'udp.srcport', valueBits: 16, label: 'Source Port', type: FT.UInt, portKind: 'udp', proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_SRC_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff, 2) });
+defineField({ name: 'udp.dstport', valueBits: 16, label: 'Destination Port', type: FT.UInt, portKind: 'udp', proto: 'udp', count: hasUdp, num: (d) => d.buf.readUInt16BE(d.udpOff + udp.UDP_DST_PORT), range: (d, _i, o) => o.set(d.buf, d.udpOff + 2, 2) });
 // traceroute's probes go to ports 33435 and up, three per hop (the classic Unix traceroute):
 // Wireshark names the hop and the attempt a probe would be.
 const TRACEROUTE_BASE = 33434;

@@ -9,7 +9,7 @@ import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
 import { pduFrameOf, PduRole, REASSEMBLED_PDU, PACKET_SIZE_LIMITED } from '../analysis/pdu-frame';
-import { ipv4At, ipv6At, macAt } from '../fields/format';
+import { ipv4Shown, ipv6Shown, macShown, nameResolution, portInfo } from '../fields/names';
 import { tcpFlagsList } from '../fields/tcp';
 import { TextWriter, StringBuilder } from './text-writer';
 
@@ -28,14 +28,14 @@ export function registerAppSummary(fn: AppSummarizer): void {
 }
 
 export function sourceColumn(d: Dissection): string {
-  if (d.netOff >= 0) return d.netVersion === 4 ? ipv4At(d.buf, d.netOff + IP4_SRC) : ipv6At(d.buf, d.netOff + IP6_SRC);
-  if (d.ethOff >= 0) return macAt(d.buf, d.ethOff + ETH_SRC);
+  if (d.netOff >= 0) return d.netVersion === 4 ? ipv4Shown(d.buf, d.netOff + IP4_SRC) : ipv6Shown(d.buf, d.netOff + IP6_SRC);
+  if (d.ethOff >= 0) return macShown(d.buf, d.ethOff + ETH_SRC);
   return '';
 }
 
 export function destinationColumn(d: Dissection): string {
-  if (d.netOff >= 0) return d.netVersion === 4 ? ipv4At(d.buf, d.netOff + IP4_DST) : ipv6At(d.buf, d.netOff + IP6_DST);
-  if (d.ethOff >= 0) return macAt(d.buf, d.ethOff + ETH_DST);
+  if (d.netOff >= 0) return d.netVersion === 4 ? ipv4Shown(d.buf, d.netOff + IP4_DST) : ipv6Shown(d.buf, d.netOff + IP6_DST);
+  if (d.ethOff >= 0) return macShown(d.buf, d.ethOff + ETH_DST);
   return '';
 }
 
@@ -118,15 +118,21 @@ export function writeTransportInfo(d: Dissection, w: TextWriter): void {
   else if (p === Proto.Udp) {
     // The innermost UDP header: a tunnel's inner datagram, not the outer one that d.udpOff keeps.
     const off = d.stackOff[k];
-    w.writeUInt(d.buf.readUInt16BE(off));
+    writePort(w, 'udp', d.buf.readUInt16BE(off));
     w.write(ARROW_BETWEEN);
-    w.writeUInt(d.buf.readUInt16BE(off + 2));
+    writePort(w, 'udp', d.buf.readUInt16BE(off + 2));
     w.write(' Len=');
     w.writeUInt(d.payloadLen);
   } else if (p === Proto.Icmp || p === Proto.Icmpv6) w.write(icmpInfo(d));
   else if (d.netOff >= 0 && d.fragmented) w.write('Fragmented IP protocol');
   else empty = true;
   if (d.malformed !== Malformed.None) w.write(empty ? MALFORMED : ' ' + MALFORMED);
+}
+
+/** A port in the Info column: `http(80)` with -N t when it has a name, else the number (no text made without -N t). */
+function writePort(w: TextWriter, kind: 'tcp' | 'udp', port: number): void {
+  if (nameResolution.transport) w.write(portInfo(kind, port));
+  else w.writeUInt(port);
 }
 
 const MALFORMED = '[Malformed Packet]';
@@ -198,9 +204,9 @@ function flagsListOf(flags: number, useAce: boolean): string {
 export function writeTcpInfo(d: Dissection, w: TextWriter): void {
   const t = d.tcp;
   if (t.flags !== 0) w.write(tcpAnalysisPrefix(d));
-  w.writeUInt(d.srcPort);
+  writePort(w, 'tcp', d.srcPort);
   w.write(ARROW_BETWEEN);
-  w.writeUInt(d.dstPort);
+  writePort(w, 'tcp', d.dstPort);
   w.write(flagsListOf(d.tcpFlags, t.useAce));
   w.writeUInt(t.stream >= 0 ? t.relSeq : d.seqRaw);
   if (d.tcpFlags & tcp.TH_ACK) {

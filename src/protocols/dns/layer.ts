@@ -5,8 +5,9 @@
 import { Dissection, Malformed } from '../../decode/dissection';
 import {
   DNS_HEADER_LEN, DNS_QDCOUNT, QUESTION_FIXED_LEN, RR_FIXED_LEN,
-  RR_RDLENGTH, RR_TYPE, T_CNAME, T_MX, T_NS, T_PTR, T_SOA, T_SRV, walkName,
+  RR_CLASS, RR_RDLENGTH, RR_TYPE, T_A, T_AAAA, C_IN, T_CNAME, T_MX, T_NS, T_PTR, T_SOA, T_SRV, walkName, nameText,
 } from './wire';
+import { learnIpv4Name, learnIpv6Name, nameResolution } from '../../fields/names';
 
 /** Messages kept per frame (a TCP segment may hold several). */
 export const MAX_MESSAGES = 16;
@@ -185,7 +186,25 @@ export function decodeDnsMessage(d: Dissection, l: DnsLayer, off: number, end: n
         d.markMalformed(Malformed.Application, id);
         return;
       }
+      if (nameResolution.learnFromDns) learnName(d, buf, off, end, p, nameEnd, rdata, rdlen);
       p = recEnd;
     }
   }
+}
+
+// RFC 1035 §3.4.1, RFC 3596 §2.2
+const A_RDATA_LEN = 4;
+const AAAA_RDATA_LEN = 16;
+/** The class without mDNS's cache-flush bit (RFC 6762 §10.2), as Wireshark compares it. */
+const CLASS_MASK = 0x7f;
+
+/**
+ * With -N n, an A or AAAA record names its address for the rest of the capture, whichever section
+ * it is in (Wireshark's add_ipv4_name and add_ipv6_name from the DNS dissector).
+ */
+function learnName(d: Dissection, buf: Buffer, msgOff: number, msgEnd: number, p: number, nameEnd: number, rdata: number, rdlen: number): void {
+  const type = buf.readUInt16BE(nameEnd + RR_TYPE);
+  if ((buf.readUInt16BE(nameEnd + RR_CLASS) & CLASS_MASK) !== C_IN) return;
+  if (type === T_A && rdlen >= A_RDATA_LEN) learnIpv4Name(buf, rdata, nameText(buf, msgOff, msgEnd, p), d.number);
+  else if (type === T_AAAA && rdlen >= AAAA_RDATA_LEN) learnIpv6Name(buf, rdata, nameText(buf, msgOff, msgEnd, p), d.number);
 }

@@ -1,0 +1,157 @@
+// Name resolution (-N m, n, t; -H): tshark 4.0 reads the same corpus captures with the same flags
+// in each test and says what the columns, the *_resolved / *_host fields and -V must show. tshark's
+// -N n reads no /etc/hosts of its own (it asks the system's resolver), so it is handed the first
+// name of each address there with -H, as the resolver would answer. And names never cost a DNS
+// query: tcpwatch runs in a fresh network namespace whose every route leads to a watched loopback.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
+import { runCli, runCommand, inParallel } from './helpers/parallel';
+
+const haveTshark = spawnSync('tshark', ['-v']).status === 0;
+const corpus = corpusDir();
+const skip = !haveTshark ? 'tshark is not installed' : corpus === null ? NO_CORPUS_REASON : false;
+const at = (rel: string): string => path.join(corpus!, rel);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-names-'));
+/** /etc/hosts as the system's resolver answers it: the first name of each address. */
+const SYSTEM_HOSTS = path.join(tmp, 'system-hosts');
+{
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const line of fs.readFileSync('/etc/hosts', 'latin1').split('\n')) {
+    const words = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (words.length < 2 || seen.has(words[0])) continue;
+    seen.add(words[0]);
+    lines.push(`${words[0]} ${words[1]}`);
+  }
+  fs.writeFileSync(SYSTEM_HOSTS, lines.join('\n') + '\n');
+}
+
+// Captures with Ethernet vendors and well-known multicast addresses, DNS answers, loopback HTTP,
+// IPv6 neighbour discovery, tunnels, cooked captures and ports of every kind.
+const CAPTURES = [
+  'valid/tcpdump-protocols/dns_udp.pcap', 'valid/tcpdump-protocols/edns-opts.pcap', 'valid/tcpdump-protocols/icmpv6.pcap',
+  'valid/tcpdump-protocols/vxlan.pcap', 'valid/tcpdump-protocols/ntp.pcap', 'valid/tcpdump-protocols/dhcp-rfc4388.pcap',
+  'valid/tcpdump/dns_tcp.pcap', 'valid/tcpdump/ipv4_tcp_http_xml.pcap', 'valid/tcpdump/tftp.pcap',
+  'valid/ja4/tls3.pcapng', 'valid/ja4/v6.pcap', 'valid/ja4/http1-with-cookies.pcapng', 'valid/local/any-sll.pcap',
+];
+const FIELDS = ['_ws.col.Source', '_ws.col.Destination', '_ws.col.Info', 'eth.src_resolved', 'eth.dst_resolved', 'eth.addr_resolved',
+  'ip.src_host', 'ip.dst_host', 'ip.host', 'ipv6.src_host', 'ipv6.dst_host', 'ipv6.host'];
+const fieldArgs = ['-T', 'fields', ...FIELDS.flatMap((f) => ['-e', f])];
+
+const lines = (s: string): string[] => s.split('\n');
+
+/**
+ * Every frame whose fields agree with tshark's without names (tcpwatch's default against tshark -n)
+ * agrees with names on too; returns [frames compared, frames whose text the names changed].
+ */
+async function agreeWithNames(ours: string[], theirs: string[]): Promise<[number, number]> {
+  let compared = 0, renamed = 0;
+  await inParallel(CAPTURES, (rel) => Promise.all([
+    runCli(['-r', at(rel), ...fieldArgs]), runCommand('tshark', ['-n', '-r', at(rel), ...fieldArgs]),
+    runCli(['-r', at(rel), ...ours, ...fieldArgs]), runCommand('tshark', ['-r', at(rel), ...theirs, ...fieldArgs]),
+  ]), (rel, [plain, tsharkPlain, named, tsharkNamed]) => {
+    for (const r of [plain, tsharkPlain, named, tsharkNamed]) assert.equal(r.status, 0, `${rel}: ${r.stderr}`);
+    const [a0, b0, a1, b1] = [plain, tsharkPlain, named, tsharkNamed].map((r) => lines(r.stdout));
+    for (let i = 0; i < b1.length; i++) {
+      if (a0[i] !== b0[i]) continue;
+      compared++;
+      if (b1[i] !== b0[i]) renamed++;
+      assert.equal(a1[i], b1[i], `${rel} frame ${i + 1} with ${ours.join(' ')}`);
+    }
+  });
+  return [compared, renamed];
+}
+
+test('-N mnt: columns and resolved fields agree with tshark -N mdnt on the corpus', { skip, timeout: 900_000 }, async () => {
+  const [compared, renamed] = await agreeWithNames(['-N', 'mnt'], ['-N', 'mdnt', '-H', SYSTEM_HOSTS]);
+  console.log(`# -N mnt: ${compared} frames compared, all agree with tshark; names changed ${renamed} of them`);
+  assert.ok(compared > 1000 && renamed > compared / 2, `${compared} compared, ${renamed} renamed`);
+});
+
+test('-N m, -N n and -N t each alone agree with tshark', { skip, timeout: 900_000 }, async () => {
+  for (const [ours, theirs] of [[['-N', 'm'], ['-N', 'm']], [['-N', 'n'], ['-N', 'dn', '-H', SYSTEM_HOSTS]], [['-N', 't'], ['-N', 't']]]) {
+    const [compared, renamed] = await agreeWithNames(ours, theirs);
+    console.log(`# ${ours.join(' ')}: ${compared} frames agree with tshark ${theirs.join(' ')}; names changed ${renamed}`);
+    assert.ok(renamed > 0, `${ours.join(' ')} changed nothing`);
+  }
+});
+
+test('a DNS answer names its addresses from its own frame\'s columns on, the IP header\'s fields from the next frame on', { skip }, async () => {
+  const rel = 'valid/tcpdump-protocols/dns_udp.pcap';
+  const args = ['-r', at(rel), '-T', 'fields', '-e', '_ws.col.Source', '-e', 'ip.src_host'];
+  const [ours, theirs] = await Promise.all([runCli(['-N', 'n', ...args]), runCommand('tshark', ['-N', 'dn', '-H', SYSTEM_HOSTS, ...args])]);
+  assert.equal(ours.stdout, theirs.stdout);
+  // frame 2 comes from the server its own answer names
+  assert.equal(lines(ours.stdout)[1], 'nic.sandelman.ca\t209.87.249.18');
+});
+
+test('-H FILE names hosts in every view as tshark -H does', { skip }, async () => {
+  const hosts = path.join(tmp, 'hosts');
+  fs.writeFileSync(hosts, '# two of the capture\'s hosts\n10.21.11.94 server94.example\n10.114.101.120\tclient120.example other\n');
+  const rel = 'valid/tcpdump/ipv4_tcp_http_xml.pcap';
+  const [ours, theirs] = await Promise.all([
+    runCli(['-N', 'n', '-H', hosts, '-r', at(rel), ...fieldArgs]), runCommand('tshark', ['-N', 'n', '-H', hosts, '-r', at(rel), ...fieldArgs]),
+  ]);
+  assert.equal(ours.status, 0, ours.stderr);
+  assert.equal(ours.stdout, theirs.stdout);
+  assert.match(ours.stdout, /^server94\.example\tclient120\.example\t/);
+});
+
+// Captures whose -V is tshark -n's byte for byte without names (Ethernet, IPv4, IPv6, UDP, DNS, VXLAN).
+const DETAILED = ['valid/tcpdump-protocols/dns-uri.pcap', 'valid/tcpdump-protocols/dns_udp.pcap', 'valid/tcpdump-protocols/icmpv6-ns-nonce.pcap',
+  'valid/tcpdump-protocols/vxlan.pcap', 'valid/tcpdump/LINKTYPE_IPV4.pcap', 'valid/tcpdump/bigtcp-ipv6-hbh.pcap'];
+
+test('-V with -N mnt is tshark\'s -V with -N mdnt byte for byte', { skip, timeout: 600_000 }, async () => {
+  await inParallel(DETAILED, (rel) => Promise.all([
+    runCli(['-V', '-r', at(rel)]), runCommand('tshark', ['-n', '-V', '-r', at(rel)]),
+    runCli(['-V', '-N', 'mnt', '-r', at(rel)]), runCommand('tshark', ['-V', '-N', 'mdnt', '-H', SYSTEM_HOSTS, '-r', at(rel)]),
+  ]), (rel, [plain, tsharkPlain, named, tsharkNamed]) => {
+    assert.equal(plain.stdout, tsharkPlain.stdout, `${rel}: -V differs from tshark even without names`);
+    assert.notEqual(named.stdout, plain.stdout, `${rel}: names changed nothing`);
+    assert.equal(named.stdout, tsharkNamed.stdout, `${rel} -V -N mnt`);
+  });
+});
+
+test('bad -N and -H: one line and exit status 2', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
+  const file = at('valid/tcpdump-protocols/dns_udp.pcap');
+  for (const args of [['-N', 'x'], ['-N', 'N'], ['-N', 'mv'], ['-H', file], ['-N', 'n', '-H', path.join(tmp, 'no-such-hosts')]]) {
+    const r = await runCli(['-r', file, ...args]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(lines(r.stderr.trimEnd()).length, 1, r.stderr);
+    assert.match(r.stderr, /^tcpwatch: -[NH]/);
+  }
+});
+
+const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-n', 'true']).status === 0 && spawnSync('tcpdump', ['--version']).status === 0;
+
+test('names never cost a DNS query: nothing leaves for port 53 while every kind resolves', { skip: corpus === null ? NO_CORPUS_REASON : !canUnshare ? 'needs root, unshare and tcpdump' : false, timeout: 300_000 }, async () => {
+  // A fresh network namespace: loopback up and the default route through it, so that a query to
+  // /etc/resolv.conf's server, or to any address, would pass where tcpdump is listening.
+  const seen = path.join(tmp, 'port53.pcap');
+  const names = path.join(tmp, 'named.txt');
+  const captures = CAPTURES.map(at).join(' ');
+  const script = `set -e
+ip link set lo up
+ip route add default dev lo
+ip -6 route add default dev lo 2>/dev/null || true
+tcpdump -i lo -U -w ${seen} 'port 53 or port 5353 or port 5355' 2>/dev/null & DUMP=$!
+for i in $(seq 1 100); do [ -s ${seen} ] && break; sleep 0.1; done
+sleep 0.5
+for f in ${captures}; do ${process.execPath} ${CLI} -N mnt -r $f -V >> ${names}; done
+sleep 0.5
+kill $DUMP; wait $DUMP || true`;
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', script], { encoding: 'utf8', timeout: 280_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(fs.readFileSync(names, 'utf8'), /Src: nic\.sandelman\.ca \(209\.87\.249\.18\)/);
+  const dump = spawnSync('tcpdump', ['-r', seen, '-n'], { encoding: 'utf8' });
+  assert.equal(dump.status, 0, dump.stderr);
+  assert.equal(dump.stdout, '', 'tcpwatch sent DNS queries');
+});
