@@ -70,6 +70,22 @@ test('1 M SYN-only connections without a ceiling: each costs under 250 bytes of 
   assert.ok(perConnection < 250, `${perConnection.toFixed(0)} bytes per connection`);
 });
 
+test('--explain on 1 M SYN-only connections: it explains its first 200,000 packets, any later stream picked by number, and each explained stream costs under 2 KB', { skip: haveTime ? false : 'needs /usr/bin/time' }, async () => {
+  const N = 1_000_000, EXPLAINED = 200_000;
+  const analysed = await runWithInput(['-r', '-', '-q'], synFloodChunks(N));
+  const explained = await runWithInput(['-r', '-', '--explain'], synFloodChunks(N));
+  assert.equal(explained.status, 0, explained.stderr);
+  assert.match(explained.stdout, /^TCP stream 0: client 10\.0\.0\.1:\d+ ⇄ server 192\.0\.2\.1:80, 1 packet$/m);
+  // A stream past the first 200,000 packets is still explained when picked by number.
+  const last = await runWithInput(['-r', '-', '--explain', String(N - 1)], synFloodChunks(N));
+  assert.equal(last.status, 0, last.stderr);
+  assert.match(last.stdout, new RegExp(`^TCP stream ${N - 1}: `, 'm'));
+  // Measured ~1.4 KB per explained one-packet stream (its rows, both sides' state, the sentence);
+  // each side's ring of recent segments used to be allocated up front, 6 KB a stream, 2 GB in all.
+  const perStream = (explained.maxRssBytes - analysed.maxRssBytes) / EXPLAINED;
+  assert.ok(perStream < 2048, `${perStream.toFixed(0)} bytes per explained stream`);
+});
+
 test('a small --state-budget: the least recently active connections are retired and counted; exit 0; numbering goes on as tshark numbers new streams', async () => {
   const N = 5000;
   const records = [...synFloodChunks(N)];

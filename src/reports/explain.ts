@@ -95,23 +95,36 @@ class SideState {
   /** Last frame in which this side sent payload, and how much. */
   lastDataFrame = 0;
   lastDataLen = 0;
-  private readonly recentSeq = new Float64Array(RECENT_SEGMENTS);
-  private readonly recentFrame = new Int32Array(RECENT_SEGMENTS);
+  // Allocated on the first data segment and grown to RECENT_SEGMENTS: most streams of a flood (a
+  // SYN scan) never carry data, and two full rings per stream were 6 KB of a stream's ~7.
+  private recentSeq: Float64Array | null = null;
+  private recentFrame: Int32Array | null = null;
   private recentCount = 0;
 
   rememberSegment(seq: number, frame: number): void {
-    const i = this.recentCount % RECENT_SEGMENTS;
-    this.recentSeq[i] = seq;
-    this.recentFrame[i] = frame;
+    const cap = this.recentSeq === null ? 0 : this.recentSeq.length;
+    if (this.recentCount >= cap && cap < RECENT_SEGMENTS) {
+      const grown = Math.min(RECENT_SEGMENTS, Math.max(8, cap * 2));
+      const seqs = new Float64Array(grown), frames = new Int32Array(grown);
+      if (cap > 0) { seqs.set(this.recentSeq!); frames.set(this.recentFrame!); }
+      this.recentSeq = seqs;
+      this.recentFrame = frames;
+    }
+    // Below RECENT_SEGMENTS the count is inside the ring; at it, the oldest is overwritten.
+    const i = this.recentCount % this.recentSeq!.length;
+    this.recentSeq![i] = seq;
+    this.recentFrame![i] = frame;
     this.recentCount++;
   }
 
   /** Frame that first carried data starting at seq, 0 when not remembered. */
   firstFrameWith(seq: number): number {
-    const n = Math.min(this.recentCount, RECENT_SEGMENTS);
+    if (this.recentSeq === null) return 0;
+    const seqs = this.recentSeq, frames = this.recentFrame!;
+    const n = Math.min(this.recentCount, seqs.length);
     let found = 0;
     for (let k = 0; k < n; k++) {
-      if (this.recentSeq[k] === seq && (found === 0 || this.recentFrame[k] < found)) found = this.recentFrame[k];
+      if (seqs[k] === seq && (found === 0 || frames[k] < found)) found = frames[k];
     }
     return found;
   }
@@ -358,7 +371,7 @@ export class StreamExplainer {
   /** Interface ids of the capture points the stream was seen at, in order of first appearance: the lanes (at most two). */
   readonly points: number[] = [];
   /** Each transmission's row, by direction and transmissionKey, to find where its copy at the other point goes. */
-  private readonly copies = new Map<string, ExplainRow>();
+  private copies: Map<string, ExplainRow> | null = null;
 
   constructor(readonly stream: number, readonly timeDigits = 6) {}
 
@@ -379,7 +392,7 @@ export class StreamExplainer {
     const key = lane >= 0 ? `${t.direction}/${transmissionKey(d)}` : '';
     const sinceFirst = (d.tsSec - d.firstTsSec) * 1e9 + (d.tsNsec - d.firstTsNsec);
     if (lane >= 0) {
-      const first = this.copies.get(key);
+      const first = this.copies?.get(key);
       // The same transmission at the other point: its lane of the row, not a packet of its own
       // (the ladder's sentences follow the connection as its first copies tell it).
       if (first !== undefined && Number.isNaN(first.at![lane])) {
@@ -392,7 +405,7 @@ export class StreamExplainer {
       row.at = [NaN, NaN];
       row.at[lane] = sinceFirst;
       row.lane = lane;
-      this.copies.set(key, row);
+      (this.copies ??= new Map()).set(key, row);
     }
     return row;
   }
