@@ -469,9 +469,22 @@ defineField({
 function nthFrameOf(d: Dissection, types: readonly number[], i: number): number {
   const r = results(d);
   if (r === null) return -1;
-  for (let j = 0, n = frameCount(d); j < n; j++) if (types.includes(r.frameType[j]) && i-- === 0) return j;
+  // The views ask for occurrences 0, 1, 2, … of a field in turn: going on from the previous answer
+  // keeps a packet of thousands of frames linear, where counting from the start each time was not.
+  let c = nthFrameCursors.get(types);
+  if (c === undefined) nthFrameCursors.set(types, (c = { d: null, frame: -1, i: -1, j: -1 }));
+  let j = 0, k = i;
+  if (c.d === d && c.frame === d.number && c.i >= 0 && c.i < i) { j = c.j + 1; k = i - c.i - 1; }
+  for (const n = frameCount(d); j < n; j++) {
+    if (types.includes(r.frameType[j]) && k-- === 0) {
+      c.d = d; c.frame = d.number; c.i = i; c.j = j;
+      return j;
+    }
+  }
   return -1;
 }
+/** Per list of frame types: the last occurrence nthFrameOf found, in which dissection and frame. */
+const nthFrameCursors = new Map<readonly number[], { d: Dissection | null; frame: number; i: number; j: number }>();
 
 /** A value of frames of `types`: the `n`-th varint after the type, or what `value` reads. */
 function frameValueField(name: string, label: string, types: readonly number[], n: number, generated = false,
