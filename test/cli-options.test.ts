@@ -73,8 +73,6 @@ function cases(dir: string): Case[] {
     [[...r, '--keylog', path.join(dir, 'missing.keylog')], /^tcpwatch: .*missing\.keylog: cannot read key log \(no such file\)$/],
     [[...r, '--keylog', dir], /: is a directory, not a key log$/],
     [[...r, '--keylog'], /^tcpwatch: option '--keylog <file>' argument missing$/],
-    [[...r, '-o', `tls.keylog_file:${path.join(dir, 'missing.keylog')}`], /missing\.keylog: cannot read key log \(no such file\)$/],
-    [[...r, '-o', `ssl.keylog_file:${dir}`], /: is a directory, not a key log$/],
     [[...r, '-o', 'tcp.no_such_pref:TRUE'], /^tcpwatch: unknown preference "tcp\.no_such_pref" for -o: tcpwatch knows .*tls\.keylog_file/],
     [[...r, '-o', 'garbage'], /^tcpwatch: invalid -o "garbage": expected NAME:VALUE/],
     [[...r, '-o', ':value'], /^tcpwatch: invalid -o ":value"/],
@@ -260,7 +258,6 @@ test('as an unprivileged user: an unreadable key log, capture file or -w directo
     fs.mkdirSync(rootOnly, { mode: 0o755 });
     const checks: Case[] = [
       [['-r', SAMPLE, '--keylog', secret], /^tcpwatch: .*secret\.keylog: cannot read key log \(permission denied\)$/],
-      [['-r', SAMPLE, '-o', `tls.keylog_file:${secret}`], /secret\.keylog: cannot read key log \(permission denied\)$/],
       [['-r', privateCapture], /^tcpwatch: .*private\.pcapng: permission denied$/],
       [['-r', SAMPLE, '-w', path.join(rootOnly, 'out.pcap')], /^tcpwatch: .*root-only\/out\.pcap: cannot write \(EACCES\)$/],
       [['-r', SAMPLE, '-Z', 'nobody'], /^tcpwatch: -Z nobody: tcpwatch is not running as root, so there are no privileges to drop$/],

@@ -82,11 +82,16 @@ test('damaged lines are skipped and counted, the first one is named; labels tcpw
   assert.deepEqual(log.firstSkipped, { source: 'test.keylog', line: 2, reason: 'client random is not 32 bytes of hex' });
 });
 
-test('a key log named on the command line must be readable: missing or a directory is a usage error', () => {
+test('a --keylog file must be readable: missing or a directory is a usage error; a tls.keylog_file preference is followed as tshark follows it', () => {
   const dir = tmp();
   try {
     assert.throws(() => keyLogFromOptions({ keylog: join(dir, 'absent.txt'), pref: [] }, {}), (e: unknown) => e instanceof UsageError && /absent\.txt: cannot read key log \(no such file\)/.test(e.message));
-    assert.throws(() => keyLogFromOptions({ pref: [`tls.keylog_file:${dir}`] }, {}), (e: unknown) => e instanceof UsageError && /is a directory/.test(e.message));
+    assert.throws(() => keyLogFromOptions({ keylog: dir, pref: [] }, {}), (e: unknown) => e instanceof UsageError && /is a directory/.test(e.message));
+    const later = join(dir, 'later-pref.txt');
+    const fromPref = keyLogFromOptions({ pref: [`tls.keylog_file:${later}`, `ssl.keylog_file:${dir}`] }, {});
+    assert.equal(fromPref.sessionCount, 0);
+    writeFileSync(later, `CLIENT_RANDOM ${R1} ${S48}\n`);
+    assert.equal(fromPref.refresh(), 1, 'the file is read once it is there');
     // SSLKEYLOGFILE may name a file a browser has not created yet: not an error
     const log = keyLogFromOptions({ pref: [] }, { SSLKEYLOGFILE: join(dir, 'later.txt') });
     assert.equal(log.hasSources, true);

@@ -12,6 +12,7 @@ import { checkDropPrivileges, dropPrivileges } from '../capture/privileges';
 import { Pipeline } from '../pipeline';
 import { hooks, MainOptions, makeAnalyzers, preferences } from '../hooks';
 import { openProfile } from '../config/profile';
+import { keyLogFileProblem, keylogPathsFromPrefs } from '../tls/keylog';
 import { OutputBuffer } from '../output/stdout';
 import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
 import { makeSink } from './sinks';
@@ -60,7 +61,10 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     throw new UsageError('-r and -i both name an input: read a file (-r FILE) or capture live (-i INTERFACE), not both');
   }
   // The profile's preferences first: the command line's -o come after them and win.
-  opts.pref = [...openProfile(opts.profile).preferences(preferences), ...opts.pref];
+  const profile = openProfile(opts.profile);
+  const profilePrefs = profile.preferences(preferences);
+  warnStaleKeyLogs(profile.name, profilePrefs);
+  opts.pref = [...profilePrefs, ...opts.pref];
   for (const p of opts.pref) checkPreference(p);
   checkDecodeAs(opts.decodeAs ?? []);
   applyNameResolution(opts);
@@ -97,6 +101,18 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   }
   if (captureFilter !== undefined) throw new UsageError('a capture filter applies to live capture; use -Y for a display filter on a file');
   readFileHeadless(opts);
+}
+
+/**
+ * A profile's key log that is gone (a session's file deleted since) must not keep tcpwatch from
+ * starting: say so once and go on, following the path in case it comes back, as the command
+ * line's -o is followed.
+ */
+function warnStaleKeyLogs(profileName: string, profilePrefs: string[]): void {
+  for (const p of keylogPathsFromPrefs(profilePrefs)) {
+    const problem = keyLogFileProblem(p);
+    if (problem !== null) process.stderr.write(`tcpwatch: warning: profile "${sanitizeText(profileName)}": tls.keylog_file ${sanitizeText(p)}: ${problem}; going on without it\n`);
+  }
 }
 
 /** -d: this run's Decode As rules (the UI's indexing process applies them again from the options). */

@@ -59,7 +59,7 @@ const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 /** A key log file read incrementally: `offset` bytes are consumed, `partial` is an unfinished last line. */
 interface KeyLogFile {
   path: string;
-  /** Given by the user (--keylog, -o): must be readable. SSLKEYLOGFILE may appear later. */
+  /** Named by --keylog: must be readable. Preferences' files and SSLKEYLOGFILE may appear later. */
   required: boolean;
   offset: number;
   partial: string;
@@ -183,18 +183,8 @@ export class KeyLog {
   addFile(path: string, required: boolean): void {
     if (this.files.some((f) => f.path === path)) return;
     if (required) {
-      let st: fs.Stats;
-      try {
-        st = fs.statSync(path);
-      } catch (e) {
-        throw new UsageError(`${path}: cannot read key log (${describeFsError(e)})`);
-      }
-      if (st.isDirectory()) throw new UsageError(`${path}: is a directory, not a key log`);
-      try {
-        fs.accessSync(path, fs.constants.R_OK);
-      } catch (e) {
-        throw new UsageError(`${path}: cannot read key log (${describeFsError(e)})`);
-      }
+      const problem = keyLogFileProblem(path);
+      if (problem !== null) throw new UsageError(`${path}: ${problem}`);
     }
     const f: KeyLogFile = { path, required, offset: 0, partial: '', lastSize: -1, lineNo: 0 };
     this.files.push(f);
@@ -303,6 +293,23 @@ export class KeyLog {
   }
 }
 
+/** Why `path` cannot be read as a key log now ("cannot read key log (no such file)", "is a directory, not a key log"), or null. */
+export function keyLogFileProblem(path: string): string | null {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(path);
+  } catch (e) {
+    return `cannot read key log (${describeFsError(e)})`;
+  }
+  if (st.isDirectory()) return 'is a directory, not a key log';
+  try {
+    fs.accessSync(path, fs.constants.R_OK);
+  } catch (e) {
+    return `cannot read key log (${describeFsError(e)})`;
+  }
+  return null;
+}
+
 function describeFsError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file';
@@ -329,14 +336,15 @@ export function keylogPathsFromPrefs(prefs: readonly string[]): string[] {
 }
 
 /**
- * The key log a run of tcpwatch uses: --keylog and -o tls.keylog_file files (which must be
- * readable), SSLKEYLOGFILE when set (followed even before it exists). Decryption Secrets Blocks
- * are added by the caller as the capture file reveals them (KeyLog.addSecrets).
+ * The key log a run of tcpwatch uses: the --keylog file (which must be readable), the files of
+ * tls.keylog_file preferences and SSLKEYLOGFILE (followed even before they exist: tshark 4.0 takes
+ * `-o tls.keylog_file:` naming a missing file without a word and reads it once it is there).
+ * Decryption Secrets Blocks are added by the caller as the capture file reveals them (KeyLog.addSecrets).
  */
 export function keyLogFromOptions(opts: Pick<MainOptions, 'keylog' | 'pref'>, env: NodeJS.ProcessEnv = process.env): KeyLog {
   const log = new KeyLog();
   if (opts.keylog !== undefined) log.addFile(opts.keylog, true);
-  for (const p of keylogPathsFromPrefs(opts.pref ?? [])) log.addFile(p, true);
+  for (const p of keylogPathsFromPrefs(opts.pref ?? [])) log.addFile(p, false);
   const envPath = env.SSLKEYLOGFILE;
   if (envPath !== undefined && envPath !== '') log.addFile(envPath, false);
   return log;
