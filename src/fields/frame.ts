@@ -10,7 +10,7 @@ import { interfaceDeclared, interfaceDescription, interfaceName } from '../captu
 const always = (): number => 1;
 
 defineField({
-  name: 'frame', label: 'Frame', type: FT.None, proto: 'frame', count: always,
+  name: 'frame', label: 'Frame', shortName: 'Frame', type: FT.None, proto: 'frame', count: always,
   text: (d) => `Frame ${d.number}: ${d.origLen} bytes on wire (${d.origLen * 8} bits), ${d.capLen} bytes captured (${d.capLen * 8} bits)` +
     (interfaceDeclared(d.ifIndex) ? ` on interface ${ifName(d)}, id ${d.ifIndex}` : ''),
   // Every captured byte: what `frame[0:6]` and `frame contains "x"` look at, and what the bytes pane marks.

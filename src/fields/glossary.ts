@@ -1,7 +1,7 @@
 // How each registered field is typed in tshark's terms (`tshark -G fields`): the type name
 // (FT_UINT16, FT_IPv4 …), the display base and the bit mask, worked out from the one declaration.
 
-import { FieldDef, FT } from './registry';
+import { FieldDef, FT, getField } from './registry';
 
 /** Whether a field is a protocol (its own name, or one Wireshark registers as a protocol under a field's name). */
 export function isProtocol(f: FieldDef): boolean {
@@ -42,27 +42,12 @@ export function bitmask(f: FieldDef): string {
   return `0x${(f.mask ?? 0).toString(16)}`;
 }
 
-/**
- * tshark's long and short names of the protocols whose tree heading or upper-cased filter name is
- * not it (`-G protocols`, the Protocol column of `-z expert`). The others: the heading, and the
- * filter name in capitals.
- */
-const PROTOCOL_NAMES: Readonly<Record<string, readonly [long: string, short: string]>> = {
-  eth: ['Ethernet', 'Ethernet'], sll: ['Linux cooked-mode capture', 'SLL'], null: ['Null/Loopback', 'Null'],
-  ip: ['Internet Protocol Version 4', 'IPv4'], ipv6: ['Internet Protocol Version 6', 'IPv6'], ieee8021ad: ['IEEE 802.1ad', 'IEEE 802.1AD'],
-  geneve: ['Generic Network Virtualization Encapsulation', 'Geneve'], icmpv6: ['Internet Control Message Protocol v6', 'ICMPv6'],
-  arp: ['Address Resolution Protocol', 'ARP/RARP'], vsock: ['vSocket', 'vsock'], dhcp: ['Dynamic Host Configuration Protocol', 'DHCP/BOOTP'],
-  mdns: ['Multicast Domain Name System', 'mDNS'], socks: ['Socks Protocol', 'Socks'], frame: ['Frame', 'Frame'], data: ['Data', 'Data'],
-  raw: ['Raw packet data', 'Raw'], 'ipv6.hopopts': ['IPv6 Hop-by-Hop Option', 'IPv6 Hop-by-Hop'],
-  'ipv6.routing': ['Routing Header for IPv6', 'IPv6 Routing'], 'ipv6.fraghdr': ['Fragment Header for IPv6', 'IPv6 Fragment'],
-  'ipv6.dstopts': ['Destination Options for IPv6', 'IPv6 Destination'], 'data-text-lines': ['Line-based text data', 'Line-based text data'],
-  ripng: ['RIPng', 'RIPng'], 'urlencoded-form': ['HTML Form URL Encoded', 'URL Encoded Form Data'],
-};
-
+/** tshark's long name of a protocol: the one its field declares, else its tree heading. */
 export function protocolLongName(f: FieldDef): string {
-  return PROTOCOL_NAMES[f.name]?.[0] ?? f.label;
+  return f.longName ?? f.label;
 }
 
+/** tshark's short name of the protocol `name`: the one its field declares, else the filter name in capitals. */
 export function protocolShortName(name: string): string {
-  return PROTOCOL_NAMES[name]?.[1] ?? name.toUpperCase();
+  return getField(name)?.shortName ?? name.toUpperCase();
 }

@@ -59,7 +59,7 @@ const dsfieldByte = u8(ip.IP4_DSFIELD);
 const fragWord = u16(ip.IP4_FLAGS_FRAG);
 
 defineField({
-  name: 'ip', label: 'Internet Protocol Version 4', type: FT.None, proto: 'ip', count: count4,
+  name: 'ip', label: 'Internet Protocol Version 4', shortName: 'IPv4', type: FT.None, proto: 'ip', count: count4,
   text: (d, i) => `Internet Protocol Version 4, Src: ${ipv4Label(d, off4(d, i) + ip.IP4_SRC)}, Dst: ${ipv4Label(d, off4(d, i) + ip.IP4_DST)}`,
   range: (d, i, out) => out.set(d.buf, off4(d, i), hdrLen4(d, off4(d, i))),
 });
@@ -156,7 +156,7 @@ const count6 = (d: Dissection): number => d.layerCount(Proto.IPv6);
 const off6 = (d: Dissection, occurrence: number): number => d.layerOffset(Proto.IPv6, occurrence);
 const has6 = count6;
 defineField({
-  name: 'ipv6', label: 'Internet Protocol Version 6', type: FT.None, proto: 'ipv6', count: has6,
+  name: 'ipv6', label: 'Internet Protocol Version 6', shortName: 'IPv6', type: FT.None, proto: 'ipv6', count: has6,
   text: (d, i) => `Internet Protocol Version 6, Src: ${ipv6Label(d, off6(d, i) + ip.IP6_SRC)}, Dst: ${ipv6Label(d, off6(d, i) + ip.IP6_DST)}`,
   range: (d, i, out) => {
     let k = 0;

@@ -15,12 +15,12 @@ const ROUTING_TYPE_NAMES: Record<number, string> = {
 /** RFC 5095 deprecates type 0 (source routing, an amplification attack). */
 const RH0 = 0;
 
-const header = (layer: Proto, name: string, label: string, heading?: (d: Dissection, off: number) => string): void => {
+const header = (layer: Proto, name: string, label: string, shortName: string, heading?: (d: Dissection, off: number) => string): void => {
   const count = (d: Dissection): number => d.layerCount(layer);
   const off = (d: Dissection, i: number): number => d.layerOffset(layer, i);
   const length = (d: Dissection, i: number): number => extensionHeaderLength(d.buf, extensionHeaderType(layer), off(d, i));
   defineField({
-    name, label, type: FT.None, proto: name, count,
+    name, label, shortName, type: FT.None, proto: name, count,
     text: heading === undefined ? () => label : (d, i) => heading(d, off(d, i)),
     range: (d, i, o) => o.set(d.buf, off(d, i), length(d, i)),
   });
@@ -40,13 +40,13 @@ const header = (layer: Proto, name: string, label: string, heading?: (d: Dissect
   });
 };
 
-header(Proto.Ipv6HopOpts, 'ipv6.hopopts', 'IPv6 Hop-by-Hop Option');
-header(Proto.Ipv6Routing, 'ipv6.routing', 'Routing Header for IPv6', (d, p) => {
+header(Proto.Ipv6HopOpts, 'ipv6.hopopts', 'IPv6 Hop-by-Hop Option', 'IPv6 Hop-by-Hop');
+header(Proto.Ipv6Routing, 'ipv6.routing', 'Routing Header for IPv6', 'IPv6 Routing', (d, p) => {
   const type = d.buf[p + 2];
   return `Routing Header for IPv6 (${ROUTING_TYPE_NAMES[type] ?? `Unknown type ${type}`})`;
 });
-header(Proto.Ipv6FragHdr, 'ipv6.fraghdr', 'Fragment Header for IPv6');
-header(Proto.Ipv6DstOpts, 'ipv6.dstopts', 'Destination Options for IPv6');
+header(Proto.Ipv6FragHdr, 'ipv6.fraghdr', 'Fragment Header for IPv6', 'IPv6 Fragment');
+header(Proto.Ipv6DstOpts, 'ipv6.dstopts', 'Destination Options for IPv6', 'IPv6 Destination');
 
 const routings = (d: Dissection): number => d.layerCount(Proto.Ipv6Routing);
 const routingAt = (d: Dissection, i: number): number => d.layerOffset(Proto.Ipv6Routing, i);

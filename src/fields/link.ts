@@ -32,7 +32,7 @@ const pairOff = (d: Dissection, i: number): number => offEth(d, i >> 1) + ((i & 
 const countPairs = (d: Dissection): number => 2 * countEth(d);
 
 defineField({
-  name: 'eth', label: 'Ethernet II', type: FT.None, proto: 'eth', count: countEth,
+  name: 'eth', label: 'Ethernet II', longName: 'Ethernet', shortName: 'Ethernet', type: FT.None, proto: 'eth', count: countEth,
   text: (d, i) => `Ethernet II, Src: ${macLabel(d.buf, offEth(d, i) + ETH_SRC)}, Dst: ${macLabel(d.buf, offEth(d, i) + ETH_DST)}`,
   range: (d, i, out) => out.set(d.buf, offEth(d, i), 14),
 });
@@ -87,7 +87,7 @@ defineField({ name: 'vlan.priority', valueBits: 16, label: 'Priority', type: FT.
 defineField({ name: 'vlan.etype', valueBits: 16, label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf.readUInt16BE(d.vlanOff[i] + 2) });
 
 const hasSll = once((d) => d.sllOff >= 0);
-defineField({ name: 'sll', label: 'Linux cooked capture', type: FT.None, proto: 'sll', count: hasSll, text: (d) => `Linux cooked capture v${d.sllVersion}` });
+defineField({ name: 'sll', label: 'Linux cooked capture', longName: 'Linux cooked-mode capture', type: FT.None, proto: 'sll', count: hasSll, text: (d) => `Linux cooked capture v${d.sllVersion}` });
 defineField({
   name: 'sll.pkttype', valueBits: 16, label: 'Packet type', type: FT.UInt, proto: 'sll', count: hasSll,
   num: (d) => (d.sllVersion === 1 ? d.buf.readUInt16BE(d.sllOff + SLL_PKTTYPE) : d.buf[d.sllOff + SLL2_PKTTYPE]),
@@ -114,8 +114,8 @@ const nullFamily = (d: Dissection): number => {
 };
 const FAMILY_NAMES: Record<number, string> = { 2: 'IP', 7: 'OSI', 10: 'IPv6', 23: 'IPX', 24: 'IPv6', 28: 'IPv6', 30: 'IPv6' };
 // A raw IP link type's frame is one layer with no header of its own, spanning the whole frame.
-defineField({ name: 'raw', label: 'Raw packet data', type: FT.None, proto: 'raw', count: (d) => d.layerCount(Proto.Raw), range: (d, _i, out) => out.set(d.buf, d.frameOff, d.capLen) });
-defineField({ name: 'null', label: 'Null/Loopback', type: FT.None, proto: 'null', count: hasNull, range: (d, _i, out) => out.set(d.buf, d.nullOff, 4) });
+defineField({ name: 'raw', label: 'Raw packet data', shortName: 'Raw', type: FT.None, proto: 'raw', count: (d) => d.layerCount(Proto.Raw), range: (d, _i, out) => out.set(d.buf, d.frameOff, d.capLen) });
+defineField({ name: 'null', label: 'Null/Loopback', shortName: 'Null', type: FT.None, proto: 'null', count: hasNull, range: (d, _i, out) => out.set(d.buf, d.nullOff, 4) });
 defineField({
   name: 'null.family', valueBits: 32, label: 'Family', type: FT.UInt, proto: 'null', count: hasNull, num: nullFamily,
   display: (d) => `${FAMILY_NAMES[nullFamily(d)] ?? 'Unknown'} (${nullFamily(d)})`, range: (d, _i, out) => out.set(d.buf, d.nullOff, 4),

@@ -82,6 +82,13 @@ export interface FieldDef {
   netmask?: boolean;
   /** Value names for numbers (`1` → `Client Hello`), shown in details. */
   valueNames?: Readonly<Record<number, string>>;
+  /**
+   * For the field named like its protocol: tshark's long and short names of the protocol (`-G
+   * protocols`, the Protocol column of `-z expert`) where they are not the heading (`label`) and
+   * the filter name in capitals.
+   */
+  longName?: string;
+  shortName?: string;
 
   // ---- where the field stands in the protocol tree (src/fields/tree.ts) ----
   /**

@@ -117,7 +117,7 @@ const at = (pos: number, len: number) => (d: Dissection, _i: number, o: Span): t
 const headed = (d: Dissection): number => (d.hasLayer(Proto.Arp) && d.frameEnd - arp.layer(d).off >= FIXED_LEN ? 1 : 0);
 
 defineField({
-  name: 'arp', label: 'Address Resolution Protocol', type: FT.None, proto: 'arp', count: (d) => (d.hasLayer(Proto.Arp) ? 1 : 0),
+  name: 'arp', label: 'Address Resolution Protocol', shortName: 'ARP/RARP', type: FT.None, proto: 'arp', count: (d) => (d.hasLayer(Proto.Arp) ? 1 : 0),
   heading: (d) => {
     if (!whole(d)) return 'Address Resolution Protocol';
     const op = OPCODE_NAMES[opcode(d)] ?? 'opcode';

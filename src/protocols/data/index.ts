@@ -91,7 +91,7 @@ const at = new Span();
 
 defineField({
   // -T fields prints the data protocol as its bytes in hex, as tshark does.
-  name: 'data', label: 'Data', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'data', count, range: span,
+  name: 'data', label: 'Data', shortName: 'Data', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'data', count, range: span,
   text: (d, i) => (span(d, i, at) ? at.buf.toString('hex', at.off, at.off + at.len) : ''),
   heading: (d, i) => { const n = lengthOf(d, i); return `Data (${n} byte${n === 1 ? '' : 's'})`; },
 });

@@ -265,7 +265,7 @@ const at = (d: Dissection): number => dhcp.layer(d).off;
 const hasCookie = (d: Dissection): boolean =>
   whole(d) === 1 && dhcp.layer(d).end - at(d) >= VENDOR + COOKIE_LEN && d.buf.readUInt32BE(at(d) + VENDOR) === MAGIC_COOKIE;
 defineField({
-  name: 'dhcp', label: 'Dynamic Host Configuration Protocol', type: FT.None, proto: 'dhcp', count: present,
+  name: 'dhcp', label: 'Dynamic Host Configuration Protocol', shortName: 'DHCP/BOOTP', type: FT.None, proto: 'dhcp', count: present,
   // packet-dhcp.c names the message type after the protocol once the options said it.
   text: (d) => (dhcp.layer(d).messageType >= 0 ? `Dynamic Host Configuration Protocol (${messageTypeName(d.buf[dhcp.layer(d).messageType])})` : 'Dynamic Host Configuration Protocol'),
   range: (d, _i, o) => o.set(d.buf, at(d), dhcp.layer(d).end - at(d)),

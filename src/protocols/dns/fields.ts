@@ -51,10 +51,11 @@ const ROOT_LABELS = ['Domain Name System', 'Multicast Domain Name System', 'Link
 
 // The protocol's own field, one per message: `dns`, and `mdns` and `llmnr` for the protocols that
 // share its format, whose trees list the same dns.* fields (as Wireshark's do).
-const ROOTS: [string, DnsKind][] = [['dns', DnsKind.Dns], ['mdns', DnsKind.Mdns], ['llmnr', DnsKind.Llmnr]];
-for (const [name, kind] of ROOTS) {
+// tshark's short names, where not the filter name in capitals
+const ROOTS: [string, DnsKind, string?][] = [['dns', DnsKind.Dns], ['mdns', DnsKind.Mdns, 'mDNS'], ['llmnr', DnsKind.Llmnr]];
+for (const [name, kind, shortName] of ROOTS) {
   defineField({
-    name, label: ROOT_LABELS[kind], type: FT.None, proto: name, fieldsFrom: kind === DnsKind.Dns ? undefined : PROTO,
+    name, label: ROOT_LABELS[kind], shortName, type: FT.None, proto: name, fieldsFrom: kind === DnsKind.Dns ? undefined : PROTO,
     count: (d) => { const l = dnsLayerOf(d); return l !== null && l.kind === kind ? l.msgCount : 0; },
     text: (d, m) => {
       const l = layer(d);

@@ -72,7 +72,7 @@ const optionLen = (d: Dissection, k: number): number => OPTION_HEADER_LEN + (d.b
 const OPTION_CLASS_NAMES: Record<number, string> = { 0x0000: 'Standard' };
 
 defineField({
-  name: 'geneve', label: 'Generic Network Virtualization Encapsulation', type: FT.None, proto: 'geneve', count: present,
+  name: 'geneve', label: 'Generic Network Virtualization Encapsulation', shortName: 'Geneve', type: FT.None, proto: 'geneve', count: present,
   text: (d) => `Generic Network Virtualization Encapsulation, VNI: ${hex(d.buf.readUIntBE(at(d) + VNI, 3), 6)}`,
   range: (d, _i, o) => o.set(d.buf, at(d), HEADER_LEN + geneve.layer(d).optionsLen),
 });

@@ -70,7 +70,7 @@ const ipv6Field = (name: string, label: string, pos: number, has: Pred): void =>
 const all = perMessage(() => true);
 const any: Pred = () => true;
 defineField({
-  name: 'icmpv6', label: 'Internet Control Message Protocol v6', type: FT.None, proto: 'icmpv6', count: all.count, instanceOf: all.instanceOf,
+  name: 'icmpv6', label: 'Internet Control Message Protocol v6', shortName: 'ICMPv6', type: FT.None, proto: 'icmpv6', count: all.count, instanceOf: all.instanceOf,
   // The node information reply's TTLs and addresses come in turns: the tree follows the bytes.
   orderByBytes: true,
   range: (d, i, o) => o.set(d.buf, all.at(d, i), all.endOf(d, i) - all.at(d, i)),

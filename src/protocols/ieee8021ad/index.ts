@@ -41,7 +41,7 @@ const at = (d: Dissection): number => ieee8021ad.layer(d).off;
 const tci = (d: Dissection): number => d.buf.readUInt16BE(at(d) + TCI);
 const tciRange = (d: Dissection, _i: number, o: { set(b: Buffer, off: number, len: number): true }) => o.set(d.buf, at(d) + TCI, 2);
 defineField({
-  name: 'ieee8021ad', label: 'IEEE 802.1ad', type: FT.None, proto: 'ieee8021ad', count: present,
+  name: 'ieee8021ad', label: 'IEEE 802.1ad', shortName: 'IEEE 802.1AD', type: FT.None, proto: 'ieee8021ad', count: present,
   text: (d) => `IEEE 802.1ad, ID: ${tci(d) & 0x0fff}`, range: (d, _i, o) => o.set(d.buf, at(d), TAG_LEN),
 });
 defineField({ name: 'ieee8021ad.priority', valueBits: 16, label: 'Priority', type: FT.UInt, proto: 'ieee8021ad', count: present, num: (d) => tci(d) >> 13, mask: 0xe000, bitWidth: 16, unit: tci, range: tciRange });

@@ -58,7 +58,7 @@ const header = (d: Dissection): number => (d.hasLayer(ripng.id) && ripng.layer(d
 const entries = (d: Dissection): number => (d.hasLayer(ripng.id) ? ripng.layer(d).entries : 0);
 const rte = (d: Dissection, i: number): number => at(d) + HEADER_LEN + i * RTE_LEN;
 defineField({
-  name: 'ripng', label: 'RIPng', type: FT.None, proto: 'ripng', count: (d) => (d.hasLayer(ripng.id) ? 1 : 0),
+  name: 'ripng', label: 'RIPng', shortName: 'RIPng', type: FT.None, proto: 'ripng', count: (d) => (d.hasLayer(ripng.id) ? 1 : 0),
   range: (d, _i, o) => o.set(d.buf, at(d), ripng.layer(d).end - at(d)),
 });
 defineField({

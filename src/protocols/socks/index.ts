@@ -203,7 +203,7 @@ registerStage({ name: 'socks', after: [], make: () => new SocksStage() });
 
 const present = (d: Dissection): number => (frameOf(d) !== null ? 1 : 0);
 const has = (pick: (f: SocksFrame) => boolean) => (d: Dissection): number => { const f = frameOf(d); return f !== null && pick(f) ? 1 : 0; };
-defineField({ name: 'socks', label: 'Socks Protocol', type: FT.None, proto: 'socks', count: present, range: (d, _i, o) => o.set(d.buf, socks.layer(d).off, socks.layer(d).end - socks.layer(d).off) });
+defineField({ name: 'socks', label: 'Socks Protocol', shortName: 'Socks', type: FT.None, proto: 'socks', count: present, range: (d, _i, o) => o.set(d.buf, socks.layer(d).off, socks.layer(d).end - socks.layer(d).off) });
 defineField({
   name: 'socks.version', valueBits: 8, label: 'Version', type: FT.UInt, proto: 'socks',
   count: has((f) => f.kind !== Kind.None), num: (d) => frameOf(d)!.version,

@@ -164,7 +164,7 @@ function heading(d: Dissection, i: number): string {
 }
 
 defineField({
-  name: 'data-text-lines', label: 'Line-based text data', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'data-text-lines',
+  name: 'data-text-lines', label: 'Line-based text data', shortName: 'Line-based text data', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'data-text-lines',
   count: (d) => layerOf(d)?.count ?? 0,
   heading,
   text: heading,

@@ -107,7 +107,7 @@ const valueText = (l: UrlencodedFormLayer, i: number): string => (l.equalsAt[i] 
 const itemCount = (d: Dissection): number => itemsOf(d)?.itemOff.length ?? 0;
 
 defineField({
-  name: 'urlencoded-form', label: 'HTML Form URL Encoded', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'urlencoded-form',
+  name: 'urlencoded-form', label: 'HTML Form URL Encoded', shortName: 'URL Encoded Form Data', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'urlencoded-form',
   count: (d) => (layerOf(d) !== null ? 1 : 0),
   heading: () => `HTML Form URL Encoded: ${FORM_MEDIA_TYPE}`, text: () => `HTML Form URL Encoded: ${FORM_MEDIA_TYPE}`,
   range: (d, _i, o) => { const l = layerOf(d)!; return o.set(l.buf, l.off, l.end - l.off); },

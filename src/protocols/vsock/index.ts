@@ -85,7 +85,7 @@ const L = (d: Dissection): VsockLayer => vsock.layer(d);
 const has = (d: Dissection): number => (d.hasLayer(vsock.id) ? 1 : 0);
 const hasVirtio = (d: Dissection): number => (d.hasLayer(vsock.id) && L(d).virtio >= 0 ? 1 : 0);
 defineField({
-  name: 'vsock', label: 'vSocket', type: FT.None, proto: 'vsock', count: has,
+  name: 'vsock', label: 'vSocket', shortName: 'vsock', type: FT.None, proto: 'vsock', count: has,
   heading: (d) => `vSocket, Op: ${OP_NAMES[d.buf.readUInt16LE(L(d).off + OP)] ?? 'Unknown'}, Transport: ${TRANSPORT_NAMES[d.buf.readUInt16LE(L(d).off + TRANSPORT)] ?? 'Unknown'}`,
   range: (d, _i, o) => o.set(d.buf, L(d).off, L(d).end - L(d).off),
 });
