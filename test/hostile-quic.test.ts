@@ -13,7 +13,9 @@ import { Pipeline } from '../src/pipeline';
 import { CapturedFrame } from '../src/capture/frame';
 import { Dissection } from '../src/decode/dissection';
 import { TlsAnalyzer } from '../src/tls/analyzer';
-import { MAX_CRYPTO_BYTES, MAX_CRYPTO_RANGES, QuicCryptoHandoffs } from '../src/protocols/quic/initial';
+import { quic } from '../src/protocols/quic';
+import { QuicAnalyzer } from '../src/protocols/quic/stage';
+import { MAX_CRYPTO_BYTES, MAX_CRYPTO_RANGES } from '../src/protocols/quic/initial';
 import { formatField, getField } from '../src/fields';
 import { protectedInitial, quicCryptoFloodDatagrams, udpPcap } from '../scripts/attacks/quic-crypto-flood';
 import { CLI } from './helpers/corpus';
@@ -61,7 +63,8 @@ function run(datagrams: Buffer[], analyzer = new TlsAnalyzer()): { names: string
     },
     end(): void {},
   };
-  const p = new Pipeline({ sink, analyzers: [analyzer] });
+  // the QUIC stage removes Initial protection; TLS reads the CRYPTO frames of its plaintexts
+  const p = new Pipeline({ sink, analyzers: [new QuicAnalyzer(() => quic.id, (d) => quic.layer(d)), analyzer] });
   const pcap = udpPcap(datagrams);
   // Frames from the classic pcap the generator wrote: 16-byte record headers after the 24-byte file header.
   const cf = new CapturedFrame();
@@ -143,13 +146,9 @@ test('one high-offset CRYPTO byte in each of 1000 connections holds at most the 
   }
   gc?.();
   const before = process.memoryUsage().arrayBuffers;
-  // The reader keys connections by address and port: fed directly, each datagram is its own connection.
-  const analyzer = new TlsAnalyzer();
+  // Each datagram names a DCID of its own: the QUIC stage makes each a connection of its own.
+  const { analyzer } = run(datagrams);
   const reader = analyzer.quic;
-  const handoffs = new QuicCryptoHandoffs();
-  for (let i = 0; i < datagrams.length; i++) {
-    reader.datagram(datagrams[i], 0, datagrams[i].length, `10.0.${i >> 8}.${i & 255}:5000`, '10.0.0.2:443', i + 1, handoffs);
-  }
   const grown = process.memoryUsage().arrayBuffers - before;
   const budget = 256 * MAX_CRYPTO_BYTES;
   assert.ok(reader.refusedCryptoFrames >= 1000 - 256, `refused ${reader.refusedCryptoFrames}`);

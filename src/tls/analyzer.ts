@@ -35,7 +35,8 @@ import { placeSegment, placed } from '../analysis/arrival-order';
 import { BufferPool } from '../analysis/buffer-pool';
 import { CollectingDirection, PduCollector } from '../analysis/pdu-collector';
 import { CipherKind, cipherSuite } from './cipher-suites';
-import { QuicInitialReader, QUIC_UDP_PORT, quicCryptoHandoffs, startsQuicLongHeader } from '../protocols/quic/initial';
+import { QuicInitialReader, quicCryptoHandoffs } from '../protocols/quic/initial';
+import { resultsOf as quicResultsOf, QuicPackets } from '../protocols/quic/stage';
 import { quicHandshakePieces, readHandoff } from './quic-handshake';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, looksEncryptedHandshake, scanServerHello } from './handshake';
@@ -225,9 +226,11 @@ export class TlsAnalyzer implements Analyzer {
   analyze(d: Dissection): void {
     this.collector.beginFrame();
     if (d.tcpOff < 0) {
-      // QUIC long-header packets (first two bits set) may be Initials that carry a Client/Server Hello.
-      if (d.udpOff >= 0 && !d.inIcmpError &&
-        startsQuicLongHeader(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen, d.srcPort === QUIC_UDP_PORT || d.dstPort === QUIC_UDP_PORT)) this.quicDatagram(d);
+      // QUIC Initial packets the QUIC stage decrypted may carry a Client/Server Hello.
+      if (d.udpOff >= 0 && !d.inIcmpError) {
+        const r = quicResultsOf(d);
+        if (r !== null) this.quicDatagram(d, r);
+      }
       return;
     }
     if (d.inIcmpError || d.tcp.stream < 0) return;
@@ -243,10 +246,13 @@ export class TlsAnalyzer implements Analyzer {
   }
 
   /** A datagram's Initial packets: each piece of CRYPTO data the QUIC reader hands on is one TLS call, a `tls` layer of its own. */
-  private quicDatagram(d: Dissection): void {
-    const src = endpointKey(d, true), dst = endpointKey(d, false);
+  private quicDatagram(d: Dissection, r: QuicPackets): void {
     const handoffs = quicCryptoHandoffs.of(d);
-    this.quic.datagram(d.buf, d.payloadOff, d.payloadOff + d.payloadCapLen, src, dst, d.number, handoffs);
+    this.quic.beginDatagram(d.number, handoffs);
+    for (let k = 0; k < r.valid; k++) {
+      const plain = r.plain[k];
+      if (r.decrypted[k] !== 0 && plain !== null && r.connection >= 0) this.quic.initialPacket(plain, r.connection, r.fromServer, r.pktOff[k], handoffs);
+    }
     if (handoffs.count === 0) return;
     const pieces = quicHandshakePieces.of(d);
     pieces.reset(d.number);
@@ -771,15 +777,7 @@ function wantsOutOfOrder(opts: MainOptions): boolean {
 }
 
 preferences.add('tcp.reassemble_out_of_order');
-registerStage({ name: 'tls', after: [], make: (opts) => new TlsAnalyzer(DEFAULT_TLS_BUFFER_BUDGET, wantsOutOfOrder(opts)) });
-
-/** Address and port of one side of a UDP datagram, as a map key. */
-function endpointKey(d: Dissection, source: boolean): string {
-  const off = d.netOff;
-  const v4 = d.netVersion === 4;
-  const a = off + (v4 ? (source ? 12 : 16) : (source ? 8 : 24));
-  return d.buf.toString('latin1', a, a + (v4 ? 4 : 16)) + (source ? d.srcPort : d.dstPort);
-}
+registerStage({ name: 'tls', after: ['quic'], make: (opts) => new TlsAnalyzer(DEFAULT_TLS_BUFFER_BUDGET, wantsOutOfOrder(opts)) });
 
 /** The application protocol a Server Hello's ALPN selects, among those tcpwatch names. */
 /** The application protocol an ALPN extension names (Server Hello, or TLS 1.3's Encrypted Extensions). */

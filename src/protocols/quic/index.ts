@@ -11,8 +11,9 @@
 // was not captured) stays UDP data, in tshark and here.
 //
 // The decode step (wire.ts) reads the headers; the analysis stage (stage.ts) ties datagrams to
-// connections in frame order and decrypts Initials (initial.ts derives their keys; the TLS
-// analyzer uses the same file to read the Client and Server Hellos in their CRYPTO frames).
+// connections in frame order and decrypts Initials, once (initial.ts derives their keys; the TLS
+// analyzer, whose stage runs after this one, reads the Client and Server Hellos in the CRYPTO frames
+// of the stage's plaintexts with the same file's reader).
 
 import { Dissection, Malformed, Proto } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';

@@ -1,19 +1,19 @@
 // QUIC Initial protection (RFC 9001 §5.2) and the TLS handshake inside Initial packets (RFC 9000
 // §17.2.2). Initial packets are protected with keys that anyone can derive from the client's first
 // Destination Connection ID, so the Client Hello and Server Hello they carry in CRYPTO frames can be
-// read, as Wireshark reads them. `initialKeys` serves the QUIC dissector of this folder (stage.ts);
-// `QuicInitialReader` is what the TLS analyzer (src/tls/analyzer.ts) reads those Hellos with.
+// read, as Wireshark reads them. `initialKeys` serves the QUIC stage of this folder (stage.ts), which
+// removes the protection once per packet; `QuicInitialReader` is what the TLS analyzer
+// (src/tls/analyzer.ts) reads the stage's plaintexts with, for the Hellos their CRYPTO frames carry.
 //
-// Per connection (UDP address/port pair) the reader derives the Initial keys once; CRYPTO frames,
-// which a client may send in any order and across several packets, are placed by offset into a
-// bounded per-direction buffer. What is handed to TLS, and when, follows Wireshark 4.0's
+// Per QUIC connection (the stage's number) CRYPTO frames, which a client may send in any order and
+// across several packets, are placed by offset into a bounded per-direction buffer. What is handed to TLS, and when, follows Wireshark 4.0's
 // desegment_quic_crypto: bytes that continue the stream in order go to TLS with their CRYPTO frame;
 // a frame past a hole starts an out-of-order reassembly that takes every new byte until the hole is
 // filled, and the frame that fills it hands TLS the whole run at once; bytes seen before go nowhere.
 // Each handoff is one TLS dissector call in tshark (one `tls` in frame.protocols); TLS itself then
 // reassembles handshake messages across handoffs (src/tls/quic-handshake.ts).
 
-import { Cipher, createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { Cipher, createHmac } from 'node:crypto';
 import { Slot } from '../../decode/dissection';
 
 /** Initial salts: QUIC v1 (RFC 9001 §5.2), v2 (RFC 9369 §3.3.1), draft-29, -23 and -22. */
@@ -24,7 +24,6 @@ const SALT_DRAFT23 = Buffer.from('c3eef712c72ebb5a11a7d2432bb46365bef9f502', 'he
 const SALT_DRAFT22 = Buffer.from('7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a', 'hex');
 export const QUIC_V1 = 0x00000001;
 export const QUIC_V2 = 0x6b3343cf;
-const QUIC_DRAFT29 = 0xff00001d;
 
 /**
  * The draft a version's Initial protection follows, as tshark 4.0 maps it (packet-quic.c
@@ -55,10 +54,6 @@ function saltOf(version: number): Buffer {
   return SALT_V2;
 }
 
-/** AEAD_AES_128_GCM tag and header-protection sample sizes (RFC 9001 §5.3, §5.4.2). */
-const TAG_LEN = 16;
-const SAMPLE_LEN = 16;
-const MAX_CID_LEN = 20;
 /** Most CRYPTO bytes collected per direction of a connection (a Client Hello with post-quantum key shares is a few KiB). */
 export const MAX_CRYPTO_BYTES = 64 * 1024;
 /** Connections remembered at once. */
@@ -90,27 +85,6 @@ export function initialKeys(version: number, dcid: Buffer, server: boolean): Key
   const secret = expandLabel(initial, server ? 'server in' : 'client in', 32);
   const p = version === QUIC_V2 ? 'quicv2 ' : 'quic ';
   return { key: expandLabel(secret, p + 'key', 16), iv: expandLabel(secret, p + 'iv', 12), hp: expandLabel(secret, p + 'hp', 16) };
-}
-
-function isKnownVersion(v: number): boolean {
-  return v === QUIC_V1 || v === QUIC_V2 || v === QUIC_DRAFT29;
-}
-
-/** QUIC's registered UDP port (Wireshark's udp.port table entry for QUIC). */
-export const QUIC_UDP_PORT = 443;
-
-/**
- * A UDP payload that starts with a QUIC long header: of a version tcpwatch can read, or of any
- * version on QUIC's port, where a client may open with a version the server does not speak.
- */
-export function startsQuicLongHeader(buf: Buffer, off: number, end: number, onQuicPort: boolean): boolean {
-  return end - off >= 7 && (buf[off] & 0xc0) === 0xc0 && (onQuicPort || isKnownVersion(buf.readUInt32BE(off + 1)));
-}
-
-/** Long-header packet type bits of an Initial packet: 0 in v1, 1 in v2 (RFC 9369 §3.2). */
-function isInitialType(version: number, firstByte: number): boolean {
-  const type = (firstByte >> 4) & 3;
-  return version === QUIC_V2 ? type === 1 : type === 0;
 }
 
 /** A variable-length integer (RFC 9000 §16) at `p`; its length goes to varLen, -1 when it does not fit. */
@@ -158,7 +132,6 @@ export class CryptoStream {
   private contiguousEnd = 0;
   /** Maximal runs of arrived bytes now (1 once the stream is contiguous from 0). */
   ranges = 0;
-  largestPn = -1;
   /** Every byte before this offset went to TLS (Wireshark's max_contiguous_offset). */
   handedOn = 0;
   /** The out-of-order reassembly being collected: its first offset (-1: none) and its end so far. */
@@ -257,12 +230,8 @@ export class CryptoStream {
   }
 }
 
+/** The two CRYPTO streams of one QUIC connection: client to server, server to client. */
 class Connection {
-  version = 0;
-  /** The client's address and port, to tell the sides apart. */
-  clientKey = '';
-  clientKeys: Keys | null = null;
-  serverKeys: Keys | null = null;
   readonly streams: [CryptoStream, CryptoStream];
 
   constructor(budget: CryptoBudget) {
@@ -315,62 +284,27 @@ export class QuicCryptoHandoffs {
 export const quicCryptoHandoffs = new Slot(() => new QuicCryptoHandoffs());
 
 export class QuicInitialReader {
-  private readonly conns = new Map<string, Connection>();
+  private readonly conns = new Map<number, Connection>();
   private readonly budget = new CryptoBudget();
-  private readonly hdr = Buffer.alloc(1 + 4 + 2 + 2 * MAX_CID_LEN + 8 + 8 + 4);
-  /** Packets whose protection could not be removed (not Initial keys, or damaged). */
-  undecryptable = 0;
   /** CRYPTO frames not placed: beyond the window, over MAX_CRYPTO_RANGES holes, or over the memory budget. */
   refusedCryptoFrames = 0;
   /** Connection directions given up for leaving more than MAX_CRYPTO_RANGES holes. */
   floodedStreams = 0;
 
-  /**
-   * Read the Initial packets of one UDP datagram (coalesced packets included) into `out`: what
-   * their CRYPTO frames hand TLS. Returns whether any packet was a QUIC Initial that decrypted.
-   */
-  datagram(buf: Buffer, off: number, end: number, src: string, dst: string, frame: number, out: QuicCryptoHandoffs): boolean {
+  /** Start the handoffs of frame `frame`'s datagram. */
+  beginDatagram(frame: number, out: QuicCryptoHandoffs): void {
     out.reset(frame);
-    let any = false;
-    let p = off;
-    while (end - p >= 7) {
-      const first = buf[p];
-      if ((first & 0xc0) !== 0xc0) break; // short header or not QUIC: nothing more we can read
-      const version = buf.readUInt32BE(p + 1);
-      if (!isKnownVersion(version)) {
-        if (version !== 0 && ((first >> 4) & 3) === 0) this.unknownVersionInitial(src, dst, version);
-        break;
-      }
-      let q = p + 5;
-      const dcidLen = buf[q];
-      if (dcidLen > MAX_CID_LEN || end - q - 1 < dcidLen + 1) break;
-      const dcidOff = q + 1;
-      q = dcidOff + dcidLen;
-      const scidLen = buf[q];
-      if (scidLen > MAX_CID_LEN || end - q - 1 < scidLen) break;
-      q += 1 + scidLen;
-      const initial = isInitialType(version, first);
-      if (initial) {
-        const tokenLen = readVarint(buf, q, end);
-        if (tokenLen < 0 || end - q - varLen < tokenLen) break;
-        q += varLen + tokenLen;
-      }
-      const length = readVarint(buf, q, end);
-      if (length < 0) break;
-      q += varLen;
-      const pnOffset = q;
-      if (end - pnOffset < length) break;
-      const packetEnd = pnOffset + length;
-      if (initial && this.initialPacket(buf, p, pnOffset, packetEnd, version, dcidOff, dcidLen, src, dst, out)) any = true;
-      p = packetEnd;
-    }
-    return any;
   }
 
-  private connection(src: string, dst: string, create: boolean): Connection | null {
-    const key = src < dst ? src + '|' + dst : dst + '|' + src;
-    let c = this.conns.get(key);
-    if (c === undefined && create) {
+  /**
+   * One Initial packet of the datagram, its protection already removed by the QUIC stage
+   * (src/protocols/quic/stage.ts), which decrypts each packet once: its CRYPTO frames go into
+   * connection `connection`'s stream of that side, and what they hand TLS into `out`.
+   * `pktOff` is where the packet starts in the frame.
+   */
+  initialPacket(plain: Buffer, connection: number, fromServer: boolean, pktOff: number, out: QuicCryptoHandoffs): void {
+    let conn = this.conns.get(connection);
+    if (conn === undefined) {
       if (this.conns.size >= MAX_CONNECTIONS) {
         for (const [k, old] of this.conns) {
           old.streams[0].release();
@@ -379,104 +313,10 @@ export class QuicInitialReader {
           break;
         }
       }
-      c = new Connection(this.budget);
-      c.clientKey = src;
-      this.conns.set(key, c);
+      conn = new Connection(this.budget);
+      this.conns.set(connection, conn);
     }
-    return c ?? null;
-  }
-
-  /**
-   * A client's first Initial in a version tcpwatch cannot read (often a reserved one, sent to force
-   * Version Negotiation, RFC 9000 §6). The connection keeps that version, so that the Initial the
-   * client sends again in the negotiated version is recognised as a change of version (below).
-   */
-  private unknownVersionInitial(src: string, dst: string, version: number): void {
-    const conn = this.connection(src, dst, false) ?? this.connection(src, dst, true)!;
-    if (conn.clientKey === src && conn.clientKeys === null) conn.version = version;
-  }
-
-  private initialPacket(buf: Buffer, start: number, pnOffset: number, packetEnd: number, version: number,
-    dcidOff: number, dcidLen: number, src: string, dst: string, out: QuicCryptoHandoffs): boolean {
-    if (packetEnd - pnOffset < 4 + SAMPLE_LEN) return false;
-    let conn = this.connection(src, dst, false);
-    const fromServer = conn !== null && conn.clientKey !== src;
-    let keys: Keys | null = null;
-    if (!fromServer) {
-      if (conn !== null && conn.version !== 0 && conn.version !== version) {
-        // The first client Initial after a change of version (Version Negotiation) is not read, as
-        // tshark 4.0 does not read it: Initial keys are derived again for the new version, and the
-        // server's Initials and the client's later ones decrypt with them.
-        this.setKeys(conn, version, buf.subarray(dcidOff, dcidOff + dcidLen));
-        return false;
-      }
-      // A client derives Initial keys from the Destination Connection ID of its first Initial; a
-      // later one (after a Retry) may start over with a new ID.
-      const dcid = buf.subarray(dcidOff, dcidOff + dcidLen);
-      if (conn === null) conn = this.connection(src, dst, true)!;
-      if (conn.clientKeys === null) this.setKeys(conn, version, dcid);
-      keys = conn.clientKeys;
-      let plain = this.unprotect(buf, start, pnOffset, packetEnd, keys!, conn.streams[0]);
-      if (plain === null) {
-        this.setKeys(conn, version, dcid);
-        plain = this.unprotect(buf, start, pnOffset, packetEnd, conn.clientKeys!, conn.streams[0]);
-      }
-      if (plain === null) return false;
-      this.frames(plain, conn.streams[0], false, start, out);
-      return true;
-    }
-    if (conn === null || conn.serverKeys === null) return false;
-    const plain = this.unprotect(buf, start, pnOffset, packetEnd, conn.serverKeys, conn.streams[1]);
-    if (plain === null) return false;
-    this.frames(plain, conn.streams[1], true, start, out);
-    return true;
-  }
-
-  private setKeys(conn: Connection, version: number, dcid: Buffer): void {
-    conn.version = version;
-    conn.clientKeys = initialKeys(version, dcid, false);
-    conn.serverKeys = initialKeys(version, dcid, true);
-  }
-
-  /** Remove header protection and decrypt (RFC 9001 §5.3, §5.4); null when the tag does not verify. */
-  private unprotect(buf: Buffer, start: number, pnOffset: number, packetEnd: number, keys: Keys, stream: CryptoStream): Buffer | null {
-    const sampleOff = pnOffset + 4;
-    if (keys.hpCipher === undefined) {
-      keys.hpCipher = createCipheriv('aes-128-ecb', keys.hp, null);
-      keys.hpCipher.setAutoPadding(false);
-    }
-    const mask = keys.hpCipher.update(buf.subarray(sampleOff, sampleOff + SAMPLE_LEN));
-    const first = buf[start] ^ (mask[0] & 0x0f);
-    const pnLen = (first & 3) + 1;
-    const hdrLen = pnOffset - start + pnLen;
-    if (hdrLen > this.hdr.length || packetEnd - pnOffset - pnLen < TAG_LEN) {
-      this.undecryptable++;
-      return null;
-    }
-    const header = this.hdr.subarray(0, hdrLen);
-    buf.copy(header, 0, start, pnOffset + pnLen);
-    header[0] = first;
-    let truncated = 0;
-    for (let i = 0; i < pnLen; i++) {
-      header[pnOffset - start + i] ^= mask[1 + i];
-      truncated = truncated * 256 + header[pnOffset - start + i];
-    }
-    const pn = decodePacketNumber(stream.largestPn, truncated, pnLen * 8);
-    const nonce = Buffer.from(keys.iv);
-    for (let i = 0, v = pn; i < 8 && v > 0; i++, v = Math.floor(v / 256)) nonce[11 - i] ^= v & 0xff;
-    const payload = buf.subarray(pnOffset + pnLen, packetEnd - TAG_LEN);
-    try {
-      const d = createDecipheriv('aes-128-gcm', keys.key, nonce);
-      d.setAAD(header);
-      d.setAuthTag(buf.subarray(packetEnd - TAG_LEN, packetEnd));
-      const plain = Buffer.concat([d.update(payload), d.final()]);
-      if (pn > stream.largestPn) stream.largestPn = pn;
-      return plain;
-    } catch {
-      // The tag did not verify: these are not this connection's Initial keys, or the bytes are damaged.
-      this.undecryptable++;
-      return null;
-    }
+    this.frames(plain, conn.streams[fromServer ? 1 : 0], fromServer, pktOff, out);
   }
 
   /** CRYPTO frames of a decrypted Initial packet (RFC 9000 §19), placed in the stream; other frames skipped. */
@@ -622,15 +462,4 @@ function listFragments(stream: CryptoStream, out: QuicCryptoHandoffs, h: number)
     out.fragLen[i] = stream.oooLen[k];
     out.fragCount[h]++;
   }
-}
-
-/** RFC 9000 Appendix A.3: the full packet number nearest to the one expected. */
-function decodePacketNumber(largest: number, truncated: number, bits: number): number {
-  const expected = largest + 1;
-  const win = 2 ** bits;
-  const half = win / 2;
-  const candidate = Math.floor(expected / win) * win + truncated;
-  if (candidate <= expected - half && candidate < 2 ** 62 - win) return candidate + win;
-  if (candidate > expected + half && candidate >= win) return candidate - win;
-  return candidate;
 }
