@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import '../src/tls/summary';
 import { u16, u24, vec8, vec16, record, handshake, ext, sniExt, clientHelloBody, serverHelloBody, clientHello } from './helpers/tls-bytes';
 import { have } from './helpers/system';
+import { CLI } from './helpers/corpus';
 
 // ---- building frames ----
 
@@ -295,11 +296,18 @@ test('a handshake message split over two records is named as a fragment, then in
       const cf = new CapturedFrame();
       c.frames.forEach((f, i) => w.write(cf.wrap(f, 1, 1_700_000_000 + i)));
       w.close();
-      const ts = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info', '-e', 'tls.handshake.type'], { encoding: 'utf8' });
+      const ts = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info', '-e', 'tls.handshake.type',
+        '-e', 'tls.handshake.fragment', '-e', 'tls.handshake.fragment.count'], { encoding: 'utf8' });
       const lines = ts.stdout.split('\n');
+      const joined = (i: number, name: string): string => (rows[i].fields.get(name) ?? []).join(',');
       for (const i of [3, 4, 5]) {
-        assert.equal(lines[i], `${rows[i].protocol}|${rows[i].info}|${(rows[i].fields.get('tls.handshake.type') ?? []).join(',')}`, `frame ${i + 1}`);
+        assert.equal(lines[i], `${rows[i].protocol}|${rows[i].info}|${joined(i, 'tls.handshake.type')}|${joined(i, 'tls.handshake.fragment')}|${joined(i, 'tls.handshake.fragment.count')}`, `frame ${i + 1}`);
       }
+      // The details: the first piece is `Certificate (fragment)`, the second its last fragment, with the list of both
+      const fragmentLines = (text: string): string[] => text.split('\n').filter((l) => /Record Layer: Handshake|Handshake Protocol: .*fragment\)|Reassembled Handshake Fragments|\[Frame: \d+, payload|Handshake Fragment count/.test(l));
+      const theirs = fragmentLines(spawnSync('tshark', ['-n', '-r', file, '-V', '-Y', 'frame.number >= 5'], { encoding: 'utf8' }).stdout);
+      assert.ok(theirs.some((l) => l.includes('Certificate (last fragment)')), theirs.join('\n'));
+      assert.deepEqual(fragmentLines(spawnSync(process.execPath, [CLI, '-n', '-r', file, '-V', '-Y', 'frame.number >= 5'], { encoding: 'utf8' }).stdout), theirs);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -132,6 +132,24 @@ function quicPieces(t: TlsInfo, p: QuicHandshakePieces, l: TlsLayout): void {
   }
 }
 
+/**
+ * The record's piece that completed message m, reassembled from several records: tshark's
+ * `Certificate (last fragment)` and the list of the fragments, before the message itself.
+ */
+function lastFragment(t: TlsInfo, m: number, rec: number, buf: Buffer, body: number, l: TlsLayout): void {
+  const first = t.msgFragFirst[m], shown = t.msgFragShown[m];
+  const total = HS_HEADER_LEN + t.msgLen[m];
+  l.add('tls.handshake', rec, buf, body, t.fragLen[first + shown - 1], 0, `Handshake Protocol: ${HANDSHAKE_NAMES[t.msgType[m]] ?? 'Encrypted Handshake Message'} (last fragment)`);
+  const list = l.add('tls.handshake.fragments', rec, t.msgBuf[m], t.msgOff[m], total, 0,
+    fragmentsHeading(t.msgFragTotal[m], 'Reassembled Handshake Fragments', total, t.fragFrame, t.fragLen, first, shown));
+  let at = 0;
+  for (let f = first; f < first + shown; f++) {
+    const n = t.fragLen[f];
+    l.add('tls.handshake.fragment', list, t.msgBuf[m], t.msgOff[m] + at, n, t.fragFrame[f], fragmentLine(t.fragFrame[f], at, n));
+    at += n;
+  }
+  l.add('tls.handshake.fragment.count', list, buf, body, 0, t.msgFragTotal[m]);
+}
 
 function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
   const buf = t.recordBuf[r];
@@ -173,13 +191,22 @@ function record(d: Dissection, t: TlsInfo, r: number, l: TlsLayout): void {
       const names: string[] = [];
       for (let m = 0; m < t.msgCount; m++) {
         if (t.msgRecord[m] !== r || (t.msgFlags[m] & (MsgFlag.Quic | MsgFlag.Sslv2)) !== 0) continue;
+        if ((t.msgFlags[m] & MsgFlag.Reassembled) !== 0 && t.msgFragShown[m] > 0) lastFragment(t, m, rec, buf, body, l);
         names.push(message(t, m, rec, l));
+      }
+      const fragType = t.recordFragmentType[r];
+      if (fragType >= 0) {
+        const name = `${HANDSHAKE_NAMES[fragType] ?? 'Encrypted Handshake Message'} (fragment)`;
+        const at = t.recordFragmentOff[r];
+        l.add('tls.handshake', rec, buf, at, end - at, 0, `Handshake Protocol: ${name}`);
+        names.push(name);
       }
       if (names.length === 0) {
         l.add('tls.handshake', rec, buf, body, end - body, 0, 'Handshake Protocol: Encrypted Handshake Message');
         names.push('Encrypted Handshake Message');
       }
-      label += ': ' + names.join(', ');
+      // tshark names a record by its one handshake item; from a second item on, "Multiple Handshake Messages"
+      label += ': ' + (names.length > 1 ? 'Multiple Handshake Messages' : names[0]);
       l.text[rec] = label;
       return;
     }

@@ -37,10 +37,10 @@ import { CollectingDirection, PduCollector } from '../analysis/pdu-collector';
 import { CipherKind, cipherSuite } from './cipher-suites';
 import { QuicInitialReader, quicCryptoHandoffs } from '../protocols/quic/initial';
 import { resultsOf as quicResultsOf, QuicPackets } from '../protocols/quic/stage';
-import { quicHandshakePieces, readHandoff } from './quic-handshake';
+import { MAX_HS_FRAGMENTS, quicHandshakePieces, readHandoff } from './quic-handshake';
 import { registerStreamConsumer } from '../analysis/reassembly';
 import { HandshakeType, HS_HEADER_LEN, HelloView, isNamedHandshakeType, isValidHandshakeType, looksEncryptedHandshake, scanServerHello } from './handshake';
-import { AppProto, InfoKind, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
+import { AppProto, InfoKind, MAX_TLS_FRAGMENTS, MsgFlag, RecordFlag, SegmentRole } from './tls-info';
 import './summary';
 
 /** A handshake message is collected across records up to this size (certificate chains are a few KiB). */
@@ -69,6 +69,19 @@ class Direction extends CollectingDirection {
   hs: Buffer | null = null;
   hsLen = 0;
   hsActive = false;
+  /** The records' pieces of that message: frame and length of each (the first MAX_HS_FRAGMENTS), and how many. */
+  readonly hsFragFrame: number[] = [];
+  readonly hsFragLen: number[] = [];
+  hsFragTotal = 0;
+
+  /** A piece of `len` bytes of the message being collected came in frame `frame`. */
+  noteFragment(frame: number, len: number): void {
+    if (this.hsFragFrame.length < MAX_HS_FRAGMENTS) {
+      this.hsFragFrame.push(frame);
+      this.hsFragLen.push(len);
+    }
+    this.hsFragTotal++;
+  }
 
   protected clearPendingState(): void {
     this.oneMore = false;
@@ -83,6 +96,9 @@ class Direction extends CollectingDirection {
     }
     this.hsActive = false;
     this.hsLen = 0;
+    this.hsFragFrame.length = 0;
+    this.hsFragLen.length = 0;
+    this.hsFragTotal = 0;
     return n;
   }
 }
@@ -611,16 +627,24 @@ export class TlsAnalyzer implements Analyzer {
         if (subset > msgLen - frags) subset = msgLen - frags;
       }
       if (!this.hsAppend(buf, p, p + subset, msgLen)) return;
+      dir.noteFragment(this.d.number, subset);
       if (msgLen !== 0 && frags + subset === msgLen) {
         const hb = dir.hs!;
         this.collector.retire(hb);
         dir.hs = null;
         dir.hsActive = false;
         dir.hsLen = 0;
+        const before = t.msgCount;
         this.handshakeMessage(hb, 0, msgLen - HS_HEADER_LEN, rec, true, version, MsgFlag.Reassembled);
+        if (t.msgCount > before) this.listFragments(t.msgCount - 1);
+        dir.dropHandshake(this.collector.pool);
         first = false;
         p += subset;
       } else {
+        if (rec >= 0) {
+          t.recordFragmentType[rec] = dir.hs![0];
+          t.recordFragmentOff[rec] = p;
+        }
         return;
       }
     } else if (this.isEncryptedHandshake(buf, p, end, plain)) {
@@ -635,13 +659,32 @@ export class TlsAnalyzer implements Analyzer {
         const type = buf[p];
         dir.dropHandshake(this.collector.pool);
         dir.hsActive = true;
-        this.hsAppend(buf, p, end, msgLen);
+        if (this.hsAppend(buf, p, end, msgLen)) {
+          dir.noteFragment(this.d.number, end - p);
+          if (rec >= 0) {
+            t.recordFragmentType[rec] = type;
+            t.recordFragmentOff[rec] = p;
+          }
+        }
         if (first) t.addInfo(InfoKind.HandshakeFragment, type);
         return;
       }
       this.handshakeMessage(buf, p, msgLen - HS_HEADER_LEN, rec, first, version, 0);
       p += msgLen;
       first = false;
+    }
+  }
+
+  /** Message m of the frame was reassembled from the direction's fragments: list them with it, as tshark's tree does. */
+  private listFragments(m: number): void {
+    const t = this.d.tls, dir = this.dir;
+    t.msgFragFirst[m] = t.fragCount;
+    t.msgFragTotal[m] = dir.hsFragTotal;
+    for (let f = 0; f < dir.hsFragFrame.length && t.fragCount < MAX_TLS_FRAGMENTS; f++) {
+      t.fragFrame[t.fragCount] = dir.hsFragFrame[f];
+      t.fragLen[t.fragCount] = dir.hsFragLen[f];
+      t.fragCount++;
+      t.msgFragShown[m]++;
     }
   }
 

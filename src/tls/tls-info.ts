@@ -7,6 +7,8 @@
 export const MAX_TLS_RECORDS = 64;
 export const MAX_TLS_MESSAGES = 64;
 export const MAX_TLS_INFO = 96;
+/** Fragments listed per frame for the handshake messages reassembled from several records. */
+export const MAX_TLS_FRAGMENTS = 256;
 
 /** Bits of `TlsInfo.recordFlags`. */
 export const enum RecordFlag {
@@ -112,6 +114,12 @@ export class TlsInfo {
   /** Which pass over the frame's bytes the record came from (`calls` at the time). */
   readonly recordCall = new Uint8Array(MAX_TLS_RECORDS);
   /**
+   * A record that ends with (or is all) a piece of a handshake message that is not complete yet:
+   * the message's type (-1: none) and where the piece starts, shown as tshark's `Certificate (fragment)`.
+   */
+  readonly recordFragmentType = new Int16Array(MAX_TLS_RECORDS);
+  readonly recordFragmentOff = new Int32Array(MAX_TLS_RECORDS);
+  /**
    * Passes of TLS over the frame's bytes: a record completed from earlier segments is one, the
    * segment's own records after it another. Each is a TLS subtree of its own, as in tshark.
    */
@@ -129,6 +137,16 @@ export class TlsInfo {
   readonly msgFlags = new Uint8Array(MAX_TLS_MESSAGES);
   /** Session version when the message was read (decides TLS 1.3 Certificate layout). */
   readonly msgSessionVersion = new Uint16Array(MAX_TLS_MESSAGES);
+  /**
+   * A message reassembled from records (MsgFlag.Reassembled): its fragments, [msgFragFirst,
+   * msgFragFirst + msgFragShown) of fragFrame/fragLen in stream order, and how many there were.
+   */
+  readonly msgFragFirst = new Int32Array(MAX_TLS_MESSAGES);
+  readonly msgFragShown = new Int32Array(MAX_TLS_MESSAGES);
+  readonly msgFragTotal = new Int32Array(MAX_TLS_MESSAGES);
+  fragCount = 0;
+  readonly fragFrame = new Int32Array(MAX_TLS_FRAGMENTS);
+  readonly fragLen = new Int32Array(MAX_TLS_FRAGMENTS);
 
   /**
    * The conversation's cipher suite (from its Server Hello) when the frame's last handshake message
@@ -153,6 +171,7 @@ export class TlsInfo {
     this.recordsOmitted = 0;
     this.calls = 0;
     this.msgCount = 0;
+    this.fragCount = 0;
     this.suite = 0;
     this.appProto = AppProto.None;
     this.infoCount = 0;
@@ -185,6 +204,7 @@ export class TlsInfo {
     this.recordFlags[i] = flags;
     this.recordNumber[i] = number;
     this.recordCall[i] = Math.max(0, Math.min(255, this.calls - 1));
+    this.recordFragmentType[i] = -1;
     return i;
   }
 
@@ -198,6 +218,8 @@ export class TlsInfo {
     this.msgRecord[i] = record < 0 ? 0 : record;
     this.msgFlags[i] = flags;
     this.msgSessionVersion[i] = sessionVersion;
+    this.msgFragShown[i] = 0;
+    this.msgFragTotal[i] = 0;
     return i;
   }
 }
