@@ -113,7 +113,7 @@ function headerStatus(d: Dissection): StatusKind {
 }
 /** Read-status data for association 0: each association's ID and peer status word, whoever sends it. */
 const items = (d: Dissection): number =>
-  (opcode(d) === Opcode.ReadStatus && associationId(d) === 0 ? Math.floor(dataLen(d) / ITEM_LEN) : 0);
+  (control(d) && opcode(d) === Opcode.ReadStatus && associationId(d) === 0 ? Math.floor(dataLen(d) / ITEM_LEN) : 0);
 const itemAt = (i: number): number => CONTROL_HEADER_LEN + i * ITEM_LEN;
 const headerPeer = (d: Dissection): number => (control(d) && headerStatus(d) === StatusKind.Peer ? 1 : 0);
 /** Where occurrence i of the status word is: the header's, then each item's. */
@@ -252,9 +252,8 @@ for (const [name, label, op] of [
  * holds), with the element each stands under (-1: directly under Data).
  */
 class VariableElements {
-  /** The frame they are of. */
-  buf: Buffer | null = null;
-  frame = -1;
+  /** The NTP layer they are of (its serial). */
+  serial = -1;
   count = 0;
   readonly off: number[] = [];
   readonly len: number[] = [];
@@ -267,6 +266,7 @@ const elements = new VariableElements();
 
 /** The opcodes whose data packet-ntp.c tokenizes (read status of one association reads as read variables). */
 const tokenized = (d: Dissection): boolean => {
+  if (!control(d)) return false;
   const op = opcode(d);
   return dataLen(d) > 0 && ((op === Opcode.ReadStatus && associationId(d) !== 0) || op === Opcode.ReadVariables ||
     op === Opcode.WriteVariables || op === Opcode.ReadClock || op === Opcode.WriteClock);
@@ -450,9 +450,9 @@ const tokenizer = new Tokenizer();
 function variableElements(d: Dissection): VariableElements | null {
   if (!control(d) || !tokenized(d)) return null;
   const o = elements;
-  if (o.frame === d.number && o.buf === d.buf) return o;
-  o.frame = d.number;
-  o.buf = d.buf;
+  const serial = ntp.layer(d).serial;
+  if (o.serial === serial) return o;
+  o.serial = serial;
   o.count = 0;
   o.off.length = o.len.length = o.parent.length = o.top.length = o.nested.length = 0;
   tokenizer.buf = d.buf;

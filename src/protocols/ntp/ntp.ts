@@ -71,9 +71,14 @@ const PRIMARY_SOURCES: Readonly<Record<string, string>> = {
   INIT: '(Initialization)', '\0\0\0\0': 'NULL',
 };
 
+/** Counts NTP layers decoded, so that what a view works out from one (control.ts) is known for which. */
+let decoded = 0;
+
 class NtpLayer {
   off = 0;
   len = 0;
+  /** Which decoded NTP layer this is, in the whole run. */
+  serial = 0;
 }
 
 /** RFC 1305 Appendix B: a control message's 12-byte header, then Count bytes of data. */
@@ -92,6 +97,7 @@ export const ntp = registerProtocol({
     }
     layer.off = off;
     layer.len = end - off;
+    layer.serial = ++decoded;
     d.pushLayer(id, off);
     // tshark stops with an exception where a control message's header or data runs past the datagram
     if ((d.buf[off + FLAGS] & MODE_MASK) === MODE_CONTROL &&
