@@ -155,9 +155,10 @@ const SESSION_EVERY = 25;
 /**
  * The everyday protocols a user sees on a LAN, whose corpus frames are few among thousands of TCP
  * and TLS ones: one mutated frame in EVERYDAY_EVERY is drawn from the seeds on their ports (or with
- * a form body), so that their dissectors see many broken variants in a short run.
+ * a form body), so that their dissectors see many broken variants in a short run. NTP's control
+ * messages (mode 6) are counted apart by their data, whose name=value text has its own tokenizer.
  */
-const EVERYDAY_PROTOCOLS = ['dhcp', 'ntp', 'ripng', 'nbss', 'ajp13', 'urlencoded-form'];
+const EVERYDAY_PROTOCOLS = ['dhcp', 'ntp', 'ntp.ctrl.data', 'ripng', 'nbss', 'ajp13', 'urlencoded-form'];
 const EVERYDAY_PORTS = new Set([67, 68, 123, 521, 139, 445, 8009]);
 const EVERYDAY_EVERY = 8;
 const FORM_BODY = Buffer.from('application/x-www-form-urlencoded');
