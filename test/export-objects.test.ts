@@ -36,20 +36,20 @@ function filesIn(dir: string): Map<string, string> {
   return out;
 }
 
-/** The corpus captures where tshark's Protocol column says HTTP on some frame (expected/*.tsv, the column before Info). */
-function httpCaptures(root: string): string[] {
+/** The corpus captures where tshark's Protocol column names the protocol on some frame (expected/*.tsv, the column before Info). */
+function capturesOf(root: string, label: string): string[] {
   const expected = path.join(root, 'expected', 'valid');
   return listFiles(expected, (n) => n.endsWith('.tsv')).filter((tsv) => {
     const lines = fs.readFileSync(tsv, 'latin1').split('\n');
     return lines.slice(1).some((l) => {
       const cols = l.split('\t');
-      return cols.length > 2 && cols[cols.length - 2].startsWith('HTTP');
+      return cols.length > 2 && cols[cols.length - 2].startsWith(label);
     });
   }).map((tsv) => path.join(root, 'valid', path.relative(expected, tsv).slice(0, -'.tsv'.length)));
 }
 
 test('--export-objects http writes the files tshark 4.0 writes, names and bytes, on the corpus HTTP captures and the decrypted lab capture', { skip: skipCorpus, timeout: 600_000 }, async () => {
-  const captures = [...httpCaptures(corpus!), LAB];
+  const captures = [...capturesOf(corpus!, 'HTTP'), LAB];
   assert.ok(captures.length >= 7, `HTTP captures found: ${captures.length}`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-eo-'));
   let agree = 0, objects = 0;
@@ -177,4 +177,29 @@ test('--export-objects with a bad argument: one line, exit status 2, where tshar
   const empty = await runCli(['-r', LAB, '-q', '--export-objects', 'http,']);
   assert.equal(empty.status, 2);
   assert.equal(empty.stderr.split('\n').filter((l) => l !== '').length, 1, empty.stderr);
+});
+
+test('--export-objects tftp writes the files tshark 4.0 writes from the corpus TFTP transfers', { skip: skipCorpus, timeout: 300_000 }, async () => {
+  const captures = capturesOf(corpus!, 'TFTP');
+  assert.ok(captures.length >= 1);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-eo-tftp-'));
+  let objects = 0;
+  try {
+    for (const [i, pcap] of captures.entries()) {
+      const mine = path.join(tmp, `tcpwatch${i}`), theirs = path.join(tmp, `tshark${i}`);
+      const [a, b] = await Promise.all([
+        runCli(['-r', pcap, '-q', '--export-objects', `tftp,${mine}`]),
+        runCommand('tshark', ['-n', '-r', pcap, '-q', '--export-objects', `tftp,${theirs}`]),
+      ]);
+      assert.equal(b.status, 0, b.stderr);
+      assert.equal(a.status, 0, a.stderr);
+      const got = filesIn(mine), want = filesIn(theirs);
+      assert.deepEqual([...got.keys()], [...want.keys()], pcap);
+      for (const [name, bytes] of want) assert.equal(got.get(name), bytes, `${name} from ${pcap}`);
+      objects += want.size;
+    }
+    assert.ok(objects >= 1, 'tshark exported no TFTP file');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -7,7 +7,7 @@
 // A hostile capture chooses the names and the bytes: a name never holds a '/' (escaped) nor a NUL
 // (the C string it would be ends there), is never '.' or '..' (they exist, so they are renamed),
 // and is opened with O_EXCL so no symbolic link in DIR is followed; each object is written when it
-// is complete (nothing is kept in memory) and a run writes at most MAX_EXPORTED_BYTES.
+// is complete (an HTTP body is one message; a TFTP file's blocks are held, bounded, until its last) and a run writes at most MAX_EXPORTED_BYTES.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,11 +17,12 @@ import { UsageError } from '../errors';
 import { http } from '../protocols/http';
 import { entityBody } from '../protocols/http/follow';
 import { mediaType } from '../protocols/http/message';
+import { TftpFiles } from '../protocols/tftp';
 
 /** The kinds tshark 4.0 lists for --export-objects, in its order. */
 export const TSHARK_EXPORT_KINDS = ['dicom', 'ftp-data', 'http', 'imf', 'smb', 'tftp'];
 /** The kinds tcpwatch exports. */
-const EXPORT_KINDS = ['http'];
+const EXPORT_KINDS = ['http', 'tftp'];
 
 /** EXPORT_OBJECT_MAXFILELEN: the longest name Wireshark gives an object, in bytes. */
 const MAX_NAME_BYTES = 255;
@@ -195,5 +196,9 @@ class HttpObjects implements Analyzer {
 export function exportObjects(spec: string): { analyzer: Analyzer; writer: ObjectWriter } {
   const { kind, dir } = parseExportObjects(spec);
   const writer = new ObjectWriter(kind, dir);
+  if (kind === 'tftp') {
+    const files = new TftpFiles((name, frame, data) => writer.save(name, frame, '', data));
+    return { analyzer: files, writer };
+  }
   return { analyzer: new HttpObjects(writer), writer };
 }
