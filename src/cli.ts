@@ -87,6 +87,7 @@ export function buildProgram(): Command {
     .option('-j, --protocol-match <protocols>', 'with -T json or ndjson: only these protocols\' fields ("ip tcp"), their subtrees folded')
     .option('-J, --protocol-match-expanded <protocols>', 'with -T json or ndjson: only these protocols\' fields, subtrees in full')
     .option('-l, --line-buffered', 'flush standard output after each packet, as tshark -l (for a pipe read as it comes)')
+    .option('--export-objects <proto,dir>', 'save the objects a protocol carried into DIR, as tshark: http,DIR')
     .option('-G, --glossary [report]', 'print a registry report and exit, as tshark: fields, protocols, values')
     .argument('[filter...]', 'capture filter (BPF), as tcpdump takes it')
     .showHelpAfterError(false)

@@ -57,6 +57,8 @@ export interface MainOptions {
   /** -j / -J: protocols JSON shows, their subtrees folded (-j) or in full (-J). */
   protocolMatch?: string;
   protocolMatchExpanded?: string;
+  /** --export-objects PROTO,DIR (src/reports/export-objects.ts). */
+  exportObjects?: string;
   /** -l: flush the output after each packet. */
   lineBuffered?: boolean;
   // ---- long captures (src/capture/ring-writer.ts) ----

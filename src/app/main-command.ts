@@ -17,6 +17,7 @@ import { OutputBuffer } from '../output/stdout';
 import { UsageError, fail, EXIT_RUN_FAILED } from '../errors';
 import { makeSink } from './sinks';
 import { Statistics } from './statistics';
+import { exportObjects, parseExportObjects } from '../reports/export-objects';
 import { fieldsGlossary, protocolsGlossary, valuesGlossary } from '../output/glossary-text';
 import { setTimeFormat, setTimeDigits, timeShown, noteShownTimes, TIME_TYPES, TimeType } from '../output/time-format';
 import { Sink } from '../output/sinks';
@@ -85,7 +86,11 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     await hooks.listInterfaces(opts);
     return;
   }
-  const headless = !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
+  if (opts.exportObjects !== undefined) {
+    parseExportObjects(opts.exportObjects);
+    if (opts.readFile === undefined) throw new UsageError('--export-objects reads a capture file in tcpwatch: add -r FILE (live capture: -w a file first)');
+  }
+  const headless = opts.exportObjects !== undefined || !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
     opts.quiet || !!opts.statistics?.length || opts.explain !== undefined || opts.compare !== undefined;
   if (!headless && hooks.ui) {
     if (opts.readFile !== undefined && captureFiles(opts.readFile).length > 1) {
@@ -201,9 +206,11 @@ function readFileHeadless(opts: MainOptions): void {
   const frame = new CapturedFrame();
   // -z: statistics over every frame read, after all other analysis
   const statistics = opts.statistics?.length ? new Statistics(opts.statistics) : null;
-  const analyse = statistics !== null || !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
+  const objects = opts.exportObjects !== undefined ? exportObjects(opts.exportObjects) : null;
+  const analyse = statistics !== null || objects !== null || !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
   const analyzers = analyse ? makeAnalyzers(opts, reader) : [];
   if (statistics !== null) analyzers.push(statistics);
+  if (objects !== null) analyzers.push(objects.analyzer);
   const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers, analyse });
   // As tcpdump with -r: root is given up once the file (and key log) are open, before -w creates anything.
   if (account !== null) {
@@ -256,6 +263,11 @@ function readFileHeadless(opts: MainOptions): void {
   if (statistics !== null && !out.closed) {
     out.write(statistics.text());
     out.flush();
+  }
+  if (objects !== null) {
+    objects.writer.ensureDir();
+    const line = objects.writer.summary();
+    if (line !== null) process.stderr.write(line + '\n');
   }
   if (opts.write !== undefined && writer === null) openOutputFile(opts.write, reader.interfaces[0]?.linkType ?? 1, writeFormat(opts)).close();
   if (writeFailure !== null) {

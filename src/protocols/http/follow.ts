@@ -31,7 +31,7 @@ export function httpFollowPieces(d: Dissection, piece: (data: Buffer) => void): 
 }
 
 /** The message's body as its entity, or null when it has none (or none Wireshark can read). */
-function entityBody(m: HttpMessage): Buffer | null {
+export function entityBody(m: HttpMessage): Buffer | null {
   if (m.end <= m.bodyOff) return null;
   let body: Buffer | null = m.buf.subarray(m.bodyOff, m.end);
   if (m.chunked) {

@@ -55,6 +55,8 @@ export class HttpConversation {
   requests = 0;
   responses = 0;
   lastRequest = 0;
+  /** The URI of the conversation's latest request, '' before any: what Wireshark 4.0's export objects name a body after. */
+  lastRequestUri = '';
   lastResponse = 0;
 }
 
@@ -195,6 +197,8 @@ function firstLine(m: HttpMessage): string {
 }
 
 function match(d: Dissection, m: HttpMessage, c: HttpConversation): void {
+  if (m.request) c.lastRequestUri = m.uri;
+  m.conversationUri = c.lastRequestUri;
   if (m.request) {
     c.requests++;
     m.seqNumber = c.requests;

@@ -236,6 +236,8 @@ export class HttpMessage {
   /** The full URI of a request (http.request.full_uri); of the request a response answers (http.response_for.uri). */
   fullUri = '';
   responseForUri = '';
+  /** The conversation's latest request URI when this message was read ('' none): the name export objects give its body. */
+  conversationUri = '';
   /** Request number / response number within the conversation (1-based). */
   seqNumber = 0;
   prevRequestIn = 0;
@@ -258,7 +260,7 @@ export function parseHttpMessage(m: HttpMessage, buf: Buffer, off: number, end: 
   m.headers.length = 0;
   m.headerOff.length = 0;
   m.headerLen.length = 0;
-  m.method = m.uri = m.version = m.phrase = m.host = m.contentType = m.fullUri = m.responseForUri = '';
+  m.method = m.uri = m.version = m.phrase = m.host = m.contentType = m.fullUri = m.responseForUri = m.conversationUri = '';
   m.code = 0;
   m.contentLength = -1;
   m.chunked = false;

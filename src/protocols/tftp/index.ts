@@ -224,3 +224,89 @@ defineField({
   count: (d) => (d.hasLayer(tftp.id) && layerOf(d).opcode === ERROR && layerOf(d).end - layerOf(d).off >= 4 ? 1 : 0),
   num: (d) => d.buf.readUInt16BE(layerOf(d).off + OPCODE_LEN), range: (d, _i, o) => o.set(d.buf, layerOf(d).off + OPCODE_LEN, 2),
 });
+
+/** A file one transfer carries so far, for --export-objects tftp (packet-tftp.c's export-object tap). */
+class TftpFile {
+  name: Buffer = Buffer.alloc(0);
+  blockSize = DEFAULT_BLOCK_SIZE;
+  nextBlock = 1;
+  length = 0;
+  readonly blocks: Buffer[] = [];
+}
+
+/** Bytes all transfers being collected may hold at once; a transfer that would pass it is given up. */
+const MAX_HELD_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The files TFTP transfers carry, as Wireshark's export objects collect them: from a request's file
+ * name, data blocks in order from block 1 (a block out of turn is ignored, block 1 starts again),
+ * up to the block shorter than the block size (512, or an option acknowledgement's blksize).
+ */
+export class TftpFiles {
+  private readonly files = new Map<string, TftpFile>();
+  private held = 0;
+  private readonly strs: string[] = [];
+
+  constructor(private readonly save: (name: Buffer, frame: number, data: Buffer) => void) {}
+
+  analyze(d: Dissection): void {
+    if (!d.hasLayer(tftp.id) || d.udpOff < 0 || d.inIcmpError || d.netOff < 0) return;
+    const layer = tftp.layer(d);
+    const body = layer.off + OPCODE_LEN;
+    if ((layer.opcode === RRQ || layer.opcode === WRQ) && d.dstPort === TFTP_PORT) {
+      const z = d.buf.indexOf(0, body);
+      if (z < 0 || z >= layer.end) return;
+      const key = endpointsKey(d, true);
+      this.forget(key);
+      if (this.files.size >= MAX_TRANSFERS) this.forget(this.files.keys().next().value as string);
+      const f = new TftpFile();
+      f.name = Buffer.from(d.buf.subarray(body, z));
+      this.files.set(key, f);
+      return;
+    }
+    const key = this.files.has(endpointsKey(d, false)) ? endpointsKey(d, false) : endpointsKey(d, true);
+    const f = this.files.get(key);
+    if (f === undefined) return;
+    if (layer.opcode === OACK) {
+      strings(d, layer, body, MAX_STRINGS, this.strs);
+      for (let k = 0; k + 1 < this.strs.length; k += 2) {
+        // RFC 2348: blksize between 8 and 65464
+        if (this.strs[k].toLowerCase() === 'blksize' && /^\d{1,5}$/.test(this.strs[k + 1])) f.blockSize = Number(this.strs[k + 1]);
+      }
+      return;
+    }
+    if (layer.opcode !== DATA || body + 2 > layer.end) return;
+    const block = d.buf.readUInt16BE(body);
+    const data = d.buf.subarray(body + 2, layer.end);
+    if (block === 1) this.restart(f);
+    if (block !== f.nextBlock) return;
+    if (data.length > 0) {
+      if (this.held + data.length > MAX_HELD_BYTES) {
+        this.forget(key);
+        return;
+      }
+      f.blocks.push(Buffer.from(data));
+      f.length += data.length;
+      this.held += data.length;
+      f.nextBlock = (f.nextBlock + 1) & 0xffff;
+    }
+    if (data.length < f.blockSize) {
+      this.save(f.name, d.number, Buffer.concat(f.blocks, f.length));
+      this.restart(f);
+    }
+  }
+
+  private restart(f: TftpFile): void {
+    this.held -= f.length;
+    f.blocks.length = 0;
+    f.length = 0;
+    f.nextBlock = 1;
+  }
+
+  private forget(key: string): void {
+    const f = this.files.get(key);
+    if (f === undefined) return;
+    this.restart(f);
+    this.files.delete(key);
+  }
+}
