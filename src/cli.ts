@@ -108,10 +108,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * tshark's -2 is a digit option, so commander takes any "-N" word for an option; the optional value of
+ * --explain and --compare keeps a negative number (refused by its own check) by being joined to it.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === '--explain' || argv[i] === '--compare') && i + 1 < argv.length && /^-\d/.test(argv[i + 1])) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(joinNegativeValues(argv));
     await settleBeforeExit();
   } catch (e) {
     if (e instanceof CommanderError) {
