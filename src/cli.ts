@@ -63,6 +63,8 @@ export function buildProgram(): Command {
     .option('-e, --field <name>', 'field to print with -T fields (repeatable)', collect, [])
     .option('-E, --field-option <opt>', 'fields output option: header=y|n, separator=/t|/s|c, occurrence=f|l|a, aggregator=c, quote=d|s|n', collect, [])
     .option('-Y, --display-filter <expr>', 'display filter in Wireshark syntax')
+    .option('-2, --two-pass', 'read the file twice, as tshark -2: with -R, the frames the read filter keeps are numbered and shown alone')
+    .option('-R, --read-filter <expr>', 'with -2: read filter in Wireshark syntax; frames it drops are gone from the output, the others numbered from 1')
     .option('-V, --verbose', 'print the packet details tree')
     .option('-x, --hex', 'print a hex and ASCII dump of each packet')
     .option('-n, --numeric', 'no name resolution (the default; -N turns kinds on)')
@@ -107,10 +109,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * tshark's -2 is a digit option, so commander takes any "-N" word for an option; the optional value of
+ * --explain and --compare keeps a negative number (refused by its own check) by being joined to it.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === '--explain' || argv[i] === '--compare') && i + 1 < argv.length && /^-\d/.test(argv[i + 1])) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(joinNegativeValues(argv));
     await settleBeforeExit();
   } catch (e) {
     if (e instanceof CommanderError) {

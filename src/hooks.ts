@@ -24,6 +24,10 @@ export interface MainOptions {
   field: string[];
   fieldOption: string[];
   displayFilter?: string;
+  /** -2: two passes over the file (src/app/main-command.ts). */
+  twoPass?: boolean;
+  /** -R: the read filter of a two-pass run. */
+  readFilter?: string;
   verbose?: boolean;
   hex?: boolean;
   numeric?: boolean;

@@ -31,6 +31,12 @@ export interface PipelineOptions {
    * frames are then decoded but not analysed, which is most of the cost of a headless run.
    */
   analyse?: boolean;
+  /**
+   * -2 -R: for each frame number read, its number among the frames the read filter kept in the first
+   * pass (0: dropped). Every frame is still analysed, as tshark's first pass saw them all, but a dropped
+   * one reaches neither the display filter nor the sink, and a kept one is shown under its new number.
+   */
+  keptNumbers?: Uint32Array | null;
 }
 
 /**
@@ -64,6 +70,8 @@ export class Pipeline {
   lastShown = false;
   private readonly analyzers: Analyzer[];
   private haveFirst = false;
+  private keptTsSec = 0;
+  private keptTsNsec = 0;
 
   constructor(private readonly opts: PipelineOptions) {
     this.streams = new TcpStreamTable(opts.reassembly);
@@ -98,6 +106,23 @@ export class Pipeline {
       d.prevTsNsec = prevNsec;
     }
     for (let i = 0; i < this.analyzers.length; i++) this.analyzers[i].analyze(d);
+    const max = this.opts.maxFrames ?? 0;
+    const kept = this.opts.keptNumbers;
+    if (kept) {
+      const n = d.number < kept.length ? kept[d.number] : 0;
+      if (n === 0) {
+        this.lastShown = false;
+        return max === 0 || this.framesRead < max;
+      }
+      // the dropped frames are not in the capture tshark's second pass reads: the delta is to the last kept one
+      if (n > 1) {
+        d.prevTsSec = this.keptTsSec;
+        d.prevTsNsec = this.keptTsNsec;
+      }
+      this.keptTsSec = d.tsSec;
+      this.keptTsNsec = d.tsNsec;
+      d.number = n;
+    }
     const pass = !this.opts.filter || this.opts.filter(d);
     this.lastShown = pass;
     if (pass) {
@@ -105,7 +130,6 @@ export class Pipeline {
       if (this.opts.writer) this.opts.writer.write(f);
       if (this.opts.sink) this.opts.sink.frame(d);
     }
-    const max = this.opts.maxFrames ?? 0;
     return max === 0 || this.framesRead < max;
   }
 

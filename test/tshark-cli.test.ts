@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { corpusDir, CLI, NO_CORPUS_REASON } from './helpers/corpus';
 import { have } from './helpers/system';
 
@@ -233,4 +233,30 @@ test('-j and -J: protocols outside the list are {"filtered": name}; -j folds the
     folded += JSON.stringify(ours).split('"filtered"').length - 1;
   }
   assert.ok(folded >= 50, `folded nodes: ${folded}`);
+});
+
+test('-2 -R: the frames the read filter keeps, numbered from 1, each as tshark\'s second pass shows it; -R alone and -2 live are refused as tshark refuses them', { skip }, () => {
+  // retransmissions are known only from the frames before them, which the read filter drops
+  const runs: [string, string][] = [
+    ['ja4/CVE-2018-6794.pcap', 'http.response'],
+    ['ja4/CVE-2018-6794.pcap', 'tcp.analysis.retransmission'],
+    ['ja4/latest.pcapng', 'tcp.analysis.retransmission || http'],
+  ];
+  for (const [f, readFilter] of runs) {
+    const args = ['-r', file(f), '-2', '-R', readFilter];
+    const ours = tcpwatch(args);
+    assert.equal(ours, tshark(args), `${f}: -2 -R ${readFilter}`);
+    assert.ok(ours.split('\n').length > 3, `${f}: -2 -R ${readFilter} keeps several frames`);
+  }
+  // -Y applies in the second pass, to the renumbered frames
+  const both = ['-r', file('ja4/CVE-2018-6794.pcap'), '-2', '-R', 'tcp.stream == 1', '-Y', 'frame.number >= 8', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.seq'];
+  assert.equal(tcpwatch(both), tshark(both));
+  for (const [args, line] of [
+    [['-r', file('ja4/CVE-2018-6794.pcap'), '-R', 'http'], 'tcpwatch: -R without -2 is deprecated. For single-pass filtering use -Y.\n'],
+    [['-2', '-i', 'lo'], 'tcpwatch: Live captures do not support two-pass analysis.\n'],
+  ] as [string[], string][]) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    assert.equal(r.stderr, line);
+    assert.equal(r.status, 2);
+  }
 });

@@ -57,6 +57,7 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
   if (opts.field.length && !FORMATS_WITH_FIELDS.includes(opts.outputFormat ?? 'text')) {
     throw new UsageError('-e applies to -T fields, json or ndjson: add -T fields');
   }
+  checkTwoPass(opts);
   if (opts.readFile !== undefined && opts.interface !== undefined) {
     // tshark reads the file and ignores -i without a word; one input, said plainly
     throw new UsageError('-r and -i both name an input: read a file (-r FILE) or capture live (-i INTERFACE), not both');
@@ -91,7 +92,7 @@ export async function runMain(opts: MainOptions, filterWords: string[]): Promise
     if (opts.readFile === undefined) throw new UsageError('--export-objects reads a capture file in tcpwatch: add -r FILE (live capture: -w a file first)');
   }
   const headless = opts.exportObjects !== undefined || !opts.ui || !process.stdout.isTTY || opts.outputFormat !== undefined || opts.verbose || opts.hex ||
-    opts.quiet || !!opts.statistics?.length || opts.explain !== undefined || opts.compare !== undefined;
+    opts.quiet || !!opts.statistics?.length || opts.twoPass === true || opts.explain !== undefined || opts.compare !== undefined;
   if (!headless && hooks.ui) {
     if (opts.readFile !== undefined && captureFiles(opts.readFile).length > 1) {
       throw new UsageError(`${opts.readFile}: the UI opens one file at a time; read the set headless (--no-ui), or join it first: tcpwatch -r '${opts.readFile}' -w joined.pcapng`);
@@ -118,6 +119,56 @@ function warnStaleKeyLogs(profileName: string, profilePrefs: string[]): void {
     const problem = keyLogFileProblem(p);
     if (problem !== null) process.stderr.write(`tcpwatch: warning: profile "${sanitizeText(profileName)}": tls.keylog_file ${sanitizeText(p)}: ${problem}; going on without it\n`);
   }
+}
+
+/** -2 and -R, as tshark takes them: -R only with -2, and two passes only over a file. */
+function checkTwoPass(opts: MainOptions): void {
+  if (opts.readFilter !== undefined && !opts.twoPass) throw new UsageError('-R without -2 is deprecated. For single-pass filtering use -Y.');
+  if (opts.twoPass && opts.readFile === undefined && !opts.listInterfaces) throw new UsageError('Live captures do not support two-pass analysis.');
+}
+
+/**
+ * The first of -2 -R's passes, as tshark's: every frame analysed in order, the read filter on each;
+ * for each frame number read, the kept frame's number from 1 (0: dropped). -c counts frames read.
+ */
+function keptByReadFilter(opts: MainOptions, files: string[]): Uint32Array {
+  const readFilter = hooks.compileFilter!(opts.readFilter!);
+  let reader = openReader(files[0]);
+  let kept = new Uint32Array(1024);
+  let keptCount = 0;
+  const pipeline = new Pipeline({ sink: null, filter: readFilter, maxFrames: opts.count ?? 0, analyzers: makeAnalyzers(opts, reader) });
+  const frame = new CapturedFrame();
+  try {
+    for (let nextFile = 1; ;) {
+      let more = false;
+      try {
+        more = reader.next(frame);
+      } catch (e) {
+        // the second pass meets the same damage and says so
+        if (e instanceof CaptureFileError) break;
+        throw e;
+      }
+      if (!more) {
+        if (nextFile >= files.length) break;
+        reader.close();
+        reader = openReader(files[nextFile++]);
+        continue;
+      }
+      const more2 = pipeline.handle(frame);
+      const n = pipeline.framesRead;
+      if (n >= kept.length) {
+        const grown = new Uint32Array(kept.length * 2);
+        grown.set(kept);
+        kept = grown;
+      }
+      if (pipeline.lastShown) kept[n] = ++keptCount;
+      if (!more2) break;
+    }
+  } finally {
+    pipeline.end();
+    reader.close();
+  }
+  return kept;
 }
 
 /** -d: this run's Decode As rules (the UI's indexing process applies them again from the options). */
@@ -201,17 +252,19 @@ function readFileHeadless(opts: MainOptions): void {
   setTimeDigits(timeDigitsFor(reader)());
   const sink = noteShown(makeSink(opts, out, timeDigitsFor(reader)), out, opts.lineBuffered === true);
   const filter = hooks.compileFilter && opts.displayFilter !== undefined ? hooks.compileFilter(opts.displayFilter) : null;
-  if (opts.displayFilter !== undefined && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
+  if ((opts.displayFilter !== undefined || opts.readFilter !== undefined) && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
+  const keptNumbers = opts.readFilter !== undefined ? keptByReadFilter(opts, files) : null;
   let writer: CaptureWriter | null = null;
   const frame = new CapturedFrame();
   // -z: statistics over every frame read, after all other analysis
   const statistics = opts.statistics?.length ? new Statistics(opts.statistics) : null;
   const objects = opts.exportObjects !== undefined ? exportObjects(opts.exportObjects) : null;
-  const analyse = statistics !== null || objects !== null || !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
+  const analyse = statistics !== null || objects !== null || keptNumbers !== null || !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
   const analyzers = analyse ? makeAnalyzers(opts, reader) : [];
-  if (statistics !== null) analyzers.push(statistics);
+  // with -2 -R, tshark's taps see only the frames the read filter kept
+  if (statistics !== null) analyzers.push(keptNumbers === null ? statistics : { analyze: (d) => { if (d.number < keptNumbers.length && keptNumbers[d.number] !== 0) statistics.analyze(d); } });
   if (objects !== null) analyzers.push(objects.analyzer);
-  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers, analyse });
+  const pipeline = new Pipeline({ sink, filter, maxFrames: opts.count ?? 0, analyzers, analyse, keptNumbers });
   // As tcpdump with -r: root is given up once the file (and key log) are open, before -w creates anything.
   if (account !== null) {
     try {
