@@ -57,6 +57,8 @@ export interface MainOptions {
   /** -j / -J: protocols JSON shows, their subtrees folded (-j) or in full (-J). */
   protocolMatch?: string;
   protocolMatchExpanded?: string;
+  /** false with --no-duplicate-keys: -T json writes the values of a repeated key as one array, as tshark's option. */
+  duplicateKeys?: boolean;
   /** -l: flush the output after each packet. */
   lineBuffered?: boolean;
   // ---- long captures (src/capture/ring-writer.ts) ----
