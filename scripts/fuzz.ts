@@ -29,7 +29,7 @@ import { Pipeline, DisplayFilter } from '../src/pipeline';
 import { Dissection } from '../src/decode/dissection';
 import { allFields } from '../src/fields/registry';
 import { formatField } from '../src/fields/format';
-import { summaryLine, packetLayers } from '../src/output/sinks';
+import { summaryLine, packetJson } from '../src/output/sinks';
 import { detailsText } from '../src/output/details';
 import { hexDumpLines } from '../src/output/hexdump';
 import { getField } from '../src/fields/registry';
@@ -284,7 +284,7 @@ export function runFuzz(opts: { frames: number; seed: number; budgetMs: number; 
       detailsText(d);
       hexDumpLines(d.buf, d.frameOff, d.capLen);
       for (const f of fields) { const n = f.count(d); for (let i = 0; i < n && i < 64; i++) formatField(f, d, i); }
-      JSON.stringify(packetLayers(d));
+      packetJson(d, { pretty: true, grouped: false });
       for (const flt of filters) flt(d);
     },
     end(): void { /* nothing to flush */ },

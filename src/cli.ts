@@ -88,6 +88,7 @@ export function buildProgram(): Command {
     .option('-F, --write-format <format>', 'format of the -w file: pcap or pcapng (default: by the file name)')
     .option('-j, --protocol-match <protocols>', 'with -T json or ndjson: only these protocols\' fields ("ip tcp"), their subtrees folded')
     .option('-J, --protocol-match-expanded <protocols>', 'with -T json or ndjson: only these protocols\' fields, subtrees in full')
+    .option('--no-duplicate-keys', 'with -T json: the values of a key that repeats in an object as one array, as tshark (ndjson always does)')
     .option('-l, --line-buffered', 'flush standard output after each packet, as tshark -l (for a pipe read as it comes)')
     .option('--export-objects <proto,dir>', 'save the objects a protocol carried into DIR, as tshark: http,DIR')
     .option('-G, --glossary [report]', 'print a registry report and exit, as tshark: fields, protocols, values')

@@ -63,6 +63,8 @@ export interface MainOptions {
   protocolMatchExpanded?: string;
   /** --export-objects PROTO,DIR (src/reports/export-objects.ts). */
   exportObjects?: string;
+  /** false with --no-duplicate-keys: -T json writes the values of a repeated key as one array, as tshark's option. */
+  duplicateKeys?: boolean;
   /** -l: flush the output after each packet. */
   lineBuffered?: boolean;
   // ---- long captures (src/capture/ring-writer.ts) ----

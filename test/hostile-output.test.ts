@@ -102,7 +102,7 @@ test('-T json and ndjson: the values of one packet are bounded together; later o
     assert.ok(total <= MAX_PACKET_CHARS + hugeCount * cutMark(BIG.length).length);
     for (const ndjson of [true, false]) {
       const r = counted((out) => {
-        const sink = new JsonSink(out, ndjson, [huge]);
+        const sink = new JsonSink(out, { ndjson, only: [huge] });
         sink.frame(d);
         sink.end();
       });

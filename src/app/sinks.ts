@@ -30,7 +30,7 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
     }
     case 'json':
     case 'ndjson':
-      return new JsonSink(out, format === 'ndjson', opts.field.length ? resolveFields(opts.field) : undefined, protocolMatch(opts));
+      return new JsonSink(out, { ndjson: format === 'ndjson', noDuplicateKeys: opts.duplicateKeys === false, only: opts.field.length ? resolveFields(opts.field) : undefined, match: protocolMatch(opts) });
     case 'pdml':
       return new PdmlSink(out, opts.readFile ?? opts.interface ?? '');
     // ---- tshark's other export formats (src/output/export-sinks.ts) ----

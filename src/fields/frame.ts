@@ -133,5 +133,6 @@ export function protocolsInFrame(d: Dissection): string {
 
 // Expert items in the protocol tree (src/fields/tree.ts wraps each finding in one).
 defineField({ name: '_ws.expert', label: 'Expert Info', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'frame', count: () => 0 });
+defineField({ name: '_ws.expert.message', label: 'Message', type: FT.None, ftype: 'FT_STRING', proto: 'frame', count: () => 0 });
 defineField({ name: '_ws.expert.severity', label: 'Severity level', type: FT.None, ftype: 'FT_UINT32', proto: 'frame', count: () => 0 });
 defineField({ name: '_ws.expert.group', label: 'Group', type: FT.None, ftype: 'FT_UINT32', proto: 'frame', count: () => 0 });

@@ -162,9 +162,10 @@ export interface FieldDef {
   /**
    * tshark's type name (`-G fields`) when `type` and `valueBits` do not say it: a frame number
    * (FT_FRAMENUM), a NUL-ended string (FT_STRINGZ), a protocol Wireshark registers under a field's name
-   * (FT_PROTOCOL), an object identifier printed as its dotted numbers (FT_OID).
+   * (FT_PROTOCOL), an object identifier printed as its dotted numbers (FT_OID), a string the tree
+   * gives (FT_STRING: an expert item's message).
    */
-  ftype?: 'FT_FRAMENUM' | 'FT_STRINGZ' | 'FT_PROTOCOL' | 'FT_BOOLEAN' | 'FT_RELATIVE_TIME' | 'FT_ABSOLUTE_TIME' | 'FT_UINT32' | 'FT_OID';
+  ftype?: 'FT_FRAMENUM' | 'FT_STRING' | 'FT_STRINGZ' | 'FT_PROTOCOL' | 'FT_BOOLEAN' | 'FT_RELATIVE_TIME' | 'FT_ABSOLUTE_TIME' | 'FT_UINT32' | 'FT_OID';
 }
 
 const fields = new Map<string, FieldDef>();

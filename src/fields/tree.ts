@@ -142,16 +142,32 @@ function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
 
 const expertField = (name: string): FieldDef => getField(name)!;
 
-/** A finding as Wireshark's tree shows it: the expert item, holding the finding, its severity and its group. */
+/** Wireshark's numbers for an expert item's severity and group (epan/proto.h, PI_*), which JSON and PDML print. */
+const EXPERT_SEVERITY_CODES: Readonly<Record<string, number>> = { Comment: 0x00100000, Chat: 0x00200000, Note: 0x00400000, Warning: 0x00600000, Error: 0x00800000 };
+const EXPERT_GROUP_CODES: Readonly<Record<string, number>> = {
+  Checksum: 0x01000000, Sequence: 0x02000000, Response: 0x03000000, Request: 0x04000000, Undecoded: 0x05000000, Reassemble: 0x06000000,
+  Malformed: 0x07000000, Debug: 0x08000000, Protocol: 0x09000000, Security: 0x0a000000, Comment: 0x0b000000, Decryption: 0x0c000000,
+  Assumption: 0x0d000000, Deprecated: 0x0e000000,
+};
+
+/**
+ * A finding as Wireshark's tree shows it: the expert item, holding the finding, its message (hidden,
+ * as the filter field _ws.expert.message), its severity and its group.
+ */
 function expertNode(f: FieldDef, finding: TreeNode): TreeNode {
   const { severity, group } = f.expert!;
   finding.generated = true;
-  const child = (name: string, text: string): TreeNode =>
-    ({ name, field: expertField(name), index: 0, text, value: '', generated: true, hidden: false, off: finding.off, len: finding.len, children: [] });
+  const child = (name: string, text: string, value: string, hidden = false): TreeNode =>
+    ({ name, field: expertField(name), index: 0, text, value, generated: true, hidden, off: finding.off, len: finding.len, children: [] });
   return {
     name: '_ws.expert', field: expertField('_ws.expert'), index: 0, text: wiresharkLabel(`Expert Info (${severity}/${group}): ${finding.text}`, 0), value: '',
     generated: true, hidden: false, off: finding.off, len: finding.len,
-    children: [finding, child('_ws.expert.severity', `Severity level: ${severity}`), child('_ws.expert.group', `Group: ${group}`)],
+    children: [
+      finding,
+      child('_ws.expert.message', wiresharkLabel(`Message: ${finding.text}`, 0), finding.text, true),
+      child('_ws.expert.severity', `Severity level: ${severity}`, String(EXPERT_SEVERITY_CODES[severity] ?? 0)),
+      child('_ws.expert.group', `Group: ${group}`, String(EXPERT_GROUP_CODES[group] ?? 0)),
+    ],
   };
 }
 

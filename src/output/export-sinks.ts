@@ -11,7 +11,7 @@ import { sourceColumn, destinationColumn, protocolColumn, infoColumn } from './s
 import { cutText, MAX_VALUE_CHARS } from './text-writer';
 import { sanitizeText, isUnsafeCodePoint } from './sanitize';
 import { OutputBuffer } from './stdout';
-import { Sink } from './sinks';
+import { Sink, indexName } from './sinks';
 import { timeColumn } from './time-format';
 
 /**
@@ -31,9 +31,7 @@ export class EkSink implements Sink {
   constructor(private readonly out: OutputBuffer) {}
 
   frame(d: Dissection): void {
-    const date = new Date(d.tsSec * 1000);
-    const day = Number.isNaN(date.getTime()) ? '1970-01-01' : date.toISOString().slice(0, 10);
-    let s = `{"index":{"_index":"packets-${day}","_type":"doc"}}\n`;
+    let s = `{"index":{"_index":"${indexName(d)}","_type":"doc"}}\n`;
     s += `{"timestamp":"${d.tsSec * 1000 + Math.floor(d.tsNsec / 1e6)}","layers":{`;
     // a protocol that occurs twice (a tunnel's inner IP) is a list of layers, as tshark writes it
     const layers = new Map<string, string[]>();

@@ -149,3 +149,37 @@ export function sanitizeBytes(buf: Buffer, off: number, len: number): string {
 export function asciiOrDot(b: number): string {
   return b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
 }
+
+/** JSON's short escapes for C0 controls, the others as \u00XX (tshark's json_dumper table). */
+const JSON_CONTROL = Array.from({ length: 0x20 }, (_, c) =>
+  ({ 0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0c: '\\f', 0x0d: '\\r' } as Record<number, string>)[c] ?? `\\u${c.toString(16).padStart(4, '0')}`);
+const jsonUnit = (c: number): string => `\\u${c.toString(16).padStart(4, '0')}`;
+
+/**
+ * `s` as a quoted JSON string, escaped as tshark's json_dumper escapes it (C0 controls, `"` and `\`,
+ * and `/` after `<`, so that `</script>` cannot end a web page's script), and with every code point a
+ * terminal would act on (DEL, C1, format characters, lone surrogates) written as \uXXXX, so that the
+ * text parses back to the same string and reaches no terminal raw.
+ */
+export function jsonQuoted(s: string): string {
+  let out = '"';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string;
+    if (c < 0x20) esc = JSON_CONTROL[c];
+    else if (c === 0x22 || c === 0x5c) esc = c === 0x22 ? '\\"' : '\\\\';
+    else if (c === 0x2f && i > 0 && s.charCodeAt(i - 1) === 0x3c) esc = '\\/';
+    else if (UNSAFE_BMP[c] === 0) continue;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff) {
+      const lo = s.charCodeAt(i + 1);
+      const unsafe = isUnsafeCodePoint(0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00));
+      out += s.slice(from, i) + (unsafe ? jsonUnit(c) + jsonUnit(lo) : s[i] + s[i + 1]);
+      from = ++i + 1;
+      continue;
+    } else esc = jsonUnit(c);
+    out += s.slice(from, i) + esc;
+    from = i + 1;
+  }
+  return out + s.slice(from) + '"';
+}

@@ -9,7 +9,8 @@ import { TextWriter, StringBuilder, cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS }
 import { detailsText, buildDetails, DetailNode } from './details';
 import { protocolTree, TreeNode } from '../fields/tree';
 import { hexDumpLines } from './hexdump';
-import { sanitizeText } from './sanitize';
+import { jsonQuoted, sanitizeText } from './sanitize';
+import { tsharkType } from '../fields/glossary';
 import { secNsecToString } from '../fields/format';
 import { OutputBuffer } from './stdout';
 import { UsageError } from '../errors';
@@ -219,31 +220,19 @@ export class FieldsSink implements Sink {
   }
 }
 
-/** Adds `value` under `key`, turning a key that repeats into an array (tshark's --no-duplicate-keys). */
-function put(obj: Record<string, unknown>, key: string, value: unknown, repeated: WeakSet<unknown[]>): void {
-  if (!(key in obj)) {
-    obj[key] = value;
-    return;
-  }
-  const was = obj[key];
-  if (Array.isArray(was) && repeated.has(was)) was.push(value);
-  else {
-    const list = [was, value];
-    repeated.add(list);
-    obj[key] = list;
-  }
-}
-
 /**
  * One packet's JSON values, each cut at MAX_VALUE_CHARS and all together at MAX_PACKET_CHARS (later
  * ones become the cut mark alone), so that the document can always be made into one string.
  */
 class JsonValues {
   private room = MAX_PACKET_CHARS;
-  readonly repeated = new WeakSet<unknown[]>();
   constructor(private readonly d: Dissection) {}
   value(f: FieldDef, i: number): string {
-    const v = cutText(formatField(f, this.d, i, 'json'), Math.min(MAX_VALUE_CHARS, this.room));
+    return this.text(formatField(f, this.d, i, 'json'));
+  }
+  /** A value the tree gives rather than the field (a protocol's label, an expert item's message). */
+  text(s: string): string {
+    const v = cutText(s, Math.min(MAX_VALUE_CHARS, this.room));
     this.room = Math.max(0, this.room - v.length);
     return v;
   }
@@ -258,74 +247,191 @@ export interface ProtocolMatch {
   expand: boolean;
 }
 
-/** Tree nodes as tshark's JSON nests them: `name: value`, and `name_tree: {…}` under a value that has children. */
-function jsonChildren(nodes: TreeNode[], j: JsonValues, depth = Infinity): Record<string, unknown> {
-  const obj: Record<string, unknown> = {};
-  // past the depth -j shows, a subtree is only named
-  const sub = (n: TreeNode, key = n.name): Record<string, unknown> => (depth <= 1 ? { filtered: key } : jsonChildren(n.children, j, depth - 1));
-  for (const n of nodes) {
-    if (n.field.textNode === true) {
-      // a text item: keyed by its text, as tshark's JSON keys it
-      const key = cutText(sanitizeText(n.text), MAX_VALUE_CHARS);
-      put(obj, key, n.children.length > 0 ? sub(n, key) : '', j.repeated);
-      continue;
-    }
-    if (n.field.type === FT.None && n.children.length > 0) {
-      // a structure (a TLS record, an ICMP error's quoted packet): its fields inside it
-      put(obj, n.name, sub(n), j.repeated);
-      continue;
-    }
-    put(obj, n.name, j.value(n.field, n.index), j.repeated);
-    if (n.children.length > 0) put(obj, `${n.name}_tree`, sub(n), j.repeated);
+/** The key a node is written under: its field's name, or a text item's text (tshark's proto_node_to_json_key). */
+const jsonKey = (n: TreeNode): string => (n.field.textNode === true ? cutText(sanitizeText(n.text), MAX_VALUE_CHARS) : n.name);
+/**
+ * Whether tshark writes a value for the node: not for a text item nor a field that only marks
+ * presence or heads a structure (FT_NONE, a protocol), except the expert item's severity and group,
+ * which the tree numbers itself.
+ */
+const hasJsonValue = (n: TreeNode): boolean => n.field.textNode !== true && (n.field.type !== FT.None || n.value !== '');
+
+/**
+ * One frame's protocol tree as tshark's -T json writes it (print.c, write_json_proto_node_list):
+ * each node is its key with its value, its children under `KEY_tree` beside the value (under KEY
+ * itself when it has none), and a node with neither is "" (a protocol: its label). By default each
+ * node is a member of its own, so a key repeats as often as tshark repeats it; grouped
+ * (--no-duplicate-keys, and ndjson, whose readers keep one value per key) the nodes of one key
+ * become an array. Pretty, it is indented two spaces a level as tshark's dumper indents.
+ */
+class JsonTreeText {
+  text = '';
+
+  constructor(private readonly j: JsonValues, private readonly pretty: boolean, private readonly grouped: boolean) {}
+
+  /** `key:` as member of an object whose members stand at `depth`; `first` when no member came before. */
+  member(key: string, depth: number, first: boolean): void {
+    if (!first) this.text += ',';
+    this.text += this.pretty ? `\n${'  '.repeat(depth)}${jsonQuoted(key)}: ` : `${jsonQuoted(key)}:`;
   }
-  return obj;
+
+  private close(bracket: string, depth: number, empty: boolean): void {
+    this.text += (this.pretty && !empty ? `\n${'  '.repeat(depth)}` : '') + bracket;
+  }
+
+  /** The nodes' values under one key: the value alone, or an array of them. */
+  private values(nodes: TreeNode[], depth: number, write: (n: TreeNode, depth: number) => void): void {
+    if (nodes.length === 1) {
+      write(nodes[0], depth);
+      return;
+    }
+    this.text += '[';
+    nodes.forEach((n, k) => {
+      this.text += (k > 0 ? ',' : '') + (this.pretty ? `\n${'  '.repeat(depth + 1)}` : '');
+      write(n, depth + 1);
+    });
+    this.close(']', depth, false);
+  }
+
+  private noValue(n: TreeNode): void {
+    this.text += jsonQuoted(this.j.text(tsharkType(n.field) === 'FT_PROTOCOL' ? n.text : ''));
+  }
+
+  /**
+   * An object of `nodes` at `depth`. Past `fold` levels (tshark's -j), and for a key `names` does
+   * not hold, a subtree is written as `{"filtered": KEY}` only.
+   */
+  object(nodes: TreeNode[], depth: number, fold = Infinity, names?: ReadonlySet<string>): void {
+    this.text += '{';
+    let first = true;
+    for (const group of this.grouped ? groupByKey(nodes) : nodes.map((n) => [n])) {
+      const n = group[0];
+      const key = jsonKey(n);
+      const value = hasJsonValue(n);
+      if (value) {
+        this.member(key, depth + 1, first);
+        first = false;
+        this.values(group, depth + 1, (c) => { this.text += jsonQuoted(c.field.type === FT.None ? this.j.text(c.value) : this.j.value(c.field, c.index)); });
+      }
+      if (group.some((c) => c.children.length > 0)) {
+        this.member(value ? `${key}_tree` : key, depth + 1, first);
+        first = false;
+        this.values(group, depth + 1, (c, at) => {
+          if (c.children.length === 0) this.noValue(c);
+          else if (fold <= 1 || (names !== undefined && !names.has(key))) this.filtered(key, at);
+          else this.object(c.children, at, fold - 1);
+        });
+      } else if (!value) {
+        this.member(key, depth + 1, first);
+        first = false;
+        this.values(group, depth + 1, (c) => this.noValue(c));
+      }
+    }
+    this.close('}', depth, first);
+  }
+
+  filtered(key: string, depth: number): void {
+    this.text += '{';
+    this.member('filtered', depth + 1, true);
+    this.text += jsonQuoted(key);
+    this.close('}', depth, false);
+  }
 }
 
-/** The layers of one packet as tshark's JSON shows them: protocol → field → value, with each subtree nested. */
-export function packetLayers(d: Dissection, only?: FieldDef[], match?: ProtocolMatch): Record<string, unknown> {
-  const layers: Record<string, unknown> = {};
+/** Nodes grouped by their key, in the order each key first occurs. */
+function groupByKey(nodes: TreeNode[]): TreeNode[][] {
+  const groups = new Map<string, TreeNode[]>();
+  for (const n of nodes) {
+    const key = jsonKey(n);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [n]);
+    else g.push(n);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The fields -e names, as tshark's -T json -e writes them: protocol → field → its values (one value
+ * alone, several in an array).
+ */
+export function packetLayers(d: Dissection, only: FieldDef[]): Record<string, unknown> {
   const j = new JsonValues(d);
-  if (only) {
-    const flat: Record<string, Record<string, unknown>> = {};
-    for (const f of only) {
-      const n = f.count(d);
-      if (n === 0) continue;
-      const values: string[] = [];
-      for (let i = 0; i < n; i++) values.push(j.value(f, i));
-      (flat[f.proto] ??= {})[f.name] = values.length === 1 ? values[0] : values;
-    }
-    return flat;
+  const flat: Record<string, Record<string, unknown>> = {};
+  for (const f of only) {
+    const n = f.count(d);
+    if (n === 0) continue;
+    const values: string[] = [];
+    for (let i = 0; i < n; i++) values.push(j.value(f, i));
+    (flat[f.proto] ??= {})[f.name] = values.length === 1 ? values[0] : values;
   }
-  for (const root of protocolTree(d)) {
-    const value = match === undefined ? jsonChildren(root.children, j)
-      : match.names.has(root.name) ? jsonChildren(root.children, j, match.expand ? Infinity : 1) : { filtered: root.name };
-    put(layers, root.name, value, j.repeated);
-  }
-  return layers;
+  return flat;
+}
+
+/** The Elasticsearch index a packet's document names, by the packet's day (tshark's write_json_index). */
+export function indexName(d: Dissection): string {
+  const date = new Date(d.tsSec * 1000);
+  return `packets-${Number.isNaN(date.getTime()) ? '1970-01-01' : date.toISOString().slice(0, 10)}`;
+}
+
+/**
+ * One frame's document as -T json writes it: pretty, as an element of the capture's array after
+ * `first` or another (its comma and indentation included), else on one line of its own.
+ */
+export function packetJson(d: Dissection, o: { pretty: boolean; grouped: boolean; first?: boolean; match?: ProtocolMatch }): string {
+  const w = new JsonTreeText(new JsonValues(d), o.pretty, o.grouped);
+  const depth = o.pretty ? 1 : 0;
+  w.text = !o.pretty ? '{' : o.first !== false ? '[\n  {' : ',\n  {';
+  w.member('_index', depth + 1, true);
+  w.text += jsonQuoted(indexName(d));
+  w.member('_type', depth + 1, false);
+  w.text += '"doc"';
+  w.member('_score', depth + 1, false);
+  w.text += 'null';
+  w.member('_source', depth + 1, false);
+  w.text += '{';
+  w.member('layers', depth + 2, true);
+  // -j shows the named protocols with their subtrees folded, -J in full; the others are only named.
+  const { match } = o;
+  w.object(protocolTree(d), depth + 2, match === undefined || match.expand ? Infinity : 2, match?.names);
+  w.text += o.pretty ? `\n${'  '.repeat(depth + 1)}}\n${'  '.repeat(depth)}}` : '}}\n';
+  return w.text;
+}
+
+/** How -T json writes: pretty (json) or one line a packet (ndjson), repeating keys or grouping them. */
+export interface JsonOptions {
+  ndjson: boolean;
+  /** tshark's --no-duplicate-keys: the nodes of one key in an array (always so in ndjson). */
+  noDuplicateKeys?: boolean;
+  /** -e: only these fields, flat. */
+  only?: FieldDef[];
+  /** -j / -J. */
+  match?: ProtocolMatch;
 }
 
 export class JsonSink implements Sink {
   private first = true;
 
-  constructor(private readonly out: OutputBuffer, private readonly ndjson: boolean, private readonly only?: FieldDef[], private readonly match?: ProtocolMatch) {}
+  constructor(private readonly out: OutputBuffer, private readonly opts: JsonOptions) {}
 
   frame(d: Dissection): void {
-    const date = new Date(d.tsSec * 1000);
-    const day = Number.isNaN(date.getTime()) ? '1970-01-01' : date.toISOString().slice(0, 10);
-    const doc = { _index: `packets-${day}`, _type: 'doc', _score: null, _source: { layers: packetLayers(d, this.only, this.match) } };
-    if (this.ndjson) {
-      this.out.write(JSON.stringify(doc) + '\n');
-    } else {
-      // In an array, JSON.stringify indents the document as tshark's list does, without a second
-      // copy of a packet's text to indent it afterwards.
-      const text = JSON.stringify([doc], null, 2);
-      this.out.write((this.first ? '[\n' : ',\n') + text.slice(2, text.length - 2));
+    const { ndjson, only, match } = this.opts;
+    if (only !== undefined) {
+      const doc = { _index: indexName(d), _type: 'doc', _score: null, _source: { layers: packetLayers(d, only) } };
+      if (ndjson) this.out.write(JSON.stringify(doc) + '\n');
+      else {
+        // In an array, JSON.stringify indents the document as tshark's list does.
+        const text = JSON.stringify([doc], null, 2);
+        this.out.write((this.first ? '[\n' : ',\n') + text.slice(2, text.length - 2));
+      }
       this.first = false;
+      return;
     }
+    this.out.write(packetJson(d, { pretty: !ndjson, grouped: ndjson || this.opts.noDuplicateKeys === true, first: this.first, match }));
+    this.first = false;
   }
 
   end(): void {
-    if (!this.ndjson) this.out.write(this.first ? '[\n]\n' : '\n]\n');
+    if (!this.opts.ndjson) this.out.write(this.first ? '[\n]\n' : '\n]\n');
     this.out.flush();
   }
 }
