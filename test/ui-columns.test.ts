@@ -34,6 +34,10 @@ const FORMATS = [
   '"No.","%m","Time","%t","Source","%s","Destination","%d","TTL","%Cus:ip.ttl:0:U","Protocol","%p","Length","%L","Info","%i"',
   '"No.","%m","Dst","%d","Src","%s","Query type","%Cus:dns.qry.type:0:U","Len","%Cus:tcp.len:0:U","Info","%i"',
   '"No.","%m","Win","%Cus:tcp.window_size","Port","%Cus:udp.port:-1:U","Stream","%Cus:tcp.stream","Name","%Cus:dns.qry.name"',
+  // Booleans resolved into their words (Set, "Message is a response") or not (1/0); hex under a
+  // bitmask at the mask's width (tcp.flags 0x002, ipv6.flow 0x25bab, ip.flags 0x2); a protocol as ✓.
+  '"SYN","%Cus:tcp.flags.syn","Flags","%Cus:tcp.flags:0:U","Flow","%Cus:ipv6.flow","TC","%Cus:ipv6.tclass:0:U","Resp","%Cus:dns.flags.response:0:R",' +
+    '"RD","%Cus:dns.flags.recdesired:0:U","IP flags","%Cus:ip.flags","DF","%Cus:ip.flags.df","DNS flags","%Cus:dns.flags","TCP","%Cus:tcp"',
   '"Protocol","%p","Source","%s","Time","%t","Src port","%Cus:tcp.srcport:1:U","Length","%L"',
 ];
 const CAPTURES = [
@@ -55,6 +59,19 @@ test('-o gui.column.format: the summary line over any columns, as tshark 4.0 pri
     }
   }
   assert.ok(lines > 200, `compared ${lines} lines`);
+});
+
+test('-T fields pads hex under a bitmask to the type\'s width, as tshark 4.0 does (0x0002, 0x025bab)', { skip }, () => {
+  const fields = ['tcp.flags', 'ipv6.flow', 'ipv6.tclass', 'ip.flags', 'dns.flags'].flatMap((f) => ['-e', f]);
+  let lines = 0;
+  for (const rel of ['valid/local/ipv6-tls13.pcap', 'valid/tcpdump-protocols/dns-uri.pcap']) {
+    const want = tshark(['-r', capture(rel), '-T', 'fields', ...fields]);
+    const got = tcpwatch(['-r', capture(rel), '-T', 'fields', ...fields]);
+    assert.equal(got.status, 0, got.stderr);
+    assert.equal(got.stdout, want, rel);
+    lines += want.split('\n').length - 1;
+  }
+  assert.ok(lines > 20, `compared ${lines} lines`);
 });
 
 test('-o gui.column.format: a wrong format, field or quote is one line and exit status 2', { skip: corpus === null ? NO_CORPUS_REASON : false }, () => {

@@ -158,7 +158,42 @@ export function secNsecToString(sec: number, nsec: number): string {
   return `${sec}.${String(nsec).padStart(9, '0')}`;
 }
 
-export type FormatStyle = 'fields' | 'json';
+/**
+ * 'fields' and 'json' print a value as tshark's -T fields and -T json do; 'display' as its tree and
+ * custom columns show it, which differs for hex: a field under a bitmask is shown with as many
+ * digits as the mask has bits (0x002 for tcp.flags, 0x25bab for ipv6.flow, Wireshark's
+ * hfinfo_hex_digits), while -T fields pads to the type's width (0x0002, 0x025bab).
+ */
+export type FormatStyle = 'fields' | 'json' | 'display';
+
+/** Hex digits of a field's value in the tree and custom columns: its mask's width, else its declared width. */
+export function displayHexDigits(f: FieldDef): number {
+  if (f.mask !== undefined && f.mask !== 0) {
+    let m = f.mask;
+    while ((m & 1) === 0) m = Math.floor(m / 2);
+    let bits = 0;
+    for (; m > 0 && bits < 64; bits++) m = Math.floor(m / 2);
+    return Math.ceil(bits / 4);
+  }
+  return f.hexDigits ?? (f.valueBits !== undefined ? f.valueBits / 4 : 2);
+}
+
+/** Hex digits -T fields and -T json print: the width of the field's type (FT_UINT24: 6). */
+function typeHexDigits(f: FieldDef): number {
+  return f.valueBits !== undefined ? f.valueBits / 4 : f.hexDigits ?? 2;
+}
+
+/**
+ * A boolean's words, as Wireshark's true_false_string names its values in the tree and in a
+ * resolved (R) custom column: the field's own (`display`), else "Set"/"Not set" for a bit under a
+ * mask (tfs_set_notset, which Wireshark's bit fields use), else "True"/"False" (tfs_true_false).
+ */
+export function booleanWords(f: FieldDef, d: Dissection, i: number): string {
+  if (f.display) return f.display(d, i);
+  const set = f.num!(d, i) !== 0;
+  if (f.mask !== undefined) return set ? 'Set' : 'Not set';
+  return set ? 'True' : 'False';
+}
 
 /** Occurrence i of a field as tshark prints it; '' when absent. */
 export function formatField(f: FieldDef, d: Dissection, i: number, style: FormatStyle = 'fields'): string {
@@ -173,7 +208,7 @@ export function formatField(f: FieldDef, d: Dissection, i: number, style: Format
       return String(f.num!(d, i));
     case FT.Hex: {
       const v = f.num!(d, i);
-      return '0x' + v.toString(16).padStart(f.hexDigits ?? 2, '0');
+      return '0x' + v.toString(16).padStart(style === 'display' ? displayHexDigits(f) : typeHexDigits(f), '0');
     }
     case FT.Bool:
       return f.num!(d, i) ? '1' : '0';

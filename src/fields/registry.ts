@@ -10,7 +10,7 @@ export const enum FT {
   None,
   UInt,
   Int,
-  /** Unsigned, displayed in hex with `hexDigits` digits (tshark's BASE_HEX). */
+  /** Unsigned, displayed in hex (tshark's BASE_HEX): -T fields pads to the type's width, the tree and columns to the mask's (format.ts). */
   Hex,
   Bool,
   Double,
@@ -59,6 +59,11 @@ export interface FieldDef {
    * `data` of an ICMP and an ICMPv6 echo, which Wireshark's data dissector adds under either).
    */
   alsoIn?: readonly string[];
+  /**
+   * Hex digits the tree and custom columns show when no `mask` gives them (Wireshark takes them from
+   * the field's bitmask, which tcpwatch does not always declare: tcp.flags's 0x0fff); -T fields and
+   * JSON print `valueBits / 4` whatever this says.
+   */
   hexDigits?: number;
   /** Width of an integer field in bits, as Wireshark types it (FT_UINT16 = 16): filters refuse values past it. */
   valueBits?: 8 | 16 | 24 | 32 | 64;

@@ -73,7 +73,8 @@ defineField({
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 1),
 });
 defineField({
-  name: 'tcp.flags', valueBits: 16, label: 'Flags', type: FT.Hex, hexDigits: 4, proto: 'tcp', count: hasTcp, num: (d) => d.tcpFlags,
+  // Wireshark's mask is 0x0fff (the 12 flag bits): three digits in the tree and columns, four in -T fields.
+  name: 'tcp.flags', valueBits: 16, label: 'Flags', type: FT.Hex, hexDigits: 3, proto: 'tcp', count: hasTcp, num: (d) => d.tcpFlags,
   display: (d) => `0x${d.tcpFlags.toString(16).padStart(3, '0')} (${tcpFlagsList(d.tcpFlags, aceCounter(d))})`,
   range: (d, _i, o) => o.set(d.buf, d.tcpOff + tcp.TCP_OFFSET_FLAGS, 2),
 });

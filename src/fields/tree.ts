@@ -7,7 +7,7 @@
 
 import { Dissection, PROTO_NAMES, Proto, isIpv6Extension } from '../decode/dissection';
 import { fieldsOf, getField, FieldDef, FT, NestTarget, Span } from './registry';
-import { formatField } from './format';
+import { formatField, booleanWords } from './format';
 import { ipv4ValueName, ipv6TextName, macName, nameResolution, portLabel } from './names';
 
 const nameSpan = new Span();
@@ -92,7 +92,7 @@ function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string 
   else if (nameResolution.network && f.type === FT.IPv6) shown = `${ipv6TextName(value) ?? value} (${value})`;
   else if (f.portKind !== undefined) shown = portLabel(f.portKind, n);
   else if (f.type === FT.Bytes && value.length > SHOWN_HEX_DIGITS) shown = value.slice(0, SHOWN_HEX_DIGITS) + '\u2026';
-  else if (f.type === FT.Bool && f.mask !== undefined) shown = n !== 0 ? 'Set' : 'Not set';
+  else if (f.type === FT.Bool && f.mask !== undefined) shown = booleanWords(f, d, i);
   else if (f.type === FT.RelTime) shown = `${value} seconds`;
   else {
     const named = f.valueNames && f.num ? f.valueNames[n] : undefined;
@@ -131,7 +131,8 @@ function namePosition(f: FieldDef, text: string): number {
 function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const value = f.type === FT.None ? '' : formatField(f, d, i);
   const [off, len] = rangeOf(f, d, i);
-  const full = nodeText(f, d, i, value);
+  // The label shows hex at the mask's width; the value (PDML's show, JSON) keeps the type's.
+  const full = nodeText(f, d, i, f.type === FT.Hex ? formatField(f, d, i, 'display') : value);
   const node: TreeNode = { name: f.name, field: f, index: i, text: wiresharkLabel(full, namePosition(f, full)), value, generated: f.generatedAt !== undefined ? f.generatedAt(d, i) : f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
   if (off < 0) {
     const outside = outsideRange(f, d, i);

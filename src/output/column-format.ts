@@ -7,7 +7,7 @@
 
 import { Dissection } from '../decode/dissection';
 import { FieldDef, FT, getField, nearestFieldName } from '../fields/registry';
-import { formatField } from '../fields/format';
+import { formatField, booleanWords } from '../fields/format';
 import { sourceColumn, destinationColumn, appSummary, transportProtocol, infoColumn, RIGHT_ARROW } from './summary';
 import { timeColumn } from './time-format';
 import { sanitizeText } from './sanitize';
@@ -147,12 +147,24 @@ export function customValue(c: ColumnSpec, d: Dissection): string {
   return sanitizeText(cutText(out));
 }
 
+/** What tshark 4.0 shows for a protocol or a presence-only field that is there, resolved or not. */
+const PRESENT_MARK = '\u2713';
+
+/**
+ * One occurrence as tshark's custom column shows it: resolved (R), a boolean in its words and a
+ * number through its value names (a value they do not name in decimal, as proto_custom_set falls
+ * back); unresolved (U), the number; either way hex at the mask's width (0x002).
+ */
 function occurrenceText(c: ColumnSpec, f: FieldDef, d: Dissection, i: number): string {
-  if (c.resolved && f.valueNames !== undefined && f.num !== undefined && (f.type === FT.UInt || f.type === FT.Hex || f.type === FT.Int)) {
-    const name = f.valueNames[f.num(d, i)];
-    if (name !== undefined) return name;
+  if (f.type === FT.None) return PRESENT_MARK;
+  if (c.resolved && f.num !== undefined) {
+    if (f.type === FT.Bool) return booleanWords(f, d, i);
+    if (f.valueNames !== undefined && (f.type === FT.UInt || f.type === FT.Hex || f.type === FT.Int)) {
+      const v = f.num(d, i);
+      return f.valueNames[v] ?? String(v);
+    }
   }
-  return formatField(f, d, i);
+  return formatField(f, d, i, 'display');
 }
 
 /** Column k's text for the frame (headless; the UI's packet list reads its built-in columns from the packet index). */

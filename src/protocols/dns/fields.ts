@@ -119,15 +119,21 @@ function flagField(name: string, mask: number, label: string, set: string, clear
     }
     return -1;
   };
+  const words = (d: Dissection, m: number): string => {
+    const [s, c] = queryLabel !== undefined && !isResponse(d, m) ? [queryLabel[1], queryLabel[2]] : [set, clear];
+    return (flagsOf(d, m) & mask) !== 0 ? s : c;
+  };
   headerField({
     name, label, type: FT.Bool, at: DNS_FLAGS, width: 2, when, parent: 'dns.flags', mask, bitWidth: 16,
     value: (d, m) => ((flagsOf(d, m) & mask) !== 0 ? 1 : 0),
     heading: (d, i) => {
       const m = nth(d, i);
       const f = flagsOf(d, m);
-      const [l, s, c] = queryLabel !== undefined && !isResponse(d, m) ? queryLabel : [label, set, clear];
-      return `${bitPattern(mask, 16, f)} = ${l}: ${(f & mask) !== 0 ? s : c}`;
+      const l = queryLabel !== undefined && !isResponse(d, m) ? queryLabel[0] : label;
+      return `${bitPattern(mask, 16, f)} = ${l}: ${words(d, m)}`;
     },
+    // The value's words, which a resolved custom column shows too.
+    display: (d, i) => words(d, nth(d, i)),
   });
 }
 const response = (d: Dissection, m: number): boolean => isResponse(d, m);
