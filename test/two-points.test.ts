@@ -159,12 +159,14 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
     }
     const dropped = new Set(log!.events.filter((e) => e[2] === 'drop' && e[3] !== undefined).map((e) => `${e[3]}/${e[4]}/${e[5]}`));
     let attributed = 0;
+    const zCauses: string[] = [];
     for (const b of blocks) {
       const up = Number(/upstream point (\d)/.exec(b)![1]), down = 1 - up;
       const rx = [...b.matchAll(/^    frame (\d+) at point \d, (?:frame (\d+)|not seen) at point \d: (?:repeats ([\d, ]+), (lost) between the points|(spurious), repeats ([\d, ]+), which arrived at point \d|repeats nothing seen)$/gm)];
       const [, total, lostN, spuriousN] = /retransmissions (\d+): caused between the points (\d+), spurious (\d+)/.exec(b)!.map(Number);
       assert.equal(rx.length, total, `every retransmission listed:\n${b}`);
       const lostRx = rx.filter((m) => m[4] === 'lost'), spuriousRx = rx.filter((m) => m[5] === 'spurious');
+      for (const m of rx) zCauses.push(`${m[1]} ${m[4] ?? m[5] ?? 'unseen'} ${m[3] ?? m[6] ?? ''}`);
       assert.equal(lostRx.length, lostN);
       assert.equal(spuriousRx.length, spuriousN);
       // The upstream point's retransmissions are the ones tshark finds in that point's capture.
@@ -212,16 +214,24 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       const summary = lines.find((l) => l.startsWith(side === 'a>b' ? '  client → server:' : '  server → client:'))!;
       assert.match(summary, new RegExp(`upstream point ${side === 'a>b' ? 0 : 1}, ${delays.length} seen at both, ${lost.get(side)} lost between the points, 0 missed upstream`));
     }
+    // The lanes say where each retransmission was caused, as -z pairs does.
+    const xCauses = lines.flatMap((l) => {
+      const m = /^\s*(\d+)\s.*\[(?:retransmission caused between the points: No\. ([\d, ]+) was lost there|spurious retransmission: No\. ([\d, ]+) had reached point \d|(retransmission of data not seen at the upstream point))\] /.exec(l);
+      return m === null ? [] : [`${m[1]} ${m[2] !== undefined ? 'lost' : m[3] !== undefined ? 'spurious' : 'unseen'} ${m[2] ?? m[3] ?? ''}`];
+    });
+    assert.deepEqual(xCauses.sort(), zCauses.sort(), '--explain and -z pairs name the same retransmissions and causes');
 
     // The UI's explain view (X) draws the same lanes.
     if (haveTmux()) {
-      const ui = Tmux.start(['-r', merged]);
+      // Wide enough for a direction's whole summary line.
+      const ui = Tmux.start(['-r', merged], {}, 220);
       try {
         await ui.waitForText(/shown \d+ \/ \d+/);
         ui.keys('X');
         const screen = await ui.waitForText('seen at two capture points: point 0 =');
         assert.match(screen, /No\.\s+point 0\s+point 1\s+delay ms\s+client/);
-        assert.match(screen, /client → server: upstream point 0, \d+ seen at both/);
+        assert.match(screen, /client → server: upstream point 0, \d+ seen at both.*retransmissions caused between the points \d+, spurious \d+/);
+        assert.match(screen, /\|  \[retransmission caused between the points: No\. \d+ was lost there\] /, 'a retransmission\'s row says where it was caused');
       } finally {
         ui.kill();
       }
