@@ -127,6 +127,73 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       for (const m of ivs) if (m[4] !== '-') assert.ok(Number(m[4]) >= DELAY_MS - 0.5, `interval at ${m[1]} s: min delay ${m[4]} ms`);
     }
 
+    // Where each retransmission was caused. tshark, the capture's identities (IPv4 id, raw sequence
+    // number, length) of every frame, and each point's own reading of the retransmissions (each
+    // point's frames apart, as a capture there alone would hold them).
+    const identity = new Map<number, string>();
+    const all = spawnSync('tshark', ['-r', merged, '-T', 'fields', '-e', 'frame.number', '-e', 'ip.id', '-e', 'tcp.seq_raw', '-e', 'tcp.len'], { encoding: 'utf8' });
+    assert.equal(all.status, 0, all.stderr);
+    for (const l of all.stdout.trim().split('\n')) {
+      const [no, id, seq, len] = l.split('\t');
+      identity.set(Number(no), `${Number(id)}/${seq}/${len}`);
+    }
+    const tsharkAt: { retransmitted: Map<string, Set<string>>; spurious: Set<string> }[] = [];
+    for (const point of [0, 1]) {
+      const side = path.join(dir, `point${point}.pcapng`);
+      const w = spawnSync('tshark', ['-r', merged, '-Y', `frame.interface_id == ${point}`, '-w', side], { encoding: 'utf8' });
+      assert.equal(w.status, 0, w.stderr);
+      const f = spawnSync('tshark', ['-r', side, '-T', 'fields', '-e', 'ip.src', '-e', 'ip.id', '-e', 'tcp.seq_raw', '-e', 'tcp.len', '-e', 'tcp.analysis.retransmission',
+        '-e', 'tcp.analysis.fast_retransmission', '-e', 'tcp.analysis.spurious_retransmission', '-e', 'tcp.analysis.out_of_order'], { encoding: 'utf8' });
+      assert.equal(f.status, 0, f.stderr);
+      const at = { retransmitted: new Map<string, Set<string>>(), spurious: new Set<string>() };
+      for (const l of f.stdout.trim().split('\n')) {
+        const [src, id, seq, len, rt, fast, spurious, ooo] = l.split('\t');
+        const k = `${Number(id)}/${seq}/${len}`;
+        if (rt || fast || spurious || ooo) {
+          if (!at.retransmitted.has(src)) at.retransmitted.set(src, new Set());
+          at.retransmitted.get(src)!.add(k);
+        }
+        if (spurious) at.spurious.add(k);
+      }
+      tsharkAt.push(at);
+    }
+    const dropped = new Set(log!.events.filter((e) => e[2] === 'drop' && e[3] !== undefined).map((e) => `${e[3]}/${e[4]}/${e[5]}`));
+    let attributed = 0;
+    const zCauses: string[] = [];
+    for (const b of blocks) {
+      const up = Number(/upstream point (\d)/.exec(b)![1]), down = 1 - up;
+      const rx = [...b.matchAll(/^    frame (\d+) at point \d, (?:frame (\d+)|not seen) at point \d: (?:repeats ([\d, ]+), (lost) between the points|(spurious), repeats ([\d, ]+), which arrived at point \d|repeats nothing seen)$/gm)];
+      const [, total, lostN, spuriousN] = /retransmissions (\d+): caused between the points (\d+), spurious (\d+)/.exec(b)!.map(Number);
+      assert.equal(rx.length, total, `every retransmission listed:\n${b}`);
+      const lostRx = rx.filter((m) => m[4] === 'lost'), spuriousRx = rx.filter((m) => m[5] === 'spurious');
+      for (const m of rx) zCauses.push(`${m[1]} ${m[4] ?? m[5] ?? 'unseen'} ${m[3] ?? m[6] ?? ''}`);
+      assert.equal(lostRx.length, lostN);
+      assert.equal(spuriousRx.length, spuriousN);
+      // The upstream point's retransmissions are the ones tshark finds in that point's capture.
+      const direction = b.split('\n')[0];
+      const fromIp = direction.split(':')[0];
+      const mine = new Set(rx.map((m) => identity.get(Number(m[1]))!));
+      const tsharkMine = tsharkAt[up].retransmitted.get(fromIp) ?? new Set<string>();
+      assert.deepEqual([...mine].sort(), [...tsharkMine].sort(), `${direction}: retransmissions at the upstream point, tcpwatch and tshark`);
+      // Each one caused between the points repeats a segment the relay dropped, and each dropped data segment is repeated so.
+      const repeatedLost = new Set<string>();
+      for (const m of lostRx) for (const no of m[3].split(', ')) repeatedLost.add(identity.get(Number(no))!);
+      for (const k of repeatedLost) assert.ok(dropped.has(k), `${direction}: ${k} repeated as lost between the points, and the relay dropped it`);
+      const side = fromIp === ipA ? 'a>b' : 'b>a';
+      const droppedData = log!.events.filter((e) => e[1] === side && e[2] === 'drop' && (e[5] ?? 0) > 0).map((e) => `${e[3]}/${e[4]}/${e[5]}`);
+      for (const k of droppedData) assert.ok(repeatedLost.has(k), `${direction}: the relay dropped data segment ${k}; a retransmission repeats it as lost between the points`);
+      attributed += repeatedLost.size;
+      // Downstream, tshark calls a retransmission spurious when that point had already seen its data
+      // acknowledged: then the data arrived, so tcpwatch must not say it was lost between the points.
+      for (const m of rx) {
+        if (m[2] === undefined) continue;
+        const k = identity.get(Number(m[2]))!;
+        if (tsharkAt[down].spurious.has(k)) assert.equal(m[5], 'spurious', `${direction}: frame ${m[2]} is tshark's spurious retransmission at point ${down}`);
+      }
+      t.diagnostic(`${direction}: ${total} retransmissions, ${lostN} caused between the points, ${spuriousN} spurious; tshark at point ${down} spurious: ${rx.filter((m) => m[2] !== undefined && tsharkAt[down].spurious.has(identity.get(Number(m[2]))!)).length}`);
+    }
+    assert.ok(attributed > 0, 'some retransmission repeats a dropped segment (else nothing was tested)');
+
     // --explain: two lanes, one row per transmission; the rows lost between the points are the relay's drops.
     const x = spawnSync(process.execPath, [CLI, '-r', merged, '--explain', '0'], { encoding: 'utf8' });
     assert.equal(x.status, 0, x.stderr);
@@ -147,16 +214,24 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       const summary = lines.find((l) => l.startsWith(side === 'a>b' ? '  client → server:' : '  server → client:'))!;
       assert.match(summary, new RegExp(`upstream point ${side === 'a>b' ? 0 : 1}, ${delays.length} seen at both, ${lost.get(side)} lost between the points, 0 missed upstream`));
     }
+    // The lanes say where each retransmission was caused, as -z pairs does.
+    const xCauses = lines.flatMap((l) => {
+      const m = /^\s*(\d+)\s.*\[(?:retransmission caused between the points: No\. ([\d, ]+) was lost there|spurious retransmission: No\. ([\d, ]+) had reached point \d|(retransmission of data not seen at the upstream point))\] /.exec(l);
+      return m === null ? [] : [`${m[1]} ${m[2] !== undefined ? 'lost' : m[3] !== undefined ? 'spurious' : 'unseen'} ${m[2] ?? m[3] ?? ''}`];
+    });
+    assert.deepEqual(xCauses.sort(), zCauses.sort(), '--explain and -z pairs name the same retransmissions and causes');
 
     // The UI's explain view (X) draws the same lanes.
     if (haveTmux()) {
-      const ui = Tmux.start(['-r', merged]);
+      // Wide enough for a direction's whole summary line.
+      const ui = Tmux.start(['-r', merged], {}, 220);
       try {
         await ui.waitForText(/shown \d+ \/ \d+/);
         ui.keys('X');
         const screen = await ui.waitForText('seen at two capture points: point 0 =');
         assert.match(screen, /No\.\s+point 0\s+point 1\s+delay ms\s+client/);
-        assert.match(screen, /client → server: upstream point 0, \d+ seen at both/);
+        assert.match(screen, /client → server: upstream point 0, \d+ seen at both.*retransmissions caused between the points \d+, spurious \d+/);
+        assert.match(screen, /\|  \[retransmission caused between the points: No\. \d+ was lost there\] /, 'a retransmission\'s row says where it was caused');
       } finally {
         ui.kill();
       }

@@ -59,9 +59,9 @@ const WS_UNKNOWN = -1;
 const WS_NONE = -2;
 
 /** a > b in sequence space (Wireshark's GT_SEQ). */
-function gtSeq(a: number, b: number): boolean { return ((b - a) | 0) < 0; }
+export function gtSeq(a: number, b: number): boolean { return ((b - a) | 0) < 0; }
 /** a < b in sequence space (LT_SEQ). */
-function ltSeq(a: number, b: number): boolean { return ((a - b) | 0) < 0; }
+export function ltSeq(a: number, b: number): boolean { return ((a - b) | 0) < 0; }
 /** a <= b in sequence space (LE_SEQ). */
 function leSeq(a: number, b: number): boolean { return ((b - a) | 0) >= 0; }
 

@@ -7,7 +7,7 @@ import { ProtocolHierarchy, HierarchyNode } from '../reports/statistics/hierarch
 import { StreamFollower, followFilter } from '../reports/statistics/follow';
 import { IoStatistics, MAX_INTERVALS } from '../reports/statistics/io-stat';
 import { ExpertInfo } from '../reports/statistics/expert';
-import { SegmentPairs, MAX_PAIRED_SEGMENTS, quantile } from '../reports/statistics/pairs';
+import { SegmentPairs, MAX_PAIRED_SEGMENTS, quantile, RetransmissionCause } from '../reports/statistics/pairs';
 import { StatsTree, StatNode, SORT_TOP, BURST_WINDOW_MS, displayName } from '../reports/statistics/stats-tree';
 import { interfaceName } from '../capture/interface-names';
 import { ExpertSeverity } from '../fields/registry';
@@ -260,6 +260,9 @@ export function expertText(e: ExpertInfo): string {
   return s;
 }
 
+/** Retransmissions -z pairs lists one by one per direction; the counts cover them all. */
+const MAX_RETRANSMISSIONS_LISTED = 1000;
+
 /** -z pairs (tcpwatch's own): each direction's segments at two capture points, lost between them, and the one-way delay. */
 export function pairsText(p: SegmentPairs): string {
   const name = (id: number): string => {
@@ -287,6 +290,20 @@ export function pairsText(p: SegmentPairs): string {
       s += `    ${(iv.startUs / 1e6).toFixed(6).padStart(12)} s  paired ${String(iv.paired).padStart(6)}  lost ${String(iv.lost).padStart(5)}  ` +
         `delay ms min ${fmt(t[0] ?? NaN)} median ${fmt(quantile(t, 0.5))} max ${fmt(t[t.length - 1] ?? NaN)}\n`;
     }
+    const rx = r.retransmissions;
+    const count = (c: RetransmissionCause): number => rx.reduce((n, x) => n + (x.cause === c ? 1 : 0), 0);
+    s += `  retransmissions ${rx.length}: caused between the points ${count(RetransmissionCause.LostBetween)}, spurious ${count(RetransmissionCause.Spurious)}, ` +
+      `of segments not seen upstream ${count(RetransmissionCause.NotSeenUpstream)}\n`;
+    const down = r.upstream === p.points[0] ? 1 : 0, up = 1 - down;
+    for (let k = 0; k < rx.length && k < MAX_RETRANSMISSIONS_LISTED; k++) {
+      const x = rx[k];
+      const at = `    frame ${x.frames[up]} at point ${up}, ${x.frames[down] > 0 ? `frame ${x.frames[down]} at point ${down}` : `not seen at point ${down}`}: `;
+      const frames = (arrived: boolean): string => x.repeats.filter((o) => o.arrived === arrived).map((o) => o.frame).join(', ');
+      s += at + (x.cause === RetransmissionCause.LostBetween ? `repeats ${frames(false)}, lost between the points`
+        : x.cause === RetransmissionCause.Spurious ? `spurious, repeats ${frames(true)}, which arrived at point ${down}`
+        : 'repeats nothing seen at the upstream point') + '\n';
+    }
+    if (rx.length > MAX_RETRANSMISSIONS_LISTED) s += `    (${rx.length - MAX_RETRANSMISSIONS_LISTED} more)\n`;
   }
   return s + `${RULE80}\n`;
 }

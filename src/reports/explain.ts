@@ -28,7 +28,7 @@ import { versionName, versionShortName } from '../tls/records';
 import { tlsInfoText } from '../tls/summary';
 import { SegmentRole } from '../tls/tls-info';
 import { interfaceDeclared, interfaceName } from '../capture/interface-names';
-import { transmissionKey } from './statistics/pairs';
+import { transmissionKey, findRetransmissions, RetransmissionCause } from './statistics/pairs';
 
 /** One arrow of the ladder and its sentence. */
 export interface ExplainRow {
@@ -43,6 +43,8 @@ export interface ExplainRow {
   ack: number;
   hasAck: boolean;
   len: number;
+  /** The TCP flags as bits, 0 on an ICMP error's row. */
+  tcpFlags: number;
   /** Replaces the flags/Seq/Ack label on the arrow (an ICMP error quoting a segment of the stream). */
   label?: string;
   sentence: string;
@@ -418,7 +420,7 @@ export class StreamExplainer {
       // back toward the sender of the quoted segment, and changes nothing in the connection's state.
       const row: ExplainRow = {
         number: d.number, time: relativeTime(d, this.timeDigits), fromClient: !fromClient, flags: '', seq: t.relSeq,
-        ack: t.relAck, hasAck: false, len: d.payloadLen, label: `[ICMP] ${icmpShortName(d)}`, sentence: icmpSentence(d, fromClient ? 'client' : 'server'),
+        ack: t.relAck, hasAck: false, len: d.payloadLen, tcpFlags: 0, label: `[ICMP] ${icmpShortName(d)}`, sentence: icmpSentence(d, fromClient ? 'client' : 'server'),
       };
       this.rows.push(row);
       return row;
@@ -432,6 +434,7 @@ export class StreamExplainer {
       ack: t.relAck,
       hasAck: (d.tcpFlags & TH_ACK) !== 0,
       len: d.payloadLen,
+      tcpFlags: d.tcpFlags,
       sentence: this.describe(d, fromClient),
     };
     this.rows.push(row);
@@ -842,6 +845,29 @@ function laneLines(x: StreamExplainer): string[] {
     return (r.at![1 - u] - r.at![u]) / 1e6;
   };
   const laneWidth = Math.max(10, 2 + digits + String(Math.floor(Math.max(0, ...x.rows.map((r) => Math.max(r.at?.[0] || 0, r.at?.[1] || 0))) / 1e9)).length);
+  // Where each retransmission was caused, in each direction's upstream order: what -z pairs says
+  // (before the sentence, which a terminal's width often cuts).
+  const causes = new Map<ExplainRow, string>();
+  const counts = [[0, 0], [0, 0]];
+  for (const fromClient of [true, false]) {
+    const u = up[fromClient ? 0 : 1];
+    const order = x.rows.filter((r) => r.fromClient === fromClient && r.at !== undefined && !Number.isNaN(r.at[u])).sort((a, b) => a.at![u] - b.at![u]);
+    const tx = order.map((r) => ({ seq: r.seq, len: r.len, flags: r.tcpFlags, arrived: !Number.isNaN(r.at![1 - u]) }));
+    for (const f of findRetransmissions(tx)) {
+      const repeated = (arrived: boolean): string => f.repeats.filter((j) => tx[j].arrived === arrived).map((j) => order[j].number).join(', ');
+      let text: string;
+      if (f.cause === RetransmissionCause.LostBetween) {
+        text = `retransmission caused between the points: No. ${repeated(false)} was lost there`;
+        counts[fromClient ? 0 : 1][0]++;
+      } else if (f.cause === RetransmissionCause.Spurious) {
+        text = `spurious retransmission: No. ${repeated(true)} had reached point ${1 - u}`;
+        counts[fromClient ? 0 : 1][1]++;
+      } else {
+        text = 'retransmission of data not seen at the upstream point';
+      }
+      causes.set(order[f.index], text);
+    }
+  }
   const lines = [ladderHeading(x).replace(/, \d+ packets?/, `, ${x.rows.length} transmission${x.rows.length === 1 ? '' : 's'}`)];
   // A pcapng's if_name is the file writer's text: sanitized as packet text is.
   const pointName = (id: number): string => sanitizeText(interfaceName(id) ?? `interface ${id}`);
@@ -854,7 +880,8 @@ function laneLines(x: StreamExplainer): string[] {
     const delays = paired.map(delayOf).sort((a, b) => a - b);
     const median = delays.length > 0 ? delays[Math.ceil(delays.length / 2) - 1].toFixed(3) : '-';
     lines.push(`  ${fromClient ? 'client → server' : 'server → client'}: upstream point ${u}, ${paired.length} seen at both, ${lost} lost between the points, ` +
-      `${rows.length - paired.length - lost} missed upstream, one-way delay median ${median} ms`);
+      `${rows.length - paired.length - lost} missed upstream, one-way delay median ${median} ms, ` +
+      `retransmissions caused between the points ${counts[fromClient ? 0 : 1][0]}, spurious ${counts[fromClient ? 0 : 1][1]}`);
   }
   const lead = `${'No.'.padStart(6)}  ${'point 0'.padStart(laneWidth)}  ${'point 1'.padStart(laneWidth)}  ${'delay ms'.padStart(9)}  `;
   lines.push(`${lead}${('client').padEnd(width + 2 - 'server'.length)}server`);
@@ -865,7 +892,8 @@ function laneLines(x: StreamExplainer): string[] {
       continue;
     }
     const delay = delayOf(r);
-    lines.push(`${String(r.number).padStart(6)}  ${cell(r, 0).padStart(laneWidth)}  ${cell(r, 1).padStart(laneWidth)}  ${(Number.isNaN(delay) ? '' : delay.toFixed(3)).padStart(9)}  |${arrowText(r, width)}|  ${r.sentence}`);
+    const cause = causes.get(r);
+    lines.push(`${String(r.number).padStart(6)}  ${cell(r, 0).padStart(laneWidth)}  ${cell(r, 1).padStart(laneWidth)}  ${(Number.isNaN(delay) ? '' : delay.toFixed(3)).padStart(9)}  |${arrowText(r, width)}|  ${cause === undefined ? '' : `[${cause}] `}${r.sentence}`);
   }
   return lines;
 }

@@ -8,7 +8,8 @@
 # usage: impair-relay.py NAME_A NAME_B SEED LOSS REORDER DUP DELAY_MS LOG
 # Creates TAP devices NAME_A and NAME_B in the current network namespace (the caller moves them into
 # their namespaces), prints "ready" on stdout, relays until SIGTERM/SIGINT or stdin closes, then
-# writes a JSON summary of what it did to LOG. The devices vanish when the process exits.
+# writes a JSON summary of what it did to LOG (a dropped TCP segment's
+# event also names it: IPv4 id, raw sequence number, payload length). The devices vanish when the process exits.
 
 import fcntl, heapq, json, os, random, select, signal, struct, sys, time
 
@@ -26,6 +27,19 @@ def open_tap(name):
     fd = os.open('/dev/net/tun', os.O_RDWR | os.O_NONBLOCK)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack('16sH', name.encode(), IFF_TAP | IFF_NO_PI))
     return fd
+
+
+def tcp_identity(frame):
+    # What names a dropped TCP segment in a capture: IPv4 identification, raw sequence number, payload length.
+    if len(frame) < 34 or frame[23] != 6:
+        return []
+    ihl = (frame[14] & 0x0F) * 4
+    if len(frame) < 14 + ihl + 20:
+        return []
+    total = struct.unpack_from('!H', frame, 16)[0]
+    tcp = 14 + ihl
+    doff = (frame[tcp + 12] >> 4) * 4
+    return [struct.unpack_from('!H', frame, 18)[0], struct.unpack_from('!I', frame, tcp + 4)[0], total - ihl - doff]
 
 
 def main():
@@ -89,7 +103,7 @@ def main():
                 r = rng.random()
                 if r < loss:
                     stats['dropped'] += 1
-                    events.append([n, side, 'drop'])
+                    events.append([n, side, 'drop'] + tcp_identity(frame))
                     continue
                 at = now + delay
                 if r < loss + reorder:

@@ -22,7 +22,8 @@ export interface Impairment {
 export interface RelayLog {
   seed: number;
   stats: { frames: number; ipv4: number; dropped: number; reordered: number; duplicated: number; written: number; write_errors: number };
-  events: [number, string, string][];
+  /** [IPv4 frame number, 'a>b' | 'b>a', what happened]; a dropped TCP segment adds its IPv4 id, raw sequence number and payload length. */
+  events: [number, string, string, number?, number?, number?][];
 }
 
 export interface ImpairedLink {

@@ -7,11 +7,14 @@
 // connection: which point is upstream (where the copies are seen first), the segments paired, those
 // lost between the points (sent at the upstream point, never seen at the other), how many of those
 // were sent again, and the one-way delay between the points (meaningful as far as the two hosts'
-// clocks agree, exact when both points are on one host).
+// clocks agree, exact when both points are on one host). And where each retransmission was caused:
+// the transmission it repeats was lost between the points, or it had arrived (the retransmission
+// was spurious as far as the path between the points goes), or it was never seen upstream.
 
 import { Dissection } from '../../decode/dissection';
 import { IP4_ID, IP4_SRC, IP4_DST } from '../../decode/ip';
-import { TCP_CHECKSUM } from '../../decode/tcp';
+import { TCP_CHECKSUM, TH_FIN, TH_RST, TH_SYN } from '../../decode/tcp';
+import { gtSeq, ltSeq } from '../../analysis/streams';
 import { ipv4At, ipv6At } from '../../fields/format';
 import { oneTwoFiveStepUs } from './intervals';
 
@@ -37,6 +40,104 @@ interface Seen {
   /** Timestamp (ns since the epoch, as a double: ~0.2 µs precision) of the first copy at each point. */
   t: [number, number];
   n: [number, number];
+  /** frame.number of the first copy at each point, 0 where it was not seen. */
+  frame: [number, number];
+  seqRaw: number;
+  len: number;
+  flags: number;
+}
+
+// ---- where a retransmission was caused ----
+
+/** One transmission as the upstream point saw it, in that point's order: what findRetransmissions reads. */
+export interface Transmission {
+  /** Sequence number (raw or relative: only differences count), payload length and TCP flags. */
+  seq: number;
+  len: number;
+  flags: number;
+  /** Whether a copy of it was seen at the other (downstream) point. */
+  arrived: boolean;
+}
+
+export const enum RetransmissionCause {
+  /** A transmission it repeats was sent at the upstream point and never seen at the other. */
+  LostBetween = 1,
+  /** Everything it repeats had arrived at the downstream point: needless on the path between the points. */
+  Spurious = 2,
+  /** Its bytes were never seen upstream before it (the upstream capture missed them, or they never got there). */
+  NotSeenUpstream = 3,
+}
+
+export interface RetransmissionFinding {
+  /** Index of the retransmission among the transmissions given. */
+  index: number;
+  cause: RetransmissionCause;
+  /** The transmissions it repeats (the latest one of each stretch of its bytes), in sequence order. */
+  repeats: number[];
+}
+
+/** Stretches of one retransmission followed to the transmissions they repeat: a resent burst is a few segments. */
+const MAX_REPEATS_FOLLOWED = 64;
+/** How far back a retransmission cut differently from what it repeats looks for the transmission holding its bytes. */
+const REPEAT_SCAN = 1024;
+
+function seqSpan(t: Transmission): number {
+  return t.len + (t.flags & TH_SYN ? 1 : 0) + (t.flags & TH_FIN ? 1 : 0);
+}
+
+/**
+ * The retransmissions among one direction's transmissions in the upstream point's order, by tshark's
+ * rule of a segment that does not advance the sequence number (packet-tcp.c: data, SYN or FIN
+ * starting before the highest sequence number sent so far, keep-alives aside), each with the
+ * transmissions it repeats (for each stretch of its bytes, the latest one that carried them) and so
+ * where it was caused: one of those was lost between the points, or all of them had arrived.
+ */
+export function findRetransmissions(tx: readonly Transmission[]): RetransmissionFinding[] {
+  const out: RetransmissionFinding[] = [];
+  // Latest transmission starting at each sequence number.
+  const latestAt = new Map<number, number>();
+  let sent = false, maxNxt = 0;
+  for (let i = 0; i < tx.length; i++) {
+    const t = tx[i];
+    const span = seqSpan(t);
+    if (span === 0 || (t.flags & TH_RST) !== 0) continue;
+    const seq = t.seq >>> 0, nxt = (seq + span) >>> 0;
+    const keepAlive = t.len <= 1 && (t.flags & (TH_SYN | TH_FIN)) === 0 && seq === ((maxNxt - 1) >>> 0);
+    // More than one byte right after a possible zero window probe adds new data (as tshark has it).
+    const afterProbe = t.len > 1 && seq === ((maxNxt - 1) >>> 0);
+    if (sent && !keepAlive && !afterProbe && ltSeq(seq, maxNxt)) {
+      const repeats: number[] = [];
+      let lost = false;
+      let p = seq;
+      for (let step = 0; step < MAX_REPEATS_FOLLOWED && ltSeq(p, nxt) && ltSeq(p, maxNxt); step++) {
+        let j = latestAt.get(p) ?? -1;
+        if (j < 0) {
+          // Cut differently from what it repeats: the latest transmission whose bytes hold p.
+          for (let k = i - 1; k >= 0 && k >= i - REPEAT_SCAN; k--) {
+            const o = tx[k], os = o.seq >>> 0;
+            if (seqSpan(o) > 0 && !ltSeq(p, os) && ltSeq(p, (os + seqSpan(o)) >>> 0)) { j = k; break; }
+          }
+        }
+        if (j < 0) break;
+        repeats.push(j);
+        if (!tx[j].arrived) lost = true;
+        p = ((tx[j].seq >>> 0) + seqSpan(tx[j])) >>> 0;
+      }
+      out.push({ index: i, cause: lost ? RetransmissionCause.LostBetween : repeats.length > 0 ? RetransmissionCause.Spurious : RetransmissionCause.NotSeenUpstream, repeats });
+    }
+    if (!keepAlive) latestAt.set(seq, i);
+    if (!sent || gtSeq(nxt, maxNxt)) maxNxt = nxt;
+    sent = true;
+  }
+  return out;
+}
+
+/** A retransmission of -z pairs: its frame at each point (0 where not seen) and what it repeats. */
+export interface PairsRetransmission {
+  frames: [number, number];
+  cause: RetransmissionCause;
+  /** frame.number at the upstream point of each transmission it repeats, and whether each arrived downstream. */
+  repeats: { frame: number; arrived: boolean }[];
 }
 
 export interface DirectionPairs {
@@ -59,6 +160,10 @@ export interface DirectionPairs {
   delaysMs: number[];
   /** The same over time: by the time each segment passed the upstream point, in intervals of PairsResults.intervalUs. */
   overTime: PairsInterval[];
+  /** Retransmissions as the upstream point saw them, in its order, with where each was caused. */
+  retransmissions: PairsRetransmission[];
+  /** With results({ series: true }): each paired segment's time at the upstream point (ns since the epoch) and delay in ms, in upstream order, and the times of those lost. */
+  series?: { t: Float64Array; delayMs: Float64Array; lostT: Float64Array };
 }
 
 /** One interval of a direction's segments over time (only intervals where the upstream point saw some). */
@@ -81,6 +186,8 @@ class Direction {
   readonly seen = new Map<string, Seen>();
   /** Transmissions of each (seq, length) at each point: a lost one "sent again" has more than one. */
   readonly sends: [Map<string, number>, Map<string, number>] = [new Map(), new Map()];
+  /** Each point's transmissions in the order their first copy reached it. */
+  readonly order: [Seen[], Seen[]] = [[], []];
   constructor(readonly name: string) {}
 }
 
@@ -118,11 +225,15 @@ export class SegmentPairs {
         this.notPaired++;
         return;
       }
-      s = { t: [NaN, NaN], n: [0, 0] };
+      s = { t: [NaN, NaN], n: [0, 0], frame: [0, 0], seqRaw: d.seqRaw, len: d.payloadLen, flags: d.tcpFlags };
       dir.seen.set(key, s);
       this.size++;
     }
-    if (s.n[point] === 0) s.t[point] = ts;
+    if (s.n[point] === 0) {
+      s.t[point] = ts;
+      s.frame[point] = d.number;
+      dir.order[point].push(s);
+    }
     s.n[point]++;
     if (d.payloadLen > 0 || (d.tcpFlags & 0x3) !== 0) {
       const sk = `${d.seqRaw}/${d.payloadLen}`;
@@ -131,8 +242,8 @@ export class SegmentPairs {
     }
   }
 
-  /** Every direction seen at both points, or at one of them. */
-  results(): PairsResults {
+  /** Every direction seen at both points, or at one of them; with `series`, each direction's delays segment by segment (for a graph). */
+  results(opts: { series?: boolean } = {}): PairsResults {
     const out: DirectionPairs[] = [];
     // The capture's span at both points, for the intervals over time.
     let first = Infinity, last = -Infinity;
@@ -161,7 +272,7 @@ export class SegmentPairs {
       const down = 1 - up;
       const r: DirectionPairs = {
         direction: dir.name, upstream: this.points[up] ?? up, atUpstream: up === 0 ? at0 : at1, atDownstream: up === 0 ? at1 : at0,
-        paired: 0, lost: 0, lostSentAgain: 0, onlyDownstream: 0, duplicated: 0, delaysMs: [], overTime: [],
+        paired: 0, lost: 0, lostSentAgain: 0, onlyDownstream: 0, duplicated: 0, delaysMs: [], overTime: [], retransmissions: [],
       };
       const byInterval = new Map<number, PairsInterval>();
       const intervalOf = (t: number): PairsInterval => {
@@ -190,6 +301,24 @@ export class SegmentPairs {
         } else {
           r.onlyDownstream++;
         }
+      }
+      const upOrder = dir.order[up];
+      const tx: Transmission[] = upOrder.map((s) => ({ seq: s.seqRaw, len: s.len, flags: s.flags, arrived: s.n[down] > 0 }));
+      for (const f of findRetransmissions(tx)) {
+        const s = upOrder[f.index];
+        const frames: [number, number] = [0, 0];
+        frames[up] = s.frame[up];
+        frames[down] = s.frame[down];
+        r.retransmissions.push({ frames, cause: f.cause, repeats: f.repeats.map((j) => ({ frame: upOrder[j].frame[up], arrived: tx[j].arrived })) });
+      }
+      if (opts.series) {
+        const t = new Float64Array(r.paired), delayMs = new Float64Array(r.paired), lostT = new Float64Array(r.lost);
+        let np = 0, nl = 0;
+        for (const s of upOrder) {
+          if (s.n[down] > 0 && np < t.length) { t[np] = s.t[up]; delayMs[np++] = (s.t[down] - s.t[up]) / 1e6; }
+          else if (s.n[down] === 0 && nl < lostT.length) lostT[nl++] = s.t[up];
+        }
+        r.series = { t: t.subarray(0, np), delayMs: delayMs.subarray(0, np), lostT: lostT.subarray(0, nl) };
       }
       r.delaysMs.sort((a, b) => a - b);
       r.overTime = [...byInterval.values()].sort((a, b) => a.startUs - b.startUs);
