@@ -13,9 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { corpusDir, NO_CORPUS_REASON, REPO_ROOT, listFiles } from './helpers/corpus';
 import { runCli, runCommand, inParallel, CliRun } from './helpers/parallel';
-import { ipv4Tcp } from './helpers/crafted-tcp';
-import { openCaptureWriter } from '../src/capture/file-writer';
-import { CapturedFrame } from '../src/capture/frame';
+import { ipv4Tcp, writeEthernetFrames } from './helpers/crafted-tcp';
 import { TH_ACK, TH_PSH } from '../src/decode/tcp';
 import { safeFileName, baseName } from '../src/reports/export-objects';
 
@@ -92,19 +90,7 @@ function writeExchanges(file: string, exchanges: Array<{ request: string; respon
     frames.push(ipv4Tcp(S, C, 80, 40000, ss, cs, TH_PSH | TH_ACK, r));
     ss += r.length;
   }
-  const w = openCaptureWriter(file, 1);
-  const f = new CapturedFrame();
-  frames.forEach((b, k) => {
-    f.buf = b;
-    f.off = 0;
-    f.capLen = b.length;
-    f.origLen = b.length;
-    f.tsSec = 1700000000;
-    f.tsNsec = k * 1000;
-    f.linkType = 1;
-    w.write(f);
-  });
-  w.close();
+  writeEthernetFrames(file, frames, 1000);
 }
 
 test('--export-objects: URIs that climb out of DIR are named as tshark names them and written inside DIR only; a link in DIR is not followed', { skip, timeout: 300_000 }, async () => {

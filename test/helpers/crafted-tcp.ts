@@ -43,6 +43,11 @@ export function writeConversation(file: string, payload: Buffer, reset: boolean)
     ipv4Tcp(C, S, cp, sp, ci + 2 + n, si + 2, TH_ACK, none),
   ];
   if (reset) frames.push(ipv4Tcp(C, S, cp, sp, ci + 2 + n, 0, TH_RST, none));
+  writeEthernetFrames(file, frames, 100000);
+}
+
+/** Ethernet frames into a pcap file, `stepNs` apart from 1700000000 s. */
+export function writeEthernetFrames(file: string, frames: Buffer[], stepNs: number): void {
   const w = openCaptureWriter(file, 1);
   const f = new CapturedFrame();
   frames.forEach((b, k) => {
@@ -51,7 +56,7 @@ export function writeConversation(file: string, payload: Buffer, reset: boolean)
     f.capLen = b.length;
     f.origLen = b.length;
     f.tsSec = 1700000000;
-    f.tsNsec = k * 100000;
+    f.tsNsec = k * stepNs;
     f.linkType = 1;
     w.write(f);
   });
