@@ -45,3 +45,34 @@ test('an IPv6 jumbogram (payload length 0, Jumbo Payload option, RFC 2675) reads
     assert.deepEqual(ours.stdout.trimEnd().split('\n'), w, name);
   }
 });
+
+/** The top-level block of -V text that starts with `heading` (its line and every indented line under it). */
+function detailsBlock(text: string, heading: string): string[] {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(heading));
+  if (at < 0) return [];
+  let end = at + 1;
+  while (end < lines.length && lines[end].startsWith(' ')) end++;
+  return lines.slice(at, end);
+}
+
+test('an IPv6 payload length of 0 without a hop-by-hop header, and the malformed frames, read in -V as tshark shows them', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
+  // bigtcp-ipv6.pcap frame 1: payload length 0 (a capture before TCP segmentation offload), which
+  // tshark notes under the length and which leaves TCP without bytes; dhcp-rfc4388.pcap frames 43
+  // and 44: DHCP options that run past the datagram. Each ends with tshark's [Malformed Packet: …] node.
+  const cases: [string, string, string[]][] = [
+    ['valid/tcpdump/bigtcp-ipv6.pcap', 'frame.number == 1', ['Internet Protocol Version 6', '[Malformed Packet: TCP]']],
+    ['valid/tcpdump-protocols/dhcp-rfc4388.pcap', 'frame.number == 43', ['[Malformed Packet: DHCP/BOOTP]']],
+    ['valid/tcpdump-protocols/dhcp-rfc4388.pcap', 'frame.number == 44', ['[Malformed Packet: DHCP/BOOTP]']],
+  ];
+  await Promise.all(cases.map(async ([file, filter, headings]) => {
+    const args = ['-r', path.join(corpus!, file), '-V', '-Y', filter];
+    const [ours, theirs] = await Promise.all([runCli(args), runCommand('tshark', ['-n', ...args])]);
+    for (const heading of headings) {
+      const want = detailsBlock(theirs.stdout, heading);
+      assert.ok(want.length > 1, `${file} ${filter}: tshark shows ${heading}`);
+      assert.deepEqual(detailsBlock(ours.stdout, heading), want, `${file} ${filter}: ${heading}`);
+    }
+    if (file.includes('bigtcp')) assert.ok(ours.stdout.includes('IPv6 payload length equals 0'), 'the note under Payload Length');
+  }));
+});

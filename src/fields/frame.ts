@@ -1,6 +1,7 @@
 // frame.* fields: capture metadata that every frame has.
 
-import { Dissection, PROTO_NAMES, MALFORMED_NAMES } from '../decode/dissection';
+import { Dissection, PROTO_NAMES } from '../decode/dissection';
+import { protocolShortName } from './glossary';
 import { handsOnByEtherType } from '../decode/protocol-registry';
 import { defineField, FT, once } from './registry';
 import { absoluteTimeText, secNsecToString } from './format';
@@ -111,10 +112,17 @@ defineField({
   name: 'frame.protocols', label: 'Protocols in frame', type: FT.String, proto: 'frame', count: always, generated: true,
   text: (d) => protocolsInFrame(d),
 });
+// A frame found malformed ends with Wireshark's own node for it, after every protocol's tree:
+// `[Malformed Packet: TCP]` naming the protocol by its short name, with the error as an expert
+// item (the exception Wireshark's dissector threw). src/fields/tree.ts adds it last.
 defineField({
-  name: '_ws.malformed', label: 'Malformed Packet', type: FT.None, ftype: 'FT_PROTOCOL', proto: 'frame',
+  name: '_ws.malformed', label: 'Malformed Packet', type: FT.None, ftype: 'FT_PROTOCOL', proto: '_ws.malformed', generated: true,
   count: once((d) => d.malformed !== 0),
-  text: (d) => `Malformed Packet (${MALFORMED_NAMES[d.malformed]}: ${PROTO_NAMES[d.malformedProto]})`,
+  text: (d) => `Malformed Packet: ${protocolShortName(PROTO_NAMES[d.malformedProto])}`,
+});
+defineField({
+  name: '_ws.malformed.expert', label: 'Malformed Packet (Exception occurred)', type: FT.None, proto: '_ws.malformed',
+  expert: { severity: 'Error', group: 'Malformed' }, count: once((d) => d.malformed !== 0), text: () => 'Malformed Packet (Exception occurred)',
 });
 
 /** The layer chain as Wireshark's frame.protocols spells it (`eth:ethertype:ip:tcp`). */

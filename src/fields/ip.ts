@@ -202,6 +202,19 @@ defineField({
   name: 'ipv6.plen', valueBits: 16, label: 'Payload Length', type: FT.UInt, proto: 'ipv6', count: has6, num: plen6, range: at6(ip.IP6_PAYLOAD_LEN, 2),
   display: (d, i) => (isJumbogram(d, i) ? '0 (Jumbogram)' : String(plen6(d, i))),
 });
+// A zero payload length without a hop-by-hop header (where a Jumbo Payload option would give the
+// length, RFC 2675) is what a capture taken before TCP segmentation offload shows; Wireshark says so.
+const plenZero = (d: Dissection, k: number): boolean => plen6(d, k) === 0 && d.buf[off6(d, k) + ip.IP6_NEXT_HEADER] !== ip.IPPROTO_HOPOPTS;
+/** The IPv6 header of the frame holding the i-th zero payload length, or -1. */
+const plenZeroHeader = (d: Dissection, i: number): number => { for (let k = 0; k < count6(d); k++) if (plenZero(d, k) && i-- === 0) return k; return -1; };
+defineField({
+  name: 'ipv6.plen_zero', label: 'IPv6 payload length equals 0 (maybe because of "TCP segmentation offload" (TSO))', type: FT.None, proto: 'ipv6',
+  parent: 'ipv6.plen', expert: { severity: 'Chat', group: 'Protocol' },
+  count: (d) => { let n = 0; for (let k = 0; k < count6(d); k++) if (plenZero(d, k)) n++; return n; },
+  instanceOf: plenZeroHeader, parentOf: plenZeroHeader,
+  text: () => 'IPv6 payload length equals 0 (maybe because of "TCP segmentation offload" (TSO))',
+  range: (d, i, o) => o.set(d.buf, off6(d, plenZeroHeader(d, i)) + ip.IP6_PAYLOAD_LEN, 0),
+});
 defineField({ name: 'ipv6.nxt', valueBits: 8, label: 'Next Header', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i) + ip.IP6_NEXT_HEADER], range: at6(ip.IP6_NEXT_HEADER, 1), valueNames: IP_PROTO_NAMES });
 defineField({ name: 'ipv6.hlim', valueBits: 8, label: 'Hop Limit', type: FT.UInt, proto: 'ipv6', count: has6, num: (d, i) => d.buf[off6(d, i) + ip.IP6_HOP_LIMIT], range: at6(ip.IP6_HOP_LIMIT, 1) });
 defineField({

@@ -373,6 +373,8 @@ export function protocolTree(d: Dissection): TreeNode[] {
     for (let j = i + 1; j < d.stackLen && !later; j++) later = d.stack[j] === p;
     if (node !== null && !later) while (visit(layerName(p)) !== null);
   }
+  // Wireshark's malformed-packet node stands after every protocol, where the dissection stopped.
+  visit('_ws.malformed');
   // A subtree another protocol holds goes at the end of that instance's tree, or of the node of it
   // that it names; at the top when the instance is not there.
   for (const [node, [proto, k, field, occurrence]] of nested) {
