@@ -16,6 +16,8 @@ import { createSpoolFile } from '../src/capture/spool';
 import { FrameSpool } from '../src/capture/spill';
 import { CapturedFrame } from '../src/capture/frame';
 import { LINKTYPE } from '../src/decode/link';
+// the whole set of protocols and stages, as tcpwatch and the library load them
+import '../src/packet-modules';
 import { PacketStore } from '../src/store/packet-store';
 import { MainOptions } from '../src/hooks';
 
