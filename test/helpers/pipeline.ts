@@ -4,7 +4,8 @@ import { CaptureFileReader } from '../../src/capture/file-reader';
 import { CapturedFrame } from '../../src/capture/frame';
 import { Dissection } from '../../src/decode/dissection';
 import { Analyzer, Pipeline } from '../../src/pipeline';
-import { TlsAnalyzer } from '../../src/tls/analyzer';
+import '../../src/packet-modules';
+import { MainOptions, stageOrder } from '../../src/hooks';
 import { FieldDef, formatField, getField } from '../../src/fields';
 
 /** How many frames `file` holds, read as tcpwatch reads it. */
@@ -20,8 +21,15 @@ export function countFrames(file: string): number {
   return n;
 }
 
-/** Every frame of `file` through decode, TCP analysis and `analyzers` (TLS by default); `onFrame` sees each. */
-export function forEachFrame(file: string, onFrame: (d: Dissection) => void, analyzers: Analyzer[] = [new TlsAnalyzer()]): void {
+const DEFAULT_OPTIONS: MainOptions = { promiscuous: false, field: [], fieldOption: [], pref: [], ui: false };
+
+/** The QUIC stage and TLS, as tcpwatch orders them: TLS reads the handshakes the QUIC stage decrypted. */
+export function tlsStages(): Analyzer[] {
+  return stageOrder().filter((s) => s.name === 'quic' || s.name === 'tls').map((s) => s.make(DEFAULT_OPTIONS, null)).filter((a): a is Analyzer => a !== null);
+}
+
+/** Every frame of `file` through decode, TCP analysis and `analyzers` (QUIC and TLS by default); `onFrame` sees each. */
+export function forEachFrame(file: string, onFrame: (d: Dissection) => void, analyzers: Analyzer[] = tlsStages()): void {
   const reader = new CaptureFileReader(file);
   const p = new Pipeline({ sink: { frame: onFrame, end(): void {} }, analyzers });
   const frame = new CapturedFrame();
