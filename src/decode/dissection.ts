@@ -18,8 +18,6 @@ export const enum Malformed {
   Application = 4,
 }
 
-export const MALFORMED_NAMES = ['', 'link', 'network', 'transport', 'application'];
-
 /** Protocol ids used in `Dissection.protoStack`, the chain of layers found in a frame. */
 export const enum Proto {
   None = 0,
