@@ -116,7 +116,7 @@ defineField({
 // `[Malformed Packet: TCP]` naming the protocol by its short name, with the error as an expert
 // item (the exception Wireshark's dissector threw). src/fields/tree.ts adds it last.
 defineField({
-  name: '_ws.malformed', label: 'Malformed Packet', type: FT.None, ftype: 'FT_PROTOCOL', proto: '_ws.malformed', generated: true,
+  name: '_ws.malformed', label: 'Malformed Packet', shortName: 'Malformed packet', type: FT.None, ftype: 'FT_PROTOCOL', proto: '_ws.malformed', generated: true,
   count: once((d) => d.malformed !== 0),
   text: (d) => `Malformed Packet: ${protocolShortName(PROTO_NAMES[d.malformedProto])}`,
 });
