@@ -9,22 +9,17 @@ import { tsharkType } from '../fields/glossary';
 import { protocolTree, TreeNode } from '../fields/tree';
 import { sourceColumn, destinationColumn, protocolColumn, infoColumn } from './summary';
 import { cutText, MAX_VALUE_CHARS } from './text-writer';
-import { sanitizeText, isUnsafeCodePoint } from './sanitize';
+import { sanitizeText, jsonQuoted } from './sanitize';
 import { OutputBuffer } from './stdout';
 import { Sink, indexName } from './sinks';
 import { timeColumn } from './time-format';
 
 /**
- * A JSON string that parses back to the same text but carries no code point a terminal would act on:
- * JSON.stringify escapes C0 controls; DEL, C1, format characters and separators are escaped here too.
+ * A value as tshark's -T ek writes it, cut to the value limit: escaped as -T json escapes (`<\/` as
+ * tshark writes it), and with no code point a terminal would act on (DEL, C1, format characters).
  */
 function jsonText(s: string): string {
-  let out = '';
-  for (const ch of JSON.stringify(cutText(s, MAX_VALUE_CHARS))) {
-    const c = ch.codePointAt(0)!;
-    out += isUnsafeCodePoint(c) ? (c > 0xffff ? ch.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('') : `\\u${c.toString(16).padStart(4, '0')}`) : ch;
-  }
-  return out;
+  return jsonQuoted(cutText(s, MAX_VALUE_CHARS));
 }
 
 export class EkSink implements Sink {
