@@ -15,6 +15,8 @@ export interface Concatenated {
   file: string;
   /** "capture#N" for frame `n` (from 1) of the concatenation. */
   where(n: number): string;
+  /** The capture that frame `n` (from 1) of the concatenation came from. */
+  fileAt(n: number): string;
 }
 
 export async function withConcatenated<R>(files: readonly string[], use: (c: Concatenated) => Promise<R> | R, name: (file: string) => string = path.basename): Promise<R> {
@@ -25,12 +27,16 @@ export async function withConcatenated<R>(files: readonly string[], use: (c: Con
     const firsts: number[] = [];
     let total = 0;
     for (const f of files) { firsts.push(total + 1); total += countFrames(f); }
-    const where = (n: number): string => {
+    const indexOf = (n: number): number => {
       let i = firsts.length - 1;
       while (i > 0 && firsts[i] > n) i--;
+      return i;
+    };
+    const where = (n: number): string => {
+      const i = indexOf(n);
       return `${name(files[i])}#${n - firsts[i] + 1}`;
     };
-    return await use({ file, where });
+    return await use({ file, where, fileAt: (n) => files[indexOf(n)] });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
