@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
 import { runCli, runCommand, inParallel } from './helpers/parallel';
+import { withConcatenated } from './helpers/concatenated';
 
 const haveTshark = spawnSync('tshark', ['-v']).status === 0;
 const corpus = corpusDir();
@@ -49,21 +50,24 @@ const lines = (s: string): string[] => s.split('\n');
 
 /**
  * Every frame whose fields agree with tshark's without names (tcpwatch's default against tshark -n)
- * agrees with names on too; returns [frames compared, frames whose text the names changed].
+ * agrees with names on too; returns [frames compared, frames whose text the names changed]. The
+ * captures are read as one concatenation, so each side starts once per setting, not once per capture.
  */
 async function agreeWithNames(ours: string[], theirs: string[]): Promise<[number, number]> {
   let compared = 0, renamed = 0;
-  await inParallel(CAPTURES, (rel) => Promise.all([
-    runCli(['-r', at(rel), ...fieldArgs]), runCommand('tshark', ['-n', '-r', at(rel), ...fieldArgs]),
-    runCli(['-r', at(rel), ...ours, ...fieldArgs]), runCommand('tshark', ['-r', at(rel), ...theirs, ...fieldArgs]),
-  ]), (rel, [plain, tsharkPlain, named, tsharkNamed]) => {
-    for (const r of [plain, tsharkPlain, named, tsharkNamed]) assert.equal(r.status, 0, `${rel}: ${r.stderr}`);
-    const [a0, b0, a1, b1] = [plain, tsharkPlain, named, tsharkNamed].map((r) => lines(r.stdout));
+  await withConcatenated(CAPTURES.map(at), async ({ file, where }) => {
+    const runs = await Promise.all([
+      runCli(['-r', file, ...fieldArgs]), runCommand('tshark', ['-n', '-r', file, ...fieldArgs]),
+      runCli(['-r', file, ...ours, ...fieldArgs]), runCommand('tshark', ['-r', file, ...theirs, ...fieldArgs]),
+    ]);
+    for (const r of runs) assert.equal(r.status, 0, r.stderr);
+    const [a0, b0, a1, b1] = runs.map((r) => lines(r.stdout));
+    assert.equal(a1.length, b1.length, 'frames');
     for (let i = 0; i < b1.length; i++) {
       if (a0[i] !== b0[i]) continue;
       compared++;
       if (b1[i] !== b0[i]) renamed++;
-      assert.equal(a1[i], b1[i], `${rel} frame ${i + 1} with ${ours.join(' ')}`);
+      assert.equal(a1[i], b1[i], `${where(i + 1)} with ${ours.join(' ')}`);
     }
   });
   return [compared, renamed];
