@@ -51,6 +51,12 @@ function rows(out: string): string[][] {
 }
 
 const MAX_DIFFS = 8;
+/**
+ * iperf3 sends random bytes, which tshark's Thrift heuristic now and then takes for a Thrift
+ * message ("[TCP segment of a reassembled PDU]" on a plain data segment). tcpwatch has no Thrift,
+ * and what is compared here is TCP's analysis, so tshark reads these captures without it.
+ */
+const TSHARK = ['-n', '--disable-protocol', 'thrift'];
 const REASSEMBLED_NOTE = ' [TCP segment of a reassembled PDU]';
 /** tshark's note on a segment that overlaps what HTTP's reassembly already holds. */
 const REASSEMBLY_ERROR = '[Reassembly error, protocol TCP:';
@@ -64,7 +70,7 @@ function findingsOf(info: string): string {
 export function compareAnalysis(pcap: string, opts: { filters: boolean } = { filters: true }): Agreement {
   const fields = [...ANALYSIS_FIELDS, '_ws.col.Protocol', '_ws.col.Info'];
   const args = ['-r', pcap, '-T', 'fields', '-E', 'occurrence=a', ...fields.flatMap((f) => ['-e', f])];
-  const want = rows(run('tshark', ['-n', ...args]));
+  const want = rows(run('tshark', [...TSHARK, ...args]));
   const got = rows(run('node', [CLI, ...args]));
   const infoAt = fields.length - 1, protoAt = fields.length - 2;
   const result: Agreement = { frames: want.length, fields: [], filters: [] };
@@ -97,7 +103,7 @@ export function compareAnalysis(pcap: string, opts: { filters: boolean } = { fil
     for (let i = 0; i < compiled.length; i++) if (compiled[i](d)) selected[i].push(String(d.number));
   });
   AGREEMENT_FILTERS.forEach((filter, i) => {
-    const a = run('tshark', ['-n', '-r', pcap, '-Y', filter, '-T', 'fields', '-e', 'frame.number']).split('\n').filter(Boolean);
+    const a = run('tshark', [...TSHARK, '-r', pcap, '-Y', filter, '-T', 'fields', '-e', 'frame.number']).split('\n').filter(Boolean);
     const b = selected[i];
     const sb = new Set(b), sa = new Set(a);
     const diffs = [...a.filter((n) => !sb.has(n)).map((n) => `only tshark: ${n}`), ...b.filter((n) => !sa.has(n)).map((n) => `only tcpwatch: ${n}`)];
@@ -130,7 +136,7 @@ function analysisSubtrees(xml: string): string[] {
 
 /** Frames whose SEQ/ACK analysis subtree has tshark's nodes and nesting (-T pdml of both). */
 export function compareAnalysisTree(pcap: string): { frames: number; agree: number; diffs: string[] } {
-  const want = analysisSubtrees(run('tshark', ['-n', '-r', pcap, '-T', 'pdml']));
+  const want = analysisSubtrees(run('tshark', [...TSHARK, '-r', pcap, '-T', 'pdml']));
   const got = analysisSubtrees(run('node', [CLI, '-r', pcap, '-T', 'pdml']));
   const r = { frames: want.length, agree: 0, diffs: [] as string[] };
   for (let f = 0; f < want.length; f++) {
