@@ -1,6 +1,8 @@
 // TCP stream reassembly (src/analysis/reassembly.ts): each direction's bytes reach a consumer once,
 // in order, from the frame that completes them, whatever the order and repetition of the segments;
 // bytes the capture lacks are reported as gaps; memory stays within the cap, even over a 1 GiB stream.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,6 +4,8 @@
 // updates and full windows, reused ports), the ACK RTT, calculated windows, SACK edges, AccECN and
 // the Info text, compared field by field with what tshark 4.0.17 printed for the same frames
 // (test/fixtures/tcp-analysis-golden.json, made by scripts/gen-tcp-analysis-golden.ts).
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

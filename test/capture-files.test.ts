@@ -1,5 +1,7 @@
 // pcap and pcapng reading and writing: byte orders, timestamp precisions, record boundaries at
 // every chunk size, standard input, and files that tshark reads back unchanged.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,7 @@
 // The headless command line as a user runs it: tshark's output formats and flags, and one clear
 // line with exit status 2 for every kind of bad command line.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,6 +4,8 @@
 // sample's chat reads "Hey", its HTTPS streams show ciphertext beside "GET / HTTP/1.1"; entropy is
 // checked against the payload bytes tshark reads; a tampered record, streams of random bytes and
 // of text, and retransmissions are built and checked here.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

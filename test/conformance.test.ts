@@ -1,6 +1,8 @@
 // Conformance with tshark: every capture of the corpus goes through `tcpwatch -T fields` with the
 // columns of the expected tables that tshark 4.0 made, and every value is compared.
 // Fields in MUST_AGREE have to agree on every packet; the others are reported as an agreement table.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,8 @@
 // Wireshark's data protocol: the payload no dissector claims. On the concatenated valid corpus,
 // tcpwatch's frame.protocols, data.data and data.len and the "Data (N bytes)" node of -V are compared
 // with tshark 4.0 run on the same file in the same test.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

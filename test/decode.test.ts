@@ -1,4 +1,6 @@
 // The decoder on literal frames, smoltcp-style: bytes of a real packet, then the values expected.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

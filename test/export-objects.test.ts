@@ -4,6 +4,8 @@
 // conversation whose URIs climb out of DIR ('..', '/../..', backslashes) is named as tshark names
 // it and written inside DIR only, and a symbolic link waiting in DIR is not followed. A bad argument
 // is one line and exit status 2 (tshark refuses the same arguments).
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,8 @@
 // The field registry against tshark 4.0's (tshark -G fields): every field tcpwatch registers under a
 // name tshark knows has a type of the same kind, and every integer field declares tshark's width,
 // which display filters enforce ("99999" too big for this field, maximum 65535).
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,7 @@
 // -T fields with header fields only skips conversation analysis; the values must be exactly those
 // the fully analysed run prints, on every corpus capture (tunnels, ICMP quotes, fragments, AccECN).
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,7 @@
 // `tcpwatch -r FILE -Y FILTER` end to end: a capture written from literal frames, read back through
 // the CLI with display filters; a bad filter is one line on stderr and exit status 2.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,6 +4,8 @@
 // Filters marked 'must' agree on every capture, except the listed known divergences, each of which
 // comes from a field's value rather than from the filter engine; 'report' filters (fields another
 // engineer is still perfecting) are measured and printed. Run with `2>&1 | grep '^#'` to see the table.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,8 @@
 // Each operator of the display filter language on literal frames: the frame, the filter, and
 // whether tshark 4.0 would show the frame (the semantics were checked against tshark on the corpus;
 // see filter-conformance.test.ts for the comparison itself).
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

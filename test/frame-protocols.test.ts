@@ -2,6 +2,8 @@
 // share of frames whose chain agrees must not fall below the floor, and the layers tcpwatch reads as
 // tshark does (IPv6 extension headers, the raw IP link types, TLS in QUIC CRYPTO frames: one `tls`
 // per piece of CRYPTO data handed on) must agree on every frame that has them.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,8 @@
 // A short, seeded run of the fuzzer (npm run fuzz runs a million frames), and every crasher ever
 // found replayed through the command line. The per-frame budget here is 2 s: CI shares its two cores,
 // and a GC pause must not pass for a hang; an endless loop still fails it.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,6 +2,8 @@
 // TLS the pipeline decrypts with its key log, and the CRYPTO frames of QUIC Initials, whose plaintext
 // is mutated before it is sealed. A short seeded run over the corpus must decode headers and read
 // handshakes there, not only fail authentication.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,6 +4,8 @@
 // counted; a header block past 256 KiB is not collected. The HPACK bomb of
 // scripts/attacks/hpack-bomb.ts, real TLS that tcpwatch decrypts with the key log the pcapng carries,
 // goes through every output mode within stated bounds of time, memory and output.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,6 +2,8 @@
 // a value longer than MAX_VALUE_CHARS is cut and ends with "...[cut: N chars]", a packet's text is
 // bounded by MAX_PACKET_CHARS, and -T fields streams occurrences instead of joining them, so that
 // no string reaches V8's limit (2^29 characters) and no "RangeError: Invalid string length" escapes.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,6 +2,8 @@
 // length whatever the order of the frames, a direction that leaves more than MAX_CRYPTO_RANGES holes is
 // given up and counted, and the CRYPTO buffers of all connections together stay within a budget.
 // Client Hellos cut into many small frames, in any order that leaves fewer holes, are still read.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

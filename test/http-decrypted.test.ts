@@ -1,5 +1,7 @@
 // HTTP inside decrypted TLS: HPACK against RFC 7541's examples, and HTTP/1.x messages (the HTTP
 // protocol over src/http/pdu-stream.ts) and HTTP/2 frames on byte streams cut at awkward places.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,8 @@
 // The house's structure, checked on every run: the import graph of src/ has no loops, the library
 // entry reaches neither the command line nor the UI nor the lab, and composition (src/cli.ts,
 // src/app/) sits at the top: nothing below imports it. docs/ARCHITECTURE.md draws the layers.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

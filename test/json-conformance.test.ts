@@ -3,6 +3,8 @@
 // kept as tshark writes them) compared as a multiset: the order of keys in an object is left out,
 // since tshark writes hidden fields (ip.addr) among the others and tcpwatch after them. The share of frames whose key paths
 // equal tshark's is reported per protocol and overall, and must not fall below the floors.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,7 @@
 // Captures that once crashed or over-read tcpdump: each is read to its end or to a clear one-line
 // error, in every output format, with exit status 0 or 2 and never a stack trace.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,8 @@
 // Multipath TCP (RFC 8684) as tshark names it: a segment carrying the MPTCP option reads MPTCP in
 // the Protocol column unless a protocol above it names the frame, `-Y mptcp` finds it, and its
 // subtype is tcp.options.mptcp.subtype, frame.protocols lists each option as `mptcp` — checked against tshark run on the corpus's MPTCP captures.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,7 @@
 // The headless output buffer encodes short strings and numbers itself rather than through
 // Buffer.write and String(): what reaches the file must be exactly what those would have made.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';

@@ -2,6 +2,8 @@
 // every frame of the corpus (valid/ and tls-keys/, read as one concatenation) that tshark 4.0 shows
 // one of them in is read by tcpwatch and by tshark in this test, and the protocol's -V subtree (its
 // text, line by line) and its PDML nodes and nesting must be tshark's on every such frame.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

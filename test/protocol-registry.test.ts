@@ -1,6 +1,8 @@
 // A protocol is one folder and one line: the Echo protocol (RFC 862, src/protocols/echo/) is known to
 // nothing outside its folder but the line in src/protocols/index.ts, and still appears in every
 // view: the packet list, -V, -T json, -T fields and display filters, as tshark shows it.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

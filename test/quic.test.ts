@@ -3,6 +3,8 @@
 // frames, hostile datagrams (truncated headers, lengths past the end, over-long Connection IDs,
 // garbage coalesced after a packet) never make tcpwatch throw, and a flood of Initials with new DCIDs
 // keeps the connection table within its bound.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

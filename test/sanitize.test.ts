@@ -1,4 +1,6 @@
 // The terminal sanitizer: every kind of dangerous text from a packet comes out escaped.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,6 +2,8 @@
 // agrees with tshark run in the test in the Protocol and Info columns — the handshake rows, and the
 // tunnelled TLS pieces that keep SOCKS's "Version: N" — and in the socks.* fields; -Y socks finds the
 // same frames; and handshakes cut short or made of garbage never throw.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

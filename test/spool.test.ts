@@ -2,6 +2,8 @@
 // interface) and announces how far they are whole; the UI indexes them as they come and reads any
 // frame back through a block cache bounded by --memory-budget. Real frames from the corpus, written the way
 // capture-child.ts writes them.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,6 +4,8 @@
 // the malformed captures tshark can open), and each capture that carries HTTP, SSDP or DNS on its
 // own, so that rates, burst windows and request-response times are those of the capture's own
 // clock. All trees are asked at once: tshark prints the last given first. Nothing is normalised.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

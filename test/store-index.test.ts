@@ -3,6 +3,8 @@
 // Length, relative time) — the frame re-read by offset, decoded again and its TCP analysis restored
 // from the columns. Plus chunk boundaries, address interning, conversations, follow stream,
 // statistics and an incremental display filter.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,6 +4,8 @@
 // about each stream and every stream's verdict — whether it comes through the ring file (also a
 // ring small enough to wrap many times, with bodies too big for it sent on the pipe), or on the pipe
 // alone when no temporary file can be made. Plus the per-stream tables on their own.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,6 +2,8 @@
 // concatenated valid corpus, the frames tshark 4.0 lists data-text-lines in are compared with
 // tcpwatch's, by frame.protocols, -T fields and their "Line-based text data" subtree in -V; so is the lab
 // capture's HTML page, which travels in TLS (its keys are inside the pcapng).
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,6 +2,8 @@
 // Illustrated TLS Connection" (exact plaintext given byte for byte) and snet's one-suite captures
 // from SSL 3.0 to TLS 1.3, compared frame by frame with what tshark 4.0.17 decrypts. ARIA-GCM,
 // which tshark 4.0 cannot decrypt, is checked against the same payload sent under AES-GCM.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

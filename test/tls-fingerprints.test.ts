@@ -1,6 +1,8 @@
 // Fingerprints on real captures: JA4 (and its _r, _o, _ro renderings) against the JA4 project's own
 // expected values for its test captures, and JA3/JA3S against what tshark computes for every Client
 // and Server Hello of the corpus.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,8 @@
 // The NSS key log reader: every label a TLS library writes, comments and damaged lines, the ways a
 // user names the file (--keylog, -o tls.keylog_file:, SSLKEYLOGFILE), a file that grows while
 // tcpwatch runs, and key logs carried inside a pcapng file.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,8 @@
 // The TLS handshake inside QUIC Initial packets: key derivation against RFC 9001 Appendix A.1, a
 // Client Hello split into out-of-order CRYPTO frames over two packets, a Server Hello, damaged
 // packets, and the Client Hellos of real Chrome captures.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

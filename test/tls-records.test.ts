@@ -3,6 +3,8 @@
 // HelloRetryRequest, certificates, and malformed input (lengths past the record or the message,
 // empty or truncated extensions, absurd counts), which must be marked and never throw, loop or
 // allocate by an unchecked length.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

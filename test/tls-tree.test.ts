@@ -2,6 +2,8 @@
 // a record or its Content Type highlights exactly those bytes), nodes nest inside their parent's
 // bytes, and damaged handshake bytes never make the layout throw or step outside the frame. The
 // node names and nesting over the whole corpus are checked by tree-conformance.test.ts.
+//
+// npm test may run this file beside another: it captures nothing live, and its one time bound (10 s for a hostile record) is generous.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

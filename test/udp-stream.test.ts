@@ -1,5 +1,7 @@
 // UDP conversations against tshark: on every corpus capture that carries UDP, udp.stream and the
 // per-conversation times agree with tshark run in the test, frame by frame.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
