@@ -180,8 +180,17 @@ async function rowsColouredAsTshark(t: Tmux, names: string[], rules: ColourRule[
   }).map((r) => r.name));
   const seen = new Set<string>();
   const checked = new Set<number>();
+  // A screen is read again, a moment later, while a row on it is not yet as tshark says: on a busy
+  // machine the colouring's last slice or the redraw after it can come after the screen was read.
+  let rereads = 0;
   while (checked.size < names.length) {
-    const e = t.screen(true);
+    let e = t.screen(true);
+    const differs = (no: number, sgr: string): boolean => !blind.has(names[no - 1]) && sgr.replace(/^1;4;/, '') !== (names[no - 1] === '' ? '' : sgrOf(byName.get(names[no - 1])!));
+    while (rereads < 20 && [...rowsOnScreen(e)].some(([no, r]) => !checked.has(no) && differs(no, r.sgr))) {
+      rereads++;
+      await new Promise((r) => setTimeout(r, 250));
+      e = t.screen(true);
+    }
     const rows = rowsOnScreen(e);
     for (const [no, r] of rows) {
       if (checked.has(no)) continue;
