@@ -59,7 +59,7 @@ export function buildProgram(): Command {
     .option('-s, --snaplen <bytes>', 'cut live frames to this many bytes (0: the whole frame, as tcpdump)', parseSnaplen)
     .option('-B, --buffer-size <MiB>', 'kernel capture buffer size in MiB', parseSize('buffer size'))
     .option('-p, --no-promiscuous', 'do not put the interface into promiscuous mode')
-    .option('-T, --output-format <format>', 'headless output: text, fields, json, ndjson, pdml')
+    .option('-T, --output-format <format>', 'headless output: text, fields, json, jsonraw, ndjson, pdml, ek, psml')
     .option('-e, --field <name>', 'field to print with -T fields (repeatable)', collect, [])
     .option('-E, --field-option <opt>', 'fields output option: header=y|n, separator=/t|/s|c, occurrence=f|l|a, aggregator=c, quote=d|s|n', collect, [])
     .option('-Y, --display-filter <expr>', 'display filter in Wireshark syntax')

@@ -77,7 +77,7 @@ function cases(dir: string): Case[] {
     [[...r, '-o', 'garbage'], /^tcpwatch: invalid -o "garbage": expected NAME:VALUE/],
     [[...r, '-o', ':value'], /^tcpwatch: invalid -o ":value"/],
     // output formats, fields, -E
-    [[...r, '-T', 'xml'], /^tcpwatch: unknown output format "xml" for -T: use text, fields, json, ndjson, pdml, ek or psml$/],
+    [[...r, '-T', 'xml'], /^tcpwatch: unknown output format "xml" for -T: use text, fields, json, jsonraw, ndjson, pdml, ek or psml$/],
     [[...r, '-T', ''], /^tcpwatch: unknown output format "" for -T/],
     [[...r, '-T', 'fields'], /^tcpwatch: -T fields needs at least one -e FIELD$/],
     [[...r, '-T', 'fields', '-e', 'tcp.prot'], /^tcpwatch: unknown field "tcp\.prot"/],

@@ -105,7 +105,7 @@ test('error messages that quote the command line escape what would drive the ter
     [['--hex\u200b'], "tcpwatch: unknown option '--hex\\u200b' (did you mean --hex?)\n"],
     [['--\u009b2J\u0007'], "tcpwatch: unknown option '--\\x9b2J\\x07'\n"],
     [['-c', '\u202e1'], 'tcpwatch: invalid packet count "\\u202e1": expected a positive whole number\n'],
-    [['-T', 'json\u2066'], 'tcpwatch: unknown output format "json\\u2066" for -T: use text, fields, json, ndjson, pdml, ek or psml\n'],
+    [['-T', 'json\u2066'], 'tcpwatch: unknown output format "json\\u2066" for -T: use text, fields, json, jsonraw, ndjson, pdml, ek or psml\n'],
     [['-r', '/nonexistent/\u001b]0;owned\u0007'], 'tcpwatch: /nonexistent/\\x1b]0;owned\\x07: no such file\n'],
   ];
   for (const [args, want] of cases) {

@@ -1,8 +1,8 @@
 // Decode As (-d LAYER==SELECTOR,PROTOCOL): tshark 4.0 runs on the same captures with the same -d in
 // each test and says what every view must show: the lab's chat on port 8989 read as HTTP, DNS over
 // TCP on port 8053 (a corpus capture), TLS given or taken away by port, DNS and QUIC over UDP; the
-// UI's D prompt reads the capture again with a rule; a bad -d is one line and exit status 2 where
-// tshark refuses it too.
+// UI's D prompt reads the capture again with a rule; EtherTypes and IP protocol numbers handed to
+// other layers; a bad -d is one line and exit status 2 where tshark refuses it too.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +15,9 @@ import { Tmux, haveTmux } from './helpers/tmux';
 import '../src/packet-modules';
 import { applyDecodeAs, parseDecodeAs } from '../src/decode/decode-as';
 import { protocolNamed, tcpDecodeAs, udpPortProtocol } from '../src/decode/protocol-registry';
+import { etherTypeNext, ETHERTYPE_IPV4 } from '../src/decode/link';
+import { ipProtoNext, IPPROTO_TCP } from '../src/decode/ip';
+import { Proto } from '../src/decode/dissection';
 
 const LAB = path.join(REPO_ROOT, 'samples', 'lab.pcapng');
 const haveTshark = spawnSync('tshark', ['-v']).status === 0;
@@ -180,6 +183,49 @@ test('UI: D on the chat opens Decode As for its port; the capture read again sho
     assert.match(s, /\bD\s+decode as: give the selected packet's TCP or UDP port to a protocol/);
   } finally {
     t.kill();
+  }
+});
+
+test('-d on the EtherType and IP protocol tables: what tcpwatch reads agrees with tshark, bad rules are refused as tshark refuses them', { skip: skipCorpus, timeout: 120_000 }, async () => {
+  const dnsTcp = corpusPath('valid/tcpdump/dns_tcp.pcap');
+  const qinq = corpusPath('valid/tcpdump/802.1ad_QinQ.pcap');
+  const LAYERS = ['frame.protocols', '_ws.col.Protocol'];
+  await agreeWithTshark([
+    // TCP segments read as UDP datagrams (DNS on port 53), as ICMP; IPv4 packets read as ARP.
+    { file: dnsTcp, rules: ['ip.proto==6,udp'], fields: [...LAYERS, 'udp.srcport', 'udp.length', 'dns.id', 'dns.flags.opcode'] },
+    { file: dnsTcp, rules: ['ip.proto==0x6,icmp'], fields: [...LAYERS, 'icmp.type', 'icmp.code'] },
+    { file: dnsTcp, rules: ['ethertype==0x0800,arp'], fields: [...LAYERS, 'arp.opcode', 'arp.src.proto_ipv4'] },
+    // 802.1ad's service tag read as an 802.1Q tag: a fixed layer over a registered protocol's EtherType.
+    { file: qinq, rules: ['ethertype==0x88a8,vlan'], fields: [...LAYERS, 'vlan.id', 'vlan.etype', 'ieee8021ad.id'] },
+  ]);
+  const bad = ['ethertype==0x0800,tcp', 'ethertype==0x0800,nosuch', 'ethertype==zz,ip', 'ip.proto==6,http', 'ip.proto==6,foo', 'ip.proto==6'];
+  await inParallel(bad, (rule) => Promise.all([runCli(['-r', dnsTcp, '-d', rule]), tshark(['-r', dnsTcp, '-c', '1', '-d', rule])]), (rule, [got, want]) => {
+    assert.notEqual(want.status, 0, `tshark accepts ${rule}`);
+    assert.equal(got.status, 2, `${rule}: ${got.stderr}`);
+    assert.equal(got.stdout, '', rule);
+    assert.match(got.stderr, /^tcpwatch: -d: [^\n]+\n$/, rule);
+  });
+  assert.match(parseDecodeAs('ethertype==0x0800,tcp').error!, /^-d: protocol "tcp" isn't valid for layer type "ethertype"; valid protocols for layer type "ethertype" are .*\barp\b.*\bip\b.*\bipv6\b/);
+  assert.match(parseDecodeAs('ip.proto==6,foo').error!, /^-d: unknown protocol -- "foo"; valid protocols for layer type "ip.proto" are .*\btcp\b.*\budp\b/);
+  assert.equal(parseDecodeAs('ip.proto==256,udp').error, '-d: invalid selector number "256": an IP protocol number is 0 to 255');
+});
+
+test('-d ethertype and ip.proto rules are per run, over the fixed and registered entries', () => {
+  try {
+    assert.deepEqual(applyDecodeAs(['ethertype==0x88b5,ip', 'ip.proto==253:2,udp']), { warnings: [] });
+    assert.equal(etherTypeNext(0x88b5), Proto.IPv4);
+    assert.equal(ipProtoNext(254), Proto.Udp);
+    assert.equal(etherTypeNext(ETHERTYPE_IPV4), Proto.IPv4);
+    applyDecodeAs(['ethertype==0x0800,ipv6']);
+    assert.equal(etherTypeNext(ETHERTYPE_IPV4), Proto.IPv6);
+    assert.equal(etherTypeNext(0x88b5), Proto.None);
+    assert.equal(ipProtoNext(254), Proto.None);
+    applyDecodeAs([]);
+    assert.equal(etherTypeNext(ETHERTYPE_IPV4), Proto.IPv4);
+    assert.equal(ipProtoNext(IPPROTO_TCP), Proto.Tcp);
+    assert.equal(etherTypeNext(0x88a8), protocolNamed('ieee8021ad')!.id);
+  } finally {
+    applyDecodeAs([]);
   }
 });
 

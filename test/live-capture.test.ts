@@ -204,6 +204,36 @@ test('chat and HTTPS on lo: decoded live, -c and -s honoured, -w equal to what t
   }
 });
 
+test('-z on a live capture: the statistics print when -c or -a duration: stops it, as tshark -r reads the -w file of the same run', { skip: canCompare ? false : 'needs root, tcpdump and tshark', timeout: 60_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-live-z-'));
+  fs.chmodSync(dir, 0o777);
+  const chat = await startChatServer({ port: 0, closeAfterReply: true });
+  const filter = `tcp port ${chat.port}`;
+  const stats = ['conv,tcp', 'endpoints,ip', 'io,phs'].flatMap((z) => ['-z', z]);
+  // The lab's chat exchange is 11 frames: -c 11 ends with its last; -a duration: ends on time after it.
+  const runs = [['-c', '11'], ['-a', 'duration:3']].map((stop) => {
+    const file = path.join(dir, `${stop[0].slice(1)}.pcap`);
+    return { file, proc: tcpwatch(['-i', 'lo', ...stop, '-w', file, '-q', ...stats, filter]) };
+  });
+  try {
+    await Promise.all(runs.map((r) => r.proc.waitForErr(/listening on lo/, 'tcpwatch -z')));
+    const exchange = await runLabChatExchange({ port: chat.port });
+    assert.equal(exchange.reply, 'Hi');
+    for (const { file, proc } of runs) {
+      const exit = await proc.exited;
+      assert.deepEqual(exit, { code: 0, signal: null }, proc.err);
+      const theirs = spawnSync('tshark', ['-n', '-r', file, '-q', ...stats], { encoding: 'utf8' });
+      assert.equal(theirs.status, 0, theirs.stderr);
+      assert.match(theirs.stdout, /TCP Conversations/);
+      assert.equal(proc.out, theirs.stdout, path.basename(file));
+    }
+  } finally {
+    for (const { proc } of runs) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    await chat.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('frames longer than cap\'s 65535-byte snapshot keep their wire length', { skip: canCompare ? false : 'needs root, tcpdump and tshark' }, async (t) => {
   // How the kernel cuts a 4 MiB write on lo depends on how fast the receiver reads: on a busy
   // machine a transfer sometimes has no frame over 64 KiB at all (seen while the whole suite ran

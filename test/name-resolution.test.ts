@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -106,6 +106,48 @@ test('-H FILE names hosts in every view as tshark -H does', { skip }, async () =
   assert.equal(ours.status, 0, ours.stderr);
   assert.equal(ours.stdout, theirs.stdout);
   assert.match(ours.stdout, /^server94\.example\tclient120\.example\t/);
+});
+
+test('-N m names MAC addresses from the ethers files as tshark does: the personal one, then the system\'s, before vendors, after well-known addresses', { skip, timeout: 120_000 }, async () => {
+  const home = path.join(tmp, 'ethers-home');
+  const xdg = path.join(home, 'xdg');
+  fs.mkdirSync(path.join(xdg, 'wireshark'), { recursive: true });
+  // A vendor's address (3Com's), broadcast (wka's), the two hosts of dns_tcp.pcap, a line repeated
+  // with another name, and lines Wireshark passes over.
+  const ethers = '# ethers for the test\n00:01:02:03:04:05 dhcp-client\nff:ff:ff:ff:ff:ff everyone\n00-11-22-33-44-55\tdns-client # trailing comment\n' +
+    '00.11.22.33.44.66 dns-server\n00:11:22:33:44:55 second-name\n00:11:22 a-vendor-prefix\nnot-an-address name\n';
+  fs.writeFileSync(path.join(xdg, 'wireshark', 'ethers'), ethers);
+  const ethFields = ['-T', 'fields', '-e', 'eth.src_resolved', '-e', 'eth.dst_resolved', '-e', 'eth.addr_resolved', '-e', '_ws.col.Info'];
+  const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+    });
+  const personal = { HOME: home, XDG_CONFIG_HOME: xdg };
+  const files = ['valid/tcpdump-protocols/dhcp-option-33.pcap', 'valid/tcpdump/dns_tcp.pcap'];
+  const runs = await Promise.all(files.map((rel) => {
+    const args = ['-N', 'm', '-r', at(rel), ...ethFields];
+    return Promise.all([run(process.execPath, [CLI, ...args], personal), run('tshark', args, personal)]);
+  }));
+  runs.forEach(([ours, theirs], k) => {
+    assert.equal(ours.status, 0, ours.stderr);
+    assert.equal(ours.stdout, theirs.stdout, files[k]);
+  });
+  assert.match(runs[0][0].stdout, /^dhcp-client\tBroadcast\t/m);
+  // The system's file (here named by TCPWATCH_SYSTEM_ETHERS, /etc/ethers otherwise) reads as the
+  // personal one does when that is absent, and comes after it.
+  const bare = path.join(tmp, 'ethers-bare');
+  fs.mkdirSync(bare, { recursive: true });
+  const system = path.join(tmp, 'system-ethers');
+  fs.writeFileSync(system, ethers);
+  const args = ['-N', 'm', '-r', at(files[1]), ...ethFields];
+  const tsharkPersonal = runs[1][1];
+  const fromSystem = await run(process.execPath, [CLI, ...args], { HOME: bare, XDG_CONFIG_HOME: bare, TCPWATCH_SYSTEM_ETHERS: system });
+  assert.equal(fromSystem.stdout, tsharkPersonal.stdout);
+  fs.writeFileSync(system, '00:11:22:33:44:55 from-the-system\n00:11:22:33:44:66 server-from-the-system\n');
+  const both = await run(process.execPath, [CLI, ...args], { ...personal, TCPWATCH_SYSTEM_ETHERS: system });
+  assert.equal(both.stdout, tsharkPersonal.stdout);
+  assert.match(both.stdout, /^dns-client\tdns-server\t/);
 });
 
 // Captures whose -V is tshark -n's byte for byte without names (Ethernet, IPv4, IPv6, UDP, DNS, VXLAN).

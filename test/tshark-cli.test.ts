@@ -238,6 +238,26 @@ test('-j and -J: protocols outside the list are {"filtered": name}; -j folds the
   assert.ok(folded >= 50, `folded nodes: ${folded}`);
 });
 
+test('-2 knows what tshark\'s second pass knows: http.response_in and dns.response_in name the later frame; one pass names only earlier ones', { skip }, () => {
+  const fields = ['-T', 'fields', '-e', 'frame.number', '-e', 'http.response_in', '-e', 'http.request_in', '-e', 'dns.response_in', '-e', 'dns.response_to'];
+  const captures = ['ja4/http1-with-cookies.pcapng', 'tcpdump/dns_tcp.pcap', 'tcpdump-protocols/edns-opts.pcap'];
+  const ours = new Map<string, string>();
+  for (const f of captures) {
+    for (const passes of [['-2'], []]) {
+      const args = ['-r', file(f), ...passes, ...fields];
+      ours.set(`${f} ${passes.join(' ')}`, tcpwatch(args));
+      assert.equal(ours.get(`${f} ${passes.join(' ')}`), tshark(args), `${f} ${passes.join(' ')}`);
+    }
+  }
+  // The forward references are there (the HTTP request in 5 answered in 9, the DNS query in 4 in 6), and only with -2.
+  assert.match(ours.get(`${captures[0]} -2`)!, /^5\t9\t/m);
+  assert.match(ours.get(`${captures[1]} -2`)!, /^4\t\t\t6\t$/m);
+  assert.doesNotMatch(ours.get(`${captures[1]} `)!, /^4\t\t\t6/m);
+  // With -R, they name the second pass's numbers.
+  const kept = ['-r', file(captures[0]), '-2', '-R', 'http', '-T', 'fields', '-e', 'frame.number', '-e', 'http.response_in'];
+  assert.equal(tcpwatch(kept), tshark(kept));
+});
+
 test('-2 -R: the frames the read filter keeps, numbered from 1, each as tshark\'s second pass shows it; -R alone and -2 live are refused as tshark refuses them', { skip }, () => {
   // retransmissions are known only from the frames before them, which the read filter drops
   const runs: [string, string][] = [

@@ -93,6 +93,36 @@ test('-c N opens only the first N packets of the file, as it reads only those he
     await t.waitForText('there are 7 packets');
   }));
 
+test('R turns name resolution off and on in the packet list: with it, the names tshark -2 -N dn -H gives (a hosts file\'s, the capture\'s DNS answers)', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ui-names-'));
+  const hosts = path.join(dir, 'hosts');
+  // The client from the file; the server (209.87.249.18) as the capture's own DNS answer names it.
+  fs.writeFileSync(hosts, '192.168.1.11 dns-client.example\n');
+  const theirs = spawnSync('tshark', ['-2', '-N', 'dn', '-H', hosts, '-r', DNS_TCP, '-T', 'fields', '-e', '_ws.col.Source', '-e', '_ws.col.Destination'], { encoding: 'utf8' });
+  assert.equal(theirs.status, 0, theirs.stderr);
+  const [first, second] = theirs.stdout.trim().split('\n').slice(0, 2).map((l) => l.split('\t'));
+  assert.deepEqual(first, ['dns-client.example', 'nic.sandelman.ca']);
+  try {
+    await withTmux(['-r', DNS_TCP, '-N', 'n', '-H', hosts], {}, async (t) => {
+      const named = (): void => {
+        const lines = t.screen().split('\n');
+        assert.match(lines[2], new RegExp(`1 0\\.000000\\s+${first[0]}\\s+${first[1]}\\s+TCP`));
+        assert.match(lines[3], new RegExp(`2 0\\.126619\\s+${second[0]}\\s+${second[1]}\\s+TCP`));
+      };
+      await t.waitForText('shown 11 / 11');
+      named();
+      t.keys('R');
+      await t.waitForText('name resolution off');
+      assert.match(t.screen().split('\n')[2], /1 0\.000000\s+192\.168\.1\.11\s+209\.87\.249\.18\s+TCP/);
+      t.keys('R');
+      await t.waitForText('name resolution on');
+      named();
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('time formats, go to packet, help listing every key, resize and quit', { skip }, () =>
   withTmux(['-r', DNS_TCP], {}, async (t) => {
     await t.waitForText('shown 11 / 11');

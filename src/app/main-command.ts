@@ -2,6 +2,7 @@
 // headless, or hand over to live capture or the UI through their hooks. `tcpwatch demo` runs it too,
 // to show what it captured.
 
+import { ForwardRefCollector } from '../fields/forward-refs';
 import { CaptureFileReader, CaptureFileError } from '../capture/file-reader';
 import { CapturedFrame } from '../capture/frame';
 import { openOutputFile, CaptureWriter, CaptureWriteError, formatNamed } from '../capture/file-writer';
@@ -128,15 +129,20 @@ function checkTwoPass(opts: MainOptions): void {
 }
 
 /**
- * The first of -2 -R's passes, as tshark's: every frame analysed in order, the read filter on each;
- * for each frame number read, the kept frame's number from 1 (0: dropped). -c counts frames read.
+ * The first of -2's passes, as tshark's: every frame analysed in order, the read filter (-R) on
+ * each, and what the second pass knows from it: the forward references (http.response_in) and,
+ * with -R, for each frame number read, the kept frame's number from 1 (0: dropped; null without
+ * -R). -c counts frames read.
  */
-function keptByReadFilter(opts: MainOptions, files: string[]): Uint32Array {
-  const readFilter = hooks.compileFilter!(opts.readFilter!);
+function firstPass(opts: MainOptions, files: string[]): Uint32Array | null {
+  const readFilter = opts.readFilter !== undefined ? hooks.compileFilter!(opts.readFilter) : null;
   let reader = openReader(files[0]);
   let kept = new Uint32Array(1024);
   let keptCount = 0;
-  const pipeline = new Pipeline({ sink: null, filter: readFilter, maxFrames: opts.count ?? 0, analyzers: makeAnalyzers(opts, reader) });
+  const forward = new ForwardRefCollector();
+  const analyzers = makeAnalyzers(opts, reader);
+  analyzers.push(forward);
+  const pipeline = new Pipeline({ sink: null, filter: readFilter, maxFrames: opts.count ?? 0, analyzers });
   const frame = new CapturedFrame();
   try {
     for (let nextFile = 1; ;) {
@@ -168,7 +174,9 @@ function keptByReadFilter(opts: MainOptions, files: string[]): Uint32Array {
     pipeline.end();
     reader.close();
   }
-  return kept;
+  const keptNumbers = readFilter !== null ? kept : null;
+  forward.install(keptNumbers);
+  return keptNumbers;
 }
 
 /** -d: this run's Decode As rules (the UI's indexing process applies them again from the options). */
@@ -253,7 +261,7 @@ function readFileHeadless(opts: MainOptions): void {
   const sink = noteShown(makeSink(opts, out, timeDigitsFor(reader)), out, opts.lineBuffered === true);
   const filter = hooks.compileFilter && opts.displayFilter !== undefined ? hooks.compileFilter(opts.displayFilter) : null;
   if ((opts.displayFilter !== undefined || opts.readFilter !== undefined) && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
-  const keptNumbers = opts.readFilter !== undefined ? keptByReadFilter(opts, files) : null;
+  const keptNumbers = opts.twoPass === true ? firstPass(opts, files) : null;
   let writer: CaptureWriter | null = null;
   const frame = new CapturedFrame();
   // -z: statistics over every frame read, after all other analysis

@@ -30,7 +30,12 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
     }
     case 'json':
     case 'ndjson':
-      return new JsonSink(out, { ndjson: format === 'ndjson', noDuplicateKeys: opts.duplicateKeys === false, only: opts.field.length ? resolveFields(opts.field) : undefined, match: protocolMatch(opts) });
+    case 'jsonraw':
+      return new JsonSink(out, {
+        ndjson: format === 'ndjson', noDuplicateKeys: opts.duplicateKeys === false, only: opts.field.length ? resolveFields(opts.field) : undefined, match: protocolMatch(opts),
+        // As tshark: jsonraw is the bytes alone; -x adds them to json's values.
+        print: format === 'jsonraw' ? { values: false, raw: true } : { values: true, raw: format === 'json' && !!opts.hex },
+      });
     case 'pdml':
       return new PdmlSink(out, opts.readFile ?? opts.interface ?? '');
     // ---- tshark's other export formats (src/output/export-sinks.ts) ----
@@ -39,7 +44,7 @@ export function makeSink(opts: MainOptions, out: OutputBuffer, timeDigits: () =>
     case 'psml':
       return new PsmlSink(out, timeDigits);
     default:
-      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json, ndjson, pdml, ek or psml`);
+      throw new UsageError(`unknown output format "${format}" for -T: use text, fields, json, jsonraw, ndjson, pdml, ek or psml`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Decode As from the command line, as tshark 4.0 takes it: -d <layer type>==<selector>,<protocol>,
-// such as tcp.port==8989,http, udp.port==5353,dns, tcp.port==8000-8010,http (a range) or
-// tcp.port==8000:3,http (three ports from 8000). A selector is a number as C's strtoul reads it
+// such as tcp.port==8989,http, udp.port==5353,dns, tcp.port==8000-8010,http (a range),
+// tcp.port==8000:3,http (three ports from 8000), ethertype==0x88b5,ip or ip.proto==253,udp. A selector is a number as C's strtoul reads it
 // with base 0 (0x1f90 hexadecimal, a leading 0 octal). Mistakes are reported in tshark's words; a
 // single "=" is taken for "==" with a warning, as tshark does.
 //
@@ -8,17 +8,29 @@
 // the ports the protocols registered.
 
 import { Proto, PROTO_NAMES } from './dissection';
-import { DecodeAsRule, registeredProtocol, setDecodeAs } from './protocol-registry';
+import { DecodeAsRule, dispatchIds, registeredProtocol, setDecodeAs } from './protocol-registry';
 
 /** The layer types tcpwatch decodes as by, and the protocols each can hand a port to. */
-const LAYER_TYPES = ['tcp.port', 'udp.port'] as const;
+const LAYER_TYPES = ['tcp.port', 'udp.port', 'ethertype', 'ip.proto'] as const;
 type LayerType = typeof LAYER_TYPES[number];
 
 const TEMPLATE = '"<layer_type>==<selector>,<decode_as_protocol>"';
-const MAX_PORT = 65535;
+/** The largest selector of each table, and what the selector is called in a mistake's line. */
+const SELECTOR_LIMIT: Readonly<Record<LayerType, [number, string]>> = {
+  'tcp.port': [65535, 'a port'], 'udp.port': [65535, 'a port'], ethertype: [0xffff, 'an EtherType'], 'ip.proto': [255, 'an IP protocol number'],
+};
 
-/** Protocols a layer type can hand a port to: data, TLS over TCP, and every registered protocol that joins that table. */
+/**
+ * Protocols a layer type can hand a frame to: for ports, data, TLS over TCP, and every registered
+ * protocol that joins that table; for EtherTypes and IP protocol numbers, the layers the table
+ * holds (fixed or registered).
+ */
 export function decodeAsProtocols(table: LayerType): string[] {
+  if (table === 'ethertype' || table === 'ip.proto') {
+    // Not data, which tshark also takes here: tcpwatch hands an unclaimed EtherType's or IP
+    // protocol's payload to no data layer yet.
+    return [...dispatchIds(table)].filter((id) => id !== 0).map((id) => PROTO_NAMES[id]).sort();
+  }
   const names = ['data'];
   if (table === 'tcp.port') names.push('tls');
   for (let id = 1; id < 256; id++) {
@@ -53,20 +65,21 @@ function selectorNumber(s: string): number {
   return -1;
 }
 
-/** Ports [first, last] a selector names (N, N-M or N:COUNT), or the error tshark gives. */
-function selectorRange(s: string): [number, number] | string {
+/** Selectors [first, last] a selector names (N, N-M or N:COUNT) in `table`, or the error tshark gives. */
+function selectorRange(s: string, table: LayerType): [number, number] | string {
+  const [max, what] = SELECTOR_LIMIT[table];
   const range = /^([^-:]*)([-:])(.*)$/.exec(s);
   if (range === null) {
     const n = selectorNumber(s);
     if (n < 0) return `-d: invalid selector number "${s}"`;
-    if (n > MAX_PORT) return `-d: invalid selector number "${s}": a port is 0 to ${MAX_PORT}`;
+    if (n > max) return `-d: invalid selector number "${s}": ${what} is 0 to ${max}`;
     return [n, n];
   }
   const a = selectorNumber(range[1]);
   const b = selectorNumber(range[3]);
   if (a < 0 || b < 0 || (range[2] === '-' ? b < a : b === 0)) return `-d: invalid selector numeric range "${s}"`;
   const last = range[2] === '-' ? b : a + b - 1;
-  if (last > MAX_PORT) return `-d: invalid selector numeric range "${s}": a port is 0 to ${MAX_PORT}`;
+  if (last > max) return `-d: invalid selector numeric range "${s}": ${what} is 0 to ${max}`;
   return [a, last];
 }
 
@@ -97,7 +110,7 @@ export function parseDecodeAs(arg: string): ParsedDecodeAs {
   const rest = spec.slice(eq + 2).replace(/^\s+/, '');
   const comma = rest.indexOf(',');
   if (comma < 0) return { error: `-d: parameter "${arg}" doesn't follow the template ${TEMPLATE}` };
-  const ports = selectorRange(rest.slice(0, comma));
+  const ports = selectorRange(rest.slice(0, comma), table);
   if (typeof ports === 'string') return { error: ports };
   const name = rest.slice(comma + 1).trim();
   if (name === '') return { error: `-d: no protocol name specified; valid protocols for layer type "${table}" are ${decodeAsProtocols(table).join(', ')}` };

@@ -1,6 +1,6 @@
 // IPv4 (RFC 791) and IPv6 (RFC 8200) with its extension-header chain.
 
-import { ipProtoProtocol } from './protocol-registry';
+import { ipProtoProtocol, fixDispatch } from './protocol-registry';
 import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, isIpv6Extension } from './dissection';
 
@@ -48,17 +48,15 @@ export const IPPROTO_MOBILITY = 135;
 // Hop-by-hop Jumbo Payload option (RFC 2675)
 const OPT_JUMBO = 0xc2;
 
+// The IP protocol numbers the fixed layers take.
+fixDispatch('ip.proto', [
+  [IPPROTO_TCP, Proto.Tcp], [IPPROTO_UDP, Proto.Udp], [IPPROTO_ICMP, Proto.Icmp], [IPPROTO_ICMPV6, Proto.Icmpv6],
+  [IPPROTO_IPIP, Proto.IPv4], [IPPROTO_IPV6, Proto.IPv6], [IPPROTO_GRE, Proto.Gre],
+]);
+
+/** Maps an IP protocol number to the next decode step: one table lookup, -d ip.proto==… included. */
 export function ipProtoNext(proto: number): Proto {
-  switch (proto) {
-    case IPPROTO_TCP: return Proto.Tcp;
-    case IPPROTO_UDP: return Proto.Udp;
-    case IPPROTO_ICMP: return Proto.Icmp;
-    case IPPROTO_ICMPV6: return Proto.Icmpv6;
-    case IPPROTO_IPIP: return Proto.IPv4;
-    case IPPROTO_IPV6: return Proto.IPv6;
-    case IPPROTO_GRE: return Proto.Gre;
-    default: return ipProtoProtocol(proto);
-  }
+  return ipProtoProtocol(proto);
 }
 
 export function decodeIPv4(d: Dissection, off: number, end: number): Proto {

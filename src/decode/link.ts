@@ -3,7 +3,7 @@
 
 import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, MAX_VLAN } from './dissection';
-import { etherTypeProtocol } from './protocol-registry';
+import { etherTypeProtocol, fixDispatch } from './protocol-registry';
 
 /** Link-layer header types (LINKTYPE_* of the pcap/pcapng specification). */
 export const LINKTYPE = {
@@ -58,18 +58,16 @@ const AF_INET = 2;
 // AF_INET6 differs between BSDs: 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (Darwin); Linux is 10.
 const AF_INET6_VALUES = [10, 24, 28, 30];
 
-/** Maps an EtherType to the next decode step. */
+// The EtherTypes the fixed layers take; 802.1ad's service tag (ETHERTYPE_QINQ) is a registered
+// protocol (src/protocols/ieee8021ad).
+fixDispatch('ethertype', [
+  [ETHERTYPE_IPV4, Proto.IPv4], [ETHERTYPE_IPV6, Proto.IPv6], [ETHERTYPE_ARP, Proto.Arp],
+  [ETHERTYPE_VLAN, Proto.Vlan], [ETHERTYPE_QINQ_OLD, Proto.Vlan], [ETHERTYPE_TEB, Proto.Eth],
+]);
+
+/** Maps an EtherType to the next decode step: one table lookup, -d ethertype==… included. */
 export function etherTypeNext(type: number): Proto {
-  switch (type) {
-    case ETHERTYPE_IPV4: return Proto.IPv4;
-    case ETHERTYPE_IPV6: return Proto.IPv6;
-    case ETHERTYPE_ARP: return Proto.Arp;
-    // 802.1ad's service tag (ETHERTYPE_QINQ) is a registered protocol (src/protocols/ieee8021ad)
-    case ETHERTYPE_VLAN:
-    case ETHERTYPE_QINQ_OLD: return Proto.Vlan;
-    case ETHERTYPE_TEB: return Proto.Eth;
-    default: return etherTypeProtocol(type);
-  }
+  return etherTypeProtocol(type);
 }
 
 export function decodeEthernet(d: Dissection, off: number, end: number): Proto {

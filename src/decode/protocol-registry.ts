@@ -126,6 +126,13 @@ const udpPortTable = new Uint8Array(65536);
 const tcpPortTable = new Uint8Array(65536);
 const etherTypeTable = new Uint8Array(65536);
 const ipProtoTable = new Uint8Array(256);
+/**
+ * What the link and IP layers hand a frame to, by EtherType and by IP protocol number: the fixed
+ * layers' entries and the registered protocols' (the tables above), then this run's -d rules over
+ * them. The decode steps read only these, one lookup each.
+ */
+const etherTypeDispatch = new Uint8Array(65536);
+const ipProtoDispatch = new Uint8Array(256);
 const linkTypeTable = new Uint8Array(65536);
 /** Protocols framed over TCP, by port; and those found by a heuristic, in registration order. */
 const tcpPduPortTable = new Uint8Array(65536);
@@ -140,9 +147,12 @@ const udpDecodeAsTable = new Uint8Array(65536);
 let tcpDecodeAsSet = false;
 let udpDecodeAsSet = false;
 
-/** One Decode As rule: ports [first, last] of `table` carry protocol `id` (a registered id, Proto.Tls or Proto.Data). */
+/**
+ * One Decode As rule: ports [first, last] of `table` carry protocol `id` (a registered id, Proto.Tls
+ * or Proto.Data); or EtherTypes, or IP protocol numbers, hand a frame to the fixed or registered `id`.
+ */
 export interface DecodeAsRule {
-  table: 'tcp.port' | 'udp.port';
+  table: 'tcp.port' | 'udp.port' | 'ethertype' | 'ip.proto';
   first: number;
   last: number;
   id: number;
@@ -154,11 +164,27 @@ export function setDecodeAs(rules: readonly DecodeAsRule[]): void {
   udpDecodeAsTable.fill(0);
   tcpDecodeAsSet = false;
   udpDecodeAsSet = false;
+  etherTypeDispatch.set(etherTypeTable);
+  ipProtoDispatch.set(ipProtoTable);
   for (const r of rules) {
-    const table = r.table === 'tcp.port' ? tcpDecodeAsTable : udpDecodeAsTable;
-    table.fill(r.id, r.first, r.last + 1);
-    if (r.table === 'tcp.port') tcpDecodeAsSet = true;
-    else udpDecodeAsSet = true;
+    switch (r.table) {
+      case 'tcp.port': tcpDecodeAsTable.fill(r.id, r.first, r.last + 1); tcpDecodeAsSet = true; break;
+      case 'udp.port': udpDecodeAsTable.fill(r.id, r.first, r.last + 1); udpDecodeAsSet = true; break;
+      case 'ethertype': etherTypeDispatch.fill(r.id, r.first, r.last + 1); break;
+      case 'ip.proto': ipProtoDispatch.fill(r.id, r.first, r.last + 1); break;
+    }
+  }
+}
+
+/**
+ * The fixed layers' own entries in the EtherType or IP protocol table (IPv4 for 0x0800, TCP for 6),
+ * set once when their decode step loads; a registered protocol cannot take them.
+ */
+export function fixDispatch(table: 'ethertype' | 'ip.proto', entries: readonly (readonly [number, number])[]): void {
+  const [registeredTable, dispatch] = table === 'ethertype' ? [etherTypeTable, etherTypeDispatch] : [ipProtoTable, ipProtoDispatch];
+  for (const [key, id] of entries) {
+    registeredTable[key] = id;
+    dispatch[key] = id;
   }
 }
 
@@ -242,7 +268,9 @@ export function registerProtocol<T>(spec: ProtocolSpec<T>): RegisteredProtocol<T
     join(tcpPortTable, spec.tcpPorts, id, 'tcp.port', spec.name);
   }
   join(etherTypeTable, spec.etherTypes, id, 'ethertype', spec.name);
+  join(etherTypeDispatch, spec.etherTypes, id, 'ethertype', spec.name);
   join(ipProtoTable, spec.ipProtos, id, 'ip.proto', spec.name);
+  join(ipProtoDispatch, spec.ipProtos, id, 'ip.proto', spec.name);
   join(linkTypeTable, spec.linkTypes, id, 'link type', spec.name);
   if (spec.udpHeuristic !== undefined) udpHeuristics.push(entry as RegisteredProtocol<unknown>);
   if (fixed) PROTO_LABELS[id] = spec.label;
@@ -339,8 +367,9 @@ export function anyFramedProtocol(): boolean {
   return registered.some((p) => p?.spec.tcpPdu !== undefined);
 }
 
+/** The layer a frame of this EtherType goes on to (fixed, registered or given by -d), 0 for none. */
 export function etherTypeProtocol(type: number): number {
-  return etherTypeTable[type];
+  return etherTypeDispatch[type];
 }
 
 /** The protocol frames of this link-layer header type start with, 0 when no registered one. */
@@ -348,8 +377,14 @@ export function linkTypeProtocol(linkType: number): number {
   return linkType >= 0 && linkType < linkTypeTable.length ? linkTypeTable[linkType] : 0;
 }
 
+/** The layer a packet of this IP protocol number goes on to (fixed, registered or given by -d), 0 for none. */
 export function ipProtoProtocol(proto: number): number {
-  return ipProtoTable[proto];
+  return ipProtoDispatch[proto];
+}
+
+/** The fixed and registered ids of a table, as registered (without -d), for Decode As to list. */
+export function dispatchIds(table: 'ethertype' | 'ip.proto'): Set<number> {
+  return new Set(table === 'ethertype' ? etherTypeTable : ipProtoTable);
 }
 
 /** Run a registered protocol's decode step (the decoder's loop calls this for every id it does not own). */

@@ -30,6 +30,24 @@ export function tsharkType(f: FieldDef): string {
   }
 }
 
+/**
+ * tshark 4.0's number for each type (epan/ftypes/ftypes.h, enum ftenum), which -T jsonraw and the
+ * _raw arrays of -T json -x print as a field's type.
+ */
+const FTENUM_4_0: readonly string[] = [
+  'FT_NONE', 'FT_PROTOCOL', 'FT_BOOLEAN', 'FT_CHAR', 'FT_UINT8', 'FT_UINT16', 'FT_UINT24', 'FT_UINT32', 'FT_UINT40', 'FT_UINT48',
+  'FT_UINT56', 'FT_UINT64', 'FT_INT8', 'FT_INT16', 'FT_INT24', 'FT_INT32', 'FT_INT40', 'FT_INT48', 'FT_INT56', 'FT_INT64',
+  'FT_IEEE_11073_SFLOAT', 'FT_IEEE_11073_FLOAT', 'FT_FLOAT', 'FT_DOUBLE', 'FT_ABSOLUTE_TIME', 'FT_RELATIVE_TIME', 'FT_STRING',
+  'FT_STRINGZ', 'FT_UINT_STRING', 'FT_ETHER', 'FT_BYTES', 'FT_UINT_BYTES', 'FT_IPv4', 'FT_IPv6', 'FT_IPXNET', 'FT_FRAMENUM',
+  'FT_GUID', 'FT_OID', 'FT_EUI64', 'FT_AX25', 'FT_VINES', 'FT_REL_OID', 'FT_SYSTEM_ID', 'FT_STRINGZPAD', 'FT_FCWWN', 'FT_STRINGZTRUNC',
+];
+const FTENUM_NUMBER = new Map(FTENUM_4_0.map((name, k) => [name, k]));
+
+/** The field's type as tshark 4.0 numbers it (FT_UINT16 = 5). */
+export function ftenumNumber(f: FieldDef): number {
+  return FTENUM_NUMBER.get(tsharkType(f)) ?? 0;
+}
+
 /** The display base column: a boolean's bit width (0 without a mask), BASE_HEX or BASE_DEC for integers, nothing otherwise. */
 export function displayBase(f: FieldDef): string {
   const t = tsharkType(f);

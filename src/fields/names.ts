@@ -1,10 +1,10 @@
-// Name resolution as tshark's -N does it, from files and from the capture only: MAC vendor and
-// well-known addresses (Wireshark's manuf and wka), host names (/etc/hosts, Wireshark's hosts
+// Name resolution as tshark's -N does it, from files and from the capture only: MAC addresses
+// (ethers files, Wireshark's well-known addresses and vendors: wka, manuf), host names (/etc/hosts, Wireshark's hosts
 // files, -H files, and A/AAAA records seen in the capture's DNS), and transport port names
 // (Wireshark's services, else /etc/services). tcpwatch never asks a DNS server: nothing here opens
 // a socket. Off until -N turns a kind on; every view asks here, so all views agree.
 
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { homedir } from 'os';
 import { join } from 'path';
 import { ipv4At, ipv6At, macAt } from './format';
@@ -14,7 +14,24 @@ export const nameResolution = { mac: false, network: false, transport: false, le
 
 /** Wireshark's data files, as Debian's libwireshark-data installs them. */
 const WIRESHARK_DATA_DIR = '/usr/share/wireshark';
-const WIRESHARK_PERSONAL_DIR = join(homedir(), '.config', 'wireshark');
+/**
+ * Wireshark's personal configuration directory, found as Wireshark 4.0 finds it (wsutil/filesystem.c):
+ * $WIRESHARK_CONFIG_DIR, else wireshark/ under $XDG_CONFIG_HOME (~/.config), unless only the old
+ * ~/.wireshark exists.
+ */
+function wiresharkPersonalDir(): string {
+  const env = process.env;
+  if (env.WIRESHARK_CONFIG_DIR) return env.WIRESHARK_CONFIG_DIR;
+  const xdg = join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'wireshark');
+  const old = join(homedir(), '.wireshark');
+  return !existsSync(xdg) && existsSync(old) ? old : xdg;
+}
+const WIRESHARK_PERSONAL_DIR = wiresharkPersonalDir();
+/**
+ * The system's ethers file, which Wireshark reads from its system file directory (/etc on Unix).
+ * TCPWATCH_SYSTEM_ETHERS names another one, for tests that cannot write /etc.
+ */
+const SYSTEM_ETHERS = process.env.TCPWATCH_SYSTEM_ETHERS || '/etc/ethers';
 /** Wireshark keeps a resolved name in MAXNAMELEN (64) bytes, its NUL included. */
 const MAX_NAME_LEN = 63;
 
@@ -58,7 +75,7 @@ function readLines(path: string): string[] {
  * lookup at 40 bits finds a /25 range whose address ends in zeros: 01:00:5e:00:00:07 reads
  * IPv4mcast_07, as tshark 4.0 names it).
  */
-interface EthTables { exact: Map<number, string>; vendors: Map<number, string>; ranges: Map<number, string> }
+interface EthTables { exact: Map<number, string>; ethers: Map<number, string>; vendors: Map<number, string>; ranges: Map<number, string> }
 let ethTables: EthTables | null = null;
 const macNames = new Map<number, string>();
 const MAC_NAME_CACHE = 65536;
@@ -103,9 +120,27 @@ function addEthFile(tables: EthTables, path: string): void {
   }
 }
 
+/**
+ * An ethers file: ADDRESS NAME, the address in full (00:11:22:33:44:55, 00-11-…, 0011.2233…).
+ * Wireshark looks an address up in the personal file, then in the system's, taking the first line
+ * that names it, so an address keeps the first name it is given.
+ */
+function addEthers(ethers: Map<number, string>, path: string): void {
+  for (const line of readLines(path)) {
+    const hash = line.indexOf('#');
+    const words = (hash < 0 ? line : line.slice(0, hash)).trim().split(/\s+/);
+    if (words.length < 2 || words[0].includes('/')) continue;
+    const parsed = parseEthPrefix(words[0]);
+    if (parsed === null || parsed[1] !== 48 || ethers.has(parsed[0])) continue;
+    ethers.set(parsed[0], words[1].slice(0, MAX_NAME_LEN));
+  }
+}
+
 function ethTablesLoaded(): EthTables {
   if (ethTables !== null) return ethTables;
-  ethTables = { exact: new Map(), vendors: new Map(), ranges: new Map() };
+  ethTables = { exact: new Map(), ethers: new Map(), vendors: new Map(), ranges: new Map() };
+  addEthers(ethTables.ethers, join(WIRESHARK_PERSONAL_DIR, 'ethers'));
+  addEthers(ethTables.ethers, SYSTEM_ETHERS);
   addEthFile(ethTables, join(WIRESHARK_DATA_DIR, 'manuf'));
   addEthFile(ethTables, join(WIRESHARK_DATA_DIR, 'wka'));
   addEthFile(ethTables, join(WIRESHARK_PERSONAL_DIR, 'manuf'));
@@ -122,14 +157,15 @@ function tail(bytes: Uint8Array, from: number, keepBits: number): string {
 }
 
 /**
- * The MAC address as Wireshark's eth_addr_resolve names it: a well-known address; else a
- * well-known range narrower than 24 bits; else the vendor (the group bit cleared if need be);
+ * The MAC address as Wireshark's eth_addr_resolve names it: a well-known address (wka and manuf's
+ * single addresses, which Wireshark loads into its table of names first); else an ethers file's
+ * name; else a well-known range narrower than 24 bits; else the vendor (the group bit cleared if need be);
  * else a wider well-known range; else the address itself.
  */
 function resolveMac(v: number, bytes: Uint8Array): string {
   const tables = ethTablesLoaded();
   const lookup = (bits: number): string | undefined => tables.ranges.get(masked(v, bits));
-  const exact = tables.exact.get(v);
+  const exact = tables.exact.get(v) ?? tables.ethers.get(v);
   if (exact !== undefined) return exact;
   for (let bits = 47; bits >= 24; bits--) {
     const name = lookup(bits);

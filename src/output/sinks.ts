@@ -5,12 +5,12 @@ import { Dissection } from '../decode/dissection';
 import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
 import { sourceColumn, destinationColumn, ARROW_BETWEEN, appSummary, transportProtocol, writeTransportInfo, writeAppInfo } from './summary';
-import { TextWriter, StringBuilder, cutText, MAX_PACKET_CHARS, MAX_VALUE_CHARS } from './text-writer';
+import { TextWriter, StringBuilder, cutText, cutMark, MAX_PACKET_CHARS, MAX_VALUE_CHARS } from './text-writer';
 import { detailsText, buildDetails, DetailNode } from './details';
 import { protocolTree, TreeNode } from '../fields/tree';
 import { hexDumpLines } from './hexdump';
 import { jsonQuoted, sanitizeText } from './sanitize';
-import { tsharkType } from '../fields/glossary';
+import { tsharkType, ftenumNumber, isProtocol } from '../fields/glossary';
 import { secNsecToString } from '../fields/format';
 import { OutputBuffer } from './stdout';
 import { UsageError } from '../errors';
@@ -226,7 +226,7 @@ export class FieldsSink implements Sink {
  */
 class JsonValues {
   private room = MAX_PACKET_CHARS;
-  constructor(private readonly d: Dissection) {}
+  constructor(readonly d: Dissection) {}
   value(f: FieldDef, i: number): string {
     return this.text(formatField(f, this.d, i, 'json'));
   }
@@ -263,11 +263,21 @@ const hasJsonValue = (n: TreeNode): boolean => n.field.textNode !== true && (n.f
  * node is a member of its own, so a key repeats as often as tshark repeats it; grouped
  * (--no-duplicate-keys, and ndjson, whose readers keep one value per key) the nodes of one key
  * become an array. Pretty, it is indented two spaces a level as tshark's dumper indents.
+ *
+ * With `raw` (-T jsonraw, and -x beside the values) each node also has `KEY_raw`: its bytes in
+ * hex (a bit field's value instead), where they start in their data source, how many, the field's
+ * bitmask and its type's number; -T jsonraw writes only those (`values` off), a text item as "".
  */
 class JsonTreeText {
   text = '';
+  /**
+   * Where the protocol being written starts in the frame: a node that covers no bytes (a generated
+   * field such as tcp.stream) stands there in tshark's _raw arrays, as its dissector adds it there.
+   */
+  private protocolStart = 0;
 
-  constructor(private readonly j: JsonValues, private readonly pretty: boolean, private readonly grouped: boolean) {}
+  constructor(private readonly j: JsonValues, private readonly pretty: boolean, private readonly grouped: boolean,
+    private readonly print: JsonPrint = TEXT_ONLY) {}
 
   /** `key:` as member of an object whose members stand at `depth`; `first` when no member came before. */
   member(key: string, depth: number, first: boolean): void {
@@ -293,22 +303,45 @@ class JsonTreeText {
     this.close(']', depth, false);
   }
 
+  /** A node's _raw array (print.c, write_json_proto_node_hex_dump); `bare` for the items of an expert subtree, which cover no bytes. */
+  private rawArray(n: TreeNode, depth: number, bare: boolean): void {
+    const f = n.field;
+    const items: string[] = [];
+    if (!bare) items.push(jsonQuoted(this.j.text(rawValue(this.j.d, n))));
+    const start = bare ? 0 : n.off < 0 ? this.protocolStart : n.outside !== undefined ? n.outside.off : n.off - this.j.d.frameOff;
+    items.push(String(start), String(bare || n.off < 0 ? 0 : n.len), String(f.mask ?? 0), String(ftenumNumber(f)));
+    this.text += '[';
+    items.forEach((item, k) => {
+      this.text += (k > 0 ? ',' : '') + (this.pretty ? `\n${'  '.repeat(depth + 1)}` : '') + item;
+    });
+    this.close(']', depth, false);
+  }
+
   private noValue(n: TreeNode): void {
     this.text += jsonQuoted(this.j.text(tsharkType(n.field) === 'FT_PROTOCOL' ? n.text : ''));
   }
 
   /**
    * An object of `nodes` at `depth`. Past `fold` levels (tshark's -j), and for a key `names` does
-   * not hold, a subtree is written as `{"filtered": KEY}` only.
+   * not hold, a subtree is written as `{"filtered": KEY}` only. `bare`: within an expert item.
    */
-  object(nodes: TreeNode[], depth: number, fold = Infinity, names?: ReadonlySet<string>): void {
+  object(nodes: TreeNode[], depth: number, fold = Infinity, names?: ReadonlySet<string>, bare = false): void {
+    const { values: printValues, raw } = this.print;
     this.text += '{';
     let first = true;
     for (const group of this.grouped ? groupByKey(nodes) : nodes.map((n) => [n])) {
       const n = group[0];
       const key = jsonKey(n);
       const value = hasJsonValue(n);
-      if (value) {
+      const textNode = n.field.textNode === true;
+      const inExpert = bare || n.name === '_ws.expert';
+      // tshark leaves out the raw bytes of a node that covers none when it prints values too.
+      if (raw && !textNode && (!printValues || (!inExpert && n.off >= 0 && n.len > 0))) {
+        this.member(`${key}_raw`, depth + 1, first);
+        first = false;
+        this.values(group, depth + 1, (c, at) => this.rawArray(c, at, inExpert));
+      }
+      if (value && printValues) {
         this.member(key, depth + 1, first);
         first = false;
         this.values(group, depth + 1, (c) => { this.text += jsonQuoted(c.field.type === FT.None ? this.j.text(c.value) : this.j.value(c.field, c.index)); });
@@ -319,9 +352,14 @@ class JsonTreeText {
         this.values(group, depth + 1, (c, at) => {
           if (c.children.length === 0) this.noValue(c);
           else if (fold <= 1 || (names !== undefined && !names.has(key))) this.filtered(key, at);
-          else this.object(c.children, at, fold - 1);
+          else {
+            const outer = this.protocolStart;
+            if (isProtocol(c.field) && c.off >= 0 && c.outside === undefined) this.protocolStart = c.off - this.j.d.frameOff;
+            this.object(c.children, at, fold - 1, undefined, inExpert);
+            this.protocolStart = outer;
+          }
         });
-      } else if (!value) {
+      } else if (!value && (printValues || textNode)) {
         this.member(key, depth + 1, first);
         first = false;
         this.values(group, depth + 1, (c) => this.noValue(c));
@@ -336,6 +374,33 @@ class JsonTreeText {
     this.text += jsonQuoted(key);
     this.close('}', depth, false);
   }
+}
+
+/** What a JSON document prints of each node: its value, its raw bytes (-x, -T jsonraw), or both. */
+export interface JsonPrint {
+  values: boolean;
+  raw: boolean;
+}
+const TEXT_ONLY: JsonPrint = { values: true, raw: false };
+
+/**
+ * The first item of a node's _raw array: a bit field's value in capital hex (tshark prints the
+ * value under the mask, not the byte), else the bytes it covers in hex, cut as a value is cut.
+ */
+function rawValue(d: Dissection, n: TreeNode): string {
+  const f = n.field;
+  if (f.mask !== undefined && f.mask !== 0 && f.num !== undefined && (f.type === FT.UInt || f.type === FT.Int || f.type === FT.Hex || f.type === FT.Bool)) {
+    const v = f.num(d, n.index);
+    // as tshark's (guint) cast: a negative 32-bit value in two's complement
+    return (v < 0 ? v >>> 0 : Math.floor(v)).toString(16).toUpperCase();
+  }
+  const b = n.outside ?? (n.off >= 0 ? { buf: d.buf, off: n.off, len: n.len } : null);
+  if (b === null) return '';
+  const len = Math.max(0, Math.min(b.len, b.buf.length - b.off));
+  // Only as many bytes as a value keeps are turned into text: a reassembled body may be megabytes.
+  const kept = Math.min(len, MAX_VALUE_CHARS >> 1);
+  const hex = b.buf.toString('hex', b.off, b.off + kept);
+  return kept === len ? hex : hex + cutMark((len - kept) * 2);
 }
 
 /** Nodes grouped by their key, in the order each key first occurs. */
@@ -377,8 +442,8 @@ export function indexName(d: Dissection): string {
  * One frame's document as -T json writes it: pretty, as an element of the capture's array after
  * `first` or another (its comma and indentation included), else on one line of its own.
  */
-export function packetJson(d: Dissection, o: { pretty: boolean; grouped: boolean; first?: boolean; match?: ProtocolMatch }): string {
-  const w = new JsonTreeText(new JsonValues(d), o.pretty, o.grouped);
+export function packetJson(d: Dissection, o: { pretty: boolean; grouped: boolean; first?: boolean; match?: ProtocolMatch; print?: JsonPrint }): string {
+  const w = new JsonTreeText(new JsonValues(d), o.pretty, o.grouped, o.print);
   const depth = o.pretty ? 1 : 0;
   w.text = !o.pretty ? '{' : o.first !== false ? '[\n  {' : ',\n  {';
   w.member('_index', depth + 1, true);
@@ -406,6 +471,8 @@ export interface JsonOptions {
   only?: FieldDef[];
   /** -j / -J. */
   match?: ProtocolMatch;
+  /** Values, raw bytes (-T jsonraw) or both (-x); values alone by default. */
+  print?: JsonPrint;
 }
 
 export class JsonSink implements Sink {
@@ -426,7 +493,7 @@ export class JsonSink implements Sink {
       this.first = false;
       return;
     }
-    this.out.write(packetJson(d, { pretty: !ndjson, grouped: ndjson || this.opts.noDuplicateKeys === true, first: this.first, match }));
+    this.out.write(packetJson(d, { pretty: !ndjson, grouped: ndjson || this.opts.noDuplicateKeys === true, first: this.first, match, print: this.opts.print }));
     this.first = false;
   }
 

@@ -4,6 +4,7 @@
 // Interning reads the address straight from the frame buffer and allocates nothing per packet.
 
 import { ipv4At, ipv6At, macAt } from '../fields/format';
+import { ipv4Shown, ipv6Shown, macShown, nameResolution } from '../fields/names';
 
 export const enum AddrKind {
   None = 0,
@@ -141,5 +142,17 @@ export class AddressTable {
     }
     this.texts[id] = s;
     return s;
+  }
+
+  /**
+   * The address as the packet list shows it: its name when -N (or the UI's key) resolves its kind
+   * (m: MAC addresses, n: network addresses), else as text() writes it.
+   */
+  shown(id: number): string {
+    const kind = this.kind(id);
+    if (!(kind === AddrKind.Ether ? nameResolution.mac : (kind === AddrKind.IPv4 || kind === AddrKind.IPv6) && nameResolution.network)) return this.text(id);
+    const c = this.chunks[id >>> ENTRY_BITS];
+    const b = Buffer.from(c.buffer, c.byteOffset + this.entry(id) + ENTRY_ADDR, 16);
+    return kind === AddrKind.Ether ? macShown(b, 0) : kind === AddrKind.IPv4 ? ipv4Shown(b, 0) : ipv6Shown(b, 0);
   }
 }

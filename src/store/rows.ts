@@ -173,8 +173,8 @@ export function describeRow(store: PacketStore, i: number, format: TimeFormat, o
   const c = ix.chunks[i >>> CHUNK_BITS], j = i & CHUNK_MASK;
   out.no = String(i + 1);
   out.time = timeText(ix, i, format, store.nanosecond ? 9 : 6);
-  out.src = sanitizeText(ix.addresses.text(c.src[j]));
-  out.dst = sanitizeText(ix.addresses.text(c.dst[j]));
+  out.src = sanitizeText(ix.addresses.shown(c.src[j]));
+  out.dst = sanitizeText(ix.addresses.shown(c.dst[j]));
   out.length = String(c.origLen[j]);
   out.iface = interfaceText(ix, i);
   out.cls = rowClass(ix, i);

@@ -2,6 +2,7 @@
 // the views. Layout, top to bottom: display filter bar, packet list, details tree, bytes, status
 // bar; Follow stream, Conversations, Statistics and Help open over it.
 
+import { nameResolution } from '../fields/names';
 import type * as blessed from 'blessed';
 import { screen } from './widgets/blessed-core';
 import type { KeyEvent } from 'blessed';
@@ -1483,6 +1484,14 @@ export class App {
       case 'prevMark': this.gotoMark(-1); break;
       case 'related': this.gotoRelated(); break;
       case 'save': this.filterBar.start('save', this.suggestedSaveName()); break;
+      case 'nameResolution': {
+        // Both kinds the list's addresses can name together, as -N mn; ports stay as the capture was read.
+        const on = !(nameResolution.mac || nameResolution.network);
+        nameResolution.mac = nameResolution.network = on;
+        this.packets.namesChanged();
+        this.flash(on ? 'name resolution on: MAC and network names' : 'name resolution off');
+        break;
+      }
       case 'colour':
         this.colouring = !this.colouring;
         this.flash(this.colouring ? 'colouring rules on' : 'colouring rules off');

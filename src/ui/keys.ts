@@ -4,7 +4,7 @@
 import type { KeyEvent } from 'blessed';
 
 export type Action =
-  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour'
+  | 'quit' | 'help' | 'filter' | 'clearFilter' | 'goto' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'time' | 'colour' | 'nameResolution'
   | 'find' | 'findNext' | 'findPrev' | 'mark' | 'nextMark' | 'prevMark' | 'timeRef' | 'related' | 'save' | 'switchTab' | 'scrollRight' | 'scrollLeft' | 'exportPayload'
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
@@ -31,6 +31,7 @@ export const BINDINGS: Binding[] = [
   { keys: [':', 'C-g'], shown: ': Ctrl-G', action: 'goto', help: 'go to packet number', where: 'panes' },
   { keys: ['/', 'f'], shown: '/ f', action: 'filter', help: 'display filter (Wireshark syntax); Enter applies, Esc cancels, \u2191\u2193 history', where: 'panes' },
   { keys: ['x'], shown: 'x', action: 'clearFilter', help: 'clear the display filter', where: 'panes' },
+  { keys: ['R'], shown: 'R', action: 'nameResolution', help: 'names on/off in the packet list, as Wireshark\'s View \u2192 Name Resolution: MAC (ethers, manuf) and network (hosts files, -H)', where: 'panes' },
   { keys: ['T'], shown: 'T', action: 'time', help: 'time column: relative \u2192 absolute \u2192 delta \u2192 epoch', where: 'panes' },
   { keys: ['t', 'C-t'], shown: 't Ctrl-T', action: 'timeRef', help: 'time reference on/off: relative times count from it (*REF*)', where: 'panes' },
   // Wireshark's keys: Ctrl-F find, Ctrl-N / Ctrl-B next and previous match; n / N as in less and vi.

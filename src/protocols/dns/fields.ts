@@ -6,6 +6,7 @@
 // node per question (`www.example.com: type A, class IN`), `Answers`, `Authoritative nameservers`
 // and `Additional records` holding one node per record, then the matching results.
 
+import { defineForwardRef } from '../../fields/forward-refs';
 import { Dissection } from '../../decode/dissection';
 import { defineField, FieldDef, FT, Span } from '../../fields/registry';
 import { bitPattern } from '../../fields/tree';
@@ -863,6 +864,8 @@ defineField({
   parentOf: (d, i) => nthMatch(d, i, (m, k) => m.retransmitResponseIn[k] !== 0),
 });
 matchField({ name: 'dns.response_to', label: 'Request In', type: FT.UInt, ftype: 'FT_FRAMENUM', value: (m, k) => m.responseTo[k] });
+// What only tshark's second pass knows: the query's response (-2).
+defineForwardRef({ name: 'dns.response_in', label: 'Response In', proto: PROTO, backward: 'dns.response_to' });
 matchField({ name: 'dns.time', label: 'Time', type: FT.RelTime, value: (m, k) => m.time[k], has: (m, k) => m.responseTo[k] !== 0,
   shown: (v) => `${v.toFixed(9)} seconds` });
 matchField({ name: 'dns.retransmit_request_in', label: 'Retransmitted request. Original request in', type: FT.UInt, ftype: 'FT_FRAMENUM', value: (m, k) => m.retransmitRequestIn[k] });

@@ -6,6 +6,7 @@
 // "[TCP segment of a reassembled PDU]". Responses are matched to requests in order, per
 // conversation (http.request_in, http.time), in one pass as tshark reads a file.
 
+import { defineForwardRef } from '../../fields/forward-refs';
 import { Dissection } from '../../decode/dissection';
 import { PDU_NOT_MINE, registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT } from '../../fields/registry';
@@ -566,6 +567,8 @@ generatedField('http.time', 'Time since request', answered, FT.RelTime, (m) => m
 generatedField('http.prev_request_in', 'Prev request in frame', (m) => m.prevRequestIn !== 0, FT.UInt, (m) => m.prevRequestIn, { valueBits: 32, ftype: 'FT_FRAMENUM' });
 generatedField('http.prev_response_in', 'Prev response in frame', (m) => !m.request && m.prevResponseIn !== 0, FT.UInt, (m) => m.prevResponseIn, { valueBits: 32, ftype: 'FT_FRAMENUM' });
 generatedField('http.request_in', 'Request in frame', answered, FT.UInt, (m) => m.requestIn, { valueBits: 32, ftype: 'FT_FRAMENUM' });
+// What only tshark's second pass knows: the request's response (-2).
+defineForwardRef({ name: 'http.response_in', label: 'Response in frame', proto: 'http', backward: 'http.request_in' });
 generatedField('http.response_for.uri', 'Request URI', (m) => !m.request && m.responseForUri !== '', FT.String, (m) => m.responseForUri);
 const hasBody: Keep = (m) => m.end > m.bodyOff;
 defineField({

@@ -167,6 +167,11 @@ export class PacketListView implements ListSource {
     return t >= 0 && t < this.columns.length - 1 ? t : 0;
   }
 
+  /** Name resolution was turned on or off: rows laid out with the old names are not reused. */
+  namesChanged(): void {
+    this.cache.clear();
+  }
+
   /** Change the columns (the caller saves them to the profile). */
   setColumns(columns: ListColumn[]): void {
     this.columns = columns;
