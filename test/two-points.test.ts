@@ -9,79 +9,22 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI } from './helpers/corpus';
-import { have, isRoot } from './helpers/system';
-import { makeImpairedLink, ImpairedLink, RelayLog } from './helpers/impaired-link';
-import { startSshd, SSHD, TestSshd } from './helpers/sshd';
+import { recordTwoPointDownload, TWO_POINTS_SKIP } from './helpers/two-points';
 import { Tmux, haveTmux } from './helpers/tmux';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const skip = isRoot && fs.existsSync(SSHD) && ['ssh', 'tcpdump', 'tshark', 'python3', 'ip', 'curl'].every(have) ? false : 'needs root, sshd, ssh, tcpdump, tshark, python3, ip and curl';
+const skip = TWO_POINTS_SKIP;
 const DELAY_MS = 20;
-const HTTP_PORT = 8000;
 
 test('a download seen at both ends: every segment paired, the relay\'s drops lost between the points, its delay the one-way delay', { skip }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-pairs-'));
   fs.chmodSync(dir, 0o777);
-  let link: ImpairedLink | null = null;
-  const sshds: TestSshd[] = [];
-  let log: RelayLog | null = null;
   try {
-    link = await makeImpairedLink({ seed: 21, loss: 0.03, reorder: 0, dup: 0, delayMs: DELAY_MS }, path.join(dir, 'relay.json'));
-    const a = await startSshd([], [], link.nsA);
-    sshds.push(a);
-    const b = await startSshd([], [], link.nsB);
-    sshds.push(b);
-    // One ssh_config for both "hosts": each name is reached from inside its namespace, on its 127.0.0.1.
-    const config = path.join(dir, 'ssh_config');
-    const known = path.join(dir, 'known_hosts');
-    fs.writeFileSync(known, `[${link.nsA}]:${a.port} ${a.hostKey}\n[${link.nsB}]:${b.port} ${b.hostKey}\n`);
-    fs.writeFileSync(config, [
-      'Host *',
-      `  IdentityFile ${a.dir}/client_key`,
-      `  IdentityFile ${b.dir}/client_key`,
-      '  IdentitiesOnly yes',
-      `  UserKnownHostsFile ${known}`,
-      '  GlobalKnownHostsFile /dev/null',
-      '  StrictHostKeyChecking yes',
-      '  BatchMode yes',
-      '  User root',
-      '  LogLevel ERROR',
-      // The bridge's reading half is killed once ssh is gone, so the server sees the connection close.
-      `  ProxyCommand ip netns exec %h bash -c 'exec 3<>/dev/tcp/127.0.0.1/%p; cat <&3 & cat >&3; kill $!'`,
-      '',
-    ].join('\n'));
-    const ipA = link.ipA;
-    const pointA = `ssh://${link.nsA}:${a.port}/${link.devA}`;
-    const pointB = `ssh://${link.nsB}:${b.port}/${link.devB}`;
-    fs.writeFileSync(path.join(dir, 'file.bin'), Buffer.alloc(400_000, 7));
-    const server = link.start(link.nsB, ['python3', '-m', 'http.server', '--bind', link.ipB, '-d', dir, String(HTTP_PORT)]);
-    const merged = path.join(dir, 'both.pcapng');
-    const cap = spawn(process.execPath, [CLI, '-i', pointA, '-i', pointB, '--ssh-command', `ssh -F ${config}`, '-q', '-w', merged, '-z', 'pairs', 'tcp'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    let liveOut = '';
-    cap.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    cap.stdout!.on('data', (c: Buffer) => (liveOut += c.toString()));
-    const capExit = new Promise<number | null>((r) => cap.on('close', (code) => r(code)));
-    for (let i = 0; i < 2000 && !/^listening on /m.test(err); i++) {
-      if (cap.exitCode !== null) break;
-      await sleep(10);
-    }
-    assert.match(err, /^listening on /m);
-    // The server listens by now (it started before the capture's two ssh sessions).
-    const curl = spawnSync('ip', ['netns', 'exec', link.nsA, 'curl', '-sS', '-o', '/dev/null', '--max-time', '30', `http://${link.ipB}:${HTTP_PORT}/file.bin`], { encoding: 'utf8', timeout: 40_000 });
-    assert.equal(curl.status, 0, curl.stderr);
-    await sleep(500);
-    cap.kill('SIGINT');
-    assert.equal(await capExit, 0, err);
-    server.kill('SIGTERM');
-    log = await link.close();
-    link = null;
-    assert.ok(log !== null, 'the relay wrote its log');
+    const { merged, log, ipA, pointA, pointB, liveOut } = await recordTwoPointDownload(dir, { seed: 21, loss: 0.03, delayMs: DELAY_MS, bytes: 400_000 });
 
     const z = spawnSync(process.execPath, [CLI, '-r', merged, '-q', '-z', 'pairs'], { encoding: 'utf8' });
     assert.equal(z.status, 0, z.stderr);
@@ -107,10 +50,10 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
     }
     // The relay numbers IPv4 frames from the first; the ones before the capture (its setup ping)
     // are those it saw beyond what the two upstream points captured.
-    const before = log!.stats.ipv4 - upTotal;
+    const before = log.stats.ipv4 - upTotal;
     assert.ok(before >= 2 && before <= 30, `IPv4 frames before the capture: ${before}`);
     for (const side of ['a>b', 'b>a']) {
-      const drops: number = log!.events.filter((e) => e[0] > before && e[1] === side && e[2] === 'drop').length;
+      const drops: number = log.events.filter((e) => e[0] > before && e[1] === side && e[2] === 'drop').length;
       assert.equal(lost.get(side), drops, `${side}: lost between the points = the relay's drops`);
     }
     assert.ok([...lost.values()].reduce((x, y) => x + y, 0) > 0, 'the relay dropped something (else nothing was tested)');
@@ -157,7 +100,7 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       }
       tsharkAt.push(at);
     }
-    const dropped = new Set(log!.events.filter((e) => e[2] === 'drop' && e[3] !== undefined).map((e) => `${e[3]}/${e[4]}/${e[5]}`));
+    const dropped = new Set(log.events.filter((e) => e[2] === 'drop' && e[3] !== undefined).map((e) => `${e[3]}/${e[4]}/${e[5]}`));
     let attributed = 0;
     const zCauses: string[] = [];
     for (const b of blocks) {
@@ -180,7 +123,7 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       for (const m of lostRx) for (const no of m[3].split(', ')) repeatedLost.add(identity.get(Number(no))!);
       for (const k of repeatedLost) assert.ok(dropped.has(k), `${direction}: ${k} repeated as lost between the points, and the relay dropped it`);
       const side = fromIp === ipA ? 'a>b' : 'b>a';
-      const droppedData = log!.events.filter((e) => e[1] === side && e[2] === 'drop' && (e[5] ?? 0) > 0).map((e) => `${e[3]}/${e[4]}/${e[5]}`);
+      const droppedData = log.events.filter((e) => e[1] === side && e[2] === 'drop' && (e[5] ?? 0) > 0).map((e) => `${e[3]}/${e[4]}/${e[5]}`);
       for (const k of droppedData) assert.ok(repeatedLost.has(k), `${direction}: the relay dropped data segment ${k}; a retransmission repeats it as lost between the points`);
       attributed += repeatedLost.size;
       // Downstream, tshark calls a retransmission spurious when that point had already seen its data
@@ -237,8 +180,6 @@ test('a download seen at both ends: every segment paired, the relay\'s drops los
       }
     }
   } finally {
-    if (link !== null) await link.close();
-    for (const s of sshds) await s.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

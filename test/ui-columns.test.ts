@@ -61,6 +61,20 @@ test('-o gui.column.format: the summary line over any columns, as tshark 4.0 pri
   assert.ok(lines > 200, `compared ${lines} lines`);
 });
 
+test('-o gui.column.format: a flag\'s own words resolved (icmpv6.ni.flag.a) and True/False for one with none (icmpv6.mld.flag.s)', { skip }, () => {
+  const fmt = '"No.","%m","A","%Cus:icmpv6.ni.flag.a:0:R","A raw","%Cus:icmpv6.ni.flag.a:0:U","S","%Cus:icmpv6.mld.flag.s:0:R","S raw","%Cus:icmpv6.mld.flag.s:0:U","T","%Cus:icmpv6.ni.flag.t:0:R"';
+  const words = new Set<string>();
+  for (const rel of ['valid/tcpdump-protocols/icmpv6-ni-flags.pcap', 'valid/tcpdump-protocols/icmpv6_nodeinfo_replyipv6.pcap', 'valid/tcpdump/icmpv6_nodeinfo_queryipv6.pcap', 'valid/tcpdump-protocols/icmpv6.pcap']) {
+    const want = tshark(['-r', capture(rel), '-o', `gui.column.format:${fmt}`]);
+    const got = tcpwatch(['-r', capture(rel), '-o', `gui.column.format:${fmt}`]);
+    assert.equal(got.status, 0, got.stderr);
+    assert.equal(got.stdout, want, `${rel} with ${fmt}`);
+    for (const w of ['All unicast address', 'Unicast addresses on the queried interface', 'False']) if (want.includes(w)) words.add(w);
+  }
+  // Both of the A flag's words and MLD's False occur in these captures: each was compared.
+  assert.equal(words.size, 3, [...words].join(', '));
+});
+
 test('-T fields pads hex under a bitmask to the type\'s width, as tshark 4.0 does (0x0002, 0x025bab)', { skip }, () => {
   const fields = ['tcp.flags', 'ipv6.flow', 'ipv6.tclass', 'ip.flags', 'dns.flags'].flatMap((f) => ['-e', f]);
   let lines = 0;

@@ -112,10 +112,7 @@ function ioStatistic(args: string[]): Statistic {
   const io = new IoStatistics(us, decimals.length, texts.map((t) => new IoColumn(t === '' ? undefined : t)));
   return {
     filter: null,
-    add: (d) => {
-      io.seen(d);
-      for (let j = 0; j < filters.length; j++) if (filters[j] === null || filters[j]!(d)) io.add(j, d);
-    },
+    add: (d) => io.count(d, filters),
     text: () => ioStatText(io),
   };
 }

@@ -185,13 +185,16 @@ function typeHexDigits(f: FieldDef): number {
 
 /**
  * A boolean's words, as Wireshark's true_false_string names its values in the tree and in a
- * resolved (R) custom column: the field's own (`display`), else "Set"/"Not set" for a bit under a
- * mask (tfs_set_notset, which Wireshark's bit fields use), else "True"/"False" (tfs_true_false).
+ * resolved (R) custom column: the field's own (`display`, else its value names for 1 and 0), else
+ * "Set"/"Not set" for a bit under a mask (tfs_set_notset, which most of Wireshark's bit fields
+ * use) unless it registers none (`trueFalse`), else "True"/"False" (tfs_true_false).
  */
 export function booleanWords(f: FieldDef, d: Dissection, i: number): string {
   if (f.display) return f.display(d, i);
   const set = f.num!(d, i) !== 0;
-  if (f.mask !== undefined) return set ? 'Set' : 'Not set';
+  const named = f.valueNames?.[set ? 1 : 0];
+  if (named !== undefined && f.valueNames?.[set ? 0 : 1] !== undefined) return named;
+  if (f.mask !== undefined && !f.trueFalse) return set ? 'Set' : 'Not set';
   return set ? 'True' : 'False';
 }
 

@@ -85,8 +85,16 @@ export interface FieldDef {
   portKind?: 'tcp' | 'udp';
   /** An IPv4 netmask (BASE_NETMASK): never shown as a host name. */
   netmask?: boolean;
-  /** Value names for numbers (`1` → `Client Hello`), shown in details. */
+  /**
+   * Value names for numbers (`1` → `Client Hello`), shown in details; for a boolean, its words when
+   * set (1) and not set (0): Wireshark's true_false_string (`-G values` T lines).
+   */
   valueNames?: Readonly<Record<number, string>>;
+  /**
+   * A bit Wireshark registers with no true_false_string: it reads True/False, as tshark shows any such
+   * boolean, rather than the Set/Not set most masked bits register.
+   */
+  trueFalse?: boolean;
   /**
    * For the field named like its protocol: tshark's long and short names of the protocol (`-G
    * protocols`, the Protocol column of `-z expert`) where they are not the heading (`label`) and

@@ -143,7 +143,7 @@ function printcenter(label: string, width: number): string {
 }
 
 /** Seconds and microseconds as text with `prec` decimals (0 to 6). */
-function usText(us: number, prec: number): string {
+export function usText(us: number, prec: number): string {
   const sec = Math.floor(us / 1e6);
   if (prec === 0) return String(sec);
   return `${sec}.${String(Math.floor((us % 1e6) / 10 ** (6 - prec))).padStart(prec, '0')}`;

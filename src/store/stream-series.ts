@@ -9,6 +9,8 @@
 //   of the segment it acknowledges (tcp.analysis.acks_frame), as Wireshark's RTT graph places them.
 // - Window scaling: the receiver's calculated window (tcp.window_size) of every packet of the other
 //   direction, and tcp.analysis.bytes_in_flight of this direction's segments.
+// - One-way delay (streamDelays), for a stream seen at two capture points: each direction's segments
+//   paired with their copies at the other point as -z pairs pairs them, the delay of each over time.
 // The ACK analysis is not kept in the store's columns, so the stream's packets run again, in
 // capture order, through a pipeline of the TCP analysis alone: one decode per packet, results in
 // typed arrays no longer than the stream.
@@ -19,6 +21,7 @@ import { PacketStore } from './packet-store';
 import { CHUNK_BITS, CHUNK_MASK, Misc, WINDOW_UNKNOWN } from './columns';
 import { MAX_GRAPH_PACKETS } from './stream-graph';
 import { oneTwoFiveStepUs } from '../reports/statistics/intervals';
+import { SegmentPairs, quantile } from '../reports/statistics/pairs';
 
 /** About this many throughput intervals over the stream's time range (a 1-2-5 step at least this fine). */
 const TARGET_INTERVALS = 100;
@@ -137,4 +140,53 @@ export function streamSeries(store: PacketStore, stream: number, direction: 0 | 
     bytesInFlight: series(bifT, bifV, bifN),
     truncated: packets.length > n,
   };
+}
+
+/** One direction of a stream seen at two capture points: its one-way delays over time (-z pairs' series). */
+export interface DelaySeries {
+  /** "10.0.0.1:41234 → 10.0.0.2:443", as -z pairs names it. */
+  direction: string;
+  /** Interface id of the point the copies are seen at first. */
+  upstream: number;
+  /** Seconds since the capture's first packet at the upstream point, and the delay to the other point in ms. */
+  delay: Series;
+  /** Median delay (ms), as -z pairs reports it; NaN when nothing was paired. */
+  medianMs: number;
+  /** Times (seconds since the capture's first packet) of the segments lost between the points. */
+  lostT: Float64Array;
+}
+
+/**
+ * The one-way delay of each direction of a stream seen at two capture points: the stream's packets
+ * (its first MAX_GRAPH_PACKETS) through -z pairs' SegmentPairs, which pairs each segment with its
+ * copy at the other point. Empty when the stream was seen at one point only.
+ */
+export function streamDelays(store: PacketStore, stream: number): { directions: DelaySeries[]; points: number; truncated: boolean } {
+  const packets = store.streamPackets(stream);
+  const n = Math.min(packets.length, MAX_GRAPH_PACKETS);
+  const pairs = new SegmentPairs();
+  const pipeline = new Pipeline({ sink: null, analyzers: [] });
+  const f = new CapturedFrame();
+  for (let k = 0; k < n; k++) {
+    const i = packets[k];
+    if (!store.frameOf(i, f)) continue;
+    pipeline.framesRead = i;
+    pipeline.handle(f);
+    pairs.add(pipeline.d);
+  }
+  const c0 = store.index.chunks[0];
+  const firstNs = c0 === undefined ? 0 : c0.tsSec[0] * 1e9 + c0.tsNsec[0];
+  const directions: DelaySeries[] = [];
+  if (pairs.points.length === 2) {
+    for (const r of pairs.results({ series: true }).directions) {
+      const s = r.series!;
+      if (s.t.length === 0) continue;
+      const t = new Float64Array(s.t.length);
+      for (let k = 0; k < t.length; k++) t[k] = (s.t[k] - firstNs) / 1e9;
+      const lostT = new Float64Array(s.lostT.length);
+      for (let k = 0; k < lostT.length; k++) lostT[k] = (s.lostT[k] - firstNs) / 1e9;
+      directions.push({ direction: r.direction, upstream: r.upstream, delay: series(t, s.delayMs, t.length), medianMs: quantile(r.delaysMs, 0.5), lostT });
+    }
+  }
+  return { directions, points: pairs.points.length, truncated: packets.length > n };
 }

@@ -41,6 +41,8 @@ import { FilterBar, FilterCheckResult } from './views/filter-bar';
 import { ConversationsView, humanBytes } from './views/conversations';
 import { StatsView } from './views/stats';
 import { StreamGraphView } from './views/stream-graph';
+import { IoGraphView, IO_LINE_MARKERS } from './views/io-graph';
+import { IoGraphRun, IoGraphLine, IO_GRAPH_INTERVALS } from '../store/io-graph';
 import { graphDirection } from '../store/stream-graph';
 import { helpLines } from './views/help';
 import { compareRows, compareTitle } from './views/compare';
@@ -55,7 +57,7 @@ import { CopyKind } from './views/filter-bar';
 import { ListColumn } from './views/packet-list';
 
 type Pane = 'list' | 'details' | 'bytes';
-type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'graph';
+type Overlay = 'none' | 'help' | 'follow' | 'compare' | 'explain' | 'conversations' | 'stats' | 'graph' | 'io';
 
 /** Marks, time references, the time format and whether rows are coloured: what K's reread keeps. */
 export interface KeptWork {
@@ -112,6 +114,10 @@ export class App {
   readonly conversations: ConversationsView;
   readonly stats: StatsView;
   readonly graph: StreamGraphView;
+  readonly ioGraph: IoGraphView;
+  /** The I/O graph's lines after the first (which is the display filter in use), as the user added them. */
+  private ioLines: IoGraphLine[] = [];
+  private ioTimer: NodeJS.Immediate | null = null;
   focus: Pane = 'list';
   overlay: Overlay = 'none';
   live: LiveStatus | null = null;
@@ -216,6 +222,7 @@ export class App {
     this.conversations = new ConversationsView(s, store, this.theme);
     this.stats = new StatsView(s, store, this.theme);
     this.graph = new StreamGraphView(s, store, this.theme);
+    this.ioGraph = new IoGraphView(s, this.theme);
     this.profile = openProfile(opts.profile);
     this.osc52 = (opts as MainOptions & { osc52?: boolean }).osc52 === true;
     this.loadProfile();
@@ -248,11 +255,13 @@ export class App {
       else if (mode === 'keylog') this.loadKeylog(text);
       else if (mode === 'decodeAs') this.decodeAs(text);
       else if (mode === 'copy') this.copy(kind as CopyKind, text);
+      else if (mode === 'ioLine') this.addIoLine(text);
       else this.gotoPacket(text);
     };
     this.filterBar.onCancel = () => {
       this.quitAfterSave = false;
-      if (this.overlay !== 'none') this.textView.title.el.setFront();
+      if (this.overlay === 'io') this.ioGraph.title.el.setFront();
+      else if (this.overlay !== 'none') this.textView.title.el.setFront();
       this.requestRender();
     };
     this.filterBar.onEdit = () => {
@@ -298,6 +307,7 @@ export class App {
     if (this.conversations.visible) this.conversations.resize(h - 1);
     if (this.stats.visible) this.stats.resize(h - 1);
     if (this.graph.visible) this.graph.resize(h - 1);
+    if (this.ioGraph.visible) this.ioGraph.resize(h - 1);
   }
 
   // ---------------------------------------------------------------- rendering
@@ -429,6 +439,7 @@ export class App {
       this.selectingByFollow = false;
     }
     if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
+    if (this.overlay === 'io') this.scheduleIoStep();
     // New rows get their colours before they are first drawn, as far as a short slice goes.
     const run = this.colourRun;
     if (run !== null && !run.done && run.scanned < this.colourWanted()) run.step(performance.now() + COLOUR_FIRST_MS);
@@ -1243,6 +1254,10 @@ export class App {
         this.graph.show(st, dir, h);
         break;
       }
+      case 'io':
+        this.ioGraph.show(this.newIoRun(), h);
+        this.scheduleIoStep();
+        break;
       default:
         return;
     }
@@ -1260,9 +1275,112 @@ export class App {
     this.conversations.hide();
     this.stats.hide();
     this.graph.hide();
+    this.ioGraph.hide();
+    this.ioGraph.run?.close();
+    this.ioGraph.run = null;
     this.overlay = 'none';
     if (followed !== null) this.applyFilter(followFilter(followed.result));
     if (render) this.requestRender(true);
+  }
+
+  // ---------------------------------------------------------------- the I/O graph
+
+  /**
+   * A count of the I/O graph's lines at its interval: the first line is the display filter in use,
+   * compiled once by the filter run that shows it (none: every packet), the others the user's.
+   */
+  private newIoRun(): IoGraphRun {
+    const run = this.filterRun;
+    const first: IoGraphLine = run === null ? { expression: '', filter: null } : { expression: run.expression, filter: run.filter };
+    const iv = IO_GRAPH_INTERVALS[this.ioGraph.interval];
+    return new IoGraphRun(this.store, iv.us, iv.precision, [first, ...this.ioLines]);
+  }
+
+  /** Count again (lines or interval changed), keeping the view where it is. */
+  private recountIo(): void {
+    if (this.ioTimer !== null) clearImmediate(this.ioTimer);
+    this.ioTimer = null;
+    this.ioGraph.replace(this.newIoRun());
+    this.scheduleIoStep();
+  }
+
+  private scheduleIoStep(): void {
+    if (this.ioTimer !== null) return;
+    const run = this.ioGraph.run;
+    if (run === null || run.done) return;
+    this.ioTimer = setImmediate(() => {
+      this.ioTimer = null;
+      if (this.ioGraph.run !== run || this.overlay !== 'io') return;
+      run.step(performance.now() + FILTER_SLICE_MS);
+      this.ioGraph.update();
+      if (run.done) this.traceLine(`io-graph-done lines=${run.lines.length} intervals=${run.io.intervals}`);
+      this.requestRender();
+      this.scheduleIoStep();
+    });
+  }
+
+  private addIoLine(text: string): void {
+    this.ioGraph.title.el.setFront();
+    if (this.overlay !== 'io') return;
+    if (1 + this.ioLines.length >= IO_LINE_MARKERS.length) {
+      this.flash(`the I/O graph draws at most ${IO_LINE_MARKERS.length} lines; - removes the last one`);
+      return;
+    }
+    let filter: DisplayFilter | null = null;
+    if (text !== '') {
+      try {
+        filter = this.compile(text);
+      } catch (e) {
+        this.flash((e as Error).message);
+        return;
+      }
+      if (filter === null) {
+        this.flash('display filters are not available in this build');
+        return;
+      }
+      this.filterBar.remember(text);
+    }
+    this.ioLines.push({ expression: text, filter });
+    this.recountIo();
+    this.requestRender(true);
+  }
+
+  private ioGraphKey(action: Action): void {
+    const v = this.ioGraph;
+    switch (action) {
+      case 'scrollRight': v.move(1); break;
+      case 'scrollLeft': v.move(-1); break;
+      case 'pageDown': v.page(1); break;
+      case 'pageUp': v.page(-1); break;
+      case 'first': v.home(); break;
+      case 'last': v.end(); break;
+      case 'ioUnit':
+        v.unit = v.unit === 'packets' ? 'bytes' : 'packets';
+        v.update();
+        break;
+      case 'ioShorter': case 'ioLonger': {
+        const next = v.interval + (action === 'ioLonger' ? 1 : -1);
+        if (next < 0 || next >= IO_GRAPH_INTERVALS.length) return;
+        v.interval = next;
+        this.recountIo();
+        break;
+      }
+      case 'ioAddLine':
+        // the prompt is the top line, which the view's title covers while it is open
+        this.filterBar.start('ioLine', '');
+        this.filterBar.el.setFront();
+        break;
+      case 'ioRemoveLine':
+        if (this.ioLines.length === 0) {
+          this.flash('the first line is the display filter in use (/ in the packet list changes it)');
+          return;
+        }
+        this.ioLines.pop();
+        this.recountIo();
+        break;
+      default: return;
+    }
+    this.requestRender(true);
   }
 
   // ---------------------------------------------------------------- keys
@@ -1367,6 +1485,10 @@ export class App {
       this.openOverlay('follow');
       return;
     }
+    if (this.overlay === 'io') {
+      this.ioGraphKey(action);
+      return;
+    }
     if (action === 'scrollRight' || action === 'scrollLeft') {
       if (this.overlay === 'graph' || this.overlay === 'stats') return;
       // a third of the screen at a time: enough to bring the next columns in, keeping some in view
@@ -1422,6 +1544,7 @@ export class App {
       case 'endpoints': this.conversations.setMode('endpoints'); this.openOverlay('conversations'); return;
       case 'stats': this.openOverlay('stats'); return;
       case 'streamGraph': this.openOverlay('graph'); return;
+      case 'ioGraph': this.openOverlay('io'); return;
       case 'bytesTab':
         if (!this.details.nextTab()) this.flash('this packet has no decrypted TLS records');
         break;

@@ -9,7 +9,8 @@ export type Action =
   | 'nextPane' | 'prevPane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'toggle' | 'expand' | 'collapse' | 'expandAll' | 'collapseAll' | 'close' | 'redraw' | 'activate'
   | 'applyColumn' | 'prevColumn' | 'nextColumn' | 'moveColumnLeft' | 'moveColumnRight' | 'narrowColumn' | 'widenColumn' | 'removeColumn' | 'copy'
-  | 'bytesTab' | 'followMode' | 'followEncoding' | 'keylog' | 'decodeAs' | 'streamGraph' | 'endpoints' | 'prevTab' | 'sortNext' | 'sortReverse';
+  | 'bytesTab' | 'followMode' | 'followEncoding' | 'keylog' | 'decodeAs' | 'streamGraph' | 'endpoints' | 'prevTab' | 'sortNext' | 'sortReverse'
+  | 'ioGraph' | 'ioAddLine' | 'ioRemoveLine' | 'ioShorter' | 'ioLonger' | 'ioUnit';
 
 export interface Binding {
   keys: string[];
@@ -71,6 +72,8 @@ export const BINDINGS: Binding[] = [
   { keys: ['b'], shown: 'b', action: 'bytesTab', help: 'bytes pane: switch between the frame and its decrypted TLS records', where: 'panes' },
   // Wireshark and termshark give their stream graphs no key, g is "first packet" and T the time format: P for plot.
   { keys: ['P'], shown: 'P', action: 'streamGraph', help: 'TCP stream graph (tcptrace): sequence numbers over time, ACKs, receive window, SACK, retransmissions', where: 'panes' },
+  // Wireshark's Statistics › I/O Graph; I for I/O, free in Wireshark's and termshark's keys alike.
+  { keys: ['I'], shown: 'I', action: 'ioGraph', help: 'I/O graph: packets or bytes per interval over the capture, a line per display filter (the first: the display filter in use)', where: 'panes' },
   { keys: ['K'], shown: 'K', action: 'keylog', help: 'load or reload a TLS key log file (SSLKEYLOGFILE) and read the capture again with it', where: 'panes' },
   // Wireshark's Analyze > Decode As; d is free in tshark's letters too (-d), but D keeps it apart from the panes' lower-case keys.
   { keys: ['D'], shown: 'D', action: 'decodeAs', help: 'decode as: give the selected packet\'s TCP or UDP port to a protocol (tcp.port==8989,http) and read the capture again', where: 'panes' },
@@ -80,10 +83,16 @@ export const BINDINGS: Binding[] = [
   // Wireshark gives Statistics › Endpoints no key; E is compare, and H (hosts) is free.
   { keys: ['H'], shown: 'H', action: 'endpoints', help: 'endpoints: each address (and port) with the packets and bytes it sent and received; Ethernet, IPv4, IPv6, TCP, UDP on Tab', where: 'panes' },
   { keys: ['S'], shown: 'S', action: 'stats', help: 'statistics dashboard', where: 'panes' },
-  { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen', where: 'views' },
-  { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left', where: 'views' },
+  { keys: ['right', 'l'], shown: '\u2192 l', action: 'scrollRight', help: 'scroll right: the columns or the rest of lines wider than the screen; I/O graph: the next interval', where: 'views' },
+  { keys: ['left', 'h'], shown: '\u2190 h', action: 'scrollLeft', help: 'scroll back left; I/O graph: the previous interval', where: 'views' },
+  // Wireshark's graph list adds and removes graphs with its + and - buttons.
+  { keys: ['+'], shown: '+', action: 'ioAddLine', help: 'I/O graph: add a line, counting what a display filter shows', where: 'views' },
+  { keys: ['-'], shown: '-', action: 'ioRemoveLine', help: 'I/O graph: remove the line added last', where: 'views' },
+  { keys: ['<'], shown: '<', action: 'ioShorter', help: 'I/O graph: a shorter interval (1 ms, 10 ms, 100 ms, 1 s, 10 s, 1 min, 10 min)', where: 'views' },
+  { keys: ['>'], shown: '>', action: 'ioLonger', help: 'I/O graph: a longer interval', where: 'views' },
+  { keys: ['u'], shown: 'u', action: 'ioUnit', help: 'I/O graph: packets or bytes per interval (Wireshark\'s Y axis unit)', where: 'views' },
   { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save what the view shows: the bytes in ASCII, the hex lines in hex or raw (both sides in order, or one; Tab: which)', where: 'views' },
-  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations, endpoints: next tab (Ethernet, IPv4, IPv6, TCP, UDP); stream graph: next graph (tcptrace, throughput, round-trip time, window)', where: 'views' },
+  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations, endpoints: next tab (Ethernet, IPv4, IPv6, TCP, UDP); stream graph: next graph (tcptrace, throughput, round-trip time, window; one-way delay when the capture has two points)', where: 'views' },
   { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevTab', help: 'conversations, endpoints: the previous tab', where: 'views' },
   { keys: ['s'], shown: 's', action: 'sortNext', help: 'conversations, endpoints: sort by the next column (numbers largest first; after the last, the table\'s own order)', where: 'views' },
   { keys: ['r'], shown: 'r', action: 'sortReverse', help: 'conversations, endpoints: reverse the sort', where: 'views' },

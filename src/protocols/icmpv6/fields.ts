@@ -45,7 +45,7 @@ interface Spec {
   name: string; label: string; type: FT; valueBits?: 8 | 16 | 32 | 64; hexDigits?: number;
   pos: number; len: number; has: Pred;
   num?: (d: Dissection, off: number) => number;
-  parent?: string; mask?: number; bitWidth?: number; valueNames?: Readonly<Record<number, string>>;
+  parent?: string; mask?: number; bitWidth?: number; valueNames?: Readonly<Record<number, string>>; trueFalse?: boolean;
   display?: (d: Dissection, off: number) => string;
 }
 
@@ -55,7 +55,7 @@ function field(s: Spec): void {
     : s.bitWidth === 16 ? (d: Dissection, off: number) => d.buf.readUInt16BE(off) : (d: Dissection, off: number) => d.buf[off];
   defineField({
     name: s.name, label: s.label, type: s.type, valueBits: s.valueBits, hexDigits: s.hexDigits, proto: 'icmpv6', count: sel.count,
-    instanceOf: sel.instanceOf, parent: s.parent, mask: s.mask, bitWidth: s.bitWidth, valueNames: s.valueNames,
+    instanceOf: sel.instanceOf, parent: s.parent, mask: s.mask, bitWidth: s.bitWidth, valueNames: s.valueNames, trueFalse: s.trueFalse,
     unit: s.mask !== undefined ? (d, i) => unitReader(d, sel.at(d, i) + s.pos) : undefined,
     num: s.num ? (d, i) => s.num!(d, sel.at(d, i)) : undefined,
     bytes: s.num ? undefined : (d, i, o) => o.set(d.buf, sel.at(d, i) + s.pos, s.len),
@@ -185,9 +185,10 @@ for (const [name, label, mask, type] of [
   ['icmpv6.mld.flag.reserved', 'Reserved', 0xf0, FT.UInt],
 ] as const) {
   const shift = Math.log2(mask & -mask);
+  // packet-icmpv6.c gives S no true_false_string: tshark reads it True/False.
   field({
     name, label, type, valueBits: type === FT.Bool ? undefined : 8, pos: 24, len: 1, has: v2Query, parent: 'icmpv6.mld.flag', mask, bitWidth: 8,
-    num: (d, off) => (d.buf[off + 24] & mask) >> shift,
+    trueFalse: type === FT.Bool, num: (d, off) => (d.buf[off + 24] & mask) >> shift,
   });
 }
 field({ name: 'icmpv6.mld.qqi', label: "QQIC (Querier's Query Interval Code)", type: FT.UInt, valueBits: 8, pos: 25, len: 1, has: v2Query, num: (d, off) => d.buf[off + 25] });
@@ -355,6 +356,8 @@ const ni = ofType(w.NI_QUERY, w.NI_REPLY);
 const QTYPE_NAMES: Readonly<Record<number, string>> = { 0: 'NOOP', 1: 'Unused', 2: 'Node Name', 3: 'Node addresses', 4: 'IPv4 Addresses' };
 field({ name: 'icmpv6.ni.qtype', label: 'Qtype', type: FT.UInt, valueBits: 16, pos: 4, len: 2, has: ni, valueNames: QTYPE_NAMES, num: (d, off) => d.buf.readUInt16BE(off + 4) });
 field({ name: 'icmpv6.ni.flag', label: 'Flags', type: FT.Hex, hexDigits: 4, valueBits: 16, pos: 6, len: 2, has: ni, num: (d, off) => d.buf.readUInt16BE(off + 6) });
+/** The A flag's words (RFC 4620 §6.3: all unicast addresses, or only the queried interface's), as packet-icmpv6.c names them. */
+const NI_FLAG_A_WORDS: Readonly<Record<number, string>> = { 1: 'All unicast address', 0: 'Unicast addresses on the queried interface' };
 for (const [name, label, mask, type] of [
   ['icmpv6.ni.flag.g', 'Global-scope addresses', 0x20, FT.Bool], ['icmpv6.ni.flag.s', 'Site-local addresses', 0x10, FT.Bool],
   ['icmpv6.ni.flag.l', 'Link-local addresses', 0x08, FT.Bool], ['icmpv6.ni.flag.c', 'Compression', 0x04, FT.Bool],
@@ -364,7 +367,7 @@ for (const [name, label, mask, type] of [
   const shift = Math.log2(mask & -mask);
   field({
     name, label, type, valueBits: type === FT.Bool ? undefined : 16, hexDigits: 3, pos: 6, len: 2, has: ni, parent: 'icmpv6.ni.flag', mask, bitWidth: 16,
-    num: (d, off) => (d.buf.readUInt16BE(off + 6) & mask) >> shift,
+    valueNames: name === 'icmpv6.ni.flag.a' ? NI_FLAG_A_WORDS : undefined, num: (d, off) => (d.buf.readUInt16BE(off + 6) & mask) >> shift,
   });
 }
 field({

@@ -47,6 +47,23 @@ export class IoStatistics {
     }
   }
 
+  /**
+   * One frame into every column whose filter passes it (null: every frame), as -z io,stat and the
+   * UI's I/O graph count.
+   */
+  count(d: Dissection, filters: readonly (((d: Dissection) => boolean) | null)[]): void {
+    this.seen(d);
+    for (let j = 0; j < filters.length; j++) {
+      const f = filters[j];
+      if (f === null || f(d)) this.add(j, d);
+    }
+  }
+
+  /** Intervals from the first packet to the last (tshark prints each, those without frames too). */
+  get intervals(): number {
+    return this.intervalUs === 0 ? 1 : Math.floor(this.durationUs / this.intervalUs) + 1;
+  }
+
   add(column: number, d: Dissection): void {
     let sec = d.tsSec - d.firstTsSec, nsec = d.tsNsec - d.firstTsNsec;
     if (nsec < 0) { sec -= 1; nsec += 1e9; }

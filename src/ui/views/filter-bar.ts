@@ -10,7 +10,7 @@ import { sanitizeText } from '../../output/sanitize';
 import { Theme } from '../theme';
 import { parseDecodeAs } from '../../decode/decode-as';
 
-export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog' | 'decodeAs' | 'copy';
+export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog' | 'decodeAs' | 'copy' | 'ioLine';
 
 /** What Tab cycles through in a prompt: what a find looks for, which packets a save writes. */
 export const FIND_KINDS = ['display filter', 'string', 'hex bytes', 'string in details'] as const;
@@ -81,7 +81,7 @@ export class FilterBar {
 
   private revalidate(): void {
     const ok = { ok: true, column: 0, reason: '' };
-    if (this.mode === 'filter' || (this.mode === 'find' && this.kind === 0)) this.check = this.validate(this.text);
+    if (this.mode === 'filter' || this.mode === 'ioLine' || (this.mode === 'find' && this.kind === 0)) this.check = this.validate(this.text);
     else if (this.mode === 'find') {
       this.check = this.text === '' ? { ok: false, column: 0, reason: `type the ${FIND_KINDS[this.kind]} to find (Tab: what to find)` }
         : FIND_KINDS[this.kind] === 'hex bytes' && !HEX_BYTES.test(this.text) ? { ok: false, column: 0, reason: 'hex bytes are pairs of digits: 16 03 01 or 16:03:01' } : ok;
@@ -158,7 +158,7 @@ export class FilterBar {
       }
       case 'up':
       case 'down': {
-        if (this.mode !== 'filter' || this.history.length === 0) return;
+        if ((this.mode !== 'filter' && this.mode !== 'ioLine') || this.history.length === 0) return;
         const pos = name === 'up' ? Math.min(this.history.length - 1, this.historyPos + 1) : this.historyPos - 1;
         this.historyPos = Math.max(-1, pos);
         this.text = this.historyPos >= 0 ? this.history[this.historyPos] : '';
@@ -186,7 +186,7 @@ export class FilterBar {
       return;
     }
     const kinds = KINDS[this.mode];
-    const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'goto' ? ' Go to packet: ' : this.mode === 'keylog' ? ' Key log file: '
+    const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'ioLine' ? ' I/O graph line, display filter: ' : this.mode === 'goto' ? ' Go to packet: ' : this.mode === 'keylog' ? ' Key log file: '
       : this.mode === 'decodeAs' ? ' Decode as: ' : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : this.mode === 'copy' ? ` Copy the ${kinds![this.kind]} to (a file; empty: the clipboard): ` : ` Save ${kinds![this.kind]} as: `;
     let x = put(line, c.xi, c.xl, label, t.prompt);
     const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;

@@ -11,7 +11,7 @@ const WHERE_TITLES: Record<string, string> = {
   global: 'Everywhere',
   panes: 'Packet list, details and bytes panes',
   details: 'Details pane',
-  views: 'Follow stream, compare, conversations, statistics, help',
+  views: 'Follow stream, compare, conversations, statistics, graphs, help',
 };
 
 /** `rules`: the colouring rules in use, each in its own colours, and the file they came from. */

@@ -9,6 +9,10 @@
 //   each acknowledges (dots).
 // - Window scaling: the other direction's calculated window (tcp.window_size, steps) and this
 //   direction's bytes in flight (dots).
+// - One-way delay (a capture with two capture points, -i twice): each segment of both directions
+//   paired with its copy at the other point as -z pairs pairs them, its delay in ms at the time it
+//   passed the upstream point (dots, a colour per direction), and the segments lost between the
+//   points along the top row.
 // The axes are labelled with the exact ranges drawn: the stream's first and last packet times
 // (seconds since the capture's first packet) and the lowest and highest value plotted (throughput
 // from 0). The data comes from src/store/stream-graph.ts and stream-series.ts.
@@ -21,7 +25,7 @@ import { Bar, Segment } from '../widgets/bar';
 import { Theme, graphAttrs, GraphLayer } from '../theme';
 import { PacketStore } from '../../store/packet-store';
 import { StreamGraphData, streamGraph } from '../../store/stream-graph';
-import { StreamSeries, streamSeries } from '../../store/stream-series';
+import { StreamSeries, streamSeries, streamDelays, DelaySeries } from '../../store/stream-series';
 import { sanitizeText } from '../../output/sanitize';
 import { humanBytes } from './conversations';
 
@@ -31,10 +35,11 @@ const LABEL_W = 11;
 const ROWS_ABOVE = 2, ROWS_BELOW = 2;
 
 /** The graph types in the order Tab cycles them (Wireshark's dialog lists them so, less goodput). */
-export const GRAPH_TYPES = ['tcptrace', 'throughput', 'rtt', 'window'] as const;
+export const GRAPH_TYPES = ['tcptrace', 'throughput', 'rtt', 'window', 'delay'] as const;
 export type GraphType = typeof GRAPH_TYPES[number];
 const TYPE_NAMES: Record<GraphType, string> = {
   tcptrace: 'TCP stream graph (tcptrace)', throughput: 'Throughput', rtt: 'Round-trip time', window: 'Window scaling',
+  delay: 'One-way delay between the capture points',
 };
 
 /** Where a point lands on a canvas of W×H dots for the data's ranges: the one mapping drawing and reading use. */
@@ -74,6 +79,8 @@ export class StreamGraphView {
   graph: StreamGraphData | null = null;
   /** The other graphs' data, read when one of them is first shown for this stream and direction. */
   series: StreamSeries | null = null;
+  /** Each direction's one-way delay, for a stream seen at two capture points (read when first shown for the stream). */
+  delays: { stream: number; count: number; directions: DelaySeries[]; points: number; truncated: boolean } | null = null;
   /** The graph shown; kept when the view shows another direction or stream. */
   type: GraphType = 'tcptrace';
   private canvas: BrailleCanvas | null = null;
@@ -107,12 +114,27 @@ export class StreamGraphView {
     el.setFront();
   }
 
-  /** The next graph type (Tab), on the same stream and direction. */
+  /** The next graph type (Tab), on the same stream and direction; the delay graph only where a capture has two points. */
   nextType(): void {
     if (this.graph === null) return;
     this.type = GRAPH_TYPES[(GRAPH_TYPES.indexOf(this.type) + 1) % GRAPH_TYPES.length];
+    if (this.type === 'delay' && new Set(this.store.index.links.map((l) => l.ifIndex)).size < 2) this.type = GRAPH_TYPES[0];
     this.canvas = null;
     this.setTitle();
+  }
+
+  private delayData(): NonNullable<StreamGraphView['delays']> {
+    const g = this.graph!;
+    // Read again when packets came since (a live capture, a file still being indexed).
+    if (this.delays === null || this.delays.stream !== g.stream || this.delays.count !== this.store.count) {
+      this.delays = { stream: g.stream, count: this.store.count, ...streamDelays(this.store, g.stream) };
+    }
+    return this.delays;
+  }
+
+  /** A delay in ms as the lanes and -z pairs print it. */
+  private static ms(v: number): string {
+    return `${v.toFixed(3)} ms`;
   }
 
   private seriesData(): StreamSeries {
@@ -126,11 +148,17 @@ export class StreamGraphView {
   private setTitle(): void {
     const g = this.graph!;
     const t = this.theme;
-    const head: Segment = { text: ` ${TYPE_NAMES[this.type]}, stream ${g.stream}: ${sanitizeText(g.from)} \u2192 ${sanitizeText(g.to)}  `, attr: t.titleFocused };
+    // The delay graph draws both directions: its title names each with its numbers instead.
+    const head: Segment = { text: this.type === 'delay' ? ` ${TYPE_NAMES[this.type]}, stream ${g.stream}  `
+      : ` ${TYPE_NAMES[this.type]}, stream ${g.stream}: ${sanitizeText(g.from)} \u2192 ${sanitizeText(g.to)}  `, attr: t.titleFocused };
     let info: string;
     const cut = g.truncated ? ' (the stream\'s first packets)' : '';
     if (this.type === 'tcptrace') {
       info = `${humanBytes(g.bytes)} in ${g.segments.length} segments, ${g.retransmissions} retransmitted${cut}`;
+    } else if (this.type === 'delay') {
+      const x = this.delayData();
+      info = x.directions.length === 0 ? `the stream was not seen at two capture points${cut}`
+        : x.directions.map((d) => `${sanitizeText(d.direction)}: median ${StreamGraphView.ms(d.medianMs)}, ${d.delay.t.length} paired, ${d.lostT.length} lost`).join('; ') + (x.truncated ? ' (the stream\'s first packets)' : '');
     } else {
       const s = this.seriesData();
       if (this.type === 'throughput') {
@@ -141,7 +169,7 @@ export class StreamGraphView {
         info = `window ${s.window.min}\u2013${s.window.max} B, in flight ${s.bytesInFlight.min}\u2013${s.bytesInFlight.max} B${cut}`;
       }
     }
-    this.title.segments = [head, { text: info, attr: t.titleFocused }];
+    this.title.segments = [head, { text: info, attr: t.titleFocused, shrink: true }];
     this.title.right = [{ text: ' Tab: graph  m: direction  Esc/q: back ', attr: t.titleFocused }];
   }
 
@@ -188,6 +216,30 @@ export class StreamGraphView {
             for (let s = 0; s + 1 < a.sacks.length; s += 2) cv.vline(x(a.t), y(a.sacks[s]), y(a.sacks[s + 1]), GraphLayer.Sack);
           }
           for (const s of g.segments) cv.vline(x(s.t), y(s.seq), y(s.end), s.retransmission ? GraphLayer.Retransmission : GraphLayer.Data);
+        },
+      };
+    }
+    if (this.type === 'delay') {
+      const x = this.delayData();
+      const ds = x.directions;
+      let lo = Infinity, hi = -Infinity;
+      for (const d of ds) {
+        lo = Math.min(lo, d.delay.min);
+        hi = Math.max(hi, d.delay.max);
+      }
+      if (ds.length === 0) lo = hi = 0;
+      const layers = [GraphLayer.Data, GraphLayer.Ack];
+      return {
+        lo, hi, label: StreamGraphView.ms,
+        legend: [
+          ...ds.slice(0, 2).map((d, k): [GraphLayer, string] => [layers[k], `${sanitizeText(d.direction)} (upstream point ${d.upstream})`]),
+          [GraphLayer.Retransmission, 'lost between the points (top row)'],
+        ],
+        draw: (cv, x, y) => {
+          ds.slice(0, 2).forEach((d, k) => {
+            for (let j = 0; j < d.delay.t.length; j++) cv.dot(x(d.delay.t[j]), y(d.delay.v[j]), layers[k]);
+          });
+          for (const d of ds) for (let j = 0; j < d.lostT.length; j++) cv.dot(x(d.lostT[j]), y(hi), GraphLayer.Retransmission);
         },
       };
     }
