@@ -227,10 +227,12 @@ defineField({
 const optionNode = (kind: number, heading: (d: Dissection, p: number) => string, kinds: readonly number[] = [kind]): void => {
   const [name, what] = OPTION_NODES[kind];
   const only = (k: number): boolean => kinds.includes(k);
+  // Wireshark registers each option as a protocol in name only whose value is the option's bytes
+  // (FT_BYTES): -T fields prints them in hex, JSON and PDML give them beside the option's subtree.
+  const optionBytes = (d: Dissection, i: number, o: Span): boolean => { const p = optionAt(d, i, only); return o.set(d.buf, p, optionLength(d, p)); };
   defineField({
-    name, label: `TCP Option - ${what}`, type: FT.None, ftype: 'FT_PROTOCOL', proto: 'tcp', parent: 'tcp.options', count: (d) => optionCount(d, only),
-    heading: (d, i) => `TCP Option - ${heading(d, optionAt(d, i, only))}`,
-    range: (d, i, o) => { const p = optionAt(d, i, only); return o.set(d.buf, p, optionLength(d, p)); },
+    name, label: `TCP Option - ${what}`, type: FT.Bytes, ftype: 'FT_PROTOCOL', proto: 'tcp', parent: 'tcp.options', count: (d) => optionCount(d, only),
+    heading: (d, i) => `TCP Option - ${heading(d, optionAt(d, i, only))}`, bytes: optionBytes, range: optionBytes,
   });
 };
 optionNode(tcp.TCPOPT_EOL, () => 'End of Option List (EOL)');

@@ -472,7 +472,8 @@ export class PdmlSink implements Sink {
       }
       s += `${pad}<${tag} name="${n.field.textNode === true ? '' : xmlAttr(n.name)}" showname="${xmlAttr(n.text)}"${n.hidden ? ' hide="yes"' : ''} size="${n.off >= 0 ? n.len : 0}" pos="${n.off >= 0 ? n.off - d.frameOff : 0}"`;
       if (tag === 'field' && n.field.type !== FT.None) {
-        s += ` show="${xmlAttr(n.value)}"`;
+        // Bytes show as tshark's text of them, hex pairs joined by colons; the value attribute has them bare.
+        s += ` show="${xmlAttr(n.field.type === FT.Bytes ? formatField(n.field, d, n.index, 'json') : n.value)}"`;
         if (n.off >= 0 && n.len > 0) s += ` value="${d.buf.toString('hex', n.off, n.off + n.len)}"`;
       }
       if (n.children.length === 0) {
