@@ -85,6 +85,8 @@ export interface FieldDef {
   portKind?: 'tcp' | 'udp';
   /** An IPv4 netmask (BASE_NETMASK): never shown as a host name. */
   netmask?: boolean;
+  /** A 24-bit Organizationally Unique Identifier (BASE_OUI), as -G fields names its base. */
+  oui?: boolean;
   /** Value names for numbers (`1` → `Client Hello`), shown in details. */
   valueNames?: Readonly<Record<number, string>>;
   /**
