@@ -10,7 +10,7 @@ import { detailsText, buildDetails, DetailNode } from './details';
 import { protocolTree, TreeNode } from '../fields/tree';
 import { hexDumpLines } from './hexdump';
 import { jsonQuoted, sanitizeText } from './sanitize';
-import { tsharkType } from '../fields/glossary';
+import { isProtocol, tsharkType } from '../fields/glossary';
 import { secNsecToString } from '../fields/format';
 import { OutputBuffer } from './stdout';
 import { UsageError } from '../errors';
@@ -483,12 +483,13 @@ export class PdmlSink implements Sink {
       }
       s += '>\n';
       for (const c of n.children) node(c, depth + 1, c.field.type === FT.None && c.field.name === c.field.proto ? 'proto' : 'field');
-      s += `${pad}</${tag}>\n`;
+      s += `${'  '.repeat(closeDepth)}</${tag}>\n`;
     };
     for (const root of protocolTree(d)) {
-      if (root.name !== 'data') node(root, 1, 'proto');
+      // A field at the top of the tree (data, TCP's reassembled segments) stands in tshark's wrapper.
+      if (root.name !== 'data' && isProtocol(root.field)) node(root, 1, 'proto');
       else {
-        // A field at the top of the tree stands in tshark's wrapper, which also closes it.
+        // tshark's wrapper also closes the field.
         s += '  <proto name="fake-field-wrapper">\n';
         node(root, 2, 'field', 1);
         s += '  </proto>\n';
