@@ -8,8 +8,18 @@
 // and TLS (src/tls/analyzer.ts, which cuts its records itself, as Wireshark's TLS desegments
 // itself, so that its columns and tree keep tshark's record-by-record behaviour).
 
+import { Dissection } from '../decode/dissection';
 import { ArrivalOrder } from './arrival-order';
 import { BufferPool } from './buffer-pool';
+import { MAX_LISTED_SEGMENTS, ReassembledPdu, reassembledPdus } from './pdu-frame';
+
+/**
+ * Segments listed at once over every PDU being collected: beyond this a PDU's further segments are
+ * counted but not listed, so that a capture of tiny segments cannot make the lists outgrow the
+ * buffers' budget.
+ */
+const MAX_LISTED_IN_ALL = 1 << 20;
+let listedInAll = 0;
 
 /** Conversations collected at once per stage; the oldest is forgotten beyond this. */
 export const MAX_CONVERSATIONS = 65536;
@@ -28,6 +38,34 @@ export class CollectingDirection implements ArrivalOrder {
   skip = 0;
   /** This side sent FIN (or the connection was reset): nothing more to collect. */
   finished = false;
+  /** The pending PDU's segments: how many, and the frame and byte count of the first ones. */
+  segments = 0;
+  readonly segmentFrame: number[] = [];
+  readonly segmentLen: number[] = [];
+
+  /** `len` bytes of frame `frame` joined the pending PDU. */
+  notePiece(frame: number, len: number): void {
+    if (len <= 0) return;
+    this.segments++;
+    if (this.segmentFrame.length < MAX_LISTED_SEGMENTS && listedInAll < MAX_LISTED_IN_ALL) {
+      this.segmentFrame.push(frame);
+      this.segmentLen.push(len);
+      listedInAll++;
+    }
+  }
+
+  /**
+   * The pending PDU starts again with bytes [off, end) of the PDU `from` this frame completed (TLS
+   * read it and asked for more): its segments are those that held these bytes.
+   */
+  carryPieces(from: ReassembledPdu, off: number, end: number): void {
+    let at = 0;
+    for (let k = 0; k < from.listed && at < end; k++) {
+      const lo = Math.max(at, off), hi = Math.min(at + from.segmentLen[k], end);
+      if (hi > lo) this.notePiece(from.segmentFrame[k], hi - lo);
+      at += from.segmentLen[k];
+    }
+  }
 
   /** What a protocol keeps about the pending PDU besides its bytes, cleared whenever the PDU goes. */
   protected clearPendingState(): void {}
@@ -37,6 +75,10 @@ export class CollectingDirection implements ArrivalOrder {
     this.pending = null;
     this.pendingLen = 0;
     this.pendingNeed = 0;
+    listedInAll -= this.segmentFrame.length;
+    this.segmentFrame.length = 0;
+    this.segmentLen.length = 0;
+    this.segments = 0;
     this.clearPendingState();
   }
 }
@@ -134,10 +176,29 @@ export class PduCollector<C extends CollectingConversation> {
     return true;
   }
 
-  /** Hand the pending PDU over as this frame's; its buffer is given back when the next frame starts. */
-  take(dir: CollectingDirection): Buffer {
+  /**
+   * Hand the pending PDU over as this frame's, recording its segments as the PDU the frame in `d`
+   * completed; its buffer is given back when the next frame starts.
+   */
+  take(dir: CollectingDirection, d: Dissection): Buffer {
     const b = dir.pending!;
     this.retired.push(b);
+    // A PDU whose bytes all came in this frame (a response read to the connection's end, ended in
+    // the segment that began it) was never reassembled in tshark's eyes.
+    if (dir.segments < 2) {
+      dir.forgetPending();
+      return b;
+    }
+    const r = reassembledPdus.of(d);
+    r.frame = d.number;
+    r.buf = b;
+    r.len = dir.pendingLen;
+    r.segments = dir.segments;
+    r.listed = dir.segmentFrame.length;
+    for (let k = 0; k < r.listed; k++) {
+      r.segmentFrame[k] = dir.segmentFrame[k];
+      r.segmentLen[k] = dir.segmentLen[k];
+    }
     dir.forgetPending();
     return b;
   }

@@ -53,3 +53,30 @@ export function pduFrameOf(d: Dissection): PduFrame | null {
   return f !== undefined && f.frame === d.number ? f : null;
 }
 
+
+/** Segments a reassembled PDU lists, the first of them (beyond, they are counted only). */
+export const MAX_LISTED_SEGMENTS = 4096;
+
+/**
+ * The PDU this frame completed from segments of earlier frames, as Wireshark's tree lists it under
+ * "[N Reassembled TCP Segments (M bytes): #a(x), #b(y)]": each segment's frame and byte count, and
+ * the reassembled bytes, which stay valid until the next frame (a pool buffer).
+ */
+export class ReassembledPdu {
+  frame = -1;
+  buf: Buffer = Buffer.alloc(0);
+  len = 0;
+  /** Segments the PDU was made of, and the first `listed` of them with their frame and bytes. */
+  segments = 0;
+  listed = 0;
+  readonly segmentFrame = new Int32Array(MAX_LISTED_SEGMENTS);
+  readonly segmentLen = new Int32Array(MAX_LISTED_SEGMENTS);
+}
+
+export const reassembledPdus = new Slot(() => new ReassembledPdu());
+
+/** The PDU the frame in `d` completed from earlier segments, or null. */
+export function reassembledPduOf(d: Dissection): ReassembledPdu | null {
+  const r = reassembledPdus.peek(d);
+  return r !== undefined && r.frame === d.number ? r : null;
+}

@@ -195,9 +195,10 @@ export class TcpPduFraming {
       }
     }
     this.d.tcp.keepForReassembly(p, p + used);
+    dir.notePiece(this.d.number, used);
     if (dir.pendingNeed > 0 && dir.pendingLen >= dir.pendingNeed) {
       const total = dir.pendingNeed;
-      const pb = this.collector.take(dir);
+      const pb = this.collector.take(dir, this.d);
       this.stats.pdusReassembled++;
       this.dissect(pb, 0, total, true);
       return p + used < end ? p + used : -1;
@@ -222,6 +223,7 @@ export class TcpPduFraming {
     }
     buf.copy(dir.pending!, 0, p, end);
     if (buf === this.d.buf) this.d.tcp.keepForReassembly(p, end);
+    dir.notePiece(this.d.number, have);
     dir.pendingLen = have;
     dir.pendingNeed = n > 0 ? n : 0;
     dir.untilClose = n === PDU_UNTIL_CLOSE;
@@ -256,7 +258,7 @@ export class TcpPduFraming {
       const dir = conv.dirs[i];
       if (dir.untilClose && dir.pending !== null && i === (d.tcp.direction & 1)) {
         const total = dir.pendingLen;
-        const pb = this.collector.take(dir);
+        const pb = this.collector.take(dir, d);
         this.stats.pdusReassembled++;
         this.dissect(pb, 0, total, true);
       }

@@ -52,7 +52,7 @@ export function ftenumNumber(f: FieldDef): number {
 export function displayBase(f: FieldDef): string {
   const t = tsharkType(f);
   if (t === 'FT_BOOLEAN') return String(f.mask !== undefined ? f.bitWidth ?? 8 : 0);
-  if (/^FT_U?INT\d+$/.test(t)) return f.type === FT.Hex ? 'BASE_HEX' : 'BASE_DEC';
+  if (/^FT_U?INT\d+$/.test(t)) return f.oui === true ? 'BASE_OUI' : f.type === FT.Hex ? 'BASE_HEX' : 'BASE_DEC';
   return '';
 }
 

@@ -4,7 +4,7 @@ import { Dissection, Proto } from '../decode/dissection';
 import { ETH_DST, ETH_SRC, ETH_TYPE, SLL_PKTTYPE, SLL2_PKTTYPE, SLL_PROTOCOL, SLL2_PROTOCOL, SLL2_IFINDEX } from '../decode/link';
 import { defineField, FT, once, Span } from './registry';
 import { macAt } from './format';
-import { macShown, nameResolution } from './names';
+import { macShown, nameResolution, ouiVendorName } from './names';
 
 // Every Ethernet header of the frame is an occurrence, in order: the outer one first, then those a
 // tunnel (VXLAN, Geneve, GRE) carries, as tshark lists them.
@@ -30,13 +30,55 @@ const ouiWord = (which: number) => (d: Dissection, i: number) => d.buf.readUIntB
 // eth.addr, eth.lg and eth.ig have two occurrences per header: the destination's, then the source's (tshark's order).
 const pairOff = (d: Dissection, i: number): number => offEth(d, i >> 1) + ((i & 1) === 0 ? ETH_DST : ETH_SRC);
 const countPairs = (d: Dissection): number => 2 * countEth(d);
+const pairWord = (d: Dissection, i: number): number => d.buf.readUIntBE(pairOff(d, i), 3);
+
+// Each address's OUI (its first three bytes) and the vendor manuf names for it, both hidden, as
+// Wireshark's dissect_address_data adds them; the vendor only where manuf knows the OUI.
+const ouiAt = (d: Dissection, addr: number): number => d.buf.readUIntBE(addr, 3);
+const hex2 = (b: number): string => (b < 16 ? '0' : '') + b.toString(16);
+/** tshark 4.0 shows a BASE_OUI value as `00:0c:29 (VMware, Inc.)`, cut at 31 characters. */
+const OUI_SHOWN_CHARS = 31;
+function ouiShown(d: Dissection, addr: number): string {
+  const vendor = ouiVendorName(ouiAt(d, addr));
+  const s = `${hex2(d.buf[addr])}:${hex2(d.buf[addr + 1])}:${hex2(d.buf[addr + 2])}`;
+  return (vendor === undefined ? s : `${s} (${vendor})`).slice(0, OUI_SHOWN_CHARS);
+}
+/** The address offset of occurrence i among the `n` addresses `addrOf` lists that manuf names a vendor for; -1 past them. */
+function namedVendorAddress(d: Dissection, i: number, n: number, addrOf: (d: Dissection, k: number) => number): number {
+  for (let k = 0; k < n; k++) {
+    const addr = addrOf(d, k);
+    if (ouiVendorName(ouiAt(d, addr)) !== undefined && i-- === 0) return addr;
+  }
+  return -1;
+}
+function countNamedVendors(d: Dissection, n: number, addrOf: (d: Dissection, k: number) => number): number {
+  let c = 0;
+  for (let k = 0; k < n; k++) if (ouiVendorName(ouiAt(d, addrOf(d, k))) !== undefined) c++;
+  return c;
+}
+/** eth.X.oui and eth.X.oui_resolved for the addresses `addrOf` lists (`count` of them) under `parent`. */
+function ouiFields(name: string, label: string, parent: string | readonly string[], count: (d: Dissection) => number, addrOf: (d: Dissection, k: number) => number): void {
+  defineField({
+    name: `${name}.oui`, label: `${label} OUI`, valueBits: 24, oui: true, type: FT.UInt, proto: 'eth', count, parent, hidden: true, generated: true,
+    num: (d, i) => ouiAt(d, addrOf(d, i)), display: (d, i) => ouiShown(d, addrOf(d, i)), range: (d, i, out) => out.set(d.buf, addrOf(d, i), 3),
+  });
+  defineField({
+    name: `${name}.oui_resolved`, label: `${label} OUI (resolved)`, type: FT.String, proto: 'eth', parent, hidden: true, generated: true,
+    count: (d) => countNamedVendors(d, count(d), addrOf),
+    text: (d, i) => ouiVendorName(ouiAt(d, namedVendorAddress(d, i, count(d), addrOf))) ?? '',
+    range: (d, i, out) => out.set(d.buf, namedVendorAddress(d, i, count(d), addrOf), 6),
+  });
+}
 
 defineField({
   name: 'eth', label: 'Ethernet II', longName: 'Ethernet', shortName: 'Ethernet', type: FT.None, proto: 'eth', count: countEth,
   text: (d, i) => `Ethernet II, Src: ${macLabel(d.buf, offEth(d, i) + ETH_SRC)}, Dst: ${macLabel(d.buf, offEth(d, i) + ETH_DST)}`,
   range: (d, i, out) => out.set(d.buf, offEth(d, i), 14),
 });
-for (const [side, at, label] of [['dst', ETH_DST, 'Destination'], ['src', ETH_SRC, 'Source']] as const) {
+// Declared in the order Wireshark adds them under each address (ties at the same bytes keep it):
+// the address's name and OUI, then eth.addr's, then the LG and IG bits each with its hidden eth.* twin.
+const SIDES = [['dst', ETH_DST, 'Destination'], ['src', ETH_SRC, 'Source']] as const;
+for (const [side, at, label] of SIDES) {
   defineField({
     name: `eth.${side}`, label, type: FT.Ether, proto: 'eth', count: countEth, bytes: addrAt(at), range: addrAt(at),
   });
@@ -45,22 +87,31 @@ for (const [side, at, label] of [['dst', ETH_DST, 'Destination'], ['src', ETH_SR
     name: `eth.${side}_resolved`, label: `${label} (resolved)`, type: FT.String, proto: 'eth', count: countEth, parent: `eth.${side}`,
     hidden: true, generated: true, text: (d, i) => macShown(d.buf, offEth(d, i) + at), range: addrAt(at),
   });
-  // eth.addr, listed under each of the two addresses
-  if (side === 'dst') {
-    defineField({
-      name: 'eth.addr', label: 'Address', type: FT.Ether, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
-      bytes: (d, i, out) => out.set(d.buf, pairOff(d, i), 6), range: (d, i, out) => out.set(d.buf, pairOff(d, i), 6),
-    });
-    defineField({
-      name: 'eth.addr_resolved', label: 'Address (resolved)', type: FT.String, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
-      hidden: true, generated: true, text: (d, i) => macShown(d.buf, pairOff(d, i)), range: (d, i, out) => out.set(d.buf, pairOff(d, i), 6),
-    });
-  }
+  ouiFields(`eth.${side}`, label, `eth.${side}`, countEth, (d, i) => offEth(d, i) + at);
+}
+// eth.addr, listed under each of the two addresses
+defineField({
+  name: 'eth.addr', label: 'Address', type: FT.Ether, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+  bytes: (d, i, out) => out.set(d.buf, pairOff(d, i), 6), range: (d, i, out) => out.set(d.buf, pairOff(d, i), 6),
+});
+defineField({
+  name: 'eth.addr_resolved', label: 'Address (resolved)', type: FT.String, proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+  hidden: true, generated: true, text: (d, i) => macShown(d.buf, pairOff(d, i)), range: (d, i, out) => out.set(d.buf, pairOff(d, i), 6),
+});
+ouiFields('eth.addr', 'Address', ['eth.dst', 'eth.src'], countPairs, pairOff);
+for (const [side, at] of SIDES) {
   defineField({
     name: `eth.${side}.lg`, label: 'LG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countEth, parent: `eth.${side}`,
     num: (d, i) => (ouiWord(at)(d, i) & LG_BIT) !== 0 ? 1 : 0, mask: LG_BIT, bitWidth: 24, unit: ouiWord(at), valueNames: LG_NAMES,
     display: (d, i) => LG_NAMES[(ouiWord(at)(d, i) & LG_BIT) !== 0 ? 1 : 0], range: (d, i, out) => out.set(d.buf, offEth(d, i) + at, 3),
   });
+}
+defineField({
+  name: 'eth.lg', hidden: true, label: 'LG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
+  num: (d, i) => (d.buf[pairOff(d, i)] & 0x02) >> 1, mask: LG_BIT, bitWidth: 24, unit: pairWord, valueNames: LG_NAMES,
+  display: (d, i) => LG_NAMES[(d.buf[pairOff(d, i)] & 0x02) >> 1], range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
+});
+for (const [side, at] of SIDES) {
   defineField({
     name: `eth.${side}.ig`, label: 'IG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countEth, parent: `eth.${side}`,
     num: (d, i) => (ouiWord(at)(d, i) & IG_BIT) !== 0 ? 1 : 0, mask: IG_BIT, bitWidth: 24, unit: ouiWord(at), valueNames: IG_NAMES,
@@ -68,12 +119,9 @@ for (const [side, at, label] of [['dst', ETH_DST, 'Destination'], ['src', ETH_SR
   });
 }
 defineField({
-  name: 'eth.lg', hidden: true, label: 'LG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
-  num: (d, i) => (d.buf[pairOff(d, i)] & 0x02) >> 1, range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
-});
-defineField({
   name: 'eth.ig', hidden: true, label: 'IG bit', type: FT.UInt, ftype: 'FT_BOOLEAN', proto: 'eth', count: countPairs, parent: ['eth.dst', 'eth.src'],
-  num: (d, i) => d.buf[pairOff(d, i)] & 0x01, range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
+  num: (d, i) => d.buf[pairOff(d, i)] & 0x01, mask: IG_BIT, bitWidth: 24, unit: pairWord, valueNames: IG_NAMES,
+  display: (d, i) => IG_NAMES[d.buf[pairOff(d, i)] & 0x01], range: (d, i, out) => out.set(d.buf, pairOff(d, i), 3),
 });
 defineField({
   name: 'eth.type', valueBits: 16, label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'eth', count: countEth, valueNames: ETHERTYPE_NAMES,

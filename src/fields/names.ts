@@ -75,7 +75,14 @@ function readLines(path: string): string[] {
  * lookup at 40 bits finds a /25 range whose address ends in zeros: 01:00:5e:00:00:07 reads
  * IPv4mcast_07, as tshark 4.0 names it).
  */
-interface EthTables { exact: Map<number, string>; ethers: Map<number, string>; vendors: Map<number, string>; ranges: Map<number, string> }
+interface EthTables {
+  exact: Map<number, string>;
+  ethers: Map<number, string>;
+  vendors: Map<number, string>;
+  /** A vendor prefix's long name (manuf's third column, else its short name), as eth.*.oui_resolved gives it. */
+  vendorLongNames: Map<number, string>;
+  ranges: Map<number, string>;
+}
 let ethTables: EthTables | null = null;
 const macNames = new Map<number, string>();
 const MAC_NAME_CACHE = 65536;
@@ -106,17 +113,28 @@ function parseEthPrefix(text: string): [number, number] | null {
 /** The 48-bit value with only its first `bits` bits kept. */
 const masked = (v: number, bits: number): number => Math.floor(v / 2 ** (48 - bits)) * 2 ** (48 - bits);
 
+/** A name read from a manuf line (read as latin1, byte for byte), cut as Wireshark keeps it and decoded as the UTF-8 it is. */
+const manufName = (latin1: string): string => Buffer.from(latin1.slice(0, MAX_NAME_LEN), 'latin1').toString('utf8');
+
 function addEthFile(tables: EthTables, path: string): void {
   for (const line of readLines(path)) {
     const hash = line.indexOf('#');
-    const words = (hash < 0 ? line : line.slice(0, hash)).trim().split(/\s+/);
+    const text = (hash < 0 ? line : line.slice(0, hash)).trim();
+    const words = text.split(/\s+/);
     if (words.length < 2) continue;
     const parsed = parseEthPrefix(words[0]);
     if (parsed === null) continue;
     const [v, mask] = parsed;
-    if (mask === 0) tables.vendors.set(Math.floor(v / 2 ** 24), words[1]);
-    else if (mask === 48) tables.exact.set(v, words[1]);
-    else tables.ranges.set(masked(v, mask), words[1]);
+    const name = manufName(words[1]);
+    if (mask === 0) {
+      const oui = Math.floor(v / 2 ** 24);
+      tables.vendors.set(oui, name);
+      // As Wireshark's parse_ether_line: the long name runs from after the short name's separator to the next tab.
+      const rest = text.slice(text.indexOf(words[1], words[0].length) + words[1].length + 1).replace(/^\t+/, '');
+      const long = rest.split('\t')[0];
+      tables.vendorLongNames.set(oui, long !== '' ? manufName(long) : name);
+    } else if (mask === 48) tables.exact.set(v, name);
+    else tables.ranges.set(masked(v, mask), name);
   }
 }
 
@@ -138,7 +156,7 @@ function addEthers(ethers: Map<number, string>, path: string): void {
 
 function ethTablesLoaded(): EthTables {
   if (ethTables !== null) return ethTables;
-  ethTables = { exact: new Map(), ethers: new Map(), vendors: new Map(), ranges: new Map() };
+  ethTables = { exact: new Map(), ethers: new Map(), vendors: new Map(), vendorLongNames: new Map(), ranges: new Map() };
   addEthers(ethTables.ethers, join(WIRESHARK_PERSONAL_DIR, 'ethers'));
   addEthers(ethTables.ethers, SYSTEM_ETHERS);
   addEthFile(ethTables, join(WIRESHARK_DATA_DIR, 'manuf'));
@@ -181,6 +199,15 @@ function resolveMac(v: number, bytes: Uint8Array): string {
     if (name !== undefined) return name + tail(bytes, bits >> 3, 8 - (bits & 7));
   }
   return macAt(Buffer.from(bytes), 0);
+}
+
+/**
+ * The vendor the manuf and wka files give for a 24-bit OUI, by its long name; undefined when they
+ * give none. Looked up exactly (no group bit cleared), as Wireshark's get_manuf_name_if_known, and
+ * whatever -N says: tshark names the OUI of eth.dst and eth.src with name resolution off too.
+ */
+export function ouiVendorName(oui: number): string | undefined {
+  return ethTablesLoaded().vendorLongNames.get(oui);
 }
 
 const macBytes = new Uint8Array(6);

@@ -85,6 +85,8 @@ export interface FieldDef {
   portKind?: 'tcp' | 'udp';
   /** An IPv4 netmask (BASE_NETMASK): never shown as a host name. */
   netmask?: boolean;
+  /** A 24-bit Organizationally Unique Identifier (BASE_OUI), as -G fields names its base. */
+  oui?: boolean;
   /**
    * Value names for numbers (`1` → `Client Hello`), shown in details; for a boolean, its words when
    * set (1) and not set (0): Wireshark's true_false_string (`-G values` T lines).
@@ -173,6 +175,13 @@ export interface FieldDef {
   /** For a protocol's own field: the protocol whose fields its tree lists (mDNS and LLMNR list DNS's, as in Wireshark). */
   fieldsFrom?: string;
   /**
+   * The root whose tree lists the field when not its protocol's: TCP's reassembled segments
+   * (tcp.segment …) stand under tcp.segments, a subtree Wireshark adds at the top of the frame's tree.
+   */
+  treeOf?: string;
+  /** For a field that heads a root of its own (tcp.segments): the protocol whose instance it follows at the top of the tree. */
+  rootAfter?: string;
+  /**
    * tshark's type name (`-G fields`) when `type` and `valueBits` do not say it: a frame number
    * (FT_FRAMENUM), a NUL-ended string (FT_STRINGZ), a protocol Wireshark registers under a field's name
    * (FT_PROTOCOL), an object identifier printed as its dotted numbers (FT_OID), a string the tree
@@ -199,9 +208,14 @@ export function allFields(): readonly FieldDef[] {
   return ordered;
 }
 
-/** Fields of one protocol, in declaration order. */
+/** The fields heading a root of their own after an instance of `proto` (`rootAfter`), in declaration order. */
+export function rootsAfter(proto: string): FieldDef[] {
+  return ordered.filter((f) => f.rootAfter === proto);
+}
+
+/** Fields of one protocol (or of a root that lists fields of another, `treeOf`), in declaration order. */
 export function fieldsOf(proto: string): FieldDef[] {
-  return ordered.filter((f) => (f.proto === proto || f.alsoIn?.includes(proto) === true) && f.name !== proto);
+  return ordered.filter((f) => ((f.treeOf ?? f.proto) === proto || f.alsoIn?.includes(proto) === true) && f.name !== proto);
 }
 
 /** The registered name closest to `name`, for "did you mean" messages. */

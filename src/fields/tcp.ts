@@ -6,6 +6,8 @@ import { TcpAnalysisFlag as AF, TcpCompleteness, RETRANSMISSION_FLAGS } from '..
 import { defineField, ExpertSeverity, FT, once, Span } from './registry';
 import { asciiText, ChecksumStatus, CHECKSUM_STATUS_NAMES } from './format';
 import { portLabel } from './names';
+import { reassembledPduOf } from '../analysis/pdu-frame';
+import { fragmentLine, fragmentsHeading } from './fragments';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
 const flag = (bit: number) => (d: Dissection): number => ((d.tcpFlags & bit) !== 0 ? 1 : 0);
@@ -227,10 +229,12 @@ defineField({
 const optionNode = (kind: number, heading: (d: Dissection, p: number) => string, kinds: readonly number[] = [kind]): void => {
   const [name, what] = OPTION_NODES[kind];
   const only = (k: number): boolean => kinds.includes(k);
+  // Wireshark registers each option as a protocol in name only whose value is the option's bytes
+  // (FT_BYTES): -T fields prints them in hex, JSON and PDML give them beside the option's subtree.
+  const optionBytes = (d: Dissection, i: number, o: Span): boolean => { const p = optionAt(d, i, only); return o.set(d.buf, p, optionLength(d, p)); };
   defineField({
-    name, label: `TCP Option - ${what}`, type: FT.None, ftype: 'FT_PROTOCOL', proto: 'tcp', parent: 'tcp.options', count: (d) => optionCount(d, only),
-    heading: (d, i) => `TCP Option - ${heading(d, optionAt(d, i, only))}`,
-    range: (d, i, o) => { const p = optionAt(d, i, only); return o.set(d.buf, p, optionLength(d, p)); },
+    name, label: `TCP Option - ${what}`, type: FT.Bytes, ftype: 'FT_PROTOCOL', proto: 'tcp', parent: 'tcp.options', count: (d) => optionCount(d, only),
+    heading: (d, i) => `TCP Option - ${heading(d, optionAt(d, i, only))}`, bytes: optionBytes, range: optionBytes,
   });
 };
 optionNode(tcp.TCPOPT_EOL, () => 'End of Option List (EOL)');
@@ -488,6 +492,37 @@ const segmentDataLen = (d: Dissection): number => (notHandedOn(d) ? d.payloadCap
 defineField({
   name: 'tcp.segment_data', label: 'TCP segment data', type: FT.Bytes, proto: 'tcp', count: once((d) => hasPayload(d) && segmentDataOff(d) >= d.payloadOff && segmentDataLen(d) > 0),
   bytes: (d, _i, o) => o.set(d.buf, segmentDataOff(d), segmentDataLen(d)), heading: (d) => `TCP segment data (${segmentDataLen(d)} byte${segmentDataLen(d) === 1 ? '' : 's'})`,
+});
+
+// The PDU this frame completed from earlier segments, as Wireshark's show_fragment_tree lists it: a
+// subtree of its own at the top of the tree, after TCP and before what the PDU carries.
+const SEGMENTS = 'tcp.segments';
+const hasReassembled = once((d) => reassembledPduOf(d) !== null);
+const reassembled = (d: Dissection) => reassembledPduOf(d)!;
+/** Where segment i's bytes start in the reassembled PDU. */
+function segmentStart(d: Dissection, i: number): number {
+  const r = reassembled(d);
+  let at = 0;
+  for (let k = 0; k < i; k++) at += r.segmentLen[k];
+  return at;
+}
+const inSegments = { proto: 'tcp', treeOf: SEGMENTS, generated: true } as const;
+defineField({
+  ...inSegments, name: SEGMENTS, label: 'Reassembled TCP Segments', type: FT.None, fieldsFrom: SEGMENTS, rootAfter: 'tcp', count: hasReassembled,
+  heading: (d) => { const r = reassembled(d); return fragmentsHeading(r.segments, 'Reassembled TCP Segments', r.len, r.segmentFrame, r.segmentLen, 0, r.listed); },
+  range: (d, _i, o) => { const r = reassembled(d); return o.set(r.buf, 0, r.len); },
+});
+defineField({
+  ...inSegments, name: 'tcp.segment', label: 'TCP Segment', type: FT.UInt, ftype: 'FT_FRAMENUM', count: (d) => reassembledPduOf(d)?.listed ?? 0,
+  num: (d, i) => reassembled(d).segmentFrame[i],
+  heading: (d, i) => fragmentLine(reassembled(d).segmentFrame[i], segmentStart(d, i), reassembled(d).segmentLen[i]),
+  range: (d, i, o) => o.set(reassembled(d).buf, segmentStart(d, i), reassembled(d).segmentLen[i]),
+});
+defineField({ ...inSegments, name: 'tcp.segment.count', valueBits: 32, label: 'Segment count', type: FT.UInt, count: hasReassembled, num: (d) => reassembled(d).segments });
+defineField({ ...inSegments, name: 'tcp.reassembled.length', valueBits: 32, label: 'Reassembled TCP length', type: FT.UInt, count: hasReassembled, num: (d) => reassembled(d).len });
+defineField({
+  ...inSegments, name: 'tcp.reassembled.data', label: 'Reassembled TCP Data', type: FT.Bytes, count: hasReassembled,
+  bytes: (d, _i, o) => { const r = reassembled(d); return o.set(r.buf, 0, r.len); },
 });
 
 const FLAG_LETTERS = 'RRRACEUAPRSF';

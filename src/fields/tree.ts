@@ -6,7 +6,7 @@
 // for a frame someone looks at, never on the hot path.
 
 import { Dissection, PROTO_NAMES, Proto, isIpv6Extension } from '../decode/dissection';
-import { fieldsOf, getField, FieldDef, FT, NestTarget, Span } from './registry';
+import { fieldsOf, getField, rootsAfter, FieldDef, FT, NestTarget, Span } from './registry';
 import { formatField, booleanWords } from './format';
 import { ipv4ValueName, ipv6TextName, macName, nameResolution, portLabel } from './names';
 
@@ -300,6 +300,14 @@ function protocolInstance(d: Dissection, pf: FieldDef, k: number, table: Instanc
 
 const layerName = (p: number): string => (p === Proto.Sll2 ? 'sll' : PROTO_NAMES[p]);
 
+// Fields are all registered when modules load, before any tree is built.
+const rootsAfterByProto = new Map<string, FieldDef[]>();
+function rootsAfterCached(proto: string): FieldDef[] {
+  let list = rootsAfterByProto.get(proto);
+  if (list === undefined) rootsAfterByProto.set(proto, (list = rootsAfter(proto)));
+  return list;
+}
+
 /**
  * The frame's protocol tree: a root per protocol instance, in frame order, except that the packet
  * an ICMP error quotes is nested under that ICMP message, as in Wireshark.
@@ -352,6 +360,8 @@ export function protocolTree(d: Dissection): TreeNode[] {
       continue;
     }
     const node = visit(layerName(p));
+    // A root that follows the protocol's instance (TCP's reassembled segments, before what they carry).
+    if (node !== null) for (const f of rootsAfterCached(layerName(p))) visit(f.name);
     if (p === Proto.IPv6) ipv6 = node;
     if (node !== null && p === Proto.Data && i > 0) {
       const below = d.stack[i - 1];

@@ -539,7 +539,8 @@ export class PdmlSink implements Sink {
       }
       s += `${pad}<${tag} name="${n.field.textNode === true ? '' : xmlAttr(n.name)}" showname="${xmlAttr(n.text)}"${n.hidden ? ' hide="yes"' : ''} size="${n.off >= 0 ? n.len : 0}" pos="${n.off >= 0 ? n.off - d.frameOff : 0}"`;
       if (tag === 'field' && n.field.type !== FT.None) {
-        s += ` show="${xmlAttr(n.value)}"`;
+        // Bytes show as tshark's text of them, hex pairs joined by colons; the value attribute has them bare.
+        s += ` show="${xmlAttr(n.field.type === FT.Bytes ? formatField(n.field, d, n.index, 'json') : n.value)}"`;
         if (n.off >= 0 && n.len > 0) s += ` value="${d.buf.toString('hex', n.off, n.off + n.len)}"`;
       }
       if (n.children.length === 0) {
@@ -549,12 +550,13 @@ export class PdmlSink implements Sink {
       }
       s += '>\n';
       for (const c of n.children) node(c, depth + 1, c.field.type === FT.None && c.field.name === c.field.proto ? 'proto' : 'field');
-      s += `${pad}</${tag}>\n`;
+      s += `${'  '.repeat(closeDepth)}</${tag}>\n`;
     };
     for (const root of protocolTree(d)) {
-      if (root.name !== 'data') node(root, 1, 'proto');
+      // A field at the top of the tree (data, TCP's reassembled segments) stands in tshark's wrapper.
+      if (root.name !== 'data' && isProtocol(root.field)) node(root, 1, 'proto');
       else {
-        // A field at the top of the tree stands in tshark's wrapper, which also closes it.
+        // tshark's wrapper also closes the field.
         s += '  <proto name="fake-field-wrapper">\n';
         node(root, 2, 'field', 1);
         s += '  </proto>\n';

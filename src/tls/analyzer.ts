@@ -34,6 +34,7 @@ import {
 import { placeSegment, placed } from '../analysis/arrival-order';
 import { BufferPool } from '../analysis/buffer-pool';
 import { CollectingDirection, PduCollector } from '../analysis/pdu-collector';
+import { reassembledPduOf } from '../analysis/pdu-frame';
 import { CipherKind, cipherSuite } from './cipher-suites';
 import { QuicInitialReader, quicCryptoHandoffs } from '../protocols/quic/initial';
 import { resultsOf as quicResultsOf, QuicPackets } from '../protocols/quic/stage';
@@ -409,9 +410,10 @@ export class TlsAnalyzer implements Analyzer {
       }
       buf.copy(dir.pending!, have, p, end);
       this.d.tcp.keepForReassembly(p, end);
+      dir.notePiece(this.d.number, n);
       dir.pendingLen = have + n;
       dir.oneMore = false;
-      const pb = this.collector.take(dir);
+      const pb = this.collector.take(dir, this.d);
       this.tlsCall(pb, 0, have + n, true);
       return;
     }
@@ -420,13 +422,14 @@ export class TlsAnalyzer implements Analyzer {
     buf.copy(dir.pending!, dir.pendingLen, p, p + n);
     dir.pendingLen += n;
     this.d.tcp.keepForReassembly(p, p + n);
+    dir.notePiece(this.d.number, n);
     p += n;
     if (dir.pendingLen < dir.pendingNeed) {
       t.role = SegmentRole.PduMiddle;
       return;
     }
     const total = dir.pendingNeed;
-    const pb = this.collector.take(dir);
+    const pb = this.collector.take(dir, this.d);
     this.stats.recordsReassembled++;
     this.tlsCall(pb, 0, total, true);
     if (p < end) {
@@ -448,7 +451,16 @@ export class TlsAnalyzer implements Analyzer {
       return;
     }
     buf.copy(dir.pending!, 0, p, end);
-    if (buf === this.d.buf) this.d.tcp.keepForReassembly(p, end);
+    const completed = reassembledPduOf(this.d);
+    if (completed !== null && buf === completed.buf) {
+      // The bytes come from the PDU this frame completed; from its start, TLS read none of it and
+      // the PDU was not complete after all, as tshark's reassembly goes on with the same segments.
+      dir.carryPieces(completed, p, end);
+      if (p === 0) completed.frame = -1;
+    } else {
+      if (buf === this.d.buf) this.d.tcp.keepForReassembly(p, end);
+      dir.notePiece(this.d.number, have);
+    }
     dir.pendingLen = have;
     dir.pendingNeed = need;
     dir.oneMore = need === 0;
