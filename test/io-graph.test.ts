@@ -4,6 +4,8 @@
 // line's frames and bytes, at several of the graph's interval choices and with several display
 // filters at once (the first, empty, counts every packet, as the graph's first line does without a
 // display filter).
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,6 +4,8 @@
 // multiset, since tcpwatch writes hidden fields (ip.addr) after the others where tshark writes them
 // among them. The share of tshark's entries tcpwatch writes the same is reported per protocol and
 // must not fall below the floors; -T json -x must write the same _raw arrays beside the values.
+//
+// npm test may run this file beside another: it captures nothing live and times nothing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
