@@ -69,6 +69,8 @@ class Rng {
 export function loadSeeds(corpusDir: string | null): Seed[] {
   const seeds: Seed[] = [];
   const dirs = corpusDir ? [path.join(corpusDir, 'valid'), path.join(corpusDir, 'tls-keys'), path.join(corpusDir, 'malformed')] : [];
+  // Real captures of what the corpus has too little of (test/fixtures/seeds/README.md).
+  dirs.push(path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'seeds'));
   const walk = (dir: string): void => {
     if (!fs.existsSync(dir)) return;
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -156,10 +158,11 @@ const SESSION_EVERY = 25;
  * The everyday protocols a user sees on a LAN, whose corpus frames are few among thousands of TCP
  * and TLS ones: one mutated frame in EVERYDAY_EVERY is drawn from the seeds on their ports (or with
  * a form body), so that their dissectors see many broken variants in a short run. NTP's control
- * messages (mode 6) are counted apart by their data, whose name=value text has its own tokenizer.
+ * messages (mode 6) are counted apart by their data, whose name=value text has its own tokenizer;
+ * NBNS's resource records (nbns.ttl) apart from its questions.
  */
-const EVERYDAY_PROTOCOLS = ['dhcp', 'ntp', 'ntp.ctrl.data', 'ripng', 'nbss', 'ajp13', 'urlencoded-form'];
-const EVERYDAY_PORTS = new Set([67, 68, 123, 521, 139, 445, 8009]);
+const EVERYDAY_PROTOCOLS = ['dhcp', 'ntp', 'ntp.ctrl.data', 'ripng', 'nbns', 'nbns.ttl', 'nbss', 'ajp13', 'urlencoded-form'];
+const EVERYDAY_PORTS = new Set([67, 68, 123, 521, 137, 139, 445, 8009]);
 const EVERYDAY_EVERY = 8;
 const FORM_BODY = Buffer.from('application/x-www-form-urlencoded');
 

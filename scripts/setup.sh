@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 need=()
 # dnsmasq, dig, ping, sshd and nginx are the real peers the protocol tests record traffic with;
-# curl, python3, iperf3 and iproute2 make the lossy-link transfers (test/lossy-tcp.test.ts).
-for pkg in libpcap-dev tcpdump tshark tmux openssl patch dnsmasq-base bind9-dnsutils iputils-ping openssh-server nginx-light curl python3 iperf3 iproute2; do
+# curl, python3, iperf3 and iproute2 make the lossy-link transfers (test/lossy-tcp.test.ts); samba's
+# nmbd and smbclient's nmblookup the NetBIOS name service traffic (test/nbns.test.ts).
+for pkg in libpcap-dev tcpdump tshark tmux openssl patch dnsmasq-base bind9-dnsutils iputils-ping openssh-server nginx-light curl python3 iperf3 iproute2 samba smbclient; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

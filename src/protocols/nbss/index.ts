@@ -10,6 +10,8 @@ import { Dissection, Proto } from '../../decode/dissection';
 import { registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT } from '../../fields/registry';
 import { leaveToData } from '../data';
+import { walkName } from '../dns/wire';
+import { netbiosNameAt, nameTypeDescription } from '../nbns/names';
 
 /** RFC 1002 §4.3: the session service's port; 445 is SMB over TCP with the same 4-byte header (MS-SMB2 §2.1). */
 export const NBSS_PORT = 139;
@@ -77,8 +79,35 @@ export const nbss = registerProtocol({
     layer.length = length;
     return Proto.None;
   },
-  info: (d, layer) => (layer.continuation ? 'NBSS Continuation Message' : MESSAGE_TYPES[d.buf[layer.off + TYPE]]),
+  info: (d, layer) => {
+    if (layer.continuation) return 'NBSS Continuation Message';
+    const type = d.buf[layer.off + TYPE];
+    if (type !== SESSION_REQUEST) return MESSAGE_TYPES[type];
+    const [called, calling] = [requestName(d, 0), requestName(d, 1)];
+    return `${MESSAGE_TYPES[type]}${called === null ? '' : `, to ${called.text} `}${calling === null ? '' : `from ${calling.text}`}`;
+  },
 });
+
+/**
+ * RFC 1002 §4.3.2: a session request's called name (k = 0) and calling name (k = 1), each read as
+ * packet-nbns.c reads it, with compression pointers counted from the name itself; null when it is
+ * not within the segment. `nameSpan` is left on the name's bytes.
+ */
+const nameSpan = { off: 0, len: 0 };
+function requestName(d: Dissection, k: number): ReturnType<typeof netbiosNameAt> | null {
+  const l = nbss.layer(d);
+  let p = l.off + HEADER_LEN;
+  for (let i = 0; ; i++) {
+    const after = p < l.end ? walkName(d.buf, p, l.end, p) : -1;
+    if (after < 0) return null;
+    if (i === k) {
+      nameSpan.off = p;
+      nameSpan.len = after - p;
+      return netbiosNameAt(d.buf, p, l.end, p);
+    }
+    p = after;
+  }
+}
 
 // What a session message carries (SMB) goes to no dissector of tcpwatch's yet: tshark's data would not show it, ours does.
 leaveToData(nbss.id, (d, out) => {
@@ -117,3 +146,14 @@ defineField({
   name: 'nbss.length', label: 'Length', type: FT.UInt, valueBits: 24, proto: 'nbss', count: header, num: (d) => nbss.layer(d).length,
   range: (d, _i, o) => (cifsAt(d) ? o.set(d.buf, at(d) + FLAGS, 3) : o.set(d.buf, at(d) + LENGTH, 2)),
 });
+
+for (const [k, name, label] of [[0, 'nbss.called_name', 'Called name'], [1, 'nbss.calling_name', 'Calling name']] as const) {
+  const present = (d: Dissection): number =>
+    (header(d) && d.buf[at(d) + TYPE] === SESSION_REQUEST && requestName(d, k) !== null ? 1 : 0);
+  defineField({
+    name, label, type: FT.String, proto: 'nbss', count: present,
+    text: (d) => requestName(d, k)!.text,
+    display: (d) => { const n = requestName(d, k)!; return n.type < 0 ? n.text : `${n.text} (${nameTypeDescription(n.type)})`; },
+    range: (d, _i, o) => { requestName(d, k); return o.set(d.buf, nameSpan.off, nameSpan.len); },
+  });
+}
