@@ -5,7 +5,7 @@
 import { Dissection } from '../decode/dissection';
 import { FT } from '../fields/registry';
 import { formatField } from '../fields/format';
-import { tsharkType } from '../fields/glossary';
+import { tsharkType, isProtocol } from '../fields/glossary';
 import { protocolTree, TreeNode } from '../fields/tree';
 import { sourceColumn, destinationColumn, protocolColumn, infoColumn } from './summary';
 import { cutText, MAX_VALUE_CHARS } from './text-writer';
@@ -31,6 +31,19 @@ export class EkSink implements Sink {
     // a protocol that occurs twice (a tunnel's inner IP) is a list of layers, as tshark writes it
     const layers = new Map<string, string[]>();
     for (const root of protocolTree(d)) {
+      if (!isProtocol(root.field)) {
+        // A subtree at the top that is no protocol (the reassembled TCP segments): tshark's -T ek
+        // writes each of its fields as a layer of its own, named PROTO_FIELD, without a document.
+        const flat = (n: TreeNode): void => {
+          const key = `${n.field.proto}_${n.name.replace(/\./g, '_')}`;
+          let values = layers.get(key);
+          if (values === undefined) layers.set(key, (values = []));
+          values.push(n.field.type === FT.None ? 'null' : jsonText(formatField(n.field, d, n.index, 'json')));
+          for (const c of n.children) flat(c);
+        };
+        flat(root);
+        continue;
+      }
       let list = layers.get(root.name);
       if (list === undefined) layers.set(root.name, (list = []));
       const pairs: string[] = [];

@@ -18,13 +18,10 @@ export const ID = 0;
 export const FLAGS = 2;
 export const COUNTS = 4;
 export const HEADER_LEN = 12;
-export const F_RESPONSE = 0x8000;
-export const F_OPCODE = 0x7800;
-export const OPCODE_SHIFT = 11;
-export const F_AUTHORITATIVE = 0x0400;
-export const F_TRUNCATED = 0x0200;
-export const F_RECDESIRED = 0x0100;
-export const F_RECAVAIL = 0x0080;
+// RFC 1002 lays out the flags word as DNS's header does, bit for bit up to RA; B (broadcast) sits
+// where DNS has CD.
+import { F_RESPONSE, F_OPCODE, OPCODE_SHIFT, F_AUTHORITATIVE, F_TRUNCATED, F_RECDESIRED, F_RECAVAIL } from '../dns/wire';
+export { F_RESPONSE, F_OPCODE, OPCODE_SHIFT, F_AUTHORITATIVE, F_TRUNCATED, F_RECDESIRED, F_RECAVAIL };
 export const F_BROADCAST = 0x0010;
 export const F_RCODE = 0x000f;
 /** RFC 1002 §4.2.16: the opcode of a WAIT FOR ACKNOWLEDGEMENT response, whose NB data is a flags word. */
