@@ -5,7 +5,7 @@
 // scripts/attacks/hpack-bomb.ts, real TLS that tcpwatch decrypts with the key log the pcapng carries,
 // goes through every output mode within stated bounds of time, memory and output.
 //
-// npm test may run this file beside another: it captures nothing live and times nothing.
+// npm test runs this file alone: it bounds how long each run of tcpwatch over a bomb takes.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,7 +3,7 @@
 // given up and counted, and the CRYPTO buffers of all connections together stay within a budget.
 // Client Hellos cut into many small frames, in any order that leaves fewer holes, are still read.
 //
-// npm test may run this file beside another: it captures nothing live and times nothing.
+// npm test runs this file alone: it bounds how long each run of tcpwatch over a bomb takes.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

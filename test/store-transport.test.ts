@@ -149,21 +149,24 @@ test('a ring small enough to wrap many times: the indexer waits for the UI and n
 
 test('where no temporary file can be made, everything comes on the pipe, and no ring file is left behind', { skip: corpus === null ? NO_CORPUS_REASON : false }, async () => {
   const saved = process.env.TMPDIR;
-  const before = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('tcpwatch-')).length;
+  // A temporary directory of this test's own, so that files other tests make beside it do not count.
+  const mine = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-transport-'));
   try {
     for (const name of FILES.slice(0, 3)) {
       const file = path.join(corpus!, name);
+      process.env.TMPDIR = mine;
       const here = await openLoaded(file, false);
-      process.env.TMPDIR = path.join(os.tmpdir(), 'tcpwatch-no-such-dir', 'x');
+      process.env.TMPDIR = path.join(mine, 'no-such-dir', 'x');
       const there = await openLoaded(file, true);
       process.env.TMPDIR = saved;
       assertSameIndex(name, here, there);
     }
+    assert.deepEqual(fs.readdirSync(mine), []);
   } finally {
     if (saved === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = saved;
+    fs.rmSync(mine, { recursive: true, force: true });
   }
-  assert.equal(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('tcpwatch-')).length, before);
 });
 
 test('verdict rows in blocks read as the analysis stage\'s own table, row for row', () => {

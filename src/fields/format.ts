@@ -112,14 +112,29 @@ export function secondsText(v: number): string {
 export const MISSING_BYTES = '<MISSING>';
 
 export function hexOf(buf: Buffer, off: number, len: number, sep = ''): string {
+  // Long runs (a header block, a certificate, a payload) are written as bytes and decoded once: a
+  // string grown two characters at a time costs time and garbage in proportion to its length.
+  const end = Math.min(off + len, buf.length);
+  if (sep === '') return end > off ? buf.toString('hex', off, end) : '';
+  if (sep.length === 1 && sep.charCodeAt(0) < 0x80 && end - off > 8) {
+    const n = end - off, out = Buffer.allocUnsafe(3 * n - 1), code = sep.charCodeAt(0);
+    for (let i = 0, o = 0; i < n; i++) {
+      const b = buf[off + i];
+      if (i > 0) out[o++] = code;
+      out[o++] = HEX_CODES[b >> 4];
+      out[o++] = HEX_CODES[b & 15];
+    }
+    return out.toString('latin1');
+  }
   let s = '';
-  for (let i = 0; i < len; i++) {
-    const b = buf[off + i];
-    if (sep && i) s += sep;
+  for (let i = off; i < end; i++) {
+    const b = buf[i];
+    if (sep && i > off) s += sep;
     s += HEX[b >> 4] + HEX[b & 15];
   }
   return s;
 }
+const HEX_CODES = Uint8Array.from(HEX, (c) => c.charCodeAt(0));
 
 /** Seconds and nanoseconds as "S.NNNNNNNNN" (frame.time_epoch); negative differences keep their sign. */
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

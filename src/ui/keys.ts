@@ -92,7 +92,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['>'], shown: '>', action: 'ioLonger', help: 'I/O graph: a longer interval', where: 'views' },
   { keys: ['u'], shown: 'u', action: 'ioUnit', help: 'I/O graph: packets or bytes per interval (Wireshark\'s Y axis unit)', where: 'views' },
   { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'exportPayload', help: 'follow: save what the view shows: the bytes in ASCII, the hex lines in hex or raw (both sides in order, or one; Tab: which)', where: 'views' },
-  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations, endpoints: next tab (Ethernet, IPv4, IPv6, TCP, UDP); stream graph: next graph (tcptrace, throughput, round-trip time, window; one-way delay when the capture has two points)', where: 'views' },
+  { keys: ['tab'], shown: 'Tab', action: 'switchTab', help: 'conversations, endpoints: next tab (Ethernet, IPv4, IPv6, TCP, UDP); stream graph: next graph (tcptrace, throughput, RTT, window, delay)', where: 'views' },
   { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevTab', help: 'conversations, endpoints: the previous tab', where: 'views' },
   { keys: ['s'], shown: 's', action: 'sortNext', help: 'conversations, endpoints: sort by the next column (numbers largest first; after the last, the table\'s own order)', where: 'views' },
   { keys: ['r'], shown: 'r', action: 'sortReverse', help: 'conversations, endpoints: reverse the sort', where: 'views' },
