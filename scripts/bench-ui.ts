@@ -6,12 +6,18 @@
 //     the first rows show, then every 100 ms: each poll runs a tmux client, and polling flat out
 //     would take much of a core from the two processes being measured on a 2-core machine);
 //   - time to handle PgDn, End and Home (key received to screen written), from the trace;
-//   - resident memory after loading, per packet, against the same UI on the small sample.
+//   - time until every packet has its colouring rule (the rules are replayed over the whole store);
+//   - resident memory after loading and after colouring, per packet, against the same UI on the
+//     small sample.
+// Each size is measured twice: as tcpwatch starts by default, and as a user who has set it up
+// starts it: a custom column (--column FIELD, default tcp.stream) before Info and a colouring file
+// of their own (--colors FILE, default Wireshark's own colorfilters where Wireshark is installed:
+// 17 rules, several of them analysis filters, against tcpwatch's 11). --no-user-setup skips that.
 // With --also M it measures a second, bigger replica too (the issue asks for 1M and 10M packets),
-// one column per size. Not a test: it prints what it measured (and bench-all collects it into
-// docs/BENCHMARKS.md).
+// one column per size and setup. Not a test: it prints what it measured (and bench-all collects it
+// into docs/BENCHMARKS.md).
 //
-//   node dist/scripts/bench-ui.js [--frames N] [--also M] [--from FILE] [--rounds R] [--column FIELD]
+//   node dist/scripts/bench-ui.js [--frames N] [--also M] [--from FILE] [--rounds R] [--column FIELD] [--colors FILE] [--no-user-setup]
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,12 +45,16 @@ interface Run {
   uiCodeMs: number;
   firstRowsMs: number;
   loadedMs: number;
+  /** Every packet has its colouring rule (NaN if the trace never said so). */
+  colouredMs: number;
   firstRowsOutsideMs: number;
   loadedOutsideMs: number;
   pageDownMs: number[];
   endMs: number[];
   homeMs: number[];
   rssBytes: number;
+  /** Resident memory once every packet has its colouring rule. */
+  colouredRssBytes: number;
   /** process.memoryUsage() of the UI when loading ended, from its trace. */
   heapUsedBytes: number;
   arrayBufferBytes: number;
@@ -87,21 +97,43 @@ function traceTime(trace: string, what: string): number {
   return line ? Number(line.split(' ')[0]) : NaN;
 }
 
-/**
- * --column FIELD: the list gets a custom column of FIELD before Info (its values read from each row's
- * frame), to measure what custom columns cost.
- */
-function columnArgs(): string[] {
-  const field = arg('--column', '');
-  if (field === '') return [];
-  return ['-o', `gui.column.format:${DEFAULT_COLUMN_FORMAT.replace('"Info", "%i"', `"${field}", "%Cus:${field}:0:U", "Info", "%i"`)}`];
+/** The user's own setup, measured beside the defaults: a custom column and a colouring file. */
+interface Setup {
+  /** How the table's heading names it. */
+  label: string;
+  args: string[];
 }
 
-async function measure(file: string, expected: number, keys: boolean): Promise<Run> {
+const DEFAULT_SETUP: Setup = { label: 'defaults', args: [] };
+
+/**
+ * A custom column of FIELD before Info (its values read from each row's frame) and the colouring
+ * rules of FILE: what a user's own columns and colours cost.
+ */
+function userSetup(): Setup | null {
+  if (process.argv.includes('--no-user-setup')) return null;
+  const field = arg('--column', 'tcp.stream');
+  const wiresharks = '/usr/share/wireshark/colorfilters';
+  const colors = arg('--colors', fs.existsSync(wiresharks) ? wiresharks : '');
+  const args = ['-o', `gui.column.format:${DEFAULT_COLUMN_FORMAT.replace('"Info", "%i"', `"${field}", "%Cus:${field}:0:U", "Info", "%i"`)}`];
+  if (colors !== '') args.push('--colors', colors);
+  return { label: `column ${field}${colors !== '' ? `, --colors ${colors}` : ''}`, args };
+}
+
+/** Wait until the trace says `what`, for at most `ms`. */
+async function waitForTrace(trace: string, what: string, ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    if (fs.existsSync(trace) && fs.readFileSync(trace, 'utf8').includes(` ${what} `)) return;
+    await sleep(100);
+  }
+}
+
+async function measure(file: string, expected: number, keys: boolean, setup: Setup): Promise<Run> {
   const trace = path.join(BENCH_DIR, `ui-trace-${process.pid}.txt`);
   fs.rmSync(trace, { force: true });
   const t0 = performance.now();
-  const t = Tmux.start(['-r', file, ...columnArgs()], { TCPWATCH_UI_TRACE: trace });
+  const t = Tmux.start(['-r', file, ...setup.args], { TCPWATCH_UI_TRACE: trace });
   try {
     let firstOutside = NaN, loadedOutside = NaN;
     const full = new RegExp(`shown ${expected} / ${expected}`);
@@ -136,6 +168,9 @@ async function measure(file: string, expected: number, keys: boolean): Promise<R
       }
       await sleep(300);
     }
+    await waitForTrace(trace, 'colours-done', 120_000);
+    await sleep(500);
+    const colouredRss = rssOf(pid);
     const text = fs.readFileSync(trace, 'utf8');
     const start = /ui-start at=([0-9.]+) store-open=([0-9.]+) ui-code=([0-9.]+)/.exec(text);
     const mem = / memory rss=\d+ heapUsed=(\d+) heapTotal=\d+ arrayBuffers=(\d+)/.exec(text);
@@ -145,12 +180,14 @@ async function measure(file: string, expected: number, keys: boolean): Promise<R
       uiCodeMs: start ? Number(start[3]) : NaN,
       firstRowsMs: traceTime(text, 'first-rows'),
       loadedMs: traceTime(text, 'loaded'),
+      colouredMs: traceTime(text, 'colours-done'),
       firstRowsOutsideMs: firstOutside,
       loadedOutsideMs: loadedOutside,
       pageDownMs: traceValues(text, 'pageDown'),
       endMs: traceValues(text, 'last'),
       homeMs: traceValues(text, 'first'),
       rssBytes: rss,
+      colouredRssBytes: colouredRss,
       heapUsedBytes: mem ? Number(mem[1]) : NaN,
       arrayBufferBytes: mem ? Number(mem[2]) : NaN,
       count: expected,
@@ -163,6 +200,7 @@ async function measure(file: string, expected: number, keys: boolean): Promise<R
 
 interface SizeResult {
   frames: number;
+  setup: Setup;
   file: string;
   runs: Run[];
 }
@@ -180,14 +218,17 @@ async function main(): Promise<void> {
   ensureDir(BENCH_DIR);
   const small = from;
   const smallCount = countFrames(small);
-  const baseline = await measure(small, smallCount, false);
+  const baseline = await measure(small, smallCount, false, DEFAULT_SETUP);
+  const setups = [DEFAULT_SETUP, userSetup()].filter((x): x is Setup => x !== null);
   const sizes: SizeResult[] = [];
   for (const n of also > 0 ? [frames, also] : [frames]) {
     const file = path.join(BENCH_DIR, `ui-${n}.pcap`);
     if (!fs.existsSync(file)) makeBigCapture(file, n, from);
-    const runs: Run[] = [];
-    for (let r = 0; r < rounds; r++) runs.push(await measure(file, n, true));
-    sizes.push({ frames: n, file, runs });
+    for (const setup of setups) {
+      const runs: Run[] = [];
+      for (let r = 0; r < rounds; r++) runs.push(await measure(file, n, true, setup));
+      sizes.push({ frames: n, setup, file, runs });
+    }
   }
 
   const fmt = (x: number): string => x.toFixed(1);
@@ -202,18 +243,21 @@ async function main(): Promise<void> {
     const xs = keys(z, f);
     return `${fmt(median(xs))} / ${fmt(max(xs))} ms (${xs.length})`;
   };
-  const names = sizes.map((z) => z.frames.toLocaleString('en-US'));
+  const counts = [...new Set(sizes.map((z) => z.frames))];
+  const names = counts.map((n) => n.toLocaleString('en-US'));
+  const user = setups[1];
   emit({
     title: `UI with ${names.join(' and ')} packets (bench-ui)`,
     lines: [
-      `Captures: ${path.basename(from)} replicated to ${sizes.map((z) => `${z.frames} packets (${mib(fs.statSync(z.file).size)} MiB)`).join(' and ')},`,
-      `opened with \`tcpwatch -r FILE\`${arg('--column', '') !== '' ? ` with a custom column (%Cus:${arg('--column', '')}:0:U before Info)` : ''} in tmux (160x50, TERM=xterm-256color); ${rounds} round${rounds === 1 ? '' : 's'} each, medians. Times "since start"`,
+      `Captures: ${path.basename(from)} replicated to ${counts.map((n) => `${n} packets (${mib(fs.statSync(path.join(BENCH_DIR, `ui-${n}.pcap`)).size)} MiB)`).join(' and ')},`,
+      `opened with \`tcpwatch -r FILE\`${user !== undefined ? `, as it starts by default and with a user's setup (\`${user.args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}\`)` : ''}`,
+      `in tmux (160x50, TERM=xterm-256color); ${rounds} round${rounds === 1 ? '' : 's'} each, medians. Times "since start"`,
       'are the UI\'s own trace (performance.now(), i.e. since the process started); "from outside" polls the tmux screen every',
       `10 ms from before the tmux session is created until the first rows show, then every ${LOADING_POLL_MS} ms (a poll runs a tmux`,
       'client: polling flat out would take much of a core from the UI and its indexing process).',
       `Run: \`node dist/scripts/bench-ui.js --frames ${frames}${also > 0 ? ` --also ${also}` : ''}\`.`,
       '',
-      `| measure | ${names.map((n) => `${n} packets`).join(' | ')} | target |`,
+      `| measure | ${sizes.map((z) => `${z.frames.toLocaleString('en-US')} packets, ${z.setup.label}`).join(' | ')} | target |`,
       `|---|${sizes.map(() => '---|').join('')}---|`,
       row('first screen of rows, since start', (z) => `${fmt(med(z, (r) => r.firstRowsMs))} ms`, '< 500 ms'),
       row('first screen of rows, from outside', (z) => `${fmt(med(z, (r) => r.firstRowsOutsideMs))} ms`),
@@ -223,10 +267,12 @@ async function main(): Promise<void> {
       row('\u2003screen set up and first rows drawn', (z) => `+${fmt(med(z, (r) => r.firstRowsMs - r.uiCodeMs))} ms`),
       row('full count in the status bar, since start', (z) => `${fmt(med(z, (r) => r.loadedMs))} ms`, '< 3000 ms (1M)'),
       row('full count in the status bar, from outside', (z) => `${fmt(med(z, (r) => r.loadedOutsideMs))} ms`),
+      row('every packet coloured (rules replayed over the store), since start', (z) => `${fmt(med(z, (r) => r.colouredMs))} ms`),
       row('PgDn: key to screen written (median / max, keys)', (z) => keyCell(z, (r) => r.pageDownMs), '< 16 ms'),
       row('End (median / max, keys)', (z) => keyCell(z, (r) => r.endMs), '< 16 ms'),
       row('Home (median / max, keys)', (z) => keyCell(z, (r) => r.homeMs)),
       row('resident memory after loading', (z) => `${mib(med(z, (r) => r.rssBytes))} MiB`),
+      row('resident memory once every packet is coloured', (z) => `${mib(med(z, (r) => r.colouredRssBytes))} MiB`),
       row('\u2003of which ArrayBuffers (index columns, per-stream tables, file cache) / JavaScript heap in use', (z) =>
         `${mib(med(z, (r) => r.arrayBufferBytes))} / ${mib(med(z, (r) => r.heapUsedBytes))} MiB`),
       row(`resident memory of the same UI on the ${smallCount}-packet sample`, () => `${mib(baseline.rssBytes)} MiB`),
