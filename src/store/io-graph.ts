@@ -34,7 +34,7 @@ export class IoGraphRun {
   scanned = 0;
   private readonly filters: (DisplayFilter | null)[];
   private readonly replay: StoreReplay;
-  private closed = false;
+  private ended = false;
 
   constructor(readonly store: PacketStore, intervalUs: number, precision: number, readonly lines: readonly IoGraphLine[]) {
     this.io = new IoStatistics(intervalUs, precision, lines.map((l) => new IoColumn(l.expression === '' ? undefined : l.expression)));
@@ -47,9 +47,14 @@ export class IoGraphRun {
     return !this.store.loading && this.scanned >= this.store.count;
   }
 
+  /** Counting has ended: every packet the store will have is counted, or the graph went. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
   /** Count packets until the deadline (performance.now() milliseconds); true if any was counted. */
   step(deadlineMs: number): boolean {
-    if (this.closed) return false;
+    if (this.ended) return false;
     const end = this.store.count, start = this.scanned;
     let i = start;
     for (; i < end; i++) {
@@ -66,8 +71,8 @@ export class IoGraphRun {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.ended) return;
+    this.ended = true;
     this.replay.close();
   }
 }

@@ -145,6 +145,8 @@ export class App {
   private filterTimer: NodeJS.Immediate | null = null;
   /** Packet to keep selected while a new filter's matches arrive. */
   private wantPacket = -1;
+  /** The filter run's end has been handled (traced, said, selection kept): no step is left to take. */
+  private filterDoneNoted = false;
   private renderPending = false;
   private lastRender = 0;
   private renderTimer: NodeJS.Timeout | null = null;
@@ -438,7 +440,7 @@ export class App {
     } finally {
       this.selectingByFollow = false;
     }
-    if (this.filterRun !== null && !this.filterRun.done) this.scheduleFilterStep();
+    if (this.filterRun !== null && !this.filterDoneNoted) this.scheduleFilterStep();
     if (this.overlay === 'io') this.scheduleIoStep();
     // New rows get their colours before they are first drawn, as far as a short slice goes.
     const run = this.colourRun;
@@ -608,6 +610,7 @@ export class App {
     this.traceLine(`filter-start expr=${JSON.stringify(expr)}`);
     this.saveSetting(RECENT_COMMON_FILE, RECENT_FILTER_KEY, this.filterBar.history.slice(0, MAX_RECENT_FILTERS));
     this.filterRun = new FilterRun(this.store, expr, fn);
+    this.filterDoneNoted = false;
     this.packets.filter = this.filterRun;
     this.packets.list.selected = 0;
     this.packets.list.top = 0;
@@ -654,12 +657,15 @@ export class App {
         this.packets.list.refreshCount();
       }
       if (run.done) {
+        this.filterDoneNoted = true;
         this.traceLine(`filter-done matches=${run.matches.length}`);
         if (run.matches.length === 0) this.flash('no packet matches the filter');
         this.selectionChanged();
       }
       this.requestRender();
-      if (!run.done) this.scheduleFilterStep();
+      // Caught up with a live capture (or a file still loading): the next packets, or the end of
+      // loading, schedule the next step (storeChanged). Stepping on meanwhile spun a core at 100%.
+      if (!run.done && run.scanned < this.store.count) this.scheduleFilterStep();
     });
   }
 
@@ -749,16 +755,19 @@ export class App {
     const run = this.findRun, want = this.findWant;
     if (run === null || want === null) return;
     const m = run.matches;
+    // Every packet there is now has been tested: during a live capture, find searches what has been
+    // captured so far (waiting for packets still to come kept a core busy and the key unanswered).
+    const searched = run.done || run.scanned >= this.store.count;
     let found = -1, wrapped = false;
     if (want.dir === 1) {
       for (let k = m.lowerBound(want.from + 1); k < m.length && found < 0; k++) if (this.isShown(m.get(k))) found = m.get(k);
-      if (found < 0 && run.done) {
+      if (found < 0 && searched) {
         wrapped = true;
         for (let k = 0; k < m.length && m.get(k) <= want.from && found < 0; k++) if (this.isShown(m.get(k))) found = m.get(k);
       }
-    } else if (run.scanned > want.from || run.done) {
+    } else if (run.scanned > want.from || searched) {
       for (let k = m.lowerBound(want.from) - 1; k >= 0 && found < 0; k--) if (this.isShown(m.get(k))) found = m.get(k);
-      if (found < 0 && run.done) {
+      if (found < 0 && searched) {
         wrapped = true;
         for (let k = m.length - 1; k >= 0 && m.get(k) >= want.from && found < 0; k--) if (this.isShown(m.get(k))) found = m.get(k);
       }
@@ -770,7 +779,7 @@ export class App {
       this.requestRender(true);
       return;
     }
-    if (run.done) {
+    if (searched) {
       this.findWant = null;
       this.flash(`no packet shown matches ${this.findLabel}`);
       return;
@@ -1307,7 +1316,7 @@ export class App {
   private scheduleIoStep(): void {
     if (this.ioTimer !== null) return;
     const run = this.ioGraph.run;
-    if (run === null || run.done) return;
+    if (run === null || run.closed) return;
     this.ioTimer = setImmediate(() => {
       this.ioTimer = null;
       if (this.ioGraph.run !== run || this.overlay !== 'io') return;
@@ -1315,7 +1324,8 @@ export class App {
       this.ioGraph.update();
       if (run.done) this.traceLine(`io-graph-done lines=${run.lines.length} intervals=${run.io.intervals}`);
       this.requestRender();
-      this.scheduleIoStep();
+      // As the filter run: once caught up with a live capture, new packets schedule the next step.
+      if (run.scanned < this.store.count) this.scheduleIoStep();
     });
   }
 
