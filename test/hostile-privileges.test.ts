@@ -15,6 +15,7 @@ import * as net from 'node:net';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { CLI, REPO_ROOT } from './helpers/corpus';
 import { Tmux, haveTmux, quitDiscarding } from './helpers/tmux';
+import { childrenOf } from './helpers/processes';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const haveCap = (() => { try { require('cap'); return true; } catch { return false; } })();
@@ -304,15 +305,6 @@ test('a -w path the unprivileged account cannot write: one line naming the accou
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** The process ids of `pid`'s children. */
-function childrenOf(pid: number): number[] {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter((k) => k !== '').map(Number);
-  } catch {
-    return [];
-  }
-}
 
 test('the UI under sudo: the UI and its capture process both become the sudo user with no capability; the -w file is theirs', { skip: skip || (!haveTmux() ? 'needs tmux' : false) }, async () => {
   const dir = writableDir('tcpwatch-priv-ui-');

@@ -12,6 +12,7 @@ import * as net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI } from './helpers/corpus';
 import { Tmux, haveTmux } from './helpers/tmux';
+import { childrenOf } from './helpers/processes';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const haveCap = (() => { try { require('cap'); return true; } catch { return false; } })();
@@ -72,15 +73,6 @@ test('-Z for a user that does not exist, or without root: one line, exit 2', { s
     }
   }
 });
-
-/** The process ids of `pid`'s children. */
-function childrenOf(pid: number): number[] {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter((k) => k !== '').map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** Real, effective, saved and filesystem uid of a process. */
 function uids(pid: number): number[] {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CLI } from './helpers/corpus';
 import { Tmux, haveTmux } from './helpers/tmux';
+import { childOf } from './helpers/processes';
 import { CaptureFileReader } from '../src/capture/file-reader';
 import { CapturedFrame } from '../src/capture/frame';
 import { prepareUdpLoad, LOAD_TAG } from '../scripts/loopback-load';
@@ -23,21 +24,6 @@ const skip = canLive ? false : 'needs root, the cap module, tmux and python3';
 const UDP_PAYLOAD_OFF = 14 + 20 + 8;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A child of `pid` whose command line contains `match` (the first child when no match is given). */
-async function childOf(pid: number, match = ''): Promise<number> {
-  for (let i = 0; i < 400; i++) {
-    try {
-      for (const kid of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter((k) => k !== '')) {
-        if (fs.readFileSync(`/proc/${kid}/cmdline`, 'utf8').includes(match)) return Number(kid);
-      }
-    } catch {
-      // not yet
-    }
-    await sleep(25);
-  }
-  throw new Error(`process ${pid} has no child ${match}`);
-}
 
 function processState(pid: number): string {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -102,7 +102,9 @@ export class IoGraphView {
     if (run === null) return;
     const t = this.theme;
     const iv = IO_GRAPH_INTERVALS[this.interval];
-    const progress = run.done ? '' : `  counting\u2026 ${run.scanned} of ${run.store.count} packets`;
+    // A live capture's graph that has counted every packet so far is up to date, not counting.
+    const counting = !run.done && !(run.store.kind === 'live' && run.scanned >= run.store.count);
+    const progress = counting ? `  counting\u2026 ${run.scanned} of ${run.store.count} packets` : '';
     this.title.segments = [{ text: ` I/O graph: ${this.unit} per ${iv.name}${progress} `, attr: t.titleFocused }];
     this.title.right = [{ text: ' \u2190\u2192 < > u + -: see ?  Esc/q: back ', attr: t.titleFocused }];
   }
