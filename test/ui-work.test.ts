@@ -15,6 +15,7 @@ import { BINDINGS, actionFor, Binding } from '../src/ui/keys';
 import { compileRuleFilter } from '../src/filter';
 import { startChatServer, runLabChatExchange } from '../src/lab/chat';
 import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
+import { parsePacketRange, packetsInRange } from '../src/ui/packet-range';
 import { Tmux, haveTmux, lineWith, plain, rowSgr } from './helpers/tmux';
 import { writeConversation } from './helpers/crafted-tcp';
 
@@ -394,10 +395,11 @@ function tsharkPackets(file: string, filter?: string): string {
   return `${fields}\n${hex}`;
 }
 
-test('save all, displayed or marked packets as pcap or pcapng: tshark reads back the same packets', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
+test('save all, displayed, marked, first to last marked or a range of packets as pcap or pcapng: tshark reads back the same packets', { skip: skip || (haveTshark ? false : 'tshark is not installed') }, async () => {
   const dir = tempDir();
   try {
     const all = path.join(dir, 'all.pcap'), shown = path.join(dir, 'shown.pcapng'), marked = path.join(dir, 'marked.pcapng');
+    const span = path.join(dir, 'span.pcap'), range = path.join(dir, 'range.pcapng');
     await withTmux(['-r', TLS13], {}, async (t) => {
       await t.waitForText('shown 36 / 36');
       t.keys('W');
@@ -428,8 +430,27 @@ test('save all, displayed or marked packets as pcap or pcapng: tshark reads back
       t.literal(marked);
       t.keys('Enter');
       await t.waitForText('saved 3 marked packets to');
+      // the prompt keeps Tab's last choice from one save to the next
+      t.keys('W', 'Tab');
+      await t.waitForText('Save first to last marked as:');
+      t.literal(span);
+      t.keys('Enter');
+      await t.waitForText('saved 20 packets from the first to the last marked to');
+      t.keys('W', 'Tab');
+      await t.waitForText('Save packet range and file (1-10,20- out.pcap):');
+      // a span that runs backwards is refused at the prompt, in one line
+      t.literal('5-2 ');
+      await t.waitForText('"5-2" runs backwards');
+      t.keys('C-u');
+      t.literal('2-3,30-');
+      await t.waitForText('now a space and the file name');
+      t.keys('C-u');
+      t.literal(`2-3,30- ${range}`);
+      t.keys('Enter');
+      await t.waitForText('saved 9 packets in 2-3,30- to');
       // a file that cannot be written: one line on the status bar, the UI goes on
-      t.keys('W');
+      t.keys('W', 'Tab');
+      await t.waitForText('Save all packets as:');
       t.literal(path.join(dir, 'no', 'such', 'dir.pcap'));
       t.keys('Enter');
       await t.waitForText(/cannot write \(ENOENT\)/);
@@ -439,6 +460,8 @@ test('save all, displayed or marked packets as pcap or pcapng: tshark reads back
     assert.equal(tsharkPackets(all), tsharkPackets(TLS13));
     assert.equal(tsharkPackets(shown), tsharkPackets(TLS13, 'tcp.stream == 1 && tcp.len > 0'));
     assert.equal(tsharkPackets(marked), tsharkPackets(TLS13, 'frame.number in {4, 6, 23}'));
+    assert.equal(tsharkPackets(span), tsharkPackets(TLS13, 'frame.number >= 4 && frame.number <= 23'));
+    assert.equal(tsharkPackets(range), tsharkPackets(TLS13, 'frame.number in {2, 3} || frame.number >= 30'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -735,4 +758,20 @@ test('neither -i nor -r: an interface picker with addresses and live packet coun
   } finally {
     sock.close();
   }
+});
+
+test('a packet range reads as Wireshark reads one: spans, open ends, each packet once, mistakes in one line', () => {
+  const at = (text: string, count: number) => {
+    const r = parsePacketRange(text, count);
+    return typeof r === 'string' ? r : packetsInRange(r, count).map((i) => i + 1).join(',');
+  };
+  assert.equal(at('1-3,5', 10), '1,2,3,5');
+  assert.equal(at('8-', 10), '8,9,10');
+  assert.equal(at('-2, 9', 10), '1,2,9');
+  assert.equal(at('2-4,3-5,4', 10), '2,3,4,5');
+  assert.equal(at('9-400', 10), '9,10');
+  assert.equal(at('0', 10), '"0": packet numbers start at 1');
+  assert.equal(at('7-3', 10), '"7-3" runs backwards');
+  assert.equal(at('11', 10), '"11": there are 10 packets');
+  for (const bad of ['', '1,,2', 'a', '1-2-3', '-', '3 4']) assert.match(at(bad, 10), /is not a packet number or span/, bad);
 });

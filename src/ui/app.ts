@@ -25,7 +25,8 @@ import { ColourRules, CompiledColourRules, compileColourRules } from './colours'
 import { ColourRun } from '../store/colour-rules';
 import { RowClass } from '../store/rows';
 import { PLAIN } from './widgets/paint';
-import { FindKind, SaveKind, ExportKind } from './views/filter-bar';
+import { FindKind, SaveKind, ExportKind, splitRangeAndFile } from './views/filter-bar';
+import { PacketRange, parsePacketRange, packetsInRange } from './packet-range';
 import { allFields } from '../fields/registry';
 import { protocolColumn, infoColumn } from '../output/summary';
 import { buildDetails, DetailNode } from '../output/details';
@@ -834,8 +835,15 @@ export class App {
   }
 
   /** The packets a save of this kind writes, in order. */
-  private packetsToSave(kind: SaveKind): number[] {
+  private packetsToSave(kind: SaveKind, range: PacketRange | null): number[] {
     if (kind === 'marked packets') return this.packets.markedPackets();
+    if (kind === 'first to last marked') {
+      const marked = this.packets.markedPackets();
+      const out: number[] = [];
+      if (marked.length > 0) for (let i = marked[0]; i <= marked[marked.length - 1]; i++) out.push(i);
+      return out;
+    }
+    if (kind === 'packet range') return range === null ? [] : packetsInRange(range, this.store.count);
     const n = kind === 'all packets' ? this.store.count : this.packets.count();
     const out = new Array<number>(n);
     for (let k = 0; k < n; k++) out[k] = kind === 'all packets' ? k : this.packets.packetAt(k);
@@ -843,8 +851,20 @@ export class App {
   }
 
   /** Write packets to a pcap or pcapng file (by its name, as -w); the file then reads back with the same packets. */
-  save(kind: SaveKind, file: string): void {
-    const list = this.packetsToSave(kind);
+  save(kind: SaveKind, text: string): void {
+    let file = text, range: PacketRange | null = null;
+    if (kind === 'packet range') {
+      const parts = splitRangeAndFile(text);
+      const r = parsePacketRange(parts.range, this.store.count);
+      if (typeof r === 'string' || parts.file === '') {
+        this.quitAfterSave = false;
+        this.flash(typeof r === 'string' ? r : 'a packet range is saved to the file named after it: 1-10,20- out.pcap');
+        return;
+      }
+      file = parts.file;
+      range = r;
+    }
+    const list = this.packetsToSave(kind, range);
     if (list.length === 0) {
       this.flash(`no ${kind} to save`);
       this.quitAfterSave = false;
@@ -867,7 +887,10 @@ export class App {
       return;
     }
     if (kind === 'all packets') this.savedCount = this.store.count;
-    this.flash(`saved ${list.length} ${kind.replace(/ packets$/, '')} packet${list.length === 1 ? '' : 's'} to ${file}`);
+    const what = kind === 'packet range' ? `packet${list.length === 1 ? '' : 's'} in ${text.trim().split(/\s+/)[0]}`
+      : kind === 'first to last marked' ? `packet${list.length === 1 ? '' : 's'} from the first to the last marked`
+      : `${kind.replace(/ packets$/, '')} packet${list.length === 1 ? '' : 's'}`;
+    this.flash(`saved ${list.length} ${what} to ${file}`);
     if (this.quitAfterSave) void this.quit();
   }
 

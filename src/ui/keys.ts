@@ -43,7 +43,7 @@ export const BINDINGS: Binding[] = [
   { keys: [']'], shown: ']', action: 'nextMark', help: 'next marked packet', where: 'panes' },
   { keys: ['['], shown: '[', action: 'prevMark', help: 'previous marked packet', where: 'panes' },
   { keys: ['r'], shown: 'r', action: 'related', help: 'go to the related packet: the ACKed segment, the RTO\'s original, the dup ACK\'s ACK, the DNS or ICMP request', where: 'panes' },
-  { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'save', help: 'save all, displayed or marked packets as pcap or pcapng (by the name; Tab: which)', where: 'panes' },
+  { keys: ['C-s', 'W'], shown: 'Ctrl-S W', action: 'save', help: 'save all, displayed, marked or a range of packets as pcap or pcapng (Tab: which)', where: 'panes' },
   { keys: ['c'], shown: 'c', action: 'colour', help: 'colouring rules on/off (--colors FILE: Wireshark colorfilters)', where: 'panes' },
   { keys: ['tab'], shown: 'Tab', action: 'nextPane', help: 'next pane (list, details, bytes)', where: 'panes' },
   { keys: ['S-tab'], shown: 'Shift-Tab', action: 'prevPane', help: 'previous pane', where: 'panes' },

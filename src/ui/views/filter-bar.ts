@@ -9,12 +9,14 @@ import { put, fill, attr, INVERSE } from '../widgets/paint';
 import { sanitizeText } from '../../output/sanitize';
 import { Theme } from '../theme';
 import { parseDecodeAs } from '../../decode/decode-as';
+import { parsePacketRange } from '../packet-range';
 
 export type PromptMode = 'idle' | 'filter' | 'goto' | 'find' | 'save' | 'export' | 'keylog' | 'decodeAs' | 'copy' | 'ioLine';
 
 /** What Tab cycles through in a prompt: what a find looks for, which packets a save writes. */
 export const FIND_KINDS = ['display filter', 'string', 'hex bytes', 'string in details'] as const;
-export const SAVE_KINDS = ['all packets', 'displayed packets', 'marked packets'] as const;
+/** Which packets a save writes, as Wireshark's Export Specified Packets offers them (a range: captured packet numbers). */
+export const SAVE_KINDS = ['all packets', 'displayed packets', 'marked packets', 'first to last marked', 'packet range'] as const;
 /** A followed stream's payload, raw: both sides in the order sent (as tshark -z follow,…,raw), or one side. */
 export const EXPORT_KINDS = ['both sides', 'client bytes', 'server bytes'] as const;
 export type ExportKind = typeof EXPORT_KINDS[number];
@@ -26,6 +28,12 @@ export type SaveKind = typeof SAVE_KINDS[number];
 const KINDS: Partial<Record<PromptMode, readonly string[]>> = { find: FIND_KINDS, save: SAVE_KINDS, export: EXPORT_KINDS, copy: COPY_KINDS };
 /** Hex bytes as Wireshark's find takes them: pairs of digits, optionally separated by spaces, colons or dashes. */
 export const HEX_BYTES = /^\s*[0-9a-f]{2}([\s:.-]?[0-9a-f]{2})*\s*$/i;
+
+/** A packet range save's text: the range, then after white space the file name ('' until typed). */
+export function splitRangeAndFile(text: string): { range: string; file: string } {
+  const m = /^\s*(\S+)\s+(.*?)\s*$/.exec(text);
+  return m === null ? { range: text.trim(), file: '' } : { range: m[1], file: m[2] };
+}
 
 export interface FilterCheckResult {
   ok: boolean;
@@ -85,7 +93,14 @@ export class FilterBar {
     else if (this.mode === 'find') {
       this.check = this.text === '' ? { ok: false, column: 0, reason: `type the ${FIND_KINDS[this.kind]} to find (Tab: what to find)` }
         : FIND_KINDS[this.kind] === 'hex bytes' && !HEX_BYTES.test(this.text) ? { ok: false, column: 0, reason: 'hex bytes are pairs of digits: 16 03 01 or 16:03:01' } : ok;
-    } else if (this.mode === 'save') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name (.pcapng for pcapng; Tab: which packets)' } : ok;
+    } else if (this.mode === 'save') {
+      const range = SAVE_KINDS[this.kind] === 'packet range' ? splitRangeAndFile(this.text) : null;
+      // The numbers' syntax here; whether the capture has those packets, when saving.
+      const mistake = range === null || range.range === '' ? null : parsePacketRange(range.range, Number.MAX_SAFE_INTEGER);
+      this.check = typeof mistake === 'string' ? { ok: false, column: 0, reason: mistake }
+        : range !== null && range.file === '' ? { ok: false, column: 0, reason: 'now a space and the file name' }
+        : this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name (.pcapng for pcapng; Tab: which packets)' } : ok;
+    }
     else if (this.mode === 'export') this.check = this.text.trim() === '' ? { ok: false, column: 0, reason: 'type a file name for the payload (Tab: which side)' } : ok;
     else if (this.mode === 'keylog' || this.mode === 'copy') this.check = ok;
     else if (this.mode === 'decodeAs') {
@@ -187,7 +202,7 @@ export class FilterBar {
     }
     const kinds = KINDS[this.mode];
     const label = this.mode === 'filter' ? ' Filter: ' : this.mode === 'ioLine' ? ' I/O graph line, display filter: ' : this.mode === 'goto' ? ' Go to packet: ' : this.mode === 'keylog' ? ' Key log file: '
-      : this.mode === 'decodeAs' ? ' Decode as: ' : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : this.mode === 'copy' ? ` Copy the ${kinds![this.kind]} to (a file; empty: the clipboard): ` : ` Save ${kinds![this.kind]} as: `;
+      : this.mode === 'decodeAs' ? ' Decode as: ' : this.mode === 'find' ? ` Find ${kinds![this.kind]}: ` : this.mode === 'export' ? ` Export the payload, ${kinds![this.kind]}, to: ` : this.mode === 'copy' ? ` Copy the ${kinds![this.kind]} to (a file; empty: the clipboard): ` : kinds![this.kind] === 'packet range' ? ' Save packet range and file (1-10,20- out.pcap): ' : ` Save ${kinds![this.kind]} as: `;
     let x = put(line, c.xi, c.xl, label, t.prompt);
     const inputAttr = this.check.ok ? t.promptValid : t.promptInvalid;
     const text = sanitizeText(this.text);
