@@ -192,11 +192,14 @@ export interface FieldDef {
 
 const fields = new Map<string, FieldDef>();
 const ordered: FieldDef[] = [];
+/** fieldsOf's lists, made once per protocol: every tree asks for them, and there are thousands of fields to filter. */
+const fieldsOfProto = new Map<string, readonly FieldDef[]>();
 
 export function defineField(def: FieldDef): FieldDef {
   if (fields.has(def.name)) throw new Error(`field ${def.name} is declared twice`);
   fields.set(def.name, def);
   ordered.push(def);
+  fieldsOfProto.clear();
   return def;
 }
 
@@ -213,9 +216,15 @@ export function rootsAfter(proto: string): FieldDef[] {
   return ordered.filter((f) => f.rootAfter === proto);
 }
 
+
 /** Fields of one protocol (or of a root that lists fields of another, `treeOf`), in declaration order. */
-export function fieldsOf(proto: string): FieldDef[] {
-  return ordered.filter((f) => ((f.treeOf ?? f.proto) === proto || f.alsoIn?.includes(proto) === true) && f.name !== proto);
+export function fieldsOf(proto: string): readonly FieldDef[] {
+  let list = fieldsOfProto.get(proto);
+  if (list === undefined) {
+    list = ordered.filter((f) => ((f.treeOf ?? f.proto) === proto || f.alsoIn?.includes(proto) === true) && f.name !== proto);
+    fieldsOfProto.set(proto, list);
+  }
+  return list;
 }
 
 /** The registered name closest to `name`, for "did you mean" messages. */

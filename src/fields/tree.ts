@@ -67,6 +67,23 @@ export function bitPattern(mask: number, width: number, unit: number): string {
   return s;
 }
 
+/** Each masked field's patterns by the value of its unit, kept for the few values a field takes (flags, versions). */
+const patternsOf = new Map<FieldDef, Map<number, string>>();
+const PATTERNS_PER_FIELD = 64;
+
+function fieldBitPattern(f: FieldDef, unit: number): string {
+  // Only the bits under the mask show: values that differ elsewhere share one pattern.
+  const raw = unit & f.mask!;
+  let patterns = patternsOf.get(f);
+  if (patterns === undefined) patternsOf.set(f, (patterns = new Map()));
+  let p = patterns.get(raw);
+  if (p === undefined) {
+    p = bitPattern(f.mask!, f.bitWidth!, raw);
+    if (patterns.size < PATTERNS_PER_FIELD) patterns.set(raw, p);
+  }
+  return p;
+}
+
 function shiftOf(mask: number): number {
   let shift = 0;
   while (shift < 32 && ((mask >>> shift) & 1) === 0) shift++;
@@ -103,7 +120,7 @@ function nodeText(f: FieldDef, d: Dissection, i: number, value: string): string 
   const text = `${f.label}: ${shown}`;
   if (f.mask === undefined || f.bitWidth === undefined) return text;
   const unit = f.unit ? f.unit(d, i) : n * 2 ** shiftOf(f.mask);
-  return `${bitPattern(f.mask, f.bitWidth, unit)} = ${text}`;
+  return `${fieldBitPattern(f, unit)} = ${text}`;
 }
 
 
@@ -133,7 +150,9 @@ function makeNode(f: FieldDef, d: Dissection, i: number): TreeNode {
   const [off, len] = rangeOf(f, d, i);
   // The label shows hex at the mask's width; the value (PDML's show, JSON) keeps the type's.
   const full = nodeText(f, d, i, f.type === FT.Hex ? formatField(f, d, i, 'display') : value);
-  const node: TreeNode = { name: f.name, field: f, index: i, text: wiresharkLabel(full, namePosition(f, full)), value, generated: f.generatedAt !== undefined ? f.generatedAt(d, i) : f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
+  // Only a label near Wireshark's limit needs to know where the field's name ends.
+  const text = full.length < LABEL_BYTES / 3 ? full : wiresharkLabel(full, namePosition(f, full));
+  const node: TreeNode = { name: f.name, field: f, index: i, text, value, generated: f.generatedAt !== undefined ? f.generatedAt(d, i) : f.generated === true, hidden: f.hiddenAt !== undefined ? f.hiddenAt(d, i) : f.hidden === true, off, len, children: [] };
   if (off < 0) {
     const outside = outsideRange(f, d, i);
     if (outside !== undefined) node.outside = outside;

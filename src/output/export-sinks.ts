@@ -22,6 +22,16 @@ function jsonText(s: string): string {
   return jsonQuoted(cutText(s, MAX_VALUE_CHARS));
 }
 
+/** A field's -T ek key under a layer, quoted (`"tcp_tcp_srcport"`): made once per layer and field, not per value. */
+const ekKeys = new Map<string, Map<string, string>>();
+function ekKey(layer: string, field: string): string {
+  let keys = ekKeys.get(layer);
+  if (keys === undefined) ekKeys.set(layer, (keys = new Map()));
+  let key = keys.get(field);
+  if (key === undefined) keys.set(field, (key = JSON.stringify(`${layer}_${field.replace(/\./g, '_')}`)));
+  return key;
+}
+
 export class EkSink implements Sink {
   constructor(private readonly out: OutputBuffer) {}
 
@@ -63,12 +73,12 @@ export class EkSink implements Sink {
           if (n.field.type === FT.None) continue;
           const v = formatField(n.field, d, n.index, 'json');
           const value = tsharkType(n.field) === 'FT_BOOLEAN' ? (v === '1' || v === 'true' ? 'true' : 'false') : jsonText(v);
-          const key = `${root.name}_${n.name.replace(/\./g, '_')}`;
+          const key = ekKey(root.name, n.name);
           const g = grouped.get(key);
           if (g === undefined) grouped.set(key, [value]);
           else g.push(value);
         }
-        for (const [key, values] of grouped) pairs.push(`${JSON.stringify(key)}:${values.length === 1 ? values[0] : `[${values.join(',')}]`}`);
+        for (const [key, values] of grouped) pairs.push(`${key}:${values.length === 1 ? values[0] : `[${values.join(',')}]`}`);
         for (const n of nodes) if (n.children.length > 0) walk(n.children);
       };
       walk(root.children);
