@@ -6,13 +6,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { corpusDir, NO_CORPUS_REASON, CLI } from './helpers/corpus';
 import { runCli, runCommand, inParallel } from './helpers/parallel';
 import { withConcatenated } from './helpers/concatenated';
+import { have, isRoot } from './helpers/system';
 
 const haveTshark = spawnSync('tshark', ['-v']).status === 0;
 const corpus = corpusDir();
@@ -148,6 +149,62 @@ test('-N m names MAC addresses from the ethers files as tshark does: the persona
   const both = await run(process.execPath, [CLI, ...args], { ...personal, TCPWATCH_SYSTEM_ETHERS: system });
   assert.equal(both.stdout, tsharkPersonal.stdout);
   assert.match(both.stdout, /^dns-client\tdns-server\t/);
+});
+
+// Vendors manuf names by a longer mask than 24 bits: two namespaces joined by a veth pair whose ends
+// the test gives addresses inside a /36 range (70:B3:D5:96:C0:00/36, a short name with a UTF-8
+// character whose second byte is 0xA0, a space to Latin-1 readers) and a /28 one (00:55:DA:10:00:00/28),
+// both under OUIs manuf also names at 24 bits: the longer match must win, as in tshark.
+const canVeth = isRoot && ['ip', 'tcpdump', 'ping'].every(have);
+test('-N m names addresses in manuf\'s /28 and /36 ranges by the longest match, and their OUIs, as tshark does', {
+  skip: !haveTshark ? 'tshark is not installed' : !canVeth ? 'needs root, ip, tcpdump and ping' : false, timeout: 60_000,
+}, async () => {
+  const tag = `tw${process.pid % 100000}m`;
+  const a = `${tag}a`, b = `${tag}b`;
+  const ip = (...args: string[]): void => {
+    const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 0, `ip ${args.join(' ')}: ${r.stderr}`);
+  };
+  const pcap = path.join(tmp, 'long-masks.pcap');
+  try {
+    ip('netns', 'add', a);
+    ip('netns', 'add', b);
+    ip('link', 'add', `${a}0`, 'netns', a, 'address', '70:b3:d5:96:c0:01', 'type', 'veth', 'peer', 'name', `${b}0`, 'netns', b, 'address', '00:55:da:1a:bc:de');
+    ip('-n', a, 'addr', 'add', '10.78.0.1/24', 'dev', `${a}0`);
+    ip('-n', b, 'addr', 'add', '10.78.0.2/24', 'dev', `${b}0`);
+    ip('-n', a, 'link', 'set', `${a}0`, 'up');
+    ip('-n', b, 'link', 'set', `${b}0`, 'up');
+    const td = spawn('ip', ['netns', 'exec', a, 'tcpdump', '-i', `${a}0`, '-n', '-U', '--immediate-mode', '-w', pcap, 'arp or icmp'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    td.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<void>((resolve) => td.once('close', () => resolve()));
+    try {
+      for (let waited = 0; !stderr.includes('listening on') && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      assert.match(stderr, /listening on/);
+      spawnSync('ip', ['netns', 'exec', a, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '10.78.0.2'], { timeout: 10_000 });
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      td.kill('SIGINT');
+      await closed;
+    }
+  } finally {
+    spawnSync('ip', ['netns', 'del', a], { timeout: 10_000 });
+    spawnSync('ip', ['netns', 'del', b], { timeout: 10_000 });
+  }
+  const fields = ['-T', 'fields', '-e', '_ws.col.Source', '-e', '_ws.col.Destination', '-e', 'eth.src_resolved', '-e', 'eth.dst_resolved',
+    '-e', 'eth.addr_resolved', '-e', 'eth.src.oui_resolved', '-e', 'eth.dst.oui_resolved', '-e', 'arp.src.hw_mac'];
+  const [ours, theirs, oursTree, theirsTree] = await Promise.all([
+    runCli(['-N', 'm', '-r', pcap, ...fields]), runCommand('tshark', ['-N', 'm', '-r', pcap, ...fields]),
+    runCli(['-N', 'm', '-V', '-r', pcap]), runCommand('tshark', ['-N', 'm', '-V', '-r', pcap]),
+  ]);
+  assert.equal(ours.status, 0, ours.stderr);
+  assert.ok(lines(ours.stdout).length >= 4, 'ARP and ICMP frames');
+  assert.equal(ours.stdout, theirs.stdout);
+  assert.match(ours.stdout, /WebleS\u00e0r_01/);
+  assert.match(ours.stdout, /KoolPOS_0a:bc:de/);
+  const ethernet = (tree: string): string => tree.split('\n').filter((l) => /^Ethernet II|^    (Destination|Source):/.test(l)).join('\n');
+  assert.notEqual(ethernet(oursTree.stdout), '');
+  assert.equal(ethernet(oursTree.stdout), ethernet(theirsTree.stdout));
 });
 
 // Captures whose -V is tshark -n's byte for byte without names (Ethernet, IPv4, IPv6, UDP, DNS, VXLAN).

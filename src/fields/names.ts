@@ -4,7 +4,7 @@
 // (Wireshark's services, else /etc/services). tcpwatch never asks a DNS server: nothing here opens
 // a socket. Off until -N turns a kind on; every view asks here, so all views agree.
 
-import { existsSync, readFileSync } from 'fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'fs';
 import { homedir } from 'os';
 import { join } from 'path';
 import { ipv4At, ipv6At, macAt } from './format';
@@ -70,72 +70,267 @@ function readLines(path: string): string[] {
 // ---- MAC addresses: manuf (vendors, 24-bit, and ranges of 28 and 36 bits) and wka (well-known addresses) ----
 
 /**
+ * Names keyed by a 48-bit value (or a 24-bit OUI), packed so that manuf's fifty thousand lines cost
+ * a few typed arrays instead of a Map of strings: the keys sorted for a binary search, and each
+ * name a span [start, end) of one byte store, decoded when asked for.
+ */
+interface NameIndex {
+  /** 48-bit addresses; vendors' 24-bit OUIs fit in 32 bits. */
+  keys: Float64Array | Uint32Array;
+  /** `stride` numbers a key: the short name's start and end, then (vendors) the long name's. */
+  spans: Uint32Array;
+  stride: number;
+}
+
+/**
  * What manuf and wka say, as Wireshark 4.0 keeps it: single addresses, 24-bit vendor prefixes, and
  * every other range in one table keyed by its masked address alone, whatever its mask (so a
  * lookup at 40 bits finds a /25 range whose address ends in zeros: 01:00:5e:00:00:07 reads
- * IPv4mcast_07, as tshark 4.0 names it).
+ * IPv4mcast_07, as tshark 4.0 names it). The ethers files are a user's own few lines, kept in a Map.
  */
 interface EthTables {
-  exact: Map<number, string>;
+  /** The UTF-8 bytes of every name, each already cut as Wireshark keeps it. */
+  store: Buffer;
+  exact: NameIndex;
+  /** A vendor prefix's short name, then its long name (manuf's third column, else the short name), as eth.*.oui_resolved gives it. */
+  vendors: NameIndex;
+  ranges: NameIndex;
   ethers: Map<number, string>;
-  vendors: Map<number, string>;
-  /** A vendor prefix's long name (manuf's third column, else its short name), as eth.*.oui_resolved gives it. */
-  vendorLongNames: Map<number, string>;
-  ranges: Map<number, string>;
 }
 let ethTables: EthTables | null = null;
+/** How many times the vendor tables were read: a plain -r must never pay for them (tests read it). */
+export let ethTableLoads = 0;
 const macNames = new Map<number, string>();
 const MAC_NAME_CACHE = 65536;
+/** Long vendor names already decoded, so a capture's few OUIs are decoded once, not per packet. */
+const vendorNames = new Map<number, string | null>();
+const VENDOR_NAME_CACHE = 4096;
 
-/** `00:11:22`, `00-50-C2-33-10-00/36`, `01.80.c2…`: the 48-bit value and the mask (0: a vendor prefix), or null. */
-function parseEthPrefix(text: string): [number, number] | null {
-  const slash = text.indexOf('/');
-  const addr = slash < 0 ? text : text.slice(0, slash);
-  const parts = addr.split(/[:.-]/);
-  if (parts.length < 3 || parts.length > 6) return null;
-  let v = 0;
-  for (let i = 0; i < 6; i++) {
-    const p = i < parts.length ? parts[i] : '0';
-    if (!/^[0-9A-Fa-f]{1,2}$/.test(p)) return null;
-    v = v * 256 + parseInt(p, 16);
+const SPACE = 0x20, TAB = 0x09, HASH = 0x23, SLASH = 0x2f, NEWLINE = 0x0a;
+/** What glib's g_strstrip strips: ASCII white space. */
+const isAsciiSpace = (c: number): boolean => c === SPACE || (c >= TAB && c <= 0x0d);
+/** What separates an address from its name and a short name from a long one: strtok's " \t". */
+const isBlank = (c: number): boolean => c === SPACE || c === TAB;
+const isSeparator = (c: number): boolean => c === 0x3a || c === 0x2e || c === 0x2d; // ':' '.' '-'
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1;
+}
+
+/** parseEthPrefix's answer: the 48-bit value and the mask (0: a vendor prefix), or mask -1 when the text is no address. */
+const prefix = { value: 0, mask: -1 };
+
+/**
+ * `00:11:22`, `00-50-C2-33-10-00/36`, `01.80.c2…` in buf[from, to): three to six groups of one or
+ * two hex digits (the rest zero), then an optional /MASK of 8 to 48; without a mask, three groups
+ * are a vendor prefix and six an address. Sets `prefix`; false when the text is no address.
+ */
+function parseEthPrefix(buf: Buffer, from: number, to: number): boolean {
+  let v = 0, groups = 0, p = from;
+  for (;;) {
+    let digits = 0, octet = 0;
+    while (p < to && digits < 3) {
+      const d = hexDigit(buf[p]);
+      if (d < 0) break;
+      octet = octet * 16 + d;
+      digits++;
+      p++;
+    }
+    if (digits === 0 || digits > 2 || groups === 6) return false;
+    v = v * 256 + octet;
+    groups++;
+    if (p === to || buf[p] === SLASH) break;
+    if (!isSeparator(buf[p])) return false;
+    p++;
   }
+  if (groups < 3) return false;
+  for (let g = groups; g < 6; g++) v *= 256;
   let mask: number;
-  if (slash >= 0) {
-    if (!/^\d{1,2}$/.test(text.slice(slash + 1))) return null;
-    mask = Number(text.slice(slash + 1));
-    if (mask < 8 || mask > 48) return null;
-  } else if (parts.length === 3) mask = 0;
-  else if (parts.length === 6) mask = 48;
-  else return null;
-  return [v, mask];
+  if (p < to) {
+    p++; // the slash
+    if (to - p < 1 || to - p > 2) return false;
+    mask = 0;
+    for (; p < to; p++) {
+      const c = buf[p];
+      if (c < 0x30 || c > 0x39) return false;
+      mask = mask * 10 + (c - 0x30);
+    }
+    if (mask < 8 || mask > 48) return false;
+  } else if (groups === 3) mask = 0;
+  else if (groups === 6) mask = 48;
+  else return false;
+  prefix.value = v;
+  prefix.mask = mask;
+  return true;
 }
 
 /** The 48-bit value with only its first `bits` bits kept. */
 const masked = (v: number, bits: number): number => Math.floor(v / 2 ** (48 - bits)) * 2 ** (48 - bits);
 
-/** A name read from a manuf line (read as latin1, byte for byte), cut as Wireshark keeps it and decoded as the UTF-8 it is. */
-const manufName = (latin1: string): string => Buffer.from(latin1.slice(0, MAX_NAME_LEN), 'latin1').toString('utf8');
+/** One line of a manuf, wka or ethers file, cut into its words: set by `scanLine`. */
+const scanned = { addrStart: 0, addrEnd: 0, nameStart: 0, nameEnd: 0, longStart: 0, longEnd: 0 };
 
-function addEthFile(tables: EthTables, path: string): void {
-  for (const line of readLines(path)) {
-    const hash = line.indexOf('#');
-    const text = (hash < 0 ? line : line.slice(0, hash)).trim();
-    const words = text.split(/\s+/);
-    if (words.length < 2) continue;
-    const parsed = parseEthPrefix(words[0]);
-    if (parsed === null) continue;
-    const [v, mask] = parsed;
-    const name = manufName(words[1]);
-    if (mask === 0) {
-      const oui = Math.floor(v / 2 ** 24);
-      tables.vendors.set(oui, name);
-      // As Wireshark's parse_ether_line: the long name runs from after the short name's separator to the next tab.
-      const rest = text.slice(text.indexOf(words[1], words[0].length) + words[1].length + 1).replace(/^\t+/, '');
-      const long = rest.split('\t')[0];
-      tables.vendorLongNames.set(oui, long !== '' ? manufName(long) : name);
-    } else if (mask === 48) tables.exact.set(v, name);
-    else tables.ranges.set(masked(v, mask), name);
+/**
+ * Cut buf[from, to) as Wireshark's parse_ether_line does: the text before any '#', stripped; the
+ * address and the short name end at a space or tab; the long name runs from after the short name's
+ * separator, past any tabs, to the next tab (empty when there is none). False when the line has no
+ * name.
+ */
+function scanLine(buf: Buffer, from: number, to: number): boolean {
+  for (let p = from; p < to; p++) {
+    if (buf[p] === HASH) {
+      to = p;
+      break;
+    }
   }
+  while (from < to && isAsciiSpace(buf[from])) from++;
+  while (to > from && isAsciiSpace(buf[to - 1])) to--;
+  let p = from;
+  while (p < to && !isBlank(buf[p])) p++;
+  scanned.addrStart = from;
+  scanned.addrEnd = p;
+  while (p < to && isBlank(buf[p])) p++;
+  if (p === to) return false;
+  scanned.nameStart = p;
+  while (p < to && !isBlank(buf[p])) p++;
+  scanned.nameEnd = p;
+  if (p < to) p++;
+  while (p < to && buf[p] === TAB) p++;
+  scanned.longStart = p;
+  while (p < to && buf[p] !== TAB) p++;
+  scanned.longEnd = p;
+  return true;
+}
+
+/** Calls `each(from, to)` for every line of buf. (Plain loops: a call into Buffer's native code per line costs more than the scan.) */
+function forEachLine(buf: Buffer, each: (from: number, to: number) => void): void {
+  let from = 0;
+  for (let p = 0; p < buf.length; p++) {
+    if (buf[p] !== NEWLINE) continue;
+    each(from, p);
+    from = p + 1;
+  }
+  if (from < buf.length) each(from, buf.length);
+}
+
+function readFileOrEmpty(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+const KIND_EXACT = 0, KIND_VENDOR = 1, KIND_RANGE = 2;
+
+/**
+ * The files, one after the other in one buffer, each followed by a newline (so that a file's last
+ * line ends there), read straight into it: the text is the tables' byte store while they are built.
+ */
+function readFilesJoined(paths: string[]): Buffer {
+  const fds: number[] = [];
+  const sizes: number[] = [];
+  try {
+    for (const path of paths) {
+      try {
+        const fd = openSync(path, 'r');
+        fds.push(fd);
+        sizes.push(fstatSync(fd).size);
+      } catch {
+        // A file that cannot be read names nothing, as in Wireshark.
+      }
+    }
+    const joined = Buffer.allocUnsafeSlow(sizes.reduce((sum, size) => sum + size + 1, 0));
+    let at = 0;
+    for (let f = 0; f < fds.length; f++) {
+      // A file that shrinks after fstat ends early; one that grows is read to its size then.
+      for (let left = sizes[f]; left > 0;) {
+        const got = readSync(fds[f], joined, at, left, null);
+        if (got <= 0) break;
+        at += got;
+        left -= got;
+      }
+      joined[at++] = NEWLINE;
+    }
+    return joined.subarray(0, at);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+/**
+ * The manuf and wka files read into packed tables, a later line naming a key over an earlier
+ * one's, as Wireshark's hash tables take them. Every line is first noted in typed arrays sized by
+ * the text's line count, its names moved down in place to the front of the text (a name never
+ * moves past the line being read), then each kind is sorted by key and its last line per key kept.
+ */
+function packEthFiles(text: Buffer): Omit<EthTables, 'ethers'> {
+  let lines = 0;
+  for (let p = 0; p < text.length; p++) if (text[p] === NEWLINE) lines++;
+  const keys = new Float64Array(lines);
+  const kinds = new Uint8Array(lines);
+  const spans = new Uint32Array(4 * lines);
+  let n = 0, used = 0;
+  const keep = (start: number, end: number): number => {
+    // Wireshark keeps MAXNAMELEN bytes, cut whatever the UTF-8; decoding later marks a cut character.
+    const e = Math.min(end, start + MAX_NAME_LEN);
+    for (let p = start; p < e; p++) text[used++] = text[p];
+    return used;
+  };
+  forEachLine(text, (from, to) => {
+    if (!scanLine(text, from, to) || !parseEthPrefix(text, scanned.addrStart, scanned.addrEnd)) return;
+    const { value, mask } = prefix;
+    kinds[n] = mask === 0 ? KIND_VENDOR : mask === 48 ? KIND_EXACT : KIND_RANGE;
+    keys[n] = mask === 0 ? Math.floor(value / 2 ** 24) : mask === 48 ? value : masked(value, mask);
+    spans[4 * n] = used;
+    spans[4 * n + 1] = keep(scanned.nameStart, scanned.nameEnd);
+    if (mask === 0 && scanned.longEnd > scanned.longStart) {
+      spans[4 * n + 2] = used;
+      spans[4 * n + 3] = keep(scanned.longStart, scanned.longEnd);
+    } else {
+      spans[4 * n + 2] = spans[4 * n];
+      spans[4 * n + 3] = spans[4 * n + 1];
+    }
+    n++;
+  });
+  const index = (kind: number, stride: number, wide: boolean): NameIndex => {
+    let count = 0;
+    for (let i = 0; i < n; i++) if (kinds[i] === kind) count++;
+    const order = new Uint32Array(count);
+    for (let i = 0, j = 0; i < n; i++) if (kinds[i] === kind) order[j++] = i;
+    order.sort((a, b) => keys[a] - keys[b] || a - b);
+    let kept = 0;
+    for (let j = 0; j < count; j++) if (j + 1 === count || keys[order[j + 1]] !== keys[order[j]]) order[kept++] = order[j];
+    const out: NameIndex = { keys: wide ? new Float64Array(kept) : new Uint32Array(kept), spans: new Uint32Array(stride * kept), stride };
+    for (let j = 0; j < kept; j++) {
+      out.keys[j] = keys[order[j]];
+      for (let s = 0; s < stride; s++) out.spans[stride * j + s] = spans[4 * order[j] + s];
+    }
+    return out;
+  };
+  // The names only, copied out so that the rest of the text is freed.
+  return { store: Buffer.from(text.subarray(0, used)), exact: index(KIND_EXACT, 2, true), vendors: index(KIND_VENDOR, 4, false), ranges: index(KIND_RANGE, 2, true) };
+}
+
+/** The position of `key` in the index, or -1. */
+function find(index: NameIndex, key: number): number {
+  let lo = 0, hi = index.keys.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = index.keys[mid];
+    if (k === key) return mid;
+    if (k < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The name at `at` in the index (`long`: a vendor's long name), decoded as the UTF-8 it is; undefined when `at` is -1. */
+function nameAt(tables: EthTables, index: NameIndex, at: number, long = false): string | undefined {
+  if (at < 0) return undefined;
+  const s = index.stride * at + (long ? 2 : 0);
+  return tables.store.toString('utf8', index.spans[s], index.spans[s + 1]);
 }
 
 /**
@@ -144,24 +339,23 @@ function addEthFile(tables: EthTables, path: string): void {
  * that names it, so an address keeps the first name it is given.
  */
 function addEthers(ethers: Map<number, string>, path: string): void {
-  for (const line of readLines(path)) {
-    const hash = line.indexOf('#');
-    const words = (hash < 0 ? line : line.slice(0, hash)).trim().split(/\s+/);
-    if (words.length < 2 || words[0].includes('/')) continue;
-    const parsed = parseEthPrefix(words[0]);
-    if (parsed === null || parsed[1] !== 48 || ethers.has(parsed[0])) continue;
-    ethers.set(parsed[0], words[1].slice(0, MAX_NAME_LEN));
-  }
+  const buf = readFileOrEmpty(path);
+  forEachLine(buf, (from, to) => {
+    if (!scanLine(buf, from, to)) return;
+    for (let p = scanned.addrStart; p < scanned.addrEnd; p++) if (buf[p] === SLASH) return;
+    if (!parseEthPrefix(buf, scanned.addrStart, scanned.addrEnd) || prefix.mask !== 48 || ethers.has(prefix.value)) return;
+    ethers.set(prefix.value, buf.toString('utf8', scanned.nameStart, Math.min(scanned.nameEnd, scanned.nameStart + MAX_NAME_LEN)));
+  });
 }
 
 function ethTablesLoaded(): EthTables {
   if (ethTables !== null) return ethTables;
-  ethTables = { exact: new Map(), ethers: new Map(), vendors: new Map(), vendorLongNames: new Map(), ranges: new Map() };
-  addEthers(ethTables.ethers, join(WIRESHARK_PERSONAL_DIR, 'ethers'));
-  addEthers(ethTables.ethers, SYSTEM_ETHERS);
-  addEthFile(ethTables, join(WIRESHARK_DATA_DIR, 'manuf'));
-  addEthFile(ethTables, join(WIRESHARK_DATA_DIR, 'wka'));
-  addEthFile(ethTables, join(WIRESHARK_PERSONAL_DIR, 'manuf'));
+  ethTableLoads++;
+  const ethers = new Map<number, string>();
+  addEthers(ethers, join(WIRESHARK_PERSONAL_DIR, 'ethers'));
+  addEthers(ethers, SYSTEM_ETHERS);
+  const files = [join(WIRESHARK_DATA_DIR, 'manuf'), join(WIRESHARK_DATA_DIR, 'wka'), join(WIRESHARK_PERSONAL_DIR, 'manuf')];
+  ethTables = { ...packEthFiles(readFilesJoined(files)), ethers };
   return ethTables;
 }
 
@@ -182,20 +376,19 @@ function tail(bytes: Uint8Array, from: number, keepBits: number): string {
  */
 function resolveMac(v: number, bytes: Uint8Array): string {
   const tables = ethTablesLoaded();
-  const lookup = (bits: number): string | undefined => tables.ranges.get(masked(v, bits));
-  const exact = tables.exact.get(v) ?? tables.ethers.get(v);
+  const range = (bits: number): string | undefined => nameAt(tables, tables.ranges, find(tables.ranges, masked(v, bits)));
+  const exact = nameAt(tables, tables.exact, find(tables.exact, v)) ?? tables.ethers.get(v);
   if (exact !== undefined) return exact;
   for (let bits = 47; bits >= 24; bits--) {
-    const name = lookup(bits);
+    const name = range(bits);
     if (name !== undefined) return name + tail(bytes, bits >> 3, 8 - (bits & 7));
   }
-  const vendors = tables.vendors;
   const oui = Math.floor(v / 2 ** 24);
-  let vendor = vendors?.get(oui);
-  if (vendor === undefined && (bytes[0] & 0x01) !== 0) vendor = vendors?.get(oui & 0xfeffff);
-  if (vendor !== undefined) return vendor + tail(bytes, 3, 8);
+  let at = find(tables.vendors, oui);
+  if (at < 0 && (bytes[0] & 0x01) !== 0) at = find(tables.vendors, oui & 0xfeffff);
+  if (at >= 0) return nameAt(tables, tables.vendors, at) + tail(bytes, 3, 8);
   for (let bits = 23; bits >= 8; bits--) {
-    const name = lookup(bits);
+    const name = range(bits);
     if (name !== undefined) return name + tail(bytes, bits >> 3, 8 - (bits & 7));
   }
   return macAt(Buffer.from(bytes), 0);
@@ -207,7 +400,14 @@ function resolveMac(v: number, bytes: Uint8Array): string {
  * whatever -N says: tshark names the OUI of eth.dst and eth.src with name resolution off too.
  */
 export function ouiVendorName(oui: number): string | undefined {
-  return ethTablesLoaded().vendorLongNames.get(oui);
+  let name = vendorNames.get(oui);
+  if (name === undefined) {
+    const tables = ethTablesLoaded();
+    name = nameAt(tables, tables.vendors, find(tables.vendors, oui), true) ?? null;
+    if (vendorNames.size >= VENDOR_NAME_CACHE) vendorNames.clear();
+    vendorNames.set(oui, name);
+  }
+  return name ?? undefined;
 }
 
 const macBytes = new Uint8Array(6);

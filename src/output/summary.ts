@@ -111,7 +111,6 @@ export function transportInfo(d: Dissection): string {
 }
 
 export function writeTransportInfo(d: Dissection, w: TextWriter): void {
-  let empty = false;
   const k = namingLayer(d);
   const p = k >= 0 ? d.stack[k] : Proto.None;
   if (p === Proto.Tcp) writeTcpInfo(d, w);
@@ -125,8 +124,7 @@ export function writeTransportInfo(d: Dissection, w: TextWriter): void {
     w.writeUInt(d.payloadLen);
   } else if (p === Proto.Icmp || p === Proto.Icmpv6) w.write(icmpInfo(d));
   else if (d.netOff >= 0 && d.fragmented) w.write('Fragmented IP protocol');
-  else empty = true;
-  if (d.malformed !== Malformed.None) w.write(empty ? MALFORMED : ' ' + MALFORMED);
+  if (d.malformed !== Malformed.None) w.write(MALFORMED);
 }
 
 /** A port in the Info column: `http(80)` with -N t when it has a name, else the number (no text made without -N t). */
@@ -135,23 +133,22 @@ function writePort(w: TextWriter, kind: 'tcp' | 'udp', port: number): void {
   else w.writeUInt(port);
 }
 
+/**
+ * The mark of a malformed frame, right after whatever the Info column says, without a space: Wireshark
+ * appends it to the column as it stands when the dissector gives up.
+ */
 const MALFORMED = '[Malformed Packet]';
 /** The arrow between two addresses or two ports, with its spaces. */
 export const ARROW_BETWEEN = ` ${RIGHT_ARROW} `;
 
 function withMalformedMark(d: Dissection, s: string): string {
-  return s + malformedMark(d, s);
-}
-
-/** What follows an application's Info text `s` in a malformed frame ('' otherwise). */
-function malformedMark(d: Dissection, s: string): string {
-  return d.malformed !== Malformed.None ? (s ? ' ' : '') + MALFORMED : '';
+  return d.malformed !== Malformed.None ? s + MALFORMED : s;
 }
 
 /** infoColumn(d, app) through the sanitizer, written without building the column's string. */
 export function writeAppInfo(d: Dissection, app: AppSummary, w: TextWriter): void {
   w.writeSanitized(app.info);
-  if (d.malformed !== Malformed.None) w.write(malformedMark(d, app.info));
+  if (d.malformed !== Malformed.None) w.write(MALFORMED);
 }
 
 // Wireshark prints the findings group by group (ports reused, retransmissions, lost, window,
