@@ -31,6 +31,7 @@ export const icmpv6 = registerProtocol({
     }
     const k = d.inIcmpError ? 1 : 0;
     layer.count = k + 1;
+    if (k === 0) layer.niNames = -1;
     layer.off[k] = off;
     layer.end[k] = end;
     // The IPv6 header that carries the message stands before its extension headers.
