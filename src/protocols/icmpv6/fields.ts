@@ -376,7 +376,8 @@ for (const [name, label, mask, type] of NA_FLAG_BITS) {
 }
 ipv6Field('icmpv6.nd.na.target_address', 'Target Address', 8, na);
 ipv6Field('icmpv6.nd.rd.target_address', 'Target Address', 8, ofType(w.REDIRECT));
-ipv6Field('icmpv6.nd.rd.destination_address', 'Destination Address', 24, ofType(w.REDIRECT));
+// tshark 4.0's name for it, odd as it is.
+ipv6Field('icmpv6.rd.na.destination_address', 'Destination Address', 24, ofType(w.REDIRECT));
 
 // ---- Node Information (RFC 4620 §4) ----
 const ni = ofType(w.NI_QUERY, w.NI_REPLY);
