@@ -9,9 +9,13 @@ import { ipv6At, macAt, ChecksumStatus, CHECKSUM_STATUS_NAMES } from '../../fiel
 import { echoMatch } from '../icmp/echo-match';
 import { leaveToData } from '../data';
 import { internetChecksum } from '../icmp/wire';
-import { MAX_NI_NAMES, type Icmpv6Layer } from './layer';
+import type { Icmpv6Layer } from './layer';
+import {
+  IPV4_ENTRY, IPV6_ENTRY, NI_DATA, NI_FLAGS, NI_NONCE, NI_QTYPE, NI_TTL_LEN, QTYPE_IPV4_ADDRESSES, QTYPE_NODE_ADDRESSES, QTYPE_NODE_NAME,
+  SUBJECT_IPV4, SUBJECT_IPV6,
+} from './node-info';
 import * as w from './wire';
-import { nameText, walkName } from '../dns/wire';
+import { nameText } from '../dns/wire';
 
 const layerOf = (d: Dissection): Icmpv6Layer => protocolNamed('icmpv6')!.layer(d) as Icmpv6Layer;
 const messages = (d: Dissection): number => (d.hasLayer(Proto.Icmpv6) ? layerOf(d).count : 0);
@@ -381,13 +385,9 @@ ipv6Field('icmpv6.rd.na.destination_address', 'Destination Address', 24, ofType(
 
 // ---- Node Information (RFC 4620 §4) ----
 const ni = ofType(w.NI_QUERY, w.NI_REPLY);
-const QTYPE_NODE_NAME = 2, QTYPE_NODE_ADDRESSES = 3, QTYPE_IPV4_ADDRESSES = 4;
 const QTYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'NOOP', 1: 'Supported query types (Obsolete)', 2: 'Node Name', 3: 'Node addresses', 4: 'IPv4 node addresses',
 };
-const NI_QTYPE = 4, NI_FLAGS = 6, NI_NONCE = 8;
-/** Where a query's subject or a reply's data starts, after the nonce. */
-const NI_DATA = 16;
 field({ name: 'icmpv6.ni.qtype', label: 'Qtype', type: FT.UInt, valueBits: 16, pos: NI_QTYPE, len: 2, has: ni, valueNames: QTYPE_NAMES, num: (d, off) => d.buf.readUInt16BE(off + NI_QTYPE) });
 /** The A flag's words (RFC 4620 §6.3: all unicast addresses, or only the queried interface's), as packet-icmpv6.c names them. */
 const NI_FLAG_A_WORDS: Readonly<Record<number, string>> = { 1: 'All unicast address', 0: 'Unicast addresses on the queried interface' };
@@ -424,40 +424,10 @@ const niDataMessage = (d: Dissection, type: number): number => {
   return L.end[0] - off > NI_DATA && typeAt(d, off) === type ? off : -1;
 };
 const niQuery = (code: number): Pred => (d, off) => typeAt(d, off) === w.NI_QUERY && d.buf[off + w.CODE] === code;
-ipv6Field('icmpv6.ni.query.subject_ipv6', 'IPv6 subject address', NI_DATA, niQuery(0));
+ipv6Field('icmpv6.ni.query.subject_ipv6', 'IPv6 subject address', NI_DATA, niQuery(SUBJECT_IPV6));
 
-// Names in DNS form (a query's subject, a reply's node names), read as Wireshark's get_dns_name reads
-// them: compression pointers count from the name's own first byte; a name that runs past the message
-// ends the list. They are walked once per frame, when a field first asks.
-const NI_TTL_LEN = 4;
-function niNames(d: Dissection): number {
-  const L = layerOf(d);
-  if (L.niNames >= 0) return L.niNames;
-  let n = 0;
-  const off = L.off[0], end = L.end[0], buf = d.buf;
-  const put = (start: number, after: number): void => {
-    L.niNameSpans[2 * n] = start;
-    L.niNameSpans[2 * n + 1] = after;
-    n++;
-  };
-  if (end - off > NI_DATA && typeAt(d, off) === w.NI_QUERY && buf[off + w.CODE] === 1) {
-    const after = walkName(buf, off + NI_DATA, end, off + NI_DATA);
-    if (after >= 0) put(off + NI_DATA, after);
-  } else if (end - off > NI_DATA + NI_TTL_LEN && typeAt(d, off) === w.NI_REPLY && buf.readUInt16BE(off + NI_QTYPE) === QTYPE_NODE_NAME) {
-    // RFC 4620 §6.3: the names follow one TTL; a zero byte where a name would start is padding.
-    // Each name takes at least one byte, so the walk ends within the message.
-    for (let p = off + NI_DATA + NI_TTL_LEN; p < end && buf[p] !== 0 && n < MAX_NI_NAMES;) {
-      const after = walkName(buf, p, end, p);
-      if (after < 0) break;
-      put(p, after);
-      p = after;
-    }
-  }
-  L.niNames = n;
-  return n;
-}
-/** The names of the frame's message of `type` (0 for the other type). */
-const niNameCount = (d: Dissection, type: number): number => (messages(d) > 0 && typeAt(d, layerOf(d).off[0]) === type ? niNames(d) : 0);
+// The names the decode step walked (node-info.ts): a query's subject name, a reply's node names.
+const niNameCount = (d: Dissection, type: number): number => (messages(d) > 0 && typeAt(d, layerOf(d).off[0]) === type ? layerOf(d).niNames : 0);
 const niNameField = (name: string, label: string, type: number): void => void defineField({
   name, label, type: FT.String, proto: 'icmpv6', count: (d) => niNameCount(d, type), instanceOf: () => 0,
   text: (d, i) => {
@@ -470,23 +440,25 @@ const niNameField = (name: string, label: string, type: number): void => void de
   },
 });
 niNameField('icmpv6.ni.query.subject_fqdn', 'FQDN subject', w.NI_QUERY);
-field({ name: 'icmpv6.ni.query.subject_ipv4', label: 'IPv4 subject address', type: FT.IPv4, pos: NI_DATA, len: 4, has: niQuery(2), num: (d, off) => d.buf.readUInt32BE(off + NI_DATA) });
+field({ name: 'icmpv6.ni.query.subject_ipv4', label: 'IPv4 subject address', type: FT.IPv4, pos: NI_DATA, len: 4, has: niQuery(SUBJECT_IPV4), num: (d, off) => d.buf.readUInt32BE(off + NI_DATA) });
 
-// RFC 4620 §6.3: a reply's data by its Qtype, whatever its code (Wireshark reads it so): a node
-// name reply has one TTL and then names; an address reply, (TTL, address) pairs of 20 bytes for
-// IPv6 and 8 for IPv4.
-const IPV6_ENTRY = 20, IPV4_ENTRY = 8;
+// A reply's data by its Qtype, whatever its code (Wireshark reads it so). An entry cut short still
+// shows its TTL when that much is there, as Wireshark's does before it runs out.
 const replyQtype = (d: Dissection): number => {
   const off = niDataMessage(d, w.NI_REPLY);
   return off < 0 ? -1 : d.buf.readUInt16BE(off + NI_QTYPE);
 };
 const replyDataLen = (d: Dissection): number => layerOf(d).end[0] - layerOf(d).off[0] - NI_DATA;
 const entriesOf = (d: Dissection, qtype: number, size: number): number => (replyQtype(d) === qtype ? Math.floor(replyDataLen(d) / size) : 0);
+const ttlsOf = (d: Dissection, size: number): number => {
+  const len = replyDataLen(d);
+  return Math.floor(len / size) + (len % size >= NI_TTL_LEN ? 1 : 0);
+};
 const ttlCount = (d: Dissection): number => {
   switch (replyQtype(d)) {
     case QTYPE_NODE_NAME: return replyDataLen(d) >= NI_TTL_LEN ? 1 : 0;
-    case QTYPE_NODE_ADDRESSES: return entriesOf(d, QTYPE_NODE_ADDRESSES, IPV6_ENTRY);
-    case QTYPE_IPV4_ADDRESSES: return entriesOf(d, QTYPE_IPV4_ADDRESSES, IPV4_ENTRY);
+    case QTYPE_NODE_ADDRESSES: return ttlsOf(d, IPV6_ENTRY);
+    case QTYPE_IPV4_ADDRESSES: return ttlsOf(d, IPV4_ENTRY);
     default: return 0;
   }
 };
