@@ -42,7 +42,8 @@ const FIELDS = [
   'icmpv6.nd.ra.cur_hop_limit', 'icmpv6.nd.ra.flag', 'icmpv6.nd.ra.router_lifetime', 'icmpv6.opt.type', 'icmpv6.opt.length',
   'icmpv6.opt.linkaddr', 'icmpv6.opt.src_linkaddr', 'icmpv6.opt.target_linkaddr', 'icmpv6.opt.prefix', 'icmpv6.opt.prefix.length',
   'icmpv6.opt.prefix.valid_lifetime', 'icmpv6.opt.mtu', 'icmpv6.opt.nonce', 'icmpv6.opt.rdnss', 'icmpv6.opt.pref64.prefix',
-  'icmpv6.ni.qtype', 'icmpv6.ni.flag', 'icmpv6.ni.nonce', 'icmpv6.ni.query.subject_ipv6', 'icmpv6.ni.reply.node_address',
+  'icmpv6.ni.qtype', 'icmpv6.ni.flag', 'icmpv6.ni.nonce', 'icmpv6.ni.query.subject_ipv6', 'icmpv6.ni.query.subject_fqdn', 'icmpv6.ni.query.subject_ipv4',
+  'icmpv6.ni.reply.node_ttl', 'icmpv6.ni.reply.node_name', 'icmpv6.ni.reply.node_address', 'icmpv6.ni.reply.ipv4_address',
   'null.family', 'loop.skipcount', 'loop.relevant_function', 'loop.function', 'loop.forwarding_address', 'loop.receipt_number',
   'vsock.src_cid', 'vsock.dst_cid', 'vsock.src_port', 'vsock.dst_port', 'vsock.op', 'vsock.trans', 'vsock.trans_len',
   'vsock.virtio.type', 'vsock.virtio.op', 'vsock.virtio.len', 'vsock.virtio.buf_alloc', 'vsock.virtio.fwd_cnt', 'vsock.payload',
@@ -202,7 +203,11 @@ function ipv6(next: number, payload: Buffer): Buffer {
 const icmpError = (quote: Buffer): Buffer => Buffer.concat([
   Buffer.from('03030000' + '00000000', 'hex'), quote]);
 
-test('short ARP, errors quoting truncated or nested errors, and bad ND options neither throw nor hang', () => {
+/** A Node Information message's fixed part (RFC 4620 §4): type, code, checksum, Qtype, flags, nonce. */
+const ni = (type: number, code: number, qtype: number): string =>
+  type.toString(16) + code.toString(16).padStart(2, '0') + '0000' + qtype.toString(16).padStart(4, '0') + '0000' + '0123456789abcdef';
+
+test('short ARP, errors quoting truncated or nested errors, bad ND options and Node Information names neither throw nor hang', () => {
   const ns = (options: string): Buffer => ipv6(58, Buffer.from('87000000' + '00000000' + 'fe800000000000000000000000000001' + options, 'hex'));
   const frames = [
     Buffer.concat([eth(0x0806), Buffer.from('00010800060401', 'hex')]), // ARP cut inside its fixed part
@@ -219,6 +224,12 @@ test('short ARP, errors quoting truncated or nested errors, and bad ND options n
     Buffer.concat([eth(0x86dd), ns('01')]), // half an option header
     Buffer.concat([eth(0x86dd), ipv6(58, Buffer.from('8600', 'hex'))]), // RA cut after the type
     Buffer.concat([eth(0x86dd), ipv6(58, Buffer.concat([Buffer.from('0100000000000000', 'hex'), ipv6(58, Buffer.from('0100000000000000', 'hex'))]))]),
+    // Node Information: a name reply of 700 names that each point at themselves, a subject name running
+    // past the end, address replies ending inside an entry
+    Buffer.concat([eth(0x86dd), ipv6(58, Buffer.from(ni(140, 0, 2) + '00000000' + 'c000'.repeat(700), 'hex'))]),
+    Buffer.concat([eth(0x86dd), ipv6(58, Buffer.from(ni(139, 1, 2) + '09726573706f6e', 'hex'))]),
+    Buffer.concat([eth(0x86dd), ipv6(58, Buffer.from(ni(140, 0, 4) + '0000003c0a4d00', 'hex'))]),
+    Buffer.concat([eth(0x86dd), ipv6(58, Buffer.from(ni(140, 0, 3) + '00000e10fd77000000000000', 'hex'))]),
   ];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-icmp-bad-'));
   try {
@@ -232,6 +243,9 @@ test('short ARP, errors quoting truncated or nested errors, and bad ND options n
     const info = ours(file, ['-T', 'fields', '-e', '_ws.col.Info']).split('\n');
     assert.match(info[0], /Malformed/, 'the cut ARP is marked malformed');
     assert.match(info[9], /Malformed/, 'an ND option of length 0 marks the frame malformed');
+    assert.doesNotMatch(info[14], /Malformed/, 'names that loop are read as such, as tshark reads them');
+    assert.match(info[15], /Malformed/, 'a subject name running past the end marks the frame malformed, as in tshark');
+    assert.match(info[16], /Malformed/, 'an address entry cut short marks the frame malformed, as in tshark');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,12 @@ import { echoMatch } from '../icmp/echo-match';
 import { leaveToData } from '../data';
 import { internetChecksum } from '../icmp/wire';
 import type { Icmpv6Layer } from './layer';
+import {
+  IPV4_ENTRY, IPV6_ENTRY, NI_DATA, NI_FLAGS, NI_NONCE, NI_QTYPE, NI_TTL_LEN, QTYPE_IPV4_ADDRESSES, QTYPE_NODE_ADDRESSES, QTYPE_NODE_NAME,
+  SUBJECT_IPV4, SUBJECT_IPV6,
+} from './node-info';
 import * as w from './wire';
+import { nameText } from '../dns/wire';
 
 const layerOf = (d: Dissection): Icmpv6Layer => protocolNamed('icmpv6')!.layer(d) as Icmpv6Layer;
 const messages = (d: Dissection): number => (d.hasLayer(Proto.Icmpv6) ? layerOf(d).count : 0);
@@ -311,19 +316,41 @@ leaveToData(Proto.Icmpv6, (d, o) => {
   return L.end[k] - L.off[k] > ICMPV6_ECHO_DATA && o.set(d.buf, L.off[k] + ICMPV6_ECHO_DATA, L.end[k] - L.off[k] - ICMPV6_ECHO_DATA);
 });
 
+/**
+ * A flags field's line as proto_tree_add_bitmask writes it: the value in hex, then the label of each
+ * bit that is set and, for a part with named values, its label and the name.
+ */
+type FlagBit = readonly [name: string, label: string, mask: number, type: FT, names?: Readonly<Record<number, string>>];
+function bitmaskLine(value: number, hexDigits: number, bits: readonly FlagBit[]): string {
+  let s = `0x${value.toString(16).padStart(hexDigits, '0')}`;
+  for (const [, label, mask, type, names] of bits) {
+    if (type === FT.Bool) {
+      if ((value & mask) !== 0) s += `, ${label}`;
+    } else if (names !== undefined) {
+      const v = (value & mask) >> Math.log2(mask & -mask);
+      s += `, ${label}: ${names[v] ?? 'Unknown'}`;
+    }
+  }
+  return s;
+}
+
 // ---- Router Advertisement (RFC 4861 §4.2) ----
 const ra = ofType(w.ROUTER_ADVERTISEMENT);
 field({ name: 'icmpv6.nd.ra.cur_hop_limit', label: 'Cur hop limit', type: FT.UInt, valueBits: 8, pos: 4, len: 1, has: ra, num: (d, off) => d.buf[off + 4] });
 const PRF_NAMES: Readonly<Record<number, string>> = { 0: 'Medium', 1: 'High', 2: 'Reserved', 3: 'Low' };
-field({ name: 'icmpv6.nd.ra.flag', label: 'Flags', type: FT.Hex, hexDigits: 2, valueBits: 8, pos: 5, len: 1, has: ra, num: (d, off) => d.buf[off + 5] });
-for (const [name, label, mask, type, names] of [
+const RA_FLAG_BITS = [
   ['icmpv6.nd.ra.flag.m', 'Managed address configuration', 0x80, FT.Bool, undefined],
   ['icmpv6.nd.ra.flag.o', 'Other configuration', 0x40, FT.Bool, undefined],
   ['icmpv6.nd.ra.flag.h', 'Home Agent', 0x20, FT.Bool, undefined],
   ['icmpv6.nd.ra.flag.prf', 'Prf (Default Router Preference)', 0x18, FT.UInt, PRF_NAMES],
   ['icmpv6.nd.ra.flag.p', 'Proxy', 0x04, FT.Bool, undefined],
   ['icmpv6.nd.ra.flag.rsv', 'Reserved', 0x03, FT.UInt, undefined],
-] as const) {
+] as const;
+field({
+  name: 'icmpv6.nd.ra.flag', label: 'Flags', type: FT.Hex, hexDigits: 2, valueBits: 8, pos: 5, len: 1, has: ra, num: (d, off) => d.buf[off + 5],
+  display: (d, off) => bitmaskLine(d.buf[off + 5], 2, RA_FLAG_BITS),
+});
+for (const [name, label, mask, type, names] of RA_FLAG_BITS) {
   const shift = Math.log2(mask & -mask);
   field({
     name, label, type, valueBits: type === FT.Bool ? undefined : 8, pos: 5, len: 1, has: ra, parent: 'icmpv6.nd.ra.flag', mask, bitWidth: 8,
@@ -337,11 +364,15 @@ field({ name: 'icmpv6.nd.ra.retrans_timer', label: 'Retrans timer (ms)', type: F
 // ---- Neighbor Solicitation and Advertisement (RFC 4861 §4.3, §4.4), Redirect (§4.5) ----
 ipv6Field('icmpv6.nd.ns.target_address', 'Target Address', 8, ofType(w.NEIGHBOR_SOLICITATION));
 const na = ofType(w.NEIGHBOR_ADVERTISEMENT);
-field({ name: 'icmpv6.nd.na.flag', label: 'Flags', type: FT.Hex, hexDigits: 8, valueBits: 32, pos: 4, len: 4, has: na, num: (d, off) => d.buf.readUInt32BE(off + 4) });
-for (const [name, label, mask, type] of [
+const NA_FLAG_BITS = [
   ['icmpv6.nd.na.flag.r', 'Router', 0x80000000, FT.Bool], ['icmpv6.nd.na.flag.s', 'Solicited', 0x40000000, FT.Bool],
   ['icmpv6.nd.na.flag.o', 'Override', 0x20000000, FT.Bool], ['icmpv6.nd.na.flag.rsv', 'Reserved', 0x1fffffff, FT.UInt],
-] as const) {
+] as const;
+field({
+  name: 'icmpv6.nd.na.flag', label: 'Flags', type: FT.Hex, hexDigits: 8, valueBits: 32, pos: 4, len: 4, has: na, num: (d, off) => d.buf.readUInt32BE(off + 4),
+  display: (d, off) => bitmaskLine(d.buf.readUInt32BE(off + 4), 8, NA_FLAG_BITS),
+});
+for (const [name, label, mask, type] of NA_FLAG_BITS) {
   field({
     name, label, type, valueBits: type === FT.Bool ? undefined : 32, pos: 4, len: 4, has: na, parent: 'icmpv6.nd.na.flag', mask, bitWidth: 32,
     num: (d, off) => (type === FT.Bool ? ((d.buf.readUInt32BE(off + 4) & mask) !== 0 ? 1 : 0) : d.buf.readUInt32BE(off + 4) & mask),
@@ -349,57 +380,107 @@ for (const [name, label, mask, type] of [
 }
 ipv6Field('icmpv6.nd.na.target_address', 'Target Address', 8, na);
 ipv6Field('icmpv6.nd.rd.target_address', 'Target Address', 8, ofType(w.REDIRECT));
-ipv6Field('icmpv6.nd.rd.destination_address', 'Destination Address', 24, ofType(w.REDIRECT));
+// tshark 4.0's name for it, odd as it is.
+ipv6Field('icmpv6.rd.na.destination_address', 'Destination Address', 24, ofType(w.REDIRECT));
 
 // ---- Node Information (RFC 4620 §4) ----
 const ni = ofType(w.NI_QUERY, w.NI_REPLY);
-const QTYPE_NAMES: Readonly<Record<number, string>> = { 0: 'NOOP', 1: 'Unused', 2: 'Node Name', 3: 'Node addresses', 4: 'IPv4 Addresses' };
-field({ name: 'icmpv6.ni.qtype', label: 'Qtype', type: FT.UInt, valueBits: 16, pos: 4, len: 2, has: ni, valueNames: QTYPE_NAMES, num: (d, off) => d.buf.readUInt16BE(off + 4) });
-field({ name: 'icmpv6.ni.flag', label: 'Flags', type: FT.Hex, hexDigits: 4, valueBits: 16, pos: 6, len: 2, has: ni, num: (d, off) => d.buf.readUInt16BE(off + 6) });
+const QTYPE_NAMES: Readonly<Record<number, string>> = {
+  0: 'NOOP', 1: 'Supported query types (Obsolete)', 2: 'Node Name', 3: 'Node addresses', 4: 'IPv4 node addresses',
+};
+field({ name: 'icmpv6.ni.qtype', label: 'Qtype', type: FT.UInt, valueBits: 16, pos: NI_QTYPE, len: 2, has: ni, valueNames: QTYPE_NAMES, num: (d, off) => d.buf.readUInt16BE(off + NI_QTYPE) });
 /** The A flag's words (RFC 4620 §6.3: all unicast addresses, or only the queried interface's), as packet-icmpv6.c names them. */
 const NI_FLAG_A_WORDS: Readonly<Record<number, string>> = { 1: 'All unicast address', 0: 'Unicast addresses on the queried interface' };
-for (const [name, label, mask, type] of [
+const NI_FLAG_BITS = [
   ['icmpv6.ni.flag.g', 'Global-scope addresses', 0x20, FT.Bool], ['icmpv6.ni.flag.s', 'Site-local addresses', 0x10, FT.Bool],
   ['icmpv6.ni.flag.l', 'Link-local addresses', 0x08, FT.Bool], ['icmpv6.ni.flag.c', 'Compression', 0x04, FT.Bool],
   ['icmpv6.ni.flag.a', 'Unicast Addresses', 0x02, FT.Bool], ['icmpv6.ni.flag.t', 'Truncated', 0x01, FT.Bool],
   ['icmpv6.ni.flag.rsv', 'Reserved', 0xffc0, FT.Hex],
-] as const) {
+] as const;
+field({
+  name: 'icmpv6.ni.flag', label: 'Flags', type: FT.Hex, hexDigits: 4, valueBits: 16, pos: NI_FLAGS, len: 2, has: ni, num: (d, off) => d.buf.readUInt16BE(off + NI_FLAGS),
+  display: (d, off) => bitmaskLine(d.buf.readUInt16BE(off + NI_FLAGS), 4, NI_FLAG_BITS),
+});
+for (const [name, label, mask, type] of NI_FLAG_BITS) {
   const shift = Math.log2(mask & -mask);
   field({
-    name, label, type, valueBits: type === FT.Bool ? undefined : 16, hexDigits: 3, pos: 6, len: 2, has: ni, parent: 'icmpv6.ni.flag', mask, bitWidth: 16,
-    valueNames: name === 'icmpv6.ni.flag.a' ? NI_FLAG_A_WORDS : undefined, num: (d, off) => (d.buf.readUInt16BE(off + 6) & mask) >> shift,
+    name, label, type, valueBits: type === FT.Bool ? undefined : 16, hexDigits: 3, pos: NI_FLAGS, len: 2, has: ni, parent: 'icmpv6.ni.flag', mask, bitWidth: 16,
+    valueNames: name === 'icmpv6.ni.flag.a' ? NI_FLAG_A_WORDS : undefined, num: (d, off) => (d.buf.readUInt16BE(off + NI_FLAGS) & mask) >> shift,
   });
 }
 field({
-  name: 'icmpv6.ni.nonce', label: 'Nonce', type: FT.Hex, hexDigits: 16, valueBits: 64, pos: 8, len: 8, has: ni,
-  num: (d, off) => Number(d.buf.readBigUInt64BE(off + 8)),
-  display: (d, off) => `0x${d.buf.toString('hex', off + 8, off + 16)}`,
+  name: 'icmpv6.ni.nonce', label: 'Nonce', type: FT.Hex, hexDigits: 16, valueBits: 64, pos: NI_NONCE, len: 8, has: ni,
+  num: (d, off) => Number(d.buf.readBigUInt64BE(off + NI_NONCE)),
+  display: (d, off) => `0x${d.buf.toString('hex', off + NI_NONCE, off + NI_DATA)}`,
 });
 // 64 bits do not fit a number exactly: -T fields prints the nonce from its bytes, as the tree does.
 getField('icmpv6.ni.nonce')!.text = (d, i) => getField('icmpv6.ni.nonce')!.display!(d, i);
-const NI_DATA = 16;
-const QTYPE_NODE_ADDRESSES = 3;
-const niQuery = (code: number): Pred => (d, off) => typeAt(d, off) === w.NI_QUERY && d.buf[off + w.CODE] === code;
-ipv6Field('icmpv6.ni.query.subject_ipv6', 'IPv6 subject address', NI_DATA, niQuery(0));
-field({ name: 'icmpv6.ni.query.subject_ipv4', label: 'IPv4 subject address', type: FT.IPv4, pos: NI_DATA, len: 4, has: niQuery(2), num: (d, off) => d.buf.readUInt32BE(off + NI_DATA) });
-// RFC 4620 §6.3: a reply to "node addresses" lists (TTL, IPv6 address) pairs of 20 bytes.
-const NODE_ADDRESS_ENTRY = 20;
-const addressReply: Pred = (d, off) => typeAt(d, off) === w.NI_REPLY && d.buf[off + w.CODE] === 0 && d.buf.readUInt16BE(off + 4) === QTYPE_NODE_ADDRESSES;
-const addressEntries = (d: Dissection): number => {
-  if (messages(d) === 0) return 0;
+
+/** The frame's own message when it is a Node Information message with data after its nonce: its offset, else -1. */
+const niDataMessage = (d: Dissection, type: number): number => {
+  if (messages(d) === 0) return -1;
   const L = layerOf(d);
-  const off = L.off[0], end = L.end[0];
-  if (end - off < NI_DATA || !addressReply(d, off, end, 0)) return 0;
-  return Math.floor((end - off - NI_DATA) / NODE_ADDRESS_ENTRY);
+  const off = L.off[0];
+  return L.end[0] - off > NI_DATA && typeAt(d, off) === type ? off : -1;
 };
-const entryAt = (d: Dissection, i: number): number => layerOf(d).off[0] + NI_DATA + i * NODE_ADDRESS_ENTRY;
-defineField({
-  name: 'icmpv6.ni.reply.node_ttl', label: 'TTL', type: FT.UInt, valueBits: 32, proto: 'icmpv6', count: addressEntries,
-  instanceOf: () => 0, num: (d, i) => d.buf.readUInt32BE(entryAt(d, i)), range: (d, i, o) => o.set(d.buf, entryAt(d, i), 4),
+const niQuery = (code: number): Pred => (d, off) => typeAt(d, off) === w.NI_QUERY && d.buf[off + w.CODE] === code;
+ipv6Field('icmpv6.ni.query.subject_ipv6', 'IPv6 subject address', NI_DATA, niQuery(SUBJECT_IPV6));
+
+// The names the decode step walked (node-info.ts): a query's subject name, a reply's node names.
+const niNameCount = (d: Dissection, type: number): number => (messages(d) > 0 && typeAt(d, layerOf(d).off[0]) === type ? layerOf(d).niNames : 0);
+const niNameField = (name: string, label: string, type: number): void => void defineField({
+  name, label, type: FT.String, proto: 'icmpv6', count: (d) => niNameCount(d, type), instanceOf: () => 0,
+  text: (d, i) => {
+    const L = layerOf(d), start = L.niNameSpans[2 * i];
+    return nameText(d.buf, start, L.end[0], start);
+  },
+  range: (d, i, o) => {
+    const L = layerOf(d);
+    return o.set(d.buf, L.niNameSpans[2 * i], L.niNameSpans[2 * i + 1] - L.niNameSpans[2 * i]);
+  },
 });
+niNameField('icmpv6.ni.query.subject_fqdn', 'FQDN subject', w.NI_QUERY);
+field({ name: 'icmpv6.ni.query.subject_ipv4', label: 'IPv4 subject address', type: FT.IPv4, pos: NI_DATA, len: 4, has: niQuery(SUBJECT_IPV4), num: (d, off) => d.buf.readUInt32BE(off + NI_DATA) });
+
+// A reply's data by its Qtype, whatever its code (Wireshark reads it so). An entry cut short still
+// shows its TTL when that much is there, as Wireshark's does before it runs out.
+const replyQtype = (d: Dissection): number => {
+  const off = niDataMessage(d, w.NI_REPLY);
+  return off < 0 ? -1 : d.buf.readUInt16BE(off + NI_QTYPE);
+};
+const replyDataLen = (d: Dissection): number => layerOf(d).end[0] - layerOf(d).off[0] - NI_DATA;
+const entriesOf = (d: Dissection, qtype: number, size: number): number => (replyQtype(d) === qtype ? Math.floor(replyDataLen(d) / size) : 0);
+const ttlsOf = (d: Dissection, size: number): number => {
+  const len = replyDataLen(d);
+  return Math.floor(len / size) + (len % size >= NI_TTL_LEN ? 1 : 0);
+};
+const ttlCount = (d: Dissection): number => {
+  switch (replyQtype(d)) {
+    case QTYPE_NODE_NAME: return replyDataLen(d) >= NI_TTL_LEN ? 1 : 0;
+    case QTYPE_NODE_ADDRESSES: return ttlsOf(d, IPV6_ENTRY);
+    case QTYPE_IPV4_ADDRESSES: return ttlsOf(d, IPV4_ENTRY);
+    default: return 0;
+  }
+};
+const dataAt = (d: Dissection): number => layerOf(d).off[0] + NI_DATA;
+const ttlAt = (d: Dissection, i: number): number =>
+  dataAt(d) + i * (replyQtype(d) === QTYPE_IPV4_ADDRESSES ? IPV4_ENTRY : IPV6_ENTRY);
 defineField({
-  name: 'icmpv6.ni.reply.node_address', label: 'IPv6 Node address', type: FT.IPv6, proto: 'icmpv6', count: addressEntries, instanceOf: () => 0,
-  bytes: (d, i, o) => o.set(d.buf, entryAt(d, i) + 4, 16), range: (d, i, o) => o.set(d.buf, entryAt(d, i) + 4, 16),
+  name: 'icmpv6.ni.reply.node_ttl', label: 'TTL', type: FT.UInt, valueBits: 32, proto: 'icmpv6', count: ttlCount,
+  instanceOf: () => 0, num: (d, i) => d.buf.readUInt32BE(ttlAt(d, i)), range: (d, i, o) => o.set(d.buf, ttlAt(d, i), NI_TTL_LEN),
+});
+niNameField('icmpv6.ni.reply.node_name', 'Name Node', w.NI_REPLY);
+const ipv6EntryAt = (d: Dissection, i: number): number => dataAt(d) + i * IPV6_ENTRY + NI_TTL_LEN;
+defineField({
+  name: 'icmpv6.ni.reply.node_address', label: 'IPv6 Node address', type: FT.IPv6, proto: 'icmpv6',
+  count: (d) => entriesOf(d, QTYPE_NODE_ADDRESSES, IPV6_ENTRY), instanceOf: () => 0,
+  bytes: (d, i, o) => o.set(d.buf, ipv6EntryAt(d, i), 16), range: (d, i, o) => o.set(d.buf, ipv6EntryAt(d, i), 16),
+});
+const ipv4EntryAt = (d: Dissection, i: number): number => dataAt(d) + i * IPV4_ENTRY + NI_TTL_LEN;
+defineField({
+  name: 'icmpv6.ni.reply.ipv4_address', label: 'IPv4 Node address', type: FT.IPv4, proto: 'icmpv6',
+  count: (d) => entriesOf(d, QTYPE_IPV4_ADDRESSES, IPV4_ENTRY), instanceOf: () => 0,
+  num: (d, i) => d.buf.readUInt32BE(ipv4EntryAt(d, i)), range: (d, i, o) => o.set(d.buf, ipv4EntryAt(d, i), 4),
 });
 
 // ---- Neighbor Discovery options (RFC 4861 §4.6 and the RFCs that add options) ----
@@ -431,12 +512,48 @@ function optionCount(d: Dissection, want: OptionWanted): number {
   return n;
 }
 const anyOption = (): boolean => true;
+/** RFC 8106 §5.1: where a Recursive DNS Server option's addresses start, 16 bytes each. */
+const RDNSS_SERVERS = 8;
+// RFC 8106 §5.2: domain names in DNS wire form without compression, then zero padding to the
+// option's end. Each name's labels are walked within the option, so a bad length ends the list.
+const DNSSL_NAMES = 8;
+const MAX_LABEL = 63;
+/** Calls each(start, end) for every whole name; returns where the padding starts (the option's end when none). */
+const walkDnsslNames = (buf: Buffer, p: number, len: number, each: (start: number, end: number) => boolean | void): number => {
+  const optEnd = p + len;
+  let q = p + DNSSL_NAMES;
+  while (q < optEnd && buf[q] !== 0) {
+    let r = q;
+    while (r < optEnd && buf[r] !== 0 && buf[r] <= MAX_LABEL) r += 1 + buf[r];
+    if (r >= optEnd || buf[r] !== 0) return optEnd;
+    if (each(q, r + 1) === true) return optEnd;
+    q = r + 1;
+  }
+  return q;
+};
+const dottedName = (buf: Buffer, start: number, end: number): string => {
+  const labels: string[] = [];
+  for (let q = start; q < end - 1; q += 1 + buf[q]) labels.push(buf.toString('latin1', q + 1, q + 1 + buf[q]));
+  return labels.join('.');
+};
 const optionHeading = (d: Dissection, p: number, len: number): string => {
   const type = d.buf[p];
   const name = w.OPTION_NAMES[type] ?? 'Unknown';
   if ((type === w.OPT_SOURCE_LINKADDR || type === w.OPT_TARGET_LINKADDR) && len === 8) return `ICMPv6 Option (${name} : ${macAt(d.buf, p + 2)})`;
   if (type === w.OPT_PREFIX_INFO && len >= 32) return `ICMPv6 Option (${name} : ${ipv6At(d.buf, p + 16)}/${d.buf[p + 2]})`;
   if (type === w.OPT_MTU && len >= 8) return `ICMPv6 Option (${name} : ${d.buf.readUInt32BE(p + 4)})`;
+  if (type === w.OPT_RDNSS) {
+    // Each server's address follows the name (RFC 8106 §5.1: 16 bytes each after 8).
+    let s = `ICMPv6 Option (${name}`;
+    for (let q = p + RDNSS_SERVERS; q + 16 <= p + len; q += 16) s += ` ${ipv6At(d.buf, q)}`;
+    return `${s})`;
+  }
+  if (type === w.OPT_ADV_INTERVAL && len >= 8) return `ICMPv6 Option (${name} : ${d.buf.readUInt32BE(p + 4)})`;
+  if (type === w.OPT_DNSSL && len > DNSSL_NAMES) {
+    let s = `ICMPv6 Option (${name}`;
+    walkDnsslNames(d.buf, p, len, (start, end) => { s += ` ${dottedName(d.buf, start, end)}`; });
+    return `${s})`;
+  }
   return `ICMPv6 Option (${name})`;
 };
 defineField({
@@ -499,11 +616,15 @@ for (const [name, label, want] of [
 // RFC 4861 §4.6.2
 const prefix = optIs(w.OPT_PREFIX_INFO);
 optField({ name: 'icmpv6.opt.prefix.length', label: 'Prefix Length', type: FT.UInt, valueBits: 8, pos: 2, len: 1, want: prefix, num: (b, p) => b[p + 2] });
-optField({ name: 'icmpv6.opt.prefix.flag', label: 'Flag', type: FT.Hex, hexDigits: 2, valueBits: 8, pos: 3, len: 1, want: prefix, num: (b, p) => b[p + 3] });
-for (const [name, label, mask, type] of [
+const PREFIX_FLAG_BITS = [
   ['icmpv6.opt.prefix.flag.l', 'On-link flag(L)', 0x80, FT.Bool], ['icmpv6.opt.prefix.flag.a', 'Autonomous address-configuration flag(A)', 0x40, FT.Bool],
   ['icmpv6.opt.prefix.flag.r', 'Router address flag(R)', 0x20, FT.Bool], ['icmpv6.opt.prefix.flag.reserved', 'Reserved', 0x1f, FT.UInt],
-] as const) {
+] as const;
+optField({
+  name: 'icmpv6.opt.prefix.flag', label: 'Flag', type: FT.Hex, hexDigits: 2, valueBits: 8, pos: 3, len: 1, want: prefix, num: (b, p) => b[p + 3],
+  display: (b, p) => bitmaskLine(b[p + 3], 2, PREFIX_FLAG_BITS),
+});
+for (const [name, label, mask, type] of PREFIX_FLAG_BITS) {
   optField({
     name, label, type, valueBits: type === FT.Bool ? undefined : 8, pos: 3, len: 1, want: prefix, parent: 'icmpv6.opt.prefix.flag', mask, bitWidth: 8,
     num: (b, p) => (type === FT.Bool ? ((b[p + 3] & mask) !== 0 ? 1 : 0) : b[p + 3] & mask),
@@ -535,7 +656,8 @@ optField({ name: 'icmpv6.opt.mtu', label: 'MTU', type: FT.UInt, valueBits: 32, p
 // RFC 6275 §7.3, §7.4
 optField({ name: 'icmpv6.opt.advertisement_interval', label: 'Advertisement Interval', type: FT.UInt, valueBits: 32, pos: 4, len: 4, want: optIs(w.OPT_ADV_INTERVAL), num: (b, p) => b.readUInt32BE(p + 4) });
 optField({ name: 'icmpv6.opt.home_agent_preference', label: 'Home Agent Preference', type: FT.UInt, valueBits: 16, pos: 4, len: 2, want: optIs(w.OPT_HOME_AGENT_INFO), num: (b, p) => b.readUInt16BE(p + 4) });
-optField({ name: 'icmpv6.opt.home_agent_lifetime', label: 'Home Agent Lifetime', type: FT.UInt, valueBits: 16, pos: 6, len: 2, want: optIs(w.OPT_HOME_AGENT_INFO), num: (b, p) => b.readUInt16BE(p + 6) });
+// tshark 4.0 registers the lifetime under the preference's label.
+optField({ name: 'icmpv6.opt.home_agent_lifetime', label: 'Home Agent Preference', type: FT.UInt, valueBits: 16, pos: 6, len: 2, want: optIs(w.OPT_HOME_AGENT_INFO), num: (b, p) => b.readUInt16BE(p + 6) });
 // RFC 3971 §5.3.2: the nonce fills the rest of the option.
 {
   const want = (type: number, len: number): boolean => type === w.OPT_NONCE && len > 2;
@@ -557,8 +679,8 @@ optField({ name: 'icmpv6.opt.rdnss.lifetime', label: 'Lifetime', type: FT.UInt, 
     for (let k = 0; ; k++) {
       const p = optionAt(d, (t, l) => t === w.OPT_RDNSS && l >= 24, k);
       if (p < 0) return -1;
-      const n = (lenOut[0] - 8) >> 4;
-      if (i < n) return p + 8 + 16 * i;
+      const n = (lenOut[0] - RDNSS_SERVERS) >> 4;
+      if (i < n) return p + RDNSS_SERVERS + 16 * i;
       i -= n;
     }
   };
@@ -567,7 +689,7 @@ optField({ name: 'icmpv6.opt.rdnss.lifetime', label: 'Lifetime', type: FT.UInt, 
     for (let k = 0; ; k++) {
       const p = optionAt(d, (t, l) => t === w.OPT_RDNSS && l >= 24, k);
       if (p < 0) return n;
-      n += (lenOut[0] - 8) >> 4;
+      n += (lenOut[0] - RDNSS_SERVERS) >> 4;
     }
   };
   defineField({
@@ -577,30 +699,13 @@ optField({ name: 'icmpv6.opt.rdnss.lifetime', label: 'Lifetime', type: FT.UInt, 
 }
 optField({ name: 'icmpv6.opt.dnssl.lifetime', label: 'Lifetime', type: FT.UInt, valueBits: 32, pos: 4, len: 4, want: optIs(w.OPT_DNSSL), num: (b, p) => b.readUInt32BE(p + 4) });
 {
-  // RFC 8106 §5.2: domain names in DNS wire form without compression, then zero padding to the
-  // option's end. Each name's labels are walked within the option, so a bad length ends the list.
-  const DNSSL_NAMES = 8;
-  const MAX_LABEL = 63;
   const wantDnssl: OptionWanted = (type, len) => type === w.OPT_DNSSL && len > DNSSL_NAMES;
-  /** Calls each(start, end) for every whole name; returns where the padding starts (the option's end when none). */
-  const walkNames = (buf: Buffer, p: number, len: number, each: (start: number, end: number) => boolean | void): number => {
-    const optEnd = p + len;
-    let q = p + DNSSL_NAMES;
-    while (q < optEnd && buf[q] !== 0) {
-      let r = q;
-      while (r < optEnd && buf[r] !== 0 && buf[r] <= MAX_LABEL) r += 1 + buf[r];
-      if (r >= optEnd || buf[r] !== 0) return optEnd;
-      if (each(q, r + 1) === true) return optEnd;
-      q = r + 1;
-    }
-    return q;
-  };
   const nameAt = (d: Dissection, i: number, out: Int32Array): boolean => {
     for (let k = 0; ; k++) {
       const p = optionAt(d, wantDnssl, k);
       if (p < 0) return false;
       let found = false;
-      walkNames(d.buf, p, lenOut[0], (start, end) => {
+      walkDnsslNames(d.buf, p, lenOut[0], (start, end) => {
         if (i-- !== 0) return false;
         out[0] = start;
         out[1] = end;
@@ -615,26 +720,21 @@ optField({ name: 'icmpv6.opt.dnssl.lifetime', label: 'Lifetime', type: FT.UInt, 
     for (let k = 0; ; k++) {
       const p = optionAt(d, wantDnssl, k);
       if (p < 0) return n;
-      walkNames(d.buf, p, lenOut[0], () => { n++; });
+      walkDnsslNames(d.buf, p, lenOut[0], () => { n++; });
     }
   };
   const nameSpan = new Int32Array(2);
-  const dottedName = (buf: Buffer, start: number, end: number): string => {
-    const labels: string[] = [];
-    for (let q = start; q < end - 1; q += 1 + buf[q]) labels.push(buf.toString('latin1', q + 1, q + 1 + buf[q]));
-    return labels.join('.');
-  };
   defineField({
     name: 'icmpv6.opt.dnssl', label: 'Domain Names', type: FT.String, proto: 'icmpv6', parent: 'icmpv6.opt', count: nameCount, instanceOf: () => 0,
     text: (d, i) => (nameAt(d, i, nameSpan) ? dottedName(d.buf, nameSpan[0], nameSpan[1]) : ''),
     range: (d, i, o) => (nameAt(d, i, nameSpan) ? o.set(d.buf, nameSpan[0], nameSpan[1] - nameSpan[0]) : o.set(d.buf, 0, 0)),
   });
-  const hasPadding: OptionWanted = (type, len, buf, p) => wantDnssl(type, len, buf, p) && walkNames(buf, p, len, () => false) < p + len;
+  const hasPadding: OptionWanted = (type, len, buf, p) => wantDnssl(type, len, buf, p) && walkDnsslNames(buf, p, len, () => false) < p + len;
   defineField({
     name: 'icmpv6.opt.padding', label: 'Padding', type: FT.None, proto: 'icmpv6', parent: 'icmpv6.opt', count: (d) => optionCount(d, hasPadding), instanceOf: () => 0,
     range: (d, i, o) => {
       const p = optionAt(d, hasPadding, i);
-      const start = walkNames(d.buf, p, lenOut[0], () => false);
+      const start = walkDnsslNames(d.buf, p, lenOut[0], () => false);
       return o.set(d.buf, start, p + lenOut[0] - start);
     },
   });

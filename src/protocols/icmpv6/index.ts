@@ -1,4 +1,4 @@
-// ICMPv6 (RFC 4443) with Neighbor Discovery (RFC 4861), Node Information (RFC 4620) and MLD: the
+// ICMPv6 (RFC 4443) with Neighbor Discovery (RFC 4861), Node Information (RFC 4620, node-info.ts) and MLD: the
 // message, its Info column as tshark 4.0 writes it, its fields and tree. ICMPv6 keeps its fixed id
 // (Proto.Icmpv6): IPv6 hands on to it directly, and an error's quote and the row colours name it.
 // An error quotes the packet that caused it; the quote is decoded as IPv6, marked as inside an
@@ -10,6 +10,7 @@ import { ipv6At, macAt } from '../../fields/format';
 import { echoMatch } from '../icmp/echo-match';
 import * as w from './wire';
 import { Icmpv6Layer } from './layer';
+import { walkNodeInformation } from './node-info';
 
 export { Icmpv6Layer };
 import './fields';
@@ -42,6 +43,10 @@ export const icmpv6 = registerProtocol({
     if (d.icmpOff < 0) d.icmpOff = off;
     d.pushLayer(id, off);
     const type = d.buf[off + w.TYPE];
+    if (k === 0) {
+      layer.niNames = 0;
+      if ((type === w.NI_QUERY || type === w.NI_REPLY) && !walkNodeInformation(d.buf, off, end, layer)) d.markMalformed(Malformed.Transport, id);
+    }
     const start = w.optionsStart(type);
     if (start >= 0) {
       // RFC 4861 §4.6: an option of length 0 is invalid (and would never end a walk); Wireshark

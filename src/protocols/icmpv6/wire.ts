@@ -61,7 +61,7 @@ const CODES: Readonly<Record<number, Readonly<Record<number, string>>>> = {
     2: 'unrecognized IPv6 option encountered', 3: 'IPv6 First Fragment has incomplete IPv6 Header Chain',
   },
   138: { 0: 'Router Renumbering Command', 1: 'Router Renumbering Result', 255: 'Sequence Number Reset' },
-  139: { 0: 'Query subject = IPv6 addresses', 1: 'Query subject = DNS name', 2: 'Query subject = IPv4 addresses' },
+  139: { 0: 'Query subject = IPv6 addresses', 1: 'Query subject = DNS name or empty', 2: 'Query subject = IPv4 addresses' },
   140: { 0: 'Successful', 1: 'Refused', 2: 'Unknown query type' },
   160: { 0: 'No Error' },
   161: { 0: 'No Error', 1: 'Malformed Query', 2: 'No Such Interface', 3: 'No Such Table Entry', 4: 'Multiple Interfaces Satisfy Query' },
