@@ -11,6 +11,7 @@ import { registerProtocol } from '../../decode/protocol-registry';
 import { defineField, FT, Span } from '../../fields/registry';
 import { asciiText, ipv4At, macAt, secondsText } from '../../fields/format';
 import { registerAppSummary } from '../../output/summary';
+import { macName, nameResolution } from '../../fields/names';
 
 /** RFC 2131 §4.1: servers listen on 67, clients on 68. */
 export const DHCP_PORTS = [67, 68] as const;
@@ -250,8 +251,8 @@ export function dhcpSummary(d: Dissection): { protocol: string; info: string } |
   if (op === BOOTREQUEST) {
     const addr = hardwareAddress(d, at);
     const ethernetLike = (d.buf[at + HTYPE] === ARPHRD_ETHER || d.buf[at + HTYPE] === ARPHRD_IEEE802) && d.buf[at + HLEN] === 6;
-    // With name resolution off the second form (the resolved name) is the address again.
-    info = ethernetLike ? `Boot Request from ${addr} (${addr})` : `Boot Request from ${addr}`;
+    // The second form is the resolved name: with MAC name resolution off, the address again.
+    info = ethernetLike ? `Boot Request from ${addr} (${nameResolution.mac ? macName(d.buf, at + CHADDR) : addr})` : `Boot Request from ${addr}`;
   } else if (op === BOOTREPLY) info = 'Boot Reply';
   else info = `Unknown BOOTP message type (${op})`;
   return { protocol: 'BOOTP', info };
