@@ -161,7 +161,7 @@ const SESSION_EVERY = 25;
  * messages (mode 6) are counted apart by their data, whose name=value text has its own tokenizer;
  * NBNS's resource records (nbns.ttl) apart from its questions.
  */
-const EVERYDAY_PROTOCOLS = ['dhcp', 'ntp', 'ntp.ctrl.data', 'ripng', 'nbns', 'nbns.ttl', 'nbss', 'ajp13', 'urlencoded-form'];
+const EVERYDAY_PROTOCOLS = ['dhcp', 'ntp', 'ntp.ctrl.data', 'ripng', 'nbns', 'nbns.ttl', 'nbss', 'smb2', 'ajp13', 'urlencoded-form'];
 const EVERYDAY_PORTS = new Set([67, 68, 123, 521, 137, 139, 445, 8009]);
 const EVERYDAY_EVERY = 8;
 const FORM_BODY = Buffer.from('application/x-www-form-urlencoded');

@@ -46,8 +46,8 @@ class Conversation {
   readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
   /** The protocol's own state for the conversation (its newConversation()). */
   readonly state: unknown;
-  constructor(readonly proto: FramedProtocol) {
-    this.state = proto.spec.tcpPdu.newConversation?.() ?? null;
+  constructor(readonly proto: FramedProtocol, srcPort: number, dstPort: number) {
+    this.state = proto.spec.tcpPdu.newConversation?.(srcPort, dstPort) ?? null;
   }
 }
 
@@ -88,7 +88,7 @@ export class TcpPduFraming {
         }
         return;
       }
-      conv = new Conversation(proto);
+      conv = new Conversation(proto, d.srcPort, d.dstPort);
       this.collector.add(d.tcp.stream, conv);
     }
     this.d = d;
@@ -138,8 +138,8 @@ export class TcpPduFraming {
       if (p < 0) return;
     }
     const spec = this.conv.proto.spec.tcpPdu;
-    while (p < end) {
-      const n = spec.pduLength(buf, p, end, this.conv.state);
+    for (let atStart = true; p < end; atStart = false) {
+      const n = spec.pduLength(buf, p, end, this.conv.state, atStart);
       if (n === PDU_NOT_MINE) return; // the rest is not this protocol's: left to TCP as data
       if (n > 0 && p + n <= end) {
         this.dissect(buf, p, p + n, false);
@@ -169,7 +169,7 @@ export class TcpPduFraming {
     let used = take;
     if (dir.pendingNeed === 0 && !dir.untilClose && dir.pendingLen >= dir.askAt) {
       // The length may be known now.
-      const n = spec.pduLength(dir.pending!, 0, dir.pendingLen, this.conv.state);
+      const n = spec.pduLength(dir.pending!, 0, dir.pendingLen, this.conv.state, true);
       if (n === PDU_NOT_MINE) {
         this.collector.drop(dir);
         return -1;

@@ -83,8 +83,11 @@ export interface TcpPduSpec<T> {
    * The length of the PDU that starts at `off`, looking at no byte at or past `end`: > 0 its
    * length (which may run past `end`); PDU_NOT_MINE; PDU_UNTIL_CLOSE; or -k: not known yet, ask
    * again once k bytes from `off` are there. Never throws; never loops beyond `end - off`.
+   * `atStart`: `off` is where the bytes handed on start (a segment's new bytes, a reassembly
+   * buffer, what follows a reassembled PDU), where Wireshark calls the protocol's dissector anew;
+   * false for a PDU that follows another in the same bytes (NBSS checks its header only at the start).
    */
-  pduLength(buf: Buffer, off: number, end: number, conversation: unknown): number;
+  pduLength(buf: Buffer, off: number, end: number, conversation: unknown, atStart: boolean): number;
   /** Whether a conversation on no port of the protocol's is this protocol's, from its first payload. */
   heuristic?(buf: Buffer, off: number, end: number): boolean;
   /**
@@ -92,8 +95,8 @@ export interface TcpPduSpec<T> {
    * frame when `reassembled`) for the frame in `d`: fill the layer slot and push the layer.
    */
   dissect(d: Dissection, layer: T, buf: Buffer, off: number, end: number, reassembled: boolean, id: number, conversation: unknown): void;
-  /** What the protocol keeps per TCP conversation (request/response matching), made when the conversation is first framed. */
-  newConversation?(): unknown;
+  /** What the protocol keeps per TCP conversation (request/response matching), made when the conversation is first framed, from its first segment's ports. */
+  newConversation?(srcPort?: number, dstPort?: number): unknown;
   /**
    * Text the protocol writes to the Info column before it asks for more bytes (Wireshark's HTTP
    * writes a response's status line before it waits for a body that runs to the close); null for none.

@@ -62,8 +62,8 @@ export class PduStream {
       p = r;
     }
     const spec = this.proto.spec.tcpPdu;
-    while (p < end && !this.notMine) {
-      const n = spec.pduLength(data, p, end, this.state);
+    for (let atStart = true; p < end && !this.notMine; atStart = false) {
+      const n = spec.pduLength(data, p, end, this.state, atStart);
       if (n === PDU_NOT_MINE) {
         this.notMine = true;
         break;
@@ -96,7 +96,7 @@ export class PduStream {
     this.pendingLen += take;
     let used = take;
     if (this.need === 0 && !this.untilClose && this.pendingLen >= this.askAt) {
-      const n = this.proto.spec.tcpPdu.pduLength(this.pending!, 0, this.pendingLen, this.state);
+      const n = this.proto.spec.tcpPdu.pduLength(this.pending!, 0, this.pendingLen, this.state, true);
       if (n === PDU_NOT_MINE) {
         this.drop();
         this.notMine = true;

@@ -21,6 +21,7 @@ import './dhcp';
 import './ssdp';
 import './tftp';
 import './nbns';
+import './smb2';
 import './nbss';
 import './ripng';
 import './dns';
