@@ -4,7 +4,7 @@
 // malformed at that layer and the loop ends, keeping what was decoded before.
 
 import { Dissection, Proto, Malformed } from './dissection';
-import { LINKTYPE, decodeEthernet, decodeVlan, decodeSll, decodeSll2, decodeNull, decodePpp, rawIpNext } from './link';
+import { LinkType, decodeEthernet, decodeVlan, decodeSll, decodeSll2, decodeNull, decodePpp, rawIpNext } from './link';
 import { decodeIPv4, decodeIPv6 } from './ip';
 import { decodeTcp } from './tcp';
 import { decodeUdp } from './udp';
@@ -14,9 +14,9 @@ import { decodeRegistered, isRegistered, linkTypeProtocol } from './protocol-reg
 /** Link types the decoder understands; others are shown as raw frames. */
 export function isSupportedLinkType(linkType: number): boolean {
   switch (linkType) {
-    case LINKTYPE.ETHERNET: case LINKTYPE.NULL: case LINKTYPE.LOOP: case LINKTYPE.RAW:
-    case LINKTYPE.RAW_OPENBSD: case LINKTYPE.RAW_BSDOS: case LINKTYPE.IPV4: case LINKTYPE.IPV6:
-    case LINKTYPE.LINUX_SLL: case LINKTYPE.LINUX_SLL2: case LINKTYPE.PPP: case LINKTYPE.PPP_HDLC:
+    case LinkType.Ethernet: case LinkType.Null: case LinkType.Loop: case LinkType.Raw:
+    case LinkType.RawOpenBsd: case LinkType.RawBsdOs: case LinkType.Ipv4: case LinkType.Ipv6:
+    case LinkType.LinuxSll: case LinkType.LinuxSll2: case LinkType.Ppp: case LinkType.PppHdlc:
       return true;
     default:
       return linkTypeProtocol(linkType) !== 0;
@@ -41,7 +41,7 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
   let next: Proto;
   let steps = 0;
   switch (linkType) {
-    case LINKTYPE.ETHERNET:
+    case LinkType.Ethernet:
       // Most frames are Ethernet, IPv4 and TCP: those first three steps are taken in a straight
       // line, and the loop below carries on from wherever they leave off.
       next = decodeEthernet(d, off, end);
@@ -56,15 +56,15 @@ export function decodeFrame(d: Dissection, buf: Buffer, off: number, capLen: num
         }
       }
       break;
-    case LINKTYPE.LINUX_SLL: next = Proto.Sll; d.nextOff = off; break;
-    case LINKTYPE.LINUX_SLL2: next = Proto.Sll2; d.nextOff = off; break;
-    case LINKTYPE.NULL: next = decodeNull(d, off, end, false); break;
-    case LINKTYPE.LOOP: next = decodeNull(d, off, end, true); break;
-    case LINKTYPE.PPP: case LINKTYPE.PPP_HDLC: next = decodePpp(d, off, end); break;
-    case LINKTYPE.RAW: case LINKTYPE.RAW_OPENBSD: case LINKTYPE.RAW_BSDOS:
+    case LinkType.LinuxSll: next = Proto.Sll; d.nextOff = off; break;
+    case LinkType.LinuxSll2: next = Proto.Sll2; d.nextOff = off; break;
+    case LinkType.Null: next = decodeNull(d, off, end, false); break;
+    case LinkType.Loop: next = decodeNull(d, off, end, true); break;
+    case LinkType.Ppp: case LinkType.PppHdlc: next = decodePpp(d, off, end); break;
+    case LinkType.Raw: case LinkType.RawOpenBsd: case LinkType.RawBsdOs:
       next = rawIpNext(d, off, end); break;
-    case LINKTYPE.IPV4: next = Proto.IPv4; d.nextOff = off; break;
-    case LINKTYPE.IPV6: next = Proto.IPv6; d.nextOff = off; break;
+    case LinkType.Ipv4: next = Proto.IPv4; d.nextOff = off; break;
+    case LinkType.Ipv6: next = Proto.IPv6; d.nextOff = off; break;
     default:
       // A link type a registered protocol starts (vsock's 271): its decode step takes the frame.
       next = linkTypeProtocol(linkType);

@@ -4,20 +4,34 @@ import { ipProtoProtocol, fixDispatch } from './protocol-registry';
 import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, isIpv6Extension } from './dissection';
 
-// IPv4 header fields (RFC 791 §3.1)
-export const IP4_VERSION_IHL = 0;
-export const IP4_DSFIELD = 1;
-export const IP4_TOTAL_LEN = 2;
-export const IP4_ID = 4;
-export const IP4_FLAGS_FRAG = 6;
-export const IP4_TTL = 8;
-export const IP4_PROTO = 9;
-export const IP4_CHECKSUM = 10;
-export const IP4_SRC = 12;
-export const IP4_DST = 16;
-export const IP4_MIN_HEADER_LEN = 20;
-const IP4_FLAG_MF = 0x2000;
-const IP4_FRAG_OFFSET_MASK = 0x1fff;
+// IPv4 header fields (RFC 791 §3.1). A const enum, so that decodeIPv4 reads them as literals rather
+// than loading each from the module's exports for every packet; the exported names are for the rest.
+const enum Ip4Header {
+  VersionIhl = 0,
+  DsField = 1,
+  TotalLen = 2,
+  Id = 4,
+  FlagsFrag = 6,
+  Ttl = 8,
+  Proto = 9,
+  Checksum = 10,
+  Src = 12,
+  Dst = 16,
+  MinLen = 20,
+  FlagMf = 0x2000,
+  FragOffsetMask = 0x1fff,
+}
+export const IP4_VERSION_IHL = Ip4Header.VersionIhl;
+export const IP4_DSFIELD = Ip4Header.DsField;
+export const IP4_TOTAL_LEN = Ip4Header.TotalLen;
+export const IP4_ID = Ip4Header.Id;
+export const IP4_FLAGS_FRAG = Ip4Header.FlagsFrag;
+export const IP4_TTL = Ip4Header.Ttl;
+export const IP4_PROTO = Ip4Header.Proto;
+export const IP4_CHECKSUM = Ip4Header.Checksum;
+export const IP4_SRC = Ip4Header.Src;
+export const IP4_DST = Ip4Header.Dst;
+export const IP4_MIN_HEADER_LEN = Ip4Header.MinLen;
 
 // IPv6 header fields (RFC 8200 §3)
 export const IP6_VTC_FLOW = 0;
@@ -61,16 +75,16 @@ export function ipProtoNext(proto: number): Proto {
 
 export function decodeIPv4(d: Dissection, off: number, end: number): Proto {
   const buf = d.buf;
-  if (end - off < IP4_MIN_HEADER_LEN || buf[off] >> 4 !== 4) {
+  if (end - off < Ip4Header.MinLen || buf[off] >> 4 !== 4) {
     d.markMalformed(Malformed.Network, Proto.IPv4);
     return Proto.None;
   }
   const hdrLen = (buf[off] & 0x0f) * 4;
-  if (hdrLen < IP4_MIN_HEADER_LEN || hdrLen > end - off) {
+  if (hdrLen < Ip4Header.MinLen || hdrLen > end - off) {
     d.markMalformed(Malformed.Network, Proto.IPv4);
     return Proto.None;
   }
-  let totalLen = u16(buf, off + IP4_TOTAL_LEN);
+  let totalLen = u16(buf, off + Ip4Header.TotalLen);
   // A total length of 0 is what TCP segmentation offload leaves in locally sent super-packets;
   // Wireshark then takes the captured length, and so do we.
   if (totalLen === 0) totalLen = end - off;
@@ -88,16 +102,16 @@ export function decodeIPv4(d: Dissection, off: number, end: number): Proto {
     d.netOff = off;
     d.netVersion = 4;
   }
-  const proto = buf[off + IP4_PROTO];
+  const proto = buf[off + Ip4Header.Proto];
   d.ipProto = proto;
   d.netPayloadLen = totalLen - hdrLen;
   d.netEnd = Math.min(off + totalLen, end);
-  const fragField = u16(buf, off + IP4_FLAGS_FRAG);
+  const fragField = u16(buf, off + Ip4Header.FlagsFrag);
   d.nextOff = off + hdrLen;
-  if ((fragField & (IP4_FLAG_MF | IP4_FRAG_OFFSET_MASK)) !== 0) {
+  if ((fragField & (Ip4Header.FlagMf | Ip4Header.FragOffsetMask)) !== 0) {
     d.fragmented = true;
     // Only the first fragment holds the transport header.
-    if ((fragField & IP4_FRAG_OFFSET_MASK) !== 0) return Proto.None;
+    if ((fragField & Ip4Header.FragOffsetMask) !== 0) return Proto.None;
   }
   return ipProtoNext(proto);
 }

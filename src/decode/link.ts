@@ -6,19 +6,35 @@ import { Dissection, Malformed, Proto, MAX_VLAN } from './dissection';
 import { etherTypeProtocol, fixDispatch } from './protocol-registry';
 
 /** Link-layer header types (LINKTYPE_* of the pcap/pcapng specification). */
+export const enum LinkType {
+  Null = 0,
+  Ethernet = 1,
+  Ppp = 9,
+  RawOpenBsd = 12,
+  RawBsdOs = 14,
+  PppHdlc = 50,
+  Raw = 101,
+  Loop = 108,
+  LinuxSll = 113,
+  Ipv4 = 228,
+  Ipv6 = 229,
+  LinuxSll2 = 276,
+}
+// The same numbers by their specification names; the decode loop's switch uses the const enum,
+// whose members TypeScript writes as literals (an object's members are property loads per frame).
 export const LINKTYPE = {
-  NULL: 0,
-  ETHERNET: 1,
-  PPP: 9,
-  RAW_OPENBSD: 12,
-  RAW_BSDOS: 14,
-  PPP_HDLC: 50,
-  RAW: 101,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
+  NULL: LinkType.Null,
+  ETHERNET: LinkType.Ethernet,
+  PPP: LinkType.Ppp,
+  RAW_OPENBSD: LinkType.RawOpenBsd,
+  RAW_BSDOS: LinkType.RawBsdOs,
+  PPP_HDLC: LinkType.PppHdlc,
+  RAW: LinkType.Raw,
+  LOOP: LinkType.Loop,
+  LINUX_SLL: LinkType.LinuxSll,
+  IPV4: LinkType.Ipv4,
+  IPV6: LinkType.Ipv6,
+  LINUX_SLL2: LinkType.LinuxSll2,
 } as const;
 
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -30,10 +46,16 @@ export const ETHERTYPE_QINQ_OLD = 0x9100;
 export const ETHERTYPE_TEB = 0x6558; // transparent Ethernet bridging (GRE, Geneve)
 
 // Ethernet II header (IEEE 802.3 clause 3.2)
-export const ETH_DST = 0;
-export const ETH_SRC = 6;
-export const ETH_TYPE = 12;
-export const ETH_HEADER_LEN = 14;
+const enum EthHeader {
+  Dst = 0,
+  Src = 6,
+  Type = 12,
+  Len = 14,
+}
+export const ETH_DST = EthHeader.Dst;
+export const ETH_SRC = EthHeader.Src;
+export const ETH_TYPE = EthHeader.Type;
+export const ETH_HEADER_LEN = EthHeader.Len;
 const VLAN_TAG_LEN = 4;
 
 // Linux cooked capture v1: packet type(2) hatype(2) halen(2) address(8) protocol(2)
@@ -71,15 +93,15 @@ export function etherTypeNext(type: number): Proto {
 }
 
 export function decodeEthernet(d: Dissection, off: number, end: number): Proto {
-  if (end - off < ETH_HEADER_LEN) {
+  if (end - off < EthHeader.Len) {
     d.markMalformed(Malformed.Link, Proto.Eth);
     return Proto.None;
   }
   if (d.ethOff < 0) d.ethOff = off;
   d.pushLayer(Proto.Eth, off);
-  const type = u16(d.buf, off + ETH_TYPE);
+  const type = u16(d.buf, off + EthHeader.Type);
   d.etherType = type;
-  d.nextOff = off + ETH_HEADER_LEN;
+  d.nextOff = off + EthHeader.Len;
   // Values up to 1500 are an 802.3 length followed by LLC, which tcpwatch does not dissect.
   return type <= 1500 ? Proto.None : etherTypeNext(type);
 }

@@ -5,15 +5,28 @@ import { tcpPortProtocol } from './protocol-registry';
 import { u16, u32 } from './bytes';
 import { Dissection, Malformed, Proto, MAX_SACK, MAX_MPTCP_OPTIONS } from './dissection';
 
-export const TCP_SRC_PORT = 0;
-export const TCP_DST_PORT = 2;
-export const TCP_SEQ = 4;
-export const TCP_ACK = 8;
-export const TCP_OFFSET_FLAGS = 12; // data offset(4) reserved(3) AE(1) | CWR ECE URG ACK PSH RST SYN FIN
-export const TCP_WINDOW = 14;
-export const TCP_CHECKSUM = 16;
-export const TCP_URGENT = 18;
-export const TCP_MIN_HEADER_LEN = 20;
+// The header's offsets as a const enum: TypeScript writes them into decodeTcp as literals, where the
+// exported constants below would each be a property load from the module's exports on every segment.
+const enum TcpHeader {
+  SrcPort = 0,
+  DstPort = 2,
+  Seq = 4,
+  Ack = 8,
+  OffsetFlags = 12, // data offset(4) reserved(3) AE(1) | CWR ECE URG ACK PSH RST SYN FIN
+  Window = 14,
+  Checksum = 16,
+  Urgent = 18,
+  MinLen = 20,
+}
+export const TCP_SRC_PORT = TcpHeader.SrcPort;
+export const TCP_DST_PORT = TcpHeader.DstPort;
+export const TCP_SEQ = TcpHeader.Seq;
+export const TCP_ACK = TcpHeader.Ack;
+export const TCP_OFFSET_FLAGS = TcpHeader.OffsetFlags;
+export const TCP_WINDOW = TcpHeader.Window;
+export const TCP_CHECKSUM = TcpHeader.Checksum;
+export const TCP_URGENT = TcpHeader.Urgent;
+export const TCP_MIN_HEADER_LEN = TcpHeader.MinLen;
 
 export const TH_FIN = 0x001;
 export const TH_SYN = 0x002;
@@ -27,41 +40,59 @@ export const TH_AE = 0x100; // RFC 9768 Accurate ECN (formerly NS, RFC 3540)
 export const TH_RES = 0xe00;
 
 // Option kinds (IANA "TCP Option Kind Numbers")
-export const TCPOPT_EOL = 0;
-export const TCPOPT_NOP = 1;
-export const TCPOPT_MSS = 2;
-export const TCPOPT_WSCALE = 3;
-export const TCPOPT_SACK_PERM = 4;
-export const TCPOPT_SACK = 5;
-export const TCPOPT_TIMESTAMP = 8;
+const enum TcpOption {
+  Eol = 0,
+  Nop = 1,
+  Mss = 2,
+  Wscale = 3,
+  SackPerm = 4,
+  Sack = 5,
+  Timestamp = 8,
+  Mptcp = 30,
+}
+export const TCPOPT_EOL = TcpOption.Eol;
+export const TCPOPT_NOP = TcpOption.Nop;
+export const TCPOPT_MSS = TcpOption.Mss;
+export const TCPOPT_WSCALE = TcpOption.Wscale;
+export const TCPOPT_SACK_PERM = TcpOption.SackPerm;
+export const TCPOPT_SACK = TcpOption.Sack;
+export const TCPOPT_TIMESTAMP = TcpOption.Timestamp;
 /** RFC 8684 Multipath TCP: a segment that carries it is named MPTCP in the Protocol column, as Wireshark names it. */
-export const TCPOPT_MPTCP = 30;
+export const TCPOPT_MPTCP = TcpOption.Mptcp;
 
 export function decodeTcp(d: Dissection, off: number, end: number): Proto {
   const buf = d.buf;
-  if (end - off < TCP_MIN_HEADER_LEN) {
+  if (end - off < TcpHeader.MinLen) {
     d.markMalformed(Malformed.Transport, Proto.Tcp);
     return Proto.None;
   }
   // Wireshark reads TCP within the length the IP header gives; a segment that cannot hold even the
   // fixed header is malformed and shows no TCP fields.
-  if (d.netPayloadLen < TCP_MIN_HEADER_LEN) {
+  if (d.netPayloadLen < TcpHeader.MinLen) {
     d.markMalformed(Malformed.Transport, Proto.Tcp);
     return Proto.None;
   }
-  const offFlags = u16(buf, off + TCP_OFFSET_FLAGS);
+  // Every read of the fixed header before any store into d: a store in between makes the compiled
+  // code load the buffer's length and address again for each read.
+  const srcPort = u16(buf, off + TcpHeader.SrcPort);
+  const dstPort = u16(buf, off + TcpHeader.DstPort);
+  const seq = u32(buf, off + TcpHeader.Seq);
+  const ack = u32(buf, off + TcpHeader.Ack);
+  const offFlags = u16(buf, off + TcpHeader.OffsetFlags);
+  const window = u16(buf, off + TcpHeader.Window);
+  const urgent = u16(buf, off + TcpHeader.Urgent);
   const hdrLen = (offFlags >> 12) * 4;
   d.tcpOff = off;
   d.pushLayer(Proto.Tcp, off);
-  d.srcPort = u16(buf, off + TCP_SRC_PORT);
-  d.dstPort = u16(buf, off + TCP_DST_PORT);
-  d.seqRaw = u32(buf, off + TCP_SEQ);
-  d.ackRaw = u32(buf, off + TCP_ACK);
+  d.srcPort = srcPort;
+  d.dstPort = dstPort;
+  d.seqRaw = seq;
+  d.ackRaw = ack;
   d.tcpFlags = offFlags & 0x0fff;
-  d.window = u16(buf, off + TCP_WINDOW);
-  d.urgentPtr = u16(buf, off + TCP_URGENT);
+  d.window = window;
+  d.urgentPtr = urgent;
   d.tcpHdrLen = hdrLen;
-  if (hdrLen < TCP_MIN_HEADER_LEN || hdrLen > d.netPayloadLen) {
+  if (hdrLen < TcpHeader.MinLen || hdrLen > d.netPayloadLen) {
     d.markMalformed(Malformed.Transport, Proto.Tcp);
     d.payloadLen = 0;
     return Proto.None;
@@ -73,7 +104,7 @@ export function decodeTcp(d: Dissection, off: number, end: number): Proto {
     d.payloadCapLen = 0;
     return Proto.None;
   }
-  parseTcpOptions(d, off + TCP_MIN_HEADER_LEN, off + hdrLen);
+  parseTcpOptions(d, off + TcpHeader.MinLen, off + hdrLen);
   const payloadOff = off + hdrLen;
   d.payloadOff = payloadOff;
   const capEnd = Math.min(end, payloadOff + d.payloadLen);
@@ -83,35 +114,35 @@ export function decodeTcp(d: Dissection, off: number, end: number): Proto {
   if (d.payloadLen === 0) return Proto.None;
   // Protocols in the tcp.port table that read each segment on its own; TLS and others that need
   // reassembly are analysis stages over the stream.
-  return tcpPortProtocol(d.srcPort, d.dstPort) || Proto.Data;
+  return tcpPortProtocol(srcPort, dstPort) || Proto.Data;
 }
 
 function parseTcpOptions(d: Dissection, p: number, end: number): void {
   const buf = d.buf;
   while (p < end) {
     const kind = buf[p];
-    if (kind === TCPOPT_EOL) return;
-    if (kind === TCPOPT_NOP) { p++; continue; }
+    if (kind === TcpOption.Eol) return;
+    if (kind === TcpOption.Nop) { p++; continue; }
     if (end - p < 2) return;
     const len = buf[p + 1];
     if (len < 2 || len > end - p) return; // bad option length: stop, as Wireshark does
     switch (kind) {
-      case TCPOPT_MSS:
+      case TcpOption.Mss:
         if (len === 4) d.optMss = u16(buf, p + 2);
         break;
-      case TCPOPT_WSCALE:
+      case TcpOption.Wscale:
         if (len === 3) d.optWscale = buf[p + 2];
         break;
-      case TCPOPT_SACK_PERM:
+      case TcpOption.SackPerm:
         if (len === 2) d.optSackPerm = true;
         break;
-      case TCPOPT_SACK:
+      case TcpOption.Sack:
         for (let q = p + 2; q + 8 <= p + len && d.sackCount < MAX_SACK; q += 8) d.sackOff[d.sackCount++] = q;
         break;
-      case TCPOPT_TIMESTAMP:
+      case TcpOption.Timestamp:
         if (len === 10) d.optTsOff = p + 2;
         break;
-      case TCPOPT_MPTCP:
+      case TcpOption.Mptcp:
         if (d.optMptcpOff < 0) d.optMptcpOff = p;
         // The subtype is in the third byte: an option too short for it is named but not typed.
         if (len >= 3 && d.mptcpCount < MAX_MPTCP_OPTIONS) d.mptcpOff[d.mptcpCount++] = p;
@@ -128,14 +159,14 @@ function parseTcpOptions(d: Dissection, p: number, end: number): void {
  * stops reading: at an option whose length is bad. Returns how many it wrote (at most out.length).
  */
 export function listTcpOptions(d: Dissection, out: Int32Array): number {
-  if (d.tcpOff < 0 || d.tcpHdrLen <= TCP_MIN_HEADER_LEN) return 0;
+  if (d.tcpOff < 0 || d.tcpHdrLen <= TcpHeader.MinLen) return 0;
   const buf = d.buf;
   const end = d.tcpOff + d.tcpHdrLen;
   if (end > d.frameEnd) return 0;
   let n = 0;
-  for (let p = d.tcpOff + TCP_MIN_HEADER_LEN; p < end && n < out.length;) {
+  for (let p = d.tcpOff + TcpHeader.MinLen; p < end && n < out.length;) {
     const kind = buf[p];
-    if (kind === TCPOPT_EOL || kind === TCPOPT_NOP) { out[n++] = p++; continue; }
+    if (kind === TcpOption.Eol || kind === TcpOption.Nop) { out[n++] = p++; continue; }
     if (end - p < 2) break;
     const len = buf[p + 1];
     if (len < 2 || len > end - p) break;
