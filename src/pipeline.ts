@@ -34,7 +34,8 @@ export interface PipelineOptions {
   /**
    * -2 -R: for each frame number read, its number among the frames the read filter kept in the first
    * pass (0: dropped). Every frame is still analysed, as tshark's first pass saw them all, but a dropped
-   * one reaches neither the display filter nor the sink, and a kept one is shown under its new number.
+   * one reaches neither the display filter nor the sink; a kept one keeps its read-order d.number, and
+   * is shown under its new one (fields/frame-numbers.ts).
    */
   keptNumbers?: Uint32Array | null;
 }
@@ -114,14 +115,21 @@ export class Pipeline {
         this.lastShown = false;
         return max === 0 || this.framesRead < max;
       }
-      // the dropped frames are not in the capture tshark's second pass reads: the delta is to the last kept one
-      if (n > 1) {
+      // The dropped frames are not in the capture tshark's second pass reads: the delta is to the last
+      // kept one, none before the first; the second kept frame's is to frame 1, whose time tshark
+      // finds at its reference, the first frame read.
+      if (n === 1) {
+        d.prevTsSec = d.tsSec;
+        d.prevTsNsec = d.tsNsec;
+      } else if (n === 2) {
+        d.prevTsSec = d.firstTsSec;
+        d.prevTsNsec = d.firstTsNsec;
+      } else {
         d.prevTsSec = this.keptTsSec;
         d.prevTsNsec = this.keptTsNsec;
       }
       this.keptTsSec = d.tsSec;
       this.keptTsNsec = d.tsNsec;
-      d.number = n;
     }
     const pass = !this.opts.filter || this.opts.filter(d);
     this.lastShown = pass;

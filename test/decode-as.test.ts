@@ -210,12 +210,49 @@ test('-d on the EtherType and IP protocol tables: what tcpwatch reads agrees wit
   assert.equal(parseDecodeAs('ip.proto==256,udp').error, '-d: invalid selector number "256": an IP protocol number is 0 to 255');
 });
 
+test('-d hands an EtherType or an IP protocol to data, as tshark: data.data and data.len, frame.protocols, the link\'s or IP\'s columns, -V and JSON agree with tshark', { skip: skipCorpus, timeout: 180_000 }, async () => {
+  const dnsTcp = corpusPath('valid/tcpdump/dns_tcp.pcap');
+  const FIELDS = ['frame.protocols', '_ws.col.Protocol', '_ws.col.Info', '_ws.col.Source', '_ws.col.Destination', 'data', 'data.data', 'data.len', 'ip.len', 'ipv6.plen'];
+  // Over Ethernet (its padding included: the data runs to the frame's end) and over Linux cooked
+  // captures v1 and v2; IPv4 and IPv6 payloads (to the packet's end: the trailer is not data).
+  const cases: Case[] = [
+    { file: dnsTcp, rules: ['ethertype==0x0800,data'], fields: FIELDS },
+    { file: dnsTcp, rules: ['ip.proto==6,data'], fields: FIELDS },
+    { file: corpusPath('valid/local/any-sll.pcap'), rules: ['ethertype==0x0800,data'], fields: FIELDS },
+    { file: corpusPath('valid/local/any-sll2.pcap'), rules: ['ethertype==0x0800,data'], fields: FIELDS },
+    { file: corpusPath('valid/ja4/v6.pcap'), rules: ['ip.proto==6,data'], fields: FIELDS },
+    { file: corpusPath('valid/ja4/v6.pcap'), rules: ['ethertype==0x86dd,data'], fields: FIELDS },
+  ];
+  await agreeWithTshark(cases);
+  // The whole tree and JSON of the Ethernet case; the data layer of the IP case (its Ethernet padding
+  // and the order of the IP address fields in JSON are other matters).
+  const dataOf = (json: string): unknown[] => (JSON.parse(json) as { _source: { layers: { data?: unknown; frame: { 'frame.protocols': string } } } }[])
+    .map((p) => [p._source.layers.frame['frame.protocols'], p._source.layers.data]);
+  for (const rule of ['ethertype==0x0800,data', 'ip.proto==6,data']) {
+    const [verbose, theirVerbose, json, theirJson] = await Promise.all([
+      runCli(['-r', dnsTcp, '-d', rule, '-V']), tshark(['-r', dnsTcp, '-d', rule, '-V']),
+      runCli(['-r', dnsTcp, '-d', rule, '-T', 'json']), tshark(['-r', dnsTcp, '-d', rule, '-T', 'json']),
+    ]);
+    const dataTree = (s: string): string[] => s.split(/^(?=Frame \d+:)/m).map((frame) => frame.slice(frame.indexOf('\nData (') + 1));
+    if (rule.startsWith('ethertype')) assert.equal(verbose.stdout, theirVerbose.stdout, `-d ${rule} -V`);
+    else assert.deepEqual(dataTree(verbose.stdout), dataTree(theirVerbose.stdout), `-d ${rule} -V`);
+    // The first frame's 60 bytes of IPv4 packet, or its 40 of TCP segment, with the bytes they come from.
+    const n = rule.startsWith('ethertype') ? 60 : 40;
+    assert.match(verbose.stdout, new RegExp(`^Data \\(${n} bytes\\)\n\n0000  ${rule.startsWith('ethertype') ? '45 00 00 3c' : '83 f3 00 35'} [^]*?\n {4}\\[Length: ${n}\\]$`, 'm'));
+    if (rule.startsWith('ethertype')) assert.equal(json.stdout, theirJson.stdout, `-d ${rule} -T json`);
+    assert.deepEqual(dataOf(json.stdout), dataOf(theirJson.stdout), `-d ${rule} -T json`);
+  }
+});
+
 test('-d ethertype and ip.proto rules are per run, over the fixed and registered entries', () => {
   try {
     assert.deepEqual(applyDecodeAs(['ethertype==0x88b5,ip', 'ip.proto==253:2,udp']), { warnings: [] });
     assert.equal(etherTypeNext(0x88b5), Proto.IPv4);
     assert.equal(ipProtoNext(254), Proto.Udp);
     assert.equal(etherTypeNext(ETHERTYPE_IPV4), Proto.IPv4);
+    assert.deepEqual(applyDecodeAs(['ethertype==0x88b5,data', 'ip.proto==253,data']), { warnings: [] });
+    assert.equal(etherTypeNext(0x88b5), Proto.Data);
+    assert.equal(ipProtoNext(253), Proto.Data);
     applyDecodeAs(['ethertype==0x0800,ipv6']);
     assert.equal(etherTypeNext(ETHERTYPE_IPV4), Proto.IPv6);
     assert.equal(etherTypeNext(0x88b5), Proto.None);

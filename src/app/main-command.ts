@@ -3,6 +3,8 @@
 // to show what it captured.
 
 import { ForwardRefCollector } from '../fields/forward-refs';
+import { setPassNumbers } from '../fields/frame-numbers';
+import { SharedNumberAcks } from '../analysis/shared-number-acks';
 import { CaptureFileReader, CaptureFileError } from '../capture/file-reader';
 import { CapturedFrame } from '../capture/frame';
 import { openOutputFile, CaptureWriter, CaptureWriteError, formatNamed } from '../capture/file-writer';
@@ -132,16 +134,21 @@ function checkTwoPass(opts: MainOptions): void {
  * The first of -2's passes, as tshark's: every frame analysed in order, the read filter (-R) on
  * each, and what the second pass knows from it: the forward references (http.response_in) and,
  * with -R, for each frame number read, the kept frame's number from 1 (0: dropped; null without
- * -R). -c counts frames read.
+ * -R). -c counts frames read. With -R each frame is numbered as tshark's first pass numbers it,
+ * after the frames kept before it (setPassNumbers), which is what the read filter's frame.number
+ * and every field naming a frame read.
  */
-function firstPass(opts: MainOptions, files: string[]): Uint32Array | null {
+function firstPass(opts: MainOptions, files: string[], sharedAcks: SharedNumberAcks | null): Uint32Array | null {
   const readFilter = opts.readFilter !== undefined ? hooks.compileFilter!(opts.readFilter) : null;
   let reader = openReader(files[0]);
   let kept = new Uint32Array(1024);
+  let passNumbers = new Uint32Array(1024);
   let keptCount = 0;
+  if (readFilter !== null) setPassNumbers(passNumbers);
   const forward = new ForwardRefCollector();
   const analyzers = makeAnalyzers(opts, reader);
   analyzers.push(forward);
+  if (sharedAcks !== null) analyzers.push(sharedAcks.recorder);
   const pipeline = new Pipeline({ sink: null, filter: readFilter, maxFrames: opts.count ?? 0, analyzers });
   const frame = new CapturedFrame();
   try {
@@ -160,13 +167,14 @@ function firstPass(opts: MainOptions, files: string[]): Uint32Array | null {
         reader = openReader(files[nextFile++]);
         continue;
       }
-      const more2 = pipeline.handle(frame);
-      const n = pipeline.framesRead;
+      const n = pipeline.framesRead + 1;
       if (n >= kept.length) {
-        const grown = new Uint32Array(kept.length * 2);
-        grown.set(kept);
-        kept = grown;
+        kept = grownTable(kept);
+        passNumbers = grownTable(passNumbers);
+        if (readFilter !== null) setPassNumbers(passNumbers);
       }
+      passNumbers[n] = keptCount + 1;
+      const more2 = pipeline.handle(frame);
       if (pipeline.lastShown) kept[n] = ++keptCount;
       if (!more2) break;
     }
@@ -174,9 +182,15 @@ function firstPass(opts: MainOptions, files: string[]): Uint32Array | null {
     pipeline.end();
     reader.close();
   }
-  const keptNumbers = readFilter !== null ? kept : null;
-  forward.install(keptNumbers);
-  return keptNumbers;
+  forward.install();
+  return readFilter !== null ? kept : null;
+}
+
+/** A table of frame numbers twice as long, its entries kept. */
+function grownTable(t: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const grown = new Uint32Array(t.length * 2);
+  grown.set(t);
+  return grown;
 }
 
 /** -d: this run's Decode As rules (the UI's indexing process applies them again from the options). */
@@ -261,7 +275,8 @@ function readFileHeadless(opts: MainOptions): void {
   const sink = noteShown(makeSink(opts, out, timeDigitsFor(reader)), out, opts.lineBuffered === true);
   const filter = hooks.compileFilter && opts.displayFilter !== undefined ? hooks.compileFilter(opts.displayFilter) : null;
   if ((opts.displayFilter !== undefined || opts.readFilter !== undefined) && !hooks.compileFilter) throw new UsageError('display filters are not available in this build');
-  const keptNumbers = opts.twoPass === true ? firstPass(opts, files) : null;
+  const sharedAcks = opts.twoPass === true && opts.readFilter !== undefined ? new SharedNumberAcks() : null;
+  const keptNumbers = opts.twoPass === true ? firstPass(opts, files, sharedAcks) : null;
   let writer: CaptureWriter | null = null;
   const frame = new CapturedFrame();
   // -z: statistics over every frame read, after all other analysis
@@ -269,6 +284,7 @@ function readFileHeadless(opts: MainOptions): void {
   const objects = opts.exportObjects !== undefined ? exportObjects(opts.exportObjects) : null;
   const analyse = statistics !== null || objects !== null || keptNumbers !== null || !(opts.outputFormat === 'fields' && opts.displayFilter === undefined && opts.field.every(isHeaderField));
   const analyzers = analyse ? makeAnalyzers(opts, reader) : [];
+  if (sharedAcks !== null && keptNumbers !== null) analyzers.push(sharedAcks.applier(keptNumbers));
   // with -2 -R, tshark's taps see only the frames the read filter kept
   if (statistics !== null) analyzers.push(keptNumbers === null ? statistics : { analyze: (d) => { if (d.number < keptNumbers.length && keptNumbers[d.number] !== 0) statistics.analyze(d); } });
   if (objects !== null) analyzers.push(objects.analyzer);

@@ -1,6 +1,6 @@
 // Decode As from the command line, as tshark 4.0 takes it: -d <layer type>==<selector>,<protocol>,
 // such as tcp.port==8989,http, udp.port==5353,dns, tcp.port==8000-8010,http (a range),
-// tcp.port==8000:3,http (three ports from 8000), ethertype==0x88b5,ip or ip.proto==253,udp. A selector is a number as C's strtoul reads it
+// tcp.port==8000:3,http (three ports from 8000), ethertype==0x88b5,ip or ip.proto==253,udp (or ,data). A selector is a number as C's strtoul reads it
 // with base 0 (0x1f90 hexadecimal, a leading 0 octal). Mistakes are reported in tshark's words; a
 // single "=" is taken for "==" with a warning, as tshark does.
 //
@@ -21,15 +21,13 @@ const SELECTOR_LIMIT: Readonly<Record<LayerType, [number, string]>> = {
 };
 
 /**
- * Protocols a layer type can hand a frame to: for ports, data, TLS over TCP, and every registered
+ * Protocols a layer type can hand a frame to: data, for ports TLS over TCP and every registered
  * protocol that joins that table; for EtherTypes and IP protocol numbers, the layers the table
  * holds (fixed or registered).
  */
 export function decodeAsProtocols(table: LayerType): string[] {
   if (table === 'ethertype' || table === 'ip.proto') {
-    // Not data, which tshark also takes here: tcpwatch hands an unclaimed EtherType's or IP
-    // protocol's payload to no data layer yet.
-    return [...dispatchIds(table)].filter((id) => id !== 0).map((id) => PROTO_NAMES[id]).sort();
+    return ['data', ...[...dispatchIds(table)].filter((id) => id !== 0).map((id) => PROTO_NAMES[id])].sort();
   }
   const names = ['data'];
   if (table === 'tcp.port') names.push('tls');

@@ -2,11 +2,12 @@
 // exactly what the list shows.
 
 import { defineField, FT } from './registry';
+import { shownFrameNumber } from './frame-numbers';
 import { sourceColumn, destinationColumn, protocolColumn, infoColumn } from '../output/summary';
 import { timeColumn, timeDigits } from '../output/time-format';
 
 const always = (): number => 1;
-defineField({ name: '_ws.col.No.', label: 'No.', type: FT.UInt, proto: '_ws.col', count: always, num: (d) => d.number });
+defineField({ name: '_ws.col.No.', label: 'No.', type: FT.UInt, proto: '_ws.col', count: always, num: (d) => shownFrameNumber(d.number) });
 defineField({ name: '_ws.col.Time', label: 'Time', type: FT.String, proto: '_ws.col', count: always, text: (d) => timeColumn(d, timeDigits()) });
 defineField({ name: '_ws.col.Source', label: 'Source', type: FT.String, proto: '_ws.col', count: always, text: sourceColumn });
 defineField({ name: '_ws.col.Destination', label: 'Destination', type: FT.String, proto: '_ws.col', count: always, text: destinationColumn });

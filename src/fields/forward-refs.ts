@@ -1,36 +1,45 @@
-// Fields that name a later frame (http.response_in, dns.response_in), as tshark's second pass (-2)
-// knows them: each is the inverse of a field that names an earlier frame (http.request_in,
-// dns.response_to), read from every frame of the first pass. Without -2 they are absent, as in a
-// single pass of tshark, which cannot know what comes later.
+// Fields that name a later frame (http.response_in, dns.response_in, tcp.reassembled_in), as
+// tshark's second pass (-2) knows them: each is the inverse of a field that names an earlier frame
+// (http.request_in, dns.response_to, tcp.segment), read from every frame of the first pass. Without
+// -2 they are absent, as in a single pass of tshark, which cannot know what comes later.
 
 import { defineField, FT, getField, FieldDef } from './registry';
 
 interface ForwardRef {
   /** The field of the later frame that names the earlier one. */
   backward: string;
-  /** For each frame number, the later frame naming it (0: none); null until a first pass filled it. */
+  /** For each frame number (read order), the later frame naming it (0: none); null until a first pass filled it. */
   table: Uint32Array | null;
 }
 const forwardRefs: ForwardRef[] = [];
+
+/** A forward field, and what the first pass found for it, in read order (for the stages of the second pass). */
+export interface ForwardField {
+  field: FieldDef;
+  /** The later frame naming frame `n` (read order), 0 when none did or no first pass ran. */
+  laterFrame(n: number): number;
+}
 
 /**
  * Declare a field that names the later frame whose `backward` field names this one (the first such
  * frame, as Wireshark keeps the first response it matched).
  */
-export function defineForwardRef(def: { name: string; label: string; proto: string; backward: string; parent?: string }): FieldDef {
+export function defineForwardRef(def: { name: string; label: string; proto: string; backward: string; parent?: string; range?: FieldDef['range'] }): ForwardField {
   const ref: ForwardRef = { backward: def.backward, table: null };
   forwardRefs.push(ref);
   const later = (n: number): number => (ref.table !== null && n < ref.table.length ? ref.table[n] : 0);
-  return defineField({
-    name: def.name, label: def.label, type: FT.UInt, ftype: 'FT_FRAMENUM', valueBits: 32, proto: def.proto, parent: def.parent, generated: true,
+  const field = defineField({
+    name: def.name, label: def.label, type: FT.UInt, ftype: 'FT_FRAMENUM', valueBits: 32, proto: def.proto, parent: def.parent, generated: true, range: def.range,
     count: (d) => (later(d.number) !== 0 ? 1 : 0),
     num: (d) => later(d.number),
   });
+  return { field, laterFrame: later };
 }
 
 /**
  * The first pass's collector: it sees every frame analysed, in order, and fills the forward fields
- * once the pass ends (`install`), renumbered as the second pass numbers the frames it keeps.
+ * once the pass ends (`install`). Frames are in read order throughout; what is shown translates them
+ * (frame-numbers.ts), as it translates the backward fields.
  */
 export class ForwardRefCollector {
   private readonly fields: (FieldDef | undefined)[] = forwardRefs.map((r) => getField(r.backward));
@@ -39,10 +48,11 @@ export class ForwardRefCollector {
   analyze(d: { number: number }): void {
     for (let r = 0; r < this.fields.length; r++) {
       const f = this.fields[r];
-      if (f === undefined || f.num === undefined) continue;
+      const earlierOf = f?.frameInReadOrder;
+      if (f === undefined || earlierOf === undefined) continue;
       const n = f.count(d as never);
       for (let i = 0; i < n; i++) {
-        const earlier = f.num(d as never, i);
+        const earlier = earlierOf(d as never, i);
         if (!(earlier > 0 && earlier < d.number)) continue;
         let t = this.tables[r];
         if (earlier >= t.length) {
@@ -57,20 +67,10 @@ export class ForwardRefCollector {
     }
   }
 
-  /** Make the forward fields read what this pass found; `kept` maps a frame number to the second pass's (0: not kept). */
-  install(kept: Uint32Array | null): void {
+  /** Make the forward fields read what this pass found. */
+  install(): void {
     forwardRefs.forEach((ref, r) => {
-      const found = this.tables[r];
-      if (kept === null) {
-        ref.table = found;
-        return;
-      }
-      const table = new Uint32Array(found.length);
-      for (let n = 1; n < found.length; n++) {
-        const from = n < kept.length ? kept[n] : 0, to = found[n] < kept.length ? kept[found[n]] : 0;
-        if (from !== 0 && to !== 0) table[from] = to;
-      }
-      ref.table = table;
+      ref.table = this.tables[r];
     });
   }
 }

@@ -4,6 +4,7 @@ import { Dissection, PROTO_NAMES } from '../decode/dissection';
 import { protocolShortName } from './glossary';
 import { handsOnByEtherType } from '../decode/protocol-registry';
 import { defineField, FT, once } from './registry';
+import { shownFrameNumber } from './frame-numbers';
 import { absoluteTimeText, secNsecToString } from './format';
 import { sinceShown } from '../output/time-format';
 import { interfaceDeclared, interfaceDescription, interfaceName } from '../capture/interface-names';
@@ -12,7 +13,7 @@ const always = (): number => 1;
 
 defineField({
   name: 'frame', label: 'Frame', shortName: 'Frame', type: FT.None, proto: 'frame', count: always,
-  text: (d) => `Frame ${d.number}: ${d.origLen} bytes on wire (${d.origLen * 8} bits), ${d.capLen} bytes captured (${d.capLen * 8} bits)` +
+  text: (d) => `Frame ${shownFrameNumber(d.number)}: ${d.origLen} bytes on wire (${d.origLen * 8} bits), ${d.capLen} bytes captured (${d.capLen * 8} bits)` +
     (interfaceDeclared(d.ifIndex) ? ` on interface ${ifName(d)}, id ${d.ifIndex}` : ''),
   // Every captured byte: what `frame[0:6]` and `frame contains "x"` look at, and what the bytes pane marks.
   range: (d, _i, out) => out.set(d.buf, d.frameOff, d.capLen),
@@ -102,7 +103,7 @@ defineField({
   num: (d) => (d.tsSec - d.firstTsSec) + (d.tsNsec - d.firstTsNsec) / 1e9,
   text: (d) => secNsecToString(d.tsSec - d.firstTsSec, d.tsNsec - d.firstTsNsec),
 });
-defineField({ name: 'frame.number', valueBits: 32, label: 'Frame Number', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.number });
+defineField({ name: 'frame.number', valueBits: 32, label: 'Frame Number', type: FT.UInt, proto: 'frame', count: always, num: (d) => shownFrameNumber(d.number) });
 defineField({ name: 'frame.len', valueBits: 32, label: 'Frame Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.origLen, display: (d) => bytesAndBits(d.origLen) });
 defineField({ name: 'frame.cap_len', valueBits: 32, label: 'Capture Length', type: FT.UInt, proto: 'frame', count: always, num: (d) => d.capLen, display: (d) => bytesAndBits(d.capLen) });
 // Marks and ignored frames are the UI's; a frame read or captured is neither.

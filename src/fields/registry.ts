@@ -4,6 +4,7 @@
 // numeric fields. Text is made by `formatField` only when something prints a value.
 
 import { Dissection } from '../decode/dissection';
+import { shownFrameNumber } from './frame-numbers';
 
 export const enum FT {
   /** Presence only (a protocol, or a flag-like finding such as tcp.analysis.retransmission). */
@@ -71,6 +72,8 @@ export interface FieldDef {
   count(d: Dissection): number;
   /** Numeric value of occurrence i (integers, booleans as 0/1, IPv4 as a 32-bit number, times in seconds). */
   num?(d: Dissection, i: number): number;
+  /** For a field naming a frame (FT_FRAMENUM): occurrence i's frame in read order (d.number), before `num` translates it to the number shown. */
+  frameInReadOrder?(d: Dissection, i: number): number;
   /** Where the bytes of a bytes-like value (IPv6, Ether, Bytes, String) of occurrence i lie. */
   bytes?(d: Dissection, i: number, out: Span): boolean;
   /** Text of occurrence i for fields whose value is computed text (String type) or tshark's custom format. */
@@ -197,6 +200,12 @@ const fieldsOfProto = new Map<string, readonly FieldDef[]>();
 
 export function defineField(def: FieldDef): FieldDef {
   if (fields.has(def.name)) throw new Error(`field ${def.name} is declared twice`);
+  // A field naming a frame keeps the frame's read-order number (frameInReadOrder) and shows it as tshark numbers it.
+  if (def.ftype === 'FT_FRAMENUM' && def.num !== undefined) {
+    const inReadOrder = def.num;
+    def.frameInReadOrder = inReadOrder;
+    def.num = (d, i) => shownFrameNumber(inReadOrder(d, i));
+  }
   fields.set(def.name, def);
   ordered.push(def);
   fieldsOfProto.clear();

@@ -8,6 +8,8 @@ import { asciiText, ChecksumStatus, CHECKSUM_STATUS_NAMES } from './format';
 import { portLabel } from './names';
 import { reassembledPduOf } from '../analysis/pdu-frame';
 import { fragmentLine, fragmentsHeading } from './fragments';
+import { defineForwardRef } from './forward-refs';
+import { tunnelPrefix } from '../decode/protocol-registry';
 
 const hasTcp = once((d) => d.tcpOff >= 0);
 const flag = (bit: number) => (d: Dissection): number => ((d.tcpFlags & bit) !== 0 ? 1 : 0);
@@ -482,6 +484,14 @@ defineField({
 defineField({
   name: 'tcp.payload', label: 'TCP payload', type: FT.Bytes, proto: 'tcp', count: once((d) => hasPayload(d) && !isResetCause(d)),
   bytes: (d, _i, o) => o.set(d.buf, d.payloadOff, d.payloadCapLen), heading: (d) => `TCP payload (${d.payloadCapLen} byte${d.payloadCapLen === 1 ? '' : 's'})`,
+});
+// What only tshark's second pass knows (-2): the later frame where the PDU this segment carries a
+// piece of was completed, whose tcp.segment list names this frame.
+defineForwardRef({
+  name: 'tcp.reassembled_in', label: 'Reassembled PDU in frame', proto: 'tcp', backward: 'tcp.segment',
+  // No bytes of its own: it stands where TCP's reassembly was handed the bytes, the TCP header, or
+  // the payload when a tunnel (SOCKS) hands what it carries back to TCP, as in tshark's PDML.
+  range: (d, _i, o) => o.set(d.buf, tunnelPrefix(d) !== null ? d.payloadOff : d.tcpOff, 0),
 });
 // A retransmitted or out-of-order segment is handed to no protocol (tcp.no_subdissector_on_error):
 // all of it is segment data, as Wireshark's tree shows it; a spurious retransmission's is not.

@@ -6,6 +6,7 @@
 // between a source and the destination after it, one space elsewhere).
 
 import { Dissection } from '../decode/dissection';
+import { shownFrameNumber } from '../fields/frame-numbers';
 import { FieldDef, FT, getField, nearestFieldName } from '../fields/registry';
 import { formatField, booleanWords } from '../fields/format';
 import { sourceColumn, destinationColumn, appSummary, transportProtocol, infoColumn, RIGHT_ARROW } from './summary';
@@ -170,7 +171,7 @@ function occurrenceText(c: ColumnSpec, f: FieldDef, d: Dissection, i: number): s
 /** Column k's text for the frame (headless; the UI's packet list reads its built-in columns from the packet index). */
 export function columnText(c: ColumnSpec, d: Dissection, timeDigits: number): string {
   switch (c.kind) {
-    case 'number': return String(d.number);
+    case 'number': return String(shownFrameNumber(d.number));
     case 'time': return timeColumn(d, timeDigits);
     case 'source': return sourceColumn(d);
     case 'destination': return destinationColumn(d);

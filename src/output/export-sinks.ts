@@ -3,6 +3,7 @@
 // one <section> per column). Each packet is written as it comes: nothing is kept between packets.
 
 import { Dissection } from '../decode/dissection';
+import { shownFrameNumber } from '../fields/frame-numbers';
 import { FT } from '../fields/registry';
 import { formatField } from '../fields/format';
 import { tsharkType, isProtocol } from '../fields/glossary';
@@ -110,7 +111,7 @@ export class PsmlSink implements Sink {
 
   frame(d: Dissection): void {
     if (!this.started) this.start();
-    const cols = [String(d.number), timeColumn(d, this.timeDigits()), sourceColumn(d), destinationColumn(d), protocolColumn(d), String(d.origLen), infoColumn(d)];
+    const cols = [String(shownFrameNumber(d.number)), timeColumn(d, this.timeDigits()), sourceColumn(d), destinationColumn(d), protocolColumn(d), String(d.origLen), infoColumn(d)];
     this.out.write(`<packet>\n${cols.map((c) => `<section>${xml(c)}</section>\n`).join('')}</packet>\n\n`);
   }
 

@@ -2,6 +2,7 @@
 // default), -T fields, -T json / ndjson, with -V details and -x hex added to text output.
 
 import { Dissection } from '../decode/dissection';
+import { shownFrameNumber } from '../fields/frame-numbers';
 import { FieldDef, getField, nearestFieldName, FT } from '../fields/registry';
 import { formatField } from '../fields/format';
 import { sourceColumn, destinationColumn, ARROW_BETWEEN, appSummary, transportProtocol, writeTransportInfo, writeAppInfo } from './summary';
@@ -48,7 +49,7 @@ export function summaryLine(d: Dissection, timeDigits: number): string {
 
 /** One line of tshark's default output: No., Time, Source → Destination, Protocol, Length, Info. */
 export function writeSummaryLine(d: Dissection, timeDigits: number, w: TextWriter): void {
-  w.writeUInt(d.number, 5);
+  w.writeUInt(shownFrameNumber(d.number), 5);
   w.write(' ');
   writeRelativeTime(d, timeDigits, w);
   w.write(' ');

@@ -4,7 +4,7 @@
 
 import { Dissection, Proto, Malformed, PROTO_NAMES, isIpv6Extension } from '../decode/dissection';
 import { PROTO_LABELS, registeredProtocol, topRegisteredLayer } from '../decode/protocol-registry';
-import { ETH_SRC, ETH_DST } from '../decode/link';
+import { ETH_SRC, ETH_DST, SLL_PKTTYPE, SLL_HALEN, SLL_ADDR, SLL2_HALEN, SLL2_ADDR } from '../decode/link';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import * as tcp from '../decode/tcp';
 import { TcpAnalysisFlag as AF } from '../analysis/tcp-analysis';
@@ -30,7 +30,17 @@ export function registerAppSummary(fn: AppSummarizer): void {
 export function sourceColumn(d: Dissection): string {
   if (d.netOff >= 0) return d.netVersion === 4 ? ipv4Shown(d.buf, d.netOff + IP4_SRC) : ipv6Shown(d.buf, d.netOff + IP6_SRC);
   if (d.ethOff >= 0) return macShown(d.buf, d.ethOff + ETH_SRC);
+  if (d.sllOff >= 0) return sllSource(d);
   return '';
+}
+
+/** A cooked capture's link-layer address, the only address it has (the sender's), when it is a MAC. */
+function sllSource(d: Dissection): string {
+  const v1 = d.sllVersion === 1;
+  const lenAt = d.sllOff + (v1 ? SLL_HALEN : SLL2_HALEN), addrAt = d.sllOff + (v1 ? SLL_ADDR : SLL2_ADDR);
+  if (addrAt + 6 > d.frameEnd) return '';
+  const len = v1 ? d.buf.readUInt16BE(lenAt) : d.buf[lenAt];
+  return len === 6 ? macShown(d.buf, addrAt) : '';
 }
 
 export function destinationColumn(d: Dissection): string {
@@ -124,7 +134,22 @@ export function writeTransportInfo(d: Dissection, w: TextWriter): void {
     w.writeUInt(d.payloadLen);
   } else if (p === Proto.Icmp || p === Proto.Icmpv6) w.write(icmpInfo(d));
   else if (d.netOff >= 0 && d.fragmented) w.write('Fragmented IP protocol');
+  else if (k + 1 < d.stackLen && d.stack[k + 1] === Proto.Data && (p === Proto.Eth || p === Proto.Sll || p === Proto.Sll2)) w.write(linkInfo(d, p));
   if (d.malformed !== Malformed.None) w.write(MALFORMED);
+}
+
+// What Linux cooked capture's packet type says, as its dissector writes it in the Info column.
+const SLL_PACKET_TYPES = ['Unicast to us', 'Broadcast', 'Multicast', 'Unicast to another host', 'Sent by us'];
+
+/**
+ * The Info text a link layer writes before it hands its payload on, which stands when the payload
+ * goes to the data dissector (-d ethertype==…,data): "Ethernet II", or the cooked capture's packet type.
+ */
+function linkInfo(d: Dissection, link: Proto): string {
+  if (link === Proto.Eth) return 'Ethernet II';
+  // tshark 4.0 reads version 2's type one byte late, from the address length (a MAC's: "Unknown (6)").
+  const type = d.sllVersion === 1 ? d.buf.readUInt16BE(d.sllOff + SLL_PKTTYPE) : d.buf[d.sllOff + SLL2_HALEN];
+  return SLL_PACKET_TYPES[type] ?? `Unknown (${type})`;
 }
 
 /** A port in the Info column: `http(80)` with -N t when it has a name, else the number (no text made without -N t). */

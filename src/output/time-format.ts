@@ -4,6 +4,7 @@
 // minutes and seconds. One setting per run, as tshark's is; the summary line and _ws.col.Time read it.
 
 import { Dissection } from '../decode/dissection';
+import { shownFrameNumber } from '../fields/frame-numbers';
 
 export type TimeType = 'r' | 'a' | 'ad' | 'adoy' | 'd' | 'dd' | 'e' | 'u' | 'ud' | 'udoy';
 export const TIME_TYPES: readonly TimeType[] = ['a', 'ad', 'adoy', 'd', 'dd', 'e', 'r', 'u', 'ud', 'udoy'];
@@ -44,8 +45,11 @@ let shownSec = 0, shownNsec = 0, shownAny = false;
 
 /** Note that `d` was displayed: the next packet's -t dd delta counts from it. */
 export function timeShown(d: Dissection): void {
-  shownSec = d.tsSec;
-  shownNsec = d.tsNsec;
+  // tshark finds frame 1's time at its reference, the first frame read, even when -2 -R shows
+  // another frame as 1: the next delta counts from there.
+  const first = shownFrameNumber(d.number) === 1;
+  shownSec = first ? d.firstTsSec : d.tsSec;
+  shownNsec = first ? d.firstTsNsec : d.tsNsec;
   shownAny = true;
 }
 

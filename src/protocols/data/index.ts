@@ -16,6 +16,7 @@ import { defineField, FT, Span } from '../../fields/registry';
 import { isResetCause } from '../../fields/tcp';
 import { NOT_DISSECTED, TcpAnalysisFlag as AF } from '../../analysis/tcp-analysis';
 import { registerStage } from '../../hooks';
+import { etherTypeProtocol, ipProtoProtocol } from '../../decode/protocol-registry';
 
 /** Where each data layer of the frame ends, by its place in the layer stack (its start is the stack's offset). */
 class DataLayer {
@@ -71,6 +72,17 @@ export function handOnUndissected(d: Dissection): void {
 }
 
 registerStage({ name: 'data', after: [], last: true, make: () => ({ analyze: handOnUndissected }) });
+
+// Decode As hands an EtherType (-d ethertype==0x88b5,data) or an IP protocol (-d ip.proto==253,data)
+// to the data dissector, as tshark lists data among each table's protocols: the link layer's payload
+// to the frame's end, the IP payload to the packet's end (its trailer stays the link's). The decode
+// loop stops at the layer whose table said data, its payload's start in d.nextOff.
+const byEtherType: DataLeftover = (d, out) =>
+  etherTypeProtocol(d.etherType) === Proto.Data && d.netOff < 0 && out.set(d.buf, d.nextOff, d.frameEnd - d.nextOff);
+for (const link of [Proto.Eth, Proto.Vlan, Proto.Sll, Proto.Sll2]) leaveToData(link, byEtherType);
+const byIpProto: DataLeftover = (d, out) =>
+  d.ipProto >= 0 && ipProtoProtocol(d.ipProto) === Proto.Data && !d.fragmented && out.set(d.buf, d.nextOff, d.netEnd - d.nextOff);
+for (const ip of [Proto.IPv4, Proto.IPv6]) leaveToData(ip, byIpProto);
 
 // ---- fields (packet-data.c): the protocol, its bytes and their generated length ----
 
