@@ -326,7 +326,7 @@ const COMMAND_VALUE_NAMES: Readonly<Record<number, string>> = Object.fromEntries
 
 defineField({
   name: 'smb2', label: 'SMB2 (Server Message Block Protocol version 2)', type: FT.None, proto: 'smb2', count: messages,
-  longName: 'Server Message Block Protocol version 2', shortName: 'SMB2',
+  longName: 'SMB2 (Server Message Block Protocol version 2)', shortName: 'SMB2',
   range: (d, i, o) => { const l = smb2.layer(d); return o.set(l.bufs[i], l.off[i], l.end[i] - l.off[i]); },
 });
 
@@ -363,8 +363,8 @@ headerField({ name: 'smb2.flags', label: 'Flags', type: FT.Hex, pos: FLAGS, len:
 for (const [name, label, mask, set, clear] of [
   ['smb2.flags.response', 'Response', FLAG_RESPONSE, 'This is a RESPONSE', 'This is a REQUEST'],
   ['smb2.flags.async', 'Async command', FLAG_ASYNC, 'This is an ASYNC command', 'This is a SYNC command'],
-  ['smb2.flags.chained', 'Chained', FLAG_CHAINED, 'This pdu IS a chained command', 'This pdu is NOT a chained command'],
-  ['smb2.flags.signature', 'Signing', FLAG_SIGNED, 'This pdu IS signed', 'This pdu is NOT signed'],
+  ['smb2.flags.chained', 'Chained', FLAG_CHAINED, 'This pdu is a CHAINED command', 'This pdu is NOT a chained command'],
+  ['smb2.flags.signature', 'Signing', FLAG_SIGNED, 'This pdu is SIGNED', 'This pdu is NOT signed'],
   ['smb2.flags.priority_mask', 'Priority', FLAG_PRIORITY, 'This pdu contains a PRIORITY', 'This pdu does NOT contain a PRIORITY'],
   ['smb2.flags.dfs', 'DFS operation', FLAG_DFS, 'This is a DFS OPERATION', 'This is a normal operation'],
   ['smb2.flags.replay', 'Replay operation', FLAG_REPLAY, 'This is a REPLAY OPERATION', 'This is NOT a replay operation'],
