@@ -242,6 +242,8 @@ function instanceTable(d: Dissection, pf: FieldDef, instances: number): Instance
   const t: InstanceTable = { fields: [], counts: [], instance: [] };
   for (const f of fieldsOf(pf.fieldsFrom ?? pf.proto)) {
     const count = f.count(d);
+    // Most of a protocol's fields are absent from any one frame: they take no room in the table.
+    if (count === 0) continue;
     const inst = new Int32Array(count);
     for (let i = 0; i < count; i++) inst[i] = instanceOfOccurrence(f, d, i, count, instances, roots);
     t.fields.push(f);
