@@ -10,19 +10,12 @@ import { CapturedFrame } from '../src/capture/frame';
 import { Dissection } from '../src/decode/dissection';
 import { decodeFrame } from '../src/decode/decoder';
 import { Pipeline } from '../src/pipeline';
-import { makeBigCapture, DEFAULT_SOURCE } from './make-big-capture';
-import { BENCH_DIR, CLI, ensureDir, emit, has, sideBySide, machine } from './bench-lib';
+import { DEFAULT_SOURCE } from './make-big-capture';
+import { CLI, benchCapture, emit, has, sideBySide, machine } from './bench-lib';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : dflt;
-}
-
-export function benchCapture(frames: number, from: string): string {
-  ensureDir(BENCH_DIR);
-  const file = path.join(BENCH_DIR, `bench-${path.basename(from).replace(/\.[^.]*$/, "")}-${frames}.pcap`);
-  if (!fs.existsSync(file)) makeBigCapture(file, frames, from);
-  return file;
 }
 
 /** Load every frame of a file into one Buffer with an offset table: the decoder's input, in memory. */

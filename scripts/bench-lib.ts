@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { makeBigCapture } from './make-big-capture';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'bin', 'tcpwatch.js');
@@ -66,4 +67,12 @@ export function emit(section: Section): void {
 
 export function ensureDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
+}
+
+/** A replica of `from` with `frames` frames in BENCH_DIR, made once and reused by later runs. */
+export function benchCapture(frames: number, from: string): string {
+  ensureDir(BENCH_DIR);
+  const file = path.join(BENCH_DIR, `bench-${path.basename(from).replace(/\.[^.]*$/, '')}-${frames}.pcap`);
+  if (!fs.existsSync(file)) makeBigCapture(file, frames, from);
+  return file;
 }
