@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { corpusDir, NO_CORPUS_REASON, REPO_ROOT } from './helpers/corpus';
 import { runCli, runCommand, inParallel, CliRun } from './helpers/parallel';
@@ -147,6 +148,49 @@ test('a bad -d is one line on stderr and exit status 2, where tshark refuses it 
   assert.deepEqual(parseDecodeAs('tcp.port==8000:3,http').rule && [parseDecodeAs('tcp.port==8000:3,http').rule!.first, parseDecodeAs('tcp.port==8000:3,http').rule!.last], [8000, 8002]);
   assert.equal(parseDecodeAs('udp.port==010,dns').rule!.first, 8);
   assert.equal(parseDecodeAs('udp.port==70000,dns').error, '-d: invalid selector number "70000": a port is 0 to 65535');
+});
+
+/** An Ethernet frame from 02:..:02 to 02:..:01, optionally VLAN-tagged (ID 5), of EtherType `type` with `n` payload bytes. */
+function etherFrame(type: number, n: number, vlan: boolean): Buffer {
+  const head = Buffer.from(vlan ? '020000000001020000000002810000050000' : '0200000000010200000000020000', 'hex');
+  head.writeUInt16BE(type, head.length - 2);
+  return Buffer.concat([head, Buffer.from(Array.from({ length: n }, (_, i) => i))]);
+}
+
+/** A classic pcap file (Ethernet) of these frames, one second apart. */
+function pcapOf(frames: Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex')];
+  frames.forEach((f, i) => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(1700000000 + i, 0);
+    h.writeUInt32LE(f.length, 8);
+    h.writeUInt32LE(f.length, 12);
+    parts.push(h, f);
+  });
+  return Buffer.concat(parts);
+}
+
+test('an EtherType no dissector takes goes to data, named in Protocol and Info as tshark names it; with no payload it goes nowhere', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ethertype-'));
+  try {
+    const plain = path.join(dir, 'plain.pcap'), tagged = path.join(dir, 'tagged.pcap');
+    // Unnamed (0x1234), named by Wireshark's etype table (0x88b5, Local Experimental Ethertype 1), no payload (0x9999).
+    fs.writeFileSync(plain, pcapOf([etherFrame(0x1234, 10, false), etherFrame(0x88b5, 10, false), etherFrame(0x9999, 0, false)]));
+    fs.writeFileSync(tagged, pcapOf([etherFrame(0x1234, 10, true), etherFrame(0x88b5, 4, true)]));
+    const fields = fieldArgs(['frame.protocols', ...COLUMNS.slice(1), 'eth.type', 'vlan.etype', 'data.data', 'data.len']);
+    for (const file of [plain, tagged]) {
+      const [got, want] = await Promise.all([runCli(['-r', file, ...fields]), tshark(['-r', file, ...fields])]);
+      assert.equal(got.stdout, want.stdout, path.basename(file));
+    }
+    // The Ethernet tree's Type line ("Unknown (0x1234)", the etype table's name) and the Data tree.
+    // (The VLAN tag's own tree lacks tshark's bit lines: the tagged file's -V is not compared.)
+    const [got, want] = await Promise.all([runCli(['-r', plain, '-V']), tshark(['-r', plain, '-V'])]);
+    assert.equal(got.stdout, want.stdout);
+    const sel = await runCli(['-r', plain, '-Y', 'data', ...fieldArgs(['frame.number'])]);
+    assert.equal(sel.stdout, '1\n2\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('UI: D on the chat opens Decode As for its port; the capture read again shows the chat as tshark -d does', { skip: !haveTmux() ? 'tmux is not installed' : skip, timeout: 90_000 }, async () => {

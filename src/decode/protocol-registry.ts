@@ -375,6 +375,19 @@ export function etherTypeProtocol(type: number): number {
   return etherTypeDispatch[type];
 }
 
+/**
+ * Whether the frame's link layer ended at an EtherType no dissector takes (not a length, as types
+ * up to 1500 are, and not handed on by -d): the innermost layer is that link layer.
+ */
+export function unclaimedEtherType(d: Dissection): boolean {
+  if (d.etherType <= 1500 || etherTypeDispatch[d.etherType] !== 0 || d.stackLen === 0) return false;
+  // The data layer the payload went to may stand above it.
+  let k = d.stackLen - 1;
+  if (d.stack[k] === Proto.Data && k > 0) k--;
+  const top = d.stack[k];
+  return top === Proto.Eth || top === Proto.Vlan || top === Proto.Sll || top === Proto.Sll2;
+}
+
 /** The protocol frames of this link-layer header type start with, 0 when no registered one. */
 export function linkTypeProtocol(linkType: number): number {
   return linkType >= 0 && linkType < linkTypeTable.length ? linkTypeTable[linkType] : 0;

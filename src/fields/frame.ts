@@ -2,7 +2,7 @@
 
 import { Dissection, PROTO_NAMES } from '../decode/dissection';
 import { protocolShortName } from './glossary';
-import { handsOnByEtherType } from '../decode/protocol-registry';
+import { handsOnByEtherType, unclaimedEtherType } from '../decode/protocol-registry';
 import { defineField, FT, once } from './registry';
 import { shownFrameNumber } from './frame-numbers';
 import { absoluteTimeText, secNsecToString } from './format';
@@ -133,7 +133,9 @@ export function protocolsInFrame(d: Dissection): string {
     // Wireshark's Linux cooked v2 dissector is named sll as v1's is.
     const name = PROTO_NAMES[d.stack[i]] === 'sll2' ? 'sll' : PROTO_NAMES[d.stack[i]];
     s += (s ? ':' : '') + name;
-    if (name === 'eth' || name === 'sll' || name === 'vlan' || handsOnByEtherType(d.stack[i])) s += ':ethertype';
+    // An EtherType no dissector takes, with nothing after the header, is not handed to the ethertype dissector.
+    const handedOn = !(i === d.stackLen - 1 && d.nextOff >= d.frameEnd && unclaimedEtherType(d));
+    if ((name === 'eth' || name === 'sll' || name === 'vlan' || handsOnByEtherType(d.stack[i])) && handedOn) s += ':ethertype';
     // Wireshark dissects each Multipath TCP option as a protocol of its own, listed after tcp.
     if (name === 'tcp') for (let k = 0; k < d.mptcpCount; k++) s += ':mptcp';
   }

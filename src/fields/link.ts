@@ -5,6 +5,7 @@ import { ETH_DST, ETH_SRC, ETH_TYPE, SLL_PKTTYPE, SLL2_PKTTYPE, SLL_PROTOCOL, SL
 import { defineField, FT, once, Span } from './registry';
 import { macAt } from './format';
 import { macShown, nameResolution, ouiVendorName } from './names';
+import { ETHERTYPE_NAMES } from './ethertype-names';
 
 // Every Ethernet header of the frame is an occurrence, in order: the outer one first, then those a
 // tunnel (VXLAN, Geneve, GRE) carries, as tshark lists them.
@@ -15,12 +16,8 @@ const LG_BIT = 0x020000;
 const IG_BIT = 0x010000;
 const LG_NAMES: Record<number, string> = { 0: 'Globally unique address (factory default)', 1: 'Locally administered address (this is NOT the factory default)' };
 const IG_NAMES: Record<number, string> = { 0: 'Individual address (unicast)', 1: 'Group address (multicast/broadcast)' };
-/** EtherTypes as Wireshark names them. */
-const ETHERTYPE_NAMES: Record<number, string> = {
-  0x0800: 'IPv4', 0x0806: 'ARP', 0x86dd: 'IPv6', 0x8100: '802.1Q Virtual LAN', 0x88a8: '802.1ad Provider Bridge (Q-in-Q)',
-  0x8847: 'MPLS label switched packet', 0x8863: 'PPPoE Discovery', 0x8864: 'PPPoE Session', 0x88cc: '802.1 Link Layer Discovery Protocol (LLDP)',
-  0x6558: 'Transparent Ethernet bridging', 0x88e5: '802.1AE (MACsec)', 0x8035: 'RARP',
-};
+/** An EtherType as the Ethernet tree shows it: `IPv4 (0x0800)`, `Unknown (0x1234)`. */
+const etherTypeShown = (type: number): string => `${ETHERTYPE_NAMES[type] ?? 'Unknown'} (0x${type.toString(16).padStart(4, '0')})`;
 
 /** An address in the Ethernet heading: `CIMSYS_33:44:55 (00:11:22:33:44:55)` with -N m, else the address. */
 const macLabel = (buf: Buffer, off: number): string => (nameResolution.mac ? `${macShown(buf, off)} (${macAt(buf, off)})` : macAt(buf, off));
@@ -126,13 +123,17 @@ defineField({
 defineField({
   name: 'eth.type', valueBits: 16, label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'eth', count: countEth, valueNames: ETHERTYPE_NAMES,
   num: (d, i) => d.buf.readUInt16BE(offEth(d, i) + ETH_TYPE), range: (d, i, out) => out.set(d.buf, offEth(d, i) + ETH_TYPE, 2),
+  display: (d, i) => etherTypeShown(d.buf.readUInt16BE(offEth(d, i) + ETH_TYPE)),
 });
 
 const vlanCount = (d: Dissection): number => d.vlanCount;
 defineField({ name: 'vlan', label: '802.1Q Virtual LAN', type: FT.None, proto: 'vlan', count: vlanCount, text: (d, i) => `802.1Q Virtual LAN, ID: ${d.buf.readUInt16BE(d.vlanOff[i]) & 0x0fff}` });
 defineField({ name: 'vlan.id', valueBits: 16, label: 'ID', type: FT.UInt, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf.readUInt16BE(d.vlanOff[i]) & 0x0fff, range: (d, i, out) => out.set(d.buf, d.vlanOff[i], 2) });
 defineField({ name: 'vlan.priority', valueBits: 16, label: 'Priority', type: FT.UInt, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf[d.vlanOff[i]] >> 5 });
-defineField({ name: 'vlan.etype', valueBits: 16, label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'vlan', count: vlanCount, num: (d, i) => d.buf.readUInt16BE(d.vlanOff[i] + 2) });
+defineField({
+  name: 'vlan.etype', valueBits: 16, label: 'Type', type: FT.Hex, hexDigits: 4, proto: 'vlan', count: vlanCount, valueNames: ETHERTYPE_NAMES,
+  num: (d, i) => d.buf.readUInt16BE(d.vlanOff[i] + 2), display: (d, i) => etherTypeShown(d.buf.readUInt16BE(d.vlanOff[i] + 2)),
+});
 
 const hasSll = once((d) => d.sllOff >= 0);
 defineField({ name: 'sll', label: 'Linux cooked capture', longName: 'Linux cooked-mode capture', type: FT.None, proto: 'sll', count: hasSll, text: (d) => `Linux cooked capture v${d.sllVersion}` });

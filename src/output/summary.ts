@@ -3,7 +3,8 @@
 // registerAppSummary so this file need not know them.
 
 import { Dissection, Proto, Malformed, PROTO_NAMES, isIpv6Extension } from '../decode/dissection';
-import { PROTO_LABELS, registeredProtocol, topRegisteredLayer } from '../decode/protocol-registry';
+import { PROTO_LABELS, registeredProtocol, topRegisteredLayer, unclaimedEtherType } from '../decode/protocol-registry';
+import { ETHERTYPE_NAMES } from '../fields/ethertype-names';
 import { ETH_SRC, ETH_DST, SLL_PKTTYPE, SLL_HALEN, SLL_ADDR, SLL2_HALEN, SLL2_ADDR } from '../decode/link';
 import { IP4_SRC, IP4_DST, IP6_SRC, IP6_DST } from '../decode/ip';
 import * as tcp from '../decode/tcp';
@@ -103,6 +104,10 @@ export function transportProtocol(d: Dissection): string {
   if (k < 0) return `LINKTYPE_${d.linkType}`;
   // Wireshark's MPTCP option dissector names the segment that carries one.
   if (d.stack[k] === Proto.Tcp && d.optMptcpOff >= 0 && !d.inIcmpError) return 'MPTCP';
+  // Wireshark's ethertype dissector names a frame whose EtherType no dissector takes by the number.
+  if (k === d.stackLen - 1 || d.stack[k + 1] === Proto.Data) {
+    if (unclaimedEtherType(d)) return `0x${d.etherType.toString(16).padStart(4, '0')}`;
+  }
   return PROTO_LABELS[d.stack[k]] ?? PROTO_NAMES[d.stack[k]];
 }
 
@@ -134,7 +139,17 @@ export function writeTransportInfo(d: Dissection, w: TextWriter): void {
     w.writeUInt(d.payloadLen);
   } else if (p === Proto.Icmp || p === Proto.Icmpv6) w.write(icmpInfo(d));
   else if (d.netOff >= 0 && d.fragmented) w.write('Fragmented IP protocol');
-  else if (k + 1 < d.stackLen && d.stack[k + 1] === Proto.Data && (p === Proto.Eth || p === Proto.Sll || p === Proto.Sll2)) w.write(linkInfo(d, p));
+  else if (k + 1 < d.stackLen && d.stack[k + 1] === Proto.Data && (p === Proto.Eth || p === Proto.Sll || p === Proto.Sll2)) {
+    // An EtherType no dissector takes: the ethertype dissector writes its name, when it has one.
+    const named = unclaimedEtherType(d) ? ETHERTYPE_NAMES[d.etherType] : undefined;
+    w.write(named ?? linkInfo(d, p));
+  } else if (k === d.stackLen - 1 && p === Proto.Eth && unclaimedEtherType(d)) w.write(linkInfo(d, p));
+  else if (p === Proto.Vlan && unclaimedEtherType(d) && d.vlanCount > 0) {
+    // The VLAN dissector's Info stands unless the ethertype dissector names the type.
+    const tci = d.buf.readUInt16BE(d.vlanOff[d.vlanCount - 1]);
+    const named = k + 1 < d.stackLen ? ETHERTYPE_NAMES[d.etherType] : undefined;
+    w.write(named ?? `PRI: ${tci >> 13}  DEI: ${(tci >> 12) & 1}  ID: ${tci & 0x0fff}`);
+  }
   if (d.malformed !== Malformed.None) w.write(MALFORMED);
 }
 

@@ -16,7 +16,7 @@ import { defineField, FT, Span } from '../../fields/registry';
 import { isResetCause } from '../../fields/tcp';
 import { NOT_DISSECTED, TcpAnalysisFlag as AF } from '../../analysis/tcp-analysis';
 import { registerStage } from '../../hooks';
-import { etherTypeProtocol, ipProtoProtocol } from '../../decode/protocol-registry';
+import { etherTypeProtocol, ipProtoProtocol, unclaimedEtherType } from '../../decode/protocol-registry';
 
 /** Where each data layer of the frame ends, by its place in the layer stack (its start is the stack's offset). */
 class DataLayer {
@@ -77,8 +77,13 @@ registerStage({ name: 'data', after: [], last: true, make: () => ({ analyze: han
 // to the data dissector, as tshark lists data among each table's protocols: the link layer's payload
 // to the frame's end, the IP payload to the packet's end (its trailer stays the link's). The decode
 // loop stops at the layer whose table said data, its payload's start in d.nextOff.
-const byEtherType: DataLeftover = (d, out) =>
-  etherTypeProtocol(d.etherType) === Proto.Data && d.netOff < 0 && out.set(d.buf, d.nextOff, d.frameEnd - d.nextOff);
+// An EtherType no dissector takes goes to the data dissector too, as Wireshark's ethertype
+// dissector hands it on (with bytes left: an empty payload calls no dissector).
+const byEtherType: DataLeftover = (d, out) => {
+  const to = etherTypeProtocol(d.etherType);
+  return (to === Proto.Data || (to === Proto.None && unclaimedEtherType(d))) && d.netOff < 0 && d.frameEnd > d.nextOff &&
+    out.set(d.buf, d.nextOff, d.frameEnd - d.nextOff);
+};
 for (const link of [Proto.Eth, Proto.Vlan, Proto.Sll, Proto.Sll2]) leaveToData(link, byEtherType);
 const byIpProto: DataLeftover = (d, out) =>
   d.ipProto >= 0 && ipProtoProtocol(d.ipProto) === Proto.Data && !d.fragmented && out.set(d.buf, d.nextOff, d.netEnd - d.nextOff);
