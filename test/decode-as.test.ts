@@ -19,6 +19,7 @@ import { protocolNamed, tcpDecodeAs, udpPortProtocol } from '../src/decode/proto
 import { etherTypeNext, ETHERTYPE_IPV4 } from '../src/decode/link';
 import { ipProtoNext, IPPROTO_TCP } from '../src/decode/ip';
 import { Proto } from '../src/decode/dissection';
+import { pcapOf } from './helpers/frames';
 
 const LAB = path.join(REPO_ROOT, 'samples', 'lab.pcapng');
 const haveTshark = spawnSync('tshark', ['-v']).status === 0;
@@ -157,18 +158,6 @@ function etherFrame(type: number, n: number, vlan: boolean): Buffer {
   return Buffer.concat([head, Buffer.from(Array.from({ length: n }, (_, i) => i))]);
 }
 
-/** A classic pcap file (Ethernet) of these frames, one second apart. */
-function pcapOf(frames: Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex')];
-  frames.forEach((f, i) => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(1700000000 + i, 0);
-    h.writeUInt32LE(f.length, 8);
-    h.writeUInt32LE(f.length, 12);
-    parts.push(h, f);
-  });
-  return Buffer.concat(parts);
-}
 
 test('an EtherType no dissector takes goes to data, named in Protocol and Info as tshark names it; with no payload it goes nowhere', { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpwatch-ethertype-'));

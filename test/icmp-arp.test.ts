@@ -15,6 +15,7 @@ import { corpusDir, CLI, NO_CORPUS_REASON } from './helpers/corpus';
 import { have, isRoot } from './helpers/system';
 import { startTcpdump } from './helpers/tcpdump';
 import { filterDisagreements } from './helpers/filter-agreement';
+import { pcapOf } from './helpers/frames';
 
 const corpus = corpusDir();
 const FILES = [
@@ -168,23 +169,6 @@ test('ARP and Neighbor Discovery across a veth pair between two namespaces read 
 });
 
 // ---- hostile input ----
-function pcapOf(frames: Buffer[]): Buffer {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20); // Ethernet
-  const parts: Buffer[] = [header];
-  frames.forEach((f, i) => {
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(1700000000 + i, 0);
-    rec.writeUInt32LE(f.length, 8);
-    rec.writeUInt32LE(f.length, 12);
-    parts.push(rec, f);
-  });
-  return Buffer.concat(parts);
-}
 const eth = (type: number): Buffer => Buffer.from(`020000000001020000000002${type.toString(16).padStart(4, '0')}`, 'hex');
 function ipv4(proto: number, payload: Buffer, totalLen = 20 + payload.length): Buffer {
   payload = Buffer.from(payload);

@@ -93,3 +93,22 @@ export function dissect(spec: FrameSpec, number = 1): Dissection {
   d.number = number;
   return d;
 }
+
+/** A classic little-endian pcap file of Ethernet frames, one second apart from 1700000000. */
+export function pcapOf(frames: Buffer[]): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(1, 20); // Ethernet
+  const parts: Buffer[] = [header];
+  frames.forEach((f, i) => {
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(1700000000 + i, 0);
+    rec.writeUInt32LE(f.length, 8);
+    rec.writeUInt32LE(f.length, 12);
+    parts.push(rec, f);
+  });
+  return Buffer.concat(parts);
+}
