@@ -225,7 +225,6 @@ export function rootsAfter(proto: string): FieldDef[] {
   return ordered.filter((f) => f.rootAfter === proto);
 }
 
-
 /** Fields of one protocol (or of a root that lists fields of another, `treeOf`), in declaration order. */
 export function fieldsOf(proto: string): readonly FieldDef[] {
   let list = fieldsOfProto.get(proto);

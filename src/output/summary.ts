@@ -104,10 +104,9 @@ export function transportProtocol(d: Dissection): string {
   if (k < 0) return `LINKTYPE_${d.linkType}`;
   // Wireshark's MPTCP option dissector names the segment that carries one.
   if (d.stack[k] === Proto.Tcp && d.optMptcpOff >= 0 && !d.inIcmpError) return 'MPTCP';
-  // Wireshark's ethertype dissector names a frame whose EtherType no dissector takes by the number.
-  if (k === d.stackLen - 1 || d.stack[k + 1] === Proto.Data) {
-    if (unclaimedEtherType(d)) return `0x${d.etherType.toString(16).padStart(4, '0')}`;
-  }
+  // Wireshark's ethertype dissector names a frame whose EtherType no dissector takes by the number
+  // (the link layer is then the naming layer, the data its payload went to not counting).
+  if (unclaimedEtherType(d)) return `0x${d.etherType.toString(16).padStart(4, '0')}`;
   return PROTO_LABELS[d.stack[k]] ?? PROTO_NAMES[d.stack[k]];
 }
 
@@ -139,18 +138,25 @@ export function writeTransportInfo(d: Dissection, w: TextWriter): void {
     w.writeUInt(d.payloadLen);
   } else if (p === Proto.Icmp || p === Proto.Icmpv6) w.write(icmpInfo(d));
   else if (d.netOff >= 0 && d.fragmented) w.write('Fragmented IP protocol');
-  else if (k + 1 < d.stackLen && d.stack[k + 1] === Proto.Data && (p === Proto.Eth || p === Proto.Sll || p === Proto.Sll2)) {
-    // An EtherType no dissector takes: the ethertype dissector writes its name, when it has one.
-    const named = unclaimedEtherType(d) ? ETHERTYPE_NAMES[d.etherType] : undefined;
-    w.write(named ?? linkInfo(d, p));
-  } else if (k === d.stackLen - 1 && p === Proto.Eth && unclaimedEtherType(d)) w.write(linkInfo(d, p));
-  else if (p === Proto.Vlan && unclaimedEtherType(d) && d.vlanCount > 0) {
-    // The VLAN dissector's Info stands unless the ethertype dissector names the type.
-    const tci = d.buf.readUInt16BE(d.vlanOff[d.vlanCount - 1]);
-    const named = k + 1 < d.stackLen ? ETHERTYPE_NAMES[d.etherType] : undefined;
-    w.write(named ?? `PRI: ${tci >> 13}  DEI: ${(tci >> 12) & 1}  ID: ${tci & 0x0fff}`);
-  }
+  else if (unclaimedEtherType(d)) w.write(unclaimedEtherTypeInfo(d, p, k + 1 < d.stackLen));
+  else if (k + 1 < d.stackLen && d.stack[k + 1] === Proto.Data && (p === Proto.Eth || p === Proto.Sll || p === Proto.Sll2)) w.write(linkInfo(d, p));
   if (d.malformed !== Malformed.None) w.write(MALFORMED);
+}
+
+/**
+ * Info of a frame whose EtherType no dissector takes, its link layer `link` naming it: the name
+ * Wireshark's ethertype dissector writes when its payload was handed on (to data) and the type has
+ * one; else what the link layer wrote (Ethernet II, the VLAN tag's priority and ID).
+ */
+function unclaimedEtherTypeInfo(d: Dissection, link: Proto, handedOn: boolean): string {
+  const named = handedOn ? ETHERTYPE_NAMES[d.etherType] : undefined;
+  if (named !== undefined) return named;
+  if (link === Proto.Vlan && d.vlanCount > 0) {
+    const tci = d.buf.readUInt16BE(d.vlanOff[d.vlanCount - 1]);
+    return `PRI: ${tci >> 13}  DEI: ${(tci >> 12) & 1}  ID: ${tci & 0x0fff}`;
+  }
+  // A cooked capture's packet type stands only when its payload went on (as for -d …,data).
+  return link === Proto.Eth || (handedOn && link !== Proto.Vlan) ? linkInfo(d, link) : '';
 }
 
 // What Linux cooked capture's packet type says, as its dissector writes it in the Info column.
